@@ -1,0 +1,100 @@
+//! A connection's read side: bytes from a socket in, [`Frame`]s out.
+//!
+//! Used by the server's sessions and by the app's client thread alike. A clean end of stream is
+//! `Ok(None)`, not an error; a last line without a terminator still counts.
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+use crate::protocol::{Frame, LineFramer};
+
+/// How much is read from the socket at a time.
+const READ_CHUNK: usize = 4096;
+
+/// Reads frames from `R`, one at a time.
+#[derive(Debug)]
+pub struct FrameReader<R> {
+    /// Where the bytes come from.
+    source: R,
+    /// Cuts the bytes into lines.
+    framer: LineFramer,
+    /// Frames already cut and not yet returned.
+    ready: VecDeque<Frame>,
+    /// Scratch space for frames cut by one read.
+    scratch: Vec<Frame>,
+    /// The read buffer.
+    buf: Box<[u8]>,
+    /// The source has ended.
+    ended: bool,
+}
+
+impl<R: Read> FrameReader<R> {
+    /// A reader of lines of up to `max_line` bytes.
+    pub fn new(source: R, max_line: usize) -> Self {
+        Self {
+            source,
+            framer: LineFramer::new(max_line),
+            ready: VecDeque::new(),
+            scratch: Vec::new(),
+            buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            ended: false,
+        }
+    }
+
+    /// Changes the line limit (the JSON dialect allows longer lines than plain text).
+    pub fn set_max_line(&mut self, max_line: usize) {
+        self.framer.set_max_line(max_line);
+    }
+
+    /// The source, to change its time-outs.
+    pub fn get_ref(&self) -> &R {
+        &self.source
+    }
+
+    /// The next frame; `Ok(None)` once the stream has ended and every line has been returned.
+    pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
+        loop {
+            if let Some(frame) = self.ready.pop_front() {
+                return Ok(Some(frame));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            let n = match self.source.read(&mut self.buf) {
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            };
+            if n == 0 {
+                self.ended = true;
+                self.framer.finish(&mut self.scratch);
+            } else {
+                self.framer.push(&self.buf[..n], &mut self.scratch);
+            }
+            self.ready.extend(self.scratch.drain(..));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lines_then_none() {
+        let mut reader = FrameReader::new(&b"alice\nhi\r\nlast"[..], 100);
+        let mut lines = Vec::new();
+        while let Ok(Some(frame)) = reader.next_frame() {
+            lines.push(frame);
+        }
+        assert_eq!(
+            lines,
+            vec![
+                Frame::Line(b"alice".to_vec()),
+                Frame::Line(b"hi".to_vec()),
+                Frame::Line(b"last".to_vec())
+            ]
+        );
+        assert!(matches!(reader.next_frame(), Ok(None)));
+    }
+}

@@ -1,0 +1,116 @@
+//! `coucou server`: the chat server without a window, for a machine in a cupboard.
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::lan;
+use crate::protocol::{DEFAULT_MAX_CLIENTS, DEFAULT_PORT};
+use crate::server::{FloodLimit, Server, ServerConfig};
+
+/// Options of `coucou server`.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// The address to listen on (0.0.0.0: every interface, so the LAN can join).
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+    /// The TCP port.
+    #[arg(long, short, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// How many people the room holds.
+    #[arg(long, default_value_t = DEFAULT_MAX_CLIENTS)]
+    pub max_clients: usize,
+    /// The room's name, shown to everyone who joins.
+    #[arg(long, default_value = "Coucou")]
+    pub room: String,
+    /// How many recent messages newcomers get.
+    #[arg(long, default_value_t = 100)]
+    pub history: usize,
+    /// A message of the day shown to everyone who joins.
+    #[arg(long)]
+    pub motd: Option<String>,
+    /// Seconds a connection may take to give a name.
+    #[arg(long, default_value_t = 20)]
+    pub handshake_timeout: u64,
+    /// Bytes that may wait for one client before it is cut off for not reading.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_queue_bytes: usize,
+    /// Messages one client may send at once before the flood limit applies.
+    #[arg(long, default_value_t = FloodLimit::default().burst)]
+    pub flood_burst: u32,
+    /// Messages per second one client may send over time.
+    #[arg(long, default_value_t = FloodLimit::default().per_second)]
+    pub flood_rate: f64,
+    /// Turns the flood limit off (for benchmarks).
+    #[arg(long)]
+    pub no_flood_limit: bool,
+}
+
+impl ServerArgs {
+    /// The server configuration these options describe.
+    pub fn config(&self) -> ServerConfig {
+        ServerConfig {
+            room: self.room.clone(),
+            max_clients: self.max_clients,
+            max_pending: self.max_clients.max(16),
+            handshake_timeout: Duration::from_secs(self.handshake_timeout),
+            history: self.history,
+            motd: self.motd.clone(),
+            max_queue_bytes: self.max_queue_bytes,
+            flood: (!self.no_flood_limit).then_some(FloodLimit {
+                burst: self.flood_burst,
+                per_second: self.flood_rate,
+            }),
+            ..ServerConfig::default()
+        }
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM. Errors are one line on stderr and a non-zero exit.
+pub fn run(args: &ServerArgs) -> ExitCode {
+    let addr = SocketAddr::new(args.bind, args.port);
+    let server = match Server::bind(addr, args.config()) {
+        Ok(server) => server,
+        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
+            eprintln!(
+                "coucou: port {} on {} is already in use (is another server running?)",
+                args.port, args.bind
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(err) => {
+            eprintln!("coucou: can't listen on {addr}: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
+    if let Err(err) = ctrlc::set_handler(move || {
+        stop_tx.try_send(()).ok();
+    }) {
+        eprintln!("coucou: can't handle Ctrl-C: {err}");
+        return ExitCode::FAILURE;
+    }
+    let mut banner = format!(
+        "Coucou room \"{}\" is open on port {}.\nPeople can join at:\n",
+        args.room,
+        server.local_addr().port()
+    );
+    for addr in lan::reachable_at(server.local_addr()) {
+        banner.push_str(&format!("  {addr}    (nc {} {})\n", addr.ip(), addr.port()));
+    }
+    banner.push_str("Press Ctrl-C to stop.\n");
+    // Nobody reading stdout is no reason to stop serving.
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(banner.as_bytes())
+        .and_then(|()| stdout.flush())
+        .ok();
+    drop(stdout);
+    stop_rx.recv().ok();
+    eprintln!("Stopping: telling everyone the room is closing…");
+    server.stop();
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,37 @@
+//! This machine's addresses on the local network: what to tell people to connect to.
+
+use std::net::{IpAddr, SocketAddr};
+
+/// The non-loopback IPv4 addresses of this machine's network interfaces, in interface order.
+/// Empty when there are none or they can't be listed.
+pub fn lan_addresses() -> Vec<IpAddr> {
+    let Ok(interfaces) = if_addrs::get_if_addrs() else {
+        return Vec::new();
+    };
+    let mut addrs: Vec<IpAddr> = interfaces
+        .iter()
+        .map(if_addrs::Interface::ip)
+        .filter(|ip| ip.is_ipv4() && !ip.is_loopback())
+        .collect();
+    addrs.dedup();
+    addrs
+}
+
+/// The addresses people can use to reach a server listening on `local`: every LAN address when it
+/// listens on all interfaces, else just its own.
+pub fn reachable_at(local: SocketAddr) -> Vec<SocketAddr> {
+    if local.ip().is_unspecified() {
+        let lan = lan_addresses();
+        if lan.is_empty() {
+            return vec![SocketAddr::new(
+                IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                local.port(),
+            )];
+        }
+        lan.into_iter()
+            .map(|ip| SocketAddr::new(ip, local.port()))
+            .collect()
+    } else {
+        vec![local]
+    }
+}

@@ -1,0 +1,138 @@
+//! What a line of chat means: a message, or one of the slash commands, or `exit`.
+//!
+//! The plain dialect sends everything as text, so the server parses each line with [`parse`]; the app
+//! parses its input line with the same function before sending structured JSON.
+
+use std::fmt;
+
+/// Something a person asked for by typing a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// A message for the room.
+    Say(String),
+    /// An action, shown as `* name text`.
+    Me(String),
+    /// A private message that only the two people see.
+    Msg {
+        /// Who it is for.
+        to: String,
+        /// What it says.
+        text: String,
+    },
+    /// A change of name.
+    Nick(String),
+    /// Who is in the room?
+    Who,
+    /// The list of commands.
+    Help,
+    /// Leave the room (`/quit`, or `exit` alone as in the seed).
+    Quit,
+}
+
+/// A line that starts with `/` but is not a command we know, or misses its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandError {
+    /// `/something` we don't know.
+    Unknown(String),
+    /// A known command used wrongly; the text is its usage.
+    Usage(&'static str),
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown(cmd) => write!(f, "unknown command /{cmd} (type /help for the list)"),
+            Self::Usage(usage) => write!(f, "usage: {usage}"),
+        }
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+/// The help text, one line per command.
+pub const HELP: &[&str] = &[
+    "Commands:",
+    "  /who               who is in the room",
+    "  /me <action>       say what you are doing",
+    "  /msg <name> <text> a private message only the two of you see",
+    "  /nick <name>       change your name",
+    "  /help              this list",
+    "  /quit or exit      leave",
+    "  //text             send a message that starts with /",
+];
+
+/// Parses one line of input. The line is already cleaned; leading white space matters not.
+pub fn parse(line: &str) -> Result<Command, CommandError> {
+    let line = line.trim();
+    if line == "exit" {
+        return Ok(Command::Quit);
+    }
+    let Some(rest) = line.strip_prefix('/') else {
+        return Ok(Command::Say(line.to_owned()));
+    };
+    if rest.starts_with('/') {
+        return Ok(Command::Say(rest.to_owned()));
+    }
+    let (cmd, args) = match rest.split_once(char::is_whitespace) {
+        Some((cmd, args)) => (cmd, args.trim()),
+        None => (rest, ""),
+    };
+    match cmd.to_lowercase().as_str() {
+        "who" | "names" => Ok(Command::Who),
+        "help" | "?" => Ok(Command::Help),
+        "quit" | "exit" | "leave" => Ok(Command::Quit),
+        "me" if !args.is_empty() => Ok(Command::Me(args.to_owned())),
+        "me" => Err(CommandError::Usage("/me <action>")),
+        "nick" | "name" if !args.is_empty() && !args.contains(char::is_whitespace) => {
+            Ok(Command::Nick(args.to_owned()))
+        }
+        "nick" | "name" => Err(CommandError::Usage("/nick <name>")),
+        "msg" | "tell" | "whisper" => match args.split_once(char::is_whitespace) {
+            Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {
+                to: to.to_owned(),
+                text: text.trim().to_owned(),
+            }),
+            _ => Err(CommandError::Usage("/msg <name> <text>")),
+        },
+        _ => Err(CommandError::Unknown(cmd.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_and_escapes() {
+        assert_eq!(parse("hello"), Ok(Command::Say("hello".into())));
+        assert_eq!(parse("//slash"), Ok(Command::Say("/slash".into())));
+        assert_eq!(parse("exit"), Ok(Command::Quit));
+        assert_eq!(parse("exit now"), Ok(Command::Say("exit now".into())));
+    }
+
+    #[test]
+    fn commands_and_their_arguments() {
+        assert_eq!(parse("/WHO"), Ok(Command::Who));
+        assert_eq!(parse("/me waves"), Ok(Command::Me("waves".into())));
+        assert_eq!(
+            parse("/msg bob  see you  "),
+            Ok(Command::Msg {
+                to: "bob".into(),
+                text: "see you".into()
+            })
+        );
+        assert_eq!(parse("/nick zed"), Ok(Command::Nick("zed".into())));
+        assert_eq!(parse("/quit"), Ok(Command::Quit));
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(parse("/dance"), Err(CommandError::Unknown("dance".into())));
+        assert_eq!(
+            parse("/msg bob"),
+            Err(CommandError::Usage("/msg <name> <text>"))
+        );
+        assert_eq!(parse("/nick a b"), Err(CommandError::Usage("/nick <name>")));
+        assert_eq!(parse("/me"), Err(CommandError::Usage("/me <action>")));
+    }
+}

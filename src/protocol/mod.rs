@@ -1,0 +1,44 @@
+//! The wire format: framing, cleaning, names, commands and messages. Pure code, no sockets.
+//!
+//! Two dialects share one port. The first line a client sends decides: a JSON object
+//! `{"type":"hello",…}` starts the JSON dialect (see `PROTOCOL.md`); anything else is a name, and the
+//! session speaks plain text lines as the seed's C chat did.
+
+pub mod command;
+pub mod frame;
+pub mod message;
+pub mod name;
+pub mod sanitize;
+
+pub use command::{Command, CommandError};
+pub use frame::{Frame, LineFramer};
+pub use message::{Chat, ClientMsg, ErrorCode, LeaveReason, PROTOCOL_VERSION, ServerMsg};
+pub use name::{NameError, NameKey};
+
+/// The port Coucou listens on, as the seed did.
+pub const DEFAULT_PORT: u16 = 4444;
+/// The largest message, in bytes of UTF-8: the seed's buffer size.
+pub const MAX_MESSAGE_BYTES: usize = 2048;
+/// The largest JSON line: a message of [`MAX_MESSAGE_BYTES`] with room for escaping and fields.
+pub const MAX_JSON_LINE_BYTES: usize = 16 * 1024;
+/// How many people a room holds by default, as the seed did.
+pub const DEFAULT_MAX_CLIENTS: usize = 100;
+
+/// Which dialect a session speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// Lines of text: nc, telnet, the seed's C client.
+    Plain,
+    /// Newline-delimited JSON: the Coucou app.
+    Json,
+}
+
+/// Tells the dialect from a client's first line.
+pub fn detect_dialect(first_line: &[u8]) -> Dialect {
+    if first_line.trim_ascii_start().starts_with(b"{") {
+        Dialect::Json
+    } else {
+        Dialect::Plain
+    }
+}

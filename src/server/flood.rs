@@ -1,0 +1,98 @@
+//! The flood limit: a token bucket per client.
+
+use std::time::{Duration, Instant};
+
+/// How fast one client may send messages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FloodLimit {
+    /// Messages that may be sent at once (a paste of several lines).
+    pub burst: u32,
+    /// Messages per second allowed over time.
+    pub per_second: f64,
+}
+
+impl Default for FloodLimit {
+    /// Generous: a person pasting 30 lines or typing fast never meets it; a script blasting does.
+    fn default() -> Self {
+        Self {
+            burst: 30,
+            per_second: 10.0,
+        }
+    }
+}
+
+/// One client's bucket of tokens; each message takes one.
+#[derive(Debug)]
+pub struct Bucket {
+    /// The limit, or none for no limit.
+    limit: Option<FloodLimit>,
+    /// Tokens left, refilled with time up to `burst`.
+    tokens: f64,
+    /// When `tokens` was last brought up to date.
+    updated: Instant,
+}
+
+impl Bucket {
+    /// A full bucket.
+    pub fn new(limit: Option<FloodLimit>, now: Instant) -> Self {
+        Self {
+            limit,
+            tokens: limit.map_or(0.0, |l| f64::from(l.burst)),
+            updated: now,
+        }
+    }
+
+    /// Takes a token if there is one; false means the message must be refused.
+    pub fn take(&mut self, now: Instant) -> bool {
+        let Some(limit) = self.limit else {
+            return true;
+        };
+        let elapsed = now.saturating_duration_since(self.updated);
+        self.updated = now;
+        self.tokens =
+            (self.tokens + elapsed.as_secs_f64() * limit.per_second).min(f64::from(limit.burst));
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// How long until the next token, for the error message.
+    pub fn wait_hint(&self) -> Duration {
+        match self.limit {
+            Some(l) if l.per_second > 0.0 => {
+                Duration::from_secs_f64(((1.0 - self.tokens).max(0.0)) / l.per_second)
+            }
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_then_refill() {
+        let start = Instant::now();
+        let limit = FloodLimit {
+            burst: 3,
+            per_second: 2.0,
+        };
+        let mut bucket = Bucket::new(Some(limit), start);
+        assert!((0..3).all(|_| bucket.take(start)));
+        assert!(!bucket.take(start));
+        assert!(bucket.take(start + Duration::from_millis(500)));
+        assert!(!bucket.take(start + Duration::from_millis(600)));
+        assert!((0..3).all(|_| bucket.take(start + Duration::from_secs(60))));
+    }
+
+    #[test]
+    fn no_limit_always_passes() {
+        let now = Instant::now();
+        let mut bucket = Bucket::new(None, now);
+        assert!((0..10_000).all(|_| bucket.take(now)));
+    }
+}

@@ -1,0 +1,360 @@
+//! The chat server: accepts connections, runs a session thread per client, and stops cleanly.
+//!
+//! [`Server::start`] takes an already-bound listener (tests bind port 0) and returns a handle; the
+//! same server runs headless (`coucou server`) and inside the app (Host). [`Server::stop`] — or
+//! dropping the handle — tells everyone, closes every connection, joins every thread and frees the
+//! port before it returns.
+
+mod flood;
+mod outbox;
+mod room;
+mod session;
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use log::{debug, error, info, warn};
+
+pub use flood::FloodLimit;
+use room::{Room, RoomSettings, SessionId};
+
+use crate::protocol::{DEFAULT_MAX_CLIENTS, ErrorCode, ServerMsg};
+
+/// Stack size of a session (reader) thread. Small, so that thousands of idle connections stay
+/// cheap; JSON decoding and name checks need far less than this.
+const SESSION_STACK: usize = 256 * 1024;
+
+/// How long [`Server::stop`] lets clients receive the goodbye before cutting them off.
+const STOP_GRACE: Duration = Duration::from_millis(500);
+
+/// How a server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The room's name.
+    pub room: String,
+    /// How many people may be in the room (the seed's 100).
+    pub max_clients: usize,
+    /// How many connections may be waiting to give a name, counted apart from the room.
+    pub max_pending: usize,
+    /// How long a connection may take to give a name.
+    pub handshake_timeout: Duration,
+    /// How many recent messages newcomers get.
+    pub history: usize,
+    /// Shown to every newcomer.
+    pub motd: Option<String>,
+    /// How many bytes may wait for one client before it is cut off for not reading.
+    pub max_queue_bytes: usize,
+    /// How long one write to a client may make no progress before it fails.
+    pub write_timeout: Duration,
+    /// The flood limit per client; `None` turns it off (benchmarks).
+    pub flood: Option<FloodLimit>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            room: "Coucou".to_owned(),
+            max_clients: DEFAULT_MAX_CLIENTS,
+            max_pending: DEFAULT_MAX_CLIENTS,
+            handshake_timeout: Duration::from_secs(20),
+            history: 100,
+            motd: None,
+            max_queue_bytes: 1024 * 1024,
+            write_timeout: Duration::from_secs(10),
+            flood: Some(FloodLimit::default()),
+        }
+    }
+}
+
+/// Live counters, updated by the sessions.
+#[derive(Debug, Default)]
+struct Counters {
+    /// People in the room.
+    clients: AtomicUsize,
+    /// Connections that have not given a name yet.
+    pending: AtomicUsize,
+    /// Chat and private messages relayed.
+    messages: AtomicU64,
+    /// Messages queued to recipients (a broadcast to 10 people counts 10).
+    deliveries: AtomicU64,
+}
+
+/// A snapshot of the server's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// People in the room.
+    pub clients: usize,
+    /// Connections that have not given a name yet.
+    pub pending: usize,
+    /// Chat and private messages relayed since the start.
+    pub messages: u64,
+    /// Messages queued to recipients since the start.
+    pub deliveries: u64,
+}
+
+/// What every thread of a server shares.
+#[derive(Debug)]
+struct Shared {
+    /// Settings.
+    config: ServerConfig,
+    /// The room; see [`Room`] for why one mutex is enough.
+    room: Mutex<Room>,
+    /// Counters for [`Server::stats`].
+    counters: Arc<Counters>,
+    /// Set once by `stop`; sessions ending after it don't announce leaves.
+    stopping: AtomicBool,
+    /// Every open connection, to cut them all off at stop.
+    live: Mutex<HashMap<SessionId, TcpStream>>,
+    /// Signalled when a connection closes.
+    live_changed: Condvar,
+    /// Session threads, joined at stop (finished ones are reaped as new ones start).
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Shared {
+    fn lock_room(&self) -> MutexGuard<'_, Room> {
+        self.room.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_live(&self) -> MutexGuard<'_, HashMap<SessionId, TcpStream>> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A running server. Dropping it stops it.
+#[derive(Debug)]
+pub struct Server {
+    /// State shared with the threads.
+    shared: Arc<Shared>,
+    /// Where it listens.
+    local_addr: SocketAddr,
+    /// The accept loop; `None` once stopped.
+    accept_thread: Option<JoinHandle<()>>,
+    /// A second handle on the listener, to wake the accept loop at stop.
+    listener: TcpListener,
+}
+
+impl Server {
+    /// Binds `addr` and starts. A busy port is an [`io::ErrorKind::AddrInUse`] error.
+    pub fn bind(addr: SocketAddr, config: ServerConfig) -> io::Result<Self> {
+        Self::start(TcpListener::bind(addr)?, config)
+    }
+
+    /// Starts serving on an already-bound listener.
+    pub fn start(listener: TcpListener, config: ServerConfig) -> io::Result<Self> {
+        let local_addr = listener.local_addr()?;
+        let counters = Arc::new(Counters::default());
+        let settings = RoomSettings {
+            name: config.room.clone(),
+            max_clients: config.max_clients,
+            history: config.history,
+            motd: config.motd.clone(),
+        };
+        let shared = Arc::new(Shared {
+            room: Mutex::new(Room::new(settings, Arc::clone(&counters))),
+            config,
+            counters,
+            stopping: AtomicBool::new(false),
+            live: Mutex::new(HashMap::new()),
+            live_changed: Condvar::new(),
+            threads: Mutex::new(Vec::new()),
+        });
+        let waker = listener.try_clone()?;
+        let accept_shared = Arc::clone(&shared);
+        let accept_thread = thread::Builder::new()
+            .name("coucou-accept".to_owned())
+            .spawn(move || accept_loop(&accept_shared, &listener))?;
+        Ok(Self {
+            shared,
+            local_addr,
+            accept_thread: Some(accept_thread),
+            listener: waker,
+        })
+    }
+
+    /// The address the server listens on (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The room's name.
+    pub fn room_name(&self) -> &str {
+        &self.shared.config.room
+    }
+
+    /// The counters right now.
+    pub fn stats(&self) -> Stats {
+        let c = &self.shared.counters;
+        Stats {
+            clients: c.clients.load(Ordering::Relaxed),
+            pending: c.pending.load(Ordering::Relaxed),
+            messages: c.messages.load(Ordering::Relaxed),
+            deliveries: c.deliveries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Tells everyone the server is stopping, closes every connection and joins every thread. When it
+    /// returns the port is free.
+    pub fn stop(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        let Some(accept_thread) = self.accept_thread.take() else {
+            return;
+        };
+        let shared = &self.shared;
+        shared.stopping.store(true, Ordering::SeqCst);
+        wake_accept(&self.listener, self.local_addr);
+        if accept_thread.join().is_err() {
+            error!("the accept thread panicked");
+        }
+
+        shared.lock_room().close_all();
+        // Give the goodbye a moment to leave, then cut off whoever is left.
+        let deadline = Instant::now() + STOP_GRACE;
+        let mut live = shared.lock_live();
+        while !live.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            live = shared
+                .live_changed
+                .wait_timeout(live, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        for socket in live.values() {
+            socket.shutdown(Shutdown::Both).ok();
+        }
+        drop(live);
+
+        let threads = std::mem::take(
+            &mut *shared
+                .threads
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for handle in threads {
+            if handle.join().is_err() {
+                error!("a session thread panicked");
+            }
+        }
+        info!("server on {} stopped", self.local_addr);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// Unblocks `accept`: shuts the listener down (enough on Linux), then connects to it (elsewhere).
+fn wake_accept(listener: &TcpListener, local_addr: SocketAddr) {
+    socket2::SockRef::from(listener)
+        .shutdown(Shutdown::Both)
+        .ok();
+    let ip = match local_addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    TcpStream::connect_timeout(
+        &SocketAddr::new(ip, local_addr.port()),
+        Duration::from_secs(1),
+    )
+    .ok();
+}
+
+/// Accepts connections until the server stops. Never sleeps.
+fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
+    let mut next_session: SessionId = 1;
+    loop {
+        let accepted = listener.accept();
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(err) => {
+                warn!("accept failed: {err}");
+                continue;
+            }
+        };
+        let session = next_session;
+        next_session += 1;
+        reap_finished(shared);
+        if let Err(err) = start_session(shared, session, stream, peer) {
+            warn!("#{session} {peer}: could not start a session: {err}");
+        }
+    }
+}
+
+/// Joins session threads that have ended, so their handles don't pile up.
+fn reap_finished(shared: &Shared) {
+    let mut threads = shared
+        .threads
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let (done, running): (Vec<_>, Vec<_>) = threads.drain(..).partition(JoinHandle::is_finished);
+    *threads = running;
+    drop(threads);
+    for handle in done {
+        handle.join().ok();
+    }
+}
+
+/// Counts a new connection as pending and starts its thread, or turns it away.
+fn start_session(
+    shared: &Arc<Shared>,
+    session: SessionId,
+    stream: TcpStream,
+    peer: SocketAddr,
+) -> io::Result<()> {
+    let pending = shared.counters.pending.load(Ordering::Relaxed);
+    if pending >= shared.config.max_pending {
+        debug!("#{session} {peer}: turned away, {pending} connections waiting");
+        let msg = ServerMsg::error(
+            ErrorCode::TooManyPending,
+            "too many connections are waiting to join; try again in a moment",
+        );
+        // A new socket's send buffer is empty: this small write can't block.
+        stream.set_nonblocking(true)?;
+        (&stream).write_all(msg.to_plain_text().as_bytes()).ok();
+        return Ok(());
+    }
+    stream.set_nodelay(true)?;
+    shared.lock_live().insert(session, stream.try_clone()?);
+    shared.counters.pending.fetch_add(1, Ordering::Relaxed);
+    let thread_shared = Arc::clone(shared);
+    let spawned = thread::Builder::new()
+        .name(format!("coucou-session-{session}"))
+        .stack_size(SESSION_STACK)
+        .spawn(move || {
+            session::run(&thread_shared, session, stream, peer);
+            thread_shared.lock_live().remove(&session);
+            thread_shared.live_changed.notify_all();
+        });
+    match spawned {
+        Ok(handle) => {
+            shared
+                .threads
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(handle);
+            Ok(())
+        }
+        Err(err) => {
+            shared.counters.pending.fetch_sub(1, Ordering::Relaxed);
+            shared.lock_live().remove(&session);
+            Err(err)
+        }
+    }
+}

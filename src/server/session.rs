@@ -1,0 +1,377 @@
+//! One client's life on the server: the handshake (name first), then reading and acting on its lines.
+//!
+//! Runs on the client's own thread, as in the seed. Before the name is accepted, replies are written
+//! straight to the socket; after, everything the client is sent goes through its [`Outbox`], emptied
+//! by a second thread, so this one only ever waits on this client.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use log::{debug, info, warn};
+
+use super::Shared;
+use super::flood::Bucket;
+use super::outbox::Outbox;
+use super::room::{JoinError, Next, SessionId};
+use crate::connection::FrameReader;
+use crate::protocol::sanitize::clean_text;
+use crate::protocol::{
+    ClientMsg, Command, Dialect, ErrorCode, Frame, LeaveReason, MAX_JSON_LINE_BYTES,
+    MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg, command, detect_dialect, message,
+};
+
+/// Stack size of a writer thread: it only copies bytes.
+const WRITER_STACK: usize = 64 * 1024;
+
+/// Decrements the pending count when the handshake ends, however it ends.
+struct Pending<'a>(&'a Shared);
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.counters.pending.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A member's session after the handshake.
+struct Joined {
+    dialect: Dialect,
+    outbox: Arc<Outbox>,
+    name: String,
+}
+
+/// Runs a session to its end. The connection is counted as pending by the caller.
+pub(super) fn run(shared: &Shared, session: SessionId, stream: TcpStream, peer: SocketAddr) {
+    let mut reader = FrameReader::new(stream, MAX_MESSAGE_BYTES);
+    let joined = {
+        let _pending = Pending(shared);
+        match handshake(shared, session, &mut reader) {
+            Ok(Some(joined)) => joined,
+            Ok(None) => return,
+            Err(err) => {
+                debug!("#{session} {peer}: left before joining: {}", err.kind());
+                return;
+            }
+        }
+    };
+    info!("#{session} {peer} joined as {}", joined.name);
+
+    // The writer gets its own handle on the socket.
+    let writer = reader.get_ref().try_clone().and_then(|socket| {
+        let outbox = Arc::clone(&joined.outbox);
+        thread::Builder::new()
+            .name(format!("coucou-send-{session}"))
+            .stack_size(WRITER_STACK)
+            .spawn(move || outbox.run_writer(socket))
+    });
+    let writer = match writer {
+        Ok(handle) => handle,
+        Err(err) => {
+            warn!("#{session}: could not start its writer thread: {err}");
+            shared
+                .lock_room()
+                .leave(session, LeaveReason::Disconnected, true);
+            return;
+        }
+    };
+
+    let reason = match chat(shared, session, &mut reader, &joined) {
+        Some(_) if joined.outbox.overflowed() => Some(LeaveReason::TooSlow),
+        other => other,
+    };
+    match reason {
+        Some(reason) => {
+            let announce = !shared.stopping.load(Ordering::Relaxed);
+            let name = shared.lock_room().leave(session, reason, announce);
+            let name = name.as_deref().unwrap_or(&joined.name);
+            info!("#{session} {peer} ({name}) left: {reason:?}");
+        }
+        None => info!("#{session} {peer} left: Quit"),
+    }
+    joined.outbox.close();
+    writer.join().ok();
+}
+
+/// Reads names (or hellos) until one is accepted. `Ok(None)`: the connection should end.
+fn handshake(
+    shared: &Shared,
+    session: SessionId,
+    reader: &mut FrameReader<TcpStream>,
+) -> io::Result<Option<Joined>> {
+    let deadline = Instant::now() + shared.config.handshake_timeout;
+    let mut dialect = None;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return timed_out(shared, reader, dialect);
+        }
+        reader.get_ref().set_read_timeout(Some(left))?;
+        let frame = match reader.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return Ok(None),
+            Err(err) if is_timeout(&err) => return timed_out(shared, reader, dialect),
+            Err(err) => return Err(err),
+        };
+        let line = match frame {
+            Frame::Line(line) => line,
+            Frame::TooLong => {
+                let msg = ServerMsg::error(
+                    ErrorCode::TooLong,
+                    format!("that line is over {MAX_MESSAGE_BYTES} bytes"),
+                );
+                write_direct(reader, dialect.unwrap_or(Dialect::Plain), &msg)?;
+                continue;
+            }
+        };
+        let dialect = *dialect.get_or_insert_with(|| detect_dialect(&line));
+        let raw_name = match dialect {
+            // Names are checked as sent, not cleaned: a control character breaks a rule.
+            Dialect::Plain => String::from_utf8_lossy(&line).into_owned(),
+            Dialect::Json => {
+                reader.set_max_line(MAX_JSON_LINE_BYTES);
+                match message::decode_client(&line) {
+                    Ok(ClientMsg::Hello { version, name }) if version == PROTOCOL_VERSION => name,
+                    Ok(ClientMsg::Hello { version, .. }) => {
+                        let msg = ServerMsg::error(
+                            ErrorCode::UnsupportedVersion,
+                            format!("this server speaks version {PROTOCOL_VERSION}, not {version}"),
+                        );
+                        write_direct(reader, dialect, &msg)?;
+                        return Ok(None);
+                    }
+                    Ok(_) => {
+                        let msg = ServerMsg::error(ErrorCode::Malformed, "say hello first");
+                        write_direct(reader, dialect, &msg)?;
+                        continue;
+                    }
+                    Err(err) => {
+                        // A garbled first line: this is no client of ours. End just this one.
+                        let msg = ServerMsg::error(ErrorCode::Malformed, err.to_string());
+                        write_direct(reader, dialect, &msg)?;
+                        return Ok(None);
+                    }
+                }
+            }
+        };
+        let outbox = Arc::new(Outbox::new(
+            reader.get_ref().try_clone()?,
+            shared.config.max_queue_bytes,
+        ));
+        let result = shared
+            .lock_room()
+            .join(session, &raw_name, dialect, Arc::clone(&outbox));
+        match result {
+            Ok(name) => {
+                let socket = reader.get_ref();
+                socket.set_read_timeout(None)?;
+                socket.set_write_timeout(Some(shared.config.write_timeout))?;
+                return Ok(Some(Joined {
+                    dialect,
+                    outbox,
+                    name,
+                }));
+            }
+            Err(JoinError::Name(err)) => {
+                let msg =
+                    ServerMsg::error(ErrorCode::from(&err), format!("{err}; try another name"));
+                write_direct(reader, dialect, &msg)?;
+            }
+            Err(JoinError::Full { max_clients }) => {
+                let msg = ServerMsg::error(
+                    ErrorCode::RoomFull,
+                    format!("the room is full ({max_clients} people); try again later"),
+                );
+                write_direct(reader, dialect, &msg)?;
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// Tells a client that never gave a name that time is up.
+fn timed_out(
+    shared: &Shared,
+    reader: &FrameReader<TcpStream>,
+    dialect: Option<Dialect>,
+) -> io::Result<Option<Joined>> {
+    let msg = ServerMsg::error(
+        ErrorCode::HandshakeTimeout,
+        format!(
+            "no name received within {} s; closing",
+            shared.config.handshake_timeout.as_secs_f64()
+        ),
+    );
+    write_direct(reader, dialect.unwrap_or(Dialect::Plain), &msg)?;
+    Ok(None)
+}
+
+/// Writes one message straight to the socket (only before the writer thread exists).
+fn write_direct(
+    reader: &FrameReader<TcpStream>,
+    dialect: Dialect,
+    msg: &ServerMsg,
+) -> io::Result<()> {
+    let mut socket = reader.get_ref();
+    socket.set_write_timeout(Some(Duration::from_secs(5)))?;
+    match dialect {
+        Dialect::Plain => socket.write_all(msg.to_plain_text().as_bytes()),
+        Dialect::Json => socket.write_all(&msg.to_json_line()),
+    }
+}
+
+fn is_timeout(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Reads and carries out a member's lines until they leave. Returns why, or `None` if the room
+/// already took them out (they quit).
+fn chat(
+    shared: &Shared,
+    session: SessionId,
+    reader: &mut FrameReader<TcpStream>,
+    joined: &Joined,
+) -> Option<LeaveReason> {
+    let mut bucket = Bucket::new(shared.config.flood, Instant::now());
+    let reply = |msg: ServerMsg| {
+        let bytes = match joined.dialect {
+            Dialect::Plain => msg.to_plain_text().into_bytes().into(),
+            Dialect::Json => msg.to_json_line().into(),
+        };
+        joined.outbox.push(bytes);
+    };
+    loop {
+        let line = match reader.next_frame() {
+            Ok(Some(Frame::Line(line))) => line,
+            Ok(Some(Frame::TooLong)) => {
+                reply(too_long().into());
+                continue;
+            }
+            Ok(None) | Err(_) => return Some(LeaveReason::Disconnected),
+        };
+        let command = match joined.dialect {
+            Dialect::Plain => plain_command(shared, session, &line),
+            Dialect::Json => json_command(&line),
+        };
+        let command = match command {
+            Ok(Some(command)) => command,
+            Ok(None) => continue,
+            Err(refused) => {
+                reply(refused.into());
+                continue;
+            }
+        };
+        if matches!(
+            command,
+            Command::Say(_) | Command::Me(_) | Command::Msg { .. }
+        ) && !bucket.take(Instant::now())
+        {
+            reply(ServerMsg::error(
+                ErrorCode::Flood,
+                format!(
+                    "you are sending too fast; this message was not sent (wait {:.1} s)",
+                    bucket.wait_hint().as_secs_f64()
+                ),
+            ));
+            continue;
+        }
+        if shared.lock_room().handle(session, command) == Next::Close {
+            return None;
+        }
+    }
+}
+
+/// A line refused with an error for its sender only; the session goes on.
+struct Refused(ErrorCode, String);
+
+impl From<Refused> for ServerMsg {
+    fn from(Refused(code, message): Refused) -> Self {
+        ServerMsg::error(code, message)
+    }
+}
+
+fn too_long() -> Refused {
+    Refused(
+        ErrorCode::TooLong,
+        format!("message too long: the limit is {MAX_MESSAGE_BYTES} bytes; it was not sent"),
+    )
+}
+
+/// A plain line: the C client's `name: ` prefix dropped, then parsed as a command.
+fn plain_command(
+    shared: &Shared,
+    session: SessionId,
+    line: &[u8],
+) -> Result<Option<Command>, Refused> {
+    let text = String::from_utf8_lossy(line);
+    let text = {
+        let room = shared.lock_room();
+        match room.name_of(session) {
+            Some(name) => text
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(": "))
+                .unwrap_or(&text)
+                .to_owned(),
+            None => text.into_owned(),
+        }
+    };
+    let command = command::parse(&text).map_err(|err| match err {
+        command::CommandError::Unknown(_) => {
+            Refused(ErrorCode::UnknownCommand, clean_text(&err.to_string()))
+        }
+        command::CommandError::Usage(_) => Refused(ErrorCode::BadUsage, err.to_string()),
+    })?;
+    Ok(cleaned(command))
+}
+
+/// A JSON line, decoded; its text limits checked.
+fn json_command(line: &[u8]) -> Result<Option<Command>, Refused> {
+    let msg = message::decode_client(line)
+        .map_err(|err| Refused(ErrorCode::Malformed, err.to_string()))?;
+    let fits = |text: String| {
+        if text.len() > MAX_MESSAGE_BYTES {
+            Err(too_long())
+        } else {
+            Ok(text)
+        }
+    };
+    let command = match msg {
+        ClientMsg::Say { text } => Command::Say(fits(text)?),
+        ClientMsg::Me { text } => Command::Me(fits(text)?),
+        ClientMsg::Msg { to, text } => Command::Msg {
+            to,
+            text: fits(text)?,
+        },
+        ClientMsg::Nick { name } => Command::Nick(name),
+        ClientMsg::Who => Command::Who,
+        ClientMsg::Help => Command::Help,
+        ClientMsg::Quit => Command::Quit,
+        ClientMsg::Hello { .. } => {
+            return Err(Refused(
+                ErrorCode::Malformed,
+                "you have already said hello".to_owned(),
+            ));
+        }
+    };
+    Ok(cleaned(command))
+}
+
+/// Cleans what will be shown to others; `None` if a message is left empty. Names are not cleaned:
+/// the name rules refuse what cleaning would remove.
+fn cleaned(command: Command) -> Option<Command> {
+    let non_empty = |text: &str| Some(clean_text(text)).filter(|t| !t.is_empty());
+    Some(match command {
+        Command::Say(text) => Command::Say(non_empty(&text)?),
+        Command::Me(text) => Command::Me(non_empty(&text)?),
+        Command::Msg { to, text } => Command::Msg {
+            to: clean_text(&to),
+            text: non_empty(&text)?,
+        },
+        other => other,
+    })
+}

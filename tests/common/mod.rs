@@ -1,0 +1,208 @@
+//! Helpers for the integration tests: a server on 127.0.0.1:0 and raw TCP clients of both dialects.
+//!
+//! Every wait is a read with a time-out: a test fails with what it saw instead of hanging.
+#![allow(dead_code, clippy::unwrap_used)] // reason: each test binary uses some of these helpers.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use coucou::protocol::{ClientMsg, ServerMsg, message};
+use coucou::server::{Server, ServerConfig};
+
+/// How long any single wait may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A server with default settings but no flood limit, on a free loopback port.
+pub fn start_server() -> Server {
+    start_server_with(ServerConfig {
+        flood: None,
+        ..ServerConfig::default()
+    })
+}
+
+/// A server with `config`, on a free loopback port.
+pub fn start_server_with(config: ServerConfig) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    Server::start(listener, config).expect("start server")
+}
+
+/// A raw TCP client that speaks plain lines, like nc.
+pub struct Plain {
+    reader: BufReader<TcpStream>,
+    /// Every line read so far, for failure messages.
+    seen: Vec<String>,
+}
+
+impl Plain {
+    /// Connects without sending anything.
+    pub fn connect(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        Self {
+            reader: BufReader::new(stream),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Connects, sends `name` and waits until its own join notice arrives.
+    pub fn join(addr: SocketAddr, name: &str) -> Self {
+        let mut client = Self::connect(addr);
+        client.send(name);
+        client.expect(&format!("* {name} joined the room"));
+        client
+    }
+
+    /// The socket, for tests that need to tune it.
+    pub fn stream(&self) -> &TcpStream {
+        self.reader.get_ref()
+    }
+
+    /// Sends `line` and a newline.
+    pub fn send(&mut self, line: &str) {
+        self.send_raw(format!("{line}\n").as_bytes());
+    }
+
+    /// Sends bytes as they are.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.reader.get_mut().write_all(bytes).expect("send");
+    }
+
+    /// The next line, without its newline; panics on time-out or end of stream.
+    pub fn line(&mut self) -> String {
+        let mut buf = Vec::new();
+        match self.reader.read_until(b'\n', &mut buf) {
+            Ok(0) => panic!("connection closed; lines so far: {:#?}", self.seen),
+            Ok(_) => {}
+            Err(err) => panic!(
+                "no line within {PATIENCE:?} ({err}); lines so far: {:#?}",
+                self.seen
+            ),
+        }
+        assert_eq!(buf.pop(), Some(b'\n'), "line without newline: {buf:?}");
+        let line = String::from_utf8(buf).expect("the server sends UTF-8");
+        self.seen.push(line.clone());
+        line
+    }
+
+    /// Reads lines until one contains `needle`, and returns it.
+    pub fn expect(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            let line = self.line();
+            if line.contains(needle) {
+                return line;
+            }
+        }
+        panic!("never saw {needle:?}; lines: {:#?}", self.seen)
+    }
+
+    /// Reads lines until the server closes the connection; returns them.
+    pub fn expect_closed(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            match self.reader.read_until(b'\n', &mut buf) {
+                Ok(0) => return lines,
+                Ok(_) => lines.push(String::from_utf8_lossy(&buf).trim_end().to_owned()),
+                Err(err) if err.kind() == ErrorKind::ConnectionReset => return lines,
+                Err(err) => panic!("connection still open after {PATIENCE:?} ({err}): {lines:#?}"),
+            }
+        }
+    }
+
+    /// Closes the sending side, as nc does at end of input.
+    pub fn close_write(&self) {
+        self.stream().shutdown(Shutdown::Write).ok();
+    }
+}
+
+/// A raw TCP client that speaks the JSON dialect.
+pub struct Json {
+    reader: BufReader<TcpStream>,
+    seen: Vec<ServerMsg>,
+}
+
+impl Json {
+    /// Connects without sending anything.
+    pub fn connect(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        Self {
+            reader: BufReader::new(stream),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Connects and says hello; returns the client and the welcome.
+    pub fn join(addr: SocketAddr, name: &str) -> (Self, ServerMsg) {
+        let mut client = Self::connect(addr);
+        client.send(&ClientMsg::Hello {
+            version: 1,
+            name: name.to_owned(),
+        });
+        let welcome = client.next();
+        assert!(
+            matches!(welcome, ServerMsg::Welcome { .. }),
+            "expected a welcome, got {welcome:?}"
+        );
+        client.expect(|m| matches!(m, ServerMsg::Join { name: n, .. } if n == name));
+        (client, welcome)
+    }
+
+    /// Sends one message.
+    pub fn send(&mut self, msg: &ClientMsg) {
+        let mut line = serde_json::to_vec(msg).unwrap();
+        line.push(b'\n');
+        self.send_raw(&line);
+    }
+
+    /// Sends bytes as they are.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.reader.get_mut().write_all(bytes).expect("send");
+    }
+
+    /// The next message; panics on time-out, end of stream or a line that is not a server message.
+    pub fn next(&mut self) -> ServerMsg {
+        let mut buf = Vec::new();
+        match self.reader.read_until(b'\n', &mut buf) {
+            Ok(0) => panic!("connection closed; messages so far: {:#?}", self.seen),
+            Ok(_) => {}
+            Err(err) => panic!("no message within {PATIENCE:?} ({err}): {:#?}", self.seen),
+        }
+        let msg = message::decode_server(&buf)
+            .unwrap_or_else(|err| panic!("bad line {:?}: {err}", String::from_utf8_lossy(&buf)));
+        self.seen.push(msg.clone());
+        msg
+    }
+
+    /// Reads messages until one matches, and returns it.
+    pub fn expect(&mut self, wanted: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
+        loop {
+            let msg = self.next();
+            if wanted(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// Reads until the server closes the connection; returns what came.
+    pub fn expect_closed(&mut self) -> Vec<ServerMsg> {
+        let mut msgs = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            match self.reader.read_until(b'\n', &mut buf) {
+                Ok(0) => return msgs,
+                Ok(_) => msgs.push(message::decode_server(&buf).expect("a server message")),
+                Err(err) if err.kind() == ErrorKind::ConnectionReset => return msgs,
+                Err(err) => panic!("connection still open after {PATIENCE:?} ({err}): {msgs:#?}"),
+            }
+        }
+    }
+}
+
+/// Reads whatever arrives until end of stream or an error; for sockets drained in the background.
+pub fn drain(mut stream: TcpStream) {
+    let mut buf = [0; 8192];
+    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+}

@@ -1,0 +1,122 @@
+//! Property tests of the line framer and the JSON codec: any chunking, any bytes, no panics.
+#![allow(clippy::unwrap_used)] // reason: tests.
+
+use proptest::prelude::*;
+
+use coucou::protocol::message::{decode_client, decode_server};
+use coucou::protocol::{Chat, ClientMsg, Frame, LineFramer, ServerMsg};
+
+/// 10,000 cases each, in CI and locally alike.
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 10_000,
+        ..ProptestConfig::default()
+    }
+}
+
+fn frame_all(max: usize, bytes: &[u8], cuts: &[usize]) -> Vec<Frame> {
+    let mut framer = LineFramer::new(max);
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &cut in cuts {
+        let end = cut.clamp(start, bytes.len());
+        framer.push(&bytes[start..end], &mut out);
+        start = end;
+    }
+    framer.push(&bytes[start..], &mut out);
+    framer.finish(&mut out);
+    out
+}
+
+/// Bytes with many terminators, `\r`, NULs and long runs, to hit every branch of the framer.
+fn stream() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![
+            4 => any::<u8>(),
+            2 => Just(b'\n'),
+            1 => Just(b'\r'),
+            1 => Just(0u8),
+            2 => Just(b'a'),
+        ],
+        0..200,
+    )
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn any_chunking_gives_the_same_frames(
+        bytes in stream(),
+        mut cuts in prop::collection::vec(0usize..200, 0..20),
+        max in 1usize..40,
+    ) {
+        cuts.sort_unstable();
+        let whole = frame_all(max, &bytes, &[]);
+        let chunked = frame_all(max, &bytes, &cuts);
+        let byte_by_byte = frame_all(max, &bytes, &(0..bytes.len()).collect::<Vec<_>>());
+        prop_assert_eq!(&whole, &chunked);
+        prop_assert_eq!(&whole, &byte_by_byte);
+    }
+
+    #[test]
+    fn frames_are_the_input_lines_within_the_limit(
+        lines in prop::collection::vec("[^\n\r\0]{0,30}", 0..10),
+        max in 1usize..40,
+    ) {
+        let bytes: Vec<u8> = lines.iter().flat_map(|l| format!("{l}\r\n").into_bytes()).collect();
+        let expected: Vec<Frame> = lines
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| if l.len() > max { Frame::TooLong } else { Frame::Line(l.as_bytes().to_vec()) })
+            .collect();
+        prop_assert_eq!(frame_all(max, &bytes, &[]), expected);
+    }
+
+    #[test]
+    fn decoders_never_panic_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let _ = decode_client(&bytes);
+        let _ = decode_server(&bytes);
+    }
+
+    #[test]
+    fn client_messages_round_trip(text in ".{0,100}", name in "\\PC{0,40}", version in any::<u32>()) {
+        for msg in [
+            ClientMsg::Hello { version, name: name.clone() },
+            ClientMsg::Say { text: text.clone() },
+            ClientMsg::Me { text: text.clone() },
+            ClientMsg::Msg { to: name.clone(), text: text.clone() },
+            ClientMsg::Nick { name: name.clone() },
+            ClientMsg::Who,
+        ] {
+            let line = serde_json::to_vec(&msg).unwrap();
+            prop_assert!(!line.contains(&b'\n'), "one message is one line");
+            prop_assert_eq!(decode_client(&line).unwrap(), msg);
+        }
+    }
+
+    #[test]
+    fn server_messages_round_trip(
+        text in ".{0,100}",
+        from in "\\PC{0,30}",
+        id in any::<u64>(),
+        time in any::<u64>(),
+        action in any::<bool>(),
+    ) {
+        let chat = ServerMsg::Message(Chat { id, time, from: from.clone(), text: text.clone(), action });
+        let welcome = ServerMsg::Welcome {
+            version: 1,
+            room: from.clone(),
+            you: from.clone(),
+            users: vec![from.clone()],
+            motd: Some(text.clone()),
+            history: vec![chat.clone()],
+            max_message_bytes: 2048,
+        };
+        for msg in [chat, welcome, ServerMsg::Notice { id: Some(id), time, text: text.clone() }] {
+            let line = msg.to_json_line();
+            prop_assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
+            prop_assert_eq!(decode_server(&line).unwrap(), msg);
+        }
+    }
+}
