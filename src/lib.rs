@@ -7,13 +7,19 @@
 //! | wire format | [`protocol`] | framing, cleaning, names, commands, JSON and plain messages; no I/O |
 //! | connection | [`connection`] | bytes from a socket to frames |
 //! | server | [`server`] | the room: sessions, outgoing queues, the [`server::Server`] handle |
+//! | client | [`client`] | the app's connection threads: commands in, events out |
+//! | app model | [`app`] | chat state, settings and profiles, transcript; applies actions |
+//! | UI | [`ui`] | egui views that return actions |
 //! | command line | [`headless`] | `coucou server` |
 //!
-//! Only the app and UI layers name egui; everything here runs without a window. See
+//! Only [`app`] and [`ui`] name egui; everything below them runs without a window. See
 //! `ARCHITECTURE.md` for the invariants.
 
+pub mod app;
+pub mod client;
 pub mod connection;
 pub mod headless;
 pub mod lan;
 pub mod protocol;
 pub mod server;
+pub mod ui;

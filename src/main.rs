@@ -4,9 +4,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use coucou::app::AppOptions;
 use coucou::headless::{self, ServerArgs};
 
-/// A chat for the local network.
+/// A chat for the local network. With no command, opens the app.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
@@ -26,8 +27,17 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Cmd::Server(args)) => headless::run(&args),
         None => {
-            eprintln!("coucou: the app is not built yet; run `coucou server`");
-            ExitCode::FAILURE
+            let options = AppOptions {
+                config_path: std::env::var_os("COUCOU_CONFIG").map(Into::into),
+                ..AppOptions::default()
+            };
+            match coucou::app::run(options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("coucou: can't open the window: {err}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ fn the_101st_client_is_told_the_room_is_full_then_closed() {
     let lines = late.expect_closed();
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].starts_with("! the room is full (100 people)"),
+        lines[0].starts_with("! the room is full (limit: 100 people)"),
         "{lines:?}"
     );
 

@@ -42,3 +42,10 @@ pub fn detect_dialect(first_line: &[u8]) -> Dialect {
         Dialect::Plain
     }
 }
+
+/// Milliseconds since the Unix epoch: the `time` of messages.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

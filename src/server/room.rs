@@ -7,7 +7,6 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::Counters;
 use super::outbox::{Bytes, Outbox};
@@ -15,6 +14,7 @@ use crate::protocol::command::HELP;
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
+    now_ms,
 };
 
 /// Identifies one connection for the life of the server.
@@ -82,13 +82,6 @@ pub struct Room {
     next_id: u64,
     /// Shared counters.
     stats: Arc<Counters>,
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The encoded forms of one message, made the first time a recipient needs each.
@@ -311,7 +304,7 @@ impl Room {
             let bonjour = ServerMsg::Notice {
                 id: Some(self.next_id()),
                 time: now_ms(),
-                text: format!("Bonjour {from} ! 👋"),
+                text: format!("Bonjour {from} !"),
             };
             self.record_and_broadcast(bonjour);
         }

@@ -182,7 +182,7 @@ fn handshake(
             Err(JoinError::Full { max_clients }) => {
                 let msg = ServerMsg::error(
                     ErrorCode::RoomFull,
-                    format!("the room is full ({max_clients} people); try again later"),
+                    format!("the room is full (limit: {max_clients} people); try again later"),
                 );
                 write_direct(reader, dialect, &msg)?;
                 return Ok(None);

@@ -1,0 +1,161 @@
+//! The connect form's fields and their checks, before anything touches the network.
+
+use crate::client::ConnectParams;
+use crate::protocol::{Dialect, name};
+
+use super::settings::Profile;
+
+/// What the connect form holds, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectForm {
+    /// The name to join with.
+    pub username: String,
+    /// Host name or address.
+    pub host: String,
+    /// The port, as typed.
+    pub port: String,
+    /// Coucou (JSON) or Plain.
+    pub dialect: Dialect,
+}
+
+/// What is wrong with each field, in words; all `None` when the form is fine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormErrors {
+    /// The user name breaks a rule.
+    pub username: Option<String>,
+    /// The host is empty or has spaces.
+    pub host: Option<String>,
+    /// The port is not a number from 1 to 65535.
+    pub port: Option<String>,
+}
+
+impl FormErrors {
+    /// True when no field has a problem.
+    pub fn is_empty(&self) -> bool {
+        self.username.is_none() && self.host.is_none() && self.port.is_none()
+    }
+}
+
+impl From<&Profile> for ConnectForm {
+    fn from(profile: &Profile) -> Self {
+        Self {
+            username: profile.username.clone(),
+            host: profile.host.clone(),
+            port: profile.port.to_string(),
+            dialect: profile.dialect,
+        }
+    }
+}
+
+impl ConnectForm {
+    /// The form as a profile called `name` (the port falls back to 4444 when not a number).
+    pub fn to_profile(&self, name: &str) -> Profile {
+        Profile {
+            name: name.trim().to_owned(),
+            username: self.username.trim().to_owned(),
+            host: self.host.trim().to_owned(),
+            port: self
+                .port
+                .trim()
+                .parse()
+                .unwrap_or(crate::protocol::DEFAULT_PORT),
+            dialect: self.dialect,
+        }
+    }
+
+    /// Checks every field; on success, what to connect to.
+    pub fn validate(&self) -> Result<ConnectParams, FormErrors> {
+        let mut errors = FormErrors::default();
+        let username = match name::validate(&self.username) {
+            Ok(name) => Some(name),
+            Err(err) => {
+                errors.username = Some(capitalise(&err.to_string()));
+                None
+            }
+        };
+        let host = self.host.trim();
+        if host.is_empty() {
+            errors.host = Some("Type the server's address, e.g. 192.168.1.20.".to_owned());
+        } else if host.contains(char::is_whitespace) {
+            errors.host = Some("An address has no spaces.".to_owned());
+        }
+        let port = match parse_port(&self.port) {
+            Ok(port) => Some(port),
+            Err(err) => {
+                errors.port = Some(err);
+                None
+            }
+        };
+        match (username, port) {
+            (Some(name), Some(port)) if errors.is_empty() => Ok(ConnectParams {
+                host: host.to_owned(),
+                port,
+                name,
+                dialect: self.dialect,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A port from 1 to 65535.
+pub fn parse_port(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u32>() {
+        Ok(port @ 1..=65535) => Ok(u16::try_from(port).unwrap_or(crate::protocol::DEFAULT_PORT)),
+        _ => Err("The port is a number from 1 to 65535 (Coucou uses 4444).".to_owned()),
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(username: &str, host: &str, port: &str) -> ConnectForm {
+        ConnectForm {
+            username: username.into(),
+            host: host.into(),
+            port: port.into(),
+            dialect: Dialect::Json,
+        }
+    }
+
+    #[test]
+    fn a_good_form_gives_connect_params() {
+        let params = form(" alice ", " 10.0.0.2 ", "4444").validate();
+        assert_eq!(
+            params,
+            Ok(ConnectParams {
+                host: "10.0.0.2".into(),
+                port: 4444,
+                name: "alice".into(),
+                dialect: Dialect::Json
+            })
+        );
+    }
+
+    #[test]
+    fn each_field_says_what_is_wrong() {
+        let errors = form("a", "my host", "70000")
+            .validate()
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            errors.username.as_deref(),
+            Some("A name needs at least 2 characters.")
+        );
+        assert_eq!(errors.host.as_deref(), Some("An address has no spaces."));
+        assert!(errors.port.unwrap_or_default().contains("1 to 65535"));
+        for port in ["0", "-1", "abc", ""] {
+            assert!(parse_port(port).is_err(), "{port}");
+        }
+        assert_eq!(parse_port("65535"), Ok(65535));
+    }
+}

@@ -1,0 +1,842 @@
+//! The desktop app: owns the connection, the hosted server, the chat model and the settings, and
+//! applies what the views ask for.
+//!
+//! The UI thread never waits on the network: connections and the hosted server's stop run on named
+//! background threads that report over crossbeam channels and wake the UI with
+//! `ctx.request_repaint()`; [`eframe::App::logic`] drains them with `try_iter`. The only blocking
+//! calls on the UI thread are reading and writing the small settings file and rfd's save dialog.
+
+pub mod form;
+pub mod model;
+pub mod settings;
+pub mod transcript;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Select, Sender};
+use eframe::egui;
+
+use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Waker};
+use crate::lan;
+use crate::protocol::{Command, DEFAULT_PORT, Dialect, command, now_ms};
+use crate::server::{Server, ServerConfig};
+use crate::ui::chat::{Composer, chat_ui};
+use crate::ui::connect::{ConnectBuffers, ConnectView};
+use crate::ui::messages::ListLayout;
+use crate::ui::toolbar::{HostBuffers, HostingView, ToolbarView, confirm_host_off_ui, toolbar_ui};
+use crate::ui::{Action, connect};
+use form::ConnectForm;
+use model::{ChatModel, EntryKind};
+use settings::{Settings, ThemeChoice};
+
+/// What the app is told at start.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// Where settings live; `None` for the system's config folder. Tests pass a temp path.
+    pub config_path: Option<PathBuf>,
+    /// The address the Host toggle listens on: every interface by default, so the LAN can join.
+    pub host_bind: IpAddr,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            config_path: None,
+            host_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        }
+    }
+}
+
+/// Where the connection stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Link {
+    /// Not connected, not trying.
+    Idle,
+    /// A connection is being made.
+    Connecting {
+        /// `host:port`, for the spinner's words.
+        target: String,
+        /// True when it replaces a lost connection (the chat stays on screen).
+        reconnecting: bool,
+    },
+    /// In the room.
+    Connected,
+    /// Lost; trying again at `until`.
+    Waiting {
+        /// When the next attempt starts.
+        until: Instant,
+    },
+}
+
+/// The room this app hosts.
+#[derive(Debug)]
+struct Hosting {
+    /// The embedded server.
+    server: Server,
+    /// Where people on the network can reach it.
+    addrs: Vec<SocketAddr>,
+}
+
+/// The Coucou desktop app.
+pub struct CoucouApp {
+    options: AppOptions,
+    /// Persistent settings, saved when they change.
+    settings: Settings,
+    /// Where they are saved; `None` when there is nowhere (or the file could not be moved aside).
+    settings_path: Option<PathBuf>,
+    /// Shown once: the settings file could not be read, or saved.
+    warning: Option<String>,
+
+    connect: ConnectBuffers,
+    /// The profile the form was filled from.
+    selected_profile: Option<String>,
+    /// Connect was pressed: show every field's problem.
+    tried: bool,
+    /// The last connection error, in words, shown under the form.
+    connect_error: Option<String>,
+
+    /// What the current or last connection was for; reused to reconnect.
+    params: Option<ConnectParams>,
+    conn: Option<Connection>,
+    next_conn_id: u64,
+    link: Link,
+    /// Failed reconnection attempts in a row, for the back-off.
+    attempt: u32,
+
+    /// The conversation, while in a room.
+    chat: Option<ChatModel>,
+    layout: ListLayout,
+    composer: Composer,
+
+    host: Option<Hosting>,
+    host_buffers: HostBuffers,
+    host_error: Option<String>,
+    /// Signalled when the hosted server has stopped and its port is free.
+    host_stopping: Option<Receiver<()>>,
+    confirm_host_off: bool,
+
+    events_tx: Sender<ClientEvent>,
+    events_rx: Receiver<ClientEvent>,
+    waker: Waker,
+    /// The window title last sent, so it is only sent when it changes.
+    title: String,
+}
+
+/// Seconds to wait before reconnection attempt `attempt` (0-based): 1, 2, 4, 8, 16, then 30.
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1_u64.checked_shl(attempt).unwrap_or(u64::MAX).min(30))
+}
+
+/// The window title: the room, and the unread count while the window is not focused.
+pub fn window_title(room: Option<&str>, unread: usize, focused: bool) -> String {
+    let base = match room {
+        Some(room) if !room.is_empty() => format!("Coucou — {room}"),
+        _ => "Coucou".to_owned(),
+    };
+    if !focused && unread > 0 {
+        format!("({unread}) {base}")
+    } else {
+        base
+    }
+}
+
+impl CoucouApp {
+    /// The app, with settings loaded from `options.config_path` (or the system's config folder).
+    pub fn new(ctx: &egui::Context, options: AppOptions) -> Self {
+        let path = options.config_path.clone().or_else(settings::default_path);
+        let (loaded, warning) = match &path {
+            Some(path) => settings::load(path),
+            None => (Settings::default(), None),
+        };
+        Self::with_settings(ctx, options, loaded, warning)
+    }
+
+    /// The app, with settings already loaded (and the warning their loading gave, if any).
+    pub fn with_settings(
+        ctx: &egui::Context,
+        options: AppOptions,
+        settings: Settings,
+        warning: Option<String>,
+    ) -> Self {
+        let settings_path = options.config_path.clone().or_else(settings::default_path);
+        let (events_tx, events_rx) = crossbeam_channel::unbounded();
+        let repaint_ctx = ctx.clone();
+        let waker: Waker = Arc::new(move || repaint_ctx.request_repaint());
+        let form = match settings
+            .last_profile
+            .as_deref()
+            .and_then(|name| settings.profile(name))
+        {
+            Some(profile) => ConnectForm::from(profile),
+            None => ConnectForm::from(&settings.form),
+        };
+        let host_buffers = HostBuffers {
+            room: settings.host_room.clone(),
+            port: settings.host_port.to_string(),
+        };
+        let app = Self {
+            selected_profile: settings.last_profile.clone(),
+            options,
+            settings_path,
+            warning,
+            connect: ConnectBuffers {
+                form,
+                profile_name: String::new(),
+                rename_to: String::new(),
+            },
+            tried: false,
+            connect_error: None,
+            params: None,
+            conn: None,
+            next_conn_id: 1,
+            link: Link::Idle,
+            attempt: 0,
+            chat: None,
+            layout: ListLayout::default(),
+            composer: Composer::default(),
+            host: None,
+            host_buffers,
+            host_error: None,
+            host_stopping: None,
+            confirm_host_off: false,
+            events_tx,
+            events_rx,
+            waker,
+            title: String::new(),
+            settings,
+        };
+        app.apply_style(ctx);
+        app
+    }
+
+    // ----- for tests and the window -----
+
+    /// The conversation, while in a room.
+    pub fn chat(&self) -> Option<&ChatModel> {
+        self.chat.as_ref()
+    }
+
+    /// True while connected to a room.
+    pub fn is_connected(&self) -> bool {
+        self.link == Link::Connected
+    }
+
+    /// True while a connection is being made.
+    pub fn is_connecting(&self) -> bool {
+        matches!(self.link, Link::Connecting { .. })
+    }
+
+    /// True while waiting to reconnect.
+    pub fn is_waiting_to_reconnect(&self) -> bool {
+        matches!(self.link, Link::Waiting { .. })
+    }
+
+    /// The last connection error shown under the form.
+    pub fn connect_error(&self) -> Option<&str> {
+        self.connect_error.as_deref()
+    }
+
+    /// The settings as they are now.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The warning shown about the settings file, if any.
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
+    }
+
+    /// Where the hosted room listens, while hosting.
+    pub fn hosting_addr(&self) -> Option<SocketAddr> {
+        self.host.as_ref().map(|h| h.server.local_addr())
+    }
+
+    /// Why hosting could not start.
+    pub fn host_error(&self) -> Option<&str> {
+        self.host_error.as_deref()
+    }
+
+    /// True while the hosted room is closing.
+    pub fn host_stopping(&self) -> bool {
+        self.host_stopping.is_some()
+    }
+
+    /// The connect form.
+    pub fn form(&self) -> &ConnectForm {
+        &self.connect.form
+    }
+
+    /// Waits up to `timeout` for something from the network (or the hosted server stopping) and
+    /// handles it. Tests use it instead of sleeping; the window never calls it.
+    pub fn wait_for_event(&mut self, timeout: Duration) -> bool {
+        let mut select = Select::new();
+        select.recv(&self.events_rx);
+        if let Some(stopping) = &self.host_stopping {
+            select.recv(stopping);
+        }
+        let ready = select.ready_timeout(timeout).is_ok();
+        self.handle_events();
+        ready
+    }
+
+    // ----- events -----
+
+    fn handle_events(&mut self) {
+        while let Ok(event) = self.events_rx.try_recv() {
+            self.on_event(event);
+        }
+        if let Some(stopping) = &self.host_stopping
+            && stopping.try_recv().is_ok()
+        {
+            self.host_stopping = None;
+        }
+    }
+
+    fn on_event(&mut self, event: ClientEvent) {
+        let current = self.conn.as_ref().map(Connection::id);
+        let conn = match &event {
+            ClientEvent::Connected { conn, .. }
+            | ClientEvent::Message { conn, .. }
+            | ClientEvent::Line { conn, .. }
+            | ClientEvent::Failed { conn, .. }
+            | ClientEvent::Closed { conn, .. } => *conn,
+        };
+        if current != Some(conn) {
+            return; // From a connection we already let go.
+        }
+        match event {
+            ClientEvent::Connected { welcome, .. } => self.on_connected(welcome),
+            ClientEvent::Message { msg, .. } => {
+                if let Some(chat) = &mut self.chat {
+                    chat.apply(msg);
+                }
+            }
+            ClientEvent::Line { text, .. } => {
+                if let Some(chat) = &mut self.chat {
+                    chat.apply_line(now_ms(), text);
+                }
+            }
+            ClientEvent::Failed { error, .. } => self.on_failed(&error),
+            ClientEvent::Closed { error, .. } => self.on_closed(error),
+        }
+    }
+
+    fn on_connected(&mut self, welcome: Option<crate::protocol::ServerMsg>) {
+        let reconnecting = matches!(
+            self.link,
+            Link::Connecting {
+                reconnecting: true,
+                ..
+            }
+        );
+        self.link = Link::Connected;
+        self.attempt = 0;
+        self.connect_error = None;
+        let Some(params) = &self.params else { return };
+        if !reconnecting || self.chat.is_none() {
+            let room = format!("{}:{}", params.host, params.port);
+            self.chat = Some(ChatModel::new(room, params.name.clone()));
+            self.layout = ListLayout::default();
+        }
+        if let Some(chat) = &mut self.chat {
+            if reconnecting {
+                chat.push_local(now_ms(), EntryKind::Notice("Reconnected.".to_owned()));
+            }
+            if let Some(welcome) = welcome {
+                chat.apply(welcome);
+            }
+        }
+        self.composer.focus = true;
+    }
+
+    fn on_failed(&mut self, error: &ConnectError) {
+        self.conn = None;
+        let reconnecting = matches!(
+            self.link,
+            Link::Connecting {
+                reconnecting: true,
+                ..
+            }
+        );
+        if reconnecting && !matches!(error, ConnectError::Refused { .. }) {
+            self.schedule_reconnect(&error.to_string());
+            return;
+        }
+        self.link = Link::Idle;
+        self.chat = None;
+        self.connect_error = Some(if error.is_name_problem() {
+            format!("{error} Change the username and connect again.")
+        } else {
+            error.to_string()
+        });
+    }
+
+    fn on_closed(&mut self, error: Option<String>) {
+        self.conn = None;
+        match error {
+            None => self.link = Link::Idle,
+            Some(error) if self.chat.is_some() => self.schedule_reconnect(&error),
+            Some(error) => {
+                self.link = Link::Idle;
+                self.connect_error = Some(error);
+            }
+        }
+    }
+
+    fn schedule_reconnect(&mut self, why: &str) {
+        let wait = backoff(self.attempt);
+        self.attempt = self.attempt.saturating_add(1);
+        self.link = Link::Waiting {
+            until: Instant::now() + wait,
+        };
+        if let Some(chat) = &mut self.chat {
+            chat.push_local(
+                now_ms(),
+                EntryKind::Error(format!(
+                    "Connection lost ({why}). Trying again in {} s.",
+                    wait.as_secs()
+                )),
+            );
+        }
+    }
+
+    fn start_connection(&mut self, params: ConnectParams, reconnecting: bool) {
+        self.conn = None;
+        let id = self.next_conn_id;
+        self.next_conn_id += 1;
+        let target = format!("{}:{}", params.host, params.port);
+        match client::connect(
+            id,
+            params.clone(),
+            self.events_tx.clone(),
+            Arc::clone(&self.waker),
+        ) {
+            Ok(conn) => {
+                self.conn = Some(conn);
+                self.link = Link::Connecting {
+                    target,
+                    reconnecting,
+                };
+            }
+            Err(err) => {
+                self.link = Link::Idle;
+                self.connect_error = Some(format!("Could not start connecting: {err}"));
+            }
+        }
+        self.params = Some(params);
+    }
+
+    /// Leaves the room on purpose: says goodbye and lets the connection close.
+    fn leave(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            conn.quit();
+        }
+        self.link = Link::Idle;
+        self.chat = None;
+        self.attempt = 0;
+    }
+
+    // ----- actions -----
+
+    fn apply(&mut self, action: Action, ctx: &egui::Context) {
+        match action {
+            Action::Connect => {
+                self.tried = true;
+                self.connect_error = None;
+                if let Ok(params) = self.connect.form.validate() {
+                    self.settings.form = self.connect.form.to_profile("");
+                    self.save_settings();
+                    self.leave();
+                    self.start_connection(params, false);
+                }
+            }
+            Action::CancelConnect => {
+                self.conn = None;
+                self.link = Link::Idle;
+            }
+            Action::SelectProfile(name) => {
+                if let Some(profile) = self.settings.profile(&name) {
+                    self.connect.form = ConnectForm::from(profile);
+                    self.connect.rename_to.clone_from(&name);
+                    self.selected_profile = Some(name.clone());
+                    self.settings.last_profile = Some(name);
+                    self.save_settings();
+                }
+            }
+            Action::SaveProfile(name) => {
+                let profile = self.connect.form.to_profile(&name);
+                self.selected_profile = Some(profile.name.clone());
+                self.settings.last_profile = Some(profile.name.clone());
+                self.settings.upsert_profile(profile);
+                self.connect.profile_name.clear();
+                self.save_settings();
+            }
+            Action::RenameProfile { old, new } => {
+                if self.settings.rename_profile(&old, &new) {
+                    self.selected_profile = Some(new.trim().to_owned());
+                    self.save_settings();
+                } else {
+                    self.connect_error =
+                        Some(format!("A profile called \"{new}\" exists already."));
+                }
+            }
+            Action::DeleteProfile(name) => {
+                self.settings.delete_profile(&name);
+                self.selected_profile = None;
+                self.save_settings();
+            }
+            Action::Send(text) => self.send(text),
+            Action::StartPrivate(name) => {
+                self.composer.input = format!("/msg {name} ");
+                self.composer.focus = true;
+            }
+            Action::Disconnect => self.leave(),
+            Action::CancelReconnect => {
+                self.link = Link::Idle;
+                if let Some(chat) = &mut self.chat {
+                    chat.push_local(now_ms(), EntryKind::Notice("Not reconnecting.".to_owned()));
+                }
+            }
+            Action::HostOn => self.host_on(),
+            Action::HostOff => {
+                let people = self.host.as_ref().map_or(0, |h| h.server.stats().clients);
+                if people > 1 {
+                    self.confirm_host_off = true;
+                } else {
+                    self.host_off();
+                }
+            }
+            Action::ConfirmHostOff => {
+                self.confirm_host_off = false;
+                self.host_off();
+            }
+            Action::KeepHosting => self.confirm_host_off = false,
+            Action::SetTheme(theme) => {
+                self.settings.theme = theme;
+                self.apply_style(ctx);
+                self.save_settings();
+            }
+            Action::SetFontSize(size) => {
+                self.settings.font_size = size;
+                self.apply_style(ctx);
+                self.save_settings();
+            }
+            Action::ExportTranscript => self.export_transcript(),
+            Action::Copy(text) => ctx.copy_text(text),
+            Action::DismissWarning => self.warning = None,
+        }
+    }
+
+    fn send(&mut self, text: String) {
+        let Some(conn) = &self.conn else { return };
+        let plain = self.params.as_ref().map(|p| p.dialect) == Some(Dialect::Plain);
+        match command::parse(&text) {
+            Ok(Command::Quit) => self.leave(),
+            _ if plain => conn.send_line(text),
+            Ok(command) => conn.send(command),
+            Err(err) => {
+                if let Some(chat) = &mut self.chat {
+                    chat.push_local(now_ms(), EntryKind::Error(err.to_string()));
+                }
+            }
+        }
+    }
+
+    fn host_on(&mut self) {
+        self.host_error = None;
+        let port = match self.host_buffers.port.trim().parse::<u16>() {
+            Ok(port) => port,
+            Err(_) => {
+                self.host_error = Some("The host port is a number from 1 to 65535.".to_owned());
+                return;
+            }
+        };
+        let name = match crate::protocol::name::validate(&self.connect.form.username) {
+            Ok(name) => name,
+            Err(err) => {
+                self.host_error = Some(format!("Type your username in the form first ({err})."));
+                return;
+            }
+        };
+        let room = match self.host_buffers.room.trim() {
+            "" => "Coucou".to_owned(),
+            room => crate::protocol::sanitize::clean_text(room),
+        };
+        let config = ServerConfig {
+            room: room.clone(),
+            ..ServerConfig::default()
+        };
+        let server = match Server::bind(SocketAddr::new(self.options.host_bind, port), config) {
+            Ok(server) => server,
+            Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
+                self.host_error = Some(format!(
+                    "Port {port} is already in use on this computer — is another room running? \
+                     Choose another port."
+                ));
+                return;
+            }
+            Err(err) => {
+                self.host_error = Some(format!("Could not open the room on port {port}: {err}"));
+                return;
+            }
+        };
+        let local = server.local_addr();
+        let loopback = match local.ip() {
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        };
+        let own_ip = if local.ip().is_unspecified() {
+            loopback
+        } else {
+            local.ip()
+        };
+        self.host = Some(Hosting {
+            addrs: lan::reachable_at(local),
+            server,
+        });
+        self.settings.host_room = room;
+        self.settings.host_port = if port == 0 { DEFAULT_PORT } else { port };
+        self.save_settings();
+        self.leave();
+        self.start_connection(
+            ConnectParams {
+                host: own_ip.to_string(),
+                port: local.port(),
+                name,
+                dialect: Dialect::Json,
+            },
+            false,
+        );
+    }
+
+    fn host_off(&mut self) {
+        let Some(hosting) = self.host.take() else {
+            return;
+        };
+        self.leave();
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        let waker = Arc::clone(&self.waker);
+        let spawned = thread::Builder::new()
+            .name("coucou-host-stop".to_owned())
+            .spawn(move || {
+                hosting.server.stop();
+                done_tx.send(()).ok();
+                waker();
+            });
+        match spawned {
+            Ok(_) => self.host_stopping = Some(done_rx),
+            Err(err) => self.host_error = Some(format!("Could not close the room: {err}")),
+        }
+    }
+
+    fn export_transcript(&mut self) {
+        let Some(chat) = &mut self.chat else { return };
+        let date = transcript::local_date_time(now_ms());
+        let file_name = format!(
+            "coucou-{}-{}.txt",
+            chat.room.replace(|c: char| !c.is_alphanumeric(), "-"),
+            date.get(..10).unwrap_or("transcript")
+        );
+        let Some(path) = rfd::FileDialog::new()
+            .set_title("Export transcript")
+            .set_file_name(file_name)
+            .add_filter("Text", &["txt"])
+            .save_file()
+        else {
+            return;
+        };
+        let result = std::fs::File::create(&path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            transcript::write_transcript(chat, now_ms(), &mut out)
+        });
+        let entry = match result {
+            Ok(()) => EntryKind::Notice(format!("Transcript saved to {}", path.display())),
+            Err(err) => EntryKind::Error(format!("Could not save {}: {err}", path.display())),
+        };
+        chat.push_local(now_ms(), entry);
+    }
+
+    fn save_settings(&mut self) {
+        let Some(path) = &self.settings_path else {
+            return;
+        };
+        if let Err(err) = settings::save(path, &self.settings) {
+            self.warning = Some(format!("Could not save your settings: {err}"));
+        }
+    }
+
+    fn apply_style(&self, ctx: &egui::Context) {
+        ctx.set_theme(match self.settings.theme {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+        });
+        let size = self.settings.font_size;
+        ctx.all_styles_mut(|style| {
+            use egui::{FontFamily, FontId, TextStyle};
+            style.text_styles = [
+                (
+                    TextStyle::Heading,
+                    FontId::new(size * 1.4, FontFamily::Proportional),
+                ),
+                (TextStyle::Body, FontId::new(size, FontFamily::Proportional)),
+                (
+                    TextStyle::Button,
+                    FontId::new(size, FontFamily::Proportional),
+                ),
+                (
+                    TextStyle::Monospace,
+                    FontId::new(size * 0.92, FontFamily::Monospace),
+                ),
+                (
+                    TextStyle::Small,
+                    FontId::new(size * 0.75, FontFamily::Proportional),
+                ),
+            ]
+            .into();
+        });
+    }
+
+    fn view_toolbar(&mut self, ui: &mut egui::Ui) -> Option<Action> {
+        let hosting = self.host.as_ref().map(|h| HostingView {
+            room: h.server.room_name(),
+            addrs: &h.addrs,
+            people: h.server.stats().clients,
+        });
+        let reconnect_in = match self.link {
+            Link::Waiting { until } => {
+                Some(until.saturating_duration_since(Instant::now()).as_secs() + 1)
+            }
+            _ => None,
+        };
+        let view = ToolbarView {
+            hosting,
+            host_stopping: self.host_stopping.is_some(),
+            host_error: self.host_error.as_deref(),
+            in_room: self.chat.is_some(),
+            reconnect_in,
+            theme: self.settings.theme,
+            font_size: self.settings.font_size,
+            warning: self.warning.as_deref(),
+        };
+        let mut action = None;
+        egui::Panel::top("toolbar").show(ui, |ui| {
+            action = toolbar_ui(ui, &view, &mut self.host_buffers);
+        });
+        action
+    }
+}
+
+impl eframe::App for CoucouApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.handle_events();
+        if let Link::Waiting { until } = self.link {
+            let now = Instant::now();
+            if now >= until {
+                if let Some(params) = self.params.clone() {
+                    self.start_connection(params, true);
+                }
+            } else {
+                // Wake for the next second of the countdown, and no more often.
+                let next_tick = (until - now).min(Duration::from_secs(1));
+                ctx.request_repaint_after(next_tick);
+            }
+        }
+        let focused = ctx.input(|i| i.viewport().focused).unwrap_or(true);
+        if let Some(size) = ctx.input(|i| i.viewport().inner_rect).map(|r| r.size()) {
+            self.settings.window_size = Some([size.x, size.y]);
+        }
+        let room = self.chat.as_ref().map(|c| c.room.as_str());
+        let unread = self.chat.as_ref().map_or(0, |c| c.unread);
+        let title = window_title(room, unread, focused);
+        if focused && let Some(chat) = &mut self.chat {
+            chat.unread = 0;
+        }
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let mut actions = Vec::new();
+        actions.extend(self.view_toolbar(ui));
+        if let Some(chat) = &self.chat {
+            let connected = self.link == Link::Connected;
+            actions.extend(chat_ui(
+                ui,
+                chat,
+                &mut self.layout,
+                &mut self.composer,
+                connected,
+            ));
+        } else {
+            let target = match &self.link {
+                Link::Connecting { target, .. } => Some(target.as_str()),
+                _ => None,
+            };
+            let view = ConnectView {
+                profiles: &self.settings.profiles,
+                selected: self.selected_profile.as_deref(),
+                error: self.connect_error.as_deref(),
+                connecting: target,
+                tried: self.tried,
+            };
+            actions.extend(connect::connect_ui(ui, &view, &mut self.connect));
+        }
+        if self.confirm_host_off {
+            let others = self
+                .host
+                .as_ref()
+                .map_or(0, |h| h.server.stats().clients.saturating_sub(1));
+            actions.extend(confirm_host_off_ui(ui.ctx(), others));
+        }
+        let ctx = ui.ctx().clone();
+        for action in actions {
+            self.apply(action, &ctx);
+        }
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.leave();
+        self.save_settings();
+    }
+}
+
+/// Opens the window and runs the app until it is closed.
+pub fn run(options: AppOptions) -> eframe::Result {
+    let path = options.config_path.clone().or_else(settings::default_path);
+    let (loaded, warning) = match &path {
+        Some(path) => settings::load(path),
+        None => (Settings::default(), None),
+    };
+    let size = loaded.window_size.unwrap_or([900.0, 640.0]);
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Coucou")
+        .with_app_id("coucou")
+        .with_inner_size(size)
+        .with_min_inner_size([560.0, 400.0]);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")) {
+        viewport = viewport.with_icon(icon);
+    }
+    let native = eframe::NativeOptions {
+        viewport,
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "coucou",
+        native,
+        Box::new(move |cc| {
+            Ok(Box::new(CoucouApp::with_settings(
+                &cc.egui_ctx,
+                options,
+                loaded,
+                warning,
+            )))
+        }),
+    )
+}

@@ -1,0 +1,327 @@
+//! The chat as the app holds it: entries, people, unread count. Pure state changes from events.
+//!
+//! Nothing here draws or does I/O: [`ChatModel::apply`] takes what the server said and updates the
+//! state, so it is tested without a window or a socket.
+
+use std::collections::HashSet;
+
+use crate::protocol::{Chat, LeaveReason, ServerMsg, now_ms};
+
+/// One line of the chat view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// When it happened, in milliseconds since the Unix epoch (0 when unknown).
+    pub time: u64,
+    /// What it is.
+    pub kind: EntryKind,
+    /// True when it mentions your name (and is not from you).
+    pub mention: bool,
+}
+
+/// What an entry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A message for the room.
+    Chat {
+        /// Who said it.
+        from: String,
+        /// What they said.
+        text: String,
+        /// `/me` action.
+        action: bool,
+        /// True when you sent it.
+        own: bool,
+    },
+    /// A private message between you and someone.
+    Private {
+        /// Who sent it.
+        from: String,
+        /// Who it is for.
+        to: String,
+        /// The text.
+        text: String,
+    },
+    /// Something the server or the app says: joins, leaves, greetings.
+    Notice(String),
+    /// Something went wrong.
+    Error(String),
+    /// A line from a plain-text server, as it came.
+    Plain(String),
+}
+
+/// The state of one room conversation.
+#[derive(Debug, Default)]
+pub struct ChatModel {
+    /// The room's name (the host:port for plain servers).
+    pub room: String,
+    /// Your name in the room.
+    pub me: String,
+    /// Who is here, sorted; empty for plain servers, which don't say.
+    pub users: Vec<String>,
+    /// Every entry, oldest first.
+    pub entries: Vec<Entry>,
+    /// Entries added since the window last had focus.
+    pub unread: usize,
+    /// `(id, time)` of every message kept, so that a reconnect's history adds no duplicates. The time
+    /// is part of the key because a restarted server counts ids from 1 again.
+    seen: HashSet<(u64, u64)>,
+}
+
+impl ChatModel {
+    /// An empty conversation.
+    pub fn new(room: impl Into<String>, me: impl Into<String>) -> Self {
+        Self {
+            room: room.into(),
+            me: me.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds an entry the app itself produced (errors, connection notices).
+    pub fn push_local(&mut self, time: u64, kind: EntryKind) {
+        self.push(Entry {
+            time,
+            kind,
+            mention: false,
+        });
+    }
+
+    fn push(&mut self, entry: Entry) {
+        self.entries.push(entry);
+        self.unread += 1;
+    }
+
+    /// True when `text` names you as a whole word.
+    fn mentions_me(&self, text: &str) -> bool {
+        if self.me.is_empty() {
+            return false;
+        }
+        let me = self.me.to_lowercase();
+        text.to_lowercase()
+            .split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .any(|word| word.trim_end_matches('.') == me)
+    }
+
+    fn first_time(&mut self, id: u64, time: u64) -> bool {
+        self.seen.insert((id, time))
+    }
+
+    /// Applies a message from a JSON server.
+    pub fn apply(&mut self, msg: ServerMsg) {
+        match msg {
+            ServerMsg::Welcome {
+                room,
+                you,
+                users,
+                history,
+                motd,
+                ..
+            } => {
+                self.room = room;
+                self.me = you;
+                self.users = users;
+                for old in history {
+                    self.apply(old);
+                }
+                if let Some(motd) = motd {
+                    self.push_local(0, EntryKind::Notice(motd));
+                }
+            }
+            ServerMsg::Message(chat) => self.chat(chat),
+            ServerMsg::Private {
+                id,
+                time,
+                from,
+                to,
+                text,
+            } => {
+                if self.first_time(id, time) {
+                    let mention = from != self.me;
+                    self.push(Entry {
+                        time,
+                        kind: EntryKind::Private { from, to, text },
+                        mention,
+                    });
+                }
+            }
+            ServerMsg::Join { id, time, name } => {
+                if !self.users.contains(&name) {
+                    self.users.push(name.clone());
+                    self.sort_users();
+                }
+                if self.first_time(id, time) {
+                    self.push_local(time, EntryKind::Notice(format!("{name} joined")));
+                }
+            }
+            ServerMsg::Leave {
+                id,
+                time,
+                name,
+                reason,
+            } => {
+                self.users.retain(|u| *u != name);
+                if self.first_time(id, time) {
+                    let text = match reason {
+                        LeaveReason::Quit => format!("{name} left"),
+                        LeaveReason::Disconnected => format!("{name} left (connection closed)"),
+                        LeaveReason::TooSlow => {
+                            format!("{name} was disconnected (not reading fast enough)")
+                        }
+                    };
+                    self.push_local(time, EntryKind::Notice(text));
+                }
+            }
+            ServerMsg::Rename { id, time, old, new } => {
+                for user in &mut self.users {
+                    if *user == old {
+                        user.clone_from(&new);
+                    }
+                }
+                self.sort_users();
+                if old == self.me {
+                    self.me.clone_from(&new);
+                }
+                if self.first_time(id, time) {
+                    let text = format!("{old} is now known as {new}");
+                    self.push_local(time, EntryKind::Notice(text));
+                }
+            }
+            ServerMsg::Users { users } => {
+                let text = format!("{} here: {}", users.len(), users.join(", "));
+                self.users = users;
+                self.push_local(now_ms(), EntryKind::Notice(text));
+            }
+            ServerMsg::Notice { id, time, text } => {
+                if id.is_none_or(|id| self.first_time(id, time)) {
+                    self.push_local(time, EntryKind::Notice(text));
+                }
+            }
+            ServerMsg::Error { message, .. } => {
+                self.push_local(now_ms(), EntryKind::Error(message));
+            }
+        }
+    }
+
+    fn chat(&mut self, chat: Chat) {
+        if !self.first_time(chat.id, chat.time) {
+            return;
+        }
+        let own = chat.from == self.me;
+        let mention = !own && self.mentions_me(&chat.text);
+        self.push(Entry {
+            time: chat.time,
+            kind: EntryKind::Chat {
+                from: chat.from,
+                text: chat.text,
+                action: chat.action,
+                own,
+            },
+            mention,
+        });
+    }
+
+    /// Applies a line from a plain server.
+    pub fn apply_line(&mut self, time: u64, text: String) {
+        let mention = self.mentions_me(&text) && !text.starts_with(&format!("{}: ", self.me));
+        self.push(Entry {
+            time,
+            kind: EntryKind::Plain(text),
+            mention,
+        });
+    }
+
+    fn sort_users(&mut self) {
+        self.users.sort_by_key(|u| u.to_lowercase());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat(id: u64, from: &str, text: &str) -> ServerMsg {
+        ServerMsg::Message(Chat {
+            id,
+            time: 1000 + id,
+            from: from.into(),
+            text: text.into(),
+            action: false,
+        })
+    }
+
+    fn welcome(history: Vec<ServerMsg>) -> ServerMsg {
+        ServerMsg::Welcome {
+            version: 1,
+            room: "Salle".into(),
+            you: "alice".into(),
+            users: vec!["alice".into(), "bob".into()],
+            motd: None,
+            history,
+            max_message_bytes: 2048,
+        }
+    }
+
+    #[test]
+    fn a_reconnect_does_not_duplicate_history() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![chat(1, "bob", "hi")]));
+        model.apply(chat(2, "alice", "hello"));
+        model.apply(welcome(vec![
+            chat(1, "bob", "hi"),
+            chat(2, "alice", "hello"),
+        ]));
+        model.apply(chat(3, "bob", "new"));
+        let texts: Vec<_> = model
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EntryKind::Chat { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["hi", "hello", "new"]);
+    }
+
+    #[test]
+    fn own_messages_and_mentions_are_marked() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![]));
+        model.apply(chat(1, "alice", "me, alice"));
+        model.apply(chat(2, "bob", "hey Alice!"));
+        model.apply(chat(3, "bob", "malice is not a mention"));
+        let marks: Vec<_> = model
+            .entries
+            .iter()
+            .map(|e| match &e.kind {
+                EntryKind::Chat { own, .. } => (*own, e.mention),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(marks, [(true, false), (false, true), (false, false)]);
+    }
+
+    #[test]
+    fn users_follow_joins_leaves_and_renames() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![]));
+        model.apply(ServerMsg::Join {
+            id: 1,
+            time: 1,
+            name: "carol".into(),
+        });
+        model.apply(ServerMsg::Leave {
+            id: 2,
+            time: 2,
+            name: "bob".into(),
+            reason: LeaveReason::Quit,
+        });
+        model.apply(ServerMsg::Rename {
+            id: 3,
+            time: 3,
+            old: "alice".into(),
+            new: "zed".into(),
+        });
+        assert_eq!(model.users, ["carol", "zed"]);
+        assert_eq!(model.me, "zed");
+    }
+}

@@ -1,0 +1,271 @@
+//! What the app remembers between runs — profiles, theme, font size, window — kept with confy.
+//!
+//! A settings file that can't be read is never overwritten: it is moved aside (`settings.toml.bak`,
+//! or `.bak.2`, …) and the app starts with defaults and says so once.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{DEFAULT_PORT, Dialect};
+
+/// A saved server: what the connect form holds, under a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    /// The profile's name, shown in the list.
+    pub name: String,
+    /// The user name to join with.
+    pub username: String,
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Coucou (JSON) or Plain.
+    pub dialect: Dialect,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            username: String::new(),
+            host: "127.0.0.1".to_owned(),
+            port: DEFAULT_PORT,
+            dialect: Dialect::Json,
+        }
+    }
+}
+
+/// Dark, light, or as the system says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemeChoice {
+    /// Follow the system.
+    #[default]
+    System,
+    /// Always dark.
+    Dark,
+    /// Always light.
+    Light,
+}
+
+/// Everything the app keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Saved servers.
+    pub profiles: Vec<Profile>,
+    /// The profile used last, preselected at start.
+    pub last_profile: Option<String>,
+    /// The connect form as it was last used (a profile or not).
+    pub form: Profile,
+    /// The colour theme.
+    pub theme: ThemeChoice,
+    /// Body text size in points.
+    pub font_size: f32,
+    /// The window's inner size in points, as it was at exit.
+    pub window_size: Option<[f32; 2]>,
+    /// The room name used when hosting.
+    pub host_room: String,
+    /// The port used when hosting.
+    pub host_port: u16,
+}
+
+/// The default body text size, in points.
+pub const DEFAULT_FONT_SIZE: f32 = 14.0;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            profiles: Vec::new(),
+            last_profile: None,
+            form: Profile::default(),
+            theme: ThemeChoice::System,
+            font_size: DEFAULT_FONT_SIZE,
+            window_size: None,
+            host_room: "Coucou".to_owned(),
+            host_port: DEFAULT_PORT,
+        }
+    }
+}
+
+/// Where settings live when the caller does not say: the system's config folder.
+pub fn default_path() -> Option<PathBuf> {
+    confy::get_configuration_file_path("coucou", "settings").ok()
+}
+
+/// Loads settings from `path`. A missing file gives defaults; a file that can't be read is moved
+/// aside, and the second value says what happened, in words for the user.
+pub fn load(path: &Path) -> (Settings, Option<String>) {
+    if !path.exists() {
+        return (Settings::default(), None);
+    }
+    match confy::load_path::<Settings>(path) {
+        Ok(settings) => (settings.sanitized(), None),
+        Err(err) => {
+            let reason = error_chain(&err);
+            let message = match move_aside(path) {
+                Ok(moved) => format!(
+                    "Your settings could not be read ({reason}). The file was kept as {} and \
+                     Coucou started with default settings.",
+                    moved.display()
+                ),
+                Err(move_err) => format!(
+                    "Your settings could not be read ({reason}) nor moved aside ({move_err}). \
+                     Coucou started with default settings and will not save over {}.",
+                    path.display()
+                ),
+            };
+            (Settings::default(), Some(message))
+        }
+    }
+}
+
+/// Saves settings to `path`, creating its folder.
+pub fn save(path: &Path, settings: &Settings) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+    }
+    confy::store_path(path, settings).map_err(|e| error_chain(&e))
+}
+
+/// Renames `path` to the first free `path.bak`, `path.bak.2`, ….
+fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let mut n = 1;
+    loop {
+        let suffix = if n == 1 {
+            ".bak".to_owned()
+        } else {
+            format!(".bak.{n}")
+        };
+        let mut target = path.as_os_str().to_owned();
+        target.push(suffix);
+        let target = PathBuf::from(target);
+        if !target.exists() {
+            std::fs::rename(path, &target)?;
+            return Ok(target);
+        }
+        n += 1;
+    }
+}
+
+/// An error and its sources, on one line.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(inner.to_string().lines().next().unwrap_or_default());
+        source = inner.source();
+    }
+    text
+}
+
+impl Settings {
+    /// Brings values a hand-edited file may have got wrong back into range.
+    fn sanitized(mut self) -> Self {
+        if !(8.0..=40.0).contains(&self.font_size) {
+            self.font_size = DEFAULT_FONT_SIZE;
+        }
+        self
+    }
+
+    /// The profile called `name`.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// Saves `profile`, replacing one of the same name.
+    pub fn upsert_profile(&mut self, profile: Profile) {
+        match self.profiles.iter_mut().find(|p| p.name == profile.name) {
+            Some(existing) => *existing = profile,
+            None => self.profiles.push(profile),
+        }
+        self.profiles.sort_by_key(|p| p.name.to_lowercase());
+    }
+
+    /// Renames a profile; false if `new` is taken or `old` is missing.
+    pub fn rename_profile(&mut self, old: &str, new: &str) -> bool {
+        if new.trim().is_empty() || self.profile(new).is_some() {
+            return false;
+        }
+        let Some(profile) = self.profiles.iter_mut().find(|p| p.name == old) else {
+            return false;
+        };
+        profile.name = new.trim().to_owned();
+        if self.last_profile.as_deref() == Some(old) {
+            self.last_profile = Some(profile.name.clone());
+        }
+        self.profiles.sort_by_key(|p| p.name.to_lowercase());
+        true
+    }
+
+    /// Deletes a profile.
+    pub fn delete_profile(&mut self, name: &str) {
+        self.profiles.retain(|p| p.name != name);
+        if self.last_profile.as_deref() == Some(name) {
+            self.last_profile = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_on_a_temp_path() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("nested").join("settings.toml");
+        let mut settings = Settings::default();
+        settings.upsert_profile(Profile {
+            name: "Bureau".into(),
+            username: "alice".into(),
+            host: "10.0.0.5".into(),
+            port: 5000,
+            dialect: Dialect::Plain,
+        });
+        settings.last_profile = Some("Bureau".into());
+        settings.theme = ThemeChoice::Dark;
+        assert_eq!(save(&path, &settings), Ok(()));
+        assert_eq!(load(&path), (settings, None));
+    }
+
+    #[test]
+    fn a_corrupt_file_is_moved_aside_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("settings.toml");
+        std::fs::write(&path, "profiles = [[[ not toml").unwrap_or_else(|e| panic!("{e}"));
+        let (settings, warning) = load(&path);
+        assert_eq!(settings, Settings::default());
+        let warning = warning.unwrap_or_default();
+        assert!(warning.contains("settings.toml.bak"), "{warning}");
+        assert!(!path.exists());
+        let kept = std::fs::read_to_string(dir.path().join("settings.toml.bak"));
+        assert_eq!(kept.ok().as_deref(), Some("profiles = [[[ not toml"));
+
+        std::fs::write(&path, "font_size = \"big\"").unwrap_or_else(|e| panic!("{e}"));
+        let (_, warning) = load(&path);
+        assert!(warning.unwrap_or_default().contains("settings.toml.bak.2"));
+    }
+
+    #[test]
+    fn profiles_rename_and_delete() {
+        let mut settings = Settings::default();
+        for name in ["b", "a"] {
+            settings.upsert_profile(Profile {
+                name: name.into(),
+                ..Profile::default()
+            });
+        }
+        settings.last_profile = Some("a".into());
+        assert!(!settings.rename_profile("a", "b"));
+        assert!(settings.rename_profile("a", "c"));
+        assert_eq!(settings.last_profile.as_deref(), Some("c"));
+        settings.delete_profile("c");
+        assert_eq!(settings.last_profile, None);
+        let names: Vec<_> = settings.profiles.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["b"]);
+    }
+}

@@ -1,0 +1,128 @@
+//! Writes a conversation as plain text with dates and times, for "Export transcript…".
+
+use std::io::{self, Write};
+
+use chrono::{Local, TimeZone};
+
+use super::model::{ChatModel, Entry, EntryKind};
+
+/// Local date and time of a message time (ms since the epoch), `YYYY-MM-DD HH:MM`.
+pub fn local_date_time(time_ms: u64) -> String {
+    local(time_ms).map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
+/// Local `HH:MM` of a message time.
+pub fn local_hour_minute(time_ms: u64) -> String {
+    local(time_ms).map_or_else(String::new, |t| t.format("%H:%M").to_string())
+}
+
+fn local(time_ms: u64) -> Option<chrono::DateTime<Local>> {
+    if time_ms == 0 {
+        return None;
+    }
+    Local
+        .timestamp_millis_opt(i64::try_from(time_ms).ok()?)
+        .single()
+}
+
+/// One entry as a transcript line, without the time.
+pub fn entry_text(entry: &Entry) -> String {
+    match &entry.kind {
+        EntryKind::Chat {
+            from,
+            text,
+            action: true,
+            ..
+        } => format!("* {from} {text}"),
+        EntryKind::Chat { from, text, .. } => format!("{from}: {text}"),
+        EntryKind::Private { from, to, text } => format!("[private] {from} -> {to}: {text}"),
+        EntryKind::Notice(text) => format!("* {text}"),
+        EntryKind::Error(text) => format!("! {text}"),
+        EntryKind::Plain(text) => text.clone(),
+    }
+}
+
+/// Writes the whole conversation: a header, then one line per entry (lines of a multi-line entry
+/// are indented under it).
+pub fn write_transcript(
+    model: &ChatModel,
+    exported_at_ms: u64,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "Coucou transcript — {} — exported {}",
+        model.room,
+        local_date_time(exported_at_ms)
+    )?;
+    writeln!(out)?;
+    for entry in &model.entries {
+        let when = local_date_time(entry.time);
+        let when = if when.is_empty() {
+            " ".repeat(16)
+        } else {
+            when
+        };
+        let text = entry_text(entry);
+        let mut lines = text.lines();
+        writeln!(out, "{when}  {}", lines.next().unwrap_or_default())?;
+        for more in lines {
+            writeln!(out, "{}  {more}", " ".repeat(16))?;
+        }
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transcript_has_dates_times_and_every_kind_of_line() {
+        let mut model = ChatModel::new("Salle 12", "alice");
+        let t = 1_700_000_000_000;
+        model.push_local(
+            t,
+            EntryKind::Chat {
+                from: "bob".into(),
+                text: "hi".into(),
+                action: false,
+                own: false,
+            },
+        );
+        model.push_local(
+            t + 60_000,
+            EntryKind::Chat {
+                from: "alice".into(),
+                text: "waves".into(),
+                action: true,
+                own: true,
+            },
+        );
+        model.push_local(t, EntryKind::Notice("line one\nline two".into()));
+        model.push_local(
+            t,
+            EntryKind::Private {
+                from: "bob".into(),
+                to: "alice".into(),
+                text: "psst".into(),
+            },
+        );
+        let mut out = Vec::new();
+        write_transcript(&model, t, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8(out).unwrap_or_default();
+        let stamp = local_date_time(t);
+        let later = local_date_time(t + 60_000);
+        let expected = format!(
+            "Coucou transcript — Salle 12 — exported {stamp}\n\n\
+             {stamp}  bob: hi\n\
+             {later}  * alice waves\n\
+             {stamp}  * line one\n\
+             {pad}  line two\n\
+             {stamp}  [private] bob -> alice: psst\n",
+            pad = " ".repeat(16)
+        );
+        assert_eq!(text, expected);
+        assert_eq!(stamp.len(), 16, "YYYY-MM-DD HH:MM");
+    }
+}

@@ -1,0 +1,589 @@
+//! The app's connection to a room, on background threads: commands in, events out.
+//!
+//! [`connect`] returns at once. A thread named `coucou-connect-N` resolves the host, connects (5 s
+//! limit), says hello and waits for the welcome; then a `coucou-read-N` thread turns every line from
+//! the server into a [`ClientEvent`], while the first thread writes the [`Command`]s it is sent. After
+//! each event the `wake` callback runs (the app passes `ctx.request_repaint`), so the UI thread never
+//! waits on the network. Nothing here knows about egui.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::connection::FrameReader;
+use crate::protocol::sanitize::clean_bytes;
+use crate::protocol::{
+    ClientMsg, Command, Dialect, ErrorCode, Frame, MAX_JSON_LINE_BYTES, MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION, ServerMsg, message,
+};
+
+/// How long connecting, and then waiting for the welcome, may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Called after every event, from the connection's threads.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Where to connect and as whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectParams {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// The name to take in the room.
+    pub name: String,
+    /// JSON for Coucou servers, plain for nc-style servers such as the seed's.
+    pub dialect: Dialect,
+}
+
+/// Why a connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectError {
+    /// The host name does not resolve.
+    UnknownHost {
+        /// The name as typed.
+        host: String,
+    },
+    /// Nothing listens at that address (connection refused).
+    NothingListening {
+        /// `host:port` as typed.
+        target: String,
+    },
+    /// No answer within [`CONNECT_TIMEOUT`].
+    TimedOut {
+        /// `host:port` as typed.
+        target: String,
+    },
+    /// The server refused the hello: a name rule, a full room, another version.
+    Refused {
+        /// Why, for programs.
+        code: ErrorCode,
+        /// Why, for people (from the server, cleaned).
+        message: String,
+    },
+    /// Anything else, with the system's words.
+    Other(String),
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownHost { host } => write!(f, "Can't find a computer called \"{host}\"."),
+            Self::NothingListening { target } => {
+                write!(
+                    f,
+                    "Nothing is answering at {target} — is the server running?"
+                )
+            }
+            Self::TimedOut { target } => write!(
+                f,
+                "No answer from {target} within {} s — is the address right, and the port open?",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+            Self::Refused { message, .. } => write!(f, "The server said: {message}."),
+            Self::Other(err) => write!(f, "Could not connect: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl ConnectError {
+    /// True when another name might get in.
+    pub fn is_name_problem(&self) -> bool {
+        matches!(
+            self,
+            Self::Refused {
+                code: ErrorCode::NameTooShort
+                    | ErrorCode::NameTooLong
+                    | ErrorCode::NameBadChar
+                    | ErrorCode::NameMixedScripts
+                    | ErrorCode::NameReserved
+                    | ErrorCode::NameTaken,
+                ..
+            }
+        )
+    }
+}
+
+/// What a connection reports to the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// In the room. For JSON servers, the welcome; for plain servers, nothing is known yet.
+    Connected {
+        /// Which connection.
+        conn: u64,
+        /// The welcome (JSON dialect only).
+        welcome: Option<ServerMsg>,
+    },
+    /// A message from a JSON server.
+    Message {
+        /// Which connection.
+        conn: u64,
+        /// The message.
+        msg: ServerMsg,
+    },
+    /// A line from a plain server, cleaned of escapes and controls.
+    Line {
+        /// Which connection.
+        conn: u64,
+        /// The text.
+        text: String,
+    },
+    /// The connection could not be made; nothing more will come from it.
+    Failed {
+        /// Which connection.
+        conn: u64,
+        /// Why.
+        error: ConnectError,
+    },
+    /// The connection ended after it was made; nothing more will come from it.
+    Closed {
+        /// Which connection.
+        conn: u64,
+        /// What went wrong, if it was not a clean close.
+        error: Option<String>,
+    },
+}
+
+/// Something for the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    /// A command, sent as JSON or as the line a person would type.
+    Command(Command),
+    /// A line sent as typed (plain servers); a `say` for JSON servers.
+    Line(String),
+}
+
+/// A connection being made or made. Dropping it closes it.
+#[derive(Debug)]
+pub struct Connection {
+    /// This connection's number, carried by its events.
+    id: u64,
+    /// What the writer is to send.
+    commands: Sender<Outgoing>,
+    /// The socket once connected, to shut it down from here.
+    socket: Arc<Mutex<Option<TcpStream>>>,
+    /// Set by `close`: a connection still being made gives up.
+    closed: Arc<AtomicBool>,
+}
+
+impl Connection {
+    /// This connection's number.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Queues a command for the server. Never blocks.
+    pub fn send(&self, command: Command) {
+        self.commands.send(Outgoing::Command(command)).ok();
+    }
+
+    /// Queues a line exactly as typed. Never blocks.
+    pub fn send_line(&self, line: String) {
+        self.commands.send(Outgoing::Line(line)).ok();
+    }
+
+    /// Says goodbye (`quit`) and lets the connection close once that has been sent.
+    pub fn quit(mut self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.send(Command::Quit);
+        // Drop must not cut the socket before the goodbye leaves: the writer closes it after.
+        self.socket = Arc::new(Mutex::new(None));
+    }
+
+    /// Closes the connection; its threads end soon after, with a `Closed` or `Failed` event.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        if let Some(socket) = &*self.socket.lock().unwrap_or_else(PoisonError::into_inner) {
+            socket.shutdown(Shutdown::Both).ok();
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Starts connecting; events for connection `id` go to `events`, each followed by `wake()`.
+pub fn connect(
+    id: u64,
+    params: ConnectParams,
+    events: Sender<ClientEvent>,
+    wake: Waker,
+) -> io::Result<Connection> {
+    let (commands, command_rx) = crossbeam_channel::unbounded();
+    let socket = Arc::new(Mutex::new(None));
+    let closed = Arc::new(AtomicBool::new(false));
+    let link = Link {
+        id,
+        events,
+        wake,
+        socket: Arc::clone(&socket),
+        closed: Arc::clone(&closed),
+    };
+    thread::Builder::new()
+        .name(format!("coucou-connect-{id}"))
+        .spawn(move || link.run(&params, &command_rx))?;
+    Ok(Connection {
+        id,
+        commands,
+        socket,
+        closed,
+    })
+}
+
+/// The threads' side of a connection.
+#[derive(Clone)]
+struct Link {
+    id: u64,
+    events: Sender<ClientEvent>,
+    wake: Waker,
+    socket: Arc<Mutex<Option<TcpStream>>>,
+    closed: Arc<AtomicBool>,
+}
+
+impl Link {
+    fn emit(&self, event: ClientEvent) {
+        // The app may be gone; then nobody needs to know.
+        if self.events.send(event).is_ok() {
+            (self.wake)();
+        }
+    }
+
+    fn run(self, params: &ConnectParams, commands: &Receiver<Outgoing>) {
+        let (stream, reader, welcome) = match self.open(params) {
+            Ok(opened) => opened,
+            Err(error) => {
+                self.emit(ClientEvent::Failed {
+                    conn: self.id,
+                    error,
+                });
+                return;
+            }
+        };
+        self.emit(ClientEvent::Connected {
+            conn: self.id,
+            welcome,
+        });
+        let reader_link = self.clone();
+        let dialect = params.dialect;
+        let spawned = thread::Builder::new()
+            .name(format!("coucou-read-{}", self.id))
+            .spawn(move || reader_link.read_loop(reader, dialect));
+        let reader_thread = match spawned {
+            Ok(handle) => handle,
+            Err(err) => {
+                self.emit(ClientEvent::Closed {
+                    conn: self.id,
+                    error: Some(err.to_string()),
+                });
+                return;
+            }
+        };
+        write_loop(&stream, dialect, commands);
+        stream.shutdown(Shutdown::Both).ok();
+        reader_thread.join().ok();
+    }
+
+    /// Connects and says hello; for JSON, waits for the welcome.
+    fn open(
+        &self,
+        params: &ConnectParams,
+    ) -> Result<(TcpStream, FrameReader<TcpStream>, Option<ServerMsg>), ConnectError> {
+        let target = format!("{}:{}", params.host, params.port);
+        if !is_host_name_or_ip(&params.host) {
+            // Not a name any resolver could know: don't ask one.
+            return Err(ConnectError::UnknownHost {
+                host: params.host.clone(),
+            });
+        }
+        let addrs: Vec<SocketAddr> = (params.host.as_str(), params.port)
+            .to_socket_addrs()
+            .map_err(|_| ConnectError::UnknownHost {
+                host: params.host.clone(),
+            })?
+            .collect();
+        let mut last_error = ConnectError::UnknownHost {
+            host: params.host.clone(),
+        };
+        let mut stream = None;
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+                Ok(s) => {
+                    stream = Some(s);
+                    break;
+                }
+                Err(err) => last_error = connect_error(&err, &target),
+            }
+        }
+        let stream = stream.ok_or(last_error)?;
+        let io_err = |err: io::Error| ConnectError::Other(err.to_string());
+        stream.set_nodelay(true).map_err(io_err)?;
+        *self.socket.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(stream.try_clone().map_err(io_err)?);
+        if self.closed.load(Ordering::SeqCst) {
+            stream.shutdown(Shutdown::Both).ok();
+            return Err(ConnectError::Other("cancelled".to_owned()));
+        }
+
+        let max_line = match params.dialect {
+            Dialect::Plain => MAX_MESSAGE_BYTES * 4,
+            Dialect::Json => MAX_JSON_LINE_BYTES * 8,
+        };
+        let mut reader = FrameReader::new(stream.try_clone().map_err(io_err)?, max_line);
+        match params.dialect {
+            Dialect::Plain => {
+                (&stream)
+                    .write_all(format!("{}\n", params.name).as_bytes())
+                    .map_err(io_err)?;
+                Ok((stream, reader, None))
+            }
+            Dialect::Json => {
+                let hello = ClientMsg::Hello {
+                    version: PROTOCOL_VERSION,
+                    name: params.name.clone(),
+                };
+                (&stream).write_all(&json_line(&hello)).map_err(io_err)?;
+                stream
+                    .set_read_timeout(Some(CONNECT_TIMEOUT))
+                    .map_err(io_err)?;
+                let welcome = wait_for_welcome(&mut reader, &target)?;
+                stream.set_read_timeout(None).map_err(io_err)?;
+                Ok((stream, reader, Some(welcome)))
+            }
+        }
+    }
+
+    fn read_loop(&self, mut reader: FrameReader<TcpStream>, dialect: Dialect) {
+        let error = loop {
+            let line = match reader.next_frame() {
+                Ok(Some(Frame::Line(line))) => line,
+                Ok(Some(Frame::TooLong)) => continue,
+                Ok(None) => break None,
+                Err(err) => break Some(err.to_string()),
+            };
+            let event = match dialect {
+                Dialect::Plain => ClientEvent::Line {
+                    conn: self.id,
+                    text: clean_bytes(&line),
+                },
+                Dialect::Json => match message::decode_server(&line) {
+                    Ok(msg) => ClientEvent::Message { conn: self.id, msg },
+                    // A line we can't read costs that line, not the connection.
+                    Err(err) => ClientEvent::Message {
+                        conn: self.id,
+                        msg: ServerMsg::error(ErrorCode::Malformed, err.to_string()),
+                    },
+                },
+            };
+            self.emit(event);
+        };
+        let error = if self.closed.load(Ordering::SeqCst) {
+            None
+        } else {
+            Some(error.unwrap_or_else(|| "the server closed the connection".to_owned()))
+        };
+        self.emit(ClientEvent::Closed {
+            conn: self.id,
+            error,
+        });
+    }
+}
+
+/// Writes commands until the channel closes or the socket fails.
+fn write_loop(stream: &TcpStream, dialect: Dialect, commands: &Receiver<Outgoing>) {
+    let mut stream = stream;
+    for outgoing in commands {
+        let bytes = match (dialect, outgoing) {
+            (Dialect::Json, Outgoing::Command(command)) => json_line(&to_client_msg(command)),
+            (Dialect::Json, Outgoing::Line(text)) => json_line(&ClientMsg::Say { text }),
+            (Dialect::Plain, Outgoing::Command(command)) => {
+                format!("{}\n", to_plain_line(&command)).into_bytes()
+            }
+            (Dialect::Plain, Outgoing::Line(text)) => format!("{text}\n").into_bytes(),
+        };
+        if stream.write_all(&bytes).is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads until the welcome, or the refusal.
+fn wait_for_welcome(
+    reader: &mut FrameReader<TcpStream>,
+    target: &str,
+) -> Result<ServerMsg, ConnectError> {
+    loop {
+        let line = match reader.next_frame() {
+            Ok(Some(Frame::Line(line))) => line,
+            Ok(Some(Frame::TooLong)) => continue,
+            Ok(None) => {
+                return Err(ConnectError::Other(format!(
+                    "{target} closed the connection without a welcome — is it a Coucou server?"
+                )));
+            }
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(ConnectError::TimedOut {
+                    target: target.to_owned(),
+                });
+            }
+            Err(err) => return Err(ConnectError::Other(err.to_string())),
+        };
+        match message::decode_server(&line) {
+            Ok(welcome @ ServerMsg::Welcome { .. }) => return Ok(welcome),
+            Ok(ServerMsg::Error { code, message }) => {
+                return Err(ConnectError::Refused {
+                    code,
+                    message: crate::protocol::sanitize::clean_text(&message),
+                });
+            }
+            Ok(_) => {}
+            Err(_) => {
+                // A plain server sends text before any welcome: say so in words.
+                let text = clean_bytes(&line);
+                return Err(ConnectError::Refused {
+                    code: ErrorCode::Other,
+                    message: format!(
+                        "{text} (this looks like a plain-text server: choose the Plain dialect)"
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// True for an IP address, or a host name of letters, digits, `-` and `.` (RFC 1123).
+pub fn is_host_name_or_ip(host: &str) -> bool {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+fn connect_error(err: &io::Error, target: &str) -> ConnectError {
+    match err.kind() {
+        io::ErrorKind::ConnectionRefused => ConnectError::NothingListening {
+            target: target.to_owned(),
+        },
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ConnectError::TimedOut {
+            target: target.to_owned(),
+        },
+        _ => ConnectError::Other(err.to_string()),
+    }
+}
+
+fn json_line(msg: &ClientMsg) -> Vec<u8> {
+    let mut line = serde_json::to_vec(msg).unwrap_or_default();
+    line.push(b'\n');
+    line
+}
+
+/// The JSON message for a command.
+pub fn to_client_msg(command: Command) -> ClientMsg {
+    match command {
+        Command::Say(text) => ClientMsg::Say { text },
+        Command::Me(text) => ClientMsg::Me { text },
+        Command::Msg { to, text } => ClientMsg::Msg { to, text },
+        Command::Nick(name) => ClientMsg::Nick { name },
+        Command::Who => ClientMsg::Who,
+        Command::Help => ClientMsg::Help,
+        Command::Quit => ClientMsg::Quit,
+    }
+}
+
+/// The plain line for a command, as a person would type it (the seed understands `exit`).
+pub fn to_plain_line(command: &Command) -> String {
+    match command {
+        Command::Say(text) if text.starts_with('/') => format!("/{text}"),
+        Command::Say(text) => text.clone(),
+        Command::Me(text) => format!("/me {text}"),
+        Command::Msg { to, text } => format!("/msg {to} {text}"),
+        Command::Nick(name) => format!("/nick {name}"),
+        Command::Who => "/who".to_owned(),
+        Command::Help => "/help".to_owned(),
+        Command::Quit => "exit".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_are_checked_before_any_lookup() {
+        for ok in [
+            "localhost",
+            "192.168.1.20",
+            "::1",
+            "my-pc.local",
+            "example.org.",
+        ] {
+            assert!(is_host_name_or_ip(ok), "{ok}");
+        }
+        for bad in ["", "no_such_host", "a..b", "-x", "x y", "café"] {
+            assert!(!is_host_name_or_ip(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn errors_read_as_plain_words() {
+        let target = "10.0.0.1:4444".to_owned();
+        assert_eq!(
+            ConnectError::NothingListening {
+                target: target.clone()
+            }
+            .to_string(),
+            "Nothing is answering at 10.0.0.1:4444 — is the server running?"
+        );
+        assert!(
+            ConnectError::TimedOut { target }
+                .to_string()
+                .contains("within 5 s")
+        );
+        assert_eq!(
+            ConnectError::UnknownHost { host: "nas".into() }.to_string(),
+            "Can't find a computer called \"nas\"."
+        );
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            connect_error(&refused, "h:1"),
+            ConnectError::NothingListening { .. }
+        ));
+    }
+
+    #[test]
+    fn commands_become_plain_lines_a_person_would_type() {
+        assert_eq!(to_plain_line(&Command::Say("/x".into())), "//x");
+        assert_eq!(to_plain_line(&Command::Quit), "exit");
+        assert_eq!(
+            to_plain_line(&Command::Msg {
+                to: "bob".into(),
+                text: "hi".into()
+            }),
+            "/msg bob hi"
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! The chat screen: the message list, who is here, and the input line.
+
+use eframe::egui::{self, Key, RichText};
+
+use super::Action;
+use super::messages::{ListLayout, messages_ui};
+use crate::app::model::ChatModel;
+use crate::protocol::MAX_MESSAGE_BYTES;
+
+/// The byte count shows from here on, so people see the limit coming.
+const SHOW_COUNT_FROM: usize = MAX_MESSAGE_BYTES * 3 / 4;
+
+/// The input line and what was sent before, owned by the app and edited here.
+#[derive(Debug, Default)]
+pub struct Composer {
+    /// What is being typed.
+    pub input: String,
+    /// Lines sent, oldest first, for Up/Down.
+    pub sent: Vec<String>,
+    /// Where Up/Down is in `sent`; `None` when typing a new line.
+    pub recall: Option<usize>,
+    /// Give the input line the keyboard focus in the next frame.
+    pub focus: bool,
+}
+
+impl Composer {
+    fn recall_older(&mut self) {
+        let next = match self.recall {
+            None => self.sent.len().checked_sub(1),
+            Some(i) => Some(i.saturating_sub(1)),
+        };
+        if let Some(i) = next {
+            self.recall = Some(i);
+            self.input.clone_from(&self.sent[i]);
+            self.focus = true;
+        }
+    }
+
+    fn recall_newer(&mut self) {
+        match self.recall {
+            Some(i) if i + 1 < self.sent.len() => {
+                self.recall = Some(i + 1);
+                self.input.clone_from(&self.sent[i + 1]);
+                self.focus = true;
+            }
+            Some(_) => {
+                self.recall = None;
+                self.input.clear();
+            }
+            None => {}
+        }
+    }
+
+    /// Takes the line to send, remembering it for Up.
+    pub fn take(&mut self) -> String {
+        let line = std::mem::take(&mut self.input);
+        if self.sent.last() != Some(&line) {
+            self.sent.push(line.clone());
+        }
+        self.recall = None;
+        line
+    }
+}
+
+/// Draws the chat screen.
+pub fn chat_ui(
+    ui: &mut egui::Ui,
+    model: &ChatModel,
+    layout: &mut ListLayout,
+    composer: &mut Composer,
+    connected: bool,
+) -> Option<Action> {
+    let mut action = None;
+    egui::Panel::right("people")
+        .resizable(true)
+        .default_size(160.0)
+        .show(ui, |ui| action = people_ui(ui, model));
+    egui::Panel::bottom("composer").show(ui, |ui| {
+        ui.add_space(4.0);
+        action = action
+            .take()
+            .or(composer_ui(ui, model, composer, connected));
+        ui.add_space(4.0);
+    });
+    egui::CentralPanel::default().show(ui, |ui| messages_ui(ui, model, layout));
+    action
+}
+
+fn people_ui(ui: &mut egui::Ui, model: &ChatModel) -> Option<Action> {
+    let mut action = None;
+    if model.users.is_empty() {
+        ui.heading("People");
+        ui.weak("This server does not list who is here.");
+        return None;
+    }
+    ui.heading(format!("People ({})", model.users.len()));
+    ui.weak("Click a name for a private message.");
+    ui.add_space(4.0);
+    let dark = ui.visuals().dark_mode;
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for user in &model.users {
+            let mut text = RichText::new(user).color(super::name_colour(user, dark));
+            if *user == model.me {
+                text = text.strong();
+            }
+            let response = ui.selectable_label(false, text);
+            if *user == model.me {
+                response.on_hover_text("you");
+            } else if response.clicked() {
+                action = Some(Action::StartPrivate(user.clone()));
+            }
+        }
+    });
+    action
+}
+
+fn composer_ui(
+    ui: &mut egui::Ui,
+    model: &ChatModel,
+    composer: &mut Composer,
+    connected: bool,
+) -> Option<Action> {
+    let mut action = None;
+    let n_bytes = composer.input.len();
+    let too_long = n_bytes > MAX_MESSAGE_BYTES;
+    let can_send = connected && !too_long && !composer.input.trim().is_empty();
+    ui.horizontal(|ui| {
+        let send_width = 120.0;
+        let hint = if model.room.is_empty() {
+            "Enter to send".to_owned()
+        } else {
+            format!("to {} — Enter to send, /help for commands", model.room)
+        };
+        let label = ui.weak("Message");
+        let output = egui::TextEdit::singleline(&mut composer.input)
+            .id_salt("message_input")
+            .hint_text(hint)
+            .desired_width(ui.available_width() - send_width)
+            .show(ui);
+        let input = output.response.response.clone().labelled_by(label.id);
+        let input = input.on_hover_text("Up/Down recalls what you sent");
+        if composer.focus {
+            // The text was set from outside (a name clicked, a line recalled): type at its end.
+            let mut state = output.state;
+            let end = egui::text::CCursor::new(composer.input.chars().count());
+            state
+                .cursor
+                .set_char_range(Some(egui::text::CCursorRange::one(end)));
+            state.store(ui.ctx(), input.id);
+            input.request_focus();
+            composer.focus = false;
+        }
+        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        if input.has_focus() {
+            if ui.input(|i| i.key_pressed(Key::ArrowUp)) {
+                composer.recall_older();
+            } else if ui.input(|i| i.key_pressed(Key::ArrowDown)) {
+                composer.recall_newer();
+            }
+        }
+        let send = ui.add_enabled(can_send, egui::Button::new("Send"));
+        if (enter || send.clicked()) && can_send {
+            action = Some(Action::Send(composer.take()));
+            composer.focus = true;
+        } else if enter {
+            composer.focus = true;
+        }
+    });
+    if n_bytes >= SHOW_COUNT_FROM {
+        let text = format!("{n_bytes} / {MAX_MESSAGE_BYTES} bytes");
+        if too_long {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("{text} — too long to send"),
+            );
+        } else {
+            ui.weak(text);
+        }
+    }
+    action
+}

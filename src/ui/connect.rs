@@ -1,0 +1,209 @@
+//! The connect screen: saved profiles beside the form (username, host, port, dialect).
+
+use eframe::egui::{self, Key, RichText};
+
+use super::Action;
+use crate::app::form::ConnectForm;
+use crate::app::settings::Profile;
+use crate::protocol::Dialect;
+
+/// What the connect screen shows, lent by the app.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectView<'a> {
+    /// Saved profiles, sorted.
+    pub profiles: &'a [Profile],
+    /// The profile the form came from, if any.
+    pub selected: Option<&'a str>,
+    /// The last connection error, in words.
+    pub error: Option<&'a str>,
+    /// `host:port` while a connection is being made.
+    pub connecting: Option<&'a str>,
+    /// True once Connect was pressed: show every field's problem, even empty ones.
+    pub tried: bool,
+}
+
+/// The connect screen's text buffers, owned by the app and edited here.
+#[derive(Debug, Clone)]
+pub struct ConnectBuffers {
+    /// The form.
+    pub form: ConnectForm,
+    /// The name to save the form under.
+    pub profile_name: String,
+    /// The new name for the selected profile.
+    pub rename_to: String,
+}
+
+/// Draws the connect screen.
+pub fn connect_ui(
+    ui: &mut egui::Ui,
+    view: &ConnectView<'_>,
+    buffers: &mut ConnectBuffers,
+) -> Option<Action> {
+    let mut action = None;
+    egui::Panel::left("profiles")
+        .resizable(false)
+        .default_size(200.0)
+        .show(ui, |ui| {
+            action = action.take().or(profiles_ui(ui, view, buffers));
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        action = action.take().or(form_ui(ui, view, buffers));
+    });
+    action
+}
+
+fn profiles_ui(
+    ui: &mut egui::Ui,
+    view: &ConnectView<'_>,
+    buffers: &mut ConnectBuffers,
+) -> Option<Action> {
+    let mut action = None;
+    ui.heading("Saved servers");
+    ui.add_space(4.0);
+    if view.profiles.is_empty() {
+        ui.weak("None yet. Fill the form, then save it here.");
+    }
+    egui::ScrollArea::vertical()
+        .max_height(ui.available_height() - 170.0)
+        .show(ui, |ui| {
+            for profile in view.profiles {
+                let selected = view.selected == Some(profile.name.as_str());
+                let label = ui
+                    .selectable_label(selected, &profile.name)
+                    .on_hover_text(format!(
+                        "{} at {}:{}",
+                        profile.username, profile.host, profile.port
+                    ));
+                if label.clicked() {
+                    action = Some(Action::SelectProfile(profile.name.clone()));
+                }
+            }
+        });
+    ui.separator();
+    let label = ui.label("Profile name");
+    ui.add(egui::TextEdit::singleline(&mut buffers.profile_name).hint_text("e.g. Office"))
+        .labelled_by(label.id);
+    let name = buffers.profile_name.trim();
+    if ui
+        .add_enabled(!name.is_empty(), egui::Button::new("Save profile"))
+        .clicked()
+    {
+        action = Some(Action::SaveProfile(name.to_owned()));
+    }
+    if let Some(selected) = view.selected {
+        ui.separator();
+        ui.label(RichText::new(format!("Selected: {selected}")).strong());
+        let label = ui.label("New name");
+        ui.add(egui::TextEdit::singleline(&mut buffers.rename_to))
+            .labelled_by(label.id);
+        ui.horizontal(|ui| {
+            let new = buffers.rename_to.trim();
+            if ui
+                .add_enabled(!new.is_empty(), egui::Button::new("Rename"))
+                .clicked()
+            {
+                action = Some(Action::RenameProfile {
+                    old: selected.to_owned(),
+                    new: new.to_owned(),
+                });
+            }
+            if ui.button("Delete").clicked() {
+                action = Some(Action::DeleteProfile(selected.to_owned()));
+            }
+        });
+    }
+    action
+}
+
+fn form_ui(
+    ui: &mut egui::Ui,
+    view: &ConnectView<'_>,
+    buffers: &mut ConnectBuffers,
+) -> Option<Action> {
+    let mut action = None;
+    let form = &mut buffers.form;
+    let problems = form.validate().err().unwrap_or_default();
+    let busy = view.connecting.is_some();
+
+    ui.vertical_centered(|ui| {
+        ui.add_space(24.0);
+        ui.heading("Join a room");
+        ui.add_space(12.0);
+    });
+    let mut submitted = false;
+    egui::Grid::new("connect_form")
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, |ui| {
+            let label = ui.label("Username");
+            let field = ui.add_enabled(
+                !busy,
+                egui::TextEdit::singleline(&mut form.username).hint_text("your name"),
+            );
+            submitted |= field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            field.labelled_by(label.id);
+            ui.end_row();
+            field_error(
+                ui,
+                problems.username.as_deref(),
+                view.tried || !form.username.is_empty(),
+            );
+
+            let label = ui.label("Host");
+            let field = ui.add_enabled(
+                !busy,
+                egui::TextEdit::singleline(&mut form.host).hint_text("127.0.0.1"),
+            );
+            submitted |= field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            field.labelled_by(label.id);
+            ui.end_row();
+            field_error(ui, problems.host.as_deref(), true);
+
+            let label = ui.label("Port");
+            let field = ui.add_enabled(
+                !busy,
+                egui::TextEdit::singleline(&mut form.port)
+                    .desired_width(80.0)
+                    .hint_text("4444"),
+            );
+            submitted |= field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            field.labelled_by(label.id);
+            ui.end_row();
+            field_error(ui, problems.port.as_deref(), true);
+
+            ui.label("Server kind");
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut form.dialect, Dialect::Json, "Coucou")
+                    .on_hover_text("A Coucou server: people list, history, private messages.");
+                ui.radio_value(&mut form.dialect, Dialect::Plain, "Plain (nc-style)")
+                    .on_hover_text("Any line-based chat, such as the classic C server.");
+            });
+            ui.end_row();
+        });
+    ui.add_space(12.0);
+    ui.horizontal(|ui| {
+        if let Some(target) = view.connecting {
+            ui.spinner();
+            ui.label(format!("Connecting to {target}…"));
+            if ui.button("Cancel").clicked() {
+                action = Some(Action::CancelConnect);
+            }
+        } else if ui.button(RichText::new("Connect").strong()).clicked() || submitted {
+            action = Some(Action::Connect);
+        }
+    });
+    if let Some(error) = view.error {
+        ui.add_space(8.0);
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+    action
+}
+
+/// A field's problem under it, in the error colour.
+fn field_error(ui: &mut egui::Ui, problem: Option<&str>, show: bool) {
+    if let Some(problem) = problem.filter(|_| show) {
+        ui.label("");
+        ui.colored_label(ui.visuals().error_fg_color, problem);
+        ui.end_row();
+    }
+}

@@ -1,0 +1,308 @@
+//! The message list: only the rows on screen are laid out, so 100,000 messages scroll smoothly.
+//!
+//! Rows wrap, so they differ in height. [`ListLayout`] keeps one height per entry — a cheap estimate
+//! until the row has been drawn once, then its measured height — and their running sums, so the rows
+//! in view are found by binary search. The list follows new messages while it is at the bottom and
+//! offers "N new messages - show" when scrolled up.
+
+use eframe::egui::{self, Color32, Frame, RichText, UiBuilder, Vec2};
+
+use super::name_colour;
+use crate::app::model::{ChatModel, Entry, EntryKind};
+use crate::app::transcript::local_hour_minute;
+
+/// Heights of the rows, and where the list is scrolled; kept between frames.
+#[derive(Debug, Default)]
+pub struct ListLayout {
+    /// The width the heights were computed for.
+    width: f32,
+    /// The text size the heights were computed for.
+    font_size: f32,
+    /// One height per entry, spacing included.
+    heights: Vec<f32>,
+    /// `offsets[i]` is the top of row `i`; one more than `heights`, the last being the total.
+    offsets: Vec<f32>,
+    /// Heights changed since `offsets` was computed.
+    dirty: bool,
+    /// The list was at its bottom in the last frame.
+    at_bottom: bool,
+    /// Entries that arrived while scrolled up.
+    unseen: usize,
+    /// How many entries there were in the last frame.
+    seen_len: usize,
+    /// Scroll to the bottom in the next frame.
+    jump: bool,
+}
+
+impl ListLayout {
+    /// How many entries arrived while the list was scrolled up.
+    pub fn unseen(&self) -> usize {
+        self.unseen
+    }
+
+    /// Scrolls to the newest message in the next frame.
+    pub fn jump_to_bottom(&mut self) {
+        self.jump = true;
+    }
+
+    /// True when the list shows its newest entry.
+    pub fn at_bottom(&self) -> bool {
+        self.at_bottom
+    }
+
+    fn sync(&mut self, entries: &[Entry], width: f32, font_size: f32, spacing: f32) {
+        if (self.width - width).abs() > 0.5 || (self.font_size - font_size).abs() > 0.01 {
+            self.width = width;
+            self.font_size = font_size;
+            self.heights.clear();
+        }
+        if self.heights.len() > entries.len() {
+            self.heights.clear();
+        }
+        if self.heights.len() < entries.len() {
+            let start = self.heights.len();
+            self.heights.extend(
+                entries[start..]
+                    .iter()
+                    .map(|e| estimate_height(e, width, font_size) + spacing),
+            );
+            self.dirty = true;
+        }
+        if self.dirty || self.offsets.len() != self.heights.len() + 1 {
+            self.offsets.clear();
+            self.offsets.reserve(self.heights.len() + 1);
+            let mut y = 0.0;
+            self.offsets.push(y);
+            for h in &self.heights {
+                y += h;
+                self.offsets.push(y);
+            }
+            self.dirty = false;
+        }
+    }
+
+    fn total(&self) -> f32 {
+        self.offsets.last().copied().unwrap_or(0.0)
+    }
+}
+
+/// A guess at a row's height from its length, before it has been drawn.
+fn estimate_height(entry: &Entry, width: f32, font_size: f32) -> f32 {
+    let n_chars = match &entry.kind {
+        EntryKind::Chat { from, text, .. } => from.len() + text.chars().count() + 8,
+        EntryKind::Private { from, to, text } => from.len() + to.len() + text.chars().count() + 20,
+        EntryKind::Notice(text) | EntryKind::Error(text) | EntryKind::Plain(text) => {
+            text.chars().count() + 8
+        }
+    };
+    let line_height = font_size * 1.3;
+    let chars_per_line = (width / (font_size * 0.55)).max(10.0);
+    let lines = (n_chars as f32 / chars_per_line).ceil().max(1.0);
+    let extra_lines = match &entry.kind {
+        EntryKind::Notice(text) => text.lines().count().saturating_sub(1) as f32,
+        _ => 0.0,
+    };
+    (lines + extra_lines) * line_height + 4.0
+}
+
+/// Draws the list of messages. Scrolling, and "N new messages - show", change only the layout.
+pub fn messages_ui(ui: &mut egui::Ui, model: &ChatModel, layout: &mut ListLayout) {
+    let font_size = ui
+        .style()
+        .text_styles
+        .get(&egui::TextStyle::Body)
+        .map_or(14.0, |f| f.size);
+    let spacing = ui.spacing().item_spacing.y;
+    let width = ui.available_width() - ui.spacing().scroll.bar_width - 8.0;
+    layout.sync(&model.entries, width, font_size, spacing);
+
+    let grew = model.entries.len().saturating_sub(layout.seen_len);
+    layout.seen_len = model.entries.len();
+
+    let mut area = egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .stick_to_bottom(true);
+    if layout.jump {
+        area = area.vertical_scroll_offset(layout.total());
+        layout.jump = false;
+    }
+    let dark = ui.visuals().dark_mode;
+    let output = area.show_viewport(ui, |ui, viewport| {
+        ui.set_height(layout.total());
+        let top = ui.max_rect().top();
+        let left = ui.max_rect().left();
+        let first = layout
+            .offsets
+            .partition_point(|&y| y <= viewport.min.y)
+            .saturating_sub(1);
+        let mut changed = false;
+        for (index, entry) in model.entries.iter().enumerate().skip(first) {
+            let y = layout.offsets[index];
+            if y > viewport.max.y {
+                break;
+            }
+            let rect = egui::Rect::from_min_size(
+                egui::pos2(left, top + y),
+                Vec2::new(width, f32::INFINITY),
+            );
+            let drawn = ui
+                .scope_builder(UiBuilder::new().max_rect(rect).id_salt(index), |ui| {
+                    row_ui(ui, entry, model, dark);
+                })
+                .response
+                .rect
+                .height()
+                + spacing;
+            if (drawn - layout.heights[index]).abs() > 0.5 {
+                layout.heights[index] = drawn;
+                changed = true;
+            }
+        }
+        if changed {
+            // Measured heights replace estimates once; the next frame places rows exactly.
+            layout.dirty = true;
+            ui.ctx().request_repaint();
+        }
+    });
+    let bottom_gap =
+        output.content_size.y - (output.state.clamped_offset().y + output.inner_rect.height());
+    layout.at_bottom = bottom_gap <= 4.0;
+    if layout.at_bottom {
+        layout.unseen = 0;
+    } else {
+        layout.unseen += grew;
+    }
+
+    if layout.unseen > 0 {
+        let rect = output.inner_rect;
+        let anchor = egui::pos2(rect.center().x, rect.bottom() - 12.0);
+        egui::Area::new(egui::Id::unique("new_messages"))
+            .fixed_pos(anchor)
+            .pivot(egui::Align2::CENTER_BOTTOM)
+            .show(ui.ctx(), |ui| {
+                let text = if layout.unseen == 1 {
+                    "1 new message - show".to_owned()
+                } else {
+                    format!("{} new messages - show", layout.unseen)
+                };
+                if ui.button(RichText::new(text).strong()).clicked() {
+                    layout.jump_to_bottom();
+                    ui.ctx().request_repaint();
+                }
+            });
+    }
+}
+
+/// One entry: time, who, what; links clickable, your own lines and mentions tinted.
+fn row_ui(ui: &mut egui::Ui, entry: &Entry, model: &ChatModel, dark: bool) {
+    let visuals = ui.visuals();
+    let fill = if entry.mention {
+        visuals.warn_fg_color.gamma_multiply(0.18)
+    } else if matches!(entry.kind, EntryKind::Chat { own: true, .. }) {
+        visuals.selection.bg_fill.gamma_multiply(0.25)
+    } else if matches!(entry.kind, EntryKind::Private { .. }) {
+        visuals.hyperlink_color.gamma_multiply(0.12)
+    } else {
+        Color32::TRANSPARENT
+    };
+    let weak = visuals.weak_text_color();
+    let error = visuals.error_fg_color;
+    Frame::NONE
+        .fill(fill)
+        .inner_margin(egui::Margin::symmetric(4, 1))
+        .corner_radius(3.0)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.spacing_mut().item_spacing.x = 6.0;
+                let time = local_hour_minute(entry.time);
+                if !time.is_empty() {
+                    ui.label(RichText::new(time).color(weak).monospace());
+                }
+                match &entry.kind {
+                    EntryKind::Chat {
+                        from, text, action, ..
+                    } => {
+                        let name = RichText::new(if *action {
+                            format!("* {from}")
+                        } else {
+                            format!("{from}:")
+                        })
+                        .color(name_colour(from, dark))
+                        .strong();
+                        ui.label(name);
+                        text_with_links(ui, text, *action);
+                    }
+                    EntryKind::Private { from, to, text } => {
+                        ui.label(RichText::new("private").color(weak).small());
+                        let who = if *from == model.me {
+                            format!("you -> {to}:")
+                        } else {
+                            format!("{from} -> you:")
+                        };
+                        let colour = name_colour(if *from == model.me { to } else { from }, dark);
+                        ui.label(RichText::new(who).color(colour).strong());
+                        text_with_links(ui, text, false);
+                    }
+                    EntryKind::Notice(text) => {
+                        ui.label(RichText::new(text).color(weak).italics());
+                    }
+                    EntryKind::Error(text) => {
+                        ui.label(RichText::new(format!("! {text}")).color(error));
+                    }
+                    EntryKind::Plain(text) => {
+                        plain_line_ui(ui, text, dark);
+                    }
+                }
+            });
+        });
+}
+
+/// A plain server's line: `name: text` gets the name's colour; notices (`* `) are dimmed.
+fn plain_line_ui(ui: &mut egui::Ui, text: &str, dark: bool) {
+    if text.starts_with("* ") || text.starts_with("! ") {
+        ui.label(
+            RichText::new(text)
+                .color(ui.visuals().weak_text_color())
+                .italics(),
+        );
+        return;
+    }
+    match text.split_once(": ") {
+        Some((name, rest))
+            if !name.is_empty() && !name.contains(' ') && name.chars().count() <= 30 =>
+        {
+            ui.label(
+                RichText::new(format!("{name}:"))
+                    .color(name_colour(name, dark))
+                    .strong(),
+            );
+            text_with_links(ui, rest, false);
+        }
+        _ => text_with_links(ui, text, false),
+    }
+}
+
+/// Text in which `http://` and `https://` words are links that open in the browser.
+fn text_with_links(ui: &mut egui::Ui, text: &str, italic: bool) {
+    let mut plain = String::new();
+    let flush = |ui: &mut egui::Ui, plain: &mut String| {
+        if !plain.is_empty() {
+            let mut rich = RichText::new(plain.trim_end());
+            if italic {
+                rich = rich.italics();
+            }
+            ui.label(rich);
+            plain.clear();
+        }
+    };
+    for word in text.split(' ') {
+        if word.starts_with("https://") || word.starts_with("http://") {
+            flush(ui, &mut plain);
+            ui.hyperlink(word);
+        } else {
+            plain.push_str(word);
+            plain.push(' ');
+        }
+    }
+    flush(ui, &mut plain);
+}
