@@ -235,6 +235,51 @@ impl ChatModel {
     }
 }
 
+/// A made-up conversation of `n` entries starting at `start_ms`, one a minute: chats of varied
+/// length, actions, notices, a private message and mentions. For snapshot tests and benchmarks.
+pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
+    const PEOPLE: [&str; 5] = ["alice", "bob", "chloé", "dmitri", "eve"];
+    const LINES: [&str; 6] = [
+        "coucou tout le monde",
+        "la réunion est à 14h, salle 12",
+        "quelqu'un a le lien du document ? https://example.org/notes",
+        "je pense qu'on devrait relire la proposition ensemble avant vendredi, il reste plusieurs \
+         points à clarifier sur le budget et le calendrier",
+        "ok",
+        "merci alice !",
+    ];
+    let mut model = ChatModel::new("Salle 12", "alice");
+    model.users = PEOPLE.iter().map(|p| (*p).to_owned()).collect();
+    for i in 0..n {
+        let time = start_ms + 60_000 * i as u64;
+        let from = PEOPLE[i % PEOPLE.len()];
+        let msg = match i % 11 {
+            3 => ServerMsg::Join {
+                id: i as u64,
+                time,
+                name: from.to_owned(),
+            },
+            7 => ServerMsg::Private {
+                id: i as u64,
+                time,
+                from: "bob".to_owned(),
+                to: "alice".to_owned(),
+                text: "tu as une minute ?".to_owned(),
+            },
+            _ => ServerMsg::Message(Chat {
+                id: i as u64,
+                time,
+                from: from.to_owned(),
+                text: LINES[i % LINES.len()].to_owned(),
+                action: i % 13 == 5,
+            }),
+        };
+        model.apply(msg);
+    }
+    model.unread = 0;
+    model
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,7 +62,7 @@ pub fn toolbar_ui(
         ui.separator();
         let hosting = view.hosting.is_some();
         let enabled = !view.host_stopping;
-        let toggle = ui.add_enabled(enabled, egui::Button::selectable(hosting, "Host a room"));
+        let toggle = ui.add_enabled(enabled, egui::Button::new("Host a room").selected(hosting));
         let toggle = toggle.on_hover_text(if hosting {
             "Stop hosting the room"
         } else {

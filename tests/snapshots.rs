@@ -1,0 +1,44 @@
+//! Image snapshots of the connect screen and a busy chat view, rendered with wgpu.
+//!
+//! Behind the `snapshots` feature: they need a Vulkan driver (Debian `mesa-vulkan-drivers` gives a
+//! software one), which `.ci/run` installs. Times are shown in local time: run with `TZ=UTC`, as
+//! `.ci/run` does. `UPDATE_SNAPSHOTS=1` rewrites the images in `tests/snapshots/`.
+#![cfg(feature = "snapshots")]
+#![allow(clippy::unwrap_used)] // reason: tests.
+
+use coucou::app::model::demo_conversation;
+use coucou::app::{AppOptions, CoucouApp};
+use egui_kittest::Harness;
+
+/// 2023-11-14 22:13:20 UTC.
+const START_MS: u64 = 1_700_000_000_000;
+
+fn app() -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = AppOptions {
+        config_path: Some(dir.path().join("settings.toml")),
+        host_bind: "127.0.0.1".parse().unwrap(),
+    };
+    let harness = Harness::builder()
+        .with_size([900.0, 600.0])
+        .with_theme(eframe::egui::Theme::Dark)
+        .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options));
+    (dir, harness)
+}
+
+#[test]
+fn connect_screen() {
+    let (_dir, mut harness) = app();
+    harness.run();
+    harness.snapshot("connect_screen");
+}
+
+#[test]
+fn busy_chat_view() {
+    let (_dir, mut harness) = app();
+    harness
+        .state_mut()
+        .show_conversation(demo_conversation(200, START_MS));
+    harness.run();
+    harness.snapshot("busy_chat_view");
+}
