@@ -16,7 +16,7 @@ use coucou::app::{AppOptions, CoucouApp};
 use coucou::server::ServerConfig;
 use eframe::egui::{self, Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 fn app_at(config: &Path) -> Harness<'static, CoucouApp> {
     let options = AppOptions {
@@ -429,4 +429,43 @@ fn an_idle_chat_requests_no_repaint() {
             .iter()
             .any(|e| matches!(&e.kind, EntryKind::Chat { own: false, .. }))
     );
+}
+
+#[test]
+fn the_input_line_recalls_what_was_sent_and_counts_bytes_near_the_limit() {
+    let server = start_server();
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    connect(&mut harness, "alice", server.local_addr());
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    send_message(&mut harness, "first line");
+    send_message(&mut harness, "second line");
+    wait_until(&mut harness, "echoes", |app| has_entry(app, "second line"));
+
+    harness.get_by_label("Message").focus();
+    harness.run_steps(2);
+    harness.key_press(Key::ArrowUp);
+    harness.run_steps(2);
+    assert_eq!(
+        harness.get_by_label("Message").value().as_deref(),
+        Some("second line")
+    );
+    harness.key_press(Key::ArrowUp);
+    harness.run_steps(2);
+    assert_eq!(
+        harness.get_by_label("Message").value().as_deref(),
+        Some("first line")
+    );
+    harness.key_press(Key::ArrowDown);
+    harness.key_press(Key::ArrowDown);
+    harness.run_steps(2);
+    assert_eq!(harness.get_by_label("Message").value().as_deref(), Some(""));
+
+    harness.get_by_label("Message").type_text(&"é".repeat(800));
+    harness.run_steps(2);
+    harness.get_by_label("1600 / 2048 bytes");
+    harness.get_by_label("Message").type_text(&"x".repeat(449));
+    harness.run_steps(2);
+    harness.get_by_label("2049 / 2048 bytes — too long to send");
+    assert!(harness.get_by_label("Send").accesskit_node().is_disabled());
 }

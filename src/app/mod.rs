@@ -850,3 +850,23 @@ pub fn run(options: AppOptions) -> eframe::Result {
         }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_up_to_thirty() {
+        let secs: Vec<u64> = (0..8).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(backoff(u32::MAX).as_secs(), 30);
+    }
+
+    #[test]
+    fn the_title_counts_unread_only_while_unfocused() {
+        assert_eq!(window_title(None, 0, true), "Coucou");
+        assert_eq!(window_title(Some("room"), 3, true), "Coucou — room");
+        assert_eq!(window_title(Some("room"), 3, false), "(3) Coucou — room");
+        assert_eq!(window_title(Some("room"), 0, false), "Coucou — room");
+    }
+}
