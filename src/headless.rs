@@ -32,6 +32,9 @@ pub struct ServerArgs {
     /// A message of the day shown to everyone who joins.
     #[arg(long)]
     pub motd: Option<String>,
+    /// Connections that may wait to give a name at once (default: as many as --max-clients).
+    #[arg(long)]
+    pub max_pending: Option<usize>,
     /// Seconds a connection may take to give a name.
     #[arg(long, default_value_t = 20)]
     pub handshake_timeout: u64,
@@ -55,7 +58,7 @@ impl ServerArgs {
         ServerConfig {
             room: self.room.clone(),
             max_clients: self.max_clients,
-            max_pending: self.max_clients.max(16),
+            max_pending: self.max_pending.unwrap_or(self.max_clients.max(16)),
             handshake_timeout: Duration::from_secs(self.handshake_timeout),
             history: self.history,
             motd: self.motd.clone(),

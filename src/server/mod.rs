@@ -23,6 +23,7 @@ use log::{debug, error, info, warn};
 pub use flood::FloodLimit;
 use room::{Room, RoomSettings, SessionId};
 
+use crate::connection::SharedSocket;
 use crate::protocol::{DEFAULT_MAX_CLIENTS, ErrorCode, ServerMsg};
 
 /// Stack size of a session (reader) thread. Small, so that thousands of idle connections stay
@@ -108,8 +109,10 @@ struct Shared {
     counters: Arc<Counters>,
     /// Set once by `stop`; sessions ending after it don't announce leaves.
     stopping: AtomicBool,
+    /// Sessions using or waiting for the room; see [`Shared::with_room`].
+    in_room: AtomicUsize,
     /// Every open connection, to cut them all off at stop.
-    live: Mutex<HashMap<SessionId, TcpStream>>,
+    live: Mutex<HashMap<SessionId, SharedSocket>>,
     /// Signalled when a connection closes.
     live_changed: Condvar,
     /// Session threads, joined at stop (finished ones are reaped as new ones start).
@@ -121,7 +124,23 @@ impl Shared {
         self.room.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn lock_live(&self) -> MutexGuard<'_, HashMap<SessionId, TcpStream>> {
+    /// Runs `f` on the room, then wakes the writers of the outboxes it filled — but only when no
+    /// other session is waiting to use the room, so that a burst of messages (a class answering at
+    /// once) wakes each writer once and goes out in one write per client (group commit). Whoever
+    /// leaves the room last wakes every writer with something queued, so nothing waits.
+    fn with_room<R>(&self, f: impl FnOnce(&mut Room) -> R) -> R {
+        self.in_room.fetch_add(1, Ordering::SeqCst);
+        let result = f(&mut self.lock_room());
+        if self.in_room.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let dirty = self.lock_room().take_dirty();
+            for outbox in dirty {
+                outbox.wake();
+            }
+        }
+        result
+    }
+
+    fn lock_live(&self) -> MutexGuard<'_, HashMap<SessionId, SharedSocket>> {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -142,7 +161,7 @@ pub struct Server {
 impl Server {
     /// Binds `addr` and starts. A busy port is an [`io::ErrorKind::AddrInUse`] error.
     pub fn bind(addr: SocketAddr, config: ServerConfig) -> io::Result<Self> {
-        Self::start(TcpListener::bind(addr)?, config)
+        Self::start(listen(addr)?, config)
     }
 
     /// Starts serving on an already-bound listener.
@@ -160,6 +179,7 @@ impl Server {
             config,
             counters,
             stopping: AtomicBool::new(false),
+            in_room: AtomicUsize::new(0),
             live: Mutex::new(HashMap::new()),
             live_changed: Condvar::new(),
             threads: Mutex::new(Vec::new()),
@@ -215,7 +235,7 @@ impl Server {
             error!("the accept thread panicked");
         }
 
-        shared.lock_room().close_all();
+        shared.with_room(Room::close_all);
         // Give the goodbye a moment to leave, then cut off whoever is left.
         let deadline = Instant::now() + STOP_GRACE;
         let mut live = shared.lock_live();
@@ -254,6 +274,24 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop_now();
     }
+}
+
+/// Pending connections the kernel queues before `accept`: room for a whole class joining at once.
+const LISTEN_BACKLOG: i32 = 1024;
+
+/// A listener on `addr` with a deep accept queue (std's is 128) and address reuse, so a stopped
+/// server's port can be bound again at once.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Unblocks `accept`: shuts the listener down (enough on Linux), then connects to it (elsewhere).
@@ -331,7 +369,8 @@ fn start_session(
         return Ok(());
     }
     stream.set_nodelay(true)?;
-    shared.lock_live().insert(session, stream.try_clone()?);
+    let stream = SharedSocket::new(stream);
+    shared.lock_live().insert(session, stream.clone());
     shared.counters.pending.fetch_add(1, Ordering::Relaxed);
     let thread_shared = Arc::clone(shared);
     let spawned = thread::Builder::new()

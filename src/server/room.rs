@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::Counters;
-use super::outbox::{Bytes, Outbox};
+use super::outbox::{Bytes, Outbox, Pushed};
 use crate::protocol::command::HELP;
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::{
@@ -82,6 +82,8 @@ pub struct Room {
     next_id: u64,
     /// Shared counters.
     stats: Arc<Counters>,
+    /// Outboxes that got bytes since the last [`Room::take_dirty`]: their writers need waking.
+    dirty: Vec<Arc<Outbox>>,
 }
 
 /// The encoded forms of one message, made the first time a recipient needs each.
@@ -121,6 +123,7 @@ impl Room {
             history: VecDeque::new(),
             next_id: 1,
             stats,
+            dirty: Vec::new(),
         }
     }
 
@@ -269,7 +272,7 @@ impl Room {
     }
 
     /// Sends an error to one member.
-    pub fn send_error(&self, session: SessionId, code: ErrorCode, message: impl Into<String>) {
+    pub fn send_error(&mut self, session: SessionId, code: ErrorCode, message: impl Into<String>) {
         self.send_to(session, &ServerMsg::error(code, message));
     }
 
@@ -375,21 +378,30 @@ impl Room {
     }
 
     /// Sends a message to one member, if they are here.
-    fn send_to(&self, session: SessionId, msg: &ServerMsg) {
-        if let Some(member) = self.member(session) {
-            member.outbox.push(Encoded::new(msg).get(member.dialect));
+    fn send_to(&mut self, session: SessionId, msg: &ServerMsg) {
+        if let Some(member) = self.members.iter().find(|m| m.session == session)
+            && member.outbox.push(Encoded::new(msg).get(member.dialect)) == Pushed::First
+        {
+            self.dirty.push(Arc::clone(&member.outbox));
         }
     }
 
     /// Sends a message to everyone, encoding it once per dialect.
-    fn broadcast(&self, msg: &ServerMsg) {
+    fn broadcast(&mut self, msg: &ServerMsg) {
         let mut encoded = Encoded::new(msg);
         for member in &self.members {
-            member.outbox.push(encoded.get(member.dialect));
+            if member.outbox.push(encoded.get(member.dialect)) == Pushed::First {
+                self.dirty.push(Arc::clone(&member.outbox));
+            }
         }
         self.stats
             .deliveries
             .fetch_add(self.members.len() as u64, Ordering::Relaxed);
+    }
+
+    /// The outboxes that need their writer woken, emptying the list.
+    pub fn take_dirty(&mut self) -> Vec<Arc<Outbox>> {
+        std::mem::take(&mut self.dirty)
     }
 
     /// The current name of a member.

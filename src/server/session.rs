@@ -5,7 +5,7 @@
 //! by a second thread, so this one only ever waits on this client.
 
 use std::io::{self, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -15,9 +15,9 @@ use log::{debug, info, warn};
 
 use super::Shared;
 use super::flood::Bucket;
-use super::outbox::Outbox;
+use super::outbox::{Outbox, Pushed};
 use super::room::{JoinError, Next, SessionId};
-use crate::connection::FrameReader;
+use crate::connection::{FrameReader, SharedSocket};
 use crate::protocol::sanitize::clean_text;
 use crate::protocol::{
     ClientMsg, Command, Dialect, ErrorCode, Frame, LeaveReason, MAX_JSON_LINE_BYTES,
@@ -44,7 +44,7 @@ struct Joined {
 }
 
 /// Runs a session to its end. The connection is counted as pending by the caller.
-pub(super) fn run(shared: &Shared, session: SessionId, stream: TcpStream, peer: SocketAddr) {
+pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, peer: SocketAddr) {
     let mut reader = FrameReader::new(stream, MAX_MESSAGE_BYTES);
     let joined = {
         let _pending = Pending(shared);
@@ -59,21 +59,16 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: TcpStream, peer: 
     };
     info!("#{session} {peer} joined as {}", joined.name);
 
-    // The writer gets its own handle on the socket.
-    let writer = reader.get_ref().try_clone().and_then(|socket| {
-        let outbox = Arc::clone(&joined.outbox);
-        thread::Builder::new()
-            .name(format!("coucou-send-{session}"))
-            .stack_size(WRITER_STACK)
-            .spawn(move || outbox.run_writer(socket))
-    });
+    let outbox = Arc::clone(&joined.outbox);
+    let writer = thread::Builder::new()
+        .name(format!("coucou-send-{session}"))
+        .stack_size(WRITER_STACK)
+        .spawn(move || outbox.run_writer());
     let writer = match writer {
         Ok(handle) => handle,
         Err(err) => {
             warn!("#{session}: could not start its writer thread: {err}");
-            shared
-                .lock_room()
-                .leave(session, LeaveReason::Disconnected, true);
+            shared.with_room(|room| room.leave(session, LeaveReason::Disconnected, true));
             return;
         }
     };
@@ -85,7 +80,7 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: TcpStream, peer: 
     match reason {
         Some(reason) => {
             let announce = !shared.stopping.load(Ordering::Relaxed);
-            let name = shared.lock_room().leave(session, reason, announce);
+            let name = shared.with_room(|room| room.leave(session, reason, announce));
             let name = name.as_deref().unwrap_or(&joined.name);
             info!("#{session} {peer} ({name}) left: {reason:?}");
         }
@@ -99,7 +94,7 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: TcpStream, peer: 
 fn handshake(
     shared: &Shared,
     session: SessionId,
-    reader: &mut FrameReader<TcpStream>,
+    reader: &mut FrameReader<SharedSocket>,
 ) -> io::Result<Option<Joined>> {
     let deadline = Instant::now() + shared.config.handshake_timeout;
     let mut dialect = None;
@@ -157,12 +152,11 @@ fn handshake(
             }
         };
         let outbox = Arc::new(Outbox::new(
-            reader.get_ref().try_clone()?,
+            reader.get_ref().clone(),
             shared.config.max_queue_bytes,
         ));
-        let result = shared
-            .lock_room()
-            .join(session, &raw_name, dialect, Arc::clone(&outbox));
+        let result =
+            shared.with_room(|room| room.join(session, &raw_name, dialect, Arc::clone(&outbox)));
         match result {
             Ok(name) => {
                 let socket = reader.get_ref();
@@ -194,7 +188,7 @@ fn handshake(
 /// Tells a client that never gave a name that time is up.
 fn timed_out(
     shared: &Shared,
-    reader: &FrameReader<TcpStream>,
+    reader: &FrameReader<SharedSocket>,
     dialect: Option<Dialect>,
 ) -> io::Result<Option<Joined>> {
     let msg = ServerMsg::error(
@@ -210,11 +204,11 @@ fn timed_out(
 
 /// Writes one message straight to the socket (only before the writer thread exists).
 fn write_direct(
-    reader: &FrameReader<TcpStream>,
+    reader: &FrameReader<SharedSocket>,
     dialect: Dialect,
     msg: &ServerMsg,
 ) -> io::Result<()> {
-    let mut socket = reader.get_ref();
+    let mut socket: &std::net::TcpStream = reader.get_ref();
     socket.set_write_timeout(Some(Duration::from_secs(5)))?;
     match dialect {
         Dialect::Plain => socket.write_all(msg.to_plain_text().as_bytes()),
@@ -234,7 +228,7 @@ fn is_timeout(err: &io::Error) -> bool {
 fn chat(
     shared: &Shared,
     session: SessionId,
-    reader: &mut FrameReader<TcpStream>,
+    reader: &mut FrameReader<SharedSocket>,
     joined: &Joined,
 ) -> Option<LeaveReason> {
     let mut bucket = Bucket::new(shared.config.flood, Instant::now());
@@ -243,7 +237,9 @@ fn chat(
             Dialect::Plain => msg.to_plain_text().into_bytes().into(),
             Dialect::Json => msg.to_json_line().into(),
         };
-        joined.outbox.push(bytes);
+        if joined.outbox.push(bytes) == Pushed::First {
+            joined.outbox.wake();
+        }
     };
     loop {
         let line = match reader.next_frame() {
@@ -280,7 +276,7 @@ fn chat(
             ));
             continue;
         }
-        if shared.lock_room().handle(session, command) == Next::Close {
+        if shared.with_room(|room| room.handle(session, command)) == Next::Close {
             return None;
         }
     }

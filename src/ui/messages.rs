@@ -30,8 +30,8 @@ pub struct ListLayout {
     unseen: usize,
     /// How many entries there were in the last frame.
     seen_len: usize,
-    /// Scroll to the bottom in the next frame.
-    jump: bool,
+    /// Scroll to this fraction of the list (1.0: the bottom) in the next frame.
+    jump: Option<f32>,
 }
 
 impl ListLayout {
@@ -42,7 +42,12 @@ impl ListLayout {
 
     /// Scrolls to the newest message in the next frame.
     pub fn jump_to_bottom(&mut self) {
-        self.jump = true;
+        self.jump = Some(1.0);
+    }
+
+    /// Scrolls to a fraction of the list (0.0 the top, 1.0 the bottom) in the next frame.
+    pub fn jump_to_fraction(&mut self, fraction: f32) {
+        self.jump = Some(fraction.clamp(0.0, 1.0));
     }
 
     /// True when the list shows its newest entry.
@@ -122,9 +127,8 @@ pub fn messages_ui(ui: &mut egui::Ui, model: &ChatModel, layout: &mut ListLayout
     let mut area = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .stick_to_bottom(true);
-    if layout.jump {
-        area = area.vertical_scroll_offset(layout.total());
-        layout.jump = false;
+    if let Some(fraction) = layout.jump.take() {
+        area = area.vertical_scroll_offset(layout.total() * fraction);
     }
     let dark = ui.visuals().dark_mode;
     let output = area.show_viewport(ui, |ui, viewport| {

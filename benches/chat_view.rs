@@ -1,0 +1,121 @@
+//! The chat view's cost: one frame (layout and tessellation, headless egui) of the real view with
+//! 1k, 10k and 100k messages, at the bottom and scrolled to the middle; the memory each stored
+//! message takes; and a check that an idle view asks for no repaint.
+#![allow(clippy::unwrap_used, missing_docs)] // reason: a benchmark binary.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use coucou::app::model::{ChatModel, demo_conversation};
+use coucou::ui::chat::{Composer, chat_ui};
+use coucou::ui::messages::ListLayout;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use eframe::egui::{self, RawInput, Rect, ViewportId, pos2, vec2};
+
+const START_MS: u64 = 1_700_000_000_000;
+
+struct View {
+    ctx: egui::Context,
+    model: ChatModel,
+    layout: ListLayout,
+    composer: Composer,
+    /// Seconds since the first frame; each frame is 1/60 s later, as on a 60 Hz screen.
+    time: f64,
+}
+
+impl View {
+    fn new(n: usize) -> Self {
+        Self {
+            ctx: egui::Context::default(),
+            model: demo_conversation(n, START_MS),
+            layout: ListLayout::default(),
+            composer: Composer::default(),
+            time: 0.0,
+        }
+    }
+
+    fn input(&mut self) -> RawInput {
+        self.time += 1.0 / 60.0;
+        RawInput {
+            screen_rect: Some(Rect::from_min_size(pos2(0.0, 0.0), vec2(1000.0, 700.0))),
+            time: Some(self.time),
+            predicted_dt: 1.0 / 60.0,
+            ..RawInput::default()
+        }
+    }
+
+    /// One frame: layout, then tessellation. Returns the repaint delay egui asked for.
+    fn frame(&mut self) -> Duration {
+        let input = self.input();
+        let output = self.ctx.run_ui(input, |ui| {
+            let action = chat_ui(ui, &self.model, &mut self.layout, &mut self.composer, true);
+            black_box(action);
+        });
+        let delay = output.viewport_output[&ViewportId::ROOT].repaint_delay;
+        black_box(self.ctx.tessellate(output.shapes, output.pixels_per_point));
+        delay
+    }
+
+    /// Frames until the view stops asking for repaints (row heights measured, scrolling done);
+    /// returns how many it took, at most 120.
+    fn settle(&mut self) -> usize {
+        (1..=120)
+            .find(|_| self.frame() == Duration::MAX)
+            .unwrap_or(120)
+    }
+}
+
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn frames(c: &mut Criterion) {
+    let mut group = c.benchmark_group("chat_view_frame");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for n in [1_000, 10_000, 100_000] {
+        let mut view = View::new(n);
+        view.settle();
+        group.bench_with_input(BenchmarkId::new("bottom", n), &n, |b, _| {
+            b.iter(|| view.frame());
+        });
+        view.layout.jump_to_fraction(0.5);
+        view.settle();
+        assert!(!view.layout.at_bottom(), "scrolled to the middle");
+        group.bench_with_input(BenchmarkId::new("middle", n), &n, |b, _| {
+            b.iter(|| view.frame());
+        });
+    }
+    group.finish();
+}
+
+/// Not timed: printed once, for BENCHMARKS.md.
+fn memory_and_idle(_: &mut Criterion) {
+    let before = rss_kib();
+    let model = demo_conversation(100_000, START_MS);
+    let after = rss_kib();
+    if let (Some(b), Some(a)) = (before, after) {
+        let per_message = (a.saturating_sub(b) * 1024) as f64 / 100_000.0;
+        println!("memory: {per_message:.0} bytes of RSS per stored message (100,000 messages)");
+    }
+    drop(model);
+
+    let mut view = View::new(1_000);
+    let settled_after = view.settle();
+    let idle_repaints = (0..100).filter(|_| view.frame() != Duration::MAX).count();
+    println!(
+        "idle: settled {settled_after} frames after 1,000 messages arrived; then {idle_repaints} of \
+         100 idle frames asked for a repaint"
+    );
+    assert_eq!(
+        idle_repaints, 0,
+        "an idle chat view must not ask for repaints"
+    );
+}
+
+criterion_group!(benches, memory_and_idle, frames);
+criterion_main!(benches);

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Runs the same scenarios against Coucou, ngircd and the seed's C design, on 127.0.0.1 only, and
+# prints one table with ratios to ngircd. Installs ngircd (Debian) and builds the seed design with gcc
+# if needed. Takes about 5 minutes on 2 cores. Usage: benches/compare.sh [OUT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+out=${1:-target/bench}
+mkdir -p "$out"
+results="$out/results.jsonl"
+: > "$results"
+
+# --- what the run needs -------------------------------------------------------------------------
+if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
+    echo "Installing ngircd (Debian package)…"
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    # policy-rc.d keeps the package from starting a system-wide daemon on port 6667.
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ngircd gcc >/dev/null
+    $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+NGIRCD=$(command -v ngircd || echo /usr/sbin/ngircd)
+command -v gcc >/dev/null || { echo "gcc is needed to build the seed design" >&2; exit 1; }
+
+cargo build --release --quiet --bin coucou --bin coucou-bench
+gcc -O2 -pthread -o "$out/seed_design" benches/seed_design.c
+COUCOU=target/release/coucou
+BENCH=target/release/coucou-bench
+
+# 10,000 idle connections need file descriptors on both sides.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# --- servers -------------------------------------------------------------------------------------
+port=20000
+server_pid=""
+
+start_server() { # NAME PORT
+    case "$1" in
+        coucou)
+            "$COUCOU" server --bind 127.0.0.1 --port "$2" --no-flood-limit --max-clients 20000 \
+                --max-pending 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
+            ;;
+        ngircd)
+            cat > "$out/ngircd.conf" <<EOF
+[Global]
+Name = bench.local
+Info = Coucou benchmark
+Listen = 127.0.0.1
+Ports = $2
+MotdPhrase = bench
+PidFile = $out/ngircd.pid
+[Limits]
+MaxConnections = 0
+MaxConnectionsIP = 0
+MaxJoins = 0
+MaxNickLength = 30
+MaxPenaltyTime = 0
+PingTimeout = 600
+PongTimeout = 600
+[Options]
+DNS = no
+Ident = no
+PAM = no
+EOF
+            "$NGIRCD" -n -f "$out/ngircd.conf" >"$out/ngircd.log" 2>&1 &
+            ;;
+        seed)
+            "$out/seed_design" "$2" 20000 >"$out/seed.log" 2>&1 &
+            ;;
+    esac
+    server_pid=$!
+    # Wait until it listens (bounded).
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+        sleep 0.05
+    done
+    echo "$1 did not start on port $2" >&2
+    return 1
+}
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+}
+
+run() { # SERVER SCENARIO BENCH-ARGS…
+    local server=$1 scenario=$2
+    shift 2
+    port=$((port + 1))
+    start_server "$server" "$port"
+    local dialect=plain
+    [ "$server" = ngircd ] && dialect=irc
+    echo "  $server / $scenario" >&2
+    if ! "$BENCH" --port "$port" --dialect "$dialect" --server-pid "$server_pid" \
+        --label "$server/$scenario" --json "$@" >>"$results"; then
+        echo "    (run failed)" >&2
+    fi
+    stop_server
+}
+
+for server in ngircd coucou seed; do
+    echo "== $server" >&2
+    run "$server" "P1 100 clients, 1 sender at 200/s" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500
+    run "$server" "P2 1000 clients, 10 msg/s" --clients 1000 --senders 10 --rate 1 --duration 5 --join-rate 500
+    run "$server" "P3 500 clients, 50 senders x 2/s in bursts" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500
+    run "$server" "P4 1000 joining at once" --clients 1000 --senders 1 --rate 1 --duration 1 --settle 0.5 --join-timeout 20
+    run "$server" "P5 10000 idle + 100 active" --idle 10000 --idle-timeout 45 --clients 100 --senders 10 --rate 1 --duration 5 --join-rate 500
+    run "$server" "R1 P1 + 1 client that never reads" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500 --slow
+done
+
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+"$BENCH" --table "$results"

@@ -1,0 +1,669 @@
+//! `coucou-bench`: a load generator for chat servers — Coucou (plain or JSON), IRC, or the seed's C
+//! design — measured from the receivers' side.
+//!
+//! It opens K idle connections, then N clients that all join at once (the join storm), then lets S of
+//! them send stamped lines at a steady rate or in bursts. Every receiver reads each line, finds the
+//! stamp and records how long the line took. Given the server's pid it also reads the server's CPU
+//! time and RSS from `/proc`. Everything is bounded in time; it ends by itself. Traffic goes only to
+//! the address given, which the benchmark scripts keep on 127.0.0.1.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use serde::Serialize;
+
+/// What the clients speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Dialect {
+    /// Coucou's plain lines (and the seed's C design).
+    Plain,
+    /// Coucou's JSON dialect.
+    Json,
+    /// IRC: NICK/USER, JOIN a channel, PRIVMSG.
+    Irc,
+}
+
+/// Load generator for chat servers on loopback.
+#[derive(Debug, Clone, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Server address.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Server port.
+    #[arg(long, default_value_t = 4444)]
+    port: u16,
+    /// What the clients speak.
+    #[arg(long, value_enum, default_value_t = Dialect::Plain)]
+    dialect: Dialect,
+    /// Clients that join and read.
+    #[arg(long, default_value_t = 100)]
+    clients: usize,
+    /// How many of them send.
+    #[arg(long, default_value_t = 1)]
+    senders: usize,
+    /// Messages per second per sender.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// All senders send at the same instants, instead of spread out.
+    #[arg(long)]
+    burst: bool,
+    /// Seconds of sending.
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// Seconds to wait for lines still in flight after sending stops.
+    #[arg(long, default_value_t = 2.0)]
+    settle: f64,
+    /// Connections that connect and then do nothing (they never register).
+    #[arg(long, default_value_t = 0)]
+    idle: usize,
+    /// Seconds the idle connections may take to open; the run goes on with those it has.
+    #[arg(long, default_value_t = 60.0)]
+    idle_timeout: f64,
+    /// Add one client that joins and never reads.
+    #[arg(long)]
+    slow: bool,
+    /// Bytes of padding in each message.
+    #[arg(long, default_value_t = 40)]
+    pad: usize,
+    /// IRC channel to join.
+    #[arg(long, default_value = "#bench")]
+    channel: String,
+    /// The server's pid, to read its CPU time and RSS from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Clients started per second during the join (0: all at once, the join storm).
+    #[arg(long, default_value_t = 0.0)]
+    join_rate: f64,
+    /// Seconds the joins may take before the run goes on without them.
+    #[arg(long, default_value_t = 30.0)]
+    join_timeout: f64,
+    /// A name for this run in the output.
+    #[arg(long, default_value = "run")]
+    label: String,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Instead of running: read JSON reports (one per line) from this file and print them as one
+    /// comparison table, with ratios to the runs whose label starts with `ngircd`.
+    #[arg(long)]
+    table: Option<std::path::PathBuf>,
+}
+
+/// What one run measured.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Report {
+    label: String,
+    dialect: Dialect,
+    clients: usize,
+    senders: usize,
+    idle: usize,
+    joined: usize,
+    join_storm_ms: Option<f64>,
+    sent: u64,
+    expected: u64,
+    delivered: u64,
+    delivered_pct: f64,
+    deliveries_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    server_cpu_s: Option<f64>,
+    server_cpu_us_per_delivery: Option<f64>,
+    server_rss_kib: Option<u64>,
+    rss_kib_per_idle: Option<f64>,
+    slow_dropped_after_s: Option<f64>,
+}
+
+/// Shared between the receiver threads.
+struct Shared {
+    start: Instant,
+    /// Join notices of others seen by all receivers together.
+    joins_seen: AtomicU64,
+    /// Clients that registered, and that failed to.
+    registered: AtomicU64,
+    failed: AtomicU64,
+    /// Stamped lines from others received.
+    delivered: AtomicU64,
+    /// Latencies in microseconds.
+    latencies: Mutex<Vec<u32>>,
+    /// When a receiver first saw the slow client's leave, µs since start (0 = not yet).
+    slow_gone_us: AtomicU64,
+    /// The slow client's name.
+    slow_name: String,
+    stop: AtomicBool,
+}
+
+fn micros_since(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+fn name_of(i: usize) -> String {
+    format!("u{i}")
+}
+
+fn connect(args: &Args) -> std::io::Result<TcpStream> {
+    let addr = (args.host.as_str(), args.port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::other("no address"))?;
+    let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// Registers `name`: the name line, a JSON hello, or NICK/USER then (after the welcome) JOIN.
+fn register(args: &Args, stream: &TcpStream, name: &str) -> std::io::Result<BufReader<TcpStream>> {
+    let mut writer = stream;
+    let reader = BufReader::with_capacity(64 * 1024, stream.try_clone()?);
+    match args.dialect {
+        Dialect::Plain => writer.write_all(format!("{name}\n").as_bytes())?,
+        Dialect::Json => writer.write_all(
+            format!("{{\"type\":\"hello\",\"version\":1,\"name\":\"{name}\"}}\n").as_bytes(),
+        )?,
+        Dialect::Irc => {
+            writer.write_all(format!("NICK {name}\r\nUSER {name} 0 * :bench\r\n").as_bytes())?;
+            // A JOIN before the welcome (001) is refused: wait for it.
+            let mut reader = reader;
+            stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line)? == 0 {
+                    return Err(std::io::Error::other("closed before the welcome"));
+                }
+                if let Some(token) = line.strip_prefix("PING") {
+                    writer.write_all(format!("PONG{token}").as_bytes())?;
+                }
+                if line.split(' ').nth(1) == Some("001") {
+                    break;
+                }
+            }
+            writer.write_all(format!("JOIN {}\r\n", args.channel).as_bytes())?;
+            return Ok(reader);
+        }
+    }
+    Ok(reader)
+}
+
+/// The line that carries one stamped message.
+fn message_line(args: &Args, sender: usize, seq: u64, t_us: u64, pad: &str) -> String {
+    let text = format!("b{sender}:{seq}:{t_us} {pad}");
+    match args.dialect {
+        Dialect::Plain => format!("{text}\n"),
+        Dialect::Json => format!("{{\"type\":\"say\",\"text\":\"{text}\"}}\n"),
+        Dialect::Irc => format!("PRIVMSG {} :{text}\r\n", args.channel),
+    }
+}
+
+/// Finds `b<sender>:<seq>:<t_us>` in a line (after a space, a quote or a colon, or at its start).
+fn find_stamp(line: &str) -> Option<(usize, u64)> {
+    line.match_indices('b').find_map(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        if before.is_some_and(char::is_alphanumeric) {
+            return None;
+        }
+        let mut parts = line[at + 1..].splitn(3, ':');
+        let sender = parts.next()?.parse().ok()?;
+        let _seq: u64 = parts.next()?.parse().ok()?;
+        let digits = parts.next()?.split(|c: char| !c.is_ascii_digit()).next()?;
+        Some((sender, digits.parse().ok()?))
+    })
+}
+
+/// The name in a join notice, if the line is one.
+fn joined_name(dialect: Dialect, line: &str) -> Option<&str> {
+    match dialect {
+        Dialect::Plain => line
+            .strip_prefix("* ")
+            .and_then(|l| l.strip_suffix(" joined the room"))
+            .or_else(|| line.strip_suffix(" has joined")),
+        Dialect::Json => {
+            if line.contains("\"type\":\"join\"") {
+                let at = line.find("\"name\":\"")? + 8;
+                line[at..].split('"').next()
+            } else {
+                None
+            }
+        }
+        Dialect::Irc => {
+            let rest = line.strip_prefix(':')?;
+            let (prefix, command) = rest.split_once(' ')?;
+            command
+                .starts_with("JOIN")
+                .then(|| prefix.split('!').next().unwrap_or(prefix))
+        }
+    }
+}
+
+/// True when the line says the slow client left or was cut off.
+fn is_leave_of(dialect: Dialect, line: &str, name: &str) -> bool {
+    match dialect {
+        Dialect::Plain => {
+            line.starts_with(&format!("* {name} "))
+                && (line.contains("left") || line.contains("disconnected"))
+                || line.starts_with(&format!("{name} has left"))
+        }
+        Dialect::Json => {
+            line.contains("\"type\":\"leave\"") && line.contains(&format!("\"name\":\"{name}\""))
+        }
+        Dialect::Irc => {
+            line.starts_with(&format!(":{name}!"))
+                && (line.contains(" QUIT") || line.contains(" PART"))
+        }
+    }
+}
+
+/// A receiver: reads lines until told to stop, counting joins and stamped deliveries.
+fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<TcpStream>) {
+    let own = name_of(me);
+    let mut writer = match reader.get_ref().try_clone() {
+        Ok(w) => w,
+        Err(_) => return,
+    };
+    reader
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .ok();
+    let mut line = String::new();
+    let mut latencies = Vec::new();
+    let mut delivered = 0u64;
+    while !shared.stop.load(Ordering::Relaxed) {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue;
+            }
+            Err(_) => break,
+        }
+        let text = line.trim_end();
+        if let Some((sender, t_us)) = find_stamp(text) {
+            if sender != me {
+                let now = micros_since(shared.start);
+                latencies.push(u32::try_from(now.saturating_sub(t_us)).unwrap_or(u32::MAX));
+                delivered += 1;
+            }
+            continue;
+        }
+        if args.dialect == Dialect::Irc
+            && let Some(token) = text.strip_prefix("PING")
+        {
+            writer.write_all(format!("PONG{token}\r\n").as_bytes()).ok();
+            continue;
+        }
+        if let Some(name) = joined_name(args.dialect, text) {
+            if name != own {
+                shared.joins_seen.fetch_add(1, Ordering::Relaxed);
+            }
+            continue;
+        }
+        if args.slow && is_leave_of(args.dialect, text, &shared.slow_name) {
+            let now = micros_since(shared.start).max(1);
+            shared
+                .slow_gone_us
+                .compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed)
+                .ok();
+        }
+    }
+    shared.delivered.fetch_add(delivered, Ordering::Relaxed);
+    shared
+        .latencies
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(latencies);
+}
+
+/// utime + stime of a process, in seconds.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Resident set size of a process, in KiB.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
+}
+
+fn run(args: &Args) -> Result<Report, String> {
+    let start = Instant::now();
+    let shared = Arc::new(Shared {
+        start,
+        joins_seen: AtomicU64::new(0),
+        registered: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
+        delivered: AtomicU64::new(0),
+        latencies: Mutex::new(Vec::new()),
+        slow_gone_us: AtomicU64::new(0),
+        slow_name: "slowpoke".to_owned(),
+        stop: AtomicBool::new(false),
+    });
+
+    // Idle connections: connected, never registered.
+    let rss_before_idle = args.server_pid.and_then(rss_kib);
+    let mut idle = Vec::with_capacity(args.idle);
+    let idle_deadline = Instant::now() + Duration::from_secs_f64(args.idle_timeout);
+    while idle.len() < args.idle && Instant::now() < idle_deadline {
+        match connect(args) {
+            Ok(s) => idle.push(s),
+            Err(e) => return Err(format!("idle connection {} failed: {e}", idle.len())),
+        }
+    }
+    let rss_after_idle = args.server_pid.and_then(rss_kib);
+    let idle_count = idle.len();
+
+    // The join storm: every client connects and registers at the same instant.
+    let barrier = Arc::new(Barrier::new(args.clients + 1));
+    let (tx, rx) = crossbeam_channel::unbounded::<(usize, TcpStream)>();
+    let mut receivers = Vec::with_capacity(args.clients);
+    for i in 0..args.clients {
+        let barrier = Arc::clone(&barrier);
+        let shared = Arc::clone(&shared);
+        let args_c = args.clone();
+        let tx = tx.clone();
+        let handle = thread::Builder::new()
+            .name(format!("bench-client-{i}"))
+            .stack_size(128 * 1024)
+            .spawn(move || {
+                barrier.wait();
+                if args_c.join_rate > 0.0 {
+                    thread::sleep(Duration::from_secs_f64(i as f64 / args_c.join_rate));
+                }
+                let registered = connect(&args_c)
+                    .and_then(|stream| Ok((register(&args_c, &stream, &name_of(i))?, stream)));
+                let Ok((reader, stream)) = registered else {
+                    shared.failed.fetch_add(1, Ordering::Relaxed);
+                    return;
+                };
+                shared.registered.fetch_add(1, Ordering::Relaxed);
+                tx.send((i, stream)).ok();
+                receive(&args_c, &shared, i, reader);
+            })
+            .map_err(|e| format!("spawn: {e}"))?;
+        receivers.push(handle);
+    }
+    drop(tx);
+    let storm_start = Instant::now();
+    barrier.wait();
+    // Every client that joined must see the join of every client that joined after it:
+    // n(n-1)/2 notices in all, whatever the order.
+    let all_joins_seen = || {
+        let registered = shared.registered.load(Ordering::Relaxed);
+        let settled = registered + shared.failed.load(Ordering::Relaxed) == args.clients as u64;
+        settled
+            && shared.joins_seen.load(Ordering::Relaxed)
+                >= registered * registered.saturating_sub(1) / 2
+    };
+    let join_deadline = storm_start + Duration::from_secs_f64(args.join_timeout);
+    while !all_joins_seen() && Instant::now() < join_deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let join_storm_ms = all_joins_seen().then(|| storm_start.elapsed().as_secs_f64() * 1000.0);
+    let mut senders: Vec<(usize, TcpStream)> = rx.try_iter().collect();
+    for (_, stream) in &senders {
+        // A frozen server must not freeze the benchmark.
+        stream.set_write_timeout(Some(Duration::from_secs(1))).ok();
+    }
+    let joined = senders.len();
+    senders.sort_by_key(|(i, _)| *i);
+    senders.truncate(args.senders);
+
+    // The slow consumer joins last and never reads.
+    let _slow = if args.slow {
+        let s = connect(args).map_err(|e| format!("slow client: {e}"))?;
+        Some(register(args, &s, &shared.slow_name).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+
+    // Sending.
+    let cpu_before = args.server_pid.and_then(cpu_seconds);
+    let pad = "x".repeat(args.pad);
+    let n_senders = senders.len().max(1);
+    let period = Duration::from_secs_f64(1.0 / args.rate);
+    let send_start = Instant::now();
+    let send_end = send_start + Duration::from_secs_f64(args.duration);
+    let mut sent = 0u64;
+    let mut seq = 0u64;
+    'ticks: loop {
+        let tick_start = send_start + period.mul_f64(seq as f64);
+        if tick_start >= send_end {
+            break;
+        }
+        for (k, (i, stream)) in senders.iter_mut().enumerate() {
+            let due = if args.burst {
+                tick_start
+            } else {
+                tick_start + period.mul_f64(k as f64 / n_senders as f64)
+            };
+            let now = Instant::now();
+            if due > now {
+                thread::sleep(due - now);
+            }
+            if Instant::now() >= send_end {
+                break 'ticks;
+            }
+            let line = message_line(args, *i, seq, micros_since(start), &pad);
+            if stream.write_all(line.as_bytes()).is_ok() {
+                sent += 1;
+            }
+        }
+        seq += 1;
+    }
+    let send_secs = send_start.elapsed().as_secs_f64();
+    let receivers_of_each = joined.saturating_sub(1) as u64;
+    let expected = sent * receivers_of_each;
+    let settle_end = Instant::now() + Duration::from_secs_f64(args.settle);
+    // Deliveries are summed when receivers stop; wait for the settle time, then stop them.
+    while Instant::now() < settle_end {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let cpu_after = args.server_pid.and_then(cpu_seconds);
+    let rss_end = args.server_pid.and_then(rss_kib);
+    shared.stop.store(true, Ordering::Relaxed);
+    for handle in receivers {
+        handle.join().ok();
+    }
+    drop(idle);
+    let delivered = shared.delivered.load(Ordering::Relaxed);
+    let mut latencies = std::mem::take(
+        &mut *shared
+            .latencies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    );
+    latencies.sort_unstable();
+    let server_cpu_s = cpu_before.zip(cpu_after).map(|(b, a)| a - b);
+    let slow_gone = shared.slow_gone_us.load(Ordering::Relaxed);
+    let send_start_us = u64::try_from(send_start.duration_since(start).as_micros()).unwrap_or(0);
+    Ok(Report {
+        label: args.label.clone(),
+        dialect: args.dialect,
+        clients: args.clients,
+        senders: args.senders,
+        idle: idle_count,
+        joined,
+        join_storm_ms,
+        sent,
+        expected,
+        delivered,
+        delivered_pct: if expected == 0 {
+            0.0
+        } else {
+            100.0 * delivered as f64 / expected as f64
+        },
+        deliveries_per_s: delivered as f64 / send_secs.max(1e-9),
+        p50_ms: percentile(&latencies, 50.0),
+        p99_ms: percentile(&latencies, 99.0),
+        max_ms: latencies.last().map_or(0.0, |&m| f64::from(m) / 1000.0),
+        server_cpu_s,
+        server_cpu_us_per_delivery: server_cpu_s
+            .filter(|_| delivered > 0)
+            .map(|s| s * 1e6 / delivered as f64),
+        server_rss_kib: rss_end,
+        rss_kib_per_idle: rss_before_idle
+            .zip(rss_after_idle)
+            .filter(|_| idle_count > 0)
+            .map(|(b, a)| (a as f64 - b as f64) / idle_count as f64),
+        slow_dropped_after_s: (slow_gone > 0)
+            .then(|| slow_gone.saturating_sub(send_start_us) as f64 / 1e6),
+    })
+}
+
+/// Prints reports labelled `SERVER/SCENARIO` as one table per scenario, with ratios to ngircd.
+fn print_table(path: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let reports: Vec<Report> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let split = |label: &str| {
+        let (server, scenario) = label.split_once('/').unwrap_or((label, ""));
+        (server.to_owned(), scenario.to_owned())
+    };
+    let mut scenarios: Vec<String> = Vec::new();
+    for r in &reports {
+        let (_, scenario) = split(&r.label);
+        if !scenarios.contains(&scenario) {
+            scenarios.push(scenario);
+        }
+    }
+    let ratio = |value: Option<f64>, base: Option<f64>| match (value, base) {
+        (Some(v), Some(b)) if b > 0.0 => format!("{:.2}×", v / b),
+        _ => "-".to_owned(),
+    };
+    println!(
+        "| scenario | server | joined | delivered | deliveries/s | p50 ms | p99 ms (vs ngircd) | max ms | CPU µs/line (vs ngircd) | join storm ms (vs ngircd) | RSS KiB | KiB/idle conn | slow dropped after s |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for scenario in &scenarios {
+        let in_scenario: Vec<&Report> = reports
+            .iter()
+            .filter(|r| split(&r.label).1 == *scenario)
+            .collect();
+        let base = in_scenario
+            .iter()
+            .find(|r| split(&r.label).0.starts_with("ngircd"));
+        for r in &in_scenario {
+            let (server, _) = split(&r.label);
+            println!(
+                "| {scenario} | {server} | {}/{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {} ({}) | {} | {} | {} |",
+                r.joined,
+                r.clients,
+                r.delivered_pct,
+                r.deliveries_per_s,
+                r.p50_ms,
+                r.p99_ms,
+                ratio(Some(r.p99_ms), base.map(|b| b.p99_ms)),
+                r.max_ms,
+                opt(r.server_cpu_us_per_delivery, 2),
+                ratio(
+                    r.server_cpu_us_per_delivery,
+                    base.and_then(|b| b.server_cpu_us_per_delivery)
+                ),
+                opt(r.join_storm_ms, 0),
+                ratio(r.join_storm_ms, base.and_then(|b| b.join_storm_ms)),
+                r.server_rss_kib.map_or("-".into(), |v| v.to_string()),
+                opt(r.rss_kib_per_idle, 1),
+                opt(r.slow_dropped_after_s, 2),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn opt(value: Option<f64>, digits: usize) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(path) = &args.table {
+        return match print_table(path) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("coucou-bench: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if args.rate <= 0.0 || args.clients < 2 || args.senders == 0 || args.senders > args.clients {
+        eprintln!("coucou-bench: need --rate > 0, --clients ≥ 2 and 1 ≤ --senders ≤ --clients");
+        return ExitCode::FAILURE;
+    }
+    let report = match run(&args) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("coucou-bench: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else {
+        println!("{:<28} {}", "run", report.label);
+        println!(
+            "{:<28} {}/{} (+{} idle)",
+            "joined", report.joined, report.clients, report.idle
+        );
+        println!("{:<28} {} ms", "join storm", opt(report.join_storm_ms, 1));
+        println!(
+            "{:<28} {} sent, {} of {} delivered ({:.2}%)",
+            "messages", report.sent, report.delivered, report.expected, report.delivered_pct
+        );
+        println!("{:<28} {:.0}", "deliveries/s", report.deliveries_per_s);
+        println!(
+            "{:<28} p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            "latency", report.p50_ms, report.p99_ms, report.max_ms
+        );
+        println!(
+            "{:<28} {} s, {} µs per delivered line",
+            "server CPU",
+            opt(report.server_cpu_s, 3),
+            opt(report.server_cpu_us_per_delivery, 2)
+        );
+        println!(
+            "{:<28} {} KiB, {} KiB per idle connection",
+            "server RSS",
+            report.server_rss_kib.map_or("-".into(), |r| r.to_string()),
+            opt(report.rss_kib_per_idle, 1)
+        );
+        if args.slow {
+            println!(
+                "{:<28} {} s after sending began",
+                "slow client dropped",
+                opt(report.slow_dropped_after_s, 3)
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
