@@ -109,6 +109,7 @@ for server in ngircd coucou seed; do
     run "$server" "P4 1000 joining at once" --clients 1000 --senders 1 --rate 1 --duration 1 --settle 0.5 --join-timeout 20
     run "$server" "P5 10000 idle + 100 active" --idle 10000 --idle-timeout 45 --clients 100 --senders 10 --rate 1 --duration 5 --join-rate 500
     run "$server" "R1 P1 + 1 client that never reads" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500 --slow
+    run "$server" "R2 R1 at 1000/s of 440 B, 10 s" --clients 100 --senders 1 --rate 1000 --pad 400 --duration 10 --join-rate 500 --slow
 done
 
 echo

@@ -90,6 +90,11 @@ impl<R: Read> FrameReader<R> {
         &self.source
     }
 
+    /// True when a frame is already read and cut, so `next_frame` will not wait.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
     /// The next frame; `Ok(None)` once the stream has ended and every line has been returned.
     pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
         loop {

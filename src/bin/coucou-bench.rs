@@ -576,9 +576,10 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
         for r in &in_scenario {
             let (server, _) = split(&r.label);
             println!(
-                "| {scenario} | {server} | {}/{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {} ({}) | {} | {} | {} |",
+                "| {scenario} | {server} | {}/{}{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {} ({}) | {} | {} | {} |",
                 r.joined,
                 r.clients,
+                if r.idle > 0 { format!(" + {} idle", r.idle) } else { String::new() },
                 r.delivered_pct,
                 r.deliveries_per_s,
                 r.p50_ms,

@@ -30,6 +30,9 @@ use crate::protocol::{DEFAULT_MAX_CLIENTS, ErrorCode, ServerMsg};
 /// cheap; JSON decoding and name checks need far less than this.
 const SESSION_STACK: usize = 256 * 1024;
 
+/// The kernel's send buffer per client socket.
+const SEND_BUFFER_BYTES: usize = 256 * 1024;
+
 /// How long [`Server::stop`] lets clients receive the goodbye before cutting them off.
 const STOP_GRACE: Duration = Duration::from_millis(500);
 
@@ -124,24 +127,39 @@ impl Shared {
         self.room.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the room, then wakes the writers of the outboxes it filled — but only when no
-    /// other session is waiting to use the room, so that a burst of messages (a class answering at
-    /// once) wakes each writer once and goes out in one write per client (group commit). Whoever
-    /// leaves the room last wakes every writer with something queued, so nothing waits.
+    /// Runs `f` on the room, then sends what it queued; see [`RoomTurn`].
     fn with_room<R>(&self, f: impl FnOnce(&mut Room) -> R) -> R {
+        let _turn = self.turn();
+        f(&mut self.lock_room())
+    }
+
+    /// Counts the caller among the sessions using the room until the turn is dropped.
+    fn turn(&self) -> RoomTurn<'_> {
         self.in_room.fetch_add(1, Ordering::SeqCst);
-        let result = f(&mut self.lock_room());
-        if self.in_room.fetch_sub(1, Ordering::SeqCst) == 1 {
-            let dirty = self.lock_room().take_dirty();
-            for outbox in dirty {
-                outbox.wake();
-            }
-        }
-        result
+        RoomTurn(self)
     }
 
     fn lock_live(&self) -> MutexGuard<'_, HashMap<SessionId, SharedSocket>> {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A session's turn in the room. While any session holds one, what broadcasts queue is not sent
+/// yet; the last turn to end flushes every outbox that got bytes. So a burst of messages — a class
+/// answering at once, or lines piling up while the server is busy — goes out in one write per client
+/// instead of one per message (group commit), and nothing waits for a later message.
+struct RoomTurn<'a>(&'a Shared);
+
+impl Drop for RoomTurn<'_> {
+    fn drop(&mut self) {
+        let shared = self.0;
+        if shared.in_room.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let dirty = shared.lock_room().take_dirty();
+            let mut batch = Vec::new();
+            for outbox in dirty {
+                outbox.flush(&mut batch);
+            }
+        }
     }
 }
 
@@ -369,6 +387,11 @@ fn start_session(
         return Ok(());
     }
     stream.set_nodelay(true)?;
+    // Bounds what the kernel holds for a client that stops reading, so the outbox limit is what
+    // decides when it is cut off; 256 KiB is far more than a LAN chat needs in flight.
+    socket2::SockRef::from(&stream)
+        .set_send_buffer_size(SEND_BUFFER_BYTES)
+        .ok();
     let stream = SharedSocket::new(stream);
     shared.lock_live().insert(session, stream.clone());
     shared.counters.pending.fetch_add(1, Ordering::Relaxed);

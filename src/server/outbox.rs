@@ -1,13 +1,15 @@
-//! A client's outgoing queue, bounded in bytes, and the writer thread that empties it.
+//! A client's outgoing queue, bounded in bytes, and how it reaches the socket.
 //!
-//! Broadcasts push shared, already-encoded bytes here and return at once; only this client's writer
-//! thread ever waits on its socket. Writers are woken once per group of broadcasts (see
-//! `Shared::with_room`), and whatever is queued when a writer wakes goes out in one write, which
-//! costs far less than a wake-up and a write per line. A client that lets the queue pass its limit is cut
-//! off on the spot: its socket is shut down, which also wakes its reader to announce the leave.
+//! Broadcasts push shared, already-encoded bytes here and return at once. Then, once per group of
+//! broadcasts (see `Shared::with_room`), the server's flusher thread writes each filled queue to its
+//! socket in one non-blocking `send`: for clients that keep up — nearly all of them — that is one
+//! system call per client per burst, with no thread woken per client. Only when a socket is full does
+//! the client's own writer thread take over, with blocking writes, until it has caught up; so a client
+//! that reads slowly waits alone. A client that lets the queue pass its limit is cut off on the spot:
+//! its socket is shut down, which also wakes its reader to announce the leave.
 
 use std::collections::VecDeque;
-use std::io::Write;
+use std::io::{self, Write};
 use std::net::Shutdown;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -19,9 +21,9 @@ pub type Bytes = Arc<[u8]>;
 /// What [`Outbox::push`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pushed {
-    /// Queued into an empty queue: the writer needs a wake-up.
+    /// Queued into an empty, idle queue: it needs a flush.
     First,
-    /// Queued behind other bytes the writer will be woken for.
+    /// Queued behind bytes a flush or the writer thread will send.
     More,
     /// Not queued: the outbox is closing, or has just overflowed and cut the client off.
     Dropped,
@@ -30,13 +32,13 @@ pub enum Pushed {
 /// One client's outgoing queue.
 #[derive(Debug)]
 pub struct Outbox {
-    /// What waits to be written, and why the writer may stop.
+    /// What waits to be written, and who is writing.
     state: Mutex<State>,
-    /// Signalled when something is queued or the outbox closes.
+    /// Wakes the writer thread: handed a full socket, closing, or a flush finished.
     wake: Condvar,
     /// The most bytes that may wait; more means the client is not reading.
     limit: usize,
-    /// A handle on the client's socket, to cut it off when the queue overflows.
+    /// The client's socket.
     socket: SharedSocket,
 }
 
@@ -46,7 +48,11 @@ struct State {
     queue: VecDeque<Bytes>,
     /// The total length of `queue`.
     queued_bytes: usize,
-    /// No more pushes; the writer writes what is queued and ends.
+    /// Someone — a flush or the writer thread — is writing to the socket now; nobody else may.
+    busy: bool,
+    /// The socket was full: the writer thread owns the writing until the queue is empty.
+    handed_over: bool,
+    /// No more pushes; the writer thread writes what is left and ends.
     closing: bool,
     /// The queue passed its limit and the socket was shut down.
     overflowed: bool,
@@ -64,12 +70,12 @@ impl Outbox {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A writer that panicked can't leave the queue half-updated: keep going.
+        // Nothing panics while holding this lock; if something did, the state is still coherent.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues `bytes`. Never blocks on the network, and does not wake the writer: the caller does,
-    /// with [`Outbox::wake`], once it has queued everything that goes out together.
+    /// Queues `bytes`. Never blocks on the network and sends nothing: the caller arranges a
+    /// [`Outbox::flush`] when this returns [`Pushed::First`].
     pub fn push(&self, bytes: Bytes) -> Pushed {
         let mut state = self.lock();
         if state.closing {
@@ -81,23 +87,72 @@ impl Outbox {
             state.queue.clear();
             state.queued_bytes = 0;
             drop(state);
-            // Wakes the writer (blocked in write) and the reader (blocked in read) alike.
+            // Fails a blocked write and wakes the reader (blocked in read) alike.
             self.socket.shutdown(Shutdown::Both).ok();
             self.wake.notify_all();
             return Pushed::Dropped;
         }
-        let first = state.queue.is_empty();
+        let first = state.queue.is_empty() && !state.busy;
         state.queued_bytes += bytes.len();
         state.queue.push_back(bytes);
         if first { Pushed::First } else { Pushed::More }
     }
 
-    /// Wakes the writer to send what is queued.
-    pub fn wake(&self) {
-        self.wake.notify_one();
+    /// Takes everything queued, as one buffer.
+    fn take_batch(state: &mut State, batch: &mut Vec<u8>) {
+        batch.clear();
+        for bytes in state.queue.drain(..) {
+            batch.extend_from_slice(&bytes);
+        }
+        state.queued_bytes = 0;
     }
 
-    /// Lets the writer send what is queued, then end and close the socket.
+    /// Sends what is queued without ever blocking: what the socket takes now is sent, and if it is
+    /// full the rest is handed to the writer thread. `batch` is scratch space, reused across calls.
+    pub fn flush(&self, batch: &mut Vec<u8>) {
+        let mut state = self.lock();
+        loop {
+            if state.busy || state.queue.is_empty() || state.overflowed {
+                return;
+            }
+            state.busy = true;
+            Self::take_batch(&mut state, batch);
+            drop(state);
+            let sent = send_now(&self.socket, batch);
+            state = self.lock();
+            match sent {
+                Ok(n) if n == batch.len() => {
+                    state.busy = false;
+                    if state.closing {
+                        // The writer thread may be waiting for this flush to end.
+                        self.wake.notify_all();
+                    }
+                }
+                Ok(n) => {
+                    // The socket is full: the rest goes first, and the writer thread takes over.
+                    let rest: Bytes = batch[n..].into();
+                    state.queued_bytes += rest.len();
+                    state.queue.push_front(rest);
+                    state.handed_over = true;
+                    drop(state);
+                    self.wake.notify_all();
+                    return;
+                }
+                Err(_) => {
+                    state.busy = false;
+                    state.closing = true;
+                    state.queue.clear();
+                    state.queued_bytes = 0;
+                    drop(state);
+                    self.socket.shutdown(Shutdown::Both).ok();
+                    self.wake.notify_all();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Lets what is queued be sent, then the writer thread ends and closes the socket.
     pub fn close(&self) {
         self.lock().closing = true;
         self.wake.notify_all();
@@ -108,42 +163,68 @@ impl Outbox {
         self.lock().overflowed
     }
 
-    /// The writer loop: waits for queued bytes and writes all of them at once. Returns when the
-    /// outbox is closed and empty, or when the socket fails; the socket is shut down either way.
+    /// The writer thread: idle until a flush hands it a full socket, then writes with blocking
+    /// writes until the queue is empty. At close it writes what is left and shuts the socket down.
     pub fn run_writer(&self) {
         let mut socket = self.socket.clone();
-        let mut batch: Vec<u8> = Vec::with_capacity(4096);
+        let mut batch: Vec<u8> = Vec::new();
+        let mut state = self.lock();
         loop {
-            {
-                let mut state = self.lock();
-                while state.queue.is_empty() && !state.closing {
-                    state = self
-                        .wake
-                        .wait(state)
-                        .unwrap_or_else(PoisonError::into_inner);
-                }
-                if state.queue.is_empty() {
+            while !(state.handed_over || (state.closing && !state.busy)) {
+                state = self.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
+            }
+            if state.queue.is_empty() {
+                if state.closing && !state.handed_over {
                     break;
                 }
-                for bytes in state.queue.drain(..) {
-                    batch.extend_from_slice(&bytes);
-                }
-                state.queued_bytes = 0;
+                // Caught up: flushes may write again.
+                state.handed_over = false;
+                state.busy = false;
+                continue;
             }
-            if socket.write_all(&batch).is_err() {
+            state.busy = true;
+            Self::take_batch(&mut state, &mut batch);
+            drop(state);
+            let written = socket.write_all(&batch);
+            if batch.capacity() > 256 * 1024 {
+                batch = Vec::new();
+            }
+            state = self.lock();
+            if written.is_err() {
+                state.closing = true;
                 break;
             }
-            batch.clear();
-            if batch.capacity() > 256 * 1024 {
-                // Don't keep a burst's buffer for the life of an idle connection.
-                batch.shrink_to(4096);
+            if state.queue.is_empty() && state.closing {
+                break;
             }
         }
-        let mut state = self.lock();
-        state.closing = true;
+        state.busy = false;
         state.queue.clear();
         state.queued_bytes = 0;
         drop(state);
-        socket.shutdown(Shutdown::Both).ok();
+        self.socket.shutdown(Shutdown::Both).ok();
     }
+}
+
+/// One non-blocking send: how much the socket took (possibly nothing).
+#[cfg(unix)]
+fn send_now(socket: &SharedSocket, bytes: &[u8]) -> io::Result<usize> {
+    let mut sent = 0;
+    while sent < bytes.len() {
+        match socket2::SockRef::from(&**socket).send_with_flags(&bytes[sent..], libc::MSG_DONTWAIT)
+        {
+            Ok(0) => break,
+            Ok(n) => sent += n,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(sent)
+}
+
+/// Elsewhere every flush is handed to the writer thread.
+#[cfg(not(unix))]
+fn send_now(_socket: &SharedSocket, _bytes: &[u8]) -> io::Result<usize> {
+    Ok(0)
 }

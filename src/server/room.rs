@@ -82,7 +82,7 @@ pub struct Room {
     next_id: u64,
     /// Shared counters.
     stats: Arc<Counters>,
-    /// Outboxes that got bytes since the last [`Room::take_dirty`]: their writers need waking.
+    /// Outboxes that got bytes since the last [`Room::take_dirty`]: they need a flush.
     dirty: Vec<Arc<Outbox>>,
 }
 
@@ -399,7 +399,7 @@ impl Room {
             .fetch_add(self.members.len() as u64, Ordering::Relaxed);
     }
 
-    /// The outboxes that need their writer woken, emptying the list.
+    /// The outboxes that need a flush, emptying the list.
     pub fn take_dirty(&mut self) -> Vec<Arc<Outbox>> {
         std::mem::take(&mut self.dirty)
     }

@@ -238,11 +238,19 @@ fn chat(
             Dialect::Json => msg.to_json_line().into(),
         };
         if joined.outbox.push(bytes) == Pushed::First {
-            joined.outbox.wake();
+            joined.outbox.flush(&mut Vec::new());
         }
     };
+    // Held while lines already read wait to be handled, so that they go out together.
+    let mut turn = None;
     loop {
-        let line = match reader.next_frame() {
+        if !reader.has_ready() {
+            // About to wait for the network: let what is queued go out first.
+            turn = None;
+        }
+        let frame = reader.next_frame();
+        turn.get_or_insert_with(|| shared.turn());
+        let line = match frame {
             Ok(Some(Frame::Line(line))) => line,
             Ok(Some(Frame::TooLong)) => {
                 reply(too_long().into());
@@ -276,7 +284,7 @@ fn chat(
             ));
             continue;
         }
-        if shared.with_room(|room| room.handle(session, command)) == Next::Close {
+        if shared.lock_room().handle(session, command) == Next::Close {
             return None;
         }
     }
