@@ -3,13 +3,15 @@
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use crate::discovery::{self, Advertiser, DiscoveryEvent, RoomInfo};
 use crate::lan;
 use crate::protocol::{DEFAULT_MAX_CLIENTS, DEFAULT_PORT};
-use crate::server::{FloodLimit, Server, ServerConfig};
+use crate::server::{FloodLimit, PeopleHook, Server, ServerConfig};
 
 /// Options of `coucou server`.
 #[derive(Debug, Clone, Args)]
@@ -50,6 +52,20 @@ pub struct ServerArgs {
     /// Turns the flood limit off (for benchmarks).
     #[arg(long)]
     pub no_flood_limit: bool,
+    /// Announces the room on the LAN (mDNS / DNS-SD), so apps nearby list it.
+    #[arg(long)]
+    pub advertise: bool,
+}
+
+/// Options of `coucou rooms`.
+#[derive(Debug, Clone, Args)]
+pub struct RoomsArgs {
+    /// Seconds to listen for rooms.
+    #[arg(long, default_value_t = 3.0)]
+    pub timeout: f64,
+    /// Print rooms as they appear (`+`), change and go away (`-`), with the seconds elapsed.
+    #[arg(long)]
+    pub events: bool,
 }
 
 impl ServerArgs {
@@ -75,7 +91,17 @@ impl ServerArgs {
 /// Runs the server until Ctrl-C or SIGTERM. Errors are one line on stderr and a non-zero exit.
 pub fn run(args: &ServerArgs) -> ExitCode {
     let addr = SocketAddr::new(args.bind, args.port);
-    let server = match Server::bind(addr, args.config()) {
+    let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
+    let mut config = args.config();
+    if args.advertise {
+        let slot = Arc::clone(&advertiser);
+        config.on_people = Some(PeopleHook(Arc::new(move |people| {
+            if let Some(advertiser) = slot.get() {
+                advertiser.set_people(people);
+            }
+        })));
+    }
+    let server = match Server::bind(addr, config) {
         Ok(server) => server,
         Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
             eprintln!(
@@ -89,6 +115,14 @@ pub fn run(args: &ServerArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.advertise {
+        match Advertiser::start(&args.room, server.local_addr().port(), 0) {
+            Ok(started) => {
+                advertiser.set(started).ok();
+            }
+            Err(err) => eprintln!("coucou: {err}; people will need the address"),
+        }
+    }
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
     if let Err(err) = ctrlc::set_handler(move || {
         stop_tx.try_send(()).ok();
@@ -115,5 +149,65 @@ pub fn run(args: &ServerArgs) -> ExitCode {
     stop_rx.recv().ok();
     eprintln!("Stopping: telling everyone the room is closing…");
     server.stop();
+    // Dropping the advertiser withdraws the room from the network.
+    drop(advertiser);
     ExitCode::SUCCESS
+}
+
+/// `coucou rooms`: lists the rooms advertised on the LAN, one per line, then exits.
+pub fn rooms(args: &RoomsArgs) -> ExitCode {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let browser = match discovery::browse(tx, Arc::new(|| {})) {
+        Ok(browser) => browser,
+        Err(err) => {
+            eprintln!("coucou: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(args.timeout.max(0.0));
+    let mut found: Vec<RoomInfo> = Vec::new();
+    let mut out = std::io::stdout().lock();
+    while let Ok(event) = rx.recv_deadline(deadline) {
+        let secs = start.elapsed().as_secs_f64();
+        match event {
+            DiscoveryEvent::Found(room) => {
+                if args.events {
+                    writeln!(out, "+ {secs:.2} {}", room_line(&room)).ok();
+                    out.flush().ok();
+                }
+                found.retain(|r| r.fullname != room.fullname);
+                found.push(room);
+            }
+            DiscoveryEvent::Gone { fullname } => {
+                if args.events {
+                    writeln!(out, "- {secs:.2} {fullname}").ok();
+                    out.flush().ok();
+                }
+                found.retain(|r| r.fullname != fullname);
+            }
+        }
+    }
+    drop(browser);
+    if !args.events {
+        for room in &found {
+            writeln!(out, "{}", room_line(room)).ok();
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `room<TAB>address:port<TAB>N people<TAB>host`.
+fn room_line(room: &RoomInfo) -> String {
+    let addr = room
+        .best_addr()
+        .map_or_else(|| room.host.clone(), |ip| ip.to_string());
+    let people = match room.people {
+        1 => "1 person".to_owned(),
+        n => format!("{n} people"),
+    };
+    format!(
+        "{}\t{addr}:{}\t{people}\t{}",
+        room.room, room.port, room.host
+    )
 }

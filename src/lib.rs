@@ -10,7 +10,8 @@
 //! | client | [`client`] | the app's connection threads: commands in, events out |
 //! | app model | [`app`] | chat state, settings and profiles, transcript; applies actions |
 //! | UI | [`ui`] | egui views that return actions |
-//! | command line | [`headless`] | `coucou server` |
+//! | LAN discovery | [`discovery`], [`diagnostics`] | mDNS / DNS-SD; interfaces and reachability tests |
+//! | command line | [`headless`] | `coucou server`, `coucou rooms` |
 //!
 //! Only [`app`] and [`ui`] name egui; everything below them runs without a window. See
 //! `ARCHITECTURE.md` for the invariants.
@@ -18,6 +19,8 @@
 pub mod app;
 pub mod client;
 pub mod connection;
+pub mod diagnostics;
+pub mod discovery;
 pub mod headless;
 pub mod lan;
 pub mod protocol;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use coucou::app::AppOptions;
-use coucou::headless::{self, ServerArgs};
+use coucou::headless::{self, RoomsArgs, ServerArgs};
 
 /// A chat for the local network. With no command, opens the app.
 #[derive(Debug, Parser)]
@@ -19,6 +19,8 @@ struct Cli {
 enum Cmd {
     /// Runs a chat room without a window.
     Server(ServerArgs),
+    /// Lists the rooms advertised on the local network, then exits.
+    Rooms(RoomsArgs),
 }
 
 fn main() -> ExitCode {
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Cmd::Server(args)) => headless::run(&args),
+        Some(Cmd::Rooms(args)) => headless::rooms(&args),
         None => {
             let options = AppOptions {
                 config_path: std::env::var_os("COUCOU_CONFIG").map(Into::into),

@@ -22,6 +22,8 @@ fn app_at(config: &Path) -> Harness<'static, CoucouApp> {
     let options = AppOptions {
         config_path: Some(config.to_path_buf()),
         host_bind: "127.0.0.1".parse().unwrap(),
+        // These tests run on the machine's real network: no multicast.
+        discovery: false,
     };
     Harness::builder()
         .with_size([1000.0, 700.0])
@@ -468,4 +470,31 @@ fn the_input_line_recalls_what_was_sent_and_counts_bytes_near_the_limit() {
     harness.run_steps(2);
     harness.get_by_label("2049 / 2048 bytes — too long to send");
     assert!(harness.get_by_label("Send").accesskit_node().is_disabled());
+}
+
+#[test]
+fn the_diagnostics_panel_tests_a_live_and_a_dead_port() {
+    let server = start_server();
+    let dead = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.get_by_label("Can't find a room?").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("This computer's addresses");
+    harness.get_by_label_contains("  lo  127.0.0.1");
+
+    for (addr, expected) in [
+        (server.local_addr(), "answered in"),
+        (dead, "nothing is listening on that port"),
+    ] {
+        fill(&mut harness, "Host", &addr.ip().to_string());
+        fill(&mut harness, "Port", &addr.port().to_string());
+        harness.get_by_label("Test host and port").click();
+        wait_until(&mut harness, "probe result", |app| app.probe().is_some());
+        harness.get_by_label_contains(&format!("{addr} "));
+        harness.get_by_label_contains(expected);
+    }
 }

@@ -18,6 +18,7 @@ fn app() -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
     let options = AppOptions {
         config_path: Some(dir.path().join("settings.toml")),
         host_bind: "127.0.0.1".parse().unwrap(),
+        discovery: false,
     };
     let harness = Harness::builder()
         .with_size([900.0, 600.0])

@@ -13,7 +13,7 @@ pub mod transcript;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -21,9 +21,11 @@ use crossbeam_channel::{Receiver, Select, Sender};
 use eframe::egui;
 
 use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Waker};
+use crate::diagnostics::{self, InterfaceInfo, Probe};
+use crate::discovery::{self, Advertiser, Browser, DiscoveryEvent, RoomInfo};
 use crate::lan;
 use crate::protocol::{Command, DEFAULT_PORT, Dialect, command, now_ms};
-use crate::server::{Server, ServerConfig};
+use crate::server::{PeopleHook, Server, ServerConfig};
 use crate::ui::chat::{Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
@@ -40,6 +42,9 @@ pub struct AppOptions {
     pub config_path: Option<PathBuf>,
     /// The address the Host toggle listens on: every interface by default, so the LAN can join.
     pub host_bind: IpAddr,
+    /// Whether the app may use LAN discovery (mDNS) at all, when the settings ask for it. Tests that
+    /// are not inside their own network namespace pass `false`.
+    pub discovery: bool,
 }
 
 impl Default for AppOptions {
@@ -47,6 +52,7 @@ impl Default for AppOptions {
         Self {
             config_path: None,
             host_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            discovery: true,
         }
     }
 }
@@ -72,6 +78,18 @@ enum Link {
     },
 }
 
+/// What a reachability test was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProbeKind {
+    /// The connect form's host:port.
+    Form,
+    /// One of the hosted room's addresses.
+    Hosting,
+}
+
+/// How long a reachability test waits for an answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The room this app hosts.
 #[derive(Debug)]
 struct Hosting {
@@ -79,6 +97,8 @@ struct Hosting {
     server: Server,
     /// Where people on the network can reach it.
     addrs: Vec<SocketAddr>,
+    /// Its announcement on the network, once started; dropping it withdraws the room.
+    advertiser: Arc<OnceLock<Advertiser>>,
 }
 
 /// The Coucou desktop app.
@@ -118,6 +138,23 @@ pub struct CoucouApp {
     /// Signalled when the hosted server has stopped and its port is free.
     host_stopping: Option<Receiver<()>>,
     confirm_host_off: bool,
+
+    /// This machine's interfaces, listed at start and at each test.
+    interfaces: Vec<InterfaceInfo>,
+    /// The last test of the form's host:port.
+    probe: Option<Probe>,
+    /// The last tests of the hosted room's addresses.
+    host_probes: Vec<Probe>,
+    /// Tests still running.
+    probes_running: usize,
+    probe_tx: Sender<(ProbeKind, Probe)>,
+    probe_rx: Receiver<(ProbeKind, Probe)>,
+    /// Browsing for rooms, while discovery is on.
+    browser: Option<Browser>,
+    /// Rooms found on the network, in the order found.
+    rooms: Vec<RoomInfo>,
+    discovery_tx: Sender<DiscoveryEvent>,
+    discovery_rx: Receiver<DiscoveryEvent>,
 
     events_tx: Sender<ClientEvent>,
     events_rx: Receiver<ClientEvent>,
@@ -164,6 +201,8 @@ impl CoucouApp {
     ) -> Self {
         let settings_path = options.config_path.clone().or_else(settings::default_path);
         let (events_tx, events_rx) = crossbeam_channel::unbounded();
+        let (discovery_tx, discovery_rx) = crossbeam_channel::unbounded();
+        let (probe_tx, probe_rx) = crossbeam_channel::unbounded();
         let repaint_ctx = ctx.clone();
         let waker: Waker = Arc::new(move || repaint_ctx.request_repaint());
         let form = match settings
@@ -178,7 +217,17 @@ impl CoucouApp {
             room: settings.host_room.clone(),
             port: settings.host_port.to_string(),
         };
-        let app = Self {
+        let mut app = Self {
+            interfaces: diagnostics::interfaces(),
+            probe: None,
+            host_probes: Vec::new(),
+            probes_running: 0,
+            probe_tx,
+            probe_rx,
+            browser: None,
+            rooms: Vec::new(),
+            discovery_tx,
+            discovery_rx,
             selected_profile: settings.last_profile.clone(),
             options,
             settings_path,
@@ -210,7 +259,49 @@ impl CoucouApp {
             settings,
         };
         app.apply_style(ctx);
+        app.set_discovery(app.settings.discovery);
         app
+    }
+
+    /// True when rooms may be found and announced: allowed by the caller and on in settings.
+    fn discovery_on(&self) -> bool {
+        self.options.discovery && self.settings.discovery
+    }
+
+    /// Starts or stops browsing for rooms.
+    fn set_discovery(&mut self, on: bool) {
+        self.settings.discovery = on;
+        if !self.discovery_on() {
+            self.browser = None;
+            self.rooms.clear();
+            return;
+        }
+        if self.browser.is_none() {
+            match discovery::browse(self.discovery_tx.clone(), Arc::clone(&self.waker)) {
+                Ok(browser) => self.browser = Some(browser),
+                Err(err) => self.warning = Some(err.to_string()),
+            }
+        }
+    }
+
+    /// Rooms found on the network.
+    pub fn rooms(&self) -> &[RoomInfo] {
+        &self.rooms
+    }
+
+    fn fill_from_room(&mut self, fullname: &str) -> bool {
+        let Some(room) = self.rooms.iter().find(|r| r.fullname == fullname) else {
+            return false;
+        };
+        let host = room.best_addr().map_or_else(
+            || room.host.trim_end_matches('.').to_owned(),
+            |ip| ip.to_string(),
+        );
+        self.connect.form.host = host;
+        self.connect.form.port = room.port.to_string();
+        self.connect.form.dialect = Dialect::Json;
+        self.selected_profile = None;
+        true
     }
 
     // ----- for tests and the window -----
@@ -273,6 +364,11 @@ impl CoucouApp {
         self.layout = ListLayout::default();
     }
 
+    /// The last reachability test of the form's host:port.
+    pub fn probe(&self) -> Option<&Probe> {
+        self.probe.as_ref()
+    }
+
     /// The connect form.
     pub fn form(&self) -> &ConnectForm {
         &self.connect.form
@@ -283,6 +379,8 @@ impl CoucouApp {
     pub fn wait_for_event(&mut self, timeout: Duration) -> bool {
         let mut select = Select::new();
         select.recv(&self.events_rx);
+        select.recv(&self.discovery_rx);
+        select.recv(&self.probe_rx);
         if let Some(stopping) = &self.host_stopping {
             select.recv(stopping);
         }
@@ -296,6 +394,24 @@ impl CoucouApp {
     fn handle_events(&mut self) {
         while let Ok(event) = self.events_rx.try_recv() {
             self.on_event(event);
+        }
+        while let Ok((kind, probe)) = self.probe_rx.try_recv() {
+            self.probes_running = self.probes_running.saturating_sub(1);
+            match kind {
+                ProbeKind::Form => self.probe = Some(probe),
+                ProbeKind::Hosting => self.host_probes.push(probe),
+            }
+        }
+        while let Ok(event) = self.discovery_rx.try_recv() {
+            match event {
+                DiscoveryEvent::Found(room) => {
+                    match self.rooms.iter_mut().find(|r| r.fullname == room.fullname) {
+                        Some(known) => *known = room,
+                        None => self.rooms.push(room),
+                    }
+                }
+                DiscoveryEvent::Gone { fullname } => self.rooms.retain(|r| r.fullname != fullname),
+            }
         }
         if let Some(stopping) = &self.host_stopping
             && stopping.try_recv().is_ok()
@@ -497,6 +613,36 @@ impl CoucouApp {
                 self.selected_profile = None;
                 self.save_settings();
             }
+            Action::PickRoom(fullname) => {
+                self.fill_from_room(&fullname);
+            }
+            Action::JoinRoom(fullname) => {
+                if self.fill_from_room(&fullname) {
+                    self.apply(Action::Connect, ctx);
+                }
+            }
+            Action::SetDiscovery(on) => {
+                self.set_discovery(on);
+                self.save_settings();
+            }
+            Action::TestReachability => {
+                self.interfaces = diagnostics::interfaces();
+                self.probe = None;
+                let host = self.connect.form.host.trim().to_owned();
+                let port = form::parse_port(&self.connect.form.port).unwrap_or(DEFAULT_PORT);
+                self.start_probe(ProbeKind::Form, host, port);
+            }
+            Action::TestHosting => {
+                self.host_probes.clear();
+                let addrs = self
+                    .host
+                    .as_ref()
+                    .map(|h| h.addrs.clone())
+                    .unwrap_or_default();
+                for addr in addrs {
+                    self.start_probe(ProbeKind::Hosting, addr.ip().to_string(), addr.port());
+                }
+            }
             Action::Send(text) => self.send(text),
             Action::StartPrivate(name) => {
                 self.composer.input = format!("/msg {name} ");
@@ -574,8 +720,15 @@ impl CoucouApp {
             "" => "Coucou".to_owned(),
             room => crate::protocol::sanitize::clean_text(room),
         };
+        let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
+        let slot = Arc::clone(&advertiser);
         let config = ServerConfig {
             room: room.clone(),
+            on_people: Some(PeopleHook(Arc::new(move |people| {
+                if let Some(advertiser) = slot.get() {
+                    advertiser.set_people(people);
+                }
+            }))),
             ..ServerConfig::default()
         };
         let server = match Server::bind(SocketAddr::new(self.options.host_bind, port), config) {
@@ -602,9 +755,18 @@ impl CoucouApp {
         } else {
             local.ip()
         };
+        if self.discovery_on() {
+            match Advertiser::start(&room, local.port(), server.stats().clients) {
+                Ok(started) => {
+                    advertiser.set(started).ok();
+                }
+                Err(err) => self.host_error = Some(format!("{err}; share the address instead.")),
+            }
+        }
         self.host = Some(Hosting {
             addrs: lan::reachable_at(local),
             server,
+            advertiser,
         });
         self.settings.host_room = room;
         self.settings.host_port = if port == 0 { DEFAULT_PORT } else { port };
@@ -632,12 +794,30 @@ impl CoucouApp {
             .name("coucou-host-stop".to_owned())
             .spawn(move || {
                 hosting.server.stop();
+                // Withdraws the room from the network (a goodbye); may take a moment.
+                drop(hosting.advertiser);
                 done_tx.send(()).ok();
                 waker();
             });
         match spawned {
             Ok(_) => self.host_stopping = Some(done_rx),
             Err(err) => self.host_error = Some(format!("Could not close the room: {err}")),
+        }
+    }
+
+    /// Runs a reachability test on a background thread; its result arrives as an event.
+    fn start_probe(&mut self, kind: ProbeKind, host: String, port: u16) {
+        let tx = self.probe_tx.clone();
+        let waker = Arc::clone(&self.waker);
+        let spawned = thread::Builder::new()
+            .name("coucou-probe".to_owned())
+            .spawn(move || {
+                tx.send((kind, diagnostics::probe(&host, port, PROBE_TIMEOUT)))
+                    .ok();
+                waker();
+            });
+        if spawned.is_ok() {
+            self.probes_running += 1;
         }
     }
 
@@ -716,6 +896,7 @@ impl CoucouApp {
             room: h.server.room_name(),
             addrs: &h.addrs,
             people: h.server.stats().clients,
+            probes: &self.host_probes,
         });
         let reconnect_in = match self.link {
             Link::Waiting { until } => {
@@ -732,6 +913,7 @@ impl CoucouApp {
             theme: self.settings.theme,
             font_size: self.settings.font_size,
             warning: self.warning.as_deref(),
+            discovery: self.settings.discovery,
         };
         let mut action = None;
         egui::Panel::top("toolbar").show(ui, |ui| {
@@ -795,6 +977,10 @@ impl eframe::App for CoucouApp {
                 error: self.connect_error.as_deref(),
                 connecting: target,
                 tried: self.tried,
+                rooms: self.discovery_on().then_some(self.rooms.as_slice()),
+                interfaces: &self.interfaces,
+                probe: self.probe.as_ref(),
+                probing: self.probes_running > 0,
             };
             actions.extend(connect::connect_ui(ui, &view, &mut self.connect));
         }

@@ -70,6 +70,8 @@ pub struct Settings {
     pub host_room: String,
     /// The port used when hosting.
     pub host_port: u16,
+    /// Find rooms on the network, and announce hosted ones (mDNS).
+    pub discovery: bool,
 }
 
 /// The default body text size, in points.
@@ -86,6 +88,7 @@ impl Default for Settings {
             window_size: None,
             host_room: "Coucou".to_owned(),
             host_port: DEFAULT_PORT,
+            discovery: true,
         }
     }
 }

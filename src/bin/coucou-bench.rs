@@ -579,7 +579,11 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
                 "| {scenario} | {server} | {}/{}{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {} ({}) | {} | {} | {} |",
                 r.joined,
                 r.clients,
-                if r.idle > 0 { format!(" + {} idle", r.idle) } else { String::new() },
+                if r.idle > 0 {
+                    format!(" + {} idle", r.idle)
+                } else {
+                    String::new()
+                },
                 r.delivered_pct,
                 r.deliveries_per_s,
                 r.p50_ms,

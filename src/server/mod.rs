@@ -57,6 +57,19 @@ pub struct ServerConfig {
     pub write_timeout: Duration,
     /// The flood limit per client; `None` turns it off (benchmarks).
     pub flood: Option<FloodLimit>,
+    /// Told the number of people whenever it changes (to keep a LAN advertisement current).
+    pub on_people: Option<PeopleHook>,
+}
+
+/// A callback told the number of people in the room; called under the room lock, so it must not
+/// block (sending on a channel is fine).
+#[derive(Clone)]
+pub struct PeopleHook(pub Arc<dyn Fn(usize) + Send + Sync>);
+
+impl std::fmt::Debug for PeopleHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PeopleHook")
+    }
 }
 
 impl Default for ServerConfig {
@@ -71,6 +84,7 @@ impl Default for ServerConfig {
             max_queue_bytes: 1024 * 1024,
             write_timeout: Duration::from_secs(10),
             flood: Some(FloodLimit::default()),
+            on_people: None,
         }
     }
 }
@@ -191,6 +205,7 @@ impl Server {
             max_clients: config.max_clients,
             history: config.history,
             motd: config.motd.clone(),
+            on_people: config.on_people.clone(),
         };
         let shared = Arc::new(Shared {
             room: Mutex::new(Room::new(settings, Arc::clone(&counters))),

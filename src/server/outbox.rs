@@ -171,7 +171,10 @@ impl Outbox {
         let mut state = self.lock();
         loop {
             while !(state.handed_over || (state.closing && !state.busy)) {
-                state = self.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state = self
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
             if state.queue.is_empty() {
                 if state.closing && !state.handed_over {

@@ -31,6 +31,8 @@ pub struct RoomSettings {
     pub history: usize,
     /// Shown to every newcomer, if any.
     pub motd: Option<String>,
+    /// Told the number of people when it changes.
+    pub on_people: Option<super::PeopleHook>,
 }
 
 /// Someone in the room.
@@ -184,9 +186,7 @@ impl Room {
             dialect,
             outbox,
         });
-        self.stats
-            .clients
-            .store(self.members.len(), Ordering::Relaxed);
+        self.people_changed();
         let welcome = ServerMsg::Welcome {
             version: PROTOCOL_VERSION,
             room: self.settings.name.clone(),
@@ -217,9 +217,7 @@ impl Room {
         let index = self.members.iter().position(|m| m.session == session)?;
         let member = self.members.remove(index);
         member.outbox.close();
-        self.stats
-            .clients
-            .store(self.members.len(), Ordering::Relaxed);
+        self.people_changed();
         if announce {
             let leave = ServerMsg::Leave {
                 id: self.next_id(),
@@ -397,6 +395,14 @@ impl Room {
         self.stats
             .deliveries
             .fetch_add(self.members.len() as u64, Ordering::Relaxed);
+    }
+
+    fn people_changed(&self) {
+        let people = self.members.len();
+        self.stats.clients.store(people, Ordering::Relaxed);
+        if let Some(hook) = &self.settings.on_people {
+            (hook.0)(people);
+        }
     }
 
     /// The outboxes that need a flush, emptying the list.

@@ -5,6 +5,8 @@ use eframe::egui::{self, Key, RichText};
 use super::Action;
 use crate::app::form::ConnectForm;
 use crate::app::settings::Profile;
+use crate::diagnostics::{InterfaceInfo, Probe, WHY_NOT};
+use crate::discovery::RoomInfo;
 use crate::protocol::Dialect;
 
 /// What the connect screen shows, lent by the app.
@@ -20,6 +22,14 @@ pub struct ConnectView<'a> {
     pub connecting: Option<&'a str>,
     /// True once Connect was pressed: show every field's problem, even empty ones.
     pub tried: bool,
+    /// Rooms found on the network; `None` when discovery is off.
+    pub rooms: Option<&'a [RoomInfo]>,
+    /// This machine's interfaces and addresses.
+    pub interfaces: &'a [InterfaceInfo],
+    /// The last reachability test, and whether one is running.
+    pub probe: Option<&'a Probe>,
+    /// A reachability test is running.
+    pub probing: bool,
 }
 
 /// The connect screen's text buffers, owned by the app and edited here.
@@ -58,6 +68,38 @@ fn profiles_ui(
     buffers: &mut ConnectBuffers,
 ) -> Option<Action> {
     let mut action = None;
+    ui.heading("Rooms on your network");
+    match view.rooms {
+        None => {
+            ui.weak("Discovery is off (Settings).");
+        }
+        Some([]) => {
+            ui.weak("None found yet.");
+        }
+        Some(rooms) => {
+            for room in rooms {
+                let people = match room.people {
+                    1 => "1 person".to_owned(),
+                    n => format!("{n} people"),
+                };
+                let addr = room
+                    .best_addr()
+                    .map_or_else(|| room.host.clone(), |ip| ip.to_string());
+                let row = ui
+                    .selectable_label(false, format!("{} · {people}", room.room))
+                    .on_hover_text(format!(
+                        "{addr}:{} — click to fill the form, double-click to join",
+                        room.port
+                    ));
+                if row.double_clicked() {
+                    action = Some(Action::JoinRoom(room.fullname.clone()));
+                } else if row.clicked() {
+                    action = Some(Action::PickRoom(room.fullname.clone()));
+                }
+            }
+        }
+    }
+    ui.separator();
     ui.heading("Saved servers");
     ui.add_space(4.0);
     if view.profiles.is_empty() {
@@ -195,6 +237,53 @@ fn form_ui(
     if let Some(error) = view.error {
         ui.add_space(8.0);
         ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+    ui.add_space(16.0);
+    egui::CollapsingHeader::new("Can't find a room?")
+        .default_open(false)
+        .show(ui, |ui| {
+            action = action.take().or(diagnostics_ui(ui, view));
+        });
+    action
+}
+
+/// Interfaces, discovery state, a reachability test of the form's host:port, and the usual causes.
+fn diagnostics_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
+    let mut action = None;
+    let discovery = if view.rooms.is_some() {
+        "running"
+    } else {
+        "off"
+    };
+    ui.label(format!(
+        "This computer's addresses (discovery {discovery} on each):"
+    ));
+    for interface in view.interfaces {
+        ui.weak(format!("  {}  {}", interface.name, interface.addr));
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!view.probing, egui::Button::new("Test host and port"))
+            .on_hover_text("Tries a connection to the host and port in the form")
+            .clicked()
+        {
+            action = Some(Action::TestReachability);
+        }
+        if view.probing {
+            ui.spinner();
+        }
+    });
+    if let Some(probe) = view.probe {
+        let colour = if probe.outcome.is_ok() {
+            ui.visuals().text_color()
+        } else {
+            ui.visuals().error_fg_color
+        };
+        ui.colored_label(colour, probe.describe());
+    }
+    ui.add_space(6.0);
+    for why in WHY_NOT {
+        ui.label(format!("• {why}"));
     }
     action
 }

@@ -34,6 +34,16 @@ pub enum Action {
     },
     /// Delete a profile.
     DeleteProfile(String),
+    /// Fill the form from a room found on the network (by its full name).
+    PickRoom(String),
+    /// Fill the form from a room found on the network and connect.
+    JoinRoom(String),
+    /// Turn LAN discovery (browsing and advertising) on or off.
+    SetDiscovery(bool),
+    /// Test whether the form's host:port answers (and list the interfaces again).
+    TestReachability,
+    /// Test whether the hosted room answers on each of its addresses.
+    TestHosting,
     /// Send what was typed in the input line.
     Send(String),
     /// Start a private message to someone (fills the input line).

@@ -7,6 +7,7 @@ use eframe::egui::{self, RichText};
 
 use super::Action;
 use crate::app::settings::ThemeChoice;
+use crate::diagnostics::Probe;
 
 /// The hosted room, when hosting.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +18,8 @@ pub struct HostingView<'a> {
     pub addrs: &'a [SocketAddr],
     /// How many people are in the room.
     pub people: usize,
+    /// The last test of each address, if any.
+    pub probes: &'a [Probe],
 }
 
 /// What the toolbar shows, lent by the app.
@@ -38,6 +41,8 @@ pub struct ToolbarView<'a> {
     pub font_size: f32,
     /// A warning to show once (a settings file that could not be read).
     pub warning: Option<&'a str>,
+    /// LAN discovery is on in settings.
+    pub discovery: bool,
 }
 
 /// The Host fields, owned by the app and edited here.
@@ -122,6 +127,14 @@ pub fn toolbar_ui(
             if slider.changed() {
                 action = Some(Action::SetFontSize(size));
             }
+            ui.separator();
+            let mut discovery = view.discovery;
+            if ui
+                .checkbox(&mut discovery, "Find and announce rooms on the network")
+                .changed()
+            {
+                action = Some(Action::SetDiscovery(discovery));
+            }
         });
     });
     if let Some(hosting) = view.hosting {
@@ -145,7 +158,17 @@ pub fn toolbar_ui(
                     action = Some(Action::Copy(addr));
                 }
             }
+            if ui
+                .small_button("Check addresses")
+                .on_hover_text("Tests whether the room answers on each address")
+                .clicked()
+            {
+                action = Some(Action::TestHosting);
+            }
         });
+        for probe in hosting.probes {
+            ui.weak(probe.describe());
+        }
     }
     if let Some(error) = view.host_error {
         ui.colored_label(ui.visuals().error_fg_color, error);

@@ -1,0 +1,263 @@
+//! Rooms on the LAN over mDNS / DNS-SD (`_coucou._tcp`): advertising a room, and browsing for rooms.
+//!
+//! Nothing here runs unless its caller asks: the library never advertises or browses by itself, so
+//! tests and benchmarks stay silent on the network unless they run inside their own namespace.
+//! Browsing runs on a background thread named `coucou-discovery` that reports [`DiscoveryEvent`]s over
+//! a channel and wakes its caller, like the client connection does.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crossbeam_channel::Sender;
+use mdns_sd::{ServiceDaemon, ServiceEvent, ServiceInfo};
+
+use crate::client::Waker;
+use crate::protocol::PROTOCOL_VERSION;
+
+/// The DNS-SD service type of Coucou rooms.
+pub const SERVICE_TYPE: &str = "_coucou._tcp.local.";
+
+/// A room found on the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomInfo {
+    /// The service instance's full name: what identifies it until it goes away.
+    pub fullname: String,
+    /// The room's name.
+    pub room: String,
+    /// The host name it advertises (`name.local.`).
+    pub host: String,
+    /// Its addresses.
+    pub addrs: Vec<IpAddr>,
+    /// Its TCP port.
+    pub port: u16,
+    /// How many people are in it.
+    pub people: usize,
+    /// Its protocol version.
+    pub version: u32,
+    /// Whether it asks for a password (not yet used by any server).
+    pub password: bool,
+}
+
+impl RoomInfo {
+    /// The address to connect to: a LAN IPv4 address first, loopback last.
+    pub fn best_addr(&self) -> Option<IpAddr> {
+        let rank = |ip: &IpAddr| (ip.is_loopback(), !ip.is_ipv4());
+        self.addrs.iter().copied().min_by_key(rank)
+    }
+}
+
+/// What browsing reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoveryEvent {
+    /// A room appeared, or its details (people count) changed.
+    Found(RoomInfo),
+    /// A room went away (it said goodbye, or its record expired).
+    Gone {
+        /// The instance's full name, as in [`RoomInfo::fullname`].
+        fullname: String,
+    },
+}
+
+/// Discovery could not start.
+#[derive(Debug)]
+pub struct DiscoveryError(String);
+
+impl fmt::Display for DiscoveryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LAN discovery is not available: {}", self.0)
+    }
+}
+
+impl std::error::Error for DiscoveryError {}
+
+impl From<mdns_sd::Error> for DiscoveryError {
+    fn from(err: mdns_sd::Error) -> Self {
+        Self(err.to_string())
+    }
+}
+
+/// This machine's host name, for the advertised `name.local.`.
+fn host_name() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_default();
+    let name: String = name
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if name.is_empty() {
+        "coucou".to_owned()
+    } else {
+        name
+    }
+}
+
+/// A room being advertised. Dropping it withdraws the room (a goodbye on the network).
+pub struct Advertiser {
+    daemon: ServiceDaemon,
+    /// The record as last registered, to update its people count.
+    info: Mutex<ServiceInfo>,
+}
+
+impl fmt::Debug for Advertiser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Advertiser").finish_non_exhaustive()
+    }
+}
+
+fn txt(room: &str, people: usize) -> HashMap<String, String> {
+    HashMap::from([
+        ("room".to_owned(), room.to_owned()),
+        ("version".to_owned(), PROTOCOL_VERSION.to_string()),
+        ("people".to_owned(), people.to_string()),
+        ("password".to_owned(), "no".to_owned()),
+    ])
+}
+
+impl Advertiser {
+    /// Starts advertising `room` on `port` of every interface.
+    pub fn start(room: &str, port: u16, people: usize) -> Result<Self, DiscoveryError> {
+        let daemon = ServiceDaemon::new()?;
+        let host = host_name();
+        let instance = format!("{room} ({host})");
+        let info = ServiceInfo::new(
+            SERVICE_TYPE,
+            &instance,
+            &format!("{host}.local."),
+            "",
+            port,
+            txt(room, people),
+        )?
+        .enable_addr_auto();
+        daemon.register(info.clone())?;
+        Ok(Self {
+            daemon,
+            info: Mutex::new(info),
+        })
+    }
+
+    /// Announces a new people count. Never blocks.
+    pub fn set_people(&self, people: usize) {
+        let mut info = self.info.lock().unwrap_or_else(PoisonError::into_inner);
+        let room = info
+            .get_property_val_str("room")
+            .unwrap_or_default()
+            .to_owned();
+        let updated = ServiceInfo::new(
+            info.get_type(),
+            info.get_fullname()
+                .strip_suffix(&format!(".{}", info.get_type()))
+                .unwrap_or_default(),
+            info.get_hostname(),
+            "",
+            info.get_port(),
+            txt(&room, people),
+        );
+        if let Ok(updated) = updated {
+            let updated = updated.enable_addr_auto();
+            if self.daemon.register(updated.clone()).is_ok() {
+                *info = updated;
+            }
+        }
+    }
+}
+
+impl Drop for Advertiser {
+    fn drop(&mut self) {
+        let fullname = self
+            .info
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_fullname()
+            .to_owned();
+        // Wait (briefly) for the goodbye to go out before the daemon stops.
+        if let Ok(status) = self.daemon.unregister(&fullname) {
+            status.recv_timeout(Duration::from_secs(1)).ok();
+        }
+        if let Ok(status) = self.daemon.shutdown() {
+            status.recv_timeout(Duration::from_secs(1)).ok();
+        }
+    }
+}
+
+/// Browsing for rooms. Dropping it stops.
+pub struct Browser {
+    daemon: ServiceDaemon,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Browser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Browser").finish_non_exhaustive()
+    }
+}
+
+/// Starts browsing: every room found or gone is sent to `events`, then `wake()` is called.
+pub fn browse(events: Sender<DiscoveryEvent>, wake: Waker) -> Result<Browser, DiscoveryError> {
+    let daemon = ServiceDaemon::new()?;
+    let found = daemon.browse(SERVICE_TYPE)?;
+    let thread = thread::Builder::new()
+        .name("coucou-discovery".to_owned())
+        .spawn(move || {
+            for event in found {
+                let event = match event {
+                    ServiceEvent::ServiceResolved(service) => {
+                        let info = RoomInfo {
+                            room: service
+                                .get_property_val_str("room")
+                                .map(crate::protocol::sanitize::clean_text)
+                                .unwrap_or_default(),
+                            people: service
+                                .get_property_val_str("people")
+                                .and_then(|p| p.parse().ok())
+                                .unwrap_or(0),
+                            version: service
+                                .get_property_val_str("version")
+                                .and_then(|v| v.parse().ok())
+                                .unwrap_or(0),
+                            password: service.get_property_val_str("password") == Some("yes"),
+                            fullname: service.fullname.clone(),
+                            host: service.host.clone(),
+                            addrs: service
+                                .get_addresses_v4()
+                                .into_iter()
+                                .map(IpAddr::V4)
+                                .collect(),
+                            port: service.port,
+                        };
+                        DiscoveryEvent::Found(info)
+                    }
+                    ServiceEvent::ServiceRemoved(_, fullname) => DiscoveryEvent::Gone { fullname },
+                    _ => continue,
+                };
+                if events.send(event).is_err() {
+                    return;
+                }
+                wake();
+            }
+        })
+        .map_err(|e| DiscoveryError(e.to_string()))?;
+    Ok(Browser {
+        daemon,
+        thread: Some(thread),
+    })
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.daemon.stop_browse(SERVICE_TYPE).ok();
+        if let Ok(status) = self.daemon.shutdown() {
+            status.recv_timeout(Duration::from_secs(1)).ok();
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().ok();
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! LAN discovery, tested only inside a private network namespace that each test creates for itself
+//! (`unshare -n`: loopback alone, up, with multicast), so no multicast ever reaches a real network.
+//!
+//! Needs root: behind the `netns-tests` feature, which `.ci/run` enables. Each test re-runs itself
+//! inside its namespace and checks there that loopback is the only interface before it starts.
+#![cfg(feature = "netns-tests")]
+#![allow(clippy::unwrap_used)] // reason: tests.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{PATIENCE, Plain};
+use coucou::app::{AppOptions, CoucouApp};
+use coucou::diagnostics::interfaces;
+use coucou::discovery::Advertiser;
+use coucou::server::{PeopleHook, Server, ServerConfig};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+const INSIDE: &str = "COUCOU_IN_PRIVATE_NETNS";
+
+/// Re-runs `test` inside a new network namespace; returns true when already inside it.
+fn inside_private_netns(test: &str) -> bool {
+    if std::env::var_os(INSIDE).is_some() {
+        let all_loopback = interfaces().iter().all(|i| i.addr.is_loopback());
+        assert!(
+            all_loopback,
+            "refusing to test discovery outside a private namespace"
+        );
+        return true;
+    }
+    let setup = "ip link set lo up && ip link set lo multicast on \
+                 && ip route add 224.0.0.0/4 dev lo && exec \"$0\" \"$@\"";
+    let status = Command::new("unshare")
+        .args(["-n", "bash", "-c", setup])
+        .arg(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(INSIDE, "1")
+        .status()
+        .expect("unshare (util-linux) runs");
+    assert!(
+        status.success(),
+        "{test} failed inside its network namespace"
+    );
+    false
+}
+
+fn coucou() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_coucou"))
+}
+
+/// `coucou server --advertise` on 127.0.0.1 and a free port.
+fn advertised_server(room: &str) -> (Child, u16) {
+    let mut child = coucou()
+        .args([
+            "server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--advertise",
+            "--room",
+            room,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let port = first
+        .trim_end()
+        .trim_end_matches('.')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    std::thread::Builder::new()
+        .name("test-stdout".into())
+        .spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()))
+        .unwrap();
+    (child, port)
+}
+
+/// `coucou rooms --events`: the child and its lines as they come.
+fn watch_rooms(timeout: &str) -> (Child, BufReader<ChildStdout>) {
+    let mut child = coucou()
+        .args(["rooms", "--events", "--timeout", timeout])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap());
+    (child, lines)
+}
+
+/// Reads event lines until one starts with `prefix` (bounded by the child's own time-out).
+fn next_event(lines: &mut BufReader<ChildStdout>, prefix: &str) -> Option<String> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).unwrap() == 0 {
+            return None;
+        }
+        if line.starts_with(prefix) {
+            return Some(line.trim_end().to_owned());
+        }
+    }
+}
+
+#[test]
+fn coucou_rooms_finds_an_advertised_room_follows_its_count_and_sees_it_go() {
+    if !inside_private_netns(
+        "coucou_rooms_finds_an_advertised_room_follows_its_count_and_sees_it_go",
+    ) {
+        return;
+    }
+    let (mut server, port) = advertised_server("Salle 12");
+
+    // Found within 3 s, with its name, port and people count.
+    let (mut watch, mut lines) = watch_rooms("3");
+    let found = next_event(&mut lines, "+ ").expect("the room was found within 3 s");
+    watch.wait().unwrap();
+    let fields: Vec<&str> = found.splitn(3, ' ').collect();
+    let secs: f64 = fields[1].parse().unwrap();
+    assert!(secs < 3.0, "{found}");
+    assert!(
+        fields[2].starts_with(&format!("Salle 12\t127.0.0.1:{port}\t0 people\t")),
+        "{found}"
+    );
+
+    // The count follows joins.
+    let _alice = Plain::join(([127, 0, 0, 1], port).into(), "alice");
+    let (mut watch, mut lines) = watch_rooms("3");
+    let mut counted = false;
+    while let Some(event) = next_event(&mut lines, "+ ") {
+        if event.contains("\t1 person\t") {
+            counted = true;
+            break;
+        }
+    }
+    watch.kill().ok();
+    watch.wait().unwrap();
+    assert!(counted, "the people count went to 1");
+
+    // Gone within 5 s of stopping.
+    let (mut watch, mut lines) = watch_rooms("15");
+    next_event(&mut lines, "+ ").expect("seen before stopping");
+    let stopped = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
+    let gone = next_event(&mut lines, "- ").expect("the room went away");
+    let took = stopped.elapsed();
+    assert!(took < Duration::from_secs(5), "gone after {took:?}: {gone}");
+    watch.kill().ok();
+    watch.wait().ok();
+}
+
+#[test]
+fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
+    if !inside_private_netns(
+        "the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form",
+    ) {
+        return;
+    }
+    let advertiser = Arc::new(std::sync::OnceLock::<Advertiser>::new());
+    let slot = Arc::clone(&advertiser);
+    let config = ServerConfig {
+        room: "Salle 12".into(),
+        on_people: Some(PeopleHook(Arc::new(move |n| {
+            if let Some(a) = slot.get() {
+                a.set_people(n);
+            }
+        }))),
+        ..ServerConfig::default()
+    };
+    let server = Server::start(TcpListener::bind("127.0.0.1:0").unwrap(), config).unwrap();
+    let port = server.local_addr().port();
+    advertiser
+        .set(Advertiser::start("Salle 12", port, 0).unwrap())
+        .ok();
+
+    let dir = tempfile::tempdir().unwrap();
+    let options = AppOptions {
+        config_path: Some(dir.path().join("settings.toml")),
+        host_bind: "127.0.0.1".parse().unwrap(),
+        discovery: true,
+    };
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 700.0])
+        .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options));
+    let deadline = Instant::now() + PATIENCE;
+    while harness.state().rooms().is_empty() {
+        assert!(Instant::now() < deadline, "no room found");
+        harness
+            .state_mut()
+            .wait_for_event(Duration::from_millis(200));
+        harness.step();
+    }
+    harness.run_steps(2);
+    harness.get_by_label("Salle 12 · 0 people").click();
+    harness.run_steps(2);
+    let form = harness.state().form().clone();
+    assert_eq!(form.host, "127.0.0.1");
+    assert_eq!(form.port, port.to_string());
+
+    drop(server);
+}
