@@ -3,42 +3,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::Plain;
-
-fn coucou() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_coucou"))
-}
-
-/// Starts `coucou server` on a free loopback port; returns the child and its port.
-fn spawn_server(extra: &[&str]) -> (Child, u16) {
-    let mut child = coucou()
-        .args(["server", "--bind", "127.0.0.1", "--port", "0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    // Keep reading, so the server's later lines don't meet a closed pipe.
-    std::thread::Builder::new()
-        .name("test-stdout".into())
-        .spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()))
-        .unwrap();
-    let port = first
-        .trim_end()
-        .trim_end_matches('.')
-        .rsplit(' ')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {first:?}"));
-    (child, port)
-}
+use common::{Plain, coucou, spawn_server};
 
 #[test]
 fn a_busy_port_is_a_one_line_error_and_a_failure_exit() {

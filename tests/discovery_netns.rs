@@ -14,7 +14,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, Plain};
+use common::{PATIENCE, Plain, coucou, spawn_server};
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::diagnostics::interfaces;
 use coucou::discovery::Advertiser;
@@ -50,43 +50,9 @@ fn inside_private_netns(test: &str) -> bool {
     false
 }
 
-fn coucou() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_coucou"))
-}
-
 /// `coucou server --advertise` on 127.0.0.1 and a free port.
 fn advertised_server(room: &str) -> (Child, u16) {
-    let mut child = coucou()
-        .args([
-            "server",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--advertise",
-            "--room",
-            room,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let port = first
-        .trim_end()
-        .trim_end_matches('.')
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    std::thread::Builder::new()
-        .name("test-stdout".into())
-        .spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()))
-        .unwrap();
-    (child, port)
+    spawn_server(&["--advertise", "--room", room])
 }
 
 /// `coucou rooms --events`: the child and its lines as they come.

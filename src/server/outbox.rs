@@ -83,19 +83,24 @@ impl Outbox {
         }
         if state.queued_bytes + bytes.len() > self.limit {
             state.overflowed = true;
-            state.closing = true;
-            state.queue.clear();
-            state.queued_bytes = 0;
-            drop(state);
-            // Fails a blocked write and wakes the reader (blocked in read) alike.
-            self.socket.shutdown(Shutdown::Both).ok();
-            self.wake.notify_all();
+            self.cut_off(state);
             return Pushed::Dropped;
         }
         let first = state.queue.is_empty() && !state.busy;
         state.queued_bytes += bytes.len();
         state.queue.push_back(bytes);
         if first { Pushed::First } else { Pushed::More }
+    }
+
+    /// Ends the client's connection: nothing more is queued or sent, the socket is shut down (which
+    /// fails a blocked write and wakes the reader, blocked in read, alike) and the writer told.
+    fn cut_off(&self, mut state: MutexGuard<'_, State>) {
+        state.closing = true;
+        state.queue.clear();
+        state.queued_bytes = 0;
+        drop(state);
+        self.socket.shutdown(Shutdown::Both).ok();
+        self.wake.notify_all();
     }
 
     /// Takes everything queued, as one buffer.
@@ -140,12 +145,7 @@ impl Outbox {
                 }
                 Err(_) => {
                     state.busy = false;
-                    state.closing = true;
-                    state.queue.clear();
-                    state.queued_bytes = 0;
-                    drop(state);
-                    self.socket.shutdown(Shutdown::Both).ok();
-                    self.wake.notify_all();
+                    self.cut_off(state);
                     return;
                 }
             }

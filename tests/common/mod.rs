@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coucou::protocol::{ClientMsg, ServerMsg, message};
@@ -205,4 +206,37 @@ impl Json {
 pub fn drain(mut stream: TcpStream) {
     let mut buf = [0; 8192];
     while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+}
+
+/// The `coucou` binary.
+pub fn coucou() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_coucou"))
+}
+
+/// Starts `coucou server` on 127.0.0.1 and a free port, with `extra` options; returns the child and
+/// the port it printed.
+pub fn spawn_server(extra: &[&str]) -> (Child, u16) {
+    let mut child = coucou()
+        .args(["server", "--bind", "127.0.0.1", "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // Keep reading, so the server's later lines don't meet a closed pipe.
+    std::thread::Builder::new()
+        .name("test-stdout".into())
+        .spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()))
+        .unwrap();
+    let port = first
+        .trim_end()
+        .trim_end_matches('.')
+        .rsplit(' ')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {first:?}"));
+    (child, port)
 }
