@@ -173,7 +173,9 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
         harness.step();
     }
     harness.run_steps(2);
-    harness.get_by_label("Salle 12 · 0 people").click();
+    harness
+        .get_by_label(&format!("Salle 12 · 127.0.0.1:{port} · 0 people"))
+        .click();
     harness.run_steps(2);
     let form = harness.state().form().clone();
     assert_eq!(form.host, "127.0.0.1");

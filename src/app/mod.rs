@@ -272,7 +272,13 @@ impl CoucouApp {
     fn set_discovery(&mut self, on: bool) {
         self.settings.discovery = on;
         if !self.discovery_on() {
-            self.browser = None;
+            if let Some(browser) = self.browser.take() {
+                // Stopping waits for mdns-sd's daemon: not on the UI thread.
+                thread::Builder::new()
+                    .name("coucou-discovery-stop".to_owned())
+                    .spawn(move || drop(browser))
+                    .ok();
+            }
             self.rooms.clear();
             return;
         }

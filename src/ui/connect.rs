@@ -86,11 +86,11 @@ fn profiles_ui(
                     .best_addr()
                     .map_or_else(|| room.host.clone(), |ip| ip.to_string());
                 let row = ui
-                    .selectable_label(false, format!("{} · {people}", room.room))
-                    .on_hover_text(format!(
-                        "{addr}:{} — click to fill the form, double-click to join",
-                        room.port
-                    ));
+                    .selectable_label(
+                        false,
+                        format!("{} · {addr}:{} · {people}", room.room, room.port),
+                    )
+                    .on_hover_text("Click to fill the form, double-click to join");
                 if row.double_clicked() {
                     action = Some(Action::JoinRoom(room.fullname.clone()));
                 } else if row.clicked() {
