@@ -202,10 +202,7 @@ fn room_line(room: &RoomInfo) -> String {
     let addr = room
         .best_addr()
         .map_or_else(|| room.host.clone(), |ip| ip.to_string());
-    let people = match room.people {
-        1 => "1 person".to_owned(),
-        n => format!("{n} people"),
-    };
+    let people = crate::protocol::people_count(room.people);
     format!(
         "{}\t{addr}:{}\t{people}\t{}",
         room.room, room.port, room.host

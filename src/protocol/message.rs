@@ -307,10 +307,11 @@ impl ServerMsg {
 
 /// "3 people here: a, b, c".
 fn here_line(users: &[String]) -> String {
-    match users.len() {
-        1 => format!("1 person here: {}", users[0]),
-        n => format!("{n} people here: {}", users.join(", ")),
-    }
+    format!(
+        "{} here: {}",
+        super::people_count(users.len()),
+        users.join(", ")
+    )
 }
 
 /// Why a JSON line could not be read.

@@ -43,6 +43,14 @@ pub fn detect_dialect(first_line: &[u8]) -> Dialect {
     }
 }
 
+/// "1 person", "3 people": how a count of people reads everywhere.
+pub fn people_count(n: usize) -> String {
+    match n {
+        1 => "1 person".to_owned(),
+        n => format!("{n} people"),
+    }
+}
+
 /// Milliseconds since the Unix epoch: the `time` of messages.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()

@@ -54,6 +54,8 @@ pub fn connect_ui(
         .resizable(false)
         .default_size(200.0)
         .show(ui, |ui| {
+            action = rooms_ui(ui, view);
+            ui.separator();
             action = action.take().or(profiles_ui(ui, view, buffers));
         });
     egui::CentralPanel::default().show(ui, |ui| {
@@ -62,11 +64,8 @@ pub fn connect_ui(
     action
 }
 
-fn profiles_ui(
-    ui: &mut egui::Ui,
-    view: &ConnectView<'_>,
-    buffers: &mut ConnectBuffers,
-) -> Option<Action> {
+/// Rooms found on the network: click fills the form, double-click joins.
+fn rooms_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
     let mut action = None;
     ui.heading("Rooms on your network");
     match view.rooms {
@@ -78,10 +77,7 @@ fn profiles_ui(
         }
         Some(rooms) => {
             for room in rooms {
-                let people = match room.people {
-                    1 => "1 person".to_owned(),
-                    n => format!("{n} people"),
-                };
+                let people = crate::protocol::people_count(room.people);
                 let addr = room
                     .best_addr()
                     .map_or_else(|| room.host.clone(), |ip| ip.to_string());
@@ -99,7 +95,16 @@ fn profiles_ui(
             }
         }
     }
-    ui.separator();
+    action
+}
+
+/// Saved profiles: choose, save the form, rename, delete.
+fn profiles_ui(
+    ui: &mut egui::Ui,
+    view: &ConnectView<'_>,
+    buffers: &mut ConnectBuffers,
+) -> Option<Action> {
+    let mut action = None;
     ui.heading("Saved servers");
     ui.add_space(4.0);
     if view.profiles.is_empty() {

@@ -139,10 +139,7 @@ pub fn toolbar_ui(
     });
     if let Some(hosting) = view.hosting {
         ui.horizontal_wrapped(|ui| {
-            let people = match hosting.people {
-                1 => "1 person".to_owned(),
-                n => format!("{n} people"),
-            };
+            let people = crate::protocol::people_count(hosting.people);
             let addrs: Vec<String> = hosting.addrs.iter().map(ToString::to_string).collect();
             ui.label(format!(
                 "Hosting {} on {} · {people}",
