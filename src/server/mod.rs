@@ -143,8 +143,11 @@ impl Shared {
 
     /// Runs `f` on the room, then sends what it queued; see [`RoomTurn`].
     fn with_room<R>(&self, f: impl FnOnce(&mut Room) -> R) -> R {
-        let _turn = self.turn();
-        f(&mut self.lock_room())
+        let turn = self.turn();
+        let result = f(&mut self.lock_room());
+        // The room lock is released above: ending the turn may flush, which takes it again.
+        drop(turn);
+        result
     }
 
     /// Counts the caller among the sessions using the room until the turn is dropped.
