@@ -498,3 +498,44 @@ fn the_diagnostics_panel_tests_a_live_and_a_dead_port() {
         harness.get_by_label_contains(expected);
     }
 }
+
+#[test]
+fn scrolled_up_the_list_counts_new_messages_and_jumps_back_to_them() {
+    let server = start_server();
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    connect(&mut harness, "alice", server.local_addr());
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let mut bob = Plain::join(server.local_addr(), "bob");
+    for i in 0..60 {
+        bob.send(&format!("line {i}"));
+    }
+    wait_until(&mut harness, "60 lines", |app| has_entry(app, "line 59"));
+    harness.run();
+
+    // Scroll up, away from the bottom: new lines no longer pull the view down.
+    harness.hover_at(egui::pos2(300.0, 300.0));
+    for _ in 0..10 {
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 200.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: Modifiers::NONE,
+        });
+        harness.run_steps(30);
+    }
+    assert!(harness.query_by_label_contains("new message").is_none());
+    for i in 0..3 {
+        bob.send(&format!("later {i}"));
+    }
+    wait_until(&mut harness, "3 more lines", |app| {
+        has_entry(app, "later 2")
+    });
+    harness.run();
+    harness.get_by_label("3 new messages - show").click();
+    // The jump is animated: let it finish.
+    harness.run_steps(30);
+    assert!(harness.query_by_label_contains("new messages").is_none());
+    harness.get_by_label_contains("later 2");
+}
