@@ -163,6 +163,8 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
     };
     let mut harness = Harness::builder()
         .with_size([1000.0, 700.0])
+        // Frames 1/60 s apart, so two clicks one frame apart make a double click (< 0.3 s).
+        .with_step_dt(1.0 / 60.0)
         .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options));
     let deadline = Instant::now() + PATIENCE;
     while harness.state().rooms().is_empty() {
@@ -180,6 +182,32 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
     let form = harness.state().form().clone();
     assert_eq!(form.host, "127.0.0.1");
     assert_eq!(form.port, port.to_string());
+
+    // A double click joins.
+    harness.get_by_label("Username").focus();
+    harness.run_steps(2);
+    harness.get_by_label("Username").type_text("guest");
+    harness.run_steps(2);
+    let row = format!("Salle 12 · 127.0.0.1:{port} · 0 people");
+    harness.get_by_label(&row).click();
+    harness.step();
+    harness.get_by_label(&row).click();
+    harness.step();
+    let deadline = Instant::now() + PATIENCE;
+    while !harness.state().is_connected() {
+        assert!(
+            Instant::now() < deadline,
+            "double click did not join: connecting {}, error {:?}, form {:?}",
+            harness.state().is_connecting(),
+            harness.state().connect_error(),
+            harness.state().form()
+        );
+        harness
+            .state_mut()
+            .wait_for_event(Duration::from_millis(200));
+        harness.step();
+    }
+    assert_eq!(server.stats().clients, 1);
 
     drop(server);
 }
