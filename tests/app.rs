@@ -70,6 +70,15 @@ fn connect(harness: &mut Harness<'_, CoucouApp>, name: &str, addr: SocketAddr) {
     harness.run_steps(2);
 }
 
+/// A new app (settings in a temp folder) connected as `name` to the server at `addr`.
+fn connected_app(name: &str, addr: SocketAddr) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    let (dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    connect(&mut harness, name, addr);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    (dir, harness)
+}
+
 fn chat_texts(app: &CoucouApp) -> Vec<String> {
     app.chat()
         .map(|c| {
@@ -97,10 +106,7 @@ fn send_message(harness: &mut Harness<'_, CoucouApp>, text: &str) {
 #[test]
 fn fill_the_form_connect_and_chat_with_a_raw_client_both_ways() {
     let server = start_server();
-    let (_dir, config) = temp_config();
-    let mut harness = app_at(&config);
-    connect(&mut harness, "alice", server.local_addr());
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
     harness.get_by_label("People (1)");
 
     let mut bob = Plain::join(server.local_addr(), "bob");
@@ -363,10 +369,7 @@ fn the_plain_dialect_shows_lines_as_they_come() {
 fn a_lost_connection_reconnects_without_duplicating_history() {
     let server = start_server();
     let addr = server.local_addr();
-    let (_dir, config) = temp_config();
-    let mut harness = app_at(&config);
-    connect(&mut harness, "alice", addr);
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (_dir, mut harness) = connected_app("alice", addr);
     send_message(&mut harness, "before the cut");
     wait_until(&mut harness, "echo", |app| has_entry(app, "before the cut"));
 
@@ -405,10 +408,7 @@ fn a_lost_connection_reconnects_without_duplicating_history() {
 #[test]
 fn an_idle_chat_requests_no_repaint() {
     let server = start_server();
-    let (_dir, config) = temp_config();
-    let mut harness = app_at(&config);
-    connect(&mut harness, "alice", server.local_addr());
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
     let mut bob = Plain::join(server.local_addr(), "bob");
     for i in 0..50 {
         bob.send(&format!(
@@ -436,10 +436,7 @@ fn an_idle_chat_requests_no_repaint() {
 #[test]
 fn the_input_line_recalls_what_was_sent_and_counts_bytes_near_the_limit() {
     let server = start_server();
-    let (_dir, config) = temp_config();
-    let mut harness = app_at(&config);
-    connect(&mut harness, "alice", server.local_addr());
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
     send_message(&mut harness, "first line");
     send_message(&mut harness, "second line");
     wait_until(&mut harness, "echoes", |app| has_entry(app, "second line"));
@@ -502,10 +499,7 @@ fn the_diagnostics_panel_tests_a_live_and_a_dead_port() {
 #[test]
 fn scrolled_up_the_list_counts_new_messages_and_jumps_back_to_them() {
     let server = start_server();
-    let (_dir, config) = temp_config();
-    let mut harness = app_at(&config);
-    connect(&mut harness, "alice", server.local_addr());
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
     let mut bob = Plain::join(server.local_addr(), "bob");
     for i in 0..60 {
         bob.send(&format!("line {i}"));
