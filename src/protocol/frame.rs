@@ -34,11 +34,6 @@ impl LineFramer {
         }
     }
 
-    /// The longest line accepted, in bytes.
-    pub fn max_line(&self) -> usize {
-        self.max_line
-    }
-
     /// Changes the limit for lines not yet started (the JSON dialect allows longer lines).
     pub fn set_max_line(&mut self, max_line: usize) {
         self.max_line = max_line;

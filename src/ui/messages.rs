@@ -35,11 +35,6 @@ pub struct ListLayout {
 }
 
 impl ListLayout {
-    /// How many entries arrived while the list was scrolled up.
-    pub fn unseen(&self) -> usize {
-        self.unseen
-    }
-
     /// Scrolls to the newest message in the next frame.
     pub fn jump_to_bottom(&mut self) {
         self.jump = Some(1.0);
