@@ -8,6 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::protocol::{Frame, LineFramer};
 
@@ -65,6 +66,8 @@ pub struct FrameReader<R> {
     buf: Box<[u8]>,
     /// The source has ended.
     ended: bool,
+    /// Whatever one read brings ends a line, newline or not (the classic C server's messages).
+    chunk_ends_line: bool,
 }
 
 impl<R: Read> FrameReader<R> {
@@ -77,7 +80,14 @@ impl<R: Read> FrameReader<R> {
             scratch: Vec::new(),
             buf: vec![0; READ_CHUNK].into_boxed_slice(),
             ended: false,
+            chunk_ends_line: false,
         }
+    }
+
+    /// From now on, the end of what one read brings also ends a line: for peers that send each
+    /// message in one write and don't always end it with a newline.
+    pub fn end_lines_at_chunks(&mut self) {
+        self.chunk_ends_line = true;
     }
 
     /// Changes the line limit (the JSON dialect allows longer lines than plain text).
@@ -104,20 +114,80 @@ impl<R: Read> FrameReader<R> {
             if self.ended {
                 return Ok(None);
             }
-            let n = match self.source.read(&mut self.buf) {
-                Ok(n) => n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err),
-            };
-            if n == 0 {
-                self.ended = true;
-                self.framer.finish(&mut self.scratch);
-            } else {
-                self.framer.push(&self.buf[..n], &mut self.scratch);
-            }
-            self.ready.extend(self.scratch.drain(..));
+            self.read_once()?;
         }
     }
+
+    /// Reads once from the source and cuts what came into frames.
+    fn read_once(&mut self) -> io::Result<()> {
+        let n = loop {
+            match self.source.read(&mut self.buf) {
+                Ok(n) => break n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        };
+        if n == 0 {
+            self.ended = true;
+            self.framer.finish(&mut self.scratch);
+        } else {
+            self.framer.push(&self.buf[..n], &mut self.scratch);
+            if self.chunk_ends_line {
+                self.framer.finish(&mut self.scratch);
+            }
+        }
+        self.ready.extend(self.scratch.drain(..));
+        Ok(())
+    }
+}
+
+impl FrameReader<SharedSocket> {
+    /// The next frame, if it is complete by `deadline`; else an [`io::ErrorKind::TimedOut`] error.
+    /// The deadline is absolute: bytes that trickle in without ending a line don't extend it.
+    pub fn next_frame_before(&mut self, deadline: Instant) -> io::Result<Option<Frame>> {
+        loop {
+            if let Some(frame) = self.ready.pop_front() {
+                return Ok(Some(frame));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.source.set_read_timeout(Some(left))?;
+            match self.read_once() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+                other => other?,
+            }
+        }
+    }
+}
+
+/// Sends what a blocking socket takes right now without waiting: how much it took (possibly
+/// nothing). The socket stays blocking for the threads that read or write it.
+#[cfg(unix)]
+pub fn send_now(socket: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
+    let mut sent = 0;
+    while sent < bytes.len() {
+        match socket2::SockRef::from(socket).send_with_flags(&bytes[sent..], libc::MSG_DONTWAIT) {
+            Ok(0) => break,
+            Ok(n) => sent += n,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(sent)
+}
+
+/// Elsewhere every flush is handed to the writer thread.
+#[cfg(not(unix))]
+pub fn send_now(_socket: &TcpStream, _bytes: &[u8]) -> io::Result<usize> {
+    Ok(0)
 }
 
 #[cfg(test)]
@@ -140,5 +210,18 @@ mod tests {
             ]
         );
         assert!(matches!(reader.next_frame(), Ok(None)));
+    }
+
+    #[test]
+    fn chunks_can_end_lines() {
+        // Each read of a byte slice reader returns at most the buffer; split by a chained reader.
+        let source = io::Read::chain(&b"Bonjour"[..], &b"bob: hi\nalice"[..]);
+        let mut reader = FrameReader::new(source, 100);
+        reader.end_lines_at_chunks();
+        let mut lines = Vec::new();
+        while let Ok(Some(Frame::Line(line))) = reader.next_frame() {
+            lines.push(String::from_utf8_lossy(&line).into_owned());
+        }
+        assert_eq!(lines, ["Bonjour", "bob: hi", "alice"]);
     }
 }

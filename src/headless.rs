@@ -37,7 +37,10 @@ pub struct ServerArgs {
     /// Connections that may wait to give a name at once (default: as many as --max-clients).
     #[arg(long)]
     pub max_pending: Option<usize>,
-    /// Seconds a connection may take to give a name.
+    /// Connections from one address that may wait to give a name at once.
+    #[arg(long, default_value_t = crate::server::DEFAULT_MAX_PENDING_PER_ADDRESS)]
+    pub max_pending_per_address: usize,
+    /// Seconds a connection may take to give a name, counted from the moment it connects.
     #[arg(long, default_value_t = 20)]
     pub handshake_timeout: u64,
     /// Bytes that may wait for one client before it is cut off for not reading.
@@ -49,7 +52,7 @@ pub struct ServerArgs {
     /// Messages per second one client may send over time.
     #[arg(long, default_value_t = FloodLimit::default().per_second)]
     pub flood_rate: f64,
-    /// Turns the flood limit off (for benchmarks).
+    /// Turns the flood limits (messages and renames) off (for benchmarks).
     #[arg(long)]
     pub no_flood_limit: bool,
     /// Announces the room on the LAN (mDNS / DNS-SD), so apps nearby list it.
@@ -75,6 +78,7 @@ impl ServerArgs {
             room: self.room.clone(),
             max_clients: self.max_clients,
             max_pending: self.max_pending.unwrap_or(self.max_clients.max(16)),
+            max_pending_per_address: self.max_pending_per_address,
             handshake_timeout: Duration::from_secs(self.handshake_timeout),
             history: self.history,
             motd: self.motd.clone(),
@@ -83,6 +87,7 @@ impl ServerArgs {
                 burst: self.flood_burst,
                 per_second: self.flood_rate,
             }),
+            rename_flood: (!self.no_flood_limit).then_some(FloodLimit::RENAMES),
             ..ServerConfig::default()
         }
     }

@@ -139,7 +139,7 @@ fn fill_the_form_connect_and_chat_with_a_raw_client_both_ways() {
 
     // exit alone leaves, as in the seed.
     send_message(&mut harness, "exit");
-    assert_eq!(bob.expect("alice"), "* alice left the room");
+    assert_eq!(bob.expect("alice"), "*** alice left the room");
     harness.run_steps(2);
     assert!(harness.state().chat().is_none());
     harness.get_by_label("Connect");

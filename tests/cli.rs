@@ -28,8 +28,8 @@ fn sigterm_tells_everyone_and_exits_zero() {
     let (mut child, port) = spawn_server(&["--room", "Bureau", "--motd", "Salut"]);
     let mut alice = Plain::connect(([127, 0, 0, 1], port).into());
     alice.send("alice");
-    assert_eq!(alice.line(), "* Welcome to Bureau, alice!");
-    alice.expect("* Salut");
+    assert_eq!(alice.line(), "*** Welcome to Bureau, alice!");
+    alice.expect("*** Salut");
     alice.send("coucou");
     alice.expect("Bonjour alice");
 

@@ -83,7 +83,7 @@ fn join_leave_rename_users_private_and_help() {
         "{rename:?}"
     );
 
-    alice.send(&ClientMsg::Who);
+    alice.send(&ClientMsg::Who {});
     assert_eq!(
         alice.expect(|m| matches!(m, ServerMsg::Users { .. })),
         ServerMsg::Users {
@@ -113,11 +113,11 @@ fn join_leave_rename_users_private_and_help() {
         "{action:?}"
     );
 
-    alice.send(&ClientMsg::Help);
+    alice.send(&ClientMsg::Help {});
     let help = alice.expect(|m| matches!(m, ServerMsg::Notice { .. }));
     assert!(matches!(&help, ServerMsg::Notice { text, .. } if text.contains("/msg")));
 
-    bob.send(&ClientMsg::Quit);
+    bob.send(&ClientMsg::Quit {});
     bob.expect_closed();
     let leave = alice.expect(|m| matches!(m, ServerMsg::Leave { .. }));
     assert!(
@@ -248,4 +248,187 @@ fn plain_and_json_clients_share_one_room() {
     nc.send("exit");
     let leave = app.expect(|m| matches!(m, ServerMsg::Leave { .. }));
     assert!(matches!(leave, ServerMsg::Leave { name, .. } if name == "nc"));
+}
+
+/// A client whose first hello was refused (its name is reserved): the session is in the JSON
+/// dialect, waiting for another hello.
+fn refused_once(addr: std::net::SocketAddr) -> Json {
+    let mut client = Json::connect(addr);
+    client.send(&ClientMsg::Hello {
+        version: 1,
+        name: "server".into(),
+    });
+    assert!(is_error(ErrorCode::NameReserved)(&client.next()));
+    client
+}
+
+#[test]
+fn a_version_above_u32_is_an_unsupported_version_not_malformed() {
+    let server = start_server();
+    for version in ["4294967296", "18446744073709551616", "1e30", "-1"] {
+        let mut client = Json::connect(server.local_addr());
+        client.send_raw(
+            format!("{{\"type\":\"hello\",\"version\":{version},\"name\":\"x1\"}}\n").as_bytes(),
+        );
+        let got = client.expect_closed();
+        assert!(
+            matches!(
+                got.as_slice(),
+                [ServerMsg::Error {
+                    code: ErrorCode::UnsupportedVersion,
+                    ..
+                }]
+            ),
+            "{version}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn a_non_json_line_after_a_refused_hello_is_malformed_and_the_connection_stays() {
+    let server = start_server();
+    let mut client = refused_once(server.local_addr());
+    client.send_raw(b"this is not json\n");
+    assert!(is_error(ErrorCode::Malformed)(&client.next()));
+    client.send(&ClientMsg::Hello {
+        version: 1,
+        name: "alice".into(),
+    });
+    assert!(matches!(client.next(), ServerMsg::Welcome { you, .. } if you == "alice"));
+}
+
+#[test]
+fn an_unknown_type_after_a_refused_hello_is_malformed_and_the_connection_stays() {
+    let server = start_server();
+    let mut client = refused_once(server.local_addr());
+    client.send_raw(b"{\"type\":\"dance\"}\n");
+    assert!(is_error(ErrorCode::Malformed)(&client.next()));
+    client.send(&ClientMsg::Hello {
+        version: 1,
+        name: "alice".into(),
+    });
+    assert!(matches!(client.next(), ServerMsg::Welcome { .. }));
+}
+
+#[test]
+fn invalid_utf8_inside_a_json_line_is_replaced_never_fatal() {
+    let server = start_server();
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    // In a hello: the name gets U+FFFD, which the name rules refuse; the connection stays.
+    let mut client = Json::connect(server.local_addr());
+    client.send_raw(b"{\"type\":\"hello\",\"version\":1,\"name\":\"al\xffice\"}\n");
+    assert!(is_error(ErrorCode::NameBadChar)(&client.next()));
+    client.send(&ClientMsg::Hello {
+        version: 1,
+        name: "alice".into(),
+    });
+    assert!(matches!(client.next(), ServerMsg::Welcome { .. }));
+    // In a message: relayed with U+FFFD.
+    client.send_raw(b"{\"type\":\"say\",\"text\":\"caf\xe9!\"}\n");
+    let got = bob.expect(|m| matches!(m, ServerMsg::Message(_)));
+    assert!(matches!(got, ServerMsg::Message(c) if c.text == "caf\u{fffd}!"));
+}
+
+#[test]
+fn unknown_fields_on_who_help_and_quit_are_malformed() {
+    let server = start_server();
+    let (mut alice, _) = Json::join(server.local_addr(), "alice");
+    for line in [
+        r#"{"type":"who","all":true}"#,
+        r#"{"type":"help","topic":"x"}"#,
+        r#"{"type":"quit","now":1}"#,
+    ] {
+        alice.send_raw(format!("{line}\n").as_bytes());
+        assert!(is_error(ErrorCode::Malformed)(&alice.next()), "{line}");
+    }
+    // Still in the room: quit with unknown fields did not end it.
+    alice.send(&say("here"));
+    assert!(matches!(alice.next(), ServerMsg::Message(c) if c.text == "here"));
+}
+
+#[test]
+fn the_array_form_is_malformed() {
+    let server = start_server();
+    let (mut alice, _) = Json::join(server.local_addr(), "alice");
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    alice.send_raw(b"[\"msg\",\"bob\",\"hi\"]\n");
+    assert!(is_error(ErrorCode::Malformed)(&alice.expect(|m| matches!(m, ServerMsg::Error { .. }))));
+    alice.send_raw(b"[\"say\",\"hi\"]\n");
+    assert!(is_error(ErrorCode::Malformed)(&alice.next()));
+    alice.send(&say("marker"));
+    let got = bob.expect(|m| matches!(m, ServerMsg::Message(_) | ServerMsg::Private { .. }));
+    assert!(matches!(&got, ServerMsg::Message(c) if c.text == "marker"), "{got:?}");
+}
+
+/// Applies what the server says about who is here to a list of names, as a client would.
+fn apply_people(people: &mut Vec<String>, msg: &ServerMsg) {
+    match msg {
+        ServerMsg::Join { name, .. } if !people.contains(name) => people.push(name.clone()),
+        ServerMsg::Leave { name, .. } => people.retain(|n| n != name),
+        ServerMsg::Rename { old, new, .. } => {
+            for n in people.iter_mut().filter(|n| *n == old) {
+                n.clone_from(new);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_welcome_list_and_join_leave_rename_keep_a_client_up_to_date_without_who() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (mut alice, welcome) = Json::join(addr, "alice");
+    let ServerMsg::Welcome { users, .. } = welcome else {
+        unreachable!()
+    };
+    let mut people = users;
+    let (mut bob, _) = Json::join(addr, "bob");
+    let carol = Plain::join(addr, "carol");
+    bob.send(&ClientMsg::Nick {
+        name: "robert".into(),
+    });
+    drop(carol);
+    // Apply everything up to carol's leave, then dave joins, and everything up to his join.
+    let mut apply_until = |last: &dyn Fn(&ServerMsg) -> bool| loop {
+        let msg = alice.next();
+        apply_people(&mut people, &msg);
+        if last(&msg) {
+            break;
+        }
+    };
+    apply_until(&|m| matches!(m, ServerMsg::Leave { name, .. } if name == "carol"));
+    let (_dave, _) = Json::join(addr, "dave");
+    apply_until(&|m| matches!(m, ServerMsg::Join { name, .. } if name == "dave"));
+    alice.send(&ClientMsg::Who {});
+    let ServerMsg::Users { users } = alice.expect(|m| matches!(m, ServerMsg::Users { .. })) else {
+        unreachable!()
+    };
+    people.sort();
+    assert_eq!(people, users);
+    assert_eq!(users, ["alice", "dave", "robert"]);
+}
+
+#[test]
+fn private_messages_do_not_consume_room_ids() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join(addr, "bob");
+    alice.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "bob"));
+    alice.send(&say("one"));
+    alice.send(&ClientMsg::Msg {
+        to: "bob".into(),
+        text: "psst".into(),
+    });
+    alice.send(&say("two"));
+    let id_of = |m: &ServerMsg| match m {
+        ServerMsg::Message(c) => c.id,
+        other => panic!("expected a message, got {other:?}"),
+    };
+    let one = id_of(&bob.expect(|m| matches!(m, ServerMsg::Message(_))));
+    let private = bob.next();
+    assert!(matches!(private, ServerMsg::Private { .. }), "{private:?}");
+    let two = id_of(&bob.next());
+    assert_eq!(two, one + 1, "the private message left a gap in the room's ids");
 }

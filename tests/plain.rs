@@ -12,11 +12,11 @@ fn join_is_announced_to_everyone_newcomer_included_and_messages_reach_all() {
     let mut alice = Plain::join(server.local_addr(), "alice");
     let mut bob = Plain::connect(server.local_addr());
     bob.send("bob");
-    assert_eq!(bob.line(), "* Welcome to Coucou, bob!");
-    assert_eq!(bob.line(), "* 2 people here: alice, bob");
-    assert_eq!(bob.line(), "* Type /help for commands, exit to leave.");
-    assert_eq!(bob.line(), "* bob joined the room");
-    assert_eq!(alice.line(), "* bob joined the room");
+    assert_eq!(bob.line(), "*** Welcome to Coucou, bob!");
+    assert_eq!(bob.line(), "*** 2 people here: alice, bob");
+    assert_eq!(bob.line(), "*** Type /help for commands, exit to leave.");
+    assert_eq!(bob.line(), "*** bob joined the room");
+    assert_eq!(alice.line(), "*** bob joined the room");
 
     bob.send("salut alice");
     assert_eq!(alice.line(), "bob: salut alice");
@@ -66,7 +66,7 @@ fn exit_quit_and_closing_are_announced_to_the_others_and_close_the_connection() 
     }
     let mut late = Plain::join(server.local_addr(), "late");
     late.send("/who");
-    assert_eq!(late.expect("here:"), "* 2 people here: late, watcher");
+    assert_eq!(late.expect("here:"), "*** 2 people here: late, watcher");
 }
 
 #[test]
@@ -77,12 +77,12 @@ fn seed_c_client_wire_format_nul_padded_name_and_name_prefix() {
     let mut name_block = [0u8; 32];
     name_block[..4].copy_from_slice(b"seed");
     c_client.send_raw(&name_block);
-    c_client.expect("* seed joined the room");
-    watcher.expect("* seed joined the room");
+    c_client.expect("*** seed joined the room");
+    watcher.expect("*** seed joined the room");
     c_client.send_raw(b"seed: hello from C\n");
     assert_eq!(watcher.line(), "seed: hello from C");
     c_client.send_raw(b"seed: exit\n");
-    watcher.expect("* seed left the room");
+    watcher.expect("*** seed left the room");
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn crlf_and_a_line_sent_one_byte_at_a_time() {
     let mut watcher = Plain::join(server.local_addr(), "watcher");
     let mut telnet = Plain::connect(server.local_addr());
     telnet.send_raw(b"telnet\r\n");
-    watcher.expect("* telnet joined");
+    watcher.expect("*** telnet joined");
     telnet.send_raw(b"with crlf\r\n");
     assert_eq!(watcher.line(), "telnet: with crlf");
     // Each one-byte write goes out as its own segment.
@@ -154,10 +154,13 @@ fn commands_help_who_me_msg_nick_and_unknown() {
     bob.expect("carol joined");
 
     alice.send("/help");
-    assert_eq!(alice.line(), "* Commands:");
+    assert_eq!(alice.line(), "*** Commands:");
     alice.expect("/quit");
     alice.send("/who");
-    assert_eq!(alice.expect("here:"), "* 3 people here: alice, bob, carol");
+    assert_eq!(
+        alice.expect("here:"),
+        "*** 3 people here: alice, bob, carol"
+    );
 
     alice.send("/me waves");
     assert_eq!(bob.line(), "* alice waves");
@@ -184,7 +187,7 @@ fn commands_help_who_me_msg_nick_and_unknown() {
     assert!(alice.expect("! ").contains("usage: /msg"));
 
     alice.send("/nick alicia");
-    assert_eq!(bob.expect("now known"), "* alice is now known as alicia");
+    assert_eq!(bob.expect("now known"), "*** alice is now known as alicia");
     alice.send("hi");
     assert_eq!(bob.expect("hi"), "alicia: hi");
     bob.send("/nick Alicia");
@@ -218,7 +221,7 @@ fn each_name_rule_is_explained_and_the_client_may_try_again() {
         );
     }
     client.send("Zoë");
-    client.expect("* Welcome to Coucou, Zoë!");
+    client.expect("*** Welcome to Coucou, Zoë!");
 }
 
 #[test]
@@ -237,10 +240,10 @@ fn newcomers_get_the_motd_and_the_last_messages() {
     }
     let mut bob = Plain::connect(server.local_addr());
     bob.send("bob");
-    assert_eq!(bob.line(), "* Welcome to Salle 12, bob!");
-    assert_eq!(bob.line(), "* 2 people here: alice, bob");
-    assert_eq!(bob.line(), "* Be nice");
-    assert_eq!(bob.line(), "* Recent messages:");
+    assert_eq!(bob.line(), "*** Welcome to Salle 12, bob!");
+    assert_eq!(bob.line(), "*** 2 people here: alice, bob");
+    assert_eq!(bob.line(), "*** Be nice");
+    assert_eq!(bob.line(), "*** Recent messages:");
     assert_eq!(bob.line(), "alice: two");
     assert_eq!(bob.line(), "alice: three");
 }

@@ -87,7 +87,7 @@ proptest! {
             ClientMsg::Me { text: text.clone() },
             ClientMsg::Msg { to: name.clone(), text: text.clone() },
             ClientMsg::Nick { name: name.clone() },
-            ClientMsg::Who,
+            ClientMsg::Who {},
         ] {
             let line = serde_json::to_vec(&msg).unwrap();
             prop_assert!(!line.contains(&b'\n'), "one message is one line");

@@ -1,7 +1,7 @@
 //! The connect form's fields and their checks, before anything touches the network.
 
-use crate::client::ConnectParams;
-use crate::protocol::{Dialect, name};
+use crate::client::{ConnectParams, Wire};
+use crate::protocol::name;
 
 use super::settings::Profile;
 
@@ -14,8 +14,8 @@ pub struct ConnectForm {
     pub host: String,
     /// The port, as typed.
     pub port: String,
-    /// Coucou (JSON) or Plain.
-    pub dialect: Dialect,
+    /// Coucou (JSON), Plain or the classic C server.
+    pub dialect: Wire,
 }
 
 /// What is wrong with each field, in words; all `None` when the form is fine.
@@ -123,7 +123,7 @@ mod tests {
             username: username.into(),
             host: host.into(),
             port: port.into(),
-            dialect: Dialect::Json,
+            dialect: Wire::Json,
         }
     }
 
@@ -136,7 +136,7 @@ mod tests {
                 host: "10.0.0.2".into(),
                 port: 4444,
                 name: "alice".into(),
-                dialect: Dialect::Json
+                dialect: Wire::Json
             })
         );
     }

@@ -20,11 +20,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Select, Sender};
 use eframe::egui;
 
-use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Waker};
+use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Waker, Wire};
 use crate::diagnostics::{self, InterfaceInfo, Probe};
 use crate::discovery::{self, Advertiser, Browser, DiscoveryEvent, RoomInfo};
 use crate::lan;
-use crate::protocol::{Command, DEFAULT_PORT, Dialect, command, now_ms};
+use crate::protocol::{Command, DEFAULT_PORT, command, now_ms};
 use crate::server::{PeopleHook, Server, ServerConfig};
 use crate::ui::chat::{Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
@@ -305,7 +305,7 @@ impl CoucouApp {
         );
         self.connect.form.host = host;
         self.connect.form.port = room.port.to_string();
-        self.connect.form.dialect = Dialect::Json;
+        self.connect.form.dialect = Wire::Json;
         self.selected_profile = None;
         true
     }
@@ -693,10 +693,18 @@ impl CoucouApp {
 
     fn send(&mut self, text: String) {
         let Some(conn) = &self.conn else { return };
-        let plain = self.params.as_ref().map(|p| p.dialect) == Some(Dialect::Plain);
+        let wire = self.params.as_ref().map(|p| p.dialect);
         match command::parse(&text) {
             Ok(Command::Quit) => self.leave(),
-            _ if plain => conn.send_line(text),
+            _ if wire == Some(Wire::Classic) => {
+                // The classic server does not echo: show the line as the others will see it.
+                if let Some(chat) = &mut self.chat {
+                    let line = format!("{}: {text}", chat.me);
+                    chat.apply_line(now_ms(), line);
+                }
+                conn.send_line(text);
+            }
+            _ if wire == Some(Wire::Plain) => conn.send_line(text),
             Ok(command) => conn.send(command),
             Err(err) => {
                 if let Some(chat) = &mut self.chat {
@@ -783,7 +791,7 @@ impl CoucouApp {
                 host: own_ip.to_string(),
                 port: local.port(),
                 name,
-                dialect: Dialect::Json,
+                dialect: Wire::Json,
             },
             false,
         );

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{DEFAULT_PORT, Dialect};
+use crate::client::Wire;
+use crate::protocol::DEFAULT_PORT;
 
 /// A saved server: what the connect form holds, under a name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,8 +22,8 @@ pub struct Profile {
     pub host: String,
     /// TCP port.
     pub port: u16,
-    /// Coucou (JSON) or Plain.
-    pub dialect: Dialect,
+    /// Coucou (JSON), Plain or the classic C server.
+    pub dialect: Wire,
 }
 
 impl Default for Profile {
@@ -32,7 +33,7 @@ impl Default for Profile {
             username: String::new(),
             host: "127.0.0.1".to_owned(),
             port: DEFAULT_PORT,
-            dialect: Dialect::Json,
+            dialect: Wire::Json,
         }
     }
 }
@@ -227,7 +228,7 @@ mod tests {
             username: "alice".into(),
             host: "10.0.0.5".into(),
             port: 5000,
-            dialect: Dialect::Plain,
+            dialect: Wire::Plain,
         });
         settings.last_profile = Some("Bureau".into());
         settings.theme = ThemeChoice::Dark;

@@ -16,6 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
+use coucou::protocol::message::NOTICE_PREFIX;
 use serde::Serialize;
 
 /// What the clients speak.
@@ -222,7 +223,7 @@ fn find_stamp(line: &str) -> Option<(usize, u64)> {
 fn joined_name(dialect: Dialect, line: &str) -> Option<&str> {
     match dialect {
         Dialect::Plain => line
-            .strip_prefix("* ")
+            .strip_prefix(NOTICE_PREFIX)
             .and_then(|l| l.strip_suffix(" joined the room"))
             .or_else(|| line.strip_suffix(" has joined")),
         Dialect::Json => {
@@ -247,7 +248,7 @@ fn joined_name(dialect: Dialect, line: &str) -> Option<&str> {
 fn is_leave_of(dialect: Dialect, line: &str, name: &str) -> bool {
     match dialect {
         Dialect::Plain => {
-            line.starts_with(&format!("* {name} "))
+            line.starts_with(&format!("{NOTICE_PREFIX}{name} "))
                 && (line.contains("left") || line.contains("disconnected"))
                 || line.starts_with(&format!("{name} has left"))
         }

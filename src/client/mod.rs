@@ -29,6 +29,34 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Called after every event, from the connection's threads.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
+/// How the app talks to a server: one of the server's two dialects, or the seed's classic C server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Wire {
+    /// JSON, for Coucou servers.
+    #[default]
+    Json,
+    /// Text lines, for nc-style servers (and Coucou's plain dialect).
+    Plain,
+    /// The seed's classic C server: the name as one 32-byte NUL-padded block, each message in its
+    /// own write as `name: text`, and whatever one read brings shown as a line (its messages may
+    /// not end in a newline). It does not echo your lines: the app shows them itself.
+    Classic,
+}
+
+impl Wire {
+    /// The server dialect this speaks.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Self::Json => Dialect::Json,
+            Self::Plain | Self::Classic => Dialect::Plain,
+        }
+    }
+}
+
+/// The size of the name block the classic C server reads first.
+pub const CLASSIC_NAME_BLOCK: usize = 32;
+
 /// Where to connect and as whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectParams {
@@ -38,8 +66,8 @@ pub struct ConnectParams {
     pub port: u16,
     /// The name to take in the room.
     pub name: String,
-    /// JSON for Coucou servers, plain for nc-style servers such as the seed's.
-    pub dialect: Dialect,
+    /// JSON for Coucou servers, plain for nc-style servers, classic for the seed's C server.
+    pub dialect: Wire,
 }
 
 /// Why a connection could not be made.
@@ -104,6 +132,7 @@ impl ConnectError {
                     | ErrorCode::NameTooLong
                     | ErrorCode::NameBadChar
                     | ErrorCode::NameMixedScripts
+                    | ErrorCode::NameNoLetter
                     | ErrorCode::NameReserved
                     | ErrorCode::NameTaken,
                 ..
@@ -275,7 +304,7 @@ impl Link {
             welcome,
         });
         let reader_link = self.clone();
-        let dialect = params.dialect;
+        let dialect = params.dialect.dialect();
         let spawned = thread::Builder::new()
             .name(format!("coucou-read-{}", self.id))
             .spawn(move || reader_link.read_loop(reader, dialect));
@@ -289,7 +318,7 @@ impl Link {
                 return;
             }
         };
-        write_loop(&stream, dialect, commands);
+        write_loop(&stream, params, commands);
         stream.shutdown(Shutdown::Both).ok();
         reader_thread.join().ok();
     }
@@ -335,19 +364,26 @@ impl Link {
             return Err(ConnectError::Other("cancelled".to_owned()));
         }
 
-        let max_line = match params.dialect {
+        let max_line = match params.dialect.dialect() {
             Dialect::Plain => MAX_MESSAGE_BYTES * 4,
             Dialect::Json => MAX_JSON_LINE_BYTES * 8,
         };
         let mut reader = FrameReader::new(stream.try_clone().map_err(io_err)?, max_line);
         match params.dialect {
-            Dialect::Plain => {
+            Wire::Classic => {
+                reader.end_lines_at_chunks();
+                (&stream)
+                    .write_all(&classic_name_block(&params.name))
+                    .map_err(io_err)?;
+                Ok((stream, reader, None))
+            }
+            Wire::Plain => {
                 (&stream)
                     .write_all(format!("{}\n", params.name).as_bytes())
                     .map_err(io_err)?;
                 Ok((stream, reader, None))
             }
-            Dialect::Json => {
+            Wire::Json => {
                 let hello = ClientMsg::Hello {
                     version: PROTOCOL_VERSION,
                     name: params.name.clone(),
@@ -399,22 +435,46 @@ impl Link {
     }
 }
 
-/// Writes commands until the channel closes or the socket fails.
-fn write_loop(stream: &TcpStream, dialect: Dialect, commands: &Receiver<Outgoing>) {
+/// Writes commands until the channel closes or the socket fails; each message in one write.
+fn write_loop(stream: &TcpStream, params: &ConnectParams, commands: &Receiver<Outgoing>) {
     let mut stream = stream;
     for outgoing in commands {
-        let bytes = match (dialect, outgoing) {
-            (Dialect::Json, Outgoing::Command(command)) => json_line(&to_client_msg(command)),
-            (Dialect::Json, Outgoing::Line(text)) => json_line(&ClientMsg::Say { text }),
-            (Dialect::Plain, Outgoing::Command(command)) => {
+        let bytes = match (params.dialect, outgoing) {
+            (Wire::Json, Outgoing::Command(command)) => json_line(&to_client_msg(command)),
+            (Wire::Json, Outgoing::Line(text)) => json_line(&ClientMsg::Say { text }),
+            (Wire::Plain, Outgoing::Command(command)) => {
                 format!("{}\n", to_plain_line(&command)).into_bytes()
             }
-            (Dialect::Plain, Outgoing::Line(text)) => format!("{text}\n").into_bytes(),
+            (Wire::Plain, Outgoing::Line(text)) => format!("{text}\n").into_bytes(),
+            // The classic server knows only `exit`; everything else is a line for the others.
+            (Wire::Classic, Outgoing::Command(Command::Quit)) => b"exit\n".to_vec(),
+            (Wire::Classic, Outgoing::Command(command)) => {
+                classic_line(&params.name, &to_plain_line(&command))
+            }
+            (Wire::Classic, Outgoing::Line(text)) => classic_line(&params.name, &text),
         };
         if stream.write_all(&bytes).is_err() {
             return;
         }
     }
+}
+
+/// The name as the classic C server reads it: one block of [`CLASSIC_NAME_BLOCK`] bytes, padded
+/// with NULs (no newline, which that server would keep in the name). A longer name is cut at a
+/// character boundary, leaving at least one NUL.
+pub fn classic_name_block(name: &str) -> Vec<u8> {
+    let mut end = name.len().min(CLASSIC_NAME_BLOCK - 1);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut block = name.as_bytes()[..end].to_vec();
+    block.resize(CLASSIC_NAME_BLOCK, 0);
+    block
+}
+
+/// A line for the classic C server, as its own client writes it: `name: text`.
+pub fn classic_line(name: &str, text: &str) -> Vec<u8> {
+    format!("{name}: {text}\n").into_bytes()
 }
 
 /// Reads until the welcome, or the refusal.
@@ -508,9 +568,9 @@ pub fn to_client_msg(command: Command) -> ClientMsg {
         Command::Me(text) => ClientMsg::Me { text },
         Command::Msg { to, text } => ClientMsg::Msg { to, text },
         Command::Nick(name) => ClientMsg::Nick { name },
-        Command::Who => ClientMsg::Who,
-        Command::Help => ClientMsg::Help,
-        Command::Quit => ClientMsg::Quit,
+        Command::Who => ClientMsg::Who {},
+        Command::Help => ClientMsg::Help {},
+        Command::Quit => ClientMsg::Quit {},
     }
 }
 
@@ -572,6 +632,19 @@ mod tests {
             connect_error(&refused, "h:1"),
             ConnectError::NothingListening { .. }
         ));
+    }
+
+    #[test]
+    fn the_classic_name_block_is_nul_padded_and_cut_at_a_character() {
+        let block = classic_name_block("alice");
+        assert_eq!(block.len(), CLASSIC_NAME_BLOCK);
+        assert_eq!(&block[..6], b"alice\0");
+        assert!(block[5..].iter().all(|&b| b == 0));
+        let long = classic_name_block(&"é".repeat(30));
+        assert_eq!(long.len(), CLASSIC_NAME_BLOCK);
+        let text_end = long.iter().position(|&b| b == 0).unwrap_or(0);
+        assert_eq!(text_end, 30, "15 two-byte characters fit before the NULs");
+        assert!(std::str::from_utf8(&long[..text_end]).is_ok());
     }
 
     #[test]

@@ -98,6 +98,21 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
     }
 }
 
+/// A plain line without the `name: ` prefix that the seed's C client puts before every line, for any
+/// of the `names` the sender has had (as sent and in canonical form). A space before the `:` is
+/// tolerated; text that only starts with a name, such as `alice is here`, is left alone.
+pub fn strip_name_prefix<'a>(line: &'a str, names: &[String]) -> &'a str {
+    for name in names.iter().filter(|n| !n.is_empty()) {
+        let Some(rest) = line.strip_prefix(name.as_str()) else {
+            continue;
+        };
+        if let Some(text) = rest.trim_start_matches(' ').strip_prefix(':') {
+            return text.strip_prefix(' ').unwrap_or(text);
+        }
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +138,24 @@ mod tests {
         );
         assert_eq!(parse("/nick zed"), Ok(Command::Nick("zed".into())));
         assert_eq!(parse("/quit"), Ok(Command::Quit));
+    }
+
+    #[test]
+    fn name_prefixes_of_any_name_had_are_stripped() {
+        let names = vec![
+            "Zoe\u{308} ".to_owned(),
+            "Zo\u{eb}".to_owned(),
+            "zed".to_owned(),
+        ];
+        assert_eq!(strip_name_prefix("Zoe\u{308} : hi", &names), "hi");
+        assert_eq!(
+            strip_name_prefix("Zo\u{eb}: /msg bob psst", &names),
+            "/msg bob psst"
+        );
+        assert_eq!(strip_name_prefix("zed: hi", &names), "hi");
+        assert_eq!(strip_name_prefix("zed is here", &names), "zed is here");
+        assert_eq!(strip_name_prefix("bob: hi", &names), "bob: hi");
+        assert_eq!(strip_name_prefix("zed:", &names), "");
     }
 
     #[test]

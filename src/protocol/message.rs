@@ -2,6 +2,11 @@
 //!
 //! One JSON object per line, tagged by `"type"`. Every message is documented with an example in
 //! `PROTOCOL.md`; the tests below keep those examples true.
+//!
+//! In the plain dialect the server speaks with one voice that no user can imitate: its notices
+//! start with [`NOTICE_PREFIX`] (`*** `), which no chat line (`name: text`), action (`* name text`),
+//! private message (`[private] …`) or error (`! …`) can start with, because a name holds only
+//! letters, digits and `_-.`, and text holds no line breaks.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,13 +15,18 @@ use super::name::NameError;
 /// The JSON dialect's version; a hello with another version is refused.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// How every server notice starts in the plain dialect.
+pub const NOTICE_PREFIX: &str = "*** ";
+
 /// What a JSON client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMsg {
     /// The first line: who I am and which version I speak.
     Hello {
-        /// Must be [`PROTOCOL_VERSION`].
+        /// Must be [`PROTOCOL_VERSION`]. Any JSON number is read; one that is not a `u32` (too
+        /// large, negative, fractional) reads as `u32::MAX`, so it is refused as a version.
+        #[serde(deserialize_with = "any_version")]
         version: u32,
         /// The name to take in the room.
         name: String,
@@ -43,12 +53,21 @@ pub enum ClientMsg {
         /// The new name.
         name: String,
     },
-    /// Asks for the user list.
-    Who,
+    /// Asks for the list of people. (The empty braces make serde refuse unknown fields here too.)
+    Who {},
     /// Asks for the command list.
-    Help,
+    Help {},
     /// Leaves the room.
-    Quit,
+    Quit {},
+}
+
+/// Reads a hello's version from any JSON number; see [`ClientMsg::Hello`].
+fn any_version<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    Ok(number
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+        .unwrap_or(u32::MAX))
 }
 
 /// What the server sends; the same values are rendered as text for plain clients.
@@ -77,7 +96,8 @@ pub enum ServerMsg {
     Message(Chat),
     /// A private message; sent to its sender and its recipient only.
     Private {
-        /// Server-assigned id, unique and increasing.
+        /// Server-assigned id, unique and increasing among private messages; a sequence of its own,
+        /// so private messages leave no gaps in the room's ids.
         id: u64,
         /// When the server received it, in milliseconds since the Unix epoch.
         time: u64,
@@ -119,7 +139,8 @@ pub enum ServerMsg {
         /// The name now.
         new: String,
     },
-    /// Everyone in the room (the answer to `who`).
+    /// Everyone in the room (the answer to `who`). The welcome's list kept up to date with `join`,
+    /// `leave` and `rename` gives the same names, so no client needs to ask.
     Users {
         /// The names, sorted.
         users: Vec<String>,
@@ -183,6 +204,8 @@ pub enum ErrorCode {
     NameBadChar,
     /// The name mixes scripts.
     NameMixedScripts,
+    /// The name has no letter or digit.
+    NameNoLetter,
     /// The name is reserved.
     NameReserved,
     /// The name, or one that looks the same, is in use.
@@ -197,6 +220,8 @@ pub enum ErrorCode {
     TooLong,
     /// Too many messages too fast; this one was not sent.
     Flood,
+    /// The message shows nothing once invisible characters are removed; it was not sent.
+    Empty,
     /// No such command.
     UnknownCommand,
     /// A command with missing or wrong arguments.
@@ -219,6 +244,7 @@ impl From<&NameError> for ErrorCode {
             NameError::TooLong => Self::NameTooLong,
             NameError::BadChar(_) => Self::NameBadChar,
             NameError::MixedScripts => Self::NameMixedScripts,
+            NameError::NoLetter => Self::NameNoLetter,
             NameError::Reserved => Self::NameReserved,
             NameError::Taken { .. } => Self::NameTaken,
         }
@@ -252,7 +278,10 @@ impl ServerMsg {
     fn write_plain(&self, out: &mut String) {
         use std::fmt::Write as _;
         // Writing to a String can't fail.
-        let _ = match self {
+        let notice = |out: &mut String, text: &str| {
+            let _ = writeln!(out, "{NOTICE_PREFIX}{text}");
+        };
+        match self {
             Self::Welcome {
                 room,
                 you,
@@ -261,47 +290,52 @@ impl ServerMsg {
                 history,
                 ..
             } => {
-                let _ = writeln!(out, "* Welcome to {room}, {you}!");
-                let _ = writeln!(out, "* {}", here_line(users));
-                if let Some(motd) = motd {
-                    for line in motd.lines() {
-                        let _ = writeln!(out, "* {line}");
-                    }
+                notice(out, &format!("Welcome to {room}, {you}!"));
+                notice(out, &here_line(users));
+                for line in motd.iter().flat_map(|m| m.lines()) {
+                    notice(out, line);
                 }
                 if !history.is_empty() {
-                    let _ = writeln!(out, "* Recent messages:");
+                    notice(out, "Recent messages:");
                     for msg in history {
                         msg.write_plain(out);
                     }
                 }
-                writeln!(out, "* Type /help for commands, exit to leave.")
+                notice(out, "Type /help for commands, exit to leave.");
             }
-            Self::Message(chat) if chat.action => writeln!(out, "* {} {}", chat.from, chat.text),
-            Self::Message(chat) => writeln!(out, "{}: {}", chat.from, chat.text),
+            Self::Message(chat) if chat.action => {
+                let _ = writeln!(out, "* {} {}", chat.from, chat.text);
+            }
+            Self::Message(chat) => {
+                let _ = writeln!(out, "{}: {}", chat.from, chat.text);
+            }
             Self::Private { from, to, text, .. } => {
-                writeln!(out, "[private] {from} -> {to}: {text}")
+                let _ = writeln!(out, "[private] {from} -> {to}: {text}");
             }
-            Self::Join { name, .. } => writeln!(out, "* {name} joined the room"),
-            Self::Leave { name, reason, .. } => match reason {
-                LeaveReason::Quit => writeln!(out, "* {name} left the room"),
-                LeaveReason::Disconnected => {
-                    writeln!(out, "* {name} left the room (connection closed)")
-                }
-                LeaveReason::TooSlow => writeln!(
-                    out,
-                    "* {name} was disconnected (not reading messages fast enough)"
-                ),
-            },
-            Self::Rename { old, new, .. } => writeln!(out, "* {old} is now known as {new}"),
-            Self::Users { users } => writeln!(out, "* {}", here_line(users)),
+            Self::Join { name, .. } => notice(out, &format!("{name} joined the room")),
+            Self::Leave { name, reason, .. } => notice(
+                out,
+                &match reason {
+                    LeaveReason::Quit => format!("{name} left the room"),
+                    LeaveReason::Disconnected => {
+                        format!("{name} left the room (connection closed)")
+                    }
+                    LeaveReason::TooSlow => {
+                        format!("{name} was disconnected (not reading messages fast enough)")
+                    }
+                },
+            ),
+            Self::Rename { old, new, .. } => notice(out, &format!("{old} is now known as {new}")),
+            Self::Users { users } => notice(out, &here_line(users)),
             Self::Notice { text, .. } => {
                 for line in text.lines() {
-                    let _ = writeln!(out, "* {line}");
+                    notice(out, line);
                 }
-                Ok(())
             }
-            Self::Error { message, .. } => writeln!(out, "! {message}"),
-        };
+            Self::Error { message, .. } => {
+                let _ = writeln!(out, "! {message}");
+            }
+        }
     }
 }
 
@@ -326,9 +360,16 @@ impl std::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Reads one JSON line from a client.
+/// Reads one JSON line from a client. Invalid UTF-8 is replaced with U+FFFD first, never fatal; the
+/// line must be one JSON object (serde would also take the array form `["say","hi"]`).
 pub fn decode_client(line: &[u8]) -> Result<ClientMsg, DecodeError> {
-    serde_json::from_slice(line).map_err(DecodeError)
+    let text = String::from_utf8_lossy(line);
+    if !text.trim_start().starts_with('{') {
+        return Err(DecodeError(serde::de::Error::custom(
+            "expected one JSON object, {\"type\":…}",
+        )));
+    }
+    serde_json::from_str(&text).map_err(DecodeError)
 }
 
 /// Reads one JSON line from a server.
@@ -352,11 +393,67 @@ mod tests {
         );
         assert_eq!(
             decode_client(br#"{"type":"who"}"#).ok(),
-            Some(ClientMsg::Who)
+            Some(ClientMsg::Who {})
         );
         assert!(decode_client(br#"{"type":"say"}"#).is_err());
         assert!(decode_client(br#"{"type":"say","text":"x","extra":1}"#).is_err());
         assert!(decode_client(b"\xff{").is_err());
+    }
+
+    #[test]
+    fn unit_requests_refuse_unknown_fields_and_the_array_form() {
+        for ok in [
+            r#"{"type":"who"}"#,
+            r#"{"type":"help"}"#,
+            r#"{"type":"quit"}"#,
+        ] {
+            assert!(decode_client(ok.as_bytes()).is_ok(), "{ok}");
+        }
+        for bad in [
+            r#"{"type":"who","x":1}"#,
+            r#"{"type":"help","verbose":true}"#,
+            r#"{"type":"quit","now":1}"#,
+            r#"["msg","bob","hi"]"#,
+            r#"["who"]"#,
+            r#"  ["say","hi"]"#,
+        ] {
+            assert!(decode_client(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn any_numeric_version_reads_and_odd_ones_are_refused_as_versions() {
+        let version = |line: &str| match decode_client(line.as_bytes()) {
+            Ok(ClientMsg::Hello { version, .. }) => Some(version),
+            _ => None,
+        };
+        assert_eq!(
+            version(r#"{"type":"hello","version":1,"name":"a"}"#),
+            Some(1)
+        );
+        assert_eq!(
+            version(r#"{"type":"hello","version":2,"name":"a"}"#),
+            Some(2)
+        );
+        for odd in ["4294967296", "18446744073709551616", "-1", "1.5", "1e40"] {
+            let line = format!(r#"{{"type":"hello","version":{odd},"name":"a"}}"#);
+            assert_eq!(version(&line), Some(u32::MAX), "{odd}");
+        }
+        assert_eq!(
+            version(r#"{"type":"hello","version":"1","name":"a"}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_inside_a_json_line_is_replaced() {
+        let msg = decode_client(b"{\"type\":\"say\",\"text\":\"caf\xe9\"}");
+        assert_eq!(
+            msg.ok(),
+            Some(ClientMsg::Say {
+                text: "caf\u{fffd}".into()
+            })
+        );
     }
 
     #[test]

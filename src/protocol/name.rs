@@ -1,8 +1,10 @@
 //! The rules a user name must follow, and the key that tells look-alike names apart.
 //!
 //! A name is 2 to 30 characters (the seed's limits): letters and digits of any one script, plus `_`,
-//! `-` and `.`. Two names clash when they are equal ignoring case, or when they look alike (UTS #39
-//! confusable skeletons), so nobody can pass as `alice` with a Cyrillic `а`.
+//! `-` and `.`, with at least one letter or digit. Two names clash when they are equal under full
+//! Unicode case folding (`İbrahim` and `ibrahim`, `STRASSE` and `straße`), or when they look alike
+//! (UTS #39 confusable skeletons), so nobody can pass as `alice` with a Cyrillic `а`. Reserved names
+//! are compared more loosely still, so that `B0njour`, `5erver` and `adm1n` read as what they mimic.
 
 use std::fmt;
 
@@ -42,6 +44,8 @@ pub enum NameError {
     BadChar(char),
     /// Letters from more than one script, e.g. Latin mixed with Cyrillic.
     MixedScripts,
+    /// Only punctuation (`--`, `_.`): a name needs a letter or a digit.
+    NoLetter,
     /// A name kept for the server (`server`, `admin`, …).
     Reserved,
     /// Someone in the room has this name, or one that looks the same.
@@ -65,6 +69,7 @@ impl fmt::Display for NameError {
                 u32::from(*c)
             ),
             Self::MixedScripts => write!(f, "a name must use letters of only one script"),
+            Self::NoLetter => write!(f, "a name needs at least one letter or digit"),
             Self::Reserved => write!(f, "that name is reserved"),
             Self::Taken { existing } => write!(f, "the name is taken: {existing} is here"),
         }
@@ -87,14 +92,52 @@ pub fn validate(raw: &str) -> Result<String, NameError> {
     if let Some(bad) = name.chars().find(|&c| !is_name_char(c)) {
         return Err(NameError::BadChar(bad));
     }
+    if !name.chars().any(char::is_alphanumeric) {
+        return Err(NameError::NoLetter);
+    }
     if !name.as_str().is_single_script() {
         return Err(NameError::MixedScripts);
     }
-    let key = NameKey::new(&name);
-    if RESERVED.iter().any(|r| key.clashes(&NameKey::new(r))) {
+    let loose = reserved_key(&name);
+    if RESERVED.iter().any(|r| reserved_key(r) == loose) {
         return Err(NameError::Reserved);
     }
     Ok(name)
+}
+
+/// Full Unicode case folding, without the dot above that folding `İ` leaves on its `i`.
+fn fold_case(name: &str) -> String {
+    let folded: String = caseless::default_case_fold_str(name).nfd().collect();
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c == '\u{307}' && matches!(out.chars().last(), Some('i' | 'j')) {
+            continue;
+        }
+        out.push(c);
+    }
+    out.nfc().collect()
+}
+
+/// The loosest form of a name, for comparing with reserved names: folded, reduced to its confusable
+/// skeleton, folded again, digits read as the letters they stand in for (`0` as `o`, `5` as `s`, …),
+/// `i` and `l` taken as one, and the separators `_ - .` dropped.
+fn reserved_key(name: &str) -> String {
+    let skeleton: String = skeleton(&fold_case(name)).collect();
+    fold_case(&skeleton)
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.'))
+        .map(|c| match c {
+            '0' => 'o',
+            '1' | 'i' => 'l',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '7' => 't',
+            '8' => 'b',
+            '9' => 'g',
+            c => c,
+        })
+        .collect()
 }
 
 /// True for the characters a name may hold.
@@ -105,7 +148,7 @@ fn is_name_char(c: char) -> bool {
 /// What two names are compared by: two keys, so that names clash when either matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameKey {
-    /// Skeleton of the lower-cased name: `Alice` and `аlice` (Cyrillic а) meet here.
+    /// Skeleton of the case-folded name: `Alice` and `аlice` (Cyrillic а) meet here.
     folded: String,
     /// Skeleton of the name as typed: `Ian` and `lan` meet here (capital I looks like l).
     as_typed: String,
@@ -114,9 +157,8 @@ pub struct NameKey {
 impl NameKey {
     /// The comparison key of a name.
     pub fn new(name: &str) -> Self {
-        let lower = name.to_lowercase();
         Self {
-            folded: skeleton(&lower).collect(),
+            folded: skeleton(&fold_case(name)).collect(),
             as_typed: skeleton(name).collect(),
         }
     }
@@ -177,6 +219,56 @@ mod tests {
         assert_eq!(validate("\u{430}lice"), Err(NameError::MixedScripts));
         assert_eq!(validate("Server"), Err(NameError::Reserved));
         assert_eq!(validate("ADMIN"), Err(NameError::Reserved));
+    }
+
+    #[test]
+    fn look_alikes_of_reserved_names_are_reserved() {
+        for name in [
+            "B0njour", "5erver", "adm1n", "r00t", "SERVER", "s3rver", "ser.ver", "c0uc0u",
+        ] {
+            assert_eq!(validate(name), Err(NameError::Reserved), "{name}");
+        }
+        for name in ["servers", "bonjours", "hostel", "rooty"] {
+            assert!(validate(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_name_needs_a_letter_or_a_digit() {
+        for name in ["--", "_.", "...", "-_-"] {
+            assert_eq!(validate(name), Err(NameError::NoLetter), "{name}");
+        }
+        assert!(validate("r2").is_ok());
+        assert!(validate("_x_").is_ok());
+    }
+
+    #[test]
+    fn invisible_fillers_are_not_name_characters() {
+        for name in [
+            "al\u{3164}ice",
+            "\u{3164}\u{3164}",
+            "al\u{ad}ice",
+            "al\u{2060}ice",
+            "al\u{feff}ice",
+        ] {
+            assert!(
+                matches!(
+                    validate(name),
+                    Err(NameError::BadChar(_) | NameError::NoLetter)
+                ),
+                "{name:?}: {:?}",
+                validate(name)
+            );
+        }
+    }
+
+    #[test]
+    fn full_case_folding_meets_dotted_and_dotless_i_and_sharp_s() {
+        assert!(clash("İbrahim", "ibrahim"));
+        assert!(clash("IBRAHIM", "ibrahim"));
+        assert!(clash("ıbrahim", "ibrahim"));
+        assert!(clash("STRASSE", "straße"));
+        assert!(!clash("zoe", "zoey"));
     }
 
     #[test]

@@ -1,16 +1,39 @@
-//! Makes peer text safe to show anywhere: no terminal escapes, controls or bidi overrides.
+//! Makes peer text safe to show anywhere: no terminal escapes, controls, bidi overrides or
+//! invisible characters.
 //!
 //! Everything a peer sends goes through [`clean_text`] before it is relayed or logged, so a message
-//! can't recolour a terminal, move its cursor, ring its bell or reorder what others see.
+//! can't recolour a terminal, move its cursor, ring its bell, reorder what others see, or carry text
+//! nobody can see (zero-width characters, tag characters, fillers). The invisible characters that
+//! carry meaning stay where they do: a zero-width joiner or non-joiner between two visible characters
+//! (emoji sequences, Persian and Indic scripts), one variation selector after a visible character
+//! (`❤️`), and the tag characters of a flag emoji (`🏴` + tags + cancel tag).
 
 /// Decodes bytes as UTF-8, replacing invalid sequences with U+FFFD, then cleans the text.
 pub fn clean_bytes(bytes: &[u8]) -> String {
     clean_text(&String::from_utf8_lossy(bytes))
 }
 
-/// Removes ANSI escape sequences, control characters and bidi controls; tabs and line or paragraph
-/// separators become spaces. Leading and trailing white space is trimmed.
+/// Removes ANSI escape sequences, control characters, bidi controls and invisible characters (see
+/// the module docs for the few kept); tabs and line or paragraph separators become spaces. Leading
+/// and trailing white space is trimmed.
 pub fn clean_text(text: &str) -> String {
+    let cleaned = strip_controls(text);
+    if cleaned.is_ascii() {
+        cleaned
+    } else {
+        strip_invisible(&cleaned)
+    }
+}
+
+/// True when a cleaned text shows nothing: empty, or only white space and blank characters such as
+/// the braille blank (U+2800). Such a message is refused rather than relayed.
+pub fn is_blank(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_whitespace() || matches!(c, '\u{2800}' | '\u{3164}' | '\u{ffa0}'))
+}
+
+/// Escapes, controls and bidi controls out; tabs and separators to spaces; trimmed.
+fn strip_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -23,6 +46,95 @@ pub fn clean_text(text: &str) -> String {
             c if is_bidi_control(c) || c.is_control() => {}
             c => out.push(c),
         }
+    }
+    let trimmed = out.trim();
+    if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// True for Unicode's default-ignorable code points (DerivedCoreProperties.txt), which render as
+/// nothing, and the interlinear annotation characters, which hide text in most renderers.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fffb}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// Joiners that shape the characters on either side.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200c}' | '\u{200d}')
+}
+
+/// Selectors that pick a glyph variant of the character before them.
+fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}' | '\u{180b}'..='\u{180d}' | '\u{180f}')
+}
+
+/// A character that shows something: neither invisible nor white space.
+fn is_visible(c: char) -> bool {
+    !is_invisible(c) && !c.is_whitespace() && !is_variation_selector(c)
+}
+
+/// The black flag that starts an emoji tag sequence (`🏴󠁧󠁢󠁳󠁣󠁴󠁿`).
+const TAG_BASE: char = '\u{1f3f4}';
+/// Ends an emoji tag sequence.
+const CANCEL_TAG: char = '\u{e007f}';
+/// The most tags in a flag (subdivision codes such as `gbsct` are 5 or 6).
+const MAX_TAGS: usize = 8;
+
+/// Removes invisible characters but the ones that carry meaning (see the module docs).
+fn strip_invisible(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let prev = out.chars().next_back();
+        if c == TAG_BASE {
+            out.push(c);
+            i += 1;
+            // A flag keeps its tags only when they form one whole, short tag sequence.
+            let tags = chars[i..]
+                .iter()
+                .take_while(|&&t| ('\u{e0020}'..='\u{e007e}').contains(&t))
+                .count();
+            if (1..=MAX_TAGS).contains(&tags) && chars.get(i + tags) == Some(&CANCEL_TAG) {
+                out.extend(&chars[i..=i + tags]);
+                i += tags + 1;
+            }
+            continue;
+        }
+        let keep = if is_joiner(c) {
+            prev.is_some_and(is_visible) && chars.get(i + 1).is_some_and(|&n| is_visible(n))
+        } else if is_variation_selector(c) {
+            prev.is_some_and(is_visible)
+        } else {
+            !is_invisible(c)
+        };
+        if keep {
+            out.push(c);
+        }
+        i += 1;
     }
     let trimmed = out.trim();
     if trimmed.len() == out.len() {
@@ -103,6 +215,71 @@ mod tests {
         assert_eq!(clean_text("a\u{202e}cba\u{202c}"), "acba");
         assert_eq!(clean_text("tab\there"), "tab here");
         assert_eq!(clean_text("  café 日本 👋 "), "café 日本 👋");
+    }
+
+    #[test]
+    fn strips_every_class_of_invisible_character() {
+        for (dirty, clean) in [
+            ("a\u{200b}b", "ab"),               // zero-width space
+            ("soft\u{ad}hyphen", "softhyphen"), // soft hyphen
+            ("word\u{2060}joiner", "wordjoiner"),
+            ("\u{feff}bom", "bom"),
+            ("fill\u{3164}er", "filler"),       // Hangul filler
+            ("half\u{ffa0}width", "halfwidth"), // halfwidth Hangul filler
+            ("cgj\u{34f}x", "cgjx"),            // combining grapheme joiner
+            ("mongol\u{180e}vs", "mongolvs"),
+            ("note\u{fff9}hidden\u{fffb}", "notehidden"),
+            ("\u{1d173}music", "music"),
+            ("short\u{1bca0}hand", "shorthand"),
+            ("invisible\u{2064}plus", "invisibleplus"),
+        ] {
+            assert_eq!(clean_text(dirty), clean, "{dirty:?}");
+        }
+    }
+
+    #[test]
+    fn tag_characters_cannot_hide_a_message() {
+        let hidden: String = "secret"
+            .chars()
+            .map(|c| char::from_u32(0xe0000 + c as u32).unwrap_or(' '))
+            .collect();
+        assert_eq!(clean_text(&format!("hi{hidden}")), "hi");
+        // After a flag, but too many: still a hidden message.
+        let long: String = "a long hidden message"
+            .chars()
+            .map(|c| char::from_u32(0xe0000 + c as u32).unwrap_or(' '))
+            .collect();
+        assert_eq!(
+            clean_text(&format!("\u{1f3f4}{long}\u{e007f}")),
+            "\u{1f3f4}"
+        );
+    }
+
+    #[test]
+    fn invisible_characters_that_carry_meaning_are_kept() {
+        let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
+        assert_eq!(clean_text(family), family);
+        let persian = "\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}"; // می‌خواهم
+        assert_eq!(clean_text(persian), persian);
+        let heart = "\u{2764}\u{fe0f}";
+        assert_eq!(clean_text(heart), heart);
+        let scotland = "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}";
+        assert_eq!(clean_text(scotland), scotland);
+        // The same characters where they carry nothing are removed.
+        assert_eq!(
+            clean_text("\u{200d}a\u{200d}\u{200d}b \u{200c}"),
+            "a\u{200d}b"
+        );
+        assert_eq!(clean_text("\u{fe0f}x\u{fe0f}\u{fe0f}\u{fe0f}"), "x\u{fe0f}");
+    }
+
+    #[test]
+    fn blank_messages_are_recognised() {
+        for blank in ["", " ", "\u{2800}", "\u{3000}\u{2800}"] {
+            assert!(is_blank(&clean_text(blank)), "{blank:?}");
+        }
+        assert!(clean_text("\u{200b}\u{2060}\u{feff}").is_empty());
+        assert!(!is_blank("a"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The flood limit: a token bucket per client.
+//! The flood limit: a token bucket per client (and a second, slower one for renames).
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +9,15 @@ pub struct FloodLimit {
     pub burst: u32,
     /// Messages per second allowed over time.
     pub per_second: f64,
+}
+
+impl FloodLimit {
+    /// The default limit on renames: three at once, then one every ten seconds. A rename reaches
+    /// everyone and changes what they see, so it is held far tighter than messages.
+    pub const RENAMES: Self = Self {
+        burst: 3,
+        per_second: 0.1,
+    };
 }
 
 impl Default for FloodLimit {

@@ -7,11 +7,12 @@
 
 mod flood;
 mod outbox;
+mod pending;
 mod room;
 mod session;
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -21,9 +22,10 @@ use std::time::{Duration, Instant};
 use log::{debug, error, info, warn};
 
 pub use flood::FloodLimit;
+use pending::{Admit, PendingLimits, PendingTable};
 use room::{Room, RoomSettings, SessionId};
 
-use crate::connection::SharedSocket;
+use crate::connection::{SharedSocket, send_now};
 use crate::protocol::{DEFAULT_MAX_CLIENTS, ErrorCode, ServerMsg};
 
 /// Stack size of a session (reader) thread. Small, so that thousands of idle connections stay
@@ -36,6 +38,13 @@ const SEND_BUFFER_BYTES: usize = 256 * 1024;
 /// How long [`Server::stop`] lets clients receive the goodbye before cutting them off.
 const STOP_GRACE: Duration = Duration::from_millis(500);
 
+/// How long the accept loop pauses when the system is out of file descriptors or memory, so that
+/// it neither spins nor floods the log while nothing can be accepted.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// File descriptors the process needs besides one per connection (listener, logs, fonts, mDNS…).
+const SPARE_FDS: u64 = 64;
+
 /// How a server runs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -43,9 +52,12 @@ pub struct ServerConfig {
     pub room: String,
     /// How many people may be in the room (the seed's 100).
     pub max_clients: usize,
-    /// How many connections may be waiting to give a name, counted apart from the room.
+    /// How many connections may be waiting to give a name, counted apart from the room. When they
+    /// are all taken, the oldest of the address with the most gives way to a newcomer.
     pub max_pending: usize,
-    /// How long a connection may take to give a name.
+    /// How many connections from one address may be waiting to give a name; more are turned away.
+    pub max_pending_per_address: usize,
+    /// How long a connection may take to give a name, from the moment it is accepted.
     pub handshake_timeout: Duration,
     /// How many recent messages newcomers get.
     pub history: usize,
@@ -55,11 +67,17 @@ pub struct ServerConfig {
     pub max_queue_bytes: usize,
     /// How long one write to a client may make no progress before it fails.
     pub write_timeout: Duration,
-    /// The flood limit per client; `None` turns it off (benchmarks).
+    /// The flood limit per client, for every command; `None` turns it off (benchmarks).
     pub flood: Option<FloodLimit>,
+    /// A second, slower limit on renames (`/nick`); `None` turns it off.
+    pub rename_flood: Option<FloodLimit>,
     /// Told the number of people whenever it changes (to keep a LAN advertisement current).
     pub on_people: Option<PeopleHook>,
 }
+
+/// How many connections from one address may wait to give a name, by default: a person opening a
+/// few windows gets in; a script opening hundreds does not fill the room's waiting line.
+pub const DEFAULT_MAX_PENDING_PER_ADDRESS: usize = 4;
 
 /// A callback told the number of people in the room; called under the room lock, so it must not
 /// block (sending on a channel is fine).
@@ -78,12 +96,14 @@ impl Default for ServerConfig {
             room: "Coucou".to_owned(),
             max_clients: DEFAULT_MAX_CLIENTS,
             max_pending: DEFAULT_MAX_CLIENTS,
+            max_pending_per_address: DEFAULT_MAX_PENDING_PER_ADDRESS,
             handshake_timeout: Duration::from_secs(20),
             history: 100,
             motd: None,
             max_queue_bytes: 1024 * 1024,
             write_timeout: Duration::from_secs(10),
             flood: Some(FloodLimit::default()),
+            rename_flood: Some(FloodLimit::RENAMES),
             on_people: None,
         }
     }
@@ -128,6 +148,8 @@ struct Shared {
     stopping: AtomicBool,
     /// Sessions using or waiting for the room; see [`Shared::with_room`].
     in_room: AtomicUsize,
+    /// Connections that have not given a name yet.
+    pending: Mutex<PendingTable<SharedSocket>>,
     /// Every open connection, to cut them all off at stop.
     live: Mutex<HashMap<SessionId, SharedSocket>>,
     /// Signalled when a connection closes.
@@ -158,6 +180,14 @@ impl Shared {
 
     fn lock_live(&self) -> MutexGuard<'_, HashMap<SessionId, SharedSocket>> {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the table of waiting connections and keeps the counter in step with it.
+    fn with_pending<R>(&self, f: impl FnOnce(&mut PendingTable<SharedSocket>) -> R) -> R {
+        let mut table = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = f(&mut table);
+        self.counters.pending.store(table.len(), Ordering::Relaxed);
+        result
     }
 }
 
@@ -202,6 +232,11 @@ impl Server {
     /// Starts serving on an already-bound listener.
     pub fn start(listener: TcpListener, config: ServerConfig) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
+        raise_open_file_limit(config.max_clients + config.max_pending);
+        let pending_limits = PendingLimits {
+            total: config.max_pending,
+            per_address: config.max_pending_per_address,
+        };
         let counters = Arc::new(Counters::default());
         let settings = RoomSettings {
             name: config.room.clone(),
@@ -216,6 +251,7 @@ impl Server {
             counters,
             stopping: AtomicBool::new(false),
             in_room: AtomicUsize::new(0),
+            pending: Mutex::new(PendingTable::new(pending_limits)),
             live: Mutex::new(HashMap::new()),
             live_changed: Condvar::new(),
             threads: Mutex::new(Vec::new()),
@@ -347,9 +383,11 @@ fn wake_accept(listener: &TcpListener, local_addr: SocketAddr) {
     .ok();
 }
 
-/// Accepts connections until the server stops. Never sleeps.
+/// Accepts connections until the server stops. When the system runs out of file descriptors (or
+/// memory) it pauses [`ACCEPT_BACKOFF`] between tries and logs at most one line a second.
 fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
     let mut next_session: SessionId = 1;
+    let mut failures = FailureLog::default();
     loop {
         let accepted = listener.accept();
         if shared.stopping.load(Ordering::SeqCst) {
@@ -358,7 +396,10 @@ fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
         let (stream, peer) = match accepted {
             Ok(pair) => pair,
             Err(err) => {
-                warn!("accept failed: {err}");
+                failures.note(&err, Instant::now());
+                if is_out_of_resources(&err) {
+                    thread::sleep(ACCEPT_BACKOFF);
+                }
                 continue;
             }
         };
@@ -369,6 +410,68 @@ fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
             warn!("#{session} {peer}: could not start a session: {err}");
         }
     }
+}
+
+/// True for the accept errors that come from the system running out of something: retrying at
+/// once can only fail again.
+fn is_out_of_resources(err: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(
+            err.raw_os_error(),
+            Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        err.kind() == io::ErrorKind::OutOfMemory
+    }
+}
+
+/// Logs failed accepts: the first at once, then at most one line a second with how many there were.
+#[derive(Debug, Default)]
+struct FailureLog {
+    /// When the last line was written.
+    logged_at: Option<Instant>,
+    /// Failures since then.
+    unlogged: u64,
+}
+
+impl FailureLog {
+    fn note(&mut self, err: &io::Error, now: Instant) {
+        self.unlogged += 1;
+        let due = self
+            .logged_at
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        if due {
+            warn!(
+                "accept failed ({} time{} since the last report): {err}",
+                self.unlogged,
+                if self.unlogged == 1 { "" } else { "s" }
+            );
+            self.logged_at = Some(now);
+            self.unlogged = 0;
+        }
+    }
+}
+
+/// Raises this process's soft limit on open files to its hard limit, and warns when a full room
+/// and its waiting line would still not fit under it.
+fn raise_open_file_limit(connections: usize) {
+    #[cfg(unix)]
+    {
+        let needed = connections as u64 + SPARE_FDS;
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(limit) if limit < needed => warn!(
+                "this process may open only {limit} files, but a full room and its waiting line \
+                 need about {needed}; raise the limit (ulimit -n) or lower --max-clients"
+            ),
+            Ok(_) => {}
+            Err(err) => warn!("can't read or raise the open-file limit: {err}"),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = connections;
 }
 
 /// Joins session threads that have ended, so their handles don't pile up.
@@ -392,27 +495,45 @@ fn start_session(
     stream: TcpStream,
     peer: SocketAddr,
 ) -> io::Result<()> {
-    let pending = shared.counters.pending.load(Ordering::Relaxed);
-    if pending >= shared.config.max_pending {
-        debug!("#{session} {peer}: turned away, {pending} connections waiting");
-        let msg = ServerMsg::error(
-            ErrorCode::TooManyPending,
-            "too many connections are waiting to join; try again in a moment",
-        );
-        // A new socket's send buffer is empty: this small write can't block.
-        stream.set_nonblocking(true)?;
-        (&stream).write_all(msg.to_plain_text().as_bytes()).ok();
-        return Ok(());
+    let stream = SharedSocket::new(stream);
+    let admitted =
+        shared.with_pending(|t| t.admit(session, peer.ip(), Instant::now(), stream.clone()));
+    match admitted {
+        Admit::Admitted { evicted } => {
+            if let Some((old, socket)) = evicted {
+                debug!("#{old}: gave way to #{session}, the waiting line being full");
+                turn_away(
+                    &socket,
+                    "the server is busy: too many connections were waiting without a name, and \
+                     yours waited longest; connect again",
+                );
+            }
+        }
+        Admit::TooManyFromAddress => {
+            debug!("#{session} {peer}: turned away, too many waiting from that address");
+            turn_away(
+                &stream,
+                "too many connections from your address are waiting to join; give a name on \
+                 one of them, or try again in a moment",
+            );
+            return Ok(());
+        }
+        Admit::Full => {
+            debug!("#{session} {peer}: turned away, the waiting line is full");
+            turn_away(
+                &stream,
+                "too many connections are waiting to join; try again in a moment",
+            );
+            return Ok(());
+        }
     }
-    stream.set_nodelay(true)?;
+    stream.set_nodelay(true).ok();
     // Bounds what the kernel holds for a client that stops reading, so the outbox limit is what
     // decides when it is cut off; 256 KiB is far more than a LAN chat needs in flight.
-    socket2::SockRef::from(&stream)
+    socket2::SockRef::from(&*stream)
         .set_send_buffer_size(SEND_BUFFER_BYTES)
         .ok();
-    let stream = SharedSocket::new(stream);
     shared.lock_live().insert(session, stream.clone());
-    shared.counters.pending.fetch_add(1, Ordering::Relaxed);
     let thread_shared = Arc::clone(shared);
     let spawned = thread::Builder::new()
         .name(format!("coucou-session-{session}"))
@@ -432,9 +553,17 @@ fn start_session(
             Ok(())
         }
         Err(err) => {
-            shared.counters.pending.fetch_sub(1, Ordering::Relaxed);
+            shared.with_pending(|t| t.remove(session));
             shared.lock_live().remove(&session);
             Err(err)
         }
     }
+}
+
+/// Tells a connection that has not given a name why it is closed (as a plain `! ` line: its
+/// dialect is not known yet), without waiting on it, and closes it.
+fn turn_away(socket: &TcpStream, why: &str) {
+    let msg = ServerMsg::error(ErrorCode::TooManyPending, why);
+    send_now(socket, msg.to_plain_text().as_bytes()).ok();
+    socket.shutdown(Shutdown::Both).ok();
 }

@@ -9,11 +9,11 @@
 //! its socket is shut down, which also wakes its reader to announce the leave.
 
 use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::io::Write;
 use std::net::Shutdown;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::connection::SharedSocket;
+use crate::connection::{SharedSocket, send_now};
 
 /// The bytes of one encoded message, shared by every recipient of a broadcast.
 pub type Bytes = Arc<[u8]>;
@@ -207,27 +207,4 @@ impl Outbox {
         drop(state);
         self.socket.shutdown(Shutdown::Both).ok();
     }
-}
-
-/// One non-blocking send: how much the socket took (possibly nothing).
-#[cfg(unix)]
-fn send_now(socket: &SharedSocket, bytes: &[u8]) -> io::Result<usize> {
-    let mut sent = 0;
-    while sent < bytes.len() {
-        match socket2::SockRef::from(&**socket).send_with_flags(&bytes[sent..], libc::MSG_DONTWAIT)
-        {
-            Ok(0) => break,
-            Ok(n) => sent += n,
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(sent)
-}
-
-/// Elsewhere every flush is handed to the writer thread.
-#[cfg(not(unix))]
-fn send_now(_socket: &SharedSocket, _bytes: &[u8]) -> io::Result<usize> {
-    Ok(0)
 }

@@ -63,10 +63,12 @@ pub enum JoinError {
 }
 
 /// What a command asks of the session after the room has done its part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
     /// Keep reading.
     Continue,
+    /// Keep reading: the person's name is now this (canonical form).
+    Renamed(String),
     /// The person left: close the connection.
     Close,
 }
@@ -82,6 +84,8 @@ pub struct Room {
     history: VecDeque<ServerMsg>,
     /// The id of the next message.
     next_id: u64,
+    /// The id of the next private message: a sequence of its own, so the room's has no gaps.
+    next_private_id: u64,
     /// Shared counters.
     stats: Arc<Counters>,
     /// Outboxes that got bytes since the last [`Room::take_dirty`]: they need a flush.
@@ -124,6 +128,7 @@ impl Room {
             members: Vec::new(),
             history: VecDeque::new(),
             next_id: 1,
+            next_private_id: 1,
             stats,
             dirty: Vec::new(),
         }
@@ -162,18 +167,39 @@ impl Room {
         }
     }
 
+    /// The first free variant of a taken name (`alice_2`, `alice_3`, …), if one is found soon.
+    fn free_variant(&self, name: &str, session: SessionId) -> Option<String> {
+        (2..100).find_map(|n| {
+            let suffix = format!("_{n}");
+            let room = name::MAX_NAME_CHARS - suffix.chars().count();
+            let base: String = name.chars().take(room).collect();
+            self.check_name(&format!("{base}{suffix}"), session).ok()
+        })
+    }
+
     /// Adds a member: they get the welcome and the history, then everyone (them included) is told.
-    /// Returns the canonical name.
+    /// Returns the canonical name. With `offer_variant` (plain clients, which may not be able to
+    /// retry: the seed's C client can't), a taken name gets the first free variant instead of an
+    /// error, and the newcomer is told which name they got.
     pub fn join(
         &mut self,
         session: SessionId,
         raw_name: &str,
         dialect: Dialect,
         outbox: Arc<Outbox>,
+        offer_variant: bool,
     ) -> Result<String, JoinError> {
-        let name = self
-            .check_name(raw_name, session)
-            .map_err(JoinError::Name)?;
+        let (name, wanted) = match self.check_name(raw_name, session) {
+            Ok(name) => (name, None),
+            Err(NameError::Taken { existing }) if offer_variant => {
+                let wanted = name::validate(raw_name).unwrap_or_else(|_| existing.clone());
+                match self.free_variant(&wanted, session) {
+                    Some(variant) => (variant, Some(wanted)),
+                    None => return Err(JoinError::Name(NameError::Taken { existing })),
+                }
+            }
+            Err(err) => return Err(JoinError::Name(err)),
+        };
         if self.members.len() >= self.settings.max_clients {
             return Err(JoinError::Full {
                 max_clients: self.settings.max_clients,
@@ -197,6 +223,16 @@ impl Room {
             max_message_bytes: MAX_MESSAGE_BYTES,
         };
         self.send_to(session, &welcome);
+        if let Some(wanted) = wanted {
+            let told = ServerMsg::Notice {
+                id: None,
+                time: now_ms(),
+                text: format!(
+                    "The name {wanted} is taken, so you are {name} here (/nick to change it)."
+                ),
+            };
+            self.send_to(session, &told);
+        }
         let join = ServerMsg::Join {
             id: self.next_id(),
             time: now_ms(),
@@ -240,7 +276,11 @@ impl Room {
             Command::Say(text) => self.say(&my_name, text, false),
             Command::Me(text) => self.say(&my_name, text, true),
             Command::Msg { to, text } => self.private(session, &my_name, &to, text),
-            Command::Nick(new) => self.rename(session, &my_name, &new),
+            Command::Nick(new) => {
+                if let Some(new) = self.rename(session, &my_name, &new) {
+                    return Next::Renamed(new);
+                }
+            }
             Command::Who => {
                 let users = ServerMsg::Users {
                     users: self.names(),
@@ -337,8 +377,10 @@ impl Room {
             return;
         };
         let (target_session, target_name) = (target.session, target.name.clone());
+        let id = self.next_private_id;
+        self.next_private_id += 1;
         let msg = ServerMsg::Private {
-            id: self.next_id(),
+            id,
             time: now_ms(),
             from: from.to_owned(),
             to: target_name,
@@ -351,16 +393,17 @@ impl Room {
         }
     }
 
-    fn rename(&mut self, session: SessionId, old: &str, raw_new: &str) {
+    /// Renames a member and tells everyone; returns the new name, or `None` if nothing changed.
+    fn rename(&mut self, session: SessionId, old: &str, raw_new: &str) -> Option<String> {
         let new = match self.check_name(raw_new, session) {
             Ok(new) => new,
             Err(err) => {
                 self.send_error(session, ErrorCode::from(&err), err.to_string());
-                return;
+                return None;
             }
         };
         if new == old {
-            return;
+            return None;
         }
         if let Some(member) = self.members.iter_mut().find(|m| m.session == session) {
             member.key = NameKey::new(&new);
@@ -370,9 +413,10 @@ impl Room {
             id: self.next_id(),
             time: now_ms(),
             old: old.to_owned(),
-            new,
+            new: new.clone(),
         };
         self.broadcast(&msg);
+        Some(new)
     }
 
     /// Sends a message to one member, if they are here.
@@ -408,10 +452,5 @@ impl Room {
     /// The outboxes that need a flush, emptying the list.
     pub fn take_dirty(&mut self) -> Vec<Arc<Outbox>> {
         std::mem::take(&mut self.dirty)
-    }
-
-    /// The current name of a member.
-    pub fn name_of(&self, session: SessionId) -> Option<&str> {
-        self.member(session).map(|m| m.name.as_str())
     }
 }

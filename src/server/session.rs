@@ -1,8 +1,10 @@
 //! One client's life on the server: the handshake (name first), then reading and acting on its lines.
 //!
 //! Runs on the client's own thread, as in the seed. Before the name is accepted, replies are written
-//! straight to the socket; after, everything the client is sent goes through its [`Outbox`], emptied
-//! by a second thread, so this one only ever waits on this client.
+//! straight to the socket, and the whole handshake must end by one deadline counted from the accept,
+//! however slowly bytes trickle in; after, everything the client is sent goes through its
+//! [`Outbox`], emptied by a second thread, so this one only ever waits on this client. Every command
+//! passes the flood limit (renames a second, slower one) before it reaches the room.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -18,7 +20,7 @@ use super::flood::Bucket;
 use super::outbox::{Outbox, Pushed};
 use super::room::{JoinError, Next, SessionId};
 use crate::connection::{FrameReader, SharedSocket};
-use crate::protocol::sanitize::clean_text;
+use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{
     ClientMsg, Command, Dialect, ErrorCode, Frame, LeaveReason, MAX_JSON_LINE_BYTES,
     MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg, command, detect_dialect, message,
@@ -27,12 +29,12 @@ use crate::protocol::{
 /// Stack size of a writer thread: it only copies bytes.
 const WRITER_STACK: usize = 64 * 1024;
 
-/// Decrements the pending count when the handshake ends, however it ends.
-struct Pending<'a>(&'a Shared);
+/// Takes the connection out of the waiting line when the handshake ends, however it ends.
+struct Pending<'a>(&'a Shared, SessionId);
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
-        self.0.counters.pending.fetch_sub(1, Ordering::Relaxed);
+        self.0.with_pending(|t| t.remove(self.1));
     }
 }
 
@@ -40,14 +42,22 @@ impl Drop for Pending<'_> {
 struct Joined {
     dialect: Dialect,
     outbox: Arc<Outbox>,
+    /// The name in the room now (canonical form).
     name: String,
+    /// The name as the client sent it at first, NULs and line end cut: the seed's C client puts it
+    /// before every line, whatever the name becomes.
+    sent_name: String,
 }
+
+/// How many names a session remembers for stripping `name: ` prefixes (the first one, as sent and
+/// canonical, is always kept).
+const MAX_NAMES_KEPT: usize = 8;
 
 /// Runs a session to its end. The connection is counted as pending by the caller.
 pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, peer: SocketAddr) {
     let mut reader = FrameReader::new(stream, MAX_MESSAGE_BYTES);
     let joined = {
-        let _pending = Pending(shared);
+        let _pending = Pending(shared, session);
         match handshake(shared, session, &mut reader) {
             Ok(Some(joined)) => joined,
             Ok(None) => return,
@@ -99,12 +109,7 @@ fn handshake(
     let deadline = Instant::now() + shared.config.handshake_timeout;
     let mut dialect = None;
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return timed_out(shared, reader, dialect);
-        }
-        reader.get_ref().set_read_timeout(Some(left))?;
-        let frame = match reader.next_frame() {
+        let frame = match reader.next_frame_before(deadline) {
             Ok(Some(frame)) => frame,
             Ok(None) => return Ok(None),
             Err(err) if is_timeout(&err) => return timed_out(shared, reader, dialect),
@@ -121,6 +126,7 @@ fn handshake(
                 continue;
             }
         };
+        let first_line = dialect.is_none();
         let dialect = *dialect.get_or_insert_with(|| detect_dialect(&line));
         let raw_name = match dialect {
             // Names are checked as sent, not cleaned: a control character breaks a rule.
@@ -129,10 +135,13 @@ fn handshake(
                 reader.set_max_line(MAX_JSON_LINE_BYTES);
                 match message::decode_client(&line) {
                     Ok(ClientMsg::Hello { version, name }) if version == PROTOCOL_VERSION => name,
-                    Ok(ClientMsg::Hello { version, .. }) => {
+                    Ok(ClientMsg::Hello { .. }) => {
                         let msg = ServerMsg::error(
                             ErrorCode::UnsupportedVersion,
-                            format!("this server speaks version {PROTOCOL_VERSION}, not {version}"),
+                            format!(
+                                "this server speaks version {PROTOCOL_VERSION} of the protocol \
+                                 only; use an app of the same version"
+                            ),
                         );
                         write_direct(reader, dialect, &msg)?;
                         return Ok(None);
@@ -143,20 +152,39 @@ fn handshake(
                         continue;
                     }
                     Err(err) => {
-                        // A garbled first line: this is no client of ours. End just this one.
                         let msg = ServerMsg::error(ErrorCode::Malformed, err.to_string());
                         write_direct(reader, dialect, &msg)?;
-                        return Ok(None);
+                        // A garbled first line: this is no client of ours. Later, just that line.
+                        if first_line {
+                            return Ok(None);
+                        }
+                        continue;
                     }
                 }
             }
         };
+        // While the room checks the name, this connection can't be evicted from the waiting line;
+        // if it already was, it ends here.
+        if !shared.with_pending(|t| t.set_joining(session, true)) {
+            return Ok(None);
+        }
         let outbox = Arc::new(Outbox::new(
             reader.get_ref().clone(),
             shared.config.max_queue_bytes,
         ));
-        let result =
-            shared.with_room(|room| room.join(session, &raw_name, dialect, Arc::clone(&outbox)));
+        let offer_variant = dialect == Dialect::Plain;
+        let result = shared.with_room(|room| {
+            room.join(
+                session,
+                &raw_name,
+                dialect,
+                Arc::clone(&outbox),
+                offer_variant,
+            )
+        });
+        if result.is_err() {
+            shared.with_pending(|t| t.set_joining(session, false));
+        }
         match result {
             Ok(name) => {
                 let socket = reader.get_ref();
@@ -166,6 +194,7 @@ fn handshake(
                     dialect,
                     outbox,
                     name,
+                    sent_name: raw_name,
                 }));
             }
             Err(JoinError::Name(err)) => {
@@ -231,7 +260,11 @@ fn chat(
     reader: &mut FrameReader<SharedSocket>,
     joined: &Joined,
 ) -> Option<LeaveReason> {
-    let mut bucket = Bucket::new(shared.config.flood, Instant::now());
+    let now = Instant::now();
+    let mut bucket = Bucket::new(shared.config.flood, now);
+    let mut renames = Bucket::new(shared.config.rename_flood, now);
+    // Every name this person has had, for stripping the C client's `name: ` prefix.
+    let mut names = vec![joined.sent_name.clone(), joined.name.clone()];
     let reply = |msg: ServerMsg| {
         let bytes = match joined.dialect {
             Dialect::Plain => msg.to_plain_text().into_bytes().into(),
@@ -259,35 +292,59 @@ fn chat(
             Ok(None) | Err(_) => return Some(LeaveReason::Disconnected),
         };
         let command = match joined.dialect {
-            Dialect::Plain => plain_command(shared, session, &line),
+            Dialect::Plain => plain_command(&line, &names),
             Dialect::Json => json_command(&line),
         };
         let command = match command {
-            Ok(Some(command)) => command,
-            Ok(None) => continue,
+            Ok(command) => command,
             Err(refused) => {
                 reply(refused.into());
                 continue;
             }
         };
-        if matches!(
-            command,
-            Command::Say(_) | Command::Me(_) | Command::Msg { .. }
-        ) && !bucket.take(Instant::now())
-        {
-            reply(ServerMsg::error(
-                ErrorCode::Flood,
-                format!(
-                    "you are sending too fast; this message was not sent (wait {:.1} s)",
-                    bucket.wait_hint().as_secs_f64()
-                ),
-            ));
+        if let Some(refused) = flood_check(&command, &mut bucket, &mut renames, Instant::now()) {
+            reply(refused.into());
             continue;
         }
-        if shared.lock_room().handle(session, command) == Next::Close {
-            return None;
+        let raw_nick = match &command {
+            Command::Nick(raw) => Some(raw.clone()),
+            _ => None,
+        };
+        match shared.lock_room().handle(session, command) {
+            Next::Close => return None,
+            Next::Continue => {}
+            Next::Renamed(new) => {
+                if names.len() + 2 > MAX_NAMES_KEPT {
+                    names.drain(2..4);
+                }
+                names.extend(raw_nick);
+                names.push(new);
+            }
         }
     }
+}
+
+/// Takes a token for `command` (two for a rename: one from each limit); a refusal if there is none.
+/// Leaving is never refused.
+fn flood_check(
+    command: &Command,
+    bucket: &mut Bucket,
+    renames: &mut Bucket,
+    now: Instant,
+) -> Option<Refused> {
+    let (limit, what) = match command {
+        Command::Quit => return None,
+        Command::Nick(_) if !renames.take(now) => (&*renames, "renaming"),
+        _ if !bucket.take(now) => (&*bucket, "sending"),
+        _ => return None,
+    };
+    Some(Refused(
+        ErrorCode::Flood,
+        format!(
+            "you are {what} too fast; this was not done (wait {:.1} s)",
+            limit.wait_hint().as_secs_f64()
+        ),
+    ))
 }
 
 /// A line refused with an error for its sender only; the session goes on.
@@ -306,35 +363,22 @@ fn too_long() -> Refused {
     )
 }
 
-/// A plain line: the C client's `name: ` prefix dropped, then parsed as a command.
-fn plain_command(
-    shared: &Shared,
-    session: SessionId,
-    line: &[u8],
-) -> Result<Option<Command>, Refused> {
+/// A plain line: the C client's `name: ` prefix (for any name the sender has had) dropped, then
+/// parsed as a command.
+fn plain_command(line: &[u8], names: &[String]) -> Result<Command, Refused> {
     let text = String::from_utf8_lossy(line);
-    let text = {
-        let room = shared.lock_room();
-        match room.name_of(session) {
-            Some(name) => text
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix(": "))
-                .unwrap_or(&text)
-                .to_owned(),
-            None => text.into_owned(),
-        }
-    };
-    let command = command::parse(&text).map_err(|err| match err {
+    let text = command::strip_name_prefix(&text, names);
+    let command = command::parse(text).map_err(|err| match err {
         command::CommandError::Unknown(_) => {
             Refused(ErrorCode::UnknownCommand, clean_text(&err.to_string()))
         }
         command::CommandError::Usage(_) => Refused(ErrorCode::BadUsage, err.to_string()),
     })?;
-    Ok(cleaned(command))
+    cleaned(command)
 }
 
 /// A JSON line, decoded; its text limits checked.
-fn json_command(line: &[u8]) -> Result<Option<Command>, Refused> {
+fn json_command(line: &[u8]) -> Result<Command, Refused> {
     let msg = message::decode_client(line)
         .map_err(|err| Refused(ErrorCode::Malformed, err.to_string()))?;
     let fits = |text: String| {
@@ -352,9 +396,9 @@ fn json_command(line: &[u8]) -> Result<Option<Command>, Refused> {
             text: fits(text)?,
         },
         ClientMsg::Nick { name } => Command::Nick(name),
-        ClientMsg::Who => Command::Who,
-        ClientMsg::Help => Command::Help,
-        ClientMsg::Quit => Command::Quit,
+        ClientMsg::Who {} => Command::Who,
+        ClientMsg::Help {} => Command::Help,
+        ClientMsg::Quit {} => Command::Quit,
         ClientMsg::Hello { .. } => {
             return Err(Refused(
                 ErrorCode::Malformed,
@@ -362,19 +406,30 @@ fn json_command(line: &[u8]) -> Result<Option<Command>, Refused> {
             ));
         }
     };
-    Ok(cleaned(command))
+    cleaned(command)
 }
 
-/// Cleans what will be shown to others; `None` if a message is left empty. Names are not cleaned:
-/// the name rules refuse what cleaning would remove.
-fn cleaned(command: Command) -> Option<Command> {
-    let non_empty = |text: &str| Some(clean_text(text)).filter(|t| !t.is_empty());
-    Some(match command {
-        Command::Say(text) => Command::Say(non_empty(&text)?),
-        Command::Me(text) => Command::Me(non_empty(&text)?),
+/// Cleans what will be shown to others; a message that shows nothing once cleaned is refused. Names
+/// are not cleaned: the name rules refuse what cleaning would remove.
+fn cleaned(command: Command) -> Result<Command, Refused> {
+    let visible = |text: &str| {
+        let text = clean_text(text);
+        if is_blank(&text) {
+            Err(Refused(
+                ErrorCode::Empty,
+                "that message shows nothing once invisible characters are removed; it was not sent"
+                    .to_owned(),
+            ))
+        } else {
+            Ok(text)
+        }
+    };
+    Ok(match command {
+        Command::Say(text) => Command::Say(visible(&text)?),
+        Command::Me(text) => Command::Me(visible(&text)?),
         Command::Msg { to, text } => Command::Msg {
             to: clean_text(&to),
-            text: non_empty(&text)?,
+            text: visible(&text)?,
         },
         other => other,
     })

@@ -5,9 +5,9 @@ use eframe::egui::{self, Key, RichText};
 use super::Action;
 use crate::app::form::ConnectForm;
 use crate::app::settings::Profile;
+use crate::client::Wire;
 use crate::diagnostics::{InterfaceInfo, Probe, WHY_NOT};
 use crate::discovery::RoomInfo;
-use crate::protocol::Dialect;
 
 /// What the connect screen shows, lent by the app.
 #[derive(Debug, Clone, Copy)]
@@ -220,10 +220,14 @@ fn form_ui(
 
             ui.label("Server kind");
             ui.horizontal(|ui| {
-                ui.radio_value(&mut form.dialect, Dialect::Json, "Coucou")
+                ui.radio_value(&mut form.dialect, Wire::Json, "Coucou")
                     .on_hover_text("A Coucou server: people list, history, private messages.");
-                ui.radio_value(&mut form.dialect, Dialect::Plain, "Plain (nc-style)")
-                    .on_hover_text("Any line-based chat, such as the classic C server.");
+                ui.radio_value(&mut form.dialect, Wire::Plain, "Plain (nc-style)")
+                    .on_hover_text("Any line-based chat server that nc can talk to.");
+                ui.radio_value(&mut form.dialect, Wire::Classic, "Classic C server")
+                    .on_hover_text(
+                        "The original C chat: the name as a 32-byte block, each message on its own.",
+                    );
             });
             ui.end_row();
         });

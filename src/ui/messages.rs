@@ -256,9 +256,10 @@ fn row_ui(ui: &mut egui::Ui, entry: &Entry, model: &ChatModel, dark: bool) {
         });
 }
 
-/// A plain server's line: `name: text` gets the name's colour; notices (`* `) are dimmed.
+/// A plain server's line: `name: text` gets the name's colour; notices (`*** `, or `* ` from
+/// other servers) and errors (`! `) are dimmed.
 fn plain_line_ui(ui: &mut egui::Ui, text: &str, dark: bool) {
-    if text.starts_with("* ") || text.starts_with("! ") {
+    if text.starts_with("* ") || text.starts_with("*** ") || text.starts_with("! ") {
         ui.label(
             RichText::new(text)
                 .color(ui.visuals().weak_text_color())

@@ -46,6 +46,16 @@ impl Plain {
         }
     }
 
+    /// Connects from the loopback address `from` (127.0.0.2, …), so the server sees another machine.
+    pub fn connect_from(addr: SocketAddr, from: std::net::IpAddr) -> Self {
+        let stream = connect_from(addr, from);
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        Self {
+            reader: BufReader::new(stream),
+            seen: Vec::new(),
+        }
+    }
+
     /// Connects, sends `name` and waits until its own join notice arrives.
     pub fn join(addr: SocketAddr, name: &str) -> Self {
         let mut client = Self::connect(addr);
@@ -96,6 +106,23 @@ impl Plain {
             }
         }
         panic!("never saw {needle:?}; lines: {:#?}", self.seen)
+    }
+
+    /// Reads lines until one contains `needle`; returns the lines before it.
+    pub fn lines_until(&mut self, needle: &str) -> Vec<String> {
+        let mut before = Vec::new();
+        loop {
+            let line = self.line();
+            if line.contains(needle) {
+                return before;
+            }
+            before.push(line);
+        }
+    }
+
+    /// Every line read so far.
+    pub fn seen(&self) -> &[String] {
+        &self.seen
     }
 
     /// Reads lines until the server closes the connection; returns them.
@@ -200,6 +227,24 @@ impl Json {
             }
         }
     }
+}
+
+/// A TCP connection to `addr` from the local address `from` (a loopback address other than
+/// 127.0.0.1 stands for another machine on the LAN).
+pub fn connect_from(addr: SocketAddr, from: std::net::IpAddr) -> TcpStream {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )
+    .unwrap();
+    socket
+        .bind(&SocketAddr::new(from, 0).into())
+        .unwrap_or_else(|err| panic!("bind {from}: {err}"));
+    socket
+        .connect_timeout(&addr.into(), PATIENCE)
+        .unwrap_or_else(|err| panic!("connect {addr} from {from}: {err}"));
+    socket.into()
 }
 
 /// Reads whatever arrives until end of stream or an error; for sockets drained in the background.
