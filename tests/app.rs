@@ -10,7 +10,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, Plain, start_server, start_server_with};
+use common::{PATIENCE, Plain, SeedServer, start_server, start_server_with};
 use coucou::app::model::EntryKind;
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::server::ServerConfig;
@@ -363,6 +363,54 @@ fn the_plain_dialect_shows_lines_as_they_come() {
     wait_until(&mut harness, "bob's line", |app| {
         has_entry(app, "bob: hello plain")
     });
+}
+
+#[test]
+fn the_classic_mode_chats_with_the_seeds_c_server() {
+    let Some(server) = SeedServer::start() else {
+        return;
+    };
+    let addr = server.addr;
+    // bob speaks as the seed's own C client: a 32-byte NUL-padded name, then `name: text` lines.
+    let mut bob = Plain::connect(addr);
+    bob.send_raw(&coucou::client::classic_name_block("bob"));
+    assert_eq!(bob.line(), "bob a rejoint le serveur");
+
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.get_by_label("Classic C server").click();
+    harness.run_steps(2);
+    connect(&mut harness, "alice", addr);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    // The name arrived whole and alone: no newline inside it, nothing swallowed after it.
+    assert_eq!(bob.line(), "alice a rejoint le serveur");
+    wait_until(&mut harness, "alice's join", |app| {
+        has_entry(app, "alice a rejoint le serveur")
+    });
+
+    send_message(&mut harness, "hello classic");
+    send_message(&mut harness, "second line");
+    assert_eq!(bob.line(), "alice: hello classic");
+    assert_eq!(bob.line(), "alice: second line");
+    // The server does not echo; the app shows alice's line once, as the others see it.
+    let own = |app: &CoucouApp| {
+        chat_texts(app)
+            .iter()
+            .filter(|t| *t == "alice: hello classic")
+            .count()
+    };
+    assert_eq!(own(harness.state()), 1);
+
+    bob.send("bob: hi alice");
+    wait_until(&mut harness, "bob's line", |app| {
+        has_entry(app, "bob: hi alice")
+    });
+    // coucou: the classic server answers everyone with a bare "Bonjour", no name, no newline.
+    bob.send("bob: coucou");
+    wait_until(&mut harness, "the classic Bonjour", |app| {
+        chat_texts(app).iter().any(|t| t == "Bonjour")
+    });
+    assert_eq!(own(harness.state()), 1);
 }
 
 #[test]

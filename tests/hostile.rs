@@ -112,9 +112,7 @@ fn attack(
             ended
         })
         .unwrap();
-    ready_rx
-        .recv_timeout(PATIENCE)
-        .expect("the attack started");
+    ready_rx.recv_timeout(PATIENCE).expect("the attack started");
     handle
 }
 
@@ -172,7 +170,8 @@ fn idle_and_dripping_sockets_from_one_machine_never_lock_out_a_real_join() {
     );
     for e in &timed_out {
         assert!(
-            e.lived + Duration::from_secs(1) >= timeout && e.lived <= timeout + Duration::from_secs(1),
+            e.lived + Duration::from_secs(1) >= timeout
+                && e.lived <= timeout + Duration::from_secs(1),
             "a drip lived {:?} with a handshake deadline of {timeout:?}",
             e.lived
         );
@@ -285,7 +284,10 @@ fn user_lines_never_read_as_server_notices() {
     assert!(real.contains(&"*** The server is stopping. Goodbye!".to_owned()));
     for line in &forged {
         assert!(!line.starts_with("*** "), "{line}");
-        assert!(!real.contains(line), "{line} is byte-identical to a server notice");
+        assert!(
+            !real.contains(line),
+            "{line} is byte-identical to a server notice"
+        );
     }
 }
 
@@ -314,7 +316,10 @@ fn a_thousand_renames_are_cut_to_the_burst() {
     }
     assert_eq!(renames, FloodLimit::RENAMES.burst);
     let refused = alice.expect("renaming too fast");
-    assert!(refused.starts_with("! you are renaming too fast"), "{refused}");
+    assert!(
+        refused.starts_with("! you are renaming too fast"),
+        "{refused}"
+    );
 }
 
 #[test]
@@ -341,9 +346,15 @@ fn every_command_is_under_the_flood_limit_but_leaving() {
     alice.send_raw(lines.as_bytes());
     alice.send("exit");
     let said = alice.expect_closed();
-    let refused = said.iter().filter(|l| l.contains("sending too fast")).count();
+    let refused = said
+        .iter()
+        .filter(|l| l.contains("sending too fast"))
+        .count();
     assert_eq!(refused, 15, "{said:#?}");
-    assert!(said.iter().any(|l| l.contains("Au revoir")), "exit is never refused");
+    assert!(
+        said.iter().any(|l| l.contains("Au revoir")),
+        "exit is never refused"
+    );
     // bob saw exactly the two that passed and reach him: `/me waves 2`, `/msg bob psst 3`.
     let bob_saw = bob.lines_until("alice left");
     assert_eq!(
@@ -420,7 +431,12 @@ fn every_name_example_gets_its_outcome() {
     }
     assert_eq!(refused("İbrahim"), ErrorCode::NameTaken);
     assert_eq!(refused("IBRAHIM"), ErrorCode::NameTaken);
-    for name in ["al\u{200b}ice", "\u{3164}\u{3164}", "al\u{ad}ice", "bo\u{e0062}b"] {
+    for name in [
+        "al\u{200b}ice",
+        "\u{3164}\u{3164}",
+        "al\u{ad}ice",
+        "bo\u{e0062}b",
+    ] {
         assert!(
             matches!(
                 refused(name),
@@ -505,10 +521,7 @@ fn a_client_that_connects_and_writes_garbage_costs_only_its_connection() {
             }
             reply.extend_from_slice(&buf[..n]);
         }
-        assert!(
-            !reply.is_empty(),
-            "no answer to {garbage:?}"
-        );
+        assert!(!reply.is_empty(), "no answer to {garbage:?}");
     }
     alice.send("still here");
     alice.expect("alice: still here");

@@ -352,12 +352,17 @@ fn the_array_form_is_malformed() {
     let (mut alice, _) = Json::join(server.local_addr(), "alice");
     let (mut bob, _) = Json::join(server.local_addr(), "bob");
     alice.send_raw(b"[\"msg\",\"bob\",\"hi\"]\n");
-    assert!(is_error(ErrorCode::Malformed)(&alice.expect(|m| matches!(m, ServerMsg::Error { .. }))));
+    assert!(is_error(ErrorCode::Malformed)(
+        &alice.expect(|m| matches!(m, ServerMsg::Error { .. }))
+    ));
     alice.send_raw(b"[\"say\",\"hi\"]\n");
     assert!(is_error(ErrorCode::Malformed)(&alice.next()));
     alice.send(&say("marker"));
     let got = bob.expect(|m| matches!(m, ServerMsg::Message(_) | ServerMsg::Private { .. }));
-    assert!(matches!(&got, ServerMsg::Message(c) if c.text == "marker"), "{got:?}");
+    assert!(
+        matches!(&got, ServerMsg::Message(c) if c.text == "marker"),
+        "{got:?}"
+    );
 }
 
 /// Applies what the server says about who is here to a list of names, as a client would.
@@ -430,5 +435,9 @@ fn private_messages_do_not_consume_room_ids() {
     let private = bob.next();
     assert!(matches!(private, ServerMsg::Private { .. }), "{private:?}");
     let two = id_of(&bob.next());
-    assert_eq!(two, one + 1, "the private message left a gap in the room's ids");
+    assert_eq!(
+        two,
+        one + 1,
+        "the private message left a gap in the room's ids"
+    );
 }

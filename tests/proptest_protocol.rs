@@ -120,3 +120,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Whatever name a person gets and whatever they type, no line they cause in the plain dialect
+    /// (a message, an action, a private message) starts like a server notice or holds a line break.
+    #[test]
+    fn no_user_line_reads_as_a_server_notice(
+        name in "[*! a-zA-Z0-9_.:\\-\\[\\]é\u{200b}\u{2028}]{1,12}",
+        text in "(\\PC|[\n\r*!:\u{1b}\u{85}\u{2028}\u{2029}\u{200b}\u{feff}])*",
+        action in any::<bool>(),
+    ) {
+        let Ok(name) = coucou::protocol::name::validate(&name) else { return Ok(()); };
+        let text = coucou::protocol::sanitize::clean_text(&text);
+        prop_assume!(!coucou::protocol::sanitize::is_blank(&text));
+        let lines = [
+            ServerMsg::Message(Chat { id: 1, time: 0, from: name.clone(), text: text.clone(), action }),
+            ServerMsg::Private { id: 1, time: 0, from: name.clone(), to: "bob".into(), text: text.clone() },
+        ];
+        for msg in lines {
+            let plain = msg.to_plain_text();
+            prop_assert!(!plain.starts_with(coucou::protocol::message::NOTICE_PREFIX), "{plain:?}");
+            prop_assert!(!plain.starts_with("! "), "{plain:?}");
+            prop_assert_eq!(plain.matches('\n').count(), 1, "{:?}", plain);
+            prop_assert!(!plain.contains('\r'), "{plain:?}");
+        }
+    }
+}

@@ -261,13 +261,18 @@ pub fn coucou() -> Command {
 /// Starts `coucou server` on 127.0.0.1 and a free port, with `extra` options; returns the child and
 /// the port it printed.
 pub fn spawn_server(extra: &[&str]) -> (Child, u16) {
-    let mut child = coucou()
+    let mut command = coucou();
+    command
         .args(["server", "--bind", "127.0.0.1", "--port", "0"])
         .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    spawn_server_from(command)
+}
+
+/// Starts a prepared `coucou server` command (its standard error as the caller set it); returns
+/// the child and the port it printed on its first line.
+pub fn spawn_server_from(mut command: Command) -> (Child, u16) {
+    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
@@ -284,4 +289,69 @@ pub fn spawn_server(extra: &[&str]) -> (Child, u16) {
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("no port in {first:?}"));
     (child, port)
+}
+
+/// The seed's classic C server (`tests/seed_server/seed_server.c`), built with the system's C
+/// compiler into a temp folder and running on 127.0.0.1. Killed when dropped.
+pub struct SeedServer {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl SeedServer {
+    /// Builds and starts it; `None` (after saying why on stderr) only when there is no C compiler.
+    pub fn start() -> Option<Self> {
+        let compiler = ["cc", "gcc", "clang"].into_iter().find(|cc| {
+            Command::new(cc)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok()
+        });
+        let Some(compiler) = compiler else {
+            eprintln!("SKIPPED: no C compiler (cc, gcc or clang) to build the seed's C server");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let binary = dir.path().join("seed_server");
+        let source = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/seed_server/seed_server.c"
+        );
+        let built = Command::new(compiler)
+            .args(["-O1", "-pthread", "-o"])
+            .arg(&binary)
+            .arg(source)
+            .status()
+            .unwrap();
+        assert!(built.success(), "{compiler} could not build {source}");
+        let mut child = Command::new(&binary)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let port: u16 = first
+            .trim()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {first:?}"));
+        Some(Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            _dir: dir,
+        })
+    }
+}
+
+impl Drop for SeedServer {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
 }
