@@ -48,7 +48,13 @@ impl View {
     fn frame(&mut self) -> Duration {
         let input = self.input();
         let output = self.ctx.run_ui(input, |ui| {
-            let action = chat_ui(ui, &self.model, &mut self.layout, &mut self.composer, true);
+            let action = chat_ui(
+                ui,
+                &self.model,
+                &mut self.layout,
+                &mut self.composer,
+                coucou::ui::chat::ChatStatus::Live,
+            );
             black_box(action);
         });
         let delay = output.viewport_output[&ViewportId::ROOT].repaint_delay;

@@ -24,6 +24,7 @@ fn app_at(config: &Path) -> Harness<'static, CoucouApp> {
         host_bind: "127.0.0.1".parse().unwrap(),
         // These tests run on the machine's real network: no multicast.
         discovery: false,
+        native_dialogs: false,
     };
     Harness::builder()
         .with_size([1000.0, 700.0])
@@ -137,9 +138,14 @@ fn fill_the_form_connect_and_chat_with_a_raw_client_both_ways() {
     harness.run_steps(2);
     assert_eq!(bob.expect("[private]"), "[private] alice -> bob: psst");
 
-    // exit alone leaves, as in the seed.
+    // exit alone leaves, as in the seed; the conversation stays, read-only, until closed.
     send_message(&mut harness, "exit");
     assert_eq!(bob.expect("alice"), "*** alice left the room");
+    harness.run_steps(2);
+    assert!(!harness.state().is_connected());
+    assert!(has_entry(harness.state(), "hello from the app"));
+    harness.get_by_label("You left the room.");
+    harness.get_by_label("Close").click();
     harness.run_steps(2);
     assert!(harness.state().chat().is_none());
     harness.get_by_label("Connect");
@@ -580,4 +586,249 @@ fn scrolled_up_the_list_counts_new_messages_and_jumps_back_to_them() {
     harness.run_steps(30);
     assert!(harness.query_by_label_contains("new messages").is_none());
     harness.get_by_label_contains("later 2");
+}
+
+#[test]
+fn leaving_keeps_the_conversation_to_read_export_or_rejoin() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    send_message(&mut harness, "before leaving");
+    wait_until(&mut harness, "echo", |app| has_entry(app, "before leaving"));
+
+    harness.get_by_label("Disconnect").click();
+    harness.run_steps(2);
+    harness.get_by_label("You left the room.");
+    assert!(has_entry(harness.state(), "before leaving"));
+    // Read-only: nothing can be sent, and who is here is not claimed.
+    harness.get_by_label_contains("Not connected");
+    assert!(harness.query_by_label("Disconnect").is_none());
+    harness.get_by_label("Export transcript…");
+
+    harness.get_by_label("Rejoin").click();
+    wait_until(&mut harness, "rejoined", CoucouApp::is_connected);
+    assert!(harness.query_by_label("You left the room.").is_none());
+    let texts = chat_texts(harness.state());
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.contains("before leaving"))
+            .count(),
+        1,
+        "rejoining repeats no history: {texts:#?}"
+    );
+    assert_eq!(harness.state().chat().unwrap().users, ["alice"]);
+}
+
+#[test]
+fn host_while_in_a_room_asks_first() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    fill(&mut harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    harness.run();
+    harness.get_by_label("Leave this room to host one?");
+    harness.get_by_label("Stay").click();
+    harness.run_steps(2);
+    assert!(harness.state().is_connected());
+    assert!(harness.state().hosting_addr().is_none());
+    assert_eq!(server.stats().clients, 1);
+
+    harness.get_by_label("Host a room").click();
+    harness.run();
+    harness.get_by_label("Leave and host").click();
+    wait_until(&mut harness, "in own room", |app| {
+        app.is_connected() && app.hosting_addr().is_some()
+    });
+    let own = harness.state().hosting_addr().unwrap();
+    assert_eq!(
+        harness.state().chat().unwrap().room,
+        "Coucou",
+        "the conversation on screen is the hosted room's (hosted on {own})"
+    );
+}
+
+/// Asks the app's window to close, as the window manager's close button does.
+fn request_close(harness: &mut Harness<'_, CoucouApp>) {
+    harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    harness.step();
+}
+
+fn viewport_commands(harness: &Harness<'_, CoucouApp>) -> Vec<egui::ViewportCommand> {
+    harness
+        .output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .map(|v| v.commands.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn closing_the_window_while_others_are_in_the_hosted_room_asks_first() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "hostess");
+    fill(&mut harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    let addr = harness.state().hosting_addr().unwrap();
+    let _guest = Plain::join(addr, "guest");
+    wait_until(&mut harness, "guest joined", |app| {
+        has_entry(app, "guest joined")
+    });
+
+    request_close(&mut harness);
+    assert!(
+        viewport_commands(&harness).contains(&egui::ViewportCommand::CancelClose),
+        "the close was not held back"
+    );
+    harness.run();
+    harness.get_by_label("Quit and close the room?");
+    harness.get_by_label("Keep hosting").click();
+    harness.run();
+    assert!(harness.query_by_label("Quit and close the room?").is_none());
+    assert!(harness.state().hosting_addr().is_some());
+
+    request_close(&mut harness);
+    harness.run();
+    harness.get_by_label("Quit and close the room").click();
+    harness.step();
+    assert!(viewport_commands(&harness).contains(&egui::ViewportCommand::Close));
+}
+
+#[test]
+fn a_lost_connection_says_so_once_and_can_reconnect_now_or_stop() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    let _bob = Plain::join(addr, "bob");
+    wait_until(&mut harness, "bob", |app| has_entry(app, "bob joined"));
+
+    server.stop();
+    wait_until(
+        &mut harness,
+        "waiting to reconnect",
+        CoucouApp::is_waiting_to_reconnect,
+    );
+    // A few failed attempts (nothing listens now), each one shown in the toolbar, not the chat.
+    for _ in 0..2 {
+        harness.get_by_label("Reconnect now").click();
+        harness.run_steps(2);
+        wait_until(
+            &mut harness,
+            "the attempt to fail",
+            CoucouApp::is_waiting_to_reconnect,
+        );
+    }
+    harness.get_by_label_contains("Last try:");
+    let lost = chat_texts(harness.state())
+        .iter()
+        .filter(|t| t.contains("Connection lost"))
+        .count();
+    assert_eq!(lost, 1, "one line for the loss, not one per attempt");
+    assert!(harness.state().chat().unwrap().users.is_empty());
+    harness.get_by_label_contains("Not connected");
+
+    // Back up: "Reconnect now" doesn't wait for the back-off.
+    let again =
+        coucou::server::Server::start(TcpListener::bind(addr).unwrap(), ServerConfig::default())
+            .unwrap();
+    harness.get_by_label("Reconnect now").click();
+    wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
+    assert_eq!(harness.state().chat().unwrap().users, ["alice"]);
+
+    // Lost again, and this time the person gives up: the conversation stays, with a way back.
+    drop(again);
+    wait_until(
+        &mut harness,
+        "waiting to reconnect",
+        CoucouApp::is_waiting_to_reconnect,
+    );
+    harness.get_by_label("Cancel").click();
+    harness.run_steps(2);
+    harness.get_by_label("Not reconnecting.");
+    let _third =
+        coucou::server::Server::start(TcpListener::bind(addr).unwrap(), ServerConfig::default())
+            .unwrap();
+    harness.get_by_label("Rejoin").click();
+    wait_until(&mut harness, "rejoined", CoucouApp::is_connected);
+}
+
+#[test]
+fn a_draft_stays_with_its_room() {
+    let first = start_server();
+    let second = start_server();
+    let (_dir, mut harness) = connected_app("alice", first.local_addr());
+    harness.get_by_label("Message").focus();
+    harness.run_steps(2);
+    harness
+        .get_by_label("Message")
+        .type_text("draft for the first room");
+    harness.run_steps(2);
+    harness.get_by_label("Disconnect").click();
+    harness.run_steps(2);
+    harness.get_by_label("Close").click();
+    harness.run_steps(2);
+
+    connect(&mut harness, "alice", second.local_addr());
+    wait_until(&mut harness, "in the second room", CoucouApp::is_connected);
+    let mut bob = Plain::join(second.local_addr(), "bob");
+    send_message(&mut harness, "hello second");
+    assert_eq!(bob.expect("hello second"), "alice: hello second");
+
+    harness.get_by_label("Disconnect").click();
+    harness.run_steps(2);
+    harness.get_by_label("Close").click();
+    harness.run_steps(2);
+    connect(&mut harness, "alice", first.local_addr());
+    wait_until(
+        &mut harness,
+        "back in the first room",
+        CoucouApp::is_connected,
+    );
+    harness.run_steps(2);
+    harness.get_by_label("Message");
+    assert!(
+        harness
+            .query_all_by_value("draft for the first room")
+            .next()
+            .is_some(),
+        "the first room's draft is back"
+    );
+}
+
+#[test]
+fn export_without_a_system_dialog_uses_the_apps_own() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    send_message(&mut harness, "worth keeping");
+    wait_until(&mut harness, "echo", |app| has_entry(app, "worth keeping"));
+
+    harness.get_by_label("Export transcript…").click();
+    harness.run();
+    harness.get_by_label_contains("save dialog could not open");
+    let out = tempfile::tempdir().unwrap();
+    let missing = out.path().join("no such folder").join("t.txt");
+    fill(&mut harness, "File", &missing.display().to_string());
+    harness.get_by_label("Save").click();
+    harness.run();
+    harness.get_by_label_contains("Could not save");
+
+    let path = out.path().join("transcript.txt");
+    fill(&mut harness, "File", &path.display().to_string());
+    harness.get_by_label("Save").click();
+    harness.run();
+    let text = std::fs::read_to_string(&path).expect("the transcript was written");
+    assert!(text.contains("alice: worth keeping"), "{text}");
+    assert!(has_entry(harness.state(), "Transcript saved to"));
+    assert!(
+        harness.query_by_label("File").is_none(),
+        "the dialog closed"
+    );
 }

@@ -160,6 +160,7 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
         config_path: Some(dir.path().join("settings.toml")),
         host_bind: "127.0.0.1".parse().unwrap(),
         discovery: true,
+        native_dialogs: false,
     };
     let mut harness = Harness::builder()
         .with_size([1000.0, 700.0])

@@ -19,6 +19,7 @@ fn app() -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
         config_path: Some(dir.path().join("settings.toml")),
         host_bind: "127.0.0.1".parse().unwrap(),
         discovery: false,
+        native_dialogs: false,
     };
     let harness = Harness::builder()
         .with_size([900.0, 600.0])

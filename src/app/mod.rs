@@ -11,8 +11,9 @@ pub mod model;
 pub mod settings;
 pub mod transcript;
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -26,10 +27,13 @@ use crate::discovery::{self, Advertiser, Browser, DiscoveryEvent, RoomInfo};
 use crate::lan;
 use crate::protocol::{Command, DEFAULT_PORT, command, now_ms};
 use crate::server::{PeopleHook, Server, ServerConfig};
-use crate::ui::chat::{Composer, chat_ui};
+use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
-use crate::ui::toolbar::{HostBuffers, HostingView, ToolbarView, confirm_host_off_ui, toolbar_ui};
+use crate::ui::toolbar::{
+    HostBuffers, HostingView, ToolbarView, confirm_host_off_ui, confirm_host_on_ui,
+    confirm_quit_ui, save_fallback_ui, toolbar_ui,
+};
 use crate::ui::{Action, connect};
 use form::ConnectForm;
 use model::{ChatModel, EntryKind};
@@ -45,6 +49,9 @@ pub struct AppOptions {
     /// Whether the app may use LAN discovery (mDNS) at all, when the settings ask for it. Tests that
     /// are not inside their own network namespace pass `false`.
     pub discovery: bool,
+    /// Whether to try the system's file dialogs (rfd). When `false`, or when they can't open, the
+    /// app's own save dialog is used. Tests pass `false`.
+    pub native_dialogs: bool,
 }
 
 impl Default for AppOptions {
@@ -53,6 +60,7 @@ impl Default for AppOptions {
             config_path: None,
             host_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             discovery: true,
+            native_dialogs: true,
         }
     }
 }
@@ -127,8 +135,17 @@ pub struct CoucouApp {
     /// Failed reconnection attempts in a row, for the back-off.
     attempt: u32,
 
-    /// The conversation, while in a room.
+    /// The conversation on screen: while in a room, and after leaving it until it is closed.
     chat: Option<ChatModel>,
+    /// Why the conversation on screen is not live (left, closed, not reconnecting); `None` while
+    /// in the room or getting back into it.
+    offline: Option<String>,
+    /// Which room the conversation on screen is (`host:port`), for its draft.
+    chat_key: String,
+    /// Unsent drafts of the conversations not on screen, by room (`host:port`).
+    drafts: HashMap<String, String>,
+    /// Why the last attempt to reconnect failed, while waiting to try again.
+    reconnect_failure: Option<String>,
     layout: ListLayout,
     composer: Composer,
 
@@ -138,6 +155,15 @@ pub struct CoucouApp {
     /// Signalled when the hosted server has stopped and its port is free.
     host_stopping: Option<Receiver<()>>,
     confirm_host_off: bool,
+    /// Host was pressed while in a room: asking whether to leave it.
+    confirm_host_on: bool,
+    /// The window was asked to close while others are in the hosted room: asking first.
+    confirm_quit: bool,
+    /// The person said yes: let the window close.
+    quit_confirmed: bool,
+    /// The app's own save dialog, when the system's could not open: the path being typed and the
+    /// last error.
+    save_fallback: Option<(String, Option<String>)>,
 
     /// This machine's interfaces, listed at start and at each test.
     interfaces: Vec<InterfaceInfo>,
@@ -245,6 +271,10 @@ impl CoucouApp {
             link: Link::Idle,
             attempt: 0,
             chat: None,
+            offline: None,
+            chat_key: String::new(),
+            drafts: HashMap::new(),
+            reconnect_failure: None,
             layout: ListLayout::default(),
             composer: Composer::default(),
             host: None,
@@ -252,6 +282,10 @@ impl CoucouApp {
             host_error: None,
             host_stopping: None,
             confirm_host_off: false,
+            confirm_host_on: false,
+            confirm_quit: false,
+            quit_confirmed: false,
+            save_fallback: None,
             events_tx,
             events_rx,
             waker,
@@ -466,9 +500,16 @@ impl CoucouApp {
         self.link = Link::Connected;
         self.attempt = 0;
         self.connect_error = None;
-        let Some(params) = &self.params else { return };
+        self.offline = None;
+        self.reconnect_failure = None;
+        let Some(params) = self.params.clone() else {
+            return;
+        };
         if !reconnecting || self.chat.is_none() {
+            self.close_conversation();
             let room = format!("{}:{}", params.host, params.port);
+            self.composer.input = self.drafts.remove(&room).unwrap_or_default();
+            self.chat_key.clone_from(&room);
             self.chat = Some(ChatModel::new(room, params.name.clone()));
             self.layout = ListLayout::default();
         }
@@ -497,6 +538,11 @@ impl CoucouApp {
             return;
         }
         self.link = Link::Idle;
+        if reconnecting && self.chat.is_some() {
+            // The conversation stays, offline, with why; the person may rejoin or close it.
+            self.offline = Some(format!("Could not rejoin. {error}"));
+            return;
+        }
         self.chat = None;
         self.connect_error = Some(if error.is_name_problem() {
             format!("{error} Change the username and connect again.")
@@ -508,7 +554,12 @@ impl CoucouApp {
     fn on_closed(&mut self, error: Option<String>) {
         self.conn = None;
         match error {
-            None => self.link = Link::Idle,
+            None => {
+                self.link = Link::Idle;
+                if self.chat.is_some() && self.offline.is_none() {
+                    self.offline = Some("Disconnected.".to_owned());
+                }
+            }
             Some(error) if self.chat.is_some() => self.schedule_reconnect(&error),
             Some(error) => {
                 self.link = Link::Idle;
@@ -517,20 +568,25 @@ impl CoucouApp {
         }
     }
 
+    /// Waits before the next attempt. The conversation gets one line when the connection is lost,
+    /// not one per failed attempt: the toolbar shows the countdown and the last failure.
     fn schedule_reconnect(&mut self, why: &str) {
+        let first = self.attempt == 0;
         let wait = backoff(self.attempt);
         self.attempt = self.attempt.saturating_add(1);
         self.link = Link::Waiting {
             until: Instant::now() + wait,
         };
+        self.reconnect_failure = Some(why.to_owned());
         if let Some(chat) = &mut self.chat {
-            chat.push_local(
-                now_ms(),
-                EntryKind::Error(format!(
-                    "Connection lost ({why}). Trying again in {} s.",
-                    wait.as_secs()
-                )),
-            );
+            // Who is here is not known while away; the welcome on return tells again.
+            chat.users.clear();
+            if first {
+                chat.push_local(
+                    now_ms(),
+                    EntryKind::Error(format!("Connection lost ({why}). Reconnecting…")),
+                );
+            }
         }
     }
 
@@ -560,14 +616,34 @@ impl CoucouApp {
         self.params = Some(params);
     }
 
-    /// Leaves the room on purpose: says goodbye and lets the connection close.
+    /// Leaves the room on purpose: says goodbye and lets the connection close. The conversation
+    /// stays on screen, read-only, until it is closed or rejoined.
     fn leave(&mut self) {
         if let Some(conn) = self.conn.take() {
             conn.quit();
         }
         self.link = Link::Idle;
-        self.chat = None;
         self.attempt = 0;
+        self.reconnect_failure = None;
+        if let Some(chat) = &mut self.chat
+            && self.offline.is_none()
+        {
+            chat.users.clear();
+            self.offline = Some("You left the room.".to_owned());
+        }
+    }
+
+    /// Puts the conversation on screen away, keeping its unsent draft for its room.
+    fn close_conversation(&mut self) {
+        if self.chat.take().is_some() {
+            let draft = std::mem::take(&mut self.composer.input);
+            if !draft.is_empty() {
+                self.drafts
+                    .insert(std::mem::take(&mut self.chat_key), draft);
+            }
+        }
+        self.composer.recall = None;
+        self.offline = None;
     }
 
     // ----- actions -----
@@ -656,12 +732,57 @@ impl CoucouApp {
             }
             Action::Disconnect => self.leave(),
             Action::CancelReconnect => {
+                self.conn = None;
                 self.link = Link::Idle;
-                if let Some(chat) = &mut self.chat {
-                    chat.push_local(now_ms(), EntryKind::Notice("Not reconnecting.".to_owned()));
+                self.attempt = 0;
+                self.reconnect_failure = None;
+                self.offline = Some("Not reconnecting.".to_owned());
+            }
+            Action::ReconnectNow => {
+                if let (Link::Waiting { .. }, Some(params)) = (&self.link, self.params.clone()) {
+                    self.start_connection(params, true);
                 }
             }
-            Action::HostOn => self.host_on(),
+            Action::Rejoin => {
+                if let Some(params) = self.params.clone() {
+                    self.offline = None;
+                    self.start_connection(params, true);
+                }
+            }
+            Action::CloseConversation => {
+                self.leave();
+                self.close_conversation();
+            }
+            Action::HostOn => {
+                if self.chat.is_some() && self.offline.is_none() {
+                    self.confirm_host_on = true;
+                } else {
+                    self.host_on();
+                }
+            }
+            Action::ConfirmHostOn => {
+                self.confirm_host_on = false;
+                self.host_on();
+            }
+            Action::CancelHostOn => self.confirm_host_on = false,
+            Action::ConfirmQuit => {
+                self.confirm_quit = false;
+                self.quit_confirmed = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            Action::CancelQuit => self.confirm_quit = false,
+            Action::SaveTranscriptTo(path) => {
+                let path = PathBuf::from(path.trim());
+                match self.save_transcript(&path) {
+                    Ok(()) => self.save_fallback = None,
+                    Err(err) => {
+                        if let Some((_, error)) = &mut self.save_fallback {
+                            *error = Some(err);
+                        }
+                    }
+                }
+            }
+            Action::CancelSaveTranscript => self.save_fallback = None,
             Action::HostOff => {
                 let people = self.host.as_ref().map_or(0, |h| h.server.stats().clients);
                 if people > 1 {
@@ -801,6 +922,9 @@ impl CoucouApp {
         let Some(hosting) = self.host.take() else {
             return;
         };
+        if self.chat.is_some() && self.offline.is_none() {
+            self.offline = Some("You closed the room.".to_owned());
+        }
         self.leave();
         let (done_tx, done_rx) = crossbeam_channel::bounded(1);
         let waker = Arc::clone(&self.waker);
@@ -835,31 +959,69 @@ impl CoucouApp {
         }
     }
 
+    /// Asks where to save the transcript: the system's dialog, or the app's own when that can't
+    /// open (never nothing at all).
     fn export_transcript(&mut self) {
-        let Some(chat) = &mut self.chat else { return };
+        let Some(chat) = &self.chat else { return };
         let date = transcript::local_date_time(now_ms());
         let file_name = format!(
             "coucou-{}-{}.txt",
             chat.room.replace(|c: char| !c.is_alphanumeric(), "-"),
             date.get(..10).unwrap_or("transcript")
         );
-        let Some(path) = rfd::FileDialog::new()
-            .set_title("Export transcript")
-            .set_file_name(file_name)
-            .add_filter("Text", &["txt"])
-            .save_file()
-        else {
-            return;
+        let chosen = if self.options.native_dialogs {
+            native_save_dialog(&file_name)
+        } else {
+            SaveChoice::Unavailable
         };
-        let result = std::fs::File::create(&path).and_then(|file| {
+        match chosen {
+            SaveChoice::Path(path) => {
+                if let Err(err) = self.save_transcript(&path) {
+                    self.push_to_chat(EntryKind::Error(err));
+                }
+            }
+            SaveChoice::Cancelled => {}
+            SaveChoice::Unavailable => {
+                let path = transcript::default_folder().join(file_name);
+                self.save_fallback = Some((path.display().to_string(), None));
+            }
+        }
+    }
+
+    /// Writes the transcript to `path` and says so in the conversation; the error in words if not.
+    fn save_transcript(&mut self, path: &Path) -> Result<(), String> {
+        let Some(chat) = &mut self.chat else {
+            return Err("There is no conversation to save.".to_owned());
+        };
+        if path.as_os_str().is_empty() {
+            return Err("Type where to save the file.".to_owned());
+        }
+        let result = std::fs::File::create(path).and_then(|file| {
             let mut out = std::io::BufWriter::new(file);
-            transcript::write_transcript(chat, now_ms(), &mut out)
+            transcript::write_transcript(chat, now_ms(), &mut out)?;
+            std::io::Write::flush(&mut out)
         });
-        let entry = match result {
-            Ok(()) => EntryKind::Notice(format!("Transcript saved to {}", path.display())),
-            Err(err) => EntryKind::Error(format!("Could not save {}: {err}", path.display())),
-        };
-        chat.push_local(now_ms(), entry);
+        match result {
+            Ok(()) => {
+                let saved = format!("Transcript saved to {}", path.display());
+                chat.push_local(now_ms(), EntryKind::Notice(saved));
+                Ok(())
+            }
+            Err(err) => Err(format!("Could not save {}: {err}", path.display())),
+        }
+    }
+
+    /// How many people other than you are in the room you host.
+    fn hosted_others(&self) -> usize {
+        self.host
+            .as_ref()
+            .map_or(0, |h| h.server.stats().clients.saturating_sub(1))
+    }
+
+    fn push_to_chat(&mut self, kind: EntryKind) {
+        if let Some(chat) = &mut self.chat {
+            chat.push_local(now_ms(), kind);
+        }
     }
 
     fn save_settings(&mut self) {
@@ -922,8 +1084,10 @@ impl CoucouApp {
             hosting,
             host_stopping: self.host_stopping.is_some(),
             host_error: self.host_error.as_deref(),
-            in_room: self.chat.is_some(),
+            in_room: self.chat.is_some() && self.offline.is_none(),
+            has_conversation: self.chat.is_some(),
             reconnect_in,
+            reconnect_failure: self.reconnect_failure.as_deref(),
             theme: self.settings.theme,
             font_size: self.settings.font_size,
             warning: self.warning.as_deref(),
@@ -972,13 +1136,17 @@ impl eframe::App for CoucouApp {
         let mut actions = Vec::new();
         actions.extend(self.view_toolbar(ui));
         if let Some(chat) = &self.chat {
-            let connected = self.link == Link::Connected;
+            let status = match (&self.offline, &self.link) {
+                (Some(why), _) => ChatStatus::Offline(why),
+                (None, Link::Connected) => ChatStatus::Live,
+                (None, _) => ChatStatus::Reconnecting,
+            };
             actions.extend(chat_ui(
                 ui,
                 chat,
                 &mut self.layout,
                 &mut self.composer,
-                connected,
+                status,
             ));
         } else {
             let target = match &self.link {
@@ -999,11 +1167,28 @@ impl eframe::App for CoucouApp {
             actions.extend(connect::connect_ui(ui, &view, &mut self.connect));
         }
         if self.confirm_host_off {
-            let others = self
-                .host
-                .as_ref()
-                .map_or(0, |h| h.server.stats().clients.saturating_sub(1));
-            actions.extend(confirm_host_off_ui(ui.ctx(), others));
+            actions.extend(confirm_host_off_ui(ui.ctx(), self.hosted_others()));
+        }
+        if self.confirm_host_on {
+            let room = self.chat.as_ref().map_or("a room", |c| c.room.as_str());
+            actions.extend(confirm_host_on_ui(ui.ctx(), room));
+        }
+        // Closing the window while others are in the hosted room asks first, as the Host toggle does.
+        if ui.ctx().input(|i| i.viewport().close_requested()) && !self.quit_confirmed {
+            let others = self.hosted_others();
+            if others > 0 {
+                ui.ctx()
+                    .send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.confirm_quit = true;
+            }
+        }
+        if self.confirm_quit {
+            let others = self.hosted_others();
+            let room = self.host.as_ref().map_or("", |h| h.server.room_name());
+            actions.extend(confirm_quit_ui(ui.ctx(), room, others));
+        }
+        if let Some((path, error)) = &mut self.save_fallback {
+            actions.extend(save_fallback_ui(ui.ctx(), path, error.as_deref()));
         }
         let ctx = ui.ctx().clone();
         for action in actions {
@@ -1015,6 +1200,51 @@ impl eframe::App for CoucouApp {
         self.leave();
         self.save_settings();
     }
+}
+
+/// What the system's save dialog gave.
+enum SaveChoice {
+    /// A file to save to.
+    Path(PathBuf),
+    /// The person cancelled.
+    Cancelled,
+    /// The dialog could not open.
+    Unavailable,
+}
+
+/// The system's save dialog (rfd). rfd answers `None` both when the person cancels and when no
+/// dialog could open (no xdg file portal on the session bus and no zenity, as on a bare X11
+/// session): a dialog that can't be reached is told apart by there being no session bus and no
+/// zenity, or by an answer faster than anyone could cancel.
+fn native_save_dialog(file_name: &str) -> SaveChoice {
+    if !native_dialog_reachable() {
+        return SaveChoice::Unavailable;
+    }
+    let asked = Instant::now();
+    let chosen = rfd::FileDialog::new()
+        .set_title("Export transcript")
+        .set_file_name(file_name)
+        .add_filter("Text", &["txt"])
+        .save_file();
+    match chosen {
+        Some(path) => SaveChoice::Path(path),
+        None if asked.elapsed() < Duration::from_millis(300) => SaveChoice::Unavailable,
+        None => SaveChoice::Cancelled,
+    }
+}
+
+/// Whether rfd has anything to show a dialog with: on Linux and the BSDs, a session bus (for the
+/// xdg desktop portal) or zenity; elsewhere the system's own dialogs.
+fn native_dialog_reachable() -> bool {
+    if cfg!(any(target_os = "windows", target_os = "macos")) {
+        return true;
+    }
+    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || std::env::var_os("XDG_RUNTIME_DIR")
+            .is_some_and(|dir| Path::new(&dir).join("bus").exists());
+    let zenity = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file()));
+    bus || zenity
 }
 
 /// Opens the window and runs the app until it is closed.

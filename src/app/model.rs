@@ -40,6 +40,8 @@ pub enum EntryKind {
         to: String,
         /// The text.
         text: String,
+        /// True when you sent it: decided when it arrived, so a later `/nick` can't flip it.
+        own: bool,
     },
     /// Something the server or the app says: joins, leaves, greetings.
     Notice(String),
@@ -65,6 +67,8 @@ pub struct ChatModel {
     /// `(id, time)` of every message kept, so that a reconnect's history adds no duplicates. The time
     /// is part of the key because a restarted server counts ids from 1 again.
     seen: HashSet<(u64, u64)>,
+    /// The same for private messages, whose ids are a sequence of their own.
+    seen_private: HashSet<(u64, u64)>,
 }
 
 impl ChatModel {
@@ -135,12 +139,17 @@ impl ChatModel {
                 to,
                 text,
             } => {
-                if self.first_time(id, time) {
-                    let mention = from != self.me;
+                if self.seen_private.insert((id, time)) {
+                    let own = from == self.me;
                     self.push(Entry {
                         time,
-                        kind: EntryKind::Private { from, to, text },
-                        mention,
+                        kind: EntryKind::Private {
+                            from,
+                            to,
+                            text,
+                            own,
+                        },
+                        mention: !own,
                     });
                 }
             }
@@ -368,5 +377,50 @@ mod tests {
         });
         assert_eq!(model.users, ["carol", "zed"]);
         assert_eq!(model.me, "zed");
+    }
+
+    fn private(id: u64, from: &str, to: &str, text: &str) -> ServerMsg {
+        ServerMsg::Private {
+            id,
+            time: 1000 + id,
+            from: from.into(),
+            to: to.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_private_message_keeps_its_direction_after_a_rename() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![]));
+        model.apply(private(1, "alice", "bob", "psst"));
+        model.apply(private(2, "bob", "alice", "what?"));
+        model.apply(ServerMsg::Rename {
+            id: 1,
+            time: 5000,
+            old: "alice".into(),
+            new: "marie".into(),
+        });
+        let owns: Vec<bool> = model
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EntryKind::Private { own, .. } => Some(*own),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(owns, [true, false]);
+    }
+
+    #[test]
+    fn private_ids_are_a_sequence_of_their_own() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![]));
+        // Same id and time as a room message: both are kept.
+        model.apply(chat(1, "bob", "room"));
+        model.apply(private(1, "bob", "alice", "private"));
+        // The same private message again (a reconnect): kept once.
+        model.apply(private(1, "bob", "alice", "private"));
+        assert_eq!(model.entries.len(), 2);
     }
 }

@@ -35,7 +35,7 @@ pub fn entry_text(entry: &Entry) -> String {
             ..
         } => format!("* {from} {text}"),
         EntryKind::Chat { from, text, .. } => format!("{from}: {text}"),
-        EntryKind::Private { from, to, text } => format!("[private] {from} -> {to}: {text}"),
+        EntryKind::Private { from, to, text, .. } => format!("[private] {from} -> {to}: {text}"),
         EntryKind::Notice(text) => format!("* {text}"),
         EntryKind::Error(text) => format!("! {text}"),
         EntryKind::Plain(text) => text.clone(),
@@ -73,6 +73,19 @@ pub fn write_transcript(
     out.flush()
 }
 
+/// Where the app's own save dialog proposes to save: the Documents folder if there is one, else the
+/// home folder, else the current folder.
+pub fn default_folder() -> std::path::PathBuf {
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(std::path::PathBuf::from);
+    match home {
+        Some(home) if home.join("Documents").is_dir() => home.join("Documents"),
+        Some(home) => home,
+        None => std::path::PathBuf::from("."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +119,7 @@ mod tests {
                 from: "bob".into(),
                 to: "alice".into(),
                 text: "psst".into(),
+                own: false,
             },
         );
         let mut out = Vec::new();

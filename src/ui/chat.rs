@@ -62,19 +62,46 @@ impl Composer {
     }
 }
 
+/// Where the conversation on screen stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatStatus<'a> {
+    /// In the room.
+    Live,
+    /// The connection was lost; the app is getting it back.
+    Reconnecting,
+    /// Not in the room any more (left, closed, gave up): read-only, with why, and Rejoin / Close.
+    Offline(&'a str),
+}
+
 /// Draws the chat screen.
 pub fn chat_ui(
     ui: &mut egui::Ui,
     model: &ChatModel,
     layout: &mut ListLayout,
     composer: &mut Composer,
-    connected: bool,
+    status: ChatStatus<'_>,
 ) -> Option<Action> {
     let mut action = None;
+    let connected = status == ChatStatus::Live;
+    if let ChatStatus::Offline(why) = status {
+        egui::Panel::top("offline").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(why).strong());
+                if ui.button("Rejoin").clicked() {
+                    action = Some(Action::Rejoin);
+                }
+                if ui.button("Close").clicked() {
+                    action = Some(Action::CloseConversation);
+                }
+            });
+        });
+    }
     egui::Panel::right("people")
         .resizable(true)
         .default_size(160.0)
-        .show(ui, |ui| action = people_ui(ui, model));
+        .show(ui, |ui| {
+            action = action.take().or(people_ui(ui, model, connected));
+        });
     egui::Panel::bottom("composer").show(ui, |ui| {
         ui.add_space(4.0);
         action = action
@@ -86,11 +113,15 @@ pub fn chat_ui(
     action
 }
 
-fn people_ui(ui: &mut egui::Ui, model: &ChatModel) -> Option<Action> {
+fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Action> {
     let mut action = None;
     if model.users.is_empty() {
         ui.heading("People");
-        ui.weak("This server does not list who is here.");
+        ui.weak(if connected {
+            "This server does not list who is here."
+        } else {
+            "Not connected: who is here is not known."
+        });
         return None;
     }
     ui.heading(format!("People ({})", model.users.len()));

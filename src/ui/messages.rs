@@ -90,7 +90,9 @@ impl ListLayout {
 fn estimate_height(entry: &Entry, width: f32, font_size: f32) -> f32 {
     let n_chars = match &entry.kind {
         EntryKind::Chat { from, text, .. } => from.len() + text.chars().count() + 8,
-        EntryKind::Private { from, to, text } => from.len() + to.len() + text.chars().count() + 20,
+        EntryKind::Private { from, to, text, .. } => {
+            from.len() + to.len() + text.chars().count() + 20
+        }
         EntryKind::Notice(text) | EntryKind::Error(text) | EntryKind::Plain(text) => {
             text.chars().count() + 8
         }
@@ -146,7 +148,7 @@ pub fn messages_ui(ui: &mut egui::Ui, model: &ChatModel, layout: &mut ListLayout
             );
             let drawn = ui
                 .scope_builder(UiBuilder::new().max_rect(rect).id_salt(index), |ui| {
-                    row_ui(ui, entry, model, dark);
+                    row_ui(ui, entry, dark);
                 })
                 .response
                 .rect
@@ -193,7 +195,7 @@ pub fn messages_ui(ui: &mut egui::Ui, model: &ChatModel, layout: &mut ListLayout
 }
 
 /// One entry: time, who, what; links clickable, your own lines and mentions tinted.
-fn row_ui(ui: &mut egui::Ui, entry: &Entry, model: &ChatModel, dark: bool) {
+fn row_ui(ui: &mut egui::Ui, entry: &Entry, dark: bool) {
     let visuals = ui.visuals();
     let fill = if entry.mention {
         visuals.warn_fg_color.gamma_multiply(0.18)
@@ -231,14 +233,19 @@ fn row_ui(ui: &mut egui::Ui, entry: &Entry, model: &ChatModel, dark: bool) {
                         ui.label(name);
                         text_with_links(ui, text, *action);
                     }
-                    EntryKind::Private { from, to, text } => {
+                    EntryKind::Private {
+                        from,
+                        to,
+                        text,
+                        own,
+                    } => {
                         ui.label(RichText::new("private").color(weak).small());
-                        let who = if *from == model.me {
+                        let who = if *own {
                             format!("you -> {to}:")
                         } else {
                             format!("{from} -> you:")
                         };
-                        let colour = name_colour(if *from == model.me { to } else { from }, dark);
+                        let colour = name_colour(if *own { to } else { from }, dark);
                         ui.label(RichText::new(who).color(colour).strong());
                         text_with_links(ui, text, false);
                     }

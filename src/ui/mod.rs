@@ -52,7 +52,25 @@ pub enum Action {
     Disconnect,
     /// Stop waiting to reconnect.
     CancelReconnect,
-    /// Turn hosting on.
+    /// Try to reconnect now instead of waiting.
+    ReconnectNow,
+    /// Join the room of the conversation on screen again (after leaving or losing it).
+    Rejoin,
+    /// Put the conversation on screen away and go back to the connect screen.
+    CloseConversation,
+    /// Yes, leave the room on screen and host one.
+    ConfirmHostOn,
+    /// No, stay in the room on screen.
+    CancelHostOn,
+    /// Yes, close the window (and the hosted room others are in).
+    ConfirmQuit,
+    /// No, keep the window and the room open.
+    CancelQuit,
+    /// Save the transcript to this path (typed in the app's own save dialog).
+    SaveTranscriptTo(String),
+    /// Close the app's own save dialog without saving.
+    CancelSaveTranscript,
+    /// Turn hosting on (asks first when in another room).
     HostOn,
     /// Turn hosting off (asks first when others are connected).
     HostOff,
@@ -72,15 +90,66 @@ pub enum Action {
     DismissWarning,
 }
 
-/// A colour for a person's name: the same for the same name, every run, readable on the theme.
+/// The background names are drawn on: egui's panel fill in each theme.
+fn name_background(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_gray(27)
+    } else {
+        Color32::from_gray(248)
+    }
+}
+
+/// The contrast a name colour keeps against the background: WCAG's 4.5:1 for text, with a margin
+/// for the slightly tinted rows (mentions, private messages).
+const NAME_CONTRAST: f32 = 4.8;
+
+/// A colour for a person's name: the same for the same name, every run, and readable on the theme:
+/// at least [`NAME_CONTRAST`] against the background in both themes, whatever the hue.
 pub fn name_colour(name: &str, dark: bool) -> Color32 {
     // FNV-1a: stable across runs and platforms, unlike std's random hasher.
     let hash = name.to_lowercase().bytes().fold(0x811c_9dc5_u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
-    let hue = (hash % 360) as f32 / 360.0;
-    let value = if dark { 0.9 } else { 0.55 };
-    egui::ecolor::Hsva::new(hue, 0.65, value, 1.0).into()
+    hue_colour((hash % 360) as f32 / 360.0, dark)
+}
+
+/// The most saturated colour of `hue` that keeps [`NAME_CONTRAST`] on the theme's background:
+/// light themes darken the colour, dark themes lighten it (less saturation, more value).
+fn hue_colour(hue: f32, dark: bool) -> Color32 {
+    let bg = name_background(dark);
+    let colour = |s: f32, v: f32| -> Color32 { egui::ecolor::Hsva::new(hue, s, v, 1.0).into() };
+    let readable = |c: Color32| contrast_ratio(c, bg) >= NAME_CONTRAST;
+    // 20 steps of 5 %: from the preferred colour towards black (light) or white (dark).
+    (0..=20)
+        .map(|step| step as f32 / 20.0)
+        .map(|t| {
+            if dark {
+                colour(0.65 * (1.0 - t), 0.9 + 0.1 * t)
+            } else {
+                colour(0.65, 0.55 * (1.0 - t))
+            }
+        })
+        .find(|&c| readable(c))
+        .unwrap_or(if dark { Color32::WHITE } else { Color32::BLACK })
+}
+
+/// WCAG 2 relative luminance of an sRGB colour.
+fn relative_luminance(c: Color32) -> f32 {
+    let channel = |v: u8| {
+        let v = f32::from(v) / 255.0;
+        if v <= 0.040_45 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(c.r()) + 0.7152 * channel(c.g()) + 0.0722 * channel(c.b())
+}
+
+/// WCAG 2 contrast ratio of two colours, from 1 (same) to 21 (black on white).
+pub fn contrast_ratio(a: Color32, b: Color32) -> f32 {
+    let (la, lb) = (relative_luminance(a), relative_luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
 #[cfg(test)]
@@ -92,5 +161,32 @@ mod tests {
         assert_eq!(name_colour("alice", true), name_colour("Alice", true));
         assert_ne!(name_colour("alice", true), name_colour("bob", true));
         assert_ne!(name_colour("alice", true), name_colour("alice", false));
+    }
+
+    #[test]
+    fn every_hue_meets_4_5_to_1_in_both_themes() {
+        for degree in 0..360 {
+            let hue = degree as f32 / 360.0;
+            for dark in [true, false] {
+                let c = hue_colour(hue, dark);
+                let ratio = contrast_ratio(c, name_background(dark));
+                assert!(
+                    ratio >= 4.5,
+                    "hue {degree}, dark {dark}: {c:?} gives {ratio:.2}:1"
+                );
+            }
+        }
+        // The ratio is computed as WCAG says: black on white is 21:1.
+        assert!((contrast_ratio(Color32::BLACK, Color32::WHITE) - 21.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn names_keep_some_colour() {
+        // Not everything collapses to black or white: most hues stay saturated.
+        let coloured = (0..360)
+            .map(|d| hue_colour(d as f32 / 360.0, false))
+            .filter(|c| c.r().abs_diff(c.g()) > 30 || c.g().abs_diff(c.b()) > 30)
+            .count();
+        assert!(coloured > 300, "{coloured}");
     }
 }

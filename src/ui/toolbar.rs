@@ -33,8 +33,12 @@ pub struct ToolbarView<'a> {
     pub host_error: Option<&'a str>,
     /// In a room (connected or reconnecting).
     pub in_room: bool,
+    /// A conversation is on screen (in a room or not), so there is something to export.
+    pub has_conversation: bool,
     /// Seconds until the next reconnection attempt.
     pub reconnect_in: Option<u64>,
+    /// Why the last attempt to reconnect failed.
+    pub reconnect_failure: Option<&'a str>,
     /// The current theme.
     pub theme: ThemeChoice,
     /// The current text size.
@@ -99,13 +103,11 @@ pub fn toolbar_ui(
             ui.label("Closing the room…");
         }
         ui.separator();
-        if view.in_room {
-            if ui.button("Disconnect").clicked() {
-                action = Some(Action::Disconnect);
-            }
-            if ui.button("Export transcript…").clicked() {
-                action = Some(Action::ExportTranscript);
-            }
+        if view.in_room && ui.button("Disconnect").clicked() {
+            action = Some(Action::Disconnect);
+        }
+        if view.has_conversation && ui.button("Export transcript…").clicked() {
+            action = Some(Action::ExportTranscript);
         }
         ui.menu_button("Settings", |ui| {
             ui.label("Theme");
@@ -171,12 +173,18 @@ pub fn toolbar_ui(
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     if let Some(secs) = view.reconnect_in {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(format!("Connection lost. Reconnecting in {secs} s…"));
+            if ui.button("Reconnect now").clicked() {
+                action = Some(Action::ReconnectNow);
+            }
             if ui.button("Cancel").clicked() {
                 action = Some(Action::CancelReconnect);
             }
         });
+        if let Some(failure) = view.reconnect_failure {
+            ui.weak(format!("Last try: {failure}"));
+        }
     }
     if let Some(warning) = view.warning {
         ui.horizontal_wrapped(|ui| {
@@ -190,18 +198,96 @@ pub fn toolbar_ui(
     action
 }
 
+/// Asks before leaving the room on screen to host one.
+pub fn confirm_host_on_ui(ctx: &egui::Context, room: &str) -> Option<Action> {
+    let mut action = None;
+    egui::Modal::new(egui::Id::unique("confirm_host_on")).show(ctx, |ui| {
+        ui.heading("Leave this room to host one?");
+        ui.label(format!(
+            "You are in {room}. Hosting a room of your own leaves it (its conversation stays \
+             until you close it)."
+        ));
+        ui.horizontal(|ui| {
+            if ui.button("Leave and host").clicked() {
+                action = Some(Action::ConfirmHostOn);
+            }
+            if ui.button("Stay").clicked() {
+                action = Some(Action::CancelHostOn);
+            }
+        });
+    });
+    action
+}
+
+/// Asks before closing the window while others are in the hosted room.
+pub fn confirm_quit_ui(ctx: &egui::Context, room: &str, others: usize) -> Option<Action> {
+    let mut action = None;
+    egui::Modal::new(egui::Id::unique("confirm_quit")).show(ctx, |ui| {
+        ui.heading("Quit and close the room?");
+        ui.label(format!(
+            "You are hosting {room} and {} in it. Quitting closes the room for everyone.",
+            others_in(others)
+        ));
+        ui.horizontal(|ui| {
+            if ui.button("Quit and close the room").clicked() {
+                action = Some(Action::ConfirmQuit);
+            }
+            if ui.button("Keep hosting").clicked() {
+                action = Some(Action::CancelQuit);
+            }
+        });
+    });
+    action
+}
+
+/// "1 other person is", "3 other people are".
+fn others_in(others: usize) -> String {
+    if others == 1 {
+        "1 other person is".to_owned()
+    } else {
+        format!("{others} other people are")
+    }
+}
+
+/// The app's own save dialog, for when the system's can't open (no file portal, no zenity): a path
+/// to type, Save and Cancel. The path is the view's own buffer.
+pub fn save_fallback_ui(
+    ctx: &egui::Context,
+    path: &mut String,
+    error: Option<&str>,
+) -> Option<Action> {
+    let mut action = None;
+    egui::Modal::new(egui::Id::unique("save_fallback")).show(ctx, |ui| {
+        ui.heading("Export transcript");
+        ui.label("The system's save dialog could not open. Save the transcript as:");
+        let label = ui.label("File");
+        let field = ui
+            .add(egui::TextEdit::singleline(path).desired_width(420.0))
+            .labelled_by(label.id);
+        if let Some(error) = error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.horizontal(|ui| {
+            if ui.button("Save").clicked() || enter {
+                action = Some(Action::SaveTranscriptTo(path.clone()));
+            }
+            if ui.button("Cancel").clicked() {
+                action = Some(Action::CancelSaveTranscript);
+            }
+        });
+    });
+    action
+}
+
 /// Asks before closing a room others are in.
 pub fn confirm_host_off_ui(ctx: &egui::Context, others: usize) -> Option<Action> {
     let mut action = None;
     egui::Modal::new(egui::Id::unique("confirm_host_off")).show(ctx, |ui| {
         ui.heading("Close the room?");
-        let who = if others == 1 {
-            "1 other person is".to_owned()
-        } else {
-            format!("{others} other people are")
-        };
         ui.label(format!(
-            "{who} connected. They will be told the room is closing."
+            "{} connected. They will be told the room is closing.",
+            others_in(others)
         ));
         ui.horizontal(|ui| {
             if ui.button("Close the room").clicked() {
