@@ -50,6 +50,27 @@ impl RoomInfo {
     }
 }
 
+/// Adds a room found by browsing to `rooms`, or updates the one with the same full name, and
+/// returns it. An update that comes without addresses keeps the ones already known: when another
+/// room on the same computer stops, its goodbye also withdraws the computer's address records, and
+/// the next update of the room still running arrives without them (it would then show, and be
+/// joined at, an unresolvable `name.local.`).
+pub fn merge_found(rooms: &mut Vec<RoomInfo>, mut room: RoomInfo) -> &RoomInfo {
+    match rooms.iter().position(|r| r.fullname == room.fullname) {
+        Some(i) => {
+            if room.addrs.is_empty() {
+                room.addrs = std::mem::take(&mut rooms[i].addrs);
+            }
+            rooms[i] = room;
+            &rooms[i]
+        }
+        None => {
+            rooms.push(room);
+            &rooms[rooms.len() - 1]
+        }
+    }
+}
+
 /// What browsing reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiscoveryEvent {
@@ -259,5 +280,45 @@ impl Drop for Browser {
         if let Some(thread) = self.thread.take() {
             thread.join().ok();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    fn room(fullname: &str, addrs: &[IpAddr], people: usize) -> RoomInfo {
+        RoomInfo {
+            fullname: fullname.to_owned(),
+            room: fullname.to_owned(),
+            host: "vm.local.".to_owned(),
+            addrs: addrs.to_vec(),
+            port: 4444,
+            people,
+            version: 1,
+            password: false,
+        }
+    }
+
+    #[test]
+    fn an_update_without_addresses_keeps_the_known_ones() {
+        let lan = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+        let mut rooms = Vec::new();
+        merge_found(&mut rooms, room("a", &[lan], 1));
+        merge_found(&mut rooms, room("b", &[lan], 1));
+        // "a" stops; "b" is re-announced with its new count and no address records.
+        rooms.retain(|r| r.fullname != "a");
+        let b = merge_found(&mut rooms, room("b", &[], 2));
+        assert_eq!(b.best_addr(), Some(lan));
+        assert_eq!(b.people, 2);
+        assert_eq!(rooms.len(), 1);
+        // A new address replaces the old.
+        let other = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 8));
+        assert_eq!(
+            merge_found(&mut rooms, room("b", &[other], 2)).addrs,
+            [other]
+        );
     }
 }

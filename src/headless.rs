@@ -177,12 +177,11 @@ pub fn rooms(args: &RoomsArgs) -> ExitCode {
         let secs = start.elapsed().as_secs_f64();
         match event {
             DiscoveryEvent::Found(room) => {
+                let room = discovery::merge_found(&mut found, room);
                 if args.events {
-                    writeln!(out, "+ {secs:.2} {}", room_line(&room)).ok();
+                    writeln!(out, "+ {secs:.2} {}", room_line(room)).ok();
                     out.flush().ok();
                 }
-                found.retain(|r| r.fullname != room.fullname);
-                found.push(room);
             }
             DiscoveryEvent::Gone { fullname } => {
                 if args.events {

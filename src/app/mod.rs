@@ -445,10 +445,7 @@ impl CoucouApp {
         while let Ok(event) = self.discovery_rx.try_recv() {
             match event {
                 DiscoveryEvent::Found(room) => {
-                    match self.rooms.iter_mut().find(|r| r.fullname == room.fullname) {
-                        Some(known) => *known = room,
-                        None => self.rooms.push(room),
-                    }
+                    discovery::merge_found(&mut self.rooms, room);
                 }
                 DiscoveryEvent::Gone { fullname } => self.rooms.retain(|r| r.fullname != fullname),
             }

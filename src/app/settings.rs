@@ -99,16 +99,20 @@ pub fn default_path() -> Option<PathBuf> {
     confy::get_configuration_file_path("coucou", "settings").ok()
 }
 
-/// Loads settings from `path`. A missing file gives defaults; a file that can't be read is moved
-/// aside, and the second value says what happened, in words for the user.
+/// Loads settings from `path`. A missing file gives defaults. A value that can't be read (a port
+/// that is not a number, a theme that does not exist) falls back to its default alone, keeping
+/// everything else, and the second value names it; only a file that can't be read at all (not
+/// TOML, not UTF-8) is moved aside. The second value says what happened, in words for the user.
 pub fn load(path: &Path) -> (Settings, Option<String>) {
     if !path.exists() {
         return (Settings::default(), None);
     }
-    match confy::load_path::<Settings>(path) {
-        Ok(settings) => (settings.sanitized(), None),
-        Err(err) => {
-            let reason = error_chain(&err);
+    let table = std::fs::read_to_string(path)
+        .map_err(|err| err.to_string())
+        .and_then(|text| text.parse::<toml::Table>().map_err(|err| error_chain(&err)));
+    let table = match table {
+        Ok(table) => table,
+        Err(reason) => {
             let message = match move_aside(path) {
                 Ok(moved) => format!(
                     "Your settings could not be read ({reason}). The file was kept as {} and \
@@ -121,8 +125,81 @@ pub fn load(path: &Path) -> (Settings, Option<String>) {
                     path.display()
                 ),
             };
-            (Settings::default(), Some(message))
+            return (Settings::default(), Some(message));
         }
+    };
+    let mut reset = Vec::new();
+    let settings = Settings::from_table(table, &mut reset).sanitized();
+    let warning = (!reset.is_empty()).then(|| {
+        format!(
+            "Some settings could not be read and were set back to their defaults: {}.",
+            reset.join(", ")
+        )
+    });
+    (settings, warning)
+}
+
+/// Reads `key` from `table` into `into` if it is there and readable; else notes `{prefix}{key}`.
+fn read_field<T: serde::de::DeserializeOwned>(
+    table: &mut toml::Table,
+    key: &str,
+    into: &mut T,
+    prefix: &str,
+    reset: &mut Vec<String>,
+) {
+    if let Some(value) = table.remove(key) {
+        match value.try_into() {
+            Ok(value) => *into = value,
+            Err(_) => reset.push(format!("{prefix}{key}")),
+        }
+    }
+}
+
+impl Profile {
+    /// A profile from a TOML table, field by field (see [`load`]).
+    fn from_table(mut table: toml::Table, prefix: &str, reset: &mut Vec<String>) -> Self {
+        let mut p = Self::default();
+        read_field(&mut table, "name", &mut p.name, prefix, reset);
+        read_field(&mut table, "username", &mut p.username, prefix, reset);
+        read_field(&mut table, "host", &mut p.host, prefix, reset);
+        read_field(&mut table, "port", &mut p.port, prefix, reset);
+        read_field(&mut table, "dialect", &mut p.dialect, prefix, reset);
+        p
+    }
+}
+
+impl Settings {
+    /// Settings from a TOML table, field by field, and profile by profile (see [`load`]).
+    fn from_table(mut table: toml::Table, reset: &mut Vec<String>) -> Self {
+        let mut s = Self::default();
+        match table.remove("profiles") {
+            Some(toml::Value::Array(profiles)) => {
+                for (i, profile) in profiles.into_iter().enumerate() {
+                    match profile {
+                        toml::Value::Table(t) => {
+                            let prefix = format!("profiles[{i}].");
+                            s.profiles.push(Profile::from_table(t, &prefix, reset));
+                        }
+                        _ => reset.push(format!("profiles[{i}]")),
+                    }
+                }
+            }
+            Some(_) => reset.push("profiles".to_owned()),
+            None => {}
+        }
+        read_field(&mut table, "last_profile", &mut s.last_profile, "", reset);
+        match table.remove("form") {
+            Some(toml::Value::Table(t)) => s.form = Profile::from_table(t, "form.", reset),
+            Some(_) => reset.push("form".to_owned()),
+            None => {}
+        }
+        read_field(&mut table, "theme", &mut s.theme, "", reset);
+        read_field(&mut table, "font_size", &mut s.font_size, "", reset);
+        read_field(&mut table, "window_size", &mut s.window_size, "", reset);
+        read_field(&mut table, "host_room", &mut s.host_room, "", reset);
+        read_field(&mut table, "host_port", &mut s.host_port, "", reset);
+        read_field(&mut table, "discovery", &mut s.discovery, "", reset);
+        s
     }
 }
 
@@ -249,9 +326,55 @@ mod tests {
         let kept = std::fs::read_to_string(dir.path().join("settings.toml.bak"));
         assert_eq!(kept.ok().as_deref(), Some("profiles = [[[ not toml"));
 
-        std::fs::write(&path, "font_size = \"big\"").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, b"theme = \"dark\xff\"").unwrap_or_else(|e| panic!("{e}"));
         let (_, warning) = load(&path);
-        assert!(warning.unwrap_or_default().contains("settings.toml.bak.2"));
+        assert!(
+            warning.unwrap_or_default().contains("settings.toml.bak.2"),
+            "a file that is not UTF-8 is moved aside too"
+        );
+    }
+
+    #[test]
+    fn one_bad_value_falls_back_alone_and_keeps_every_profile() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("settings.toml");
+        let text = r#"
+font_size = "big"
+theme = "dark"
+host_port = 5000
+last_profile = "Bureau"
+
+[[profiles]]
+name = "Bureau"
+host = "10.0.0.5"
+port = 5000
+
+[[profiles]]
+name = "Maison"
+host = "192.168.1.2"
+port = "not a port"
+dialect = "classic"
+
+[[profiles]]
+name = "Club"
+dialect = "carrier pigeon"
+"#;
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let (settings, warning) = load(&path);
+        let warning = warning.unwrap_or_default();
+        for field in ["font_size", "profiles[1].port", "profiles[2].dialect"] {
+            assert!(warning.contains(field), "{field}: {warning}");
+        }
+        assert!(path.exists(), "the file is not moved aside");
+        assert_eq!(settings.font_size, DEFAULT_FONT_SIZE);
+        assert_eq!(settings.theme, ThemeChoice::Dark);
+        assert_eq!(settings.host_port, 5000);
+        let names: Vec<&str> = settings.profiles.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Bureau", "Maison", "Club"]);
+        assert_eq!(settings.profiles[1].port, DEFAULT_PORT);
+        assert_eq!(settings.profiles[1].dialect, Wire::Classic);
+        assert_eq!(settings.profiles[1].host, "192.168.1.2");
+        assert_eq!(settings.profiles[2].dialect, Wire::Json);
     }
 
     #[test]

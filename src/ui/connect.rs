@@ -54,9 +54,15 @@ pub fn connect_ui(
         .resizable(false)
         .default_size(200.0)
         .show(ui, |ui| {
-            action = rooms_ui(ui, view);
-            ui.separator();
-            action = action.take().or(profiles_ui(ui, view, buffers));
+            // One scroll area for the whole panel: with many rooms or profiles, the profile
+            // buttons below them stay reachable.
+            egui::ScrollArea::vertical()
+                .id_salt("left_panel")
+                .show(ui, |ui| {
+                    action = rooms_ui(ui, view);
+                    ui.separator();
+                    action = action.take().or(profiles_ui(ui, view, buffers));
+                });
         });
     egui::CentralPanel::default().show(ui, |ui| {
         action = action.take().or(form_ui(ui, view, buffers));
@@ -76,6 +82,9 @@ fn rooms_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
             ui.weak("None found yet.");
         }
         Some(rooms) => {
+            // By name, not by when each was found: rows don't move when one is re-announced.
+            let mut rooms: Vec<_> = rooms.iter().collect();
+            rooms.sort_by_cached_key(|r| (r.room.to_lowercase(), r.fullname.clone()));
             for room in rooms {
                 let people = crate::protocol::people_count(room.people);
                 let addr = room
@@ -110,22 +119,18 @@ fn profiles_ui(
     if view.profiles.is_empty() {
         ui.weak("None yet. Fill the form, then save it here.");
     }
-    egui::ScrollArea::vertical()
-        .max_height(ui.available_height() - 170.0)
-        .show(ui, |ui| {
-            for profile in view.profiles {
-                let selected = view.selected == Some(profile.name.as_str());
-                let label = ui
-                    .selectable_label(selected, &profile.name)
-                    .on_hover_text(format!(
-                        "{} at {}:{}",
-                        profile.username, profile.host, profile.port
-                    ));
-                if label.clicked() {
-                    action = Some(Action::SelectProfile(profile.name.clone()));
-                }
-            }
-        });
+    for profile in view.profiles {
+        let selected = view.selected == Some(profile.name.as_str());
+        let label = ui
+            .selectable_label(selected, &profile.name)
+            .on_hover_text(format!(
+                "{} at {}:{}",
+                profile.username, profile.host, profile.port
+            ));
+        if label.clicked() {
+            action = Some(Action::SelectProfile(profile.name.clone()));
+        }
+    }
     ui.separator();
     let label = ui.label("Profile name");
     ui.add(egui::TextEdit::singleline(&mut buffers.profile_name).hint_text("e.g. Office"))
