@@ -9,7 +9,7 @@ mod common;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -42,15 +42,18 @@ struct Ended {
 /// Keeps `drips` one-byte-a-second sockets and `idle` silent ones open from each address in
 /// `from`, reopening each as soon as the server closes it (at most 10 per 20 ms tick, drips first,
 /// so the storm stays bounded), until `stop` is set; returns how each closed socket ended. Returns
-/// once the attack has gone round all its sockets once.
+/// once the attack has gone round all its sockets once; `closed` counts the sockets the server
+/// closed so far.
 fn attack(
     server: SocketAddr,
     from: Vec<IpAddr>,
     idle: usize,
     drips: usize,
     stop: Arc<AtomicBool>,
-) -> thread::JoinHandle<Vec<Ended>> {
+) -> (thread::JoinHandle<Vec<Ended>>, Arc<AtomicUsize>) {
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
+    let closed = Arc::new(AtomicUsize::new(0));
+    let closed_count = Arc::clone(&closed);
     let handle = thread::Builder::new()
         .name("test-attacker".into())
         .spawn(move || {
@@ -96,6 +99,7 @@ fn attack(
                         reopened += 1;
                         let fresh = open(*ip, socket.drip);
                         let old = std::mem::replace(socket, fresh);
+                        closed_count.fetch_add(1, Ordering::SeqCst);
                         ended.push(Ended {
                             drip: old.drip,
                             lived: old.opened.elapsed(),
@@ -113,7 +117,7 @@ fn attack(
         })
         .unwrap();
     ready_rx.recv_timeout(PATIENCE).expect("the attack started");
-    handle
+    (handle, closed)
 }
 
 /// Joins from `from` as `name` and leaves again; returns how long the join took.
@@ -138,7 +142,7 @@ fn idle_and_dripping_sockets_from_one_machine_never_lock_out_a_real_join() {
     });
     let addr = server.local_addr();
     let stop = Arc::new(AtomicBool::new(false));
-    let attacker = attack(addr, vec![loopback(1)], 200, 50, Arc::clone(&stop));
+    let (attacker, _) = attack(addr, vec![loopback(1)], 200, 50, Arc::clone(&stop));
 
     let start = Instant::now();
     let mut slowest = Duration::ZERO;
@@ -201,10 +205,18 @@ fn a_full_waiting_line_gives_way_to_a_newcomer_from_another_machine() {
     // Eight addresses each try to keep four silent sockets waiting: far more than the line holds.
     let stop = Arc::new(AtomicBool::new(false));
     let attackers: Vec<IpAddr> = (10..18).map(loopback).collect();
-    let attacker = attack(addr, attackers, 4, 0, Arc::clone(&stop));
-    for i in 0..20 {
-        let took = join_and_leave(addr, loopback(2), &format!("real{i}"));
-        assert!(took < Duration::from_secs(1), "join {i} took {took:?}");
+    let (attacker, closed) = attack(addr, attackers, 4, 0, Arc::clone(&stop));
+    // Join again and again while the attack churns, until it has lost sockets to evictions.
+    let deadline = Instant::now() + PATIENCE;
+    let mut joins = 0;
+    while joins < 20 || closed.load(Ordering::SeqCst) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no attacking socket was ever closed"
+        );
+        let took = join_and_leave(addr, loopback(2), &format!("real{joins}"));
+        assert!(took < Duration::from_secs(1), "join {joins} took {took:?}");
+        joins += 1;
     }
     stop.store(true, Ordering::SeqCst);
     let ended = attacker.join().unwrap();
