@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{PATIENCE, Plain, SeedServer, start_server, start_server_with};
 use coucou::app::model::EntryKind;
+use coucou::app::notify::{Notice, Notifier, NotifierHandle};
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::server::ServerConfig;
 use eframe::egui::{self, Key, Modifiers};
@@ -19,12 +20,17 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 fn app_at(config: &Path) -> Harness<'static, CoucouApp> {
+    app_with(config, None)
+}
+
+fn app_with(config: &Path, notifier: Option<NotifierHandle>) -> Harness<'static, CoucouApp> {
     let options = AppOptions {
         config_path: Some(config.to_path_buf()),
         host_bind: "127.0.0.1".parse().unwrap(),
         // These tests run on the machine's real network: no multicast.
         discovery: false,
         native_dialogs: false,
+        notifier,
     };
     Harness::builder()
         .with_size([1000.0, 700.0])
@@ -831,4 +837,117 @@ fn export_without_a_system_dialog_uses_the_apps_own() {
         harness.query_by_label("File").is_none(),
         "the dialog closed"
     );
+}
+
+/// Records notifications instead of showing them.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<Notice>>);
+
+impl Notifier for Recorder {
+    fn notify(&self, notice: Notice) {
+        self.0.lock().unwrap().push(notice);
+    }
+}
+
+impl Recorder {
+    fn titles(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|n| n.title.clone())
+            .collect()
+    }
+}
+
+fn set_focused(harness: &mut Harness<'_, CoucouApp>, focused: bool) {
+    harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .focused = Some(focused);
+    harness.run_steps(2);
+}
+
+fn choose_notifications(harness: &mut Harness<'_, CoucouApp>, choice: &str) {
+    harness.get_by_label("Settings").click();
+    harness.run();
+    harness.get_by_label(choice).click();
+    harness.run();
+    harness.key_press(Key::Escape);
+    harness.run();
+}
+
+#[test]
+fn mentions_and_private_messages_notify_while_in_the_background_and_nothing_else() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let mut bob = Plain::join(addr, "bob");
+    bob.send("an old line for alice, before she came");
+    bob.expect("before she came");
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let (_dir, config) = temp_config();
+    let mut harness = app_with(&config, Some(NotifierHandle(recorder.clone())));
+    connect(&mut harness, "alice", addr);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    wait_until(&mut harness, "history", |app| {
+        has_entry(app, "before she came")
+    });
+    assert!(recorder.titles().is_empty(), "replayed history notified");
+
+    // In the foreground: nothing.
+    bob.send("alice, are you there?");
+    wait_until(&mut harness, "mention 1", |app| {
+        has_entry(app, "are you there")
+    });
+    assert!(recorder.titles().is_empty());
+    assert_eq!(harness.state().attention_requests(), 0);
+
+    set_focused(&mut harness, false);
+    bob.send("alice: lunch?");
+    bob.send("no mention here");
+    bob.send("/msg alice psst");
+    send_message(&mut harness, "my own line, alice");
+    wait_until(&mut harness, "all of it", |app| {
+        has_entry(app, "psst") && has_entry(app, "my own line")
+    });
+    assert_eq!(recorder.titles(), ["bob in Coucou", "bob (private)"]);
+    // Once per frame that brought something (the two may arrive in one frame).
+    let requests = harness.state().attention_requests();
+    assert!(
+        (1..=2).contains(&requests),
+        "the urgency hint is requested with them: {requests}"
+    );
+
+    // Every message, when chosen in the settings; none when off.
+    choose_notifications(&mut harness, "Every message");
+    bob.send("no mention again");
+    wait_until(&mut harness, "all", |app| {
+        has_entry(app, "no mention again")
+    });
+    assert_eq!(recorder.titles().len(), 3);
+    choose_notifications(&mut harness, "None");
+    bob.send("alice!!");
+    wait_until(&mut harness, "off", |app| has_entry(app, "alice!!"));
+    assert_eq!(recorder.titles().len(), 3);
+}
+
+#[test]
+fn without_a_notification_service_a_real_notification_fails_quietly() {
+    // No session bus here (or one without a notification service): showing must return, not hang
+    // or panic. Whatever the answer, the app goes on.
+    let (done_tx, done) = crossbeam_channel::bounded(1);
+    std::thread::Builder::new()
+        .name("test-notify".into())
+        .spawn(move || {
+            let shown = coucou::app::notify::show(&Notice {
+                title: "Coucou test".into(),
+                body: "a test notification".into(),
+            });
+            done_tx.send(shown.is_ok()).ok();
+        })
+        .unwrap();
+    let answered = done.recv_timeout(Duration::from_secs(30));
+    assert!(answered.is_ok(), "showing a notification did not return");
 }

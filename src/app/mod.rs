@@ -8,6 +8,7 @@
 
 pub mod form;
 pub mod model;
+pub mod notify;
 pub mod settings;
 pub mod transcript;
 
@@ -37,7 +38,8 @@ use crate::ui::toolbar::{
 use crate::ui::{Action, connect};
 use form::ConnectForm;
 use model::{ChatModel, EntryKind};
-use settings::{Settings, ThemeChoice};
+use notify::{DesktopNotifier, Notice, NotifierHandle};
+use settings::{NotifyChoice, Settings, ThemeChoice};
 
 /// What the app is told at start.
 #[derive(Debug, Clone)]
@@ -52,6 +54,9 @@ pub struct AppOptions {
     /// Whether to try the system's file dialogs (rfd). When `false`, or when they can't open, the
     /// app's own save dialog is used. Tests pass `false`.
     pub native_dialogs: bool,
+    /// Where desktop notifications go; `None` for the desktop's own (notify-rust). Tests pass one
+    /// that records them.
+    pub notifier: Option<NotifierHandle>,
 }
 
 impl Default for AppOptions {
@@ -61,6 +66,7 @@ impl Default for AppOptions {
             host_bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             discovery: true,
             native_dialogs: true,
+            notifier: None,
         }
     }
 }
@@ -187,6 +193,16 @@ pub struct CoucouApp {
     waker: Waker,
     /// The window title last sent, so it is only sent when it changes.
     title: String,
+    /// Desktop notifications, if there is any way to show them.
+    notifier: Option<NotifierHandle>,
+    /// A notification was clicked: bring the window forward.
+    notice_clicked: Receiver<()>,
+    /// The window had the focus at the last frame.
+    focused: bool,
+    /// Something arrived that asks for the person's attention: request it at the next frame.
+    wants_attention: bool,
+    /// How many times the window's attention was requested (for tests).
+    attention_requests: usize,
 }
 
 /// Seconds to wait before reconnection attempt `attempt` (0-based): 1, 2, 4, 8, 16, then 30.
@@ -243,7 +259,17 @@ impl CoucouApp {
             room: settings.host_room.clone(),
             port: settings.host_port.to_string(),
         };
+        let (clicked_tx, notice_clicked) = crossbeam_channel::unbounded();
+        let notifier = options.notifier.clone().or_else(|| {
+            DesktopNotifier::start(clicked_tx, Arc::clone(&waker))
+                .map(|n| NotifierHandle(Arc::new(n)))
+        });
         let mut app = Self {
+            notifier,
+            notice_clicked,
+            focused: true,
+            wants_attention: false,
+            attention_requests: 0,
             interfaces: diagnostics::interfaces(),
             probe: None,
             host_probes: Vec::new(),
@@ -404,6 +430,11 @@ impl CoucouApp {
         self.layout = ListLayout::default();
     }
 
+    /// How many times the app asked for the window's attention (urgency hint) so far.
+    pub fn attention_requests(&self) -> usize {
+        self.attention_requests
+    }
+
     /// The last reachability test of the form's host:port.
     pub fn probe(&self) -> Option<&Probe> {
         self.probe.as_ref()
@@ -472,13 +503,21 @@ impl CoucouApp {
         match event {
             ClientEvent::Connected { welcome, .. } => self.on_connected(welcome),
             ClientEvent::Message { msg, .. } => {
+                // A welcome replays history: nothing in it is news.
+                let news = !matches!(msg, crate::protocol::ServerMsg::Welcome { .. });
                 if let Some(chat) = &mut self.chat {
+                    let before = chat.entries.len();
                     chat.apply(msg);
+                    if news {
+                        self.notify_from(before);
+                    }
                 }
             }
             ClientEvent::Line { text, .. } => {
                 if let Some(chat) = &mut self.chat {
+                    let before = chat.entries.len();
                     chat.apply_line(now_ms(), text);
+                    self.notify_from(before);
                 }
             }
             ClientEvent::Failed { error, .. } => self.on_failed(&error),
@@ -798,6 +837,10 @@ impl CoucouApp {
                 self.apply_style(ctx);
                 self.save_settings();
             }
+            Action::SetNotifications(choice) => {
+                self.settings.notifications = choice;
+                self.save_settings();
+            }
             Action::SetFontSize(size) => {
                 self.settings.font_size = size;
                 self.apply_style(ctx);
@@ -1008,6 +1051,51 @@ impl CoucouApp {
         }
     }
 
+    /// Notifies about the entries from `first` on that call for it (see [`NotifyChoice`]), while the
+    /// window is in the background; and asks for the window's attention (urgency hint).
+    fn notify_from(&mut self, first: usize) {
+        let choice = self.settings.notifications;
+        if self.focused || choice == NotifyChoice::Off {
+            return;
+        }
+        let Some(chat) = &self.chat else { return };
+        for entry in chat.entries.iter().skip(first) {
+            let notice = match &entry.kind {
+                EntryKind::Private {
+                    from,
+                    text,
+                    own: false,
+                    ..
+                } => Notice {
+                    title: format!("{from} (private)"),
+                    body: text.clone(),
+                },
+                EntryKind::Chat {
+                    from,
+                    text,
+                    own: false,
+                    action,
+                } if entry.mention || choice == NotifyChoice::All => Notice {
+                    title: format!("{from} in {}", chat.room),
+                    body: if *action {
+                        format!("{from} {text}")
+                    } else {
+                        text.clone()
+                    },
+                },
+                EntryKind::Plain(text) if entry.mention || choice == NotifyChoice::All => Notice {
+                    title: chat.room.clone(),
+                    body: text.clone(),
+                },
+                _ => continue,
+            };
+            self.wants_attention = true;
+            if let Some(notifier) = &self.notifier {
+                notifier.0.notify(notice);
+            }
+        }
+    }
+
     /// How many people other than you are in the room you host.
     fn hosted_others(&self) -> usize {
         self.host
@@ -1089,6 +1177,7 @@ impl CoucouApp {
             font_size: self.settings.font_size,
             warning: self.warning.as_deref(),
             discovery: self.settings.discovery,
+            notifications: self.settings.notifications,
         };
         let mut action = None;
         egui::Panel::top("toolbar").show(ui, |ui| {
@@ -1100,7 +1189,17 @@ impl CoucouApp {
 
 impl eframe::App for CoucouApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.focused = ctx.input(|i| i.viewport().focused).unwrap_or(true);
         self.handle_events();
+        if std::mem::take(&mut self.wants_attention) {
+            self.attention_requests += 1;
+            ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                egui::UserAttentionType::Informational,
+            ));
+        }
+        if self.notice_clicked.try_iter().count() > 0 {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
         if let Link::Waiting { until } = self.link {
             let now = Instant::now();
             if now >= until {
@@ -1113,7 +1212,7 @@ impl eframe::App for CoucouApp {
                 ctx.request_repaint_after(next_tick);
             }
         }
-        let focused = ctx.input(|i| i.viewport().focused).unwrap_or(true);
+        let focused = self.focused;
         if let Some(size) = ctx.input(|i| i.viewport().inner_rect).map(|r| r.size()) {
             self.settings.window_size = Some([size.x, size.y]);
         }

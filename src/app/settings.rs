@@ -51,6 +51,19 @@ pub enum ThemeChoice {
     Light,
 }
 
+/// Which messages raise a desktop notification while the window is in the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyChoice {
+    /// None.
+    Off,
+    /// Messages that name you, and private messages.
+    #[default]
+    MentionsAndPrivate,
+    /// Every message from someone else.
+    All,
+}
+
 /// Everything the app keeps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -73,6 +86,8 @@ pub struct Settings {
     pub host_port: u16,
     /// Find rooms on the network, and announce hosted ones (mDNS).
     pub discovery: bool,
+    /// Desktop notifications.
+    pub notifications: NotifyChoice,
 }
 
 /// The default body text size, in points.
@@ -90,6 +105,7 @@ impl Default for Settings {
             host_room: "Coucou".to_owned(),
             host_port: DEFAULT_PORT,
             discovery: true,
+            notifications: NotifyChoice::MentionsAndPrivate,
         }
     }
 }
@@ -199,6 +215,7 @@ impl Settings {
         read_field(&mut table, "host_room", &mut s.host_room, "", reset);
         read_field(&mut table, "host_port", &mut s.host_port, "", reset);
         read_field(&mut table, "discovery", &mut s.discovery, "", reset);
+        read_field(&mut table, "notifications", &mut s.notifications, "", reset);
         s
     }
 }

@@ -11,7 +11,7 @@ pub mod toolbar;
 
 use eframe::egui::{self, Color32};
 
-use crate::app::settings::ThemeChoice;
+use crate::app::settings::{NotifyChoice, ThemeChoice};
 
 /// What a person asked for in a view.
 #[must_use]
@@ -82,6 +82,8 @@ pub enum Action {
     SetTheme(ThemeChoice),
     /// Change the text size.
     SetFontSize(f32),
+    /// Choose which messages raise a desktop notification.
+    SetNotifications(NotifyChoice),
     /// Save the conversation to a text file.
     ExportTranscript,
     /// Put text on the clipboard.

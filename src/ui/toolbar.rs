@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use eframe::egui::{self, RichText};
 
 use super::Action;
-use crate::app::settings::ThemeChoice;
+use crate::app::settings::{NotifyChoice, ThemeChoice};
 use crate::diagnostics::Probe;
 
 /// The hosted room, when hosting.
@@ -47,6 +47,8 @@ pub struct ToolbarView<'a> {
     pub warning: Option<&'a str>,
     /// LAN discovery is on in settings.
     pub discovery: bool,
+    /// Which messages raise a desktop notification.
+    pub notifications: NotifyChoice,
 }
 
 /// The Host fields, owned by the app and edited here.
@@ -128,6 +130,20 @@ pub fn toolbar_ui(
                 .labelled_by(label.id);
             if slider.changed() {
                 action = Some(Action::SetFontSize(size));
+            }
+            ui.separator();
+            ui.label("Notifications");
+            for (choice, name) in [
+                (
+                    NotifyChoice::MentionsAndPrivate,
+                    "Mentions and private messages",
+                ),
+                (NotifyChoice::All, "Every message"),
+                (NotifyChoice::Off, "None"),
+            ] {
+                if ui.radio(view.notifications == choice, name).clicked() {
+                    action = Some(Action::SetNotifications(choice));
+                }
             }
             ui.separator();
             let mut discovery = view.discovery;
