@@ -30,6 +30,7 @@ fn app_with(config: &Path, notifier: Option<NotifierHandle>) -> Harness<'static,
         // These tests run on the machine's real network: no multicast.
         discovery: false,
         native_dialogs: false,
+        open_link: |_| false,
         notifier,
     };
     Harness::builder()
@@ -329,7 +330,9 @@ fn profiles_save_load_rename_and_delete_on_a_temp_config() {
     );
 
     harness.get_by_label("Delete").click();
-    harness.run_steps(2);
+    harness.run();
+    harness.get_by_label("Delete profile").click();
+    harness.run();
     assert!(harness.query_by_label("Bureau").is_none());
     let saved = std::fs::read_to_string(&config).unwrap();
     assert!(
@@ -592,6 +595,10 @@ fn scrolled_up_the_list_counts_new_messages_and_jumps_back_to_them() {
     harness.run_steps(30);
     assert!(harness.query_by_label_contains("new messages").is_none());
     harness.get_by_label_contains("later 2");
+    assert!(
+        harness.get_by_label("Message").is_focused(),
+        "the button gave the keyboard back to the input line"
+    );
 }
 
 #[test]
@@ -629,8 +636,13 @@ fn leaving_keeps_the_conversation_to_read_export_or_rejoin() {
 #[test]
 fn host_while_in_a_room_asks_first() {
     let server = start_server();
-    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
     fill(&mut harness, "Host port", "0");
+    connect(&mut harness, "alice", server.local_addr());
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    // In a room, the Host fields would read like the room's own: they are hidden.
+    assert!(harness.query_by_label("Host port").is_none());
     harness.get_by_label("Host a room").click();
     harness.run();
     harness.get_by_label("Leave this room to host one?");
@@ -647,6 +659,8 @@ fn host_while_in_a_room_asks_first() {
         app.is_connected() && app.hosting_addr().is_some()
     });
     let own = harness.state().hosting_addr().unwrap();
+    // Hosting on loopback only: nobody else could join, and the app says so.
+    harness.get_by_label_contains("Only this computer can join");
     assert_eq!(
         harness.state().chat().unwrap().room,
         "Coucou",
@@ -950,4 +964,202 @@ fn without_a_notification_service_a_real_notification_fails_quietly() {
         .unwrap();
     let answered = done.recv_timeout(Duration::from_secs(30));
     assert!(answered.is_ok(), "showing a notification did not return");
+}
+
+#[test]
+fn the_username_field_has_the_focus_at_start() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.run_steps(2);
+    assert!(harness.get_by_label("Username").is_focused());
+}
+
+/// The text in the input line.
+fn input_text(harness: &Harness<'_, CoucouApp>) -> String {
+    harness.get_by_label("Message").value().unwrap_or_default()
+}
+
+#[test]
+fn tab_completes_names_and_commands_in_the_input_line() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    let _bob = Plain::join(server.local_addr(), "bob");
+    let _bobby = Plain::join(server.local_addr(), "bobby");
+    wait_until(&mut harness, "bob and bobby", |app| {
+        app.chat().unwrap().users.len() == 3
+    });
+    harness.get_by_label("Message").focus();
+    harness.run_steps(2);
+    harness.get_by_label("Message").type_text("bo");
+    harness.run_steps(2);
+    harness.key_press(Key::Tab);
+    harness.run_steps(2);
+    assert_eq!(input_text(&harness), "bob: ");
+    harness.key_press(Key::Tab);
+    harness.run_steps(2);
+    assert_eq!(input_text(&harness), "bobby: ", "Tab again: the next match");
+    assert!(
+        harness.get_by_label("Message").is_focused(),
+        "Tab kept the focus"
+    );
+
+    fill(&mut harness, "Message", "/ni");
+    harness.key_press(Key::Tab);
+    harness.run_steps(2);
+    assert_eq!(input_text(&harness), "/nick ");
+}
+
+#[test]
+fn ctrl_plus_minus_and_zero_change_the_one_saved_text_size() {
+    let (dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.run_steps(2);
+    let start = harness.state().settings().font_size;
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Equals);
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().font_size, start + 1.0);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Equals);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Minus);
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().font_size, start + 1.0);
+    // Saved: a new app with the same settings file starts at that size.
+    drop(harness);
+    let again = app_at(&config);
+    assert_eq!(again.state().settings().font_size, start + 1.0);
+    let mut harness = again;
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num0);
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().settings().font_size,
+        coucou::app::settings::DEFAULT_FONT_SIZE
+    );
+    drop(dir);
+}
+
+#[test]
+fn the_text_size_buttons_step_by_one_point() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.get_by_label("Settings").click();
+    harness.run();
+    let start = harness.state().settings().font_size;
+    harness.get_by_label("A+").click();
+    harness.run();
+    assert_eq!(harness.state().settings().font_size, start + 1.0);
+    harness.get_by_label("A-").click();
+    harness.run();
+    harness.get_by_label("A-").click();
+    harness.run();
+    assert_eq!(harness.state().settings().font_size, start - 1.0);
+}
+
+#[test]
+fn day_headings_grouping_and_the_new_since_you_last_looked_line() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    let mut bob = Plain::join(server.local_addr(), "bob");
+    bob.send("one");
+    bob.send("two");
+    wait_until(&mut harness, "two", |app| has_entry(app, "two"));
+    harness.run();
+    // Today's heading above the first row; bob's two lines under one name.
+    let today = coucou::app::transcript::local_day(coucou::protocol::now_ms()).unwrap();
+    harness.get_by_label(&coucou::app::transcript::day_heading(today));
+    assert_eq!(harness.query_all_by_label("bob:").count(), 1);
+    assert!(
+        harness
+            .query_by_label("New since you last looked")
+            .is_none()
+    );
+
+    set_focused(&mut harness, false);
+    bob.send("three");
+    wait_until(&mut harness, "three", |app| has_entry(app, "three"));
+    set_focused(&mut harness, true);
+    harness.run();
+    harness.get_by_label("New since you last looked");
+    // The marker starts a new group: the name shows again.
+    assert_eq!(harness.query_all_by_label("bob:").count(), 2);
+}
+
+#[test]
+fn a_right_click_on_a_message_quotes_it_or_replies_privately() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    let mut bob = Plain::join(server.local_addr(), "bob");
+    bob.send("quote me");
+    wait_until(&mut harness, "bob's line", |app| has_entry(app, "quote me"));
+    harness.run();
+    harness.get_by_label("quote me").click_secondary();
+    harness.run();
+    harness.get_by_label("Quote").click();
+    harness.run();
+    assert_eq!(input_text(&harness), "> bob: quote me ");
+
+    harness.get_by_label("quote me").click_secondary();
+    harness.run();
+    harness.get_by_label("Reply privately").click();
+    harness.run();
+    assert_eq!(input_text(&harness), "/msg bob ");
+}
+
+#[test]
+fn a_link_no_browser_can_open_is_copied_and_the_app_says_so() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    let mut bob = Plain::join(server.local_addr(), "bob");
+    bob.send("see https://example.org/page");
+    wait_until(&mut harness, "bob's link", |app| {
+        has_entry(app, "example.org/page")
+    });
+    harness.run();
+    harness.get_by_label("https://example.org/page").click();
+    wait_until(&mut harness, "the failure said", |app| {
+        has_entry(app, "No browser could open https://example.org/page")
+    });
+}
+
+#[test]
+fn deleting_a_profile_asks_first_and_a_rename_error_shows_beside_its_field() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "alice");
+    for name in ["Bureau", "Maison"] {
+        fill(&mut harness, "Profile name", name);
+        harness.get_by_label("Save profile").click();
+        harness.run();
+    }
+    harness.get_by_label("Maison").click();
+    harness.run();
+    fill(&mut harness, "New name", "Bureau");
+    harness.get_by_label("Rename").click();
+    harness.run();
+    harness.get_by_label("A profile called \"Bureau\" exists already.");
+    assert!(
+        harness.state().connect_error().is_none(),
+        "not under Connect"
+    );
+    // Choosing a profile again clears it.
+    harness.get_by_label("Bureau").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("exists already").is_none());
+
+    harness.get_by_label("Delete").click();
+    harness.run();
+    harness.get_by_label("Delete the profile \"Bureau\"?");
+    harness.get_by_label("Keep").click();
+    harness.run();
+    assert_eq!(harness.state().settings().profiles.len(), 2);
+    harness.get_by_label("Delete").click();
+    harness.run();
+    harness.get_by_label("Delete profile").click();
+    harness.run();
+    let names: Vec<String> = harness
+        .state()
+        .settings()
+        .profiles
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    assert_eq!(names, ["Maison"]);
 }

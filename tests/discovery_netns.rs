@@ -161,6 +161,8 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
         host_bind: "127.0.0.1".parse().unwrap(),
         discovery: true,
         native_dialogs: false,
+        open_link: |_| false,
+        notifier: None,
     };
     let mut harness = Harness::builder()
         .with_size([1000.0, 700.0])

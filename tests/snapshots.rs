@@ -20,6 +20,8 @@ fn app() -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
         host_bind: "127.0.0.1".parse().unwrap(),
         discovery: false,
         native_dialogs: false,
+        open_link: |_| false,
+        notifier: None,
     };
     let harness = Harness::builder()
         .with_size([900.0, 600.0])

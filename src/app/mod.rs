@@ -57,6 +57,13 @@ pub struct AppOptions {
     /// Where desktop notifications go; `None` for the desktop's own (notify-rust). Tests pass one
     /// that records them.
     pub notifier: Option<NotifierHandle>,
+    /// Opens a link in the browser; false when none could. Tests pass one that opens nothing.
+    pub open_link: fn(&str) -> bool,
+}
+
+/// Opens `url` with the system's browser (the `webbrowser` crate, as eframe does).
+pub fn open_in_browser(url: &str) -> bool {
+    webbrowser::open(url).is_ok()
 }
 
 impl Default for AppOptions {
@@ -67,6 +74,7 @@ impl Default for AppOptions {
             discovery: true,
             native_dialogs: true,
             notifier: None,
+            open_link: open_in_browser,
         }
     }
 }
@@ -163,6 +171,8 @@ pub struct CoucouApp {
     confirm_host_off: bool,
     /// Host was pressed while in a room: asking whether to leave it.
     confirm_host_on: bool,
+    /// Delete was pressed for this profile: asking first.
+    confirm_delete: Option<String>,
     /// The window was asked to close while others are in the hosted room: asking first.
     confirm_quit: bool,
     /// The person said yes: let the window close.
@@ -203,6 +213,11 @@ pub struct CoucouApp {
     wants_attention: bool,
     /// How many times the window's attention was requested (for tests).
     attention_requests: usize,
+    /// Links no browser could open, from the threads that tried.
+    link_failed_tx: Sender<String>,
+    link_failed_rx: Receiver<String>,
+    /// Text for the clipboard, copied at the next frame (a link no browser could open).
+    to_clipboard: Option<String>,
 }
 
 /// Seconds to wait before reconnection attempt `attempt` (0-based): 1, 2, 4, 8, 16, then 30.
@@ -260,6 +275,7 @@ impl CoucouApp {
             port: settings.host_port.to_string(),
         };
         let (clicked_tx, notice_clicked) = crossbeam_channel::unbounded();
+        let (link_failed_tx, link_failed_rx) = crossbeam_channel::unbounded();
         let notifier = options.notifier.clone().or_else(|| {
             DesktopNotifier::start(clicked_tx, Arc::clone(&waker))
                 .map(|n| NotifierHandle(Arc::new(n)))
@@ -270,6 +286,9 @@ impl CoucouApp {
             focused: true,
             wants_attention: false,
             attention_requests: 0,
+            link_failed_tx,
+            link_failed_rx,
+            to_clipboard: None,
             interfaces: diagnostics::interfaces(),
             probe: None,
             host_probes: Vec::new(),
@@ -288,6 +307,8 @@ impl CoucouApp {
                 form,
                 profile_name: String::new(),
                 rename_to: String::new(),
+                rename_error: None,
+                focus_username: true,
             },
             tried: false,
             connect_error: None,
@@ -309,6 +330,7 @@ impl CoucouApp {
             host_stopping: None,
             confirm_host_off: false,
             confirm_host_on: false,
+            confirm_delete: None,
             confirm_quit: false,
             quit_confirmed: false,
             save_fallback: None,
@@ -485,6 +507,12 @@ impl CoucouApp {
             && stopping.try_recv().is_ok()
         {
             self.host_stopping = None;
+        }
+        while let Ok(url) = self.link_failed_rx.try_recv() {
+            self.push_to_chat(EntryKind::Error(format!(
+                "No browser could open {url}; the link was copied to the clipboard."
+            )));
+            self.to_clipboard = Some(url);
         }
     }
 
@@ -704,6 +732,7 @@ impl CoucouApp {
                 if let Some(profile) = self.settings.profile(&name) {
                     self.connect.form = ConnectForm::from(profile);
                     self.connect.rename_to.clone_from(&name);
+                    self.connect.rename_error = None;
                     self.selected_profile = Some(name.clone());
                     self.settings.last_profile = Some(name);
                     self.save_settings();
@@ -721,16 +750,23 @@ impl CoucouApp {
                 if self.settings.rename_profile(&old, &new) {
                     self.selected_profile = Some(new.trim().to_owned());
                     self.save_settings();
+                    self.connect.rename_error = None;
                 } else {
-                    self.connect_error =
-                        Some(format!("A profile called \"{new}\" exists already."));
+                    self.connect.rename_error = Some(format!(
+                        "A profile called \"{}\" exists already.",
+                        new.trim()
+                    ));
                 }
             }
-            Action::DeleteProfile(name) => {
+            Action::DeleteProfile(name) => self.confirm_delete = Some(name),
+            Action::ConfirmDeleteProfile(name) => {
+                self.confirm_delete = None;
                 self.settings.delete_profile(&name);
                 self.selected_profile = None;
+                self.connect.rename_error = None;
                 self.save_settings();
             }
+            Action::KeepProfile => self.confirm_delete = None,
             Action::PickRoom(fullname) => {
                 self.fill_from_room(&fullname);
             }
@@ -842,13 +878,23 @@ impl CoucouApp {
                 self.save_settings();
             }
             Action::SetFontSize(size) => {
-                self.settings.font_size = size;
+                self.settings.font_size =
+                    size.clamp(settings::MIN_FONT_SIZE, settings::MAX_FONT_SIZE);
                 self.apply_style(ctx);
                 self.save_settings();
             }
-            Action::ExportTranscript => self.export_transcript(),
+            Action::ExportTranscript => {
+                self.export_transcript();
+                self.composer.focus = true;
+            }
+            Action::Quote(quote) => {
+                self.composer.input = format!("{quote} ");
+                self.composer.focus = true;
+            }
+            Action::OpenLink(url) => self.open_link(url),
             Action::Copy(text) => ctx.copy_text(text),
             Action::DismissWarning => self.warning = None,
+            Action::DismissHostError => self.host_error = None,
         }
     }
 
@@ -938,8 +984,16 @@ impl CoucouApp {
                 Err(err) => self.host_error = Some(format!("{err}; share the address instead.")),
             }
         }
+        let addrs = lan::reachable_at(local);
+        if addrs.iter().all(|a| a.ip().is_loopback()) && self.host_error.is_none() {
+            self.host_error = Some(
+                "Only this computer can join: it has no network address right now. Connect it \
+                 to the network to let others in."
+                    .to_owned(),
+            );
+        }
         self.host = Some(Hosting {
-            addrs: lan::reachable_at(local),
+            addrs,
             server,
             advertiser,
         });
@@ -1096,6 +1150,25 @@ impl CoucouApp {
         }
     }
 
+    /// Opens `url` in the browser from a thread (starting a browser may take a moment); if none
+    /// can, the link is copied and the conversation says so (see `handle_events`).
+    fn open_link(&mut self, url: String) {
+        let failed = self.link_failed_tx.clone();
+        let waker = Arc::clone(&self.waker);
+        let open = self.options.open_link;
+        let spawned = thread::Builder::new()
+            .name("coucou-open-link".to_owned())
+            .spawn(move || {
+                if !open(&url) {
+                    failed.send(url).ok();
+                    waker();
+                }
+            });
+        if let Err(err) = spawned {
+            self.push_to_chat(EntryKind::Error(format!("Could not open the link: {err}")));
+        }
+    }
+
     /// How many people other than you are in the room you host.
     fn hosted_others(&self) -> usize {
         self.host
@@ -1119,6 +1192,8 @@ impl CoucouApp {
     }
 
     fn apply_style(&self, ctx: &egui::Context) {
+        // One text size: the setting. egui's own Ctrl +/- zoom would be a second one, not saved.
+        ctx.options_mut(|o| o.zoom_with_keyboard = false);
         ctx.set_theme(match self.settings.theme {
             ThemeChoice::System => egui::ThemePreference::System,
             ThemeChoice::Dark => egui::ThemePreference::Dark,
@@ -1189,13 +1264,27 @@ impl CoucouApp {
 
 impl eframe::App for CoucouApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.focused = ctx.input(|i| i.viewport().focused).unwrap_or(true);
+        let focused = ctx.input(|i| i.viewport().focused).unwrap_or(true);
+        if self.focused
+            && !focused
+            && let Some(chat) = &mut self.chat
+        {
+            // What arrives from now on goes below "New since you last looked".
+            chat.looked_away();
+        }
+        self.focused = focused;
         self.handle_events();
         if std::mem::take(&mut self.wants_attention) {
             self.attention_requests += 1;
             ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
                 egui::UserAttentionType::Informational,
             ));
+        }
+        if let Some(size) = zoom_keys(ctx, self.settings.font_size) {
+            self.apply(Action::SetFontSize(size), ctx);
+        }
+        if let Some(text) = self.to_clipboard.take() {
+            ctx.copy_text(text);
         }
         if self.notice_clicked.try_iter().count() > 0 {
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
@@ -1265,6 +1354,9 @@ impl eframe::App for CoucouApp {
         if self.confirm_host_off {
             actions.extend(confirm_host_off_ui(ui.ctx(), self.hosted_others()));
         }
+        if let Some(name) = &self.confirm_delete {
+            actions.extend(connect::confirm_delete_ui(ui.ctx(), name));
+        }
         if self.confirm_host_on {
             let room = self.chat.as_ref().map_or("a room", |c| c.room.as_str());
             actions.extend(confirm_host_on_ui(ui.ctx(), room));
@@ -1296,6 +1388,30 @@ impl eframe::App for CoucouApp {
         self.leave();
         self.save_settings();
     }
+}
+
+/// The text size asked for with the keyboard or the wheel: Ctrl + (or =), Ctrl -, Ctrl 0, and
+/// Ctrl + wheel, one point a step. egui's own zoom is turned off (see `apply_style`), so there is
+/// one text size, the one in the settings, and it is saved.
+fn zoom_keys(ctx: &egui::Context, size: f32) -> Option<f32> {
+    ctx.input(|i| {
+        let command = i.modifiers.command;
+        if command && (i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals)) {
+            Some(size + 1.0)
+        } else if command && i.key_pressed(egui::Key::Minus) {
+            Some(size - 1.0)
+        } else if command && i.key_pressed(egui::Key::Num0) {
+            Some(settings::DEFAULT_FONT_SIZE)
+        } else if i.zoom_delta() > 1.0 {
+            Some(size + 1.0)
+        } else if i.zoom_delta() < 1.0 {
+            Some(size - 1.0)
+        } else {
+            None
+        }
+    })
+    .filter(|new| (new - size).abs() > 0.01)
+    .map(|new| new.clamp(settings::MIN_FONT_SIZE, settings::MAX_FONT_SIZE))
 }
 
 /// What the system's save dialog gave.

@@ -62,8 +62,16 @@ pub struct ChatModel {
     pub users: Vec<String>,
     /// Every entry, oldest first.
     pub entries: Vec<Entry>,
-    /// Entries added since the window last had focus.
+    /// Messages from others that arrived since the window last had focus (not replayed history,
+    /// not the app's own notices and errors).
     pub unread: usize,
+    /// Where "New since you last looked" goes: the index of the first entry that arrived after
+    /// the person last looked away (see [`ChatModel::looked_away`]).
+    pub marker: Option<usize>,
+    /// The person looked away: the next new message moves the marker to itself.
+    marker_armed: bool,
+    /// Applying a welcome's history (JSON) or a plain server's "Recent messages" (plain): not news.
+    replaying: bool,
     /// `(id, time)` of every message kept, so that a reconnect's history adds no duplicates. The time
     /// is part of the key because a restarted server counts ids from 1 again.
     seen: HashSet<(u64, u64)>,
@@ -81,18 +89,36 @@ impl ChatModel {
         }
     }
 
-    /// Adds an entry the app itself produced (errors, connection notices).
+    /// Adds an entry the app itself produced (errors, connection notices): not counted as unread.
     pub fn push_local(&mut self, time: u64, kind: EntryKind) {
-        self.push(Entry {
+        self.entries.push(Entry {
             time,
             kind,
             mention: false,
         });
     }
 
+    /// Adds an entry from the room: counted as unread and placing the marker, unless replayed.
     fn push(&mut self, entry: Entry) {
+        let news = !self.replaying && !is_own(&entry);
+        self.push_news(entry, news);
+    }
+
+    /// Adds an entry; `news` counts it as unread and may place the marker.
+    fn push_news(&mut self, entry: Entry, news: bool) {
+        if news {
+            self.unread += 1;
+            if std::mem::take(&mut self.marker_armed) {
+                self.marker = Some(self.entries.len());
+            }
+        }
         self.entries.push(entry);
-        self.unread += 1;
+    }
+
+    /// The person stopped looking (the window lost the focus): the next message from the room
+    /// gets the "New since you last looked" line above it.
+    pub fn looked_away(&mut self) {
+        self.marker_armed = true;
     }
 
     /// True when `text` names you as a whole word.
@@ -124,9 +150,11 @@ impl ChatModel {
                 self.room = room;
                 self.me = you;
                 self.users = users;
+                self.replaying = true;
                 for old in history {
                     self.apply(old);
                 }
+                self.replaying = false;
                 if let Some(motd) = motd {
                     self.push_local(0, EntryKind::Notice(motd));
                 }
@@ -229,19 +257,45 @@ impl ChatModel {
         });
     }
 
-    /// Applies a line from a plain server.
+    /// Applies a line from a plain server. A Coucou server's "Recent messages" come with no time
+    /// (they are not from now) and are not news; your own lines are not mentions.
     pub fn apply_line(&mut self, time: u64, text: String) {
-        let mention = self.mentions_me(&text) && !text.starts_with(&format!("{}: ", self.me));
-        self.push(Entry {
-            time,
-            kind: EntryKind::Plain(text),
-            mention,
-        });
+        if text == "*** Recent messages:" {
+            self.replaying = true;
+        } else if text.starts_with("*** Type /help") {
+            self.replaying = false;
+        }
+        let me = &self.me;
+        let own = text.starts_with(&format!("{me}: "))
+            || text.starts_with(&format!("* {me} "))
+            || text.starts_with(&format!("[private] {me} -> "));
+        // The server's notices (your welcome, joins, renames) are neither mentions nor unread
+        // messages, as the JSON dialect's are not.
+        let notice = text.starts_with("*** ");
+        let mention = !own && !notice && self.mentions_me(&text);
+        let news = !own && !notice && !self.replaying;
+        let time = if self.replaying { 0 } else { time };
+        self.push_news(
+            Entry {
+                time,
+                kind: EntryKind::Plain(text),
+                mention,
+            },
+            news,
+        );
     }
 
     fn sort_users(&mut self) {
         self.users.sort_by_key(|u| u.to_lowercase());
     }
+}
+
+/// True for your own messages, which are never unread.
+fn is_own(entry: &Entry) -> bool {
+    matches!(
+        entry.kind,
+        EntryKind::Chat { own: true, .. } | EntryKind::Private { own: true, .. }
+    )
 }
 
 /// A made-up conversation of `n` entries starting at `start_ms`, one a minute: chats of varied
@@ -261,7 +315,8 @@ pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
     model.users = PEOPLE.iter().map(|p| (*p).to_owned()).collect();
     for i in 0..n {
         let time = start_ms + 60_000 * i as u64;
-        let from = PEOPLE[i % PEOPLE.len()];
+        // Every fourth line continues the previous person's, so grouping shows.
+        let from = PEOPLE[(i - i / 4) % PEOPLE.len()];
         let msg = match i % 11 {
             3 => ServerMsg::Join {
                 id: i as u64,
@@ -410,6 +465,69 @@ mod tests {
             })
             .collect();
         assert_eq!(owns, [true, false]);
+    }
+
+    #[test]
+    fn unread_counts_news_from_others_only() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![
+            chat(1, "bob", "old"),
+            chat(2, "bob", "older"),
+        ]));
+        assert_eq!(model.unread, 0, "replayed history is not news");
+        model.push_local(1, EntryKind::Error("the app's own error".into()));
+        model.apply(chat(3, "alice", "my own"));
+        assert_eq!(model.unread, 0);
+        model.apply(chat(4, "bob", "new"));
+        assert_eq!(model.unread, 1);
+    }
+
+    #[test]
+    fn the_marker_goes_above_the_first_message_after_looking_away() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![chat(1, "bob", "old")]));
+        model.apply(chat(2, "bob", "seen"));
+        assert_eq!(model.marker, None);
+        model.looked_away();
+        model.push_local(1, EntryKind::Notice("local".into()));
+        model.apply(chat(3, "alice", "mine"));
+        model.apply(chat(4, "bob", "first new"));
+        model.apply(chat(5, "bob", "second new"));
+        let marked = model.marker.map(|i| &model.entries[i].kind);
+        assert!(
+            matches!(marked, Some(EntryKind::Chat { text, .. }) if text == "first new"),
+            "{marked:?}"
+        );
+    }
+
+    #[test]
+    fn plain_replays_have_no_time_and_own_lines_are_not_mentions() {
+        let mut model = ChatModel::new("h:1", "alice");
+        for line in [
+            "*** Welcome to Coucou, alice!",
+            "*** Recent messages:",
+            "bob: alice, yesterday",
+            "*** Type /help for commands, exit to leave.",
+        ] {
+            model.apply_line(99, line.into());
+        }
+        model.apply_line(100, "alice: hello, I am alice".into());
+        model.apply_line(101, "* alice waves at alice".into());
+        model.apply_line(102, "bob: hi alice".into());
+        let rows: Vec<(u64, bool)> = model.entries.iter().map(|e| (e.time, e.mention)).collect();
+        assert_eq!(
+            rows,
+            [
+                (99, false),
+                (0, false),
+                (0, true),
+                (99, false),
+                (100, false),
+                (101, false),
+                (102, true)
+            ]
+        );
+        assert_eq!(model.unread, 1, "bob's line only");
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub struct Settings {
 
 /// The default body text size, in points.
 pub const DEFAULT_FONT_SIZE: f32 = 14.0;
+/// The smallest text size the controls offer.
+pub const MIN_FONT_SIZE: f32 = 10.0;
+/// The largest text size the controls offer.
+pub const MAX_FONT_SIZE: f32 = 28.0;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -263,7 +267,7 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 impl Settings {
     /// Brings values a hand-edited file may have got wrong back into range.
     fn sanitized(mut self) -> Self {
-        if !(8.0..=40.0).contains(&self.font_size) {
+        if !(MIN_FONT_SIZE..=MAX_FONT_SIZE).contains(&self.font_size) {
             self.font_size = DEFAULT_FONT_SIZE;
         }
         self

@@ -16,6 +16,16 @@ pub fn local_hour_minute(time_ms: u64) -> String {
     local(time_ms).map_or_else(String::new, |t| t.format("%H:%M").to_string())
 }
 
+/// The local calendar day of a message time, to tell where days change.
+pub fn local_day(time_ms: u64) -> Option<chrono::NaiveDate> {
+    local(time_ms).map(|t| t.date_naive())
+}
+
+/// A day as a heading: `Tuesday 1 December 2026`.
+pub fn day_heading(day: chrono::NaiveDate) -> String {
+    day.format("%A %-d %B %Y").to_string()
+}
+
 fn local(time_ms: u64) -> Option<chrono::DateTime<Local>> {
     if time_ms == 0 {
         return None;

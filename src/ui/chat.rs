@@ -21,6 +21,51 @@ pub struct Composer {
     pub recall: Option<usize>,
     /// Give the input line the keyboard focus in the next frame.
     pub focus: bool,
+    /// The last Tab completion, so that Tab again offers the next match.
+    completion: Option<Completion>,
+}
+
+/// A Tab completion in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Completion {
+    /// The input before the completed word.
+    head: String,
+    /// The words that complete it, in order.
+    matches: Vec<String>,
+    /// Which one the input holds now.
+    index: usize,
+    /// The input as completed, to tell whether the person typed since.
+    result: String,
+}
+
+/// The commands Tab completes.
+const COMMANDS: &[&str] = &["/help", "/me", "/msg", "/nick", "/quit", "/who"];
+
+/// What Tab offers for `input`: the input before its last word, and the words that complete that
+/// word (names of people but `me`, case-insensitive; commands when it is the first word and starts
+/// with `/`), each with what follows it (`: ` after a name that starts the line, else a space).
+pub fn completions(input: &str, people: &[String], me: &str) -> Option<(String, Vec<String>)> {
+    let start = input.rfind(' ').map_or(0, |i| i + 1);
+    let (head, word) = input.split_at(start);
+    if word.is_empty() {
+        return None;
+    }
+    let matches: Vec<String> = if head.is_empty() && word.starts_with('/') {
+        COMMANDS
+            .iter()
+            .filter(|c| c.starts_with(&word.to_lowercase()))
+            .map(|c| format!("{c} "))
+            .collect()
+    } else {
+        let lower = word.to_lowercase();
+        let after = if head.is_empty() { ": " } else { " " };
+        people
+            .iter()
+            .filter(|p| *p != me && p.to_lowercase().starts_with(&lower))
+            .map(|p| format!("{p}{after}"))
+            .collect()
+    };
+    (!matches.is_empty()).then(|| (head.to_owned(), matches))
 }
 
 impl Composer {
@@ -48,6 +93,32 @@ impl Composer {
                 self.input.clear();
             }
             None => {}
+        }
+    }
+
+    /// Completes the word before the cursor (Tab); Tab again offers the next match.
+    pub fn complete(&mut self, people: &[String], me: &str) {
+        if let Some(c) = &mut self.completion
+            && c.result == self.input
+        {
+            c.index = (c.index + 1) % c.matches.len();
+            c.result = format!("{}{}", c.head, c.matches[c.index]);
+            self.input.clone_from(&c.result);
+            self.focus = true;
+            return;
+        }
+        self.completion = completions(&self.input, people, me).map(|(head, matches)| {
+            let result = format!("{head}{}", matches[0]);
+            Completion {
+                head,
+                matches,
+                index: 0,
+                result,
+            }
+        });
+        if let Some(c) = &self.completion {
+            self.input.clone_from(&c.result);
+            self.focus = true;
         }
     }
 
@@ -109,7 +180,14 @@ pub fn chat_ui(
             .or(composer_ui(ui, model, composer, connected));
         ui.add_space(4.0);
     });
-    egui::CentralPanel::default().show(ui, |ui| messages_ui(ui, model, layout));
+    egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(chosen) = messages_ui(ui, model, layout) {
+            action = Some(chosen);
+        }
+    });
+    if std::mem::take(&mut layout.return_focus) {
+        composer.focus = true;
+    }
     action
 }
 
@@ -124,7 +202,11 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
         });
         return None;
     }
-    ui.heading(format!("People ({})", model.users.len()));
+    // Never wrapped: a narrow panel at a large text size must not read "Peop / le".
+    ui.add(
+        egui::Label::new(RichText::new(format!("People ({})", model.users.len())).heading())
+            .wrap_mode(egui::TextWrapMode::Extend),
+    );
     ui.weak("Click a name for a private message.");
     ui.add_space(4.0);
     let dark = ui.visuals().dark_mode;
@@ -165,6 +247,8 @@ fn composer_ui(
         let label = ui.weak("Message");
         let output = egui::TextEdit::singleline(&mut composer.input)
             .id_salt("message_input")
+            // Tab completes names and commands instead of moving the focus.
+            .lock_focus(true)
             .hint_text(hint)
             .desired_width(ui.available_width() - send_width)
             .show(ui);
@@ -183,7 +267,9 @@ fn composer_ui(
         }
         let enter = input.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         if input.has_focus() {
-            if ui.input(|i| i.key_pressed(Key::ArrowUp)) {
+            if ui.input(|i| i.key_pressed(Key::Tab)) {
+                composer.complete(&model.users, &model.me);
+            } else if ui.input(|i| i.key_pressed(Key::ArrowUp)) {
                 composer.recall_older();
             } else if ui.input(|i| i.key_pressed(Key::ArrowDown)) {
                 composer.recall_newer();
@@ -209,4 +295,58 @@ fn composer_ui(
         }
     }
     action
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn people() -> Vec<String> {
+        ["alice", "Bob", "bobby", "carol"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    #[test]
+    fn tab_completes_names_and_commands() {
+        let done = |input: &str| completions(input, &people(), "alice");
+        assert_eq!(
+            done("bo"),
+            Some((
+                String::new(),
+                vec!["Bob: ".to_owned(), "bobby: ".to_owned()]
+            ))
+        );
+        assert_eq!(
+            done("hi ca"),
+            Some(("hi ".to_owned(), vec!["carol ".to_owned()]))
+        );
+        assert_eq!(done("al"), None, "not yourself");
+        assert_eq!(
+            done("/m"),
+            Some((String::new(), vec!["/me ".to_owned(), "/msg ".to_owned()]))
+        );
+        assert_eq!(
+            done("/msg car"),
+            Some(("/msg ".to_owned(), vec!["carol ".to_owned()]))
+        );
+        assert_eq!(done("hi "), None);
+    }
+
+    #[test]
+    fn tab_again_cycles_through_the_matches() {
+        let mut composer = Composer {
+            input: "bo".into(),
+            ..Composer::default()
+        };
+        composer.complete(&people(), "alice");
+        assert_eq!(composer.input, "Bob: ");
+        composer.complete(&people(), "alice");
+        assert_eq!(composer.input, "bobby: ");
+        composer.complete(&people(), "alice");
+        assert_eq!(composer.input, "Bob: ");
+        composer.input.push_str("hi ca");
+        composer.complete(&people(), "alice");
+        assert_eq!(composer.input, "Bob: hi carol ");
+    }
 }

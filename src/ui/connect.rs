@@ -41,6 +41,28 @@ pub struct ConnectBuffers {
     pub profile_name: String,
     /// The new name for the selected profile.
     pub rename_to: String,
+    /// Why the last rename failed, shown beside the rename field until the next profile action.
+    pub rename_error: Option<String>,
+    /// Give the username field the keyboard focus in the next frame (at start).
+    pub focus_username: bool,
+}
+
+/// Asks before deleting a saved profile.
+pub fn confirm_delete_ui(ctx: &egui::Context, name: &str) -> Option<Action> {
+    let mut action = None;
+    egui::Modal::new(egui::Id::unique("confirm_delete_profile")).show(ctx, |ui| {
+        ui.heading(format!("Delete the profile \"{name}\"?"));
+        ui.label("Its server, port and username will be forgotten.");
+        ui.horizontal(|ui| {
+            if ui.button("Delete profile").clicked() {
+                action = Some(Action::ConfirmDeleteProfile(name.to_owned()));
+            }
+            if ui.button("Keep").clicked() {
+                action = Some(Action::KeepProfile);
+            }
+        });
+    });
+    action
 }
 
 /// Draws the connect screen.
@@ -163,6 +185,9 @@ fn profiles_ui(
                 action = Some(Action::DeleteProfile(selected.to_owned()));
             }
         });
+        if let Some(error) = &buffers.rename_error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
     }
     action
 }
@@ -192,6 +217,9 @@ fn form_ui(
                 !busy,
                 egui::TextEdit::singleline(&mut form.username).hint_text("your name"),
             );
+            if std::mem::take(&mut buffers.focus_username) {
+                field.request_focus();
+            }
             submitted |= field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
             field.labelled_by(label.id);
             ui.end_row();

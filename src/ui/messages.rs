@@ -4,12 +4,20 @@
 //! until the row has been drawn once, then its measured height — and their running sums, so the rows
 //! in view are found by binary search. The list follows new messages while it is at the bottom and
 //! offers "N new messages - show" when scrolled up.
+//!
+//! Each row is drawn from its entry and the one before it: a day heading where the day changes,
+//! "New since you last looked" above the model's marker, and consecutive messages from one person
+//! within [`GROUP_WITHIN_MS`] grouped under one name and time. A right click on a message offers
+//! copy, copy link, quote and reply privately.
 
-use eframe::egui::{self, Color32, Frame, RichText, UiBuilder, Vec2};
+use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2};
 
-use super::name_colour;
+use super::{Action, name_colour};
 use crate::app::model::{ChatModel, Entry, EntryKind};
-use crate::app::transcript::local_hour_minute;
+use crate::app::transcript::{day_heading, local_day, local_hour_minute};
+
+/// Messages from one person this close together are grouped under one name and time.
+pub const GROUP_WITHIN_MS: u64 = 5 * 60 * 1000;
 
 /// Heights of the rows, and where the list is scrolled; kept between frames.
 #[derive(Debug, Default)]
@@ -32,6 +40,8 @@ pub struct ListLayout {
     seen_len: usize,
     /// Scroll to this fraction of the list (1.0: the bottom) in the next frame.
     jump: Option<f32>,
+    /// A button of the list was used: give the keyboard back to the input line.
+    pub return_focus: bool,
 }
 
 impl ListLayout {
@@ -107,8 +117,14 @@ fn estimate_height(entry: &Entry, width: f32, font_size: f32) -> f32 {
     (lines + extra_lines) * line_height + 4.0
 }
 
-/// Draws the list of messages. Scrolling, and "N new messages - show", change only the layout.
-pub fn messages_ui(ui: &mut egui::Ui, model: &ChatModel, layout: &mut ListLayout) {
+/// Draws the list of messages. Scrolling, and "N new messages - show", change only the layout; a
+/// message's context menu returns what was chosen.
+pub fn messages_ui(
+    ui: &mut egui::Ui,
+    model: &ChatModel,
+    layout: &mut ListLayout,
+) -> Option<Action> {
+    let mut action = None;
     let font_size = ui
         .style()
         .text_styles
@@ -146,9 +162,16 @@ pub fn messages_ui(ui: &mut egui::Ui, model: &ChatModel, layout: &mut ListLayout
                 egui::pos2(left, top + y),
                 Vec2::new(width, f32::INFINITY),
             );
+            let row = Row {
+                entry,
+                prev: index.checked_sub(1).map(|i| &model.entries[i]),
+                marker: model.marker == Some(index),
+            };
             let drawn = ui
                 .scope_builder(UiBuilder::new().max_rect(rect).id_salt(index), |ui| {
-                    row_ui(ui, entry, dark);
+                    if let Some(chosen) = row_ui(ui, &row, dark) {
+                        action = Some(chosen);
+                    }
                 })
                 .response
                 .rect
@@ -186,16 +209,85 @@ pub fn messages_ui(ui: &mut egui::Ui, model: &ChatModel, layout: &mut ListLayout
                 } else {
                     format!("{} new messages - show", layout.unseen)
                 };
-                if ui.button(RichText::new(text).strong()).clicked() {
+                let button =
+                    egui::Button::new(RichText::new(text).strong()).wrap_mode(TextWrapMode::Extend);
+                if ui.add(button).clicked() {
                     layout.jump_to_bottom();
+                    layout.return_focus = true;
                     ui.ctx().request_repaint();
                 }
             });
     }
+    action
 }
 
-/// One entry: time, who, what; links clickable, your own lines and mentions tinted.
-fn row_ui(ui: &mut egui::Ui, entry: &Entry, dark: bool) {
+/// One row to draw: the entry and what decides its headings.
+struct Row<'a> {
+    entry: &'a Entry,
+    /// The entry before it, if any.
+    prev: Option<&'a Entry>,
+    /// "New since you last looked" goes above it.
+    marker: bool,
+}
+
+impl Row<'_> {
+    /// The day heading above this row, where the day changes.
+    fn new_day(&self) -> Option<chrono::NaiveDate> {
+        let day = local_day(self.entry.time)?;
+        match self.prev.and_then(|p| local_day(p.time)) {
+            Some(prev) if prev == day => None,
+            _ => Some(day),
+        }
+    }
+
+    /// True when this message continues the previous one's group (same person, soon after, no
+    /// heading between): its name and time are not repeated.
+    fn continues(&self, new_day: bool) -> bool {
+        let (Some(prev), false, false) = (self.prev, new_day, self.marker) else {
+            return false;
+        };
+        match (&prev.kind, &self.entry.kind) {
+            (
+                EntryKind::Chat {
+                    from: a,
+                    action: false,
+                    ..
+                },
+                EntryKind::Chat {
+                    from: b,
+                    action: false,
+                    ..
+                },
+            ) => a == b && self.entry.time.saturating_sub(prev.time) <= GROUP_WITHIN_MS,
+            _ => false,
+        }
+    }
+}
+
+/// One entry: headings above it, then time, who, what; links clickable, your own lines and
+/// mentions tinted; a context menu on messages.
+fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
+    let entry = row.entry;
+    let new_day = row.new_day();
+    if let Some(day) = new_day {
+        ui.vertical_centered(|ui| {
+            ui.label(RichText::new(day_heading(day)).strong().small());
+        });
+    }
+    if row.marker {
+        let colour = ui.visuals().warn_fg_color;
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new("New since you last looked")
+                    .color(colour)
+                    .small(),
+            );
+            let rest = ui.available_rect_before_wrap();
+            let y = rest.center().y;
+            ui.painter().hline(rest.x_range(), y, (1.0, colour));
+        });
+    }
+    let continues = row.continues(new_day.is_some());
     let visuals = ui.visuals();
     let fill = if entry.mention {
         visuals.warn_fg_color.gamma_multiply(0.18)
@@ -208,7 +300,9 @@ fn row_ui(ui: &mut egui::Ui, entry: &Entry, dark: bool) {
     };
     let weak = visuals.weak_text_color();
     let error = visuals.error_fg_color;
-    Frame::NONE
+    let mut responses = Vec::new();
+    let mut chosen = None;
+    let frame = Frame::NONE
         .fill(fill)
         .inner_margin(egui::Margin::symmetric(4, 1))
         .corner_radius(3.0)
@@ -216,22 +310,28 @@ fn row_ui(ui: &mut egui::Ui, entry: &Entry, dark: bool) {
             ui.horizontal_wrapped(|ui| {
                 ui.spacing_mut().item_spacing.x = 6.0;
                 let time = local_hour_minute(entry.time);
-                if !time.is_empty() {
+                if continues {
+                    // Under the previous line's name: as wide as its time, left blank.
+                    let blank = RichText::new("     ").monospace();
+                    ui.label(blank);
+                } else if !time.is_empty() {
                     ui.label(RichText::new(time).color(weak).monospace());
                 }
                 match &entry.kind {
                     EntryKind::Chat {
                         from, text, action, ..
                     } => {
-                        let name = RichText::new(if *action {
-                            format!("* {from}")
-                        } else {
-                            format!("{from}:")
-                        })
-                        .color(name_colour(from, dark))
-                        .strong();
-                        ui.label(name);
-                        text_with_links(ui, text, *action);
+                        if !continues {
+                            let name = RichText::new(if *action {
+                                format!("* {from}")
+                            } else {
+                                format!("{from}:")
+                            })
+                            .color(name_colour(from, dark))
+                            .strong();
+                            responses.push(ui.label(name));
+                        }
+                        text_with_links(ui, text, *action, &mut responses, &mut chosen);
                     }
                     EntryKind::Private {
                         from,
@@ -246,8 +346,12 @@ fn row_ui(ui: &mut egui::Ui, entry: &Entry, dark: bool) {
                             format!("{from} -> you:")
                         };
                         let colour = name_colour(if *own { to } else { from }, dark);
-                        ui.label(RichText::new(who).color(colour).strong());
-                        text_with_links(ui, text, false);
+                        responses.push(ui.label(RichText::new(who).color(colour).strong()));
+                        text_with_links(ui, text, false, &mut responses, &mut chosen);
+                    }
+                    EntryKind::Notice(text) if text.contains('\n') => {
+                        // Several lines (the help): monospace keeps its columns.
+                        ui.label(RichText::new(text).color(weak).monospace());
                     }
                     EntryKind::Notice(text) => {
                         ui.label(RichText::new(text).color(weak).italics());
@@ -256,16 +360,68 @@ fn row_ui(ui: &mut egui::Ui, entry: &Entry, dark: bool) {
                         ui.label(RichText::new(format!("! {text}")).color(error));
                     }
                     EntryKind::Plain(text) => {
-                        plain_line_ui(ui, text, dark);
+                        plain_line_ui(ui, text, dark, &mut responses, &mut chosen);
                     }
                 }
             });
         });
+    let menu = message_menu(entry);
+    if !menu.is_empty() {
+        responses.push(frame.response);
+        for response in responses {
+            response.context_menu(|ui| {
+                for (label, item) in &menu {
+                    if ui.button(*label).clicked() {
+                        chosen = Some(item.clone());
+                        ui.close();
+                    }
+                }
+            });
+        }
+    }
+    chosen
+}
+
+/// What a message's context menu offers: copy its text, copy its first link, quote it in the
+/// input line, reply privately to its author. Nothing for notices and errors.
+fn message_menu(entry: &Entry) -> Vec<(&'static str, Action)> {
+    let (from, text) = match &entry.kind {
+        EntryKind::Chat { from, text, .. } => (Some(from.as_str()), text.as_str()),
+        EntryKind::Private {
+            from, text, own, ..
+        } => ((!own).then_some(from.as_str()), text.as_str()),
+        EntryKind::Plain(text) => (None, text.as_str()),
+        EntryKind::Notice(_) | EntryKind::Error(_) => return Vec::new(),
+    };
+    let mut menu = vec![("Copy text", Action::Copy(text.to_owned()))];
+    if let Some(link) = text.split(' ').find(|w| is_link(w)) {
+        menu.push(("Copy link", Action::Copy(link.to_owned())));
+    }
+    let quoted = match from {
+        Some(from) => format!("> {from}: {text}"),
+        None => format!("> {text}"),
+    };
+    menu.push(("Quote", Action::Quote(quoted)));
+    if let Some(from) = from {
+        menu.push(("Reply privately", Action::StartPrivate(from.to_owned())));
+    }
+    menu
+}
+
+/// True for the words shown as links.
+fn is_link(word: &str) -> bool {
+    word.starts_with("https://") || word.starts_with("http://")
 }
 
 /// A plain server's line: `name: text` gets the name's colour; notices (`*** `, or `* ` from
 /// other servers) and errors (`! `) are dimmed.
-fn plain_line_ui(ui: &mut egui::Ui, text: &str, dark: bool) {
+fn plain_line_ui(
+    ui: &mut egui::Ui,
+    text: &str,
+    dark: bool,
+    responses: &mut Vec<egui::Response>,
+    clicked: &mut Option<Action>,
+) {
     if text.starts_with("* ") || text.starts_with("*** ") || text.starts_with("! ") {
         ui.label(
             RichText::new(text)
@@ -278,38 +434,51 @@ fn plain_line_ui(ui: &mut egui::Ui, text: &str, dark: bool) {
         Some((name, rest))
             if !name.is_empty() && !name.contains(' ') && name.chars().count() <= 30 =>
         {
-            ui.label(
-                RichText::new(format!("{name}:"))
-                    .color(name_colour(name, dark))
-                    .strong(),
+            responses.push(
+                ui.label(
+                    RichText::new(format!("{name}:"))
+                        .color(name_colour(name, dark))
+                        .strong(),
+                ),
             );
-            text_with_links(ui, rest, false);
+            text_with_links(ui, rest, false, responses, clicked);
         }
-        _ => text_with_links(ui, text, false),
+        _ => text_with_links(ui, text, false, responses, clicked),
     }
 }
 
-/// Text in which `http://` and `https://` words are links that open in the browser.
-fn text_with_links(ui: &mut egui::Ui, text: &str, italic: bool) {
+/// Text in which `http://` and `https://` words are links. A click opens the link through the
+/// app (which says so when no browser can), not straight from the view.
+fn text_with_links(
+    ui: &mut egui::Ui,
+    text: &str,
+    italic: bool,
+    responses: &mut Vec<egui::Response>,
+    clicked: &mut Option<Action>,
+) {
     let mut plain = String::new();
-    let flush = |ui: &mut egui::Ui, plain: &mut String| {
+    let flush = |ui: &mut egui::Ui, plain: &mut String, responses: &mut Vec<egui::Response>| {
         if !plain.is_empty() {
             let mut rich = RichText::new(plain.trim_end());
             if italic {
                 rich = rich.italics();
             }
-            ui.label(rich);
+            responses.push(ui.label(rich));
             plain.clear();
         }
     };
     for word in text.split(' ') {
-        if word.starts_with("https://") || word.starts_with("http://") {
-            flush(ui, &mut plain);
-            ui.hyperlink(word);
+        if is_link(word) {
+            flush(ui, &mut plain, responses);
+            let link = ui.link(word).on_hover_text(word);
+            if link.clicked() {
+                *clicked = Some(Action::OpenLink(word.to_owned()));
+            }
+            responses.push(link);
         } else {
             plain.push_str(word);
             plain.push(' ');
         }
     }
-    flush(ui, &mut plain);
+    flush(ui, &mut plain, responses);
 }

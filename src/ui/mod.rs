@@ -32,8 +32,12 @@ pub enum Action {
         /// Its new name.
         new: String,
     },
-    /// Delete a profile.
+    /// Delete a profile (asks first).
     DeleteProfile(String),
+    /// Yes, delete this profile.
+    ConfirmDeleteProfile(String),
+    /// No, keep the profile.
+    KeepProfile,
     /// Fill the form from a room found on the network (by its full name).
     PickRoom(String),
     /// Fill the form from a room found on the network and connect.
@@ -88,8 +92,14 @@ pub enum Action {
     ExportTranscript,
     /// Put text on the clipboard.
     Copy(String),
+    /// Put this quote in the input line.
+    Quote(String),
+    /// Open a link in the browser.
+    OpenLink(String),
     /// Hide the settings warning.
     DismissWarning,
+    /// Hide the hosting warning or error.
+    DismissHostError,
 }
 
 /// The background names are drawn on: egui's panel fill in each theme.

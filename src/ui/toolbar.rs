@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use eframe::egui::{self, RichText};
 
 use super::Action;
-use crate::app::settings::{NotifyChoice, ThemeChoice};
+use crate::app::settings::{
+    DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE, NotifyChoice, ThemeChoice,
+};
 use crate::diagnostics::Probe;
 
 /// The hosted room, when hosting.
@@ -86,7 +88,8 @@ pub fn toolbar_ui(
                 Action::HostOn
             });
         }
-        if !hosting {
+        // While in a room, these would read like its name and port: hosting uses them as saved.
+        if !hosting && !view.in_room {
             let label = ui.label("Room");
             ui.add_enabled(
                 enabled,
@@ -111,7 +114,12 @@ pub fn toolbar_ui(
         if view.has_conversation && ui.button("Export transcript…").clicked() {
             action = Some(Action::ExportTranscript);
         }
-        ui.menu_button("Settings", |ui| {
+        // Stays open while its buttons are used (text size steps, theme): closed by a click outside.
+        let settings_menu = egui::containers::menu::MenuButton::new("Settings").config(
+            egui::containers::menu::MenuConfig::new()
+                .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
+        );
+        settings_menu.ui(ui, |ui| {
             ui.label("Theme");
             for (choice, name) in [
                 (ThemeChoice::System, "System"),
@@ -123,14 +131,24 @@ pub fn toolbar_ui(
                 }
             }
             ui.separator();
-            let mut size = view.font_size;
-            let label = ui.label("Text size");
-            let slider = ui
-                .add(egui::Slider::new(&mut size, 10.0..=24.0).step_by(1.0))
-                .labelled_by(label.id);
-            if slider.changed() {
-                action = Some(Action::SetFontSize(size));
-            }
+            // Buttons, not a slider: the menu grows with the text, and a slider's handle would
+            // jump under the pointer. Ctrl +, Ctrl - and Ctrl 0 (and Ctrl + wheel) do the same.
+            ui.label("Text size");
+            ui.horizontal(|ui| {
+                let size = view.font_size;
+                let smaller = ui.add_enabled(size > MIN_FONT_SIZE, egui::Button::new("A-"));
+                if smaller.on_hover_text("Smaller (Ctrl -)").clicked() {
+                    action = Some(Action::SetFontSize(size - 1.0));
+                }
+                ui.label(format!("{size:.0} pt"));
+                let larger = ui.add_enabled(size < MAX_FONT_SIZE, egui::Button::new("A+"));
+                if larger.on_hover_text("Larger (Ctrl +)").clicked() {
+                    action = Some(Action::SetFontSize(size + 1.0));
+                }
+                if ui.button("Reset").on_hover_text("Ctrl 0").clicked() {
+                    action = Some(Action::SetFontSize(DEFAULT_FONT_SIZE));
+                }
+            });
             ui.separator();
             ui.label("Notifications");
             for (choice, name) in [
@@ -186,7 +204,12 @@ pub fn toolbar_ui(
         }
     }
     if let Some(error) = view.host_error {
-        ui.colored_label(ui.visuals().error_fg_color, error);
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(ui.visuals().warn_fg_color, error);
+            if ui.small_button("OK").clicked() {
+                action = Some(Action::DismissHostError);
+            }
+        });
     }
     if let Some(secs) = view.reconnect_in {
         ui.horizontal_wrapped(|ui| {
