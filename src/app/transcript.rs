@@ -26,12 +26,34 @@ pub fn day_heading(day: chrono::NaiveDate) -> String {
     day.format("%A %-d %B %Y").to_string()
 }
 
-fn local(time_ms: u64) -> Option<chrono::DateTime<Local>> {
+/// A message time in local time. The offset from UTC is looked up once per hour of time and
+/// remembered (the chat view asks for every row in view, every frame; asking the system's time zone
+/// each time cost more than drawing the row).
+fn local(time_ms: u64) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    use std::cell::Cell;
+    thread_local! {
+        /// The hour (ms / 3,600,000) last looked up, and its offset in seconds.
+        static LAST: Cell<Option<(u64, i32)>> = const { Cell::new(None) };
+    }
     if time_ms == 0 {
         return None;
     }
-    Local
-        .timestamp_millis_opt(i64::try_from(time_ms).ok()?)
+    let millis = i64::try_from(time_ms).ok()?;
+    let hour = time_ms / 3_600_000;
+    let offset = match LAST.get() {
+        Some((h, offset)) if h == hour => offset,
+        _ => {
+            let offset = Local
+                .timestamp_millis_opt(millis)
+                .single()?
+                .offset()
+                .local_minus_utc();
+            LAST.set(Some((hour, offset)));
+            offset
+        }
+    };
+    chrono::FixedOffset::east_opt(offset)?
+        .timestamp_millis_opt(millis)
         .single()
 }
 

@@ -137,9 +137,11 @@ pub fn messages_ui(
     let grew = model.entries.len().saturating_sub(layout.seen_len);
     layout.seen_len = model.entries.len();
 
+    // A jump up must not stick to the bottom in its frame: egui's stick-to-end would undo it.
+    let jumping_up = layout.jump.is_some_and(|fraction| fraction < 1.0);
     let mut area = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
-        .stick_to_bottom(true);
+        .stick_to_bottom(!jumping_up);
     if let Some(fraction) = layout.jump.take() {
         area = area.vertical_scroll_offset(layout.total() * fraction);
     }
@@ -269,6 +271,7 @@ impl Row<'_> {
 fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
     let entry = row.entry;
     let new_day = row.new_day();
+    // Notices and errors have no menu; messages get one on every part of the row.
     if let Some(day) = new_day {
         ui.vertical_centered(|ui| {
             ui.label(RichText::new(day_heading(day)).strong().small());
@@ -365,14 +368,14 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                 }
             });
         });
-    let menu = message_menu(entry);
-    if !menu.is_empty() {
+    if !matches!(entry.kind, EntryKind::Notice(_) | EntryKind::Error(_)) {
         responses.push(frame.response);
         for response in responses {
+            // The menu is built only while it is open.
             response.context_menu(|ui| {
-                for (label, item) in &menu {
-                    if ui.button(*label).clicked() {
-                        chosen = Some(item.clone());
+                for (label, item) in message_menu(entry) {
+                    if ui.button(label).clicked() {
+                        chosen = Some(item);
                         ui.close();
                     }
                 }
