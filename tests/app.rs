@@ -1163,3 +1163,21 @@ fn deleting_a_profile_asks_first_and_a_rename_error_shows_beside_its_field() {
         .collect();
     assert_eq!(names, ["Maison"]);
 }
+
+#[test]
+fn enlarging_the_window_fills_the_list_without_waiting_for_the_mouse() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    let mut bob = Plain::join(server.local_addr(), "bob");
+    for i in 0..60 {
+        bob.send(&format!("line number {i:02} with a few words"));
+    }
+    wait_until(&mut harness, "all lines", |app| has_entry(app, "line number 59"));
+    harness.run();
+    // Taller and wider: rows that come into view are drawn by the frames egui asks for itself.
+    harness.set_size(egui::vec2(1400.0, 1400.0));
+    harness.run();
+    for i in 25..60 {
+        harness.get_by_label_contains(&format!("line number {i:02} "));
+    }
+}

@@ -146,7 +146,9 @@ pub fn messages_ui(
         area = area.vertical_scroll_offset(layout.total() * fraction);
     }
     let dark = ui.visuals().dark_mode;
+    let mut drawn_from = 0.0;
     let output = area.show_viewport(ui, |ui, viewport| {
+        drawn_from = viewport.min.y;
         ui.set_height(layout.total());
         let top = ui.max_rect().top();
         let left = ui.max_rect().left();
@@ -190,6 +192,12 @@ pub fn messages_ui(
             ui.ctx().request_repaint();
         }
     });
+    // The scroll area moves after its rows are drawn when it sticks to the bottom of a list that
+    // grew or a window that was enlarged: what shows is then not what was drawn. Draw again now,
+    // rather than when the mouse next moves.
+    if (output.state.clamped_offset().y - drawn_from).abs() > 0.5 {
+        ui.ctx().request_repaint();
+    }
     let bottom_gap =
         output.content_size.y - (output.state.clamped_offset().y + output.inner_rect.height());
     layout.at_bottom = bottom_gap <= 4.0;
