@@ -590,7 +590,13 @@ fn scrolled_up_the_list_counts_new_messages_and_jumps_back_to_them() {
         has_entry(app, "later 2")
     });
     harness.run();
-    harness.get_by_label("3 new messages - show").click();
+    let button = harness.get_by_label("3 new messages - show");
+    assert!(
+        button.rect().height() < 2.0 * 14.0,
+        "the button is one line: {:?}",
+        button.rect()
+    );
+    button.click();
     // The jump is animated: let it finish.
     harness.run_steps(30);
     assert!(harness.query_by_label_contains("new messages").is_none());
@@ -1172,7 +1178,9 @@ fn enlarging_the_window_fills_the_list_without_waiting_for_the_mouse() {
     for i in 0..60 {
         bob.send(&format!("line number {i:02} with a few words"));
     }
-    wait_until(&mut harness, "all lines", |app| has_entry(app, "line number 59"));
+    wait_until(&mut harness, "all lines", |app| {
+        has_entry(app, "line number 59")
+    });
     harness.run();
     // Taller and wider: rows that come into view are drawn by the frames egui asks for itself.
     harness.set_size(egui::vec2(1400.0, 1400.0));
@@ -1180,4 +1188,52 @@ fn enlarging_the_window_fills_the_list_without_waiting_for_the_mouse() {
     for i in 25..60 {
         harness.get_by_label_contains(&format!("line number {i:02} "));
     }
+}
+
+#[test]
+fn with_many_profiles_the_left_panel_scrolls_to_its_buttons() {
+    let (_dir, config) = temp_config();
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(&format!(
+            "[[profiles]]\nname = \"Server {i:02}\"\nhost = \"10.0.0.{i}\"\nport = 4444\n\n"
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    let options = AppOptions {
+        config_path: Some(config.clone()),
+        host_bind: "127.0.0.1".parse().unwrap(),
+        discovery: false,
+        native_dialogs: false,
+        open_link: |_| false,
+        notifier: None,
+    };
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 500.0])
+        .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options));
+    harness.run();
+    harness.get_by_label("Save profile").scroll_to_me();
+    harness.run();
+    let rect = harness.get_by_label("Save profile").rect();
+    assert!(
+        rect.max.y <= 500.0,
+        "Save profile is below the window at {rect:?}"
+    );
+}
+
+#[test]
+fn at_the_largest_text_size_the_people_heading_stays_on_one_line() {
+    let server = start_server();
+    let (dir, config) = temp_config();
+    std::fs::write(&config, "font_size = 28.0\n").unwrap();
+    let mut harness = app_at(&config);
+    connect(&mut harness, "alice", server.local_addr());
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    harness.run();
+    let heading = harness.get_by_label("People (1)").rect();
+    assert!(
+        heading.height() < 28.0 * 1.4 * 1.6,
+        "the heading wrapped: {heading:?}"
+    );
+    drop(dir);
 }
