@@ -51,7 +51,8 @@ impl RoomInfo {
 }
 
 /// Adds a room found by browsing to `rooms`, or updates the one with the same full name, and
-/// returns it. An update that comes without addresses keeps the ones already known: when another
+/// returns it. `rooms` stays sorted by room name (then full name), so an update never moves a row
+/// under the pointer. An update that comes without addresses keeps the ones already known: when another
 /// room on the same computer stops, its goodbye also withdraws the computer's address records, and
 /// the next update of the room still running arrives without them (it would then show, and be
 /// joined at, an unresolvable `name.local.`).
@@ -65,8 +66,10 @@ pub fn merge_found(rooms: &mut Vec<RoomInfo>, mut room: RoomInfo) -> &RoomInfo {
             &rooms[i]
         }
         None => {
-            rooms.push(room);
-            &rooms[rooms.len() - 1]
+            let key = |r: &RoomInfo| (r.room.to_lowercase(), r.fullname.clone());
+            let at = rooms.partition_point(|r| key(r) < key(&room));
+            rooms.insert(at, room);
+            &rooms[at]
         }
     }
 }
@@ -320,5 +323,17 @@ mod tests {
             merge_found(&mut rooms, room("b", &[other], 2)).addrs,
             [other]
         );
+    }
+
+    #[test]
+    fn rooms_stay_in_name_order_whatever_order_they_are_found_or_updated_in() {
+        let mut rooms = Vec::new();
+        for name in ["Salle 12", "bureau", "Atelier"] {
+            merge_found(&mut rooms, room(name, &[], 0));
+        }
+        merge_found(&mut rooms, room("bureau", &[], 7));
+        let names: Vec<&str> = rooms.iter().map(|r| r.room.as_str()).collect();
+        assert_eq!(names, ["Atelier", "bureau", "Salle 12"]);
+        assert_eq!(rooms[1].people, 7);
     }
 }

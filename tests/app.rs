@@ -1039,6 +1039,13 @@ fn ctrl_plus_minus_and_zero_change_the_one_saved_text_size() {
         harness.state().settings().font_size,
         coucou::app::settings::DEFAULT_FONT_SIZE
     );
+    // Ctrl + wheel (egui's zoom gesture) steps the same setting.
+    harness.event(egui::Event::Zoom(1.1));
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().settings().font_size,
+        coucou::app::settings::DEFAULT_FONT_SIZE + 1.0
+    );
     drop(dir);
 }
 

@@ -846,7 +846,10 @@ impl CoucouApp {
             Action::SaveTranscriptTo(path) => {
                 let path = PathBuf::from(path.trim());
                 match self.save_transcript(&path) {
-                    Ok(()) => self.save_fallback = None,
+                    Ok(()) => {
+                        self.save_fallback = None;
+                        self.composer.focus = true;
+                    }
                     Err(err) => {
                         if let Some((_, error)) = &mut self.save_fallback {
                             *error = Some(err);
@@ -854,7 +857,10 @@ impl CoucouApp {
                     }
                 }
             }
-            Action::CancelSaveTranscript => self.save_fallback = None,
+            Action::CancelSaveTranscript => {
+                self.save_fallback = None;
+                self.composer.focus = true;
+            }
             Action::HostOff => {
                 let people = self.host.as_ref().map_or(0, |h| h.server.stats().clients);
                 if people > 1 {

@@ -104,9 +104,8 @@ fn rooms_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
             ui.weak("None found yet.");
         }
         Some(rooms) => {
-            // By name, not by when each was found: rows don't move when one is re-announced.
-            let mut rooms: Vec<_> = rooms.iter().collect();
-            rooms.sort_by_cached_key(|r| (r.room.to_lowercase(), r.fullname.clone()));
+            // In name order (see `discovery::merge_found`): rows don't move when one is
+            // re-announced.
             for room in rooms {
                 let people = crate::protocol::people_count(room.people);
                 let addr = room
