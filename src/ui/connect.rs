@@ -49,20 +49,17 @@ pub struct ConnectBuffers {
 
 /// Asks before deleting a saved profile.
 pub fn confirm_delete_ui(ctx: &egui::Context, name: &str) -> Option<Action> {
-    let mut action = None;
-    egui::Modal::new(egui::Id::unique("confirm_delete_profile")).show(ctx, |ui| {
-        ui.heading(format!("Delete the profile \"{name}\"?"));
-        ui.label("Its server, port and username will be forgotten.");
-        ui.horizontal(|ui| {
-            if ui.button("Delete profile").clicked() {
-                action = Some(Action::ConfirmDeleteProfile(name.to_owned()));
-            }
-            if ui.button("Keep").clicked() {
-                action = Some(Action::KeepProfile);
-            }
-        });
-    });
-    action
+    super::confirm_ui(
+        ctx,
+        "confirm_delete_profile",
+        &format!("Delete the profile \"{name}\"?"),
+        "Its server, port and username will be forgotten.",
+        (
+            "Delete profile",
+            Action::ConfirmDeleteProfile(name.to_owned()),
+        ),
+        ("Keep", Action::KeepProfile),
+    )
 }
 
 /// Draws the connect screen.

@@ -102,6 +102,30 @@ pub enum Action {
     DismissHostError,
 }
 
+/// A question in a modal window: a heading, a sentence, and two buttons, each with its action.
+pub fn confirm_ui(
+    ctx: &egui::Context,
+    id: &str,
+    heading: &str,
+    text: &str,
+    yes: (&str, Action),
+    no: (&str, Action),
+) -> Option<Action> {
+    let mut action = None;
+    egui::Modal::new(egui::Id::unique(id)).show(ctx, |ui| {
+        ui.heading(heading);
+        ui.label(text);
+        ui.horizontal(|ui| {
+            for (label, chosen) in [yes, no] {
+                if ui.button(label).clicked() {
+                    action = Some(chosen);
+                }
+            }
+        });
+    });
+    action
+}
+
 /// The background names are drawn on: egui's panel fill in each theme.
 fn name_background(dark: bool) -> Color32 {
     if dark {

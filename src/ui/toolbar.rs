@@ -239,44 +239,32 @@ pub fn toolbar_ui(
 
 /// Asks before leaving the room on screen to host one.
 pub fn confirm_host_on_ui(ctx: &egui::Context, room: &str) -> Option<Action> {
-    let mut action = None;
-    egui::Modal::new(egui::Id::unique("confirm_host_on")).show(ctx, |ui| {
-        ui.heading("Leave this room to host one?");
-        ui.label(format!(
+    super::confirm_ui(
+        ctx,
+        "confirm_host_on",
+        "Leave this room to host one?",
+        &format!(
             "You are in {room}. Hosting a room of your own leaves it (its conversation stays \
              until you close it)."
-        ));
-        ui.horizontal(|ui| {
-            if ui.button("Leave and host").clicked() {
-                action = Some(Action::ConfirmHostOn);
-            }
-            if ui.button("Stay").clicked() {
-                action = Some(Action::CancelHostOn);
-            }
-        });
-    });
-    action
+        ),
+        ("Leave and host", Action::ConfirmHostOn),
+        ("Stay", Action::CancelHostOn),
+    )
 }
 
 /// Asks before closing the window while others are in the hosted room.
 pub fn confirm_quit_ui(ctx: &egui::Context, room: &str, others: usize) -> Option<Action> {
-    let mut action = None;
-    egui::Modal::new(egui::Id::unique("confirm_quit")).show(ctx, |ui| {
-        ui.heading("Quit and close the room?");
-        ui.label(format!(
+    super::confirm_ui(
+        ctx,
+        "confirm_quit",
+        "Quit and close the room?",
+        &format!(
             "You are hosting {room} and {} in it. Quitting closes the room for everyone.",
             others_in(others)
-        ));
-        ui.horizontal(|ui| {
-            if ui.button("Quit and close the room").clicked() {
-                action = Some(Action::ConfirmQuit);
-            }
-            if ui.button("Keep hosting").clicked() {
-                action = Some(Action::CancelQuit);
-            }
-        });
-    });
-    action
+        ),
+        ("Quit and close the room", Action::ConfirmQuit),
+        ("Keep hosting", Action::CancelQuit),
+    )
 }
 
 /// "1 other person is", "3 other people are".
@@ -321,21 +309,15 @@ pub fn save_fallback_ui(
 
 /// Asks before closing a room others are in.
 pub fn confirm_host_off_ui(ctx: &egui::Context, others: usize) -> Option<Action> {
-    let mut action = None;
-    egui::Modal::new(egui::Id::unique("confirm_host_off")).show(ctx, |ui| {
-        ui.heading("Close the room?");
-        ui.label(format!(
+    super::confirm_ui(
+        ctx,
+        "confirm_host_off",
+        "Close the room?",
+        &format!(
             "{} connected. They will be told the room is closing.",
             others_in(others)
-        ));
-        ui.horizontal(|ui| {
-            if ui.button("Close the room").clicked() {
-                action = Some(Action::ConfirmHostOff);
-            }
-            if ui.button("Keep hosting").clicked() {
-                action = Some(Action::KeepHosting);
-            }
-        });
-    });
-    action
+        ),
+        ("Close the room", Action::ConfirmHostOff),
+        ("Keep hosting", Action::KeepHosting),
+    )
 }
