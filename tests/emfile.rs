@@ -97,6 +97,7 @@ fn out_of_descriptors_the_accept_loop_backs_off_logs_little_and_recovers() {
     }
     let cpu = cpu_time(child.id()) - cpu_before;
     let watched = watch_start.elapsed();
+    eprintln!("out of descriptors: {cpu:?} of CPU and {failures_logged} log lines in {watched:?}");
     assert!(
         cpu.as_secs_f64() < 0.10 * watched.as_secs_f64(),
         "the accept loop used {cpu:?} of CPU in {watched:?}"
