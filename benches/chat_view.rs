@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use coucou::app::model::{ChatModel, demo_conversation};
+use coucou::model::{ChatModel, demo_conversation};
 use coucou::ui::chat::{Composer, chat_ui};
 use coucou::ui::messages::ListLayout;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};

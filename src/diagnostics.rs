@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::client::is_host_name_or_ip;
+use crate::lan::is_host_name_or_ip;
 
 /// One address of one network interface.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use std::time::Duration;
 use crossbeam_channel::Sender;
 use mdns_sd::{ServiceDaemon, ServiceEvent, ServiceInfo};
 
-use crate::client::Waker;
+use crate::Waker;
 use crate::protocol::PROTOCOL_VERSION;
 
 /// The DNS-SD service type of Coucou rooms.

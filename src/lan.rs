@@ -35,3 +35,41 @@ pub fn reachable_at(local: SocketAddr) -> Vec<SocketAddr> {
         vec![local]
     }
 }
+
+/// True for an IP address, or a host name of letters, digits, `-` and `.` (RFC 1123).
+pub fn is_host_name_or_ip(host: &str) -> bool {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_are_checked_before_any_lookup() {
+        for ok in [
+            "localhost",
+            "192.168.1.20",
+            "::1",
+            "my-pc.local",
+            "example.org.",
+        ] {
+            assert!(is_host_name_or_ip(ok), "{ok}");
+        }
+        for bad in ["", "no_such_host", "a..b", "-x", "x y", "café"] {
+            assert!(!is_host_name_or_ip(bad), "{bad}");
+        }
+    }
+}

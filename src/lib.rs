@@ -8,13 +8,20 @@
 //! | connection | [`connection`] | bytes from a socket to frames |
 //! | server | [`server`] | the room: sessions, outgoing queues, the [`server::Server`] handle |
 //! | client | [`client`] | the app's connection threads: commands in, events out |
-//! | app model | [`app`] | chat state, settings and profiles, transcript; applies actions |
+//! | model | [`model`] | chat state, the connect form, settings and profiles, transcript |
 //! | UI | [`ui`] | egui views that return actions |
+//! | app shell | [`app`] | the eframe app: applies actions, runs connections, hosting, notifications |
 //! | LAN discovery | [`discovery`], [`diagnostics`] | mDNS / DNS-SD; interfaces and reachability tests |
 //! | command line | [`headless`] | `coucou server`, `coucou rooms` |
 //!
 //! Only [`app`] and [`ui`] name egui; everything below them runs without a window. See
 //! `ARCHITECTURE.md` for the invariants.
+
+use std::sync::Arc;
+
+/// Wakes whoever waits for events from a background thread (the app passes `request_repaint`);
+/// called after each event is sent on its channel.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 pub mod app;
 pub mod client;
@@ -23,6 +30,7 @@ pub mod diagnostics;
 pub mod discovery;
 pub mod headless;
 pub mod lan;
+pub mod model;
 pub mod protocol;
 pub mod server;
 pub mod ui;

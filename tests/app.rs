@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{PATIENCE, Plain, SeedServer, start_server, start_server_with};
-use coucou::app::model::EntryKind;
 use coucou::app::notify::{Notice, Notifier, NotifierHandle};
 use coucou::app::{AppOptions, CoucouApp};
+use coucou::model::EntryKind;
 use coucou::server::ServerConfig;
 use eframe::egui::{self, Key, Modifiers};
 use egui_kittest::Harness;
@@ -92,7 +92,7 @@ fn chat_texts(app: &CoucouApp) -> Vec<String> {
         .map(|c| {
             c.entries
                 .iter()
-                .map(coucou::app::transcript::entry_text)
+                .map(coucou::model::transcript::entry_text)
                 .collect()
         })
         .unwrap_or_default()
@@ -1037,14 +1037,14 @@ fn ctrl_plus_minus_and_zero_change_the_one_saved_text_size() {
     harness.run_steps(2);
     assert_eq!(
         harness.state().settings().font_size,
-        coucou::app::settings::DEFAULT_FONT_SIZE
+        coucou::model::settings::DEFAULT_FONT_SIZE
     );
     // Ctrl + wheel (egui's zoom gesture) steps the same setting.
     harness.event(egui::Event::Zoom(1.1));
     harness.run_steps(2);
     assert_eq!(
         harness.state().settings().font_size,
-        coucou::app::settings::DEFAULT_FONT_SIZE + 1.0
+        coucou::model::settings::DEFAULT_FONT_SIZE + 1.0
     );
     drop(dir);
 }
@@ -1076,8 +1076,8 @@ fn day_headings_grouping_and_the_new_since_you_last_looked_line() {
     wait_until(&mut harness, "two", |app| has_entry(app, "two"));
     harness.run();
     // Today's heading above the first row; bob's two lines under one name.
-    let today = coucou::app::transcript::local_day(coucou::protocol::now_ms()).unwrap();
-    harness.get_by_label(&coucou::app::transcript::day_heading(today));
+    let today = coucou::model::transcript::local_day(coucou::protocol::now_ms()).unwrap();
+    harness.get_by_label(&coucou::model::transcript::day_heading(today));
     assert_eq!(harness.query_all_by_label("bob:").count(), 1);
     assert!(
         harness

@@ -6,8 +6,8 @@
 #![cfg(feature = "snapshots")]
 #![allow(clippy::unwrap_used)] // reason: tests.
 
-use coucou::app::model::demo_conversation;
 use coucou::app::{AppOptions, CoucouApp};
+use coucou::model::demo_conversation;
 use egui_kittest::Harness;
 
 /// 2023-11-14 22:13:20 UTC.

@@ -6,11 +6,7 @@
 //! `ctx.request_repaint()`; [`eframe::App::logic`] drains them with `try_iter`. The only blocking
 //! calls on the UI thread are reading and writing the small settings file and rfd's save dialog.
 
-pub mod form;
-pub mod model;
 pub mod notify;
-pub mod settings;
-pub mod transcript;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -26,6 +22,9 @@ use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, 
 use crate::diagnostics::{self, InterfaceInfo, Probe};
 use crate::discovery::{self, Advertiser, Browser, DiscoveryEvent, RoomInfo};
 use crate::lan;
+use crate::model::form::{self, ConnectForm};
+use crate::model::settings::{NotifyChoice, Settings, ThemeChoice};
+use crate::model::{ChatModel, EntryKind, settings, transcript};
 use crate::protocol::{Command, DEFAULT_PORT, command, now_ms};
 use crate::server::{PeopleHook, Server, ServerConfig};
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
@@ -36,10 +35,7 @@ use crate::ui::toolbar::{
     confirm_quit_ui, save_fallback_ui, toolbar_ui,
 };
 use crate::ui::{Action, connect};
-use form::ConnectForm;
-use model::{ChatModel, EntryKind};
 use notify::{DesktopNotifier, Notice, NotifierHandle};
-use settings::{NotifyChoice, Settings, ThemeChoice};
 
 /// What the app is told at start.
 #[derive(Debug, Clone)]

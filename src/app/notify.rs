@@ -14,7 +14,7 @@ use std::time::Duration;
 use crossbeam_channel::Sender;
 use log::{debug, warn};
 
-use crate::client::Waker;
+use crate::Waker;
 
 /// What the app notifies about.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,8 +26,7 @@ use crate::protocol::{
 /// How long connecting, and then waiting for the welcome, may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Called after every event, from the connection's threads.
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
+pub use crate::Waker;
 
 /// How the app talks to a server: one of the server's two dialects, or the seed's classic C server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -329,7 +328,7 @@ impl Link {
         params: &ConnectParams,
     ) -> Result<(TcpStream, FrameReader<TcpStream>, Option<ServerMsg>), ConnectError> {
         let target = format!("{}:{}", params.host, params.port);
-        if !is_host_name_or_ip(&params.host) {
+        if !crate::lan::is_host_name_or_ip(&params.host) {
             // Not a name any resolver could know: don't ask one.
             return Err(ConnectError::UnknownHost {
                 host: params.host.clone(),
@@ -526,23 +525,6 @@ fn wait_for_welcome(
     }
 }
 
-/// True for an IP address, or a host name of letters, digits, `-` and `.` (RFC 1123).
-pub fn is_host_name_or_ip(host: &str) -> bool {
-    if host.parse::<std::net::IpAddr>().is_ok() {
-        return true;
-    }
-    let host = host.strip_suffix('.').unwrap_or(host);
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
-}
-
 fn connect_error(err: &io::Error, target: &str) -> ConnectError {
     match err.kind() {
         io::ErrorKind::ConnectionRefused => ConnectError::NothingListening {
@@ -591,22 +573,6 @@ pub fn to_plain_line(command: &Command) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn host_names_are_checked_before_any_lookup() {
-        for ok in [
-            "localhost",
-            "192.168.1.20",
-            "::1",
-            "my-pc.local",
-            "example.org.",
-        ] {
-            assert!(is_host_name_or_ip(ok), "{ok}");
-        }
-        for bad in ["", "no_such_host", "a..b", "-x", "x y", "café"] {
-            assert!(!is_host_name_or_ip(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn errors_read_as_plain_words() {

@@ -4,7 +4,7 @@ use eframe::egui::{self, Key, RichText};
 
 use super::Action;
 use super::messages::{ListLayout, messages_ui};
-use crate::app::model::ChatModel;
+use crate::model::ChatModel;
 use crate::protocol::MAX_MESSAGE_BYTES;
 
 /// The byte count shows from here on, so people see the limit coming.

@@ -3,11 +3,11 @@
 use eframe::egui::{self, Key, RichText};
 
 use super::Action;
-use crate::app::form::ConnectForm;
-use crate::app::settings::Profile;
 use crate::client::Wire;
 use crate::diagnostics::{InterfaceInfo, Probe, WHY_NOT};
 use crate::discovery::RoomInfo;
+use crate::model::form::ConnectForm;
+use crate::model::settings::Profile;
 
 /// What the connect screen shows, lent by the app.
 #[derive(Debug, Clone, Copy)]

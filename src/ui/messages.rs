@@ -13,8 +13,8 @@
 use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2};
 
 use super::{Action, name_colour};
-use crate::app::model::{ChatModel, Entry, EntryKind};
-use crate::app::transcript::{day_heading, local_day, local_hour_minute};
+use crate::model::transcript::{day_heading, local_day, local_hour_minute};
+use crate::model::{ChatModel, Entry, EntryKind};
 
 /// Messages from one person this close together are grouped under one name and time.
 pub const GROUP_WITHIN_MS: u64 = 5 * 60 * 1000;

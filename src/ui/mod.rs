@@ -11,7 +11,7 @@ pub mod toolbar;
 
 use eframe::egui::{self, Color32};
 
-use crate::app::settings::{NotifyChoice, ThemeChoice};
+use crate::model::settings::{NotifyChoice, ThemeChoice};
 
 /// What a person asked for in a view.
 #[must_use]

@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use eframe::egui::{self, RichText};
 
 use super::Action;
-use crate::app::settings::{
+use crate::diagnostics::Probe;
+use crate::model::settings::{
     DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE, NotifyChoice, ThemeChoice,
 };
-use crate::diagnostics::Probe;
 
 /// The hosted room, when hosting.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use chrono::{Local, TimeZone};
 
-use super::model::{ChatModel, Entry, EntryKind};
+use super::chat::{ChatModel, Entry, EntryKind};
 
 /// Local date and time of a message time (ms since the epoch), `YYYY-MM-DD HH:MM`.
 pub fn local_date_time(time_ms: u64) -> String {

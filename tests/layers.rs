@@ -1,0 +1,171 @@
+//! The crate's layers, checked from its sources: no import runs back up a layer (see
+//! ARCHITECTURE.md). Each layer lists the modules above it, which none of its files may name.
+#![allow(clippy::unwrap_used)] // reason: tests.
+
+use std::path::{Path, PathBuf};
+
+/// A layer: its files (a folder or one file under `src/`) and the modules it must never name.
+const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "protocol",
+        &[
+            "connection",
+            "server",
+            "client",
+            "model",
+            "app",
+            "ui",
+            "discovery",
+            "diagnostics",
+            "headless",
+        ],
+    ),
+    (
+        "connection.rs",
+        &[
+            "server",
+            "client",
+            "model",
+            "app",
+            "ui",
+            "discovery",
+            "diagnostics",
+            "headless",
+        ],
+    ),
+    (
+        "lan.rs",
+        &[
+            "server",
+            "client",
+            "model",
+            "app",
+            "ui",
+            "discovery",
+            "diagnostics",
+            "headless",
+        ],
+    ),
+    (
+        "server",
+        &[
+            "client",
+            "model",
+            "app",
+            "ui",
+            "discovery",
+            "diagnostics",
+            "headless",
+        ],
+    ),
+    (
+        "client",
+        &[
+            "server",
+            "model",
+            "app",
+            "ui",
+            "discovery",
+            "diagnostics",
+            "headless",
+        ],
+    ),
+    (
+        "discovery.rs",
+        &["server", "client", "model", "app", "ui", "headless"],
+    ),
+    (
+        "diagnostics.rs",
+        &["server", "client", "model", "app", "ui", "headless"],
+    ),
+    (
+        "model",
+        &[
+            "server",
+            "app",
+            "ui",
+            "discovery",
+            "diagnostics",
+            "headless",
+        ],
+    ),
+    ("ui", &["app", "server", "headless"]),
+];
+
+fn rust_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The lines of `text` that name one of `above` (`crate::app::…`, `use crate::{app, …}`), outside
+/// comments, with the module named.
+fn names_above(text: &str, above: &[&str]) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        for module in above {
+            let named = [
+                format!("crate::{module}::"),
+                format!("crate::{module};"),
+                format!("crate::{{{module}"),
+                format!("crate::{{self, {module}"),
+            ]
+            .iter()
+            .any(|pattern| code.contains(pattern.as_str()));
+            if named {
+                found.push((n + 1, (*module).to_owned()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_import_runs_back_up_a_layer() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut violations = Vec::new();
+    for (layer, above) in LAYERS {
+        let files = rust_files(&src.join(layer));
+        assert!(!files.is_empty(), "no files for layer {layer}");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (line, module) in names_above(&text, above) {
+                violations.push(format!("{}:{line}: {layer} names {module}", file.display()));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "imports up a layer:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn the_scan_finds_each_way_of_naming_a_module_and_skips_comments() {
+    let text = "use crate::app::CoucouApp;\n\
+                use crate::{app, protocol};\n\
+                let x = crate::ui::name_colour;\n\
+                // crate::app:: in a comment\n\
+                use crate::protocol::Frame;\n";
+    let found = names_above(text, &["app", "ui"]);
+    assert_eq!(
+        found,
+        [
+            (1, "app".to_owned()),
+            (2, "app".to_owned()),
+            (3, "ui".to_owned())
+        ]
+    );
+}
