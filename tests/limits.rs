@@ -190,7 +190,10 @@ fn stop_tells_everyone_closes_all_and_frees_the_port_at_once() {
         msgs.iter()
             .any(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("stopping")))
     );
-    drain(silent);
+    assert!(
+        drain(silent),
+        "the connection that gave no name was closed too"
+    );
 
     let again = TcpListener::bind(addr).expect("the port is free again");
     let server = coucou::server::Server::start(again, ServerConfig::default()).unwrap();

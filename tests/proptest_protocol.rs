@@ -148,3 +148,50 @@ proptest! {
         }
     }
 }
+
+/// Text a person can send in either dialect: trimmed, no line breaks, not `exit` alone (which the
+/// plain dialect reads as leaving).
+fn message_text() -> impl Strategy<Value = String> {
+    "[^\n\r\u{0}]{1,40}"
+        .prop_map(|s| s.trim().to_owned())
+        .prop_filter("a message shows something", |s| {
+            !s.is_empty() && s != "exit"
+        })
+}
+
+/// A word without white space: a name, or the recipient of a private message.
+fn word() -> impl Strategy<Value = String> {
+    "[^\\s\u{0}]{1,20}"
+        .prop_map(|s| s.trim().to_owned())
+        .prop_filter("a word", |s| {
+            !s.is_empty() && !s.chars().any(char::is_whitespace)
+        })
+}
+
+fn command() -> impl Strategy<Value = coucou::protocol::Command> {
+    use coucou::protocol::Command;
+    prop_oneof![
+        message_text().prop_map(Command::Say),
+        message_text().prop_map(Command::Me),
+        (word(), message_text()).prop_map(|(to, text)| Command::Msg { to, text }),
+        word().prop_map(Command::Nick),
+        Just(Command::Who),
+        Just(Command::Help),
+        Just(Command::Quit),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Every command survives each of its forms: typed as a plain line and read back, and sent as
+    /// JSON and read back.
+    #[test]
+    fn a_command_round_trips_through_its_plain_line_and_its_json(command in command()) {
+        use coucou::protocol::{Command, command::parse};
+        prop_assert_eq!(parse(&command.to_plain_line()), Ok(command.clone()));
+        let json = serde_json::to_vec(&command.clone().to_client_msg()).unwrap();
+        let decoded = decode_client(&json).unwrap();
+        prop_assert_eq!(Command::from_client_msg(decoded), Some(command));
+    }
+}

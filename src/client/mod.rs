@@ -251,7 +251,7 @@ pub fn connect(
     let (commands, command_rx) = crossbeam_channel::unbounded();
     let socket = Arc::new(Mutex::new(None));
     let closed = Arc::new(AtomicBool::new(false));
-    let link = Link {
+    let threads = ConnectionThreads {
         id,
         events,
         wake,
@@ -260,7 +260,7 @@ pub fn connect(
     };
     thread::Builder::new()
         .name(format!("coucou-connect-{id}"))
-        .spawn(move || link.run(&params, &command_rx))?;
+        .spawn(move || threads.run(&params, &command_rx))?;
     Ok(Connection {
         id,
         commands,
@@ -271,7 +271,7 @@ pub fn connect(
 
 /// The threads' side of a connection.
 #[derive(Clone)]
-struct Link {
+struct ConnectionThreads {
     id: u64,
     events: Sender<ClientEvent>,
     wake: Waker,
@@ -279,7 +279,7 @@ struct Link {
     closed: Arc<AtomicBool>,
 }
 
-impl Link {
+impl ConnectionThreads {
     fn emit(&self, event: ClientEvent) {
         // The app may be gone; then nobody needs to know.
         if self.events.send(event).is_ok() {
@@ -302,11 +302,11 @@ impl Link {
             conn: self.id,
             welcome,
         });
-        let reader_link = self.clone();
+        let reader_threads = self.clone();
         let dialect = params.dialect.dialect();
         let spawned = thread::Builder::new()
             .name(format!("coucou-read-{}", self.id))
-            .spawn(move || reader_link.read_loop(reader, dialect));
+            .spawn(move || reader_threads.read_loop(reader, dialect));
         let reader_thread = match spawned {
             Ok(handle) => handle,
             Err(err) => {
@@ -439,16 +439,16 @@ fn write_loop(stream: &TcpStream, params: &ConnectParams, commands: &Receiver<Ou
     let mut stream = stream;
     for outgoing in commands {
         let bytes = match (params.dialect, outgoing) {
-            (Wire::Json, Outgoing::Command(command)) => json_line(&to_client_msg(command)),
+            (Wire::Json, Outgoing::Command(command)) => json_line(&command.to_client_msg()),
             (Wire::Json, Outgoing::Line(text)) => json_line(&ClientMsg::Say { text }),
             (Wire::Plain, Outgoing::Command(command)) => {
-                format!("{}\n", to_plain_line(&command)).into_bytes()
+                format!("{}\n", command.to_plain_line()).into_bytes()
             }
             (Wire::Plain, Outgoing::Line(text)) => format!("{text}\n").into_bytes(),
             // The classic server knows only `exit`; everything else is a line for the others.
             (Wire::Classic, Outgoing::Command(Command::Quit)) => b"exit\n".to_vec(),
             (Wire::Classic, Outgoing::Command(command)) => {
-                classic_line(&params.name, &to_plain_line(&command))
+                classic_line(&params.name, &command.to_plain_line())
             }
             (Wire::Classic, Outgoing::Line(text)) => classic_line(&params.name, &text),
         };
@@ -543,33 +543,6 @@ fn json_line(msg: &ClientMsg) -> Vec<u8> {
     line
 }
 
-/// The JSON message for a command.
-pub fn to_client_msg(command: Command) -> ClientMsg {
-    match command {
-        Command::Say(text) => ClientMsg::Say { text },
-        Command::Me(text) => ClientMsg::Me { text },
-        Command::Msg { to, text } => ClientMsg::Msg { to, text },
-        Command::Nick(name) => ClientMsg::Nick { name },
-        Command::Who => ClientMsg::Who {},
-        Command::Help => ClientMsg::Help {},
-        Command::Quit => ClientMsg::Quit {},
-    }
-}
-
-/// The plain line for a command, as a person would type it (the seed understands `exit`).
-pub fn to_plain_line(command: &Command) -> String {
-    match command {
-        Command::Say(text) if text.starts_with('/') => format!("/{text}"),
-        Command::Say(text) => text.clone(),
-        Command::Me(text) => format!("/me {text}"),
-        Command::Msg { to, text } => format!("/msg {to} {text}"),
-        Command::Nick(name) => format!("/nick {name}"),
-        Command::Who => "/who".to_owned(),
-        Command::Help => "/help".to_owned(),
-        Command::Quit => "exit".to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -611,18 +584,5 @@ mod tests {
         let text_end = long.iter().position(|&b| b == 0).unwrap_or(0);
         assert_eq!(text_end, 30, "15 two-byte characters fit before the NULs");
         assert!(std::str::from_utf8(&long[..text_end]).is_ok());
-    }
-
-    #[test]
-    fn commands_become_plain_lines_a_person_would_type() {
-        assert_eq!(to_plain_line(&Command::Say("/x".into())), "//x");
-        assert_eq!(to_plain_line(&Command::Quit), "exit");
-        assert_eq!(
-            to_plain_line(&Command::Msg {
-                to: "bob".into(),
-                text: "hi".into()
-            }),
-            "/msg bob hi"
-        );
     }
 }

@@ -1,9 +1,13 @@
 //! What a line of chat means: a message, or one of the slash commands, or `exit`.
 //!
 //! The plain dialect sends everything as text, so the server parses each line with [`parse`]; the app
-//! parses its input line with the same function before sending structured JSON.
+//! parses its input line with the same function before sending structured JSON. A command's forms
+//! are all here, side by side: the line a person types ([`parse`], [`Command::to_plain_line`]) and
+//! the JSON message ([`Command::to_client_msg`], [`Command::from_client_msg`]).
 
 use std::fmt;
+
+use super::message::ClientMsg;
 
 /// Something a person asked for by typing a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +31,51 @@ pub enum Command {
     Help,
     /// Leave the room (`/quit`, or `exit` alone as in the seed).
     Quit,
+}
+
+impl Command {
+    /// The JSON message for this command.
+    pub fn to_client_msg(self) -> ClientMsg {
+        match self {
+            Self::Say(text) => ClientMsg::Say { text },
+            Self::Me(text) => ClientMsg::Me { text },
+            Self::Msg { to, text } => ClientMsg::Msg { to, text },
+            Self::Nick(name) => ClientMsg::Nick { name },
+            Self::Who => ClientMsg::Who {},
+            Self::Help => ClientMsg::Help {},
+            Self::Quit => ClientMsg::Quit {},
+        }
+    }
+
+    /// The command a JSON message asks for; `None` for a hello, which is no command.
+    pub fn from_client_msg(msg: ClientMsg) -> Option<Self> {
+        Some(match msg {
+            ClientMsg::Say { text } => Self::Say(text),
+            ClientMsg::Me { text } => Self::Me(text),
+            ClientMsg::Msg { to, text } => Self::Msg { to, text },
+            ClientMsg::Nick { name } => Self::Nick(name),
+            ClientMsg::Who {} => Self::Who,
+            ClientMsg::Help {} => Self::Help,
+            ClientMsg::Quit {} => Self::Quit,
+            ClientMsg::Hello { .. } => return None,
+        })
+    }
+
+    /// The line a person would type for this command ([`parse`] reads it back), as the plain
+    /// dialect sends it. A message starting with `/` gets a second one. The one message the plain
+    /// dialect can't carry is `exit` alone, which leaves, as in the seed.
+    pub fn to_plain_line(&self) -> String {
+        match self {
+            Self::Say(text) if text.starts_with('/') => format!("/{text}"),
+            Self::Say(text) => text.clone(),
+            Self::Me(text) => format!("/me {text}"),
+            Self::Msg { to, text } => format!("/msg {to} {text}"),
+            Self::Nick(name) => format!("/nick {name}"),
+            Self::Who => "/who".to_owned(),
+            Self::Help => "/help".to_owned(),
+            Self::Quit => "exit".to_owned(),
+        }
+    }
 }
 
 /// A line that starts with `/` but is not a command we know, or misses its arguments.
@@ -138,6 +187,27 @@ mod tests {
         );
         assert_eq!(parse("/nick zed"), Ok(Command::Nick("zed".into())));
         assert_eq!(parse("/quit"), Ok(Command::Quit));
+    }
+
+    #[test]
+    fn commands_become_plain_lines_a_person_would_type() {
+        assert_eq!(Command::Say("/x".into()).to_plain_line(), "//x");
+        assert_eq!(Command::Quit.to_plain_line(), "exit");
+        assert_eq!(
+            Command::Msg {
+                to: "bob".into(),
+                text: "hi".into()
+            }
+            .to_plain_line(),
+            "/msg bob hi"
+        );
+        assert_eq!(
+            Command::from_client_msg(ClientMsg::Hello {
+                version: 1,
+                name: "a".into()
+            }),
+            None
+        );
     }
 
     #[test]

@@ -388,23 +388,20 @@ fn json_command(line: &[u8]) -> Result<Command, Refused> {
             Ok(text)
         }
     };
-    let command = match msg {
-        ClientMsg::Say { text } => Command::Say(fits(text)?),
-        ClientMsg::Me { text } => Command::Me(fits(text)?),
-        ClientMsg::Msg { to, text } => Command::Msg {
+    let command = Command::from_client_msg(msg).ok_or_else(|| {
+        Refused(
+            ErrorCode::Malformed,
+            "you have already said hello".to_owned(),
+        )
+    })?;
+    let command = match command {
+        Command::Say(text) => Command::Say(fits(text)?),
+        Command::Me(text) => Command::Me(fits(text)?),
+        Command::Msg { to, text } => Command::Msg {
             to,
             text: fits(text)?,
         },
-        ClientMsg::Nick { name } => Command::Nick(name),
-        ClientMsg::Who {} => Command::Who,
-        ClientMsg::Help {} => Command::Help,
-        ClientMsg::Quit {} => Command::Quit,
-        ClientMsg::Hello { .. } => {
-            return Err(Refused(
-                ErrorCode::Malformed,
-                "you have already said hello".to_owned(),
-            ));
-        }
+        other => other,
     };
     cleaned(command)
 }

@@ -248,9 +248,18 @@ pub fn connect_from(addr: SocketAddr, from: std::net::IpAddr) -> TcpStream {
 }
 
 /// Reads whatever arrives until end of stream or an error; for sockets drained in the background.
-pub fn drain(mut stream: TcpStream) {
+/// True when the stream ended (end of stream, or reset by the peer); false when a read timed out or
+/// failed otherwise.
+pub fn drain(mut stream: TcpStream) -> bool {
     let mut buf = [0; 8192];
-    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(err) if err.kind() == ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
 }
 
 /// The `coucou` binary.
