@@ -1244,3 +1244,42 @@ fn at_the_largest_text_size_the_people_heading_stays_on_one_line() {
     );
     drop(dir);
 }
+
+#[test]
+fn a_cut_connection_comes_back_to_the_same_server_without_duplicating_history() {
+    let server = start_server();
+    let proxy = common::Proxy::start(server.local_addr());
+    let (_dir, mut harness) = connected_app("alice", proxy.addr());
+    let mut bob = Plain::join(server.local_addr(), "bob");
+    send_message(&mut harness, "before the cut");
+    bob.send("bob before the cut");
+    wait_until(&mut harness, "both lines", |app| {
+        has_entry(app, "bob before the cut") && has_entry(app, "alice: before the cut")
+    });
+
+    proxy.cut();
+    wait_until(
+        &mut harness,
+        "waiting to reconnect",
+        CoucouApp::is_waiting_to_reconnect,
+    );
+    bob.send("bob during the cut");
+    bob.expect("bob during the cut");
+    harness.get_by_label("Reconnect now").click();
+    wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
+    wait_until(&mut harness, "what was said during the cut", |app| {
+        has_entry(app, "bob during the cut")
+    });
+    let texts = chat_texts(harness.state());
+    for line in [
+        "alice: before the cut",
+        "bob: bob before the cut",
+        "bob: bob during the cut",
+    ] {
+        assert_eq!(
+            texts.iter().filter(|t| t.contains(line)).count(),
+            1,
+            "{line} once: {texts:#?}"
+        );
+    }
+}

@@ -364,3 +364,86 @@ impl Drop for SeedServer {
         self.child.wait().ok();
     }
 }
+
+/// A TCP proxy on 127.0.0.1 in front of a server, that can cut every connection through it at once
+/// while the server goes on: a network cut, for reconnection tests against the same server.
+pub struct Proxy {
+    addr: SocketAddr,
+    /// Both ends of every connection made through it.
+    streams: std::sync::Arc<std::sync::Mutex<Vec<TcpStream>>>,
+    stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    /// Starts forwarding to `target`.
+    pub fn start(target: SocketAddr) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let streams = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TcpStream>::new()));
+        let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (streams_a, stopping_a) = (streams.clone(), stopping.clone());
+        let accept = std::thread::Builder::new()
+            .name("test-proxy".into())
+            .spawn(move || {
+                for client in listener.incoming() {
+                    if stopping_a.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Ok(client) = client else { continue };
+                    let Ok(server) = TcpStream::connect(target) else {
+                        continue;
+                    };
+                    let mut kept = streams_a.lock().unwrap();
+                    kept.push(client.try_clone().unwrap());
+                    kept.push(server.try_clone().unwrap());
+                    drop(kept);
+                    for (mut from, mut to) in [
+                        (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                        (server, client),
+                    ] {
+                        std::thread::Builder::new()
+                            .name("test-proxy-copy".into())
+                            .spawn(move || {
+                                std::io::copy(&mut from, &mut to).ok();
+                                to.shutdown(Shutdown::Both).ok();
+                            })
+                            .unwrap();
+                    }
+                }
+            })
+            .unwrap();
+        Self {
+            addr,
+            streams,
+            stopping,
+            accept: Some(accept),
+        }
+    }
+
+    /// Where clients connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Cuts every connection made through the proxy so far; new ones go through again.
+    pub fn cut(&self) {
+        for stream in self.streams.lock().unwrap().drain(..) {
+            stream.shutdown(Shutdown::Both).ok();
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.cut();
+        // Wake the accept loop so it sees `stopping`.
+        TcpStream::connect(self.addr).ok();
+        if let Some(accept) = self.accept.take() {
+            accept.join().ok();
+        }
+    }
+}
