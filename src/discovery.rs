@@ -106,11 +106,7 @@ impl From<mdns_sd::Error> for DiscoveryError {
 
 /// This machine's host name, for the advertised `name.local.`.
 fn host_name() -> String {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .unwrap_or_default();
+    let name = gethostname::gethostname().to_string_lossy().into_owned();
     let name: String = name
         .trim()
         .chars()

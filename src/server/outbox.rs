@@ -1,8 +1,8 @@
 //! A client's outgoing queue, bounded in bytes, and how it reaches the socket.
 //!
 //! Broadcasts push shared, already-encoded bytes here and return at once. Then, once per group of
-//! broadcasts (see `Shared::with_room`), the server's flusher thread writes each filled queue to its
-//! socket in one non-blocking `send`: for clients that keep up — nearly all of them — that is one
+//! broadcasts (see `Shared::with_room`), the session that ends the last turn in the room writes each
+//! filled queue to its socket in one non-blocking `send`: for clients that keep up — nearly all of them — that is one
 //! system call per client per burst, with no thread woken per client. Only when a socket is full does
 //! the client's own writer thread take over, with blocking writes, until it has caught up; so a client
 //! that reads slowly waits alone. A client that lets the queue pass its limit is cut off on the spot:
