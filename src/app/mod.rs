@@ -6,6 +6,7 @@
 //! `ctx.request_repaint()`; [`eframe::App::logic`] drains them with `try_iter`. The only blocking
 //! calls on the UI thread are reading and writing the small settings file and rfd's save dialog.
 
+pub mod link;
 pub mod notify;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ use crate::ui::toolbar::{
     confirm_quit_ui, save_fallback_ui, toolbar_ui,
 };
 use crate::ui::{Action, connect};
+use link::{Due, Link, LinkMachine};
 use notify::{DesktopNotifier, Notice, NotifierHandle};
 
 /// What the app is told at start.
@@ -73,27 +75,6 @@ impl Default for AppOptions {
             open_link: open_in_browser,
         }
     }
-}
-
-/// Where the connection stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Link {
-    /// Not connected, not trying.
-    Idle,
-    /// A connection is being made.
-    Connecting {
-        /// `host:port`, for the spinner's words.
-        target: String,
-        /// True when it replaces a lost connection (the chat stays on screen).
-        reconnecting: bool,
-    },
-    /// In the room.
-    Connected,
-    /// Lost; trying again at `until`.
-    Waiting {
-        /// When the next attempt starts.
-        until: Instant,
-    },
 }
 
 /// What a reachability test was for.
@@ -141,9 +122,8 @@ pub struct CoucouApp {
     params: Option<ConnectParams>,
     conn: Option<Connection>,
     next_conn_id: u64,
-    link: Link,
-    /// Failed reconnection attempts in a row, for the back-off.
-    attempt: u32,
+    /// Where the connection stands, and its back-off (a pure state machine).
+    link: LinkMachine,
 
     /// The conversation on screen: while in a room, and after leaving it until it is closed.
     chat: Option<ChatModel>,
@@ -214,11 +194,6 @@ pub struct CoucouApp {
     link_failed_rx: Receiver<String>,
     /// Text for the clipboard, copied at the next frame (a link no browser could open).
     to_clipboard: Option<String>,
-}
-
-/// Seconds to wait before reconnection attempt `attempt` (0-based): 1, 2, 4, 8, 16, then 30.
-pub fn backoff(attempt: u32) -> Duration {
-    Duration::from_secs(1_u64.checked_shl(attempt).unwrap_or(u64::MAX).min(30))
 }
 
 /// The window title: the room, and the unread count while the window is not focused.
@@ -311,8 +286,7 @@ impl CoucouApp {
             params: None,
             conn: None,
             next_conn_id: 1,
-            link: Link::Idle,
-            attempt: 0,
+            link: LinkMachine::default(),
             chat: None,
             offline: None,
             chat_key: String::new(),
@@ -397,17 +371,17 @@ impl CoucouApp {
 
     /// True while connected to a room.
     pub fn is_connected(&self) -> bool {
-        self.link == Link::Connected
+        self.link.is_connected()
     }
 
     /// True while a connection is being made.
     pub fn is_connecting(&self) -> bool {
-        matches!(self.link, Link::Connecting { .. })
+        self.link.is_connecting()
     }
 
     /// True while waiting to reconnect.
     pub fn is_waiting_to_reconnect(&self) -> bool {
-        matches!(self.link, Link::Waiting { .. })
+        self.link.is_waiting()
     }
 
     /// The last connection error shown under the form.
@@ -550,15 +524,8 @@ impl CoucouApp {
     }
 
     fn on_connected(&mut self, welcome: Option<crate::protocol::ServerMsg>) {
-        let reconnecting = matches!(
-            self.link,
-            Link::Connecting {
-                reconnecting: true,
-                ..
-            }
-        );
-        self.link = Link::Connected;
-        self.attempt = 0;
+        let reconnecting = self.link.is_reconnecting();
+        self.link.connected();
         self.connect_error = None;
         self.offline = None;
         self.reconnect_failure = None;
@@ -586,18 +553,12 @@ impl CoucouApp {
 
     fn on_failed(&mut self, error: &ConnectError) {
         self.conn = None;
-        let reconnecting = matches!(
-            self.link,
-            Link::Connecting {
-                reconnecting: true,
-                ..
-            }
-        );
+        let reconnecting = self.link.is_reconnecting();
         if reconnecting && !matches!(error, ConnectError::Refused { .. }) {
             self.schedule_reconnect(&error.to_string());
             return;
         }
-        self.link = Link::Idle;
+        self.link.idle();
         if reconnecting && self.chat.is_some() {
             // The conversation stays, offline, with why; the person may rejoin or close it.
             self.offline = Some(format!("Could not rejoin. {error}"));
@@ -615,14 +576,14 @@ impl CoucouApp {
         self.conn = None;
         match error {
             None => {
-                self.link = Link::Idle;
+                self.link.idle();
                 if self.chat.is_some() && self.offline.is_none() {
                     self.offline = Some("Disconnected.".to_owned());
                 }
             }
             Some(error) if self.chat.is_some() => self.schedule_reconnect(&error),
             Some(error) => {
-                self.link = Link::Idle;
+                self.link.idle();
                 self.connect_error = Some(error);
             }
         }
@@ -631,12 +592,7 @@ impl CoucouApp {
     /// Waits before the next attempt. The conversation gets one line when the connection is lost,
     /// not one per failed attempt: the toolbar shows the countdown and the last failure.
     fn schedule_reconnect(&mut self, why: &str) {
-        let first = self.attempt == 0;
-        let wait = backoff(self.attempt);
-        self.attempt = self.attempt.saturating_add(1);
-        self.link = Link::Waiting {
-            until: Instant::now() + wait,
-        };
+        let (_, first) = self.link.lost(Instant::now());
         self.reconnect_failure = Some(why.to_owned());
         if let Some(chat) = &mut self.chat {
             // Who is here is not known while away; the welcome on return tells again.
@@ -663,13 +619,10 @@ impl CoucouApp {
         ) {
             Ok(conn) => {
                 self.conn = Some(conn);
-                self.link = Link::Connecting {
-                    target,
-                    reconnecting,
-                };
+                self.link.connecting(target, reconnecting);
             }
             Err(err) => {
-                self.link = Link::Idle;
+                self.link.idle();
                 self.connect_error = Some(format!("Could not start connecting: {err}"));
             }
         }
@@ -682,8 +635,7 @@ impl CoucouApp {
         if let Some(conn) = self.conn.take() {
             conn.quit();
         }
-        self.link = Link::Idle;
-        self.attempt = 0;
+        self.link.idle();
         self.reconnect_failure = None;
         if let Some(chat) = &mut self.chat
             && self.offline.is_none()
@@ -722,7 +674,7 @@ impl CoucouApp {
             }
             Action::CancelConnect => {
                 self.conn = None;
-                self.link = Link::Idle;
+                self.link.idle();
             }
             Action::SelectProfile(name) => {
                 if let Some(profile) = self.settings.profile(&name) {
@@ -801,13 +753,12 @@ impl CoucouApp {
             Action::Disconnect => self.leave(),
             Action::CancelReconnect => {
                 self.conn = None;
-                self.link = Link::Idle;
-                self.attempt = 0;
+                self.link.idle();
                 self.reconnect_failure = None;
                 self.offline = Some("Not reconnecting.".to_owned());
             }
             Action::ReconnectNow => {
-                if let (Link::Waiting { .. }, Some(params)) = (&self.link, self.params.clone()) {
+                if let (true, Some(params)) = (self.link.is_waiting(), self.params.clone()) {
                     self.start_connection(params, true);
                 }
             }
@@ -1236,12 +1187,7 @@ impl CoucouApp {
             people: h.server.stats().clients,
             probes: &self.host_probes,
         });
-        let reconnect_in = match self.link {
-            Link::Waiting { until } => {
-                Some(until.saturating_duration_since(Instant::now()).as_secs() + 1)
-            }
-            _ => None,
-        };
+        let reconnect_in = self.link.reconnect_in(Instant::now());
         let view = ToolbarView {
             hosting,
             host_stopping: self.host_stopping.is_some(),
@@ -1291,17 +1237,15 @@ impl eframe::App for CoucouApp {
         if self.notice_clicked.try_iter().count() > 0 {
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
         }
-        if let Link::Waiting { until } = self.link {
-            let now = Instant::now();
-            if now >= until {
+        match self.link.due(Instant::now()) {
+            Due::Reconnect => {
                 if let Some(params) = self.params.clone() {
                     self.start_connection(params, true);
                 }
-            } else {
-                // Wake for the next second of the countdown, and no more often.
-                let next_tick = (until - now).min(Duration::from_secs(1));
-                ctx.request_repaint_after(next_tick);
             }
+            // Wake for the next second of the countdown, and no more often.
+            Due::WakeIn(next_tick) => ctx.request_repaint_after(next_tick),
+            Due::Nothing => {}
         }
         let focused = self.focused;
         if let Some(size) = ctx.input(|i| i.viewport().inner_rect).map(|r| r.size()) {
@@ -1323,7 +1267,7 @@ impl eframe::App for CoucouApp {
         let mut actions = Vec::new();
         actions.extend(self.view_toolbar(ui));
         if let Some(chat) = &self.chat {
-            let status = match (&self.offline, &self.link) {
+            let status = match (&self.offline, self.link.link()) {
                 (Some(why), _) => ChatStatus::Offline(why),
                 (None, Link::Connected) => ChatStatus::Live,
                 (None, _) => ChatStatus::Reconnecting,
@@ -1336,7 +1280,7 @@ impl eframe::App for CoucouApp {
                 status,
             ));
         } else {
-            let target = match &self.link {
+            let target = match self.link.link() {
                 Link::Connecting { target, .. } => Some(target.as_str()),
                 _ => None,
             };
@@ -1498,13 +1442,6 @@ pub fn run(options: AppOptions) -> eframe::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_from_one_second_up_to_thirty() {
-        let secs: Vec<u64> = (0..8).map(|a| backoff(a).as_secs()).collect();
-        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30, 30]);
-        assert_eq!(backoff(u32::MAX).as_secs(), 30);
-    }
 
     #[test]
     fn the_title_counts_unread_only_while_unfocused() {
