@@ -279,7 +279,6 @@ impl Row<'_> {
 fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
     let entry = row.entry;
     let new_day = row.new_day();
-    // Notices and errors have no menu; messages get one on every part of the row.
     if let Some(day) = new_day {
         ui.vertical_centered(|ui| {
             ui.label(RichText::new(day_heading(day)).strong().small());
@@ -376,6 +375,7 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                 }
             });
         });
+    // Notices and errors have no menu; messages get one on every part of the row.
     if !matches!(entry.kind, EntryKind::Notice(_) | EntryKind::Error(_)) {
         responses.push(frame.response);
         for response in responses {
