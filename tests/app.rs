@@ -24,17 +24,26 @@ fn app_at(config: &Path) -> Harness<'static, CoucouApp> {
 }
 
 fn app_with(config: &Path, notifier: Option<NotifierHandle>) -> Harness<'static, CoucouApp> {
+    sized_app(config, notifier, [1000.0, 700.0])
+}
+
+/// The real app with settings at `config`, in a window of `size` points: no multicast (these tests
+/// run on the machine's real network), no system dialogs, no browser.
+fn sized_app(
+    config: &Path,
+    notifier: Option<NotifierHandle>,
+    size: [f32; 2],
+) -> Harness<'static, CoucouApp> {
     let options = AppOptions {
         config_path: Some(config.to_path_buf()),
         host_bind: "127.0.0.1".parse().unwrap(),
-        // These tests run on the machine's real network: no multicast.
         discovery: false,
         native_dialogs: false,
         open_link: |_| false,
         notifier,
     };
     Harness::builder()
-        .with_size([1000.0, 700.0])
+        .with_size(size)
         .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options))
 }
 
@@ -1207,17 +1216,7 @@ fn with_many_profiles_the_left_panel_scrolls_to_its_buttons() {
         ));
     }
     std::fs::write(&config, text).unwrap();
-    let options = AppOptions {
-        config_path: Some(config.clone()),
-        host_bind: "127.0.0.1".parse().unwrap(),
-        discovery: false,
-        native_dialogs: false,
-        open_link: |_| false,
-        notifier: None,
-    };
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 500.0])
-        .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options));
+    let mut harness = sized_app(&config, None, [1000.0, 500.0]);
     harness.run();
     harness.get_by_label("Save profile").scroll_to_me();
     harness.run();
