@@ -5,28 +5,34 @@
 //! dropping the handle — tells everyone, closes every connection, joins every thread and frees the
 //! port before it returns.
 
+mod config;
+mod counters;
 mod flood;
+mod mailbox;
 mod outbox;
 mod pending;
 mod room;
 mod session;
+mod shared;
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use log::{debug, error, info, warn};
 
+pub use config::{DEFAULT_MAX_PENDING_PER_ADDRESS, PeopleHook, ServerConfig};
+pub use counters::Stats;
 pub use flood::FloodLimit;
-use pending::{Admit, PendingLimits, PendingTable};
-use room::{Room, RoomSettings, SessionId};
+use pending::Admit;
+use room::{Room, SessionId};
+use shared::Shared;
 
 use crate::connection::{SharedSocket, send_now};
-use crate::protocol::{DEFAULT_MAX_CLIENTS, ErrorCode, ServerMsg};
+use crate::protocol::{ErrorCode, ServerMsg};
 
 /// Stack size of a session (reader) thread. Small, so that thousands of idle connections stay
 /// cheap; JSON decoding and name checks need far less than this.
@@ -44,171 +50,6 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// File descriptors the process needs besides one per connection (listener, logs, fonts, mDNS…).
 const SPARE_FDS: u64 = 64;
-
-/// How a server runs.
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    /// The room's name.
-    pub room: String,
-    /// How many people may be in the room (the seed's 100).
-    pub max_clients: usize,
-    /// How many connections may be waiting to give a name, counted apart from the room. When they
-    /// are all taken, the oldest of the address with the most gives way to a newcomer.
-    pub max_pending: usize,
-    /// How many connections from one address may be waiting to give a name; more are turned away.
-    pub max_pending_per_address: usize,
-    /// How long a connection may take to give a name, from the moment it is accepted.
-    pub handshake_timeout: Duration,
-    /// How many recent messages newcomers get.
-    pub history: usize,
-    /// Shown to every newcomer.
-    pub motd: Option<String>,
-    /// How many bytes may wait for one client before it is cut off for not reading.
-    pub max_queue_bytes: usize,
-    /// How long one write to a client may make no progress before it fails.
-    pub write_timeout: Duration,
-    /// The flood limit per client, for every command; `None` turns it off (benchmarks).
-    pub flood: Option<FloodLimit>,
-    /// A second, slower limit on renames (`/nick`); `None` turns it off.
-    pub rename_flood: Option<FloodLimit>,
-    /// Told the number of people whenever it changes (to keep a LAN advertisement current).
-    pub on_people: Option<PeopleHook>,
-}
-
-/// How many connections from one address may wait to give a name, by default: a person opening a
-/// few windows gets in; a script opening hundreds does not fill the room's waiting line.
-pub const DEFAULT_MAX_PENDING_PER_ADDRESS: usize = 4;
-
-/// A callback told the number of people in the room; called under the room lock, so it must not
-/// block (sending on a channel is fine).
-#[derive(Clone)]
-pub struct PeopleHook(pub Arc<dyn Fn(usize) + Send + Sync>);
-
-impl std::fmt::Debug for PeopleHook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PeopleHook")
-    }
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            room: "Coucou".to_owned(),
-            max_clients: DEFAULT_MAX_CLIENTS,
-            max_pending: DEFAULT_MAX_CLIENTS,
-            max_pending_per_address: DEFAULT_MAX_PENDING_PER_ADDRESS,
-            handshake_timeout: Duration::from_secs(20),
-            history: 100,
-            motd: None,
-            max_queue_bytes: 1024 * 1024,
-            write_timeout: Duration::from_secs(10),
-            flood: Some(FloodLimit::default()),
-            rename_flood: Some(FloodLimit::RENAMES),
-            on_people: None,
-        }
-    }
-}
-
-/// Live counters, updated by the sessions.
-#[derive(Debug, Default)]
-struct Counters {
-    /// People in the room.
-    clients: AtomicUsize,
-    /// Connections that have not given a name yet.
-    pending: AtomicUsize,
-    /// Chat and private messages relayed.
-    messages: AtomicU64,
-    /// Messages queued to recipients (a broadcast to 10 people counts 10).
-    deliveries: AtomicU64,
-}
-
-/// A snapshot of the server's counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Stats {
-    /// People in the room.
-    pub clients: usize,
-    /// Connections that have not given a name yet.
-    pub pending: usize,
-    /// Chat and private messages relayed since the start.
-    pub messages: u64,
-    /// Messages queued to recipients since the start.
-    pub deliveries: u64,
-}
-
-/// What every thread of a server shares.
-#[derive(Debug)]
-struct Shared {
-    /// Settings.
-    config: ServerConfig,
-    /// The room; see [`Room`] for why one mutex is enough.
-    room: Mutex<Room>,
-    /// Counters for [`Server::stats`].
-    counters: Arc<Counters>,
-    /// Set once by `stop`; sessions ending after it don't announce leaves.
-    stopping: AtomicBool,
-    /// Sessions using or waiting for the room; see [`Shared::with_room`].
-    in_room: AtomicUsize,
-    /// Connections that have not given a name yet.
-    pending: Mutex<PendingTable<SharedSocket>>,
-    /// Every open connection, to cut them all off at stop.
-    live: Mutex<HashMap<SessionId, SharedSocket>>,
-    /// Signalled when a connection closes.
-    live_changed: Condvar,
-    /// Session threads, joined at stop (finished ones are reaped as new ones start).
-    threads: Mutex<Vec<JoinHandle<()>>>,
-}
-
-impl Shared {
-    fn lock_room(&self) -> MutexGuard<'_, Room> {
-        self.room.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `f` on the room, then sends what it queued; see [`RoomTurn`].
-    fn with_room<R>(&self, f: impl FnOnce(&mut Room) -> R) -> R {
-        let turn = self.turn();
-        let result = f(&mut self.lock_room());
-        // The room lock is released above: ending the turn may flush, which takes it again.
-        drop(turn);
-        result
-    }
-
-    /// Counts the caller among the sessions using the room until the turn is dropped.
-    fn turn(&self) -> RoomTurn<'_> {
-        self.in_room.fetch_add(1, Ordering::SeqCst);
-        RoomTurn(self)
-    }
-
-    fn lock_live(&self) -> MutexGuard<'_, HashMap<SessionId, SharedSocket>> {
-        self.live.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `f` on the table of waiting connections and keeps the counter in step with it.
-    fn with_pending<R>(&self, f: impl FnOnce(&mut PendingTable<SharedSocket>) -> R) -> R {
-        let mut table = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        let result = f(&mut table);
-        self.counters.pending.store(table.len(), Ordering::Relaxed);
-        result
-    }
-}
-
-/// A session's turn in the room. While any session holds one, what broadcasts queue is not sent
-/// yet; the last turn to end flushes every outbox that got bytes. So a burst of messages — a class
-/// answering at once, or lines piling up while the server is busy — goes out in one write per client
-/// instead of one per message (group commit), and nothing waits for a later message.
-struct RoomTurn<'a>(&'a Shared);
-
-impl Drop for RoomTurn<'_> {
-    fn drop(&mut self) {
-        let shared = self.0;
-        if shared.in_room.fetch_sub(1, Ordering::SeqCst) == 1 {
-            let dirty = shared.lock_room().take_dirty();
-            let mut batch = Vec::new();
-            for outbox in dirty {
-                outbox.flush(&mut batch);
-            }
-        }
-    }
-}
 
 /// A running server. Dropping it stops it.
 #[derive(Debug)]
@@ -233,29 +74,7 @@ impl Server {
     pub fn start(listener: TcpListener, config: ServerConfig) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
         raise_open_file_limit(config.max_clients + config.max_pending);
-        let pending_limits = PendingLimits {
-            total: config.max_pending,
-            per_address: config.max_pending_per_address,
-        };
-        let counters = Arc::new(Counters::default());
-        let settings = RoomSettings {
-            name: config.room.clone(),
-            max_clients: config.max_clients,
-            history: config.history,
-            motd: config.motd.clone(),
-            on_people: config.on_people.clone(),
-        };
-        let shared = Arc::new(Shared {
-            room: Mutex::new(Room::new(settings, Arc::clone(&counters))),
-            config,
-            counters,
-            stopping: AtomicBool::new(false),
-            in_room: AtomicUsize::new(0),
-            pending: Mutex::new(PendingTable::new(pending_limits)),
-            live: Mutex::new(HashMap::new()),
-            live_changed: Condvar::new(),
-            threads: Mutex::new(Vec::new()),
-        });
+        let shared = Arc::new(Shared::new(config));
         let waker = listener.try_clone()?;
         let accept_shared = Arc::clone(&shared);
         let accept_thread = thread::Builder::new()
@@ -281,13 +100,7 @@ impl Server {
 
     /// The counters right now.
     pub fn stats(&self) -> Stats {
-        let c = &self.shared.counters;
-        Stats {
-            clients: c.clients.load(Ordering::Relaxed),
-            pending: c.pending.load(Ordering::Relaxed),
-            messages: c.messages.load(Ordering::Relaxed),
-            deliveries: c.deliveries.load(Ordering::Relaxed),
-        }
+        self.shared.counters.snapshot()
     }
 
     /// Tells everyone the server is stopping, closes every connection and joins every thread. When it

@@ -11,23 +11,10 @@
 use std::collections::VecDeque;
 use std::io::Write;
 use std::net::Shutdown;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
+use super::mailbox::{Bytes, Mailbox, Pushed};
 use crate::connection::{SharedSocket, send_now};
-
-/// The bytes of one encoded message, shared by every recipient of a broadcast.
-pub type Bytes = Arc<[u8]>;
-
-/// What [`Outbox::push`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pushed {
-    /// Queued into an empty, idle queue: it needs a flush.
-    First,
-    /// Queued behind bytes a flush or the writer thread will send.
-    More,
-    /// Not queued: the outbox is closing, or has just overflowed and cut the client off.
-    Dropped,
-}
 
 /// One client's outgoing queue.
 #[derive(Debug)]
@@ -72,24 +59,6 @@ impl Outbox {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Nothing panics while holding this lock; if something did, the state is still coherent.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Queues `bytes`. Never blocks on the network and sends nothing: the caller arranges a
-    /// [`Outbox::flush`] when this returns [`Pushed::First`].
-    pub fn push(&self, bytes: Bytes) -> Pushed {
-        let mut state = self.lock();
-        if state.closing {
-            return Pushed::Dropped;
-        }
-        if state.queued_bytes + bytes.len() > self.limit {
-            state.overflowed = true;
-            self.cut_off(state);
-            return Pushed::Dropped;
-        }
-        let first = state.queue.is_empty() && !state.busy;
-        state.queued_bytes += bytes.len();
-        state.queue.push_back(bytes);
-        if first { Pushed::First } else { Pushed::More }
     }
 
     /// Ends the client's connection: nothing more is queued or sent, the socket is shut down (which
@@ -152,12 +121,6 @@ impl Outbox {
         }
     }
 
-    /// Lets what is queued be sent, then the writer thread ends and closes the socket.
-    pub fn close(&self) {
-        self.lock().closing = true;
-        self.wake.notify_all();
-    }
-
     /// True once the client has been cut off for not reading.
     pub fn overflowed(&self) -> bool {
         self.lock().overflowed
@@ -206,5 +169,31 @@ impl Outbox {
         state.queued_bytes = 0;
         drop(state);
         self.socket.shutdown(Shutdown::Both).ok();
+    }
+}
+
+impl Mailbox for Outbox {
+    /// Queues `bytes`. Never blocks on the network and sends nothing: the caller arranges a
+    /// [`Outbox::flush`] when this returns [`Pushed::First`].
+    fn push(&self, bytes: Bytes) -> Pushed {
+        let mut state = self.lock();
+        if state.closing {
+            return Pushed::Dropped;
+        }
+        if state.queued_bytes + bytes.len() > self.limit {
+            state.overflowed = true;
+            self.cut_off(state);
+            return Pushed::Dropped;
+        }
+        let first = state.queue.is_empty() && !state.busy;
+        state.queued_bytes += bytes.len();
+        state.queue.push_back(bytes);
+        if first { Pushed::First } else { Pushed::More }
+    }
+
+    /// Lets what is queued be sent, then the writer thread ends and closes the socket.
+    fn close(&self) {
+        self.lock().closing = true;
+        self.wake.notify_all();
     }
 }

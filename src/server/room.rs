@@ -1,21 +1,27 @@
 //! The room: who is here, the recent history, and what each command does to them.
 //!
-//! All of it sits behind one mutex held only for in-memory work: pushing to an [`Outbox`] never
-//! waits on a socket, so a client that stops reading can't hold up anyone else. Every broadcast is
-//! encoded at most once per dialect and the same bytes are shared by all recipients.
+//! All of it sits behind one mutex held only for in-memory work: what someone is sent is pushed to
+//! their [`Mailbox`], which never waits on a socket, so a person who stops reading can't hold up
+//! anyone else. Every broadcast is encoded at most once per dialect and the same bytes are shared by
+//! all recipients. The room reads the time from the [`Clock`] it is given, and knows nothing of
+//! sockets or threads: its unit tests below drive it with recording mailboxes and a fixed clock.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::Counters;
-use super::outbox::{Bytes, Outbox, Pushed};
+use super::config::PeopleHook;
+use super::counters::Counters;
+use super::mailbox::{Bytes, Mailbox, Pushed};
 use crate::protocol::command::HELP;
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
-    now_ms,
 };
+
+/// Where the room reads the time, in milliseconds since the Unix epoch: [`crate::protocol::now_ms`]
+/// in the server, a fixed value in tests.
+pub type Clock = fn() -> u64;
 
 /// Identifies one connection for the life of the server.
 pub type SessionId = u64;
@@ -32,12 +38,12 @@ pub struct RoomSettings {
     /// Shown to every newcomer, if any.
     pub motd: Option<String>,
     /// Told the number of people when it changes.
-    pub on_people: Option<super::PeopleHook>,
+    pub on_people: Option<PeopleHook>,
 }
 
 /// Someone in the room.
 #[derive(Debug)]
-struct Member {
+struct Member<M> {
     /// Their connection.
     session: SessionId,
     /// Their name, canonical form.
@@ -47,7 +53,7 @@ struct Member {
     /// How to encode what they are sent.
     dialect: Dialect,
     /// Where what they are sent goes.
-    outbox: Arc<Outbox>,
+    outbox: Arc<M>,
 }
 
 /// Why someone could not join.
@@ -75,11 +81,11 @@ pub enum Next {
 
 /// The room's state; see the module docs.
 #[derive(Debug)]
-pub struct Room {
+pub struct Room<M: Mailbox> {
     /// Fixed settings.
     settings: RoomSettings,
     /// Who is here, in order of arrival.
-    members: Vec<Member>,
+    members: Vec<Member<M>>,
     /// The last messages, oldest first, at most `settings.history`.
     history: VecDeque<ServerMsg>,
     /// The id of the next message.
@@ -88,8 +94,10 @@ pub struct Room {
     next_private_id: u64,
     /// Shared counters.
     stats: Arc<Counters>,
-    /// Outboxes that got bytes since the last [`Room::take_dirty`]: they need a flush.
-    dirty: Vec<Arc<Outbox>>,
+    /// Mailboxes that got bytes since the last [`Room::take_dirty`]: they need a flush.
+    dirty: Vec<Arc<M>>,
+    /// Where the time comes from.
+    clock: Clock,
 }
 
 /// The encoded forms of one message, made the first time a recipient needs each.
@@ -120,9 +128,9 @@ impl<'a> Encoded<'a> {
     }
 }
 
-impl Room {
-    /// An empty room.
-    pub fn new(settings: RoomSettings, stats: Arc<Counters>) -> Self {
+impl<M: Mailbox> Room<M> {
+    /// An empty room, reading the time from `clock`.
+    pub fn new(settings: RoomSettings, stats: Arc<Counters>, clock: Clock) -> Self {
         Self {
             settings,
             members: Vec::new(),
@@ -131,6 +139,7 @@ impl Room {
             next_private_id: 1,
             stats,
             dirty: Vec::new(),
+            clock,
         }
     }
 
@@ -147,7 +156,7 @@ impl Room {
         id
     }
 
-    fn member(&self, session: SessionId) -> Option<&Member> {
+    fn member(&self, session: SessionId) -> Option<&Member<M>> {
         self.members.iter().find(|m| m.session == session)
     }
 
@@ -186,7 +195,7 @@ impl Room {
         session: SessionId,
         raw_name: &str,
         dialect: Dialect,
-        outbox: Arc<Outbox>,
+        outbox: Arc<M>,
         offer_variant: bool,
     ) -> Result<String, JoinError> {
         let (name, wanted) = match self.check_name(raw_name, session) {
@@ -226,7 +235,7 @@ impl Room {
         if let Some(wanted) = wanted {
             let told = ServerMsg::Notice {
                 id: None,
-                time: now_ms(),
+                time: (self.clock)(),
                 text: format!(
                     "The name {wanted} is taken, so you are {name} here (/nick to change it)."
                 ),
@@ -235,7 +244,7 @@ impl Room {
         }
         let join = ServerMsg::Join {
             id: self.next_id(),
-            time: now_ms(),
+            time: (self.clock)(),
             name: name.clone(),
         };
         self.broadcast(&join);
@@ -257,7 +266,7 @@ impl Room {
         if announce {
             let leave = ServerMsg::Leave {
                 id: self.next_id(),
-                time: now_ms(),
+                time: (self.clock)(),
                 name: member.name.clone(),
                 reason,
             };
@@ -290,7 +299,7 @@ impl Room {
             Command::Help => {
                 let help = ServerMsg::Notice {
                     id: None,
-                    time: now_ms(),
+                    time: (self.clock)(),
                     text: HELP.join("\n"),
                 };
                 self.send_to(session, &help);
@@ -298,7 +307,7 @@ impl Room {
             Command::Quit => {
                 let bye = ServerMsg::Notice {
                     id: None,
-                    time: now_ms(),
+                    time: (self.clock)(),
                     text: format!("Au revoir, {my_name}!"),
                 };
                 self.send_to(session, &bye);
@@ -318,7 +327,7 @@ impl Room {
     pub fn close_all(&mut self) {
         let notice = ServerMsg::Notice {
             id: None,
-            time: now_ms(),
+            time: (self.clock)(),
             text: "The server is stopping. Goodbye!".to_owned(),
         };
         self.broadcast(&notice);
@@ -334,7 +343,7 @@ impl Room {
         let greet = !action && text.eq_ignore_ascii_case("coucou");
         let msg = ServerMsg::Message(Chat {
             id: self.next_id(),
-            time: now_ms(),
+            time: (self.clock)(),
             from: from.to_owned(),
             text,
             action,
@@ -344,7 +353,7 @@ impl Room {
         if greet {
             let bonjour = ServerMsg::Notice {
                 id: Some(self.next_id()),
-                time: now_ms(),
+                time: (self.clock)(),
                 text: format!("Bonjour {from} !"),
             };
             self.record_and_broadcast(bonjour);
@@ -381,7 +390,7 @@ impl Room {
         self.next_private_id += 1;
         let msg = ServerMsg::Private {
             id,
-            time: now_ms(),
+            time: (self.clock)(),
             from: from.to_owned(),
             to: target_name,
             text,
@@ -411,7 +420,7 @@ impl Room {
         }
         let msg = ServerMsg::Rename {
             id: self.next_id(),
-            time: now_ms(),
+            time: (self.clock)(),
             old: old.to_owned(),
             new: new.clone(),
         };
@@ -449,8 +458,433 @@ impl Room {
         }
     }
 
-    /// The outboxes that need a flush, emptying the list.
-    pub fn take_dirty(&mut self) -> Vec<Arc<Outbox>> {
+    /// The mailboxes that need a flush, emptying the list.
+    pub fn take_dirty(&mut self) -> Vec<Arc<M>> {
         std::mem::take(&mut self.dirty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::protocol::message::decode_server;
+
+    /// The time every message gets in these tests.
+    const NOW: u64 = 1_700_000_000_000;
+
+    fn fixed_clock() -> u64 {
+        NOW
+    }
+
+    /// A mailbox that keeps what it is sent, as the room's unit tests' stand-in for a socket.
+    #[derive(Debug, Default)]
+    struct Recorder {
+        /// Everything pushed and not yet taken.
+        got: Mutex<Vec<Bytes>>,
+        /// Set by `close`.
+        closed: AtomicBool,
+    }
+
+    impl Mailbox for Recorder {
+        fn push(&self, bytes: Bytes) -> Pushed {
+            if self.closed.load(Ordering::SeqCst) {
+                return Pushed::Dropped;
+            }
+            let mut got = self.got.lock().unwrap();
+            got.push(bytes);
+            if got.len() == 1 {
+                Pushed::First
+            } else {
+                Pushed::More
+            }
+        }
+
+        fn close(&self) {
+            self.closed.store(true, Ordering::SeqCst);
+        }
+    }
+
+    impl Recorder {
+        /// Takes everything sent so far, as raw byte strings.
+        fn take(&self) -> Vec<Bytes> {
+            std::mem::take(&mut *self.got.lock().unwrap())
+        }
+
+        /// Takes everything sent so far to a JSON client, decoded.
+        fn take_json(&self) -> Vec<ServerMsg> {
+            self.take()
+                .iter()
+                .map(|b| decode_server(b.strip_suffix(b"\n").unwrap_or(b)).unwrap())
+                .collect()
+        }
+
+        /// Takes everything sent so far to a plain client, as lines.
+        fn take_plain(&self) -> Vec<String> {
+            self.take()
+                .iter()
+                .flat_map(|b| {
+                    String::from_utf8(b.to_vec())
+                        .unwrap()
+                        .lines()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        }
+
+        fn is_closed(&self) -> bool {
+            self.closed.load(Ordering::SeqCst)
+        }
+    }
+
+    fn settings(max_clients: usize, history: usize) -> RoomSettings {
+        RoomSettings {
+            name: "Salle".to_owned(),
+            max_clients,
+            history,
+            motd: None,
+            on_people: None,
+        }
+    }
+
+    fn room() -> Room<Recorder> {
+        Room::new(settings(100, 100), Arc::default(), fixed_clock)
+    }
+
+    /// Joins `name` as session `session`; panics if refused.
+    fn join(
+        room: &mut Room<Recorder>,
+        session: SessionId,
+        name: &str,
+        dialect: Dialect,
+    ) -> Arc<Recorder> {
+        let mailbox = Arc::new(Recorder::default());
+        let offer_variant = dialect == Dialect::Plain;
+        room.join(session, name, dialect, Arc::clone(&mailbox), offer_variant)
+            .unwrap();
+        mailbox
+    }
+
+    #[test]
+    fn a_newcomer_gets_the_welcome_with_who_is_here_and_the_history_then_everyone_is_told() {
+        let mut room = room();
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        room.handle(1, Command::Say("first".into()));
+        alice.take();
+
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        let to_bob = bob.take_json();
+        let ServerMsg::Welcome {
+            room: name,
+            you,
+            users,
+            history,
+            ..
+        } = &to_bob[0]
+        else {
+            panic!("no welcome first: {to_bob:?}");
+        };
+        assert_eq!((name.as_str(), you.as_str()), ("Salle", "bob"));
+        assert_eq!(users, &["alice", "bob"]);
+        assert!(
+            matches!(&history[..], [ServerMsg::Message(chat)] if chat.text == "first" && chat.from == "alice")
+        );
+        assert!(matches!(&to_bob[1], ServerMsg::Join { name, .. } if name == "bob"));
+        assert!(
+            matches!(&alice.take_json()[..], [ServerMsg::Join { name, time, .. }] if name == "bob" && *time == NOW)
+        );
+        assert_eq!(room.names(), ["alice", "bob"]);
+    }
+
+    #[test]
+    fn history_keeps_only_the_last_messages() {
+        let mut room = Room::new(settings(100, 2), Arc::default(), fixed_clock);
+        join(&mut room, 1, "alice", Dialect::Json);
+        for text in ["one", "two", "three"] {
+            room.handle(1, Command::Say(text.into()));
+        }
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        let ServerMsg::Welcome { history, .. } = &bob.take_json()[0] else {
+            panic!("no welcome");
+        };
+        let texts: Vec<&str> = history
+            .iter()
+            .map(|m| match m {
+                ServerMsg::Message(chat) => chat.text.as_str(),
+                other => panic!("{other:?} in history"),
+            })
+            .collect();
+        assert_eq!(texts, ["two", "three"]);
+    }
+
+    #[test]
+    fn a_taken_name_is_refused_to_json_and_varied_for_plain() {
+        let mut room = room();
+        join(&mut room, 1, "alice", Dialect::Json);
+        let refused = room.join(2, "ALICE", Dialect::Json, Arc::default(), false);
+        assert!(matches!(
+            refused,
+            Err(JoinError::Name(NameError::Taken { existing })) if existing == "alice"
+        ));
+        let plain = Arc::new(Recorder::default());
+        let got = room.join(3, "alice", Dialect::Plain, Arc::clone(&plain), true);
+        assert_eq!(got.unwrap(), "alice_2");
+        assert!(
+            plain
+                .take_plain()
+                .iter()
+                .any(|l| l.contains("The name alice is taken, so you are alice_2 here"))
+        );
+    }
+
+    #[test]
+    fn a_full_room_refuses_the_next_one() {
+        let mut room = Room::new(settings(1, 10), Arc::default(), fixed_clock);
+        join(&mut room, 1, "alice", Dialect::Json);
+        let refused = room.join(2, "bob", Dialect::Json, Arc::default(), false);
+        assert_eq!(refused, Err(JoinError::Full { max_clients: 1 }));
+        assert_eq!(room.names(), ["alice"]);
+    }
+
+    #[test]
+    fn leaving_closes_the_mailbox_and_tells_the_others_unless_told_not_to() {
+        let mut room = room();
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        let bob = join(&mut room, 2, "bob", Dialect::Plain);
+        let carol = join(&mut room, 3, "carol", Dialect::Json);
+        alice.take();
+        bob.take();
+
+        assert_eq!(
+            room.leave(2, LeaveReason::Disconnected, true).as_deref(),
+            Some("bob")
+        );
+        assert!(bob.is_closed());
+        assert!(matches!(
+            &alice.take_json()[..],
+            [ServerMsg::Leave { name, reason: LeaveReason::Disconnected, .. }] if name == "bob"
+        ));
+        assert_eq!(room.leave(2, LeaveReason::Disconnected, true), None);
+
+        carol.take();
+        room.leave(3, LeaveReason::Quit, false);
+        assert!(carol.is_closed());
+        assert!(alice.take().is_empty(), "a silent leave says nothing");
+        assert_eq!(room.names(), ["alice"]);
+    }
+
+    #[test]
+    fn quit_says_goodbye_then_leaves() {
+        let mut room = room();
+        let alice = join(&mut room, 1, "alice", Dialect::Plain);
+        let bob = join(&mut room, 2, "bob", Dialect::Plain);
+        alice.take();
+        bob.take();
+        assert_eq!(room.handle(1, Command::Quit), Next::Close);
+        assert_eq!(alice.take_plain(), ["*** Au revoir, alice!"]);
+        assert!(alice.is_closed());
+        assert_eq!(bob.take_plain(), ["*** alice left the room"]);
+    }
+
+    #[test]
+    fn a_rename_is_told_to_everyone_and_a_taken_one_only_to_the_renamer() {
+        let mut room = room();
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        alice.take();
+        bob.take();
+
+        assert_eq!(
+            room.handle(1, Command::Nick("alicia".into())),
+            Next::Renamed("alicia".into())
+        );
+        for mailbox in [&alice, &bob] {
+            assert!(matches!(
+                &mailbox.take_json()[..],
+                [ServerMsg::Rename { old, new, .. }] if old == "alice" && new == "alicia"
+            ));
+        }
+        assert_eq!(room.handle(1, Command::Nick("Bob".into())), Next::Continue);
+        assert!(matches!(
+            &alice.take_json()[..],
+            [ServerMsg::Error { code: ErrorCode::NameTaken, .. }]
+        ));
+        assert!(bob.take().is_empty());
+        assert_eq!(
+            room.handle(1, Command::Nick("alicia".into())),
+            Next::Continue,
+            "the same name changes nothing"
+        );
+        assert!(alice.take().is_empty() && bob.take().is_empty());
+        assert_eq!(room.names(), ["alicia", "bob"]);
+    }
+
+    #[test]
+    fn a_private_message_reaches_only_its_two_ends_and_numbers_apart() {
+        let mut room = room();
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        let carol = join(&mut room, 3, "carol", Dialect::Json);
+        room.handle(1, Command::Say("public".into()));
+        for mailbox in [&alice, &bob, &carol] {
+            mailbox.take();
+        }
+
+        room.handle(
+            1,
+            Command::Msg {
+                to: "BOB".into(),
+                text: "psst".into(),
+            },
+        );
+        for mailbox in [&alice, &bob] {
+            assert!(matches!(
+                &mailbox.take_json()[..],
+                [ServerMsg::Private { id: 1, from, to, text, .. }]
+                    if from == "alice" && to == "bob" && text == "psst"
+            ));
+        }
+        assert!(carol.take().is_empty());
+
+        room.handle(
+            1,
+            Command::Msg {
+                to: "dave".into(),
+                text: "hello?".into(),
+            },
+        );
+        assert!(matches!(
+            &alice.take_json()[..],
+            [ServerMsg::Error { code: ErrorCode::NoSuchUser, .. }]
+        ));
+        room.handle(2, Command::Say("next".into()));
+        assert!(
+            matches!(&carol.take_json()[..], [ServerMsg::Message(chat)] if chat.id == 5),
+            "private messages take no number from the room's sequence (3 joins, 1 message before)"
+        );
+    }
+
+    #[test]
+    fn coucou_gets_bonjour_in_the_history_too() {
+        let mut room = room();
+        let alice = join(&mut room, 1, "alice", Dialect::Plain);
+        alice.take();
+        room.handle(1, Command::Say("Coucou".into()));
+        assert_eq!(alice.take_plain(), ["alice: Coucou", "*** Bonjour alice !"]);
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        let ServerMsg::Welcome { history, .. } = &bob.take_json()[0] else {
+            panic!("no welcome");
+        };
+        assert_eq!(history.len(), 2);
+    }
+
+    #[test]
+    fn a_broadcast_is_encoded_once_per_dialect_and_shared_by_all() {
+        let mut room = room();
+        let dialects = [
+            Dialect::Plain,
+            Dialect::Json,
+            Dialect::Plain,
+            Dialect::Json,
+            Dialect::Plain,
+        ];
+        let mailboxes: Vec<(Dialect, Arc<Recorder>)> = dialects
+            .iter()
+            .zip(1..)
+            .map(|(&d, session)| (d, join(&mut room, session, &format!("p{session}"), d)))
+            .collect();
+        for (_, mailbox) in &mailboxes {
+            mailbox.take();
+        }
+        room.handle(1, Command::Say("once".into()));
+        let got: Vec<(Dialect, Bytes)> = mailboxes
+            .iter()
+            .map(|(d, m)| {
+                let mut taken = m.take();
+                assert_eq!(taken.len(), 1);
+                (*d, taken.remove(0))
+            })
+            .collect();
+        let plain: Vec<&Bytes> = got
+            .iter()
+            .filter(|(d, _)| *d == Dialect::Plain)
+            .map(|(_, b)| b)
+            .collect();
+        let json: Vec<&Bytes> = got
+            .iter()
+            .filter(|(d, _)| *d == Dialect::Json)
+            .map(|(_, b)| b)
+            .collect();
+        assert!(plain.windows(2).all(|w| Arc::ptr_eq(w[0], w[1])));
+        assert!(json.windows(2).all(|w| Arc::ptr_eq(w[0], w[1])));
+        assert_eq!(&plain[0][..], b"p1: once\n");
+        assert!(json[0].starts_with(b"{") && json[0].ends_with(b"}\n"));
+        assert!(!Arc::ptr_eq(plain[0], json[0]));
+    }
+
+    #[test]
+    fn only_mailboxes_that_were_empty_are_listed_for_a_flush() {
+        let mut room = room();
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        let dirty = room.take_dirty();
+        assert_eq!(dirty.len(), 2, "each got its welcome into an empty box");
+        room.handle(1, Command::Say("more".into()));
+        assert!(
+            room.take_dirty().is_empty(),
+            "nothing was taken from them, so a flush is already due"
+        );
+        alice.take();
+        bob.take();
+        room.handle(1, Command::Say("again".into()));
+        let dirty = room.take_dirty();
+        assert_eq!(dirty.len(), 2);
+        assert!(Arc::ptr_eq(&dirty[0], &alice) && Arc::ptr_eq(&dirty[1], &bob));
+    }
+
+    #[test]
+    fn counters_and_the_people_hook_follow_the_room() {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&heard);
+        let mut settings = settings(100, 10);
+        settings.on_people = Some(PeopleHook(Arc::new(move |n| {
+            sink.lock().unwrap().push(n);
+        })));
+        let counters = Arc::new(Counters::default());
+        let mut room: Room<Recorder> = Room::new(settings, Arc::clone(&counters), fixed_clock);
+        join(&mut room, 1, "alice", Dialect::Json);
+        join(&mut room, 2, "bob", Dialect::Plain);
+        room.handle(1, Command::Say("hi".into()));
+        room.leave(2, LeaveReason::Quit, true);
+        let stats = counters.snapshot();
+        assert_eq!(stats.clients, 1);
+        assert_eq!(stats.messages, 1);
+        // Joins: 1 + 2, the message: 2, the leave: 1.
+        assert_eq!(stats.deliveries, 6);
+        assert_eq!(*heard.lock().unwrap(), [1, 2, 1]);
+    }
+
+    #[test]
+    fn closing_all_says_goodbye_to_everyone_and_closes_every_mailbox() {
+        let mut room = room();
+        let alice = join(&mut room, 1, "alice", Dialect::Plain);
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        alice.take();
+        bob.take();
+        room.close_all();
+        assert_eq!(alice.take_plain(), ["*** The server is stopping. Goodbye!"]);
+        assert!(matches!(&bob.take_json()[..], [ServerMsg::Notice { text, .. }] if text.contains("stopping")));
+        assert!(alice.is_closed() && bob.is_closed());
+        room.handle(1, Command::Say("late".into()));
+        assert!(alice.take().is_empty(), "a closed mailbox takes nothing");
+    }
+
+    #[test]
+    fn a_command_from_someone_not_in_the_room_closes_their_connection() {
+        let mut room = room();
+        assert_eq!(room.handle(9, Command::Say("hi".into())), Next::Close);
     }
 }

@@ -15,10 +15,11 @@ use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
 
-use super::Shared;
 use super::flood::Bucket;
-use super::outbox::{Outbox, Pushed};
+use super::mailbox::{Mailbox, Pushed};
+use super::outbox::Outbox;
 use super::room::{JoinError, Next, SessionId};
+use super::shared::Shared;
 use crate::connection::{FrameReader, SharedSocket};
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{

@@ -1,0 +1,72 @@
+//! How a server runs: its settings, with the seed's defaults, and the hook that hears how many
+//! people are in the room.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::flood::FloodLimit;
+use crate::protocol::DEFAULT_MAX_CLIENTS;
+
+/// How a server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The room's name.
+    pub room: String,
+    /// How many people may be in the room (the seed's 100).
+    pub max_clients: usize,
+    /// How many connections may be waiting to give a name, counted apart from the room. When they
+    /// are all taken, the oldest of the address with the most gives way to a newcomer.
+    pub max_pending: usize,
+    /// How many connections from one address may be waiting to give a name; more are turned away.
+    pub max_pending_per_address: usize,
+    /// How long a connection may take to give a name, from the moment it is accepted.
+    pub handshake_timeout: Duration,
+    /// How many recent messages newcomers get.
+    pub history: usize,
+    /// Shown to every newcomer.
+    pub motd: Option<String>,
+    /// How many bytes may wait for one client before it is cut off for not reading.
+    pub max_queue_bytes: usize,
+    /// How long one write to a client may make no progress before it fails.
+    pub write_timeout: Duration,
+    /// The flood limit per client, for every command; `None` turns it off (benchmarks).
+    pub flood: Option<FloodLimit>,
+    /// A second, slower limit on renames (`/nick`); `None` turns it off.
+    pub rename_flood: Option<FloodLimit>,
+    /// Told the number of people whenever it changes (to keep a LAN advertisement current).
+    pub on_people: Option<PeopleHook>,
+}
+
+/// How many connections from one address may wait to give a name, by default: a person opening a
+/// few windows gets in; a script opening hundreds does not fill the room's waiting line.
+pub const DEFAULT_MAX_PENDING_PER_ADDRESS: usize = 4;
+
+/// A callback told the number of people in the room; called under the room lock, so it must not
+/// block (sending on a channel is fine).
+#[derive(Clone)]
+pub struct PeopleHook(pub Arc<dyn Fn(usize) + Send + Sync>);
+
+impl std::fmt::Debug for PeopleHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PeopleHook")
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            room: "Coucou".to_owned(),
+            max_clients: DEFAULT_MAX_CLIENTS,
+            max_pending: DEFAULT_MAX_CLIENTS,
+            max_pending_per_address: DEFAULT_MAX_PENDING_PER_ADDRESS,
+            handshake_timeout: Duration::from_secs(20),
+            history: 100,
+            motd: None,
+            max_queue_bytes: 1024 * 1024,
+            write_timeout: Duration::from_secs(10),
+            flood: Some(FloodLimit::default()),
+            rename_flood: Some(FloodLimit::RENAMES),
+            on_people: None,
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The server's live counters, updated by the sessions and the room without a lock, and the
+//! snapshot the handle gives out.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// Live counters, updated by the sessions.
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    /// People in the room.
+    pub(super) clients: AtomicUsize,
+    /// Connections that have not given a name yet.
+    pub(super) pending: AtomicUsize,
+    /// Chat and private messages relayed.
+    pub(super) messages: AtomicU64,
+    /// Messages queued to recipients (a broadcast to 10 people counts 10).
+    pub(super) deliveries: AtomicU64,
+}
+
+/// A snapshot of the server's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// People in the room.
+    pub clients: usize,
+    /// Connections that have not given a name yet.
+    pub pending: usize,
+    /// Chat and private messages relayed since the start.
+    pub messages: u64,
+    /// Messages queued to recipients since the start.
+    pub deliveries: u64,
+}
+
+impl Counters {
+    /// The counters right now.
+    pub(super) fn snapshot(&self) -> Stats {
+        Stats {
+            clients: self.clients.load(Ordering::Relaxed),
+            pending: self.pending.load(Ordering::Relaxed),
+            messages: self.messages.load(Ordering::Relaxed),
+            deliveries: self.deliveries.load(Ordering::Relaxed),
+        }
+    }
+}

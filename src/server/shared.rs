@@ -1,0 +1,117 @@
+//! What every thread of one server shares — settings, the room behind its mutex, the waiting
+//! line, the open connections — and the room turn that sends what a group of broadcasts queued.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+use super::config::ServerConfig;
+use super::counters::Counters;
+use super::outbox::Outbox;
+use super::pending::{PendingLimits, PendingTable};
+use super::room::{Room, RoomSettings, SessionId};
+use crate::connection::SharedSocket;
+use crate::protocol::now_ms;
+
+/// What every thread of a server shares.
+#[derive(Debug)]
+pub(super) struct Shared {
+    /// Settings.
+    pub(super) config: ServerConfig,
+    /// The room; see [`Room`] for why one mutex is enough.
+    pub(super) room: Mutex<Room<Outbox>>,
+    /// Counters for [`Server::stats`].
+    pub(super) counters: Arc<Counters>,
+    /// Set once by `stop`; sessions ending after it don't announce leaves.
+    pub(super) stopping: AtomicBool,
+    /// Sessions using or waiting for the room; see [`Shared::with_room`].
+    in_room: AtomicUsize,
+    /// Connections that have not given a name yet.
+    pub(super) pending: Mutex<PendingTable<SharedSocket>>,
+    /// Every open connection, to cut them all off at stop.
+    pub(super) live: Mutex<HashMap<SessionId, SharedSocket>>,
+    /// Signalled when a connection closes.
+    pub(super) live_changed: Condvar,
+    /// Session threads, joined at stop (finished ones are reaped as new ones start).
+    pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Shared {
+    /// The state of a server that has just started: an empty room, nobody waiting.
+    pub(super) fn new(config: ServerConfig) -> Self {
+        let counters = Arc::new(Counters::default());
+        let settings = RoomSettings {
+            name: config.room.clone(),
+            max_clients: config.max_clients,
+            history: config.history,
+            motd: config.motd.clone(),
+            on_people: config.on_people.clone(),
+        };
+        let pending_limits = PendingLimits {
+            total: config.max_pending,
+            per_address: config.max_pending_per_address,
+        };
+        Self {
+            room: Mutex::new(Room::new(settings, Arc::clone(&counters), now_ms)),
+            config,
+            counters,
+            stopping: AtomicBool::new(false),
+            in_room: AtomicUsize::new(0),
+            pending: Mutex::new(PendingTable::new(pending_limits)),
+            live: Mutex::new(HashMap::new()),
+            live_changed: Condvar::new(),
+            threads: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(super) fn lock_room(&self) -> MutexGuard<'_, Room<Outbox>> {
+        self.room.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the room, then sends what it queued; see [`RoomTurn`].
+    pub(super) fn with_room<R>(&self, f: impl FnOnce(&mut Room<Outbox>) -> R) -> R {
+        let turn = self.turn();
+        let result = f(&mut self.lock_room());
+        // The room lock is released above: ending the turn may flush, which takes it again.
+        drop(turn);
+        result
+    }
+
+    /// Counts the caller among the sessions using the room until the turn is dropped.
+    pub(super) fn turn(&self) -> RoomTurn<'_> {
+        self.in_room.fetch_add(1, Ordering::SeqCst);
+        RoomTurn(self)
+    }
+
+    pub(super) fn lock_live(&self) -> MutexGuard<'_, HashMap<SessionId, SharedSocket>> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the table of waiting connections and keeps the counter in step with it.
+    pub(super) fn with_pending<R>(&self, f: impl FnOnce(&mut PendingTable<SharedSocket>) -> R) -> R {
+        let mut table = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = f(&mut table);
+        self.counters.pending.store(table.len(), Ordering::Relaxed);
+        result
+    }
+}
+
+/// A session's turn in the room. While any session holds one, what broadcasts queue is not sent
+/// yet; the last turn to end flushes every outbox that got bytes. So a burst of messages — a class
+/// answering at once, or lines piling up while the server is busy — goes out in one write per client
+/// instead of one per message (group commit), and nothing waits for a later message.
+pub(super) struct RoomTurn<'a>(&'a Shared);
+
+impl Drop for RoomTurn<'_> {
+    fn drop(&mut self) {
+        let shared = self.0;
+        if shared.in_room.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let dirty = shared.lock_room().take_dirty();
+            let mut batch = Vec::new();
+            for outbox in dirty {
+                outbox.flush(&mut batch);
+            }
+        }
+    }
+}
