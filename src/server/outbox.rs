@@ -146,6 +146,7 @@ impl Outbox {
                 // Caught up: flushes may write again.
                 state.handed_over = false;
                 state.busy = false;
+                self.wake.notify_all();
                 continue;
             }
             state.busy = true;
@@ -195,5 +196,171 @@ impl Mailbox for Outbox {
     fn close(&self) {
         self.lock().closing = true;
         self.wake.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each state of the outbox, against a real socket pair on 127.0.0.1.
+
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    /// A connected pair: the server's end shared by the outbox, and the peer's end to read from.
+    fn pair() -> (SharedSocket, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        peer.set_read_timeout(Some(PATIENCE)).unwrap();
+        (SharedSocket::new(server), peer)
+    }
+
+    fn bytes(text: &[u8]) -> Bytes {
+        text.into()
+    }
+
+    /// Reads exactly `n` bytes from `peer`.
+    fn read_n(peer: &mut TcpStream, n: usize) -> Vec<u8> {
+        let mut got = vec![0; n];
+        peer.read_exact(&mut got).unwrap();
+        got
+    }
+
+    /// Reads until the server's end is shut down; returns what came.
+    fn read_to_eof(peer: &mut TcpStream) -> Vec<u8> {
+        let mut got = Vec::new();
+        peer.read_to_end(&mut got).unwrap();
+        got
+    }
+
+    impl Outbox {
+        /// Waits until nobody is writing and nothing is handed over (the writer caught up).
+        fn wait_idle(&self) {
+            let deadline = Instant::now() + PATIENCE;
+            let mut state = self.lock();
+            while state.busy || state.handed_over {
+                let left = deadline.saturating_duration_since(Instant::now());
+                assert!(!left.is_zero(), "the writer never caught up");
+                state = self.wake.wait_timeout(state, left).unwrap().0;
+            }
+        }
+
+        fn is_handed_over(&self) -> bool {
+            self.lock().handed_over
+        }
+    }
+
+    fn start_writer(outbox: &Arc<Outbox>) -> thread::JoinHandle<()> {
+        let writer = Arc::clone(outbox);
+        thread::Builder::new()
+            .name("test-writer".into())
+            .spawn(move || writer.run_writer())
+            .unwrap()
+    }
+
+    #[test]
+    fn the_first_push_asks_for_a_flush_and_one_flush_sends_the_whole_burst() {
+        let (socket, mut peer) = pair();
+        let outbox = Outbox::new(socket, 1024);
+        assert_eq!(outbox.push(bytes(b"one\n")), Pushed::First);
+        assert_eq!(outbox.push(bytes(b"two\n")), Pushed::More);
+        let mut batch = Vec::new();
+        outbox.flush(&mut batch);
+        assert_eq!(read_n(&mut peer, 8), b"one\ntwo\n");
+        assert_eq!(
+            outbox.push(bytes(b"three\n")),
+            Pushed::First,
+            "idle and empty again after the flush"
+        );
+        outbox.flush(&mut batch);
+        assert_eq!(read_n(&mut peer, 6), b"three\n");
+    }
+
+    #[test]
+    fn a_full_socket_hands_over_to_the_writer_which_catches_up_then_gives_back() {
+        let (socket, mut peer) = pair();
+        socket2::SockRef::from(&*socket)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let big = vec![b'x'; 4 * 1024 * 1024];
+        let outbox = Arc::new(Outbox::new(socket, 16 * 1024 * 1024));
+        let writer = start_writer(&outbox);
+        assert_eq!(outbox.push(big.clone().into()), Pushed::First);
+        outbox.flush(&mut Vec::new());
+        assert!(
+            outbox.is_handed_over(),
+            "4 MiB can't fit a socket nobody reads"
+        );
+        assert_eq!(
+            outbox.push(bytes(b"end\n")),
+            Pushed::More,
+            "behind the writer: no flush of its own"
+        );
+        let got = read_n(&mut peer, big.len() + 4);
+        assert!(got.ends_with(b"xend\n"));
+        outbox.wait_idle();
+        assert_eq!(outbox.push(bytes(b"again\n")), Pushed::First);
+        outbox.flush(&mut Vec::new());
+        assert_eq!(read_n(&mut peer, 6), b"again\n");
+        outbox.close();
+        writer.join().unwrap();
+    }
+
+    #[test]
+    fn passing_the_limit_cuts_the_reader_off_at_once() {
+        let (socket, mut peer) = pair();
+        let outbox = Outbox::new(socket, 10);
+        assert_eq!(outbox.push(bytes(b"12345678")), Pushed::First);
+        assert_eq!(outbox.push(bytes(b"12345678")), Pushed::Dropped);
+        assert!(outbox.overflowed());
+        assert_eq!(
+            read_to_eof(&mut peer),
+            b"",
+            "nothing queued is sent; the socket is shut"
+        );
+        assert_eq!(outbox.push(bytes(b"x")), Pushed::Dropped);
+    }
+
+    #[test]
+    fn closing_sends_what_is_queued_then_shuts_the_socket_and_drops_later_pushes() {
+        let (socket, mut peer) = pair();
+        let outbox = Arc::new(Outbox::new(socket, 1024));
+        let writer = start_writer(&outbox);
+        outbox.push(bytes(b"last words\n"));
+        outbox.close();
+        assert_eq!(outbox.push(bytes(b"too late\n")), Pushed::Dropped);
+        writer.join().unwrap();
+        assert_eq!(read_to_eof(&mut peer), b"last words\n");
+        assert!(!outbox.overflowed());
+    }
+
+    #[test]
+    fn a_flush_while_the_writer_owns_the_socket_sends_nothing_out_of_order() {
+        let (socket, mut peer) = pair();
+        socket2::SockRef::from(&*socket)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let outbox = Arc::new(Outbox::new(socket, 16 * 1024 * 1024));
+        let writer = start_writer(&outbox);
+        let mut expected = Vec::new();
+        for i in 0..200_u32 {
+            let line = format!("{i:07}{}\n", "y".repeat(10_000));
+            expected.extend_from_slice(line.as_bytes());
+            assert_ne!(outbox.push(line.into_bytes().into()), Pushed::Dropped);
+            // A flush after every push, needed or not (another session's turn may end at any
+            // time): none may jump the writer's queue.
+            outbox.flush(&mut Vec::new());
+        }
+        let got = read_n(&mut peer, expected.len());
+        assert!(got == expected, "bytes arrived out of order");
+        outbox.close();
+        writer.join().unwrap();
     }
 }
