@@ -12,10 +12,9 @@ use std::sync::{Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crossbeam_channel::Sender;
 use mdns_sd::{ServiceDaemon, ServiceEvent, ServiceInfo};
 
-use crate::Waker;
+use crate::EventSink;
 use crate::protocol::PROTOCOL_VERSION;
 
 /// The DNS-SD service type of Coucou rooms.
@@ -219,8 +218,8 @@ impl fmt::Debug for Browser {
     }
 }
 
-/// Starts browsing: every room found or gone is sent to `events`, then `wake()` is called.
-pub fn browse(events: Sender<DiscoveryEvent>, wake: Waker) -> Result<Browser, DiscoveryError> {
+/// Starts browsing: every room found or gone is delivered to `events`.
+pub fn browse(events: EventSink<DiscoveryEvent>) -> Result<Browser, DiscoveryError> {
     let daemon = ServiceDaemon::new()?;
     let found = daemon.browse(SERVICE_TYPE)?;
     let thread = thread::Builder::new()
@@ -257,10 +256,9 @@ pub fn browse(events: Sender<DiscoveryEvent>, wake: Waker) -> Result<Browser, Di
                     ServiceEvent::ServiceRemoved(_, fullname) => DiscoveryEvent::Gone { fullname },
                     _ => continue,
                 };
-                if events.send(event).is_err() {
+                if !events.send(event) {
                     return;
                 }
-                wake();
             }
         })
         .map_err(|e| DiscoveryError(e.to_string()))?;

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use crate::EventSink;
 use crate::discovery::{self, Advertiser, DiscoveryEvent, RoomInfo};
 use crate::lan;
-use crate::protocol::{DEFAULT_MAX_CLIENTS, DEFAULT_PORT};
+use crate::protocol::{DEFAULT_MAX_PEOPLE, DEFAULT_PORT};
 use crate::server::{FloodLimit, PeopleHook, Server, ServerConfig};
 
 /// Options of `coucou server`.
@@ -22,9 +23,9 @@ pub struct ServerArgs {
     /// The TCP port.
     #[arg(long, short, default_value_t = DEFAULT_PORT)]
     pub port: u16,
-    /// How many people the room holds.
-    #[arg(long, default_value_t = DEFAULT_MAX_CLIENTS)]
-    pub max_clients: usize,
+    /// How many people the room holds (`--max-clients`, the seed's word, still works).
+    #[arg(long, alias = "max-clients", default_value_t = DEFAULT_MAX_PEOPLE)]
+    pub max_people: usize,
     /// The room's name, shown to everyone who joins.
     #[arg(long, default_value = "Coucou")]
     pub room: String,
@@ -34,7 +35,7 @@ pub struct ServerArgs {
     /// A message of the day shown to everyone who joins.
     #[arg(long)]
     pub motd: Option<String>,
-    /// Connections that may wait to give a name at once (default: as many as --max-clients).
+    /// Connections that may wait to give a name at once (default: as many as --max-people, at least 16).
     #[arg(long)]
     pub max_pending: Option<usize>,
     /// Connections from one address that may wait to give a name at once.
@@ -76,8 +77,8 @@ impl ServerArgs {
     pub fn config(&self) -> ServerConfig {
         ServerConfig {
             room: self.room.clone(),
-            max_clients: self.max_clients,
-            max_pending: self.max_pending.unwrap_or(self.max_clients.max(16)),
+            max_people: self.max_people,
+            max_pending: self.max_pending.unwrap_or(self.max_people.max(16)),
             max_pending_per_address: self.max_pending_per_address,
             handshake_timeout: Duration::from_secs(self.handshake_timeout),
             history: self.history,
@@ -162,7 +163,7 @@ pub fn run(args: &ServerArgs) -> ExitCode {
 /// `coucou rooms`: lists the rooms advertised on the LAN, one per line, then exits.
 pub fn rooms(args: &RoomsArgs) -> ExitCode {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let browser = match discovery::browse(tx, Arc::new(|| {})) {
+    let browser = match discovery::browse(EventSink::new(tx, Arc::new(|| {}))) {
         Ok(browser) => browser,
         Err(err) => {
             eprintln!("coucou: {err}");

@@ -19,9 +19,93 @@
 
 use std::sync::Arc;
 
+use crossbeam_channel::Sender;
+
 /// Wakes whoever waits for events from a background thread (the app passes `request_repaint`);
 /// called after each event is sent on its channel.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Where a background thread delivers its events of type `T`: each is sent on a channel, then the
+/// [`Waker`] is called. The app gives every thread one of these onto its single event channel, each
+/// wrapping its own kind of event; nothing below the app knows what the others are.
+pub struct EventSink<T> {
+    deliver: Arc<dyn Fn(T) -> bool + Send + Sync>,
+}
+
+impl<T: 'static> EventSink<T> {
+    /// Sends events on `tx` as they are, then wakes.
+    pub fn new(tx: Sender<T>, wake: Waker) -> Self
+    where
+        T: Send,
+    {
+        Self::wrapping(tx, |event| event, wake)
+    }
+
+    /// Sends each event on `tx` wrapped by `wrap` (one channel for several kinds of events), then
+    /// wakes.
+    pub fn wrapping<E: Send + 'static>(
+        tx: Sender<E>,
+        wrap: impl Fn(T) -> E + Send + Sync + 'static,
+        wake: Waker,
+    ) -> Self {
+        Self {
+            deliver: Arc::new(move |event| {
+                let sent = tx.send(wrap(event)).is_ok();
+                if sent {
+                    wake();
+                }
+                sent
+            }),
+        }
+    }
+
+    /// Delivers `event` and wakes the receiver; false when nobody listens any more (the event is
+    /// dropped: the app is gone, so nobody needs to know).
+    pub fn send(&self, event: T) -> bool {
+        (self.deliver)(event)
+    }
+}
+
+impl<T> Clone for EventSink<T> {
+    fn clone(&self) -> Self {
+        Self {
+            deliver: Arc::clone(&self.deliver),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for EventSink<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventSink")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[test]
+    fn a_sink_wraps_sends_then_wakes_and_says_when_nobody_listens() {
+        let (tx, rx) = crossbeam_channel::unbounded::<(u8, String)>();
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&wakes);
+        let sink = EventSink::wrapping(
+            tx,
+            |text: String| (7, text),
+            Arc::new(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }),
+        );
+        assert!(sink.clone().send("hi".to_owned()));
+        assert_eq!(rx.try_recv().unwrap(), (7, "hi".to_owned()));
+        assert_eq!(wakes.load(Ordering::SeqCst), 1);
+        drop(rx);
+        assert!(!sink.send("lost".to_owned()));
+        assert_eq!(wakes.load(Ordering::SeqCst), 1, "no wake for nobody");
+    }
+}
 
 pub mod app;
 pub mod client;

@@ -2,7 +2,6 @@
 //!
 //! Waiting is done on the app's own event channel (`wait_for_event`, a `recv` with a time-out), never
 //! by sleeping. Settings live in a temp folder per test.
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 mod common;
 
@@ -15,6 +14,7 @@ use coucou::app::notify::{Notice, Notifier, NotifierHandle};
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::model::EntryKind;
 use coucou::server::ServerConfig;
+use eframe::egui::accesskit::Role;
 use eframe::egui::{self, Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -36,7 +36,7 @@ fn sized_app(
 ) -> Harness<'static, CoucouApp> {
     let options = AppOptions {
         config_path: Some(config.to_path_buf()),
-        host_bind: "127.0.0.1".parse().unwrap(),
+        host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
         discovery: false,
         native_dialogs: false,
         open_link: |_| false,
@@ -48,7 +48,7 @@ fn sized_app(
 }
 
 fn temp_config() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp folder");
     let path = dir.path().join("settings.toml");
     (dir, path)
 }
@@ -83,7 +83,9 @@ fn connect(harness: &mut Harness<'_, CoucouApp>, name: &str, addr: SocketAddr) {
     fill(harness, "Username", name);
     fill(harness, "Host", &addr.ip().to_string());
     fill(harness, "Port", &addr.port().to_string());
-    harness.get_by_label("Connect").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Connect")
+        .click();
     harness.run_steps(2);
 }
 
@@ -112,9 +114,13 @@ fn has_entry(app: &CoucouApp, needle: &str) -> bool {
 }
 
 fn send_message(harness: &mut Harness<'_, CoucouApp>, text: &str) {
-    harness.get_by_label("Message").focus();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .focus();
     harness.run_steps(2);
-    harness.get_by_label("Message").type_text(text);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .type_text(text);
     harness.run_steps(2);
     harness.key_press(Key::Enter);
     harness.run_steps(2);
@@ -130,7 +136,7 @@ fn fill_the_form_connect_and_chat_with_a_raw_client_both_ways() {
     wait_until(&mut harness, "bob's join", |app| {
         has_entry(app, "bob joined")
     });
-    assert_eq!(harness.state().chat().unwrap().users, ["alice", "bob"]);
+    assert_eq!(harness.state().chat().unwrap().people, ["alice", "bob"]);
 
     send_message(&mut harness, "hello from the app");
     assert_eq!(
@@ -148,7 +154,9 @@ fn fill_the_form_connect_and_chat_with_a_raw_client_both_ways() {
     // Clicking a name starts a private message; /msg reaches only bob.
     harness.get_by_label("bob").click();
     harness.run_steps(2);
-    harness.get_by_label("Message").type_text("psst");
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .type_text("psst");
     harness.run_steps(2);
     harness.key_press(Key::Enter);
     harness.run_steps(2);
@@ -161,10 +169,10 @@ fn fill_the_form_connect_and_chat_with_a_raw_client_both_ways() {
     assert!(!harness.state().is_connected());
     assert!(has_entry(harness.state(), "hello from the app"));
     harness.get_by_label("You left the room.");
-    harness.get_by_label("Close").click();
+    harness.get_by_role_and_label(Role::Button, "Close").click();
     harness.run_steps(2);
     assert!(harness.state().chat().is_none());
-    harness.get_by_label("Connect");
+    harness.get_by_role_and_label(Role::Button, "Connect");
 }
 
 #[test]
@@ -173,7 +181,9 @@ fn the_form_is_checked_before_connecting() {
     let mut harness = app_at(&config);
     fill(&mut harness, "Username", "a");
     fill(&mut harness, "Port", "70000");
-    harness.get_by_label("Connect").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Connect")
+        .click();
     harness.run_steps(2);
     harness.get_by_label("A name needs at least 2 characters.");
     harness.get_by_label_contains("number from 1 to 65535");
@@ -203,7 +213,9 @@ fn connection_errors_are_shown_next_to_the_form_which_is_kept() {
 
     // Not a host name at all.
     fill(&mut harness, "Host", "no_such_host");
-    harness.get_by_label("Connect").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Connect")
+        .click();
     wait_until(&mut harness, "unknown host", |app| {
         app.connect_error()
             .is_some_and(|e| e.contains("no_such_host"))
@@ -221,7 +233,7 @@ fn connection_errors_are_shown_next_to_the_form_which_is_kept() {
 
     // Room full.
     let full = start_server_with(ServerConfig {
-        max_clients: 1,
+        max_people: 1,
         ..ServerConfig::default()
     });
     let _only = Plain::join(full.local_addr(), "only");
@@ -234,7 +246,7 @@ fn connection_errors_are_shown_next_to_the_form_which_is_kept() {
     // A server that never answers the hello: the 5 s time-out.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     connect(&mut harness, "carol", silent.local_addr().unwrap());
-    harness.get_by_label("Cancel");
+    harness.get_by_role_and_label(Role::Button, "Cancel");
     wait_until(&mut harness, "time-out", |app| {
         app.connect_error().is_some_and(|e| e.contains("No answer"))
     });
@@ -298,7 +310,9 @@ fn profiles_save_load_rename_and_delete_on_a_temp_config() {
         fill(&mut harness, "Host", "10.1.2.3");
         fill(&mut harness, "Port", "5000");
         fill(&mut harness, "Profile name", "Office");
-        harness.get_by_label("Save profile").click();
+        harness
+            .get_by_role_and_label(Role::Button, "Save profile")
+            .click();
         harness.run_steps(2);
         harness.get_by_label("Office");
     }
@@ -330,7 +344,9 @@ fn profiles_save_load_rename_and_delete_on_a_temp_config() {
     );
 
     fill(&mut harness, "New name", "Bureau");
-    harness.get_by_label("Rename").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Rename")
+        .click();
     harness.run_steps(2);
     harness.get_by_label("Bureau");
     assert_eq!(
@@ -338,9 +354,13 @@ fn profiles_save_load_rename_and_delete_on_a_temp_config() {
         Some("Bureau")
     );
 
-    harness.get_by_label("Delete").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Delete")
+        .click();
     harness.run();
-    harness.get_by_label("Delete profile").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Delete profile")
+        .click();
     harness.run();
     assert!(harness.query_by_label("Bureau").is_none());
     let saved = std::fs::read_to_string(&config).unwrap();
@@ -438,7 +458,7 @@ fn the_classic_mode_chats_with_the_seeds_c_server() {
 }
 
 #[test]
-fn a_lost_connection_reconnects_without_duplicating_history() {
+fn a_server_that_stops_and_comes_back_is_rejoined_with_the_conversation_kept() {
     let server = start_server();
     let addr = server.local_addr();
     let (_dir, mut harness) = connected_app("alice", addr);
@@ -513,29 +533,47 @@ fn the_input_line_recalls_what_was_sent_and_counts_bytes_near_the_limit() {
     send_message(&mut harness, "second line");
     wait_until(&mut harness, "echoes", |app| has_entry(app, "second line"));
 
-    harness.get_by_label("Message").focus();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .focus();
     harness.run_steps(2);
     harness.key_press(Key::ArrowUp);
     harness.run_steps(2);
     assert_eq!(
-        harness.get_by_label("Message").value().as_deref(),
+        harness
+            .get_by_role_and_label(Role::TextInput, "Message")
+            .value()
+            .as_deref(),
         Some("second line")
     );
     harness.key_press(Key::ArrowUp);
     harness.run_steps(2);
     assert_eq!(
-        harness.get_by_label("Message").value().as_deref(),
+        harness
+            .get_by_role_and_label(Role::TextInput, "Message")
+            .value()
+            .as_deref(),
         Some("first line")
     );
     harness.key_press(Key::ArrowDown);
     harness.key_press(Key::ArrowDown);
     harness.run_steps(2);
-    assert_eq!(harness.get_by_label("Message").value().as_deref(), Some(""));
+    assert_eq!(
+        harness
+            .get_by_role_and_label(Role::TextInput, "Message")
+            .value()
+            .as_deref(),
+        Some("")
+    );
 
-    harness.get_by_label("Message").type_text(&"é".repeat(800));
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .type_text(&"é".repeat(800));
     harness.run_steps(2);
     harness.get_by_label("1600 / 2048 bytes");
-    harness.get_by_label("Message").type_text(&"x".repeat(449));
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .type_text(&"x".repeat(449));
     harness.run_steps(2);
     harness.get_by_label("2049 / 2048 bytes — too long to send");
     assert!(harness.get_by_label("Send").accesskit_node().is_disabled());
@@ -611,7 +649,9 @@ fn scrolled_up_the_list_counts_new_messages_and_jumps_back_to_them() {
     assert!(harness.query_by_label_contains("new messages").is_none());
     harness.get_by_label_contains("later 2");
     assert!(
-        harness.get_by_label("Message").is_focused(),
+        harness
+            .get_by_role_and_label(Role::TextInput, "Message")
+            .is_focused(),
         "the button gave the keyboard back to the input line"
     );
 }
@@ -624,16 +664,20 @@ fn leaving_keeps_the_conversation_to_read_export_or_rejoin() {
     send_message(&mut harness, "before leaving");
     wait_until(&mut harness, "echo", |app| has_entry(app, "before leaving"));
 
-    harness.get_by_label("Disconnect").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Disconnect")
+        .click();
     harness.run_steps(2);
     harness.get_by_label("You left the room.");
     assert!(has_entry(harness.state(), "before leaving"));
     // Read-only: nothing can be sent, and who is here is not claimed.
     harness.get_by_label_contains("Not connected");
     assert!(harness.query_by_label("Disconnect").is_none());
-    harness.get_by_label("Export transcript…");
+    harness.get_by_role_and_label(Role::Button, "Export transcript…");
 
-    harness.get_by_label("Rejoin").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Rejoin")
+        .click();
     wait_until(&mut harness, "rejoined", CoucouApp::is_connected);
     assert!(harness.query_by_label("You left the room.").is_none());
     let texts = chat_texts(harness.state());
@@ -645,7 +689,7 @@ fn leaving_keeps_the_conversation_to_read_export_or_rejoin() {
         1,
         "rejoining repeats no history: {texts:#?}"
     );
-    assert_eq!(harness.state().chat().unwrap().users, ["alice"]);
+    assert_eq!(harness.state().chat().unwrap().people, ["alice"]);
 }
 
 #[test]
@@ -665,7 +709,7 @@ fn host_while_in_a_room_asks_first() {
     harness.run_steps(2);
     assert!(harness.state().is_connected());
     assert!(harness.state().hosting_addr().is_none());
-    assert_eq!(server.stats().clients, 1);
+    assert_eq!(server.stats().people, 1);
 
     harness.get_by_label("Host a room").click();
     harness.run();
@@ -753,7 +797,9 @@ fn a_lost_connection_says_so_once_and_can_reconnect_now_or_stop() {
     );
     // A few failed attempts (nothing listens now), each one shown in the toolbar, not the chat.
     for _ in 0..2 {
-        harness.get_by_label("Reconnect now").click();
+        harness
+            .get_by_role_and_label(Role::Button, "Reconnect now")
+            .click();
         harness.run_steps(2);
         wait_until(
             &mut harness,
@@ -767,16 +813,18 @@ fn a_lost_connection_says_so_once_and_can_reconnect_now_or_stop() {
         .filter(|t| t.contains("Connection lost"))
         .count();
     assert_eq!(lost, 1, "one line for the loss, not one per attempt");
-    assert!(harness.state().chat().unwrap().users.is_empty());
+    assert!(harness.state().chat().unwrap().people.is_empty());
     harness.get_by_label_contains("Not connected");
 
     // Back up: "Reconnect now" doesn't wait for the back-off.
     let again =
         coucou::server::Server::start(TcpListener::bind(addr).unwrap(), ServerConfig::default())
             .unwrap();
-    harness.get_by_label("Reconnect now").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Reconnect now")
+        .click();
     wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
-    assert_eq!(harness.state().chat().unwrap().users, ["alice"]);
+    assert_eq!(harness.state().chat().unwrap().people, ["alice"]);
 
     // Lost again, and this time the person gives up: the conversation stays, with a way back.
     drop(again);
@@ -785,13 +833,17 @@ fn a_lost_connection_says_so_once_and_can_reconnect_now_or_stop() {
         "waiting to reconnect",
         CoucouApp::is_waiting_to_reconnect,
     );
-    harness.get_by_label("Cancel").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
     harness.run_steps(2);
     harness.get_by_label("Not reconnecting.");
     let _third =
         coucou::server::Server::start(TcpListener::bind(addr).unwrap(), ServerConfig::default())
             .unwrap();
-    harness.get_by_label("Rejoin").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Rejoin")
+        .click();
     wait_until(&mut harness, "rejoined", CoucouApp::is_connected);
 }
 
@@ -800,15 +852,19 @@ fn a_draft_stays_with_its_room() {
     let first = start_server();
     let second = start_server();
     let (_dir, mut harness) = connected_app("alice", first.local_addr());
-    harness.get_by_label("Message").focus();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .focus();
     harness.run_steps(2);
     harness
-        .get_by_label("Message")
+        .get_by_role_and_label(Role::TextInput, "Message")
         .type_text("draft for the first room");
     harness.run_steps(2);
-    harness.get_by_label("Disconnect").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Disconnect")
+        .click();
     harness.run_steps(2);
-    harness.get_by_label("Close").click();
+    harness.get_by_role_and_label(Role::Button, "Close").click();
     harness.run_steps(2);
 
     connect(&mut harness, "alice", second.local_addr());
@@ -817,9 +873,11 @@ fn a_draft_stays_with_its_room() {
     send_message(&mut harness, "hello second");
     assert_eq!(bob.expect("hello second"), "alice: hello second");
 
-    harness.get_by_label("Disconnect").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Disconnect")
+        .click();
     harness.run_steps(2);
-    harness.get_by_label("Close").click();
+    harness.get_by_role_and_label(Role::Button, "Close").click();
     harness.run_steps(2);
     connect(&mut harness, "alice", first.local_addr());
     wait_until(
@@ -828,7 +886,7 @@ fn a_draft_stays_with_its_room() {
         CoucouApp::is_connected,
     );
     harness.run_steps(2);
-    harness.get_by_label("Message");
+    harness.get_by_role_and_label(Role::TextInput, "Message");
     assert!(
         harness
             .query_all_by_value("draft for the first room")
@@ -845,19 +903,21 @@ fn export_without_a_system_dialog_uses_the_apps_own() {
     send_message(&mut harness, "worth keeping");
     wait_until(&mut harness, "echo", |app| has_entry(app, "worth keeping"));
 
-    harness.get_by_label("Export transcript…").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Export transcript…")
+        .click();
     harness.run();
     harness.get_by_label_contains("save dialog could not open");
     let out = tempfile::tempdir().unwrap();
     let missing = out.path().join("no such folder").join("t.txt");
     fill(&mut harness, "File", &missing.display().to_string());
-    harness.get_by_label("Save").click();
+    harness.get_by_role_and_label(Role::Button, "Save").click();
     harness.run();
     harness.get_by_label_contains("Could not save");
 
     let path = out.path().join("transcript.txt");
     fill(&mut harness, "File", &path.display().to_string());
-    harness.get_by_label("Save").click();
+    harness.get_by_role_and_label(Role::Button, "Save").click();
     harness.run();
     let text = std::fs::read_to_string(&path).expect("the transcript was written");
     assert!(text.contains("alice: worth keeping"), "{text}");
@@ -874,7 +934,7 @@ struct Recorder(std::sync::Mutex<Vec<Notice>>);
 
 impl Notifier for Recorder {
     fn notify(&self, notice: Notice) {
-        self.0.lock().unwrap().push(notice);
+        self.0.lock().expect("the recorder's lock").push(notice);
     }
 }
 
@@ -882,7 +942,7 @@ impl Recorder {
     fn titles(&self) -> Vec<String> {
         self.0
             .lock()
-            .unwrap()
+            .expect("the recorder's lock")
             .iter()
             .map(|n| n.title.clone())
             .collect()
@@ -900,7 +960,9 @@ fn set_focused(harness: &mut Harness<'_, CoucouApp>, focused: bool) {
 }
 
 fn choose_notifications(harness: &mut Harness<'_, CoucouApp>, choice: &str) {
-    harness.get_by_label("Settings").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Settings")
+        .click();
     harness.run();
     harness.get_by_label(choice).click();
     harness.run();
@@ -986,12 +1048,19 @@ fn the_username_field_has_the_focus_at_start() {
     let (_dir, config) = temp_config();
     let mut harness = app_at(&config);
     harness.run_steps(2);
-    assert!(harness.get_by_label("Username").is_focused());
+    assert!(
+        harness
+            .get_by_role_and_label(Role::TextInput, "Username")
+            .is_focused()
+    );
 }
 
 /// The text in the input line.
 fn input_text(harness: &Harness<'_, CoucouApp>) -> String {
-    harness.get_by_label("Message").value().unwrap_or_default()
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .value()
+        .unwrap_or_default()
 }
 
 #[test]
@@ -1001,11 +1070,15 @@ fn tab_completes_names_and_commands_in_the_input_line() {
     let _bob = Plain::join(server.local_addr(), "bob");
     let _bobby = Plain::join(server.local_addr(), "bobby");
     wait_until(&mut harness, "bob and bobby", |app| {
-        app.chat().unwrap().users.len() == 3
+        app.chat().unwrap().people.len() == 3
     });
-    harness.get_by_label("Message").focus();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .focus();
     harness.run_steps(2);
-    harness.get_by_label("Message").type_text("bo");
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .type_text("bo");
     harness.run_steps(2);
     harness.key_press(Key::Tab);
     harness.run_steps(2);
@@ -1014,7 +1087,9 @@ fn tab_completes_names_and_commands_in_the_input_line() {
     harness.run_steps(2);
     assert_eq!(input_text(&harness), "bobby: ", "Tab again: the next match");
     assert!(
-        harness.get_by_label("Message").is_focused(),
+        harness
+            .get_by_role_and_label(Role::TextInput, "Message")
+            .is_focused(),
         "Tab kept the focus"
     );
 
@@ -1062,15 +1137,17 @@ fn ctrl_plus_minus_and_zero_change_the_one_saved_text_size() {
 fn the_text_size_buttons_step_by_one_point() {
     let (_dir, config) = temp_config();
     let mut harness = app_at(&config);
-    harness.get_by_label("Settings").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Settings")
+        .click();
     harness.run();
     let start = harness.state().settings().font_size;
     harness.get_by_label("A+").click();
     harness.run();
     assert_eq!(harness.state().settings().font_size, start + 1.0);
-    harness.get_by_label("A-").click();
+    harness.get_by_role_and_label(Role::Button, "A-").click();
     harness.run();
-    harness.get_by_label("A-").click();
+    harness.get_by_role_and_label(Role::Button, "A-").click();
     harness.run();
     assert_eq!(harness.state().settings().font_size, start - 1.0);
 }
@@ -1148,13 +1225,17 @@ fn deleting_a_profile_asks_first_and_a_rename_error_shows_beside_its_field() {
     fill(&mut harness, "Username", "alice");
     for name in ["Bureau", "Maison"] {
         fill(&mut harness, "Profile name", name);
-        harness.get_by_label("Save profile").click();
+        harness
+            .get_by_role_and_label(Role::Button, "Save profile")
+            .click();
         harness.run();
     }
     harness.get_by_label("Maison").click();
     harness.run();
     fill(&mut harness, "New name", "Bureau");
-    harness.get_by_label("Rename").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Rename")
+        .click();
     harness.run();
     harness.get_by_label("A profile called \"Bureau\" exists already.");
     assert!(
@@ -1166,15 +1247,21 @@ fn deleting_a_profile_asks_first_and_a_rename_error_shows_beside_its_field() {
     harness.run();
     assert!(harness.query_by_label_contains("exists already").is_none());
 
-    harness.get_by_label("Delete").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Delete")
+        .click();
     harness.run();
     harness.get_by_label("Delete the profile \"Bureau\"?");
     harness.get_by_label("Keep").click();
     harness.run();
     assert_eq!(harness.state().settings().profiles.len(), 2);
-    harness.get_by_label("Delete").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Delete")
+        .click();
     harness.run();
-    harness.get_by_label("Delete profile").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Delete profile")
+        .click();
     harness.run();
     let names: Vec<String> = harness
         .state()
@@ -1218,9 +1305,13 @@ fn with_many_profiles_the_left_panel_scrolls_to_its_buttons() {
     std::fs::write(&config, text).unwrap();
     let mut harness = sized_app(&config, None, [1000.0, 500.0]);
     harness.run();
-    harness.get_by_label("Save profile").scroll_to_me();
+    harness
+        .get_by_role_and_label(Role::Button, "Save profile")
+        .scroll_to_me();
     harness.run();
-    let rect = harness.get_by_label("Save profile").rect();
+    let rect = harness
+        .get_by_role_and_label(Role::Button, "Save profile")
+        .rect();
     assert!(
         rect.max.y <= 500.0,
         "Save profile is below the window at {rect:?}"
@@ -1264,7 +1355,9 @@ fn a_cut_connection_comes_back_to_the_same_server_without_duplicating_history() 
     );
     bob.send("bob during the cut");
     bob.expect("bob during the cut");
-    harness.get_by_label("Reconnect now").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Reconnect now")
+        .click();
     wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
     wait_until(&mut harness, "what was said during the cut", |app| {
         has_entry(app, "bob during the cut")

@@ -1,5 +1,4 @@
 //! `coucou server` as a person runs it: the real binary, on loopback.
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 mod common;
 

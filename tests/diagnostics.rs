@@ -1,5 +1,4 @@
 //! The reachability test behind "Can't find a room?", against real ports on 127.0.0.1.
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 mod common;
 

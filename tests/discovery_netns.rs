@@ -4,7 +4,6 @@
 //! Needs root: behind the `netns-tests` feature, which `.ci/run` enables. Each test re-runs itself
 //! inside its namespace and checks there that loopback is the only interface before it starts.
 #![cfg(feature = "netns-tests")]
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 mod common;
 
@@ -210,7 +209,7 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
             .wait_for_event(Duration::from_millis(200));
         harness.step();
     }
-    assert_eq!(server.stats().clients, 1);
+    assert_eq!(server.stats().people, 1);
 
     drop(server);
 }

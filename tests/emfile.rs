@@ -1,7 +1,6 @@
 //! Out of file descriptors: the server in a child process with a 64-file limit, flooded with
 //! connections until `accept` fails with EMFILE. It must neither spin nor flood its log, and must
 //! take people again once descriptors are free.
-#![allow(clippy::unwrap_used)] // reason: tests.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -15,22 +14,24 @@ use common::{PATIENCE, Plain, coucou};
 
 /// CPU time (user + system) the process has used, from /proc.
 fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let stat =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server's /proc entry");
     // Fields after the command name (which may hold spaces) start at `state`, field 3.
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let after = &stat[stat.rfind(')').expect("a command name in /proc stat") + 2..];
     let fields: Vec<&str> = after.split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
     let per_second: u64 = String::from_utf8(
         Command::new("getconf")
             .arg("CLK_TCK")
             .output()
-            .unwrap()
+            .expect("getconf runs")
             .stdout,
     )
-    .unwrap()
+    .expect("getconf prints UTF-8")
     .trim()
     .parse()
-    .unwrap();
+    .expect("CLK_TCK is a number");
     Duration::from_millis(ticks * 1000 / per_second)
 }
 
@@ -42,7 +43,7 @@ fn out_of_descriptors_the_accept_loop_backs_off_logs_little_and_recovers() {
         .arg(r#"ulimit -n 64 && exec "$0" "$@""#)
         .arg(coucou().get_program())
         .args(["server", "--bind", "127.0.0.1", "--port", "0"])
-        .args(["--max-clients", "100", "--max-pending", "1000"])
+        .args(["--max-people", "100", "--max-pending", "1000"])
         .args([
             "--max-pending-per-address",
             "1000",

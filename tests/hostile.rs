@@ -2,7 +2,6 @@
 //! names that trickle in a byte at a time, forged server notices, rename floods, the seed's C client
 //! after `/nick`, look-alike and invisible names and text. Other loopback addresses (127.0.0.2, …)
 //! stand for other machines.
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 mod common;
 
@@ -59,7 +58,7 @@ fn attack(
         .spawn(move || {
             let open = |ip: IpAddr, drip: bool| {
                 let stream = common::connect_from(server, ip);
-                stream.set_nonblocking(true).unwrap();
+                stream.set_nonblocking(true).expect("a non-blocking socket");
                 Attacker {
                     stream,
                     opened: Instant::now(),
@@ -115,7 +114,7 @@ fn attack(
             }
             ended
         })
-        .unwrap();
+        .expect("a thread");
     ready_rx.recv_timeout(PATIENCE).expect("the attack started");
     (handle, closed)
 }
@@ -250,7 +249,7 @@ fn a_name_dripped_a_byte_at_a_time_is_cut_off_at_the_deadline() {
                 thread::sleep(Duration::from_millis(100));
             }
         })
-        .unwrap();
+        .expect("a thread");
     let lines = drip.expect_closed();
     let lived = start.elapsed();
     assert_eq!(lines, ["! no name received within 2 s; closing"]);
@@ -268,14 +267,13 @@ fn user_lines_never_read_as_server_notices() {
     let mut watcher = Plain::join(addr, "watcher");
     let mut the = Plain::join(addr, "The");
     let mut carol = Plain::join(addr, "carol");
+    // One at a time: lines from two sessions may reach the watcher in either order.
     the.send("/me server is stopping. Goodbye!");
+    let first = watcher.expect("server is stopping");
     carol.send("/me left the room");
+    let second = watcher.expect("carol left the room");
     carol.send("*** carol left the room");
-    let forged = [
-        watcher.expect("server is stopping"),
-        watcher.expect("carol left the room"),
-        watcher.expect("carol: ***"),
-    ];
+    let forged = [first, second, watcher.expect("carol: ***")];
     assert_eq!(
         forged,
         [

@@ -1,5 +1,4 @@
 //! The JSON dialect over real TCP, alone and in a room shared with plain clients.
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 mod common;
 

@@ -1,5 +1,4 @@
 //! Limits over real TCP: a full room, silent connections, a client that never reads, floods, stop.
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 mod common;
 
@@ -18,7 +17,7 @@ fn the_101st_client_is_told_the_room_is_full_then_closed() {
     let clients: Vec<Plain> = (0..100)
         .map(|i| Plain::join(server.local_addr(), &format!("user{i}")))
         .collect();
-    assert_eq!(server.stats().clients, 100);
+    assert_eq!(server.stats().people, 100);
 
     let mut late = Plain::connect(server.local_addr());
     late.send("late");
@@ -47,7 +46,7 @@ fn the_101st_client_is_told_the_room_is_full_then_closed() {
 #[test]
 fn silent_connections_give_way_when_the_line_is_full_then_time_out() {
     let server = start_server_with(ServerConfig {
-        max_clients: 2,
+        max_people: 2,
         max_pending: 3,
         handshake_timeout: Duration::from_secs(1),
         ..ServerConfig::default()
@@ -69,13 +68,13 @@ fn silent_connections_give_way_when_the_line_is_full_then_time_out() {
     // The room is still open to real people.
     let _alice = Plain::join(server.local_addr(), "alice");
     let _bob = Plain::join(server.local_addr(), "bob");
-    assert_eq!(server.stats().clients, 2);
+    assert_eq!(server.stats().people, 2);
 }
 
 #[test]
 fn pending_connections_do_not_count_against_the_room() {
     let server = start_server_with(ServerConfig {
-        max_clients: 1,
+        max_people: 1,
         max_pending_per_address: 10,
         ..ServerConfig::default()
     });
@@ -83,7 +82,7 @@ fn pending_connections_do_not_count_against_the_room() {
         .map(|_| Plain::connect(server.local_addr()))
         .collect();
     let _alice = Plain::join(server.local_addr(), "alice");
-    assert_eq!(server.stats().clients, 1);
+    assert_eq!(server.stats().people, 1);
 }
 
 #[test]
@@ -123,7 +122,7 @@ fn a_client_that_never_reads_delays_nobody_and_is_dropped() {
         assert_eq!(line, format!("sender: {i} {text}"));
     }
     assert!(dropped, "the sleeper was never dropped");
-    assert_eq!(server.stats().clients, 2);
+    assert_eq!(server.stats().people, 2);
     drop(sleeper);
     sender.send("exit");
     echo_drain.join().unwrap();
@@ -168,6 +167,22 @@ fn the_flood_limit_refuses_extra_messages_with_a_reason() {
 }
 
 #[test]
+fn a_connection_told_it_joined_no_longer_counts_as_waiting() {
+    // One waiting connection per address: each join below must have left the waiting line by the
+    // time its client reads "joined", or the next connection from the same address is turned away.
+    let server = start_server_with(ServerConfig {
+        max_pending_per_address: 1,
+        ..ServerConfig::default()
+    });
+    let people: Vec<Plain> = (0..40)
+        .map(|i| Plain::join(server.local_addr(), &format!("p{i}")))
+        .collect();
+    assert_eq!(server.stats().people, 40);
+    assert_eq!(server.stats().pending, 0);
+    drop(people);
+}
+
+#[test]
 fn stop_tells_everyone_closes_all_and_frees_the_port_at_once() {
     let server = start_server();
     let addr = server.local_addr();
@@ -175,7 +190,7 @@ fn stop_tells_everyone_closes_all_and_frees_the_port_at_once() {
     let (mut app, _) = Json::join(addr, "app");
     let silent = TcpStream::connect(addr).unwrap();
     silent.set_read_timeout(Some(PATIENCE)).unwrap();
-    assert_eq!(server.stats().clients, 2);
+    assert_eq!(server.stats().people, 2);
 
     server.stop();
     let lines = alice.expect_closed();

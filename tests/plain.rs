@@ -1,5 +1,4 @@
 //! The plain dialect over real TCP: what nc, telnet and the seed's C client see.
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 mod common;
 

@@ -1,5 +1,4 @@
 //! Property tests of the line framer and the JSON codec: any chunking, any bytes, no panics.
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 use proptest::prelude::*;
 

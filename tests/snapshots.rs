@@ -4,7 +4,6 @@
 //! software one), which `.ci/run` installs. Times are shown in local time: run with `TZ=UTC`, as
 //! `.ci/run` does. `UPDATE_SNAPSHOTS=1` rewrites the images in `tests/snapshots/`.
 #![cfg(feature = "snapshots")]
-#![allow(clippy::unwrap_used)] // reason: tests.
 
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::model::demo_conversation;

@@ -6,28 +6,27 @@
 //! `ctx.request_repaint()`; [`eframe::App::logic`] drains them with `try_iter`. The only blocking
 //! calls on the UI thread are reading and writing the small settings file and rfd's save dialog.
 
+pub mod hosting;
 pub mod link;
 pub mod notify;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Select, Sender};
+use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
 
-use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Waker, Wire};
+use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Wire};
 use crate::diagnostics::{self, InterfaceInfo, Probe};
-use crate::discovery::{self, Advertiser, Browser, DiscoveryEvent, RoomInfo};
-use crate::lan;
+use crate::discovery::{self, Browser, DiscoveryEvent, RoomInfo};
 use crate::model::form::{self, ConnectForm};
 use crate::model::settings::{NotifyChoice, Settings, ThemeChoice};
 use crate::model::{ChatModel, EntryKind, settings, transcript};
 use crate::protocol::{Command, DEFAULT_PORT, command, now_ms};
-use crate::server::{PeopleHook, Server, ServerConfig};
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
@@ -36,6 +35,8 @@ use crate::ui::toolbar::{
     confirm_quit_ui, save_fallback_ui, toolbar_ui,
 };
 use crate::ui::{Action, connect};
+use crate::{EventSink, Waker};
+use hosting::{HostRequest, Hosting};
 use link::{Due, Link, LinkMachine};
 use notify::{DesktopNotifier, Notice, NotifierHandle};
 
@@ -89,15 +90,22 @@ enum ProbeKind {
 /// How long a reachability test waits for an answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The room this app hosts.
+/// Everything the app's background threads tell it, on one channel: each thread gets an
+/// [`EventSink`] that wraps its own kind of event.
 #[derive(Debug)]
-struct Hosting {
-    /// The embedded server.
-    server: Server,
-    /// Where people on the network can reach it.
-    addrs: Vec<SocketAddr>,
-    /// Its announcement on the network, once started; dropping it withdraws the room.
-    advertiser: Arc<OnceLock<Advertiser>>,
+enum AppEvent {
+    /// From a connection to a room.
+    Client(ClientEvent),
+    /// A room found or gone on the LAN.
+    Discovery(DiscoveryEvent),
+    /// A reachability test ended.
+    Probe(ProbeKind, Probe),
+    /// The hosted room has stopped and its port is free.
+    HostStopped,
+    /// A desktop notification was clicked.
+    NoticeClicked,
+    /// No browser could open this link.
+    LinkFailed(String),
 }
 
 /// The Coucou desktop app.
@@ -142,8 +150,8 @@ pub struct CoucouApp {
     host: Option<Hosting>,
     host_buffers: HostBuffers,
     host_error: Option<String>,
-    /// Signalled when the hosted server has stopped and its port is free.
-    host_stopping: Option<Receiver<()>>,
+    /// The hosted room is stopping; its port is not free yet.
+    host_stopping: bool,
     confirm_host_off: bool,
     /// Host was pressed while in a room: asking whether to leave it.
     confirm_host_on: bool,
@@ -165,33 +173,29 @@ pub struct CoucouApp {
     host_probes: Vec<Probe>,
     /// Tests still running.
     probes_running: usize,
-    probe_tx: Sender<(ProbeKind, Probe)>,
-    probe_rx: Receiver<(ProbeKind, Probe)>,
     /// Browsing for rooms, while discovery is on.
     browser: Option<Browser>,
     /// Rooms found on the network, in the order found.
     rooms: Vec<RoomInfo>,
-    discovery_tx: Sender<DiscoveryEvent>,
-    discovery_rx: Receiver<DiscoveryEvent>,
 
-    events_tx: Sender<ClientEvent>,
-    events_rx: Receiver<ClientEvent>,
+    /// Where background threads send what they have to tell (through an [`EventSink`]).
+    events_tx: Sender<AppEvent>,
+    /// Drained each frame.
+    events_rx: Receiver<AppEvent>,
+    /// Wakes the UI after each event.
     waker: Waker,
     /// The window title last sent, so it is only sent when it changes.
     title: String,
     /// Desktop notifications, if there is any way to show them.
     notifier: Option<NotifierHandle>,
-    /// A notification was clicked: bring the window forward.
-    notice_clicked: Receiver<()>,
+    /// A notification was clicked: bring the window forward at the next frame.
+    focus_requested: bool,
     /// The window had the focus at the last frame.
     focused: bool,
     /// Something arrived that asks for the person's attention: request it at the next frame.
     wants_attention: bool,
     /// How many times the window's attention was requested (for tests).
     attention_requests: usize,
-    /// Links no browser could open, from the threads that tried.
-    link_failed_tx: Sender<String>,
-    link_failed_rx: Receiver<String>,
     /// Text for the clipboard, copied at the next frame (a link no browser could open).
     to_clipboard: Option<String>,
 }
@@ -229,8 +233,6 @@ impl CoucouApp {
     ) -> Self {
         let settings_path = options.config_path.clone().or_else(settings::default_path);
         let (events_tx, events_rx) = crossbeam_channel::unbounded();
-        let (discovery_tx, discovery_rx) = crossbeam_channel::unbounded();
-        let (probe_tx, probe_rx) = crossbeam_channel::unbounded();
         let repaint_ctx = ctx.clone();
         let waker: Waker = Arc::new(move || repaint_ctx.request_repaint());
         let form = match settings
@@ -245,31 +247,28 @@ impl CoucouApp {
             room: settings.host_room.clone(),
             port: settings.host_port.to_string(),
         };
-        let (clicked_tx, notice_clicked) = crossbeam_channel::unbounded();
-        let (link_failed_tx, link_failed_rx) = crossbeam_channel::unbounded();
-        let notifier = options.notifier.clone().or_else(|| {
-            DesktopNotifier::start(clicked_tx, Arc::clone(&waker))
-                .map(|n| NotifierHandle(Arc::new(n)))
-        });
+        let clicked = EventSink::wrapping(
+            events_tx.clone(),
+            |()| AppEvent::NoticeClicked,
+            Arc::clone(&waker),
+        );
+        let notifier = options
+            .notifier
+            .clone()
+            .or_else(|| DesktopNotifier::start(clicked).map(|n| NotifierHandle(Arc::new(n))));
         let mut app = Self {
             notifier,
-            notice_clicked,
+            focus_requested: false,
             focused: true,
             wants_attention: false,
             attention_requests: 0,
-            link_failed_tx,
-            link_failed_rx,
             to_clipboard: None,
             interfaces: diagnostics::interfaces(),
             probe: None,
             host_probes: Vec::new(),
             probes_running: 0,
-            probe_tx,
-            probe_rx,
             browser: None,
             rooms: Vec::new(),
-            discovery_tx,
-            discovery_rx,
             selected_profile: settings.last_profile.clone(),
             options,
             settings_path,
@@ -297,7 +296,7 @@ impl CoucouApp {
             host: None,
             host_buffers,
             host_error: None,
-            host_stopping: None,
+            host_stopping: false,
             confirm_host_off: false,
             confirm_host_on: false,
             confirm_delete: None,
@@ -335,7 +334,7 @@ impl CoucouApp {
             return;
         }
         if self.browser.is_none() {
-            match discovery::browse(self.discovery_tx.clone(), Arc::clone(&self.waker)) {
+            match discovery::browse(self.sink(AppEvent::Discovery)) {
                 Ok(browser) => self.browser = Some(browser),
                 Err(err) => self.warning = Some(err.to_string()),
             }
@@ -401,7 +400,7 @@ impl CoucouApp {
 
     /// Where the hosted room listens, while hosting.
     pub fn hosting_addr(&self) -> Option<SocketAddr> {
-        self.host.as_ref().map(|h| h.server.local_addr())
+        self.host.as_ref().map(Hosting::local_addr)
     }
 
     /// Why hosting could not start.
@@ -411,7 +410,7 @@ impl CoucouApp {
 
     /// True while the hosted room is closing.
     pub fn host_stopping(&self) -> bool {
-        self.host_stopping.is_some()
+        self.host_stopping
     }
 
     /// Shows a conversation with no connection behind it (read-only): for previews, snapshot
@@ -437,52 +436,61 @@ impl CoucouApp {
         &self.connect.form
     }
 
-    /// Waits up to `timeout` for something from the network (or the hosted server stopping) and
-    /// handles it. Tests use it instead of sleeping; the window never calls it.
+    /// Waits up to `timeout` for something from a background thread (the network, a test, the
+    /// hosted server stopping) and handles it with whatever else has come. Tests use it instead of
+    /// sleeping; the window never calls it.
     pub fn wait_for_event(&mut self, timeout: Duration) -> bool {
-        let mut select = Select::new();
-        select.recv(&self.events_rx);
-        select.recv(&self.discovery_rx);
-        select.recv(&self.probe_rx);
-        if let Some(stopping) = &self.host_stopping {
-            select.recv(stopping);
+        match self.events_rx.recv_timeout(timeout) {
+            Ok(event) => {
+                self.on_app_event(event);
+                self.handle_events();
+                true
+            }
+            Err(_) => false,
         }
-        let ready = select.ready_timeout(timeout).is_ok();
-        self.handle_events();
-        ready
+    }
+
+    /// Delivers a background thread's events of one kind onto the app's channel.
+    fn sink<T: 'static>(
+        &self,
+        wrap: impl Fn(T) -> AppEvent + Send + Sync + 'static,
+    ) -> EventSink<T> {
+        EventSink::wrapping(self.events_tx.clone(), wrap, Arc::clone(&self.waker))
     }
 
     // ----- events -----
 
+    /// Handles everything the background threads have sent; never waits.
     fn handle_events(&mut self) {
         while let Ok(event) = self.events_rx.try_recv() {
-            self.on_event(event);
+            self.on_app_event(event);
         }
-        while let Ok((kind, probe)) = self.probe_rx.try_recv() {
-            self.probes_running = self.probes_running.saturating_sub(1);
-            match kind {
-                ProbeKind::Form => self.probe = Some(probe),
-                ProbeKind::Hosting => self.host_probes.push(probe),
-            }
-        }
-        while let Ok(event) = self.discovery_rx.try_recv() {
-            match event {
-                DiscoveryEvent::Found(room) => {
-                    discovery::merge_found(&mut self.rooms, room);
+    }
+
+    fn on_app_event(&mut self, event: AppEvent) {
+        match event {
+            AppEvent::Client(event) => self.on_event(event),
+            AppEvent::Probe(kind, probe) => {
+                self.probes_running = self.probes_running.saturating_sub(1);
+                match kind {
+                    ProbeKind::Form => self.probe = Some(probe),
+                    ProbeKind::Hosting => self.host_probes.push(probe),
                 }
-                DiscoveryEvent::Gone { fullname } => self.rooms.retain(|r| r.fullname != fullname),
             }
-        }
-        if let Some(stopping) = &self.host_stopping
-            && stopping.try_recv().is_ok()
-        {
-            self.host_stopping = None;
-        }
-        while let Ok(url) = self.link_failed_rx.try_recv() {
-            self.push_to_chat(EntryKind::Error(format!(
-                "No browser could open {url}; the link was copied to the clipboard."
-            )));
-            self.to_clipboard = Some(url);
+            AppEvent::Discovery(DiscoveryEvent::Found(room)) => {
+                discovery::merge_found(&mut self.rooms, room);
+            }
+            AppEvent::Discovery(DiscoveryEvent::Gone { fullname }) => {
+                self.rooms.retain(|r| r.fullname != fullname);
+            }
+            AppEvent::HostStopped => self.host_stopping = false,
+            AppEvent::NoticeClicked => self.focus_requested = true,
+            AppEvent::LinkFailed(url) => {
+                self.push_to_chat(EntryKind::Error(format!(
+                    "No browser could open {url}; the link was copied to the clipboard."
+                )));
+                self.to_clipboard = Some(url);
+            }
         }
     }
 
@@ -596,7 +604,7 @@ impl CoucouApp {
         self.reconnect_failure = Some(why.to_owned());
         if let Some(chat) = &mut self.chat {
             // Who is here is not known while away; the welcome on return tells again.
-            chat.users.clear();
+            chat.people.clear();
             if first {
                 chat.push_local(
                     now_ms(),
@@ -611,12 +619,7 @@ impl CoucouApp {
         let id = self.next_conn_id;
         self.next_conn_id += 1;
         let target = format!("{}:{}", params.host, params.port);
-        match client::connect(
-            id,
-            params.clone(),
-            self.events_tx.clone(),
-            Arc::clone(&self.waker),
-        ) {
+        match client::connect(id, params.clone(), self.sink(AppEvent::Client)) {
             Ok(conn) => {
                 self.conn = Some(conn);
                 self.link.connecting(target, reconnecting);
@@ -640,7 +643,7 @@ impl CoucouApp {
         if let Some(chat) = &mut self.chat
             && self.offline.is_none()
         {
-            chat.users.clear();
+            chat.people.clear();
             self.offline = Some("You left the room.".to_owned());
         }
     }
@@ -739,7 +742,7 @@ impl CoucouApp {
                 let addrs = self
                     .host
                     .as_ref()
-                    .map(|h| h.addrs.clone())
+                    .map(|h| h.addrs().to_vec())
                     .unwrap_or_default();
                 for addr in addrs {
                     self.start_probe(ProbeKind::Hosting, addr.ip().to_string(), addr.port());
@@ -809,7 +812,7 @@ impl CoucouApp {
                 self.composer.focus = true;
             }
             Action::HostOff => {
-                let people = self.host.as_ref().map_or(0, |h| h.server.stats().clients);
+                let people = self.host.as_ref().map_or(0, Hosting::people);
                 if people > 1 {
                     self.confirm_host_off = true;
                 } else {
@@ -876,10 +879,10 @@ impl CoucouApp {
 
     fn host_on(&mut self) {
         self.host_error = None;
-        let port = match self.host_buffers.port.trim().parse::<u16>() {
-            Ok(port) => port,
-            Err(_) => {
-                self.host_error = Some("The host port is a number from 1 to 65535.".to_owned());
+        let request = match HostRequest::from_buffers(&self.host_buffers) {
+            Ok(request) => request,
+            Err(err) => {
+                self.host_error = Some(err);
                 return;
             }
         };
@@ -890,74 +893,25 @@ impl CoucouApp {
                 return;
             }
         };
-        let room = match self.host_buffers.room.trim() {
-            "" => "Coucou".to_owned(),
-            room => crate::protocol::sanitize::clean_text(room),
-        };
-        let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
-        let slot = Arc::clone(&advertiser);
-        let config = ServerConfig {
-            room: room.clone(),
-            on_people: Some(PeopleHook(Arc::new(move |people| {
-                if let Some(advertiser) = slot.get() {
-                    advertiser.set_people(people);
+        let (hosting, warning) =
+            match Hosting::start(self.options.host_bind, &request, self.discovery_on()) {
+                Ok(started) => started,
+                Err(err) => {
+                    self.host_error = Some(err);
+                    return;
                 }
-            }))),
-            ..ServerConfig::default()
-        };
-        let server = match Server::bind(SocketAddr::new(self.options.host_bind, port), config) {
-            Ok(server) => server,
-            Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
-                self.host_error = Some(format!(
-                    "Port {port} is already in use on this computer — is another room running? \
-                     Choose another port."
-                ));
-                return;
-            }
-            Err(err) => {
-                self.host_error = Some(format!("Could not open the room on port {port}: {err}"));
-                return;
-            }
-        };
-        let local = server.local_addr();
-        let loopback = match local.ip() {
-            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        };
-        let own_ip = if local.ip().is_unspecified() {
-            loopback
-        } else {
-            local.ip()
-        };
-        if self.discovery_on() {
-            match Advertiser::start(&room, local.port(), server.stats().clients) {
-                Ok(started) => {
-                    advertiser.set(started).ok();
-                }
-                Err(err) => self.host_error = Some(format!("{err}; share the address instead.")),
-            }
-        }
-        let addrs = lan::reachable_at(local);
-        if addrs.iter().all(|a| a.ip().is_loopback()) && self.host_error.is_none() {
-            self.host_error = Some(
-                "Only this computer can join: it has no network address right now. Connect it \
-                 to the network to let others in."
-                    .to_owned(),
-            );
-        }
-        self.host = Some(Hosting {
-            addrs,
-            server,
-            advertiser,
-        });
-        self.settings.host_room = room;
-        self.settings.host_port = if port == 0 { DEFAULT_PORT } else { port };
+            };
+        self.host_error = warning;
+        let own = hosting.own_addr();
+        self.host = Some(hosting);
+        self.settings.host_port = request.port_to_keep();
+        self.settings.host_room = request.room;
         self.save_settings();
         self.leave();
         self.start_connection(
             ConnectParams {
-                host: own_ip.to_string(),
-                port: local.port(),
+                host: own.ip().to_string(),
+                port: own.port(),
                 name,
                 dialect: Wire::Json,
             },
@@ -973,33 +927,19 @@ impl CoucouApp {
             self.offline = Some("You closed the room.".to_owned());
         }
         self.leave();
-        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
-        let waker = Arc::clone(&self.waker);
-        let spawned = thread::Builder::new()
-            .name("coucou-host-stop".to_owned())
-            .spawn(move || {
-                hosting.server.stop();
-                // Withdraws the room from the network (a goodbye); may take a moment.
-                drop(hosting.advertiser);
-                done_tx.send(()).ok();
-                waker();
-            });
-        match spawned {
-            Ok(_) => self.host_stopping = Some(done_rx),
+        match hosting.stop_in_background(self.sink(|()| AppEvent::HostStopped)) {
+            Ok(()) => self.host_stopping = true,
             Err(err) => self.host_error = Some(format!("Could not close the room: {err}")),
         }
     }
 
     /// Runs a reachability test on a background thread; its result arrives as an event.
     fn start_probe(&mut self, kind: ProbeKind, host: String, port: u16) {
-        let tx = self.probe_tx.clone();
-        let waker = Arc::clone(&self.waker);
+        let done = self.sink(move |probe| AppEvent::Probe(kind, probe));
         let spawned = thread::Builder::new()
             .name("coucou-probe".to_owned())
             .spawn(move || {
-                tx.send((kind, diagnostics::probe(&host, port, PROBE_TIMEOUT)))
-                    .ok();
-                waker();
+                done.send(diagnostics::probe(&host, port, PROBE_TIMEOUT));
             });
         if spawned.is_ok() {
             self.probes_running += 1;
@@ -1106,15 +1046,13 @@ impl CoucouApp {
     /// Opens `url` in the browser from a thread (starting a browser may take a moment); if none
     /// can, the link is copied and the conversation says so (see `handle_events`).
     fn open_link(&mut self, url: String) {
-        let failed = self.link_failed_tx.clone();
-        let waker = Arc::clone(&self.waker);
+        let failed = self.sink(AppEvent::LinkFailed);
         let open = self.options.open_link;
         let spawned = thread::Builder::new()
             .name("coucou-open-link".to_owned())
             .spawn(move || {
                 if !open(&url) {
-                    failed.send(url).ok();
-                    waker();
+                    failed.send(url);
                 }
             });
         if let Err(err) = spawned {
@@ -1126,7 +1064,7 @@ impl CoucouApp {
     fn hosted_others(&self) -> usize {
         self.host
             .as_ref()
-            .map_or(0, |h| h.server.stats().clients.saturating_sub(1))
+            .map_or(0, |h| h.people().saturating_sub(1))
     }
 
     fn push_to_chat(&mut self, kind: EntryKind) {
@@ -1182,15 +1120,15 @@ impl CoucouApp {
 
     fn view_toolbar(&mut self, ui: &mut egui::Ui) -> Option<Action> {
         let hosting = self.host.as_ref().map(|h| HostingView {
-            room: h.server.room_name(),
-            addrs: &h.addrs,
-            people: h.server.stats().clients,
+            room: h.room_name(),
+            addrs: h.addrs(),
+            people: h.people(),
             probes: &self.host_probes,
         });
         let reconnect_in = self.link.reconnect_in(Instant::now());
         let view = ToolbarView {
             hosting,
-            host_stopping: self.host_stopping.is_some(),
+            host_stopping: self.host_stopping,
             host_error: self.host_error.as_deref(),
             in_room: self.chat.is_some() && self.offline.is_none(),
             has_conversation: self.chat.is_some(),
@@ -1234,7 +1172,7 @@ impl eframe::App for CoucouApp {
         if let Some(text) = self.to_clipboard.take() {
             ctx.copy_text(text);
         }
-        if self.notice_clicked.try_iter().count() > 0 {
+        if std::mem::take(&mut self.focus_requested) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
         }
         match self.link.due(Instant::now()) {
@@ -1318,7 +1256,7 @@ impl eframe::App for CoucouApp {
         }
         if self.confirm_quit {
             let others = self.hosted_others();
-            let room = self.host.as_ref().map_or("", |h| h.server.room_name());
+            let room = self.host.as_ref().map_or("", Hosting::room_name);
             actions.extend(confirm_quit_ui(ui.ctx(), room, others));
         }
         if let Some((path, error)) = &mut self.save_fallback {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crossbeam_channel::Sender;
 use log::{debug, warn};
 
-use crate::Waker;
+use crate::EventSink;
 
 /// What the app notifies about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +54,9 @@ pub struct DesktopNotifier {
 }
 
 impl DesktopNotifier {
-    /// Starts the notification thread. A click on a notification sends on `clicked`, then wakes
-    /// the UI. `None` if the thread could not start (then there are no notifications).
-    pub fn start(clicked: Sender<()>, wake: Waker) -> Option<Self> {
+    /// Starts the notification thread. A click on a notification is delivered to `clicked`.
+    /// `None` if the thread could not start (then there are no notifications).
+    pub fn start(clicked: EventSink<()>) -> Option<Self> {
         let (queue, notices) = crossbeam_channel::unbounded::<Notice>();
         let failed_once = Arc::new(AtomicBool::new(false));
         let waiting = Arc::new(AtomicUsize::new(0));
@@ -66,7 +66,7 @@ impl DesktopNotifier {
                 for notice in notices {
                     match show(&notice) {
                         Ok(shown) => {
-                            wait_for_click(shown, &waiting, clicked.clone(), Arc::clone(&wake));
+                            wait_for_click(shown, &waiting, clicked.clone());
                         }
                         Err(err) => {
                             if !failed_once.swap(true, Ordering::Relaxed) {
@@ -121,7 +121,7 @@ pub fn show(notice: &Notice) -> Result<Shown, String> {
 
 /// Waits, on a thread of its own, for a click on `shown` (it closes by itself after [`SHOW_FOR`]).
 #[cfg(all(unix, not(target_os = "macos")))]
-fn wait_for_click(shown: Shown, waiting: &Arc<AtomicUsize>, clicked: Sender<()>, wake: Waker) {
+fn wait_for_click(shown: Shown, waiting: &Arc<AtomicUsize>, clicked: EventSink<()>) {
     if waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
         waiting.fetch_sub(1, Ordering::SeqCst);
         return;
@@ -131,8 +131,8 @@ fn wait_for_click(shown: Shown, waiting: &Arc<AtomicUsize>, clicked: Sender<()>,
         .name("coucou-notify-click".to_owned())
         .spawn(move || {
             shown.wait_for_action(|action| {
-                if action == "default" && clicked.send(()).is_ok() {
-                    wake();
+                if action == "default" {
+                    clicked.send(());
                 }
             });
             done.fetch_sub(1, Ordering::SeqCst);
@@ -144,4 +144,4 @@ fn wait_for_click(shown: Shown, waiting: &Arc<AtomicUsize>, clicked: Sender<()>,
 }
 
 #[cfg(not(all(unix, not(target_os = "macos"))))]
-fn wait_for_click(_shown: Shown, _waiting: &Arc<AtomicUsize>, _clicked: Sender<()>, _wake: Waker) {}
+fn wait_for_click(_shown: Shown, _waiting: &Arc<AtomicUsize>, _clicked: EventSink<()>) {}

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::EventSink;
 use crate::connection::FrameReader;
 use crate::protocol::sanitize::clean_bytes;
 use crate::protocol::{
@@ -25,8 +26,6 @@ use crate::protocol::{
 
 /// How long connecting, and then waiting for the welcome, may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-pub use crate::Waker;
 
 /// How the app talks to a server: one of the server's two dialects, or the seed's classic C server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -241,12 +240,11 @@ impl Drop for Connection {
     }
 }
 
-/// Starts connecting; events for connection `id` go to `events`, each followed by `wake()`.
+/// Starts connecting; events for connection `id` are delivered to `events`.
 pub fn connect(
     id: u64,
     params: ConnectParams,
-    events: Sender<ClientEvent>,
-    wake: Waker,
+    events: EventSink<ClientEvent>,
 ) -> io::Result<Connection> {
     let (commands, command_rx) = crossbeam_channel::unbounded();
     let socket = Arc::new(Mutex::new(None));
@@ -254,7 +252,6 @@ pub fn connect(
     let threads = ConnectionThreads {
         id,
         events,
-        wake,
         socket: Arc::clone(&socket),
         closed: Arc::clone(&closed),
     };
@@ -273,18 +270,14 @@ pub fn connect(
 #[derive(Clone)]
 struct ConnectionThreads {
     id: u64,
-    events: Sender<ClientEvent>,
-    wake: Waker,
+    events: EventSink<ClientEvent>,
     socket: Arc<Mutex<Option<TcpStream>>>,
     closed: Arc<AtomicBool>,
 }
 
 impl ConnectionThreads {
     fn emit(&self, event: ClientEvent) {
-        // The app may be gone; then nobody needs to know.
-        if self.events.send(event).is_ok() {
-            (self.wake)();
-        }
+        self.events.send(event);
     }
 
     fn run(self, params: &ConnectParams, commands: &Receiver<Outgoing>) {

@@ -59,7 +59,7 @@ pub struct ChatModel {
     /// Your name in the room.
     pub me: String,
     /// Who is here, sorted; empty for plain servers, which don't say.
-    pub users: Vec<String>,
+    pub people: Vec<String>,
     /// Every entry, oldest first.
     pub entries: Vec<Entry>,
     /// Messages from others that arrived since the window last had focus (not replayed history,
@@ -142,14 +142,14 @@ impl ChatModel {
             ServerMsg::Welcome {
                 room,
                 you,
-                users,
+                users: people,
                 history,
                 motd,
                 ..
             } => {
                 self.room = room;
                 self.me = you;
-                self.users = users;
+                self.people = people;
                 self.replaying = true;
                 for old in history {
                     self.apply(old);
@@ -182,9 +182,9 @@ impl ChatModel {
                 }
             }
             ServerMsg::Join { id, time, name } => {
-                if !self.users.contains(&name) {
-                    self.users.push(name.clone());
-                    self.sort_users();
+                if !self.people.contains(&name) {
+                    self.people.push(name.clone());
+                    self.sort_people();
                 }
                 if self.first_time(id, time) {
                     self.push_local(time, EntryKind::Notice(format!("{name} joined")));
@@ -196,7 +196,7 @@ impl ChatModel {
                 name,
                 reason,
             } => {
-                self.users.retain(|u| *u != name);
+                self.people.retain(|p| *p != name);
                 if self.first_time(id, time) {
                     let text = match reason {
                         LeaveReason::Quit => format!("{name} left"),
@@ -209,12 +209,12 @@ impl ChatModel {
                 }
             }
             ServerMsg::Rename { id, time, old, new } => {
-                for user in &mut self.users {
-                    if *user == old {
-                        user.clone_from(&new);
+                for person in &mut self.people {
+                    if *person == old {
+                        person.clone_from(&new);
                     }
                 }
-                self.sort_users();
+                self.sort_people();
                 if old == self.me {
                     self.me.clone_from(&new);
                 }
@@ -223,9 +223,9 @@ impl ChatModel {
                     self.push_local(time, EntryKind::Notice(text));
                 }
             }
-            ServerMsg::Users { users } => {
-                let text = format!("{} here: {}", users.len(), users.join(", "));
-                self.users = users;
+            ServerMsg::Users { users: people } => {
+                let text = format!("{} here: {}", people.len(), people.join(", "));
+                self.people = people;
                 self.push_local(now_ms(), EntryKind::Notice(text));
             }
             ServerMsg::Notice { id, time, text } => {
@@ -285,8 +285,8 @@ impl ChatModel {
         );
     }
 
-    fn sort_users(&mut self) {
-        self.users.sort_by_key(|u| u.to_lowercase());
+    fn sort_people(&mut self) {
+        self.people.sort_by_key(|p| p.to_lowercase());
     }
 }
 
@@ -312,7 +312,7 @@ pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
         "merci alice !",
     ];
     let mut model = ChatModel::new("Salle 12", "alice");
-    model.users = PEOPLE.iter().map(|p| (*p).to_owned()).collect();
+    model.people = PEOPLE.iter().map(|p| (*p).to_owned()).collect();
     for i in 0..n {
         let time = start_ms + 60_000 * i as u64;
         // Every fourth line continues the previous person's, so grouping shows.
@@ -410,7 +410,7 @@ mod tests {
     }
 
     #[test]
-    fn users_follow_joins_leaves_and_renames() {
+    fn people_follow_joins_leaves_and_renames() {
         let mut model = ChatModel::default();
         model.apply(welcome(vec![]));
         model.apply(ServerMsg::Join {
@@ -430,7 +430,7 @@ mod tests {
             old: "alice".into(),
             new: "zed".into(),
         });
-        assert_eq!(model.users, ["carol", "zed"]);
+        assert_eq!(model.people, ["carol", "zed"]);
         assert_eq!(model.me, "zed");
     }
 

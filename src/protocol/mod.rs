@@ -22,7 +22,7 @@ pub const MAX_MESSAGE_BYTES: usize = 2048;
 /// The largest JSON line: a message of [`MAX_MESSAGE_BYTES`] with room for escaping and fields.
 pub const MAX_JSON_LINE_BYTES: usize = 16 * 1024;
 /// How many people a room holds by default, as the seed did.
-pub const DEFAULT_MAX_CLIENTS: usize = 100;
+pub const DEFAULT_MAX_PEOPLE: usize = 100;
 
 /// Which dialect a session speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

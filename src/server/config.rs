@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::flood::FloodLimit;
-use crate::protocol::DEFAULT_MAX_CLIENTS;
+use crate::protocol::DEFAULT_MAX_PEOPLE;
 
 /// How a server runs.
 #[derive(Debug, Clone)]
@@ -13,7 +13,7 @@ pub struct ServerConfig {
     /// The room's name.
     pub room: String,
     /// How many people may be in the room (the seed's 100).
-    pub max_clients: usize,
+    pub max_people: usize,
     /// How many connections may be waiting to give a name, counted apart from the room. When they
     /// are all taken, the oldest of the address with the most gives way to a newcomer.
     pub max_pending: usize,
@@ -56,8 +56,8 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             room: "Coucou".to_owned(),
-            max_clients: DEFAULT_MAX_CLIENTS,
-            max_pending: DEFAULT_MAX_CLIENTS,
+            max_people: DEFAULT_MAX_PEOPLE,
+            max_pending: DEFAULT_MAX_PEOPLE,
             max_pending_per_address: DEFAULT_MAX_PENDING_PER_ADDRESS,
             handshake_timeout: Duration::from_secs(20),
             history: 100,

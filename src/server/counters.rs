@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 #[derive(Debug, Default)]
 pub(super) struct Counters {
     /// People in the room.
-    pub(super) clients: AtomicUsize,
+    pub(super) people: AtomicUsize,
     /// Connections that have not given a name yet.
     pub(super) pending: AtomicUsize,
     /// Chat and private messages relayed.
@@ -20,7 +20,7 @@ pub(super) struct Counters {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
     /// People in the room.
-    pub clients: usize,
+    pub people: usize,
     /// Connections that have not given a name yet.
     pub pending: usize,
     /// Chat and private messages relayed since the start.
@@ -33,7 +33,7 @@ impl Counters {
     /// The counters right now.
     pub(super) fn snapshot(&self) -> Stats {
         Stats {
-            clients: self.clients.load(Ordering::Relaxed),
+            people: self.people.load(Ordering::Relaxed),
             pending: self.pending.load(Ordering::Relaxed),
             messages: self.messages.load(Ordering::Relaxed),
             deliveries: self.deliveries.load(Ordering::Relaxed),

@@ -73,7 +73,7 @@ impl Server {
     /// Starts serving on an already-bound listener.
     pub fn start(listener: TcpListener, config: ServerConfig) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
-        raise_open_file_limit(config.max_clients + config.max_pending);
+        raise_open_file_limit(config.max_people + config.max_pending);
         let shared = Arc::new(Shared::new(config));
         let waker = listener.try_clone()?;
         let accept_shared = Arc::clone(&shared);

@@ -32,7 +32,7 @@ pub struct RoomSettings {
     /// The room's name, shown in welcomes.
     pub name: String,
     /// How many people may be in the room at once.
-    pub max_clients: usize,
+    pub max_people: usize,
     /// How many recent messages newcomers get.
     pub history: usize,
     /// Shown to every newcomer, if any.
@@ -43,7 +43,7 @@ pub struct RoomSettings {
 
 /// Someone in the room.
 #[derive(Debug)]
-struct Member<M> {
+struct Person<M> {
     /// Their connection.
     session: SessionId,
     /// Their name, canonical form.
@@ -64,7 +64,7 @@ pub enum JoinError {
     /// The room is full; the connection ends.
     Full {
         /// The room's limit.
-        max_clients: usize,
+        max_people: usize,
     },
 }
 
@@ -85,7 +85,7 @@ pub struct Room<M: Mailbox> {
     /// Fixed settings.
     settings: RoomSettings,
     /// Who is here, in order of arrival.
-    members: Vec<Member<M>>,
+    people: Vec<Person<M>>,
     /// The last messages, oldest first, at most `settings.history`.
     history: VecDeque<ServerMsg>,
     /// The id of the next message.
@@ -133,7 +133,7 @@ impl<M: Mailbox> Room<M> {
     pub fn new(settings: RoomSettings, stats: Arc<Counters>, clock: Clock) -> Self {
         Self {
             settings,
-            members: Vec::new(),
+            people: Vec::new(),
             history: VecDeque::new(),
             next_id: 1,
             next_private_id: 1,
@@ -145,7 +145,7 @@ impl<M: Mailbox> Room<M> {
 
     /// The names of everyone here, sorted.
     pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.members.iter().map(|m| m.name.clone()).collect();
+        let mut names: Vec<String> = self.people.iter().map(|m| m.name.clone()).collect();
         names.sort_by_key(|n| n.to_lowercase());
         names
     }
@@ -156,8 +156,8 @@ impl<M: Mailbox> Room<M> {
         id
     }
 
-    fn member(&self, session: SessionId) -> Option<&Member<M>> {
-        self.members.iter().find(|m| m.session == session)
+    fn person(&self, session: SessionId) -> Option<&Person<M>> {
+        self.people.iter().find(|m| m.session == session)
     }
 
     /// Checks `raw` for every name rule, including not clashing with anyone but `session`.
@@ -165,7 +165,7 @@ impl<M: Mailbox> Room<M> {
         let name = name::validate(raw)?;
         let key = NameKey::new(&name);
         match self
-            .members
+            .people
             .iter()
             .find(|m| m.session != session && m.key.clashes(&key))
         {
@@ -186,7 +186,7 @@ impl<M: Mailbox> Room<M> {
         })
     }
 
-    /// Adds a member: they get the welcome and the history, then everyone (them included) is told.
+    /// Adds a person: they get the welcome and the history, then everyone (them included) is told.
     /// Returns the canonical name. With `offer_variant` (plain clients, which may not be able to
     /// retry: the seed's C client can't), a taken name gets the first free variant instead of an
     /// error, and the newcomer is told which name they got.
@@ -209,12 +209,12 @@ impl<M: Mailbox> Room<M> {
             }
             Err(err) => return Err(JoinError::Name(err)),
         };
-        if self.members.len() >= self.settings.max_clients {
+        if self.people.len() >= self.settings.max_people {
             return Err(JoinError::Full {
-                max_clients: self.settings.max_clients,
+                max_people: self.settings.max_people,
             });
         }
-        self.members.push(Member {
+        self.people.push(Person {
             session,
             name: name.clone(),
             key: NameKey::new(&name),
@@ -251,7 +251,7 @@ impl<M: Mailbox> Room<M> {
         Ok(name)
     }
 
-    /// Removes a member and tells the others why, unless `announce` is false (server stopping).
+    /// Removes a person and tells the others why, unless `announce` is false (server stopping).
     /// Returns their name, if they were here.
     pub fn leave(
         &mut self,
@@ -259,25 +259,25 @@ impl<M: Mailbox> Room<M> {
         reason: LeaveReason,
         announce: bool,
     ) -> Option<String> {
-        let index = self.members.iter().position(|m| m.session == session)?;
-        let member = self.members.remove(index);
-        member.outbox.close();
+        let index = self.people.iter().position(|m| m.session == session)?;
+        let person = self.people.remove(index);
+        person.outbox.close();
         self.people_changed();
         if announce {
             let leave = ServerMsg::Leave {
                 id: self.next_id(),
                 time: (self.clock)(),
-                name: member.name.clone(),
+                name: person.name.clone(),
                 reason,
             };
             self.broadcast(&leave);
         }
-        Some(member.name)
+        Some(person.name)
     }
 
-    /// Carries out a command from a member.
+    /// Carries out a command from a person.
     pub fn handle(&mut self, session: SessionId, command: Command) -> Next {
-        let Some(me) = self.member(session) else {
+        let Some(me) = self.person(session) else {
             return Next::Close;
         };
         let my_name = me.name.clone();
@@ -318,7 +318,7 @@ impl<M: Mailbox> Room<M> {
         Next::Continue
     }
 
-    /// Sends an error to one member.
+    /// Sends an error to one person.
     pub fn send_error(&mut self, session: SessionId, code: ErrorCode, message: impl Into<String>) {
         self.send_to(session, &ServerMsg::error(code, message));
     }
@@ -331,8 +331,8 @@ impl<M: Mailbox> Room<M> {
             text: "The server is stopping. Goodbye!".to_owned(),
         };
         self.broadcast(&notice);
-        for member in &self.members {
-            member.outbox.close();
+        for person in &self.people {
+            person.outbox.close();
         }
     }
 
@@ -373,10 +373,10 @@ impl<M: Mailbox> Room<M> {
     fn private(&mut self, session: SessionId, from: &str, to: &str, text: String) {
         let wanted = NameKey::new(to);
         let exact = self
-            .members
+            .people
             .iter()
             .find(|m| m.name.to_lowercase() == to.to_lowercase());
-        let Some(target) = exact.or_else(|| self.members.iter().find(|m| m.key.clashes(&wanted)))
+        let Some(target) = exact.or_else(|| self.people.iter().find(|m| m.key.clashes(&wanted)))
         else {
             self.send_error(
                 session,
@@ -402,7 +402,7 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
-    /// Renames a member and tells everyone; returns the new name, or `None` if nothing changed.
+    /// Renames a person and tells everyone; returns the new name, or `None` if nothing changed.
     fn rename(&mut self, session: SessionId, old: &str, raw_new: &str) -> Option<String> {
         let new = match self.check_name(raw_new, session) {
             Ok(new) => new,
@@ -414,9 +414,9 @@ impl<M: Mailbox> Room<M> {
         if new == old {
             return None;
         }
-        if let Some(member) = self.members.iter_mut().find(|m| m.session == session) {
-            member.key = NameKey::new(&new);
-            member.name.clone_from(&new);
+        if let Some(person) = self.people.iter_mut().find(|m| m.session == session) {
+            person.key = NameKey::new(&new);
+            person.name.clone_from(&new);
         }
         let msg = ServerMsg::Rename {
             id: self.next_id(),
@@ -428,31 +428,31 @@ impl<M: Mailbox> Room<M> {
         Some(new)
     }
 
-    /// Sends a message to one member, if they are here.
+    /// Sends a message to one person, if they are here.
     fn send_to(&mut self, session: SessionId, msg: &ServerMsg) {
-        if let Some(member) = self.members.iter().find(|m| m.session == session)
-            && member.outbox.push(Encoded::new(msg).get(member.dialect)) == Pushed::First
+        if let Some(person) = self.people.iter().find(|m| m.session == session)
+            && person.outbox.push(Encoded::new(msg).get(person.dialect)) == Pushed::First
         {
-            self.dirty.push(Arc::clone(&member.outbox));
+            self.dirty.push(Arc::clone(&person.outbox));
         }
     }
 
     /// Sends a message to everyone, encoding it once per dialect.
     fn broadcast(&mut self, msg: &ServerMsg) {
         let mut encoded = Encoded::new(msg);
-        for member in &self.members {
-            if member.outbox.push(encoded.get(member.dialect)) == Pushed::First {
-                self.dirty.push(Arc::clone(&member.outbox));
+        for person in &self.people {
+            if person.outbox.push(encoded.get(person.dialect)) == Pushed::First {
+                self.dirty.push(Arc::clone(&person.outbox));
             }
         }
         self.stats
             .deliveries
-            .fetch_add(self.members.len() as u64, Ordering::Relaxed);
+            .fetch_add(self.people.len() as u64, Ordering::Relaxed);
     }
 
     fn people_changed(&self) {
-        let people = self.members.len();
-        self.stats.clients.store(people, Ordering::Relaxed);
+        let people = self.people.len();
+        self.stats.people.store(people, Ordering::Relaxed);
         if let Some(hook) = &self.settings.on_people {
             (hook.0)(people);
         }
@@ -540,10 +540,10 @@ mod tests {
         }
     }
 
-    fn settings(max_clients: usize, history: usize) -> RoomSettings {
+    fn settings(max_people: usize, history: usize) -> RoomSettings {
         RoomSettings {
             name: "Salle".to_owned(),
-            max_clients,
+            max_people,
             history,
             motd: None,
             on_people: None,
@@ -645,7 +645,7 @@ mod tests {
         let mut room = Room::new(settings(1, 10), Arc::default(), fixed_clock);
         join(&mut room, 1, "alice", Dialect::Json);
         let refused = room.join(2, "bob", Dialect::Json, Arc::default(), false);
-        assert_eq!(refused, Err(JoinError::Full { max_clients: 1 }));
+        assert_eq!(refused, Err(JoinError::Full { max_people: 1 }));
         assert_eq!(room.names(), ["alice"]);
     }
 
@@ -710,7 +710,10 @@ mod tests {
         assert_eq!(room.handle(1, Command::Nick("Bob".into())), Next::Continue);
         assert!(matches!(
             &alice.take_json()[..],
-            [ServerMsg::Error { code: ErrorCode::NameTaken, .. }]
+            [ServerMsg::Error {
+                code: ErrorCode::NameTaken,
+                ..
+            }]
         ));
         assert!(bob.take().is_empty());
         assert_eq!(
@@ -758,7 +761,10 @@ mod tests {
         );
         assert!(matches!(
             &alice.take_json()[..],
-            [ServerMsg::Error { code: ErrorCode::NoSuchUser, .. }]
+            [ServerMsg::Error {
+                code: ErrorCode::NoSuchUser,
+                ..
+            }]
         ));
         room.handle(2, Command::Say("next".into()));
         assert!(
@@ -860,7 +866,7 @@ mod tests {
         room.handle(1, Command::Say("hi".into()));
         room.leave(2, LeaveReason::Quit, true);
         let stats = counters.snapshot();
-        assert_eq!(stats.clients, 1);
+        assert_eq!(stats.people, 1);
         assert_eq!(stats.messages, 1);
         // Joins: 1 + 2, the message: 2, the leave: 1.
         assert_eq!(stats.deliveries, 6);
@@ -876,7 +882,9 @@ mod tests {
         bob.take();
         room.close_all();
         assert_eq!(alice.take_plain(), ["*** The server is stopping. Goodbye!"]);
-        assert!(matches!(&bob.take_json()[..], [ServerMsg::Notice { text, .. }] if text.contains("stopping")));
+        assert!(
+            matches!(&bob.take_json()[..], [ServerMsg::Notice { text, .. }] if text.contains("stopping"))
+        );
         assert!(alice.is_closed() && bob.is_closed());
         room.handle(1, Command::Say("late".into()));
         assert!(alice.take().is_empty(), "a closed mailbox takes nothing");

@@ -174,18 +174,23 @@ fn handshake(
             shared.config.max_queue_bytes,
         ));
         let offer_variant = dialect == Dialect::Plain;
-        let result = shared.with_room(|room| {
-            room.join(
-                session,
-                &raw_name,
-                dialect,
-                Arc::clone(&outbox),
-                offer_variant,
-            )
-        });
-        if result.is_err() {
+        // The welcome leaves when the turn ends; by then the connection is out of the waiting
+        // line, so a client told it joined is never still counted as waiting (it may open its
+        // next connection at once).
+        let turn = shared.turn();
+        let result = shared.lock_room().join(
+            session,
+            &raw_name,
+            dialect,
+            Arc::clone(&outbox),
+            offer_variant,
+        );
+        if result.is_ok() {
+            shared.with_pending(|t| t.remove(session));
+        } else {
             shared.with_pending(|t| t.set_joining(session, false));
         }
+        drop(turn);
         match result {
             Ok(name) => {
                 let socket = reader.get_ref();
@@ -203,10 +208,10 @@ fn handshake(
                     ServerMsg::error(ErrorCode::from(&err), format!("{err}; try another name"));
                 write_direct(reader, dialect, &msg)?;
             }
-            Err(JoinError::Full { max_clients }) => {
+            Err(JoinError::Full { max_people }) => {
                 let msg = ServerMsg::error(
                     ErrorCode::RoomFull,
-                    format!("the room is full (limit: {max_clients} people); try again later"),
+                    format!("the room is full (limit: {max_people} people); try again later"),
                 );
                 write_direct(reader, dialect, &msg)?;
                 return Ok(None);

@@ -43,7 +43,7 @@ impl Shared {
         let counters = Arc::new(Counters::default());
         let settings = RoomSettings {
             name: config.room.clone(),
-            max_clients: config.max_clients,
+            max_people: config.max_people,
             history: config.history,
             motd: config.motd.clone(),
             on_people: config.on_people.clone(),
@@ -89,7 +89,10 @@ impl Shared {
     }
 
     /// Runs `f` on the table of waiting connections and keeps the counter in step with it.
-    pub(super) fn with_pending<R>(&self, f: impl FnOnce(&mut PendingTable<SharedSocket>) -> R) -> R {
+    pub(super) fn with_pending<R>(
+        &self,
+        f: impl FnOnce(&mut PendingTable<SharedSocket>) -> R,
+    ) -> R {
         let mut table = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         let result = f(&mut table);
         self.counters.pending.store(table.len(), Ordering::Relaxed);

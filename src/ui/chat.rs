@@ -193,7 +193,7 @@ pub fn chat_ui(
 
 fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Action> {
     let mut action = None;
-    if model.users.is_empty() {
+    if model.people.is_empty() {
         ui.heading("People");
         ui.weak(if connected {
             "This server does not list who is here."
@@ -204,23 +204,23 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
     }
     // Never wrapped: a narrow panel at a large text size must not read "Peop / le".
     ui.add(
-        egui::Label::new(RichText::new(format!("People ({})", model.users.len())).heading())
+        egui::Label::new(RichText::new(format!("People ({})", model.people.len())).heading())
             .wrap_mode(egui::TextWrapMode::Extend),
     );
     ui.weak("Click a name for a private message.");
     ui.add_space(4.0);
     let dark = ui.visuals().dark_mode;
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for user in &model.users {
-            let mut text = RichText::new(user).color(super::name_colour(user, dark));
-            if *user == model.me {
+        for person in &model.people {
+            let mut text = RichText::new(person).color(super::name_colour(person, dark));
+            if *person == model.me {
                 text = text.strong();
             }
             let response = ui.selectable_label(false, text);
-            if *user == model.me {
+            if *person == model.me {
                 response.on_hover_text("you");
             } else if response.clicked() {
-                action = Some(Action::StartPrivate(user.clone()));
+                action = Some(Action::StartPrivate(person.clone()));
             }
         }
     });
@@ -268,7 +268,7 @@ fn composer_ui(
         let enter = input.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         if input.has_focus() {
             if ui.input(|i| i.key_pressed(Key::Tab)) {
-                composer.complete(&model.users, &model.me);
+                composer.complete(&model.people, &model.me);
             } else if ui.input(|i| i.key_pressed(Key::ArrowUp)) {
                 composer.recall_older();
             } else if ui.input(|i| i.key_pressed(Key::ArrowDown)) {

@@ -1,7 +1,7 @@
 //! Helpers for the integration tests: a server on 127.0.0.1:0 and raw TCP clients of both dialects.
 //!
 //! Every wait is a read with a time-out: a test fails with what it saw instead of hanging.
-#![allow(dead_code, clippy::unwrap_used)] // reason: each test binary uses some of these helpers.
+#![allow(dead_code)] // reason: each test binary uses some of these helpers.
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -39,7 +39,9 @@ impl Plain {
     /// Connects without sending anything.
     pub fn connect(addr: SocketAddr) -> Self {
         let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream
+            .set_read_timeout(Some(PATIENCE))
+            .expect("a read timeout");
         Self {
             reader: BufReader::new(stream),
             seen: Vec::new(),
@@ -49,7 +51,9 @@ impl Plain {
     /// Connects from the loopback address `from` (127.0.0.2, …), so the server sees another machine.
     pub fn connect_from(addr: SocketAddr, from: std::net::IpAddr) -> Self {
         let stream = connect_from(addr, from);
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream
+            .set_read_timeout(Some(PATIENCE))
+            .expect("a read timeout");
         Self {
             reader: BufReader::new(stream),
             seen: Vec::new(),
@@ -155,7 +159,9 @@ impl Json {
     /// Connects without sending anything.
     pub fn connect(addr: SocketAddr) -> Self {
         let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream
+            .set_read_timeout(Some(PATIENCE))
+            .expect("a read timeout");
         Self {
             reader: BufReader::new(stream),
             seen: Vec::new(),
@@ -180,7 +186,7 @@ impl Json {
 
     /// Sends one message.
     pub fn send(&mut self, msg: &ClientMsg) {
-        let mut line = serde_json::to_vec(msg).unwrap();
+        let mut line = serde_json::to_vec(msg).expect("a message encodes");
         line.push(b'\n');
         self.send_raw(&line);
     }
@@ -237,7 +243,7 @@ pub fn connect_from(addr: SocketAddr, from: std::net::IpAddr) -> TcpStream {
         socket2::Type::STREAM,
         None,
     )
-    .unwrap();
+    .expect("a socket");
     socket
         .bind(&SocketAddr::new(from, 0).into())
         .unwrap_or_else(|err| panic!("bind {from}: {err}"));
@@ -281,15 +287,18 @@ pub fn spawn_server(extra: &[&str]) -> (Child, u16) {
 /// Starts a prepared `coucou server` command (its standard error as the caller set it); returns
 /// the child and the port it printed on its first line.
 pub fn spawn_server_from(mut command: Command) -> (Child, u16) {
-    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("a piped stdout"));
     let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
+    stdout.read_line(&mut first).expect("the first line");
     // Keep reading, so the server's later lines don't meet a closed pipe.
     std::thread::Builder::new()
         .name("test-stdout".into())
         .spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()))
-        .unwrap();
+        .expect("a thread");
     let port = first
         .trim_end()
         .trim_end_matches('.')
@@ -324,7 +333,7 @@ impl SeedServer {
             eprintln!("SKIPPED: no C compiler (cc, gcc or clang) to build the seed's C server");
             return None;
         };
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("a temp folder");
         let binary = dir.path().join("seed_server");
         let source = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -335,16 +344,16 @@ impl SeedServer {
             .arg(&binary)
             .arg(source)
             .status()
-            .unwrap();
+            .expect("the C compiler runs");
         assert!(built.success(), "{compiler} could not build {source}");
         let mut child = Command::new(&binary)
             .stdout(Stdio::piped())
             .spawn()
-            .unwrap();
+            .expect("the seed server starts");
         let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
+        BufReader::new(child.stdout.take().expect("a piped stdout"))
             .read_line(&mut first)
-            .unwrap();
+            .expect("its first line");
         let port: u16 = first
             .trim()
             .strip_prefix("port ")
@@ -379,8 +388,8 @@ impl Proxy {
     /// Starts forwarding to `target`.
     pub fn start(target: SocketAddr) -> Self {
         use std::sync::atomic::Ordering;
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
+        let addr = listener.local_addr().expect("its address");
         let streams = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TcpStream>::new()));
         let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (streams_a, stopping_a) = (streams.clone(), stopping.clone());
@@ -395,12 +404,15 @@ impl Proxy {
                     let Ok(server) = TcpStream::connect(target) else {
                         continue;
                     };
-                    let mut kept = streams_a.lock().unwrap();
-                    kept.push(client.try_clone().unwrap());
-                    kept.push(server.try_clone().unwrap());
+                    let mut kept = streams_a.lock().expect("the lock");
+                    kept.push(client.try_clone().expect("a second handle on the socket"));
+                    kept.push(server.try_clone().expect("a second handle on the socket"));
                     drop(kept);
                     for (mut from, mut to) in [
-                        (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                        (
+                            client.try_clone().expect("a second handle on the socket"),
+                            server.try_clone().expect("a second handle on the socket"),
+                        ),
                         (server, client),
                     ] {
                         std::thread::Builder::new()
@@ -409,11 +421,11 @@ impl Proxy {
                                 std::io::copy(&mut from, &mut to).ok();
                                 to.shutdown(Shutdown::Both).ok();
                             })
-                            .unwrap();
+                            .expect("a thread");
                     }
                 }
             })
-            .unwrap();
+            .expect("a thread");
         Self {
             addr,
             streams,
@@ -429,7 +441,7 @@ impl Proxy {
 
     /// Cuts every connection made through the proxy so far; new ones go through again.
     pub fn cut(&self) {
-        for stream in self.streams.lock().unwrap().drain(..) {
+        for stream in self.streams.lock().expect("the lock").drain(..) {
             stream.shutdown(Shutdown::Both).ok();
         }
     }

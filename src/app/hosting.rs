@@ -1,0 +1,204 @@
+//! The room this app hosts (the Host toggle): what the Host fields must hold, the embedded server
+//! and its announcement on the LAN, and stopping both off the UI thread.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+
+use crate::EventSink;
+use crate::discovery::Advertiser;
+use crate::lan;
+use crate::protocol::DEFAULT_PORT;
+use crate::protocol::sanitize::clean_text;
+use crate::server::{PeopleHook, Server, ServerConfig};
+use crate::ui::toolbar::HostBuffers;
+
+/// The room name when the field is left empty.
+pub const DEFAULT_ROOM: &str = "Coucou";
+
+/// What the Host fields asked for, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRequest {
+    /// The room's name, cleaned.
+    pub room: String,
+    /// The port to listen on (0: any free port, for tests).
+    pub port: u16,
+}
+
+impl HostRequest {
+    /// Checks the Host fields: a port number, and a room name (the default when empty).
+    pub fn from_buffers(buffers: &HostBuffers) -> Result<Self, String> {
+        let port = buffers
+            .port
+            .trim()
+            .parse::<u16>()
+            .map_err(|_| "The host port is a number from 1 to 65535.".to_owned())?;
+        let room = match buffers.room.trim() {
+            "" => DEFAULT_ROOM.to_owned(),
+            room => clean_text(room),
+        };
+        Ok(Self { room, port })
+    }
+
+    /// The port to remember in the settings: the one asked for, or the default when any was.
+    pub fn port_to_keep(&self) -> u16 {
+        if self.port == 0 {
+            DEFAULT_PORT
+        } else {
+            self.port
+        }
+    }
+}
+
+/// A room hosted by this app: the server and its announcement.
+#[derive(Debug)]
+pub struct Hosting {
+    /// The embedded server.
+    server: Server,
+    /// Where people on the network can reach it.
+    addrs: Vec<SocketAddr>,
+    /// Its announcement on the network, once started; dropping it withdraws the room.
+    advertiser: Arc<OnceLock<Advertiser>>,
+}
+
+impl Hosting {
+    /// Opens the room on `bind` and, when `announce`, announces it on the LAN. The second value is
+    /// a warning for the Host panel: the room was not announced, or only this computer can join.
+    pub fn start(
+        bind: IpAddr,
+        request: &HostRequest,
+        announce: bool,
+    ) -> Result<(Self, Option<String>), String> {
+        let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
+        let slot = Arc::clone(&advertiser);
+        let config = ServerConfig {
+            room: request.room.clone(),
+            on_people: Some(PeopleHook(Arc::new(move |people| {
+                if let Some(advertiser) = slot.get() {
+                    advertiser.set_people(people);
+                }
+            }))),
+            ..ServerConfig::default()
+        };
+        let port = request.port;
+        let server = Server::bind(SocketAddr::new(bind, port), config).map_err(|err| {
+            if err.kind() == io::ErrorKind::AddrInUse {
+                format!(
+                    "Port {port} is already in use on this computer — is another room running? \
+                     Choose another port."
+                )
+            } else {
+                format!("Could not open the room on port {port}: {err}")
+            }
+        })?;
+        let mut warning = None;
+        let local = server.local_addr();
+        if announce {
+            match Advertiser::start(&request.room, local.port(), server.stats().people) {
+                Ok(started) => {
+                    advertiser.set(started).ok();
+                }
+                Err(err) => warning = Some(format!("{err}; share the address instead.")),
+            }
+        }
+        let addrs = lan::reachable_at(local);
+        if warning.is_none() && addrs.iter().all(|a| a.ip().is_loopback()) {
+            warning = Some(
+                "Only this computer can join: it has no network address right now. Connect it \
+                 to the network to let others in."
+                    .to_owned(),
+            );
+        }
+        let hosting = Self {
+            server,
+            addrs,
+            advertiser,
+        };
+        Ok((hosting, warning))
+    }
+
+    /// Where this app joins its own room: the loopback address when listening on all of them.
+    pub fn own_addr(&self) -> SocketAddr {
+        let local = self.server.local_addr();
+        let ip = match local.ip() {
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ip => ip,
+        };
+        SocketAddr::new(ip, local.port())
+    }
+
+    /// Where the server listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Where people on the network can reach it.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// The room's name.
+    pub fn room_name(&self) -> &str {
+        self.server.room_name()
+    }
+
+    /// How many people are in the room, the host included.
+    pub fn people(&self) -> usize {
+        self.server.stats().people
+    }
+
+    /// Stops the server and withdraws the announcement on a thread of their own (both may take a
+    /// moment); `done` hears when the port is free.
+    pub fn stop_in_background(self, done: EventSink<()>) -> io::Result<()> {
+        thread::Builder::new()
+            .name("coucou-host-stop".to_owned())
+            .spawn(move || {
+                self.server.stop();
+                // Withdraws the room from the network (a goodbye); may take a moment.
+                drop(self.advertiser);
+                done.send(());
+            })
+            .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buffers(room: &str, port: &str) -> HostBuffers {
+        HostBuffers {
+            room: room.to_owned(),
+            port: port.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_host_fields_give_a_port_and_a_clean_room_name() {
+        assert_eq!(
+            HostRequest::from_buffers(&buffers("  Salle 12 ", "4444")),
+            Ok(HostRequest {
+                room: "Salle 12".to_owned(),
+                port: 4444
+            })
+        );
+        assert_eq!(
+            HostRequest::from_buffers(&buffers("", "0"))
+                .map(|r| (r.room.clone(), r.port_to_keep())),
+            Ok((DEFAULT_ROOM.to_owned(), DEFAULT_PORT))
+        );
+        assert_eq!(
+            HostRequest::from_buffers(&buffers("a\u{202e}b\u{200b}", "1")).map(|r| r.room),
+            Ok("ab".to_owned()),
+            "no invisible or reordering characters"
+        );
+        for bad in ["", "65536", "-1", "port", "44 44"] {
+            assert!(
+                HostRequest::from_buffers(&buffers("x", bad)).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+}
