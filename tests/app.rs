@@ -27,24 +27,39 @@ fn app_with(config: &Path, notifier: Option<NotifierHandle>) -> Harness<'static,
     sized_app(config, notifier, [1000.0, 700.0])
 }
 
-/// The real app with settings at `config`, in a window of `size` points: no multicast (these tests
-/// run on the machine's real network), no system dialogs, no browser.
-fn sized_app(
-    config: &Path,
-    notifier: Option<NotifierHandle>,
-    size: [f32; 2],
-) -> Harness<'static, CoucouApp> {
-    let options = AppOptions {
+/// Options for the real app with settings at `config`: no multicast (these tests run on the
+/// machine's real network), no system dialogs, no browser.
+fn test_options(config: &Path) -> AppOptions {
+    AppOptions {
         config_path: Some(config.to_path_buf()),
         host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
         discovery: false,
         native_dialogs: false,
         open_link: |_| false,
-        notifier,
-    };
+        ..AppOptions::default()
+    }
+}
+
+/// The real app started with `options`, in a window of `size` points.
+fn app_from(options: AppOptions, size: [f32; 2]) -> Harness<'static, CoucouApp> {
     Harness::builder()
         .with_size(size)
         .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options))
+}
+
+/// The real app with settings at `config`, in a window of `size` points (see [`test_options`]).
+fn sized_app(
+    config: &Path,
+    notifier: Option<NotifierHandle>,
+    size: [f32; 2],
+) -> Harness<'static, CoucouApp> {
+    app_from(
+        AppOptions {
+            notifier,
+            ..test_options(config)
+        },
+        size,
+    )
 }
 
 fn temp_config() -> (tempfile::TempDir, PathBuf) {
@@ -461,7 +476,17 @@ fn the_classic_mode_chats_with_the_seeds_c_server() {
 fn a_server_that_stops_and_comes_back_is_rejoined_with_the_conversation_kept() {
     let server = start_server();
     let addr = server.local_addr();
-    let (_dir, mut harness) = connected_app("alice", addr);
+    let (_dir, config) = temp_config();
+    // A short back-off: the test waits for the automatic attempt, not for a second of nothing.
+    let mut harness = app_from(
+        AppOptions {
+            backoff: |_| Duration::from_millis(400),
+            ..test_options(&config)
+        },
+        [1000.0, 700.0],
+    );
+    connect(&mut harness, "alice", addr);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
     send_message(&mut harness, "before the cut");
     wait_until(&mut harness, "echo", |app| has_entry(app, "before the cut"));
 

@@ -42,6 +42,10 @@ pub enum Due {
     WakeIn(Duration),
 }
 
+/// How long to wait before reconnection attempt `attempt` (0-based); [`backoff`] unless a test
+/// needs it shorter.
+pub type Backoff = fn(u32) -> Duration;
+
 /// The connection's state and its failed attempts in a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkMachine {
@@ -49,18 +53,26 @@ pub struct LinkMachine {
     link: Link,
     /// Failed reconnection attempts in a row, for the back-off.
     attempt: u32,
+    /// The wait before each attempt.
+    backoff: Backoff,
 }
 
 impl Default for LinkMachine {
     fn default() -> Self {
-        Self {
-            link: Link::Idle,
-            attempt: 0,
-        }
+        Self::new(backoff)
     }
 }
 
 impl LinkMachine {
+    /// Idle, waiting `backoff(attempt)` before each reconnection attempt.
+    pub fn new(backoff: Backoff) -> Self {
+        Self {
+            link: Link::Idle,
+            attempt: 0,
+            backoff,
+        }
+    }
+
     /// Where it stands.
     pub fn link(&self) -> &Link {
         &self.link
@@ -116,7 +128,7 @@ impl LinkMachine {
     /// long, and whether this is the first loss (not a failed retry).
     pub fn lost(&mut self, now: Instant) -> (Duration, bool) {
         let first = self.attempt == 0;
-        let wait = backoff(self.attempt);
+        let wait = (self.backoff)(self.attempt);
         self.attempt = self.attempt.saturating_add(1);
         self.link = Link::Waiting { until: now + wait };
         (wait, first)
@@ -180,6 +192,15 @@ mod tests {
         assert_eq!(m.due(t1), Due::Nothing);
         // Lost again later: the back-off starts from one second.
         assert_eq!(m.lost(t1), (Duration::from_secs(1), true));
+    }
+
+    #[test]
+    fn the_back_off_is_the_one_it_was_given() {
+        let t0 = Instant::now();
+        let mut m = LinkMachine::new(|attempt| Duration::from_millis(10 * u64::from(attempt + 1)));
+        assert_eq!(m.lost(t0).0, Duration::from_millis(10));
+        assert_eq!(m.lost(t0).0, Duration::from_millis(20));
+        assert_eq!(m.due(t0 + Duration::from_millis(20)), Due::Reconnect);
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub struct AppOptions {
     pub notifier: Option<NotifierHandle>,
     /// Opens a link in the browser; false when none could. Tests pass one that opens nothing.
     pub open_link: fn(&str) -> bool,
+    /// The wait before each attempt to get back into a room: [`link::backoff`] (1 s doubling up to
+    /// 30 s). Tests that wait for an automatic reconnection pass a shorter one.
+    pub backoff: link::Backoff,
 }
 
 /// Opens `url` with the system's browser (the `webbrowser` crate, as eframe does).
@@ -74,6 +77,7 @@ impl Default for AppOptions {
             native_dialogs: true,
             notifier: None,
             open_link: open_in_browser,
+            backoff: link::backoff,
         }
     }
 }
@@ -256,6 +260,7 @@ impl CoucouApp {
             .notifier
             .clone()
             .or_else(|| DesktopNotifier::start(clicked).map(|n| NotifierHandle(Arc::new(n))));
+        let link = LinkMachine::new(options.backoff);
         let mut app = Self {
             notifier,
             focus_requested: false,
@@ -285,7 +290,7 @@ impl CoucouApp {
             params: None,
             conn: None,
             next_conn_id: 1,
-            link: LinkMachine::default(),
+            link,
             chat: None,
             offline: None,
             chat_key: String::new(),
