@@ -47,7 +47,7 @@ pub enum Due {
 pub type Backoff = fn(u32) -> Duration;
 
 /// The connection's state and its failed attempts in a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LinkMachine {
     /// Where it stands.
     link: Link,

@@ -16,7 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use coucou::protocol::message::NOTICE_PREFIX;
+use coucou::protocol::message::{NOTICE_PREFIX, decode_server};
+use coucou::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use serde::Serialize;
 
 /// What the clients speak.
@@ -166,9 +167,10 @@ fn register(args: &Args, stream: &TcpStream, name: &str) -> std::io::Result<BufR
     let reader = BufReader::with_capacity(64 * 1024, stream.try_clone()?);
     match args.dialect {
         Dialect::Plain => writer.write_all(format!("{name}\n").as_bytes())?,
-        Dialect::Json => writer.write_all(
-            format!("{{\"type\":\"hello\",\"version\":1,\"name\":\"{name}\"}}\n").as_bytes(),
-        )?,
+        Dialect::Json => writer.write_all(&json_line(&ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            name: name.to_owned(),
+        }))?,
         Dialect::Irc => {
             writer.write_all(format!("NICK {name}\r\nUSER {name} 0 * :bench\r\n").as_bytes())?;
             // A JOIN before the welcome (001) is refused: wait for it.
@@ -194,13 +196,20 @@ fn register(args: &Args, stream: &TcpStream, name: &str) -> std::io::Result<BufR
     Ok(reader)
 }
 
+/// One JSON message and its newline, encoded by the protocol's own types.
+fn json_line(msg: &ClientMsg) -> Vec<u8> {
+    let mut line = serde_json::to_vec(msg).unwrap_or_default();
+    line.push(b'\n');
+    line
+}
+
 /// The line that carries one stamped message.
-fn message_line(args: &Args, sender: usize, seq: u64, t_us: u64, pad: &str) -> String {
+fn message_line(args: &Args, sender: usize, seq: u64, t_us: u64, pad: &str) -> Vec<u8> {
     let text = format!("b{sender}:{seq}:{t_us} {pad}");
     match args.dialect {
-        Dialect::Plain => format!("{text}\n"),
-        Dialect::Json => format!("{{\"type\":\"say\",\"text\":\"{text}\"}}\n"),
-        Dialect::Irc => format!("PRIVMSG {} :{text}\r\n", args.channel),
+        Dialect::Plain => format!("{text}\n").into_bytes(),
+        Dialect::Json => json_line(&ClientMsg::Say { text }),
+        Dialect::Irc => format!("PRIVMSG {} :{text}\r\n", args.channel).into_bytes(),
     }
 }
 
@@ -219,21 +228,54 @@ fn find_stamp(line: &str) -> Option<(usize, u64)> {
     })
 }
 
-/// The name in a join notice, if the line is one.
+/// What a receiver makes of one line.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen<'a> {
+    /// A stamped message from `sender`, sent at `t_us`.
+    Stamp { sender: usize, t_us: u64 },
+    /// Someone joined.
+    Join(String),
+    /// Someone left or was cut off.
+    Leave(String),
+    /// An IRC ping, with its token.
+    Ping(&'a str),
+    /// Anything else.
+    Other,
+}
+
+/// Reads one line: JSON is decoded with the protocol's own types; plain and IRC are text.
+fn classify(dialect: Dialect, line: &str) -> Seen<'_> {
+    if dialect == Dialect::Json {
+        return match decode_server(line.as_bytes()) {
+            Ok(ServerMsg::Message(chat)) => find_stamp(&chat.text)
+                .map_or(Seen::Other, |(sender, t_us)| Seen::Stamp { sender, t_us }),
+            Ok(ServerMsg::Join { name, .. }) => Seen::Join(name),
+            Ok(ServerMsg::Leave { name, .. }) => Seen::Leave(name),
+            _ => Seen::Other,
+        };
+    }
+    if let Some((sender, t_us)) = find_stamp(line) {
+        return Seen::Stamp { sender, t_us };
+    }
+    if dialect == Dialect::Irc
+        && let Some(token) = line.strip_prefix("PING")
+    {
+        return Seen::Ping(token);
+    }
+    if let Some(name) = joined_name(dialect, line) {
+        return Seen::Join(name.to_owned());
+    }
+    left_name(dialect, line).map_or(Seen::Other, |name| Seen::Leave(name.to_owned()))
+}
+
+/// The name in a plain or IRC join notice, if the line is one.
 fn joined_name(dialect: Dialect, line: &str) -> Option<&str> {
     match dialect {
         Dialect::Plain => line
             .strip_prefix(NOTICE_PREFIX)
             .and_then(|l| l.strip_suffix(" joined the room"))
             .or_else(|| line.strip_suffix(" has joined")),
-        Dialect::Json => {
-            if line.contains("\"type\":\"join\"") {
-                let at = line.find("\"name\":\"")? + 8;
-                line[at..].split('"').next()
-            } else {
-                None
-            }
-        }
+        Dialect::Json => None,
         Dialect::Irc => {
             let rest = line.strip_prefix(':')?;
             let (prefix, command) = rest.split_once(' ')?;
@@ -244,20 +286,21 @@ fn joined_name(dialect: Dialect, line: &str) -> Option<&str> {
     }
 }
 
-/// True when the line says the slow client left or was cut off.
-fn is_leave_of(dialect: Dialect, line: &str, name: &str) -> bool {
+/// The name in a plain or IRC line saying someone left or was cut off, if it is one.
+fn left_name(dialect: Dialect, line: &str) -> Option<&str> {
     match dialect {
-        Dialect::Plain => {
-            line.starts_with(&format!("{NOTICE_PREFIX}{name} "))
-                && (line.contains("left") || line.contains("disconnected"))
-                || line.starts_with(&format!("{name} has left"))
-        }
-        Dialect::Json => {
-            line.contains("\"type\":\"leave\"") && line.contains(&format!("\"name\":\"{name}\""))
-        }
+        Dialect::Plain => match line.strip_prefix(NOTICE_PREFIX) {
+            Some(rest) => {
+                let (name, what) = rest.split_once(' ')?;
+                (what.starts_with("left") || what.starts_with("was disconnected")).then_some(name)
+            }
+            None => line.split_once(" has left").map(|(name, _)| name),
+        },
+        Dialect::Json => None,
         Dialect::Irc => {
-            line.starts_with(&format!(":{name}!"))
-                && (line.contains(" QUIT") || line.contains(" PART"))
+            let (prefix, command) = line.strip_prefix(':')?.split_once(' ')?;
+            (command.starts_with("QUIT") || command.starts_with("PART"))
+                .then(|| prefix.split('!').next().unwrap_or(prefix))
         }
     }
 }
@@ -291,33 +334,26 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<TcpStr
             }
             Err(_) => break,
         }
-        let text = line.trim_end();
-        if let Some((sender, t_us)) = find_stamp(text) {
-            if sender != me {
+        match classify(args.dialect, line.trim_end()) {
+            Seen::Stamp { sender, t_us } if sender != me => {
                 let now = micros_since(shared.start);
                 latencies.push(u32::try_from(now.saturating_sub(t_us)).unwrap_or(u32::MAX));
                 delivered += 1;
             }
-            continue;
-        }
-        if args.dialect == Dialect::Irc
-            && let Some(token) = text.strip_prefix("PING")
-        {
-            writer.write_all(format!("PONG{token}\r\n").as_bytes()).ok();
-            continue;
-        }
-        if let Some(name) = joined_name(args.dialect, text) {
-            if name != own {
+            Seen::Ping(token) => {
+                writer.write_all(format!("PONG{token}\r\n").as_bytes()).ok();
+            }
+            Seen::Join(name) if name != own => {
                 shared.joins_seen.fetch_add(1, Ordering::Relaxed);
             }
-            continue;
-        }
-        if args.slow && is_leave_of(args.dialect, text, &shared.slow_name) {
-            let now = micros_since(shared.start).max(1);
-            shared
-                .slow_gone_us
-                .compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed)
-                .ok();
+            Seen::Leave(name) if args.slow && name == shared.slow_name => {
+                let now = micros_since(shared.start).max(1);
+                shared
+                    .slow_gone_us
+                    .compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .ok();
+            }
+            _ => {}
         }
     }
     shared.delivered.fetch_add(delivered, Ordering::Relaxed);
@@ -472,7 +508,7 @@ fn run(args: &Args) -> Result<Report, String> {
                 break 'ticks;
             }
             let line = message_line(args, *i, seq, micros_since(start), &pad);
-            if stream.write_all(line.as_bytes()).is_ok() {
+            if stream.write_all(&line).is_ok() {
                 sent += 1;
             }
         }
@@ -672,4 +708,84 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use coucou::protocol::{Chat, LeaveReason};
+
+    use super::*;
+
+    fn json(msg: &ServerMsg) -> String {
+        String::from_utf8(msg.to_json_line()).unwrap()
+    }
+
+    #[test]
+    fn each_dialect_reads_the_servers_own_lines() {
+        let chat = ServerMsg::Message(Chat {
+            id: 1,
+            time: 0,
+            from: "u3".into(),
+            text: "b3:7:1234 pad".into(),
+            action: false,
+        });
+        let stamp = Seen::Stamp {
+            sender: 3,
+            t_us: 1234,
+        };
+        assert_eq!(classify(Dialect::Json, json(&chat).trim_end()), stamp);
+        assert_eq!(
+            classify(Dialect::Plain, chat.to_plain_text().trim_end()),
+            stamp
+        );
+        assert_eq!(
+            classify(Dialect::Irc, ":u3!u@h PRIVMSG #coucou :b3:7:1234 pad"),
+            stamp
+        );
+
+        let join = ServerMsg::Join {
+            id: 2,
+            time: 0,
+            name: "u9".into(),
+        };
+        let leave = ServerMsg::Leave {
+            id: 3,
+            time: 0,
+            name: "slow".into(),
+            reason: LeaveReason::TooSlow,
+        };
+        for (msg, seen) in [
+            (&join, Seen::Join("u9".into())),
+            (&leave, Seen::Leave("slow".into())),
+        ] {
+            assert_eq!(classify(Dialect::Json, json(msg).trim_end()), seen);
+            assert_eq!(
+                classify(Dialect::Plain, msg.to_plain_text().trim_end()),
+                seen
+            );
+        }
+        assert_eq!(
+            classify(Dialect::Irc, ":slow!u@h QUIT :bye"),
+            Seen::Leave("slow".into())
+        );
+        assert_eq!(classify(Dialect::Irc, "PING :x"), Seen::Ping(" :x"));
+        assert_eq!(
+            classify(Dialect::Json, "{\"type\":\"say\",\"text\":\"b1:1:1\"}"),
+            Seen::Other,
+            "a stamp outside a chat message is not one"
+        );
+    }
+
+    #[test]
+    fn json_sent_by_the_bench_is_what_the_server_decodes() {
+        let line = json_line(&ClientMsg::Say {
+            text: "b1:2:3 \"quoted\"".into(),
+        });
+        assert_eq!(
+            coucou::protocol::message::decode_client(line.strip_suffix(b"\n").unwrap()).unwrap(),
+            ClientMsg::Say {
+                text: "b1:2:3 \"quoted\"".into()
+            }
+        );
+    }
 }
