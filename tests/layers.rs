@@ -89,6 +89,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("ui", &["app", "server", "headless"]),
+    ("headless.rs", &["client", "model", "app", "ui"]),
 ];
 
 fn rust_files(path: &Path) -> Vec<PathBuf> {
@@ -149,6 +150,39 @@ fn no_import_runs_back_up_a_layer() {
         "imports up a layer:\n{}",
         violations.join("\n")
     );
+}
+
+#[test]
+fn the_room_sees_people_only_through_mailboxes_and_time_only_through_its_clock() {
+    let room =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/room.rs"))
+            .unwrap();
+    let code: Vec<&str> = room
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect();
+    for forbidden in [
+        "super::outbox",
+        "super::session",
+        "super::shared",
+        "crate::connection",
+        "std::net",
+        "std::thread",
+        "now_ms()",
+        "SystemTime",
+        "Instant",
+    ] {
+        let hits: Vec<usize> = code
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| line.contains(forbidden))
+            .map(|(n, _)| n + 1)
+            .collect();
+        assert!(
+            hits.is_empty(),
+            "room.rs names {forbidden} at lines {hits:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,12 +1,13 @@
-//! A client's outgoing queue, bounded in bytes, and how it reaches the socket.
+//! One person's outgoing queue, bounded in bytes, and how it reaches the socket: the server's
+//! [`Mailbox`].
 //!
 //! Broadcasts push shared, already-encoded bytes here and return at once. Then, once per group of
 //! broadcasts (see `Shared::with_room`), the session that ends the last turn in the room writes each
-//! filled queue to its socket in one non-blocking `send`: for clients that keep up — nearly all of them — that is one
-//! system call per client per burst, with no thread woken per client. Only when a socket is full does
-//! the client's own writer thread take over, with blocking writes, until it has caught up; so a client
-//! that reads slowly waits alone. A client that lets the queue pass its limit is cut off on the spot:
-//! its socket is shut down, which also wakes its reader to announce the leave.
+//! filled queue to its socket in one non-blocking `send`: for people whose apps keep up — nearly all
+//! of them — that is one system call per person per burst, with no thread woken per person. Only when
+//! a socket is full does the person's own writer thread take over, with blocking writes, until it has
+//! caught up; so someone who reads slowly waits alone. A queue that passes its limit is cut off on
+//! the spot: its socket is shut down, which also wakes its reader to announce the leave.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -16,7 +17,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use super::mailbox::{Bytes, Mailbox, Pushed};
 use crate::connection::{SharedSocket, send_now};
 
-/// One client's outgoing queue.
+/// One person's outgoing queue.
 #[derive(Debug)]
 pub struct Outbox {
     /// What waits to be written, and who is writing.

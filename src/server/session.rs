@@ -1,9 +1,11 @@
-//! One client's life on the server: the handshake (name first), then reading and acting on its lines.
+//! One connection's life on the server: the handshake (name first), then reading and acting on its
+//! lines.
 //!
-//! Runs on the client's own thread, as in the seed. Before the name is accepted, replies are written
-//! straight to the socket, and the whole handshake must end by one deadline counted from the accept,
-//! however slowly bytes trickle in; after, everything the client is sent goes through its
-//! [`Outbox`], emptied by a second thread, so this one only ever waits on this client. Every command
+//! Runs on the connection's own thread, as in the seed. Before the name is accepted, replies are
+//! written straight to the socket, and the whole handshake must end by one deadline counted from the
+//! accept, however slowly bytes trickle in. After, everything the person is sent goes through their
+//! [`Outbox`]: flushed by whoever ends the last turn in the room, and by the person's writer thread
+//! only when their socket is full, so this thread only ever waits on this connection. Every command
 //! passes the flood limit (renames a second, slower one) before it reaches the room.
 
 use std::io::{self, Write};
