@@ -146,7 +146,8 @@ fn idle_and_dripping_sockets_from_one_machine_never_lock_out_a_real_join() {
     let start = Instant::now();
     let mut slowest = Duration::ZERO;
     let mut joins = 0;
-    while start.elapsed() < Duration::from_secs(30) {
+    // Four handshake deadlines: every drip let in meets its deadline several times over.
+    while start.elapsed() < timeout * 4 {
         let took = join_and_leave(addr, loopback(2), &format!("real{joins}"));
         slowest = slowest.max(took);
         assert!(
@@ -524,12 +525,12 @@ fn a_client_that_connects_and_writes_garbage_costs_only_its_connection() {
         stream.write_all(garbage).ok();
         let mut reply = Vec::new();
         let mut buf = [0; 1024];
-        // Read what the server says until it closes or goes quiet for the test's patience.
+        // Read the server's answer: one whole line, or whatever came before it closed.
         while let Ok(n) = stream.read(&mut buf) {
+            reply.extend_from_slice(&buf[..n]);
             if n == 0 || reply.contains(&b'\n') {
                 break;
             }
-            reply.extend_from_slice(&buf[..n]);
         }
         assert!(!reply.is_empty(), "no answer to {garbage:?}");
     }

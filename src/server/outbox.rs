@@ -215,10 +215,20 @@ mod tests {
     const PATIENCE: Duration = Duration::from_secs(10);
 
     /// A connected pair: the server's end shared by the outbox, and the peer's end to read from.
+    /// Both kernel buffers are small, so a few hundred KiB fill the path and a write blocks.
     fn pair() -> (SharedSocket, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let peer =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        // Before connecting, so the window the peer offers stays small.
+        peer.set_recv_buffer_size(4096).unwrap();
+        peer.connect(&listener.local_addr().unwrap().into())
+            .unwrap();
+        let peer: TcpStream = peer.into();
         let (server, _) = listener.accept().unwrap();
+        socket2::SockRef::from(&server)
+            .set_send_buffer_size(4096)
+            .unwrap();
         peer.set_read_timeout(Some(PATIENCE)).unwrap();
         (SharedSocket::new(server), peer)
     }
@@ -287,17 +297,14 @@ mod tests {
     #[test]
     fn a_full_socket_hands_over_to_the_writer_which_catches_up_then_gives_back() {
         let (socket, mut peer) = pair();
-        socket2::SockRef::from(&*socket)
-            .set_send_buffer_size(4096)
-            .unwrap();
-        let big = vec![b'x'; 4 * 1024 * 1024];
+        let big = vec![b'x'; 512 * 1024];
         let outbox = Arc::new(Outbox::new(socket, 16 * 1024 * 1024));
         let writer = start_writer(&outbox);
         assert_eq!(outbox.push(big.clone().into()), Pushed::First);
         outbox.flush(&mut Vec::new());
         assert!(
             outbox.is_handed_over(),
-            "4 MiB can't fit a socket nobody reads"
+            "512 KiB can't fit a socket nobody reads"
         );
         assert_eq!(
             outbox.push(bytes(b"end\n")),
@@ -345,14 +352,11 @@ mod tests {
     #[test]
     fn a_flush_while_the_writer_owns_the_socket_sends_nothing_out_of_order() {
         let (socket, mut peer) = pair();
-        socket2::SockRef::from(&*socket)
-            .set_send_buffer_size(4096)
-            .unwrap();
         let outbox = Arc::new(Outbox::new(socket, 16 * 1024 * 1024));
         let writer = start_writer(&outbox);
         let mut expected = Vec::new();
         for i in 0..200_u32 {
-            let line = format!("{i:07}{}\n", "y".repeat(10_000));
+            let line = format!("{i:07}{}\n", "y".repeat(2_000));
             expected.extend_from_slice(line.as_bytes());
             assert_ne!(outbox.push(line.into_bytes().into()), Pushed::Dropped);
             // A flush after every push, needed or not (another session's turn may end at any
