@@ -2,6 +2,7 @@
 # Runs the same scenarios against Coucou, ngircd and the seed's C design, on 127.0.0.1 only, and
 # prints one table with ratios to ngircd. Installs ngircd (Debian) and builds the seed design with gcc
 # if needed. Takes about 5 minutes on 2 cores. Usage: benches/compare.sh [OUT_DIR]
+# ONLY=P3 runs only the scenarios whose name starts with it (ONLY="P3|R1" for several).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
@@ -89,6 +90,9 @@ stop_server() {
 run() { # SERVER SCENARIO BENCH-ARGS…
     local server=$1 scenario=$2
     shift 2
+    if [ -n "${ONLY:-}" ] && ! [[ "$scenario" =~ ^(${ONLY}) ]]; then
+        return 0
+    fi
     port=$((port + 1))
     start_server "$server" "$port"
     local dialect=plain
