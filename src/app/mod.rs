@@ -6,13 +6,16 @@
 //! `ctx.request_repaint()`; [`eframe::App::logic`] drains them with `try_iter`. The only blocking
 //! calls on the UI thread are reading and writing the small settings file and rfd's save dialog.
 
+mod conversation;
+mod export;
 pub mod hosting;
 pub mod link;
 pub mod notify;
+mod style;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,13 +23,13 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
 
-use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Wire};
+use crate::client::{ClientEvent, ConnectParams, Connection, Wire};
 use crate::diagnostics::{self, InterfaceInfo, Probe};
 use crate::discovery::{self, Browser, DiscoveryEvent, RoomInfo};
 use crate::model::form::{self, ConnectForm};
-use crate::model::settings::{NotifyChoice, Settings, ThemeChoice};
-use crate::model::{ChatModel, EntryKind, settings, transcript};
-use crate::protocol::{Command, DEFAULT_PORT, command, now_ms};
+use crate::model::settings::Settings;
+use crate::model::{ChatModel, EntryKind, settings};
+use crate::protocol::{DEFAULT_PORT, now_ms};
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
@@ -38,7 +41,8 @@ use crate::ui::{Action, connect};
 use crate::{EventSink, Waker};
 use hosting::{HostRequest, Hosting};
 use link::{Due, Link, LinkMachine};
-use notify::{DesktopNotifier, Notice, NotifierHandle};
+use notify::{DesktopNotifier, NotifierHandle};
+use style::zoom_keys;
 
 /// What the app is told at start.
 #[derive(Debug, Clone)]
@@ -499,173 +503,6 @@ impl CoucouApp {
         }
     }
 
-    fn on_event(&mut self, event: ClientEvent) {
-        let current = self.conn.as_ref().map(Connection::id);
-        let conn = match &event {
-            ClientEvent::Connected { conn, .. }
-            | ClientEvent::Message { conn, .. }
-            | ClientEvent::Line { conn, .. }
-            | ClientEvent::Failed { conn, .. }
-            | ClientEvent::Closed { conn, .. } => *conn,
-        };
-        if current != Some(conn) {
-            return; // From a connection we already let go.
-        }
-        match event {
-            ClientEvent::Connected { welcome, .. } => self.on_connected(welcome),
-            ClientEvent::Message { msg, .. } => {
-                // A welcome replays history: nothing in it is news.
-                let news = !matches!(msg, crate::protocol::ServerMsg::Welcome { .. });
-                if let Some(chat) = &mut self.chat {
-                    let before = chat.entries.len();
-                    chat.apply(msg);
-                    if news {
-                        self.notify_from(before);
-                    }
-                }
-            }
-            ClientEvent::Line { text, .. } => {
-                if let Some(chat) = &mut self.chat {
-                    let before = chat.entries.len();
-                    chat.apply_line(now_ms(), text);
-                    self.notify_from(before);
-                }
-            }
-            ClientEvent::Failed { error, .. } => self.on_failed(&error),
-            ClientEvent::Closed { error, .. } => self.on_closed(error),
-        }
-    }
-
-    fn on_connected(&mut self, welcome: Option<crate::protocol::ServerMsg>) {
-        let reconnecting = self.link.is_reconnecting();
-        self.link.connected();
-        self.connect_error = None;
-        self.offline = None;
-        self.reconnect_failure = None;
-        let Some(params) = self.params.clone() else {
-            return;
-        };
-        if !reconnecting || self.chat.is_none() {
-            self.close_conversation();
-            let room = format!("{}:{}", params.host, params.port);
-            self.composer.input = self.drafts.remove(&room).unwrap_or_default();
-            self.chat_key.clone_from(&room);
-            self.chat = Some(ChatModel::new(room, params.name.clone()));
-            self.layout = ListLayout::default();
-        }
-        if let Some(chat) = &mut self.chat {
-            if reconnecting {
-                chat.push_local(now_ms(), EntryKind::Notice("Reconnected.".to_owned()));
-            }
-            if let Some(welcome) = welcome {
-                chat.apply(welcome);
-            }
-        }
-        self.composer.focus = true;
-    }
-
-    fn on_failed(&mut self, error: &ConnectError) {
-        self.conn = None;
-        let reconnecting = self.link.is_reconnecting();
-        if reconnecting && !matches!(error, ConnectError::Refused { .. }) {
-            self.schedule_reconnect(&error.to_string());
-            return;
-        }
-        self.link.idle();
-        if reconnecting && self.chat.is_some() {
-            // The conversation stays, offline, with why; the person may rejoin or close it.
-            self.offline = Some(format!("Could not rejoin. {error}"));
-            return;
-        }
-        self.chat = None;
-        self.connect_error = Some(if error.is_name_problem() {
-            format!("{error} Change the username and connect again.")
-        } else {
-            error.to_string()
-        });
-    }
-
-    fn on_closed(&mut self, error: Option<String>) {
-        self.conn = None;
-        match error {
-            None => {
-                self.link.idle();
-                if self.chat.is_some() && self.offline.is_none() {
-                    self.offline = Some("Disconnected.".to_owned());
-                }
-            }
-            Some(error) if self.chat.is_some() => self.schedule_reconnect(&error),
-            Some(error) => {
-                self.link.idle();
-                self.connect_error = Some(error);
-            }
-        }
-    }
-
-    /// Waits before the next attempt. The conversation gets one line when the connection is lost,
-    /// not one per failed attempt: the toolbar shows the countdown and the last failure.
-    fn schedule_reconnect(&mut self, why: &str) {
-        let (_, first) = self.link.lost(Instant::now());
-        self.reconnect_failure = Some(why.to_owned());
-        if let Some(chat) = &mut self.chat {
-            // Who is here is not known while away; the welcome on return tells again.
-            chat.people.clear();
-            if first {
-                chat.push_local(
-                    now_ms(),
-                    EntryKind::Error(format!("Connection lost ({why}). Reconnecting…")),
-                );
-            }
-        }
-    }
-
-    fn start_connection(&mut self, params: ConnectParams, reconnecting: bool) {
-        self.conn = None;
-        let id = self.next_conn_id;
-        self.next_conn_id += 1;
-        let target = format!("{}:{}", params.host, params.port);
-        match client::connect(id, params.clone(), self.sink(AppEvent::Client)) {
-            Ok(conn) => {
-                self.conn = Some(conn);
-                self.link.connecting(target, reconnecting);
-            }
-            Err(err) => {
-                self.link.idle();
-                self.connect_error = Some(format!("Could not start connecting: {err}"));
-            }
-        }
-        self.params = Some(params);
-    }
-
-    /// Leaves the room on purpose: says goodbye and lets the connection close. The conversation
-    /// stays on screen, read-only, until it is closed or rejoined.
-    fn leave(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            conn.quit();
-        }
-        self.link.idle();
-        self.reconnect_failure = None;
-        if let Some(chat) = &mut self.chat
-            && self.offline.is_none()
-        {
-            chat.people.clear();
-            self.offline = Some("You left the room.".to_owned());
-        }
-    }
-
-    /// Puts the conversation on screen away, keeping its unsent draft for its room.
-    fn close_conversation(&mut self) {
-        if self.chat.take().is_some() {
-            let draft = std::mem::take(&mut self.composer.input);
-            if !draft.is_empty() {
-                self.drafts
-                    .insert(std::mem::take(&mut self.chat_key), draft);
-            }
-        }
-        self.composer.recall = None;
-        self.offline = None;
-    }
-
     // ----- actions -----
 
     fn apply(&mut self, action: Action, ctx: &egui::Context) {
@@ -859,29 +696,6 @@ impl CoucouApp {
         }
     }
 
-    fn send(&mut self, text: String) {
-        let Some(conn) = &self.conn else { return };
-        let wire = self.params.as_ref().map(|p| p.dialect);
-        match command::parse(&text) {
-            Ok(Command::Quit) => self.leave(),
-            _ if wire == Some(Wire::Classic) => {
-                // The classic server does not echo: show the line as the others will see it.
-                if let Some(chat) = &mut self.chat {
-                    let line = format!("{}: {text}", chat.me);
-                    chat.apply_line(now_ms(), line);
-                }
-                conn.send_line(text);
-            }
-            _ if wire == Some(Wire::Plain) => conn.send_line(text),
-            Ok(command) => conn.send(command),
-            Err(err) => {
-                if let Some(chat) = &mut self.chat {
-                    chat.push_local(now_ms(), EntryKind::Error(err.to_string()));
-                }
-            }
-        }
-    }
-
     fn host_on(&mut self) {
         self.host_error = None;
         let request = match HostRequest::from_buffers(&self.host_buffers) {
@@ -951,103 +765,6 @@ impl CoucouApp {
         }
     }
 
-    /// Asks where to save the transcript: the system's dialog, or the app's own when that can't
-    /// open (never nothing at all).
-    fn export_transcript(&mut self) {
-        let Some(chat) = &self.chat else { return };
-        let date = transcript::local_date_time(now_ms());
-        let file_name = format!(
-            "coucou-{}-{}.txt",
-            chat.room.replace(|c: char| !c.is_alphanumeric(), "-"),
-            date.get(..10).unwrap_or("transcript")
-        );
-        let chosen = if self.options.native_dialogs {
-            native_save_dialog(&file_name)
-        } else {
-            SaveChoice::Unavailable
-        };
-        match chosen {
-            SaveChoice::Path(path) => {
-                if let Err(err) = self.save_transcript(&path) {
-                    self.push_to_chat(EntryKind::Error(err));
-                }
-            }
-            SaveChoice::Cancelled => {}
-            SaveChoice::Unavailable => {
-                let path = transcript::default_folder().join(file_name);
-                self.save_fallback = Some((path.display().to_string(), None));
-            }
-        }
-    }
-
-    /// Writes the transcript to `path` and says so in the conversation; the error in words if not.
-    fn save_transcript(&mut self, path: &Path) -> Result<(), String> {
-        let Some(chat) = &mut self.chat else {
-            return Err("There is no conversation to save.".to_owned());
-        };
-        if path.as_os_str().is_empty() {
-            return Err("Type where to save the file.".to_owned());
-        }
-        let result = std::fs::File::create(path).and_then(|file| {
-            let mut out = std::io::BufWriter::new(file);
-            transcript::write_transcript(chat, now_ms(), &mut out)?;
-            std::io::Write::flush(&mut out)
-        });
-        match result {
-            Ok(()) => {
-                let saved = format!("Transcript saved to {}", path.display());
-                chat.push_local(now_ms(), EntryKind::Notice(saved));
-                Ok(())
-            }
-            Err(err) => Err(format!("Could not save {}: {err}", path.display())),
-        }
-    }
-
-    /// Notifies about the entries from `first` on that call for it (see [`NotifyChoice`]), while the
-    /// window is in the background; and asks for the window's attention (urgency hint).
-    fn notify_from(&mut self, first: usize) {
-        let choice = self.settings.notifications;
-        if self.focused || choice == NotifyChoice::Off {
-            return;
-        }
-        let Some(chat) = &self.chat else { return };
-        for entry in chat.entries.iter().skip(first) {
-            let notice = match &entry.kind {
-                EntryKind::Private {
-                    from,
-                    text,
-                    own: false,
-                    ..
-                } => Notice {
-                    title: format!("{from} (private)"),
-                    body: text.clone(),
-                },
-                EntryKind::Chat {
-                    from,
-                    text,
-                    own: false,
-                    action,
-                } if entry.mention || choice == NotifyChoice::All => Notice {
-                    title: format!("{from} in {}", chat.room),
-                    body: if *action {
-                        format!("{from} {text}")
-                    } else {
-                        text.clone()
-                    },
-                },
-                EntryKind::Plain(text) if entry.mention || choice == NotifyChoice::All => Notice {
-                    title: chat.room.clone(),
-                    body: text.clone(),
-                },
-                _ => continue,
-            };
-            self.wants_attention = true;
-            if let Some(notifier) = &self.notifier {
-                notifier.0.notify(notice);
-            }
-        }
-    }
-
     /// Opens `url` in the browser from a thread (starting a browser may take a moment); if none
     /// can, the link is copied and the conversation says so (see `handle_events`).
     fn open_link(&mut self, url: String) {
@@ -1085,42 +802,6 @@ impl CoucouApp {
         if let Err(err) = settings::save(path, &self.settings) {
             self.warning = Some(format!("Could not save your settings: {err}"));
         }
-    }
-
-    fn apply_style(&self, ctx: &egui::Context) {
-        // One text size: the setting. egui's own Ctrl +/- zoom would be a second one, not saved.
-        ctx.options_mut(|o| o.zoom_with_keyboard = false);
-        ctx.set_theme(match self.settings.theme {
-            ThemeChoice::System => egui::ThemePreference::System,
-            ThemeChoice::Dark => egui::ThemePreference::Dark,
-            ThemeChoice::Light => egui::ThemePreference::Light,
-        });
-        let size = self.settings.font_size;
-        ctx.all_styles_mut(|style| {
-            use egui::{FontFamily, FontId, TextStyle};
-            style.text_styles = [
-                (
-                    TextStyle::Heading,
-                    FontId::new(size * 1.4, FontFamily::Proportional),
-                ),
-                (TextStyle::Body, FontId::new(size, FontFamily::Proportional)),
-                (
-                    TextStyle::Button,
-                    FontId::new(size, FontFamily::Proportional),
-                ),
-                (
-                    TextStyle::Monospace,
-                    FontId::new(size * 0.92, FontFamily::Monospace),
-                ),
-                (
-                    TextStyle::Small,
-                    FontId::new(size * 0.75, FontFamily::Proportional),
-                ),
-            ]
-            .into();
-            // A blinking cursor repaints twice a second forever; a steady one keeps idle at 0% CPU.
-            style.visuals.text_cursor.blink = false;
-        });
     }
 
     fn view_toolbar(&mut self, ui: &mut egui::Ui) -> Option<Action> {
@@ -1277,75 +958,6 @@ impl eframe::App for CoucouApp {
         self.leave();
         self.save_settings();
     }
-}
-
-/// The text size asked for with the keyboard or the wheel: Ctrl + (or =), Ctrl -, Ctrl 0, and
-/// Ctrl + wheel, one point a step. egui's own zoom is turned off (see `apply_style`), so there is
-/// one text size, the one in the settings, and it is saved.
-fn zoom_keys(ctx: &egui::Context, size: f32) -> Option<f32> {
-    ctx.input(|i| {
-        let command = i.modifiers.command;
-        if command && (i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals)) {
-            Some(size + 1.0)
-        } else if command && i.key_pressed(egui::Key::Minus) {
-            Some(size - 1.0)
-        } else if command && i.key_pressed(egui::Key::Num0) {
-            Some(settings::DEFAULT_FONT_SIZE)
-        } else if i.zoom_delta() > 1.0 {
-            Some(size + 1.0)
-        } else if i.zoom_delta() < 1.0 {
-            Some(size - 1.0)
-        } else {
-            None
-        }
-    })
-    .filter(|new| (new - size).abs() > 0.01)
-    .map(|new| new.clamp(settings::MIN_FONT_SIZE, settings::MAX_FONT_SIZE))
-}
-
-/// What the system's save dialog gave.
-enum SaveChoice {
-    /// A file to save to.
-    Path(PathBuf),
-    /// The person cancelled.
-    Cancelled,
-    /// The dialog could not open.
-    Unavailable,
-}
-
-/// The system's save dialog (rfd). rfd answers `None` both when the person cancels and when no
-/// dialog could open (no xdg file portal on the session bus and no zenity, as on a bare X11
-/// session): a dialog that can't be reached is told apart by there being no session bus and no
-/// zenity, or by an answer faster than anyone could cancel.
-fn native_save_dialog(file_name: &str) -> SaveChoice {
-    if !native_dialog_reachable() {
-        return SaveChoice::Unavailable;
-    }
-    let asked = Instant::now();
-    let chosen = rfd::FileDialog::new()
-        .set_title("Export transcript")
-        .set_file_name(file_name)
-        .add_filter("Text", &["txt"])
-        .save_file();
-    match chosen {
-        Some(path) => SaveChoice::Path(path),
-        None if asked.elapsed() < Duration::from_millis(300) => SaveChoice::Unavailable,
-        None => SaveChoice::Cancelled,
-    }
-}
-
-/// Whether rfd has anything to show a dialog with: on Linux and the BSDs, a session bus (for the
-/// xdg desktop portal) or zenity; elsewhere the system's own dialogs.
-fn native_dialog_reachable() -> bool {
-    if cfg!(any(target_os = "windows", target_os = "macos")) {
-        return true;
-    }
-    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-        || std::env::var_os("XDG_RUNTIME_DIR")
-            .is_some_and(|dir| Path::new(&dir).join("bus").exists());
-    let zenity = std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file()));
-    bus || zenity
 }
 
 /// Opens the window and runs the app until it is closed.

@@ -1,0 +1,249 @@
+//! The life of the conversation on screen: connecting, what a connection reports (the welcome,
+//! messages, failures, the loss), reconnecting, leaving, sending what was typed, and notifying.
+
+use std::time::Instant;
+
+use super::notify::Notice;
+use super::{AppEvent, CoucouApp};
+use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Wire};
+use crate::model::settings::NotifyChoice;
+use crate::model::{ChatModel, EntryKind};
+use crate::protocol::{Command, ServerMsg, command, now_ms};
+use crate::ui::messages::ListLayout;
+
+impl CoucouApp {
+    pub(super) fn on_event(&mut self, event: ClientEvent) {
+        let current = self.conn.as_ref().map(Connection::id);
+        let conn = match &event {
+            ClientEvent::Connected { conn, .. }
+            | ClientEvent::Message { conn, .. }
+            | ClientEvent::Line { conn, .. }
+            | ClientEvent::Failed { conn, .. }
+            | ClientEvent::Closed { conn, .. } => *conn,
+        };
+        if current != Some(conn) {
+            return; // From a connection we already let go.
+        }
+        match event {
+            ClientEvent::Connected { welcome, .. } => self.on_connected(welcome),
+            ClientEvent::Message { msg, .. } => {
+                // A welcome replays history: nothing in it is news.
+                let news = !matches!(msg, ServerMsg::Welcome { .. });
+                if let Some(chat) = &mut self.chat {
+                    let before = chat.entries.len();
+                    chat.apply(msg);
+                    if news {
+                        self.notify_from(before);
+                    }
+                }
+            }
+            ClientEvent::Line { text, .. } => {
+                if let Some(chat) = &mut self.chat {
+                    let before = chat.entries.len();
+                    chat.apply_line(now_ms(), text);
+                    self.notify_from(before);
+                }
+            }
+            ClientEvent::Failed { error, .. } => self.on_failed(&error),
+            ClientEvent::Closed { error, .. } => self.on_closed(error),
+        }
+    }
+
+    pub(super) fn on_connected(&mut self, welcome: Option<ServerMsg>) {
+        let reconnecting = self.link.is_reconnecting();
+        self.link.connected();
+        self.connect_error = None;
+        self.offline = None;
+        self.reconnect_failure = None;
+        let Some(params) = self.params.clone() else {
+            return;
+        };
+        if !reconnecting || self.chat.is_none() {
+            self.close_conversation();
+            let room = format!("{}:{}", params.host, params.port);
+            self.composer.input = self.drafts.remove(&room).unwrap_or_default();
+            self.chat_key.clone_from(&room);
+            self.chat = Some(ChatModel::new(room, params.name.clone()));
+            self.layout = ListLayout::default();
+        }
+        if let Some(chat) = &mut self.chat {
+            if reconnecting {
+                chat.push_local(now_ms(), EntryKind::Notice("Reconnected.".to_owned()));
+            }
+            if let Some(welcome) = welcome {
+                chat.apply(welcome);
+            }
+        }
+        self.composer.focus = true;
+    }
+
+    pub(super) fn on_failed(&mut self, error: &ConnectError) {
+        self.conn = None;
+        let reconnecting = self.link.is_reconnecting();
+        if reconnecting && !matches!(error, ConnectError::Refused { .. }) {
+            self.schedule_reconnect(&error.to_string());
+            return;
+        }
+        self.link.idle();
+        if reconnecting && self.chat.is_some() {
+            // The conversation stays, offline, with why; the person may rejoin or close it.
+            self.offline = Some(format!("Could not rejoin. {error}"));
+            return;
+        }
+        self.chat = None;
+        self.connect_error = Some(if error.is_name_problem() {
+            format!("{error} Change the username and connect again.")
+        } else {
+            error.to_string()
+        });
+    }
+
+    pub(super) fn on_closed(&mut self, error: Option<String>) {
+        self.conn = None;
+        match error {
+            None => {
+                self.link.idle();
+                if self.chat.is_some() && self.offline.is_none() {
+                    self.offline = Some("Disconnected.".to_owned());
+                }
+            }
+            Some(error) if self.chat.is_some() => self.schedule_reconnect(&error),
+            Some(error) => {
+                self.link.idle();
+                self.connect_error = Some(error);
+            }
+        }
+    }
+
+    /// Waits before the next attempt. The conversation gets one line when the connection is lost,
+    /// not one per failed attempt: the toolbar shows the countdown and the last failure.
+    pub(super) fn schedule_reconnect(&mut self, why: &str) {
+        let (_, first) = self.link.lost(Instant::now());
+        self.reconnect_failure = Some(why.to_owned());
+        if let Some(chat) = &mut self.chat {
+            // Who is here is not known while away; the welcome on return tells again.
+            chat.people.clear();
+            if first {
+                chat.push_local(
+                    now_ms(),
+                    EntryKind::Error(format!("Connection lost ({why}). Reconnecting…")),
+                );
+            }
+        }
+    }
+
+    pub(super) fn start_connection(&mut self, params: ConnectParams, reconnecting: bool) {
+        self.conn = None;
+        let id = self.next_conn_id;
+        self.next_conn_id += 1;
+        let target = format!("{}:{}", params.host, params.port);
+        match client::connect(id, params.clone(), self.sink(AppEvent::Client)) {
+            Ok(conn) => {
+                self.conn = Some(conn);
+                self.link.connecting(target, reconnecting);
+            }
+            Err(err) => {
+                self.link.idle();
+                self.connect_error = Some(format!("Could not start connecting: {err}"));
+            }
+        }
+        self.params = Some(params);
+    }
+
+    /// Leaves the room on purpose: says goodbye and lets the connection close. The conversation
+    /// stays on screen, read-only, until it is closed or rejoined.
+    pub(super) fn leave(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            conn.quit();
+        }
+        self.link.idle();
+        self.reconnect_failure = None;
+        if let Some(chat) = &mut self.chat
+            && self.offline.is_none()
+        {
+            chat.people.clear();
+            self.offline = Some("You left the room.".to_owned());
+        }
+    }
+
+    /// Puts the conversation on screen away, keeping its unsent draft for its room.
+    pub(super) fn close_conversation(&mut self) {
+        if self.chat.take().is_some() {
+            let draft = std::mem::take(&mut self.composer.input);
+            if !draft.is_empty() {
+                self.drafts
+                    .insert(std::mem::take(&mut self.chat_key), draft);
+            }
+        }
+        self.composer.recall = None;
+        self.offline = None;
+    }
+
+    pub(super) fn send(&mut self, text: String) {
+        let Some(conn) = &self.conn else { return };
+        let wire = self.params.as_ref().map(|p| p.dialect);
+        match command::parse(&text) {
+            Ok(Command::Quit) => self.leave(),
+            _ if wire == Some(Wire::Classic) => {
+                // The classic server does not echo: show the line as the others will see it.
+                if let Some(chat) = &mut self.chat {
+                    let line = format!("{}: {text}", chat.me);
+                    chat.apply_line(now_ms(), line);
+                }
+                conn.send_line(text);
+            }
+            _ if wire == Some(Wire::Plain) => conn.send_line(text),
+            Ok(command) => conn.send(command),
+            Err(err) => {
+                if let Some(chat) = &mut self.chat {
+                    chat.push_local(now_ms(), EntryKind::Error(err.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Notifies about the entries from `first` on that call for it (see [`NotifyChoice`]), while the
+    /// window is in the background; and asks for the window's attention (urgency hint).
+    pub(super) fn notify_from(&mut self, first: usize) {
+        let choice = self.settings.notifications;
+        if self.focused || choice == NotifyChoice::Off {
+            return;
+        }
+        let Some(chat) = &self.chat else { return };
+        for entry in chat.entries.iter().skip(first) {
+            let notice = match &entry.kind {
+                EntryKind::Private {
+                    from,
+                    text,
+                    own: false,
+                    ..
+                } => Notice {
+                    title: format!("{from} (private)"),
+                    body: text.clone(),
+                },
+                EntryKind::Chat {
+                    from,
+                    text,
+                    own: false,
+                    action,
+                } if entry.mention || choice == NotifyChoice::All => Notice {
+                    title: format!("{from} in {}", chat.room),
+                    body: if *action {
+                        format!("{from} {text}")
+                    } else {
+                        text.clone()
+                    },
+                },
+                EntryKind::Plain(text) if entry.mention || choice == NotifyChoice::All => Notice {
+                    title: chat.room.clone(),
+                    body: text.clone(),
+                },
+                _ => continue,
+            };
+            self.wants_attention = true;
+            if let Some(notifier) = &self.notifier {
+                notifier.0.notify(notice);
+            }
+        }
+    }
+}
