@@ -54,6 +54,7 @@ impl View {
                 &mut self.layout,
                 &mut self.composer,
                 coucou::ui::chat::ChatStatus::Live,
+                coucou::ui::trust::Protection::TrustedOnFirstUse,
             );
             black_box(action);
         });

@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::ops::Deref;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::protocol::{Frame, LineFramer};
 
@@ -141,7 +141,25 @@ impl<R: Read> FrameReader<R> {
     }
 }
 
-impl FrameReader<SharedSocket> {
+/// A source whose reads can be given a time-out (a socket, or TLS over one).
+pub trait ReadTimeout {
+    /// Makes a blocking read fail with `WouldBlock` or `TimedOut` after `timeout`; `None` waits.
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+}
+
+impl ReadTimeout for SharedSocket {
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.0.set_read_timeout(timeout)
+    }
+}
+
+impl ReadTimeout for TcpStream {
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
+    }
+}
+
+impl<R: Read + ReadTimeout> FrameReader<R> {
     /// The next frame, if it is complete by `deadline`; else an [`io::ErrorKind::TimedOut`] error.
     /// The deadline is absolute: bytes that trickle in without ending a line don't extend it.
     pub fn next_frame_before(&mut self, deadline: Instant) -> io::Result<Option<Frame>> {

@@ -15,6 +15,7 @@ use std::time::Duration;
 use mdns_sd::{ServiceDaemon, ServiceEvent, ServiceInfo};
 
 use crate::EventSink;
+use crate::identity::Fingerprint;
 use crate::protocol::PROTOCOL_VERSION;
 
 /// The DNS-SD service type of Coucou rooms.
@@ -37,8 +38,12 @@ pub struct RoomInfo {
     pub people: usize,
     /// Its protocol version.
     pub version: u32,
-    /// Whether it asks for a password (not yet used by any server).
+    /// Whether it asks for a password.
     pub password: bool,
+    /// Whether it offers TLS.
+    pub tls: bool,
+    /// The fingerprint it advertises (anyone can advertise anything: a hint, never a pin).
+    pub fingerprint: Option<Fingerprint>,
 }
 
 impl RoomInfo {
@@ -123,6 +128,8 @@ pub struct Advertiser {
     daemon: ServiceDaemon,
     /// The record as last registered, to update its people count.
     info: Mutex<ServiceInfo>,
+    /// What it says besides the count.
+    announced: Announced,
 }
 
 impl fmt::Debug for Advertiser {
@@ -131,18 +138,46 @@ impl fmt::Debug for Advertiser {
     }
 }
 
-fn txt(room: &str, people: usize) -> HashMap<String, String> {
-    HashMap::from([
-        ("room".to_owned(), room.to_owned()),
+/// What an advertisement says besides the people count.
+#[derive(Debug, Clone)]
+struct Announced {
+    room: String,
+    fingerprint: Option<String>,
+    password: bool,
+}
+
+fn txt(announced: &Announced, people: usize) -> HashMap<String, String> {
+    let mut txt = HashMap::from([
+        ("room".to_owned(), announced.room.clone()),
         ("version".to_owned(), PROTOCOL_VERSION.to_string()),
         ("people".to_owned(), people.to_string()),
-        ("password".to_owned(), "no".to_owned()),
-    ])
+        (
+            "password".to_owned(),
+            if announced.password { "yes" } else { "no" }.to_owned(),
+        ),
+    ]);
+    if let Some(fp) = &announced.fingerprint {
+        txt.insert("tls".to_owned(), "1".to_owned());
+        txt.insert("fp".to_owned(), fp.clone());
+    }
+    txt
 }
 
 impl Advertiser {
-    /// Starts advertising `room` on `port` of every interface.
-    pub fn start(room: &str, port: u16, people: usize) -> Result<Self, DiscoveryError> {
+    /// Starts advertising `room` on `port` of every interface, with its certificate's fingerprint
+    /// when it offers TLS (`tls=1`, `fp=`), and whether it has a password.
+    pub fn start(
+        room: &str,
+        port: u16,
+        people: usize,
+        fingerprint: Option<&Fingerprint>,
+        password: bool,
+    ) -> Result<Self, DiscoveryError> {
+        let announced = Announced {
+            room: room.to_owned(),
+            fingerprint: fingerprint.map(Fingerprint::to_hex),
+            password,
+        };
         let daemon = ServiceDaemon::new()?;
         let host = host_name();
         let instance = format!("{room} ({host})");
@@ -152,23 +187,20 @@ impl Advertiser {
             &format!("{host}.local."),
             "",
             port,
-            txt(room, people),
+            txt(&announced, people),
         )?
         .enable_addr_auto();
         daemon.register(info.clone())?;
         Ok(Self {
             daemon,
             info: Mutex::new(info),
+            announced,
         })
     }
 
     /// Announces a new people count. Never blocks.
     pub fn set_people(&self, people: usize) {
         let mut info = self.info.lock().unwrap_or_else(PoisonError::into_inner);
-        let room = info
-            .get_property_val_str("room")
-            .unwrap_or_default()
-            .to_owned();
         let updated = ServiceInfo::new(
             info.get_type(),
             info.get_fullname()
@@ -177,7 +209,7 @@ impl Advertiser {
             info.get_hostname(),
             "",
             info.get_port(),
-            txt(&room, people),
+            txt(&self.announced, people),
         );
         if let Ok(updated) = updated {
             let updated = updated.enable_addr_auto();
@@ -242,6 +274,10 @@ pub fn browse(events: EventSink<DiscoveryEvent>) -> Result<Browser, DiscoveryErr
                                 .and_then(|v| v.parse().ok())
                                 .unwrap_or(0),
                             password: service.get_property_val_str("password") == Some("yes"),
+                            tls: service.get_property_val_str("tls") == Some("1"),
+                            fingerprint: service
+                                .get_property_val_str("fp")
+                                .and_then(Fingerprint::from_hex),
                             fullname: service.fullname.clone(),
                             host: service.host.clone(),
                             addrs: service
@@ -296,6 +332,8 @@ mod tests {
             people,
             version: 1,
             password: false,
+            tls: false,
+            fingerprint: None,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -10,7 +11,9 @@ use clap::Args;
 
 use crate::EventSink;
 use crate::discovery::{self, Advertiser, DiscoveryEvent, RoomInfo};
+use crate::identity::Identity;
 use crate::lan;
+use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_MAX_PEOPLE, DEFAULT_PORT};
 use crate::server::{FloodLimit, PeopleHook, Server, ServerConfig};
 
@@ -59,6 +62,62 @@ pub struct ServerArgs {
     /// Announces the room on the LAN (mDNS / DNS-SD), so apps nearby list it.
     #[arg(long)]
     pub advertise: bool,
+    /// The folder of the server's certificate and key (made on first start, then reused; the key
+    /// readable only by you). Default: beside the app's settings, so app and server share one
+    /// identity.
+    #[arg(long, value_name = "DIR")]
+    pub identity: Option<PathBuf>,
+    /// Turns away connections in clear, plain and JSON alike, with a line saying why.
+    #[arg(long)]
+    pub require_tls: bool,
+    /// A file whose first line is the room password. It is read once at start; only a salted
+    /// hash is kept. People join over TLS only (the app, or `openssl s_client` and the password
+    /// typed after the name).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+/// Options of `coucou fingerprint`.
+#[derive(Debug, Clone, Args)]
+pub struct FingerprintArgs {
+    /// The identity's folder (as for `coucou server --identity`).
+    #[arg(long, value_name = "DIR")]
+    pub identity: Option<PathBuf>,
+}
+
+/// The identity folder: the one given, else beside the app's settings.
+fn identity_dir(given: Option<&PathBuf>) -> Result<PathBuf, String> {
+    match given {
+        Some(dir) => Ok(dir.clone()),
+        None => crate::identity::default_dir()
+            .ok_or_else(|| "no config folder for the certificate: pass --identity DIR".to_owned()),
+    }
+}
+
+/// Reads the room password from the first line of `path` and keeps only its key.
+pub fn read_password_file(path: &std::path::Path) -> Result<RoomKey, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("can't read the password file {}: {err}", path.display()))?;
+    let first = text.lines().next().unwrap_or_default();
+    RoomKey::new(first).map_err(|err| format!("{}: {err}", path.display()))
+}
+
+/// `coucou fingerprint`: prints the server's code (making its identity if there is none yet).
+pub fn fingerprint(args: &FingerprintArgs) -> ExitCode {
+    let identity = identity_dir(args.identity.as_ref())
+        .and_then(|dir| Identity::load_or_create(&dir).map_err(|err| err.to_string()));
+    match identity {
+        Ok(identity) => {
+            let fp = identity.fingerprint();
+            println!("{}", fp.code());
+            println!("sha256:{}", fp.to_hex());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("coucou: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Options of `coucou rooms`.
@@ -89,6 +148,7 @@ impl ServerArgs {
                 per_second: self.flood_rate,
             }),
             rename_flood: (!self.no_flood_limit).then_some(FloodLimit::RENAMES),
+            require_tls: self.require_tls,
             ..ServerConfig::default()
         }
     }
@@ -99,6 +159,35 @@ pub fn run(args: &ServerArgs) -> ExitCode {
     let addr = SocketAddr::new(args.bind, args.port);
     let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
     let mut config = args.config();
+    // TLS is always offered: a clear client never notices (the first byte tells them apart), and
+    // every app can encrypt without anyone setting anything up.
+    let identity = match identity_dir(args.identity.as_ref())
+        .and_then(|dir| Identity::load_or_create(&dir).map_err(|err| err.to_string()))
+    {
+        Ok(identity) => identity,
+        Err(err) => {
+            eprintln!("coucou: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::tls::server_config(&identity) {
+        Ok(tls) => config.tls = Some(tls),
+        Err(err) => {
+            eprintln!("coucou: can't use the certificate: {err}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(path) = &args.password_file {
+        match read_password_file(path) {
+            Ok(key) => config.password = Some(key),
+            Err(err) => {
+                eprintln!("coucou: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let fingerprint = identity.fingerprint();
+    let has_password = config.password.is_some();
     if args.advertise {
         let slot = Arc::clone(&advertiser);
         config.on_people = Some(PeopleHook(Arc::new(move |people| {
@@ -122,7 +211,13 @@ pub fn run(args: &ServerArgs) -> ExitCode {
         }
     };
     if args.advertise {
-        match Advertiser::start(&args.room, server.local_addr().port(), 0) {
+        match Advertiser::start(
+            &args.room,
+            server.local_addr().port(),
+            0,
+            Some(&fingerprint),
+            has_password,
+        ) {
             Ok(started) => {
                 advertiser.set(started).ok();
             }
@@ -142,7 +237,22 @@ pub fn run(args: &ServerArgs) -> ExitCode {
         server.local_addr().port()
     );
     for addr in lan::reachable_at(server.local_addr()) {
-        banner.push_str(&format!("  {addr}    (nc {} {})\n", addr.ip(), addr.port()));
+        if args.require_tls || has_password {
+            banner.push_str(&format!(
+                "  {addr}    (openssl s_client -quiet -connect {addr})\n"
+            ));
+        } else {
+            banner.push_str(&format!("  {addr}    (nc {} {})\n", addr.ip(), addr.port()));
+        }
+    }
+    banner.push_str(&format!(
+        "Room code: {}   (apps show it on first connection: read it to people joining)\n",
+        fingerprint.code()
+    ));
+    if has_password {
+        banner.push_str("A password is required; it is asked over TLS only.\n");
+    } else if args.require_tls {
+        banner.push_str("Only encrypted connections are let in.\n");
     }
     banner.push_str("Press Ctrl-C to stop.\n");
     // Nobody reading stdout is no reason to stop serving.

@@ -5,7 +5,7 @@
 //! | layer | module | job |
 //! |---|---|---|
 //! | wire format | [`protocol`] | framing, cleaning, names, commands, JSON and plain messages; no I/O |
-//! | connection | [`connection`] | bytes from a socket to frames |
+//! | connection | [`connection`], [`tls`], [`identity`] | bytes from a socket to frames; TLS on the same port; a host's certificate and fingerprint |
 //! | server | [`server`] | the room: sessions, outgoing queues, the [`server::Server`] handle |
 //! | client | [`client`] | the app's connection threads: commands in, events out |
 //! | model | [`model`] | chat state, the connect form, settings and profiles, transcript |
@@ -113,8 +113,10 @@ pub mod connection;
 pub mod diagnostics;
 pub mod discovery;
 pub mod headless;
+pub mod identity;
 pub mod lan;
 pub mod model;
 pub mod protocol;
 pub mod server;
+pub mod tls;
 pub mod ui;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use coucou::app::AppOptions;
-use coucou::headless::{self, RoomsArgs, ServerArgs};
+use coucou::headless::{self, FingerprintArgs, RoomsArgs, ServerArgs};
 
 /// A chat for the local network. With no command, opens the app.
 #[derive(Debug, Parser)]
@@ -21,6 +21,8 @@ enum Cmd {
     Server(ServerArgs),
     /// Lists the rooms advertised on the local network, then exits.
     Rooms(RoomsArgs),
+    /// Prints the server's room code (its certificate's fingerprint).
+    Fingerprint(FingerprintArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Cmd::Server(args)) => headless::run(&args),
         Some(Cmd::Rooms(args)) => headless::rooms(&args),
+        Some(Cmd::Fingerprint(args)) => headless::fingerprint(&args),
         None => {
             let options = AppOptions {
                 config_path: std::env::var_os("COUCOU_CONFIG").map(Into::into),

@@ -104,11 +104,28 @@ fn connect(harness: &mut Harness<'_, CoucouApp>, name: &str, addr: SocketAddr) {
     harness.run_steps(2);
 }
 
+/// First contact with an encrypted room asks whether to trust its code: trusts it (after checking
+/// it is the test servers' code), then lets the connection go on. Nothing if nothing is asked.
+fn trust_if_asked(harness: &mut Harness<'_, CoucouApp>) {
+    wait_until(harness, "the trust question or an answer", |app| {
+        app.trust_prompt().is_some() || app.is_connected() || app.connect_error().is_some()
+    });
+    if let Some(code) = harness.state().trust_prompt() {
+        assert_eq!(code, common::test_identity().fingerprint());
+        harness.get_by_label(&code.code());
+        harness
+            .get_by_role_and_label(Role::Button, "Trust this room")
+            .click();
+        harness.run_steps(2);
+    }
+}
+
 /// A new app (settings in a temp folder) connected as `name` to the server at `addr`.
 fn connected_app(name: &str, addr: SocketAddr) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
     let (dir, config) = temp_config();
     let mut harness = app_at(&config);
     connect(&mut harness, name, addr);
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
     (dir, harness)
 }
@@ -241,6 +258,7 @@ fn connection_errors_are_shown_next_to_the_form_which_is_kept() {
     let server = start_server();
     let _alice = Plain::join(server.local_addr(), "alice");
     connect(&mut harness, "ALICE", server.local_addr());
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "name refused", |app| {
         app.connect_error().is_some_and(|e| e.contains("taken"))
     });
@@ -253,6 +271,7 @@ fn connection_errors_are_shown_next_to_the_form_which_is_kept() {
     });
     let _only = Plain::join(full.local_addr(), "only");
     connect(&mut harness, "carol", full.local_addr());
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "room full", |app| {
         app.connect_error().is_some_and(|e| e.contains("full"))
     });
@@ -440,6 +459,7 @@ fn the_classic_mode_chats_with_the_seeds_c_server() {
     harness.get_by_label("Classic C server").click();
     harness.run_steps(2);
     connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
     // The name arrived whole and alone: no newline inside it, nothing swallowed after it.
     assert_eq!(bob.line(), "alice a rejoint le serveur");
@@ -486,6 +506,7 @@ fn a_server_that_stops_and_comes_back_is_rejoined_with_the_conversation_kept() {
         [1000.0, 700.0],
     );
     connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
     send_message(&mut harness, "before the cut");
     wait_until(&mut harness, "echo", |app| has_entry(app, "before the cut"));
@@ -498,9 +519,7 @@ fn a_server_that_stops_and_comes_back_is_rejoined_with_the_conversation_kept() {
     );
     harness.get_by_label_contains("Reconnecting in");
 
-    let again =
-        coucou::server::Server::start(TcpListener::bind(addr).unwrap(), ServerConfig::default())
-            .unwrap();
+    let again = common::restart_at(addr, ServerConfig::default());
     let mut bob = Plain::join(again.local_addr(), "bob");
     bob.send("after the cut");
     wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
@@ -724,6 +743,7 @@ fn host_while_in_a_room_asks_first() {
     let mut harness = app_at(&config);
     fill(&mut harness, "Host port", "0");
     connect(&mut harness, "alice", server.local_addr());
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
     // In a room, the Host fields would read like the room's own: they are hidden.
     assert!(harness.query_by_label("Host port").is_none());
@@ -842,9 +862,7 @@ fn a_lost_connection_says_so_once_and_can_reconnect_now_or_stop() {
     harness.get_by_label_contains("Not connected");
 
     // Back up: "Reconnect now" doesn't wait for the back-off.
-    let again =
-        coucou::server::Server::start(TcpListener::bind(addr).unwrap(), ServerConfig::default())
-            .unwrap();
+    let again = common::restart_at(addr, ServerConfig::default());
     harness
         .get_by_role_and_label(Role::Button, "Reconnect now")
         .click();
@@ -863,9 +881,7 @@ fn a_lost_connection_says_so_once_and_can_reconnect_now_or_stop() {
         .click();
     harness.run_steps(2);
     harness.get_by_label("Not reconnecting.");
-    let _third =
-        coucou::server::Server::start(TcpListener::bind(addr).unwrap(), ServerConfig::default())
-            .unwrap();
+    let _third = common::restart_at(addr, ServerConfig::default());
     harness
         .get_by_role_and_label(Role::Button, "Rejoin")
         .click();
@@ -893,6 +909,7 @@ fn a_draft_stays_with_its_room() {
     harness.run_steps(2);
 
     connect(&mut harness, "alice", second.local_addr());
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "in the second room", CoucouApp::is_connected);
     let mut bob = Plain::join(second.local_addr(), "bob");
     send_message(&mut harness, "hello second");
@@ -1006,6 +1023,7 @@ fn mentions_and_private_messages_notify_while_in_the_background_and_nothing_else
     let (_dir, config) = temp_config();
     let mut harness = app_with(&config, Some(NotifierHandle(recorder.clone())));
     connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
     wait_until(&mut harness, "history", |app| {
         has_entry(app, "before she came")
@@ -1350,6 +1368,7 @@ fn at_the_largest_text_size_the_people_heading_stays_on_one_line() {
     std::fs::write(&config, "font_size = 28.0\n").unwrap();
     let mut harness = app_at(&config);
     connect(&mut harness, "alice", server.local_addr());
+    trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
     harness.run();
     let heading = harness.get_by_label("People (1)").rect();

@@ -37,7 +37,7 @@ fn inside_private_netns(test: &str) -> bool {
                  && ip route add 224.0.0.0/4 dev lo && exec \"$0\" \"$@\"";
     let status = Command::new("unshare")
         .args(["-n", "bash", "-c", setup])
-        .arg(std::env::current_exe().unwrap())
+        .arg(std::env::current_exe().expect("this test binary"))
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(INSIDE, "1")
         .status()
@@ -60,8 +60,8 @@ fn watch_rooms(timeout: &str) -> (Child, BufReader<ChildStdout>) {
         .args(["rooms", "--events", "--timeout", timeout])
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap();
-    let lines = BufReader::new(child.stdout.take().unwrap());
+        .expect("coucou rooms starts");
+    let lines = BufReader::new(child.stdout.take().expect("a piped stdout"));
     (child, lines)
 }
 
@@ -70,7 +70,7 @@ fn next_event(lines: &mut BufReader<ChildStdout>, prefix: &str) -> Option<String
     let mut line = String::new();
     loop {
         line.clear();
-        if lines.read_line(&mut line).unwrap() == 0 {
+        if lines.read_line(&mut line).expect("a line") == 0 {
             return None;
         }
         if line.starts_with(prefix) {
@@ -151,17 +151,17 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
     let server = Server::start(TcpListener::bind("127.0.0.1:0").unwrap(), config).unwrap();
     let port = server.local_addr().port();
     advertiser
-        .set(Advertiser::start("Salle 12", port, 0).unwrap())
+        .set(Advertiser::start("Salle 12", port, 0, None, false).unwrap())
         .ok();
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp folder");
     let options = AppOptions {
         config_path: Some(dir.path().join("settings.toml")),
-        host_bind: "127.0.0.1".parse().unwrap(),
+        host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
         discovery: true,
         native_dialogs: false,
         open_link: |_| false,
-        notifier: None,
+        ..AppOptions::default()
     };
     let mut harness = Harness::builder()
         .with_size([1000.0, 700.0])

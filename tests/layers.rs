@@ -90,6 +90,32 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("ui", &["app", "server", "headless"]),
     ("headless.rs", &["client", "model", "app", "ui"]),
+    (
+        "tls.rs",
+        &[
+            "server",
+            "client",
+            "model",
+            "app",
+            "ui",
+            "discovery",
+            "diagnostics",
+            "headless",
+        ],
+    ),
+    (
+        "identity.rs",
+        &[
+            "server",
+            "client",
+            "model",
+            "app",
+            "ui",
+            "discovery",
+            "diagnostics",
+            "headless",
+        ],
+    ),
 ];
 
 fn rust_files(path: &Path) -> Vec<PathBuf> {

@@ -13,14 +13,14 @@ use egui_kittest::Harness;
 const START_MS: u64 = 1_700_000_000_000;
 
 fn app() -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp folder");
     let options = AppOptions {
         config_path: Some(dir.path().join("settings.toml")),
-        host_bind: "127.0.0.1".parse().unwrap(),
+        host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
         discovery: false,
         native_dialogs: false,
         open_link: |_| false,
-        notifier: None,
+        ..AppOptions::default()
     };
     let harness = Harness::builder()
         .with_size([900.0, 600.0])

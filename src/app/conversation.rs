@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::notify::Notice;
 use super::{AppEvent, CoucouApp};
-use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Wire};
+use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Security, Wire};
 use crate::model::settings::NotifyChoice;
 use crate::model::{ChatModel, EntryKind};
 use crate::protocol::{Command, ServerMsg, command, now_ms};
@@ -25,7 +25,9 @@ impl CoucouApp {
             return; // From a connection we already let go.
         }
         match event {
-            ClientEvent::Connected { welcome, .. } => self.on_connected(welcome),
+            ClientEvent::Connected {
+                welcome, security, ..
+            } => self.on_connected(welcome, security),
             ClientEvent::Message { msg, .. } => {
                 // A welcome replays history: nothing in it is news.
                 let news = !matches!(msg, ServerMsg::Welcome { .. });
@@ -49,7 +51,14 @@ impl CoucouApp {
         }
     }
 
-    pub(super) fn on_connected(&mut self, welcome: Option<ServerMsg>) {
+    pub(super) fn on_connected(&mut self, welcome: Option<ServerMsg>, security: Security) {
+        self.security = Some(security);
+        if let Some(fingerprint) = security.fingerprint
+            && self.params.as_ref().is_some_and(|p| p.pin.is_none())
+        {
+            // No pin, yet let in: the password verified the host. Trust it from now on.
+            self.pin_host(fingerprint);
+        }
         let reconnecting = self.link.is_reconnecting();
         self.link.connected();
         self.connect_error = None;
@@ -80,6 +89,26 @@ impl CoucouApp {
     pub(super) fn on_failed(&mut self, error: &ConnectError) {
         self.conn = None;
         let reconnecting = self.link.is_reconnecting();
+        let question = match error {
+            ConnectError::Untrusted { fingerprint } => {
+                self.trust_prompt = Some(*fingerprint);
+                true
+            }
+            ConnectError::PinMismatch { pinned, presented } => {
+                self.pin_mismatch = Some((*pinned, *presented));
+                self.confirm_replace_pin = false;
+                true
+            }
+            _ => false,
+        };
+        if question {
+            // Never retried on its own: the person answers first.
+            self.link.idle();
+            if self.chat.is_some() && self.offline.is_none() {
+                self.offline = Some(error.to_string());
+            }
+            return;
+        }
         if reconnecting && !matches!(error, ConnectError::Refused { .. }) {
             self.schedule_reconnect(&error.to_string());
             return;

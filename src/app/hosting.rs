@@ -8,8 +8,10 @@ use std::thread;
 
 use crate::EventSink;
 use crate::discovery::Advertiser;
+use crate::identity::Identity;
 use crate::lan;
 use crate::protocol::DEFAULT_PORT;
+use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
 use crate::server::{PeopleHook, Server, ServerConfig};
 use crate::ui::toolbar::HostBuffers;
@@ -51,6 +53,17 @@ impl HostRequest {
     }
 }
 
+/// How the hosted room is protected.
+#[derive(Debug, Clone)]
+pub struct HostSecurity {
+    /// The host's identity: TLS is offered with it.
+    pub identity: Identity,
+    /// Clear connections are turned away.
+    pub encrypted_only: bool,
+    /// The room password, as kept.
+    pub password: Option<RoomKey>,
+}
+
 /// A room hosted by this app: the server and its announcement.
 #[derive(Debug)]
 pub struct Hosting {
@@ -60,6 +73,8 @@ pub struct Hosting {
     addrs: Vec<SocketAddr>,
     /// Its announcement on the network, once started; dropping it withdraws the room.
     advertiser: Arc<OnceLock<Advertiser>>,
+    /// How it is protected.
+    security: HostSecurity,
 }
 
 impl Hosting {
@@ -68,8 +83,11 @@ impl Hosting {
     pub fn start(
         bind: IpAddr,
         request: &HostRequest,
+        security: HostSecurity,
         announce: bool,
     ) -> Result<(Self, Option<String>), String> {
+        let tls = crate::tls::server_config(&security.identity)
+            .map_err(|err| format!("Could not use this computer's certificate: {err}"))?;
         let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
         let slot = Arc::clone(&advertiser);
         let config = ServerConfig {
@@ -79,6 +97,9 @@ impl Hosting {
                     advertiser.set_people(people);
                 }
             }))),
+            tls: Some(tls),
+            require_tls: security.encrypted_only,
+            password: security.password.clone(),
             ..ServerConfig::default()
         };
         let port = request.port;
@@ -95,7 +116,15 @@ impl Hosting {
         let mut warning = None;
         let local = server.local_addr();
         if announce {
-            match Advertiser::start(&request.room, local.port(), server.stats().people) {
+            let fingerprint = security.identity.fingerprint();
+            let advertised = Advertiser::start(
+                &request.room,
+                local.port(),
+                server.stats().people,
+                Some(&fingerprint),
+                security.password.is_some(),
+            );
+            match advertised {
                 Ok(started) => {
                     advertiser.set(started).ok();
                 }
@@ -114,6 +143,7 @@ impl Hosting {
             server,
             addrs,
             advertiser,
+            security,
         };
         Ok((hosting, warning))
     }
@@ -144,6 +174,11 @@ impl Hosting {
         self.server.room_name()
     }
 
+    /// How the room is protected.
+    pub fn security(&self) -> &HostSecurity {
+        &self.security
+    }
+
     /// How many people are in the room, the host included.
     pub fn people(&self) -> usize {
         self.server.stats().people
@@ -172,6 +207,7 @@ mod tests {
         HostBuffers {
             room: room.to_owned(),
             port: port.to_owned(),
+            password: String::new(),
         }
     }
 

@@ -24,11 +24,14 @@ use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
 
 use crate::client::{ClientEvent, ConnectParams, Connection, Wire};
+use crate::client::{RoomPassword, Security};
 use crate::diagnostics::{self, InterfaceInfo, Probe};
 use crate::discovery::{self, Browser, DiscoveryEvent, RoomInfo};
+use crate::identity::{Fingerprint, Identity};
 use crate::model::form::{self, ConnectForm};
 use crate::model::settings::Settings;
 use crate::model::{ChatModel, EntryKind, settings};
+use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_PORT, now_ms};
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
@@ -37,9 +40,10 @@ use crate::ui::toolbar::{
     HostBuffers, HostingView, ToolbarView, confirm_host_off_ui, confirm_host_on_ui,
     confirm_quit_ui, save_fallback_ui, toolbar_ui,
 };
+use crate::ui::trust::{self, Protection};
 use crate::ui::{Action, connect};
 use crate::{EventSink, Waker};
-use hosting::{HostRequest, Hosting};
+use hosting::{HostRequest, HostSecurity, Hosting};
 use link::{Due, Link, LinkMachine};
 use notify::{DesktopNotifier, NotifierHandle};
 use style::zoom_keys;
@@ -169,6 +173,16 @@ pub struct CoucouApp {
     confirm_quit: bool,
     /// The person said yes: let the window close.
     quit_confirmed: bool,
+    /// How far the connection on screen is protected, once connected.
+    security: Option<Security>,
+    /// First contact with an encrypted room: its code, waiting for Trust or Cancel.
+    trust_prompt: Option<Fingerprint>,
+    /// A room showed another identity than the pinned one: the pinned, and what it showed.
+    pin_mismatch: Option<(Fingerprint, Option<Fingerprint>)>,
+    /// In that warning, the person ticked that they know why (the second step before replacing).
+    confirm_replace_pin: bool,
+    /// This app's identity as a host, once loaded (or made, when there is no settings folder).
+    identity: Option<Identity>,
     /// The app's own save dialog, when the system's could not open: the path being typed and the
     /// last error.
     save_fallback: Option<(String, Option<String>)>,
@@ -254,6 +268,7 @@ impl CoucouApp {
         let host_buffers = HostBuffers {
             room: settings.host_room.clone(),
             port: settings.host_port.to_string(),
+            password: String::new(),
         };
         let clicked = EventSink::wrapping(
             events_tx.clone(),
@@ -312,6 +327,11 @@ impl CoucouApp {
             confirm_quit: false,
             quit_confirmed: false,
             save_fallback: None,
+            security: None,
+            trust_prompt: None,
+            pin_mismatch: None,
+            confirm_replace_pin: false,
+            identity: None,
             events_tx,
             events_rx,
             waker,
@@ -380,6 +400,22 @@ impl CoucouApp {
     /// True while connected to a room.
     pub fn is_connected(&self) -> bool {
         self.link.is_connected()
+    }
+
+    /// The code of a room asking to be trusted (first contact), while the question is on screen.
+    pub fn trust_prompt(&self) -> Option<Fingerprint> {
+        self.trust_prompt
+    }
+
+    /// The pinned and the shown identity of a room whose identity changed, while the warning is
+    /// on screen.
+    pub fn pin_mismatch(&self) -> Option<(Fingerprint, Option<Fingerprint>)> {
+        self.pin_mismatch
+    }
+
+    /// How far the conversation on screen is protected (its badge).
+    pub fn protection_now(&self) -> Protection {
+        self.protection()
     }
 
     /// True while a connection is being made.
@@ -693,6 +729,45 @@ impl CoucouApp {
             Action::Copy(text) => ctx.copy_text(text),
             Action::DismissWarning => self.warning = None,
             Action::DismissHostError => self.host_error = None,
+            Action::TrustRoom => {
+                if let Some(fingerprint) = self.trust_prompt.take() {
+                    self.pin_host(fingerprint);
+                    self.reconnect_with_pin();
+                }
+            }
+            Action::DistrustRoom => {
+                self.trust_prompt = None;
+                self.connect_error =
+                    Some("Not connected: the room's code was not trusted.".to_owned());
+            }
+            Action::ReplacePin => {
+                if let Some((_, Some(presented))) = self.pin_mismatch.take() {
+                    self.pin_host(presented);
+                    self.reconnect_with_pin();
+                }
+            }
+            Action::KeepPin => {
+                self.pin_mismatch = None;
+                self.connect_error = Some(
+                    "Not connected: the room's identity changed. Ask its host before trusting it."
+                        .to_owned(),
+                );
+            }
+            Action::SetHostPassword(password) => {
+                if password.is_empty() {
+                    self.settings.host_password = None;
+                } else {
+                    match RoomKey::new(&password) {
+                        Ok(key) => self.settings.host_password = Some(key.to_stored()),
+                        Err(err) => self.host_error = Some(format!("Password not set: {err}.")),
+                    }
+                }
+                self.save_settings();
+            }
+            Action::SetHostEncryptedOnly(on) => {
+                self.settings.host_encrypted_only = on;
+                self.save_settings();
+            }
         }
     }
 
@@ -712,8 +787,25 @@ impl CoucouApp {
                 return;
             }
         };
+        let identity = match self.host_identity() {
+            Ok(identity) => identity,
+            Err(err) => {
+                self.host_error = Some(err);
+                return;
+            }
+        };
+        let security = HostSecurity {
+            identity,
+            encrypted_only: self.settings.host_encrypted_only,
+            password: self
+                .settings
+                .host_password
+                .as_deref()
+                .and_then(RoomKey::from_stored),
+        };
+        let announce = self.discovery_on();
         let (hosting, warning) =
-            match Hosting::start(self.options.host_bind, &request, self.discovery_on()) {
+            match Hosting::start(self.options.host_bind, &request, security, announce) {
                 Ok(started) => started,
                 Err(err) => {
                     self.host_error = Some(err);
@@ -722,20 +814,84 @@ impl CoucouApp {
             };
         self.host_error = warning;
         let own = hosting.own_addr();
+        // The app joins its own room like anyone: encrypted, its own certificate pinned, its own
+        // key as the password.
+        let own_params = ConnectParams {
+            pin: Some(hosting.security().identity.fingerprint()),
+            password: hosting.security().password.clone().map(RoomPassword::Key),
+            ..ConnectParams::new(own.ip().to_string(), own.port(), name, Wire::Json)
+        };
         self.host = Some(hosting);
         self.settings.host_port = request.port_to_keep();
         self.settings.host_room = request.room;
         self.save_settings();
         self.leave();
-        self.start_connection(
-            ConnectParams {
-                host: own.ip().to_string(),
-                port: own.port(),
-                name,
-                dialect: Wire::Json,
-            },
-            false,
-        );
+        self.start_connection(own_params, false);
+    }
+
+    /// This app's identity as a host: kept beside the settings, made on first use.
+    fn host_identity(&mut self) -> Result<Identity, String> {
+        if let Some(identity) = &self.identity {
+            return Ok(identity.clone());
+        }
+        let identity = match &self.settings_path {
+            Some(path) => {
+                Identity::load_or_create(&settings::identity_dir(path)).map_err(|err| {
+                    format!("Could not read or make this computer's certificate: {err}")
+                })?
+            }
+            // Nowhere to keep it: one for this run.
+            None => Identity::generate().map_err(|err| err.to_string())?,
+        };
+        self.identity = Some(identity.clone());
+        Ok(identity)
+    }
+
+    /// How far the conversation on screen is protected.
+    fn protection(&self) -> Protection {
+        match self.security {
+            Some(Security {
+                verified_by_password: true,
+                ..
+            }) => Protection::VerifiedByPassword,
+            Some(Security {
+                fingerprint: Some(_),
+                ..
+            }) => Protection::TrustedOnFirstUse,
+            _ => Protection::NotEncrypted,
+        }
+    }
+
+    /// Pins `fingerprint` for the room being joined: in the connection's parameters, the form,
+    /// its saved copy, and every saved profile for the same host and port.
+    pub(super) fn pin_host(&mut self, fingerprint: Fingerprint) {
+        let Some(params) = &mut self.params else {
+            return;
+        };
+        params.pin = Some(fingerprint);
+        let (host, port) = (params.host.clone(), params.port);
+        let same = |h: &str, p: &str| h.trim() == host && p.trim() == port.to_string();
+        if same(&self.connect.form.host, &self.connect.form.port) {
+            self.connect.form.pin = Some(fingerprint);
+        }
+        let hex = fingerprint.to_hex();
+        if self.settings.form.host == host && self.settings.form.port == port {
+            self.settings.form.pin = Some(hex.clone());
+        }
+        for profile in &mut self.settings.profiles {
+            if profile.host == host && profile.port == port {
+                profile.pin = Some(hex.clone());
+            }
+        }
+        self.save_settings();
+    }
+
+    /// Connects again with the parameters just pinned.
+    fn reconnect_with_pin(&mut self) {
+        if let Some(params) = self.params.clone() {
+            self.connect_error = None;
+            self.start_connection(params, false);
+        }
     }
 
     fn host_off(&mut self) {
@@ -805,7 +961,14 @@ impl CoucouApp {
     }
 
     fn view_toolbar(&mut self, ui: &mut egui::Ui) -> Option<Action> {
+        let codes = self
+            .host
+            .as_ref()
+            .map(|h| h.security().identity.fingerprint().code());
         let hosting = self.host.as_ref().map(|h| HostingView {
+            code: codes.as_deref(),
+            encrypted_only: h.security().encrypted_only,
+            has_password: h.security().password.is_some(),
             room: h.room_name(),
             addrs: h.addrs(),
             people: h.people(),
@@ -813,6 +976,8 @@ impl CoucouApp {
         });
         let reconnect_in = self.link.reconnect_in(Instant::now());
         let view = ToolbarView {
+            host_encrypted_only: self.settings.host_encrypted_only,
+            host_has_password: self.settings.host_password.is_some(),
             hosting,
             host_stopping: self.host_stopping,
             host_error: self.host_error.as_deref(),
@@ -890,6 +1055,7 @@ impl eframe::App for CoucouApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut actions = Vec::new();
         actions.extend(self.view_toolbar(ui));
+        let protection = self.protection();
         if let Some(chat) = &self.chat {
             let status = match (&self.offline, self.link.link()) {
                 (Some(why), _) => ChatStatus::Offline(why),
@@ -902,6 +1068,7 @@ impl eframe::App for CoucouApp {
                 &mut self.layout,
                 &mut self.composer,
                 status,
+                protection,
             ));
         } else {
             let target = match self.link.link() {
@@ -947,6 +1114,23 @@ impl eframe::App for CoucouApp {
         }
         if let Some((path, error)) = &mut self.save_fallback {
             actions.extend(save_fallback_ui(ui.ctx(), path, error.as_deref()));
+        }
+        let target = self
+            .params
+            .as_ref()
+            .map(|p| format!("{}:{}", p.host, p.port))
+            .unwrap_or_default();
+        if let Some(code) = self.trust_prompt {
+            actions.extend(trust::trust_prompt_ui(ui.ctx(), &target, code));
+        }
+        if let Some((pinned, presented)) = self.pin_mismatch {
+            actions.extend(trust::pin_mismatch_ui(
+                ui.ctx(),
+                &target,
+                pinned,
+                presented,
+                &mut self.confirm_replace_pin,
+            ));
         }
         let ctx = ui.ctx().clone();
         for action in actions {

@@ -7,7 +7,7 @@
 //! waits on the network. Nothing here knows about egui.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,12 +17,15 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::EventSink;
-use crate::connection::FrameReader;
+use crate::connection::{FrameReader, SharedSocket};
+use crate::identity::Fingerprint;
+use crate::protocol::password::{Pake, RoomKey, SALT_BYTES, Side, derive_key};
 use crate::protocol::sanitize::clean_bytes;
 use crate::protocol::{
     ClientMsg, Command, Dialect, ErrorCode, Frame, MAX_JSON_LINE_BYTES, MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION, ServerMsg, message,
 };
+use crate::tls::{self, PinVerifier, Transport};
 
 /// How long connecting, and then waiting for the welcome, may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -66,6 +69,57 @@ pub struct ConnectParams {
     pub name: String,
     /// JSON for Coucou servers, plain for nc-style servers, classic for the seed's C server.
     pub dialect: Wire,
+    /// Encrypt (TLS; JSON only). On by default for Coucou servers.
+    pub tls: bool,
+    /// The host's pinned fingerprint, if it was trusted before.
+    pub pin: Option<Fingerprint>,
+    /// The room password, if the person gave one.
+    pub password: Option<RoomPassword>,
+    /// With no pin, trust the host without asking when the password verifies it (the room was
+    /// found by discovery).
+    pub trust_if_verified: bool,
+}
+
+impl ConnectParams {
+    /// Joining `host:port` as `name` with `dialect`: encrypted for JSON, nothing pinned, no password.
+    pub fn new(host: impl Into<String>, port: u16, name: impl Into<String>, dialect: Wire) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            name: name.into(),
+            dialect,
+            tls: dialect == Wire::Json,
+            pin: None,
+            password: None,
+            trust_if_verified: false,
+        }
+    }
+}
+
+/// The room password as the app has it: typed by the person, or the host's own key (the app
+/// joining the room it hosts).
+#[derive(Clone, PartialEq, Eq)]
+pub enum RoomPassword {
+    /// As typed.
+    Typed(String),
+    /// The key the host keeps.
+    Key(RoomKey),
+}
+
+impl fmt::Debug for RoomPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the password.
+        f.write_str("RoomPassword(…)")
+    }
+}
+
+/// How far a connection can be trusted, known once it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Security {
+    /// The host's certificate, when the connection is encrypted; `None` in clear.
+    pub fingerprint: Option<Fingerprint>,
+    /// The host proved it knows the room password (which also rules out anyone in the middle).
+    pub verified_by_password: bool,
 }
 
 /// Why a connection could not be made.
@@ -93,6 +147,28 @@ pub enum ConnectError {
         /// Why, for people (from the server, cleaned).
         message: String,
     },
+    /// First contact with an encrypted host: its code must be trusted (or a password verify it
+    /// for a room found on the network) before anything is sent.
+    Untrusted {
+        /// What the host presented.
+        fingerprint: Fingerprint,
+    },
+    /// The host presented another certificate than the one pinned: maybe an impostor.
+    PinMismatch {
+        /// What was pinned.
+        pinned: Fingerprint,
+        /// What the host presented, if the handshake got that far.
+        presented: Option<Fingerprint>,
+    },
+    /// The server did not answer in TLS.
+    NotEncrypted {
+        /// `host:port` as typed.
+        target: String,
+    },
+    /// The room has a password and none was given.
+    PasswordNeeded,
+    /// The host's answer to the password was wrong: a wrong password, or someone in the middle.
+    PasswordNotProved,
     /// Anything else, with the system's words.
     Other(String),
 }
@@ -113,6 +189,29 @@ impl fmt::Display for ConnectError {
                 CONNECT_TIMEOUT.as_secs()
             ),
             Self::Refused { message, .. } => write!(f, "The server said: {message}."),
+            Self::Untrusted { fingerprint } => write!(
+                f,
+                "First connection to this room: check its code {fingerprint} with the host."
+            ),
+            Self::PinMismatch { pinned, presented } => match presented {
+                Some(presented) => write!(
+                    f,
+                    "This room's identity changed: it showed {presented}, not {pinned} as before. \
+                     Someone may be impersonating it."
+                ),
+                None => write!(f, "This room's identity changed (it was {pinned})."),
+            },
+            Self::NotEncrypted { target } => write!(
+                f,
+                "{target} did not answer encrypted — an older Coucou or a classic server? Untick \
+                 Encrypted to connect in clear."
+            ),
+            Self::PasswordNeeded => write!(f, "This room has a password: type it to join."),
+            Self::PasswordNotProved => write!(
+                f,
+                "The room could not prove it knows the password: the password is wrong, or \
+                 someone is in the middle of the connection."
+            ),
             Self::Other(err) => write!(f, "Could not connect: {err}"),
         }
     }
@@ -148,6 +247,8 @@ pub enum ClientEvent {
         conn: u64,
         /// The welcome (JSON dialect only).
         welcome: Option<ServerMsg>,
+        /// Encrypted or not, and how the host was verified.
+        security: Security,
     },
     /// A message from a JSON server.
     Message {
@@ -281,7 +382,7 @@ impl ConnectionThreads {
     }
 
     fn run(self, params: &ConnectParams, commands: &Receiver<Outgoing>) {
-        let (stream, reader, welcome) = match self.open(params) {
+        let (stream, reader, welcome, security) = match self.open(params) {
             Ok(opened) => opened,
             Err(error) => {
                 self.emit(ClientEvent::Failed {
@@ -294,6 +395,7 @@ impl ConnectionThreads {
         self.emit(ClientEvent::Connected {
             conn: self.id,
             welcome,
+            security,
         });
         let reader_threads = self.clone();
         let dialect = params.dialect.dialect();
@@ -311,15 +413,13 @@ impl ConnectionThreads {
             }
         };
         write_loop(&stream, params, commands);
-        stream.shutdown(Shutdown::Both).ok();
+        stream.shutdown();
         reader_thread.join().ok();
     }
 
-    /// Connects and says hello; for JSON, waits for the welcome.
-    fn open(
-        &self,
-        params: &ConnectParams,
-    ) -> Result<(TcpStream, FrameReader<TcpStream>, Option<ServerMsg>), ConnectError> {
+    /// Connects, encrypts if asked, says hello; for JSON, proves the password if the room asks,
+    /// and waits for the welcome.
+    fn open(&self, params: &ConnectParams) -> Result<Opened, ConnectError> {
         let target = format!("{}:{}", params.host, params.port);
         if !crate::lan::is_host_name_or_ip(&params.host) {
             // Not a name any resolver could know: don't ask one.
@@ -355,43 +455,76 @@ impl ConnectionThreads {
             stream.shutdown(Shutdown::Both).ok();
             return Err(ConnectError::Other("cancelled".to_owned()));
         }
+        let socket = SharedSocket::new(stream);
+
+        let encrypt = params.tls && params.dialect == Wire::Json;
+        let (transport, fingerprint) = if encrypt {
+            let (transport, fingerprint) = encrypt_to(&socket, params, &target)?;
+            (transport, Some(fingerprint))
+        } else {
+            (Transport::clear(socket), None)
+        };
+        let mut security = Security {
+            fingerprint,
+            verified_by_password: false,
+        };
 
         let max_line = match params.dialect.dialect() {
             Dialect::Plain => MAX_MESSAGE_BYTES * 4,
             Dialect::Json => MAX_JSON_LINE_BYTES * 8,
         };
-        let mut reader = FrameReader::new(stream.try_clone().map_err(io_err)?, max_line);
+        let mut reader = FrameReader::new(transport.clone(), max_line);
         match params.dialect {
             Wire::Classic => {
                 reader.end_lines_at_chunks();
-                (&stream)
+                transport
                     .write_all(&classic_name_block(&params.name))
                     .map_err(io_err)?;
-                Ok((stream, reader, None))
+                Ok((transport, reader, None, security))
             }
             Wire::Plain => {
-                (&stream)
+                transport
                     .write_all(format!("{}\n", params.name).as_bytes())
                     .map_err(io_err)?;
-                Ok((stream, reader, None))
+                Ok((transport, reader, None, security))
             }
             Wire::Json => {
                 let hello = ClientMsg::Hello {
                     version: PROTOCOL_VERSION,
                     name: params.name.clone(),
                 };
-                (&stream).write_all(&json_line(&hello)).map_err(io_err)?;
-                stream
+                transport.write_all(&json_line(&hello)).map_err(io_err)?;
+                transport
+                    .socket()
                     .set_read_timeout(Some(CONNECT_TIMEOUT))
                     .map_err(io_err)?;
-                let welcome = wait_for_welcome(&mut reader, &target)?;
-                stream.set_read_timeout(None).map_err(io_err)?;
-                Ok((stream, reader, Some(welcome)))
+                let welcome = match wait_for_welcome(&mut reader, &target)? {
+                    Reply::Welcome(welcome) => welcome,
+                    Reply::Password { salt, msg } => {
+                        prove_password(&transport, &mut reader, params, &salt, &msg, &target)?;
+                        security.verified_by_password = true;
+                        match wait_for_welcome(&mut reader, &target)? {
+                            Reply::Welcome(welcome) => welcome,
+                            Reply::Password { .. } | Reply::Verified(_) => {
+                                return Err(ConnectError::Other(
+                                    "the server asked for the password twice".to_owned(),
+                                ));
+                            }
+                        }
+                    }
+                    Reply::Verified(_) => {
+                        return Err(ConnectError::Other(
+                            "the server answered a password nobody sent".to_owned(),
+                        ));
+                    }
+                };
+                transport.socket().set_read_timeout(None).map_err(io_err)?;
+                Ok((transport, reader, Some(welcome), security))
             }
         }
     }
 
-    fn read_loop(&self, mut reader: FrameReader<TcpStream>, dialect: Dialect) {
+    fn read_loop(&self, mut reader: FrameReader<Transport>, dialect: Dialect) {
         let error = loop {
             let line = match reader.next_frame() {
                 Ok(Some(Frame::Line(line))) => line,
@@ -427,9 +560,114 @@ impl ConnectionThreads {
     }
 }
 
+/// What [`ConnectionThreads::open`] gives: the connection, its reader, the welcome, and how far it
+/// can be trusted.
+type Opened = (
+    Transport,
+    FrameReader<Transport>,
+    Option<ServerMsg>,
+    Security,
+);
+
+/// Runs the TLS handshake and checks the host against the pin; returns the encrypted transport and
+/// the host's fingerprint. With no pin, goes on only when a password will verify the host and the
+/// room was found on the network; otherwise the person is asked first, before anything is sent.
+fn encrypt_to(
+    socket: &SharedSocket,
+    params: &ConnectParams,
+    target: &str,
+) -> Result<(Transport, Fingerprint), ConnectError> {
+    let verifier = PinVerifier::new(params.pin);
+    let config = tls::client_config(Arc::clone(&verifier))
+        .map_err(|err| ConnectError::Other(err.to_string()))?;
+    let conn = rustls::ClientConnection::new(config, tls::server_name(&params.host))
+        .map_err(|err| ConnectError::Other(err.to_string()))?;
+    let mut conn = rustls::Connection::Client(conn);
+    let deadline = std::time::Instant::now() + CONNECT_TIMEOUT;
+    if let Err(err) = tls::handshake(&mut conn, socket, deadline) {
+        let presented = verifier.seen();
+        return Err(match (params.pin, presented) {
+            (Some(pinned), Some(seen)) if pinned != seen => ConnectError::PinMismatch {
+                pinned,
+                presented: Some(seen),
+            },
+            _ if matches!(
+                err.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) =>
+            {
+                ConnectError::TimedOut {
+                    target: target.to_owned(),
+                }
+            }
+            (_, None) => ConnectError::NotEncrypted {
+                target: target.to_owned(),
+            },
+            _ => ConnectError::Other(format!("the encrypted connection failed: {err}")),
+        });
+    }
+    let Some(fingerprint) = verifier.seen() else {
+        return Err(ConnectError::Other(
+            "the host showed no certificate".to_owned(),
+        ));
+    };
+    let trusted = params.pin.is_some() || (params.trust_if_verified && params.password.is_some());
+    if !trusted {
+        return Err(ConnectError::Untrusted { fingerprint });
+    }
+    Ok((Transport::tls(socket.clone(), conn), fingerprint))
+}
+
+/// Answers the room's password challenge and checks the room's proof.
+fn prove_password(
+    transport: &Transport,
+    reader: &mut FrameReader<Transport>,
+    params: &ConnectParams,
+    salt_hex: &str,
+    host_msg_hex: &str,
+    target: &str,
+) -> Result<(), ConnectError> {
+    let malformed = || ConnectError::Other("a malformed password challenge".to_owned());
+    let Some(exporter) = transport.exporter() else {
+        // The server asked for the password in clear: never answer that.
+        return Err(ConnectError::Other(
+            "the server asked for the password over a connection in clear".to_owned(),
+        ));
+    };
+    let exporter = exporter.map_err(|err| ConnectError::Other(err.to_string()))?;
+    let mut salt = [0u8; SALT_BYTES];
+    hex::decode_to_slice(salt_hex, &mut salt).map_err(|_| malformed())?;
+    let host_msg = hex::decode(host_msg_hex).map_err(|_| malformed())?;
+    let key = match &params.password {
+        None => return Err(ConnectError::PasswordNeeded),
+        Some(RoomPassword::Typed(typed)) => {
+            derive_key(typed, &salt).map_err(|err| ConnectError::Other(err.to_string()))?
+        }
+        Some(RoomPassword::Key(key)) if key.salt == salt => key.key,
+        Some(RoomPassword::Key(_)) => return Err(ConnectError::PasswordNotProved),
+    };
+    let (pake, guest_msg) = Pake::start(&key, &exporter);
+    let shared = pake.finish(&host_msg).map_err(|_| malformed())?;
+    let answer = ClientMsg::Password {
+        msg: hex::encode(guest_msg),
+        proof: hex::encode(shared.proof(Side::Guest)),
+    };
+    transport
+        .write_all(&json_line(&answer))
+        .map_err(|err| ConnectError::Other(err.to_string()))?;
+    match wait_for_welcome(reader, target)? {
+        Reply::Verified(proof) => {
+            let proof = hex::decode(proof).unwrap_or_default();
+            shared
+                .check(Side::Host, &proof)
+                .map_err(|_| ConnectError::PasswordNotProved)
+        }
+        _ => Err(ConnectError::PasswordNotProved),
+    }
+}
+
 /// Writes commands until the channel closes or the socket fails; each message in one write.
-fn write_loop(stream: &TcpStream, params: &ConnectParams, commands: &Receiver<Outgoing>) {
-    let mut stream = stream;
+fn write_loop(stream: &Transport, params: &ConnectParams, commands: &Receiver<Outgoing>) {
     for outgoing in commands {
         let bytes = match (params.dialect, outgoing) {
             (Wire::Json, Outgoing::Command(command)) => json_line(&command.to_client_msg()),
@@ -469,11 +707,26 @@ pub fn classic_line(name: &str, text: &str) -> Vec<u8> {
     format!("{name}: {text}\n").into_bytes()
 }
 
-/// Reads until the welcome, or the refusal.
+/// What a JSON server answers a hello (or a password) with, before the room.
+enum Reply {
+    /// In the room.
+    Welcome(ServerMsg),
+    /// The room has a password: the salt and the host's message, in hex.
+    Password {
+        /// The salt.
+        salt: String,
+        /// The host's SPAKE2 message.
+        msg: String,
+    },
+    /// The password was right: the host's proof, in hex.
+    Verified(String),
+}
+
+/// Reads until the welcome, a password challenge or proof, or the refusal.
 fn wait_for_welcome(
-    reader: &mut FrameReader<TcpStream>,
+    reader: &mut FrameReader<Transport>,
     target: &str,
-) -> Result<ServerMsg, ConnectError> {
+) -> Result<Reply, ConnectError> {
     loop {
         let line = match reader.next_frame() {
             Ok(Some(Frame::Line(line))) => line,
@@ -496,7 +749,9 @@ fn wait_for_welcome(
             Err(err) => return Err(ConnectError::Other(err.to_string())),
         };
         match message::decode_server(&line) {
-            Ok(welcome @ ServerMsg::Welcome { .. }) => return Ok(welcome),
+            Ok(welcome @ ServerMsg::Welcome { .. }) => return Ok(Reply::Welcome(welcome)),
+            Ok(ServerMsg::Password { salt, msg }) => return Ok(Reply::Password { salt, msg }),
+            Ok(ServerMsg::Verified { proof }) => return Ok(Reply::Verified(proof)),
             Ok(ServerMsg::Error { code, message }) => {
                 return Err(ConnectError::Refused {
                     code,

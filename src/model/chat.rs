@@ -236,6 +236,8 @@ impl ChatModel {
             ServerMsg::Error { message, .. } => {
                 self.push_local(now_ms(), EntryKind::Error(message));
             }
+            // Part of joining, which the connection handles before the welcome.
+            ServerMsg::Password { .. } | ServerMsg::Verified { .. } => {}
         }
     }
 

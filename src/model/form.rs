@@ -1,6 +1,7 @@
 //! The connect form's fields and their checks, before anything touches the network.
 
-use crate::client::{ConnectParams, Wire};
+use crate::client::{ConnectParams, RoomPassword, Wire};
+use crate::identity::Fingerprint;
 use crate::protocol::name;
 
 use super::settings::Profile;
@@ -16,6 +17,15 @@ pub struct ConnectForm {
     pub port: String,
     /// Coucou (JSON), Plain or the classic C server.
     pub dialect: Wire,
+    /// Encrypt (Coucou servers).
+    pub encrypted: bool,
+    /// The host's pinned fingerprint, once trusted.
+    pub pin: Option<Fingerprint>,
+    /// The room password, as typed; never saved.
+    pub password: String,
+    /// Filled from a room found on the network: a password that verifies the host is enough to
+    /// trust it.
+    pub found_nearby: bool,
 }
 
 /// What is wrong with each field, in words; all `None` when the form is fine.
@@ -43,6 +53,10 @@ impl From<&Profile> for ConnectForm {
             host: profile.host.clone(),
             port: profile.port.to_string(),
             dialect: profile.dialect,
+            encrypted: profile.encrypted,
+            pin: profile.pin.as_deref().and_then(Fingerprint::from_hex),
+            password: String::new(),
+            found_nearby: false,
         }
     }
 }
@@ -60,6 +74,8 @@ impl ConnectForm {
                 .parse()
                 .unwrap_or(crate::protocol::DEFAULT_PORT),
             dialect: self.dialect,
+            encrypted: self.encrypted,
+            pin: self.pin.map(|pin| pin.to_hex()),
         }
     }
 
@@ -88,10 +104,12 @@ impl ConnectForm {
         };
         match (username, port) {
             (Some(name), Some(port)) if errors.is_empty() => Ok(ConnectParams {
-                host: host.to_owned(),
-                port,
-                name,
-                dialect: self.dialect,
+                tls: self.encrypted && self.dialect == Wire::Json,
+                pin: self.pin,
+                password: (!self.password.is_empty())
+                    .then(|| RoomPassword::Typed(self.password.clone())),
+                trust_if_verified: self.found_nearby,
+                ..ConnectParams::new(host, port, name, self.dialect)
             }),
             _ => Err(errors),
         }
@@ -124,6 +142,10 @@ mod tests {
             host: host.into(),
             port: port.into(),
             dialect: Wire::Json,
+            encrypted: true,
+            pin: None,
+            password: String::new(),
+            found_nearby: false,
         }
     }
 
@@ -132,13 +154,31 @@ mod tests {
         let params = form(" alice ", " 10.0.0.2 ", "4444").validate();
         assert_eq!(
             params,
-            Ok(ConnectParams {
-                host: "10.0.0.2".into(),
-                port: 4444,
-                name: "alice".into(),
-                dialect: Wire::Json
-            })
+            Ok(ConnectParams::new("10.0.0.2", 4444, "alice", Wire::Json))
         );
+        assert!(ConnectParams::new("h", 1, "a", Wire::Json).tls);
+    }
+
+    #[test]
+    fn a_password_and_a_pin_reach_the_connection_and_only_json_is_encrypted() {
+        let mut form = form("alice", "10.0.0.2", "4444");
+        let pin = Fingerprint::of(b"cert");
+        form.pin = Some(pin);
+        form.password = "secret".into();
+        form.found_nearby = true;
+        let params = form.validate().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(params.pin, Some(pin));
+        assert_eq!(params.password, Some(RoomPassword::Typed("secret".into())));
+        assert!(params.trust_if_verified && params.tls);
+        let profile = form.to_profile("Salle");
+        assert_eq!(profile.pin, Some(pin.to_hex()));
+        assert_eq!(ConnectForm::from(&profile).pin, Some(pin));
+        assert!(
+            ConnectForm::from(&profile).password.is_empty(),
+            "never saved"
+        );
+        form.dialect = Wire::Plain;
+        assert!(!form.validate().unwrap_or_else(|e| panic!("{e:?}")).tls);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Wire;
+use crate::identity::Fingerprint;
 use crate::protocol::DEFAULT_PORT;
+use crate::protocol::password::RoomKey;
 
 /// A saved server: what the connect form holds, under a name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +26,10 @@ pub struct Profile {
     pub port: u16,
     /// Coucou (JSON), Plain or the classic C server.
     pub dialect: Wire,
+    /// Encrypt the connection (TLS; Coucou servers only).
+    pub encrypted: bool,
+    /// The host's certificate fingerprint (64 hex digits), once trusted.
+    pub pin: Option<String>,
 }
 
 impl Default for Profile {
@@ -34,6 +40,8 @@ impl Default for Profile {
             host: "127.0.0.1".to_owned(),
             port: DEFAULT_PORT,
             dialect: Wire::Json,
+            encrypted: true,
+            pin: None,
         }
     }
 }
@@ -88,6 +96,11 @@ pub struct Settings {
     pub discovery: bool,
     /// Desktop notifications.
     pub notifications: NotifyChoice,
+    /// The hosted room takes only encrypted connections.
+    pub host_encrypted_only: bool,
+    /// The hosted room's password, as the host keeps it (salt and argon2 hash, hex); never the
+    /// password itself.
+    pub host_password: Option<String>,
 }
 
 /// The default body text size, in points.
@@ -110,6 +123,8 @@ impl Default for Settings {
             host_port: DEFAULT_PORT,
             discovery: true,
             notifications: NotifyChoice::MentionsAndPrivate,
+            host_encrypted_only: false,
+            host_password: None,
         }
     }
 }
@@ -117,6 +132,13 @@ impl Default for Settings {
 /// Where settings live when the caller does not say: the system's config folder.
 pub fn default_path() -> Option<PathBuf> {
     confy::get_configuration_file_path("coucou", "settings").ok()
+}
+
+/// Where the host's identity (certificate and key) is kept: beside the settings file.
+pub fn identity_dir(settings_path: &Path) -> PathBuf {
+    settings_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Loads settings from `path`. A missing file gives defaults. A value that can't be read (a port
@@ -184,6 +206,16 @@ impl Profile {
         read_field(&mut table, "host", &mut p.host, prefix, reset);
         read_field(&mut table, "port", &mut p.port, prefix, reset);
         read_field(&mut table, "dialect", &mut p.dialect, prefix, reset);
+        read_field(&mut table, "encrypted", &mut p.encrypted, prefix, reset);
+        read_field(&mut table, "pin", &mut p.pin, prefix, reset);
+        if p.pin
+            .as_deref()
+            .is_some_and(|pin| Fingerprint::from_hex(pin).is_none())
+        {
+            // A pin that is not a fingerprint pins nothing: better to ask again than to refuse.
+            p.pin = None;
+            reset.push(format!("{prefix}pin"));
+        }
         p
     }
 }
@@ -220,6 +252,21 @@ impl Settings {
         read_field(&mut table, "host_port", &mut s.host_port, "", reset);
         read_field(&mut table, "discovery", &mut s.discovery, "", reset);
         read_field(&mut table, "notifications", &mut s.notifications, "", reset);
+        read_field(
+            &mut table,
+            "host_encrypted_only",
+            &mut s.host_encrypted_only,
+            "",
+            reset,
+        );
+        read_field(&mut table, "host_password", &mut s.host_password, "", reset);
+        if s.host_password
+            .as_deref()
+            .is_some_and(|kept| RoomKey::from_stored(kept).is_none())
+        {
+            s.host_password = None;
+            reset.push("host_password".to_owned());
+        }
         s
     }
 }
@@ -327,6 +374,7 @@ mod tests {
             host: "10.0.0.5".into(),
             port: 5000,
             dialect: Wire::Plain,
+            ..Profile::default()
         });
         settings.last_profile = Some("Bureau".into());
         settings.theme = ThemeChoice::Dark;

@@ -47,7 +47,8 @@ impl Command {
         }
     }
 
-    /// The command a JSON message asks for; `None` for a hello, which is no command.
+    /// The command a JSON message asks for; `None` for a hello or a password proof, which belong to
+    /// joining.
     pub fn from_client_msg(msg: ClientMsg) -> Option<Self> {
         Some(match msg {
             ClientMsg::Say { text } => Self::Say(text),
@@ -57,7 +58,7 @@ impl Command {
             ClientMsg::Who {} => Self::Who,
             ClientMsg::Help {} => Self::Help,
             ClientMsg::Quit {} => Self::Quit,
-            ClientMsg::Hello { .. } => return None,
+            ClientMsg::Hello { .. } | ClientMsg::Password { .. } => return None,
         })
     }
 

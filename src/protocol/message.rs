@@ -59,6 +59,14 @@ pub enum ClientMsg {
     Help {},
     /// Leaves the room.
     Quit {},
+    /// The answer to the server's [`ServerMsg::Password`]: this end's SPAKE2 message and its
+    /// proof, both in hex (see `protocol::password`).
+    Password {
+        /// This end's SPAKE2 message.
+        msg: String,
+        /// HMAC proving this end reached the shared secret.
+        proof: String,
+    },
 }
 
 /// Reads a hello's version from any JSON number; see [`ClientMsg::Hello`].
@@ -162,6 +170,19 @@ pub enum ServerMsg {
         /// What went wrong, for people.
         message: String,
     },
+    /// The room has a password: prove you know it (answer with [`ClientMsg::Password`]). Sent
+    /// only over TLS, after the hello.
+    Password {
+        /// The salt the host's key was made with, in hex.
+        salt: String,
+        /// The host's SPAKE2 message, in hex.
+        msg: String,
+    },
+    /// Your proof was right; this is the host's, in hex. The welcome follows.
+    Verified {
+        /// HMAC proving the host reached the same secret.
+        proof: String,
+    },
 }
 
 /// A message for the room.
@@ -232,6 +253,14 @@ pub enum ErrorCode {
     Malformed,
     /// The hello's version is not one this server speaks; the connection is closed.
     UnsupportedVersion,
+    /// The room takes only encrypted connections (or has a password, which needs one); the
+    /// connection is closed.
+    TlsRequired,
+    /// The password proof failed: a wrong password, or someone in the middle; the connection is
+    /// closed.
+    WrongPassword,
+    /// Too many wrong passwords from this address lately; the connection is closed.
+    TooManyAttempts,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -335,6 +364,10 @@ impl ServerMsg {
             Self::Error { message, .. } => {
                 let _ = writeln!(out, "! {message}");
             }
+            Self::Password { .. } => {
+                notice(out, "This room has a password: type it on the next line.");
+            }
+            Self::Verified { .. } => notice(out, "Password accepted."),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod command;
 pub mod frame;
 pub mod message;
 pub mod name;
+pub mod password;
 pub mod sanitize;
 
 pub use command::{Command, CommandError};

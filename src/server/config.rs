@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::flood::FloodLimit;
 use crate::protocol::DEFAULT_MAX_PEOPLE;
+use crate::protocol::password::RoomKey;
 
 /// How a server runs.
 #[derive(Debug, Clone)]
@@ -35,6 +36,19 @@ pub struct ServerConfig {
     pub rename_flood: Option<FloodLimit>,
     /// Told the number of people whenever it changes (to keep a LAN advertisement current).
     pub on_people: Option<PeopleHook>,
+    /// TLS on the same port, with the host's certificate; `None`: clear connections only.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Refuse clear connections (plain and JSON alike) with a line saying why.
+    pub require_tls: bool,
+    /// The room password, as the host keeps it (a salted hash); asked only over TLS.
+    pub password: Option<RoomKey>,
+    /// How long a wrong password waits before it is told so.
+    pub password_delay: Duration,
+    /// How many wrong passwords one address may try per [`ServerConfig::password_window`] before
+    /// it is turned away until the window has passed.
+    pub max_password_failures: u32,
+    /// See [`ServerConfig::max_password_failures`].
+    pub password_window: Duration,
 }
 
 /// How many connections from one address may wait to give a name, by default: a person opening a
@@ -67,6 +81,12 @@ impl Default for ServerConfig {
             flood: Some(FloodLimit::default()),
             rename_flood: Some(FloodLimit::RENAMES),
             on_people: None,
+            tls: None,
+            require_tls: false,
+            password: None,
+            password_delay: Duration::from_secs(1),
+            max_password_failures: 5,
+            password_window: Duration::from_secs(10 * 60),
         }
     }
 }

@@ -15,7 +15,8 @@ use std::net::Shutdown;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::mailbox::{Bytes, Mailbox, Pushed};
-use crate::connection::{SharedSocket, send_now};
+use crate::connection::send_now;
+use crate::tls::Transport;
 
 /// One person's outgoing queue.
 #[derive(Debug)]
@@ -26,8 +27,8 @@ pub struct Outbox {
     wake: Condvar,
     /// The most bytes that may wait; more means the client is not reading.
     limit: usize,
-    /// The client's socket.
-    socket: SharedSocket,
+    /// The person's connection, clear or TLS.
+    transport: Transport,
 }
 
 #[derive(Debug, Default)]
@@ -36,6 +37,9 @@ struct State {
     queue: VecDeque<Bytes>,
     /// The total length of `queue`.
     queued_bytes: usize,
+    /// Bytes already on their way to the wire (sealed, under TLS) that a full socket did not take:
+    /// the writer thread sends them before anything else.
+    unsent: Vec<u8>,
     /// Someone — a flush or the writer thread — is writing to the socket now; nobody else may.
     busy: bool,
     /// The socket was full: the writer thread owns the writing until the queue is empty.
@@ -47,13 +51,13 @@ struct State {
 }
 
 impl Outbox {
-    /// An empty outbox for the client behind `socket`, holding at most `limit` bytes.
-    pub fn new(socket: SharedSocket, limit: usize) -> Self {
+    /// An empty outbox for the person behind `transport`, holding at most `limit` bytes.
+    pub fn new(transport: Transport, limit: usize) -> Self {
         Self {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             limit,
-            socket,
+            transport,
         }
     }
 
@@ -68,8 +72,9 @@ impl Outbox {
         state.closing = true;
         state.queue.clear();
         state.queued_bytes = 0;
+        state.unsent = Vec::new();
         drop(state);
-        self.socket.shutdown(Shutdown::Both).ok();
+        self.transport.socket().shutdown(Shutdown::Both).ok();
         self.wake.notify_all();
     }
 
@@ -84,8 +89,11 @@ impl Outbox {
 
     /// Sends what is queued without ever blocking: what the socket takes now is sent, and if it is
     /// full the rest is handed to the writer thread. `batch` is scratch space, reused across calls.
+    /// Under TLS the batch is sealed here, by the one party allowed to write (`busy`), so records
+    /// reach the socket in the order they were sealed.
     pub fn flush(&self, batch: &mut Vec<u8>) {
         let mut state = self.lock();
+        let mut sealed = Vec::new();
         loop {
             if state.busy || state.queue.is_empty() || state.overflowed {
                 return;
@@ -93,10 +101,20 @@ impl Outbox {
             state.busy = true;
             Self::take_batch(&mut state, batch);
             drop(state);
-            let sent = send_now(&self.socket, batch);
+            let wire: &[u8] = if self.transport.is_tls() {
+                sealed.clear();
+                if self.transport.seal(batch, &mut sealed).is_err() {
+                    self.cut_off(self.lock());
+                    return;
+                }
+                &sealed
+            } else {
+                batch
+            };
+            let sent = send_now(self.transport.socket(), wire);
             state = self.lock();
             match sent {
-                Ok(n) if n == batch.len() => {
+                Ok(n) if n == wire.len() => {
                     state.busy = false;
                     if state.closing {
                         // The writer thread may be waiting for this flush to end.
@@ -105,9 +123,7 @@ impl Outbox {
                 }
                 Ok(n) => {
                     // The socket is full: the rest goes first, and the writer thread takes over.
-                    let rest: Bytes = batch[n..].into();
-                    state.queued_bytes += rest.len();
-                    state.queue.push_front(rest);
+                    state.unsent = wire[n..].to_vec();
                     state.handed_over = true;
                     drop(state);
                     self.wake.notify_all();
@@ -130,8 +146,9 @@ impl Outbox {
     /// The writer thread: idle until a flush hands it a full socket, then writes with blocking
     /// writes until the queue is empty. At close it writes what is left and shuts the socket down.
     pub fn run_writer(&self) {
-        let mut socket = self.socket.clone();
+        let mut socket = self.transport.socket().clone();
         let mut batch: Vec<u8> = Vec::new();
+        let mut wire: Vec<u8> = Vec::new();
         let mut state = self.lock();
         loop {
             while !(state.handed_over || (state.closing && !state.busy)) {
@@ -140,7 +157,7 @@ impl Outbox {
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner);
             }
-            if state.queue.is_empty() {
+            if state.queue.is_empty() && state.unsent.is_empty() {
                 if state.closing && !state.handed_over {
                     break;
                 }
@@ -151,11 +168,18 @@ impl Outbox {
                 continue;
             }
             state.busy = true;
+            // What a full socket left over goes first, then the queue, sealed in that order.
+            wire.clear();
+            wire.append(&mut state.unsent);
             Self::take_batch(&mut state, &mut batch);
             drop(state);
-            let written = socket.write_all(&batch);
+            let written = self
+                .transport
+                .seal(&batch, &mut wire)
+                .and_then(|()| socket.write_all(&wire));
             if batch.capacity() > 256 * 1024 {
                 batch = Vec::new();
+                wire = Vec::new();
             }
             state = self.lock();
             if written.is_err() {
@@ -169,8 +193,10 @@ impl Outbox {
         state.busy = false;
         state.queue.clear();
         state.queued_bytes = 0;
+        state.unsent = Vec::new();
         drop(state);
-        self.socket.shutdown(Shutdown::Both).ok();
+        // Under TLS, a close_notify first: the peer tells a goodbye from a cut.
+        self.transport.shutdown();
     }
 }
 
@@ -182,7 +208,7 @@ impl Mailbox for Outbox {
         if state.closing {
             return Pushed::Dropped;
         }
-        if state.queued_bytes + bytes.len() > self.limit {
+        if state.queued_bytes + state.unsent.len() + bytes.len() > self.limit {
             state.overflowed = true;
             self.cut_off(state);
             return Pushed::Dropped;
@@ -213,6 +239,8 @@ mod tests {
     use super::*;
 
     const PATIENCE: Duration = Duration::from_secs(10);
+
+    use crate::connection::SharedSocket;
 
     /// A connected pair: the server's end shared by the outbox, and the peer's end to read from.
     /// Both kernel buffers are small, so a few hundred KiB fill the path and a write blocks.
@@ -279,7 +307,7 @@ mod tests {
     #[test]
     fn the_first_push_asks_for_a_flush_and_one_flush_sends_the_whole_burst() {
         let (socket, mut peer) = pair();
-        let outbox = Outbox::new(socket, 1024);
+        let outbox = Outbox::new(Transport::clear(socket), 1024);
         assert_eq!(outbox.push(bytes(b"one\n")), Pushed::First);
         assert_eq!(outbox.push(bytes(b"two\n")), Pushed::More);
         let mut batch = Vec::new();
@@ -298,7 +326,7 @@ mod tests {
     fn a_full_socket_hands_over_to_the_writer_which_catches_up_then_gives_back() {
         let (socket, mut peer) = pair();
         let big = vec![b'x'; 512 * 1024];
-        let outbox = Arc::new(Outbox::new(socket, 16 * 1024 * 1024));
+        let outbox = Arc::new(Outbox::new(Transport::clear(socket), 16 * 1024 * 1024));
         let writer = start_writer(&outbox);
         assert_eq!(outbox.push(big.clone().into()), Pushed::First);
         outbox.flush(&mut Vec::new());
@@ -324,7 +352,7 @@ mod tests {
     #[test]
     fn passing_the_limit_cuts_the_reader_off_at_once() {
         let (socket, mut peer) = pair();
-        let outbox = Outbox::new(socket, 10);
+        let outbox = Outbox::new(Transport::clear(socket), 10);
         assert_eq!(outbox.push(bytes(b"12345678")), Pushed::First);
         assert_eq!(outbox.push(bytes(b"12345678")), Pushed::Dropped);
         assert!(outbox.overflowed());
@@ -339,7 +367,7 @@ mod tests {
     #[test]
     fn closing_sends_what_is_queued_then_shuts_the_socket_and_drops_later_pushes() {
         let (socket, mut peer) = pair();
-        let outbox = Arc::new(Outbox::new(socket, 1024));
+        let outbox = Arc::new(Outbox::new(Transport::clear(socket), 1024));
         let writer = start_writer(&outbox);
         outbox.push(bytes(b"last words\n"));
         outbox.close();
@@ -352,7 +380,7 @@ mod tests {
     #[test]
     fn a_flush_while_the_writer_owns_the_socket_sends_nothing_out_of_order() {
         let (socket, mut peer) = pair();
-        let outbox = Arc::new(Outbox::new(socket, 16 * 1024 * 1024));
+        let outbox = Arc::new(Outbox::new(Transport::clear(socket), 16 * 1024 * 1024));
         let writer = start_writer(&outbox);
         let mut expected = Vec::new();
         for i in 0..200_u32 {

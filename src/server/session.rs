@@ -8,8 +8,8 @@
 //! only when their socket is full, so this thread only ever waits on this connection. Every command
 //! passes the flood limit (renames a second, slower one) before it reaches the room.
 
-use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -22,12 +22,14 @@ use super::mailbox::{Mailbox, Pushed};
 use super::outbox::Outbox;
 use super::room::{JoinError, Next, SessionId};
 use super::shared::Shared;
-use crate::connection::{FrameReader, SharedSocket};
+use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
+use crate::protocol::password::{Pake, RoomKey, Side};
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{
     ClientMsg, Command, Dialect, ErrorCode, Frame, LeaveReason, MAX_JSON_LINE_BYTES,
     MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg, command, detect_dialect, message,
 };
+use crate::tls::{self, TLS_FIRST_BYTE, Transport};
 
 /// Stack size of a writer thread: it only copies bytes.
 const WRITER_STACK: usize = 64 * 1024;
@@ -58,11 +60,26 @@ const MAX_NAMES_KEPT: usize = 8;
 
 /// Runs a session to its end. The connection is counted as pending by the caller.
 pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, peer: SocketAddr) {
-    let mut reader = FrameReader::new(stream, MAX_MESSAGE_BYTES);
-    let joined = {
+    // One deadline for everything before the room: the TLS handshake, the name, the password.
+    let deadline = Instant::now() + shared.config.handshake_timeout;
+    let (mut reader, joined) = {
         let _pending = Pending(shared, session);
-        match handshake(shared, session, &mut reader) {
-            Ok(Some(joined)) => joined,
+        let transport = match open_transport(shared, session, &stream, deadline) {
+            Ok(Some(transport)) => transport,
+            Ok(None) => return,
+            Err(err) => {
+                debug!("#{session} {peer}: left before joining: {}", err.kind());
+                return;
+            }
+        };
+        let mut reader = FrameReader::new(transport, MAX_MESSAGE_BYTES);
+        let start = Start {
+            session,
+            ip: peer.ip(),
+            deadline,
+        };
+        match handshake(shared, &start, &mut reader) {
+            Ok(Some(joined)) => (reader, joined),
             Ok(None) => return,
             Err(err) => {
                 debug!("#{session} {peer}: left before joining: {}", err.kind());
@@ -103,19 +120,72 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
     writer.join().ok();
 }
 
-/// Reads names (or hellos) until one is accepted. `Ok(None)`: the connection should end.
-fn handshake(
+/// Looks at the first byte, by the deadline: a TLS ClientHello starts the handshake; anything
+/// else is a clear connection. `Ok(None)`: the connection should end.
+fn open_transport(
     shared: &Shared,
     session: SessionId,
-    reader: &mut FrameReader<SharedSocket>,
+    socket: &SharedSocket,
+    deadline: Instant,
+) -> io::Result<Option<Transport>> {
+    let mut first = [0u8; 1];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return timed_out(shared, &Transport::clear(socket.clone()), None).map(|_| None);
+        }
+        socket.set_read_timeout(Some(left))?;
+        match socket.peek(&mut first) {
+            Ok(0) => return Ok(None),
+            Ok(_) => break,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if is_timeout(&err) => {
+                return timed_out(shared, &Transport::clear(socket.clone()), None).map(|_| None);
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    if first[0] != TLS_FIRST_BYTE {
+        return Ok(Some(Transport::clear(socket.clone())));
+    }
+    let Some(config) = &shared.config.tls else {
+        debug!("#{session}: a TLS hello, but this server has no certificate; closing");
+        return Ok(None);
+    };
+    let conn = rustls::ServerConnection::new(Arc::clone(config)).map_err(io::Error::other)?;
+    let mut conn = rustls::Connection::Server(conn);
+    match tls::handshake(&mut conn, socket, deadline) {
+        Ok(()) => Ok(Some(Transport::tls(socket.clone(), conn))),
+        Err(err) => {
+            // Not a TLS client after all, too slow, or a failed handshake: nothing to say in clear.
+            debug!("#{session}: TLS handshake failed: {}", err.kind());
+            Ok(None)
+        }
+    }
+}
+
+/// Who is joining, and by when.
+struct Start {
+    session: SessionId,
+    ip: IpAddr,
+    deadline: Instant,
+}
+
+/// Reads names (or hellos) until one is accepted, checking the room password first when the room
+/// has one. `Ok(None)`: the connection should end.
+fn handshake(
+    shared: &Shared,
+    start: &Start,
+    reader: &mut FrameReader<Transport>,
 ) -> io::Result<Option<Joined>> {
-    let deadline = Instant::now() + shared.config.handshake_timeout;
+    let (session, deadline) = (start.session, start.deadline);
     let mut dialect = None;
+    let mut verified = false;
     loop {
         let frame = match reader.next_frame_before(deadline) {
             Ok(Some(frame)) => frame,
             Ok(None) => return Ok(None),
-            Err(err) if is_timeout(&err) => return timed_out(shared, reader, dialect),
+            Err(err) if is_timeout(&err) => return timed_out(shared, reader.get_ref(), dialect),
             Err(err) => return Err(err),
         };
         let line = match frame {
@@ -125,7 +195,7 @@ fn handshake(
                     ErrorCode::TooLong,
                     format!("that line is over {MAX_MESSAGE_BYTES} bytes"),
                 );
-                write_direct(reader, dialect.unwrap_or(Dialect::Plain), &msg)?;
+                write_direct(reader.get_ref(), dialect.unwrap_or(Dialect::Plain), &msg)?;
                 continue;
             }
         };
@@ -146,17 +216,17 @@ fn handshake(
                                  only; use an app of the same version"
                             ),
                         );
-                        write_direct(reader, dialect, &msg)?;
+                        write_direct(reader.get_ref(), dialect, &msg)?;
                         return Ok(None);
                     }
                     Ok(_) => {
                         let msg = ServerMsg::error(ErrorCode::Malformed, "say hello first");
-                        write_direct(reader, dialect, &msg)?;
+                        write_direct(reader.get_ref(), dialect, &msg)?;
                         continue;
                     }
                     Err(err) => {
                         let msg = ServerMsg::error(ErrorCode::Malformed, err.to_string());
-                        write_direct(reader, dialect, &msg)?;
+                        write_direct(reader.get_ref(), dialect, &msg)?;
                         // A garbled first line: this is no client of ours. Later, just that line.
                         if first_line {
                             return Ok(None);
@@ -166,6 +236,21 @@ fn handshake(
                 }
             }
         };
+        if first_line && shared.config.require_tls && !reader.get_ref().is_tls() {
+            let msg = ServerMsg::error(
+                ErrorCode::TlsRequired,
+                "this room accepts only encrypted connections: use the Coucou app, or \
+                 `openssl s_client -quiet -connect HOST:PORT`",
+            );
+            write_direct(reader.get_ref(), dialect, &msg)?;
+            return Ok(None);
+        }
+        if !verified && let Some(key) = &shared.config.password {
+            if !check_password(shared, start, reader, dialect, key)? {
+                return Ok(None);
+            }
+            verified = true;
+        }
         // While the room checks the name, this connection can't be evicted from the waiting line;
         // if it already was, it ends here.
         if !shared.with_pending(|t| t.set_joining(session, true)) {
@@ -175,6 +260,7 @@ fn handshake(
             reader.get_ref().clone(),
             shared.config.max_queue_bytes,
         ));
+        let socket = reader.get_ref().socket();
         let offer_variant = dialect == Dialect::Plain;
         // The welcome leaves when the turn ends; by then the connection is out of the waiting
         // line, so a client told it joined is never still counted as waiting (it may open its
@@ -195,7 +281,6 @@ fn handshake(
         drop(turn);
         match result {
             Ok(name) => {
-                let socket = reader.get_ref();
                 socket.set_read_timeout(None)?;
                 socket.set_write_timeout(Some(shared.config.write_timeout))?;
                 return Ok(Some(Joined {
@@ -208,14 +293,14 @@ fn handshake(
             Err(JoinError::Name(err)) => {
                 let msg =
                     ServerMsg::error(ErrorCode::from(&err), format!("{err}; try another name"));
-                write_direct(reader, dialect, &msg)?;
+                write_direct(reader.get_ref(), dialect, &msg)?;
             }
             Err(JoinError::Full { max_people }) => {
                 let msg = ServerMsg::error(
                     ErrorCode::RoomFull,
                     format!("the room is full (limit: {max_people} people); try again later"),
                 );
-                write_direct(reader, dialect, &msg)?;
+                write_direct(reader.get_ref(), dialect, &msg)?;
                 return Ok(None);
             }
         }
@@ -225,7 +310,7 @@ fn handshake(
 /// Tells a client that never gave a name that time is up.
 fn timed_out(
     shared: &Shared,
-    reader: &FrameReader<SharedSocket>,
+    transport: &Transport,
     dialect: Option<Dialect>,
 ) -> io::Result<Option<Joined>> {
     let msg = ServerMsg::error(
@@ -235,21 +320,133 @@ fn timed_out(
             shared.config.handshake_timeout.as_secs_f64()
         ),
     );
-    write_direct(reader, dialect.unwrap_or(Dialect::Plain), &msg)?;
+    write_direct(transport, dialect.unwrap_or(Dialect::Plain), &msg)?;
     Ok(None)
 }
 
-/// Writes one message straight to the socket (only before the writer thread exists).
-fn write_direct(
-    reader: &FrameReader<SharedSocket>,
-    dialect: Dialect,
-    msg: &ServerMsg,
-) -> io::Result<()> {
-    let mut socket: &std::net::TcpStream = reader.get_ref();
-    socket.set_write_timeout(Some(Duration::from_secs(5)))?;
+/// Writes one message straight to the connection (only before the writer thread exists).
+fn write_direct(transport: &Transport, dialect: Dialect, msg: &ServerMsg) -> io::Result<()> {
+    transport
+        .socket()
+        .set_write_timeout(Some(Duration::from_secs(5)))?;
     match dialect {
-        Dialect::Plain => socket.write_all(msg.to_plain_text().as_bytes()),
-        Dialect::Json => socket.write_all(&msg.to_json_line()),
+        Dialect::Plain => transport.write_all(msg.to_plain_text().as_bytes()),
+        Dialect::Json => transport.write_all(&msg.to_json_line()),
+    }
+}
+
+/// Asks for the room password and checks it, by the handshake deadline: a SPAKE2 exchange bound to
+/// the TLS session for JSON apps, the password as a line for plain clients. Only over TLS. A wrong
+/// one costs a delay, counts against the address, and ends the connection. True when it is right.
+fn check_password(
+    shared: &Shared,
+    start: &Start,
+    reader: &mut FrameReader<Transport>,
+    dialect: Dialect,
+    key: &RoomKey,
+) -> io::Result<bool> {
+    let transport = reader.get_ref().clone();
+    let Some(exporter) = transport.exporter() else {
+        let msg = ServerMsg::error(
+            ErrorCode::TlsRequired,
+            "this room has a password, which is asked only over an encrypted connection: use the \
+             Coucou app, or `openssl s_client -quiet -connect HOST:PORT` and type the password \
+             after your name",
+        );
+        write_direct(&transport, dialect, &msg)?;
+        return Ok(false);
+    };
+    let exporter = exporter?;
+    if let Some(wait) = shared.password_locked_out(start.ip, Instant::now()) {
+        let msg = ServerMsg::error(
+            ErrorCode::TooManyAttempts,
+            format!(
+                "too many wrong passwords from your address; try again in {} min",
+                wait.as_secs().div_ceil(60).max(1)
+            ),
+        );
+        write_direct(&transport, dialect, &msg)?;
+        return Ok(false);
+    }
+    let right = match dialect {
+        Dialect::Json => {
+            let (pake, host_msg) = Pake::start(&key.key, &exporter);
+            let challenge = ServerMsg::Password {
+                salt: hex::encode(key.salt),
+                msg: hex::encode(host_msg),
+            };
+            write_direct(&transport, dialect, &challenge)?;
+            let Some(answer) = next_line(reader, start.deadline)? else {
+                return Ok(false);
+            };
+            match message::decode_client(&answer) {
+                Ok(ClientMsg::Password { msg, proof }) => {
+                    let shared_secret = hex::decode(msg)
+                        .ok()
+                        .and_then(|theirs| pake.finish(&theirs).ok());
+                    let proof = hex::decode(proof).unwrap_or_default();
+                    match shared_secret {
+                        Some(secret) if secret.check(Side::Guest, &proof).is_ok() => {
+                            let verified = ServerMsg::Verified {
+                                proof: hex::encode(secret.proof(Side::Host)),
+                            };
+                            write_direct(&transport, dialect, &verified)?;
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+                _ => false,
+            }
+        }
+        Dialect::Plain => {
+            let ask = ServerMsg::Password {
+                salt: String::new(),
+                msg: String::new(),
+            };
+            write_direct(&transport, dialect, &ask)?;
+            let Some(line) = next_line(reader, start.deadline)? else {
+                return Ok(false);
+            };
+            // Checked as typed: argon2 of the line, compared in constant time; never logged.
+            let typed = String::from_utf8_lossy(&line);
+            let right = key.matches(&typed);
+            if right {
+                write_direct(
+                    &transport,
+                    dialect,
+                    &ServerMsg::Verified {
+                        proof: String::new(),
+                    },
+                )?;
+            }
+            right
+        }
+    };
+    if !right {
+        shared.password_failed(start.ip, Instant::now());
+        debug!("#{}: a wrong room password", start.session);
+        // Only this connection waits; nothing is locked meanwhile.
+        thread::sleep(shared.config.password_delay);
+        let msg = ServerMsg::error(
+            ErrorCode::WrongPassword,
+            "wrong password (or someone is in the middle of your connection); closing",
+        );
+        write_direct(&transport, dialect, &msg)?;
+    }
+    Ok(right)
+}
+
+/// The next line by the deadline; `None` at the end of the stream or when time is up.
+fn next_line(
+    reader: &mut FrameReader<Transport>,
+    deadline: Instant,
+) -> io::Result<Option<Vec<u8>>> {
+    match reader.next_frame_before(deadline) {
+        Ok(Some(Frame::Line(line))) => Ok(Some(line)),
+        Ok(Some(Frame::TooLong) | None) => Ok(None),
+        Err(err) if is_timeout(&err) => Ok(None),
+        Err(err) => Err(err),
     }
 }
 
@@ -265,7 +462,7 @@ fn is_timeout(err: &io::Error) -> bool {
 fn chat(
     shared: &Shared,
     session: SessionId,
-    reader: &mut FrameReader<SharedSocket>,
+    reader: &mut FrameReader<Transport>,
     joined: &Joined,
 ) -> Option<LeaveReason> {
     let now = Instant::now();
@@ -399,7 +596,7 @@ fn json_command(line: &[u8]) -> Result<Command, Refused> {
     let command = Command::from_client_msg(msg).ok_or_else(|| {
         Refused(
             ErrorCode::Malformed,
-            "you have already said hello".to_owned(),
+            "you have already joined (hello and password come first)".to_owned(),
         )
     })?;
     let command = match command {

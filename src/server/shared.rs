@@ -2,9 +2,11 @@
 //! line, the open connections — and the room turn that sends what a group of broadcasts queued.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use super::config::ServerConfig;
 use super::counters::Counters;
@@ -33,6 +35,8 @@ pub(super) struct Shared {
     pub(super) live: Mutex<HashMap<SessionId, SharedSocket>>,
     /// Signalled when a connection closes.
     pub(super) live_changed: Condvar,
+    /// Wrong room passwords lately, by address: how many, and since when.
+    password_failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
     /// Session threads, joined at stop (finished ones are reaped as new ones start).
     pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -62,7 +66,32 @@ impl Shared {
             live: Mutex::new(HashMap::new()),
             live_changed: Condvar::new(),
             threads: Mutex::new(Vec::new()),
+            password_failures: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// How long `ip` must still wait before trying the password again, if it has used up its tries.
+    pub(super) fn password_locked_out(&self, ip: IpAddr, now: Instant) -> Option<Duration> {
+        let failures = self
+            .password_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (count, since) = *failures.get(&ip)?;
+        let ends = since + self.config.password_window;
+        (count >= self.config.max_password_failures && now < ends).then(|| ends - now)
+    }
+
+    /// Counts a wrong password from `ip`; the count starts over once its window has passed. The
+    /// table forgets windows that have passed, so it holds at most the addresses of one window.
+    pub(super) fn password_failed(&self, ip: IpAddr, now: Instant) {
+        let window = self.config.password_window;
+        let mut failures = self
+            .password_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        failures.retain(|_, (_, since)| now.duration_since(*since) < window);
+        let entry = failures.entry(ip).or_insert((0, now));
+        entry.0 = entry.0.saturating_add(1);
     }
 
     pub(super) fn lock_room(&self) -> MutexGuard<'_, Room<Outbox>> {

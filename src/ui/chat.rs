@@ -4,6 +4,7 @@ use eframe::egui::{self, Key, RichText};
 
 use super::Action;
 use super::messages::{ListLayout, messages_ui};
+use super::trust::{Protection, badge_ui};
 use crate::model::ChatModel;
 use crate::protocol::MAX_MESSAGE_BYTES;
 
@@ -151,6 +152,7 @@ pub fn chat_ui(
     layout: &mut ListLayout,
     composer: &mut Composer,
     status: ChatStatus<'_>,
+    protection: Protection,
 ) -> Option<Action> {
     let mut action = None;
     let connected = status == ChatStatus::Live;
@@ -171,6 +173,8 @@ pub fn chat_ui(
         .resizable(true)
         .default_size(160.0)
         .show(ui, |ui| {
+            ui.add_space(4.0);
+            badge_ui(ui, protection);
             action = action.take().or(people_ui(ui, model, connected));
         });
     egui::Panel::bottom("composer").show(ui, |ui| {

@@ -259,6 +259,33 @@ fn form_ui(
                     );
             });
             ui.end_row();
+
+            if form.dialect == Wire::Json {
+                ui.label("Security");
+                ui.horizontal(|ui| {
+                    ui.add_enabled(!busy, egui::Checkbox::new(&mut form.encrypted, "Encrypted"))
+                        .on_hover_text(
+                            "TLS: nobody else on the network can read the room. Untick only for \
+                             an older Coucou server.",
+                        );
+                    if form.pin.is_some() {
+                        ui.weak("· room code trusted");
+                    }
+                });
+                ui.end_row();
+
+                let label = ui.label("Room password");
+                let field = ui.add_enabled(
+                    !busy && form.encrypted,
+                    egui::TextEdit::singleline(&mut form.password)
+                        .password(true)
+                        .desired_width(200.0)
+                        .hint_text("if the room has one"),
+                );
+                submitted |= field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                field.labelled_by(label.id);
+                ui.end_row();
+            }
         });
     ui.add_space(12.0);
     ui.horizontal(|ui| {

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod connect;
 pub mod messages;
 pub mod toolbar;
+pub mod trust;
 
 use eframe::egui::{self, Color32};
 
@@ -100,6 +101,18 @@ pub enum Action {
     DismissWarning,
     /// Hide the hosting warning or error.
     DismissHostError,
+    /// Trust the room whose code was shown (first use): pin it and connect.
+    TrustRoom,
+    /// Don't trust it: nothing is sent.
+    DistrustRoom,
+    /// The room's identity changed and the person knows why: pin the new one and connect.
+    ReplacePin,
+    /// The room's identity changed: stay away (the default).
+    KeepPin,
+    /// Set the hosted room's password (empty: none); only its hash is kept.
+    SetHostPassword(String),
+    /// The hosted room takes only encrypted connections, or not.
+    SetHostEncryptedOnly(bool),
 }
 
 /// A question in a modal window: a heading, a sentence, and two buttons, each with its action.

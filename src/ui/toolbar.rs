@@ -22,6 +22,12 @@ pub struct HostingView<'a> {
     pub people: usize,
     /// The last test of each address, if any.
     pub probes: &'a [Probe],
+    /// The room's code (its certificate's fingerprint), for people to check.
+    pub code: Option<&'a str>,
+    /// Only encrypted connections are let in.
+    pub encrypted_only: bool,
+    /// The room has a password.
+    pub has_password: bool,
 }
 
 /// What the toolbar shows, lent by the app.
@@ -51,6 +57,10 @@ pub struct ToolbarView<'a> {
     pub discovery: bool,
     /// Which messages raise a desktop notification.
     pub notifications: NotifyChoice,
+    /// The Host setting: only encrypted connections.
+    pub host_encrypted_only: bool,
+    /// A room password is set for hosting.
+    pub host_has_password: bool,
 }
 
 /// The Host fields, owned by the app and edited here.
@@ -60,6 +70,8 @@ pub struct HostBuffers {
     pub room: String,
     /// The port, as typed.
     pub port: String,
+    /// A new room password being typed (never shown again once set).
+    pub password: String,
 }
 
 /// Draws the toolbar.
@@ -102,6 +114,41 @@ pub fn toolbar_ui(
                 egui::TextEdit::singleline(&mut host.port).desired_width(50.0),
             )
             .labelled_by(label.id);
+            let label = ui.label(if view.host_has_password {
+                "Password (set)"
+            } else {
+                "Password"
+            });
+            let field = ui
+                .add_enabled(
+                    enabled,
+                    egui::TextEdit::singleline(&mut host.password)
+                        .password(true)
+                        .hint_text(if view.host_has_password {
+                            "new one, or empty + Set to remove"
+                        } else {
+                            "none"
+                        })
+                        .desired_width(110.0),
+                )
+                .labelled_by(label.id);
+            let set = ui.add_enabled(enabled, egui::Button::new("Set").small());
+            if set.clicked()
+                || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
+            {
+                action = Some(Action::SetHostPassword(std::mem::take(&mut host.password)));
+            }
+            let mut encrypted_only = view.host_encrypted_only;
+            if ui
+                .add_enabled(
+                    enabled,
+                    egui::Checkbox::new(&mut encrypted_only, "Encrypted only"),
+                )
+                .on_hover_text("Turn away apps and terminals that connect in clear")
+                .changed()
+            {
+                action = Some(Action::SetHostEncryptedOnly(encrypted_only));
+            }
         }
         if view.host_stopping {
             ui.spinner();
@@ -199,6 +246,25 @@ pub fn toolbar_ui(
                 action = Some(Action::TestHosting);
             }
         });
+        if let Some(code) = &hosting.code {
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Room code:");
+                ui.label(RichText::new(*code).monospace().strong())
+                    .on_hover_text(
+                        "People joining for the first time are shown this code: read it to them",
+                    );
+                let mut how = Vec::new();
+                how.push(if hosting.encrypted_only {
+                    "encrypted only"
+                } else {
+                    "encrypted or in clear"
+                });
+                if hosting.has_password {
+                    how.push("password");
+                }
+                ui.weak(format!("({})", how.join(", ")));
+            });
+        }
         for probe in hosting.probes {
             ui.weak(probe.describe());
         }

@@ -22,10 +22,36 @@ pub fn start_server() -> Server {
     })
 }
 
-/// A server with `config`, on a free loopback port.
+/// A server with `config`, on a free loopback port. Like every real server it offers TLS (with
+/// [`test_identity`]) unless `config` says otherwise.
 pub fn start_server_with(config: ServerConfig) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    Server::start(listener, config).expect("start server")
+    Server::start(listener, with_tls(config)).expect("start server")
+}
+
+/// A server with `config` (and TLS, see [`start_server_with`]) on `addr`, which a stopped server
+/// has just freed: the same room coming back.
+pub fn restart_at(addr: SocketAddr, config: ServerConfig) -> Server {
+    let listener = TcpListener::bind(addr).expect("the port is free again");
+    Server::start(listener, with_tls(config)).expect("start server")
+}
+
+fn with_tls(config: ServerConfig) -> ServerConfig {
+    ServerConfig {
+        tls: config.tls.clone().or_else(|| Some(test_tls())),
+        ..config
+    }
+}
+
+/// The identity of this test process's servers: one certificate, made once.
+pub fn test_identity() -> &'static coucou::identity::Identity {
+    static IDENTITY: std::sync::OnceLock<coucou::identity::Identity> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| coucou::identity::Identity::generate().expect("a certificate"))
+}
+
+/// TLS with [`test_identity`].
+pub fn test_tls() -> std::sync::Arc<rustls::ServerConfig> {
+    coucou::tls::server_config(test_identity()).expect("a TLS configuration")
 }
 
 /// A raw TCP client that speaks plain lines, like nc.
@@ -268,9 +294,14 @@ pub fn drain(mut stream: TcpStream) -> bool {
     }
 }
 
-/// The `coucou` binary.
+/// The `coucou` binary, with its config folder (where `coucou server` keeps its certificate) in a
+/// temp folder of this test process: no test touches the real one.
 pub fn coucou() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_coucou"))
+    static CONFIG: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let config = CONFIG.get_or_init(|| tempfile::tempdir().expect("a temp folder"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_coucou"));
+    command.env("XDG_CONFIG_HOME", config.path());
+    command
 }
 
 /// Starts `coucou server` on 127.0.0.1 and a free port, with `extra` options; returns the child and

@@ -1,0 +1,267 @@
+//! A host's identity: a self-signed certificate and its key, made once and kept beside the
+//! settings, and its fingerprint — the SHA-256 of the certificate — that apps pin on first use and
+//! people compare as a short code.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// The certificate's file in an identity folder (DER).
+pub const CERT_FILE: &str = "identity-cert.der";
+/// The key's file in an identity folder (PKCS#8 DER), readable only by its owner.
+pub const KEY_FILE: &str = "identity-key.der";
+
+/// Where a host's identity is kept when nobody says: the app's config folder (beside its
+/// settings), so the app and `coucou server` on one computer are one host.
+pub fn default_dir() -> Option<PathBuf> {
+    confy::get_configuration_file_path("coucou", "settings")
+        .ok()?
+        .parent()
+        .map(Path::to_path_buf)
+}
+
+/// The SHA-256 of a certificate: what an app pins.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of a DER certificate.
+    pub fn of(cert_der: &[u8]) -> Self {
+        let digest = ring::digest::digest(&ring::digest::SHA256, cert_der);
+        let mut bytes = [0; 32];
+        bytes.copy_from_slice(digest.as_ref());
+        Self(bytes)
+    }
+
+    /// All 64 hex digits, lowercase: how it is stored and advertised.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// Reads 64 hex digits (either case, spaces, dashes and colons ignored); `None` if it isn't one.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let digits: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | ':'))
+            .collect();
+        if digits.len() != 64 {
+            return None;
+        }
+        let mut bytes = [0; 32];
+        hex::decode_to_slice(digits, &mut bytes).ok()?;
+        Some(Self(bytes))
+    }
+
+    /// The code people read aloud and compare: the first 16 bytes (128 bits) as eight groups of
+    /// four uppercase hex digits, `3F2A 9C1B …`.
+    pub fn code(&self) -> String {
+        self.0[..16]
+            .chunks(2)
+            .map(|pair| format!("{:02X}{:02X}", pair[0], pair[1]))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.code())
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code())
+    }
+}
+
+/// A certificate and its private key.
+pub struct Identity {
+    cert: CertificateDer<'static>,
+    key: PrivatePkcs8KeyDer<'static>,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the key.
+        write!(f, "Identity({})", self.fingerprint())
+    }
+}
+
+impl Clone for Identity {
+    fn clone(&self) -> Self {
+        Self {
+            cert: self.cert.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+impl Identity {
+    /// A new self-signed certificate (ECDSA P-256), named `coucou`.
+    pub fn generate() -> io::Result<Self> {
+        let key = rcgen::KeyPair::generate().map_err(io::Error::other)?;
+        let params =
+            rcgen::CertificateParams::new(vec!["coucou".to_owned()]).map_err(io::Error::other)?;
+        let cert = params.self_signed(&key).map_err(io::Error::other)?;
+        Ok(Self {
+            cert: cert.der().clone(),
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+        })
+    }
+
+    /// The identity kept in `dir`, made and saved there first if there is none. A file that is
+    /// there but can't be read as a certificate and its key is an error, never silently replaced:
+    /// a new identity means a new fingerprint, which every app that trusted the old one will refuse.
+    pub fn load_or_create(dir: &Path) -> io::Result<Self> {
+        let (cert_path, key_path) = paths(dir);
+        if cert_path.exists() || key_path.exists() {
+            return Self::load(dir);
+        }
+        let identity = Self::generate()?;
+        identity.save(dir)?;
+        Ok(identity)
+    }
+
+    /// The identity kept in `dir`.
+    pub fn load(dir: &Path) -> io::Result<Self> {
+        let (cert_path, key_path) = paths(dir);
+        let cert = fs::read(&cert_path)?;
+        let key = fs::read(&key_path)?;
+        let identity = Self {
+            cert: CertificateDer::from(cert),
+            key: PrivatePkcs8KeyDer::from(key),
+        };
+        // Both must make a working TLS configuration: a key that doesn't match its certificate, or
+        // bytes that are neither, are refused here with the file named.
+        crate::tls::server_config(&identity).map_err(|err| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the identity in {} can't be used ({err}); move {CERT_FILE} and {KEY_FILE} \
+                     aside to make a new one (apps that trusted it will warn)",
+                    dir.display()
+                ),
+            )
+        })?;
+        Ok(identity)
+    }
+
+    /// Saves to `dir` (made if needed); the key file is readable only by its owner.
+    pub fn save(&self, dir: &Path) -> io::Result<()> {
+        fs::create_dir_all(dir)?;
+        let (cert_path, key_path) = paths(dir);
+        write_private(&key_path, self.key.secret_pkcs8_der())?;
+        fs::write(&cert_path, self.cert.as_ref())?;
+        Ok(())
+    }
+
+    /// The certificate's fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(self.cert.as_ref())
+    }
+
+    /// The certificate, for a TLS configuration.
+    pub fn cert(&self) -> CertificateDer<'static> {
+        self.cert.clone()
+    }
+
+    /// The private key, for a TLS configuration.
+    pub fn key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(self.key.clone_key())
+    }
+}
+
+fn paths(dir: &Path) -> (PathBuf, PathBuf) {
+    (dir.join(CERT_FILE), dir.join(KEY_FILE))
+}
+
+/// Writes `bytes` to a new file that only its owner may read or write.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        // The file may have existed with wider rights.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_identity_is_made_once_kept_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Identity::load_or_create(dir.path()).unwrap();
+        let again = Identity::load_or_create(dir.path()).unwrap();
+        assert_eq!(first.fingerprint(), again.fingerprint());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_ne!(
+            Identity::generate().unwrap().fingerprint(),
+            first.fingerprint()
+        );
+    }
+
+    #[test]
+    fn a_damaged_identity_is_a_clear_error_not_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        Identity::load_or_create(dir.path()).unwrap();
+        fs::write(dir.path().join(KEY_FILE), b"not a key").unwrap();
+        let err = Identity::load_or_create(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("can't be used"), "{err}");
+        // A key from another identity doesn't match the certificate.
+        let other = tempfile::tempdir().unwrap();
+        Identity::load_or_create(other.path()).unwrap();
+        fs::copy(other.path().join(KEY_FILE), dir.path().join(KEY_FILE)).unwrap();
+        assert!(Identity::load(dir.path()).is_err());
+        fs::remove_file(dir.path().join(CERT_FILE)).unwrap();
+        assert!(
+            Identity::load_or_create(dir.path()).is_err(),
+            "half an identity"
+        );
+    }
+
+    #[test]
+    fn fingerprints_read_back_from_hex_and_show_as_a_short_code() {
+        let fp = Fingerprint::of(b"certificate");
+        assert_eq!(Fingerprint::from_hex(&fp.to_hex()), Some(fp));
+        assert_eq!(
+            Fingerprint::from_hex(&fp.to_hex().to_uppercase().replace("", " ")),
+            Some(fp)
+        );
+        let code = fp.code();
+        assert_eq!(code.len(), 8 * 4 + 7);
+        assert!(
+            fp.to_hex()
+                .to_uppercase()
+                .replace(' ', "")
+                .starts_with(&code.replace(' ', ""))
+        );
+        for bad in ["", "zz", &"a".repeat(63), &"g".repeat(64), &"a".repeat(66)] {
+            assert_eq!(Fingerprint::from_hex(bad), None, "{bad}");
+        }
+    }
+}
