@@ -1419,3 +1419,147 @@ fn a_cut_connection_comes_back_to_the_same_server_without_duplicating_history() 
         );
     }
 }
+
+#[test]
+fn first_contact_shows_the_rooms_code_and_trusting_it_pins_it_for_next_time() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    connect(&mut harness, "alice", addr);
+    wait_until(&mut harness, "the question", |app| {
+        app.trust_prompt().is_some()
+    });
+    let code = common::test_identity().fingerprint();
+    harness.get_by_label("Trust this room?");
+    harness.get_by_label(&code.code());
+    assert_eq!(server.stats().people, 0, "nothing sent before the answer");
+    harness
+        .get_by_role_and_label(Role::Button, "Trust this room")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    harness.get_by_label("Encrypted, trusted on first use");
+    let (saved, _) = coucou::model::settings::load(&config);
+    assert_eq!(saved.form.pin, Some(code.to_hex()), "the pin is kept");
+
+    // Next time (the app started again): straight in, no question.
+    drop(harness);
+    let mut again = app_at(&config);
+    again.get_by_role_and_label(Role::Button, "Connect").click();
+    again.run_steps(2);
+    wait_until(&mut again, "connected", CoucouApp::is_connected);
+    assert_eq!(again.state().trust_prompt(), None);
+}
+
+#[test]
+fn a_changed_identity_warns_with_cancel_first_and_replacing_the_pin_takes_two_steps() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    server.stop();
+    let impostor = coucou::identity::Identity::generate().unwrap();
+    let _impostor = common::restart_at(
+        addr,
+        ServerConfig {
+            tls: Some(coucou::tls::server_config(&impostor).unwrap()),
+            ..ServerConfig::default()
+        },
+    );
+    wait_until(&mut harness, "the warning", |app| {
+        app.pin_mismatch().is_some()
+    });
+    harness.run();
+    harness.get_by_label("This room's identity changed");
+    harness.get_by_label(&format!(
+        "Trusted before: {}",
+        common::test_identity().fingerprint().code()
+    ));
+    harness.get_by_label(&format!(
+        "Shown now:      {}",
+        impostor.fingerprint().code()
+    ));
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Trust the new identity")
+            .is_none(),
+        "replacing the pin needs a deliberate first step"
+    );
+    assert!(
+        harness
+            .get_by_role_and_label(Role::Button, "Cancel")
+            .is_focused(),
+        "Cancel is the default"
+    );
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
+    harness.run();
+    assert!(harness.state().pin_mismatch().is_none());
+    assert!(!harness.state().is_connected());
+    assert_eq!(_impostor.stats().people, 0);
+
+    // Asked again (Rejoin), and this time the person knows the host changed its computer.
+    harness
+        .get_by_role_and_label(Role::Button, "Rejoin")
+        .click();
+    wait_until(&mut harness, "the warning again", |app| {
+        app.pin_mismatch().is_some()
+    });
+    harness.run();
+    harness
+        .get_by_label("The host told me it changed (a new computer, a reinstall)")
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::Button, "Trust the new identity")
+        .click();
+    harness.run_steps(2);
+    wait_until(
+        &mut harness,
+        "connected to the new identity",
+        CoucouApp::is_connected,
+    );
+    assert_eq!(
+        harness.state().settings().form.pin,
+        Some(impostor.fingerprint().to_hex())
+    );
+}
+
+#[test]
+fn the_badge_says_whether_the_room_is_encrypted_and_how_the_host_was_verified() {
+    use coucou::ui::trust::Protection;
+    // In clear (a plain server).
+    let server = start_server();
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.get_by_label("Plain (nc-style)").click();
+    harness.run();
+    connect(&mut harness, "plainuser", server.local_addr());
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    harness.get_by_label("Not encrypted");
+    assert_eq!(harness.state().protection_now(), Protection::NotEncrypted);
+    drop(harness);
+
+    // Encrypted, trusted on first use.
+    let (_dir, harness) = connected_app("alice", server.local_addr());
+    harness.get_by_label("Encrypted, trusted on first use");
+    drop(harness);
+
+    // Encrypted, and the host proved it knows the password.
+    let room = start_server_with(ServerConfig {
+        password: Some(coucou::protocol::password::RoomKey::new("tournesol").unwrap()),
+        ..ServerConfig::default()
+    });
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Room password", "tournesol");
+    connect(&mut harness, "alice", room.local_addr());
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    harness.get_by_label("Encrypted, verified by password");
+    assert_eq!(
+        harness.state().protection_now(),
+        Protection::VerifiedByPassword
+    );
+}

@@ -8,8 +8,11 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use coucou::connection::SharedSocket;
+use coucou::identity::Fingerprint;
 use coucou::protocol::{ClientMsg, ServerMsg, message};
 use coucou::server::{Server, ServerConfig};
+use coucou::tls::{self, PinVerifier, Transport};
 
 /// How long any single wait may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -175,9 +178,9 @@ impl Plain {
     }
 }
 
-/// A raw TCP client that speaks the JSON dialect.
+/// A raw client that speaks the JSON dialect, in clear or over TLS.
 pub struct Json {
-    reader: BufReader<TcpStream>,
+    reader: BufReader<Transport>,
     seen: Vec<ServerMsg>,
 }
 
@@ -189,9 +192,38 @@ impl Json {
             .set_read_timeout(Some(PATIENCE))
             .expect("a read timeout");
         Self {
-            reader: BufReader::new(stream),
+            reader: BufReader::new(Transport::clear(SharedSocket::new(stream))),
             seen: Vec::new(),
         }
+    }
+
+    /// Connects over TLS, checking the host against `pin` (any certificate when `None`); the
+    /// handshake's error if it fails. Returns the client and the host's fingerprint.
+    pub fn connect_tls(
+        addr: SocketAddr,
+        pin: Option<Fingerprint>,
+    ) -> Result<(Self, Fingerprint), std::io::Error> {
+        let stream = TcpStream::connect(addr)?;
+        let socket = SharedSocket::new(stream);
+        let verifier = PinVerifier::new(pin);
+        let config =
+            tls::client_config(std::sync::Arc::clone(&verifier)).map_err(std::io::Error::other)?;
+        let conn = rustls::ClientConnection::new(config, tls::server_name("127.0.0.1"))
+            .map_err(std::io::Error::other)?;
+        let mut conn = rustls::Connection::Client(conn);
+        tls::handshake(&mut conn, &socket, std::time::Instant::now() + PATIENCE)?;
+        socket.set_read_timeout(Some(PATIENCE))?;
+        let seen = verifier.seen().expect("a certificate was shown");
+        let client = Self {
+            reader: BufReader::new(Transport::tls(socket, conn)),
+            seen: Vec::new(),
+        };
+        Ok((client, seen))
+    }
+
+    /// The connection, for its TLS exporter.
+    pub fn transport(&self) -> &Transport {
+        self.reader.get_ref()
     }
 
     /// Connects and says hello; returns the client and the welcome.
@@ -217,9 +249,9 @@ impl Json {
         self.send_raw(&line);
     }
 
-    /// Sends bytes as they are.
+    /// Sends bytes as they are (sealed under TLS).
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.reader.get_mut().write_all(bytes).expect("send");
+        self.reader.get_ref().write_all(bytes).expect("send");
     }
 
     /// The next message; panics on time-out, end of stream or a line that is not a server message.

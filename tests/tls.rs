@@ -1,0 +1,481 @@
+//! Encrypted rooms over real TLS on 127.0.0.1: clear and encrypted people in one room, pinning,
+//! the room password against a wrong guess and against a man in the middle, `--require-tls`, and
+//! `openssl s_client` joining a password room.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{Json, PATIENCE, Plain, restart_at, start_server_with, test_identity};
+use coucou::EventSink;
+use coucou::client::{
+    self, ClientEvent, ConnectError, ConnectParams, RoomPassword, Security, Wire,
+};
+use coucou::identity::{Fingerprint, Identity};
+use coucou::protocol::password::RoomKey;
+use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use coucou::server::{Server, ServerConfig};
+use crossbeam_channel::Receiver;
+
+/// Connects the app's own client to `addr` with `params`; returns its events.
+fn app_connect(params: ConnectParams) -> (client::Connection, Receiver<ClientEvent>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let conn = client::connect(1, params, EventSink::new(tx, Arc::new(|| {}))).unwrap();
+    (conn, rx)
+}
+
+/// The first event that says how the connection ended up: in, or not.
+fn outcome(events: &Receiver<ClientEvent>) -> Result<Security, ConnectError> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match events.recv_deadline(deadline).expect("an outcome in time") {
+            ClientEvent::Connected { security, .. } => return Ok(security),
+            ClientEvent::Failed { error, .. } => return Err(error),
+            _ => {}
+        }
+    }
+}
+
+fn params(addr: SocketAddr, name: &str) -> ConnectParams {
+    ConnectParams::new(addr.ip().to_string(), addr.port(), name, Wire::Json)
+}
+
+fn password_server(password: &str) -> Server {
+    start_server_with(ServerConfig {
+        password: Some(RoomKey::new(password).unwrap()),
+        password_delay: Duration::from_millis(50),
+        ..ServerConfig::default()
+    })
+}
+
+#[test]
+fn an_encrypted_app_and_a_plain_nc_client_chat_in_one_room() {
+    let server = start_server_with(ServerConfig::default());
+    let addr = server.local_addr();
+    let pin = test_identity().fingerprint();
+    let (conn, events) = app_connect(ConnectParams {
+        pin: Some(pin),
+        ..params(addr, "alice")
+    });
+    let security = outcome(&events).unwrap();
+    assert_eq!(security.fingerprint, Some(pin));
+    assert!(!security.verified_by_password);
+
+    let mut bob = Plain::join(addr, "bob");
+    conn.send(coucou::protocol::Command::Say("bonjour en clair ?".into()));
+    bob.expect("alice: bonjour en clair ?");
+    bob.send("non, chiffré pour toi");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match events.recv_deadline(deadline).unwrap() {
+            ClientEvent::Message {
+                msg: ServerMsg::Message(chat),
+                ..
+            } if chat.from == "bob" => {
+                assert_eq!(chat.text, "non, chiffré pour toi");
+                break;
+            }
+            _ => {}
+        }
+    }
+    // A raw TLS client (as another app would be) sees both too.
+    let (mut carol, seen) = Json::connect_tls(addr, Some(pin)).unwrap();
+    assert_eq!(seen, pin);
+    carol.send(&ClientMsg::Hello {
+        version: 1,
+        name: "carol".into(),
+    });
+    let ServerMsg::Welcome { users, .. } = carol.next() else {
+        panic!("no welcome over TLS");
+    };
+    assert_eq!(users, ["alice", "bob", "carol"]);
+}
+
+#[test]
+fn first_contact_asks_before_sending_anything_and_a_pinned_host_goes_straight_in() {
+    let server = start_server_with(ServerConfig::default());
+    let addr = server.local_addr();
+    let (_conn, events) = app_connect(params(addr, "alice"));
+    let Err(ConnectError::Untrusted { fingerprint }) = outcome(&events) else {
+        panic!("first contact must ask");
+    };
+    assert_eq!(fingerprint, test_identity().fingerprint());
+    assert_eq!(server.stats().people, 0, "nothing was sent: nobody joined");
+    let (_conn, events) = app_connect(ConnectParams {
+        pin: Some(fingerprint),
+        ..params(addr, "alice")
+    });
+    assert!(outcome(&events).is_ok());
+}
+
+#[test]
+fn another_certificate_on_the_same_port_is_refused_as_a_changed_identity() {
+    let server = start_server_with(ServerConfig::default());
+    let addr = server.local_addr();
+    let pin = test_identity().fingerprint();
+    server.stop();
+    let impostor = Identity::generate().unwrap();
+    let _impostor = restart_at(
+        addr,
+        ServerConfig {
+            tls: Some(coucou::tls::server_config(&impostor).unwrap()),
+            ..ServerConfig::default()
+        },
+    );
+    let (_conn, events) = app_connect(ConnectParams {
+        pin: Some(pin),
+        ..params(addr, "alice")
+    });
+    match outcome(&events) {
+        Err(ConnectError::PinMismatch { pinned, presented }) => {
+            assert_eq!(pinned, pin);
+            assert_eq!(presented, Some(impostor.fingerprint()));
+        }
+        other => panic!("expected the mismatch, got {other:?}"),
+    }
+    assert_eq!(_impostor.stats().people, 0, "the name never reached it");
+}
+
+#[test]
+fn the_right_password_verifies_the_host_and_a_wrong_one_is_refused_then_limited() {
+    let server = start_server_with(ServerConfig {
+        password: Some(RoomKey::new("tournesol").unwrap()),
+        password_delay: Duration::from_millis(50),
+        max_password_failures: 2,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let found_nearby = |password: &str, name: &str| ConnectParams {
+        password: Some(RoomPassword::Typed(password.to_owned())),
+        trust_if_verified: true,
+        ..params(addr, name)
+    };
+    // Found on the network, no pin: the password alone lets it in, and verifies the host.
+    let (_alice, events) = app_connect(found_nearby("tournesol", "alice"));
+    let security = outcome(&events).unwrap();
+    assert!(security.verified_by_password);
+    assert_eq!(security.fingerprint, Some(test_identity().fingerprint()));
+
+    for _ in 0..2 {
+        let (_conn, events) = app_connect(found_nearby("Tournesol", "mallory"));
+        match outcome(&events) {
+            Err(ConnectError::Refused {
+                code: ErrorCode::WrongPassword,
+                ..
+            }) => {}
+            other => panic!("expected a wrong password, got {other:?}"),
+        }
+    }
+    // Out of tries from this address: even the right password is turned away for now.
+    let (_conn, events) = app_connect(found_nearby("tournesol", "mallory"));
+    match outcome(&events) {
+        Err(ConnectError::Refused {
+            code: ErrorCode::TooManyAttempts,
+            message,
+        }) => assert!(message.contains("try again in"), "{message}"),
+        other => panic!("expected the limit, got {other:?}"),
+    }
+    // No password at all: asked for, nothing sent.
+    let (_conn, events) = app_connect(ConnectParams {
+        pin: Some(test_identity().fingerprint()),
+        ..params(addr, "nopass")
+    });
+    assert!(matches!(
+        outcome(&events),
+        Err(ConnectError::PasswordNeeded | ConnectError::Refused { .. })
+    ));
+    assert_eq!(server.stats().people, 1, "only alice got in");
+}
+
+#[test]
+fn a_password_room_turns_away_clear_connections_with_a_clear_line() {
+    let server = password_server("tournesol");
+    let addr = server.local_addr();
+    let mut plain = Plain::connect(addr);
+    plain.send("bob");
+    let lines = plain.expect_closed();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("! this room has a password"),
+        "{lines:?}"
+    );
+    let mut json = Json::connect(addr);
+    json.send(&ClientMsg::Hello {
+        version: 1,
+        name: "bob".into(),
+    });
+    assert!(matches!(
+        json.expect_closed().as_slice(),
+        [ServerMsg::Error {
+            code: ErrorCode::TlsRequired,
+            ..
+        }]
+    ));
+}
+
+/// A man in the middle on 127.0.0.1: it terminates TLS with its own certificate and opens its own
+/// TLS connection to the real server, relaying the plaintext both ways. Returns its address.
+fn tls_terminating_proxy(target: SocketAddr) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let own = Identity::generate().unwrap();
+    let config = coucou::tls::server_config(&own).unwrap();
+    thread::Builder::new()
+        .name("test-mitm".into())
+        .spawn(move || {
+            for victim in listener.incoming() {
+                let Ok(victim) = victim else { continue };
+                let victim = coucou::connection::SharedSocket::new(victim);
+                let mut front = rustls::Connection::Server(
+                    rustls::ServerConnection::new(Arc::clone(&config)).unwrap(),
+                );
+                if coucou::tls::handshake(&mut front, &victim, Instant::now() + PATIENCE).is_err() {
+                    continue;
+                }
+                let front = coucou::tls::Transport::tls(victim, front);
+                let Ok((server, _)) = Json::connect_tls(target, None) else {
+                    continue;
+                };
+                let back = server.transport().clone();
+                for (from, to) in [(front.clone(), back.clone()), (back, front)] {
+                    thread::Builder::new()
+                        .name("test-mitm-relay".into())
+                        .spawn(move || {
+                            let mut from = from;
+                            let mut buf = [0u8; 4096];
+                            while let Ok(n) = from.read(&mut buf) {
+                                if n == 0 || to.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                            to.shutdown();
+                        })
+                        .unwrap();
+                }
+            }
+        })
+        .unwrap();
+    addr
+}
+
+#[test]
+fn a_tls_terminating_man_in_the_middle_is_caught_by_the_password_even_without_a_pin() {
+    let server = password_server("tournesol");
+    let proxy = tls_terminating_proxy(server.local_addr());
+    // Through the proxy, as if it had answered to the room's address: found nearby, no pin, the
+    // right password. The password exchange fails on both sides: the proxy's two TLS sessions
+    // have different keys, and it can't make a proof for either without the password.
+    let (_conn, events) = app_connect(ConnectParams {
+        password: Some(RoomPassword::Typed("tournesol".to_owned())),
+        trust_if_verified: true,
+        ..params(proxy, "alice")
+    });
+    match outcome(&events) {
+        Err(
+            ConnectError::PasswordNotProved
+            | ConnectError::Refused {
+                code: ErrorCode::WrongPassword,
+                ..
+            },
+        ) => {}
+        other => panic!("the man in the middle went unnoticed: {other:?}"),
+    }
+    assert_eq!(server.stats().people, 0);
+    // The same client straight to the room gets in: it was the middle, not the password.
+    let (_conn, events) = app_connect(ConnectParams {
+        password: Some(RoomPassword::Typed("tournesol".to_owned())),
+        trust_if_verified: true,
+        ..params(server.local_addr(), "alice")
+    });
+    assert!(outcome(&events).unwrap().verified_by_password);
+}
+
+#[test]
+fn require_tls_refuses_plain_and_json_in_clear_and_lets_tls_in() {
+    let server = start_server_with(ServerConfig {
+        require_tls: true,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let mut plain = Plain::connect(addr);
+    plain.send("bob");
+    let lines = plain.expect_closed();
+    assert_eq!(
+        lines,
+        [
+            "! this room accepts only encrypted connections: use the Coucou app, or `openssl \
+          s_client -quiet -connect HOST:PORT`"
+        ]
+    );
+    let mut json = Json::connect(addr);
+    json.send(&ClientMsg::Hello {
+        version: 1,
+        name: "bob".into(),
+    });
+    assert!(matches!(
+        json.expect_closed().as_slice(),
+        [ServerMsg::Error {
+            code: ErrorCode::TlsRequired,
+            ..
+        }]
+    ));
+    let (mut tls, _) = Json::connect_tls(addr, Some(test_identity().fingerprint())).unwrap();
+    tls.send(&ClientMsg::Hello {
+        version: 1,
+        name: "bob".into(),
+    });
+    assert!(matches!(tls.next(), ServerMsg::Welcome { .. }));
+}
+
+#[test]
+fn openssl_s_client_joins_a_password_room_and_sees_the_chat() {
+    let server = password_server("tournesol");
+    let addr = server.local_addr();
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-quiet", "-connect"])
+        .arg(addr.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl (Debian's, installed by .ci/run) runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let (lines_tx, lines) = crossbeam_channel::unbounded();
+    let stdout = child.stdout.take().unwrap();
+    thread::Builder::new()
+        .name("test-openssl-out".into())
+        .spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        })
+        .unwrap();
+    let expect = |needle: &str| {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let line = lines
+                .recv_deadline(deadline)
+                .unwrap_or_else(|_| panic!("openssl never showed {needle:?}"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    };
+    stdin.write_all(b"carol\n").unwrap();
+    expect("*** This room has a password: type it on the next line.");
+    stdin.write_all(b"tournesol\n").unwrap();
+    expect("*** Password accepted.");
+    expect("*** carol joined the room");
+    let (_alice, events) = app_connect(ConnectParams {
+        password: Some(RoomPassword::Typed("tournesol".to_owned())),
+        pin: Some(test_identity().fingerprint()),
+        ..params(addr, "alice")
+    });
+    assert!(outcome(&events).unwrap().verified_by_password);
+    expect("*** alice joined the room");
+    stdin.write_all(b"bonjour alice\n").unwrap();
+    expect("carol: bonjour alice");
+    drop(stdin);
+    child.kill().ok();
+    child.wait().ok();
+}
+
+/// The first bytes of a connection, cut into `chunks`, sent slowly or not.
+fn send_in_chunks(addr: SocketAddr, bytes: &[u8], cuts: &[usize]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let mut at = 0;
+    for &cut in cuts {
+        let end = (at + cut).min(bytes.len());
+        stream.write_all(&bytes[at..end]).ok();
+        at = end;
+    }
+    stream.write_all(&bytes[at..]).ok();
+    stream.shutdown(std::net::Shutdown::Write).ok();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).ok();
+    reply
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+    /// Whatever the first bytes and however they are cut, the server reads the right dialect
+    /// (TLS by its first byte, JSON by `{`, else plain), answers in it, and stays up.
+    #[test]
+    fn any_first_bytes_in_any_chunks_get_the_right_dialect(
+        first in proptest::prelude::any::<u8>(),
+        rest in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        cuts in proptest::collection::vec(1usize..8, 0..6),
+    ) {
+        static SERVER: std::sync::OnceLock<Server> = std::sync::OnceLock::new();
+        let server = SERVER.get_or_init(|| start_server_with(ServerConfig {
+            handshake_timeout: Duration::from_secs(2),
+            max_pending_per_address: 1000,
+            ..ServerConfig::default()
+        }));
+        let addr = server.local_addr();
+        let mut bytes = vec![first];
+        bytes.extend(rest);
+        bytes.push(b'\n');
+        let reply = send_in_chunks(addr, &bytes, &cuts);
+        let trimmed = bytes.iter().position(|b| !b" \t".contains(b)).map(|i| bytes[i]);
+        if first == coucou::tls::TLS_FIRST_BYTE {
+            // A TLS hello that isn't one: no plaintext answer, only the TLS layer's alert if any.
+            proptest::prop_assert!(reply.is_empty() || reply[0] == 0x15 || reply[0] == 0x16, "{reply:?}");
+        } else if trimmed == Some(b'{') {
+            proptest::prop_assert!(reply.starts_with(b"{"), "{:?}", String::from_utf8_lossy(&reply));
+        } else {
+            proptest::prop_assert!(
+                reply.starts_with(b"! ") || reply.starts_with(b"*** "),
+                "{:?}", String::from_utf8_lossy(&reply)
+            );
+        }
+        // Still serving.
+        let mut probe = Plain::connect(addr);
+        probe.send("/who");
+        proptest::prop_assert!(probe.line().starts_with("! "));
+    }
+}
+
+#[test]
+fn the_room_code_is_the_same_from_the_cli_and_the_identity_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::coucou()
+        .args(["fingerprint", "--identity"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let identity = Identity::load(dir.path()).unwrap();
+    let fp: Fingerprint = identity.fingerprint();
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [fp.code(), format!("sha256:{}", fp.to_hex())]
+    );
+    // The server started on that folder shows the same code and speaks TLS with it.
+    let (mut child, port) = common::spawn_server_from({
+        let mut command = common::coucou();
+        command
+            .args(["server", "--bind", "127.0.0.1", "--port", "0", "--identity"])
+            .arg(dir.path())
+            .stderr(Stdio::null());
+        command
+    });
+    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
+    let (_client, seen) = Json::connect_tls(addr, Some(fp)).unwrap();
+    assert_eq!(seen, fp);
+    child.kill().ok();
+    child.wait().ok();
+}
