@@ -25,7 +25,7 @@ use crossbeam_channel::Receiver;
 /// Connects the app's own client to `addr` with `params`; returns its events.
 fn app_connect(params: ConnectParams) -> (client::Connection, Receiver<ClientEvent>) {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let conn = client::connect(1, params, EventSink::new(tx, Arc::new(|| {}))).unwrap();
+    let conn = client::connect(1, params, EventSink::new(tx, Arc::new(|| {}))).expect("test setup");
     (conn, rx)
 }
 
@@ -47,7 +47,7 @@ fn params(addr: SocketAddr, name: &str) -> ConnectParams {
 
 fn password_server(password: &str) -> Server {
     start_server_with(ServerConfig {
-        password: Some(RoomKey::new(password).unwrap()),
+        password: Some(RoomKey::new(password).expect("test setup")),
         password_delay: Duration::from_millis(50),
         ..ServerConfig::default()
     })
@@ -221,10 +221,10 @@ fn a_password_room_turns_away_clear_connections_with_a_clear_line() {
 /// A man in the middle on 127.0.0.1: it terminates TLS with its own certificate and opens its own
 /// TLS connection to the real server, relaying the plaintext both ways. Returns its address.
 fn tls_terminating_proxy(target: SocketAddr) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let own = Identity::generate().unwrap();
-    let config = coucou::tls::server_config(&own).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("test setup");
+    let addr = listener.local_addr().expect("test setup");
+    let own = Identity::generate().expect("test setup");
+    let config = coucou::tls::server_config(&own).expect("test setup");
     thread::Builder::new()
         .name("test-mitm".into())
         .spawn(move || {
@@ -232,7 +232,7 @@ fn tls_terminating_proxy(target: SocketAddr) -> SocketAddr {
                 let Ok(victim) = victim else { continue };
                 let victim = coucou::connection::SharedSocket::new(victim);
                 let mut front = rustls::Connection::Server(
-                    rustls::ServerConnection::new(Arc::clone(&config)).unwrap(),
+                    rustls::ServerConnection::new(Arc::clone(&config)).expect("test setup"),
                 );
                 if coucou::tls::handshake(&mut front, &victim, Instant::now() + PATIENCE).is_err() {
                     continue;
@@ -255,11 +255,11 @@ fn tls_terminating_proxy(target: SocketAddr) -> SocketAddr {
                             }
                             to.shutdown();
                         })
-                        .unwrap();
+                        .expect("a thread");
                 }
             }
         })
-        .unwrap();
+        .expect("a thread");
     addr
 }
 
@@ -390,10 +390,10 @@ fn openssl_s_client_joins_a_password_room_and_sees_the_chat() {
 
 /// The first bytes of a connection, cut into `chunks`, sent slowly or not.
 fn send_in_chunks(addr: SocketAddr, bytes: &[u8], cuts: &[usize]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut stream = TcpStream::connect(addr).expect("test setup");
     stream
         .set_read_timeout(Some(Duration::from_secs(3)))
-        .unwrap();
+        .expect("a read timeout");
     let mut at = 0;
     for &cut in cuts {
         let end = (at + cut).min(bytes.len());
