@@ -110,6 +110,9 @@ for server in ngircd coucou seed; do
     run "$server" "P1 100 clients, 1 sender at 200/s" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500
     run "$server" "P2 1000 clients, 10 msg/s" --clients 1000 --senders 10 --rate 1 --duration 5 --join-rate 500
     run "$server" "P3 500 clients, 50 senders x 2/s in bursts" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500
+    if [ "$server" = coucou ]; then
+        run "$server" "T1 P3 with every client on TLS" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --tls
+    fi
     run "$server" "P4 1000 joining at once" --clients 1000 --senders 1 --rate 1 --duration 1 --settle 0.5 --join-timeout 20
     run "$server" "P5 10000 idle + 100 active" --idle 10000 --idle-timeout 45 --clients 100 --senders 10 --rate 1 --duration 5 --join-rate 500
     run "$server" "R1 P1 + 1 client that never reads" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500 --slow

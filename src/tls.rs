@@ -132,33 +132,51 @@ pub fn server_name(host: &str) -> ServerName<'static> {
 }
 
 /// Runs `conn`'s handshake on `socket`, failing with [`io::ErrorKind::TimedOut`] at `deadline`
-/// however slowly bytes trickle in.
+/// however slowly bytes trickle in: one read at a time, the deadline checked before each.
 pub fn handshake(
     conn: &mut rustls::Connection,
     socket: &SharedSocket,
     deadline: Instant,
 ) -> io::Result<()> {
     let mut io = socket.clone();
-    while conn.is_handshaking() {
+    loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
+        socket.set_write_timeout(Some(left))?;
+        while conn.wants_write() {
+            conn.write_tls(&mut io)?;
+        }
+        if !conn.is_handshaking() {
+            socket.set_write_timeout(None)?;
+            return Ok(());
+        }
         ReadTimeout::set_read_timeout(socket, Some(left))?;
-        match conn.complete_io(&mut io) {
-            Ok((0, 0)) if conn.is_handshaking() => return Err(io::ErrorKind::UnexpectedEof.into()),
+        match conn.read_tls(&mut io) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
             Ok(_) => {}
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Err(io::ErrorKind::TimedOut.into());
             }
             Err(err) => return Err(err),
         }
+        if let Err(err) = conn.process_new_packets() {
+            // The alert that says why, if the peer still listens.
+            while conn.wants_write() {
+                if conn.write_tls(&mut io).is_err() {
+                    break;
+                }
+            }
+            return Err(io::Error::new(io::ErrorKind::InvalidData, err));
+        }
     }
-    // What the handshake left to send (the client's Finished) goes now.
-    while conn.wants_write() {
-        conn.write_tls(&mut io)?;
-    }
-    Ok(())
 }
 
 /// Keying material from the TLS session, the same on both ends of one session and different on
@@ -229,7 +247,18 @@ impl Transport {
             }
             Some(tls) => {
                 let mut conn = Self::lock(tls);
-                conn.writer().write_all(plain)?;
+                let mut rest = plain;
+                // rustls holds a bounded amount of sealed bytes: move them out as they come.
+                while !rest.is_empty() {
+                    let taken = conn.writer().write(rest)?;
+                    while conn.wants_write() {
+                        conn.write_tls(wire)?;
+                    }
+                    if taken == 0 {
+                        return Err(io::ErrorKind::WriteZero.into());
+                    }
+                    rest = &rest[taken..];
+                }
                 while conn.wants_write() {
                     conn.write_tls(wire)?;
                 }

@@ -41,3 +41,86 @@ fn sigterm_tells_everyone_and_exits_zero() {
     assert!(lines.iter().any(|l| l.contains("stopping")), "{lines:?}");
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_missing_empty_or_damaged_password_file_or_identity_is_one_clear_line_and_a_failure_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let damaged = dir.path().join("identity");
+    std::fs::create_dir(&damaged).unwrap();
+    std::fs::write(
+        damaged.join(coucou::identity::CERT_FILE),
+        b"not a certificate",
+    )
+    .unwrap();
+    std::fs::write(damaged.join(coucou::identity::KEY_FILE), b"not a key").unwrap();
+    let missing = dir.path().join("missing");
+    let cases: [(Vec<&std::ffi::OsStr>, &str); 3] = [
+        (
+            vec!["--password-file".as_ref(), missing.as_os_str()],
+            "can't read the password file",
+        ),
+        (
+            vec!["--password-file".as_ref(), empty.as_os_str()],
+            "the password is empty",
+        ),
+        (
+            vec!["--identity".as_ref(), damaged.as_os_str()],
+            "can't be used",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = coucou()
+            .args(["server", "--bind", "127.0.0.1", "--port", "0"])
+            .args(&args)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, "tournesol\n").unwrap();
+    let mut command = coucou();
+    command
+        .args(["server", "--bind", "127.0.0.1", "--port", "0", "--identity"])
+        .arg(dir.path())
+        .arg("--password-file")
+        .arg(&password)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let mut banner = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    let code = coucou::identity::Identity::load(dir.path())
+        .unwrap()
+        .fingerprint()
+        .code();
+    let text = banner.join("\n");
+    assert!(text.contains(&format!("Room code: {code}")), "{text}");
+    assert!(
+        text.contains("openssl s_client -quiet -connect 127.0.0.1:"),
+        "{text}"
+    );
+    assert!(text.contains("A password is required"), "{text}");
+    assert!(!text.contains("tournesol"), "the password is never printed");
+}

@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -332,11 +332,13 @@ fn require_tls_refuses_plain_and_json_in_clear_and_lets_tls_in() {
     assert!(matches!(tls.next(), ServerMsg::Welcome { .. }));
 }
 
+#[cfg(feature = "openssl-tests")]
 #[test]
 fn openssl_s_client_joins_a_password_room_and_sees_the_chat() {
     let server = password_server("tournesol");
     let addr = server.local_addr();
-    let mut child = Command::new("openssl")
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new("openssl")
         .args(["s_client", "-quiet", "-connect"])
         .arg(addr.to_string())
         .stdin(Stdio::piped())
@@ -478,4 +480,125 @@ fn the_room_code_is_the_same_from_the_cli_and_the_identity_folder() {
     assert_eq!(seen, fp);
     child.kill().ok();
     child.wait().ok();
+}
+
+#[test]
+fn a_tls_hello_dripped_a_byte_at_a_time_is_cut_off_at_the_deadline() {
+    let timeout = Duration::from_secs(2);
+    let server = start_server_with(ServerConfig {
+        handshake_timeout: timeout,
+        ..ServerConfig::default()
+    });
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let start = Instant::now();
+    let dripper = thread::Builder::new()
+        .name("test-tls-drip".into())
+        .spawn(move || {
+            // A handshake record announcing 512 bytes, then one byte every 100 ms.
+            if writer.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00]).is_err() {
+                return;
+            }
+            for _ in 0..100 {
+                if writer.write_all(&[0x01]).is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+        })
+        .unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).ok();
+    let lived = start.elapsed();
+    assert!(
+        lived >= timeout - Duration::from_millis(100) && lived <= timeout + Duration::from_secs(1),
+        "closed after {lived:?}"
+    );
+    assert!(
+        !reply.starts_with(b"!") && !reply.starts_with(b"{"),
+        "no clear text to a TLS client: {reply:?}"
+    );
+    dripper.join().unwrap();
+    // The room is fine.
+    Plain::join(server.local_addr(), "after");
+}
+
+#[test]
+fn malformed_password_answers_cost_only_that_connection() {
+    let server = start_server_with(ServerConfig {
+        password: Some(RoomKey::new("tournesol").unwrap()),
+        password_delay: Duration::from_millis(10),
+        max_password_failures: 1000,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let pin = Some(test_identity().fingerprint());
+    let long = format!(
+        "{{\"type\":\"password\",\"msg\":\"{}\",\"proof\":\"00\"}}\n",
+        "ab".repeat(50_000)
+    );
+    let answers: [&[u8]; 7] = [
+        b"{\"type\":\"password\",\"msg\":\"zz\",\"proof\":\"zz\"}\n",
+        b"{\"type\":\"password\",\"msg\":\"00\",\"proof\":\"00\"}\n",
+        b"{\"type\":\"password\",\"msg\":\"\",\"proof\":\"\"}\n",
+        b"{\"type\":\"say\",\"text\":\"let me in\"}\n",
+        b"{\"type\":\"password\"}\n",
+        b"\xff\xfe not even json\n",
+        long.as_bytes(),
+    ];
+    for answer in answers {
+        let (mut client, _) = Json::connect_tls(addr, pin).unwrap();
+        client.send(&ClientMsg::Hello {
+            version: 1,
+            name: "mallory".into(),
+        });
+        assert!(matches!(client.next(), ServerMsg::Password { .. }));
+        client.send_raw(answer);
+        let rest = client.expect_closed();
+        assert!(
+            matches!(
+                rest.as_slice(),
+                [] | [ServerMsg::Error {
+                    code: ErrorCode::WrongPassword,
+                    ..
+                }]
+            ),
+            "{:?} → {rest:?}",
+            String::from_utf8_lossy(&answer[..answer.len().min(60)])
+        );
+    }
+    assert_eq!(server.stats().people, 0);
+    let (_alice, events) = app_connect(ConnectParams {
+        password: Some(RoomPassword::Typed("tournesol".to_owned())),
+        pin,
+        ..params(addr, "alice")
+    });
+    assert!(outcome(&events).unwrap().verified_by_password);
+}
+
+#[test]
+fn a_welcome_larger_than_tls_buffers_arrives_whole() {
+    let server = common::start_server();
+    let addr = server.local_addr();
+    let mut bob = Plain::join(addr, "bob");
+    let text = "é".repeat(900);
+    for i in 0..100 {
+        bob.send(&format!("{i} {text}"));
+        bob.expect(&format!("bob: {i} "));
+    }
+    let (mut alice, _) = Json::connect_tls(addr, Some(test_identity().fingerprint())).unwrap();
+    alice.send(&ClientMsg::Hello {
+        version: 1,
+        name: "alice".into(),
+    });
+    let ServerMsg::Welcome { history, .. } = alice.next() else {
+        panic!("no welcome");
+    };
+    assert_eq!(
+        history.len(),
+        100,
+        "about 180 KiB of history in one message"
+    );
+    assert!(matches!(&history[99], ServerMsg::Message(chat) if chat.text == format!("99 {text}")));
 }

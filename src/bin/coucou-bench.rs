@@ -7,7 +7,7 @@
 //! time and RSS from `/proc`. Everything is bounded in time; it ends by itself. Traffic goes only to
 //! the address given, which the benchmark scripts keep on 127.0.0.1.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,8 +16,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
+use coucou::connection::SharedSocket;
 use coucou::protocol::message::{NOTICE_PREFIX, decode_server};
 use coucou::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
+use coucou::tls::{self, PinVerifier, Transport};
 use serde::Serialize;
 
 /// What the clients speak.
@@ -87,6 +89,10 @@ struct Args {
     /// Seconds the joins may take before the run goes on without them.
     #[arg(long, default_value_t = 30.0)]
     join_timeout: f64,
+    /// Every client (but the idle ones) connects over TLS, accepting the server's certificate
+    /// as it is (Coucou only; for measuring the cost of encryption).
+    #[arg(long)]
+    tls: bool,
     /// A name for this run in the output.
     #[arg(long, default_value = "run")]
     label: String,
@@ -151,7 +157,7 @@ fn name_of(i: usize) -> String {
     format!("u{i}")
 }
 
-fn connect(args: &Args) -> std::io::Result<TcpStream> {
+fn connect_tcp(args: &Args) -> std::io::Result<TcpStream> {
     let addr = (args.host.as_str(), args.port)
         .to_socket_addrs()?
         .next()
@@ -161,10 +167,24 @@ fn connect(args: &Args) -> std::io::Result<TcpStream> {
     Ok(stream)
 }
 
+/// A client's connection: in clear, or over TLS with `--tls`.
+fn connect(args: &Args) -> std::io::Result<Transport> {
+    let socket = SharedSocket::new(connect_tcp(args)?);
+    if !args.tls {
+        return Ok(Transport::clear(socket));
+    }
+    let config = tls::client_config(PinVerifier::new(None)).map_err(std::io::Error::other)?;
+    let conn = rustls::ClientConnection::new(config, tls::server_name(&args.host))
+        .map_err(std::io::Error::other)?;
+    let mut conn = rustls::Connection::Client(conn);
+    tls::handshake(&mut conn, &socket, Instant::now() + Duration::from_secs(30))?;
+    Ok(Transport::tls(socket, conn))
+}
+
 /// Registers `name`: the name line, a JSON hello, or NICK/USER then (after the welcome) JOIN.
-fn register(args: &Args, stream: &TcpStream, name: &str) -> std::io::Result<BufReader<TcpStream>> {
-    let mut writer = stream;
-    let reader = BufReader::with_capacity(64 * 1024, stream.try_clone()?);
+fn register(args: &Args, stream: &Transport, name: &str) -> std::io::Result<BufReader<Transport>> {
+    let writer = stream;
+    let reader = BufReader::with_capacity(64 * 1024, stream.clone());
     match args.dialect {
         Dialect::Plain => writer.write_all(format!("{name}\n").as_bytes())?,
         Dialect::Json => writer.write_all(&json_line(&ClientMsg::Hello {
@@ -175,7 +195,9 @@ fn register(args: &Args, stream: &TcpStream, name: &str) -> std::io::Result<BufR
             writer.write_all(format!("NICK {name}\r\nUSER {name} 0 * :bench\r\n").as_bytes())?;
             // A JOIN before the welcome (001) is refused: wait for it.
             let mut reader = reader;
-            stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+            stream
+                .socket()
+                .set_read_timeout(Some(Duration::from_secs(30)))?;
             let mut line = String::new();
             loop {
                 line.clear();
@@ -306,14 +328,12 @@ fn left_name(dialect: Dialect, line: &str) -> Option<&str> {
 }
 
 /// A receiver: reads lines until told to stop, counting joins and stamped deliveries.
-fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<TcpStream>) {
+fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transport>) {
     let own = name_of(me);
-    let mut writer = match reader.get_ref().try_clone() {
-        Ok(w) => w,
-        Err(_) => return,
-    };
+    let writer = reader.get_ref().clone();
     reader
         .get_ref()
+        .socket()
         .set_read_timeout(Some(Duration::from_millis(200)))
         .ok();
     let mut line = String::new();
@@ -408,7 +428,7 @@ fn run(args: &Args) -> Result<Report, String> {
     let mut idle = Vec::with_capacity(args.idle);
     let idle_deadline = Instant::now() + Duration::from_secs_f64(args.idle_timeout);
     while idle.len() < args.idle && Instant::now() < idle_deadline {
-        match connect(args) {
+        match connect_tcp(args) {
             Ok(s) => idle.push(s),
             Err(e) => return Err(format!("idle connection {} failed: {e}", idle.len())),
         }
@@ -418,7 +438,7 @@ fn run(args: &Args) -> Result<Report, String> {
 
     // The join storm: every client connects and registers at the same instant.
     let barrier = Arc::new(Barrier::new(args.clients + 1));
-    let (tx, rx) = crossbeam_channel::unbounded::<(usize, TcpStream)>();
+    let (tx, rx) = crossbeam_channel::unbounded::<(usize, Transport)>();
     let mut receivers = Vec::with_capacity(args.clients);
     for i in 0..args.clients {
         let barrier = Arc::clone(&barrier);
@@ -463,10 +483,13 @@ fn run(args: &Args) -> Result<Report, String> {
         thread::sleep(Duration::from_millis(1));
     }
     let join_storm_ms = all_joins_seen().then(|| storm_start.elapsed().as_secs_f64() * 1000.0);
-    let mut senders: Vec<(usize, TcpStream)> = rx.try_iter().collect();
+    let mut senders: Vec<(usize, Transport)> = rx.try_iter().collect();
     for (_, stream) in &senders {
         // A frozen server must not freeze the benchmark.
-        stream.set_write_timeout(Some(Duration::from_secs(1))).ok();
+        stream
+            .socket()
+            .set_write_timeout(Some(Duration::from_secs(1)))
+            .ok();
     }
     let joined = senders.len();
     senders.sort_by_key(|(i, _)| *i);

@@ -447,6 +447,39 @@ dialect = "carrier pigeon"
     }
 
     #[test]
+    fn a_pin_or_a_host_password_that_is_not_one_is_dropped_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("settings.toml");
+        let good = Fingerprint::of(b"cert").to_hex();
+        std::fs::write(
+            &path,
+            format!(
+                "host_password = \"00:zz\"\n[form]\npin = \"{good}\"\n\
+                 [[profiles]]\nname = \"Forged\"\npin = \"{rlo}{good}\"\n",
+                rlo = '\u{202e}'
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (settings, warning) = load(&path);
+        assert_eq!(settings.form.pin, Some(good));
+        assert_eq!(settings.profiles[0].pin, None);
+        assert_eq!(settings.host_password, None);
+        let warning = warning.unwrap_or_default();
+        assert!(warning.contains("profiles[0].pin"), "{warning}");
+        assert!(warning.contains("host_password"), "{warning}");
+        let kept = RoomKey::new("tournesol").unwrap_or_else(|e| panic!("{e}"));
+        let mut settings = Settings {
+            host_password: Some(kept.to_stored()),
+            ..Settings::default()
+        };
+        settings.form.encrypted = false;
+        save(&path, &settings).unwrap_or_else(|e| panic!("{e}"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!text.contains("tournesol"), "only the hash is kept");
+        assert_eq!(load(&path).0, settings);
+    }
+
+    #[test]
     fn profiles_rename_and_delete() {
         let mut settings = Settings::default();
         for name in ["b", "a"] {

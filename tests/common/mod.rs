@@ -326,13 +326,16 @@ pub fn drain(mut stream: TcpStream) -> bool {
     }
 }
 
-/// The `coucou` binary, with its config folder (where `coucou server` keeps its certificate) in a
-/// temp folder of this test process: no test touches the real one.
+/// The `coucou` binary, with its home and config folder (where `coucou server` keeps its
+/// certificate) in a temp folder of this test process: no test touches the real ones.
 pub fn coucou() -> Command {
     static CONFIG: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let config = CONFIG.get_or_init(|| tempfile::tempdir().expect("a temp folder"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_coucou"));
-    command.env("XDG_CONFIG_HOME", config.path());
+    // confy finds the config folder from HOME (XDG_CONFIG_HOME alone is not enough).
+    command
+        .env("HOME", config.path())
+        .env("XDG_CONFIG_HOME", config.path().join(".config"));
     command
 }
 
