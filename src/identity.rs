@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// The certificate's file in an identity folder (DER).
-pub const CERT_FILE: &str = "identity-cert.der";
+pub const CERT_FILE: &str = "cert.der";
 /// The key's file in an identity folder (PKCS#8 DER), readable only by its owner.
-pub const KEY_FILE: &str = "identity-key.der";
+pub const KEY_FILE: &str = "key.der";
 
 /// Where a host's identity is kept when nobody says: the app's config folder (beside its
 /// settings), so the app and `coucou server` on one computer are one host.
@@ -20,7 +20,7 @@ pub fn default_dir() -> Option<PathBuf> {
     confy::get_configuration_file_path("coucou", "settings")
         .ok()?
         .parent()
-        .map(Path::to_path_buf)
+        .map(|config| config.join("identity"))
 }
 
 /// The SHA-256 of a certificate: what an app pins.
@@ -116,14 +116,30 @@ impl Identity {
     /// The identity kept in `dir`, made and saved there first if there is none. A file that is
     /// there but can't be read as a certificate and its key is an error, never silently replaced:
     /// a new identity means a new fingerprint, which every app that trusted the old one will refuse.
+    ///
+    /// Two processes starting at once (the app and `coucou server`, two servers) end up with one
+    /// identity: each makes its own in a folder of its own and renames it into place, which only
+    /// the first can do; the other then loads the first's.
     pub fn load_or_create(dir: &Path) -> io::Result<Self> {
         let (cert_path, key_path) = paths(dir);
         if cert_path.exists() || key_path.exists() {
             return Self::load(dir);
         }
         let identity = Self::generate()?;
-        identity.save(dir)?;
-        Ok(identity)
+        match identity.save_new(dir) {
+            Ok(()) => Ok(identity),
+            Err(_) if cert_path.exists() => Self::load(dir),
+            Err(err) if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) => {
+                Err(io::Error::new(
+                    err.kind(),
+                    format!(
+                        "{} holds other files and no identity: give the identity a folder of its own",
+                        dir.display()
+                    ),
+                ))
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// The identity kept in `dir`.
@@ -150,13 +166,28 @@ impl Identity {
         Ok(identity)
     }
 
-    /// Saves to `dir` (made if needed); the key file is readable only by its owner.
-    pub fn save(&self, dir: &Path) -> io::Result<()> {
-        fs::create_dir_all(dir)?;
-        let (cert_path, key_path) = paths(dir);
-        write_private(&key_path, self.key.secret_pkcs8_der())?;
-        fs::write(&cert_path, self.cert.as_ref())?;
-        Ok(())
+    /// Saves to `dir`, which must not exist yet or be empty: written to a folder beside it, then
+    /// renamed into place in one step. The key file is readable only by its owner.
+    fn save_new(&self, dir: &Path) -> io::Result<()> {
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        let staging = parent.join(format!(".{name}.new-{}-{stamp}", std::process::id()));
+        fs::create_dir(&staging)?;
+        let (cert_path, key_path) = paths(&staging);
+        let written = write_private(&key_path, self.key.secret_pkcs8_der())
+            .and_then(|()| fs::write(&cert_path, self.cert.as_ref()))
+            .and_then(|()| fs::rename(&staging, dir));
+        if written.is_err() {
+            fs::remove_dir_all(&staging).ok();
+        }
+        written
     }
 
     /// The certificate's fingerprint.
@@ -223,6 +254,22 @@ mod tests {
             Identity::generate().unwrap().fingerprint(),
             first.fingerprint()
         );
+    }
+
+    #[test]
+    fn identities_made_at_once_by_several_threads_are_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("identity");
+        let made: Vec<Fingerprint> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| Identity::load_or_create(&target).unwrap().fingerprint()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(made.windows(2).all(|w| w[0] == w[1]), "{made:?}");
+        assert_eq!(Identity::load(&target).unwrap().fingerprint(), made[0]);
+        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no staging folder left behind");
     }
 
     #[test]

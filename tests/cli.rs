@@ -89,10 +89,11 @@ fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
     let dir = tempfile::tempdir().unwrap();
     let password = dir.path().join("password");
     std::fs::write(&password, "tournesol\n").unwrap();
+    let identity = dir.path().join("identity");
     let mut command = coucou();
     command
         .args(["server", "--bind", "127.0.0.1", "--port", "0", "--identity"])
-        .arg(dir.path())
+        .arg(&identity)
         .arg("--password-file")
         .arg(&password)
         .stdout(std::process::Stdio::piped())
@@ -111,7 +112,7 @@ fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
     }
     child.kill().ok();
     child.wait().ok();
-    let code = coucou::identity::Identity::load(dir.path())
+    let code = coucou::identity::Identity::load(&identity)
         .unwrap()
         .fingerprint()
         .code();

@@ -37,11 +37,18 @@ fn cpu_time(pid: u32) -> Duration {
 
 #[test]
 fn out_of_descriptors_the_accept_loop_backs_off_logs_little_and_recovers() {
+    let coucou = coucou();
     let mut command = Command::new("bash");
+    // The same temp home as every test's `coucou`: no test touches the real config folder.
+    command.envs(
+        coucou
+            .get_envs()
+            .filter_map(|(key, value)| value.map(|value| (key, value))),
+    );
     command
         .arg("-c")
         .arg(r#"ulimit -n 64 && exec "$0" "$@""#)
-        .arg(coucou().get_program())
+        .arg(coucou.get_program())
         .args(["server", "--bind", "127.0.0.1", "--port", "0"])
         .args(["--max-people", "100", "--max-pending", "1000"])
         .args([

@@ -383,9 +383,23 @@ impl CoucouApp {
             || room.host.trim_end_matches('.').to_owned(),
             |ip| ip.to_string(),
         );
+        let (host, port) = (host, room.port);
+        // A room already trusted under this address keeps its pin.
+        let pin = self
+            .settings
+            .profiles
+            .iter()
+            .chain(std::iter::once(&self.settings.form))
+            .find(|p| p.host == host && p.port == port)
+            .and_then(|p| p.pin.as_deref())
+            .and_then(Fingerprint::from_hex);
         self.connect.form.host = host;
-        self.connect.form.port = room.port.to_string();
+        self.connect.form.port = port.to_string();
         self.connect.form.dialect = Wire::Json;
+        self.connect.form.encrypted = room.tls || self.connect.form.encrypted;
+        self.connect.form.pin = pin;
+        // Found here: a password that verifies the room is enough to trust it.
+        self.connect.form.found_nearby = true;
         self.selected_profile = None;
         true
     }

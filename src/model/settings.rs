@@ -134,11 +134,12 @@ pub fn default_path() -> Option<PathBuf> {
     confy::get_configuration_file_path("coucou", "settings").ok()
 }
 
-/// Where the host's identity (certificate and key) is kept: beside the settings file.
+/// Where the host's identity (certificate and key) is kept: a folder beside the settings file.
 pub fn identity_dir(settings_path: &Path) -> PathBuf {
     settings_path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        .join("identity")
 }
 
 /// Loads settings from `path`. A missing file gives defaults. A value that can't be read (a port
