@@ -602,3 +602,21 @@ fn a_welcome_larger_than_tls_buffers_arrives_whole() {
     );
     assert!(matches!(&history[99], ServerMsg::Message(chat) if chat.text == format!("99 {text}")));
 }
+
+#[test]
+fn a_room_without_a_password_is_not_trusted_on_the_promise_of_one() {
+    // Found nearby, a password typed, no pin: but this room never asks for the password, so
+    // nothing verified it. The app must ask the person, not pin it.
+    let server = start_server_with(ServerConfig::default());
+    let (_conn, events) = app_connect(ConnectParams {
+        password: Some(RoomPassword::Typed("tournesol".to_owned())),
+        trust_if_verified: true,
+        ..params(server.local_addr(), "alice")
+    });
+    match outcome(&events) {
+        Err(ConnectError::Untrusted { fingerprint }) => {
+            assert_eq!(fingerprint, test_identity().fingerprint());
+        }
+        other => panic!("trusted without verification: {other:?}"),
+    }
+}

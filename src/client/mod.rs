@@ -518,6 +518,15 @@ impl ConnectionThreads {
                         ));
                     }
                 };
+                if let Some(fingerprint) = security.fingerprint
+                    && params.pin.is_none()
+                    && !security.verified_by_password
+                {
+                    // Let in without a pin on the promise of a password that was never asked
+                    // for: nothing verified the room. Leave, and ask the person.
+                    transport.shutdown();
+                    return Err(ConnectError::Untrusted { fingerprint });
+                }
                 transport.socket().set_read_timeout(None).map_err(io_err)?;
                 Ok((transport, reader, Some(welcome), security))
             }
