@@ -3,48 +3,27 @@
 
 use std::path::{Path, PathBuf};
 
+/// The modules above the connection layer: what `connection`, `lan`, `tls` and `identity` (and
+/// `protocol`, below them) never name.
+const ABOVE_CONNECTION: &[&str] = &[
+    "server",
+    "client",
+    "model",
+    "app",
+    "ui",
+    "discovery",
+    "diagnostics",
+    "headless",
+];
+
 /// A layer: its files (a folder or one file under `src/`) and the modules it must never name.
 const LAYERS: &[(&str, &[&str])] = &[
-    (
-        "protocol",
-        &[
-            "connection",
-            "server",
-            "client",
-            "model",
-            "app",
-            "ui",
-            "discovery",
-            "diagnostics",
-            "headless",
-        ],
-    ),
-    (
-        "connection.rs",
-        &[
-            "server",
-            "client",
-            "model",
-            "app",
-            "ui",
-            "discovery",
-            "diagnostics",
-            "headless",
-        ],
-    ),
-    (
-        "lan.rs",
-        &[
-            "server",
-            "client",
-            "model",
-            "app",
-            "ui",
-            "discovery",
-            "diagnostics",
-            "headless",
-        ],
-    ),
+    ("protocol", ABOVE_CONNECTION),
+    ("protocol", &["connection", "lan", "tls", "identity"]),
+    ("connection.rs", ABOVE_CONNECTION),
+    ("lan.rs", ABOVE_CONNECTION),
+    ("tls.rs", ABOVE_CONNECTION),
+    ("identity.rs", ABOVE_CONNECTION),
     (
         "server",
         &[
@@ -90,32 +69,6 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("ui", &["app", "server", "headless"]),
     ("headless.rs", &["client", "model", "app", "ui"]),
-    (
-        "tls.rs",
-        &[
-            "server",
-            "client",
-            "model",
-            "app",
-            "ui",
-            "discovery",
-            "diagnostics",
-            "headless",
-        ],
-    ),
-    (
-        "identity.rs",
-        &[
-            "server",
-            "client",
-            "model",
-            "app",
-            "ui",
-            "discovery",
-            "diagnostics",
-            "headless",
-        ],
-    ),
 ];
 
 fn rust_files(path: &Path) -> Vec<PathBuf> {

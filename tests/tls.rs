@@ -45,12 +45,18 @@ fn params(addr: SocketAddr, name: &str) -> ConnectParams {
     ConnectParams::new(addr.ip().to_string(), addr.port(), name, Wire::Json)
 }
 
-fn password_server(password: &str) -> Server {
+/// A room with `password`, a short delay after a wrong one, and `max_failures` tries per address.
+fn password_room(password: &str, max_failures: u32) -> Server {
     start_server_with(ServerConfig {
         password: Some(RoomKey::new(password).expect("test setup")),
-        password_delay: Duration::from_millis(50),
+        password_delay: Duration::from_millis(10),
+        max_password_failures: max_failures,
         ..ServerConfig::default()
     })
+}
+
+fn password_server(password: &str) -> Server {
+    password_room(password, ServerConfig::default().max_password_failures)
 }
 
 #[test]
@@ -143,12 +149,7 @@ fn another_certificate_on_the_same_port_is_refused_as_a_changed_identity() {
 
 #[test]
 fn the_right_password_verifies_the_host_and_a_wrong_one_is_refused_then_limited() {
-    let server = start_server_with(ServerConfig {
-        password: Some(RoomKey::new("tournesol").unwrap()),
-        password_delay: Duration::from_millis(50),
-        max_password_failures: 2,
-        ..ServerConfig::default()
-    });
+    let server = password_room("tournesol", 2);
     let addr = server.local_addr();
     let found_nearby = |password: &str, name: &str| ConnectParams {
         password: Some(RoomPassword::Typed(password.to_owned())),
@@ -526,12 +527,7 @@ fn a_tls_hello_dripped_a_byte_at_a_time_is_cut_off_at_the_deadline() {
 
 #[test]
 fn malformed_password_answers_cost_only_that_connection() {
-    let server = start_server_with(ServerConfig {
-        password: Some(RoomKey::new("tournesol").unwrap()),
-        password_delay: Duration::from_millis(10),
-        max_password_failures: 1000,
-        ..ServerConfig::default()
-    });
+    let server = password_room("tournesol", 1000);
     let addr = server.local_addr();
     let pin = Some(test_identity().fingerprint());
     let long = format!(
