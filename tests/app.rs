@@ -1563,3 +1563,65 @@ fn the_badge_says_whether_the_room_is_encrypted_and_how_the_host_was_verified() 
         Protection::VerifiedByPassword
     );
 }
+
+#[test]
+fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() {
+    use coucou::client::{ClientEvent, ConnectError, ConnectParams, RoomPassword, Wire};
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "hostess");
+    fill(&mut harness, "Host port", "0");
+    harness
+        .get_by_role_and_label(Role::Button, "Security")
+        .click();
+    harness.run();
+    fill(&mut harness, "Password", "tournesol");
+    harness.get_by_role_and_label(Role::Button, "Set").click();
+    harness.run();
+    let kept = harness.state().settings().host_password.clone();
+    assert!(kept.as_deref().is_some_and(|k| !k.contains("tournesol")));
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(!text.contains("tournesol"), "only the hash is saved");
+    harness.get_by_label("Host a room").click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    harness.get_by_label("Encrypted, verified by password");
+    let addr = harness.state().hosting_addr().unwrap();
+    let identity =
+        coucou::identity::Identity::load(&coucou::model::settings::identity_dir(&config)).unwrap();
+    harness.get_by_label(&identity.fingerprint().code());
+
+    let join = |password: &str| {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let params = ConnectParams {
+            pin: Some(identity.fingerprint()),
+            password: Some(RoomPassword::Typed(password.to_owned())),
+            ..ConnectParams::new("127.0.0.1", addr.port(), "guest", Wire::Json)
+        };
+        let conn = coucou::client::connect(
+            7,
+            params,
+            coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
+        )
+        .unwrap();
+        let deadline = Instant::now() + PATIENCE;
+        let outcome = loop {
+            match rx.recv_deadline(deadline).expect("an outcome") {
+                ClientEvent::Connected { security, .. } => break Ok(security),
+                ClientEvent::Failed { error, .. } => break Err(error),
+                _ => {}
+            }
+        };
+        (conn, outcome)
+    };
+    let (_wrong, outcome) = join("Tournesol");
+    assert!(
+        matches!(outcome, Err(ConnectError::Refused { .. })),
+        "{outcome:?}"
+    );
+    let (_right, outcome) = join("tournesol");
+    assert!(outcome.unwrap().verified_by_password);
+    wait_until(&mut harness, "guest joined", |app| {
+        has_entry(app, "guest joined")
+    });
+}

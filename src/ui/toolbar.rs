@@ -114,41 +114,54 @@ pub fn toolbar_ui(
                 egui::TextEdit::singleline(&mut host.port).desired_width(50.0),
             )
             .labelled_by(label.id);
-            let label = ui.label(if view.host_has_password {
-                "Password (set)"
+            // The room's protection, in a menu of its own: kept, and applied when it is hosted.
+            let security = egui::containers::menu::MenuButton::new(if view.host_has_password {
+                "Security: password"
+            } else if view.host_encrypted_only {
+                "Security: encrypted only"
             } else {
-                "Password"
+                "Security"
+            })
+            .config(
+                egui::containers::menu::MenuConfig::new()
+                    .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
+            );
+            security.ui(ui, |ui| {
+                ui.label(if view.host_has_password {
+                    "This room has a password. Type a new one, or leave it empty and press Set to \
+                     remove it."
+                } else {
+                    "A password for the room (only its hash is kept):"
+                });
+                ui.horizontal(|ui| {
+                    let label = ui.label("Password");
+                    let field = ui
+                        .add_enabled(
+                            enabled,
+                            egui::TextEdit::singleline(&mut host.password)
+                                .password(true)
+                                .desired_width(140.0),
+                        )
+                        .labelled_by(label.id);
+                    let set = ui.add_enabled(enabled, egui::Button::new("Set"));
+                    if set.clicked()
+                        || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
+                    {
+                        action = Some(Action::SetHostPassword(std::mem::take(&mut host.password)));
+                    }
+                });
+                let mut encrypted_only = view.host_encrypted_only;
+                if ui
+                    .add_enabled(
+                        enabled,
+                        egui::Checkbox::new(&mut encrypted_only, "Encrypted only"),
+                    )
+                    .on_hover_text("Turn away apps and terminals that connect in clear")
+                    .changed()
+                {
+                    action = Some(Action::SetHostEncryptedOnly(encrypted_only));
+                }
             });
-            let field = ui
-                .add_enabled(
-                    enabled,
-                    egui::TextEdit::singleline(&mut host.password)
-                        .password(true)
-                        .hint_text(if view.host_has_password {
-                            "new one, or empty + Set to remove"
-                        } else {
-                            "none"
-                        })
-                        .desired_width(110.0),
-                )
-                .labelled_by(label.id);
-            let set = ui.add_enabled(enabled, egui::Button::new("Set").small());
-            if set.clicked()
-                || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
-            {
-                action = Some(Action::SetHostPassword(std::mem::take(&mut host.password)));
-            }
-            let mut encrypted_only = view.host_encrypted_only;
-            if ui
-                .add_enabled(
-                    enabled,
-                    egui::Checkbox::new(&mut encrypted_only, "Encrypted only"),
-                )
-                .on_hover_text("Turn away apps and terminals that connect in clear")
-                .changed()
-            {
-                action = Some(Action::SetHostEncryptedOnly(encrypted_only));
-            }
         }
         if view.host_stopping {
             ui.spinner();
