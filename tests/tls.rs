@@ -616,3 +616,49 @@ fn a_room_without_a_password_is_not_trusted_on_the_promise_of_one() {
         other => panic!("trusted without verification: {other:?}"),
     }
 }
+
+#[test]
+fn a_password_too_long_or_too_late_from_a_terminal_gets_one_clear_line() {
+    // Over TLS, as `openssl s_client` would: the raw plain dialect inside TLS.
+    let server = start_server_with(ServerConfig {
+        password: Some(RoomKey::new("tournesol").unwrap()),
+        password_delay: Duration::from_millis(10),
+        handshake_timeout: Duration::from_secs(2),
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let pin = Some(test_identity().fingerprint());
+    let lines_of = |client: &mut Json| {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 8192];
+        let mut transport = client.transport().clone();
+        while let Ok(n) = transport.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    };
+    let (mut long, _) = Json::connect_tls(addr, pin).unwrap();
+    long.send_raw(b"carol\n");
+    long.send_raw(&[b'x'; 5000]);
+    long.send_raw(b"\n");
+    let said = lines_of(&mut long);
+    assert!(said.contains("*** This room has a password"), "{said}");
+    assert!(
+        said.trim_end().ends_with(
+            "! wrong password (or someone is in the middle of your connection); closing"
+        ),
+        "{said}"
+    );
+
+    let (mut late, _) = Json::connect_tls(addr, pin).unwrap();
+    late.send_raw(b"dave\n");
+    let said = lines_of(&mut late);
+    assert!(
+        said.trim_end()
+            .ends_with("! no password received within 2 s of connecting; closing"),
+        "{said}"
+    );
+}

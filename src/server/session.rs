@@ -376,7 +376,7 @@ fn check_password(
                 msg: hex::encode(host_msg),
             };
             write_direct(&transport, dialect, &challenge)?;
-            let Some(answer) = next_line(reader, start.deadline)? else {
+            let Some(answer) = next_line(shared, reader, dialect, start.deadline)? else {
                 return Ok(false);
             };
             match message::decode_client(&answer) {
@@ -405,7 +405,7 @@ fn check_password(
                 msg: String::new(),
             };
             write_direct(&transport, dialect, &ask)?;
-            let Some(line) = next_line(reader, start.deadline)? else {
+            let Some(line) = next_line(shared, reader, dialect, start.deadline)? else {
                 return Ok(false);
             };
             // Checked as typed: argon2 of the line, compared in constant time; never logged.
@@ -437,15 +437,29 @@ fn check_password(
     Ok(right)
 }
 
-/// The next line by the deadline; `None` at the end of the stream or when time is up.
+/// The next line by the deadline (an over-long one reads as empty, which no password is); `None`
+/// at the end of the stream, or when time is up (then the client is told).
 fn next_line(
+    shared: &Shared,
     reader: &mut FrameReader<Transport>,
+    dialect: Dialect,
     deadline: Instant,
 ) -> io::Result<Option<Vec<u8>>> {
     match reader.next_frame_before(deadline) {
         Ok(Some(Frame::Line(line))) => Ok(Some(line)),
-        Ok(Some(Frame::TooLong) | None) => Ok(None),
-        Err(err) if is_timeout(&err) => Ok(None),
+        Ok(Some(Frame::TooLong)) => Ok(Some(Vec::new())),
+        Ok(None) => Ok(None),
+        Err(err) if is_timeout(&err) => {
+            let msg = ServerMsg::error(
+                ErrorCode::HandshakeTimeout,
+                format!(
+                    "no password received within {} s of connecting; closing",
+                    shared.config.handshake_timeout.as_secs_f64()
+                ),
+            );
+            write_direct(reader.get_ref(), dialect, &msg)?;
+            Ok(None)
+        }
         Err(err) => Err(err),
     }
 }
