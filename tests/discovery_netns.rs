@@ -148,10 +148,17 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
         }))),
         ..ServerConfig::default()
     };
+    // An encrypted room with a password, advertising its fingerprint.
+    let identity = coucou::identity::Identity::generate().unwrap();
+    let config = ServerConfig {
+        tls: Some(coucou::tls::server_config(&identity).unwrap()),
+        password: Some(coucou::protocol::password::RoomKey::new("tournesol").unwrap()),
+        ..config
+    };
     let server = Server::start(TcpListener::bind("127.0.0.1:0").unwrap(), config).unwrap();
     let port = server.local_addr().port();
     advertiser
-        .set(Advertiser::start("Salle 12", port, 0, None, false).unwrap())
+        .set(Advertiser::start("Salle 12", port, 0, Some(&identity.fingerprint()), true).unwrap())
         .ok();
 
     let dir = tempfile::tempdir().expect("a temp folder");
@@ -184,6 +191,16 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
     let form = harness.state().form().clone();
     assert_eq!(form.host, "127.0.0.1");
     assert_eq!(form.port, port.to_string());
+    assert!(form.encrypted && form.found_nearby && form.pin.is_none());
+    let found = &harness.state().rooms()[0];
+    assert!(found.tls && found.password);
+    assert_eq!(found.fingerprint, Some(identity.fingerprint()));
+
+    // Found here, and the password verifies the room: it is trusted without asking.
+    harness.get_by_label("Room password").focus();
+    harness.run_steps(2);
+    harness.get_by_label("Room password").type_text("tournesol");
+    harness.run_steps(2);
 
     // A double click joins.
     harness.get_by_label("Username").focus();
@@ -210,6 +227,16 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
         harness.step();
     }
     assert_eq!(server.stats().people, 1);
+    assert_eq!(harness.state().trust_prompt(), None, "not asked");
+    assert_eq!(
+        harness.state().protection_now(),
+        coucou::ui::trust::Protection::VerifiedByPassword
+    );
+    assert_eq!(
+        harness.state().settings().form.pin,
+        Some(identity.fingerprint().to_hex()),
+        "pinned from now on"
+    );
 
     drop(server);
 }

@@ -396,7 +396,9 @@ impl CoucouApp {
         self.connect.form.host = host;
         self.connect.form.port = port.to_string();
         self.connect.form.dialect = Wire::Json;
-        self.connect.form.encrypted = room.tls || self.connect.form.encrypted;
+        // An older room says nothing of TLS: join it in clear (the badge says so), unless it was
+        // trusted before — a pinned room is never taken back to clear by an advertisement.
+        self.connect.form.encrypted = room.tls || pin.is_some();
         self.connect.form.pin = pin;
         // Found here: a password that verifies the room is enough to trust it.
         self.connect.form.found_nearby = true;
