@@ -41,7 +41,7 @@ server_pid=""
 start_server() { # NAME PORT
     case "$1" in
         coucou)
-            "$COUCOU" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --no-flood-limit --max-people 20000 \
+            "$COUCOU" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --no-store --no-flood-limit --max-people 20000 \
                 --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
             ;;
         ngircd)

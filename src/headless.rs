@@ -15,7 +15,8 @@ use crate::identity::Identity;
 use crate::lan;
 use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_MAX_PEOPLE, DEFAULT_PORT};
-use crate::server::{FloodLimit, PeopleHook, Server, ServerConfig};
+use crate::server::{FloodLimit, PeopleHook, Server, ServerConfig, StoreConfig};
+use crate::store::Retention;
 
 /// Options of `coucou server`.
 #[derive(Debug, Clone, Args)]
@@ -75,6 +76,31 @@ pub struct ServerArgs {
     /// typed after the name).
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// Where the room's history is kept across restarts (`history.sqlite` in it). Default: the
+    /// platform's data folder (`~/.local/share/coucou` on Linux).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Forget messages older than this many days (default: keep them).
+    #[arg(long, value_name = "DAYS")]
+    pub history_days: Option<u64>,
+    /// Keep at most this many messages (default: no limit).
+    #[arg(long, value_name = "N")]
+    pub history_max: Option<u64>,
+    /// Keep the history in memory only (gone at stop). `--history 0` keeps none at all.
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+/// The platform's data folder for Coucou: `$XDG_DATA_HOME/coucou`, else `~/.local/share/coucou`
+/// (the same place on every Unix; elsewhere, beside the settings).
+pub fn default_data_dir() -> Option<PathBuf> {
+    let xdg = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share"));
+    xdg.or(home)
+        .map(|dir| dir.join("coucou"))
+        .or_else(|| crate::identity::default_dir().and_then(|d| d.parent().map(|p| p.join("data"))))
 }
 
 /// Options of `coucou fingerprint`.
@@ -132,6 +158,23 @@ pub struct RoomsArgs {
 }
 
 impl ServerArgs {
+    /// Where and how much history is kept, unless it is not.
+    fn store_config(&self) -> Option<StoreConfig> {
+        if self.no_store || self.history == 0 {
+            return None;
+        }
+        let dir = self.data_dir.clone().or_else(default_data_dir)?;
+        Some(StoreConfig {
+            path: dir.join("history.sqlite"),
+            retention: Retention {
+                max_messages: self.history_max,
+                max_age: self
+                    .history_days
+                    .map(|days| Duration::from_secs(days.saturating_mul(24 * 3600))),
+            },
+        })
+    }
+
     /// The server configuration these options describe.
     pub fn config(&self) -> ServerConfig {
         ServerConfig {
@@ -149,6 +192,7 @@ impl ServerArgs {
             }),
             rename_flood: (!self.no_flood_limit).then_some(FloodLimit::RENAMES),
             require_tls: self.require_tls,
+            store: self.store_config(),
             ..ServerConfig::default()
         }
     }
@@ -210,6 +254,9 @@ pub fn run(args: &ServerArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(warning) = server.store_warning() {
+        eprintln!("coucou: {warning}");
+    }
     if args.advertise {
         match Advertiser::start(
             &args.room,
@@ -249,6 +296,13 @@ pub fn run(args: &ServerArgs) -> ExitCode {
         "Room code: {}   (apps show it on first connection: read it to people joining)\n",
         fingerprint.code()
     ));
+    match args.store_config() {
+        Some(store) => banner.push_str(&format!(
+            "History: kept in {} (--no-store to keep none).\n",
+            store.path.display()
+        )),
+        None => banner.push_str("History: in memory only, gone at stop.\n"),
+    }
     if has_password {
         banner.push_str("A password is required; it is asked over TLS only.\n");
     } else if args.require_tls {

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | wire format | [`protocol`] | framing, cleaning, names, commands, JSON and plain messages; no I/O |
 //! | connection | [`connection`], [`tls`], [`identity`] | bytes from a socket to frames; TLS on the same port; a host's certificate and fingerprint |
+//! | storage | [`store`] | the host's lasting history (SQLite), written by one thread |
 //! | server | [`server`] | the room: sessions, outgoing queues, the [`server::Server`] handle |
 //! | client | [`client`] | the app's connection threads: commands in, events out |
 //! | model | [`model`] | chat state, the connect form, settings and profiles, transcript |
@@ -118,5 +119,6 @@ pub mod lan;
 pub mod model;
 pub mod protocol;
 pub mod server;
+pub mod store;
 pub mod tls;
 pub mod ui;

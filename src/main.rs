@@ -18,7 +18,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Runs a chat room without a window.
-    Server(ServerArgs),
+    Server(Box<ServerArgs>),
     /// Lists the rooms advertised on the local network, then exits.
     Rooms(RoomsArgs),
     /// Prints the server's room code (its certificate's fingerprint).

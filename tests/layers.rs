@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("lan.rs", ABOVE_CONNECTION),
     ("tls.rs", ABOVE_CONNECTION),
     ("identity.rs", ABOVE_CONNECTION),
+    ("store.rs", ABOVE_CONNECTION),
     (
         "server",
         &[

@@ -1,12 +1,14 @@
 //! How a server runs: its settings, with the seed's defaults, and the hook that hears how many
 //! people are in the room.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::flood::FloodLimit;
 use crate::protocol::DEFAULT_MAX_PEOPLE;
 use crate::protocol::password::RoomKey;
+use crate::store::Retention;
 
 /// How a server runs.
 #[derive(Debug, Clone)]
@@ -49,6 +51,18 @@ pub struct ServerConfig {
     pub max_password_failures: u32,
     /// See [`ServerConfig::max_password_failures`].
     pub password_window: Duration,
+    /// Where the room's history is kept across restarts, and how much of it; `None`: in memory
+    /// only, gone at stop.
+    pub store: Option<StoreConfig>,
+}
+
+/// The room's lasting history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The SQLite file.
+    pub path: PathBuf,
+    /// How much is kept.
+    pub retention: Retention,
 }
 
 /// How many connections from one address may wait to give a name, by default: a person opening a
@@ -87,6 +101,7 @@ impl Default for ServerConfig {
             password_delay: Duration::from_secs(1),
             max_password_failures: 5,
             password_window: Duration::from_secs(10 * 60),
+            store: None,
         }
     }
 }

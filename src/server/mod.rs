@@ -24,12 +24,24 @@ use std::time::{Duration, Instant};
 
 use log::{debug, error, info, warn};
 
-pub use config::{DEFAULT_MAX_PENDING_PER_ADDRESS, PeopleHook, ServerConfig};
+pub use config::{DEFAULT_MAX_PENDING_PER_ADDRESS, PeopleHook, ServerConfig, StoreConfig};
 pub use counters::Stats;
 pub use flood::FloodLimit;
 use pending::Admit;
 use room::{Room, SessionId};
 use shared::Shared;
+
+use crate::store::Store;
+
+/// The store, as the room's archive: handing it a message only queues it for the store's thread.
+#[derive(Debug)]
+struct StoreArchive(Store);
+
+impl room::Archive for StoreArchive {
+    fn keep(&self, msg: &crate::protocol::ServerMsg, in_history: bool) {
+        self.0.keep(msg, in_history);
+    }
+}
 
 use crate::connection::{SharedSocket, send_now};
 use crate::protocol::{ErrorCode, ServerMsg};
@@ -56,6 +68,8 @@ const SPARE_FDS: u64 = 64;
 pub struct Server {
     /// State shared with the threads.
     shared: Arc<Shared>,
+    /// Why the stored history could not be used, if it could not (it was moved aside).
+    store_warning: Option<String>,
     /// Where it listens.
     local_addr: SocketAddr,
     /// The accept loop; `None` once stopped.
@@ -75,6 +89,19 @@ impl Server {
         let local_addr = listener.local_addr()?;
         raise_open_file_limit(config.max_people + config.max_pending);
         let shared = Arc::new(Shared::new(config));
+        let mut store_warning = None;
+        if let Some(store) = &shared.config.store {
+            // Read before anyone can join: the history and the ids to go on from.
+            let (store, loaded, warning) =
+                Store::open(&store.path, shared.config.history, store.retention)?;
+            shared.lock_room().restore(
+                loaded.recent,
+                loaded.next_id,
+                loaded.next_private_id,
+                Box::new(StoreArchive(store)),
+            );
+            store_warning = warning;
+        }
         let waker = listener.try_clone()?;
         let accept_shared = Arc::clone(&shared);
         let accept_thread = thread::Builder::new()
@@ -82,6 +109,7 @@ impl Server {
             .spawn(move || accept_loop(&accept_shared, &listener))?;
         Ok(Self {
             shared,
+            store_warning,
             local_addr,
             accept_thread: Some(accept_thread),
             listener: waker,
@@ -96,6 +124,12 @@ impl Server {
     /// The room's name.
     pub fn room_name(&self) -> &str {
         &self.shared.config.room
+    }
+
+    /// Why the stored history could not be used at start (the file was moved aside and the room
+    /// started empty), if so.
+    pub fn store_warning(&self) -> Option<&str> {
+        self.store_warning.as_deref()
     }
 
     /// The counters right now.
@@ -151,6 +185,9 @@ impl Server {
                 error!("a session thread panicked");
             }
         }
+        // Writes what is queued and closes the file, outside the room lock.
+        let archive = shared.lock_room().take_archive();
+        drop(archive);
         info!("server on {} stopped", self.local_addr);
     }
 }

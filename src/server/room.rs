@@ -23,6 +23,13 @@ use crate::protocol::{
 /// in the server, a fixed value in tests.
 pub type Clock = fn() -> u64;
 
+/// Where the room keeps what is said beyond its memory (the host's store). Called under the room
+/// lock: it must return at once, never wait on a disk.
+pub trait Archive: Send + Sync + std::fmt::Debug {
+    /// Keeps `msg`; `in_history` when newcomers are given it.
+    fn keep(&self, msg: &ServerMsg, in_history: bool);
+}
+
 /// Identifies one connection for the life of the server.
 pub type SessionId = u64;
 
@@ -98,6 +105,8 @@ pub struct Room<M: Mailbox> {
     dirty: Vec<Arc<M>>,
     /// Where the time comes from.
     clock: Clock,
+    /// Where what is said is kept, if anywhere.
+    archive: Option<Box<dyn Archive>>,
 }
 
 /// The encoded forms of one message, made the first time a recipient needs each.
@@ -140,6 +149,34 @@ impl<M: Mailbox> Room<M> {
             stats,
             dirty: Vec::new(),
             clock,
+            archive: None,
+        }
+    }
+
+    /// Takes up where a stored room left off: its recent history and its next ids; from now on,
+    /// what is said is kept in `archive` too.
+    pub fn restore(
+        &mut self,
+        history: Vec<ServerMsg>,
+        next_id: u64,
+        next_private_id: u64,
+        archive: Box<dyn Archive>,
+    ) {
+        let skip = history.len().saturating_sub(self.settings.history);
+        self.history = history.into_iter().skip(skip).collect();
+        self.next_id = self.next_id.max(next_id);
+        self.next_private_id = self.next_private_id.max(next_private_id);
+        self.archive = Some(archive);
+    }
+
+    /// Lets go of the archive (at stop), so it can be closed outside the room lock.
+    pub fn take_archive(&mut self) -> Option<Box<dyn Archive>> {
+        self.archive.take()
+    }
+
+    fn keep(&self, msg: &ServerMsg, in_history: bool) {
+        if let Some(archive) = &self.archive {
+            archive.keep(msg, in_history);
         }
     }
 
@@ -248,6 +285,7 @@ impl<M: Mailbox> Room<M> {
             name: name.clone(),
         };
         self.broadcast(&join);
+        self.keep(&join, false);
         Ok(name)
     }
 
@@ -271,6 +309,7 @@ impl<M: Mailbox> Room<M> {
                 reason,
             };
             self.broadcast(&leave);
+            self.keep(&leave, false);
         }
         Some(person.name)
     }
@@ -362,6 +401,7 @@ impl<M: Mailbox> Room<M> {
 
     fn record_and_broadcast(&mut self, msg: ServerMsg) {
         self.broadcast(&msg);
+        self.keep(&msg, true);
         if self.settings.history > 0 {
             if self.history.len() == self.settings.history {
                 self.history.pop_front();
@@ -396,6 +436,7 @@ impl<M: Mailbox> Room<M> {
             text,
         };
         self.stats.messages.fetch_add(1, Ordering::Relaxed);
+        self.keep(&msg, false);
         self.send_to(target_session, &msg);
         if target_session != session {
             self.send_to(session, &msg);
@@ -425,6 +466,7 @@ impl<M: Mailbox> Room<M> {
             new: new.clone(),
         };
         self.broadcast(&msg);
+        self.keep(&msg, false);
         Some(new)
     }
 

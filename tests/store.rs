@@ -1,0 +1,137 @@
+//! The host's lasting history on real SQLite files in temp folders, over real TCP on 127.0.0.1.
+
+mod common;
+
+use common::{Json, Plain, restart_at, start_server_with};
+use coucou::protocol::{ClientMsg, ServerMsg};
+use coucou::server::{ServerConfig, StoreConfig};
+use coucou::store::Retention;
+
+fn stored(path: &std::path::Path) -> ServerConfig {
+    ServerConfig {
+        flood: None,
+        store: Some(StoreConfig {
+            path: path.to_path_buf(),
+            retention: Retention::default(),
+        }),
+        ..ServerConfig::default()
+    }
+}
+
+fn ids_and_texts(history: &[ServerMsg]) -> Vec<(u64, String)> {
+    history
+        .iter()
+        .map(|m| match m {
+            ServerMsg::Message(chat) => (chat.id, chat.text.clone()),
+            ServerMsg::Notice { id, text, .. } => (id.unwrap_or(0), text.clone()),
+            other => panic!("{other:?} in the history"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_restarted_server_keeps_its_history_and_its_ids_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    let server = start_server_with(stored(&path));
+    let addr = server.local_addr();
+    let mut alice = Plain::join(addr, "alice");
+    let mut bob = Plain::join(addr, "bob");
+    alice.send("avant le redémarrage");
+    bob.expect("alice: avant le redémarrage");
+    alice.send("coucou");
+    bob.expect("Bonjour alice");
+    bob.send("/msg alice secret");
+    alice.expect("secret");
+    drop((alice, bob));
+    server.stop();
+
+    let again = restart_at(addr, stored(&path));
+    assert_eq!(again.store_warning(), None);
+    let (mut carol, welcome) = Json::join(addr, "carol");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    let before = ids_and_texts(&history);
+    assert_eq!(
+        before.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+        ["avant le redémarrage", "coucou", "Bonjour alice !"],
+        "the private message is nobody else's history"
+    );
+    carol.send(&ClientMsg::Say {
+        text: "après".into(),
+    });
+    let ServerMsg::Message(chat) = carol.expect(|m| matches!(m, ServerMsg::Message(_))) else {
+        unreachable!()
+    };
+    let last_before = before.iter().map(|(id, _)| *id).max().unwrap();
+    assert!(
+        chat.id > last_before,
+        "ids go on after a restart: {} after {last_before}",
+        chat.id
+    );
+}
+
+#[test]
+fn a_damaged_history_file_is_moved_aside_and_the_room_works_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    std::fs::write(&path, vec![0x42; 8192]).unwrap();
+    let server = start_server_with(stored(&path));
+    let warning = server.store_warning().unwrap().to_owned();
+    assert!(warning.contains("could not be used"), "{warning}");
+    assert_eq!(
+        std::fs::read(dir.path().join("history.sqlite.corrupt-1")).unwrap(),
+        vec![0x42; 8192],
+        "kept, never deleted"
+    );
+    let mut alice = Plain::join(server.local_addr(), "alice");
+    alice.send("ça marche");
+    alice.expect("alice: ça marche");
+}
+
+#[test]
+fn the_headless_server_keeps_history_in_its_data_dir_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let identity = dir.path().join("identity");
+    let start = || {
+        let mut command = common::coucou();
+        command
+            .args(["server", "--bind", "127.0.0.1", "--port", "0", "--data-dir"])
+            .arg(&data)
+            .arg("--identity")
+            .arg(&identity)
+            .stderr(std::process::Stdio::null());
+        common::spawn_server_from(command)
+    };
+    let (mut child, port) = start();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut alice = Plain::join(addr, "alice");
+    alice.send("gardé sur disque");
+    alice.expect("alice: gardé sur disque");
+    drop(alice);
+    // SIGTERM: a clean stop writes what is queued.
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    assert!(data.join("history.sqlite").exists());
+
+    let (mut child, port) = start();
+    let (_bob, welcome) = Json::join(std::net::SocketAddr::from(([127, 0, 0, 1], port)), "bob");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(
+        ids_and_texts(&history)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect::<Vec<_>>(),
+        ["gardé sur disque"]
+    );
+    child.kill().ok();
+    child.wait().ok();
+}
