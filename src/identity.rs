@@ -153,7 +153,12 @@ impl Identity {
         };
         // Both must make a working TLS configuration: a key that doesn't match its certificate, or
         // bytes that are neither, are refused here with the file named.
-        crate::tls::server_config(&identity).map_err(|err| {
+        rustls::sign::CertifiedKey::from_der(
+            vec![identity.cert()],
+            identity.key(),
+            &rustls::crypto::ring::default_provider(),
+        )
+        .map_err(|err| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
