@@ -41,6 +41,22 @@ fn outcome(events: &Receiver<ClientEvent>) -> Result<Security, ConnectError> {
     }
 }
 
+/// A JSON hello in clear gets `tls_required`, and the connection ends.
+fn assert_json_in_clear_is_refused(addr: SocketAddr) {
+    let mut json = Json::connect(addr);
+    json.send(&ClientMsg::Hello {
+        version: 1,
+        name: "bob".into(),
+    });
+    assert!(matches!(
+        json.expect_closed().as_slice(),
+        [ServerMsg::Error {
+            code: ErrorCode::TlsRequired,
+            ..
+        }]
+    ));
+}
+
 fn params(addr: SocketAddr, name: &str) -> ConnectParams {
     ConnectParams::new(addr.ip().to_string(), addr.port(), name, Wire::Json)
 }
@@ -205,18 +221,7 @@ fn a_password_room_turns_away_clear_connections_with_a_clear_line() {
         lines[0].starts_with("! this room has a password"),
         "{lines:?}"
     );
-    let mut json = Json::connect(addr);
-    json.send(&ClientMsg::Hello {
-        version: 1,
-        name: "bob".into(),
-    });
-    assert!(matches!(
-        json.expect_closed().as_slice(),
-        [ServerMsg::Error {
-            code: ErrorCode::TlsRequired,
-            ..
-        }]
-    ));
+    assert_json_in_clear_is_refused(addr);
 }
 
 /// A man in the middle on 127.0.0.1: it terminates TLS with its own certificate and opens its own
@@ -313,18 +318,7 @@ fn require_tls_refuses_plain_and_json_in_clear_and_lets_tls_in() {
           s_client -quiet -connect HOST:PORT`"
         ]
     );
-    let mut json = Json::connect(addr);
-    json.send(&ClientMsg::Hello {
-        version: 1,
-        name: "bob".into(),
-    });
-    assert!(matches!(
-        json.expect_closed().as_slice(),
-        [ServerMsg::Error {
-            code: ErrorCode::TlsRequired,
-            ..
-        }]
-    ));
+    assert_json_in_clear_is_refused(addr);
     let (mut tls, _) = Json::connect_tls(addr, Some(test_identity().fingerprint())).unwrap();
     tls.send(&ClientMsg::Hello {
         version: 1,
