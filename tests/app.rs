@@ -1572,7 +1572,7 @@ fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() 
     fill(&mut harness, "Username", "hostess");
     fill(&mut harness, "Host port", "0");
     harness
-        .get_by_role_and_label(Role::Button, "Security")
+        .get_by_role_and_label(Role::Button, "Room options")
         .click();
     harness.run();
     fill(&mut harness, "Password", "tournesol");
@@ -1623,5 +1623,64 @@ fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() 
     assert!(outcome.unwrap().verified_by_password);
     wait_until(&mut harness, "guest joined", |app| {
         has_entry(app, "guest joined")
+    });
+}
+
+#[test]
+fn a_hosted_room_keeps_its_history_across_host_off_and_on() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "hostess");
+    fill(&mut harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    send_message(&mut harness, "souvenir d'hier");
+    wait_until(&mut harness, "echo", |app| {
+        has_entry(app, "souvenir d'hier")
+    });
+    harness.get_by_label("Host a room").click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "room closed", |app| {
+        !app.host_stopping() && app.hosting_addr().is_none()
+    });
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    harness.run_steps(2);
+    harness.get_by_label("Host a room").click();
+    harness.run_steps(2);
+    wait_until(
+        &mut harness,
+        "joined own room again",
+        CoucouApp::is_connected,
+    );
+    wait_until(&mut harness, "yesterday's line, from the file", |app| {
+        has_entry(app, "souvenir d'hier")
+    });
+    assert!(coucou::model::settings::history_path(&config).exists());
+}
+
+#[test]
+fn a_damaged_history_file_is_moved_aside_the_host_is_told_and_the_chat_works() {
+    let (_dir, config) = temp_config();
+    let history = coucou::model::settings::history_path(&config);
+    std::fs::create_dir_all(history.parent().unwrap()).unwrap();
+    std::fs::write(&history, vec![0x13; 4096]).unwrap();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "hostess");
+    fill(&mut harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    harness.get_by_label_contains("could not be used");
+    let mut aside = history.as_os_str().to_owned();
+    aside.push(".corrupt-1");
+    assert_eq!(
+        std::fs::read(&aside).unwrap(),
+        vec![0x13; 4096],
+        "kept, never deleted"
+    );
+    send_message(&mut harness, "ça marche quand même");
+    wait_until(&mut harness, "echo", |app| {
+        has_entry(app, "ça marche quand même")
     });
 }

@@ -13,7 +13,7 @@ use crate::lan;
 use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
-use crate::server::{PeopleHook, Server, ServerConfig};
+use crate::server::{PeopleHook, Server, ServerConfig, StoreConfig};
 use crate::ui::toolbar::HostBuffers;
 
 /// The room name when the field is left empty.
@@ -84,6 +84,7 @@ impl Hosting {
         bind: IpAddr,
         request: &HostRequest,
         security: HostSecurity,
+        store: Option<StoreConfig>,
         announce: bool,
     ) -> Result<(Self, Option<String>), String> {
         let tls = crate::tls::server_config(&security.identity)
@@ -100,6 +101,7 @@ impl Hosting {
             tls: Some(tls),
             require_tls: security.encrypted_only,
             password: security.password.clone(),
+            store,
             ..ServerConfig::default()
         };
         let port = request.port;
@@ -113,7 +115,8 @@ impl Hosting {
                 format!("Could not open the room on port {port}: {err}")
             }
         })?;
-        let mut warning = None;
+        // A history file that could not be used was moved aside: say so first.
+        let mut warning = server.store_warning().map(str::to_owned);
         let local = server.local_addr();
         if announce {
             let fingerprint = security.identity.fingerprint();
@@ -128,7 +131,9 @@ impl Hosting {
                 Ok(started) => {
                     advertiser.set(started).ok();
                 }
-                Err(err) => warning = Some(format!("{err}; share the address instead.")),
+                Err(err) => {
+                    warning.get_or_insert(format!("{err}; share the address instead."));
+                }
             }
         }
         let addrs = lan::reachable_at(local);

@@ -33,6 +33,8 @@ use crate::model::settings::Settings;
 use crate::model::{ChatModel, EntryKind, settings};
 use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_PORT, now_ms};
+use crate::server::StoreConfig;
+use crate::store::Retention;
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
@@ -784,6 +786,10 @@ impl CoucouApp {
                 self.settings.host_encrypted_only = on;
                 self.save_settings();
             }
+            Action::SetHostKeepHistory(on) => {
+                self.settings.host_keep_history = on;
+                self.save_settings();
+            }
         }
     }
 
@@ -820,8 +826,16 @@ impl CoucouApp {
                 .and_then(RoomKey::from_stored),
         };
         let announce = self.discovery_on();
+        let store = self
+            .settings_path
+            .as_deref()
+            .filter(|_| self.settings.host_keep_history)
+            .map(|path| StoreConfig {
+                path: settings::history_path(path),
+                retention: Retention::default(),
+            });
         let (hosting, warning) =
-            match Hosting::start(self.options.host_bind, &request, security, announce) {
+            match Hosting::start(self.options.host_bind, &request, security, store, announce) {
                 Ok(started) => started,
                 Err(err) => {
                     self.host_error = Some(err);
@@ -993,6 +1007,7 @@ impl CoucouApp {
         let reconnect_in = self.link.reconnect_in(Instant::now());
         let view = ToolbarView {
             host_encrypted_only: self.settings.host_encrypted_only,
+            host_keep_history: self.settings.host_keep_history,
             host_has_password: self.settings.host_password.is_some(),
             hosting,
             host_stopping: self.host_stopping,

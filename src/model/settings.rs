@@ -101,6 +101,8 @@ pub struct Settings {
     /// The hosted room's password, as the host keeps it (salt and argon2 hash, hex); never the
     /// password itself.
     pub host_password: Option<String>,
+    /// The hosted room keeps its history across restarts (in `history.sqlite` beside the settings).
+    pub host_keep_history: bool,
 }
 
 /// The default body text size, in points.
@@ -125,6 +127,7 @@ impl Default for Settings {
             notifications: NotifyChoice::MentionsAndPrivate,
             host_encrypted_only: false,
             host_password: None,
+            host_keep_history: true,
         }
     }
 }
@@ -132,6 +135,14 @@ impl Default for Settings {
 /// Where settings live when the caller does not say: the system's config folder.
 pub fn default_path() -> Option<PathBuf> {
     confy::get_configuration_file_path("coucou", "settings").ok()
+}
+
+/// Where a hosted room's history is kept: beside the settings file.
+pub fn history_path(settings_path: &Path) -> PathBuf {
+    settings_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        .join("history.sqlite")
 }
 
 /// Where the host's identity (certificate and key) is kept: a folder beside the settings file.
@@ -261,6 +272,13 @@ impl Settings {
             reset,
         );
         read_field(&mut table, "host_password", &mut s.host_password, "", reset);
+        read_field(
+            &mut table,
+            "host_keep_history",
+            &mut s.host_keep_history,
+            "",
+            reset,
+        );
         if s.host_password
             .as_deref()
             .is_some_and(|kept| RoomKey::from_stored(kept).is_none())

@@ -113,6 +113,8 @@ pub enum Action {
     SetHostPassword(String),
     /// The hosted room takes only encrypted connections, or not.
     SetHostEncryptedOnly(bool),
+    /// The hosted room keeps its history across restarts, or not.
+    SetHostKeepHistory(bool),
 }
 
 /// A question in a modal window: a heading, a sentence, and two buttons, each with its action.

@@ -61,6 +61,8 @@ pub struct ToolbarView<'a> {
     pub host_encrypted_only: bool,
     /// A room password is set for hosting.
     pub host_has_password: bool,
+    /// The Host setting: keep the history across restarts.
+    pub host_keep_history: bool,
 }
 
 /// The Host fields, owned by the app and edited here.
@@ -114,15 +116,9 @@ pub fn toolbar_ui(
                 egui::TextEdit::singleline(&mut host.port).desired_width(50.0),
             )
             .labelled_by(label.id);
-            // The room's protection, in a menu of its own: kept, and applied when it is hosted.
-            let security = egui::containers::menu::MenuButton::new(if view.host_has_password {
-                "Security: password"
-            } else if view.host_encrypted_only {
-                "Security: encrypted only"
-            } else {
-                "Security"
-            })
-            .config(
+            // The room's protection and memory, in a menu of their own: kept, and applied when
+            // it is hosted.
+            let security = egui::containers::menu::MenuButton::new("Room options").config(
                 egui::containers::menu::MenuConfig::new()
                     .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
             );
@@ -160,6 +156,18 @@ pub fn toolbar_ui(
                     .changed()
                 {
                     action = Some(Action::SetHostEncryptedOnly(encrypted_only));
+                }
+                ui.separator();
+                let mut keep = view.host_keep_history;
+                if ui
+                    .add_enabled(
+                        enabled,
+                        egui::Checkbox::new(&mut keep, "Keep the history when the room closes"),
+                    )
+                    .on_hover_text("Newcomers get the conversation from before, after a restart")
+                    .changed()
+                {
+                    action = Some(Action::SetHostKeepHistory(keep));
                 }
             });
         }
