@@ -1442,6 +1442,11 @@ fn first_contact_shows_the_rooms_code_and_trusting_it_pins_it_for_next_time() {
     harness.get_by_label("Encrypted, trusted on first use");
     let (saved, _) = coucou::model::settings::load(&config);
     assert_eq!(saved.form.pin, Some(code.to_hex()), "the pin is kept");
+    assert_eq!(
+        saved.pins.get(&addr.to_string()),
+        Some(&code.to_hex()),
+        "and known by its address, for when it is typed by hand"
+    );
 
     // Next time (the app started again): straight in, no question.
     drop(harness);

@@ -401,7 +401,7 @@ impl CoucouApp {
         // An older room says nothing of TLS: join it in clear (the badge says so), unless it was
         // trusted before — a pinned room is never taken back to clear by an advertisement.
         self.connect.form.encrypted = room.tls || pin.is_some();
-        self.connect.form.pin = pin;
+        self.connect.form.set_pin(pin);
         // Found here: a password that verifies the room is enough to trust it.
         self.connect.form.found_nearby = true;
         self.selected_profile = None;
@@ -564,6 +564,17 @@ impl CoucouApp {
             Action::Connect => {
                 self.tried = true;
                 self.connect_error = None;
+                if self.connect.form.pin_now().is_none() {
+                    // A room trusted before, typed by hand: its pin is known.
+                    let known = self
+                        .settings
+                        .pins
+                        .get(&self.connect.form.target())
+                        .and_then(|pin| Fingerprint::from_hex(pin));
+                    if known.is_some() {
+                        self.connect.form.set_pin(known);
+                    }
+                }
                 if let Ok(params) = self.connect.form.validate() {
                     self.settings.form = self.connect.form.to_profile("");
                     self.save_settings();
@@ -902,9 +913,12 @@ impl CoucouApp {
         let (host, port) = (params.host.clone(), params.port);
         let same = |h: &str, p: &str| h.trim() == host && p.trim() == port.to_string();
         if same(&self.connect.form.host, &self.connect.form.port) {
-            self.connect.form.pin = Some(fingerprint);
+            self.connect.form.set_pin(Some(fingerprint));
         }
         let hex = fingerprint.to_hex();
+        self.settings
+            .pins
+            .insert(format!("{host}:{port}"), hex.clone());
         if self.settings.form.host == host && self.settings.form.port == port {
             self.settings.form.pin = Some(hex.clone());
         }

@@ -19,8 +19,11 @@ pub struct ConnectForm {
     pub dialect: Wire,
     /// Encrypt (Coucou servers).
     pub encrypted: bool,
-    /// The host's pinned fingerprint, once trusted.
+    /// The host's pinned fingerprint, once trusted; it counts only while the form still holds
+    /// the host and port it was pinned for ([`ConnectForm::pin_now`]).
     pub pin: Option<Fingerprint>,
+    /// `host:port` the pin belongs to.
+    pub pinned_at: String,
     /// The room password, as typed; never saved.
     pub password: String,
     /// Filled from a room found on the network: a password that verifies the host is enough to
@@ -55,6 +58,7 @@ impl From<&Profile> for ConnectForm {
             dialect: profile.dialect,
             encrypted: profile.encrypted,
             pin: profile.pin.as_deref().and_then(Fingerprint::from_hex),
+            pinned_at: format!("{}:{}", profile.host.trim(), profile.port),
             password: String::new(),
             found_nearby: false,
         }
@@ -62,6 +66,25 @@ impl From<&Profile> for ConnectForm {
 }
 
 impl ConnectForm {
+    /// `host:port` as the form holds them now (the port as a number when it is one).
+    pub fn target(&self) -> String {
+        let port =
+            parse_port(&self.port).map_or_else(|_| self.port.trim().to_owned(), |p| p.to_string());
+        format!("{}:{port}", self.host.trim())
+    }
+
+    /// The pin, if it belongs to the host and port in the form now: typing another address
+    /// leaves the old room's pin behind.
+    pub fn pin_now(&self) -> Option<Fingerprint> {
+        self.pin.filter(|_| self.pinned_at == self.target())
+    }
+
+    /// Pins `fingerprint` for the host and port in the form now.
+    pub fn set_pin(&mut self, fingerprint: Option<Fingerprint>) {
+        self.pin = fingerprint;
+        self.pinned_at = self.target();
+    }
+
     /// The form as a profile called `name` (the port falls back to 4444 when not a number).
     pub fn to_profile(&self, name: &str) -> Profile {
         Profile {
@@ -75,7 +98,7 @@ impl ConnectForm {
                 .unwrap_or(crate::protocol::DEFAULT_PORT),
             dialect: self.dialect,
             encrypted: self.encrypted,
-            pin: self.pin.map(|pin| pin.to_hex()),
+            pin: self.pin_now().map(|pin| pin.to_hex()),
         }
     }
 
@@ -105,7 +128,7 @@ impl ConnectForm {
         match (username, port) {
             (Some(name), Some(port)) if errors.is_empty() => Ok(ConnectParams {
                 tls: self.encrypted && self.dialect == Wire::Json,
-                pin: self.pin,
+                pin: self.pin_now(),
                 password: (!self.password.is_empty())
                     .then(|| RoomPassword::Typed(self.password.clone())),
                 trust_if_verified: self.found_nearby,
@@ -144,6 +167,7 @@ mod tests {
             dialect: Wire::Json,
             encrypted: true,
             pin: None,
+            pinned_at: String::new(),
             password: String::new(),
             found_nearby: false,
         }
@@ -163,7 +187,7 @@ mod tests {
     fn a_password_and_a_pin_reach_the_connection_and_only_json_is_encrypted() {
         let mut form = form("alice", "10.0.0.2", "4444");
         let pin = Fingerprint::of(b"cert");
-        form.pin = Some(pin);
+        form.set_pin(Some(pin));
         form.password = "secret".into();
         form.found_nearby = true;
         let params = form.validate().unwrap_or_else(|e| panic!("{e:?}"));
@@ -179,6 +203,21 @@ mod tests {
         );
         form.dialect = Wire::Plain;
         assert!(!form.validate().unwrap_or_else(|e| panic!("{e:?}")).tls);
+    }
+
+    #[test]
+    fn a_pin_stays_with_its_host_and_port() {
+        let mut form = form("alice", "10.0.0.2", "4444");
+        let pin = Fingerprint::of(b"cert");
+        form.set_pin(Some(pin));
+        form.host = " 10.0.0.3".into();
+        assert_eq!(form.validate().map(|p| p.pin), Ok(None), "another host");
+        assert_eq!(form.to_profile("x").pin, None);
+        form.host = "10.0.0.2".into();
+        form.port = "4445".into();
+        assert_eq!(form.validate().map(|p| p.pin), Ok(None), "another port");
+        form.port = " 4444 ".into();
+        assert_eq!(form.validate().map(|p| p.pin), Ok(Some(pin)), "back to it");
     }
 
     #[test]

@@ -103,6 +103,8 @@ pub struct Settings {
     pub host_password: Option<String>,
     /// The hosted room keeps its history across restarts (in `history.sqlite` beside the settings).
     pub host_keep_history: bool,
+    /// Every room trusted so far: `host:port` → its fingerprint (64 hex digits).
+    pub pins: std::collections::BTreeMap<String, String>,
 }
 
 /// The default body text size, in points.
@@ -128,6 +130,7 @@ impl Default for Settings {
             host_encrypted_only: false,
             host_password: None,
             host_keep_history: true,
+            pins: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -279,6 +282,12 @@ impl Settings {
             "",
             reset,
         );
+        read_field(&mut table, "pins", &mut s.pins, "", reset);
+        let before = s.pins.len();
+        s.pins.retain(|_, pin| Fingerprint::from_hex(pin).is_some());
+        if s.pins.len() != before {
+            reset.push("pins".to_owned());
+        }
         if s.host_password
             .as_deref()
             .is_some_and(|kept| RoomKey::from_stored(kept).is_none())
@@ -473,7 +482,8 @@ dialect = "carrier pigeon"
         std::fs::write(
             &path,
             format!(
-                "host_password = \"00:zz\"\n[form]\npin = \"{good}\"\n\
+                "host_password = \"00:zz\"\n[pins]\n\"10.0.0.1:4444\" = \"{good}\"\n\
+                 \"10.0.0.2:4444\" = \"nope\"\n[form]\npin = \"{good}\"\n\
                  [[profiles]]\nname = \"Forged\"\npin = \"{rlo}{good}\"\n",
                 rlo = '\u{202e}'
             ),
@@ -483,6 +493,11 @@ dialect = "carrier pigeon"
         assert_eq!(settings.form.pin, Some(good));
         assert_eq!(settings.profiles[0].pin, None);
         assert_eq!(settings.host_password, None);
+        assert_eq!(
+            settings.pins.keys().collect::<Vec<_>>(),
+            ["10.0.0.1:4444"],
+            "a pin that is not one is dropped"
+        );
         let warning = warning.unwrap_or_default();
         assert!(warning.contains("profiles[0].pin"), "{warning}");
         assert!(warning.contains("host_password"), "{warning}");

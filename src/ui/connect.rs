@@ -268,7 +268,7 @@ fn form_ui(
                             "TLS: nobody else on the network can read the room. Untick only for \
                              an older Coucou server.",
                         );
-                    if form.pin.is_some() {
+                    if form.pin_now().is_some() {
                         ui.weak("· room code trusted");
                     }
                 });
