@@ -17,6 +17,17 @@ pub fn lan_addresses() -> Vec<IpAddr> {
     addrs
 }
 
+/// Where this computer itself reaches a server listening on `local`: the loopback address of the
+/// same family when it listens on every interface, else `local`.
+pub fn own_address_of(local: SocketAddr) -> SocketAddr {
+    let ip = match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, local.port())
+}
+
 /// The addresses people can use to reach a server listening on `local`: every LAN address when it
 /// listens on all interfaces, else just its own.
 pub fn reachable_at(local: SocketAddr) -> Vec<SocketAddr> {
@@ -56,6 +67,16 @@ pub fn is_host_name_or_ip(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_on_every_interface_is_reached_here_by_loopback_of_its_family() {
+        let any4: SocketAddr = "0.0.0.0:4444".parse().unwrap();
+        let any6: SocketAddr = "[::]:4444".parse().unwrap();
+        let lan: SocketAddr = "192.0.2.7:4444".parse().unwrap();
+        assert_eq!(own_address_of(any4), "127.0.0.1:4444".parse().unwrap());
+        assert_eq!(own_address_of(any6), "[::1]:4444".parse().unwrap());
+        assert_eq!(own_address_of(lan), lan);
+    }
 
     #[test]
     fn host_names_are_checked_before_any_lookup() {

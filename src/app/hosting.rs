@@ -2,7 +2,7 @@
 //! and its announcement on the LAN, and stopping both off the UI thread.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::thread;
 
@@ -155,13 +155,7 @@ impl Hosting {
 
     /// Where this app joins its own room: the loopback address when listening on all of them.
     pub fn own_addr(&self) -> SocketAddr {
-        let local = self.server.local_addr();
-        let ip = match local.ip() {
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            ip => ip,
-        };
-        SocketAddr::new(ip, local.port())
+        lan::own_address_of(self.server.local_addr())
     }
 
     /// Where the server listens.

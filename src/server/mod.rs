@@ -16,7 +16,7 @@ mod session;
 mod shared;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -44,6 +44,7 @@ impl room::Archive for StoreArchive {
 }
 
 use crate::connection::{SharedSocket, send_now};
+use crate::lan;
 use crate::protocol::{ErrorCode, ServerMsg};
 
 /// Stack size of a session (reader) thread. Small, so that thousands of idle connections stay
@@ -221,16 +222,7 @@ fn wake_accept(listener: &TcpListener, local_addr: SocketAddr) {
     socket2::SockRef::from(listener)
         .shutdown(Shutdown::Both)
         .ok();
-    let ip = match local_addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    TcpStream::connect_timeout(
-        &SocketAddr::new(ip, local_addr.port()),
-        Duration::from_secs(1),
-    )
-    .ok();
+    TcpStream::connect_timeout(&lan::own_address_of(local_addr), Duration::from_secs(1)).ok();
 }
 
 /// Accepts connections until the server stops. When the system runs out of file descriptors (or
