@@ -8,7 +8,7 @@ use std::thread;
 
 use crate::EventSink;
 use crate::discovery::Advertiser;
-use crate::identity::Identity;
+use crate::identity::{Fingerprint, Identity};
 use crate::lan;
 use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
@@ -75,6 +75,10 @@ pub struct Hosting {
     advertiser: Arc<OnceLock<Advertiser>>,
     /// How it is protected.
     security: HostSecurity,
+    /// Its certificate's fingerprint, hashed once.
+    fingerprint: Fingerprint,
+    /// The fingerprint's code, as the Host panel shows it.
+    code: String,
 }
 
 impl Hosting {
@@ -118,8 +122,8 @@ impl Hosting {
         // A history file that could not be used was moved aside: say so first.
         let mut warning = server.store_warning().map(str::to_owned);
         let local = server.local_addr();
+        let fingerprint = security.identity.fingerprint();
         if announce {
-            let fingerprint = security.identity.fingerprint();
             let advertised = Advertiser::start(
                 &request.room,
                 local.port(),
@@ -149,6 +153,8 @@ impl Hosting {
             addrs,
             advertiser,
             security,
+            code: fingerprint.code(),
+            fingerprint,
         };
         Ok((hosting, warning))
     }
@@ -171,6 +177,16 @@ impl Hosting {
     /// The room's name.
     pub fn room_name(&self) -> &str {
         self.server.room_name()
+    }
+
+    /// The room's certificate's fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// The room's code, for people to check.
+    pub fn code(&self) -> &str {
+        &self.code
     }
 
     /// How the room is protected.

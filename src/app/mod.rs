@@ -858,7 +858,7 @@ impl CoucouApp {
         // The app joins its own room like anyone: encrypted, its own certificate pinned, its own
         // key as the password.
         let own_params = ConnectParams {
-            pin: Some(hosting.security().identity.fingerprint()),
+            pin: Some(hosting.fingerprint()),
             password: hosting.security().password.clone().map(RoomPassword::Key),
             ..ConnectParams::new(own.ip().to_string(), own.port(), name, Wire::Json)
         };
@@ -1005,12 +1005,8 @@ impl CoucouApp {
     }
 
     fn view_toolbar(&mut self, ui: &mut egui::Ui) -> Option<Action> {
-        let codes = self
-            .host
-            .as_ref()
-            .map(|h| h.security().identity.fingerprint().code());
         let hosting = self.host.as_ref().map(|h| HostingView {
-            code: codes.as_deref(),
+            code: h.code(),
             encrypted_only: h.security().encrypted_only,
             has_password: h.security().password.is_some(),
             room: h.room_name(),

@@ -23,7 +23,7 @@ pub struct HostingView<'a> {
     /// The last test of each address, if any.
     pub probes: &'a [Probe],
     /// The room's code (its certificate's fingerprint), for people to check.
-    pub code: Option<&'a str>,
+    pub code: &'a str,
     /// Only encrypted connections are let in.
     pub encrypted_only: bool,
     /// The room has a password.
@@ -267,25 +267,22 @@ pub fn toolbar_ui(
                 action = Some(Action::TestHosting);
             }
         });
-        if let Some(code) = &hosting.code {
-            ui.horizontal_wrapped(|ui| {
-                ui.label("Room code:");
-                ui.label(RichText::new(*code).monospace().strong())
-                    .on_hover_text(
-                        "People joining for the first time are shown this code: read it to them",
-                    );
-                let mut how = Vec::new();
-                how.push(if hosting.encrypted_only {
-                    "encrypted only"
-                } else {
-                    "encrypted or in clear"
-                });
-                if hosting.has_password {
-                    how.push("password");
-                }
-                ui.weak(format!("({})", how.join(", ")));
-            });
-        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Room code:");
+            ui.label(RichText::new(hosting.code).monospace().strong())
+                .on_hover_text(
+                    "People joining for the first time are shown this code: read it to them",
+                );
+            let mut how = vec![if hosting.encrypted_only {
+                "encrypted only"
+            } else {
+                "encrypted or in clear"
+            }];
+            if hosting.has_password {
+                how.push("password");
+            }
+            ui.weak(format!("({})", how.join(", ")));
+        });
         for probe in hosting.probes {
             ui.weak(probe.describe());
         }
