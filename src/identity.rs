@@ -14,13 +14,19 @@ pub const CERT_FILE: &str = "cert.der";
 /// The key's file in an identity folder (PKCS#8 DER), readable only by its owner.
 pub const KEY_FILE: &str = "key.der";
 
-/// Where a host's identity is kept when nobody says: the app's config folder (beside its
-/// settings), so the app and `coucou server` on one computer are one host.
+/// Where a host's identity is kept when nobody says: beside the app's settings (see
+/// [`dir_beside`]), so the app and `coucou server` on one computer are one host.
 pub fn default_dir() -> Option<PathBuf> {
-    confy::get_configuration_file_path("coucou", "settings")
-        .ok()?
+    let settings = confy::get_configuration_file_path("coucou", "settings").ok()?;
+    Some(dir_beside(&settings))
+}
+
+/// The identity folder that goes with the settings file `settings_file`: `identity/` beside it.
+pub fn dir_beside(settings_file: &Path) -> PathBuf {
+    settings_file
         .parent()
-        .map(|config| config.join("identity"))
+        .unwrap_or(Path::new("."))
+        .join("identity")
 }
 
 /// The SHA-256 of a certificate: what an app pins.

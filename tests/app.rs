@@ -1593,7 +1593,7 @@ fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() 
     harness.get_by_label("Encrypted, verified by password");
     let addr = harness.state().hosting_addr().unwrap();
     let identity =
-        coucou::identity::Identity::load(&coucou::model::settings::identity_dir(&config)).unwrap();
+        coucou::identity::Identity::load(&coucou::identity::dir_beside(&config)).unwrap();
     harness.get_by_label(&identity.fingerprint().code());
 
     let join = |password: &str| {

@@ -877,7 +877,7 @@ impl CoucouApp {
         }
         let identity = match &self.settings_path {
             Some(path) => {
-                Identity::load_or_create(&settings::identity_dir(path)).map_err(|err| {
+                Identity::load_or_create(&crate::identity::dir_beside(path)).map_err(|err| {
                     format!("Could not read or make this computer's certificate: {err}")
                 })?
             }
