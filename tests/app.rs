@@ -1571,7 +1571,7 @@ fn the_badge_says_whether_the_room_is_encrypted_and_how_the_host_was_verified() 
 
 #[test]
 fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() {
-    use coucou::client::{ClientEvent, ConnectError, ConnectParams, RoomPassword, Wire};
+    use coucou::client::{ConnectError, ConnectParams, RoomPassword, Wire};
     let (_dir, config) = temp_config();
     let mut harness = app_at(&config);
     fill(&mut harness, "Username", "hostess");
@@ -1597,27 +1597,12 @@ fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() 
     harness.get_by_label(&identity.fingerprint().code());
 
     let join = |password: &str| {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let params = ConnectParams {
+        let (conn, events) = common::app_connect(ConnectParams {
             pin: Some(identity.fingerprint()),
             password: Some(RoomPassword::Typed(password.to_owned())),
             ..ConnectParams::new("127.0.0.1", addr.port(), "guest", Wire::Json)
-        };
-        let conn = coucou::client::connect(
-            7,
-            params,
-            coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
-        )
-        .unwrap();
-        let deadline = Instant::now() + PATIENCE;
-        let outcome = loop {
-            match rx.recv_deadline(deadline).expect("an outcome") {
-                ClientEvent::Connected { security, .. } => break Ok(security),
-                ClientEvent::Failed { error, .. } => break Err(error),
-                _ => {}
-            }
-        };
-        (conn, outcome)
+        });
+        (conn, common::outcome(&events))
     };
     let (_wrong, outcome) = join("Tournesol");
     assert!(

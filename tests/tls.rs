@@ -11,35 +11,14 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Json, PATIENCE, Plain, restart_at, start_server_with, test_identity};
-use coucou::EventSink;
-use coucou::client::{
-    self, ClientEvent, ConnectError, ConnectParams, RoomPassword, Security, Wire,
+use common::{
+    Json, PATIENCE, Plain, app_connect, outcome, restart_at, start_server_with, test_identity,
 };
+use coucou::client::{ClientEvent, ConnectError, ConnectParams, RoomPassword, Wire};
 use coucou::identity::{Fingerprint, Identity};
 use coucou::protocol::password::RoomKey;
 use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use coucou::server::{Server, ServerConfig};
-use crossbeam_channel::Receiver;
-
-/// Connects the app's own client to `addr` with `params`; returns its events.
-fn app_connect(params: ConnectParams) -> (client::Connection, Receiver<ClientEvent>) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let conn = client::connect(1, params, EventSink::new(tx, Arc::new(|| {}))).expect("test setup");
-    (conn, rx)
-}
-
-/// The first event that says how the connection ended up: in, or not.
-fn outcome(events: &Receiver<ClientEvent>) -> Result<Security, ConnectError> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        match events.recv_deadline(deadline).expect("an outcome in time") {
-            ClientEvent::Connected { security, .. } => return Ok(security),
-            ClientEvent::Failed { error, .. } => return Err(error),
-            _ => {}
-        }
-    }
-}
 
 /// A JSON hello in clear gets `tls_required`, and the connection ends.
 fn assert_json_in_clear_is_refused(addr: SocketAddr) {

@@ -178,6 +178,34 @@ impl Plain {
     }
 }
 
+/// Connects the app's own client (`coucou::client`) with `params`; returns it and its events.
+pub fn app_connect(
+    params: coucou::client::ConnectParams,
+) -> (
+    coucou::client::Connection,
+    crossbeam_channel::Receiver<coucou::client::ClientEvent>,
+) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let sink = coucou::EventSink::new(tx, std::sync::Arc::new(|| {}));
+    let conn = coucou::client::connect(1, params, sink).expect("a connection thread");
+    (conn, rx)
+}
+
+/// The first event that says how an app connection ended up: in (and how it is protected), or not.
+pub fn outcome(
+    events: &crossbeam_channel::Receiver<coucou::client::ClientEvent>,
+) -> Result<coucou::client::Security, coucou::client::ConnectError> {
+    use coucou::client::ClientEvent;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match events.recv_deadline(deadline).expect("an outcome in time") {
+            ClientEvent::Connected { security, .. } => return Ok(security),
+            ClientEvent::Failed { error, .. } => return Err(error),
+            _ => {}
+        }
+    }
+}
+
 /// A raw client that speaks the JSON dialect, in clear or over TLS.
 pub struct Json {
     reader: BufReader<Transport>,
