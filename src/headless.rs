@@ -232,6 +232,7 @@ pub fn run(args: &ServerArgs) -> ExitCode {
     }
     let fingerprint = identity.fingerprint();
     let has_password = config.password.is_some();
+    let store_path = config.store.as_ref().map(|store| store.path.clone());
     if args.advertise {
         let slot = Arc::clone(&advertiser);
         config.on_people = Some(PeopleHook(Arc::new(move |people| {
@@ -296,10 +297,10 @@ pub fn run(args: &ServerArgs) -> ExitCode {
         "Room code: {}   (apps show it on first connection: read it to people joining)\n",
         fingerprint.code()
     ));
-    match args.store_config() {
-        Some(store) => banner.push_str(&format!(
+    match store_path {
+        Some(path) => banner.push_str(&format!(
             "History: kept in {} (--no-store to keep none).\n",
-            store.path.display()
+            path.display()
         )),
         None => banner.push_str("History: in memory only, gone at stop.\n"),
     }
