@@ -120,6 +120,15 @@ fn trust_if_asked(harness: &mut Harness<'_, CoucouApp>) {
     }
 }
 
+/// Hosts a room on a free port as `hostess`, and waits until the app is in it.
+fn host_as_hostess(harness: &mut Harness<'_, CoucouApp>) {
+    fill(harness, "Username", "hostess");
+    fill(harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    harness.run_steps(2);
+    wait_until(harness, "joined own room", CoucouApp::is_connected);
+}
+
 /// A new app (settings in a temp folder) connected as `name` to the server at `addr`.
 fn connected_app(name: &str, addr: SocketAddr) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
     let (dir, config) = temp_config();
@@ -1620,11 +1629,7 @@ fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() 
 fn a_hosted_room_keeps_its_history_across_host_off_and_on() {
     let (_dir, config) = temp_config();
     let mut harness = app_at(&config);
-    fill(&mut harness, "Username", "hostess");
-    fill(&mut harness, "Host port", "0");
-    harness.get_by_label("Host a room").click();
-    harness.run_steps(2);
-    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    host_as_hostess(&mut harness);
     send_message(&mut harness, "souvenir d'hier");
     wait_until(&mut harness, "echo", |app| {
         has_entry(app, "souvenir d'hier")
@@ -1656,11 +1661,7 @@ fn a_damaged_history_file_is_moved_aside_the_host_is_told_and_the_chat_works() {
     std::fs::create_dir_all(history.parent().unwrap()).unwrap();
     std::fs::write(&history, vec![0x13; 4096]).unwrap();
     let mut harness = app_at(&config);
-    fill(&mut harness, "Username", "hostess");
-    fill(&mut harness, "Host port", "0");
-    harness.get_by_label("Host a room").click();
-    harness.run_steps(2);
-    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    host_as_hostess(&mut harness);
     harness.get_by_label_contains("could not be used");
     let mut aside = history.as_os_str().to_owned();
     aside.push(".corrupt-1");
