@@ -53,6 +53,7 @@ impl View {
                 &self.model,
                 &mut self.layout,
                 &mut self.composer,
+                &mut coucou::ui::search::SearchPanel::default(),
                 coucou::ui::chat::ChatStatus::Live,
                 coucou::ui::trust::Protection::TrustedOnFirstUse,
             );

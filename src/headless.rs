@@ -191,6 +191,7 @@ impl ServerArgs {
                 per_second: self.flood_rate,
             }),
             rename_flood: (!self.no_flood_limit).then_some(FloodLimit::RENAMES),
+            search_flood: (!self.no_flood_limit).then_some(FloodLimit::SEARCHES),
             require_tls: self.require_tls,
             store: self.store_config(),
             ..ServerConfig::default()

@@ -10,8 +10,8 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -19,7 +19,8 @@ use crossbeam_channel::{Receiver, Sender};
 use log::warn;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::protocol::{ServerMsg, message};
+use crate::protocol::message::Found;
+use crate::protocol::{Chat, ServerMsg, message};
 
 /// How much of the history is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,6 +40,9 @@ pub struct Loaded {
     pub next_id: u64,
     /// The id the next private message takes.
     pub next_private_id: u64,
+    /// The last messages sent with a client id (within the hour), oldest first: their senders
+    /// may send them again after a lost connection.
+    pub sent: Vec<ServerMsg>,
 }
 
 /// One message to keep.
@@ -47,12 +51,23 @@ struct Kept {
     in_history: bool,
 }
 
+/// What the writer thread is asked to do.
+enum Job {
+    /// Keep a message.
+    Keep(Kept),
+    /// Say so on this channel once everything asked before is written.
+    Sync(Sender<()>),
+    /// Write what is queued and end.
+    Stop,
+}
+
 /// The room's store: a handle on the writer thread. Dropping it writes what is queued and ends the
 /// thread.
 pub struct Store {
-    tx: Option<Sender<Kept>>,
+    tx: Sender<Job>,
     thread: Option<JoinHandle<()>>,
     failed: Arc<AtomicBool>,
+    reader: Arc<Reader>,
 }
 
 impl fmt::Debug for Store {
@@ -91,6 +106,7 @@ impl Store {
             }
         };
         let (tx, rx) = crossbeam_channel::unbounded();
+        let reader = Arc::new(Reader::open(path, tx.clone()).map_err(std::io::Error::other)?);
         let failed = Arc::new(AtomicBool::new(false));
         let thread_failed = Arc::clone(&failed);
         let thread = thread::Builder::new()
@@ -98,9 +114,10 @@ impl Store {
             .spawn(move || write_loop(conn, &rx, retention, &thread_failed))?;
         Ok((
             Self {
-                tx: Some(tx),
+                tx,
                 thread: Some(thread),
                 failed,
+                reader,
             },
             loaded,
             warning,
@@ -112,13 +129,17 @@ impl Store {
         if self.failed.load(Ordering::Relaxed) {
             return;
         }
-        if let Some(tx) = &self.tx {
-            tx.send(Kept {
+        self.tx
+            .send(Job::Keep(Kept {
                 msg: msg.clone(),
                 in_history,
-            })
+            }))
             .ok();
-        }
+    }
+
+    /// What reads the store for people in the room (pages, searches).
+    pub fn reader(&self) -> Arc<Reader> {
+        Arc::clone(&self.reader)
     }
 
     /// True once a write failed (a full disk): nothing more is stored.
@@ -129,18 +150,27 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        self.tx = None;
+        self.tx.send(Job::Stop).ok();
         if let Some(thread) = self.thread.take() {
             thread.join().ok();
         }
     }
 }
 
+/// The schema's version, in `PRAGMA user_version`. Version 1 (no search) is brought up to date
+/// on open.
+const SCHEMA_VERSION: i64 = 2;
+
 fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rusqlite::Error> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_millis(200))?;
     let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
     if check != "ok" {
+        return Err(rusqlite::Error::InvalidQuery);
+    }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > SCHEMA_VERSION {
+        // Made by a newer Coucou: better moved aside than misread.
         return Err(rusqlite::Error::InvalidQuery);
     }
     conn.execute_batch(
@@ -154,8 +184,16 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
              json TEXT NOT NULL,
              PRIMARY KEY (private, id)
          );
-         CREATE INDEX IF NOT EXISTS messages_time ON messages (time);",
+         CREATE INDEX IF NOT EXISTS messages_time ON messages (time);
+         CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
+             text, content = '', contentless_delete = 1,
+             tokenize = 'unicode61 remove_diacritics 2'
+         );",
     )?;
+    if version < SCHEMA_VERSION {
+        index_what_is_not(&conn)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    }
     let max_id = |private: i64| -> Result<u64, rusqlite::Error> {
         let max: Option<i64> = conn
             .query_row(
@@ -175,9 +213,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             "SELECT json FROM messages WHERE private = 0 AND in_history = 1 \
              ORDER BY id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map([i64::try_from(recent).unwrap_or(i64::MAX)], |row| {
-            row.get::<_, String>(0)
-        })?;
+        let rows = stmt.query_map([to_sql(recent as u64)], |row| row.get::<_, String>(0))?;
         for json in rows {
             // A row that no longer reads as a message is skipped, not fatal.
             if let Ok(msg) = message::decode_server(json?.as_bytes()) {
@@ -186,14 +222,65 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
         }
     }
     recent_rows.reverse();
+    let sent = recently_sent(&conn, crate::protocol::now_ms())?;
     Ok((
         conn,
         Loaded {
             recent: recent_rows,
             next_id,
             next_private_id,
+            sent,
         },
     ))
+}
+
+/// Puts the messages of a version 1 file (which had no search) into the search index.
+fn index_what_is_not(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let mut stmt = conn.prepare("SELECT json FROM messages WHERE private = 0")?;
+    let mut insert = conn.prepare("INSERT OR REPLACE INTO search (rowid, text) VALUES (?1, ?2)")?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    for json in rows {
+        if let Ok(ServerMsg::Message(chat)) = message::decode_server(json?.as_bytes()) {
+            insert.execute(params![to_sql(chat.id), chat.text])?;
+        }
+    }
+    Ok(())
+}
+
+/// How many of the last messages are read back at start for their client ids.
+const SENT_KEPT: u64 = 1000;
+
+/// How far back messages are read at start for their client ids: a client that lost its
+/// connection sends again within minutes, not days.
+const SENT_WINDOW_MS: u64 = 60 * 60 * 1000;
+
+/// The last messages (room and private) sent with a client id, within the last hour, oldest first:
+/// so that a restarted room still knows them when their senders send them again.
+fn recently_sent(conn: &Connection, now: u64) -> Result<Vec<ServerMsg>, rusqlite::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT json FROM messages WHERE time >= ?1 AND json LIKE '%\"cid\":%' \
+         ORDER BY time DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        [
+            to_sql(now.saturating_sub(SENT_WINDOW_MS)),
+            to_sql(SENT_KEPT),
+        ],
+        |row| row.get::<_, String>(0),
+    )?;
+    let mut sent = Vec::new();
+    for json in rows {
+        if let Ok(msg) = message::decode_server(json?.as_bytes()) {
+            sent.push(msg);
+        }
+    }
+    sent.reverse();
+    Ok(sent)
+}
+
+/// A `u64` as SQLite's signed integer (the largest for what does not fit).
+fn to_sql(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 /// Renames `path` (and its WAL and shared-memory files) to the first free `path.corrupt-N`.
@@ -234,38 +321,60 @@ fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
     }
 }
 
-/// The writer thread: a batch per wake-up, one transaction each; retention after each batch.
-fn write_loop(
-    mut conn: Connection,
-    rx: &Receiver<Kept>,
-    retention: Retention,
-    failed: &AtomicBool,
-) {
+/// How often the writer applies the retention rules at most (and once more when it stops).
+const RETENTION_EVERY: Duration = Duration::from_secs(60);
+
+/// The writer thread: a batch per wake-up, one transaction each; retention now and then.
+fn write_loop(mut conn: Connection, rx: &Receiver<Job>, retention: Retention, failed: &AtomicBool) {
     let mut batch = Vec::with_capacity(BATCH);
-    while let Ok(first) = rx.recv() {
-        batch.push(first);
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(more) => batch.push(more),
-                Err(_) => break,
-            }
-        }
-        if failed.load(Ordering::Relaxed) {
-            batch.clear();
-            continue;
-        }
-        if let Err(err) = write_batch(&mut conn, &batch, retention) {
-            failed.store(true, Ordering::Relaxed);
+    let mut synced = Vec::new();
+    let mut retained = None::<std::time::Instant>;
+    let fail = |err: rusqlite::Error| {
+        if !failed.swap(true, Ordering::Relaxed) {
             warn!("the history can't be stored any more ({err}); the chat goes on without it");
         }
+    };
+    let mut stop = false;
+    while !stop && let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Keep(kept) => batch.push(kept),
+                Job::Sync(done) => synced.push(done),
+                Job::Stop => {
+                    stop = true;
+                    break;
+                }
+            }
+            if batch.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !failed.load(Ordering::Relaxed) && !batch.is_empty() {
+            let due = retained.is_none_or(|at| at.elapsed() >= RETENTION_EVERY);
+            let result = write_batch(&mut conn, &batch, due.then_some(retention));
+            match result {
+                Ok(()) if due => retained = Some(std::time::Instant::now()),
+                Ok(()) => {}
+                Err(err) => fail(err),
+            }
+        }
         batch.clear();
+        for done in synced.drain(..) {
+            done.send(()).ok();
+        }
+    }
+    if !failed.load(Ordering::Relaxed)
+        && let Err(err) = write_batch(&mut conn, &[], Some(retention))
+    {
+        fail(err);
     }
 }
 
 fn write_batch(
     conn: &mut Connection,
     batch: &[Kept],
-    retention: Retention,
+    retention: Option<Retention>,
 ) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction()?;
     {
@@ -273,6 +382,7 @@ fn write_batch(
             "INSERT OR IGNORE INTO messages (private, id, time, in_history, json) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
+        let mut index = tx.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?;
         for kept in batch {
             let Some((private, id, time)) = key(&kept.msg) else {
                 continue;
@@ -280,34 +390,220 @@ fn write_batch(
             let json = String::from_utf8_lossy(&kept.msg.to_json_line())
                 .trim_end()
                 .to_owned();
-            insert.execute(params![
+            let added = insert.execute(params![
                 i64::from(private),
-                i64::try_from(id).unwrap_or(i64::MAX),
-                i64::try_from(time).unwrap_or(i64::MAX),
+                to_sql(id),
+                to_sql(time),
                 i64::from(kept.in_history),
                 json
             ])?;
+            if added == 1
+                && let ServerMsg::Message(chat) = &kept.msg
+            {
+                index.execute(params![to_sql(id), chat.text])?;
+            }
         }
     }
+    if let Some(retention) = retention {
+        retain(&tx, retention)?;
+    }
+    tx.commit()
+}
+
+/// Applies the retention rules: drops what is too old, and all but the newest of each sequence.
+fn retain(tx: &rusqlite::Transaction<'_>, retention: Retention) -> Result<(), rusqlite::Error> {
     if let Some(age) = retention.max_age {
         let now = crate::protocol::now_ms();
         let oldest = now.saturating_sub(u64::try_from(age.as_millis()).unwrap_or(u64::MAX));
         tx.execute(
-            "DELETE FROM messages WHERE time < ?1",
-            [i64::try_from(oldest).unwrap_or(0)],
+            "DELETE FROM search WHERE rowid IN \
+             (SELECT id FROM messages WHERE private = 0 AND time < ?1)",
+            [to_sql(oldest)],
         )?;
+        tx.execute("DELETE FROM messages WHERE time < ?1", [to_sql(oldest)])?;
     }
     if let Some(max) = retention.max_messages {
         // The ids of each sequence are dense and increasing: keep the newest `max` of each.
+        let max = to_sql(max);
+        tx.execute(
+            "DELETE FROM search WHERE rowid <= \
+             (SELECT MAX(id) FROM messages WHERE private = 0) - ?1",
+            [max],
+        )?;
         for private in [0_i64, 1] {
             tx.execute(
                 "DELETE FROM messages WHERE private = ?1 AND id <= \
                  (SELECT MAX(id) FROM messages WHERE private = ?1) - ?2",
-                params![private, i64::try_from(max).unwrap_or(i64::MAX)],
+                params![private, max],
             )?;
         }
     }
-    tx.commit()
+    Ok(())
+}
+
+/// Reads the store for people in the room: pages of older messages and searches. It has its own
+/// connection, so reading never waits on the writer (nor the room lock on either).
+pub struct Reader {
+    conn: Mutex<Connection>,
+    /// The writer's queue: a read first waits until what was queued before it is written.
+    writer: Sender<Job>,
+}
+
+impl fmt::Debug for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reader").finish_non_exhaustive()
+    }
+}
+
+/// How long a read waits for the writer to catch up at most.
+const SYNC_PATIENCE: Duration = Duration::from_secs(1);
+
+/// The most words a search looks for; more are ignored.
+pub const MAX_SEARCH_WORDS: usize = 8;
+
+impl Reader {
+    fn open(path: &Path, writer: Sender<Job>) -> Result<Self, rusqlite::Error> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_millis(200))?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            writer,
+        })
+    }
+
+    /// The connection, once what was queued before this call is written (or a second has
+    /// passed): what a person has seen in the room, they find.
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        let (done, written) = crossbeam_channel::bounded(1);
+        if self.writer.send(Job::Sync(done)).is_ok() {
+            written.recv_timeout(SYNC_PATIENCE).ok();
+        }
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The room's messages (those newcomers get) with ids below `before` (all when `None`), the
+    /// newest `limit` of them, oldest first; and whether there are older ones still.
+    pub fn page(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<ServerMsg>, bool), rusqlite::Error> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT json FROM messages WHERE private = 0 AND in_history = 1 AND id < ?1 \
+             ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(
+            params![to_sql(before.unwrap_or(u64::MAX)), to_sql(limit as u64 + 1)],
+            |row| row.get::<_, String>(0),
+        )?;
+        let mut page = Vec::with_capacity(limit);
+        let mut more = false;
+        for json in rows {
+            if page.len() == limit {
+                more = true;
+                break;
+            }
+            if let Ok(msg) = message::decode_server(json?.as_bytes()) {
+                page.push(msg);
+            }
+        }
+        page.reverse();
+        Ok((page, more))
+    }
+
+    /// The newest room messages (never private ones) that hold every word of `words`, case and
+    /// accents ignored ("cafe" finds "café"), at most `limit`, each with the room's message before
+    /// and after it. Any text is a safe query: it is read as words, never as search syntax.
+    pub fn search(&self, words: &str, limit: usize) -> Result<Vec<Found>, rusqlite::Error> {
+        let Some(query) = fts_query(words) else {
+            return Ok(Vec::new());
+        };
+        let conn = self.conn();
+        let mut hits = conn.prepare_cached(
+            "SELECT rowid FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        )?;
+        let ids: Vec<i64> = hits
+            .query_map(params![query, to_sql(limit as u64)], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(message) = chat_near(&conn, id, Near::At)? else {
+                continue;
+            };
+            found.push(Found {
+                message,
+                before: chat_near(&conn, id, Near::Before)?,
+                after: chat_near(&conn, id, Near::After)?,
+            });
+        }
+        Ok(found)
+    }
+}
+
+/// Where [`chat_near`] looks, from an id.
+#[derive(Clone, Copy)]
+enum Near {
+    /// That very id.
+    At,
+    /// The nearest below it.
+    Before,
+    /// The nearest above it.
+    After,
+}
+
+/// The room message (`message`: not a join, a leave or a greeting) at or nearest to `id`.
+fn chat_near(conn: &Connection, id: i64, near: Near) -> Result<Option<Chat>, rusqlite::Error> {
+    let sql = match near {
+        Near::At => "SELECT json FROM messages WHERE private = 0 AND id = ?1",
+        Near::Before => {
+            "SELECT json FROM messages WHERE private = 0 AND id < ?1 \
+             AND json LIKE '{\"type\":\"message\"%' ORDER BY id DESC LIMIT 1"
+        }
+        Near::After => {
+            "SELECT json FROM messages WHERE private = 0 AND id > ?1 \
+             AND json LIKE '{\"type\":\"message\"%' ORDER BY id ASC LIMIT 1"
+        }
+    };
+    let json: Option<String> = conn
+        .prepare_cached(sql)?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    Ok(
+        match json.and_then(|j| message::decode_server(j.as_bytes()).ok()) {
+            Some(ServerMsg::Message(chat)) => Some(chat),
+            _ => None,
+        },
+    )
+}
+
+/// The FTS5 query for what a person typed: each word (letters and digits) quoted, so nothing
+/// typed is read as query syntax; the last one may be the start of a word. `None` when nothing is
+/// left to look for.
+fn fts_query(words: &str) -> Option<String> {
+    let words: Vec<&str> = words
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(MAX_SEARCH_WORDS)
+        .collect();
+    let last = words.len().checked_sub(1)?;
+    Some(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let w: String = w.chars().take(64).collect();
+                if i == last && w.chars().count() >= 3 {
+                    format!("\"{w}\"*")
+                } else {
+                    format!("\"{w}\"")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 #[cfg(test)]
@@ -322,6 +618,7 @@ mod tests {
             from: "alice".into(),
             text: text.into(),
             action: false,
+            cid: None,
         })
     }
 
@@ -350,6 +647,7 @@ mod tests {
                 from: "a".into(),
                 to: "b".into(),
                 text: "psst".into(),
+                cid: None,
             },
             false,
         );
@@ -390,7 +688,8 @@ mod tests {
             Loaded {
                 recent: vec![],
                 next_id: 1,
-                next_private_id: 1
+                next_private_id: 1,
+                sent: vec![],
             }
         );
         let aside = dir.path().join("history.sqlite.corrupt-1");
@@ -419,6 +718,7 @@ mod tests {
             from: "a".into(),
             text: "ancient".into(),
             action: false,
+            cid: None,
         });
         store.keep(&old, true);
         for id in 2..=6 {

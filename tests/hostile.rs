@@ -500,6 +500,7 @@ fn invisible_characters_of_every_class_are_stripped_from_messages() {
     let (mut json, _) = Json::join(addr, "carol");
     json.send(&ClientMsg::Say {
         text: "\u{2800}\u{200b}".into(),
+        cid: None,
     });
     assert!(matches!(
         json.expect(|m| matches!(m, ServerMsg::Error { .. })),

@@ -6,7 +6,10 @@ use common::{Json, Plain, start_server};
 use coucou::protocol::{Chat, ClientMsg, ErrorCode, LeaveReason, ServerMsg};
 
 fn say(text: &str) -> ClientMsg {
-    ClientMsg::Say { text: text.into() }
+    ClientMsg::Say {
+        text: text.into(),
+        cid: None,
+    }
 }
 
 fn is_error(code: ErrorCode) -> impl Fn(&ServerMsg) -> bool {
@@ -93,6 +96,7 @@ fn join_leave_rename_users_private_and_help() {
     alice.send(&ClientMsg::Msg {
         to: "ROBERT".into(),
         text: "psst".into(),
+        cid: None,
     });
     for client in [&mut alice, &mut bob] {
         let msg = client.expect(|m| matches!(m, ServerMsg::Private { .. }));
@@ -105,6 +109,7 @@ fn join_leave_rename_users_private_and_help() {
 
     alice.send(&ClientMsg::Me {
         text: "waves".into(),
+        cid: None,
     });
     let action = bob.next();
     assert!(
@@ -139,6 +144,7 @@ fn errors_carry_machine_readable_codes_and_the_session_goes_on() {
     alice.send(&ClientMsg::Msg {
         to: "ghost".into(),
         text: "boo".into(),
+        cid: None,
     });
     alice.expect(is_error(ErrorCode::NoSuchUser));
     alice.send(&ClientMsg::Nick { name: "x".into() });
@@ -423,6 +429,7 @@ fn private_messages_do_not_consume_room_ids() {
     alice.send(&ClientMsg::Msg {
         to: "bob".into(),
         text: "psst".into(),
+        cid: None,
     });
     alice.send(&say("two"));
     let id_of = |m: &ServerMsg| match m {

@@ -141,6 +141,7 @@ fn the_flood_limit_refuses_extra_messages_with_a_reason() {
     for i in 0..4 {
         client.send(&ClientMsg::Say {
             text: format!("m{i}"),
+            cid: None,
         });
     }
     for i in 0..3 {

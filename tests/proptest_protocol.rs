@@ -82,9 +82,9 @@ proptest! {
     fn client_messages_round_trip(text in ".{0,100}", name in "\\PC{0,40}", version in any::<u32>()) {
         for msg in [
             ClientMsg::Hello { version, name: name.clone() },
-            ClientMsg::Say { text: text.clone() },
-            ClientMsg::Me { text: text.clone() },
-            ClientMsg::Msg { to: name.clone(), text: text.clone() },
+            ClientMsg::Say { text: text.clone(), cid: None },
+            ClientMsg::Me { text: text.clone(), cid: None },
+            ClientMsg::Msg { to: name.clone(), text: text.clone(), cid: None },
             ClientMsg::Nick { name: name.clone() },
             ClientMsg::Who {},
         ] {
@@ -102,7 +102,7 @@ proptest! {
         time in any::<u64>(),
         action in any::<bool>(),
     ) {
-        let chat = ServerMsg::Message(Chat { id, time, from: from.clone(), text: text.clone(), action });
+        let chat = ServerMsg::Message(Chat { id, time, from: from.clone(), text: text.clone(), action, cid: None });
         let welcome = ServerMsg::Welcome {
             version: 1,
             room: from.clone(),
@@ -135,8 +135,8 @@ proptest! {
         let text = coucou::protocol::sanitize::clean_text(&text);
         prop_assume!(!coucou::protocol::sanitize::is_blank(&text));
         let lines = [
-            ServerMsg::Message(Chat { id: 1, time: 0, from: name.clone(), text: text.clone(), action }),
-            ServerMsg::Private { id: 1, time: 0, from: name.clone(), to: "bob".into(), text: text.clone() },
+            ServerMsg::Message(Chat { id: 1, time: 0, from: name.clone(), text: text.clone(), action, cid: None }),
+            ServerMsg::Private { id: 1, time: 0, from: name.clone(), to: "bob".into(), text: text.clone(), cid: None },
         ];
         for msg in lines {
             let plain = msg.to_plain_text();
@@ -191,6 +191,6 @@ proptest! {
         prop_assert_eq!(parse(&command.to_plain_line()), Ok(command.clone()));
         let json = serde_json::to_vec(&command.clone().to_client_msg()).unwrap();
         let decoded = decode_client(&json).unwrap();
-        prop_assert_eq!(Command::from_client_msg(decoded), Some(command));
+        prop_assert_eq!(Command::from_client_msg(decoded), Some((command, None)));
     }
 }

@@ -60,6 +60,7 @@ fn a_restarted_server_keeps_its_history_and_its_ids_go_on() {
     );
     carol.send(&ClientMsg::Say {
         text: "après".into(),
+        cid: None,
     });
     let ServerMsg::Message(chat) = carol.expect(|m| matches!(m, ServerMsg::Message(_))) else {
         unreachable!()

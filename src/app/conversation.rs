@@ -8,8 +8,9 @@ use super::{AppEvent, CoucouApp};
 use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Security, Wire};
 use crate::model::settings::NotifyChoice;
 use crate::model::{ChatModel, EntryKind};
-use crate::protocol::{Command, ServerMsg, command, now_ms};
+use crate::protocol::{Command, ErrorCode, ServerMsg, command, now_ms};
 use crate::ui::messages::ListLayout;
+use crate::ui::search::SearchPanel;
 
 impl CoucouApp {
     pub(super) fn on_event(&mut self, event: ClientEvent) {
@@ -28,14 +29,22 @@ impl CoucouApp {
             ClientEvent::Connected {
                 welcome, security, ..
             } => self.on_connected(welcome, security),
+            ClientEvent::Message {
+                msg: ServerMsg::Results { text, results },
+                ..
+            } => self.on_results(text, results),
             ClientEvent::Message { msg, .. } => {
-                // A welcome replays history: nothing in it is news.
-                let news = !matches!(msg, ServerMsg::Welcome { .. });
+                // A welcome replays history, a page is older still: nothing in them is news.
+                let page = matches!(msg, ServerMsg::History { .. });
+                let news = !page && !matches!(msg, ServerMsg::Welcome { .. });
                 if let Some(chat) = &mut self.chat {
                     let before = chat.entries.len();
                     chat.apply(msg);
+                    let added = chat.entries.len() - before;
                     if news {
                         self.notify_from(before);
+                    } else if page {
+                        self.on_older_page(added);
                     }
                 }
             }
@@ -67,22 +76,30 @@ impl CoucouApp {
         let Some(params) = self.params.clone() else {
             return;
         };
-        if !reconnecting || self.chat.is_none() {
+        let fresh = !reconnecting || self.chat.is_none();
+        if fresh {
             self.close_conversation();
             let room = format!("{}:{}", params.host, params.port);
             self.composer.input = self.drafts.remove(&room).unwrap_or_default();
             self.chat_key.clone_from(&room);
             self.chat = Some(ChatModel::new(room, params.name.clone()));
             self.layout = ListLayout::default();
+            self.search = SearchPanel::default();
+            self.pending_jump = None;
         }
         if let Some(chat) = &mut self.chat {
             if reconnecting {
                 chat.push_local(now_ms(), EntryKind::Notice("Reconnected.".to_owned()));
             }
+            chat.loading_older = false;
             if let Some(welcome) = welcome {
                 chat.apply(welcome);
             }
         }
+        if fresh {
+            self.mark_last_visit();
+        }
+        self.send_outbox();
         self.composer.focus = true;
     }
 
@@ -109,7 +126,16 @@ impl CoucouApp {
             }
             return;
         }
-        if reconnecting && !matches!(error, ConnectError::Refused { .. }) {
+        // Back too soon, the room may still hold our name for the connection it has not yet
+        // seen go: that is worth another try, as a network failure is.
+        let still_ours = matches!(
+            error,
+            ConnectError::Refused {
+                code: ErrorCode::NameTaken,
+                ..
+            }
+        );
+        if reconnecting && (still_ours || !matches!(error, ConnectError::Refused { .. })) {
             self.schedule_reconnect(&error.to_string());
             return;
         }
@@ -197,6 +223,7 @@ impl CoucouApp {
 
     /// Puts the conversation on screen away, keeping its unsent draft for its room.
     pub(super) fn close_conversation(&mut self) {
+        self.remember_visit();
         if self.chat.take().is_some() {
             let draft = std::mem::take(&mut self.composer.input);
             if !draft.is_empty() {
@@ -209,9 +236,32 @@ impl CoucouApp {
     }
 
     pub(super) fn send(&mut self, text: String) {
-        let Some(conn) = &self.conn else { return };
+        let parsed = command::parse(&text);
+        if let Ok(command @ (Command::Say(_) | Command::Me(_) | Command::Msg { .. })) = &parsed
+            && self.send_kept(command.clone())
+        {
+            return;
+        }
+        if let Ok(Command::Search(words)) = parsed {
+            if self.speaks_json() {
+                self.search.open = true;
+                self.search.query.clone_from(&words);
+            }
+            self.search(words);
+            return;
+        }
+        let Some(conn) = self.conn.as_ref().filter(|_| self.link.is_connected()) else {
+            let why = match self.chat.as_ref().map(|c| c.outbox.len()) {
+                Some(n) if n >= crate::model::chat::OUTBOX_MAX => format!(
+                    "Not sent: {n} messages are already waiting for the connection to come back."
+                ),
+                _ => "Not sent: not connected.".to_owned(),
+            };
+            self.push_to_chat(EntryKind::Error(why));
+            return;
+        };
         let wire = self.params.as_ref().map(|p| p.dialect);
-        match command::parse(&text) {
+        match parsed {
             Ok(Command::Quit) => self.leave(),
             _ if wire == Some(Wire::Classic) => {
                 // The classic server does not echo: show the line as the others will see it.

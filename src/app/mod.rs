@@ -8,6 +8,7 @@
 
 mod conversation;
 mod export;
+mod history;
 pub mod hosting;
 pub mod link;
 pub mod notify;
@@ -38,6 +39,7 @@ use crate::store::Retention;
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
+use crate::ui::search::SearchPanel;
 use crate::ui::toolbar::{
     HostBuffers, HostingView, ToolbarView, confirm_host_off_ui, confirm_host_on_ui,
     confirm_quit_ui, save_fallback_ui, toolbar_ui,
@@ -222,6 +224,10 @@ pub struct CoucouApp {
     attention_requests: usize,
     /// Text for the clipboard, copied at the next frame (a link no browser could open).
     to_clipboard: Option<String>,
+    /// The search panel (Ctrl+F).
+    search: SearchPanel,
+    /// A search result to show once the older pages that hold it have come.
+    pending_jump: Option<u64>,
 }
 
 /// The window title: the room, and the unread count while the window is not focused.
@@ -319,6 +325,8 @@ impl CoucouApp {
             reconnect_failure: None,
             layout: ListLayout::default(),
             composer: Composer::default(),
+            search: SearchPanel::default(),
+            pending_jump: None,
             host: None,
             host_buffers,
             host_error: None,
@@ -656,6 +664,18 @@ impl CoucouApp {
                 }
             }
             Action::Send(text) => self.send(text),
+            Action::LoadOlder => self.load_older(history::PAGE),
+            Action::OpenSearch => {
+                self.search.open = true;
+                self.search.focus = true;
+            }
+            Action::CloseSearch => {
+                self.search.open = false;
+                self.layout.highlight = None;
+                self.composer.focus = true;
+            }
+            Action::Search(words) => self.search(words),
+            Action::JumpTo(id) => self.jump_to(id),
             Action::StartPrivate(name) => {
                 self.composer.input = format!("/msg {name} ");
                 self.composer.focus = true;
@@ -1058,6 +1078,11 @@ impl eframe::App for CoucouApp {
                 egui::UserAttentionType::Informational,
             ));
         }
+        if self.chat.is_some()
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F))
+        {
+            self.apply(Action::OpenSearch, ctx);
+        }
         if let Some(size) = zoom_keys(ctx, self.settings.font_size) {
             self.apply(Action::SetFontSize(size), ctx);
         }
@@ -1108,6 +1133,7 @@ impl eframe::App for CoucouApp {
                 chat,
                 &mut self.layout,
                 &mut self.composer,
+                &mut self.search,
                 status,
                 protection,
             ));
@@ -1180,6 +1206,7 @@ impl eframe::App for CoucouApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.remember_visit();
         self.leave();
         self.save_settings();
     }

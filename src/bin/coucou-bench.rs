@@ -230,7 +230,7 @@ fn message_line(args: &Args, sender: usize, seq: u64, t_us: u64, pad: &str) -> V
     let text = format!("b{sender}:{seq}:{t_us} {pad}");
     match args.dialect {
         Dialect::Plain => format!("{text}\n").into_bytes(),
-        Dialect::Json => json_line(&ClientMsg::Say { text }),
+        Dialect::Json => json_line(&ClientMsg::Say { text, cid: None }),
         Dialect::Irc => format!("PRIVMSG {} :{text}\r\n", args.channel).into_bytes(),
     }
 }
@@ -751,6 +751,7 @@ mod tests {
             from: "u3".into(),
             text: "b3:7:1234 pad".into(),
             action: false,
+            cid: None,
         });
         let stamp = Seen::Stamp {
             sender: 3,
@@ -803,11 +804,13 @@ mod tests {
     fn json_sent_by_the_bench_is_what_the_server_decodes() {
         let line = json_line(&ClientMsg::Say {
             text: "b1:2:3 \"quoted\"".into(),
+            cid: None,
         });
         assert_eq!(
             coucou::protocol::message::decode_client(line.strip_suffix(b"\n").unwrap()).unwrap(),
             ClientMsg::Say {
-                text: "b1:2:3 \"quoted\"".into()
+                text: "b1:2:3 \"quoted\"".into(),
+                cid: None,
             }
         );
     }

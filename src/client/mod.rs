@@ -19,6 +19,7 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::EventSink;
 use crate::connection::{FrameReader, SharedSocket};
 use crate::identity::Fingerprint;
+use crate::protocol::message::Cid;
 use crate::protocol::password::{Pake, RoomKey, SALT_BYTES, Side, derive_key};
 use crate::protocol::sanitize::clean_bytes;
 use crate::protocol::{
@@ -287,6 +288,12 @@ pub enum Outgoing {
     Command(Command),
     /// A line sent as typed (plain servers); a `say` for JSON servers.
     Line(String),
+    /// A message, action or private message with the app's own id for it, so that sending it
+    /// again after a lost connection never delivers it twice (JSON servers; others get the
+    /// command alone).
+    Tagged(Command, Cid),
+    /// A question only JSON servers answer (`history`, `search`); dropped for the others.
+    Ask(ClientMsg),
 }
 
 /// A connection being made or made. Dropping it closes it.
@@ -311,6 +318,17 @@ impl Connection {
     /// Queues a command for the server. Never blocks.
     pub fn send(&self, command: Command) {
         self.commands.send(Outgoing::Command(command)).ok();
+    }
+
+    /// Queues a message (or action, or private message) with the app's own id for it. Never
+    /// blocks.
+    pub fn send_tagged(&self, command: Command, cid: Cid) {
+        self.commands.send(Outgoing::Tagged(command, cid)).ok();
+    }
+
+    /// Asks a JSON server for a page of history or a search. Never blocks.
+    pub fn ask(&self, question: ClientMsg) {
+        self.commands.send(Outgoing::Ask(question)).ok();
     }
 
     /// Queues a line exactly as typed. Never blocks.
@@ -339,6 +357,18 @@ impl Drop for Connection {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// A fresh client id for a message: 16 random bytes in hex, from the system's generator.
+pub fn new_cid() -> Cid {
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0_u8; 16];
+    // The system's generator does not fail on the systems Coucou runs on; if it ever did, the
+    // time keeps ids apart well enough for one person's outbox.
+    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
+        bytes[..16].copy_from_slice(&u128::from(crate::protocol::now_ms()).to_le_bytes());
+    }
+    hex::encode(bytes)
 }
 
 /// Starts connecting; events for connection `id` are delivered to `events`.
@@ -680,7 +710,18 @@ fn write_loop(stream: &Transport, params: &ConnectParams, commands: &Receiver<Ou
     for outgoing in commands {
         let bytes = match (params.dialect, outgoing) {
             (Wire::Json, Outgoing::Command(command)) => json_line(&command.to_client_msg()),
-            (Wire::Json, Outgoing::Line(text)) => json_line(&ClientMsg::Say { text }),
+            (Wire::Json, Outgoing::Line(text)) => json_line(&ClientMsg::Say { text, cid: None }),
+            (Wire::Json, Outgoing::Tagged(command, cid)) => {
+                json_line(&command.to_client_msg_with(Some(cid)))
+            }
+            (Wire::Json, Outgoing::Ask(question)) => json_line(&question),
+            (_, Outgoing::Ask(_)) => continue,
+            (Wire::Plain, Outgoing::Tagged(command, _)) => {
+                format!("{}\n", command.to_plain_line()).into_bytes()
+            }
+            (Wire::Classic, Outgoing::Tagged(command, _)) => {
+                classic_line(&params.name, &command.to_plain_line())
+            }
             (Wire::Plain, Outgoing::Command(command)) => {
                 format!("{}\n", command.to_plain_line()).into_bytes()
             }

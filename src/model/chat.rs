@@ -5,11 +5,14 @@
 
 use std::collections::HashSet;
 
-use crate::protocol::{Chat, LeaveReason, ServerMsg, now_ms};
+use crate::protocol::message::Cid;
+use crate::protocol::{Chat, Command, LeaveReason, ServerMsg, now_ms};
 
 /// One line of the chat view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The room's id for it (messages and greetings from a JSON server), to page and jump by.
+    pub id: Option<u64>,
     /// When it happened, in milliseconds since the Unix epoch (0 when unknown).
     pub time: u64,
     /// What it is.
@@ -77,7 +80,40 @@ pub struct ChatModel {
     seen: HashSet<(u64, u64)>,
     /// The same for private messages, whose ids are a sequence of their own.
     seen_private: HashSet<(u64, u64)>,
+    /// What the person sent that the room has not confirmed yet, oldest first: shown as
+    /// "sending…", sent again when the connection comes back.
+    pub outbox: Vec<Unsent>,
+    /// The room has older messages than the first entry (as far as is known).
+    pub more_older: bool,
+    /// A page of older messages was asked for and has not come yet.
+    pub loading_older: bool,
+    /// What the marker line says.
+    pub marker_kind: MarkerKind,
 }
+
+/// What the marker line above the first new message says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MarkerKind {
+    /// New since the window last lost the focus.
+    #[default]
+    SinceYouLooked,
+    /// New since the app last showed this room (another day, another run of the app).
+    SinceYourLastVisit,
+}
+
+/// A message typed but not yet confirmed by the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsent {
+    /// The app's own id for it: the room's echo carries it back.
+    pub cid: Cid,
+    /// What was typed.
+    pub command: Command,
+    /// When it was typed.
+    pub time: u64,
+}
+
+/// The most messages the outbox holds; typing more while offline is refused, with a word.
+pub const OUTBOX_MAX: usize = 100;
 
 impl ChatModel {
     /// An empty conversation.
@@ -92,6 +128,7 @@ impl ChatModel {
     /// Adds an entry the app itself produced (errors, connection notices): not counted as unread.
     pub fn push_local(&mut self, time: u64, kind: EntryKind) {
         self.entries.push(Entry {
+            id: None,
             time,
             kind,
             mention: false,
@@ -136,6 +173,73 @@ impl ChatModel {
         self.seen.insert((id, time))
     }
 
+    /// Keeps a typed message until the room confirms it; `false` (and nothing kept) when the
+    /// outbox is full.
+    pub fn queue(&mut self, cid: Cid, command: Command, time: u64) -> bool {
+        if self.outbox.len() >= OUTBOX_MAX {
+            return false;
+        }
+        self.outbox.push(Unsent { cid, command, time });
+        true
+    }
+
+    /// The room confirmed the message with this client id: it leaves the outbox.
+    fn confirmed(&mut self, cid: Option<&Cid>) {
+        if let Some(cid) = cid {
+            self.outbox.retain(|u| u.cid != *cid);
+        }
+    }
+
+    /// The room's id of the oldest entry, where the next page of older messages ends.
+    pub fn oldest_id(&self) -> Option<u64> {
+        self.entries.iter().find_map(|e| e.id)
+    }
+
+    /// Where the entry with the room's id `id` is, if it is loaded.
+    pub fn position_of(&self, id: u64) -> Option<usize> {
+        self.entries.iter().position(|e| e.id == Some(id))
+    }
+
+    /// Places the "New since your last visit" line above the first message from the room after
+    /// `time` (when the app last showed this room), if there is one.
+    pub fn mark_last_visit(&mut self, time: u64) {
+        let first_new = self
+            .entries
+            .iter()
+            .position(|e| e.id.is_some() && e.time > time && !is_own(e));
+        if let Some(index) = first_new {
+            self.marker = Some(index);
+            self.marker_kind = MarkerKind::SinceYourLastVisit;
+        }
+    }
+
+    /// The time of the newest message from the room, to remember as seen.
+    pub fn last_seen_time(&self) -> Option<u64> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.id.is_some())
+            .map(|e| e.time)
+    }
+
+    /// Puts a page of older messages (oldest first) before the entries; returns how many
+    /// entries were added at the top.
+    fn prepend(&mut self, messages: Vec<ServerMsg>) -> usize {
+        let later = std::mem::take(&mut self.entries);
+        let (unread, marker, armed) = (self.unread, self.marker, self.marker_armed);
+        self.replaying = true;
+        for msg in messages {
+            self.apply(msg);
+        }
+        self.replaying = false;
+        let added = self.entries.len();
+        self.entries.extend(later);
+        self.unread = unread;
+        self.marker = marker.map(|m| m + added);
+        self.marker_armed = armed;
+        added
+    }
+
     /// Applies a message from a JSON server.
     pub fn apply(&mut self, msg: ServerMsg) {
         match msg {
@@ -150,6 +254,9 @@ impl ChatModel {
                 self.room = room;
                 self.me = you;
                 self.people = people;
+                if self.entries.iter().all(|e| e.id.is_none()) {
+                    self.more_older = !history.is_empty();
+                }
                 self.replaying = true;
                 for old in history {
                     self.apply(old);
@@ -166,10 +273,13 @@ impl ChatModel {
                 from,
                 to,
                 text,
+                cid,
             } => {
+                self.confirmed(cid.as_ref());
                 if self.seen_private.insert((id, time)) {
                     let own = from == self.me;
                     self.push(Entry {
+                        id: None,
                         time,
                         kind: EntryKind::Private {
                             from,
@@ -231,8 +341,18 @@ impl ChatModel {
             ServerMsg::Notice { id, time, text } => {
                 if id.is_none_or(|id| self.first_time(id, time)) {
                     self.push_local(time, EntryKind::Notice(text));
+                    if let Some(last) = self.entries.last_mut() {
+                        last.id = id;
+                    }
                 }
             }
+            ServerMsg::History { messages, more, .. } => {
+                self.loading_older = false;
+                self.more_older = more;
+                self.prepend(messages);
+            }
+            // Search results go to the search panel, not the conversation.
+            ServerMsg::Results { .. } => {}
             ServerMsg::Error { message, .. } => {
                 self.push_local(now_ms(), EntryKind::Error(message));
             }
@@ -242,12 +362,14 @@ impl ChatModel {
     }
 
     fn chat(&mut self, chat: Chat) {
+        self.confirmed(chat.cid.as_ref());
         if !self.first_time(chat.id, chat.time) {
             return;
         }
         let own = chat.from == self.me;
         let mention = !own && self.mentions_me(&chat.text);
         self.push(Entry {
+            id: Some(chat.id),
             time: chat.time,
             kind: EntryKind::Chat {
                 from: chat.from,
@@ -279,6 +401,7 @@ impl ChatModel {
         let time = if self.replaying { 0 } else { time };
         self.push_news(
             Entry {
+                id: None,
                 time,
                 kind: EntryKind::Plain(text),
                 mention,
@@ -331,6 +454,7 @@ pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
                 from: "bob".to_owned(),
                 to: "alice".to_owned(),
                 text: "tu as une minute ?".to_owned(),
+                cid: None,
             },
             _ => ServerMsg::Message(Chat {
                 id: i as u64,
@@ -338,6 +462,7 @@ pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
                 from: from.to_owned(),
                 text: LINES[i % LINES.len()].to_owned(),
                 action: i % 13 == 5,
+                cid: None,
             }),
         };
         model.apply(msg);
@@ -357,6 +482,7 @@ mod tests {
             from: from.into(),
             text: text.into(),
             action: false,
+            cid: None,
         })
     }
 
@@ -443,6 +569,7 @@ mod tests {
             from: from.into(),
             to: to.into(),
             text: text.into(),
+            cid: None,
         }
     }
 

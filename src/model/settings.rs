@@ -105,6 +105,9 @@ pub struct Settings {
     pub host_keep_history: bool,
     /// Every room trusted so far: `host:port` → its fingerprint (64 hex digits).
     pub pins: std::collections::BTreeMap<String, String>,
+    /// When the app last showed each room (`host:port`): the time of the newest message seen, in
+    /// milliseconds since the Unix epoch. What came after is "New since your last visit".
+    pub last_visit: std::collections::BTreeMap<String, u64>,
 }
 
 /// The default body text size, in points.
@@ -131,6 +134,7 @@ impl Default for Settings {
             host_password: None,
             host_keep_history: true,
             pins: std::collections::BTreeMap::new(),
+            last_visit: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -275,6 +279,7 @@ impl Settings {
             reset,
         );
         read_field(&mut table, "pins", &mut s.pins, "", reset);
+        read_field(&mut table, "last_visit", &mut s.last_visit, "", reset);
         let before = s.pins.len();
         s.pins.retain(|_, pin| Fingerprint::from_hex(pin).is_some());
         if s.pins.len() != before {

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::message::ClientMsg;
+use super::message::{Cid, ClientMsg};
 
 /// Something a person asked for by typing a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,34 +31,45 @@ pub enum Command {
     Help,
     /// Leave the room (`/quit`, or `exit` alone as in the seed).
     Quit,
+    /// Search the room's history for messages holding every one of these words.
+    Search(String),
 }
 
 impl Command {
     /// The JSON message for this command.
     pub fn to_client_msg(self) -> ClientMsg {
+        self.to_client_msg_with(None)
+    }
+
+    /// The JSON message for this command; a message, action or private message carries `cid`.
+    pub fn to_client_msg_with(self, cid: Option<Cid>) -> ClientMsg {
         match self {
-            Self::Say(text) => ClientMsg::Say { text },
-            Self::Me(text) => ClientMsg::Me { text },
-            Self::Msg { to, text } => ClientMsg::Msg { to, text },
+            Self::Say(text) => ClientMsg::Say { text, cid },
+            Self::Me(text) => ClientMsg::Me { text, cid },
+            Self::Msg { to, text } => ClientMsg::Msg { to, text, cid },
             Self::Nick(name) => ClientMsg::Nick { name },
             Self::Who => ClientMsg::Who {},
             Self::Help => ClientMsg::Help {},
             Self::Quit => ClientMsg::Quit {},
+            Self::Search(text) => ClientMsg::Search { text, limit: None },
         }
     }
 
-    /// The command a JSON message asks for; `None` for a hello or a password proof, which belong to
-    /// joining.
-    pub fn from_client_msg(msg: ClientMsg) -> Option<Self> {
+    /// The command a JSON message asks for, and the client's id for it; `None` for a hello or a
+    /// password proof, which belong to joining, and for a `history` request.
+    pub fn from_client_msg(msg: ClientMsg) -> Option<(Self, Option<Cid>)> {
         Some(match msg {
-            ClientMsg::Say { text } => Self::Say(text),
-            ClientMsg::Me { text } => Self::Me(text),
-            ClientMsg::Msg { to, text } => Self::Msg { to, text },
-            ClientMsg::Nick { name } => Self::Nick(name),
-            ClientMsg::Who {} => Self::Who,
-            ClientMsg::Help {} => Self::Help,
-            ClientMsg::Quit {} => Self::Quit,
-            ClientMsg::Hello { .. } | ClientMsg::Password { .. } => return None,
+            ClientMsg::Say { text, cid } => (Self::Say(text), cid),
+            ClientMsg::Me { text, cid } => (Self::Me(text), cid),
+            ClientMsg::Msg { to, text, cid } => (Self::Msg { to, text }, cid),
+            ClientMsg::Nick { name } => (Self::Nick(name), None),
+            ClientMsg::Who {} => (Self::Who, None),
+            ClientMsg::Help {} => (Self::Help, None),
+            ClientMsg::Quit {} => (Self::Quit, None),
+            ClientMsg::Search { text, .. } => (Self::Search(text), None),
+            ClientMsg::Hello { .. } | ClientMsg::Password { .. } | ClientMsg::History { .. } => {
+                return None;
+            }
         })
     }
 
@@ -75,6 +86,7 @@ impl Command {
             Self::Who => "/who".to_owned(),
             Self::Help => "/help".to_owned(),
             Self::Quit => "exit".to_owned(),
+            Self::Search(words) => format!("/search {words}"),
         }
     }
 }
@@ -106,6 +118,7 @@ pub const HELP: &[&str] = &[
     "  /me <action>       say what you are doing",
     "  /msg <name> <text> a private message only the two of you see",
     "  /nick <name>       change your name",
+    "  /search <words>    find messages in the room's history",
     "  /help              this list",
     "  /quit or exit      leave",
     "  //text             send a message that starts with /",
@@ -137,6 +150,8 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
             Ok(Command::Nick(args.to_owned()))
         }
         "nick" | "name" => Err(CommandError::Usage("/nick <name>")),
+        "search" | "find" if !args.is_empty() => Ok(Command::Search(args.to_owned())),
+        "search" | "find" => Err(CommandError::Usage("/search <words>")),
         "msg" | "tell" | "whisper" => match args.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {
                 to: to.to_owned(),

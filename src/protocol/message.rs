@@ -35,11 +35,17 @@ pub enum ClientMsg {
     Say {
         /// The text.
         text: String,
+        /// The sender's own id for it (see [`Cid`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cid: Option<Cid>,
     },
     /// An action (`/me`).
     Me {
         /// What the person does.
         text: String,
+        /// The sender's own id for it (see [`Cid`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cid: Option<Cid>,
     },
     /// A private message.
     Msg {
@@ -47,6 +53,28 @@ pub enum ClientMsg {
         to: String,
         /// The text.
         text: String,
+        /// The sender's own id for it (see [`Cid`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cid: Option<Cid>,
+    },
+    /// Asks for older messages of the room: at most `limit` (capped by the server) with ids below
+    /// `before` (the newest when absent), answered with [`ServerMsg::History`].
+    History {
+        /// Only messages with smaller ids.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<u64>,
+        /// How many at most.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// Searches the room's history for messages holding every word of `text` (case and accents
+    /// ignored), answered with [`ServerMsg::Results`].
+    Search {
+        /// The words.
+        text: String,
+        /// How many results at most (capped by the server).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
     },
     /// A change of name.
     Nick {
@@ -67,6 +95,21 @@ pub enum ClientMsg {
         /// HMAC proving this end reached the shared secret.
         proof: String,
     },
+}
+
+/// A client's own id for a message it sends, so that sending it again (after a lost connection)
+/// never delivers it twice: 1 to [`MAX_CID_BYTES`] ASCII letters, digits, `-` or `_`.
+pub type Cid = String;
+
+/// The longest [`Cid`] a server takes.
+pub const MAX_CID_BYTES: usize = 64;
+
+/// True when `cid` has the form of a [`Cid`].
+pub fn is_valid_cid(cid: &str) -> bool {
+    (1..=MAX_CID_BYTES).contains(&cid.len())
+        && cid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Reads a hello's version from any JSON number; see [`ClientMsg::Hello`].
@@ -115,6 +158,9 @@ pub enum ServerMsg {
         to: String,
         /// The text.
         text: String,
+        /// The sender's own id for it, if it gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cid: Option<Cid>,
     },
     /// Someone joined.
     Join {
@@ -183,6 +229,36 @@ pub enum ServerMsg {
         /// HMAC proving the host reached the same secret.
         proof: String,
     },
+    /// The answer to [`ClientMsg::History`]: older messages of the room, oldest first.
+    History {
+        /// The `before` that was asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<u64>,
+        /// The messages (`message`, `join`, `leave`, `rename` and greeting `notice`), oldest first.
+        messages: Vec<ServerMsg>,
+        /// True when there are older ones still.
+        more: bool,
+    },
+    /// The answer to [`ClientMsg::Search`]: the newest matching messages first.
+    Results {
+        /// The words that were searched for.
+        text: String,
+        /// What was found.
+        results: Vec<Found>,
+    },
+}
+
+/// One search result: a message, and the messages just before and after it in the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Found {
+    /// The message that holds the words.
+    pub message: Chat,
+    /// The room's message just before it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Chat>,
+    /// The room's message just after it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Chat>,
 }
 
 /// A message for the room.
@@ -199,6 +275,9 @@ pub struct Chat {
     /// True for an action (`/me waves`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub action: bool,
+    /// The sender's own id for it, if it gave one: the sender knows its message arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<Cid>,
 }
 
 /// Why someone left the room.
@@ -261,6 +340,8 @@ pub enum ErrorCode {
     WrongPassword,
     /// Too many wrong passwords from this address lately; the connection is closed.
     TooManyAttempts,
+    /// The room's history can't be read right now (its file is busy or broken); the chat goes on.
+    Unavailable,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -368,6 +449,32 @@ impl ServerMsg {
                 notice(out, "This room has a password: type it on the next line.");
             }
             Self::Verified { .. } => notice(out, "Password accepted."),
+            Self::History { messages, .. } => {
+                for msg in messages {
+                    msg.write_plain(out);
+                }
+            }
+            Self::Results { text, results } => {
+                notice(
+                    out,
+                    &match results.len() {
+                        0 => format!("Nothing found for \"{text}\"."),
+                        1 => format!("1 message found for \"{text}\":"),
+                        n => format!("{n} messages found for \"{text}\", newest first:"),
+                    },
+                );
+                for found in results {
+                    let chat = &found.message;
+                    let when = super::utc_minute(chat.time);
+                    let between = if chat.action { " " } else { ": " };
+                    let star = if chat.action { "* " } else { "" };
+                    let _ = writeln!(
+                        out,
+                        "[found #{} {when}] {star}{}{between}{}",
+                        chat.id, chat.from, chat.text
+                    );
+                }
+            }
         }
     }
 }
@@ -484,7 +591,8 @@ mod tests {
         assert_eq!(
             msg.ok(),
             Some(ClientMsg::Say {
-                text: "caf\u{fffd}".into()
+                text: "caf\u{fffd}".into(),
+                cid: None,
             })
         );
     }
@@ -497,6 +605,7 @@ mod tests {
             from: "alice".into(),
             text: "hi".into(),
             action: false,
+            cid: None,
         });
         assert_eq!(
             String::from_utf8_lossy(&msg.to_json_line()),

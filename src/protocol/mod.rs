@@ -52,6 +52,18 @@ pub fn people_count(n: usize) -> String {
     }
 }
 
+/// `time` (milliseconds since the Unix epoch) as `2026-12-02 10:03 UTC`: how the server writes a
+/// time for plain clients, whose time zone it does not know.
+pub fn utc_minute(time: u64) -> String {
+    i64::try_from(time)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(
+            || "?".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        )
+}
+
 /// Milliseconds since the Unix epoch: the `time` of messages.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()

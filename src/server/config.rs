@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub flood: Option<FloodLimit>,
     /// A second, slower limit on renames (`/nick`); `None` turns it off.
     pub rename_flood: Option<FloodLimit>,
+    /// A third limit on searches, which read the disk; `None` turns it off.
+    pub search_flood: Option<FloodLimit>,
     /// Told the number of people whenever it changes (to keep a LAN advertisement current).
     pub on_people: Option<PeopleHook>,
     /// TLS on the same port, with the host's certificate; `None`: clear connections only.
@@ -94,6 +96,7 @@ impl Default for ServerConfig {
             write_timeout: Duration::from_secs(10),
             flood: Some(FloodLimit::default()),
             rename_flood: Some(FloodLimit::RENAMES),
+            search_flood: Some(FloodLimit::SEARCHES),
             on_people: None,
             tls: None,
             require_tls: false,

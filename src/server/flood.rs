@@ -18,6 +18,13 @@ impl FloodLimit {
         burst: 3,
         per_second: 0.1,
     };
+
+    /// The default limit on searches: five at once, then one every two seconds. A search reads
+    /// the disk; a person looks for something a few times, a script asks without end.
+    pub const SEARCHES: Self = Self {
+        burst: 5,
+        per_second: 0.5,
+    };
 }
 
 impl Default for FloodLimit {

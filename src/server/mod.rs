@@ -8,6 +8,7 @@
 mod config;
 mod counters;
 mod flood;
+mod lookup;
 mod mailbox;
 mod outbox;
 mod pending;
@@ -95,10 +96,12 @@ impl Server {
             // Read before anyone can join: the history and the ids to go on from.
             let (store, loaded, warning) =
                 Store::open(&store.path, shared.config.history, store.retention)?;
+            shared.set_reader(store.reader());
             shared.lock_room().restore(
                 loaded.recent,
                 loaded.next_id,
                 loaded.next_private_id,
+                loaded.sent,
                 Box::new(StoreArchive(store)),
             );
             store_warning = warning;

@@ -6,7 +6,7 @@
 //! all recipients. The room reads the time from the [`Clock`] it is given, and knows nothing of
 //! sockets or threads: its unit tests below drive it with recording mailboxes and a fixed clock.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -14,6 +14,7 @@ use super::config::PeopleHook;
 use super::counters::Counters;
 use super::mailbox::{Bytes, Mailbox, Pushed};
 use crate::protocol::command::HELP;
+use crate::protocol::message::{Cid, Found};
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
@@ -107,6 +108,55 @@ pub struct Room<M: Mailbox> {
     clock: Clock,
     /// Where what is said is kept, if anywhere.
     archive: Option<Box<dyn Archive>>,
+    /// What each name sent lately with a client id, so that sending it again is not a new message.
+    sent: Sent,
+}
+
+/// How many messages sent with a client id are remembered per name.
+pub const SENT_PER_NAME: usize = 256;
+
+/// How many names the room remembers sent messages for (the least recently active are forgotten).
+const SENT_NAMES: usize = 1024;
+
+/// The messages each name sent lately with a client id: a message sent again (after a lost
+/// connection) is found here and not carried out twice.
+#[derive(Debug, Default)]
+struct Sent {
+    /// Per canonical name: (client id, the message it became), oldest first, at most
+    /// [`SENT_PER_NAME`]; and when the name last sent one (a count, for forgetting names).
+    by_name: HashMap<String, (VecDeque<(Cid, ServerMsg)>, u64)>,
+    /// Counts sends, for `by_name`'s recency.
+    clock: u64,
+}
+
+impl Sent {
+    fn find(&self, name: &str, cid: &str) -> Option<&ServerMsg> {
+        let (list, _) = self.by_name.get(name)?;
+        list.iter()
+            .rev()
+            .find(|(c, _)| c == cid)
+            .map(|(_, msg)| msg)
+    }
+
+    fn remember(&mut self, name: &str, cid: Cid, msg: ServerMsg) {
+        self.clock += 1;
+        if !self.by_name.contains_key(name)
+            && self.by_name.len() >= SENT_NAMES
+            && let Some(oldest) = self
+                .by_name
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(n, _)| n.clone())
+        {
+            self.by_name.remove(&oldest);
+        }
+        let (list, at) = self.by_name.entry(name.to_owned()).or_default();
+        *at = self.clock;
+        if list.len() == SENT_PER_NAME {
+            list.pop_front();
+        }
+        list.push_back((cid, msg));
+    }
 }
 
 /// The encoded forms of one message, made the first time a recipient needs each.
@@ -150,20 +200,39 @@ impl<M: Mailbox> Room<M> {
             dirty: Vec::new(),
             clock,
             archive: None,
+            sent: Sent::default(),
         }
     }
 
-    /// Takes up where a stored room left off: its recent history and its next ids; from now on,
-    /// what is said is kept in `archive` too.
+    /// Takes up where a stored room left off: its recent history, its next ids and the messages
+    /// sent lately with client ids (`sent`, oldest first); from now on, what is said is kept in
+    /// `archive` too.
     pub fn restore(
         &mut self,
         history: Vec<ServerMsg>,
         next_id: u64,
         next_private_id: u64,
+        sent: Vec<ServerMsg>,
         archive: Box<dyn Archive>,
     ) {
         let skip = history.len().saturating_sub(self.settings.history);
         self.history = history.into_iter().skip(skip).collect();
+        for msg in sent {
+            let (from, cid) = match &msg {
+                ServerMsg::Message(Chat {
+                    from,
+                    cid: Some(cid),
+                    ..
+                })
+                | ServerMsg::Private {
+                    from,
+                    cid: Some(cid),
+                    ..
+                } => (from.clone(), cid.clone()),
+                _ => continue,
+            };
+            self.sent.remember(&from, cid, msg);
+        }
         self.next_id = self.next_id.max(next_id);
         self.next_private_id = self.next_private_id.max(next_private_id);
         self.archive = Some(archive);
@@ -314,16 +383,38 @@ impl<M: Mailbox> Room<M> {
         Some(person.name)
     }
 
-    /// Carries out a command from a person.
+    /// Carries out a command from a person (the unit tests' short form of [`Room::handle_sent`]).
+    #[cfg(test)]
     pub fn handle(&mut self, session: SessionId, command: Command) -> Next {
+        self.handle_sent(session, command, None)
+    }
+
+    /// Carries out a command from a person, who gave a message (or action, or private message)
+    /// their own id `cid`: one they already sent under the same name is not carried out again;
+    /// they alone get what it became, again, so they know it arrived.
+    pub fn handle_sent(&mut self, session: SessionId, command: Command, cid: Option<Cid>) -> Next {
         let Some(me) = self.person(session) else {
             return Next::Close;
         };
         let my_name = me.name.clone();
+        let sends = matches!(
+            command,
+            Command::Say(_) | Command::Me(_) | Command::Msg { .. }
+        );
+        let cid = cid.filter(|_| sends);
+        if let Some(cid) = &cid
+            && let Some(again) = self.sent.find(&my_name, cid).cloned()
+        {
+            self.send_to(session, &again);
+            return Next::Continue;
+        }
         match command {
-            Command::Say(text) => self.say(&my_name, text, false),
-            Command::Me(text) => self.say(&my_name, text, true),
-            Command::Msg { to, text } => self.private(session, &my_name, &to, text),
+            Command::Say(text) => self.say(&my_name, text, false, cid),
+            Command::Me(text) => self.say(&my_name, text, true, cid),
+            Command::Msg { to, text } => self.private(session, &my_name, &to, text, cid),
+            Command::Search(_) => {
+                // Answered by the session, from the store, outside the room lock.
+            }
             Command::Nick(new) => {
                 if let Some(new) = self.rename(session, &my_name, &new) {
                     return Next::Renamed(new);
@@ -375,7 +466,7 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
-    fn say(&mut self, from: &str, text: String, action: bool) {
+    fn say(&mut self, from: &str, text: String, action: bool, cid: Option<Cid>) {
         if text.is_empty() {
             return;
         }
@@ -386,7 +477,11 @@ impl<M: Mailbox> Room<M> {
             from: from.to_owned(),
             text,
             action,
+            cid: cid.clone(),
         });
+        if let Some(cid) = cid {
+            self.sent.remember(from, cid, msg.clone());
+        }
         self.stats.messages.fetch_add(1, Ordering::Relaxed);
         self.record_and_broadcast(msg);
         if greet {
@@ -410,7 +505,14 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
-    fn private(&mut self, session: SessionId, from: &str, to: &str, text: String) {
+    fn private(
+        &mut self,
+        session: SessionId,
+        from: &str,
+        to: &str,
+        text: String,
+        cid: Option<Cid>,
+    ) {
         let wanted = NameKey::new(to);
         let exact = self
             .people
@@ -434,7 +536,11 @@ impl<M: Mailbox> Room<M> {
             from: from.to_owned(),
             to: target_name,
             text,
+            cid: cid.clone(),
         };
+        if let Some(cid) = cid {
+            self.sent.remember(from, cid, msg.clone());
+        }
         self.stats.messages.fetch_add(1, Ordering::Relaxed);
         self.keep(&msg, false);
         self.send_to(target_session, &msg);
@@ -500,10 +606,91 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
+    /// The room's messages newcomers get with ids below `before`, the newest `limit` of those in
+    /// memory, oldest first; and whether older ones are in memory still. (A room with a store
+    /// answers from the store instead.)
+    pub fn page(&self, before: Option<u64>, limit: usize) -> (Vec<ServerMsg>, bool) {
+        let before = before.unwrap_or(u64::MAX);
+        let older: Vec<&ServerMsg> = self
+            .history
+            .iter()
+            .filter(|m| history_id(m).is_some_and(|id| id < before))
+            .collect();
+        let skip = older.len().saturating_sub(limit);
+        (
+            older[skip..].iter().map(|m| (*m).clone()).collect(),
+            skip > 0,
+        )
+    }
+
+    /// The newest messages in memory that hold every word of `words` (case and accents ignored,
+    /// the last word may be the start of one), at most `limit`, each with its neighbours. (A room
+    /// with a store answers from the store instead.)
+    pub fn search(&self, words: &str, limit: usize) -> Vec<Found> {
+        let wanted = folded_words(words);
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        let chats: Vec<&Chat> = self
+            .history
+            .iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(chat) => Some(chat),
+                _ => None,
+            })
+            .collect();
+        let mut found = Vec::new();
+        for (i, chat) in chats.iter().enumerate().rev() {
+            if found.len() == limit {
+                break;
+            }
+            let have = folded_words(&chat.text);
+            let last = wanted.len() - 1;
+            let holds = wanted.iter().enumerate().all(|(n, w)| {
+                have.iter().any(|h| {
+                    h == w || (n == last && w.chars().count() >= 3 && h.starts_with(w.as_str()))
+                })
+            });
+            if holds {
+                found.push(Found {
+                    message: (*chat).clone(),
+                    before: i.checked_sub(1).map(|b| chats[b].clone()),
+                    after: chats.get(i + 1).map(|a| (*a).clone()),
+                });
+            }
+        }
+        found
+    }
+
     /// The mailboxes that need a flush, emptying the list.
     pub fn take_dirty(&mut self) -> Vec<Arc<M>> {
         std::mem::take(&mut self.dirty)
     }
+}
+
+/// The id of a message of the room's history.
+fn history_id(msg: &ServerMsg) -> Option<u64> {
+    match msg {
+        ServerMsg::Message(chat) => Some(chat.id),
+        ServerMsg::Notice { id, .. } => *id,
+        _ => None,
+    }
+}
+
+/// The words of `text` (runs of letters and digits), lowercased, accents removed: how a search
+/// compares them, as the store's index does.
+fn folded_words(text: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = text
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]

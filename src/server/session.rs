@@ -18,11 +18,13 @@ use std::time::{Duration, Instant};
 use log::{debug, info, warn};
 
 use super::flood::Bucket;
+use super::lookup;
 use super::mailbox::{Mailbox, Pushed};
 use super::outbox::Outbox;
 use super::room::{JoinError, Next, SessionId};
 use super::shared::Shared;
 use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
+use crate::protocol::message::Cid;
 use crate::protocol::password::{Pake, RoomKey, Side};
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{
@@ -482,6 +484,7 @@ fn chat(
     let now = Instant::now();
     let mut bucket = Bucket::new(shared.config.flood, now);
     let mut renames = Bucket::new(shared.config.rename_flood, now);
+    let mut searches = Bucket::new(shared.config.search_flood, now);
     // Every name this person has had, for stripping the C client's `name: ` prefix.
     let mut names = vec![joined.sent_name.clone(), joined.name.clone()];
     let reply = |msg: ServerMsg| {
@@ -510,14 +513,39 @@ fn chat(
             }
             Ok(None) | Err(_) => return Some(LeaveReason::Disconnected),
         };
-        let command = match joined.dialect {
+        let asked = match joined.dialect {
             Dialect::Plain => plain_command(&line, &names),
             Dialect::Json => json_command(&line),
         };
-        let command = match command {
-            Ok(command) => command,
+        let asked = match asked {
+            Ok(asked) => asked,
             Err(refused) => {
                 reply(refused.into());
+                continue;
+            }
+        };
+        let (command, cid) = match asked {
+            Asked::Command(command, cid) => (command, cid),
+            Asked::Page { before, limit } => {
+                if let Some(refused) = take(&mut bucket, "asking", Instant::now()) {
+                    reply(refused.into());
+                    continue;
+                }
+                // Reading the store may wait on the disk: never during a turn in the room.
+                turn = None;
+                reply(lookup::page(shared, before, limit));
+                continue;
+            }
+            Asked::Search { text, limit } => {
+                let now = Instant::now();
+                if let Some(refused) = take(&mut searches, "searching", now)
+                    .or_else(|| take(&mut bucket, "asking", now))
+                {
+                    reply(refused.into());
+                    continue;
+                }
+                turn = None;
+                reply(lookup::search(shared, &text, limit));
                 continue;
             }
         };
@@ -529,7 +557,7 @@ fn chat(
             Command::Nick(raw) => Some(raw.clone()),
             _ => None,
         };
-        match shared.lock_room().handle(session, command) {
+        match shared.lock_room().handle_sent(session, command, cid) {
             Next::Close => return None,
             Next::Continue => {}
             Next::Renamed(new) => {
@@ -543,6 +571,33 @@ fn chat(
     }
 }
 
+/// What a line asks for.
+enum Asked {
+    /// A command for the room, with the client's id for it if it gave one.
+    Command(Command, Option<Cid>),
+    /// A page of older messages (JSON `history`).
+    Page {
+        before: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// A search (JSON `search`, plain `/search`).
+    Search { text: String, limit: Option<u32> },
+}
+
+/// Takes a token from `bucket`; a refusal saying what was too fast if there is none.
+fn take(bucket: &mut Bucket, what: &str, now: Instant) -> Option<Refused> {
+    if bucket.take(now) {
+        return None;
+    }
+    Some(Refused(
+        ErrorCode::Flood,
+        format!(
+            "you are {what} too fast; this was not done (wait {:.1} s)",
+            bucket.wait_hint().as_secs_f64()
+        ),
+    ))
+}
+
 /// Takes a token for `command` (two for a rename: one from each limit); a refusal if there is none.
 /// Leaving is never refused.
 fn flood_check(
@@ -551,19 +606,11 @@ fn flood_check(
     renames: &mut Bucket,
     now: Instant,
 ) -> Option<Refused> {
-    let (limit, what) = match command {
-        Command::Quit => return None,
-        Command::Nick(_) if !renames.take(now) => (&*renames, "renaming"),
-        _ if !bucket.take(now) => (&*bucket, "sending"),
-        _ => return None,
-    };
-    Some(Refused(
-        ErrorCode::Flood,
-        format!(
-            "you are {what} too fast; this was not done (wait {:.1} s)",
-            limit.wait_hint().as_secs_f64()
-        ),
-    ))
+    match command {
+        Command::Quit => None,
+        Command::Nick(_) => take(renames, "renaming", now).or_else(|| take(bucket, "sending", now)),
+        _ => take(bucket, "sending", now),
+    }
 }
 
 /// A line refused with an error for its sender only; the session goes on.
@@ -584,7 +631,7 @@ fn too_long() -> Refused {
 
 /// A plain line: the C client's `name: ` prefix (for any name the sender has had) dropped, then
 /// parsed as a command.
-fn plain_command(line: &[u8], names: &[String]) -> Result<Command, Refused> {
+fn plain_command(line: &[u8], names: &[String]) -> Result<Asked, Refused> {
     let text = String::from_utf8_lossy(line);
     let text = command::strip_name_prefix(&text, names);
     let command = command::parse(text).map_err(|err| match err {
@@ -593,11 +640,28 @@ fn plain_command(line: &[u8], names: &[String]) -> Result<Command, Refused> {
         }
         command::CommandError::Usage(_) => Refused(ErrorCode::BadUsage, err.to_string()),
     })?;
-    cleaned(command)
+    match cleaned(command)? {
+        Command::Search(text) => search_words(text, None),
+        command => Ok(Asked::Command(command, None)),
+    }
+}
+
+/// A search, its words' length checked.
+fn search_words(text: String, limit: Option<u32>) -> Result<Asked, Refused> {
+    if text.len() > lookup::MAX_SEARCH_BYTES {
+        return Err(Refused(
+            ErrorCode::TooLong,
+            format!(
+                "search too long: the limit is {} bytes; nothing was searched",
+                lookup::MAX_SEARCH_BYTES
+            ),
+        ));
+    }
+    Ok(Asked::Search { text, limit })
 }
 
 /// A JSON line, decoded; its text limits checked.
-fn json_command(line: &[u8]) -> Result<Command, Refused> {
+fn json_command(line: &[u8]) -> Result<Asked, Refused> {
     let msg = message::decode_client(line)
         .map_err(|err| Refused(ErrorCode::Malformed, err.to_string()))?;
     let fits = |text: String| {
@@ -607,12 +671,28 @@ fn json_command(line: &[u8]) -> Result<Command, Refused> {
             Ok(text)
         }
     };
-    let command = Command::from_client_msg(msg).ok_or_else(|| {
+    let msg = match msg {
+        ClientMsg::History { before, limit } => return Ok(Asked::Page { before, limit }),
+        ClientMsg::Search { text, limit } => return search_words(clean_text(&text), limit),
+        msg => msg,
+    };
+    let (command, cid) = Command::from_client_msg(msg).ok_or_else(|| {
         Refused(
             ErrorCode::Malformed,
             "you have already joined (hello and password come first)".to_owned(),
         )
     })?;
+    if let Some(cid) = &cid
+        && !message::is_valid_cid(cid)
+    {
+        return Err(Refused(
+            ErrorCode::Malformed,
+            format!(
+                "a cid is 1 to {} letters, digits, - or _; this was not sent",
+                message::MAX_CID_BYTES
+            ),
+        ));
+    }
     let command = match command {
         Command::Say(text) => Command::Say(fits(text)?),
         Command::Me(text) => Command::Me(fits(text)?),
@@ -622,7 +702,7 @@ fn json_command(line: &[u8]) -> Result<Command, Refused> {
         },
         other => other,
     };
-    cleaned(command)
+    Ok(Asked::Command(cleaned(command)?, cid))
 }
 
 /// Cleans what will be shown to others; a message that shows nothing once cleaned is refused. Names
@@ -647,6 +727,7 @@ fn cleaned(command: Command) -> Result<Command, Refused> {
             to: clean_text(&to),
             text: visible(&text)?,
         },
+        Command::Search(text) => Command::Search(clean_text(&text)),
         other => other,
     })
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use super::pending::{PendingLimits, PendingTable};
 use super::room::{Room, RoomSettings, SessionId};
 use crate::connection::SharedSocket;
 use crate::protocol::now_ms;
+use crate::store::Reader;
 
 /// What every thread of a server shares.
 #[derive(Debug)]
@@ -39,6 +40,8 @@ pub(super) struct Shared {
     password_failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
     /// Session threads, joined at stop (finished ones are reaped as new ones start).
     pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Reads the store (pages, searches), when the room keeps one.
+    reader: OnceLock<Arc<Reader>>,
 }
 
 impl Shared {
@@ -67,7 +70,18 @@ impl Shared {
             live_changed: Condvar::new(),
             threads: Mutex::new(Vec::new()),
             password_failures: Mutex::new(HashMap::new()),
+            reader: OnceLock::new(),
         }
+    }
+
+    /// Reads the store from now on (set once, at start).
+    pub(super) fn set_reader(&self, reader: Arc<Reader>) {
+        self.reader.set(reader).ok();
+    }
+
+    /// What reads the store, when the room keeps one.
+    pub(super) fn reader(&self) -> Option<&Reader> {
+        self.reader.get().map(|r| &**r)
     }
 
     /// How long `ip` must still wait before trying the password again, if it has used up its tries.

@@ -4,6 +4,7 @@ use eframe::egui::{self, Key, RichText};
 
 use super::Action;
 use super::messages::{ListLayout, messages_ui};
+use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
 use crate::model::ChatModel;
 use crate::protocol::MAX_MESSAGE_BYTES;
@@ -151,11 +152,14 @@ pub fn chat_ui(
     model: &ChatModel,
     layout: &mut ListLayout,
     composer: &mut Composer,
+    search: &mut SearchPanel,
     status: ChatStatus<'_>,
     protection: Protection,
 ) -> Option<Action> {
     let mut action = None;
     let connected = status == ChatStatus::Live;
+    // While the app gets the connection back, what is typed waits in the outbox.
+    let can_type = connected || status == ChatStatus::Reconnecting;
     if let ChatStatus::Offline(why) = status {
         egui::Panel::top("offline").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
@@ -177,11 +181,19 @@ pub fn chat_ui(
             badge_ui(ui, protection);
             action = action.take().or(people_ui(ui, model, connected));
         });
+    if search.open {
+        egui::Panel::right("search")
+            .resizable(true)
+            .default_size(280.0)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                action = action.take().or(search_ui(ui, search));
+            });
+    }
     egui::Panel::bottom("composer").show(ui, |ui| {
         ui.add_space(4.0);
-        action = action
-            .take()
-            .or(composer_ui(ui, model, composer, connected));
+        outbox_ui(ui, model, connected);
+        action = action.take().or(composer_ui(ui, model, composer, can_type));
         ui.add_space(4.0);
     });
     egui::CentralPanel::default().show(ui, |ui| {
@@ -231,16 +243,35 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
     action
 }
 
+/// What was typed and not yet confirmed by the room, oldest first: "sending…", or, while the
+/// connection is down, waiting for it.
+fn outbox_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) {
+    if model.outbox.is_empty() {
+        return;
+    }
+    ui.weak(if connected {
+        "Sending…"
+    } else {
+        "Not sent yet: these go out when the connection is back."
+    });
+    for unsent in &model.outbox {
+        ui.horizontal(|ui| {
+            ui.weak("sending…");
+            ui.label(unsent.command.to_plain_line());
+        });
+    }
+}
+
 fn composer_ui(
     ui: &mut egui::Ui,
     model: &ChatModel,
     composer: &mut Composer,
-    connected: bool,
+    can_type: bool,
 ) -> Option<Action> {
     let mut action = None;
     let n_bytes = composer.input.len();
     let too_long = n_bytes > MAX_MESSAGE_BYTES;
-    let can_send = connected && !too_long && !composer.input.trim().is_empty();
+    let can_send = can_type && !too_long && !composer.input.trim().is_empty();
     ui.horizontal(|ui| {
         let send_width = 120.0;
         let hint = if model.room.is_empty() {

@@ -14,7 +14,7 @@ use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2
 
 use super::{Action, name_colour};
 use crate::model::transcript::{day_heading, local_day, local_hour_minute};
-use crate::model::{ChatModel, Entry, EntryKind};
+use crate::model::{ChatModel, Entry, EntryKind, MarkerKind};
 
 /// Messages from one person this close together are grouped under one name and time.
 pub const GROUP_WITHIN_MS: u64 = 5 * 60 * 1000;
@@ -40,8 +40,16 @@ pub struct ListLayout {
     seen_len: usize,
     /// Scroll to this fraction of the list (1.0: the bottom) in the next frame.
     jump: Option<f32>,
+    /// Scroll so that this entry is at the top, in the next frame.
+    jump_entry: Option<usize>,
+    /// The entry jumped to from a search result, drawn highlighted.
+    pub highlight: Option<usize>,
     /// A button of the list was used: give the keyboard back to the input line.
     pub return_focus: bool,
+    /// The first this many heights are placeholders for rows put before the others.
+    needs_estimate: usize,
+    /// The first entry in view in the last frame.
+    first_shown: usize,
 }
 
 impl ListLayout {
@@ -53,6 +61,28 @@ impl ListLayout {
     /// Scrolls to a fraction of the list (0.0 the top, 1.0 the bottom) in the next frame.
     pub fn jump_to_fraction(&mut self, fraction: f32) {
         self.jump = Some(fraction.clamp(0.0, 1.0));
+    }
+
+    /// Scrolls so that entry `index` is at the top of the view in the next frame.
+    pub fn jump_to_entry(&mut self, index: usize) {
+        self.jump_entry = Some(index);
+    }
+
+    /// `added` entries were put before the first one (an older page): the rows shown stay where
+    /// they are on screen.
+    pub fn prepended(&mut self, added: usize) {
+        if added == 0 {
+            return;
+        }
+        let old = std::mem::take(&mut self.heights);
+        self.heights = vec![0.0; added];
+        self.heights.extend(old);
+        self.needs_estimate = added;
+        self.seen_len += added;
+        self.highlight = self.highlight.map(|h| h + added);
+        if self.jump.is_none() && self.jump_entry.is_none() {
+            self.jump_entry = Some(self.first_shown + added);
+        }
     }
 
     /// True when the list shows its newest entry.
@@ -68,6 +98,12 @@ impl ListLayout {
         }
         if self.heights.len() > entries.len() {
             self.heights.clear();
+            self.needs_estimate = 0;
+        }
+        let placeholders = std::mem::take(&mut self.needs_estimate).min(self.heights.len());
+        for (height, entry) in self.heights[..placeholders].iter_mut().zip(entries) {
+            *height = estimate_height(entry, width, font_size) + spacing;
+            self.dirty = true;
         }
         if self.heights.len() < entries.len() {
             let start = self.heights.len();
@@ -137,13 +173,19 @@ pub fn messages_ui(
     let grew = model.entries.len().saturating_sub(layout.seen_len);
     layout.seen_len = model.entries.len();
 
+    older_ui(ui, model, &mut action);
     // A jump up must not stick to the bottom in its frame: egui's stick-to-end would undo it.
-    let jumping_up = layout.jump.is_some_and(|fraction| fraction < 1.0);
+    let jumping_up =
+        layout.jump.is_some_and(|fraction| fraction < 1.0) || layout.jump_entry.is_some();
     let mut area = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .stick_to_bottom(!jumping_up);
     if let Some(fraction) = layout.jump.take() {
         area = area.vertical_scroll_offset(layout.total() * fraction);
+    }
+    if let Some(index) = layout.jump_entry.take() {
+        let y = layout.offsets.get(index).copied().unwrap_or(0.0);
+        area = area.vertical_scroll_offset(y);
     }
     let dark = ui.visuals().dark_mode;
     let mut drawn_from = 0.0;
@@ -156,6 +198,7 @@ pub fn messages_ui(
             .offsets
             .partition_point(|&y| y <= viewport.min.y)
             .saturating_sub(1);
+        layout.first_shown = first;
         let mut changed = false;
         for (index, entry) in model.entries.iter().enumerate().skip(first) {
             let y = layout.offsets[index];
@@ -169,11 +212,21 @@ pub fn messages_ui(
             let row = Row {
                 entry,
                 prev: index.checked_sub(1).map(|i| &model.entries[i]),
-                marker: model.marker == Some(index),
+                marker: (model.marker == Some(index)).then_some(model.marker_kind),
+                highlight: layout.highlight == Some(index),
             };
             let drawn = ui
                 .scope_builder(UiBuilder::new().max_rect(rect).id_salt(index), |ui| {
-                    if let Some(chosen) = row_ui(ui, &row, dark) {
+                    let chosen = if row.highlight {
+                        let fill = ui.visuals().selection.bg_fill.gamma_multiply(0.35);
+                        Frame::new()
+                            .fill(fill)
+                            .show(ui, |ui| row_ui(ui, &row, dark))
+                            .inner
+                    } else {
+                        row_ui(ui, &row, dark)
+                    };
+                    if let Some(chosen) = chosen {
                         action = Some(chosen);
                     }
                 })
@@ -197,6 +250,15 @@ pub fn messages_ui(
     // rather than when the mouse next moves.
     if (output.state.clamped_offset().y - drawn_from).abs() > 0.5 {
         ui.ctx().request_repaint();
+    }
+    // Scrolled to the top: the page before comes on its own, as it would in any chat.
+    if output.state.clamped_offset().y <= 1.0
+        && model.more_older
+        && !model.loading_older
+        && !jumping_up
+        && output.content_size.y > output.inner_rect.height()
+    {
+        action = action.or(Some(Action::LoadOlder));
     }
     let bottom_gap =
         output.content_size.y - (output.state.clamped_offset().y + output.inner_rect.height());
@@ -231,13 +293,33 @@ pub fn messages_ui(
     action
 }
 
+/// Above the list: where the room's older messages are (load more, loading, or the beginning).
+fn older_ui(ui: &mut egui::Ui, model: &ChatModel, action: &mut Option<Action>) {
+    if model.entries.iter().all(|e| e.id.is_none()) {
+        return; // Not a room that keeps ids (plain servers), or nothing yet.
+    }
+    ui.horizontal(|ui| {
+        if model.loading_older {
+            ui.weak("Loading older messages…");
+        } else if model.more_older {
+            if ui.small_button("Load older messages").clicked() {
+                *action = Some(Action::LoadOlder);
+            }
+        } else {
+            ui.weak("The beginning of the room's history");
+        }
+    });
+}
+
 /// One row to draw: the entry and what decides its headings.
 struct Row<'a> {
     entry: &'a Entry,
     /// The entry before it, if any.
     prev: Option<&'a Entry>,
-    /// "New since you last looked" goes above it.
-    marker: bool,
+    /// The marker line goes above it, saying this.
+    marker: Option<MarkerKind>,
+    /// Drawn highlighted (jumped to from a search).
+    highlight: bool,
 }
 
 impl Row<'_> {
@@ -253,7 +335,7 @@ impl Row<'_> {
     /// True when this message continues the previous one's group (same person, soon after, no
     /// heading between): its name and time are not repeated.
     fn continues(&self, new_day: bool) -> bool {
-        let (Some(prev), false, false) = (self.prev, new_day, self.marker) else {
+        let (Some(prev), false, None) = (self.prev, new_day, self.marker) else {
             return false;
         };
         match (&prev.kind, &self.entry.kind) {
@@ -284,14 +366,14 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
             ui.label(RichText::new(day_heading(day)).strong().small());
         });
     }
-    if row.marker {
+    if let Some(kind) = row.marker {
         let colour = ui.visuals().warn_fg_color;
+        let text = match kind {
+            MarkerKind::SinceYouLooked => "New since you last looked",
+            MarkerKind::SinceYourLastVisit => "New since your last visit",
+        };
         ui.horizontal(|ui| {
-            ui.label(
-                RichText::new("New since you last looked")
-                    .color(colour)
-                    .small(),
-            );
+            ui.label(RichText::new(text).color(colour).small());
             let rest = ui.available_rect_before_wrap();
             let y = rest.center().y;
             ui.painter().hline(rest.x_range(), y, (1.0, colour));

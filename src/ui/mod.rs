@@ -7,6 +7,7 @@
 pub mod chat;
 pub mod connect;
 pub mod messages;
+pub mod search;
 pub mod toolbar;
 pub mod trust;
 
@@ -115,6 +116,16 @@ pub enum Action {
     SetHostEncryptedOnly(bool),
     /// The hosted room keeps its history across restarts, or not.
     SetHostKeepHistory(bool),
+    /// Ask the room for the page of messages before the first one shown.
+    LoadOlder,
+    /// Open the search panel (Ctrl+F).
+    OpenSearch,
+    /// Close the search panel.
+    CloseSearch,
+    /// Search the room's history for these words.
+    Search(String),
+    /// Show the message with this id (loading older pages until it is there).
+    JumpTo(u64),
 }
 
 /// A question in a modal window: a heading, a sentence, and two buttons, each with its action.

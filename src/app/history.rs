@@ -1,0 +1,138 @@
+//! The room's past in the app: older pages while scrolling up, searches (Ctrl+F) and jumping to a
+//! result, the outbox of messages not yet confirmed, and "New since your last visit".
+
+use super::CoucouApp;
+use crate::client::Wire;
+use crate::model::ChatModel;
+use crate::protocol::message::Found;
+use crate::protocol::{ClientMsg, Command, now_ms};
+
+/// How many older messages the app asks for at a time.
+pub const PAGE: u32 = 200;
+
+/// How many older messages the app asks for at a time while looking for a search result (the
+/// server's largest page).
+const JUMP_PAGE: u32 = 500;
+
+impl CoucouApp {
+    /// True when the connection speaks JSON (pages, searches and the outbox need it).
+    pub(super) fn speaks_json(&self) -> bool {
+        self.params
+            .as_ref()
+            .is_some_and(|p| p.dialect == Wire::Json)
+    }
+
+    /// Asks for the page before the first message shown.
+    pub(super) fn load_older(&mut self, limit: u32) {
+        let Some(chat) = &mut self.chat else { return };
+        if chat.loading_older || !chat.more_older || !self.link.is_connected() {
+            return;
+        }
+        let Some(conn) = &self.conn else { return };
+        chat.loading_older = true;
+        conn.ask(ClientMsg::History {
+            before: chat.oldest_id(),
+            limit: Some(limit),
+        });
+    }
+
+    /// An older page came (already put before the entries by the model: `added` of them).
+    pub(super) fn on_older_page(&mut self, added: usize) {
+        self.layout.prepended(added);
+        if let Some(id) = self.pending_jump {
+            self.jump_to(id);
+        }
+    }
+
+    /// Searches the room's history: JSON servers answer in the panel; plain servers get
+    /// `/search` and answer in the conversation.
+    pub(super) fn search(&mut self, words: String) {
+        let Some(conn) = &self.conn else { return };
+        if self.speaks_json() {
+            conn.ask(ClientMsg::Search {
+                text: words.clone(),
+                limit: None,
+            });
+            self.search.asked = Some(words);
+            self.search.results = None;
+        } else {
+            conn.send(Command::Search(words));
+        }
+    }
+
+    /// The room answered a search.
+    pub(super) fn on_results(&mut self, words: String, results: Vec<Found>) {
+        if self.search.asked.as_deref() == Some(words.as_str()) {
+            self.search.results = Some(results);
+        }
+    }
+
+    /// Shows the message `id`: scrolls to it if it is loaded, else asks for older pages until it
+    /// is (or the room has none older).
+    pub(super) fn jump_to(&mut self, id: u64) {
+        let Some(chat) = &self.chat else { return };
+        if let Some(index) = chat.position_of(id) {
+            self.pending_jump = None;
+            self.layout.jump_to_entry(index);
+            self.layout.highlight = Some(index);
+            return;
+        }
+        let older = chat.oldest_id().is_none_or(|oldest| id < oldest);
+        if older && chat.more_older {
+            self.pending_jump = Some(id);
+            self.load_older(JUMP_PAGE);
+        } else {
+            self.pending_jump = None;
+        }
+    }
+
+    /// Keeps a typed message in the outbox and sends it if the room is there; `false` when it
+    /// can't be kept (not a JSON room, or the outbox is full).
+    pub(super) fn send_kept(&mut self, command: Command) -> bool {
+        if !self.speaks_json() {
+            return false;
+        }
+        let Some(chat) = &mut self.chat else {
+            return false;
+        };
+        let cid = crate::client::new_cid();
+        if !chat.queue(cid.clone(), command.clone(), now_ms()) {
+            return false;
+        }
+        if self.link.is_connected()
+            && let Some(conn) = &self.conn
+        {
+            conn.send_tagged(command, cid);
+        }
+        true
+    }
+
+    /// Back in the room: what the outbox holds goes out again, in order. The room drops what it
+    /// already had (by client id) and echoes it, which empties the outbox.
+    pub(super) fn send_outbox(&self) {
+        let (Some(chat), Some(conn)) = (&self.chat, &self.conn) else {
+            return;
+        };
+        for unsent in &chat.outbox {
+            conn.send_tagged(unsent.command.clone(), unsent.cid.clone());
+        }
+    }
+
+    /// Marks what came since the app last showed this room.
+    pub(super) fn mark_last_visit(&mut self) {
+        let Some(chat) = &mut self.chat else { return };
+        if let Some(&time) = self.settings.last_visit.get(&self.chat_key) {
+            chat.mark_last_visit(time);
+        }
+    }
+
+    /// Remembers the newest message of the conversation on screen as seen, for the next visit.
+    pub(super) fn remember_visit(&mut self) {
+        if let Some(time) = self.chat.as_ref().and_then(ChatModel::last_seen_time) {
+            // TOML keeps signed 64-bit integers: a time from a server far in the future must not
+            // make the settings unsavable.
+            let time = time.min(i64::MAX as u64);
+            self.settings.last_visit.insert(self.chat_key.clone(), time);
+        }
+    }
+}

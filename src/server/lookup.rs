@@ -1,0 +1,76 @@
+//! Answers what people ask of the room's past — a page of older messages, a search — from the
+//! host's store, outside the room lock (reading may wait on the disk); from the room's memory when
+//! the room keeps no store.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use log::warn;
+
+use super::shared::Shared;
+use crate::protocol::{ErrorCode, ServerMsg};
+
+/// How many messages a page holds when the client does not say.
+pub const PAGE_DEFAULT: usize = 100;
+
+/// The most messages a page holds, whatever the client asks.
+pub const PAGE_MAX: usize = 500;
+
+/// How many results a search gives when the client does not say.
+pub const SEARCH_DEFAULT: usize = 20;
+
+/// The most results a search gives, whatever the client asks.
+pub const SEARCH_MAX: usize = 50;
+
+/// The longest search, in bytes.
+pub const MAX_SEARCH_BYTES: usize = 256;
+
+/// Set once a read of the store failed, so the log says so once.
+static READ_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// `limit` as asked, within `1..=max`; `default` when not asked.
+fn clamp(limit: Option<u32>, default: usize, max: usize) -> usize {
+    limit.map_or(default, |l| usize::try_from(l).unwrap_or(max).clamp(1, max))
+}
+
+/// The room's messages before `before`, as a `history` answer.
+pub(super) fn page(shared: &Shared, before: Option<u64>, limit: Option<u32>) -> ServerMsg {
+    let limit = clamp(limit, PAGE_DEFAULT, PAGE_MAX);
+    let read = match shared.reader() {
+        Some(reader) => reader.page(before, limit).map_err(|err| err.to_string()),
+        None => Ok(shared.lock_room().page(before, limit)),
+    };
+    match read {
+        Ok((messages, more)) => ServerMsg::History {
+            before,
+            messages,
+            more,
+        },
+        Err(err) => unavailable(&err),
+    }
+}
+
+/// The newest room messages holding every word of `text`, as a `results` answer.
+pub(super) fn search(shared: &Shared, text: &str, limit: Option<u32>) -> ServerMsg {
+    let limit = clamp(limit, SEARCH_DEFAULT, SEARCH_MAX);
+    let read = match shared.reader() {
+        Some(reader) => reader.search(text, limit).map_err(|err| err.to_string()),
+        None => Ok(shared.lock_room().search(text, limit)),
+    };
+    match read {
+        Ok(results) => ServerMsg::Results {
+            text: text.to_owned(),
+            results,
+        },
+        Err(err) => unavailable(&err),
+    }
+}
+
+fn unavailable(err: &str) -> ServerMsg {
+    if !READ_FAILED.swap(true, Ordering::Relaxed) {
+        warn!("the history could not be read ({err})");
+    }
+    ServerMsg::error(
+        ErrorCode::Unavailable,
+        "the room's history can't be read right now; try again later",
+    )
+}

@@ -1,0 +1,340 @@
+//! Asking the room for its past over real TCP on 127.0.0.1, with the store on real SQLite files in
+//! temp folders: pages of older messages, searches (JSON and `/search`), private messages kept out
+//! of both, hostile requests, and client ids that make a message sent twice arrive once.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Json, Plain, restart_at, start_server_with};
+use coucou::protocol::message::Found;
+use coucou::protocol::{Chat, ClientMsg, ErrorCode, ServerMsg};
+use coucou::server::{ServerConfig, StoreConfig};
+use coucou::store::{Retention, Store};
+
+fn stored(path: &Path) -> ServerConfig {
+    ServerConfig {
+        flood: None,
+        search_flood: None,
+        store: Some(StoreConfig {
+            path: path.to_path_buf(),
+            retention: Retention::default(),
+        }),
+        ..ServerConfig::default()
+    }
+}
+
+/// A store holding `n` room messages, ids 1..=n, written through the store itself.
+fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {
+    let (store, _, warning) = Store::open(path, 0, Retention::default()).expect("a store");
+    assert_eq!(warning, None);
+    for id in 1..=n {
+        store.keep(
+            &ServerMsg::Message(Chat {
+                id,
+                time: 1_700_000_000_000 + id,
+                from: if id % 2 == 0 { "alice" } else { "bob" }.into(),
+                text: text(id),
+                action: false,
+                cid: None,
+            }),
+            true,
+        );
+    }
+    drop(store);
+}
+
+fn page(client: &mut Json, before: Option<u64>, limit: Option<u32>) -> (Vec<ServerMsg>, bool) {
+    client.send(&ClientMsg::History { before, limit });
+    match client.expect(|m| matches!(m, ServerMsg::History { .. } | ServerMsg::Error { .. })) {
+        ServerMsg::History { messages, more, .. } => (messages, more),
+        other => panic!("no page: {other:?}"),
+    }
+}
+
+fn search(client: &mut Json, text: &str, limit: Option<u32>) -> Result<Vec<Found>, ErrorCode> {
+    client.send(&ClientMsg::Search {
+        text: text.into(),
+        limit,
+    });
+    match client.expect(|m| matches!(m, ServerMsg::Results { .. } | ServerMsg::Error { .. })) {
+        ServerMsg::Results { results, .. } => Ok(results),
+        ServerMsg::Error { code, .. } => Err(code),
+        _ => unreachable!(),
+    }
+}
+
+fn ids(messages: &[ServerMsg]) -> Vec<u64> {
+    messages
+        .iter()
+        .map(|m| match m {
+            ServerMsg::Message(chat) => chat.id,
+            other => panic!("{other:?} in a page"),
+        })
+        .collect()
+}
+
+fn texts(found: &[Found]) -> Vec<&str> {
+    found.iter().map(|f| f.message.text.as_str()).collect()
+}
+
+#[test]
+fn ten_thousand_stored_messages_come_back_page_by_page_to_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    filled(&path, 10_000, |id| format!("message {id}"));
+    let server = start_server_with(stored(&path));
+    let (mut alice, welcome) = Json::join(server.local_addr(), "alice");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    let mut got = ids(&history);
+    assert_eq!(got.first(), Some(&9_901), "the newest 100 on joining");
+    let mut pages = 0;
+    loop {
+        let (messages, more) = page(&mut alice, got.first().copied(), Some(500));
+        pages += 1;
+        let mut older = ids(&messages);
+        assert!(older.len() <= 500);
+        older.extend(got);
+        got = older;
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(
+        got,
+        (1..=10_000).collect::<Vec<_>>(),
+        "every id once, in order"
+    );
+    assert_eq!(pages, 20);
+
+    // Asking for more than the cap gets the cap; for nothing, at least one.
+    assert_eq!(page(&mut alice, None, Some(u32::MAX)).0.len(), 500);
+    assert_eq!(page(&mut alice, None, Some(0)).0.len(), 1);
+    assert_eq!(page(&mut alice, Some(0), None), (vec![], false));
+    assert_eq!(page(&mut alice, Some(u64::MAX), None).0.len(), 100);
+}
+
+#[test]
+fn search_ignores_case_and_accents_gives_context_and_never_shows_private_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    let server = start_server_with(stored(&path));
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let mut bob = Plain::join(addr, "bob");
+    for line in [
+        "bonjour",
+        "on prend un café ?",
+        "oui",
+        "/msg alice un CAFÉ en secret",
+        "CAFE CRÈME pour moi",
+        "rien à voir",
+    ] {
+        bob.send(line);
+    }
+    alice.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "rien à voir"));
+
+    let found = search(&mut alice, "cafe", None).unwrap();
+    assert_eq!(texts(&found), ["CAFE CRÈME pour moi", "on prend un café ?"]);
+    assert_eq!(found[1].before.as_ref().unwrap().text, "bonjour");
+    assert_eq!(found[1].after.as_ref().unwrap().text, "oui");
+    assert_eq!(found[0].after.as_ref().unwrap().text, "rien à voir");
+    assert_eq!(
+        texts(&search(&mut alice, "crème café", None).unwrap()),
+        ["CAFE CRÈME pour moi"]
+    );
+    assert_eq!(
+        texts(&search(&mut alice, "crem", None).unwrap()),
+        ["CAFE CRÈME pour moi"],
+        "the last word may be the start of one"
+    );
+    for who in ["alice", "bob"] {
+        let (mut me, _) = Json::join(addr, &format!("{who}2"));
+        let found = search(&mut me, "secret", None).unwrap();
+        assert!(found.is_empty(), "a private message was found: {found:?}");
+    }
+    assert!(search(&mut alice, "secret", None).unwrap().is_empty());
+    let (older, _) = page(&mut alice, None, None);
+    assert!(
+        older
+            .iter()
+            .all(|m| !matches!(m, ServerMsg::Private { .. })),
+        "{older:?}"
+    );
+
+    // The plain dialect: results as lines.
+    bob.send("/search cafe");
+    let header = bob.expect("found for");
+    assert_eq!(header, "*** 2 messages found for \"cafe\", newest first:");
+    let (newest, older) = (bob.line(), bob.line());
+    assert!(newest.ends_with("] bob: CAFE CRÈME pour moi"), "{newest}");
+    assert!(
+        older.starts_with("[found #") && older.ends_with(" UTC] bob: on prend un café ?"),
+        "{older}"
+    );
+}
+
+#[test]
+fn a_room_without_a_store_pages_and_searches_what_it_remembers() {
+    let server = start_server_with(ServerConfig {
+        flood: None,
+        history: 5,
+        ..ServerConfig::default()
+    });
+    let (mut alice, _) = Json::join(server.local_addr(), "alice");
+    for n in 1..=8 {
+        alice.send(&ClientMsg::Say {
+            text: format!("Crêpe numéro {n}"),
+            cid: None,
+        });
+    }
+    alice.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "Crêpe numéro 8"));
+    let (messages, more) = page(&mut alice, None, Some(3));
+    assert_eq!(messages.len(), 3);
+    assert!(more);
+    let found = search(&mut alice, "CREPE", None).unwrap();
+    assert_eq!(
+        texts(&found),
+        [
+            "Crêpe numéro 8",
+            "Crêpe numéro 7",
+            "Crêpe numéro 6",
+            "Crêpe numéro 5",
+            "Crêpe numéro 4"
+        ],
+        "the last five are remembered"
+    );
+}
+
+#[test]
+fn hostile_searches_are_words_capped_and_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    filled(&path, 200, |id| {
+        format!("mot{} NEAR text OR \"quoted\" {id}", id % 3)
+    });
+    let server = start_server_with(ServerConfig {
+        search_flood: Some(coucou::server::FloodLimit {
+            burst: 20,
+            per_second: 0.001,
+        }),
+        ..stored(&path)
+    });
+    let (mut mallory, _) = Json::join(server.local_addr(), "mallory");
+    // Query syntax is read as words: none of it is an error, none of it reaches further.
+    for query in [
+        "\"",
+        "NEAR(",
+        "text:mot1",
+        "* OR *",
+        "-mot1",
+        "^mot1",
+        "mot1 AND NOT",
+        "')); DROP TABLE messages; --",
+        "\u{0}\u{1b}[31m",
+        "",
+        "   ",
+    ] {
+        let found = search(&mut mallory, query, None);
+        assert!(found.is_ok(), "{query:?}: {found:?}");
+    }
+    let found = search(&mut mallory, "quoted near", Some(u32::MAX)).unwrap();
+    assert_eq!(found.len(), 50, "capped at 50");
+    assert_eq!(search(&mut mallory, "mot1", Some(3)).unwrap().len(), 3);
+    assert_eq!(
+        search(&mut mallory, &"long".repeat(100), None),
+        Err(ErrorCode::TooLong)
+    );
+    // 13 of the budget of 20 are spent (a search refused as too long costs nothing): of the
+    // next 10, 3 are refused, and the chat goes on.
+    let mut refused = 0;
+    for _ in 0..10 {
+        if search(&mut mallory, "mot1", None) == Err(ErrorCode::Flood) {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 3);
+    mallory.send(&ClientMsg::Say {
+        text: "still here".into(),
+        cid: None,
+    });
+    mallory.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "still here"));
+}
+
+fn say(client: &mut Json, text: &str, cid: &str) {
+    client.send(&ClientMsg::Say {
+        text: text.into(),
+        cid: Some(cid.into()),
+    });
+}
+
+#[test]
+fn a_message_sent_again_with_its_client_id_arrives_once_even_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    let server = start_server_with(stored(&path));
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let mut bob = Plain::join(addr, "bob");
+    say(&mut alice, "une fois", "c-1");
+    let ServerMsg::Message(first) = alice.expect(|m| matches!(m, ServerMsg::Message(_))) else {
+        unreachable!()
+    };
+    assert_eq!(
+        first.cid.as_deref(),
+        Some("c-1"),
+        "the sender knows it arrived"
+    );
+    say(&mut alice, "une fois", "c-1");
+    let ServerMsg::Message(again) = alice.expect(|m| matches!(m, ServerMsg::Message(_))) else {
+        unreachable!()
+    };
+    assert_eq!(again, first, "the sender is told again, the same message");
+    say(&mut alice, "deux", "c-2");
+    bob.expect("alice: deux");
+    assert_eq!(
+        bob.seen()
+            .iter()
+            .filter(|l| l.as_str() == "alice: une fois")
+            .count(),
+        1
+    );
+    // Someone else sending the same id sends their own message.
+    let (mut eve, _) = Json::join(addr, "eve");
+    say(&mut eve, "à moi", "c-1");
+    bob.expect("eve: à moi");
+    // A malformed id is refused, and says why.
+    for cid in ["", "has space", "é", &"x".repeat(65)] {
+        say(&mut alice, "x", cid);
+        let error = alice.expect(|m| matches!(m, ServerMsg::Error { .. }));
+        assert!(
+            matches!(&error, ServerMsg::Error { code: ErrorCode::Malformed, message } if message.contains("cid")),
+            "{error:?}"
+        );
+    }
+    drop((alice, bob, eve));
+    server.stop();
+
+    let _again = restart_at(addr, stored(&path));
+    let (mut alice, _) = Json::join(addr, "alice");
+    let mut carol = Plain::join(addr, "carol");
+    say(&mut alice, "deux", "c-2");
+    let ServerMsg::Message(echo) = alice.expect(|m| matches!(m, ServerMsg::Message(_))) else {
+        unreachable!()
+    };
+    assert_eq!(echo.text, "deux");
+    say(&mut alice, "trois", "c-3");
+    carol.expect("alice: trois");
+    let live: Vec<&String> = carol
+        .seen()
+        .iter()
+        .skip_while(|l| !l.ends_with("carol joined the room"))
+        .collect();
+    assert!(
+        !live.iter().any(|l| *l == "alice: deux"),
+        "sent again after a restart, not relayed: {:?}",
+        carol.seen()
+    );
+}
