@@ -132,7 +132,10 @@ impl CoucouApp {
             // TOML keeps signed 64-bit integers: a time from a server far in the future must not
             // make the settings unsavable.
             let time = time.min(i64::MAX as u64);
-            self.settings.last_visit.insert(self.chat_key.clone(), time);
+            let before = self.settings.last_visit.insert(self.chat_key.clone(), time);
+            if before != Some(time) {
+                self.save_settings();
+            }
         }
     }
 }

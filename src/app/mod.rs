@@ -492,6 +492,17 @@ impl CoucouApp {
         self.layout = ListLayout::default();
     }
 
+    /// The room's id of the message shown highlighted after a click on a search result.
+    pub fn jumped_to(&self) -> Option<u64> {
+        let index = self.layout.highlight?;
+        self.chat.as_ref()?.entries.get(index)?.id
+    }
+
+    /// The search panel: its words and results.
+    pub fn search_panel(&self) -> &SearchPanel {
+        &self.search
+    }
+
     /// How many times the app asked for the window's attention (urgency hint) so far.
     pub fn attention_requests(&self) -> usize {
         self.attention_requests
@@ -511,6 +522,12 @@ impl CoucouApp {
     /// hosted server stopping) and handles it with whatever else has come. Tests use it instead of
     /// sleeping; the window never calls it.
     pub fn wait_for_event(&mut self, timeout: Duration) -> bool {
+        // A reconnection due sooner is something to wake for too (the next frame starts it).
+        let timeout = match self.link.due(Instant::now()) {
+            Due::Reconnect => return true,
+            Due::WakeIn(next) => timeout.min(next),
+            Due::Nothing => timeout,
+        };
         match self.events_rx.recv_timeout(timeout) {
             Ok(event) => {
                 self.on_app_event(event);
@@ -1015,7 +1032,7 @@ impl CoucouApp {
         }
     }
 
-    fn save_settings(&mut self) {
+    pub(super) fn save_settings(&mut self) {
         let Some(path) = &self.settings_path else {
             return;
         };

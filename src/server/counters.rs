@@ -14,6 +14,8 @@ pub(super) struct Counters {
     pub(super) messages: AtomicU64,
     /// Messages queued to recipients (a broadcast to 10 people counts 10).
     pub(super) deliveries: AtomicU64,
+    /// Messages sent again with a client id the room already had: echoed, not relayed.
+    pub(super) resent: AtomicU64,
 }
 
 /// A snapshot of the server's counters.
@@ -27,6 +29,9 @@ pub struct Stats {
     pub messages: u64,
     /// Messages queued to recipients since the start.
     pub deliveries: u64,
+    /// Messages sent again with a client id the room already had (after a lost connection):
+    /// echoed to their sender, not relayed or stored again.
+    pub resent: u64,
 }
 
 impl Counters {
@@ -37,6 +42,7 @@ impl Counters {
             pending: self.pending.load(Ordering::Relaxed),
             messages: self.messages.load(Ordering::Relaxed),
             deliveries: self.deliveries.load(Ordering::Relaxed),
+            resent: self.resent.load(Ordering::Relaxed),
         }
     }
 }

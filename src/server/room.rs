@@ -405,6 +405,7 @@ impl<M: Mailbox> Room<M> {
         if let Some(cid) = &cid
             && let Some(again) = self.sent.find(&my_name, cid).cloned()
         {
+            self.stats.resent.fetch_add(1, Ordering::Relaxed);
             self.send_to(session, &again);
             return Next::Continue;
         }

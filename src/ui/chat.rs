@@ -289,6 +289,9 @@ fn composer_ui(
             .show(ui);
         let input = output.response.response.clone().labelled_by(label.id);
         let input = input.on_hover_text("Up/Down recalls what you sent");
+        // Read before the focus is put back below (a reconnection in this very frame): that
+        // would hide that Enter just took it.
+        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         if composer.focus {
             // The text was set from outside (a name clicked, a line recalled): type at its end.
             let mut state = output.state;
@@ -300,7 +303,6 @@ fn composer_ui(
             input.request_focus();
             composer.focus = false;
         }
-        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         if input.has_focus() {
             if ui.input(|i| i.key_pressed(Key::Tab)) {
                 composer.complete(&model.people, &model.me);

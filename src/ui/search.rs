@@ -26,18 +26,23 @@ pub struct SearchPanel {
 /// Draws the search panel: the field, then the results.
 pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
     let mut action = None;
-    ui.horizontal(|ui| {
-        ui.strong("Search the room");
-        if ui.small_button("Close").clicked() {
-            action = Some(Action::CloseSearch);
-        }
-    });
-    let field = ui.add(
-        egui::TextEdit::singleline(&mut panel.query)
-            .id_salt("search_input")
-            .hint_text("words to find, Enter to search")
-            .desired_width(f32::INFINITY),
-    );
+    let heading = ui
+        .horizontal(|ui| {
+            let heading = ui.strong("Search the room");
+            if ui.small_button("Close search").clicked() {
+                action = Some(Action::CloseSearch);
+            }
+            heading
+        })
+        .inner;
+    let field = ui
+        .add(
+            egui::TextEdit::singleline(&mut panel.query)
+                .id_salt("search_input")
+                .hint_text("words to find, Enter to search")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(heading.id);
     if std::mem::take(&mut panel.focus) {
         field.request_focus();
     }

@@ -469,13 +469,61 @@ impl Drop for SeedServer {
 }
 
 /// A TCP proxy on 127.0.0.1 in front of a server, that can cut every connection through it at once
-/// while the server goes on: a network cut, for reconnection tests against the same server.
+/// while the server goes on: a network cut, for reconnection tests against the same server. It can
+/// also cut after a given number of bytes from the clients, in the middle of a line.
 pub struct Proxy {
     addr: SocketAddr,
     /// Both ends of every connection made through it.
     streams: std::sync::Arc<std::sync::Mutex<Vec<TcpStream>>>,
+    /// Bytes from clients that may still pass before every connection is cut; `None`: no limit.
+    budget: Budget,
+    /// The same for bytes from the server.
+    budget_down: Budget,
     stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
     accept: Option<std::thread::JoinHandle<()>>,
+}
+
+type Streams = std::sync::Arc<std::sync::Mutex<Vec<TcpStream>>>;
+type Budget = std::sync::Arc<std::sync::Mutex<Option<usize>>>;
+
+fn cut_all(streams: &Streams) {
+    for stream in streams.lock().expect("the lock").drain(..) {
+        stream.shutdown(Shutdown::Both).ok();
+    }
+}
+
+/// Copies bytes one way, within the budget; cuts everything when it runs out.
+fn copy_within(mut from: TcpStream, mut to: TcpStream, budget: &Budget, streams: &Streams) {
+    let mut buf = [0_u8; 4096];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let (allowed, spent) = {
+            let mut left = budget.lock().expect("the lock");
+            match *left {
+                None => (n, false),
+                Some(l) => {
+                    let allowed = l.min(n);
+                    *left = if allowed == l {
+                        None
+                    } else {
+                        Some(l - allowed)
+                    };
+                    (allowed, allowed == l)
+                }
+            }
+        };
+        if to.write_all(&buf[..allowed]).is_err() {
+            break;
+        }
+        if spent {
+            cut_all(streams);
+            break;
+        }
+    }
+    to.shutdown(Shutdown::Both).ok();
 }
 
 impl Proxy {
@@ -484,9 +532,12 @@ impl Proxy {
         use std::sync::atomic::Ordering;
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
         let addr = listener.local_addr().expect("its address");
-        let streams = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TcpStream>::new()));
+        let streams: Streams = std::sync::Arc::default();
+        let budget: Budget = std::sync::Arc::default();
+        let budget_down: Budget = std::sync::Arc::default();
         let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (streams_a, stopping_a) = (streams.clone(), stopping.clone());
+        let (budget_a, budget_down_a) = (budget.clone(), budget_down.clone());
         let accept = std::thread::Builder::new()
             .name("test-proxy".into())
             .spawn(move || {
@@ -498,31 +549,30 @@ impl Proxy {
                     let Ok(server) = TcpStream::connect(target) else {
                         continue;
                     };
+                    let clone = |s: &TcpStream| s.try_clone().expect("a second handle");
                     let mut kept = streams_a.lock().expect("the lock");
-                    kept.push(client.try_clone().expect("a second handle on the socket"));
-                    kept.push(server.try_clone().expect("a second handle on the socket"));
+                    kept.push(clone(&client));
+                    kept.push(clone(&server));
                     drop(kept);
-                    for (mut from, mut to) in [
-                        (
-                            client.try_clone().expect("a second handle on the socket"),
-                            server.try_clone().expect("a second handle on the socket"),
-                        ),
-                        (server, client),
-                    ] {
-                        std::thread::Builder::new()
-                            .name("test-proxy-copy".into())
-                            .spawn(move || {
-                                std::io::copy(&mut from, &mut to).ok();
-                                to.shutdown(Shutdown::Both).ok();
-                            })
-                            .expect("a thread");
-                    }
+                    let (up_from, up_to) = (clone(&client), clone(&server));
+                    let (budget, streams) = (budget_a.clone(), streams_a.clone());
+                    std::thread::Builder::new()
+                        .name("test-proxy-up".into())
+                        .spawn(move || copy_within(up_from, up_to, &budget, &streams))
+                        .expect("a thread");
+                    let (budget, streams) = (budget_down_a.clone(), streams_a.clone());
+                    std::thread::Builder::new()
+                        .name("test-proxy-down".into())
+                        .spawn(move || copy_within(server, client, &budget, &streams))
+                        .expect("a thread");
                 }
             })
             .expect("a thread");
         Self {
             addr,
             streams,
+            budget,
+            budget_down,
             stopping,
             accept: Some(accept),
         }
@@ -535,9 +585,35 @@ impl Proxy {
 
     /// Cuts every connection made through the proxy so far; new ones go through again.
     pub fn cut(&self) {
-        for stream in self.streams.lock().expect("the lock").drain(..) {
-            stream.shutdown(Shutdown::Both).ok();
+        *self.budget.lock().expect("the lock") = None;
+        *self.budget_down.lock().expect("the lock") = None;
+        cut_all(&self.streams);
+    }
+
+    /// Cuts every connection once `bytes` more bytes from clients have passed (the last of them
+    /// reaches the server; nothing after it does).
+    pub fn cut_after(&self, bytes: usize) {
+        if bytes == 0 {
+            self.cut();
+        } else {
+            *self.budget.lock().expect("the lock") = Some(bytes);
         }
+    }
+
+    /// Cuts every connection once `bytes` more bytes from the server have passed.
+    pub fn cut_after_down(&self, bytes: usize) {
+        if bytes == 0 {
+            self.cut();
+        } else {
+            *self.budget_down.lock().expect("the lock") = Some(bytes);
+        }
+    }
+
+    /// True when a cut asked for with [`Proxy::cut_after`] or [`Proxy::cut_after_down`] has not
+    /// happened yet.
+    pub fn cut_pending(&self) -> bool {
+        self.budget.lock().expect("the lock").is_some()
+            || self.budget_down.lock().expect("the lock").is_some()
     }
 }
 

@@ -1,0 +1,310 @@
+//! The room's past in the real app (egui_kittest) against real servers on 127.0.0.1 with real
+//! SQLite stores in temp folders: nothing typed is lost across cuts, older pages to the first
+//! message, Ctrl+F search with a jump to the result, and "New since your last visit".
+
+mod app_support;
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use app_support::*;
+use common::{Json, Plain, Proxy, start_server_with};
+use coucou::app::{AppOptions, CoucouApp};
+use coucou::protocol::{Chat, ServerMsg};
+use coucou::server::{ServerConfig, StoreConfig};
+use coucou::store::{Retention, Store};
+use eframe::egui::accesskit::Role;
+use eframe::egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn stored(path: &Path) -> ServerConfig {
+    ServerConfig {
+        flood: None,
+        store: Some(StoreConfig {
+            path: path.to_path_buf(),
+            retention: Retention::default(),
+        }),
+        ..ServerConfig::default()
+    }
+}
+
+/// A store holding `n` room messages from bob, ids 1..=n, written through the store itself.
+fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {
+    let (store, _, _) = Store::open(path, 0, Retention::default()).expect("a store");
+    for id in 1..=n {
+        store.keep(
+            &ServerMsg::Message(Chat {
+                id,
+                time: 1_700_000_000_000 + id * 1000,
+                from: "bob".into(),
+                text: text(id),
+                action: false,
+                cid: None,
+            }),
+            true,
+        );
+    }
+}
+
+/// The app connected as `name` to `addr`, getting back into the room 5 ms after a loss.
+fn quick_app(name: &str, addr: SocketAddr) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    let (dir, config) = temp_config();
+    let mut harness = app_from(
+        AppOptions {
+            backoff: |_| Duration::from_millis(5),
+            ..test_options(&config)
+        },
+        [1000.0, 700.0],
+    );
+    connect(&mut harness, name, addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    (dir, harness)
+}
+
+/// A small deterministic generator (xorshift), so that a failing round can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Reads bob's messages from alice until `last` has come.
+fn alices_texts_until(bob: &mut Json, last: &str, into: &mut Vec<String>) {
+    loop {
+        if let ServerMsg::Message(chat) = bob.next()
+            && chat.from == "alice"
+        {
+            into.push(chat.text.clone());
+            if chat.text == last {
+                return;
+            }
+        }
+    }
+}
+
+#[test]
+fn typed_messages_reach_the_room_exactly_once_across_a_hundred_random_cuts() {
+    let server = start_server_with(ServerConfig {
+        flood: None,
+        history: 0,
+        ..ServerConfig::default()
+    });
+    let proxy = Proxy::start(server.local_addr());
+    let (_dir, mut harness) = quick_app("alice", proxy.addr());
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    let mut rng = Rng(0x5eed_c0de_2026_1202);
+    let mut expected = Vec::new();
+    let mut seen_by_bob = Vec::new();
+    for round in 0..100 {
+        let texts: Vec<String> = (0..3).map(|i| format!("r{round} m{i}")).collect();
+        // Three JSON lines with client ids are about 200 bytes, their echoes about 330: cut
+        // anywhere in either.
+        if rng.below(2) == 0 {
+            proxy.cut_after(1 + rng.below(200) as usize);
+        } else {
+            proxy.cut_after_down(1 + rng.below(330) as usize);
+        }
+        for text in &texts {
+            send_message(&mut harness, text);
+            let left = harness
+                .get_by_role_and_label(Role::TextInput, "Message")
+                .value()
+                .unwrap_or_default();
+            let app = harness.state();
+            assert_eq!(
+                left,
+                "",
+                "round {round}: {text} was not taken from the input line; connected {}, \
+                 waiting {}, error {:?}, last {:#?}",
+                app.is_connected(),
+                app.is_waiting_to_reconnect(),
+                app.connect_error(),
+                chat_texts(app).iter().rev().take(5).collect::<Vec<_>>()
+            );
+        }
+        if proxy.cut_pending() {
+            proxy.cut();
+        }
+        wait_until(&mut harness, "back, with the outbox empty", |app| {
+            app.is_connected()
+                && app.chat().is_some_and(|c| c.outbox.is_empty())
+                && texts.iter().all(|t| has_entry(app, &format!("alice: {t}")))
+        });
+        alices_texts_until(&mut bob, &texts[2], &mut seen_by_bob);
+        expected.extend(texts);
+    }
+    send_message(&mut harness, "the end");
+    alices_texts_until(&mut bob, "the end", &mut seen_by_bob);
+    expected.push("the end".to_owned());
+    assert_eq!(seen_by_bob, expected, "each once, in order, for the others");
+    let resent = server.stats().resent;
+    assert!(
+        resent > 0,
+        "some cuts came after the room had a message and before its echo came back"
+    );
+    eprintln!("{resent} messages were sent again and dropped by the room");
+    let mine = chat_texts(harness.state());
+    for text in &expected {
+        let line = format!("alice: {text}");
+        assert_eq!(
+            mine.iter().filter(|t| t.ends_with(&line)).count(),
+            1,
+            "{text} once for the sender"
+        );
+    }
+}
+
+#[test]
+fn what_is_typed_while_the_connection_is_down_waits_in_sight_and_goes_out_on_return() {
+    let server = start_server_with(ServerConfig {
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let proxy = Proxy::start(server.local_addr());
+    let (_dir, mut harness) = connected_app("alice", proxy.addr());
+    let mut bob = Plain::join(server.local_addr(), "bob");
+    proxy.cut();
+    wait_until(
+        &mut harness,
+        "waiting to reconnect",
+        CoucouApp::is_waiting_to_reconnect,
+    );
+    send_message(&mut harness, "écrit hors ligne");
+    harness.get_by_label("Not sent yet: these go out when the connection is back.");
+    harness.get_by_label("écrit hors ligne");
+    harness
+        .get_by_role_and_label(Role::Button, "Reconnect now")
+        .click();
+    wait_until(&mut harness, "sent", |app| {
+        app.chat().is_some_and(|c| c.outbox.is_empty())
+    });
+    bob.expect("alice: écrit hors ligne");
+    assert!(
+        harness
+            .query_by_label("Not sent yet: these go out when the connection is back.")
+            .is_none()
+    );
+    assert!(has_entry(harness.state(), "alice: écrit hors ligne"));
+}
+
+#[test]
+fn the_app_pages_ten_thousand_stored_messages_back_to_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    filled(&path, 10_000, |id| format!("message {id}"));
+    let server = start_server_with(stored(&path));
+    let (_config, mut harness) = connected_app("alice", server.local_addr());
+    wait_until(&mut harness, "the welcome's history", |app| {
+        app.chat().is_some_and(|c| c.oldest_id() == Some(9_901))
+    });
+    let mut pages = 0;
+    while harness
+        .query_by_label("The beginning of the room's history")
+        .is_none()
+    {
+        harness
+            .get_by_role_and_label(Role::Button, "Load older messages")
+            .click();
+        harness.run_steps(2);
+        wait_until(&mut harness, "a page", |app| {
+            app.chat().is_some_and(|c| !c.loading_older)
+        });
+        pages += 1;
+        assert!(pages <= 50, "more pages than 10,000 messages need");
+    }
+    let ids: Vec<u64> = harness
+        .state()
+        .chat()
+        .unwrap()
+        .entries
+        .iter()
+        .filter_map(|e| e.id)
+        .collect();
+    assert_eq!(ids, (1..=10_000).collect::<Vec<_>>());
+    assert_eq!(pages, 50, "200 at a time");
+}
+
+#[test]
+fn ctrl_f_finds_cafe_and_a_click_shows_that_message_loading_what_it_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    filled(&path, 1_000, |id| match id {
+        42 => "on se retrouve au café ?".to_owned(),
+        id => format!("message {id}"),
+    });
+    let server = start_server_with(stored(&path));
+    let (_config, mut harness) = connected_app("alice", server.local_addr());
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run_steps(2);
+    harness.get_by_label("Search the room");
+    harness
+        .get_by_role_and_label(Role::TextInput, "Search the room")
+        .type_text("CAFE");
+    harness.run_steps(1);
+    harness.key_press(Key::Enter);
+    wait_until(&mut harness, "the results", |app| {
+        app.search_panel().results.is_some()
+    });
+    harness.get_by_label("1 message; click it to see it in the conversation.");
+    let found = harness.get_by_label_contains("on se retrouve au café ?");
+    found.click();
+    wait_until(&mut harness, "the jump", |app| app.jumped_to() == Some(42));
+    assert_eq!(
+        harness.state().chat().unwrap().oldest_id(),
+        Some(1),
+        "the pages before it were loaded (500 at a time while looking)"
+    );
+}
+
+#[test]
+fn new_since_your_last_visit_is_marked_after_the_app_starts_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    let server = start_server_with(stored(&path));
+    let addr = server.local_addr();
+    let mut bob = Plain::join(addr, "bob");
+    bob.send("vu hier");
+    bob.expect("bob: vu hier");
+    let (config_dir, config) = temp_config();
+    {
+        let mut harness = app_at(&config);
+        connect(&mut harness, "alice", addr);
+        trust_if_asked(&mut harness);
+        wait_until(&mut harness, "yesterday's message", |app| {
+            has_entry(app, "vu hier")
+        });
+        harness
+            .get_by_role_and_label(Role::Button, "Disconnect")
+            .click();
+        harness.run_steps(2);
+        harness.get_by_role_and_label(Role::Button, "Close").click();
+        harness.run_steps(2);
+    }
+    bob.send("nouveau ce matin");
+    bob.expect("bob: nouveau ce matin");
+
+    let mut harness = app_at(&config);
+    harness
+        .get_by_role_and_label(Role::Button, "Connect")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    harness.get_by_label("New since your last visit");
+    let chat = harness.state().chat().unwrap();
+    let marker = chat.marker.expect("a marker");
+    assert!(
+        coucou::model::transcript::entry_text(&chat.entries[marker]).contains("nouveau ce matin"),
+        "{:?}",
+        chat.entries[marker]
+    );
+    drop(config_dir);
+}

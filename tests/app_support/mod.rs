@@ -1,0 +1,182 @@
+//! Helpers for the tests that drive the real app with egui_kittest: a harness on temp settings,
+//! filling fields, connecting, and waiting on the app's own event channel (never sleeping).
+#![allow(dead_code)] // reason: each app test binary uses some of these helpers.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use coucou::app::notify::NotifierHandle;
+use coucou::app::{AppOptions, CoucouApp};
+use eframe::egui::accesskit::Role;
+use eframe::egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use crate::common::{self, PATIENCE};
+
+pub fn app_at(config: &Path) -> Harness<'static, CoucouApp> {
+    app_with(config, None)
+}
+
+pub fn app_with(config: &Path, notifier: Option<NotifierHandle>) -> Harness<'static, CoucouApp> {
+    sized_app(config, notifier, [1000.0, 700.0])
+}
+
+/// Options for the real app with settings at `config`: no multicast (these tests run on the
+/// machine's real network), no system dialogs, no browser.
+pub fn test_options(config: &Path) -> AppOptions {
+    AppOptions {
+        config_path: Some(config.to_path_buf()),
+        host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
+        discovery: false,
+        native_dialogs: false,
+        open_link: |_| false,
+        ..AppOptions::default()
+    }
+}
+
+/// The real app started with `options`, in a window of `size` points.
+pub fn app_from(options: AppOptions, size: [f32; 2]) -> Harness<'static, CoucouApp> {
+    Harness::builder()
+        .with_size(size)
+        .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options))
+}
+
+/// The real app with settings at `config`, in a window of `size` points (see [`test_options`]).
+pub fn sized_app(
+    config: &Path,
+    notifier: Option<NotifierHandle>,
+    size: [f32; 2],
+) -> Harness<'static, CoucouApp> {
+    app_from(
+        AppOptions {
+            notifier,
+            ..test_options(config)
+        },
+        size,
+    )
+}
+
+pub fn temp_config() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let path = dir.path().join("settings.toml");
+    (dir, path)
+}
+
+/// Steps the app until `done` holds, waiting on its event channel between steps.
+pub fn wait_until(
+    harness: &mut Harness<'_, CoucouApp>,
+    what: &str,
+    done: impl Fn(&CoucouApp) -> bool,
+) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        harness.run_steps(2);
+        if done(harness.state()) {
+            harness.run_steps(2);
+            return;
+        }
+        if Instant::now() >= deadline {
+            let app = harness.state();
+            panic!(
+                "timed out waiting for {what}: connected {}, waiting to reconnect {}, error {:?}, \
+                 outbox {:?}, last entries {:#?}",
+                app.is_connected(),
+                app.is_waiting_to_reconnect(),
+                app.connect_error(),
+                app.chat().map(|c| c.outbox.clone()),
+                chat_texts(app).iter().rev().take(6).collect::<Vec<_>>()
+            );
+        }
+        harness
+            .state_mut()
+            .wait_for_event(Duration::from_millis(200));
+    }
+}
+
+/// Replaces the text of the field labelled `label`.
+pub fn fill(harness: &mut Harness<'_, CoucouApp>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.run_steps(2);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.run_steps(2);
+    harness.get_by_label(label).type_text(text);
+    harness.run_steps(2);
+}
+
+pub fn connect(harness: &mut Harness<'_, CoucouApp>, name: &str, addr: SocketAddr) {
+    fill(harness, "Username", name);
+    fill(harness, "Host", &addr.ip().to_string());
+    fill(harness, "Port", &addr.port().to_string());
+    harness
+        .get_by_role_and_label(Role::Button, "Connect")
+        .click();
+    harness.run_steps(2);
+}
+
+/// First contact with an encrypted room asks whether to trust its code: trusts it (after checking
+/// it is the test servers' code), then lets the connection go on. Nothing if nothing is asked.
+pub fn trust_if_asked(harness: &mut Harness<'_, CoucouApp>) {
+    wait_until(harness, "the trust question or an answer", |app| {
+        app.trust_prompt().is_some() || app.is_connected() || app.connect_error().is_some()
+    });
+    if let Some(code) = harness.state().trust_prompt() {
+        assert_eq!(code, common::test_identity().fingerprint());
+        harness.get_by_label(&code.code());
+        harness
+            .get_by_role_and_label(Role::Button, "Trust this room")
+            .click();
+        harness.run_steps(2);
+    }
+}
+
+/// Hosts a room on a free port as `hostess`, and waits until the app is in it.
+pub fn host_as_hostess(harness: &mut Harness<'_, CoucouApp>) {
+    fill(harness, "Username", "hostess");
+    fill(harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    harness.run_steps(2);
+    wait_until(harness, "joined own room", CoucouApp::is_connected);
+}
+
+/// A new app (settings in a temp folder) connected as `name` to the server at `addr`.
+pub fn connected_app(
+    name: &str,
+    addr: SocketAddr,
+) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    let (dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    connect(&mut harness, name, addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    (dir, harness)
+}
+
+pub fn chat_texts(app: &CoucouApp) -> Vec<String> {
+    app.chat()
+        .map(|c| {
+            c.entries
+                .iter()
+                .map(coucou::model::transcript::entry_text)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn has_entry(app: &CoucouApp, needle: &str) -> bool {
+    chat_texts(app).iter().any(|t| t.contains(needle))
+}
+
+pub fn send_message(harness: &mut Harness<'_, CoucouApp>, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .focus();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .type_text(text);
+    harness.run_steps(2);
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+}
