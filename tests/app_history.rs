@@ -308,3 +308,94 @@ fn new_since_your_last_visit_is_marked_after_the_app_starts_again() {
     );
     drop(config_dir);
 }
+
+#[test]
+fn the_hosts_retention_settings_are_saved_and_the_hosted_room_keeps_to_them() {
+    let (_dir, config) = temp_config();
+    // What an earlier hosted room kept: 5 messages from long ago, 1,005 from today.
+    let history = coucou::model::settings::history_path(&config);
+    let now = coucou::protocol::now_ms();
+    filled(&history, 5, |id| format!("long ago {id}"));
+    {
+        let (store, _, _) = Store::open(&history, 0, Retention::default()).expect("a store");
+        for id in 6..=1_010 {
+            store.keep(
+                &ServerMsg::Message(Chat {
+                    id,
+                    time: now - 1_010 + id,
+                    from: "bob".into(),
+                    text: format!("today {id}"),
+                    action: false,
+                    cid: None,
+                }),
+                true,
+            );
+        }
+    }
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "hostess");
+    fill(&mut harness, "Host port", "0");
+    harness
+        .get_by_role_and_label(Role::Button, "Room options")
+        .click();
+    harness.run();
+    harness.get_by_label("Keep messages: forever").click();
+    harness.run();
+    harness.get_by_label("for 7 days").click();
+    harness.run();
+    harness.get_by_label("How many: no limit").click();
+    harness.run();
+    harness.get_by_label("the last 1,000").click();
+    harness.run();
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(saved.contains("host_history_days = 7"), "{saved}");
+    assert!(saved.contains("host_history_max = 1000"), "{saved}");
+
+    harness.get_by_label("Host a room").click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    let addr = harness.state().hosting_addr().unwrap();
+    let (mut guest, _) = Json::connect_tls(addr, None)
+        .map(|(client, _)| client)
+        .map(|mut client| {
+            client.send(&coucou::protocol::ClientMsg::Hello {
+                version: 1,
+                name: "guest".into(),
+            });
+            let welcome = client.next();
+            (client, welcome)
+        })
+        .unwrap();
+    let mut ids = Vec::new();
+    let mut before = None;
+    loop {
+        guest.send(&coucou::protocol::ClientMsg::History {
+            before,
+            limit: Some(500),
+        });
+        let ServerMsg::History { messages, more, .. } =
+            guest.expect(|m| matches!(m, ServerMsg::History { .. }))
+        else {
+            unreachable!()
+        };
+        let mut page: Vec<u64> = messages
+            .iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(c) => Some(c.id),
+                _ => None,
+            })
+            .collect();
+        before = page.first().copied();
+        page.extend(ids);
+        ids = page;
+        if !more {
+            break;
+        }
+    }
+    // The old five are gone by age; of the rest, the newest 1,000 rows are kept, counted when the
+    // first batch is written: with the hostess's join (id 1011), and the guest's (1012) if it
+    // was in the same batch.
+    let first = ids[0];
+    assert!(first == 12 || first == 13, "{first}");
+    assert_eq!(ids, (first..=1_010).collect::<Vec<_>>());
+}

@@ -35,7 +35,6 @@ use crate::model::{ChatModel, EntryKind, settings};
 use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_PORT, now_ms};
 use crate::server::StoreConfig;
-use crate::store::Retention;
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
@@ -838,6 +837,14 @@ impl CoucouApp {
                 self.settings.host_keep_history = on;
                 self.save_settings();
             }
+            Action::SetHostHistoryDays(days) => {
+                self.settings.host_history_days = days;
+                self.save_settings();
+            }
+            Action::SetHostHistoryMax(max) => {
+                self.settings.host_history_max = max;
+                self.save_settings();
+            }
         }
     }
 
@@ -880,7 +887,7 @@ impl CoucouApp {
             .filter(|_| self.settings.host_keep_history)
             .map(|path| StoreConfig {
                 path: settings::history_path(path),
-                retention: Retention::default(),
+                retention: self.settings.host_retention(),
             });
         let (hosting, warning) =
             match Hosting::start(self.options.host_bind, &request, security, store, announce) {
@@ -1055,6 +1062,8 @@ impl CoucouApp {
         let view = ToolbarView {
             host_encrypted_only: self.settings.host_encrypted_only,
             host_keep_history: self.settings.host_keep_history,
+            host_history_days: self.settings.host_history_days,
+            host_history_max: self.settings.host_history_max,
             host_has_password: self.settings.host_password.is_some(),
             hosting,
             host_stopping: self.host_stopping,

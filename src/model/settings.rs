@@ -103,11 +103,27 @@ pub struct Settings {
     pub host_password: Option<String>,
     /// The hosted room keeps its history across restarts (in `history.sqlite` beside the settings).
     pub host_keep_history: bool,
+    /// The hosted room's history forgets messages older than this many days; 0: never.
+    pub host_history_days: u32,
+    /// The hosted room's history keeps at most this many messages; 0: no limit.
+    pub host_history_max: u64,
     /// Every room trusted so far: `host:port` → its fingerprint (64 hex digits).
     pub pins: std::collections::BTreeMap<String, String>,
     /// When the app last showed each room (`host:port`): the time of the newest message seen, in
     /// milliseconds since the Unix epoch. What came after is "New since your last visit".
     pub last_visit: std::collections::BTreeMap<String, u64>,
+}
+
+impl Settings {
+    /// How much of the hosted room's history is kept, from the Host settings.
+    pub fn host_retention(&self) -> crate::store::Retention {
+        crate::store::Retention {
+            max_messages: (self.host_history_max > 0).then_some(self.host_history_max),
+            max_age: (self.host_history_days > 0).then(|| {
+                std::time::Duration::from_secs(u64::from(self.host_history_days) * 24 * 3600)
+            }),
+        }
+    }
 }
 
 /// The default body text size, in points.
@@ -133,6 +149,8 @@ impl Default for Settings {
             host_encrypted_only: false,
             host_password: None,
             host_keep_history: true,
+            host_history_days: 0,
+            host_history_max: 0,
             pins: std::collections::BTreeMap::new(),
             last_visit: std::collections::BTreeMap::new(),
         }
@@ -275,6 +293,20 @@ impl Settings {
             &mut table,
             "host_keep_history",
             &mut s.host_keep_history,
+            "",
+            reset,
+        );
+        read_field(
+            &mut table,
+            "host_history_days",
+            &mut s.host_history_days,
+            "",
+            reset,
+        );
+        read_field(
+            &mut table,
+            "host_history_max",
+            &mut s.host_history_max,
             "",
             reset,
         );

@@ -116,6 +116,10 @@ pub enum Action {
     SetHostEncryptedOnly(bool),
     /// The hosted room keeps its history across restarts, or not.
     SetHostKeepHistory(bool),
+    /// The hosted room forgets messages older than this many days (0: never).
+    SetHostHistoryDays(u32),
+    /// The hosted room keeps at most this many messages (0: no limit).
+    SetHostHistoryMax(u64),
     /// Ask the room for the page of messages before the first one shown.
     LoadOlder,
     /// Open the search panel (Ctrl+F).

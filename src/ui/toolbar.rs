@@ -63,6 +63,50 @@ pub struct ToolbarView<'a> {
     pub host_has_password: bool,
     /// The Host setting: keep the history across restarts.
     pub host_keep_history: bool,
+    /// The Host setting: forget messages older than this many days (0: never).
+    pub host_history_days: u32,
+    /// The Host setting: keep at most this many messages (0: no limit).
+    pub host_history_max: u64,
+}
+
+/// The choices for how long the hosted room keeps messages: (days, label); 0 is forever.
+const KEEP_DAYS: [(u32, &str); 5] = [
+    (0, "forever"),
+    (365, "for a year"),
+    (90, "for 90 days"),
+    (30, "for 30 days"),
+    (7, "for 7 days"),
+];
+
+/// The choices for how many messages the hosted room keeps: (count, label); 0 is no limit.
+const KEEP_COUNT: [(u64, &str); 4] = [
+    (0, "no limit"),
+    (100_000, "the last 100,000"),
+    (10_000, "the last 10,000"),
+    (1_000, "the last 1,000"),
+];
+
+/// A submenu `label: <the choice now>` listing `choices`; the value picked, when it changes. A
+/// value that is not one of the choices (typed into the settings file) shows as itself.
+fn choice_ui<T: Copy + PartialEq + std::fmt::Display>(
+    ui: &mut egui::Ui,
+    label: &str,
+    choices: &[(T, &str)],
+    now: T,
+) -> Option<T> {
+    let mut picked = None;
+    let shown = choices
+        .iter()
+        .find(|(value, _)| *value == now)
+        .map_or_else(|| now.to_string(), |(_, text)| (*text).to_owned());
+    ui.menu_button(format!("{label}: {shown}"), |ui| {
+        for (value, text) in choices {
+            if ui.selectable_label(*value == now, *text).clicked() && *value != now {
+                picked = Some(*value);
+            }
+        }
+    });
+    picked
 }
 
 /// The Host fields, owned by the app and edited here.
@@ -169,6 +213,17 @@ pub fn toolbar_ui(
                 {
                     action = Some(Action::SetHostKeepHistory(keep));
                 }
+                ui.add_enabled_ui(enabled && keep, |ui| {
+                    if let Some(days) =
+                        choice_ui(ui, "Keep messages", &KEEP_DAYS, view.host_history_days)
+                    {
+                        action = Some(Action::SetHostHistoryDays(days));
+                    }
+                    if let Some(max) = choice_ui(ui, "How many", &KEEP_COUNT, view.host_history_max)
+                    {
+                        action = Some(Action::SetHostHistoryMax(max));
+                    }
+                });
             });
         }
         if view.host_stopping {
