@@ -1,0 +1,67 @@
+//! A full disk, for real: `coucou server` keeps its history on a 256 KiB tmpfs mounted in a mount
+//! namespace of its own (`unshare -m`, made by the test; needs root). When the disk fills, the
+//! server stops storing, says so once, and the chat goes on. Behind the `mount-tests` feature;
+//! `.ci/run` runs it as root.
+#![cfg(feature = "mount-tests")]
+
+mod common;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::Stdio;
+
+use common::Plain;
+
+#[test]
+fn a_full_disk_stops_the_history_once_and_never_the_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let identity = dir.path().join("identity");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut command = std::process::Command::new("unshare");
+    let script = format!(
+        "mount -t tmpfs -o size=256k tmpfs '{}' && exec \"$0\" \"$@\"",
+        data.display()
+    );
+    command
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .arg(env!("CARGO_BIN_EXE_coucou"))
+        .args(["server", "--bind", "127.0.0.1", "--port", "0"])
+        .args(["--no-flood-limit", "--data-dir"])
+        .arg(&data)
+        .arg("--identity")
+        .arg(&identity)
+        .env("HOME", dir.path())
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped());
+    let (mut child, port) = common::spawn_server_from(command);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut alice = Plain::join(addr, "alice");
+    let mut bob = Plain::join(addr, "bob");
+    // 400 messages of 2,000 bytes: far more than 256 KiB can hold.
+    let filler = "x".repeat(1_990);
+    for n in 0..400 {
+        alice.send(&format!("{n:04} {filler}"));
+        bob.expect(&format!("alice: {n:04} "));
+    }
+    alice.send("still chatting");
+    bob.expect("alice: still chatting");
+    child.kill().ok();
+    child.wait().ok();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let said = stderr
+        .lines()
+        .filter(|l| l.contains("the history can't be stored any more"))
+        .count();
+    assert_eq!(said, 1, "said once: {stderr}");
+    assert!(
+        stderr.contains("full"),
+        "the reason is given (the disk is full): {stderr}"
+    );
+}
