@@ -44,6 +44,12 @@ start_server() { # NAME PORT
             "$COUCOU" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --no-store --no-flood-limit --max-people 20000 \
                 --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
             ;;
+        coucou-stored)
+            # The same server keeping its history in a fresh SQLite store (issue #12's H1).
+            rm -rf "$out/store-$2"
+            "$COUCOU" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --data-dir "$out/store-$2" --no-flood-limit --max-people 20000 \
+                --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
+            ;;
         ngircd)
             cat > "$out/ngircd.conf" <<EOF
 [Global]
@@ -112,12 +118,20 @@ for server in ngircd coucou seed; do
     run "$server" "P3 500 clients, 50 senders x 2/s in bursts" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500
     if [ "$server" = coucou ]; then
         run "$server" "T1 P3 with every client on TLS" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --tls
+        run coucou-stored "H1 P3 with the history stored" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500
     fi
     run "$server" "P4 1000 joining at once" --clients 1000 --senders 1 --rate 1 --duration 1 --settle 0.5 --join-timeout 20
     run "$server" "P5 10000 idle + 100 active" --idle 10000 --idle-timeout 45 --clients 100 --senders 10 --rate 1 --duration 5 --join-rate 500
     run "$server" "R1 P1 + 1 client that never reads" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500 --slow
     run "$server" "R2 R1 at 1000/s of 440 B, 10 s" --clients 100 --senders 1 --rate 1000 --pad 400 --duration 10 --join-rate 500 --slow
 done
+
+if [ -z "${ONLY:-}" ] || [[ "H1 search" =~ ^(${ONLY}) ]]; then
+    echo "== H1: searches and pages over 1,000,000 stored messages" >&2
+    rm -rf "$out/h1-store"
+    "$BENCH" --history 1000000 --store-dir "$out/h1-store" | tee "$out/h1-search.txt" >&2
+    rm -rf "$out/h1-store"
+fi
 
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"

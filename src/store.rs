@@ -164,10 +164,10 @@ const SCHEMA_VERSION: i64 = 2;
 fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rusqlite::Error> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_millis(200))?;
-    let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
-    if check != "ok" {
-        return Err(rusqlite::Error::InvalidQuery);
-    }
+    // Reading the schema version reads the header and the schema: a file that is not SQLite, or
+    // whose first pages are damaged, fails here. (A full `quick_check` would read every page:
+    // half a second per million messages, at every start.) Damage deeper in shows as a failed
+    // read or write later, which stops storing and says so.
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if version > SCHEMA_VERSION {
         // Made by a newer Coucou: better moved aside than misread.
@@ -701,6 +701,29 @@ mod tests {
         drop(store);
         let (_store, loaded, warning) = Store::open(&path, 10, Retention::default()).unwrap();
         assert_eq!((loaded.recent.len(), warning), (1, None));
+    }
+
+    #[test]
+    fn a_store_whose_tables_are_damaged_is_moved_aside_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        let (store, _, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        for id in 1..=50 {
+            store.keep(&chat(id, "du texte pour remplir quelques pages"), true);
+        }
+        drop(store);
+        // Checkpointed into the main file at close: damage every page after the first (the
+        // header and the schema stay as they were).
+        let mut bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 8192, "{} bytes", bytes.len());
+        for byte in &mut bytes[4096..] {
+            *byte = 0xA5;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let (_store, loaded, warning) = Store::open(&path, 10, Retention::default()).unwrap();
+        assert!(warning.unwrap().contains("could not be used"));
+        assert!(loaded.recent.is_empty());
+        assert!(dir.path().join("history.sqlite.corrupt-1").exists());
     }
 
     #[test]

@@ -103,7 +103,17 @@ struct Args {
     /// comparison table, with ratios to the runs whose label starts with `ngircd`.
     #[arg(long)]
     table: Option<std::path::PathBuf>,
+    /// Instead of running: the history benchmark (H1). Stores this many messages in a new store
+    /// in `--store-dir`, starts a Coucou server on it on 127.0.0.1, and times searches and pages
+    /// over JSON; prints the store's size per message.
+    #[arg(long, value_name = "MESSAGES")]
+    history: Option<u64>,
+    /// Where the history benchmark makes its store (a new, empty folder).
+    #[arg(long, value_name = "DIR")]
+    store_dir: Option<std::path::PathBuf>,
 }
+
+mod history;
 
 /// What one run measured.
 #[derive(Debug, Serialize, serde::Deserialize)]
@@ -672,6 +682,19 @@ fn opt(value: Option<f64>, digits: usize) -> String {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(messages) = args.history {
+        let Some(dir) = &args.store_dir else {
+            eprintln!("coucou-bench: --history needs --store-dir");
+            return ExitCode::FAILURE;
+        };
+        return match history::run(messages, dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("coucou-bench: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(path) = &args.table {
         return match print_table(path) {
             Ok(()) => ExitCode::SUCCESS,
