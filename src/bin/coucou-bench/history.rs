@@ -57,7 +57,7 @@ fn text_of(rng: &mut Rng, id: u64) -> String {
     let mut words: Vec<&str> = (0..n)
         .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
         .collect();
-    if id % 10 == 0 {
+    if id.is_multiple_of(10) {
         words.push("café");
     }
     if id % 1000 == 7 {
