@@ -115,6 +115,7 @@ pub mod diagnostics;
 pub mod discovery;
 pub mod headless;
 pub mod identity;
+pub mod journal;
 pub mod lan;
 pub mod model;
 pub mod protocol;

@@ -283,8 +283,9 @@ fn to_sql(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-/// Renames `path` (and its WAL and shared-memory files) to the first free `path.corrupt-N`.
-fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+/// Renames `path` (and its WAL and shared-memory files) to the first free `path.corrupt-N`, and
+/// returns that name: a damaged database is kept, never deleted.
+pub fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     let mut n = 1;
     loop {
         let mut target = path.as_os_str().to_owned();

@@ -811,6 +811,11 @@ fn export_without_a_system_dialog_uses_the_apps_own() {
         .get_by_role_and_label(Role::Button, "Export transcript…")
         .click();
     harness.run();
+    // Which days: from the conversation's first day to today, as offered.
+    harness
+        .get_by_role_and_label(Role::Button, "Export…")
+        .click();
+    harness.run();
     harness.get_by_label_contains("save dialog could not open");
     let out = tempfile::tempdir().unwrap();
     let missing = out.path().join("no such folder").join("t.txt");
@@ -823,6 +828,9 @@ fn export_without_a_system_dialog_uses_the_apps_own() {
     fill(&mut harness, "File", &path.display().to_string());
     harness.get_by_role_and_label(Role::Button, "Save").click();
     harness.run();
+    wait_until(&mut harness, "written", |app| {
+        has_entry(app, "Transcript saved to")
+    });
     let text = std::fs::read_to_string(&path).expect("the transcript was written");
     assert!(text.contains("alice: worth keeping"), "{text}");
     assert!(has_entry(harness.state(), "Transcript saved to"));

@@ -399,3 +399,97 @@ fn the_hosts_retention_settings_are_saved_and_the_hosted_room_keeps_to_them() {
     assert!(first == 12 || first == 13, "{first}");
     assert_eq!(ids, (first..=1_010).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_host_restarted_without_its_history_still_shows_yesterday_from_this_computers_log() {
+    let first = start_server_with(ServerConfig {
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let addr = first.local_addr();
+    let (config_dir, config) = temp_config();
+    {
+        let mut harness = app_at(&config);
+        connect(&mut harness, "alice", addr);
+        trust_if_asked(&mut harness);
+        wait_until(&mut harness, "connected", CoucouApp::is_connected);
+        let mut bob = Plain::join(addr, "bob");
+        bob.send("souvenir d'hier");
+        send_message(&mut harness, "moi aussi hier");
+        wait_until(&mut harness, "both", |app| {
+            has_entry(app, "souvenir d'hier") && has_entry(app, "alice: moi aussi hier")
+        });
+    }
+    first.stop();
+
+    // The same room, started again without any history: ids from 1 again.
+    let again = common::restart_at(
+        addr,
+        ServerConfig {
+            flood: None,
+            ..ServerConfig::default()
+        },
+    );
+    let mut bob = Plain::join(again.local_addr(), "bob");
+    bob.send("aujourd'hui");
+    bob.expect("bob: aujourd'hui");
+    let mut harness = app_at(&config);
+    harness
+        .get_by_role_and_label(Role::Button, "Connect")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "yesterday, from this computer's log", |app| {
+        has_entry(app, "souvenir d'hier") && has_entry(app, "aujourd'hui")
+    });
+    let texts = chat_texts(harness.state());
+    let position = |needle: &str| {
+        texts
+            .iter()
+            .position(|t| t.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} in {texts:#?}"))
+    };
+    assert!(position("souvenir d'hier") < position("from this computer's log"));
+    assert!(position("from this computer's log") < position("aujourd'hui"));
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.contains("moi aussi hier"))
+            .count(),
+        1,
+        "{texts:#?}"
+    );
+
+    // Export transcript: any days this computer saw, here today only.
+    harness
+        .get_by_role_and_label(Role::Button, "Export transcript…")
+        .click();
+    harness.run();
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    fill(&mut harness, "From", "2026-13-01");
+    harness
+        .get_by_role_and_label(Role::Button, "Export…")
+        .click();
+    harness.run();
+    harness.get_by_label_contains("write the day as YYYY-MM-DD");
+    fill(&mut harness, "From", &today);
+    fill(&mut harness, "To", &today);
+    harness
+        .get_by_role_and_label(Role::Button, "Export…")
+        .click();
+    harness.run();
+    let out = config_dir.path().join("today.txt");
+    fill(&mut harness, "File", &out.display().to_string());
+    harness.get_by_role_and_label(Role::Button, "Save").click();
+    harness.run();
+    wait_until(&mut harness, "the transcript", |app| {
+        has_entry(app, "Transcript saved to")
+    });
+    let text = std::fs::read_to_string(&out).unwrap();
+    for line in [
+        "bob: souvenir d'hier",
+        "alice: moi aussi hier",
+        "bob: aujourd'hui",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+}

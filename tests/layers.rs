@@ -21,7 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("protocol", ABOVE_CONNECTION),
     (
         "protocol",
-        &["connection", "lan", "tls", "identity", "store"],
+        &["connection", "lan", "tls", "identity", "store", "journal"],
     ),
     ("connection.rs", ABOVE_CONNECTION),
     ("lan.rs", ABOVE_CONNECTION),
@@ -29,7 +29,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("identity.rs", ABOVE_CONNECTION),
     ("store.rs", ABOVE_CONNECTION),
     // ARCHITECTURE.md: `store` names only `protocol`.
-    ("store.rs", &["connection", "lan", "tls", "identity"]),
+    (
+        "store.rs",
+        &["connection", "lan", "tls", "identity", "journal"],
+    ),
+    ("journal.rs", ABOVE_CONNECTION),
+    // ARCHITECTURE.md: `journal` names only `protocol`, `store` and the crate root.
+    ("journal.rs", &["connection", "lan", "tls", "identity"]),
     (
         "server",
         &[

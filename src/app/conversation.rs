@@ -34,6 +34,7 @@ impl CoucouApp {
                 ..
             } => self.on_results(text, results),
             ClientEvent::Message { msg, .. } => {
+                self.keep_in_journal(&msg);
                 // A welcome replays history, a page is older still: nothing in them is news.
                 let page = matches!(msg, ServerMsg::History { .. });
                 let news = !page && !matches!(msg, ServerMsg::Welcome { .. });
@@ -47,6 +48,7 @@ impl CoucouApp {
                         self.on_older_page(added);
                     }
                 }
+                self.maybe_recall();
             }
             ClientEvent::Line { text, .. } => {
                 if let Some(chat) = &mut self.chat {
@@ -87,6 +89,9 @@ impl CoucouApp {
             self.search = SearchPanel::default();
             self.pending_jump = None;
         }
+        if let Some(welcome) = &welcome {
+            self.keep_in_journal(welcome);
+        }
         if let Some(chat) = &mut self.chat {
             if reconnecting {
                 chat.push_local(now_ms(), EntryKind::Notice("Reconnected.".to_owned()));
@@ -100,6 +105,7 @@ impl CoucouApp {
             self.mark_last_visit();
         }
         self.send_outbox();
+        self.maybe_recall();
         self.composer.focus = true;
     }
 

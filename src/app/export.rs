@@ -1,14 +1,104 @@
-//! Exporting the conversation as a text file: the system's save dialog (rfd), told apart from a
-//! dialog that could not open, and the app's own dialog then.
+//! Exporting the conversation as a text file: which days (any this computer's log holds, for a
+//! JSON room), then the system's save dialog (rfd), told apart from a dialog that could not open,
+//! and the app's own dialog then.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use chrono::{Local, NaiveDate, TimeZone};
+
 use super::CoucouApp;
-use crate::model::{EntryKind, transcript};
-use crate::protocol::now_ms;
+use crate::model::{ChatModel, EntryKind, transcript};
+use crate::protocol::{ServerMsg, now_ms};
+use crate::ui::toolbar::ExportDays;
+
+/// The first and last millisecond of the local days `from` to `to`, as typed (YYYY-MM-DD); what
+/// is wrong, in words, if they can't be read.
+pub(super) fn day_range(from: &str, to: &str) -> Result<(u64, u64), String> {
+    let day = |text: &str, what: &str| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("{what}: write the day as YYYY-MM-DD, like 2026-12-02."))
+    };
+    let (first, last) = (day(from, "From")?, day(to, "To")?);
+    if last < first {
+        return Err("The last day comes before the first.".to_owned());
+    }
+    let start_of = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| Local.from_local_datetime(&t).earliest())
+            .map(|t| u64::try_from(t.timestamp_millis()).unwrap_or(0))
+    };
+    let start = start_of(first).ok_or("That first day does not exist here.")?;
+    let end = last
+        .succ_opt()
+        .and_then(start_of)
+        .map_or(u64::MAX, |next| next.saturating_sub(1));
+    Ok((start, end))
+}
 
 impl CoucouApp {
+    /// Export transcript…: a JSON room with this computer's log asks which days first (the first
+    /// day of the conversation on screen to today); any other exports what is on screen.
+    pub(super) fn ask_export_days(&mut self) {
+        let Some(chat) = &self.chat else { return };
+        if self.journal.is_none() || !self.speaks_json() {
+            self.export_range = None;
+            self.export_transcript();
+            self.composer.focus = true;
+            return;
+        }
+        let today = transcript::local_day(now_ms());
+        let first = chat
+            .entries
+            .iter()
+            .filter(|e| e.time > 0)
+            .find_map(|e| transcript::local_day(e.time))
+            .or(today);
+        let text = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        self.export_days = Some(ExportDays {
+            from: text(first).unwrap_or_default(),
+            to: text(today).unwrap_or_default(),
+            error: None,
+        });
+    }
+
+    /// The days were chosen: on to where to save them.
+    pub(super) fn export_days_chosen(&mut self) {
+        let Some(days) = &mut self.export_days else {
+            return;
+        };
+        match day_range(&days.from, &days.to) {
+            Ok(range) => {
+                self.export_days = None;
+                self.export_range = Some(range);
+                self.export_transcript();
+                self.composer.focus = true;
+            }
+            Err(err) => days.error = Some(err),
+        }
+    }
+
+    /// This computer's log gave the messages of the days asked for: writes them to `path`.
+    pub(super) fn write_range(&mut self, room: &str, path: &Path, messages: Vec<ServerMsg>) {
+        let me = self.chat.as_ref().map(|c| c.me.clone()).unwrap_or_default();
+        let mut model = ChatModel::new(room, me);
+        model.apply(ServerMsg::History {
+            before: None,
+            messages,
+            more: false,
+        });
+        let result = write_file(&model, path);
+        let said = match result {
+            Ok(()) => EntryKind::Notice(format!(
+                "Transcript saved to {} ({} messages)",
+                path.display(),
+                model.entries.len()
+            )),
+            Err(err) => EntryKind::Error(format!("Could not save {}: {err}", path.display())),
+        };
+        self.push_to_chat(said);
+    }
+
     /// Asks where to save the transcript: the system's dialog, or the app's own when that can't
     /// open (never nothing at all).
     pub(super) fn export_transcript(&mut self) {
@@ -39,18 +129,23 @@ impl CoucouApp {
     }
 
     /// Writes the transcript to `path` and says so in the conversation; the error in words if not.
+    /// With days chosen, this computer's log is asked for them and the file written when they come.
     pub(super) fn save_transcript(&mut self, path: &Path) -> Result<(), String> {
-        let Some(chat) = &mut self.chat else {
-            return Err("There is no conversation to save.".to_owned());
-        };
         if path.as_os_str().is_empty() {
             return Err("Type where to save the file.".to_owned());
         }
-        let result = std::fs::File::create(path).and_then(|file| {
-            let mut out = std::io::BufWriter::new(file);
-            transcript::write_transcript(chat, now_ms(), &mut out)?;
-            std::io::Write::flush(&mut out)
-        });
+        if let (Some((from, to)), Some(journal)) = (self.export_range, &self.journal) {
+            // Made now, so that a path that can't be written is said in the dialog.
+            std::fs::File::create(path)
+                .map_err(|err| format!("Could not save {}: {err}", path.display()))?;
+            self.export_range = None;
+            journal.range(&self.chat_key, from, to, path.to_path_buf());
+            return Ok(());
+        }
+        let Some(chat) = &mut self.chat else {
+            return Err("There is no conversation to save.".to_owned());
+        };
+        let result = write_file(chat, path);
         match result {
             Ok(()) => {
                 let saved = format!("Transcript saved to {}", path.display());
@@ -60,6 +155,14 @@ impl CoucouApp {
             Err(err) => Err(format!("Could not save {}: {err}", path.display())),
         }
     }
+}
+
+/// Writes `model`'s transcript to `path`.
+fn write_file(model: &ChatModel, path: &Path) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    transcript::write_transcript(model, now_ms(), &mut out)?;
+    std::io::Write::flush(&mut out)
 }
 
 /// What the system's save dialog gave.

@@ -3,9 +3,13 @@
 
 use super::CoucouApp;
 use crate::client::Wire;
-use crate::model::ChatModel;
+use crate::journal::JournalEvent;
+use crate::model::{ChatModel, EntryKind, Recall};
 use crate::protocol::message::Found;
-use crate::protocol::{ClientMsg, Command, now_ms};
+use crate::protocol::{ClientMsg, Command, ServerMsg, now_ms};
+
+/// How many messages from this computer's log are shown above the room's own history.
+const RECALL: usize = 500;
 
 /// How many older messages the app asks for at a time.
 pub const PAGE: u32 = 200;
@@ -115,6 +119,74 @@ impl CoucouApp {
         };
         for unsent in &chat.outbox {
             conn.send_tagged(unsent.command.clone(), unsent.cid.clone());
+        }
+    }
+
+    /// Keeps what a JSON room said in this computer's log (a welcome's and a page's messages
+    /// one by one).
+    pub(super) fn keep_in_journal(&self, msg: &ServerMsg) {
+        let Some(journal) = &self.journal else { return };
+        if !self.speaks_json() {
+            return;
+        }
+        match msg {
+            ServerMsg::Welcome { history, .. } => {
+                for old in history {
+                    journal.keep(&self.chat_key, old);
+                }
+            }
+            ServerMsg::History { messages, .. } => {
+                for old in messages {
+                    journal.keep(&self.chat_key, old);
+                }
+            }
+            msg => journal.keep(&self.chat_key, msg),
+        }
+    }
+
+    /// Once the room has no older page to give, asks this computer's log for what it holds from
+    /// before: a room restarted without its history still shows yesterday's conversation.
+    pub(super) fn maybe_recall(&mut self) {
+        let Some(journal) = &self.journal else { return };
+        if !self.speaks_json() || !self.link.is_connected() {
+            return;
+        }
+        let Some(chat) = &mut self.chat else { return };
+        if chat.more_older || chat.loading_older || chat.recall != Recall::NotAsked {
+            return;
+        }
+        let before = chat
+            .entries
+            .iter()
+            .find(|e| e.time > 0)
+            .map_or_else(now_ms, |e| e.time);
+        chat.recall = Recall::Asked;
+        journal.recall(&self.chat_key, before, RECALL);
+    }
+
+    /// What this computer's log answered.
+    pub(super) fn on_journal(&mut self, event: JournalEvent) {
+        match event {
+            JournalEvent::Recalled { room, messages, .. } => {
+                let Some(chat) = &mut self.chat else { return };
+                if room != self.chat_key || chat.recall != Recall::Asked {
+                    return;
+                }
+                let added = chat.recalled(messages);
+                self.layout.prepended(added);
+            }
+            JournalEvent::Range {
+                room,
+                path,
+                messages,
+            } => self.write_range(&room, &path, messages),
+            JournalEvent::Warning(warning) => {
+                if self.chat.is_some() {
+                    self.push_to_chat(EntryKind::Error(warning));
+                } else {
+                    self.warning = Some(warning);
+                }
+            }
         }
     }
 

@@ -29,6 +29,7 @@ use crate::client::{RoomPassword, Security};
 use crate::diagnostics::{self, InterfaceInfo, Probe};
 use crate::discovery::{self, Browser, DiscoveryEvent, RoomInfo};
 use crate::identity::{Fingerprint, Identity};
+use crate::journal::{Journal, JournalEvent};
 use crate::model::form::{self, ConnectForm};
 use crate::model::settings::Settings;
 use crate::model::{ChatModel, EntryKind, settings};
@@ -40,8 +41,8 @@ use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
 use crate::ui::search::SearchPanel;
 use crate::ui::toolbar::{
-    HostBuffers, HostingView, ToolbarView, confirm_host_off_ui, confirm_host_on_ui,
-    confirm_quit_ui, save_fallback_ui, toolbar_ui,
+    ExportDays, HostBuffers, HostingView, ToolbarView, confirm_host_off_ui, confirm_host_on_ui,
+    confirm_quit_ui, export_days_ui, save_fallback_ui, toolbar_ui,
 };
 use crate::ui::trust::{self, Protection};
 use crate::ui::{Action, connect};
@@ -121,6 +122,8 @@ enum AppEvent {
     NoticeClicked,
     /// No browser could open this link.
     LinkFailed(String),
+    /// From this computer's log of conversations.
+    Journal(JournalEvent),
 }
 
 /// The Coucou desktop app.
@@ -227,6 +230,12 @@ pub struct CoucouApp {
     search: SearchPanel,
     /// A search result to show once the older pages that hold it have come.
     pending_jump: Option<u64>,
+    /// This computer's log of conversations, when there is a settings folder to keep it in.
+    journal: Option<Journal>,
+    /// The export window (which days), while open.
+    export_days: Option<ExportDays>,
+    /// The days to export next, in milliseconds since the Unix epoch (first, last), once chosen.
+    export_range: Option<(u64, u64)>,
 }
 
 /// The window title: the room, and the unread count while the window is not focused.
@@ -287,7 +296,15 @@ impl CoucouApp {
             .clone()
             .or_else(|| DesktopNotifier::start(clicked).map(|n| NotifierHandle(Arc::new(n))));
         let link = LinkMachine::new(options.backoff);
+        let journal = settings_path.as_deref().and_then(|path| {
+            let events =
+                EventSink::wrapping(events_tx.clone(), AppEvent::Journal, Arc::clone(&waker));
+            Journal::start(settings::journal_path(path), events).ok()
+        });
         let mut app = Self {
+            journal,
+            export_days: None,
+            export_range: None,
             notifier,
             focus_requested: false,
             focused: true,
@@ -572,6 +589,7 @@ impl CoucouApp {
             }
             AppEvent::HostStopped => self.host_stopping = false,
             AppEvent::NoticeClicked => self.focus_requested = true,
+            AppEvent::Journal(event) => self.on_journal(event),
             AppEvent::LinkFailed(url) => {
                 self.push_to_chat(EntryKind::Error(format!(
                     "No browser could open {url}; the link was copied to the clipboard."
@@ -782,8 +800,10 @@ impl CoucouApp {
                 self.apply_style(ctx);
                 self.save_settings();
             }
-            Action::ExportTranscript => {
-                self.export_transcript();
+            Action::ExportTranscript => self.ask_export_days(),
+            Action::ExportDays => self.export_days_chosen(),
+            Action::CancelExport => {
+                self.export_days = None;
                 self.composer.focus = true;
             }
             Action::Quote(quote) => {
@@ -1204,6 +1224,9 @@ impl eframe::App for CoucouApp {
             let others = self.hosted_others();
             let room = self.host.as_ref().map_or("", Hosting::room_name);
             actions.extend(confirm_quit_ui(ui.ctx(), room, others));
+        }
+        if let Some(days) = &mut self.export_days {
+            actions.extend(export_days_ui(ui.ctx(), days));
         }
         if let Some((path, error)) = &mut self.save_fallback {
             actions.extend(save_fallback_ui(ui.ctx(), path, error.as_deref()));

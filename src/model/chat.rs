@@ -89,6 +89,20 @@ pub struct ChatModel {
     pub loading_older: bool,
     /// What the marker line says.
     pub marker_kind: MarkerKind,
+    /// Where the app's own log stands for this conversation (see [`ChatModel::recalled`]).
+    pub recall: Recall,
+}
+
+/// Whether what this computer's log holds from before the room's own history was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recall {
+    /// Not asked yet: asked once the room has no older page to give.
+    #[default]
+    NotAsked,
+    /// Asked; the answer has not come.
+    Asked,
+    /// Shown (or there was nothing).
+    Done,
 }
 
 /// What the marker line above the first new message says.
@@ -220,6 +234,46 @@ impl ChatModel {
             .rev()
             .find(|e| e.id.is_some())
             .map(|e| e.time)
+    }
+
+    /// Puts what this computer's log holds from before the first entry (oldest first) above
+    /// everything, with a line saying where it comes from; returns how many entries were added.
+    /// They keep no room id: the room may have counted its ids from 1 again since.
+    pub fn recalled(&mut self, messages: Vec<ServerMsg>) -> usize {
+        self.recall = Recall::Done;
+        let messages: Vec<ServerMsg> = messages
+            .into_iter()
+            .filter(|m| !matches!(m, ServerMsg::Welcome { .. } | ServerMsg::History { .. }))
+            .collect();
+        if messages.is_empty() {
+            return 0;
+        }
+        let people = std::mem::take(&mut self.people);
+        let me = self.me.clone();
+        let added = self.prepend(messages);
+        // A recalled rename of you, or joins and leaves of long ago, change nothing now.
+        self.people = people;
+        self.me = me;
+        if added == 0 {
+            return 0; // All of it is on screen already.
+        }
+        for entry in &mut self.entries[..added] {
+            entry.id = None;
+        }
+        let time = self.entries[added - 1].time;
+        self.entries.insert(
+            added,
+            Entry {
+                id: None,
+                time,
+                kind: EntryKind::Notice(
+                    "Above: from this computer's log (the room no longer has it).".to_owned(),
+                ),
+                mention: false,
+            },
+        );
+        self.marker = self.marker.map(|m| m + 1);
+        added + 1
     }
 
     /// Puts a page of older messages (oldest first) before the entries; returns how many
@@ -496,6 +550,115 @@ mod tests {
             history,
             max_message_bytes: 2048,
         }
+    }
+
+    #[test]
+    fn an_older_page_goes_on_top_and_the_marker_stays_on_its_message() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![
+            chat(10, "bob", "dix"),
+            chat(11, "bob", "onze"),
+        ]));
+        assert!(model.more_older);
+        model.looked_away();
+        model.apply(chat(12, "bob", "douze"));
+        assert_eq!(model.marker, Some(2));
+        model.apply(ServerMsg::History {
+            before: Some(10),
+            messages: vec![chat(8, "bob", "huit"), chat(9, "bob", "neuf")],
+            more: false,
+        });
+        let ids: Vec<Option<u64>> = model.entries.iter().map(|e| e.id).collect();
+        assert_eq!(ids, [Some(8), Some(9), Some(10), Some(11), Some(12)]);
+        assert_eq!(model.marker, Some(4), "still above douze");
+        assert_eq!(model.unread, 1, "a page is not news");
+        assert!(!model.more_older);
+        assert_eq!(model.oldest_id(), Some(8));
+        assert_eq!(model.position_of(11), Some(3));
+    }
+
+    #[test]
+    fn the_rooms_echo_empties_the_outbox_once_whichever_way_it_comes() {
+        let mut model = ChatModel::new("Salle", "alice");
+        assert!(model.queue("c1".into(), Command::Say("un".into()), 5));
+        assert!(model.queue("c2".into(), Command::Say("deux".into()), 6));
+        let echo = |id, text: &str, cid: &str| {
+            ServerMsg::Message(Chat {
+                id,
+                time: 1000 + id,
+                from: "alice".into(),
+                text: text.into(),
+                action: false,
+                cid: Some(cid.into()),
+            })
+        };
+        model.apply(echo(1, "un", "c1"));
+        assert_eq!(model.outbox.len(), 1);
+        // Sent again after a cut: the room answers with the same message; shown once.
+        model.apply(echo(1, "un", "c1"));
+        model.apply(echo(2, "deux", "c2"));
+        assert!(model.outbox.is_empty());
+        assert_eq!(model.entries.len(), 2);
+        for n in 0..OUTBOX_MAX {
+            assert!(model.queue(format!("x{n}"), Command::Say("x".into()), 7));
+        }
+        assert!(!model.queue("full".into(), Command::Say("x".into()), 8));
+    }
+
+    #[test]
+    fn this_computers_log_goes_above_with_a_line_and_nothing_twice() {
+        let mut model = ChatModel::new("Salle", "alice");
+        model.apply(welcome(vec![chat(1, "bob", "aujourd'hui")]));
+        // Yesterday's room counted from 1 too: same ids, other times.
+        let yesterday = |id: u64, text: &str| {
+            ServerMsg::Message(Chat {
+                id,
+                time: 10 + id,
+                from: "bob".into(),
+                text: text.into(),
+                action: false,
+                cid: None,
+            })
+        };
+        let added = model.recalled(vec![yesterday(1, "hier"), yesterday(2, "hier soir")]);
+        assert_eq!(added, 3);
+        let texts: Vec<String> = model
+            .entries
+            .iter()
+            .map(crate::model::transcript::entry_text)
+            .collect();
+        assert!(texts[0].ends_with("bob: hier"), "{texts:?}");
+        assert!(texts[2].contains("from this computer's log"), "{texts:?}");
+        assert!(texts[3].ends_with("bob: aujourd'hui"), "{texts:?}");
+        assert_eq!(
+            model.entries[0].id, None,
+            "recalled ids are not the room's now"
+        );
+        assert_eq!(model.oldest_id(), Some(1));
+        assert_eq!(model.recall, Recall::Done);
+        // All of it already on screen: nothing added, no line.
+        let mut again = ChatModel::new("Salle", "alice");
+        again.apply(welcome(vec![chat(1, "bob", "hi")]));
+        assert_eq!(again.recalled(vec![chat(1, "bob", "hi")]), 0);
+        assert_eq!(again.entries.len(), 1);
+    }
+
+    #[test]
+    fn new_since_your_last_visit_marks_the_first_message_after_that_time() {
+        let mut model = ChatModel::new("Salle", "alice");
+        model.apply(welcome(vec![
+            chat(1, "bob", "vu"),
+            chat(2, "alice", "moi"),
+            chat(3, "bob", "pas vu"),
+        ]));
+        model.mark_last_visit(1001);
+        assert_eq!(model.marker, Some(2), "after 1001, and not your own");
+        assert_eq!(model.marker_kind, MarkerKind::SinceYourLastVisit);
+        assert_eq!(model.last_seen_time(), Some(1003));
+        let mut none_new = ChatModel::new("Salle", "alice");
+        none_new.apply(welcome(vec![chat(1, "bob", "vu")]));
+        none_new.mark_last_visit(5000);
+        assert_eq!(none_new.marker, None);
     }
 
     #[test]

@@ -170,6 +170,14 @@ pub fn history_path(settings_path: &Path) -> PathBuf {
         .join("history.sqlite")
 }
 
+/// Where the app keeps its own log of conversations: `journal.sqlite`, beside the settings file.
+pub fn journal_path(settings_path: &Path) -> PathBuf {
+    settings_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        .join("journal.sqlite")
+}
+
 /// Loads settings from `path`. A missing file gives defaults. A value that can't be read (a port
 /// that is not a number, a theme that does not exist) falls back to its default alone, keeping
 /// everything else, and the second value names it; only a file that can't be read at all (not

@@ -251,12 +251,13 @@ pub fn messages_ui(
     if (output.state.clamped_offset().y - drawn_from).abs() > 0.5 {
         ui.ctx().request_repaint();
     }
-    // Scrolled to the top: the page before comes on its own, as it would in any chat.
+    // Scrolled to the top (or a list too short to scroll): the page before comes on its own, as
+    // it would in any chat. Each page keeps the rows in view where they were, so this ends when
+    // the list fills the view or the room has nothing older.
     if output.state.clamped_offset().y <= 1.0
         && model.more_older
         && !model.loading_older
         && !jumping_up
-        && output.content_size.y > output.inner_rect.height()
     {
         action = action.or(Some(Action::LoadOlder));
     }

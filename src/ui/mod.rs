@@ -130,6 +130,10 @@ pub enum Action {
     Search(String),
     /// Show the message with this id (loading older pages until it is there).
     JumpTo(u64),
+    /// Export the days the export window holds (then ask where).
+    ExportDays,
+    /// Close the export window without exporting.
+    CancelExport,
 }
 
 /// A question in a modal window: a heading, a sentence, and two buttons, each with its action.

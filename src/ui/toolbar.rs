@@ -446,6 +446,50 @@ pub fn save_fallback_ui(
     action
 }
 
+/// The export window's fields: the first and last day to export, as typed (YYYY-MM-DD).
+#[derive(Debug, Clone, Default)]
+pub struct ExportDays {
+    /// The first day.
+    pub from: String,
+    /// The last day.
+    pub to: String,
+    /// What is wrong with them, if something is.
+    pub error: Option<String>,
+}
+
+/// Which days of the conversation to export (any day this computer's log holds).
+pub fn export_days_ui(ctx: &egui::Context, days: &mut ExportDays) -> Option<Action> {
+    let mut action = None;
+    egui::Modal::new(egui::Id::unique("export_days")).show(ctx, |ui| {
+        ui.heading("Export transcript");
+        ui.label("Every message this computer saw in this room, from the first day to the last:");
+        egui::Grid::new("export_days_grid").show(ui, |ui| {
+            for (label, value) in [("From", &mut days.from), ("To", &mut days.to)] {
+                let label = ui.label(label);
+                ui.add(
+                    egui::TextEdit::singleline(value)
+                        .hint_text("YYYY-MM-DD")
+                        .desired_width(120.0),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+            }
+        });
+        if let Some(error) = &days.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Export…").clicked() {
+                action = Some(Action::ExportDays);
+            }
+            if ui.button("Cancel").clicked() {
+                action = Some(Action::CancelExport);
+            }
+        });
+    });
+    action
+}
+
 /// Asks before closing a room others are in.
 pub fn confirm_host_off_ui(ctx: &egui::Context, others: usize) -> Option<Action> {
     super::confirm_ui(
