@@ -338,3 +338,55 @@ fn a_message_sent_again_with_its_client_id_arrives_once_even_after_a_restart() {
         carol.seen()
     );
 }
+
+#[test]
+fn malformed_history_and_search_requests_get_one_clear_error_and_the_chat_goes_on() {
+    let server = start_server_with(ServerConfig {
+        flood: None,
+        search_flood: None,
+        ..ServerConfig::default()
+    });
+    let (mut mallory, _) = Json::join(server.local_addr(), "mallory");
+    for line in [
+        r#"{"type":"history","before":-1}"#,
+        r#"{"type":"history","before":1.5}"#,
+        r#"{"type":"history","limit":4294967296}"#,
+        r#"{"type":"history","limit":"all"}"#,
+        r#"{"type":"history","before":1,"x":1}"#,
+        r#"{"type":"search"}"#,
+        r#"{"type":"search","text":7}"#,
+        r#"{"type":"search","text":"a","limit":-3}"#,
+        r#"{"type":"search","text":"a","sql":"DROP"}"#,
+        r#"{"type":"say","text":"x","cid":7}"#,
+    ] {
+        mallory.send_raw(format!("{line}\n").as_bytes());
+        let answer = mallory.next();
+        assert!(
+            matches!(
+                &answer,
+                ServerMsg::Error {
+                    code: ErrorCode::Malformed,
+                    ..
+                }
+            ),
+            "{line}: {answer:?}"
+        );
+    }
+    // Invisible and control characters in the words are cleaned before anything is searched or
+    // echoed.
+    mallory.send(&ClientMsg::Search {
+        text: "caf\u{200b}e\u{1b}[2J".into(),
+        limit: None,
+    });
+    let ServerMsg::Results { text, .. } =
+        mallory.expect(|m| matches!(m, ServerMsg::Results { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(text, "cafe", "the escape sequence is removed whole");
+    mallory.send(&ClientMsg::Say {
+        text: "toujours là".into(),
+        cid: None,
+    });
+    mallory.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "toujours là"));
+}

@@ -81,12 +81,7 @@ impl CoucouApp {
     /// This computer's log gave the messages of the days asked for: writes them to `path`.
     pub(super) fn write_range(&mut self, room: &str, path: &Path, messages: Vec<ServerMsg>) {
         let me = self.chat.as_ref().map(|c| c.me.clone()).unwrap_or_default();
-        let mut model = ChatModel::new(room, me);
-        model.apply(ServerMsg::History {
-            before: None,
-            messages,
-            more: false,
-        });
+        let model = ChatModel::from_messages(room, &me, messages);
         let result = write_file(&model, path);
         let said = match result {
             Ok(()) => EntryKind::Notice(format!(

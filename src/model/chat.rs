@@ -129,6 +129,9 @@ pub struct Unsent {
 /// The most messages the outbox holds; typing more while offline is refused, with a word.
 pub const OUTBOX_MAX: usize = 100;
 
+/// The most messages of a page that are taken (a server gives at most 500).
+const MAX_PAGE: usize = 500;
+
 impl ChatModel {
     /// An empty conversation.
     pub fn new(room: impl Into<String>, me: impl Into<String>) -> Self {
@@ -236,6 +239,13 @@ impl ChatModel {
             .map(|e| e.time)
     }
 
+    /// A conversation made of `messages` (oldest first), as a transcript of them shows it.
+    pub fn from_messages(room: &str, me: &str, messages: Vec<ServerMsg>) -> Self {
+        let mut model = Self::new(room, me);
+        model.prepend(messages);
+        model
+    }
+
     /// Puts what this computer's log holds from before the first entry (oldest first) above
     /// everything, with a line saying where it comes from; returns how many entries were added.
     /// They keep no room id: the room may have counted its ids from 1 again since.
@@ -282,7 +292,18 @@ impl ChatModel {
         let later = std::mem::take(&mut self.entries);
         let (unread, marker, armed) = (self.unread, self.marker, self.marker_armed);
         self.replaying = true;
-        for msg in messages {
+        // What a room said, only: a welcome, a page or an error inside a page is not history.
+        for msg in messages.into_iter().filter(|m| {
+            matches!(
+                m,
+                ServerMsg::Message(_)
+                    | ServerMsg::Private { .. }
+                    | ServerMsg::Join { .. }
+                    | ServerMsg::Leave { .. }
+                    | ServerMsg::Rename { .. }
+                    | ServerMsg::Notice { id: Some(_), .. }
+            )
+        }) {
             self.apply(msg);
         }
         self.replaying = false;
@@ -400,9 +421,16 @@ impl ChatModel {
                     }
                 }
             }
-            ServerMsg::History { messages, more, .. } => {
-                self.loading_older = false;
+            ServerMsg::History {
+                mut messages, more, ..
+            } => {
+                // Only a page that was asked for, and no bigger than any server gives.
+                if !std::mem::take(&mut self.loading_older) {
+                    return;
+                }
                 self.more_older = more;
+                let skip = messages.len().saturating_sub(MAX_PAGE);
+                messages.drain(..skip);
                 self.prepend(messages);
             }
             // Search results go to the search panel, not the conversation.
@@ -563,6 +591,7 @@ mod tests {
         model.looked_away();
         model.apply(chat(12, "bob", "douze"));
         assert_eq!(model.marker, Some(2));
+        model.loading_older = true;
         model.apply(ServerMsg::History {
             before: Some(10),
             messages: vec![chat(8, "bob", "huit"), chat(9, "bob", "neuf")],
@@ -575,6 +604,33 @@ mod tests {
         assert!(!model.more_older);
         assert_eq!(model.oldest_id(), Some(8));
         assert_eq!(model.position_of(11), Some(3));
+    }
+
+    #[test]
+    fn a_page_nobody_asked_for_or_one_holding_a_welcome_changes_nothing() {
+        let mut model = ChatModel::new("Salle", "alice");
+        model.apply(welcome(vec![chat(10, "bob", "dix")]));
+        let page = |messages| ServerMsg::History {
+            before: None,
+            messages,
+            more: true,
+        };
+        model.apply(page(vec![chat(3, "eve", "unasked")]));
+        assert_eq!(model.entries.len(), 1);
+        model.loading_older = true;
+        let mut hostile = welcome(vec![chat(4, "eve", "inside")]);
+        if let ServerMsg::Welcome { you, .. } = &mut hostile {
+            *you = "eve".into();
+        }
+        model.apply(page(vec![
+            hostile,
+            ServerMsg::error(crate::protocol::ErrorCode::Flood, "x"),
+        ]));
+        assert_eq!(model.me, "alice", "a welcome inside a page is dropped");
+        assert_eq!(model.entries.len(), 1);
+        model.loading_older = true;
+        model.apply(page((1..=2_000).map(|id| chat(id, "bob", "x")).collect()));
+        assert_eq!(model.entries.len(), 1 + 500, "at most a page's worth");
     }
 
     #[test]
