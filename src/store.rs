@@ -142,6 +142,12 @@ impl Store {
         Arc::clone(&self.reader)
     }
 
+    /// A flag that turns true once a write failed (a full disk): for a caller that watches
+    /// without a handle on the store.
+    pub fn failure_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.failed)
+    }
+
     /// True once a write failed (a full disk): nothing more is stored.
     pub fn has_failed(&self) -> bool {
         self.failed.load(Ordering::Relaxed)

@@ -194,6 +194,11 @@ impl Hosting {
         &self.security
     }
 
+    /// True once the room's history could not be written any more (a full disk).
+    pub fn history_failed(&self) -> bool {
+        self.server.history_failed()
+    }
+
     /// How many people are in the room, the host included.
     pub fn people(&self) -> usize {
         self.server.stats().people

@@ -236,6 +236,8 @@ pub struct CoucouApp {
     export_days: Option<ExportDays>,
     /// The days to export next, in milliseconds since the Unix epoch (first, last), once chosen.
     export_range: Option<(u64, u64)>,
+    /// The host was told that the hosted room's history stopped (said once per room).
+    told_history_failed: bool,
 }
 
 /// The window title: the room, and the unread count while the window is not focused.
@@ -305,6 +307,7 @@ impl CoucouApp {
             journal,
             export_days: None,
             export_range: None,
+            told_history_failed: false,
             notifier,
             focus_requested: false,
             focused: true,
@@ -870,6 +873,7 @@ impl CoucouApp {
 
     fn host_on(&mut self) {
         self.host_error = None;
+        self.told_history_failed = false;
         let request = match HostRequest::from_buffers(&self.host_buffers) {
             Ok(request) => request,
             Err(err) => {
@@ -1128,6 +1132,14 @@ impl eframe::App for CoucouApp {
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F))
         {
             self.apply(Action::OpenSearch, ctx);
+        }
+        if !self.told_history_failed && self.host.as_ref().is_some_and(Hosting::history_failed) {
+            self.told_history_failed = true;
+            self.host_error = Some(
+                "The room's history can't be written any more (is the disk full?). The chat goes \
+                 on; what is said from now on is not kept."
+                    .to_owned(),
+            );
         }
         if let Some(size) = zoom_keys(ctx, self.settings.font_size) {
             self.apply(Action::SetFontSize(size), ctx);

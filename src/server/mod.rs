@@ -72,6 +72,8 @@ pub struct Server {
     shared: Arc<Shared>,
     /// Why the stored history could not be used, if it could not (it was moved aside).
     store_warning: Option<String>,
+    /// Turns true once the store could not write (a full disk), when there is a store.
+    store_failed: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// Where it listens.
     local_addr: SocketAddr,
     /// The accept loop; `None` once stopped.
@@ -92,11 +94,13 @@ impl Server {
         raise_open_file_limit(config.max_people + config.max_pending);
         let shared = Arc::new(Shared::new(config));
         let mut store_warning = None;
+        let mut store_failed = None;
         if let Some(store) = &shared.config.store {
             // Read before anyone can join: the history and the ids to go on from.
             let (store, loaded, warning) =
                 Store::open(&store.path, shared.config.history, store.retention)?;
             shared.set_reader(store.reader());
+            store_failed = Some(store.failure_flag());
             shared.lock_room().restore(
                 loaded.recent,
                 loaded.next_id,
@@ -114,6 +118,7 @@ impl Server {
         Ok(Self {
             shared,
             store_warning,
+            store_failed,
             local_addr,
             accept_thread: Some(accept_thread),
             listener: waker,
@@ -134,6 +139,14 @@ impl Server {
     /// started empty), if so.
     pub fn store_warning(&self) -> Option<&str> {
         self.store_warning.as_deref()
+    }
+
+    /// True once the history could not be written any more (a full disk): the room goes on
+    /// without storing. The log says so once too.
+    pub fn history_failed(&self) -> bool {
+        self.store_failed
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// The counters right now.
