@@ -173,7 +173,7 @@ pub fn messages_ui(
     let grew = model.entries.len().saturating_sub(layout.seen_len);
     layout.seen_len = model.entries.len();
 
-    older_ui(ui, model, &mut action);
+    older_ui(ui, model, layout.first_shown == 0, &mut action);
     // A jump up must not stick to the bottom in its frame: egui's stick-to-end would undo it.
     let jumping_up =
         layout.jump.is_some_and(|fraction| fraction < 1.0) || layout.jump_entry.is_some();
@@ -294,22 +294,21 @@ pub fn messages_ui(
     action
 }
 
-/// Above the list: where the room's older messages are (load more, loading, or the beginning).
-fn older_ui(ui: &mut egui::Ui, model: &ChatModel, action: &mut Option<Action>) {
+/// Above the list: where the room's older messages are (load more, loading; and, once the first
+/// row is in view, that it is the beginning).
+fn older_ui(ui: &mut egui::Ui, model: &ChatModel, at_top: bool, action: &mut Option<Action>) {
     if model.entries.iter().all(|e| e.id.is_none()) {
         return; // Not a room that keeps ids (plain servers), or nothing yet.
     }
-    ui.horizontal(|ui| {
-        if model.loading_older {
-            ui.weak("Loading older messages…");
-        } else if model.more_older {
-            if ui.small_button("Load older messages").clicked() {
-                *action = Some(Action::LoadOlder);
-            }
-        } else {
-            ui.weak("The beginning of the room's history");
+    if model.loading_older {
+        ui.weak("Loading older messages…");
+    } else if model.more_older {
+        if ui.small_button("Load older messages").clicked() {
+            *action = Some(Action::LoadOlder);
         }
-    });
+    } else if at_top {
+        ui.weak("The beginning of the room's history");
+    }
 }
 
 /// One row to draw: the entry and what decides its headings.
