@@ -16,7 +16,7 @@ use rusqlite::{Connection, params};
 
 use crate::EventSink;
 use crate::protocol::{ServerMsg, message};
-use crate::store::move_aside;
+use crate::store::{key, move_aside};
 
 /// What the journal tells the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,21 +135,6 @@ impl Drop for Journal {
         if let Some(thread) = self.thread.take() {
             thread.join().ok();
         }
-    }
-}
-
-/// The privacy, id and time of a message worth keeping.
-fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
-    match msg {
-        ServerMsg::Message(chat) => Some((false, chat.id, chat.time)),
-        ServerMsg::Private { id, time, .. } => Some((true, *id, *time)),
-        ServerMsg::Join { id, time, .. }
-        | ServerMsg::Leave { id, time, .. }
-        | ServerMsg::Rename { id, time, .. } => Some((false, *id, *time)),
-        ServerMsg::Notice {
-            id: Some(id), time, ..
-        } => Some((false, *id, *time)),
-        _ => None,
     }
 }
 

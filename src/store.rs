@@ -312,9 +312,9 @@ pub fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     }
 }
 
-/// The id, privacy and time of a message worth keeping; `None` for what is not kept (errors, the
-/// welcome, lists).
-fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
+/// The privacy, id and time of a message worth keeping (a message, action, private message,
+/// join, leave, rename or greeting); `None` for what is not kept (errors, the welcome, lists).
+pub fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
     match msg {
         ServerMsg::Message(chat) => Some((false, chat.id, chat.time)),
         ServerMsg::Private { id, time, .. } => Some((true, *id, *time)),

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use app_support::*;
 use common::{Plain, SeedServer, start_server, start_server_with};
+use coucou::app::CoucouApp;
 use coucou::app::notify::{Notice, Notifier, NotifierHandle};
-use coucou::app::{AppOptions, CoucouApp};
 use coucou::model::EntryKind;
 use coucou::server::ServerConfig;
 use eframe::egui::accesskit::Role;
@@ -360,13 +360,7 @@ fn a_server_that_stops_and_comes_back_is_rejoined_with_the_conversation_kept() {
     let addr = server.local_addr();
     let (_dir, config) = temp_config();
     // A short back-off: the test waits for the automatic attempt, not for a second of nothing.
-    let mut harness = app_from(
-        AppOptions {
-            backoff: |_| Duration::from_millis(400),
-            ..test_options(&config)
-        },
-        [1000.0, 700.0],
-    );
+    let mut harness = app_with_backoff(&config, |_| Duration::from_millis(400));
     connect(&mut harness, "alice", addr);
     trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);

@@ -10,26 +10,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use app_support::*;
-use common::{Json, Plain, Proxy, start_server_with};
-use coucou::app::{AppOptions, CoucouApp};
+use common::{Json, Plain, Proxy, start_server_with, stored};
+use coucou::app::CoucouApp;
 use coucou::protocol::{Chat, ServerMsg};
-use coucou::server::{ServerConfig, StoreConfig};
+use coucou::server::ServerConfig;
 use coucou::store::{Retention, Store};
 use eframe::egui::accesskit::Role;
 use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-
-fn stored(path: &Path) -> ServerConfig {
-    ServerConfig {
-        flood: None,
-        store: Some(StoreConfig {
-            path: path.to_path_buf(),
-            retention: Retention::default(),
-        }),
-        ..ServerConfig::default()
-    }
-}
 
 /// A store holding `n` room messages from bob, ids 1..=n, written through the store itself.
 fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {
@@ -52,13 +41,7 @@ fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {
 /// The app connected as `name` to `addr`, getting back into the room 5 ms after a loss.
 fn quick_app(name: &str, addr: SocketAddr) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
     let (dir, config) = temp_config();
-    let mut harness = app_from(
-        AppOptions {
-            backoff: |_| Duration::from_millis(5),
-            ..test_options(&config)
-        },
-        [1000.0, 700.0],
-    );
+    let mut harness = app_with_backoff(&config, |_| Duration::from_millis(5));
     connect(&mut harness, name, addr);
     trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
@@ -227,7 +210,6 @@ fn the_app_pages_ten_thousand_stored_messages_back_to_the_first() {
         .filter_map(|e| e.id)
         .collect();
     assert_eq!(ids, (1..=10_000).collect::<Vec<_>>());
-    assert_eq!(pages, 50, "200 at a time");
     assert!(
         harness.query_by_label("Load older messages").is_none(),
         "nothing older to load"

@@ -6,23 +6,11 @@ mod common;
 
 use std::path::Path;
 
-use common::{Json, Plain, restart_at, start_server_with};
+use common::{Json, Plain, restart_at, start_server_with, stored};
 use coucou::protocol::message::Found;
 use coucou::protocol::{Chat, ClientMsg, ErrorCode, ServerMsg};
-use coucou::server::{ServerConfig, StoreConfig};
+use coucou::server::ServerConfig;
 use coucou::store::{Retention, Store};
-
-fn stored(path: &Path) -> ServerConfig {
-    ServerConfig {
-        flood: None,
-        search_flood: None,
-        store: Some(StoreConfig {
-            path: path.to_path_buf(),
-            retention: Retention::default(),
-        }),
-        ..ServerConfig::default()
-    }
-}
 
 /// A store holding `n` room messages, ids 1..=n, written through the store itself.
 fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {

@@ -2,21 +2,8 @@
 
 mod common;
 
-use common::{Json, Plain, restart_at, start_server_with};
+use common::{Json, Plain, restart_at, start_server_with, stored};
 use coucou::protocol::{ClientMsg, ServerMsg};
-use coucou::server::{ServerConfig, StoreConfig};
-use coucou::store::Retention;
-
-fn stored(path: &std::path::Path) -> ServerConfig {
-    ServerConfig {
-        flood: None,
-        store: Some(StoreConfig {
-            path: path.to_path_buf(),
-            retention: Retention::default(),
-        }),
-        ..ServerConfig::default()
-    }
-}
 
 fn ids_and_texts(history: &[ServerMsg]) -> Vec<(u64, String)> {
     history

@@ -140,6 +140,21 @@ pub fn host_as_hostess(harness: &mut Harness<'_, CoucouApp>) {
     wait_until(harness, "joined own room", CoucouApp::is_connected);
 }
 
+/// The real app with settings at `config`, waiting `backoff(attempt)` before each attempt to get back into a
+/// room (tests that wait for an automatic reconnection).
+pub fn app_with_backoff(
+    config: &Path,
+    backoff: coucou::app::link::Backoff,
+) -> Harness<'static, CoucouApp> {
+    app_from(
+        AppOptions {
+            backoff,
+            ..test_options(config)
+        },
+        [1000.0, 700.0],
+    )
+}
+
 /// A new app (settings in a temp folder) connected as `name` to the server at `addr`.
 pub fn connected_app(
     name: &str,

@@ -17,6 +17,20 @@ use coucou::tls::{self, PinVerifier, Transport};
 /// How long any single wait may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
+/// Settings for a server that keeps its history in the SQLite file at `path` (no flood limit,
+/// no search limit).
+pub fn stored(path: &std::path::Path) -> ServerConfig {
+    ServerConfig {
+        flood: None,
+        search_flood: None,
+        store: Some(coucou::server::StoreConfig {
+            path: path.to_path_buf(),
+            retention: coucou::store::Retention::default(),
+        }),
+        ..ServerConfig::default()
+    }
+}
+
 /// A server with default settings but no flood limit, on a free loopback port.
 pub fn start_server() -> Server {
     start_server_with(ServerConfig {
