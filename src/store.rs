@@ -711,6 +711,30 @@ mod tests {
     }
 
     #[test]
+    fn a_store_another_program_keeps_locked_is_moved_aside_and_a_new_one_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        let (store, _, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        store.keep(&chat(1, "avant le verrou"), true);
+        drop(store);
+        // Another program holds the file (in rollback mode, with an exclusive lock).
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute_batch("PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE;")
+            .unwrap();
+        let (store, loaded, warning) = Store::open(&path, 10, Retention::default()).unwrap();
+        let warning = warning.expect("a warning");
+        assert!(warning.contains("could not be used"), "{warning}");
+        assert!(loaded.recent.is_empty(), "the room starts empty");
+        assert!(dir.path().join("history.sqlite.corrupt-1").exists(), "kept");
+        store.keep(&chat(1, "après"), true);
+        drop(store);
+        drop(other);
+        let (_store, loaded, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        assert_eq!(loaded.recent.len(), 1, "the new file is in use");
+    }
+
+    #[test]
     fn a_store_whose_tables_are_damaged_is_moved_aside_at_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.sqlite");
