@@ -112,50 +112,60 @@ pub struct Room<M: Mailbox> {
     sent: Sent,
 }
 
-/// How many messages sent with a client id are remembered per name.
-pub const SENT_PER_NAME: usize = 256;
+/// How many messages sent with a client id the room remembers at most (the oldest are forgotten).
+pub const SENT_MAX: usize = 16_384;
 
-/// How many names the room remembers sent messages for (the least recently active are forgotten).
-const SENT_NAMES: usize = 1024;
+/// How many bytes of them the room keeps at most: a person cycling through names and ids can't
+/// make it hold more.
+pub const SENT_MAX_BYTES: usize = 4 * 1024 * 1024;
 
-/// The messages each name sent lately with a client id: a message sent again (after a lost
-/// connection) is found here and not carried out twice.
+/// The messages sent lately with a client id, by sender name and id: a message sent again (after a
+/// lost connection) is found here and not carried out twice. Oldest forgotten first.
 #[derive(Debug, Default)]
 struct Sent {
-    /// Per canonical name: (client id, the message it became), oldest first, at most
-    /// [`SENT_PER_NAME`]; and when the name last sent one (a count, for forgetting names).
-    by_name: HashMap<String, (VecDeque<(Cid, ServerMsg)>, u64)>,
-    /// Counts sends, for `by_name`'s recency.
-    clock: u64,
+    /// (canonical name, client id) → the message it became.
+    by_key: HashMap<(String, Cid), ServerMsg>,
+    /// The same keys, oldest first.
+    order: VecDeque<(String, Cid)>,
+    /// What the remembered messages take, about.
+    bytes: usize,
+}
+
+/// About how many bytes remembering `msg` under `name` and `cid` takes.
+fn sent_cost(name: &str, cid: &str, msg: &ServerMsg) -> usize {
+    let text = match msg {
+        ServerMsg::Message(chat) => chat.text.len() + chat.from.len(),
+        ServerMsg::Private { from, to, text, .. } => text.len() + from.len() + to.len(),
+        _ => 0,
+    };
+    // Both copies of the key, the message's text, and the maps' own overhead.
+    2 * (name.len() + cid.len()) + text + 128
 }
 
 impl Sent {
     fn find(&self, name: &str, cid: &str) -> Option<&ServerMsg> {
-        let (list, _) = self.by_name.get(name)?;
-        list.iter()
-            .rev()
-            .find(|(c, _)| c == cid)
-            .map(|(_, msg)| msg)
+        self.by_key.get(&(name.to_owned(), cid.to_owned()))
     }
 
     fn remember(&mut self, name: &str, cid: Cid, msg: ServerMsg) {
-        self.clock += 1;
-        if !self.by_name.contains_key(name)
-            && self.by_name.len() >= SENT_NAMES
-            && let Some(oldest) = self
-                .by_name
-                .iter()
-                .min_by_key(|(_, (_, at))| *at)
-                .map(|(n, _)| n.clone())
-        {
-            self.by_name.remove(&oldest);
+        let key = (name.to_owned(), cid);
+        self.bytes += sent_cost(&key.0, &key.1, &msg);
+        if let Some(old) = self.by_key.insert(key.clone(), msg) {
+            // Not expected (a known id is answered, not carried out); keep the count right.
+            self.bytes = self.bytes.saturating_sub(sent_cost(&key.0, &key.1, &old));
+            self.order.retain(|k| *k != key);
         }
-        let (list, at) = self.by_name.entry(name.to_owned()).or_default();
-        *at = self.clock;
-        if list.len() == SENT_PER_NAME {
-            list.pop_front();
+        self.order.push_back(key);
+        while self.order.len() > SENT_MAX || self.bytes > SENT_MAX_BYTES {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(msg) = self.by_key.remove(&oldest) {
+                self.bytes = self
+                    .bytes
+                    .saturating_sub(sent_cost(&oldest.0, &oldest.1, &msg));
+            }
         }
-        list.push_back((cid, msg));
     }
 }
 
@@ -692,6 +702,47 @@ fn folded_words(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod sent_tests {
+    use super::*;
+
+    fn said(text: &str) -> ServerMsg {
+        ServerMsg::Message(Chat {
+            id: 1,
+            time: 2,
+            from: "mallory".into(),
+            text: text.into(),
+            action: false,
+            cid: None,
+        })
+    }
+
+    #[test]
+    fn what_is_remembered_is_found_by_name_and_id_and_bounded_in_count_and_bytes() {
+        let mut sent = Sent::default();
+        sent.remember("alice", "c1".into(), said("un"));
+        assert_eq!(sent.find("alice", "c1"), Some(&said("un")));
+        assert_eq!(
+            sent.find("bob", "c1"),
+            None,
+            "another name's id is not yours"
+        );
+        // A flood of long messages under ever new names and ids: memory stays bounded, the oldest go.
+        let long = "x".repeat(2048);
+        for n in 0..20_000 {
+            sent.remember(&format!("m{n}"), format!("id{n}"), said(&long));
+        }
+        assert!(sent.bytes <= SENT_MAX_BYTES, "{} bytes", sent.bytes);
+        assert!(sent.order.len() <= SENT_MAX);
+        assert_eq!(sent.order.len(), sent.by_key.len());
+        assert_eq!(sent.find("alice", "c1"), None, "the oldest was forgotten");
+        assert!(
+            sent.find("m19999", "id19999").is_some(),
+            "the newest is kept"
+        );
+    }
 }
 
 #[cfg(test)]
