@@ -18,6 +18,9 @@ pub const PAGE: u32 = 200;
 /// server's largest page).
 const JUMP_PAGE: u32 = 500;
 
+/// How many rows above a search result stay in view when the app shows it.
+const JUMP_CONTEXT: usize = 3;
+
 impl CoucouApp {
     /// True when the connection speaks JSON (pages, searches and the outbox need it).
     pub(super) fn speaks_json(&self) -> bool {
@@ -77,7 +80,10 @@ impl CoucouApp {
         let Some(chat) = &self.chat else { return };
         if let Some(index) = chat.position_of(id) {
             self.pending_jump = None;
-            self.layout.jump_to_entry(index);
+            // A few rows above it stay in view: who said it (a grouped line does not repeat the
+            // name) and what led to it.
+            self.layout
+                .jump_to_entry(index.saturating_sub(JUMP_CONTEXT));
             self.layout.highlight = Some(index);
             return;
         }

@@ -318,7 +318,7 @@ struct Row<'a> {
     prev: Option<&'a Entry>,
     /// The marker line goes above it, saying this.
     marker: Option<MarkerKind>,
-    /// Drawn highlighted (jumped to from a search).
+    /// Drawn highlighted (jumped to from a search), with its name and time.
     highlight: bool,
 }
 
@@ -335,7 +335,9 @@ impl Row<'_> {
     /// True when this message continues the previous one's group (same person, soon after, no
     /// heading between): its name and time are not repeated.
     fn continues(&self, new_day: bool) -> bool {
-        let (Some(prev), false, None) = (self.prev, new_day, self.marker) else {
+        // A row shown from a search says who and when, whatever is above it.
+        let (Some(prev), false, None, false) = (self.prev, new_day, self.marker, self.highlight)
+        else {
             return false;
         };
         match (&prev.kind, &self.entry.kind) {
