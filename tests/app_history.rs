@@ -135,6 +135,9 @@ fn typed_messages_reach_the_room_exactly_once_across_a_hundred_random_cuts() {
         "some cuts came after the room had a message and before its echo came back"
     );
     eprintln!("{resent} messages were sent again and dropped by the room");
+    wait_until(&mut harness, "the last echo", |app| {
+        has_entry(app, "alice: the end")
+    });
     let mine = chat_texts(harness.state());
     for text in &expected {
         let line = format!("alice: {text}");
@@ -475,4 +478,60 @@ fn a_host_restarted_without_its_history_still_shows_yesterday_from_this_computer
     ] {
         assert!(text.contains(line), "{line} in {text}");
     }
+}
+
+#[test]
+fn who_is_typing_shows_above_the_input_and_the_app_says_when_you_type() {
+    let server = start_server_with(ServerConfig {
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    let (mut bob, _) = Json::join(addr, "bob");
+    wait_until(&mut harness, "bob here", |app| {
+        app.chat().is_some_and(|c| c.people.len() == 2)
+    });
+    bob.send(&coucou::protocol::ClientMsg::Typing { active: true });
+    wait_until(&mut harness, "bob typing", |app| {
+        app.chat()
+            .is_some_and(|c| !c.typing_at(coucou::protocol::now_ms()).is_empty())
+    });
+    harness.get_by_label("bob is typing…");
+    bob.send(&coucou::protocol::ClientMsg::Say {
+        text: "c'est parti".into(),
+        cid: None,
+    });
+    wait_until(&mut harness, "bob's message", |app| {
+        has_entry(app, "c'est parti")
+    });
+    assert!(harness.query_by_label("bob is typing…").is_none());
+
+    // Alice types: bob is told; she empties the line: bob is told she stopped.
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .focus();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .type_text("je réfléchis");
+    harness.run_steps(2);
+    assert_eq!(
+        bob.expect(|m| matches!(m, ServerMsg::Typing { .. })),
+        ServerMsg::Typing {
+            name: "alice".into(),
+            active: true
+        }
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.run_steps(1);
+    harness.key_press(Key::Backspace);
+    harness.run_steps(2);
+    assert_eq!(
+        bob.expect(|m| matches!(m, ServerMsg::Typing { .. })),
+        ServerMsg::Typing {
+            name: "alice".into(),
+            active: false
+        }
+    );
 }

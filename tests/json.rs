@@ -446,3 +446,58 @@ fn private_messages_do_not_consume_room_ids() {
         "the private message left a gap in the room's ids"
     );
 }
+
+#[test]
+fn typing_reaches_the_other_json_clients_only_and_counts_against_the_flood_limit() {
+    let server = common::start_server_with(coucou::server::ServerConfig {
+        flood: Some(coucou::server::FloodLimit {
+            burst: 3,
+            per_second: 0.001,
+        }),
+        ..coucou::server::ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join(addr, "bob");
+    let mut carol = Plain::join(addr, "carol");
+    alice.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "carol"));
+    bob.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "carol"));
+    alice.send(&ClientMsg::Typing { active: true });
+    let typing = bob.expect(|m| matches!(m, ServerMsg::Typing { .. }));
+    assert_eq!(
+        typing,
+        ServerMsg::Typing {
+            name: "alice".into(),
+            active: true
+        }
+    );
+    alice.send(&ClientMsg::Typing { active: false });
+    let stopped = bob.expect(|m| matches!(m, ServerMsg::Typing { .. }));
+    assert_eq!(
+        stopped,
+        ServerMsg::Typing {
+            name: "alice".into(),
+            active: false
+        }
+    );
+    // The third command of the burst: a message. Neither the typist nor the plain client got a
+    // typing line before it.
+    alice.send(&say("voilà"));
+    let next = alice.next();
+    assert!(
+        matches!(&next, ServerMsg::Message(c) if c.text == "voilà"),
+        "the typist is not told about itself: {next:?}"
+    );
+    carol.expect("alice: voilà");
+    assert!(
+        carol.seen().iter().all(|l| !l.contains("typing")),
+        "{:?}",
+        carol.seen()
+    );
+    // The burst is spent: typing is refused like any command.
+    alice.send(&ClientMsg::Typing { active: true });
+    alice.expect(is_error(ErrorCode::Flood));
+    // A typing line that is not a boolean is malformed.
+    alice.send_raw(b"{\"type\":\"typing\",\"active\":\"yes\"}\n");
+    alice.expect(is_error(ErrorCode::Malformed));
+}

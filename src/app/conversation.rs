@@ -242,6 +242,8 @@ impl CoucouApp {
     }
 
     pub(super) fn send(&mut self, text: String) {
+        // The message itself tells the others the typing is over.
+        self.typing_sent = None;
         let parsed = command::parse(&text);
         if let Ok(command @ (Command::Say(_) | Command::Me(_) | Command::Msg { .. })) = &parsed
             && self.send_kept(command.clone())

@@ -5,7 +5,7 @@ use super::CoucouApp;
 use crate::client::Wire;
 use crate::journal::JournalEvent;
 use crate::model::{ChatModel, EntryKind, Recall};
-use crate::protocol::message::Found;
+use crate::protocol::message::{Found, TYPING_EVERY_MS};
 use crate::protocol::{ClientMsg, Command, ServerMsg, now_ms};
 
 /// How many messages from this computer's log are shown above the room's own history.
@@ -193,6 +193,37 @@ impl CoucouApp {
                     self.warning = Some(warning);
                 }
             }
+        }
+    }
+
+    /// Tells the room when the person starts typing (again every few seconds while they go on),
+    /// and when the input line is emptied without sending. JSON rooms only; slash commands other
+    /// than `/me` are not typing to the room.
+    pub(super) fn update_typing(&mut self) {
+        let input = self.composer.input.trim();
+        let typing = !input.is_empty() && (!input.starts_with('/') || input.starts_with("/me "));
+        let changed = self.composer.input != self.typing_input;
+        if changed {
+            self.typing_input.clone_from(&self.composer.input);
+        }
+        let Some(conn) = self
+            .conn
+            .as_ref()
+            .filter(|_| self.speaks_json() && self.link.is_connected())
+        else {
+            self.typing_sent = None;
+            return;
+        };
+        let now = now_ms();
+        let due = self
+            .typing_sent
+            .is_none_or(|at| now.saturating_sub(at) >= TYPING_EVERY_MS);
+        if typing && changed && due {
+            conn.ask(ClientMsg::Typing { active: true });
+            self.typing_sent = Some(now);
+        } else if !typing && self.typing_sent.is_some() {
+            conn.ask(ClientMsg::Typing { active: false });
+            self.typing_sent = None;
         }
     }
 

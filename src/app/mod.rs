@@ -238,6 +238,10 @@ pub struct CoucouApp {
     export_range: Option<(u64, u64)>,
     /// The host was told that the hosted room's history stopped (said once per room).
     told_history_failed: bool,
+    /// When the room was last told this person is typing; `None` when it was told they stopped.
+    typing_sent: Option<u64>,
+    /// The input line as it was at the last frame, to see typing.
+    typing_input: String,
 }
 
 /// The window title: the room, and the unread count while the window is not focused.
@@ -308,6 +312,8 @@ impl CoucouApp {
             export_days: None,
             export_range: None,
             told_history_failed: false,
+            typing_sent: None,
+            typing_input: String::new(),
             notifier,
             focus_requested: false,
             focused: true,
@@ -1160,6 +1166,10 @@ impl eframe::App for CoucouApp {
             Due::WakeIn(next_tick) => ctx.request_repaint_after(next_tick),
             Due::Nothing => {}
         }
+        // "Is typing" runs out by itself: draw again when the next one does, and no sooner.
+        if let Some(end) = self.chat.as_ref().and_then(|c| c.typing_ends(now_ms())) {
+            ctx.request_repaint_after(Duration::from_millis(end.saturating_sub(now_ms()) + 1));
+        }
         let focused = self.focused;
         if let Some(size) = ctx.input(|i| i.viewport().inner_rect).map(|r| r.size()) {
             self.settings.window_size = Some([size.x, size.y]);
@@ -1264,6 +1274,7 @@ impl eframe::App for CoucouApp {
         for action in actions {
             self.apply(action, &ctx);
         }
+        self.update_typing();
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

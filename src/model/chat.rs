@@ -91,6 +91,9 @@ pub struct ChatModel {
     pub marker_kind: MarkerKind,
     /// Where the app's own log stands for this conversation (see [`ChatModel::recalled`]).
     pub recall: Recall,
+    /// Who is typing, and until when (milliseconds since the Unix epoch, on this computer's clock)
+    /// unless they say so again.
+    typing: Vec<(String, u64)>,
 }
 
 /// Whether what this computer's log holds from before the room's own history was shown.
@@ -198,6 +201,24 @@ impl ChatModel {
         }
         self.outbox.push(Unsent { cid, command, time });
         true
+    }
+
+    /// Who is typing at `now` (milliseconds since the Unix epoch), in the order they started.
+    pub fn typing_at(&self, now: u64) -> Vec<&str> {
+        self.typing
+            .iter()
+            .filter(|(_, until)| *until > now)
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
+    /// When the next "is typing" runs out, if one is shown: the view is drawn again then.
+    pub fn typing_ends(&self, now: u64) -> Option<u64> {
+        self.typing
+            .iter()
+            .map(|(_, until)| *until)
+            .filter(|until| *until > now)
+            .min()
     }
 
     /// The room confirmed the message with this client id: it leaves the outbox.
@@ -382,6 +403,7 @@ impl ChatModel {
                 reason,
             } => {
                 self.people.retain(|p| *p != name);
+                self.typing.retain(|(n, _)| *n != name);
                 if self.first_time(id, time) {
                     let text = match reason {
                         LeaveReason::Quit => format!("{name} left"),
@@ -394,6 +416,7 @@ impl ChatModel {
                 }
             }
             ServerMsg::Rename { id, time, old, new } => {
+                self.typing.retain(|(n, _)| *n != old);
                 for person in &mut self.people {
                     if *person == old {
                         person.clone_from(&new);
@@ -435,6 +458,13 @@ impl ChatModel {
             }
             // Search results go to the search panel, not the conversation.
             ServerMsg::Results { .. } => {}
+            ServerMsg::Typing { name, active } => {
+                self.typing.retain(|(n, _)| *n != name);
+                if active && name != self.me {
+                    self.typing
+                        .push((name, now_ms() + crate::protocol::message::TYPING_LASTS_MS));
+                }
+            }
             ServerMsg::Error { message, .. } => {
                 self.push_local(now_ms(), EntryKind::Error(message));
             }
@@ -445,6 +475,8 @@ impl ChatModel {
 
     fn chat(&mut self, chat: Chat) {
         self.confirmed(chat.cid.as_ref());
+        // What they were typing has arrived.
+        self.typing.retain(|(n, _)| *n != chat.from);
         if !self.first_time(chat.id, chat.time) {
             return;
         }
@@ -631,6 +663,37 @@ mod tests {
         model.loading_older = true;
         model.apply(page((1..=2_000).map(|id| chat(id, "bob", "x")).collect()));
         assert_eq!(model.entries.len(), 1 + 500, "at most a page's worth");
+    }
+
+    #[test]
+    fn typing_shows_until_it_runs_out_or_the_message_comes_or_they_leave() {
+        let mut model = ChatModel::new("Salle", "alice");
+        model.apply(welcome(vec![]));
+        let typing = |name: &str, active| ServerMsg::Typing {
+            name: name.into(),
+            active,
+        };
+        let now = now_ms();
+        model.apply(typing("bob", true));
+        model.apply(typing("carol", true));
+        model.apply(typing("alice", true)); // yourself: never shown
+        assert_eq!(model.typing_at(now), ["bob", "carol"]);
+        let ends = model.typing_ends(now).unwrap();
+        assert!(ends >= now + crate::protocol::message::TYPING_LASTS_MS);
+        assert!(model.typing_at(ends).is_empty(), "it runs out by itself");
+        model.apply(chat(5, "bob", "fini"));
+        assert_eq!(model.typing_at(now), ["carol"], "bob's message came");
+        model.apply(ServerMsg::Leave {
+            id: 6,
+            time: 1006,
+            name: "carol".into(),
+            reason: LeaveReason::Disconnected,
+        });
+        assert!(model.typing_at(now).is_empty(), "carol left");
+        model.apply(typing("dmitri", true));
+        model.apply(typing("dmitri", false));
+        assert!(model.typing_at(now).is_empty(), "dmitri stopped");
+        assert_eq!(model.typing_ends(now), None);
     }
 
     #[test]

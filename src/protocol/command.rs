@@ -67,7 +67,10 @@ impl Command {
             ClientMsg::Help {} => (Self::Help, None),
             ClientMsg::Quit {} => (Self::Quit, None),
             ClientMsg::Search { text, .. } => (Self::Search(text), None),
-            ClientMsg::Hello { .. } | ClientMsg::Password { .. } | ClientMsg::History { .. } => {
+            ClientMsg::Hello { .. }
+            | ClientMsg::Password { .. }
+            | ClientMsg::History { .. }
+            | ClientMsg::Typing { .. } => {
                 return None;
             }
         })

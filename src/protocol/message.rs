@@ -67,6 +67,12 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// The person is typing (`active`), or stopped; the others who speak JSON are told. Sent at
+    /// most every few seconds while typing: the others forget it after [`TYPING_LASTS_MS`].
+    Typing {
+        /// Typing now, or not any more.
+        active: bool,
+    },
     /// Searches the room's history for messages holding every word of `text` (case and accents
     /// ignored), answered with [`ServerMsg::Results`].
     Search {
@@ -100,6 +106,13 @@ pub enum ClientMsg {
 /// A client's own id for a message it sends, so that sending it again (after a lost connection)
 /// never delivers it twice: 1 to [`MAX_CID_BYTES`] ASCII letters, digits, `-` or `_`.
 pub type Cid = String;
+
+/// How long a "typing" lasts for the others without a new one: a typist that vanishes is not
+/// shown typing for ever. Clients send one every [`TYPING_EVERY_MS`] while typing.
+pub const TYPING_LASTS_MS: u64 = 6_000;
+
+/// How often a client says again that its person is still typing.
+pub const TYPING_EVERY_MS: u64 = 3_000;
 
 /// The longest [`Cid`] a server takes.
 pub const MAX_CID_BYTES: usize = 64;
@@ -228,6 +241,13 @@ pub enum ServerMsg {
     Verified {
         /// HMAC proving the host reached the same secret.
         proof: String,
+    },
+    /// Someone is typing, or stopped (JSON clients only; never sent to the typist).
+    Typing {
+        /// Who.
+        name: String,
+        /// Typing now, or not any more.
+        active: bool,
     },
     /// The answer to [`ClientMsg::History`]: older messages of the room, oldest first.
     History {
@@ -454,6 +474,8 @@ impl ServerMsg {
                     msg.write_plain(out);
                 }
             }
+            // Plain clients are never told who is typing.
+            Self::Typing { .. } => {}
             Self::Results { text, results } => {
                 notice(
                     out,

@@ -459,6 +459,26 @@ impl<M: Mailbox> Room<M> {
         Next::Continue
     }
 
+    /// Tells everyone else who speaks JSON that this person is typing, or stopped. Not kept, no id.
+    pub fn typing(&mut self, session: SessionId, active: bool) {
+        let Some(me) = self.person(session) else {
+            return;
+        };
+        let msg = ServerMsg::Typing {
+            name: me.name.clone(),
+            active,
+        };
+        let bytes: Bytes = msg.to_json_line().into();
+        for person in &self.people {
+            if person.session != session
+                && person.dialect == Dialect::Json
+                && person.outbox.push(Arc::clone(&bytes)) == Pushed::First
+            {
+                self.dirty.push(Arc::clone(&person.outbox));
+            }
+        }
+    }
+
     /// Sends an error to one person.
     pub fn send_error(&mut self, session: SessionId, code: ErrorCode, message: impl Into<String>) {
         self.send_to(session, &ServerMsg::error(code, message));

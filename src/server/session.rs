@@ -536,6 +536,14 @@ fn chat(
                 reply(lookup::page(shared, before, limit));
                 continue;
             }
+            Asked::Typing(active) => {
+                if let Some(refused) = take(&mut bucket, "typing", Instant::now()) {
+                    reply(refused.into());
+                } else {
+                    shared.lock_room().typing(session, active);
+                }
+                continue;
+            }
             Asked::Search { text, limit } => {
                 let now = Instant::now();
                 if let Some(refused) = take(&mut searches, "searching", now)
@@ -582,6 +590,8 @@ enum Asked {
     },
     /// A search (JSON `search`, plain `/search`).
     Search { text: String, limit: Option<u32> },
+    /// Typing, or stopped (JSON `typing`).
+    Typing(bool),
 }
 
 /// Takes a token from `bucket`; a refusal saying what was too fast if there is none.
@@ -674,6 +684,7 @@ fn json_command(line: &[u8]) -> Result<Asked, Refused> {
     let msg = match msg {
         ClientMsg::History { before, limit } => return Ok(Asked::Page { before, limit }),
         ClientMsg::Search { text, limit } => return search_words(clean_text(&text), limit),
+        ClientMsg::Typing { active } => return Ok(Asked::Typing(active)),
         msg => msg,
     };
     let (command, cid) = Command::from_client_msg(msg).ok_or_else(|| {

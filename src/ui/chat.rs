@@ -192,6 +192,7 @@ pub fn chat_ui(
     }
     egui::Panel::bottom("composer").show(ui, |ui| {
         ui.add_space(4.0);
+        typing_ui(ui, model);
         outbox_ui(ui, model, connected);
         action = action.take().or(composer_ui(ui, model, composer, can_type));
         ui.add_space(4.0);
@@ -241,6 +242,18 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
         }
     });
     action
+}
+
+/// Who is typing, above the input line: one or two names, or how many.
+fn typing_ui(ui: &mut egui::Ui, model: &ChatModel) {
+    let names = model.typing_at(crate::protocol::now_ms());
+    let text = match names.as_slice() {
+        [] => return,
+        [one] => format!("{one} is typing…"),
+        [one, two] => format!("{one} and {two} are typing…"),
+        many => format!("{} people are typing…", many.len()),
+    };
+    ui.weak(text);
 }
 
 /// What was typed and not yet confirmed by the room, oldest first: "sending…", or, while the
