@@ -119,6 +119,10 @@ for server in ngircd coucou seed; do
     if [ "$server" = coucou ]; then
         run "$server" "T1 P3 with every client on TLS" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --tls
         run coucou-stored "H1 P3 with the history stored" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500
+        # Y0: the 50 typists' connections alone (JSON clients that join and read, silent), so that
+        # Y1 shows what typing itself costs.
+        run "$server" "Y0 P3 with 50 silent JSON clients" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --typists 50 --typing-rate 0.001
+        run "$server" "Y1 P3 with 50 typists at 10 typing events/s" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --typists 50 --typing-rate 10
     fi
     run "$server" "P4 1000 joining at once" --clients 1000 --senders 1 --rate 1 --duration 1 --settle 0.5 --join-timeout 20
     run "$server" "P5 10000 idle + 100 active" --idle 10000 --idle-timeout 45 --clients 100 --senders 10 --rate 1 --duration 5 --join-rate 500

@@ -62,7 +62,15 @@ struct Person<M> {
     dialect: Dialect,
     /// Where what they are sent goes.
     outbox: Arc<M>,
+    /// When the others were last told this person is typing; `None` when they were told it
+    /// stopped (or never told).
+    typing_since: Option<u64>,
 }
+
+/// A "typing" is passed on at most once in this many milliseconds per person (a client says it
+/// again every [`crate::protocol::message::TYPING_EVERY_MS`]; more often changes nothing for the
+/// others, so it costs them nothing).
+pub const TYPING_RELAY_MS: u64 = 2_500;
 
 /// Why someone could not join.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,6 +344,7 @@ impl<M: Mailbox> Room<M> {
             key: NameKey::new(&name),
             dialect,
             outbox,
+            typing_since: None,
         });
         self.people_changed();
         let welcome = ServerMsg::Welcome {
@@ -460,10 +469,19 @@ impl<M: Mailbox> Room<M> {
     }
 
     /// Tells everyone else who speaks JSON that this person is typing, or stopped. Not kept, no id.
+    /// A "typing" the others were told less than [`TYPING_RELAY_MS`] ago, or a "stopped" they were
+    /// already told, is dropped: it would change nothing they see.
     pub fn typing(&mut self, session: SessionId, active: bool) {
-        let Some(me) = self.person(session) else {
+        let now = (self.clock)();
+        let Some(me) = self.people.iter_mut().find(|m| m.session == session) else {
             return;
         };
+        match (active, me.typing_since) {
+            (true, Some(at)) if now.saturating_sub(at) < TYPING_RELAY_MS => return,
+            (false, None) => return,
+            _ => {}
+        }
+        me.typing_since = active.then_some(now);
         let msg = ServerMsg::Typing {
             name: me.name.clone(),
             active,
@@ -500,6 +518,10 @@ impl<M: Mailbox> Room<M> {
     fn say(&mut self, from: &str, text: String, action: bool, cid: Option<Cid>) {
         if text.is_empty() {
             return;
+        }
+        // The message ends the typing, for the others' clients too.
+        if let Some(me) = self.people.iter_mut().find(|m| m.name == from) {
+            me.typing_since = None;
         }
         let greet = !action && text.eq_ignore_ascii_case("coucou");
         let msg = ServerMsg::Message(Chat {
@@ -898,6 +920,55 @@ mod tests {
             matches!(&alice.take_json()[..], [ServerMsg::Join { name, time, .. }] if name == "bob" && *time == NOW)
         );
         assert_eq!(room.names(), ["alice", "bob"]);
+    }
+
+    /// The time for the one test that moves it.
+    static TYPING_NOW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(NOW);
+
+    fn typing_clock() -> u64 {
+        TYPING_NOW.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn typing_goes_to_the_other_json_people_once_per_window_and_a_message_ends_it() {
+        let mut room = Room::new(settings(100, 100), Arc::default(), typing_clock);
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        let carol = join(&mut room, 3, "carol", Dialect::Plain);
+        for m in [&alice, &bob, &carol] {
+            m.take();
+        }
+        let typing = |active| ServerMsg::Typing {
+            name: "alice".into(),
+            active,
+        };
+        room.typing(1, true);
+        assert_eq!(bob.take_json(), [typing(true)]);
+        assert!(alice.take().is_empty(), "not to the typist");
+        assert!(carol.take().is_empty(), "not to plain clients");
+        // Ten a second changes nothing for the others until the window has passed.
+        for _ in 0..10 {
+            room.typing(1, true);
+        }
+        assert!(bob.take().is_empty());
+        TYPING_NOW.fetch_add(TYPING_RELAY_MS, Ordering::SeqCst);
+        room.typing(1, true);
+        assert_eq!(bob.take_json(), [typing(true)], "renewed");
+        room.typing(1, false);
+        room.typing(1, false);
+        assert_eq!(bob.take_json(), [typing(false)], "stopped, once");
+        room.typing(1, true);
+        bob.take();
+        room.handle(1, Command::Say("voilà".into()));
+        bob.take();
+        room.typing(1, false);
+        assert!(bob.take().is_empty(), "the message already ended it");
+        room.typing(1, true);
+        assert_eq!(
+            bob.take_json(),
+            [typing(true)],
+            "typing again after a message"
+        );
     }
 
     #[test]

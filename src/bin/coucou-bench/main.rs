@@ -108,12 +108,74 @@ struct Args {
     /// over JSON; prints the store's size per message.
     #[arg(long, value_name = "MESSAGES")]
     history: Option<u64>,
+    /// Extra JSON clients that join after the others and, while the senders send, say "typing"
+    /// at `--typing-rate` per second each (Coucou only; issue #13's typing load).
+    #[arg(long, default_value_t = 0)]
+    typists: usize,
+    /// How many "typing" events each typist sends per second.
+    #[arg(long, default_value_t = 10.0)]
+    typing_rate: f64,
     /// Where the history benchmark makes its store (a new, empty folder).
     #[arg(long, value_name = "DIR")]
     store_dir: Option<std::path::PathBuf>,
 }
 
 mod history;
+
+/// Starts `--typists` JSON clients that join, then say "typing" at `--typing-rate` until the run
+/// stops, reading (and dropping) whatever they are sent so the server never waits on them.
+fn start_typists(args: &Args, shared: &Arc<Shared>) -> Result<Vec<thread::JoinHandle<()>>, String> {
+    let mut handles = Vec::with_capacity(args.typists);
+    let period = Duration::from_secs_f64(1.0 / args.typing_rate.max(0.001));
+    for i in 0..args.typists {
+        let stream = connect_tcp(args).map_err(|e| format!("typist {i}: {e}"))?;
+        let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
+        let mut writer = stream;
+        let hello = json_line(&ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            name: format!("typist{i}"),
+        });
+        std::io::Write::write_all(&mut writer, &hello).map_err(|e| e.to_string())?;
+        let typing = json_line(&ClientMsg::Typing { active: true });
+        let shared_w = Arc::clone(shared);
+        handles.push(
+            thread::Builder::new()
+                .name(format!("bench-typist-{i}"))
+                .stack_size(128 * 1024)
+                .spawn(move || {
+                    // Spread the typists over one period, then keep the pace.
+                    let mut next = Instant::now() + period.mul_f64(i as f64 / 50.0);
+                    while !shared_w.stop.load(Ordering::Relaxed) {
+                        let now = Instant::now();
+                        if next > now {
+                            // In short naps, so that the end of the run is seen soon.
+                            thread::sleep((next - now).min(Duration::from_millis(100)));
+                            continue;
+                        }
+                        next += period;
+                        if std::io::Write::write_all(&mut writer, &typing).is_err() {
+                            break;
+                        }
+                    }
+                    writer.shutdown(std::net::Shutdown::Both).ok();
+                })
+                .map_err(|e| format!("spawn: {e}"))?,
+        );
+        handles.push(
+            thread::Builder::new()
+                .name(format!("bench-typist-read-{i}"))
+                .stack_size(128 * 1024)
+                .spawn(move || {
+                    let mut line = Vec::new();
+                    while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                        line.clear();
+                    }
+                })
+                .map_err(|e| format!("spawn: {e}"))?,
+        );
+    }
+    Ok(handles)
+}
 
 /// What one run measured.
 #[derive(Debug, Serialize, serde::Deserialize)]
@@ -513,6 +575,8 @@ fn run(args: &Args) -> Result<Report, String> {
         None
     };
 
+    let typists = start_typists(args, &shared)?;
+
     // Sending.
     let cpu_before = args.server_pid.and_then(cpu_seconds);
     let pad = "x".repeat(args.pad);
@@ -558,6 +622,9 @@ fn run(args: &Args) -> Result<Report, String> {
     let cpu_after = args.server_pid.and_then(cpu_seconds);
     let rss_end = args.server_pid.and_then(rss_kib);
     shared.stop.store(true, Ordering::Relaxed);
+    for handle in typists {
+        handle.join().ok();
+    }
     for handle in receivers {
         handle.join().ok();
     }
