@@ -749,14 +749,7 @@ fn a_draft_stays_with_its_room() {
     let first = start_server();
     let second = start_server();
     let (_dir, mut harness) = connected_app("alice", first.local_addr());
-    harness
-        .get_by_role_and_label(Role::TextInput, "Message")
-        .focus();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::TextInput, "Message")
-        .type_text("draft for the first room");
-    harness.run_steps(2);
+    type_in_input(&mut harness, "draft for the first room");
     harness
         .get_by_role_and_label(Role::Button, "Disconnect")
         .click();

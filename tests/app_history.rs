@@ -508,14 +508,7 @@ fn who_is_typing_shows_above_the_input_and_the_app_says_when_you_type() {
     assert!(harness.query_by_label("bob is typing…").is_none());
 
     // Alice types: bob is told; she empties the line: bob is told she stopped.
-    harness
-        .get_by_role_and_label(Role::TextInput, "Message")
-        .focus();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::TextInput, "Message")
-        .type_text("je réfléchis");
-    harness.run_steps(2);
+    type_in_input(&mut harness, "je réfléchis");
     assert_eq!(
         bob.expect(|m| matches!(m, ServerMsg::Typing { .. })),
         ServerMsg::Typing {

@@ -297,16 +297,15 @@ pub fn messages_ui(
 /// Above the list: where the room's older messages are (load more, loading; and, once the first
 /// row is in view, that it is the beginning).
 fn older_ui(ui: &mut egui::Ui, model: &ChatModel, at_top: bool, action: &mut Option<Action>) {
-    if model.entries.iter().all(|e| e.id.is_none()) {
-        return; // Not a room that keeps ids (plain servers), or nothing yet.
-    }
+    // Only a room that keeps ids (JSON) has pages; the entries are looked through (for the
+    // beginning's line) only with the first row in view, not at every frame.
     if model.loading_older {
         ui.weak("Loading older messages…");
     } else if model.more_older {
         if ui.small_button("Load older messages").clicked() {
             *action = Some(Action::LoadOlder);
         }
-    } else if at_top {
+    } else if at_top && model.oldest_id().is_some() {
         ui.weak("The beginning of the room's history");
     }
 }

@@ -183,7 +183,8 @@ pub fn has_entry(app: &CoucouApp, needle: &str) -> bool {
     chat_texts(app).iter().any(|t| t.contains(needle))
 }
 
-pub fn send_message(harness: &mut Harness<'_, CoucouApp>, text: &str) {
+/// Types `text` into the input line, without sending it.
+pub fn type_in_input(harness: &mut Harness<'_, CoucouApp>, text: &str) {
     harness
         .get_by_role_and_label(Role::TextInput, "Message")
         .focus();
@@ -192,6 +193,11 @@ pub fn send_message(harness: &mut Harness<'_, CoucouApp>, text: &str) {
         .get_by_role_and_label(Role::TextInput, "Message")
         .type_text(text);
     harness.run_steps(2);
+}
+
+/// Types `text` into the input line and presses Enter.
+pub fn send_message(harness: &mut Harness<'_, CoucouApp>, text: &str) {
+    type_in_input(harness, text);
     harness.key_press(Key::Enter);
     harness.run_steps(2);
 }
