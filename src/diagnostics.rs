@@ -4,7 +4,9 @@
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+use crate::i18n::Lang;
 use crate::lan::is_host_name_or_ip;
+use crate::tr;
 
 /// One address of one network interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,19 +37,48 @@ pub struct Probe {
     /// `host:port` as tested.
     pub target: String,
     /// How long the connection took, or why there was none.
-    pub outcome: Result<Duration, String>,
+    pub outcome: Result<Duration, ProbeFailure>,
+}
+
+/// Why a host:port did not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeFailure {
+    /// What was typed is not a host name or an address.
+    NotAHost,
+    /// No computer has that name.
+    UnknownName,
+    /// The name gave no address.
+    NoAddress,
+    /// Nothing listens on the port.
+    Refused,
+    /// No answer in this many seconds.
+    NoAnswer(u64),
+    /// Another error, as the system said it.
+    Other(String),
 }
 
 impl Probe {
-    /// The result in words.
-    pub fn describe(&self) -> String {
+    /// The result in words, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        let target = self.target.as_str();
         match &self.outcome {
-            Ok(took) => format!(
-                "{} answered in {:.1} ms.",
-                self.target,
-                took.as_secs_f64() * 1000.0
-            ),
-            Err(why) => format!("{} did not answer: {why}", self.target),
+            Ok(took) => {
+                let ms = (took.as_secs_f64() * 10_000.0).round() / 10.0;
+                tr!(lang, "probe-answered", target = target, ms = ms)
+            }
+            Err(why) => {
+                let why = match why {
+                    ProbeFailure::NotAHost => lang.tr("probe-not-a-host"),
+                    ProbeFailure::UnknownName => lang.tr("probe-unknown-name"),
+                    ProbeFailure::NoAddress => lang.tr("probe-no-address"),
+                    ProbeFailure::Refused => lang.tr("probe-refused"),
+                    ProbeFailure::NoAnswer(seconds) => {
+                        tr!(lang, "probe-no-answer", seconds = *seconds)
+                    }
+                    ProbeFailure::Other(err) => format!("{err}."),
+                };
+                tr!(lang, "probe-failed", target = target, why = why)
+            }
         }
     }
 }
@@ -58,27 +89,24 @@ pub fn probe(host: &str, port: u16, timeout: Duration) -> Probe {
     let target = format!("{host}:{port}");
     let outcome = (|| {
         if !is_host_name_or_ip(host) {
-            return Err("that is not a host name or an address.".to_owned());
+            return Err(ProbeFailure::NotAHost);
         }
         let addrs: Vec<SocketAddr> = (host, port)
             .to_socket_addrs()
-            .map_err(|_| "no computer has that name here.".to_owned())?
+            .map_err(|_| ProbeFailure::UnknownName)?
             .collect();
-        let mut last = "no address to try.".to_owned();
+        let mut last = ProbeFailure::NoAddress;
         for addr in addrs {
             let start = Instant::now();
             match TcpStream::connect_timeout(&addr, timeout) {
                 Ok(_) => return Ok(start.elapsed()),
                 Err(err) => {
                     last = match err.kind() {
-                        std::io::ErrorKind::ConnectionRefused => {
-                            "nothing is listening on that port (connection refused).".to_owned()
+                        std::io::ErrorKind::ConnectionRefused => ProbeFailure::Refused,
+                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                            ProbeFailure::NoAnswer(timeout.as_secs())
                         }
-                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => format!(
-                            "no answer within {} s (a firewall, or another network).",
-                            timeout.as_secs()
-                        ),
-                        _ => format!("{err}."),
+                        _ => ProbeFailure::Other(err.to_string()),
                     }
                 }
             }
@@ -88,13 +116,10 @@ pub fn probe(host: &str, port: u16, timeout: Duration) -> Probe {
     Probe { target, outcome }
 }
 
-/// Why a room may not show up, for people.
+/// Why a room may not show up, for people: the keys of the reasons, in the order shown.
 pub const WHY_NOT: &[&str] = &[
-    "Rooms are found with mDNS, which only reaches computers on the same network segment: a \
-     different subnet, a guest Wi-Fi or a VPN keeps rooms from showing up. Type the host's address \
-     instead.",
-    "A firewall on the host may block the room's TCP port (4444 by default) or mDNS (UDP port 5353).",
-    "A room started with `coucou server --bind 127.0.0.1` only accepts this computer; rooms hosted \
-     from the app listen on every interface.",
-    "Headless servers are only listed when started with `--advertise`.",
+    "why-not-segment",
+    "why-not-firewall",
+    "why-not-bind",
+    "why-not-advertise",
 ];

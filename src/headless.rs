@@ -11,6 +11,7 @@ use clap::Args;
 
 use crate::EventSink;
 use crate::discovery::{self, Advertiser, DiscoveryEvent, RoomInfo};
+use crate::i18n::Lang;
 use crate::identity::Identity;
 use crate::lan;
 use crate::protocol::password::RoomKey;
@@ -89,6 +90,14 @@ pub struct ServerArgs {
     /// Keep the history in memory only (gone at stop). `--history 0` keeps none at all.
     #[arg(long)]
     pub no_store: bool,
+    /// The language of the room's notices and errors: `en` or `fr` (default: the system's).
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+}
+
+/// `--lang`: a language this program has words for.
+fn parse_lang(value: &str) -> Result<Lang, String> {
+    Lang::from_locale(value).ok_or_else(|| format!("no words for {value:?}: use en or fr"))
 }
 
 /// The platform's data folder for Coucou: `$XDG_DATA_HOME/coucou`, else `~/.local/share/coucou`
@@ -194,6 +203,7 @@ impl ServerArgs {
             search_flood: (!self.no_flood_limit).then_some(FloodLimit::SEARCHES),
             require_tls: self.require_tls,
             store: self.store_config(),
+            lang: self.lang.unwrap_or_else(Lang::system),
             ..ServerConfig::default()
         }
     }
@@ -373,7 +383,8 @@ fn room_line(room: &RoomInfo) -> String {
     let addr = room
         .best_addr()
         .map_or_else(|| room.host.clone(), |ip| ip.to_string());
-    let people = crate::protocol::people_count(room.people);
+    // For scripts as much as people: always English, as the rest of the line.
+    let people = crate::protocol::people_count(room.people, Lang::En);
     format!(
         "{}\t{addr}:{}\t{people}\t{}",
         room.room, room.port, room.host

@@ -4,6 +4,7 @@
 //!
 //! | layer | module | job |
 //! |---|---|---|
+//! | words | [`i18n`] | English and French (Fluent), for the interface and the server's notices |
 //! | wire format | [`protocol`] | framing, cleaning, names, commands, JSON and plain messages; no I/O |
 //! | connection | [`connection`], [`tls`], [`identity`] | bytes from a socket to frames; TLS on the same port; a host's certificate and fingerprint |
 //! | storage | [`store`] | the host's lasting history (SQLite), written by one thread |
@@ -114,6 +115,7 @@ pub mod connection;
 pub mod diagnostics;
 pub mod discovery;
 pub mod headless;
+pub mod i18n;
 pub mod identity;
 pub mod journal;
 pub mod lan;

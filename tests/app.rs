@@ -398,7 +398,7 @@ fn a_server_that_stops_and_comes_back_is_rejoined_with_the_conversation_kept() {
 }
 
 #[test]
-fn an_idle_chat_requests_no_repaint() {
+fn an_idle_chat_requests_no_repaint_until_auto_away_is_due() {
     let server = start_server();
     let (_dir, mut harness) = connected_app("alice", server.local_addr());
     let mut bob = Plain::join(server.local_addr(), "bob");
@@ -412,8 +412,12 @@ fn an_idle_chat_requests_no_repaint() {
     });
     harness.run();
     harness.run_steps(2);
+    // The one wake-up an idle app asks for is when auto-away is due (10 minutes without input).
     let delay = harness.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
-    assert_eq!(delay, Duration::MAX, "an idle app asks for no repaint");
+    assert!(
+        delay > Duration::from_secs(9 * 60),
+        "an idle app asks for no repaint before auto-away is due: {delay:?}"
+    );
     assert!(
         harness
             .state()
@@ -1063,7 +1067,10 @@ fn day_headings_grouping_and_the_new_since_you_last_looked_line() {
     harness.run();
     // Today's heading above the first row; bob's two lines under one name.
     let today = coucou::model::transcript::local_day(coucou::protocol::now_ms()).unwrap();
-    harness.get_by_label(&coucou::model::transcript::day_heading(today));
+    harness.get_by_label(&coucou::model::transcript::day_heading(
+        today,
+        coucou::i18n::Lang::En,
+    ));
     assert_eq!(harness.query_all_by_label("bob:").count(), 1);
     assert!(
         harness
@@ -1297,7 +1304,7 @@ fn first_contact_shows_the_rooms_code_and_trusting_it_pins_it_for_next_time() {
     harness.run_steps(2);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
     harness.get_by_label("Encrypted, trusted on first use");
-    let (saved, _) = coucou::model::settings::load(&config);
+    let (saved, _) = coucou::model::settings::load(&config, coucou::i18n::Lang::En);
     assert_eq!(saved.form.pin, Some(code.to_hex()), "the pin is kept");
     assert_eq!(
         saved.pins.get(&addr.to_string()),

@@ -288,7 +288,8 @@ fn new_since_your_last_visit_is_marked_after_the_app_starts_again() {
     let chat = harness.state().chat().unwrap();
     let marker = chat.marker.expect("a marker");
     assert!(
-        coucou::model::transcript::entry_text(&chat.entries[marker]).contains("nouveau ce matin"),
+        coucou::model::transcript::entry_text(&chat.entries[marker], coucou::i18n::Lang::En)
+            .contains("nouveau ce matin"),
         "{:?}",
         chat.entries[marker]
     );

@@ -23,6 +23,34 @@ fn a_busy_port_is_a_one_line_error_and_a_failure_exit() {
 }
 
 #[test]
+fn lang_fr_gives_french_notices_and_a_language_it_has_no_words_for_is_refused() {
+    let (mut child, port) = spawn_server(&["--room", "Atelier", "--lang", "fr"]);
+    let mut alice = Plain::connect(([127, 0, 0, 1], port).into());
+    alice.send("alice");
+    assert_eq!(alice.line(), "*** Bienvenue dans Atelier, alice\u{a0}!");
+    alice.send("/help");
+    alice.expect("*** Commandes\u{a0}:");
+    child.kill().ok();
+    child.wait().ok();
+
+    let out = coucou()
+        .args([
+            "server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--lang",
+            "tlh",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("use en or fr"), "{stderr}");
+}
+
+#[test]
 fn sigterm_tells_everyone_and_exits_zero() {
     let (mut child, port) = spawn_server(&["--room", "Bureau", "--motd", "Salut"]);
     let mut alice = Plain::connect(([127, 0, 0, 1], port).into());

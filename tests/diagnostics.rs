@@ -2,6 +2,8 @@
 
 mod common;
 
+use coucou::diagnostics::ProbeFailure;
+use coucou::i18n::Lang;
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -19,9 +21,9 @@ fn a_live_port_answers_with_a_time_and_a_dead_one_says_why() {
     let took = live.outcome.clone().unwrap();
     assert!(took < Duration::from_secs(3));
     assert!(
-        live.describe().contains("answered in"),
+        live.describe(Lang::En).contains("answered in"),
         "{}",
-        live.describe()
+        live.describe(Lang::En)
     );
 
     let dead_port = TcpListener::bind("127.0.0.1:0")
@@ -30,10 +32,13 @@ fn a_live_port_answers_with_a_time_and_a_dead_one_says_why() {
         .unwrap()
         .port();
     let dead = probe("127.0.0.1", dead_port, Duration::from_secs(3));
-    assert!(dead.outcome.unwrap_err().contains("connection refused"));
+    assert!(dead.describe(Lang::En).contains("connection refused"));
+    assert!(dead.describe(Lang::Fr).contains("connexion refusée"));
+    assert_eq!(dead.outcome, Err(ProbeFailure::Refused));
 
     let junk = probe("not a host", 4444, Duration::from_secs(3));
-    assert!(junk.outcome.unwrap_err().contains("not a host name"));
+    assert!(junk.describe(Lang::En).contains("not a host name"));
+    assert_eq!(junk.outcome, Err(ProbeFailure::NotAHost));
 }
 
 #[test]

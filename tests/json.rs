@@ -89,7 +89,8 @@ fn join_leave_rename_users_private_and_help() {
     assert_eq!(
         alice.expect(|m| matches!(m, ServerMsg::Users { .. })),
         ServerMsg::Users {
-            users: vec!["alice".into(), "robert".into()]
+            users: vec!["alice".into(), "robert".into()],
+            away: Vec::new(),
         }
     );
 
@@ -410,7 +411,8 @@ fn the_welcome_list_and_join_leave_rename_keep_a_client_up_to_date_without_who()
     let (_dave, _) = Json::join(addr, "dave");
     apply_until(&|m| matches!(m, ServerMsg::Join { name, .. } if name == "dave"));
     alice.send(&ClientMsg::Who {});
-    let ServerMsg::Users { users } = alice.expect(|m| matches!(m, ServerMsg::Users { .. })) else {
+    let ServerMsg::Users { users, .. } = alice.expect(|m| matches!(m, ServerMsg::Users { .. }))
+    else {
         unreachable!()
     };
     people.sort();

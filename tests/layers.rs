@@ -18,6 +18,20 @@ const ABOVE_CONNECTION: &[&str] = &[
 
 /// A layer: its files (a folder or one file under `src/`) and the modules it must never name.
 const LAYERS: &[(&str, &[&str])] = &[
+    // ARCHITECTURE.md: `i18n`, the words, is the bottom layer: it names no other module.
+    ("i18n.rs", ABOVE_CONNECTION),
+    (
+        "i18n.rs",
+        &[
+            "protocol",
+            "connection",
+            "lan",
+            "tls",
+            "identity",
+            "store",
+            "journal",
+        ],
+    ),
     ("protocol", ABOVE_CONNECTION),
     (
         "protocol",

@@ -108,6 +108,7 @@ proptest! {
             room: from.clone(),
             you: from.clone(),
             users: vec![from.clone()],
+            away: Vec::new(),
             motd: Some(text.clone()),
             history: vec![chat.clone()],
             max_message_bytes: 2048,
@@ -139,7 +140,7 @@ proptest! {
             ServerMsg::Private { id: 1, time: 0, from: name.clone(), to: "bob".into(), text: text.clone(), cid: None },
         ];
         for msg in lines {
-            let plain = msg.to_plain_text();
+            let plain = msg.to_plain_text(coucou::i18n::Lang::En);
             prop_assert!(!plain.starts_with(coucou::protocol::message::NOTICE_PREFIX), "{plain:?}");
             prop_assert!(!plain.starts_with("! "), "{plain:?}");
             prop_assert_eq!(plain.matches('\n').count(), 1, "{:?}", plain);

@@ -1,4 +1,5 @@
-//! Image snapshots of the connect screen and a busy chat view, rendered with wgpu.
+//! Image snapshots of the connect screen and a busy chat view, in English and in French, rendered
+//! with wgpu.
 //!
 //! Behind the `snapshots` feature: they need a Vulkan driver (Debian `mesa-vulkan-drivers` gives a
 //! software one), which `.ci/run` installs. Times are shown in local time: run with `TZ=UTC`, as
@@ -6,6 +7,7 @@
 #![cfg(feature = "snapshots")]
 
 use coucou::app::{AppOptions, CoucouApp};
+use coucou::i18n::Lang;
 use coucou::model::demo_conversation;
 use egui_kittest::Harness;
 
@@ -13,6 +15,11 @@ use egui_kittest::Harness;
 const START_MS: u64 = 1_700_000_000_000;
 
 fn app() -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    app_in(Lang::En)
+}
+
+/// The app with `lang` as the system's language.
+fn app_in(lang: Lang) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
     let dir = tempfile::tempdir().expect("a temp folder");
     let options = AppOptions {
         config_path: Some(dir.path().join("settings.toml")),
@@ -20,6 +27,7 @@ fn app() -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
         discovery: false,
         native_dialogs: false,
         open_link: |_| false,
+        system_lang: lang,
         ..AppOptions::default()
     };
     let harness = Harness::builder()
@@ -44,4 +52,21 @@ fn busy_chat_view() {
         .show_conversation(demo_conversation(200, START_MS));
     harness.run();
     harness.snapshot("busy_chat_view");
+}
+
+#[test]
+fn connect_screen_in_french() {
+    let (_dir, mut harness) = app_in(Lang::Fr);
+    harness.run();
+    harness.snapshot("connect_screen_fr");
+}
+
+#[test]
+fn busy_chat_view_in_french() {
+    let (_dir, mut harness) = app_in(Lang::Fr);
+    harness
+        .state_mut()
+        .show_conversation(demo_conversation(200, START_MS));
+    harness.run();
+    harness.snapshot("busy_chat_view_fr");
 }

@@ -9,6 +9,7 @@ use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, 
 use crate::model::settings::NotifyChoice;
 use crate::model::{ChatModel, EntryKind};
 use crate::protocol::{Command, ErrorCode, ServerMsg, command, now_ms};
+use crate::tr;
 use crate::ui::messages::ListLayout;
 use crate::ui::search::SearchPanel;
 
@@ -84,7 +85,9 @@ impl CoucouApp {
             let room = format!("{}:{}", params.host, params.port);
             self.composer.input = self.drafts.remove(&room).unwrap_or_default();
             self.chat_key.clone_from(&room);
-            self.chat = Some(ChatModel::new(room, params.name.clone()));
+            let mut chat = ChatModel::new(room, params.name.clone());
+            chat.lang = self.lang();
+            self.chat = Some(chat);
             self.layout = ListLayout::default();
             self.search = SearchPanel::default();
             self.pending_jump = None;
@@ -92,14 +95,28 @@ impl CoucouApp {
         if let Some(welcome) = &welcome {
             self.keep_in_journal(welcome);
         }
+        // Away before the connection was lost: the room forgot it, so it is said again.
+        let mut away_again = None;
         if let Some(chat) = &mut self.chat {
+            let was_away = chat.away_of(&chat.me).cloned();
             if reconnecting {
-                chat.push_local(now_ms(), EntryKind::Notice("Reconnected.".to_owned()));
+                chat.push_local(now_ms(), EntryKind::Notice(chat.lang.tr("reconnected")));
             }
             chat.loading_older = false;
             if let Some(welcome) = welcome {
                 chat.apply(welcome);
             }
+            if chat.away_of(&chat.me).is_none() {
+                away_again = was_away;
+            }
+        }
+        if let Some(note) = away_again {
+            let auto_away_sent = self.auto_away_sent;
+            self.send_presence(Command::Away {
+                reason: note.reason,
+                auto: note.auto,
+            });
+            self.auto_away_sent = auto_away_sent;
         }
         if fresh {
             self.mark_last_visit();
@@ -142,20 +159,22 @@ impl CoucouApp {
             }
         );
         if reconnecting && (still_ours || !matches!(error, ConnectError::Refused { .. })) {
-            self.schedule_reconnect(&error.to_string());
+            self.schedule_reconnect(&error.describe(self.lang()));
             return;
         }
         self.link.idle();
         if reconnecting && self.chat.is_some() {
             // The conversation stays, offline, with why; the person may rejoin or close it.
-            self.offline = Some(format!("Could not rejoin. {error}"));
+            let why = error.describe(self.lang());
+            self.offline = Some(tr!(self.lang(), "could-not-rejoin", error = why));
             return;
         }
         self.chat = None;
+        let lang = self.lang();
         self.connect_error = Some(if error.is_name_problem() {
-            format!("{error} Change the username and connect again.")
+            tr!(lang, "change-username", error = error.describe(lang))
         } else {
-            error.to_string()
+            error.describe(lang)
         });
     }
 
@@ -165,7 +184,7 @@ impl CoucouApp {
             None => {
                 self.link.idle();
                 if self.chat.is_some() && self.offline.is_none() {
-                    self.offline = Some("Disconnected.".to_owned());
+                    self.offline = Some(self.lang().tr("disconnected"));
                 }
             }
             Some(error) if self.chat.is_some() => self.schedule_reconnect(&error),
@@ -187,7 +206,7 @@ impl CoucouApp {
             if first {
                 chat.push_local(
                     now_ms(),
-                    EntryKind::Error(format!("Connection lost ({why}). Reconnecting…")),
+                    EntryKind::Error(tr!(chat.lang, "connection-lost", why = why)),
                 );
             }
         }
@@ -205,7 +224,8 @@ impl CoucouApp {
             }
             Err(err) => {
                 self.link.idle();
-                self.connect_error = Some(format!("Could not start connecting: {err}"));
+                let error = err.to_string();
+                self.connect_error = Some(tr!(self.lang(), "could-not-start", error = error));
             }
         }
         self.params = Some(params);
@@ -223,7 +243,7 @@ impl CoucouApp {
             && self.offline.is_none()
         {
             chat.people.clear();
-            self.offline = Some("You left the room.".to_owned());
+            self.offline = Some(chat.lang.tr("you-left"));
         }
     }
 
@@ -260,10 +280,10 @@ impl CoucouApp {
         }
         let Some(conn) = self.conn.as_ref().filter(|_| self.link.is_connected()) else {
             let why = match self.chat.as_ref().map(|c| c.outbox.len()) {
-                Some(n) if n >= crate::model::chat::OUTBOX_MAX => format!(
-                    "Not sent: {n} messages are already waiting for the connection to come back."
-                ),
-                _ => "Not sent: not connected.".to_owned(),
+                Some(n) if n >= crate::model::chat::OUTBOX_MAX => {
+                    tr!(self.lang(), "not-sent-outbox-full", count = n)
+                }
+                _ => self.lang().tr("not-sent-offline"),
             };
             self.push_to_chat(EntryKind::Error(why));
             return;
@@ -283,7 +303,7 @@ impl CoucouApp {
             Ok(command) => conn.send(command),
             Err(err) => {
                 if let Some(chat) = &mut self.chat {
-                    chat.push_local(now_ms(), EntryKind::Error(err.to_string()));
+                    chat.push_local(now_ms(), EntryKind::Error(err.describe(chat.lang)));
                 }
             }
         }
@@ -305,7 +325,7 @@ impl CoucouApp {
                     own: false,
                     ..
                 } => Notice {
-                    title: format!("{from} (private)"),
+                    title: tr!(chat.lang, "notify-private-title", name = from.as_str()),
                     body: text.clone(),
                 },
                 EntryKind::Chat {
@@ -314,7 +334,12 @@ impl CoucouApp {
                     own: false,
                     action,
                 } if entry.mention || choice == NotifyChoice::All => Notice {
-                    title: format!("{from} in {}", chat.room),
+                    title: tr!(
+                        chat.lang,
+                        "notify-room-title",
+                        name = from.as_str(),
+                        room = chat.room.as_str()
+                    ),
                     body: if *action {
                         format!("{from} {text}")
                     } else {

@@ -8,27 +8,29 @@ use std::time::{Duration, Instant};
 use chrono::{Local, NaiveDate, TimeZone};
 
 use super::CoucouApp;
+use crate::i18n::Lang;
 use crate::model::{ChatModel, EntryKind, transcript};
 use crate::protocol::{ServerMsg, now_ms};
+use crate::tr;
 use crate::ui::toolbar::ExportDays;
 
 /// The first and last millisecond of the local days `from` to `to`, as typed (YYYY-MM-DD); what
 /// is wrong, in words, if they can't be read.
-pub(super) fn day_range(from: &str, to: &str) -> Result<(u64, u64), String> {
+pub(super) fn day_range(from: &str, to: &str, lang: Lang) -> Result<(u64, u64), String> {
     let day = |text: &str, what: &str| {
         NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .map_err(|_| format!("{what}: write the day as YYYY-MM-DD, like 2026-12-02."))
+            .map_err(|_| tr!(lang, "export-day-format", field = lang.tr(what)))
     };
-    let (first, last) = (day(from, "From")?, day(to, "To")?);
+    let (first, last) = (day(from, "export-from")?, day(to, "export-to")?);
     if last < first {
-        return Err("The last day comes before the first.".to_owned());
+        return Err(lang.tr("export-day-order"));
     }
     let start_of = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .and_then(|t| Local.from_local_datetime(&t).earliest())
             .map(|t| u64::try_from(t.timestamp_millis()).unwrap_or(0))
     };
-    let start = start_of(first).ok_or("That first day does not exist here.")?;
+    let start = start_of(first).ok_or_else(|| lang.tr("export-day-missing"))?;
     let end = last
         .succ_opt()
         .and_then(start_of)
@@ -64,10 +66,11 @@ impl CoucouApp {
 
     /// The days were chosen: on to where to save them.
     pub(super) fn export_days_chosen(&mut self) {
+        let lang = self.lang();
         let Some(days) = &mut self.export_days else {
             return;
         };
-        match day_range(&days.from, &days.to) {
+        match day_range(&days.from, &days.to, lang) {
             Ok(range) => {
                 self.export_days = None;
                 self.export_range = Some(range);
@@ -82,14 +85,24 @@ impl CoucouApp {
     pub(super) fn write_range(&mut self, room: &str, path: &Path, messages: Vec<ServerMsg>) {
         let me = self.chat.as_ref().map(|c| c.me.clone()).unwrap_or_default();
         let model = ChatModel::from_messages(room, &me, messages);
+        let lang = self.lang();
+        let mut model = model;
+        model.lang = lang;
         let result = write_file(&model, path);
+        let file = path.display().to_string();
         let said = match result {
-            Ok(()) => EntryKind::Notice(format!(
-                "Transcript saved to {} ({} messages)",
-                path.display(),
-                model.entries.len()
+            Ok(()) => EntryKind::Notice(tr!(
+                lang,
+                "transcript-saved-count",
+                path = file,
+                count = model.entries.len()
             )),
-            Err(err) => EntryKind::Error(format!("Could not save {}: {err}", path.display())),
+            Err(err) => EntryKind::Error(tr!(
+                lang,
+                "could-not-save",
+                path = file,
+                error = err.to_string()
+            )),
         };
         self.push_to_chat(said);
     }
@@ -105,7 +118,7 @@ impl CoucouApp {
             date.get(..10).unwrap_or("transcript")
         );
         let chosen = if self.options.native_dialogs {
-            native_save_dialog(&file_name)
+            native_save_dialog(&file_name, self.lang())
         } else {
             SaveChoice::Unavailable
         };
@@ -126,28 +139,36 @@ impl CoucouApp {
     /// Writes the transcript to `path` and says so in the conversation; the error in words if not.
     /// With days chosen, this computer's log is asked for them and the file written when they come.
     pub(super) fn save_transcript(&mut self, path: &Path) -> Result<(), String> {
+        let lang = self.lang();
+        let could_not_save = |err: std::io::Error| {
+            tr!(
+                lang,
+                "could-not-save",
+                path = path.display().to_string(),
+                error = err.to_string()
+            )
+        };
         if path.as_os_str().is_empty() {
-            return Err("Type where to save the file.".to_owned());
+            return Err(lang.tr("save-where"));
         }
         if let (Some((from, to)), Some(journal)) = (self.export_range, &self.journal) {
             // Made now, so that a path that can't be written is said in the dialog.
-            std::fs::File::create(path)
-                .map_err(|err| format!("Could not save {}: {err}", path.display()))?;
+            std::fs::File::create(path).map_err(could_not_save)?;
             self.export_range = None;
             journal.range(&self.chat_key, from, to, path.to_path_buf());
             return Ok(());
         }
         let Some(chat) = &mut self.chat else {
-            return Err("There is no conversation to save.".to_owned());
+            return Err(lang.tr("save-nothing"));
         };
         let result = write_file(chat, path);
         match result {
             Ok(()) => {
-                let saved = format!("Transcript saved to {}", path.display());
+                let saved = tr!(lang, "transcript-saved", path = path.display().to_string());
                 chat.push_local(now_ms(), EntryKind::Notice(saved));
                 Ok(())
             }
-            Err(err) => Err(format!("Could not save {}: {err}", path.display())),
+            Err(err) => Err(could_not_save(err)),
         }
     }
 }
@@ -174,15 +195,15 @@ pub(super) enum SaveChoice {
 /// dialog could open (no xdg file portal on the session bus and no zenity, as on a bare X11
 /// session): a dialog that can't be reached is told apart by there being no session bus and no
 /// zenity, or by an answer faster than anyone could cancel.
-pub(super) fn native_save_dialog(file_name: &str) -> SaveChoice {
+pub(super) fn native_save_dialog(file_name: &str, lang: Lang) -> SaveChoice {
     if !native_dialog_reachable() {
         return SaveChoice::Unavailable;
     }
     let asked = Instant::now();
     let chosen = rfd::FileDialog::new()
-        .set_title("Export transcript")
+        .set_title(lang.tr("export-title"))
         .set_file_name(file_name)
-        .add_filter("Text", &["txt"])
+        .add_filter(lang.tr("save-filter-text"), &["txt"])
         .save_file();
     match chosen {
         Some(path) => SaveChoice::Path(path),

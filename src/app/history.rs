@@ -1,6 +1,8 @@
 //! The room's past in the app: older pages while scrolling up, searches (Ctrl+F) and jumping to a
 //! result, the outbox of messages not yet confirmed, and "New since your last visit".
 
+use eframe::egui;
+
 use super::CoucouApp;
 use crate::client::Wire;
 use crate::journal::JournalEvent;
@@ -224,6 +226,65 @@ impl CoucouApp {
         } else if !typing && self.typing_sent.is_some() {
             conn.ask(ClientMsg::Typing { active: false });
             self.typing_sent = None;
+        }
+    }
+
+    /// Tells a JSON room you are away or back (from the status menu). Not kept for later: the
+    /// menu is shown only while in the room.
+    pub(super) fn send_presence(&mut self, command: Command) {
+        self.auto_away_sent = false;
+        if let Some(conn) = self
+            .conn
+            .as_ref()
+            .filter(|_| self.speaks_json() && self.link.is_connected())
+        {
+            conn.send(command);
+        }
+    }
+
+    /// Marks the person away after the auto-away setting's minutes without input (JSON rooms),
+    /// and back at the next input if the app did it; wakes the window when the time comes.
+    pub(super) fn auto_away(&mut self, ctx: &egui::Context) {
+        let input = ctx.input(|i| {
+            i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::Key { .. }
+                        | egui::Event::Text(_)
+                        | egui::Event::PointerMoved(_)
+                        | egui::Event::PointerButton { .. }
+                        | egui::Event::MouseWheel { .. }
+                        | egui::Event::Paste(_)
+                )
+            })
+        });
+        let me_auto_away = self
+            .chat
+            .as_ref()
+            .and_then(|c| c.away_of(&c.me))
+            .is_some_and(|note| note.auto);
+        if input {
+            self.last_input = std::time::Instant::now();
+            if std::mem::take(&mut self.auto_away_sent) && me_auto_away {
+                self.send_presence(Command::Back);
+            }
+        }
+        let minutes = self.settings.auto_away_minutes;
+        let live = self.speaks_json() && self.link.is_connected() && self.chat.is_some();
+        if minutes == 0 || !live || self.auto_away_sent {
+            return;
+        }
+        let after = self.options.minute * minutes;
+        let idle = self.last_input.elapsed();
+        let away = self.chat.as_ref().and_then(|c| c.away_of(&c.me)).is_some();
+        if idle >= after && !away {
+            self.send_presence(Command::Away {
+                reason: None,
+                auto: true,
+            });
+            self.auto_away_sent = true;
+        } else if idle < after {
+            ctx.request_repaint_after(after - idle);
         }
     }
 

@@ -8,13 +8,15 @@ use std::thread;
 
 use crate::EventSink;
 use crate::discovery::Advertiser;
+use crate::i18n::Lang;
 use crate::identity::{Fingerprint, Identity};
 use crate::lan;
 use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
 use crate::server::{PeopleHook, Server, ServerConfig, StoreConfig};
-use crate::ui::toolbar::HostBuffers;
+use crate::tr;
+use crate::ui::toolbar::ToolbarBuffers;
 
 /// The room name when the field is left empty.
 pub const DEFAULT_ROOM: &str = "Coucou";
@@ -30,12 +32,12 @@ pub struct HostRequest {
 
 impl HostRequest {
     /// Checks the Host fields: a port number, and a room name (the default when empty).
-    pub fn from_buffers(buffers: &HostBuffers) -> Result<Self, String> {
+    pub fn from_buffers(buffers: &ToolbarBuffers, lang: Lang) -> Result<Self, String> {
         let port = buffers
             .port
             .trim()
             .parse::<u16>()
-            .map_err(|_| "The host port is a number from 1 to 65535.".to_owned())?;
+            .map_err(|_| lang.tr("host-port-invalid"))?;
         let room = match buffers.room.trim() {
             "" => DEFAULT_ROOM.to_owned(),
             room => clean_text(room),
@@ -90,9 +92,10 @@ impl Hosting {
         security: HostSecurity,
         store: Option<StoreConfig>,
         announce: bool,
+        lang: Lang,
     ) -> Result<(Self, Option<String>), String> {
         let tls = crate::tls::server_config(&security.identity)
-            .map_err(|err| format!("Could not use this computer's certificate: {err}"))?;
+            .map_err(|err| tr!(lang, "host-certificate", error = err.to_string()))?;
         let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
         let slot = Arc::clone(&advertiser);
         let config = ServerConfig {
@@ -106,17 +109,20 @@ impl Hosting {
             require_tls: security.encrypted_only,
             password: security.password.clone(),
             store,
+            lang,
             ..ServerConfig::default()
         };
         let port = request.port;
         let server = Server::bind(SocketAddr::new(bind, port), config).map_err(|err| {
             if err.kind() == io::ErrorKind::AddrInUse {
-                format!(
-                    "Port {port} is already in use on this computer — is another room running? \
-                     Choose another port."
-                )
+                tr!(lang, "host-port-in-use", port = port)
             } else {
-                format!("Could not open the room on port {port}: {err}")
+                tr!(
+                    lang,
+                    "host-could-not-open",
+                    port = port,
+                    error = err.to_string()
+                )
             }
         })?;
         // A history file that could not be used was moved aside: say so first.
@@ -136,17 +142,13 @@ impl Hosting {
                     advertiser.set(started).ok();
                 }
                 Err(err) => {
-                    warning.get_or_insert(format!("{err}; share the address instead."));
+                    warning.get_or_insert(tr!(lang, "host-not-announced", error = err.to_string()));
                 }
             }
         }
         let addrs = lan::reachable_at(local);
         if warning.is_none() && addrs.iter().all(|a| a.ip().is_loopback()) {
-            warning = Some(
-                "Only this computer can join: it has no network address right now. Connect it \
-                 to the network to let others in."
-                    .to_owned(),
-            );
+            warning = Some(lang.tr("host-loopback-only"));
         }
         let hosting = Self {
             server,
@@ -223,36 +225,38 @@ impl Hosting {
 mod tests {
     use super::*;
 
-    fn buffers(room: &str, port: &str) -> HostBuffers {
-        HostBuffers {
+    fn buffers(room: &str, port: &str) -> ToolbarBuffers {
+        ToolbarBuffers {
             room: room.to_owned(),
             port: port.to_owned(),
             password: String::new(),
+            away_reason: String::new(),
         }
     }
 
     #[test]
     fn the_host_fields_give_a_port_and_a_clean_room_name() {
         assert_eq!(
-            HostRequest::from_buffers(&buffers("  Salle 12 ", "4444")),
+            HostRequest::from_buffers(&buffers("  Salle 12 ", "4444"), Lang::En),
             Ok(HostRequest {
                 room: "Salle 12".to_owned(),
                 port: 4444
             })
         );
         assert_eq!(
-            HostRequest::from_buffers(&buffers("", "0"))
+            HostRequest::from_buffers(&buffers("", "0"), Lang::En)
                 .map(|r| (r.room.clone(), r.port_to_keep())),
             Ok((DEFAULT_ROOM.to_owned(), DEFAULT_PORT))
         );
         assert_eq!(
-            HostRequest::from_buffers(&buffers("a\u{202e}b\u{200b}", "1")).map(|r| r.room),
+            HostRequest::from_buffers(&buffers("a\u{202e}b\u{200b}", "1"), Lang::En)
+                .map(|r| r.room),
             Ok("ab".to_owned()),
             "no invisible or reordering characters"
         );
         for bad in ["", "65536", "-1", "port", "44 44"] {
             assert!(
-                HostRequest::from_buffers(&buffers("x", bad)).is_err(),
+                HostRequest::from_buffers(&buffers("x", bad), Lang::En).is_err(),
                 "{bad:?}"
             );
         }

@@ -28,20 +28,22 @@ use crate::client::{ClientEvent, ConnectParams, Connection, Wire};
 use crate::client::{RoomPassword, Security};
 use crate::diagnostics::{self, InterfaceInfo, Probe};
 use crate::discovery::{self, Browser, DiscoveryEvent, RoomInfo};
+use crate::i18n::Lang;
 use crate::identity::{Fingerprint, Identity};
 use crate::journal::{Journal, JournalEvent};
 use crate::model::form::{self, ConnectForm};
 use crate::model::settings::Settings;
 use crate::model::{ChatModel, EntryKind, settings};
 use crate::protocol::password::RoomKey;
-use crate::protocol::{DEFAULT_PORT, now_ms};
+use crate::protocol::{Command, DEFAULT_PORT, now_ms};
 use crate::server::StoreConfig;
+use crate::tr;
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::messages::ListLayout;
 use crate::ui::search::SearchPanel;
 use crate::ui::toolbar::{
-    ExportDays, HostBuffers, HostingView, ToolbarView, confirm_host_off_ui, confirm_host_on_ui,
+    ExportDays, HostingView, ToolbarBuffers, ToolbarView, confirm_host_off_ui, confirm_host_on_ui,
     confirm_quit_ui, export_days_ui, save_fallback_ui, toolbar_ui,
 };
 use crate::ui::trust::{self, Protection};
@@ -73,6 +75,12 @@ pub struct AppOptions {
     /// The wait before each attempt to get back into a room: [`link::backoff`] (1 s doubling up to
     /// 30 s). Tests that wait for an automatic reconnection pass a shorter one.
     pub backoff: link::Backoff,
+    /// The system's language, used unless the settings choose one: [`Lang::system`]. Tests pass
+    /// English, so that they read the same on any machine.
+    pub system_lang: Lang,
+    /// How long a minute of the auto-away setting lasts: 60 s. Tests that wait for auto-away pass
+    /// a short one.
+    pub minute: Duration,
 }
 
 /// Opens `url` with the system's browser (the `webbrowser` crate, as eframe does).
@@ -90,6 +98,8 @@ impl Default for AppOptions {
             notifier: None,
             open_link: open_in_browser,
             backoff: link::backoff,
+            system_lang: Lang::system(),
+            minute: Duration::from_secs(60),
         }
     }
 }
@@ -166,7 +176,7 @@ pub struct CoucouApp {
     composer: Composer,
 
     host: Option<Hosting>,
-    host_buffers: HostBuffers,
+    host_buffers: ToolbarBuffers,
     host_error: Option<String>,
     /// The hosted room is stopping; its port is not free yet.
     host_stopping: bool,
@@ -242,6 +252,10 @@ pub struct CoucouApp {
     typing_sent: Option<u64>,
     /// The input line as it was at the last frame, to see typing.
     typing_input: String,
+    /// When the person last used the keyboard or the mouse in the window.
+    last_input: Instant,
+    /// The app marked the person away for want of input (and will mark them back at the next).
+    auto_away_sent: bool,
 }
 
 /// The window title: the room, and the unread count while the window is not focused.
@@ -262,7 +276,7 @@ impl CoucouApp {
     pub fn new(ctx: &egui::Context, options: AppOptions) -> Self {
         let path = options.config_path.clone().or_else(settings::default_path);
         let (loaded, warning) = match &path {
-            Some(path) => settings::load(path),
+            Some(path) => settings::load(path, options.system_lang),
             None => (Settings::default(), None),
         };
         Self::with_settings(ctx, options, loaded, warning)
@@ -287,10 +301,11 @@ impl CoucouApp {
             Some(profile) => ConnectForm::from(profile),
             None => ConnectForm::from(&settings.form),
         };
-        let host_buffers = HostBuffers {
+        let host_buffers = ToolbarBuffers {
             room: settings.host_room.clone(),
             port: settings.host_port.to_string(),
             password: String::new(),
+            away_reason: String::new(),
         };
         let clicked = EventSink::wrapping(
             events_tx.clone(),
@@ -308,6 +323,8 @@ impl CoucouApp {
             Journal::start(settings::journal_path(path), events).ok()
         });
         let mut app = Self {
+            last_input: Instant::now(),
+            auto_away_sent: false,
             journal,
             export_days: None,
             export_range: None,
@@ -374,8 +391,14 @@ impl CoucouApp {
             settings,
         };
         app.apply_style(ctx);
+        crate::ui::set_lang(ctx, app.lang());
         app.set_discovery(app.settings.discovery);
         app
+    }
+
+    /// The interface's language: the one chosen in settings, else the system's.
+    pub fn lang(&self) -> Lang {
+        self.settings.language.unwrap_or(self.options.system_lang)
     }
 
     /// True when rooms may be found and announced: allowed by the caller and on in settings.
@@ -600,9 +623,8 @@ impl CoucouApp {
             AppEvent::NoticeClicked => self.focus_requested = true,
             AppEvent::Journal(event) => self.on_journal(event),
             AppEvent::LinkFailed(url) => {
-                self.push_to_chat(EntryKind::Error(format!(
-                    "No browser could open {url}; the link was copied to the clipboard."
-                )));
+                let text = tr!(self.lang(), "link-copied", url = url.as_str());
+                self.push_to_chat(EntryKind::Error(text));
                 self.to_clipboard = Some(url);
             }
         }
@@ -626,7 +648,7 @@ impl CoucouApp {
                         self.connect.form.set_pin(known);
                     }
                 }
-                if let Ok(params) = self.connect.form.validate() {
+                if let Ok(params) = self.connect.form.validate(self.lang()) {
                     self.settings.form = self.connect.form.to_profile("");
                     self.save_settings();
                     self.leave();
@@ -692,7 +714,8 @@ impl CoucouApp {
                 self.interfaces = diagnostics::interfaces();
                 self.probe = None;
                 let host = self.connect.form.host.trim().to_owned();
-                let port = form::parse_port(&self.connect.form.port).unwrap_or(DEFAULT_PORT);
+                let port =
+                    form::parse_port(&self.connect.form.port, Lang::En).unwrap_or(DEFAULT_PORT);
                 self.start_probe(ProbeKind::Form, host, port);
             }
             Action::TestHosting => {
@@ -707,6 +730,20 @@ impl CoucouApp {
                 }
             }
             Action::Send(text) => self.send(text),
+            Action::SetAway(reason) => self.send_presence(Command::Away {
+                reason,
+                auto: false,
+            }),
+            Action::SetBack => self.send_presence(Command::Back),
+            Action::SetLanguage(language) => {
+                self.settings.language = language;
+                crate::ui::set_lang(ctx, self.lang());
+                self.save_settings();
+            }
+            Action::SetAutoAway(minutes) => {
+                self.settings.auto_away_minutes = minutes;
+                self.save_settings();
+            }
             Action::LoadOlder => self.load_older(history::PAGE),
             Action::OpenSearch => {
                 self.search.open = true;
@@ -728,7 +765,7 @@ impl CoucouApp {
                 self.conn = None;
                 self.link.idle();
                 self.reconnect_failure = None;
-                self.offline = Some("Not reconnecting.".to_owned());
+                self.offline = Some(self.lang().tr("not-reconnecting"));
             }
             Action::ReconnectNow => {
                 if let (true, Some(params)) = (self.link.is_waiting(), self.params.clone()) {
@@ -831,8 +868,7 @@ impl CoucouApp {
             }
             Action::DistrustRoom => {
                 self.trust_prompt = None;
-                self.connect_error =
-                    Some("Not connected: the room's code was not trusted.".to_owned());
+                self.connect_error = Some(self.lang().tr("not-trusted"));
             }
             Action::ReplacePin => {
                 if let Some((_, Some(presented))) = self.pin_mismatch.take() {
@@ -842,10 +878,7 @@ impl CoucouApp {
             }
             Action::KeepPin => {
                 self.pin_mismatch = None;
-                self.connect_error = Some(
-                    "Not connected: the room's identity changed. Ask its host before trusting it."
-                        .to_owned(),
-                );
+                self.connect_error = Some(self.lang().tr("identity-changed"));
             }
             Action::SetHostPassword(password) => {
                 if password.is_empty() {
@@ -853,7 +886,11 @@ impl CoucouApp {
                 } else {
                     match RoomKey::new(&password) {
                         Ok(key) => self.settings.host_password = Some(key.to_stored()),
-                        Err(err) => self.host_error = Some(format!("Password not set: {err}.")),
+                        Err(err) => {
+                            let error = err.to_string();
+                            self.host_error =
+                                Some(tr!(self.lang(), "password-not-set", error = error));
+                        }
                     }
                 }
                 self.save_settings();
@@ -880,7 +917,7 @@ impl CoucouApp {
     fn host_on(&mut self) {
         self.host_error = None;
         self.told_history_failed = false;
-        let request = match HostRequest::from_buffers(&self.host_buffers) {
+        let request = match HostRequest::from_buffers(&self.host_buffers, self.lang()) {
             Ok(request) => request,
             Err(err) => {
                 self.host_error = Some(err);
@@ -890,7 +927,8 @@ impl CoucouApp {
         let name = match crate::protocol::name::validate(&self.connect.form.username) {
             Ok(name) => name,
             Err(err) => {
-                self.host_error = Some(format!("Type your username in the form first ({err})."));
+                let error = err.describe(self.lang());
+                self.host_error = Some(tr!(self.lang(), "host-username-first", error = error));
                 return;
             }
         };
@@ -919,14 +957,20 @@ impl CoucouApp {
                 path: settings::history_path(path),
                 retention: self.settings.host_retention(),
             });
-        let (hosting, warning) =
-            match Hosting::start(self.options.host_bind, &request, security, store, announce) {
-                Ok(started) => started,
-                Err(err) => {
-                    self.host_error = Some(err);
-                    return;
-                }
-            };
+        let (hosting, warning) = match Hosting::start(
+            self.options.host_bind,
+            &request,
+            security,
+            store,
+            announce,
+            self.lang(),
+        ) {
+            Ok(started) => started,
+            Err(err) => {
+                self.host_error = Some(err);
+                return;
+            }
+        };
         self.host_error = warning;
         let own = hosting.own_addr();
         // The app joins its own room like anyone: encrypted, its own certificate pinned, its own
@@ -951,9 +995,9 @@ impl CoucouApp {
         }
         let identity = match &self.settings_path {
             Some(path) => {
-                Identity::load_or_create(&crate::identity::dir_beside(path)).map_err(|err| {
-                    format!("Could not read or make this computer's certificate: {err}")
-                })?
+                let lang = self.lang();
+                Identity::load_or_create(&crate::identity::dir_beside(path))
+                    .map_err(|err| tr!(lang, "identity-failed", error = err.to_string()))?
             }
             // Nowhere to keep it: one for this run.
             None => Identity::generate().map_err(|err| err.to_string())?,
@@ -1017,12 +1061,15 @@ impl CoucouApp {
             return;
         };
         if self.chat.is_some() && self.offline.is_none() {
-            self.offline = Some("You closed the room.".to_owned());
+            self.offline = Some(self.lang().tr("you-closed-room"));
         }
         self.leave();
         match hosting.stop_in_background(self.sink(|()| AppEvent::HostStopped)) {
             Ok(()) => self.host_stopping = true,
-            Err(err) => self.host_error = Some(format!("Could not close the room: {err}")),
+            Err(err) => {
+                let error = err.to_string();
+                self.host_error = Some(tr!(self.lang(), "host-could-not-close", error = error));
+            }
         }
     }
 
@@ -1052,7 +1099,8 @@ impl CoucouApp {
                 }
             });
         if let Err(err) = spawned {
-            self.push_to_chat(EntryKind::Error(format!("Could not open the link: {err}")));
+            let text = tr!(self.lang(), "link-failed", error = err.to_string());
+            self.push_to_chat(EntryKind::Error(text));
         }
     }
 
@@ -1074,7 +1122,11 @@ impl CoucouApp {
             return;
         };
         if let Err(err) = settings::save(path, &self.settings) {
-            self.warning = Some(format!("Could not save your settings: {err}"));
+            self.warning = Some(tr!(
+                self.lang(),
+                "settings-not-saved",
+                error = err.to_string()
+            ));
         }
     }
 
@@ -1107,6 +1159,10 @@ impl CoucouApp {
             warning: self.warning.as_deref(),
             discovery: self.settings.discovery,
             notifications: self.settings.notifications,
+            presence: self.speaks_json(),
+            away: self.chat.as_ref().and_then(|c| c.away_of(&c.me)),
+            language: self.settings.language,
+            auto_away_minutes: self.settings.auto_away_minutes,
         };
         let mut action = None;
         egui::Panel::top("toolbar").show(ui, |ui| {
@@ -1127,7 +1183,13 @@ impl eframe::App for CoucouApp {
             chat.looked_away();
         }
         self.focused = focused;
+        let lang = self.lang();
+        crate::ui::set_lang(ctx, lang);
+        if let Some(chat) = &mut self.chat {
+            chat.lang = lang;
+        }
         self.handle_events();
+        self.auto_away(ctx);
         if std::mem::take(&mut self.wants_attention) {
             self.attention_requests += 1;
             ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
@@ -1141,11 +1203,7 @@ impl eframe::App for CoucouApp {
         }
         if !self.told_history_failed && self.host.as_ref().is_some_and(Hosting::history_failed) {
             self.told_history_failed = true;
-            self.host_error = Some(
-                "The room's history can't be written any more (is the disk full?). The chat goes \
-                 on; what is said from now on is not kept."
-                    .to_owned(),
-            );
+            self.host_error = Some(lang.tr("host-history-failed"));
         }
         if let Some(size) = zoom_keys(ctx, self.settings.font_size) {
             self.apply(Action::SetFontSize(size), ctx);
@@ -1288,7 +1346,7 @@ impl eframe::App for CoucouApp {
 pub fn run(options: AppOptions) -> eframe::Result {
     let path = options.config_path.clone().or_else(settings::default_path);
     let (loaded, warning) = match &path {
-        Some(path) => settings::load(path),
+        Some(path) => settings::load(path, options.system_lang),
         None => (Settings::default(), None),
     };
     let size = loaded.window_size.unwrap_or([900.0, 640.0]);

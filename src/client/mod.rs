@@ -18,6 +18,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::EventSink;
 use crate::connection::{FrameReader, SharedSocket};
+use crate::i18n::Lang;
 use crate::identity::Fingerprint;
 use crate::protocol::message::Cid;
 use crate::protocol::password::{Pake, RoomKey, SALT_BYTES, Side, derive_key};
@@ -27,6 +28,7 @@ use crate::protocol::{
     PROTOCOL_VERSION, ServerMsg, message,
 };
 use crate::tls::{self, PinVerifier, Transport};
+use crate::tr;
 
 /// How long connecting, and then waiting for the welcome, may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -174,47 +176,52 @@ pub enum ConnectError {
     Other(String),
 }
 
+impl ConnectError {
+    /// What went wrong, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Self::UnknownHost { host } => tr!(lang, "connect-unknown-host", host = host.as_str()),
+            Self::NothingListening { target } => {
+                tr!(lang, "connect-nothing-listening", target = target.as_str())
+            }
+            Self::TimedOut { target } => tr!(
+                lang,
+                "connect-timed-out",
+                target = target.as_str(),
+                seconds = CONNECT_TIMEOUT.as_secs()
+            ),
+            Self::Refused { message, .. } => {
+                tr!(lang, "connect-refused", message = message.as_str())
+            }
+            Self::Untrusted { fingerprint } => {
+                tr!(lang, "connect-untrusted", code = fingerprint.to_string())
+            }
+            Self::PinMismatch { pinned, presented } => match presented {
+                Some(presented) => tr!(
+                    lang,
+                    "connect-pin-mismatch",
+                    presented = presented.to_string(),
+                    pinned = pinned.to_string()
+                ),
+                None => tr!(
+                    lang,
+                    "connect-pin-mismatch-none",
+                    pinned = pinned.to_string()
+                ),
+            },
+            Self::NotEncrypted { target } => {
+                tr!(lang, "connect-not-encrypted", target = target.as_str())
+            }
+            Self::PasswordNeeded => lang.tr("connect-password-needed"),
+            Self::PasswordNotProved => lang.tr("connect-password-not-proved"),
+            Self::Other(err) => tr!(lang, "connect-other", error = err.as_str()),
+        }
+    }
+}
+
 impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::UnknownHost { host } => write!(f, "Can't find a computer called \"{host}\"."),
-            Self::NothingListening { target } => {
-                write!(
-                    f,
-                    "Nothing is answering at {target} — is the server running?"
-                )
-            }
-            Self::TimedOut { target } => write!(
-                f,
-                "No answer from {target} within {} s — is the address right, and the port open?",
-                CONNECT_TIMEOUT.as_secs()
-            ),
-            Self::Refused { message, .. } => write!(f, "The server said: {message}."),
-            Self::Untrusted { fingerprint } => write!(
-                f,
-                "First connection to this room: check its code {fingerprint} with the host."
-            ),
-            Self::PinMismatch { pinned, presented } => match presented {
-                Some(presented) => write!(
-                    f,
-                    "This room's identity changed: it showed {presented}, not {pinned} as before. \
-                     Someone may be impersonating it."
-                ),
-                None => write!(f, "This room's identity changed (it was {pinned})."),
-            },
-            Self::NotEncrypted { target } => write!(
-                f,
-                "{target} did not answer encrypted — an older Coucou or a classic server? Untick \
-                 Encrypted to connect in clear."
-            ),
-            Self::PasswordNeeded => write!(f, "This room has a password: type it to join."),
-            Self::PasswordNotProved => write!(
-                f,
-                "The room could not prove it knows the password: the password is wrong, or \
-                 someone is in the middle of the connection."
-            ),
-            Self::Other(err) => write!(f, "Could not connect: {err}"),
-        }
+        f.write_str(&self.describe(Lang::En))
     }
 }
 

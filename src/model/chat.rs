@@ -5,8 +5,11 @@
 
 use std::collections::HashSet;
 
-use crate::protocol::message::Cid;
+use crate::i18n::Lang;
+use crate::protocol::message::NOTICE_PREFIX;
+use crate::protocol::message::{AwayNote, Cid};
 use crate::protocol::{Chat, Command, LeaveReason, ServerMsg, now_ms};
+use crate::tr;
 
 /// One line of the chat view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +97,10 @@ pub struct ChatModel {
     /// Who is typing, and until when (milliseconds since the Unix epoch, on this computer's clock)
     /// unless they say so again.
     typing: Vec<(String, u64)>,
+    /// Who is away, and why (JSON servers say; plain ones don't).
+    pub away: Vec<AwayNote>,
+    /// The language of the notices the model writes (joins, leaves, renames); the app sets it.
+    pub lang: Lang,
 }
 
 /// Whether what this computer's log holds from before the room's own history was shown.
@@ -297,9 +304,7 @@ impl ChatModel {
             Entry {
                 id: None,
                 time,
-                kind: EntryKind::Notice(
-                    "Above: from this computer's log (the room no longer has it).".to_owned(),
-                ),
+                kind: EntryKind::Notice(self.lang.tr("chat-from-log")),
                 mention: false,
             },
         );
@@ -343,6 +348,7 @@ impl ChatModel {
                 room,
                 you,
                 users: people,
+                away,
                 history,
                 motd,
                 ..
@@ -350,6 +356,7 @@ impl ChatModel {
                 self.room = room;
                 self.me = you;
                 self.people = people;
+                self.away = away;
                 if self.entries.iter().all(|e| e.id.is_none()) {
                     self.more_older = !history.is_empty();
                 }
@@ -393,7 +400,8 @@ impl ChatModel {
                     self.sort_people();
                 }
                 if self.first_time(id, time) {
-                    self.push_local(time, EntryKind::Notice(format!("{name} joined")));
+                    let text = tr!(self.lang, "chat-joined", name = name.as_str());
+                    self.push_local(time, EntryKind::Notice(text));
                 }
             }
             ServerMsg::Leave {
@@ -404,19 +412,24 @@ impl ChatModel {
             } => {
                 self.people.retain(|p| *p != name);
                 self.typing.retain(|(n, _)| *n != name);
+                self.away.retain(|a| a.name != name);
                 if self.first_time(id, time) {
-                    let text = match reason {
-                        LeaveReason::Quit => format!("{name} left"),
-                        LeaveReason::Disconnected => format!("{name} left (connection closed)"),
-                        LeaveReason::TooSlow => {
-                            format!("{name} was disconnected (not reading fast enough)")
-                        }
+                    let key = match reason {
+                        LeaveReason::Quit => "chat-left",
+                        LeaveReason::Disconnected => "chat-left-closed",
+                        LeaveReason::TooSlow => "chat-left-slow",
                     };
+                    let text = tr!(self.lang, key, name = name.as_str());
                     self.push_local(time, EntryKind::Notice(text));
                 }
             }
             ServerMsg::Rename { id, time, old, new } => {
                 self.typing.retain(|(n, _)| *n != old);
+                for note in &mut self.away {
+                    if note.name == old {
+                        note.name.clone_from(&new);
+                    }
+                }
                 for person in &mut self.people {
                     if *person == old {
                         person.clone_from(&new);
@@ -427,14 +440,67 @@ impl ChatModel {
                     self.me.clone_from(&new);
                 }
                 if self.first_time(id, time) {
-                    let text = format!("{old} is now known as {new}");
+                    let text = tr!(
+                        self.lang,
+                        "chat-renamed",
+                        old = old.as_str(),
+                        new = new.as_str()
+                    );
                     self.push_local(time, EntryKind::Notice(text));
                 }
             }
-            ServerMsg::Users { users: people } => {
-                let text = format!("{} here: {}", people.len(), people.join(", "));
+            ServerMsg::Users {
+                users: people,
+                away,
+            } => {
+                let names: Vec<String> = people
+                    .iter()
+                    .map(|name| match away.iter().find(|a| a.name == *name) {
+                        Some(note) => {
+                            let state = self.away_text(note.reason.as_deref(), note.auto);
+                            format!("{name} ({state})")
+                        }
+                        None => name.clone(),
+                    })
+                    .collect();
+                let text = tr!(
+                    self.lang,
+                    "chat-here",
+                    count = people.len(),
+                    names = names.join(", ")
+                );
                 self.people = people;
+                self.away = away;
                 self.push_local(now_ms(), EntryKind::Notice(text));
+            }
+            ServerMsg::Away {
+                name,
+                reason,
+                auto,
+                reply,
+            } => {
+                let state = self.away_text(reason.as_deref(), auto);
+                if reply {
+                    let text = tr!(
+                        self.lang,
+                        "chat-away-reply",
+                        name = name.as_str(),
+                        state = state
+                    );
+                    self.push_local(now_ms(), EntryKind::Notice(text));
+                } else if name == self.me && !auto {
+                    let text = tr!(self.lang, "chat-you-away", state = state);
+                    self.push_local(now_ms(), EntryKind::Notice(text));
+                }
+                self.away.retain(|a| a.name != name);
+                self.away.push(AwayNote { name, reason, auto });
+            }
+            ServerMsg::Back { name } => {
+                let was_away = self.away.iter().any(|a| a.name == name);
+                self.away.retain(|a| a.name != name);
+                if name == self.me && was_away {
+                    self.push_local(now_ms(), EntryKind::Notice(self.lang.tr("chat-you-back")));
+                }
             }
             ServerMsg::Notice { id, time, text } => {
                 if id.is_none_or(|id| self.first_time(id, time)) {
@@ -498,15 +564,24 @@ impl ChatModel {
     /// Applies a line from a plain server. A Coucou server's "Recent messages" come with no time
     /// (they are not from now) and are not news; your own lines are not mentions.
     pub fn apply_line(&mut self, time: u64, text: String) {
-        if text == "*** Recent messages:" {
+        // A Coucou server speaks English or French, as its host chose.
+        let notice_of = |key: &str| {
+            Lang::ALL
+                .iter()
+                .any(|lang| text.strip_prefix(NOTICE_PREFIX) == Some(lang.tr(key).as_str()))
+        };
+        if notice_of("plain-recent") {
             self.replaying = true;
-        } else if text.starts_with("*** Type /help") {
+        } else if notice_of("plain-type-help") {
             self.replaying = false;
         }
         let me = &self.me;
         let own = text.starts_with(&format!("{me}: "))
             || text.starts_with(&format!("* {me} "))
-            || text.starts_with(&format!("[private] {me} -> "));
+            || Lang::ALL.iter().any(|lang| {
+                let private = lang.tr("plain-private");
+                text.starts_with(&format!("[{private}] {me} -> "))
+            });
         // The server's notices (your welcome, joins, renames) are neither mentions nor unread
         // messages, as the JSON dialect's are not.
         let notice = text.starts_with("*** ");
@@ -522,6 +597,20 @@ impl ChatModel {
             },
             news,
         );
+    }
+
+    /// How someone's absence reads: "away: lunch", "away", "idle".
+    pub fn away_text(&self, reason: Option<&str>, auto: bool) -> String {
+        match reason {
+            Some(reason) => tr!(self.lang, "away-with-reason", reason = reason),
+            None if auto => self.lang.tr("away-idle"),
+            None => self.lang.tr("away-plain"),
+        }
+    }
+
+    /// Whether `name` is away, and how.
+    pub fn away_of(&self, name: &str) -> Option<&AwayNote> {
+        self.away.iter().find(|a| a.name == name)
     }
 
     fn sort_people(&mut self) {
@@ -606,6 +695,7 @@ mod tests {
             room: "Salle".into(),
             you: "alice".into(),
             users: vec!["alice".into(), "bob".into()],
+            away: Vec::new(),
             motd: None,
             history,
             max_message_bytes: 2048,
@@ -744,7 +834,7 @@ mod tests {
         let texts: Vec<String> = model
             .entries
             .iter()
-            .map(crate::model::transcript::entry_text)
+            .map(|e| crate::model::transcript::entry_text(e, Lang::En))
             .collect();
         assert!(texts[0].ends_with("bob: hier"), "{texts:?}");
         assert!(texts[2].contains("from this computer's log"), "{texts:?}");

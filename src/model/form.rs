@@ -1,6 +1,7 @@
 //! The connect form's fields and their checks, before anything touches the network.
 
 use crate::client::{ConnectParams, RoomPassword, Wire};
+use crate::i18n::Lang;
 use crate::identity::Fingerprint;
 use crate::protocol::name;
 
@@ -68,8 +69,8 @@ impl From<&Profile> for ConnectForm {
 impl ConnectForm {
     /// `host:port` as the form holds them now (the port as a number when it is one).
     pub fn target(&self) -> String {
-        let port =
-            parse_port(&self.port).map_or_else(|_| self.port.trim().to_owned(), |p| p.to_string());
+        let port = parse_port(&self.port, Lang::En)
+            .map_or_else(|_| self.port.trim().to_owned(), |p| p.to_string());
         format!("{}:{port}", self.host.trim())
     }
 
@@ -103,22 +104,23 @@ impl ConnectForm {
     }
 
     /// Checks every field; on success, what to connect to.
-    pub fn validate(&self) -> Result<ConnectParams, FormErrors> {
+    /// Every problem is said in `lang`.
+    pub fn validate(&self, lang: Lang) -> Result<ConnectParams, FormErrors> {
         let mut errors = FormErrors::default();
         let username = match name::validate(&self.username) {
             Ok(name) => Some(name),
             Err(err) => {
-                errors.username = Some(capitalise(&err.to_string()));
+                errors.username = Some(capitalise(&err.describe(lang)));
                 None
             }
         };
         let host = self.host.trim();
         if host.is_empty() {
-            errors.host = Some("Type the server's address, e.g. 192.168.1.20.".to_owned());
+            errors.host = Some(lang.tr("form-host-empty"));
         } else if host.contains(char::is_whitespace) {
-            errors.host = Some("An address has no spaces.".to_owned());
+            errors.host = Some(lang.tr("form-host-spaces"));
         }
-        let port = match parse_port(&self.port) {
+        let port = match parse_port(&self.port, lang) {
             Ok(port) => Some(port),
             Err(err) => {
                 errors.port = Some(err);
@@ -140,10 +142,10 @@ impl ConnectForm {
 }
 
 /// A port from 1 to 65535.
-pub fn parse_port(text: &str) -> Result<u16, String> {
+pub fn parse_port(text: &str, lang: Lang) -> Result<u16, String> {
     match text.trim().parse::<u32>() {
         Ok(port @ 1..=65535) => Ok(u16::try_from(port).unwrap_or(crate::protocol::DEFAULT_PORT)),
-        _ => Err("The port is a number from 1 to 65535 (Coucou uses 4444).".to_owned()),
+        _ => Err(lang.tr("form-port")),
     }
 }
 
@@ -175,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_good_form_gives_connect_params() {
-        let params = form(" alice ", " 10.0.0.2 ", "4444").validate();
+        let params = form(" alice ", " 10.0.0.2 ", "4444").validate(Lang::En);
         assert_eq!(
             params,
             Ok(ConnectParams::new("10.0.0.2", 4444, "alice", Wire::Json))
@@ -190,7 +192,7 @@ mod tests {
         form.set_pin(Some(pin));
         form.password = "secret".into();
         form.found_nearby = true;
-        let params = form.validate().unwrap_or_else(|e| panic!("{e:?}"));
+        let params = form.validate(Lang::En).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(params.pin, Some(pin));
         assert_eq!(params.password, Some(RoomPassword::Typed("secret".into())));
         assert!(params.trust_if_verified && params.tls);
@@ -202,7 +204,12 @@ mod tests {
             "never saved"
         );
         form.dialect = Wire::Plain;
-        assert!(!form.validate().unwrap_or_else(|e| panic!("{e:?}")).tls);
+        assert!(
+            !form
+                .validate(Lang::En)
+                .unwrap_or_else(|e| panic!("{e:?}"))
+                .tls
+        );
     }
 
     #[test]
@@ -211,19 +218,31 @@ mod tests {
         let pin = Fingerprint::of(b"cert");
         form.set_pin(Some(pin));
         form.host = " 10.0.0.3".into();
-        assert_eq!(form.validate().map(|p| p.pin), Ok(None), "another host");
+        assert_eq!(
+            form.validate(Lang::En).map(|p| p.pin),
+            Ok(None),
+            "another host"
+        );
         assert_eq!(form.to_profile("x").pin, None);
         form.host = "10.0.0.2".into();
         form.port = "4445".into();
-        assert_eq!(form.validate().map(|p| p.pin), Ok(None), "another port");
+        assert_eq!(
+            form.validate(Lang::En).map(|p| p.pin),
+            Ok(None),
+            "another port"
+        );
         form.port = " 4444 ".into();
-        assert_eq!(form.validate().map(|p| p.pin), Ok(Some(pin)), "back to it");
+        assert_eq!(
+            form.validate(Lang::En).map(|p| p.pin),
+            Ok(Some(pin)),
+            "back to it"
+        );
     }
 
     #[test]
     fn each_field_says_what_is_wrong() {
         let errors = form("a", "my host", "70000")
-            .validate()
+            .validate(Lang::En)
             .err()
             .unwrap_or_default();
         assert_eq!(
@@ -233,8 +252,8 @@ mod tests {
         assert_eq!(errors.host.as_deref(), Some("An address has no spaces."));
         assert!(errors.port.unwrap_or_default().contains("1 to 65535"));
         for port in ["0", "-1", "abc", ""] {
-            assert!(parse_port(port).is_err(), "{port}");
+            assert!(parse_port(port, Lang::En).is_err(), "{port}");
         }
-        assert_eq!(parse_port("65535"), Ok(65535));
+        assert_eq!(parse_port("65535", Lang::En), Ok(65535));
     }
 }

@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Wire;
+use crate::i18n::Lang;
 use crate::identity::Fingerprint;
 use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
+use crate::tr;
 
 /// A saved server: what the connect form holds, under a name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +114,10 @@ pub struct Settings {
     /// When the app last showed each room (`host:port`): the time of the newest message seen, in
     /// milliseconds since the Unix epoch. What came after is "New since your last visit".
     pub last_visit: std::collections::BTreeMap<String, u64>,
+    /// The interface's language; `None`: the system's.
+    pub language: Option<Lang>,
+    /// Mark me away after this many minutes without input; 0: never.
+    pub auto_away_minutes: u32,
 }
 
 impl Settings {
@@ -125,6 +131,9 @@ impl Settings {
         }
     }
 }
+
+/// Minutes without input before the app marks you away, unless set otherwise.
+pub const DEFAULT_AUTO_AWAY_MINUTES: u32 = 10;
 
 /// The default body text size, in points.
 pub const DEFAULT_FONT_SIZE: f32 = 14.0;
@@ -153,6 +162,8 @@ impl Default for Settings {
             host_history_max: 0,
             pins: std::collections::BTreeMap::new(),
             last_visit: std::collections::BTreeMap::new(),
+            language: None,
+            auto_away_minutes: DEFAULT_AUTO_AWAY_MINUTES,
         }
     }
 }
@@ -181,8 +192,9 @@ pub fn journal_path(settings_path: &Path) -> PathBuf {
 /// Loads settings from `path`. A missing file gives defaults. A value that can't be read (a port
 /// that is not a number, a theme that does not exist) falls back to its default alone, keeping
 /// everything else, and the second value names it; only a file that can't be read at all (not
-/// TOML, not UTF-8) is moved aside. The second value says what happened, in words for the user.
-pub fn load(path: &Path) -> (Settings, Option<String>) {
+/// TOML, not UTF-8) is moved aside. The second value says what happened, in words for the user:
+/// in the language the settings choose, else in `system`.
+pub fn load(path: &Path, system: Lang) -> (Settings, Option<String>) {
     if !path.exists() {
         return (Settings::default(), None);
     }
@@ -193,15 +205,18 @@ pub fn load(path: &Path) -> (Settings, Option<String>) {
         Ok(table) => table,
         Err(reason) => {
             let message = match move_aside(path) {
-                Ok(moved) => format!(
-                    "Your settings could not be read ({reason}). The file was kept as {} and \
-                     Coucou started with default settings.",
-                    moved.display()
+                Ok(moved) => tr!(
+                    system,
+                    "settings-unreadable",
+                    reason = reason,
+                    kept = moved.display().to_string()
                 ),
-                Err(move_err) => format!(
-                    "Your settings could not be read ({reason}) nor moved aside ({move_err}). \
-                     Coucou started with default settings and will not save over {}.",
-                    path.display()
+                Err(move_err) => tr!(
+                    system,
+                    "settings-unreadable-kept",
+                    reason = reason,
+                    error = move_err.to_string(),
+                    path = path.display().to_string()
                 ),
             };
             return (Settings::default(), Some(message));
@@ -209,12 +224,9 @@ pub fn load(path: &Path) -> (Settings, Option<String>) {
     };
     let mut reset = Vec::new();
     let settings = Settings::from_table(table, &mut reset).sanitized();
-    let warning = (!reset.is_empty()).then(|| {
-        format!(
-            "Some settings could not be read and were set back to their defaults: {}.",
-            reset.join(", ")
-        )
-    });
+    let lang = settings.language.unwrap_or(system);
+    let warning =
+        (!reset.is_empty()).then(|| tr!(lang, "settings-reset", names = reset.join(", ")));
     (settings, warning)
 }
 
@@ -320,6 +332,14 @@ impl Settings {
         );
         read_field(&mut table, "pins", &mut s.pins, "", reset);
         read_field(&mut table, "last_visit", &mut s.last_visit, "", reset);
+        read_field(&mut table, "language", &mut s.language, "", reset);
+        read_field(
+            &mut table,
+            "auto_away_minutes",
+            &mut s.auto_away_minutes,
+            "",
+            reset,
+        );
         let before = s.pins.len();
         s.pins.retain(|_, pin| Fingerprint::from_hex(pin).is_some());
         if s.pins.len() != before {
@@ -444,7 +464,7 @@ mod tests {
         settings.last_profile = Some("Bureau".into());
         settings.theme = ThemeChoice::Dark;
         assert_eq!(save(&path, &settings), Ok(()));
-        assert_eq!(load(&path), (settings, None));
+        assert_eq!(load(&path, Lang::En), (settings, None));
     }
 
     #[test]
@@ -452,7 +472,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("settings.toml");
         std::fs::write(&path, "profiles = [[[ not toml").unwrap_or_else(|e| panic!("{e}"));
-        let (settings, warning) = load(&path);
+        let (settings, warning) = load(&path, Lang::En);
         assert_eq!(settings, Settings::default());
         let warning = warning.unwrap_or_default();
         assert!(warning.contains("settings.toml.bak"), "{warning}");
@@ -461,7 +481,7 @@ mod tests {
         assert_eq!(kept.ok().as_deref(), Some("profiles = [[[ not toml"));
 
         std::fs::write(&path, b"theme = \"dark\xff\"").unwrap_or_else(|e| panic!("{e}"));
-        let (_, warning) = load(&path);
+        let (_, warning) = load(&path, Lang::En);
         assert!(
             warning.unwrap_or_default().contains("settings.toml.bak.2"),
             "a file that is not UTF-8 is moved aside too"
@@ -494,7 +514,7 @@ name = "Club"
 dialect = "carrier pigeon"
 "#;
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
-        let (settings, warning) = load(&path);
+        let (settings, warning) = load(&path, Lang::En);
         let warning = warning.unwrap_or_default();
         for field in ["font_size", "profiles[1].port", "profiles[2].dialect"] {
             assert!(warning.contains(field), "{field}: {warning}");
@@ -526,7 +546,7 @@ dialect = "carrier pigeon"
             ),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let (settings, warning) = load(&path);
+        let (settings, warning) = load(&path, Lang::En);
         assert_eq!(settings.form.pin, Some(good));
         assert_eq!(settings.profiles[0].pin, None);
         assert_eq!(settings.host_password, None);
@@ -547,7 +567,7 @@ dialect = "carrier pigeon"
         save(&path, &settings).unwrap_or_else(|e| panic!("{e}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(!text.contains("tournesol"), "only the hash is kept");
-        assert_eq!(load(&path).0, settings);
+        assert_eq!(load(&path, Lang::En).0, settings);
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::io::{self, Write};
 use chrono::{Local, TimeZone};
 
 use super::chat::{ChatModel, Entry, EntryKind};
+use crate::i18n::Lang;
+use crate::tr;
 
 /// Local date and time of a message time (ms since the epoch), `YYYY-MM-DD HH:MM`.
 pub fn local_date_time(time_ms: u64) -> String {
@@ -21,9 +23,9 @@ pub fn local_day(time_ms: u64) -> Option<chrono::NaiveDate> {
     local(time_ms).map(|t| t.date_naive())
 }
 
-/// A day as a heading: `Tuesday 1 December 2026`.
-pub fn day_heading(day: chrono::NaiveDate) -> String {
-    day.format("%A %-d %B %Y").to_string()
+/// A day as a heading, as `lang` writes it: `Tuesday, December 1, 2026`, `mardi 1 décembre 2026`.
+pub fn day_heading(day: chrono::NaiveDate, lang: Lang) -> String {
+    lang.long_date(day)
 }
 
 /// A message time in local time. The offset from UTC is looked up once per hour of time and
@@ -57,8 +59,8 @@ fn local(time_ms: u64) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         .single()
 }
 
-/// One entry as a transcript line, without the time.
-pub fn entry_text(entry: &Entry) -> String {
+/// One entry as a transcript line in `lang`, without the time.
+pub fn entry_text(entry: &Entry, lang: Lang) -> String {
     match &entry.kind {
         EntryKind::Chat {
             from,
@@ -67,7 +69,10 @@ pub fn entry_text(entry: &Entry) -> String {
             ..
         } => format!("* {from} {text}"),
         EntryKind::Chat { from, text, .. } => format!("{from}: {text}"),
-        EntryKind::Private { from, to, text, .. } => format!("[private] {from} -> {to}: {text}"),
+        EntryKind::Private { from, to, text, .. } => {
+            let private = lang.tr("plain-private");
+            format!("[{private}] {from} -> {to}: {text}")
+        }
         EntryKind::Notice(text) => format!("* {text}"),
         EntryKind::Error(text) => format!("! {text}"),
         EntryKind::Plain(text) => text.clone(),
@@ -81,12 +86,13 @@ pub fn write_transcript(
     exported_at_ms: u64,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    writeln!(
-        out,
-        "Coucou transcript — {} — exported {}",
-        model.room,
-        local_date_time(exported_at_ms)
-    )?;
+    let header = tr!(
+        model.lang,
+        "transcript-header",
+        room = model.room.as_str(),
+        when = local_date_time(exported_at_ms)
+    );
+    writeln!(out, "{header}")?;
     writeln!(out)?;
     for entry in &model.entries {
         let when = local_date_time(entry.time);
@@ -95,7 +101,7 @@ pub fn write_transcript(
         } else {
             when
         };
-        let text = entry_text(entry);
+        let text = entry_text(entry, model.lang);
         let mut lines = text.lines();
         writeln!(out, "{when}  {}", lines.next().unwrap_or_default())?;
         for more in lines {

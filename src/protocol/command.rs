@@ -8,6 +8,8 @@
 use std::fmt;
 
 use super::message::{Cid, ClientMsg};
+use crate::i18n::Lang;
+use crate::tr;
 
 /// Something a person asked for by typing a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +35,16 @@ pub enum Command {
     Quit,
     /// Search the room's history for messages holding every one of these words.
     Search(String),
+    /// Mark oneself away, with a reason or none; `auto` when the app did it after a while without
+    /// input (JSON only: a person typing `/away` is never idle).
+    Away {
+        /// Why, if said.
+        reason: Option<String>,
+        /// Set by the app after a while without input.
+        auto: bool,
+    },
+    /// Back from away.
+    Back,
 }
 
 impl Command {
@@ -52,6 +64,8 @@ impl Command {
             Self::Help => ClientMsg::Help {},
             Self::Quit => ClientMsg::Quit {},
             Self::Search(text) => ClientMsg::Search { text, limit: None },
+            Self::Away { reason, auto } => ClientMsg::Away { reason, auto },
+            Self::Back => ClientMsg::Back {},
         }
     }
 
@@ -67,6 +81,8 @@ impl Command {
             ClientMsg::Help {} => (Self::Help, None),
             ClientMsg::Quit {} => (Self::Quit, None),
             ClientMsg::Search { text, .. } => (Self::Search(text), None),
+            ClientMsg::Away { reason, auto } => (Self::Away { reason, auto }, None),
+            ClientMsg::Back {} => (Self::Back, None),
             ClientMsg::Hello { .. }
             | ClientMsg::Password { .. }
             | ClientMsg::History { .. }
@@ -90,6 +106,12 @@ impl Command {
             Self::Help => "/help".to_owned(),
             Self::Quit => "exit".to_owned(),
             Self::Search(words) => format!("/search {words}"),
+            Self::Away {
+                reason: Some(reason),
+                ..
+            } => format!("/away {reason}"),
+            Self::Away { reason: None, .. } => "/away".to_owned(),
+            Self::Back => "/back".to_owned(),
         }
     }
 }
@@ -103,29 +125,46 @@ pub enum CommandError {
     Usage(&'static str),
 }
 
+impl CommandError {
+    /// What is wrong, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Self::Unknown(cmd) => tr!(lang, "error-unknown-command", command = cmd.as_str()),
+            Self::Usage(usage) => tr!(lang, "error-usage", usage = *usage),
+        }
+    }
+}
+
 impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(cmd) => write!(f, "unknown command /{cmd} (type /help for the list)"),
-            Self::Usage(usage) => write!(f, "usage: {usage}"),
-        }
+        f.write_str(&self.describe(Lang::En))
     }
 }
 
 impl std::error::Error for CommandError {}
 
-/// The help text, one line per command.
-pub const HELP: &[&str] = &[
-    "Commands:",
-    "  /who               who is in the room",
-    "  /me <action>       say what you are doing",
-    "  /msg <name> <text> a private message only the two of you see",
-    "  /nick <name>       change your name",
-    "  /search <words>    find messages in the room's history",
-    "  /help              this list",
-    "  /quit or exit      leave",
-    "  //text             send a message that starts with /",
+/// The commands of the help text, each with the key of what it does.
+const HELP: &[(&str, &str)] = &[
+    ("/who", "help-who"),
+    ("/me <action>", "help-me"),
+    ("/msg <name> <text>", "help-msg"),
+    ("/nick <name>", "help-nick"),
+    ("/away [reason]", "help-away"),
+    ("/back", "help-back"),
+    ("/search <words>", "help-search"),
+    ("/help", "help-help"),
+    ("/quit, exit", "help-quit"),
+    ("//text", "help-slash"),
 ];
+
+/// The help text in `lang`, one line per command.
+pub fn help(lang: Lang) -> String {
+    let mut text = lang.tr("help-title");
+    for (command, key) in HELP {
+        text.push_str(&format!("\n  {command:<19}{}", lang.tr(key)));
+    }
+    text
+}
 
 /// Parses one line of input. The line is already cleaned; leading white space matters not.
 pub fn parse(line: &str) -> Result<Command, CommandError> {
@@ -155,6 +194,11 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "nick" | "name" => Err(CommandError::Usage("/nick <name>")),
         "search" | "find" if !args.is_empty() => Ok(Command::Search(args.to_owned())),
         "search" | "find" => Err(CommandError::Usage("/search <words>")),
+        "away" => Ok(Command::Away {
+            reason: (!args.is_empty()).then(|| args.to_owned()),
+            auto: false,
+        }),
+        "back" => Ok(Command::Back),
         "msg" | "tell" | "whisper" => match args.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {
                 to: to.to_owned(),
@@ -206,6 +250,34 @@ mod tests {
         );
         assert_eq!(parse("/nick zed"), Ok(Command::Nick("zed".into())));
         assert_eq!(parse("/quit"), Ok(Command::Quit));
+        assert_eq!(
+            parse("/away  at lunch "),
+            Ok(Command::Away {
+                reason: Some("at lunch".into()),
+                auto: false
+            })
+        );
+        assert_eq!(
+            parse("/AWAY"),
+            Ok(Command::Away {
+                reason: None,
+                auto: false
+            })
+        );
+        assert_eq!(parse("/back"), Ok(Command::Back));
+        assert_eq!(parse("/back now"), Ok(Command::Back));
+    }
+
+    #[test]
+    fn the_help_lists_every_command_in_each_language() {
+        let en = help(Lang::En);
+        let fr = help(Lang::Fr);
+        for command in ["/who", "/away [reason]", "/back", "/search <words>"] {
+            assert!(en.contains(command), "{command}");
+            assert!(fr.contains(command), "{command}");
+        }
+        assert!(en.starts_with("Commands:"), "{en}");
+        assert!(fr.starts_with("Commandes\u{a0}:"), "{fr}");
     }
 
     #[test]

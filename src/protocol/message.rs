@@ -11,6 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::name::NameError;
+use crate::i18n::Lang;
+use crate::tr;
 
 /// The JSON dialect's version; a hello with another version is refused.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -87,6 +89,18 @@ pub enum ClientMsg {
         /// The new name.
         name: String,
     },
+    /// Marks the person away, with a reason or none; the others are told, and someone who sends
+    /// them a private message gets the reason back, once.
+    Away {
+        /// Why (at most [`MAX_AWAY_BYTES`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// True when the app did it after a while without input.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        auto: bool,
+    },
+    /// Back from away.
+    Back {},
     /// Asks for the list of people. (The empty braces make serde refuse unknown fields here too.)
     Who {},
     /// Asks for the command list.
@@ -113,6 +127,22 @@ pub const TYPING_LASTS_MS: u64 = 6_000;
 
 /// How often a client says again that its person is still typing.
 pub const TYPING_EVERY_MS: u64 = 3_000;
+
+/// The longest away reason a server takes, in bytes of UTF-8.
+pub const MAX_AWAY_BYTES: usize = 200;
+
+/// Someone who is away, as the welcome and the list of people give them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwayNote {
+    /// Who.
+    pub name: String,
+    /// Why, if they said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// True when their app marked them away after a while without input.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto: bool,
+}
 
 /// The longest [`Cid`] a server takes.
 pub const MAX_CID_BYTES: usize = 64;
@@ -148,6 +178,9 @@ pub enum ServerMsg {
         you: String,
         /// Everyone in the room, you included.
         users: Vec<String>,
+        /// Who of them is away.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        away: Vec<AwayNote>,
         /// The message of the day, if the server has one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         motd: Option<String>,
@@ -211,6 +244,29 @@ pub enum ServerMsg {
     Users {
         /// The names, sorted.
         users: Vec<String>,
+        /// Who of them is away.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        away: Vec<AwayNote>,
+    },
+    /// Someone is away now (JSON clients; a plain client is told only of its own). With `reply`,
+    /// the answer to your private message to them, sent once per absence.
+    Away {
+        /// Who.
+        name: String,
+        /// Why, if they said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// True when their app marked them away after a while without input.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        auto: bool,
+        /// True when this answers your private message to them.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reply: bool,
+    },
+    /// Someone is back (JSON clients; a plain client is told only of its own return).
+    Back {
+        /// Who.
+        name: String,
     },
     /// Something the server says: a greeting, the help text, a shutdown.
     Notice {
@@ -398,14 +454,14 @@ impl ServerMsg {
         line
     }
 
-    /// The message as plain-dialect text: one or more lines, each ending in `\n`.
-    pub fn to_plain_text(&self) -> String {
+    /// The message as plain-dialect text in `lang`: one or more lines, each ending in `\n`.
+    pub fn to_plain_text(&self, lang: Lang) -> String {
         let mut out = String::new();
-        self.write_plain(&mut out);
+        self.write_plain(&mut out, lang);
         out
     }
 
-    fn write_plain(&self, out: &mut String) {
+    fn write_plain(&self, out: &mut String, lang: Lang) {
         use std::fmt::Write as _;
         // Writing to a String can't fail.
         let notice = |out: &mut String, text: &str| {
@@ -416,22 +472,23 @@ impl ServerMsg {
                 room,
                 you,
                 users,
+                away,
                 motd,
                 history,
                 ..
             } => {
-                notice(out, &format!("Welcome to {room}, {you}!"));
-                notice(out, &here_line(users));
+                notice(out, &tr!(lang, "plain-welcome", room = room, name = you));
+                notice(out, &here_line(users, away, lang));
                 for line in motd.iter().flat_map(|m| m.lines()) {
                     notice(out, line);
                 }
                 if !history.is_empty() {
-                    notice(out, "Recent messages:");
+                    notice(out, &lang.tr("plain-recent"));
                     for msg in history {
-                        msg.write_plain(out);
+                        msg.write_plain(out, lang);
                     }
                 }
-                notice(out, "Type /help for commands, exit to leave.");
+                notice(out, &lang.tr("plain-type-help"));
             }
             Self::Message(chat) if chat.action => {
                 let _ = writeln!(out, "* {} {}", chat.from, chat.text);
@@ -440,23 +497,26 @@ impl ServerMsg {
                 let _ = writeln!(out, "{}: {}", chat.from, chat.text);
             }
             Self::Private { from, to, text, .. } => {
-                let _ = writeln!(out, "[private] {from} -> {to}: {text}");
+                let private = lang.tr("plain-private");
+                let _ = writeln!(out, "[{private}] {from} -> {to}: {text}");
             }
-            Self::Join { name, .. } => notice(out, &format!("{name} joined the room")),
-            Self::Leave { name, reason, .. } => notice(
-                out,
-                &match reason {
-                    LeaveReason::Quit => format!("{name} left the room"),
-                    LeaveReason::Disconnected => {
-                        format!("{name} left the room (connection closed)")
-                    }
-                    LeaveReason::TooSlow => {
-                        format!("{name} was disconnected (not reading messages fast enough)")
-                    }
-                },
-            ),
-            Self::Rename { old, new, .. } => notice(out, &format!("{old} is now known as {new}")),
-            Self::Users { users } => notice(out, &here_line(users)),
+            Self::Join { name, .. } => notice(out, &tr!(lang, "plain-joined", name = name)),
+            Self::Leave { name, reason, .. } => {
+                let key = match reason {
+                    LeaveReason::Quit => "plain-left",
+                    LeaveReason::Disconnected => "plain-left-closed",
+                    LeaveReason::TooSlow => "plain-left-slow",
+                };
+                notice(out, &tr!(lang, key, name = name));
+            }
+            Self::Rename { old, new, .. } => {
+                notice(out, &tr!(lang, "plain-renamed", old = old, new = new));
+            }
+            Self::Users { users, away } => notice(out, &here_line(users, away, lang)),
+            Self::Away {
+                name, reason, auto, ..
+            } => notice(out, &away_line(name, reason.as_deref(), *auto, lang)),
+            Self::Back { name } => notice(out, &tr!(lang, "plain-back", name = name)),
             Self::Notice { text, .. } => {
                 for line in text.lines() {
                     notice(out, line);
@@ -465,13 +525,11 @@ impl ServerMsg {
             Self::Error { message, .. } => {
                 let _ = writeln!(out, "! {message}");
             }
-            Self::Password { .. } => {
-                notice(out, "This room has a password: type it on the next line.");
-            }
-            Self::Verified { .. } => notice(out, "Password accepted."),
+            Self::Password { .. } => notice(out, &lang.tr("plain-password")),
+            Self::Verified { .. } => notice(out, &lang.tr("plain-password-ok")),
             Self::History { messages, .. } => {
                 for msg in messages {
-                    msg.write_plain(out);
+                    msg.write_plain(out, lang);
                 }
             }
             // Plain clients are never told who is typing.
@@ -479,20 +537,17 @@ impl ServerMsg {
             Self::Results { text, results } => {
                 notice(
                     out,
-                    &match results.len() {
-                        0 => format!("Nothing found for \"{text}\"."),
-                        1 => format!("1 message found for \"{text}\":"),
-                        n => format!("{n} messages found for \"{text}\", newest first:"),
-                    },
+                    &tr!(lang, "plain-found", count = results.len(), words = text),
                 );
-                for found in results {
-                    let chat = &found.message;
+                let found = lang.tr("plain-found-tag");
+                for result in results {
+                    let chat = &result.message;
                     let when = super::utc_minute(chat.time);
                     let between = if chat.action { " " } else { ": " };
                     let star = if chat.action { "* " } else { "" };
                     let _ = writeln!(
                         out,
-                        "[found #{} {when}] {star}{}{between}{}",
+                        "[{found} #{} {when}] {star}{}{between}{}",
                         chat.id, chat.from, chat.text
                     );
                 }
@@ -501,13 +556,35 @@ impl ServerMsg {
     }
 }
 
-/// "3 people here: a, b, c".
-fn here_line(users: &[String]) -> String {
-    format!(
-        "{} here: {}",
-        super::people_count(users.len()),
-        users.join(", ")
+/// "3 people here: alice (away: lunch), bob, carol".
+fn here_line(users: &[String], away: &[AwayNote], lang: Lang) -> String {
+    let names: Vec<String> = users
+        .iter()
+        .map(|user| match away.iter().find(|a| &a.name == user) {
+            Some(note) if note.auto => tr!(lang, "plain-who-idle", name = user),
+            Some(AwayNote {
+                reason: Some(reason),
+                ..
+            }) => tr!(lang, "plain-who-away-reason", name = user, reason = reason),
+            Some(_) => tr!(lang, "plain-who-away", name = user),
+            None => user.clone(),
+        })
+        .collect();
+    tr!(
+        lang,
+        "plain-here",
+        count = users.len(),
+        names = names.join(", ")
     )
+}
+
+/// "bob is away: lunch", "bob is away", "bob is away (idle)".
+fn away_line(name: &str, reason: Option<&str>, auto: bool, lang: Lang) -> String {
+    match reason {
+        Some(reason) => tr!(lang, "plain-away-reason", name = name, reason = reason),
+        None if auto => tr!(lang, "plain-away-idle", name = name),
+        None => tr!(lang, "plain-away", name = name),
+    }
 }
 
 /// Why a JSON line could not be read.
@@ -517,6 +594,13 @@ pub struct DecodeError(serde_json::Error);
 impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "not a valid message: {}", self.0)
+    }
+}
+
+impl DecodeError {
+    /// What serde found wrong, without the "not a valid message" before it.
+    pub fn detail(&self) -> String {
+        self.0.to_string()
     }
 }
 
@@ -633,13 +717,13 @@ mod tests {
             String::from_utf8_lossy(&msg.to_json_line()),
             "{\"type\":\"message\",\"id\":7,\"time\":1700000000000,\"from\":\"alice\",\"text\":\"hi\"}\n"
         );
-        assert_eq!(msg.to_plain_text(), "alice: hi\n");
+        assert_eq!(msg.to_plain_text(Lang::En), "alice: hi\n");
         let err = ServerMsg::error(ErrorCode::NameTaken, "taken");
         assert_eq!(
             String::from_utf8_lossy(&err.to_json_line()),
             "{\"type\":\"error\",\"code\":\"name_taken\",\"message\":\"taken\"}\n"
         );
-        assert_eq!(err.to_plain_text(), "! taken\n");
+        assert_eq!(err.to_plain_text(Lang::En), "! taken\n");
     }
 
     #[test]

@@ -44,12 +44,10 @@ pub fn detect_dialect(first_line: &[u8]) -> Dialect {
     }
 }
 
-/// "1 person", "3 people": how a count of people reads everywhere.
-pub fn people_count(n: usize) -> String {
-    match n {
-        1 => "1 person".to_owned(),
-        n => format!("{n} people"),
-    }
+/// "1 person", "3 people" (or "1 personne", "3 personnes"): how a count of people reads
+/// everywhere.
+pub fn people_count(n: usize, lang: crate::i18n::Lang) -> String {
+    crate::tr!(lang, "people-count", count = n)
 }
 
 /// `time` (milliseconds since the Unix epoch) as `2026-12-02 10:03 UTC`: how the server writes a

@@ -55,24 +55,30 @@ pub enum NameError {
     },
 }
 
+impl NameError {
+    /// What is wrong with the name, in `lang`.
+    pub fn describe(&self, lang: crate::i18n::Lang) -> String {
+        use crate::tr;
+        match self {
+            Self::TooShort => tr!(lang, "name-too-short", min = MIN_NAME_CHARS),
+            Self::TooLong => tr!(lang, "name-too-long", max = MAX_NAME_CHARS),
+            Self::BadChar(c) if c.is_whitespace() => lang.tr("name-space"),
+            Self::BadChar(c) => tr!(
+                lang,
+                "name-bad-char",
+                code = format!("U+{:04X}", u32::from(*c))
+            ),
+            Self::MixedScripts => lang.tr("name-mixed-scripts"),
+            Self::NoLetter => lang.tr("name-no-letter"),
+            Self::Reserved => lang.tr("name-reserved"),
+            Self::Taken { existing } => tr!(lang, "name-taken", existing = existing.as_str()),
+        }
+    }
+}
+
 impl fmt::Display for NameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::TooShort => write!(f, "a name needs at least {MIN_NAME_CHARS} characters"),
-            Self::TooLong => write!(f, "a name has at most {MAX_NAME_CHARS} characters"),
-            Self::BadChar(c) if c.is_whitespace() => {
-                write!(f, "a name can't contain spaces")
-            }
-            Self::BadChar(c) => write!(
-                f,
-                "a name can only use letters, digits, '_', '-' and '.' (U+{:04X} is not allowed)",
-                u32::from(*c)
-            ),
-            Self::MixedScripts => write!(f, "a name must use letters of only one script"),
-            Self::NoLetter => write!(f, "a name needs at least one letter or digit"),
-            Self::Reserved => write!(f, "that name is reserved"),
-            Self::Taken { existing } => write!(f, "the name is taken: {existing} is here"),
-        }
+        f.write_str(&self.describe(crate::i18n::Lang::En))
     }
 }
 

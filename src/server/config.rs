@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::flood::FloodLimit;
+use crate::i18n::Lang;
 use crate::protocol::DEFAULT_MAX_PEOPLE;
 use crate::protocol::password::RoomKey;
 use crate::store::Retention;
@@ -56,6 +57,8 @@ pub struct ServerConfig {
     /// Where the room's history is kept across restarts, and how much of it; `None`: in memory
     /// only, gone at stop.
     pub store: Option<StoreConfig>,
+    /// The language of the server's notices and errors (`--lang`); protocol codes have none.
+    pub lang: Lang,
 }
 
 /// The room's lasting history.
@@ -105,6 +108,7 @@ impl Default for ServerConfig {
             max_password_failures: 5,
             password_window: Duration::from_secs(10 * 60),
             store: None,
+            lang: Lang::En,
         }
     }
 }

@@ -45,7 +45,7 @@ pub(super) fn page(shared: &Shared, before: Option<u64>, limit: Option<u32>) -> 
             messages,
             more,
         },
-        Err(err) => unavailable(&err),
+        Err(err) => unavailable(shared, &err),
     }
 }
 
@@ -61,16 +61,16 @@ pub(super) fn search(shared: &Shared, text: &str, limit: Option<u32>) -> ServerM
             text: text.to_owned(),
             results,
         },
-        Err(err) => unavailable(&err),
+        Err(err) => unavailable(shared, &err),
     }
 }
 
-fn unavailable(err: &str) -> ServerMsg {
+fn unavailable(shared: &Shared, err: &str) -> ServerMsg {
     if !READ_FAILED.swap(true, Ordering::Relaxed) {
         warn!("the history could not be read ({err})");
     }
     ServerMsg::error(
         ErrorCode::Unavailable,
-        "the room's history can't be read right now; try again later",
+        shared.config.lang.tr("error-history-unavailable"),
     )
 }

@@ -360,19 +360,15 @@ fn start_session(
         Admit::Admitted { evicted } => {
             if let Some((old, socket)) = evicted {
                 debug!("#{old}: gave way to #{session}, the waiting line being full");
-                turn_away(
-                    &socket,
-                    "the server is busy: too many connections were waiting without a name, and \
-                     yours waited longest; connect again",
-                );
+                turn_away(&socket, &shared.config.lang.tr("error-evicted"), shared);
             }
         }
         Admit::TooManyFromAddress => {
             debug!("#{session} {peer}: turned away, too many waiting from that address");
             turn_away(
                 &stream,
-                "too many connections from your address are waiting to join; give a name on \
-                 one of them, or try again in a moment",
+                &shared.config.lang.tr("error-too-many-from-address"),
+                shared,
             );
             return Ok(());
         }
@@ -380,7 +376,8 @@ fn start_session(
             debug!("#{session} {peer}: turned away, the waiting line is full");
             turn_away(
                 &stream,
-                "too many connections are waiting to join; try again in a moment",
+                &shared.config.lang.tr("error-too-many-waiting"),
+                shared,
             );
             return Ok(());
         }
@@ -420,8 +417,8 @@ fn start_session(
 
 /// Tells a connection that has not given a name why it is closed (as a plain `! ` line: its
 /// dialect is not known yet), without waiting on it, and closes it.
-fn turn_away(socket: &TcpStream, why: &str) {
+fn turn_away(socket: &TcpStream, why: &str, shared: &Shared) {
     let msg = ServerMsg::error(ErrorCode::TooManyPending, why);
-    send_now(socket, msg.to_plain_text().as_bytes()).ok();
+    send_now(socket, msg.to_plain_text(shared.config.lang).as_bytes()).ok();
     socket.shutdown(Shutdown::Both).ok();
 }

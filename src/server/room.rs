@@ -13,12 +13,15 @@ use std::sync::atomic::Ordering;
 use super::config::PeopleHook;
 use super::counters::Counters;
 use super::mailbox::{Bytes, Mailbox, Pushed};
-use crate::protocol::command::HELP;
+use crate::i18n::Lang;
+use crate::protocol::command;
+use crate::protocol::message::AwayNote;
 use crate::protocol::message::{Cid, Found};
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
 };
+use crate::tr;
 
 /// Where the room reads the time, in milliseconds since the Unix epoch: [`crate::protocol::now_ms`]
 /// in the server, a fixed value in tests.
@@ -47,6 +50,8 @@ pub struct RoomSettings {
     pub motd: Option<String>,
     /// Told the number of people when it changes.
     pub on_people: Option<PeopleHook>,
+    /// The language of the room's notices.
+    pub lang: Lang,
 }
 
 /// Someone in the room.
@@ -65,6 +70,19 @@ struct Person<M> {
     /// When the others were last told this person is typing; `None` when they were told it
     /// stopped (or never told).
     typing_since: Option<u64>,
+    /// Set while they are away.
+    away: Option<Away>,
+}
+
+/// Someone's absence.
+#[derive(Debug)]
+struct Away {
+    /// Why, if they said.
+    reason: Option<String>,
+    /// Marked by their app after a while without input.
+    auto: bool,
+    /// Who has been given the reason in answer to a private message (once each).
+    told: Vec<SessionId>,
 }
 
 /// A "typing" is passed on at most once in this many milliseconds per person (a client says it
@@ -180,25 +198,27 @@ impl Sent {
 /// The encoded forms of one message, made the first time a recipient needs each.
 struct Encoded<'a> {
     msg: &'a ServerMsg,
+    lang: Lang,
     plain: Option<Bytes>,
     json: Option<Bytes>,
 }
 
 impl<'a> Encoded<'a> {
-    fn new(msg: &'a ServerMsg) -> Self {
+    fn new(msg: &'a ServerMsg, lang: Lang) -> Self {
         Self {
             msg,
+            lang,
             plain: None,
             json: None,
         }
     }
 
     fn get(&mut self, dialect: Dialect) -> Bytes {
-        let msg = self.msg;
+        let (msg, lang) = (self.msg, self.lang);
         match dialect {
             Dialect::Plain => self
                 .plain
-                .get_or_insert_with(|| msg.to_plain_text().into_bytes().into()),
+                .get_or_insert_with(|| msg.to_plain_text(lang).into_bytes().into()),
             Dialect::Json => self.json.get_or_insert_with(|| msg.to_json_line().into()),
         }
         .clone()
@@ -345,6 +365,7 @@ impl<M: Mailbox> Room<M> {
             dialect,
             outbox,
             typing_since: None,
+            away: None,
         });
         self.people_changed();
         let welcome = ServerMsg::Welcome {
@@ -352,6 +373,7 @@ impl<M: Mailbox> Room<M> {
             room: self.settings.name.clone(),
             you: name.clone(),
             users: self.names(),
+            away: self.away_notes(),
             motd: self.settings.motd.clone(),
             history: self.history.iter().cloned().collect(),
             max_message_bytes: MAX_MESSAGE_BYTES,
@@ -361,8 +383,11 @@ impl<M: Mailbox> Room<M> {
             let told = ServerMsg::Notice {
                 id: None,
                 time: (self.clock)(),
-                text: format!(
-                    "The name {wanted} is taken, so you are {name} here (/nick to change it)."
+                text: tr!(
+                    self.settings.lang,
+                    "notice-name-variant",
+                    wanted = wanted,
+                    name = name.as_str()
                 ),
             };
             self.send_to(session, &told);
@@ -443,14 +468,17 @@ impl<M: Mailbox> Room<M> {
             Command::Who => {
                 let users = ServerMsg::Users {
                     users: self.names(),
+                    away: self.away_notes(),
                 };
                 self.send_to(session, &users);
             }
+            Command::Away { reason, auto } => self.set_away(session, &my_name, reason, auto),
+            Command::Back => self.set_back(session, &my_name),
             Command::Help => {
                 let help = ServerMsg::Notice {
                     id: None,
                     time: (self.clock)(),
-                    text: HELP.join("\n"),
+                    text: command::help(self.settings.lang),
                 };
                 self.send_to(session, &help);
             }
@@ -458,7 +486,7 @@ impl<M: Mailbox> Room<M> {
                 let bye = ServerMsg::Notice {
                     id: None,
                     time: (self.clock)(),
-                    text: format!("Au revoir, {my_name}!"),
+                    text: tr!(self.settings.lang, "notice-bye", name = my_name.as_str()),
                 };
                 self.send_to(session, &bye);
                 self.leave(session, LeaveReason::Quit, true);
@@ -507,7 +535,7 @@ impl<M: Mailbox> Room<M> {
         let notice = ServerMsg::Notice {
             id: None,
             time: (self.clock)(),
-            text: "The server is stopping. Goodbye!".to_owned(),
+            text: self.settings.lang.tr("notice-stopping"),
         };
         self.broadcast(&notice);
         for person in &self.people {
@@ -541,7 +569,7 @@ impl<M: Mailbox> Room<M> {
             let bonjour = ServerMsg::Notice {
                 id: Some(self.next_id()),
                 time: (self.clock)(),
-                text: format!("Bonjour {from} !"),
+                text: tr!(self.settings.lang, "notice-bonjour", name = from),
             };
             self.record_and_broadcast(bonjour);
         }
@@ -576,11 +604,12 @@ impl<M: Mailbox> Room<M> {
             self.send_error(
                 session,
                 ErrorCode::NoSuchUser,
-                format!("nobody called {to} is here"),
+                tr!(self.settings.lang, "error-no-such-user", name = to),
             );
             return;
         };
         let (target_session, target_name) = (target.session, target.name.clone());
+        let away_reply = self.away_reply(target_session, session);
         let id = self.next_private_id;
         self.next_private_id += 1;
         let msg = ServerMsg::Private {
@@ -600,6 +629,95 @@ impl<M: Mailbox> Room<M> {
         if target_session != session {
             self.send_to(session, &msg);
         }
+        if let Some(reply) = away_reply {
+            self.send_to(session, &reply);
+        }
+    }
+
+    /// Who is away, as the welcome and `/who` list them.
+    fn away_notes(&self) -> Vec<AwayNote> {
+        let mut notes: Vec<AwayNote> = self
+            .people
+            .iter()
+            .filter_map(|p| {
+                p.away.as_ref().map(|away| AwayNote {
+                    name: p.name.clone(),
+                    reason: away.reason.clone(),
+                    auto: away.auto,
+                })
+            })
+            .collect();
+        notes.sort_by(|a, b| a.name.cmp(&b.name));
+        notes
+    }
+
+    /// Marks a person away (again, with a new reason, if they already were) and tells the JSON
+    /// people, and them.
+    fn set_away(&mut self, session: SessionId, name: &str, reason: Option<String>, auto: bool) {
+        let Some(me) = self.people.iter_mut().find(|m| m.session == session) else {
+            return;
+        };
+        me.away = Some(Away {
+            reason: reason.clone(),
+            auto,
+            told: Vec::new(),
+        });
+        let msg = ServerMsg::Away {
+            name: name.to_owned(),
+            reason,
+            auto,
+            reply: false,
+        };
+        self.tell_presence(session, &msg);
+    }
+
+    /// Marks a person back and tells the JSON people, and them.
+    fn set_back(&mut self, session: SessionId, name: &str) {
+        let Some(me) = self.people.iter_mut().find(|m| m.session == session) else {
+            return;
+        };
+        let was_away = me.away.take().is_some();
+        let msg = ServerMsg::Back {
+            name: name.to_owned(),
+        };
+        if was_away {
+            self.tell_presence(session, &msg);
+        } else {
+            self.send_to(session, &msg);
+        }
+    }
+
+    /// Sends a change of presence to everyone who speaks JSON, and to the person it is about:
+    /// plain clients are not interrupted by everyone's comings and goings from their desks.
+    fn tell_presence(&mut self, session: SessionId, msg: &ServerMsg) {
+        let mut encoded = Encoded::new(msg, self.settings.lang);
+        for person in &self.people {
+            if (person.session == session || person.dialect == Dialect::Json)
+                && person.outbox.push(encoded.get(person.dialect)) == Pushed::First
+            {
+                self.dirty.push(Arc::clone(&person.outbox));
+            }
+        }
+    }
+
+    /// The away notice for `sender`'s private message to `target`, if `target` is away and has
+    /// not yet given `sender` their reason this time.
+    fn away_reply(&mut self, target: SessionId, sender: SessionId) -> Option<ServerMsg> {
+        if target == sender {
+            return None;
+        }
+        let person = self.people.iter_mut().find(|m| m.session == target)?;
+        let away = person.away.as_mut()?;
+        if away.told.contains(&sender) {
+            return None;
+        }
+        away.told.push(sender);
+        Some(ServerMsg::Away {
+            name: person.name.clone(),
+            reason: away.reason.clone(),
+            auto: away.auto,
+            reply: true,
+        })
     }
 
     /// Renames a person and tells everyone; returns the new name, or `None` if nothing changed.
@@ -607,7 +725,8 @@ impl<M: Mailbox> Room<M> {
         let new = match self.check_name(raw_new, session) {
             Ok(new) => new,
             Err(err) => {
-                self.send_error(session, ErrorCode::from(&err), err.to_string());
+                let message = err.describe(self.settings.lang);
+                self.send_error(session, ErrorCode::from(&err), message);
                 return None;
             }
         };
@@ -632,7 +751,10 @@ impl<M: Mailbox> Room<M> {
     /// Sends a message to one person, if they are here.
     fn send_to(&mut self, session: SessionId, msg: &ServerMsg) {
         if let Some(person) = self.people.iter().find(|m| m.session == session)
-            && person.outbox.push(Encoded::new(msg).get(person.dialect)) == Pushed::First
+            && person
+                .outbox
+                .push(Encoded::new(msg, self.settings.lang).get(person.dialect))
+                == Pushed::First
         {
             self.dirty.push(Arc::clone(&person.outbox));
         }
@@ -640,7 +762,7 @@ impl<M: Mailbox> Room<M> {
 
     /// Sends a message to everyone, encoding it once per dialect.
     fn broadcast(&mut self, msg: &ServerMsg) {
-        let mut encoded = Encoded::new(msg);
+        let mut encoded = Encoded::new(msg, self.settings.lang);
         for person in &self.people {
             if person.outbox.push(encoded.get(person.dialect)) == Pushed::First {
                 self.dirty.push(Arc::clone(&person.outbox));
@@ -870,6 +992,7 @@ mod tests {
             history,
             motd: None,
             on_people: None,
+            lang: Lang::En,
         }
     }
 

@@ -24,7 +24,9 @@ use super::outbox::Outbox;
 use super::room::{JoinError, Next, SessionId};
 use super::shared::Shared;
 use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
+use crate::i18n::Lang;
 use crate::protocol::message::Cid;
+use crate::protocol::message::MAX_AWAY_BYTES;
 use crate::protocol::password::{Pake, RoomKey, Side};
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{
@@ -32,6 +34,7 @@ use crate::protocol::{
     MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg, command, detect_dialect, message,
 };
 use crate::tls::{self, TLS_FIRST_BYTE, Transport};
+use crate::tr;
 
 /// Stack size of a writer thread: it only copies bytes.
 const WRITER_STACK: usize = 64 * 1024;
@@ -181,6 +184,7 @@ fn handshake(
     reader: &mut FrameReader<Transport>,
 ) -> io::Result<Option<Joined>> {
     let (session, deadline) = (start.session, start.deadline);
+    let lang = shared.config.lang;
     let mut dialect = None;
     let mut verified = false;
     loop {
@@ -195,9 +199,14 @@ fn handshake(
             Frame::TooLong => {
                 let msg = ServerMsg::error(
                     ErrorCode::TooLong,
-                    format!("that line is over {MAX_MESSAGE_BYTES} bytes"),
+                    tr!(lang, "error-line-too-long", max = MAX_MESSAGE_BYTES),
                 );
-                write_direct(reader.get_ref(), dialect.unwrap_or(Dialect::Plain), &msg)?;
+                write_direct(
+                    shared,
+                    reader.get_ref(),
+                    dialect.unwrap_or(Dialect::Plain),
+                    &msg,
+                )?;
                 continue;
             }
         };
@@ -213,22 +222,20 @@ fn handshake(
                     Ok(ClientMsg::Hello { .. }) => {
                         let msg = ServerMsg::error(
                             ErrorCode::UnsupportedVersion,
-                            format!(
-                                "this server speaks version {PROTOCOL_VERSION} of the protocol \
-                                 only; use an app of the same version"
-                            ),
+                            tr!(lang, "error-version", version = PROTOCOL_VERSION),
                         );
-                        write_direct(reader.get_ref(), dialect, &msg)?;
+                        write_direct(shared, reader.get_ref(), dialect, &msg)?;
                         return Ok(None);
                     }
                     Ok(_) => {
-                        let msg = ServerMsg::error(ErrorCode::Malformed, "say hello first");
-                        write_direct(reader.get_ref(), dialect, &msg)?;
+                        let msg =
+                            ServerMsg::error(ErrorCode::Malformed, lang.tr("error-hello-first"));
+                        write_direct(shared, reader.get_ref(), dialect, &msg)?;
                         continue;
                     }
                     Err(err) => {
-                        let msg = ServerMsg::error(ErrorCode::Malformed, err.to_string());
-                        write_direct(reader.get_ref(), dialect, &msg)?;
+                        let msg = ServerMsg::error(ErrorCode::Malformed, malformed(lang, &err));
+                        write_direct(shared, reader.get_ref(), dialect, &msg)?;
                         // A garbled first line: this is no client of ours. Later, just that line.
                         if first_line {
                             return Ok(None);
@@ -239,12 +246,8 @@ fn handshake(
             }
         };
         if first_line && shared.config.require_tls && !reader.get_ref().is_tls() {
-            let msg = ServerMsg::error(
-                ErrorCode::TlsRequired,
-                "this room accepts only encrypted connections: use the Coucou app, or \
-                 `openssl s_client -quiet -connect HOST:PORT`",
-            );
-            write_direct(reader.get_ref(), dialect, &msg)?;
+            let msg = ServerMsg::error(ErrorCode::TlsRequired, lang.tr("error-tls-required"));
+            write_direct(shared, reader.get_ref(), dialect, &msg)?;
             return Ok(None);
         }
         if !verified && let Some(key) = &shared.config.password {
@@ -293,16 +296,18 @@ fn handshake(
                 }));
             }
             Err(JoinError::Name(err)) => {
-                let msg =
-                    ServerMsg::error(ErrorCode::from(&err), format!("{err}; try another name"));
-                write_direct(reader.get_ref(), dialect, &msg)?;
+                let msg = ServerMsg::error(
+                    ErrorCode::from(&err),
+                    tr!(lang, "error-name-try-another", problem = err.describe(lang)),
+                );
+                write_direct(shared, reader.get_ref(), dialect, &msg)?;
             }
             Err(JoinError::Full { max_people }) => {
                 let msg = ServerMsg::error(
                     ErrorCode::RoomFull,
-                    format!("the room is full (limit: {max_people} people); try again later"),
+                    tr!(lang, "error-room-full", max = max_people),
                 );
-                write_direct(reader.get_ref(), dialect, &msg)?;
+                write_direct(shared, reader.get_ref(), dialect, &msg)?;
                 return Ok(None);
             }
         }
@@ -317,22 +322,28 @@ fn timed_out(
 ) -> io::Result<Option<Joined>> {
     let msg = ServerMsg::error(
         ErrorCode::HandshakeTimeout,
-        format!(
-            "no name received within {} s; closing",
-            shared.config.handshake_timeout.as_secs_f64()
+        tr!(
+            shared.config.lang,
+            "error-no-name",
+            seconds = shared.config.handshake_timeout.as_secs_f64()
         ),
     );
-    write_direct(transport, dialect.unwrap_or(Dialect::Plain), &msg)?;
+    write_direct(shared, transport, dialect.unwrap_or(Dialect::Plain), &msg)?;
     Ok(None)
 }
 
 /// Writes one message straight to the connection (only before the writer thread exists).
-fn write_direct(transport: &Transport, dialect: Dialect, msg: &ServerMsg) -> io::Result<()> {
+fn write_direct(
+    shared: &Shared,
+    transport: &Transport,
+    dialect: Dialect,
+    msg: &ServerMsg,
+) -> io::Result<()> {
     transport
         .socket()
         .set_write_timeout(Some(Duration::from_secs(5)))?;
     match dialect {
-        Dialect::Plain => transport.write_all(msg.to_plain_text().as_bytes()),
+        Dialect::Plain => transport.write_all(msg.to_plain_text(shared.config.lang).as_bytes()),
         Dialect::Json => transport.write_all(&msg.to_json_line()),
     }
 }
@@ -351,23 +362,22 @@ fn check_password(
     let Some(exporter) = transport.exporter() else {
         let msg = ServerMsg::error(
             ErrorCode::TlsRequired,
-            "this room has a password, which is asked only over an encrypted connection: use the \
-             Coucou app, or `openssl s_client -quiet -connect HOST:PORT` and type the password \
-             after your name",
+            shared.config.lang.tr("error-password-needs-tls"),
         );
-        write_direct(&transport, dialect, &msg)?;
+        write_direct(shared, &transport, dialect, &msg)?;
         return Ok(false);
     };
     let exporter = exporter?;
     if let Some(wait) = shared.password_locked_out(start.ip, Instant::now()) {
         let msg = ServerMsg::error(
             ErrorCode::TooManyAttempts,
-            format!(
-                "too many wrong passwords from your address; try again in {} min",
-                wait.as_secs().div_ceil(60).max(1)
+            tr!(
+                shared.config.lang,
+                "error-too-many-attempts",
+                minutes = wait.as_secs().div_ceil(60).max(1)
             ),
         );
-        write_direct(&transport, dialect, &msg)?;
+        write_direct(shared, &transport, dialect, &msg)?;
         return Ok(false);
     }
     let right = match dialect {
@@ -377,7 +387,7 @@ fn check_password(
                 salt: hex::encode(key.salt),
                 msg: hex::encode(host_msg),
             };
-            write_direct(&transport, dialect, &challenge)?;
+            write_direct(shared, &transport, dialect, &challenge)?;
             let Some(answer) = next_line(shared, reader, dialect, start.deadline)? else {
                 return Ok(false);
             };
@@ -392,7 +402,7 @@ fn check_password(
                             let verified = ServerMsg::Verified {
                                 proof: hex::encode(secret.proof(Side::Host)),
                             };
-                            write_direct(&transport, dialect, &verified)?;
+                            write_direct(shared, &transport, dialect, &verified)?;
                             true
                         }
                         _ => false,
@@ -406,7 +416,7 @@ fn check_password(
                 salt: String::new(),
                 msg: String::new(),
             };
-            write_direct(&transport, dialect, &ask)?;
+            write_direct(shared, &transport, dialect, &ask)?;
             let Some(line) = next_line(shared, reader, dialect, start.deadline)? else {
                 return Ok(false);
             };
@@ -415,6 +425,7 @@ fn check_password(
             let right = key.matches(&typed);
             if right {
                 write_direct(
+                    shared,
                     &transport,
                     dialect,
                     &ServerMsg::Verified {
@@ -432,9 +443,9 @@ fn check_password(
         thread::sleep(shared.config.password_delay);
         let msg = ServerMsg::error(
             ErrorCode::WrongPassword,
-            "wrong password (or someone is in the middle of your connection); closing",
+            shared.config.lang.tr("error-wrong-password"),
         );
-        write_direct(&transport, dialect, &msg)?;
+        write_direct(shared, &transport, dialect, &msg)?;
     }
     Ok(right)
 }
@@ -454,12 +465,13 @@ fn next_line(
         Err(err) if is_timeout(&err) => {
             let msg = ServerMsg::error(
                 ErrorCode::HandshakeTimeout,
-                format!(
-                    "no password received within {} s of connecting; closing",
-                    shared.config.handshake_timeout.as_secs_f64()
+                tr!(
+                    shared.config.lang,
+                    "error-no-password",
+                    seconds = shared.config.handshake_timeout.as_secs_f64()
                 ),
             );
-            write_direct(reader.get_ref(), dialect, &msg)?;
+            write_direct(shared, reader.get_ref(), dialect, &msg)?;
             Ok(None)
         }
         Err(err) => Err(err),
@@ -487,9 +499,10 @@ fn chat(
     let mut searches = Bucket::new(shared.config.search_flood, now);
     // Every name this person has had, for stripping the C client's `name: ` prefix.
     let mut names = vec![joined.sent_name.clone(), joined.name.clone()];
+    let lang = shared.config.lang;
     let reply = |msg: ServerMsg| {
         let bytes = match joined.dialect {
-            Dialect::Plain => msg.to_plain_text().into_bytes().into(),
+            Dialect::Plain => msg.to_plain_text(lang).into_bytes().into(),
             Dialect::Json => msg.to_json_line().into(),
         };
         if joined.outbox.push(bytes) == Pushed::First {
@@ -508,14 +521,14 @@ fn chat(
         let line = match frame {
             Ok(Some(Frame::Line(line))) => line,
             Ok(Some(Frame::TooLong)) => {
-                reply(too_long().into());
+                reply(too_long(lang).into());
                 continue;
             }
             Ok(None) | Err(_) => return Some(LeaveReason::Disconnected),
         };
         let asked = match joined.dialect {
-            Dialect::Plain => plain_command(&line, &names),
-            Dialect::Json => json_command(&line),
+            Dialect::Plain => plain_command(&line, &names, lang),
+            Dialect::Json => json_command(&line, lang),
         };
         let asked = match asked {
             Ok(asked) => asked,
@@ -527,7 +540,7 @@ fn chat(
         let (command, cid) = match asked {
             Asked::Command(command, cid) => (command, cid),
             Asked::Page { before, limit } => {
-                if let Some(refused) = take(&mut bucket, "asking", Instant::now()) {
+                if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {
                     reply(refused.into());
                     continue;
                 }
@@ -537,7 +550,7 @@ fn chat(
                 continue;
             }
             Asked::Typing(active) => {
-                if let Some(refused) = take(&mut bucket, "typing", Instant::now()) {
+                if let Some(refused) = take(&mut bucket, "typing", Instant::now(), lang) {
                     reply(refused.into());
                 } else {
                     shared.lock_room().typing(session, active);
@@ -546,8 +559,8 @@ fn chat(
             }
             Asked::Search { text, limit } => {
                 let now = Instant::now();
-                if let Some(refused) = take(&mut searches, "searching", now)
-                    .or_else(|| take(&mut bucket, "asking", now))
+                if let Some(refused) = take(&mut searches, "searching", now, lang)
+                    .or_else(|| take(&mut bucket, "asking", now, lang))
                 {
                     reply(refused.into());
                     continue;
@@ -557,7 +570,9 @@ fn chat(
                 continue;
             }
         };
-        if let Some(refused) = flood_check(&command, &mut bucket, &mut renames, Instant::now()) {
+        if let Some(refused) =
+            flood_check(&command, &mut bucket, &mut renames, Instant::now(), lang)
+        {
             reply(refused.into());
             continue;
         }
@@ -595,16 +610,18 @@ enum Asked {
 }
 
 /// Takes a token from `bucket`; a refusal saying what was too fast if there is none.
-fn take(bucket: &mut Bucket, what: &str, now: Instant) -> Option<Refused> {
+/// `what` names the kind of request: `sending`, `renaming`, `asking`, `searching`, `typing`.
+fn take(bucket: &mut Bucket, what: &str, now: Instant, lang: Lang) -> Option<Refused> {
     if bucket.take(now) {
         return None;
     }
+    // Tenths of a second, rounded up: never "wait 0 s".
+    let tenths = bucket.wait_hint().as_millis().div_ceil(100).max(1);
+    #[allow(clippy::cast_precision_loss)] // tenths of a second: small
+    let seconds = tenths as f64 / 10.0;
     Some(Refused(
         ErrorCode::Flood,
-        format!(
-            "you are {what} too fast; this was not done (wait {:.1} s)",
-            bucket.wait_hint().as_secs_f64()
-        ),
+        tr!(lang, "error-flood", what = what, seconds = seconds),
     ))
 }
 
@@ -615,11 +632,14 @@ fn flood_check(
     bucket: &mut Bucket,
     renames: &mut Bucket,
     now: Instant,
+    lang: Lang,
 ) -> Option<Refused> {
     match command {
         Command::Quit => None,
-        Command::Nick(_) => take(renames, "renaming", now).or_else(|| take(bucket, "sending", now)),
-        _ => take(bucket, "sending", now),
+        Command::Nick(_) => {
+            take(renames, "renaming", now, lang).or_else(|| take(bucket, "sending", now, lang))
+        }
+        _ => take(bucket, "sending", now, lang),
     }
 }
 
@@ -632,38 +652,45 @@ impl From<Refused> for ServerMsg {
     }
 }
 
-fn too_long() -> Refused {
+fn too_long(lang: Lang) -> Refused {
     Refused(
         ErrorCode::TooLong,
-        format!("message too long: the limit is {MAX_MESSAGE_BYTES} bytes; it was not sent"),
+        tr!(lang, "error-message-too-long", max = MAX_MESSAGE_BYTES),
     )
+}
+
+/// Why a JSON line could not be read, in `lang`, with serde's own detail (which quotes nothing of
+/// the line beyond a field name, cleaned).
+fn malformed(lang: Lang, err: &message::DecodeError) -> String {
+    tr!(lang, "error-malformed", detail = clean_text(&err.detail()))
 }
 
 /// A plain line: the C client's `name: ` prefix (for any name the sender has had) dropped, then
 /// parsed as a command.
-fn plain_command(line: &[u8], names: &[String]) -> Result<Asked, Refused> {
+fn plain_command(line: &[u8], names: &[String], lang: Lang) -> Result<Asked, Refused> {
     let text = String::from_utf8_lossy(line);
     let text = command::strip_name_prefix(&text, names);
     let command = command::parse(text).map_err(|err| match err {
         command::CommandError::Unknown(_) => {
-            Refused(ErrorCode::UnknownCommand, clean_text(&err.to_string()))
+            Refused(ErrorCode::UnknownCommand, clean_text(&err.describe(lang)))
         }
-        command::CommandError::Usage(_) => Refused(ErrorCode::BadUsage, err.to_string()),
+        command::CommandError::Usage(_) => Refused(ErrorCode::BadUsage, err.describe(lang)),
     })?;
-    match cleaned(command)? {
-        Command::Search(text) => search_words(text, None),
+    match cleaned(command, lang)? {
+        Command::Search(text) => search_words(text, None, lang),
         command => Ok(Asked::Command(command, None)),
     }
 }
 
 /// A search, its words' length checked.
-fn search_words(text: String, limit: Option<u32>) -> Result<Asked, Refused> {
+fn search_words(text: String, limit: Option<u32>, lang: Lang) -> Result<Asked, Refused> {
     if text.len() > lookup::MAX_SEARCH_BYTES {
         return Err(Refused(
             ErrorCode::TooLong,
-            format!(
-                "search too long: the limit is {} bytes; nothing was searched",
-                lookup::MAX_SEARCH_BYTES
+            tr!(
+                lang,
+                "error-search-too-long",
+                max = lookup::MAX_SEARCH_BYTES
             ),
         ));
     }
@@ -671,37 +698,30 @@ fn search_words(text: String, limit: Option<u32>) -> Result<Asked, Refused> {
 }
 
 /// A JSON line, decoded; its text limits checked.
-fn json_command(line: &[u8]) -> Result<Asked, Refused> {
+fn json_command(line: &[u8], lang: Lang) -> Result<Asked, Refused> {
     let msg = message::decode_client(line)
-        .map_err(|err| Refused(ErrorCode::Malformed, err.to_string()))?;
+        .map_err(|err| Refused(ErrorCode::Malformed, malformed(lang, &err)))?;
     let fits = |text: String| {
         if text.len() > MAX_MESSAGE_BYTES {
-            Err(too_long())
+            Err(too_long(lang))
         } else {
             Ok(text)
         }
     };
     let msg = match msg {
         ClientMsg::History { before, limit } => return Ok(Asked::Page { before, limit }),
-        ClientMsg::Search { text, limit } => return search_words(clean_text(&text), limit),
+        ClientMsg::Search { text, limit } => return search_words(clean_text(&text), limit, lang),
         ClientMsg::Typing { active } => return Ok(Asked::Typing(active)),
         msg => msg,
     };
-    let (command, cid) = Command::from_client_msg(msg).ok_or_else(|| {
-        Refused(
-            ErrorCode::Malformed,
-            "you have already joined (hello and password come first)".to_owned(),
-        )
-    })?;
+    let (command, cid) = Command::from_client_msg(msg)
+        .ok_or_else(|| Refused(ErrorCode::Malformed, lang.tr("error-already-joined")))?;
     if let Some(cid) = &cid
         && !message::is_valid_cid(cid)
     {
         return Err(Refused(
             ErrorCode::Malformed,
-            format!(
-                "a cid is 1 to {} letters, digits, - or _; this was not sent",
-                message::MAX_CID_BYTES
-            ),
+            tr!(lang, "error-bad-cid", max = message::MAX_CID_BYTES),
         ));
     }
     let command = match command {
@@ -713,20 +733,16 @@ fn json_command(line: &[u8]) -> Result<Asked, Refused> {
         },
         other => other,
     };
-    Ok(Asked::Command(cleaned(command)?, cid))
+    Ok(Asked::Command(cleaned(command, lang)?, cid))
 }
 
 /// Cleans what will be shown to others; a message that shows nothing once cleaned is refused. Names
 /// are not cleaned: the name rules refuse what cleaning would remove.
-fn cleaned(command: Command) -> Result<Command, Refused> {
+fn cleaned(command: Command, lang: Lang) -> Result<Command, Refused> {
     let visible = |text: &str| {
         let text = clean_text(text);
         if is_blank(&text) {
-            Err(Refused(
-                ErrorCode::Empty,
-                "that message shows nothing once invisible characters are removed; it was not sent"
-                    .to_owned(),
-            ))
+            Err(Refused(ErrorCode::Empty, lang.tr("error-empty")))
         } else {
             Ok(text)
         }
@@ -739,6 +755,22 @@ fn cleaned(command: Command) -> Result<Command, Refused> {
             text: visible(&text)?,
         },
         Command::Search(text) => Command::Search(clean_text(&text)),
+        Command::Away {
+            reason: Some(reason),
+            auto,
+        } => {
+            let reason = clean_text(&reason);
+            if reason.len() > MAX_AWAY_BYTES {
+                return Err(Refused(
+                    ErrorCode::TooLong,
+                    tr!(lang, "error-away-too-long", max = MAX_AWAY_BYTES),
+                ));
+            }
+            Command::Away {
+                reason: (!is_blank(&reason)).then_some(reason),
+                auto,
+            }
+        }
         other => other,
     })
 }

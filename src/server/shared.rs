@@ -54,6 +54,7 @@ impl Shared {
             history: config.history,
             motd: config.motd.clone(),
             on_people: config.on_people.clone(),
+            lang: config.lang,
         };
         let pending_limits = PendingLimits {
             total: config.max_pending,

@@ -8,6 +8,7 @@ use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
 use crate::model::ChatModel;
 use crate::protocol::MAX_MESSAGE_BYTES;
+use crate::tr;
 
 /// The byte count shows from here on, so people see the limit coming.
 const SHOW_COUNT_FROM: usize = MAX_MESSAGE_BYTES * 3 / 4;
@@ -41,7 +42,9 @@ struct Completion {
 }
 
 /// The commands Tab completes.
-const COMMANDS: &[&str] = &["/help", "/me", "/msg", "/nick", "/quit", "/who"];
+const COMMANDS: &[&str] = &[
+    "/away", "/back", "/help", "/me", "/msg", "/nick", "/quit", "/search", "/who",
+];
 
 /// What Tab offers for `input`: the input before its last word, and the words that complete that
 /// word (names of people but `me`, case-insensitive; commands when it is the first word and starts
@@ -156,6 +159,7 @@ pub fn chat_ui(
     status: ChatStatus<'_>,
     protection: Protection,
 ) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
     let connected = status == ChatStatus::Live;
     // While the app gets the connection back, what is typed waits in the outbox.
@@ -164,10 +168,10 @@ pub fn chat_ui(
         egui::Panel::top("offline").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(why).strong());
-                if ui.button("Rejoin").clicked() {
+                if ui.button(lang.tr("rejoin")).clicked() {
                     action = Some(Action::Rejoin);
                 }
-                if ui.button("Close").clicked() {
+                if ui.button(lang.tr("close")).clicked() {
                     action = Some(Action::CloseConversation);
                 }
             });
@@ -209,33 +213,50 @@ pub fn chat_ui(
 }
 
 fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
     if model.people.is_empty() {
-        ui.heading("People");
+        ui.heading(lang.tr("people"));
         ui.weak(if connected {
-            "This server does not list who is here."
+            lang.tr("people-not-listed")
         } else {
-            "Not connected: who is here is not known."
+            lang.tr("people-unknown")
         });
         return None;
     }
     // Never wrapped: a narrow panel at a large text size must not read "Peop / le".
     ui.add(
-        egui::Label::new(RichText::new(format!("People ({})", model.people.len())).heading())
-            .wrap_mode(egui::TextWrapMode::Extend),
+        egui::Label::new(
+            RichText::new(tr!(lang, "people-heading", count = model.people.len())).heading(),
+        )
+        .wrap_mode(egui::TextWrapMode::Extend),
     );
-    ui.weak("Click a name for a private message.");
+    ui.weak(lang.tr("people-click-hint"));
     ui.add_space(4.0);
     let dark = ui.visuals().dark_mode;
     egui::ScrollArea::vertical().show(ui, |ui| {
         for person in &model.people {
+            let away = model.away_of(person);
             let mut text = RichText::new(person).color(super::name_colour(person, dark));
             if *person == model.me {
                 text = text.strong();
             }
-            let response = ui.selectable_label(false, text);
+            if away.is_some() {
+                // Dimmed, and said in words beside it: not by colour alone.
+                text = text.weak().italics();
+            }
+            let response = ui
+                .horizontal(|ui| {
+                    let response = ui.selectable_label(false, text);
+                    if let Some(note) = away {
+                        let state = model.away_text(note.reason.as_deref(), note.auto);
+                        ui.weak(state);
+                    }
+                    response
+                })
+                .inner;
             if *person == model.me {
-                response.on_hover_text("you");
+                response.on_hover_text(lang.tr("people-you"));
             } else if response.clicked() {
                 action = Some(Action::StartPrivate(person.clone()));
             }
@@ -246,12 +267,13 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
 
 /// Who is typing, above the input line: one or two names, or how many.
 fn typing_ui(ui: &mut egui::Ui, model: &ChatModel) {
+    let lang = super::lang(ui.ctx());
     let names = model.typing_at(crate::protocol::now_ms());
     let text = match names.as_slice() {
         [] => return,
-        [one] => format!("{one} is typing…"),
-        [one, two] => format!("{one} and {two} are typing…"),
-        many => format!("{} people are typing…", many.len()),
+        [one] => tr!(lang, "typing-one", name = *one),
+        [one, two] => tr!(lang, "typing-two", first = *one, second = *two),
+        many => tr!(lang, "typing-many", count = many.len()),
     };
     ui.weak(text);
 }
@@ -262,14 +284,15 @@ fn outbox_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) {
     if model.outbox.is_empty() {
         return;
     }
+    let lang = super::lang(ui.ctx());
     ui.weak(if connected {
-        "Sending…"
+        lang.tr("outbox-sending")
     } else {
-        "Not sent yet: these go out when the connection is back."
+        lang.tr("outbox-waiting")
     });
     for unsent in &model.outbox {
         ui.horizontal(|ui| {
-            ui.weak("sending…");
+            ui.weak(lang.tr("outbox-sending-one"));
             ui.label(unsent.command.to_plain_line());
         });
     }
@@ -281,6 +304,7 @@ fn composer_ui(
     composer: &mut Composer,
     can_type: bool,
 ) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
     let n_bytes = composer.input.len();
     let too_long = n_bytes > MAX_MESSAGE_BYTES;
@@ -288,11 +312,11 @@ fn composer_ui(
     ui.horizontal(|ui| {
         let send_width = 120.0;
         let hint = if model.room.is_empty() {
-            "Enter to send".to_owned()
+            lang.tr("composer-hint")
         } else {
-            format!("to {} — Enter to send, /help for commands", model.room)
+            tr!(lang, "composer-hint-room", room = model.room.as_str())
         };
-        let label = ui.weak("Message");
+        let label = ui.weak(lang.tr("composer-message"));
         let output = egui::TextEdit::singleline(&mut composer.input)
             .id_salt("message_input")
             // Tab completes names and commands instead of moving the focus.
@@ -301,7 +325,7 @@ fn composer_ui(
             .desired_width(ui.available_width() - send_width)
             .show(ui);
         let input = output.response.response.clone().labelled_by(label.id);
-        let input = input.on_hover_text("Up/Down recalls what you sent");
+        let input = input.on_hover_text(lang.tr("composer-recall-hint"));
         // Read before the focus is put back below (a reconnection in this very frame): that
         // would hide that Enter just took it.
         let enter = input.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
@@ -325,7 +349,7 @@ fn composer_ui(
                 composer.recall_newer();
             }
         }
-        let send = ui.add_enabled(can_send, egui::Button::new("Send"));
+        let send = ui.add_enabled(can_send, egui::Button::new(lang.tr("send")));
         if (enter || send.clicked()) && can_send {
             action = Some(Action::Send(composer.take()));
             composer.focus = true;
@@ -334,11 +358,16 @@ fn composer_ui(
         }
     });
     if n_bytes >= SHOW_COUNT_FROM {
-        let text = format!("{n_bytes} / {MAX_MESSAGE_BYTES} bytes");
+        let text = tr!(
+            lang,
+            "composer-bytes",
+            used = n_bytes,
+            max = MAX_MESSAGE_BYTES
+        );
         if too_long {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!("{text} — too long to send"),
+                tr!(lang, "composer-too-long", bytes = text),
             );
         } else {
             ui.weak(text);

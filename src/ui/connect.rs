@@ -8,6 +8,7 @@ use crate::diagnostics::{InterfaceInfo, Probe, WHY_NOT};
 use crate::discovery::RoomInfo;
 use crate::model::form::ConnectForm;
 use crate::model::settings::Profile;
+use crate::tr;
 
 /// What the connect screen shows, lent by the app.
 #[derive(Debug, Clone, Copy)]
@@ -49,16 +50,17 @@ pub struct ConnectBuffers {
 
 /// Asks before deleting a saved profile.
 pub fn confirm_delete_ui(ctx: &egui::Context, name: &str) -> Option<Action> {
+    let lang = super::lang(ctx);
     super::confirm_ui(
         ctx,
         "confirm_delete_profile",
-        &format!("Delete the profile \"{name}\"?"),
-        "Its server, port and username will be forgotten.",
+        &tr!(lang, "delete-profile-title", name = name),
+        &lang.tr("delete-profile-text"),
         (
-            "Delete profile",
+            &lang.tr("delete-profile-yes"),
             Action::ConfirmDeleteProfile(name.to_owned()),
         ),
-        ("Keep", Action::KeepProfile),
+        (&lang.tr("keep"), Action::KeepProfile),
     )
 }
 
@@ -91,20 +93,21 @@ pub fn connect_ui(
 
 /// Rooms found on the network: click fills the form, double-click joins.
 fn rooms_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
-    ui.heading("Rooms on your network");
+    ui.heading(lang.tr("rooms-heading"));
     match view.rooms {
         None => {
-            ui.weak("Discovery is off (Settings).");
+            ui.weak(lang.tr("rooms-discovery-off"));
         }
         Some([]) => {
-            ui.weak("None found yet.");
+            ui.weak(lang.tr("rooms-none"));
         }
         Some(rooms) => {
             // In name order (see `discovery::merge_found`): rows don't move when one is
             // re-announced.
             for room in rooms {
-                let people = crate::protocol::people_count(room.people);
+                let people = crate::protocol::people_count(room.people, lang);
                 let addr = room
                     .best_addr()
                     .map_or_else(|| room.host.clone(), |ip| ip.to_string());
@@ -113,7 +116,7 @@ fn rooms_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
                         false,
                         format!("{} · {addr}:{} · {people}", room.room, room.port),
                     )
-                    .on_hover_text("Click to fill the form, double-click to join");
+                    .on_hover_text(lang.tr("rooms-hint"));
                 if row.double_clicked() {
                     action = Some(Action::JoinRoom(room.fullname.clone()));
                 } else if row.clicked() {
@@ -131,45 +134,55 @@ fn profiles_ui(
     view: &ConnectView<'_>,
     buffers: &mut ConnectBuffers,
 ) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
-    ui.heading("Saved servers");
+    ui.heading(lang.tr("profiles-heading"));
     ui.add_space(4.0);
     if view.profiles.is_empty() {
-        ui.weak("None yet. Fill the form, then save it here.");
+        ui.weak(lang.tr("profiles-none"));
     }
     for profile in view.profiles {
         let selected = view.selected == Some(profile.name.as_str());
         let label = ui
             .selectable_label(selected, &profile.name)
-            .on_hover_text(format!(
-                "{} at {}:{}",
-                profile.username, profile.host, profile.port
+            .on_hover_text(tr!(
+                lang,
+                "profile-hint",
+                name = profile.username.as_str(),
+                host = profile.host.as_str(),
+                port = profile.port.to_string()
             ));
         if label.clicked() {
             action = Some(Action::SelectProfile(profile.name.clone()));
         }
     }
     ui.separator();
-    let label = ui.label("Profile name");
-    ui.add(egui::TextEdit::singleline(&mut buffers.profile_name).hint_text("e.g. Office"))
-        .labelled_by(label.id);
+    let label = ui.label(lang.tr("profile-name"));
+    ui.add(
+        egui::TextEdit::singleline(&mut buffers.profile_name)
+            .hint_text(lang.tr("profile-name-hint")),
+    )
+    .labelled_by(label.id);
     let name = buffers.profile_name.trim();
     if ui
-        .add_enabled(!name.is_empty(), egui::Button::new("Save profile"))
+        .add_enabled(!name.is_empty(), egui::Button::new(lang.tr("profile-save")))
         .clicked()
     {
         action = Some(Action::SaveProfile(name.to_owned()));
     }
     if let Some(selected) = view.selected {
         ui.separator();
-        ui.label(RichText::new(format!("Selected: {selected}")).strong());
-        let label = ui.label("New name");
+        ui.label(RichText::new(tr!(lang, "profile-selected", name = selected)).strong());
+        let label = ui.label(lang.tr("profile-new-name"));
         ui.add(egui::TextEdit::singleline(&mut buffers.rename_to))
             .labelled_by(label.id);
         ui.horizontal(|ui| {
             let new = buffers.rename_to.trim();
             if ui
-                .add_enabled(!new.is_empty(), egui::Button::new("Rename"))
+                .add_enabled(
+                    !new.is_empty(),
+                    egui::Button::new(lang.tr("profile-rename")),
+                )
                 .clicked()
             {
                 action = Some(Action::RenameProfile {
@@ -177,7 +190,7 @@ fn profiles_ui(
                     new: new.to_owned(),
                 });
             }
-            if ui.button("Delete").clicked() {
+            if ui.button(lang.tr("profile-delete")).clicked() {
                 action = Some(Action::DeleteProfile(selected.to_owned()));
             }
         });
@@ -193,14 +206,15 @@ fn form_ui(
     view: &ConnectView<'_>,
     buffers: &mut ConnectBuffers,
 ) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
     let form = &mut buffers.form;
-    let problems = form.validate().err().unwrap_or_default();
+    let problems = form.validate(lang).err().unwrap_or_default();
     let busy = view.connecting.is_some();
 
     ui.vertical_centered(|ui| {
         ui.add_space(24.0);
-        ui.heading("Join a room");
+        ui.heading(lang.tr("form-heading"));
         ui.add_space(12.0);
     });
     let mut submitted = false;
@@ -208,10 +222,11 @@ fn form_ui(
         .num_columns(2)
         .spacing([12.0, 8.0])
         .show(ui, |ui| {
-            let label = ui.label("Username");
+            let label = ui.label(lang.tr("form-username"));
             let field = ui.add_enabled(
                 !busy,
-                egui::TextEdit::singleline(&mut form.username).hint_text("your name"),
+                egui::TextEdit::singleline(&mut form.username)
+                    .hint_text(lang.tr("form-username-hint")),
             );
             if std::mem::take(&mut buffers.focus_username) {
                 field.request_focus();
@@ -225,7 +240,7 @@ fn form_ui(
                 view.tried || !form.username.is_empty(),
             );
 
-            let label = ui.label("Host");
+            let label = ui.label(lang.tr("form-host"));
             let field = ui.add_enabled(
                 !busy,
                 egui::TextEdit::singleline(&mut form.host).hint_text("127.0.0.1"),
@@ -235,7 +250,7 @@ fn form_ui(
             ui.end_row();
             field_error(ui, problems.host.as_deref(), true);
 
-            let label = ui.label("Port");
+            let label = ui.label(lang.tr("form-port-label"));
             let field = ui.add_enabled(
                 !busy,
                 egui::TextEdit::singleline(&mut form.port)
@@ -247,40 +262,42 @@ fn form_ui(
             ui.end_row();
             field_error(ui, problems.port.as_deref(), true);
 
-            ui.label("Server kind");
+            ui.label(lang.tr("form-kind"));
             ui.horizontal(|ui| {
                 ui.radio_value(&mut form.dialect, Wire::Json, "Coucou")
-                    .on_hover_text("A Coucou server: people list, history, private messages.");
-                ui.radio_value(&mut form.dialect, Wire::Plain, "Plain (nc-style)")
-                    .on_hover_text("Any line-based chat server that nc can talk to.");
-                ui.radio_value(&mut form.dialect, Wire::Classic, "Classic C server")
-                    .on_hover_text(
-                        "The original C chat: the name as a 32-byte block, each message on its own.",
-                    );
+                    .on_hover_text(lang.tr("form-kind-coucou-hint"));
+                ui.radio_value(&mut form.dialect, Wire::Plain, lang.tr("form-kind-plain"))
+                    .on_hover_text(lang.tr("form-kind-plain-hint"));
+                ui.radio_value(
+                    &mut form.dialect,
+                    Wire::Classic,
+                    lang.tr("form-kind-classic"),
+                )
+                .on_hover_text(lang.tr("form-kind-classic-hint"));
             });
             ui.end_row();
 
             if form.dialect == Wire::Json {
-                ui.label("Security");
+                ui.label(lang.tr("form-security"));
                 ui.horizontal(|ui| {
-                    ui.add_enabled(!busy, egui::Checkbox::new(&mut form.encrypted, "Encrypted"))
-                        .on_hover_text(
-                            "TLS: nobody else on the network can read the room. Untick only for \
-                             an older Coucou server.",
-                        );
+                    ui.add_enabled(
+                        !busy,
+                        egui::Checkbox::new(&mut form.encrypted, lang.tr("form-encrypted")),
+                    )
+                    .on_hover_text(lang.tr("form-encrypted-hint"));
                     if form.pin_now().is_some() {
-                        ui.weak("· room code trusted");
+                        ui.weak(lang.tr("form-code-trusted"));
                     }
                 });
                 ui.end_row();
 
-                let label = ui.label("Room password");
+                let label = ui.label(lang.tr("form-password"));
                 let field = ui.add_enabled(
                     !busy && form.encrypted,
                     egui::TextEdit::singleline(&mut form.password)
                         .password(true)
                         .desired_width(200.0)
-                        .hint_text("if the room has one"),
+                        .hint_text(lang.tr("form-password-hint")),
                 );
                 submitted |= field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                 field.labelled_by(label.id);
@@ -291,11 +308,15 @@ fn form_ui(
     ui.horizontal(|ui| {
         if let Some(target) = view.connecting {
             ui.spinner();
-            ui.label(format!("Connecting to {target}…"));
-            if ui.button("Cancel").clicked() {
+            ui.label(tr!(lang, "form-connecting", target = target));
+            if ui.button(lang.tr("cancel")).clicked() {
                 action = Some(Action::CancelConnect);
             }
-        } else if ui.button(RichText::new("Connect").strong()).clicked() || submitted {
+        } else if ui
+            .button(RichText::new(lang.tr("form-connect")).strong())
+            .clicked()
+            || submitted
+        {
             action = Some(Action::Connect);
         }
     });
@@ -304,7 +325,7 @@ fn form_ui(
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     ui.add_space(16.0);
-    egui::CollapsingHeader::new("Can't find a room?")
+    egui::CollapsingHeader::new(lang.tr("diagnostics-heading"))
         .default_open(false)
         .show(ui, |ui| {
             action = action.take().or(diagnostics_ui(ui, view));
@@ -314,22 +335,23 @@ fn form_ui(
 
 /// Interfaces, discovery state, a reachability test of the form's host:port, and the usual causes.
 fn diagnostics_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
-    let discovery = if view.rooms.is_some() {
-        "running"
+    ui.label(if view.rooms.is_some() {
+        lang.tr("diagnostics-addresses-on")
     } else {
-        "off"
-    };
-    ui.label(format!(
-        "This computer's addresses (discovery {discovery} on each):"
-    ));
+        lang.tr("diagnostics-addresses-off")
+    });
     for interface in view.interfaces {
         ui.weak(format!("  {}  {}", interface.name, interface.addr));
     }
     ui.horizontal(|ui| {
         if ui
-            .add_enabled(!view.probing, egui::Button::new("Test host and port"))
-            .on_hover_text("Tries a connection to the host and port in the form")
+            .add_enabled(
+                !view.probing,
+                egui::Button::new(lang.tr("diagnostics-test")),
+            )
+            .on_hover_text(lang.tr("diagnostics-test-hint"))
             .clicked()
         {
             action = Some(Action::TestReachability);
@@ -344,11 +366,11 @@ fn diagnostics_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
         } else {
             ui.visuals().error_fg_color
         };
-        ui.colored_label(colour, probe.describe());
+        ui.colored_label(colour, probe.describe(lang));
     }
     ui.add_space(6.0);
     for why in WHY_NOT {
-        ui.label(format!("• {why}"));
+        ui.label(format!("• {}", lang.tr(why)));
     }
     action
 }

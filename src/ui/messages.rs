@@ -13,8 +13,10 @@
 use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2};
 
 use super::{Action, name_colour};
+use crate::i18n::Lang;
 use crate::model::transcript::{day_heading, local_day, local_hour_minute};
 use crate::model::{ChatModel, Entry, EntryKind, MarkerKind};
+use crate::tr;
 
 /// Messages from one person this close together are grouped under one name and time.
 pub const GROUP_WITHIN_MS: u64 = 5 * 60 * 1000;
@@ -277,11 +279,7 @@ pub fn messages_ui(
             .fixed_pos(anchor)
             .pivot(egui::Align2::CENTER_BOTTOM)
             .show(ui.ctx(), |ui| {
-                let text = if layout.unseen == 1 {
-                    "1 new message - show".to_owned()
-                } else {
-                    format!("{} new messages - show", layout.unseen)
-                };
+                let text = tr!(super::lang(ui.ctx()), "new-messages", count = layout.unseen);
                 let button =
                     egui::Button::new(RichText::new(text).strong()).wrap_mode(TextWrapMode::Extend);
                 if ui.add(button).clicked() {
@@ -299,14 +297,15 @@ pub fn messages_ui(
 fn older_ui(ui: &mut egui::Ui, model: &ChatModel, at_top: bool, action: &mut Option<Action>) {
     // Only a room that keeps ids (JSON) has pages; the entries are looked through (for the
     // beginning's line) only with the first row in view, not at every frame.
+    let lang = super::lang(ui.ctx());
     if model.loading_older {
-        ui.weak("Loading older messages…");
+        ui.weak(lang.tr("older-loading"));
     } else if model.more_older {
-        if ui.small_button("Load older messages").clicked() {
+        if ui.small_button(lang.tr("older-load")).clicked() {
             *action = Some(Action::LoadOlder);
         }
     } else if at_top && model.oldest_id().is_some() {
-        ui.weak("The beginning of the room's history");
+        ui.weak(lang.tr("older-beginning"));
     }
 }
 
@@ -364,15 +363,19 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
     let new_day = row.new_day();
     if let Some(day) = new_day {
         ui.vertical_centered(|ui| {
-            ui.label(RichText::new(day_heading(day)).strong().small());
+            ui.label(
+                RichText::new(day_heading(day, super::lang(ui.ctx())))
+                    .strong()
+                    .small(),
+            );
         });
     }
     if let Some(kind) = row.marker {
         let colour = ui.visuals().warn_fg_color;
-        let text = match kind {
-            MarkerKind::SinceYouLooked => "New since you last looked",
-            MarkerKind::SinceYourLastVisit => "New since your last visit",
-        };
+        let text = super::lang(ui.ctx()).tr(match kind {
+            MarkerKind::SinceYouLooked => "marker-since-looked",
+            MarkerKind::SinceYourLastVisit => "marker-since-visit",
+        });
         ui.horizontal(|ui| {
             ui.label(RichText::new(text).color(colour).small());
             let rest = ui.available_rect_before_wrap();
@@ -432,11 +435,12 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                         text,
                         own,
                     } => {
-                        ui.label(RichText::new("private").color(weak).small());
+                        let lang = super::lang(ui.ctx());
+                        ui.label(RichText::new(lang.tr("private-tag")).color(weak).small());
                         let who = if *own {
-                            format!("you -> {to}:")
+                            tr!(lang, "private-to", name = to.as_str())
                         } else {
-                            format!("{from} -> you:")
+                            tr!(lang, "private-from", name = from.as_str())
                         };
                         let colour = name_colour(if *own { to } else { from }, dark);
                         responses.push(ui.label(RichText::new(who).color(colour).strong()));
@@ -464,7 +468,7 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
         for response in responses {
             // The menu is built only while it is open.
             response.context_menu(|ui| {
-                for (label, item) in message_menu(entry) {
+                for (label, item) in message_menu(entry, super::lang(ui.ctx())) {
                     if ui.button(label).clicked() {
                         chosen = Some(item);
                         ui.close();
@@ -478,7 +482,7 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
 
 /// What a message's context menu offers: copy its text, copy its first link, quote it in the
 /// input line, reply privately to its author. Nothing for notices and errors.
-fn message_menu(entry: &Entry) -> Vec<(&'static str, Action)> {
+fn message_menu(entry: &Entry, lang: Lang) -> Vec<(String, Action)> {
     let (from, text) = match &entry.kind {
         EntryKind::Chat { from, text, .. } => (Some(from.as_str()), text.as_str()),
         EntryKind::Private {
@@ -487,17 +491,20 @@ fn message_menu(entry: &Entry) -> Vec<(&'static str, Action)> {
         EntryKind::Plain(text) => (None, text.as_str()),
         EntryKind::Notice(_) | EntryKind::Error(_) => return Vec::new(),
     };
-    let mut menu = vec![("Copy text", Action::Copy(text.to_owned()))];
+    let mut menu = vec![(lang.tr("menu-copy-text"), Action::Copy(text.to_owned()))];
     if let Some(link) = text.split(' ').find(|w| is_link(w)) {
-        menu.push(("Copy link", Action::Copy(link.to_owned())));
+        menu.push((lang.tr("menu-copy-link"), Action::Copy(link.to_owned())));
     }
     let quoted = match from {
         Some(from) => format!("> {from}: {text}"),
         None => format!("> {text}"),
     };
-    menu.push(("Quote", Action::Quote(quoted)));
+    menu.push((lang.tr("menu-quote"), Action::Quote(quoted)));
     if let Some(from) = from {
-        menu.push(("Reply privately", Action::StartPrivate(from.to_owned())));
+        menu.push((
+            lang.tr("menu-reply-privately"),
+            Action::StartPrivate(from.to_owned()),
+        ));
     }
     menu
 }

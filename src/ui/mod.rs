@@ -13,7 +13,23 @@ pub mod trust;
 
 use eframe::egui::{self, Color32};
 
+use crate::i18n::Lang;
 use crate::model::settings::{NotifyChoice, ThemeChoice};
+
+/// Where the interface's language is kept in egui's memory for the views to read.
+fn lang_id() -> egui::Id {
+    egui::Id::unique("coucou_lang")
+}
+
+/// The interface's language, as the app set it (English until it does).
+pub fn lang(ctx: &egui::Context) -> Lang {
+    ctx.data(|d| d.get_temp(lang_id())).unwrap_or_default()
+}
+
+/// Sets the interface's language for every view; the app calls it at start and on a change.
+pub fn set_lang(ctx: &egui::Context, lang: Lang) {
+    ctx.data_mut(|d| d.insert_temp(lang_id(), lang));
+}
 
 /// What a person asked for in a view.
 #[must_use]
@@ -134,6 +150,14 @@ pub enum Action {
     ExportDays,
     /// Close the export window without exporting.
     CancelExport,
+    /// Mark yourself away, with a reason or none.
+    SetAway(Option<String>),
+    /// Mark yourself back.
+    SetBack,
+    /// Choose the interface's language (`None`: the system's).
+    SetLanguage(Option<Lang>),
+    /// Mark yourself away after this many minutes without input (0: never).
+    SetAutoAway(u32),
 }
 
 /// A question in a modal window: a heading, a sentence, and two buttons, each with its action.

@@ -7,6 +7,7 @@ use super::{Action, name_colour};
 use crate::model::transcript::local_hour_minute;
 use crate::protocol::Chat;
 use crate::protocol::message::Found;
+use crate::tr;
 
 /// The search panel's state, kept between frames.
 #[derive(Debug, Default)]
@@ -25,11 +26,12 @@ pub struct SearchPanel {
 
 /// Draws the search panel: the field, then the results.
 pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
     let heading = ui
         .horizontal(|ui| {
-            let heading = ui.strong("Search the room");
-            if ui.small_button("Close search").clicked() {
+            let heading = ui.strong(lang.tr("search-heading"));
+            if ui.small_button(lang.tr("search-close")).clicked() {
                 action = Some(Action::CloseSearch);
             }
             heading
@@ -39,7 +41,7 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
         .add(
             egui::TextEdit::singleline(&mut panel.query)
                 .id_salt("search_input")
-                .hint_text("words to find, Enter to search")
+                .hint_text(lang.tr("search-hint"))
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(heading.id);
@@ -50,7 +52,10 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
     let escape = ui.input(|i| i.key_pressed(Key::Escape));
     let words = panel.query.trim().to_owned();
     if ui
-        .add_enabled(!words.is_empty(), egui::Button::new("Search"))
+        .add_enabled(
+            !words.is_empty(),
+            egui::Button::new(lang.tr("search-button")),
+        )
         .clicked()
         || (enter && !words.is_empty())
     {
@@ -61,19 +66,16 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
     ui.separator();
     match (&panel.asked, &panel.results) {
         (None, _) => {
-            ui.weak("Case and accents don't matter: \"cafe\" finds \"café\".");
+            ui.weak(lang.tr("search-help"));
         }
         (Some(_), None) => {
-            ui.weak("Searching…");
+            ui.weak(lang.tr("search-searching"));
         }
         (Some(asked), Some(results)) if results.is_empty() => {
-            ui.label(format!("Nothing found for \"{asked}\"."));
+            ui.label(tr!(lang, "search-nothing", words = asked.as_str()));
         }
         (Some(_), Some(results)) => {
-            ui.weak(match results.len() {
-                1 => "1 message; click it to see it in the conversation.".to_owned(),
-                n => format!("{n} messages, newest first; click one to see it."),
-            });
+            ui.weak(tr!(lang, "search-count", count = results.len()));
             let dark = ui.visuals().dark_mode;
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
@@ -105,7 +107,7 @@ fn result_ui(ui: &mut egui::Ui, found: &Found, dark: bool) -> Option<u64> {
         .color(name_colour(&chat.from, dark));
     let clicked = ui
         .add(egui::Button::selectable(false, text).wrap())
-        .on_hover_text("Show it in the conversation")
+        .on_hover_text(super::lang(ui.ctx()).tr("search-show"))
         .clicked();
     if let Some(after) = &found.after {
         context(ui, after);

@@ -7,9 +7,12 @@ use eframe::egui::{self, RichText};
 
 use super::Action;
 use crate::diagnostics::Probe;
+use crate::i18n::Lang;
 use crate::model::settings::{
     DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE, NotifyChoice, ThemeChoice,
 };
+use crate::protocol::message::AwayNote;
+use crate::tr;
 
 /// The hosted room, when hosting.
 #[derive(Debug, Clone, Copy)]
@@ -67,51 +70,95 @@ pub struct ToolbarView<'a> {
     pub host_history_days: u32,
     /// The Host setting: keep at most this many messages (0: no limit).
     pub host_history_max: u64,
+    /// The room knows who is away (a Coucou room): the status menu is shown.
+    pub presence: bool,
+    /// You, as the room sees you: away or not.
+    pub away: Option<&'a AwayNote>,
+    /// The language chosen in settings (`None`: the system's).
+    pub language: Option<Lang>,
+    /// Minutes without input before you are marked away (0: never).
+    pub auto_away_minutes: u32,
 }
 
-/// The choices for how long the hosted room keeps messages: (days, label); 0 is forever.
-const KEEP_DAYS: [(u32, &str); 5] = [
-    (0, "forever"),
-    (365, "for a year"),
-    (90, "for 90 days"),
-    (30, "for 30 days"),
-    (7, "for 7 days"),
-];
+/// The choices for how long the hosted room keeps messages, in days; 0 is forever.
+const KEEP_DAYS: [u32; 5] = [0, 365, 90, 30, 7];
 
-/// The choices for how many messages the hosted room keeps: (count, label); 0 is no limit.
-const KEEP_COUNT: [(u64, &str); 4] = [
-    (0, "no limit"),
-    (100_000, "the last 100,000"),
-    (10_000, "the last 10,000"),
-    (1_000, "the last 1,000"),
-];
+/// The choices for how many messages the hosted room keeps; 0 is no limit.
+const KEEP_COUNT: [u64; 4] = [0, 100_000, 10_000, 1_000];
 
-/// A submenu `label: <the choice now>` listing `choices`; the value picked, when it changes. A
-/// value that is not one of the choices (typed into the settings file) shows as itself.
-fn choice_ui<T: Copy + PartialEq + std::fmt::Display>(
+/// The choices of minutes without input before you are marked away; 0 is never.
+const AWAY_AFTER: [u32; 5] = [0, 5, 10, 15, 30];
+
+/// "for 90 days", "forever".
+fn keep_days_text(lang: Lang, days: u32) -> String {
+    match days {
+        0 => lang.tr("keep-forever"),
+        365 => lang.tr("keep-year"),
+        days => tr!(lang, "keep-days", days = days),
+    }
+}
+
+/// "the last 10,000", "no limit".
+fn keep_count_text(lang: Lang, count: u64) -> String {
+    match count {
+        0 => lang.tr("keep-no-limit"),
+        count => tr!(lang, "keep-last", count = group_thousands(lang, count)),
+    }
+}
+
+/// "after 10 min", "never".
+fn away_after_text(lang: Lang, minutes: u32) -> String {
+    match minutes {
+        0 => lang.tr("away-after-never"),
+        minutes => tr!(lang, "away-after-minutes", minutes = minutes),
+    }
+}
+
+/// `100,000` / `100 000`: a count with its thousands grouped as the language writes them.
+pub fn group_thousands(lang: Lang, n: u64) -> String {
+    let digits = n.to_string();
+    let separator = match lang {
+        Lang::En => ",",
+        Lang::Fr => "\u{a0}", // no-break space
+    };
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A submenu `label: <the choice now>` listing `choices`, each shown by `text`; the value picked,
+/// when it changes. A value that is not one of the choices (typed into the settings file) shows
+/// too.
+fn choice_ui<T: Copy + PartialEq>(
     ui: &mut egui::Ui,
     label: &str,
-    choices: &[(T, &str)],
+    choices: &[T],
     now: T,
+    text: impl Fn(T) -> String,
 ) -> Option<T> {
     let mut picked = None;
-    let shown = choices
-        .iter()
-        .find(|(value, _)| *value == now)
-        .map_or_else(|| now.to_string(), |(_, text)| (*text).to_owned());
-    ui.menu_button(format!("{label}: {shown}"), |ui| {
-        for (value, text) in choices {
-            if ui.selectable_label(*value == now, *text).clicked() && *value != now {
-                picked = Some(*value);
+    let lang = super::lang(ui.ctx());
+    let shown = tr!(lang, "choice-label", label = label, value = text(now));
+    ui.menu_button(shown, |ui| {
+        for &value in choices {
+            if ui.selectable_label(value == now, text(value)).clicked() && value != now {
+                picked = Some(value);
             }
         }
     });
     picked
 }
 
-/// The Host fields, owned by the app and edited here.
-#[derive(Debug, Clone)]
-pub struct HostBuffers {
+/// The toolbar's fields, owned by the app and edited here.
+#[derive(Debug, Clone, Default)]
+pub struct ToolbarBuffers {
+    /// Why you are away, as typed in the status menu.
+    pub away_reason: String,
     /// The room name.
     pub room: String,
     /// The port, as typed.
@@ -124,8 +171,9 @@ pub struct HostBuffers {
 pub fn toolbar_ui(
     ui: &mut egui::Ui,
     view: &ToolbarView<'_>,
-    host: &mut HostBuffers,
+    host: &mut ToolbarBuffers,
 ) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
     let mut action = None;
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
@@ -133,11 +181,14 @@ pub fn toolbar_ui(
         ui.separator();
         let hosting = view.hosting.is_some();
         let enabled = !view.host_stopping;
-        let toggle = ui.add_enabled(enabled, egui::Button::new("Host a room").selected(hosting));
+        let toggle = ui.add_enabled(
+            enabled,
+            egui::Button::new(lang.tr("host-toggle")).selected(hosting),
+        );
         let toggle = toggle.on_hover_text(if hosting {
-            "Stop hosting the room"
+            lang.tr("host-toggle-off-hint")
         } else {
-            "Run a room on this computer for your network"
+            lang.tr("host-toggle-on-hint")
         });
         if toggle.clicked() {
             action = Some(if hosting {
@@ -148,13 +199,13 @@ pub fn toolbar_ui(
         }
         // While in a room, these would read like its name and port: hosting uses them as saved.
         if !hosting && !view.in_room {
-            let label = ui.label("Room");
+            let label = ui.label(lang.tr("host-room"));
             ui.add_enabled(
                 enabled,
                 egui::TextEdit::singleline(&mut host.room).desired_width(110.0),
             )
             .labelled_by(label.id);
-            let label = ui.label("Host port");
+            let label = ui.label(lang.tr("host-port"));
             ui.add_enabled(
                 enabled,
                 egui::TextEdit::singleline(&mut host.port).desired_width(50.0),
@@ -162,19 +213,18 @@ pub fn toolbar_ui(
             .labelled_by(label.id);
             // The room's protection and memory, in a menu of their own: kept, and applied when
             // it is hosted.
-            let security = egui::containers::menu::MenuButton::new("Room options").config(
+            let security = egui::containers::menu::MenuButton::new(lang.tr("room-options")).config(
                 egui::containers::menu::MenuConfig::new()
                     .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
             );
             security.ui(ui, |ui| {
                 ui.label(if view.host_has_password {
-                    "This room has a password. Type a new one, or leave it empty and press Set to \
-                     remove it."
+                    lang.tr("room-password-change")
                 } else {
-                    "A password for the room (only its hash is kept):"
+                    lang.tr("room-password-new")
                 });
                 ui.horizontal(|ui| {
-                    let label = ui.label("Password");
+                    let label = ui.label(lang.tr("room-password"));
                     let field = ui
                         .add_enabled(
                             enabled,
@@ -183,7 +233,8 @@ pub fn toolbar_ui(
                                 .desired_width(140.0),
                         )
                         .labelled_by(label.id);
-                    let set = ui.add_enabled(enabled, egui::Button::new("Set"));
+                    let set =
+                        ui.add_enabled(enabled, egui::Button::new(lang.tr("room-password-set")));
                     if set.clicked()
                         || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
                     {
@@ -194,9 +245,9 @@ pub fn toolbar_ui(
                 if ui
                     .add_enabled(
                         enabled,
-                        egui::Checkbox::new(&mut encrypted_only, "Encrypted only"),
+                        egui::Checkbox::new(&mut encrypted_only, lang.tr("room-encrypted-only")),
                     )
-                    .on_hover_text("Turn away apps and terminals that connect in clear")
+                    .on_hover_text(lang.tr("room-encrypted-only-hint"))
                     .changed()
                 {
                     action = Some(Action::SetHostEncryptedOnly(encrypted_only));
@@ -206,21 +257,30 @@ pub fn toolbar_ui(
                 if ui
                     .add_enabled(
                         enabled,
-                        egui::Checkbox::new(&mut keep, "Keep the history when the room closes"),
+                        egui::Checkbox::new(&mut keep, lang.tr("room-keep-history")),
                     )
-                    .on_hover_text("Newcomers get the conversation from before, after a restart")
+                    .on_hover_text(lang.tr("room-keep-history-hint"))
                     .changed()
                 {
                     action = Some(Action::SetHostKeepHistory(keep));
                 }
                 ui.add_enabled_ui(enabled && keep, |ui| {
-                    if let Some(days) =
-                        choice_ui(ui, "Keep messages", &KEEP_DAYS, view.host_history_days)
-                    {
+                    if let Some(days) = choice_ui(
+                        ui,
+                        &lang.tr("room-keep-messages"),
+                        &KEEP_DAYS,
+                        view.host_history_days,
+                        |days| keep_days_text(lang, days),
+                    ) {
                         action = Some(Action::SetHostHistoryDays(days));
                     }
-                    if let Some(max) = choice_ui(ui, "How many", &KEEP_COUNT, view.host_history_max)
-                    {
+                    if let Some(max) = choice_ui(
+                        ui,
+                        &lang.tr("room-keep-count"),
+                        &KEEP_COUNT,
+                        view.host_history_max,
+                        |count| keep_count_text(lang, count),
+                    ) {
                         action = Some(Action::SetHostHistoryMax(max));
                     }
                 });
@@ -228,26 +288,48 @@ pub fn toolbar_ui(
         }
         if view.host_stopping {
             ui.spinner();
-            ui.label("Closing the room…");
+            ui.label(lang.tr("host-closing"));
         }
         ui.separator();
-        if view.in_room && ui.button("Disconnect").clicked() {
-            action = Some(Action::Disconnect);
+        if view.in_room {
+            if view.presence {
+                status_ui(ui, view.away, &mut host.away_reason, &mut action);
+            }
+            if ui.button(lang.tr("disconnect")).clicked() {
+                action = Some(Action::Disconnect);
+            }
         }
-        if view.has_conversation && ui.button("Export transcript…").clicked() {
+        if view.has_conversation && ui.button(lang.tr("export-transcript")).clicked() {
             action = Some(Action::ExportTranscript);
         }
         // Stays open while its buttons are used (text size steps, theme): closed by a click outside.
-        let settings_menu = egui::containers::menu::MenuButton::new("Settings").config(
+        let settings_menu = egui::containers::menu::MenuButton::new(lang.tr("settings")).config(
             egui::containers::menu::MenuConfig::new()
                 .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
         );
         settings_menu.ui(ui, |ui| {
-            ui.label("Theme");
+            if let Some(language) = choice_ui(
+                ui,
+                &lang.tr("settings-language"),
+                &[None, Some(Lang::En), Some(Lang::Fr)],
+                view.language,
+                |choice| match choice {
+                    None => tr!(
+                        lang,
+                        "settings-language-system",
+                        language = Lang::system().native_name()
+                    ),
+                    Some(language) => language.native_name().to_owned(),
+                },
+            ) {
+                action = Some(Action::SetLanguage(language));
+            }
+            ui.separator();
+            ui.label(lang.tr("settings-theme"));
             for (choice, name) in [
-                (ThemeChoice::System, "System"),
-                (ThemeChoice::Dark, "Dark"),
-                (ThemeChoice::Light, "Light"),
+                (ThemeChoice::System, lang.tr("theme-system")),
+                (ThemeChoice::Dark, lang.tr("theme-dark")),
+                (ThemeChoice::Light, lang.tr("theme-light")),
             ] {
                 if ui.radio(view.theme == choice, name).clicked() {
                     action = Some(Action::SetTheme(choice));
@@ -256,40 +338,52 @@ pub fn toolbar_ui(
             ui.separator();
             // Buttons, not a slider: the menu grows with the text, and a slider's handle would
             // jump under the pointer. Ctrl +, Ctrl - and Ctrl 0 (and Ctrl + wheel) do the same.
-            ui.label("Text size");
+            ui.label(lang.tr("settings-text-size"));
             ui.horizontal(|ui| {
                 let size = view.font_size;
                 let smaller = ui.add_enabled(size > MIN_FONT_SIZE, egui::Button::new("A-"));
-                if smaller.on_hover_text("Smaller (Ctrl -)").clicked() {
+                if smaller.on_hover_text(lang.tr("text-smaller")).clicked() {
                     action = Some(Action::SetFontSize(size - 1.0));
                 }
-                ui.label(format!("{size:.0} pt"));
+                ui.label(tr!(lang, "text-size-points", size = size.round()));
                 let larger = ui.add_enabled(size < MAX_FONT_SIZE, egui::Button::new("A+"));
-                if larger.on_hover_text("Larger (Ctrl +)").clicked() {
+                if larger.on_hover_text(lang.tr("text-larger")).clicked() {
                     action = Some(Action::SetFontSize(size + 1.0));
                 }
-                if ui.button("Reset").on_hover_text("Ctrl 0").clicked() {
+                if ui
+                    .button(lang.tr("text-reset"))
+                    .on_hover_text("Ctrl 0")
+                    .clicked()
+                {
                     action = Some(Action::SetFontSize(DEFAULT_FONT_SIZE));
                 }
             });
             ui.separator();
-            ui.label("Notifications");
+            ui.label(lang.tr("settings-notifications"));
             for (choice, name) in [
-                (
-                    NotifyChoice::MentionsAndPrivate,
-                    "Mentions and private messages",
-                ),
-                (NotifyChoice::All, "Every message"),
-                (NotifyChoice::Off, "None"),
+                (NotifyChoice::MentionsAndPrivate, lang.tr("notify-mentions")),
+                (NotifyChoice::All, lang.tr("notify-all")),
+                (NotifyChoice::Off, lang.tr("notify-off")),
             ] {
                 if ui.radio(view.notifications == choice, name).clicked() {
                     action = Some(Action::SetNotifications(choice));
                 }
             }
             ui.separator();
+            ui.separator();
+            if let Some(minutes) = choice_ui(
+                ui,
+                &lang.tr("settings-away-after"),
+                &AWAY_AFTER,
+                view.auto_away_minutes,
+                |minutes| away_after_text(lang, minutes),
+            ) {
+                action = Some(Action::SetAutoAway(minutes));
+            }
+            ui.separator();
             let mut discovery = view.discovery;
             if ui
-                .checkbox(&mut discovery, "Find and announce rooms on the network")
+                .checkbox(&mut discovery, lang.tr("settings-discovery"))
                 .changed()
             {
                 action = Some(Action::SetDiscovery(discovery));
@@ -298,76 +392,76 @@ pub fn toolbar_ui(
     });
     if let Some(hosting) = view.hosting {
         ui.horizontal_wrapped(|ui| {
-            let people = crate::protocol::people_count(hosting.people);
+            let people = crate::protocol::people_count(hosting.people, lang);
             let addrs: Vec<String> = hosting.addrs.iter().map(ToString::to_string).collect();
-            ui.label(format!(
-                "Hosting {} on {} · {people}",
-                hosting.room,
-                addrs.join(", ")
+            ui.label(tr!(
+                lang,
+                "hosting-line",
+                room = hosting.room,
+                addrs = addrs.join(", "),
+                people = people
             ));
             for addr in addrs {
                 if ui
-                    .small_button("Copy")
-                    .on_hover_text(format!("Copy {addr}"))
+                    .small_button(lang.tr("copy"))
+                    .on_hover_text(tr!(lang, "copy-address", address = addr.as_str()))
                     .clicked()
                 {
                     action = Some(Action::Copy(addr));
                 }
             }
             if ui
-                .small_button("Check addresses")
-                .on_hover_text("Tests whether the room answers on each address")
+                .small_button(lang.tr("check-addresses"))
+                .on_hover_text(lang.tr("check-addresses-hint"))
                 .clicked()
             {
                 action = Some(Action::TestHosting);
             }
         });
         ui.horizontal_wrapped(|ui| {
-            ui.label("Room code:");
+            ui.label(lang.tr("room-code"));
             ui.label(RichText::new(hosting.code).monospace().strong())
-                .on_hover_text(
-                    "People joining for the first time are shown this code: read it to them",
-                );
+                .on_hover_text(lang.tr("room-code-hint"));
             let mut how = vec![if hosting.encrypted_only {
-                "encrypted only"
+                lang.tr("room-how-encrypted-only")
             } else {
-                "encrypted or in clear"
+                lang.tr("room-how-either")
             }];
             if hosting.has_password {
-                how.push("password");
+                how.push(lang.tr("room-how-password"));
             }
             ui.weak(format!("({})", how.join(", ")));
         });
         for probe in hosting.probes {
-            ui.weak(probe.describe());
+            ui.weak(probe.describe(lang));
         }
     }
     if let Some(error) = view.host_error {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(ui.visuals().warn_fg_color, error);
-            if ui.small_button("OK").clicked() {
+            if ui.small_button(lang.tr("ok")).clicked() {
                 action = Some(Action::DismissHostError);
             }
         });
     }
     if let Some(secs) = view.reconnect_in {
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!("Connection lost. Reconnecting in {secs} s…"));
-            if ui.button("Reconnect now").clicked() {
+            ui.label(tr!(lang, "reconnecting-in", seconds = secs));
+            if ui.button(lang.tr("reconnect-now")).clicked() {
                 action = Some(Action::ReconnectNow);
             }
-            if ui.button("Cancel").clicked() {
+            if ui.button(lang.tr("cancel")).clicked() {
                 action = Some(Action::CancelReconnect);
             }
         });
         if let Some(failure) = view.reconnect_failure {
-            ui.weak(format!("Last try: {failure}"));
+            ui.weak(tr!(lang, "reconnect-last-try", failure = failure));
         }
     }
     if let Some(warning) = view.warning {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(ui.visuals().warn_fg_color, warning);
-            if ui.small_button("OK").clicked() {
+            if ui.small_button(lang.tr("ok")).clicked() {
                 action = Some(Action::DismissWarning);
             }
         });
@@ -376,43 +470,95 @@ pub fn toolbar_ui(
     action
 }
 
+/// The status menu: available or away (with a reason or none); shows how the room sees you.
+fn status_ui(
+    ui: &mut egui::Ui,
+    away: Option<&AwayNote>,
+    reason: &mut String,
+    action: &mut Option<Action>,
+) {
+    let lang = super::lang(ui.ctx());
+    let state = match away {
+        None => lang.tr("status-available"),
+        Some(note) if note.auto => lang.tr("status-idle"),
+        Some(_) => lang.tr("status-away"),
+    };
+    let shown = tr!(
+        lang,
+        "choice-label",
+        label = lang.tr("status"),
+        value = state
+    );
+    let menu = egui::containers::menu::MenuButton::new(shown).config(
+        egui::containers::menu::MenuConfig::new()
+            .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
+    );
+    menu.ui(ui, |ui| {
+        if ui
+            .selectable_label(away.is_none(), lang.tr("status-available"))
+            .clicked()
+            && away.is_some()
+        {
+            *action = Some(Action::SetBack);
+        }
+        if ui
+            .selectable_label(away.is_some(), lang.tr("status-away"))
+            .clicked()
+        {
+            *action = Some(Action::SetAway(None));
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            let label = ui.label(lang.tr("status-reason"));
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(reason)
+                        .hint_text(lang.tr("status-reason-hint"))
+                        .desired_width(160.0),
+                )
+                .labelled_by(label.id);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button(lang.tr("status-set-away")).clicked() || enter)
+                && !reason.trim().is_empty()
+            {
+                *action = Some(Action::SetAway(Some(
+                    std::mem::take(reason).trim().to_owned(),
+                )));
+            }
+        });
+        if let Some(AwayNote {
+            reason: Some(why), ..
+        }) = away
+        {
+            ui.weak(tr!(lang, "status-away-because", reason = why.as_str()));
+        }
+    });
+}
+
 /// Asks before leaving the room on screen to host one.
 pub fn confirm_host_on_ui(ctx: &egui::Context, room: &str) -> Option<Action> {
+    let lang = super::lang(ctx);
     super::confirm_ui(
         ctx,
         "confirm_host_on",
-        "Leave this room to host one?",
-        &format!(
-            "You are in {room}. Hosting a room of your own leaves it (its conversation stays \
-             until you close it)."
-        ),
-        ("Leave and host", Action::ConfirmHostOn),
-        ("Stay", Action::CancelHostOn),
+        &lang.tr("confirm-host-on-title"),
+        &tr!(lang, "confirm-host-on-text", room = room),
+        (&lang.tr("confirm-host-on-yes"), Action::ConfirmHostOn),
+        (&lang.tr("confirm-host-on-no"), Action::CancelHostOn),
     )
 }
 
 /// Asks before closing the window while others are in the hosted room.
 pub fn confirm_quit_ui(ctx: &egui::Context, room: &str, others: usize) -> Option<Action> {
+    let lang = super::lang(ctx);
     super::confirm_ui(
         ctx,
         "confirm_quit",
-        "Quit and close the room?",
-        &format!(
-            "You are hosting {room} and {} in it. Quitting closes the room for everyone.",
-            others_in(others)
-        ),
-        ("Quit and close the room", Action::ConfirmQuit),
-        ("Keep hosting", Action::CancelQuit),
+        &lang.tr("confirm-quit-title"),
+        &tr!(lang, "confirm-quit-text", room = room, others = others),
+        (&lang.tr("confirm-quit-yes"), Action::ConfirmQuit),
+        (&lang.tr("keep-hosting"), Action::CancelQuit),
     )
-}
-
-/// "1 other person is", "3 other people are".
-fn others_in(others: usize) -> String {
-    if others == 1 {
-        "1 other person is".to_owned()
-    } else {
-        format!("{others} other people are")
-    }
 }
 
 /// The app's own save dialog, for when the system's can't open (no file portal, no zenity): a path
@@ -422,11 +568,12 @@ pub fn save_fallback_ui(
     path: &mut String,
     error: Option<&str>,
 ) -> Option<Action> {
+    let lang = super::lang(ctx);
     let mut action = None;
     egui::Modal::new(egui::Id::unique("save_fallback")).show(ctx, |ui| {
-        ui.heading("Export transcript");
-        ui.label("The system's save dialog could not open. Save the transcript as:");
-        let label = ui.label("File");
+        ui.heading(lang.tr("export-title"));
+        ui.label(lang.tr("save-fallback-text"));
+        let label = ui.label(lang.tr("save-file"));
         let field = ui
             .add(egui::TextEdit::singleline(path).desired_width(420.0))
             .labelled_by(label.id);
@@ -435,10 +582,10 @@ pub fn save_fallback_ui(
         }
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         ui.horizontal(|ui| {
-            if ui.button("Save").clicked() || enter {
+            if ui.button(lang.tr("save")).clicked() || enter {
                 action = Some(Action::SaveTranscriptTo(path.clone()));
             }
-            if ui.button("Cancel").clicked() {
+            if ui.button(lang.tr("cancel")).clicked() {
                 action = Some(Action::CancelSaveTranscript);
             }
         });
@@ -459,16 +606,20 @@ pub struct ExportDays {
 
 /// Which days of the conversation to export (any day this computer's log holds).
 pub fn export_days_ui(ctx: &egui::Context, days: &mut ExportDays) -> Option<Action> {
+    let lang = super::lang(ctx);
     let mut action = None;
     egui::Modal::new(egui::Id::unique("export_days")).show(ctx, |ui| {
-        ui.heading("Export transcript");
-        ui.label("Every message this computer saw in this room, from the first day to the last:");
+        ui.heading(lang.tr("export-title"));
+        ui.label(lang.tr("export-days-text"));
         egui::Grid::new("export_days_grid").show(ui, |ui| {
-            for (label, value) in [("From", &mut days.from), ("To", &mut days.to)] {
+            for (label, value) in [
+                (lang.tr("export-from"), &mut days.from),
+                (lang.tr("export-to"), &mut days.to),
+            ] {
                 let label = ui.label(label);
                 ui.add(
                     egui::TextEdit::singleline(value)
-                        .hint_text("YYYY-MM-DD")
+                        .hint_text(lang.tr("export-day-hint"))
                         .desired_width(120.0),
                 )
                 .labelled_by(label.id);
@@ -479,10 +630,10 @@ pub fn export_days_ui(ctx: &egui::Context, days: &mut ExportDays) -> Option<Acti
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
         ui.horizontal(|ui| {
-            if ui.button("Export…").clicked() {
+            if ui.button(lang.tr("export-button")).clicked() {
                 action = Some(Action::ExportDays);
             }
-            if ui.button("Cancel").clicked() {
+            if ui.button(lang.tr("cancel")).clicked() {
                 action = Some(Action::CancelExport);
             }
         });
@@ -492,15 +643,13 @@ pub fn export_days_ui(ctx: &egui::Context, days: &mut ExportDays) -> Option<Acti
 
 /// Asks before closing a room others are in.
 pub fn confirm_host_off_ui(ctx: &egui::Context, others: usize) -> Option<Action> {
+    let lang = super::lang(ctx);
     super::confirm_ui(
         ctx,
         "confirm_host_off",
-        "Close the room?",
-        &format!(
-            "{} connected. They will be told the room is closing.",
-            others_in(others)
-        ),
-        ("Close the room", Action::ConfirmHostOff),
-        ("Keep hosting", Action::KeepHosting),
+        &lang.tr("confirm-host-off-title"),
+        &tr!(lang, "confirm-host-off-text", others = others),
+        (&lang.tr("confirm-host-off-yes"), Action::ConfirmHostOff),
+        (&lang.tr("keep-hosting"), Action::KeepHosting),
     )
 }

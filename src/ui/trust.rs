@@ -4,7 +4,9 @@
 use eframe::egui::{self, Color32, RichText};
 
 use super::Action;
+use crate::i18n::Lang;
 use crate::identity::Fingerprint;
+use crate::tr;
 
 /// How far the conversation on screen is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,31 +20,22 @@ pub enum Protection {
 }
 
 impl Protection {
-    /// The badge's words.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::VerifiedByPassword => "Encrypted, verified by password",
-            Self::TrustedOnFirstUse => "Encrypted, trusted on first use",
-            Self::NotEncrypted => "Not encrypted",
-        }
+    /// The badge's words, in `lang`.
+    pub fn label(self, lang: Lang) -> String {
+        lang.tr(match self {
+            Self::VerifiedByPassword => "badge-verified",
+            Self::TrustedOnFirstUse => "badge-trusted",
+            Self::NotEncrypted => "badge-clear",
+        })
     }
 
-    /// What the badge says on hover.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            Self::VerifiedByPassword => {
-                "Nobody else on the network can read this room, and the host proved it knows the \
-                 room password: no one can be in the middle."
-            }
-            Self::TrustedOnFirstUse => {
-                "Nobody else on the network can read this room. The host is the one you trusted the \
-                 first time (its code is pinned); check the code with the host to be sure."
-            }
-            Self::NotEncrypted => {
-                "Anyone on this network can read what is said here, and a machine could pretend to \
-                 be this room."
-            }
-        }
+    /// What the badge says on hover, in `lang`.
+    pub fn explanation(self, lang: Lang) -> String {
+        lang.tr(match self {
+            Self::VerifiedByPassword => "badge-verified-hint",
+            Self::TrustedOnFirstUse => "badge-trusted-hint",
+            Self::NotEncrypted => "badge-clear-hint",
+        })
     }
 }
 
@@ -58,29 +51,25 @@ pub fn badge_ui(ui: &mut egui::Ui, protection: Protection) {
         }
         Protection::NotEncrypted => ui.visuals().warn_fg_color,
     };
-    ui.label(RichText::new(protection.label()).color(colour).small())
-        .on_hover_text(protection.explanation());
+    let lang = super::lang(ui.ctx());
+    ui.label(RichText::new(protection.label(lang)).color(colour).small())
+        .on_hover_text(protection.explanation(lang));
 }
 
 /// First contact with an encrypted room: its code, and Trust / Cancel.
 pub fn trust_prompt_ui(ctx: &egui::Context, target: &str, code: Fingerprint) -> Option<Action> {
+    let lang = super::lang(ctx);
     let mut action = None;
     egui::Modal::new(egui::Id::unique("trust_prompt")).show(ctx, |ui| {
-        ui.heading("Trust this room?");
-        ui.label(format!(
-            "This is your first connection to {target}. Its code is:"
-        ));
+        ui.heading(lang.tr("trust-title"));
+        ui.label(tr!(lang, "trust-first", target = target));
         ui.label(RichText::new(code.code()).monospace().strong().size(18.0));
-        ui.label(
-            "Ask the host to read you the code shown in their Host panel (or printed by \
-             `coucou server`). If it is the same, trust the room: next time Coucou checks it \
-             for you.",
-        );
+        ui.label(lang.tr("trust-ask-host"));
         ui.horizontal(|ui| {
-            if ui.button("Trust this room").clicked() {
+            if ui.button(lang.tr("trust-yes")).clicked() {
                 action = Some(Action::TrustRoom);
             }
-            if ui.button("Cancel").clicked() {
+            if ui.button(lang.tr("cancel")).clicked() {
                 action = Some(Action::DistrustRoom);
             }
         });
@@ -97,21 +86,17 @@ pub fn pin_mismatch_ui(
     presented: Option<Fingerprint>,
     confirm_replace: &mut bool,
 ) -> Option<Action> {
+    let lang = super::lang(ctx);
     let mut action = None;
     egui::Modal::new(egui::Id::unique("pin_mismatch")).show(ctx, |ui| {
-        ui.heading(
-            RichText::new("This room's identity changed").color(ui.visuals().error_fg_color),
-        );
-        ui.label(format!(
-            "{target} did not show the identity you trusted before. Someone on the network may be \
-             pretending to be this room to read what you type. Nothing was sent."
-        ));
-        ui.label(format!("Trusted before: {}", pinned.code()));
+        ui.heading(RichText::new(lang.tr("mismatch-title")).color(ui.visuals().error_fg_color));
+        ui.label(tr!(lang, "mismatch-text", target = target));
+        ui.label(tr!(lang, "mismatch-before", code = pinned.code()));
         if let Some(presented) = presented {
-            ui.label(format!("Shown now:      {}", presented.code()));
+            ui.label(tr!(lang, "mismatch-now", code = presented.code()));
         }
         ui.horizontal(|ui| {
-            let cancel = ui.button("Cancel");
+            let cancel = ui.button(lang.tr("cancel"));
             if !*confirm_replace {
                 cancel.request_focus();
             }
@@ -119,13 +104,12 @@ pub fn pin_mismatch_ui(
                 action = Some(Action::KeepPin);
             }
             if presented.is_some() {
-                ui.checkbox(
-                    confirm_replace,
-                    "The host told me it changed (a new computer, a reinstall)",
-                );
+                ui.checkbox(confirm_replace, lang.tr("mismatch-host-told-me"));
             }
         });
-        if *confirm_replace && presented.is_some() && ui.button("Trust the new identity").clicked()
+        if *confirm_replace
+            && presented.is_some()
+            && ui.button(lang.tr("mismatch-trust-new")).clicked()
         {
             action = Some(Action::ReplacePin);
         }

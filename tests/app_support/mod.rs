@@ -32,6 +32,7 @@ pub fn test_options(config: &Path) -> AppOptions {
         discovery: false,
         native_dialogs: false,
         open_link: |_| false,
+        system_lang: coucou::i18n::Lang::En,
         ..AppOptions::default()
     }
 }
@@ -173,7 +174,7 @@ pub fn chat_texts(app: &CoucouApp) -> Vec<String> {
         .map(|c| {
             c.entries
                 .iter()
-                .map(coucou::model::transcript::entry_text)
+                .map(|e| coucou::model::transcript::entry_text(e, coucou::i18n::Lang::En))
                 .collect()
         })
         .unwrap_or_default()

@@ -375,9 +375,12 @@ pub fn coucou() -> Command {
     let config = CONFIG.get_or_init(|| tempfile::tempdir().expect("a temp folder"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_coucou"));
     // confy finds the config folder from HOME (XDG_CONFIG_HOME alone is not enough).
+    // The server's notices follow the system's language: English here, on any machine.
     command
         .env("HOME", config.path())
-        .env("XDG_CONFIG_HOME", config.path().join(".config"));
+        .env("XDG_CONFIG_HOME", config.path().join(".config"))
+        .env_remove("LANGUAGE")
+        .env("LC_ALL", "C.UTF-8");
     command
 }
 

@@ -849,7 +849,10 @@ mod tests {
         };
         assert_eq!(classify(Dialect::Json, json(&chat).trim_end()), stamp);
         assert_eq!(
-            classify(Dialect::Plain, chat.to_plain_text().trim_end()),
+            classify(
+                Dialect::Plain,
+                chat.to_plain_text(coucou::i18n::Lang::En).trim_end()
+            ),
             stamp
         );
         assert_eq!(
@@ -874,7 +877,10 @@ mod tests {
         ] {
             assert_eq!(classify(Dialect::Json, json(msg).trim_end()), seen);
             assert_eq!(
-                classify(Dialect::Plain, msg.to_plain_text().trim_end()),
+                classify(
+                    Dialect::Plain,
+                    msg.to_plain_text(coucou::i18n::Lang::En).trim_end()
+                ),
                 seen
             );
         }

@@ -1,0 +1,446 @@
+# Coucou's words in English. Every key here is also in fr.ftl (a test checks it).
+# Arguments: $name, $count… are filled in by the program; names come already cleaned.
+
+## Counts and dates
+
+people-count = { $count ->
+    [one] { $count } person
+   *[other] { $count } people
+}
+date-long = { $weekday }, { $month } { $day }, { $year }
+date-short = { $month } { $day }, { $year }
+weekday-1 = Monday
+weekday-2 = Tuesday
+weekday-3 = Wednesday
+weekday-4 = Thursday
+weekday-5 = Friday
+weekday-6 = Saturday
+weekday-7 = Sunday
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+month-short-1 = Jan
+month-short-2 = Feb
+month-short-3 = Mar
+month-short-4 = Apr
+month-short-5 = May
+month-short-6 = Jun
+month-short-7 = Jul
+month-short-8 = Aug
+month-short-9 = Sep
+month-short-10 = Oct
+month-short-11 = Nov
+month-short-12 = Dec
+
+## The server, as plain clients read it (after "*** ")
+
+plain-welcome = Welcome to { $room }, { $name }!
+plain-recent = Recent messages:
+plain-type-help = Type /help for commands, exit to leave.
+plain-private = private
+plain-joined = { $name } joined the room
+plain-left = { $name } left the room
+plain-left-closed = { $name } left the room (connection closed)
+plain-left-slow = { $name } was disconnected (not reading messages fast enough)
+plain-renamed = { $old } is now known as { $new }
+plain-here = { $count ->
+    [one] 1 person here: { $names }
+   *[other] { $count } people here: { $names }
+}
+plain-who-away = { $name } (away)
+plain-who-away-reason = { $name } (away: { $reason })
+plain-who-idle = { $name } (idle)
+plain-away = { $name } is away
+plain-away-reason = { $name } is away: { $reason }
+plain-away-idle = { $name } is away (idle)
+plain-back = { $name } is back
+plain-password = This room has a password: type it on the next line.
+plain-password-ok = Password accepted.
+plain-found = { $count ->
+    [0] Nothing found for "{ $words }".
+    [one] 1 message found for "{ $words }":
+   *[other] { $count } messages found for "{ $words }", newest first:
+}
+plain-found-tag = found
+
+## The server's notices
+
+notice-name-variant = The name { $wanted } is taken, so you are { $name } here (/nick to change it).
+notice-bye = Au revoir, { $name }!
+notice-bonjour = Bonjour { $name } !
+notice-stopping = The server is stopping. Goodbye!
+
+## The help
+
+help-title = Commands:
+help-who = who is in the room
+help-me = say what you are doing
+help-msg = a private message only the two of you see
+help-nick = change your name
+help-away = say you are away (and why); private messages get your reason back
+help-back = say you are back
+help-search = find messages in the room's history
+help-help = this list
+help-quit = leave
+help-slash = send a message that starts with /
+
+## The server's errors (after "! ")
+
+error-unknown-command = unknown command /{ $command } (type /help for the list)
+error-usage = usage: { $usage }
+error-line-too-long = that line is over { $max } bytes
+error-version = this server speaks version { $version } of the protocol only; use an app of the same version
+error-hello-first = say hello first
+error-malformed = not a valid message: { $detail }
+error-tls-required = this room accepts only encrypted connections: use the Coucou app, or `openssl s_client -quiet -connect HOST:PORT`
+error-name-try-another = { $problem }; try another name
+error-room-full = the room is full (limit: { $max } people); try again later
+error-no-name = no name received within { $seconds } s; closing
+error-password-needs-tls = this room has a password, which is asked only over an encrypted connection: use the Coucou app, or `openssl s_client -quiet -connect HOST:PORT` and type the password after your name
+error-too-many-attempts = too many wrong passwords from your address; try again in { $minutes } min
+error-wrong-password = wrong password (or someone is in the middle of your connection); closing
+error-no-password = no password received within { $seconds } s of connecting; closing
+error-flood = you are { $what ->
+    [renaming] renaming
+    [asking] asking
+    [searching] searching
+    [typing] typing
+   *[sending] sending
+} too fast; this was not done (wait { $seconds } s)
+error-message-too-long = message too long: the limit is { $max } bytes; it was not sent
+error-search-too-long = search too long: the limit is { $max } bytes; nothing was searched
+error-away-too-long = away reason too long: the limit is { $max } bytes; nothing changed
+error-already-joined = you have already joined (hello and password come first)
+error-bad-cid = a cid is 1 to { $max } letters, digits, - or _; this was not sent
+error-empty = that message shows nothing once invisible characters are removed; it was not sent
+error-no-such-user = nobody called { $name } is here
+error-history-unavailable = the room's history can't be read right now; try again later
+error-evicted = the server is busy: too many connections were waiting without a name, and yours waited longest; connect again
+error-too-many-from-address = too many connections from your address are waiting to join; give a name on one of them, or try again in a moment
+error-too-many-waiting = too many connections are waiting to join; try again in a moment
+
+## Names
+
+name-too-short = a name needs at least { $min } characters
+name-too-long = a name has at most { $max } characters
+name-space = a name can't contain spaces
+name-bad-char = a name can only use letters, digits, '_', '-' and '.' ({ $code } is not allowed)
+name-mixed-scripts = a name must use letters of only one script
+name-no-letter = a name needs at least one letter or digit
+name-reserved = that name is reserved
+name-taken = the name is taken: { $existing } is here
+
+## The conversation
+
+chat-from-log = Above: from this computer's log (the room no longer has it).
+chat-joined = { $name } joined
+chat-left = { $name } left
+chat-left-closed = { $name } left (connection closed)
+chat-left-slow = { $name } was disconnected (not reading fast enough)
+chat-renamed = { $old } is now known as { $new }
+chat-here = { $count ->
+    [one] 1 here: { $names }
+   *[other] { $count } here: { $names }
+}
+chat-away-reply = { $name } is { $state }
+chat-you-away = You are { $state }.
+chat-you-back = You are back.
+away-with-reason = away: { $reason }
+away-idle = idle
+away-plain = away
+
+## Words used in many places
+
+ok = OK
+cancel = Cancel
+close = Close
+copy = Copy
+keep = Keep
+save = Save
+send = Send
+rejoin = Rejoin
+disconnect = Disconnect
+settings = Settings
+keep-hosting = Keep hosting
+reconnected = Reconnected.
+disconnected = Disconnected.
+
+## The toolbar
+
+choice-label = { $label }: { $value }
+
+host-toggle = Host a room
+host-toggle-off-hint = Stop hosting the room
+host-toggle-on-hint = Run a room on this computer for your network
+host-room = Room
+host-port = Host port
+host-closing = Closing the room…
+room-options = Room options
+room-password-change = This room has a password. Type a new one, or leave it empty and press Set to remove it.
+room-password-new = A password for the room (only its hash is kept):
+room-password = Password
+room-password-set = Set
+room-encrypted-only = Encrypted only
+room-encrypted-only-hint = Turn away apps and terminals that connect in clear
+room-keep-history = Keep the history when the room closes
+room-keep-history-hint = Newcomers get the conversation from before, after a restart
+room-keep-messages = Keep messages
+room-keep-count = How many
+keep-forever = forever
+keep-year = for a year
+keep-days = for { $days } days
+keep-no-limit = no limit
+keep-last = the last { $count }
+export-transcript = Export transcript…
+settings-language = Language
+settings-language-system = System ({ $language })
+settings-theme = Theme
+theme-system = System
+theme-dark = Dark
+theme-light = Light
+settings-text-size = Text size
+text-smaller = Smaller (Ctrl -)
+text-larger = Larger (Ctrl +)
+text-reset = Reset
+text-size-points = { $size } pt
+settings-notifications = Notifications
+notify-mentions = Mentions and private messages
+notify-all = Every message
+notify-off = None
+settings-away-after = Away after
+away-after-never = never
+away-after-minutes = { $minutes } min without input
+settings-discovery = Find and announce rooms on the network
+hosting-line = Hosting { $room } on { $addrs } · { $people }
+copy-address = Copy { $address }
+check-addresses = Check addresses
+check-addresses-hint = Tests whether the room answers on each address
+room-code = Room code:
+room-code-hint = People joining for the first time are shown this code: read it to them
+room-how-encrypted-only = encrypted only
+room-how-either = encrypted or in clear
+room-how-password = password
+reconnecting-in = Connection lost. Reconnecting in { $seconds } s…
+reconnect-now = Reconnect now
+reconnect-last-try = Last try: { $failure }
+status = Status
+status-available = Available
+status-away = Away
+status-idle = Idle
+status-reason = Away because
+status-reason-hint = lunch, meeting…
+status-set-away = Set
+status-away-because = Away: { $reason }
+confirm-host-on-title = Leave this room to host one?
+confirm-host-on-text = You are in { $room }. Hosting a room of your own leaves it (its conversation stays until you close it).
+confirm-host-on-yes = Leave and host
+confirm-host-on-no = Stay
+confirm-quit-title = Quit and close the room?
+confirm-quit-text = You are hosting { $room } and { $others ->
+    [one] 1 other person is
+   *[other] { $others } other people are
+} in it. Quitting closes the room for everyone.
+confirm-quit-yes = Quit and close the room
+confirm-host-off-title = Close the room?
+confirm-host-off-text = { $others ->
+    [one] 1 other person is
+   *[other] { $others } other people are
+} connected. They will be told the room is closing.
+confirm-host-off-yes = Close the room
+export-title = Export transcript
+save-fallback-text = The system's save dialog could not open. Save the transcript as:
+save-file = File
+save-filter-text = Text
+export-days-text = Every message this computer saw in this room, from the first day to the last:
+export-from = From
+export-to = To
+export-day-hint = YYYY-MM-DD
+export-button = Export…
+
+## The chat screen
+
+people = People
+people-heading = People ({ $count })
+people-not-listed = This server does not list who is here.
+people-unknown = Not connected: who is here is not known.
+people-click-hint = Click a name for a private message.
+people-you = you
+typing-one = { $name } is typing…
+typing-two = { $first } and { $second } are typing…
+typing-many = { $count } people are typing…
+outbox-sending = Sending…
+outbox-waiting = Not sent yet: these go out when the connection is back.
+outbox-sending-one = sending…
+composer-hint = Enter to send
+composer-hint-room = to { $room } — Enter to send, /help for commands
+composer-message = Message
+composer-recall-hint = Up/Down recalls what you sent
+composer-bytes = { $used } / { $max } bytes
+composer-too-long = { $bytes } — too long to send
+older-loading = Loading older messages…
+older-load = Load older messages
+older-beginning = The beginning of the room's history
+marker-since-looked = New since you last looked
+marker-since-visit = New since your last visit
+new-messages = { $count ->
+    [one] 1 new message - show
+   *[other] { $count } new messages - show
+}
+private-tag = private
+private-to = you -> { $name }:
+private-from = { $name } -> you:
+menu-copy-text = Copy text
+menu-copy-link = Copy link
+menu-quote = Quote
+menu-reply-privately = Reply privately
+search-heading = Search the room
+search-close = Close search
+search-hint = words to find, Enter to search
+search-button = Search
+search-help = Case and accents don't matter: "cafe" finds "café".
+search-searching = Searching…
+search-nothing = Nothing found for "{ $words }".
+search-count = { $count ->
+    [one] 1 message; click it to see it in the conversation.
+   *[other] { $count } messages, newest first; click one to see it.
+}
+search-show = Show it in the conversation
+badge-verified = Encrypted, verified by password
+badge-trusted = Encrypted, trusted on first use
+badge-clear = Not encrypted
+badge-verified-hint = Nobody else on the network can read this room, and the host proved it knows the room password: no one can be in the middle.
+badge-trusted-hint = Nobody else on the network can read this room. The host is the one you trusted the first time (its code is pinned); check the code with the host to be sure.
+badge-clear-hint = Anyone on this network can read what is said here, and a machine could pretend to be this room.
+trust-title = Trust this room?
+trust-first = This is your first connection to { $target }. Its code is:
+trust-ask-host = Ask the host to read you the code shown in their Host panel (or printed by `coucou server`). If it is the same, trust the room: next time Coucou checks it for you.
+trust-yes = Trust this room
+mismatch-title = This room's identity changed
+mismatch-text = { $target } did not show the identity you trusted before. Someone on the network may be pretending to be this room to read what you type. Nothing was sent.
+mismatch-before = Trusted before: { $code }
+mismatch-now = Shown now:      { $code }
+mismatch-host-told-me = The host told me it changed (a new computer, a reinstall)
+mismatch-trust-new = Trust the new identity
+
+## The connect screen
+
+delete-profile-title = Delete the profile "{ $name }"?
+delete-profile-text = Its server, port and username will be forgotten.
+delete-profile-yes = Delete profile
+rooms-heading = Rooms on your network
+rooms-discovery-off = Discovery is off (Settings).
+rooms-none = None found yet.
+rooms-hint = Click to fill the form, double-click to join
+profiles-heading = Saved servers
+profiles-none = None yet. Fill the form, then save it here.
+profile-hint = { $name } at { $host }:{ $port }
+profile-name = Profile name
+profile-name-hint = e.g. Office
+profile-save = Save profile
+profile-selected = Selected: { $name }
+profile-new-name = New name
+profile-rename = Rename
+profile-delete = Delete
+form-heading = Join a room
+form-username = Username
+form-username-hint = your name
+form-host = Host
+form-port-label = Port
+form-kind = Server kind
+form-kind-coucou-hint = A Coucou server: people list, history, private messages.
+form-kind-plain = Plain (nc-style)
+form-kind-plain-hint = Any line-based chat server that nc can talk to.
+form-kind-classic = Classic C server
+form-kind-classic-hint = The original C chat: the name as a 32-byte block, each message on its own.
+form-security = Security
+form-encrypted = Encrypted
+form-encrypted-hint = TLS: nobody else on the network can read the room. Untick only for an older Coucou server.
+form-code-trusted = · room code trusted
+form-password = Room password
+form-password-hint = if the room has one
+form-connecting = Connecting to { $target }…
+form-connect = Connect
+form-host-empty = Type the server's address, e.g. 192.168.1.20.
+form-host-spaces = An address has no spaces.
+form-port = The port is a number from 1 to 65535 (Coucou uses 4444).
+diagnostics-heading = Can't find a room?
+diagnostics-addresses-on = This computer's addresses (discovery running on each):
+diagnostics-addresses-off = This computer's addresses (discovery off on each):
+diagnostics-test = Test host and port
+diagnostics-test-hint = Tries a connection to the host and port in the form
+why-not-segment = Rooms are found with mDNS, which only reaches computers on the same network segment: a different subnet, a guest Wi-Fi or a VPN keeps rooms from showing up. Type the host's address instead.
+why-not-firewall = A firewall on the host may block the room's TCP port (4444 by default) or mDNS (UDP port 5353).
+why-not-bind = A room started with `coucou server --bind 127.0.0.1` only accepts this computer; rooms hosted from the app listen on every interface.
+why-not-advertise = Headless servers are only listed when started with `--advertise`.
+probe-answered = { $target } answered in { $ms } ms.
+probe-failed = { $target } did not answer: { $why }
+probe-not-a-host = that is not a host name or an address.
+probe-unknown-name = no computer has that name here.
+probe-no-address = no address to try.
+probe-refused = nothing is listening on that port (connection refused).
+probe-no-answer = no answer within { $seconds } s (a firewall, or another network).
+
+## Connecting
+
+connect-unknown-host = Can't find a computer called "{ $host }".
+connect-nothing-listening = Nothing is answering at { $target } — is the server running?
+connect-timed-out = No answer from { $target } within { $seconds } s — is the address right, and the port open?
+connect-refused = The server said: { $message }.
+connect-untrusted = First connection to this room: check its code { $code } with the host.
+connect-pin-mismatch = This room's identity changed: it showed { $presented }, not { $pinned } as before. Someone may be impersonating it.
+connect-pin-mismatch-none = This room's identity changed (it was { $pinned }).
+connect-not-encrypted = { $target } did not answer encrypted — an older Coucou or a classic server? Untick Encrypted to connect in clear.
+connect-password-needed = This room has a password: type it to join.
+connect-password-not-proved = The room could not prove it knows the password: the password is wrong, or someone is in the middle of the connection.
+connect-other = Could not connect: { $error }
+could-not-rejoin = Could not rejoin. { $error }
+change-username = { $error } Change the username and connect again.
+could-not-start = Could not start connecting: { $error }
+connection-lost = Connection lost ({ $why }). Reconnecting…
+you-left = You left the room.
+not-sent-outbox-full = Not sent: { $count } messages are already waiting for the connection to come back.
+not-sent-offline = Not sent: not connected.
+not-reconnecting = Not reconnecting.
+not-trusted = Not connected: the room's code was not trusted.
+identity-changed = Not connected: the room's identity changed. Ask its host before trusting it.
+
+## Hosting, files, links, settings
+
+host-port-invalid = The host port is a number from 1 to 65535.
+host-certificate = Could not use this computer's certificate: { $error }
+host-port-in-use = Port { $port } is already in use on this computer — is another room running? Choose another port.
+host-could-not-open = Could not open the room on port { $port }: { $error }
+host-not-announced = { $error }; share the address instead.
+host-loopback-only = Only this computer can join: it has no network address right now. Connect it to the network to let others in.
+host-history-failed = The room's history can't be written any more (is the disk full?). The chat goes on; what is said from now on is not kept.
+host-could-not-close = Could not close the room: { $error }
+host-username-first = Type your username in the form first ({ $error }).
+password-not-set = Password not set: { $error }.
+identity-failed = Could not read or make this computer's certificate: { $error }
+link-copied = No browser could open { $url }; the link was copied to the clipboard.
+link-failed = Could not open the link: { $error }
+you-closed-room = You closed the room.
+settings-not-saved = Could not save your settings: { $error }
+settings-unreadable = Your settings could not be read ({ $reason }). The file was kept as { $kept } and Coucou started with default settings.
+settings-unreadable-kept = Your settings could not be read ({ $reason }) nor moved aside ({ $error }). Coucou started with default settings and will not save over { $path }.
+settings-reset = Some settings could not be read and were set back to their defaults: { $names }.
+transcript-header = Coucou transcript — { $room } — exported { $when }
+transcript-saved = Transcript saved to { $path }
+transcript-saved-count = Transcript saved to { $path } ({ $count } messages)
+could-not-save = Could not save { $path }: { $error }
+save-where = Type where to save the file.
+save-nothing = There is no conversation to save.
+export-day-format = { $field }: write the day as YYYY-MM-DD, like 2026-12-02.
+export-day-order = The last day comes before the first.
+export-day-missing = That first day does not exist here.
+notify-private-title = { $name } (private)
+notify-room-title = { $name } in { $room }

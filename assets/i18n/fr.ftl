@@ -1,0 +1,446 @@
+# Les mots de Coucou en français. Chaque clé est aussi dans en.ftl (un test le vérifie).
+# Typographie : espace insécable (U+00A0) avant « : », « ! », « ? » ; guillemets « ».
+
+## Nombres et dates
+
+people-count = { $count ->
+    [one] { $count } personne
+   *[other] { $count } personnes
+}
+date-long = { $weekday } { $day } { $month } { $year }
+date-short = { $day } { $month } { $year }
+weekday-1 = lundi
+weekday-2 = mardi
+weekday-3 = mercredi
+weekday-4 = jeudi
+weekday-5 = vendredi
+weekday-6 = samedi
+weekday-7 = dimanche
+month-1 = janvier
+month-2 = février
+month-3 = mars
+month-4 = avril
+month-5 = mai
+month-6 = juin
+month-7 = juillet
+month-8 = août
+month-9 = septembre
+month-10 = octobre
+month-11 = novembre
+month-12 = décembre
+month-short-1 = janv.
+month-short-2 = févr.
+month-short-3 = mars
+month-short-4 = avr.
+month-short-5 = mai
+month-short-6 = juin
+month-short-7 = juil.
+month-short-8 = août
+month-short-9 = sept.
+month-short-10 = oct.
+month-short-11 = nov.
+month-short-12 = déc.
+
+## Le serveur, tel que le lisent les clients texte (après « *** »)
+
+plain-welcome = Bienvenue dans { $room }, { $name } !
+plain-recent = Derniers messages :
+plain-type-help = Tapez /help pour les commandes, exit pour partir.
+plain-private = privé
+plain-joined = { $name } a rejoint le salon
+plain-left = { $name } a quitté le salon
+plain-left-closed = { $name } a quitté le salon (connexion fermée)
+plain-left-slow = { $name } a été déconnecté (ne lisait pas les messages assez vite)
+plain-renamed = { $old } s’appelle désormais { $new }
+plain-here = { $count ->
+    [one] { $count } personne ici : { $names }
+   *[other] { $count } personnes ici : { $names }
+}
+plain-who-away = { $name } (absent)
+plain-who-away-reason = { $name } (absent : { $reason })
+plain-who-idle = { $name } (inactif)
+plain-away = { $name } est absent
+plain-away-reason = { $name } est absent : { $reason }
+plain-away-idle = { $name } est absent (inactif)
+plain-back = { $name } est de retour
+plain-password = Ce salon a un mot de passe : tapez-le à la ligne suivante.
+plain-password-ok = Mot de passe accepté.
+plain-found = { $count ->
+    [0] Rien trouvé pour « { $words } ».
+    [one] 1 message trouvé pour « { $words } » :
+   *[other] { $count } messages trouvés pour « { $words } », du plus récent au plus ancien :
+}
+plain-found-tag = trouvé
+
+## Les annonces du serveur
+
+notice-name-variant = Le nom { $wanted } est pris : vous êtes donc { $name } ici (/nick pour en changer).
+notice-bye = Au revoir, { $name } !
+notice-bonjour = Bonjour { $name } !
+notice-stopping = Le serveur s’arrête. Au revoir !
+
+## L’aide
+
+help-title = Commandes :
+help-who = qui est dans le salon
+help-me = dire ce que vous faites
+help-msg = un message privé que vous seuls voyez
+help-nick = changer de nom
+help-away = dire que vous êtes absent (et pourquoi) ; les messages privés reçoivent votre raison
+help-back = dire que vous êtes de retour
+help-search = chercher des messages dans l’historique du salon
+help-help = cette liste
+help-quit = partir
+help-slash = envoyer un message qui commence par /
+
+## Les erreurs du serveur (après « ! »)
+
+error-unknown-command = commande inconnue /{ $command } (tapez /help pour la liste)
+error-usage = usage : { $usage }
+error-line-too-long = cette ligne dépasse { $max } octets
+error-version = ce serveur ne parle que la version { $version } du protocole ; utilisez une application de la même version
+error-hello-first = commencez par dire bonjour (hello)
+error-malformed = message non valide : { $detail }
+error-tls-required = ce salon n’accepte que les connexions chiffrées : utilisez l’application Coucou, ou `openssl s_client -quiet -connect HÔTE:PORT`
+error-name-try-another = { $problem } ; essayez un autre nom
+error-room-full = le salon est plein (limite : { $max } personnes) ; réessayez plus tard
+error-no-name = aucun nom reçu en { $seconds } s ; fermeture
+error-password-needs-tls = ce salon a un mot de passe, demandé seulement sur une connexion chiffrée : utilisez l’application Coucou, ou `openssl s_client -quiet -connect HÔTE:PORT` et tapez le mot de passe après votre nom
+error-too-many-attempts = trop de mots de passe erronés depuis votre adresse ; réessayez dans { $minutes } min
+error-wrong-password = mot de passe erroné (ou quelqu’un s’est glissé dans votre connexion) ; fermeture
+error-no-password = aucun mot de passe reçu en { $seconds } s après la connexion ; fermeture
+error-flood = vous { $what ->
+    [renaming] changez de nom
+    [asking] demandez
+    [searching] cherchez
+    [typing] tapez
+   *[sending] envoyez
+} trop vite ; rien n’a été fait (attendez { $seconds } s)
+error-message-too-long = message trop long : la limite est de { $max } octets ; il n’a pas été envoyé
+error-search-too-long = recherche trop longue : la limite est de { $max } octets ; rien n’a été cherché
+error-away-too-long = raison d’absence trop longue : la limite est de { $max } octets ; rien n’a changé
+error-already-joined = vous êtes déjà entré (hello et mot de passe viennent d’abord)
+error-bad-cid = un cid fait de 1 à { $max } lettres, chiffres, - ou _ ; ceci n’a pas été envoyé
+error-empty = ce message ne montre rien une fois les caractères invisibles retirés ; il n’a pas été envoyé
+error-no-such-user = personne ne s’appelle { $name } ici
+error-history-unavailable = l’historique du salon est illisible pour l’instant ; réessayez plus tard
+error-evicted = le serveur est occupé : trop de connexions attendaient sans nom, et la vôtre attendait depuis le plus longtemps ; reconnectez-vous
+error-too-many-from-address = trop de connexions depuis votre adresse attendent d’entrer ; donnez un nom sur l’une d’elles, ou réessayez dans un instant
+error-too-many-waiting = trop de connexions attendent d’entrer ; réessayez dans un instant
+
+## Les noms
+
+name-too-short = un nom a au moins { $min } caractères
+name-too-long = un nom a au plus { $max } caractères
+name-space = un nom ne peut pas contenir d’espace
+name-bad-char = un nom ne peut utiliser que des lettres, des chiffres, « _ », « - » et « . » ({ $code } n’est pas permis)
+name-mixed-scripts = un nom n’utilise les lettres que d’une seule écriture
+name-no-letter = un nom a au moins une lettre ou un chiffre
+name-reserved = ce nom est réservé
+name-taken = le nom est pris : { $existing } est ici
+
+## La conversation
+
+chat-from-log = Au-dessus : depuis le journal de cet ordinateur (le salon ne l’a plus).
+chat-joined = { $name } est arrivé
+chat-left = { $name } est parti
+chat-left-closed = { $name } est parti (connexion fermée)
+chat-left-slow = { $name } a été déconnecté (ne lisait pas assez vite)
+chat-renamed = { $old } s’appelle désormais { $new }
+chat-here = { $count ->
+    [one] { $count } ici : { $names }
+   *[other] { $count } ici : { $names }
+}
+chat-away-reply = { $name } est { $state }
+chat-you-away = Vous êtes { $state }.
+chat-you-back = Vous êtes de retour.
+away-with-reason = absent : { $reason }
+away-idle = inactif
+away-plain = absent
+
+## Mots employés à plusieurs endroits
+
+ok = OK
+cancel = Annuler
+close = Fermer
+copy = Copier
+keep = Garder
+save = Enregistrer
+send = Envoyer
+rejoin = Revenir
+disconnect = Se déconnecter
+settings = Réglages
+keep-hosting = Continuer d’héberger
+reconnected = Reconnecté.
+disconnected = Déconnecté.
+
+## La barre d’outils
+
+choice-label = { $label } : { $value }
+
+host-toggle = Héberger un salon
+host-toggle-off-hint = Arrêter d’héberger le salon
+host-toggle-on-hint = Ouvrir un salon sur cet ordinateur pour votre réseau
+host-room = Salon
+host-port = Port d’accueil
+host-closing = Fermeture du salon…
+room-options = Options du salon
+room-password-change = Ce salon a un mot de passe. Tapez-en un nouveau, ou laissez vide et appuyez sur Définir pour le retirer.
+room-password-new = Un mot de passe pour le salon (seule son empreinte est gardée) :
+room-password = Mot de passe
+room-password-set = Définir
+room-encrypted-only = Chiffré seulement
+room-encrypted-only-hint = Refuser les applications et terminaux qui se connectent en clair
+room-keep-history = Garder l’historique à la fermeture du salon
+room-keep-history-hint = Après un redémarrage, les nouveaux venus reçoivent la conversation d’avant
+room-keep-messages = Garder les messages
+room-keep-count = Combien
+keep-forever = pour toujours
+keep-year = un an
+keep-days = { $days } jours
+keep-no-limit = sans limite
+keep-last = les { $count } derniers
+export-transcript = Exporter la conversation…
+settings-language = Langue
+settings-language-system = Celle du système ({ $language })
+settings-theme = Thème
+theme-system = Système
+theme-dark = Sombre
+theme-light = Clair
+settings-text-size = Taille du texte
+text-smaller = Plus petit (Ctrl -)
+text-larger = Plus grand (Ctrl +)
+text-reset = Par défaut
+text-size-points = { $size } pt
+settings-notifications = Notifications
+notify-mentions = Mentions et messages privés
+notify-all = Tous les messages
+notify-off = Aucune
+settings-away-after = Absent après
+away-after-never = jamais
+away-after-minutes = { $minutes } min sans activité
+settings-discovery = Trouver et annoncer les salons sur le réseau
+hosting-line = { $room } hébergé sur { $addrs } · { $people }
+copy-address = Copier { $address }
+check-addresses = Vérifier les adresses
+check-addresses-hint = Vérifie que le salon répond sur chaque adresse
+room-code = Code du salon :
+room-code-hint = Ce code s’affiche chez ceux qui entrent pour la première fois : lisez-le-leur
+room-how-encrypted-only = chiffré seulement
+room-how-either = chiffré ou en clair
+room-how-password = mot de passe
+reconnecting-in = Connexion perdue. Reconnexion dans { $seconds } s…
+reconnect-now = Se reconnecter maintenant
+reconnect-last-try = Dernier essai : { $failure }
+status = Statut
+status-available = Disponible
+status-away = Absent
+status-idle = Inactif
+status-reason = Absent parce que
+status-reason-hint = déjeuner, réunion…
+status-set-away = Définir
+status-away-because = Absent : { $reason }
+confirm-host-on-title = Quitter ce salon pour en héberger un ?
+confirm-host-on-text = Vous êtes dans { $room }. Héberger votre propre salon vous en fait sortir (sa conversation reste jusqu’à ce que vous la fermiez).
+confirm-host-on-yes = Quitter et héberger
+confirm-host-on-no = Rester
+confirm-quit-title = Quitter et fermer le salon ?
+confirm-quit-text = Vous hébergez { $room } et { $others ->
+    [one] { $others } autre personne s’y trouve
+   *[other] { $others } autres personnes s’y trouvent
+}. Quitter ferme le salon pour tout le monde.
+confirm-quit-yes = Quitter et fermer le salon
+confirm-host-off-title = Fermer le salon ?
+confirm-host-off-text = { $others ->
+    [one] { $others } autre personne est connectée
+   *[other] { $others } autres personnes sont connectées
+}. Elles seront prévenues de la fermeture du salon.
+confirm-host-off-yes = Fermer le salon
+export-title = Exporter la conversation
+save-fallback-text = La fenêtre d’enregistrement du système n’a pas pu s’ouvrir. Enregistrer la conversation sous :
+save-file = Fichier
+save-filter-text = Texte
+export-days-text = Tous les messages que cet ordinateur a vus dans ce salon, du premier jour au dernier :
+export-from = Du
+export-to = Au
+export-day-hint = AAAA-MM-JJ
+export-button = Exporter…
+
+## L’écran de conversation
+
+people = Présents
+people-heading = Présents ({ $count })
+people-not-listed = Ce serveur ne dit pas qui est là.
+people-unknown = Pas connecté : on ne sait pas qui est là.
+people-click-hint = Cliquez sur un nom pour un message privé.
+people-you = vous
+typing-one = { $name } écrit…
+typing-two = { $first } et { $second } écrivent…
+typing-many = { $count } personnes écrivent…
+outbox-sending = Envoi…
+outbox-waiting = Pas encore envoyés : ils partiront au retour de la connexion.
+outbox-sending-one = envoi…
+composer-hint = Entrée pour envoyer
+composer-hint-room = à { $room } — Entrée pour envoyer, /help pour les commandes
+composer-message = Message
+composer-recall-hint = Haut/Bas rappelle ce que vous avez envoyé
+composer-bytes = { $used } / { $max } octets
+composer-too-long = { $bytes } — trop long pour être envoyé
+older-loading = Chargement des messages plus anciens…
+older-load = Charger des messages plus anciens
+older-beginning = Le début de l’historique du salon
+marker-since-looked = Nouveau depuis votre dernier coup d’œil
+marker-since-visit = Nouveau depuis votre dernière visite
+new-messages = { $count ->
+    [one] { $count } nouveau message - voir
+   *[other] { $count } nouveaux messages - voir
+}
+private-tag = privé
+private-to = vous -> { $name } :
+private-from = { $name } -> vous :
+menu-copy-text = Copier le texte
+menu-copy-link = Copier le lien
+menu-quote = Citer
+menu-reply-privately = Répondre en privé
+search-heading = Chercher dans le salon
+search-close = Fermer la recherche
+search-hint = mots à trouver, Entrée pour chercher
+search-button = Chercher
+search-help = Casse et accents comptent pour rien : « cafe » trouve « café ».
+search-searching = Recherche…
+search-nothing = Rien trouvé pour « { $words } ».
+search-count = { $count ->
+    [one] { $count } message ; cliquez dessus pour le voir dans la conversation.
+   *[other] { $count } messages, du plus récent au plus ancien ; cliquez sur l’un d’eux pour le voir.
+}
+search-show = Le montrer dans la conversation
+badge-verified = Chiffré, vérifié par mot de passe
+badge-trusted = Chiffré, approuvé à la première connexion
+badge-clear = Non chiffré
+badge-verified-hint = Personne d’autre sur le réseau ne peut lire ce salon, et l’hôte a prouvé qu’il connaît le mot de passe du salon : personne ne peut s’interposer.
+badge-trusted-hint = Personne d’autre sur le réseau ne peut lire ce salon. L’hôte est celui que vous avez approuvé la première fois (son code est retenu) ; vérifiez le code avec l’hôte pour en être sûr.
+badge-clear-hint = N’importe qui sur ce réseau peut lire ce qui se dit ici, et une machine pourrait se faire passer pour ce salon.
+trust-title = Faire confiance à ce salon ?
+trust-first = C’est votre première connexion à { $target }. Son code est :
+trust-ask-host = Demandez à l’hôte de vous lire le code affiché dans son panneau Héberger (ou imprimé par `coucou server`). S’il est identique, faites confiance au salon : la prochaine fois, Coucou le vérifiera pour vous.
+trust-yes = Faire confiance à ce salon
+mismatch-title = L’identité de ce salon a changé
+mismatch-text = { $target } n’a pas montré l’identité que vous aviez approuvée. Quelqu’un sur le réseau se fait peut-être passer pour ce salon pour lire ce que vous tapez. Rien n’a été envoyé.
+mismatch-before = Approuvé avant : { $code }
+mismatch-now = Montré maintenant : { $code }
+mismatch-host-told-me = L’hôte m’a dit qu’elle a changé (nouvel ordinateur, réinstallation)
+mismatch-trust-new = Faire confiance à la nouvelle identité
+
+## L’écran de connexion
+
+delete-profile-title = Supprimer le profil « { $name } » ?
+delete-profile-text = Son serveur, son port et son nom d’utilisateur seront oubliés.
+delete-profile-yes = Supprimer le profil
+rooms-heading = Salons sur votre réseau
+rooms-discovery-off = La découverte est désactivée (Réglages).
+rooms-none = Aucun trouvé pour l’instant.
+rooms-hint = Cliquez pour remplir le formulaire, double-cliquez pour entrer
+profiles-heading = Serveurs enregistrés
+profiles-none = Aucun pour l’instant. Remplissez le formulaire, puis enregistrez-le ici.
+profile-hint = { $name } sur { $host }:{ $port }
+profile-name = Nom du profil
+profile-name-hint = p. ex. Bureau
+profile-save = Enregistrer le profil
+profile-selected = Choisi : { $name }
+profile-new-name = Nouveau nom
+profile-rename = Renommer
+profile-delete = Supprimer
+form-heading = Entrer dans un salon
+form-username = Nom d’utilisateur
+form-username-hint = votre nom
+form-host = Hôte
+form-port-label = Port
+form-kind = Type de serveur
+form-kind-coucou-hint = Un serveur Coucou : liste des présents, historique, messages privés.
+form-kind-plain = Texte (façon nc)
+form-kind-plain-hint = Tout serveur de discussion ligne par ligne auquel nc peut parler.
+form-kind-classic = Serveur C classique
+form-kind-classic-hint = La discussion C d’origine : le nom en bloc de 32 octets, chaque message à part.
+form-security = Sécurité
+form-encrypted = Chiffré
+form-encrypted-hint = TLS : personne d’autre sur le réseau ne peut lire le salon. Ne décochez que pour un ancien serveur Coucou.
+form-code-trusted = · code du salon approuvé
+form-password = Mot de passe du salon
+form-password-hint = si le salon en a un
+form-connecting = Connexion à { $target }…
+form-connect = Se connecter
+form-host-empty = Tapez l’adresse du serveur, p. ex. 192.168.1.20.
+form-host-spaces = Une adresse n’a pas d’espace.
+form-port = Le port est un nombre de 1 à 65535 (Coucou utilise 4444).
+diagnostics-heading = Vous ne trouvez pas de salon ?
+diagnostics-addresses-on = Les adresses de cet ordinateur (découverte active sur chacune) :
+diagnostics-addresses-off = Les adresses de cet ordinateur (découverte désactivée) :
+diagnostics-test = Tester l’hôte et le port
+diagnostics-test-hint = Essaie une connexion à l’hôte et au port du formulaire
+why-not-segment = Les salons sont trouvés par mDNS, qui n’atteint que les ordinateurs du même segment de réseau : un autre sous-réseau, un Wi-Fi invité ou un VPN les empêche d’apparaître. Tapez plutôt l’adresse de l’hôte.
+why-not-firewall = Un pare-feu sur l’hôte peut bloquer le port TCP du salon (4444 par défaut) ou mDNS (port UDP 5353).
+why-not-bind = Un salon lancé avec `coucou server --bind 127.0.0.1` n’accepte que cet ordinateur ; les salons hébergés depuis l’application écoutent sur toutes les interfaces.
+why-not-advertise = Les serveurs sans fenêtre ne sont listés que s’ils sont lancés avec `--advertise`.
+probe-answered = { $target } a répondu en { $ms } ms.
+probe-failed = { $target } n’a pas répondu : { $why }
+probe-not-a-host = ce n’est ni un nom d’hôte ni une adresse.
+probe-unknown-name = aucun ordinateur ne porte ce nom ici.
+probe-no-address = aucune adresse à essayer.
+probe-refused = rien n’écoute sur ce port (connexion refusée).
+probe-no-answer = pas de réponse en { $seconds } s (un pare-feu, ou un autre réseau).
+
+## La connexion
+
+connect-unknown-host = Aucun ordinateur ne s’appelle « { $host } ».
+connect-nothing-listening = Rien ne répond à { $target } — le serveur tourne-t-il ?
+connect-timed-out = Pas de réponse de { $target } en { $seconds } s — l’adresse est-elle juste, et le port ouvert ?
+connect-refused = Le serveur a dit : { $message }.
+connect-untrusted = Première connexion à ce salon : vérifiez son code { $code } avec l’hôte.
+connect-pin-mismatch = L’identité de ce salon a changé : il a montré { $presented }, et non { $pinned } comme avant. Quelqu’un se fait peut-être passer pour lui.
+connect-pin-mismatch-none = L’identité de ce salon a changé (c’était { $pinned }).
+connect-not-encrypted = { $target } n’a pas répondu en chiffré — un ancien Coucou ou un serveur classique ? Décochez Chiffré pour vous connecter en clair.
+connect-password-needed = Ce salon a un mot de passe : tapez-le pour entrer.
+connect-password-not-proved = Le salon n’a pas pu prouver qu’il connaît le mot de passe : le mot de passe est faux, ou quelqu’un s’interpose dans la connexion.
+connect-other = Connexion impossible : { $error }
+could-not-rejoin = Impossible de revenir. { $error }
+change-username = { $error } Changez le nom d’utilisateur et reconnectez-vous.
+could-not-start = Impossible de lancer la connexion : { $error }
+connection-lost = Connexion perdue ({ $why }). Reconnexion…
+you-left = Vous avez quitté le salon.
+not-sent-outbox-full = Pas envoyé : { $count } messages attendent déjà le retour de la connexion.
+not-sent-offline = Pas envoyé : pas connecté.
+not-reconnecting = Pas de reconnexion.
+not-trusted = Pas connecté : le code du salon n’a pas été approuvé.
+identity-changed = Pas connecté : l’identité du salon a changé. Demandez à son hôte avant de lui faire confiance.
+
+## Héberger, fichiers, liens, réglages
+
+host-port-invalid = Le port d’accueil est un nombre de 1 à 65535.
+host-certificate = Impossible d’utiliser le certificat de cet ordinateur : { $error }
+host-port-in-use = Le port { $port } est déjà pris sur cet ordinateur — un autre salon tourne-t-il ? Choisissez un autre port.
+host-could-not-open = Impossible d’ouvrir le salon sur le port { $port } : { $error }
+host-not-announced = { $error } ; donnez plutôt l’adresse.
+host-loopback-only = Seul cet ordinateur peut entrer : il n’a pas d’adresse réseau pour l’instant. Connectez-le au réseau pour laisser entrer les autres.
+host-history-failed = L’historique du salon ne peut plus être écrit (le disque est-il plein ?). La discussion continue ; ce qui se dit désormais n’est pas gardé.
+host-could-not-close = Impossible de fermer le salon : { $error }
+host-username-first = Tapez d’abord votre nom d’utilisateur dans le formulaire ({ $error }).
+password-not-set = Mot de passe non défini : { $error }.
+identity-failed = Impossible de lire ou de créer le certificat de cet ordinateur : { $error }
+link-copied = Aucun navigateur n’a pu ouvrir { $url } ; le lien a été copié dans le presse-papiers.
+link-failed = Impossible d’ouvrir le lien : { $error }
+you-closed-room = Vous avez fermé le salon.
+settings-not-saved = Impossible d’enregistrer vos réglages : { $error }
+settings-unreadable = Vos réglages n’ont pas pu être lus ({ $reason }). Le fichier a été gardé sous { $kept } et Coucou a démarré avec les réglages par défaut.
+settings-unreadable-kept = Vos réglages n’ont pas pu être lus ({ $reason }) ni mis de côté ({ $error }). Coucou a démarré avec les réglages par défaut et n’écrira pas par-dessus { $path }.
+settings-reset = Certains réglages n’ont pas pu être lus et ont repris leur valeur par défaut : { $names }.
+transcript-header = Conversation Coucou — { $room } — exportée le { $when }
+transcript-saved = Conversation enregistrée dans { $path }
+transcript-saved-count = Conversation enregistrée dans { $path } ({ $count } messages)
+could-not-save = Impossible d’enregistrer { $path } : { $error }
+save-where = Tapez où enregistrer le fichier.
+save-nothing = Il n’y a pas de conversation à enregistrer.
+export-day-format = { $field } : écrivez le jour sous la forme AAAA-MM-JJ, comme 2026-12-02.
+export-day-order = Le dernier jour vient avant le premier.
+export-day-missing = Ce premier jour n’existe pas ici.
+notify-private-title = { $name } (privé)
+notify-room-title = { $name } dans { $room }

@@ -1,0 +1,284 @@
+//! The words people read, in English and in French: one Fluent bundle per language, built from
+//! `assets/i18n/<lang>.ftl` (compiled into the binary), and the locale's dates.
+//!
+//! Everything a person reads goes through [`Lang::tr`] (or the [`tr!`](crate::tr) macro with
+//! arguments): the app's interface in the language of its settings, the server's notices in the
+//! language of `--lang`. Protocol codes stay language-free. Fluent's bidi isolation marks are off:
+//! egui would draw them as boxes, and every argument here is a name or a number already cleaned.
+//!
+//! A key missing from a bundle reads as the key itself (a test checks that both bundles have the
+//! same keys, so it never happens in a release).
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use serde::{Deserialize, Serialize};
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// French.
+    Fr,
+}
+
+/// The English bundle's source.
+pub const EN_FTL: &str = include_str!("../assets/i18n/en.ftl");
+/// The French bundle's source.
+pub const FR_FTL: &str = include_str!("../assets/i18n/fr.ftl");
+
+impl Lang {
+    /// Every language, in the order menus show them.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
+    /// The language's code: `en`, `fr`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Fr => "fr",
+        }
+    }
+
+    /// The language's own name for itself, as a menu shows it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::Fr => "Français",
+        }
+    }
+
+    /// The language of a locale name such as `fr`, `fr-CA`, `fr_FR.UTF-8` or `en-US`; `None` for
+    /// one this program has no words for.
+    pub fn from_locale(locale: &str) -> Option<Lang> {
+        let primary = locale
+            .split(['-', '_', '.', '@'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Self::En),
+            "fr" => Some(Self::Fr),
+            _ => None,
+        }
+    }
+
+    /// The system's language, English when it is one this program has no words for.
+    pub fn system() -> Lang {
+        sys_locale::get_locales()
+            .find_map(|locale| Self::from_locale(&locale))
+            .unwrap_or_default()
+    }
+
+    /// The Fluent source of this language's bundle.
+    pub fn source(self) -> &'static str {
+        match self {
+            Self::En => EN_FTL,
+            Self::Fr => FR_FTL,
+        }
+    }
+
+    fn bundle(self) -> &'static FluentBundle<FluentResource> {
+        static BUNDLES: OnceLock<[FluentBundle<FluentResource>; 2]> = OnceLock::new();
+        let bundles = BUNDLES.get_or_init(|| Lang::ALL.map(build_bundle));
+        &bundles[self as usize]
+    }
+
+    /// The text of `key`, without arguments.
+    pub fn tr(self, key: &str) -> String {
+        self.format(key, None)
+    }
+
+    /// The text of `key` with `args` (names, numbers); see the [`tr!`](crate::tr) macro.
+    pub fn tr_args(self, key: &str, args: &[(&str, Arg)]) -> String {
+        let mut fluent_args = FluentArgs::with_capacity(args.len());
+        for (name, value) in args {
+            fluent_args.set(*name, value.to_fluent());
+        }
+        self.format(key, Some(&fluent_args))
+    }
+
+    fn format(self, key: &str, args: Option<&FluentArgs>) -> String {
+        let bundle = self.bundle();
+        let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+            return key.to_owned();
+        };
+        let mut errors = Vec::new();
+        bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned()
+    }
+
+    /// `date` as this language writes a day: `Tuesday, December 1, 2026` / `mardi 1 décembre 2026`.
+    pub fn long_date(self, date: chrono::NaiveDate) -> String {
+        use chrono::Datelike as _;
+        let weekday = self.tr(&format!(
+            "weekday-{}",
+            date.weekday().num_days_from_monday() + 1
+        ));
+        let month = self.tr(&format!("month-{}", date.month()));
+        crate::tr!(
+            self,
+            "date-long",
+            weekday = weekday,
+            day = date.day(),
+            month = month,
+            year = date.year()
+        )
+    }
+
+    /// `date` in short: `Dec 1, 2026` / `1 déc. 2026`.
+    pub fn short_date(self, date: chrono::NaiveDate) -> String {
+        use chrono::Datelike as _;
+        let month = self.tr(&format!("month-short-{}", date.month()));
+        crate::tr!(
+            self,
+            "date-short",
+            day = date.day(),
+            month = month,
+            year = date.year()
+        )
+    }
+
+    /// A time of day as the language writes it: `14:05` in both (24-hour clock).
+    pub fn time(self, time: chrono::NaiveTime) -> String {
+        time.format("%H:%M").to_string()
+    }
+}
+
+/// An argument of a translated text: a name or other words, or a number (which chooses the plural
+/// form).
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// Words, shown as they are.
+    Text(String),
+    /// A number.
+    Number(f64),
+}
+
+impl Arg {
+    fn to_fluent(&self) -> FluentValue<'static> {
+        match self {
+            Self::Text(text) => FluentValue::String(Cow::Owned(text.clone())),
+            Self::Number(n) => FluentValue::from(*n),
+        }
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(text: &String) -> Self {
+        Self::Text(text.clone())
+    }
+}
+
+macro_rules! number_arg {
+    ($($num:ty)+) => {
+        $(impl From<$num> for Arg {
+            fn from(n: $num) -> Self {
+                // Counts and sizes: far below the 2^53 where f64 stops being exact.
+                #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+                Self::Number(n as f64)
+            }
+        })+
+    };
+}
+number_arg!(i32 i64 u8 u16 u32 u64 usize f32 f64);
+
+/// The translated text of a key, with named arguments: `tr!(lang, "people-count", count = 3)`.
+#[macro_export]
+macro_rules! tr {
+    ($lang:expr, $key:expr) => {
+        $crate::i18n::Lang::tr($lang, $key)
+    };
+    ($lang:expr, $key:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::Lang::tr_args(
+            $lang,
+            $key,
+            &[$((stringify!($name), $crate::i18n::Arg::from($value))),+],
+        )
+    };
+}
+
+fn build_bundle(lang: Lang) -> FluentBundle<FluentResource> {
+    let id = lang
+        .code()
+        .parse()
+        .unwrap_or_else(|_| unic_langid::LanguageIdentifier::default());
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    bundle.set_use_isolating(false);
+    // The sources are part of the program and checked by the tests: a broken entry is skipped, the
+    // rest of the bundle still loads.
+    let resource = FluentResource::try_new(lang.source().to_owned()).unwrap_or_else(|(r, _)| r);
+    let _ = bundle.add_resource(resource);
+    bundle
+}
+
+/// The message ids of a Fluent source, for the tests that compare the bundles.
+pub fn keys(source: &str) -> Vec<String> {
+    use fluent_syntax::ast::Entry;
+    let resource = match fluent_syntax::parser::parse(source) {
+        Ok(resource) => resource,
+        Err((resource, _)) => resource,
+    };
+    resource
+        .body
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Message(m) => Some(m.id.name.to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_pick_a_language() {
+        assert_eq!(Lang::from_locale("fr-FR"), Some(Lang::Fr));
+        assert_eq!(Lang::from_locale("fr_CA.UTF-8"), Some(Lang::Fr));
+        assert_eq!(Lang::from_locale("FR"), Some(Lang::Fr));
+        assert_eq!(Lang::from_locale("en-US"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("de-DE"), None);
+        assert_eq!(Lang::from_locale("C"), None);
+        assert_eq!(Lang::from_locale(""), None);
+    }
+
+    #[test]
+    fn a_missing_key_reads_as_itself() {
+        assert_eq!(Lang::Fr.tr("no-such-key"), "no-such-key");
+    }
+
+    #[test]
+    fn dates_in_each_language() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date");
+        assert_eq!(Lang::En.long_date(day), "Tuesday, December 1, 2026");
+        assert_eq!(Lang::Fr.long_date(day), "mardi 1 décembre 2026");
+        assert_eq!(Lang::En.short_date(day), "Dec 1, 2026");
+        assert_eq!(Lang::Fr.short_date(day), "1 déc. 2026");
+    }
+
+    #[test]
+    fn no_isolation_marks_around_arguments() {
+        let text = tr!(Lang::Fr, "people-count", count = 3);
+        assert_eq!(text, "3 personnes");
+        assert!(!text.contains(['\u{2068}', '\u{2069}']));
+    }
+}

@@ -1,0 +1,284 @@
+//! The real app, driven with egui_kittest against a real in-process server on 127.0.0.1: the
+//! status menu (away, with a reason, back), auto-away after the set time without input, the
+//! people list's states, and the whole interface in French, chosen in settings or switched at
+//! run time.
+
+mod app_support;
+mod common;
+
+use std::time::Duration;
+
+use app_support::*;
+use common::{Json, start_server};
+use coucou::app::{AppOptions, CoucouApp};
+use coucou::i18n::Lang;
+use coucou::protocol::{ClientMsg, ServerMsg};
+use eframe::egui::Key;
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+
+fn away_of_me(app: &CoucouApp) -> Option<(Option<String>, bool)> {
+    let chat = app.chat()?;
+    chat.away_of(&chat.me)
+        .map(|note| (note.reason.clone(), note.auto))
+}
+
+/// Clicks the status button (whatever it says now), then the entry `item` in its menu.
+fn status_menu(harness: &mut egui_kittest::Harness<'_, CoucouApp>, now: &str, item: &str) {
+    harness.get_by_role_and_label(Role::Button, now).click();
+    harness.run_steps(2);
+    harness.get_by_label(item).click();
+    harness.run_steps(2);
+}
+
+#[test]
+fn the_status_menu_marks_you_away_with_a_reason_and_back_and_the_others_see_it() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    let (mut bob, _) = Json::join(addr, "bob");
+    wait_until(&mut harness, "bob here", |app| {
+        app.chat().is_some_and(|c| c.people.len() == 2)
+    });
+
+    status_menu(&mut harness, "Status: Available", "Away");
+    assert_eq!(
+        bob.expect(|m| matches!(m, ServerMsg::Away { .. })),
+        ServerMsg::Away {
+            name: "alice".into(),
+            reason: None,
+            auto: false,
+            reply: false,
+        }
+    );
+    wait_until(&mut harness, "the room says alice is away", |app| {
+        away_of_me(app) == Some((None, false))
+    });
+    harness.get_by_role_and_label(Role::Button, "Status: Away");
+    harness.get_by_label("You are away.");
+
+    // A reason, typed in the menu (still open: it closes on a click outside).
+    harness
+        .get_by_role_and_label(Role::TextInput, "Away because")
+        .focus();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Away because")
+        .type_text("en réunion");
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Set").click();
+    harness.run_steps(2);
+    assert_eq!(
+        bob.expect(|m| matches!(m, ServerMsg::Away { .. })),
+        ServerMsg::Away {
+            name: "alice".into(),
+            reason: Some("en réunion".into()),
+            auto: false,
+            reply: false,
+        }
+    );
+    wait_until(&mut harness, "the reason is known", |app| {
+        away_of_me(app) == Some((Some("en réunion".into()), false))
+    });
+    // The people list says it in words beside the name.
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    harness.get_by_label("away: en réunion");
+
+    // Bob goes away too: alice's list shows it.
+    bob.send(&ClientMsg::Away {
+        reason: Some("lunch".into()),
+        auto: false,
+    });
+    wait_until(&mut harness, "bob away", |app| {
+        app.chat().is_some_and(|c| c.away_of("bob").is_some())
+    });
+    harness.get_by_label("away: lunch");
+
+    status_menu(&mut harness, "Status: Away", "Available");
+    assert_eq!(
+        bob.expect(|m| matches!(m, ServerMsg::Back { .. })),
+        ServerMsg::Back {
+            name: "alice".into()
+        }
+    );
+    wait_until(&mut harness, "alice back", |app| away_of_me(app).is_none());
+    harness.get_by_role_and_label(Role::Button, "Status: Available");
+}
+
+#[test]
+fn after_the_set_time_without_input_the_app_marks_you_idle_and_back_at_the_next_key() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    // A "minute" of 20 ms: the default 10 minutes of the setting pass in 200 ms.
+    let mut harness = app_from(
+        AppOptions {
+            minute: Duration::from_millis(20),
+            ..test_options(&config)
+        },
+        [1000.0, 700.0],
+    );
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (mut bob, _) = Json::join(addr, "bob");
+
+    wait_until(&mut harness, "alice idle", |app| {
+        away_of_me(app) == Some((None, true))
+    });
+    assert_eq!(
+        bob.expect(|m| matches!(m, ServerMsg::Away { .. })),
+        ServerMsg::Away {
+            name: "alice".into(),
+            reason: None,
+            auto: true,
+            reply: false,
+        }
+    );
+    harness.get_by_role_and_label(Role::Button, "Status: Idle");
+
+    // She touches the keyboard: the app says she is back.
+    type_in_input(&mut harness, "me revoilà");
+    assert_eq!(
+        bob.expect(|m| matches!(m, ServerMsg::Back { .. })),
+        ServerMsg::Back {
+            name: "alice".into()
+        }
+    );
+    wait_until(&mut harness, "alice back", |app| away_of_me(app).is_none());
+}
+
+#[test]
+fn with_auto_away_off_the_app_never_marks_you_away() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    std::fs::write(&config, "auto_away_minutes = 0\n").expect("settings written");
+    let mut harness = app_from(
+        AppOptions {
+            minute: Duration::from_millis(1),
+            ..test_options(&config)
+        },
+        [1000.0, 700.0],
+    );
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (mut bob, _) = Json::join(addr, "bob");
+    // Long after 1 "minute", a message from alice reaches bob with nothing before it.
+    wait_until(&mut harness, "bob here", |app| {
+        app.chat().is_some_and(|c| c.people.len() == 2)
+    });
+    send_message(&mut harness, "toujours là");
+    let next = bob.expect(|m| !matches!(m, ServerMsg::Join { .. } | ServerMsg::Typing { .. }));
+    assert!(
+        matches!(&next, ServerMsg::Message(c) if c.text == "toujours là"),
+        "{next:?}"
+    );
+}
+
+#[test]
+fn the_interface_is_french_when_the_settings_say_so() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    std::fs::write(&config, "language = \"fr\"\n").expect("settings written");
+    let mut harness = app_at(&config);
+    // The connect screen.
+    harness.get_by_label("Entrer dans un salon");
+    harness.get_by_label("Serveurs enregistrés");
+    harness.get_by_label("Héberger un salon");
+    assert!(harness.query_by_label("Join a room").is_none());
+    fill(&mut harness, "Nom d\u{2019}utilisateur", "alice");
+    fill(&mut harness, "Hôte", &addr.ip().to_string());
+    fill(&mut harness, "Port", &addr.port().to_string());
+    harness
+        .get_by_role_and_label(Role::Button, "Se connecter")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "the trust question", |app| {
+        app.trust_prompt().is_some()
+    });
+    harness.get_by_label("Faire confiance à ce salon\u{a0}?");
+    harness
+        .get_by_role_and_label(Role::Button, "Faire confiance à ce salon")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+
+    // The chat screen: plural forms, the app's own notices, the buttons.
+    harness.get_by_label("Présents (1)");
+    let (mut bob, _) = Json::join(addr, "bob");
+    wait_until(&mut harness, "bob here", |app| {
+        app.chat().is_some_and(|c| c.people.len() == 2)
+    });
+    harness.get_by_label("Présents (2)");
+    harness.get_by_label("bob est arrivé");
+    harness.get_by_role_and_label(Role::Button, "Se déconnecter");
+    harness.get_by_role_and_label(Role::Button, "Envoyer");
+    harness.get_by_role_and_label(Role::Button, "Statut\u{a0}: Disponible");
+    bob.send(&ClientMsg::Typing { active: true });
+    wait_until(&mut harness, "bob typing", |app| {
+        app.chat()
+            .is_some_and(|c| !c.typing_at(coucou::protocol::now_ms()).is_empty())
+    });
+    harness.get_by_label("bob écrit…");
+    let today = chrono::Local::now().date_naive();
+    harness.get_by_label(&coucou::model::transcript::day_heading(today, Lang::Fr));
+    // No English left on screen among the labels checked.
+    for english in [
+        "People (2)",
+        "Disconnect",
+        "Send",
+        "bob joined",
+        "bob is typing…",
+    ] {
+        assert!(harness.query_by_label(english).is_none(), "{english}");
+    }
+}
+
+#[test]
+fn switching_the_language_at_run_time_redraws_everything_and_is_kept() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.get_by_label("Join a room");
+    harness
+        .get_by_role_and_label(Role::Button, "Settings")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Language: System (English)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Français").click();
+    harness.run_steps(3);
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    harness.get_by_label("Entrer dans un salon");
+    harness.get_by_label("Nom d\u{2019}utilisateur");
+    harness.get_by_role_and_label(Role::Button, "Réglages");
+    assert!(harness.query_by_label("Join a room").is_none());
+    assert_eq!(harness.state().settings().language, Some(Lang::Fr));
+    assert_eq!(harness.state().lang(), Lang::Fr);
+
+    // Kept: a new start is in French.
+    drop(harness);
+    let (saved, _) = coucou::model::settings::load(&config, Lang::En);
+    assert_eq!(saved.language, Some(Lang::Fr));
+    let mut harness = app_at(&config);
+    harness.run_steps(2);
+    harness.get_by_label("Entrer dans un salon");
+
+    // And back to the system's language.
+    harness
+        .get_by_role_and_label(Role::Button, "Réglages")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Langue\u{a0}: Français").click();
+    harness.run_steps(2);
+    harness.get_by_label("Celle du système (English)").click();
+    harness.run_steps(3);
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    harness.get_by_label("Join a room");
+    assert_eq!(harness.state().settings().language, None);
+}

@@ -1,0 +1,266 @@
+//! The two languages, checked from their files and from the sources: the same keys with the same
+//! arguments, plural forms right for 0, 1, 2 and 5, no Fluent syntax error, no isolation marks, and
+//! no user-visible string literal in the views that escapes translation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use coucou::i18n::{EN_FTL, FR_FTL, Lang, keys};
+use coucou::tr;
+use fluent_syntax::ast;
+
+/// Each message of a Fluent source, with the names of the variables it uses.
+fn variables(source: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let resource = fluent_syntax::parser::parse(source)
+        .unwrap_or_else(|(_, errors)| panic!("the bundle does not parse: {errors:?}"));
+    let mut out = BTreeMap::new();
+    for entry in resource.body {
+        if let ast::Entry::Message(message) = entry {
+            let mut names = BTreeSet::new();
+            if let Some(pattern) = &message.value {
+                pattern_variables(pattern, &mut names);
+            }
+            out.insert(message.id.name.to_owned(), names);
+        }
+    }
+    out
+}
+
+fn pattern_variables(pattern: &ast::Pattern<&str>, names: &mut BTreeSet<String>) {
+    for element in &pattern.elements {
+        if let ast::PatternElement::Placeable { expression } = element {
+            expression_variables(expression, names);
+        }
+    }
+}
+
+fn expression_variables(expression: &ast::Expression<&str>, names: &mut BTreeSet<String>) {
+    match expression {
+        ast::Expression::Select { selector, variants } => {
+            inline_variables(selector, names);
+            for variant in variants {
+                pattern_variables(&variant.value, names);
+            }
+        }
+        ast::Expression::Inline(inline) => inline_variables(inline, names),
+    }
+}
+
+fn inline_variables(inline: &ast::InlineExpression<&str>, names: &mut BTreeSet<String>) {
+    match inline {
+        ast::InlineExpression::VariableReference { id } => {
+            names.insert(id.name.to_owned());
+        }
+        ast::InlineExpression::Placeable { expression } => expression_variables(expression, names),
+        _ => {}
+    }
+}
+
+#[test]
+fn both_bundles_parse_and_have_the_same_keys_with_the_same_arguments() {
+    let (en, fr) = (variables(EN_FTL), variables(FR_FTL));
+    let en_keys: BTreeSet<_> = en.keys().collect();
+    let fr_keys: BTreeSet<_> = fr.keys().collect();
+    assert_eq!(
+        en_keys.symmetric_difference(&fr_keys).collect::<Vec<_>>(),
+        Vec::<&&String>::new(),
+        "keys in one bundle only"
+    );
+    for (key, names) in &en {
+        assert_eq!(Some(names), fr.get(key), "the arguments of {key}");
+    }
+    for source in [EN_FTL, FR_FTL] {
+        let all = keys(source);
+        let unique: BTreeSet<_> = all.iter().collect();
+        assert_eq!(all.len(), unique.len(), "a key given twice");
+    }
+    assert!(en.len() > 300, "{} keys", en.len());
+}
+
+#[test]
+fn every_key_the_sources_name_is_in_the_bundles() {
+    let known: BTreeSet<String> = keys(EN_FTL).into_iter().collect();
+    let (mut missing, mut seen) = (Vec::new(), 0);
+    for file in rust_files(Path::new("src")) {
+        let text = std::fs::read_to_string(&file).expect("a source file");
+        // Unit tests may ask for a key that is not there, on purpose.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for call in [
+            ".tr(\"",
+            "tr!(lang, \"",
+            "tr!(self.lang, \"",
+            "tr!(system, \"",
+        ] {
+            for (at, _) in code.match_indices(call) {
+                let rest = &code[at + call.len()..];
+                let key = &rest[..rest.find('"').unwrap_or(0)];
+                seen += 1;
+                if !known.contains(key) {
+                    missing.push(format!("{}: {key}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+    assert!(seen > 200, "the scan found only {seen} keys");
+}
+
+#[test]
+fn plural_forms_for_0_1_2_and_5() {
+    let people = |lang, n: u32| tr!(lang, "people-count", count = n);
+    let en: Vec<String> = [0, 1, 2, 5].map(|n| people(Lang::En, n)).into();
+    let fr: Vec<String> = [0, 1, 2, 5].map(|n| people(Lang::Fr, n)).into();
+    assert_eq!(en, ["0 people", "1 person", "2 people", "5 people"]);
+    // French counts 0 and 1 as one ("0 personne"), as CLDR says.
+    assert_eq!(
+        fr,
+        ["0 personne", "1 personne", "2 personnes", "5 personnes"]
+    );
+    let unseen = |lang, n: u32| tr!(lang, "new-messages", count = n);
+    assert_eq!(unseen(Lang::Fr, 1), "1 nouveau message - voir");
+    assert_eq!(unseen(Lang::Fr, 2), "2 nouveaux messages - voir");
+    assert_eq!(unseen(Lang::En, 5), "5 new messages - show");
+    let found = |lang, n: u32| tr!(lang, "plain-found", count = n, words = "café");
+    assert_eq!(found(Lang::En, 0), "Nothing found for \"café\".");
+    assert_eq!(found(Lang::En, 1), "1 message found for \"café\":");
+    assert_eq!(
+        found(Lang::Fr, 2).split(',').next(),
+        Some("2 messages trouvés pour «\u{a0}café\u{a0}»")
+    );
+    let others = |n: u32| tr!(Lang::Fr, "confirm-host-off-text", others = n);
+    assert!(others(1).starts_with("1 autre personne est connectée"));
+    assert!(others(5).starts_with("5 autres personnes sont connectées"));
+}
+
+#[test]
+fn no_text_carries_bidi_isolation_marks_or_an_unfilled_argument() {
+    for lang in Lang::ALL {
+        for key in keys(lang.source()) {
+            let text = lang.tr_args(
+                &key,
+                &[
+                    ("name", "alice".into()),
+                    ("count", 3u32.into()),
+                    ("others", 2u32.into()),
+                ],
+            );
+            assert!(
+                !text.contains(['\u{2068}', '\u{2069}']),
+                "{lang:?} {key}: {text:?}"
+            );
+            assert!(!text.is_empty(), "{lang:?} {key} is empty");
+        }
+    }
+}
+
+/// Calls that put their first string argument on screen.
+const SHOWN_BY: &[&str] = &[
+    ".label(",
+    ".button(",
+    ".small_button(",
+    ".heading(",
+    ".weak(",
+    ".strong(",
+    ".selectable_label(",
+    ".checkbox(",
+    ".radio(",
+    ".on_hover_text(",
+    ".hint_text(",
+    ".menu_button(",
+    ".colored_label(",
+    "RichText::new(",
+    "Button::new(",
+    "Checkbox::new(",
+    "MenuButton::new(",
+    "CollapsingHeader::new(",
+    "Label::new(",
+    "set_title(",
+];
+
+/// Literals that are the same in every language: the app's name, symbols, key names.
+const SAME_IN_EVERY_LANGUAGE: &[&str] = &["Coucou", "A-", "A+", "Ctrl 0"];
+
+/// The string literals with words in them that `code` passes to a call of [`SHOWN_BY`].
+fn untranslated(code: &str) -> Vec<String> {
+    let mut escaped = Vec::new();
+    for call in SHOWN_BY {
+        for (at, _) in code.match_indices(call) {
+            let args = code[at + call.len()..].trim_start();
+            // A literal, or a format string, as the first argument (or the second, for
+            // `checkbox(&mut value, "…")` and friends).
+            let first = args
+                .strip_prefix("&mut ")
+                .and_then(|rest| rest.split_once(',').map(|(_, after)| after.trim_start()))
+                .unwrap_or(args);
+            let first = first.strip_prefix("format!(").unwrap_or(first);
+            let Some(literal) = first.strip_prefix('"') else {
+                continue;
+            };
+            let literal = &literal[..literal.find('"').unwrap_or(0)];
+            // Words outside the `{…}` placeholders.
+            let words: String = literal
+                .split(['{', '}'])
+                .step_by(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            if words.chars().any(char::is_alphabetic) && !SAME_IN_EVERY_LANGUAGE.contains(&literal)
+            {
+                escaped.push(format!("{call}\"{literal}\""));
+            }
+        }
+    }
+    escaped
+}
+
+#[test]
+fn the_scan_finds_literals_on_screen_and_lets_translations_and_symbols_pass() {
+    let code = r#"
+        ui.label("Hello");
+        ui.checkbox(&mut on, "Encrypted only");
+        ui.weak(format!("{n} pt"));
+        egui::Button::new(
+            "Send")
+        ui.label(lang.tr("greeting"));
+        ui.label(format!("{a} · {b}"));
+        ui.button("A+");
+        ui.label(RichText::new(name).strong());
+    "#;
+    assert_eq!(
+        untranslated(code),
+        [
+            ".label(\"Hello\"",
+            ".weak(\"{n} pt\"",
+            ".checkbox(\"Encrypted only\"",
+            "Button::new(\"Send\"",
+        ]
+    );
+}
+
+#[test]
+fn no_string_literal_reaches_the_screen_untranslated() {
+    let mut escaped = Vec::new();
+    for dir in ["src/ui", "src/app"] {
+        for file in rust_files(Path::new(dir)) {
+            let text = std::fs::read_to_string(&file).expect("a source file");
+            // Unit tests at the end of a file may say anything.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for found in untranslated(code) {
+                escaped.push(format!("{}: {found}", file.display()));
+            }
+        }
+    }
+    assert!(escaped.is_empty(), "untranslated: {escaped:#?}");
+}
+
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a source folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
