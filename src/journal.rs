@@ -41,7 +41,7 @@ pub enum JournalEvent {
         messages: Vec<ServerMsg>,
     },
     /// Something went wrong, in words: the file was moved aside, or the log stopped.
-    Warning(String),
+    Warning(JournalTrouble),
 }
 
 /// What the journal thread is asked to do.
@@ -164,6 +164,61 @@ fn open(path: &Path) -> Result<Connection, rusqlite::Error> {
     Ok(conn)
 }
 
+/// What went wrong with this computer's log of conversations; the chat goes on regardless.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalTrouble {
+    /// The file could not be used: it was moved aside and a new one started.
+    MovedAside {
+        /// The file.
+        path: PathBuf,
+        /// Where it was kept.
+        kept: PathBuf,
+        /// Why it could not be used.
+        error: String,
+    },
+    /// The file could not be used, nor moved aside: nothing is kept.
+    Unusable {
+        /// Why it could not be used.
+        error: String,
+        /// Why it could not be moved.
+        move_error: String,
+    },
+    /// No file could be made: nothing is kept.
+    CannotMake {
+        /// Why.
+        error: String,
+    },
+    /// Writing failed (a full disk): nothing more is kept.
+    Stopped {
+        /// Why.
+        error: String,
+    },
+}
+
+impl JournalTrouble {
+    /// What happened, in `lang`.
+    pub fn describe(&self, lang: crate::i18n::Lang) -> String {
+        use crate::tr;
+        match self {
+            Self::MovedAside { path, kept, error } => tr!(
+                lang,
+                "journal-moved-aside",
+                path = path.display().to_string(),
+                kept = kept.display().to_string(),
+                error = error.as_str()
+            ),
+            Self::Unusable { error, move_error } => tr!(
+                lang,
+                "journal-unusable",
+                error = error.as_str(),
+                move_error = move_error.as_str()
+            ),
+            Self::CannotMake { error } => tr!(lang, "journal-cannot-make", error = error.as_str()),
+            Self::Stopped { error } => tr!(lang, "journal-stopped", error = error.as_str()),
+        }
+    }
+}
+
 /// Opens the file, moving it aside first if it can't be used; `None` (and the app told) if even a
 /// new one can't be made.
 fn open_or_move_aside(path: &Path, events: &EventSink<JournalEvent>) -> Option<Connection> {
@@ -174,18 +229,17 @@ fn open_or_move_aside(path: &Path, events: &EventSink<JournalEvent>) -> Option<C
         Ok(conn) => return Some(conn),
         Err(err) => match move_aside(path) {
             Ok(moved) => {
-                events.send(JournalEvent::Warning(format!(
-                    "This computer's log of conversations {} could not be used ({err}); it was \
-                     kept as {} and a new one started.",
-                    path.display(),
-                    moved.display()
-                )));
+                events.send(JournalEvent::Warning(JournalTrouble::MovedAside {
+                    path: path.to_path_buf(),
+                    kept: moved,
+                    error: err.to_string(),
+                }));
             }
             Err(move_err) => {
-                events.send(JournalEvent::Warning(format!(
-                    "This computer's log of conversations can't be used ({err}) or moved aside \
-                     ({move_err}); conversations are not kept on this computer."
-                )));
+                events.send(JournalEvent::Warning(JournalTrouble::Unusable {
+                    error: err.to_string(),
+                    move_error: move_err.to_string(),
+                }));
                 return None;
             }
         },
@@ -193,10 +247,9 @@ fn open_or_move_aside(path: &Path, events: &EventSink<JournalEvent>) -> Option<C
     match open(path) {
         Ok(conn) => Some(conn),
         Err(err) => {
-            events.send(JournalEvent::Warning(format!(
-                "This computer's log of conversations can't be made ({err}); conversations are \
-                 not kept on this computer."
-            )));
+            events.send(JournalEvent::Warning(JournalTrouble::CannotMake {
+                error: err.to_string(),
+            }));
             None
         }
     }
@@ -224,9 +277,9 @@ fn run(path: &Path, rx: &Receiver<Job>, events: &EventSink<JournalEvent>) {
             && !batch.is_empty()
             && let Err(err) = write(db, &batch)
         {
-            events.send(JournalEvent::Warning(format!(
-                "This computer's log of conversations stopped ({err}); the chat goes on."
-            )));
+            events.send(JournalEvent::Warning(JournalTrouble::Stopped {
+                error: err.to_string(),
+            }));
             conn = None;
         }
         batch.clear();
@@ -420,6 +473,7 @@ mod tests {
         let JournalEvent::Warning(warning) = next(&rx) else {
             panic!()
         };
+        let warning = warning.describe(crate::i18n::Lang::En);
         assert!(warning.contains("could not be used"), "{warning}");
         assert_eq!(
             std::fs::read(dir.path().join("journal.sqlite.corrupt-1")).unwrap(),

@@ -79,6 +79,36 @@ impl fmt::Debug for Store {
 /// How many messages one transaction writes at most.
 const BATCH: usize = 512;
 
+/// A history file that could not be used, moved aside: the room starts with an empty history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedAside {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// Where it was kept.
+    pub kept: std::path::PathBuf,
+    /// Why it could not be used.
+    pub error: String,
+}
+
+impl MovedAside {
+    /// What happened, in `lang`, for the host.
+    pub fn describe(&self, lang: crate::i18n::Lang) -> String {
+        crate::tr!(
+            lang,
+            "store-moved-aside",
+            path = self.path.display().to_string(),
+            error = self.error.as_str(),
+            kept = self.kept.display().to_string()
+        )
+    }
+}
+
+impl std::fmt::Display for MovedAside {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(crate::i18n::Lang::En))
+    }
+}
+
 impl Store {
     /// Opens (or makes) the store at `path`, loading the last `recent` messages. A file that can't
     /// be used is moved aside and a fresh one made; the third value says so, in words.
@@ -86,7 +116,7 @@ impl Store {
         path: &Path,
         recent: usize,
         retention: Retention,
-    ) -> std::io::Result<(Self, Loaded, Option<String>)> {
+    ) -> std::io::Result<(Self, Loaded, Option<MovedAside>)> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -94,12 +124,11 @@ impl Store {
             Ok((conn, loaded)) => (conn, loaded, None),
             Err(err) => {
                 let moved = move_aside(path)?;
-                let warning = format!(
-                    "The history file {} could not be used ({err}); it was kept as {} and the room \
-                     starts with an empty history.",
-                    path.display(),
-                    moved.display()
-                );
+                let warning = MovedAside {
+                    path: path.to_path_buf(),
+                    kept: moved,
+                    error: err.to_string(),
+                };
                 warn!("{warning}");
                 let (conn, loaded) = open_and_load(path, recent).map_err(std::io::Error::other)?;
                 (conn, loaded, Some(warning))
@@ -688,7 +717,7 @@ mod tests {
         )
         .unwrap();
         let (store, loaded, warning) = Store::open(&path, 10, Retention::default()).unwrap();
-        let warning = warning.unwrap();
+        let warning = warning.unwrap().to_string();
         assert!(warning.contains("could not be used"), "{warning}");
         assert_eq!(
             loaded,
@@ -723,7 +752,7 @@ mod tests {
             .execute_batch("PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE;")
             .unwrap();
         let (store, loaded, warning) = Store::open(&path, 10, Retention::default()).unwrap();
-        let warning = warning.expect("a warning");
+        let warning = warning.expect("a warning").to_string();
         assert!(warning.contains("could not be used"), "{warning}");
         assert!(loaded.recent.is_empty(), "the room starts empty");
         assert!(dir.path().join("history.sqlite.corrupt-1").exists(), "kept");
@@ -752,7 +781,7 @@ mod tests {
         }
         std::fs::write(&path, &bytes).unwrap();
         let (_store, loaded, warning) = Store::open(&path, 10, Retention::default()).unwrap();
-        assert!(warning.unwrap().contains("could not be used"));
+        assert!(warning.unwrap().to_string().contains("could not be used"));
         assert!(loaded.recent.is_empty());
         assert!(dir.path().join("history.sqlite.corrupt-1").exists());
     }

@@ -282,3 +282,38 @@ fn switching_the_language_at_run_time_redraws_everything_and_is_kept() {
     harness.get_by_label("Join a room");
     assert_eq!(harness.state().settings().language, None);
 }
+
+#[test]
+fn away_is_said_again_to_a_room_that_came_back() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    let mut harness = app_with_backoff(&config, |_| Duration::from_millis(200));
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    send_message(&mut harness, "/away à la cantine");
+    wait_until(&mut harness, "away", |app| {
+        away_of_me(app) == Some((Some("à la cantine".into()), false))
+    });
+
+    server.stop();
+    wait_until(
+        &mut harness,
+        "waiting to reconnect",
+        CoucouApp::is_waiting_to_reconnect,
+    );
+    let again = common::restart_at(addr, coucou::server::ServerConfig::default());
+    let (mut bob, _) = Json::join(again.local_addr(), "bob");
+    wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
+    assert_eq!(
+        bob.expect(|m| matches!(m, ServerMsg::Away { .. })),
+        ServerMsg::Away {
+            name: "alice".into(),
+            reason: Some("à la cantine".into()),
+            auto: false,
+            reply: false,
+        }
+    );
+    wait_until(&mut harness, "still away", |app| away_of_me(app).is_some());
+}

@@ -8,7 +8,7 @@
 
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::i18n::Lang;
-use coucou::model::demo_conversation;
+use coucou::model::{demo_conversation, demo_conversation_in};
 use egui_kittest::Harness;
 
 /// 2023-11-14 22:13:20 UTC.
@@ -66,7 +66,7 @@ fn busy_chat_view_in_french() {
     let (_dir, mut harness) = app_in(Lang::Fr);
     harness
         .state_mut()
-        .show_conversation(demo_conversation(200, START_MS));
+        .show_conversation(demo_conversation_in(200, START_MS, Lang::Fr));
     harness.run();
     harness.snapshot("busy_chat_view_fr");
 }

@@ -444,3 +444,11 @@ export-day-order = The last day comes before the first.
 export-day-missing = That first day does not exist here.
 notify-private-title = { $name } (private)
 notify-room-title = { $name } in { $room }
+
+## This computer's log and the room's history file
+
+journal-moved-aside = This computer's log of conversations { $path } could not be used ({ $error }); it was kept as { $kept } and a new one started.
+journal-unusable = This computer's log of conversations can't be used ({ $error }) or moved aside ({ $move_error }); conversations are not kept on this computer.
+journal-cannot-make = This computer's log of conversations can't be made ({ $error }); conversations are not kept on this computer.
+journal-stopped = This computer's log of conversations stopped ({ $error }); the chat goes on.
+store-moved-aside = The history file { $path } could not be used ({ $error }); it was kept as { $kept } and the room starts with an empty history.

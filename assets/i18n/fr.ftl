@@ -444,3 +444,11 @@ export-day-order = Le dernier jour vient avant le premier.
 export-day-missing = Ce premier jour n’existe pas ici.
 notify-private-title = { $name } (privé)
 notify-room-title = { $name } dans { $room }
+
+## Le journal de cet ordinateur et le fichier d’historique du salon
+
+journal-moved-aside = Le journal des conversations de cet ordinateur { $path } n’a pas pu servir ({ $error }) ; il a été gardé sous { $kept } et un nouveau a commencé.
+journal-unusable = Le journal des conversations de cet ordinateur est inutilisable ({ $error }) et n’a pas pu être mis de côté ({ $move_error }) ; les conversations ne sont pas gardées sur cet ordinateur.
+journal-cannot-make = Le journal des conversations de cet ordinateur ne peut pas être créé ({ $error }) ; les conversations ne sont pas gardées sur cet ordinateur.
+journal-stopped = Le journal des conversations de cet ordinateur s’est arrêté ({ $error }) ; la discussion continue.
+store-moved-aside = Le fichier d’historique { $path } n’a pas pu servir ({ $error }) ; il a été gardé sous { $kept } et le salon commence avec un historique vide.

@@ -188,7 +188,8 @@ impl CoucouApp {
                 path,
                 messages,
             } => self.write_range(&room, &path, messages),
-            JournalEvent::Warning(warning) => {
+            JournalEvent::Warning(trouble) => {
+                let warning = trouble.describe(self.lang());
                 if self.chat.is_some() {
                     self.push_to_chat(EntryKind::Error(warning));
                 } else {

@@ -629,6 +629,11 @@ fn is_own(entry: &Entry) -> bool {
 /// A made-up conversation of `n` entries starting at `start_ms`, one a minute: chats of varied
 /// length, actions, notices, a private message and mentions. For snapshot tests and benchmarks.
 pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
+    demo_conversation_in(n, start_ms, Lang::En)
+}
+
+/// [`demo_conversation`] with its notices (joins) in `lang`.
+pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
     const PEOPLE: [&str; 5] = ["alice", "bob", "chloé", "dmitri", "eve"];
     const LINES: [&str; 6] = [
         "coucou tout le monde",
@@ -640,6 +645,7 @@ pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
         "merci alice !",
     ];
     let mut model = ChatModel::new("Salle 12", "alice");
+    model.lang = lang;
     model.people = PEOPLE.iter().map(|p| (*p).to_owned()).collect();
     for i in 0..n {
         let time = start_ms + 60_000 * i as u64;

@@ -9,4 +9,7 @@ pub mod form;
 pub mod settings;
 pub mod transcript;
 
-pub use chat::{ChatModel, Entry, EntryKind, MarkerKind, Recall, Unsent, demo_conversation};
+pub use chat::{
+    ChatModel, Entry, EntryKind, MarkerKind, Recall, Unsent, demo_conversation,
+    demo_conversation_in,
+};

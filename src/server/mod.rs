@@ -108,7 +108,7 @@ impl Server {
                 loaded.sent,
                 Box::new(StoreArchive(store)),
             );
-            store_warning = warning;
+            store_warning = warning.map(|moved| moved.describe(shared.config.lang));
         }
         let waker = listener.try_clone()?;
         let accept_shared = Arc::clone(&shared);
