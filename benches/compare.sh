@@ -122,6 +122,8 @@ for server in ngircd coucou seed; do
         # Y0: the 50 typists' connections alone (JSON clients that join and read, silent), so that
         # Y1 shows what typing itself costs.
         run "$server" "Y0 P3 with 50 silent JSON clients" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --typists 50 --typing-rate 0.001
+        # Y2: the same typists at the app's own pace (one "typing" every 3 s while the line has text).
+        run "$server" "Y2 P3 with 50 typists at the app's pace (1 per 3 s)" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --typists 50 --typing-rate 0.333
         run "$server" "Y1 P3 with 50 typists at 10 typing events/s" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --typists 50 --typing-rate 10
     fi
     run "$server" "P4 1000 joining at once" --clients 1000 --senders 1 --rate 1 --duration 1 --settle 0.5 --join-timeout 20

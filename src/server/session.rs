@@ -497,6 +497,7 @@ fn chat(
     let mut bucket = Bucket::new(shared.config.flood, now);
     let mut renames = Bucket::new(shared.config.rename_flood, now);
     let mut searches = Bucket::new(shared.config.search_flood, now);
+    let mut typing = TypingFilter::default();
     // Every name this person has had, for stripping the C client's `name: ` prefix.
     let mut names = vec![joined.sent_name.clone(), joined.name.clone()];
     let lang = shared.config.lang;
@@ -550,9 +551,10 @@ fn chat(
                 continue;
             }
             Asked::Typing(active) => {
-                if let Some(refused) = take(&mut bucket, "typing", Instant::now(), lang) {
+                let now = Instant::now();
+                if let Some(refused) = take(&mut bucket, "typing", now, lang) {
                     reply(refused.into());
-                } else {
+                } else if typing.tells_something(active, now) {
                     shared.lock_room().typing(session, active);
                 }
                 continue;
@@ -576,6 +578,10 @@ fn chat(
             reply(refused.into());
             continue;
         }
+        if matches!(command, Command::Say(_) | Command::Me(_)) {
+            // The message ends the typing, in the room too: a new "typing" is news again.
+            typing.told = None;
+        }
         let raw_nick = match &command {
             Command::Nick(raw) => Some(raw.clone()),
             _ => None,
@@ -591,6 +597,32 @@ fn chat(
                 names.push(new);
             }
         }
+    }
+}
+
+/// The room's own rule for "typing" ([`super::room::TYPING_RELAY_MS`]), kept by the session too, so
+/// that the many that would change nothing for the others (a client says it again every 3 s, a
+/// hostile one as often as the flood limit lets it) never take the room lock.
+#[derive(Debug, Default)]
+struct TypingFilter {
+    /// When the room was last asked to pass on a "typing"; `None` after a "stopped" or a message.
+    told: Option<Instant>,
+}
+
+impl TypingFilter {
+    /// True when the room would pass this on: a "typing" not said within the relay window, or a
+    /// "stopped" after a "typing". Records it.
+    fn tells_something(&mut self, active: bool, now: Instant) -> bool {
+        let window = Duration::from_millis(super::room::TYPING_RELAY_MS);
+        let news = match (active, self.told) {
+            (true, Some(at)) => now.duration_since(at) >= window,
+            (true, None) => true,
+            (false, told) => told.is_some(),
+        };
+        if news {
+            self.told = active.then_some(now);
+        }
+        news
     }
 }
 
@@ -773,4 +805,33 @@ fn cleaned(command: Command, lang: Lang) -> Result<Command, Refused> {
         }
         other => other,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typing_filter_lets_through_what_the_room_would_pass_on() {
+        let mut filter = TypingFilter::default();
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        assert!(
+            !filter.tells_something(false, at(0)),
+            "stopped, never typing"
+        );
+        assert!(filter.tells_something(true, at(0)));
+        assert!(
+            !filter.tells_something(true, at(1_000)),
+            "said again too soon"
+        );
+        assert!(!filter.tells_something(true, at(2_499)));
+        assert!(filter.tells_something(true, at(2_500)), "renewed");
+        assert!(filter.tells_something(false, at(2_600)));
+        assert!(!filter.tells_something(false, at(2_700)), "stopped once");
+        assert!(filter.tells_something(true, at(2_800)), "typing again");
+        // A message ends the typing: the next one is news at once.
+        filter.told = None;
+        assert!(filter.tells_something(true, at(2_900)));
+    }
 }

@@ -136,6 +136,17 @@ fn start_typists(args: &Args, shared: &Arc<Shared>) -> Result<Vec<thread::JoinHa
             name: format!("typist{i}"),
         });
         std::io::Write::write_all(&mut writer, &hello).map_err(|e| e.to_string())?;
+        // In the room before the measure starts: the welcome is the first line.
+        let mut welcome = Vec::new();
+        reader
+            .read_until(b'\n', &mut welcome)
+            .map_err(|e| format!("typist {i}: {e}"))?;
+        if !welcome.starts_with(b"{\"type\":\"welcome\"") {
+            return Err(format!(
+                "typist {i} was not let in: {}",
+                String::from_utf8_lossy(&welcome).trim_end()
+            ));
+        }
         let typing = json_line(&ClientMsg::Typing { active: true });
         let shared_w = Arc::clone(shared);
         handles.push(
@@ -576,6 +587,11 @@ fn run(args: &Args) -> Result<Report, String> {
     };
 
     let typists = start_typists(args, &shared)?;
+    if args.typists > 0 {
+        // Their 50 joins went to every client: let those notices drain, so that the measure
+        // starts from a quiet room as it does without typists.
+        thread::sleep(Duration::from_millis(500));
+    }
 
     // Sending.
     let cpu_before = args.server_pid.and_then(cpu_seconds);
