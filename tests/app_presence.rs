@@ -23,6 +23,27 @@ fn away_of_me(app: &CoucouApp) -> Option<(Option<String>, bool)> {
         .map(|note| (note.reason.clone(), note.auto))
 }
 
+/// The app, with these `settings` and a "minute" of `minute`, in the room at `addr` as alice.
+fn alice_with_minute(
+    addr: std::net::SocketAddr,
+    minute: Duration,
+    settings: &str,
+) -> (tempfile::TempDir, egui_kittest::Harness<'static, CoucouApp>) {
+    let (dir, config) = temp_config();
+    std::fs::write(&config, settings).expect("settings written");
+    let mut harness = app_from(
+        AppOptions {
+            minute,
+            ..test_options(&config)
+        },
+        [1000.0, 700.0],
+    );
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    (dir, harness)
+}
+
 /// Clicks the status button (whatever it says now), then the entry `item` in its menu.
 fn status_menu(harness: &mut egui_kittest::Harness<'_, CoucouApp>, now: &str, item: &str) {
     harness.get_by_role_and_label(Role::Button, now).click();
@@ -110,18 +131,8 @@ fn the_status_menu_marks_you_away_with_a_reason_and_back_and_the_others_see_it()
 fn after_the_set_time_without_input_the_app_marks_you_idle_and_back_at_the_next_key() {
     let server = start_server();
     let addr = server.local_addr();
-    let (_dir, config) = temp_config();
     // A "minute" of 20 ms: the default 10 minutes of the setting pass in 200 ms.
-    let mut harness = app_from(
-        AppOptions {
-            minute: Duration::from_millis(20),
-            ..test_options(&config)
-        },
-        [1000.0, 700.0],
-    );
-    connect(&mut harness, "alice", addr);
-    trust_if_asked(&mut harness);
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (_dir, mut harness) = alice_with_minute(addr, Duration::from_millis(20), "");
     let (mut bob, _) = Json::join(addr, "bob");
 
     wait_until(&mut harness, "alice idle", |app| {
@@ -153,18 +164,8 @@ fn after_the_set_time_without_input_the_app_marks_you_idle_and_back_at_the_next_
 fn with_auto_away_off_the_app_never_marks_you_away() {
     let server = start_server();
     let addr = server.local_addr();
-    let (_dir, config) = temp_config();
-    std::fs::write(&config, "auto_away_minutes = 0\n").expect("settings written");
-    let mut harness = app_from(
-        AppOptions {
-            minute: Duration::from_millis(1),
-            ..test_options(&config)
-        },
-        [1000.0, 700.0],
-    );
-    connect(&mut harness, "alice", addr);
-    trust_if_asked(&mut harness);
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (_dir, mut harness) =
+        alice_with_minute(addr, Duration::from_millis(1), "auto_away_minutes = 0\n");
     let (mut bob, _) = Json::join(addr, "bob");
     // Long after 1 "minute", a message from alice reaches bob with nothing before it.
     wait_until(&mut harness, "bob here", |app| {
@@ -316,4 +317,49 @@ fn away_is_said_again_to_a_room_that_came_back() {
         }
     );
     wait_until(&mut harness, "still away", |app| away_of_me(app).is_some());
+}
+
+#[test]
+fn a_typist_who_goes_quiet_is_forgotten_after_six_seconds_and_one_who_leaves_at_once() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut carol, _) = Json::join(addr, "carol");
+    wait_until(&mut harness, "bob and carol here", |app| {
+        app.chat().is_some_and(|c| c.people.len() == 3)
+    });
+    let said_at = std::time::Instant::now();
+    bob.send(&ClientMsg::Typing { active: true });
+    carol.send(&ClientMsg::Typing { active: true });
+    wait_until(&mut harness, "both typing", |app| {
+        app.chat()
+            .is_some_and(|c| c.typing_at(coucou::protocol::now_ms()).len() == 2)
+    });
+    harness.get_by_label("bob and carol are typing…");
+
+    // Carol's connection ends without a word: she is gone from the line at once.
+    drop(carol);
+    wait_until(&mut harness, "carol gone", |app| {
+        app.chat()
+            .is_some_and(|c| c.typing_at(coucou::protocol::now_ms()) == ["bob"])
+    });
+    harness.get_by_label("bob is typing…");
+
+    // Bob stays, silent, and never says he stopped: the line forgets him by itself, not before
+    // TYPING_LASTS_MS after he said it (the wall clock and this one may differ by a few ms).
+    wait_until(&mut harness, "bob forgotten", |app| {
+        app.chat()
+            .is_some_and(|c| c.typing_at(coucou::protocol::now_ms()).is_empty())
+    });
+    let waited = said_at.elapsed();
+    assert!(
+        harness.query_by_label("bob is typing…").is_none(),
+        "the line is gone from the screen"
+    );
+    assert!(
+        waited.as_millis() + 100 >= u128::from(coucou::protocol::message::TYPING_LASTS_MS),
+        "forgotten too soon: {waited:?}"
+    );
+    drop(bob);
 }

@@ -264,3 +264,13 @@ fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn arguments_from_the_network_are_never_read_as_fluent() {
+    let forged = "{ $name } { -brand } {\"x\"} \u{2068}";
+    for lang in Lang::ALL {
+        let text = tr!(lang, "plain-away-reason", name = "bob", reason = forged);
+        assert!(text.contains(forged), "{lang:?}: {text}");
+        assert!(text.starts_with("bob "), "{lang:?}: {text}");
+    }
+}

@@ -32,6 +32,16 @@ fn msg(to: &str, text: &str) -> ClientMsg {
     }
 }
 
+/// alice and bob (JSON) and carol (plain) in the room at `addr`, everyone past carol's arrival.
+fn three_people(addr: std::net::SocketAddr) -> (Json, Json, Plain) {
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join(addr, "bob");
+    let carol = Plain::join(addr, "carol");
+    alice.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "carol"));
+    bob.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "carol"));
+    (alice, bob, carol)
+}
+
 fn is_away(m: &ServerMsg) -> bool {
     matches!(m, ServerMsg::Away { .. })
 }
@@ -40,11 +50,7 @@ fn is_away(m: &ServerMsg) -> bool {
 fn away_and_back_from_the_json_dialect_reach_json_people_and_show_in_who_and_welcomes() {
     let server = common::start_server();
     let addr = server.local_addr();
-    let (mut alice, _) = Json::join(addr, "alice");
-    let (mut bob, _) = Json::join(addr, "bob");
-    let mut carol = Plain::join(addr, "carol");
-    alice.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "carol"));
-    bob.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "carol"));
+    let (mut alice, mut bob, mut carol) = three_people(addr);
 
     alice.send(&away(Some("déjeuner")));
     let told = ServerMsg::Away {
@@ -146,10 +152,7 @@ fn away_and_back_from_the_plain_dialect() {
 fn a_private_message_to_someone_away_gets_their_reason_back_once_per_absence() {
     let server = common::start_server();
     let addr = server.local_addr();
-    let (mut alice, _) = Json::join(addr, "alice");
-    let (mut bob, _) = Json::join(addr, "bob");
-    let mut carol = Plain::join(addr, "carol");
-    bob.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "carol"));
+    let (mut alice, mut bob, mut carol) = three_people(addr);
     alice.send(&away(Some("en congé")));
     bob.expect(is_away);
 
@@ -238,10 +241,7 @@ fn an_app_marks_its_person_idle_and_the_others_see_it() {
 fn hostile_away_reasons_are_refused_or_cleaned_and_cost_nothing_else() {
     let server = common::start_server();
     let addr = server.local_addr();
-    let (mut alice, _) = Json::join(addr, "alice");
-    let (mut bob, _) = Json::join(addr, "bob");
-    let mut carol = Plain::join(addr, "carol");
-    bob.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "carol"));
+    let (mut alice, mut bob, mut carol) = three_people(addr);
 
     // Too long: one error, nothing changes.
     let long = "é".repeat(MAX_AWAY_BYTES / 2 + 1);

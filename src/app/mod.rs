@@ -1162,6 +1162,7 @@ impl CoucouApp {
             presence: self.speaks_json(),
             away: self.chat.as_ref().and_then(|c| c.away_of(&c.me)),
             language: self.settings.language,
+            system_language: self.options.system_lang,
             auto_away_minutes: self.settings.auto_away_minutes,
         };
         let mut action = None;

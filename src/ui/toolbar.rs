@@ -76,6 +76,8 @@ pub struct ToolbarView<'a> {
     pub away: Option<&'a AwayNote>,
     /// The language chosen in settings (`None`: the system's).
     pub language: Option<Lang>,
+    /// The system's language.
+    pub system_language: Lang,
     /// Minutes without input before you are marked away (0: never).
     pub auto_away_minutes: u32,
 }
@@ -317,7 +319,7 @@ pub fn toolbar_ui(
                     None => tr!(
                         lang,
                         "settings-language-system",
-                        language = Lang::system().native_name()
+                        language = view.system_language.native_name()
                     ),
                     Some(language) => language.native_name().to_owned(),
                 },
