@@ -131,9 +131,10 @@ fn the_status_menu_marks_you_away_with_a_reason_and_back_and_the_others_see_it()
 fn after_the_set_time_without_input_the_app_marks_you_idle_and_back_at_the_next_key() {
     let server = start_server();
     let addr = server.local_addr();
+    // Bob is in first: he hears the moment alice goes idle.
+    let (mut bob, _) = Json::join(addr, "bob");
     // A "minute" of 20 ms: the default 10 minutes of the setting pass in 200 ms.
     let (_dir, mut harness) = alice_with_minute(addr, Duration::from_millis(20), "");
-    let (mut bob, _) = Json::join(addr, "bob");
 
     wait_until(&mut harness, "alice idle", |app| {
         away_of_me(app) == Some((None, true))
@@ -164,14 +165,15 @@ fn after_the_set_time_without_input_the_app_marks_you_idle_and_back_at_the_next_
 fn with_auto_away_off_the_app_never_marks_you_away() {
     let server = start_server();
     let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
     let (_dir, mut harness) =
         alice_with_minute(addr, Duration::from_millis(1), "auto_away_minutes = 0\n");
-    let (mut bob, _) = Json::join(addr, "bob");
     // Long after 1 "minute", a message from alice reaches bob with nothing before it.
     wait_until(&mut harness, "bob here", |app| {
         app.chat().is_some_and(|c| c.people.len() == 2)
     });
     send_message(&mut harness, "toujours là");
+    assert_eq!(away_of_me(harness.state()), None);
     let next = bob.expect(|m| !matches!(m, ServerMsg::Join { .. } | ServerMsg::Typing { .. }));
     assert!(
         matches!(&next, ServerMsg::Message(c) if c.text == "toujours là"),
