@@ -1,5 +1,6 @@
-//! The room's past in the app: older pages while scrolling up, searches (Ctrl+F) and jumping to a
-//! result, the outbox of messages not yet confirmed, and "New since your last visit".
+//! The room's past and present in the app: older pages while scrolling up, searches (Ctrl+F) and
+//! jumping to a result, the outbox of messages not yet confirmed, "New since your last visit", and
+//! telling the room who is typing, away or back (auto-away included).
 
 use eframe::egui;
 
@@ -230,8 +231,8 @@ impl CoucouApp {
         }
     }
 
-    /// Tells a JSON room you are away or back (from the status menu). Not kept for later: the
-    /// menu is shown only while in the room.
+    /// Tells a JSON room you are away or back (the status menu, auto-away, a reconnection); nothing
+    /// when not in one.
     pub(super) fn send_presence(&mut self, command: Command) {
         self.auto_away_sent = false;
         if let Some(conn) = self
@@ -259,14 +260,11 @@ impl CoucouApp {
                 )
             })
         });
-        let me_auto_away = self
-            .chat
-            .as_ref()
-            .and_then(|c| c.away_of(&c.me))
-            .is_some_and(|note| note.auto);
         if input {
             self.last_input = std::time::Instant::now();
-            if std::mem::take(&mut self.auto_away_sent) && me_auto_away {
+            // Even before the room has confirmed the idle state: a `back` it did not need is
+            // answered to this app alone.
+            if std::mem::take(&mut self.auto_away_sent) {
                 self.send_presence(Command::Back);
             }
         }

@@ -74,6 +74,9 @@ struct Person<M> {
     away: Option<Away>,
 }
 
+/// How many senders an absence remembers having given its reason to.
+const MAX_TOLD: usize = 256;
+
 /// Someone's absence.
 #[derive(Debug)]
 struct Away {
@@ -711,6 +714,11 @@ impl<M: Mailbox> Room<M> {
         if away.told.contains(&sender) {
             return None;
         }
+        // Bounded however many connections come and go while the person is away: the oldest
+        // would get the reason again, which harms nobody.
+        if away.told.len() >= MAX_TOLD {
+            away.told.remove(0);
+        }
         away.told.push(sender);
         Some(ServerMsg::Away {
             name: person.name.clone(),
@@ -1050,6 +1058,52 @@ mod tests {
 
     fn typing_clock() -> u64 {
         TYPING_NOW.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn the_away_reason_goes_back_once_per_sender_and_its_memory_is_bounded() {
+        let mut room = Room::new(settings(1_000, 0), Arc::default(), typing_clock);
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        room.handle(
+            1,
+            Command::Away {
+                reason: Some("lunch".into()),
+                auto: false,
+            },
+        );
+        alice.take();
+        let private = |room: &mut Room<Recorder>, from: SessionId| {
+            room.handle(
+                from,
+                Command::Msg {
+                    to: "alice".into(),
+                    text: "?".into(),
+                },
+            );
+        };
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        bob.take();
+        private(&mut room, 2);
+        private(&mut room, 2);
+        let replies = bob
+            .take_json()
+            .into_iter()
+            .filter(|m| matches!(m, ServerMsg::Away { reply: true, .. }))
+            .count();
+        assert_eq!(replies, 1);
+        // Many senders come and go: the memory stays bounded, and each still gets it once.
+        for session in 10..10 + 2 * MAX_TOLD as u64 {
+            join(&mut room, session, &format!("s{session}"), Dialect::Plain);
+            private(&mut room, session);
+            room.leave(session, LeaveReason::Quit, false);
+        }
+        let told = room
+            .people
+            .iter()
+            .find(|p| p.session == 1)
+            .and_then(|p| p.away.as_ref())
+            .map(|a| a.told.len());
+        assert_eq!(told, Some(MAX_TOLD));
     }
 
     #[test]
