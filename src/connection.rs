@@ -100,6 +100,16 @@ impl<R: Read> FrameReader<R> {
         &self.source
     }
 
+    /// The source, when every byte read from it so far has been returned as a frame (nothing is
+    /// held back); else the reader, unchanged. For connections that go on in raw bytes.
+    pub fn into_source(self) -> Result<R, Self> {
+        if self.ready.is_empty() && self.framer.is_empty() {
+            Ok(self.source)
+        } else {
+            Err(self)
+        }
+    }
+
     /// True when a frame is already read and cut, so `next_frame` will not wait.
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()

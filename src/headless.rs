@@ -16,7 +16,7 @@ use crate::identity::Identity;
 use crate::lan;
 use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_MAX_PEOPLE, DEFAULT_PORT};
-use crate::server::{FloodLimit, PeopleHook, Server, ServerConfig, StoreConfig};
+use crate::server::{FilesConfig, FloodLimit, PeopleHook, Server, ServerConfig, StoreConfig};
 use crate::store::Retention;
 
 /// Options of `coucou server`.
@@ -90,6 +90,18 @@ pub struct ServerArgs {
     /// Keep the history in memory only (gone at stop). `--history 0` keeps none at all.
     #[arg(long)]
     pub no_store: bool,
+    /// Take no files (offers are refused).
+    #[arg(long)]
+    pub no_files: bool,
+    /// The largest file people may offer, in MB (default 2000).
+    #[arg(long, value_name = "MB", default_value_t = 2_000)]
+    pub max_file_mb: u64,
+    /// All offered files together, in MB (default 10000); an offer past it is refused.
+    #[arg(long, value_name = "MB", default_value_t = 10_000)]
+    pub files_quota_mb: u64,
+    /// How long an offered file is kept, in hours (default 24).
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    pub files_hours: u64,
     /// The language of the room's notices and errors: `en` or `fr` (default: the system's).
     #[arg(long, value_name = "LANG", value_parser = parse_lang)]
     pub lang: Option<Lang>,
@@ -184,6 +196,20 @@ impl ServerArgs {
         })
     }
 
+    /// Where and how much of the offered files is kept: `files/` in the data folder.
+    fn files_config(&self) -> Option<FilesConfig> {
+        if self.no_files {
+            return None;
+        }
+        let dir = self.data_dir.clone().or_else(default_data_dir)?;
+        Some(FilesConfig {
+            dir: crate::server::files::dir_in(&dir),
+            max_file_bytes: self.max_file_mb.saturating_mul(1_000_000),
+            quota_bytes: self.files_quota_mb.saturating_mul(1_000_000),
+            expiry: Duration::from_secs(self.files_hours.saturating_mul(3600)),
+        })
+    }
+
     /// The server configuration these options describe.
     pub fn config(&self) -> ServerConfig {
         ServerConfig {
@@ -204,6 +230,7 @@ impl ServerArgs {
             require_tls: self.require_tls,
             store: self.store_config(),
             lang: self.lang.unwrap_or_else(Lang::system),
+            files: self.files_config(),
             ..ServerConfig::default()
         }
     }

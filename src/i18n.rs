@@ -144,6 +144,24 @@ impl Lang {
         )
     }
 
+    /// A size in bytes as people read it: `840 bytes`, `2.1 MB`, `1.5 GB` (`2,1 Mo` in French);
+    /// powers of 1,000, one decimal from MB on.
+    pub fn size(self, bytes: u64) -> String {
+        #[allow(clippy::cast_precision_loss)] // a size shown to one decimal
+        let value = |unit: f64| bytes as f64 / unit;
+        let (number, key) = match bytes {
+            0..1_000 => return crate::tr!(self, "size-bytes", count = bytes),
+            1_000..1_000_000 => (format!("{:.0}", value(1e3)), "size-kb"),
+            1_000_000..1_000_000_000 => (format!("{:.1}", value(1e6)), "size-mb"),
+            _ => (format!("{:.1}", value(1e9)), "size-gb"),
+        };
+        let number = match self {
+            Self::En => number,
+            Self::Fr => number.replace('.', ","),
+        };
+        crate::tr!(self, key, number = number)
+    }
+
     /// A time of day as the language writes it: `14:05` in both (24-hour clock).
     pub fn time(self, time: chrono::NaiveTime) -> String {
         time.format("%H:%M").to_string()
@@ -273,6 +291,17 @@ mod tests {
         assert_eq!(Lang::Fr.long_date(day), "mardi 1 décembre 2026");
         assert_eq!(Lang::En.short_date(day), "Dec 1, 2026");
         assert_eq!(Lang::Fr.short_date(day), "1 déc. 2026");
+    }
+
+    #[test]
+    fn sizes_in_each_language() {
+        assert_eq!(Lang::En.size(1), "1 byte");
+        assert_eq!(Lang::En.size(840), "840 bytes");
+        assert_eq!(Lang::En.size(52_428_800), "52.4 MB");
+        assert_eq!(Lang::Fr.size(52_428_800), "52,4\u{a0}Mo");
+        assert_eq!(Lang::Fr.size(1), "1\u{a0}octet");
+        assert_eq!(Lang::En.size(1_500_000_000), "1.5 GB");
+        assert_eq!(Lang::Fr.size(12_000), "12\u{a0}ko");
     }
 
     #[test]

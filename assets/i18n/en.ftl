@@ -452,3 +452,30 @@ journal-unusable = This computer's log of conversations can't be used ({ $error 
 journal-cannot-make = This computer's log of conversations can't be made ({ $error }); conversations are not kept on this computer.
 journal-stopped = This computer's log of conversations stopped ({ $error }); the chat goes on.
 store-moved-aside = The history file { $path } could not be used ({ $error }); it was kept as { $kept } and the room starts with an empty history.
+
+## Files
+
+size-bytes = { $count ->
+    [one] { $count } byte
+   *[other] { $count } bytes
+}
+size-kb = { $number } kB
+size-mb = { $number } MB
+size-gb = { $number } GB
+plain-file = { $name } offers { $file } ({ $size }) to the room; the Coucou app can download it.
+plain-file-private = { $name } offers you { $file } ({ $size }); the Coucou app can download it.
+error-no-files = this room takes no files
+error-file-too-large = that file is over this room's limit of { $max }; it was not offered
+error-quota-full = this room has no space left for files ({ $free } free); it was not offered
+error-bad-sha256 = an offer needs the file's SHA-256 as 64 hex digits
+error-no-such-file = no such file here (it may have expired, or it is not for you)
+error-no-such-person = nobody called { $name } is here to be offered a file
+error-file-busy = that file is already being uploaded on another connection
+error-file-larger = more bytes than announced; the upload was cut off and nothing kept
+error-file-mismatch = the bytes do not match the SHA-256 offered; nothing was kept
+error-file-offset = that offset is past the end of the file
+error-file-early = send nothing before the host's answer
+chat-file = { $name } offers { $file } ({ $size }) to the room
+chat-file-private = { $name } offers { $file } ({ $size }) to you
+chat-file-yours = You offer { $file } ({ $size }) to the room
+chat-file-yours-private = You offer { $file } ({ $size }) to { $to }

@@ -452,3 +452,30 @@ journal-unusable = Le journal des conversations de cet ordinateur est inutilisab
 journal-cannot-make = Le journal des conversations de cet ordinateur ne peut pas être créé ({ $error }) ; les conversations ne sont pas gardées sur cet ordinateur.
 journal-stopped = Le journal des conversations de cet ordinateur s’est arrêté ({ $error }) ; la discussion continue.
 store-moved-aside = Le fichier d’historique { $path } n’a pas pu servir ({ $error }) ; il a été gardé sous { $kept } et le salon commence avec un historique vide.
+
+## Fichiers
+
+size-bytes = { $count ->
+    [one] { $count } octet
+   *[other] { $count } octets
+}
+size-kb = { $number } ko
+size-mb = { $number } Mo
+size-gb = { $number } Go
+plain-file = { $name } propose { $file } ({ $size }) au salon ; l’application Coucou peut le télécharger.
+plain-file-private = { $name } vous propose { $file } ({ $size }) ; l’application Coucou peut le télécharger.
+error-no-files = ce salon ne prend pas de fichiers
+error-file-too-large = ce fichier dépasse la limite de ce salon, { $max } ; il n’a pas été proposé
+error-quota-full = ce salon n’a plus de place pour les fichiers ({ $free } libres) ; il n’a pas été proposé
+error-bad-sha256 = une offre demande le SHA-256 du fichier en 64 chiffres hexadécimaux
+error-no-such-file = pas de tel fichier ici (il a peut-être expiré, ou il n’est pas pour vous)
+error-no-such-person = personne ne s’appelle { $name } ici pour recevoir un fichier
+error-file-busy = ce fichier est déjà en cours d’envoi sur une autre connexion
+error-file-larger = plus d’octets qu’annoncé ; l’envoi a été coupé et rien n’a été gardé
+error-file-mismatch = les octets ne correspondent pas au SHA-256 proposé ; rien n’a été gardé
+error-file-offset = cette position est au-delà de la fin du fichier
+error-file-early = n’envoyez rien avant la réponse de l’hôte
+chat-file = { $name } propose { $file } ({ $size }) au salon
+chat-file-private = { $name } vous propose { $file } ({ $size })
+chat-file-yours = Vous proposez { $file } ({ $size }) au salon
+chat-file-yours-private = Vous proposez { $file } ({ $size }) à { $to }

@@ -14,7 +14,7 @@ use crate::lan;
 use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
-use crate::server::{PeopleHook, Server, ServerConfig, StoreConfig};
+use crate::server::{FilesConfig, PeopleHook, Server, ServerConfig, StoreConfig};
 use crate::tr;
 use crate::ui::toolbar::ToolbarBuffers;
 
@@ -91,6 +91,7 @@ impl Hosting {
         request: &HostRequest,
         security: HostSecurity,
         store: Option<StoreConfig>,
+        files: Option<FilesConfig>,
         announce: bool,
         lang: Lang,
     ) -> Result<(Self, Option<String>), String> {
@@ -109,6 +110,7 @@ impl Hosting {
             require_tls: security.encrypted_only,
             password: security.password.clone(),
             store,
+            files,
             lang,
             ..ServerConfig::default()
         };

@@ -957,11 +957,17 @@ impl CoucouApp {
                 path: settings::history_path(path),
                 retention: self.settings.host_retention(),
             });
+        // Offered files are kept beside the settings (none without a settings folder).
+        let files = self
+            .settings_path
+            .as_deref()
+            .map(|path| crate::server::FilesConfig::in_dir(settings::files_dir(path)));
         let (hosting, warning) = match Hosting::start(
             self.options.host_bind,
             &request,
             security,
             store,
+            files,
             announce,
             self.lang(),
         ) {

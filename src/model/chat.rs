@@ -536,6 +536,31 @@ impl ChatModel {
             }
             // Part of joining, which the connection handles before the welcome.
             ServerMsg::Password { .. } | ServerMsg::Verified { .. } => {}
+            ServerMsg::File(offer) => {
+                if self.first_time(offer.id, offer.time) {
+                    let size = self.lang.size(offer.size);
+                    let key = match (offer.from == self.me, offer.to.is_some()) {
+                        (true, true) => "chat-file-yours-private",
+                        (true, false) => "chat-file-yours",
+                        (false, true) => "chat-file-private",
+                        (false, false) => "chat-file",
+                    };
+                    let text = tr!(
+                        self.lang,
+                        key,
+                        name = offer.from.as_str(),
+                        to = offer.to.as_deref().unwrap_or_default(),
+                        file = offer.name.as_str(),
+                        size = size
+                    );
+                    self.push_local(offer.time, EntryKind::Notice(text));
+                }
+            }
+            // The app's file transfers (not yet in the app) handle these.
+            ServerMsg::Ready { .. }
+            | ServerMsg::Ticket { .. }
+            | ServerMsg::Transfer { .. }
+            | ServerMsg::Stored { .. } => {}
         }
     }
 

@@ -181,6 +181,14 @@ pub fn history_path(settings_path: &Path) -> PathBuf {
         .join("history.sqlite")
 }
 
+/// Where a hosted room keeps the files offered in it: `files/`, beside the settings file.
+pub fn files_dir(settings_path: &Path) -> PathBuf {
+    settings_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        .join("files")
+}
+
 /// Where the app keeps its own log of conversations: `journal.sqlite`, beside the settings file.
 pub fn journal_path(settings_path: &Path) -> PathBuf {
     settings_path

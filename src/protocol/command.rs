@@ -86,7 +86,11 @@ impl Command {
             ClientMsg::Hello { .. }
             | ClientMsg::Password { .. }
             | ClientMsg::History { .. }
-            | ClientMsg::Typing { .. } => {
+            | ClientMsg::Typing { .. }
+            | ClientMsg::Offer { .. }
+            | ClientMsg::Fetch { .. }
+            | ClientMsg::Upload { .. }
+            | ClientMsg::Download { .. } => {
                 return None;
             }
         })

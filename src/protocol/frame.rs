@@ -25,6 +25,11 @@ pub struct LineFramer {
 }
 
 impl LineFramer {
+    /// True when no bytes of an unfinished line are held.
+    pub fn is_empty(&self) -> bool {
+        self.partial.is_empty() && !self.discarding
+    }
+
     /// A framer that accepts lines of up to `max_line` bytes.
     pub fn new(max_line: usize) -> Self {
         Self {

@@ -101,6 +101,39 @@ pub enum ClientMsg {
     },
     /// Back from away.
     Back {},
+    /// Offers a file to the room, or to one person (`to`): its name, size and SHA-256 (hex). The
+    /// host answers [`ServerMsg::Ready`] with a token to upload it with, on a connection of its own.
+    Offer {
+        /// The file's name (cleaned by the host).
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Its SHA-256, 64 hex digits.
+        sha256: String,
+        /// Who it is for; the whole room when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+    },
+    /// Asks for a file offered in the room (by its `file` id): answered with [`ServerMsg::Ticket`].
+    Fetch {
+        /// The file's id.
+        file: u64,
+    },
+    /// The first line of a connection that uploads an offered file (never a chat connection):
+    /// the host answers [`ServerMsg::Transfer`], then reads the bytes from its offset.
+    Upload {
+        /// The token from [`ServerMsg::Ready`].
+        token: String,
+    },
+    /// The first line of a connection that downloads a file from `offset` (to resume): the host
+    /// answers [`ServerMsg::Transfer`], then sends the bytes and closes.
+    Download {
+        /// The token from [`ServerMsg::Ticket`].
+        token: String,
+        /// Where to start, in bytes.
+        #[serde(default)]
+        offset: u64,
+    },
     /// Asks for the list of people. (The empty braces make serde refuse unknown fields here too.)
     Who {},
     /// Asks for the command list.
@@ -268,6 +301,37 @@ pub enum ServerMsg {
         /// Who.
         name: String,
     },
+    /// A file is offered: to the room (everyone, and newcomers in their welcome's history), or to
+    /// one person (`to`: sent to them and to the sender only). Its bytes are fetched apart.
+    File(FileOffer),
+    /// The offer was accepted: upload the bytes with `token` on a connection of their own.
+    Ready {
+        /// The file's id.
+        file: u64,
+        /// The token for the upload connection.
+        token: String,
+    },
+    /// The answer to [`ClientMsg::Fetch`]: download with `token` on a connection of its own.
+    Ticket {
+        /// The file's id.
+        file: u64,
+        /// The token for the download connection.
+        token: String,
+    },
+    /// On an upload or download connection: the bytes go from `offset` to `size`.
+    Transfer {
+        /// The file's id.
+        file: u64,
+        /// Where the bytes start (what the host already has, for an upload).
+        offset: u64,
+        /// The file's size.
+        size: u64,
+    },
+    /// On an upload connection: every byte arrived and the SHA-256 matched; the offer is out.
+    Stored {
+        /// The file's id.
+        file: u64,
+    },
     /// Something the server says: a greeting, the help text, a shutdown.
     Notice {
         /// Server-assigned id when the notice is part of the room's history.
@@ -322,6 +386,28 @@ pub enum ServerMsg {
         /// What was found.
         results: Vec<Found>,
     },
+}
+
+/// A file offered in the room, kept by the host until it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileOffer {
+    /// The room's id for this event (a message id).
+    pub id: u64,
+    /// When it was offered, in milliseconds since the Unix epoch.
+    pub time: u64,
+    /// The file's id, to fetch it by.
+    pub file: u64,
+    /// Who offers it.
+    pub from: String,
+    /// Who it is for; the whole room when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The file's name, cleaned: no folders, controls or reserved names.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256, 64 hex digits: the downloader checks it.
+    pub sha256: String,
 }
 
 /// One search result: a message, and the messages just before and after it in the room.
@@ -418,6 +504,14 @@ pub enum ErrorCode {
     TooManyAttempts,
     /// The room's history can't be read right now (its file is busy or broken); the chat goes on.
     Unavailable,
+    /// The file is over the host's size limit; nothing was kept.
+    FileTooLarge,
+    /// The host's room for files is full; the offer was refused.
+    QuotaFull,
+    /// No such file here (never offered, expired, or not for you).
+    NoSuchFile,
+    /// The bytes did not match the offer (more than announced, or another SHA-256); nothing was kept.
+    BadFile,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -517,6 +611,27 @@ impl ServerMsg {
                 name, reason, auto, ..
             } => notice(out, &away_line(name, reason.as_deref(), *auto, lang)),
             Self::Back { name } => notice(out, &tr!(lang, "plain-back", name = name)),
+            Self::File(offer) => {
+                let size = lang.size(offer.size);
+                let key = if offer.to.is_some() {
+                    "plain-file-private"
+                } else {
+                    "plain-file"
+                };
+                let line = tr!(
+                    lang,
+                    key,
+                    name = offer.from.as_str(),
+                    file = offer.name.as_str(),
+                    size = size
+                );
+                notice(out, &line);
+            }
+            // Only JSON clients offer and fetch files.
+            Self::Ready { .. }
+            | Self::Ticket { .. }
+            | Self::Transfer { .. }
+            | Self::Stored { .. } => {}
             Self::Notice { text, .. } => {
                 for line in text.lines() {
                     notice(out, line);

@@ -196,6 +196,55 @@ fn skip_string(chars: &mut Chars<'_>) {
     }
 }
 
+/// The longest file name kept, in bytes of UTF-8 (what most file systems take).
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// A file name from the network, made safe to show and to save anywhere: only its last part (no
+/// folders, whichever the separator), cleaned of controls and invisible characters, without `..`,
+/// leading dots, trailing dots or spaces, characters Windows refuses (`<>:"|?*`), or a reserved
+/// device name (`CON`, `nul.txt`, `COM1`…, which get a `_` before them); at most
+/// [`MAX_FILE_NAME_BYTES`]. A name with nothing left is `file`.
+pub fn clean_file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = clean_text(last)
+        .chars()
+        .map(|c| if "<>:\"|?*".contains(c) { '_' } else { c })
+        .collect();
+    let trimmed = cleaned
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' ']);
+    let mut name = trimmed.to_owned();
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        name.insert(0, '_');
+    }
+    if name.len() > MAX_FILE_NAME_BYTES {
+        // Keep the extension, cut the stem on a character boundary.
+        let ext = name
+            .rfind('.')
+            .map(|i| name[i..].to_owned())
+            .filter(|e| e.len() <= 16);
+        let room = MAX_FILE_NAME_BYTES - ext.as_ref().map_or(0, String::len);
+        let mut cut = room;
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        name = format!("{}{}", &name[..cut], ext.unwrap_or_default());
+    }
+    if is_blank(&name) {
+        return "file".to_owned();
+    }
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +334,30 @@ mod tests {
     #[test]
     fn invalid_utf8_is_replaced() {
         assert_eq!(clean_bytes(b"ok\xff\xfeok"), "ok\u{fffd}\u{fffd}ok");
+    }
+
+    #[test]
+    fn hostile_file_names_are_made_safe() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("..\\..\\Windows\\win.ini"), "win.ini");
+        assert_eq!(clean_file_name(".."), "file");
+        assert_eq!(clean_file_name("/"), "file");
+        assert_eq!(clean_file_name(".bashrc"), "bashrc");
+        assert_eq!(clean_file_name("rapport\u{202e}fdp.exe"), "rapportfdp.exe");
+        assert_eq!(clean_file_name("a\u{1b}[31mb\n.txt"), "ab.txt");
+        assert_eq!(clean_file_name("CON"), "_CON");
+        assert_eq!(clean_file_name("nul.txt"), "_nul.txt");
+        assert_eq!(clean_file_name("com7.log"), "_com7.log");
+        assert_eq!(clean_file_name("computer.txt"), "computer.txt");
+        assert_eq!(clean_file_name("what?<>|*:\".txt"), "what_______.txt");
+        assert_eq!(clean_file_name("notes. . "), "notes");
+        assert_eq!(clean_file_name("\u{200b}\u{2060}"), "file");
+        let long = format!("{}.pdf", "é".repeat(300));
+        let cut = clean_file_name(&long);
+        assert!(
+            cut.len() <= MAX_FILE_NAME_BYTES && cut.ends_with(".pdf"),
+            "{cut}"
+        );
+        assert_eq!(clean_file_name("Café crème.jpg"), "Café crème.jpg");
     }
 }

@@ -59,6 +59,8 @@ pub struct ServerConfig {
     pub store: Option<StoreConfig>,
     /// The language of the server's notices and errors (`--lang`); protocol codes have none.
     pub lang: Lang,
+    /// Where and how much of the files offered in the room is kept; `None`: no files.
+    pub files: Option<super::files::FilesConfig>,
 }
 
 /// The room's lasting history.
@@ -109,6 +111,7 @@ impl Default for ServerConfig {
             password_window: Duration::from_secs(10 * 60),
             store: None,
             lang: Lang::En,
+            files: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod config;
 mod counters;
+pub mod files;
 mod flood;
 mod lookup;
 mod mailbox;
@@ -27,6 +28,7 @@ use log::{debug, error, info, warn};
 
 pub use config::{DEFAULT_MAX_PENDING_PER_ADDRESS, PeopleHook, ServerConfig, StoreConfig};
 pub use counters::Stats;
+pub use files::FilesConfig;
 pub use flood::FloodLimit;
 use pending::Admit;
 use room::{Room, SessionId};
@@ -93,6 +95,9 @@ impl Server {
         let local_addr = listener.local_addr()?;
         raise_open_file_limit(config.max_people + config.max_pending);
         let shared = Arc::new(Shared::new(config));
+        if let Some(files) = &shared.config.files {
+            shared.set_files(files::Files::open(files.clone())?);
+        }
         let mut store_warning = None;
         let mut store_failed = None;
         if let Some(store) = &shared.config.store {

@@ -15,7 +15,7 @@ use super::counters::Counters;
 use super::mailbox::{Bytes, Mailbox, Pushed};
 use crate::i18n::Lang;
 use crate::protocol::command;
-use crate::protocol::message::AwayNote;
+use crate::protocol::message::{AwayNote, FileOffer};
 use crate::protocol::message::{Cid, Found};
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::{
@@ -634,6 +634,42 @@ impl<M: Mailbox> Room<M> {
         }
         if let Some(reply) = away_reply {
             self.send_to(session, &reply);
+        }
+    }
+
+    /// The name of who is here under `wanted` (exactly, whatever the case, else by look-alike),
+    /// as private messages find their recipient.
+    pub fn canonical_name(&self, wanted: &str) -> Option<String> {
+        let key = NameKey::new(wanted);
+        let exact = self
+            .people
+            .iter()
+            .find(|m| m.name.to_lowercase() == wanted.to_lowercase());
+        exact
+            .or_else(|| self.people.iter().find(|m| m.key.clashes(&key)))
+            .map(|m| m.name.clone())
+    }
+
+    /// Announces a file whose bytes are in: to everyone (and newcomers, in the history), or to its
+    /// recipient and its sender only. The offer gets the room's next id and the time now.
+    pub fn offer_file(&mut self, mut offer: FileOffer) {
+        offer.id = self.next_id();
+        offer.time = (self.clock)();
+        match offer.to.clone() {
+            None => self.record_and_broadcast(ServerMsg::File(offer)),
+            Some(to) => {
+                let from = offer.from.clone();
+                let msg = ServerMsg::File(offer);
+                let sessions: Vec<SessionId> = self
+                    .people
+                    .iter()
+                    .filter(|p| p.name == to || p.name == from)
+                    .map(|p| p.session)
+                    .collect();
+                for session in sessions {
+                    self.send_to(session, &msg);
+                }
+            }
         }
     }
 

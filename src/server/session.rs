@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
 
+use super::files;
 use super::flood::Bucket;
 use super::lookup;
 use super::mailbox::{Mailbox, Pushed};
@@ -46,6 +47,14 @@ impl Drop for Pending<'_> {
     fn drop(&mut self) {
         self.0.with_pending(|t| t.remove(self.1));
     }
+}
+
+/// What a connection became once its first lines were read.
+enum Entered {
+    /// A person in the room.
+    Room(Joined),
+    /// A file upload or download, on a connection of its own.
+    Transfer(files::Transfer),
 }
 
 /// A member's session after the handshake.
@@ -84,7 +93,13 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
             deadline,
         };
         match handshake(shared, &start, &mut reader) {
-            Ok(Some(joined)) => (reader, joined),
+            Ok(Some(Entered::Room(joined))) => (reader, joined),
+            Ok(Some(Entered::Transfer(transfer))) => {
+                // Out of the waiting line: a transfer may take long.
+                drop(_pending);
+                serve_transfer(shared, session, reader, transfer);
+                return;
+            }
             Ok(None) => return,
             Err(err) => {
                 debug!("#{session} {peer}: left before joining: {}", err.kind());
@@ -123,6 +138,25 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
     }
     joined.outbox.close();
     writer.join().ok();
+}
+
+/// A file connection goes on in raw bytes, once its first line is answered: a client that sent
+/// anything after that line before the answer is told so.
+fn serve_transfer(
+    shared: &Shared,
+    session: SessionId,
+    reader: FrameReader<Transport>,
+    transfer: files::Transfer,
+) {
+    match reader.into_source() {
+        Ok(mut transport) => files::serve(shared, session, &mut transport, transfer),
+        Err(reader) => {
+            let lang = shared.config.lang;
+            let msg = ServerMsg::error(ErrorCode::BadUsage, lang.tr("error-file-early"));
+            reader.get_ref().write_all(&msg.to_json_line()).ok();
+            reader.get_ref().shutdown();
+        }
+    }
 }
 
 /// Looks at the first byte, by the deadline: a TLS ClientHello starts the handshake; anything
@@ -182,7 +216,7 @@ fn handshake(
     shared: &Shared,
     start: &Start,
     reader: &mut FrameReader<Transport>,
-) -> io::Result<Option<Joined>> {
+) -> io::Result<Option<Entered>> {
     let (session, deadline) = (start.session, start.deadline);
     let lang = shared.config.lang;
     let mut dialect = None;
@@ -219,6 +253,21 @@ fn handshake(
                 reader.set_max_line(MAX_JSON_LINE_BYTES);
                 match message::decode_client(&line) {
                     Ok(ClientMsg::Hello { version, name }) if version == PROTOCOL_VERSION => name,
+                    Ok(msg) if first_line && files::transfer_of(&msg).is_some() => {
+                        // A file connection: its token says what it may do; over TLS when the
+                        // room takes only that.
+                        let encrypted_only =
+                            shared.config.require_tls || shared.config.password.is_some();
+                        if encrypted_only && !reader.get_ref().is_tls() {
+                            let msg = ServerMsg::error(
+                                ErrorCode::TlsRequired,
+                                lang.tr("error-tls-required"),
+                            );
+                            write_direct(shared, reader.get_ref(), dialect, &msg)?;
+                            return Ok(None);
+                        }
+                        return Ok(files::transfer_of(&msg).map(Entered::Transfer));
+                    }
                     Ok(ClientMsg::Hello { .. }) => {
                         let msg = ServerMsg::error(
                             ErrorCode::UnsupportedVersion,
@@ -288,12 +337,12 @@ fn handshake(
             Ok(name) => {
                 socket.set_read_timeout(None)?;
                 socket.set_write_timeout(Some(shared.config.write_timeout))?;
-                return Ok(Some(Joined {
+                return Ok(Some(Entered::Room(Joined {
                     dialect,
                     outbox,
                     name,
                     sent_name: raw_name,
-                }));
+                })));
             }
             Err(JoinError::Name(err)) => {
                 let msg = ServerMsg::error(
@@ -319,7 +368,7 @@ fn timed_out(
     shared: &Shared,
     transport: &Transport,
     dialect: Option<Dialect>,
-) -> io::Result<Option<Joined>> {
+) -> io::Result<Option<Entered>> {
     let msg = ServerMsg::error(
         ErrorCode::HandshakeTimeout,
         tr!(
@@ -559,6 +608,39 @@ fn chat(
                 }
                 continue;
             }
+            Asked::Offer {
+                name,
+                size,
+                sha256,
+                to,
+            } => {
+                if let Some(refused) = take(&mut bucket, "sending", Instant::now(), lang) {
+                    reply(refused.into());
+                    continue;
+                }
+                // The registry has its own lock; the room's is taken only to find `to`.
+                turn = None;
+                let me = names.last().map_or(joined.name.as_str(), String::as_str);
+                reply(files::offer(
+                    shared,
+                    me,
+                    &name,
+                    size,
+                    &sha256,
+                    to.as_deref(),
+                ));
+                continue;
+            }
+            Asked::Fetch(file) => {
+                if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {
+                    reply(refused.into());
+                    continue;
+                }
+                turn = None;
+                let me = names.last().map_or(joined.name.as_str(), String::as_str);
+                reply(files::fetch(shared, me, file));
+                continue;
+            }
             Asked::Search { text, limit } => {
                 let now = Instant::now();
                 if let Some(refused) = take(&mut searches, "searching", now, lang)
@@ -639,6 +721,15 @@ enum Asked {
     Search { text: String, limit: Option<u32> },
     /// Typing, or stopped (JSON `typing`).
     Typing(bool),
+    /// A file offered (JSON `offer`).
+    Offer {
+        name: String,
+        size: u64,
+        sha256: String,
+        to: Option<String>,
+    },
+    /// A file asked for (JSON `fetch`).
+    Fetch(u64),
 }
 
 /// Takes a token from `bucket`; a refusal saying what was too fast if there is none.
@@ -744,6 +835,20 @@ fn json_command(line: &[u8], lang: Lang) -> Result<Asked, Refused> {
         ClientMsg::History { before, limit } => return Ok(Asked::Page { before, limit }),
         ClientMsg::Search { text, limit } => return search_words(clean_text(&text), limit, lang),
         ClientMsg::Typing { active } => return Ok(Asked::Typing(active)),
+        ClientMsg::Offer {
+            name,
+            size,
+            sha256,
+            to,
+        } => {
+            return Ok(Asked::Offer {
+                name,
+                size,
+                sha256,
+                to,
+            });
+        }
+        ClientMsg::Fetch { file } => return Ok(Asked::Fetch(file)),
         msg => msg,
     };
     let (command, cid) = Command::from_client_msg(msg)

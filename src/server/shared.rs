@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::config::ServerConfig;
 use super::counters::Counters;
+use super::files::Files;
 use super::outbox::Outbox;
 use super::pending::{PendingLimits, PendingTable};
 use super::room::{Room, RoomSettings, SessionId};
@@ -42,6 +43,8 @@ pub(super) struct Shared {
     pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
     /// Reads the store (pages, searches), when the room keeps one.
     reader: OnceLock<Arc<Reader>>,
+    /// The files offered in the room, when the server takes files.
+    files: OnceLock<Files>,
 }
 
 impl Shared {
@@ -72,12 +75,23 @@ impl Shared {
             threads: Mutex::new(Vec::new()),
             password_failures: Mutex::new(HashMap::new()),
             reader: OnceLock::new(),
+            files: OnceLock::new(),
         }
     }
 
     /// Reads the store from now on (set once, at start).
     pub(super) fn set_reader(&self, reader: Arc<Reader>) {
         self.reader.set(reader).ok();
+    }
+
+    /// Takes files from now on (set once, at start).
+    pub(super) fn set_files(&self, files: Files) {
+        self.files.set(files).ok();
+    }
+
+    /// The files offered in the room, when the server takes files.
+    pub(super) fn files(&self) -> Option<&Files> {
+        self.files.get()
     }
 
     /// What reads the store, when the room keeps one.

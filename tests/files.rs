@@ -1,0 +1,496 @@
+//! Files through the host, over real TCP on 127.0.0.1 with real files in temp folders: an offer in
+//! the chat, the bytes on connections of their own (upload once, download by each), resumed after
+//! a cut, checked by SHA-256; private offers, hostile names, limits, quota, and bad bytes.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use common::{Json, PATIENCE, Plain, Proxy};
+use coucou::protocol::message::FileOffer;
+use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use coucou::server::files::sha256_of;
+use coucou::server::{FilesConfig, Server, ServerConfig};
+
+/// `n` bytes that look random and are the same every run for the same `seed`.
+fn bytes(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// A refusal: its code and its words.
+type Refused = (ErrorCode, String);
+
+fn sha(data: &[u8]) -> String {
+    sha256_of(&mut &data[..]).expect("a hash")
+}
+
+/// A server that takes files into a temp folder, with these limits.
+fn server_with_files(max_file: u64, quota: u64) -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = common::start_server_with(ServerConfig {
+        files: Some(FilesConfig {
+            dir: dir.path().join("files"),
+            max_file_bytes: max_file,
+            quota_bytes: quota,
+            expiry: Duration::from_secs(3600),
+        }),
+        flood: None,
+        ..ServerConfig::default()
+    });
+    (dir, server)
+}
+
+/// Offers `data` as `name` (to `to`, or the room): the token to upload with, or the refusal.
+fn offer(
+    client: &mut Json,
+    name: &str,
+    data: &[u8],
+    to: Option<&str>,
+) -> Result<(u64, String), Refused> {
+    client.send(&ClientMsg::Offer {
+        name: name.into(),
+        size: data.len() as u64,
+        sha256: sha(data),
+        to: to.map(str::to_owned),
+    });
+    match client.expect(|m| matches!(m, ServerMsg::Ready { .. } | ServerMsg::Error { .. })) {
+        ServerMsg::Ready { file, token } => Ok((file, token)),
+        ServerMsg::Error { code, message } => Err((code, message)),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A file connection: its first line sent, the host's answer line read.
+fn open(addr: SocketAddr, first: &ClientMsg) -> (BufReader<TcpStream>, ServerMsg) {
+    let stream = TcpStream::connect(addr).expect("a connection");
+    stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
+    let mut line = serde_json::to_vec(first).expect("json");
+    line.push(b'\n');
+    (&stream).write_all(&line).expect("the first line");
+    let mut reader = BufReader::new(stream);
+    let answer = read_line(&mut reader);
+    (reader, answer)
+}
+
+fn read_line(reader: &mut BufReader<TcpStream>) -> ServerMsg {
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line).expect("a line");
+    coucou::protocol::message::decode_server(&line)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&line)))
+}
+
+/// Uploads `data` from where the host's copy ends; the host's last word.
+fn upload(addr: SocketAddr, token: &str, data: &[u8]) -> ServerMsg {
+    let (mut reader, answer) = open(
+        addr,
+        &ClientMsg::Upload {
+            token: token.into(),
+        },
+    );
+    let ServerMsg::Transfer { offset, size, .. } = answer else {
+        return answer;
+    };
+    assert_eq!(size, data.len() as u64);
+    let start = usize::try_from(offset).expect("an offset");
+    reader.get_ref().write_all(&data[start..]).ok();
+    // Every byte sent: this side ends, and the host answers.
+    reader.get_ref().shutdown(std::net::Shutdown::Write).ok();
+    read_line(&mut reader)
+}
+
+/// Downloads from `offset` through `addr`: the host's header and every byte that came.
+fn download(addr: SocketAddr, token: &str, offset: u64) -> (ServerMsg, Vec<u8>) {
+    let (mut reader, answer) = open(
+        addr,
+        &ClientMsg::Download {
+            token: token.into(),
+            offset,
+        },
+    );
+    let mut data = Vec::new();
+    if matches!(answer, ServerMsg::Transfer { .. }) {
+        // A cut connection ends the bytes early; what came is kept.
+        reader.read_to_end(&mut data).ok();
+    }
+    (answer, data)
+}
+
+fn ticket(client: &mut Json, file: u64) -> Result<String, Refused> {
+    client.send(&ClientMsg::Fetch { file });
+    match client.expect(|m| matches!(m, ServerMsg::Ticket { .. } | ServerMsg::Error { .. })) {
+        ServerMsg::Ticket { token, .. } => Ok(token),
+        ServerMsg::Error { code, message } => Err((code, message)),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn offered(client: &mut Json) -> FileOffer {
+    match client.expect(|m| matches!(m, ServerMsg::File(_))) {
+        ServerMsg::File(offer) => offer,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_50_mb_file_offered_to_the_room_reaches_two_people_byte_for_byte() {
+    let (_dir, server) = server_with_files(100_000_000, 1_000_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut carol, _) = Json::join(addr, "carol");
+    let mut dan = Plain::join(addr, "dan");
+    let data = bytes(50 * 1024 * 1024, 7);
+
+    let (file, token) = offer(&mut alice, "vacances.tar", &data, None).expect("accepted");
+    assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+    for person in [&mut alice, &mut bob, &mut carol] {
+        let offer = offered(person);
+        assert_eq!(
+            (
+                offer.file,
+                offer.from.as_str(),
+                offer.name.as_str(),
+                offer.size
+            ),
+            (file, "alice", "vacances.tar", data.len() as u64)
+        );
+        assert_eq!(offer.sha256, sha(&data));
+    }
+    dan.expect(
+        "*** alice offers vacances.tar (52.4 MB) to the room; the Coucou app can download it.",
+    );
+
+    for person in [&mut bob, &mut carol] {
+        let token = ticket(person, file).expect("a ticket");
+        let (head, got) = download(addr, &token, 0);
+        assert_eq!(
+            head,
+            ServerMsg::Transfer {
+                file,
+                offset: 0,
+                size: data.len() as u64
+            }
+        );
+        assert_eq!(sha(&got), sha(&data));
+        assert!(got == data, "byte for byte");
+    }
+
+    // Someone who joins later sees the offer in the welcome's history and can fetch it.
+    let (mut erin, welcome) = Json::join(addr, "erin");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        panic!("{welcome:?}")
+    };
+    assert!(
+        history
+            .iter()
+            .any(|m| matches!(m, ServerMsg::File(o) if o.file == file))
+    );
+    assert!(ticket(&mut erin, file).is_ok());
+}
+
+#[test]
+fn a_download_cut_at_a_random_point_resumes_from_the_last_byte_and_ends_identical() {
+    let (_dir, server) = server_with_files(100_000_000, 1_000_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join(addr, "bob");
+    let data = bytes(8 * 1024 * 1024, 11);
+    let (file, token) = offer(&mut alice, "photo.raw", &data, None).expect("accepted");
+    assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+    let token = ticket(&mut bob, file).expect("a ticket");
+
+    // A cut somewhere in the bytes, different each run (said in the message if it fails).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock")
+        .subsec_nanos() as usize;
+    let cut_at = 100_000 + nanos % (data.len() - 200_000);
+    let proxy = Proxy::start(addr);
+    proxy.cut_after_down(cut_at);
+    let (_, first) = download(proxy.addr(), &token, 0);
+    assert!(
+        !first.is_empty() && first.len() < data.len(),
+        "the cut at {cut_at} ended the download early: {} bytes",
+        first.len()
+    );
+    assert_eq!(
+        first[..],
+        data[..first.len()],
+        "what came before the cut is right"
+    );
+    let (head, rest) = download(addr, &token, first.len() as u64);
+    assert!(matches!(head, ServerMsg::Transfer { offset, .. } if offset == first.len() as u64));
+    let whole = [first, rest].concat();
+    assert_eq!(sha(&whole), sha(&data), "cut at {cut_at}");
+}
+
+#[test]
+fn an_upload_cut_midway_goes_on_from_what_the_host_has() {
+    let (_dir, server) = server_with_files(100_000_000, 1_000_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let data = bytes(4 * 1024 * 1024, 13);
+    let (file, token) = offer(&mut alice, "scan.pdf", &data, None).expect("accepted");
+
+    // The first connection sends a third and goes away.
+    let (reader, answer) = open(
+        addr,
+        &ClientMsg::Upload {
+            token: token.clone(),
+        },
+    );
+    assert!(matches!(answer, ServerMsg::Transfer { offset: 0, .. }));
+    reader
+        .get_ref()
+        .write_all(&data[..data.len() / 3])
+        .expect("bytes");
+    reader.get_ref().shutdown(std::net::Shutdown::Both).ok();
+    drop(reader);
+
+    // The next is told where to go on from, and finishes.
+    let mut attempts = 0;
+    let last = loop {
+        attempts += 1;
+        let (mut reader, answer) = open(
+            addr,
+            &ClientMsg::Upload {
+                token: token.clone(),
+            },
+        );
+        match answer {
+            ServerMsg::Transfer { offset, .. } => {
+                assert!(offset > 0, "the host kept what came");
+                let start = usize::try_from(offset).expect("an offset");
+                reader.get_ref().write_all(&data[start..]).expect("bytes");
+                reader.get_ref().shutdown(std::net::Shutdown::Write).ok();
+                break read_line(&mut reader);
+            }
+            // The first connection's thread may not have noticed its end yet.
+            ServerMsg::Error { .. } if attempts < 100 => {
+                alice.send(&ClientMsg::Who {});
+                alice.expect(|m| matches!(m, ServerMsg::Users { .. }));
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(last, ServerMsg::Stored { file });
+    assert_eq!(offered(&mut alice).sha256, sha(&data));
+}
+
+#[test]
+fn a_private_offer_reaches_only_its_recipient_and_nobody_else_can_fetch_it() {
+    let (_dir, server) = server_with_files(10_000_000, 100_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut carol, _) = Json::join(addr, "carol");
+    let data = bytes(300_000, 17);
+    let (file, token) = offer(&mut alice, "lettre.odt", &data, Some("BOB")).expect("accepted");
+    assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+    assert_eq!(offered(&mut bob).to.as_deref(), Some("bob"));
+    assert_eq!(offered(&mut alice).to.as_deref(), Some("bob"));
+
+    // Carol never hears of it, and can't fetch it by its id.
+    carol.send(&ClientMsg::Who {});
+    let next = carol.expect(|m| !matches!(m, ServerMsg::Join { .. }));
+    assert!(matches!(next, ServerMsg::Users { .. }), "{next:?}");
+    assert!(matches!(
+        ticket(&mut carol, file),
+        Err((ErrorCode::NoSuchFile, _))
+    ));
+    // Nor with the upload token, nor with a forged one.
+    let forged = format!("{file}.download.{}", "0".repeat(64));
+    for token in [token.as_str(), forged.as_str(), "1.download.zz", "", "../1"] {
+        let (head, got) = download(addr, token, 0);
+        assert!(
+            matches!(
+                head,
+                ServerMsg::Error {
+                    code: ErrorCode::NoSuchFile,
+                    ..
+                }
+            ),
+            "{token}: {head:?}"
+        );
+        assert!(got.is_empty());
+    }
+    // Bob can.
+    let token = ticket(&mut bob, file).expect("bob's ticket");
+    assert_eq!(download(addr, &token, 0).1, data);
+}
+
+#[test]
+fn hostile_file_names_are_cleaned_before_anyone_sees_them() {
+    let (_dir, server) = server_with_files(10_000_000, 100_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    for (raw, shown) in [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Windows\\system.ini", "system.ini"),
+        ("rapport\u{202e}fdp.exe", "rapportfdp.exe"),
+        ("CON.txt", "_CON.txt"),
+        ("\u{1b}[2J..", "file"),
+        ("..", "file"),
+    ] {
+        let data = bytes(1_000, 3);
+        let (file, token) = offer(&mut alice, raw, &data, None).expect("accepted");
+        assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+        assert_eq!(offered(&mut alice).name, shown, "{raw:?}");
+    }
+}
+
+#[test]
+fn limits_and_quota_are_refused_up_front_and_bad_bytes_are_never_offered() {
+    let (dir, server) = server_with_files(1_000_000, 2_500_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join(addr, "bob");
+
+    // Over the size limit.
+    let big = bytes(1_000_001, 5);
+    let refused = offer(&mut alice, "big.bin", &big, None).expect_err("too large");
+    assert!(
+        matches!(refused, (ErrorCode::FileTooLarge, ref message) if message.contains("1.0 MB")),
+        "{refused:?}"
+    );
+
+    // Over the quota: two of 1 MB fit, a third does not.
+    let mb = bytes(1_000_000, 9);
+    let (one, token_one) = offer(&mut alice, "un.bin", &mb, None).expect("first");
+    let (_two, _) = offer(&mut alice, "deux.bin", &mb, None).expect("second");
+    let refused = offer(&mut alice, "trois.bin", &mb, None).expect_err("quota");
+    assert!(matches!(refused, (ErrorCode::QuotaFull, _)), "{refused:?}");
+
+    // More bytes than announced: cut off, nothing kept, the room never told.
+    let (mut reader, answer) = open(
+        addr,
+        &ClientMsg::Upload {
+            token: token_one.clone(),
+        },
+    );
+    assert!(matches!(answer, ServerMsg::Transfer { .. }));
+    reader.get_ref().write_all(&mb).expect("bytes");
+    reader.get_ref().write_all(&[0; 70_000]).ok();
+    reader.get_ref().shutdown(std::net::Shutdown::Write).ok();
+    let answer = read_line(&mut reader);
+    assert!(
+        matches!(
+            answer,
+            ServerMsg::Error {
+                code: ErrorCode::BadFile,
+                ..
+            }
+        ),
+        "{answer:?}"
+    );
+    assert!(download(addr, &token_one, 0).1.is_empty());
+    assert!(matches!(
+        ticket(&mut bob, one),
+        Err((ErrorCode::NoSuchFile, _))
+    ));
+
+    // Other bytes than offered (the same size): refused at the end, nothing kept.
+    let (bad, token_bad) = offer(&mut alice, "faux.bin", &mb, None).expect("room again");
+    let answer = upload(addr, &token_bad, &bytes(1_000_000, 10));
+    assert!(
+        matches!(
+            answer,
+            ServerMsg::Error {
+                code: ErrorCode::BadFile,
+                ..
+            }
+        ),
+        "{answer:?}"
+    );
+    assert!(matches!(
+        ticket(&mut bob, bad),
+        Err((ErrorCode::NoSuchFile, _))
+    ));
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("files"))
+        .expect("the files folder")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "nothing of the refused uploads stays: {left:?}"
+    );
+
+    // A malformed hash, and a room without files.
+    alice.send(&ClientMsg::Offer {
+        name: "x".into(),
+        size: 1,
+        sha256: "not hex".into(),
+        to: None,
+    });
+    assert!(matches!(
+        alice.expect(|m| matches!(m, ServerMsg::Error { .. })),
+        ServerMsg::Error {
+            code: ErrorCode::Malformed,
+            ..
+        }
+    ));
+    let plain_server = common::start_server();
+    let (mut zoe, _) = Json::join(plain_server.local_addr(), "zoe");
+    let refused = offer(&mut zoe, "x", b"x", None).expect_err("no files here");
+    assert!(
+        matches!(refused, (ErrorCode::Unavailable, _)),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_file_connection_that_talks_out_of_turn_gets_one_error_and_the_chat_goes_on() {
+    let (_dir, server) = server_with_files(10_000_000, 100_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let data = bytes(10_000, 21);
+    let (_file, token) = offer(&mut alice, "notes.txt", &data, None).expect("accepted");
+
+    // Bytes sent with the first line, before the host's answer.
+    let stream = TcpStream::connect(addr).expect("a connection");
+    stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
+    let mut early = serde_json::to_vec(&ClientMsg::Upload { token }).expect("json");
+    early.push(b'\n');
+    early.extend_from_slice(&data);
+    (&stream).write_all(&early).expect("bytes");
+    let mut reader = BufReader::new(stream);
+    let answer = read_line(&mut reader);
+    assert!(
+        matches!(
+            answer,
+            ServerMsg::Error {
+                code: ErrorCode::BadUsage,
+                ..
+            }
+        ),
+        "{answer:?}"
+    );
+
+    // A download past the end; an upload token as the first line of a chat.
+    let (head, _) = download(addr, "1.download.00", 99);
+    assert!(matches!(head, ServerMsg::Error { .. }));
+    alice.send(&ClientMsg::Upload { token: "x".into() });
+    assert!(matches!(
+        alice.expect(|m| matches!(m, ServerMsg::Error { .. })),
+        ServerMsg::Error {
+            code: ErrorCode::Malformed,
+            ..
+        }
+    ));
+    alice.send(&ClientMsg::Say {
+        text: "toujours là".into(),
+        cid: None,
+    });
+    alice.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "toujours là"));
+}
