@@ -60,7 +60,7 @@ pub struct ServerConfig {
     /// The language of the server's notices and errors (`--lang`); protocol codes have none.
     pub lang: Lang,
     /// Where and how much of the files offered in the room is kept; `None`: no files.
-    pub files: Option<super::files::FilesConfig>,
+    pub files: Option<FilesConfig>,
 }
 
 /// The room's lasting history.
@@ -70,6 +70,31 @@ pub struct StoreConfig {
     pub path: PathBuf,
     /// How much is kept.
     pub retention: Retention,
+}
+
+/// Where and how much a host keeps of the files offered in its room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilesConfig {
+    /// The folder the files are kept in (emptied at start: offers do not outlive the server).
+    pub dir: PathBuf,
+    /// The largest file, in bytes.
+    pub max_file_bytes: u64,
+    /// All the files together, in bytes; an offer that would pass it is refused up front.
+    pub quota_bytes: u64,
+    /// How long an offer lasts.
+    pub expiry: Duration,
+}
+
+impl FilesConfig {
+    /// The defaults in `dir`: files up to 2 GB, 10 GB in all, kept a day.
+    pub fn in_dir(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            max_file_bytes: 2_000_000_000,
+            quota_bytes: 10_000_000_000,
+            expiry: Duration::from_secs(24 * 3600),
+        }
+    }
 }
 
 /// How many connections from one address may wait to give a name, by default: a person opening a

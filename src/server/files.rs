@@ -1,23 +1,20 @@
-//! Files offered in a room, kept by the host: the offers and their bytes on disk under a size
-//! limit and a quota, until they expire; the tokens that let a connection of its own upload or
-//! download one; and those transfers. File bytes never go through a chat connection (its bounded
-//! queue would cut a person off as too slow): each transfer has its own connection and thread, so a
-//! downloader that stops reading holds up nobody but itself.
-//!
-//! The registry sits behind its own small lock, never held during disk or network work, and never
-//! together with the room's lock.
+//! What people ask of the files offered in a room: offering one (a token to upload it), fetching
+//! one (a token to download it), and the transfers themselves (the kept files are in `stash`).
+//! File bytes never go through a chat connection (its bounded queue would cut a person off as too
+//! slow): each transfer has its own connection and thread, so a downloader that stops reading holds
+//! up nobody but itself. The files' lock is never taken together with the room's.
 
-use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
-use ring::hmac;
 
 use super::shared::Shared;
+pub use super::stash::sha256_of;
+use super::stash::{Entry, Files, Grant, sha256_matches};
 use crate::i18n::Lang;
 use crate::protocol::message::FileOffer;
 use crate::protocol::sanitize::clean_file_name;
@@ -25,166 +22,11 @@ use crate::protocol::{ErrorCode, ServerMsg};
 use crate::tls::Transport;
 use crate::tr;
 
-/// Where and how much a host keeps of the files offered in its room.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilesConfig {
-    /// The folder the files are kept in (emptied at start: offers do not outlive the server).
-    pub dir: PathBuf,
-    /// The largest file, in bytes.
-    pub max_file_bytes: u64,
-    /// All the files together, in bytes; an offer that would pass it is refused up front.
-    pub quota_bytes: u64,
-    /// How long an offer lasts.
-    pub expiry: Duration,
-}
-
-impl FilesConfig {
-    /// The defaults in `dir`: files up to 2 GB, 10 GB in all, kept a day.
-    pub fn in_dir(dir: PathBuf) -> Self {
-        Self {
-            dir,
-            max_file_bytes: 2_000_000_000,
-            quota_bytes: 10_000_000_000,
-            expiry: Duration::from_secs(24 * 3600),
-        }
-    }
-}
-
 /// How long a transfer may make no progress before its connection is closed.
 const STALL: Duration = Duration::from_secs(60);
 
 /// How much is read or written at a time.
 const CHUNK: usize = 64 * 1024;
-
-/// One offered file.
-#[derive(Debug)]
-struct Entry {
-    /// Its name, cleaned.
-    name: String,
-    /// Its size.
-    size: u64,
-    /// Its SHA-256, lowercase hex.
-    sha256: String,
-    /// Who offers it.
-    from: String,
-    /// Who it is for, if one person.
-    to: Option<String>,
-    /// Every byte is in and checked; it has been offered.
-    complete: bool,
-    /// An upload connection is writing it now.
-    uploading: bool,
-    /// When it was offered.
-    offered: Instant,
-}
-
-/// The files of one server.
-#[derive(Debug)]
-pub(super) struct Files {
-    config: FilesConfig,
-    /// The offers, by file id.
-    entries: Mutex<HashMap<u64, Entry>>,
-    /// The next file id.
-    next_id: Mutex<u64>,
-    /// Signs the tokens: random, made at start; a token is good for this run only.
-    key: hmac::Key,
-}
-
-/// What a token lets its connection do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grant {
-    /// Upload the file's bytes.
-    Upload,
-    /// Download them.
-    Download,
-}
-
-impl Grant {
-    fn tag(self) -> &'static str {
-        match self {
-            Self::Upload => "upload",
-            Self::Download => "download",
-        }
-    }
-}
-
-impl Files {
-    /// The registry for `config`, its folder made and emptied (what an earlier run left).
-    pub(super) fn open(config: FilesConfig) -> io::Result<Self> {
-        fs::create_dir_all(&config.dir)?;
-        for entry in fs::read_dir(&config.dir)?.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_file()) {
-                fs::remove_file(entry.path()).ok();
-            }
-        }
-        let rng = ring::rand::SystemRandom::new();
-        let key = hmac::Key::generate(hmac::HMAC_SHA256, &rng)
-            .map_err(|_| io::Error::other("no randomness for the file tokens"))?;
-        Ok(Self {
-            config,
-            entries: Mutex::new(HashMap::new()),
-            next_id: Mutex::new(1),
-            key,
-        })
-    }
-
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn path(&self, file: u64, complete: bool) -> PathBuf {
-        let name = if complete {
-            format!("{file}")
-        } else {
-            format!("{file}.part")
-        };
-        self.config.dir.join(name)
-    }
-
-    /// `file.grant.signature`: what a connection shows to upload or download `file`.
-    fn token(&self, file: u64, grant: Grant) -> String {
-        let tag = hmac::sign(&self.key, format!("{file}.{}", grant.tag()).as_bytes());
-        format!("{file}.{}.{}", grant.tag(), hex::encode(tag.as_ref()))
-    }
-
-    /// The file a token is good for, checked in constant time.
-    fn check(&self, token: &str, grant: Grant) -> Option<u64> {
-        let mut parts = token.splitn(3, '.');
-        let file: u64 = parts.next()?.parse().ok()?;
-        if parts.next()? != grant.tag() {
-            return None;
-        }
-        let signature = hex::decode(parts.next()?).ok()?;
-        let message = format!("{file}.{}", grant.tag());
-        hmac::verify(&self.key, message.as_bytes(), &signature).ok()?;
-        Some(file)
-    }
-
-    /// Forgets the offers that have expired, and deletes their bytes (after the lock).
-    fn purge(&self) {
-        let expired: Vec<(u64, bool)> = {
-            let mut entries = self.entries();
-            let gone: Vec<u64> = entries
-                .iter()
-                .filter(|(_, e)| e.offered.elapsed() >= self.config.expiry && !e.uploading)
-                .map(|(id, _)| *id)
-                .collect();
-            gone.into_iter()
-                .filter_map(|id| entries.remove(&id).map(|e| (id, e.complete)))
-                .collect()
-        };
-        for (id, complete) in expired {
-            fs::remove_file(self.path(id, complete)).ok();
-        }
-    }
-
-    /// Forgets one offer and its bytes.
-    fn drop_file(&self, file: u64) {
-        let removed = self.entries().remove(&file);
-        if let Some(entry) = removed {
-            fs::remove_file(self.path(file, entry.complete)).ok();
-        }
-    }
-}
 
 /// An error for the person, in the room's language.
 fn refuse(lang: Lang, code: ErrorCode, key: &str) -> ServerMsg {
@@ -462,32 +304,6 @@ fn receive(
     }
     part.sync_data().map_err(io_error)?;
     Ok(have == size)
-}
-
-/// True when the part's SHA-256 is the one offered.
-fn sha256_matches(files: &Files, file: u64) -> bool {
-    let Some(wanted) = files.entries().get(&file).map(|e| e.sha256.clone()) else {
-        return false;
-    };
-    let Ok(mut part) = File::open(files.path(file, false)) else {
-        return false;
-    };
-    sha256_of(&mut part).is_ok_and(|got| got == wanted)
-}
-
-/// The SHA-256 of everything `source` reads, lowercase hex.
-pub fn sha256_of(source: &mut impl Read) -> io::Result<String> {
-    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        match source.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => context.update(&buf[..n]),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(hex::encode(context.finish().as_ref()))
 }
 
 /// Sends a file from `offset`, then lets the connection close.

@@ -16,6 +16,7 @@ mod pending;
 mod room;
 mod session;
 mod shared;
+mod stash;
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -26,9 +27,10 @@ use std::time::{Duration, Instant};
 
 use log::{debug, error, info, warn};
 
-pub use config::{DEFAULT_MAX_PENDING_PER_ADDRESS, PeopleHook, ServerConfig, StoreConfig};
+pub use config::{
+    DEFAULT_MAX_PENDING_PER_ADDRESS, FilesConfig, PeopleHook, ServerConfig, StoreConfig,
+};
 pub use counters::Stats;
-pub use files::FilesConfig;
 pub use flood::FloodLimit;
 use pending::Admit;
 use room::{Room, SessionId};
@@ -96,7 +98,7 @@ impl Server {
         raise_open_file_limit(config.max_people + config.max_pending);
         let shared = Arc::new(Shared::new(config));
         if let Some(files) = &shared.config.files {
-            shared.set_files(files::Files::open(files.clone())?);
+            shared.set_files(stash::Files::open(files.clone())?);
         }
         let mut store_warning = None;
         let mut store_failed = None;

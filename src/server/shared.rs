@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use super::config::ServerConfig;
 use super::counters::Counters;
-use super::files::Files;
 use super::outbox::Outbox;
 use super::pending::{PendingLimits, PendingTable};
 use super::room::{Room, RoomSettings, SessionId};
+use super::stash::Files;
 use crate::connection::SharedSocket;
 use crate::protocol::now_ms;
 use crate::store::Reader;
