@@ -113,6 +113,7 @@ pub mod app;
 pub mod client;
 pub mod connection;
 pub mod diagnostics;
+pub mod digest;
 pub mod discovery;
 pub mod headless;
 pub mod i18n;

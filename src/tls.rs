@@ -278,6 +278,26 @@ impl Transport {
         socket.write_all(&wire)
     }
 
+    /// Ends this side of the connection, still reading the other's: close_notify under TLS, a
+    /// half-close of the socket in clear.
+    pub fn close_write(&self) {
+        if let Some(tls) = &self.tls {
+            let mut wire = Vec::new();
+            {
+                let mut conn = Self::lock(tls);
+                conn.send_close_notify();
+                while conn.wants_write() {
+                    if conn.write_tls(&mut wire).is_err() {
+                        break;
+                    }
+                }
+            }
+            let mut socket = self.socket.clone();
+            socket.write_all(&wire).ok();
+        }
+        self.socket.shutdown(Shutdown::Write).ok();
+    }
+
     /// Says goodbye under TLS (close_notify), without waiting; then shuts the socket down.
     pub fn shutdown(&self) {
         if let Some(tls) = &self.tls {

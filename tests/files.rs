@@ -4,14 +4,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use common::{Json, PATIENCE, Plain, Proxy};
+use coucou::digest::sha256_hex;
 use coucou::protocol::message::FileOffer;
 use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
-use coucou::server::files::sha256_of;
 use coucou::server::{FilesConfig, Server, ServerConfig};
 
 /// `n` bytes that look random and are the same every run for the same `seed`.
@@ -39,7 +39,7 @@ fn code_of(msg: &ServerMsg) -> Option<ErrorCode> {
 type Refused = (ErrorCode, String);
 
 fn sha(data: &[u8]) -> String {
-    sha256_of(&mut &data[..]).expect("a hash")
+    sha256_hex(&mut &data[..]).expect("a hash")
 }
 
 /// A server that takes files into a temp folder, with these limits.
@@ -78,43 +78,7 @@ fn offer(
     }
 }
 
-/// A file connection: its first line sent, the host's answer line read.
-fn open(addr: SocketAddr, first: &ClientMsg) -> (BufReader<TcpStream>, ServerMsg) {
-    let stream = TcpStream::connect(addr).expect("a connection");
-    stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
-    let mut line = serde_json::to_vec(first).expect("json");
-    line.push(b'\n');
-    (&stream).write_all(&line).expect("the first line");
-    let mut reader = BufReader::new(stream);
-    let answer = read_line(&mut reader);
-    (reader, answer)
-}
-
-fn read_line(reader: &mut BufReader<TcpStream>) -> ServerMsg {
-    let mut line = Vec::new();
-    reader.read_until(b'\n', &mut line).expect("a line");
-    coucou::protocol::message::decode_server(&line)
-        .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&line)))
-}
-
-/// Uploads `data` from where the host's copy ends; the host's last word.
-fn upload(addr: SocketAddr, token: &str, data: &[u8]) -> ServerMsg {
-    let (mut reader, answer) = open(
-        addr,
-        &ClientMsg::Upload {
-            token: token.into(),
-        },
-    );
-    let ServerMsg::Transfer { offset, size, .. } = answer else {
-        return answer;
-    };
-    assert_eq!(size, data.len() as u64);
-    let start = usize::try_from(offset).expect("an offset");
-    reader.get_ref().write_all(&data[start..]).ok();
-    // Every byte sent: this side ends, and the host answers.
-    reader.get_ref().shutdown(std::net::Shutdown::Write).ok();
-    read_line(&mut reader)
-}
+use common::{file_connection as open, file_line as read_line, upload_file as upload};
 
 /// Downloads from `offset` through `addr`: the host's header and every byte that came.
 fn download(addr: SocketAddr, token: &str, offset: u64) -> (ServerMsg, Vec<u8>) {

@@ -32,6 +32,20 @@ const LAYERS: &[(&str, &[&str])] = &[
             "journal",
         ],
     ),
+    // `digest` (SHA-256 of a reader) names nothing but itself.
+    ("digest.rs", ABOVE_CONNECTION),
+    (
+        "digest.rs",
+        &[
+            "protocol",
+            "connection",
+            "lan",
+            "tls",
+            "identity",
+            "store",
+            "journal",
+        ],
+    ),
     ("protocol", ABOVE_CONNECTION),
     (
         "protocol",

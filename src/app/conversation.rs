@@ -34,6 +34,7 @@ impl CoucouApp {
                 msg: ServerMsg::Results { text, results },
                 ..
             } => self.on_results(text, results),
+            ClientEvent::Message { msg, .. } if self.on_file_answer(&msg) => {}
             ClientEvent::Message { msg, .. } => {
                 self.keep_in_journal(&msg);
                 // A welcome replays history, a page is older still: nothing in them is news.

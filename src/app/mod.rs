@@ -8,6 +8,7 @@
 
 mod conversation;
 mod export;
+mod files;
 mod history;
 pub mod hosting;
 pub mod link;
@@ -81,6 +82,8 @@ pub struct AppOptions {
     /// How long a minute of the auto-away setting lasts: 60 s. Tests that wait for auto-away pass
     /// a short one.
     pub minute: Duration,
+    /// Where downloads go; `None`: the user's downloads folder. Tests pass a temp folder.
+    pub downloads_dir: Option<PathBuf>,
 }
 
 /// Opens `url` with the system's browser (the `webbrowser` crate, as eframe does).
@@ -100,6 +103,7 @@ impl Default for AppOptions {
             backoff: link::backoff,
             system_lang: Lang::system(),
             minute: Duration::from_secs(60),
+            downloads_dir: None,
         }
     }
 }
@@ -134,6 +138,10 @@ enum AppEvent {
     LinkFailed(String),
     /// From this computer's log of conversations.
     Journal(JournalEvent),
+    /// A file to offer was measured (size, SHA-256), or could not be read.
+    Measured(PathBuf, Result<(u64, String), String>),
+    /// From a file transfer.
+    Transfer(crate::client::transfer::TransferEvent),
 }
 
 /// The Coucou desktop app.
@@ -256,6 +264,12 @@ pub struct CoucouApp {
     last_input: Instant,
     /// The app marked the person away for want of input (and will mark them back at the next).
     auto_away_sent: bool,
+    /// Files offered and measured, waiting (in order) for the room's token to upload them.
+    pending_offers: std::collections::VecDeque<PathBuf>,
+    /// The transfers running, by file id.
+    transfers: HashMap<u64, crate::client::transfer::Transfer>,
+    /// Where each download goes, by file id (kept, so a retry goes on from its part).
+    download_dest: HashMap<u64, PathBuf>,
 }
 
 /// The window title: the room, and the unread count while the window is not focused.
@@ -323,6 +337,9 @@ impl CoucouApp {
             Journal::start(settings::journal_path(path), events).ok()
         });
         let mut app = Self {
+            pending_offers: std::collections::VecDeque::new(),
+            transfers: HashMap::new(),
+            download_dest: HashMap::new(),
             last_input: Instant::now(),
             auto_away_sent: false,
             journal,
@@ -622,6 +639,8 @@ impl CoucouApp {
             AppEvent::HostStopped => self.host_stopping = false,
             AppEvent::NoticeClicked => self.focus_requested = true,
             AppEvent::Journal(event) => self.on_journal(event),
+            AppEvent::Measured(path, measured) => self.on_measured(path, measured),
+            AppEvent::Transfer(event) => self.on_transfer(event),
             AppEvent::LinkFailed(url) => {
                 let text = tr!(self.lang(), "link-copied", url = url.as_str());
                 self.push_to_chat(EntryKind::Error(text));
@@ -735,6 +754,10 @@ impl CoucouApp {
                 auto: false,
             }),
             Action::SetBack => self.send_presence(Command::Back),
+            Action::PickFile => self.pick_file(),
+            Action::OfferFile(path) => self.offer_file(path),
+            Action::AcceptFile(file) => self.accept_file(file),
+            Action::CancelTransfer(file) => self.cancel_transfer(file),
             Action::SetLanguage(language) => {
                 self.settings.language = language;
                 crate::ui::set_lang(ctx, self.lang());
@@ -1197,6 +1220,17 @@ impl eframe::App for CoucouApp {
         }
         self.handle_events();
         self.auto_away(ctx);
+        // Files dropped on the window are offered to the room.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        for path in dropped {
+            self.apply(Action::OfferFile(path), ctx);
+        }
         if std::mem::take(&mut self.wants_attention) {
             self.attention_requests += 1;
             ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(

@@ -6,6 +6,8 @@
 //! each event the `wake` callback runs (the app passes `ctx.request_repaint`), so the UI thread never
 //! waits on the network. Nothing here knows about egui.
 
+pub mod transfer;
+
 use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use crate::i18n::Lang;
 use crate::protocol::message::NOTICE_PREFIX;
-use crate::protocol::message::{AwayNote, Cid};
+use crate::protocol::message::{AwayNote, Cid, FileOffer};
 use crate::protocol::{Chat, Command, LeaveReason, ServerMsg, now_ms};
 use crate::tr;
 
@@ -55,6 +55,45 @@ pub enum EntryKind {
     Error(String),
     /// A line from a plain-text server, as it came.
     Plain(String),
+    /// A file offered in the room (or to you, or by you): its bytes are fetched apart.
+    File(FileOffer),
+}
+
+/// Which way a file goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From this computer to the host.
+    Up,
+    /// From the host to this computer.
+    Down,
+}
+
+/// Where a file transfer stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferStatus {
+    /// Measuring the file before offering it (uploads), or asking the host for it (downloads).
+    Starting,
+    /// Bytes are moving.
+    Running,
+    /// Done: every byte there and checked; where a download was saved.
+    Done(Option<std::path::PathBuf>),
+    /// Stopped, and why; what is on disk stays to go on from.
+    Failed(String),
+}
+
+/// One file transfer of this app, as the conversation shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferState {
+    /// Up or down.
+    pub direction: Direction,
+    /// Bytes done.
+    pub done: u64,
+    /// Bytes in all.
+    pub total: u64,
+    /// Where it stands.
+    pub status: TransferStatus,
+    /// When bytes started to move, and how many were already there then (for the speed).
+    pub since: Option<(std::time::Instant, u64)>,
 }
 
 /// The state of one room conversation.
@@ -101,6 +140,8 @@ pub struct ChatModel {
     pub away: Vec<AwayNote>,
     /// The language of the notices the model writes (joins, leaves, renames); the app sets it.
     pub lang: Lang,
+    /// This app's file transfers, by the file's id in the room.
+    pub transfers: std::collections::HashMap<u64, TransferState>,
 }
 
 /// Whether what this computer's log holds from before the room's own history was shown.
@@ -538,22 +579,13 @@ impl ChatModel {
             ServerMsg::Password { .. } | ServerMsg::Verified { .. } => {}
             ServerMsg::File(offer) => {
                 if self.first_time(offer.id, offer.time) {
-                    let size = self.lang.size(offer.size);
-                    let key = match (offer.from == self.me, offer.to.is_some()) {
-                        (true, true) => "chat-file-yours-private",
-                        (true, false) => "chat-file-yours",
-                        (false, true) => "chat-file-private",
-                        (false, false) => "chat-file",
-                    };
-                    let text = tr!(
-                        self.lang,
-                        key,
-                        name = offer.from.as_str(),
-                        to = offer.to.as_deref().unwrap_or_default(),
-                        file = offer.name.as_str(),
-                        size = size
-                    );
-                    self.push_local(offer.time, EntryKind::Notice(text));
+                    let mention = offer.to.is_some() && offer.from != self.me;
+                    self.push(Entry {
+                        id: Some(offer.id),
+                        time: offer.time,
+                        mention,
+                        kind: EntryKind::File(offer),
+                    });
                 }
             }
             // The app's file transfers (not yet in the app) handle these.
@@ -648,6 +680,25 @@ fn is_own(entry: &Entry) -> bool {
     matches!(
         entry.kind,
         EntryKind::Chat { own: true, .. } | EntryKind::Private { own: true, .. }
+    )
+}
+
+/// "alice offers report.pdf (2.1 MB) to the room", as `me` reads it in `lang`.
+pub fn file_offer_text(offer: &FileOffer, me: &str, lang: Lang) -> String {
+    let size = lang.size(offer.size);
+    let key = match (offer.from == me, offer.to.is_some()) {
+        (true, true) => "chat-file-yours-private",
+        (true, false) => "chat-file-yours",
+        (false, true) => "chat-file-private",
+        (false, false) => "chat-file",
+    };
+    tr!(
+        lang,
+        key,
+        name = offer.from.as_str(),
+        to = offer.to.as_deref().unwrap_or_default(),
+        file = offer.name.as_str(),
+        size = size
     )
 }
 

@@ -76,6 +76,7 @@ pub fn entry_text(entry: &Entry, lang: Lang) -> String {
         EntryKind::Notice(text) => format!("* {text}"),
         EntryKind::Error(text) => format!("! {text}"),
         EntryKind::Plain(text) => text.clone(),
+        EntryKind::File(offer) => format!("* {}", super::chat::file_offer_text(offer, "", lang)),
     }
 }
 

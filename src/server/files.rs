@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use log::{debug, info, warn};
 
 use super::shared::Shared;
-pub use super::stash::sha256_of;
 use super::stash::{Entry, Files, Grant, sha256_matches};
 use crate::i18n::Lang;
 use crate::protocol::message::FileOffer;

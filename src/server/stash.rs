@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io;
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
@@ -12,9 +12,6 @@ use std::time::Instant;
 use ring::hmac;
 
 use super::config::FilesConfig;
-
-/// How much is read at a time to hash a file.
-const CHUNK: usize = 64 * 1024;
 
 /// One offered file.
 #[derive(Debug)]
@@ -154,20 +151,5 @@ pub(super) fn sha256_matches(files: &Files, file: u64) -> bool {
     let Ok(mut part) = File::open(files.path(file, false)) else {
         return false;
     };
-    sha256_of(&mut part).is_ok_and(|got| got == wanted)
-}
-
-/// The SHA-256 of everything `source` reads, lowercase hex.
-pub fn sha256_of(source: &mut impl Read) -> io::Result<String> {
-    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        match source.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => context.update(&buf[..n]),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(hex::encode(context.finish().as_ref()))
+    crate::digest::sha256_hex(&mut part).is_ok_and(|got| got == wanted)
 }

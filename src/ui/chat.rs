@@ -350,6 +350,14 @@ fn composer_ui(
             }
         }
         let send = ui.add_enabled(can_send, egui::Button::new(lang.tr("send")));
+        // Files go to Coucou rooms, which say who is here.
+        if !model.people.is_empty()
+            && ui
+                .add_enabled(can_type, egui::Button::new(lang.tr("file-send")))
+                .clicked()
+        {
+            action = Some(Action::PickFile);
+        }
         if (enter || send.clicked()) && can_send {
             action = Some(Action::Send(composer.take()));
             composer.focus = true;

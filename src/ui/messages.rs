@@ -15,7 +15,10 @@ use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2
 use super::{Action, name_colour};
 use crate::i18n::Lang;
 use crate::model::transcript::{day_heading, local_day, local_hour_minute};
-use crate::model::{ChatModel, Entry, EntryKind, MarkerKind};
+use crate::model::{
+    ChatModel, Direction, Entry, EntryKind, MarkerKind, TransferState, TransferStatus,
+};
+use crate::protocol::message::FileOffer;
 use crate::tr;
 
 /// Messages from one person this close together are grouped under one name and time.
@@ -144,6 +147,8 @@ fn estimate_height(entry: &Entry, width: f32, font_size: f32) -> f32 {
         EntryKind::Notice(text) | EntryKind::Error(text) | EntryKind::Plain(text) => {
             text.chars().count() + 8
         }
+        // The offer, then its button or progress bar.
+        EntryKind::File(offer) => offer.name.chars().count() + offer.from.len() + 80,
     };
     let line_height = font_size * 1.3;
     let chars_per_line = (width / (font_size * 0.55)).max(10.0);
@@ -211,8 +216,14 @@ pub fn messages_ui(
                 egui::pos2(left, top + y),
                 Vec2::new(width, f32::INFINITY),
             );
+            let transfer = match &entry.kind {
+                EntryKind::File(offer) => model.transfers.get(&offer.file),
+                _ => None,
+            };
             let row = Row {
                 entry,
+                me: &model.me,
+                transfer,
                 prev: index.checked_sub(1).map(|i| &model.entries[i]),
                 marker: (model.marker == Some(index)).then_some(model.marker_kind),
                 highlight: layout.highlight == Some(index),
@@ -312,6 +323,10 @@ fn older_ui(ui: &mut egui::Ui, model: &ChatModel, at_top: bool, action: &mut Opt
 /// One row to draw: the entry and what decides its headings.
 struct Row<'a> {
     entry: &'a Entry,
+    /// Your name, for how a file offer reads.
+    me: &'a str,
+    /// This app's transfer of the file, for a file offer.
+    transfer: Option<&'a TransferState>,
     /// The entry before it, if any.
     prev: Option<&'a Entry>,
     /// The marker line goes above it, saying this.
@@ -459,6 +474,11 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                     EntryKind::Plain(text) => {
                         plain_line_ui(ui, text, dark, &mut responses, &mut chosen);
                     }
+                    EntryKind::File(offer) => {
+                        if let Some(action) = file_ui(ui, offer, row.me, row.transfer) {
+                            chosen = Some(action);
+                        }
+                    }
                 }
             });
         });
@@ -480,10 +500,94 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
     chosen
 }
 
+/// A file offer: what it is, then Download, or how far its transfer is (with Cancel), or where it
+/// was saved, or why it stopped (with Retry).
+fn file_ui(
+    ui: &mut egui::Ui,
+    offer: &FileOffer,
+    me: &str,
+    transfer: Option<&TransferState>,
+) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    let text = crate::model::chat::file_offer_text(offer, me, lang);
+    ui.label(RichText::new(text).strong());
+    let own = offer.from == me;
+    match transfer.map(|t| (t, &t.status)) {
+        None if own => {}
+        None => {
+            if ui.button(lang.tr("file-download")).clicked() {
+                action = Some(Action::AcceptFile(offer.file));
+            }
+        }
+        Some((t, TransferStatus::Starting | TransferStatus::Running)) => {
+            #[allow(clippy::cast_precision_loss)] // a fraction for a bar
+            let fraction = if t.total == 0 {
+                0.0
+            } else {
+                t.done as f32 / t.total as f32
+            };
+            let bar = egui::ProgressBar::new(fraction)
+                .desired_width(180.0)
+                .text(progress_text(t, lang));
+            ui.add(bar);
+            if ui.small_button(lang.tr("cancel")).clicked() {
+                action = Some(Action::CancelTransfer(offer.file));
+            }
+        }
+        Some((_, TransferStatus::Done(Some(path)))) => {
+            ui.weak(tr!(lang, "file-saved", path = path.display().to_string()));
+        }
+        Some((_, TransferStatus::Done(None))) => {
+            ui.weak(lang.tr("file-sent"));
+        }
+        Some((t, TransferStatus::Failed(why))) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                tr!(lang, "file-stopped", why = why.as_str()),
+            );
+            if t.direction == Direction::Down && ui.small_button(lang.tr("file-retry")).clicked() {
+                action = Some(Action::AcceptFile(offer.file));
+            }
+        }
+    }
+    action
+}
+
+/// "42 % · 3.1 MB/s · 12 s left".
+fn progress_text(t: &TransferState, lang: crate::i18n::Lang) -> String {
+    let percent = (t.done.saturating_mul(100))
+        .checked_div(t.total)
+        .unwrap_or(0);
+    let Some((since, from)) = t.since else {
+        return tr!(lang, "file-percent", percent = percent);
+    };
+    let seconds = since.elapsed().as_secs_f64();
+    let moved = t.done.saturating_sub(from);
+    if seconds < 0.5 || moved == 0 {
+        return tr!(lang, "file-percent", percent = percent);
+    }
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let per_second = (moved as f64 / seconds) as u64;
+    let left = t.total.saturating_sub(t.done) / per_second.max(1);
+    tr!(
+        lang,
+        "file-progress",
+        percent = percent,
+        speed = lang.size(per_second),
+        left = left
+    )
+}
+
 /// What a message's context menu offers: copy its text, copy its first link, quote it in the
 /// input line, reply privately to its author. Nothing for notices and errors.
 fn message_menu(entry: &Entry, lang: Lang) -> Vec<(String, Action)> {
     let (from, text) = match &entry.kind {
+        EntryKind::File(_) => return Vec::new(),
         EntryKind::Chat { from, text, .. } => (Some(from.as_str()), text.as_str()),
         EntryKind::Private {
             from, text, own, ..

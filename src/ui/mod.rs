@@ -154,6 +154,14 @@ pub enum Action {
     SetAway(Option<String>),
     /// Mark yourself back.
     SetBack,
+    /// Choose a file to offer to the room (the system's file dialog).
+    PickFile,
+    /// Offer this file to the room.
+    OfferFile(std::path::PathBuf),
+    /// Download the offered file with this id (again, from where it stopped, after a failure).
+    AcceptFile(u64),
+    /// Stop the transfer of the file with this id.
+    CancelTransfer(u64),
     /// Choose the interface's language (`None`: the system's).
     SetLanguage(Option<Lang>),
     /// Mark yourself away after this many minutes without input (0: never).

@@ -646,3 +646,41 @@ impl Drop for Proxy {
         }
     }
 }
+
+/// A file connection to `addr`: its first line sent, the host's answer line read.
+pub fn file_connection(addr: SocketAddr, first: &ClientMsg) -> (BufReader<TcpStream>, ServerMsg) {
+    let stream = TcpStream::connect(addr).expect("a connection");
+    stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
+    let mut line = serde_json::to_vec(first).expect("json");
+    line.push(b'\n');
+    (&stream).write_all(&line).expect("the first line");
+    let mut reader = BufReader::new(stream);
+    let answer = file_line(&mut reader);
+    (reader, answer)
+}
+
+/// The next JSON line on a file connection.
+pub fn file_line(reader: &mut BufReader<TcpStream>) -> ServerMsg {
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line).expect("a line");
+    coucou::protocol::message::decode_server(&line)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&line)))
+}
+
+/// Uploads `data` with `token` from where the host's copy ends; the host's last word.
+pub fn upload_file(addr: SocketAddr, token: &str, data: &[u8]) -> ServerMsg {
+    let (mut reader, answer) = file_connection(
+        addr,
+        &ClientMsg::Upload {
+            token: token.into(),
+        },
+    );
+    let ServerMsg::Transfer { offset, .. } = answer else {
+        return answer;
+    };
+    let start = usize::try_from(offset).expect("an offset");
+    reader.get_ref().write_all(&data[start..]).ok();
+    // Every byte sent: this side ends, and the host answers.
+    reader.get_ref().shutdown(Shutdown::Write).ok();
+    file_line(&mut reader)
+}

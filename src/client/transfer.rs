@@ -1,0 +1,319 @@
+//! The app's file transfers: one upload or download on a connection of its own to the room's host
+//! (encrypted and pinned as the chat is), on a thread of its own, telling its progress through an
+//! [`EventSink`]. Never the chat's connection: a big file can't hold up a message.
+//!
+//! A download goes to `<name>.part` beside where it will land, from the bytes already there (so a
+//! cut transfer goes on from the last byte on disk), and becomes the file only once its SHA-256 is
+//! the one offered.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{CONNECT_TIMEOUT, ConnectParams, encrypt_to};
+use crate::EventSink;
+use crate::connection::SharedSocket;
+use crate::protocol::message::decode_server;
+use crate::protocol::{ClientMsg, ServerMsg};
+use crate::tls::Transport;
+
+/// How often progress is told at most.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// How much is read or written at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// What a transfer tells the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferEvent {
+    /// `done` of `total` bytes are on the other side (upload) or on disk (download).
+    Progress {
+        /// The file's id in the room.
+        file: u64,
+        /// Bytes done.
+        done: u64,
+        /// Bytes in all.
+        total: u64,
+    },
+    /// Every byte is there and checked; for a download, where the file is.
+    Finished {
+        /// The file's id in the room.
+        file: u64,
+        /// Where it was saved (downloads only).
+        path: Option<PathBuf>,
+    },
+    /// The transfer stopped; what is on disk stays, to go on from.
+    Failed {
+        /// The file's id in the room.
+        file: u64,
+        /// Why, in the host's or the system's words.
+        error: String,
+    },
+}
+
+/// A transfer running on its thread; dropping it does not stop it, [`Transfer::cancel`] does.
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    cancelled: Arc<AtomicBool>,
+    socket: Arc<Mutex<Option<TcpStream>>>,
+}
+
+impl Transfer {
+    /// Stops the transfer: its connection is closed; a download's part stays on disk.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        if let Some(socket) = &*self.socket.lock().unwrap_or_else(PoisonError::into_inner) {
+            socket.shutdown(Shutdown::Both).ok();
+        }
+    }
+}
+
+/// Uploads `path` as the offered file `file`, with the host's `token`.
+pub fn upload(
+    params: &ConnectParams,
+    file: u64,
+    token: String,
+    path: PathBuf,
+    events: EventSink<TransferEvent>,
+) -> io::Result<Transfer> {
+    let first = ClientMsg::Upload { token };
+    start(
+        params,
+        file,
+        first,
+        events,
+        move |transport, reader, head, report| {
+            let ServerMsg::Transfer { offset, size, .. } = head else {
+                return Err(refusal(&head));
+            };
+            let mut source = File::open(&path)?;
+            io::Seek::seek(&mut source, io::SeekFrom::Start(offset))?;
+            let mut done = offset;
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let n = source.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                transport.write_all(&buf[..n])?;
+                done += n as u64;
+                report(done, size);
+            }
+            // Every byte sent: the host answers once this side ends.
+            transport.close_write();
+            match next_msg(reader)? {
+                ServerMsg::Stored { .. } => Ok(None),
+                other => Err(refusal(&other)),
+            }
+        },
+    )
+}
+
+/// Downloads the offered file `file` to `dest` with the host's `token`, going on from
+/// `dest.part` if it is there; checks `sha256` before the part becomes `dest`.
+pub fn download(
+    params: &ConnectParams,
+    file: u64,
+    token: String,
+    dest: PathBuf,
+    sha256: String,
+    events: EventSink<TransferEvent>,
+) -> io::Result<Transfer> {
+    let part = part_of(&dest);
+    let offset = std::fs::metadata(&part).map_or(0, |m| m.len());
+    let first = ClientMsg::Download { token, offset };
+    start(
+        params,
+        file,
+        first,
+        events,
+        move |_, reader, head, report| {
+            let ServerMsg::Transfer { offset, size, .. } = head else {
+                return Err(refusal(&head));
+            };
+            let mut out = OpenOptions::new().create(true).append(true).open(&part)?;
+            out.set_len(offset)?;
+            let mut done = offset;
+            let mut buf = vec![0u8; CHUNK];
+            while done < size {
+                let n = reader.read(&mut buf)?;
+                if n == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the host closed the connection",
+                    ));
+                }
+                out.write_all(&buf[..n])?;
+                done += n as u64;
+                report(done, size);
+            }
+            out.sync_data()?;
+            drop(out);
+            let got = crate::digest::sha256_hex(&mut File::open(&part)?)?;
+            if got != sha256 {
+                std::fs::remove_file(&part).ok();
+                return Err(io::Error::other(
+                    "the file's SHA-256 is not the one offered: it was not kept",
+                ));
+            }
+            std::fs::rename(&part, &dest)?;
+            Ok(Some(dest.clone()))
+        },
+    )
+}
+
+/// Where a download's bytes wait until they are checked: `<dest>.part`.
+pub fn part_of(dest: &Path) -> PathBuf {
+    let mut name = dest.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    dest.with_file_name(name)
+}
+
+/// A path in `dir` for `name` that no file has yet: `name`, then `name (2)`, `name (3)`… (a
+/// download's part of the same name counts as taken, unless `resume`).
+pub fn free_path(dir: &Path, name: &str) -> PathBuf {
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => (&name[..i], &name[i..]),
+        _ => (name, ""),
+    };
+    (1..)
+        .map(|n| {
+            if n == 1 {
+                dir.join(name)
+            } else {
+                dir.join(format!("{stem} ({n}){ext}"))
+            }
+        })
+        .find(|p| !p.exists() && !part_of(p).exists())
+        .unwrap_or_else(|| dir.join(name))
+}
+
+/// The size and SHA-256 of a file, read whole (run it on a background thread).
+pub fn measure(path: &Path) -> io::Result<(u64, String)> {
+    let mut file = File::open(path)?;
+    let size = file.metadata()?.len();
+    Ok((size, crate::digest::sha256_hex(&mut file)?))
+}
+
+/// Says what the host answered instead of going on.
+fn refusal(msg: &ServerMsg) -> io::Error {
+    match msg {
+        ServerMsg::Error { message, .. } => io::Error::other(message.clone()),
+        other => io::Error::other(format!("unexpected answer: {other:?}")),
+    }
+}
+
+/// The next JSON line from the host.
+fn next_msg(reader: &mut BufReader<Transport>) -> io::Result<ServerMsg> {
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line)?;
+    if line.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the host closed the connection",
+        ));
+    }
+    decode_server(&line).map_err(|err| io::Error::other(err.to_string()))
+}
+
+/// What a transfer does once the host has answered its first line: given the connection (to
+/// write), its reader, the answer, and where to report progress. A path when a file was saved.
+type Body = dyn FnOnce(
+        &Transport,
+        &mut BufReader<Transport>,
+        ServerMsg,
+        &mut dyn FnMut(u64, u64),
+    ) -> io::Result<Option<PathBuf>>
+    + Send;
+
+/// Opens the connection (TLS and pin as the chat's), sends `first`, reads the answer and runs
+/// `body` on a thread named `coucou-file-<file>`.
+fn start(
+    params: &ConnectParams,
+    file: u64,
+    first: ClientMsg,
+    events: EventSink<TransferEvent>,
+    body: impl FnOnce(
+        &Transport,
+        &mut BufReader<Transport>,
+        ServerMsg,
+        &mut dyn FnMut(u64, u64),
+    ) -> io::Result<Option<PathBuf>>
+    + Send
+    + 'static,
+) -> io::Result<Transfer> {
+    let handle = Transfer {
+        cancelled: Arc::new(AtomicBool::new(false)),
+        socket: Arc::new(Mutex::new(None)),
+    };
+    let params = params.clone();
+    let thread_handle = handle.clone();
+    let body: Box<Body> = Box::new(body);
+    thread::Builder::new()
+        .name(format!("coucou-file-{file}"))
+        .spawn(move || {
+            let result = run(&params, &thread_handle, &first, file, &events, body);
+            let event = match result {
+                Ok(path) => TransferEvent::Finished { file, path },
+                Err(_) if thread_handle.cancelled.load(Ordering::SeqCst) => TransferEvent::Failed {
+                    file,
+                    error: "cancelled".to_owned(),
+                },
+                Err(err) => TransferEvent::Failed {
+                    file,
+                    error: err.to_string(),
+                },
+            };
+            events.send(event);
+        })?;
+    Ok(handle)
+}
+
+fn run(
+    params: &ConnectParams,
+    handle: &Transfer,
+    first: &ClientMsg,
+    file: u64,
+    events: &EventSink<TransferEvent>,
+    body: Box<Body>,
+) -> io::Result<Option<PathBuf>> {
+    let target = format!("{}:{}", params.host, params.port);
+    let addr: SocketAddr = (params.host.as_str(), params.port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::other("no address"))?;
+    let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
+    *handle.socket.lock().unwrap_or_else(PoisonError::into_inner) = Some(stream.try_clone()?);
+    if handle.cancelled.load(Ordering::SeqCst) {
+        return Err(io::Error::other("cancelled"));
+    }
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let socket = SharedSocket::new(stream);
+    let transport = if params.tls {
+        encrypt_to(&socket, params, &target)
+            .map_err(|err| io::Error::other(err.to_string()))?
+            .0
+    } else {
+        Transport::clear(socket)
+    };
+    let mut line = serde_json::to_vec(first).map_err(io::Error::other)?;
+    line.push(b'\n');
+    transport.write_all(&line)?;
+    let mut reader = BufReader::with_capacity(CHUNK, transport.clone());
+    let head = next_msg(&mut reader)?;
+    let mut last = Instant::now() - PROGRESS_EVERY;
+    let mut report = |done: u64, total: u64| {
+        if last.elapsed() >= PROGRESS_EVERY || done == total {
+            last = Instant::now();
+            events.send(TransferEvent::Progress { file, done, total });
+        }
+    };
+    let result = body(&transport, &mut reader, head, &mut report);
+    transport.shutdown();
+    result
+}
