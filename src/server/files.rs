@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use log::{debug, info, warn};
 
 use super::shared::Shared;
-use super::stash::{Entry, Files, Grant, sha256_matches};
+use super::stash::{Entry, Files, Grant};
 use crate::i18n::Lang;
 use crate::protocol::message::FileOffer;
 use crate::protocol::sanitize::clean_file_name;
@@ -25,7 +25,7 @@ use crate::tr;
 const STALL: Duration = Duration::from_secs(60);
 
 /// How much is read or written at a time.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
 
 /// An error for the person, in the room's language.
 fn refuse(lang: Lang, code: ErrorCode, key: &str) -> ServerMsg {
@@ -199,16 +199,17 @@ fn upload(
     if let Some(entry) = files.entries().get_mut(&file) {
         entry.uploading = false;
     }
-    match result {
-        Ok(true) => {}
+    let sha256 = match result {
+        Ok(Some(sha256)) => sha256,
         // The connection broke: what arrived stays, for the sender to go on from.
-        Ok(false) => return Ok(()),
+        Ok(None) => return Ok(()),
         Err(msg) => {
             files.drop_file(file);
             return Err(msg);
         }
-    }
-    if !sha256_matches(files, file) {
+    };
+    let wanted = files.entries().get(&file).map(|e| e.sha256.clone());
+    if wanted.as_deref() != Some(sha256.as_str()) {
         files.drop_file(file);
         return Err(Refusal::new(
             lang,
@@ -258,14 +259,15 @@ fn upload(
 }
 
 /// Appends what the connection sends to the file's part, from what is already there, until the
-/// uploader ends its side. `Ok(true)`: all of it is in; `Ok(false)`: the connection ended before.
+/// uploader ends its side, hashing as the bytes come (what an earlier connection left is hashed
+/// first). `Ok(Some(sha256))`: all of it is in; `Ok(None)`: the connection ended before.
 fn receive(
     files: &Files,
     lang: Lang,
     transport: &mut Transport,
     file: u64,
     size: u64,
-) -> Result<bool, Refusal> {
+) -> Result<Option<String>, Refusal> {
     let io_error = |_| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files");
     let mut part = OpenOptions::new()
         .create(true)
@@ -274,6 +276,18 @@ fn receive(
         .map_err(io_error)?;
     let mut have = part.metadata().map_err(io_error)?.len().min(size);
     part.set_len(have).map_err(io_error)?;
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    if have > 0 {
+        let mut earlier = File::open(files.path(file, false)).map_err(io_error)?;
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = earlier.read(&mut buf).map_err(io_error)?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+        }
+    }
     let ready = ServerMsg::Transfer {
         file,
         offset: have,
@@ -299,10 +313,11 @@ fn receive(
             return Err(Refusal::new(lang, ErrorCode::BadFile, "error-file-larger"));
         }
         part.write_all(&buf[..n]).map_err(io_error)?;
+        hash.update(&buf[..n]);
         have += n as u64;
     }
     part.sync_data().map_err(io_error)?;
-    Ok(have == size)
+    Ok((have == size).then(|| hex::encode(hash.finish().as_ref())))
 }
 
 /// Sends a file from `offset`, then lets the connection close.

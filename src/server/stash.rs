@@ -3,7 +3,7 @@
 //! places on disk, and their SHA-256. What people ask of them is in `files`.
 
 use std::collections::HashMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
@@ -141,15 +141,4 @@ impl Files {
             fs::remove_file(self.path(file, entry.complete)).ok();
         }
     }
-}
-
-/// True when the part's SHA-256 is the one offered.
-pub(super) fn sha256_matches(files: &Files, file: u64) -> bool {
-    let Some(wanted) = files.entries().get(&file).map(|e| e.sha256.clone()) else {
-        return false;
-    };
-    let Ok(mut part) = File::open(files.path(file, false)) else {
-        return false;
-    };
-    crate::digest::sha256_hex(&mut part).is_ok_and(|got| got == wanted)
 }

@@ -115,12 +115,17 @@ struct Args {
     /// How many "typing" events each typist sends per second.
     #[arg(long, default_value_t = 10.0)]
     typing_rate: f64,
+    /// Instead of running: the file benchmark (issue #14). Offers a file of this many MiB to the
+    /// Coucou server at `--host:--port`, uploads it and downloads it; prints the time of each.
+    #[arg(long, value_name = "MIB")]
+    transfer: Option<u64>,
     /// Where the history benchmark makes its store (a new, empty folder).
     #[arg(long, value_name = "DIR")]
     store_dir: Option<std::path::PathBuf>,
 }
 
 mod history;
+mod transfer;
 
 /// Starts `--typists` JSON clients that join, then say "typing" at `--typing-rate` until the run
 /// stops, reading (and dropping) whatever they are sent so the server never waits on them.
@@ -771,6 +776,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         };
         return match history::run(messages, dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("coucou-bench: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(mb) = args.transfer {
+        return match transfer::run(&args.host, args.port, mb) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("coucou-bench: {err}");
