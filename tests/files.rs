@@ -375,6 +375,19 @@ fn limits_and_quota_are_refused_up_front_and_bad_bytes_are_never_offered() {
         "nothing of the refused uploads stays: {left:?}"
     );
 
+    // Offers never uploaded: one person may hold only a few at once.
+    let small = bytes(10, 1);
+    for n in 0..4 {
+        let name = format!("attente{n}.txt");
+        offer(&mut bob, &name, &small, None).expect("waiting offers within the limit");
+    }
+    let refused = offer(&mut bob, "encore.txt", &small, None).expect_err("too many waiting");
+    assert!(matches!(refused, (ErrorCode::QuotaFull, _)), "{refused:?}");
+    assert!(
+        offer(&mut alice, "autre.txt", &small, None).is_ok(),
+        "others are not held up"
+    );
+
     // A malformed hash, and a room without files.
     alice.send(&ClientMsg::Offer {
         name: "x".into(),

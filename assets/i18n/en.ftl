@@ -489,3 +489,4 @@ file-progress = { $percent } % · { $speed }/s · { $left } s left
 file-send = Send file…
 file-not-here = Files can be offered only in a Coucou room you are in.
 file-unreadable = { $name } could not be read: { $error }
+error-too-many-offers = you have files offered and not yet uploaded; upload them first

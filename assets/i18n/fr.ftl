@@ -489,3 +489,4 @@ file-progress = { $percent } % · { $speed }/s · encore { $left } s
 file-send = Envoyer un fichier…
 file-not-here = On ne peut proposer des fichiers que dans un salon Coucou où l’on se trouve.
 file-unreadable = { $name } n’a pas pu être lu : { $error }
+error-too-many-offers = vous avez des fichiers proposés pas encore envoyés ; envoyez-les d’abord

@@ -175,7 +175,7 @@ pub fn part_of(dest: &Path) -> PathBuf {
 }
 
 /// A path in `dir` for `name` that no file has yet: `name`, then `name (2)`, `name (3)`… (a
-/// download's part of the same name counts as taken, unless `resume`).
+/// download's part of the same name counts as taken).
 pub fn free_path(dir: &Path, name: &str) -> PathBuf {
     let (stem, ext) = match name.rfind('.') {
         Some(i) if i > 0 => (&name[..i], &name[i..]),

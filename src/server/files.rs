@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use log::{debug, info, warn};
 
 use super::shared::Shared;
-use super::stash::{Entry, Files, Grant};
+use super::stash::{Entry, Files, Grant, MAX_WAITING_PER_PERSON};
 use crate::i18n::Lang;
 use crate::protocol::message::FileOffer;
 use crate::protocol::sanitize::clean_file_name;
@@ -80,6 +80,13 @@ pub(super) fn offer(
     };
     files.purge();
     let mut entries = files.entries();
+    let waiting = entries
+        .values()
+        .filter(|e| !e.complete && e.from == from)
+        .count();
+    if waiting >= MAX_WAITING_PER_PERSON {
+        return refuse(lang, ErrorCode::QuotaFull, "error-too-many-offers");
+    }
     let used: u64 = entries.values().map(|e| e.size).sum();
     if used.saturating_add(size) > files.config.quota_bytes {
         let free = lang.size(files.config.quota_bytes.saturating_sub(used));
@@ -198,6 +205,8 @@ fn upload(
     let result = receive(files, lang, transport, file, size);
     if let Some(entry) = files.entries().get_mut(&file) {
         entry.uploading = false;
+        // The window to go on from a cut upload counts from now.
+        entry.offered = Instant::now();
     }
     let sha256 = match result {
         Ok(Some(sha256)) => sha256,

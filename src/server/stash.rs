@@ -13,6 +13,13 @@ use ring::hmac;
 
 use super::config::FilesConfig;
 
+/// How long an offer waits for its bytes (from the offer, or the end of the last upload
+/// connection) before it is forgotten and its room in the quota given back.
+pub(super) const UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// How many offers one person may have waiting for their bytes at once.
+pub(super) const MAX_WAITING_PER_PERSON: usize = 4;
+
 /// One offered file.
 #[derive(Debug)]
 pub(super) struct Entry {
@@ -122,7 +129,15 @@ impl Files {
             let mut entries = self.entries();
             let gone: Vec<u64> = entries
                 .iter()
-                .filter(|(_, e)| e.offered.elapsed() >= self.config.expiry && !e.uploading)
+                .filter(|(_, e)| {
+                    // An offer never uploaded holds its room in the quota for a short while only.
+                    let lasts = if e.complete {
+                        self.config.expiry
+                    } else {
+                        self.config.expiry.min(UPLOAD_WINDOW)
+                    };
+                    e.offered.elapsed() >= lasts && !e.uploading
+                })
                 .map(|(id, _)| *id)
                 .collect();
             gone.into_iter()
