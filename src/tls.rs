@@ -281,36 +281,30 @@ impl Transport {
     /// Ends this side of the connection, still reading the other's: close_notify under TLS, a
     /// half-close of the socket in clear.
     pub fn close_write(&self) {
-        if let Some(tls) = &self.tls {
-            let mut wire = Vec::new();
-            {
-                let mut conn = Self::lock(tls);
-                conn.send_close_notify();
-                while conn.wants_write() {
-                    if conn.write_tls(&mut wire).is_err() {
-                        break;
-                    }
-                }
-            }
+        if let Some(wire) = self.close_notify() {
             let mut socket = self.socket.clone();
             socket.write_all(&wire).ok();
         }
         self.socket.shutdown(Shutdown::Write).ok();
     }
 
+    /// Under TLS, the close_notify record to send, sealed; `None` in clear.
+    fn close_notify(&self) -> Option<Vec<u8>> {
+        let tls = self.tls.as_ref()?;
+        let mut wire = Vec::new();
+        let mut conn = Self::lock(tls);
+        conn.send_close_notify();
+        while conn.wants_write() {
+            if conn.write_tls(&mut wire).is_err() {
+                break;
+            }
+        }
+        Some(wire)
+    }
+
     /// Says goodbye under TLS (close_notify), without waiting; then shuts the socket down.
     pub fn shutdown(&self) {
-        if let Some(tls) = &self.tls {
-            let mut wire = Vec::new();
-            {
-                let mut conn = Self::lock(tls);
-                conn.send_close_notify();
-                while conn.wants_write() {
-                    if conn.write_tls(&mut wire).is_err() {
-                        break;
-                    }
-                }
-            }
+        if let Some(wire) = self.close_notify() {
             crate::connection::send_now(&self.socket, &wire).ok();
         }
         self.socket.shutdown(Shutdown::Both).ok();

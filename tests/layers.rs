@@ -16,36 +16,26 @@ const ABOVE_CONNECTION: &[&str] = &[
     "headless",
 ];
 
+/// What the bottom modules (`i18n`, `digest`), which name nothing of the crate, must not name
+/// besides [`ABOVE_CONNECTION`].
+const BELOW_PROTOCOL_NAMES_NONE: &[&str] = &[
+    "protocol",
+    "connection",
+    "lan",
+    "tls",
+    "identity",
+    "store",
+    "journal",
+];
+
 /// A layer: its files (a folder or one file under `src/`) and the modules it must never name.
 const LAYERS: &[(&str, &[&str])] = &[
     // ARCHITECTURE.md: `i18n`, the words, is the bottom layer: it names no other module.
     ("i18n.rs", ABOVE_CONNECTION),
-    (
-        "i18n.rs",
-        &[
-            "protocol",
-            "connection",
-            "lan",
-            "tls",
-            "identity",
-            "store",
-            "journal",
-        ],
-    ),
+    ("i18n.rs", BELOW_PROTOCOL_NAMES_NONE),
     // `digest` (SHA-256 of a reader) names nothing but itself.
     ("digest.rs", ABOVE_CONNECTION),
-    (
-        "digest.rs",
-        &[
-            "protocol",
-            "connection",
-            "lan",
-            "tls",
-            "identity",
-            "store",
-            "journal",
-        ],
-    ),
+    ("digest.rs", BELOW_PROTOCOL_NAMES_NONE),
     ("protocol", ABOVE_CONNECTION),
     (
         "protocol",
