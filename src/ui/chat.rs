@@ -310,7 +310,9 @@ fn composer_ui(
     let too_long = n_bytes > MAX_MESSAGE_BYTES;
     let can_send = can_type && !too_long && !composer.input.trim().is_empty();
     ui.horizontal(|ui| {
-        let send_width = 120.0;
+        // Files go to Coucou rooms, which say who is here: room for their button too.
+        let files = !model.people.is_empty();
+        let send_width = if files { 300.0 } else { 120.0 };
         let hint = if model.room.is_empty() {
             lang.tr("composer-hint")
         } else {
@@ -350,8 +352,7 @@ fn composer_ui(
             }
         }
         let send = ui.add_enabled(can_send, egui::Button::new(lang.tr("send")));
-        // Files go to Coucou rooms, which say who is here.
-        if !model.people.is_empty()
+        if files
             && ui
                 .add_enabled(can_type, egui::Button::new(lang.tr("file-send")))
                 .clicked()
