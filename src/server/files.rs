@@ -151,6 +151,9 @@ pub(super) enum Transfer {
 
 /// Serves one file connection to its end: the answer line, then the bytes.
 pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, transfer: Transfer) {
+    // Bulk bytes give way to the chat: this thread (it ends with the transfer) runs at the lowest
+    // priority, so a message is never late behind a file on a busy host.
+    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).ok();
     let lang = shared.config.lang;
     let result = match (shared.files(), transfer) {
         (None, _) => Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files")),
