@@ -79,14 +79,7 @@ fn the_status_menu_marks_you_away_with_a_reason_and_back_and_the_others_see_it()
     harness.get_by_label("You are away.");
 
     // A reason, typed in the menu (still open: it closes on a click outside).
-    harness
-        .get_by_role_and_label(Role::TextInput, "Away because")
-        .focus();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::TextInput, "Away because")
-        .type_text("en réunion");
-    harness.run_steps(2);
+    type_into(&mut harness, "Away because", "en réunion");
     harness.get_by_role_and_label(Role::Button, "Set").click();
     harness.run_steps(2);
     assert_eq!(

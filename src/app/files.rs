@@ -8,7 +8,7 @@ use std::thread;
 
 use super::{AppEvent, CoucouApp};
 use crate::client::transfer::{self, TransferEvent};
-use crate::model::{Direction, EntryKind, TransferState, TransferStatus};
+use crate::model::{Direction, EntryKind, TransferStatus};
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::tr;
 
@@ -114,15 +114,7 @@ impl CoucouApp {
         };
         conn.ask(ClientMsg::Fetch { file });
         if let Some(chat) = &mut self.chat {
-            let state = chat.transfers.entry(file).or_insert(TransferState {
-                direction: Direction::Down,
-                done: 0,
-                total: 0,
-                status: TransferStatus::Starting,
-                since: None,
-            });
-            state.status = TransferStatus::Starting;
-            state.since = None;
+            chat.set_transfer(file, Direction::Down, TransferStatus::Starting);
         }
     }
 
@@ -176,15 +168,7 @@ impl CoucouApp {
             Err(err) => TransferStatus::Failed(err.to_string()),
         };
         if let Some(chat) = &mut self.chat {
-            let state = chat.transfers.entry(file).or_insert(TransferState {
-                direction,
-                done: 0,
-                total: 0,
-                status: TransferStatus::Running,
-                since: None,
-            });
-            state.direction = direction;
-            state.status = status;
+            chat.set_transfer(file, direction, status);
         }
     }
 

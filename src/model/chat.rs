@@ -656,6 +656,23 @@ impl ChatModel {
         );
     }
 
+    /// Where the transfer of `file` stands now (a new one starts at 0 bytes); a transfer starting
+    /// again measures its speed afresh.
+    pub fn set_transfer(&mut self, file: u64, direction: Direction, status: TransferStatus) {
+        let state = self.transfers.entry(file).or_insert(TransferState {
+            direction,
+            done: 0,
+            total: 0,
+            status: TransferStatus::Starting,
+            since: None,
+        });
+        if status == TransferStatus::Starting {
+            state.since = None;
+        }
+        state.direction = direction;
+        state.status = status;
+    }
+
     /// How someone's absence reads: "away: lunch", "away", "idle".
     pub fn away_text(&self, reason: Option<&str>, auto: bool) -> String {
         match reason {

@@ -173,28 +173,27 @@ pub fn default_path() -> Option<PathBuf> {
     confy::get_configuration_file_path("coucou", "settings").ok()
 }
 
-/// Where a hosted room's history is kept: beside the settings file.
-pub fn history_path(settings_path: &Path) -> PathBuf {
+/// `name` in the settings file's folder (the current folder when it has none).
+fn beside(settings_path: &Path, name: &str) -> PathBuf {
     settings_path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-        .join("history.sqlite")
+        .join(name)
+}
+
+/// Where a hosted room's history is kept: beside the settings file.
+pub fn history_path(settings_path: &Path) -> PathBuf {
+    beside(settings_path, "history.sqlite")
 }
 
 /// Where a hosted room keeps the files offered in it: `files/`, beside the settings file.
 pub fn files_dir(settings_path: &Path) -> PathBuf {
-    settings_path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-        .join("files")
+    beside(settings_path, "files")
 }
 
 /// Where the app keeps its own log of conversations: `journal.sqlite`, beside the settings file.
 pub fn journal_path(settings_path: &Path) -> PathBuf {
-    settings_path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-        .join("journal.sqlite")
+    beside(settings_path, "journal.sqlite")
 }
 
 /// Loads settings from `path`. A missing file gives defaults. A value that can't be read (a port

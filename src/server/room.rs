@@ -597,13 +597,7 @@ impl<M: Mailbox> Room<M> {
         text: String,
         cid: Option<Cid>,
     ) {
-        let wanted = NameKey::new(to);
-        let exact = self
-            .people
-            .iter()
-            .find(|m| m.name.to_lowercase() == to.to_lowercase());
-        let Some(target) = exact.or_else(|| self.people.iter().find(|m| m.key.clashes(&wanted)))
-        else {
+        let Some(target) = self.find_person(to) else {
             self.send_error(
                 session,
                 ErrorCode::NoSuchUser,
@@ -640,14 +634,17 @@ impl<M: Mailbox> Room<M> {
     /// The name of who is here under `wanted` (exactly, whatever the case, else by look-alike),
     /// as private messages find their recipient.
     pub fn canonical_name(&self, wanted: &str) -> Option<String> {
+        self.find_person(wanted).map(|m| m.name.clone())
+    }
+
+    /// Who is here under `wanted`: exactly, whatever the case, else by look-alike.
+    fn find_person(&self, wanted: &str) -> Option<&Person<M>> {
         let key = NameKey::new(wanted);
         let exact = self
             .people
             .iter()
             .find(|m| m.name.to_lowercase() == wanted.to_lowercase());
-        exact
-            .or_else(|| self.people.iter().find(|m| m.key.clashes(&key)))
-            .map(|m| m.name.clone())
+        exact.or_else(|| self.people.iter().find(|m| m.key.clashes(&key)))
     }
 
     /// Announces a file whose bytes are in: to everyone (and newcomers, in the history), or to its

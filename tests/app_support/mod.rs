@@ -186,12 +186,17 @@ pub fn has_entry(app: &CoucouApp, needle: &str) -> bool {
 
 /// Types `text` into the input line, without sending it.
 pub fn type_in_input(harness: &mut Harness<'_, CoucouApp>, text: &str) {
+    type_into(harness, "Message", text);
+}
+
+/// Types `text` into the text field labelled `label`, after giving it the keyboard.
+pub fn type_into(harness: &mut Harness<'_, CoucouApp>, label: &str, text: &str) {
     harness
-        .get_by_role_and_label(Role::TextInput, "Message")
+        .get_by_role_and_label(Role::TextInput, label)
         .focus();
     harness.run_steps(2);
     harness
-        .get_by_role_and_label(Role::TextInput, "Message")
+        .get_by_role_and_label(Role::TextInput, label)
         .type_text(text);
     harness.run_steps(2);
 }
