@@ -342,7 +342,7 @@ pub fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
 }
 
 /// The privacy, id and time of a message worth keeping (a message, action, private message,
-/// join, leave, rename or greeting); `None` for what is not kept (errors, the welcome, lists).
+/// join, leave, rename, greeting or file offered to the room); `None` for what is not kept (errors, the welcome, lists).
 pub fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
     match msg {
         ServerMsg::Message(chat) => Some((false, chat.id, chat.time)),
@@ -353,6 +353,8 @@ pub fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
         ServerMsg::Notice {
             id: Some(id), time, ..
         } => Some((false, *id, *time)),
+        // A file offered to the room (its bytes last on the host until they expire).
+        ServerMsg::File(offer) if offer.to.is_none() => Some((false, offer.id, offer.time)),
         _ => None,
     }
 }

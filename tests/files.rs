@@ -369,6 +369,7 @@ fn limits_and_quota_are_refused_up_front_and_bad_bytes_are_never_offered() {
         .expect("the files folder")
         .flatten()
         .map(|e| e.file_name())
+        .filter(|name| name != "next-id")
         .collect();
     assert!(
         left.is_empty(),
@@ -446,4 +447,136 @@ fn a_file_connection_that_talks_out_of_turn_gets_one_error_and_the_chat_goes_on(
         cid: None,
     });
     alice.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "toujours là"));
+}
+
+/// A server keeping its history and its files in `dir` (an hour's expiry, 100 MB quota).
+fn lasting_server(dir: &std::path::Path) -> ServerConfig {
+    ServerConfig {
+        files: Some(FilesConfig {
+            dir: dir.join("files"),
+            max_file_bytes: 10_000_000,
+            quota_bytes: 100_000_000,
+            expiry: Duration::from_secs(3600),
+        }),
+        ..common::stored(&dir.join("history.sqlite3"))
+    }
+}
+
+#[test]
+fn an_offer_outlives_a_restart_of_the_host_and_ids_are_never_given_twice() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = common::start_server_with(lasting_server(dir.path()));
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (bob, _) = Json::join(addr, "bob");
+    let data = bytes(1_500_000, 23);
+    let (file, token) = offer(&mut alice, "plan.pdf", &data, None).expect("accepted");
+    assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+    let private = bytes(20_000, 24);
+    let (secret, token) = offer(&mut alice, "paie.ods", &private, Some("bob")).expect("accepted");
+    assert_eq!(
+        upload(addr, &token, &private),
+        ServerMsg::Stored { file: secret }
+    );
+    // An upload cut before its end is not worth keeping past the run.
+    let (cut, token) = offer(&mut alice, "cut.bin", &data, None).expect("accepted");
+    let (reader, _) = open(addr, &ClientMsg::Upload { token });
+    reader.get_ref().write_all(&data[..1000]).expect("bytes");
+    drop(reader);
+    drop((alice, bob));
+    server.stop();
+
+    let _again = common::restart_at(addr, lasting_server(dir.path()));
+    // Someone who comes after the restart finds the offer in the room's history, and fetches it.
+    let (mut bob, welcome) = Json::join(addr, "bob");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    let found = history
+        .iter()
+        .find_map(|m| match m {
+            ServerMsg::File(offer) if offer.file == file => Some(offer.clone()),
+            _ => None,
+        })
+        .expect("the offer is in the history");
+    assert_eq!((found.name.as_str(), found.size), ("plan.pdf", 1_500_000));
+    assert!(
+        !history
+            .iter()
+            .any(|m| matches!(m, ServerMsg::File(o) if o.file == secret)),
+        "a private offer is never in the room's history"
+    );
+    let token = ticket(&mut bob, file).expect("a ticket after the restart");
+    assert_eq!(download(addr, &token, 0).1, data);
+    // The private one is still bob's, and only bob's.
+    let token = ticket(&mut bob, secret).expect("bob's ticket");
+    assert_eq!(download(addr, &token, 0).1, private);
+    let (mut carol, _) = Json::join(addr, "carol");
+    assert!(matches!(
+        ticket(&mut carol, secret),
+        Err((ErrorCode::NoSuchFile, _))
+    ));
+    // The cut upload is gone, and its id is not given again.
+    assert!(matches!(
+        ticket(&mut bob, cut),
+        Err((ErrorCode::NoSuchFile, _))
+    ));
+    let (again, _) = offer(&mut bob, "new.txt", b"hello", None).expect("accepted");
+    assert!(again > cut, "id {again} after {cut}");
+}
+
+#[test]
+fn what_a_restarted_host_finds_in_its_files_folder_is_trusted_no_more_than_a_message() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = common::start_server_with(lasting_server(dir.path()));
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let mut stored = Vec::new();
+    for (i, name) in ["a.txt", "b.txt", "c.txt", "d.txt"].iter().enumerate() {
+        let data = bytes(5000, 30 + i as u64);
+        let (file, token) = offer(&mut alice, name, &data, None).expect("accepted");
+        assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+        offered(&mut alice);
+        stored.push(file);
+    }
+    drop(alice);
+    server.stop();
+
+    // Someone with access to the folder meddles: a description renamed to escape, one whose
+    // file lost bytes, one too big to be a description, one from a day ago; and a stranger.
+    let files = dir.path().join("files");
+    let described = |file: u64| files.join(format!("{file}.json"));
+    let mut kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(described(stored[0])).expect("a description"))
+            .expect("json");
+    kept["name"] = "../../etc/passwd\u{202e}txt.exe".into();
+    std::fs::write(described(stored[0]), kept.to_string()).expect("write");
+    std::fs::write(files.join(stored[1].to_string()), b"short").expect("write");
+    std::fs::write(described(stored[2]), vec![b' '; 100_000]).expect("write");
+    let mut old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(described(stored[3])).expect("a description"))
+            .expect("json");
+    old["stored"] = (old["stored"].as_u64().expect("a time") - 2 * 3600).into();
+    std::fs::write(described(stored[3]), old.to_string()).expect("write");
+    std::fs::write(files.join("stranger"), b"?").expect("write");
+
+    let _again = common::restart_at(addr, lasting_server(dir.path()));
+    let (mut bob, _) = Json::join(addr, "bob");
+    // The first is there under a clean name; the others are gone, bytes and all.
+    let token = ticket(&mut bob, stored[0]).expect("still there");
+    let (head, got) = download(addr, &token, 0);
+    assert!(
+        matches!(head, ServerMsg::Transfer { size: 5000, .. }),
+        "{head:?}"
+    );
+    assert_eq!(got, bytes(5000, 30));
+    for file in &stored[1..] {
+        assert!(
+            matches!(ticket(&mut bob, *file), Err((ErrorCode::NoSuchFile, _))),
+            "file {file}"
+        );
+        assert!(!files.join(file.to_string()).exists());
+        assert!(!described(*file).exists());
+    }
+    assert!(!files.join("stranger").exists());
 }

@@ -75,7 +75,8 @@ pub struct StoreConfig {
 /// Where and how much a host keeps of the files offered in its room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilesConfig {
-    /// The folder the files are kept in (emptied at start: offers do not outlive the server).
+    /// The folder the files are kept in (stored files are taken back at start while they last;
+    /// anything else there is deleted).
     pub dir: PathBuf,
     /// The largest file, in bytes.
     pub max_file_bytes: u64,

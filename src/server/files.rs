@@ -7,7 +7,6 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
@@ -79,6 +78,8 @@ pub(super) fn offer(
         None => None,
     };
     files.purge();
+    // Taken before the lock (its counter is kept on disk); a refused offer leaves a gap.
+    let file = files.new_id();
     let mut entries = files.entries();
     let waiting = entries
         .values()
@@ -95,12 +96,6 @@ pub(super) fn offer(
             tr!(lang, "error-quota-full", free = free),
         );
     }
-    let file = {
-        let mut next = files.next_id.lock().unwrap_or_else(PoisonError::into_inner);
-        let file = *next;
-        *next += 1;
-        file
-    };
     entries.insert(
         file,
         Entry {
@@ -243,14 +238,17 @@ fn upload(
         entry.complete = true;
         // The offer lasts from when it can be fetched.
         entry.offered = Instant::now();
-        (
-            entry.from.clone(),
-            entry.to.clone(),
-            entry.name.clone(),
-            entry.sha256.clone(),
-        )
+        entry.clone()
     };
-    let (from, to, name, sha256) = entry;
+    // Outside the lock: the description on disk, so the offer outlives a restart.
+    files.keep(file, &entry);
+    let Entry {
+        from,
+        to,
+        name,
+        sha256,
+        ..
+    } = entry;
     info!("file {file} ({size} bytes) stored");
     transport
         .write_all(&ServerMsg::Stored { file }.to_json_line())
@@ -270,9 +268,13 @@ fn upload(
     Ok(())
 }
 
+/// How many chunks may wait for the hashing thread before the receiving one waits for it.
+const HASH_QUEUE: usize = 4;
+
 /// Appends what the connection sends to the file's part, from what is already there, until the
-/// uploader ends its side, hashing as the bytes come (what an earlier connection left is hashed
-/// first). `Ok(Some(sha256))`: all of it is in; `Ok(None)`: the connection ended before.
+/// uploader ends its side. The bytes are hashed as they come, on a thread of their own (what an
+/// earlier connection left first), so receiving and hashing share the work of two cores.
+/// `Ok(Some(sha256))`: all of it is in; `Ok(None)`: the connection ended before.
 fn receive(
     files: &Files,
     lang: Lang,
@@ -281,55 +283,114 @@ fn receive(
     size: u64,
 ) -> Result<Option<String>, Refusal> {
     let io_error = |_| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files");
+    let path = files.path(file, false);
     let mut part = OpenOptions::new()
         .create(true)
         .append(true)
-        .open(files.path(file, false))
+        .open(&path)
         .map_err(io_error)?;
-    let mut have = part.metadata().map_err(io_error)?.len().min(size);
-    part.set_len(have).map_err(io_error)?;
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
-    if have > 0 {
-        let mut earlier = File::open(files.path(file, false)).map_err(io_error)?;
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = earlier.read(&mut buf).map_err(io_error)?;
-            if n == 0 {
-                break;
-            }
-            hash.update(&buf[..n]);
-        }
+    let on_disk = part.metadata().map_err(io_error)?.len();
+    let mut have = on_disk.min(size);
+    if on_disk > size {
+        // Only when needed: on ext4, a file truncated and then written is flushed on close.
+        part.set_len(have).map_err(io_error)?;
     }
-    let ready = ServerMsg::Transfer {
-        file,
-        offset: have,
-        size,
-    };
-    transport
-        .write_all(&ready.to_json_line())
-        .map_err(|_| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"))?;
-    transport.socket().set_read_timeout(Some(STALL)).ok();
-    // The uploader ends its side once every byte is sent: whatever comes before that end is
-    // counted, so a byte more than announced is seen, however the bytes are cut into reads.
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = match transport.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            // Broken, or silent for too long: what came is kept to go on from.
-            Err(_) => break,
+    // Full chunks go to the hashing thread, and come back empty to be filled again.
+    let (full, to_hash) = crossbeam_channel::bounded::<(Vec<u8>, usize)>(HASH_QUEUE);
+    let (hashed, empty) = crossbeam_channel::bounded::<Vec<u8>>(HASH_QUEUE + 1);
+    for _ in 0..=HASH_QUEUE {
+        hashed.send(vec![0u8; CHUNK]).ok();
+    }
+    let earlier = have;
+    let hasher = std::thread::Builder::new()
+        .name(format!("coucou-hash-{file}"))
+        .spawn(move || hash_part(&path, earlier, &to_hash, &hashed))
+        .map_err(io_error)?;
+    let received = (|| {
+        let ready = ServerMsg::Transfer {
+            file,
+            offset: have,
+            size,
         };
-        let wanted = usize::try_from(size - have).unwrap_or(usize::MAX);
-        if n > wanted {
-            return Err(Refusal::new(lang, ErrorCode::BadFile, "error-file-larger"));
+        transport
+            .write_all(&ready.to_json_line())
+            .map_err(|_| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"))?;
+        transport.socket().set_read_timeout(Some(STALL)).ok();
+        // The uploader ends its side once every byte is sent: whatever comes before that end is
+        // counted, so a byte more than announced is seen, however the bytes are cut into reads.
+        loop {
+            let Ok(mut buf) = empty.recv() else {
+                // The hashing thread stopped: it could not read what an earlier connection left.
+                return Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"));
+            };
+            let n = match transport.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {
+                    full.send((buf, 0)).ok();
+                    continue;
+                }
+                // Broken, or silent for too long: what came is kept to go on from.
+                Err(_) => break,
+            };
+            let wanted = usize::try_from(size - have).unwrap_or(usize::MAX);
+            if n > wanted {
+                return Err(Refusal::new(lang, ErrorCode::BadFile, "error-file-larger"));
+            }
+            part.write_all(&buf[..n]).map_err(io_error)?;
+            have += n as u64;
+            if full.send((buf, n)).is_err() {
+                return Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"));
+            }
         }
-        part.write_all(&buf[..n]).map_err(io_error)?;
-        hash.update(&buf[..n]);
-        have += n as u64;
+        Ok(())
+    })();
+    drop(full);
+    let digest = hasher.join().ok().flatten();
+    received?;
+    if have < size {
+        return Ok(None);
     }
-    part.sync_data().map_err(io_error)?;
-    Ok((have == size).then(|| hex::encode(hash.finish().as_ref())))
+    digest
+        .map(Some)
+        .ok_or_else(|| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"))
+}
+
+/// The hashing thread of an upload: the first `earlier` bytes of the part on disk, then each
+/// chunk as it comes, each handed back to be filled again. `None` if the part can't be read.
+fn hash_part(
+    path: &Path,
+    earlier: u64,
+    chunks: &crossbeam_channel::Receiver<(Vec<u8>, usize)>,
+    hashed: &crossbeam_channel::Sender<Vec<u8>>,
+) -> Option<String> {
+    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).ok();
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    if earlier > 0 {
+        let mut part = File::open(path).ok()?.take(earlier);
+        let mut buf = vec![0u8; CHUNK];
+        let mut read = 0;
+        loop {
+            match part.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    hash.update(&buf[..n]);
+                    read += n as u64;
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        if read != earlier {
+            return None;
+        }
+    }
+    for (buf, n) in chunks {
+        hash.update(&buf[..n]);
+        // The receiver may have stopped; the chunk is then just dropped.
+        hashed.send(buf).ok();
+    }
+    Some(hex::encode(hash.finish().as_ref()))
 }
 
 /// Sends a file from `offset`, then lets the connection close.

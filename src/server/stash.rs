@@ -1,17 +1,21 @@
 //! The files a host keeps for its room: the offers (behind their own small lock, never held during
 //! disk or network work), the signed tokens that name one file and one direction, the files'
-//! places on disk, and their SHA-256. What people ask of them is in `files`.
+//! places on disk, and their SHA-256. A stored file has a small description beside it, so its
+//! offer outlives a restart of the host until it expires. What people ask of them is in `files`.
 
 use std::collections::HashMap;
 use std::fs;
-use std::io;
-use std::path::PathBuf;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use log::{info, warn};
 use ring::hmac;
+use serde::{Deserialize, Serialize};
 
 use super::config::FilesConfig;
+use crate::protocol::sanitize::clean_file_name;
 
 /// How long an offer waits for its bytes (from the offer, or the end of the last upload
 /// connection) before it is forgotten and its room in the quota given back.
@@ -21,7 +25,7 @@ pub(super) const UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_
 pub(super) const MAX_WAITING_PER_PERSON: usize = 4;
 
 /// One offered file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Entry {
     /// Its name, cleaned.
     pub(super) name: String,
@@ -41,6 +45,25 @@ pub(super) struct Entry {
     pub(super) offered: Instant,
 }
 
+/// What is written beside a stored file (`N.json` beside `N`): its offer, for the next run.
+#[derive(Debug, Serialize, Deserialize)]
+struct Kept {
+    name: String,
+    size: u64,
+    sha256: String,
+    from: String,
+    to: Option<String>,
+    /// When it was stored, in seconds since 1970.
+    stored: u64,
+}
+
+/// The largest description read back: anything longer was not written by a host.
+const MAX_KEPT_BYTES: u64 = 16 * 1024;
+
+/// The file holding the next file id, so that an id is never given twice, even across runs (an
+/// offer in the history names its file by id).
+const NEXT_ID_FILE: &str = "next-id";
+
 /// The files of one server.
 #[derive(Debug)]
 pub(super) struct Files {
@@ -48,7 +71,7 @@ pub(super) struct Files {
     /// The offers, by file id.
     entries: Mutex<HashMap<u64, Entry>>,
     /// The next file id.
-    pub(super) next_id: Mutex<u64>,
+    next_id: Mutex<u64>,
     /// Signs the tokens: random, made at start; a token is good for this run only.
     key: hmac::Key,
 }
@@ -72,23 +95,72 @@ impl Grant {
 }
 
 impl Files {
-    /// The registry for `config`, its folder made and emptied (what an earlier run left).
+    /// The registry for `config`: its folder made, the stored files an earlier run left taken
+    /// back while they last, and everything else there (cut uploads, expired or damaged files,
+    /// strangers) deleted.
     pub(super) fn open(config: FilesConfig) -> io::Result<Self> {
         fs::create_dir_all(&config.dir)?;
-        for entry in fs::read_dir(&config.dir)?.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_file()) {
-                fs::remove_file(entry.path()).ok();
-            }
-        }
+        let entries = take_back(&config);
+        let stored_next = fs::read_to_string(config.dir.join(NEXT_ID_FILE))
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .unwrap_or(1);
+        let next_id = entries
+            .keys()
+            .map(|id| id + 1)
+            .max()
+            .unwrap_or(1)
+            .max(stored_next)
+            .max(1);
         let rng = ring::rand::SystemRandom::new();
         let key = hmac::Key::generate(hmac::HMAC_SHA256, &rng)
             .map_err(|_| io::Error::other("no randomness for the file tokens"))?;
         Ok(Self {
             config,
-            entries: Mutex::new(HashMap::new()),
-            next_id: Mutex::new(1),
+            entries: Mutex::new(entries),
+            next_id: Mutex::new(next_id),
             key,
         })
+    }
+
+    /// A new file id, never given before in this folder.
+    pub(super) fn new_id(&self) -> u64 {
+        let mut next = self.next_id.lock().unwrap_or_else(PoisonError::into_inner);
+        let file = *next;
+        *next += 1;
+        // A few bytes, not synced: after a crash, the ids of the files taken back still come
+        // before the next one.
+        if let Err(err) = fs::write(self.config.dir.join(NEXT_ID_FILE), next.to_string()) {
+            warn!("the next file id could not be kept ({})", err.kind());
+        }
+        file
+    }
+
+    /// Writes the description of a file whose bytes are all in, so a restart takes it back.
+    pub(super) fn keep(&self, file: u64, entry: &Entry) {
+        let kept = Kept {
+            name: entry.name.clone(),
+            size: entry.size,
+            sha256: entry.sha256.clone(),
+            from: entry.from.clone(),
+            to: entry.to.clone(),
+            stored: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        };
+        let written = serde_json::to_vec(&kept)
+            .map_err(io::Error::other)
+            .and_then(|json| fs::write(self.described(file), json));
+        if let Err(err) = written {
+            warn!(
+                "file {file}: its description could not be kept ({}); it lasts this run only",
+                err.kind()
+            );
+        }
+    }
+
+    fn described(&self, file: u64) -> PathBuf {
+        self.config.dir.join(format!("{file}.json"))
     }
 
     pub(super) fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
@@ -145,15 +217,107 @@ impl Files {
                 .collect()
         };
         for (id, complete) in expired {
-            fs::remove_file(self.path(id, complete)).ok();
+            self.remove(id, complete);
         }
+    }
+
+    fn remove(&self, file: u64, complete: bool) {
+        fs::remove_file(self.path(file, complete)).ok();
+        fs::remove_file(self.described(file)).ok();
     }
 
     /// Forgets one offer and its bytes.
     pub(super) fn drop_file(&self, file: u64) {
         let removed = self.entries().remove(&file);
         if let Some(entry) = removed {
-            fs::remove_file(self.path(file, entry.complete)).ok();
+            self.remove(file, entry.complete);
         }
     }
+}
+
+/// The stored files of an earlier run that still last, by id; deletes everything else in the
+/// folder (but the next id). A description is trusted no more than a message: its name is cleaned
+/// again, its size must be the file's, its SHA-256 well formed.
+fn take_back(config: &FilesConfig) -> HashMap<u64, Entry> {
+    let mut entries = HashMap::new();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let Ok(listing) = fs::read_dir(&config.dir) else {
+        return entries;
+    };
+    let names: Vec<String> = listing
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    for name in &names {
+        let Some(id) = name
+            .strip_suffix(".json")
+            .and_then(|id| id.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        let bytes = config.dir.join(id.to_string());
+        let Some(kept) = read_kept(&config.dir.join(name)) else {
+            continue;
+        };
+        let age = now.saturating_sub(kept.stored);
+        let size_on_disk = fs::metadata(&bytes).map(|m| m.len()).ok();
+        let sound = size_on_disk == Some(kept.size)
+            && kept.sha256.len() == 64
+            && kept.sha256.bytes().all(|b| b.is_ascii_hexdigit())
+            && !kept.from.is_empty();
+        if !sound || Duration::from_secs(age) >= config.expiry {
+            continue;
+        }
+        let offered = Instant::now()
+            .checked_sub(Duration::from_secs(age))
+            .unwrap_or_else(Instant::now);
+        entries.insert(
+            id,
+            Entry {
+                name: clean_file_name(&kept.name),
+                size: kept.size,
+                sha256: kept.sha256.to_ascii_lowercase(),
+                from: kept.from,
+                to: kept.to,
+                complete: true,
+                uploading: false,
+                offered,
+            },
+        );
+    }
+    for name in &names {
+        let keep = name == NEXT_ID_FILE
+            || name
+                .strip_suffix(".json")
+                .unwrap_or(name)
+                .parse::<u64>()
+                .is_ok_and(|id| entries.contains_key(&id));
+        if !keep {
+            fs::remove_file(config.dir.join(name)).ok();
+        }
+    }
+    if !entries.is_empty() {
+        info!(
+            "{} stored file(s) taken back from the last run",
+            entries.len()
+        );
+    }
+    entries
+}
+
+/// A description, if it is one (small, and well formed).
+fn read_kept(path: &Path) -> Option<Kept> {
+    let mut json = Vec::new();
+    fs::File::open(path)
+        .ok()?
+        .take(MAX_KEPT_BYTES + 1)
+        .read_to_end(&mut json)
+        .ok()?;
+    if json.len() as u64 > MAX_KEPT_BYTES {
+        return None;
+    }
+    serde_json::from_slice(&json).ok()
 }
