@@ -158,3 +158,339 @@ fn an_offer_is_downloaded_with_a_click_and_its_progress_reaches_100_percent() {
         "no part left"
     );
 }
+
+/// A room that takes files, `proxy` in front of it, and the app as alice through the proxy
+/// (quick to get back in after a cut), offering `picked` when *Send file…* is used.
+fn room_through_proxy(
+    picked: Option<PathBuf>,
+) -> (
+    tempfile::TempDir,
+    coucou::server::Server,
+    common::Proxy,
+    egui_kittest::Harness<'static, CoucouApp>,
+) {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = common::start_server_with(ServerConfig {
+        files: Some(FilesConfig::in_dir(dir.path().join("host-files"))),
+        ..ServerConfig::default()
+    });
+    let proxy = common::Proxy::start(server.local_addr());
+    let config = dir.path().join("settings.toml");
+    let mut harness = app_from(
+        AppOptions {
+            downloads_dir: Some(dir.path().join("Downloads")),
+            backoff: |_| std::time::Duration::from_millis(200),
+            pick_file: picked
+                .map(|path| coucou::app::FilePicker(Arc::new(move || Some(path.clone())))),
+            ..test_options(&config)
+        },
+        [1000.0, 700.0],
+    );
+    connect(&mut harness, "alice", proxy.addr());
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    (dir, server, proxy, harness)
+}
+
+fn upload_of(app: &CoucouApp) -> Option<coucou::model::TransferState> {
+    app.chat()?.uploads().first().map(|(_, t)| (*t).clone())
+}
+
+#[test]
+fn a_file_sent_from_the_people_list_goes_to_that_person_alone() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let path = dir.path().join("bulletin.pdf");
+    let data = bytes(2_000_000);
+    std::fs::write(&path, &data).expect("a file");
+    let (_room, server, _proxy, mut harness) = room_through_proxy(Some(path));
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut carol, _) = Json::join(addr, "carol");
+    wait_until(&mut harness, "bob in the list", |app| {
+        app.chat()
+            .is_some_and(|c| c.people.iter().any(|p| p == "bob"))
+    });
+
+    harness.get_by_label("bob").click_secondary();
+    harness.run_steps(4);
+    harness
+        .get_by_role_and_label(Role::Button, "Send a file…")
+        .click();
+    harness.run_steps(2);
+    // The app measures, offers, and uploads; the room announces it when every byte is in.
+    wait_until(&mut harness, "the upload done", |app| {
+        app.chat().is_some_and(|c| {
+            !c.transfers.is_empty()
+                && c.uploads().is_empty()
+                && c.transfers
+                    .values()
+                    .all(|t| t.status == TransferStatus::Done(None))
+        })
+    });
+    let ServerMsg::File(offer) = bob.expect(|m| matches!(m, ServerMsg::File(_))) else {
+        unreachable!()
+    };
+    assert_eq!(
+        (offer.name.as_str(), offer.to.as_deref(), offer.size),
+        ("bulletin.pdf", Some("bob"), data.len() as u64)
+    );
+    assert_eq!(offer.sha256, sha256_hex(&mut &data[..]).expect("a hash"));
+    // Carol hears nothing of it.
+    carol.send(&ClientMsg::Who {});
+    let next = carol.expect(|m| !matches!(m, ServerMsg::Join { .. }));
+    assert!(matches!(next, ServerMsg::Users { .. }), "{next:?}");
+    wait_until(&mut harness, "the offer shown", |app| {
+        app.chat().is_some_and(|c| {
+            c.entries
+                .iter()
+                .any(|e| matches!(&e.kind, EntryKind::File(o) if o.file == offer.file))
+        })
+    });
+    harness.get_by_label("You offer bulletin.pdf (2.0 MB) to bob");
+}
+
+#[test]
+fn a_cut_upload_says_why_above_the_input_and_retry_finishes_it() {
+    let (dir, server, proxy, mut harness) = room_through_proxy(None);
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    let path = dir.path().join("archive.tar");
+    let data = bytes(4_000_000);
+    std::fs::write(&path, &data).expect("a file");
+
+    // The network goes away once a million bytes have passed.
+    proxy.cut_after(1_000_000);
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path)));
+    harness.run_steps(2);
+    wait_until(&mut harness, "the upload cut", |app| {
+        upload_of(app).is_some_and(|t| matches!(t.status, TransferStatus::Failed(_)))
+    });
+    let stopped = upload_of(harness.state()).expect("the upload");
+    assert_eq!(
+        stopped.status,
+        TransferStatus::Failed(coucou::client::transfer::TransferFailure::Cut)
+    );
+    harness.get_by_label("Sending archive.tar (4.0 MB) to the room");
+    harness.get_by_label(
+        "Stopped: the connection to the host was cut; Retry goes on from where it stopped",
+    );
+
+    // Back in the room, Retry sends the rest.
+    wait_until(&mut harness, "back in the room", CoucouApp::is_connected);
+    harness.get_by_role_and_label(Role::Button, "Retry").click();
+    harness.run_steps(2);
+    let ServerMsg::File(offer) = bob.expect(|m| matches!(m, ServerMsg::File(_))) else {
+        unreachable!()
+    };
+    assert_eq!(offer.sha256, sha256_hex(&mut &data[..]).expect("a hash"));
+    wait_until(&mut harness, "the upload done", |app| {
+        app.chat().is_some_and(|c| {
+            c.uploads().is_empty()
+                && c.transfers.get(&offer.file).map(|t| &t.status)
+                    == Some(&TransferStatus::Done(None))
+        })
+    });
+    assert!(
+        harness
+            .query_by_label("Sending archive.tar (4.0 MB) to the room")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_stalled_upload_shows_its_progress_and_can_be_cancelled_and_dismissed() {
+    let (dir, server, proxy, mut harness) = room_through_proxy(None);
+    let path = dir.path().join("video.mkv");
+    std::fs::write(&path, bytes(30_000_000)).expect("a file");
+
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path)));
+    harness.run_steps(2);
+    wait_until(&mut harness, "bytes moving", |app| {
+        upload_of(app).is_some_and(|t| t.done > 0)
+    });
+    // The network stalls: the bar stays short of the end, with Cancel beside it.
+    proxy.hold();
+    let shown = upload_of(harness.state()).expect("the upload");
+    assert!(shown.done < shown.total, "{shown:?}");
+    harness.get_by_label("Sending video.mkv (30.0 MB) to the room");
+    assert!(
+        harness
+            .get_all_by_role(Role::ProgressIndicator)
+            .next()
+            .is_some(),
+        "a progress bar"
+    );
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "the upload stopped", |app| {
+        upload_of(app).is_some_and(|t| matches!(t.status, TransferStatus::Failed(_)))
+    });
+    harness.get_by_label("Stopped: cancelled");
+    harness
+        .get_by_role_and_label(Role::Button, "Dismiss")
+        .click();
+    harness.run_steps(2);
+    assert!(upload_of(harness.state()).is_none());
+    assert!(
+        harness
+            .query_by_label("Sending video.mkv (30.0 MB) to the room")
+            .is_none()
+    );
+    proxy.release();
+    drop(server);
+}
+
+#[test]
+fn save_as_puts_the_file_where_the_person_chooses_and_says_what_is_wrong_first() {
+    let (dir, server, mut harness) = room_with_files();
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    let data = bytes(1_000_000);
+    bob.send(&ClientMsg::Offer {
+        name: "carte.png".into(),
+        size: data.len() as u64,
+        sha256: sha256_hex(&mut &data[..]).expect("a hash"),
+        to: None,
+    });
+    let ServerMsg::Ready { file, token } = bob.expect(|m| matches!(m, ServerMsg::Ready { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(upload_file(addr, &token, &data), ServerMsg::Stored { file });
+    wait_until(&mut harness, "the offer", |app| {
+        app.chat().is_some_and(|c| {
+            c.entries
+                .iter()
+                .any(|e| matches!(&e.kind, EntryKind::File(o) if o.file == file))
+        })
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Save as…")
+        .click();
+    harness.run();
+    // No system dialog here: the app's own, with the downloads folder filled in.
+    harness.get_by_label("Save the file");
+    harness.get_by_label_contains("save dialog could not open");
+    let nowhere = dir.path().join("no-such-folder").join("carte.png");
+    fill(&mut harness, "File", &nowhere.display().to_string());
+    harness.get_by_role_and_label(Role::Button, "Save").click();
+    harness.run();
+    harness.get_by_label(&format!(
+        "There is no folder to save {} in.",
+        nowhere.display()
+    ));
+    let taken = dir.path().join("taken.png");
+    std::fs::write(&taken, b"mine").expect("a file");
+    fill(&mut harness, "File", &taken.display().to_string());
+    harness.get_by_role_and_label(Role::Button, "Save").click();
+    harness.run();
+    harness.get_by_label(&format!(
+        "{} already exists: choose another name.",
+        taken.display()
+    ));
+    assert_eq!(std::fs::read(&taken).expect("still there"), b"mine");
+
+    let chosen = dir.path().join("Mes images").join("plan du quartier.png");
+    std::fs::create_dir_all(chosen.parent().expect("a folder")).expect("a folder");
+    fill(&mut harness, "File", &chosen.display().to_string());
+    harness.get_by_role_and_label(Role::Button, "Save").click();
+    harness.run();
+    wait_until(&mut harness, "the download done", |app| {
+        transfer_status(app, file) == Some(TransferStatus::Done(Some(chosen.clone())))
+    });
+    assert_eq!(std::fs::read(&chosen).expect("the saved file"), data);
+    assert!(
+        !dir.path().join("Downloads").join("carte.png").exists(),
+        "not in the downloads folder"
+    );
+}
+
+/// Bob offers `data` as `name` to the room; the app shows it. Its file id.
+fn offered_by_bob(
+    harness: &mut egui_kittest::Harness<'static, CoucouApp>,
+    bob: &mut Json,
+    addr: std::net::SocketAddr,
+    name: &str,
+    data: &[u8],
+) -> u64 {
+    bob.send(&ClientMsg::Offer {
+        name: name.into(),
+        size: data.len() as u64,
+        sha256: sha256_hex(&mut &data[..]).expect("a hash"),
+        to: None,
+    });
+    let ServerMsg::Ready { file, token } = bob.expect(|m| matches!(m, ServerMsg::Ready { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(upload_file(addr, &token, data), ServerMsg::Stored { file });
+    wait_until(harness, "the offer", |app| {
+        app.chat().is_some_and(|c| {
+            c.entries
+                .iter()
+                .any(|e| matches!(&e.kind, EntryKind::File(o) if o.file == file))
+        })
+    });
+    file
+}
+
+#[test]
+fn a_download_goes_on_from_its_part_and_a_part_of_other_bytes_is_never_kept() {
+    let (dir, server, mut harness) = room_with_files();
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    let data = bytes(3_000_000);
+    let downloads = dir.path().join("Downloads");
+    std::fs::create_dir_all(&downloads).expect("a folder");
+    let saved = downloads.join("notes.odt");
+    let part = coucou::client::transfer::part_of(&saved);
+
+    // A part left by an earlier try, of the right bytes: the download goes on after it.
+    std::fs::write(&part, &data[..1_200_000]).expect("a part");
+    let file = offered_by_bob(&mut harness, &mut bob, addr, "notes.odt", &data);
+    harness
+        .get_by_role_and_label(Role::Button, "Download")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "the download done", |app| {
+        transfer_status(app, file) == Some(TransferStatus::Done(Some(saved.clone())))
+    });
+    assert_eq!(std::fs::read(&saved).expect("the file"), data);
+    let since = harness.state().chat().expect("a chat").transfers[&file].since;
+    assert!(
+        since.is_some_and(|(_, from)| from >= 1_200_000),
+        "went on from the part: {since:?}"
+    );
+
+    // A part of other bytes (a hostile or damaged leftover): every byte comes, the SHA-256 says
+    // no, nothing is kept, and Retry then brings the real file.
+    let other = bytes(2_000_000);
+    let file = offered_by_bob(&mut harness, &mut bob, addr, "budget.ods", &other);
+    let saved = downloads.join("budget.ods");
+    let part = coucou::client::transfer::part_of(&saved);
+    std::fs::write(&part, vec![0xAA; 500_000]).expect("a bad part");
+    harness
+        .get_by_role_and_label(Role::Button, "Download")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "the check failed", |app| {
+        matches!(transfer_status(app, file), Some(TransferStatus::Failed(_)))
+    });
+    harness.get_by_label(
+        "Stopped: the bytes are not the file offered (another SHA-256); nothing was kept",
+    );
+    assert!(!saved.exists() && !part.exists(), "nothing kept");
+    harness.get_by_role_and_label(Role::Button, "Retry").click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "the download done", |app| {
+        transfer_status(app, file) == Some(TransferStatus::Done(Some(saved.clone())))
+    });
+    assert_eq!(std::fs::read(&saved).expect("the file"), other);
+}

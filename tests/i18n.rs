@@ -274,3 +274,33 @@ fn arguments_from_the_network_are_never_read_as_fluent() {
         assert!(text.starts_with("bob "), "{lang:?}: {text}");
     }
 }
+
+#[test]
+fn french_puts_a_no_break_space_before_colons_semicolons_and_marks() {
+    let source = std::fs::read_to_string("assets/i18n/fr.ftl").expect("the French bundle");
+    let mut wrong = Vec::new();
+    for (n, line) in source.lines().enumerate() {
+        if line.starts_with('#') {
+            continue;
+        }
+        // The value only (a key has no spaces), and not inside a placeable.
+        let value = line.split_once(" = ").map_or(line, |(_, v)| v);
+        let mut depth = 0;
+        let chars: Vec<char> = value.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                // "https://", "12:30" and the like have no space before them at all.
+                ':' | ';' | '!' | '?' if depth == 0 && i > 0 && chars[i - 1] == ' ' => {
+                    wrong.push(format!("line {}: {line}", n + 1));
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a plain space before punctuation: {wrong:#?}"
+    );
+}

@@ -117,8 +117,10 @@ impl CoucouApp {
             chat.room.replace(|c: char| !c.is_alphanumeric(), "-"),
             date.get(..10).unwrap_or("transcript")
         );
+        let lang = self.lang();
         let chosen = if self.options.native_dialogs {
-            native_save_dialog(&file_name, self.lang())
+            let filter = (lang.tr("save-filter-text"), "txt");
+            native_save_dialog(&file_name, &lang.tr("export-title"), Some(filter))
         } else {
             SaveChoice::Unavailable
         };
@@ -131,7 +133,34 @@ impl CoucouApp {
             SaveChoice::Cancelled => {}
             SaveChoice::Unavailable => {
                 let path = transcript::default_folder().join(file_name);
-                self.save_fallback = Some((path.display().to_string(), None));
+                self.save_fallback = Some(SaveFallback {
+                    purpose: SavePurpose::Transcript,
+                    path: path.display().to_string(),
+                    error: None,
+                });
+            }
+        }
+    }
+
+    /// The app's own save dialog chose `path`: saves what it was for; keeps it open with the error
+    /// if that fails.
+    pub(super) fn save_to(&mut self, path: PathBuf) {
+        let Some(purpose) = self.save_fallback.as_ref().map(|f| f.purpose) else {
+            return;
+        };
+        let saved = match purpose {
+            SavePurpose::Transcript => self.save_transcript(&path),
+            SavePurpose::File(file) => self.download_to(file, path),
+        };
+        match saved {
+            Ok(()) => {
+                self.save_fallback = None;
+                self.composer.focus = true;
+            }
+            Err(err) => {
+                if let Some(fallback) = &mut self.save_fallback {
+                    fallback.error = Some(err);
+                }
             }
         }
     }
@@ -182,6 +211,36 @@ fn write_file(model: &ChatModel, path: &Path) -> std::io::Result<()> {
 }
 
 /// What the system's save dialog gave.
+/// The app's own save dialog, open: what it saves, the path being typed, and the last error.
+#[derive(Debug)]
+pub(super) struct SaveFallback {
+    /// What Save saves.
+    pub(super) purpose: SavePurpose,
+    /// The path, as typed.
+    pub(super) path: String,
+    /// Why the last Save failed.
+    pub(super) error: Option<String>,
+}
+
+/// What a save dialog is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SavePurpose {
+    /// The conversation's transcript.
+    Transcript,
+    /// The offered file with this id (downloaded there).
+    File(u64),
+}
+
+impl SavePurpose {
+    /// The dialog's heading.
+    pub(super) fn heading(self, lang: Lang) -> String {
+        match self {
+            Self::Transcript => lang.tr("export-title"),
+            Self::File(_) => lang.tr("file-save-title"),
+        }
+    }
+}
+
 pub(super) enum SaveChoice {
     /// A file to save to.
     Path(PathBuf),
@@ -195,16 +254,22 @@ pub(super) enum SaveChoice {
 /// dialog could open (no xdg file portal on the session bus and no zenity, as on a bare X11
 /// session): a dialog that can't be reached is told apart by there being no session bus and no
 /// zenity, or by an answer faster than anyone could cancel.
-pub(super) fn native_save_dialog(file_name: &str, lang: Lang) -> SaveChoice {
+pub(super) fn native_save_dialog(
+    file_name: &str,
+    title: &str,
+    filter: Option<(String, &str)>,
+) -> SaveChoice {
     if !native_dialog_reachable() {
         return SaveChoice::Unavailable;
     }
     let asked = Instant::now();
-    let chosen = rfd::FileDialog::new()
-        .set_title(lang.tr("export-title"))
-        .set_file_name(file_name)
-        .add_filter(lang.tr("save-filter-text"), &["txt"])
-        .save_file();
+    let mut dialog = rfd::FileDialog::new()
+        .set_title(title)
+        .set_file_name(file_name);
+    if let Some((name, extension)) = filter {
+        dialog = dialog.add_filter(name, &[extension]);
+    }
+    let chosen = dialog.save_file();
     match chosen {
         Some(path) => SaveChoice::Path(path),
         None if asked.elapsed() < Duration::from_millis(300) => SaveChoice::Unavailable,

@@ -1,41 +1,64 @@
-//! Files in the app, as `impl CoucouApp`: offering one (picked, or dropped on the window: measured
-//! on a background thread, then offered; uploaded once the room says where), downloading one into
-//! the downloads folder (again from where it stopped, after a cut), cancelling, and the progress
-//! the transfers report. Only in Coucou rooms.
+//! Files in the app, as `impl CoucouApp`: offering one to the room or to one person (picked, or
+//! dropped on the window: measured on a background thread, then offered; uploaded once the room
+//! says where, again from what the host has after a cut), downloading one into the downloads folder
+//! or where the person chooses (again from where it stopped, after a cut), cancelling, and the
+//! progress the transfers report. Only in Coucou rooms.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::thread;
 
+use super::export::{SaveChoice, SaveFallback, SavePurpose, native_dialog_reachable};
 use super::{AppEvent, CoucouApp};
-use crate::client::transfer::{self, TransferEvent};
+use crate::client::transfer::{self, TransferEvent, TransferFailure};
 use crate::model::{Direction, EntryKind, TransferStatus};
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::tr;
 
+/// A file offered and measured, waiting for the room's token to upload it.
+#[derive(Debug)]
+pub(super) struct Pending {
+    path: PathBuf,
+    size: u64,
+    to: Option<String>,
+}
+
 impl CoucouApp {
-    /// Asks the system's file dialog for a file to offer.
-    pub(super) fn pick_file(&mut self) {
+    /// Asks the system's file dialog for a file to offer (to `to`, or the room). Without one, says
+    /// that a file can be dropped on the window instead.
+    pub(super) fn pick_file(&mut self, to: Option<String>) {
+        if let Some(picker) = &self.options.pick_file {
+            if let Some(path) = (picker.0)() {
+                self.offer_file(path, to);
+            }
+            return;
+        }
         if !self.options.native_dialogs {
             return;
         }
+        if !native_dialog_reachable() {
+            let text = self.lang().tr("file-no-dialog");
+            self.push_to_chat(EntryKind::Error(text));
+            return;
+        }
         if let Some(path) = rfd::FileDialog::new().pick_file() {
-            self.offer_file(path);
+            self.offer_file(path, to);
         }
     }
 
-    /// Measures `path` (size and SHA-256) on a background thread; the offer follows.
-    pub(super) fn offer_file(&mut self, path: PathBuf) {
+    /// Measures `path` (size and SHA-256) on a background thread; the offer (to `to`, or the
+    /// room) follows.
+    pub(super) fn offer_file(&mut self, path: PathBuf, to: Option<String>) {
         if !(self.speaks_json() && self.link.is_connected()) {
             let text = self.lang().tr("file-not-here");
             self.push_to_chat(EntryKind::Error(text));
             return;
         }
-        let sink = self.sink(|(path, measured)| AppEvent::Measured(path, measured));
+        let sink = self.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));
         let spawned = thread::Builder::new()
             .name("coucou-measure".to_owned())
             .spawn(move || {
                 let measured = transfer::measure(&path).map_err(|err| err.to_string());
-                sink.send((path, measured));
+                sink.send((path, to, measured));
             });
         if let Err(err) = spawned {
             self.push_to_chat(EntryKind::Error(err.to_string()));
@@ -43,7 +66,12 @@ impl CoucouApp {
     }
 
     /// The file is measured: offers it to the room, and waits for the room's token.
-    pub(super) fn on_measured(&mut self, path: PathBuf, measured: Result<(u64, String), String>) {
+    pub(super) fn on_measured(
+        &mut self,
+        path: PathBuf,
+        to: Option<String>,
+        measured: Result<(u64, String), String>,
+    ) {
         let lang = self.lang();
         let name = path
             .file_name()
@@ -55,9 +83,9 @@ impl CoucouApp {
                     name,
                     size,
                     sha256,
-                    to: None,
+                    to: to.clone(),
                 });
-                self.pending_offers.push_back(path);
+                self.pending_offers.push_back(Pending { path, size, to });
             }
             (Ok(_), None) => {}
             (Err(error), _) => {
@@ -72,10 +100,12 @@ impl CoucouApp {
     pub(super) fn on_file_answer(&mut self, msg: &ServerMsg) -> bool {
         match msg {
             ServerMsg::Ready { file, token } => {
-                if let Some(path) = self.pending_offers.pop_front() {
-                    self.start_transfer(*file, Direction::Up, |params, sink| {
-                        transfer::upload(params, *file, token.clone(), path, sink)
-                    });
+                if let Some(Pending { path, size, to }) = self.pending_offers.pop_front() {
+                    if let Some(chat) = &mut self.chat {
+                        chat.start_upload(*file, display_name(&path), size, to);
+                    }
+                    self.uploads.insert(*file, (path, token.clone()));
+                    self.retry_upload(*file);
                 }
                 true
             }
@@ -97,7 +127,8 @@ impl CoucouApp {
                 if let Some(chat) = &mut self.chat {
                     for t in chat.transfers.values_mut() {
                         if t.status == TransferStatus::Starting {
-                            t.status = TransferStatus::Failed(message.clone());
+                            t.status =
+                                TransferStatus::Failed(TransferFailure::Refused(message.clone()));
                         }
                     }
                 }
@@ -118,28 +149,119 @@ impl CoucouApp {
         }
     }
 
-    /// The room gave a token for `file`: downloads it into the downloads folder, under its name
-    /// (or `name (2)`… if taken), going on from a part left by an earlier try.
-    fn start_download(&mut self, file: u64, token: String) {
-        let Some(offer) = self.chat.as_ref().and_then(|chat| {
+    /// Uploads `file` (again, from what the host has) with the token the room gave.
+    pub(super) fn retry_upload(&mut self, file: u64) {
+        let Some((path, token)) = self.uploads.get(&file).cloned() else {
+            return;
+        };
+        self.start_transfer(file, Direction::Up, |params, sink| {
+            transfer::upload(params, file, token, path, sink)
+        });
+    }
+
+    /// Forgets a stopped upload (the host gives its room back when its window passes).
+    pub(super) fn dismiss_transfer(&mut self, file: u64) {
+        self.cancel_transfer(file);
+        self.uploads.remove(&file);
+        if let Some(chat) = &mut self.chat {
+            chat.transfers.remove(&file);
+        }
+    }
+
+    /// Asks where to save the offered `file`: the system's dialog, or the app's own when that
+    /// can't open; the download follows.
+    pub(super) fn save_file_as(&mut self, file: u64) {
+        let Some(offer) = self.offer(file) else {
+            return;
+        };
+        let lang = self.lang();
+        let chosen = if self.options.native_dialogs {
+            super::export::native_save_dialog(&offer.name, &lang.tr("file-save-title"), None)
+        } else {
+            SaveChoice::Unavailable
+        };
+        match chosen {
+            SaveChoice::Path(path) => {
+                self.download_dest.insert(file, path);
+                self.accept_file(file);
+            }
+            SaveChoice::Cancelled => {}
+            SaveChoice::Unavailable => {
+                let dir = self.downloads_folder();
+                self.save_fallback = Some(SaveFallback {
+                    purpose: SavePurpose::File(file),
+                    path: self
+                        .free_download_path(&dir, &offer.name)
+                        .display()
+                        .to_string(),
+                    error: None,
+                });
+            }
+        }
+    }
+
+    /// The app's own save dialog chose `path` for the offered `file`: downloads it there, unless
+    /// the path can't be a new file (then why, in words).
+    pub(super) fn download_to(&mut self, file: u64, path: PathBuf) -> Result<(), String> {
+        let lang = self.lang();
+        let shown = path.display().to_string();
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if path.file_name().is_none() || folder.is_none_or(|f| !f.is_dir()) {
+            return Err(tr!(lang, "file-save-no-folder", path = shown));
+        }
+        if path.exists() {
+            return Err(tr!(lang, "file-save-exists", path = shown));
+        }
+        self.download_dest.insert(file, path);
+        self.accept_file(file);
+        Ok(())
+    }
+
+    /// The offer of `file` in the conversation.
+    fn offer(&self, file: u64) -> Option<crate::protocol::message::FileOffer> {
+        self.chat.as_ref().and_then(|chat| {
             chat.entries.iter().find_map(|e| match &e.kind {
                 EntryKind::File(offer) if offer.file == file => Some(offer.clone()),
                 _ => None,
             })
-        }) else {
-            return;
-        };
-        let dir = self
-            .options
+        })
+    }
+
+    /// A path in `dir` for `name` that no file has and no other download of this app is going to.
+    fn free_download_path(&self, dir: &Path, name: &str) -> PathBuf {
+        transfer::free_path(dir, name, |p| self.download_dest.values().any(|d| d == p))
+    }
+
+    /// Where downloads go unless the person chooses.
+    fn downloads_folder(&self) -> PathBuf {
+        self.options
             .downloads_dir
             .clone()
-            .unwrap_or_else(downloads_dir);
+            .unwrap_or_else(downloads_dir)
+    }
+
+    /// The room gave a token for `file`: downloads it where the person chose, else into the
+    /// downloads folder under its name (or `name (2)`… if taken), going on from a part left by an
+    /// earlier try.
+    fn start_download(&mut self, file: u64, token: String) {
+        let Some(offer) = self.offer(file) else {
+            return;
+        };
+        let dir = self.downloads_folder();
         std::fs::create_dir_all(&dir).ok();
-        let dest = self
-            .download_dest
-            .entry(file)
-            .or_insert_with(|| transfer::free_path(&dir, &offer.name))
-            .clone();
+        let dest = match self.download_dest.get(&file) {
+            Some(dest) => dest.clone(),
+            None => {
+                let dest = self.free_download_path(&dir, &offer.name);
+                self.download_dest.insert(file, dest.clone());
+                dest
+            }
+        };
+        // A part longer than the file is not the start of it.
+        let part = transfer::part_of(&dest);
+        if std::fs::metadata(&part).is_ok_and(|m| m.len() > offer.size) {
+            std::fs::remove_file(&part).ok();
+        }
         self.start_transfer(file, Direction::Down, |params, sink| {
             transfer::download(params, file, token, dest, offer.sha256.clone(), sink)
         });
@@ -165,7 +287,7 @@ impl CoucouApp {
                 self.transfers.insert(file, handle);
                 TransferStatus::Running
             }
-            Err(err) => TransferStatus::Failed(err.to_string()),
+            Err(err) => TransferStatus::Failed(TransferFailure::System(err.to_string())),
         };
         if let Some(chat) = &mut self.chat {
             chat.set_transfer(file, direction, status);
@@ -208,6 +330,13 @@ impl CoucouApp {
             }
         }
     }
+}
+
+/// A file's name, as the line above the input shows it.
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The user's downloads folder, else the home folder, else the current one.

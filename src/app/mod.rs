@@ -84,6 +84,19 @@ pub struct AppOptions {
     pub minute: Duration,
     /// Where downloads go; `None`: the user's downloads folder. Tests pass a temp folder.
     pub downloads_dir: Option<PathBuf>,
+    /// What *Send file…* offers; `None`: the file the system's dialog picks. Tests pass one
+    /// that answers a file of theirs.
+    pub pick_file: Option<FilePicker>,
+}
+
+/// Chooses a file to offer, instead of the system's file dialog.
+#[derive(Clone)]
+pub struct FilePicker(pub std::sync::Arc<dyn Fn() -> Option<PathBuf> + Send + Sync>);
+
+impl std::fmt::Debug for FilePicker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FilePicker")
+    }
 }
 
 /// Opens `url` with the system's browser (the `webbrowser` crate, as eframe does).
@@ -104,6 +117,7 @@ impl Default for AppOptions {
             system_lang: Lang::system(),
             minute: Duration::from_secs(60),
             downloads_dir: None,
+            pick_file: None,
         }
     }
 }
@@ -138,8 +152,9 @@ enum AppEvent {
     LinkFailed(String),
     /// From this computer's log of conversations.
     Journal(JournalEvent),
-    /// A file to offer was measured (size, SHA-256), or could not be read.
-    Measured(PathBuf, Result<(u64, String), String>),
+    /// A file to offer (to one person, or the room) was measured (size, SHA-256), or could not
+    /// be read.
+    Measured(PathBuf, Option<String>, Result<(u64, String), String>),
     /// From a file transfer.
     Transfer(crate::client::transfer::TransferEvent),
 }
@@ -207,9 +222,8 @@ pub struct CoucouApp {
     confirm_replace_pin: bool,
     /// This app's identity as a host, once loaded (or made, when there is no settings folder).
     identity: Option<Identity>,
-    /// The app's own save dialog, when the system's could not open: the path being typed and the
-    /// last error.
-    save_fallback: Option<(String, Option<String>)>,
+    /// The app's own save dialog, when the system's could not open.
+    save_fallback: Option<export::SaveFallback>,
 
     /// This machine's interfaces, listed at start and at each test.
     interfaces: Vec<InterfaceInfo>,
@@ -264,8 +278,10 @@ pub struct CoucouApp {
     last_input: Instant,
     /// The app marked the person away for want of input (and will mark them back at the next).
     auto_away_sent: bool,
-    /// Files offered and measured, waiting (in order) for the room's token to upload them.
-    pending_offers: std::collections::VecDeque<PathBuf>,
+    /// Files offered and measured (and to whom), waiting in order for the room's token.
+    pending_offers: std::collections::VecDeque<files::Pending>,
+    /// Each upload's file and token, by file id, to go on after a cut.
+    uploads: HashMap<u64, (PathBuf, String)>,
     /// The transfers running, by file id.
     transfers: HashMap<u64, crate::client::transfer::Transfer>,
     /// Where each download goes, by file id (kept, so a retry goes on from its part).
@@ -338,6 +354,7 @@ impl CoucouApp {
         });
         let mut app = Self {
             pending_offers: std::collections::VecDeque::new(),
+            uploads: HashMap::new(),
             transfers: HashMap::new(),
             download_dest: HashMap::new(),
             last_input: Instant::now(),
@@ -639,7 +656,7 @@ impl CoucouApp {
             AppEvent::HostStopped => self.host_stopping = false,
             AppEvent::NoticeClicked => self.focus_requested = true,
             AppEvent::Journal(event) => self.on_journal(event),
-            AppEvent::Measured(path, measured) => self.on_measured(path, measured),
+            AppEvent::Measured(path, to, measured) => self.on_measured(path, to, measured),
             AppEvent::Transfer(event) => self.on_transfer(event),
             AppEvent::LinkFailed(url) => {
                 let text = tr!(self.lang(), "link-copied", url = url.as_str());
@@ -754,10 +771,13 @@ impl CoucouApp {
                 auto: false,
             }),
             Action::SetBack => self.send_presence(Command::Back),
-            Action::PickFile => self.pick_file(),
-            Action::OfferFile(path) => self.offer_file(path),
+            Action::PickFile(to) => self.pick_file(to),
+            Action::OfferFile(path) => self.offer_file(path, None),
             Action::AcceptFile(file) => self.accept_file(file),
+            Action::SaveFileAs(file) => self.save_file_as(file),
             Action::CancelTransfer(file) => self.cancel_transfer(file),
+            Action::RetryUpload(file) => self.retry_upload(file),
+            Action::DismissTransfer(file) => self.dismiss_transfer(file),
             Action::SetLanguage(language) => {
                 self.settings.language = language;
                 crate::ui::set_lang(ctx, self.lang());
@@ -823,21 +843,8 @@ impl CoucouApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             Action::CancelQuit => self.confirm_quit = false,
-            Action::SaveTranscriptTo(path) => {
-                let path = PathBuf::from(path.trim());
-                match self.save_transcript(&path) {
-                    Ok(()) => {
-                        self.save_fallback = None;
-                        self.composer.focus = true;
-                    }
-                    Err(err) => {
-                        if let Some((_, error)) = &mut self.save_fallback {
-                            *error = Some(err);
-                        }
-                    }
-                }
-            }
-            Action::CancelSaveTranscript => {
+            Action::SaveTo(path) => self.save_to(PathBuf::from(path.trim())),
+            Action::CancelSave => {
                 self.save_fallback = None;
                 self.composer.focus = true;
             }
@@ -1349,8 +1356,15 @@ impl eframe::App for CoucouApp {
         if let Some(days) = &mut self.export_days {
             actions.extend(export_days_ui(ui.ctx(), days));
         }
-        if let Some((path, error)) = &mut self.save_fallback {
-            actions.extend(save_fallback_ui(ui.ctx(), path, error.as_deref()));
+        let lang = self.lang();
+        if let Some(fallback) = &mut self.save_fallback {
+            let heading = fallback.purpose.heading(lang);
+            actions.extend(save_fallback_ui(
+                ui.ctx(),
+                &heading,
+                &mut fallback.path,
+                fallback.error.as_deref(),
+            ));
         }
         let target = self
             .params

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use super::{CONNECT_TIMEOUT, ConnectParams, encrypt_to};
 use crate::EventSink;
 use crate::connection::SharedSocket;
+use crate::i18n::Lang;
 use crate::protocol::message::decode_server;
 use crate::protocol::{ClientMsg, ServerMsg};
 use crate::tls::Transport;
@@ -26,7 +27,7 @@ use crate::tls::Transport;
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// How much is read or written at a time.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
 
 /// What a transfer tells the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +52,53 @@ pub enum TransferEvent {
     Failed {
         /// The file's id in the room.
         file: u64,
-        /// Why, in the host's or the system's words.
-        error: String,
+        /// Why.
+        error: TransferFailure,
     },
+}
+
+/// Why a transfer stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferFailure {
+    /// It was cancelled here.
+    Cancelled,
+    /// The connection to the host broke before the end.
+    Cut,
+    /// Every byte came, but they are not the file offered (another SHA-256): nothing was kept.
+    Mismatch,
+    /// The host refused, in its own words (the room's language).
+    Refused(String),
+    /// The host answered something else than a transfer.
+    Unexpected,
+    /// The system's words (a disk, a name, a network error).
+    System(String),
+}
+
+impl TransferFailure {
+    /// Says why, in `lang` (the host's refusals are in the room's language).
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Self::Cancelled => lang.tr("file-cancelled"),
+            Self::Cut => lang.tr("file-cut"),
+            Self::Mismatch => lang.tr("file-mismatch"),
+            Self::Unexpected => lang.tr("file-unexpected"),
+            Self::Refused(words) | Self::System(words) => words.clone(),
+        }
+    }
+}
+
+impl From<io::Error> for TransferFailure {
+    fn from(err: io::Error) -> Self {
+        match err.kind() {
+            io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::TimedOut
+            | io::ErrorKind::WouldBlock => Self::Cut,
+            _ => Self::System(err.to_string()),
+        }
+    }
 }
 
 /// A transfer running on its thread; dropping it does not stop it, [`Transfer::cancel`] does.
@@ -137,29 +182,42 @@ pub fn download(
                 return Err(refusal(&head));
             };
             let mut out = OpenOptions::new().create(true).append(true).open(&part)?;
-            out.set_len(offset)?;
+            // Truncated only when the host starts over before its end (on ext4, a file
+            // truncated and then written is flushed at close, which costs a whole second per GB).
+            if out.metadata()?.len() != offset {
+                out.set_len(offset)?;
+            }
+            // Hashed as the bytes come, after what an earlier connection left.
+            let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+            if offset > 0 {
+                let mut earlier = File::open(&part)?.take(offset);
+                let mut buf = vec![0u8; CHUNK];
+                loop {
+                    match earlier.read(&mut buf)? {
+                        0 => break,
+                        n => hash.update(&buf[..n]),
+                    }
+                }
+            }
             let mut done = offset;
             let mut buf = vec![0u8; CHUNK];
             while done < size {
                 let n = reader.read(&mut buf)?;
                 if n == 0 {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the host closed the connection",
-                    ));
+                    return Err(TransferFailure::Cut);
                 }
                 out.write_all(&buf[..n])?;
+                hash.update(&buf[..n]);
                 done += n as u64;
                 report(done, size);
             }
+            // The user's copy is theirs to keep: on disk before it is called done.
             out.sync_data()?;
             drop(out);
-            let got = crate::digest::sha256_hex(&mut File::open(&part)?)?;
+            let got = hex::encode(hash.finish().as_ref());
             if got != sha256 {
                 std::fs::remove_file(&part).ok();
-                return Err(io::Error::other(
-                    "the file's SHA-256 is not the one offered: it was not kept",
-                ));
+                return Err(TransferFailure::Mismatch);
             }
             std::fs::rename(&part, &dest)?;
             Ok(Some(dest.clone()))
@@ -174,9 +232,10 @@ pub fn part_of(dest: &Path) -> PathBuf {
     dest.with_file_name(name)
 }
 
-/// A path in `dir` for `name` that no file has yet: `name`, then `name (2)`, `name (3)`… (a
-/// download's part of the same name counts as taken).
-pub fn free_path(dir: &Path, name: &str) -> PathBuf {
+/// A path in `dir` for `name` that no file has yet and `in_use` does not hold: `name`, then
+/// `name (2)`, `name (3)`… A part left there by an earlier try does not count: the download goes
+/// on from it, and its SHA-256 is checked at the end like any other byte.
+pub fn free_path(dir: &Path, name: &str, in_use: impl Fn(&Path) -> bool) -> PathBuf {
     let (stem, ext) = match name.rfind('.') {
         Some(i) if i > 0 => (&name[..i], &name[i..]),
         _ => (name, ""),
@@ -189,7 +248,7 @@ pub fn free_path(dir: &Path, name: &str) -> PathBuf {
                 dir.join(format!("{stem} ({n}){ext}"))
             }
         })
-        .find(|p| !p.exists() && !part_of(p).exists())
+        .find(|p| !p.exists() && !in_use(p))
         .unwrap_or_else(|| dir.join(name))
 }
 
@@ -201,24 +260,24 @@ pub fn measure(path: &Path) -> io::Result<(u64, String)> {
 }
 
 /// Says what the host answered instead of going on.
-fn refusal(msg: &ServerMsg) -> io::Error {
+fn refusal(msg: &ServerMsg) -> TransferFailure {
     match msg {
-        ServerMsg::Error { message, .. } => io::Error::other(message.clone()),
-        other => io::Error::other(format!("unexpected answer: {other:?}")),
+        ServerMsg::Error { message, .. } => TransferFailure::Refused(message.clone()),
+        _ => TransferFailure::Unexpected,
     }
 }
 
 /// The next JSON line from the host.
-fn next_msg(reader: &mut BufReader<Transport>) -> io::Result<ServerMsg> {
+fn next_msg(reader: &mut BufReader<Transport>) -> Result<ServerMsg, TransferFailure> {
     let mut line = Vec::new();
-    reader.read_until(b'\n', &mut line)?;
+    reader
+        .by_ref()
+        .take(crate::protocol::MAX_JSON_LINE_BYTES as u64)
+        .read_until(b'\n', &mut line)?;
     if line.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the host closed the connection",
-        ));
+        return Err(TransferFailure::Cut);
     }
-    decode_server(&line).map_err(|err| io::Error::other(err.to_string()))
+    decode_server(&line).map_err(|_| TransferFailure::Unexpected)
 }
 
 /// What a transfer does once the host has answered its first line: given the connection (to
@@ -228,7 +287,7 @@ type Body = dyn FnOnce(
         &mut BufReader<Transport>,
         ServerMsg,
         &mut dyn FnMut(u64, u64),
-    ) -> io::Result<Option<PathBuf>>
+    ) -> Result<Option<PathBuf>, TransferFailure>
     + Send;
 
 /// Opens the connection (TLS and pin as the chat's), sends `first`, reads the answer and runs
@@ -243,7 +302,7 @@ fn start(
         &mut BufReader<Transport>,
         ServerMsg,
         &mut dyn FnMut(u64, u64),
-    ) -> io::Result<Option<PathBuf>>
+    ) -> Result<Option<PathBuf>, TransferFailure>
     + Send
     + 'static,
 ) -> io::Result<Transfer> {
@@ -264,12 +323,9 @@ fn start(
                 Ok(path) => TransferEvent::Finished { file, path },
                 Err(_) if thread_handle.cancelled.load(Ordering::SeqCst) => TransferEvent::Failed {
                     file,
-                    error: "cancelled".to_owned(),
+                    error: TransferFailure::Cancelled,
                 },
-                Err(err) => TransferEvent::Failed {
-                    file,
-                    error: err.to_string(),
-                },
+                Err(error) => TransferEvent::Failed { file, error },
             };
             events.send(event);
         })?;
@@ -283,27 +339,27 @@ fn run(
     file: u64,
     events: &EventSink<TransferEvent>,
     body: Box<Body>,
-) -> io::Result<Option<PathBuf>> {
+) -> Result<Option<PathBuf>, TransferFailure> {
     let target = format!("{}:{}", params.host, params.port);
     let addr: SocketAddr = (params.host.as_str(), params.port)
         .to_socket_addrs()?
         .next()
-        .ok_or_else(|| io::Error::other("no address"))?;
+        .ok_or(TransferFailure::Cut)?;
     let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
     *handle.socket.lock().unwrap_or_else(PoisonError::into_inner) = Some(stream.try_clone()?);
     if handle.cancelled.load(Ordering::SeqCst) {
-        return Err(io::Error::other("cancelled"));
+        return Err(TransferFailure::Cancelled);
     }
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let socket = SharedSocket::new(stream);
     let transport = if params.tls {
         encrypt_to(&socket, params, &target)
-            .map_err(|err| io::Error::other(err.to_string()))?
+            .map_err(|err| TransferFailure::System(err.to_string()))?
             .0
     } else {
         Transport::clear(socket)
     };
-    let mut line = serde_json::to_vec(first).map_err(io::Error::other)?;
+    let mut line = serde_json::to_vec(first).map_err(|_| TransferFailure::Unexpected)?;
     line.push(b'\n');
     transport.write_all(&line)?;
     let mut reader = BufReader::with_capacity(CHUNK, transport.clone());
@@ -318,4 +374,35 @@ fn run(
     let result = body(&transport, &mut reader, head, &mut report);
     transport.shutdown();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_free_path_skips_files_there_and_downloads_under_way_but_not_a_leftover_part() {
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let at = |name: &str| dir.path().join(name);
+        assert_eq!(free_path(dir.path(), "a.txt", |_| false), at("a.txt"));
+        std::fs::write(at("a.txt"), b"x").expect("a file");
+        assert_eq!(free_path(dir.path(), "a.txt", |_| false), at("a (2).txt"));
+        let busy = at("a (2).txt");
+        assert_eq!(
+            free_path(dir.path(), "a.txt", |p| p == busy),
+            at("a (3).txt")
+        );
+        // A part left by an earlier try is gone on from.
+        std::fs::write(part_of(&at("b.tar.gz")), b"x").expect("a part");
+        assert_eq!(free_path(dir.path(), "b.tar.gz", |_| false), at("b.tar.gz"));
+        assert_eq!(part_of(&at("b.tar.gz")), at("b.tar.gz.part"));
+        // No extension, or a name that is all extension.
+        std::fs::write(at("README"), b"x").expect("a file");
+        assert_eq!(free_path(dir.path(), "README", |_| false), at("README (2)"));
+        std::fs::write(at(".bashrc"), b"x").expect("a file");
+        assert_eq!(
+            free_path(dir.path(), ".bashrc", |_| false),
+            at(".bashrc (2)")
+        );
+    }
 }

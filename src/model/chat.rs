@@ -78,7 +78,7 @@ pub enum TransferStatus {
     /// Done: every byte there and checked; where a download was saved.
     Done(Option<std::path::PathBuf>),
     /// Stopped, and why; what is on disk stays to go on from.
-    Failed(String),
+    Failed(crate::client::transfer::TransferFailure),
 }
 
 /// One file transfer of this app, as the conversation shows it.
@@ -94,6 +94,18 @@ pub struct TransferState {
     pub status: TransferStatus,
     /// When bytes started to move, and how many were already there then (for the speed).
     pub since: Option<(std::time::Instant, u64)>,
+    /// What is sent, and to whom (`None`: the room): for an upload, which has no offer in the
+    /// conversation until every byte is on the host.
+    pub sending: Option<Sending>,
+}
+
+/// A file being sent, as the line above the input shows it until the room has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sending {
+    /// The file's name.
+    pub name: String,
+    /// To one person, or the room.
+    pub to: Option<String>,
 }
 
 /// The state of one room conversation.
@@ -578,6 +590,15 @@ impl ChatModel {
             // Part of joining, which the connection handles before the welcome.
             ServerMsg::Password { .. } | ServerMsg::Verified { .. } => {}
             ServerMsg::File(offer) => {
+                // The room has every byte of a file this app was sending: sent, even if the
+                // upload's own connection broke before the host could say so.
+                if let Some(t) = self.transfers.get_mut(&offer.file)
+                    && t.direction == Direction::Up
+                    && offer.from == self.me
+                {
+                    t.done = t.total;
+                    t.status = TransferStatus::Done(None);
+                }
                 if self.first_time(offer.id, offer.time) {
                     let mention = offer.to.is_some() && offer.from != self.me;
                     self.push(Entry {
@@ -665,12 +686,37 @@ impl ChatModel {
             total: 0,
             status: TransferStatus::Starting,
             since: None,
+            sending: None,
         });
         if status == TransferStatus::Starting {
             state.since = None;
         }
         state.direction = direction;
         state.status = status;
+    }
+
+    /// An upload of `name` (`size` bytes, to `to` or the room) starts: shown above the input
+    /// until the room has the file.
+    pub fn start_upload(&mut self, file: u64, name: String, size: u64, to: Option<String>) {
+        self.set_transfer(file, Direction::Up, TransferStatus::Starting);
+        if let Some(state) = self.transfers.get_mut(&file) {
+            state.total = size;
+            state.sending = Some(Sending { name, to });
+        }
+    }
+
+    /// The uploads still under way or stopped (not those the room has), oldest first.
+    pub fn uploads(&self) -> Vec<(u64, &TransferState)> {
+        let mut uploads: Vec<(u64, &TransferState)> = self
+            .transfers
+            .iter()
+            .filter(|(_, t)| {
+                t.direction == Direction::Up && !matches!(t.status, TransferStatus::Done(_))
+            })
+            .map(|(file, t)| (*file, t))
+            .collect();
+        uploads.sort_by_key(|(file, _)| *file);
+        uploads
     }
 
     /// How someone's absence reads: "away: lunch", "away", "idle".
@@ -825,6 +871,42 @@ mod tests {
         assert!(!model.more_older);
         assert_eq!(model.oldest_id(), Some(8));
         assert_eq!(model.position_of(11), Some(3));
+    }
+
+    fn offer(file: u64, from: &str) -> ServerMsg {
+        ServerMsg::File(FileOffer {
+            id: 20 + file,
+            time: 2000,
+            file,
+            from: from.into(),
+            to: None,
+            name: "plan.pdf".into(),
+            size: 100,
+            sha256: "0".repeat(64),
+        })
+    }
+
+    #[test]
+    fn an_upload_the_room_announces_is_sent_even_if_its_connection_broke_first() {
+        let mut model = ChatModel::new("Salle", "alice");
+        model.apply(welcome(Vec::new()));
+        model.start_upload(1, "plan.pdf".into(), 100, None);
+        model.set_transfer(
+            1,
+            Direction::Up,
+            TransferStatus::Failed(crate::client::transfer::TransferFailure::Cut),
+        );
+        model.start_upload(2, "plan.pdf".into(), 100, None);
+        assert_eq!(model.uploads().len(), 2);
+        // Someone else's offer with the same id of another room's run changes nothing.
+        model.apply(offer(2, "bob"));
+        model.apply(offer(1, "alice"));
+        let uploads: Vec<u64> = model.uploads().iter().map(|(file, _)| *file).collect();
+        assert_eq!(uploads, [2]);
+        assert_eq!(
+            (model.transfers[&1].done, &model.transfers[&1].status),
+            (100, &TransferStatus::Done(None))
+        );
     }
 
     #[test]

@@ -10,6 +10,6 @@ pub mod settings;
 pub mod transcript;
 
 pub use chat::{
-    ChatModel, Direction, Entry, EntryKind, MarkerKind, Recall, TransferState, TransferStatus,
-    Unsent, demo_conversation, demo_conversation_in,
+    ChatModel, Direction, Entry, EntryKind, MarkerKind, Recall, Sending, TransferState,
+    TransferStatus, Unsent, demo_conversation, demo_conversation_in,
 };

@@ -3,10 +3,10 @@
 use eframe::egui::{self, Key, RichText};
 
 use super::Action;
-use super::messages::{ListLayout, messages_ui};
+use super::messages::{ListLayout, messages_ui, progress_ui};
 use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
-use crate::model::ChatModel;
+use crate::model::{ChatModel, TransferStatus};
 use crate::protocol::MAX_MESSAGE_BYTES;
 use crate::tr;
 
@@ -196,6 +196,9 @@ pub fn chat_ui(
     }
     egui::Panel::bottom("composer").show(ui, |ui| {
         ui.add_space(4.0);
+        if let Some(chosen) = uploads_ui(ui, model) {
+            action = Some(chosen);
+        }
         typing_ui(ui, model);
         outbox_ui(ui, model, connected);
         action = action.take().or(composer_ui(ui, model, composer, can_type));
@@ -257,11 +260,71 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
                 .inner;
             if *person == model.me {
                 response.on_hover_text(lang.tr("people-you"));
-            } else if response.clicked() {
-                action = Some(Action::StartPrivate(person.clone()));
+            } else {
+                if response.clicked() {
+                    action = Some(Action::StartPrivate(person.clone()));
+                }
+                response.context_menu(|ui| {
+                    if ui.button(lang.tr("people-private")).clicked() {
+                        action = Some(Action::StartPrivate(person.clone()));
+                    }
+                    if ui
+                        .add_enabled(connected, egui::Button::new(lang.tr("people-send-file")))
+                        .clicked()
+                    {
+                        action = Some(Action::PickFile(Some(person.clone())));
+                    }
+                });
             }
         }
     });
+    action
+}
+
+/// The files this app is sending that the room does not have yet, above the input line: what and
+/// to whom, a progress bar and Cancel; once stopped, why, Retry and Dismiss.
+fn uploads_ui(ui: &mut egui::Ui, model: &ChatModel) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    for (file, t) in model.uploads() {
+        let Some(sending) = &t.sending else { continue };
+        ui.horizontal_wrapped(|ui| {
+            let size = lang.size(t.total);
+            let text = match &sending.to {
+                Some(to) => tr!(
+                    lang,
+                    "file-sending-to",
+                    name = sending.name.as_str(),
+                    size = size,
+                    to = to.as_str()
+                ),
+                None => tr!(
+                    lang,
+                    "file-sending",
+                    name = sending.name.as_str(),
+                    size = size
+                ),
+            };
+            ui.label(text);
+            if let TransferStatus::Failed(why) = &t.status {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    tr!(lang, "file-stopped", why = why.describe(lang)),
+                );
+                if ui.small_button(lang.tr("file-retry")).clicked() {
+                    action = Some(Action::RetryUpload(file));
+                }
+                if ui.small_button(lang.tr("file-dismiss")).clicked() {
+                    action = Some(Action::DismissTransfer(file));
+                }
+            } else {
+                progress_ui(ui, t, lang);
+                if ui.small_button(lang.tr("cancel")).clicked() {
+                    action = Some(Action::CancelTransfer(file));
+                }
+            }
+        });
+    }
     action
 }
 
@@ -357,7 +420,7 @@ fn composer_ui(
                 .add_enabled(can_type, egui::Button::new(lang.tr("file-send")))
                 .clicked()
         {
-            action = Some(Action::PickFile);
+            action = Some(Action::PickFile(None));
         }
         if (enter || send.clicked()) && can_send {
             action = Some(Action::Send(composer.take()));

@@ -519,18 +519,12 @@ fn file_ui(
             if ui.button(lang.tr("file-download")).clicked() {
                 action = Some(Action::AcceptFile(offer.file));
             }
+            if ui.button(lang.tr("file-save-as")).clicked() {
+                action = Some(Action::SaveFileAs(offer.file));
+            }
         }
         Some((t, TransferStatus::Starting | TransferStatus::Running)) => {
-            #[allow(clippy::cast_precision_loss)] // a fraction for a bar
-            let fraction = if t.total == 0 {
-                0.0
-            } else {
-                t.done as f32 / t.total as f32
-            };
-            let bar = egui::ProgressBar::new(fraction)
-                .desired_width(180.0)
-                .text(progress_text(t, lang));
-            ui.add(bar);
+            progress_ui(ui, t, lang);
             if ui.small_button(lang.tr("cancel")).clicked() {
                 action = Some(Action::CancelTransfer(offer.file));
             }
@@ -544,7 +538,7 @@ fn file_ui(
         Some((t, TransferStatus::Failed(why))) => {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                tr!(lang, "file-stopped", why = why.as_str()),
+                tr!(lang, "file-stopped", why = why.describe(lang)),
             );
             if t.direction == Direction::Down && ui.small_button(lang.tr("file-retry")).clicked() {
                 action = Some(Action::AcceptFile(offer.file));
@@ -552,6 +546,21 @@ fn file_ui(
         }
     }
     action
+}
+
+/// A transfer's progress bar, with its percentage, speed and time left.
+pub(super) fn progress_ui(ui: &mut egui::Ui, t: &TransferState, lang: Lang) {
+    #[allow(clippy::cast_precision_loss)] // a fraction for a bar
+    let fraction = if t.total == 0 {
+        0.0
+    } else {
+        t.done as f32 / t.total as f32
+    };
+    ui.add(
+        egui::ProgressBar::new(fraction)
+            .desired_width(180.0)
+            .text(progress_text(t, lang)),
+    );
 }
 
 /// "42 % · 3.1 MB/s · 12 s left".

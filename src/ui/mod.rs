@@ -88,10 +88,10 @@ pub enum Action {
     ConfirmQuit,
     /// No, keep the window and the room open.
     CancelQuit,
-    /// Save the transcript to this path (typed in the app's own save dialog).
-    SaveTranscriptTo(String),
+    /// Save to this path, typed in the app's own save dialog (a transcript, or a file offered).
+    SaveTo(String),
     /// Close the app's own save dialog without saving.
-    CancelSaveTranscript,
+    CancelSave,
     /// Turn hosting on (asks first when in another room).
     HostOn,
     /// Turn hosting off (asks first when others are connected).
@@ -154,14 +154,20 @@ pub enum Action {
     SetAway(Option<String>),
     /// Mark yourself back.
     SetBack,
-    /// Choose a file to offer to the room (the system's file dialog).
-    PickFile,
+    /// Choose a file to offer (the system's file dialog): to the room, or to one person.
+    PickFile(Option<String>),
     /// Offer this file to the room.
     OfferFile(std::path::PathBuf),
     /// Download the offered file with this id (again, from where it stopped, after a failure).
     AcceptFile(u64),
+    /// Download the offered file with this id to a place chosen in a save dialog.
+    SaveFileAs(u64),
     /// Stop the transfer of the file with this id.
     CancelTransfer(u64),
+    /// Upload the file with this id again, from what the host already has.
+    RetryUpload(u64),
+    /// Forget a stopped upload (the host forgets its part when its window passes).
+    DismissTransfer(u64),
     /// Choose the interface's language (`None`: the system's).
     SetLanguage(Option<Lang>),
     /// Mark yourself away after this many minutes without input (0: never).

@@ -563,17 +563,18 @@ pub fn confirm_quit_ui(ctx: &egui::Context, room: &str, others: usize) -> Option
     )
 }
 
-/// The app's own save dialog, for when the system's can't open (no file portal, no zenity): a path
-/// to type, Save and Cancel. The path is the view's own buffer.
+/// The app's own save dialog, for when the system's can't open (no file portal, no zenity): a
+/// heading, a path to type, Save and Cancel. The path is the view's own buffer.
 pub fn save_fallback_ui(
     ctx: &egui::Context,
+    heading: &str,
     path: &mut String,
     error: Option<&str>,
 ) -> Option<Action> {
     let lang = super::lang(ctx);
     let mut action = None;
     egui::Modal::new(egui::Id::unique("save_fallback")).show(ctx, |ui| {
-        ui.heading(lang.tr("export-title"));
+        ui.heading(heading);
         ui.label(lang.tr("save-fallback-text"));
         let label = ui.label(lang.tr("save-file"));
         let field = ui
@@ -585,10 +586,10 @@ pub fn save_fallback_ui(
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         ui.horizontal(|ui| {
             if ui.button(lang.tr("save")).clicked() || enter {
-                action = Some(Action::SaveTranscriptTo(path.clone()));
+                action = Some(Action::SaveTo(path.clone()));
             }
             if ui.button(lang.tr("cancel")).clicked() {
-                action = Some(Action::CancelSaveTranscript);
+                action = Some(Action::CancelSave);
             }
         });
     });

@@ -496,12 +496,15 @@ pub struct Proxy {
     budget: Budget,
     /// The same for bytes from the server.
     budget_down: Budget,
+    /// While true, bytes from clients wait (the connections stay open).
+    held: Gate,
     stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
     accept: Option<std::thread::JoinHandle<()>>,
 }
 
 type Streams = std::sync::Arc<std::sync::Mutex<Vec<TcpStream>>>;
 type Budget = std::sync::Arc<std::sync::Mutex<Option<usize>>>;
+type Gate = std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>;
 
 fn cut_all(streams: &Streams) {
     for stream in streams.lock().expect("the lock").drain(..) {
@@ -510,13 +513,31 @@ fn cut_all(streams: &Streams) {
 }
 
 /// Copies bytes one way, within the budget; cuts everything when it runs out.
-fn copy_within(mut from: TcpStream, mut to: TcpStream, budget: &Budget, streams: &Streams) {
+fn copy_within(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    budget: &Budget,
+    streams: &Streams,
+    gate: Option<&Gate>,
+) {
     let mut buf = [0_u8; 4096];
     loop {
         let n = match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
+            // The client (or server) ended its side: so does the proxy, and the other way goes on.
+            Ok(0) => {
+                to.shutdown(Shutdown::Write).ok();
+                return;
+            }
+            Err(_) => break,
             Ok(n) => n,
         };
+        if let Some(gate) = gate {
+            let (held, released) = &**gate;
+            let mut held = held.lock().expect("the lock");
+            while *held {
+                held = released.wait(held).expect("the lock");
+            }
+        }
         let (allowed, spent) = {
             let mut left = budget.lock().expect("the lock");
             match *left {
@@ -552,6 +573,8 @@ impl Proxy {
         let streams: Streams = std::sync::Arc::default();
         let budget: Budget = std::sync::Arc::default();
         let budget_down: Budget = std::sync::Arc::default();
+        let held: Gate = std::sync::Arc::default();
+        let held_a = held.clone();
         let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (streams_a, stopping_a) = (streams.clone(), stopping.clone());
         let (budget_a, budget_down_a) = (budget.clone(), budget_down.clone());
@@ -573,14 +596,15 @@ impl Proxy {
                     drop(kept);
                     let (up_from, up_to) = (clone(&client), clone(&server));
                     let (budget, streams) = (budget_a.clone(), streams_a.clone());
+                    let gate = held_a.clone();
                     std::thread::Builder::new()
                         .name("test-proxy-up".into())
-                        .spawn(move || copy_within(up_from, up_to, &budget, &streams))
+                        .spawn(move || copy_within(up_from, up_to, &budget, &streams, Some(&gate)))
                         .expect("a thread");
                     let (budget, streams) = (budget_down_a.clone(), streams_a.clone());
                     std::thread::Builder::new()
                         .name("test-proxy-down".into())
-                        .spawn(move || copy_within(server, client, &budget, &streams))
+                        .spawn(move || copy_within(server, client, &budget, &streams, None))
                         .expect("a thread");
                 }
             })
@@ -590,6 +614,7 @@ impl Proxy {
             streams,
             budget,
             budget_down,
+            held,
             stopping,
             accept: Some(accept),
         }
@@ -626,6 +651,18 @@ impl Proxy {
         }
     }
 
+    /// Holds the bytes from clients (what is read waits; nothing is cut) until [`Proxy::release`]:
+    /// a network that stalls.
+    pub fn hold(&self) {
+        *self.held.0.lock().expect("the lock") = true;
+    }
+
+    /// Lets held bytes go on.
+    pub fn release(&self) {
+        *self.held.0.lock().expect("the lock") = false;
+        self.held.1.notify_all();
+    }
+
     /// True when a cut asked for with [`Proxy::cut_after`] or [`Proxy::cut_after_down`] has not
     /// happened yet.
     pub fn cut_pending(&self) -> bool {
@@ -638,6 +675,7 @@ impl Drop for Proxy {
     fn drop(&mut self) {
         self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.release();
         self.cut();
         // Wake the accept loop so it sees `stopping`.
         TcpStream::connect(self.addr).ok();
