@@ -4,8 +4,10 @@
 #    into a file on this disk (what the host does: it keeps the file);
 #  - the same size through a Coucou host on loopback: offered, uploaded once (received, hashed,
 #    written to its files folder), downloaded once, each on its own connection;
-#  - P1's chat latency alone, then while 256 MiB files move through the same host one after
-#    another, in turns.
+#  - P1's chat latency alone, then while plain nc copies of 256 MiB loop beside the host (what
+#    moving bytes at loopback speed costs this machine, whoever moves them), then while 256 MiB
+#    files move through the same host one after another, in turns. The movers run at nice 19
+#    (MOVER_PREFIX to change it): on a LAN they are other machines.
 # Installs netcat-openbsd when missing (Debian). Needs about 3 × SIZE_MB of free disk.
 #
 #   benches/files.sh [OUT_DIR]
@@ -34,7 +36,7 @@ port=21000
 server_pid=""
 start_server() {
     "$COUCOU" server --bind 127.0.0.1 --port "$port" --identity "$out/identity" --data-dir "$out/data" \
-        --no-store --no-flood-limit --max-file-mb 4000 --files-quota-mb 8000 --lang en \
+        --no-store --no-flood-limit --max-people 200 --max-pending-per-address 20000 --max-file-mb 4000 --files-quota-mb 8000 --lang en \
         >/dev/null 2>"$out/coucou.log" &
     server_pid=$!
     for _ in $(seq 1 100); do
@@ -86,6 +88,26 @@ for round in $(seq 1 "$rounds"); do
     "$BENCH" --port "$port" --label "P1 alone" "${p1[@]}" | tee -a "$out/p1.json"
     stop_server
 
+    echo "== round $round: P1 while plain nc copies of 256 MiB run beside the host (the machine's share)" >&2
+    start_server
+    rm -f "$out/p1-done"
+    (
+        nc_port=$((port + 200))
+        while [ ! -f "$out/p1-done" ]; do
+            nc -l 127.0.0.1 "$nc_port" >/dev/null &
+            listener=$!
+            sleep 0.05
+            head -c $((256 * 1024 * 1024)) /dev/zero | ${MOVER_PREFIX:-nice -n 19} nc -N 127.0.0.1 "$nc_port" || true
+            wait "$listener" 2>/dev/null || true
+        done
+    ) &
+    mover=$!
+    sleep 0.5
+    "$BENCH" --port "$port" --label "P1 during nc copies" "${p1[@]}" | tee -a "$out/p1-nc.json"
+    touch "$out/p1-done"
+    wait "$mover" 2>/dev/null || true
+    stop_server
+
     echo "== round $round: P1 while files of 256 MiB move through the host" >&2
     start_server
     rm -f "$out/p1-done"
@@ -93,7 +115,7 @@ for round in $(seq 1 "$rounds"); do
         while [ ! -f "$out/p1-done" ]; do
             # At the lowest priority: on a LAN the sender and the receiver are other machines,
             # not the host's own two cores.
-            nice -n 19 "$BENCH" --port "$port" --transfer 256 >>"$out/during.json" || break
+            ${MOVER_PREFIX:-nice -n 19} "$BENCH" --port "$port" --transfer 256 >>"$out/during.json" || break
         done
     ) &
     mover=$!
@@ -114,6 +136,7 @@ up=$(field upload_s "$out/transfer.json" | median)
 down=$(field download_s "$out/transfer.json" | median)
 p99_alone=$(field p99_ms "$out/p1.json" | median)
 p99_during=$(field p99_ms "$out/p1-during.json" | median)
+p99_nc=$(field p99_ms "$out/p1-nc.json" | median)
 ratio() { echo "scale=2; $1 / $2" | bc; }
 echo
 echo "medians of $rounds rounds, $size_mb MiB:"
@@ -123,5 +146,6 @@ echo "  upload to the host    $up s ($(echo "scale=0; $mb / $up" | bc) MB/s): $(
 echo "  download from it      $down s ($(echo "scale=0; $mb / $down" | bc) MB/s): $(ratio "$nc_file" "$down")× nc → file"
 echo "  sender to recipient   $(echo "$up + $down" | bc) s (one after the other): $(ratio "$nc_file" "$(echo "$up + $down" | bc)")× nc → file"
 echo "  P1 p99 alone          $p99_alone ms"
-echo "  P1 p99 during         $p99_during ms ($(ratio "$p99_during" "$p99_alone")×)"
+echo "  P1 p99 during nc      $p99_nc ms ($(ratio "$p99_nc" "$p99_alone")×): the machine's share"
+echo "  P1 p99 during files   $p99_during ms ($(ratio "$p99_during" "$p99_alone")×; $(ratio "$p99_during" "$p99_nc")× during nc)"
 echo "  transfers during P1:  $(wc -l <"$out/during.json")"

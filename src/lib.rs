@@ -27,6 +27,12 @@ use crossbeam_channel::Sender;
 /// called after each event is sent on its channel.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
+/// Puts the calling thread behind the others for the processor (the lowest priority: nice 19 on
+/// Linux): bulk work, file bytes, that must never make a chat message late.
+pub fn run_in_background() {
+    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).ok();
+}
+
 /// Where a background thread delivers its events of type `T`: each is sent on a channel, then the
 /// [`Waker`] is called. The app gives every thread one of these onto its single event channel, each
 /// wrapping its own kind of event; nothing below the app knows what the others are.

@@ -317,7 +317,7 @@ fn start(
         .name(format!("coucou-file-{file}"))
         .spawn(move || {
             // Bulk bytes give way to the window and the chat.
-            thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).ok();
+            crate::run_in_background();
             let result = run(&params, &thread_handle, &first, file, &events, body);
             let event = match result {
                 Ok(path) => TransferEvent::Finished { file, path },

@@ -7,10 +7,12 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
 
+use super::counters::Counters;
 use super::shared::Shared;
 use super::stash::{Entry, Files, Grant, MAX_WAITING_PER_PERSON};
 use crate::i18n::Lang;
@@ -25,6 +27,68 @@ const STALL: Duration = Duration::from_secs(60);
 
 /// How much is read or written at a time.
 const CHUNK: usize = 256 * 1024;
+
+/// A room is busy while a message was relayed within this long.
+const QUIET: Duration = Duration::from_millis(250);
+
+/// How fast one transfer moves while the room is busy, in bytes a second (about what a
+/// gigabit link carries): the chat's messages then never queue behind a file's bytes, on the
+/// host's processors or on the network.
+const PACED_BYTES_PER_SEC: f64 = 100e6;
+
+/// Gives way to the chat: while messages flow, a transfer moves at most
+/// [`PACED_BYTES_PER_SEC`]; in a quiet room, at full speed.
+struct Pacer<'a> {
+    counters: &'a Counters,
+    /// The count of relayed messages last seen, and when it last changed.
+    seen: u64,
+    busy_at: Option<Instant>,
+    /// Since when, and how many bytes, this transfer has been paced.
+    since: Instant,
+    moved: u64,
+}
+
+impl<'a> Pacer<'a> {
+    fn new(counters: &'a Counters) -> Self {
+        Self {
+            counters,
+            seen: counters.messages.load(Ordering::Relaxed),
+            busy_at: None,
+            since: Instant::now(),
+            moved: 0,
+        }
+    }
+
+    /// `n` more bytes moved: waits as long as it takes to keep the paced rate while the room is
+    /// busy.
+    fn moved(&mut self, n: usize) {
+        let wait = self.wait_after(n, Instant::now());
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// How long to wait, at `now`, after `n` more bytes.
+    fn wait_after(&mut self, n: usize, now: Instant) -> Duration {
+        let messages = self.counters.messages.load(Ordering::Relaxed);
+        if messages != self.seen {
+            self.seen = messages;
+            if self.busy_at.is_none_or(|at| now - at > QUIET) {
+                // Busy again after a quiet while: the pace counts from now.
+                self.since = now;
+                self.moved = 0;
+            }
+            self.busy_at = Some(now);
+        }
+        if self.busy_at.is_none_or(|at| now - at > QUIET) {
+            return Duration::ZERO;
+        }
+        self.moved += n as u64;
+        #[allow(clippy::cast_precision_loss)] // bytes to seconds
+        let due = Duration::from_secs_f64(self.moved as f64 / PACED_BYTES_PER_SEC);
+        due.saturating_sub(now - self.since)
+    }
+}
 
 /// An error for the person, in the room's language.
 fn refuse(lang: Lang, code: ErrorCode, key: &str) -> ServerMsg {
@@ -148,7 +212,7 @@ pub(super) enum Transfer {
 pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, transfer: Transfer) {
     // Bulk bytes give way to the chat: this thread (it ends with the transfer) runs at the lowest
     // priority, so a message is never late behind a file on a busy host.
-    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).ok();
+    crate::run_in_background();
     let lang = shared.config.lang;
     let result = match (shared.files(), transfer) {
         (None, _) => Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files")),
@@ -162,7 +226,7 @@ pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, tr
         },
         (Some(files), Transfer::Download(token, offset)) => {
             match files.check(&token, Grant::Download) {
-                Some(file) => download(files, lang, transport, file, offset),
+                Some(file) => download(shared, files, transport, file, offset),
                 None => Err(Refusal::new(
                     lang,
                     ErrorCode::NoSuchFile,
@@ -200,7 +264,7 @@ fn upload(
         entry.uploading = true;
         entry.size
     };
-    let result = receive(files, lang, transport, file, size);
+    let result = receive(shared, files, transport, file, size);
     if let Some(entry) = files.entries().get_mut(&file) {
         entry.uploading = false;
         // The window to go on from a cut upload counts from now.
@@ -276,13 +340,15 @@ const HASH_QUEUE: usize = 4;
 /// earlier connection left first), so receiving and hashing share the work of two cores.
 /// `Ok(Some(sha256))`: all of it is in; `Ok(None)`: the connection ended before.
 fn receive(
+    shared: &Shared,
     files: &Files,
-    lang: Lang,
     transport: &mut Transport,
     file: u64,
     size: u64,
 ) -> Result<Option<String>, Refusal> {
+    let lang = shared.config.lang;
     let io_error = |_| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files");
+    let mut pacer = Pacer::new(&shared.counters);
     let path = files.path(file, false);
     let mut part = OpenOptions::new()
         .create(true)
@@ -339,6 +405,7 @@ fn receive(
             }
             part.write_all(&buf[..n]).map_err(io_error)?;
             have += n as u64;
+            pacer.moved(n);
             if full.send((buf, n)).is_err() {
                 return Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"));
             }
@@ -364,7 +431,7 @@ fn hash_part(
     chunks: &crossbeam_channel::Receiver<(Vec<u8>, usize)>,
     hashed: &crossbeam_channel::Sender<Vec<u8>>,
 ) -> Option<String> {
-    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).ok();
+    crate::run_in_background();
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
     if earlier > 0 {
         let mut part = File::open(path).ok()?.take(earlier);
@@ -395,12 +462,14 @@ fn hash_part(
 
 /// Sends a file from `offset`, then lets the connection close.
 fn download(
+    shared: &Shared,
     files: &Files,
-    lang: Lang,
     transport: &mut Transport,
     file: u64,
     offset: u64,
 ) -> Result<(), Refusal> {
+    let lang = shared.config.lang;
+    let mut pacer = Pacer::new(&shared.counters);
     let size = files
         .entries()
         .get(&file)
@@ -435,6 +504,7 @@ fn download(
         if transport.write_all(&buf[..n]).is_err() {
             break;
         }
+        pacer.moved(n);
     }
     Ok(())
 }
@@ -453,4 +523,39 @@ pub(super) fn transfer_of(msg: &crate::protocol::ClientMsg) -> Option<Transfer> 
 /// The files' folder inside a server's data folder.
 pub fn dir_in(data_dir: &Path) -> PathBuf {
     data_dir.join("files")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transfer_runs_free_in_a_quiet_room_and_at_the_paced_rate_while_messages_flow() {
+        let counters = Counters::default();
+        let start = Instant::now();
+        let mut pacer = Pacer::new(&counters);
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        // Quiet: no wait, however fast.
+        assert_eq!(pacer.wait_after(100_000_000, at(1)), Duration::ZERO);
+        // A message: from now on, 100 MB take a second.
+        counters.messages.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(
+            pacer.wait_after(10_000_000, at(10)),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            pacer.wait_after(10_000_000, at(110)),
+            Duration::from_millis(100)
+        );
+        // Slower than the pace: no wait.
+        assert_eq!(pacer.wait_after(1_000_000, at(250)), Duration::ZERO);
+        // More than QUIET after the last message: free again.
+        assert_eq!(pacer.wait_after(100_000_000, at(300)), Duration::ZERO);
+        // Busy again: the pace counts afresh.
+        counters.messages.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(
+            pacer.wait_after(5_000_000, at(400)),
+            Duration::from_millis(50)
+        );
+    }
 }

@@ -275,10 +275,25 @@ fn register(args: &Args, stream: &Transport, name: &str) -> std::io::Result<BufR
     let reader = BufReader::with_capacity(64 * 1024, stream.clone());
     match args.dialect {
         Dialect::Plain => writer.write_all(format!("{name}\n").as_bytes())?,
-        Dialect::Json => writer.write_all(&json_line(&ClientMsg::Hello {
-            version: PROTOCOL_VERSION,
-            name: name.to_owned(),
-        }))?,
+        Dialect::Json => {
+            writer.write_all(&json_line(&ClientMsg::Hello {
+                version: PROTOCOL_VERSION,
+                name: name.to_owned(),
+            }))?;
+            // Joined only once welcomed: a full room answers with an error, and that client is
+            // not counted as one of those who should receive.
+            let mut reader = reader;
+            stream
+                .socket()
+                .set_read_timeout(Some(Duration::from_secs(30)))?;
+            let mut line = String::new();
+            reader.read_line(&mut line)?;
+            return match decode_server(line.as_bytes()) {
+                Ok(ServerMsg::Welcome { .. }) => Ok(reader),
+                Ok(other) => Err(std::io::Error::other(format!("not welcomed: {other:?}"))),
+                Err(err) => Err(std::io::Error::other(err.to_string())),
+            };
+        }
         Dialect::Irc => {
             writer.write_all(format!("NICK {name}\r\nUSER {name} 0 * :bench\r\n").as_bytes())?;
             // A JOIN before the welcome (001) is refused: wait for it.
