@@ -559,6 +559,11 @@ fn what_a_restarted_host_finds_in_its_files_folder_is_trusted_no_more_than_a_mes
     old["stored"] = (old["stored"].as_u64().expect("a time") - 2 * 3600).into();
     std::fs::write(described(stored[3]), old.to_string()).expect("write");
     std::fs::write(files.join("stranger"), b"?").expect("write");
+    // And ids no host gives: a description of the largest id, and a next id past it.
+    let huge = u64::MAX.to_string();
+    std::fs::copy(described(stored[0]), files.join(format!("{huge}.json"))).expect("copy");
+    std::fs::copy(files.join(stored[0].to_string()), files.join(&huge)).expect("copy");
+    std::fs::write(files.join("next-id"), &huge).expect("write");
 
     let _again = common::restart_at(addr, lasting_server(dir.path()));
     let (mut bob, _) = Json::join(addr, "bob");
@@ -579,4 +584,52 @@ fn what_a_restarted_host_finds_in_its_files_folder_is_trusted_no_more_than_a_mes
         assert!(!described(*file).exists());
     }
     assert!(!files.join("stranger").exists());
+    assert!(!files.join(&huge).exists());
+    // New offers go on after the files taken back, and still work.
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (next, token) = offer(&mut alice, "e.txt", b"e", None).expect("accepted");
+    assert!(next > stored[0] && next < 1 << 53, "{next}");
+    assert_eq!(upload(addr, &token, b"e"), ServerMsg::Stored { file: next });
+}
+
+#[test]
+fn a_downloader_that_never_reads_holds_up_nobody_but_itself() {
+    let (_dir, server) = server_with_files(100_000_000, 1_000_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut eve, _) = Json::join(addr, "eve");
+    let data = bytes(20 * 1024 * 1024, 41);
+    let (file, token) = offer(&mut alice, "film.mkv", &data, None).expect("accepted");
+    assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+
+    // Eve asks for the file, reads the host's answer, and then never another byte: the host's
+    // writes to her fill her socket and wait there.
+    let token = ticket(&mut eve, file).expect("eve's ticket");
+    let (stalled, head) = open(
+        addr,
+        &ClientMsg::Download {
+            token,
+            offset: 0,
+        },
+    );
+    assert!(matches!(head, ServerMsg::Transfer { .. }), "{head:?}");
+
+    // Meanwhile the room talks, and bob downloads the same file whole.
+    for n in 0..20 {
+        alice.send(&ClientMsg::Say {
+            text: format!("message {n}"),
+            cid: None,
+        });
+        bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == format!("message {n}")));
+    }
+    let token = ticket(&mut bob, file).expect("bob's ticket");
+    assert_eq!(download(addr, &token, 0).1, data);
+    alice.send(&ClientMsg::Say {
+        text: "still here".into(),
+        cid: None,
+    });
+    bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "still here"));
+    eve.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "still here"));
+    drop(stalled);
 }

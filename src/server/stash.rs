@@ -60,6 +60,10 @@ struct Kept {
 /// The largest description read back: anything longer was not written by a host.
 const MAX_KEPT_BYTES: u64 = 16 * 1024;
 
+/// File ids stay below this (what a JavaScript number holds exactly); a bigger one found on disk
+/// was not written by a host.
+const MAX_FILE_ID: u64 = 1 << 53;
+
 /// The file holding the next file id, so that an id is never given twice, even across runs (an
 /// offer in the history names its file by id).
 const NEXT_ID_FILE: &str = "next-id";
@@ -104,6 +108,7 @@ impl Files {
         let stored_next = fs::read_to_string(config.dir.join(NEXT_ID_FILE))
             .ok()
             .and_then(|text| text.trim().parse::<u64>().ok())
+            .filter(|next| *next < MAX_FILE_ID)
             .unwrap_or(1);
         let next_id = entries
             .keys()
@@ -127,7 +132,7 @@ impl Files {
     pub(super) fn new_id(&self) -> u64 {
         let mut next = self.next_id.lock().unwrap_or_else(PoisonError::into_inner);
         let file = *next;
-        *next += 1;
+        *next = next.saturating_add(1);
         // A few bytes, not synced: after a crash, the ids of the files taken back still come
         // before the next one.
         if let Err(err) = fs::write(self.config.dir.join(NEXT_ID_FILE), next.to_string()) {
@@ -255,6 +260,7 @@ fn take_back(config: &FilesConfig) -> HashMap<u64, Entry> {
         let Some(id) = name
             .strip_suffix(".json")
             .and_then(|id| id.parse::<u64>().ok())
+            .filter(|id| *id < MAX_FILE_ID)
         else {
             continue;
         };
