@@ -70,6 +70,41 @@ nc_copy() {
     echo "scale=3; ($end_ns - $start_ns) / 1000000000" | bc
 }
 
+# One plain nc copy of 256 MiB, at the movers' priority.
+nc_mover() {
+    local nc_port=$((port + 200))
+    nc -l 127.0.0.1 "$nc_port" >/dev/null &
+    local listener=$!
+    sleep 0.05
+    head -c $((256 * 1024 * 1024)) /dev/zero | ${MOVER_PREFIX:-nice -n 19} nc -N 127.0.0.1 "$nc_port" || true
+    wait "$listener" 2>/dev/null || true
+}
+
+# One file of 256 MiB offered, uploaded and downloaded through the host, at the movers' priority.
+coucou_mover() {
+    ${MOVER_PREFIX:-nice -n 19} "$BENCH" --port "$port" --transfer 256 >>"$out/during.json"
+}
+
+# P1 (labelled $2, its report added to $3) on a fresh host while $1 runs again and again. The
+# movers run at the lowest priority: on a LAN the sender and the receiver are other machines, not
+# the host's own two cores.
+p1_while() {
+    local mover_fn=$1 label=$2 report=$3
+    start_server
+    rm -f "$out/p1-done"
+    (
+        while [ ! -f "$out/p1-done" ]; do
+            "$mover_fn" || break
+        done
+    ) &
+    local mover=$!
+    sleep 0.5
+    "$BENCH" --port "$port" --label "$label" "${p1[@]}" | tee -a "$report"
+    touch "$out/p1-done"
+    wait "$mover" 2>/dev/null || true
+    stop_server
+}
+
 p1=(--clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500 --json)
 for round in $(seq 1 "$rounds"); do
     echo "== round $round of $rounds: nc to nc, $size_mb MiB" >&2
@@ -89,41 +124,10 @@ for round in $(seq 1 "$rounds"); do
     stop_server
 
     echo "== round $round: P1 while plain nc copies of 256 MiB run beside the host (the machine's share)" >&2
-    start_server
-    rm -f "$out/p1-done"
-    (
-        nc_port=$((port + 200))
-        while [ ! -f "$out/p1-done" ]; do
-            nc -l 127.0.0.1 "$nc_port" >/dev/null &
-            listener=$!
-            sleep 0.05
-            head -c $((256 * 1024 * 1024)) /dev/zero | ${MOVER_PREFIX:-nice -n 19} nc -N 127.0.0.1 "$nc_port" || true
-            wait "$listener" 2>/dev/null || true
-        done
-    ) &
-    mover=$!
-    sleep 0.5
-    "$BENCH" --port "$port" --label "P1 during nc copies" "${p1[@]}" | tee -a "$out/p1-nc.json"
-    touch "$out/p1-done"
-    wait "$mover" 2>/dev/null || true
-    stop_server
+    p1_while nc_mover "P1 during nc copies" "$out/p1-nc.json"
 
     echo "== round $round: P1 while files of 256 MiB move through the host" >&2
-    start_server
-    rm -f "$out/p1-done"
-    (
-        while [ ! -f "$out/p1-done" ]; do
-            # At the lowest priority: on a LAN the sender and the receiver are other machines,
-            # not the host's own two cores.
-            ${MOVER_PREFIX:-nice -n 19} "$BENCH" --port "$port" --transfer 256 >>"$out/during.json" || break
-        done
-    ) &
-    mover=$!
-    sleep 0.5
-    "$BENCH" --port "$port" --label "P1 during transfers" "${p1[@]}" | tee -a "$out/p1-during.json"
-    touch "$out/p1-done"
-    wait "$mover" 2>/dev/null || true
-    stop_server
+    p1_while coucou_mover "P1 during transfers" "$out/p1-during.json"
 done
 
 # The medians, side by side.

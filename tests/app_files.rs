@@ -117,24 +117,7 @@ fn an_offer_is_downloaded_with_a_click_and_its_progress_reaches_100_percent() {
     let addr = server.local_addr();
     let (mut bob, _) = Json::join(addr, "bob");
     let data = bytes(5_000_000);
-    bob.send(&ClientMsg::Offer {
-        name: "photos.zip".into(),
-        size: data.len() as u64,
-        sha256: sha256_hex(&mut &data[..]).expect("a hash"),
-        to: None,
-    });
-    let ServerMsg::Ready { file, token } = bob.expect(|m| matches!(m, ServerMsg::Ready { .. }))
-    else {
-        unreachable!()
-    };
-    assert_eq!(upload_file(addr, &token, &data), ServerMsg::Stored { file });
-    wait_until(&mut harness, "the offer", |app| {
-        app.chat().is_some_and(|c| {
-            c.entries
-                .iter()
-                .any(|e| matches!(&e.kind, EntryKind::File(o) if o.file == file))
-        })
-    });
+    let file = offered_by_bob(&mut harness, &mut bob, addr, "photos.zip", &data);
     harness.get_by_label("bob offers photos.zip (5.0 MB) to the room");
     harness
         .get_by_role_and_label(Role::Button, "Download")
@@ -353,24 +336,7 @@ fn save_as_puts_the_file_where_the_person_chooses_and_says_what_is_wrong_first()
     let addr = server.local_addr();
     let (mut bob, _) = Json::join(addr, "bob");
     let data = bytes(1_000_000);
-    bob.send(&ClientMsg::Offer {
-        name: "carte.png".into(),
-        size: data.len() as u64,
-        sha256: sha256_hex(&mut &data[..]).expect("a hash"),
-        to: None,
-    });
-    let ServerMsg::Ready { file, token } = bob.expect(|m| matches!(m, ServerMsg::Ready { .. }))
-    else {
-        unreachable!()
-    };
-    assert_eq!(upload_file(addr, &token, &data), ServerMsg::Stored { file });
-    wait_until(&mut harness, "the offer", |app| {
-        app.chat().is_some_and(|c| {
-            c.entries
-                .iter()
-                .any(|e| matches!(&e.kind, EntryKind::File(o) if o.file == file))
-        })
-    });
+    let file = offered_by_bob(&mut harness, &mut bob, addr, "carte.png", &data);
     harness
         .get_by_role_and_label(Role::Button, "Save as…")
         .click();
