@@ -908,6 +908,15 @@ fn mentions_and_private_messages_notify_while_in_the_background_and_nothing_else
         has_entry(app, "psst") && has_entry(app, "my own line")
     });
     assert_eq!(recorder.titles(), ["bob in Coucou", "bob (private)"]);
+    assert!(
+        recorder
+            .0
+            .lock()
+            .expect("the recorder's lock")
+            .iter()
+            .all(|n| n.open == "Open"),
+        "the button says Open, in the app's language"
+    );
     // Once per frame that brought something (the two may arrive in one frame).
     let requests = harness.state().attention_requests();
     assert!(
@@ -939,6 +948,7 @@ fn without_a_notification_service_a_real_notification_fails_quietly() {
             let shown = coucou::app::notify::show(&Notice {
                 title: "Coucou test".into(),
                 body: "a test notification".into(),
+                open: "Open".into(),
             });
             done_tx.send(shown.is_ok()).ok();
         })

@@ -443,6 +443,7 @@ export-day-format = { $field }: write the day as YYYY-MM-DD, like 2026-12-02.
 export-day-order = The last day comes before the first.
 export-day-missing = That first day does not exist here.
 notify-private-title = { $name } (private)
+notify-open = Open
 notify-room-title = { $name } in { $room }
 
 ## This computer's log and the room's history file

@@ -443,6 +443,7 @@ export-day-format = { $field } : écrivez le jour sous la forme AAAA-MM-JJ, com
 export-day-order = Le dernier jour vient avant le premier.
 export-day-missing = Ce premier jour n’existe pas ici.
 notify-private-title = { $name } (privé)
+notify-open = Ouvrir
 notify-room-title = { $name } dans { $room }
 
 ## Le journal de cet ordinateur et le fichier d’historique du salon

@@ -328,6 +328,7 @@ impl CoucouApp {
                 } => Notice {
                     title: tr!(chat.lang, "notify-private-title", name = from.as_str()),
                     body: text.clone(),
+                    open: chat.lang.tr("notify-open"),
                 },
                 EntryKind::Chat {
                     from,
@@ -346,10 +347,12 @@ impl CoucouApp {
                     } else {
                         text.clone()
                     },
+                    open: chat.lang.tr("notify-open"),
                 },
                 EntryKind::Plain(text) if entry.mention || choice == NotifyChoice::All => Notice {
                     title: chat.room.clone(),
                     body: text.clone(),
+                    open: chat.lang.tr("notify-open"),
                 },
                 _ => continue,
             };

@@ -23,6 +23,8 @@ pub struct Notice {
     pub title: String,
     /// The message.
     pub body: String,
+    /// The label of the button that opens the conversation (where the desktop shows one).
+    pub open: String,
 }
 
 /// Shows desktop notifications. The app holds one; tests pass one that records.
@@ -109,7 +111,7 @@ pub fn show(notice: &Notice) -> Result<Shown, String> {
             u32::try_from(SHOW_FOR.as_millis()).unwrap_or(u32::MAX),
         ));
     #[cfg(all(unix, not(target_os = "macos")))]
-    notification.action("default", "Open");
+    notification.action("default", &notice.open);
     #[cfg(all(unix, not(target_os = "macos")))]
     return notification.show().map_err(|err| err.to_string());
     #[cfg(not(all(unix, not(target_os = "macos"))))]
