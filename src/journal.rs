@@ -1,6 +1,7 @@
 //! The app's own log: every message of a room the app saw (JSON rooms), in an SQLite file beside
 //! the settings, so a conversation outlives the host that served it (a room restarted without its
-//! history still shows yesterday's) and any day of it can be exported.
+//! history still shows yesterday's) and any day of it can be exported; and what was typed and not
+//! yet confirmed by its room (the outbox), so closing the app loses nothing typed.
 //!
 //! One named thread (`coucou-journal`) opens the file, writes, and answers questions; the app hands
 //! it messages and questions over a channel and never waits on the disk. Answers come back through
@@ -15,7 +16,7 @@ use crossbeam_channel::{Receiver, Sender};
 use rusqlite::{Connection, params};
 
 use crate::EventSink;
-use crate::protocol::{ServerMsg, message};
+use crate::protocol::{ClientMsg, ServerMsg, message};
 use crate::store::{key, move_aside};
 
 /// What the journal tells the app.
@@ -40,9 +41,29 @@ pub enum JournalEvent {
         /// The messages.
         messages: Vec<ServerMsg>,
     },
+    /// What was kept of `room`'s outbox (asked for with [`Journal::recall_outbox`]), oldest first.
+    Outbox {
+        /// The outbox's key.
+        room: String,
+        /// The messages, each with its client id.
+        unsent: Vec<KeptUnsent>,
+    },
     /// Something went wrong, in words: the file was moved aside, or the log stopped.
     Warning(JournalTrouble),
 }
+
+/// A message typed and not yet confirmed by its room: what it is sent as (with its client id), and
+/// when it was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptUnsent {
+    /// The message, as it goes to the room.
+    pub msg: ClientMsg,
+    /// When it was typed, in milliseconds since the Unix epoch.
+    pub time: u64,
+}
+
+/// The most messages of one outbox kept (the app holds no more).
+pub const MAX_UNSENT: usize = 100;
 
 /// What the journal thread is asked to do.
 enum Job {
@@ -60,6 +81,13 @@ enum Job {
         from: u64,
         to: u64,
         path: PathBuf,
+    },
+    SaveOutbox {
+        room: String,
+        unsent: Vec<KeptUnsent>,
+    },
+    RecallOutbox {
+        room: String,
     },
     Stop,
 }
@@ -115,6 +143,26 @@ impl Journal {
             .ok();
     }
 
+    /// Keeps `unsent` as the whole outbox of `room` (none: an empty one), in place of what was
+    /// kept before.
+    pub fn save_outbox(&self, room: &str, unsent: Vec<KeptUnsent>) {
+        self.tx
+            .send(Job::SaveOutbox {
+                room: room.to_owned(),
+                unsent,
+            })
+            .ok();
+    }
+
+    /// Asks for what is kept of `room`'s outbox; it comes as [`JournalEvent::Outbox`].
+    pub fn recall_outbox(&self, room: &str) {
+        self.tx
+            .send(Job::RecallOutbox {
+                room: room.to_owned(),
+            })
+            .ok();
+    }
+
     /// Asks for every message of `room` from `from` to `to` (milliseconds since the Unix epoch,
     /// both included), to be written to `path`; they come as [`JournalEvent::Range`].
     pub fn range(&self, room: &str, from: u64, to: u64, path: PathBuf) {
@@ -159,7 +207,14 @@ fn open(path: &Path) -> Result<Connection, rusqlite::Error> {
              json TEXT NOT NULL,
              UNIQUE (room, private, id, time)
          );
-         CREATE INDEX IF NOT EXISTS entries_room_time ON entries (room, time);",
+         CREATE INDEX IF NOT EXISTS entries_room_time ON entries (room, time);
+         CREATE TABLE IF NOT EXISTS outbox (
+             room TEXT NOT NULL,
+             pos INTEGER NOT NULL,
+             time INTEGER NOT NULL,
+             json TEXT NOT NULL,
+             PRIMARY KEY (room, pos)
+         );",
     )?;
     Ok(conn)
 }
@@ -378,8 +433,62 @@ fn answer(conn: Option<&Connection>, question: Job, events: &EventSink<JournalEv
                 messages,
             });
         }
+        Job::SaveOutbox { room, unsent } => {
+            if let Some(conn) = conn
+                && let Err(err) = save_outbox(conn, &room, &unsent)
+            {
+                log::warn!("the outbox could not be kept ({err})");
+            }
+        }
+        Job::RecallOutbox { room } => {
+            let unsent = conn.map(|c| recall_outbox(c, &room)).unwrap_or_default();
+            events.send(JournalEvent::Outbox { room, unsent });
+        }
         Job::Keep { .. } | Job::Stop => {}
     }
+}
+
+fn save_outbox(conn: &Connection, room: &str, unsent: &[KeptUnsent]) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute("DELETE FROM outbox WHERE room = ?1", [room])?;
+    {
+        let mut insert = tx
+            .prepare_cached("INSERT INTO outbox (room, pos, time, json) VALUES (?1, ?2, ?3, ?4)")?;
+        for (pos, kept) in unsent.iter().take(MAX_UNSENT).enumerate() {
+            let json = serde_json::to_string(&kept.msg).unwrap_or_default();
+            insert.execute(params![room, to_sql(pos as u64), to_sql(kept.time), json])?;
+        }
+    }
+    tx.commit()
+}
+
+/// The kept outbox of `room`, read like anything from the network: a row that is not a message
+/// with a client id is skipped, and no more than [`MAX_UNSENT`] are read.
+fn recall_outbox(conn: &Connection, room: &str) -> Vec<KeptUnsent> {
+    let rows = conn
+        .prepare_cached("SELECT json, time FROM outbox WHERE room = ?1 ORDER BY pos LIMIT ?2")
+        .and_then(|mut stmt| {
+            stmt.query_map(params![room, to_sql(MAX_UNSENT as u64)], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()
+        });
+    rows.unwrap_or_default()
+        .into_iter()
+        .filter_map(|(json, time)| {
+            let msg = message::decode_client(json.as_bytes()).ok()?;
+            let tagged = matches!(
+                &msg,
+                ClientMsg::Say { cid: Some(_), .. }
+                    | ClientMsg::Me { cid: Some(_), .. }
+                    | ClientMsg::Msg { cid: Some(_), .. }
+            );
+            tagged.then(|| KeptUnsent {
+                msg,
+                time: u64::try_from(time).unwrap_or(0),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -409,6 +518,82 @@ mod tests {
 
     fn next(rx: &Receiver<JournalEvent>) -> JournalEvent {
         rx.recv_timeout(Duration::from_secs(10)).expect("an answer")
+    }
+
+    fn say(text: &str, cid: &str) -> KeptUnsent {
+        KeptUnsent {
+            msg: ClientMsg::Say {
+                text: text.into(),
+                cid: Some(cid.into()),
+            },
+            time: 7,
+        }
+    }
+
+    fn outbox(log: &Journal, rx: &Receiver<JournalEvent>, room: &str) -> Vec<KeptUnsent> {
+        log.recall_outbox(room);
+        match next(rx) {
+            JournalEvent::Outbox { room: r, unsent } if r == room => unsent,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_outbox_outlives_the_app_and_a_meddled_one_gives_back_only_tagged_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        let (log, _rx) = journal(&path);
+        log.save_outbox("alice in a:1", vec![say("un", "c-1"), say("deux", "c-2")]);
+        log.save_outbox("bob in a:1", vec![say("autre", "c-9")]);
+        // Saved again: the whole outbox is replaced, in order.
+        log.save_outbox(
+            "alice in a:1",
+            vec![say("deux", "c-2"), say("trois", "c-3")],
+        );
+        drop(log);
+
+        let (log, rx) = journal(&path);
+        assert_eq!(
+            outbox(&log, &rx, "alice in a:1"),
+            [say("deux", "c-2"), say("trois", "c-3")]
+        );
+        assert_eq!(outbox(&log, &rx, "bob in a:1"), [say("autre", "c-9")]);
+        assert!(outbox(&log, &rx, "carol in a:1").is_empty());
+        log.save_outbox("bob in a:1", Vec::new());
+        assert!(outbox(&log, &rx, "bob in a:1").is_empty());
+        drop(log);
+
+        // Someone with the file: rows that are not a tagged message, and far too many.
+        let conn = Connection::open(&path).unwrap();
+        let rows: [(i64, &str); 4] = [
+            (0, "not json"),
+            (1, r#"{"type":"say","text":"sans id"}"#),
+            (2, r#"{"type":"hello","version":1,"name":"eve"}"#),
+            (3, r#"{"type":"say","text":"ok","cid":"c-4"}"#),
+        ];
+        for (pos, json) in rows {
+            conn.execute(
+                "INSERT INTO outbox (room, pos, time, json) VALUES ('eve in a:1', ?1, -5, ?2)",
+                params![pos, json],
+            )
+            .unwrap();
+        }
+        for pos in 10..1_000 {
+            conn.execute(
+                "INSERT INTO outbox (room, pos, time, json) VALUES ('many in a:1', ?1, 1, ?2)",
+                params![
+                    pos,
+                    format!(r#"{{"type":"say","text":"{pos}","cid":"c-{pos}"}}"#)
+                ],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let (log, rx) = journal(&path);
+        let mut ok = say("ok", "c-4");
+        ok.time = 0;
+        assert_eq!(outbox(&log, &rx, "eve in a:1"), [ok]);
+        assert_eq!(outbox(&log, &rx, "many in a:1").len(), MAX_UNSENT);
     }
 
     #[test]

@@ -529,3 +529,59 @@ fn who_is_typing_shows_above_the_input_and_the_app_says_when_you_type() {
         }
     );
 }
+
+#[test]
+fn what_was_typed_offline_outlives_closing_the_app_and_reaches_the_room_once() {
+    let server = start_server_with(ServerConfig {
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (config_dir, config) = temp_config();
+    {
+        let mut harness = app_at(&config);
+        connect(&mut harness, "alice", addr);
+        trust_if_asked(&mut harness);
+        wait_until(&mut harness, "connected", CoucouApp::is_connected);
+        // The host goes away; alice types on, then closes the app before it comes back.
+        server.stop();
+        wait_until(
+            &mut harness,
+            "waiting to reconnect",
+            CoucouApp::is_waiting_to_reconnect,
+        );
+        send_message(&mut harness, "écrit avant de fermer");
+        send_message(&mut harness, "et encore");
+        wait_until(&mut harness, "both waiting", |app| {
+            app.chat().is_some_and(|c| c.outbox.len() == 2)
+        });
+    }
+
+    let _again = common::restart_at(
+        addr,
+        ServerConfig {
+            flood: None,
+            ..ServerConfig::default()
+        },
+    );
+    let (mut bob, _) = Json::join(addr, "bob");
+    let mut harness = app_at(&config);
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "back in the room, the outbox sent", |app| {
+        app.is_connected()
+            && app.chat().is_some_and(|c| {
+                c.outbox_recall == coucou::model::Recall::Done && c.outbox.is_empty()
+            })
+    });
+    send_message(&mut harness, "fin");
+    let mut texts = Vec::new();
+    while texts.last().map(String::as_str) != Some("fin") {
+        match bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.from == "alice")) {
+            ServerMsg::Message(chat) => texts.push(chat.text),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(texts, ["écrit avant de fermer", "et encore", "fin"]);
+    drop(config_dir);
+}

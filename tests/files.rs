@@ -606,13 +606,7 @@ fn a_downloader_that_never_reads_holds_up_nobody_but_itself() {
     // Eve asks for the file, reads the host's answer, and then never another byte: the host's
     // writes to her fill her socket and wait there.
     let token = ticket(&mut eve, file).expect("eve's ticket");
-    let (stalled, head) = open(
-        addr,
-        &ClientMsg::Download {
-            token,
-            offset: 0,
-        },
-    );
+    let (stalled, head) = open(addr, &ClientMsg::Download { token, offset: 0 });
     assert!(matches!(head, ServerMsg::Transfer { .. }), "{head:?}");
 
     // Meanwhile the room talks, and bob downloads the same file whole.

@@ -122,6 +122,7 @@ impl CoucouApp {
         if fresh {
             self.mark_last_visit();
         }
+        self.recall_outbox();
         self.send_outbox();
         self.maybe_recall();
         self.composer.focus = true;

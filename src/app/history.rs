@@ -6,9 +6,9 @@ use eframe::egui;
 
 use super::CoucouApp;
 use crate::client::Wire;
-use crate::journal::JournalEvent;
-use crate::model::{ChatModel, EntryKind, Recall};
-use crate::protocol::message::{Found, TYPING_EVERY_MS};
+use crate::journal::{JournalEvent, KeptUnsent};
+use crate::model::{ChatModel, EntryKind, Recall, Unsent};
+use crate::protocol::message::{Cid, Found, TYPING_EVERY_MS};
 use crate::protocol::{ClientMsg, Command, ServerMsg, now_ms};
 
 /// How many messages from this computer's log are shown above the room's own history.
@@ -131,6 +131,90 @@ impl CoucouApp {
         }
     }
 
+    /// Where this computer's log keeps the outbox of this conversation: the room, and the name
+    /// typed with (the same room under another name is another outbox).
+    fn outbox_key(&self) -> Option<String> {
+        let chat = self.chat.as_ref()?;
+        Some(format!("{} in {}", chat.me, self.chat_key))
+    }
+
+    /// Once per conversation, in a JSON room: asks this computer's log for what was typed before
+    /// the app last closed and never confirmed.
+    pub(super) fn recall_outbox(&mut self) {
+        if !self.speaks_json() {
+            return;
+        }
+        let (Some(journal), Some(key)) = (&self.journal, self.outbox_key()) else {
+            return;
+        };
+        let Some(chat) = self.chat.as_mut() else {
+            return;
+        };
+        if chat.outbox_recall == Recall::NotAsked {
+            chat.outbox_recall = Recall::Asked;
+            journal.recall_outbox(&key);
+        }
+    }
+
+    /// The log's kept outbox came: it goes back in the outbox, ahead of what was typed since, and
+    /// out to the room, which drops what it already had (by client id).
+    fn restore_outbox(&mut self, room: &str, unsent: Vec<KeptUnsent>) {
+        if self.outbox_key().as_deref() != Some(room) {
+            return;
+        }
+        let Some(chat) = self
+            .chat
+            .as_mut()
+            .filter(|c| c.outbox_recall == Recall::Asked)
+        else {
+            return;
+        };
+        chat.outbox_recall = Recall::Done;
+        let unsent: Vec<Unsent> = unsent
+            .into_iter()
+            .filter_map(|kept| {
+                let (command, cid) = Command::from_client_msg(kept.msg)?;
+                Some(Unsent {
+                    cid: cid?,
+                    command,
+                    time: kept.time,
+                })
+            })
+            .collect();
+        if chat.restore_unsent(unsent) > 0 && self.link.is_connected() {
+            self.send_outbox();
+        }
+    }
+
+    /// Tells this computer's log the outbox when it changed (once the kept one is back in it), so
+    /// that closing the app loses nothing typed.
+    pub(super) fn keep_outbox(&mut self) {
+        let (Some(journal), Some(key)) = (&self.journal, self.outbox_key()) else {
+            return;
+        };
+        let Some(chat) = &self.chat else { return };
+        if chat.outbox_recall != Recall::Done {
+            return;
+        }
+        let cids: Vec<&Cid> = chat.outbox.iter().map(|u| &u.cid).collect();
+        let saved = self.outbox_saved.as_ref().is_some_and(|(k, saved)| {
+            *k == key && saved.len() == cids.len() && saved.iter().zip(&cids).all(|(a, b)| a == *b)
+        });
+        if saved {
+            return;
+        }
+        let unsent = chat
+            .outbox
+            .iter()
+            .map(|u| KeptUnsent {
+                msg: u.command.clone().to_client_msg_with(Some(u.cid.clone())),
+                time: u.time,
+            })
+            .collect();
+        journal.save_outbox(&key, unsent);
+        self.outbox_saved = Some((key, chat.outbox.iter().map(|u| u.cid.clone()).collect()));
+    }
+
     /// Keeps what a JSON room said in this computer's log (a welcome's and a page's messages
     /// one by one).
     pub(super) fn keep_in_journal(&self, msg: &ServerMsg) {
@@ -189,6 +273,7 @@ impl CoucouApp {
                 path,
                 messages,
             } => self.write_range(&room, &path, messages),
+            JournalEvent::Outbox { room, unsent } => self.restore_outbox(&room, unsent),
             JournalEvent::Warning(trouble) => {
                 let warning = trouble.describe(self.lang());
                 if self.chat.is_some() {

@@ -282,6 +282,8 @@ pub struct CoucouApp {
     pending_offers: std::collections::VecDeque<files::Pending>,
     /// Each upload's file and token, by file id, to go on after a cut.
     uploads: HashMap<u64, (PathBuf, String)>,
+    /// The outbox this computer's log holds last: its key, and its messages' client ids.
+    outbox_saved: Option<(String, Vec<crate::protocol::message::Cid>)>,
     /// The transfers running, by file id.
     transfers: HashMap<u64, crate::client::transfer::Transfer>,
     /// Where each download goes, by file id (kept, so a retry goes on from its part).
@@ -355,6 +357,7 @@ impl CoucouApp {
         let mut app = Self {
             pending_offers: std::collections::VecDeque::new(),
             uploads: HashMap::new(),
+            outbox_saved: None,
             transfers: HashMap::new(),
             download_dest: HashMap::new(),
             last_input: Instant::now(),
@@ -1226,6 +1229,7 @@ impl eframe::App for CoucouApp {
             chat.lang = lang;
         }
         self.handle_events();
+        self.keep_outbox();
         self.auto_away(ctx);
         // Files dropped on the window are offered to the room.
         let dropped: Vec<PathBuf> = ctx.input(|i| {
@@ -1391,6 +1395,7 @@ impl eframe::App for CoucouApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.keep_outbox();
         self.remember_visit();
         self.leave();
         self.save_settings();

@@ -145,6 +145,8 @@ pub struct ChatModel {
     pub marker_kind: MarkerKind,
     /// Where the app's own log stands for this conversation (see [`ChatModel::recalled`]).
     pub recall: Recall,
+    /// Where the outbox kept by the app's own log stands (see [`ChatModel::restore_unsent`]).
+    pub outbox_recall: Recall,
     /// Who is typing, and until when (milliseconds since the Unix epoch, on this computer's clock)
     /// unless they say so again.
     typing: Vec<(String, u64)>,
@@ -261,6 +263,27 @@ impl ChatModel {
         }
         self.outbox.push(Unsent { cid, command, time });
         true
+    }
+
+    /// Puts back messages typed before the app last closed and never confirmed, ahead of what was
+    /// typed since (those already here are skipped; the outbox keeps its limit). How many.
+    pub fn restore_unsent(&mut self, unsent: Vec<Unsent>) -> usize {
+        let room = OUTBOX_MAX.saturating_sub(self.outbox.len());
+        let mut restored: Vec<Unsent> = Vec::new();
+        for old in unsent {
+            let known = self
+                .outbox
+                .iter()
+                .chain(&restored)
+                .any(|u| u.cid == old.cid);
+            if !known && restored.len() < room {
+                restored.push(old);
+            }
+        }
+        let n = restored.len();
+        restored.append(&mut self.outbox);
+        self.outbox = restored;
+        n
     }
 
     /// Who is typing at `now` (milliseconds since the Unix epoch), in the order they started.
@@ -884,6 +907,28 @@ mod tests {
             size: 100,
             sha256: "0".repeat(64),
         })
+    }
+
+    #[test]
+    fn unsent_messages_from_before_go_back_ahead_of_the_new_ones_once_each_within_the_limit() {
+        let unsent = |cid: &str| Unsent {
+            cid: cid.into(),
+            command: Command::Say(cid.into()),
+            time: 1,
+        };
+        let mut model = ChatModel::new("Salle", "alice");
+        assert!(model.queue("new".into(), Command::Say("new".into()), 2));
+        let restored =
+            model.restore_unsent(vec![unsent("a"), unsent("new"), unsent("b"), unsent("a")]);
+        assert_eq!(restored, 2);
+        let cids: Vec<&str> = model.outbox.iter().map(|u| u.cid.as_str()).collect();
+        assert_eq!(cids, ["a", "b", "new"]);
+        let many = (0..OUTBOX_MAX * 2)
+            .map(|i| unsent(&format!("m{i}")))
+            .collect();
+        assert_eq!(model.restore_unsent(many), OUTBOX_MAX - 3);
+        assert_eq!(model.outbox.len(), OUTBOX_MAX);
+        assert_eq!(model.outbox.last().map(|u| u.cid.as_str()), Some("new"));
     }
 
     #[test]
