@@ -126,6 +126,7 @@ pub mod i18n;
 pub mod identity;
 pub mod journal;
 pub mod lan;
+pub mod link;
 pub mod model;
 pub mod protocol;
 pub mod server;

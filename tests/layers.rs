@@ -26,6 +26,7 @@ const BELOW_PROTOCOL_NAMES_NONE: &[&str] = &[
     "identity",
     "store",
     "journal",
+    "link",
 ];
 
 /// A layer: its files (a folder or one file under `src/`) and the modules it must never name.
@@ -39,7 +40,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("protocol", ABOVE_CONNECTION),
     (
         "protocol",
-        &["connection", "lan", "tls", "identity", "store", "journal"],
+        &[
+            "connection",
+            "lan",
+            "tls",
+            "identity",
+            "store",
+            "journal",
+            "link",
+        ],
     ),
     ("connection.rs", ABOVE_CONNECTION),
     ("lan.rs", ABOVE_CONNECTION),
@@ -49,11 +58,21 @@ const LAYERS: &[(&str, &[&str])] = &[
     // ARCHITECTURE.md: `store` names only `protocol`.
     (
         "store.rs",
-        &["connection", "lan", "tls", "identity", "journal"],
+        &["connection", "lan", "tls", "identity", "journal", "link"],
     ),
     ("journal.rs", ABOVE_CONNECTION),
     // ARCHITECTURE.md: `journal` names only `protocol`, `store` and the crate root.
-    ("journal.rs", &["connection", "lan", "tls", "identity"]),
+    (
+        "journal.rs",
+        &["connection", "lan", "tls", "identity", "link"],
+    ),
+    ("link.rs", ABOVE_CONNECTION),
+    // ARCHITECTURE.md: `link`, the broker's side of a linked room, names only `protocol` and the
+    // crate root; the server will use it, as it uses `store`.
+    (
+        "link.rs",
+        &["connection", "lan", "tls", "identity", "store", "journal"],
+    ),
     (
         "server",
         &[
