@@ -89,6 +89,9 @@ enum Job {
     RecallOutbox {
         room: String,
     },
+    Retain {
+        days: u32,
+    },
     Stop,
 }
 
@@ -152,6 +155,14 @@ impl Journal {
                 unsent,
             })
             .ok();
+    }
+
+    /// Forgets every message older than `days` days (0: keeps everything), now; what was typed
+    /// and not yet sent stays.
+    pub fn retain_days(&self, days: u32) {
+        if days > 0 {
+            self.tx.send(Job::Retain { days }).ok();
+        }
     }
 
     /// Asks for what is kept of `room`'s outbox; it comes as [`JournalEvent::Outbox`].
@@ -440,6 +451,15 @@ fn answer(conn: Option<&Connection>, question: Job, events: &EventSink<JournalEv
                 log::warn!("the outbox could not be kept ({err})");
             }
         }
+        Job::Retain { days } => {
+            let before = crate::protocol::now_ms().saturating_sub(u64::from(days) * 86_400_000);
+            if let Some(conn) = conn
+                && let Err(err) =
+                    conn.execute("DELETE FROM entries WHERE time < ?1", [to_sql(before)])
+            {
+                log::warn!("the log's old conversations could not be forgotten ({err})");
+            }
+        }
         Job::RecallOutbox { room } => {
             let unsent = conn.map(|c| recall_outbox(c, &room)).unwrap_or_default();
             events.send(JournalEvent::Outbox { room, unsent });
@@ -594,6 +614,43 @@ mod tests {
         ok.time = 0;
         assert_eq!(outbox(&log, &rx, "eve in a:1"), [ok]);
         assert_eq!(outbox(&log, &rx, "many in a:1").len(), MAX_UNSENT);
+    }
+
+    #[test]
+    fn retention_forgets_what_is_older_than_its_days_and_never_the_outbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        let (log, rx) = journal(&path);
+        let day = 86_400_000;
+        let now = crate::protocol::now_ms();
+        log.keep("a:1", &chat(1, now - 40 * day, "il y a 40 jours"));
+        log.keep("a:1", &chat(2, now - 20 * day, "il y a 20 jours"));
+        log.keep("a:1", &chat(3, now - day, "hier"));
+        log.save_outbox("alice in a:1", vec![say("pas parti", "c-1")]);
+        log.retain_days(0);
+        log.recall("a:1", now, 10);
+        assert!(
+            matches!(next(&rx), JournalEvent::Recalled { messages, .. } if messages.len() == 3)
+        );
+        log.retain_days(30);
+        log.recall("a:1", now, 10);
+        let JournalEvent::Recalled { messages, .. } = next(&rx) else {
+            panic!("recalled")
+        };
+        assert_eq!(
+            messages,
+            [
+                chat(2, now - 20 * day, "il y a 20 jours"),
+                chat(3, now - day, "hier")
+            ]
+        );
+        log.retain_days(7);
+        log.recall("a:1", now, 10);
+        let JournalEvent::Recalled { messages, .. } = next(&rx) else {
+            panic!("recalled")
+        };
+        assert_eq!(messages, [chat(3, now - day, "hier")]);
+        assert_eq!(outbox(&log, &rx, "alice in a:1"), [say("pas parti", "c-1")]);
     }
 
     #[test]

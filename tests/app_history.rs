@@ -585,3 +585,73 @@ fn what_was_typed_offline_outlives_closing_the_app_and_reaches_the_room_once() {
     assert_eq!(texts, ["écrit avant de fermer", "et encore", "fin"]);
     drop(config_dir);
 }
+
+#[test]
+fn this_computers_log_keeps_conversations_as_long_as_the_settings_say() {
+    use coucou::journal::{Journal, JournalEvent};
+    let (config_dir, config) = temp_config();
+    let journal_path = coucou::model::settings::journal_path(&config);
+    let day = 86_400_000;
+    let now = coucou::protocol::now_ms();
+    let said = |id: u64, time: u64, text: &str| {
+        ServerMsg::Message(Chat {
+            id,
+            time,
+            from: "bob".into(),
+            text: text.into(),
+            action: false,
+            cid: None,
+        })
+    };
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let sink = || coucou::EventSink::new(tx.clone(), std::sync::Arc::new(|| {}));
+    {
+        let log = Journal::start(journal_path.clone(), sink()).expect("the log");
+        log.keep("h:1", &said(1, now - 100 * day, "il y a cent jours"));
+        log.keep("h:1", &said(2, now - day, "hier"));
+    }
+
+    let mut harness = app_at(&config);
+    harness
+        .get_by_role_and_label(Role::Button, "Settings")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("This computer keeps conversations: forever")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("for 90 days").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().settings().journal_days, 90);
+    drop(harness);
+    let (saved, _) = coucou::model::settings::load(&config, coucou::i18n::Lang::En);
+    assert_eq!(saved.journal_days, 90);
+
+    let log = Journal::start(journal_path.clone(), sink()).expect("the log");
+    log.recall("h:1", now, 10);
+    let recalled = loop {
+        match rx.recv_timeout(Duration::from_secs(10)).expect("an answer") {
+            JournalEvent::Recalled { messages, .. } => break messages,
+            _ => continue,
+        }
+    };
+    assert_eq!(recalled, [said(2, now - day, "hier")]);
+
+    // At every start too: what grew old since goes.
+    log.keep(
+        "h:1",
+        &said(3, now - 95 * day, "retrouvé dans une sauvegarde"),
+    );
+    drop(log);
+    drop(app_at(&config));
+    let log = Journal::start(journal_path, sink()).expect("the log");
+    log.recall("h:1", now, 10);
+    let recalled = loop {
+        match rx.recv_timeout(Duration::from_secs(10)).expect("an answer") {
+            JournalEvent::Recalled { messages, .. } => break messages,
+            _ => continue,
+        }
+    };
+    assert_eq!(recalled, [said(2, now - day, "hier")]);
+    drop(config_dir);
+}

@@ -217,6 +217,7 @@ notify-mentions = Mentions and private messages
 notify-all = Every message
 notify-off = None
 settings-away-after = Away after
+settings-journal-keep = This computer keeps conversations
 away-after-never = never
 away-after-minutes = { $minutes } min without input
 settings-discovery = Find and announce rooms on the network

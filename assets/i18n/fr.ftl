@@ -217,6 +217,7 @@ notify-mentions = Mentions et messages privés
 notify-all = Tous les messages
 notify-off = Aucune
 settings-away-after = Absent après
+settings-journal-keep = Cet ordinateur garde les conversations
 away-after-never = jamais
 away-after-minutes = { $minutes } min sans activité
 settings-discovery = Trouver et annoncer les salons sur le réseau

@@ -352,7 +352,9 @@ impl CoucouApp {
         let journal = settings_path.as_deref().and_then(|path| {
             let events =
                 EventSink::wrapping(events_tx.clone(), AppEvent::Journal, Arc::clone(&waker));
-            Journal::start(settings::journal_path(path), events).ok()
+            let journal = Journal::start(settings::journal_path(path), events).ok()?;
+            journal.retain_days(settings.journal_days);
+            Some(journal)
         });
         let mut app = Self {
             pending_offers: std::collections::VecDeque::new(),
@@ -786,6 +788,13 @@ impl CoucouApp {
                 crate::ui::set_lang(ctx, self.lang());
                 self.save_settings();
             }
+            Action::SetJournalDays(days) => {
+                self.settings.journal_days = days;
+                self.save_settings();
+                if let Some(journal) = &self.journal {
+                    journal.retain_days(days);
+                }
+            }
             Action::SetAutoAway(minutes) => {
                 self.settings.auto_away_minutes = minutes;
                 self.save_settings();
@@ -1203,6 +1212,7 @@ impl CoucouApp {
             language: self.settings.language,
             system_language: self.options.system_lang,
             auto_away_minutes: self.settings.auto_away_minutes,
+            journal_days: self.settings.journal_days,
         };
         let mut action = None;
         egui::Panel::top("toolbar").show(ui, |ui| {

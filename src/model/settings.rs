@@ -118,6 +118,8 @@ pub struct Settings {
     pub language: Option<Lang>,
     /// Mark me away after this many minutes without input; 0: never.
     pub auto_away_minutes: u32,
+    /// How many days this computer's log keeps conversations; 0: forever.
+    pub journal_days: u32,
 }
 
 impl Settings {
@@ -164,6 +166,7 @@ impl Default for Settings {
             last_visit: std::collections::BTreeMap::new(),
             language: None,
             auto_away_minutes: DEFAULT_AUTO_AWAY_MINUTES,
+            journal_days: 0,
         }
     }
 }
@@ -347,6 +350,7 @@ impl Settings {
             "",
             reset,
         );
+        read_field(&mut table, "journal_days", &mut s.journal_days, "", reset);
         let before = s.pins.len();
         s.pins.retain(|_, pin| Fingerprint::from_hex(pin).is_some());
         if s.pins.len() != before {

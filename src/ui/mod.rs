@@ -172,6 +172,8 @@ pub enum Action {
     SetLanguage(Option<Lang>),
     /// Mark yourself away after this many minutes without input (0: never).
     SetAutoAway(u32),
+    /// Keep conversations in this computer's log this many days (0: forever); older ones go now.
+    SetJournalDays(u32),
 }
 
 /// A question in a modal window: a heading, a sentence, and two buttons, each with its action.

@@ -80,6 +80,8 @@ pub struct ToolbarView<'a> {
     pub system_language: Lang,
     /// Minutes without input before you are marked away (0: never).
     pub auto_away_minutes: u32,
+    /// Days this computer's log keeps conversations (0: forever).
+    pub journal_days: u32,
 }
 
 /// The choices for how long the hosted room keeps messages, in days; 0 is forever.
@@ -372,7 +374,6 @@ pub fn toolbar_ui(
                 }
             }
             ui.separator();
-            ui.separator();
             if let Some(minutes) = choice_ui(
                 ui,
                 &lang.tr("settings-away-after"),
@@ -381,6 +382,15 @@ pub fn toolbar_ui(
                 |minutes| away_after_text(lang, minutes),
             ) {
                 action = Some(Action::SetAutoAway(minutes));
+            }
+            if let Some(days) = choice_ui(
+                ui,
+                &lang.tr("settings-journal-keep"),
+                &KEEP_DAYS,
+                view.journal_days,
+                |days| keep_days_text(lang, days),
+            ) {
+                action = Some(Action::SetJournalDays(days));
             }
             ui.separator();
             let mut discovery = view.discovery;
