@@ -48,6 +48,15 @@ fn quick_app(name: &str, addr: SocketAddr) -> (tempfile::TempDir, Harness<'stati
     (dir, harness)
 }
 
+/// The real app with settings at `config`, in the room at `addr` as `name`.
+fn joined(config: &Path, name: &str, addr: SocketAddr) -> Harness<'static, CoucouApp> {
+    let mut harness = app_at(config);
+    connect(&mut harness, name, addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    harness
+}
+
 /// A small deterministic generator (xorshift), so that a failing round can be replayed.
 struct Rng(u64);
 
@@ -396,10 +405,7 @@ fn a_host_restarted_without_its_history_still_shows_yesterday_from_this_computer
     let addr = first.local_addr();
     let (config_dir, config) = temp_config();
     {
-        let mut harness = app_at(&config);
-        connect(&mut harness, "alice", addr);
-        trust_if_asked(&mut harness);
-        wait_until(&mut harness, "connected", CoucouApp::is_connected);
+        let mut harness = joined(&config, "alice", addr);
         let mut bob = Plain::join(addr, "bob");
         bob.send("souvenir d'hier");
         send_message(&mut harness, "moi aussi hier");
@@ -539,10 +545,7 @@ fn what_was_typed_offline_outlives_closing_the_app_and_reaches_the_room_once() {
     let addr = server.local_addr();
     let (config_dir, config) = temp_config();
     {
-        let mut harness = app_at(&config);
-        connect(&mut harness, "alice", addr);
-        trust_if_asked(&mut harness);
-        wait_until(&mut harness, "connected", CoucouApp::is_connected);
+        let mut harness = joined(&config, "alice", addr);
         // The host goes away; alice types on, then closes the app before it comes back.
         server.stop();
         wait_until(
@@ -605,6 +608,16 @@ fn this_computers_log_keeps_conversations_as_long_as_the_settings_say() {
     };
     let (tx, rx) = crossbeam_channel::unbounded();
     let sink = || coucou::EventSink::new(tx.clone(), std::sync::Arc::new(|| {}));
+    // What the log holds of the room from before `now`.
+    let recalled = |log: &Journal, now: u64| {
+        log.recall("h:1", now, 10);
+        loop {
+            match rx.recv_timeout(Duration::from_secs(10)).expect("an answer") {
+                JournalEvent::Recalled { messages, .. } => break messages,
+                _ => continue,
+            }
+        }
+    };
     {
         let log = Journal::start(journal_path.clone(), sink()).expect("the log");
         log.keep("h:1", &said(1, now - 100 * day, "il y a cent jours"));
@@ -628,14 +641,7 @@ fn this_computers_log_keeps_conversations_as_long_as_the_settings_say() {
     assert_eq!(saved.journal_days, 90);
 
     let log = Journal::start(journal_path.clone(), sink()).expect("the log");
-    log.recall("h:1", now, 10);
-    let recalled = loop {
-        match rx.recv_timeout(Duration::from_secs(10)).expect("an answer") {
-            JournalEvent::Recalled { messages, .. } => break messages,
-            _ => continue,
-        }
-    };
-    assert_eq!(recalled, [said(2, now - day, "hier")]);
+    assert_eq!(recalled(&log, now), [said(2, now - day, "hier")]);
 
     // At every start too: what grew old since goes.
     log.keep(
@@ -645,13 +651,6 @@ fn this_computers_log_keeps_conversations_as_long_as_the_settings_say() {
     drop(log);
     drop(app_at(&config));
     let log = Journal::start(journal_path, sink()).expect("the log");
-    log.recall("h:1", now, 10);
-    let recalled = loop {
-        match rx.recv_timeout(Duration::from_secs(10)).expect("an answer") {
-            JournalEvent::Recalled { messages, .. } => break messages,
-            _ => continue,
-        }
-    };
-    assert_eq!(recalled, [said(2, now - day, "hier")]);
+    assert_eq!(recalled(&log, now), [said(2, now - day, "hier")]);
     drop(config_dir);
 }
