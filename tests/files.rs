@@ -213,50 +213,57 @@ fn an_upload_cut_midway_goes_on_from_what_the_host_has() {
     let (mut alice, _) = Json::join(addr, "alice");
     let data = bytes(4 * 1024 * 1024, 13);
     let (file, token) = offer(&mut alice, "scan.pdf", &data, None).expect("accepted");
-
-    // The first connection sends a third and goes away.
-    let (reader, answer) = open(
-        addr,
-        &ClientMsg::Upload {
-            token: token.clone(),
-        },
-    );
-    assert!(matches!(answer, ServerMsg::Transfer { offset: 0, .. }));
-    reader
-        .get_ref()
-        .write_all(&data[..data.len() / 3])
-        .expect("bytes");
-    reader.get_ref().shutdown(std::net::Shutdown::Both).ok();
-    drop(reader);
-
-    // The next is told where to go on from, and finishes.
-    let mut attempts = 0;
-    let last = loop {
-        attempts += 1;
-        let (mut reader, answer) = open(
+    let upload_from = |offset_wanted: Option<u64>| {
+        let (reader, answer) = open(
             addr,
             &ClientMsg::Upload {
                 token: token.clone(),
             },
         );
-        match answer {
-            ServerMsg::Transfer { offset, .. } => {
-                assert!(offset > 0, "the host kept what came");
-                let start = usize::try_from(offset).expect("an offset");
-                reader.get_ref().write_all(&data[start..]).expect("bytes");
-                reader.get_ref().shutdown(std::net::Shutdown::Write).ok();
-                break read_line(&mut reader);
-            }
-            // The first connection's thread may not have noticed its end yet.
-            ServerMsg::Error { .. } if attempts < 100 => {
-                alice.send(&ClientMsg::Who {});
-                alice.expect(|m| matches!(m, ServerMsg::Users { .. }));
-            }
-            other => panic!("{other:?}"),
+        let ServerMsg::Transfer { offset, .. } = answer else {
+            panic!("{answer:?}")
+        };
+        if let Some(wanted) = offset_wanted {
+            assert_eq!(offset, wanted, "the host goes on from what it has");
         }
+        (reader, usize::try_from(offset).expect("an offset"))
     };
-    assert_eq!(last, ServerMsg::Stored { file });
+
+    // The first connection sends a third and ends its side; the host keeps what came, says
+    // nothing (the file is not whole) and closes.
+    let (mut first, offset) = upload_from(Some(0));
+    let third = data.len() / 3;
+    first
+        .get_ref()
+        .write_all(&data[offset..third])
+        .expect("bytes");
+    first.get_ref().shutdown(std::net::Shutdown::Write).ok();
+    let mut rest = Vec::new();
+    first.read_to_end(&mut rest).ok();
+    assert!(rest.is_empty(), "{rest:?}");
+
+    // The second sends a little more and then hangs, silent, holding the file.
+    let (second, offset) = upload_from(Some(third as u64));
+    second
+        .get_ref()
+        .write_all(&data[offset..offset + 1000])
+        .expect("bytes");
+
+    // The third (the sender back after a cut) takes over at once, from what the host has, and
+    // finishes.
+    let (mut third_conn, offset) = upload_from(None);
+    assert!((third..=third + 1000).contains(&offset), "{offset}");
+    third_conn
+        .get_ref()
+        .write_all(&data[offset..])
+        .expect("bytes");
+    third_conn
+        .get_ref()
+        .shutdown(std::net::Shutdown::Write)
+        .ok();
+    assert_eq!(read_line(&mut third_conn), ServerMsg::Stored { file });
     assert_eq!(offered(&mut alice).sha256, sha(&data));
+    drop(second);
 }
 
 #[test]

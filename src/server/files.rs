@@ -28,6 +28,9 @@ const STALL: Duration = Duration::from_secs(60);
 /// How much is read or written at a time.
 const CHUNK: usize = 256 * 1024;
 
+/// How long a new upload connection waits for the one it takes over from to let the file go.
+const TAKE_OVER_WITHIN: Duration = Duration::from_secs(10);
+
 /// A room is busy while a message was relayed within this long.
 const QUIET: Duration = Duration::from_millis(250);
 
@@ -169,7 +172,7 @@ pub(super) fn offer(
             from: from.to_owned(),
             to,
             complete: false,
-            uploading: false,
+            uploader: None,
             offered: Instant::now(),
         },
     );
@@ -252,24 +255,33 @@ fn upload(
     file: u64,
 ) -> Result<(), Refusal> {
     let lang = shared.config.lang;
+    let me = files.new_uploader();
     let size = {
         let mut entries = files.entries();
-        let entry = entries
-            .get_mut(&file)
-            .filter(|e| !e.complete)
-            .ok_or_else(|| Refusal::new(lang, ErrorCode::NoSuchFile, "error-no-such-file"))?;
-        if entry.uploading {
-            return Err(Refusal::new(lang, ErrorCode::BadUsage, "error-file-busy"));
+        let deadline = Instant::now() + TAKE_OVER_WITHIN;
+        loop {
+            let entry = entries
+                .get_mut(&file)
+                .filter(|e| !e.complete)
+                .ok_or_else(|| Refusal::new(lang, ErrorCode::NoSuchFile, "error-no-such-file"))?;
+            let Some((_, older)) = &entry.uploader else {
+                entry.uploader = Some((me, transport.socket().clone()));
+                break entry.size;
+            };
+            // Another connection holds the file: most likely one that broke, whose thread has
+            // not seen it yet (only the uploader has the token). The newer one takes over: the
+            // older is shut down, and lets the file go as it ends.
+            older.shutdown(std::net::Shutdown::Both).ok();
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (again, timed_out) = files.wait_released(entries, left);
+            entries = again;
+            if timed_out {
+                return Err(Refusal::new(lang, ErrorCode::BadUsage, "error-file-busy"));
+            }
         }
-        entry.uploading = true;
-        entry.size
     };
     let result = receive(shared, files, transport, file, size);
-    if let Some(entry) = files.entries().get_mut(&file) {
-        entry.uploading = false;
-        // The window to go on from a cut upload counts from now.
-        entry.offered = Instant::now();
-    }
+    files.release(file, me);
     let sha256 = match result {
         Ok(Some(sha256)) => sha256,
         // The connection broke: what arrived stays, for the sender to go on from.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use log::{info, warn};
@@ -15,6 +15,7 @@ use ring::hmac;
 use serde::{Deserialize, Serialize};
 
 use super::config::FilesConfig;
+use crate::connection::SharedSocket;
 use crate::protocol::sanitize::clean_file_name;
 
 /// How long an offer waits for its bytes (from the offer, or the end of the last upload
@@ -39,8 +40,8 @@ pub(super) struct Entry {
     pub(super) to: Option<String>,
     /// Every byte is in and checked; it has been offered.
     pub(super) complete: bool,
-    /// An upload connection is writing it now.
-    pub(super) uploading: bool,
+    /// The upload connection writing it now, if one is: its number and its socket.
+    pub(super) uploader: Option<(u64, SharedSocket)>,
     /// When it was offered.
     pub(super) offered: Instant,
 }
@@ -74,6 +75,10 @@ pub(super) struct Files {
     pub(super) config: FilesConfig,
     /// The offers, by file id.
     entries: Mutex<HashMap<u64, Entry>>,
+    /// Told when an upload connection lets its file go.
+    released: Condvar,
+    /// The number the next upload connection gets.
+    next_uploader: std::sync::atomic::AtomicU64,
     /// The next file id.
     next_id: Mutex<u64>,
     /// Signs the tokens: random, made at start; a token is good for this run only.
@@ -123,6 +128,8 @@ impl Files {
         Ok(Self {
             config,
             entries: Mutex::new(entries),
+            released: Condvar::new(),
+            next_uploader: std::sync::atomic::AtomicU64::new(1),
             next_id: Mutex::new(next_id),
             key,
         })
@@ -168,8 +175,40 @@ impl Files {
         self.config.dir.join(format!("{file}.json"))
     }
 
-    pub(super) fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+    pub(super) fn entries(&self) -> MutexGuard<'_, HashMap<u64, Entry>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits (the lock let go meanwhile) until an upload connection lets its file go, or
+    /// `timeout`; the lock again, and whether it timed out.
+    pub(super) fn wait_released<'a>(
+        &self,
+        entries: MutexGuard<'a, HashMap<u64, Entry>>,
+        timeout: std::time::Duration,
+    ) -> (MutexGuard<'a, HashMap<u64, Entry>>, bool) {
+        let (entries, waited) = self
+            .released
+            .wait_timeout(entries, timeout)
+            .unwrap_or_else(PoisonError::into_inner);
+        (entries, waited.timed_out())
+    }
+
+    /// A number for a new upload connection.
+    pub(super) fn new_uploader(&self) -> u64 {
+        self.next_uploader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The upload connection `uploader` lets `file` go (if it still held it).
+    pub(super) fn release(&self, file: u64, uploader: u64) {
+        if let Some(entry) = self.entries().get_mut(&file)
+            && entry.uploader.as_ref().is_some_and(|(n, _)| *n == uploader)
+        {
+            entry.uploader = None;
+            // The window to go on from a cut upload counts from now.
+            entry.offered = Instant::now();
+        }
+        self.released.notify_all();
     }
 
     pub(super) fn path(&self, file: u64, complete: bool) -> PathBuf {
@@ -213,7 +252,7 @@ impl Files {
                     } else {
                         self.config.expiry.min(UPLOAD_WINDOW)
                     };
-                    e.offered.elapsed() >= lasts && !e.uploading
+                    e.offered.elapsed() >= lasts && e.uploader.is_none()
                 })
                 .map(|(id, _)| *id)
                 .collect();
@@ -289,7 +328,7 @@ fn take_back(config: &FilesConfig) -> HashMap<u64, Entry> {
                 from: kept.from,
                 to: kept.to,
                 complete: true,
-                uploading: false,
+                uploader: None,
                 offered,
             },
         );
