@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+. benches/lib.sh
 
 out=${1:-target/bench}
 mkdir -p "$out"
@@ -79,13 +80,7 @@ EOF
             ;;
     esac
     server_pid=$!
-    # Wait until it listens (bounded).
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "$1 did not start on port $2" >&2
-    return 1
+    wait_listening "$2" "$1"
 }
 
 stop_server() {

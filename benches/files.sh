@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+. benches/lib.sh
 
 out=${1:-target/bench-files}
 size_mb=${SIZE_MB:-1024}
@@ -39,12 +40,7 @@ start_server() {
         --no-store --no-flood-limit --max-people 200 --max-pending-per-address 20000 --max-file-mb 4000 --files-quota-mb 8000 --lang en \
         >/dev/null 2>"$out/coucou.log" &
     server_pid=$!
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "coucou did not start" >&2
-    exit 1
+    wait_listening "$port" coucou || exit 1
 }
 stop_server() {
     if [ -n "$server_pid" ]; then

@@ -38,6 +38,9 @@ const ACK_PATIENCE: Duration = Duration::from_secs(5);
 /// The wait between two tries to reach the broker, or to publish again.
 const RETRY: Duration = Duration::from_millis(250);
 
+/// What waits to be published, oldest first: each event with its id.
+type Waiting = std::collections::VecDeque<(String, Box<ServerMsg>)>;
+
 /// Where and what to link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkConfig {
@@ -193,8 +196,7 @@ async fn run(
     let stream = stream_name(&config.room);
     let mut next_seq = from;
     // What waits to be published, oldest first; the head is published again until stored.
-    let mut waiting: std::collections::VecDeque<(String, Box<ServerMsg>)> =
-        std::collections::VecDeque::new();
+    let mut waiting = Waiting::new();
     let mut up = None::<bool>;
     loop {
         let session = Session::open(&config.url, &stream, next_seq).await;
@@ -307,7 +309,7 @@ impl Session {
         &mut self,
         origin: &str,
         jobs: &mut mpsc::UnboundedReceiver<Job>,
-        waiting: &mut std::collections::VecDeque<(String, Box<ServerMsg>)>,
+        waiting: &mut Waiting,
         next_seq: &mut u64,
         news: &EventSink<LinkNews>,
     ) -> Ended {

@@ -190,14 +190,7 @@ pub fn download(
             // Hashed as the bytes come, after what an earlier connection left.
             let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
             if offset > 0 {
-                let mut earlier = File::open(&part)?.take(offset);
-                let mut buf = vec![0u8; CHUNK];
-                loop {
-                    match earlier.read(&mut buf)? {
-                        0 => break,
-                        n => hash.update(&buf[..n]),
-                    }
-                }
+                crate::digest::feed(&mut hash, &mut File::open(&part)?.take(offset))?;
             }
             let mut done = offset;
             let mut buf = vec![0u8; CHUNK];

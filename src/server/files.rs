@@ -359,7 +359,8 @@ fn receive(
     size: u64,
 ) -> Result<Option<String>, Refusal> {
     let lang = shared.config.lang;
-    let io_error = |_| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files");
+    let no_files = || Refusal::new(lang, ErrorCode::Unavailable, "error-no-files");
+    let io_error = |_| no_files();
     let mut pacer = Pacer::new(&shared.counters);
     let path = files.path(file, false);
     let mut part = OpenOptions::new()
@@ -392,14 +393,14 @@ fn receive(
         };
         transport
             .write_all(&ready.to_json_line())
-            .map_err(|_| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"))?;
+            .map_err(io_error)?;
         transport.socket().set_read_timeout(Some(STALL)).ok();
         // The uploader ends its side once every byte is sent: whatever comes before that end is
         // counted, so a byte more than announced is seen, however the bytes are cut into reads.
         loop {
             let Ok(mut buf) = empty.recv() else {
                 // The hashing thread stopped: it could not read what an earlier connection left.
-                return Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"));
+                return Err(no_files());
             };
             let n = match transport.read(&mut buf) {
                 Ok(0) => break,
@@ -419,7 +420,7 @@ fn receive(
             have += n as u64;
             pacer.moved(n);
             if full.send((buf, n)).is_err() {
-                return Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"));
+                return Err(no_files());
             }
         }
         Ok(())
@@ -430,9 +431,7 @@ fn receive(
     if have < size {
         return Ok(None);
     }
-    digest
-        .map(Some)
-        .ok_or_else(|| Refusal::new(lang, ErrorCode::Unavailable, "error-no-files"))
+    digest.map(Some).ok_or_else(no_files)
 }
 
 /// The hashing thread of an upload: the first `earlier` bytes of the part on disk, then each
@@ -446,21 +445,8 @@ fn hash_part(
     crate::run_in_background();
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
     if earlier > 0 {
-        let mut part = File::open(path).ok()?.take(earlier);
-        let mut buf = vec![0u8; CHUNK];
-        let mut read = 0;
-        loop {
-            match part.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    hash.update(&buf[..n]);
-                    read += n as u64;
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        }
-        if read != earlier {
+        let read = crate::digest::feed(&mut hash, &mut File::open(path).ok()?.take(earlier));
+        if read.ok()? != earlier {
             return None;
         }
     }
