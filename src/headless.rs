@@ -14,6 +14,7 @@ use crate::discovery::{self, Advertiser, DiscoveryEvent, RoomInfo};
 use crate::i18n::Lang;
 use crate::identity::Identity;
 use crate::lan;
+use crate::link::LinkConfig;
 use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_MAX_PEOPLE, DEFAULT_PORT};
 use crate::server::{FilesConfig, FloodLimit, PeopleHook, Server, ServerConfig, StoreConfig};
@@ -105,6 +106,17 @@ pub struct ServerArgs {
     /// The language of the room's notices and errors: `en` or `fr` (default: the system's).
     #[arg(long, value_name = "LANG", value_parser = parse_lang)]
     pub lang: Option<Lang>,
+    /// One room across several servers: the NATS broker (with JetStream) they share, e.g.
+    /// `nats://10.0.0.5:4222`.
+    #[arg(long, value_name = "URL")]
+    pub link: Option<String>,
+    /// The room's name across the linked servers (default: `--room`).
+    #[arg(long, value_name = "NAME", requires = "link")]
+    pub link_room: Option<String>,
+    /// This server's name among the linked ones, unique to it (default: this machine's name and
+    /// the port).
+    #[arg(long, value_name = "NAME", requires = "link")]
+    pub link_origin: Option<String>,
 }
 
 /// `--lang`: a language this program has words for.
@@ -231,6 +243,14 @@ impl ServerArgs {
             store: self.store_config(),
             lang: self.lang.unwrap_or_else(Lang::system),
             files: self.files_config(),
+            link: self.link.as_ref().map(|url| LinkConfig {
+                url: url.clone(),
+                room: self.link_room.clone().unwrap_or_else(|| self.room.clone()),
+                origin: crate::link::clean_origin(&self.link_origin.clone().unwrap_or_else(|| {
+                    let host = gethostname::gethostname();
+                    format!("{}-{}", host.to_string_lossy(), self.port)
+                })),
+            }),
             ..ServerConfig::default()
         }
     }

@@ -10,8 +10,15 @@
 //! is back, each with the id it was given (`Nats-Msg-Id`): a publish retried after a lost
 //! acknowledgement is stored once. Reading goes on from the last sequence seen.
 //!
-//! What comes from the stream is read like anything from the network: an event that is not
-//! well-formed JSON of the right shape, or is too long, is skipped (and counted), never trusted.
+//! Beside the stream, the link keeps two things room-wide. **Names**: a name is claimed in a
+//! JetStream key-value bucket (`create`, which fails when another server holds it), released on
+//! leave, and refreshed while held; the bucket forgets a claim [`CLAIM_LIFE`] after its last
+//! refresh, so the claims of a server that died expire. **Presence**: every [`BEACON_EVERY`], and
+//! whenever its people change, each server says who is here (a [`Beacon`], on a plain subject:
+//! not stored); a server not heard from for [`PRESENCE_TIMEOUT`] is gone, its people with it.
+//!
+//! What comes from the broker is read like anything from the network: an event or a beacon that
+//! is not well-formed JSON of the right shape, or is too long, is skipped, never trusted.
 
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -38,8 +45,34 @@ const ACK_PATIENCE: Duration = Duration::from_secs(5);
 /// The wait between two tries to reach the broker, or to publish again.
 const RETRY: Duration = Duration::from_millis(250);
 
-/// What waits to be published, oldest first: each event with its id.
-type Waiting = std::collections::VecDeque<(String, Box<ServerMsg>)>;
+/// How often a server says who is here, besides whenever it changes.
+pub const BEACON_EVERY: Duration = Duration::from_secs(1);
+
+/// A server not heard from for this long is gone, and its people with it.
+pub const PRESENCE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the names bucket keeps a claim after its last refresh: the claims of a server that
+/// died are free again after this.
+pub const CLAIM_LIFE: Duration = Duration::from_secs(30);
+
+/// How often a server refreshes the claims it holds.
+const CLAIM_REFRESH: Duration = Duration::from_secs(10);
+
+/// The largest beacon read: a full room's names, with room to spare.
+pub const MAX_BEACON_BYTES: usize = 64 * 1024;
+
+/// One event waiting to be published.
+#[derive(Debug)]
+struct Outgoing {
+    /// Its whole `Nats-Msg-Id`.
+    msg_id: String,
+    /// Its id in the envelope.
+    id: String,
+    msg: Box<ServerMsg>,
+}
+
+/// What waits to be published, oldest first.
+type Waiting = std::collections::VecDeque<Outgoing>;
 
 /// Where and what to link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,10 +90,36 @@ pub struct LinkConfig {
 pub struct Envelope {
     /// The server it comes from.
     pub origin: String,
-    /// Its id at that server (with the origin, its `Nats-Msg-Id`).
+    /// Which run of that server (a new one at each start).
+    #[serde(default)]
+    pub boot: String,
+    /// Its id at that run of that server (with both, its `Nats-Msg-Id`), or an id every server
+    /// gives the same event ([`Link::publish_shared`]).
     pub id: String,
     /// The event.
     pub msg: ServerMsg,
+}
+
+/// Who is at one server, as it says every [`BEACON_EVERY`] and whenever it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Beacon {
+    /// The server.
+    pub origin: String,
+    /// Which run of it.
+    pub boot: String,
+    /// The names of its people.
+    pub people: Vec<String>,
+}
+
+/// The answer to a claim on a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The name is this server's until it is released.
+    Granted,
+    /// Another server holds it.
+    Taken,
+    /// The broker can't be reached: the name is claimed once it can.
+    Unreachable,
 }
 
 /// What the link tells the server.
@@ -89,6 +148,8 @@ pub enum LinkNews {
         /// Its sequence.
         seq: u64,
     },
+    /// A server (this one too) said who is there.
+    Beacon(Beacon),
 }
 
 /// A link on its thread. Dropping it stops the thread (what was not yet published is not).
@@ -96,11 +157,21 @@ pub enum LinkNews {
 pub struct Link {
     tx: mpsc::UnboundedSender<Job>,
     thread: Option<JoinHandle<()>>,
+    origin: String,
+    boot: String,
 }
 
 #[derive(Debug)]
 enum Job {
-    Publish { id: String, msg: Box<ServerMsg> },
+    Publish(Outgoing),
+    Claim {
+        key: String,
+        answer: crossbeam_channel::Sender<Claim>,
+    },
+    Release {
+        key: String,
+    },
+    People(Vec<String>),
     Stop,
 }
 
@@ -112,6 +183,9 @@ impl Link {
         news: EventSink<LinkNews>,
     ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::unbounded_channel();
+        let origin = config.origin.clone();
+        let boot = new_boot();
+        let own = (config.origin.clone(), boot.clone());
         let thread = thread::Builder::new()
             .name("coucou-link".to_owned())
             .spawn(move || {
@@ -125,24 +199,87 @@ impl Link {
                         return;
                     }
                 };
-                runtime.block_on(run(config, from.max(1), rx, news));
+                runtime.block_on(run(config, own, from.max(1), rx, news));
             })?;
         Ok(Self {
             tx,
             thread: Some(thread),
+            origin,
+            boot,
         })
     }
 
-    /// Publishes `msg` with this server's id `id` for it (unique at this server: with the
-    /// origin, it is how a copy is told apart). Never waits.
+    /// This server's name among the linked ones.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// This run of this server, as its events and beacons say: a new one at each start, so
+    /// that a server started again is told apart from its earlier run.
+    pub fn boot(&self) -> &str {
+        &self.boot
+    }
+
+    /// Publishes `msg` with this server's id `id` for it (unique in this run: with the origin
+    /// and the run, it is how a copy is told apart). Never waits.
     pub fn publish(&self, id: String, msg: ServerMsg) {
+        let msg_id = format!("{}.{}.{id}", self.origin, self.boot);
         self.tx
-            .send(Job::Publish {
+            .send(Job::Publish(Outgoing {
+                msg_id,
                 id,
                 msg: Box::new(msg),
-            })
+            }))
             .ok();
     }
+
+    /// Publishes `msg` under an id every server gives this same event (a gone server's people
+    /// leaving, told by each server that noticed): the stream keeps one. Never waits.
+    pub fn publish_shared(&self, id: String, msg: ServerMsg) {
+        self.tx
+            .send(Job::Publish(Outgoing {
+                msg_id: id.clone(),
+                id,
+                msg: Box::new(msg),
+            }))
+            .ok();
+    }
+
+    /// Claims a name room-wide by its key ([`claim_key`]), waiting at most `within` for the
+    /// broker's answer (a session's thread waits here, never the room). While the broker can't be
+    /// reached the answer is [`Claim::Unreachable`], and the name is claimed once it can be.
+    pub fn claim(&self, key: String, within: Duration) -> Claim {
+        let (answer, answered) = crossbeam_channel::bounded(1);
+        if self.tx.send(Job::Claim { key, answer }).is_err() {
+            return Claim::Unreachable;
+        }
+        answered.recv_timeout(within).unwrap_or(Claim::Unreachable)
+    }
+
+    /// Gives a claimed name back. Never waits.
+    pub fn release(&self, key: String) {
+        self.tx.send(Job::Release { key }).ok();
+    }
+
+    /// Tells the link who is here now: the others hear it at once and every [`BEACON_EVERY`].
+    /// Never waits.
+    pub fn people(&self, people: Vec<String>) {
+        self.tx.send(Job::People(people)).ok();
+    }
+}
+
+/// A new run's id: the time and a random number, in hex.
+fn new_boot() -> String {
+    let mut random = [0u8; 4];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random).ok();
+    format!("{:x}{}", crate::protocol::now_ms(), hex::encode(random))
+}
+
+/// The key a name is claimed under: a hash of its comparison form (look-alikes meet there), in
+/// the characters a key-value key allows.
+pub fn claim_key(folded: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, folded.as_bytes());
+    hex::encode(&digest.as_ref()[..16])
 }
 
 impl Drop for Link {
@@ -154,11 +291,29 @@ impl Drop for Link {
     }
 }
 
+/// A server's name among the linked ones as the link uses it (in ids and keys): letters, digits,
+/// `-` and `_`, at most 64; anything else becomes `_`.
+pub fn clean_origin(origin: &str) -> String {
+    let cleaned = safe_chars(origin);
+    if cleaned.is_empty() {
+        "coucou".to_owned()
+    } else {
+        cleaned
+    }
+}
+
 /// The stream's name for a room: letters, digits, `-` and `_` only (NATS allows no `.`, `*`, `>`
 /// or spaces there); anything else becomes `_`, and a hash of the name keeps two names apart.
 pub fn stream_name(room: &str) -> String {
-    let cleaned: String = room
-        .chars()
+    let cleaned = safe_chars(room);
+    let digest = ring::digest::digest(&ring::digest::SHA256, room.as_bytes());
+    format!("COUCOU_{cleaned}_{}", hex::encode(&digest.as_ref()[..4]))
+}
+
+/// The first 64 characters of `text`, each not a letter, digit, `-` or `_` made `_`: what NATS
+/// allows in names and ids.
+fn safe_chars(text: &str) -> String {
+    text.chars()
         .take(64)
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -167,14 +322,25 @@ pub fn stream_name(room: &str) -> String {
                 '_'
             }
         })
-        .collect();
-    let digest = ring::digest::digest(&ring::digest::SHA256, room.as_bytes());
-    format!("COUCOU_{cleaned}_{}", hex::encode(&digest.as_ref()[..4]))
+        .collect()
 }
 
 /// The subject a room's events are published on.
 fn subject(stream: &str) -> String {
     format!("coucou.{stream}")
+}
+
+/// The subject a room's beacons are said on (not the stream's: they are not stored).
+fn beacon_subject(stream: &str) -> String {
+    format!("coucou.{stream}.beacon")
+}
+
+/// Reads a beacon, if it is one.
+pub fn read_beacon(payload: &[u8]) -> Option<Beacon> {
+    if payload.len() > MAX_BEACON_BYTES {
+        return None;
+    }
+    serde_json::from_slice(payload).ok()
 }
 
 /// Reads an event from the stream's bytes, if it is one.
@@ -185,28 +351,76 @@ pub fn read_event(payload: &[u8]) -> Option<Envelope> {
     serde_json::from_slice(payload).ok()
 }
 
+/// What the link keeps across its sessions with the broker.
+struct State {
+    /// This server and this run of it.
+    origin: String,
+    boot: String,
+    /// The next sequence to read.
+    next_seq: u64,
+    /// What waits to be published, oldest first; the head is published again until stored.
+    waiting: Waiting,
+    /// The names this server holds, by key: `true` once the bucket has them.
+    held: std::collections::HashMap<String, bool>,
+    /// Who is here, as the last beacon said (`None` until the server says).
+    people: Option<Vec<String>>,
+    /// Whether the broker was last reachable.
+    up: Option<bool>,
+}
+
+impl State {
+    /// Takes a job while the broker can't be reached; false once told to stop.
+    fn take_offline(&mut self, job: Option<Job>) -> bool {
+        match job {
+            Some(Job::Publish(outgoing)) => self.waiting.push_back(outgoing),
+            Some(Job::Claim { key, answer }) => {
+                self.held.insert(key, false);
+                answer.send(Claim::Unreachable).ok();
+            }
+            Some(Job::Release { key }) => {
+                // The bucket forgets it by itself, `CLAIM_LIFE` after its last refresh.
+                self.held.remove(&key);
+            }
+            Some(Job::People(people)) => self.people = Some(people),
+            Some(Job::Stop) | None => return false,
+        }
+        true
+    }
+
+    /// What this server writes in the names it holds.
+    fn value(&self) -> String {
+        format!("{}.{}", self.origin, self.boot)
+    }
+}
+
 /// The link's life: connect, make sure the stream is there, then read and publish until told to
 /// stop; on any trouble with the broker, say so once, and start again from the last sequence.
 async fn run(
     config: LinkConfig,
+    (origin, boot): (String, String),
     from: u64,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     news: EventSink<LinkNews>,
 ) {
     let stream = stream_name(&config.room);
-    let mut next_seq = from;
-    // What waits to be published, oldest first; the head is published again until stored.
-    let mut waiting = Waiting::new();
-    let mut up = None::<bool>;
+    let mut state = State {
+        origin,
+        boot,
+        next_seq: from,
+        waiting: Waiting::new(),
+        held: std::collections::HashMap::new(),
+        people: None,
+        up: None,
+    };
     loop {
-        let session = Session::open(&config.url, &stream, next_seq).await;
+        let session = Session::open(&config.url, &stream, state.next_seq).await;
         let mut session = match session {
             Ok(session) => session,
             Err(err) => {
-                if up != Some(false) {
+                if state.up != Some(false) {
                     info!("link: the broker can't be reached ({err})");
                     news.send(LinkNews::Down);
-                    up = Some(false);
+                    state.up = Some(false);
                 }
                 // Wait, taking what the server hands over meanwhile.
                 let sleep = tokio::time::sleep(RETRY);
@@ -214,36 +428,33 @@ async fn run(
                 loop {
                     tokio::select! {
                         () = &mut sleep => break,
-                        job = jobs.recv() => match job {
-                            Some(Job::Publish { id, msg }) => waiting.push_back((id, msg)),
-                            Some(Job::Stop) | None => return,
+                        job = jobs.recv() => if !state.take_offline(job) {
+                            return;
                         },
                     }
                 }
                 continue;
             }
         };
-        if up != Some(true) {
+        if state.up != Some(true) {
             info!("link: the broker is reachable");
             news.send(LinkNews::Up);
-            up = Some(true);
+            state.up = Some(true);
         }
-        let ended = session
-            .serve(
-                &config.origin,
-                &mut jobs,
-                &mut waiting,
-                &mut next_seq,
-                &news,
-            )
-            .await;
+        let ended = session.serve(&mut state, &mut jobs, &news).await;
         match ended {
-            Ended::Stopped => return,
+            Ended::Stopped => {
+                // Bounded: a broker that went away just now must not hold up the stop.
+                tokio::time::timeout(ACK_PATIENCE, session.release_all(&state))
+                    .await
+                    .ok();
+                return;
+            }
             Ended::Broken(why) => {
                 debug!("link: {why}");
-                if up != Some(false) {
+                if state.up != Some(false) {
                     news.send(LinkNews::Down);
-                    up = Some(false);
+                    state.up = Some(false);
                 }
                 tokio::time::sleep(RETRY).await;
             }
@@ -259,18 +470,36 @@ enum Ended {
     Broken(String),
 }
 
-/// One connection to the broker: the stream, and an ordered reader from a sequence on.
+/// One connection to the broker: the stream, an ordered reader from a sequence on, the names
+/// bucket and the beacons.
 struct Session {
+    client: async_nats::Client,
     context: jetstream::Context,
     subject: String,
+    beacon_subject: String,
     messages: consumer::push::Ordered,
+    beacons: async_nats::Subscriber,
+    names: jetstream::kv::Store,
+    /// Told when the connection to the broker is lost.
+    lost: mpsc::UnboundedReceiver<()>,
 }
 
 impl Session {
     async fn open(url: &str, stream: &str, from: u64) -> Result<Self, String> {
+        // A lost connection ends the session at once, rather than when a read or a publish
+        // next notices.
+        let (lost_tx, lost) = mpsc::unbounded_channel();
         let client = async_nats::ConnectOptions::new()
             .connection_timeout(Duration::from_secs(2))
             .max_reconnects(Some(1))
+            .event_callback(move |event| {
+                let lost_tx = lost_tx.clone();
+                async move {
+                    if matches!(event, async_nats::Event::Disconnected) {
+                        lost_tx.send(()).ok();
+                    }
+                }
+            })
             .connect(url)
             .await
             .map_err(|err| err.to_string())?;
@@ -286,6 +515,12 @@ impl Session {
             })
             .await
             .map_err(|err| err.to_string())?;
+        let names = open_names(&context, stream).await?;
+        let beacon_subject = beacon_subject(stream);
+        let beacons = client
+            .subscribe(beacon_subject.clone())
+            .await
+            .map_err(|err| err.to_string())?;
         let consumer = handle
             .create_consumer(consumer::push::OrderedConfig {
                 deliver_subject: client.new_inbox(),
@@ -298,38 +533,82 @@ impl Session {
             .map_err(|err| err.to_string())?;
         let messages = consumer.messages().await.map_err(|err| err.to_string())?;
         Ok(Self {
+            client,
             context,
             subject,
+            beacon_subject,
             messages,
+            beacons,
+            names,
+            lost,
         })
     }
 
     /// Reads and publishes until stopped or broken.
     async fn serve(
         &mut self,
-        origin: &str,
+        state: &mut State,
         jobs: &mut mpsc::UnboundedReceiver<Job>,
-        waiting: &mut Waiting,
-        next_seq: &mut u64,
         news: &EventSink<LinkNews>,
     ) -> Ended {
+        // Names taken while the broker was away are claimed now; one another server took
+        // meanwhile stays with both (the room can't take it back from a person), and is said.
+        let unclaimed: Vec<String> = state
+            .held
+            .iter()
+            .filter(|(_, confirmed)| !**confirmed)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in unclaimed {
+            match self.claim(state, &key).await {
+                Claim::Granted => {
+                    state.held.insert(key, true);
+                }
+                Claim::Taken => {
+                    warn!(
+                        "link: a name taken while the other sites were unreachable is held elsewhere too"
+                    );
+                    state.held.remove(&key);
+                }
+                Claim::Unreachable => return Ended::Broken("the names bucket".to_owned()),
+            }
+        }
+        self.beacon(state).await;
+        let mut beat = tokio::time::interval(BEACON_EVERY);
+        let mut refresh = tokio::time::interval(CLAIM_REFRESH);
         loop {
             // Publish what waits, in order, each until it is stored.
-            while let Some((id, msg)) = waiting.front() {
-                match self.publish(origin, id, msg).await {
+            while let Some(outgoing) = state.waiting.front() {
+                match self.publish(state, outgoing).await {
                     Ok(seq) => {
                         news.send(LinkNews::Stored {
-                            id: id.clone(),
+                            id: outgoing.id.clone(),
                             seq,
                         });
-                        waiting.pop_front();
+                        state.waiting.pop_front();
                     }
                     Err(why) => return Ended::Broken(why),
                 }
             }
             tokio::select! {
                 job = jobs.recv() => match job {
-                    Some(Job::Publish { id, msg }) => waiting.push_back((id, msg)),
+                    Some(Job::Publish(outgoing)) => state.waiting.push_back(outgoing),
+                    Some(Job::Claim { key, answer }) => {
+                        let claim = self.claim(state, &key).await;
+                        if claim != Claim::Taken {
+                            state.held.insert(key, claim == Claim::Granted);
+                        }
+                        answer.send(claim).ok();
+                    }
+                    Some(Job::Release { key }) => {
+                        if state.held.remove(&key) == Some(true) {
+                            self.names.delete(&key).await.ok();
+                        }
+                    }
+                    Some(Job::People(people)) => {
+                        state.people = Some(people);
+                        self.beacon(state).await;
+                    }
                     Some(Job::Stop) | None => return Ended::Stopped,
                 },
                 message = self.messages.next() => match message {
@@ -338,10 +617,10 @@ impl Session {
                             continue;
                         };
                         let seq = info.stream_sequence;
-                        if seq < *next_seq {
+                        if seq < state.next_seq {
                             continue;
                         }
-                        *next_seq = seq + 1;
+                        state.next_seq = seq + 1;
                         let told = match read_event(&message.payload) {
                             Some(envelope) => LinkNews::Event { seq, envelope },
                             None => LinkNews::Skipped { seq },
@@ -351,21 +630,82 @@ impl Session {
                     Some(Err(err)) => return Ended::Broken(err.to_string()),
                     None => return Ended::Broken("the stream's reader ended".to_owned()),
                 },
+                beacon = self.beacons.next() => match beacon {
+                    Some(message) => {
+                        if let Some(beacon) = read_beacon(&message.payload) {
+                            news.send(LinkNews::Beacon(beacon));
+                        }
+                    }
+                    None => return Ended::Broken("the beacons ended".to_owned()),
+                },
+                _ = self.lost.recv() => return Ended::Broken("the connection was lost".to_owned()),
+                _ = beat.tick() => self.beacon(state).await,
+                _ = refresh.tick() => {
+                    for (key, confirmed) in &state.held {
+                        if *confirmed {
+                            self.names.put(key, state.value().into()).await.ok();
+                        }
+                    }
+                }
             }
         }
     }
 
+    /// Claims `key` for this server: created, or already this server's.
+    async fn claim(&self, state: &State, key: &str) -> Claim {
+        use async_nats::jetstream::kv::CreateErrorKind;
+        match self.names.create(key, state.value().into()).await {
+            Ok(_) => Claim::Granted,
+            Err(err) if err.kind() == CreateErrorKind::AlreadyExists => {
+                match self.names.get(key).await {
+                    Ok(Some(value)) if value.as_ref() == state.value().as_bytes() => Claim::Granted,
+                    Ok(_) => Claim::Taken,
+                    Err(_) => Claim::Unreachable,
+                }
+            }
+            Err(_) => Claim::Unreachable,
+        }
+    }
+
+    /// Gives back every name this server holds (it is stopping).
+    async fn release_all(&self, state: &State) {
+        for (key, confirmed) in &state.held {
+            if *confirmed {
+                self.names.delete(key).await.ok();
+            }
+        }
+    }
+
+    /// Says who is here, once the server has said.
+    async fn beacon(&self, state: &State) {
+        let Some(people) = &state.people else {
+            return;
+        };
+        let beacon = Beacon {
+            origin: state.origin.clone(),
+            boot: state.boot.clone(),
+            people: people.clone(),
+        };
+        if let Ok(payload) = serde_json::to_vec(&beacon) {
+            self.client
+                .publish(self.beacon_subject.clone(), payload.into())
+                .await
+                .ok();
+        }
+    }
+
     /// Publishes one event with its id and waits for the broker's acknowledgement: its sequence.
-    async fn publish(&self, origin: &str, id: &str, msg: &ServerMsg) -> Result<u64, String> {
+    async fn publish(&self, state: &State, outgoing: &Outgoing) -> Result<u64, String> {
         let envelope = Envelope {
-            origin: origin.to_owned(),
-            id: id.to_owned(),
-            msg: msg.clone(),
+            origin: state.origin.clone(),
+            boot: state.boot.clone(),
+            id: outgoing.id.clone(),
+            msg: (*outgoing.msg).clone(),
         };
         let payload = serde_json::to_vec(&envelope).map_err(|err| err.to_string())?;
         let publish = jetstream::message::PublishMessage::build()
             .payload(payload.into())
-            .message_id(format!("{origin}.{id}"));
+            .message_id(outgoing.msg_id.as_str());
         let ack = self
             .context
             .send_publish(self.subject.clone(), publish)
@@ -377,4 +717,34 @@ impl Session {
             Err(_) => Err("no acknowledgement from the broker".to_owned()),
         }
     }
+}
+
+/// The room's names bucket: made by the first server, found by the others. Its stream is made
+/// here as a key-value bucket's is (async-nats's own `create_key_value` first asks for the
+/// account's details, which a 2.9 broker answers in a shape it can't read).
+async fn open_names(
+    context: &jetstream::Context,
+    stream: &str,
+) -> Result<jetstream::kv::Store, String> {
+    let bucket = format!("{stream}_names");
+    context
+        .get_or_create_stream(stream::Config {
+            name: format!("KV_{bucket}"),
+            subjects: vec![format!("$KV.{bucket}.>")],
+            max_messages_per_subject: 1,
+            max_age: CLAIM_LIFE,
+            storage: stream::StorageType::File,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: stream::DiscardPolicy::New,
+            num_replicas: 1,
+            ..Default::default()
+        })
+        .await
+        .map_err(|err| err.to_string())?;
+    context
+        .get_key_value(&bucket)
+        .await
+        .map_err(|err| err.to_string())
 }

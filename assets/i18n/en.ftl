@@ -78,6 +78,8 @@ notice-name-variant = The name { $wanted } is taken, so you are { $name } here (
 notice-bye = Au revoir, { $name }!
 notice-bonjour = Bonjour { $name } !
 notice-stopping = The server is stopping. Goodbye!
+notice-sites-unreachable = The other sites are unreachable: this room goes on here, and what is said here reaches them once they are back.
+notice-sites-back = The other sites are reachable again.
 
 ## The help
 

@@ -78,6 +78,8 @@ notice-name-variant = Le nom { $wanted } est pris : vous êtes donc { $name } i
 notice-bye = Au revoir, { $name } !
 notice-bonjour = Bonjour { $name } !
 notice-stopping = Le serveur s’arrête. Au revoir !
+notice-sites-unreachable = Les autres sites sont injoignables : le salon continue ici, et ce qui s’y dit leur parviendra à leur retour.
+notice-sites-back = Les autres sites sont de nouveau joignables.
 
 ## L’aide
 

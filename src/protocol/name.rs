@@ -170,6 +170,12 @@ impl NameKey {
     }
 
     /// True when the two names would be confused with each other.
+    /// The skeleton of the case-folded name: what a name is claimed under across linked servers.
+    pub fn folded(&self) -> &str {
+        &self.folded
+    }
+
+    /// True when the two names could be taken for one another.
     pub fn clashes(&self, other: &NameKey) -> bool {
         self.folded == other.folded || self.as_typed == other.as_typed
     }

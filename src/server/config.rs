@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::flood::FloodLimit;
 use crate::i18n::Lang;
+use crate::link::LinkConfig;
 use crate::protocol::DEFAULT_MAX_PEOPLE;
 use crate::protocol::password::RoomKey;
 use crate::store::Retention;
@@ -61,6 +62,9 @@ pub struct ServerConfig {
     pub lang: Lang,
     /// Where and how much of the files offered in the room is kept; `None`: no files.
     pub files: Option<FilesConfig>,
+    /// One room across several servers through a NATS JetStream broker; `None`: this server's
+    /// room alone.
+    pub link: Option<LinkConfig>,
 }
 
 /// The room's lasting history.
@@ -138,6 +142,7 @@ impl Default for ServerConfig {
             store: None,
             lang: Lang::En,
             files: None,
+            link: None,
         }
     }
 }

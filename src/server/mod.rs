@@ -9,6 +9,7 @@ mod config;
 mod counters;
 pub mod files;
 mod flood;
+mod linking;
 mod lookup;
 mod mailbox;
 mod outbox;
@@ -84,6 +85,8 @@ pub struct Server {
     accept_thread: Option<JoinHandle<()>>,
     /// A second handle on the listener, to wake the accept loop at stop.
     listener: TcpListener,
+    /// Hands the link's news to the room, when the room is linked.
+    link_thread: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -102,12 +105,14 @@ impl Server {
         }
         let mut store_warning = None;
         let mut store_failed = None;
+        let mut last_seq = 0;
         if let Some(store) = &shared.config.store {
             // Read before anyone can join: the history and the ids to go on from.
             let (store, loaded, warning) =
                 Store::open(&store.path, shared.config.history, store.retention)?;
             shared.set_reader(store.reader());
             store_failed = Some(store.failure_flag());
+            last_seq = loaded.next_id.saturating_sub(1);
             shared.lock_room().restore(
                 loaded.recent,
                 loaded.next_id,
@@ -117,6 +122,10 @@ impl Server {
             );
             store_warning = warning.map(|moved| moved.describe(shared.config.lang));
         }
+        let link_thread = match shared.config.link.clone() {
+            Some(link) => Some(linking::start(&shared, link, last_seq)?),
+            None => None,
+        };
         let waker = listener.try_clone()?;
         let accept_shared = Arc::clone(&shared);
         let accept_thread = thread::Builder::new()
@@ -129,6 +138,7 @@ impl Server {
             local_addr,
             accept_thread: Some(accept_thread),
             listener: waker,
+            link_thread,
         })
     }
 
@@ -208,6 +218,16 @@ impl Server {
             if handle.join().is_err() {
                 error!("a session thread panicked");
             }
+        }
+        // Stops the link (it gives back the names this server holds), then the thread that
+        // handed its news to the room, outside the room lock.
+        let relay = shared.lock_room().take_link();
+        drop(relay);
+        drop(shared.take_link());
+        if let Some(thread) = self.link_thread.take()
+            && thread.join().is_err()
+        {
+            error!("the link's news thread panicked");
         }
         // Writes what is queued and closes the file, outside the room lock.
         let archive = shared.lock_room().take_archive();

@@ -6,6 +6,8 @@
 //! all recipients. The room reads the time from the [`Clock`] it is given, and knows nothing of
 //! sockets or threads: its unit tests below drive it with recording mailboxes and a fixed clock.
 
+mod linked;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,6 +24,8 @@ use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
 };
 use crate::tr;
+
+pub use linked::Relay;
 
 /// Where the room reads the time, in milliseconds since the Unix epoch: [`crate::protocol::now_ms`]
 /// in the server, a fixed value in tests.
@@ -139,6 +143,8 @@ pub struct Room<M: Mailbox> {
     archive: Option<Box<dyn Archive>>,
     /// What each name sent lately with a client id, so that sending it again is not a new message.
     sent: Sent,
+    /// The link to the other sites, when the room is one of several linked servers.
+    linked: Option<linked::Linked>,
 }
 
 /// How many messages sent with a client id the room remembers at most (the oldest are forgotten).
@@ -242,6 +248,7 @@ impl<M: Mailbox> Room<M> {
             clock,
             archive: None,
             sent: Sent::default(),
+            linked: None,
         }
     }
 
@@ -293,7 +300,9 @@ impl<M: Mailbox> Room<M> {
     /// The names of everyone here, sorted.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.people.iter().map(|m| m.name.clone()).collect();
+        names.extend(self.remote_names());
         names.sort_by_key(|n| n.to_lowercase());
+        names.dedup();
         names
     }
 
@@ -311,14 +320,13 @@ impl<M: Mailbox> Room<M> {
     fn check_name(&self, raw: &str, session: SessionId) -> Result<String, NameError> {
         let name = name::validate(raw)?;
         let key = NameKey::new(&name);
-        match self
+        let here = self
             .people
             .iter()
             .find(|m| m.session != session && m.key.clashes(&key))
-        {
-            Some(other) => Err(NameError::Taken {
-                existing: other.name.clone(),
-            }),
+            .map(|other| other.name.clone());
+        match here.or_else(|| self.remote_clash(&key)) {
+            Some(existing) => Err(NameError::Taken { existing }),
             None => Ok(name),
         }
     }
@@ -370,7 +378,7 @@ impl<M: Mailbox> Room<M> {
             typing_since: None,
             away: None,
         });
-        self.people_changed();
+        self.people_changed(None);
         let welcome = ServerMsg::Welcome {
             version: PROTOCOL_VERSION,
             room: self.settings.name.clone(),
@@ -400,8 +408,7 @@ impl<M: Mailbox> Room<M> {
             time: (self.clock)(),
             name: name.clone(),
         };
-        self.broadcast(&join);
-        self.keep(&join, false);
+        self.announce(join, false);
         Ok(name)
     }
 
@@ -416,7 +423,7 @@ impl<M: Mailbox> Room<M> {
         let index = self.people.iter().position(|m| m.session == session)?;
         let person = self.people.remove(index);
         person.outbox.close();
-        self.people_changed();
+        self.people_changed(Some(&person.name));
         if announce {
             let leave = ServerMsg::Leave {
                 id: self.next_id(),
@@ -424,8 +431,7 @@ impl<M: Mailbox> Room<M> {
                 name: person.name.clone(),
                 reason,
             };
-            self.broadcast(&leave);
-            self.keep(&leave, false);
+            self.announce(leave, false);
         }
         Some(person.name)
     }
@@ -567,25 +573,14 @@ impl<M: Mailbox> Room<M> {
             self.sent.remember(from, cid, msg.clone());
         }
         self.stats.messages.fetch_add(1, Ordering::Relaxed);
-        self.record_and_broadcast(msg);
+        self.announce(msg, true);
         if greet {
             let bonjour = ServerMsg::Notice {
                 id: Some(self.next_id()),
                 time: (self.clock)(),
                 text: tr!(self.settings.lang, "notice-bonjour", name = from),
             };
-            self.record_and_broadcast(bonjour);
-        }
-    }
-
-    fn record_and_broadcast(&mut self, msg: ServerMsg) {
-        self.broadcast(&msg);
-        self.keep(&msg, true);
-        if self.settings.history > 0 {
-            if self.history.len() == self.settings.history {
-                self.history.pop_front();
-            }
-            self.history.push_back(msg);
+            self.announce(bonjour, true);
         }
     }
 
@@ -598,6 +593,23 @@ impl<M: Mailbox> Room<M> {
         cid: Option<Cid>,
     ) {
         let Some(target) = self.find_person(to) else {
+            if let Some(to) = self.remote_person(to) {
+                // At another site: through the stream, shown to the sender when it is back.
+                let msg = ServerMsg::Private {
+                    id: 0,
+                    time: (self.clock)(),
+                    from: from.to_owned(),
+                    to,
+                    text,
+                    cid: cid.clone(),
+                };
+                if let Some(cid) = cid {
+                    self.sent.remember(from, cid, msg.clone());
+                }
+                self.stats.messages.fetch_add(1, Ordering::Relaxed);
+                self.announce(msg, false);
+                return;
+            }
             self.send_error(
                 session,
                 ErrorCode::NoSuchUser,
@@ -637,6 +649,17 @@ impl<M: Mailbox> Room<M> {
         self.find_person(wanted).map(|m| m.name.clone())
     }
 
+    /// Who is at another site under `wanted`, as [`Room::find_person`] finds them.
+    fn remote_person(&self, wanted: &str) -> Option<String> {
+        let names = self.remote_names();
+        let exact = names
+            .iter()
+            .find(|name| name.to_lowercase() == wanted.to_lowercase());
+        exact
+            .cloned()
+            .or_else(|| self.remote_clash(&NameKey::new(wanted)))
+    }
+
     /// Who is here under `wanted`: exactly, whatever the case, else by look-alike.
     fn find_person(&self, wanted: &str) -> Option<&Person<M>> {
         let key = NameKey::new(wanted);
@@ -653,7 +676,7 @@ impl<M: Mailbox> Room<M> {
         offer.id = self.next_id();
         offer.time = (self.clock)();
         match offer.to.clone() {
-            None => self.record_and_broadcast(ServerMsg::File(offer)),
+            None => self.announce(ServerMsg::File(offer), true),
             Some(to) => {
                 let from = offer.from.clone();
                 let msg = ServerMsg::File(offer);
@@ -784,8 +807,8 @@ impl<M: Mailbox> Room<M> {
             old: old.to_owned(),
             new: new.clone(),
         };
-        self.broadcast(&msg);
-        self.keep(&msg, false);
+        self.people_changed(Some(old));
+        self.announce(msg, false);
         Some(new)
     }
 
@@ -814,7 +837,10 @@ impl<M: Mailbox> Room<M> {
             .fetch_add(self.people.len() as u64, Ordering::Relaxed);
     }
 
-    fn people_changed(&self) {
+    /// The number of people changed (or a name): the hook, the other sites; `released`, a name
+    /// no longer used here.
+    fn people_changed(&self, released: Option<&str>) {
+        self.linked_people_changed(released);
         let people = self.people.len();
         self.stats.people.store(people, Ordering::Relaxed);
         if let Some(hook) = &self.settings.on_people {

@@ -19,6 +19,7 @@ use log::{debug, info, warn};
 
 use super::files;
 use super::flood::Bucket;
+use super::linking;
 use super::lookup;
 use super::mailbox::{Mailbox, Pushed};
 use super::outbox::Outbox;
@@ -28,6 +29,7 @@ use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
 use crate::i18n::Lang;
 use crate::protocol::message::Cid;
 use crate::protocol::message::MAX_AWAY_BYTES;
+use crate::protocol::name::{self, NameError};
 use crate::protocol::password::{Pake, RoomKey, Side};
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{
@@ -316,23 +318,53 @@ fn handshake(
         ));
         let socket = reader.get_ref().socket();
         let offer_variant = dialect == Dialect::Plain;
+        // A linked room's names are claimed across its sites first, outside the room.
+        let link = shared.link();
+        let (asked, claimed) = match &link {
+            None => (raw_name.clone(), None),
+            Some(link) => match linking::claim_name(link, &raw_name, offer_variant) {
+                linking::Claimed::Name { name, key } => (name, Some(key)),
+                linking::Claimed::Invalid => (raw_name.clone(), None),
+                linking::Claimed::Taken => {
+                    shared.with_pending(|t| t.set_joining(session, false));
+                    let err = NameError::Taken {
+                        existing: name::validate(&raw_name).unwrap_or_default(),
+                    };
+                    let msg = ServerMsg::error(
+                        ErrorCode::from(&err),
+                        tr!(lang, "error-name-try-another", problem = err.describe(lang)),
+                    );
+                    write_direct(shared, reader.get_ref(), dialect, &msg)?;
+                    continue;
+                }
+            },
+        };
         // The welcome leaves when the turn ends; by then the connection is out of the waiting
         // line, so a client told it joined is never still counted as waiting (it may open its
         // next connection at once).
         let turn = shared.turn();
-        let result = shared.lock_room().join(
-            session,
-            &raw_name,
-            dialect,
-            Arc::clone(&outbox),
-            offer_variant,
-        );
+        let result =
+            shared
+                .lock_room()
+                .join(session, &asked, dialect, Arc::clone(&outbox), offer_variant);
         if result.is_ok() {
             shared.with_pending(|t| t.remove(session));
         } else {
             shared.with_pending(|t| t.set_joining(session, false));
         }
         drop(turn);
+        if let (Some(link), Some(key)) = (&link, claimed) {
+            // The room gave another name (taken here meanwhile) or none: the claim goes back,
+            // and the name given is claimed.
+            match &result {
+                Ok(name) if linking::key_of(name) == key => {}
+                Ok(name) => {
+                    link.release(key);
+                    link.claim(linking::key_of(name), Duration::ZERO);
+                }
+                Err(_) => link.release(key),
+            }
+        }
         match result {
             Ok(name) => {
                 socket.set_read_timeout(None)?;
@@ -668,7 +700,24 @@ fn chat(
             Command::Nick(raw) => Some(raw.clone()),
             _ => None,
         };
-        match shared.lock_room().handle_sent(session, command, cid) {
+        // A new name in a linked room is claimed across its sites first, outside the room.
+        let claimed = match (&raw_nick, shared.link()) {
+            (Some(raw), Some(link)) => match rename_claim(&link, raw, names.last(), lang) {
+                Ok(claimed) => claimed.map(|key| (link, key)),
+                Err(refused) => {
+                    reply(refused);
+                    continue;
+                }
+            },
+            _ => None,
+        };
+        let next = shared.lock_room().handle_sent(session, command, cid);
+        if let Some((link, key)) = claimed
+            && !matches!(&next, Next::Renamed(new) if linking::key_of(new) == key)
+        {
+            link.release(key);
+        }
+        match next {
             Next::Close => return None,
             Next::Continue => {}
             Next::Renamed(new) => {
@@ -678,6 +727,32 @@ fn chat(
                 names.extend(raw_nick);
                 names.push(new);
             }
+        }
+    }
+}
+
+/// Claims a new name across a linked room's sites: the key claimed, if one was (not when the
+/// new name is the same as the old but for case, or breaks a rule the room will name), or the
+/// refusal when another site holds it.
+fn rename_claim(
+    link: &crate::link::Link,
+    raw: &str,
+    current: Option<&String>,
+    lang: Lang,
+) -> Result<Option<String>, ServerMsg> {
+    let Ok(new) = name::validate(raw) else {
+        return Ok(None);
+    };
+    let key = linking::key_of(&new);
+    if current.is_some_and(|old| linking::key_of(old) == key) {
+        return Ok(None);
+    }
+    match linking::claim_name(link, &new, false) {
+        linking::Claimed::Name { key, .. } => Ok(Some(key)),
+        linking::Claimed::Invalid => Ok(None),
+        linking::Claimed::Taken => {
+            let err = NameError::Taken { existing: new };
+            Err(ServerMsg::error(ErrorCode::from(&err), err.describe(lang)))
         }
     }
 }

@@ -15,6 +15,7 @@ use super::pending::{PendingLimits, PendingTable};
 use super::room::{Room, RoomSettings, SessionId};
 use super::stash::Files;
 use crate::connection::SharedSocket;
+use crate::link::Link;
 use crate::protocol::now_ms;
 use crate::store::Reader;
 
@@ -45,6 +46,8 @@ pub(super) struct Shared {
     reader: OnceLock<Arc<Reader>>,
     /// The files offered in the room, when the server takes files.
     files: OnceLock<Files>,
+    /// The link to the other sites, when the room is linked (taken at stop).
+    link: Mutex<Option<Arc<Link>>>,
 }
 
 impl Shared {
@@ -76,6 +79,7 @@ impl Shared {
             password_failures: Mutex::new(HashMap::new()),
             reader: OnceLock::new(),
             files: OnceLock::new(),
+            link: Mutex::new(None),
         }
     }
 
@@ -87,6 +91,27 @@ impl Shared {
     /// Takes files from now on (set once, at start).
     pub(super) fn set_files(&self, files: Files) {
         self.files.set(files).ok();
+    }
+
+    /// Links the room from now on (at start).
+    pub(super) fn set_link(&self, link: Arc<Link>) {
+        *self.link.lock().unwrap_or_else(PoisonError::into_inner) = Some(link);
+    }
+
+    /// The link to the other sites, when the room is linked and not stopping.
+    pub(super) fn link(&self) -> Option<Arc<Link>> {
+        self.link
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Lets go of the link (at stop).
+    pub(super) fn take_link(&self) -> Option<Arc<Link>> {
+        self.link
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// The files offered in the room, when the server takes files.

@@ -1,0 +1,152 @@
+//! The server's side of a linked room (#15): starts the [`Link`] to the broker, hands the room
+//! what the link says on the `coucou-link-news` thread (in turns, as sessions do), and claims
+//! names room-wide for the sessions, on their own threads, before the room sees them.
+
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+
+use super::room::{Relay, Room};
+use super::shared::Shared;
+use crate::EventSink;
+use crate::link::{Claim, Link, LinkConfig, LinkNews, claim_key};
+use crate::protocol::ServerMsg;
+use crate::protocol::name::{self, NameKey};
+
+/// How long a session waits for the broker to answer a claim before it goes on as if the broker
+/// were away (the name is then claimed once it is back).
+const CLAIM_PATIENCE: Duration = Duration::from_secs(3);
+
+/// How often the room looks for sites gone silent.
+const CHECK_EVERY: Duration = Duration::from_millis(500);
+
+/// The most news handled in one turn in the room, so sessions get their turns too.
+const NEWS_PER_TURN: usize = 256;
+
+/// The link, as the room's [`Relay`].
+#[derive(Debug)]
+struct LinkRelay(Arc<Link>);
+
+impl Relay for LinkRelay {
+    fn origin(&self) -> &str {
+        self.0.origin()
+    }
+
+    fn boot(&self) -> &str {
+        self.0.boot()
+    }
+
+    fn publish(&self, id: String, msg: &ServerMsg) {
+        self.0.publish(id, msg.clone());
+    }
+
+    fn publish_shared(&self, id: String, msg: &ServerMsg) {
+        self.0.publish_shared(id, msg.clone());
+    }
+
+    fn release(&self, key: String) {
+        self.0.release(key);
+    }
+
+    fn people(&self, people: Vec<String>) {
+        self.0.people(people);
+    }
+}
+
+/// Links the room: starts the link reading the stream after `last_seq` (what the store holds)
+/// and the thread that hands its news to the room.
+pub(super) fn start(
+    shared: &Arc<Shared>,
+    config: LinkConfig,
+    last_seq: u64,
+) -> std::io::Result<JoinHandle<()>> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let link = Arc::new(Link::start(
+        config,
+        last_seq + 1,
+        EventSink::new(tx, Arc::new(|| {})),
+    )?);
+    shared.set_link(Arc::clone(&link));
+    shared.lock_room().link(Box::new(LinkRelay(link)), last_seq);
+    let news_shared = Arc::clone(shared);
+    thread::Builder::new()
+        .name("coucou-link-news".to_owned())
+        .spawn(move || hand_news(&news_shared, &rx))
+}
+
+/// Hands the link's news to the room, a batch per turn, and looks for silent sites, until the
+/// link has stopped.
+fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
+    let mut checked = Instant::now();
+    loop {
+        match news.recv_timeout(CHECK_EVERY) {
+            Ok(first) => {
+                let turn = shared.turn();
+                let mut room = shared.lock_room();
+                room.link_news(first);
+                for more in news.try_iter().take(NEWS_PER_TURN) {
+                    room.link_news(more);
+                }
+                drop(room);
+                drop(turn);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        if checked.elapsed() >= CHECK_EVERY {
+            checked = Instant::now();
+            shared.with_room(Room::check_sites);
+        }
+    }
+}
+
+/// The answer to claiming a name for a newcomer.
+pub(super) enum Claimed {
+    /// This name is claimed (or will be, once the broker is back): the room may give it.
+    Name {
+        /// The name, maybe a variant of the one asked for.
+        name: String,
+        /// What it is claimed under.
+        key: String,
+    },
+    /// Another site holds it.
+    Taken,
+    /// Not a name: the room says why.
+    Invalid,
+}
+
+/// The key a name is claimed under.
+pub(super) fn key_of(name: &str) -> String {
+    claim_key(NameKey::new(name).folded())
+}
+
+/// Claims `raw` room-wide, or with `offer_variant` (plain clients) the first free variant of
+/// it (`alice_2`, …) when another site holds it.
+pub(super) fn claim_name(link: &Link, raw: &str, offer_variant: bool) -> Claimed {
+    let Ok(wanted) = name::validate(raw) else {
+        return Claimed::Invalid;
+    };
+    let candidates = std::iter::once(wanted.clone()).chain(
+        offer_variant
+            .then(|| {
+                (2..10).map(move |n| {
+                    let suffix = format!("_{n}");
+                    let room = name::MAX_NAME_CHARS - suffix.chars().count();
+                    let base: String = wanted.chars().take(room).collect();
+                    format!("{base}{suffix}")
+                })
+            })
+            .into_iter()
+            .flatten(),
+    );
+    for name in candidates {
+        let key = key_of(&name);
+        match link.claim(key.clone(), CLAIM_PATIENCE) {
+            Claim::Granted | Claim::Unreachable => return Claimed::Name { name, key },
+            Claim::Taken => {}
+        }
+    }
+    Claimed::Taken
+}

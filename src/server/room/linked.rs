@@ -1,0 +1,578 @@
+//! The room when it is one of several linked servers (#15): what its people do goes to the other
+//! sites through a [`Relay`] (the link to the broker) and is shown when it comes back from the
+//! stream, in the stream's order, with the stream's sequence as its id; what the others do comes
+//! the same way. While the broker can't be reached (island mode), what its people do is shown at
+//! once with ids of its own and waits to be published; coming back from the stream, it is
+//! kept with its sequence but not shown twice.
+//!
+//! Who is at the other sites comes from their beacons: a site not heard from for
+//! [`PRESENCE_TIMEOUT`] is gone, and every site that noticed says its people left, under one id
+//! the stream keeps once.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::{Mailbox, Room};
+use crate::link::{Beacon, Envelope, LinkNews, PRESENCE_TIMEOUT, claim_key};
+use crate::protocol::message::FileOffer;
+use crate::protocol::name::{self, NameKey};
+use crate::protocol::sanitize::clean_text;
+use crate::protocol::{Chat, LeaveReason, MAX_MESSAGE_BYTES, ServerMsg};
+
+/// Where the room hands its events to the other sites. Called under the room lock: every method
+/// only queues, none waits on the broker.
+pub trait Relay: Send + Sync + std::fmt::Debug {
+    /// This server's name among the linked ones.
+    fn origin(&self) -> &str;
+    /// This run of this server.
+    fn boot(&self) -> &str;
+    /// Publishes an event with this run's id `id` for it.
+    fn publish(&self, id: String, msg: &ServerMsg);
+    /// Publishes an event under an id every server gives it (the stream keeps one).
+    fn publish_shared(&self, id: String, msg: &ServerMsg);
+    /// Gives a name's claim back.
+    fn release(&self, key: String);
+    /// Says who is here now.
+    fn people(&self, people: Vec<String>);
+}
+
+/// How many people a beacon may list, and how many sites are heard: a hostile beacon costs
+/// bounded memory.
+const MAX_SITE_PEOPLE: usize = 10_000;
+const MAX_SITES: usize = 64;
+
+/// The longest server name taken from the broker.
+const MAX_ORIGIN_CHARS: usize = 64;
+
+/// One other site, as its beacons say.
+#[derive(Debug)]
+struct Site {
+    /// Which run of it.
+    boot: String,
+    /// Its people, with what their names are compared by.
+    people: Vec<(String, NameKey)>,
+    /// When it was last heard from (the room's clock).
+    heard: u64,
+}
+
+/// One of this server's events on its way through the stream.
+#[derive(Debug)]
+struct InFlight {
+    /// Its id in this run.
+    id: String,
+    /// The event, to show at once if the broker goes away before it is back.
+    msg: ServerMsg,
+    /// Whether newcomers get it.
+    in_history: bool,
+    /// The id it was shown under while the broker was away, if it was.
+    shown_as: Option<u64>,
+}
+
+/// The room's side of the link.
+#[derive(Debug)]
+pub struct Linked {
+    relay: Box<dyn Relay>,
+    /// Whether the broker is reachable.
+    up: bool,
+    /// Whether the people here were told the other sites are unreachable.
+    told_down: bool,
+    /// The id of this run's next event.
+    next_local: u64,
+    /// This server's events not yet back from the stream, oldest first.
+    in_flight: VecDeque<InFlight>,
+    /// The last sequence read from the stream.
+    last_seq: u64,
+    /// Events shown in island mode, for their ids.
+    island_shown: u64,
+    /// The other sites, by name.
+    sites: HashMap<String, Site>,
+}
+
+impl Linked {
+    /// The room's side of a link through `relay`, which reads from after sequence `last_seq`.
+    pub fn new(relay: Box<dyn Relay>, last_seq: u64) -> Self {
+        Self {
+            relay,
+            // Until the link says otherwise: events wait for the stream (a broker that can't
+            // be reached at start is said within its connection timeout).
+            up: true,
+            told_down: false,
+            next_local: 1,
+            in_flight: VecDeque::new(),
+            last_seq,
+            island_shown: 0,
+            sites: HashMap::new(),
+        }
+    }
+
+    /// An id for an event shown while the broker is away: after the last sequence read, as it
+    /// would be if nobody else spoke meanwhile.
+    fn island_id(&mut self) -> u64 {
+        self.island_shown += 1;
+        self.last_seq + self.island_shown
+    }
+
+    /// The names at the other sites.
+    fn remote_names(&self) -> impl Iterator<Item = &(String, NameKey)> {
+        self.sites.values().flat_map(|site| site.people.iter())
+    }
+}
+
+/// The event with the id the room gives it.
+fn with_id(mut msg: ServerMsg, new_id: u64) -> ServerMsg {
+    match &mut msg {
+        ServerMsg::Message(Chat { id, .. })
+        | ServerMsg::Join { id, .. }
+        | ServerMsg::Leave { id, .. }
+        | ServerMsg::Rename { id, .. }
+        | ServerMsg::Private { id, .. }
+        | ServerMsg::File(FileOffer { id, .. }) => *id = new_id,
+        ServerMsg::Notice { id, .. } => *id = Some(new_id),
+        _ => {}
+    }
+    msg
+}
+
+/// A name from the broker, if it is one a person here could have.
+fn valid_name(raw: &str) -> Option<String> {
+    name::validate(raw).ok().filter(|name| name == raw)
+}
+
+/// Text from the broker, cleaned as a person's and bounded as a line.
+fn valid_text(raw: &str) -> Option<String> {
+    let text = clean_text(raw);
+    (!text.is_empty() && text.len() <= MAX_MESSAGE_BYTES).then_some(text)
+}
+
+/// An event from another site as this room takes it: only what a room's people do (said, done,
+/// a notice of the room's, joined, left, renamed, a private message), names that pass the rules
+/// and text cleaned as anyone's. Anything else is dropped.
+fn checked(msg: ServerMsg) -> Option<ServerMsg> {
+    Some(match msg {
+        ServerMsg::Message(chat) => ServerMsg::Message(Chat {
+            from: valid_name(&chat.from)?,
+            text: valid_text(&chat.text)?,
+            cid: None,
+            ..chat
+        }),
+        ServerMsg::Notice {
+            id: Some(id),
+            time,
+            text,
+        } => ServerMsg::Notice {
+            id: Some(id),
+            time,
+            text: valid_text(&text)?,
+        },
+        ServerMsg::Join { id, time, name } => ServerMsg::Join {
+            id,
+            time,
+            name: valid_name(&name)?,
+        },
+        ServerMsg::Leave {
+            id,
+            time,
+            name,
+            reason,
+        } => ServerMsg::Leave {
+            id,
+            time,
+            name: valid_name(&name)?,
+            reason,
+        },
+        ServerMsg::Rename { id, time, old, new } => ServerMsg::Rename {
+            id,
+            time,
+            old: valid_name(&old)?,
+            new: valid_name(&new)?,
+        },
+        ServerMsg::Private {
+            id,
+            time,
+            from,
+            to,
+            text,
+            ..
+        } => ServerMsg::Private {
+            id,
+            time,
+            from: valid_name(&from)?,
+            to: valid_name(&to)?,
+            text: valid_text(&text)?,
+            cid: None,
+        },
+        _ => return None,
+    })
+}
+
+impl<M: Mailbox> Room<M> {
+    /// Links the room to the other sites through `relay`, which reads the stream from after
+    /// `last_seq` (what this server's store already holds).
+    pub fn link(&mut self, relay: Box<dyn Relay>, last_seq: u64) {
+        self.linked = Some(Linked::new(relay, last_seq));
+    }
+
+    /// Lets go of the link (at stop), so it can be closed outside the room lock.
+    pub fn take_link(&mut self) -> Option<Box<dyn Relay>> {
+        self.linked.take().map(|linked| linked.relay)
+    }
+
+    /// Says what is said in the room: to the other sites when linked (shown when it comes back
+    /// from the stream, or at once while the broker is away), else to everyone here now.
+    pub(super) fn announce(&mut self, msg: ServerMsg, in_history: bool) {
+        let Some(linked) = &mut self.linked else {
+            self.show(msg, in_history);
+            return;
+        };
+        let id = linked.next_local.to_string();
+        linked.next_local += 1;
+        linked.relay.publish(id.clone(), &msg);
+        let shown_as = (!linked.up).then(|| linked.island_id());
+        linked.in_flight.push_back(InFlight {
+            id,
+            msg: msg.clone(),
+            in_history,
+            shown_as,
+        });
+        if let Some(shown_as) = shown_as {
+            self.show_here(with_id(msg, shown_as), in_history, false);
+        }
+    }
+
+    /// Shows an event to the people here and keeps it.
+    pub(super) fn show(&mut self, msg: ServerMsg, in_history: bool) {
+        self.show_here(msg, in_history, true);
+    }
+
+    /// Shows an event to the people here (a private message only to its two ends), and keeps
+    /// it in the history (and the store, with `store`).
+    fn show_here(&mut self, msg: ServerMsg, in_history: bool, store: bool) {
+        if let ServerMsg::Private { from, to, .. } = &msg {
+            let ends: Vec<_> = self
+                .people
+                .iter()
+                .filter(|p| p.name == *from || p.name == *to)
+                .map(|p| p.session)
+                .collect();
+            for session in ends {
+                self.send_to(session, &msg);
+            }
+            return;
+        }
+        self.broadcast(&msg);
+        if store {
+            self.keep(&msg, in_history);
+        }
+        if in_history && self.settings.history > 0 {
+            if self.history.len() == self.settings.history {
+                self.history.pop_front();
+            }
+            self.history.push_back(msg);
+        }
+    }
+
+    /// What the link says: the broker up or down, an event, a beacon.
+    pub fn link_news(&mut self, news: LinkNews) {
+        match news {
+            LinkNews::Up => self.link_up(),
+            LinkNews::Down => self.link_down(),
+            LinkNews::Event { seq, envelope } => self.linked_event(seq, envelope),
+            LinkNews::Beacon(beacon) => self.beacon(beacon),
+            LinkNews::Stored { .. } | LinkNews::Skipped { .. } => {}
+        }
+    }
+
+    fn link_up(&mut self) {
+        let now = (self.clock)();
+        let Some(linked) = &mut self.linked else {
+            return;
+        };
+        linked.up = true;
+        // Nobody was heard while the broker was away: every site gets its time again.
+        for site in linked.sites.values_mut() {
+            site.heard = now;
+        }
+        if std::mem::take(&mut linked.told_down) {
+            let text = self.settings.lang.tr("notice-sites-back");
+            self.broadcast(&ServerMsg::Notice {
+                id: None,
+                time: now,
+                text,
+            });
+        }
+    }
+
+    fn link_down(&mut self) {
+        let now = (self.clock)();
+        let Some(linked) = &mut self.linked else {
+            return;
+        };
+        linked.up = false;
+        // What was handed over and is not back yet is shown now; it is published on return.
+        let mut shown = Vec::new();
+        for index in 0..linked.in_flight.len() {
+            if linked.in_flight[index].shown_as.is_none() {
+                let id = linked.island_id();
+                let flight = &mut linked.in_flight[index];
+                flight.shown_as = Some(id);
+                shown.push((with_id(flight.msg.clone(), id), flight.in_history));
+            }
+        }
+        let tell = !std::mem::replace(&mut linked.told_down, true);
+        if tell {
+            let text = self.settings.lang.tr("notice-sites-unreachable");
+            self.broadcast(&ServerMsg::Notice {
+                id: None,
+                time: now,
+                text,
+            });
+        }
+        for (msg, in_history) in shown {
+            self.show_here(msg, in_history, false);
+        }
+    }
+
+    /// An event from the stream, in the stream's order.
+    fn linked_event(&mut self, seq: u64, envelope: Envelope) {
+        let Some(linked) = &mut self.linked else {
+            return;
+        };
+        linked.last_seq = linked.last_seq.max(seq);
+        let mine = envelope.origin == linked.relay.origin() && envelope.boot == linked.relay.boot();
+        let flight = if mine {
+            linked
+                .in_flight
+                .iter()
+                .position(|f| f.id == envelope.id)
+                .and_then(|at| linked.in_flight.remove(at))
+        } else {
+            None
+        };
+        if linked.in_flight.is_empty() {
+            linked.island_shown = 0;
+        }
+        if let Some(flight) = flight {
+            let msg = with_id(flight.msg, seq);
+            if let ServerMsg::Message(Chat {
+                from,
+                cid: Some(cid),
+                ..
+            })
+            | ServerMsg::Private {
+                from,
+                cid: Some(cid),
+                ..
+            } = &msg
+            {
+                // A message sent again is answered with what it became, its sequence included.
+                self.sent.remember(&from.clone(), cid.clone(), msg.clone());
+            }
+            match flight.shown_as {
+                None => self.show(msg, flight.in_history),
+                Some(shown_as) => {
+                    // Shown in island mode: kept now with its sequence, not shown twice.
+                    if !matches!(msg, ServerMsg::Private { .. }) {
+                        self.keep(&msg, flight.in_history);
+                    }
+                    // Its place in the history is now the stream's: after what came before it
+                    // there, so every site's history ends in the same order.
+                    if let Some(at) = self.history.iter().position(|m| {
+                        super::history_id(m) == Some(shown_as) && with_id(m.clone(), seq) == msg
+                    }) {
+                        self.history.remove(at);
+                        self.history.push_back(msg);
+                    }
+                }
+            }
+            return;
+        }
+        // Another site's event (or an earlier run's of this one, read again).
+        if envelope.origin.chars().count() > MAX_ORIGIN_CHARS {
+            return;
+        }
+        let own_origin = envelope.origin == linked.relay.origin();
+        let Some(msg) = checked(envelope.msg) else {
+            return;
+        };
+        let msg = with_id(msg, seq);
+        if !own_origin {
+            self.follow_site(&envelope.origin, &envelope.boot, &msg);
+        }
+        match msg {
+            ServerMsg::Join { .. } | ServerMsg::Leave { .. } | ServerMsg::Rename { .. } => {
+                self.show(msg, false);
+            }
+            ServerMsg::Private { .. } => self.show_here(msg, false, false),
+            msg => {
+                self.stats
+                    .messages
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.show(msg, true);
+            }
+        }
+    }
+
+    /// Keeps the other sites' people in step with their joins, leaves and renames, between two
+    /// of their beacons.
+    fn follow_site(&mut self, origin: &str, boot: &str, msg: &ServerMsg) {
+        let now = (self.clock)();
+        let Some(linked) = &mut self.linked else {
+            return;
+        };
+        match msg {
+            ServerMsg::Join { name, .. } => {
+                if linked.sites.len() >= MAX_SITES && !linked.sites.contains_key(origin) {
+                    return;
+                }
+                let site = linked.sites.entry(origin.to_owned()).or_insert(Site {
+                    boot: boot.to_owned(),
+                    people: Vec::new(),
+                    heard: now,
+                });
+                if site.people.len() < MAX_SITE_PEOPLE && !site.people.iter().any(|p| p.0 == *name)
+                {
+                    site.people.push((name.clone(), NameKey::new(name)));
+                }
+            }
+            ServerMsg::Leave { name, .. } => {
+                for site in linked.sites.values_mut() {
+                    site.people.retain(|p| p.0 != *name);
+                }
+            }
+            ServerMsg::Rename { old, new, .. } => {
+                if let Some(site) = linked.sites.get_mut(origin)
+                    && let Some(person) = site.people.iter_mut().find(|p| p.0 == *old)
+                {
+                    *person = (new.clone(), NameKey::new(new));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Another site says who is there.
+    fn beacon(&mut self, beacon: Beacon) {
+        let now = (self.clock)();
+        let Some(linked) = &mut self.linked else {
+            return;
+        };
+        if beacon.origin == linked.relay.origin()
+            || beacon.origin.chars().count() > MAX_ORIGIN_CHARS
+            || (linked.sites.len() >= MAX_SITES && !linked.sites.contains_key(&beacon.origin))
+        {
+            return;
+        }
+        let people: Vec<(String, NameKey)> = beacon
+            .people
+            .iter()
+            .take(MAX_SITE_PEOPLE)
+            .filter_map(|raw| valid_name(raw))
+            .map(|name| {
+                let key = NameKey::new(&name);
+                (name, key)
+            })
+            .collect();
+        let site = linked.sites.entry(beacon.origin.clone()).or_insert(Site {
+            boot: beacon.boot.clone(),
+            people: Vec::new(),
+            heard: now,
+        });
+        if site.boot != beacon.boot {
+            // The site started again: whoever was there with its earlier run is gone.
+            let gone: Vec<String> = site
+                .people
+                .iter()
+                .filter(|(name, _)| !people.iter().any(|p| p.0 == *name))
+                .map(|(name, _)| name.clone())
+                .collect();
+            let old_boot = std::mem::replace(&mut site.boot, beacon.boot.clone());
+            site.people = people;
+            site.heard = now;
+            self.say_gone(&beacon.origin, &old_boot, gone);
+            return;
+        }
+        site.people = people;
+        site.heard = now;
+    }
+
+    /// Forgets the sites not heard from for [`PRESENCE_TIMEOUT`] (while the broker is reachable)
+    /// and says their people left. Called every second or so.
+    pub fn check_sites(&mut self) {
+        let now = (self.clock)();
+        let Some(linked) = &mut self.linked else {
+            return;
+        };
+        if !linked.up {
+            return;
+        }
+        let timeout = PRESENCE_TIMEOUT.as_millis() as u64;
+        let silent: Vec<String> = linked
+            .sites
+            .iter()
+            .filter(|(_, site)| now.saturating_sub(site.heard) > timeout)
+            .map(|(origin, _)| origin.clone())
+            .collect();
+        for origin in silent {
+            let Some(linked) = &mut self.linked else {
+                return;
+            };
+            if let Some(site) = linked.sites.remove(&origin) {
+                let names = site.people.into_iter().map(|(name, _)| name).collect();
+                self.say_gone(&origin, &site.boot, names);
+            }
+        }
+    }
+
+    /// Says, for every site that noticed, that these people of `origin`'s run `boot` left: one
+    /// id per person, the same at every site, so the stream keeps one of each.
+    fn say_gone(&mut self, origin: &str, boot: &str, names: Vec<String>) {
+        let now = (self.clock)();
+        let Some(linked) = &self.linked else {
+            return;
+        };
+        for name in names {
+            let id = format!("gone.{}", claim_key(&format!("{origin}\n{boot}\n{name}")));
+            linked.relay.publish_shared(
+                id,
+                &ServerMsg::Leave {
+                    id: 0,
+                    time: now,
+                    name,
+                    reason: LeaveReason::Disconnected,
+                },
+            );
+        }
+    }
+
+    /// The names of the people at the other sites.
+    pub(super) fn remote_names(&self) -> Vec<String> {
+        self.linked
+            .as_ref()
+            .map(|linked| linked.remote_names().map(|p| p.0.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Who at another site has a name that clashes with `key`.
+    pub(super) fn remote_clash(&self, key: &NameKey) -> Option<String> {
+        let linked = self.linked.as_ref()?;
+        linked
+            .remote_names()
+            .find(|(_, other)| other.clashes(key))
+            .map(|(name, _)| name.clone())
+    }
+
+    /// Tells the other sites who is here, and gives back a name no longer used here.
+    pub(super) fn linked_people_changed(&self, released: Option<&str>) {
+        let Some(linked) = &self.linked else {
+            return;
+        };
+        if let Some(old) = released {
+            let old = NameKey::new(old);
+            if !self.people.iter().any(|p| p.key.folded() == old.folded()) {
+                linked.relay.release(claim_key(old.folded()));
+            }
+        }
+        linked
+            .relay
+            .people(self.people.iter().map(|p| p.name.clone()).collect());
+    }
+}

@@ -1,0 +1,461 @@
+//! One room across three Coucou servers linked through a real NATS broker (Debian's
+//! `nats-server` 2.9, started by each test on 127.0.0.1 with JetStream in a temp folder; feature
+//! `nats-tests`, which .ci/run turns on after installing it). Plain and JSON clients on every
+//! server see every message once and in the same order, and the same people; a private message
+//! crosses servers; a name held at one site is refused at another; the broker killed for 10 s
+//! loses and doubles nothing; a server killed takes its people with it.
+#![cfg(feature = "nats-tests")]
+
+#[path = "common/broker.rs"]
+mod broker;
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use broker::Broker;
+use common::{Json, PATIENCE, Plain, spawn_server, start_server_with};
+use coucou::link::LinkConfig;
+use coucou::protocol::{Chat, ClientMsg, ErrorCode, ServerMsg};
+use coucou::server::{Server, ServerConfig};
+
+const ROOM: &str = "Salle des profs";
+
+/// A server linked to `ROOM` on `broker` as `origin`.
+fn linked(broker: &Broker, origin: &str) -> Server {
+    start_server_with(ServerConfig {
+        flood: None,
+        link: Some(LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: origin.into(),
+        }),
+        ..ServerConfig::default()
+    })
+}
+
+/// A person in the room, in either dialect.
+enum Person {
+    Plain(Plain),
+    Json(Json),
+}
+
+impl Person {
+    fn join(addr: SocketAddr, name: &str) -> Self {
+        if name.starts_with('p') {
+            Self::Plain(Plain::join(addr, name))
+        } else {
+            Self::Json(Json::join(addr, name).0)
+        }
+    }
+
+    fn say(&mut self, text: &str) {
+        match self {
+            Self::Plain(plain) => plain.send(text),
+            Self::Json(json) => json.send(&ClientMsg::Say {
+                text: text.into(),
+                cid: None,
+            }),
+        }
+    }
+
+    /// Waits until `name` joins.
+    fn sees_join(&mut self, name: &str) {
+        match self {
+            Self::Plain(plain) => {
+                plain.expect(&format!("* {name} joined the room"));
+            }
+            Self::Json(json) => {
+                json.expect(|m| matches!(m, ServerMsg::Join { name: n, .. } if n == name));
+            }
+        }
+    }
+
+    /// Waits for a notice holding `words`; returns the texts of the messages that came before
+    /// it.
+    fn sees_notice(&mut self, words: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        loop {
+            match self {
+                Self::Plain(plain) => {
+                    let line = plain.line();
+                    if line.starts_with("***") && line.contains(words) {
+                        return texts;
+                    }
+                    texts.extend(said(&line));
+                }
+                Self::Json(json) => match json.next() {
+                    ServerMsg::Notice { text, .. } if text.contains(words) => return texts,
+                    ServerMsg::Message(chat) => texts.push(chat.text),
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    /// The texts of the room's messages, in the order they come, until one is `last`.
+    fn texts_until(&mut self, last: &str) -> Vec<String> {
+        self.texts_until_all(&[last.to_owned()])
+    }
+
+    /// The texts of the room's messages, in the order they come, until every one of `last` has
+    /// come.
+    fn texts_until_all(&mut self, last: &[String]) -> Vec<String> {
+        let mut texts: Vec<String> = Vec::new();
+        loop {
+            let text = match self {
+                Self::Plain(plain) => match said(&plain.line()) {
+                    Some(text) => text,
+                    None => continue,
+                },
+                Self::Json(json) => match json.next() {
+                    ServerMsg::Message(Chat { text, .. }) => text,
+                    _ => continue,
+                },
+            };
+            texts.push(text);
+            if last.iter().all(|l| texts.contains(l)) {
+                return texts;
+            }
+        }
+    }
+
+    /// Who the server says is here.
+    fn who(&mut self) -> Vec<String> {
+        match self {
+            Self::Plain(plain) => {
+                plain.send("/who");
+                let line = plain.expect("people here");
+                let (_, names) = line.split_once(": ").expect("a list after a colon");
+                let mut names: Vec<String> = names.split(", ").map(str::to_owned).collect();
+                names.sort();
+                names
+            }
+            Self::Json(json) => {
+                json.send(&ClientMsg::Who {});
+                match json.expect(|m| matches!(m, ServerMsg::Users { .. })) {
+                    ServerMsg::Users { mut users, .. } => {
+                        users.sort();
+                        users
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+    }
+}
+
+/// The text of a plain line that is a message of the room (`name: text`).
+fn said(line: &str) -> Option<String> {
+    match line.split_once(": ") {
+        Some((from, text)) if !line.starts_with('*') && !from.contains(' ') => {
+            Some(text.to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// `names` join `servers` (the n-th on the n-th, round), each waiting until everyone who joined
+/// after them has arrived: then every link carries the room.
+fn gather(servers: &[&Server], names: &[&str]) -> Vec<Person> {
+    let mut people: Vec<Person> = Vec::new();
+    for (n, name) in names.iter().enumerate() {
+        let addr = servers[n % servers.len()].local_addr();
+        people.push(Person::join(addr, name));
+    }
+    for (n, person) in people.iter_mut().enumerate() {
+        for later in &names[n + 1..] {
+            person.sees_join(later);
+        }
+    }
+    people
+}
+
+#[test]
+fn three_linked_servers_show_every_message_once_in_one_order_and_the_same_people() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (a, b, c) = (
+        linked(&broker, "a"),
+        linked(&broker, "b"),
+        linked(&broker, "c"),
+    );
+    let names = ["pa", "jb", "pc", "ja", "pb", "jc"];
+    let mut people = gather(&[&a, &b, &c], &names);
+
+    // The same people everywhere.
+    let mut everyone: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    everyone.sort();
+    for person in &mut people {
+        assert_eq!(person.who(), everyone);
+    }
+
+    // Everyone talks at once; everyone sees every message once, in one order.
+    for round in 0..5 {
+        for (person, name) in people.iter_mut().zip(names) {
+            person.say(&format!("{name}-{round}"));
+        }
+    }
+    let last: Vec<String> = names.iter().map(|name| format!("{name}-4")).collect();
+    let seen: Vec<Vec<String>> = people
+        .iter_mut()
+        .map(|p| p.texts_until_all(&last))
+        .collect();
+    let mut wanted: Vec<String> = (0..5)
+        .flat_map(|round| names.map(|name| format!("{name}-{round}")))
+        .collect();
+    wanted.sort();
+    let mut distinct = seen[0].clone();
+    distinct.sort();
+    assert_eq!(distinct, wanted, "each message once");
+    for other in &seen[1..] {
+        assert_eq!(other, &seen[0], "the same order everywhere");
+    }
+}
+
+#[test]
+fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_another() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (a, b, c) = (
+        linked(&broker, "a"),
+        linked(&broker, "b"),
+        linked(&broker, "c"),
+    );
+    let mut people = gather(&[&a, &b, &c], &["pa", "jb", "pc"]);
+
+    // pa at A → jb at B, jb → pc at C.
+    if let Person::Plain(pa) = &mut people[0] {
+        pa.send("/msg jb psst");
+    }
+    let Person::Json(jb) = &mut people[1] else {
+        unreachable!()
+    };
+    let got = jb.expect(|m| matches!(m, ServerMsg::Private { .. }));
+    assert!(
+        matches!(&got, ServerMsg::Private { from, to, text, .. } if from == "pa" && to == "jb" && text == "psst"),
+        "{got:?}"
+    );
+    jb.send(&ClientMsg::Msg {
+        to: "pc".into(),
+        text: "back to you".into(),
+        cid: None,
+    });
+    let Person::Plain(pc) = &mut people[2] else {
+        unreachable!()
+    };
+    let line = pc.expect("back to you");
+    assert!(line.contains("jb -> pc"), "{line}");
+
+    // jb is at B: refused at C, as is a look-alike; a plain client gets a variant.
+    for wanted in ["jb", "JB"] {
+        let mut late = Json::connect(c.local_addr());
+        late.send(&ClientMsg::Hello {
+            version: 1,
+            name: wanted.into(),
+        });
+        let refused = late.next();
+        assert!(
+            matches!(
+                &refused,
+                ServerMsg::Error {
+                    code: ErrorCode::NameTaken,
+                    ..
+                }
+            ),
+            "{wanted}: {refused:?}"
+        );
+    }
+    let mut variant = Plain::connect(a.local_addr());
+    variant.send("pc");
+    variant.expect("pc_2");
+
+    // Two newcomers ask for one name at two sites at once: the broker gives it to one.
+    let (ask_a, ask_b) = (a.local_addr(), b.local_addr());
+    let asks: Vec<_> = [ask_a, ask_b]
+        .into_iter()
+        .map(|addr| {
+            std::thread::spawn(move || {
+                let mut json = Json::connect(addr);
+                json.send(&ClientMsg::Hello {
+                    version: 1,
+                    name: "zoé".into(),
+                });
+                (json.next(), json)
+            })
+        })
+        .collect();
+    let answers: Vec<ServerMsg> = asks
+        .into_iter()
+        .map(|t| t.join().expect("the asking thread").0)
+        .collect();
+    let welcomed = answers
+        .iter()
+        .filter(|m| matches!(m, ServerMsg::Welcome { .. }))
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|m| {
+            matches!(
+                m,
+                ServerMsg::Error {
+                    code: ErrorCode::NameTaken,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!((welcomed, refused), (1, 1), "{answers:?}");
+}
+
+#[test]
+fn a_broker_killed_for_ten_seconds_loses_and_doubles_nothing_and_the_order_is_one_after() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let mut broker = Broker::start(dir.path());
+    let (a, b, c) = (
+        linked(&broker, "a"),
+        linked(&broker, "b"),
+        linked(&broker, "c"),
+    );
+    let names = ["ja", "jb", "jc", "pa"];
+    let mut people = gather(&[&a, &b, &c], &names);
+    for (person, name) in people.iter_mut().zip(names) {
+        person.say(&format!("{name} before"));
+    }
+    people[0].say("all here");
+    for person in &mut people {
+        person.texts_until("all here");
+    }
+
+    broker.kill();
+    let mut seen: Vec<Vec<String>> = people
+        .iter_mut()
+        .map(|person| person.sees_notice("unreachable"))
+        .collect();
+    // People keep talking at every site for the ten seconds the broker is away: a message a
+    // second each (the pace of the scenario, not a wait for anything).
+    let away = Instant::now();
+    let mut round = 0;
+    while away.elapsed() < Duration::from_secs(10) {
+        for (person, name) in people.iter_mut().zip(names) {
+            person.say(&format!("{name} island {round}"));
+        }
+        round += 1;
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    broker.restart();
+    for (person, seen) in people.iter_mut().zip(&mut seen) {
+        seen.extend(person.sees_notice("reachable again"));
+    }
+    for (person, name) in people.iter_mut().zip(names) {
+        person.say(&format!("{name} after"));
+    }
+    let last: Vec<String> = names.iter().map(|name| format!("{name} after")).collect();
+
+    // Every message reaches everyone exactly once.
+    let mut wanted: Vec<String> = Vec::new();
+    for name in names {
+        wanted.extend((0..round).map(|r| format!("{name} island {r}")));
+        wanted.push(format!("{name} after"));
+    }
+    wanted.sort();
+    let mut orders = Vec::new();
+    for ((person, name), mut seen) in people.iter_mut().zip(names).zip(seen) {
+        seen.extend(person.texts_until_all(&last));
+        orders.push(
+            seen.iter()
+                .filter(|t| t.ends_with(" after"))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        seen.sort();
+        assert_eq!(seen, wanted, "{name} sees every message once");
+    }
+    // Afterwards, one order: what was said after the return, live, and the whole history.
+    for order in &orders[1..] {
+        assert_eq!(order, &orders[0]);
+    }
+    let histories: Vec<Vec<(u64, String)>> = people
+        .iter_mut()
+        .filter_map(|person| match person {
+            Person::Json(json) => Some(history(json)),
+            Person::Plain(_) => None,
+        })
+        .collect();
+    assert_eq!(histories.len(), 3);
+    let mut texts: Vec<&String> = histories[0].iter().map(|(_, text)| text).collect();
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), histories[0].len(), "once each in the history");
+    assert!(histories[0].len() >= wanted.len(), "{:?}", histories[0]);
+    for other in &histories[1..] {
+        assert_eq!(other, &histories[0], "every site's history in one order");
+    }
+}
+
+/// The room's messages as the server's history gives them: ids and texts, oldest first.
+fn history(json: &mut Json) -> Vec<(u64, String)> {
+    json.send(&ClientMsg::History {
+        before: None,
+        limit: Some(100),
+    });
+    match json.expect(|m| matches!(m, ServerMsg::History { .. })) {
+        ServerMsg::History { messages, .. } => messages
+            .into_iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(chat) => Some((chat.id, chat.text)),
+                _ => None,
+            })
+            .collect(),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_server_killed_takes_its_people_from_the_other_sites_lists() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (a, b) = (linked(&broker, "a"), linked(&broker, "b"));
+    let url = broker.url();
+    let (mut third, port) = spawn_server(&[
+        "--link",
+        &url,
+        "--link-room",
+        ROOM,
+        "--link-origin",
+        "c",
+        "--no-files",
+    ]);
+    let c: SocketAddr = ([127, 0, 0, 1], port).into();
+    let (mut ja, _) = Json::join(a.local_addr(), "ja");
+    let (mut jb, _) = Json::join(b.local_addr(), "jb");
+    let (_jc, _) = Json::join(c, "jc");
+    for json in [&mut ja, &mut jb] {
+        json.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "jc"));
+    }
+    ja.send(&ClientMsg::Who {});
+    let here = ja.expect(|m| matches!(m, ServerMsg::Users { .. }));
+    assert!(
+        matches!(&here, ServerMsg::Users { users, .. } if users.len() == 3),
+        "{here:?}"
+    );
+
+    third.kill().expect("kill the third server");
+    third.wait().ok();
+    let killed = Instant::now();
+    let mut left = HashMap::new();
+    for (name, json) in [("ja", &mut ja), ("jb", &mut jb)] {
+        let leave = json.expect(|m| matches!(m, ServerMsg::Leave { name, .. } if name == "jc"));
+        left.insert(name, leave);
+        json.send(&ClientMsg::Who {});
+        let users = json.expect(|m| matches!(m, ServerMsg::Users { .. }));
+        assert!(
+            matches!(&users, ServerMsg::Users { users, .. } if *users == ["ja", "jb"]),
+            "{users:?}"
+        );
+    }
+    // One leave, told alike at both sites (the stream kept one of the two servers' copies).
+    assert_eq!(left["ja"], left["jb"]);
+    assert!(killed.elapsed() < PATIENCE);
+}
