@@ -985,7 +985,7 @@ mod tests {
     use crate::protocol::message::decode_server;
 
     /// The time every message gets in these tests.
-    const NOW: u64 = 1_700_000_000_000;
+    pub(super) const NOW: u64 = 1_700_000_000_000;
 
     fn fixed_clock() -> u64 {
         NOW
@@ -993,7 +993,7 @@ mod tests {
 
     /// A mailbox that keeps what it is sent, as the room's unit tests' stand-in for a socket.
     #[derive(Debug, Default)]
-    struct Recorder {
+    pub(super) struct Recorder {
         /// Everything pushed and not yet taken.
         got: Mutex<Vec<Bytes>>,
         /// Set by `close`.
@@ -1026,7 +1026,7 @@ mod tests {
         }
 
         /// Takes everything sent so far to a JSON client, decoded.
-        fn take_json(&self) -> Vec<ServerMsg> {
+        pub(super) fn take_json(&self) -> Vec<ServerMsg> {
             self.take()
                 .iter()
                 .map(|b| decode_server(b.strip_suffix(b"\n").unwrap_or(b)).unwrap())
@@ -1034,7 +1034,7 @@ mod tests {
         }
 
         /// Takes everything sent so far to a plain client, as lines.
-        fn take_plain(&self) -> Vec<String> {
+        pub(super) fn take_plain(&self) -> Vec<String> {
             self.take()
                 .iter()
                 .flat_map(|b| {
@@ -1052,7 +1052,7 @@ mod tests {
         }
     }
 
-    fn settings(max_people: usize, history: usize) -> RoomSettings {
+    pub(super) fn settings(max_people: usize, history: usize) -> RoomSettings {
         RoomSettings {
             name: "Salle".to_owned(),
             max_people,
@@ -1068,7 +1068,7 @@ mod tests {
     }
 
     /// Joins `name` as session `session`; panics if refused.
-    fn join(
+    pub(super) fn join(
         room: &mut Room<Recorder>,
         session: SessionId,
         name: &str,

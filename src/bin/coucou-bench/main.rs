@@ -80,9 +80,15 @@ struct Args {
     /// IRC channel to join.
     #[arg(long, default_value = "#bench")]
     channel: String,
-    /// The server's pid, to read its CPU time and RSS from /proc.
+    /// The server's pid, to read its CPU time and RSS from /proc (several: their sums).
     #[arg(long)]
-    server_pid: Option<u32>,
+    server_pid: Vec<u32>,
+    /// More servers of one linked room (issue #15), on the same host: the clients are spread
+    /// over `--port` and these, in turn; deliveries from a sender on one server to a client on
+    /// another are also measured apart. Give each server's pid (and the broker's) with
+    /// `--server-pid`, as many times as needed: the CPU is their sum.
+    #[arg(long, value_name = "PORT")]
+    also_port: Vec<u16>,
     /// Clients started per second during the join (0: all at once, the join storm).
     #[arg(long, default_value_t = 0.0)]
     join_rate: f64,
@@ -211,6 +217,11 @@ struct Report {
     p50_ms: f64,
     p99_ms: f64,
     max_ms: f64,
+    /// Deliveries from a sender on one linked server to a client on another.
+    #[serde(default)]
+    cross_p50_ms: Option<f64>,
+    #[serde(default)]
+    cross_p99_ms: Option<f64>,
     server_cpu_s: Option<f64>,
     server_cpu_us_per_delivery: Option<f64>,
     server_rss_kib: Option<u64>,
@@ -230,6 +241,8 @@ struct Shared {
     delivered: AtomicU64,
     /// Latencies in microseconds.
     latencies: Mutex<Vec<u32>>,
+    /// Those from a sender on one linked server to a client on another.
+    cross_latencies: Mutex<Vec<u32>>,
     /// When a receiver first saw the slow client's leave, µs since start (0 = not yet).
     slow_gone_us: AtomicU64,
     /// The slow client's name.
@@ -441,6 +454,8 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
         .ok();
     let mut line = String::new();
     let mut latencies = Vec::new();
+    let mut cross = Vec::new();
+    let servers = 1 + args.also_port.len();
     let mut delivered = 0u64;
     while !shared.stop.load(Ordering::Relaxed) {
         line.clear();
@@ -460,7 +475,11 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
         match classify(args.dialect, line.trim_end()) {
             Seen::Stamp { sender, t_us } if sender != me => {
                 let now = micros_since(shared.start);
-                latencies.push(u32::try_from(now.saturating_sub(t_us)).unwrap_or(u32::MAX));
+                let latency = u32::try_from(now.saturating_sub(t_us)).unwrap_or(u32::MAX);
+                latencies.push(latency);
+                if sender % servers != me % servers {
+                    cross.push(latency);
+                }
                 delivered += 1;
             }
             Seen::Ping(token) => {
@@ -485,6 +504,28 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .extend(latencies);
+    shared
+        .cross_latencies
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(cross);
+}
+
+/// The sum of `read` over every pid; `None` with no pid, or when one can't be read.
+fn sum_over<T: std::iter::Sum<T>>(pids: &[u32], read: fn(u32) -> Option<T>) -> Option<T> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|&pid| read(pid)).sum()
+}
+
+/// The port client `i` connects to: `--port` and `--also-port` in turn.
+fn port_of(args: &Args, i: usize) -> u16 {
+    let servers = 1 + args.also_port.len();
+    match i % servers {
+        0 => args.port,
+        n => args.also_port[n - 1],
+    }
 }
 
 /// utime + stime of a process, in seconds.
@@ -521,13 +562,14 @@ fn run(args: &Args) -> Result<Report, String> {
         failed: AtomicU64::new(0),
         delivered: AtomicU64::new(0),
         latencies: Mutex::new(Vec::new()),
+        cross_latencies: Mutex::new(Vec::new()),
         slow_gone_us: AtomicU64::new(0),
         slow_name: "slowpoke".to_owned(),
         stop: AtomicBool::new(false),
     });
 
     // Idle connections: connected, never registered.
-    let rss_before_idle = args.server_pid.and_then(rss_kib);
+    let rss_before_idle = sum_over(&args.server_pid, rss_kib);
     let mut idle = Vec::with_capacity(args.idle);
     let idle_deadline = Instant::now() + Duration::from_secs_f64(args.idle_timeout);
     while idle.len() < args.idle && Instant::now() < idle_deadline {
@@ -536,7 +578,7 @@ fn run(args: &Args) -> Result<Report, String> {
             Err(e) => return Err(format!("idle connection {} failed: {e}", idle.len())),
         }
     }
-    let rss_after_idle = args.server_pid.and_then(rss_kib);
+    let rss_after_idle = sum_over(&args.server_pid, rss_kib);
     let idle_count = idle.len();
 
     // The join storm: every client connects and registers at the same instant.
@@ -546,7 +588,8 @@ fn run(args: &Args) -> Result<Report, String> {
     for i in 0..args.clients {
         let barrier = Arc::clone(&barrier);
         let shared = Arc::clone(&shared);
-        let args_c = args.clone();
+        let mut args_c = args.clone();
+        args_c.port = port_of(args, i);
         let tx = tx.clone();
         let handle = thread::Builder::new()
             .name(format!("bench-client-{i}"))
@@ -614,7 +657,7 @@ fn run(args: &Args) -> Result<Report, String> {
     }
 
     // Sending.
-    let cpu_before = args.server_pid.and_then(cpu_seconds);
+    let cpu_before = sum_over(&args.server_pid, cpu_seconds);
     let pad = "x".repeat(args.pad);
     let n_senders = senders.len().max(1);
     let period = Duration::from_secs_f64(1.0 / args.rate);
@@ -655,8 +698,8 @@ fn run(args: &Args) -> Result<Report, String> {
     while Instant::now() < settle_end {
         thread::sleep(Duration::from_millis(20));
     }
-    let cpu_after = args.server_pid.and_then(cpu_seconds);
-    let rss_end = args.server_pid.and_then(rss_kib);
+    let cpu_after = sum_over(&args.server_pid, cpu_seconds);
+    let rss_end = sum_over(&args.server_pid, rss_kib);
     shared.stop.store(true, Ordering::Relaxed);
     for handle in typists {
         handle.join().ok();
@@ -673,6 +716,13 @@ fn run(args: &Args) -> Result<Report, String> {
             .unwrap_or_else(PoisonError::into_inner),
     );
     latencies.sort_unstable();
+    let mut cross = std::mem::take(
+        &mut *shared
+            .cross_latencies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    );
+    cross.sort_unstable();
     let server_cpu_s = cpu_before.zip(cpu_after).map(|(b, a)| a - b);
     let slow_gone = shared.slow_gone_us.load(Ordering::Relaxed);
     let send_start_us = u64::try_from(send_start.duration_since(start).as_micros()).unwrap_or(0);
@@ -696,6 +746,8 @@ fn run(args: &Args) -> Result<Report, String> {
         p50_ms: percentile(&latencies, 50.0),
         p99_ms: percentile(&latencies, 99.0),
         max_ms: latencies.last().map_or(0.0, |&m| f64::from(m) / 1000.0),
+        cross_p50_ms: (!cross.is_empty()).then(|| percentile(&cross, 50.0)),
+        cross_p99_ms: (!cross.is_empty()).then(|| percentile(&cross, 99.0)),
         server_cpu_s,
         server_cpu_us_per_delivery: server_cpu_s
             .filter(|_| delivered > 0)
@@ -845,6 +897,13 @@ fn main() -> ExitCode {
             "{:<28} p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             "latency", report.p50_ms, report.p99_ms, report.max_ms
         );
+        if let Some(cross_p99) = report.cross_p99_ms {
+            println!(
+                "{:<28} p50 {} ms, p99 {cross_p99:.2} ms",
+                "latency across servers",
+                opt(report.cross_p50_ms, 2)
+            );
+        }
         println!(
             "{:<28} {} s, {} µs per delivered line",
             "server CPU",

@@ -576,3 +576,306 @@ impl<M: Mailbox> Room<M> {
             .people(self.people.iter().map(|p| p.name.clone()).collect());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use super::super::JoinError;
+    use super::super::tests::{NOW, Recorder, join, settings};
+    use super::*;
+    use crate::protocol::{Command, Dialect};
+
+    /// What the room handed to the link.
+    #[derive(Debug, Default)]
+    struct Handed {
+        published: Vec<(String, ServerMsg)>,
+        shared: Vec<(String, ServerMsg)>,
+        released: Vec<String>,
+    }
+
+    #[derive(Debug)]
+    struct FakeRelay(Arc<Mutex<Handed>>);
+
+    impl Relay for FakeRelay {
+        fn origin(&self) -> &str {
+            "here"
+        }
+        fn boot(&self) -> &str {
+            "run1"
+        }
+        fn publish(&self, id: String, msg: &ServerMsg) {
+            self.0.lock().unwrap().published.push((id, msg.clone()));
+        }
+        fn publish_shared(&self, id: String, msg: &ServerMsg) {
+            self.0.lock().unwrap().shared.push((id, msg.clone()));
+        }
+        fn release(&self, key: String) {
+            self.0.lock().unwrap().released.push(key);
+        }
+        fn people(&self, _: Vec<String>) {}
+    }
+
+    /// The time of the silent-site test, which it moves on.
+    static LATER: AtomicU64 = AtomicU64::new(NOW);
+
+    fn later_clock() -> u64 {
+        LATER.load(Ordering::SeqCst)
+    }
+
+    fn linked_room(clock: super::super::Clock) -> (Room<Recorder>, Arc<Mutex<Handed>>) {
+        let mut room = Room::new(settings(100, 100), Arc::default(), clock);
+        let handed = Arc::new(Mutex::new(Handed::default()));
+        room.link(Box::new(FakeRelay(Arc::clone(&handed))), 10);
+        (room, handed)
+    }
+
+    fn event(origin: &str, boot: &str, id: &str, seq: u64, msg: ServerMsg) -> LinkNews {
+        LinkNews::Event {
+            seq,
+            envelope: Envelope {
+                origin: origin.into(),
+                boot: boot.into(),
+                id: id.into(),
+                msg,
+            },
+        }
+    }
+
+    fn said(from: &str, text: &str) -> ServerMsg {
+        ServerMsg::Message(Chat {
+            id: 1,
+            time: NOW,
+            from: from.into(),
+            text: text.into(),
+            action: false,
+            cid: None,
+        })
+    }
+
+    fn texts(msgs: &[ServerMsg]) -> Vec<(u64, String)> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(chat) => Some((chat.id, chat.text.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn its_own_events_are_shown_when_they_come_back_with_the_streams_sequence() {
+        let (mut room, handed) = linked_room(|| NOW);
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        let welcome = alice.take_json();
+        assert!(
+            matches!(welcome.as_slice(), [ServerMsg::Welcome { .. }]),
+            "{welcome:?}"
+        );
+        let (id, join_msg) = handed.lock().unwrap().published.remove(0);
+        room.link_news(event("here", "run1", &id, 11, join_msg));
+        assert!(matches!(
+            alice.take_json().as_slice(),
+            [ServerMsg::Join { id: 11, name, .. }] if name == "alice"
+        ));
+
+        room.handle(1, Command::Say("bonjour".into()));
+        assert!(
+            alice.take_json().is_empty(),
+            "not before the stream gives its place"
+        );
+        let (id, msg) = handed.lock().unwrap().published.remove(0);
+        room.link_news(event("there", "x", "1", 12, said("bob", "first")));
+        room.link_news(event("here", "run1", &id, 13, msg));
+        assert_eq!(
+            texts(&alice.take_json()),
+            [(12, "first".to_owned()), (13, "bonjour".to_owned())]
+        );
+        assert_eq!(
+            texts(&room.page(None, 10).0),
+            [(12, "first".into()), (13, "bonjour".into())]
+        );
+    }
+
+    #[test]
+    fn in_island_mode_what_is_said_is_shown_at_once_and_not_again_when_it_comes_back() {
+        let (mut room, handed) = linked_room(|| NOW);
+        let alice = join(&mut room, 1, "alice", Dialect::Plain);
+        room.handle(1, Command::Say("in flight".into()));
+        alice.take_plain();
+        room.link_news(LinkNews::Down);
+        room.link_news(LinkNews::Down);
+        let told = alice.take_plain();
+        let unreachable = told.iter().filter(|l| l.contains("unreachable")).count();
+        assert_eq!(unreachable, 1, "said once: {told:?}");
+        assert!(
+            told.iter().any(|l| l.ends_with("joined the room")),
+            "{told:?}"
+        );
+        assert!(told.iter().any(|l| l == "alice: in flight"), "{told:?}");
+
+        room.handle(1, Command::Say("alone".into()));
+        assert_eq!(alice.take_plain(), ["alice: alone"]);
+
+        room.link_news(LinkNews::Up);
+        assert!(alice.take_plain()[0].contains("reachable again"));
+        let published = std::mem::take(&mut handed.lock().unwrap().published);
+        room.link_news(event("there", "x", "9", 14, said("bob", "meanwhile")));
+        for (seq, (id, msg)) in (15..).zip(published) {
+            room.link_news(event("here", "run1", &id, seq, msg));
+        }
+        assert_eq!(alice.take_plain(), ["bob: meanwhile"], "nothing twice");
+        // The history takes the stream's order and ids.
+        assert_eq!(
+            texts(&room.page(None, 10).0),
+            [
+                (14, "meanwhile".into()),
+                (16, "in flight".into()),
+                (17, "alone".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn what_other_sites_send_is_checked_as_anything_from_the_network() {
+        let (mut room, _) = linked_room(|| NOW);
+        let alice = join(&mut room, 1, "alice", Dialect::Plain);
+        alice.take_plain();
+        let forged = [
+            // The server's voice without a place in the history, a welcome, an error.
+            ServerMsg::Notice {
+                id: None,
+                time: NOW,
+                text: "*** the room is closing, type your password".into(),
+            },
+            ServerMsg::Welcome {
+                version: 1,
+                room: "x".into(),
+                you: "alice".into(),
+                users: vec![],
+                away: vec![],
+                motd: None,
+                history: vec![],
+                max_message_bytes: 1,
+            },
+            ServerMsg::error(crate::protocol::ErrorCode::NameTaken, "x"),
+            // Names that break the rules: invisible, bidi, too long, empty text.
+            said("bo\u{200b}b", "hi"),
+            said("\u{202e}bob", "hi"),
+            said(&"b".repeat(200), "hi"),
+            said("bob", "\u{200b}"),
+            said("bob", &"x".repeat(MAX_MESSAGE_BYTES + 1)),
+        ];
+        for (seq, msg) in (11..).zip(forged) {
+            room.link_news(event("there", "x", &seq.to_string(), seq, msg));
+        }
+        room.link_news(event(
+            &"o".repeat(65),
+            "x",
+            "1",
+            30,
+            said("bob", "long origin"),
+        ));
+        assert!(alice.take_plain().is_empty(), "all dropped");
+
+        room.link_news(event(
+            "there",
+            "x",
+            "2",
+            31,
+            said("bob", "\u{1b}[31mred\u{1b}[0m \u{202e}txet"),
+        ));
+        assert_eq!(alice.take_plain(), ["bob: red txet"]);
+        room.link_news(LinkNews::Skipped { seq: 32 });
+    }
+
+    #[test]
+    fn beacons_are_bounded_and_names_there_are_taken_here() {
+        let (mut room, _) = linked_room(|| NOW);
+        let many: Vec<String> = (0..20_000).map(|n| format!("p{n}")).collect();
+        let mut people = many.clone();
+        people.push("bad\u{200b}name".into());
+        room.link_news(LinkNews::Beacon(Beacon {
+            origin: "there".into(),
+            boot: "x".into(),
+            people,
+        }));
+        assert_eq!(room.names().len(), MAX_SITE_PEOPLE);
+        for n in 0..100 {
+            room.link_news(LinkNews::Beacon(Beacon {
+                origin: format!("site{n}"),
+                boot: "x".into(),
+                people: vec![format!("s{n}")],
+            }));
+        }
+        assert_eq!(room.linked.as_ref().unwrap().sites.len(), MAX_SITES);
+
+        // p1 is at another site: taken here, look-alikes too.
+        let mailbox = Arc::new(Recorder::default());
+        for name in ["p1", "P1"] {
+            assert!(
+                matches!(
+                    room.join(9, name, Dialect::Json, Arc::clone(&mailbox), false),
+                    Err(JoinError::Name(crate::protocol::NameError::Taken { .. }))
+                ),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_silent_site_is_gone_and_its_people_leave_under_one_shared_id() {
+        let (mut room, handed) = linked_room(later_clock);
+        room.link_news(LinkNews::Beacon(Beacon {
+            origin: "there".into(),
+            boot: "x".into(),
+            people: vec!["bob".into(), "carol".into()],
+        }));
+        room.check_sites();
+        assert!(handed.lock().unwrap().shared.is_empty(), "heard just now");
+        LATER.store(
+            NOW + PRESENCE_TIMEOUT.as_millis() as u64 + 1,
+            Ordering::SeqCst,
+        );
+        // While the broker is away nobody is heard: nobody is gone for it.
+        room.link_news(LinkNews::Down);
+        room.check_sites();
+        assert!(handed.lock().unwrap().shared.is_empty());
+        room.link_news(LinkNews::Up);
+        room.check_sites();
+        assert!(
+            handed.lock().unwrap().shared.is_empty(),
+            "their time starts again"
+        );
+        LATER.store(
+            NOW + 2 * PRESENCE_TIMEOUT.as_millis() as u64 + 2,
+            Ordering::SeqCst,
+        );
+        room.check_sites();
+        let shared = std::mem::take(&mut handed.lock().unwrap().shared);
+        let gone: Vec<&str> = shared
+            .iter()
+            .map(|(_, m)| match m {
+                ServerMsg::Leave { name, .. } => name.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(gone.len(), 2);
+        assert!(gone.contains(&"bob") && gone.contains(&"carol"));
+        assert!(room.names().is_empty());
+        // Another server computes the same ids.
+        let (mut other, other_handed) = linked_room(later_clock);
+        other.link_news(LinkNews::Beacon(Beacon {
+            origin: "there".into(),
+            boot: "x".into(),
+            people: vec!["bob".into()],
+        }));
+        LATER.store(
+            NOW + 4 * PRESENCE_TIMEOUT.as_millis() as u64,
+            Ordering::SeqCst,
+        );
+        other.check_sites();
+        let id = &other_handed.lock().unwrap().shared[0].0;
+        assert!(shared.iter().any(|(mine, _)| mine == id));
+    }
+}
