@@ -276,14 +276,17 @@ fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_a
     let asks: Vec<_> = [ask_a, ask_b]
         .into_iter()
         .map(|addr| {
-            std::thread::spawn(move || {
-                let mut json = Json::connect(addr);
-                json.send(&ClientMsg::Hello {
-                    version: 1,
-                    name: "zoé".into(),
-                });
-                (json.next(), json)
-            })
+            std::thread::Builder::new()
+                .name("test-asks-zoe".into())
+                .spawn(move || {
+                    let mut json = Json::connect(addr);
+                    json.send(&ClientMsg::Hello {
+                        version: 1,
+                        name: "zoé".into(),
+                    });
+                    (json.next(), json)
+                })
+                .expect("a thread")
         })
         .collect();
     let answers: Vec<ServerMsg> = asks
@@ -418,7 +421,7 @@ fn a_server_killed_takes_its_people_from_the_other_sites_lists() {
     let broker = Broker::start(dir.path());
     let (a, b) = (linked(&broker, "a"), linked(&broker, "b"));
     let url = broker.url();
-    let (mut third, port) = spawn_server(&[
+    let (third, port) = spawn_server(&[
         "--link",
         &url,
         "--link-room",
@@ -427,6 +430,7 @@ fn a_server_killed_takes_its_people_from_the_other_sites_lists() {
         "c",
         "--no-files",
     ]);
+    let mut third = Killed(third);
     let c: SocketAddr = ([127, 0, 0, 1], port).into();
     let (mut ja, _) = Json::join(a.local_addr(), "ja");
     let (mut jb, _) = Json::join(b.local_addr(), "jb");
@@ -441,8 +445,8 @@ fn a_server_killed_takes_its_people_from_the_other_sites_lists() {
         "{here:?}"
     );
 
-    third.kill().expect("kill the third server");
-    third.wait().ok();
+    third.0.kill().expect("kill the third server");
+    third.0.wait().ok();
     let killed = Instant::now();
     let mut left = HashMap::new();
     for (name, json) in [("ja", &mut ja), ("jb", &mut jb)] {
@@ -458,4 +462,14 @@ fn a_server_killed_takes_its_people_from_the_other_sites_lists() {
     // One leave, told alike at both sites (the stream kept one of the two servers' copies).
     assert_eq!(left["ja"], left["jb"]);
     assert!(killed.elapsed() < PATIENCE);
+}
+
+/// A server in a child process, killed when the test ends however it ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
 }

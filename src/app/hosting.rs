@@ -11,6 +11,7 @@ use crate::discovery::Advertiser;
 use crate::i18n::Lang;
 use crate::identity::{Fingerprint, Identity};
 use crate::lan;
+use crate::link::{LinkConfig, clean_origin};
 use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
@@ -28,6 +29,8 @@ pub struct HostRequest {
     pub room: String,
     /// The port to listen on (0: any free port, for tests).
     pub port: u16,
+    /// The broker the room is linked through, when it is one room with other sites.
+    pub link: Option<String>,
 }
 
 impl HostRequest {
@@ -42,7 +45,11 @@ impl HostRequest {
             "" => DEFAULT_ROOM.to_owned(),
             room => clean_text(room),
         };
-        Ok(Self { room, port })
+        Ok(Self {
+            room,
+            port,
+            link: None,
+        })
     }
 
     /// The port to remember in the settings: the one asked for, or the default when any was.
@@ -52,6 +59,30 @@ impl HostRequest {
         } else {
             self.port
         }
+    }
+}
+
+/// Checks a broker's address as typed in Room options: `None` when empty (the room alone), else
+/// `nats://host:port` (or `tls://`, or `host:port`), without spaces, at most 256 bytes.
+pub fn check_link(typed: &str, lang: Lang) -> Result<Option<String>, String> {
+    let url = typed.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let rest = url
+        .strip_prefix("nats://")
+        .or_else(|| url.strip_prefix("tls://"))
+        .unwrap_or(url);
+    let well_formed = url.len() <= 256
+        && !rest.is_empty()
+        && !rest.contains("://")
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._:[]@/".contains(c));
+    if well_formed {
+        Ok(Some(url.to_owned()))
+    } else {
+        Err(lang.tr("host-link-invalid"))
     }
 }
 
@@ -81,6 +112,8 @@ pub struct Hosting {
     fingerprint: Fingerprint,
     /// The fingerprint's code, as the Host panel shows it.
     code: String,
+    /// The broker the room is linked through, if it is.
+    linked: Option<String>,
 }
 
 impl Hosting {
@@ -112,6 +145,15 @@ impl Hosting {
             store,
             files,
             lang,
+            link: request.link.as_ref().map(|url| LinkConfig {
+                url: url.clone(),
+                room: request.room.clone(),
+                origin: clean_origin(&format!(
+                    "{}-{}",
+                    gethostname::gethostname().to_string_lossy(),
+                    request.port_to_keep()
+                )),
+            }),
             ..ServerConfig::default()
         };
         let port = request.port;
@@ -159,6 +201,7 @@ impl Hosting {
             security,
             code: fingerprint.code(),
             fingerprint,
+            linked: request.link.clone(),
         };
         Ok((hosting, warning))
     }
@@ -191,6 +234,11 @@ impl Hosting {
     /// The room's code, for people to check.
     pub fn code(&self) -> &str {
         &self.code
+    }
+
+    /// The broker the room is linked through, when it is one room with other sites.
+    pub fn linked(&self) -> Option<&str> {
+        self.linked.as_deref()
     }
 
     /// How the room is protected.
@@ -227,12 +275,45 @@ impl Hosting {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_broker_address_is_checked_before_it_is_kept() {
+        assert_eq!(
+            check_link("  ", Lang::En),
+            Ok(None),
+            "empty: the room alone"
+        );
+        for good in [
+            "nats://10.0.0.5:4222",
+            "tls://broker.lan:4222",
+            "broker:4222",
+            "nats://[::1]:4222",
+        ] {
+            assert_eq!(
+                check_link(good, Lang::En),
+                Ok(Some(good.to_owned())),
+                "{good}"
+            );
+        }
+        let long = format!("nats://{}:4222", "a".repeat(300));
+        for bad in [
+            "nats://",
+            "http://x",
+            "nats://a b",
+            "nats://x\u{202e}y",
+            "nats://x;rm",
+            long.as_str(),
+        ] {
+            assert!(check_link(bad, Lang::En).is_err(), "{bad:?}");
+        }
+    }
+
     fn buffers(room: &str, port: &str) -> ToolbarBuffers {
         ToolbarBuffers {
             room: room.to_owned(),
             port: port.to_owned(),
             password: String::new(),
             away_reason: String::new(),
+            link: String::new(),
         }
     }
 
@@ -242,7 +323,8 @@ mod tests {
             HostRequest::from_buffers(&buffers("  Salle 12 ", "4444"), Lang::En),
             Ok(HostRequest {
                 room: "Salle 12".to_owned(),
-                port: 4444
+                port: 4444,
+                link: None,
             })
         );
         assert_eq!(

@@ -338,6 +338,7 @@ impl CoucouApp {
             port: settings.host_port.to_string(),
             password: String::new(),
             away_reason: String::new(),
+            link: settings.host_link.clone().unwrap_or_default(),
         };
         let clicked = EventSink::wrapping(
             events_tx.clone(),
@@ -953,6 +954,14 @@ impl CoucouApp {
                 self.settings.host_history_max = max;
                 self.save_settings();
             }
+            Action::SetHostLink(url) => match hosting::check_link(&url, self.lang()) {
+                Ok(link) => {
+                    self.host_buffers.link = link.clone().unwrap_or_default();
+                    self.settings.host_link = link;
+                    self.save_settings();
+                }
+                Err(err) => self.host_error = Some(err),
+            },
         }
     }
 
@@ -960,7 +969,10 @@ impl CoucouApp {
         self.host_error = None;
         self.told_history_failed = false;
         let request = match HostRequest::from_buffers(&self.host_buffers, self.lang()) {
-            Ok(request) => request,
+            Ok(request) => HostRequest {
+                link: self.settings.host_link.clone(),
+                ..request
+            },
             Err(err) => {
                 self.host_error = Some(err);
                 return;
@@ -1183,6 +1195,7 @@ impl CoucouApp {
             code: h.code(),
             encrypted_only: h.security().encrypted_only,
             has_password: h.security().password.is_some(),
+            linked: h.linked(),
             room: h.room_name(),
             addrs: h.addrs(),
             people: h.people(),

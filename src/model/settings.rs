@@ -109,6 +109,9 @@ pub struct Settings {
     pub host_history_days: u32,
     /// The hosted room's history keeps at most this many messages; 0: no limit.
     pub host_history_max: u64,
+    /// The hosted room is one room with other sites through this NATS broker (`nats://host:port`);
+    /// `None`: this computer's room alone.
+    pub host_link: Option<String>,
     /// Every room trusted so far: `host:port` → its fingerprint (64 hex digits).
     pub pins: std::collections::BTreeMap<String, String>,
     /// When the app last showed each room (`host:port`): the time of the newest message seen, in
@@ -159,6 +162,7 @@ impl Default for Settings {
             notifications: NotifyChoice::MentionsAndPrivate,
             host_encrypted_only: false,
             host_password: None,
+            host_link: None,
             host_keep_history: true,
             host_history_days: 0,
             host_history_max: 0,
@@ -319,6 +323,7 @@ impl Settings {
             reset,
         );
         read_field(&mut table, "host_password", &mut s.host_password, "", reset);
+        read_field(&mut table, "host_link", &mut s.host_link, "", reset);
         read_field(
             &mut table,
             "host_keep_history",

@@ -705,7 +705,7 @@ fn chat(
             (Some(raw), Some(link)) => match rename_claim(&link, raw, names.last(), lang) {
                 Ok(claimed) => claimed.map(|key| (link, key)),
                 Err(refused) => {
-                    reply(refused);
+                    reply(refused.into());
                     continue;
                 }
             },
@@ -739,7 +739,7 @@ fn rename_claim(
     raw: &str,
     current: Option<&String>,
     lang: Lang,
-) -> Result<Option<String>, ServerMsg> {
+) -> Result<Option<String>, Refused> {
     let Ok(new) = name::validate(raw) else {
         return Ok(None);
     };
@@ -752,7 +752,7 @@ fn rename_claim(
         linking::Claimed::Invalid => Ok(None),
         linking::Claimed::Taken => {
             let err = NameError::Taken { existing: new };
-            Err(ServerMsg::error(ErrorCode::from(&err), err.describe(lang)))
+            Err(Refused(ErrorCode::from(&err), err.describe(lang)))
         }
     }
 }

@@ -136,6 +136,8 @@ pub enum Action {
     SetHostHistoryDays(u32),
     /// The hosted room keeps at most this many messages (0: no limit).
     SetHostHistoryMax(u64),
+    /// The hosted room is one room with other sites through this broker (empty: alone).
+    SetHostLink(String),
     /// Ask the room for the page of messages before the first one shown.
     LoadOlder,
     /// Open the search panel (Ctrl+F).

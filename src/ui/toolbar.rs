@@ -31,6 +31,8 @@ pub struct HostingView<'a> {
     pub encrypted_only: bool,
     /// The room has a password.
     pub has_password: bool,
+    /// The broker the room is linked through, when it is one room with other sites.
+    pub linked: Option<&'a str>,
 }
 
 /// What the toolbar shows, lent by the app.
@@ -169,6 +171,8 @@ pub struct ToolbarBuffers {
     pub port: String,
     /// A new room password being typed (never shown again once set).
     pub password: String,
+    /// The broker to link the hosted room through, as typed.
+    pub link: String,
 }
 
 /// Draws the toolbar.
@@ -256,6 +260,26 @@ pub fn toolbar_ui(
                 {
                     action = Some(Action::SetHostEncryptedOnly(encrypted_only));
                 }
+                ui.separator();
+                let label = ui
+                    .label(lang.tr("room-link"))
+                    .on_hover_text(lang.tr("room-link-hint"));
+                ui.horizontal(|ui| {
+                    let field = ui
+                        .add_enabled(
+                            enabled,
+                            egui::TextEdit::singleline(&mut host.link)
+                                .hint_text(lang.tr("room-link-example"))
+                                .desired_width(180.0),
+                        )
+                        .labelled_by(label.id);
+                    let set = ui.add_enabled(enabled, egui::Button::new(lang.tr("room-link-set")));
+                    if set.clicked()
+                        || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
+                    {
+                        action = Some(Action::SetHostLink(host.link.clone()));
+                    }
+                });
                 ui.separator();
                 let mut keep = view.host_keep_history;
                 if ui
@@ -441,6 +465,9 @@ pub fn toolbar_ui(
             }];
             if hosting.has_password {
                 how.push(lang.tr("room-how-password"));
+            }
+            if let Some(url) = hosting.linked {
+                how.push(tr!(lang, "room-how-linked", url = url));
             }
             ui.weak(format!("({})", how.join(", ")));
         });

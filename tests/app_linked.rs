@@ -1,0 +1,96 @@
+//! The app hosting a room linked with another site through a real NATS broker (feature
+//! `nats-tests`: Debian's `nats-server`, started by the test on 127.0.0.1): the broker's address
+//! is checked and kept from Room options, the Host panel says the room is linked, and the app's
+//! person and someone at the other server see each other and what they say.
+#![cfg(feature = "nats-tests")]
+
+mod app_support;
+#[path = "common/broker.rs"]
+mod broker;
+mod common;
+
+use app_support::{app_at, fill, has_entry, send_message, temp_config, wait_until};
+use broker::Broker;
+use coucou::app::CoucouApp;
+use coucou::link::LinkConfig;
+use coucou::protocol::{Chat, ClientMsg, ServerMsg};
+use coucou::server::ServerConfig;
+use eframe::egui::Key;
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+
+#[test]
+fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let other = common::start_server_with(ServerConfig {
+        room: "Salle 12".into(),
+        link: Some(LinkConfig {
+            url: broker.url(),
+            room: "Salle 12".into(),
+            origin: "other-site".into(),
+        }),
+        ..ServerConfig::default()
+    });
+
+    let (_config_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "hostess");
+    fill(&mut harness, "Room", "Salle 12");
+    fill(&mut harness, "Host port", "0");
+    harness
+        .get_by_role_and_label(Role::Button, "Room options")
+        .click();
+    harness.run();
+    // Not a broker's address: said, and nothing kept.
+    fill(
+        &mut harness,
+        "Link with other sites (NATS broker)",
+        "http://x y",
+    );
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(
+        harness.state().host_error(),
+        Some("That is not a broker's address: nats://host:port")
+    );
+    assert_eq!(harness.state().settings().host_link, None);
+    fill(
+        &mut harness,
+        "Link with other sites (NATS broker)",
+        &broker.url(),
+    );
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(harness.state().settings().host_link, Some(broker.url()));
+    harness.key_press(Key::Escape);
+    harness.run();
+
+    harness.get_by_label("Host a room").click();
+    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    harness.get_by_label_contains(&format!("linked with other sites through {}", broker.url()));
+
+    // Someone at the other site arrives and speaks; the app's person answers.
+    let (mut bob, welcome) = common::Json::join(other.local_addr(), "bob");
+    assert!(
+        matches!(&welcome, ServerMsg::Welcome { users, .. } if users.contains(&"hostess".to_owned())),
+        "the other site lists the app's person: {welcome:?}"
+    );
+    wait_until(&mut harness, "bob joined", |app| {
+        has_entry(app, "bob joined")
+    });
+    bob.send(&ClientMsg::Say {
+        text: "hello from the other site".into(),
+        cid: None,
+    });
+    wait_until(&mut harness, "bob's message", |app| {
+        has_entry(app, "hello from the other site")
+    });
+    send_message(&mut harness, "bonjour bob");
+    let got =
+        bob.expect(|m| matches!(m, ServerMsg::Message(Chat { from, .. }) if from == "hostess"));
+    assert!(
+        matches!(&got, ServerMsg::Message(Chat { text, .. }) if text == "bonjour bob"),
+        "{got:?}"
+    );
+}
