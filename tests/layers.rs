@@ -57,7 +57,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("link.rs", ABOVE_CONNECTION),
     // ARCHITECTURE.md: `link`, the broker's side of a linked room, names only `protocol` and the
-    // crate root; the server will use it, as it uses `store`.
+    // crate root; the server uses it, as it uses `store`.
     (
         "link.rs",
         &["connection", "lan", "tls", "identity", "store", "journal"],
