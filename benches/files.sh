@@ -21,13 +21,7 @@ size_mb=${SIZE_MB:-1024}
 rounds=${ROUNDS:-3}
 rm -rf "$out" && mkdir -p "$out"
 
-if ! command -v nc >/dev/null 2>&1; then
-    echo "Installing netcat-openbsd (Debian package)…"
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get install -y -qq netcat-openbsd >/dev/null || {
-        $SUDO apt-get update -qq && $SUDO apt-get install -y -qq netcat-openbsd >/dev/null
-    }
-fi
+need_command nc netcat-openbsd
 
 cargo build --release --quiet --bin coucou --bin coucou-bench
 COUCOU=target/release/coucou

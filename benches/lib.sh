@@ -9,3 +9,14 @@ wait_listening() { # PORT NAME
     echo "$2 did not start on port $1" >&2
     return 1
 }
+
+# Installs Debian's package $2 when the command $1 is missing (as root, or with sudo).
+need_command() { # COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "Installing $2 (Debian package)…"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y -qq "$2" >/dev/null || {
+        $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2" >/dev/null
+    }
+}

@@ -16,13 +16,7 @@ out=${1:-target/bench-linked}
 rounds=${ROUNDS:-3}
 rm -rf "$out" && mkdir -p "$out"
 
-if ! command -v nats-server >/dev/null 2>&1; then
-    echo "Installing nats-server (Debian package)…"
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get install -y -qq nats-server >/dev/null || {
-        $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nats-server >/dev/null
-    }
-fi
+need_command nats-server nats-server
 
 cargo build --release --quiet --bin coucou --bin coucou-bench
 COUCOU=target/release/coucou

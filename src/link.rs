@@ -748,3 +748,58 @@ async fn open_names(
         .await
         .map_err(|err| err.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beacons_and_events_from_the_broker_are_bounded_and_read_as_data() {
+        let beacon = Beacon {
+            origin: "north".into(),
+            boot: "b1".into(),
+            people: vec!["alice".into()],
+        };
+        let bytes = serde_json::to_vec(&beacon).unwrap();
+        assert_eq!(read_beacon(&bytes), Some(beacon));
+        for junk in [
+            &b"not json"[..],
+            br#"{"origin":"x"}"#,
+            br#"{"origin":1,"boot":"b","people":[]}"#,
+            br#"{"origin":"x","boot":"b","people":"alice"}"#,
+            &[0xff, 0xfe, 0x00],
+        ] {
+            assert_eq!(read_beacon(junk), None, "{junk:?}");
+            assert_eq!(read_event(junk), None, "{junk:?}");
+        }
+        let huge = Beacon {
+            origin: "north".into(),
+            boot: "b1".into(),
+            people: vec!["x".repeat(100); 1000],
+        };
+        let too_long = serde_json::to_vec(&huge).unwrap();
+        assert!(too_long.len() > MAX_BEACON_BYTES);
+        assert_eq!(read_beacon(&too_long), None, "too long: not even parsed");
+    }
+
+    #[test]
+    fn names_sent_to_the_broker_use_only_the_characters_it_allows() {
+        assert_eq!(clean_origin("salle-12_b"), "salle-12_b");
+        assert_eq!(clean_origin("bâtiment A.1 > *"), "b_timent_A_1____");
+        assert_eq!(clean_origin(""), "coucou");
+        assert_eq!(clean_origin(&"x".repeat(500)).len(), 64);
+        let key = claim_key("ＡＬＩＣＥ\u{202e}.*>");
+        assert_eq!(key.len(), 32);
+        assert!(key.chars().all(|c| c.is_ascii_hexdigit()), "{key}");
+        assert_ne!(
+            stream_name("a b"),
+            stream_name("a_b"),
+            "two names, two streams"
+        );
+        assert!(
+            stream_name("Salle des profs ✏️")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        );
+    }
+}

@@ -35,6 +35,15 @@ fn linked(broker: &Broker, origin: &str) -> Server {
     })
 }
 
+/// Three servers linked to `ROOM` on `broker`: a, b and c.
+fn three_sites(broker: &Broker) -> (Server, Server, Server) {
+    (
+        linked(broker, "a"),
+        linked(broker, "b"),
+        linked(broker, "c"),
+    )
+}
+
 /// A person in the room, in either dialect.
 enum Person {
     Plain(Plain),
@@ -176,11 +185,7 @@ fn gather(servers: &[&Server], names: &[&str]) -> Vec<Person> {
 fn three_linked_servers_show_every_message_once_in_one_order_and_the_same_people() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let broker = Broker::start(dir.path());
-    let (a, b, c) = (
-        linked(&broker, "a"),
-        linked(&broker, "b"),
-        linked(&broker, "c"),
-    );
+    let (a, b, c) = three_sites(&broker);
     let names = ["pa", "jb", "pc", "ja", "pb", "jc"];
     let mut people = gather(&[&a, &b, &c], &names);
 
@@ -218,11 +223,7 @@ fn three_linked_servers_show_every_message_once_in_one_order_and_the_same_people
 fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_another() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let broker = Broker::start(dir.path());
-    let (a, b, c) = (
-        linked(&broker, "a"),
-        linked(&broker, "b"),
-        linked(&broker, "c"),
-    );
+    let (a, b, c) = three_sites(&broker);
     let mut people = gather(&[&a, &b, &c], &["pa", "jb", "pc"]);
 
     // pa at A → jb at B, jb → pc at C.
@@ -316,11 +317,7 @@ fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_a
 fn a_broker_killed_for_ten_seconds_loses_and_doubles_nothing_and_the_order_is_one_after() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let mut broker = Broker::start(dir.path());
-    let (a, b, c) = (
-        linked(&broker, "a"),
-        linked(&broker, "b"),
-        linked(&broker, "c"),
-    );
+    let (a, b, c) = three_sites(&broker);
     let names = ["ja", "jb", "jc", "pa"];
     let mut people = gather(&[&a, &b, &c], &names);
     for (person, name) in people.iter_mut().zip(names) {

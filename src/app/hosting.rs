@@ -63,16 +63,13 @@ impl HostRequest {
 }
 
 /// Checks a broker's address as typed in Room options: `None` when empty (the room alone), else
-/// `nats://host:port` (or `tls://`, or `host:port`), without spaces, at most 256 bytes.
+/// `nats://host:port` (or `host:port`), without spaces, at most 256 bytes.
 pub fn check_link(typed: &str, lang: Lang) -> Result<Option<String>, String> {
     let url = typed.trim();
     if url.is_empty() {
         return Ok(None);
     }
-    let rest = url
-        .strip_prefix("nats://")
-        .or_else(|| url.strip_prefix("tls://"))
-        .unwrap_or(url);
+    let rest = url.strip_prefix("nats://").unwrap_or(url);
     let well_formed = url.len() <= 256
         && !rest.is_empty()
         && !rest.contains("://")
@@ -284,8 +281,7 @@ mod tests {
         );
         for good in [
             "nats://10.0.0.5:4222",
-            "tls://broker.lan:4222",
-            "broker:4222",
+            "broker.lan:4222",
             "nats://[::1]:4222",
         ] {
             assert_eq!(
@@ -298,6 +294,7 @@ mod tests {
         for bad in [
             "nats://",
             "http://x",
+            "tls://broker:4222",
             "nats://a b",
             "nats://x\u{202e}y",
             "nats://x;rm",

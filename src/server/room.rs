@@ -569,10 +569,7 @@ impl<M: Mailbox> Room<M> {
             action,
             cid: cid.clone(),
         });
-        if let Some(cid) = cid {
-            self.sent.remember(from, cid, msg.clone());
-        }
-        self.stats.messages.fetch_add(1, Ordering::Relaxed);
+        self.count_sent(from, cid, &msg);
         self.announce(msg, true);
         if greet {
             let bonjour = ServerMsg::Notice {
@@ -582,6 +579,15 @@ impl<M: Mailbox> Room<M> {
             };
             self.announce(bonjour, true);
         }
+    }
+
+    /// Counts a message a person sent, and remembers what it became under its client id, if it
+    /// has one.
+    fn count_sent(&mut self, from: &str, cid: Option<Cid>, msg: &ServerMsg) {
+        if let Some(cid) = cid {
+            self.sent.remember(from, cid, msg.clone());
+        }
+        self.stats.messages.fetch_add(1, Ordering::Relaxed);
     }
 
     fn private(
@@ -603,10 +609,7 @@ impl<M: Mailbox> Room<M> {
                     text,
                     cid: cid.clone(),
                 };
-                if let Some(cid) = cid {
-                    self.sent.remember(from, cid, msg.clone());
-                }
-                self.stats.messages.fetch_add(1, Ordering::Relaxed);
+                self.count_sent(from, cid, &msg);
                 self.announce(msg, false);
                 return;
             }
@@ -629,10 +632,7 @@ impl<M: Mailbox> Room<M> {
             text,
             cid: cid.clone(),
         };
-        if let Some(cid) = cid {
-            self.sent.remember(from, cid, msg.clone());
-        }
-        self.stats.messages.fetch_add(1, Ordering::Relaxed);
+        self.count_sent(from, cid, &msg);
         self.keep(&msg, false);
         self.send_to(target_session, &msg);
         if target_session != session {
