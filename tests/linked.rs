@@ -248,6 +248,15 @@ fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_a
     };
     let line = pc.expect("back to you");
     assert!(line.contains("jb -> pc"), "{line}");
+    // A new name is checked across sites too: jb's is refused; a free one is everyone's news.
+    pc.send("/nick JB");
+    pc.expect("the name is taken");
+    pc.send("/nick pierre");
+    pc.expect("pc is now known as pierre");
+    let Person::Json(jb) = &mut people[1] else {
+        unreachable!()
+    };
+    jb.expect(|m| matches!(m, ServerMsg::Rename { new, .. } if new == "pierre"));
 
     // jb is at B: refused at C, as is a look-alike; a plain client gets a variant.
     for wanted in ["jb", "JB"] {
@@ -269,8 +278,8 @@ fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_a
         );
     }
     let mut variant = Plain::connect(a.local_addr());
-    variant.send("pc");
-    variant.expect("pc_2");
+    variant.send("pierre");
+    variant.expect("pierre_2");
 
     // Two newcomers ask for one name at two sites at once: the broker gives it to one.
     let (ask_a, ask_b) = (a.local_addr(), b.local_addr());

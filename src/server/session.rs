@@ -702,13 +702,19 @@ fn chat(
         };
         // A new name in a linked room is claimed across its sites first, outside the room.
         let claimed = match (&raw_nick, shared.link()) {
-            (Some(raw), Some(link)) => match rename_claim(&link, raw, names.last(), lang) {
-                Ok(claimed) => claimed.map(|key| (link, key)),
-                Err(refused) => {
-                    reply(refused.into());
-                    continue;
+            (Some(raw), Some(link)) => {
+                // The broker may take a moment: nobody's flush waits for this session meanwhile.
+                drop(turn.take());
+                let claimed = rename_claim(&link, raw, names.last(), lang);
+                turn = Some(shared.turn());
+                match claimed {
+                    Ok(claimed) => claimed.map(|key| (link, key)),
+                    Err(refused) => {
+                        reply(refused.into());
+                        continue;
+                    }
                 }
-            },
+            }
             _ => None,
         };
         let next = shared.lock_room().handle_sent(session, command, cid);
