@@ -39,6 +39,10 @@ pub const MAX_EVENT_BYTES: usize = MAX_JSON_LINE_BYTES + 1024;
 /// lost acknowledgement, island mode included.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
 
+/// The most events a room's stream keeps (the oldest go first): what a server without a store
+/// reads at start, bounded.
+const MAX_STREAM_EVENTS: i64 = 1_000_000;
+
 /// How long a publish waits for its acknowledgement before it is tried again (same id).
 const ACK_PATIENCE: Duration = Duration::from_secs(5);
 
@@ -268,6 +272,15 @@ impl Link {
     }
 }
 
+/// An error as the log may show it: what the broker said can be part of it, so it is cleaned as
+/// any text from the network and cut at 200 characters.
+fn for_log(err: &str) -> String {
+    crate::protocol::sanitize::clean_text(err)
+        .chars()
+        .take(200)
+        .collect()
+}
+
 /// A new run's id: the time and a random number, in hex.
 fn new_boot() -> String {
     let mut random = [0u8; 4];
@@ -418,7 +431,7 @@ async fn run(
             Ok(session) => session,
             Err(err) => {
                 if state.up != Some(false) {
-                    info!("link: the broker can't be reached ({err})");
+                    info!("link: the broker can't be reached ({})", for_log(&err));
                     news.send(LinkNews::Down);
                     state.up = Some(false);
                 }
@@ -451,7 +464,7 @@ async fn run(
                 return;
             }
             Ended::Broken(why) => {
-                debug!("link: {why}");
+                debug!("link: {}", for_log(&why));
                 if state.up != Some(false) {
                     news.send(LinkNews::Down);
                     state.up = Some(false);
@@ -511,6 +524,7 @@ impl Session {
                 subjects: vec![subject.clone()],
                 duplicate_window: DUPLICATE_WINDOW,
                 storage: stream::StorageType::File,
+                max_messages: MAX_STREAM_EVENTS,
                 ..Default::default()
             })
             .await

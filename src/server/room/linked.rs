@@ -393,6 +393,10 @@ impl<M: Mailbox> Room<M> {
         let Some(msg) = checked(envelope.msg) else {
             return;
         };
+        if self.speaks_for_someone_here(&msg) {
+            // Another site can't speak, come, go or be renamed as someone who is here.
+            return;
+        }
         let msg = with_id(msg, seq);
         if !own_origin {
             self.follow_site(&envelope.origin, &envelope.boot, &msg);
@@ -409,6 +413,19 @@ impl<M: Mailbox> Room<M> {
                 self.show(msg, true);
             }
         }
+    }
+
+    /// Whether an event from another site names someone who is here as the one acting.
+    fn speaks_for_someone_here(&self, msg: &ServerMsg) -> bool {
+        let actors: &[&String] = match msg {
+            ServerMsg::Message(Chat { from, .. }) | ServerMsg::Private { from, .. } => &[from],
+            ServerMsg::Join { name, .. } | ServerMsg::Leave { name, .. } => &[name],
+            ServerMsg::Rename { old, new, .. } => &[old, new],
+            _ => &[],
+        };
+        actors
+            .iter()
+            .any(|actor| self.people.iter().any(|p| p.name == **actor))
     }
 
     /// Keeps the other sites' people in step with their joins, leaves and renames, between two
@@ -775,6 +792,20 @@ mod tests {
             "1",
             30,
             said("bob", "long origin"),
+        ));
+        // Someone here, as another site would have them speak or leave.
+        room.link_news(event("there", "x", "3", 33, said("alice", "I am alice")));
+        room.link_news(event(
+            "there",
+            "x",
+            "4",
+            34,
+            ServerMsg::Leave {
+                id: 0,
+                time: NOW,
+                name: "alice".into(),
+                reason: LeaveReason::Quit,
+            },
         ));
         assert!(alice.take_plain().is_empty(), "all dropped");
 
