@@ -134,6 +134,11 @@ pub struct ChatModel {
     seen: HashSet<(u64, u64)>,
     /// The same for private messages, whose ids are a sequence of their own.
     seen_private: HashSet<(u64, u64)>,
+    /// `(time, a hash of sender, text and kind)` of every message that came live: a message a
+    /// linked room showed while the other sites were unreachable, under an id of its own, comes
+    /// again in a later history (a welcome's, a page) with the stream's id; it is the same message,
+    /// kept once. (Two messages alike in the same millisecond, both live, are both kept.)
+    seen_said: HashSet<(u64, u64)>,
     /// What the person sent that the room has not confirmed yet, oldest first: shown as
     /// "sending…", sent again when the connection comes back.
     pub outbox: Vec<Unsent>,
@@ -253,6 +258,21 @@ impl ChatModel {
 
     fn first_time(&mut self, id: u64, time: u64) -> bool {
         self.seen.insert((id, time))
+    }
+
+    /// False for a message in a history that came live before under another id (same time,
+    /// sender, text and kind); remembers what comes live.
+    fn first_said(&mut self, chat: &Chat) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (&chat.from, &chat.text, chat.action).hash(&mut hasher);
+        let said = (chat.time, hasher.finish());
+        if self.replaying {
+            !self.seen_said.contains(&said)
+        } else {
+            self.seen_said.insert(said);
+            true
+        }
     }
 
     /// Keeps a typed message until the room confirms it; `false` (and nothing kept) when the
@@ -644,7 +664,7 @@ impl ChatModel {
         self.confirmed(chat.cid.as_ref());
         // What they were typing has arrived.
         self.typing.retain(|(n, _)| *n != chat.from);
-        if !self.first_time(chat.id, chat.time) {
+        if !self.first_time(chat.id, chat.time) || !self.first_said(&chat) {
             return;
         }
         let own = chat.from == self.me;
@@ -845,6 +865,36 @@ pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_shown_in_island_mode_and_again_with_the_streams_id_is_kept_once() {
+        let mut model = ChatModel::default();
+        let said = |id: u64, time: u64| {
+            ServerMsg::Message(Chat {
+                id,
+                time,
+                from: "bob".into(),
+                text: "pendant la coupure".into(),
+                action: false,
+                cid: None,
+            })
+        };
+        // Live: twice alike in one millisecond is twice.
+        model.apply(said(5, 1005));
+        model.apply(said(6, 1005));
+        // A reconnect's history: the first under the stream's id now, and the same words at
+        // another time, which is another message.
+        model.apply(welcome(vec![said(9, 1005), said(10, 2000)]));
+        let said: Vec<_> = model
+            .entries
+            .iter()
+            .filter(
+                |e| matches!(&e.kind, EntryKind::Chat { text, .. } if text == "pendant la coupure"),
+            )
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(said, [Some(5), Some(6), Some(10)]);
+    }
 
     fn chat(id: u64, from: &str, text: &str) -> ServerMsg {
         ServerMsg::Message(Chat {
