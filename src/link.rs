@@ -39,6 +39,11 @@ pub const MAX_EVENT_BYTES: usize = MAX_JSON_LINE_BYTES + 1024;
 /// lost acknowledgement, island mode included.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
 
+/// The most events waiting for the broker: past it, the oldest are given up. The room keeps as
+/// many of its own on their way ([`MAX_WAITING`] is its bound too), so memory stays bounded
+/// however long the broker is away.
+pub const MAX_WAITING: usize = 100_000;
+
 /// The most events a room's stream keeps (the oldest go first): what a server without a store
 /// reads at start, bounded.
 const MAX_STREAM_EVENTS: i64 = 1_000_000;
@@ -379,13 +384,15 @@ struct State {
     people: Option<Vec<String>>,
     /// Whether the broker was last reachable.
     up: Option<bool>,
+    /// Whether events were given up since the broker was last reachable.
+    gave_up: bool,
 }
 
 impl State {
     /// Takes a job while the broker can't be reached; false once told to stop.
     fn take_offline(&mut self, job: Option<Job>) -> bool {
         match job {
-            Some(Job::Publish(outgoing)) => self.waiting.push_back(outgoing),
+            Some(Job::Publish(outgoing)) => self.wait(outgoing),
             Some(Job::Claim { key, answer }) => {
                 self.held.insert(key, false);
                 answer.send(Claim::Unreachable).ok();
@@ -398,6 +405,21 @@ impl State {
             Some(Job::Stop) | None => return false,
         }
         true
+    }
+
+    /// Queues an event to publish; past [`MAX_WAITING`] (the broker away for long, a busy room)
+    /// the oldest is given up, and the log says so once per outage.
+    fn wait(&mut self, outgoing: Outgoing) {
+        if self.waiting.len() >= MAX_WAITING {
+            self.waiting.pop_front();
+            if !std::mem::replace(&mut self.gave_up, true) {
+                warn!(
+                    "link: more than {MAX_WAITING} events wait for the broker; the oldest are \
+                     given up (the other sites won't see them)"
+                );
+            }
+        }
+        self.waiting.push_back(outgoing);
     }
 
     /// What this server writes in the names it holds.
@@ -424,6 +446,7 @@ async fn run(
         held: std::collections::HashMap::new(),
         people: None,
         up: None,
+        gave_up: false,
     };
     loop {
         let session = Session::open(&config.url, &stream, state.next_seq).await;
@@ -449,6 +472,7 @@ async fn run(
                 continue;
             }
         };
+        state.gave_up = false;
         if state.up != Some(true) {
             info!("link: the broker is reachable");
             news.send(LinkNews::Up);
@@ -606,7 +630,7 @@ impl Session {
             }
             tokio::select! {
                 job = jobs.recv() => match job {
-                    Some(Job::Publish(outgoing)) => state.waiting.push_back(outgoing),
+                    Some(Job::Publish(outgoing)) => state.wait(outgoing),
                     Some(Job::Claim { key, answer }) => {
                         let claim = self.claim(state, &key).await;
                         if claim != Claim::Taken {

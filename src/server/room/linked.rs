@@ -12,7 +12,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::{Mailbox, Room};
-use crate::link::{Beacon, Envelope, LinkNews, PRESENCE_TIMEOUT, claim_key};
+use crate::link::{Beacon, Envelope, LinkNews, MAX_WAITING, PRESENCE_TIMEOUT, claim_key};
 use crate::protocol::message::FileOffer;
 use crate::protocol::name::{self, NameKey};
 use crate::protocol::sanitize::clean_text;
@@ -227,6 +227,10 @@ impl<M: Mailbox> Room<M> {
         linked.next_local += 1;
         linked.relay.publish(id.clone(), &msg);
         let shown_as = (!linked.up).then(|| linked.island_id());
+        if linked.in_flight.len() >= MAX_WAITING {
+            // The link gives up its oldest too: shown here or not, it won't come back.
+            linked.in_flight.pop_front();
+        }
         linked.in_flight.push_back(InFlight {
             id,
             msg: msg.clone(),
@@ -349,6 +353,10 @@ impl<M: Mailbox> Room<M> {
         };
         if linked.in_flight.is_empty() {
             linked.island_shown = 0;
+        }
+        if mine && flight.is_none() && envelope.id.parse::<u64>().is_ok() {
+            // One of this run's own, no longer on its way: given up, or already kept.
+            return;
         }
         if let Some(flight) = flight {
             let msg = with_id(flight.msg, seq);
@@ -751,6 +759,30 @@ mod tests {
                 (17, "alone".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_long_outage_keeps_at_most_max_waiting_of_its_own_and_shows_nothing_twice() {
+        let (mut room, handed) = linked_room(|| NOW);
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        room.link_news(LinkNews::Down);
+        for n in 0..MAX_WAITING + 10 {
+            room.handle(1, Command::Say(format!("m{n}")));
+        }
+        let linked = room.linked.as_ref().unwrap();
+        assert_eq!(linked.in_flight.len(), MAX_WAITING);
+        assert_eq!(
+            linked.in_flight[0].id, "12",
+            "the join and the oldest ten given up"
+        );
+        alice.take_json();
+        // One given up comes back anyway (published before the link gave it up): not again.
+        let published = std::mem::take(&mut handed.lock().unwrap().published);
+        let (id, msg) = published[1].clone();
+        room.link_news(LinkNews::Up);
+        room.link_news(event("here", "run1", &id, 50, msg));
+        let again = alice.take_json();
+        assert!(texts(&again).is_empty(), "{again:?}");
     }
 
     #[test]
