@@ -57,6 +57,9 @@ const RETRY: Duration = Duration::from_millis(250);
 /// How often a server says who is here, besides whenever it changes.
 pub const BEACON_EVERY: Duration = Duration::from_secs(1);
 
+/// The least time between two beacons said for a change.
+const BEACON_GAP: Duration = Duration::from_millis(200);
+
 /// A server not heard from for this long is gone, and its people with it.
 pub const PRESENCE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -612,6 +615,7 @@ impl Session {
             }
         }
         self.beacon(state).await;
+        let mut last_beacon = tokio::time::Instant::now();
         let mut beat = tokio::time::interval(BEACON_EVERY);
         let mut refresh = tokio::time::interval(CLAIM_REFRESH);
         loop {
@@ -645,7 +649,12 @@ impl Session {
                     }
                     Some(Job::People(people)) => {
                         state.people = Some(people);
-                        self.beacon(state).await;
+                        // A change is said at once, but at most every `BEACON_GAP`: a class
+                        // joining together is a few beacons, the last one on the next beat.
+                        if last_beacon.elapsed() >= BEACON_GAP {
+                            self.beacon(state).await;
+                            last_beacon = tokio::time::Instant::now();
+                        }
                     }
                     Some(Job::Stop) | None => return Ended::Stopped,
                 },
@@ -677,7 +686,10 @@ impl Session {
                     None => return Ended::Broken("the beacons ended".to_owned()),
                 },
                 _ = self.lost.recv() => return Ended::Broken("the connection was lost".to_owned()),
-                _ = beat.tick() => self.beacon(state).await,
+                _ = beat.tick() => {
+                    self.beacon(state).await;
+                    last_beacon = tokio::time::Instant::now();
+                }
                 _ = refresh.tick() => {
                     for (key, confirmed) in &state.held {
                         if *confirmed {
