@@ -674,6 +674,15 @@ impl Session {
                         };
                         news.send(told);
                     }
+                    Some(Err(err)) if matches!(
+                        err.kind(),
+                        consumer::push::OrderedErrorKind::MissingHeartbeat
+                            | consumer::push::OrderedErrorKind::ConsumerDeleted
+                    ) => {
+                        // The ordered reader makes itself again, from the last sequence it
+                        // gave: nothing is lost, and the broker may well be there.
+                        debug!("link: the stream's reader starts again ({})", for_log(&err.to_string()));
+                    }
                     Some(Err(err)) => return Ended::Broken(err.to_string()),
                     None => return Ended::Broken("the stream's reader ended".to_owned()),
                 },
@@ -703,17 +712,15 @@ impl Session {
 
     /// Claims `key` for this server: created, or already this server's.
     async fn claim(&self, state: &State, key: &str) -> Claim {
-        use async_nats::jetstream::kv::CreateErrorKind;
-        match self.names.create(key, state.value().into()).await {
-            Ok(_) => Claim::Granted,
-            Err(err) if err.kind() == CreateErrorKind::AlreadyExists => {
-                match self.names.get(key).await {
-                    Ok(Some(value)) if value.as_ref() == state.value().as_bytes() => Claim::Granted,
-                    Ok(_) => Claim::Taken,
-                    Err(_) => Claim::Unreachable,
-                }
-            }
-            Err(_) => Claim::Unreachable,
+        if self.names.create(key, state.value().into()).await.is_ok() {
+            return Claim::Granted;
+        }
+        // Held already (maybe by this server), or another server's `create` landed first (a
+        // race: the error is then not always `AlreadyExists`): what the bucket holds says.
+        match self.names.get(key).await {
+            Ok(Some(value)) if value.as_ref() == state.value().as_bytes() => Claim::Granted,
+            Ok(Some(_)) => Claim::Taken,
+            Ok(None) | Err(_) => Claim::Unreachable,
         }
     }
 

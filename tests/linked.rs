@@ -24,6 +24,10 @@ const ROOM: &str = "Salle des profs";
 
 /// A server linked to `ROOM` on `broker` as `origin`.
 fn linked(broker: &Broker, origin: &str) -> Server {
+    let _ = env_logger::builder()
+        .is_test(true)
+        .filter_level(log::LevelFilter::Info)
+        .try_init();
     start_server_with(ServerConfig {
         flood: None,
         link: Some(LinkConfig {
@@ -69,15 +73,22 @@ impl Person {
         }
     }
 
-    /// Waits until `name` joins.
-    fn sees_join(&mut self, name: &str) {
-        match self {
-            Self::Plain(plain) => {
-                plain.expect(&format!("* {name} joined the room"));
-            }
-            Self::Json(json) => {
-                json.expect(|m| matches!(m, ServerMsg::Join { name: n, .. } if n == name));
-            }
+    /// Waits until every one of `names` has joined, in whatever order.
+    fn sees_joins(&mut self, names: &[&str]) {
+        let mut missing: Vec<&str> = names.to_vec();
+        while !missing.is_empty() {
+            let joined = match self {
+                Self::Plain(plain) => plain
+                    .expect(" joined the room")
+                    .strip_prefix("*** ")
+                    .and_then(|line| line.strip_suffix(" joined the room"))
+                    .map(str::to_owned),
+                Self::Json(json) => match json.expect(|m| matches!(m, ServerMsg::Join { .. })) {
+                    ServerMsg::Join { name, .. } => Some(name),
+                    _ => None,
+                },
+            };
+            missing.retain(|name| Some(*name) != joined.as_deref());
         }
     }
 
@@ -101,11 +112,6 @@ impl Person {
                 },
             }
         }
-    }
-
-    /// The texts of the room's messages, in the order they come, until one is `last`.
-    fn texts_until(&mut self, last: &str) -> Vec<String> {
-        self.texts_until_all(&[last.to_owned()])
     }
 
     /// The texts of the room's messages, in the order they come, until every one of `last` has
@@ -174,9 +180,7 @@ fn gather(servers: &[&Server], names: &[&str]) -> Vec<Person> {
         people.push(Person::join(addr, name));
     }
     for (n, person) in people.iter_mut().enumerate() {
-        for later in &names[n + 1..] {
-            person.sees_join(later);
-        }
+        person.sees_joins(&names[n + 1..]);
     }
     people
 }
@@ -299,10 +303,11 @@ fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_a
                 .expect("a thread")
         })
         .collect();
-    let answers: Vec<ServerMsg> = asks
+    // Both stay connected until both are answered: the one let in keeps the name.
+    let (answers, _connections): (Vec<ServerMsg>, Vec<Json>) = asks
         .into_iter()
-        .map(|t| t.join().expect("the asking thread").0)
-        .collect();
+        .map(|t| t.join().expect("the asking thread"))
+        .unzip();
     let welcomed = answers
         .iter()
         .filter(|m| matches!(m, ServerMsg::Welcome { .. }))
@@ -332,9 +337,9 @@ fn a_broker_killed_for_ten_seconds_loses_and_doubles_nothing_and_the_order_is_on
     for (person, name) in people.iter_mut().zip(names) {
         person.say(&format!("{name} before"));
     }
-    people[0].say("all here");
+    let before: Vec<String> = names.iter().map(|name| format!("{name} before")).collect();
     for person in &mut people {
-        person.texts_until("all here");
+        person.texts_until_all(&before);
     }
 
     broker.kill();

@@ -16,8 +16,9 @@ use crate::protocol::ServerMsg;
 use crate::protocol::name::{self, NameKey};
 
 /// How long a session waits for the broker to answer a claim before it goes on as if the broker
-/// were away (the name is then claimed once it is back).
-const CLAIM_PATIENCE: Duration = Duration::from_secs(3);
+/// were away (the name is then claimed once it is back). While the broker is known to be away the
+/// link answers at once; this bounds a broker that is there but slow.
+const CLAIM_PATIENCE: Duration = Duration::from_secs(10);
 
 /// How often the room looks for sites gone silent.
 const CHECK_EVERY: Duration = Duration::from_millis(500);
