@@ -592,28 +592,7 @@ impl Session {
         jobs: &mut mpsc::UnboundedReceiver<Job>,
         news: &EventSink<LinkNews>,
     ) -> Ended {
-        // Names taken while the broker was away are claimed now; one another server took
-        // meanwhile stays with both (the room can't take it back from a person), and is said.
-        let unclaimed: Vec<String> = state
-            .held
-            .iter()
-            .filter(|(_, confirmed)| !**confirmed)
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in unclaimed {
-            match self.claim(state, &key).await {
-                Claim::Granted => {
-                    state.held.insert(key, true);
-                }
-                Claim::Taken => {
-                    warn!(
-                        "link: a name taken while the other sites were unreachable is held elsewhere too"
-                    );
-                    state.held.remove(&key);
-                }
-                Claim::Unreachable => return Ended::Broken("the names bucket".to_owned()),
-            }
-        }
+        self.settle_unclaimed(state).await;
         self.beacon(state).await;
         let mut last_beacon = tokio::time::Instant::now();
         let mut beat = tokio::time::interval(BEACON_EVERY);
@@ -700,12 +679,40 @@ impl Session {
                     last_beacon = tokio::time::Instant::now();
                 }
                 _ = refresh.tick() => {
+                    self.settle_unclaimed(state).await;
                     for (key, confirmed) in &state.held {
                         if *confirmed {
                             self.names.put(key, state.value().into()).await.ok();
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Claims the names taken while the broker was away (or could not answer). One another
+    /// server took meanwhile stays with both (the room can't take it back from a person), and
+    /// the log says so; one the bucket still can't answer for is tried again at the next refresh.
+    async fn settle_unclaimed(&self, state: &mut State) {
+        let unclaimed: Vec<String> = state
+            .held
+            .iter()
+            .filter(|(_, confirmed)| !**confirmed)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in unclaimed {
+            match self.claim(state, &key).await {
+                Claim::Granted => {
+                    state.held.insert(key, true);
+                }
+                Claim::Taken => {
+                    warn!(
+                        "link: a name taken while the other sites were unreachable is held \
+                         elsewhere too"
+                    );
+                    state.held.remove(&key);
+                }
+                Claim::Unreachable => {}
             }
         }
     }
