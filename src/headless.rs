@@ -246,10 +246,10 @@ impl ServerArgs {
             link: self.link.as_ref().map(|url| LinkConfig {
                 url: url.clone(),
                 room: self.link_room.clone().unwrap_or_else(|| self.room.clone()),
-                origin: crate::link::clean_origin(&self.link_origin.clone().unwrap_or_else(|| {
-                    let host = gethostname::gethostname();
-                    format!("{}-{}", host.to_string_lossy(), self.port)
-                })),
+                origin: match &self.link_origin {
+                    Some(origin) => crate::link::clean_origin(origin),
+                    None => crate::link::default_origin(self.port),
+                },
             }),
             ..ServerConfig::default()
         }

@@ -298,9 +298,29 @@ fn new_boot() -> String {
 
 /// The key a name is claimed under: a hash of its comparison form (look-alikes meet there), in
 /// the characters a key-value key allows.
-pub fn claim_key(folded: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, folded.as_bytes());
+pub fn claim_key(name: &str) -> String {
+    short_hash(crate::protocol::NameKey::new(name).folded())
+}
+
+/// The id every server gives the leave of `name`, at `origin`'s run `boot` that went silent:
+/// the stream keeps one, however many servers noticed.
+pub fn gone_id(origin: &str, boot: &str, name: &str) -> String {
+    format!("gone.{}", short_hash(&format!("{origin}\n{boot}\n{name}")))
+}
+
+/// The first 16 bytes of `text`'s SHA-256, in hex: what NATS allows in keys and ids.
+fn short_hash(text: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
     hex::encode(&digest.as_ref()[..16])
+}
+
+/// This server's name among the linked ones when none is given: the machine's name and the
+/// port, cleaned.
+pub fn default_origin(port: u16) -> String {
+    clean_origin(&format!(
+        "{}-{port}",
+        gethostname::gethostname().to_string_lossy()
+    ))
 }
 
 impl Drop for Link {
@@ -855,6 +875,14 @@ mod tests {
         let key = claim_key("ＡＬＩＣＥ\u{202e}.*>");
         assert_eq!(key.len(), 32);
         assert!(key.chars().all(|c| c.is_ascii_hexdigit()), "{key}");
+        assert_eq!(
+            claim_key("Alice"),
+            claim_key("аlice"),
+            "look-alikes, one key"
+        );
+        let gone = gone_id("north", "b1", "ＡＬＩＣＥ.*>");
+        assert!(gone.starts_with("gone.") && gone[5..].chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(default_origin(4444).ends_with("-4444"));
         assert_ne!(
             stream_name("a b"),
             stream_name("a_b"),

@@ -11,7 +11,7 @@ use crate::discovery::Advertiser;
 use crate::i18n::Lang;
 use crate::identity::{Fingerprint, Identity};
 use crate::lan;
-use crate::link::{LinkConfig, clean_origin};
+use crate::link::{LinkConfig, default_origin};
 use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
@@ -145,11 +145,7 @@ impl Hosting {
             link: request.link.as_ref().map(|url| LinkConfig {
                 url: url.clone(),
                 room: request.room.clone(),
-                origin: clean_origin(&format!(
-                    "{}-{}",
-                    gethostname::gethostname().to_string_lossy(),
-                    request.port_to_keep()
-                )),
+                origin: default_origin(request.port_to_keep()),
             }),
             ..ServerConfig::default()
         };

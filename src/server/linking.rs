@@ -13,7 +13,7 @@ use super::shared::Shared;
 use crate::EventSink;
 use crate::link::{Claim, Link, LinkConfig, LinkNews, claim_key};
 use crate::protocol::ServerMsg;
-use crate::protocol::name::{self, NameKey};
+use crate::protocol::name;
 
 /// How long a session waits for the broker to answer a claim before it goes on as if the broker
 /// were away (the name is then claimed once it is back). While the broker is known to be away the
@@ -39,12 +39,12 @@ impl Relay for LinkRelay {
         self.0.boot()
     }
 
-    fn publish(&self, id: String, msg: &ServerMsg) {
-        self.0.publish(id, msg.clone());
+    fn publish(&self, id: String, msg: ServerMsg) {
+        self.0.publish(id, msg);
     }
 
-    fn publish_shared(&self, id: String, msg: &ServerMsg) {
-        self.0.publish_shared(id, msg.clone());
+    fn publish_shared(&self, id: String, msg: ServerMsg) {
+        self.0.publish_shared(id, msg);
     }
 
     fn release(&self, key: String) {
@@ -118,11 +118,6 @@ pub(super) enum Claimed {
     Invalid,
 }
 
-/// The key a name is claimed under.
-pub(super) fn key_of(name: &str) -> String {
-    claim_key(NameKey::new(name).folded())
-}
-
 /// Claims `raw` room-wide, or with `offer_variant` (plain clients) the first free variant of
 /// it (`alice_2`, …) when another site holds it.
 pub(super) fn claim_name(link: &Link, raw: &str, offer_variant: bool) -> Claimed {
@@ -143,7 +138,7 @@ pub(super) fn claim_name(link: &Link, raw: &str, offer_variant: bool) -> Claimed
             .flatten(),
     );
     for name in candidates {
-        let key = key_of(&name);
+        let key = claim_key(&name);
         match link.claim(key.clone(), CLAIM_PATIENCE) {
             Claim::Granted | Claim::Unreachable => return Claimed::Name { name, key },
             Claim::Taken => {}

@@ -649,25 +649,9 @@ impl<M: Mailbox> Room<M> {
         self.find_person(wanted).map(|m| m.name.clone())
     }
 
-    /// Who is at another site under `wanted`, as [`Room::find_person`] finds them.
-    fn remote_person(&self, wanted: &str) -> Option<String> {
-        let names = self.remote_names();
-        let exact = names
-            .iter()
-            .find(|name| name.to_lowercase() == wanted.to_lowercase());
-        exact
-            .cloned()
-            .or_else(|| self.remote_clash(&NameKey::new(wanted)))
-    }
-
-    /// Who is here under `wanted`: exactly, whatever the case, else by look-alike.
+    /// Who is here under `wanted`, as [`find_named`] finds them.
     fn find_person(&self, wanted: &str) -> Option<&Person<M>> {
-        let key = NameKey::new(wanted);
-        let exact = self
-            .people
-            .iter()
-            .find(|m| m.name.to_lowercase() == wanted.to_lowercase());
-        exact.or_else(|| self.people.iter().find(|m| m.key.clashes(&key)))
+        find_named(self.people.iter(), wanted)
     }
 
     /// Announces a file whose bytes are in: to everyone (and newcomers, in the history), or to its
@@ -908,6 +892,38 @@ impl<M: Mailbox> Room<M> {
     pub fn take_dirty(&mut self) -> Vec<Arc<M>> {
         std::mem::take(&mut self.dirty)
     }
+}
+
+/// Someone with a name: a person here, or one at another site.
+trait Named {
+    fn name(&self) -> &str;
+    fn key(&self) -> &NameKey;
+}
+
+impl<M> Named for Person<M> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn key(&self) -> &NameKey {
+        &self.key
+    }
+}
+
+/// Who among `people` goes by `wanted`: exactly, whatever the case, else by look-alike — how a
+/// private message finds its recipient, here or at another site.
+fn find_named<'a, T: Named + 'a>(
+    people: impl Iterator<Item = &'a T> + Clone,
+    wanted: &str,
+) -> Option<&'a T> {
+    let lower = wanted.to_lowercase();
+    let key = NameKey::new(wanted);
+    people
+        .clone()
+        .find(|p| p.name().to_lowercase() == lower)
+        .or_else(|| {
+            let mut people = people;
+            people.find(|p| p.key().clashes(&key))
+        })
 }
 
 /// The id of a message of the room's history.

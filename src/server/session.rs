@@ -27,6 +27,7 @@ use super::room::{JoinError, Next, SessionId};
 use super::shared::Shared;
 use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
 use crate::i18n::Lang;
+use crate::link::claim_key;
 use crate::protocol::message::Cid;
 use crate::protocol::message::MAX_AWAY_BYTES;
 use crate::protocol::name::{self, NameError};
@@ -318,35 +319,36 @@ fn handshake(
         ));
         let socket = reader.get_ref().socket();
         let offer_variant = dialect == Dialect::Plain;
-        // A linked room's names are claimed across its sites first, outside the room.
+        // A linked room's names are claimed across its sites first, outside the room; one held
+        // at another site is refused as one taken here would be.
         let link = shared.link();
-        let (asked, claimed) = match &link {
-            None => (raw_name.clone(), None),
+        let asked = match &link {
+            None => Ok((raw_name.clone(), None)),
             Some(link) => match linking::claim_name(link, &raw_name, offer_variant) {
-                linking::Claimed::Name { name, key } => (name, Some(key)),
-                linking::Claimed::Invalid => (raw_name.clone(), None),
-                linking::Claimed::Taken => {
-                    shared.with_pending(|t| t.set_joining(session, false));
-                    let err = NameError::Taken {
-                        existing: name::validate(&raw_name).unwrap_or_default(),
-                    };
-                    let msg = ServerMsg::error(
-                        ErrorCode::from(&err),
-                        tr!(lang, "error-name-try-another", problem = err.describe(lang)),
-                    );
-                    write_direct(shared, reader.get_ref(), dialect, &msg)?;
-                    continue;
-                }
+                linking::Claimed::Name { name, key } => Ok((name, Some(key))),
+                linking::Claimed::Invalid => Ok((raw_name.clone(), None)),
+                linking::Claimed::Taken => Err(JoinError::Name(NameError::Taken {
+                    existing: name::validate(&raw_name).unwrap_or_default(),
+                })),
             },
         };
         // The welcome leaves when the turn ends; by then the connection is out of the waiting
         // line, so a client told it joined is never still counted as waiting (it may open its
         // next connection at once).
         let turn = shared.turn();
-        let result =
-            shared
-                .lock_room()
-                .join(session, &asked, dialect, Arc::clone(&outbox), offer_variant);
+        let (result, claimed) = match asked {
+            Ok((asked, claimed)) => {
+                let joined = shared.lock_room().join(
+                    session,
+                    &asked,
+                    dialect,
+                    Arc::clone(&outbox),
+                    offer_variant,
+                );
+                (joined, claimed)
+            }
+            Err(refused) => (Err(refused), None),
+        };
         if result.is_ok() {
             shared.with_pending(|t| t.remove(session));
         } else {
@@ -357,10 +359,10 @@ fn handshake(
             // The room gave another name (taken here meanwhile) or none: the claim goes back,
             // and the name given is claimed.
             match &result {
-                Ok(name) if linking::key_of(name) == key => {}
+                Ok(name) if claim_key(name) == key => {}
                 Ok(name) => {
                     link.release(key);
-                    link.claim(linking::key_of(name), Duration::ZERO);
+                    link.claim(claim_key(name), Duration::ZERO);
                 }
                 Err(_) => link.release(key),
             }
@@ -719,7 +721,7 @@ fn chat(
         };
         let next = shared.lock_room().handle_sent(session, command, cid);
         if let Some((link, key)) = claimed
-            && !matches!(&next, Next::Renamed(new) if linking::key_of(new) == key)
+            && !matches!(&next, Next::Renamed(new) if claim_key(new) == key)
         {
             link.release(key);
         }
@@ -749,8 +751,8 @@ fn rename_claim(
     let Ok(new) = name::validate(raw) else {
         return Ok(None);
     };
-    let key = linking::key_of(&new);
-    if current.is_some_and(|old| linking::key_of(old) == key) {
+    let key = claim_key(&new);
+    if current.is_some_and(|old| claim_key(old) == key) {
         return Ok(None);
     }
     match linking::claim_name(link, &new, false) {

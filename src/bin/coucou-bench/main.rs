@@ -240,14 +240,35 @@ struct Shared {
     /// Stamped lines from others received.
     delivered: AtomicU64,
     /// Latencies in microseconds.
-    latencies: Mutex<Vec<u32>>,
+    latencies: Latencies,
     /// Those from a sender on one linked server to a client on another.
-    cross_latencies: Mutex<Vec<u32>>,
+    cross_latencies: Latencies,
     /// When a receiver first saw the slow client's leave, µs since start (0 = not yet).
     slow_gone_us: AtomicU64,
     /// The slow client's name.
     slow_name: String,
     stop: AtomicBool,
+}
+
+/// Latencies in microseconds, from every receiver.
+#[derive(Default)]
+struct Latencies(Mutex<Vec<u32>>);
+
+impl Latencies {
+    /// Adds one receiver's.
+    fn add(&self, more: Vec<u32>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(more);
+    }
+
+    /// All of them, sorted, leaving none.
+    fn take_sorted(&self) -> Vec<u32> {
+        let mut all = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        all.sort_unstable();
+        all
+    }
 }
 
 fn micros_since(start: Instant) -> u64 {
@@ -499,16 +520,8 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
         }
     }
     shared.delivered.fetch_add(delivered, Ordering::Relaxed);
-    shared
-        .latencies
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .extend(latencies);
-    shared
-        .cross_latencies
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .extend(cross);
+    shared.latencies.add(latencies);
+    shared.cross_latencies.add(cross);
 }
 
 /// The sum of `read` over every pid; `None` with no pid, or when one can't be read.
@@ -561,8 +574,8 @@ fn run(args: &Args) -> Result<Report, String> {
         registered: AtomicU64::new(0),
         failed: AtomicU64::new(0),
         delivered: AtomicU64::new(0),
-        latencies: Mutex::new(Vec::new()),
-        cross_latencies: Mutex::new(Vec::new()),
+        latencies: Latencies::default(),
+        cross_latencies: Latencies::default(),
         slow_gone_us: AtomicU64::new(0),
         slow_name: "slowpoke".to_owned(),
         stop: AtomicBool::new(false),
@@ -709,20 +722,8 @@ fn run(args: &Args) -> Result<Report, String> {
     }
     drop(idle);
     let delivered = shared.delivered.load(Ordering::Relaxed);
-    let mut latencies = std::mem::take(
-        &mut *shared
-            .latencies
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner),
-    );
-    latencies.sort_unstable();
-    let mut cross = std::mem::take(
-        &mut *shared
-            .cross_latencies
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner),
-    );
-    cross.sort_unstable();
+    let latencies = shared.latencies.take_sorted();
+    let cross = shared.cross_latencies.take_sorted();
     let server_cpu_s = cpu_before.zip(cpu_after).map(|(b, a)| a - b);
     let slow_gone = shared.slow_gone_us.load(Ordering::Relaxed);
     let send_start_us = u64::try_from(send_start.duration_since(start).as_micros()).unwrap_or(0);

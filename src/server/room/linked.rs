@@ -12,7 +12,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::{Mailbox, Room};
-use crate::link::{Beacon, Envelope, LinkNews, MAX_WAITING, PRESENCE_TIMEOUT, claim_key};
+use crate::link::{Beacon, Envelope, LinkNews, MAX_WAITING, PRESENCE_TIMEOUT, claim_key, gone_id};
 use crate::protocol::message::FileOffer;
 use crate::protocol::name::{self, NameKey};
 use crate::protocol::sanitize::clean_text;
@@ -26,9 +26,9 @@ pub trait Relay: Send + Sync + std::fmt::Debug {
     /// This run of this server.
     fn boot(&self) -> &str;
     /// Publishes an event with this run's id `id` for it.
-    fn publish(&self, id: String, msg: &ServerMsg);
+    fn publish(&self, id: String, msg: ServerMsg);
     /// Publishes an event under an id every server gives it (the stream keeps one).
-    fn publish_shared(&self, id: String, msg: &ServerMsg);
+    fn publish_shared(&self, id: String, msg: ServerMsg);
     /// Gives a name's claim back.
     fn release(&self, key: String);
     /// Says who is here now.
@@ -111,9 +111,31 @@ impl Linked {
         self.last_seq + self.island_shown
     }
 
+    /// The site `origin`, met now in its run `boot` if it is new; `None` when it is new and
+    /// [`MAX_SITES`] are known already.
+    fn site(&mut self, origin: &str, boot: &str, now: u64) -> Option<&mut Site> {
+        if self.sites.len() >= MAX_SITES && !self.sites.contains_key(origin) {
+            return None;
+        }
+        Some(self.sites.entry(origin.to_owned()).or_insert(Site {
+            boot: boot.to_owned(),
+            people: Vec::new(),
+            heard: now,
+        }))
+    }
+
     /// The names at the other sites.
-    fn remote_names(&self) -> impl Iterator<Item = &(String, NameKey)> {
+    fn remote_names(&self) -> impl Iterator<Item = &(String, NameKey)> + Clone {
         self.sites.values().flat_map(|site| site.people.iter())
+    }
+}
+
+impl super::Named for (String, NameKey) {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn key(&self) -> &NameKey {
+        &self.1
     }
 }
 
@@ -225,20 +247,21 @@ impl<M: Mailbox> Room<M> {
         };
         let id = linked.next_local.to_string();
         linked.next_local += 1;
-        linked.relay.publish(id.clone(), &msg);
+        linked.relay.publish(id.clone(), msg.clone());
         let shown_as = (!linked.up).then(|| linked.island_id());
+        let shown = shown_as.map(|at| with_id(msg.clone(), at));
         if linked.in_flight.len() >= MAX_WAITING {
             // The link gives up its oldest too: shown here or not, it won't come back.
             linked.in_flight.pop_front();
         }
         linked.in_flight.push_back(InFlight {
             id,
-            msg: msg.clone(),
+            msg,
             in_history,
             shown_as,
         });
-        if let Some(shown_as) = shown_as {
-            self.show_here(with_id(msg, shown_as), in_history, false);
+        if let Some(shown) = shown {
+            self.show_here(shown, in_history, false);
         }
     }
 
@@ -445,14 +468,9 @@ impl<M: Mailbox> Room<M> {
         };
         match msg {
             ServerMsg::Join { name, .. } => {
-                if linked.sites.len() >= MAX_SITES && !linked.sites.contains_key(origin) {
+                let Some(site) = linked.site(origin, boot, now) else {
                     return;
-                }
-                let site = linked.sites.entry(origin.to_owned()).or_insert(Site {
-                    boot: boot.to_owned(),
-                    people: Vec::new(),
-                    heard: now,
-                });
+                };
                 if site.people.len() < MAX_SITE_PEOPLE && !site.people.iter().any(|p| p.0 == *name)
                 {
                     site.people.push((name.clone(), NameKey::new(name)));
@@ -482,7 +500,6 @@ impl<M: Mailbox> Room<M> {
         };
         if beacon.origin == linked.relay.origin()
             || beacon.origin.chars().count() > MAX_ORIGIN_CHARS
-            || (linked.sites.len() >= MAX_SITES && !linked.sites.contains_key(&beacon.origin))
         {
             return;
         }
@@ -496,11 +513,9 @@ impl<M: Mailbox> Room<M> {
                 (name, key)
             })
             .collect();
-        let site = linked.sites.entry(beacon.origin.clone()).or_insert(Site {
-            boot: beacon.boot.clone(),
-            people: Vec::new(),
-            heard: now,
-        });
+        let Some(site) = linked.site(&beacon.origin, &beacon.boot, now) else {
+            return;
+        };
         if site.boot != beacon.boot {
             // The site started again: whoever was there with its earlier run is gone.
             let gone: Vec<String> = site
@@ -555,10 +570,10 @@ impl<M: Mailbox> Room<M> {
             return;
         };
         for name in names {
-            let id = format!("gone.{}", claim_key(&format!("{origin}\n{boot}\n{name}")));
+            let id = gone_id(origin, boot, &name);
             linked.relay.publish_shared(
                 id,
-                &ServerMsg::Leave {
+                ServerMsg::Leave {
                     id: 0,
                     time: now,
                     name,
@@ -576,6 +591,12 @@ impl<M: Mailbox> Room<M> {
             .unwrap_or_default()
     }
 
+    /// Who is at another site under `wanted`, as [`super::find_named`] finds them.
+    pub(super) fn remote_person(&self, wanted: &str) -> Option<String> {
+        let linked = self.linked.as_ref()?;
+        super::find_named(linked.remote_names(), wanted).map(|(name, _)| name.clone())
+    }
+
     /// Who at another site has a name that clashes with `key`.
     pub(super) fn remote_clash(&self, key: &NameKey) -> Option<String> {
         let linked = self.linked.as_ref()?;
@@ -591,9 +612,9 @@ impl<M: Mailbox> Room<M> {
             return;
         };
         if let Some(old) = released {
-            let old = NameKey::new(old);
-            if !self.people.iter().any(|p| p.key.folded() == old.folded()) {
-                linked.relay.release(claim_key(old.folded()));
+            let key = NameKey::new(old);
+            if !self.people.iter().any(|p| p.key.folded() == key.folded()) {
+                linked.relay.release(claim_key(old));
             }
         }
         linked
@@ -630,11 +651,11 @@ mod tests {
         fn boot(&self) -> &str {
             "run1"
         }
-        fn publish(&self, id: String, msg: &ServerMsg) {
-            self.0.lock().unwrap().published.push((id, msg.clone()));
+        fn publish(&self, id: String, msg: ServerMsg) {
+            self.0.lock().unwrap().published.push((id, msg));
         }
-        fn publish_shared(&self, id: String, msg: &ServerMsg) {
-            self.0.lock().unwrap().shared.push((id, msg.clone()));
+        fn publish_shared(&self, id: String, msg: ServerMsg) {
+            self.0.lock().unwrap().shared.push((id, msg));
         }
         fn release(&self, key: String) {
             self.0.lock().unwrap().released.push(key);
