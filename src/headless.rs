@@ -117,6 +117,11 @@ pub struct ServerArgs {
     /// the port).
     #[arg(long, value_name = "NAME", requires = "link")]
     pub link_origin: Option<String>,
+    /// Reads options from a TOML file first (`port = 4444`, `room = "Classe"`, `advertise =
+    /// true`: each key an option's long name); options given on the command line win. The
+    /// packaged service reads `/etc/coucou/server.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `--lang`: a language this program has words for.

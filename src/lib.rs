@@ -14,7 +14,7 @@
 //! | UI | [`ui`] | egui views that return actions |
 //! | app shell | [`app`] | the eframe app: applies actions, runs connections, hosting, notifications |
 //! | LAN discovery | [`discovery`], [`diagnostics`] | mDNS / DNS-SD; interfaces and reachability tests |
-//! | command line | [`headless`] | `coucou server`, `coucou rooms` |
+//! | command line | [`cli`], [`headless`], [`desktop`] | the clap definitions; `coucou server`, `coucou rooms`; the application menu entry |
 //!
 //! Only [`app`] and [`ui`] name egui; everything below them runs without a window. See
 //! `ARCHITECTURE.md` for the invariants.
@@ -116,8 +116,10 @@ mod tests {
 }
 
 pub mod app;
+pub mod cli;
 pub mod client;
 pub mod connection;
+pub mod desktop;
 pub mod diagnostics;
 pub mod digest;
 pub mod discovery;

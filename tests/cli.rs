@@ -51,6 +51,7 @@ fn lang_fr_gives_french_notices_and_a_language_it_has_no_words_for_is_refused() 
 }
 
 #[test]
+#[cfg(unix)] // SIGTERM: Windows has no such signal.
 fn sigterm_tells_everyone_and_exits_zero() {
     let (mut child, port) = spawn_server(&["--room", "Bureau", "--motd", "Salut"]);
     let mut alice = Plain::connect(([127, 0, 0, 1], port).into());
@@ -152,4 +153,124 @@ fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
     );
     assert!(text.contains("A password is required"), "{text}");
     assert!(!text.contains("tournesol"), "the password is never printed");
+}
+
+#[test]
+fn an_options_file_sets_the_room_and_the_command_line_wins_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("server.toml");
+    std::fs::write(
+        &file,
+        "# as in /etc/coucou/server.toml\nroom = \"Salle 12\"\nport = 1\nmotd = \"Bienvenue\"\nno_store = true\nadvertise = false\n",
+    )
+    .unwrap();
+    // The file says port 1; the command line's port 0 (a free one) wins.
+    let (mut child, port) = spawn_server(&["--config", file.to_str().unwrap()]);
+    let mut alice = Plain::connect(([127, 0, 0, 1], port).into());
+    alice.send("alice");
+    assert_eq!(alice.line(), "*** Welcome to Salle 12, alice!");
+    alice.expect("*** Bienvenue");
+    child.kill().ok();
+    child.wait().ok();
+}
+
+#[test]
+fn a_bad_options_file_is_one_clear_line_and_a_failure_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str, text: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let huge = "# padding\n".repeat(7_000);
+    let cases = [
+        (
+            at("unknown.toml", b"rooom = \"x\"\n"),
+            "\"rooom\" is not an option",
+        ),
+        (at("kind.toml", b"port = \"not a port\"\n"), "invalid value"),
+        (
+            at("flag.toml", b"advertise = \"yes\"\n"),
+            "advertise takes true or false",
+        ),
+        (
+            at("list.toml", b"room = [\"a\", \"b\"]\n"),
+            "room takes a string or a number",
+        ),
+        (at("toml.toml", b"room = \"unterminated\n"), "toml.toml"),
+        (
+            at("loop.toml", b"config = \"loop.toml\"\n"),
+            "\"config\" is not an option",
+        ),
+        (
+            at("binary.toml", b"room = \"\xff\xfe\"\n"),
+            "can't read the options file",
+        ),
+        (at("huge.toml", huge.as_bytes()), "is over 64 KiB"),
+        (
+            dir.path().join("missing.toml"),
+            "can't read the options file",
+        ),
+    ];
+    for (file, says) in cases {
+        let out = coucou()
+            .args(["server", "--bind", "127.0.0.1", "--port", "0", "--config"])
+            .arg(&file)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{}: {stderr}", file.display());
+        assert!(stderr.contains(says), "{}: {stderr}", file.display());
+        let lines = stderr.lines().filter(|l| !l.trim().is_empty()).count();
+        assert!(
+            lines <= 3,
+            "{}: a short error, not {stderr}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn install_then_uninstall_under_a_temporary_home() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |command: &str| {
+        let out = coucou()
+            .arg(command)
+            .env("HOME", home.path())
+            .env_remove("XDG_DATA_HOME")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let said = run("install");
+    let data = home.path().join(".local/share");
+    let entry = std::fs::read_to_string(data.join("applications/coucou.desktop")).unwrap();
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_coucou"));
+    assert!(
+        entry.contains(&format!("\nExec={}\n", exe.display())),
+        "the entry starts this very program: {entry}"
+    );
+    assert!(said.contains("application menu"), "{said}");
+    for size in coucou::desktop::ICON_SIZES {
+        let icon = data.join(format!("icons/hicolor/{size}x{size}/apps/coucou.png"));
+        assert!(icon.is_file(), "{}", icon.display());
+    }
+    run("uninstall");
+    let mut left = Vec::new();
+    let mut dirs = vec![home.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for item in std::fs::read_dir(dir).unwrap() {
+            let path = item.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                left.push(path);
+            }
+        }
+    }
+    // The settings folder confy may have made is not ours to judge; no file is left anywhere.
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(run("uninstall").contains("Nothing to remove"));
 }

@@ -14,6 +14,8 @@ const ABOVE_CONNECTION: &[&str] = &[
     "discovery",
     "diagnostics",
     "headless",
+    "cli",
+    "desktop",
 ];
 
 /// The modules between `protocol` and the connection layer's users, which `protocol` never names.
@@ -72,6 +74,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "discovery",
             "diagnostics",
             "headless",
+            "cli",
+            "desktop",
         ],
     ),
     (
@@ -84,15 +88,21 @@ const LAYERS: &[(&str, &[&str])] = &[
             "discovery",
             "diagnostics",
             "headless",
+            "cli",
+            "desktop",
         ],
     ),
     (
         "discovery.rs",
-        &["server", "client", "model", "app", "ui", "headless"],
+        &[
+            "server", "client", "model", "app", "ui", "headless", "cli", "desktop",
+        ],
     ),
     (
         "diagnostics.rs",
-        &["server", "client", "model", "app", "ui", "headless"],
+        &[
+            "server", "client", "model", "app", "ui", "headless", "cli", "desktop",
+        ],
     ),
     (
         "model",
@@ -103,10 +113,16 @@ const LAYERS: &[(&str, &[&str])] = &[
             "discovery",
             "diagnostics",
             "headless",
+            "cli",
+            "desktop",
         ],
     ),
-    ("ui", &["app", "server", "headless"]),
-    ("headless.rs", &["client", "model", "app", "ui"]),
+    ("ui", &["app", "server", "headless", "cli", "desktop"]),
+    ("headless.rs", &["client", "model", "app", "ui", "cli"]),
+    // `desktop` (the menu entry and icons) names nothing of the crate: the command line uses it.
+    ("desktop.rs", ABOVE_CONNECTION),
+    ("desktop.rs", ABOVE_PROTOCOL),
+    ("desktop.rs", &["protocol", "i18n"]),
 ];
 
 fn rust_files(path: &Path) -> Vec<PathBuf> {

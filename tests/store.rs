@@ -79,6 +79,7 @@ fn a_damaged_history_file_is_moved_aside_and_the_room_works_with_a_warning() {
 }
 
 #[test]
+#[cfg(unix)] // SIGTERM: Windows has no such signal.
 fn the_headless_server_keeps_history_in_its_data_dir_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
