@@ -304,8 +304,8 @@ pub fn run(args: &ServerArgs) -> ExitCode {
             }
         })));
     }
-    let server = match Server::bind(addr, config) {
-        Ok(server) => server,
+    let listener = match crate::server::listen(addr) {
+        Ok(listener) => listener,
         Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
             eprintln!(
                 "coucou: port {} on {} is already in use (is another server running?)",
@@ -315,6 +315,23 @@ pub fn run(args: &ServerArgs) -> ExitCode {
         }
         Err(err) => {
             eprintln!("coucou: can't listen on {addr}: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Listening worked: what fails now is the room's own start, its data folder first of all.
+    let data_dir = (config.store.is_some() || config.files.is_some())
+        .then(|| args.data_dir.clone().or_else(default_data_dir))
+        .flatten();
+    let server = match Server::start(listener, config) {
+        Ok(server) => server,
+        Err(err) => {
+            match data_dir {
+                Some(dir) => eprintln!(
+                    "coucou: can't start the room with its data in {}: {err}",
+                    dir.display()
+                ),
+                None => eprintln!("coucou: can't start the room: {err}"),
+            }
             return ExitCode::FAILURE;
         }
     };

@@ -7,6 +7,20 @@ use std::process::Command;
 
 use common::{Plain, coucou, spawn_server};
 
+/// Runs `coucou server` on 127.0.0.1 and a free port with `extra` options, expecting it to fail at
+/// start; returns what it said on standard error.
+fn server_fails_with(extra: &[&std::ffi::OsStr]) -> String {
+    let out = coucou()
+        .args(["server", "--bind", "127.0.0.1", "--port", "0"])
+        .args(extra)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("coucou runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{extra:?} started: {stderr}");
+    stderr
+}
+
 #[test]
 fn a_busy_port_is_a_one_line_error_and_a_failure_exit() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -100,14 +114,7 @@ fn a_missing_empty_or_damaged_password_file_or_identity_is_one_clear_line_and_a_
         ),
     ];
     for (args, says) in cases {
-        let out = coucou()
-            .args(["server", "--bind", "127.0.0.1", "--port", "0"])
-            .args(&args)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{args:?}");
-        let stderr = String::from_utf8(out.stderr).unwrap();
+        let stderr = server_fails_with(&args);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
@@ -213,14 +220,7 @@ fn a_bad_options_file_is_one_clear_line_and_a_failure_exit() {
         ),
     ];
     for (file, says) in cases {
-        let out = coucou()
-            .args(["server", "--bind", "127.0.0.1", "--port", "0", "--config"])
-            .arg(&file)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{}: {stderr}", file.display());
+        let stderr = server_fails_with(&["--config".as_ref(), file.as_os_str()]);
         assert!(stderr.contains(says), "{}: {stderr}", file.display());
         let lines = stderr.lines().filter(|l| !l.trim().is_empty()).count();
         assert!(
@@ -273,4 +273,23 @@ fn install_then_uninstall_under_a_temporary_home() {
     // The settings folder confy may have made is not ours to judge; no file is left anywhere.
     assert!(left.is_empty(), "left behind: {left:?}");
     assert!(run("uninstall").contains("Nothing to remove"));
+}
+
+#[test]
+fn a_data_folder_that_cant_be_made_is_named_not_taken_for_the_port() {
+    // A folder under a file can't be made, even by root (who writes into read-only folders).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let data = file.join("coucou");
+    let stderr = server_fails_with(&["--data-dir".as_ref(), data.as_os_str()]);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "can't start the room with its data in {}",
+            data.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("can't listen"), "{stderr}");
 }

@@ -191,6 +191,63 @@ fn refused_names_have_codes_and_a_second_hello_may_follow() {
 }
 
 #[test]
+fn a_message_before_the_hello_closes_a_first_line_and_is_only_refused_later() {
+    let server = start_server();
+    let (mut alice, _) = Json::join(server.local_addr(), "alice");
+
+    // As PROTOCOL.md's table says: the very first line, not a hello, closes the connection.
+    let mut eager = Json::connect(server.local_addr());
+    eager.send(&say("bonjour tout le monde"));
+    let got = eager.expect_closed();
+    assert!(
+        matches!(
+            got.as_slice(),
+            [ServerMsg::Error {
+                code: ErrorCode::Malformed,
+                ..
+            }]
+        ),
+        "{got:?}"
+    );
+
+    // After a hello the room refused (a name taken), a message is refused and the connection
+    // stays: the next hello joins.
+    let mut late = Json::connect(server.local_addr());
+    late.send(&ClientMsg::Hello {
+        version: coucou::protocol::PROTOCOL_VERSION,
+        name: "alice".into(),
+    });
+    assert!(matches!(
+        late.next(),
+        ServerMsg::Error {
+            code: ErrorCode::NameTaken,
+            ..
+        }
+    ));
+    late.send(&say("je suis là"));
+    assert!(matches!(
+        late.next(),
+        ServerMsg::Error {
+            code: ErrorCode::Malformed,
+            ..
+        }
+    ));
+    late.send(&ClientMsg::Hello {
+        version: coucou::protocol::PROTOCOL_VERSION,
+        name: "bruno".into(),
+    });
+    assert!(matches!(late.next(), ServerMsg::Welcome { .. }));
+    alice.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "bruno"));
+    // Nothing said before a hello reached the room: the first message alice gets is bruno's.
+    late.send(&say("marqueur"));
+    let first = alice.expect(|m| matches!(m, ServerMsg::Message(_)));
+    assert!(
+        matches!(&first, ServerMsg::Message(c) if c.text == "marqueur"),
+        "{first:?}"
+    );
+}
+
+#[test]
 fn a_garbled_first_line_or_wrong_version_ends_only_that_connection() {
     let server = start_server();
     let (mut alice, _) = Json::join(server.local_addr(), "alice");

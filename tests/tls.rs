@@ -608,23 +608,11 @@ fn a_password_too_long_or_too_late_from_a_terminal_gets_one_clear_line() {
     });
     let addr = server.local_addr();
     let pin = Some(test_identity().fingerprint());
-    let lines_of = |client: &mut Json| {
-        let mut all = Vec::new();
-        let mut buf = [0u8; 8192];
-        let mut transport = client.transport().clone();
-        while let Ok(n) = transport.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            all.extend_from_slice(&buf[..n]);
-        }
-        String::from_utf8_lossy(&all).into_owned()
-    };
     let (mut long, _) = Json::connect_tls(addr, pin).unwrap();
     long.send_raw(b"carol\n");
     long.send_raw(&[b'x'; 5000]);
     long.send_raw(b"\n");
-    let said = lines_of(&mut long);
+    let said = long.rest();
     assert!(said.contains("*** This room has a password"), "{said}");
     assert!(
         said.trim_end().ends_with(
@@ -635,10 +623,68 @@ fn a_password_too_long_or_too_late_from_a_terminal_gets_one_clear_line() {
 
     let (mut late, _) = Json::connect_tls(addr, pin).unwrap();
     late.send_raw(b"dave\n");
-    let said = lines_of(&mut late);
+    let said = late.rest();
     assert!(
         said.trim_end()
             .ends_with("! no password received within 2 s of connecting; closing"),
         "{said}"
     );
+}
+
+#[test]
+fn password_tries_made_at_once_count_as_tries_made_one_after_another() {
+    // Five tries per address. Twelve terminals from one address give their names before any of
+    // them answers: five are asked the password, seven are told to wait at once. (The waiting
+    // line takes them all: this is about tries, not about connections waiting.)
+    let server = start_server_with(ServerConfig {
+        password: Some(RoomKey::new("tournesol").unwrap()),
+        password_delay: Duration::from_millis(10),
+        max_password_failures: 5,
+        max_pending_per_address: 20,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let pin = Some(test_identity().fingerprint());
+    // A terminal gives its name; Some(client) if it was asked the password, None if told to wait.
+    let knock = |name: &str| {
+        let (mut client, _) = Json::connect_tls(addr, pin).unwrap();
+        client.send_raw(format!("{name}\n").as_bytes());
+        let mut first = String::new();
+        let mut byte = [0u8; 1];
+        let mut transport = client.transport().clone();
+        while transport.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+            first.push(char::from(byte[0]));
+        }
+        if first.contains("password") && !first.starts_with('!') {
+            Some(client)
+        } else {
+            assert!(first.contains("too many"), "{first}");
+            None
+        }
+    };
+    let knocks: Vec<_> = (0..12).map(|i| knock(&format!("guess{i}"))).collect();
+    let mut asked: Vec<_> = knocks.into_iter().flatten().collect();
+    assert_eq!(asked.len(), 5);
+    // An unanswered try is given back once the host has seen the connection end (asked again
+    // until then: a refusal costs no try).
+    drop(asked.pop());
+    let deadline = Instant::now() + PATIENCE;
+    let mut again = loop {
+        if let Some(client) = knock("again") {
+            break client;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the unanswered try never came back"
+        );
+    };
+    again.send_raw(b"soleil\n");
+    assert!(again.rest().contains("wrong password"));
+    for mut client in asked {
+        client.send_raw(b"soleil\n");
+        assert!(client.rest().contains("wrong password"));
+    }
+    let (mut late, _) = Json::connect_tls(addr, pin).unwrap();
+    late.send_raw(b"late\n");
+    assert!(late.rest().contains("too many"), "all five tries spent");
 }

@@ -61,10 +61,20 @@ impl std::fmt::Display for PasswordError {
 impl std::error::Error for PasswordError {}
 
 /// The key argon2id derives from `password` and `salt`. The password is used as typed, without
-/// its line end.
+/// its line end. Takes argon2's memory (19 MiB) for the time of the call; a host checking many
+/// passwords reuses one [`KeyMemory`] per processor instead ([`RoomKey::matches_in`]).
 pub fn derive_key(
     password: &str,
     salt: &[u8; SALT_BYTES],
+) -> Result<[u8; KEY_BYTES], PasswordError> {
+    derive_key_in(password, salt, &mut KeyMemory::new())
+}
+
+/// [`derive_key`] in memory the caller keeps from one call to the next.
+pub fn derive_key_in(
+    password: &str,
+    salt: &[u8; SALT_BYTES],
+    memory: &mut KeyMemory,
 ) -> Result<[u8; KEY_BYTES], PasswordError> {
     if password.trim().is_empty() {
         return Err(PasswordError::Empty);
@@ -74,9 +84,36 @@ pub fn derive_key(
     }
     let mut key = [0; KEY_BYTES];
     argon2::Argon2::default()
-        .hash_password_into(password.as_bytes(), salt, &mut key)
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut key, &mut memory.0[..])
         .map_err(|_| PasswordError::Malformed)?;
     Ok(key)
+}
+
+/// The memory of one argon2id computation with this crate's parameters (19 MiB), made once and
+/// used again: a host that checks typed passwords keeps a few of these rather than asking the
+/// allocator for 19 MiB at each try (which glibc keeps, per thread, after the try).
+pub struct KeyMemory(Vec<argon2::Block>);
+
+impl KeyMemory {
+    /// Memory for one computation, zeroed.
+    pub fn new() -> Self {
+        Self(vec![
+            argon2::Block::default();
+            argon2::Params::default().block_count()
+        ])
+    }
+}
+
+impl Default for KeyMemory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for KeyMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyMemory({} blocks)", self.0.len())
+    }
 }
 
 impl RoomKey {
@@ -93,7 +130,12 @@ impl RoomKey {
 
     /// True when `typed` is the password (compared in constant time).
     pub fn matches(&self, typed: &str) -> bool {
-        derive_key(typed, &self.salt).is_ok_and(|key| constant_time_eq(&key, &self.key))
+        self.matches_in(typed, &mut KeyMemory::new())
+    }
+
+    /// [`RoomKey::matches`] in memory the caller keeps.
+    pub fn matches_in(&self, typed: &str, memory: &mut KeyMemory) -> bool {
+        derive_key_in(typed, &self.salt, memory).is_ok_and(|key| constant_time_eq(&key, &self.key))
     }
 
     /// `salt:key` in hex, as kept in the host's settings.
@@ -223,6 +265,22 @@ mod tests {
         let room = RoomKey::new("tournesol").unwrap();
         let typed = derive_key("tournesol", &room.salt).unwrap();
         assert!(exchange(&room.key, &typed, [7; 32], [7; 32]));
+    }
+
+    #[test]
+    fn memory_used_again_gives_the_same_keys() {
+        let room = RoomKey::new("tournesol").unwrap();
+        let mut memory = KeyMemory::new();
+        assert!(room.matches_in("tournesol", &mut memory));
+        assert!(!room.matches_in("tournesoI", &mut memory));
+        assert!(
+            room.matches_in("tournesol", &mut memory),
+            "after a wrong one"
+        );
+        assert_eq!(
+            derive_key_in("tournesol", &room.salt, &mut memory),
+            derive_key("tournesol", &room.salt)
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod config;
 mod counters;
 pub mod files;
 mod flood;
+mod keys;
 mod linking;
 mod lookup;
 mod mailbox;

@@ -74,6 +74,10 @@ struct Person<M> {
     /// When the others were last told this person is typing; `None` when they were told it
     /// stopped (or never told).
     typing_since: Option<u64>,
+    /// When the others were last told this person started typing, kept after a "stopped" so that
+    /// typing on and off again within [`TYPING_RELAY_MS`] is not passed on; a message clears it
+    /// (the next message may start at once, and messages have their own flood limit).
+    typing_told: Option<u64>,
     /// Set while they are away.
     away: Option<Away>,
 }
@@ -376,6 +380,7 @@ impl<M: Mailbox> Room<M> {
             dialect,
             outbox,
             typing_since: None,
+            typing_told: None,
             away: None,
         });
         self.people_changed(None);
@@ -513,12 +518,20 @@ impl<M: Mailbox> Room<M> {
         let Some(me) = self.people.iter_mut().find(|m| m.session == session) else {
             return;
         };
+        let recent =
+            |at: Option<u64>| at.is_some_and(|at| now.saturating_sub(at) < TYPING_RELAY_MS);
         match (active, me.typing_since) {
-            (true, Some(at)) if now.saturating_sub(at) < TYPING_RELAY_MS => return,
+            // Still typing, said lately; or on-off-on, which would be one event each time.
+            (true, since) if recent(since) || (since.is_none() && recent(me.typing_told)) => {
+                return;
+            }
             (false, None) => return,
             _ => {}
         }
         me.typing_since = active.then_some(now);
+        if active {
+            me.typing_told = Some(now);
+        }
         let msg = ServerMsg::Typing {
             name: me.name.clone(),
             active,
@@ -559,6 +572,7 @@ impl<M: Mailbox> Room<M> {
         // The message ends the typing, for the others' clients too.
         if let Some(me) = self.people.iter_mut().find(|m| m.name == from) {
             me.typing_since = None;
+            me.typing_told = None;
         }
         let greet = !action && text.eq_ignore_ascii_case("coucou");
         let msg = ServerMsg::Message(Chat {
@@ -1128,7 +1142,7 @@ mod tests {
         assert_eq!(room.names(), ["alice", "bob"]);
     }
 
-    /// The time for the one test that moves it.
+    /// The time for the away and typing tests; only the typing test moves it.
     static TYPING_NOW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(NOW);
 
     fn typing_clock() -> u64 {
@@ -1220,6 +1234,38 @@ mod tests {
             bob.take_json(),
             [typing(true)],
             "typing again after a message"
+        );
+    }
+
+    /// The time for the on-off test, apart from the other test that moves its own.
+    static ON_OFF_NOW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(NOW);
+
+    fn on_off_clock() -> u64 {
+        ON_OFF_NOW.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn typing_on_and_off_again_is_passed_on_once_per_window() {
+        let mut room = Room::new(settings(100, 100), Arc::default(), on_off_clock);
+        join(&mut room, 1, "alice", Dialect::Json);
+        let bob = join(&mut room, 2, "bob", Dialect::Json);
+        bob.take();
+        let typing = |active| ServerMsg::Typing {
+            name: "alice".into(),
+            active,
+        };
+        // 30 switches as fast as a client can send them: one start and one stop reach bob.
+        for i in 0..30 {
+            room.typing(1, i % 2 == 0);
+        }
+        assert_eq!(bob.take_json(), [typing(true), typing(false)]);
+        ON_OFF_NOW.fetch_add(TYPING_RELAY_MS, Ordering::SeqCst);
+        room.typing(1, true);
+        room.typing(1, false);
+        assert_eq!(
+            bob.take_json(),
+            [typing(true), typing(false)],
+            "a window later"
         );
     }
 

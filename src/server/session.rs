@@ -283,6 +283,12 @@ fn handshake(
                         let msg =
                             ServerMsg::error(ErrorCode::Malformed, lang.tr("error-hello-first"));
                         write_direct(shared, reader.get_ref(), dialect, &msg)?;
+                        // As PROTOCOL.md's table says: a first line that is not a hello (nor a
+                        // file connection's) is no client of ours; after a refused hello, a
+                        // client that jumps ahead is only told.
+                        if first_line {
+                            return Ok(None);
+                        }
                         continue;
                     }
                     Err(err) => {
@@ -451,18 +457,27 @@ fn check_password(
         return Ok(false);
     };
     let exporter = exporter?;
-    if let Some(wait) = shared.password_locked_out(start.ip, Instant::now()) {
-        let msg = ServerMsg::error(
-            ErrorCode::TooManyAttempts,
-            tr!(
-                shared.config.lang,
-                "error-too-many-attempts",
-                minutes = wait.as_secs().div_ceil(60).max(1)
-            ),
-        );
-        write_direct(shared, &transport, dialect, &msg)?;
-        return Ok(false);
-    }
+    // The try is counted now, before the answer is checked (tries made at once count as much as
+    // tries made one after another), and given back unless the answer was a wrong password.
+    let mut attempt = match shared.password_try(start.ip, Instant::now()) {
+        Ok(()) => PasswordTry {
+            shared,
+            ip: start.ip,
+            wrong: false,
+        },
+        Err(wait) => {
+            let msg = ServerMsg::error(
+                ErrorCode::TooManyAttempts,
+                tr!(
+                    shared.config.lang,
+                    "error-too-many-attempts",
+                    minutes = wait.as_secs().div_ceil(60).max(1)
+                ),
+            );
+            write_direct(shared, &transport, dialect, &msg)?;
+            return Ok(false);
+        }
+    };
     let right = match dialect {
         Dialect::Json => {
             let (pake, host_msg) = Pake::start(&key.key, &exporter);
@@ -503,9 +518,13 @@ fn check_password(
             let Some(line) = next_line(shared, reader, dialect, start.deadline)? else {
                 return Ok(false);
             };
-            // Checked as typed: argon2 of the line, compared in constant time; never logged.
+            // Checked as typed: argon2 of the line, compared in constant time; never logged. At
+            // most one check per processor at a time, in memory kept for it.
             let typed = String::from_utf8_lossy(&line);
-            let right = key.matches(&typed);
+            let Some(right) = shared.keys.check(key, &typed, start.deadline) else {
+                write_direct(shared, &transport, dialect, &no_password_in_time(shared))?;
+                return Ok(false);
+            };
             if right {
                 write_direct(
                     shared,
@@ -520,7 +539,7 @@ fn check_password(
         }
     };
     if !right {
-        shared.password_failed(start.ip, Instant::now());
+        attempt.wrong = true;
         debug!("#{}: a wrong room password", start.session);
         // Only this connection waits; nothing is locked meanwhile.
         thread::sleep(shared.config.password_delay);
@@ -531,6 +550,23 @@ fn check_password(
         write_direct(shared, &transport, dialect, &msg)?;
     }
     Ok(right)
+}
+
+/// One password try of an address, taken before its answer is checked; given back when dropped
+/// unless the answer was wrong.
+struct PasswordTry<'a> {
+    shared: &'a Shared,
+    ip: IpAddr,
+    /// Set once a wrong password was checked: the try is spent.
+    wrong: bool,
+}
+
+impl Drop for PasswordTry<'_> {
+    fn drop(&mut self) {
+        if !self.wrong {
+            self.shared.password_try_back(self.ip);
+        }
+    }
 }
 
 /// The next line by the deadline (an over-long one reads as empty, which no password is); `None`
@@ -546,19 +582,28 @@ fn next_line(
         Ok(Some(Frame::TooLong)) => Ok(Some(Vec::new())),
         Ok(None) => Ok(None),
         Err(err) if is_timeout(&err) => {
-            let msg = ServerMsg::error(
-                ErrorCode::HandshakeTimeout,
-                tr!(
-                    shared.config.lang,
-                    "error-no-password",
-                    seconds = shared.config.handshake_timeout.as_secs_f64()
-                ),
-            );
-            write_direct(shared, reader.get_ref(), dialect, &msg)?;
+            write_direct(
+                shared,
+                reader.get_ref(),
+                dialect,
+                &no_password_in_time(shared),
+            )?;
             Ok(None)
         }
         Err(err) => Err(err),
     }
+}
+
+/// The password was not there (or could not be checked) within the connection's time.
+fn no_password_in_time(shared: &Shared) -> ServerMsg {
+    ServerMsg::error(
+        ErrorCode::HandshakeTimeout,
+        tr!(
+            shared.config.lang,
+            "error-no-password",
+            seconds = shared.config.handshake_timeout.as_secs_f64()
+        ),
+    )
 }
 
 fn is_timeout(err: &io::Error) -> bool {

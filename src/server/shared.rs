@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::config::ServerConfig;
 use super::counters::Counters;
+use super::keys::KeyPool;
 use super::outbox::Outbox;
 use super::pending::{PendingLimits, PendingTable};
 use super::room::{Room, RoomSettings, SessionId};
@@ -38,8 +39,11 @@ pub(super) struct Shared {
     pub(super) live: Mutex<HashMap<SessionId, SharedSocket>>,
     /// Signalled when a connection closes.
     pub(super) live_changed: Condvar,
-    /// Wrong room passwords lately, by address: how many, and since when.
+    /// Room password tries lately, by address: how many (each counted when it starts, given
+    /// back when it was right or never answered), and since when.
     password_failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    /// The memory typed passwords are checked in, one check per processor at a time.
+    pub(super) keys: KeyPool,
     /// Session threads, joined at stop (finished ones are reaped as new ones start).
     pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
     /// Reads the store (pages, searches), when the room keeps one.
@@ -77,6 +81,7 @@ impl Shared {
             live_changed: Condvar::new(),
             threads: Mutex::new(Vec::new()),
             password_failures: Mutex::new(HashMap::new()),
+            keys: KeyPool::per_processor(),
             reader: OnceLock::new(),
             files: OnceLock::new(),
             link: Mutex::new(None),
@@ -124,28 +129,34 @@ impl Shared {
         self.reader.get().map(|r| &**r)
     }
 
-    /// How long `ip` must still wait before trying the password again, if it has used up its tries.
-    pub(super) fn password_locked_out(&self, ip: IpAddr, now: Instant) -> Option<Duration> {
-        let failures = self
+    /// Takes one of `ip`'s password tries before its answer is checked, so that tries made at
+    /// once count as many as tries made one after the other; `Err` with how long `ip` must wait
+    /// when its tries are used up. The count starts over once its window has passed; the table
+    /// forgets windows that have passed, so it holds at most the addresses of one window.
+    pub(super) fn password_try(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        let window = self.config.password_window;
+        let mut tries = self
             .password_failures
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let (count, since) = *failures.get(&ip)?;
-        let ends = since + self.config.password_window;
-        (count >= self.config.max_password_failures && now < ends).then(|| ends - now)
+        tries.retain(|_, (_, since)| now.duration_since(*since) < window);
+        let (count, since) = tries.entry(ip).or_insert((0, now));
+        if *count >= self.config.max_password_failures {
+            return Err((*since + window).saturating_duration_since(now));
+        }
+        *count += 1;
+        Ok(())
     }
 
-    /// Counts a wrong password from `ip`; the count starts over once its window has passed. The
-    /// table forgets windows that have passed, so it holds at most the addresses of one window.
-    pub(super) fn password_failed(&self, ip: IpAddr, now: Instant) {
-        let window = self.config.password_window;
-        let mut failures = self
+    /// Gives back a try that was not a wrong password (it was right, or never answered).
+    pub(super) fn password_try_back(&self, ip: IpAddr) {
+        let mut tries = self
             .password_failures
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        failures.retain(|_, (_, since)| now.duration_since(*since) < window);
-        let entry = failures.entry(ip).or_insert((0, now));
-        entry.0 = entry.0.saturating_add(1);
+        if let Some((count, _)) = tries.get_mut(&ip) {
+            *count = count.saturating_sub(1);
+        }
     }
 
     pub(super) fn lock_room(&self) -> MutexGuard<'_, Room<Outbox>> {

@@ -245,7 +245,23 @@ impl Json {
         addr: SocketAddr,
         pin: Option<Fingerprint>,
     ) -> Result<(Self, Fingerprint), std::io::Error> {
-        let stream = TcpStream::connect(addr)?;
+        Self::tls_over(TcpStream::connect(addr)?, pin)
+    }
+
+    /// [`Json::connect_tls`] from the local address `from` (another machine on the LAN).
+    pub fn connect_tls_from(
+        addr: SocketAddr,
+        from: std::net::IpAddr,
+        pin: Option<Fingerprint>,
+    ) -> Result<(Self, Fingerprint), std::io::Error> {
+        Self::tls_over(connect_from(addr, from), pin)
+    }
+
+    /// The TLS handshake over a connected stream.
+    fn tls_over(
+        stream: TcpStream,
+        pin: Option<Fingerprint>,
+    ) -> Result<(Self, Fingerprint), std::io::Error> {
         let socket = SharedSocket::new(stream);
         let verifier = PinVerifier::new(pin);
         let config =
@@ -266,6 +282,21 @@ impl Json {
     /// The connection, for its TLS exporter.
     pub fn transport(&self) -> &Transport {
         self.reader.get_ref()
+    }
+
+    /// Everything the server sends from now until it closes (or a read times out), as text: for a
+    /// terminal's plain lines inside TLS.
+    pub fn rest(&mut self) -> String {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 8192];
+        let mut transport = self.reader.get_ref().clone();
+        while let Ok(n) = transport.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&all).into_owned()
     }
 
     /// Connects and says hello; returns the client and the welcome.
