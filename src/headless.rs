@@ -244,6 +244,7 @@ impl ServerArgs {
             }),
             rename_flood: (!self.no_flood_limit).then_some(FloodLimit::RENAMES),
             search_flood: (!self.no_flood_limit).then_some(FloodLimit::SEARCHES),
+            name_flood: (!self.no_flood_limit).then_some(FloodLimit::NAMES),
             require_tls: self.require_tls,
             store: self.store_config(),
             lang: self.lang.unwrap_or_else(Lang::system),

@@ -594,3 +594,65 @@ fn a_hundred_wrong_passwords_at_once_from_a_hundred_addresses_cost_under_100_mb(
     eprintln!("peak RSS grew by {grown_mib} MiB for 100 wrong passwords at once");
     assert!(grown_mib <= 100, "the peak grew by {grown_mib} MiB");
 }
+
+#[test]
+fn names_tried_without_end_from_one_address_are_cut_off_and_others_join() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let _alice = Json::join(addr, "alice");
+    let hello = |name: &str| ClientMsg::Hello {
+        version: 1,
+        name: name.into(),
+    };
+    let taken = |said: &[ServerMsg]| {
+        said.iter()
+            .filter(|m| {
+                matches!(
+                    m,
+                    ServerMsg::Error {
+                        code: ErrorCode::NameTaken,
+                        ..
+                    }
+                )
+            })
+            .count()
+    };
+    // Another machine tries alice's name as fast as it can: each try takes the room's lock.
+    let mut bot = Json::connect_from(addr, loopback(7));
+    for _ in 0..50 {
+        bot.send(&hello("alice"));
+    }
+    let said = bot.expect_closed();
+    assert!((1..=12).contains(&taken(&said)), "{said:?}");
+    assert!(
+        matches!(
+            said.last(),
+            Some(ServerMsg::Error {
+                code: ErrorCode::Flood,
+                ..
+            })
+        ),
+        "{said:?}"
+    );
+    // Its next connection finds the address's tries spent: fewer than a fresh ten.
+    let mut again = Json::connect_from(addr, loopback(7));
+    for _ in 0..20 {
+        again.send(&hello("alice"));
+    }
+    let said = again.expect_closed();
+    assert!(taken(&said) < 10, "{said:?}");
+    // Someone at another address joins at once, after retyping a taken name.
+    let mut bob = Json::connect_from(addr, loopback(8));
+    bob.send(&hello("alice"));
+    bob.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::NameTaken,
+                ..
+            }
+        )
+    });
+    bob.send(&hello("bob"));
+    bob.expect(|m| matches!(m, ServerMsg::Welcome { .. }));
+}

@@ -112,6 +112,7 @@ error-too-many-attempts = too many wrong passwords from your address; try again 
 error-wrong-password = wrong password (or someone is in the middle of your connection); closing
 error-no-password = no password received within { $seconds } s of connecting; closing
 error-flood = you are { $what ->
+    [naming] trying names
     [renaming] renaming
     [asking] asking
     [searching] searching

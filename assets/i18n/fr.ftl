@@ -112,6 +112,7 @@ error-too-many-attempts = trop de mots de passe erronés depuis votre adresse ;
 error-wrong-password = mot de passe erroné (ou quelqu’un s’est glissé dans votre connexion) ; fermeture
 error-no-password = aucun mot de passe reçu en { $seconds } s après la connexion ; fermeture
 error-flood = vous { $what ->
+    [naming] essayez des noms
     [renaming] changez de nom
     [asking] demandez
     [searching] cherchez

@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub rename_flood: Option<FloodLimit>,
     /// A third limit on searches, which read the disk; `None` turns it off.
     pub search_flood: Option<FloodLimit>,
+    /// Names tried before joining, per address (a join gives its try back); `None` turns it off.
+    pub name_flood: Option<FloodLimit>,
     /// Told the number of people whenever it changes (to keep a LAN advertisement current).
     pub on_people: Option<PeopleHook>,
     /// TLS on the same port, with the host's certificate; `None`: clear connections only.
@@ -132,6 +134,7 @@ impl Default for ServerConfig {
             flood: Some(FloodLimit::default()),
             rename_flood: Some(FloodLimit::RENAMES),
             search_flood: Some(FloodLimit::SEARCHES),
+            name_flood: Some(FloodLimit::NAMES),
             on_people: None,
             tls: None,
             require_tls: false,

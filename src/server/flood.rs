@@ -19,6 +19,13 @@ impl FloodLimit {
         per_second: 0.1,
     };
 
+    /// The default limit on names tried before joining, per address: ten at once, then two a
+    /// second. Each try takes the room's lock; a person retyping a taken name never comes near.
+    pub const NAMES: Self = Self {
+        burst: 10,
+        per_second: 2.0,
+    };
+
     /// The default limit on searches: five at once, then one every two seconds. A search reads
     /// the disk; a person looks for something a few times, a script asks without end.
     pub const SEARCHES: Self = Self {
@@ -76,6 +83,22 @@ impl Bucket {
     }
 
     /// How long until the next token, for the error message.
+    /// Gives back a token taken for something that turned out not to count (at most a full
+    /// bucket).
+    pub fn give_back(&mut self) {
+        if let Some(limit) = self.limit {
+            self.tokens = (self.tokens + 1.0).min(f64::from(limit.burst));
+        }
+    }
+
+    /// True when the bucket will be full again by `now` whatever was taken: it can be forgotten.
+    pub fn refilled(&self, now: Instant) -> bool {
+        self.limit.is_none_or(|limit| {
+            let missing = f64::from(limit.burst) - self.tokens;
+            now.saturating_duration_since(self.updated).as_secs_f64() * limit.per_second >= missing
+        })
+    }
+
     pub fn wait_hint(&self) -> Duration {
         match self.limit {
             Some(l) if l.per_second > 0.0 => {
@@ -89,6 +112,27 @@ impl Bucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_given_back_counts_again_and_a_refilled_bucket_says_so() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(Some(FloodLimit::NAMES), start);
+        for _ in 0..10 {
+            assert!(bucket.take(start));
+        }
+        assert!(!bucket.take(start));
+        assert!(!bucket.refilled(start));
+        bucket.give_back();
+        assert!(bucket.take(start), "the token given back");
+        assert!(!bucket.refilled(start + Duration::from_secs(4)));
+        assert!(
+            bucket.refilled(start + Duration::from_secs(5)),
+            "10 tokens at 2 a second"
+        );
+        let mut full = Bucket::new(Some(FloodLimit::NAMES), start);
+        full.give_back();
+        assert!(full.refilled(start), "never more than full");
+    }
 
     #[test]
     fn burst_then_refill() {

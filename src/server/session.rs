@@ -314,6 +314,18 @@ fn handshake(
             }
             verified = true;
         }
+        // A name the rules refuse is refused here, without the room. One that passes takes the
+        // room's lock to be checked: an address tries a few at once, then two a second (a join
+        // gives its try back); past that, this connection ends.
+        if let Err(err) = name::validate(&raw_name) {
+            write_direct(shared, reader.get_ref(), dialect, &name_refused(lang, &err))?;
+            continue;
+        }
+        if let Err(wait) = shared.name_try(start.ip, Instant::now()) {
+            let msg = ServerMsg::from(too_fast("naming", wait, lang));
+            write_direct(shared, reader.get_ref(), dialect, &msg)?;
+            return Ok(None);
+        }
         // While the room checks the name, this connection can't be evicted from the waiting line;
         // if it already was, it ends here.
         if !shared.with_pending(|t| t.set_joining(session, true)) {
@@ -357,6 +369,7 @@ fn handshake(
         };
         if result.is_ok() {
             shared.with_pending(|t| t.remove(session));
+            shared.name_try_back(start.ip);
         } else {
             shared.with_pending(|t| t.set_joining(session, false));
         }
@@ -385,11 +398,7 @@ fn handshake(
                 })));
             }
             Err(JoinError::Name(err)) => {
-                let msg = ServerMsg::error(
-                    ErrorCode::from(&err),
-                    tr!(lang, "error-name-try-another", problem = err.describe(lang)),
-                );
-                write_direct(shared, reader.get_ref(), dialect, &msg)?;
+                write_direct(shared, reader.get_ref(), dialect, &name_refused(lang, &err))?;
             }
             Err(JoinError::Full { max_people }) => {
                 let msg = ServerMsg::error(
@@ -401,6 +410,14 @@ fn handshake(
             }
         }
     }
+}
+
+/// A name refused, and why: the client may try another.
+fn name_refused(lang: Lang, err: &NameError) -> ServerMsg {
+    ServerMsg::error(
+        ErrorCode::from(err),
+        tr!(lang, "error-name-try-another", problem = err.describe(lang)),
+    )
 }
 
 /// Tells a client that never gave a name that time is up.
@@ -861,19 +878,25 @@ enum Asked {
 }
 
 /// Takes a token from `bucket`; a refusal saying what was too fast if there is none.
-/// `what` names the kind of request: `sending`, `renaming`, `asking`, `searching`, `typing`.
+/// `what` names the kind of request: `sending`, `renaming`, `asking`, `searching`, `typing`,
+/// `naming` (names tried before joining).
 fn take(bucket: &mut Bucket, what: &str, now: Instant, lang: Lang) -> Option<Refused> {
     if bucket.take(now) {
         return None;
     }
+    Some(too_fast(what, bucket.wait_hint(), lang))
+}
+
+/// The refusal of something done too fast (`what`, as [`take`] names it), to wait `wait`.
+fn too_fast(what: &str, wait: Duration, lang: Lang) -> Refused {
     // Tenths of a second, rounded up: never "wait 0 s".
-    let tenths = bucket.wait_hint().as_millis().div_ceil(100).max(1);
+    let tenths = wait.as_millis().div_ceil(100).max(1);
     #[allow(clippy::cast_precision_loss)] // tenths of a second: small
     let seconds = tenths as f64 / 10.0;
-    Some(Refused(
+    Refused(
         ErrorCode::Flood,
         tr!(lang, "error-flood", what = what, seconds = seconds),
-    ))
+    )
 }
 
 /// Takes a token for `command` (two for a rename: one from each limit); a refusal if there is none.

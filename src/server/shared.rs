@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::config::ServerConfig;
 use super::counters::Counters;
+use super::flood::Bucket;
 use super::keys::KeyPool;
 use super::outbox::Outbox;
 use super::pending::{PendingLimits, PendingTable};
@@ -44,6 +45,9 @@ pub(super) struct Shared {
     password_failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
     /// The memory typed passwords are checked in, one check per processor at a time.
     pub(super) keys: KeyPool,
+    /// Names tried before joining lately, by address (`ServerConfig::name_flood`); buckets full
+    /// again are forgotten.
+    name_tries: Mutex<HashMap<IpAddr, Bucket>>,
     /// Session threads, joined at stop (finished ones are reaped as new ones start).
     pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
     /// Reads the store (pages, searches), when the room keeps one.
@@ -82,6 +86,7 @@ impl Shared {
             threads: Mutex::new(Vec::new()),
             password_failures: Mutex::new(HashMap::new()),
             keys: KeyPool::per_processor(),
+            name_tries: Mutex::new(HashMap::new()),
             reader: OnceLock::new(),
             files: OnceLock::new(),
             link: Mutex::new(None),
@@ -146,6 +151,34 @@ impl Shared {
         }
         *count += 1;
         Ok(())
+    }
+
+    /// Takes one of `ip`'s name tries before the room checks a name; `Err` with how long to wait
+    /// when there is none left. Forgets the addresses whose tries are all back.
+    pub(super) fn name_try(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        let limit = self.config.name_flood;
+        let mut tries = self
+            .name_tries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        tries.retain(|_, bucket| !bucket.refilled(now));
+        let bucket = tries.entry(ip).or_insert_with(|| Bucket::new(limit, now));
+        if bucket.take(now) {
+            Ok(())
+        } else {
+            Err(bucket.wait_hint())
+        }
+    }
+
+    /// Gives back a name try that joined: only refused names count.
+    pub(super) fn name_try_back(&self, ip: IpAddr) {
+        let mut tries = self
+            .name_tries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(bucket) = tries.get_mut(&ip) {
+            bucket.give_back();
+        }
     }
 
     /// Gives back a try that was not a wrong password (it was right, or never answered).

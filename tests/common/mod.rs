@@ -229,7 +229,16 @@ pub struct Json {
 impl Json {
     /// Connects without sending anything.
     pub fn connect(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect(addr).expect("connect");
+        Self::over(TcpStream::connect(addr).expect("connect"))
+    }
+
+    /// Connects from the local address `from` (another machine on the LAN).
+    pub fn connect_from(addr: SocketAddr, from: std::net::IpAddr) -> Self {
+        Self::over(connect_from(addr, from))
+    }
+
+    /// A client in clear over a connected stream.
+    fn over(stream: TcpStream) -> Self {
         stream
             .set_read_timeout(Some(PATIENCE))
             .expect("a read timeout");
