@@ -634,3 +634,46 @@ fn a_downloader_that_never_reads_holds_up_nobody_but_itself() {
     eve.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "still here"));
     drop(stalled);
 }
+
+#[test]
+#[cfg(unix)]
+fn a_link_or_a_folder_in_the_files_folder_is_never_served_and_goes_at_restart() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = common::start_server_with(lasting_server(dir.path()));
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let data = bytes(5000, 40);
+    let (file, token) = offer(&mut alice, "a.txt", &data, None).expect("accepted");
+    assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+    drop(alice);
+    server.stop();
+
+    // Someone with access to the folder swaps the stored file for a link to a secret of the same
+    // size (its description untouched), and leaves a link and a folder of their own.
+    let files = dir.path().join("files");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, bytes(5000, 41)).expect("write");
+    std::fs::remove_file(files.join(file.to_string())).expect("remove");
+    std::os::unix::fs::symlink(&secret, files.join(file.to_string())).expect("a link");
+    std::os::unix::fs::symlink(&secret, files.join("link")).expect("a link");
+    std::fs::create_dir(files.join("folder")).expect("a folder");
+    std::fs::write(files.join("folder/inside"), b"?").expect("write");
+
+    let _again = common::restart_at(addr, lasting_server(dir.path()));
+    let (mut bob, _) = Json::join(addr, "bob");
+    assert!(
+        matches!(ticket(&mut bob, file), Err((ErrorCode::NoSuchFile, _))),
+        "a link is not served"
+    );
+    for gone in [file.to_string(), "link".into(), "folder".into()] {
+        assert!(
+            std::fs::symlink_metadata(files.join(&gone)).is_err(),
+            "{gone} is still in the files folder"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&secret).expect("the secret"),
+        bytes(5000, 41),
+        "what a link pointed at is left alone"
+    );
+}

@@ -4,7 +4,7 @@
 //! slow): each transfer has its own connection and thread, so a downloader that stops reading holds
 //! up nobody but itself. The files' lock is never taken together with the room's.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -14,7 +14,7 @@ use log::{debug, info, warn};
 
 use super::counters::Counters;
 use super::shared::Shared;
-use super::stash::{Entry, Files, Grant, MAX_WAITING_PER_PERSON};
+use super::stash::{self, Entry, Files, Grant, MAX_WAITING_PER_PERSON};
 use crate::i18n::Lang;
 use crate::protocol::message::FileOffer;
 use crate::protocol::sanitize::clean_file_name;
@@ -363,11 +363,10 @@ fn receive(
     let io_error = |_| no_files();
     let mut pacer = Pacer::new(&shared.counters);
     let path = files.path(file, false);
-    let mut part = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(io_error)?;
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    stash::no_follow(&mut options);
+    let mut part = options.open(&path).map_err(io_error)?;
     let on_disk = part.metadata().map_err(io_error)?.len();
     let mut have = on_disk.min(size);
     if on_disk > size {
@@ -445,7 +444,8 @@ fn hash_part(
     crate::run_in_background();
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
     if earlier > 0 {
-        let read = crate::digest::feed(&mut hash, &mut File::open(path).ok()?.take(earlier));
+        let read =
+            crate::digest::feed(&mut hash, &mut stash::open_stored(path).ok()?.take(earlier));
         if read.ok()? != earlier {
             return None;
         }
@@ -477,7 +477,7 @@ fn download(
     if offset > size {
         return Err(Refusal::new(lang, ErrorCode::BadUsage, "error-file-offset"));
     }
-    let mut source = File::open(files.path(file, true))
+    let mut source = stash::open_stored(&files.path(file, true))
         .map_err(|_| Refusal::new(lang, ErrorCode::NoSuchFile, "error-no-such-file"))?;
     source
         .seek(SeekFrom::Start(offset))

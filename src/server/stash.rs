@@ -290,9 +290,9 @@ fn take_back(config: &FilesConfig) -> HashMap<u64, Entry> {
     let Ok(listing) = fs::read_dir(&config.dir) else {
         return entries;
     };
+    // Every entry, whatever it is (links and folders too: they are deleted below).
     let names: Vec<String> = listing
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
     for name in &names {
@@ -308,7 +308,11 @@ fn take_back(config: &FilesConfig) -> HashMap<u64, Entry> {
             continue;
         };
         let age = now.saturating_sub(kept.stored);
-        let size_on_disk = fs::metadata(&bytes).map(|m| m.len()).ok();
+        // Only a regular file of its own: a link would serve whatever it points at.
+        let size_on_disk = fs::symlink_metadata(&bytes)
+            .ok()
+            .filter(fs::Metadata::is_file)
+            .map(|m| m.len());
         let sound = size_on_disk == Some(kept.size)
             && kept.sha256.len() == 64
             && kept.sha256.bytes().all(|b| b.is_ascii_hexdigit())
@@ -341,7 +345,12 @@ fn take_back(config: &FilesConfig) -> HashMap<u64, Entry> {
                 .parse::<u64>()
                 .is_ok_and(|id| entries.contains_key(&id));
         if !keep {
-            fs::remove_file(config.dir.join(name)).ok();
+            let path = config.dir.join(name);
+            // A link is removed, never followed; a folder with all it holds.
+            match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_dir() => fs::remove_dir_all(&path).ok(),
+                _ => fs::remove_file(&path).ok(),
+            };
         }
     }
     if !entries.is_empty() {
@@ -353,10 +362,32 @@ fn take_back(config: &FilesConfig) -> HashMap<u64, Entry> {
     entries
 }
 
-/// A description, if it is one (small, and well formed).
+/// Opens a file of the folder for reading, never through a link (on Unix): a link put in the
+/// folder can't make the host serve another file.
+pub(super) fn open_stored(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    no_follow(&mut options);
+    options.open(path)
+}
+
+/// Makes `options` refuse to open through a symbolic link (Unix; elsewhere as they are).
+pub(super) fn no_follow(options: &mut fs::OpenOptions) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = options;
+    }
+}
+
+/// A description, if it is one (small, well formed, and a file of its own, not a link).
 fn read_kept(path: &Path) -> Option<Kept> {
     let mut json = Vec::new();
-    fs::File::open(path)
+    open_stored(path)
         .ok()?
         .take(MAX_KEPT_BYTES + 1)
         .read_to_end(&mut json)
