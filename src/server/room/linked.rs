@@ -454,9 +454,12 @@ impl<M: Mailbox> Room<M> {
             ServerMsg::Rename { old, new, .. } => &[old, new],
             _ => &[],
         };
-        actors
-            .iter()
-            .any(|actor| self.people.iter().any(|p| p.name == **actor))
+        // By the name rules, as a newcomer here would be: ALICE, Alice or a Cyrillic аӏісе is
+        // alice too.
+        actors.iter().any(|actor| {
+            let key = NameKey::new(actor);
+            self.people.iter().any(|p| p.key.clashes(&key))
+        })
     }
 
     /// Keeps the other sites' people in step with their joins, leaves and renames, between two
@@ -846,8 +849,21 @@ mod tests {
             30,
             said("bob", "long origin"),
         ));
-        // Someone here, as another site would have them speak or leave.
+        // Someone here, as another site would have them speak or leave, also under a look-alike
+        // of their name.
         room.link_news(event("there", "x", "3", 33, said("alice", "I am alice")));
+        for (seq, look_alike) in
+            (35..).zip(["ALICE", "Alice", "\u{430}\u{4cf}\u{456}\u{441}\u{435}"])
+        {
+            let boot = seq.to_string();
+            room.link_news(event(
+                "there",
+                &boot,
+                &boot,
+                seq,
+                said(look_alike, "I am alice"),
+            ));
+        }
         room.link_news(event(
             "there",
             "x",
