@@ -65,3 +65,66 @@ fn a_full_disk_stops_the_history_once_and_never_the_chat() {
         "the reason is given (the disk is full): {stderr}"
     );
 }
+
+#[test]
+fn an_upload_to_a_full_disk_is_refused_as_such_and_the_chat_goes_on() {
+    use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut command = std::process::Command::new("unshare");
+    let script = format!(
+        "mount -t tmpfs -o size=1m tmpfs '{}' && exec \"$0\" \"$@\"",
+        data.display()
+    );
+    command
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .arg(env!("CARGO_BIN_EXE_coucou"))
+        .args(["server", "--bind", "127.0.0.1", "--port", "0"])
+        .args([
+            "--no-flood-limit",
+            "--no-store",
+            "--lang",
+            "en",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .arg("--identity")
+        .arg(dir.path().join("identity"))
+        .env("HOME", dir.path())
+        .env("RUST_LOG", "off")
+        .stderr(Stdio::null());
+    let (mut child, port) = common::spawn_server_from(command);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let (mut alice, _) = common::Json::join(addr, "alice");
+    let mut bob = Plain::join(addr, "bob");
+    // 3 MB: within the room's limits, more than its 1 MiB disk.
+    let bytes = vec![7u8; 3_000_000];
+    alice.send(&ClientMsg::Offer {
+        name: "big.bin".into(),
+        size: bytes.len() as u64,
+        sha256: coucou::digest::sha256_hex(&mut &bytes[..]).unwrap(),
+        to: None,
+    });
+    let ServerMsg::Ready { token, .. } =
+        alice.expect(|m| matches!(m, ServerMsg::Ready { .. } | ServerMsg::Error { .. }))
+    else {
+        panic!("the offer was refused")
+    };
+    let answer = common::upload_file(addr, &token, &bytes);
+    assert!(
+        matches!(
+            &answer,
+            ServerMsg::Error { code: ErrorCode::QuotaFull, message } if message.contains("disk is full")
+        ),
+        "{answer:?}"
+    );
+    alice.send(&ClientMsg::Say {
+        text: "still chatting".into(),
+        cid: None,
+    });
+    bob.expect("alice: still chatting");
+    child.kill().ok();
+    child.wait().ok();
+}

@@ -359,8 +359,8 @@ fn receive(
     size: u64,
 ) -> Result<Option<String>, Refusal> {
     let lang = shared.config.lang;
-    let no_files = || Refusal::new(lang, ErrorCode::Unavailable, "error-no-files");
-    let io_error = |_| no_files();
+    let no_files = || Refusal::new(lang, ErrorCode::Unavailable, "error-file-not-stored");
+    let io_error = |err: io::Error| not_stored(lang, &err);
     let mut pacer = Pacer::new(&shared.counters);
     let path = files.path(file, false);
     let mut options = OpenOptions::new();
@@ -431,6 +431,20 @@ fn receive(
         return Ok(None);
     }
     digest.map(Some).ok_or_else(no_files)
+}
+
+/// Why the host could not write a file: its disk (or its quota on it) is full, or something else,
+/// which the log says once.
+fn not_stored(lang: Lang, err: &io::Error) -> Refusal {
+    if matches!(
+        err.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    ) {
+        Refusal::new(lang, ErrorCode::QuotaFull, "error-disk-full")
+    } else {
+        warn!("a file could not be stored: {err}");
+        Refusal::new(lang, ErrorCode::Unavailable, "error-file-not-stored")
+    }
 }
 
 /// The hashing thread of an upload: the first `earlier` bytes of the part on disk, then each
