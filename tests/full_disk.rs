@@ -12,30 +12,49 @@ use std::process::Stdio;
 
 use common::Plain;
 
-#[test]
-fn a_full_disk_stops_the_history_once_and_never_the_chat() {
-    let dir = tempfile::tempdir().unwrap();
+/// `coucou server` with its data folder on a tmpfs of `size` (`256k`, `1m`) in a mount namespace
+/// of its own, and `extra` options; its standard error as `stderr` says. Returns the temp folder
+/// (keep it), the child and its address.
+fn server_on_tmpfs(
+    size: &str,
+    extra: &[&str],
+    log: &str,
+    stderr: Stdio,
+) -> (tempfile::TempDir, std::process::Child, SocketAddr) {
+    let dir = tempfile::tempdir().expect("a temp folder");
     let data = dir.path().join("data");
-    let identity = dir.path().join("identity");
-    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&data).expect("the data folder");
     let mut command = std::process::Command::new("unshare");
     let script = format!(
-        "mount -t tmpfs -o size=256k tmpfs '{}' && exec \"$0\" \"$@\"",
+        "mount -t tmpfs -o size={size} tmpfs '{}' && exec \"$0\" \"$@\"",
         data.display()
     );
     command
         .args(["-m", "--propagation", "private", "sh", "-c", &script])
         .arg(env!("CARGO_BIN_EXE_coucou"))
-        .args(["server", "--bind", "127.0.0.1", "--port", "0"])
-        .args(["--no-flood-limit", "--data-dir"])
+        .args([
+            "server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-flood-limit",
+        ])
+        .args(extra)
+        .arg("--data-dir")
         .arg(&data)
         .arg("--identity")
-        .arg(&identity)
+        .arg(dir.path().join("identity"))
         .env("HOME", dir.path())
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped());
-    let (mut child, port) = common::spawn_server_from(command);
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        .env("RUST_LOG", log)
+        .stderr(stderr);
+    let (child, port) = common::spawn_server_from(command);
+    (dir, child, SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+#[test]
+fn a_full_disk_stops_the_history_once_and_never_the_chat() {
+    let (_dir, mut child, addr) = server_on_tmpfs("256k", &[], "warn", Stdio::piped());
     let mut alice = Plain::join(addr, "alice");
     let mut bob = Plain::join(addr, "bob");
     // 400 messages of 2,000 bytes: far more than 256 KiB can hold.
@@ -70,33 +89,8 @@ fn a_full_disk_stops_the_history_once_and_never_the_chat() {
 fn an_upload_to_a_full_disk_is_refused_as_such_and_the_chat_goes_on() {
     use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
 
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let mut command = std::process::Command::new("unshare");
-    let script = format!(
-        "mount -t tmpfs -o size=1m tmpfs '{}' && exec \"$0\" \"$@\"",
-        data.display()
-    );
-    command
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .arg(env!("CARGO_BIN_EXE_coucou"))
-        .args(["server", "--bind", "127.0.0.1", "--port", "0"])
-        .args([
-            "--no-flood-limit",
-            "--no-store",
-            "--lang",
-            "en",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .arg("--identity")
-        .arg(dir.path().join("identity"))
-        .env("HOME", dir.path())
-        .env("RUST_LOG", "off")
-        .stderr(Stdio::null());
-    let (mut child, port) = common::spawn_server_from(command);
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let (_dir, mut child, addr) =
+        server_on_tmpfs("1m", &["--no-store", "--lang", "en"], "off", Stdio::null());
     let (mut alice, _) = common::Json::join(addr, "alice");
     let mut bob = Plain::join(addr, "bob");
     // 3 MB: within the room's limits, more than its 1 MiB disk.
