@@ -24,6 +24,10 @@ pub struct ServerConfig {
     pub max_pending: usize,
     /// How many connections from one address may be waiting to give a name; more are turned away.
     pub max_pending_per_address: usize,
+    /// How many file transfers (uploads and downloads) one address may have going at once; more
+    /// are turned away after their first line, so that an address can't hold the host's
+    /// descriptors and threads with transfers that never move.
+    pub max_transfers_per_address: usize,
     /// How long a connection may take to give a name, from the moment it is accepted.
     pub handshake_timeout: Duration,
     /// How many recent messages newcomers get.
@@ -108,6 +112,10 @@ impl FilesConfig {
 /// few windows gets in; a script opening hundreds does not fill the room's waiting line.
 pub const DEFAULT_MAX_PENDING_PER_ADDRESS: usize = 4;
 
+/// How many file transfers one address may have going at once, by default: a person sending and
+/// fetching a handful of files at once gets them all; a script holding hundreds does not.
+pub const DEFAULT_MAX_TRANSFERS_PER_ADDRESS: usize = 16;
+
 /// A callback told the number of people in the room; called under the room lock, so it must not
 /// block (sending on a channel is fine).
 #[derive(Clone)]
@@ -126,6 +134,7 @@ impl Default for ServerConfig {
             max_people: DEFAULT_MAX_PEOPLE,
             max_pending: DEFAULT_MAX_PEOPLE,
             max_pending_per_address: DEFAULT_MAX_PENDING_PER_ADDRESS,
+            max_transfers_per_address: DEFAULT_MAX_TRANSFERS_PER_ADDRESS,
             handshake_timeout: Duration::from_secs(20),
             history: 100,
             motd: None,

@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 use log::{debug, error, info, warn};
 
 pub use config::{
-    DEFAULT_MAX_PENDING_PER_ADDRESS, FilesConfig, PeopleHook, ServerConfig, StoreConfig,
+    DEFAULT_MAX_PENDING_PER_ADDRESS, DEFAULT_MAX_TRANSFERS_PER_ADDRESS, FilesConfig, PeopleHook,
+    ServerConfig, StoreConfig,
 };
 pub use counters::Stats;
 pub use flood::FloodLimit;

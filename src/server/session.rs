@@ -98,8 +98,19 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
         match handshake(shared, &start, &mut reader) {
             Ok(Some(Entered::Room(joined))) => (reader, joined),
             Ok(Some(Entered::Transfer(transfer))) => {
-                // Out of the waiting line: a transfer may take long.
+                // Out of the waiting line: a transfer may take long. It counts among its
+                // address's transfers instead, so that no address can hold the host with them.
                 drop(_pending);
+                let Some(_slot) = shared.transfer_slot(start.ip) else {
+                    let lang = shared.config.lang;
+                    let msg = ServerMsg::error(
+                        ErrorCode::TooManyPending,
+                        lang.tr("error-too-many-transfers"),
+                    );
+                    reader.get_ref().write_all(&msg.to_json_line()).ok();
+                    reader.get_ref().shutdown();
+                    return;
+                };
                 serve_transfer(shared, session, reader, transfer);
                 return;
             }
