@@ -47,20 +47,7 @@ fn lang_fr_gives_french_notices_and_a_language_it_has_no_words_for_is_refused() 
     child.kill().ok();
     child.wait().ok();
 
-    let out = coucou()
-        .args([
-            "server",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--lang",
-            "tlh",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = server_fails_with(&["--lang".as_ref(), "tlh".as_ref()]);
     assert!(stderr.contains("use en or fr"), "{stderr}");
 }
 

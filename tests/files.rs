@@ -690,37 +690,27 @@ fn downloads_that_never_read_hold_at_most_their_addresses_share_and_others_go_on
     assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
     let ticket = ticket(&mut alice, file).expect("a ticket");
     let from = |last: u8| IpAddr::V4(Ipv4Addr::new(127, 0, 0, last));
-    let line = ClientMsg::Download {
-        token: ticket.clone(),
+    let download = ClientMsg::Download {
+        token: ticket,
         offset: 0,
     };
-    let mut request = serde_json::to_vec(&line).expect("json");
-    request.push(b'\n');
-    // One machine asks 40 times for 5 MB and never reads: each first line says served or not.
-    let first_line = |stream: &mut TcpStream| {
-        let mut line = Vec::new();
-        let mut byte = [0u8; 1];
-        while stream.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-            line.push(byte[0]);
-        }
-        serde_json::from_slice::<ServerMsg>(&line).expect("a server message")
-    };
+    // One machine asks 40 times for 5 MB and never reads: each answer says served or not.
     let mut held = Vec::new();
     let mut refused = 0;
     for _ in 0..40 {
-        let mut stream = common::connect_from(addr, from(9));
-        stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
-        stream.write_all(&request).expect("the request");
-        match first_line(&mut stream) {
-            ServerMsg::Transfer { .. } => held.push(stream),
-            ServerMsg::Error {
-                code: ErrorCode::TooManyPending,
-                message,
-            } => {
+        match common::file_connection_from(addr, from(9), &download) {
+            (reader, ServerMsg::Transfer { .. }) => held.push(reader),
+            (
+                _,
+                ServerMsg::Error {
+                    code: ErrorCode::TooManyPending,
+                    message,
+                },
+            ) => {
                 assert!(message.contains("too many file transfers"), "{message}");
                 refused += 1;
             }
-            other => panic!("{other:?}"),
+            (_, other) => panic!("{other:?}"),
         }
     }
     assert_eq!(
@@ -731,16 +721,10 @@ fn downloads_that_never_read_hold_at_most_their_addresses_share_and_others_go_on
         )
     );
     // Another machine still downloads the whole file, and joins the room.
-    let (answer, got) = {
-        let mut stream = common::connect_from(addr, from(10));
-        stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
-        stream.write_all(&request).expect("the request");
-        let answer = first_line(&mut stream);
-        let mut got = Vec::new();
-        stream.read_to_end(&mut got).expect("the bytes");
-        (answer, got)
-    };
+    let (mut reader, answer) = common::file_connection_from(addr, from(10), &download);
     assert!(matches!(answer, ServerMsg::Transfer { .. }), "{answer:?}");
+    let mut got = Vec::new();
+    reader.read_to_end(&mut got).expect("the bytes");
     assert!(got == data, "the other machine's download is whole");
     let mut bob = Json::connect_from(addr, from(10));
     bob.send(&ClientMsg::Hello {

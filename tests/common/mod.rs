@@ -727,7 +727,20 @@ impl Drop for Proxy {
 
 /// A file connection to `addr`: its first line sent, the host's answer line read.
 pub fn file_connection(addr: SocketAddr, first: &ClientMsg) -> (BufReader<TcpStream>, ServerMsg) {
-    let stream = TcpStream::connect(addr).expect("a connection");
+    file_connection_over(TcpStream::connect(addr).expect("a connection"), first)
+}
+
+/// [`file_connection`] from the local address `from` (another machine on the LAN).
+pub fn file_connection_from(
+    addr: SocketAddr,
+    from: std::net::IpAddr,
+    first: &ClientMsg,
+) -> (BufReader<TcpStream>, ServerMsg) {
+    file_connection_over(connect_from(addr, from), first)
+}
+
+/// Sends the first line of a file connection on `stream`; the reader and the host's answer.
+fn file_connection_over(stream: TcpStream, first: &ClientMsg) -> (BufReader<TcpStream>, ServerMsg) {
     stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
     let mut line = serde_json::to_vec(first).expect("json");
     line.push(b'\n');
