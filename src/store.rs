@@ -3,7 +3,10 @@
 //! its ids go on from where they stopped.
 //!
 //! One named thread (`coucou-store`) owns the database and writes in batches; the room hands it
-//! messages over a channel and never waits on the disk. A file that can't be opened as a Coucou
+//! messages over a channel and never waits on the disk. What must wait for the disk (a sender's
+//! echo) is handed over too, and run by that thread once everything before it is committed
+//! ([`Store::after_written`]). Ids are reserved ahead in the file ([`ID_RESERVE`]), so a crash,
+//! whatever it loses of the last moment, never makes the room give an id twice. A file that can't be opened as a Coucou
 //! store (corrupt, locked, not SQLite) is moved aside, never deleted, and the room starts with an
 //! empty history and a warning. A write that fails (a full disk) stops storing, says so once, and
 //! the chat goes on.
@@ -40,6 +43,9 @@ pub struct Loaded {
     pub next_id: u64,
     /// The id the next private message takes.
     pub next_private_id: u64,
+    /// The highest id of the room's sequence in the file (0 when none): where a linked room's
+    /// stream is read from.
+    pub last_stored: u64,
     /// The last messages sent with a client id (within the hour), oldest first: their senders
     /// may send them again after a lost connection.
     pub sent: Vec<ServerMsg>,
@@ -51,12 +57,17 @@ struct Kept {
     in_history: bool,
 }
 
+/// What runs on the writer thread once what was kept before it is committed.
+pub type AfterWritten = Box<dyn FnOnce() + Send>;
+
 /// What the writer thread is asked to do.
 enum Job {
     /// Keep a message.
     Keep(Kept),
     /// Say so on this channel once everything asked before is written.
     Sync(Sender<()>),
+    /// Run this once everything asked before is written (or given up, storing having failed).
+    After(AfterWritten),
     /// Write what is queued and end.
     Stop,
 }
@@ -138,9 +149,10 @@ impl Store {
         let reader = Arc::new(Reader::open(path, tx.clone()).map_err(std::io::Error::other)?);
         let failed = Arc::new(AtomicBool::new(false));
         let thread_failed = Arc::clone(&failed);
+        let ids = Ids::at_open(&loaded);
         let thread = thread::Builder::new()
             .name("coucou-store".to_owned())
-            .spawn(move || write_loop(conn, &rx, retention, &thread_failed))?;
+            .spawn(move || write_loop(conn, &rx, retention, ids, &thread_failed))?;
         Ok((
             Self {
                 tx,
@@ -164,6 +176,14 @@ impl Store {
                 in_history,
             }))
             .ok();
+    }
+
+    /// Runs `then` on the store's thread once everything kept before this call is committed (or
+    /// given up, if storing fails meanwhile). Never waits. False, with `then` dropped unrun,
+    /// when nothing is stored any more (a failed write, or the store stopping): the caller goes
+    /// on at once.
+    pub fn after_written(&self, then: AfterWritten) -> bool {
+        !self.failed.load(Ordering::Relaxed) && self.tx.send(Job::After(then)).is_ok()
     }
 
     /// What reads the store for people in the room (pages, searches).
@@ -229,6 +249,11 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
         index_what_is_not(&conn)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
+    // Ids given before: older Coucous read the file without this table, and make no harm to it.
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS next_ids (private INTEGER PRIMARY KEY, next INTEGER NOT NULL)",
+        [],
+    )?;
     let max_id = |private: i64| -> Result<u64, rusqlite::Error> {
         let max: Option<i64> = conn
             .query_row(
@@ -240,8 +265,28 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             .flatten();
         Ok(max.map_or(1, |m| u64::try_from(m).unwrap_or(0) + 1))
     };
-    let next_id = max_id(0)?;
-    let next_private_id = max_id(1)?;
+    let noted = |private: i64| -> Result<u64, rusqlite::Error> {
+        let next: Option<i64> = conn
+            .query_row(
+                "SELECT next FROM next_ids WHERE private = ?1",
+                [private],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(next.map_or(1, |n| u64::try_from(n).unwrap_or(1)))
+    };
+    let last_stored = max_id(0)?.saturating_sub(1);
+    // After a crash the noted ids are the reservation, beyond anything given before it.
+    let next_id = max_id(0)?.max(noted(0)?);
+    let next_private_id = max_id(1)?.max(noted(1)?);
+    // Before anyone can join: every id the room may give until the writer reserves more.
+    note_next_ids(
+        &conn,
+        [
+            next_id.saturating_add(ID_RESERVE),
+            next_private_id.saturating_add(ID_RESERVE),
+        ],
+    )?;
     let mut recent_rows = Vec::new();
     {
         let mut stmt = conn.prepare(
@@ -264,9 +309,64 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             recent: recent_rows,
             next_id,
             next_private_id,
+            last_stored,
             sent,
         },
     ))
+}
+
+/// How many ids of each sequence are reserved ahead of what is written: after a crash the room
+/// goes on from the reservation, so no id given before the crash (stored or lost with the
+/// moment's unwritten messages, at most this many) is given again. A clean stop notes the exact
+/// next ids instead, leaving no gap.
+pub const ID_RESERVE: u64 = 1_000_000;
+
+/// Notes in the file the ids the room's two sequences go on from, in the caller's transaction
+/// if any.
+fn note_next_ids(conn: &Connection, next: [u64; 2]) -> Result<(), rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO next_ids (private, next) VALUES (?1, ?2) \
+         ON CONFLICT (private) DO UPDATE SET next = excluded.next",
+    )?;
+    for (private, next) in [0_i64, 1].into_iter().zip(next) {
+        stmt.execute(params![private, to_sql(next)])?;
+    }
+    Ok(())
+}
+
+/// The writer's account of ids, per sequence (room, private): the next past what it has written
+/// (or found), and how far the file's reservation goes.
+#[derive(Debug, Clone, Copy)]
+struct Ids {
+    /// One past the highest id written or found at open.
+    next: [u64; 2],
+    /// What the file says, as the first id the room may not have given yet after a crash.
+    reserved: [u64; 2],
+}
+
+impl Ids {
+    fn at_open(loaded: &Loaded) -> Self {
+        let next = [loaded.next_id, loaded.next_private_id];
+        Self {
+            next,
+            reserved: next.map(|n| n.saturating_add(ID_RESERVE)),
+        }
+    }
+
+    /// Counts `id` of sequence `private` as written.
+    fn written(&mut self, private: bool, id: u64) {
+        let next = &mut self.next[usize::from(private)];
+        *next = (*next).max(id.saturating_add(1));
+    }
+
+    /// The reservation to note now, when what is written has come within half of its end.
+    fn reserve_if_low(&mut self) -> Option<[u64; 2]> {
+        let low = (0..2).any(|s| self.next[s].saturating_add(ID_RESERVE / 2) > self.reserved[s]);
+        low.then(|| {
+            self.reserved = self.next.map(|n| n.saturating_add(ID_RESERVE));
+            self.reserved
+        })
+    }
 }
 
 /// Puts the messages of a version 1 file (which had no search) into the search index.
@@ -363,9 +463,16 @@ pub fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
 const RETENTION_EVERY: Duration = Duration::from_secs(60);
 
 /// The writer thread: a batch per wake-up, one transaction each; retention now and then.
-fn write_loop(mut conn: Connection, rx: &Receiver<Job>, retention: Retention, failed: &AtomicBool) {
+fn write_loop(
+    mut conn: Connection,
+    rx: &Receiver<Job>,
+    retention: Retention,
+    mut ids: Ids,
+    failed: &AtomicBool,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut synced = Vec::new();
+    let mut after = Vec::new();
     let mut retained = None::<std::time::Instant>;
     let fail = |err: rusqlite::Error| {
         if !failed.swap(true, Ordering::Relaxed) {
@@ -379,6 +486,7 @@ fn write_loop(mut conn: Connection, rx: &Receiver<Job>, retention: Retention, fa
             match job {
                 Job::Keep(kept) => batch.push(kept),
                 Job::Sync(done) => synced.push(done),
+                Job::After(then) => after.push(then),
                 Job::Stop => {
                     stop = true;
                     break;
@@ -390,7 +498,7 @@ fn write_loop(mut conn: Connection, rx: &Receiver<Job>, retention: Retention, fa
         }
         if !failed.load(Ordering::Relaxed) && !batch.is_empty() {
             let due = retained.is_none_or(|at| at.elapsed() >= RETENTION_EVERY);
-            let result = write_batch(&mut conn, &batch, due.then_some(retention));
+            let result = write_batch(&mut conn, &batch, &mut ids, due.then_some(retention));
             match result {
                 Ok(()) if due => retained = Some(std::time::Instant::now()),
                 Ok(()) => {}
@@ -401,10 +509,15 @@ fn write_loop(mut conn: Connection, rx: &Receiver<Job>, retention: Retention, fa
         for done in synced.drain(..) {
             done.send(()).ok();
         }
+        for then in after.drain(..) {
+            then();
+        }
     }
     if !failed.load(Ordering::Relaxed)
-        && let Err(err) = write_batch(&mut conn, &[], Some(retention))
+        && let Err(err) = write_batch(&mut conn, &[], &mut ids, Some(retention))
+            .and_then(|()| note_next_ids(&conn, ids.next))
     {
+        // A clean stop: the room goes on from exactly here, with no gap.
         fail(err);
     }
 }
@@ -412,6 +525,7 @@ fn write_loop(mut conn: Connection, rx: &Receiver<Job>, retention: Retention, fa
 fn write_batch(
     conn: &mut Connection,
     batch: &[Kept],
+    ids: &mut Ids,
     retention: Option<Retention>,
 ) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction()?;
@@ -425,6 +539,7 @@ fn write_batch(
             let Some((private, id, time)) = key(&kept.msg) else {
                 continue;
             };
+            ids.written(private, id);
             let json = String::from_utf8_lossy(&kept.msg.to_json_line())
                 .trim_end()
                 .to_owned();
@@ -441,6 +556,9 @@ fn write_batch(
                 index.execute(params![to_sql(id), chat.text])?;
             }
         }
+    }
+    if let Some(reserve) = ids.reserve_if_low() {
+        note_next_ids(&tx, reserve)?;
     }
     if let Some(retention) = retention {
         retain(&tx, retention)?;
@@ -461,17 +579,18 @@ fn retain(tx: &rusqlite::Transaction<'_>, retention: Retention) -> Result<(), ru
         tx.execute("DELETE FROM messages WHERE time < ?1", [to_sql(oldest)])?;
     }
     if let Some(max) = retention.max_messages {
-        // The ids of each sequence are dense and increasing: keep the newest `max` of each.
+        // Keep the newest `max` of each sequence: what is at or below the next one goes (its
+        // ids have gaps after a crash).
         let max = to_sql(max);
         tx.execute(
-            "DELETE FROM search WHERE rowid <= \
-             (SELECT MAX(id) FROM messages WHERE private = 0) - ?1",
+            "DELETE FROM search WHERE rowid <= (SELECT id FROM messages WHERE private = 0 \
+             ORDER BY id DESC LIMIT 1 OFFSET ?1)",
             [max],
         )?;
         for private in [0_i64, 1] {
             tx.execute(
-                "DELETE FROM messages WHERE private = ?1 AND id <= \
-                 (SELECT MAX(id) FROM messages WHERE private = ?1) - ?2",
+                "DELETE FROM messages WHERE private = ?1 AND id <= (SELECT id FROM messages \
+                 WHERE private = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
                 params![private, max],
             )?;
         }
@@ -727,6 +846,7 @@ mod tests {
                 recent: vec![],
                 next_id: 1,
                 next_private_id: 1,
+                last_stored: 0,
                 sent: vec![],
             }
         );
@@ -834,5 +954,117 @@ mod tests {
             "the newest 3 rows are 5, 6 and the leave (not replayed)"
         );
         assert_eq!(loaded.next_id, 8);
+    }
+
+    /// The ids of one sequence in the file, oldest first, read on a connection of the test's own.
+    fn stored_ids(path: &Path, private: bool) -> Vec<u64> {
+        let conn = Connection::open(path).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id FROM messages WHERE private = ?1 ORDER BY id")
+            .unwrap();
+        stmt.query_map([i64::from(private)], |row| row.get::<_, i64>(0))
+            .unwrap()
+            .map(|id| u64::try_from(id.unwrap()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn what_runs_after_written_finds_what_was_kept_before_it_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let (store, _, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        for id in 1..=300 {
+            store.keep(&chat(id, "écrit avant l'écho"), true);
+        }
+        let seen_by = path.clone();
+        assert!(store.after_written(Box::new(move || {
+            tx.send(stored_ids(&seen_by, false).len()).unwrap();
+        })));
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+            300,
+            "committed, as another connection reads it"
+        );
+        store.failed.store(true, Ordering::Relaxed);
+        assert!(
+            !store.after_written(Box::new(|| {})),
+            "nothing waits on a store that stopped storing"
+        );
+    }
+
+    #[test]
+    fn ids_are_reserved_ahead_while_open_and_a_clean_stop_leaves_no_gap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let (store, _, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        for id in 1..=3 {
+            store.keep(&chat(id, "x"), true);
+        }
+        // What a restart after a crash now would read: the reservation.
+        let crash_image = dir.path().join("crash.sqlite");
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (from, to) = (path.clone(), crash_image.clone());
+        store.after_written(Box::new(move || {
+            let conn = Connection::open(&from).unwrap();
+            conn.execute("VACUUM INTO ?1", [to.to_str().unwrap()])
+                .unwrap();
+            tx.send(()).unwrap();
+        }));
+        rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        let (_crashed, loaded, _) = Store::open(&crash_image, 10, Retention::default()).unwrap();
+        assert_eq!(loaded.next_id, 1 + ID_RESERVE, "past anything given before");
+        assert_eq!(loaded.next_private_id, 1 + ID_RESERVE);
+        assert_eq!(
+            loaded.last_stored, 3,
+            "a linked room reads its stream from here"
+        );
+        drop(store);
+        let (_store, loaded, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        assert_eq!(
+            (loaded.next_id, loaded.next_private_id),
+            (4, 1),
+            "a clean stop"
+        );
+    }
+
+    #[test]
+    fn ids_never_go_back_when_retention_empties_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let retention = Retention {
+            max_messages: None,
+            max_age: Some(Duration::from_secs(60)),
+        };
+        let (store, _, _) = Store::open(&path, 10, retention).unwrap();
+        for id in 1..=5 {
+            let mut old = chat(id, "il y a longtemps");
+            if let ServerMsg::Message(c) = &mut old {
+                c.time = 1_000;
+            }
+            store.keep(&old, true);
+        }
+        drop(store);
+        assert!(stored_ids(&path, false).is_empty(), "all too old");
+        let (_store, loaded, _) = Store::open(&path, 10, retention).unwrap();
+        assert_eq!(loaded.next_id, 6, "ids 1 to 5 were given once already");
+    }
+
+    #[test]
+    fn retention_by_count_keeps_the_newest_across_a_gap_in_the_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let retention = Retention {
+            max_messages: Some(3),
+            max_age: None,
+        };
+        let (store, _, _) = Store::open(&path, 10, retention).unwrap();
+        for id in [1, 2, 3, 1_000_004, 1_000_005] {
+            store.keep(&chat(id, "avant et après un arrêt brutal"), true);
+        }
+        drop(store);
+        assert_eq!(stored_ids(&path, false), [3, 1_000_004, 1_000_005]);
+        let (_store, loaded, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        assert_eq!(loaded.next_id, 1_000_006);
     }
 }

@@ -484,3 +484,91 @@ impl Drop for Killed {
         self.0.wait().ok();
     }
 }
+
+/// A rogue on the broker: a link of its own to the room, publishing what it likes as site
+/// `origin`.
+fn rogue(broker: &Broker, origin: &str) -> coucou::link::Link {
+    let (tx, _news) = crossbeam_channel::unbounded();
+    coucou::link::Link::start(
+        LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: origin.into(),
+        },
+        0,
+        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
+    )
+    .expect("the rogue's link")
+}
+
+#[test]
+fn the_broker_speaks_neither_with_the_servers_voice_nor_as_someone_here_even_a_look_alike() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let a = linked(&broker, "a");
+    let mut palice = Plain::join(a.local_addr(), "alice");
+    let (mut watcher, _) = Json::join(a.local_addr(), "wendy");
+    let rogue = rogue(&broker, "ailleurs");
+    let notice = |id: Option<u64>, text: &str| ServerMsg::Notice {
+        id,
+        time: 1,
+        text: text.into(),
+    };
+    let from = |name: &str, text: &str| {
+        ServerMsg::Message(Chat {
+            id: 0,
+            time: 1,
+            from: name.into(),
+            text: text.into(),
+            action: false,
+            cid: None,
+        })
+    };
+    for (n, forged) in [
+        notice(Some(1), "The server is stopping. Goodbye!"),
+        notice(Some(2), "Bonjour alice ! Please type your password again:"),
+        notice(None, "Bonjour zoé !"),
+        notice(Some(4), "Bonjour ALICE !"),
+        from("alice", "je suis alice"),
+        from("ALICE", "moi aussi"),
+        from("Alice", "et moi"),
+        from("аӏісе", "et moi, en cyrillique"),
+        // A greeting for someone elsewhere, in French: rebuilt in this room's words.
+        notice(Some(3), "Bonjour zoé\u{a0}!"),
+        from("zoé", "fin"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        rogue.publish(n.to_string(), forged);
+    }
+
+    let lines = palice.lines_until("zoé: fin");
+    let shown: Vec<ServerMsg> = std::iter::from_fn(|| Some(watcher.next()))
+        .take_while(|m| !matches!(m, ServerMsg::Message(chat) if chat.text == "fin"))
+        .collect();
+    let notices: Vec<&String> = shown
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Notice { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notices, ["Bonjour zoé !"], "{shown:#?}");
+    assert!(
+        !shown.iter().any(|m| matches!(m, ServerMsg::Message(_))),
+        "nobody here is spoken for: {shown:#?}"
+    );
+    let server_voice: Vec<&String> = lines.iter().filter(|l| l.starts_with("***")).collect();
+    assert_eq!(
+        server_voice.last().map(|l| l.as_str()),
+        Some("*** Bonjour zoé !"),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("stopping") || l.contains("password") || l.contains("moi")),
+        "{lines:#?}"
+    );
+}

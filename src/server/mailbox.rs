@@ -21,9 +21,13 @@ pub enum Pushed {
 
 /// Where what one person is sent goes. Both calls return at once: they may take a short lock, never
 /// wait on a socket, a disk or a broker, since the room calls them under its own lock.
-pub trait Mailbox: Debug + Send + Sync {
+pub trait Mailbox: Debug + Send + Sync + 'static {
     /// Queues `bytes` for the person; [`Pushed::First`] asks the caller for a flush later.
     fn push(&self, bytes: Bytes) -> Pushed;
+
+    /// Queues `bytes` and sends them at once, never waiting on the socket: for a caller outside
+    /// any turn in the room, which no flush follows (an echo released once it is stored).
+    fn push_now(&self, bytes: Bytes);
 
     /// Lets what is queued be sent, then ends the connection; later pushes are dropped.
     fn close(&self);

@@ -49,6 +49,10 @@ impl room::Archive for StoreArchive {
     fn keep(&self, msg: &crate::protocol::ServerMsg, in_history: bool) {
         self.0.keep(msg, in_history);
     }
+
+    fn after_written(&self, then: crate::store::AfterWritten) -> bool {
+        self.0.after_written(then)
+    }
 }
 
 use crate::connection::{SharedSocket, send_now};
@@ -114,7 +118,7 @@ impl Server {
                 Store::open(&store.path, shared.config.history, store.retention)?;
             shared.set_reader(store.reader());
             store_failed = Some(store.failure_flag());
-            last_seq = loaded.next_id.saturating_sub(1);
+            last_seq = loaded.last_stored;
             shared.lock_room().restore(
                 loaded.recent,
                 loaded.next_id,

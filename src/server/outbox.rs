@@ -220,6 +220,12 @@ impl Mailbox for Outbox {
     }
 
     /// Lets what is queued be sent, then the writer thread ends and closes the socket.
+    fn push_now(&self, bytes: Bytes) {
+        if self.push(bytes) == Pushed::First {
+            self.flush(&mut Vec::new());
+        }
+    }
+
     fn close(&self) {
         self.lock().closing = true;
         self.wake.notify_all();

@@ -36,6 +36,10 @@ pub type Clock = fn() -> u64;
 pub trait Archive: Send + Sync + std::fmt::Debug {
     /// Keeps `msg`; `in_history` when newcomers are given it.
     fn keep(&self, msg: &ServerMsg, in_history: bool);
+
+    /// Runs `then` once everything kept before is lasting (elsewhere: never waits). False, with
+    /// `then` dropped unrun, when nothing is kept any more: the caller goes on at once.
+    fn after_written(&self, then: Box<dyn FnOnce() + Send>) -> bool;
 }
 
 /// Identifies one connection for the life of the server.
@@ -301,6 +305,21 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
+    /// Sends `msg` to `session` once the archive has written everything kept so far (at once
+    /// when the room keeps nothing): a sender's echo promises their message is stored.
+    fn send_when_kept(&mut self, session: SessionId, msg: &ServerMsg) {
+        if let Some(archive) = &self.archive
+            && let Some(person) = self.people.iter().find(|m| m.session == session)
+        {
+            let bytes = Encoded::new(msg, self.settings.lang).get(person.dialect);
+            let outbox = Arc::clone(&person.outbox);
+            if archive.after_written(Box::new(move || outbox.push_now(bytes))) {
+                return;
+            }
+        }
+        self.send_to(session, msg);
+    }
+
     /// The names of everyone here, sorted.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.people.iter().map(|m| m.name.clone()).collect();
@@ -464,7 +483,8 @@ impl<M: Mailbox> Room<M> {
             && let Some(again) = self.sent.find(&my_name, cid).cloned()
         {
             self.stats.resent.fetch_add(1, Ordering::Relaxed);
-            self.send_to(session, &again);
+            // It may not be written yet: the echo waits for it as the first one did.
+            self.send_when_kept(session, &again);
             return Next::Continue;
         }
         match command {
@@ -648,10 +668,10 @@ impl<M: Mailbox> Room<M> {
         };
         self.count_sent(from, cid, &msg);
         self.keep(&msg, false);
-        self.send_to(target_session, &msg);
         if target_session != session {
-            self.send_to(session, &msg);
+            self.send_to(target_session, &msg);
         }
+        self.send_when_kept(session, &msg);
         if let Some(reply) = away_reply {
             self.send_to(session, &reply);
         }
@@ -824,8 +844,17 @@ impl<M: Mailbox> Room<M> {
 
     /// Sends a message to everyone, encoding it once per dialect.
     fn broadcast(&mut self, msg: &ServerMsg) {
+        self.broadcast_but(msg, None);
+    }
+
+    /// Sends a message to everyone but `held` (whose copy the caller sends later), encoding it
+    /// once per dialect.
+    fn broadcast_but(&mut self, msg: &ServerMsg, held: Option<SessionId>) {
         let mut encoded = Encoded::new(msg, self.settings.lang);
         for person in &self.people {
+            if Some(person.session) == held {
+                continue;
+            }
             if person.outbox.push(encoded.get(person.dialect)) == Pushed::First {
                 self.dirty.push(Arc::clone(&person.outbox));
             }
@@ -1042,6 +1071,10 @@ mod tests {
             } else {
                 Pushed::More
             }
+        }
+
+        fn push_now(&self, bytes: Bytes) {
+            self.push(bytes);
         }
 
         fn close(&self) {

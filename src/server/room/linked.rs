@@ -12,11 +12,13 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::{Mailbox, Room};
+use crate::i18n::Lang;
 use crate::link::{Beacon, Envelope, LinkNews, MAX_WAITING, PRESENCE_TIMEOUT, claim_key, gone_id};
 use crate::protocol::message::FileOffer;
 use crate::protocol::name::{self, NameKey};
 use crate::protocol::sanitize::clean_text;
 use crate::protocol::{Chat, LeaveReason, MAX_MESSAGE_BYTES, ServerMsg};
+use crate::tr;
 
 /// Where the room hands its events to the other sites. Called under the room lock: every method
 /// only queues, none waits on the broker.
@@ -165,10 +167,21 @@ fn valid_text(raw: &str) -> Option<String> {
     (!text.is_empty() && text.len() <= MAX_MESSAGE_BYTES).then_some(text)
 }
 
+/// The name a greeting (`notice-bonjour`, in any language) is for, if `text` is one.
+fn greeted(text: &str) -> Option<&str> {
+    const MARK: &str = "\u{1}";
+    Lang::ALL.iter().find_map(|lang| {
+        let template = tr!(*lang, "notice-bonjour", name = MARK);
+        let (before, after) = template.split_once(MARK)?;
+        text.strip_prefix(before)?.strip_suffix(after)
+    })
+}
+
 /// An event from another site as this room takes it: only what a room's people do (said, done,
-/// a notice of the room's, joined, left, renamed, a private message), names that pass the rules
-/// and text cleaned as anyone's. Anything else is dropped.
-fn checked(msg: ServerMsg) -> Option<ServerMsg> {
+/// greeted, joined, left, renamed, a private message), names that pass the rules and text cleaned
+/// as anyone's. Nothing is said in the server's voice but a greeting, rebuilt here in `lang`
+/// from a name that passes the rules. Anything else is dropped.
+fn checked(msg: ServerMsg, lang: Lang) -> Option<ServerMsg> {
     Some(match msg {
         ServerMsg::Message(chat) => ServerMsg::Message(Chat {
             from: valid_name(&chat.from)?,
@@ -183,7 +196,7 @@ fn checked(msg: ServerMsg) -> Option<ServerMsg> {
         } => ServerMsg::Notice {
             id: Some(id),
             time,
-            text: valid_text(&text)?,
+            text: tr!(lang, "notice-bonjour", name = valid_name(greeted(&text)?)?),
         },
         ServerMsg::Join { id, time, name } => ServerMsg::Join {
             id,
@@ -285,9 +298,21 @@ impl<M: Mailbox> Room<M> {
             }
             return;
         }
-        self.broadcast(&msg);
+        // The sender's echo says their message is stored: it waits for the archive's write.
+        let sender = match &msg {
+            ServerMsg::Message(chat) if store && self.archive.is_some() => self
+                .people
+                .iter()
+                .find(|p| p.name == chat.from)
+                .map(|p| p.session),
+            _ => None,
+        };
+        self.broadcast_but(&msg, sender);
         if store {
             self.keep(&msg, in_history);
+        }
+        if let Some(sender) = sender {
+            self.send_when_kept(sender, &msg);
         }
         if in_history && self.settings.history > 0 {
             if self.history.len() == self.settings.history {
@@ -421,7 +446,7 @@ impl<M: Mailbox> Room<M> {
             return;
         }
         let own_origin = envelope.origin == linked.relay.origin();
-        let Some(msg) = checked(envelope.msg) else {
+        let Some(msg) = checked(envelope.msg, self.settings.lang) else {
             return;
         };
         if self.speaks_for_someone_here(&msg) {
@@ -448,11 +473,13 @@ impl<M: Mailbox> Room<M> {
 
     /// Whether an event from another site names someone who is here as the one acting.
     fn speaks_for_someone_here(&self, msg: &ServerMsg) -> bool {
-        let actors: &[&String] = match msg {
-            ServerMsg::Message(Chat { from, .. }) | ServerMsg::Private { from, .. } => &[from],
-            ServerMsg::Join { name, .. } | ServerMsg::Leave { name, .. } => &[name],
-            ServerMsg::Rename { old, new, .. } => &[old, new],
-            _ => &[],
+        let actors: Vec<&str> = match msg {
+            ServerMsg::Message(Chat { from, .. }) | ServerMsg::Private { from, .. } => vec![from],
+            ServerMsg::Join { name, .. } | ServerMsg::Leave { name, .. } => vec![name],
+            ServerMsg::Rename { old, new, .. } => vec![old, new],
+            // Greeted for saying "coucou": what they did not say here.
+            ServerMsg::Notice { text, .. } => greeted(text).into_iter().collect(),
+            _ => vec![],
         };
         // By the name rules, as a newcomer here would be: ALICE, Alice or a Cyrillic аӏісе is
         // alice too.

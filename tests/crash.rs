@@ -1,0 +1,255 @@
+//! What an echo promises, tried by killing a real `coucou server` child process (SIGKILL) while
+//! four writers send as fast as they can: every message echoed to its sender is found in the
+//! history after a restart, and no id is ever given to two different events.
+
+#![cfg(unix)] // SIGKILL: `Child::kill` is TerminateProcess on Windows, tried the same way there.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use common::{Json, PATIENCE};
+use coucou::protocol::{ClientMsg, ServerMsg, message};
+
+/// How many kill-and-restart rounds the test runs.
+const ROUNDS: usize = 20;
+
+/// How many writers send at once.
+const WRITERS: usize = 4;
+
+/// How many messages a writer has in flight (sent, not yet echoed) at most.
+const WINDOW: usize = 24;
+
+/// A message a sender had echoed: its id and client id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Echoed {
+    id: u64,
+    from: String,
+    cid: String,
+}
+
+/// Starts the headless server on the data folder, with no flood limit (the writers are fast).
+fn start(dir: &Path) -> (std::process::Child, SocketAddr) {
+    let mut command = common::coucou();
+    command
+        .args([
+            "server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-flood-limit",
+            "--data-dir",
+        ])
+        .arg(dir.join("data"))
+        .arg("--identity")
+        .arg(dir.join("identity"))
+        .stderr(std::process::Stdio::null());
+    let (child, port) = common::spawn_server_from(command);
+    (child, SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+/// What every event with an id was, by (private, id), as the writers saw it live or in a
+/// welcome's history (the same id must always be the same event), and the ids seen given twice.
+#[derive(Debug, Default)]
+struct Ids {
+    events: HashMap<(bool, u64), String>,
+    twice: Vec<(String, String)>,
+}
+
+/// [`Ids`], shared by the writers.
+type Seen = Arc<Mutex<Ids>>;
+
+/// Remembers `msg` under its id, and notes it if that id was already another event.
+fn see(seen: &Seen, msg: &ServerMsg) {
+    let Some((private, id, _)) = coucou::store::key(msg) else {
+        return;
+    };
+    let this = String::from_utf8_lossy(&msg.to_json_line()).into_owned();
+    let mut seen = seen.lock().expect("the ids");
+    match seen.events.get(&(private, id)) {
+        Some(before) if *before != this => {
+            let before = before.clone();
+            seen.twice.push((before, this));
+        }
+        Some(_) => {}
+        None => {
+            seen.events.insert((private, id), this);
+        }
+    }
+}
+
+/// One writer: joins as `name`, sends numbered messages with client ids, at most [`WINDOW`]
+/// unechoed at a time, until the server dies; returns what was echoed to it.
+fn writer(
+    addr: SocketAddr,
+    name: String,
+    round: usize,
+    echoed: Arc<AtomicUsize>,
+    seen: Seen,
+    tick: crossbeam_channel::Sender<()>,
+) -> Vec<Echoed> {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(PATIENCE))
+        .expect("a read timeout");
+    let mut out = stream.try_clone().expect("a second handle");
+    let mut lines = BufReader::new(stream);
+    let hello = ClientMsg::Hello {
+        version: 1,
+        name: name.clone(),
+    };
+    let mut line = serde_json::to_vec(&hello).expect("hello encodes");
+    line.push(b'\n');
+    out.write_all(&line).expect("hello sent");
+    let mut mine = Vec::new();
+    let (mut sent, mut in_flight) = (0usize, 0usize);
+    let mut buf = Vec::new();
+    loop {
+        let mut batch = Vec::new();
+        while in_flight < WINDOW {
+            let say = ClientMsg::Say {
+                text: format!("{name} dit {sent}"),
+                cid: Some(format!("r{round}-{name}-{sent}")),
+            };
+            batch.extend(serde_json::to_vec(&say).expect("a message encodes"));
+            batch.push(b'\n');
+            sent += 1;
+            in_flight += 1;
+        }
+        if out.write_all(&batch).is_err() {
+            return mine;
+        }
+        buf.clear();
+        match lines.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => return mine,
+            Ok(_) => {}
+        }
+        let msg = message::decode_server(&buf).expect("a server message");
+        if let ServerMsg::Welcome { history, .. } = &msg {
+            for old in history {
+                see(&seen, old);
+            }
+        }
+        see(&seen, &msg);
+        if let ServerMsg::Message(chat) = msg
+            && chat.from == name
+            && let Some(cid) = chat.cid
+        {
+            in_flight -= 1;
+            mine.push(Echoed {
+                id: chat.id,
+                from: chat.from,
+                cid,
+            });
+            echoed.fetch_add(1, Ordering::Relaxed);
+            tick.send(()).ok();
+        }
+    }
+}
+
+/// Every message of the room's history, through `history` pages from the newest back.
+fn whole_history(addr: SocketAddr) -> Vec<ServerMsg> {
+    let (mut reader, _) = Json::join(addr, "lectrice");
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        reader.send(&ClientMsg::History {
+            before,
+            limit: Some(500),
+        });
+        let ServerMsg::History { messages, more, .. } =
+            reader.expect(|m| matches!(m, ServerMsg::History { .. }))
+        else {
+            unreachable!()
+        };
+        before = messages
+            .iter()
+            .filter_map(coucou::store::key)
+            .map(|k| k.1)
+            .min();
+        all.extend(messages);
+        if !more {
+            return all;
+        }
+    }
+}
+
+#[test]
+fn twenty_kills_under_four_writers_lose_no_echoed_message_and_give_no_id_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen: Seen = Arc::default();
+    let mut echoed_all = Vec::new();
+    for round in 0..ROUNDS {
+        let (mut child, addr) = start(dir.path());
+        let echoed = Arc::new(AtomicUsize::new(0));
+        let (tick, ticks) = crossbeam_channel::unbounded();
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let (echoed, seen, tick) = (Arc::clone(&echoed), Arc::clone(&seen), tick.clone());
+                std::thread::Builder::new()
+                    .name(format!("writer-{w}"))
+                    .spawn(move || writer(addr, format!("w{w}"), round, echoed, seen, tick))
+                    .unwrap()
+            })
+            .collect();
+        // Killed while the writers are going, at a different point each round.
+        let kill_after = 200 + (round * 53) % 300;
+        while echoed.load(Ordering::Relaxed) < kill_after {
+            ticks
+                .recv_timeout(PATIENCE)
+                .unwrap_or_else(|_| panic!("round {round}: the writers stalled"));
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+        for writer in writers {
+            echoed_all.extend(writer.join().expect("a writer"));
+        }
+    }
+
+    let (mut child, addr) = start(dir.path());
+    let history = whole_history(addr);
+    child.kill().ok();
+    child.wait().ok();
+    for msg in &history {
+        see(&seen, msg);
+    }
+    let stored: HashMap<(String, String), u64> = history
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Message(chat) => chat
+                .cid
+                .clone()
+                .map(|cid| ((chat.from.clone(), cid), chat.id)),
+            _ => None,
+        })
+        .collect();
+    let lost: Vec<_> = echoed_all
+        .iter()
+        .filter(|e| stored.get(&(e.from.clone(), e.cid.clone())) != Some(&e.id))
+        .collect();
+    assert!(
+        echoed_all.len() >= ROUNDS * 200,
+        "{} echoes",
+        echoed_all.len()
+    );
+    let twice = &seen.lock().unwrap().twice;
+    assert!(
+        twice.is_empty(),
+        "{} ids were given to two events, e.g. {:?}",
+        twice.len(),
+        &twice[..twice.len().min(3)]
+    );
+    assert!(
+        lost.is_empty(),
+        "{} of {} echoed messages are not in the history after a restart: {:?}",
+        lost.len(),
+        echoed_all.len(),
+        &lost[..lost.len().min(10)]
+    );
+}
