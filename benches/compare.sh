@@ -3,6 +3,8 @@
 # prints one table with ratios to ngircd. Installs ngircd (Debian) and builds the seed design with gcc
 # if needed. Takes about 5 minutes on 2 cores. Usage: benches/compare.sh [OUT_DIR]
 # ONLY=P3 runs only the scenarios whose name starts with it (ONLY="P3|R1" for several).
+# BEFORE=path/to/an/older/coucou adds it as "before" and "before-stored" to P1 and P3, beside
+# today's "coucou" and "coucou-stored" (a store: each sender's echo waits for the commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
@@ -45,10 +47,16 @@ start_server() { # NAME PORT
             "$COUCOU" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --no-store --no-flood-limit --max-people 20000 \
                 --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
             ;;
-        coucou-stored)
+        coucou-stored | before-stored)
             # The same server keeping its history in a fresh SQLite store (issue #12's H1).
             rm -rf "$out/store-$2"
-            "$COUCOU" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --data-dir "$out/store-$2" --no-flood-limit --max-people 20000 \
+            exe=$COUCOU
+            [ "$1" = before-stored ] && exe=$BEFORE
+            "$exe" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --data-dir "$out/store-$2" --no-flood-limit --max-people 20000 \
+                --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
+            ;;
+        before)
+            "$BEFORE" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --no-store --no-flood-limit --max-people 20000 \
                 --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
             ;;
         ngircd)
@@ -106,11 +114,17 @@ run() { # SERVER SCENARIO BENCH-ARGS…
     stop_server
 }
 
-for server in ngircd coucou seed; do
+servers="ngircd coucou coucou-stored"
+[ -n "${BEFORE:-}" ] && servers="$servers before before-stored"
+for server in $servers seed; do
     echo "== $server" >&2
+    # The stored and the older servers run P1 and P3 only.
+    all=true
+    case "$server" in coucou-stored | before*) all=false ;; esac
     run "$server" "P1 100 clients, 1 sender at 200/s" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500
-    run "$server" "P2 1000 clients, 10 msg/s" --clients 1000 --senders 10 --rate 1 --duration 5 --join-rate 500
+    $all && run "$server" "P2 1000 clients, 10 msg/s" --clients 1000 --senders 10 --rate 1 --duration 5 --join-rate 500
     run "$server" "P3 500 clients, 50 senders x 2/s in bursts" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500
+    $all || continue
     if [ "$server" = coucou ]; then
         run "$server" "T1 P3 with every client on TLS" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --tls
         run coucou-stored "H1 P3 with the history stored" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500

@@ -328,7 +328,8 @@ fn limits_and_quota_are_refused_up_front_and_bad_bytes_are_never_offered() {
     let (dir, server) = server_with_files(1_000_000, 2_500_000);
     let addr = server.local_addr();
     let (mut alice, _) = Json::join(addr, "alice");
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut bob, _) = Json::join_from(addr, [127, 0, 0, 2].into(), "bob");
+    let (mut carol, _) = Json::join_from(addr, [127, 0, 0, 3].into(), "carol");
 
     // Over the size limit.
     let big = bytes(1_000_001, 5);
@@ -341,8 +342,8 @@ fn limits_and_quota_are_refused_up_front_and_bad_bytes_are_never_offered() {
     // Over the quota: two of 1 MB fit, a third does not.
     let mb = bytes(1_000_000, 9);
     let (one, token_one) = offer(&mut alice, "un.bin", &mb, None).expect("first");
-    let (_two, _) = offer(&mut alice, "deux.bin", &mb, None).expect("second");
-    let refused = offer(&mut alice, "trois.bin", &mb, None).expect_err("quota");
+    let (_two, _) = offer(&mut bob, "deux.bin", &mb, None).expect("second");
+    let refused = offer(&mut carol, "trois.bin", &mb, None).expect_err("quota");
     assert!(matches!(refused, (ErrorCode::QuotaFull, _)), "{refused:?}");
 
     // More bytes than announced: cut off, nothing kept, the room never told.
@@ -383,9 +384,9 @@ fn limits_and_quota_are_refused_up_front_and_bad_bytes_are_never_offered() {
         "nothing of the refused uploads stays: {left:?}"
     );
 
-    // Offers never uploaded: one person may hold only a few at once.
+    // Offers never uploaded: one person may hold only a few at once (bob's "deux.bin" is one).
     let small = bytes(10, 1);
-    for n in 0..4 {
+    for n in 0..3 {
         let name = format!("attente{n}.txt");
         offer(&mut bob, &name, &small, None).expect("waiting offers within the limit");
     }
@@ -733,4 +734,59 @@ fn downloads_that_never_read_hold_at_most_their_addresses_share_and_others_go_on
     });
     bob.expect(|m| matches!(m, ServerMsg::Welcome { .. }));
     drop(held);
+}
+
+#[test]
+fn offers_never_uploaded_are_counted_per_address_and_go_when_their_offerer_leaves() {
+    let (_dir, server) = server_with_files(4_000_000, 10_000_000);
+    let addr = server.local_addr();
+    let mallory: std::net::IpAddr = [127, 0, 0, 5].into();
+    let (mut m1, _) = Json::join_from(addr, mallory, "mallory");
+    let (mut m2, _) = Json::join_from(addr, mallory, "trudy");
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join_from(addr, [127, 0, 0, 2].into(), "bob");
+    let two_mb = bytes(2_000_000, 1);
+    let one_mb = bytes(1_000_000, 2);
+    let four_mb = bytes(4_000_000, 3);
+
+    // One address, two names: together at most half the quota waiting.
+    offer(&mut m1, "a.bin", &two_mb, None).expect("2 MB waiting");
+    offer(&mut m1, "b.bin", &two_mb, None).expect("4 MB waiting");
+    offer(&mut m2, "c.bin", &one_mb, None).expect("5 MB waiting: half the quota");
+    let refused = offer(&mut m2, "d.bin", b"x", None).expect_err("past half the quota");
+    assert!(
+        matches!(refused, (ErrorCode::QuotaFull, ref m) if m.contains("upload them first")),
+        "{refused:?}"
+    );
+
+    // Someone else fills what is left; the next is refused for the quota.
+    offer(&mut alice, "e.bin", &four_mb, None).expect("9 MB in all");
+    let refused = offer(&mut bob, "f.bin", &four_mb, None).expect_err("the quota is full");
+    assert!(
+        matches!(refused, (ErrorCode::QuotaFull, ref m) if !m.contains("upload them first")),
+        "{refused:?}"
+    );
+
+    // They leave: what they never uploaded gives its room back.
+    drop((m1, m2));
+    for name in ["mallory", "trudy"] {
+        bob.expect(|m| matches!(m, ServerMsg::Leave { name: n, .. } if n == name));
+    }
+    offer(&mut bob, "f.bin", &four_mb, None).expect("room again once they left");
+}
+
+#[test]
+fn waiting_offers_are_counted_per_connection_whatever_the_name() {
+    let (_dir, server) = server_with_files(1_000_000, 10_000_000);
+    let addr = server.local_addr();
+    let (mut eve, _) = Json::join_from(addr, [127, 0, 0, 6].into(), "eve");
+    for n in 0..4 {
+        offer(&mut eve, &format!("{n}.txt"), b"x", None).expect("within the limit");
+    }
+    eve.send(&ClientMsg::Nick {
+        name: "eve2".into(),
+    });
+    eve.expect(|m| matches!(m, ServerMsg::Rename { new, .. } if new == "eve2"));
+    let refused = offer(&mut eve, "5.txt", b"x", None).expect_err("a new name is the same person");
+    assert!(matches!(refused, (ErrorCode::QuotaFull, _)), "{refused:?}");
 }

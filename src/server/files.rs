@@ -14,7 +14,7 @@ use log::{debug, info, warn};
 
 use super::counters::Counters;
 use super::shared::Shared;
-use super::stash::{self, Entry, Files, Grant, MAX_WAITING_PER_PERSON};
+use super::stash::{self, Entry, Files, Grant, Offerer};
 use crate::i18n::Lang;
 use crate::protocol::message::FileOffer;
 use crate::protocol::sanitize::clean_file_name;
@@ -112,6 +112,7 @@ impl Refusal {
 /// in and checked.
 pub(super) fn offer(
     shared: &Shared,
+    offerer: Offerer,
     from: &str,
     name: &str,
     size: u64,
@@ -144,16 +145,12 @@ pub(super) fn offer(
         },
         None => None,
     };
-    files.purge();
+    files.purge(Instant::now());
     // Taken before the lock (its counter is kept on disk); a refused offer leaves a gap.
     let file = files.new_id();
     let mut entries = files.entries();
-    let waiting = entries
-        .values()
-        .filter(|e| !e.complete && e.from == from)
-        .count();
-    if waiting >= MAX_WAITING_PER_PERSON {
-        return refuse(lang, ErrorCode::QuotaFull, "error-too-many-offers");
+    if let Some(key) = files.waiting_refusal(&entries, offerer, size) {
+        return refuse(lang, ErrorCode::QuotaFull, key);
     }
     let used: u64 = entries.values().map(|e| e.size).sum();
     if used.saturating_add(size) > files.config.quota_bytes {
@@ -171,6 +168,7 @@ pub(super) fn offer(
             sha256: sha256.to_ascii_lowercase(),
             from: from.to_owned(),
             to,
+            offerer: Some(offerer),
             complete: false,
             uploader: None,
             offered: Instant::now(),
@@ -189,7 +187,7 @@ pub(super) fn fetch(shared: &Shared, me: &str, file: u64) -> ServerMsg {
     let Some(files) = shared.files() else {
         return refuse(lang, ErrorCode::Unavailable, "error-no-files");
     };
-    files.purge();
+    files.purge(Instant::now());
     let allowed = files.entries().get(&file).is_some_and(|e| {
         e.complete && (e.to.is_none() || e.from == me || e.to.as_deref() == Some(me))
     });
@@ -280,8 +278,10 @@ fn upload(
             }
         }
     };
+    let before = part_len(files, file);
     let result = receive(shared, files, transport, file, size);
-    files.release(file, me);
+    let progressed = matches!(result, Ok(Some(_))) || part_len(files, file) > before;
+    files.release(file, me, progressed, Instant::now());
     let sha256 = match result {
         Ok(Some(sha256)) => sha256,
         // The connection broke: what arrived stays, for the sender to go on from.
@@ -351,6 +351,11 @@ const HASH_QUEUE: usize = 4;
 /// uploader ends its side. The bytes are hashed as they come, on a thread of their own (what an
 /// earlier connection left first), so receiving and hashing share the work of two cores.
 /// `Ok(Some(sha256))`: all of it is in; `Ok(None)`: the connection ended before.
+/// How many bytes of `file` the host has so far (0 when none).
+fn part_len(files: &Files, file: u64) -> u64 {
+    fs::symlink_metadata(files.path(file, false)).map_or(0, |m| m.len())
+}
+
 fn receive(
     shared: &Shared,
     files: &Files,

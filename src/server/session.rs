@@ -25,6 +25,7 @@ use super::mailbox::{Mailbox, Pushed};
 use super::outbox::Outbox;
 use super::room::{JoinError, Next, SessionId};
 use super::shared::Shared;
+use super::stash;
 use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
 use crate::i18n::Lang;
 use crate::link::claim_key;
@@ -137,10 +138,15 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
         }
     };
 
-    let reason = match chat(shared, session, &mut reader, &joined) {
+    let reason = match chat(shared, session, peer.ip(), &mut reader, &joined) {
         Some(_) if joined.outbox.overflowed() => Some(LeaveReason::TooSlow),
         other => other,
     };
+    // Offers they made and never uploaded would hold the quota for nothing: gone before the
+    // others are told they left.
+    if let Some(files) = shared.files() {
+        files.drop_waiting_of(session);
+    }
     match reason {
         Some(reason) => {
             let announce = !shared.stopping.load(Ordering::Relaxed);
@@ -646,6 +652,7 @@ fn is_timeout(err: &io::Error) -> bool {
 fn chat(
     shared: &Shared,
     session: SessionId,
+    ip: IpAddr,
     reader: &mut FrameReader<Transport>,
     joined: &Joined,
 ) -> Option<LeaveReason> {
@@ -730,6 +737,7 @@ fn chat(
                 let me = names.last().map_or(joined.name.as_str(), String::as_str);
                 reply(files::offer(
                     shared,
+                    stash::Offerer { session, ip },
                     me,
                     &name,
                     size,

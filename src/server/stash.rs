@@ -22,8 +22,25 @@ use crate::protocol::sanitize::clean_file_name;
 /// connection) before it is forgotten and its room in the quota given back.
 pub(super) const UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
-/// How many offers one person may have waiting for their bytes at once.
+/// How many offers one connection may have waiting for their bytes at once.
 pub(super) const MAX_WAITING_PER_PERSON: usize = 4;
+
+/// How many offers the connections of one address may have waiting for their bytes at once,
+/// whatever names they use.
+pub(super) const MAX_WAITING_PER_ADDRESS: usize = 4;
+
+/// The share of the quota one address's waiting offers may hold (but its first one may be as
+/// big as the quota allows): two names can't fill the room's files with promises.
+pub(super) const WAITING_SHARE_PER_ADDRESS: u64 = 2;
+
+/// Who made an offer: their connection and its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Offerer {
+    /// Their chat connection.
+    pub(super) session: u64,
+    /// Its address.
+    pub(super) ip: std::net::IpAddr,
+}
 
 /// One offered file.
 #[derive(Debug, Clone)]
@@ -38,12 +55,23 @@ pub(super) struct Entry {
     pub(super) from: String,
     /// Who it is for, if one person.
     pub(super) to: Option<String>,
+    /// The connection that offered it, while its bytes are awaited (none for a stored file
+    /// taken back at start).
+    pub(super) offerer: Option<Offerer>,
     /// Every byte is in and checked; it has been offered.
     pub(super) complete: bool,
     /// The upload connection writing it now, if one is: its number and its socket.
     pub(super) uploader: Option<(u64, SharedSocket)>,
-    /// When it was offered.
+    /// When it was offered, or an upload last made progress (while it waits for bytes); when
+    /// it was stored (once complete).
     pub(super) offered: Instant,
+}
+
+impl Entry {
+    /// Still waiting for bytes from `offerer`'s connection.
+    fn waits_on(&self, session: u64) -> bool {
+        !self.complete && self.offerer.is_some_and(|o| o.session == session)
+    }
 }
 
 /// What is written beside a stored file (`N.json` beside `N`): its offer, for the next run.
@@ -199,16 +227,69 @@ impl Files {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The upload connection `uploader` lets `file` go (if it still held it).
-    pub(super) fn release(&self, file: u64, uploader: u64) {
+    /// The upload connection `uploader` lets `file` go (if it still held it) at `now`, having
+    /// `progressed` (received bytes) or not.
+    pub(super) fn release(&self, file: u64, uploader: u64, progressed: bool, now: Instant) {
         if let Some(entry) = self.entries().get_mut(&file)
             && entry.uploader.as_ref().is_some_and(|(n, _)| *n == uploader)
         {
             entry.uploader = None;
-            // The window to go on from a cut upload counts from now.
-            entry.offered = Instant::now();
+            // The window to go on from a cut upload counts from its last bytes: a connection
+            // that brought none does not make the offer last longer.
+            if progressed {
+                entry.offered = now;
+            }
         }
         self.released.notify_all();
+    }
+
+    /// Forgets the offers `session` made that wait for bytes no connection is sending: its
+    /// person left. An upload under way goes on (and is announced if it completes).
+    pub(super) fn drop_waiting_of(&self, session: u64) {
+        let gone: Vec<u64> = {
+            let mut entries = self.entries();
+            let gone: Vec<u64> = entries
+                .iter()
+                .filter(|(_, e)| e.waits_on(session) && e.uploader.is_none())
+                .map(|(id, _)| *id)
+                .collect();
+            for id in &gone {
+                entries.remove(id);
+            }
+            gone
+        };
+        for id in gone {
+            self.remove(id, false);
+        }
+    }
+
+    /// Why `offerer` may not offer `size` more bytes now, if not: the words' key. Counts the
+    /// offers waiting for bytes, per connection and per address, against `entries`.
+    pub(super) fn waiting_refusal(
+        &self,
+        entries: &HashMap<u64, Entry>,
+        offerer: Offerer,
+        size: u64,
+    ) -> Option<&'static str> {
+        let waiting: Vec<&Entry> = entries.values().filter(|e| !e.complete).collect();
+        let mine = waiting
+            .iter()
+            .filter(|e| e.waits_on(offerer.session))
+            .count();
+        let here: Vec<&&Entry> = waiting
+            .iter()
+            .filter(|e| e.offerer.is_some_and(|o| o.ip == offerer.ip))
+            .collect();
+        let held: u64 = here.iter().map(|e| e.size).sum();
+        let share = self.config.quota_bytes / WAITING_SHARE_PER_ADDRESS;
+        if mine >= MAX_WAITING_PER_PERSON
+            || here.len() >= MAX_WAITING_PER_ADDRESS
+            || (!here.is_empty() && held.saturating_add(size) > share)
+        {
+            Some("error-too-many-offers")
+        } else {
+            None
+        }
     }
 
     pub(super) fn path(&self, file: u64, complete: bool) -> PathBuf {
@@ -239,8 +320,8 @@ impl Files {
         Some(file)
     }
 
-    /// Forgets the offers that have expired, and deletes their bytes (after the lock).
-    pub(super) fn purge(&self) {
+    /// Forgets the offers that have expired at `now`, and deletes their bytes (after the lock).
+    pub(super) fn purge(&self, now: Instant) {
         let expired: Vec<(u64, bool)> = {
             let mut entries = self.entries();
             let gone: Vec<u64> = entries
@@ -252,7 +333,7 @@ impl Files {
                     } else {
                         self.config.expiry.min(UPLOAD_WINDOW)
                     };
-                    e.offered.elapsed() >= lasts && e.uploader.is_none()
+                    now.saturating_duration_since(e.offered) >= lasts && e.uploader.is_none()
                 })
                 .map(|(id, _)| *id)
                 .collect();
@@ -331,6 +412,7 @@ fn take_back(config: &FilesConfig) -> HashMap<u64, Entry> {
                 sha256: kept.sha256.to_ascii_lowercase(),
                 from: kept.from,
                 to: kept.to,
+                offerer: None,
                 complete: true,
                 uploader: None,
                 offered,
@@ -396,4 +478,56 @@ fn read_kept(path: &Path) -> Option<Kept> {
         return None;
     }
     serde_json::from_slice(&json).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A socket to stand for an upload connection.
+    fn a_socket() -> (SharedSocket, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let near = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (far, _) = listener.accept().expect("accept");
+        (SharedSocket::new(far), near)
+    }
+
+    fn waiting(offered: Instant, uploader: u64, socket: &SharedSocket) -> Entry {
+        Entry {
+            name: "x".into(),
+            size: 1,
+            sha256: "0".repeat(64),
+            from: "alice".into(),
+            to: None,
+            offerer: None,
+            complete: false,
+            uploader: Some((uploader, socket.clone())),
+            offered,
+        }
+    }
+
+    #[test]
+    fn an_upload_that_brings_nothing_does_not_make_an_offer_last_longer() {
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let files = Files::open(FilesConfig::in_dir(dir.path().join("files"))).expect("files");
+        let (socket, _other_end) = a_socket();
+        let start = Instant::now();
+        let later = start + Duration::from_secs(9 * 60);
+        files.entries().insert(1, waiting(start, 7, &socket));
+        files.entries().insert(2, waiting(start, 8, &socket));
+        files.release(1, 7, false, later);
+        files.release(2, 8, true, later);
+
+        files.purge(start + UPLOAD_WINDOW);
+        assert!(!files.entries().contains_key(&1), "an empty upload kept it");
+        assert!(files.entries().contains_key(&2), "bytes came 9 minutes in");
+        files.purge(later + UPLOAD_WINDOW);
+        assert!(
+            !files.entries().contains_key(&2),
+            "10 minutes after its last bytes"
+        );
+    }
 }

@@ -310,7 +310,16 @@ impl Json {
 
     /// Connects and says hello; returns the client and the welcome.
     pub fn join(addr: SocketAddr, name: &str) -> (Self, ServerMsg) {
-        let mut client = Self::connect(addr);
+        Self::hello(Self::connect(addr), name)
+    }
+
+    /// [`Json::join`] from the local address `from` (another machine on the LAN).
+    pub fn join_from(addr: SocketAddr, from: std::net::IpAddr, name: &str) -> (Self, ServerMsg) {
+        Self::hello(Self::connect_from(addr, from), name)
+    }
+
+    /// Says hello as `name` and waits for the welcome and the join.
+    fn hello(mut client: Self, name: &str) -> (Self, ServerMsg) {
         client.send(&ClientMsg::Hello {
             version: 1,
             name: name.to_owned(),

@@ -222,6 +222,9 @@ struct Report {
     cross_p50_ms: Option<f64>,
     #[serde(default)]
     cross_p99_ms: Option<f64>,
+    /// A sender's own line back to it (a Coucou room's echo; IRC and the seed send none).
+    #[serde(default)]
+    echo_p99_ms: Option<f64>,
     server_cpu_s: Option<f64>,
     server_cpu_us_per_delivery: Option<f64>,
     server_rss_kib: Option<u64>,
@@ -243,6 +246,8 @@ struct Shared {
     latencies: Latencies,
     /// Those from a sender on one linked server to a client on another.
     cross_latencies: Latencies,
+    /// A sender's own lines back to it.
+    echo_latencies: Latencies,
     /// When a receiver first saw the slow client's leave, µs since start (0 = not yet).
     slow_gone_us: AtomicU64,
     /// The slow client's name.
@@ -476,6 +481,7 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
     let mut line = String::new();
     let mut latencies = Vec::new();
     let mut cross = Vec::new();
+    let mut echoes = Vec::new();
     let servers = 1 + args.also_port.len();
     let mut delivered = 0u64;
     while !shared.stop.load(Ordering::Relaxed) {
@@ -503,6 +509,10 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
                 }
                 delivered += 1;
             }
+            Seen::Stamp { t_us, .. } => {
+                let now = micros_since(shared.start);
+                echoes.push(u32::try_from(now.saturating_sub(t_us)).unwrap_or(u32::MAX));
+            }
             Seen::Ping(token) => {
                 writer.write_all(format!("PONG{token}\r\n").as_bytes()).ok();
             }
@@ -522,6 +532,7 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
     shared.delivered.fetch_add(delivered, Ordering::Relaxed);
     shared.latencies.add(latencies);
     shared.cross_latencies.add(cross);
+    shared.echo_latencies.add(echoes);
 }
 
 /// The sum of `read` over every pid; `None` with no pid, or when one can't be read.
@@ -576,6 +587,7 @@ fn run(args: &Args) -> Result<Report, String> {
         delivered: AtomicU64::new(0),
         latencies: Latencies::default(),
         cross_latencies: Latencies::default(),
+        echo_latencies: Latencies::default(),
         slow_gone_us: AtomicU64::new(0),
         slow_name: "slowpoke".to_owned(),
         stop: AtomicBool::new(false),
@@ -724,6 +736,7 @@ fn run(args: &Args) -> Result<Report, String> {
     let delivered = shared.delivered.load(Ordering::Relaxed);
     let latencies = shared.latencies.take_sorted();
     let cross = shared.cross_latencies.take_sorted();
+    let echoes = shared.echo_latencies.take_sorted();
     let server_cpu_s = cpu_before.zip(cpu_after).map(|(b, a)| a - b);
     let slow_gone = shared.slow_gone_us.load(Ordering::Relaxed);
     let send_start_us = u64::try_from(send_start.duration_since(start).as_micros()).unwrap_or(0);
@@ -749,6 +762,7 @@ fn run(args: &Args) -> Result<Report, String> {
         max_ms: latencies.last().map_or(0.0, |&m| f64::from(m) / 1000.0),
         cross_p50_ms: (!cross.is_empty()).then(|| percentile(&cross, 50.0)),
         cross_p99_ms: (!cross.is_empty()).then(|| percentile(&cross, 99.0)),
+        echo_p99_ms: (!echoes.is_empty()).then(|| percentile(&echoes, 99.0)),
         server_cpu_s,
         server_cpu_us_per_delivery: server_cpu_s
             .filter(|_| delivered > 0)
@@ -788,9 +802,9 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
         _ => "-".to_owned(),
     };
     println!(
-        "| scenario | server | joined | delivered | deliveries/s | p50 ms | p99 ms (vs ngircd) | max ms | CPU µs/line (vs ngircd) | join storm ms (vs ngircd) | RSS KiB | KiB/idle conn | slow dropped after s |"
+        "| scenario | server | joined | delivered | deliveries/s | p50 ms | p99 ms (vs ngircd) | max ms | CPU µs/line (vs ngircd) | join storm ms (vs ngircd) | RSS KiB | KiB/idle conn | slow dropped after s | own echo p99 ms |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for scenario in &scenarios {
         let in_scenario: Vec<&Report> = reports
             .iter()
@@ -802,7 +816,7 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
         for r in &in_scenario {
             let (server, _) = split(&r.label);
             println!(
-                "| {scenario} | {server} | {}/{}{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {} ({}) | {} | {} | {} |",
+                "| {scenario} | {server} | {}/{}{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {} ({}) | {} | {} | {} | {} |",
                 r.joined,
                 r.clients,
                 if r.idle > 0 {
@@ -826,6 +840,7 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
                 r.server_rss_kib.map_or("-".into(), |v| v.to_string()),
                 opt(r.rss_kib_per_idle, 1),
                 opt(r.slow_dropped_after_s, 2),
+                opt(r.echo_p99_ms, 2),
             );
         }
     }
@@ -898,6 +913,9 @@ fn main() -> ExitCode {
             "{:<28} p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             "latency", report.p50_ms, report.p99_ms, report.max_ms
         );
+        if let Some(echo_p99) = report.echo_p99_ms {
+            println!("{:<28} p99 {echo_p99:.2} ms", "own line back (echo)");
+        }
         if let Some(cross_p99) = report.cross_p99_ms {
             println!(
                 "{:<28} p50 {} ms, p99 {cross_p99:.2} ms",
