@@ -195,6 +195,28 @@ impl<R: Read + ReadTimeout> FrameReader<R> {
     }
 }
 
+/// Writes all of `bytes` to a blocking socket before `deadline`, or fails with
+/// [`io::ErrorKind::TimedOut`]: a reader that takes a little now and then can't hold the write
+/// past it, as it could a write timeout, which each partial write starts again. Changes the
+/// socket's write timeout.
+pub fn write_all_before(socket: &TcpStream, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    while !bytes.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        socket.set_write_timeout(Some(left))?;
+        match (&*socket).write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if crate::is_timeout(&err) => return Err(io::ErrorKind::TimedOut.into()),
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
 /// Sends what a blocking socket takes right now without waiting: how much it took (possibly
 /// nothing). The socket stays blocking for the threads that read or write it.
 #[cfg(unix)]
@@ -221,6 +243,43 @@ pub fn send_now(_socket: &TcpStream, _bytes: &[u8]) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reader_that_trickles_cannot_hold_a_write_past_its_deadline() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let writer = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (mut reader, _) = listener.accept().expect("accept");
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = Arc::clone(&done);
+        // A peer that takes a kilobyte now and then until told: progress, but far too slow.
+        let trickle = std::thread::Builder::new()
+            .name("test-trickle".into())
+            .spawn(move || {
+                let mut buf = [0u8; 1024];
+                while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                    && matches!(reader.read(&mut buf), Ok(n) if n > 0)
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+            .expect("a thread");
+        let start = Instant::now();
+        let sent = write_all_before(
+            &writer,
+            &vec![7u8; 64 * 1024 * 1024],
+            start + Duration::from_millis(300),
+        );
+        let took = start.elapsed();
+        assert_eq!(
+            sent.map_err(|e| e.kind()),
+            Err(io::ErrorKind::TimedOut),
+            "64 MiB at 50 KB/s can't be written in 300 ms"
+        );
+        // A write time-out would have started again at each kilobyte taken: 20 minutes.
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        trickle.join().expect("the reader ends");
+    }
 
     #[test]
     fn reads_lines_then_none() {

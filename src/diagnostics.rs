@@ -103,9 +103,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration) -> Probe {
                 Err(err) => {
                     last = match err.kind() {
                         std::io::ErrorKind::ConnectionRefused => ProbeFailure::Refused,
-                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                            ProbeFailure::NoAnswer(timeout.as_secs())
-                        }
+                        _ if crate::is_timeout(&err) => ProbeFailure::NoAnswer(timeout.as_secs()),
                         _ => ProbeFailure::Other(err.to_string()),
                     }
                 }

@@ -27,6 +27,15 @@ use crossbeam_channel::Sender;
 /// called after each event is sent on its channel.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
+/// True for the errors a blocking read or write gives when its time-out passes: `WouldBlock` on
+/// Unix, `TimedOut` on Windows. The one place that says so.
+pub fn is_timeout(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
 /// Puts the calling thread behind the others for the processor (the lowest priority: nice 19 on
 /// Linux): bulk work, file bytes, that must never make a chat message late.
 pub fn run_in_background() {

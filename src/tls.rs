@@ -157,12 +157,7 @@ pub fn handshake(
             Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
             Ok(_) => {}
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(err) if crate::is_timeout(&err) => {
                 return Err(io::ErrorKind::TimedOut.into());
             }
             Err(err) => return Err(err),

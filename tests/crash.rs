@@ -33,8 +33,25 @@ struct Echoed {
     cid: String,
 }
 
+/// A server in a child process, killed when dropped (a failed assertion leaves none behind).
+struct Child(std::process::Child);
+
+impl Child {
+    /// SIGKILL, and the exit reaped.
+    fn kill(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// Starts the headless server on the data folder, with no flood limit (the writers are fast).
-fn start(dir: &Path) -> (std::process::Child, SocketAddr) {
+fn start(dir: &Path) -> (Child, SocketAddr) {
     let mut command = common::coucou();
     command
         .args([
@@ -51,7 +68,7 @@ fn start(dir: &Path) -> (std::process::Child, SocketAddr) {
         .arg(dir.join("identity"))
         .stderr(std::process::Stdio::null());
     let (child, port) = common::spawn_server_from(command);
-    (child, SocketAddr::from(([127, 0, 0, 1], port)))
+    (Child(child), SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 /// What every event with an id was, by (private, id), as the writers saw it live or in a
@@ -205,8 +222,7 @@ fn twenty_kills_under_four_writers_lose_no_echoed_message_and_give_no_id_twice()
                 .recv_timeout(PATIENCE)
                 .unwrap_or_else(|_| panic!("round {round}: the writers stalled"));
         }
-        child.kill().expect("SIGKILL");
-        child.wait().unwrap();
+        child.kill();
         for writer in writers {
             echoed_all.extend(writer.join().expect("a writer"));
         }
@@ -214,8 +230,7 @@ fn twenty_kills_under_four_writers_lose_no_echoed_message_and_give_no_id_twice()
 
     let (mut child, addr) = start(dir.path());
     let history = whole_history(addr);
-    child.kill().ok();
-    child.wait().ok();
+    child.kill();
     for msg in &history {
         see(&seen, msg);
     }

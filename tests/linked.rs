@@ -572,3 +572,86 @@ fn the_broker_speaks_neither_with_the_servers_voice_nor_as_someone_here_even_a_l
         "{lines:#?}"
     );
 }
+
+#[test]
+fn a_beacon_of_ten_thousand_names_then_silence_costs_no_stored_leave() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let history = dir.path().join("a.sqlite");
+    let a = start_server_with(ServerConfig {
+        link: Some(LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: "a".into(),
+        }),
+        ..common::stored(&history)
+    });
+    let (mut wendy, _) = Json::join(a.local_addr(), "wendy");
+    // About 60 KB of three-letter names, and zed, who also joins through the stream.
+    let letters: Vec<char> = ('a'..='z').chain('0'..='9').collect();
+    let names: Vec<String> = std::iter::once("zed".to_owned())
+        .chain((0..9_999).map(|n| {
+            let (x, y, z) = (n / (36 * 36) % 26, n / 36 % 36, n % 36);
+            [letters[x], letters[y], letters[z]].iter().collect()
+        }))
+        .collect();
+    let rogue = rogue(&broker, "ailleurs");
+    rogue.people(names);
+    rogue.publish(
+        "1".into(),
+        ServerMsg::Join {
+            id: 0,
+            time: 1,
+            name: "zed".into(),
+        },
+    );
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        wendy.send(&ClientMsg::Who {});
+        if let ServerMsg::Users { users, .. } =
+            wendy.expect(|m| matches!(m, ServerMsg::Users { .. }))
+            && users.len() > 9_000
+            && users.iter().any(|u| u == "zed")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the beacon was not taken");
+    }
+
+    // Silence: the site is gone after its presence timeout; only zed is said to leave.
+    drop(rogue);
+    let mut left = Vec::new();
+    while !left.iter().any(|n| n == "zed") {
+        if let ServerMsg::Leave { name, .. } =
+            wendy.expect(|m| matches!(m, ServerMsg::Leave { .. }))
+        {
+            left.push(name);
+        }
+    }
+    wendy.send(&ClientMsg::Who {});
+    let mut after = Vec::new();
+    let users = loop {
+        match wendy.next() {
+            ServerMsg::Users { users, .. } => break users,
+            other => after.push(other),
+        }
+    };
+    assert_eq!(left, ["zed"]);
+    assert!(
+        !after.iter().any(|m| matches!(m, ServerMsg::Leave { .. })),
+        "{after:?}"
+    );
+    assert_eq!(users, ["wendy"], "the listed names are gone from the lists");
+    drop(wendy);
+    a.stop();
+    let conn = rusqlite::Connection::open(&history).expect("the history");
+    let leaves: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM messages WHERE json LIKE '%\"type\":\"leave\"%' \
+             AND json NOT LIKE '%\"name\":\"wendy\"%'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("a count");
+    assert_eq!(leaves, 1, "zed's alone");
+}

@@ -639,15 +639,9 @@ fn encrypt_to(
                 pinned,
                 presented: Some(seen),
             },
-            _ if matches!(
-                err.kind(),
-                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-            ) =>
-            {
-                ConnectError::TimedOut {
-                    target: target.to_owned(),
-                }
-            }
+            _ if crate::is_timeout(&err) => ConnectError::TimedOut {
+                target: target.to_owned(),
+            },
             (_, None) => ConnectError::NotEncrypted {
                 target: target.to_owned(),
             },
@@ -795,12 +789,7 @@ fn wait_for_welcome(
                     "{target} closed the connection without a welcome — is it a Coucou server?"
                 )));
             }
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(err) if crate::is_timeout(&err) => {
                 return Err(ConnectError::TimedOut {
                     target: target.to_owned(),
                 });
@@ -837,7 +826,7 @@ fn connect_error(err: &io::Error, target: &str) -> ConnectError {
         io::ErrorKind::ConnectionRefused => ConnectError::NothingListening {
             target: target.to_owned(),
         },
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ConnectError::TimedOut {
+        _ if crate::is_timeout(err) => ConnectError::TimedOut {
             target: target.to_owned(),
         },
         _ => ConnectError::Other(err.to_string()),

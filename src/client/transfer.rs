@@ -93,9 +93,8 @@ impl From<io::Error> for TransferFailure {
             io::ErrorKind::UnexpectedEof
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::TimedOut
-            | io::ErrorKind::WouldBlock => Self::Cut,
+            | io::ErrorKind::BrokenPipe => Self::Cut,
+            _ if crate::is_timeout(&err) => Self::Cut,
             _ => Self::System(err.to_string()),
         }
     }

@@ -15,6 +15,7 @@ use log::{debug, info, warn};
 use super::counters::Counters;
 use super::shared::Shared;
 use super::stash::{self, Entry, Files, Grant, Offerer};
+use crate::connection::write_all_before;
 use crate::i18n::Lang;
 use crate::protocol::message::FileOffer;
 use crate::protocol::sanitize::clean_file_name;
@@ -501,13 +502,15 @@ fn download(
     source
         .seek(SeekFrom::Start(offset))
         .map_err(|_| Refusal::new(lang, ErrorCode::NoSuchFile, "error-no-such-file"))?;
-    // A downloader that stops reading ends its own transfer, and no one else's.
+    // A downloader that stops reading ends its own transfer, and no one else's: each chunk must
+    // be taken whole within `STALL`, however the reader trickles.
     transport.socket().set_write_timeout(Some(STALL)).ok();
     let head = ServerMsg::Transfer { file, offset, size };
     if transport.write_all(&head.to_json_line()).is_err() {
         return Ok(());
     }
     let mut buf = vec![0u8; CHUNK];
+    let mut sealed = Vec::new();
     loop {
         let n = match source.read(&mut buf) {
             Ok(0) => break,
@@ -518,7 +521,17 @@ fn download(
                 break;
             }
         };
-        if transport.write_all(&buf[..n]).is_err() {
+        let wire = if transport.is_tls() {
+            sealed.clear();
+            if transport.seal(&buf[..n], &mut sealed).is_err() {
+                break;
+            }
+            &sealed
+        } else {
+            &buf[..n]
+        };
+        if write_all_before(transport.socket(), wire, Instant::now() + STALL).is_err() {
+            debug!("file {file}: a download stalled");
             break;
         }
         pacer.moved(n);

@@ -198,7 +198,7 @@ fn open_transport(
             Ok(0) => return Ok(None),
             Ok(_) => break,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) if is_timeout(&err) => {
+            Err(err) if crate::is_timeout(&err) => {
                 return timed_out(shared, &Transport::clear(socket.clone()), None).map(|_| None);
             }
             Err(err) => return Err(err),
@@ -245,7 +245,9 @@ fn handshake(
         let frame = match reader.next_frame_before(deadline) {
             Ok(Some(frame)) => frame,
             Ok(None) => return Ok(None),
-            Err(err) if is_timeout(&err) => return timed_out(shared, reader.get_ref(), dialect),
+            Err(err) if crate::is_timeout(&err) => {
+                return timed_out(shared, reader.get_ref(), dialect);
+            }
             Err(err) => return Err(err),
         };
         let line = match frame {
@@ -615,7 +617,7 @@ fn next_line(
         Ok(Some(Frame::Line(line))) => Ok(Some(line)),
         Ok(Some(Frame::TooLong)) => Ok(Some(Vec::new())),
         Ok(None) => Ok(None),
-        Err(err) if is_timeout(&err) => {
+        Err(err) if crate::is_timeout(&err) => {
             write_direct(
                 shared,
                 reader.get_ref(),
@@ -637,13 +639,6 @@ fn no_password_in_time(shared: &Shared) -> ServerMsg {
             "error-no-password",
             seconds = shared.config.handshake_timeout.as_secs_f64()
         ),
-    )
-}
-
-fn is_timeout(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
 }
 

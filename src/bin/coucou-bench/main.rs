@@ -489,14 +489,7 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
         match reader.read_line(&mut line) {
             Ok(0) => break,
             Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue;
-            }
+            Err(e) if coucou::is_timeout(&e) => continue,
             Err(_) => break,
         }
         match classify(args.dialect, line.trim_end()) {

@@ -52,9 +52,24 @@ struct Site {
     boot: String,
     /// Its people, with what their names are compared by.
     people: Vec<(String, NameKey)>,
+    /// Those of them whose join this server read on the stream: only they are said to leave
+    /// when the site goes (a name only a beacon listed costs nothing to list, and must not
+    /// become a stored event at every site).
+    joined: std::collections::HashSet<String>,
     /// When it was last heard from (the room's clock).
     heard: u64,
+    /// When its people were last taken from a beacon (the room's clock).
+    listed: Option<u64>,
 }
+
+/// How often one site's beacon is read for its people at most (it is sent every second, and
+/// on change); more often, it only says the site is alive.
+const BEACON_EVERY_MS: u64 = 500;
+
+/// How many names from beacons the room reads in a second at most, all sites together: a
+/// flood of beacons from fake sites can't take the processors (64 sites of 10,000 names twice
+/// a second would be 1,280,000 name checks a second).
+const BEACON_NAMES_PER_SECOND: u32 = 20_000;
 
 /// One of this server's events on its way through the stream.
 #[derive(Debug)]
@@ -87,6 +102,33 @@ pub struct Linked {
     island_shown: u64,
     /// The other sites, by name.
     sites: HashMap<String, Site>,
+    /// Names from beacons read lately: at most [`BEACON_NAMES_PER_SECOND`].
+    beacon_names: NameBudget,
+}
+
+/// A budget of names read from beacons, refilled each second of the room's clock.
+#[derive(Debug, Default)]
+struct NameBudget {
+    /// The second (of the room's clock) it counts.
+    second: u64,
+    /// Names read in it.
+    used: u32,
+}
+
+impl NameBudget {
+    /// Takes `n` names at `now` (ms), if the second's budget has them.
+    fn take_n(&mut self, n: u32, now: u64) -> bool {
+        let second = now / 1000;
+        if second != self.second {
+            self.second = second;
+            self.used = 0;
+        }
+        if self.used.saturating_add(n) > BEACON_NAMES_PER_SECOND {
+            return false;
+        }
+        self.used += n;
+        true
+    }
 }
 
 impl Linked {
@@ -103,6 +145,7 @@ impl Linked {
             last_seq,
             island_shown: 0,
             sites: HashMap::new(),
+            beacon_names: NameBudget::default(),
         }
     }
 
@@ -122,7 +165,9 @@ impl Linked {
         Some(self.sites.entry(origin.to_owned()).or_insert(Site {
             boot: boot.to_owned(),
             people: Vec::new(),
+            joined: std::collections::HashSet::new(),
             heard: now,
+            listed: None,
         }))
     }
 
@@ -505,10 +550,14 @@ impl<M: Mailbox> Room<M> {
                 {
                     site.people.push((name.clone(), NameKey::new(name)));
                 }
+                if site.people.iter().any(|p| p.0 == *name) {
+                    site.joined.insert(name.clone());
+                }
             }
             ServerMsg::Leave { name, .. } => {
                 for site in linked.sites.values_mut() {
                     site.people.retain(|p| p.0 != *name);
+                    site.joined.remove(name);
                 }
             }
             ServerMsg::Rename { old, new, .. } => {
@@ -516,6 +565,9 @@ impl<M: Mailbox> Room<M> {
                     && let Some(person) = site.people.iter_mut().find(|p| p.0 == *old)
                 {
                     *person = (new.clone(), NameKey::new(new));
+                    if site.joined.remove(old) {
+                        site.joined.insert(new.clone());
+                    }
                 }
             }
             _ => {}
@@ -533,33 +585,72 @@ impl<M: Mailbox> Room<M> {
         {
             return;
         }
-        let people: Vec<(String, NameKey)> = beacon
-            .people
+        // Alive, whatever else: but its people are read at most every BEACON_EVERY_MS, only
+        // the names it did not list before are checked, and those within the room's budget.
+        let raw = &beacon.people[..beacon.people.len().min(MAX_SITE_PEOPLE)];
+        let mut fresh = raw.len();
+        if let Some(site) = linked.sites.get_mut(&beacon.origin)
+            && site.boot == beacon.boot
+        {
+            site.heard = now;
+            let unchanged = site.people.len() == raw.len()
+                && site.people.iter().zip(raw).all(|(p, r)| p.0 == *r);
+            if unchanged
+                || site
+                    .listed
+                    .is_some_and(|at| now.saturating_sub(at) < BEACON_EVERY_MS)
+            {
+                return;
+            }
+            let known: std::collections::HashSet<&str> =
+                site.people.iter().map(|p| p.0.as_str()).collect();
+            fresh = raw.iter().filter(|n| !known.contains(n.as_str())).count();
+        }
+        if !linked
+            .beacon_names
+            .take_n(u32::try_from(fresh).unwrap_or(u32::MAX), now)
+        {
+            return;
+        }
+        let known: HashMap<&str, &NameKey> = linked
+            .sites
+            .get(&beacon.origin)
+            .filter(|site| site.boot == beacon.boot)
+            .map(|site| site.people.iter().map(|(n, k)| (n.as_str(), k)).collect())
+            .unwrap_or_default();
+        let people: Vec<(String, NameKey)> = raw
             .iter()
-            .take(MAX_SITE_PEOPLE)
-            .filter_map(|raw| valid_name(raw))
-            .map(|name| {
-                let key = NameKey::new(&name);
-                (name, key)
+            .filter_map(|raw| match known.get(raw.as_str()) {
+                Some(key) => Some((raw.clone(), (*key).clone())),
+                None => valid_name(raw).map(|name| {
+                    let key = NameKey::new(&name);
+                    (name, key)
+                }),
             })
             .collect();
         let Some(site) = linked.site(&beacon.origin, &beacon.boot, now) else {
             return;
         };
+        site.listed = Some(now);
+        let listed: std::collections::HashSet<&str> = people.iter().map(|p| p.0.as_str()).collect();
         if site.boot != beacon.boot {
-            // The site started again: whoever was there with its earlier run is gone.
+            // The site started again: whoever joined there with its earlier run is gone.
             let gone: Vec<String> = site
-                .people
+                .joined
                 .iter()
-                .filter(|(name, _)| !people.iter().any(|p| p.0 == *name))
-                .map(|(name, _)| name.clone())
+                .filter(|name| !listed.contains(name.as_str()))
+                .cloned()
                 .collect();
             let old_boot = std::mem::replace(&mut site.boot, beacon.boot.clone());
+            site.joined.retain(|name| listed.contains(name.as_str()));
+            drop(listed);
             site.people = people;
             site.heard = now;
             self.say_gone(&beacon.origin, &old_boot, gone);
             return;
         }
+        site.joined.retain(|name| listed.contains(name.as_str()));
+        drop(listed);
         site.people = people;
         site.heard = now;
     }
@@ -586,7 +677,14 @@ impl<M: Mailbox> Room<M> {
                 return;
             };
             if let Some(site) = linked.sites.remove(&origin) {
-                let names = site.people.into_iter().map(|(name, _)| name).collect();
+                // Only those whose join came through the stream: the others leave the lists
+                // without a word.
+                let names = site
+                    .people
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .filter(|name| site.joined.contains(name))
+                    .collect();
                 self.say_gone(&origin, &site.boot, names);
             }
         }
@@ -917,6 +1015,41 @@ mod tests {
     }
 
     #[test]
+    fn beacons_are_read_at_most_twice_a_second_per_site_and_within_a_budget_of_names() {
+        // A clock of its own: tests run at once.
+        static CLOCK: AtomicU64 = AtomicU64::new(NOW);
+        fn clock() -> u64 {
+            CLOCK.load(Ordering::SeqCst)
+        }
+        let (mut room, _) = linked_room(clock);
+        let beacon = |origin: &str, people: Vec<String>| {
+            LinkNews::Beacon(Beacon {
+                origin: origin.into(),
+                boot: "x".into(),
+                people,
+            })
+        };
+        room.link_news(beacon("a", vec!["anna".into()]));
+        room.link_news(beacon("a", vec!["anna".into(), "bea".into()]));
+        assert_eq!(room.names(), ["anna"], "the second came too soon");
+        CLOCK.store(NOW + BEACON_EVERY_MS, Ordering::SeqCst);
+        room.link_news(beacon("a", vec!["anna".into(), "bea".into()]));
+        assert_eq!(room.names(), ["anna", "bea"]);
+        // Fake sites of 10,000 names each: two fill a second's budget; the third waits.
+        let many = |p: &str| (0..10_000).map(|n| format!("{p}{n}")).collect::<Vec<_>>();
+        CLOCK.store(NOW + 1000 * 60, Ordering::SeqCst);
+        room.link_news(beacon("f1", many("x")));
+        room.link_news(beacon("f2", many("y")));
+        room.link_news(beacon("f3", many("z")));
+        let names = room.names();
+        assert!(names.contains(&"x1".to_owned()) && names.contains(&"y1".to_owned()));
+        assert!(!names.contains(&"z1".to_owned()), "over the budget");
+        CLOCK.store(NOW + 1000 * 61, Ordering::SeqCst);
+        room.link_news(beacon("f3", many("z")));
+        assert!(room.names().contains(&"z1".to_owned()), "the next second");
+    }
+
+    #[test]
     fn beacons_are_bounded_and_names_there_are_taken_here() {
         let (mut room, _) = linked_room(|| NOW);
         let many: Vec<String> = (0..20_000).map(|n| format!("p{n}")).collect();
@@ -950,14 +1083,32 @@ mod tests {
         }
     }
 
+    /// bob joins at the site "there", through the stream.
+    fn bob_joins_there() -> LinkNews {
+        event(
+            "there",
+            "x",
+            "1",
+            11,
+            ServerMsg::Join {
+                id: 0,
+                time: NOW,
+                name: "bob".into(),
+            },
+        )
+    }
+
     #[test]
     fn a_silent_site_is_gone_and_its_people_leave_under_one_shared_id() {
         let (mut room, handed) = linked_room(later_clock);
+        // bob joined through the stream; carol is only listed in a beacon.
+        room.link_news(bob_joins_there());
         room.link_news(LinkNews::Beacon(Beacon {
             origin: "there".into(),
             boot: "x".into(),
             people: vec!["bob".into(), "carol".into()],
         }));
+        assert_eq!(room.names(), ["bob", "carol"]);
         room.check_sites();
         assert!(handed.lock().unwrap().shared.is_empty(), "heard just now");
         LATER.store(
@@ -987,11 +1138,15 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect();
-        assert_eq!(gone.len(), 2);
-        assert!(gone.contains(&"bob") && gone.contains(&"carol"));
-        assert!(room.names().is_empty());
+        assert_eq!(
+            gone,
+            ["bob"],
+            "a name only a beacon listed goes without a stored leave"
+        );
+        assert!(room.names().is_empty(), "carol is gone from the lists too");
         // Another server computes the same ids.
         let (mut other, other_handed) = linked_room(later_clock);
+        other.link_news(bob_joins_there());
         other.link_news(LinkNews::Beacon(Beacon {
             origin: "there".into(),
             boot: "x".into(),
