@@ -328,7 +328,8 @@ fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_a
 }
 
 #[test]
-fn a_broker_killed_for_ten_seconds_loses_and_doubles_nothing_and_the_order_is_one_after() {
+fn a_broker_killed_for_ten_seconds_loses_and_doubles_nothing_gives_no_id_twice_and_the_order_is_one_after()
+ {
     let dir = tempfile::tempdir().expect("a temp folder");
     let mut broker = Broker::start(dir.path());
     let (a, b, c) = three_sites(&broker);
@@ -389,6 +390,18 @@ fn a_broker_killed_for_ten_seconds_loses_and_doubles_nothing_and_the_order_is_on
     // Afterwards, one order: what was said after the return, live, and the whole history.
     for order in &orders[1..] {
         assert_eq!(order, &orders[0]);
+    }
+    // No id was given to two messages, in island mode or after: what each JSON person saw live.
+    for person in &people {
+        if let Person::Json(json) = person {
+            let mut by_id: HashMap<u64, &String> = HashMap::new();
+            for msg in json.seen() {
+                if let ServerMsg::Message(chat) = msg {
+                    let first = by_id.entry(chat.id).or_insert(&chat.text);
+                    assert_eq!(*first, &chat.text, "id {} on two messages", chat.id);
+                }
+            }
+        }
     }
     let histories: Vec<Vec<(u64, String)>> = people
         .iter_mut()

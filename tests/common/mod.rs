@@ -359,6 +359,11 @@ impl Json {
         msg
     }
 
+    /// Every message read so far.
+    pub fn seen(&self) -> &[ServerMsg] {
+        &self.seen
+    }
+
     /// Reads messages until one matches, and returns it.
     pub fn expect(&mut self, wanted: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
         loop {

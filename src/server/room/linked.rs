@@ -62,6 +62,14 @@ struct Site {
     listed: Option<u64>,
 }
 
+/// Where the ids of events shown while the broker is away start: above any stream's
+/// sequence, and with the clock's milliseconds times [`ISLAND_IDS_PER_MS`] still below 2^53 (a
+/// JavaScript number holds them exactly) until the year 2500.
+const ISLAND_IDS: u64 = 1 << 52;
+
+/// Island ids a millisecond holds before they run ahead of the clock.
+const ISLAND_IDS_PER_MS: u64 = 16;
+
 /// How often one site's beacon is read for its people at most (it is sent every second, and
 /// on change); more often, it only says the site is alive.
 const BEACON_EVERY_MS: u64 = 500;
@@ -98,8 +106,8 @@ pub struct Linked {
     in_flight: VecDeque<InFlight>,
     /// The last sequence read from the stream.
     last_seq: u64,
-    /// Events shown in island mode, for their ids.
-    island_shown: u64,
+    /// The last id an event shown in island mode took (0: none yet).
+    last_island: u64,
     /// The other sites, by name.
     sites: HashMap<String, Site>,
     /// Names from beacons read lately: at most [`BEACON_NAMES_PER_SECOND`].
@@ -143,17 +151,22 @@ impl Linked {
             next_local: 1,
             in_flight: VecDeque::new(),
             last_seq,
-            island_shown: 0,
+            last_island: 0,
             sites: HashMap::new(),
             beacon_names: NameBudget::default(),
         }
     }
 
-    /// An id for an event shown while the broker is away: after the last sequence read, as it
-    /// would be if nobody else spoke meanwhile.
-    fn island_id(&mut self) -> u64 {
-        self.island_shown += 1;
-        self.last_seq + self.island_shown
+    /// An id for an event shown at `now` while the broker is away: from a range of its own,
+    /// above every stream sequence ([`ISLAND_IDS`]) and by the clock, so that no id a client
+    /// saw in island mode is ever given to another event — not by the stream when it comes
+    /// back, nor in a later outage or run.
+    fn island_id(&mut self, now: u64) -> u64 {
+        let id = ISLAND_IDS
+            .saturating_add(now.saturating_mul(ISLAND_IDS_PER_MS))
+            .max(self.last_island.saturating_add(1));
+        self.last_island = id;
+        id
     }
 
     /// The site `origin`, met now in its run `boot` if it is new; `None` when it is new and
@@ -306,7 +319,8 @@ impl<M: Mailbox> Room<M> {
         let id = linked.next_local.to_string();
         linked.next_local += 1;
         linked.relay.publish(id.clone(), msg.clone());
-        let shown_as = (!linked.up).then(|| linked.island_id());
+        let now = (self.clock)();
+        let shown_as = (!linked.up).then(|| linked.island_id(now));
         let shown = shown_as.map(|at| with_id(msg.clone(), at));
         if linked.in_flight.len() >= MAX_WAITING {
             // The link gives up its oldest too: shown here or not, it won't come back.
@@ -408,7 +422,7 @@ impl<M: Mailbox> Room<M> {
         let mut shown = Vec::new();
         for index in 0..linked.in_flight.len() {
             if linked.in_flight[index].shown_as.is_none() {
-                let id = linked.island_id();
+                let id = linked.island_id(now);
                 let flight = &mut linked.in_flight[index];
                 flight.shown_as = Some(id);
                 shown.push((with_id(flight.msg.clone(), id), flight.in_history));
@@ -444,9 +458,6 @@ impl<M: Mailbox> Room<M> {
         } else {
             None
         };
-        if linked.in_flight.is_empty() {
-            linked.island_shown = 0;
-        }
         if mine && flight.is_none() && envelope.id.parse::<u64>().is_ok() {
             // One of this run's own, no longer on its way: given up, or already kept.
             return;
