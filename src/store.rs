@@ -23,6 +23,7 @@ use log::warn;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::protocol::message::Found;
+use crate::protocol::search::Query;
 use crate::protocol::{Chat, ServerMsg, message};
 
 /// How much of the history is kept.
@@ -615,9 +616,6 @@ impl fmt::Debug for Reader {
 /// How long a read waits for the writer to catch up at most.
 const SYNC_PATIENCE: Duration = Duration::from_secs(1);
 
-/// The most words a search looks for; more are ignored.
-pub const MAX_SEARCH_WORDS: usize = 8;
-
 impl Reader {
     fn open(path: &Path, writer: Sender<Job>) -> Result<Self, rusqlite::Error> {
         let conn = Connection::open(path)?;
@@ -675,9 +673,10 @@ impl Reader {
     /// accents ignored ("cafe" finds "café"), at most `limit`, each with the room's message before
     /// and after it. Any text is a safe query: it is read as words, never as search syntax.
     pub fn search(&self, words: &str, limit: usize) -> Result<Vec<Found>, rusqlite::Error> {
-        let Some(query) = fts_query(words) else {
+        let Some(query) = Query::parse(words) else {
             return Ok(Vec::new());
         };
+        let query = fts_query(&query);
         let conn = self.conn();
         let mut hits = conn.prepare_cached(
             "SELECT rowid FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
@@ -736,31 +735,23 @@ fn chat_near(conn: &Connection, id: i64, near: Near) -> Result<Option<Chat>, rus
     )
 }
 
-/// The FTS5 query for what a person typed: each word (letters and digits) quoted, so nothing
-/// typed is read as query syntax; the last one may be the start of a word. `None` when nothing is
-/// left to look for.
-fn fts_query(words: &str) -> Option<String> {
-    let words: Vec<&str> = words
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(MAX_SEARCH_WORDS)
-        .collect();
-    let last = words.len().checked_sub(1)?;
-    Some(
-        words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let w: String = w.chars().take(64).collect();
-                if i == last && w.chars().count() >= 3 {
-                    format!("\"{w}\"*")
-                } else {
-                    format!("\"{w}\"")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+/// The query as FTS5 reads it: each word quoted (nothing typed is query syntax), the last one
+/// also a prefix when the rule says so ([`Query`]).
+fn fts_query(query: &Query) -> String {
+    let last = query.words().len() - 1;
+    query
+        .words()
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if i == last && query.last_is_prefix() {
+                format!("\"{w}\"*")
+            } else {
+                format!("\"{w}\"")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

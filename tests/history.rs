@@ -378,3 +378,60 @@ fn malformed_history_and_search_requests_get_one_clear_error_and_the_chat_goes_o
     });
     mallory.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "toujours là"));
 }
+
+#[test]
+fn a_room_with_a_store_and_one_without_find_by_the_same_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = start_server_with(stored(&dir.path().join("h.sqlite")));
+    let memory = start_server_with(ServerConfig {
+        flood: None,
+        search_flood: None,
+        ..ServerConfig::default()
+    });
+    let said = [
+        "un deux trois quatre cinq six sept huit",
+        "Café crémeux",
+        "cafétéria",
+        "ça va",
+    ];
+    let asked = [
+        // A ninth and tenth word are ignored, as the store ignores them.
+        "un deux trois quatre cinq six sept huit neuf dix",
+        "CAFE creme",
+        "caf",
+        "ca",
+        "ça",
+    ];
+    let mut answers = Vec::new();
+    for server in [&kept, &memory] {
+        let (mut alice, _) = Json::join(server.local_addr(), "alice");
+        for text in said {
+            alice.send(&ClientMsg::Say {
+                text: text.into(),
+                cid: None,
+            });
+        }
+        alice.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "ça va"));
+        let found: Vec<Vec<String>> = asked
+            .iter()
+            .map(|q| {
+                texts(&search(&mut alice, q, None).unwrap())
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .collect();
+        answers.push(found);
+    }
+    assert_eq!(answers[0], answers[1], "the store and the memory agree");
+    assert_eq!(
+        answers[0],
+        [
+            vec!["un deux trois quatre cinq six sept huit"],
+            vec!["Café crémeux"],
+            vec!["cafétéria", "Café crémeux"],
+            vec!["ça va"],
+            vec!["ça va"],
+        ]
+    );
+}

@@ -10,6 +10,7 @@ pub mod message;
 pub mod name;
 pub mod password;
 pub mod sanitize;
+pub mod search;
 
 pub use command::{Command, CommandError};
 pub use frame::{Frame, LineFramer};

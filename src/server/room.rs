@@ -20,6 +20,7 @@ use crate::protocol::command;
 use crate::protocol::message::{AwayNote, FileOffer};
 use crate::protocol::message::{Cid, Found};
 use crate::protocol::name::{self, NameError, NameKey};
+use crate::protocol::search::Query;
 use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
 };
@@ -896,10 +897,9 @@ impl<M: Mailbox> Room<M> {
     /// the last word may be the start of one), at most `limit`, each with its neighbours. (A room
     /// with a store answers from the store instead.)
     pub fn search(&self, words: &str, limit: usize) -> Vec<Found> {
-        let wanted = folded_words(words);
-        if wanted.is_empty() {
+        let Some(query) = Query::parse(words) else {
             return Vec::new();
-        }
+        };
         let chats: Vec<&Chat> = self
             .history
             .iter()
@@ -913,14 +913,7 @@ impl<M: Mailbox> Room<M> {
             if found.len() == limit {
                 break;
             }
-            let have = folded_words(&chat.text);
-            let last = wanted.len() - 1;
-            let holds = wanted.iter().enumerate().all(|(n, w)| {
-                have.iter().any(|h| {
-                    h == w || (n == last && w.chars().count() >= 3 && h.starts_with(w.as_str()))
-                })
-            });
-            if holds {
+            if query.matches(&chat.text) {
                 found.push(Found {
                     message: (*chat).clone(),
                     before: i.checked_sub(1).map(|b| chats[b].clone()),
@@ -976,22 +969,6 @@ fn history_id(msg: &ServerMsg) -> Option<u64> {
         ServerMsg::Notice { id, .. } => *id,
         _ => None,
     }
-}
-
-/// The words of `text` (runs of letters and digits), lowercased, accents removed: how a search
-/// compares them, as the store's index does.
-fn folded_words(text: &str) -> Vec<String> {
-    use unicode_normalization::UnicodeNormalization;
-    let folded: String = text
-        .nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 #[cfg(test)]
