@@ -103,8 +103,81 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
     }
 }
 
+/// A name this server claimed across the linked sites for one session, until the room has said
+/// what it gave: the one seam between a session and the names bucket.
+pub(super) struct NameClaim {
+    link: Arc<Link>,
+    key: String,
+}
+
+impl NameClaim {
+    /// The room gave a newcomer `given` (or refused them): the claim stays if it is that name;
+    /// else it goes back, and the name given (taken here meanwhile, a variant) is claimed.
+    pub(super) fn joined(self, given: Option<&str>) {
+        match given {
+            Some(name) if claim_key(name) == self.key => {}
+            Some(name) => {
+                self.link.release(self.key);
+                self.link.claim(claim_key(name), Duration::ZERO);
+            }
+            None => self.link.release(self.key),
+        }
+    }
+
+    /// The room renamed the session to `new` (or did not): the claim stays if it is that name,
+    /// else it goes back.
+    pub(super) fn renamed(self, new: Option<&str>) {
+        if new.is_none_or(|name| claim_key(name) != self.key) {
+            self.link.release(self.key);
+        }
+    }
+}
+
+/// The name a newcomer asks the room for: as they gave it, or, in a linked room, claimed across
+/// its sites first (for a plain client perhaps a variant), with the claim; a name another site
+/// holds is refused as one taken here would be. Waits for the broker at most
+/// [`CLAIM_PATIENCE`]: call it outside the room.
+pub(super) fn claim_for_join(
+    shared: &Shared,
+    raw: &str,
+    offer_variant: bool,
+) -> Result<(String, Option<NameClaim>), name::NameError> {
+    let Some(link) = shared.link() else {
+        return Ok((raw.to_owned(), None));
+    };
+    match claim_name(&link, raw, offer_variant) {
+        Claimed::Name { name, key } => Ok((name, Some(NameClaim { link, key }))),
+        Claimed::Invalid => Ok((raw.to_owned(), None)),
+        Claimed::Taken => Err(name::NameError::Taken {
+            existing: name::validate(raw).unwrap_or_default(),
+        }),
+    }
+}
+
+/// A new name in a linked room, claimed across its sites first: the claim, if one was made (not
+/// when the new name is the `current` one but for case, or breaks a rule the room will name), or
+/// the refusal when another site holds it. Waits as [`claim_for_join`] does.
+pub(super) fn claim_for_rename(
+    link: Arc<Link>,
+    raw: &str,
+    current: Option<&str>,
+) -> Result<Option<NameClaim>, name::NameError> {
+    let Ok(new) = name::validate(raw) else {
+        return Ok(None);
+    };
+    let key = claim_key(&new);
+    if current.is_some_and(|old| claim_key(old) == key) {
+        return Ok(None);
+    }
+    match claim_name(&link, &new, false) {
+        Claimed::Name { key, .. } => Ok(Some(NameClaim { link, key })),
+        Claimed::Invalid => Ok(None),
+        Claimed::Taken => Err(name::NameError::Taken { existing: new }),
+    }
+}
+
 /// The answer to claiming a name for a newcomer.
-pub(super) enum Claimed {
+enum Claimed {
     /// This name is claimed (or will be, once the broker is back): the room may give it.
     Name {
         /// The name, maybe a variant of the one asked for.
@@ -120,7 +193,7 @@ pub(super) enum Claimed {
 
 /// Claims `raw` room-wide, or with `offer_variant` (plain clients) the first free variant of
 /// it (`alice_2`, …) when another site holds it.
-pub(super) fn claim_name(link: &Link, raw: &str, offer_variant: bool) -> Claimed {
+fn claim_name(link: &Link, raw: &str, offer_variant: bool) -> Claimed {
     let Ok(wanted) = name::validate(raw) else {
         return Claimed::Invalid;
     };

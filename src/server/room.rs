@@ -831,6 +831,62 @@ impl<M: Mailbox> Room<M> {
         Some(new)
     }
 
+    /// Says what is said in the room: to everyone here now; in a linked room, to the other
+    /// sites first (shown when it comes back from the stream, or at once while the broker is
+    /// away: [`Room::hand_over`]).
+    fn announce(&mut self, msg: ServerMsg, in_history: bool) {
+        if self.linked.is_none() {
+            self.show(msg, in_history);
+        } else if let Some(island) = self.hand_over(msg, in_history) {
+            // Kept once it comes back with its sequence.
+            self.show_here(island, in_history, false);
+        }
+    }
+
+    /// Shows an event to the people here and keeps it.
+    fn show(&mut self, msg: ServerMsg, in_history: bool) {
+        self.show_here(msg, in_history, true);
+    }
+
+    /// Shows an event to the people here (a private message only to its two ends), and keeps
+    /// it in the history (and the store, with `store`). A sender's echo waits for the store.
+    fn show_here(&mut self, msg: ServerMsg, in_history: bool, store: bool) {
+        if let ServerMsg::Private { from, to, .. } = &msg {
+            let ends: Vec<_> = self
+                .people
+                .iter()
+                .filter(|p| p.name == *from || p.name == *to)
+                .map(|p| p.session)
+                .collect();
+            for session in ends {
+                self.send_to(session, &msg);
+            }
+            return;
+        }
+        // The sender's echo says their message is stored: it waits for the archive's write.
+        let sender = match &msg {
+            ServerMsg::Message(chat) if store && self.archive.is_some() => self
+                .people
+                .iter()
+                .find(|p| p.name == chat.from)
+                .map(|p| p.session),
+            _ => None,
+        };
+        self.broadcast_but(&msg, sender);
+        if store {
+            self.keep(&msg, in_history);
+        }
+        if let Some(sender) = sender {
+            self.send_when_kept(sender, &msg);
+        }
+        if in_history && self.settings.history > 0 {
+            if self.history.len() == self.settings.history {
+                self.history.pop_front();
+            }
+            self.history.push_back(msg);
+        }
+    }
+
     /// Sends a message to one person, if they are here.
     fn send_to(&mut self, session: SessionId, msg: &ServerMsg) {
         if let Some(person) = self.people.iter().find(|m| m.session == session)

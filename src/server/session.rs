@@ -28,7 +28,6 @@ use super::shared::Shared;
 use super::stash;
 use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
 use crate::i18n::Lang;
-use crate::link::claim_key;
 use crate::protocol::message::Cid;
 use crate::protocol::message::MAX_AWAY_BYTES;
 use crate::protocol::name::{self, NameError};
@@ -356,19 +355,9 @@ fn handshake(
         ));
         let socket = reader.get_ref().socket();
         let offer_variant = dialect == Dialect::Plain;
-        // A linked room's names are claimed across its sites first, outside the room; one held
-        // at another site is refused as one taken here would be.
-        let link = shared.link();
-        let asked = match &link {
-            None => Ok((raw_name.clone(), None)),
-            Some(link) => match linking::claim_name(link, &raw_name, offer_variant) {
-                linking::Claimed::Name { name, key } => Ok((name, Some(key))),
-                linking::Claimed::Invalid => Ok((raw_name.clone(), None)),
-                linking::Claimed::Taken => Err(JoinError::Name(NameError::Taken {
-                    existing: name::validate(&raw_name).unwrap_or_default(),
-                })),
-            },
-        };
+        // A linked room's names are claimed across its sites first, outside the room.
+        let asked =
+            linking::claim_for_join(shared, &raw_name, offer_variant).map_err(JoinError::Name);
         // The welcome leaves when the turn ends; by then the connection is out of the waiting
         // line, so a client told it joined is never still counted as waiting (it may open its
         // next connection at once).
@@ -393,17 +382,8 @@ fn handshake(
             shared.with_pending(|t| t.set_joining(session, false));
         }
         drop(turn);
-        if let (Some(link), Some(key)) = (&link, claimed) {
-            // The room gave another name (taken here meanwhile) or none: the claim goes back,
-            // and the name given is claimed.
-            match &result {
-                Ok(name) if claim_key(name) == key => {}
-                Ok(name) => {
-                    link.release(key);
-                    link.claim(claim_key(name), Duration::ZERO);
-                }
-                Err(_) => link.release(key),
-            }
+        if let Some(claim) = claimed {
+            claim.joined(result.as_ref().ok().map(String::as_str));
         }
         match result {
             Ok(name) => {
@@ -783,12 +763,13 @@ fn chat(
             (Some(raw), Some(link)) => {
                 // The broker may take a moment: nobody's flush waits for this session meanwhile.
                 drop(turn.take());
-                let claimed = rename_claim(&link, raw, names.last(), lang);
+                let claimed =
+                    linking::claim_for_rename(link, raw, names.last().map(String::as_str));
                 turn = Some(shared.turn());
                 match claimed {
-                    Ok(claimed) => claimed.map(|key| (link, key)),
-                    Err(refused) => {
-                        reply(refused.into());
+                    Ok(claimed) => claimed,
+                    Err(err) => {
+                        reply(Refused(ErrorCode::from(&err), err.describe(lang)).into());
                         continue;
                     }
                 }
@@ -796,10 +777,11 @@ fn chat(
             _ => None,
         };
         let next = shared.lock_room().handle_sent(session, command, cid);
-        if let Some((link, key)) = claimed
-            && !matches!(&next, Next::Renamed(new) if claim_key(new) == key)
-        {
-            link.release(key);
+        if let Some(claim) = claimed {
+            claim.renamed(match &next {
+                Next::Renamed(new) => Some(new.as_str()),
+                _ => None,
+            });
         }
         match next {
             Next::Close => return None,
@@ -811,32 +793,6 @@ fn chat(
                 names.extend(raw_nick);
                 names.push(new);
             }
-        }
-    }
-}
-
-/// Claims a new name across a linked room's sites: the key claimed, if one was (not when the
-/// new name is the same as the old but for case, or breaks a rule the room will name), or the
-/// refusal when another site holds it.
-fn rename_claim(
-    link: &crate::link::Link,
-    raw: &str,
-    current: Option<&String>,
-    lang: Lang,
-) -> Result<Option<String>, Refused> {
-    let Ok(new) = name::validate(raw) else {
-        return Ok(None);
-    };
-    let key = claim_key(&new);
-    if current.is_some_and(|old| claim_key(old) == key) {
-        return Ok(None);
-    }
-    match linking::claim_name(link, &new, false) {
-        linking::Claimed::Name { key, .. } => Ok(Some(key)),
-        linking::Claimed::Invalid => Ok(None),
-        linking::Claimed::Taken => {
-            let err = NameError::Taken { existing: new };
-            Err(Refused(ErrorCode::from(&err), err.describe(lang)))
         }
     }
 }

@@ -309,17 +309,15 @@ impl<M: Mailbox> Room<M> {
         self.linked.take().map(|linked| linked.relay)
     }
 
-    /// Says what is said in the room: to the other sites when linked (shown when it comes back
-    /// from the stream, or at once while the broker is away), else to everyone here now.
-    pub(super) fn announce(&mut self, msg: ServerMsg, in_history: bool) {
-        let Some(linked) = &mut self.linked else {
-            self.show(msg, in_history);
-            return;
-        };
+    /// Hands what is said in a linked room to the other sites: it is shown when it comes back
+    /// from the stream with its sequence; while the broker is away, it is returned with an
+    /// island id, to be shown at once (and kept with its sequence when it comes back).
+    pub(super) fn hand_over(&mut self, msg: ServerMsg, in_history: bool) -> Option<ServerMsg> {
+        let now = (self.clock)();
+        let linked = self.linked.as_mut()?;
         let id = linked.next_local.to_string();
         linked.next_local += 1;
         linked.relay.publish(id.clone(), msg.clone());
-        let now = (self.clock)();
         let shown_as = (!linked.up).then(|| linked.island_id(now));
         let shown = shown_as.map(|at| with_id(msg.clone(), at));
         if linked.in_flight.len() >= MAX_WAITING {
@@ -332,53 +330,7 @@ impl<M: Mailbox> Room<M> {
             in_history,
             shown_as,
         });
-        if let Some(shown) = shown {
-            self.show_here(shown, in_history, false);
-        }
-    }
-
-    /// Shows an event to the people here and keeps it.
-    pub(super) fn show(&mut self, msg: ServerMsg, in_history: bool) {
-        self.show_here(msg, in_history, true);
-    }
-
-    /// Shows an event to the people here (a private message only to its two ends), and keeps
-    /// it in the history (and the store, with `store`).
-    fn show_here(&mut self, msg: ServerMsg, in_history: bool, store: bool) {
-        if let ServerMsg::Private { from, to, .. } = &msg {
-            let ends: Vec<_> = self
-                .people
-                .iter()
-                .filter(|p| p.name == *from || p.name == *to)
-                .map(|p| p.session)
-                .collect();
-            for session in ends {
-                self.send_to(session, &msg);
-            }
-            return;
-        }
-        // The sender's echo says their message is stored: it waits for the archive's write.
-        let sender = match &msg {
-            ServerMsg::Message(chat) if store && self.archive.is_some() => self
-                .people
-                .iter()
-                .find(|p| p.name == chat.from)
-                .map(|p| p.session),
-            _ => None,
-        };
-        self.broadcast_but(&msg, sender);
-        if store {
-            self.keep(&msg, in_history);
-        }
-        if let Some(sender) = sender {
-            self.send_when_kept(sender, &msg);
-        }
-        if in_history && self.settings.history > 0 {
-            if self.history.len() == self.settings.history {
-                self.history.pop_front();
-            }
-            self.history.push_back(msg);
-        }
+        shown
     }
 
     /// What the link says: the broker up or down, an event, a beacon.
