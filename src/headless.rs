@@ -4,20 +4,21 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 
 use crate::EventSink;
-use crate::discovery::{self, Advertiser, DiscoveryEvent, RoomInfo};
+use crate::discovery::{self, DiscoveryEvent, RoomInfo};
+use crate::hosted::{HostError, HostedRoom};
 use crate::i18n::Lang;
 use crate::identity::Identity;
 use crate::lan;
 use crate::link::LinkConfig;
 use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_MAX_PEOPLE, DEFAULT_PORT};
-use crate::server::{FilesConfig, FloodLimit, PeopleHook, Server, ServerConfig, StoreConfig};
+use crate::server::{FilesConfig, FloodLimit, ServerConfig, StoreConfig};
 use crate::store::Retention;
 
 /// Options of `coucou server`.
@@ -265,7 +266,6 @@ impl ServerArgs {
 /// Runs the server until Ctrl-C or SIGTERM. Errors are one line on stderr and a non-zero exit.
 pub fn run(args: &ServerArgs) -> ExitCode {
     let addr = SocketAddr::new(args.bind, args.port);
-    let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
     let mut config = args.config();
     // TLS is always offered: a clear client never notices (the first byte tells them apart), and
     // every app can encrypt without anyone setting anything up.
@@ -278,13 +278,6 @@ pub fn run(args: &ServerArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match crate::tls::server_config(&identity) {
-        Ok(tls) => config.tls = Some(tls),
-        Err(err) => {
-            eprintln!("coucou: can't use the certificate: {err}");
-            return ExitCode::FAILURE;
-        }
-    }
     if let Some(path) = &args.password_file {
         match read_password_file(path) {
             Ok(key) => config.password = Some(key),
@@ -297,14 +290,6 @@ pub fn run(args: &ServerArgs) -> ExitCode {
     let fingerprint = identity.fingerprint();
     let has_password = config.password.is_some();
     let store_path = config.store.as_ref().map(|store| store.path.clone());
-    if args.advertise {
-        let slot = Arc::clone(&advertiser);
-        config.on_people = Some(PeopleHook(Arc::new(move |people| {
-            if let Some(advertiser) = slot.get() {
-                advertiser.set_people(people);
-            }
-        })));
-    }
     let listener = match crate::server::listen(addr) {
         Ok(listener) => listener,
         Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
@@ -323,35 +308,30 @@ pub fn run(args: &ServerArgs) -> ExitCode {
     let data_dir = (config.store.is_some() || config.files.is_some())
         .then(|| args.data_dir.clone().or_else(default_data_dir))
         .flatten();
-    let server = match Server::start(listener, config) {
-        Ok(server) => server,
-        Err(err) => {
-            match data_dir {
-                Some(dir) => eprintln!(
-                    "coucou: can't start the room with its data in {}: {err}",
-                    dir.display()
-                ),
-                None => eprintln!("coucou: can't start the room: {err}"),
+    let (hosted, not_announced) =
+        match HostedRoom::start(listener, config, &identity, args.advertise) {
+            Ok(started) => started,
+            Err(HostError::Certificate(err)) => {
+                eprintln!("coucou: can't use the certificate: {err}");
+                return ExitCode::FAILURE;
             }
-            return ExitCode::FAILURE;
-        }
-    };
+            Err(HostError::Start(err)) => {
+                match data_dir {
+                    Some(dir) => eprintln!(
+                        "coucou: can't start the room with its data in {}: {err}",
+                        dir.display()
+                    ),
+                    None => eprintln!("coucou: can't start the room: {err}"),
+                }
+                return ExitCode::FAILURE;
+            }
+        };
+    let server = hosted.server();
     if let Some(warning) = server.store_warning() {
         eprintln!("coucou: {warning}");
     }
-    if args.advertise {
-        match Advertiser::start(
-            &args.room,
-            server.local_addr().port(),
-            0,
-            Some(&fingerprint),
-            has_password,
-        ) {
-            Ok(started) => {
-                advertiser.set(started).ok();
-            }
-            Err(err) => eprintln!("coucou: {err}; people will need the address"),
-        }
+    if let Some(err) = not_announced {
+        eprintln!("coucou: {err}; people will need the address");
     }
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
     if let Err(err) = ctrlc::set_handler(move || {
@@ -400,9 +380,8 @@ pub fn run(args: &ServerArgs) -> ExitCode {
     drop(stdout);
     stop_rx.recv().ok();
     eprintln!("Stopping: telling everyone the room is closing…");
-    server.stop();
-    // Dropping the advertiser withdraws the room from the network.
-    drop(advertiser);
+    // Stops the server, then withdraws the room from the network.
+    hosted.stop();
     ExitCode::SUCCESS
 }
 

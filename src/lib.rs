@@ -14,6 +14,7 @@
 //! | UI | [`ui`] | egui views that return actions |
 //! | app shell | [`app`] | the eframe app: applies actions, runs connections, hosting, notifications |
 //! | LAN discovery | [`discovery`], [`diagnostics`] | mDNS / DNS-SD; interfaces and reachability tests |
+//! | hosting | [`hosted`] | a room hosted here: the server with TLS and its announcement, for the app and `coucou server` alike |
 //! | command line | [`cli`], [`headless`], [`desktop`] | the clap definitions; `coucou server`, `coucou rooms`; the application menu entry |
 //!
 //! Only [`app`] and [`ui`] name egui; everything below them runs without a window. See
@@ -133,6 +134,7 @@ pub mod diagnostics;
 pub mod digest;
 pub mod discovery;
 pub mod headless;
+pub mod hosted;
 pub mod i18n;
 pub mod identity;
 pub mod journal;

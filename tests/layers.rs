@@ -14,6 +14,7 @@ const ABOVE_CONNECTION: &[&str] = &[
     "discovery",
     "diagnostics",
     "headless",
+    "hosted",
     "cli",
     "desktop",
 ];
@@ -74,6 +75,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "discovery",
             "diagnostics",
             "headless",
+            "hosted",
             "cli",
             "desktop",
         ],
@@ -88,6 +90,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "discovery",
             "diagnostics",
             "headless",
+            "hosted",
             "cli",
             "desktop",
         ],
@@ -95,13 +98,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "discovery.rs",
         &[
-            "server", "client", "model", "app", "ui", "headless", "cli", "desktop",
+            "server", "client", "model", "app", "ui", "headless", "hosted", "cli", "desktop",
         ],
     ),
     (
         "diagnostics.rs",
         &[
-            "server", "client", "model", "app", "ui", "headless", "cli", "desktop",
+            "server", "client", "model", "app", "ui", "headless", "hosted", "cli", "desktop",
         ],
     ),
     (
@@ -113,12 +116,21 @@ const LAYERS: &[(&str, &[&str])] = &[
             "discovery",
             "diagnostics",
             "headless",
+            "hosted",
             "cli",
             "desktop",
         ],
     ),
-    ("ui", &["app", "server", "headless", "cli", "desktop"]),
+    (
+        "ui",
+        &["app", "server", "headless", "hosted", "cli", "desktop"],
+    ),
     ("headless.rs", &["client", "model", "app", "ui", "cli"]),
+    // `hosted` (a room hosted here) is below the app and `coucou server`, which both use it.
+    (
+        "hosted.rs",
+        &["client", "model", "app", "ui", "headless", "cli"],
+    ),
     // `desktop` (the menu entry and icons) names nothing of the crate: the command line uses it.
     ("desktop.rs", ABOVE_CONNECTION),
     ("desktop.rs", ABOVE_PROTOCOL),

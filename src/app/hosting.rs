@@ -1,13 +1,13 @@
-//! The room this app hosts (the Host toggle): what the Host fields must hold, the embedded server
-//! and its announcement on the LAN, and stopping both off the UI thread.
+//! The room this app hosts (the Host toggle): what the Host fields must hold, the room (a
+//! [`HostedRoom`], as `coucou server` runs it) with what the Host panel shows, and stopping it off
+//! the UI thread.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use crate::EventSink;
-use crate::discovery::Advertiser;
+use crate::hosted::{HostError, HostedRoom};
 use crate::i18n::Lang;
 use crate::identity::{Fingerprint, Identity};
 use crate::lan;
@@ -15,7 +15,7 @@ use crate::link::{LinkConfig, default_origin};
 use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
-use crate::server::{FilesConfig, PeopleHook, Server, ServerConfig, StoreConfig};
+use crate::server::{FilesConfig, ServerConfig, StoreConfig};
 use crate::tr;
 use crate::ui::toolbar::ToolbarBuffers;
 
@@ -94,19 +94,15 @@ pub struct HostSecurity {
     pub password: Option<RoomKey>,
 }
 
-/// A room hosted by this app: the server and its announcement.
+/// A room hosted by this app: the server and its announcement, with what the Host panel shows.
 #[derive(Debug)]
 pub struct Hosting {
-    /// The embedded server.
-    server: Server,
+    /// The room: the embedded server and its announcement.
+    room: HostedRoom,
     /// Where people on the network can reach it.
     addrs: Vec<SocketAddr>,
-    /// Its announcement on the network, once started; dropping it withdraws the room.
-    advertiser: Arc<OnceLock<Advertiser>>,
     /// How it is protected.
     security: HostSecurity,
-    /// Its certificate's fingerprint, hashed once.
-    fingerprint: Fingerprint,
     /// The fingerprint's code, as the Host panel shows it.
     code: String,
     /// The broker the room is linked through, if it is.
@@ -125,18 +121,8 @@ impl Hosting {
         announce: bool,
         lang: Lang,
     ) -> Result<(Self, Option<String>), String> {
-        let tls = crate::tls::server_config(&security.identity)
-            .map_err(|err| tr!(lang, "host-certificate", error = err.to_string()))?;
-        let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
-        let slot = Arc::clone(&advertiser);
         let config = ServerConfig {
             room: request.room.clone(),
-            on_people: Some(PeopleHook(Arc::new(move |people| {
-                if let Some(advertiser) = slot.get() {
-                    advertiser.set_people(people);
-                }
-            }))),
-            tls: Some(tls),
             require_tls: security.encrypted_only,
             password: security.password.clone(),
             store,
@@ -150,7 +136,7 @@ impl Hosting {
             ..ServerConfig::default()
         };
         let port = request.port;
-        let server = Server::bind(SocketAddr::new(bind, port), config).map_err(|err| {
+        let could_not_open = |err: io::Error| {
             if err.kind() == io::ErrorKind::AddrInUse {
                 tr!(lang, "host-port-in-use", port = port)
             } else {
@@ -161,39 +147,30 @@ impl Hosting {
                     error = err.to_string()
                 )
             }
-        })?;
+        };
+        let listener =
+            crate::server::listen(SocketAddr::new(bind, port)).map_err(could_not_open)?;
+        let (room, not_announced) =
+            HostedRoom::start(listener, config, &security.identity, announce).map_err(|err| {
+                match err {
+                    HostError::Certificate(err) => tr!(lang, "host-certificate", error = err),
+                    HostError::Start(err) => could_not_open(err),
+                }
+            })?;
         // A history file that could not be used was moved aside: say so first.
-        let mut warning = server.store_warning().map(str::to_owned);
-        let local = server.local_addr();
-        let fingerprint = security.identity.fingerprint();
-        if announce {
-            let advertised = Advertiser::start(
-                &request.room,
-                local.port(),
-                server.stats().people,
-                Some(&fingerprint),
-                security.password.is_some(),
-            );
-            match advertised {
-                Ok(started) => {
-                    advertiser.set(started).ok();
-                }
-                Err(err) => {
-                    warning.get_or_insert(tr!(lang, "host-not-announced", error = err.to_string()));
-                }
-            }
+        let mut warning = room.server().store_warning().map(str::to_owned);
+        if let Some(err) = not_announced {
+            warning.get_or_insert(tr!(lang, "host-not-announced", error = err));
         }
-        let addrs = lan::reachable_at(local);
+        let addrs = lan::reachable_at(room.server().local_addr());
         if warning.is_none() && addrs.iter().all(|a| a.ip().is_loopback()) {
             warning = Some(lang.tr("host-loopback-only"));
         }
         let hosting = Self {
-            server,
+            code: room.fingerprint().code(),
+            room,
             addrs,
-            advertiser,
             security,
-            code: fingerprint.code(),
-            fingerprint,
             linked: request.link.clone(),
         };
         Ok((hosting, warning))
@@ -201,12 +178,12 @@ impl Hosting {
 
     /// Where this app joins its own room: the loopback address when listening on all of them.
     pub fn own_addr(&self) -> SocketAddr {
-        lan::own_address_of(self.server.local_addr())
+        lan::own_address_of(self.room.server().local_addr())
     }
 
     /// Where the server listens.
     pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
+        self.room.server().local_addr()
     }
 
     /// Where people on the network can reach it.
@@ -216,12 +193,12 @@ impl Hosting {
 
     /// The room's name.
     pub fn room_name(&self) -> &str {
-        self.server.room_name()
+        self.room.server().room_name()
     }
 
     /// The room's certificate's fingerprint.
     pub fn fingerprint(&self) -> Fingerprint {
-        self.fingerprint
+        self.room.fingerprint()
     }
 
     /// The room's code, for people to check.
@@ -241,12 +218,12 @@ impl Hosting {
 
     /// True once the room's history could not be written any more (a full disk).
     pub fn history_failed(&self) -> bool {
-        self.server.history_failed()
+        self.room.server().history_failed()
     }
 
     /// How many people are in the room, the host included.
     pub fn people(&self) -> usize {
-        self.server.stats().people
+        self.room.server().stats().people
     }
 
     /// Stops the server and withdraws the announcement on a thread of their own (both may take a
@@ -255,9 +232,8 @@ impl Hosting {
         thread::Builder::new()
             .name("coucou-host-stop".to_owned())
             .spawn(move || {
-                self.server.stop();
-                // Withdraws the room from the network (a goodbye); may take a moment.
-                drop(self.advertiser);
+                // Stops the server, then withdraws the room from the network (a goodbye).
+                self.room.stop();
                 done.send(());
             })
             .map(|_| ())
