@@ -1,0 +1,221 @@
+//! One connection's life on the server: the handshake (name first), then reading and acting on its
+//! lines.
+//!
+//! Runs on the connection's own thread, as in the seed. Before the name is accepted, replies are
+//! written straight to the socket, and the whole handshake must end by one deadline counted from the
+//! accept, however slowly bytes trickle in. After, everything the person is sent goes through their
+//! [`Outbox`]: flushed by whoever ends the last turn in the room, and by the person's writer thread
+//! only when their socket is full, so this thread only ever waits on this connection. Every command
+//! passes the flood limit (renames a second, slower one) before it reaches the room.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use log::{debug, info, warn};
+
+use super::files;
+use super::flood::Bucket;
+use super::linking;
+use super::lookup;
+use super::mailbox::{Mailbox, Pushed};
+use super::outbox::Outbox;
+use super::room::{JoinError, Next, SessionId};
+use super::shared::Shared;
+use super::stash;
+use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
+use crate::i18n::Lang;
+use crate::protocol::message::Cid;
+use crate::protocol::message::MAX_AWAY_BYTES;
+use crate::protocol::name::{self, NameError};
+use crate::protocol::password::{Pake, RoomKey, Side};
+use crate::protocol::sanitize::{clean_text, is_blank};
+use crate::protocol::{
+    ClientMsg, Command, Dialect, ErrorCode, Frame, LeaveReason, MAX_JSON_LINE_BYTES,
+    MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg, command, detect_dialect, message,
+};
+use crate::tls::{self, TLS_FIRST_BYTE, Transport};
+use crate::tr;
+
+mod chat;
+mod handshake;
+mod password;
+
+use chat::{chat, malformed, too_fast};
+use handshake::{Start, handshake, open_transport};
+use password::check_password;
+
+/// Stack size of a writer thread: it only copies bytes.
+const WRITER_STACK: usize = 64 * 1024;
+
+/// Takes the connection out of the waiting line when the handshake ends, however it ends.
+struct Pending<'a>(&'a Shared, SessionId);
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.with_pending(|t| t.remove(self.1));
+    }
+}
+
+/// What a connection became once its first lines were read.
+enum Entered {
+    /// A person in the room.
+    Room(Joined),
+    /// A file upload or download, on a connection of its own.
+    Transfer(files::Transfer),
+}
+
+/// A member's session after the handshake.
+struct Joined {
+    dialect: Dialect,
+    outbox: Arc<Outbox>,
+    /// The name in the room now (canonical form).
+    name: String,
+    /// The name as the client sent it at first, NULs and line end cut: the seed's C client puts it
+    /// before every line, whatever the name becomes.
+    sent_name: String,
+}
+
+/// How many names a session remembers for stripping `name: ` prefixes (the first one, as sent and
+/// canonical, is always kept).
+const MAX_NAMES_KEPT: usize = 8;
+
+/// Runs a session to its end. The connection is counted as pending by the caller.
+pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, peer: SocketAddr) {
+    // One deadline for everything before the room: the TLS handshake, the name, the password.
+    let deadline = Instant::now() + shared.config.handshake_timeout;
+    let (mut reader, joined) = {
+        let _pending = Pending(shared, session);
+        let transport = match open_transport(shared, session, &stream, deadline) {
+            Ok(Some(transport)) => transport,
+            Ok(None) => return,
+            Err(err) => {
+                debug!("#{session} {peer}: left before joining: {}", err.kind());
+                return;
+            }
+        };
+        let mut reader = FrameReader::new(transport, MAX_MESSAGE_BYTES);
+        let start = Start {
+            session,
+            ip: peer.ip(),
+            deadline,
+        };
+        match handshake(shared, &start, &mut reader) {
+            Ok(Some(Entered::Room(joined))) => (reader, joined),
+            Ok(Some(Entered::Transfer(transfer))) => {
+                // Out of the waiting line: a transfer may take long. It counts among its
+                // address's transfers instead, so that no address can hold the host with them.
+                drop(_pending);
+                let Some(_slot) = shared.transfer_slot(start.ip) else {
+                    let lang = shared.config.lang;
+                    let msg = ServerMsg::error(
+                        ErrorCode::TooManyPending,
+                        lang.tr("error-too-many-transfers"),
+                    );
+                    reader.get_ref().write_all(&msg.to_json_line()).ok();
+                    reader.get_ref().shutdown();
+                    return;
+                };
+                serve_transfer(shared, session, reader, transfer);
+                return;
+            }
+            Ok(None) => return,
+            Err(err) => {
+                debug!("#{session} {peer}: left before joining: {}", err.kind());
+                return;
+            }
+        }
+    };
+    info!("#{session} {peer} joined as {}", joined.name);
+
+    let outbox = Arc::clone(&joined.outbox);
+    let writer = thread::Builder::new()
+        .name(format!("coucou-send-{session}"))
+        .stack_size(WRITER_STACK)
+        .spawn(move || outbox.run_writer());
+    let writer = match writer {
+        Ok(handle) => handle,
+        Err(err) => {
+            warn!("#{session}: could not start its writer thread: {err}");
+            shared.with_room(|room| room.leave(session, LeaveReason::Disconnected, true));
+            return;
+        }
+    };
+
+    let reason = match chat(shared, session, peer.ip(), &mut reader, &joined) {
+        Some(_) if joined.outbox.overflowed() => Some(LeaveReason::TooSlow),
+        other => other,
+    };
+    // Offers they made and never uploaded would hold the quota for nothing: gone before the
+    // others are told they left.
+    if let Some(files) = shared.files() {
+        files.drop_waiting_of(session);
+    }
+    match reason {
+        Some(reason) => {
+            let announce = !shared.stopping.load(Ordering::Relaxed);
+            let name = shared.with_room(|room| room.leave(session, reason, announce));
+            let name = name.as_deref().unwrap_or(&joined.name);
+            info!("#{session} {peer} ({name}) left: {reason:?}");
+        }
+        None => info!("#{session} {peer} left: Quit"),
+    }
+    joined.outbox.close();
+    writer.join().ok();
+}
+
+/// A file connection goes on in raw bytes, once its first line is answered: a client that sent
+/// anything after that line before the answer is told so.
+fn serve_transfer(
+    shared: &Shared,
+    session: SessionId,
+    reader: FrameReader<Transport>,
+    transfer: files::Transfer,
+) {
+    match reader.into_source() {
+        Ok(mut transport) => files::serve(shared, session, &mut transport, transfer),
+        Err(reader) => {
+            let lang = shared.config.lang;
+            let msg = ServerMsg::error(ErrorCode::BadUsage, lang.tr("error-file-early"));
+            reader.get_ref().write_all(&msg.to_json_line()).ok();
+            reader.get_ref().shutdown();
+        }
+    }
+}
+
+/// Tells a client that never gave a name that time is up.
+fn timed_out(
+    shared: &Shared,
+    transport: &Transport,
+    dialect: Option<Dialect>,
+) -> io::Result<Option<Entered>> {
+    let msg = ServerMsg::error(
+        ErrorCode::HandshakeTimeout,
+        tr!(
+            shared.config.lang,
+            "error-no-name",
+            seconds = shared.config.handshake_timeout.as_secs_f64()
+        ),
+    );
+    write_direct(shared, transport, dialect.unwrap_or(Dialect::Plain), &msg)?;
+    Ok(None)
+}
+
+/// Writes one message straight to the connection (only before the writer thread exists).
+fn write_direct(
+    shared: &Shared,
+    transport: &Transport,
+    dialect: Dialect,
+    msg: &ServerMsg,
+) -> io::Result<()> {
+    transport
+        .socket()
+        .set_write_timeout(Some(Duration::from_secs(5)))?;
+    match dialect {
+        Dialect::Plain => transport.write_all(msg.to_plain_text(shared.config.lang).as_bytes()),
+        Dialect::Json => transport.write_all(&msg.to_json_line()),
+    }
+}
