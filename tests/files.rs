@@ -800,3 +800,47 @@ fn waiting_offers_are_counted_per_connection_whatever_the_name() {
     let refused = offer(&mut eve, "5.txt", b"x", None).expect_err("a new name is the same person");
     assert!(matches!(refused, (ErrorCode::QuotaFull, _)), "{refused:?}");
 }
+
+#[test]
+fn fifty_downloads_started_at_once_from_one_machine_all_arrive() {
+    use coucou::client::transfer::{self, TransferEvent};
+    use coucou::client::{ConnectParams, Wire};
+
+    let (dir, server) = server_with_files(10_000_000, 100_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let data = bytes(200_000, 11);
+    let (file, token) = offer(&mut alice, "photo.jpg", &data, None).expect("accepted");
+    assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+    let ticket = ticket(&mut alice, file).expect("a ticket");
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let sink = || coucou::EventSink::new(tx.clone(), std::sync::Arc::new(|| {}));
+    // Half over TLS (the host is pinned, as the chat's), half in clear: the host turns away
+    // what is past its waiting line per address, and the app tries again.
+    let mut params = ConnectParams::new("127.0.0.1", addr.port(), "alice", Wire::Json);
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).expect("a folder");
+    let mut started = Vec::new();
+    for n in 0..50 {
+        params.tls = n % 2 == 0;
+        params.pin = params.tls.then(|| common::test_identity().fingerprint());
+        let dest = downloads.join(format!("photo-{n}.jpg"));
+        started.push(
+            transfer::download(&params, file, ticket.clone(), dest, sha(&data), sink())
+                .expect("a thread"),
+        );
+    }
+    let mut finished = 0;
+    while finished < 50 {
+        match rx.recv_timeout(3 * common::PATIENCE) {
+            Ok(TransferEvent::Finished { .. }) => finished += 1,
+            Ok(TransferEvent::Failed { error, .. }) => panic!("a download failed: {error:?}"),
+            Ok(TransferEvent::Progress { .. }) => {}
+            Err(_) => panic!("{finished} of 50 downloads finished"),
+        }
+    }
+    for n in 0..50 {
+        let got = std::fs::read(downloads.join(format!("photo-{n}.jpg"))).expect("the file");
+        assert!(got == data, "download {n} is whole");
+    }
+}

@@ -15,12 +15,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{CONNECT_TIMEOUT, ConnectParams, encrypt_to};
+use super::{CONNECT_TIMEOUT, ConnectError, ConnectParams, encrypt_to};
 use crate::EventSink;
 use crate::connection::SharedSocket;
 use crate::i18n::Lang;
 use crate::protocol::message::decode_server;
-use crate::protocol::{ClientMsg, ServerMsg};
+use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::tls::Transport;
 
 /// How often progress is told at most.
@@ -28,6 +28,18 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// How much is read or written at a time.
 const CHUNK: usize = 256 * 1024;
+
+/// How many times a file connection is tried when the host turns it away before answering it
+/// (too many connections from this address at once: many files started together), at most.
+const TURNED_AWAY_TRIES: u32 = 8;
+
+/// The first pause before trying a turned-away connection again; it doubles each time, up to
+/// [`TURNED_AWAY_MAX_PAUSE`], with a spread of its own per file so that files started together
+/// don't come back together.
+const TURNED_AWAY_PAUSE: Duration = Duration::from_millis(100);
+
+/// The longest pause between two tries.
+const TURNED_AWAY_MAX_PAUSE: Duration = Duration::from_secs(2);
 
 /// What a transfer tells the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,30 +344,19 @@ fn run(
     events: &EventSink<TransferEvent>,
     body: Box<Body>,
 ) -> Result<Option<PathBuf>, TransferFailure> {
-    let target = format!("{}:{}", params.host, params.port);
-    let addr: SocketAddr = (params.host.as_str(), params.port)
-        .to_socket_addrs()?
-        .next()
-        .ok_or(TransferFailure::Cut)?;
-    let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
-    *handle.socket.lock().unwrap_or_else(PoisonError::into_inner) = Some(stream.try_clone()?);
-    if handle.cancelled.load(Ordering::SeqCst) {
-        return Err(TransferFailure::Cancelled);
-    }
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let socket = SharedSocket::new(stream);
-    let transport = if params.tls {
-        encrypt_to(&socket, params, &target)
-            .map_err(|err| TransferFailure::System(err.to_string()))?
-            .0
-    } else {
-        Transport::clear(socket)
+    let mut tries = 1;
+    let (transport, mut reader, head) = loop {
+        match open(params, handle, first) {
+            Ok(opened) => break opened,
+            Err(Early::TurnedAway(_)) if tries < TURNED_AWAY_TRIES => {
+                if !pause(handle, turned_away_pause(file, tries)) {
+                    return Err(TransferFailure::Cancelled);
+                }
+                tries += 1;
+            }
+            Err(Early::TurnedAway(failure) | Early::Failed(failure)) => return Err(failure),
+        }
     };
-    let mut line = serde_json::to_vec(first).map_err(|_| TransferFailure::Unexpected)?;
-    line.push(b'\n');
-    transport.write_all(&line)?;
-    let mut reader = BufReader::with_capacity(CHUNK, transport.clone());
-    let head = next_msg(&mut reader)?;
     let mut last = Instant::now() - PROGRESS_EVERY;
     let mut report = |done: u64, total: u64| {
         if last.elapsed() >= PROGRESS_EVERY || done == total {
@@ -366,6 +367,112 @@ fn run(
     let result = body(&transport, &mut reader, head, &mut report);
     transport.shutdown();
     result
+}
+
+/// Why a file connection ended before the host answered its first line.
+#[derive(Debug)]
+enum Early {
+    /// The host turned it away (too many connections or transfers from this address at once)
+    /// or closed it unanswered: worth trying again in a moment.
+    TurnedAway(TransferFailure),
+    /// Anything else: the transfer fails.
+    Failed(TransferFailure),
+}
+
+impl From<io::Error> for Early {
+    fn from(err: io::Error) -> Self {
+        match err.kind() {
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof => Self::TurnedAway(err.into()),
+            _ => Self::Failed(err.into()),
+        }
+    }
+}
+
+/// Opens the connection (TLS and pin as the chat's), sends `first`, and reads the host's answer.
+fn open(
+    params: &ConnectParams,
+    handle: &Transfer,
+    first: &ClientMsg,
+) -> Result<(Transport, BufReader<Transport>, ServerMsg), Early> {
+    let target = format!("{}:{}", params.host, params.port);
+    let addr: SocketAddr = (params.host.as_str(), params.port)
+        .to_socket_addrs()
+        .map_err(|err| Early::Failed(err.into()))?
+        .next()
+        .ok_or(Early::Failed(TransferFailure::Cut))?;
+    let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)
+        .map_err(|err| Early::Failed(err.into()))?;
+    *handle.socket.lock().unwrap_or_else(PoisonError::into_inner) = Some(stream.try_clone()?);
+    if handle.cancelled.load(Ordering::SeqCst) {
+        return Err(Early::Failed(TransferFailure::Cancelled));
+    }
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let socket = SharedSocket::new(stream);
+    let transport = if params.tls {
+        match encrypt_to(&socket, params, &target) {
+            Ok((transport, _)) => transport,
+            // A host that turns a connection away does it in clear, before any TLS: the same
+            // host the chat is encrypted with is then seen "not encrypted".
+            Err(err @ ConnectError::NotEncrypted { .. }) => {
+                return Err(Early::TurnedAway(TransferFailure::System(err.to_string())));
+            }
+            Err(err) => return Err(Early::Failed(TransferFailure::System(err.to_string()))),
+        }
+    } else {
+        Transport::clear(socket)
+    };
+    let mut line =
+        serde_json::to_vec(first).map_err(|_| Early::Failed(TransferFailure::Unexpected))?;
+    line.push(b'\n');
+    transport.write_all(&line)?;
+    let mut reader = BufReader::with_capacity(CHUNK, transport.clone());
+    let mut answer = Vec::new();
+    (&mut reader)
+        .take(crate::protocol::MAX_JSON_LINE_BYTES as u64)
+        .read_until(b'\n', &mut answer)?;
+    if answer.is_empty() {
+        // Closed unanswered.
+        return Err(Early::TurnedAway(TransferFailure::Cut));
+    }
+    if let Some(why) = answer.strip_prefix(b"! ") {
+        // Turned away before its first line was read, in plain text (its dialect unknown yet).
+        let why = String::from_utf8_lossy(why).trim_end().to_owned();
+        return Err(Early::TurnedAway(TransferFailure::Refused(
+            crate::protocol::sanitize::clean_text(&why),
+        )));
+    }
+    match decode_server(&answer) {
+        Ok(ServerMsg::Error {
+            code: ErrorCode::TooManyPending,
+            message,
+        }) => Err(Early::TurnedAway(TransferFailure::Refused(message))),
+        Ok(head) => Ok((transport, reader, head)),
+        Err(_) => Err(Early::Failed(TransferFailure::Unexpected)),
+    }
+}
+
+/// How long to wait before the next try of a turned-away connection, after `tries` tries.
+fn turned_away_pause(file: u64, tries: u32) -> Duration {
+    let doubled = TURNED_AWAY_PAUSE.saturating_mul(1 << tries.saturating_sub(1).min(8));
+    let spread =
+        Duration::from_millis(file.wrapping_mul(37).wrapping_add(u64::from(tries) * 11) % 100);
+    doubled.min(TURNED_AWAY_MAX_PAUSE) + spread
+}
+
+/// Waits `length`, or less if the transfer is cancelled meanwhile: false then.
+fn pause(handle: &Transfer, length: Duration) -> bool {
+    let until = Instant::now() + length;
+    while !handle.cancelled.load(Ordering::SeqCst) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        thread::sleep(left.min(Duration::from_millis(50)));
+    }
+    false
 }
 
 #[cfg(test)]
