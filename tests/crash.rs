@@ -2,7 +2,7 @@
 //! four writers send as fast as they can: every message echoed to its sender is found in the
 //! history after a restart, and no id is ever given to two different events.
 
-#![cfg(unix)] // SIGKILL: `Child::kill` is TerminateProcess on Windows, tried the same way there.
+#![cfg(unix)] // There `Child::kill` is SIGKILL: the crash this test is about.
 
 mod common;
 
