@@ -689,17 +689,24 @@ fn twelve_hundred_downloads_that_never_read_hold_their_addresses_share_and_other
     let data = bytes(5_000_000, 50);
     let (file, token) = offer(&mut alice, "gros.bin", &data, None).expect("accepted");
     assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
-    let ticket = ticket(&mut alice, file).expect("a ticket");
     let from = |last: u8| IpAddr::V4(Ipv4Addr::new(127, 0, 0, last));
-    let download = ClientMsg::Download {
-        token: ticket,
-        offset: 0,
-    };
-    // One machine asks 1,200 times for 5 MB and never reads: each answer says served or not.
+    // One machine, ten names in the room, a ticket each (2 downloads a ticket, 8 a person:
+    // together more than the 16 an address may have).
+    let tickets: Vec<String> = (0..10)
+        .map(|n| {
+            let (mut someone, _) = Json::join_from(addr, from(9), &format!("m{n}"));
+            ticket(&mut someone, file).expect("a ticket")
+        })
+        .collect();
+    // It asks 1,200 times for 5 MB and never reads: each answer says served or not.
     let tries = 1200;
     let mut held = Vec::new();
     let mut refused = 0;
-    for _ in 0..tries {
+    for n in 0..tries {
+        let download = ClientMsg::Download {
+            token: tickets[n % tickets.len()].clone(),
+            offset: 0,
+        };
         match common::file_connection_from(addr, from(9), &download) {
             (reader, ServerMsg::Transfer { .. }) => held.push(reader),
             (
@@ -709,7 +716,10 @@ fn twelve_hundred_downloads_that_never_read_hold_their_addresses_share_and_other
                     message,
                 },
             ) => {
-                assert!(message.contains("too many file transfers"), "{message}");
+                assert!(
+                    message.contains("too many file transfers") || message.contains("tickets"),
+                    "{message}"
+                );
                 refused += 1;
             }
             (_, other) => panic!("{other:?}"),
@@ -722,6 +732,10 @@ fn twelve_hundred_downloads_that_never_read_hold_their_addresses_share_and_other
             tries - coucou::server::DEFAULT_MAX_TRANSFERS_PER_ADDRESS
         )
     );
+    let download = ClientMsg::Download {
+        token: ticket(&mut alice, file).expect("a ticket"),
+        offset: 0,
+    };
     // Meanwhile, a newcomer from another machine joins at once…
     let asked = std::time::Instant::now();
     let mut bob = Json::connect_from(addr, from(10));
@@ -818,7 +832,6 @@ fn fifty_downloads_started_at_once_from_one_machine_all_arrive() {
     let data = bytes(200_000, 11);
     let (file, token) = offer(&mut alice, "photo.jpg", &data, None).expect("accepted");
     assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
-    let ticket = ticket(&mut alice, file).expect("a ticket");
     let (tx, rx) = crossbeam_channel::unbounded();
     let sink = || coucou::EventSink::new(tx.clone(), std::sync::Arc::new(|| {}));
     // Half over TLS (the host is pinned, as the chat's), half in clear: the host turns away
@@ -832,8 +845,16 @@ fn fifty_downloads_started_at_once_from_one_machine_all_arrive() {
         params.pin = params.tls.then(|| common::test_identity().fingerprint());
         let dest = downloads.join(format!("photo-{n}.jpg"));
         started.push(
-            transfer::download(&params, file, ticket.clone(), dest, sha(&data), sink())
-                .expect("a thread"),
+            // A ticket a download, as the app asks for one on each click.
+            transfer::download(
+                &params,
+                file,
+                ticket(&mut alice, file).expect("a ticket"),
+                dest,
+                sha(&data),
+                sink(),
+            )
+            .expect("a thread"),
         );
     }
     let mut finished = 0;
@@ -849,4 +870,63 @@ fn fifty_downloads_started_at_once_from_one_machine_all_arrive() {
         let got = std::fs::read(downloads.join(format!("photo-{n}.jpg"))).expect("the file");
         assert!(got == data, "download {n} is whole");
     }
+}
+
+#[test]
+fn a_ticket_holds_two_downloads_and_a_person_eight_from_any_addresses() {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    let (_dir, server) = server_with_files(100_000_000, 1_000_000_000);
+    let addr = server.local_addr();
+    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut bob, _) = Json::join_from(addr, [127, 0, 0, 2].into(), "bob");
+    let mut tickets = Vec::new();
+    for n in 0..5 {
+        let data = bytes(5_000_000, 60 + n);
+        let (file, token) = offer(&mut alice, &format!("{n}.bin"), &data, None).expect("accepted");
+        assert_eq!(upload(addr, &token, &data), ServerMsg::Stored { file });
+        tickets.push(ticket(&mut alice, file).expect("a ticket"));
+    }
+    let from = |last: u8| IpAddr::V4(Ipv4Addr::new(127, 0, 0, last));
+    // alice's tickets, passed around to ten machines that never read.
+    let mut held = Vec::new();
+    let mut answers = Vec::new();
+    for (n, ticket) in tickets.iter().enumerate() {
+        for machine in 0..10 {
+            let download = ClientMsg::Download {
+                token: ticket.clone(),
+                offset: 0,
+            };
+            match common::file_connection_from(addr, from(20 + machine), &download) {
+                (reader, ServerMsg::Transfer { .. }) => {
+                    held.push(reader);
+                    answers.push((n, true));
+                }
+                (_, ServerMsg::Error { code, message }) => {
+                    assert_eq!(code, ErrorCode::TooManyPending, "{message}");
+                    assert!(message.contains("tickets"), "{message}");
+                    answers.push((n, false));
+                }
+                (_, other) => panic!("{other:?}"),
+            }
+        }
+    }
+    let served = |n: usize| answers.iter().filter(|(t, ok)| *t == n && *ok).count();
+    assert_eq!(
+        (0..5).map(served).collect::<Vec<_>>(),
+        [2, 2, 2, 2, 0],
+        "two a ticket, eight for the person"
+    );
+    // Another person's ticket for the same file is theirs.
+    let theirs = ticket(&mut bob, 1).expect("bob's ticket");
+    let (_reader, answer) = common::file_connection_from(
+        addr,
+        from(2),
+        &ClientMsg::Download {
+            token: theirs,
+            offset: 0,
+        },
+    );
+    assert!(matches!(answer, ServerMsg::Transfer { .. }), "{answer:?}");
+    drop(held);
 }

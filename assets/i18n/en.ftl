@@ -479,6 +479,7 @@ error-no-files = this room takes no files
 error-disk-full = the host's disk is full: the upload stopped (it can go on once there is room)
 error-file-not-stored = the host could not store the file; try again later
 error-too-many-transfers = too many file transfers from your address at once; try again when one has ended
+error-too-many-downloads = too many downloads on your tickets at once; try again when one has ended
 error-file-too-large = that file is over this room's limit of { $max }; it was not offered
 error-quota-full = this room has no space left for files ({ $free } free); it was not offered
 error-bad-sha256 = an offer needs the file's SHA-256 as 64 hex digits

@@ -479,6 +479,7 @@ error-no-files = ce salon ne prend pas de fichiers
 error-disk-full = le disque de l’hôte est plein : l’envoi s’est arrêté (il pourra reprendre quand il y aura de la place)
 error-file-not-stored = l’hôte n’a pas pu enregistrer le fichier ; réessayez plus tard
 error-too-many-transfers = trop de transferts de fichiers depuis votre adresse à la fois ; réessayez quand l’un d’eux sera fini
+error-too-many-downloads = trop de téléchargements à la fois avec vos tickets ; réessayez quand l’un d’eux sera fini
 error-file-too-large = ce fichier dépasse la limite de ce salon, { $max } ; il n’a pas été proposé
 error-quota-full = ce salon n’a plus de place pour les fichiers ({ $free } libres) ; il n’a pas été proposé
 error-bad-sha256 = une offre demande le SHA-256 du fichier en 64 chiffres hexadécimaux

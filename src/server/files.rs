@@ -178,12 +178,12 @@ pub(super) fn offer(
     drop(entries);
     ServerMsg::Ready {
         file,
-        token: files.token(file, Grant::Upload),
+        token: files.token(file, Grant::Upload, offerer.session),
     }
 }
 
 /// Answers a request for a file: a token to download it with, if it is there and for `me`.
-pub(super) fn fetch(shared: &Shared, me: &str, file: u64) -> ServerMsg {
+pub(super) fn fetch(shared: &Shared, session: u64, me: &str, file: u64) -> ServerMsg {
     let lang = shared.config.lang;
     let Some(files) = shared.files() else {
         return refuse(lang, ErrorCode::Unavailable, "error-no-files");
@@ -197,7 +197,7 @@ pub(super) fn fetch(shared: &Shared, me: &str, file: u64) -> ServerMsg {
     }
     ServerMsg::Ticket {
         file,
-        token: files.token(file, Grant::Download),
+        token: files.token(file, Grant::Download, session),
     }
 }
 
@@ -219,7 +219,7 @@ pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, tr
     let result = match (shared.files(), transfer) {
         (None, _) => Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files")),
         (Some(files), Transfer::Upload(token)) => match files.check(&token, Grant::Upload) {
-            Some(file) => upload(shared, files, transport, file),
+            Some((file, _)) => upload(shared, files, transport, file),
             None => Err(Refusal::new(
                 lang,
                 ErrorCode::NoSuchFile,
@@ -228,7 +228,15 @@ pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, tr
         },
         (Some(files), Transfer::Download(token, offset)) => {
             match files.check(&token, Grant::Download) {
-                Some(file) => download(shared, files, transport, file, offset),
+                Some((file, holder)) => match files.download_slot(file, holder) {
+                    // Held until the download ends.
+                    Some(_slot) => download(shared, files, transport, file, offset),
+                    None => Err(Refusal::new(
+                        lang,
+                        ErrorCode::TooManyPending,
+                        "error-too-many-downloads",
+                    )),
+                },
                 None => Err(Refusal::new(
                     lang,
                     ErrorCode::NoSuchFile,

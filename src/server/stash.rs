@@ -109,8 +109,39 @@ pub(super) struct Files {
     next_uploader: std::sync::atomic::AtomicU64,
     /// The next file id.
     next_id: Mutex<u64>,
+    /// Downloads going, by (file, the ticket's holder).
+    downloads: Mutex<HashMap<(u64, u64), usize>>,
     /// Signs the tokens: random, made at start; a token is good for this run only.
     key: hmac::Key,
+}
+
+/// How many downloads one ticket (a file, for one person) may have going at once: one, and the
+/// next while the host has not yet seen the first one break.
+pub(super) const MAX_DOWNLOADS_PER_TICKET: usize = 2;
+
+/// How many downloads one person's tickets may have going at once, from any addresses.
+pub(super) const MAX_DOWNLOADS_PER_PERSON: usize = 8;
+
+/// One download's place among its ticket's and its person's; freed when dropped.
+pub(super) struct DownloadSlot<'a> {
+    files: &'a Files,
+    key: (u64, u64),
+}
+
+impl Drop for DownloadSlot<'_> {
+    fn drop(&mut self) {
+        let mut going = self
+            .files
+            .downloads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = going.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                going.remove(&self.key);
+            }
+        }
+    }
 }
 
 /// What a token lets its connection do.
@@ -159,6 +190,7 @@ impl Files {
             released: Condvar::new(),
             next_uploader: std::sync::atomic::AtomicU64::new(1),
             next_id: Mutex::new(next_id),
+            downloads: Mutex::new(HashMap::new()),
             key,
         })
     }
@@ -301,23 +333,53 @@ impl Files {
         self.config.dir.join(name)
     }
 
-    /// `file.grant.signature`: what a connection shows to upload or download `file`.
-    pub(super) fn token(&self, file: u64, grant: Grant) -> String {
-        let tag = hmac::sign(&self.key, format!("{file}.{}", grant.tag()).as_bytes());
-        format!("{file}.{}.{}", grant.tag(), hex::encode(tag.as_ref()))
+    /// `file.grant.holder.signature`: what a connection shows to upload or download `file`,
+    /// given to the chat connection `holder` (its session number) and to nobody else.
+    pub(super) fn token(&self, file: u64, grant: Grant, holder: u64) -> String {
+        let signed = format!("{file}.{}.{holder}", grant.tag());
+        let tag = hmac::sign(&self.key, signed.as_bytes());
+        format!("{signed}.{}", hex::encode(tag.as_ref()))
     }
 
-    /// The file a token is good for, checked in constant time.
-    pub(super) fn check(&self, token: &str, grant: Grant) -> Option<u64> {
-        let mut parts = token.splitn(3, '.');
+    /// The file a token is good for, and who it was given to, checked in constant time.
+    pub(super) fn check(&self, token: &str, grant: Grant) -> Option<(u64, u64)> {
+        let mut parts = token.splitn(4, '.');
         let file: u64 = parts.next()?.parse().ok()?;
         if parts.next()? != grant.tag() {
             return None;
         }
+        let holder: u64 = parts.next()?.parse().ok()?;
         let signature = hex::decode(parts.next()?).ok()?;
-        let message = format!("{file}.{}", grant.tag());
+        let message = format!("{file}.{}.{holder}", grant.tag());
         hmac::verify(&self.key, message.as_bytes(), &signature).ok()?;
-        Some(file)
+        Some((file, holder))
+    }
+
+    /// A place for one more download of `file` on the ticket given to `holder`, held until
+    /// dropped; `None` when that ticket already has [`MAX_DOWNLOADS_PER_TICKET`] going, or its
+    /// holder [`MAX_DOWNLOADS_PER_PERSON`] (whatever addresses they come from).
+    pub(super) fn download_slot(&self, file: u64, holder: u64) -> Option<DownloadSlot<'_>> {
+        let mut going = self
+            .downloads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let person: usize = going
+            .iter()
+            .filter(|((_, h), _)| *h == holder)
+            .map(|(_, n)| *n)
+            .sum();
+        let ticket = going.entry((file, holder)).or_insert(0);
+        if *ticket >= MAX_DOWNLOADS_PER_TICKET || person >= MAX_DOWNLOADS_PER_PERSON {
+            if *ticket == 0 {
+                going.remove(&(file, holder));
+            }
+            return None;
+        }
+        *ticket += 1;
+        Some(DownloadSlot {
+            files: self,
+            key: (file, holder),
+        })
     }
 
     /// Forgets the offers that have expired at `now`, and deletes their bytes (after the lock).

@@ -109,7 +109,7 @@ pub(super) fn chat(
                 }
                 turn = None;
                 let me = names.last().map_or(joined.name.as_str(), String::as_str);
-                reply(files::fetch(shared, me, file));
+                reply(files::fetch(shared, session, me, file));
                 continue;
             }
             Asked::Search { text, limit } => {
