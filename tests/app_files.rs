@@ -460,3 +460,51 @@ fn a_download_goes_on_from_its_part_and_a_part_of_other_bytes_is_never_kept() {
     });
     assert_eq!(std::fs::read(&saved).expect("the file"), other);
 }
+
+#[test]
+fn ten_files_dropped_at_once_are_all_offered_and_uploaded_four_at_a_time() {
+    let (dir, server, mut harness) = room_with_files();
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    let mut sent = Vec::new();
+    for n in 0..10 {
+        let path = dir.path().join(format!("photo-{n}.jpg"));
+        std::fs::write(&path, bytes(200_000 + n)).expect("a file");
+        harness
+            .input_mut()
+            .dropped_files
+            .push(Arc::new(Dropped(path)));
+        sent.push(format!("photo-{n}.jpg"));
+    }
+    harness.run_steps(2);
+    // The room lets one person have 4 offers waiting for their bytes: the app offers the
+    // others as places free up, and none is refused.
+    wait_until(&mut harness, "ten uploads done", |app| {
+        app.chat().is_some_and(|c| {
+            c.transfers
+                .values()
+                .filter(|t| t.status == TransferStatus::Done(None))
+                .count()
+                == 10
+        })
+    });
+    let mut offered: Vec<String> = (0..10)
+        .map(|_| match bob.expect(|m| matches!(m, ServerMsg::File(_))) {
+            ServerMsg::File(offer) => offer.name,
+            _ => unreachable!(),
+        })
+        .collect();
+    offered.sort();
+    sent.sort();
+    assert_eq!(offered, sent);
+    let errors = harness
+        .state()
+        .chat()
+        .map(|c| {
+            c.entries
+                .iter()
+                .filter(|e| matches!(e.kind, EntryKind::Error(_)))
+                .count()
+        })
+        .unwrap_or_default();
+    assert_eq!(errors, 0, "no file was refused");
+}

@@ -22,6 +22,14 @@ pub(super) struct Pending {
     to: Option<String>,
 }
 
+/// A file measured, to offer (to `to`, or the room) once the room lets one more offer wait.
+pub(super) struct Measured {
+    path: PathBuf,
+    size: u64,
+    sha256: String,
+    to: Option<String>,
+}
+
 impl CoucouApp {
     /// Asks the system's file dialog for a file to offer (to `to`, or the room). Without one, says
     /// that a file can be dropped on the window instead.
@@ -78,20 +86,55 @@ impl CoucouApp {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         match (measured, &self.conn) {
-            (Ok((size, sha256)), Some(conn)) => {
-                conn.ask(ClientMsg::Offer {
-                    name,
+            (Ok((size, sha256)), Some(_)) => {
+                self.queued_offers.push_back(Measured {
+                    path,
                     size,
                     sha256,
-                    to: to.clone(),
+                    to,
                 });
-                self.pending_offers.push_back(Pending { path, size, to });
+                self.offer_next();
             }
             (Ok(_), None) => {}
             (Err(error), _) => {
                 let text = tr!(lang, "file-unreadable", name = name, error = error);
                 self.push_to_chat(EntryKind::Error(text));
             }
+        }
+    }
+
+    /// Offers the files queued, in order, while the room lets one more offer wait for its
+    /// bytes: offers not yet answered, and uploads not yet done, count.
+    pub(super) fn offer_next(&mut self) {
+        let Some(conn) = &self.conn else { return };
+        let uploading = self
+            .uploads
+            .keys()
+            .filter(|file| {
+                self.chat.as_ref().is_none_or(|chat| {
+                    chat.transfers
+                        .get(file)
+                        .is_none_or(|t| !matches!(t.status, TransferStatus::Done(_)))
+                })
+            })
+            .count();
+        let mut waiting = self.pending_offers.len() + uploading;
+        while waiting < crate::protocol::message::MAX_OFFERS_WAITING
+            && let Some(Measured {
+                path,
+                size,
+                sha256,
+                to,
+            }) = self.queued_offers.pop_front()
+        {
+            conn.ask(ClientMsg::Offer {
+                name: display_name(&path),
+                size,
+                sha256,
+                to: to.clone(),
+            });
+            self.pending_offers.push_back(Pending { path, size, to });
+            waiting += 1;
         }
     }
 
@@ -118,6 +161,7 @@ impl CoucouApp {
                 ..
             } => {
                 self.pending_offers.pop_front();
+                self.offer_next();
                 false
             }
             ServerMsg::Error {
@@ -166,6 +210,7 @@ impl CoucouApp {
         if let Some(chat) = &mut self.chat {
             chat.transfers.remove(&file);
         }
+        self.offer_next();
     }
 
     /// Asks where to save the offered `file`: the system's dialog, or the app's own when that
@@ -329,6 +374,8 @@ impl CoucouApp {
                 }
             }
         }
+        // An upload done is one offer less waiting: the next queued file may go.
+        self.offer_next();
     }
 }
 

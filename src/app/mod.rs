@@ -278,6 +278,9 @@ pub struct CoucouApp {
     last_input: Instant,
     /// The app marked the person away for want of input (and will mark them back at the next).
     auto_away_sent: bool,
+    /// Files measured, waiting in order for a place among the offers the room lets wait
+    /// ([`crate::protocol::message::MAX_OFFERS_WAITING`]).
+    queued_offers: std::collections::VecDeque<files::Measured>,
     /// Files offered and measured (and to whom), waiting in order for the room's token.
     pending_offers: std::collections::VecDeque<files::Pending>,
     /// Each upload's file and token, by file id, to go on after a cut.
@@ -358,6 +361,7 @@ impl CoucouApp {
             Some(journal)
         });
         let mut app = Self {
+            queued_offers: std::collections::VecDeque::new(),
             pending_offers: std::collections::VecDeque::new(),
             uploads: HashMap::new(),
             outbox_saved: None,

@@ -388,6 +388,10 @@ pub enum ServerMsg {
     },
 }
 
+/// How many offers a client may have waiting for their bytes at once (a host refuses more with
+/// `quota_full`, "upload them first"): an app queues the files past it.
+pub const MAX_OFFERS_WAITING: usize = 4;
+
 /// A file offered in the room, kept by the host until it expires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileOffer {

@@ -23,11 +23,11 @@ use crate::protocol::sanitize::clean_file_name;
 pub(super) const UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// How many offers one connection may have waiting for their bytes at once.
-pub(super) const MAX_WAITING_PER_PERSON: usize = 4;
+pub(super) const MAX_WAITING_PER_PERSON: usize = crate::protocol::message::MAX_OFFERS_WAITING;
 
 /// How many offers the connections of one address may have waiting for their bytes at once,
 /// whatever names they use.
-pub(super) const MAX_WAITING_PER_ADDRESS: usize = 4;
+pub(super) const MAX_WAITING_PER_ADDRESS: usize = crate::protocol::message::MAX_OFFERS_WAITING;
 
 /// The share of the quota one address's waiting offers may hold (but its first one may be as
 /// big as the quota allows): two names can't fill the room's files with promises.
