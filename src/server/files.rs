@@ -356,15 +356,15 @@ fn upload(
 /// How many chunks may wait for the hashing thread before the receiving one waits for it.
 const HASH_QUEUE: usize = 4;
 
-/// Appends what the connection sends to the file's part, from what is already there, until the
-/// uploader ends its side. The bytes are hashed as they come, on a thread of their own (what an
-/// earlier connection left first), so receiving and hashing share the work of two cores.
-/// `Ok(Some(sha256))`: all of it is in; `Ok(None)`: the connection ended before.
 /// How many bytes of `file` the host has so far (0 when none).
 fn part_len(files: &Files, file: u64) -> u64 {
     fs::symlink_metadata(files.path(file, false)).map_or(0, |m| m.len())
 }
 
+/// Appends what the connection sends to the file's part, from what is already there, until the
+/// uploader ends its side. The bytes are hashed as they come, on a thread of their own (what an
+/// earlier connection left first), so receiving and hashing share the work of two cores.
+/// `Ok(Some(sha256))`: all of it is in; `Ok(None)`: the connection ended before.
 fn receive(
     shared: &Shared,
     files: &Files,

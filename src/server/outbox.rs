@@ -219,13 +219,15 @@ impl Mailbox for Outbox {
         if first { Pushed::First } else { Pushed::More }
     }
 
-    /// Lets what is queued be sent, then the writer thread ends and closes the socket.
+    /// Queues `bytes` and, when nobody else will, sends at once ([`Outbox::flush`]: never
+    /// waits on the socket).
     fn push_now(&self, bytes: Bytes) {
         if self.push(bytes) == Pushed::First {
             self.flush(&mut Vec::new());
         }
     }
 
+    /// Lets what is queued be sent, then the writer thread ends and closes the socket.
     fn close(&self) {
         self.lock().closing = true;
         self.wake.notify_all();
