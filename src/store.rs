@@ -6,10 +6,10 @@
 //! messages over a channel and never waits on the disk. What must wait for the disk (a sender's
 //! echo) is handed over too, and run by that thread once everything before it is committed
 //! ([`Store::after_written`]). Ids are reserved ahead in the file ([`ID_RESERVE`]), so a crash,
-//! whatever it loses of the last moment, never makes the room give an id twice. A file that can't be opened as a Coucou
-//! store (corrupt, locked, not SQLite) is moved aside, never deleted, and the room starts with an
-//! empty history and a warning. A write that fails (a full disk) stops storing, says so once, and
-//! the chat goes on.
+//! whatever it loses of the last moment, never makes the room give an id twice. A file that
+//! can't be opened as a Coucou store (corrupt, locked, not SQLite) is moved aside, never deleted,
+//! and the room starts with an empty history and a warning. A write that fails (a full disk)
+//! stops storing, says so once, and the chat goes on.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

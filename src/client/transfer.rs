@@ -34,8 +34,8 @@ const CHUNK: usize = 256 * 1024;
 const TURNED_AWAY_TRIES: u32 = 8;
 
 /// The first pause before trying a turned-away connection again; it doubles each time, up to
-/// [`TURNED_AWAY_MAX_PAUSE`], with a spread of its own per file so that files started together
-/// don't come back together.
+/// [`TURNED_AWAY_MAX_PAUSE`], with a spread of its own per transfer so that transfers started
+/// together don't come back together.
 const TURNED_AWAY_PAUSE: Duration = Duration::from_millis(100);
 
 /// The longest pause between two tries.
@@ -117,7 +117,13 @@ impl From<io::Error> for TransferFailure {
 pub struct Transfer {
     cancelled: Arc<AtomicBool>,
     socket: Arc<Mutex<Option<TcpStream>>>,
+    /// Which transfer of this process it is: spreads the pauses of transfers turned away
+    /// together.
+    nth: u64,
 }
+
+/// The number the next transfer of this process gets.
+static NEXT_TRANSFER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Transfer {
     /// Stops the transfer: its connection is closed; a download's part stays on disk.
@@ -313,6 +319,7 @@ fn start(
     let handle = Transfer {
         cancelled: Arc::new(AtomicBool::new(false)),
         socket: Arc::new(Mutex::new(None)),
+        nth: NEXT_TRANSFER.fetch_add(1, Ordering::Relaxed),
     };
     let params = params.clone();
     let thread_handle = handle.clone();
@@ -349,7 +356,7 @@ fn run(
         match open(params, handle, first) {
             Ok(opened) => break opened,
             Err(Early::TurnedAway(_)) if tries < TURNED_AWAY_TRIES => {
-                if !pause(handle, turned_away_pause(file, tries)) {
+                if !pause(handle, turned_away_pause(handle.nth, tries)) {
                     return Err(TransferFailure::Cancelled);
                 }
                 tries += 1;
@@ -454,11 +461,12 @@ fn open(
     }
 }
 
-/// How long to wait before the next try of a turned-away connection, after `tries` tries.
-fn turned_away_pause(file: u64, tries: u32) -> Duration {
+/// How long the `nth` transfer waits before the next try of a turned-away connection, after
+/// `tries` tries.
+fn turned_away_pause(nth: u64, tries: u32) -> Duration {
     let doubled = TURNED_AWAY_PAUSE.saturating_mul(1 << tries.saturating_sub(1).min(8));
     let spread =
-        Duration::from_millis(file.wrapping_mul(37).wrapping_add(u64::from(tries) * 11) % 100);
+        Duration::from_millis(nth.wrapping_mul(37).wrapping_add(u64::from(tries) * 11) % 100);
     doubled.min(TURNED_AWAY_MAX_PAUSE) + spread
 }
 
