@@ -52,22 +52,14 @@ impl Drop for Child {
 
 /// Starts the headless server on the data folder, with no flood limit (the writers are fast).
 fn start(dir: &Path) -> (Child, SocketAddr) {
-    let mut command = common::coucou();
-    command
-        .args([
-            "server",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-flood-limit",
-            "--data-dir",
-        ])
-        .arg(dir.join("data"))
-        .arg("--identity")
-        .arg(dir.join("identity"))
-        .stderr(std::process::Stdio::null());
-    let (child, port) = common::spawn_server_from(command);
+    let (data, identity) = (dir.join("data"), dir.join("identity"));
+    let (child, port) = common::spawn_server(&[
+        "--no-flood-limit",
+        "--data-dir",
+        data.to_str().expect("a UTF-8 path"),
+        "--identity",
+        identity.to_str().expect("a UTF-8 path"),
+    ]);
     (Child(child), SocketAddr::from(([127, 0, 0, 1], port)))
 }
 

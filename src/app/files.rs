@@ -2,8 +2,10 @@
 //! dropped on the window: measured on a background thread, then offered; uploaded once the room
 //! says where, again from what the host has after a cut), downloading one into the downloads folder
 //! or where the person chooses (again from where it stopped, after a cut), cancelling, and the
-//! progress the transfers report. Only in Coucou rooms.
+//! progress the transfers report. Only in Coucou rooms. What this person offers has its own
+//! owner, [`Offers`]: files queued while the room lets no more offers wait, then offered.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::thread;
 
@@ -11,6 +13,7 @@ use super::export::{SaveChoice, SaveFallback, SavePurpose, native_dialog_reachab
 use super::{AppEvent, CoucouApp};
 use crate::client::transfer::{self, TransferEvent, TransferFailure};
 use crate::model::{Direction, EntryKind, TransferStatus};
+use crate::protocol::message::MAX_OFFERS_WAITING;
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::tr;
 
@@ -23,11 +26,63 @@ pub(super) struct Pending {
 }
 
 /// A file measured, to offer (to `to`, or the room) once the room lets one more offer wait.
-pub(super) struct Measured {
+#[derive(Debug)]
+struct Measured {
     path: PathBuf,
     size: u64,
     sha256: String,
     to: Option<String>,
+}
+
+/// This person's offers, from measured to answered: queued while the room already has as many
+/// of them waiting for their bytes as it lets wait ([`MAX_OFFERS_WAITING`]), then offered in
+/// order and waiting for the room's answer (a token, or a refusal).
+#[derive(Debug, Default)]
+pub(super) struct Offers {
+    /// Measured, not offered yet.
+    queued: VecDeque<Measured>,
+    /// Offered, not answered yet, oldest first.
+    asked: VecDeque<Pending>,
+}
+
+impl Offers {
+    /// Queues a measured file.
+    fn queue(&mut self, path: PathBuf, size: u64, sha256: String, to: Option<String>) {
+        self.queued.push_back(Measured {
+            path,
+            size,
+            sha256,
+            to,
+        });
+    }
+
+    /// The offers to send now, in order, while `uploading` (uploads not yet done) and the
+    /// offers not yet answered leave the room a place for one more; each is then awaited.
+    fn due(&mut self, uploading: usize) -> Vec<ClientMsg> {
+        let mut due = Vec::new();
+        while uploading + self.asked.len() < MAX_OFFERS_WAITING
+            && let Some(Measured {
+                path,
+                size,
+                sha256,
+                to,
+            }) = self.queued.pop_front()
+        {
+            due.push(ClientMsg::Offer {
+                name: display_name(&path),
+                size,
+                sha256,
+                to: to.clone(),
+            });
+            self.asked.push_back(Pending { path, size, to });
+        }
+        due
+    }
+
+    /// The room answered the oldest offer (a token, or a refusal): what it was.
+    fn answered(&mut self) -> Option<Pending> {
+        self.asked.pop_front()
+    }
 }
 
 impl CoucouApp {
@@ -87,12 +142,7 @@ impl CoucouApp {
             .unwrap_or_default();
         match (measured, &self.conn) {
             (Ok((size, sha256)), Some(_)) => {
-                self.queued_offers.push_back(Measured {
-                    path,
-                    size,
-                    sha256,
-                    to,
-                });
+                self.offers.queue(path, size, sha256, to);
                 self.offer_next();
             }
             (Ok(_), None) => {}
@@ -118,23 +168,8 @@ impl CoucouApp {
                 })
             })
             .count();
-        let mut waiting = self.pending_offers.len() + uploading;
-        while waiting < crate::protocol::message::MAX_OFFERS_WAITING
-            && let Some(Measured {
-                path,
-                size,
-                sha256,
-                to,
-            }) = self.queued_offers.pop_front()
-        {
-            conn.ask(ClientMsg::Offer {
-                name: display_name(&path),
-                size,
-                sha256,
-                to: to.clone(),
-            });
-            self.pending_offers.push_back(Pending { path, size, to });
-            waiting += 1;
+        for offer in self.offers.due(uploading) {
+            conn.ask(offer);
         }
     }
 
@@ -143,7 +178,7 @@ impl CoucouApp {
     pub(super) fn on_file_answer(&mut self, msg: &ServerMsg) -> bool {
         match msg {
             ServerMsg::Ready { file, token } => {
-                if let Some(Pending { path, size, to }) = self.pending_offers.pop_front() {
+                if let Some(Pending { path, size, to }) = self.offers.answered() {
                     if let Some(chat) = &mut self.chat {
                         chat.start_upload(*file, display_name(&path), size, to);
                     }
@@ -160,7 +195,7 @@ impl CoucouApp {
                 code: ErrorCode::FileTooLarge | ErrorCode::QuotaFull | ErrorCode::Unavailable,
                 ..
             } => {
-                self.pending_offers.pop_front();
+                self.offers.answered();
                 self.offer_next();
                 false
             }
@@ -391,4 +426,42 @@ pub fn downloads_dir() -> PathBuf {
     dirs::download_dir()
         .or_else(dirs::home_dir)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offered(msgs: &[ClientMsg]) -> Vec<String> {
+        msgs.iter()
+            .map(|m| match m {
+                ClientMsg::Offer { name, .. } => name.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn offers_wait_in_order_for_a_place_among_those_the_room_lets_wait() {
+        let mut offers = Offers::default();
+        for n in 0..6 {
+            offers.queue(format!("/tmp/{n}.jpg").into(), 1, "0".repeat(64), None);
+        }
+        // One upload still going: three places.
+        assert_eq!(offered(&offers.due(1)), ["0.jpg", "1.jpg", "2.jpg"]);
+        assert!(offers.due(1).is_empty(), "all awaited");
+        // The room answers the oldest: one place more.
+        assert_eq!(offers.answered().map(|p| p.path), Some("/tmp/0.jpg".into()));
+        assert_eq!(offered(&offers.due(1)), ["3.jpg"]);
+        assert_eq!(offered(&offers.due(0)), ["4.jpg"]);
+        for _ in 0..4 {
+            offers.answered();
+        }
+        assert_eq!(
+            offered(&offers.due(MAX_OFFERS_WAITING)),
+            Vec::<String>::new()
+        );
+        assert_eq!(offered(&offers.due(0)), ["5.jpg"]);
+        assert!(offers.answered().is_some() && offers.answered().is_none());
+    }
 }

@@ -278,11 +278,8 @@ pub struct CoucouApp {
     last_input: Instant,
     /// The app marked the person away for want of input (and will mark them back at the next).
     auto_away_sent: bool,
-    /// Files measured, waiting in order for a place among the offers the room lets wait
-    /// ([`crate::protocol::message::MAX_OFFERS_WAITING`]).
-    queued_offers: std::collections::VecDeque<files::Measured>,
-    /// Files offered and measured (and to whom), waiting in order for the room's token.
-    pending_offers: std::collections::VecDeque<files::Pending>,
+    /// This person's offers: files measured, queued, and offered awaiting the room's answer.
+    offers: files::Offers,
     /// Each upload's file and token, by file id, to go on after a cut.
     uploads: HashMap<u64, (PathBuf, String)>,
     /// The outbox this computer's log holds last: its key, and its messages' client ids.
@@ -361,8 +358,7 @@ impl CoucouApp {
             Some(journal)
         });
         let mut app = Self {
-            queued_offers: std::collections::VecDeque::new(),
-            pending_offers: std::collections::VecDeque::new(),
+            offers: files::Offers::default(),
             uploads: HashMap::new(),
             outbox_saved: None,
             transfers: HashMap::new(),

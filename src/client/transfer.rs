@@ -387,13 +387,13 @@ enum Early {
 }
 
 impl From<io::Error> for Early {
+    /// A connection cut before the answer (as [`TransferFailure`] reads one, a time-out aside)
+    /// was most likely turned away.
     fn from(err: io::Error) -> Self {
-        match err.kind() {
-            io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::UnexpectedEof => Self::TurnedAway(err.into()),
-            _ => Self::Failed(err.into()),
+        let timed_out = crate::is_timeout(&err);
+        match TransferFailure::from(err) {
+            TransferFailure::Cut if !timed_out => Self::TurnedAway(TransferFailure::Cut),
+            failure => Self::Failed(failure),
         }
     }
 }

@@ -18,6 +18,7 @@ mod pending;
 mod room;
 mod session;
 mod shared;
+mod slots;
 mod stash;
 
 use std::io;

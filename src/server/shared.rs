@@ -15,6 +15,7 @@ use super::keys::KeyPool;
 use super::outbox::Outbox;
 use super::pending::{PendingLimits, PendingTable};
 use super::room::{Room, RoomSettings, SessionId};
+use super::slots::{Slot, Slots};
 use super::stash::Files;
 use crate::connection::SharedSocket;
 use crate::link::Link;
@@ -49,7 +50,7 @@ pub(super) struct Shared {
     /// again are forgotten.
     name_tries: Mutex<HashMap<IpAddr, Bucket>>,
     /// File transfers going on, by address (`ServerConfig::max_transfers_per_address`).
-    transfers: Mutex<HashMap<IpAddr, usize>>,
+    transfers: Slots<IpAddr>,
     /// Session threads, joined at stop (finished ones are reaped as new ones start).
     pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
     /// Reads the store (pages, searches), when the room keeps one.
@@ -89,7 +90,7 @@ impl Shared {
             password_failures: Mutex::new(HashMap::new()),
             keys: KeyPool::per_processor(),
             name_tries: Mutex::new(HashMap::new()),
-            transfers: Mutex::new(HashMap::new()),
+            transfers: Slots::default(),
             reader: OnceLock::new(),
             files: OnceLock::new(),
             link: Mutex::new(None),
@@ -175,17 +176,9 @@ impl Shared {
 
     /// A place for one more file transfer from `ip`, held until it is dropped; `None` when the
     /// address already has as many going as it may.
-    pub(super) fn transfer_slot(&self, ip: IpAddr) -> Option<TransferSlot<'_>> {
-        let mut going = self
-            .transfers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let count = going.entry(ip).or_insert(0);
-        if *count >= self.config.max_transfers_per_address {
-            return None;
-        }
-        *count += 1;
-        Some(TransferSlot { shared: self, ip })
+    pub(super) fn transfer_slot(&self, ip: IpAddr) -> Option<Slot<'_, IpAddr>> {
+        self.transfers
+            .take(ip, self.config.max_transfers_per_address)
     }
 
     /// Gives back a name try that joined: only refused names count.
@@ -259,28 +252,6 @@ impl Drop for RoomTurn<'_> {
             let mut batch = Vec::new();
             for outbox in dirty {
                 outbox.flush(&mut batch);
-            }
-        }
-    }
-}
-
-/// One file transfer's place among its address's ([`Shared::transfer_slot`]); freed when dropped.
-pub(super) struct TransferSlot<'a> {
-    shared: &'a Shared,
-    ip: IpAddr,
-}
-
-impl Drop for TransferSlot<'_> {
-    fn drop(&mut self) {
-        let mut going = self
-            .shared
-            .transfers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = going.get_mut(&self.ip) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                going.remove(&self.ip);
             }
         }
     }

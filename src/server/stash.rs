@@ -15,6 +15,7 @@ use ring::hmac;
 use serde::{Deserialize, Serialize};
 
 use super::config::FilesConfig;
+use super::slots::{Slot, Slots};
 use crate::connection::SharedSocket;
 use crate::protocol::sanitize::clean_file_name;
 
@@ -109,8 +110,10 @@ pub(super) struct Files {
     next_uploader: std::sync::atomic::AtomicU64,
     /// The next file id.
     next_id: Mutex<u64>,
-    /// Downloads going, by (file, the ticket's holder).
-    downloads: Mutex<HashMap<(u64, u64), usize>>,
+    /// Downloads going, by ticket: (file, the ticket's holder).
+    by_ticket: Slots<(u64, u64)>,
+    /// Downloads going, by the tickets' holder.
+    by_person: Slots<u64>,
     /// Signs the tokens: random, made at start; a token is good for this run only.
     key: hmac::Key,
 }
@@ -122,27 +125,8 @@ pub(super) const MAX_DOWNLOADS_PER_TICKET: usize = 2;
 /// How many downloads one person's tickets may have going at once, from any addresses.
 pub(super) const MAX_DOWNLOADS_PER_PERSON: usize = 8;
 
-/// One download's place among its ticket's and its person's; freed when dropped.
-pub(super) struct DownloadSlot<'a> {
-    files: &'a Files,
-    key: (u64, u64),
-}
-
-impl Drop for DownloadSlot<'_> {
-    fn drop(&mut self) {
-        let mut going = self
-            .files
-            .downloads
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = going.get_mut(&self.key) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                going.remove(&self.key);
-            }
-        }
-    }
-}
+/// One download's place among its ticket's and its person's; both freed when dropped.
+pub(super) type DownloadSlot<'a> = (Slot<'a, (u64, u64)>, Slot<'a, u64>);
 
 /// What a token lets its connection do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +174,8 @@ impl Files {
             released: Condvar::new(),
             next_uploader: std::sync::atomic::AtomicU64::new(1),
             next_id: Mutex::new(next_id),
-            downloads: Mutex::new(HashMap::new()),
+            by_ticket: Slots::default(),
+            by_person: Slots::default(),
             key,
         })
     }
@@ -359,27 +344,11 @@ impl Files {
     /// dropped; `None` when that ticket already has [`MAX_DOWNLOADS_PER_TICKET`] going, or its
     /// holder [`MAX_DOWNLOADS_PER_PERSON`] (whatever addresses they come from).
     pub(super) fn download_slot(&self, file: u64, holder: u64) -> Option<DownloadSlot<'_>> {
-        let mut going = self
-            .downloads
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let person: usize = going
-            .iter()
-            .filter(|((_, h), _)| *h == holder)
-            .map(|(_, n)| *n)
-            .sum();
-        let ticket = going.entry((file, holder)).or_insert(0);
-        if *ticket >= MAX_DOWNLOADS_PER_TICKET || person >= MAX_DOWNLOADS_PER_PERSON {
-            if *ticket == 0 {
-                going.remove(&(file, holder));
-            }
-            return None;
-        }
-        *ticket += 1;
-        Some(DownloadSlot {
-            files: self,
-            key: (file, holder),
-        })
+        let ticket = self
+            .by_ticket
+            .take((file, holder), MAX_DOWNLOADS_PER_TICKET)?;
+        let person = self.by_person.take(holder, MAX_DOWNLOADS_PER_PERSON)?;
+        Some((ticket, person))
     }
 
     /// Forgets the offers that have expired at `now`, and deletes their bytes (after the lock).
