@@ -362,32 +362,14 @@ fn the_hosts_retention_settings_are_saved_and_the_hosted_room_keeps_to_them() {
             (client, welcome)
         })
         .unwrap();
-    let mut ids = Vec::new();
-    let mut before = None;
-    loop {
-        guest.send(&coucou::protocol::ClientMsg::History {
-            before,
-            limit: Some(500),
-        });
-        let ServerMsg::History { messages, more, .. } =
-            guest.expect(|m| matches!(m, ServerMsg::History { .. }))
-        else {
-            unreachable!()
-        };
-        let mut page: Vec<u64> = messages
-            .iter()
-            .filter_map(|m| match m {
-                ServerMsg::Message(c) => Some(c.id),
-                _ => None,
-            })
-            .collect();
-        before = page.first().copied();
-        page.extend(ids);
-        ids = page;
-        if !more {
-            break;
-        }
-    }
+    let ids: Vec<u64> = guest
+        .whole_history()
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Message(c) => Some(c.id),
+            _ => None,
+        })
+        .collect();
     // The old five are gone by age; of the rest, the newest 1,000 rows are kept, counted when the
     // first batch is written: with the hostess's join (id 1011), and the guest's (1012) if it
     // was in the same batch.

@@ -162,33 +162,6 @@ fn writer(
     }
 }
 
-/// Every message of the room's history, through `history` pages from the newest back.
-fn whole_history(addr: SocketAddr) -> Vec<ServerMsg> {
-    let (mut reader, _) = Json::join(addr, "lectrice");
-    let mut all = Vec::new();
-    let mut before = None;
-    loop {
-        reader.send(&ClientMsg::History {
-            before,
-            limit: Some(500),
-        });
-        let ServerMsg::History { messages, more, .. } =
-            reader.expect(|m| matches!(m, ServerMsg::History { .. }))
-        else {
-            unreachable!()
-        };
-        before = messages
-            .iter()
-            .filter_map(coucou::store::key)
-            .map(|k| k.1)
-            .min();
-        all.extend(messages);
-        if !more {
-            return all;
-        }
-    }
-}
-
 #[test]
 fn twenty_kills_under_four_writers_lose_no_echoed_message_and_give_no_id_twice() {
     let dir = tempfile::tempdir().unwrap();
@@ -221,7 +194,7 @@ fn twenty_kills_under_four_writers_lose_no_echoed_message_and_give_no_id_twice()
     }
 
     let (mut child, addr) = start(dir.path());
-    let history = whole_history(addr);
+    let history = Json::join(addr, "lectrice").0.whole_history();
     child.kill();
     for msg in &history {
         see(&seen, msg);

@@ -359,6 +359,35 @@ impl Json {
         msg
     }
 
+    /// The room's whole history, oldest first, asked page by page (500 at a time) from the newest
+    /// back.
+    pub fn whole_history(&mut self) -> Vec<ServerMsg> {
+        let mut all = Vec::new();
+        let mut before = None;
+        loop {
+            self.send(&ClientMsg::History {
+                before,
+                limit: Some(500),
+            });
+            let ServerMsg::History {
+                mut messages, more, ..
+            } = self.expect(|m| matches!(m, ServerMsg::History { .. }))
+            else {
+                unreachable!()
+            };
+            before = messages
+                .iter()
+                .filter_map(coucou::store::key)
+                .map(|(_, id, _)| id)
+                .min();
+            messages.append(&mut all);
+            all = messages;
+            if !more {
+                return all;
+            }
+        }
+    }
+
     /// Every message read so far.
     pub fn seen(&self) -> &[ServerMsg] {
         &self.seen
