@@ -17,6 +17,7 @@ use coucou::model::{EntryKind, TransferStatus};
 use coucou::protocol::{ClientMsg, ServerMsg};
 use coucou::server::{FilesConfig, ServerConfig};
 use eframe::egui::accesskit::Role;
+use eframe::egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 
 /// A file dropped on the window, as the desktop hands it over.
@@ -153,9 +154,28 @@ fn room_through_proxy(
     egui_kittest::Harness<'static, CoucouApp>,
 ) {
     let dir = tempfile::tempdir().expect("a temp folder");
+    let config = ServerConfig::default();
+    let picker = picked.map(|path| coucou::app::FilePicker(Arc::new(move || Some(path.clone()))));
+    let (server, proxy, harness) = app_through_proxy(&dir, config, picker, true);
+    (dir, server, proxy, harness)
+}
+
+/// A room with `config` that takes files (kept in `dir`), `proxy` in front of it, and the app as
+/// alice through the proxy (`encrypted`, or in clear), offering what `pick_file` picks when
+/// *Send file…* is used.
+fn app_through_proxy(
+    dir: &tempfile::TempDir,
+    config: ServerConfig,
+    pick_file: Option<coucou::app::FilePicker>,
+    encrypted: bool,
+) -> (
+    coucou::server::Server,
+    common::Proxy,
+    egui_kittest::Harness<'static, CoucouApp>,
+) {
     let server = common::start_server_with(ServerConfig {
         files: Some(FilesConfig::in_dir(dir.path().join("host-files"))),
-        ..ServerConfig::default()
+        ..config
     });
     let proxy = common::Proxy::start(server.local_addr());
     let config = dir.path().join("settings.toml");
@@ -163,16 +183,33 @@ fn room_through_proxy(
         AppOptions {
             downloads_dir: Some(dir.path().join("Downloads")),
             backoff: |_| std::time::Duration::from_millis(200),
-            pick_file: picked
-                .map(|path| coucou::app::FilePicker(Arc::new(move || Some(path.clone())))),
+            pick_file,
             ..test_options(&config)
         },
         [1000.0, 700.0],
     );
+    if !encrypted {
+        harness.get_by_label("Encrypted").click();
+        harness.run();
+    }
     connect(&mut harness, "alice", proxy.addr());
     trust_if_asked(&mut harness);
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
-    (dir, server, proxy, harness)
+    (server, proxy, harness)
+}
+
+/// Once `name` is in the people list, asks to send them a file from their menu.
+fn send_a_file_to(harness: &mut egui_kittest::Harness<'static, CoucouApp>, name: &str) {
+    wait_until(harness, "the person in the list", |app| {
+        app.chat()
+            .is_some_and(|c| c.people.iter().any(|p| p == name))
+    });
+    harness.get_by_label(name).click_secondary();
+    harness.run_steps(4);
+    harness
+        .get_by_role_and_label(Role::Button, "Send a file…")
+        .click();
+    harness.run_steps(2);
 }
 
 fn upload_of(app: &CoucouApp) -> Option<coucou::model::TransferState> {
@@ -189,17 +226,7 @@ fn a_file_sent_from_the_people_list_goes_to_that_person_alone() {
     let addr = server.local_addr();
     let (mut bob, _) = Json::join(addr, "bob");
     let (mut carol, _) = Json::join(addr, "carol");
-    wait_until(&mut harness, "bob in the list", |app| {
-        app.chat()
-            .is_some_and(|c| c.people.iter().any(|p| p == "bob"))
-    });
-
-    harness.get_by_label("bob").click_secondary();
-    harness.run_steps(4);
-    harness
-        .get_by_role_and_label(Role::Button, "Send a file…")
-        .click();
-    harness.run_steps(2);
+    send_a_file_to(&mut harness, "bob");
     // The app measures, offers, and uploads; the room announces it when every byte is in.
     wait_until(&mut harness, "the upload done", |app| {
         app.chat().is_some_and(|c| {
@@ -391,8 +418,9 @@ fn offered_by_bob(
         size: data.len() as u64,
         sha256: sha256_hex(&mut &data[..]).expect("a hash"),
         to: None,
+        label: None,
     });
-    let ServerMsg::Ready { file, token } = bob.expect(|m| matches!(m, ServerMsg::Ready { .. }))
+    let ServerMsg::Ready { file, token, .. } = bob.expect(|m| matches!(m, ServerMsg::Ready { .. }))
     else {
         unreachable!()
     };
@@ -507,4 +535,197 @@ fn ten_files_dropped_at_once_are_all_offered_and_uploaded_four_at_a_time() {
         })
         .unwrap_or_default();
     assert_eq!(errors, 0, "no file was refused");
+}
+
+/// The file offered as `name` in the app's conversation.
+fn offer_named(app: &CoucouApp, name: &str) -> Option<u64> {
+    app.chat()?.entries.iter().find_map(|e| match &e.kind {
+        EntryKind::File(offer) if offer.name == name => Some(offer.file),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_private_offer_to_someone_who_just_left_is_refused_and_the_next_offer_uploads_its_own_file() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let for_bob = dir.path().join("for-bob.pdf");
+    std::fs::write(&for_bob, bytes(1_500_000)).expect("a file");
+    let for_all = dir.path().join("for-all.txt");
+    let data = bytes(700_000);
+    std::fs::write(&for_all, &data).expect("a file");
+    // Bob leaves while the person picks the file to send him: the room has no bob by the time
+    // the offer comes.
+    let bob: Arc<std::sync::Mutex<Option<Json>>> = Arc::default();
+    let carol: Arc<std::sync::Mutex<Option<Json>>> = Arc::default();
+    let picker = {
+        let (bob, carol) = (Arc::clone(&bob), Arc::clone(&carol));
+        coucou::app::FilePicker(Arc::new(move || {
+            drop(bob.lock().expect("the lock").take());
+            if let Some(carol) = carol.lock().expect("the lock").as_mut() {
+                carol.expect(|m| matches!(m, ServerMsg::Leave { name, .. } if name == "bob"));
+            }
+            Some(for_bob.clone())
+        }))
+    };
+    let (server, _proxy, mut harness) =
+        app_through_proxy(&dir, ServerConfig::default(), Some(picker), true);
+    let addr = server.local_addr();
+    *bob.lock().expect("the lock") = Some(Json::join(addr, "bob").0);
+    *carol.lock().expect("the lock") = Some(Json::join(addr, "carol").0);
+    send_a_file_to(&mut harness, "bob");
+    wait_until(&mut harness, "the refusal", |app| {
+        app.chat().is_some_and(|c| {
+            c.entries
+                .iter()
+                .any(|e| matches!(&e.kind, EntryKind::Error(t) if t.contains("bob")))
+        }) && app.transfers().awaited() == 0
+    });
+
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(for_all)));
+    harness.run_steps(2);
+    wait_until(&mut harness, "the room has it", |app| {
+        offer_named(app, "for-all.txt").is_some()
+    });
+    let mut carol = carol.lock().expect("the lock").take().expect("carol");
+    let ServerMsg::File(offer) = carol.expect(|m| matches!(m, ServerMsg::File(_))) else {
+        unreachable!()
+    };
+    assert_eq!(
+        (offer.name.as_str(), offer.size, offer.sha256),
+        (
+            "for-all.txt",
+            data.len() as u64,
+            sha256_hex(&mut &data[..]).expect("a hash")
+        ),
+        "its own bytes, not the refused file's"
+    );
+}
+
+#[test]
+fn a_failed_search_leaves_an_offer_awaiting_its_answer_alone() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let store = dir.path().join("history.sqlite");
+    let (server, proxy, mut harness) = app_through_proxy(&dir, common::stored(&store), None, true);
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    // The room's search index is gone: searching fails with `unavailable`, as a broken file would.
+    rusqlite::Connection::open(&store)
+        .and_then(|db| db.execute_batch("DROP TABLE search"))
+        .expect("the index dropped");
+    // The search and the offer leave the app together, in that order; the refusal of the one
+    // comes while the other awaits its answer.
+    proxy.hold();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Search the room")
+        .type_text("minutes");
+    harness.run_steps(1);
+    harness.key_press(Key::Enter);
+    harness.run_steps(1);
+    let path = dir.path().join("minutes.odt");
+    let data = bytes(300_000);
+    std::fs::write(&path, &data).expect("a file");
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path)));
+    harness.run_steps(1);
+    wait_until(&mut harness, "the offer sent", |app| {
+        app.transfers().awaited() == 1
+    });
+    proxy.release();
+
+    wait_until(&mut harness, "the upload done", |app| {
+        offer_named(app, "minutes.odt").is_some_and(|file| {
+            app.chat()
+                .and_then(|c| c.transfers.get(&file))
+                .is_some_and(|t| t.status == TransferStatus::Done(None))
+        })
+    });
+    let ServerMsg::File(offer) = bob.expect(|m| matches!(m, ServerMsg::File(_))) else {
+        unreachable!()
+    };
+    assert_eq!(
+        (offer.name.as_str(), offer.size),
+        ("minutes.odt", data.len() as u64)
+    );
+    let app = harness.state();
+    assert_eq!(
+        app.search_panel().asked,
+        None,
+        "the search is awaited no more"
+    );
+    assert!(
+        has_entry(app, "can't be read"),
+        "the room's words about the search: {:?}",
+        chat_texts(app)
+    );
+}
+
+#[test]
+fn a_missing_file_fails_its_own_download_and_no_other() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    // In clear, so that the network between the app and the room sees its lines.
+    let (server, proxy, mut harness) =
+        app_through_proxy(&dir, ServerConfig::default(), None, false);
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    // One file for alice alone: once she is alicia, the room has no such file for her.
+    let private = bytes(100_000);
+    bob.send(&ClientMsg::Offer {
+        name: "pour-alice.txt".into(),
+        size: private.len() as u64,
+        sha256: sha256_hex(&mut &private[..]).expect("a hash"),
+        to: Some("alice".into()),
+        label: None,
+    });
+    let ServerMsg::Ready { file, token, .. } = bob.expect(|m| matches!(m, ServerMsg::Ready { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        upload_file(addr, &token, &private),
+        ServerMsg::Stored { file }
+    );
+    let data = bytes(400_000);
+    let shared = offered_by_bob(&mut harness, &mut bob, addr, "pour-tous.txt", &data);
+    wait_until(&mut harness, "both offers", |app| {
+        offer_named(app, "pour-alice.txt").is_some()
+    });
+    send_message(&mut harness, "/nick alicia");
+    wait_until(&mut harness, "renamed", |app| {
+        app.chat().is_some_and(|c| c.me == "alicia")
+    });
+
+    // The first fetch reaches the room; the second waits in the network.
+    proxy.hold_after_lines(1);
+    let buttons = harness.get_all_by_role_and_label(Role::Button, "Download");
+    let buttons: Vec<_> = buttons.collect();
+    assert_eq!(buttons.len(), 2);
+    buttons[0].click();
+    harness.run_steps(2);
+    proxy.wait_held();
+    harness
+        .get_all_by_role_and_label(Role::Button, "Download")
+        .next()
+        .expect("the other offer's button")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "the private file refused", |app| {
+        matches!(transfer_status(app, file), Some(TransferStatus::Failed(_)))
+    });
+    assert_eq!(
+        transfer_status(harness.state(), shared),
+        Some(TransferStatus::Starting),
+        "the other download still waits for its ticket"
+    );
+    proxy.release();
+    let saved = dir.path().join("Downloads").join("pour-tous.txt");
+    wait_until(&mut harness, "the other download done", |app| {
+        transfer_status(app, shared) == Some(TransferStatus::Done(Some(saved.clone())))
+    });
+    assert_eq!(std::fs::read(&saved).expect("the file"), data);
 }

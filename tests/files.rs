@@ -70,10 +70,11 @@ fn offer(
         size: data.len() as u64,
         sha256: sha(data),
         to: to.map(str::to_owned),
+        label: None,
     });
     match client.expect(|m| matches!(m, ServerMsg::Ready { .. } | ServerMsg::Error { .. })) {
-        ServerMsg::Ready { file, token } => Ok((file, token)),
-        ServerMsg::Error { code, message } => Err((code, message)),
+        ServerMsg::Ready { file, token, .. } => Ok((file, token)),
+        ServerMsg::Error { code, message, .. } => Err((code, message)),
         other => panic!("{other:?}"),
     }
 }
@@ -98,10 +99,10 @@ fn download(addr: SocketAddr, token: &str, offset: u64) -> (ServerMsg, Vec<u8>) 
 }
 
 fn ticket(client: &mut Json, file: u64) -> Result<String, Refused> {
-    client.send(&ClientMsg::Fetch { file });
+    client.send(&ClientMsg::Fetch { file, label: None });
     match client.expect(|m| matches!(m, ServerMsg::Ticket { .. } | ServerMsg::Error { .. })) {
         ServerMsg::Ticket { token, .. } => Ok(token),
-        ServerMsg::Error { code, message } => Err((code, message)),
+        ServerMsg::Error { code, message, .. } => Err((code, message)),
         other => panic!("{other:?}"),
     }
 }
@@ -403,6 +404,7 @@ fn limits_and_quota_are_refused_up_front_and_bad_bytes_are_never_offered() {
         size: 1,
         sha256: "not hex".into(),
         to: None,
+        label: None,
     });
     assert!(matches!(
         alice.expect(|m| matches!(m, ServerMsg::Error { .. })),
@@ -714,6 +716,7 @@ fn twelve_hundred_downloads_that_never_read_hold_their_addresses_share_and_other
                 ServerMsg::Error {
                     code: ErrorCode::TooManyPending,
                     message,
+                    ..
                 },
             ) => {
                 assert!(
@@ -902,7 +905,7 @@ fn a_ticket_holds_two_downloads_and_a_person_eight_from_any_addresses() {
                     held.push(reader);
                     answers.push((n, true));
                 }
-                (_, ServerMsg::Error { code, message }) => {
+                (_, ServerMsg::Error { code, message, .. }) => {
                     assert_eq!(code, ErrorCode::TooManyPending, "{message}");
                     assert!(message.contains("tickets"), "{message}");
                     answers.push((n, false));

@@ -100,6 +100,7 @@ fn an_upload_to_a_full_disk_is_refused_as_such_and_the_chat_goes_on() {
         size: bytes.len() as u64,
         sha256: coucou::digest::sha256_hex(&mut &bytes[..]).unwrap(),
         to: None,
+        label: None,
     });
     let ServerMsg::Ready { token, .. } =
         alice.expect(|m| matches!(m, ServerMsg::Ready { .. } | ServerMsg::Error { .. }))
@@ -110,7 +111,7 @@ fn an_upload_to_a_full_disk_is_refused_as_such_and_the_chat_goes_on() {
     assert!(
         matches!(
             &answer,
-            ServerMsg::Error { code: ErrorCode::QuotaFull, message } if message.contains("disk is full")
+            ServerMsg::Error { code: ErrorCode::QuotaFull, message, .. } if message.contains("disk is full")
         ),
         "{answer:?}"
     );

@@ -33,7 +33,11 @@ fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {
 }
 
 fn page(client: &mut Json, before: Option<u64>, limit: Option<u32>) -> (Vec<ServerMsg>, bool) {
-    client.send(&ClientMsg::History { before, limit });
+    client.send(&ClientMsg::History {
+        before,
+        limit,
+        label: None,
+    });
     match client.expect(|m| matches!(m, ServerMsg::History { .. } | ServerMsg::Error { .. })) {
         ServerMsg::History { messages, more, .. } => (messages, more),
         other => panic!("no page: {other:?}"),
@@ -44,6 +48,7 @@ fn search(client: &mut Json, text: &str, limit: Option<u32>) -> Result<Vec<Found
     client.send(&ClientMsg::Search {
         text: text.into(),
         limit,
+        label: None,
     });
     match client.expect(|m| matches!(m, ServerMsg::Results { .. } | ServerMsg::Error { .. })) {
         ServerMsg::Results { results, .. } => Ok(results),
@@ -298,7 +303,7 @@ fn a_message_sent_again_with_its_client_id_arrives_once_even_after_a_restart() {
         say(&mut alice, "x", cid);
         let error = alice.expect(|m| matches!(m, ServerMsg::Error { .. }));
         assert!(
-            matches!(&error, ServerMsg::Error { code: ErrorCode::Malformed, message } if message.contains("cid")),
+            matches!(&error, ServerMsg::Error { code: ErrorCode::Malformed, message, .. } if message.contains("cid")),
             "{error:?}"
         );
     }
@@ -365,6 +370,7 @@ fn malformed_history_and_search_requests_get_one_clear_error_and_the_chat_goes_o
     mallory.send(&ClientMsg::Search {
         text: "caf\u{200b}e\u{1b}[2J".into(),
         limit: None,
+        label: None,
     });
     let ServerMsg::Results { text, .. } =
         mallory.expect(|m| matches!(m, ServerMsg::Results { .. }))

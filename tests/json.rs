@@ -560,3 +560,142 @@ fn typing_reaches_the_other_json_clients_only_and_counts_against_the_flood_limit
     alice.send_raw(b"{\"type\":\"typing\",\"active\":\"yes\"}\n");
     alice.expect(is_error(ErrorCode::Malformed));
 }
+
+/// The next answer to `client`'s request (not a join or typing of someone else's).
+fn answer(client: &mut Json) -> ServerMsg {
+    client.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Ready { .. }
+                | ServerMsg::Ticket { .. }
+                | ServerMsg::History { .. }
+                | ServerMsg::Results { .. }
+                | ServerMsg::Error { .. }
+        )
+    })
+}
+
+#[test]
+fn every_answer_and_refusal_carries_the_label_of_its_request_and_only_then() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = common::start_server_with(coucou::server::ServerConfig {
+        files: Some(coucou::server::FilesConfig::in_dir(
+            dir.path().join("files"),
+        )),
+        ..coucou::server::ServerConfig::default()
+    });
+    let (mut alice, welcome) = Json::join(server.local_addr(), "alice");
+    assert!(
+        matches!(welcome, ServerMsg::Welcome { labels: true, .. }),
+        "the welcome says labels are echoed: {welcome:?}"
+    );
+    let offer = |to: Option<&str>, label| ClientMsg::Offer {
+        name: "notes.txt".into(),
+        size: 3,
+        sha256: "a".repeat(64),
+        to: to.map(Into::into),
+        label,
+    };
+    let asked = [
+        // Answers.
+        ClientMsg::History {
+            before: None,
+            limit: None,
+            label: Some(1),
+        },
+        ClientMsg::Search {
+            text: "bonjour".into(),
+            limit: None,
+            label: Some(2),
+        },
+        offer(None, Some(3)),
+        // Refusals: to someone who is not here, a file that is not here, words too long.
+        offer(Some("ghost"), Some(u64::MAX)),
+        ClientMsg::Fetch {
+            file: 999,
+            label: Some(0),
+        },
+        ClientMsg::Search {
+            text: "a".repeat(300),
+            limit: None,
+            label: Some(6),
+        },
+    ];
+    for request in &asked {
+        alice.send(request);
+    }
+    let answers: Vec<(String, Option<u64>)> = (0..asked.len())
+        .map(|_| {
+            let msg = answer(&mut alice);
+            let kind = match &msg {
+                ServerMsg::Error { code, .. } => format!("{code:?}"),
+                other => format!("{other:?}")
+                    .split([' ', '{'])
+                    .next()
+                    .unwrap_or("")
+                    .into(),
+            };
+            (kind, msg.label())
+        })
+        .collect();
+    let expected = [
+        ("History", Some(1)),
+        ("Results", Some(2)),
+        ("Ready", Some(3)),
+        ("NoSuchUser", Some(u64::MAX)),
+        ("NoSuchFile", Some(0)),
+        ("TooLong", Some(6)),
+    ]
+    .map(|(k, l)| (k.to_owned(), l));
+    assert_eq!(answers, expected);
+
+    // A request without a label gets an answer without one (today's apps and scripts).
+    alice.send(&ClientMsg::Fetch {
+        file: 999,
+        label: None,
+    });
+    let refused = answer(&mut alice);
+    assert!(
+        matches!(
+            refused,
+            ServerMsg::Error {
+                code: ErrorCode::NoSuchFile,
+                label: None,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_label_that_is_not_a_whole_number_or_on_a_message_is_malformed_and_the_session_goes_on() {
+    let server = start_server();
+    let (mut alice, _) = Json::join(server.local_addr(), "alice");
+    for line in [
+        r#"{"type":"history","label":"1"}"#,
+        r#"{"type":"history","label":-1}"#,
+        r#"{"type":"history","label":1.5}"#,
+        r#"{"type":"history","label":18446744073709551616}"#,
+        r#"{"type":"history","label":{"id":1}}"#,
+        // Only requests that get an answer take one.
+        r#"{"type":"say","text":"hi","label":1}"#,
+        r#"{"type":"who","label":1}"#,
+    ] {
+        alice.send_raw(format!("{line}\n").as_bytes());
+        let refused = answer(&mut alice);
+        assert!(
+            matches!(
+                refused,
+                ServerMsg::Error {
+                    code: ErrorCode::Malformed,
+                    label: None,
+                    ..
+                }
+            ),
+            "{line}: {refused:?}"
+        );
+    }
+    alice.send(&say("still here"));
+    alice.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "still here"));
+}

@@ -426,6 +426,7 @@ fn history(json: &mut Json) -> Vec<(u64, String)> {
     json.send(&ClientMsg::History {
         before: None,
         limit: Some(100),
+        label: None,
     });
     match json.expect(|m| matches!(m, ServerMsg::History { .. })) {
         ServerMsg::History { messages, .. } => messages

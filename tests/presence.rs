@@ -248,7 +248,7 @@ fn hostile_away_reasons_are_refused_or_cleaned_and_cost_nothing_else() {
     alice.send(&away(Some(&long)));
     let refused = alice.expect(|m| matches!(m, ServerMsg::Error { .. }));
     assert!(
-        matches!(&refused, ServerMsg::Error { code: ErrorCode::TooLong, message } if message.contains("away")),
+        matches!(&refused, ServerMsg::Error { code: ErrorCode::TooLong, message, .. } if message.contains("away")),
         "{refused:?}"
     );
     carol.send(&format!("/away {}", "x".repeat(MAX_AWAY_BYTES + 1)));
@@ -375,7 +375,8 @@ fn a_french_room_speaks_french_to_plain_clients_and_keeps_its_codes() {
         err,
         ServerMsg::Error {
             code: ErrorCode::NoSuchUser,
-            message: "personne ne s\u{2019}appelle nobody ici".into()
+            message: "personne ne s\u{2019}appelle nobody ici".into(),
+            label: None,
         }
     );
     bob.send(&ClientMsg::Quit {});

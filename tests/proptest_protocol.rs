@@ -112,6 +112,7 @@ proptest! {
             motd: Some(text.clone()),
             history: vec![chat.clone()],
             max_message_bytes: 2048,
+            labels: false,
         };
         for msg in [chat, welcome, ServerMsg::Notice { id: Some(id), time, text: text.clone() }] {
             let line = msg.to_json_line();

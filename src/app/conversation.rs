@@ -3,11 +3,13 @@
 
 use std::time::Instant;
 
+use super::asked::Asked;
 use super::notify::Notice;
 use super::{AppEvent, CoucouApp};
+use crate::client::transfer::TransferFailure;
 use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Security, Wire};
 use crate::model::settings::NotifyChoice;
-use crate::model::{ChatModel, EntryKind};
+use crate::model::{ChatModel, Direction, EntryKind, TransferStatus};
 use crate::protocol::{Command, ErrorCode, ServerMsg, command, now_ms};
 use crate::tr;
 use crate::ui::messages::ListLayout;
@@ -31,11 +33,22 @@ impl CoucouApp {
                 welcome, security, ..
             } => self.on_connected(welcome, security),
             ClientEvent::Message {
-                msg: ServerMsg::Results { text, results },
+                msg:
+                    ServerMsg::Results {
+                        text,
+                        results,
+                        label,
+                    },
                 ..
-            } => self.on_results(text, results),
+            } => self.on_results(text, results, label),
             ClientEvent::Message { msg, .. } if self.on_file_answer(&msg) => {}
             ClientEvent::Message { msg, .. } => {
+                if let ServerMsg::Error {
+                    label: Some(label), ..
+                } = &msg
+                {
+                    self.on_refused(*label);
+                }
                 self.keep_in_journal(&msg);
                 // A welcome replays history, a page is older still: nothing in them is news.
                 let page = matches!(msg, ServerMsg::History { .. });
@@ -96,6 +109,11 @@ impl CoucouApp {
         if let Some(welcome) = &welcome {
             self.keep_in_journal(welcome);
         }
+        // Requests sent on the connection before are never answered: offers go again, and the
+        // downloads that waited for a ticket stop, to be retried.
+        let echoed = matches!(&welcome, Some(ServerMsg::Welcome { labels: true, .. }));
+        self.asked = Asked::connected(echoed);
+        let unanswered = self.transfers.connection_lost();
         // Away before the connection was lost: the room forgot it, so it is said again.
         let mut away_again = None;
         if let Some(chat) = &mut self.chat {
@@ -104,6 +122,10 @@ impl CoucouApp {
                 chat.push_local(now_ms(), EntryKind::Notice(chat.lang.tr("reconnected")));
             }
             chat.loading_older = false;
+            for file in unanswered {
+                let cut = TransferStatus::Failed(TransferFailure::Cut);
+                chat.set_transfer(file, Direction::Down, cut);
+            }
             if let Some(welcome) = welcome {
                 chat.apply(welcome);
             }
@@ -124,6 +146,7 @@ impl CoucouApp {
         }
         self.recall_outbox();
         self.send_outbox();
+        self.offer_next();
         self.maybe_recall();
         self.composer.focus = true;
     }
@@ -252,6 +275,7 @@ impl CoucouApp {
     /// Puts the conversation on screen away, keeping its unsent draft for its room.
     pub(super) fn close_conversation(&mut self) {
         self.remember_visit();
+        self.transfers.close();
         if self.chat.take().is_some() {
             let draft = std::mem::take(&mut self.composer.input);
             if !draft.is_empty() {

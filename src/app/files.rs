@@ -2,88 +2,19 @@
 //! dropped on the window: measured on a background thread, then offered; uploaded once the room
 //! says where, again from what the host has after a cut), downloading one into the downloads folder
 //! or where the person chooses (again from where it stopped, after a cut), cancelling, and the
-//! progress the transfers report. Only in Coucou rooms. What this person offers has its own
-//! owner, [`Offers`]: files queued while the room lets no more offers wait, then offered.
+//! progress the transfers report. Only in Coucou rooms. The bookkeeping (what is queued, awaited,
+//! running, and where it goes) is `Transfers`'s (`transfers.rs`); here are the dialogs, threads and screen.
 
-use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::thread;
 
 use super::export::{SaveChoice, SaveFallback, SavePurpose, native_dialog_reachable};
+use super::transfers::{Answered, display_name};
 use super::{AppEvent, CoucouApp};
 use crate::client::transfer::{self, TransferEvent, TransferFailure};
 use crate::model::{Direction, EntryKind, TransferStatus};
-use crate::protocol::message::MAX_OFFERS_WAITING;
-use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use crate::protocol::ServerMsg;
 use crate::tr;
-
-/// A file offered and measured, waiting for the room's token to upload it.
-#[derive(Debug)]
-pub(super) struct Pending {
-    path: PathBuf,
-    size: u64,
-    to: Option<String>,
-}
-
-/// A file measured, to offer (to `to`, or the room) once the room lets one more offer wait.
-#[derive(Debug)]
-struct Measured {
-    path: PathBuf,
-    size: u64,
-    sha256: String,
-    to: Option<String>,
-}
-
-/// This person's offers, from measured to answered: queued while the room already has as many
-/// of them waiting for their bytes as it lets wait ([`MAX_OFFERS_WAITING`]), then offered in
-/// order and waiting for the room's answer (a token, or a refusal).
-#[derive(Debug, Default)]
-pub(super) struct Offers {
-    /// Measured, not offered yet.
-    queued: VecDeque<Measured>,
-    /// Offered, not answered yet, oldest first.
-    asked: VecDeque<Pending>,
-}
-
-impl Offers {
-    /// Queues a measured file.
-    fn queue(&mut self, path: PathBuf, size: u64, sha256: String, to: Option<String>) {
-        self.queued.push_back(Measured {
-            path,
-            size,
-            sha256,
-            to,
-        });
-    }
-
-    /// The offers to send now, in order, while `uploading` (uploads not yet done) and the
-    /// offers not yet answered leave the room a place for one more; each is then awaited.
-    fn due(&mut self, uploading: usize) -> Vec<ClientMsg> {
-        let mut due = Vec::new();
-        while uploading + self.asked.len() < MAX_OFFERS_WAITING
-            && let Some(Measured {
-                path,
-                size,
-                sha256,
-                to,
-            }) = self.queued.pop_front()
-        {
-            due.push(ClientMsg::Offer {
-                name: display_name(&path),
-                size,
-                sha256,
-                to: to.clone(),
-            });
-            self.asked.push_back(Pending { path, size, to });
-        }
-        due
-    }
-
-    /// The room answered the oldest offer (a token, or a refusal): what it was.
-    fn answered(&mut self) -> Option<Pending> {
-        self.asked.pop_front()
-    }
-}
 
 impl CoucouApp {
     /// Asks the system's file dialog for a file to offer (to `to`, or the room). Without one, says
@@ -142,7 +73,7 @@ impl CoucouApp {
             .unwrap_or_default();
         match (measured, &self.conn) {
             (Ok((size, sha256)), Some(_)) => {
-                self.offers.queue(path, size, sha256, to);
+                self.transfers.queue(path, size, sha256, to);
                 self.offer_next();
             }
             (Ok(_), None) => {}
@@ -158,8 +89,8 @@ impl CoucouApp {
     pub(super) fn offer_next(&mut self) {
         let Some(conn) = &self.conn else { return };
         let uploading = self
-            .uploads
-            .keys()
+            .transfers
+            .uploads()
             .filter(|file| {
                 self.chat.as_ref().is_none_or(|chat| {
                     chat.transfers
@@ -168,53 +99,42 @@ impl CoucouApp {
                 })
             })
             .count();
-        for offer in self.offers.due(uploading) {
+        for offer in self.transfers.due(uploading, &mut self.asked) {
             conn.ask(offer);
         }
     }
 
-    /// What the room says about files: a token to upload the oldest offer with, a token to
-    /// download a file asked for, or a refusal of an offer. True when `msg` was one of those.
+    /// What the room says about this person's files: a token to upload an offer with, a token
+    /// to download a file asked for, or the refusal of either. True when `msg` was a token (a
+    /// refusal still shows in the conversation).
     pub(super) fn on_file_answer(&mut self, msg: &ServerMsg) -> bool {
-        match msg {
-            ServerMsg::Ready { file, token } => {
-                if let Some(Pending { path, size, to }) = self.offers.answered() {
-                    if let Some(chat) = &mut self.chat {
-                        chat.start_upload(*file, display_name(&path), size, to);
-                    }
-                    self.uploads.insert(*file, (path, token.clone()));
-                    self.retry_upload(*file);
-                }
-                true
-            }
-            ServerMsg::Ticket { file, token } => {
-                self.start_download(*file, token.clone());
-                true
-            }
-            ServerMsg::Error {
-                code: ErrorCode::FileTooLarge | ErrorCode::QuotaFull | ErrorCode::Unavailable,
-                ..
-            } => {
-                self.offers.answered();
-                self.offer_next();
-                false
-            }
-            ServerMsg::Error {
-                code: ErrorCode::NoSuchFile,
-                message,
-            } => {
+        let token = matches!(msg, ServerMsg::Ready { .. } | ServerMsg::Ticket { .. });
+        match self.transfers.answered(msg) {
+            Some(Answered::Upload {
+                file,
+                path,
+                size,
+                to,
+            }) => {
                 if let Some(chat) = &mut self.chat {
-                    for t in chat.transfers.values_mut() {
-                        if t.status == TransferStatus::Starting {
-                            t.status =
-                                TransferStatus::Failed(TransferFailure::Refused(message.clone()));
-                        }
-                    }
+                    chat.start_upload(file, display_name(&path), size, to);
                 }
-                false
+                self.retry_upload(file);
             }
-            _ => false,
+            Some(Answered::Download { file, token }) => self.start_download(file, token),
+            Some(Answered::OfferRefused) => self.offer_next(),
+            Some(Answered::FetchRefused { file, why }) => {
+                if let Some(chat) = &mut self.chat {
+                    chat.set_transfer(
+                        file,
+                        Direction::Down,
+                        TransferStatus::Failed(TransferFailure::Refused(why)),
+                    );
+                }
+            }
+            None => {}
         }
+        token
     }
 
     /// Asks the room for a file to download (again, from where it stopped).
@@ -222,7 +142,7 @@ impl CoucouApp {
         let Some(conn) = self.conn.as_ref().filter(|_| self.link.is_connected()) else {
             return;
         };
-        conn.ask(ClientMsg::Fetch { file });
+        conn.ask(self.transfers.fetch(file, &mut self.asked));
         if let Some(chat) = &mut self.chat {
             chat.set_transfer(file, Direction::Down, TransferStatus::Starting);
         }
@@ -230,7 +150,7 @@ impl CoucouApp {
 
     /// Uploads `file` (again, from what the host has) with the token the room gave.
     pub(super) fn retry_upload(&mut self, file: u64) {
-        let Some((path, token)) = self.uploads.get(&file).cloned() else {
+        let Some((path, token)) = self.transfers.upload(file) else {
             return;
         };
         self.start_transfer(file, Direction::Up, |params, sink| {
@@ -241,7 +161,7 @@ impl CoucouApp {
     /// Forgets a stopped upload (the host gives its room back when its window passes).
     pub(super) fn dismiss_transfer(&mut self, file: u64) {
         self.cancel_transfer(file);
-        self.uploads.remove(&file);
+        self.transfers.forget_upload(file);
         if let Some(chat) = &mut self.chat {
             chat.transfers.remove(&file);
         }
@@ -262,7 +182,7 @@ impl CoucouApp {
         };
         match chosen {
             SaveChoice::Path(path) => {
-                self.download_dest.insert(file, path);
+                self.transfers.set_destination(file, path);
                 self.accept_file(file);
             }
             SaveChoice::Cancelled => {}
@@ -271,7 +191,8 @@ impl CoucouApp {
                 self.save_fallback = Some(SaveFallback {
                     purpose: SavePurpose::File(file),
                     path: self
-                        .free_download_path(&dir, &offer.name)
+                        .transfers
+                        .free_path(&dir, &offer.name)
                         .display()
                         .to_string(),
                     error: None,
@@ -292,7 +213,7 @@ impl CoucouApp {
         if path.exists() {
             return Err(tr!(lang, "file-save-exists", path = shown));
         }
-        self.download_dest.insert(file, path);
+        self.transfers.set_destination(file, path);
         self.accept_file(file);
         Ok(())
     }
@@ -305,11 +226,6 @@ impl CoucouApp {
                 _ => None,
             })
         })
-    }
-
-    /// A path in `dir` for `name` that no file has and no other download of this app is going to.
-    fn free_download_path(&self, dir: &Path, name: &str) -> PathBuf {
-        transfer::free_path(dir, name, |p| self.download_dest.values().any(|d| d == p))
     }
 
     /// Where downloads go unless the person chooses.
@@ -329,11 +245,11 @@ impl CoucouApp {
         };
         let dir = self.downloads_folder();
         std::fs::create_dir_all(&dir).ok();
-        let dest = match self.download_dest.get(&file) {
-            Some(dest) => dest.clone(),
+        let dest = match self.transfers.destination(file) {
+            Some(dest) => dest.to_owned(),
             None => {
-                let dest = self.free_download_path(&dir, &offer.name);
-                self.download_dest.insert(file, dest.clone());
+                let dest = self.transfers.free_path(&dir, &offer.name);
+                self.transfers.set_destination(file, dest.clone());
                 dest
             }
         };
@@ -364,7 +280,7 @@ impl CoucouApp {
         let sink = self.sink(AppEvent::Transfer);
         let status = match start(&params, sink) {
             Ok(handle) => {
-                self.transfers.insert(file, handle);
+                self.transfers.started(file, handle);
                 TransferStatus::Running
             }
             Err(err) => TransferStatus::Failed(TransferFailure::System(err.to_string())),
@@ -376,9 +292,7 @@ impl CoucouApp {
 
     /// Stops the transfer of `file`.
     pub(super) fn cancel_transfer(&mut self, file: u64) {
-        if let Some(handle) = self.transfers.remove(&file) {
-            handle.cancel();
-        }
+        self.transfers.cancel(file);
     }
 
     /// A transfer's news: its progress, its end.
@@ -396,14 +310,14 @@ impl CoucouApp {
                 }
             }
             TransferEvent::Finished { file, path } => {
-                self.transfers.remove(&file);
+                self.transfers.ended(file);
                 if let Some(t) = chat.transfers.get_mut(&file) {
                     t.done = t.total;
                     t.status = TransferStatus::Done(path);
                 }
             }
             TransferEvent::Failed { file, error } => {
-                self.transfers.remove(&file);
+                self.transfers.ended(file);
                 if let Some(t) = chat.transfers.get_mut(&file) {
                     t.status = TransferStatus::Failed(error);
                 }
@@ -414,54 +328,9 @@ impl CoucouApp {
     }
 }
 
-/// A file's name, as the line above the input shows it.
-fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 /// The user's downloads folder, else the home folder, else the current one.
 pub fn downloads_dir() -> PathBuf {
     dirs::download_dir()
         .or_else(dirs::home_dir)
         .unwrap_or_else(|| PathBuf::from("."))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn offered(msgs: &[ClientMsg]) -> Vec<String> {
-        msgs.iter()
-            .map(|m| match m {
-                ClientMsg::Offer { name, .. } => name.clone(),
-                other => panic!("{other:?}"),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn offers_wait_in_order_for_a_place_among_those_the_room_lets_wait() {
-        let mut offers = Offers::default();
-        for n in 0..6 {
-            offers.queue(format!("/tmp/{n}.jpg").into(), 1, "0".repeat(64), None);
-        }
-        // One upload still going: three places.
-        assert_eq!(offered(&offers.due(1)), ["0.jpg", "1.jpg", "2.jpg"]);
-        assert!(offers.due(1).is_empty(), "all awaited");
-        // The room answers the oldest: one place more.
-        assert_eq!(offers.answered().map(|p| p.path), Some("/tmp/0.jpg".into()));
-        assert_eq!(offered(&offers.due(1)), ["3.jpg"]);
-        assert_eq!(offered(&offers.due(0)), ["4.jpg"]);
-        for _ in 0..4 {
-            offers.answered();
-        }
-        assert_eq!(
-            offered(&offers.due(MAX_OFFERS_WAITING)),
-            Vec::<String>::new()
-        );
-        assert_eq!(offered(&offers.due(0)), ["5.jpg"]);
-        assert!(offers.answered().is_some() && offers.answered().is_none());
-    }
 }

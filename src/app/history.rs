@@ -8,7 +8,7 @@ use super::CoucouApp;
 use crate::client::Wire;
 use crate::journal::{JournalEvent, KeptUnsent};
 use crate::model::{ChatModel, EntryKind, Recall, Unsent};
-use crate::protocol::message::{Cid, Found, TYPING_EVERY_MS};
+use crate::protocol::message::{Cid, Found, Label, TYPING_EVERY_MS};
 use crate::protocol::{ClientMsg, Command, ServerMsg, now_ms};
 
 /// How many messages from this computer's log are shown above the room's own history.
@@ -40,9 +40,11 @@ impl CoucouApp {
         }
         let Some(conn) = &self.conn else { return };
         chat.loading_older = true;
+        self.asked.page = self.asked.label();
         conn.ask(ClientMsg::History {
             before: chat.oldest_id(),
             limit: Some(limit),
+            label: self.asked.page,
         });
     }
 
@@ -59,9 +61,11 @@ impl CoucouApp {
     pub(super) fn search(&mut self, words: String) {
         let Some(conn) = &self.conn else { return };
         if self.speaks_json() {
+            self.asked.search = self.asked.label();
             conn.ask(ClientMsg::Search {
                 text: words.clone(),
                 limit: None,
+                label: self.asked.search,
             });
             self.search.asked = Some(words);
             self.search.results = None;
@@ -70,10 +74,30 @@ impl CoucouApp {
         }
     }
 
-    /// The room answered a search.
-    pub(super) fn on_results(&mut self, words: String, results: Vec<Found>) {
-        if self.search.asked.as_deref() == Some(words.as_str()) {
+    /// The room answered a search: shown if it is the last one asked (its label, or without
+    /// labels its words).
+    pub(super) fn on_results(&mut self, words: String, results: Vec<Found>, label: Option<Label>) {
+        let last = match label {
+            Some(label) => self.asked.search_answered(label),
+            None => self.search.asked.as_deref() == Some(words.as_str()),
+        };
+        if last {
             self.search.results = Some(results);
+        }
+    }
+
+    /// The room refused a request labelled `label`: if it was the page asked for, the next
+    /// scroll may ask again; if it was the search, it is awaited no more. (The room's words show
+    /// in the conversation.)
+    pub(super) fn on_refused(&mut self, label: Label) {
+        if self.asked.page_answered(label)
+            && let Some(chat) = &mut self.chat
+        {
+            chat.loading_older = false;
+            self.pending_jump = None;
+        }
+        if self.asked.search_answered(label) {
+            self.search.asked = None;
         }
     }
 

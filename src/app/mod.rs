@@ -6,6 +6,7 @@
 //! `ctx.request_repaint()`; [`eframe::App::logic`] drains them with `try_iter`. The only blocking
 //! calls on the UI thread are reading and writing the small settings file and rfd's save dialog.
 
+mod asked;
 mod conversation;
 mod export;
 mod files;
@@ -14,6 +15,7 @@ pub mod hosting;
 pub mod link;
 pub mod notify;
 mod style;
+pub mod transfers;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -50,10 +52,12 @@ use crate::ui::toolbar::{
 use crate::ui::trust::{self, Protection};
 use crate::ui::{Action, connect};
 use crate::{EventSink, Waker};
+use asked::Asked;
 use hosting::{HostRequest, HostSecurity, Hosting};
 use link::{Due, Link, LinkMachine};
 use notify::{DesktopNotifier, NotifierHandle};
 use style::zoom_keys;
+use transfers::Transfers;
 
 /// What the app is told at start.
 #[derive(Debug, Clone)]
@@ -278,16 +282,12 @@ pub struct CoucouApp {
     last_input: Instant,
     /// The app marked the person away for want of input (and will mark them back at the next).
     auto_away_sent: bool,
-    /// This person's offers: files measured, queued, and offered awaiting the room's answer.
-    offers: files::Offers,
-    /// Each upload's file and token, by file id, to go on after a cut.
-    uploads: HashMap<u64, (PathBuf, String)>,
+    /// This person's files: offers queued and awaited, uploads, downloads, threads running.
+    transfers: Transfers,
+    /// The labels of the requests the room is to answer on the connection on screen.
+    asked: Asked,
     /// The outbox this computer's log holds last: its key, and its messages' client ids.
     outbox_saved: Option<(String, Vec<crate::protocol::message::Cid>)>,
-    /// The transfers running, by file id.
-    transfers: HashMap<u64, crate::client::transfer::Transfer>,
-    /// Where each download goes, by file id (kept, so a retry goes on from its part).
-    download_dest: HashMap<u64, PathBuf>,
 }
 
 /// The window title: the room, and the unread count while the window is not focused.
@@ -358,11 +358,9 @@ impl CoucouApp {
             Some(journal)
         });
         let mut app = Self {
-            offers: files::Offers::default(),
-            uploads: HashMap::new(),
+            transfers: Transfers::default(),
+            asked: Asked::default(),
             outbox_saved: None,
-            transfers: HashMap::new(),
-            download_dest: HashMap::new(),
             last_input: Instant::now(),
             auto_away_sent: false,
             journal,
@@ -584,6 +582,11 @@ impl CoucouApp {
     pub fn jumped_to(&self) -> Option<u64> {
         let index = self.layout.highlight?;
         self.chat.as_ref()?.entries.get(index)?.id
+    }
+
+    /// This person's files: what is queued, awaited, uploaded and downloaded.
+    pub fn transfers(&self) -> &Transfers {
+        &self.transfers
     }
 
     /// The search panel: its words and results.

@@ -800,7 +800,7 @@ fn wait_for_welcome(
             Ok(welcome @ ServerMsg::Welcome { .. }) => return Ok(Reply::Welcome(welcome)),
             Ok(ServerMsg::Password { salt, msg }) => return Ok(Reply::Password { salt, msg }),
             Ok(ServerMsg::Verified { proof }) => return Ok(Reply::Verified(proof)),
-            Ok(ServerMsg::Error { code, message }) => {
+            Ok(ServerMsg::Error { code, message, .. }) => {
                 return Err(ConnectError::Refused {
                     code,
                     message: crate::protocol::sanitize::clean_text(&message),

@@ -455,6 +455,7 @@ fn open(
         Ok(ServerMsg::Error {
             code: ErrorCode::TooManyPending,
             message,
+            ..
         }) => Err(Early::TurnedAway(TransferFailure::Refused(message))),
         Ok(head) => Ok((transport, reader, head)),
         Err(_) => Err(Early::Failed(TransferFailure::Unexpected)),

@@ -917,6 +917,7 @@ mod tests {
             motd: None,
             history,
             max_message_bytes: 2048,
+            labels: false,
         }
     }
 
@@ -936,6 +937,7 @@ mod tests {
             before: Some(10),
             messages: vec![chat(8, "bob", "huit"), chat(9, "bob", "neuf")],
             more: false,
+            label: None,
         });
         let ids: Vec<Option<u64>> = model.entries.iter().map(|e| e.id).collect();
         assert_eq!(ids, [Some(8), Some(9), Some(10), Some(11), Some(12)]);
@@ -1012,6 +1014,7 @@ mod tests {
             before: None,
             messages,
             more: true,
+            label: None,
         };
         model.apply(page(vec![chat(3, "eve", "unasked")]));
         assert_eq!(model.entries.len(), 1);

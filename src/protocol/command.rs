@@ -63,7 +63,11 @@ impl Command {
             Self::Who => ClientMsg::Who {},
             Self::Help => ClientMsg::Help {},
             Self::Quit => ClientMsg::Quit {},
-            Self::Search(text) => ClientMsg::Search { text, limit: None },
+            Self::Search(text) => ClientMsg::Search {
+                text,
+                limit: None,
+                label: None,
+            },
             Self::Away { reason, auto } => ClientMsg::Away { reason, auto },
             Self::Back => ClientMsg::Back {},
         }

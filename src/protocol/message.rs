@@ -68,6 +68,9 @@ pub enum ClientMsg {
         /// How many at most.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
+        /// The client's own label for this request, echoed by the answer (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
     /// The person is typing (`active`), or stopped; the others who speak JSON are told. Sent at
     /// most every few seconds while typing: the others forget it after [`TYPING_LASTS_MS`].
@@ -83,6 +86,9 @@ pub enum ClientMsg {
         /// How many results at most (capped by the server).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
+        /// The client's own label for this request, echoed by the answer (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
     /// A change of name.
     Nick {
@@ -113,11 +119,17 @@ pub enum ClientMsg {
         /// Who it is for; the whole room when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         to: Option<String>,
+        /// The client's own label for this request, echoed by the answer (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
     /// Asks for a file offered in the room (by its `file` id): answered with [`ServerMsg::Ticket`].
     Fetch {
         /// The file's id.
         file: u64,
+        /// The client's own label for this request, echoed by the answer (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
     /// The first line of a connection that uploads an offered file (never a chat connection):
     /// the host answers [`ServerMsg::Transfer`], then reads the bytes from its offset.
@@ -150,6 +162,19 @@ pub enum ClientMsg {
     },
 }
 
+impl ClientMsg {
+    /// The label of this request, if it is one that gets an answer and carries one.
+    pub fn label(&self) -> Option<Label> {
+        match self {
+            Self::History { label, .. }
+            | Self::Search { label, .. }
+            | Self::Offer { label, .. }
+            | Self::Fetch { label, .. } => *label,
+            _ => None,
+        }
+    }
+}
+
 /// A client's own id for a message it sends, so that sending it again (after a lost connection)
 /// never delivers it twice: 1 to [`MAX_CID_BYTES`] ASCII letters, digits, `-` or `_`.
 pub type Cid = String;
@@ -176,6 +201,12 @@ pub struct AwayNote {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub auto: bool,
 }
+
+/// A client's own label for a request that gets an answer (`history`, `search`, `offer`,
+/// `fetch`): the answer, or the error it gets, carries the same label, so a client with several
+/// requests waiting knows which one each answer is for. Any number the client likes; a server
+/// only echoes it.
+pub type Label = u64;
 
 /// The longest [`Cid`] a server takes.
 pub const MAX_CID_BYTES: usize = 64;
@@ -221,6 +252,10 @@ pub enum ServerMsg {
         history: Vec<ServerMsg>,
         /// The largest message the server accepts, in bytes of UTF-8.
         max_message_bytes: usize,
+        /// True when the server echoes a request's [`Label`] in its answer: a client labels
+        /// its requests only then (an older server refuses the field as unknown).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        labels: bool,
     },
     /// A message for the room.
     Message(Chat),
@@ -310,6 +345,9 @@ pub enum ServerMsg {
         file: u64,
         /// The token for the upload connection.
         token: String,
+        /// The label of the request this answers, when it gave one (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
     /// The answer to [`ClientMsg::Fetch`]: download with `token` on a connection of its own.
     Ticket {
@@ -317,6 +355,9 @@ pub enum ServerMsg {
         file: u64,
         /// The token for the download connection.
         token: String,
+        /// The label of the request this answers, when it gave one (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
     /// On an upload or download connection: the bytes go from `offset` to `size`.
     Transfer {
@@ -348,6 +389,9 @@ pub enum ServerMsg {
         code: ErrorCode,
         /// What went wrong, for people.
         message: String,
+        /// The label of the request this answers, when it gave one (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
     /// The room has a password: prove you know it (answer with [`ClientMsg::Password`]). Sent
     /// only over TLS, after the hello.
@@ -378,6 +422,9 @@ pub enum ServerMsg {
         messages: Vec<ServerMsg>,
         /// True when there are older ones still.
         more: bool,
+        /// The label of the request this answers, when it gave one (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
     /// The answer to [`ClientMsg::Search`]: the newest matching messages first.
     Results {
@@ -385,6 +432,9 @@ pub enum ServerMsg {
         text: String,
         /// What was found.
         results: Vec<Found>,
+        /// The label of the request this answers, when it gave one (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
     },
 }
 
@@ -541,6 +591,34 @@ impl ServerMsg {
         Self::Error {
             code,
             message: message.into(),
+            label: None,
+        }
+    }
+
+    /// This message as the answer to a request labelled `label`: an answer or an error carries
+    /// it; any other message is left as it is.
+    #[must_use]
+    pub fn labelled(mut self, label: Option<Label>) -> Self {
+        match &mut self {
+            Self::Ready { label: l, .. }
+            | Self::Ticket { label: l, .. }
+            | Self::Error { label: l, .. }
+            | Self::History { label: l, .. }
+            | Self::Results { label: l, .. } => *l = label,
+            _ => {}
+        }
+        self
+    }
+
+    /// The label of the request this answers, if it carries one.
+    pub fn label(&self) -> Option<Label> {
+        match self {
+            Self::Ready { label, .. }
+            | Self::Ticket { label, .. }
+            | Self::Error { label, .. }
+            | Self::History { label, .. }
+            | Self::Results { label, .. } => *label,
+            _ => None,
         }
     }
 
@@ -653,7 +731,7 @@ impl ServerMsg {
             }
             // Plain clients are never told who is typing.
             Self::Typing { .. } => {}
-            Self::Results { text, results } => {
+            Self::Results { text, results, .. } => {
                 notice(
                     out,
                     &tr!(lang, "plain-found", count = results.len(), words = text),
@@ -762,6 +840,37 @@ mod tests {
         );
         assert!(decode_client(br#"{"type":"say"}"#).is_err());
         assert!(decode_client(br#"{"type":"say","text":"x","extra":1}"#).is_err());
+        let labelled = [
+            (
+                &br#"{"type":"history","before":120,"limit":200,"label":4}"#[..],
+                ClientMsg::History {
+                    before: Some(120),
+                    limit: Some(200),
+                    label: Some(4),
+                },
+            ),
+            (
+                r#"{"type":"search","text":"cafe crème","label":5}"#.as_bytes(),
+                ClientMsg::Search {
+                    text: "cafe crème".into(),
+                    limit: None,
+                    label: Some(5),
+                },
+            ),
+            (
+                br#"{"type":"fetch","file":7,"label":8}"#,
+                ClientMsg::Fetch {
+                    file: 7,
+                    label: Some(8),
+                },
+            ),
+        ];
+        for (line, msg) in labelled {
+            assert_eq!(decode_client(line).ok(), Some(msg));
+        }
+        let offer = br#"{"type":"offer","name":"report.pdf","size":52428800,"sha256":"ab","to":"bob","label":7}"#;
+        assert_eq!(decode_client(offer).ok().and_then(|m| m.label()), Some(7));
+        assert!(decode_client(br#"{"type":"say","text":"x","label":1}"#).is_err());
         assert!(decode_client(b"\xff{").is_err());
     }
 
@@ -843,6 +952,33 @@ mod tests {
             "{\"type\":\"error\",\"code\":\"name_taken\",\"message\":\"taken\"}\n"
         );
         assert_eq!(err.to_plain_text(Lang::En), "! taken\n");
+        let refused = ServerMsg::error(ErrorCode::NoSuchUser, "nobody called bob is here");
+        assert_eq!(
+            String::from_utf8_lossy(&refused.labelled(Some(6)).to_json_line()),
+            "{\"type\":\"error\",\"code\":\"no_such_user\",\"message\":\"nobody called bob is here\",\"label\":6}\n"
+        );
+        let page = ServerMsg::History {
+            before: Some(120),
+            messages: vec![],
+            more: false,
+            label: None,
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&page.labelled(Some(4)).to_json_line()),
+            "{\"type\":\"history\",\"before\":120,\"messages\":[],\"more\":false,\"label\":4}\n"
+        );
+        let ticket = ServerMsg::Ticket {
+            file: 7,
+            token: "t".into(),
+            label: None,
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&ticket.labelled(Some(8)).to_json_line()),
+            "{\"type\":\"ticket\",\"file\":7,\"token\":\"t\",\"label\":8}\n"
+        );
+        // A message that answers no request is left as it is.
+        assert_eq!(msg.clone().labelled(Some(1)), msg);
+        assert_eq!(msg.label(), None);
     }
 
     #[test]

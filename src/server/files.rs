@@ -179,6 +179,7 @@ pub(super) fn offer(
     ServerMsg::Ready {
         file,
         token: files.token(file, Grant::Upload, offerer.session),
+        label: None,
     }
 }
 
@@ -198,6 +199,7 @@ pub(super) fn fetch(shared: &Shared, session: u64, me: &str, file: u64) -> Serve
     ServerMsg::Ticket {
         file,
         token: files.token(file, Grant::Download, session),
+        label: None,
     }
 }
 

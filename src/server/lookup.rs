@@ -44,6 +44,7 @@ pub(super) fn page(shared: &Shared, before: Option<u64>, limit: Option<u32>) -> 
             before,
             messages,
             more,
+            label: None,
         },
         Err(err) => unavailable(shared, &err),
     }
@@ -60,6 +61,7 @@ pub(super) fn search(shared: &Shared, text: &str, limit: Option<u32>) -> ServerM
         Ok(results) => ServerMsg::Results {
             text: text.to_owned(),
             results,
+            label: None,
         },
         Err(err) => unavailable(shared, &err),
     }

@@ -413,6 +413,7 @@ impl<M: Mailbox> Room<M> {
             motd: self.settings.motd.clone(),
             history: self.history.iter().cloned().collect(),
             max_message_bytes: MAX_MESSAGE_BYTES,
+            labels: true,
         };
         self.send_to(session, &welcome);
         if let Some(wanted) = wanted {

@@ -368,6 +368,7 @@ impl Json {
             self.send(&ClientMsg::History {
                 before,
                 limit: Some(500),
+                label: None,
             });
             let ServerMsg::History {
                 mut messages, more, ..
@@ -581,6 +582,8 @@ pub struct Proxy {
     budget_down: Budget,
     /// While true, bytes from clients wait (the connections stay open).
     held: Gate,
+    /// Lines from clients that may still pass before `held` closes; `None`: no limit.
+    lines: Budget,
     stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
     accept: Option<std::thread::JoinHandle<()>>,
 }
@@ -595,32 +598,69 @@ fn cut_all(streams: &Streams) {
     }
 }
 
-/// Copies bytes one way, within the budget; cuts everything when it runs out.
+/// How much of `chunk` may pass before the gate closes: all of it, or up to the line that
+/// spends the lines `left` (then the gate closes behind it).
+fn lines_pass(chunk: &[u8], left: &Budget, gate: &Gate) -> usize {
+    let mut left = left.lock().expect("the lock");
+    let Some(lines) = *left else {
+        return chunk.len();
+    };
+    let ends: Vec<usize> = chunk
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
+    match ends.get(lines.saturating_sub(1)) {
+        Some(&end) if lines > 0 => {
+            *left = None;
+            *gate.0.lock().expect("the lock") = true;
+            gate.1.notify_all();
+            end
+        }
+        _ => {
+            *left = Some(lines - ends.len());
+            chunk.len()
+        }
+    }
+}
+
+/// Copies bytes one way, within the budget; cuts everything when it runs out. Bytes wait while
+/// `gate` is closed; `lines` closes it after that many more lines.
 fn copy_within(
     mut from: TcpStream,
     mut to: TcpStream,
     budget: &Budget,
     streams: &Streams,
-    gate: Option<&Gate>,
+    gate: Option<(&Gate, &Budget)>,
 ) {
     let mut buf = [0_u8; 4096];
+    let mut pending = 0..0;
     loop {
-        let n = match from.read(&mut buf) {
-            // The client (or server) ended its side: so does the proxy, and the other way goes on.
-            Ok(0) => {
-                to.shutdown(Shutdown::Write).ok();
-                return;
-            }
-            Err(_) => break,
-            Ok(n) => n,
-        };
-        if let Some(gate) = gate {
+        if pending.is_empty() {
+            pending = match from.read(&mut buf) {
+                // The client (or server) ended its side: so does the proxy, and the other way
+                // goes on.
+                Ok(0) => {
+                    to.shutdown(Shutdown::Write).ok();
+                    return;
+                }
+                Err(_) => break,
+                Ok(n) => 0..n,
+            };
+        }
+        let mut n = pending.len();
+        if let Some((gate, lines)) = gate {
             let (held, released) = &**gate;
             let mut held = held.lock().expect("the lock");
             while *held {
                 held = released.wait(held).expect("the lock");
             }
+            drop(held);
+            n = lines_pass(&buf[pending.clone()], lines, gate);
         }
+        let start = pending.start;
+        pending.start += n;
         let (allowed, spent) = {
             let mut left = budget.lock().expect("the lock");
             match *left {
@@ -636,7 +676,7 @@ fn copy_within(
                 }
             }
         };
-        if to.write_all(&buf[..allowed]).is_err() {
+        if to.write_all(&buf[start..start + allowed]).is_err() {
             break;
         }
         if spent {
@@ -657,7 +697,8 @@ impl Proxy {
         let budget: Budget = std::sync::Arc::default();
         let budget_down: Budget = std::sync::Arc::default();
         let held: Gate = std::sync::Arc::default();
-        let held_a = held.clone();
+        let lines: Budget = std::sync::Arc::default();
+        let (held_a, lines_a) = (held.clone(), lines.clone());
         let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (streams_a, stopping_a) = (streams.clone(), stopping.clone());
         let (budget_a, budget_down_a) = (budget.clone(), budget_down.clone());
@@ -679,10 +720,12 @@ impl Proxy {
                     drop(kept);
                     let (up_from, up_to) = (clone(&client), clone(&server));
                     let (budget, streams) = (budget_a.clone(), streams_a.clone());
-                    let gate = held_a.clone();
+                    let (gate, lines) = (held_a.clone(), lines_a.clone());
                     std::thread::Builder::new()
                         .name("test-proxy-up".into())
-                        .spawn(move || copy_within(up_from, up_to, &budget, &streams, Some(&gate)))
+                        .spawn(move || {
+                            copy_within(up_from, up_to, &budget, &streams, Some((&gate, &lines)));
+                        })
                         .expect("a thread");
                     let (budget, streams) = (budget_down_a.clone(), streams_a.clone());
                     std::thread::Builder::new()
@@ -698,6 +741,7 @@ impl Proxy {
             budget,
             budget_down,
             held,
+            lines,
             stopping,
             accept: Some(accept),
         }
@@ -738,6 +782,26 @@ impl Proxy {
     /// a network that stalls.
     pub fn hold(&self) {
         *self.held.0.lock().expect("the lock") = true;
+    }
+
+    /// Lets `lines` more lines from clients through, then holds the rest as [`Proxy::hold`]
+    /// (lines of clear connections: TLS hides them).
+    pub fn hold_after_lines(&self, lines: usize) {
+        if lines == 0 {
+            self.hold();
+        } else {
+            *self.lines.lock().expect("the lock") = Some(lines);
+        }
+    }
+
+    /// Waits until bytes from clients are held (after [`Proxy::hold_after_lines`]).
+    pub fn wait_held(&self) {
+        let (held, changed) = &*self.held;
+        let held = held.lock().expect("the lock");
+        let (held, _) = changed
+            .wait_timeout_while(held, PATIENCE, |held| !*held)
+            .expect("the lock");
+        assert!(*held, "nothing held within {PATIENCE:?}");
     }
 
     /// Lets held bytes go on.

@@ -222,6 +222,7 @@ pub fn run(messages: u64, dir: &Path) -> Result<(), String> {
             let (took, n) = asker.time(&ClientMsg::Search {
                 text: words.into(),
                 limit: None,
+                label: None,
             })?;
             times.push(took);
             found = n;
@@ -248,6 +249,7 @@ pub fn run(messages: u64, dir: &Path) -> Result<(), String> {
         let (took, _) = asker.time(&ClientMsg::History {
             before: Some(before),
             limit: Some(200),
+            label: None,
         })?;
         pages.push(took);
     }

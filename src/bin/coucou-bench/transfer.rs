@@ -64,6 +64,7 @@ pub fn run(host: &str, port: u16, mb: u64) -> Result<(), String> {
         size,
         sha256,
         to: None,
+        label: None,
     };
     (&chat)
         .write_all(&line(&offer))
@@ -71,7 +72,7 @@ pub fn run(host: &str, port: u16, mb: u64) -> Result<(), String> {
     let mut chat_reader = BufReader::new(chat.try_clone().map_err(|e| e.to_string())?);
     let (file, token) = loop {
         match next(&mut chat_reader)? {
-            ServerMsg::Ready { file, token } => break (file, token),
+            ServerMsg::Ready { file, token, .. } => break (file, token),
             ServerMsg::Error { message, .. } => return Err(message),
             _ => {}
         }
@@ -96,7 +97,7 @@ pub fn run(host: &str, port: u16, mb: u64) -> Result<(), String> {
     }
 
     (&chat)
-        .write_all(&line(&ClientMsg::Fetch { file }))
+        .write_all(&line(&ClientMsg::Fetch { file, label: None }))
         .map_err(|e| e.to_string())?;
     let token = loop {
         match next(&mut chat_reader)? {

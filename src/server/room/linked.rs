@@ -918,6 +918,7 @@ mod tests {
                 motd: None,
                 history: vec![],
                 max_message_bytes: 1,
+                labels: false,
             },
             ServerMsg::error(crate::protocol::ErrorCode::NameTaken, "x"),
             // Names that break the rules: invisible, bidi, too long, empty text.

@@ -46,14 +46,16 @@ pub(super) fn chat(
             }
             Ok(None) | Err(_) => return Some(LeaveReason::Disconnected),
         };
-        let asked = match joined.dialect {
-            Dialect::Plain => plain_command(&line, &names, lang),
+        let (label, asked) = match joined.dialect {
+            Dialect::Plain => (None, plain_command(&line, &names, lang)),
             Dialect::Json => json_command(&line, lang),
         };
+        // What answers this line (an answer, or its refusal) carries the request's label.
+        let answer = |msg: ServerMsg| reply(msg.labelled(label));
         let asked = match asked {
             Ok(asked) => asked,
             Err(refused) => {
-                reply(refused.into());
+                answer(refused.into());
                 continue;
             }
         };
@@ -61,18 +63,18 @@ pub(super) fn chat(
             Asked::Command(command, cid) => (command, cid),
             Asked::Page { before, limit } => {
                 if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {
-                    reply(refused.into());
+                    answer(refused.into());
                     continue;
                 }
                 // Reading the store may wait on the disk: never during a turn in the room.
                 turn = None;
-                reply(lookup::page(shared, before, limit));
+                answer(lookup::page(shared, before, limit));
                 continue;
             }
             Asked::Typing(active) => {
                 let now = Instant::now();
                 if let Some(refused) = take(&mut bucket, "typing", now, lang) {
-                    reply(refused.into());
+                    answer(refused.into());
                 } else if typing.tells_something(active, now) {
                     shared.lock_room().typing(session, active);
                 }
@@ -85,13 +87,13 @@ pub(super) fn chat(
                 to,
             } => {
                 if let Some(refused) = take(&mut bucket, "sending", Instant::now(), lang) {
-                    reply(refused.into());
+                    answer(refused.into());
                     continue;
                 }
                 // The registry has its own lock; the room's is taken only to find `to`.
                 turn = None;
                 let me = names.last().map_or(joined.name.as_str(), String::as_str);
-                reply(files::offer(
+                answer(files::offer(
                     shared,
                     stash::Offerer { session, ip },
                     me,
@@ -104,12 +106,12 @@ pub(super) fn chat(
             }
             Asked::Fetch(file) => {
                 if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {
-                    reply(refused.into());
+                    answer(refused.into());
                     continue;
                 }
                 turn = None;
                 let me = names.last().map_or(joined.name.as_str(), String::as_str);
-                reply(files::fetch(shared, session, me, file));
+                answer(files::fetch(shared, session, me, file));
                 continue;
             }
             Asked::Search { text, limit } => {
@@ -117,18 +119,18 @@ pub(super) fn chat(
                 if let Some(refused) = take(&mut searches, "searching", now, lang)
                     .or_else(|| take(&mut bucket, "asking", now, lang))
                 {
-                    reply(refused.into());
+                    answer(refused.into());
                     continue;
                 }
                 turn = None;
-                reply(lookup::search(shared, &text, limit));
+                answer(lookup::search(shared, &text, limit));
                 continue;
             }
         };
         if let Some(refused) =
             flood_check(&command, &mut bucket, &mut renames, Instant::now(), lang)
         {
-            reply(refused.into());
+            answer(refused.into());
             continue;
         }
         if matches!(command, Command::Say(_) | Command::Me(_)) {
@@ -150,7 +152,7 @@ pub(super) fn chat(
                 match claimed {
                     Ok(claimed) => claimed,
                     Err(err) => {
-                        reply(Refused(ErrorCode::from(&err), err.describe(lang)).into());
+                        answer(Refused(ErrorCode::from(&err), err.describe(lang)).into());
                         continue;
                     }
                 }
@@ -322,10 +324,19 @@ fn search_words(text: String, limit: Option<u32>, lang: Lang) -> Result<Asked, R
     Ok(Asked::Search { text, limit })
 }
 
-/// A JSON line, decoded; its text limits checked.
-fn json_command(line: &[u8], lang: Lang) -> Result<Asked, Refused> {
-    let msg = message::decode_client(line)
-        .map_err(|err| Refused(ErrorCode::Malformed, malformed(lang, &err)))?;
+/// A JSON line, decoded, with its request's label if it has one; its text limits checked.
+fn json_command(line: &[u8], lang: Lang) -> (Option<Label>, Result<Asked, Refused>) {
+    match message::decode_client(line) {
+        Ok(msg) => (msg.label(), json_asked(msg, lang)),
+        Err(err) => (
+            None,
+            Err(Refused(ErrorCode::Malformed, malformed(lang, &err))),
+        ),
+    }
+}
+
+/// What a decoded JSON message asks for; its text limits checked.
+fn json_asked(msg: ClientMsg, lang: Lang) -> Result<Asked, Refused> {
     let fits = |text: String| {
         if text.len() > MAX_MESSAGE_BYTES {
             Err(too_long(lang))
@@ -334,14 +345,17 @@ fn json_command(line: &[u8], lang: Lang) -> Result<Asked, Refused> {
         }
     };
     let msg = match msg {
-        ClientMsg::History { before, limit } => return Ok(Asked::Page { before, limit }),
-        ClientMsg::Search { text, limit } => return search_words(clean_text(&text), limit, lang),
+        ClientMsg::History { before, limit, .. } => return Ok(Asked::Page { before, limit }),
+        ClientMsg::Search { text, limit, .. } => {
+            return search_words(clean_text(&text), limit, lang);
+        }
         ClientMsg::Typing { active } => return Ok(Asked::Typing(active)),
         ClientMsg::Offer {
             name,
             size,
             sha256,
             to,
+            ..
         } => {
             return Ok(Asked::Offer {
                 name,
@@ -350,7 +364,7 @@ fn json_command(line: &[u8], lang: Lang) -> Result<Asked, Refused> {
                 to,
             });
         }
-        ClientMsg::Fetch { file } => return Ok(Asked::Fetch(file)),
+        ClientMsg::Fetch { file, .. } => return Ok(Asked::Fetch(file)),
         msg => msg,
     };
     let (command, cid) = Command::from_client_msg(msg)
