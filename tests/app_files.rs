@@ -729,3 +729,43 @@ fn a_missing_file_fails_its_own_download_and_no_other() {
     });
     assert_eq!(std::fs::read(&saved).expect("the file"), data);
 }
+
+#[test]
+fn without_a_system_file_dialog_send_file_opens_the_app_s_own_and_the_file_is_sent() {
+    let (dir, server, mut harness) = room_with_files();
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    let path = dir.path().join("plan de classe.pdf");
+    let data = bytes(250_000);
+    std::fs::write(&path, &data).expect("a file");
+
+    harness
+        .get_by_role_and_label(Role::Button, "Send file…")
+        .click();
+    harness.run();
+    harness.get_by_label("Send a file");
+    // A path with no file: said, and the dialog stays.
+    let missing = dir.path().join("nothing-here.pdf");
+    fill(&mut harness, "File", &missing.display().to_string());
+    harness
+        .get_by_role_and_label(Role::Button, "Send the file")
+        .click();
+    harness.run();
+    harness.get_by_label(&format!("There is no file at {}.", missing.display()));
+
+    fill(&mut harness, "File", &path.display().to_string());
+    harness
+        .get_by_role_and_label(Role::Button, "Send the file")
+        .click();
+    harness.run();
+    assert!(
+        harness.query_by_label("Send a file").is_none(),
+        "the dialog closed"
+    );
+    let ServerMsg::File(offer) = bob.expect(|m| matches!(m, ServerMsg::File(_))) else {
+        unreachable!()
+    };
+    assert_eq!(
+        (offer.name.as_str(), offer.size),
+        ("plan de classe.pdf", data.len() as u64)
+    );
+}

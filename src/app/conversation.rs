@@ -156,12 +156,11 @@ impl CoucouApp {
         let reconnecting = self.link.is_reconnecting();
         let question = match error {
             ConnectError::Untrusted { fingerprint } => {
-                self.trust_prompt = Some(*fingerprint);
+                self.dialogs.trust = Some(*fingerprint);
                 true
             }
             ConnectError::PinMismatch { pinned, presented } => {
-                self.pin_mismatch = Some((*pinned, *presented));
-                self.confirm_replace_pin = false;
+                self.dialogs.warn_pin_mismatch(*pinned, *presented);
                 true
             }
             _ => false,

@@ -12,7 +12,7 @@ use crate::i18n::Lang;
 use crate::model::{ChatModel, EntryKind, transcript};
 use crate::protocol::{ServerMsg, now_ms};
 use crate::tr;
-use crate::ui::toolbar::ExportDays;
+use crate::ui::dialogs::{ExportDays, PathPurpose};
 
 /// The first and last millisecond of the local days `from` to `to`, as typed (YYYY-MM-DD); what
 /// is wrong, in words, if they can't be read.
@@ -57,27 +57,27 @@ impl CoucouApp {
             .find_map(|e| transcript::local_day(e.time))
             .or(today);
         let text = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
-        self.export_days = Some(ExportDays {
+        self.dialogs.export_days = Some(ExportDays {
             from: text(first).unwrap_or_default(),
             to: text(today).unwrap_or_default(),
             error: None,
         });
     }
 
-    /// The days were chosen: on to where to save them.
-    pub(super) fn export_days_chosen(&mut self) {
-        let lang = self.lang();
-        let Some(days) = &mut self.export_days else {
-            return;
-        };
-        match day_range(&days.from, &days.to, lang) {
+    /// The days were typed: on to where to save them, or the export window says what is wrong.
+    pub(super) fn export_days_chosen(&mut self, days: &ExportDays) {
+        match day_range(&days.from, &days.to, self.lang()) {
             Ok(range) => {
-                self.export_days = None;
+                self.dialogs.export_days = None;
                 self.export_range = Some(range);
                 self.export_transcript();
                 self.composer.focus = true;
             }
-            Err(err) => days.error = Some(err),
+            Err(err) => {
+                if let Some(open) = &mut self.dialogs.export_days {
+                    open.error = Some(err);
+                }
+            }
         }
     }
 
@@ -122,45 +122,19 @@ impl CoucouApp {
             let filter = (lang.tr("save-filter-text"), "txt");
             native_save_dialog(&file_name, &lang.tr("export-title"), Some(filter))
         } else {
-            SaveChoice::Unavailable
+            Chosen::Unavailable
         };
         match chosen {
-            SaveChoice::Path(path) => {
+            Chosen::Path(path) => {
                 if let Err(err) = self.save_transcript(&path) {
                     self.push_to_chat(EntryKind::Error(err));
                 }
             }
-            SaveChoice::Cancelled => {}
-            SaveChoice::Unavailable => {
+            Chosen::Cancelled => {}
+            Chosen::Unavailable => {
                 let path = transcript::default_folder().join(file_name);
-                self.save_fallback = Some(SaveFallback {
-                    purpose: SavePurpose::Transcript,
-                    path: path.display().to_string(),
-                    error: None,
-                });
-            }
-        }
-    }
-
-    /// The app's own save dialog chose `path`: saves what it was for; keeps it open with the error
-    /// if that fails.
-    pub(super) fn save_to(&mut self, path: PathBuf) {
-        let Some(purpose) = self.save_fallback.as_ref().map(|f| f.purpose) else {
-            return;
-        };
-        let saved = match purpose {
-            SavePurpose::Transcript => self.save_transcript(&path),
-            SavePurpose::File(file) => self.download_to(file, path),
-        };
-        match saved {
-            Ok(()) => {
-                self.save_fallback = None;
-                self.composer.focus = true;
-            }
-            Err(err) => {
-                if let Some(fallback) = &mut self.save_fallback {
-                    fallback.error = Some(err);
-                }
+                self.dialogs
+                    .ask_path(PathPurpose::Transcript, path.display().to_string());
             }
         }
     }
@@ -210,39 +184,9 @@ fn write_file(model: &ChatModel, path: &Path) -> std::io::Result<()> {
     std::io::Write::flush(&mut out)
 }
 
-/// What the system's save dialog gave.
-/// The app's own save dialog, open: what it saves, the path being typed, and the last error.
-#[derive(Debug)]
-pub(super) struct SaveFallback {
-    /// What Save saves.
-    pub(super) purpose: SavePurpose,
-    /// The path, as typed.
-    pub(super) path: String,
-    /// Why the last Save failed.
-    pub(super) error: Option<String>,
-}
-
-/// What a save dialog is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum SavePurpose {
-    /// The conversation's transcript.
-    Transcript,
-    /// The offered file with this id (downloaded there).
-    File(u64),
-}
-
-impl SavePurpose {
-    /// The dialog's heading.
-    pub(super) fn heading(self, lang: Lang) -> String {
-        match self {
-            Self::Transcript => lang.tr("export-title"),
-            Self::File(_) => lang.tr("file-save-title"),
-        }
-    }
-}
-
-pub(super) enum SaveChoice {
-    /// A file to save to.
+/// What the system's file dialog gave.
+pub(super) enum Chosen {
+    /// The file chosen.
     Path(PathBuf),
     /// The person cancelled.
     Cancelled,
@@ -258,9 +202,9 @@ pub(super) fn native_save_dialog(
     file_name: &str,
     title: &str,
     filter: Option<(String, &str)>,
-) -> SaveChoice {
+) -> Chosen {
     if !native_dialog_reachable() {
-        return SaveChoice::Unavailable;
+        return Chosen::Unavailable;
     }
     let asked = Instant::now();
     let mut dialog = rfd::FileDialog::new()
@@ -271,15 +215,32 @@ pub(super) fn native_save_dialog(
     }
     let chosen = dialog.save_file();
     match chosen {
-        Some(path) => SaveChoice::Path(path),
-        None if asked.elapsed() < Duration::from_millis(300) => SaveChoice::Unavailable,
-        None => SaveChoice::Cancelled,
+        Some(path) => Chosen::Path(path),
+        None if asked.elapsed() < TOO_QUICK_TO_CANCEL => Chosen::Unavailable,
+        None => Chosen::Cancelled,
     }
 }
 
+/// The system's open dialog (rfd), told apart from one that could not open as
+/// [`native_save_dialog`] does.
+pub(super) fn native_open_dialog(title: &str) -> Chosen {
+    if !native_dialog_reachable() {
+        return Chosen::Unavailable;
+    }
+    let asked = Instant::now();
+    match rfd::FileDialog::new().set_title(title).pick_file() {
+        Some(path) => Chosen::Path(path),
+        None if asked.elapsed() < TOO_QUICK_TO_CANCEL => Chosen::Unavailable,
+        None => Chosen::Cancelled,
+    }
+}
+
+/// An answer "cancelled" faster than this came from a dialog that never opened.
+const TOO_QUICK_TO_CANCEL: Duration = Duration::from_millis(300);
+
 /// Whether rfd has anything to show a dialog with: on Linux and the BSDs, a session bus (for the
 /// xdg desktop portal) or zenity; elsewhere the system's own dialogs.
-pub(super) fn native_dialog_reachable() -> bool {
+fn native_dialog_reachable() -> bool {
     if cfg!(any(target_os = "windows", target_os = "macos")) {
         return true;
     }

@@ -8,17 +8,18 @@
 use std::path::PathBuf;
 use std::thread;
 
-use super::export::{SaveChoice, SaveFallback, SavePurpose, native_dialog_reachable};
+use super::export::{Chosen, native_open_dialog};
 use super::transfers::{Answered, display_name};
 use super::{AppEvent, CoucouApp};
 use crate::client::transfer::{self, TransferEvent, TransferFailure};
 use crate::model::{Direction, EntryKind, TransferStatus};
 use crate::protocol::ServerMsg;
 use crate::tr;
+use crate::ui::dialogs::PathPurpose;
 
 impl CoucouApp {
-    /// Asks the system's file dialog for a file to offer (to `to`, or the room). Without one, says
-    /// that a file can be dropped on the window instead.
+    /// Asks for a file to offer (to `to`, or the room): the system's dialog, or the app's own
+    /// when that can't open (no file portal, no zenity), never nothing at all.
     pub(super) fn pick_file(&mut self, to: Option<String>) {
         if let Some(picker) = &self.options.pick_file {
             if let Some(path) = (picker.0)() {
@@ -26,17 +27,37 @@ impl CoucouApp {
             }
             return;
         }
-        if !self.options.native_dialogs {
-            return;
+        let chosen = if self.options.native_dialogs {
+            native_open_dialog(&self.lang().tr("file-open-title"))
+        } else {
+            Chosen::Unavailable
+        };
+        match chosen {
+            Chosen::Path(path) => self.offer_file(path, to),
+            Chosen::Cancelled => {}
+            Chosen::Unavailable => {
+                let folder = dirs::document_dir()
+                    .or_else(dirs::home_dir)
+                    .map(|dir| format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR))
+                    .unwrap_or_default();
+                self.dialogs.ask_path(PathPurpose::Offer(to), folder);
+            }
         }
-        if !native_dialog_reachable() {
-            let text = self.lang().tr("file-no-dialog");
-            self.push_to_chat(EntryKind::Error(text));
-            return;
+    }
+
+    /// The app's own open dialog chose `path`: offers it (to `to`, or the room) if it is a file;
+    /// else why not, in words.
+    pub(super) fn offer_typed_path(
+        &mut self,
+        path: PathBuf,
+        to: Option<String>,
+    ) -> Result<(), String> {
+        if !path.is_file() {
+            let shown = path.display().to_string();
+            return Err(tr!(self.lang(), "file-open-missing", path = shown));
         }
-        if let Some(path) = rfd::FileDialog::new().pick_file() {
-            self.offer_file(path, to);
-        }
+        self.offer_file(path, to);
+        Ok(())
     }
 
     /// Measures `path` (size and SHA-256) on a background thread; the offer (to `to`, or the
@@ -178,25 +199,19 @@ impl CoucouApp {
         let chosen = if self.options.native_dialogs {
             super::export::native_save_dialog(&offer.name, &lang.tr("file-save-title"), None)
         } else {
-            SaveChoice::Unavailable
+            Chosen::Unavailable
         };
         match chosen {
-            SaveChoice::Path(path) => {
+            Chosen::Path(path) => {
                 self.transfers.set_destination(file, path);
                 self.accept_file(file);
             }
-            SaveChoice::Cancelled => {}
-            SaveChoice::Unavailable => {
+            Chosen::Cancelled => {}
+            Chosen::Unavailable => {
                 let dir = self.downloads_folder();
-                self.save_fallback = Some(SaveFallback {
-                    purpose: SavePurpose::File(file),
-                    path: self
-                        .transfers
-                        .free_path(&dir, &offer.name)
-                        .display()
-                        .to_string(),
-                    error: None,
-                });
+                let path = self.transfers.free_path(&dir, &offer.name);
+                self.dialogs
+                    .ask_path(PathPurpose::Download(file), path.display().to_string());
             }
         }
     }

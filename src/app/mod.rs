@@ -43,13 +43,11 @@ use crate::server::StoreConfig;
 use crate::tr;
 use crate::ui::chat::{ChatStatus, Composer, chat_ui};
 use crate::ui::connect::{ConnectBuffers, ConnectView};
+use crate::ui::dialogs::{Decided, Dialogs, DialogsView, PathPurpose, dialogs_ui};
 use crate::ui::messages::ListLayout;
 use crate::ui::search::SearchPanel;
-use crate::ui::toolbar::{
-    ExportDays, HostingView, ToolbarBuffers, ToolbarView, confirm_host_off_ui, confirm_host_on_ui,
-    confirm_quit_ui, export_days_ui, save_fallback_ui, toolbar_ui,
-};
-use crate::ui::trust::{self, Protection};
+use crate::ui::toolbar::{HostingView, ToolbarBuffers, ToolbarView, toolbar_ui};
+use crate::ui::trust::Protection;
 use crate::ui::{Action, connect};
 use crate::{EventSink, Waker};
 use asked::Asked;
@@ -205,29 +203,14 @@ pub struct CoucouApp {
     host: Option<Hosting>,
     host_buffers: ToolbarBuffers,
     host_error: Option<String>,
+    /// The dialogs open over the window.
+    dialogs: Dialogs,
     /// The hosted room is stopping; its port is not free yet.
     host_stopping: bool,
-    confirm_host_off: bool,
-    /// Host was pressed while in a room: asking whether to leave it.
-    confirm_host_on: bool,
-    /// Delete was pressed for this profile: asking first.
-    confirm_delete: Option<String>,
-    /// The window was asked to close while others are in the hosted room: asking first.
-    confirm_quit: bool,
-    /// The person said yes: let the window close.
-    quit_confirmed: bool,
     /// How far the connection on screen is protected, once connected.
     security: Option<Security>,
-    /// First contact with an encrypted room: its code, waiting for Trust or Cancel.
-    trust_prompt: Option<Fingerprint>,
-    /// A room showed another identity than the pinned one: the pinned, and what it showed.
-    pin_mismatch: Option<(Fingerprint, Option<Fingerprint>)>,
-    /// In that warning, the person ticked that they know why (the second step before replacing).
-    confirm_replace_pin: bool,
     /// This app's identity as a host, once loaded (or made, when there is no settings folder).
     identity: Option<Identity>,
-    /// The app's own save dialog, when the system's could not open.
-    save_fallback: Option<export::SaveFallback>,
 
     /// This machine's interfaces, listed at start and at each test.
     interfaces: Vec<InterfaceInfo>,
@@ -268,8 +251,6 @@ pub struct CoucouApp {
     pending_jump: Option<u64>,
     /// This computer's log of conversations, when there is a settings folder to keep it in.
     journal: Option<Journal>,
-    /// The export window (which days), while open.
-    export_days: Option<ExportDays>,
     /// The days to export next, in milliseconds since the Unix epoch (first, last), once chosen.
     export_range: Option<(u64, u64)>,
     /// The host was told that the hosted room's history stopped (said once per room).
@@ -364,8 +345,8 @@ impl CoucouApp {
             last_input: Instant::now(),
             auto_away_sent: false,
             journal,
-            export_days: None,
             export_range: None,
+            dialogs: Dialogs::default(),
             told_history_failed: false,
             typing_sent: None,
             typing_input: String::new(),
@@ -411,16 +392,7 @@ impl CoucouApp {
             host_buffers,
             host_error: None,
             host_stopping: false,
-            confirm_host_off: false,
-            confirm_host_on: false,
-            confirm_delete: None,
-            confirm_quit: false,
-            quit_confirmed: false,
-            save_fallback: None,
             security: None,
-            trust_prompt: None,
-            pin_mismatch: None,
-            confirm_replace_pin: false,
             identity: None,
             events_tx,
             events_rx,
@@ -516,13 +488,15 @@ impl CoucouApp {
 
     /// The code of a room asking to be trusted (first contact), while the question is on screen.
     pub fn trust_prompt(&self) -> Option<Fingerprint> {
-        self.trust_prompt
+        self.dialogs.trust
     }
 
     /// The pinned and the shown identity of a room whose identity changed, while the warning is
     /// on screen.
     pub fn pin_mismatch(&self) -> Option<(Fingerprint, Option<Fingerprint>)> {
-        self.pin_mismatch
+        self.dialogs
+            .pin_mismatch
+            .map(|warned| (warned.pinned, warned.presented))
     }
 
     /// How far the conversation on screen is protected (its badge).
@@ -734,15 +708,12 @@ impl CoucouApp {
                     ));
                 }
             }
-            Action::DeleteProfile(name) => self.confirm_delete = Some(name),
-            Action::ConfirmDeleteProfile(name) => {
-                self.confirm_delete = None;
-                self.settings.delete_profile(&name);
-                self.selected_profile = None;
-                self.connect.rename_error = None;
-                self.save_settings();
+            Action::DeleteProfile(name) => self.dialogs.delete_profile = Some(name),
+            Action::Dialog(answer) => {
+                if let Some(decided) = self.dialogs.apply(answer) {
+                    self.carry_out(decided, ctx);
+                }
             }
-            Action::KeepProfile => self.confirm_delete = None,
             Action::PickRoom(fullname) => {
                 self.fill_from_room(&fullname);
             }
@@ -843,40 +814,19 @@ impl CoucouApp {
             }
             Action::HostOn => {
                 if self.chat.is_some() && self.offline.is_none() {
-                    self.confirm_host_on = true;
+                    self.dialogs.host_on = true;
                 } else {
                     self.host_on();
                 }
             }
-            Action::ConfirmHostOn => {
-                self.confirm_host_on = false;
-                self.host_on();
-            }
-            Action::CancelHostOn => self.confirm_host_on = false,
-            Action::ConfirmQuit => {
-                self.confirm_quit = false;
-                self.quit_confirmed = true;
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            }
-            Action::CancelQuit => self.confirm_quit = false,
-            Action::SaveTo(path) => self.save_to(PathBuf::from(path.trim())),
-            Action::CancelSave => {
-                self.save_fallback = None;
-                self.composer.focus = true;
-            }
             Action::HostOff => {
                 let people = self.host.as_ref().map_or(0, Hosting::people);
                 if people > 1 {
-                    self.confirm_host_off = true;
+                    self.dialogs.host_off = true;
                 } else {
                     self.host_off();
                 }
             }
-            Action::ConfirmHostOff => {
-                self.confirm_host_off = false;
-                self.host_off();
-            }
-            Action::KeepHosting => self.confirm_host_off = false,
             Action::SetTheme(theme) => {
                 self.settings.theme = theme;
                 self.apply_style(ctx);
@@ -893,11 +843,6 @@ impl CoucouApp {
                 self.save_settings();
             }
             Action::ExportTranscript => self.ask_export_days(),
-            Action::ExportDays => self.export_days_chosen(),
-            Action::CancelExport => {
-                self.export_days = None;
-                self.composer.focus = true;
-            }
             Action::Quote(quote) => {
                 self.composer.input = format!("{quote} ");
                 self.composer.focus = true;
@@ -906,26 +851,6 @@ impl CoucouApp {
             Action::Copy(text) => ctx.copy_text(text),
             Action::DismissWarning => self.warning = None,
             Action::DismissHostError => self.host_error = None,
-            Action::TrustRoom => {
-                if let Some(fingerprint) = self.trust_prompt.take() {
-                    self.pin_host(fingerprint);
-                    self.reconnect_with_pin();
-                }
-            }
-            Action::DistrustRoom => {
-                self.trust_prompt = None;
-                self.connect_error = Some(self.lang().tr("not-trusted"));
-            }
-            Action::ReplacePin => {
-                if let Some((_, Some(presented))) = self.pin_mismatch.take() {
-                    self.pin_host(presented);
-                    self.reconnect_with_pin();
-                }
-            }
-            Action::KeepPin => {
-                self.pin_mismatch = None;
-                self.connect_error = Some(self.lang().tr("identity-changed"));
-            }
             Action::SetHostPassword(password) => {
                 if password.is_empty() {
                     self.settings.host_password = None;
@@ -1112,6 +1037,43 @@ impl CoucouApp {
     }
 
     /// Connects again with the parameters just pinned.
+    /// Carries out what the person decided in a dialog.
+    fn carry_out(&mut self, decided: Decided, ctx: &egui::Context) {
+        match decided {
+            Decided::HostOn => self.host_on(),
+            Decided::HostOff => self.host_off(),
+            Decided::DeleteProfile(name) => {
+                self.settings.delete_profile(&name);
+                self.selected_profile = None;
+                self.connect.rename_error = None;
+                self.save_settings();
+            }
+            Decided::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            Decided::Trust(fingerprint) => {
+                self.pin_host(fingerprint);
+                self.reconnect_with_pin();
+            }
+            Decided::Distrusted => self.connect_error = Some(self.lang().tr("not-trusted")),
+            Decided::PinKept => self.connect_error = Some(self.lang().tr("identity-changed")),
+            Decided::Path(purpose, path) => {
+                let taken = match purpose {
+                    PathPurpose::Transcript => self.save_transcript(&path),
+                    PathPurpose::Download(file) => self.download_to(file, path),
+                    PathPurpose::Offer(to) => self.offer_typed_path(path, to),
+                };
+                match taken {
+                    Ok(()) => {
+                        self.dialogs.path_taken();
+                        self.composer.focus = true;
+                    }
+                    Err(why) => self.dialogs.path_refused(why),
+                }
+            }
+            Decided::ExportDays(days) => self.export_days_chosen(&days),
+            Decided::Closed => self.composer.focus = true,
+        }
+    }
+
     fn reconnect_with_pin(&mut self) {
         if let Some(params) = self.params.clone() {
             self.connect_error = None;
@@ -1359,60 +1321,27 @@ impl eframe::App for CoucouApp {
             };
             actions.extend(connect::connect_ui(ui, &view, &mut self.connect));
         }
-        if self.confirm_host_off {
-            actions.extend(confirm_host_off_ui(ui.ctx(), self.hosted_others()));
-        }
-        if let Some(name) = &self.confirm_delete {
-            actions.extend(connect::confirm_delete_ui(ui.ctx(), name));
-        }
-        if self.confirm_host_on {
-            let room = self.chat.as_ref().map_or("a room", |c| c.room.as_str());
-            actions.extend(confirm_host_on_ui(ui.ctx(), room));
-        }
         // Closing the window while others are in the hosted room asks first, as the Host toggle does.
-        if ui.ctx().input(|i| i.viewport().close_requested()) && !self.quit_confirmed {
-            let others = self.hosted_others();
-            if others > 0 {
-                ui.ctx()
-                    .send_viewport_cmd(egui::ViewportCommand::CancelClose);
-                self.confirm_quit = true;
-            }
-        }
-        if self.confirm_quit {
-            let others = self.hosted_others();
-            let room = self.host.as_ref().map_or("", Hosting::room_name);
-            actions.extend(confirm_quit_ui(ui.ctx(), room, others));
-        }
-        if let Some(days) = &mut self.export_days {
-            actions.extend(export_days_ui(ui.ctx(), days));
-        }
-        let lang = self.lang();
-        if let Some(fallback) = &mut self.save_fallback {
-            let heading = fallback.purpose.heading(lang);
-            actions.extend(save_fallback_ui(
-                ui.ctx(),
-                &heading,
-                &mut fallback.path,
-                fallback.error.as_deref(),
-            ));
+        if ui.ctx().input(|i| i.viewport().close_requested())
+            && !self.dialogs.quit_confirmed
+            && self.hosted_others() > 0
+        {
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.dialogs.quit = true;
         }
         let target = self
             .params
             .as_ref()
             .map(|p| format!("{}:{}", p.host, p.port))
             .unwrap_or_default();
-        if let Some(code) = self.trust_prompt {
-            actions.extend(trust::trust_prompt_ui(ui.ctx(), &target, code));
-        }
-        if let Some((pinned, presented)) = self.pin_mismatch {
-            actions.extend(trust::pin_mismatch_ui(
-                ui.ctx(),
-                &target,
-                pinned,
-                presented,
-                &mut self.confirm_replace_pin,
-            ));
-        }
+        let view = DialogsView {
+            target: &target,
+            room: self.chat.as_ref().map_or("", |c| c.room.as_str()),
+            hosted_room: self.host.as_ref().map_or("", Hosting::room_name),
+            others: self.hosted_others(),
+        };
+        actions.extend(dialogs_ui(ui.ctx(), &mut self.dialogs, &view));
         let ctx = ui.ctx().clone();
         for action in actions {
             self.apply(action, &ctx);

@@ -48,22 +48,6 @@ pub struct ConnectBuffers {
     pub focus_username: bool,
 }
 
-/// Asks before deleting a saved profile.
-pub fn confirm_delete_ui(ctx: &egui::Context, name: &str) -> Option<Action> {
-    let lang = super::lang(ctx);
-    super::confirm_ui(
-        ctx,
-        "confirm_delete_profile",
-        &tr!(lang, "delete-profile-title", name = name),
-        &lang.tr("delete-profile-text"),
-        (
-            &lang.tr("delete-profile-yes"),
-            Action::ConfirmDeleteProfile(name.to_owned()),
-        ),
-        (&lang.tr("keep"), Action::KeepProfile),
-    )
-}
-
 /// Draws the connect screen.
 pub fn connect_ui(
     ui: &mut egui::Ui,

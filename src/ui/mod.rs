@@ -6,6 +6,7 @@
 
 pub mod chat;
 pub mod connect;
+pub mod dialogs;
 pub mod messages;
 pub mod search;
 pub mod toolbar;
@@ -35,6 +36,8 @@ pub fn set_lang(ctx: &egui::Context, lang: Lang) {
 #[must_use]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// An answer to one of the dialogs over the window.
+    Dialog(dialogs::DialogAction),
     /// Connect with what the form holds.
     Connect,
     /// Stop connecting.
@@ -52,10 +55,6 @@ pub enum Action {
     },
     /// Delete a profile (asks first).
     DeleteProfile(String),
-    /// Yes, delete this profile.
-    ConfirmDeleteProfile(String),
-    /// No, keep the profile.
-    KeepProfile,
     /// Fill the form from a room found on the network (by its full name).
     PickRoom(String),
     /// Fill the form from a room found on the network and connect.
@@ -80,26 +79,10 @@ pub enum Action {
     Rejoin,
     /// Put the conversation on screen away and go back to the connect screen.
     CloseConversation,
-    /// Yes, leave the room on screen and host one.
-    ConfirmHostOn,
-    /// No, stay in the room on screen.
-    CancelHostOn,
-    /// Yes, close the window (and the hosted room others are in).
-    ConfirmQuit,
-    /// No, keep the window and the room open.
-    CancelQuit,
-    /// Save to this path, typed in the app's own save dialog (a transcript, or a file offered).
-    SaveTo(String),
-    /// Close the app's own save dialog without saving.
-    CancelSave,
     /// Turn hosting on (asks first when in another room).
     HostOn,
     /// Turn hosting off (asks first when others are connected).
     HostOff,
-    /// Yes, stop hosting even though others are connected.
-    ConfirmHostOff,
-    /// No, keep hosting.
-    KeepHosting,
     /// Change the colour theme.
     SetTheme(ThemeChoice),
     /// Change the text size.
@@ -118,14 +101,6 @@ pub enum Action {
     DismissWarning,
     /// Hide the hosting warning or error.
     DismissHostError,
-    /// Trust the room whose code was shown (first use): pin it and connect.
-    TrustRoom,
-    /// Don't trust it: nothing is sent.
-    DistrustRoom,
-    /// The room's identity changed and the person knows why: pin the new one and connect.
-    ReplacePin,
-    /// The room's identity changed: stay away (the default).
-    KeepPin,
     /// Set the hosted room's password (empty: none); only its hash is kept.
     SetHostPassword(String),
     /// The hosted room takes only encrypted connections, or not.
@@ -148,10 +123,6 @@ pub enum Action {
     Search(String),
     /// Show the message with this id (loading older pages until it is there).
     JumpTo(u64),
-    /// Export the days the export window holds (then ask where).
-    ExportDays,
-    /// Close the export window without exporting.
-    CancelExport,
     /// Mark yourself away, with a reason or none.
     SetAway(Option<String>),
     /// Mark yourself back.
@@ -176,30 +147,6 @@ pub enum Action {
     SetAutoAway(u32),
     /// Keep conversations in this computer's log this many days (0: forever); older ones go now.
     SetJournalDays(u32),
-}
-
-/// A question in a modal window: a heading, a sentence, and two buttons, each with its action.
-pub fn confirm_ui(
-    ctx: &egui::Context,
-    id: &str,
-    heading: &str,
-    text: &str,
-    yes: (&str, Action),
-    no: (&str, Action),
-) -> Option<Action> {
-    let mut action = None;
-    egui::Modal::new(egui::Id::unique(id)).show(ctx, |ui| {
-        ui.heading(heading);
-        ui.label(text);
-        ui.horizontal(|ui| {
-            for (label, chosen) in [yes, no] {
-                if ui.button(label).clicked() {
-                    action = Some(chosen);
-                }
-            }
-        });
-    });
-    action
 }
 
 /// The background names are drawn on: egui's panel fill in each theme.
