@@ -1445,7 +1445,8 @@ fn the_badge_says_whether_the_room_is_encrypted_and_how_the_host_was_verified() 
 
 #[test]
 fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() {
-    use coucou::client::{ConnectError, ConnectParams, RoomPassword, Wire};
+    use coucou::client::{ConnectError, ConnectParams, RoomPassword};
+    use coucou::protocol::Wire;
     let (_dir, config) = temp_config();
     let mut harness = app_at(&config);
     fill(&mut harness, "Username", "hostess");

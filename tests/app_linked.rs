@@ -54,7 +54,7 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
         harness.state().host_error(),
         Some("That is not a broker's address: nats://host:port")
     );
-    assert_eq!(harness.state().settings().host_link, None);
+    assert_eq!(harness.state().settings().host_broker, None);
     fill(
         &mut harness,
         "Link with other sites (NATS broker)",
@@ -62,7 +62,7 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
     );
     harness.key_press(Key::Enter);
     harness.run();
-    assert_eq!(harness.state().settings().host_link, Some(broker.url()));
+    assert_eq!(harness.state().settings().host_broker, Some(broker.url()));
     harness.key_press(Key::Escape);
     harness.run();
 

@@ -167,7 +167,7 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
         host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
         discovery: true,
         native_dialogs: false,
-        open_link: |_| false,
+        open_url: |_| false,
         system_lang: coucou::i18n::Lang::En,
         ..AppOptions::default()
     };

@@ -826,8 +826,9 @@ fn waiting_offers_are_counted_per_connection_whatever_the_name() {
 
 #[test]
 fn fifty_downloads_started_at_once_from_one_machine_all_arrive() {
+    use coucou::client::ConnectParams;
     use coucou::client::transfer::{self, TransferEvent};
-    use coucou::client::{ConnectParams, Wire};
+    use coucou::protocol::Wire;
 
     let (dir, server) = server_with_files(10_000_000, 100_000_000);
     let addr = server.local_addr();

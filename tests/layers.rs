@@ -95,16 +95,34 @@ const LAYERS: &[(&str, &[&str])] = &[
             "desktop",
         ],
     ),
+    // ARCHITECTURE.md: `discovery` names only `protocol`, `lan`, `identity` (the room's code it
+    // announces) and the crate root; `diagnostics` only `protocol`, `lan` and the crate root
+    // (and `i18n`, which every layer may name).
+    ("discovery.rs", ABOVE_CONNECTION),
     (
         "discovery.rs",
         &[
-            "server", "client", "model", "app", "ui", "headless", "hosted", "cli", "desktop",
+            "diagnostics",
+            "connection",
+            "tls",
+            "store",
+            "journal",
+            "link",
+            "digest",
         ],
     ),
+    ("diagnostics.rs", ABOVE_CONNECTION),
     (
         "diagnostics.rs",
         &[
-            "server", "client", "model", "app", "ui", "headless", "hosted", "cli", "desktop",
+            "discovery",
+            "connection",
+            "tls",
+            "identity",
+            "store",
+            "journal",
+            "link",
+            "digest",
         ],
     ),
     (
@@ -246,4 +264,46 @@ fn the_scan_finds_each_way_of_naming_a_module_and_skips_comments() {
             (3, "ui".to_owned())
         ]
     );
+}
+
+/// Code lines of `src/<path>`, comments cut.
+fn code_of(path: &str) -> Vec<String> {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(path))
+        .unwrap()
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn within_the_app_the_state_owners_never_name_the_shell_and_the_pure_ones_no_egui() {
+    // The shell (`CoucouApp`, its events, the files that are slices of it) is above its owners.
+    let shell = [
+        "CoucouApp",
+        "AppEvent",
+        "super::conversation",
+        "super::history",
+        "super::files",
+        "super::export",
+        "super::style",
+    ];
+    let owners = [
+        ("app/asked.rs", true),
+        ("app/transfers.rs", true),
+        ("app/reconnect.rs", true),
+        ("app/hosting.rs", false),
+        ("app/notify.rs", false),
+    ];
+    let mut violations = Vec::new();
+    for (file, pure) in owners {
+        for (n, line) in code_of(file).iter().enumerate() {
+            let egui = pure.then_some("egui");
+            for name in shell.iter().copied().chain(egui) {
+                if line.contains(name) {
+                    violations.push(format!("src/{file}:{}: names {name}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
 }

@@ -26,7 +26,7 @@ fn app_in(lang: Lang) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
         host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
         discovery: false,
         native_dialogs: false,
-        open_link: |_| false,
+        open_url: |_| false,
         system_lang: lang,
         ..AppOptions::default()
     };

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use common::{
     Json, PATIENCE, Plain, app_connect, outcome, restart_at, start_server_with, test_identity,
 };
-use coucou::client::{ClientEvent, ConnectError, ConnectParams, RoomPassword, Wire};
+use coucou::client::{ClientEvent, ConnectError, ConnectParams, RoomPassword};
 use coucou::identity::{Fingerprint, Identity};
+use coucou::protocol::Wire;
 use coucou::protocol::password::RoomKey;
 use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use coucou::server::{Server, ServerConfig};

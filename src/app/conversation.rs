@@ -7,9 +7,10 @@ use super::asked::Asked;
 use super::notify::Notice;
 use super::{AppEvent, CoucouApp};
 use crate::client::transfer::TransferFailure;
-use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Security, Wire};
+use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Security};
 use crate::model::settings::NotifyChoice;
 use crate::model::{ChatModel, Direction, EntryKind, TransferStatus};
+use crate::protocol::Wire;
 use crate::protocol::{Command, ErrorCode, ServerMsg, command, now_ms};
 use crate::tr;
 use crate::ui::messages::ListLayout;
@@ -85,8 +86,8 @@ impl CoucouApp {
             // No pin, yet let in: the password verified the host. Trust it from now on.
             self.pin_host(fingerprint);
         }
-        let reconnecting = self.link.is_reconnecting();
-        self.link.connected();
+        let reconnecting = self.reconnect.is_reconnecting();
+        self.reconnect.connected();
         self.connect_error = None;
         self.offline = None;
         self.reconnect_failure = None;
@@ -153,7 +154,7 @@ impl CoucouApp {
 
     pub(super) fn on_failed(&mut self, error: &ConnectError) {
         self.conn = None;
-        let reconnecting = self.link.is_reconnecting();
+        let reconnecting = self.reconnect.is_reconnecting();
         let question = match error {
             ConnectError::Untrusted { fingerprint } => {
                 self.dialogs.trust = Some(*fingerprint);
@@ -167,7 +168,7 @@ impl CoucouApp {
         };
         if question {
             // Never retried on its own: the person answers first.
-            self.link.idle();
+            self.reconnect.idle();
             if self.chat.is_some() && self.offline.is_none() {
                 self.offline = Some(error.to_string());
             }
@@ -186,7 +187,7 @@ impl CoucouApp {
             self.schedule_reconnect(&error.describe(self.lang()));
             return;
         }
-        self.link.idle();
+        self.reconnect.idle();
         if reconnecting && self.chat.is_some() {
             // The conversation stays, offline, with why; the person may rejoin or close it.
             let why = error.describe(self.lang());
@@ -206,14 +207,14 @@ impl CoucouApp {
         self.conn = None;
         match error {
             None => {
-                self.link.idle();
+                self.reconnect.idle();
                 if self.chat.is_some() && self.offline.is_none() {
                     self.offline = Some(self.lang().tr("disconnected"));
                 }
             }
             Some(error) if self.chat.is_some() => self.schedule_reconnect(&error),
             Some(error) => {
-                self.link.idle();
+                self.reconnect.idle();
                 self.connect_error = Some(error);
             }
         }
@@ -222,7 +223,7 @@ impl CoucouApp {
     /// Waits before the next attempt. The conversation gets one line when the connection is lost,
     /// not one per failed attempt: the toolbar shows the countdown and the last failure.
     pub(super) fn schedule_reconnect(&mut self, why: &str) {
-        let (_, first) = self.link.lost(Instant::now());
+        let (_, first) = self.reconnect.lost(Instant::now());
         self.reconnect_failure = Some(why.to_owned());
         if let Some(chat) = &mut self.chat {
             // Who is here is not known while away; the welcome on return tells again.
@@ -244,10 +245,10 @@ impl CoucouApp {
         match client::connect(id, params.clone(), self.sink(AppEvent::Client)) {
             Ok(conn) => {
                 self.conn = Some(conn);
-                self.link.connecting(target, reconnecting);
+                self.reconnect.connecting(target, reconnecting);
             }
             Err(err) => {
-                self.link.idle();
+                self.reconnect.idle();
                 let error = err.to_string();
                 self.connect_error = Some(tr!(self.lang(), "could-not-start", error = error));
             }
@@ -261,7 +262,7 @@ impl CoucouApp {
         if let Some(conn) = self.conn.take() {
             conn.quit();
         }
-        self.link.idle();
+        self.reconnect.idle();
         self.reconnect_failure = None;
         if let Some(chat) = &mut self.chat
             && self.offline.is_none()
@@ -303,7 +304,7 @@ impl CoucouApp {
             self.search(words);
             return;
         }
-        let Some(conn) = self.conn.as_ref().filter(|_| self.link.is_connected()) else {
+        let Some(conn) = self.conn.as_ref().filter(|_| self.reconnect.is_connected()) else {
             let why = match self.chat.as_ref().map(|c| c.outbox.len()) {
                 Some(n) if n >= crate::model::chat::OUTBOX_MAX => {
                     tr!(self.lang(), "not-sent-outbox-full", count = n)

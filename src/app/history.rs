@@ -5,9 +5,9 @@
 use eframe::egui;
 
 use super::CoucouApp;
-use crate::client::Wire;
 use crate::journal::{JournalEvent, KeptUnsent};
 use crate::model::{ChatModel, EntryKind, Recall, Unsent};
+use crate::protocol::Wire;
 use crate::protocol::message::{Cid, Found, Label, TYPING_EVERY_MS};
 use crate::protocol::{ClientMsg, Command, ServerMsg, now_ms};
 
@@ -35,7 +35,7 @@ impl CoucouApp {
     /// Asks for the page before the first message shown.
     pub(super) fn load_older(&mut self, limit: u32) {
         let Some(chat) = &mut self.chat else { return };
-        if chat.loading_older || !chat.more_older || !self.link.is_connected() {
+        if chat.loading_older || !chat.more_older || !self.reconnect.is_connected() {
             return;
         }
         let Some(conn) = &self.conn else { return };
@@ -136,7 +136,7 @@ impl CoucouApp {
         if !chat.queue(cid.clone(), command.clone(), now_ms()) {
             return false;
         }
-        if self.link.is_connected()
+        if self.reconnect.is_connected()
             && let Some(conn) = &self.conn
         {
             conn.send_tagged(command, cid);
@@ -205,7 +205,7 @@ impl CoucouApp {
                 })
             })
             .collect();
-        if chat.restore_unsent(unsent) > 0 && self.link.is_connected() {
+        if chat.restore_unsent(unsent) > 0 && self.reconnect.is_connected() {
             self.send_outbox();
         }
     }
@@ -265,7 +265,7 @@ impl CoucouApp {
     /// before: a room restarted without its history still shows yesterday's conversation.
     pub(super) fn maybe_recall(&mut self) {
         let Some(journal) = &self.journal else { return };
-        if !self.speaks_json() || !self.link.is_connected() {
+        if !self.speaks_json() || !self.reconnect.is_connected() {
             return;
         }
         let Some(chat) = &mut self.chat else { return };
@@ -322,7 +322,7 @@ impl CoucouApp {
         let Some(conn) = self
             .conn
             .as_ref()
-            .filter(|_| self.speaks_json() && self.link.is_connected())
+            .filter(|_| self.speaks_json() && self.reconnect.is_connected())
         else {
             self.typing_sent = None;
             return;
@@ -347,7 +347,7 @@ impl CoucouApp {
         if let Some(conn) = self
             .conn
             .as_ref()
-            .filter(|_| self.speaks_json() && self.link.is_connected())
+            .filter(|_| self.speaks_json() && self.reconnect.is_connected())
         {
             conn.send(command);
         }
@@ -378,7 +378,7 @@ impl CoucouApp {
             }
         }
         let minutes = self.settings.auto_away_minutes;
-        let live = self.speaks_json() && self.link.is_connected() && self.chat.is_some();
+        let live = self.speaks_json() && self.reconnect.is_connected() && self.chat.is_some();
         if minutes == 0 || !live || self.auto_away_sent {
             return;
         }

@@ -30,7 +30,7 @@ pub struct HostRequest {
     /// The port to listen on (0: any free port, for tests).
     pub port: u16,
     /// The broker the room is linked through, when it is one room with other sites.
-    pub link: Option<String>,
+    pub broker: Option<String>,
 }
 
 impl HostRequest {
@@ -48,7 +48,7 @@ impl HostRequest {
         Ok(Self {
             room,
             port,
-            link: None,
+            broker: None,
         })
     }
 
@@ -64,7 +64,7 @@ impl HostRequest {
 
 /// Checks a broker's address as typed in Room options: `None` when empty (the room alone), else
 /// `nats://host:port` (or `host:port`), without spaces, at most 256 bytes.
-pub fn check_link(typed: &str, lang: Lang) -> Result<Option<String>, String> {
+pub fn check_broker(typed: &str, lang: Lang) -> Result<Option<String>, String> {
     let url = typed.trim();
     if url.is_empty() {
         return Ok(None);
@@ -128,7 +128,7 @@ impl Hosting {
             store,
             files,
             lang,
-            link: request.link.as_ref().map(|url| LinkConfig {
+            link: request.broker.as_ref().map(|url| LinkConfig {
                 url: url.clone(),
                 room: request.room.clone(),
                 origin: default_origin(request.port_to_keep()),
@@ -171,7 +171,7 @@ impl Hosting {
             room,
             addrs,
             security,
-            linked: request.link.clone(),
+            linked: request.broker.clone(),
         };
         Ok((hosting, warning))
     }
@@ -247,7 +247,7 @@ mod tests {
     #[test]
     fn a_broker_address_is_checked_before_it_is_kept() {
         assert_eq!(
-            check_link("  ", Lang::En),
+            check_broker("  ", Lang::En),
             Ok(None),
             "empty: the room alone"
         );
@@ -257,7 +257,7 @@ mod tests {
             "nats://[::1]:4222",
         ] {
             assert_eq!(
-                check_link(good, Lang::En),
+                check_broker(good, Lang::En),
                 Ok(Some(good.to_owned())),
                 "{good}"
             );
@@ -272,7 +272,7 @@ mod tests {
             "nats://x;rm",
             long.as_str(),
         ] {
-            assert!(check_link(bad, Lang::En).is_err(), "{bad:?}");
+            assert!(check_broker(bad, Lang::En).is_err(), "{bad:?}");
         }
     }
 
@@ -282,7 +282,7 @@ mod tests {
             port: port.to_owned(),
             password: String::new(),
             away_reason: String::new(),
-            link: String::new(),
+            broker: String::new(),
         }
     }
 
@@ -293,7 +293,7 @@ mod tests {
             Ok(HostRequest {
                 room: "Salle 12".to_owned(),
                 port: 4444,
-                link: None,
+                broker: None,
             })
         );
         assert_eq!(

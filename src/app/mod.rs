@@ -12,8 +12,8 @@ mod export;
 mod files;
 mod history;
 pub mod hosting;
-pub mod link;
 pub mod notify;
+pub mod reconnect;
 mod style;
 pub mod transfers;
 
@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
 
-use crate::client::{ClientEvent, ConnectParams, Connection, Wire};
+use crate::client::{ClientEvent, ConnectParams, Connection};
 use crate::client::{RoomPassword, Security};
 use crate::diagnostics::{self, InterfaceInfo, Probe};
 use crate::discovery::{self, Browser, DiscoveryEvent, RoomInfo};
@@ -37,6 +37,7 @@ use crate::journal::{Journal, JournalEvent};
 use crate::model::form::{self, ConnectForm};
 use crate::model::settings::Settings;
 use crate::model::{ChatModel, EntryKind, settings};
+use crate::protocol::Wire;
 use crate::protocol::password::RoomKey;
 use crate::protocol::{Command, DEFAULT_PORT, now_ms};
 use crate::server::StoreConfig;
@@ -52,8 +53,8 @@ use crate::ui::{Action, connect};
 use crate::{EventSink, Waker};
 use asked::Asked;
 use hosting::{HostRequest, HostSecurity, Hosting};
-use link::{Due, Link, LinkMachine};
 use notify::{DesktopNotifier, NotifierHandle};
+use reconnect::{Due, Reconnect, Stage};
 use style::zoom_keys;
 use transfers::Transfers;
 
@@ -73,11 +74,11 @@ pub struct AppOptions {
     /// Where desktop notifications go; `None` for the desktop's own (notify-rust). Tests pass one
     /// that records them.
     pub notifier: Option<NotifierHandle>,
-    /// Opens a link in the browser; false when none could. Tests pass one that opens nothing.
-    pub open_link: fn(&str) -> bool,
-    /// The wait before each attempt to get back into a room: [`link::backoff`] (1 s doubling up to
+    /// Opens a web address in the browser; false when none could. Tests pass one that opens nothing.
+    pub open_url: fn(&str) -> bool,
+    /// The wait before each attempt to get back into a room: [`reconnect::backoff`] (1 s doubling up to
     /// 30 s). Tests that wait for an automatic reconnection pass a shorter one.
-    pub backoff: link::Backoff,
+    pub backoff: reconnect::Backoff,
     /// The system's language, used unless the settings choose one: [`Lang::system`]. Tests pass
     /// English, so that they read the same on any machine.
     pub system_lang: Lang,
@@ -114,8 +115,8 @@ impl Default for AppOptions {
             discovery: true,
             native_dialogs: true,
             notifier: None,
-            open_link: open_in_browser,
-            backoff: link::backoff,
+            open_url: open_in_browser,
+            backoff: reconnect::backoff,
             system_lang: Lang::system(),
             minute: Duration::from_secs(60),
             downloads_dir: None,
@@ -150,8 +151,8 @@ enum AppEvent {
     HostStopped,
     /// A desktop notification was clicked.
     NoticeClicked,
-    /// No browser could open this link.
-    LinkFailed(String),
+    /// No browser could open this web address.
+    UrlFailed(String),
     /// From this computer's log of conversations.
     Journal(JournalEvent),
     /// A file to offer (to one person, or the room) was measured (size, SHA-256), or could not
@@ -184,7 +185,7 @@ pub struct CoucouApp {
     conn: Option<Connection>,
     next_conn_id: u64,
     /// Where the connection stands, and its back-off (a pure state machine).
-    link: LinkMachine,
+    reconnect: Reconnect,
 
     /// The conversation on screen: while in a room, and after leaving it until it is closed.
     chat: Option<ChatModel>,
@@ -319,7 +320,7 @@ impl CoucouApp {
             port: settings.host_port.to_string(),
             password: String::new(),
             away_reason: String::new(),
-            link: settings.host_link.clone().unwrap_or_default(),
+            broker: settings.host_broker.clone().unwrap_or_default(),
         };
         let clicked = EventSink::wrapping(
             events_tx.clone(),
@@ -330,7 +331,7 @@ impl CoucouApp {
             .notifier
             .clone()
             .or_else(|| DesktopNotifier::start(clicked).map(|n| NotifierHandle(Arc::new(n))));
-        let link = LinkMachine::new(options.backoff);
+        let reconnect = Reconnect::new(options.backoff);
         let journal = settings_path.as_deref().and_then(|path| {
             let events =
                 EventSink::wrapping(events_tx.clone(), AppEvent::Journal, Arc::clone(&waker));
@@ -378,7 +379,7 @@ impl CoucouApp {
             params: None,
             conn: None,
             next_conn_id: 1,
-            link,
+            reconnect,
             chat: None,
             offline: None,
             chat_key: String::new(),
@@ -483,7 +484,7 @@ impl CoucouApp {
 
     /// True while connected to a room.
     pub fn is_connected(&self) -> bool {
-        self.link.is_connected()
+        self.reconnect.is_connected()
     }
 
     /// The code of a room asking to be trusted (first contact), while the question is on screen.
@@ -506,12 +507,12 @@ impl CoucouApp {
 
     /// True while a connection is being made.
     pub fn is_connecting(&self) -> bool {
-        self.link.is_connecting()
+        self.reconnect.is_connecting()
     }
 
     /// True while waiting to reconnect.
     pub fn is_waiting_to_reconnect(&self) -> bool {
-        self.link.is_waiting()
+        self.reconnect.is_waiting()
     }
 
     /// The last connection error shown under the form.
@@ -588,7 +589,7 @@ impl CoucouApp {
     /// sleeping; the window never calls it.
     pub fn wait_for_event(&mut self, timeout: Duration) -> bool {
         // A reconnection due sooner is something to wake for too (the next frame starts it).
-        let timeout = match self.link.due(Instant::now()) {
+        let timeout = match self.reconnect.due(Instant::now()) {
             Due::Reconnect => return true,
             Due::WakeIn(next) => timeout.min(next),
             Due::Nothing => timeout,
@@ -641,7 +642,7 @@ impl CoucouApp {
             AppEvent::Journal(event) => self.on_journal(event),
             AppEvent::Measured(path, to, measured) => self.on_measured(path, to, measured),
             AppEvent::Transfer(event) => self.on_transfer(event),
-            AppEvent::LinkFailed(url) => {
+            AppEvent::UrlFailed(url) => {
                 let text = tr!(self.lang(), "link-copied", url = url.as_str());
                 self.push_to_chat(EntryKind::Error(text));
                 self.to_clipboard = Some(url);
@@ -676,7 +677,7 @@ impl CoucouApp {
             }
             Action::CancelConnect => {
                 self.conn = None;
-                self.link.idle();
+                self.reconnect.idle();
             }
             Action::SelectProfile(name) => {
                 if let Some(profile) = self.settings.profile(&name) {
@@ -793,12 +794,12 @@ impl CoucouApp {
             Action::Disconnect => self.leave(),
             Action::CancelReconnect => {
                 self.conn = None;
-                self.link.idle();
+                self.reconnect.idle();
                 self.reconnect_failure = None;
                 self.offline = Some(self.lang().tr("not-reconnecting"));
             }
             Action::ReconnectNow => {
-                if let (true, Some(params)) = (self.link.is_waiting(), self.params.clone()) {
+                if let (true, Some(params)) = (self.reconnect.is_waiting(), self.params.clone()) {
                     self.start_connection(params, true);
                 }
             }
@@ -847,7 +848,7 @@ impl CoucouApp {
                 self.composer.input = format!("{quote} ");
                 self.composer.focus = true;
             }
-            Action::OpenLink(url) => self.open_link(url),
+            Action::OpenUrl(url) => self.open_url(url),
             Action::Copy(text) => ctx.copy_text(text),
             Action::DismissWarning => self.warning = None,
             Action::DismissHostError => self.host_error = None,
@@ -882,10 +883,10 @@ impl CoucouApp {
                 self.settings.host_history_max = max;
                 self.save_settings();
             }
-            Action::SetHostLink(url) => match hosting::check_link(&url, self.lang()) {
-                Ok(link) => {
-                    self.host_buffers.link = link.clone().unwrap_or_default();
-                    self.settings.host_link = link;
+            Action::SetBroker(url) => match hosting::check_broker(&url, self.lang()) {
+                Ok(broker) => {
+                    self.host_buffers.broker = broker.clone().unwrap_or_default();
+                    self.settings.host_broker = broker;
                     self.save_settings();
                 }
                 Err(err) => self.host_error = Some(err),
@@ -898,7 +899,7 @@ impl CoucouApp {
         self.told_history_failed = false;
         let request = match HostRequest::from_buffers(&self.host_buffers, self.lang()) {
             Ok(request) => HostRequest {
-                link: self.settings.host_link.clone(),
+                broker: self.settings.host_broker.clone(),
                 ..request
             },
             Err(err) => {
@@ -1113,9 +1114,9 @@ impl CoucouApp {
 
     /// Opens `url` in the browser from a thread (starting a browser may take a moment); if none
     /// can, the link is copied and the conversation says so (see `handle_events`).
-    fn open_link(&mut self, url: String) {
-        let failed = self.sink(AppEvent::LinkFailed);
-        let open = self.options.open_link;
+    fn open_url(&mut self, url: String) {
+        let failed = self.sink(AppEvent::UrlFailed);
+        let open = self.options.open_url;
         let spawned = thread::Builder::new()
             .name("coucou-open-link".to_owned())
             .spawn(move || {
@@ -1166,7 +1167,7 @@ impl CoucouApp {
             people: h.people(),
             probes: &self.host_probes,
         });
-        let reconnect_in = self.link.reconnect_in(Instant::now());
+        let reconnect_in = self.reconnect.reconnect_in(Instant::now());
         let view = ToolbarView {
             host_encrypted_only: self.settings.host_encrypted_only,
             host_keep_history: self.settings.host_keep_history,
@@ -1254,7 +1255,7 @@ impl eframe::App for CoucouApp {
         if std::mem::take(&mut self.focus_requested) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
         }
-        match self.link.due(Instant::now()) {
+        match self.reconnect.due(Instant::now()) {
             Due::Reconnect => {
                 if let Some(params) = self.params.clone() {
                     self.start_connection(params, true);
@@ -1289,9 +1290,9 @@ impl eframe::App for CoucouApp {
         actions.extend(self.view_toolbar(ui));
         let protection = self.protection();
         if let Some(chat) = &self.chat {
-            let status = match (&self.offline, self.link.link()) {
+            let status = match (&self.offline, self.reconnect.stage()) {
                 (Some(why), _) => ChatStatus::Offline(why),
-                (None, Link::Connected) => ChatStatus::Live,
+                (None, Stage::Connected) => ChatStatus::Live,
                 (None, _) => ChatStatus::Reconnecting,
             };
             actions.extend(chat_ui(
@@ -1304,8 +1305,8 @@ impl eframe::App for CoucouApp {
                 protection,
             ));
         } else {
-            let target = match self.link.link() {
-                Link::Connecting { target, .. } => Some(target.as_str()),
+            let target = match self.reconnect.stage() {
+                Stage::Connecting { target, .. } => Some(target.as_str()),
                 _ => None,
             };
             let view = ConnectView {

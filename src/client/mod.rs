@@ -27,38 +27,13 @@ use crate::protocol::password::{Pake, RoomKey, SALT_BYTES, Side, derive_key};
 use crate::protocol::sanitize::clean_bytes;
 use crate::protocol::{
     ClientMsg, Command, Dialect, ErrorCode, Frame, MAX_JSON_LINE_BYTES, MAX_MESSAGE_BYTES,
-    PROTOCOL_VERSION, ServerMsg, message,
+    PROTOCOL_VERSION, ServerMsg, Wire, message,
 };
 use crate::tls::{self, PinVerifier, Transport};
 use crate::tr;
 
 /// How long connecting, and then waiting for the welcome, may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How the app talks to a server: one of the server's two dialects, or the seed's classic C server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Wire {
-    /// JSON, for Coucou servers.
-    #[default]
-    Json,
-    /// Text lines, for nc-style servers (and Coucou's plain dialect).
-    Plain,
-    /// The seed's classic C server: the name as one 32-byte NUL-padded block, each message in its
-    /// own write as `name: text`, and whatever one read brings shown as a line (its messages may
-    /// not end in a newline). It does not echo your lines: the app shows them itself.
-    Classic,
-}
-
-impl Wire {
-    /// The server dialect this speaks.
-    pub fn dialect(self) -> Dialect {
-        match self {
-            Self::Json => Dialect::Json,
-            Self::Plain | Self::Classic => Dialect::Plain,
-        }
-    }
-}
 
 /// The size of the name block the classic C server reads first.
 pub const CLASSIC_NAME_BLOCK: usize = 32;

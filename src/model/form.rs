@@ -1,8 +1,9 @@
 //! The connect form's fields and their checks, before anything touches the network.
 
-use crate::client::{ConnectParams, RoomPassword, Wire};
+use crate::client::{ConnectParams, RoomPassword};
 use crate::i18n::Lang;
 use crate::identity::Fingerprint;
+use crate::protocol::Wire;
 use crate::protocol::name;
 
 use super::settings::Profile;

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::Wire;
 use crate::i18n::Lang;
 use crate::identity::Fingerprint;
 use crate::protocol::DEFAULT_PORT;
+use crate::protocol::Wire;
 use crate::protocol::password::RoomKey;
 use crate::tr;
 
@@ -111,7 +111,7 @@ pub struct Settings {
     pub host_history_max: u64,
     /// The hosted room is one room with other sites through this NATS broker (`nats://host:port`);
     /// `None`: this computer's room alone.
-    pub host_link: Option<String>,
+    pub host_broker: Option<String>,
     /// Every room trusted so far: `host:port` → its fingerprint (64 hex digits).
     pub pins: std::collections::BTreeMap<String, String>,
     /// When the app last showed each room (`host:port`): the time of the newest message seen, in
@@ -162,7 +162,7 @@ impl Default for Settings {
             notifications: NotifyChoice::MentionsAndPrivate,
             host_encrypted_only: false,
             host_password: None,
-            host_link: None,
+            host_broker: None,
             host_keep_history: true,
             host_history_days: 0,
             host_history_max: 0,
@@ -323,7 +323,9 @@ impl Settings {
             reset,
         );
         read_field(&mut table, "host_password", &mut s.host_password, "", reset);
-        read_field(&mut table, "host_link", &mut s.host_link, "", reset);
+        // Written `host_link` before the word "link" was kept for the NATS link itself.
+        read_field(&mut table, "host_link", &mut s.host_broker, "", reset);
+        read_field(&mut table, "host_broker", &mut s.host_broker, "", reset);
         read_field(
             &mut table,
             "host_keep_history",
@@ -481,6 +483,26 @@ mod tests {
         settings.theme = ThemeChoice::Dark;
         assert_eq!(save(&path, &settings), Ok(()));
         assert_eq!(load(&path, Lang::En), (settings, None));
+    }
+
+    #[test]
+    fn an_older_file_s_broker_address_keeps_loading_under_its_new_name() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("settings.toml");
+        std::fs::write(&path, "host_link = \"nats://10.0.0.9:4222\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (settings, warning) = load(&path, Lang::En);
+        assert_eq!(warning, None);
+        assert_eq!(
+            settings.host_broker.as_deref(),
+            Some("nats://10.0.0.9:4222")
+        );
+        assert_eq!(save(&path, &settings), Ok(()));
+        let written = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            written.contains("host_broker") && !written.contains("host_link"),
+            "{written}"
+        );
     }
 
     #[test]

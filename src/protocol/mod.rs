@@ -36,6 +36,31 @@ pub enum Dialect {
     Json,
 }
 
+/// How the app talks to a server: one of the server's two dialects, or the seed's classic C server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Wire {
+    /// JSON, for Coucou servers.
+    #[default]
+    Json,
+    /// Text lines, for nc-style servers (and Coucou's plain dialect).
+    Plain,
+    /// The seed's classic C server: the name as one 32-byte NUL-padded block, each message in its
+    /// own write as `name: text`, and whatever one read brings shown as a line (its messages may
+    /// not end in a newline). It does not echo your lines: the app shows them itself.
+    Classic,
+}
+
+impl Wire {
+    /// The server dialect this speaks.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Self::Json => Dialect::Json,
+            Self::Plain | Self::Classic => Dialect::Plain,
+        }
+    }
+}
+
 /// Tells the dialect from a client's first line.
 pub fn detect_dialect(first_line: &[u8]) -> Dialect {
     if first_line.trim_ascii_start().starts_with(b"{") {

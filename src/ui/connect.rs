@@ -3,11 +3,11 @@
 use eframe::egui::{self, Key, RichText};
 
 use super::Action;
-use crate::client::Wire;
 use crate::diagnostics::{InterfaceInfo, Probe, WHY_NOT};
 use crate::discovery::RoomInfo;
 use crate::model::form::ConnectForm;
 use crate::model::settings::Profile;
+use crate::protocol::Wire;
 use crate::tr;
 
 /// What the connect screen shows, lent by the app.

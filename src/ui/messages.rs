@@ -686,7 +686,7 @@ fn text_with_links(
             flush(ui, &mut plain, responses);
             let link = ui.link(word).on_hover_text(word);
             if link.clicked() {
-                *clicked = Some(Action::OpenLink(word.to_owned()));
+                *clicked = Some(Action::OpenUrl(word.to_owned()));
             }
             responses.push(link);
         } else {

@@ -95,8 +95,8 @@ pub enum Action {
     Copy(String),
     /// Put this quote in the input line.
     Quote(String),
-    /// Open a link in the browser.
-    OpenLink(String),
+    /// Open a web address in the browser.
+    OpenUrl(String),
     /// Hide the settings warning.
     DismissWarning,
     /// Hide the hosting warning or error.
@@ -112,7 +112,7 @@ pub enum Action {
     /// The hosted room keeps at most this many messages (0: no limit).
     SetHostHistoryMax(u64),
     /// The hosted room is one room with other sites through this broker (empty: alone).
-    SetHostLink(String),
+    SetBroker(String),
     /// Ask the room for the page of messages before the first one shown.
     LoadOlder,
     /// Open the search panel (Ctrl+F).

@@ -172,7 +172,7 @@ pub struct ToolbarBuffers {
     /// A new room password being typed (never shown again once set).
     pub password: String,
     /// The broker to link the hosted room through, as typed.
-    pub link: String,
+    pub broker: String,
 }
 
 /// Draws the toolbar.
@@ -268,7 +268,7 @@ pub fn toolbar_ui(
                     let field = ui
                         .add_enabled(
                             enabled,
-                            egui::TextEdit::singleline(&mut host.link)
+                            egui::TextEdit::singleline(&mut host.broker)
                                 .hint_text(lang.tr("room-link-example"))
                                 .desired_width(180.0),
                         )
@@ -277,7 +277,7 @@ pub fn toolbar_ui(
                     if set.clicked()
                         || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
                     {
-                        action = Some(Action::SetHostLink(host.link.clone()));
+                        action = Some(Action::SetBroker(host.broker.clone()));
                     }
                 });
                 ui.separator();

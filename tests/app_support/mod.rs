@@ -31,7 +31,7 @@ pub fn test_options(config: &Path) -> AppOptions {
         host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
         discovery: false,
         native_dialogs: false,
-        open_link: |_| false,
+        open_url: |_| false,
         system_lang: coucou::i18n::Lang::En,
         ..AppOptions::default()
     }
@@ -145,7 +145,7 @@ pub fn host_as_hostess(harness: &mut Harness<'_, CoucouApp>) {
 /// room (tests that wait for an automatic reconnection).
 pub fn app_with_backoff(
     config: &Path,
-    backoff: coucou::app::link::Backoff,
+    backoff: coucou::app::reconnect::Backoff,
 ) -> Harness<'static, CoucouApp> {
     app_from(
         AppOptions {

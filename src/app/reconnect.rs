@@ -12,7 +12,7 @@ pub fn backoff(attempt: u32) -> Duration {
 
 /// Where the connection stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Link {
+pub enum Stage {
     /// Not connected, not trying.
     Idle,
     /// A connection is being made.
@@ -31,7 +31,7 @@ pub enum Link {
     },
 }
 
-/// What is due now (see [`LinkMachine::due`]).
+/// What is due now (see [`Reconnect::due`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Due {
     /// Nothing, and nothing to wake for.
@@ -48,51 +48,51 @@ pub type Backoff = fn(u32) -> Duration;
 
 /// The connection's state and its failed attempts in a row.
 #[derive(Debug, Clone)]
-pub struct LinkMachine {
+pub struct Reconnect {
     /// Where it stands.
-    link: Link,
+    stage: Stage,
     /// Failed reconnection attempts in a row, for the back-off.
     attempt: u32,
     /// The wait before each attempt.
     backoff: Backoff,
 }
 
-impl Default for LinkMachine {
+impl Default for Reconnect {
     fn default() -> Self {
         Self::new(backoff)
     }
 }
 
-impl LinkMachine {
+impl Reconnect {
     /// Idle, waiting `backoff(attempt)` before each reconnection attempt.
     pub fn new(backoff: Backoff) -> Self {
         Self {
-            link: Link::Idle,
+            stage: Stage::Idle,
             attempt: 0,
             backoff,
         }
     }
 
     /// Where it stands.
-    pub fn link(&self) -> &Link {
-        &self.link
+    pub fn stage(&self) -> &Stage {
+        &self.stage
     }
 
     /// True in the room.
     pub fn is_connected(&self) -> bool {
-        self.link == Link::Connected
+        self.stage == Stage::Connected
     }
 
     /// True while a connection is being made.
     pub fn is_connecting(&self) -> bool {
-        matches!(self.link, Link::Connecting { .. })
+        matches!(self.stage, Stage::Connecting { .. })
     }
 
     /// True while a connection being made replaces a lost one.
     pub fn is_reconnecting(&self) -> bool {
         matches!(
-            self.link,
-            Link::Connecting {
+            self.stage,
+            Stage::Connecting {
                 reconnecting: true,
                 ..
             }
@@ -101,12 +101,12 @@ impl LinkMachine {
 
     /// True while waiting to try again.
     pub fn is_waiting(&self) -> bool {
-        matches!(self.link, Link::Waiting { .. })
+        matches!(self.stage, Stage::Waiting { .. })
     }
 
     /// A connection to `target` is being made.
     pub fn connecting(&mut self, target: String, reconnecting: bool) {
-        self.link = Link::Connecting {
+        self.stage = Stage::Connecting {
             target,
             reconnecting,
         };
@@ -114,13 +114,13 @@ impl LinkMachine {
 
     /// In the room: the back-off starts again from its first step.
     pub fn connected(&mut self) {
-        self.link = Link::Connected;
+        self.stage = Stage::Connected;
         self.attempt = 0;
     }
 
     /// Not connected and not trying (left, gave up, refused).
     pub fn idle(&mut self) {
-        self.link = Link::Idle;
+        self.stage = Stage::Idle;
         self.attempt = 0;
     }
 
@@ -130,23 +130,23 @@ impl LinkMachine {
         let first = self.attempt == 0;
         let wait = (self.backoff)(self.attempt);
         self.attempt = self.attempt.saturating_add(1);
-        self.link = Link::Waiting { until: now + wait };
+        self.stage = Stage::Waiting { until: now + wait };
         (wait, first)
     }
 
     /// What is due at `now`.
     pub fn due(&self, now: Instant) -> Due {
-        match self.link {
-            Link::Waiting { until } if now >= until => Due::Reconnect,
-            Link::Waiting { until } => Due::WakeIn((until - now).min(Duration::from_secs(1))),
+        match self.stage {
+            Stage::Waiting { until } if now >= until => Due::Reconnect,
+            Stage::Waiting { until } => Due::WakeIn((until - now).min(Duration::from_secs(1))),
             _ => Due::Nothing,
         }
     }
 
     /// Whole seconds until the next attempt, rounded up, while waiting.
     pub fn reconnect_in(&self, now: Instant) -> Option<u64> {
-        match self.link {
-            Link::Waiting { until } => Some(until.saturating_duration_since(now).as_secs() + 1),
+        match self.stage {
+            Stage::Waiting { until } => Some(until.saturating_duration_since(now).as_secs() + 1),
             _ => None,
         }
     }
@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn a_lost_connection_waits_longer_after_each_failure_and_starts_over_once_back() {
         let t0 = Instant::now();
-        let mut m = LinkMachine::default();
+        let mut m = Reconnect::default();
         m.connecting("h:1".into(), false);
         m.connected();
         assert_eq!(m.lost(t0), (Duration::from_secs(1), true));
@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn the_back_off_is_the_one_it_was_given() {
         let t0 = Instant::now();
-        let mut m = LinkMachine::new(|attempt| Duration::from_millis(10 * u64::from(attempt + 1)));
+        let mut m = Reconnect::new(|attempt| Duration::from_millis(10 * u64::from(attempt + 1)));
         assert_eq!(m.lost(t0).0, Duration::from_millis(10));
         assert_eq!(m.lost(t0).0, Duration::from_millis(20));
         assert_eq!(m.due(t0 + Duration::from_millis(20)), Due::Reconnect);
@@ -206,7 +206,7 @@ mod tests {
     #[test]
     fn giving_up_is_idle_and_due_nothing() {
         let t0 = Instant::now();
-        let mut m = LinkMachine::default();
+        let mut m = Reconnect::default();
         m.lost(t0);
         m.lost(t0);
         m.idle();
