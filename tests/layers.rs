@@ -269,7 +269,7 @@ fn the_scan_finds_each_way_of_naming_a_module_and_skips_comments() {
 /// Code lines of `src/<path>`, comments cut.
 fn code_of(path: &str) -> Vec<String> {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(path))
-        .unwrap()
+        .expect("a source file")
         .lines()
         .map(|line| line.split("//").next().unwrap_or_default().to_owned())
         .collect()
