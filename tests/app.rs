@@ -184,6 +184,48 @@ fn host_on_lets_a_raw_client_join_and_host_off_frees_the_port() {
 }
 
 #[test]
+fn the_room_opens_off_the_ui_thread_which_says_it_is_opening_meanwhile() {
+    let (_dir, config) = temp_config();
+    // The host's identity is on a disk that takes its time: its certificate is there, its key
+    // behind a pipe that nothing writes yet.
+    let made = tempfile::tempdir().expect("a temp folder");
+    coucou::identity::Identity::load_or_create(made.path()).expect("an identity");
+    let kept = coucou::identity::dir_beside(&config);
+    std::fs::create_dir_all(&kept).expect("the identity folder");
+    let (cert, key) = (coucou::identity::CERT_FILE, coucou::identity::KEY_FILE);
+    std::fs::copy(made.path().join(cert), kept.join(cert)).expect("the certificate");
+    let made_fifo = std::process::Command::new("mkfifo")
+        .arg(kept.join(key))
+        .status()
+        .expect("mkfifo");
+    assert!(made_fifo.success());
+
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "hostess");
+    fill(&mut harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    // The window goes on drawing while the room waits for its key.
+    harness.run_steps(4);
+    assert!(harness.state().host_starting());
+    harness.get_by_label("Opening the room…");
+    assert!(
+        harness
+            .get_by_label("Host a room")
+            .accesskit_node()
+            .is_disabled(),
+        "Host waits until the room is up"
+    );
+
+    // The key comes: the room opens and the app joins it.
+    let key_bytes = std::fs::read(made.path().join(key)).expect("the key");
+    std::fs::write(kept.join(key), key_bytes).expect("the key through the pipe");
+    wait_until(&mut harness, "joined own room", |app| {
+        app.is_connected() && app.hosting_addr().is_some()
+    });
+    assert!(!harness.state().host_starting());
+}
+
+#[test]
 fn a_busy_port_is_a_clear_error_and_host_stays_off() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
@@ -193,6 +235,9 @@ fn a_busy_port_is_a_clear_error_and_host_stays_off() {
     fill(&mut harness, "Host port", &port.to_string());
     harness.get_by_label("Host a room").click();
     harness.run_steps(2);
+    wait_until(&mut harness, "the room given up", |app| {
+        !app.host_starting() && app.host_error().is_some()
+    });
     harness.get_by_label_contains(&format!("Port {port} is already in use"));
     assert!(harness.state().hosting_addr().is_none());
 }

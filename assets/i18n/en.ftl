@@ -187,6 +187,7 @@ host-toggle-on-hint = Run a room on this computer for your network
 host-room = Room
 host-port = Host port
 host-closing = Closing the room…
+host-opening = Opening the room…
 room-options = Room options
 room-password-change = This room has a password. Type a new one, or leave it empty and press Set to remove it.
 room-password-new = A password for the room (only its hash is kept):

@@ -187,6 +187,7 @@ host-toggle-on-hint = Ouvrir un salon sur cet ordinateur pour votre réseau
 host-room = Salon
 host-port = Port d’accueil
 host-closing = Fermeture du salon…
+host-opening = Ouverture du salon…
 room-options = Options du salon
 room-password-change = Ce salon a un mot de passe. Tapez-en un nouveau, ou laissez vide et appuyez sur Définir pour le retirer.
 room-password-new = Un mot de passe pour le salon (seule son empreinte est gardée) :

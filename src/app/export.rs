@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Local, NaiveDate, TimeZone};
 
-use super::CoucouApp;
+use super::{AppEvent, CoucouApp};
 use crate::i18n::Lang;
 use crate::model::{ChatModel, EntryKind, transcript};
 use crate::protocol::{ServerMsg, now_ms};
@@ -84,25 +84,60 @@ impl CoucouApp {
     /// This computer's log gave the messages of the days asked for: writes them to `path`.
     pub(super) fn write_range(&mut self, room: &str, path: &Path, messages: Vec<ServerMsg>) {
         let me = self.chat.as_ref().map(|c| c.me.clone()).unwrap_or_default();
-        let model = ChatModel::from_messages(room, &me, messages);
+        let mut model = ChatModel::from_messages(room, &me, messages);
+        model.lang = self.lang();
+        let count = model.entries.len();
+        self.write_in_background(transcript_of(&model), path.to_path_buf(), Some(count));
+    }
+
+    /// Writes a transcript's `text` to `path` on the `coucou-export` thread (the text is made
+    /// on the UI thread, the disk waits on that one); the conversation says how it went, with
+    /// `count` messages when it was days from this computer's log.
+    fn write_in_background(
+        &mut self,
+        text: std::io::Result<Vec<u8>>,
+        path: PathBuf,
+        count: Option<usize>,
+    ) {
+        let done = self.sink(move |(path, count, written)| AppEvent::Exported {
+            path,
+            count,
+            written,
+        });
+        let spawned = std::thread::Builder::new()
+            .name("coucou-export".to_owned())
+            .spawn(move || {
+                let written = text
+                    .and_then(|text| std::fs::write(&path, text))
+                    .map_err(|err| err.to_string());
+                done.send((path, count, written));
+            });
+        if let Err(err) = spawned {
+            self.push_to_chat(EntryKind::Error(err.to_string()));
+        }
+    }
+
+    /// An export was written to `path` (with `count` messages from this computer's log), or
+    /// could not be: the conversation says so.
+    pub(super) fn on_exported(
+        &mut self,
+        path: &Path,
+        count: Option<usize>,
+        written: Result<(), String>,
+    ) {
         let lang = self.lang();
-        let mut model = model;
-        model.lang = lang;
-        let result = write_file(&model, path);
         let file = path.display().to_string();
-        let said = match result {
-            Ok(()) => EntryKind::Notice(tr!(
+        let said = match (written, count) {
+            (Ok(()), Some(count)) => EntryKind::Notice(tr!(
                 lang,
                 "transcript-saved-count",
                 path = file,
-                count = model.entries.len()
+                count = count
             )),
-            Err(err) => EntryKind::Error(tr!(
-                lang,
-                "could-not-save",
-                path = file,
-                error = err.to_string()
-            )),
+            (Ok(()), None) => EntryKind::Notice(tr!(lang, "transcript-saved", path = file)),
+            (Err(error), _) => {
+                EntryKind::Error(tr!(lang, "could-not-save", path = file, error = error))
+            }
         };
         self.push_to_chat(said);
     }
@@ -161,27 +196,23 @@ impl CoucouApp {
             journal.range(&self.chat_key, from, to, path.to_path_buf());
             return Ok(());
         }
-        let Some(chat) = &mut self.chat else {
+        let Some(chat) = &self.chat else {
             return Err(lang.tr("save-nothing"));
         };
-        let result = write_file(chat, path);
-        match result {
-            Ok(()) => {
-                let saved = tr!(lang, "transcript-saved", path = path.display().to_string());
-                chat.push_local(now_ms(), EntryKind::Notice(saved));
-                Ok(())
-            }
-            Err(err) => Err(could_not_save(err)),
-        }
+        let text = transcript_of(chat);
+        // Made now, so that a path that can't be written is said in the dialog; filled on a
+        // thread.
+        std::fs::File::create(path).map_err(could_not_save)?;
+        self.write_in_background(text, path.to_path_buf(), None);
+        Ok(())
     }
 }
 
-/// Writes `model`'s transcript to `path`.
-fn write_file(model: &ChatModel, path: &Path) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut out = std::io::BufWriter::new(file);
-    transcript::write_transcript(model, now_ms(), &mut out)?;
-    std::io::Write::flush(&mut out)
+/// `model`'s transcript, as the file holds it.
+fn transcript_of(model: &ChatModel) -> std::io::Result<Vec<u8>> {
+    let mut text = Vec::new();
+    transcript::write_transcript(model, now_ms(), &mut text)?;
+    Ok(text)
 }
 
 /// What the system's file dialog gave.

@@ -1,9 +1,11 @@
 //! The room this app hosts (the Host toggle): what the Host fields must hold, the room (a
-//! [`HostedRoom`], as `coucou server` runs it) with what the Host panel shows, and stopping it off
-//! the UI thread.
+//! [`HostedRoom`], as `coucou server` runs it) with what the Host panel shows, and starting and
+//! stopping it off the UI thread (starting loads or makes the identity, opens the history file,
+//! loads its recent messages and cleans the files folder: all disk work).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::thread;
 
 use crate::EventSink;
@@ -109,24 +111,85 @@ pub struct Hosting {
     linked: Option<String>,
 }
 
-impl Hosting {
-    /// Opens the room on `bind` and, when `announce`, announces it on the LAN. The second value is
-    /// a warning for the Host panel: the room was not announced, or only this computer can join.
-    pub fn start(
-        bind: IpAddr,
-        request: &HostRequest,
-        security: HostSecurity,
-        store: Option<StoreConfig>,
-        files: Option<FilesConfig>,
-        announce: bool,
-        lang: Lang,
-    ) -> Result<(Self, Option<String>), String> {
+/// Where the host's identity comes from.
+#[derive(Debug, Clone)]
+pub enum IdentitySource {
+    /// Already loaded.
+    Known(Identity),
+    /// Kept in this folder (made there on first use).
+    Kept(PathBuf),
+    /// Nowhere to keep one: one for this run.
+    ForThisRun,
+}
+
+/// Everything the Host button asks for, gathered on the UI thread; the room opens from it on a
+/// thread of its own ([`HostStart::in_background`]).
+#[derive(Debug)]
+pub struct HostStart {
+    /// The address to listen on (all of them, or loopback in tests).
+    pub bind: IpAddr,
+    /// The Host fields, checked.
+    pub request: HostRequest,
+    /// The host's identity.
+    pub identity: IdentitySource,
+    /// Clear connections are turned away.
+    pub encrypted_only: bool,
+    /// The room password, as kept.
+    pub password: Option<RoomKey>,
+    /// Where the history is kept, if it is.
+    pub store: Option<StoreConfig>,
+    /// Where offered files are kept, if anywhere.
+    pub files: Option<FilesConfig>,
+    /// Announce the room on the LAN.
+    pub announce: bool,
+    /// The room's language.
+    pub lang: Lang,
+}
+
+/// A room opened: the room, and a warning for the Host panel (the room was not announced, or
+/// only this computer can join, or its history file was moved aside).
+#[derive(Debug)]
+pub struct Started {
+    /// The room.
+    pub hosting: Hosting,
+    /// What the Host panel says about it.
+    pub warning: Option<String>,
+    /// The Host fields it was opened with.
+    pub request: HostRequest,
+}
+
+impl HostStart {
+    /// Opens the room on the `coucou-host-start` thread; `done` hears how it went (the room, or
+    /// why not in words).
+    pub fn in_background(self, done: EventSink<Result<Started, String>>) -> io::Result<()> {
+        thread::Builder::new()
+            .name("coucou-host-start".to_owned())
+            .spawn(move || done.send(self.open()))
+            .map(|_| ())
+    }
+
+    /// Loads (or makes) the identity, then opens the room on `bind` and, when `announce`,
+    /// announces it on the LAN. Disk and network work: never on the UI thread.
+    pub fn open(self) -> Result<Started, String> {
+        let lang = self.lang;
+        let identity = match self.identity {
+            IdentitySource::Known(identity) => identity,
+            IdentitySource::Kept(dir) => Identity::load_or_create(&dir)
+                .map_err(|err| tr!(lang, "identity-failed", error = err.to_string()))?,
+            IdentitySource::ForThisRun => Identity::generate().map_err(|err| err.to_string())?,
+        };
+        let security = HostSecurity {
+            identity,
+            encrypted_only: self.encrypted_only,
+            password: self.password,
+        };
+        let request = self.request;
         let config = ServerConfig {
             room: request.room.clone(),
             require_tls: security.encrypted_only,
             password: security.password.clone(),
-            store,
-            files,
+            store: self.store,
+            files: self.files,
             lang,
             link: request.broker.as_ref().map(|url| LinkConfig {
                 url: url.clone(),
@@ -149,14 +212,14 @@ impl Hosting {
             }
         };
         let listener =
-            crate::server::listen(SocketAddr::new(bind, port)).map_err(could_not_open)?;
+            crate::server::listen(SocketAddr::new(self.bind, port)).map_err(could_not_open)?;
         let (room, not_announced) =
-            HostedRoom::start(listener, config, &security.identity, announce).map_err(|err| {
-                match err {
+            HostedRoom::start(listener, config, &security.identity, self.announce).map_err(
+                |err| match err {
                     HostError::Certificate(err) => tr!(lang, "host-certificate", error = err),
                     HostError::Start(err) => could_not_open(err),
-                }
-            })?;
+                },
+            )?;
         // A history file that could not be used was moved aside: say so first.
         let mut warning = room.server().store_warning().map(str::to_owned);
         if let Some(err) = not_announced {
@@ -166,16 +229,22 @@ impl Hosting {
         if warning.is_none() && addrs.iter().all(|a| a.ip().is_loopback()) {
             warning = Some(lang.tr("host-loopback-only"));
         }
-        let hosting = Self {
+        let hosting = Hosting {
             code: room.fingerprint().code(),
             room,
             addrs,
             security,
             linked: request.broker.clone(),
         };
-        Ok((hosting, warning))
+        Ok(Started {
+            hosting,
+            warning,
+            request,
+        })
     }
+}
 
+impl Hosting {
     /// Where this app joins its own room: the loopback address when listening on all of them.
     pub fn own_addr(&self) -> SocketAddr {
         lan::own_address_of(self.room.server().local_addr())

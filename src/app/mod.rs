@@ -1,10 +1,11 @@
 //! The desktop app: owns the connection, the hosted server, the chat model and the settings, and
 //! applies what the views ask for.
 //!
-//! The UI thread never waits on the network: connections and the hosted server's stop run on named
-//! background threads that report over crossbeam channels and wake the UI with
-//! `ctx.request_repaint()`; [`eframe::App::logic`] drains them with `try_iter`. The only blocking
-//! calls on the UI thread are reading and writing the small settings file and rfd's save dialog.
+//! The UI thread never waits on the network or a slow disk: connections, opening and closing the
+//! hosted room, measuring files and writing exports run on named background threads that report
+//! over crossbeam channels and wake the UI with `ctx.request_repaint()`; [`eframe::App::logic`]
+//! drains them with `try_iter`. The only blocking calls on the UI thread are reading and writing
+//! the small settings file, rfd's dialogs, and making (not filling) an export's file.
 
 mod asked;
 mod conversation;
@@ -47,12 +48,12 @@ use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::dialogs::{Decided, Dialogs, DialogsView, PathPurpose, dialogs_ui};
 use crate::ui::messages::ListLayout;
 use crate::ui::search::SearchPanel;
-use crate::ui::toolbar::{HostingView, ToolbarBuffers, ToolbarView, toolbar_ui};
+use crate::ui::toolbar::{HostBusy, HostingView, ToolbarBuffers, ToolbarView, toolbar_ui};
 use crate::ui::trust::Protection;
 use crate::ui::{Action, connect};
 use crate::{EventSink, Waker};
 use asked::Asked;
-use hosting::{HostRequest, HostSecurity, Hosting};
+use hosting::{HostRequest, HostStart, Hosting, IdentitySource, Started};
 use notify::{DesktopNotifier, NotifierHandle};
 use reconnect::{Due, Reconnect, Stage};
 use style::zoom_keys;
@@ -147,6 +148,17 @@ enum AppEvent {
     Discovery(DiscoveryEvent),
     /// A reachability test ended.
     Probe(ProbeKind, Probe),
+    /// A transcript was written to this path (with this many messages from the log), or not.
+    Exported {
+        /// Where.
+        path: PathBuf,
+        /// How many messages, when they came from this computer's log.
+        count: Option<usize>,
+        /// How it went.
+        written: Result<(), String>,
+    },
+    /// The room asked for (this app joining it as this name) opened, or could not.
+    HostStarted(String, Box<Result<Started, String>>),
     /// The hosted room has stopped and its port is free.
     HostStopped,
     /// A desktop notification was clicked.
@@ -206,8 +218,8 @@ pub struct CoucouApp {
     host_error: Option<String>,
     /// The dialogs open over the window.
     dialogs: Dialogs,
-    /// The hosted room is stopping; its port is not free yet.
-    host_stopping: bool,
+    /// The hosted room is starting, or stopping (its port is not free yet).
+    host_busy: Option<HostBusy>,
     /// How far the connection on screen is protected, once connected.
     security: Option<Security>,
     /// This app's identity as a host, once loaded (or made, when there is no settings folder).
@@ -392,7 +404,7 @@ impl CoucouApp {
             host: None,
             host_buffers,
             host_error: None,
-            host_stopping: false,
+            host_busy: None,
             security: None,
             identity: None,
             events_tx,
@@ -542,7 +554,12 @@ impl CoucouApp {
 
     /// True while the hosted room is closing.
     pub fn host_stopping(&self) -> bool {
-        self.host_stopping
+        self.host_busy == Some(HostBusy::Stopping)
+    }
+
+    /// True while the room asked for is opening.
+    pub fn host_starting(&self) -> bool {
+        self.host_busy == Some(HostBusy::Starting)
     }
 
     /// Shows a conversation with no connection behind it (read-only): for previews, snapshot
@@ -637,7 +654,13 @@ impl CoucouApp {
             AppEvent::Discovery(DiscoveryEvent::Gone { fullname }) => {
                 self.rooms.retain(|r| r.fullname != fullname);
             }
-            AppEvent::HostStopped => self.host_stopping = false,
+            AppEvent::HostStarted(name, started) => self.on_host_started(name, *started),
+            AppEvent::HostStopped => self.host_busy = None,
+            AppEvent::Exported {
+                path,
+                count,
+                written,
+            } => self.on_exported(&path, count, written),
             AppEvent::NoticeClicked => self.focus_requested = true,
             AppEvent::Journal(event) => self.on_journal(event),
             AppEvent::Measured(path, to, measured) => self.on_measured(path, to, measured),
@@ -915,23 +938,12 @@ impl CoucouApp {
                 return;
             }
         };
-        let identity = match self.host_identity() {
-            Ok(identity) => identity,
-            Err(err) => {
-                self.host_error = Some(err);
-                return;
-            }
+        let identity = match (&self.identity, &self.settings_path) {
+            (Some(identity), _) => IdentitySource::Known(identity.clone()),
+            (None, Some(path)) => IdentitySource::Kept(crate::identity::dir_beside(path)),
+            // Nowhere to keep it: one for this run.
+            (None, None) => IdentitySource::ForThisRun,
         };
-        let security = HostSecurity {
-            identity,
-            encrypted_only: self.settings.host_encrypted_only,
-            password: self
-                .settings
-                .host_password
-                .as_deref()
-                .and_then(RoomKey::from_stored),
-        };
-        let announce = self.discovery_on();
         let store = self
             .settings_path
             .as_deref()
@@ -945,21 +957,43 @@ impl CoucouApp {
             .settings_path
             .as_deref()
             .map(|path| crate::server::FilesConfig::in_dir(settings::files_dir(path)));
-        let (hosting, warning) = match Hosting::start(
-            self.options.host_bind,
-            &request,
-            security,
+        let start = HostStart {
+            bind: self.options.host_bind,
+            request,
+            identity,
+            encrypted_only: self.settings.host_encrypted_only,
+            password: self
+                .settings
+                .host_password
+                .as_deref()
+                .and_then(RoomKey::from_stored),
             store,
             files,
-            announce,
-            self.lang(),
-        ) {
+            announce: self.discovery_on(),
+            lang: self.lang(),
+        };
+        let done = self.sink(move |started| AppEvent::HostStarted(name.clone(), Box::new(started)));
+        match start.in_background(done) {
+            Ok(()) => self.host_busy = Some(HostBusy::Starting),
+            Err(err) => self.host_error = Some(err.to_string()),
+        }
+    }
+
+    /// The room asked for opened (and this app joins it), or could not.
+    fn on_host_started(&mut self, name: String, started: Result<Started, String>) {
+        self.host_busy = None;
+        let Started {
+            hosting,
+            warning,
+            request,
+        } = match started {
             Ok(started) => started,
             Err(err) => {
                 self.host_error = Some(err);
                 return;
             }
         };
+        self.identity = Some(hosting.security().identity.clone());
         self.host_error = warning;
         let own = hosting.own_addr();
         // The app joins its own room like anyone: encrypted, its own certificate pinned, its own
@@ -975,24 +1009,6 @@ impl CoucouApp {
         self.save_settings();
         self.leave();
         self.start_connection(own_params, false);
-    }
-
-    /// This app's identity as a host: kept beside the settings, made on first use.
-    fn host_identity(&mut self) -> Result<Identity, String> {
-        if let Some(identity) = &self.identity {
-            return Ok(identity.clone());
-        }
-        let identity = match &self.settings_path {
-            Some(path) => {
-                let lang = self.lang();
-                Identity::load_or_create(&crate::identity::dir_beside(path))
-                    .map_err(|err| tr!(lang, "identity-failed", error = err.to_string()))?
-            }
-            // Nowhere to keep it: one for this run.
-            None => Identity::generate().map_err(|err| err.to_string())?,
-        };
-        self.identity = Some(identity.clone());
-        Ok(identity)
     }
 
     /// How far the conversation on screen is protected.
@@ -1091,7 +1107,7 @@ impl CoucouApp {
         }
         self.leave();
         match hosting.stop_in_background(self.sink(|()| AppEvent::HostStopped)) {
-            Ok(()) => self.host_stopping = true,
+            Ok(()) => self.host_busy = Some(HostBusy::Stopping),
             Err(err) => {
                 let error = err.to_string();
                 self.host_error = Some(tr!(self.lang(), "host-could-not-close", error = error));
@@ -1118,7 +1134,7 @@ impl CoucouApp {
         let failed = self.sink(AppEvent::UrlFailed);
         let open = self.options.open_url;
         let spawned = thread::Builder::new()
-            .name("coucou-open-link".to_owned())
+            .name("coucou-open-url".to_owned())
             .spawn(move || {
                 if !open(&url) {
                     failed.send(url);
@@ -1175,7 +1191,7 @@ impl CoucouApp {
             host_history_max: self.settings.host_history_max,
             host_has_password: self.settings.host_password.is_some(),
             hosting,
-            host_stopping: self.host_stopping,
+            host_busy: self.host_busy,
             host_error: self.host_error.as_deref(),
             in_room: self.chat.is_some() && self.offline.is_none(),
             has_conversation: self.chat.is_some(),

@@ -35,13 +35,22 @@ pub struct HostingView<'a> {
     pub linked: Option<&'a str>,
 }
 
+/// The hosted room is on its way up or down: the Host toggle waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostBusy {
+    /// The room asked for is opening (identity, history, files folder, port).
+    Starting,
+    /// The room is closing; its port is not free yet.
+    Stopping,
+}
+
 /// What the toolbar shows, lent by the app.
 #[derive(Debug, Clone, Copy)]
 pub struct ToolbarView<'a> {
     /// The hosted room, if hosting.
     pub hosting: Option<HostingView<'a>>,
-    /// Hosting is being turned off.
-    pub host_stopping: bool,
+    /// Hosting is being turned on, or off.
+    pub host_busy: Option<HostBusy>,
     /// Why hosting could not start.
     pub host_error: Option<&'a str>,
     /// In a room (connected or reconnecting).
@@ -188,7 +197,7 @@ pub fn toolbar_ui(
         ui.label(RichText::new("Coucou").strong());
         ui.separator();
         let hosting = view.hosting.is_some();
-        let enabled = !view.host_stopping;
+        let enabled = view.host_busy.is_none();
         let toggle = ui.add_enabled(
             enabled,
             egui::Button::new(lang.tr("host-toggle")).selected(hosting),
@@ -314,9 +323,12 @@ pub fn toolbar_ui(
                 });
             });
         }
-        if view.host_stopping {
+        if let Some(busy) = view.host_busy {
             ui.spinner();
-            ui.label(lang.tr("host-closing"));
+            ui.label(lang.tr(match busy {
+                HostBusy::Starting => "host-opening",
+                HostBusy::Stopping => "host-closing",
+            }));
         }
         ui.separator();
         if view.in_room {
