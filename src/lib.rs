@@ -6,8 +6,10 @@
 //! |---|---|---|
 //! | words | [`i18n`] | English and French (Fluent), for the interface and the server's notices |
 //! | wire format | [`protocol`] | framing, cleaning, names, commands, JSON and plain messages; no I/O |
-//! | connection | [`connection`], [`tls`], [`identity`] | bytes from a socket to frames; TLS on the same port; a host's certificate and fingerprint |
-//! | storage | [`store`] | the host's lasting history (SQLite), written by one thread |
+//! | hashing | [`digest`] | the SHA-256 of a reader, for the host's files and the app's |
+//! | connection | [`connection`], [`tls`], [`identity`], [`lan`] | bytes from a socket to frames; TLS on the same port; a host's certificate and fingerprint; this machine's LAN addresses |
+//! | storage | [`store`], [`journal`] | the host's lasting history and the app's own log (SQLite), each written by one thread |
+//! | broker | [`link`] | one room across servers: the NATS stream, names and presence |
 //! | server | [`server`] | the room: sessions, outgoing queues, the [`server::Server`] handle |
 //! | client | [`client`] | the app's connection threads: commands in, events out |
 //! | model | [`model`] | chat state, the connect form, settings and profiles, transcript |

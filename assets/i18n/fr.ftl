@@ -263,9 +263,9 @@ confirm-quit-text = Vous hébergez { $room } et { $others ->
 confirm-quit-yes = Quitter et fermer le salon
 confirm-host-off-title = Fermer le salon ?
 confirm-host-off-text = { $others ->
-    [one] { $others } autre personne est connectée
-   *[other] { $others } autres personnes sont connectées
-}. Elles seront prévenues de la fermeture du salon.
+    [one] { $others } autre personne est connectée. Elle sera prévenue de la fermeture du salon.
+   *[other] { $others } autres personnes sont connectées. Elles seront prévenues de la fermeture du salon.
+}
 confirm-host-off-yes = Fermer le salon
 export-title = Exporter la conversation
 save-fallback-text = La fenêtre d’enregistrement du système n’a pas pu s’ouvrir. Enregistrer la conversation sous :
@@ -333,7 +333,7 @@ badge-trusted-hint = Personne d’autre sur le réseau ne peut lire ce salon. L�
 badge-clear-hint = N’importe qui sur ce réseau peut lire ce qui se dit ici, et une machine pourrait se faire passer pour ce salon.
 trust-title = Faire confiance à ce salon ?
 trust-first = C’est votre première connexion à { $target }. Son code est :
-trust-ask-host = Demandez à l’hôte de vous lire le code affiché dans son panneau Héberger (ou imprimé par `coucou server`). S’il est identique, faites confiance au salon : la prochaine fois, Coucou le vérifiera pour vous.
+trust-ask-host = Demandez à l’hôte de vous lire le code affiché dans son panneau Héberger (ou imprimé par « coucou server »). S’il est identique, faites confiance au salon : la prochaine fois, Coucou le vérifiera pour vous.
 trust-yes = Faire confiance à ce salon
 mismatch-title = L’identité de ce salon a changé
 mismatch-text = { $target } n’a pas montré l’identité que vous aviez approuvée. Quelqu’un sur le réseau se fait peut-être passer pour ce salon pour lire ce que vous tapez. Rien n’a été envoyé.
@@ -345,6 +345,7 @@ mismatch-trust-new = Faire confiance à la nouvelle identité
 ## L’écran de connexion
 
 delete-profile-title = Supprimer le profil « { $name } » ?
+profile-exists = Un profil « { $name } » existe déjà.
 delete-profile-text = Son serveur, son port et son nom d’utilisateur seront oubliés.
 delete-profile-yes = Supprimer le profil
 rooms-heading = Salons sur votre réseau
@@ -390,8 +391,8 @@ diagnostics-test = Tester l’hôte et le port
 diagnostics-test-hint = Essaie une connexion à l’hôte et au port du formulaire
 why-not-segment = Les salons sont trouvés par mDNS, qui n’atteint que les ordinateurs du même segment de réseau : un autre sous-réseau, un Wi-Fi invité ou un VPN les empêche d’apparaître. Tapez plutôt l’adresse de l’hôte.
 why-not-firewall = Un pare-feu sur l’hôte peut bloquer le port TCP du salon (4444 par défaut) ou mDNS (port UDP 5353).
-why-not-bind = Un salon lancé avec `coucou server --bind 127.0.0.1` n’accepte que cet ordinateur ; les salons hébergés depuis l’application écoutent sur toutes les interfaces.
-why-not-advertise = Les serveurs sans fenêtre ne sont listés que s’ils sont lancés avec `--advertise`.
+why-not-bind = Un salon lancé avec « coucou server --bind 127.0.0.1 » n’accepte que cet ordinateur ; les salons hébergés depuis l’application écoutent sur toutes les interfaces.
+why-not-advertise = Les serveurs sans fenêtre ne sont listés que s’ils sont lancés avec « --advertise ».
 probe-answered = { $target } a répondu en { $ms } ms.
 probe-failed = { $target } n’a pas répondu : { $why }
 probe-not-a-host = ce n’est ni un nom d’hôte ni une adresse.
@@ -413,6 +414,21 @@ connect-not-encrypted = { $target } n’a pas répondu en chiffré — un ancien
 connect-password-needed = Ce salon a un mot de passe : tapez-le pour entrer.
 connect-password-not-proved = Le salon n’a pas pu prouver qu’il connaît le mot de passe : le mot de passe est faux, ou quelqu’un s’interpose dans la connexion.
 connect-other = Connexion impossible : { $error }
+connect-plain-server = Le serveur a répondu « { $said } » : on dirait un serveur en texte simple. Choisissez le type de serveur Texte (façon nc).
+trouble-closed = le serveur a fermé la connexion
+trouble-no-welcome = { $target } a fermé la connexion sans souhaiter la bienvenue — est-ce un serveur Coucou ?
+trouble-password-twice = le serveur a demandé le mot de passe deux fois
+trouble-unasked-proof = le serveur a répondu à un mot de passe que personne n’a envoyé
+trouble-bad-challenge = le défi du serveur pour le mot de passe est mal formé
+trouble-password-in-clear = le serveur a demandé le mot de passe sur une connexion en clair (il n’a pas été envoyé)
+trouble-encryption = la connexion chiffrée a échoué ({ $detail })
+trouble-no-certificate = l’hôte n’a montré aucun certificat
+trouble-cancelled = annulé
+trouble-cut = la connexion a été coupée
+trouble-unreachable = le réseau n’atteint pas le salon
+trouble-silent = la connexion ne répond plus
+trouble-refused = plus rien ne répond à cette adresse
+trouble-system = une erreur réseau ({ $kind })
 could-not-rejoin = Impossible de revenir. { $error }
 change-username = { $error } Changez le nom d’utilisateur et reconnectez-vous.
 could-not-start = Impossible de lancer la connexion : { $error }

@@ -7,7 +7,9 @@ use super::asked::Asked;
 use super::notify::Notice;
 use super::{AppEvent, CoucouApp};
 use crate::client::transfer::TransferFailure;
-use crate::client::{self, ClientEvent, ConnectError, ConnectParams, Connection, Security};
+use crate::client::{
+    self, ClientEvent, ConnectError, ConnectParams, Connection, Security, Trouble,
+};
 use crate::model::settings::NotifyChoice;
 use crate::model::{ChatModel, Direction, EntryKind, TransferStatus};
 use crate::protocol::Wire;
@@ -203,9 +205,9 @@ impl CoucouApp {
         });
     }
 
-    pub(super) fn on_closed(&mut self, error: Option<String>) {
+    pub(super) fn on_closed(&mut self, trouble: Option<Trouble>) {
         self.conn = None;
-        match error {
+        match trouble.map(|trouble| trouble.describe(self.lang())) {
             None => {
                 self.reconnect.idle();
                 if self.chat.is_some() && self.offline.is_none() {

@@ -726,10 +726,9 @@ impl CoucouApp {
                     self.save_settings();
                     self.connect.rename_error = None;
                 } else {
-                    self.connect.rename_error = Some(format!(
-                        "A profile called \"{}\" exists already.",
-                        new.trim()
-                    ));
+                    let name = new.trim();
+                    self.connect.rename_error =
+                        Some(tr!(self.lang(), "profile-exists", name = name));
                 }
             }
             Action::DeleteProfile(name) => self.dialogs.delete_profile = Some(name),

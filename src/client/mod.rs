@@ -149,8 +149,13 @@ pub enum ConnectError {
     PasswordNeeded,
     /// The host's answer to the password was wrong: a wrong password, or someone in the middle.
     PasswordNotProved,
-    /// Anything else, with the system's words.
-    Other(String),
+    /// A plain-text server answered the hello with text: the Plain dialect is needed.
+    PlainServer {
+        /// What it said first (cleaned).
+        said: String,
+    },
+    /// Anything else.
+    Other(Trouble),
 }
 
 impl ConnectError {
@@ -191,7 +196,8 @@ impl ConnectError {
             }
             Self::PasswordNeeded => lang.tr("connect-password-needed"),
             Self::PasswordNotProved => lang.tr("connect-password-not-proved"),
-            Self::Other(err) => tr!(lang, "connect-other", error = err.as_str()),
+            Self::PlainServer { said } => tr!(lang, "connect-plain-server", said = said.as_str()),
+            Self::Other(trouble) => tr!(lang, "connect-other", error = trouble.describe(lang)),
         }
     }
 }
@@ -261,8 +267,78 @@ pub enum ClientEvent {
         /// Which connection.
         conn: u64,
         /// What went wrong, if it was not a clean close.
-        error: Option<String>,
+        error: Option<Trouble>,
     },
+}
+
+/// What went wrong with a connection beyond what [`ConnectError`] names, said in the app's
+/// language by [`Trouble::describe`]: never the system's own words, which are in English (or
+/// worse, "os error 103").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trouble {
+    /// The server closed the connection.
+    Closed,
+    /// The server closed the connection before its welcome: perhaps not a Coucou server.
+    NoWelcome {
+        /// `host:port` as typed.
+        target: String,
+    },
+    /// The server asked for the password twice.
+    PasswordTwice,
+    /// The server answered a password nobody sent.
+    UnaskedProof,
+    /// The server's password challenge was not well formed.
+    BadChallenge,
+    /// The server asked for the password over a connection in clear: never answered.
+    PasswordInClear,
+    /// The encrypted connection failed (TLS's own words, for whoever looks closer).
+    Encryption(String),
+    /// The host showed no certificate.
+    NoCertificate,
+    /// The network or the system failed, of this kind.
+    System(io::ErrorKind),
+    /// Connecting was stopped here.
+    Cancelled,
+}
+
+impl From<&io::Error> for Trouble {
+    fn from(err: &io::Error) -> Self {
+        Self::System(err.kind())
+    }
+}
+
+impl Trouble {
+    /// Says what went wrong, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        use io::ErrorKind as Kind;
+        match self {
+            Self::Closed => lang.tr("trouble-closed"),
+            Self::NoWelcome { target } => tr!(lang, "trouble-no-welcome", target = target.as_str()),
+            Self::PasswordTwice => lang.tr("trouble-password-twice"),
+            Self::UnaskedProof => lang.tr("trouble-unasked-proof"),
+            Self::BadChallenge => lang.tr("trouble-bad-challenge"),
+            Self::PasswordInClear => lang.tr("trouble-password-in-clear"),
+            Self::Encryption(detail) => tr!(lang, "trouble-encryption", detail = detail.as_str()),
+            Self::NoCertificate => lang.tr("trouble-no-certificate"),
+            Self::Cancelled => lang.tr("trouble-cancelled"),
+            Self::System(
+                Kind::ConnectionReset
+                | Kind::ConnectionAborted
+                | Kind::BrokenPipe
+                | Kind::UnexpectedEof
+                | Kind::NotConnected,
+            ) => lang.tr("trouble-cut"),
+            Self::System(
+                Kind::NetworkUnreachable
+                | Kind::HostUnreachable
+                | Kind::NetworkDown
+                | Kind::AddrNotAvailable,
+            ) => lang.tr("trouble-unreachable"),
+            Self::System(Kind::TimedOut | Kind::WouldBlock) => lang.tr("trouble-silent"),
+            Self::System(Kind::ConnectionRefused) => lang.tr("trouble-refused"),
+            Self::System(kind) => tr!(lang, "trouble-system", kind = format!("{kind:?}")),
+        }
+    }
 }
 
 /// Something for the server.
@@ -421,7 +497,7 @@ impl ConnectionThreads {
             Err(err) => {
                 self.emit(ClientEvent::Closed {
                     conn: self.id,
-                    error: Some(err.to_string()),
+                    error: Some(Trouble::from(&err)),
                 });
                 return;
             }
@@ -461,13 +537,13 @@ impl ConnectionThreads {
             }
         }
         let stream = stream.ok_or(last_error)?;
-        let io_err = |err: io::Error| ConnectError::Other(err.to_string());
+        let io_err = |err: io::Error| ConnectError::Other(Trouble::from(&err));
         stream.set_nodelay(true).map_err(io_err)?;
         *self.socket.lock().unwrap_or_else(PoisonError::into_inner) =
             Some(stream.try_clone().map_err(io_err)?);
         if self.closed.load(Ordering::SeqCst) {
             stream.shutdown(Shutdown::Both).ok();
-            return Err(ConnectError::Other("cancelled".to_owned()));
+            return Err(ConnectError::Other(Trouble::Cancelled));
         }
         let socket = SharedSocket::new(stream);
 
@@ -520,16 +596,12 @@ impl ConnectionThreads {
                         match wait_for_welcome(&mut reader, &target)? {
                             Reply::Welcome(welcome) => welcome,
                             Reply::Password { .. } | Reply::Verified(_) => {
-                                return Err(ConnectError::Other(
-                                    "the server asked for the password twice".to_owned(),
-                                ));
+                                return Err(ConnectError::Other(Trouble::PasswordTwice));
                             }
                         }
                     }
                     Reply::Verified(_) => {
-                        return Err(ConnectError::Other(
-                            "the server answered a password nobody sent".to_owned(),
-                        ));
+                        return Err(ConnectError::Other(Trouble::UnaskedProof));
                     }
                 };
                 if let Some(fingerprint) = security.fingerprint
@@ -553,7 +625,7 @@ impl ConnectionThreads {
                 Ok(Some(Frame::Line(line))) => line,
                 Ok(Some(Frame::TooLong)) => continue,
                 Ok(None) => break None,
-                Err(err) => break Some(err.to_string()),
+                Err(err) => break Some(Trouble::from(&err)),
             };
             let event = match dialect {
                 Dialect::Plain => ClientEvent::Line {
@@ -574,7 +646,7 @@ impl ConnectionThreads {
         let error = if self.closed.load(Ordering::SeqCst) {
             None
         } else {
-            Some(error.unwrap_or_else(|| "the server closed the connection".to_owned()))
+            Some(error.unwrap_or(Trouble::Closed))
         };
         self.emit(ClientEvent::Closed {
             conn: self.id,
@@ -601,10 +673,11 @@ fn encrypt_to(
     target: &str,
 ) -> Result<(Transport, Fingerprint), ConnectError> {
     let verifier = PinVerifier::new(params.pin);
-    let config = tls::client_config(Arc::clone(&verifier))
-        .map_err(|err| ConnectError::Other(err.to_string()))?;
+    let encryption = |detail: String| ConnectError::Other(Trouble::Encryption(detail));
+    let config =
+        tls::client_config(Arc::clone(&verifier)).map_err(|err| encryption(err.to_string()))?;
     let conn = rustls::ClientConnection::new(config, tls::server_name(&params.host))
-        .map_err(|err| ConnectError::Other(err.to_string()))?;
+        .map_err(|err| encryption(err.to_string()))?;
     let mut conn = rustls::Connection::Client(conn);
     let deadline = std::time::Instant::now() + CONNECT_TIMEOUT;
     if let Err(err) = tls::handshake(&mut conn, socket, deadline) {
@@ -620,13 +693,11 @@ fn encrypt_to(
             (_, None) => ConnectError::NotEncrypted {
                 target: target.to_owned(),
             },
-            _ => ConnectError::Other(format!("the encrypted connection failed: {err}")),
+            _ => encryption(err.to_string()),
         });
     }
     let Some(fingerprint) = verifier.seen() else {
-        return Err(ConnectError::Other(
-            "the host showed no certificate".to_owned(),
-        ));
+        return Err(ConnectError::Other(Trouble::NoCertificate));
     };
     let trusted = params.pin.is_some() || (params.trust_if_verified && params.password.is_some());
     if !trusted {
@@ -644,21 +715,20 @@ fn prove_password(
     host_msg_hex: &str,
     target: &str,
 ) -> Result<(), ConnectError> {
-    let malformed = || ConnectError::Other("a malformed password challenge".to_owned());
+    let malformed = || ConnectError::Other(Trouble::BadChallenge);
     let Some(exporter) = transport.exporter() else {
         // The server asked for the password in clear: never answer that.
-        return Err(ConnectError::Other(
-            "the server asked for the password over a connection in clear".to_owned(),
-        ));
+        return Err(ConnectError::Other(Trouble::PasswordInClear));
     };
-    let exporter = exporter.map_err(|err| ConnectError::Other(err.to_string()))?;
+    let exporter =
+        exporter.map_err(|err| ConnectError::Other(Trouble::Encryption(err.to_string())))?;
     let mut salt = [0u8; SALT_BYTES];
     hex::decode_to_slice(salt_hex, &mut salt).map_err(|_| malformed())?;
     let host_msg = hex::decode(host_msg_hex).map_err(|_| malformed())?;
     let key = match &params.password {
         None => return Err(ConnectError::PasswordNeeded),
         Some(RoomPassword::Typed(typed)) => {
-            derive_key(typed, &salt).map_err(|err| ConnectError::Other(err.to_string()))?
+            derive_key(typed, &salt).map_err(|_| ConnectError::Other(Trouble::BadChallenge))?
         }
         Some(RoomPassword::Key(key)) if key.salt == salt => key.key,
         Some(RoomPassword::Key(_)) => return Err(ConnectError::PasswordNotProved),
@@ -671,7 +741,7 @@ fn prove_password(
     };
     transport
         .write_all(&json_line(&answer))
-        .map_err(|err| ConnectError::Other(err.to_string()))?;
+        .map_err(|err| ConnectError::Other(Trouble::from(&err)))?;
     match wait_for_welcome(reader, target)? {
         Reply::Verified(proof) => {
             let proof = hex::decode(proof).unwrap_or_default();
@@ -760,16 +830,16 @@ fn wait_for_welcome(
             Ok(Some(Frame::Line(line))) => line,
             Ok(Some(Frame::TooLong)) => continue,
             Ok(None) => {
-                return Err(ConnectError::Other(format!(
-                    "{target} closed the connection without a welcome — is it a Coucou server?"
-                )));
+                return Err(ConnectError::Other(Trouble::NoWelcome {
+                    target: target.to_owned(),
+                }));
             }
             Err(err) if crate::is_timeout(&err) => {
                 return Err(ConnectError::TimedOut {
                     target: target.to_owned(),
                 });
             }
-            Err(err) => return Err(ConnectError::Other(err.to_string())),
+            Err(err) => return Err(ConnectError::Other(Trouble::from(&err))),
         };
         match message::decode_server(&line) {
             Ok(welcome @ ServerMsg::Welcome { .. }) => return Ok(Reply::Welcome(welcome)),
@@ -784,12 +854,8 @@ fn wait_for_welcome(
             Ok(_) => {}
             Err(_) => {
                 // A plain server sends text before any welcome: say so in words.
-                let text = clean_bytes(&line);
-                return Err(ConnectError::Refused {
-                    code: ErrorCode::Other,
-                    message: format!(
-                        "{text} (this looks like a plain-text server: choose the Plain dialect)"
-                    ),
+                return Err(ConnectError::PlainServer {
+                    said: clean_bytes(&line),
                 });
             }
         }
@@ -804,7 +870,7 @@ fn connect_error(err: &io::Error, target: &str) -> ConnectError {
         _ if crate::is_timeout(err) => ConnectError::TimedOut {
             target: target.to_owned(),
         },
-        _ => ConnectError::Other(err.to_string()),
+        _ => ConnectError::Other(Trouble::from(err)),
     }
 }
 

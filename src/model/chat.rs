@@ -2,6 +2,14 @@
 //!
 //! Nothing here draws or does I/O: [`ChatModel::apply`] takes what the server said and updates the
 //! state, so it is tested without a window or a socket.
+//!
+//! It holds the entries (with the room's ids), the people and who of them is away, the unread
+//! count, the language its own notices are written in (`lang`, set by the app), the marker ("new
+//! since you last looked" or "since your last visit"), the outbox of unconfirmed messages
+//! (`Unsent`, at most 100), whether older pages exist, and who is typing (until when). `apply`
+//! dedupes by `(id, time)` (private messages apart) and, in a history, by time, sender and text
+//! what came live under another id (a linked room's island mode); it empties the outbox by client
+//! id and puts older pages before the entries.
 
 use std::collections::HashSet;
 
@@ -652,7 +660,7 @@ impl ChatModel {
                     });
                 }
             }
-            // The app's file transfers (not yet in the app) handle these.
+            // Answers to this app's own requests: the app's transfers (`app::transfers`) take them.
             ServerMsg::Ready { .. }
             | ServerMsg::Ticket { .. }
             | ServerMsg::Transfer { .. }

@@ -1,6 +1,11 @@
 //! The server's side of a linked room (#15): starts the [`Link`] to the broker, hands the room
 //! what the link says on the `coucou-link-news` thread (in turns, as sessions do), and claims
 //! names room-wide for the sessions, on their own threads, before the room sees them.
+//!
+//! `claim_for_join` and `claim_for_rename` run outside the room (a plain client gets the first free
+//! variant across sites) and give a `NameClaim`, settled once the room has said what it gave
+//! (`joined`, `renamed`: kept, given back, or swapped for the name given). The link reads after
+//! what the store holds; `coucou-link-news` also asks the room every 0.5 s for sites gone silent.
 
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};

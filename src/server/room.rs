@@ -5,6 +5,13 @@
 //! anyone else. Every broadcast is encoded at most once per dialect and the same bytes are shared by
 //! all recipients. The room reads the time from the [`Clock`] it is given, and knows nothing of
 //! sockets or threads: its unit tests below drive it with recording mailboxes and a fixed clock.
+//!
+//! What is said reaches people by one path: `announce` → `show` → `show_here` (broadcast, the
+//! store, the history; the linked part only decides when, `hand_over`). The messages each name sent
+//! lately with a client id (`Sent`: the last 16,384, at most 4 MiB) make a message sent again echo
+//! to its sender alone. "Typing" goes to the other JSON clients at most once per 2.5 s per person;
+//! who is away is told to JSON people and to the person, listed in welcomes and `who`, and the
+//! reason is sent back once per sender and absence to a private message.
 
 mod linked;
 

@@ -2,6 +2,14 @@
 //! disk or network work), the signed tokens that name one file and one direction, the files'
 //! places on disk, and their SHA-256. A stored file has a small description beside it, so its
 //! offer outlives a restart of the host until it expires. What people ask of them is in `files`.
+//!
+//! At start, the stored files are taken back while they last (regular files only, opened without
+//! following links) and everything else in the folder is deleted, links and folders included. File
+//! ids are never given twice (`next-id`). A token is signed with a key made at start and names one
+//! file, one direction and one holder (the chat connection given it). Downloads are held per ticket
+//! (2) and per holder (8), their places in `Slots`. Expired offers are purged on the next offer or
+//! fetch, the time passed in. Offers waiting for their bytes are counted per connection and per
+//! address.
 
 use std::collections::HashMap;
 use std::fs;

@@ -1,13 +1,11 @@
 //! The reachability test behind "Can't find a room?", against real ports on 127.0.0.1.
 
-mod common;
-
 use coucou::diagnostics::ProbeFailure;
 use coucou::i18n::Lang;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::start_server;
+use crate::common::start_server;
 use coucou::diagnostics::{interfaces, probe};
 
 #[test]

@@ -1,11 +1,9 @@
 //! `coucou server` as a person runs it: the real binary, on loopback.
 
-mod common;
-
 use std::net::TcpListener;
 use std::process::Command;
 
-use common::{Plain, coucou, spawn_server};
+use crate::common::{Plain, coucou, spawn_server};
 
 /// Runs `coucou server` on 127.0.0.1 and a free port with `extra` options, expecting it to fail at
 /// start; returns what it said on standard error.

@@ -2,8 +2,6 @@
 //! the room password against a wrong guess and against a man in the middle, `--require-tls`, and
 //! `openssl s_client` joining a password room.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::Stdio;
@@ -11,7 +9,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     Json, PATIENCE, Plain, app_connect, outcome, restart_at, start_server_with, test_identity,
 };
 use coucou::client::{ClientEvent, ConnectError, ConnectParams, RoomPassword};
@@ -98,21 +96,51 @@ fn an_encrypted_app_and_a_plain_nc_client_chat_in_one_room() {
     assert_eq!(users, ["alice", "bob", "carol"]);
 }
 
+/// A TLS listener with the test servers' certificate that records every byte of application
+/// data its one client sends, until the client goes (or the patience runs out).
+fn recording_tls_listener() -> (SocketAddr, thread::JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("test setup");
+    let addr = listener.local_addr().expect("test setup");
+    let recorder = thread::Builder::new()
+        .name("test-recorder".into())
+        .spawn(move || {
+            let (tcp, _) = listener.accept().expect("the app connects");
+            tcp.set_read_timeout(Some(PATIENCE)).expect("a time-out");
+            let conn =
+                rustls::ServerConnection::new(crate::common::test_tls()).expect("test setup");
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut got = Vec::new();
+            // However the app goes (close_notify, or the socket closed), what came is kept.
+            let _ = tls.read_to_end(&mut got);
+            got
+        })
+        .expect("a thread");
+    (addr, recorder)
+}
+
 #[test]
-fn first_contact_asks_before_sending_anything_and_a_pinned_host_goes_straight_in() {
-    let server = start_server_with(ServerConfig::default());
-    let addr = server.local_addr();
-    let (_conn, events) = app_connect(params(addr, "alice"));
+fn first_contact_asks_before_sending_any_application_byte_and_a_pinned_host_goes_straight_in() {
+    let (addr, recorder) = recording_tls_listener();
+    let (conn, events) = app_connect(params(addr, "alice"));
     let Err(ConnectError::Untrusted { fingerprint }) = outcome(&events) else {
         panic!("first contact must ask");
     };
     assert_eq!(fingerprint, test_identity().fingerprint());
-    assert_eq!(server.stats().people, 0, "nothing was sent: nobody joined");
+    drop(conn);
+    let sent = recorder.join().expect("the recorder");
+    assert!(
+        sent.is_empty(),
+        "nothing, not even the hello, before the person trusts the room: {:?}",
+        String::from_utf8_lossy(&sent)
+    );
+
+    let server = start_server_with(ServerConfig::default());
     let (_conn, events) = app_connect(ConnectParams {
         pin: Some(fingerprint),
-        ..params(addr, "alice")
+        ..params(server.local_addr(), "alice")
     });
     assert!(outcome(&events).is_ok());
+    assert_eq!(server.stats().people, 1, "a pinned host goes straight in");
 }
 
 #[test]
@@ -435,7 +463,7 @@ proptest::proptest! {
 #[test]
 fn the_room_code_is_the_same_from_the_cli_and_the_identity_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let out = common::coucou()
+    let out = crate::common::coucou()
         .args(["fingerprint", "--identity"])
         .arg(dir.path())
         .output()
@@ -449,8 +477,8 @@ fn the_room_code_is_the_same_from_the_cli_and_the_identity_folder() {
         [fp.code(), format!("sha256:{}", fp.to_hex())]
     );
     // The server started on that folder shows the same code and speaks TLS with it.
-    let (mut child, port) = common::spawn_server_from({
-        let mut command = common::coucou();
+    let (mut child, port) = crate::common::spawn_server_from({
+        let mut command = crate::common::coucou();
         command
             .args(["server", "--bind", "127.0.0.1", "--port", "0", "--identity"])
             .arg(dir.path())
@@ -556,7 +584,7 @@ fn malformed_password_answers_cost_only_that_connection() {
 
 #[test]
 fn a_welcome_larger_than_tls_buffers_arrives_whole() {
-    let server = common::start_server();
+    let server = crate::common::start_server();
     let addr = server.local_addr();
     let mut bob = Plain::join(addr, "bob");
     let text = "é".repeat(900);

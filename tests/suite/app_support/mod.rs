@@ -1,6 +1,5 @@
 //! Helpers for the tests that drive the real app with egui_kittest: a harness on temp settings,
 //! filling fields, connecting, and waiting on the app's own event channel (never sleeping).
-#![allow(dead_code)] // reason: each app test binary uses some of these helpers.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

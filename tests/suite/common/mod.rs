@@ -1,7 +1,7 @@
 //! Helpers for the integration tests: a server on 127.0.0.1:0 and raw TCP clients of both dialects.
 //!
 //! Every wait is a read with a time-out: a test fails with what it saw instead of hanging.
-#![allow(dead_code)] // reason: each test binary uses some of these helpers.
+#![allow(dead_code)] // reason: some helpers serve only the suites behind features.
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -12,6 +12,9 @@ use coucou::connection::SharedSocket;
 use coucou::identity::Fingerprint;
 use coucou::protocol::{ClientMsg, ServerMsg, message};
 use coucou::server::{Server, ServerConfig};
+
+#[cfg(feature = "nats-tests")]
+pub mod broker;
 use coucou::tls::{self, PinVerifier, Transport};
 
 /// How long any single wait may take before the test fails.

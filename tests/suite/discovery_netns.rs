@@ -5,15 +5,13 @@
 //! inside its namespace and checks there that loopback is the only interface before it starts.
 #![cfg(feature = "netns-tests")]
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, Plain, coucou, spawn_server};
+use crate::common::{PATIENCE, Plain, coucou, spawn_server};
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::diagnostics::interfaces;
 use coucou::discovery::Advertiser;

@@ -3,13 +3,10 @@
 //! people list's states, and the whole interface in French, chosen in settings or switched at
 //! run time.
 
-mod app_support;
-mod common;
-
 use std::time::Duration;
 
-use app_support::*;
-use common::{Json, start_server};
+use crate::app_support::*;
+use crate::common::{Json, start_server};
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::i18n::Lang;
 use coucou::protocol::{ClientMsg, ServerMsg};
@@ -299,7 +296,7 @@ fn away_is_said_again_to_a_room_that_came_back() {
         "waiting to reconnect",
         CoucouApp::is_waiting_to_reconnect,
     );
-    let again = common::restart_at(addr, coucou::server::ServerConfig::default());
+    let again = crate::common::restart_at(addr, coucou::server::ServerConfig::default());
     let (mut bob, _) = Json::join(again.local_addr(), "bob");
     wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
     assert_eq!(

@@ -2,11 +2,9 @@
 //! temp folders: pages of older messages, searches (JSON and `/search`), private messages kept out
 //! of both, hostile requests, and client ids that make a message sent twice arrive once.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Json, Plain, restart_at, start_server_with, stored};
+use crate::common::{Json, Plain, restart_at, start_server_with, stored};
 use coucou::protocol::message::Found;
 use coucou::protocol::{Chat, ClientMsg, ErrorCode, ServerMsg};
 use coucou::server::ServerConfig;

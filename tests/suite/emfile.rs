@@ -3,14 +3,12 @@
 //! take people again once descriptors are free.
 #![cfg(target_os = "linux")]
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, Plain, coucou};
+use crate::common::{PATIENCE, Plain, coucou};
 
 /// CPU time (user + system) the process has used, from /proc.
 fn cpu_time(pid: u32) -> Duration {
@@ -60,7 +58,7 @@ fn out_of_descriptors_the_accept_loop_backs_off_logs_little_and_recovers() {
         .env("RUST_LOG", "warn")
         .stderr(Stdio::piped());
     // The port comes on stdout; stderr is read below.
-    let (mut child, port) = common::spawn_server_from(command);
+    let (mut child, port) = crate::common::spawn_server_from(command);
     let stderr = BufReader::new(child.stderr.take().unwrap());
     let (log_tx, log) = crossbeam_channel::unbounded();
     std::thread::Builder::new()

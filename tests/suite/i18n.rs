@@ -127,9 +127,32 @@ fn plural_forms_for_0_1_2_and_5() {
         found(Lang::Fr, 2).split(',').next(),
         Some("2 messages trouvés pour «\u{a0}café\u{a0}»")
     );
+    // The whole sentence agrees with the count, the second clause too.
     let others = |n: u32| tr!(Lang::Fr, "confirm-host-off-text", others = n);
-    assert!(others(1).starts_with("1 autre personne est connectée"));
-    assert!(others(5).starts_with("5 autres personnes sont connectées"));
+    assert_eq!(
+        others(1),
+        "1 autre personne est connectée. Elle sera prévenue de la fermeture du salon."
+    );
+    assert_eq!(
+        others(5),
+        "5 autres personnes sont connectées. Elles seront prévenues de la fermeture du salon."
+    );
+}
+
+#[test]
+fn no_text_on_screen_shows_markdown_backticks() {
+    // The refusals a terminal reads name a command to type: there, backticks are the custom.
+    let for_terminals = ["error-tls-required", "error-password-needs-tls"];
+    let mut shown = Vec::new();
+    for (lang, source) in [(Lang::En, EN_FTL), (Lang::Fr, FR_FTL)] {
+        for key in keys(source) {
+            let text = lang.tr(&key);
+            if text.contains('`') && !for_terminals.contains(&key.as_str()) {
+                shown.push(format!("{lang:?} {key}: {text}"));
+            }
+        }
+    }
+    assert!(shown.is_empty(), "{shown:#?}");
 }
 
 #[test]
@@ -246,6 +269,101 @@ fn no_string_literal_reaches_the_screen_untranslated() {
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
             for found in untranslated(code) {
                 escaped.push(format!("{}: {found}", file.display()));
+            }
+        }
+    }
+    assert!(escaped.is_empty(), "untranslated: {escaped:#?}");
+}
+
+/// Calls whose string literals never reach a person: what they say is for programmers, logs,
+/// thread names or keys.
+const NOT_SHOWN: &[&str] = &[
+    "expect(",
+    ".name(",
+    "tr(",
+    "tr!(",
+    "debug!(",
+    "info!(",
+    "warn!(",
+    "error!(",
+    "trace!(",
+    "panic!(",
+    "unreachable!(",
+    "assert",
+    "Id::new(",
+    "Id::unique(",
+    "Grid::new(",
+    "Panel::",
+    "Modal::new(",
+    "id_salt(",
+    "read_field(",
+];
+
+/// Where a file stops holding interface text: the demo conversation below this line is what
+/// made-up people say, in snapshots and benchmarks.
+const CONTENT_FROM: &[(&str, &str)] = &[("chat.rs", "pub fn demo_conversation")];
+
+/// The string literals of `code` that hold words (two or more with spaces between them, outside
+/// `{…}`), on lines that
+/// call nothing in [`NOT_SHOWN`]: text that could end up on screen without a translation,
+/// stored in state first or not.
+fn worded_literals(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in code.lines() {
+        let line = line.split("//").next().unwrap_or_default();
+        if NOT_SHOWN.iter().any(|call| line.contains(call)) {
+            continue;
+        }
+        for literal in line.split('"').skip(1).step_by(2) {
+            let words: String = literal.split(['{', '}']).step_by(2).collect();
+            // Words a person reads are separated by spaces (`connect-timed-out`, a key, is one
+            // token) and have letters side by side (`%H:%M` has none).
+            let is_word = |w: &&str| {
+                let letters: Vec<bool> = w.chars().map(char::is_alphabetic).collect();
+                letters.windows(2).any(|pair| pair[0] && pair[1])
+            };
+            let worded = words.split_whitespace().filter(is_word).count();
+            if worded >= 2 {
+                found.push(literal.to_owned());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_wider_scan_finds_words_stored_in_state_and_lets_programmer_text_pass() {
+    let code = r#"
+        self.error = Some(format!("A profile called {name} exists already."));
+        Err(ConnectError::Other("the server closed the connection".to_owned()))
+        let x = thread::Builder::new().name("coucou-measure".to_owned());
+        warn!("the history could not be read ({err})");
+        ui.label(lang.tr("greeting"));
+        let path = "a.txt";
+    "#;
+    assert_eq!(
+        worded_literals(code),
+        [
+            "A profile called {name} exists already.",
+            "the server closed the connection"
+        ]
+    );
+}
+
+#[test]
+fn no_words_reach_the_screen_untranslated_from_the_client_the_model_or_state() {
+    let mut escaped = Vec::new();
+    for dir in ["src/client", "src/model", "src/app", "src/ui"] {
+        for file in rust_files(Path::new(dir)) {
+            let text = std::fs::read_to_string(&file).expect("a source file");
+            let mut code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (name, from) in CONTENT_FROM {
+                if file.ends_with(name) {
+                    code = code.split(from).next().unwrap_or_default();
+                }
+            }
+            for literal in worded_literals(code) {
+                escaped.push(format!("{}: {literal:?}", file.display()));
             }
         }
     }

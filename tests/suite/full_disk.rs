@@ -4,13 +4,11 @@
 //! `.ci/run` runs it as root.
 #![cfg(feature = "mount-tests")]
 
-mod common;
-
 use std::io::Read;
 use std::net::SocketAddr;
 use std::process::Stdio;
 
-use common::Plain;
+use crate::common::Plain;
 
 /// `coucou server` with its data folder on a tmpfs of `size` (`256k`, `1m`) in a mount namespace
 /// of its own, and `extra` options; its standard error as `stderr` says. Returns the temp folder
@@ -48,7 +46,7 @@ fn server_on_tmpfs(
         .env("HOME", dir.path())
         .env("RUST_LOG", log)
         .stderr(stderr);
-    let (child, port) = common::spawn_server_from(command);
+    let (child, port) = crate::common::spawn_server_from(command);
     (dir, child, SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
@@ -91,7 +89,7 @@ fn an_upload_to_a_full_disk_is_refused_as_such_and_the_chat_goes_on() {
 
     let (_dir, mut child, addr) =
         server_on_tmpfs("1m", &["--no-store", "--lang", "en"], "off", Stdio::null());
-    let (mut alice, _) = common::Json::join(addr, "alice");
+    let (mut alice, _) = crate::common::Json::join(addr, "alice");
     let mut bob = Plain::join(addr, "bob");
     // 3 MB: within the room's limits, more than its 1 MiB disk.
     let bytes = vec![7u8; 3_000_000];
@@ -107,7 +105,7 @@ fn an_upload_to_a_full_disk_is_refused_as_such_and_the_chat_goes_on() {
     else {
         panic!("the offer was refused")
     };
-    let answer = common::upload_file(addr, &token, &bytes);
+    let answer = crate::common::upload_file(addr, &token, &bytes);
     assert!(
         matches!(
             &answer,

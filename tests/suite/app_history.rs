@@ -2,15 +2,12 @@
 //! SQLite stores in temp folders: nothing typed is lost across cuts, older pages to the first
 //! message, Ctrl+F search with a jump to the result, and "New since your last visit".
 
-mod app_support;
-mod common;
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use app_support::*;
-use common::{Json, Plain, Proxy, start_server_with, stored};
+use crate::app_support::*;
+use crate::common::{Json, Plain, Proxy, start_server_with, stored};
 use coucou::app::CoucouApp;
 use coucou::protocol::{Chat, ServerMsg};
 use coucou::server::ServerConfig;
@@ -398,7 +395,7 @@ fn a_host_restarted_without_its_history_still_shows_yesterday_from_this_computer
     first.stop();
 
     // The same room, started again without any history: ids from 1 again.
-    let again = common::restart_at(
+    let again = crate::common::restart_at(
         addr,
         ServerConfig {
             flood: None,
@@ -542,7 +539,7 @@ fn what_was_typed_offline_outlives_closing_the_app_and_reaches_the_room_once() {
         });
     }
 
-    let _again = common::restart_at(
+    let _again = crate::common::restart_at(
         addr,
         ServerConfig {
             flood: None,

@@ -3,8 +3,6 @@
 //! after `/nick`, look-alike and invisible names and text. Other loopback addresses (127.0.0.2, …)
 //! stand for other machines.
 
-mod common;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -12,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Json, PATIENCE, Plain, start_server, start_server_with};
+use crate::common::{Json, PATIENCE, Plain, start_server, start_server_with};
 use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use coucou::server::{FloodLimit, ServerConfig};
 
@@ -57,7 +55,7 @@ fn attack(
         .name("test-attacker".into())
         .spawn(move || {
             let open = |ip: IpAddr, drip: bool| {
-                let stream = common::connect_from(server, ip);
+                let stream = crate::common::connect_from(server, ip);
                 stream.set_nonblocking(true).expect("a non-blocking socket");
                 Attacker {
                     stream,
@@ -558,7 +556,7 @@ fn a_hundred_wrong_passwords_at_once_from_a_hundred_addresses_cost_under_100_mb(
     let dir = tempfile::tempdir().unwrap();
     let password = dir.path().join("password");
     std::fs::write(&password, "tournesol\n").unwrap();
-    let (mut child, port) = common::spawn_server(&[
+    let (mut child, port) = crate::common::spawn_server(&[
         "--password-file",
         password.to_str().unwrap(),
         "--handshake-timeout",

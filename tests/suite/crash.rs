@@ -4,8 +4,6 @@
 
 #![cfg(unix)] // There `Child::kill` is SIGKILL: the crash this test is about.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -13,7 +11,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::{Json, PATIENCE};
+use crate::common::{Json, PATIENCE};
 use coucou::protocol::{ClientMsg, ServerMsg, message};
 
 /// How many kill-and-restart rounds the test runs.
@@ -53,7 +51,7 @@ impl Drop for Child {
 /// Starts the headless server on the data folder, with no flood limit (the writers are fast).
 fn start(dir: &Path) -> (Child, SocketAddr) {
     let (data, identity) = (dir.join("data"), dir.join("identity"));
-    let (child, port) = common::spawn_server(&[
+    let (child, port) = crate::common::spawn_server(&[
         "--no-flood-limit",
         "--data-dir",
         data.to_str().expect("a UTF-8 path"),

@@ -1,7 +1,6 @@
 //! A real NATS broker for the linked-room tests: Debian's `nats-server`, started by the test on
 //! 127.0.0.1 with a free port and JetStream in a folder of the test's; killed and started again on
 //! the same port and folder to cut the link.
-#![allow(dead_code)] // reason: each test binary uses some of these helpers.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

@@ -2,13 +2,11 @@
 //! the chat, the bytes on connections of their own (upload once, download by each), resumed after
 //! a cut, checked by SHA-256; private offers, hostile names, limits, quota, and bad bytes.
 
-mod common;
-
 use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use common::{Json, PATIENCE, Plain, Proxy};
+use crate::common::{Json, PATIENCE, Plain, Proxy};
 use coucou::digest::sha256_hex;
 use coucou::protocol::message::FileOffer;
 use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
@@ -45,7 +43,7 @@ fn sha(data: &[u8]) -> String {
 /// A server that takes files into a temp folder, with these limits.
 fn server_with_files(max_file: u64, quota: u64) -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().expect("a temp folder");
-    let server = common::start_server_with(ServerConfig {
+    let server = crate::common::start_server_with(ServerConfig {
         files: Some(FilesConfig {
             dir: dir.path().join("files"),
             max_file_bytes: max_file,
@@ -79,7 +77,7 @@ fn offer(
     }
 }
 
-use common::{file_connection as open, file_line as read_line, upload_file as upload};
+use crate::common::{file_connection as open, file_line as read_line, upload_file as upload};
 
 /// Downloads from `offset` through `addr`: the host's header and every byte that came.
 fn download(addr: SocketAddr, token: &str, offset: u64) -> (ServerMsg, Vec<u8>) {
@@ -413,7 +411,7 @@ fn limits_and_quota_are_refused_up_front_and_bad_bytes_are_never_offered() {
             ..
         }
     ));
-    let plain_server = common::start_server();
+    let plain_server = crate::common::start_server();
     let (mut zoe, _) = Json::join(plain_server.local_addr(), "zoe");
     let refused = offer(&mut zoe, "x", b"x", None).expect_err("no files here");
     assert!(
@@ -468,14 +466,14 @@ fn lasting_server(dir: &std::path::Path) -> ServerConfig {
             quota_bytes: 100_000_000,
             expiry: Duration::from_secs(3600),
         }),
-        ..common::stored(&dir.join("history.sqlite3"))
+        ..crate::common::stored(&dir.join("history.sqlite3"))
     }
 }
 
 #[test]
 fn an_offer_outlives_a_restart_of_the_host_and_ids_are_never_given_twice() {
     let dir = tempfile::tempdir().expect("a temp folder");
-    let server = common::start_server_with(lasting_server(dir.path()));
+    let server = crate::common::start_server_with(lasting_server(dir.path()));
     let addr = server.local_addr();
     let (mut alice, _) = Json::join(addr, "alice");
     let (bob, _) = Json::join(addr, "bob");
@@ -496,7 +494,7 @@ fn an_offer_outlives_a_restart_of_the_host_and_ids_are_never_given_twice() {
     drop((alice, bob));
     server.stop();
 
-    let _again = common::restart_at(addr, lasting_server(dir.path()));
+    let _again = crate::common::restart_at(addr, lasting_server(dir.path()));
     // Someone who comes after the restart finds the offer in the room's history, and fetches it.
     let (mut bob, welcome) = Json::join(addr, "bob");
     let ServerMsg::Welcome { history, .. } = welcome else {
@@ -538,7 +536,7 @@ fn an_offer_outlives_a_restart_of_the_host_and_ids_are_never_given_twice() {
 #[test]
 fn what_a_restarted_host_finds_in_its_files_folder_is_trusted_no_more_than_a_message() {
     let dir = tempfile::tempdir().expect("a temp folder");
-    let server = common::start_server_with(lasting_server(dir.path()));
+    let server = crate::common::start_server_with(lasting_server(dir.path()));
     let addr = server.local_addr();
     let (mut alice, _) = Json::join(addr, "alice");
     let mut stored = Vec::new();
@@ -575,7 +573,7 @@ fn what_a_restarted_host_finds_in_its_files_folder_is_trusted_no_more_than_a_mes
     std::fs::copy(files.join(stored[0].to_string()), files.join(&huge)).expect("copy");
     std::fs::write(files.join("next-id"), &huge).expect("write");
 
-    let _again = common::restart_at(addr, lasting_server(dir.path()));
+    let _again = crate::common::restart_at(addr, lasting_server(dir.path()));
     let (mut bob, _) = Json::join(addr, "bob");
     // The first is there under a clean name; the others are gone, bytes and all.
     let token = ticket(&mut bob, stored[0]).expect("still there");
@@ -642,7 +640,7 @@ fn a_downloader_that_never_reads_holds_up_nobody_but_itself() {
 #[cfg(unix)]
 fn a_link_or_a_folder_in_the_files_folder_is_never_served_and_goes_at_restart() {
     let dir = tempfile::tempdir().expect("a temp folder");
-    let server = common::start_server_with(lasting_server(dir.path()));
+    let server = crate::common::start_server_with(lasting_server(dir.path()));
     let addr = server.local_addr();
     let (mut alice, _) = Json::join(addr, "alice");
     let data = bytes(5000, 40);
@@ -662,7 +660,7 @@ fn a_link_or_a_folder_in_the_files_folder_is_never_served_and_goes_at_restart() 
     std::fs::create_dir(files.join("folder")).expect("a folder");
     std::fs::write(files.join("folder/inside"), b"?").expect("write");
 
-    let _again = common::restart_at(addr, lasting_server(dir.path()));
+    let _again = crate::common::restart_at(addr, lasting_server(dir.path()));
     let (mut bob, _) = Json::join(addr, "bob");
     assert!(
         matches!(ticket(&mut bob, file), Err((ErrorCode::NoSuchFile, _))),
@@ -709,7 +707,7 @@ fn twelve_hundred_downloads_that_never_read_hold_their_addresses_share_and_other
             token: tickets[n % tickets.len()].clone(),
             offset: 0,
         };
-        match common::file_connection_from(addr, from(9), &download) {
+        match crate::common::file_connection_from(addr, from(9), &download) {
             (reader, ServerMsg::Transfer { .. }) => held.push(reader),
             (
                 _,
@@ -755,7 +753,7 @@ fn twelve_hundred_downloads_that_never_read_hold_their_addresses_share_and_other
         "joined in {took:?}"
     );
     // … and downloads the whole file.
-    let (mut reader, answer) = common::file_connection_from(addr, from(10), &download);
+    let (mut reader, answer) = crate::common::file_connection_from(addr, from(10), &download);
     assert!(matches!(answer, ServerMsg::Transfer { .. }), "{answer:?}");
     let mut got = Vec::new();
     reader.read_to_end(&mut got).expect("the bytes");
@@ -846,7 +844,9 @@ fn fifty_downloads_started_at_once_from_one_machine_all_arrive() {
     let mut started = Vec::new();
     for n in 0..50 {
         params.tls = n % 2 == 0;
-        params.pin = params.tls.then(|| common::test_identity().fingerprint());
+        params.pin = params
+            .tls
+            .then(|| crate::common::test_identity().fingerprint());
         let dest = downloads.join(format!("photo-{n}.jpg"));
         started.push(
             // A ticket a download, as the app asks for one on each click.
@@ -863,7 +863,7 @@ fn fifty_downloads_started_at_once_from_one_machine_all_arrive() {
     }
     let mut finished = 0;
     while finished < 50 {
-        match rx.recv_timeout(3 * common::PATIENCE) {
+        match rx.recv_timeout(3 * crate::common::PATIENCE) {
             Ok(TransferEvent::Finished { .. }) => finished += 1,
             Ok(TransferEvent::Failed { error, .. }) => panic!("a download failed: {error:?}"),
             Ok(TransferEvent::Progress { .. }) => {}
@@ -901,7 +901,7 @@ fn a_ticket_holds_two_downloads_and_a_person_eight_from_any_addresses() {
                 token: ticket.clone(),
                 offset: 0,
             };
-            match common::file_connection_from(addr, from(20 + machine), &download) {
+            match crate::common::file_connection_from(addr, from(20 + machine), &download) {
                 (reader, ServerMsg::Transfer { .. }) => {
                     held.push(reader);
                     answers.push((n, true));
@@ -923,7 +923,7 @@ fn a_ticket_holds_two_downloads_and_a_person_eight_from_any_addresses() {
     );
     // Another person's ticket for the same file is theirs.
     let theirs = ticket(&mut bob, 1).expect("bob's ticket");
-    let (_reader, answer) = common::file_connection_from(
+    let (_reader, answer) = crate::common::file_connection_from(
         addr,
         from(2),
         &ClientMsg::Download {

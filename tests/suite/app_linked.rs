@@ -4,13 +4,8 @@
 //! person and someone at the other server see each other and what they say.
 #![cfg(feature = "nats-tests")]
 
-mod app_support;
-#[path = "common/broker.rs"]
-mod broker;
-mod common;
-
-use app_support::{app_at, fill, has_entry, send_message, temp_config, wait_until};
-use broker::Broker;
+use crate::app_support::{app_at, fill, has_entry, send_message, temp_config, wait_until};
+use crate::common::broker::Broker;
 use coucou::app::CoucouApp;
 use coucou::link::LinkConfig;
 use coucou::protocol::{Chat, ClientMsg, ServerMsg};
@@ -23,7 +18,7 @@ use egui_kittest::kittest::Queryable;
 fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let broker = Broker::start(dir.path());
-    let other = common::start_server_with(ServerConfig {
+    let other = crate::common::start_server_with(ServerConfig {
         room: "Salle 12".into(),
         link: Some(LinkConfig {
             url: broker.url(),
@@ -71,7 +66,7 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
     harness.get_by_label_contains(&format!("linked with other sites through {}", broker.url()));
 
     // Someone at the other site arrives and speaks; the app's person answers.
-    let (mut bob, welcome) = common::Json::join(other.local_addr(), "bob");
+    let (mut bob, welcome) = crate::common::Json::join(other.local_addr(), "bob");
     assert!(
         matches!(&welcome, ServerMsg::Welcome { users, .. } if users.contains(&"hostess".to_owned())),
         "the other site lists the app's person: {welcome:?}"

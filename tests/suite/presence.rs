@@ -2,9 +2,7 @@
 //! the away reason sent back once to a private message, and the hostile cases (too long,
 //! invisible, forged fields, too fast). Also the server's notices in French (`lang`).
 
-mod common;
-
-use common::{Json, Plain};
+use crate::common::{Json, Plain};
 use coucou::i18n::Lang;
 use coucou::protocol::message::{AwayNote, MAX_AWAY_BYTES};
 use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
@@ -48,7 +46,7 @@ fn is_away(m: &ServerMsg) -> bool {
 
 #[test]
 fn away_and_back_from_the_json_dialect_reach_json_people_and_show_in_who_and_welcomes() {
-    let server = common::start_server();
+    let server = crate::common::start_server();
     let addr = server.local_addr();
     let (mut alice, mut bob, mut carol) = three_people(addr);
 
@@ -106,7 +104,7 @@ fn away_and_back_from_the_json_dialect_reach_json_people_and_show_in_who_and_wel
 
 #[test]
 fn away_and_back_from_the_plain_dialect() {
-    let server = common::start_server();
+    let server = crate::common::start_server();
     let addr = server.local_addr();
     let (mut bob, _) = Json::join(addr, "bob");
     let mut carol = Plain::join(addr, "carol");
@@ -150,7 +148,7 @@ fn away_and_back_from_the_plain_dialect() {
 
 #[test]
 fn a_private_message_to_someone_away_gets_their_reason_back_once_per_absence() {
-    let server = common::start_server();
+    let server = crate::common::start_server();
     let addr = server.local_addr();
     let (mut alice, mut bob, mut carol) = three_people(addr);
     alice.send(&away(Some("en congé")));
@@ -214,8 +212,8 @@ fn a_private_message_to_someone_away_gets_their_reason_back_once_per_absence() {
 }
 
 #[test]
-fn an_app_marks_its_person_idle_and_the_others_see_it() {
-    let server = common::start_server();
+fn an_automatic_away_reads_idle_to_json_and_plain_clients_alike() {
+    let server = crate::common::start_server();
     let addr = server.local_addr();
     let (mut alice, _) = Json::join(addr, "alice");
     let (mut bob, _) = Json::join(addr, "bob");
@@ -239,7 +237,7 @@ fn an_app_marks_its_person_idle_and_the_others_see_it() {
 
 #[test]
 fn hostile_away_reasons_are_refused_or_cleaned_and_cost_nothing_else() {
-    let server = common::start_server();
+    let server = crate::common::start_server();
     let addr = server.local_addr();
     let (mut alice, mut bob, mut carol) = three_people(addr);
 
@@ -305,7 +303,7 @@ fn hostile_away_reasons_are_refused_or_cleaned_and_cost_nothing_else() {
 
 #[test]
 fn going_away_and_back_counts_against_the_flood_limit() {
-    let server = common::start_server_with(ServerConfig {
+    let server = crate::common::start_server_with(ServerConfig {
         flood: Some(FloodLimit {
             burst: 4,
             per_second: 0.001,
@@ -343,7 +341,7 @@ fn going_away_and_back_counts_against_the_flood_limit() {
 
 #[test]
 fn a_french_room_speaks_french_to_plain_clients_and_keeps_its_codes() {
-    let server = common::start_server_with(ServerConfig {
+    let server = crate::common::start_server_with(ServerConfig {
         room: "Salle 12".into(),
         lang: Lang::Fr,
         ..ServerConfig::default()

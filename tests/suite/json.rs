@@ -1,8 +1,6 @@
 //! The JSON dialect over real TCP, alone and in a room shared with plain clients.
 
-mod common;
-
-use common::{Json, Plain, start_server};
+use crate::common::{Json, Plain, start_server};
 use coucou::protocol::{Chat, ClientMsg, ErrorCode, LeaveReason, ServerMsg};
 
 fn say(text: &str) -> ClientMsg {
@@ -508,7 +506,7 @@ fn private_messages_do_not_consume_room_ids() {
 
 #[test]
 fn typing_reaches_the_other_json_clients_only_and_counts_against_the_flood_limit() {
-    let server = common::start_server_with(coucou::server::ServerConfig {
+    let server = crate::common::start_server_with(coucou::server::ServerConfig {
         flood: Some(coucou::server::FloodLimit {
             burst: 3,
             per_second: 0.001,
@@ -578,7 +576,7 @@ fn answer(client: &mut Json) -> ServerMsg {
 #[test]
 fn every_answer_and_refusal_carries_the_label_of_its_request_and_only_then() {
     let dir = tempfile::tempdir().expect("a temp folder");
-    let server = common::start_server_with(coucou::server::ServerConfig {
+    let server = crate::common::start_server_with(coucou::server::ServerConfig {
         files: Some(coucou::server::FilesConfig::in_dir(
             dir.path().join("files"),
         )),

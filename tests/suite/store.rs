@@ -1,8 +1,6 @@
 //! The host's lasting history on real SQLite files in temp folders, over real TCP on 127.0.0.1.
 
-mod common;
-
-use common::{Json, Plain, restart_at, start_server_with, stored};
+use crate::common::{Json, Plain, restart_at, start_server_with, stored};
 use coucou::protocol::{ClientMsg, ServerMsg};
 
 fn ids_and_texts(history: &[ServerMsg]) -> Vec<(u64, String)> {
@@ -85,14 +83,14 @@ fn the_headless_server_keeps_history_in_its_data_dir_across_restarts() {
     let data = dir.path().join("data");
     let identity = dir.path().join("identity");
     let start = || {
-        let mut command = common::coucou();
+        let mut command = crate::common::coucou();
         command
             .args(["server", "--bind", "127.0.0.1", "--port", "0", "--data-dir"])
             .arg(&data)
             .arg("--identity")
             .arg(&identity)
             .stderr(std::process::Stdio::null());
-        common::spawn_server_from(command)
+        crate::common::spawn_server_from(command)
     };
     let (mut child, port) = start();
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));

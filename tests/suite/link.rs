@@ -5,14 +5,11 @@
 //! started again loses and doubles nothing; what is not an event on the stream is skipped.
 #![cfg(feature = "nats-tests")]
 
-#[path = "common/broker.rs"]
-mod broker;
-
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use broker::Broker;
+use crate::common::broker::Broker;
 use coucou::EventSink;
 use coucou::link::{Envelope, Link, LinkConfig, LinkNews, stream_name};
 use coucou::protocol::{Chat, ServerMsg};

@@ -3,14 +3,11 @@
 //! from someone else is downloaded with a click, its progress reaching 100 %, into the downloads
 //! folder, byte for byte.
 
-mod app_support;
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use app_support::*;
-use common::{Json, upload_file};
+use crate::app_support::*;
+use crate::common::{Json, upload_file};
 use coucou::app::{AppOptions, CoucouApp};
 use coucou::digest::sha256_hex;
 use coucou::model::{EntryKind, TransferStatus};
@@ -45,7 +42,7 @@ fn room_with_files() -> (
     egui_kittest::Harness<'static, CoucouApp>,
 ) {
     let dir = tempfile::tempdir().expect("a temp folder");
-    let server = common::start_server_with(ServerConfig {
+    let server = crate::common::start_server_with(ServerConfig {
         files: Some(FilesConfig::in_dir(dir.path().join("host-files"))),
         ..ServerConfig::default()
     });
@@ -150,7 +147,7 @@ fn room_through_proxy(
 ) -> (
     tempfile::TempDir,
     coucou::server::Server,
-    common::Proxy,
+    crate::common::Proxy,
     egui_kittest::Harness<'static, CoucouApp>,
 ) {
     let dir = tempfile::tempdir().expect("a temp folder");
@@ -170,14 +167,14 @@ fn app_through_proxy(
     encrypted: bool,
 ) -> (
     coucou::server::Server,
-    common::Proxy,
+    crate::common::Proxy,
     egui_kittest::Harness<'static, CoucouApp>,
 ) {
-    let server = common::start_server_with(ServerConfig {
+    let server = crate::common::start_server_with(ServerConfig {
         files: Some(FilesConfig::in_dir(dir.path().join("host-files"))),
         ..config
     });
-    let proxy = common::Proxy::start(server.local_addr());
+    let proxy = crate::common::Proxy::start(server.local_addr());
     let config = dir.path().join("settings.toml");
     let mut harness = app_from(
         AppOptions {
@@ -608,7 +605,8 @@ fn a_private_offer_to_someone_who_just_left_is_refused_and_the_next_offer_upload
 fn a_failed_search_leaves_an_offer_awaiting_its_answer_alone() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let store = dir.path().join("history.sqlite");
-    let (server, proxy, mut harness) = app_through_proxy(&dir, common::stored(&store), None, true);
+    let (server, proxy, mut harness) =
+        app_through_proxy(&dir, crate::common::stored(&store), None, true);
     let (mut bob, _) = Json::join(server.local_addr(), "bob");
     // The room's search index is gone: searching fails with `unavailable`, as a broken file would.
     rusqlite::Connection::open(&store)
@@ -761,6 +759,9 @@ fn without_a_system_file_dialog_send_file_opens_the_app_s_own_and_the_file_is_se
         harness.query_by_label("Send a file").is_none(),
         "the dialog closed"
     );
+    wait_until(&mut harness, "the room has it", |app| {
+        offer_named(app, "plan de classe.pdf").is_some()
+    });
     let ServerMsg::File(offer) = bob.expect(|m| matches!(m, ServerMsg::File(_))) else {
         unreachable!()
     };

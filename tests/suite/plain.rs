@@ -1,8 +1,6 @@
 //! The plain dialect over real TCP: what nc, telnet and the seed's C client see.
 
-mod common;
-
-use common::{Plain, start_server, start_server_with};
+use crate::common::{Plain, start_server, start_server_with};
 use coucou::server::ServerConfig;
 
 #[test]

@@ -1,0 +1,35 @@
+//! Every integration test of Coucou, in one crate: the library and its dependencies are linked
+//! once, not once per suite. A module per suite (its `//!` says what it covers); the suites that
+//! need root, a broker, `openssl` or a Vulkan driver are compiled only with their feature
+//! (`netns-tests`, `mount-tests`, `nats-tests`, `openssl-tests`, `snapshots`), which `.ci/run`
+//! turns on after installing what they need. One suite alone: `cargo test --test suite -- json::`.
+
+mod app_support;
+mod common;
+
+mod app;
+mod app_files;
+mod app_history;
+mod app_linked;
+mod app_presence;
+mod cli;
+mod crash;
+mod diagnostics;
+mod discovery_netns;
+mod emfile;
+mod files;
+mod full_disk;
+mod history;
+mod hostile;
+mod i18n;
+mod json;
+mod layers;
+mod limits;
+mod link;
+mod linked;
+mod plain;
+mod presence;
+mod proptest_protocol;
+mod snapshots;
+mod store;
+mod tls;
