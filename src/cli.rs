@@ -152,8 +152,28 @@ fn with_file_args(args: &[OsString], from_file: Vec<OsString>) -> Vec<OsString> 
     merged
 }
 
+/// What the log says unless `RUST_LOG` says otherwise: Coucou's INFO, and only the warnings of
+/// zbus and tracing (zbus, behind notifications and accessibility, logs every D-Bus connection
+/// at INFO: not ours to say).
+pub const DEFAULT_LOG_FILTER: &str = "info,zbus=warn,tracing=warn";
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn by_default_the_log_says_coucou_s_info_and_nothing_of_zbus_below_a_warning() {
+        use log::Log as _;
+        let logger = env_logger::Builder::new()
+            .parse_filters(DEFAULT_LOG_FILTER)
+            .build();
+        let said = |target: &str, level| {
+            logger.enabled(&log::Metadata::builder().target(target).level(level).build())
+        };
+        assert!(said("coucou::server::session", log::Level::Info));
+        assert!(!said("zbus::connection::handshake", log::Level::Info));
+        assert!(said("zbus::connection", log::Level::Warn));
+        assert!(!said("tracing::span", log::Level::Info));
+    }
+
     use super::*;
 
     fn os(args: &[&str]) -> Vec<OsString> {

@@ -12,8 +12,7 @@ use coucou::{desktop, headless};
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(
-        // zbus (notifications, accessibility) logs every D-Bus connection at INFO: not ours to say.
-        env_logger::Env::default().default_filter_or("info,zbus=warn,tracing=warn"),
+        env_logger::Env::default().default_filter_or(coucou::cli::DEFAULT_LOG_FILTER),
     )
     .init();
     if std::env::args_os().len() > 1 {
