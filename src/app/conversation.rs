@@ -171,8 +171,9 @@ impl CoucouApp {
         if question {
             // Never retried on its own: the person answers first.
             self.reconnect.idle();
-            if self.chat.is_some() && self.offline.is_none() {
-                self.offline = Some(error.to_string());
+            if self.offline.is_none() {
+                let why = error.describe(self.lang());
+                self.went_offline(why);
             }
             return;
         }
@@ -193,7 +194,7 @@ impl CoucouApp {
         if reconnecting && self.chat.is_some() {
             // The conversation stays, offline, with why; the person may rejoin or close it.
             let why = error.describe(self.lang());
-            self.offline = Some(tr!(self.lang(), "could-not-rejoin", error = why));
+            self.went_offline(tr!(self.lang(), "could-not-rejoin", error = why));
             return;
         }
         self.chat = None;
@@ -210,8 +211,8 @@ impl CoucouApp {
         match trouble.map(|trouble| trouble.describe(self.lang())) {
             None => {
                 self.reconnect.idle();
-                if self.chat.is_some() && self.offline.is_none() {
-                    self.offline = Some(self.lang().tr("disconnected"));
+                if self.offline.is_none() {
+                    self.went_offline(self.lang().tr("disconnected"));
                 }
             }
             Some(error) if self.chat.is_some() => self.schedule_reconnect(&error),
@@ -266,12 +267,18 @@ impl CoucouApp {
         }
         self.reconnect.idle();
         self.reconnect_failure = None;
-        if let Some(chat) = &mut self.chat
-            && self.offline.is_none()
-        {
-            chat.people.clear();
-            self.offline = Some(chat.lang.tr("you-left"));
+        if self.offline.is_none() {
+            self.went_offline(self.lang().tr("you-left"));
         }
+    }
+
+    /// The conversation on screen is not live any more, for `why` (nothing when there is none):
+    /// it stays to be read, and nobody is listed in it, since who is there is no longer known.
+    pub(super) fn went_offline(&mut self, why: String) {
+        let Some(chat) = &mut self.chat else { return };
+        chat.people.clear();
+        chat.away.clear();
+        self.offline = Some(why);
     }
 
     /// Puts the conversation on screen away, keeping its unsent draft for its room.

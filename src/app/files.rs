@@ -343,9 +343,33 @@ impl CoucouApp {
     }
 }
 
-/// The user's downloads folder, else the home folder, else the current one.
+/// The user's downloads folder (see [`downloads_in`]).
 pub fn downloads_dir() -> PathBuf {
-    dirs::download_dir()
-        .or_else(dirs::home_dir)
+    downloads_in(dirs::download_dir(), dirs::home_dir())
+}
+
+/// Where downloads go: the system's downloads folder, else `Downloads` in the home folder (made
+/// when the first download comes; never the home folder itself, where files would be lost among
+/// the rest), else the current folder.
+fn downloads_in(system: Option<PathBuf>, home: Option<PathBuf>) -> PathBuf {
+    system
+        .or_else(|| home.map(|home| home.join("Downloads")))
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_system_downloads_folder_files_go_to_downloads_in_the_home_folder() {
+        let home = PathBuf::from("/home/alice");
+        assert_eq!(
+            downloads_in(None, Some(home.clone())),
+            home.join("Downloads")
+        );
+        let chosen = PathBuf::from("/home/alice/Téléchargements");
+        assert_eq!(downloads_in(Some(chosen.clone()), Some(home)), chosen);
+        assert_eq!(downloads_in(None, None), PathBuf::from("."));
+    }
 }

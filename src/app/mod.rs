@@ -818,7 +818,7 @@ impl CoucouApp {
                 self.conn = None;
                 self.reconnect.idle();
                 self.reconnect_failure = None;
-                self.offline = Some(self.lang().tr("not-reconnecting"));
+                self.went_offline(self.lang().tr("not-reconnecting"));
             }
             Action::ReconnectNow => {
                 if let (true, Some(params)) = (self.reconnect.is_waiting(), self.params.clone()) {
@@ -1101,8 +1101,8 @@ impl CoucouApp {
         let Some(hosting) = self.host.take() else {
             return;
         };
-        if self.chat.is_some() && self.offline.is_none() {
-            self.offline = Some(self.lang().tr("you-closed-room"));
+        if self.offline.is_none() {
+            self.went_offline(self.lang().tr("you-closed-room"));
         }
         self.leave();
         match hosting.stop_in_background(self.sink(|()| AppEvent::HostStopped)) {

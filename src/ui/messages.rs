@@ -177,7 +177,17 @@ pub fn messages_ui(
     let width = ui.available_width() - ui.spacing().scroll.bar_width - 8.0;
     layout.sync(&model.entries, width, font_size, spacing);
 
-    let grew = model.entries.len().saturating_sub(layout.seen_len);
+    // A conversation's first rows (a welcome's history, a replay) are not news, and it opens at
+    // its newest: egui keeps the scroll state of the list shown before, wherever that was.
+    let first = layout.seen_len == 0 && !model.entries.is_empty();
+    if first {
+        layout.jump_to_bottom();
+    }
+    let grew = if first {
+        0
+    } else {
+        model.entries.len().saturating_sub(layout.seen_len)
+    };
     layout.seen_len = model.entries.len();
 
     older_ui(ui, model, layout.first_shown == 0, &mut action);

@@ -177,6 +177,67 @@ fn host_on_lets_a_raw_client_join_and_host_off_frees_the_port() {
     let lines = guest.expect_closed();
     assert!(lines.iter().any(|l| l.contains("stopping")), "{lines:?}");
     TcpListener::bind(addr).expect("the port is free as soon as Host is off");
+    // The conversation stays to be read, and lists nobody: the room is gone.
+    harness.get_by_label_contains("You closed the room");
+    assert_eq!(harness.state().chat().map(|c| c.people.len()), Some(0));
+    assert!(
+        harness.query_by_label("guest").is_none(),
+        "nobody in the people list"
+    );
+}
+
+/// Scrolls the message list up, away from its bottom.
+fn scroll_up(harness: &mut Harness<'_, CoucouApp>) {
+    harness.hover_at(egui::pos2(300.0, 300.0));
+    for _ in 0..10 {
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 200.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: Modifiers::NONE,
+        });
+        harness.run_steps(30);
+    }
+}
+
+#[test]
+fn hosting_again_shows_the_kept_history_at_its_bottom_with_nothing_new() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "hostess");
+    fill(&mut harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    let addr = harness.state().hosting_addr().unwrap();
+    let mut guest = Plain::join(addr, "guest");
+    // Long lines (the room's flood limit lets 20 through at once): more than a window's worth.
+    let long = "et puis on en reparle demain matin avant la réunion ".repeat(5);
+    for i in 0..20 {
+        guest.send(&format!("line {i} {long}"));
+    }
+    wait_until(&mut harness, "20 lines", |app| has_entry(app, "line 19"));
+    harness.run();
+    // Read back up, then close the room and host it again: its history comes back.
+    scroll_up(&mut harness);
+    harness.get_by_label("Host a room").click();
+    harness.run();
+    harness.get_by_label("Close the room").click();
+    wait_until(&mut harness, "room closed", |app| {
+        !app.host_stopping() && app.hosting_addr().is_none()
+    });
+    drop(guest);
+    harness.get_by_label("Host a room").click();
+    wait_until(&mut harness, "back in own room", |app| {
+        app.is_connected() && has_entry(app, "line 19")
+    });
+    // Its rows are measured, then shown from the bottom: a few frames.
+    harness.run_steps(20);
+    assert!(
+        harness.query_by_label_contains("new message").is_none(),
+        "the history it already showed is not new"
+    );
+    harness.get_by_label_contains("line 19");
 }
 
 #[test]
@@ -567,17 +628,7 @@ fn scrolled_up_the_list_counts_new_messages_and_jumps_back_to_them() {
     harness.run();
 
     // Scroll up, away from the bottom: new lines no longer pull the view down.
-    harness.hover_at(egui::pos2(300.0, 300.0));
-    for _ in 0..10 {
-        harness.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Point,
-            delta: egui::vec2(0.0, 200.0),
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Unknown,
-            modifiers: Modifiers::NONE,
-        });
-        harness.run_steps(30);
-    }
+    scroll_up(&mut harness);
     assert!(harness.query_by_label_contains("new message").is_none());
     for i in 0..3 {
         bob.send(&format!("later {i}"));
