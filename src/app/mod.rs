@@ -481,8 +481,6 @@ impl CoucouApp {
         // trusted before — a pinned room is never taken back to clear by an advertisement.
         self.connect.form.encrypted = room.tls || pin.is_some();
         self.connect.form.set_pin(pin);
-        // Found here: a password that verifies the room is enough to trust it.
-        self.connect.form.found_nearby = true;
         self.selected_profile = None;
         true
     }
@@ -1005,6 +1003,8 @@ impl CoucouApp {
         self.host = Some(hosting);
         self.settings.host_port = request.port_to_keep();
         self.settings.host_room = request.room;
+        // The name hosted as is the form's next time, as a name connected with is.
+        self.settings.form.username.clone_from(&own_params.name);
         self.save_settings();
         self.leave();
         self.start_connection(own_params, false);

@@ -55,8 +55,8 @@ pub struct ConnectParams {
     pub pin: Option<Fingerprint>,
     /// The room password, if the person gave one.
     pub password: Option<RoomPassword>,
-    /// With no pin, trust the host without asking when the password verifies it (the room was
-    /// found by discovery).
+    /// With no pin, trust the host without asking when the password verifies it (the app's
+    /// form always says so; a password that checks out proves the room).
     pub trust_if_verified: bool,
 }
 

@@ -378,14 +378,22 @@ impl ChatModel {
         model
     }
 
-    /// Puts what this computer's log holds from before the first entry (oldest first) above
-    /// everything, with a line saying where it comes from; returns how many entries were added.
+    /// Puts what was said in what this computer's log holds from before the first entry (oldest
+    /// first) above everything, with a line saying where it comes from; returns how many entries
+    /// were added.
     /// They keep no room id: the room may have counted its ids from 1 again since.
     pub fn recalled(&mut self, messages: Vec<ServerMsg>) -> usize {
         self.recall = Recall::Done;
+        // What was said, only: joins, leaves and renames of long ago (this person's own, at every
+        // visit) are no conversation to bring back.
         let messages: Vec<ServerMsg> = messages
             .into_iter()
-            .filter(|m| !matches!(m, ServerMsg::Welcome { .. } | ServerMsg::History { .. }))
+            .filter(|m| {
+                matches!(
+                    m,
+                    ServerMsg::Message(_) | ServerMsg::Private { .. } | ServerMsg::File(_)
+                )
+            })
             .collect();
         if messages.is_empty() {
             return 0;
@@ -1137,6 +1145,26 @@ mod tests {
         again.apply(welcome(vec![chat(1, "bob", "hi")]));
         assert_eq!(again.recalled(vec![chat(1, "bob", "hi")]), 0);
         assert_eq!(again.entries.len(), 1);
+        // Only joins and leaves of long ago (this person's own last visit): nothing to bring
+        // back, and no line saying something was.
+        let mut fresh = ChatModel::new("Salle", "alice");
+        fresh.apply(welcome(vec![]));
+        let shown = fresh.entries.len();
+        let last_visit = vec![
+            ServerMsg::Join {
+                id: 1,
+                time: 5,
+                name: "alice".into(),
+            },
+            ServerMsg::Leave {
+                id: 2,
+                time: 6,
+                name: "alice".into(),
+                reason: LeaveReason::Quit,
+            },
+        ];
+        assert_eq!(fresh.recalled(last_visit), 0);
+        assert_eq!(fresh.entries.len(), shown);
     }
 
     #[test]

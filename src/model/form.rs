@@ -28,9 +28,6 @@ pub struct ConnectForm {
     pub pinned_at: String,
     /// The room password, as typed; never saved.
     pub password: String,
-    /// Filled from a room found on the network: a password that verifies the host is enough to
-    /// trust it.
-    pub found_nearby: bool,
 }
 
 /// What is wrong with each field, in words; all `None` when the form is fine.
@@ -62,7 +59,6 @@ impl From<&Profile> for ConnectForm {
             pin: profile.pin.as_deref().and_then(Fingerprint::from_hex),
             pinned_at: format!("{}:{}", profile.host.trim(), profile.port),
             password: String::new(),
-            found_nearby: false,
         }
     }
 }
@@ -134,7 +130,9 @@ impl ConnectForm {
                 pin: self.pin_now(),
                 password: (!self.password.is_empty())
                     .then(|| RoomPassword::Typed(self.password.clone())),
-                trust_if_verified: self.found_nearby,
+                // A password that checks out proves the room, found on the network or typed
+                // by address alike.
+                trust_if_verified: true,
                 ..ConnectParams::new(host, port, name, self.dialect)
             }),
             _ => Err(errors),
@@ -172,7 +170,6 @@ mod tests {
             pin: None,
             pinned_at: String::new(),
             password: String::new(),
-            found_nearby: false,
         }
     }
 
@@ -192,7 +189,6 @@ mod tests {
         let pin = Fingerprint::of(b"cert");
         form.set_pin(Some(pin));
         form.password = "secret".into();
-        form.found_nearby = true;
         let params = form.validate(Lang::En).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(params.pin, Some(pin));
         assert_eq!(params.password, Some(RoomPassword::Typed("secret".into())));

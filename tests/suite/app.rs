@@ -241,6 +241,17 @@ fn hosting_again_shows_the_kept_history_at_its_bottom_with_nothing_new() {
 }
 
 #[test]
+fn the_name_hosted_as_is_in_the_form_at_the_next_start() {
+    let (_dir, config) = temp_config();
+    {
+        let mut harness = app_at(&config);
+        host_as_hostess(&mut harness);
+    }
+    let harness = app_at(&config);
+    assert_eq!(harness.state().form().username, "hostess");
+}
+
+#[test]
 fn the_room_opens_off_the_ui_thread_which_says_it_is_opening_meanwhile() {
     let (_dir, config) = temp_config();
     // The host's identity is on a disk that takes its time: its certificate is there, its key
@@ -1544,6 +1555,29 @@ fn the_badge_says_whether_the_room_is_encrypted_and_how_the_host_was_verified() 
     assert_eq!(
         harness.state().protection_now(),
         Protection::VerifiedByPassword
+    );
+}
+
+#[test]
+fn joining_by_address_with_the_right_password_trusts_the_room_without_asking() {
+    let room = start_server_with(ServerConfig {
+        password: Some(coucou::protocol::password::RoomKey::new("tournesol").unwrap()),
+        ..ServerConfig::default()
+    });
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Room password", "tournesol");
+    connect(&mut harness, "alice", room.local_addr());
+    // No question: the room proved it knows the password, as a room found on the network does.
+    wait_until(&mut harness, "connected", |app| {
+        assert_eq!(app.trust_prompt(), None, "Trust this room? was asked");
+        app.is_connected()
+    });
+    harness.get_by_label("Encrypted, verified by password");
+    let target = format!("127.0.0.1:{}", room.local_addr().port());
+    assert!(
+        harness.state().settings().pins.contains_key(&target),
+        "and it is trusted from now on"
     );
 }
 

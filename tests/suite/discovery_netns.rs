@@ -190,7 +190,7 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
     let form = harness.state().form().clone();
     assert_eq!(form.host, "127.0.0.1");
     assert_eq!(form.port, port.to_string());
-    assert!(form.encrypted && form.found_nearby && form.pin.is_none());
+    assert!(form.encrypted && form.pin.is_none());
     let found = &harness.state().rooms()[0];
     assert!(found.tls && found.password);
     assert_eq!(found.fingerprint, Some(identity.fingerprint()));
