@@ -84,6 +84,16 @@ notice-sites-back = The other sites are reachable again.
 ## The help
 
 help-title = Commands:
+help-usage-who = /who
+help-usage-me = /me <action>
+help-usage-msg = /msg <name> <text>
+help-usage-nick = /nick <name>
+help-usage-away = /away [reason]
+help-usage-back = /back
+help-usage-search = /search <words>
+help-usage-help = /help
+help-usage-quit = /quit, exit
+help-usage-slash = //text
 help-who = who is in the room
 help-me = say what you are doing
 help-msg = a private message only the two of you see

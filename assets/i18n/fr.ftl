@@ -84,6 +84,16 @@ notice-sites-back = Les autres sites sont de nouveau joignables.
 ## L’aide
 
 help-title = Commandes :
+help-usage-who = /who
+help-usage-me = /me <action>
+help-usage-msg = /msg <nom> <texte>
+help-usage-nick = /nick <nom>
+help-usage-away = /away [raison]
+help-usage-back = /back
+help-usage-search = /search <mots>
+help-usage-help = /help
+help-usage-quit = /quit, exit
+help-usage-slash = //texte
 help-who = qui est dans le salon
 help-me = dire ce que vous faites
 help-msg = un message privé que vous seuls voyez

@@ -305,6 +305,13 @@ impl CoucouApp {
         {
             return;
         }
+        if let (Ok(Command::Help), true) = (&parsed, self.speaks_json()) {
+            // The app reads the commands itself: its own list, in the person's language (the
+            // room's would be in the room's).
+            let help = command::help(self.lang());
+            self.push_to_chat(EntryKind::Notice(help));
+            return;
+        }
         if let Ok(Command::Search(words)) = parsed {
             if self.speaks_json() {
                 self.search.open = true;

@@ -152,24 +152,26 @@ impl fmt::Display for CommandError {
 impl std::error::Error for CommandError {}
 
 /// The commands of the help text, each with the key of what it does.
+/// Each command's usage (its arguments named in the reader's language) and what it does.
 const HELP: &[(&str, &str)] = &[
-    ("/who", "help-who"),
-    ("/me <action>", "help-me"),
-    ("/msg <name> <text>", "help-msg"),
-    ("/nick <name>", "help-nick"),
-    ("/away [reason]", "help-away"),
-    ("/back", "help-back"),
-    ("/search <words>", "help-search"),
-    ("/help", "help-help"),
-    ("/quit, exit", "help-quit"),
-    ("//text", "help-slash"),
+    ("help-usage-who", "help-who"),
+    ("help-usage-me", "help-me"),
+    ("help-usage-msg", "help-msg"),
+    ("help-usage-nick", "help-nick"),
+    ("help-usage-away", "help-away"),
+    ("help-usage-back", "help-back"),
+    ("help-usage-search", "help-search"),
+    ("help-usage-help", "help-help"),
+    ("help-usage-quit", "help-quit"),
+    ("help-usage-slash", "help-slash"),
 ];
 
 /// The help text in `lang`, one line per command.
 pub fn help(lang: Lang) -> String {
     let mut text = lang.tr("help-title");
-    for (command, key) in HELP {
-        text.push_str(&format!("\n  {command:<19}{}", lang.tr(key)));
+    for (usage, key) in HELP {
+        let usage = lang.tr(usage);
+        text.push_str(&format!("\n  {usage:<19}{}", lang.tr(key)));
     }
     text
 }
@@ -282,8 +284,17 @@ mod tests {
         let fr = help(Lang::Fr);
         for command in ["/who", "/away [reason]", "/back", "/search <words>"] {
             assert!(en.contains(command), "{command}");
-            assert!(fr.contains(command), "{command}");
         }
+        // The arguments are named in the reader's language too.
+        for command in [
+            "/who",
+            "/away [raison]",
+            "/msg <nom> <texte>",
+            "/search <mots>",
+        ] {
+            assert!(fr.contains(command), "{command}: {fr}");
+        }
+        assert!(!fr.contains("<name>") && !fr.contains("<text>"), "{fr}");
         assert!(en.starts_with("Commands:"), "{en}");
         assert!(fr.starts_with("Commandes\u{a0}:"), "{fr}");
     }

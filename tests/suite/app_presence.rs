@@ -219,6 +219,16 @@ fn the_interface_is_french_when_the_settings_say_so() {
     harness.get_by_label("bob écrit…");
     let today = chrono::Local::now().date_naive();
     harness.get_by_label(&coucou::model::transcript::day_heading(today, Lang::Fr));
+    // /help follows the person's language (the room speaks English), arguments included.
+    send_message(&mut harness, "/help");
+    wait_until(&mut harness, "the help", |app| {
+        has_entry(app, "/msg <nom> <texte>")
+    });
+    assert!(
+        has_entry(harness.state(), "Commandes\u{a0}:"),
+        "{:?}",
+        chat_texts(harness.state())
+    );
     // No English left on screen among the labels checked.
     for english in [
         "People (2)",
@@ -229,6 +239,7 @@ fn the_interface_is_french_when_the_settings_say_so() {
     ] {
         assert!(harness.query_by_label(english).is_none(), "{english}");
     }
+    assert!(!has_entry(harness.state(), "Commands:"));
 }
 
 #[test]
