@@ -417,10 +417,13 @@ fn export_days_ui(ctx: &egui::Context, days: &mut ExportDays, lang: Lang) -> Opt
                 (lang.tr("export-to"), &mut days.to),
             ] {
                 let label = ui.label(label);
-                ui.add(
-                    egui::TextEdit::singleline(value)
-                        .hint_text(lang.tr("export-day-hint"))
-                        .desired_width(120.0),
+                // Sized outright, for a whole YYYY-MM-DD at the text size chosen: in a grid, a
+                // text field's own wish is cut to a few letters.
+                let size = egui::TextStyle::Body.resolve(ui.style()).size;
+                let height = ui.spacing().interact_size.y;
+                ui.add_sized(
+                    [8.0 * size + 24.0, height],
+                    egui::TextEdit::singleline(value).hint_text(lang.tr("export-day-hint")),
                 )
                 .labelled_by(label.id);
                 ui.end_row();

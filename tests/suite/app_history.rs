@@ -436,6 +436,14 @@ fn a_host_restarted_without_its_history_still_shows_yesterday_from_this_computer
         .get_by_role_and_label(Role::Button, "Export transcript…")
         .click();
     harness.run();
+    // Each day field shows a whole date, not "202".
+    for field in ["From", "To"] {
+        let width = harness
+            .get_by_role_and_label(Role::TextInput, field)
+            .rect()
+            .width();
+        assert!(width >= 100.0, "{field} is {width} points wide");
+    }
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     fill(&mut harness, "From", "2026-13-01");
     harness
