@@ -39,6 +39,7 @@ impl CoucouApp {
             .into();
             // A blinking cursor repaints twice a second forever; a steady one keeps idle at 0% CPU.
             style.visuals.text_cursor.blink = false;
+            crate::ui::readable(&mut style.visuals);
         });
     }
 }

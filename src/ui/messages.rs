@@ -411,7 +411,7 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
     let continues = row.continues(new_day.is_some());
     let visuals = ui.visuals();
     let fill = if entry.mention {
-        visuals.warn_fg_color.gamma_multiply(0.18)
+        super::mention_fill(visuals)
     } else if matches!(entry.kind, EntryKind::Chat { own: true, .. }) {
         visuals.selection.bg_fill.gamma_multiply(0.25)
     } else if matches!(entry.kind, EntryKind::Private { .. }) {

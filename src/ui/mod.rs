@@ -192,6 +192,75 @@ fn hue_colour(hue: f32, dark: bool) -> Color32 {
         .unwrap_or(if dark { Color32::WHITE } else { Color32::BLACK })
 }
 
+/// The least contrast of text a person reads (WCAG AA, with a little margin for rounding).
+pub const TEXT_CONTRAST: f32 = 4.6;
+
+/// The least contrast of a field's border, so that a person sees where to type (WCAG AA for
+/// parts of the interface).
+pub const BORDER_CONTRAST: f32 = 3.1;
+
+/// Makes a theme's colours readable on its panels: the grey of timestamps and hints, and the
+/// orange of warnings and "New since…", at [`TEXT_CONTRAST`]; text fields white (or black) with
+/// a border at [`BORDER_CONTRAST`]. egui's light theme gives 2.9:1 and 2.8:1, and fields that
+/// hardly show.
+pub fn readable(visuals: &mut egui::Visuals) {
+    let panel = visuals.panel_fill;
+    let weak = over(visuals.weak_text_color(), panel);
+    visuals.weak_text_color = Some(at_least(weak, panel, TEXT_CONTRAST));
+    // Warnings and "New since…" are written in this colour (a mention's row is tinted with it:
+    // see `mention_fill`).
+    visuals.warn_fg_color = at_least(visuals.warn_fg_color, panel, TEXT_CONTRAST);
+    visuals.text_edit_bg_color = Some(if visuals.dark_mode {
+        Color32::from_gray(10)
+    } else {
+        Color32::WHITE
+    });
+    let border = visuals.widgets.inactive.bg_stroke.color;
+    visuals.widgets.inactive.bg_stroke.color =
+        at_least(over(border, panel), panel, BORDER_CONTRAST);
+}
+
+/// `c` (premultiplied, maybe see-through) as it shows over the opaque `background`.
+pub fn over(c: Color32, background: Color32) -> Color32 {
+    let rest = 1.0 - f32::from(c.a()) / 255.0;
+    let mix = |top: u8, below: u8| {
+        let value = f32::from(top) + f32::from(below) * rest;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 0–255
+        let value = value.round().clamp(0.0, 255.0) as u8;
+        value
+    };
+    Color32::from_rgb(
+        mix(c.r(), background.r()),
+        mix(c.g(), background.g()),
+        mix(c.b(), background.b()),
+    )
+}
+
+/// `c`, darkened on a light `background` (lightened on a dark one) step by step until it has
+/// `ratio` against it.
+fn at_least(c: Color32, background: Color32, ratio: f32) -> Color32 {
+    let toward = if relative_luminance(background) > 0.5 {
+        Color32::BLACK
+    } else {
+        Color32::WHITE
+    };
+    (0..=40)
+        .map(|step| c.lerp_to_gamma(toward, step as f32 / 40.0))
+        .find(|candidate| contrast_ratio(*candidate, background) >= ratio)
+        .unwrap_or(toward)
+}
+
+/// The background of a message that mentions the person: a tint of the warning colour over the
+/// panel, as strong as it can be (at most 18 %) with the text on it still readable.
+pub fn mention_fill(visuals: &egui::Visuals) -> Color32 {
+    let text = visuals.text_color();
+    (4..=18)
+        .rev()
+        .map(|percent| visuals.warn_fg_color.gamma_multiply(percent as f32 / 100.0))
+        .find(|tint| contrast_ratio(text, over(*tint, visuals.panel_fill)) >= TEXT_CONTRAST)
+        .unwrap_or(Color32::TRANSPARENT)
+}
+
 /// WCAG 2 relative luminance of an sRGB colour.
 fn relative_luminance(c: Color32) -> f32 {
     let channel = |v: u8| {

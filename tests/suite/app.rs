@@ -1679,3 +1679,47 @@ fn a_damaged_history_file_is_moved_aside_the_host_is_told_and_the_chat_works() {
         has_entry(app, "ça marche quand même")
     });
 }
+
+#[test]
+fn in_either_theme_small_text_warnings_and_fields_can_be_read() {
+    use coucou::ui::{BORDER_CONTRAST, TEXT_CONTRAST, contrast_ratio, mention_fill, over};
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.run();
+    for theme in [egui::Theme::Light, egui::Theme::Dark] {
+        // The app's styles, as it set them up for each theme.
+        let visuals = harness.ctx.style_of(theme).visuals.clone();
+        let panel = visuals.panel_fill;
+        let tint = over(mention_fill(&visuals), panel);
+        let field_border = over(visuals.widgets.inactive.bg_stroke.color, panel);
+        for (what, ratio, least) in [
+            (
+                "timestamps and hints",
+                contrast_ratio(over(visuals.weak_text_color(), panel), panel),
+                TEXT_CONTRAST,
+            ),
+            (
+                "warnings and New since…",
+                contrast_ratio(visuals.warn_fg_color, panel),
+                TEXT_CONTRAST,
+            ),
+            (
+                "a mention's text on its tint",
+                contrast_ratio(visuals.text_color(), tint),
+                TEXT_CONTRAST,
+            ),
+            (
+                "text in fields",
+                contrast_ratio(visuals.text_color(), visuals.text_edit_bg_color()),
+                TEXT_CONTRAST,
+            ),
+            (
+                "a field's border",
+                contrast_ratio(field_border, panel),
+                BORDER_CONTRAST,
+            ),
+        ] {
+            assert!(ratio >= least, "{theme:?}: {what} at {ratio:.1}:1");
+        }
+    }
+}
