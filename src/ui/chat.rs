@@ -361,6 +361,15 @@ fn outbox_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) {
     }
 }
 
+/// How wide a button with `text` is drawn in `ui`.
+fn button_width(ui: &egui::Ui, text: &str) -> f32 {
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let galley = ui
+        .painter()
+        .layout_no_wrap(text.to_owned(), font, egui::Color32::WHITE);
+    galley.size().x + 2.0 * ui.spacing().button_padding.x
+}
+
 fn composer_ui(
     ui: &mut egui::Ui,
     model: &ChatModel,
@@ -373,9 +382,18 @@ fn composer_ui(
     let too_long = n_bytes > MAX_MESSAGE_BYTES;
     let can_send = can_type && !too_long && !composer.input.trim().is_empty();
     ui.horizontal(|ui| {
-        // Files go to Coucou rooms, which say who is here: room for their button too.
+        // Files go to Coucou rooms, which say who is here: room for their button too. The
+        // buttons' own widths, in this language and text size, are what the field leaves.
         let files = !model.people.is_empty();
-        let send_width = if files { 300.0 } else { 120.0 };
+        let mut buttons = vec![lang.tr("send")];
+        if files {
+            buttons.push(lang.tr("file-send"));
+        }
+        let send_width: f32 = buttons
+            .iter()
+            .map(|text| button_width(ui, text) + ui.spacing().item_spacing.x)
+            .sum::<f32>()
+            + 8.0;
         let hint = if model.room.is_empty() {
             lang.tr("composer-hint")
         } else {

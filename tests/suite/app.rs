@@ -1723,3 +1723,23 @@ fn in_either_theme_small_text_warnings_and_fields_can_be_read() {
         }
     }
 }
+
+#[test]
+fn an_open_search_leaves_the_input_line_room_to_type_at_the_default_window_size() {
+    let server = start_server();
+    let (_dir, config) = temp_config();
+    let mut harness = sized_app(&config, None, [900.0, 640.0]);
+    connect(&mut harness, "alice", server.local_addr());
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run();
+    harness.get_by_role_and_label(Role::TextInput, "Search the room");
+    let input = harness
+        .get_by_role_and_label(Role::TextInput, "Message")
+        .rect()
+        .width();
+    assert!(input >= 220.0, "the input line is {input} points wide");
+    // And its buttons are all there, not pushed out.
+    harness.get_by_role_and_label(Role::Button, "Send file…");
+}
