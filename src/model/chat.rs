@@ -430,7 +430,8 @@ impl ChatModel {
         let later = std::mem::take(&mut self.entries);
         let (unread, marker, armed) = (self.unread, self.marker, self.marker_armed);
         self.replaying = true;
-        // What a room said, only: a welcome, a page or an error inside a page is not history.
+        // What a room said, only (files offered too: a file shared long ago is found by scrolling
+        // up): a welcome, a page or an error inside a page is not history.
         for msg in messages.into_iter().filter(|m| {
             matches!(
                 m,
@@ -439,6 +440,7 @@ impl ChatModel {
                     | ServerMsg::Join { .. }
                     | ServerMsg::Leave { .. }
                     | ServerMsg::Rename { .. }
+                    | ServerMsg::File(_)
                     | ServerMsg::Notice { id: Some(_), .. }
             )
         }) {
@@ -962,6 +964,26 @@ mod tests {
         assert!(!model.more_older);
         assert_eq!(model.oldest_id(), Some(8));
         assert_eq!(model.position_of(11), Some(3));
+    }
+
+    #[test]
+    fn a_file_offered_long_ago_comes_back_with_its_page() {
+        let mut model = ChatModel::default();
+        model.apply(welcome(vec![chat(10, "bob", "dix")]));
+        let mut old = offer(3, "bob");
+        if let ServerMsg::File(o) = &mut old {
+            (o.id, o.time) = (9, 9);
+        }
+        model.loading_older = true;
+        model.apply(ServerMsg::History {
+            before: Some(10),
+            messages: vec![chat(8, "bob", "huit"), old],
+            more: false,
+            label: None,
+        });
+        let ids: Vec<Option<u64>> = model.entries.iter().map(|e| e.id).collect();
+        assert_eq!(ids, [Some(8), Some(9), Some(10)]);
+        assert!(matches!(&model.entries[1].kind, EntryKind::File(o) if o.file == 3));
     }
 
     fn offer(file: u64, from: &str) -> ServerMsg {

@@ -1030,6 +1030,7 @@ fn find_named<'a, T: Named + 'a>(
 fn history_id(msg: &ServerMsg) -> Option<u64> {
     match msg {
         ServerMsg::Message(chat) => Some(chat.id),
+        ServerMsg::File(offer) => Some(offer.id),
         ServerMsg::Notice { id, .. } => *id,
         _ => None,
     }

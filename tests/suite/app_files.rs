@@ -754,7 +754,8 @@ fn without_a_system_file_dialog_send_file_opens_the_app_s_own_and_the_file_is_se
     harness
         .get_by_role_and_label(Role::Button, "Send the file")
         .click();
-    harness.run();
+    // The file is measured and offered meanwhile: frames, not until all is still.
+    harness.run_steps(4);
     assert!(
         harness.query_by_label("Send a file").is_none(),
         "the dialog closed"

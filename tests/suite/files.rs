@@ -167,6 +167,18 @@ fn a_50_mb_file_offered_to_the_room_reaches_two_people_byte_for_byte() {
             .any(|m| matches!(m, ServerMsg::File(o) if o.file == file))
     );
     assert!(ticket(&mut erin, file).is_ok());
+    // And pages bring it back to whoever scrolls up to it.
+    erin.send(&ClientMsg::History {
+        before: None,
+        limit: None,
+        label: None,
+    });
+    let page = erin.expect(|m| matches!(m, ServerMsg::History { .. }));
+    assert!(
+        matches!(&page, ServerMsg::History { messages, .. }
+            if messages.iter().any(|m| matches!(m, ServerMsg::File(o) if o.file == file))),
+        "{page:?}"
+    );
 }
 
 #[test]
