@@ -1,25 +1,29 @@
 //! The room this app hosts (the Host toggle): what the Host fields must hold, the room (a
 //! [`HostedRoom`], as `coucou server` runs it) with what the Host panel shows, and starting and
 //! stopping it off the UI thread (starting loads or makes the identity, opens the history file,
-//! loads its recent messages and cleans the files folder: all disk work).
+//! loads its recent messages and cleans the files folder: all disk work). [`Host`] owns it all
+//! for the app: the room, whether it is opening or closing, what the panel says, the tests of its
+//! addresses, and the host's identity once loaded.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::thread;
 
 use crate::EventSink;
+use crate::client::{ConnectParams, RoomPassword};
+use crate::diagnostics::Probe;
 use crate::hosted::{HostError, HostedRoom};
 use crate::i18n::Lang;
 use crate::identity::{Fingerprint, Identity};
 use crate::lan;
 use crate::link::{LinkConfig, default_origin};
-use crate::protocol::DEFAULT_PORT;
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
+use crate::protocol::{DEFAULT_PORT, Wire};
 use crate::server::{FilesConfig, ServerConfig, StoreConfig};
 use crate::tr;
-use crate::ui::toolbar::ToolbarBuffers;
+use crate::ui::toolbar::{HostBusy, HostingView, ToolbarBuffers};
 
 /// The room name when the field is left empty.
 pub const DEFAULT_ROOM: &str = "Coucou";
@@ -309,9 +313,160 @@ impl Hosting {
     }
 }
 
+/// The Host toggle's owner: the room this app hosts, or is opening or closing; what the Host panel
+/// says; the reachability tests of its addresses; and the host's identity once loaded.
+#[derive(Debug, Default)]
+pub struct Host {
+    /// The room, once open.
+    room: Option<Hosting>,
+    /// Opening or closing.
+    busy: Option<HostBusy>,
+    /// Why hosting could not start or stop, or a warning about the room, until dismissed.
+    pub error: Option<String>,
+    /// The last tests of the room's addresses.
+    pub probes: Vec<Probe>,
+    /// The panel said that the room's history stopped (said once per room).
+    told_history_failed: bool,
+    /// This app's identity as a host, once loaded (or made for this run).
+    identity: Option<Identity>,
+}
+
+impl Host {
+    /// The room, while it is open.
+    pub fn room(&self) -> Option<&Hosting> {
+        self.room.as_ref()
+    }
+
+    /// Opening or closing, if it is.
+    pub fn busy(&self) -> Option<HostBusy> {
+        self.busy
+    }
+
+    /// How many people other than this app's are in the room.
+    pub fn others(&self) -> usize {
+        self.room
+            .as_ref()
+            .map_or(0, |room| room.people().saturating_sub(1))
+    }
+
+    /// Where the identity comes from: the one loaded, else the folder beside the settings at
+    /// `settings_path`, else one for this run.
+    pub fn identity_source(&self, settings_path: Option<&Path>) -> IdentitySource {
+        match (&self.identity, settings_path) {
+            (Some(identity), _) => IdentitySource::Known(identity.clone()),
+            (None, Some(path)) => IdentitySource::Kept(crate::identity::dir_beside(path)),
+            (None, None) => IdentitySource::ForThisRun,
+        }
+    }
+
+    /// Opens the room asked for on its own thread; `done` hears how it went.
+    pub fn start(&mut self, start: HostStart, done: EventSink<Result<Started, String>>) {
+        self.error = None;
+        self.told_history_failed = false;
+        match start.in_background(done) {
+            Ok(()) => self.busy = Some(HostBusy::Starting),
+            Err(err) => self.error = Some(err.to_string()),
+        }
+    }
+
+    /// The room opened, or could not: when it did, how this app joins it as `name` (encrypted,
+    /// its own certificate pinned, its own key as the password), and the Host fields it opened
+    /// with.
+    pub fn started(
+        &mut self,
+        name: String,
+        started: Result<Started, String>,
+    ) -> Option<(ConnectParams, HostRequest)> {
+        self.busy = None;
+        let started = match started {
+            Ok(started) => started,
+            Err(err) => {
+                self.error = Some(err);
+                return None;
+            }
+        };
+        let room = started.hosting;
+        self.identity = Some(room.security().identity.clone());
+        self.error = started.warning;
+        let own = room.own_addr();
+        let own_params = ConnectParams {
+            pin: Some(room.fingerprint()),
+            password: room.security().password.clone().map(RoomPassword::Key),
+            ..ConnectParams::new(own.ip().to_string(), own.port(), name, Wire::Json)
+        };
+        self.room = Some(room);
+        Some((own_params, started.request))
+    }
+
+    /// Closes the room on its own thread; `done` hears when its port is free. False when no room
+    /// was open.
+    pub fn stop(&mut self, done: EventSink<()>, lang: Lang) -> bool {
+        let Some(room) = self.room.take() else {
+            return false;
+        };
+        match room.stop_in_background(done) {
+            Ok(()) => self.busy = Some(HostBusy::Stopping),
+            Err(err) => {
+                let error = err.to_string();
+                self.error = Some(tr!(lang, "host-could-not-close", error = error));
+            }
+        }
+        true
+    }
+
+    /// The room closed and its port is free.
+    pub fn stopped(&mut self) {
+        self.busy = None;
+    }
+
+    /// Says once, in the panel, that the room's history stopped being kept.
+    pub fn check_history(&mut self, lang: Lang) {
+        if !self.told_history_failed && self.room.as_ref().is_some_and(Hosting::history_failed) {
+            self.told_history_failed = true;
+            self.error = Some(lang.tr("host-history-failed"));
+        }
+    }
+
+    /// What the Host panel shows of the room, while it is open.
+    pub fn view(&self) -> Option<HostingView<'_>> {
+        self.room.as_ref().map(|room| HostingView {
+            code: room.code(),
+            encrypted_only: room.security().encrypted_only,
+            has_password: room.security().password.is_some(),
+            linked: room.linked(),
+            room: room.room_name(),
+            addrs: room.addrs(),
+            people: room.people(),
+            probes: &self.probes,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_no_room_open_the_host_owner_has_nobody_and_nothing_to_stop() {
+        let mut host = Host::default();
+        assert_eq!((host.others(), host.busy()), (0, None));
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let sink = EventSink::new(tx, std::sync::Arc::new(|| {}));
+        assert!(!host.stop(sink, Lang::En), "nothing to stop");
+        // The identity: beside the settings when there is a folder, else one for this run.
+        let beside = host.identity_source(Some(Path::new("/home/alice/.config/coucou/s.toml")));
+        assert!(
+            matches!(beside, IdentitySource::Kept(dir) if dir.ends_with("coucou/identity")),
+            "kept beside the settings"
+        );
+        assert!(matches!(
+            host.identity_source(None),
+            IdentitySource::ForThisRun
+        ));
+        // A room that could not open says why, and nothing is joined.
+        assert_eq!(host.started("alice".into(), Err("busy".into())), None);
+        assert_eq!(host.error.as_deref(), Some("busy"));
+    }
 
     #[test]
     fn a_broker_address_is_checked_before_it_is_kept() {

@@ -28,12 +28,12 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
 
+use crate::client::Security;
 use crate::client::{ClientEvent, ConnectParams, Connection};
-use crate::client::{RoomPassword, Security};
 use crate::diagnostics::{self, InterfaceInfo, Probe};
 use crate::discovery::{self, Browser, DiscoveryEvent, RoomInfo};
 use crate::i18n::Lang;
-use crate::identity::{Fingerprint, Identity};
+use crate::identity::Fingerprint;
 use crate::journal::{Journal, JournalEvent};
 use crate::model::form::{self, ConnectForm};
 use crate::model::settings::Settings;
@@ -48,12 +48,12 @@ use crate::ui::connect::{ConnectBuffers, ConnectView};
 use crate::ui::dialogs::{Decided, Dialogs, DialogsView, PathPurpose, dialogs_ui};
 use crate::ui::messages::ListLayout;
 use crate::ui::search::SearchPanel;
-use crate::ui::toolbar::{HostBusy, HostingView, ToolbarBuffers, ToolbarView, toolbar_ui};
+use crate::ui::toolbar::{HostBusy, ToolbarBuffers, ToolbarView, toolbar_ui};
 use crate::ui::trust::Protection;
 use crate::ui::{Action, connect};
 use crate::{EventSink, Waker};
 use asked::Asked;
-use hosting::{HostRequest, HostStart, Hosting, IdentitySource, Started};
+use hosting::{Host, HostRequest, HostStart, Hosting, Started};
 use notify::{DesktopNotifier, NotifierHandle};
 use reconnect::{Due, Reconnect, Stage};
 use style::zoom_keys;
@@ -213,24 +213,18 @@ pub struct CoucouApp {
     layout: ListLayout,
     composer: Composer,
 
-    host: Option<Hosting>,
+    /// The room this app hosts, and what the Host panel says of it.
+    host: Host,
     host_buffers: ToolbarBuffers,
-    host_error: Option<String>,
     /// The dialogs open over the window.
     dialogs: Dialogs,
-    /// The hosted room is starting, or stopping (its port is not free yet).
-    host_busy: Option<HostBusy>,
     /// How far the connection on screen is protected, once connected.
     security: Option<Security>,
-    /// This app's identity as a host, once loaded (or made, when there is no settings folder).
-    identity: Option<Identity>,
 
     /// This machine's interfaces, listed at start and at each test.
     interfaces: Vec<InterfaceInfo>,
     /// The last test of the form's host:port.
     probe: Option<Probe>,
-    /// The last tests of the hosted room's addresses.
-    host_probes: Vec<Probe>,
     /// Tests still running.
     probes_running: usize,
     /// Browsing for rooms, while discovery is on.
@@ -266,8 +260,6 @@ pub struct CoucouApp {
     journal: Option<Journal>,
     /// The days to export next, in milliseconds since the Unix epoch (first, last), once chosen.
     export_range: Option<(u64, u64)>,
-    /// The host was told that the hosted room's history stopped (said once per room).
-    told_history_failed: bool,
     /// When the room was last told this person is typing; `None` when it was told they stopped.
     typing_sent: Option<u64>,
     /// The input line as it was at the last frame, to see typing.
@@ -360,7 +352,6 @@ impl CoucouApp {
             journal,
             export_range: None,
             dialogs: Dialogs::default(),
-            told_history_failed: false,
             typing_sent: None,
             typing_input: String::new(),
             notifier,
@@ -371,7 +362,6 @@ impl CoucouApp {
             to_clipboard: None,
             interfaces: diagnostics::interfaces(),
             probe: None,
-            host_probes: Vec::new(),
             probes_running: 0,
             browser: None,
             rooms: Vec::new(),
@@ -401,12 +391,9 @@ impl CoucouApp {
             composer: Composer::default(),
             search: SearchPanel::default(),
             pending_jump: None,
-            host: None,
             host_buffers,
-            host_error: None,
-            host_busy: None,
+            host: Host::default(),
             security: None,
-            identity: None,
             events_tx,
             events_rx,
             waker,
@@ -542,22 +529,22 @@ impl CoucouApp {
 
     /// Where the hosted room listens, while hosting.
     pub fn hosting_addr(&self) -> Option<SocketAddr> {
-        self.host.as_ref().map(Hosting::local_addr)
+        self.host.room().map(Hosting::local_addr)
     }
 
     /// Why hosting could not start.
     pub fn host_error(&self) -> Option<&str> {
-        self.host_error.as_deref()
+        self.host.error.as_deref()
     }
 
     /// True while the hosted room is closing.
     pub fn host_stopping(&self) -> bool {
-        self.host_busy == Some(HostBusy::Stopping)
+        self.host.busy() == Some(HostBusy::Stopping)
     }
 
     /// True while the room asked for is opening.
     pub fn host_starting(&self) -> bool {
-        self.host_busy == Some(HostBusy::Starting)
+        self.host.busy() == Some(HostBusy::Starting)
     }
 
     /// Shows a conversation with no connection behind it (read-only): for previews, snapshot
@@ -643,7 +630,7 @@ impl CoucouApp {
                 self.probes_running = self.probes_running.saturating_sub(1);
                 match kind {
                     ProbeKind::Form => self.probe = Some(probe),
-                    ProbeKind::Hosting => self.host_probes.push(probe),
+                    ProbeKind::Hosting => self.host.probes.push(probe),
                 }
             }
             AppEvent::Discovery(DiscoveryEvent::Found(room)) => {
@@ -653,7 +640,7 @@ impl CoucouApp {
                 self.rooms.retain(|r| r.fullname != fullname);
             }
             AppEvent::HostStarted(name, started) => self.on_host_started(name, *started),
-            AppEvent::HostStopped => self.host_busy = None,
+            AppEvent::HostStopped => self.host.stopped(),
             AppEvent::Exported {
                 path,
                 count,
@@ -756,10 +743,10 @@ impl CoucouApp {
                 self.start_probe(ProbeKind::Form, host, port);
             }
             Action::TestHosting => {
-                self.host_probes.clear();
+                self.host.probes.clear();
                 let addrs = self
                     .host
-                    .as_ref()
+                    .room()
                     .map(|h| h.addrs().to_vec())
                     .unwrap_or_default();
                 for addr in addrs {
@@ -841,7 +828,7 @@ impl CoucouApp {
                 }
             }
             Action::HostOff => {
-                let people = self.host.as_ref().map_or(0, Hosting::people);
+                let people = self.host.room().map_or(0, Hosting::people);
                 if people > 1 {
                     self.dialogs.host_off = true;
                 } else {
@@ -871,7 +858,7 @@ impl CoucouApp {
             Action::OpenUrl(url) => self.open_url(url),
             Action::Copy(text) => ctx.copy_text(text),
             Action::DismissWarning => self.warning = None,
-            Action::DismissHostError => self.host_error = None,
+            Action::DismissHostError => self.host.error = None,
             Action::SetHostPassword(password) => {
                 if password.is_empty() {
                     self.settings.host_password = None;
@@ -880,7 +867,7 @@ impl CoucouApp {
                         Ok(key) => self.settings.host_password = Some(key.to_stored()),
                         Err(err) => {
                             let error = err.to_string();
-                            self.host_error =
+                            self.host.error =
                                 Some(tr!(self.lang(), "password-not-set", error = error));
                         }
                     }
@@ -909,21 +896,19 @@ impl CoucouApp {
                     self.settings.host_broker = broker;
                     self.save_settings();
                 }
-                Err(err) => self.host_error = Some(err),
+                Err(err) => self.host.error = Some(err),
             },
         }
     }
 
     fn host_on(&mut self) {
-        self.host_error = None;
-        self.told_history_failed = false;
         let request = match HostRequest::from_buffers(&self.host_buffers, self.lang()) {
             Ok(request) => HostRequest {
                 broker: self.settings.host_broker.clone(),
                 ..request
             },
             Err(err) => {
-                self.host_error = Some(err);
+                self.host.error = Some(err);
                 return;
             }
         };
@@ -931,15 +916,9 @@ impl CoucouApp {
             Ok(name) => name,
             Err(err) => {
                 let error = err.describe(self.lang());
-                self.host_error = Some(tr!(self.lang(), "host-username-first", error = error));
+                self.host.error = Some(tr!(self.lang(), "host-username-first", error = error));
                 return;
             }
-        };
-        let identity = match (&self.identity, &self.settings_path) {
-            (Some(identity), _) => IdentitySource::Known(identity.clone()),
-            (None, Some(path)) => IdentitySource::Kept(crate::identity::dir_beside(path)),
-            // Nowhere to keep it: one for this run.
-            (None, None) => IdentitySource::ForThisRun,
         };
         let store = self
             .settings_path
@@ -957,7 +936,7 @@ impl CoucouApp {
         let start = HostStart {
             bind: self.options.host_bind,
             request,
-            identity,
+            identity: self.host.identity_source(self.settings_path.as_deref()),
             encrypted_only: self.settings.host_encrypted_only,
             password: self
                 .settings
@@ -970,37 +949,14 @@ impl CoucouApp {
             lang: self.lang(),
         };
         let done = self.sink(move |started| AppEvent::HostStarted(name.clone(), Box::new(started)));
-        match start.in_background(done) {
-            Ok(()) => self.host_busy = Some(HostBusy::Starting),
-            Err(err) => self.host_error = Some(err.to_string()),
-        }
+        self.host.start(start, done);
     }
 
     /// The room asked for opened (and this app joins it), or could not.
     fn on_host_started(&mut self, name: String, started: Result<Started, String>) {
-        self.host_busy = None;
-        let Started {
-            hosting,
-            warning,
-            request,
-        } = match started {
-            Ok(started) => started,
-            Err(err) => {
-                self.host_error = Some(err);
-                return;
-            }
+        let Some((own_params, request)) = self.host.started(name, started) else {
+            return;
         };
-        self.identity = Some(hosting.security().identity.clone());
-        self.host_error = warning;
-        let own = hosting.own_addr();
-        // The app joins its own room like anyone: encrypted, its own certificate pinned, its own
-        // key as the password.
-        let own_params = ConnectParams {
-            pin: Some(hosting.fingerprint()),
-            password: hosting.security().password.clone().map(RoomPassword::Key),
-            ..ConnectParams::new(own.ip().to_string(), own.port(), name, Wire::Json)
-        };
-        self.host = Some(hosting);
         self.settings.host_port = request.port_to_keep();
         self.settings.host_room = request.room;
         // The name hosted as is the form's next time, as a name connected with is.
@@ -1098,20 +1054,15 @@ impl CoucouApp {
     }
 
     fn host_off(&mut self) {
-        let Some(hosting) = self.host.take() else {
+        if self.host.room().is_none() {
             return;
-        };
+        }
         if self.offline.is_none() {
             self.went_offline(self.lang().tr("you-closed-room"));
         }
         self.leave();
-        match hosting.stop_in_background(self.sink(|()| AppEvent::HostStopped)) {
-            Ok(()) => self.host_busy = Some(HostBusy::Stopping),
-            Err(err) => {
-                let error = err.to_string();
-                self.host_error = Some(tr!(self.lang(), "host-could-not-close", error = error));
-            }
-        }
+        let done = self.sink(|()| AppEvent::HostStopped);
+        self.host.stop(done, self.lang());
     }
 
     /// Runs a reachability test on a background thread; its result arrives as an event.
@@ -1145,13 +1096,6 @@ impl CoucouApp {
         }
     }
 
-    /// How many people other than you are in the room you host.
-    fn hosted_others(&self) -> usize {
-        self.host
-            .as_ref()
-            .map_or(0, |h| h.people().saturating_sub(1))
-    }
-
     fn push_to_chat(&mut self, kind: EntryKind) {
         if let Some(chat) = &mut self.chat {
             chat.push_local(now_ms(), kind);
@@ -1172,16 +1116,7 @@ impl CoucouApp {
     }
 
     fn view_toolbar(&mut self, ui: &mut egui::Ui) -> Option<Action> {
-        let hosting = self.host.as_ref().map(|h| HostingView {
-            code: h.code(),
-            encrypted_only: h.security().encrypted_only,
-            has_password: h.security().password.is_some(),
-            linked: h.linked(),
-            room: h.room_name(),
-            addrs: h.addrs(),
-            people: h.people(),
-            probes: &self.host_probes,
-        });
+        let hosting = self.host.view();
         let reconnect_in = self.reconnect.reconnect_in(Instant::now());
         let view = ToolbarView {
             host_encrypted_only: self.settings.host_encrypted_only,
@@ -1190,8 +1125,8 @@ impl CoucouApp {
             host_history_max: self.settings.host_history_max,
             host_has_password: self.settings.host_password.is_some(),
             hosting,
-            host_busy: self.host_busy,
-            host_error: self.host_error.as_deref(),
+            host_busy: self.host.busy(),
+            host_error: self.host.error.as_deref(),
             in_room: self.chat.is_some() && self.offline.is_none(),
             has_conversation: self.chat.is_some(),
             reconnect_in,
@@ -1257,10 +1192,7 @@ impl eframe::App for CoucouApp {
         {
             self.apply(Action::OpenSearch, ctx);
         }
-        if !self.told_history_failed && self.host.as_ref().is_some_and(Hosting::history_failed) {
-            self.told_history_failed = true;
-            self.host_error = Some(lang.tr("host-history-failed"));
-        }
+        self.host.check_history(lang);
         if let Some(size) = zoom_keys(ctx, self.settings.font_size) {
             self.apply(Action::SetFontSize(size), ctx);
         }
@@ -1340,7 +1272,7 @@ impl eframe::App for CoucouApp {
         // Closing the window while others are in the hosted room asks first, as the Host toggle does.
         if ui.ctx().input(|i| i.viewport().close_requested())
             && !self.dialogs.quit_confirmed
-            && self.hosted_others() > 0
+            && self.host.others() > 0
         {
             ui.ctx()
                 .send_viewport_cmd(egui::ViewportCommand::CancelClose);
@@ -1354,8 +1286,8 @@ impl eframe::App for CoucouApp {
         let view = DialogsView {
             target: &target,
             room: self.chat.as_ref().map_or("", |c| c.room.as_str()),
-            hosted_room: self.host.as_ref().map_or("", Hosting::room_name),
-            others: self.hosted_others(),
+            hosted_room: self.host.room().map_or("", Hosting::room_name),
+            others: self.host.others(),
         };
         actions.extend(dialogs_ui(ui.ctx(), &mut self.dialogs, &view));
         let ctx = ui.ctx().clone();
