@@ -137,12 +137,10 @@ impl CoucouApp {
             }
         }
         if let Some(note) = away_again {
-            let auto_away_sent = self.auto_away_sent;
             self.send_presence(Command::Away {
                 reason: note.reason,
                 auto: note.auto,
             });
-            self.auto_away_sent = auto_away_sent;
         }
         if fresh {
             self.mark_last_visit();
@@ -298,7 +296,7 @@ impl CoucouApp {
 
     pub(super) fn send(&mut self, text: String) {
         // The message itself tells the others the typing is over.
-        self.typing_sent = None;
+        self.presence.sent();
         let parsed = command::parse(&text);
         if let Ok(command @ (Command::Say(_) | Command::Me(_) | Command::Msg { .. })) = &parsed
             && self.send_kept(command.clone())

@@ -1,14 +1,15 @@
 //! The room's past and present in the app: older pages while scrolling up, searches (Ctrl+F) and
 //! jumping to a result, the outbox of messages not yet confirmed, "New since your last visit", and
-//! telling the room who is typing, away or back (auto-away included).
+//! telling the room what `Presence` decides (typing, away, back).
 
 use eframe::egui;
 
 use super::CoucouApp;
+use super::presence::Idle;
 use crate::journal::{JournalEvent, KeptUnsent};
 use crate::model::{ChatModel, EntryKind, Recall, Unsent};
 use crate::protocol::Wire;
-use crate::protocol::message::{Cid, Found, Label, TYPING_EVERY_MS};
+use crate::protocol::message::{Cid, Found, Label};
 use crate::protocol::{ClientMsg, Command, ServerMsg, now_ms};
 
 /// How many messages from this computer's log are shown above the room's own history.
@@ -310,40 +311,18 @@ impl CoucouApp {
     }
 
     /// Tells the room when the person starts typing (again every few seconds while they go on),
-    /// and when the input line is emptied without sending. JSON rooms only; slash commands other
-    /// than `/me` are not typing to the room.
+    /// and when the input line is emptied without sending: what `Presence` says is due.
     pub(super) fn update_typing(&mut self) {
-        let input = self.composer.input.trim();
-        let typing = !input.is_empty() && (!input.starts_with('/') || input.starts_with("/me "));
-        let changed = self.composer.input != self.typing_input;
-        if changed {
-            self.typing_input.clone_from(&self.composer.input);
-        }
-        let Some(conn) = self
-            .conn
-            .as_ref()
-            .filter(|_| self.speaks_json() && self.reconnect.is_connected())
-        else {
-            self.typing_sent = None;
-            return;
-        };
-        let now = now_ms();
-        let due = self
-            .typing_sent
-            .is_none_or(|at| now.saturating_sub(at) >= TYPING_EVERY_MS);
-        if typing && changed && due {
-            conn.ask(ClientMsg::Typing { active: true });
-            self.typing_sent = Some(now);
-        } else if !typing && self.typing_sent.is_some() {
-            conn.ask(ClientMsg::Typing { active: false });
-            self.typing_sent = None;
+        let live = self.speaks_json() && self.reconnect.is_connected();
+        let told = self.presence.typed(&self.composer.input, live, now_ms());
+        if let (Some(active), Some(conn)) = (told, &self.conn) {
+            conn.ask(ClientMsg::Typing { active });
         }
     }
 
     /// Tells a JSON room you are away or back (the status menu, auto-away, a reconnection); nothing
     /// when not in one.
-    pub(super) fn send_presence(&mut self, command: Command) {
-        self.auto_away_sent = false;
+    pub(super) fn send_presence(&self, command: Command) {
         if let Some(conn) = self
             .conn
             .as_ref()
@@ -356,6 +335,7 @@ impl CoucouApp {
     /// Marks the person away after the auto-away setting's minutes without input (JSON rooms),
     /// and back at the next input if the app did it; wakes the window when the time comes.
     pub(super) fn auto_away(&mut self, ctx: &egui::Context) {
+        let now = std::time::Instant::now();
         let input = ctx.input(|i| {
             i.events.iter().any(|e| {
                 matches!(
@@ -369,30 +349,20 @@ impl CoucouApp {
                 )
             })
         });
-        if input {
-            self.last_input = std::time::Instant::now();
-            // Even before the room has confirmed the idle state: a `back` it did not need is
-            // answered to this app alone.
-            if std::mem::take(&mut self.auto_away_sent) {
-                self.send_presence(Command::Back);
-            }
+        if input && let Some(back) = self.presence.input(now) {
+            self.send_presence(back);
         }
         let minutes = self.settings.auto_away_minutes;
+        let after = (minutes > 0).then(|| self.options.minute * minutes);
         let live = self.speaks_json() && self.reconnect.is_connected() && self.chat.is_some();
-        if minutes == 0 || !live || self.auto_away_sent {
-            return;
-        }
-        let after = self.options.minute * minutes;
-        let idle = self.last_input.elapsed();
         let away = self.chat.as_ref().and_then(|c| c.away_of(&c.me)).is_some();
-        if idle >= after && !away {
-            self.send_presence(Command::Away {
+        match self.presence.idle(now, after, live, away) {
+            Idle::Away => self.send_presence(Command::Away {
                 reason: None,
                 auto: true,
-            });
-            self.auto_away_sent = true;
-        } else if idle < after {
-            ctx.request_repaint_after(after - idle);
+            }),
+            Idle::WakeIn(wait) => ctx.request_repaint_after(wait),
+            Idle::Nothing => {}
         }
     }
 

@@ -14,6 +14,7 @@ mod files;
 mod history;
 pub mod hosting;
 pub mod notify;
+mod presence;
 pub mod reconnect;
 mod style;
 pub mod transfers;
@@ -218,6 +219,8 @@ pub struct CoucouApp {
     host_buffers: ToolbarBuffers,
     /// The dialogs open over the window.
     dialogs: Dialogs,
+    /// What the room is told of this person's typing and presence.
+    presence: presence::Presence,
     /// How far the connection on screen is protected, once connected.
     security: Option<Security>,
 
@@ -260,14 +263,6 @@ pub struct CoucouApp {
     journal: Option<Journal>,
     /// The days to export next, in milliseconds since the Unix epoch (first, last), once chosen.
     export_range: Option<(u64, u64)>,
-    /// When the room was last told this person is typing; `None` when it was told they stopped.
-    typing_sent: Option<u64>,
-    /// The input line as it was at the last frame, to see typing.
-    typing_input: String,
-    /// When the person last used the keyboard or the mouse in the window.
-    last_input: Instant,
-    /// The app marked the person away for want of input (and will mark them back at the next).
-    auto_away_sent: bool,
     /// This person's files: offers queued and awaited, uploads, downloads, threads running.
     transfers: Transfers,
     /// The labels of the requests the room is to answer on the connection on screen.
@@ -347,13 +342,10 @@ impl CoucouApp {
             transfers: Transfers::default(),
             asked: Asked::default(),
             outbox_saved: None,
-            last_input: Instant::now(),
-            auto_away_sent: false,
             journal,
             export_range: None,
             dialogs: Dialogs::default(),
-            typing_sent: None,
-            typing_input: String::new(),
+            presence: presence::Presence::default(),
             notifier,
             focus_requested: false,
             focused: true,
@@ -754,11 +746,17 @@ impl CoucouApp {
                 }
             }
             Action::Send(text) => self.send(text),
-            Action::SetAway(reason) => self.send_presence(Command::Away {
-                reason,
-                auto: false,
-            }),
-            Action::SetBack => self.send_presence(Command::Back),
+            Action::SetAway(reason) => {
+                self.presence.chose();
+                self.send_presence(Command::Away {
+                    reason,
+                    auto: false,
+                });
+            }
+            Action::SetBack => {
+                self.presence.chose();
+                self.send_presence(Command::Back);
+            }
             Action::PickFile(to) => self.pick_file(to),
             Action::OfferFile(path) => self.offer_file(path, None),
             Action::AcceptFile(file) => self.accept_file(file),

@@ -291,6 +291,7 @@ fn within_the_app_the_state_owners_never_name_the_shell_and_the_pure_ones_no_egu
         ("app/asked.rs", true),
         ("app/transfers.rs", true),
         ("app/reconnect.rs", true),
+        ("app/presence.rs", true),
         ("app/hosting.rs", false),
         ("app/notify.rs", false),
     ];
