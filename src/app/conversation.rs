@@ -58,7 +58,7 @@ impl CoucouApp {
                 let news = !page && !matches!(msg, ServerMsg::Welcome { .. });
                 if let Some(chat) = &mut self.chat {
                     let before = chat.entries.len();
-                    chat.apply(msg);
+                    chat.apply(msg, now_ms());
                     let added = chat.entries.len() - before;
                     if news {
                         self.notify_from(before);
@@ -130,7 +130,7 @@ impl CoucouApp {
                 chat.set_transfer(file, Direction::Down, cut);
             }
             if let Some(welcome) = welcome {
-                chat.apply(welcome);
+                chat.apply(welcome, now_ms());
             }
             if chat.away_of(&chat.me).is_none() {
                 away_again = was_away;

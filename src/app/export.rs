@@ -84,7 +84,7 @@ impl CoucouApp {
     /// This computer's log gave the messages of the days asked for: writes them to `path`.
     pub(super) fn write_range(&mut self, room: &str, path: &Path, messages: Vec<ServerMsg>) {
         let me = self.chat.as_ref().map(|c| c.me.clone()).unwrap_or_default();
-        let mut model = ChatModel::from_messages(room, &me, messages);
+        let mut model = ChatModel::from_messages(room, &me, messages, now_ms());
         model.lang = self.lang();
         let count = model.entries.len();
         self.write_in_background(transcript_of(&model), path.to_path_buf(), Some(count));

@@ -290,7 +290,7 @@ impl CoucouApp {
                 if room != self.chat_key || chat.recall != Recall::Asked {
                     return;
                 }
-                let added = chat.recalled(messages);
+                let added = chat.recalled(messages, now_ms());
                 self.layout.prepended(added);
             }
             JournalEvent::Range {

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use crate::i18n::Lang;
 use crate::protocol::message::NOTICE_PREFIX;
 use crate::protocol::message::{AwayNote, Cid, FileOffer};
-use crate::protocol::{Chat, Command, LeaveReason, ServerMsg, now_ms};
+use crate::protocol::{Chat, Command, LeaveReason, ServerMsg};
 use crate::tr;
 
 /// One line of the chat view.
@@ -372,9 +372,9 @@ impl ChatModel {
     }
 
     /// A conversation made of `messages` (oldest first), as a transcript of them shows it.
-    pub fn from_messages(room: &str, me: &str, messages: Vec<ServerMsg>) -> Self {
+    pub fn from_messages(room: &str, me: &str, messages: Vec<ServerMsg>, now: u64) -> Self {
         let mut model = Self::new(room, me);
-        model.prepend(messages);
+        model.prepend(messages, now);
         model
     }
 
@@ -382,7 +382,7 @@ impl ChatModel {
     /// first) above everything, with a line saying where it comes from; returns how many entries
     /// were added.
     /// They keep no room id: the room may have counted its ids from 1 again since.
-    pub fn recalled(&mut self, messages: Vec<ServerMsg>) -> usize {
+    pub fn recalled(&mut self, messages: Vec<ServerMsg>, now: u64) -> usize {
         self.recall = Recall::Done;
         // What was said, only: joins, leaves and renames of long ago (this person's own, at every
         // visit) are no conversation to bring back.
@@ -400,7 +400,7 @@ impl ChatModel {
         }
         let people = std::mem::take(&mut self.people);
         let me = self.me.clone();
-        let added = self.prepend(messages);
+        let added = self.prepend(messages, now);
         // A recalled rename of you, or joins and leaves of long ago, change nothing now.
         self.people = people;
         self.me = me;
@@ -426,7 +426,7 @@ impl ChatModel {
 
     /// Puts a page of older messages (oldest first) before the entries; returns how many
     /// entries were added at the top.
-    fn prepend(&mut self, messages: Vec<ServerMsg>) -> usize {
+    fn prepend(&mut self, messages: Vec<ServerMsg>, now: u64) -> usize {
         let later = std::mem::take(&mut self.entries);
         let (unread, marker, armed) = (self.unread, self.marker, self.marker_armed);
         self.replaying = true;
@@ -444,7 +444,7 @@ impl ChatModel {
                     | ServerMsg::Notice { id: Some(_), .. }
             )
         }) {
-            self.apply(msg);
+            self.apply(msg, now);
         }
         self.replaying = false;
         let added = self.entries.len();
@@ -455,8 +455,9 @@ impl ChatModel {
         added
     }
 
-    /// Applies a message from a JSON server.
-    pub fn apply(&mut self, msg: ServerMsg) {
+    /// Applies a message from a JSON server, heard at `now` (milliseconds since the Unix epoch:
+    /// when the model's own notices are dated and a "typing" runs out).
+    pub fn apply(&mut self, msg: ServerMsg, now: u64) {
         match msg {
             ServerMsg::Welcome {
                 room,
@@ -476,7 +477,7 @@ impl ChatModel {
                 }
                 self.replaying = true;
                 for old in history {
-                    self.apply(old);
+                    self.apply(old, now);
                 }
                 self.replaying = false;
                 if let Some(motd) = motd {
@@ -585,7 +586,7 @@ impl ChatModel {
                 );
                 self.people = people;
                 self.away = away;
-                self.push_local(now_ms(), EntryKind::Notice(text));
+                self.push_local(now, EntryKind::Notice(text));
             }
             ServerMsg::Away {
                 name,
@@ -601,10 +602,10 @@ impl ChatModel {
                         name = name.as_str(),
                         state = state
                     );
-                    self.push_local(now_ms(), EntryKind::Notice(text));
+                    self.push_local(now, EntryKind::Notice(text));
                 } else if name == self.me && !auto {
                     let text = tr!(self.lang, "chat-you-away", state = state);
-                    self.push_local(now_ms(), EntryKind::Notice(text));
+                    self.push_local(now, EntryKind::Notice(text));
                 }
                 self.away.retain(|a| a.name != name);
                 self.away.push(AwayNote { name, reason, auto });
@@ -613,7 +614,7 @@ impl ChatModel {
                 let was_away = self.away.iter().any(|a| a.name == name);
                 self.away.retain(|a| a.name != name);
                 if name == self.me && was_away {
-                    self.push_local(now_ms(), EntryKind::Notice(self.lang.tr("chat-you-back")));
+                    self.push_local(now, EntryKind::Notice(self.lang.tr("chat-you-back")));
                 }
             }
             ServerMsg::Notice { id, time, text } => {
@@ -634,7 +635,7 @@ impl ChatModel {
                 self.more_older = more;
                 let skip = messages.len().saturating_sub(MAX_PAGE);
                 messages.drain(..skip);
-                self.prepend(messages);
+                self.prepend(messages, now);
             }
             // Search results go to the search panel, not the conversation.
             ServerMsg::Results { .. } => {}
@@ -642,11 +643,11 @@ impl ChatModel {
                 self.typing.retain(|(n, _)| *n != name);
                 if active && name != self.me {
                     self.typing
-                        .push((name, now_ms() + crate::protocol::message::TYPING_LASTS_MS));
+                        .push((name, now + crate::protocol::message::TYPING_LASTS_MS));
                 }
             }
             ServerMsg::Error { message, .. } => {
-                self.push_local(now_ms(), EntryKind::Error(message));
+                self.push_local(now, EntryKind::Error(message));
             }
             // Part of joining, which the connection handles before the welcome.
             ServerMsg::Password { .. } | ServerMsg::Verified { .. } => {}
@@ -874,7 +875,7 @@ pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
                 cid: None,
             }),
         };
-        model.apply(msg);
+        model.apply(msg, time);
     }
     model.unread = 0;
     model
@@ -883,6 +884,25 @@ pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// When the tests' messages are heard: the model never reads the clock.
+    const NOW: u64 = 1_800_000_000_000;
+
+    /// The model told things at [`NOW`].
+    trait Hear {
+        fn hear(&mut self, msg: ServerMsg);
+        fn recalled_now(&mut self, messages: Vec<ServerMsg>) -> usize;
+    }
+
+    impl Hear for ChatModel {
+        fn hear(&mut self, msg: ServerMsg) {
+            self.apply(msg, NOW);
+        }
+
+        fn recalled_now(&mut self, messages: Vec<ServerMsg>) -> usize {
+            self.recalled(messages, NOW)
+        }
+    }
 
     #[test]
     fn a_message_shown_in_island_mode_and_again_with_the_streams_id_is_kept_once() {
@@ -898,11 +918,11 @@ mod tests {
             })
         };
         // Live: twice alike in one millisecond is twice.
-        model.apply(said(5, 1005));
-        model.apply(said(6, 1005));
+        model.hear(said(5, 1005));
+        model.hear(said(6, 1005));
         // A reconnect's history: the first under the stream's id now, and the same words at
         // another time, which is another message.
-        model.apply(welcome(vec![said(9, 1005), said(10, 2000)]));
+        model.hear(welcome(vec![said(9, 1005), said(10, 2000)]));
         let said: Vec<_> = model
             .entries
             .iter()
@@ -942,16 +962,16 @@ mod tests {
     #[test]
     fn an_older_page_goes_on_top_and_the_marker_stays_on_its_message() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![
+        model.hear(welcome(vec![
             chat(10, "bob", "dix"),
             chat(11, "bob", "onze"),
         ]));
         assert!(model.more_older);
         model.looked_away();
-        model.apply(chat(12, "bob", "douze"));
+        model.hear(chat(12, "bob", "douze"));
         assert_eq!(model.marker, Some(2));
         model.loading_older = true;
-        model.apply(ServerMsg::History {
+        model.hear(ServerMsg::History {
             before: Some(10),
             messages: vec![chat(8, "bob", "huit"), chat(9, "bob", "neuf")],
             more: false,
@@ -969,13 +989,13 @@ mod tests {
     #[test]
     fn a_file_offered_long_ago_comes_back_with_its_page() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![chat(10, "bob", "dix")]));
+        model.hear(welcome(vec![chat(10, "bob", "dix")]));
         let mut old = offer(3, "bob");
         if let ServerMsg::File(o) = &mut old {
             (o.id, o.time) = (9, 9);
         }
         model.loading_older = true;
-        model.apply(ServerMsg::History {
+        model.hear(ServerMsg::History {
             before: Some(10),
             messages: vec![chat(8, "bob", "huit"), old],
             more: false,
@@ -1024,7 +1044,7 @@ mod tests {
     #[test]
     fn an_upload_the_room_announces_is_sent_even_if_its_connection_broke_first() {
         let mut model = ChatModel::new("Salle", "alice");
-        model.apply(welcome(Vec::new()));
+        model.hear(welcome(Vec::new()));
         model.start_upload(1, "plan.pdf".into(), 100, None);
         model.set_transfer(
             1,
@@ -1034,8 +1054,8 @@ mod tests {
         model.start_upload(2, "plan.pdf".into(), 100, None);
         assert_eq!(model.uploads().len(), 2);
         // Someone else's offer with the same id of another room's run changes nothing.
-        model.apply(offer(2, "bob"));
-        model.apply(offer(1, "alice"));
+        model.hear(offer(2, "bob"));
+        model.hear(offer(1, "alice"));
         let uploads: Vec<u64> = model.uploads().iter().map(|(file, _)| *file).collect();
         assert_eq!(uploads, [2]);
         assert_eq!(
@@ -1047,58 +1067,58 @@ mod tests {
     #[test]
     fn a_page_nobody_asked_for_or_one_holding_a_welcome_changes_nothing() {
         let mut model = ChatModel::new("Salle", "alice");
-        model.apply(welcome(vec![chat(10, "bob", "dix")]));
+        model.hear(welcome(vec![chat(10, "bob", "dix")]));
         let page = |messages| ServerMsg::History {
             before: None,
             messages,
             more: true,
             label: None,
         };
-        model.apply(page(vec![chat(3, "eve", "unasked")]));
+        model.hear(page(vec![chat(3, "eve", "unasked")]));
         assert_eq!(model.entries.len(), 1);
         model.loading_older = true;
         let mut hostile = welcome(vec![chat(4, "eve", "inside")]);
         if let ServerMsg::Welcome { you, .. } = &mut hostile {
             *you = "eve".into();
         }
-        model.apply(page(vec![
+        model.hear(page(vec![
             hostile,
             ServerMsg::error(crate::protocol::ErrorCode::Flood, "x"),
         ]));
         assert_eq!(model.me, "alice", "a welcome inside a page is dropped");
         assert_eq!(model.entries.len(), 1);
         model.loading_older = true;
-        model.apply(page((1..=2_000).map(|id| chat(id, "bob", "x")).collect()));
+        model.hear(page((1..=2_000).map(|id| chat(id, "bob", "x")).collect()));
         assert_eq!(model.entries.len(), 1 + 500, "at most a page's worth");
     }
 
     #[test]
     fn typing_shows_until_it_runs_out_or_the_message_comes_or_they_leave() {
         let mut model = ChatModel::new("Salle", "alice");
-        model.apply(welcome(vec![]));
+        model.hear(welcome(vec![]));
         let typing = |name: &str, active| ServerMsg::Typing {
             name: name.into(),
             active,
         };
-        let now = now_ms();
-        model.apply(typing("bob", true));
-        model.apply(typing("carol", true));
-        model.apply(typing("alice", true)); // yourself: never shown
+        let now = NOW;
+        model.hear(typing("bob", true));
+        model.hear(typing("carol", true));
+        model.hear(typing("alice", true)); // yourself: never shown
         assert_eq!(model.typing_at(now), ["bob", "carol"]);
         let ends = model.typing_ends(now).unwrap();
         assert!(ends >= now + crate::protocol::message::TYPING_LASTS_MS);
         assert!(model.typing_at(ends).is_empty(), "it runs out by itself");
-        model.apply(chat(5, "bob", "fini"));
+        model.hear(chat(5, "bob", "fini"));
         assert_eq!(model.typing_at(now), ["carol"], "bob's message came");
-        model.apply(ServerMsg::Leave {
+        model.hear(ServerMsg::Leave {
             id: 6,
             time: 1006,
             name: "carol".into(),
             reason: LeaveReason::Disconnected,
         });
         assert!(model.typing_at(now).is_empty(), "carol left");
-        model.apply(typing("dmitri", true));
-        model.apply(typing("dmitri", false));
+        model.hear(typing("dmitri", true));
+        model.hear(typing("dmitri", false));
         assert!(model.typing_at(now).is_empty(), "dmitri stopped");
         assert_eq!(model.typing_ends(now), None);
     }
@@ -1118,11 +1138,11 @@ mod tests {
                 cid: Some(cid.into()),
             })
         };
-        model.apply(echo(1, "un", "c1"));
+        model.hear(echo(1, "un", "c1"));
         assert_eq!(model.outbox.len(), 1);
         // Sent again after a cut: the room answers with the same message; shown once.
-        model.apply(echo(1, "un", "c1"));
-        model.apply(echo(2, "deux", "c2"));
+        model.hear(echo(1, "un", "c1"));
+        model.hear(echo(2, "deux", "c2"));
         assert!(model.outbox.is_empty());
         assert_eq!(model.entries.len(), 2);
         for n in 0..OUTBOX_MAX {
@@ -1134,7 +1154,7 @@ mod tests {
     #[test]
     fn this_computers_log_goes_above_with_a_line_and_nothing_twice() {
         let mut model = ChatModel::new("Salle", "alice");
-        model.apply(welcome(vec![chat(1, "bob", "aujourd'hui")]));
+        model.hear(welcome(vec![chat(1, "bob", "aujourd'hui")]));
         // Yesterday's room counted from 1 too: same ids, other times.
         let yesterday = |id: u64, text: &str| {
             ServerMsg::Message(Chat {
@@ -1146,7 +1166,7 @@ mod tests {
                 cid: None,
             })
         };
-        let added = model.recalled(vec![yesterday(1, "hier"), yesterday(2, "hier soir")]);
+        let added = model.recalled_now(vec![yesterday(1, "hier"), yesterday(2, "hier soir")]);
         assert_eq!(added, 3);
         let texts: Vec<String> = model
             .entries
@@ -1164,13 +1184,13 @@ mod tests {
         assert_eq!(model.recall, Recall::Done);
         // All of it already on screen: nothing added, no line.
         let mut again = ChatModel::new("Salle", "alice");
-        again.apply(welcome(vec![chat(1, "bob", "hi")]));
-        assert_eq!(again.recalled(vec![chat(1, "bob", "hi")]), 0);
+        again.hear(welcome(vec![chat(1, "bob", "hi")]));
+        assert_eq!(again.recalled_now(vec![chat(1, "bob", "hi")]), 0);
         assert_eq!(again.entries.len(), 1);
         // Only joins and leaves of long ago (this person's own last visit): nothing to bring
         // back, and no line saying something was.
         let mut fresh = ChatModel::new("Salle", "alice");
-        fresh.apply(welcome(vec![]));
+        fresh.hear(welcome(vec![]));
         let shown = fresh.entries.len();
         let last_visit = vec![
             ServerMsg::Join {
@@ -1185,14 +1205,14 @@ mod tests {
                 reason: LeaveReason::Quit,
             },
         ];
-        assert_eq!(fresh.recalled(last_visit), 0);
+        assert_eq!(fresh.recalled_now(last_visit), 0);
         assert_eq!(fresh.entries.len(), shown);
     }
 
     #[test]
     fn new_since_your_last_visit_marks_the_first_message_after_that_time() {
         let mut model = ChatModel::new("Salle", "alice");
-        model.apply(welcome(vec![
+        model.hear(welcome(vec![
             chat(1, "bob", "vu"),
             chat(2, "alice", "moi"),
             chat(3, "bob", "pas vu"),
@@ -1202,7 +1222,7 @@ mod tests {
         assert_eq!(model.marker_kind, MarkerKind::SinceYourLastVisit);
         assert_eq!(model.last_seen_time(), Some(1003));
         let mut none_new = ChatModel::new("Salle", "alice");
-        none_new.apply(welcome(vec![chat(1, "bob", "vu")]));
+        none_new.hear(welcome(vec![chat(1, "bob", "vu")]));
         none_new.mark_last_visit(5000);
         assert_eq!(none_new.marker, None);
     }
@@ -1210,13 +1230,13 @@ mod tests {
     #[test]
     fn a_reconnect_does_not_duplicate_history() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![chat(1, "bob", "hi")]));
-        model.apply(chat(2, "alice", "hello"));
-        model.apply(welcome(vec![
+        model.hear(welcome(vec![chat(1, "bob", "hi")]));
+        model.hear(chat(2, "alice", "hello"));
+        model.hear(welcome(vec![
             chat(1, "bob", "hi"),
             chat(2, "alice", "hello"),
         ]));
-        model.apply(chat(3, "bob", "new"));
+        model.hear(chat(3, "bob", "new"));
         let texts: Vec<_> = model
             .entries
             .iter()
@@ -1231,10 +1251,10 @@ mod tests {
     #[test]
     fn own_messages_and_mentions_are_marked() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![]));
-        model.apply(chat(1, "alice", "me, alice"));
-        model.apply(chat(2, "bob", "hey Alice!"));
-        model.apply(chat(3, "bob", "malice is not a mention"));
+        model.hear(welcome(vec![]));
+        model.hear(chat(1, "alice", "me, alice"));
+        model.hear(chat(2, "bob", "hey Alice!"));
+        model.hear(chat(3, "bob", "malice is not a mention"));
         let marks: Vec<_> = model
             .entries
             .iter()
@@ -1249,19 +1269,19 @@ mod tests {
     #[test]
     fn people_follow_joins_leaves_and_renames() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![]));
-        model.apply(ServerMsg::Join {
+        model.hear(welcome(vec![]));
+        model.hear(ServerMsg::Join {
             id: 1,
             time: 1,
             name: "carol".into(),
         });
-        model.apply(ServerMsg::Leave {
+        model.hear(ServerMsg::Leave {
             id: 2,
             time: 2,
             name: "bob".into(),
             reason: LeaveReason::Quit,
         });
-        model.apply(ServerMsg::Rename {
+        model.hear(ServerMsg::Rename {
             id: 3,
             time: 3,
             old: "alice".into(),
@@ -1285,10 +1305,10 @@ mod tests {
     #[test]
     fn a_private_message_keeps_its_direction_after_a_rename() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![]));
-        model.apply(private(1, "alice", "bob", "psst"));
-        model.apply(private(2, "bob", "alice", "what?"));
-        model.apply(ServerMsg::Rename {
+        model.hear(welcome(vec![]));
+        model.hear(private(1, "alice", "bob", "psst"));
+        model.hear(private(2, "bob", "alice", "what?"));
+        model.hear(ServerMsg::Rename {
             id: 1,
             time: 5000,
             old: "alice".into(),
@@ -1308,29 +1328,29 @@ mod tests {
     #[test]
     fn unread_counts_news_from_others_only() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![
+        model.hear(welcome(vec![
             chat(1, "bob", "old"),
             chat(2, "bob", "older"),
         ]));
         assert_eq!(model.unread, 0, "replayed history is not news");
         model.push_local(1, EntryKind::Error("the app's own error".into()));
-        model.apply(chat(3, "alice", "my own"));
+        model.hear(chat(3, "alice", "my own"));
         assert_eq!(model.unread, 0);
-        model.apply(chat(4, "bob", "new"));
+        model.hear(chat(4, "bob", "new"));
         assert_eq!(model.unread, 1);
     }
 
     #[test]
     fn the_marker_goes_above_the_first_message_after_looking_away() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![chat(1, "bob", "old")]));
-        model.apply(chat(2, "bob", "seen"));
+        model.hear(welcome(vec![chat(1, "bob", "old")]));
+        model.hear(chat(2, "bob", "seen"));
         assert_eq!(model.marker, None);
         model.looked_away();
         model.push_local(1, EntryKind::Notice("local".into()));
-        model.apply(chat(3, "alice", "mine"));
-        model.apply(chat(4, "bob", "first new"));
-        model.apply(chat(5, "bob", "second new"));
+        model.hear(chat(3, "alice", "mine"));
+        model.hear(chat(4, "bob", "first new"));
+        model.hear(chat(5, "bob", "second new"));
         let marked = model.marker.map(|i| &model.entries[i].kind);
         assert!(
             matches!(marked, Some(EntryKind::Chat { text, .. }) if text == "first new"),
@@ -1371,12 +1391,12 @@ mod tests {
     #[test]
     fn private_ids_are_a_sequence_of_their_own() {
         let mut model = ChatModel::default();
-        model.apply(welcome(vec![]));
+        model.hear(welcome(vec![]));
         // Same id and time as a room message: both are kept.
-        model.apply(chat(1, "bob", "room"));
-        model.apply(private(1, "bob", "alice", "private"));
+        model.hear(chat(1, "bob", "room"));
+        model.hear(private(1, "bob", "alice", "private"));
         // The same private message again (a reconnect): kept once.
-        model.apply(private(1, "bob", "alice", "private"));
+        model.hear(private(1, "bob", "alice", "private"));
         assert_eq!(model.entries.len(), 2);
     }
 }

@@ -308,3 +308,20 @@ fn within_the_app_the_state_owners_never_name_the_shell_and_the_pure_ones_no_egu
     }
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
+
+#[test]
+fn the_model_never_reads_the_clock() {
+    let mut reads = Vec::new();
+    for file in rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/model")) {
+        let text = std::fs::read_to_string(&file).expect("a source file");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for clock in ["now_ms()", "Instant::now", "SystemTime"] {
+                if code.contains(clock) {
+                    reads.push(format!("{}:{}: {clock}", file.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(reads.is_empty(), "the time is its caller's: {reads:#?}");
+}
