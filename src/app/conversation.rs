@@ -318,6 +318,7 @@ impl CoucouApp {
             self.search(words);
             return;
         }
+        // The fields apart (not `live()`): the conversation is written to while sending.
         let Some(conn) = self.conn.as_ref().filter(|_| self.reconnect.is_connected()) else {
             let why = match self.chat.as_ref().map(|c| c.outbox.len()) {
                 Some(n) if n >= crate::model::chat::OUTBOX_MAX => {

@@ -63,7 +63,7 @@ impl CoucouApp {
     /// Measures `path` (size and SHA-256) on a background thread; the offer (to `to`, or the
     /// room) follows.
     pub(super) fn offer_file(&mut self, path: PathBuf, to: Option<String>) {
-        if !(self.speaks_json() && self.reconnect.is_connected()) {
+        if self.live_json().is_none() {
             let text = self.lang().tr("file-not-here");
             self.push_to_chat(EntryKind::Error(text));
             return;
@@ -160,10 +160,13 @@ impl CoucouApp {
 
     /// Asks the room for a file to download (again, from where it stopped).
     pub(super) fn accept_file(&mut self, file: u64) {
-        let Some(conn) = self.conn.as_ref().filter(|_| self.reconnect.is_connected()) else {
+        if self.live_json().is_none() {
             return;
-        };
-        conn.ask(self.transfers.fetch(file, &mut self.asked));
+        }
+        let fetch = self.transfers.fetch(file, &mut self.asked);
+        if let Some(conn) = self.live_json() {
+            conn.ask(fetch);
+        }
         if let Some(chat) = &mut self.chat {
             chat.set_transfer(file, Direction::Down, TransferStatus::Starting);
         }

@@ -6,6 +6,7 @@ use eframe::egui;
 
 use super::CoucouApp;
 use super::presence::Idle;
+use crate::client::Connection;
 use crate::journal::{JournalEvent, KeptUnsent};
 use crate::model::{ChatModel, EntryKind, Recall, Unsent};
 use crate::protocol::Wire;
@@ -31,6 +32,18 @@ impl CoucouApp {
         self.params
             .as_ref()
             .is_some_and(|p| p.dialect == Wire::Json)
+    }
+
+    /// The connection to the room on screen, while it is in the room: the one place that says
+    /// so, instead of each request checking the connection and the reconnect state again.
+    pub(super) fn live(&self) -> Option<&Connection> {
+        self.conn.as_ref().filter(|_| self.reconnect.is_connected())
+    }
+
+    /// [`CoucouApp::live`], for what only a Coucou (JSON) room takes: pages, searches, typing,
+    /// presence, files.
+    pub(super) fn live_json(&self) -> Option<&Connection> {
+        self.live().filter(|_| self.speaks_json())
     }
 
     /// Asks for the page before the first message shown.
@@ -137,9 +150,7 @@ impl CoucouApp {
         if !chat.queue(cid.clone(), command.clone(), now_ms()) {
             return false;
         }
-        if self.reconnect.is_connected()
-            && let Some(conn) = &self.conn
-        {
+        if let Some(conn) = self.live() {
             conn.send_tagged(command, cid);
         }
         true
@@ -266,7 +277,7 @@ impl CoucouApp {
     /// before: a room restarted without its history still shows yesterday's conversation.
     pub(super) fn maybe_recall(&mut self) {
         let Some(journal) = &self.journal else { return };
-        if !self.speaks_json() || !self.reconnect.is_connected() {
+        if self.live_json().is_none() {
             return;
         }
         let Some(chat) = &mut self.chat else { return };
@@ -313,9 +324,9 @@ impl CoucouApp {
     /// Tells the room when the person starts typing (again every few seconds while they go on),
     /// and when the input line is emptied without sending: what `Presence` says is due.
     pub(super) fn update_typing(&mut self) {
-        let live = self.speaks_json() && self.reconnect.is_connected();
+        let live = self.live_json().is_some();
         let told = self.presence.typed(&self.composer.input, live, now_ms());
-        if let (Some(active), Some(conn)) = (told, &self.conn) {
+        if let (Some(active), Some(conn)) = (told, self.live_json()) {
             conn.ask(ClientMsg::Typing { active });
         }
     }
@@ -323,11 +334,7 @@ impl CoucouApp {
     /// Tells a JSON room you are away or back (the status menu, auto-away, a reconnection); nothing
     /// when not in one.
     pub(super) fn send_presence(&self, command: Command) {
-        if let Some(conn) = self
-            .conn
-            .as_ref()
-            .filter(|_| self.speaks_json() && self.reconnect.is_connected())
-        {
+        if let Some(conn) = self.live_json() {
             conn.send(command);
         }
     }
@@ -354,7 +361,7 @@ impl CoucouApp {
         }
         let minutes = self.settings.auto_away_minutes;
         let after = (minutes > 0).then(|| self.options.minute * minutes);
-        let live = self.speaks_json() && self.reconnect.is_connected() && self.chat.is_some();
+        let live = self.live_json().is_some() && self.chat.is_some();
         let away = self.chat.as_ref().and_then(|c| c.away_of(&c.me)).is_some();
         match self.presence.idle(now, after, live, away) {
             Idle::Away => self.send_presence(Command::Away {
