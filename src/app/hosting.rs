@@ -157,7 +157,7 @@ pub struct Started {
     /// The room.
     pub hosting: Hosting,
     /// What the Host panel says about it.
-    pub warning: Option<String>,
+    pub warning: Option<HostNote>,
     /// The Host fields it was opened with.
     pub request: HostRequest,
 }
@@ -225,13 +225,16 @@ impl HostStart {
                 },
             )?;
         // A history file that could not be used was moved aside: say so first.
-        let mut warning = room.server().store_warning().map(str::to_owned);
+        let mut warning = room
+            .server()
+            .store_warning()
+            .map(|said| HostNote::Said(said.to_owned()));
         if let Some(err) = not_announced {
-            warning.get_or_insert(tr!(lang, "host-not-announced", error = err));
+            warning.get_or_insert(HostNote::NotAnnounced(err.to_string()));
         }
         let addrs = lan::reachable_at(room.server().local_addr());
         if warning.is_none() && addrs.iter().all(|a| a.ip().is_loopback()) {
-            warning = Some(lang.tr("host-loopback-only"));
+            warning = Some(HostNote::LoopbackOnly);
         }
         let hosting = Hosting {
             code: room.fingerprint().code(),
@@ -313,6 +316,34 @@ impl Hosting {
     }
 }
 
+/// What the Host panel says, kept as what it means, so that it reads in the language on screen
+/// even after the language changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostNote {
+    /// Words already said (the server's, the system's, or the app's about a field).
+    Said(String),
+    /// The room was not announced on the network, for this reason.
+    NotAnnounced(String),
+    /// Only this computer can join: it has no network address.
+    LoopbackOnly,
+    /// The room's history stopped being kept.
+    HistoryFailed,
+}
+
+impl HostNote {
+    /// What the panel says, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Self::Said(words) => words.clone(),
+            Self::NotAnnounced(error) => {
+                tr!(lang, "host-not-announced", error = error.as_str())
+            }
+            Self::LoopbackOnly => lang.tr("host-loopback-only"),
+            Self::HistoryFailed => lang.tr("host-history-failed"),
+        }
+    }
+}
+
 /// The Host toggle's owner: the room this app hosts, or is opening or closing; what the Host panel
 /// says; the reachability tests of its addresses; and the host's identity once loaded.
 #[derive(Debug, Default)]
@@ -322,7 +353,7 @@ pub struct Host {
     /// Opening or closing.
     busy: Option<HostBusy>,
     /// Why hosting could not start or stop, or a warning about the room, until dismissed.
-    pub error: Option<String>,
+    pub error: Option<HostNote>,
     /// The last tests of the room's addresses.
     pub probes: Vec<Probe>,
     /// The panel said that the room's history stopped (said once per room).
@@ -365,7 +396,7 @@ impl Host {
         self.told_history_failed = false;
         match start.in_background(done) {
             Ok(()) => self.busy = Some(HostBusy::Starting),
-            Err(err) => self.error = Some(err.to_string()),
+            Err(err) => self.error = Some(HostNote::Said(err.to_string())),
         }
     }
 
@@ -381,7 +412,7 @@ impl Host {
         let started = match started {
             Ok(started) => started,
             Err(err) => {
-                self.error = Some(err);
+                self.error = Some(HostNote::Said(err));
                 return None;
             }
         };
@@ -408,7 +439,11 @@ impl Host {
             Ok(()) => self.busy = Some(HostBusy::Stopping),
             Err(err) => {
                 let error = err.to_string();
-                self.error = Some(tr!(lang, "host-could-not-close", error = error));
+                self.error = Some(HostNote::Said(tr!(
+                    lang,
+                    "host-could-not-close",
+                    error = error
+                )));
             }
         }
         true
@@ -420,10 +455,10 @@ impl Host {
     }
 
     /// Says once, in the panel, that the room's history stopped being kept.
-    pub fn check_history(&mut self, lang: Lang) {
+    pub fn check_history(&mut self) {
         if !self.told_history_failed && self.room.as_ref().is_some_and(Hosting::history_failed) {
             self.told_history_failed = true;
-            self.error = Some(lang.tr("host-history-failed"));
+            self.error = Some(HostNote::HistoryFailed);
         }
     }
 
@@ -465,7 +500,7 @@ mod tests {
         ));
         // A room that could not open says why, and nothing is joined.
         assert_eq!(host.started("alice".into(), Err("busy".into())), None);
-        assert_eq!(host.error.as_deref(), Some("busy"));
+        assert_eq!(host.error, Some(HostNote::Said("busy".into())));
     }
 
     #[test]

@@ -54,7 +54,7 @@ use crate::ui::trust::Protection;
 use crate::ui::{Action, connect};
 use crate::{EventSink, Waker};
 use asked::Asked;
-use hosting::{Host, HostRequest, HostStart, Hosting, Started};
+use hosting::{Host, HostNote, HostRequest, HostStart, Hosting, Started};
 use notify::{DesktopNotifier, NotifierHandle};
 use reconnect::{Due, Reconnect, Stage};
 use style::zoom_keys;
@@ -524,9 +524,13 @@ impl CoucouApp {
         self.host.room().map(Hosting::local_addr)
     }
 
-    /// Why hosting could not start.
-    pub fn host_error(&self) -> Option<&str> {
-        self.host.error.as_deref()
+    /// What the Host panel says (why hosting could not start, or a warning), in the language on
+    /// screen.
+    pub fn host_error(&self) -> Option<String> {
+        self.host
+            .error
+            .as_ref()
+            .map(|note| note.describe(self.lang()))
     }
 
     /// True while the hosted room is closing.
@@ -865,8 +869,8 @@ impl CoucouApp {
                         Ok(key) => self.settings.host_password = Some(key.to_stored()),
                         Err(err) => {
                             let error = err.to_string();
-                            self.host.error =
-                                Some(tr!(self.lang(), "password-not-set", error = error));
+                            let said = tr!(self.lang(), "password-not-set", error = error);
+                            self.host.error = Some(HostNote::Said(said));
                         }
                     }
                 }
@@ -894,7 +898,7 @@ impl CoucouApp {
                     self.settings.host_broker = broker;
                     self.save_settings();
                 }
-                Err(err) => self.host.error = Some(err),
+                Err(err) => self.host.error = Some(HostNote::Said(err)),
             },
         }
     }
@@ -906,7 +910,7 @@ impl CoucouApp {
                 ..request
             },
             Err(err) => {
-                self.host.error = Some(err);
+                self.host.error = Some(HostNote::Said(err));
                 return;
             }
         };
@@ -914,7 +918,8 @@ impl CoucouApp {
             Ok(name) => name,
             Err(err) => {
                 let error = err.describe(self.lang());
-                self.host.error = Some(tr!(self.lang(), "host-username-first", error = error));
+                let said = tr!(self.lang(), "host-username-first", error = error);
+                self.host.error = Some(HostNote::Said(said));
                 return;
             }
         };
@@ -1115,6 +1120,11 @@ impl CoucouApp {
 
     fn view_toolbar(&mut self, ui: &mut egui::Ui) -> Option<Action> {
         let hosting = self.host.view();
+        let host_error = self
+            .host
+            .error
+            .as_ref()
+            .map(|note| note.describe(self.lang()));
         let reconnect_in = self.reconnect.reconnect_in(Instant::now());
         let view = ToolbarView {
             host_encrypted_only: self.settings.host_encrypted_only,
@@ -1124,7 +1134,7 @@ impl CoucouApp {
             host_has_password: self.settings.host_password.is_some(),
             hosting,
             host_busy: self.host.busy(),
-            host_error: self.host.error.as_deref(),
+            host_error: host_error.as_deref(),
             in_room: self.chat.is_some() && self.offline.is_none(),
             has_conversation: self.chat.is_some(),
             reconnect_in,
@@ -1190,7 +1200,7 @@ impl eframe::App for CoucouApp {
         {
             self.apply(Action::OpenSearch, ctx);
         }
-        self.host.check_history(lang);
+        self.host.check_history();
         if let Some(size) = zoom_keys(ctx, self.settings.font_size) {
             self.apply(Action::SetFontSize(size), ctx);
         }

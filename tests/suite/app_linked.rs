@@ -46,7 +46,7 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
     harness.key_press(Key::Enter);
     harness.run();
     assert_eq!(
-        harness.state().host_error(),
+        harness.state().host_error().as_deref(),
         Some("That is not a broker's address: nats://host:port")
     );
     assert_eq!(harness.state().settings().host_broker, None);

@@ -374,3 +374,28 @@ fn a_typist_who_goes_quiet_is_forgotten_after_six_seconds_and_one_who_leaves_at_
     );
     drop(bob);
 }
+
+#[test]
+fn the_host_panel_s_warning_follows_a_change_of_language() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    host_as_hostess(&mut harness);
+    // The tests host on 127.0.0.1: only this computer can join, and the panel says so.
+    harness.get_by_label_contains("Only this computer can join");
+    harness
+        .get_by_role_and_label(Role::Button, "Settings")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Language: System (English)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Français").click();
+    harness.run_steps(3);
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    harness.get_by_label_contains("Seul cet ordinateur peut entrer");
+    assert!(
+        harness
+            .query_by_label_contains("Only this computer can join")
+            .is_none()
+    );
+}
