@@ -308,6 +308,23 @@ impl CoucouApp {
         }
     }
 
+    /// Opens a download, or the folder it is in, on a thread (starting a program may take a
+    /// moment); the conversation says so when nothing could.
+    pub(super) fn open_path(&mut self, path: PathBuf) {
+        let failed = self.sink(AppEvent::PathFailed);
+        let open = self.options.open_path;
+        let spawned = thread::Builder::new()
+            .name("coucou-open-path".to_owned())
+            .spawn(move || {
+                if !open(&path) {
+                    failed.send(path);
+                }
+            });
+        if let Err(err) = spawned {
+            self.push_to_chat(EntryKind::Error(err.to_string()));
+        }
+    }
+
     /// Stops the transfer of `file`.
     pub(super) fn cancel_transfer(&mut self, file: u64) {
         self.transfers.cancel(file);
@@ -344,6 +361,25 @@ impl CoucouApp {
         // An upload done is one offer less waiting: the next queued file may go.
         self.offer_next();
     }
+}
+
+/// Opens `path` (a file, or a folder) with what the system opens it with: `xdg-open`, `open` on
+/// macOS, Explorer on Windows. False when that could not start.
+pub fn open_with_system(path: &std::path::Path) -> bool {
+    let opener = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_ok()
 }
 
 /// The user's downloads folder (see [`downloads_in`]).

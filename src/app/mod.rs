@@ -78,6 +78,9 @@ pub struct AppOptions {
     pub notifier: Option<NotifierHandle>,
     /// Opens a web address in the browser; false when none could. Tests pass one that opens nothing.
     pub open_url: fn(&str) -> bool,
+    /// Opens a file or a folder with what the system opens it with; false when nothing could.
+    /// Tests pass one that opens nothing.
+    pub open_path: fn(&std::path::Path) -> bool,
     /// The wait before each attempt to get back into a room: [`reconnect::backoff`] (1 s doubling up to
     /// 30 s). Tests that wait for an automatic reconnection pass a shorter one.
     pub backoff: reconnect::Backoff,
@@ -118,6 +121,7 @@ impl Default for AppOptions {
             native_dialogs: true,
             notifier: None,
             open_url: open_in_browser,
+            open_path: files::open_with_system,
             backoff: reconnect::backoff,
             system_lang: Lang::system(),
             minute: Duration::from_secs(60),
@@ -166,6 +170,8 @@ enum AppEvent {
     NoticeClicked,
     /// No browser could open this web address.
     UrlFailed(String),
+    /// Nothing could open this file or folder.
+    PathFailed(PathBuf),
     /// From this computer's log of conversations.
     Journal(JournalEvent),
     /// A file to offer (to one person, or the room) was measured (size, SHA-256), or could not
@@ -646,6 +652,14 @@ impl CoucouApp {
             AppEvent::Journal(event) => self.on_journal(event),
             AppEvent::Measured(path, to, measured) => self.on_measured(path, to, measured),
             AppEvent::Transfer(event) => self.on_transfer(event),
+            AppEvent::PathFailed(path) => {
+                let text = tr!(
+                    self.lang(),
+                    "file-open-failed",
+                    path = path.display().to_string()
+                );
+                self.push_to_chat(EntryKind::Error(text));
+            }
             AppEvent::UrlFailed(url) => {
                 let text = tr!(self.lang(), "link-copied", url = url.as_str());
                 self.push_to_chat(EntryKind::Error(text));
@@ -858,6 +872,7 @@ impl CoucouApp {
                 self.composer.focus = true;
             }
             Action::OpenUrl(url) => self.open_url(url),
+            Action::OpenPath(path) => self.open_path(path),
             Action::Copy(text) => ctx.copy_text(text),
             Action::DismissWarning => self.warning = None,
             Action::DismissHostError => self.host.error = None,

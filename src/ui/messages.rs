@@ -541,6 +541,14 @@ fn file_ui(
         }
         Some((_, TransferStatus::Done(Some(path)))) => {
             ui.weak(tr!(lang, "file-saved", path = path.display().to_string()));
+            if ui.small_button(lang.tr("file-open")).clicked() {
+                action = Some(Action::OpenPath(path.clone()));
+            }
+            if let Some(folder) = path.parent()
+                && ui.small_button(lang.tr("file-show-folder")).clicked()
+            {
+                action = Some(Action::OpenPath(folder.to_path_buf()));
+            }
         }
         Some((_, TransferStatus::Done(None))) => {
             ui.weak(lang.tr("file-sent"));

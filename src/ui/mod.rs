@@ -97,6 +97,8 @@ pub enum Action {
     Quote(String),
     /// Open a web address in the browser.
     OpenUrl(String),
+    /// Open a file or a folder as the system does (a download, or the folder it is in).
+    OpenPath(std::path::PathBuf),
     /// Hide the settings warning.
     DismissWarning,
     /// Hide the hosting warning or error.

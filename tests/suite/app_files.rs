@@ -138,6 +138,19 @@ fn an_offer_is_downloaded_with_a_click_and_its_progress_reaches_100_percent() {
         !coucou::client::transfer::part_of(&saved).exists(),
         "no part left"
     );
+    // Done: the file, or the folder it is in, opens from the conversation (here nothing can
+    // open them, and the conversation says so, naming which).
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    let folder = saved.parent().expect("a folder").to_path_buf();
+    wait_until(&mut harness, "the file asked to open", |app| {
+        has_entry(app, &format!("Nothing could open {}.", saved.display()))
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Show in folder")
+        .click();
+    wait_until(&mut harness, "the folder asked to open", |app| {
+        has_entry(app, &format!("Nothing could open {}.", folder.display()))
+    });
 }
 
 /// A room that takes files, `proxy` in front of it, and the app as alice through the proxy

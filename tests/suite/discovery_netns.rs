@@ -166,6 +166,7 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
         discovery: true,
         native_dialogs: false,
         open_url: |_| false,
+        open_path: |_| false,
         system_lang: coucou::i18n::Lang::En,
         ..AppOptions::default()
     };

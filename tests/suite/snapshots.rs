@@ -27,6 +27,7 @@ fn app_in(lang: Lang) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
         discovery: false,
         native_dialogs: false,
         open_url: |_| false,
+        open_path: |_| false,
         system_lang: lang,
         ..AppOptions::default()
     };

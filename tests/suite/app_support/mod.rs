@@ -31,6 +31,7 @@ pub fn test_options(config: &Path) -> AppOptions {
         discovery: false,
         native_dialogs: false,
         open_url: |_| false,
+        open_path: |_| false,
         system_lang: coucou::i18n::Lang::En,
         ..AppOptions::default()
     }
