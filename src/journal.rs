@@ -41,6 +41,14 @@ pub enum JournalEvent {
         /// The messages.
         messages: Vec<ServerMsg>,
     },
+    /// The private messages of `room` since a time (asked for with [`Journal::privates`]), oldest
+    /// first: a room never gives them back, this computer does.
+    Privates {
+        /// The room (`host:port`).
+        room: String,
+        /// The messages.
+        messages: Vec<ServerMsg>,
+    },
     /// What was kept of `room`'s outbox (asked for with [`Journal::recall_outbox`]), oldest first.
     Outbox {
         /// The outbox's key.
@@ -81,6 +89,10 @@ enum Job {
         from: u64,
         to: u64,
         path: PathBuf,
+    },
+    Privates {
+        room: String,
+        since: u64,
     },
     SaveOutbox {
         room: String,
@@ -142,6 +154,17 @@ impl Journal {
                 room: room.to_owned(),
                 before,
                 limit,
+            })
+            .ok();
+    }
+
+    /// Asks for the private messages of `room` from `since` on (milliseconds since the Unix
+    /// epoch); they come as [`JournalEvent::Privates`].
+    pub fn privates(&self, room: &str, since: u64) {
+        self.tx
+            .send(Job::Privates {
+                room: room.to_owned(),
+                since,
             })
             .ok();
     }
@@ -444,6 +467,14 @@ fn answer(conn: Option<&Connection>, question: Job, events: &EventSink<JournalEv
                 messages,
             });
         }
+        Job::Privates { room, since } => {
+            let messages = read(
+                "SELECT json FROM entries WHERE room = ?1 AND private = 1 AND time >= ?2 \
+                 ORDER BY time, seq LIMIT ?3",
+                &[&room, &to_sql(since), &to_sql(MAX_ANSWER as u64)],
+            );
+            events.send(JournalEvent::Privates { room, messages });
+        }
         Job::SaveOutbox { room, unsent } => {
             if let Some(conn) = conn
                 && let Err(err) = save_outbox(conn, &room, &unsent)
@@ -614,6 +645,32 @@ mod tests {
         ok.time = 0;
         assert_eq!(outbox(&log, &rx, "eve in a:1"), [ok]);
         assert_eq!(outbox(&log, &rx, "many in a:1").len(), MAX_UNSENT);
+    }
+
+    #[test]
+    fn a_room_s_private_messages_come_back_from_a_time_on_and_only_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, rx) = journal(&dir.path().join("journal.sqlite"));
+        let private = |id, time, text: &str| ServerMsg::Private {
+            id,
+            time,
+            from: "alice".into(),
+            to: "bob".into(),
+            text: text.into(),
+            cid: None,
+        };
+        log.keep("a:1", &private(1, 100, "hier"));
+        log.keep("a:1", &chat(5, 200, "salut"));
+        log.keep("a:1", &private(2, 300, "psst"));
+        log.keep("b:2", &private(3, 400, "ailleurs"));
+        log.privates("a:1", 150);
+        match next(&rx) {
+            JournalEvent::Privates { room, messages } => {
+                assert_eq!(room, "a:1");
+                assert_eq!(messages, [private(2, 300, "psst")]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

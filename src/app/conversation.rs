@@ -144,6 +144,9 @@ impl CoucouApp {
         }
         if fresh {
             self.mark_last_visit();
+            if self.speaks_json() {
+                self.recall_privates();
+            }
         }
         self.recall_outbox();
         self.send_outbox();

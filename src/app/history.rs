@@ -273,6 +273,18 @@ impl CoucouApp {
         }
     }
 
+    /// A room never gives private messages back: after a fresh join, asks this computer's log
+    /// for those of the room since the oldest message the room showed, to put them back in their
+    /// place.
+    pub(super) fn recall_privates(&self) {
+        let (Some(journal), Some(chat)) = (&self.journal, &self.chat) else {
+            return;
+        };
+        if let Some(since) = chat.entries.iter().find(|e| e.id.is_some()).map(|e| e.time) {
+            journal.privates(&self.chat_key, since);
+        }
+    }
+
     /// Once the room has no older page to give, asks this computer's log for what it holds from
     /// before: a room restarted without its history still shows yesterday's conversation.
     pub(super) fn maybe_recall(&mut self) {
@@ -303,6 +315,16 @@ impl CoucouApp {
                 }
                 let added = chat.recalled(messages, now_ms());
                 self.layout.prepended(added);
+            }
+            JournalEvent::Privates { room, messages } => {
+                let Some(chat) = &mut self.chat else { return };
+                if room != self.chat_key {
+                    return;
+                }
+                let restored = chat.restore_privates(messages);
+                if restored > 0 {
+                    self.layout.inserted(restored);
+                }
             }
             JournalEvent::Range {
                 room,

@@ -424,6 +424,47 @@ impl ChatModel {
         added + 1
     }
 
+    /// Puts back private messages this computer kept (a room never gives them back): each one
+    /// not on screen yet goes in its place by time, not as news. Returns how many went in.
+    pub fn restore_privates(&mut self, messages: Vec<ServerMsg>) -> usize {
+        let mut restored = 0;
+        for msg in messages {
+            let ServerMsg::Private {
+                id,
+                time,
+                from,
+                to,
+                text,
+                ..
+            } = msg
+            else {
+                continue;
+            };
+            if !self.seen_private.insert((id, time)) {
+                continue;
+            }
+            let own = from == self.me;
+            let at = self.entries.partition_point(|e| e.time <= time);
+            self.entries.insert(
+                at,
+                Entry {
+                    id: None,
+                    time,
+                    kind: EntryKind::Private {
+                        from,
+                        to,
+                        text,
+                        own,
+                    },
+                    mention: false,
+                },
+            );
+            self.marker = self.marker.map(|m| if m >= at { m + 1 } else { m });
+            restored += 1;
+        }
+        restored
+    }
+
     /// Puts a page of older messages (oldest first) before the entries; returns how many
     /// entries were added at the top.
     fn prepend(&mut self, messages: Vec<ServerMsg>, now: u64) -> usize {
@@ -984,6 +1025,39 @@ mod tests {
         assert!(!model.more_older);
         assert_eq!(model.oldest_id(), Some(8));
         assert_eq!(model.position_of(11), Some(3));
+    }
+
+    #[test]
+    fn kept_private_messages_go_back_in_their_place_once_and_not_as_news() {
+        let mut model = ChatModel::new("Salle", "alice");
+        model.hear(welcome(vec![
+            chat(10, "bob", "dix"),
+            chat(12, "bob", "douze"),
+        ]));
+        let unread = model.unread;
+        let psst = ServerMsg::Private {
+            id: 1,
+            time: 1011,
+            from: "alice".into(),
+            to: "bob".into(),
+            text: "psst".into(),
+            cid: None,
+        };
+        assert_eq!(
+            model.restore_privates(vec![psst.clone(), chat(13, "x", "y")]),
+            1
+        );
+        assert_eq!(model.restore_privates(vec![psst]), 0, "once");
+        let kinds: Vec<&str> = model
+            .entries
+            .iter()
+            .map(|e| match &e.kind {
+                EntryKind::Private { text, .. } | EntryKind::Chat { text, .. } => text.as_str(),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(kinds, ["dix", "psst", "douze"]);
+        assert_eq!(model.unread, unread, "not news");
     }
 
     #[test]

@@ -90,6 +90,15 @@ impl ListLayout {
         }
     }
 
+    /// `added` entries went in among the others (not at the end, not news): every row is
+    /// measured again.
+    pub fn inserted(&mut self, added: usize) {
+        self.heights.clear();
+        self.needs_estimate = 0;
+        self.seen_len += added;
+        self.highlight = None;
+    }
+
     /// True when the list shows its newest entry.
     pub fn at_bottom(&self) -> bool {
         self.at_bottom

@@ -641,3 +641,46 @@ fn this_computers_log_keeps_conversations_as_long_as_the_settings_say() {
     assert_eq!(recalled(&log, now), [said(2, now - day, "hier")]);
     drop(config_dir);
 }
+
+#[test]
+fn your_own_private_messages_are_back_in_their_place_after_a_restart() {
+    let server = start_server_with(ServerConfig {
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    let mut harness = joined(&config, "alice", addr);
+    let (mut bob, _) = Json::join(addr, "bob");
+    bob.send(&coucou::protocol::ClientMsg::Say {
+        text: "salut".into(),
+        cid: None,
+    });
+    wait_until(&mut harness, "bob's hello", |app| has_entry(app, "salut"));
+    send_message(&mut harness, "/msg bob psst, à midi ?");
+    bob.expect(|m| matches!(m, ServerMsg::Private { text, .. } if text == "psst, à midi ?"));
+    wait_until(&mut harness, "the private echo", |app| {
+        has_entry(app, "psst, à midi ?")
+    });
+    drop(harness);
+
+    // The app again, in the same room: the room gives back what it said, never a private
+    // message; this computer gives back what it kept, in its place.
+    let mut harness = joined(&config, "alice", addr);
+    wait_until(&mut harness, "the private message back", |app| {
+        has_entry(app, "psst, à midi ?")
+    });
+    let texts = chat_texts(harness.state());
+    let at = |needle: &str| {
+        texts
+            .iter()
+            .position(|t| t.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {texts:#?}"))
+    };
+    assert!(at("salut") < at("psst, à midi ?"), "{texts:#?}");
+    assert_eq!(
+        texts.iter().filter(|t| t.contains("psst")).count(),
+        1,
+        "{texts:#?}"
+    );
+}
