@@ -68,27 +68,6 @@ impl HostRequest {
     }
 }
 
-/// Checks a broker's address as typed in Room options: `None` when empty (the room alone), else
-/// `nats://host:port` (or `host:port`), without spaces, at most 256 bytes.
-pub fn check_broker(typed: &str, lang: Lang) -> Result<Option<String>, String> {
-    let url = typed.trim();
-    if url.is_empty() {
-        return Ok(None);
-    }
-    let rest = url.strip_prefix("nats://").unwrap_or(url);
-    let well_formed = url.len() <= 256
-        && !rest.is_empty()
-        && !rest.contains("://")
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._:[]@/".contains(c));
-    if well_formed {
-        Ok(Some(url.to_owned()))
-    } else {
-        Err(lang.tr("host-link-invalid"))
-    }
-}
-
 /// How the hosted room is protected.
 #[derive(Debug, Clone)]
 pub struct HostSecurity {
@@ -501,38 +480,6 @@ mod tests {
         // A room that could not open says why, and nothing is joined.
         assert_eq!(host.started("alice".into(), Err("busy".into())), None);
         assert_eq!(host.error, Some(HostNote::Said("busy".into())));
-    }
-
-    #[test]
-    fn a_broker_address_is_checked_before_it_is_kept() {
-        assert_eq!(
-            check_broker("  ", Lang::En),
-            Ok(None),
-            "empty: the room alone"
-        );
-        for good in [
-            "nats://10.0.0.5:4222",
-            "broker.lan:4222",
-            "nats://[::1]:4222",
-        ] {
-            assert_eq!(
-                check_broker(good, Lang::En),
-                Ok(Some(good.to_owned())),
-                "{good}"
-            );
-        }
-        let long = format!("nats://{}:4222", "a".repeat(300));
-        for bad in [
-            "nats://",
-            "http://x",
-            "tls://broker:4222",
-            "nats://a b",
-            "nats://x\u{202e}y",
-            "nats://x;rm",
-            long.as_str(),
-        ] {
-            assert!(check_broker(bad, Lang::En).is_err(), "{bad:?}");
-        }
     }
 
     fn buffers(room: &str, port: &str) -> ToolbarBuffers {

@@ -876,45 +876,16 @@ impl CoucouApp {
             Action::Copy(text) => ctx.copy_text(text),
             Action::DismissWarning => self.warning = None,
             Action::DismissHostError => self.host.error = None,
-            Action::SetHostPassword(password) => {
-                if password.is_empty() {
-                    self.settings.host_password = None;
-                } else {
-                    match RoomKey::new(&password) {
-                        Ok(key) => self.settings.host_password = Some(key.to_stored()),
-                        Err(err) => {
-                            let error = err.to_string();
-                            let said = tr!(self.lang(), "password-not-set", error = error);
-                            self.host.error = Some(HostNote::Said(said));
-                        }
+            Action::RoomOption(option) => {
+                match self.settings.set_room_option(option, self.lang()) {
+                    Ok(()) => {
+                        self.host_buffers.broker =
+                            self.settings.host_broker.clone().unwrap_or_default();
+                        self.save_settings();
                     }
+                    Err(why) => self.host.error = Some(HostNote::Said(why)),
                 }
-                self.save_settings();
             }
-            Action::SetHostEncryptedOnly(on) => {
-                self.settings.host_encrypted_only = on;
-                self.save_settings();
-            }
-            Action::SetHostKeepHistory(on) => {
-                self.settings.host_keep_history = on;
-                self.save_settings();
-            }
-            Action::SetHostHistoryDays(days) => {
-                self.settings.host_history_days = days;
-                self.save_settings();
-            }
-            Action::SetHostHistoryMax(max) => {
-                self.settings.host_history_max = max;
-                self.save_settings();
-            }
-            Action::SetBroker(url) => match hosting::check_broker(&url, self.lang()) {
-                Ok(broker) => {
-                    self.host_buffers.broker = broker.clone().unwrap_or_default();
-                    self.settings.host_broker = broker;
-                    self.save_settings();
-                }
-                Err(err) => self.host.error = Some(HostNote::Said(err)),
-            },
         }
     }
 

@@ -462,9 +462,135 @@ impl Settings {
     }
 }
 
+/// A change to Room options (the room this app hosts), as the Host panel asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomOption {
+    /// The room's password (empty: none); only its salted hash is kept.
+    Password(String),
+    /// Only encrypted connections are let in, or not.
+    EncryptedOnly(bool),
+    /// The room keeps its history across restarts, or not.
+    KeepHistory(bool),
+    /// Messages older than this many days are forgotten (0: never).
+    HistoryDays(u32),
+    /// At most this many messages are kept (0: no limit).
+    HistoryMax(u64),
+    /// The room is one room with other sites through this broker, as typed (empty: alone).
+    Broker(String),
+}
+
+impl Settings {
+    /// Applies a Room option; why it can't be, in words, when the value is not one to keep
+    /// (then nothing changes).
+    pub fn set_room_option(&mut self, option: RoomOption, lang: Lang) -> Result<(), String> {
+        match option {
+            RoomOption::Password(password) if password.is_empty() => self.host_password = None,
+            RoomOption::Password(password) => {
+                let key = crate::protocol::password::RoomKey::new(&password)
+                    .map_err(|err| crate::tr!(lang, "password-not-set", error = err.to_string()))?;
+                self.host_password = Some(key.to_stored());
+            }
+            RoomOption::EncryptedOnly(on) => self.host_encrypted_only = on,
+            RoomOption::KeepHistory(on) => self.host_keep_history = on,
+            RoomOption::HistoryDays(days) => self.host_history_days = days,
+            RoomOption::HistoryMax(max) => self.host_history_max = max,
+            RoomOption::Broker(typed) => self.host_broker = check_broker(&typed, lang)?,
+        }
+        Ok(())
+    }
+}
+
+/// Checks a broker's address as typed in Room options: `None` when empty (the room alone), else
+/// `nats://host:port` (or `host:port`), without spaces, at most 256 bytes.
+pub fn check_broker(typed: &str, lang: Lang) -> Result<Option<String>, String> {
+    let url = typed.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let rest = url.strip_prefix("nats://").unwrap_or(url);
+    let well_formed = url.len() <= 256
+        && !rest.is_empty()
+        && !rest.contains("://")
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._:[]@/".contains(c));
+    if well_formed {
+        Ok(Some(url.to_owned()))
+    } else {
+        Err(lang.tr("host-link-invalid"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn room_options_keep_only_a_password_s_hash_and_a_well_formed_broker() {
+        let mut settings = Settings::default();
+        let set = |s: &mut Settings, option| s.set_room_option(option, Lang::En);
+        assert_eq!(
+            set(&mut settings, RoomOption::Password("tournesol".into())),
+            Ok(())
+        );
+        let kept = settings.host_password.clone().unwrap_or_default();
+        assert!(!kept.is_empty() && !kept.contains("tournesol"), "{kept}");
+        assert_eq!(
+            set(&mut settings, RoomOption::Password(String::new())),
+            Ok(())
+        );
+        assert_eq!(settings.host_password, None);
+        assert_eq!(set(&mut settings, RoomOption::EncryptedOnly(true)), Ok(()));
+        assert_eq!(set(&mut settings, RoomOption::KeepHistory(false)), Ok(()));
+        assert_eq!(set(&mut settings, RoomOption::HistoryDays(30)), Ok(()));
+        assert_eq!(set(&mut settings, RoomOption::HistoryMax(5_000)), Ok(()));
+        assert!(settings.host_encrypted_only && !settings.host_keep_history);
+        assert_eq!(
+            (settings.host_history_days, settings.host_history_max),
+            (30, 5_000)
+        );
+        let broker = "nats://10.0.0.5:4222";
+        assert_eq!(
+            set(&mut settings, RoomOption::Broker(broker.into())),
+            Ok(())
+        );
+        assert_eq!(settings.host_broker.as_deref(), Some(broker));
+        // A bad one is refused in words, and the good one stays.
+        assert!(set(&mut settings, RoomOption::Broker("http://x y".into())).is_err());
+        assert_eq!(settings.host_broker.as_deref(), Some(broker));
+    }
+
+    #[test]
+    fn a_broker_address_is_checked_before_it_is_kept() {
+        assert_eq!(
+            check_broker("  ", Lang::En),
+            Ok(None),
+            "empty: the room alone"
+        );
+        for good in [
+            "nats://10.0.0.5:4222",
+            "broker.lan:4222",
+            "nats://[::1]:4222",
+        ] {
+            assert_eq!(
+                check_broker(good, Lang::En),
+                Ok(Some(good.to_owned())),
+                "{good}"
+            );
+        }
+        let long = format!("nats://{}:4222", "a".repeat(300));
+        for bad in [
+            "nats://",
+            "http://x",
+            "tls://broker:4222",
+            "nats://a b",
+            "nats://x\u{202e}y",
+            "nats://x;rm",
+            long.as_str(),
+        ] {
+            assert!(check_broker(bad, Lang::En).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn round_trip_on_a_temp_path() {

@@ -103,18 +103,8 @@ pub enum Action {
     DismissWarning,
     /// Hide the hosting warning or error.
     DismissHostError,
-    /// Set the hosted room's password (empty: none); only its hash is kept.
-    SetHostPassword(String),
-    /// The hosted room takes only encrypted connections, or not.
-    SetHostEncryptedOnly(bool),
-    /// The hosted room keeps its history across restarts, or not.
-    SetHostKeepHistory(bool),
-    /// The hosted room forgets messages older than this many days (0: never).
-    SetHostHistoryDays(u32),
-    /// The hosted room keeps at most this many messages (0: no limit).
-    SetHostHistoryMax(u64),
-    /// The hosted room is one room with other sites through this broker (empty: alone).
-    SetBroker(String),
+    /// Change one of Room options (the room this app hosts).
+    RoomOption(crate::model::settings::RoomOption),
     /// Ask the room for the page of messages before the first one shown.
     LoadOlder,
     /// Open the search panel (Ctrl+F).

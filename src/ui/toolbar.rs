@@ -9,7 +9,7 @@ use super::Action;
 use crate::diagnostics::Probe;
 use crate::i18n::Lang;
 use crate::model::settings::{
-    DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE, NotifyChoice, ThemeChoice,
+    DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE, NotifyChoice, RoomOption, ThemeChoice,
 };
 use crate::protocol::message::AwayNote;
 use crate::tr;
@@ -255,7 +255,9 @@ pub fn toolbar_ui(
                     if set.clicked()
                         || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
                     {
-                        action = Some(Action::SetHostPassword(std::mem::take(&mut host.password)));
+                        action = Some(Action::RoomOption(RoomOption::Password(std::mem::take(
+                            &mut host.password,
+                        ))));
                     }
                 });
                 let mut encrypted_only = view.host_encrypted_only;
@@ -267,7 +269,9 @@ pub fn toolbar_ui(
                     .on_hover_text(lang.tr("room-encrypted-only-hint"))
                     .changed()
                 {
-                    action = Some(Action::SetHostEncryptedOnly(encrypted_only));
+                    action = Some(Action::RoomOption(RoomOption::EncryptedOnly(
+                        encrypted_only,
+                    )));
                 }
                 ui.separator();
                 let label = ui
@@ -286,7 +290,7 @@ pub fn toolbar_ui(
                     if set.clicked()
                         || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
                     {
-                        action = Some(Action::SetBroker(host.broker.clone()));
+                        action = Some(Action::RoomOption(RoomOption::Broker(host.broker.clone())));
                     }
                 });
                 ui.separator();
@@ -299,7 +303,7 @@ pub fn toolbar_ui(
                     .on_hover_text(lang.tr("room-keep-history-hint"))
                     .changed()
                 {
-                    action = Some(Action::SetHostKeepHistory(keep));
+                    action = Some(Action::RoomOption(RoomOption::KeepHistory(keep)));
                 }
                 ui.add_enabled_ui(enabled && keep, |ui| {
                     if let Some(days) = choice_ui(
@@ -309,7 +313,7 @@ pub fn toolbar_ui(
                         view.host_history_days,
                         |days| keep_days_text(lang, days),
                     ) {
-                        action = Some(Action::SetHostHistoryDays(days));
+                        action = Some(Action::RoomOption(RoomOption::HistoryDays(days)));
                     }
                     if let Some(max) = choice_ui(
                         ui,
@@ -318,7 +322,7 @@ pub fn toolbar_ui(
                         view.host_history_max,
                         |count| keep_count_text(lang, count),
                     ) {
-                        action = Some(Action::SetHostHistoryMax(max));
+                        action = Some(Action::RoomOption(RoomOption::HistoryMax(max)));
                     }
                 });
             });
