@@ -15,9 +15,24 @@ use crate::client::transfer::{self, TransferEvent, TransferFailure};
 use crate::model::{Direction, EntryKind, TransferStatus};
 use crate::protocol::ServerMsg;
 use crate::tr;
+use crate::ui::FileAction;
 use crate::ui::dialogs::PathPurpose;
 
 impl CoucouApp {
+    /// Carries out what a view asked of files.
+    pub(super) fn on_file_action(&mut self, asked: FileAction) {
+        match asked {
+            FileAction::Pick(to) => self.pick_file(to),
+            FileAction::Offer(path) => self.offer_file(path, None),
+            FileAction::Accept(file) => self.accept_file(file),
+            FileAction::SaveAs(file) => self.save_file_as(file),
+            FileAction::Cancel(file) => self.cancel_transfer(file),
+            FileAction::RetryUpload(file) => self.retry_upload(file),
+            FileAction::Dismiss(file) => self.dismiss_transfer(file),
+            FileAction::Open(path) => self.open_path(path),
+        }
+    }
+
     /// Asks for a file to offer (to `to`, or the room): the system's dialog, or the app's own
     /// when that can't open (no file portal, no zenity), never nothing at all.
     pub(super) fn pick_file(&mut self, to: Option<String>) {

@@ -51,7 +51,7 @@ use crate::ui::messages::ListLayout;
 use crate::ui::search::SearchPanel;
 use crate::ui::toolbar::{HostBusy, ToolbarBuffers, ToolbarView, toolbar_ui};
 use crate::ui::trust::Protection;
-use crate::ui::{Action, connect};
+use crate::ui::{Action, FileAction, connect};
 use crate::{EventSink, Waker};
 use asked::Asked;
 use hosting::{Host, HostNote, HostRequest, HostStart, Hosting, Started};
@@ -775,13 +775,7 @@ impl CoucouApp {
                 self.presence.chose();
                 self.send_presence(Command::Back);
             }
-            Action::PickFile(to) => self.pick_file(to),
-            Action::OfferFile(path) => self.offer_file(path, None),
-            Action::AcceptFile(file) => self.accept_file(file),
-            Action::SaveFileAs(file) => self.save_file_as(file),
-            Action::CancelTransfer(file) => self.cancel_transfer(file),
-            Action::RetryUpload(file) => self.retry_upload(file),
-            Action::DismissTransfer(file) => self.dismiss_transfer(file),
+            Action::File(asked) => self.on_file_action(asked),
             Action::SetLanguage(language) => {
                 self.settings.language = language;
                 crate::ui::set_lang(ctx, self.lang());
@@ -872,7 +866,6 @@ impl CoucouApp {
                 self.composer.focus = true;
             }
             Action::OpenUrl(url) => self.open_url(url),
-            Action::OpenPath(path) => self.open_path(path),
             Action::Copy(text) => ctx.copy_text(text),
             Action::DismissWarning => self.warning = None,
             Action::DismissHostError => self.host.error = None,
@@ -1173,7 +1166,7 @@ impl eframe::App for CoucouApp {
                 .collect()
         });
         for path in dropped {
-            self.apply(Action::OfferFile(path), ctx);
+            self.on_file_action(FileAction::Offer(path));
         }
         if std::mem::take(&mut self.wants_attention) {
             self.attention_requests += 1;

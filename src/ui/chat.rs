@@ -2,10 +2,10 @@
 
 use eframe::egui::{self, Key, RichText};
 
-use super::Action;
 use super::messages::{ListLayout, messages_ui, progress_ui};
 use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
+use super::{Action, FileAction};
 use crate::model::{ChatModel, TransferStatus};
 use crate::protocol::MAX_MESSAGE_BYTES;
 use crate::tr;
@@ -272,7 +272,7 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
                         .add_enabled(connected, egui::Button::new(lang.tr("people-send-file")))
                         .clicked()
                     {
-                        action = Some(Action::PickFile(Some(person.clone())));
+                        action = Some(Action::File(FileAction::Pick(Some(person.clone()))));
                     }
                 });
             }
@@ -312,15 +312,15 @@ fn uploads_ui(ui: &mut egui::Ui, model: &ChatModel) -> Option<Action> {
                     tr!(lang, "file-stopped", why = why.describe(lang)),
                 );
                 if ui.small_button(lang.tr("file-retry")).clicked() {
-                    action = Some(Action::RetryUpload(file));
+                    action = Some(Action::File(FileAction::RetryUpload(file)));
                 }
                 if ui.small_button(lang.tr("file-dismiss")).clicked() {
-                    action = Some(Action::DismissTransfer(file));
+                    action = Some(Action::File(FileAction::Dismiss(file)));
                 }
             } else {
                 progress_ui(ui, t, lang);
                 if ui.small_button(lang.tr("cancel")).clicked() {
-                    action = Some(Action::CancelTransfer(file));
+                    action = Some(Action::File(FileAction::Cancel(file)));
                 }
             }
         });
@@ -438,7 +438,7 @@ fn composer_ui(
                 .add_enabled(can_type, egui::Button::new(lang.tr("file-send")))
                 .clicked()
         {
-            action = Some(Action::PickFile(None));
+            action = Some(Action::File(FileAction::Pick(None)));
         }
         if (enter || send.clicked()) && can_send {
             action = Some(Action::Send(composer.take()));

@@ -12,7 +12,7 @@
 
 use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2};
 
-use super::{Action, name_colour};
+use super::{Action, FileAction, name_colour};
 use crate::i18n::Lang;
 use crate::model::transcript::{day_heading, local_day, local_hour_minute};
 use crate::model::{
@@ -536,27 +536,27 @@ fn file_ui(
         None if own => {}
         None => {
             if ui.button(lang.tr("file-download")).clicked() {
-                action = Some(Action::AcceptFile(offer.file));
+                action = Some(Action::File(FileAction::Accept(offer.file)));
             }
             if ui.button(lang.tr("file-save-as")).clicked() {
-                action = Some(Action::SaveFileAs(offer.file));
+                action = Some(Action::File(FileAction::SaveAs(offer.file)));
             }
         }
         Some((t, TransferStatus::Starting | TransferStatus::Running)) => {
             progress_ui(ui, t, lang);
             if ui.small_button(lang.tr("cancel")).clicked() {
-                action = Some(Action::CancelTransfer(offer.file));
+                action = Some(Action::File(FileAction::Cancel(offer.file)));
             }
         }
         Some((_, TransferStatus::Done(Some(path)))) => {
             ui.weak(tr!(lang, "file-saved", path = path.display().to_string()));
             if ui.small_button(lang.tr("file-open")).clicked() {
-                action = Some(Action::OpenPath(path.clone()));
+                action = Some(Action::File(FileAction::Open(path.clone())));
             }
             if let Some(folder) = path.parent()
                 && ui.small_button(lang.tr("file-show-folder")).clicked()
             {
-                action = Some(Action::OpenPath(folder.to_path_buf()));
+                action = Some(Action::File(FileAction::Open(folder.to_path_buf())));
             }
         }
         Some((_, TransferStatus::Done(None))) => {
@@ -568,7 +568,7 @@ fn file_ui(
                 tr!(lang, "file-stopped", why = why.describe(lang)),
             );
             if t.direction == Direction::Down && ui.small_button(lang.tr("file-retry")).clicked() {
-                action = Some(Action::AcceptFile(offer.file));
+                action = Some(Action::File(FileAction::Accept(offer.file)));
             }
         }
     }

@@ -32,6 +32,28 @@ pub fn set_lang(ctx: &egui::Context, lang: Lang) {
     ctx.data_mut(|d| d.insert_temp(lang_id(), lang));
 }
 
+/// What a person asked of files offered, sent or received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileAction {
+    /// Choose a file to offer (the system's file dialog, else the app's own): to the room, or
+    /// to one person.
+    Pick(Option<String>),
+    /// Offer this file to the room (dropped on the window).
+    Offer(std::path::PathBuf),
+    /// Download the offered file with this id (again, from where it stopped, after a failure).
+    Accept(u64),
+    /// Download the offered file with this id to a place chosen in a save dialog.
+    SaveAs(u64),
+    /// Stop the transfer of the file with this id.
+    Cancel(u64),
+    /// Upload the file with this id again, from what the host already has.
+    RetryUpload(u64),
+    /// Forget a stopped upload (the host forgets its part when its window passes).
+    Dismiss(u64),
+    /// Open a file or a folder as the system does (a download, or the folder it is in).
+    Open(std::path::PathBuf),
+}
+
 /// What a person asked for in a view.
 #[must_use]
 #[derive(Debug, Clone, PartialEq)]
@@ -97,8 +119,6 @@ pub enum Action {
     Quote(String),
     /// Open a web address in the browser.
     OpenUrl(String),
-    /// Open a file or a folder as the system does (a download, or the folder it is in).
-    OpenPath(std::path::PathBuf),
     /// Hide the settings warning.
     DismissWarning,
     /// Hide the hosting warning or error.
@@ -119,20 +139,8 @@ pub enum Action {
     SetAway(Option<String>),
     /// Mark yourself back.
     SetBack,
-    /// Choose a file to offer (the system's file dialog): to the room, or to one person.
-    PickFile(Option<String>),
-    /// Offer this file to the room.
-    OfferFile(std::path::PathBuf),
-    /// Download the offered file with this id (again, from where it stopped, after a failure).
-    AcceptFile(u64),
-    /// Download the offered file with this id to a place chosen in a save dialog.
-    SaveFileAs(u64),
-    /// Stop the transfer of the file with this id.
-    CancelTransfer(u64),
-    /// Upload the file with this id again, from what the host already has.
-    RetryUpload(u64),
-    /// Forget a stopped upload (the host forgets its part when its window passes).
-    DismissTransfer(u64),
+    /// Something about files offered, sent or received.
+    File(FileAction),
     /// Choose the interface's language (`None`: the system's).
     SetLanguage(Option<Lang>),
     /// Mark yourself away after this many minutes without input (0: never).
