@@ -37,7 +37,7 @@ use crate::i18n::Lang;
 use crate::identity::Fingerprint;
 use crate::journal::{Journal, JournalEvent};
 use crate::model::form::{self, ConnectForm};
-use crate::model::settings::Settings;
+use crate::model::settings::{Preference, Settings};
 use crate::model::{ChatModel, EntryKind, settings};
 use crate::protocol::Wire;
 use crate::protocol::password::RoomKey;
@@ -740,10 +740,6 @@ impl CoucouApp {
                     self.apply(Action::Connect, ctx);
                 }
             }
-            Action::SetDiscovery(on) => {
-                self.set_discovery(on);
-                self.save_settings();
-            }
             Action::TestReachability => {
                 self.interfaces = diagnostics::interfaces();
                 self.probe = None;
@@ -776,22 +772,6 @@ impl CoucouApp {
                 self.send_presence(Command::Back);
             }
             Action::File(asked) => self.on_file_action(asked),
-            Action::SetLanguage(language) => {
-                self.settings.language = language;
-                crate::ui::set_lang(ctx, self.lang());
-                self.save_settings();
-            }
-            Action::SetJournalDays(days) => {
-                self.settings.journal_days = days;
-                self.save_settings();
-                if let Some(journal) = &self.journal {
-                    journal.retain_days(days);
-                }
-            }
-            Action::SetAutoAway(minutes) => {
-                self.settings.auto_away_minutes = minutes;
-                self.save_settings();
-            }
             Action::LoadOlder => self.load_older(history::PAGE),
             Action::OpenSearch => {
                 self.search.open = true;
@@ -845,19 +825,19 @@ impl CoucouApp {
                     self.host_off();
                 }
             }
-            Action::SetTheme(theme) => {
-                self.settings.theme = theme;
-                self.apply_style(ctx);
-                self.save_settings();
-            }
-            Action::SetNotifications(choice) => {
-                self.settings.notifications = choice;
-                self.save_settings();
-            }
-            Action::SetFontSize(size) => {
-                self.settings.font_size =
-                    size.clamp(settings::MIN_FONT_SIZE, settings::MAX_FONT_SIZE);
-                self.apply_style(ctx);
+            Action::Preference(preference) => {
+                self.settings.set_preference(preference);
+                match preference {
+                    Preference::Language(_) => crate::ui::set_lang(ctx, self.lang()),
+                    Preference::Theme(_) | Preference::FontSize(_) => self.apply_style(ctx),
+                    Preference::JournalDays(days) => {
+                        if let Some(journal) = &self.journal {
+                            journal.retain_days(days);
+                        }
+                    }
+                    Preference::Discovery(on) => self.set_discovery(on),
+                    Preference::Notifications(_) | Preference::AutoAway(_) => {}
+                }
                 self.save_settings();
             }
             Action::ExportTranscript => self.ask_export_days(),
@@ -1181,7 +1161,7 @@ impl eframe::App for CoucouApp {
         }
         self.host.check_history();
         if let Some(size) = zoom_keys(ctx, self.settings.font_size) {
-            self.apply(Action::SetFontSize(size), ctx);
+            self.apply(Action::Preference(Preference::FontSize(size)), ctx);
         }
         if let Some(text) = self.to_clipboard.take() {
             ctx.copy_text(text);

@@ -462,6 +462,40 @@ impl Settings {
     }
 }
 
+/// A preference from the Settings menu (or the zoom keys).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Preference {
+    /// The interface's language (`None`: the system's).
+    Language(Option<Lang>),
+    /// The colour theme.
+    Theme(ThemeChoice),
+    /// The text size, in points (kept within the sizes allowed).
+    FontSize(f32),
+    /// Which messages raise a desktop notification.
+    Notifications(NotifyChoice),
+    /// Away after this many minutes without input (0: never).
+    AutoAway(u32),
+    /// Conversations stay in this computer's log this many days (0: forever).
+    JournalDays(u32),
+    /// LAN discovery (browsing and advertising) on or off.
+    Discovery(bool),
+}
+
+impl Settings {
+    /// Keeps a preference (a text size within the sizes allowed).
+    pub fn set_preference(&mut self, preference: Preference) {
+        match preference {
+            Preference::Language(language) => self.language = language,
+            Preference::Theme(theme) => self.theme = theme,
+            Preference::FontSize(size) => self.font_size = size.clamp(MIN_FONT_SIZE, MAX_FONT_SIZE),
+            Preference::Notifications(choice) => self.notifications = choice,
+            Preference::AutoAway(minutes) => self.auto_away_minutes = minutes,
+            Preference::JournalDays(days) => self.journal_days = days,
+            Preference::Discovery(on) => self.discovery = on,
+        }
+    }
+}
+
 /// A change to Room options (the room this app hosts), as the Host panel asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomOption {
@@ -524,6 +558,24 @@ pub fn check_broker(typed: &str, lang: Lang) -> Result<Option<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preferences_are_kept_and_the_text_size_stays_within_its_bounds() {
+        let mut settings = Settings::default();
+        settings.set_preference(Preference::Language(Some(Lang::Fr)));
+        settings.set_preference(Preference::Theme(ThemeChoice::Light));
+        settings.set_preference(Preference::AutoAway(0));
+        settings.set_preference(Preference::JournalDays(30));
+        settings.set_preference(Preference::Discovery(false));
+        assert_eq!(settings.language, Some(Lang::Fr));
+        assert_eq!(settings.theme, ThemeChoice::Light);
+        assert_eq!((settings.auto_away_minutes, settings.journal_days), (0, 30));
+        assert!(!settings.discovery);
+        settings.set_preference(Preference::FontSize(1_000.0));
+        assert_eq!(settings.font_size, MAX_FONT_SIZE);
+        settings.set_preference(Preference::FontSize(-3.0));
+        assert_eq!(settings.font_size, MIN_FONT_SIZE);
+    }
 
     #[test]
     fn room_options_keep_only_a_password_s_hash_and_a_well_formed_broker() {

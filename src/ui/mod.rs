@@ -15,7 +15,6 @@ pub mod trust;
 use eframe::egui::{self, Color32};
 
 use crate::i18n::Lang;
-use crate::model::settings::{NotifyChoice, ThemeChoice};
 
 /// Where the interface's language is kept in egui's memory for the views to read.
 fn lang_id() -> egui::Id {
@@ -81,8 +80,6 @@ pub enum Action {
     PickRoom(String),
     /// Fill the form from a room found on the network and connect.
     JoinRoom(String),
-    /// Turn LAN discovery (browsing and advertising) on or off.
-    SetDiscovery(bool),
     /// Test whether the form's host:port answers (and list the interfaces again).
     TestReachability,
     /// Test whether the hosted room answers on each of its addresses.
@@ -105,12 +102,6 @@ pub enum Action {
     HostOn,
     /// Turn hosting off (asks first when others are connected).
     HostOff,
-    /// Change the colour theme.
-    SetTheme(ThemeChoice),
-    /// Change the text size.
-    SetFontSize(f32),
-    /// Choose which messages raise a desktop notification.
-    SetNotifications(NotifyChoice),
     /// Save the conversation to a text file.
     ExportTranscript,
     /// Put text on the clipboard.
@@ -141,12 +132,8 @@ pub enum Action {
     SetBack,
     /// Something about files offered, sent or received.
     File(FileAction),
-    /// Choose the interface's language (`None`: the system's).
-    SetLanguage(Option<Lang>),
-    /// Mark yourself away after this many minutes without input (0: never).
-    SetAutoAway(u32),
-    /// Keep conversations in this computer's log this many days (0: forever); older ones go now.
-    SetJournalDays(u32),
+    /// A preference from the Settings menu (or the zoom keys).
+    Preference(crate::model::settings::Preference),
 }
 
 /// The background names are drawn on: egui's panel fill in each theme.

@@ -9,7 +9,8 @@ use super::Action;
 use crate::diagnostics::Probe;
 use crate::i18n::Lang;
 use crate::model::settings::{
-    DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE, NotifyChoice, RoomOption, ThemeChoice,
+    DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE, NotifyChoice, Preference, RoomOption,
+    ThemeChoice,
 };
 use crate::protocol::message::AwayNote;
 use crate::tr;
@@ -366,7 +367,7 @@ pub fn toolbar_ui(
                     Some(language) => language.native_name().to_owned(),
                 },
             ) {
-                action = Some(Action::SetLanguage(language));
+                action = Some(Action::Preference(Preference::Language(language)));
             }
             ui.separator();
             ui.label(lang.tr("settings-theme"));
@@ -376,7 +377,7 @@ pub fn toolbar_ui(
                 (ThemeChoice::Light, lang.tr("theme-light")),
             ] {
                 if ui.radio(view.theme == choice, name).clicked() {
-                    action = Some(Action::SetTheme(choice));
+                    action = Some(Action::Preference(Preference::Theme(choice)));
                 }
             }
             ui.separator();
@@ -387,19 +388,19 @@ pub fn toolbar_ui(
                 let size = view.font_size;
                 let smaller = ui.add_enabled(size > MIN_FONT_SIZE, egui::Button::new("A-"));
                 if smaller.on_hover_text(lang.tr("text-smaller")).clicked() {
-                    action = Some(Action::SetFontSize(size - 1.0));
+                    action = Some(Action::Preference(Preference::FontSize(size - 1.0)));
                 }
                 ui.label(tr!(lang, "text-size-points", size = size.round()));
                 let larger = ui.add_enabled(size < MAX_FONT_SIZE, egui::Button::new("A+"));
                 if larger.on_hover_text(lang.tr("text-larger")).clicked() {
-                    action = Some(Action::SetFontSize(size + 1.0));
+                    action = Some(Action::Preference(Preference::FontSize(size + 1.0)));
                 }
                 if ui
                     .button(lang.tr("text-reset"))
                     .on_hover_text("Ctrl 0")
                     .clicked()
                 {
-                    action = Some(Action::SetFontSize(DEFAULT_FONT_SIZE));
+                    action = Some(Action::Preference(Preference::FontSize(DEFAULT_FONT_SIZE)));
                 }
             });
             ui.separator();
@@ -410,7 +411,7 @@ pub fn toolbar_ui(
                 (NotifyChoice::Off, lang.tr("notify-off")),
             ] {
                 if ui.radio(view.notifications == choice, name).clicked() {
-                    action = Some(Action::SetNotifications(choice));
+                    action = Some(Action::Preference(Preference::Notifications(choice)));
                 }
             }
             ui.separator();
@@ -421,7 +422,7 @@ pub fn toolbar_ui(
                 view.auto_away_minutes,
                 |minutes| away_after_text(lang, minutes),
             ) {
-                action = Some(Action::SetAutoAway(minutes));
+                action = Some(Action::Preference(Preference::AutoAway(minutes)));
             }
             if let Some(days) = choice_ui(
                 ui,
@@ -430,7 +431,7 @@ pub fn toolbar_ui(
                 view.journal_days,
                 |days| keep_days_text(lang, days),
             ) {
-                action = Some(Action::SetJournalDays(days));
+                action = Some(Action::Preference(Preference::JournalDays(days)));
             }
             ui.separator();
             let mut discovery = view.discovery;
@@ -438,7 +439,7 @@ pub fn toolbar_ui(
                 .checkbox(&mut discovery, lang.tr("settings-discovery"))
                 .changed()
             {
-                action = Some(Action::SetDiscovery(discovery));
+                action = Some(Action::Preference(Preference::Discovery(discovery)));
             }
         });
     });
