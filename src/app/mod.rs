@@ -636,7 +636,16 @@ impl CoucouApp {
                 }
             }
             AppEvent::Discovery(DiscoveryEvent::Found(room)) => {
+                // The room being waited for is announced again: it is back, try now rather
+                // than at the end of the back-off.
+                let back = self.reconnect.is_waiting()
+                    && self.params.as_ref().is_some_and(|p| {
+                        room.port == p.port && room.addrs.iter().any(|a| a.to_string() == p.host)
+                    });
                 discovery::merge_found(&mut self.rooms, room);
+                if back && let Some(params) = self.params.clone() {
+                    self.start_connection(params, true);
+                }
             }
             AppEvent::Discovery(DiscoveryEvent::Gone { fullname }) => {
                 self.rooms.retain(|r| r.fullname != fullname);

@@ -36,7 +36,12 @@ fn inside_private_netns(test: &str) -> bool {
     let status = Command::new("unshare")
         .args(["-n", "bash", "-c", setup])
         .arg(std::env::current_exe().expect("this test binary"))
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        // The test's whole name in the one test crate: its module, then its own.
+        .arg(format!(
+            "{}::{test}",
+            module_path!().trim_start_matches("suite::")
+        ))
+        .args(["--exact", "--nocapture", "--test-threads=1"])
         .env(INSIDE, "1")
         .status()
         .expect("unshare (util-linux) runs");
@@ -239,4 +244,86 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
     );
 
     drop(server);
+}
+
+/// A clear room on 127.0.0.1:`port` (0: any) announcing itself; the server and its advertiser.
+fn announced_room(port: u16) -> (Server, Advertiser) {
+    let server = Server::start(
+        TcpListener::bind(("127.0.0.1", port)).expect("the port"),
+        ServerConfig {
+            room: "Salle 7".into(),
+            ..ServerConfig::default()
+        },
+    )
+    .unwrap();
+    let port = server.local_addr().port();
+    let advertiser = Advertiser::start("Salle 7", port, 0, None, false).unwrap();
+    (server, advertiser)
+}
+
+/// Steps the app until `done`, waiting on its events between steps.
+fn step_until(harness: &mut Harness<'_, CoucouApp>, what: &str, done: impl Fn(&CoucouApp) -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness
+            .state_mut()
+            .wait_for_event(Duration::from_millis(200));
+        harness.step();
+    }
+}
+
+#[test]
+fn a_room_announced_again_is_rejoined_at_once_not_at_the_end_of_the_back_off() {
+    if !inside_private_netns(
+        "a_room_announced_again_is_rejoined_at_once_not_at_the_end_of_the_back_off",
+    ) {
+        return;
+    }
+    let (server, advertiser) = announced_room(0);
+    let port = server.local_addr().port();
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let options = AppOptions {
+        config_path: Some(dir.path().join("settings.toml")),
+        host_bind: std::net::Ipv4Addr::LOCALHOST.into(),
+        discovery: true,
+        native_dialogs: false,
+        open_url: |_| false,
+        open_path: |_| false,
+        system_lang: coucou::i18n::Lang::En,
+        // An hour between tries: only the announcement can bring the app back in time.
+        backoff: |_| Duration::from_secs(3600),
+        ..AppOptions::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 700.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options));
+    step_until(&mut harness, "the room found", |app| {
+        !app.rooms().is_empty()
+    });
+    harness.run_steps(2);
+    harness.get_by_label("Username").focus();
+    harness.run_steps(2);
+    harness.get_by_label("Username").type_text("guest");
+    harness.run_steps(2);
+    let row = format!("Salle 7 · 127.0.0.1:{port} · 0 people");
+    harness.get_by_label(&row).click();
+    harness.step();
+    harness.get_by_label(&row).click();
+    harness.step();
+    step_until(&mut harness, "joined", CoucouApp::is_connected);
+
+    // The room stops (and says goodbye on the network); the app waits to try again.
+    drop(advertiser);
+    server.stop();
+    step_until(
+        &mut harness,
+        "waiting to reconnect",
+        CoucouApp::is_waiting_to_reconnect,
+    );
+    // It comes back on the same port and announces itself: the app goes in now.
+    let (again, _advertiser) = announced_room(port);
+    step_until(&mut harness, "back in", CoucouApp::is_connected);
+    assert_eq!(again.stats().people, 1);
 }
