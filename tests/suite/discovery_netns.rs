@@ -255,9 +255,9 @@ fn announced_room(port: u16) -> (Server, Advertiser) {
             ..ServerConfig::default()
         },
     )
-    .unwrap();
+    .expect("the server");
     let port = server.local_addr().port();
-    let advertiser = Advertiser::start("Salle 7", port, 0, None, false).unwrap();
+    let advertiser = Advertiser::start("Salle 7", port, 0, None, false).expect("the advertiser");
     (server, advertiser)
 }
 
