@@ -325,19 +325,14 @@ impl CoucouApp {
 
     /// Opens a download, or the folder it is in, on a thread (starting a program may take a
     /// moment); the conversation says so when nothing could.
-    pub(super) fn open_path(&mut self, path: PathBuf) {
-        let failed = self.sink(AppEvent::PathFailed);
+    fn open_path(&mut self, path: PathBuf) {
         let open = self.options.open_path;
-        let spawned = thread::Builder::new()
-            .name("coucou-open-path".to_owned())
-            .spawn(move || {
-                if !open(&path) {
-                    failed.send(path);
-                }
-            });
-        if let Err(err) = spawned {
-            self.push_to_chat(EntryKind::Error(err.to_string()));
-        }
+        self.open_on_thread(
+            "coucou-open-path",
+            path,
+            move |path| open(path),
+            AppEvent::PathFailed,
+        );
     }
 
     /// Stops the transfer of `file`.

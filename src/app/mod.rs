@@ -1052,15 +1052,30 @@ impl CoucouApp {
     /// Opens `url` in the browser from a thread (starting a browser may take a moment); if none
     /// can, the link is copied and the conversation says so (see `handle_events`).
     fn open_url(&mut self, url: String) {
-        let failed = self.sink(AppEvent::UrlFailed);
         let open = self.options.open_url;
-        let spawned = thread::Builder::new()
-            .name("coucou-open-url".to_owned())
-            .spawn(move || {
-                if !open(&url) {
-                    failed.send(url);
-                }
-            });
+        self.open_on_thread(
+            "coucou-open-url",
+            url,
+            move |url| open(url),
+            AppEvent::UrlFailed,
+        );
+    }
+
+    /// Runs `open` on `what` on a thread named `name` (starting a program may take a moment);
+    /// what it could not open comes back as `failed`'s event.
+    fn open_on_thread<T: Send + 'static>(
+        &mut self,
+        name: &str,
+        what: T,
+        open: impl FnOnce(&T) -> bool + Send + 'static,
+        failed: fn(T) -> AppEvent,
+    ) {
+        let sink = self.sink(failed);
+        let spawned = thread::Builder::new().name(name.to_owned()).spawn(move || {
+            if !open(&what) {
+                sink.send(what);
+            }
+        });
         if let Err(err) = spawned {
             let text = tr!(self.lang(), "link-failed", error = err.to_string());
             self.push_to_chat(EntryKind::Error(text));

@@ -424,6 +424,22 @@ impl ChatModel {
         added + 1
     }
 
+    /// A private message's entry: a mention of the person unless they sent it.
+    fn private_entry(&self, time: u64, from: String, to: String, text: String) -> Entry {
+        let own = from == self.me;
+        Entry {
+            id: None,
+            time,
+            kind: EntryKind::Private {
+                from,
+                to,
+                text,
+                own,
+            },
+            mention: !own,
+        }
+    }
+
     /// Puts back private messages this computer kept (a room never gives them back): each one
     /// not on screen yet goes in its place by time, not as news. Returns how many went in.
     pub fn restore_privates(&mut self, messages: Vec<ServerMsg>) -> usize {
@@ -443,22 +459,11 @@ impl ChatModel {
             if !self.seen_private.insert((id, time)) {
                 continue;
             }
-            let own = from == self.me;
             let at = self.entries.partition_point(|e| e.time <= time);
-            self.entries.insert(
-                at,
-                Entry {
-                    id: None,
-                    time,
-                    kind: EntryKind::Private {
-                        from,
-                        to,
-                        text,
-                        own,
-                    },
-                    mention: false,
-                },
-            );
+            // Not news: no mention either.
+            let mut entry = self.private_entry(time, from, to, text);
+            entry.mention = false;
+            self.entries.insert(at, entry);
             self.marker = self.marker.map(|m| if m >= at { m + 1 } else { m });
             restored += 1;
         }
@@ -536,18 +541,8 @@ impl ChatModel {
             } => {
                 self.confirmed(cid.as_ref());
                 if self.seen_private.insert((id, time)) {
-                    let own = from == self.me;
-                    self.push(Entry {
-                        id: None,
-                        time,
-                        kind: EntryKind::Private {
-                            from,
-                            to,
-                            text,
-                            own,
-                        },
-                        mention: !own,
-                    });
+                    let entry = self.private_entry(time, from, to, text);
+                    self.push(entry);
                 }
             }
             ServerMsg::Join { id, time, name } => {
