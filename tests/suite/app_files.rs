@@ -14,7 +14,6 @@ use coucou::model::{EntryKind, TransferStatus};
 use coucou::protocol::{ClientMsg, ServerMsg};
 use coucou::server::{FilesConfig, ServerConfig};
 use eframe::egui::accesskit::Role;
-use eframe::egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 
 /// A file dropped on the window, as the desktop hands it over.
@@ -628,14 +627,7 @@ fn a_failed_search_leaves_an_offer_awaiting_its_answer_alone() {
     // The search and the offer leave the app together, in that order; the refusal of the one
     // comes while the other awaits its answer.
     proxy.hold();
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::TextInput, "Search the room")
-        .type_text("minutes");
-    harness.run_steps(1);
-    harness.key_press(Key::Enter);
-    harness.run_steps(1);
+    search_for(&mut harness, "minutes");
     let path = dir.path().join("minutes.odt");
     let data = bytes(300_000);
     std::fs::write(&path, &data).expect("a file");

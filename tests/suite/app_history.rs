@@ -235,14 +235,8 @@ fn ctrl_f_finds_cafe_and_a_click_shows_that_message_loading_what_it_takes() {
     });
     let server = start_server_with(stored(&path));
     let (_config, mut harness) = connected_app("alice", server.local_addr());
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
-    harness.run_steps(2);
+    search_for(&mut harness, "CAFE");
     harness.get_by_label("Search the room");
-    harness
-        .get_by_role_and_label(Role::TextInput, "Search the room")
-        .type_text("CAFE");
-    harness.run_steps(1);
-    harness.key_press(Key::Enter);
     wait_until(&mut harness, "the results", |app| {
         app.search_panel().results.is_some()
     });

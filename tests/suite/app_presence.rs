@@ -242,21 +242,37 @@ fn the_interface_is_french_when_the_settings_say_so() {
     assert!(!has_entry(harness.state(), "Commands:"));
 }
 
+/// Chooses `choice` in the Settings menu (its button says `settings`) under its language item
+/// (which says `current`), then closes the menu.
+fn choose_language(
+    harness: &mut egui_kittest::Harness<'_, CoucouApp>,
+    settings: &str,
+    current: &str,
+    choice: &str,
+) {
+    harness
+        .get_by_role_and_label(Role::Button, settings)
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label(current).click();
+    harness.run_steps(2);
+    harness.get_by_label(choice).click();
+    harness.run_steps(3);
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+}
+
 #[test]
 fn switching_the_language_at_run_time_redraws_everything_and_is_kept() {
     let (_dir, config) = temp_config();
     let mut harness = app_at(&config);
     harness.get_by_label("Join a room");
-    harness
-        .get_by_role_and_label(Role::Button, "Settings")
-        .click();
-    harness.run_steps(2);
-    harness.get_by_label("Language: System (English)").click();
-    harness.run_steps(2);
-    harness.get_by_label("Français").click();
-    harness.run_steps(3);
-    harness.key_press(Key::Escape);
-    harness.run_steps(2);
+    choose_language(
+        &mut harness,
+        "Settings",
+        "Language: System (English)",
+        "Français",
+    );
     harness.get_by_label("Entrer dans un salon");
     harness.get_by_label("Nom d\u{2019}utilisateur");
     harness.get_by_role_and_label(Role::Button, "Réglages");
@@ -273,16 +289,12 @@ fn switching_the_language_at_run_time_redraws_everything_and_is_kept() {
     harness.get_by_label("Entrer dans un salon");
 
     // And back to the system's language.
-    harness
-        .get_by_role_and_label(Role::Button, "Réglages")
-        .click();
-    harness.run_steps(2);
-    harness.get_by_label("Langue\u{a0}: Français").click();
-    harness.run_steps(2);
-    harness.get_by_label("Celle du système (English)").click();
-    harness.run_steps(3);
-    harness.key_press(Key::Escape);
-    harness.run_steps(2);
+    choose_language(
+        &mut harness,
+        "Réglages",
+        "Langue\u{a0}: Français",
+        "Celle du système (English)",
+    );
     harness.get_by_label("Join a room");
     assert_eq!(harness.state().settings().language, None);
 }
@@ -382,16 +394,12 @@ fn the_host_panel_s_warning_follows_a_change_of_language() {
     host_as_hostess(&mut harness);
     // The tests host on 127.0.0.1: only this computer can join, and the panel says so.
     harness.get_by_label_contains("Only this computer can join");
-    harness
-        .get_by_role_and_label(Role::Button, "Settings")
-        .click();
-    harness.run_steps(2);
-    harness.get_by_label("Language: System (English)").click();
-    harness.run_steps(2);
-    harness.get_by_label("Français").click();
-    harness.run_steps(3);
-    harness.key_press(Key::Escape);
-    harness.run_steps(2);
+    choose_language(
+        &mut harness,
+        "Settings",
+        "Language: System (English)",
+        "Français",
+    );
     harness.get_by_label_contains("Seul cet ordinateur peut entrer");
     assert!(
         harness

@@ -180,14 +180,7 @@ fn the_rooms_list_shows_an_advertised_room_and_clicking_it_fills_the_form() {
         // Frames 1/60 s apart, so two clicks one frame apart make a double click (< 0.3 s).
         .with_step_dt(1.0 / 60.0)
         .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options));
-    let deadline = Instant::now() + PATIENCE;
-    while harness.state().rooms().is_empty() {
-        assert!(Instant::now() < deadline, "no room found");
-        harness
-            .state_mut()
-            .wait_for_event(Duration::from_millis(200));
-        harness.step();
-    }
+    step_until(&mut harness, "a room found", |app| !app.rooms().is_empty());
     harness.run_steps(2);
     harness
         .get_by_label(&format!("Salle 12 · 127.0.0.1:{port} · 0 people"))

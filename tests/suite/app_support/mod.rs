@@ -201,6 +201,18 @@ pub fn type_into(harness: &mut Harness<'_, CoucouApp>, label: &str, text: &str) 
     harness.run_steps(2);
 }
 
+/// Opens the search panel (Ctrl+F), types `words` and presses Enter.
+pub fn search_for(harness: &mut Harness<'_, CoucouApp>, words: &str) {
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Search the room")
+        .type_text(words);
+    harness.run_steps(1);
+    harness.key_press(Key::Enter);
+    harness.run_steps(1);
+}
+
 /// Types `text` into the input line and presses Enter.
 pub fn send_message(harness: &mut Harness<'_, CoucouApp>, text: &str) {
     type_in_input(harness, text);
