@@ -615,11 +615,15 @@ fn names_tried_without_end_from_one_address_are_cut_off_and_others_join() {
             })
             .count()
     };
-    // Another machine tries alice's name as fast as it can: each try takes the room's lock.
+    // Another machine tries alice's name as fast as it can: each try takes the room's lock. The
+    // tries go in one write: the room may cut the connection while a slower sender still writes.
+    let tries = |n: usize| {
+        let mut line = serde_json::to_vec(&hello("alice")).expect("a hello");
+        line.push(b'\n');
+        line.repeat(n)
+    };
     let mut bot = Json::connect_from(addr, loopback(7));
-    for _ in 0..50 {
-        bot.send(&hello("alice"));
-    }
+    bot.send_raw(&tries(50));
     let said = bot.expect_closed();
     assert!((1..=12).contains(&taken(&said)), "{said:?}");
     assert!(
@@ -634,9 +638,7 @@ fn names_tried_without_end_from_one_address_are_cut_off_and_others_join() {
     );
     // Its next connection finds the address's tries spent: fewer than a fresh ten.
     let mut again = Json::connect_from(addr, loopback(7));
-    for _ in 0..20 {
-        again.send(&hello("alice"));
-    }
+    again.send_raw(&tries(20));
     let said = again.expect_closed();
     assert!(taken(&said) < 10, "{said:?}");
     // Someone at another address joins at once, after retyping a taken name.
