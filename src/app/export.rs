@@ -1,13 +1,16 @@
-//! Exporting the conversation as a text file: which days (any this computer's log holds, for a
-//! JSON room), then the system's save dialog (rfd), told apart from a dialog that could not open,
-//! and the app's own dialog then.
+//! Exporting the conversation as a text file (`Exports`): which days (any this computer's log
+//! holds, for a JSON room), then the system's save dialog (rfd), told apart from a dialog that
+//! could not open, and the app's own dialog then; the file is written on a named thread.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{Local, NaiveDate, TimeZone};
 
-use super::{AppEvent, CoucouApp};
+use super::conversation::Conversation;
+use super::desk::Desk;
+use super::events::AppEvent;
+use super::history::History;
 use crate::i18n::Lang;
 use crate::model::{ChatModel, EntryKind, transcript};
 use crate::protocol::{ServerMsg, now_ms};
@@ -38,15 +41,28 @@ pub(super) fn day_range(from: &str, to: &str, lang: Lang) -> Result<(u64, u64), 
     Ok((start, end))
 }
 
-impl CoucouApp {
+/// An export on its way: the days chosen, until the file is chosen.
+#[derive(Default)]
+pub(super) struct Exports {
+    /// The days to export next, in milliseconds since the Unix epoch (first, last), once chosen.
+    range: Option<(u64, u64)>,
+}
+
+impl Exports {
     /// Export transcript…: a JSON room with this computer's log asks which days first (the first
     /// day of the conversation on screen to today); any other exports what is on screen.
-    pub(super) fn ask_export_days(&mut self) {
-        let Some(chat) = &self.chat else { return };
-        if self.journal.is_none() || !self.speaks_json() {
-            self.export_range = None;
-            self.export_transcript();
-            self.composer.focus = true;
+    pub(super) fn ask_days(
+        &mut self,
+        json: bool,
+        conv: &mut Conversation,
+        history: &History,
+        desk: &mut Desk,
+    ) {
+        let Some(chat) = &conv.chat else { return };
+        if !history.has_log() || !json {
+            self.range = None;
+            self.choose_file(conv, history, desk);
+            conv.composer.focus = true;
             return;
         }
         let today = transcript::local_day(now_ms());
@@ -57,7 +73,7 @@ impl CoucouApp {
             .find_map(|e| transcript::local_day(e.time))
             .or(today);
         let text = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
-        self.dialogs.export_days = Some(ExportDays {
+        desk.dialogs.export_days = Some(ExportDays {
             from: text(first).unwrap_or_default(),
             to: text(today).unwrap_or_default(),
             error: None,
@@ -65,95 +81,40 @@ impl CoucouApp {
     }
 
     /// The days were typed: on to where to save them, or the export window says what is wrong.
-    pub(super) fn export_days_chosen(&mut self, days: &ExportDays) {
-        match day_range(&days.from, &days.to, self.lang()) {
+    pub(super) fn days_chosen(
+        &mut self,
+        days: &ExportDays,
+        conv: &mut Conversation,
+        history: &History,
+        desk: &mut Desk,
+    ) {
+        match day_range(&days.from, &days.to, desk.lang()) {
             Ok(range) => {
-                self.dialogs.export_days = None;
-                self.export_range = Some(range);
-                self.export_transcript();
-                self.composer.focus = true;
+                desk.dialogs.export_days = None;
+                self.range = Some(range);
+                self.choose_file(conv, history, desk);
+                conv.composer.focus = true;
             }
             Err(err) => {
-                if let Some(open) = &mut self.dialogs.export_days {
+                if let Some(open) = &mut desk.dialogs.export_days {
                     open.error = Some(err);
                 }
             }
         }
     }
 
-    /// This computer's log gave the messages of the days asked for: writes them to `path`.
-    pub(super) fn write_range(&mut self, room: &str, path: &Path, messages: Vec<ServerMsg>) {
-        let me = self.chat.as_ref().map(|c| c.me.clone()).unwrap_or_default();
-        let mut model = ChatModel::from_messages(room, &me, messages, now_ms());
-        model.lang = self.lang();
-        let count = model.entries.len();
-        self.write_in_background(transcript_of(&model), path.to_path_buf(), Some(count));
-    }
-
-    /// Writes a transcript's `text` to `path` on the `coucou-export` thread (the text is made
-    /// on the UI thread, the disk waits on that one); the conversation says how it went, with
-    /// `count` messages when it was days from this computer's log.
-    fn write_in_background(
-        &mut self,
-        text: std::io::Result<Vec<u8>>,
-        path: PathBuf,
-        count: Option<usize>,
-    ) {
-        let done = self.sink(move |(path, count, written)| AppEvent::Exported {
-            path,
-            count,
-            written,
-        });
-        let spawned = std::thread::Builder::new()
-            .name("coucou-export".to_owned())
-            .spawn(move || {
-                let written = text
-                    .and_then(|text| std::fs::write(&path, text))
-                    .map_err(|err| err.to_string());
-                done.send((path, count, written));
-            });
-        if let Err(err) = spawned {
-            self.push_to_chat(EntryKind::Error(err.to_string()));
-        }
-    }
-
-    /// An export was written to `path` (with `count` messages from this computer's log), or
-    /// could not be: the conversation says so.
-    pub(super) fn on_exported(
-        &mut self,
-        path: &Path,
-        count: Option<usize>,
-        written: Result<(), String>,
-    ) {
-        let lang = self.lang();
-        let file = path.display().to_string();
-        let said = match (written, count) {
-            (Ok(()), Some(count)) => EntryKind::Notice(tr!(
-                lang,
-                "transcript-saved-count",
-                path = file,
-                count = count
-            )),
-            (Ok(()), None) => EntryKind::Notice(tr!(lang, "transcript-saved", path = file)),
-            (Err(error), _) => {
-                EntryKind::Error(tr!(lang, "could-not-save", path = file, error = error))
-            }
-        };
-        self.push_to_chat(said);
-    }
-
     /// Asks where to save the transcript: the system's dialog, or the app's own when that can't
     /// open (never nothing at all).
-    pub(super) fn export_transcript(&mut self) {
-        let Some(chat) = &self.chat else { return };
+    fn choose_file(&mut self, conv: &mut Conversation, history: &History, desk: &mut Desk) {
+        let Some(chat) = &conv.chat else { return };
         let date = transcript::local_date_time(now_ms());
         let file_name = format!(
             "coucou-{}-{}.txt",
             chat.room.replace(|c: char| !c.is_alphanumeric(), "-"),
             date.get(..10).unwrap_or("transcript")
         );
-        let lang = self.lang();
-        let chosen = if self.options.native_dialogs {
+        let lang = desk.lang();
+        let chosen = if desk.options.native_dialogs {
             let filter = (lang.tr("save-filter-text"), "txt");
             native_save_dialog(&file_name, &lang.tr("export-title"), Some(filter))
         } else {
@@ -161,14 +122,14 @@ impl CoucouApp {
         };
         match chosen {
             Chosen::Path(path) => {
-                if let Err(err) = self.save_transcript(&path) {
-                    self.push_to_chat(EntryKind::Error(err));
+                if let Err(err) = self.save(&path, conv, history, desk) {
+                    conv.push(EntryKind::Error(err));
                 }
             }
             Chosen::Cancelled => {}
             Chosen::Unavailable => {
                 let path = transcript::default_folder().join(file_name);
-                self.dialogs
+                desk.dialogs
                     .ask_path(PathPurpose::Transcript, path.display().to_string());
             }
         }
@@ -176,8 +137,14 @@ impl CoucouApp {
 
     /// Writes the transcript to `path` and says so in the conversation; the error in words if not.
     /// With days chosen, this computer's log is asked for them and the file written when they come.
-    pub(super) fn save_transcript(&mut self, path: &Path) -> Result<(), String> {
-        let lang = self.lang();
+    pub(super) fn save(
+        &mut self,
+        path: &Path,
+        conv: &mut Conversation,
+        history: &History,
+        desk: &Desk,
+    ) -> Result<(), String> {
+        let lang = desk.lang();
         let could_not_save = |err: std::io::Error| {
             tr!(
                 lang,
@@ -189,22 +156,91 @@ impl CoucouApp {
         if path.as_os_str().is_empty() {
             return Err(lang.tr("save-where"));
         }
-        if let (Some((from, to)), Some(journal)) = (self.export_range, &self.journal) {
+        if let Some((from, to)) = self.range
+            && history.has_log()
+        {
             // Made now, so that a path that can't be written is said in the dialog.
             std::fs::File::create(path).map_err(could_not_save)?;
-            self.export_range = None;
-            journal.range(&self.chat_key, from, to, path.to_path_buf());
+            self.range = None;
+            history.range(&conv.key, from, to, path.to_path_buf());
             return Ok(());
         }
-        let Some(chat) = &self.chat else {
+        let Some(chat) = &conv.chat else {
             return Err(lang.tr("save-nothing"));
         };
         let text = transcript_of(chat);
         // Made now, so that a path that can't be written is said in the dialog; filled on a
         // thread.
         std::fs::File::create(path).map_err(could_not_save)?;
-        self.write_in_background(text, path.to_path_buf(), None);
+        write_in_background(text, path.to_path_buf(), None, conv, desk);
         Ok(())
+    }
+}
+
+/// This computer's log gave the messages of the days asked for: writes them to `path`.
+pub(super) fn write_range(
+    room: &str,
+    path: &Path,
+    messages: Vec<ServerMsg>,
+    conv: &mut Conversation,
+    desk: &Desk,
+) {
+    let me = conv.chat.as_ref().map(|c| c.me.clone()).unwrap_or_default();
+    let mut model = ChatModel::from_messages(room, &me, messages, now_ms());
+    model.lang = desk.lang();
+    let count = model.entries.len();
+    let text = transcript_of(&model);
+    write_in_background(text, path.to_path_buf(), Some(count), conv, desk);
+}
+
+/// Writes a transcript's `text` to `path` on the `coucou-export` thread (the text is made on the
+/// UI thread, the disk waits on that one); the conversation says how it went, with `count`
+/// messages when it was days from this computer's log.
+fn write_in_background(
+    text: std::io::Result<Vec<u8>>,
+    path: PathBuf,
+    count: Option<usize>,
+    conv: &mut Conversation,
+    desk: &Desk,
+) {
+    let done = desk.sink(move |(path, count, written)| AppEvent::Exported {
+        path,
+        count,
+        written,
+    });
+    let spawned = std::thread::Builder::new()
+        .name("coucou-export".to_owned())
+        .spawn(move || {
+            let written = text
+                .and_then(|text| std::fs::write(&path, text))
+                .map_err(|err| err.to_string());
+            done.send((path, count, written));
+        });
+    if let Err(err) = spawned {
+        conv.push(EntryKind::Error(err.to_string()));
+    }
+}
+
+/// What the conversation says of an export written to `path` (with `count` messages from this
+/// computer's log), or that could not be.
+pub(super) fn exported(
+    path: &Path,
+    count: Option<usize>,
+    written: Result<(), String>,
+    lang: Lang,
+) -> EntryKind {
+    let file = path.display().to_string();
+    match (written, count) {
+        (Ok(()), Some(count)) => EntryKind::Notice(tr!(
+            lang,
+            "transcript-saved-count",
+            path = file,
+            count = count
+        )),
+        (Ok(()), None) => EntryKind::Notice(tr!(lang, "transcript-saved", path = file)),
+        (Err(error), _) => {
+            EntryKind::Error(tr!(lang, "could-not-save", path = file, error = error))
+        }
     }
 }
 

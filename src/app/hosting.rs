@@ -18,6 +18,7 @@ use crate::i18n::Lang;
 use crate::identity::{Fingerprint, Identity};
 use crate::lan;
 use crate::link::{LinkConfig, default_origin};
+use crate::model::settings::{self, Settings};
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
 use crate::protocol::{DEFAULT_PORT, Wire};
@@ -142,6 +143,43 @@ pub struct Started {
 }
 
 impl HostStart {
+    /// What the Host button asks for: the Host fields' `request` with the room options in
+    /// `settings` (history and offered files kept beside `settings_path`, none without one),
+    /// listening on `bind`, announced on the LAN if `announce`.
+    pub fn with_settings(
+        request: HostRequest,
+        settings: &Settings,
+        settings_path: Option<&Path>,
+        identity: IdentitySource,
+        (bind, announce): (IpAddr, bool),
+        lang: Lang,
+    ) -> Self {
+        let store = settings_path
+            .filter(|_| settings.host_keep_history)
+            .map(|path| StoreConfig {
+                path: settings::history_path(path),
+                retention: settings.host_retention(),
+            });
+        let files = settings_path.map(|path| FilesConfig::in_dir(settings::files_dir(path)));
+        Self {
+            bind,
+            request: HostRequest {
+                broker: settings.host_broker.clone(),
+                ..request
+            },
+            identity,
+            encrypted_only: settings.host_encrypted_only,
+            password: settings
+                .host_password
+                .as_deref()
+                .and_then(RoomKey::from_stored),
+            store,
+            files,
+            announce,
+            lang,
+        }
+    }
+
     /// Opens the room on the `coucou-host-start` thread; `done` hears how it went (the room, or
     /// why not in words).
     pub fn in_background(self, done: EventSink<Result<Started, String>>) -> io::Result<()> {

@@ -1,47 +1,49 @@
-//! How the app looks: theme and text size from the settings, and the keys that change the size.
+//! How the app looks and what it reads of the input each frame: the theme and text size from the
+//! settings, the keys that change the size, whether the person did anything (for auto-away), and
+//! the files dropped on the window.
+
+use std::path::PathBuf;
 
 use eframe::egui;
 
-use super::CoucouApp;
-use crate::model::settings::{self, ThemeChoice};
+use crate::model::settings::{self, Settings, ThemeChoice};
 
-impl CoucouApp {
-    pub(super) fn apply_style(&self, ctx: &egui::Context) {
-        // One text size: the setting. egui's own Ctrl +/- zoom would be a second one, not saved.
-        ctx.options_mut(|o| o.zoom_with_keyboard = false);
-        ctx.set_theme(match self.settings.theme {
-            ThemeChoice::System => egui::ThemePreference::System,
-            ThemeChoice::Dark => egui::ThemePreference::Dark,
-            ThemeChoice::Light => egui::ThemePreference::Light,
-        });
-        let size = self.settings.font_size;
-        ctx.all_styles_mut(|style| {
-            use egui::{FontFamily, FontId, TextStyle};
-            style.text_styles = [
-                (
-                    TextStyle::Heading,
-                    FontId::new(size * 1.4, FontFamily::Proportional),
-                ),
-                (TextStyle::Body, FontId::new(size, FontFamily::Proportional)),
-                (
-                    TextStyle::Button,
-                    FontId::new(size, FontFamily::Proportional),
-                ),
-                (
-                    TextStyle::Monospace,
-                    FontId::new(size * 0.92, FontFamily::Monospace),
-                ),
-                (
-                    TextStyle::Small,
-                    FontId::new(size * 0.75, FontFamily::Proportional),
-                ),
-            ]
-            .into();
-            // A blinking cursor repaints twice a second forever; a steady one keeps idle at 0% CPU.
-            style.visuals.text_cursor.blink = false;
-            crate::ui::readable(&mut style.visuals);
-        });
-    }
+/// Applies the theme and text size of `settings`.
+pub(super) fn apply_style(ctx: &egui::Context, settings: &Settings) {
+    // One text size: the setting. egui's own Ctrl +/- zoom would be a second one, not saved.
+    ctx.options_mut(|o| o.zoom_with_keyboard = false);
+    ctx.set_theme(match settings.theme {
+        ThemeChoice::System => egui::ThemePreference::System,
+        ThemeChoice::Dark => egui::ThemePreference::Dark,
+        ThemeChoice::Light => egui::ThemePreference::Light,
+    });
+    let size = settings.font_size;
+    ctx.all_styles_mut(|style| {
+        use egui::{FontFamily, FontId, TextStyle};
+        style.text_styles = [
+            (
+                TextStyle::Heading,
+                FontId::new(size * 1.4, FontFamily::Proportional),
+            ),
+            (TextStyle::Body, FontId::new(size, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(size, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(size * 0.92, FontFamily::Monospace),
+            ),
+            (
+                TextStyle::Small,
+                FontId::new(size * 0.75, FontFamily::Proportional),
+            ),
+        ]
+        .into();
+        // A blinking cursor repaints twice a second forever; a steady one keeps idle at 0% CPU.
+        style.visuals.text_cursor.blink = false;
+        crate::ui::readable(&mut style.visuals);
+    });
 }
 
 /// The text size asked for with the keyboard or the wheel: Ctrl + (or =), Ctrl -, Ctrl 0, and
@@ -66,4 +68,33 @@ pub(super) fn zoom_keys(ctx: &egui::Context, size: f32) -> Option<f32> {
     })
     .filter(|new| (new - size).abs() > 0.01)
     .map(|new| new.clamp(settings::MIN_FONT_SIZE, settings::MAX_FONT_SIZE))
+}
+
+/// True when the person did anything with the window this frame: a key, text, the pointer, the
+/// wheel, a paste.
+pub(super) fn any_input(ctx: &egui::Context) -> bool {
+    ctx.input(|i| {
+        i.events.iter().any(|e| {
+            matches!(
+                e,
+                egui::Event::Key { .. }
+                    | egui::Event::Text(_)
+                    | egui::Event::PointerMoved(_)
+                    | egui::Event::PointerButton { .. }
+                    | egui::Event::MouseWheel { .. }
+                    | egui::Event::Paste(_)
+            )
+        })
+    })
+}
+
+/// The files dropped on the window this frame.
+pub(super) fn dropped_files(ctx: &egui::Context) -> Vec<PathBuf> {
+    ctx.input(|i| {
+        i.raw
+            .dropped_files
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .collect()
+    })
 }

@@ -453,6 +453,17 @@ impl Settings {
         true
     }
 
+    /// Pins the room at `host` and `port` to the identity `fingerprint` (hex): for the address
+    /// typed by hand, the form's saved copy, and every saved profile for that address.
+    pub fn pin(&mut self, host: &str, port: u16, fingerprint: &str) {
+        self.pins
+            .insert(format!("{host}:{port}"), fingerprint.to_owned());
+        let profiles = std::iter::once(&mut self.form).chain(&mut self.profiles);
+        for profile in profiles.filter(|p| p.host == host && p.port == port) {
+            profile.pin = Some(fingerprint.to_owned());
+        }
+    }
+
     /// Deletes a profile.
     pub fn delete_profile(&mut self, name: &str) {
         self.profiles.retain(|p| p.name != name);

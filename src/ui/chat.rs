@@ -5,7 +5,7 @@ use eframe::egui::{self, Key, RichText};
 use super::messages::{ListLayout, messages_ui, progress_ui};
 use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
-use super::{Action, FileAction};
+use super::{Action, FileAction, RoomAction};
 use crate::model::{ChatModel, TransferStatus};
 use crate::protocol::MAX_MESSAGE_BYTES;
 use crate::tr;
@@ -74,6 +74,12 @@ pub fn completions(input: &str, people: &[String], me: &str) -> Option<(String, 
 }
 
 impl Composer {
+    /// Puts `text` in the input line, ready to go on typing after it.
+    pub fn start_with(&mut self, text: String) {
+        self.input = text;
+        self.focus = true;
+    }
+
     fn recall_older(&mut self) {
         let next = match self.recall {
             None => self.sent.len().checked_sub(1),
@@ -169,10 +175,10 @@ pub fn chat_ui(
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(why).strong());
                 if ui.button(lang.tr("rejoin")).clicked() {
-                    action = Some(Action::Rejoin);
+                    action = Some(Action::Room(RoomAction::Rejoin));
                 }
                 if ui.button(lang.tr("close")).clicked() {
-                    action = Some(Action::CloseConversation);
+                    action = Some(Action::Room(RoomAction::CloseConversation));
                 }
             });
         });
@@ -262,11 +268,11 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
                 response.on_hover_text(lang.tr("people-you"));
             } else {
                 if response.clicked() {
-                    action = Some(Action::StartPrivate(person.clone()));
+                    action = Some(Action::Room(RoomAction::StartPrivate(person.clone())));
                 }
                 response.context_menu(|ui| {
                     if ui.button(lang.tr("people-private")).clicked() {
-                        action = Some(Action::StartPrivate(person.clone()));
+                        action = Some(Action::Room(RoomAction::StartPrivate(person.clone())));
                     }
                     if ui
                         .add_enabled(connected, egui::Button::new(lang.tr("people-send-file")))
@@ -441,7 +447,7 @@ fn composer_ui(
             action = Some(Action::File(FileAction::Pick(None)));
         }
         if (enter || send.clicked()) && can_send {
-            action = Some(Action::Send(composer.take()));
+            action = Some(Action::Room(RoomAction::Send(composer.take())));
             composer.focus = true;
         } else if enter {
             composer.focus = true;

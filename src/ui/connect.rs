@@ -2,7 +2,7 @@
 
 use eframe::egui::{self, Key, RichText};
 
-use super::Action;
+use super::{Action, ProfileAction};
 use crate::diagnostics::{InterfaceInfo, Probe, WHY_NOT};
 use crate::discovery::RoomInfo;
 use crate::model::form::ConnectForm;
@@ -137,7 +137,7 @@ fn profiles_ui(
                 port = profile.port.to_string()
             ));
         if label.clicked() {
-            action = Some(Action::SelectProfile(profile.name.clone()));
+            action = Some(Action::Profile(ProfileAction::Select(profile.name.clone())));
         }
     }
     ui.separator();
@@ -152,7 +152,7 @@ fn profiles_ui(
         .add_enabled(!name.is_empty(), egui::Button::new(lang.tr("profile-save")))
         .clicked()
     {
-        action = Some(Action::SaveProfile(name.to_owned()));
+        action = Some(Action::Profile(ProfileAction::Save(name.to_owned())));
     }
     if let Some(selected) = view.selected {
         ui.separator();
@@ -169,13 +169,13 @@ fn profiles_ui(
                 )
                 .clicked()
             {
-                action = Some(Action::RenameProfile {
+                action = Some(Action::Profile(ProfileAction::Rename {
                     old: selected.to_owned(),
                     new: new.to_owned(),
-                });
+                }));
             }
             if ui.button(lang.tr("profile-delete")).clicked() {
-                action = Some(Action::DeleteProfile(selected.to_owned()));
+                action = Some(Action::Profile(ProfileAction::Delete(selected.to_owned())));
             }
         });
         if let Some(error) = &buffers.rename_error {

@@ -12,7 +12,7 @@
 
 use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2};
 
-use super::{Action, FileAction, name_colour};
+use super::{Action, FileAction, RoomAction, name_colour};
 use crate::i18n::Lang;
 use crate::model::transcript::{day_heading, local_day, local_hour_minute};
 use crate::model::{
@@ -291,7 +291,7 @@ pub fn messages_ui(
         && !model.loading_older
         && !jumping_up
     {
-        action = action.or(Some(Action::LoadOlder));
+        action = action.or(Some(Action::Room(RoomAction::LoadOlder)));
     }
     let bottom_gap =
         output.content_size.y - (output.state.clamped_offset().y + output.inner_rect.height());
@@ -332,7 +332,7 @@ fn older_ui(ui: &mut egui::Ui, model: &ChatModel, at_top: bool, action: &mut Opt
         ui.weak(lang.tr("older-loading"));
     } else if model.more_older {
         if ui.small_button(lang.tr("older-load")).clicked() {
-            *action = Some(Action::LoadOlder);
+            *action = Some(Action::Room(RoomAction::LoadOlder));
         }
     } else if at_top && model.oldest_id().is_some() {
         ui.weak(lang.tr("older-beginning"));
@@ -639,11 +639,14 @@ fn message_menu(entry: &Entry, lang: Lang) -> Vec<(String, Action)> {
         Some(from) => format!("> {from}: {text}"),
         None => format!("> {text}"),
     };
-    menu.push((lang.tr("menu-quote"), Action::Quote(quoted)));
+    menu.push((
+        lang.tr("menu-quote"),
+        Action::Room(RoomAction::Quote(quoted)),
+    ));
     if let Some(from) = from {
         menu.push((
             lang.tr("menu-reply-privately"),
-            Action::StartPrivate(from.to_owned()),
+            Action::Room(RoomAction::StartPrivate(from.to_owned())),
         ));
     }
     menu

@@ -53,41 +53,35 @@ pub enum FileAction {
     Open(std::path::PathBuf),
 }
 
-/// What a person asked for in a view.
+/// What the connect screen asks of the saved profiles (the lobby applies it).
 #[must_use]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// An answer to one of the dialogs over the window.
-    Dialog(dialogs::DialogAction),
-    /// Connect with what the form holds.
-    Connect,
-    /// Stop connecting.
-    CancelConnect,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileAction {
     /// Fill the form from a saved profile.
-    SelectProfile(String),
+    Select(String),
     /// Save the form as a profile with this name.
-    SaveProfile(String),
+    Save(String),
     /// Rename a profile.
-    RenameProfile {
+    Rename {
         /// Its name now.
         old: String,
         /// Its new name.
         new: String,
     },
     /// Delete a profile (asks first).
-    DeleteProfile(String),
-    /// Fill the form from a room found on the network (by its full name).
-    PickRoom(String),
-    /// Fill the form from a room found on the network and connect.
-    JoinRoom(String),
-    /// Test whether the form's host:port answers (and list the interfaces again).
-    TestReachability,
-    /// Test whether the hosted room answers on each of its addresses.
-    TestHosting,
+    Delete(String),
+}
+
+/// What a view asks of the room on screen and its conversation (the session applies it).
+#[must_use]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomAction {
     /// Send what was typed in the input line.
     Send(String),
     /// Start a private message to someone (fills the input line).
     StartPrivate(String),
+    /// Put this quote in the input line.
+    Quote(String),
     /// Leave the room.
     Disconnect,
     /// Stop waiting to reconnect.
@@ -98,24 +92,6 @@ pub enum Action {
     Rejoin,
     /// Put the conversation on screen away and go back to the connect screen.
     CloseConversation,
-    /// Turn hosting on (asks first when in another room).
-    HostOn,
-    /// Turn hosting off (asks first when others are connected).
-    HostOff,
-    /// Save the conversation to a text file.
-    ExportTranscript,
-    /// Put text on the clipboard.
-    Copy(String),
-    /// Put this quote in the input line.
-    Quote(String),
-    /// Open a web address in the browser.
-    OpenUrl(String),
-    /// Hide the settings warning.
-    DismissWarning,
-    /// Hide the hosting warning or error.
-    DismissHostError,
-    /// Change one of Room options (the room this app hosts).
-    RoomOption(crate::model::settings::RoomOption),
     /// Ask the room for the page of messages before the first one shown.
     LoadOlder,
     /// Open the search panel (Ctrl+F).
@@ -130,10 +106,51 @@ pub enum Action {
     SetAway(Option<String>),
     /// Mark yourself back.
     SetBack,
+    /// Save the conversation to a text file.
+    ExportTranscript,
+}
+
+/// What a person asked for in a view: for the shell itself, or nested for the owner that
+/// applies it.
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// An answer to one of the dialogs over the window.
+    Dialog(dialogs::DialogAction),
+    /// Something about the saved profiles.
+    Profile(ProfileAction),
+    /// Something about the room on screen and its conversation.
+    Room(RoomAction),
     /// Something about files offered, sent or received.
     File(FileAction),
     /// A preference from the Settings menu (or the zoom keys).
     Preference(crate::model::settings::Preference),
+    /// Change one of Room options (the room this app hosts).
+    RoomOption(crate::model::settings::RoomOption),
+    /// Connect with what the form holds.
+    Connect,
+    /// Stop connecting.
+    CancelConnect,
+    /// Fill the form from a room found on the network (by its full name).
+    PickRoom(String),
+    /// Fill the form from a room found on the network and connect.
+    JoinRoom(String),
+    /// Test whether the form's host:port answers (and list the interfaces again).
+    TestReachability,
+    /// Test whether the hosted room answers on each of its addresses.
+    TestHosting,
+    /// Turn hosting on (asks first when in another room).
+    HostOn,
+    /// Turn hosting off (asks first when others are connected).
+    HostOff,
+    /// Put text on the clipboard.
+    Copy(String),
+    /// Open a web address in the browser.
+    OpenUrl(String),
+    /// Hide the settings warning.
+    DismissWarning,
+    /// Hide the hosting warning or error.
+    DismissHostError,
 }
 
 /// The background names are drawn on: egui's panel fill in each theme.
@@ -150,7 +167,7 @@ fn name_background(dark: bool) -> Color32 {
 const NAME_CONTRAST: f32 = 4.8;
 
 /// A colour for a person's name: the same for the same name, every run, and readable on the theme:
-/// at least [`NAME_CONTRAST`] against the background in both themes, whatever the hue.
+/// at least `NAME_CONTRAST` against the background in both themes, whatever the hue.
 pub fn name_colour(name: &str, dark: bool) -> Color32 {
     // FNV-1a: stable across runs and platforms, unlike std's random hasher.
     let hash = name.to_lowercase().bytes().fold(0x811c_9dc5_u32, |h, b| {

@@ -3,7 +3,7 @@
 
 use eframe::egui::{self, Key, RichText};
 
-use super::{Action, name_colour};
+use super::{Action, RoomAction, name_colour};
 use crate::model::transcript::local_hour_minute;
 use crate::protocol::Chat;
 use crate::protocol::message::Found;
@@ -32,7 +32,7 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
         .horizontal(|ui| {
             let heading = ui.strong(lang.tr("search-heading"));
             if ui.small_button(lang.tr("search-close")).clicked() {
-                action = Some(Action::CloseSearch);
+                action = Some(Action::Room(RoomAction::CloseSearch));
             }
             heading
         })
@@ -59,9 +59,9 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
         .clicked()
         || (enter && !words.is_empty())
     {
-        action = Some(Action::Search(words));
+        action = Some(Action::Room(RoomAction::Search(words)));
     } else if escape {
-        action = Some(Action::CloseSearch);
+        action = Some(Action::Room(RoomAction::CloseSearch));
     }
     ui.separator();
     match (&panel.asked, &panel.results) {
@@ -82,7 +82,7 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
                 .show(ui, |ui| {
                     for found in results {
                         if let Some(id) = result_ui(ui, found, dark) {
-                            action = Some(Action::JumpTo(id));
+                            action = Some(Action::Room(RoomAction::JumpTo(id)));
                         }
                         ui.separator();
                     }

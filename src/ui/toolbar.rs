@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use eframe::egui::{self, RichText};
 
-use super::Action;
+use super::{Action, RoomAction};
 use crate::diagnostics::Probe;
 use crate::i18n::Lang;
 use crate::model::settings::{
@@ -341,11 +341,11 @@ pub fn toolbar_ui(
                 status_ui(ui, view.away, &mut host.away_reason, &mut action);
             }
             if ui.button(lang.tr("disconnect")).clicked() {
-                action = Some(Action::Disconnect);
+                action = Some(Action::Room(RoomAction::Disconnect));
             }
         }
         if view.has_conversation && ui.button(lang.tr("export-transcript")).clicked() {
-            action = Some(Action::ExportTranscript);
+            action = Some(Action::Room(RoomAction::ExportTranscript));
         }
         // Stays open while its buttons are used (text size steps, theme): closed by a click outside.
         let settings_menu = egui::containers::menu::MenuButton::new(lang.tr("settings")).config(
@@ -504,10 +504,10 @@ pub fn toolbar_ui(
         ui.horizontal_wrapped(|ui| {
             ui.label(tr!(lang, "reconnecting-in", seconds = secs));
             if ui.button(lang.tr("reconnect-now")).clicked() {
-                action = Some(Action::ReconnectNow);
+                action = Some(Action::Room(RoomAction::ReconnectNow));
             }
             if ui.button(lang.tr("cancel")).clicked() {
-                action = Some(Action::CancelReconnect);
+                action = Some(Action::Room(RoomAction::CancelReconnect));
             }
         });
         if let Some(failure) = view.reconnect_failure {
@@ -555,13 +555,13 @@ fn status_ui(
             .clicked()
             && away.is_some()
         {
-            *action = Some(Action::SetBack);
+            *action = Some(Action::Room(RoomAction::SetBack));
         }
         if ui
             .selectable_label(away.is_some(), lang.tr("status-away"))
             .clicked()
         {
-            *action = Some(Action::SetAway(None));
+            *action = Some(Action::Room(RoomAction::SetAway(None)));
         }
         ui.separator();
         ui.horizontal(|ui| {
@@ -577,9 +577,9 @@ fn status_ui(
             if (ui.button(lang.tr("status-set-away")).clicked() || enter)
                 && !reason.trim().is_empty()
             {
-                *action = Some(Action::SetAway(Some(
+                *action = Some(Action::Room(RoomAction::SetAway(Some(
                     std::mem::take(reason).trim().to_owned(),
-                )));
+                ))));
             }
         });
         if let Some(AwayNote {

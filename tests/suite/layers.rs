@@ -275,38 +275,165 @@ fn code_of(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// The files of `src/app/` but `mod.rs` (the shell): the state owners.
+fn app_owners() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let mut owners: Vec<String> = rust_files(&dir)
+        .iter()
+        .filter_map(|path| path.file_name()?.to_str().map(str::to_owned))
+        .filter(|name| name != "mod.rs")
+        .map(|name| format!("app/{name}"))
+        .collect();
+    owners.sort();
+    owners
+}
+
 #[test]
 fn within_the_app_the_state_owners_never_name_the_shell_and_the_pure_ones_no_egui() {
-    // The shell (`CoucouApp`, its events, the files that are slices of it) is above its owners.
-    let shell = [
-        "CoucouApp",
-        "AppEvent",
-        "super::conversation",
-        "super::history",
-        "super::files",
-        "super::export",
-        "super::style",
-    ];
-    let owners = [
-        ("app/asked.rs", true),
-        ("app/transfers.rs", true),
-        ("app/reconnect.rs", true),
-        ("app/presence.rs", true),
-        ("app/hosting.rs", false),
-        ("app/notify.rs", false),
+    let owners = app_owners();
+    for expected in ["app/session.rs", "app/desk.rs", "app/transfers.rs"] {
+        assert!(
+            owners.iter().any(|o| o == expected),
+            "{expected} in {owners:?}"
+        );
+    }
+    let pure = [
+        "app/asked.rs",
+        "app/transfers.rs",
+        "app/reconnect.rs",
+        "app/presence.rs",
     ];
     let mut violations = Vec::new();
-    for (file, pure) in owners {
-        for (n, line) in code_of(file).iter().enumerate() {
-            let egui = pure.then_some("egui");
-            for name in shell.iter().copied().chain(egui) {
-                if line.contains(name) {
-                    violations.push(format!("src/{file}:{}: names {name}", n + 1));
-                }
+    for file in &owners {
+        let code = code_of(file);
+        // Each file's tests (`use super::*`) come last, in its `#[cfg(test)]` module.
+        let before_tests = code.iter().take_while(|line| line.trim() != "#[cfg(test)]");
+        for (n, line) in before_tests.enumerate() {
+            // The shell is `CoucouApp` in `app/mod.rs`; `super::` names it unless it names a
+            // sibling module (`super::desk::Desk`).
+            let shell = line.contains("CoucouApp")
+                || line.contains("super::{")
+                || line.split("super::").skip(1).any(|rest| {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    !owners.contains(&format!("app/{name}.rs"))
+                });
+            if shell {
+                violations.push(format!("src/{file}:{}: names the shell", n + 1));
+            }
+            if pure.contains(&file.as_str()) && line.contains("egui") {
+                violations.push(format!("src/{file}:{}: names egui", n + 1));
             }
         }
     }
     assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+/// The type an `impl` line is for: `impl Foo {`, `impl<T> Foo<T> {`, `impl Trait for Foo {`.
+fn impl_target(line: &str) -> Option<String> {
+    let rest = line.trim_start().strip_prefix("impl")?;
+    let rest = match rest.strip_prefix('<') {
+        // Skip the generics' own angle brackets.
+        Some(generics) => {
+            let mut depth = 1;
+            let end = generics.char_indices().find_map(|(i, c)| {
+                match c {
+                    '<' => depth += 1,
+                    '>' => depth -= 1,
+                    _ => {}
+                }
+                (depth == 0).then_some(i + 1)
+            })?;
+            &generics[end..]
+        }
+        None if rest.starts_with(' ') => rest,
+        None => return None,
+    };
+    let rest = rest.split('{').next()?;
+    let target = rest.rsplit(" for ").next()?.trim();
+    let name: String = target
+        .split('<')
+        .next()?
+        .rsplit("::")
+        .next()?
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+#[test]
+fn within_the_app_each_type_is_implemented_in_one_file() {
+    let mut files_of: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let mut files = app_owners();
+    files.push("app/mod.rs".to_owned());
+    for file in &files {
+        for line in code_of(file) {
+            if let Some(target) = impl_target(&line) {
+                files_of.entry(target).or_default().insert(file.clone());
+            }
+        }
+    }
+    assert!(files_of.contains_key("CoucouApp") && files_of.contains_key("Session"));
+    let spread: Vec<String> = files_of
+        .iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(name, files)| format!("{name}: {files:?}"))
+        .collect();
+    assert!(spread.is_empty(), "spread over files: {spread:#?}");
+}
+
+#[test]
+fn the_impl_scan_finds_each_way_of_writing_one() {
+    assert_eq!(
+        impl_target("impl CoucouApp {").as_deref(),
+        Some("CoucouApp")
+    );
+    assert_eq!(
+        impl_target("impl eframe::App for CoucouApp {").as_deref(),
+        Some("CoucouApp")
+    );
+    assert_eq!(
+        impl_target("impl<M: Mailbox> Room<M> {").as_deref(),
+        Some("Room")
+    );
+    assert_eq!(
+        impl_target("    impl<'a> From<&'a str> for super::Name {").as_deref(),
+        Some("Name")
+    );
+    assert_eq!(impl_target("implement the rest"), None);
+}
+
+/// Lines of `src/<path>` that are code: neither blank, nor comments, nor in its `#[cfg(test)]`
+/// module (which ends a file, by the house style).
+fn code_lines(path: &Path) -> usize {
+    let text = std::fs::read_to_string(path).expect("a source file");
+    text.lines()
+        .take_while(|line| line.trim() != "#[cfg(test)]")
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .count()
+}
+
+#[test]
+fn the_shell_stays_small_and_no_file_grows_past_a_thousand_lines_of_code() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let shell = std::fs::read_to_string(src.join("app/mod.rs")).expect("the shell");
+    assert!(
+        shell.lines().count() <= 600,
+        "app/mod.rs has {} lines",
+        shell.lines().count()
+    );
+    let big: Vec<String> = rust_files(&src)
+        .into_iter()
+        .map(|path| (code_lines(&path), path))
+        .filter(|(lines, _)| *lines > 1000)
+        .map(|(lines, path)| format!("{}: {lines}", path.display()))
+        .collect();
+    assert!(big.is_empty(), "{big:#?}");
 }
 
 #[test]

@@ -1,0 +1,732 @@
+//! The session with a room (`Session`): the contact with it (connection, parameters, reconnect
+//! machine, security, labels), the conversation on screen, this person's files, this computer's
+//! log, presence and exports. It routes what the connection reports to the owner it concerns, and
+//! turns what was typed into requests. Each owner applies its own changes in its own file; the
+//! session hands each one the others it needs for a call.
+
+use std::time::{Duration, Instant};
+
+use super::asked::Asked;
+use super::contact::Contact;
+use super::conversation::Conversation;
+use super::desk::Desk;
+use super::events::AppEvent;
+use super::export::{self, Exports};
+use super::files::Files;
+use super::history::History;
+use super::presence::{Idle, Presence};
+use super::reconnect::Due;
+use crate::client::{ClientEvent, ConnectError, ConnectParams, Security, Trouble};
+use crate::discovery::RoomInfo;
+use crate::i18n::Lang;
+use crate::identity::Fingerprint;
+use crate::journal::JournalEvent;
+use crate::model::EntryKind;
+use crate::model::settings::NotifyChoice;
+use crate::protocol::Wire;
+use crate::protocol::message::{Found, Label};
+use crate::protocol::{ClientMsg, Command, ErrorCode, ServerMsg, command, now_ms};
+use crate::tr;
+use crate::ui::RoomAction;
+
+/// How many older messages the app asks for at a time.
+const PAGE: u32 = 200;
+
+/// How many older messages the app asks for at a time while looking for a search result (the
+/// server's largest page).
+const JUMP_PAGE: u32 = 500;
+
+/// How many rows above a search result stay in view when the app shows it.
+const JUMP_CONTEXT: usize = 3;
+
+/// The session with the room on screen, and the owners that live with it.
+pub(super) struct Session {
+    /// The connection, and its state.
+    pub(super) contact: Contact,
+    /// The conversation on screen.
+    pub(super) conv: Conversation,
+    /// This person's files.
+    pub(super) files: Files,
+    /// This computer's log of conversations.
+    pub(super) history: History,
+    /// What the room is told of this person's typing and presence.
+    presence: Presence,
+    /// An export on its way.
+    pub(super) exports: Exports,
+}
+
+impl Session {
+    /// No room yet; this computer's log opened beside the settings.
+    pub(super) fn new(desk: &Desk) -> Self {
+        Self {
+            contact: Contact::new(desk.options.backoff),
+            conv: Conversation::default(),
+            files: Files::default(),
+            history: History::open(desk),
+            presence: Presence::default(),
+            exports: Exports::default(),
+        }
+    }
+
+    /// Carries out what a view asked of the room on screen and its conversation.
+    pub(super) fn apply(&mut self, action: RoomAction, desk: &mut Desk) {
+        let lang = desk.lang();
+        let conv = &mut self.conv;
+        match action {
+            RoomAction::Send(text) => self.send(text, desk),
+            RoomAction::StartPrivate(name) => conv.composer.start_with(format!("/msg {name} ")),
+            RoomAction::Quote(quote) => conv.composer.start_with(format!("{quote} ")),
+            RoomAction::Disconnect => self.leave(lang),
+            RoomAction::CancelReconnect => {
+                self.contact.stop();
+                self.contact.failure = None;
+                conv.went_offline(lang.tr("not-reconnecting"));
+            }
+            RoomAction::ReconnectNow => {
+                if self.contact.reconnect.is_waiting() {
+                    self.restart(desk);
+                }
+            }
+            RoomAction::Rejoin => {
+                conv.offline = None;
+                self.restart(desk);
+            }
+            RoomAction::CloseConversation => {
+                self.leave(lang);
+                self.close(desk);
+            }
+            RoomAction::LoadOlder => self.load_older(PAGE),
+            RoomAction::OpenSearch => {
+                conv.search.open = true;
+                conv.search.focus = true;
+            }
+            RoomAction::CloseSearch => {
+                conv.search.open = false;
+                conv.layout.highlight = None;
+                conv.composer.focus = true;
+            }
+            RoomAction::Search(words) => self.search(words),
+            RoomAction::JumpTo(id) => self.jump_to(id),
+            RoomAction::SetAway(reason) => self.choose_presence(Command::Away {
+                reason,
+                auto: false,
+            }),
+            RoomAction::SetBack => self.choose_presence(Command::Back),
+            RoomAction::ExportTranscript => {
+                let json = self.contact.speaks_json();
+                self.exports.ask_days(json, conv, &self.history, desk);
+            }
+        }
+    }
+
+    /// What a connection reported. A host to pin when the room's password proved it.
+    pub(super) fn on_event(&mut self, event: ClientEvent, desk: &mut Desk) -> Option<Fingerprint> {
+        let conn = match &event {
+            ClientEvent::Connected { conn, .. }
+            | ClientEvent::Message { conn, .. }
+            | ClientEvent::Line { conn, .. }
+            | ClientEvent::Failed { conn, .. }
+            | ClientEvent::Closed { conn, .. } => *conn,
+        };
+        if !self.contact.is_current(conn) {
+            return None; // From a connection we already let go.
+        }
+        match event {
+            ClientEvent::Connected {
+                welcome, security, ..
+            } => return self.on_connected(welcome, security, desk),
+            ClientEvent::Message {
+                msg:
+                    ServerMsg::Results {
+                        text,
+                        results,
+                        label,
+                    },
+                ..
+            } => self.on_results(&text, results, label),
+            ClientEvent::Message { msg, .. } => self.on_message(msg, desk),
+            ClientEvent::Line { text, .. } => {
+                if let Some(chat) = &mut self.conv.chat {
+                    let before = chat.entries.len();
+                    chat.apply_line(now_ms(), text);
+                    self.notify_from(before, desk);
+                }
+            }
+            ClientEvent::Failed { error, .. } => self.on_failed(&error, desk),
+            ClientEvent::Closed { error, .. } => self.on_closed(error, desk),
+        }
+        None
+    }
+
+    /// A message from the room: a file token goes to the files; the rest to the log and the
+    /// conversation.
+    fn on_message(&mut self, msg: ServerMsg, desk: &mut Desk) {
+        let (contact, conv) = (&mut self.contact, &mut self.conv);
+        if self.files.on_answer(&msg, contact, conv, desk) {
+            return;
+        }
+        if let ServerMsg::Error {
+            label: Some(label), ..
+        } = &msg
+        {
+            self.on_refused(*label);
+        }
+        if self.contact.speaks_json() {
+            self.history.keep(&self.conv.key, &msg);
+        }
+        // A welcome replays history, a page is older still: nothing in them is news.
+        let page = matches!(msg, ServerMsg::History { .. });
+        let news = !page && !matches!(msg, ServerMsg::Welcome { .. });
+        if let Some(chat) = &mut self.conv.chat {
+            let before = chat.entries.len();
+            chat.apply(msg, now_ms());
+            let added = chat.entries.len() - before;
+            if news {
+                self.notify_from(before, desk);
+            } else if page {
+                self.on_older_page(added);
+            }
+        }
+        self.maybe_recall();
+    }
+
+    /// In the room: a fresh conversation (or the same one, back after a loss), what was waiting
+    /// goes out. A host to pin when no pin was asked for and the password proved it.
+    fn on_connected(
+        &mut self,
+        welcome: Option<ServerMsg>,
+        security: Security,
+        desk: &mut Desk,
+    ) -> Option<Fingerprint> {
+        let contact = &mut self.contact;
+        contact.security = Some(security);
+        // No pin, yet let in: the password verified the host. Trust it from now on.
+        let to_pin = security
+            .fingerprint
+            .filter(|_| contact.params.as_ref().is_some_and(|p| p.pin.is_none()));
+        if let (Some(fingerprint), Some(params)) = (to_pin, &mut contact.params) {
+            params.pin = Some(fingerprint);
+        }
+        let reconnecting = contact.reconnect.is_reconnecting();
+        contact.reconnect.connected();
+        contact.error = None;
+        contact.failure = None;
+        self.conv.offline = None;
+        let Some(params) = self.contact.params.clone() else {
+            return to_pin;
+        };
+        let fresh = !reconnecting || self.conv.chat.is_none();
+        if fresh {
+            self.close(desk);
+            let room = format!("{}:{}", params.host, params.port);
+            self.conv.open(room, params.name.clone(), desk.lang());
+        }
+        if let Some(welcome) = welcome.as_ref().filter(|_| self.contact.speaks_json()) {
+            self.history.keep(&self.conv.key, welcome);
+        }
+        // Requests sent on the connection before are never answered: offers go again, and the
+        // downloads that waited for a ticket stop, to be retried.
+        let echoed = matches!(&welcome, Some(ServerMsg::Welcome { labels: true, .. }));
+        self.contact.asked = Asked::connected(echoed);
+        self.files.connection_lost(&mut self.conv);
+        // Away before the connection was lost: the room forgot it, so it is said again.
+        let mut away_again = None;
+        if let Some(chat) = &mut self.conv.chat {
+            let was_away = chat.away_of(&chat.me).cloned();
+            if reconnecting {
+                chat.push_local(now_ms(), EntryKind::Notice(chat.lang.tr("reconnected")));
+            }
+            chat.loading_older = false;
+            if let Some(welcome) = welcome {
+                chat.apply(welcome, now_ms());
+            }
+            if chat.away_of(&chat.me).is_none() {
+                away_again = was_away;
+            }
+        }
+        if let Some(note) = away_again {
+            self.send_presence(Command::Away {
+                reason: note.reason,
+                auto: note.auto,
+            });
+        }
+        if fresh {
+            self.conv.mark_last_visit(&desk.settings);
+            if self.contact.speaks_json() {
+                self.history.recall_privates(&self.conv);
+            }
+        }
+        if self.contact.speaks_json() {
+            self.history.recall_outbox(&mut self.conv);
+        }
+        self.send_outbox();
+        self.files.offer_next(&mut self.contact, &self.conv);
+        self.maybe_recall();
+        self.conv.composer.focus = true;
+        to_pin
+    }
+
+    /// The connection could not be made: a question for the person (trust, a changed identity),
+    /// another try, or why, under the form or in the conversation kept offline.
+    fn on_failed(&mut self, error: &ConnectError, desk: &mut Desk) {
+        self.contact.lost();
+        let lang = desk.lang();
+        let reconnecting = self.contact.reconnect.is_reconnecting();
+        let question = match error {
+            ConnectError::Untrusted { fingerprint } => {
+                desk.dialogs.trust = Some(*fingerprint);
+                true
+            }
+            ConnectError::PinMismatch { pinned, presented } => {
+                desk.dialogs.warn_pin_mismatch(*pinned, *presented);
+                true
+            }
+            _ => false,
+        };
+        if question {
+            // Never retried on its own: the person answers first.
+            self.contact.reconnect.idle();
+            if self.conv.offline.is_none() {
+                self.conv.went_offline(error.describe(lang));
+            }
+            return;
+        }
+        // Back too soon, the room may still hold our name for the connection it has not yet
+        // seen go: that is worth another try, as a network failure is.
+        let still_ours = matches!(
+            error,
+            ConnectError::Refused {
+                code: ErrorCode::NameTaken,
+                ..
+            }
+        );
+        if reconnecting && (still_ours || !matches!(error, ConnectError::Refused { .. })) {
+            self.schedule_reconnect(&error.describe(lang));
+            return;
+        }
+        self.contact.reconnect.idle();
+        if reconnecting && self.conv.chat.is_some() {
+            // The conversation stays, offline, with why; the person may rejoin or close it.
+            let why = error.describe(lang);
+            self.conv
+                .went_offline(tr!(lang, "could-not-rejoin", error = why));
+            return;
+        }
+        self.conv.chat = None;
+        self.contact.error = Some(if error.is_name_problem() {
+            tr!(lang, "change-username", error = error.describe(lang))
+        } else {
+            error.describe(lang)
+        });
+    }
+
+    /// The connection closed: on purpose (the room said goodbye), or lost (then try again).
+    fn on_closed(&mut self, trouble: Option<Trouble>, desk: &Desk) {
+        self.contact.lost();
+        let lang = desk.lang();
+        match trouble.map(|trouble| trouble.describe(lang)) {
+            None => {
+                self.contact.reconnect.idle();
+                if self.conv.offline.is_none() {
+                    self.conv.went_offline(lang.tr("disconnected"));
+                }
+            }
+            Some(error) if self.conv.chat.is_some() => self.schedule_reconnect(&error),
+            Some(error) => {
+                self.contact.reconnect.idle();
+                self.contact.error = Some(error);
+            }
+        }
+    }
+
+    /// Waits before the next attempt. The conversation gets one line when the connection is lost,
+    /// not one per failed attempt: the toolbar shows the countdown and the last failure.
+    fn schedule_reconnect(&mut self, why: &str) {
+        let (_, first) = self.contact.reconnect.lost(Instant::now());
+        self.contact.failure = Some(why.to_owned());
+        if let Some(chat) = &mut self.conv.chat {
+            // Who is here is not known while away; the welcome on return tells again.
+            chat.people.clear();
+            if first {
+                chat.push_local(
+                    now_ms(),
+                    EntryKind::Error(tr!(chat.lang, "connection-lost", why = why)),
+                );
+            }
+        }
+    }
+
+    /// Connects with `params` (again, when `reconnecting`).
+    pub(super) fn start(&mut self, params: ConnectParams, reconnecting: bool, desk: &Desk) {
+        let events = desk.sink(AppEvent::Client);
+        self.contact
+            .start(params, reconnecting, events, desk.lang());
+    }
+
+    /// Connects again with the last parameters (the person asked, the wait is over, the room was
+    /// announced again).
+    fn restart(&mut self, desk: &Desk) {
+        if let Some(params) = self.contact.params.clone() {
+            self.start(params, true, desk);
+        }
+    }
+
+    /// Starts the next attempt when its time has come; the wait until the countdown's next
+    /// second otherwise.
+    pub(super) fn tick(&mut self, now: Instant, desk: &Desk) -> Option<Duration> {
+        match self.contact.due(now) {
+            Due::Reconnect => {
+                self.restart(desk);
+                None
+            }
+            Due::WakeIn(next_tick) => Some(next_tick),
+            Due::Nothing => None,
+        }
+    }
+
+    /// A room was announced on the LAN: if it is the one being waited for, try now rather than
+    /// at the end of the back-off.
+    pub(super) fn found(&mut self, room: &RoomInfo, desk: &Desk) {
+        let back = self.contact.reconnect.is_waiting()
+            && self.contact.params.as_ref().is_some_and(|p| {
+                room.port == p.port && room.addrs.iter().any(|a| a.to_string() == p.host)
+            });
+        if back {
+            self.restart(desk);
+        }
+    }
+
+    /// Leaves the room on purpose: says goodbye and lets the connection close. The conversation
+    /// stays on screen, read-only, until it is closed or rejoined.
+    pub(super) fn leave(&mut self, lang: Lang) {
+        self.contact.quit();
+        if self.conv.offline.is_none() {
+            self.conv.went_offline(lang.tr("you-left"));
+        }
+    }
+
+    /// Puts the conversation on screen away (its draft kept), its visit remembered and its
+    /// transfers stopped.
+    pub(super) fn close(&mut self, desk: &mut Desk) {
+        if self.conv.remember_visit(&mut desk.settings) {
+            desk.save_settings();
+        }
+        self.files.close();
+        self.conv.close();
+    }
+
+    /// Sends what was typed: a message (kept in the outbox in a Coucou room), a command, or the
+    /// line as it is to a plain room.
+    pub(super) fn send(&mut self, text: String, desk: &mut Desk) {
+        let lang = desk.lang();
+        // The message itself tells the others the typing is over.
+        self.presence.sent();
+        let parsed = command::parse(&text);
+        if let Ok(command @ (Command::Say(_) | Command::Me(_) | Command::Msg { .. })) = &parsed
+            && self.send_kept(command.clone())
+        {
+            return;
+        }
+        let json = self.contact.speaks_json();
+        if let (Ok(Command::Help), true) = (&parsed, json) {
+            // The app reads the commands itself: its own list, in the person's language (the
+            // room's would be in the room's).
+            self.conv.push(EntryKind::Notice(command::help(lang)));
+            return;
+        }
+        if let Ok(Command::Search(words)) = parsed {
+            if json {
+                self.conv.search.open = true;
+                self.conv.search.query.clone_from(&words);
+            }
+            self.search(words);
+            return;
+        }
+        if self.contact.live().is_none() {
+            let why = match self.conv.chat.as_ref().map(|c| c.outbox.len()) {
+                Some(n) if n >= crate::model::chat::OUTBOX_MAX => {
+                    tr!(lang, "not-sent-outbox-full", count = n)
+                }
+                _ => lang.tr("not-sent-offline"),
+            };
+            self.conv.push(EntryKind::Error(why));
+            return;
+        }
+        if let Ok(Command::Quit) = parsed {
+            self.leave(lang);
+            return;
+        }
+        let Some(conn) = self.contact.live() else {
+            return;
+        };
+        match (parsed, self.contact.wire()) {
+            (_, Some(Wire::Classic)) => {
+                // The classic server does not echo: show the line as the others will see it.
+                if let Some(chat) = &mut self.conv.chat {
+                    let line = format!("{}: {text}", chat.me);
+                    chat.apply_line(now_ms(), line);
+                }
+                conn.send_line(text);
+            }
+            (_, Some(Wire::Plain)) => conn.send_line(text),
+            (Ok(command), _) => conn.send(command),
+            (Err(err), _) => self.conv.push(EntryKind::Error(err.describe(lang))),
+        }
+    }
+
+    /// Notifies about the entries from `first` on that call for it, while the window is in the
+    /// background.
+    fn notify_from(&self, first: usize, desk: &mut Desk) {
+        let choice = desk.settings.notifications;
+        if desk.focused || choice == NotifyChoice::Off {
+            return;
+        }
+        desk.notify(self.conv.notices_from(first, choice));
+    }
+
+    /// Asks for the page before the first message shown.
+    fn load_older(&mut self, limit: u32) {
+        let Some(chat) = &mut self.conv.chat else {
+            return;
+        };
+        if chat.loading_older || !chat.more_older {
+            return;
+        }
+        if self.contact.live().is_none() {
+            return;
+        }
+        chat.loading_older = true;
+        let label = self.contact.asked.label();
+        self.contact.asked.page = label;
+        if let Some(conn) = self.contact.live() {
+            conn.ask(ClientMsg::History {
+                before: chat.oldest_id(),
+                limit: Some(limit),
+                label,
+            });
+        }
+    }
+
+    /// An older page came (already put before the entries by the model: `added` of them).
+    fn on_older_page(&mut self, added: usize) {
+        self.conv.layout.prepended(added);
+        if let Some(id) = self.conv.pending_jump {
+            self.jump_to(id);
+        }
+    }
+
+    /// Searches the room's history: JSON servers answer in the panel; plain servers get
+    /// `/search` and answer in the conversation.
+    fn search(&mut self, words: String) {
+        if self.contact.connection().is_none() {
+            return;
+        }
+        if !self.contact.speaks_json() {
+            if let Some(conn) = self.contact.connection() {
+                conn.send(Command::Search(words));
+            }
+            return;
+        }
+        let label = self.contact.asked.label();
+        self.contact.asked.search = label;
+        if let Some(conn) = self.contact.connection() {
+            conn.ask(ClientMsg::Search {
+                text: words.clone(),
+                limit: None,
+                label,
+            });
+        }
+        self.conv.search.asked = Some(words);
+        self.conv.search.results = None;
+    }
+
+    /// The room answered a search: shown if it is the last one asked (its label, or without
+    /// labels its words).
+    fn on_results(&mut self, words: &str, results: Vec<Found>, label: Option<Label>) {
+        let last = match label {
+            Some(label) => self.contact.asked.search_answered(label),
+            None => self.conv.search.asked.as_deref() == Some(words),
+        };
+        if last {
+            self.conv.search.results = Some(results);
+        }
+    }
+
+    /// The room refused a request labelled `label`: if it was the page asked for, the next
+    /// scroll may ask again; if it was the search, it is awaited no more. (The room's words show
+    /// in the conversation.)
+    fn on_refused(&mut self, label: Label) {
+        if self.contact.asked.page_answered(label)
+            && let Some(chat) = &mut self.conv.chat
+        {
+            chat.loading_older = false;
+            self.conv.pending_jump = None;
+        }
+        if self.contact.asked.search_answered(label) {
+            self.conv.search.asked = None;
+        }
+    }
+
+    /// Shows the message `id`: scrolls to it if it is loaded, else asks for older pages until it
+    /// is (or the room has none older).
+    fn jump_to(&mut self, id: u64) {
+        let Some(chat) = &self.conv.chat else { return };
+        if let Some(index) = chat.position_of(id) {
+            self.conv.pending_jump = None;
+            // A few rows above it stay in view: who said it (a grouped line does not repeat the
+            // name) and what led to it.
+            self.conv
+                .layout
+                .jump_to_entry(index.saturating_sub(JUMP_CONTEXT));
+            self.conv.layout.highlight = Some(index);
+            return;
+        }
+        let older = chat.oldest_id().is_none_or(|oldest| id < oldest);
+        if older && chat.more_older {
+            self.conv.pending_jump = Some(id);
+            self.load_older(JUMP_PAGE);
+        } else {
+            self.conv.pending_jump = None;
+        }
+    }
+
+    /// Keeps a typed message in the outbox and sends it if the room is there; `false` when it
+    /// can't be kept (not a JSON room, or the outbox is full).
+    fn send_kept(&mut self, command: Command) -> bool {
+        if !self.contact.speaks_json() {
+            return false;
+        }
+        let Some(chat) = &mut self.conv.chat else {
+            return false;
+        };
+        let cid = crate::client::new_cid();
+        if !chat.queue(cid.clone(), command.clone(), now_ms()) {
+            return false;
+        }
+        if let Some(conn) = self.contact.live() {
+            conn.send_tagged(command, cid);
+        }
+        true
+    }
+
+    /// Back in the room: what the outbox holds goes out again, in order. The room drops what it
+    /// already had (by client id) and echoes it, which empties the outbox.
+    fn send_outbox(&self) {
+        let (Some(chat), Some(conn)) = (&self.conv.chat, self.contact.connection()) else {
+            return;
+        };
+        for unsent in &chat.outbox {
+            conn.send_tagged(unsent.command.clone(), unsent.cid.clone());
+        }
+    }
+
+    /// Tells this computer's log the outbox when it changed.
+    pub(super) fn keep_outbox(&mut self) {
+        self.history.keep_outbox(&self.conv);
+    }
+
+    /// Once the room has no older page to give, asks this computer's log for what it holds from
+    /// before (in a live Coucou room).
+    fn maybe_recall(&mut self) {
+        if self.contact.live_json().is_some() {
+            self.history.maybe_recall(&mut self.conv);
+        }
+    }
+
+    /// What this computer's log answered.
+    pub(super) fn on_journal(&mut self, event: JournalEvent, desk: &mut Desk) {
+        let conv = &mut self.conv;
+        match event {
+            JournalEvent::Recalled { room, messages, .. } => {
+                let Some(chat) = &mut conv.chat else { return };
+                if room != conv.key || chat.recall != crate::model::Recall::Asked {
+                    return;
+                }
+                let added = chat.recalled(messages, now_ms());
+                conv.layout.prepended(added);
+            }
+            JournalEvent::Privates { room, messages } => {
+                let Some(chat) = &mut conv.chat else { return };
+                if room != conv.key {
+                    return;
+                }
+                let restored = chat.restore_privates(messages);
+                if restored > 0 {
+                    conv.layout.inserted(restored);
+                }
+            }
+            JournalEvent::Range {
+                room,
+                path,
+                messages,
+            } => export::write_range(&room, &path, messages, conv, desk),
+            JournalEvent::Outbox { room, unsent } => {
+                if self.history.restore_outbox(conv, &room, unsent)
+                    && self.contact.reconnect.is_connected()
+                {
+                    self.send_outbox();
+                }
+            }
+            JournalEvent::Warning(trouble) => {
+                let warning = trouble.describe(desk.lang());
+                if conv.chat.is_some() {
+                    conv.push(EntryKind::Error(warning));
+                } else {
+                    desk.warning = Some(warning);
+                }
+            }
+        }
+    }
+
+    /// Tells the room when the person starts typing (again every few seconds while they go on),
+    /// and when the input line is emptied without sending: what `Presence` says is due.
+    pub(super) fn update_typing(&mut self) {
+        let live = self.contact.live_json();
+        let told = self
+            .presence
+            .typed(&self.conv.composer.input, live.is_some(), now_ms());
+        if let (Some(active), Some(conn)) = (told, live) {
+            conn.ask(ClientMsg::Typing { active });
+        }
+    }
+
+    /// Tells a JSON room you are away or back (the status menu, auto-away, a reconnection); nothing
+    /// when not in one.
+    fn send_presence(&self, command: Command) {
+        if let Some(conn) = self.contact.live_json() {
+            conn.send(command);
+        }
+    }
+
+    /// The person chose to be away or back (`command`): auto-away leaves that alone.
+    fn choose_presence(&mut self, command: Command) {
+        self.presence.chose();
+        self.send_presence(command);
+    }
+
+    /// Marks the person away after `after` without input (JSON rooms), and back at the next
+    /// input (`input`: there was some this frame) if the app did it. The wait until it is due.
+    pub(super) fn auto_away(
+        &mut self,
+        input: bool,
+        now: Instant,
+        after: Option<Duration>,
+    ) -> Option<Duration> {
+        if input && let Some(back) = self.presence.input(now) {
+            self.send_presence(back);
+        }
+        let live = self.contact.live_json().is_some() && self.conv.chat.is_some();
+        let away = self.conv.away().is_some();
+        match self.presence.idle(now, after, live, away) {
+            Idle::Away => {
+                self.send_presence(Command::Away {
+                    reason: None,
+                    auto: true,
+                });
+                None
+            }
+            Idle::WakeIn(wait) => Some(wait),
+            Idle::Nothing => None,
+        }
+    }
+}
