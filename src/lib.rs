@@ -39,10 +39,26 @@ pub fn is_timeout(err: &std::io::Error) -> bool {
     )
 }
 
+/// Whether [`run_in_background`] lowers the thread's priority: yes, unless this process said
+/// otherwise ([`lower_bulk_priority`]).
+static LOWER_BULK_PRIORITY: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(true);
+
 /// Puts the calling thread behind the others for the processor (the lowest priority: nice 19 on
 /// Linux): bulk work, file bytes, that must never make a chat message late.
 pub fn run_in_background() {
-    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).ok();
+    if LOWER_BULK_PRIORITY.load(std::sync::atomic::Ordering::Relaxed) {
+        thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).ok();
+    }
+}
+
+/// Whether bulk work in this process goes behind the rest for the processor
+/// ([`run_in_background`]); it does unless turned off. The integration tests turn it off: they
+/// run two at a time in one process on two cores, where the other test's work, not a chat, is
+/// what file bytes would wait behind, past the tests' patience. `benches/files.sh` measures what
+/// the lower priority buys.
+pub fn lower_bulk_priority(lower: bool) {
+    LOWER_BULK_PRIORITY.store(lower, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Where a background thread delivers its events of type `T`: each is sent on a channel, then the

@@ -39,6 +39,7 @@ pub fn test_options(config: &Path) -> AppOptions {
 
 /// The real app started with `options`, in a window of `size` points.
 pub fn app_from(options: AppOptions, size: [f32; 2]) -> Harness<'static, CoucouApp> {
+    common::share_the_processor();
     Harness::builder()
         .with_size(size)
         .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options))

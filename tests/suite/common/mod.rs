@@ -42,9 +42,17 @@ pub fn start_server() -> Server {
     })
 }
 
+/// Tests run two at a time in this one process (`.cargo/config.toml`): file bytes keep their
+/// thread's priority, so that they never wait behind the other test's work (see
+/// `coucou::lower_bulk_priority`). Every server and app a test starts calls this first.
+pub fn share_the_processor() {
+    coucou::lower_bulk_priority(false);
+}
+
 /// A server with `config`, on a free loopback port. Like every real server it offers TLS (with
 /// [`test_identity`]) unless `config` says otherwise.
 pub fn start_server_with(config: ServerConfig) -> Server {
+    share_the_processor();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     Server::start(listener, with_tls(config)).expect("start server")
 }
@@ -52,6 +60,7 @@ pub fn start_server_with(config: ServerConfig) -> Server {
 /// A server with `config` (and TLS, see [`start_server_with`]) on `addr`, which a stopped server
 /// has just freed: the same room coming back.
 pub fn restart_at(addr: SocketAddr, config: ServerConfig) -> Server {
+    share_the_processor();
     let listener = TcpListener::bind(addr).expect("the port is free again");
     Server::start(listener, with_tls(config)).expect("start server")
 }
