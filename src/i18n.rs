@@ -218,6 +218,82 @@ macro_rules! number_arg {
 }
 number_arg!(i32 i64 u8 u16 u32 u64 usize f32 f64);
 
+/// Words kept so that they can be said again in another language: a key and its arguments, each
+/// words as they are, a number, or words of their own ([`Said::with_said`]). The app's own lines in
+/// a conversation are kept this way, so that they follow a change of language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    key: &'static str,
+    args: Vec<(&'static str, SaidArg)>,
+}
+
+/// An argument of [`Said`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SaidArg {
+    /// Words, shown as they are (a name, what a room said).
+    Text(String),
+    /// A number (which chooses the plural form).
+    Count(i64),
+    /// Words of their own, said in the same language.
+    Said(Box<Said>),
+}
+
+impl Said {
+    /// The text of `key`, with no argument yet.
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// Words as they are, the same in every language (what a room or the system said).
+    pub fn words(text: impl Into<String>) -> Self {
+        Self::new("").with("", text)
+    }
+
+    /// With the argument `name`: words as they are.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, text: impl Into<String>) -> Self {
+        self.args.push((name, SaidArg::Text(text.into())));
+        self
+    }
+
+    /// With the argument `name`: a number.
+    #[must_use]
+    pub fn with_count(mut self, name: &'static str, count: i64) -> Self {
+        self.args.push((name, SaidArg::Count(count)));
+        self
+    }
+
+    /// With the argument `name`: words of their own, in the language of the whole.
+    #[must_use]
+    pub fn with_said(mut self, name: &'static str, said: Said) -> Self {
+        self.args.push((name, SaidArg::Said(Box::new(said))));
+        self
+    }
+
+    /// The words in `lang`.
+    pub fn in_lang(&self, lang: Lang) -> String {
+        if let ("", [(_, SaidArg::Text(text))]) = (self.key, self.args.as_slice()) {
+            return text.clone();
+        }
+        let args: Vec<(&str, Arg)> = self
+            .args
+            .iter()
+            .map(|(name, arg)| {
+                let arg = match arg {
+                    SaidArg::Text(text) => Arg::from(text),
+                    SaidArg::Count(count) => Arg::from(*count),
+                    SaidArg::Said(said) => Arg::from(said.in_lang(lang)),
+                };
+                (*name, arg)
+            })
+            .collect();
+        lang.tr_args(self.key, &args)
+    }
+}
+
 /// The translated text of a key, with named arguments: `tr!(lang, "people-count", count = 3)`.
 #[macro_export]
 macro_rules! tr {

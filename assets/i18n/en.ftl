@@ -183,6 +183,7 @@ send = Send
 rejoin = Rejoin
 disconnect = Disconnect
 settings = Settings
+toolbar-more = More
 keep-hosting = Keep hosting
 reconnected = Reconnected.
 disconnected = Disconnected.

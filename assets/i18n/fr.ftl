@@ -183,6 +183,7 @@ send = Envoyer
 rejoin = Revenir
 disconnect = Se déconnecter
 settings = Réglages
+toolbar-more = Plus
 keep-hosting = Continuer d’héberger
 reconnected = Reconnecté.
 disconnected = Déconnecté.

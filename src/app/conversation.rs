@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use eframe::egui;
 
 use super::notify::Notice;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Said};
 use crate::model::settings::{NotifyChoice, Settings};
 use crate::model::{ChatModel, EntryKind};
 use crate::protocol::message::AwayNote;
@@ -27,7 +27,7 @@ pub(super) struct Conversation {
     pub(super) chat: Option<ChatModel>,
     /// Why it is not live (left, closed, not reconnecting); `None` while in the room or getting
     /// back into it.
-    pub(super) offline: Option<String>,
+    pub(super) offline: Option<Said>,
     /// Which room it is (`host:port`), for its draft, this computer's log and the last visit.
     pub(super) key: String,
     /// Unsent drafts of the conversations not on screen, by room (`host:port`).
@@ -85,9 +85,17 @@ impl Conversation {
         }
     }
 
+    /// Adds a line of the app's own that follows a change of language: a notice, or an error if
+    /// `error`.
+    pub(super) fn say(&mut self, said: Said, error: bool) {
+        if let Some(chat) = &mut self.chat {
+            chat.push_said(now_ms(), said, error);
+        }
+    }
+
     /// The conversation is not live any more, for `why`: it stays to be read, and nobody is
     /// listed in it, since who is there is no longer known.
-    pub(super) fn went_offline(&mut self, why: String) {
+    pub(super) fn went_offline(&mut self, why: Said) {
         let Some(chat) = &mut self.chat else { return };
         chat.people.clear();
         chat.away.clear();
@@ -108,7 +116,8 @@ impl Conversation {
         protection: Protection,
     ) -> Option<Action> {
         let chat = self.chat.as_ref()?;
-        let status = match (&self.offline, connected) {
+        let why = self.offline.as_ref().map(|why| why.in_lang(chat.lang));
+        let status = match (&why, connected) {
             (Some(why), _) => ChatStatus::Offline(why),
             (None, true) => ChatStatus::Live,
             (None, false) => ChatStatus::Reconnecting,

@@ -11,7 +11,7 @@ use super::conversation::Conversation;
 use super::desk::Desk;
 use super::events::AppEvent;
 use super::history::History;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Said};
 use crate::model::{ChatModel, EntryKind, transcript};
 use crate::protocol::{ServerMsg, now_ms};
 use crate::tr;
@@ -187,7 +187,7 @@ pub(super) fn write_range(
 ) {
     let me = conv.chat.as_ref().map(|c| c.me.clone()).unwrap_or_default();
     let mut model = ChatModel::from_messages(room, &me, messages, now_ms());
-    model.lang = desk.lang();
+    model.set_lang(desk.lang());
     let count = model.entries.len();
     let text = transcript_of(&model);
     write_in_background(text, path.to_path_buf(), Some(count), conv, desk);
@@ -222,24 +222,23 @@ fn write_in_background(
 }
 
 /// What the conversation says of an export written to `path` (with `count` messages from this
-/// computer's log), or that could not be.
+/// computer's log), or that could not be (true: an error).
 pub(super) fn exported(
     path: &Path,
     count: Option<usize>,
     written: Result<(), String>,
-    lang: Lang,
-) -> EntryKind {
+) -> (Said, bool) {
     let file = path.display().to_string();
     match (written, count) {
-        (Ok(()), Some(count)) => EntryKind::Notice(tr!(
-            lang,
-            "transcript-saved-count",
-            path = file,
-            count = count
-        )),
-        (Ok(()), None) => EntryKind::Notice(tr!(lang, "transcript-saved", path = file)),
+        (Ok(()), Some(count)) => {
+            let count = i64::try_from(count).unwrap_or(i64::MAX);
+            let said = Said::new("transcript-saved-count").with("path", file);
+            (said.with_count("count", count), false)
+        }
+        (Ok(()), None) => (Said::new("transcript-saved").with("path", file), false),
         (Err(error), _) => {
-            EntryKind::Error(tr!(lang, "could-not-save", path = file, error = error))
+            let said = Said::new("could-not-save").with("path", file);
+            (said.with("error", error), true)
         }
     }
 }

@@ -16,6 +16,7 @@ use super::events::AppEvent;
 use super::export::{Chosen, native_open_dialog, native_save_dialog};
 use super::transfers::{Answered, Transfers, display_name};
 use crate::client::transfer::{self, TransferEvent, TransferFailure};
+use crate::i18n::Said;
 use crate::model::{Direction, EntryKind, TransferStatus};
 use crate::protocol::ServerMsg;
 use crate::protocol::message::FileOffer;
@@ -115,7 +116,7 @@ impl Files {
         desk: &Desk,
     ) {
         if contact.live_json().is_none() {
-            conv.push(EntryKind::Error(desk.lang().tr("file-not-here")));
+            conv.say(Said::new("file-not-here"), true);
             return;
         }
         let sink = desk.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));

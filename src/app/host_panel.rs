@@ -11,6 +11,7 @@ use super::events::{AppEvent, ProbeKind};
 use super::hosting::{Host, HostNote, HostRequest, HostStart, Started};
 use super::lobby::Lobby;
 use super::session::Session;
+use crate::i18n::Said;
 use crate::model::settings::{RoomOption, Settings};
 use crate::tr;
 use crate::ui::Action;
@@ -88,7 +89,7 @@ impl HostPanel {
         // The name hosted as is the form's next time, as a name connected with is.
         settings.form.username.clone_from(&own_params.name);
         desk.save_settings();
-        session.leave(desk.lang());
+        session.leave();
         session.start(own_params, false, desk);
     }
 
@@ -99,9 +100,9 @@ impl HostPanel {
         }
         let lang = desk.lang();
         if session.conv.offline.is_none() {
-            session.conv.went_offline(lang.tr("you-closed-room"));
+            session.conv.went_offline(Said::new("you-closed-room"));
         }
-        session.leave(lang);
+        session.leave();
         let done = desk.sink(|()| AppEvent::HostStopped);
         self.host.stop(done, lang);
     }

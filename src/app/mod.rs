@@ -36,12 +36,11 @@ use eframe::egui;
 
 use crate::diagnostics::Probe;
 use crate::discovery::{DiscoveryEvent, RoomInfo};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Said};
 use crate::identity::Fingerprint;
 use crate::model::form::ConnectForm;
 use crate::model::settings::{self, Preference, Settings};
 use crate::model::{ChatModel, EntryKind};
-use crate::tr;
 use crate::ui::dialogs::{Decided, DialogsView, PathPurpose, dialogs_ui};
 use crate::ui::search::SearchPanel;
 use crate::ui::toolbar::HostBusy;
@@ -190,7 +189,7 @@ impl CoucouApp {
     /// Shows a conversation with no connection behind it (read-only): for previews, snapshot
     /// tests and the chat view benchmark.
     pub fn show_conversation(&mut self, model: ChatModel) {
-        self.session.leave(self.desk.lang());
+        self.session.leave();
         self.session.conv.show(model);
     }
 
@@ -282,7 +281,10 @@ impl CoucouApp {
                 path,
                 count,
                 written,
-            } => conv.push(export::exported(&path, count, written, desk.lang())),
+            } => {
+                let (said, error) = export::exported(&path, count, written);
+                conv.say(said, error);
+            }
             AppEvent::NoticeClicked => desk.focus_requested = true,
             AppEvent::Journal(event) => session.on_journal(event, desk),
             AppEvent::Measured(path, to, measured) => {
@@ -295,18 +297,10 @@ impl CoucouApp {
             }
             AppEvent::PathFailed(path) => {
                 let path = path.display().to_string();
-                conv.push(EntryKind::Error(tr!(
-                    desk.lang(),
-                    "file-open-failed",
-                    path = path
-                )));
+                conv.say(Said::new("file-open-failed").with("path", path), true);
             }
             AppEvent::UrlFailed(url) => {
-                conv.push(EntryKind::Error(tr!(
-                    desk.lang(),
-                    "link-copied",
-                    url = url.as_str()
-                )));
+                conv.say(Said::new("link-copied").with("url", url.as_str()), true);
                 desk.to_clipboard = Some(url);
             }
         }
@@ -317,12 +311,11 @@ impl CoucouApp {
     /// Carries out what a view asked for, by the owner it concerns.
     fn apply(&mut self, action: Action, ctx: &egui::Context) {
         let (session, desk, lobby) = (&mut self.session, &mut self.desk, &mut self.lobby);
-        let lang = desk.lang();
         match action {
             Action::Connect => {
                 session.contact.error = None;
                 if let Some(params) = lobby.connect(desk) {
-                    session.leave(lang);
+                    session.leave();
                     session.start(params, false, desk);
                 }
             }
@@ -451,7 +444,7 @@ impl eframe::App for CoucouApp {
                 // What arrives from now on goes below "New since you last looked".
                 chat.looked_away();
             }
-            chat.lang = desk.lang();
+            chat.set_lang(desk.lang());
         }
         desk.focused = focused;
         crate::ui::set_lang(ctx, desk.lang());
@@ -546,7 +539,7 @@ impl eframe::App for CoucouApp {
         if self.session.conv.remember_visit(&mut self.desk.settings) {
             self.desk.save_settings();
         }
-        self.session.leave(self.desk.lang());
+        self.session.leave();
         self.desk.save_settings();
     }
 }

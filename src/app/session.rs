@@ -18,7 +18,7 @@ use super::presence::{Idle, Presence};
 use super::reconnect::Due;
 use crate::client::{ClientEvent, ConnectError, ConnectParams, Security, Trouble};
 use crate::discovery::RoomInfo;
-use crate::i18n::Lang;
+use crate::i18n::Said;
 use crate::identity::Fingerprint;
 use crate::journal::JournalEvent;
 use crate::model::EntryKind;
@@ -70,17 +70,16 @@ impl Session {
 
     /// Carries out what a view asked of the room on screen and its conversation.
     pub(super) fn apply(&mut self, action: RoomAction, desk: &mut Desk) {
-        let lang = desk.lang();
         let conv = &mut self.conv;
         match action {
             RoomAction::Send(text) => self.send(text, desk),
             RoomAction::StartPrivate(name) => conv.composer.start_with(format!("/msg {name} ")),
             RoomAction::Quote(quote) => conv.composer.start_with(format!("{quote} ")),
-            RoomAction::Disconnect => self.leave(lang),
+            RoomAction::Disconnect => self.leave(),
             RoomAction::CancelReconnect => {
                 self.contact.stop();
                 self.contact.failure = None;
-                conv.went_offline(lang.tr("not-reconnecting"));
+                conv.went_offline(Said::new("not-reconnecting"));
             }
             RoomAction::ReconnectNow => {
                 if self.contact.reconnect.is_waiting() {
@@ -92,7 +91,7 @@ impl Session {
                 self.restart(desk);
             }
             RoomAction::CloseConversation => {
-                self.leave(lang);
+                self.leave();
                 self.close(desk);
             }
             RoomAction::LoadOlder => self.load_older(PAGE),
@@ -234,7 +233,7 @@ impl Session {
         if let Some(chat) = &mut self.conv.chat {
             let was_away = chat.away_of(&chat.me).cloned();
             if reconnecting {
-                chat.push_local(now_ms(), EntryKind::Notice(chat.lang.tr("reconnected")));
+                chat.push_said(now_ms(), Said::new("reconnected"), false);
             }
             chat.loading_older = false;
             if let Some(welcome) = welcome {
@@ -287,7 +286,7 @@ impl Session {
             // Never retried on its own: the person answers first.
             self.contact.reconnect.idle();
             if self.conv.offline.is_none() {
-                self.conv.went_offline(error.describe(lang));
+                self.conv.went_offline(Said::words(error.describe(lang)));
             }
             return;
         }
@@ -308,8 +307,8 @@ impl Session {
         if reconnecting && self.conv.chat.is_some() {
             // The conversation stays, offline, with why; the person may rejoin or close it.
             let why = error.describe(lang);
-            self.conv
-                .went_offline(tr!(lang, "could-not-rejoin", error = why));
+            let said = Said::new("could-not-rejoin").with("error", why);
+            self.conv.went_offline(said);
             return;
         }
         self.conv.chat = None;
@@ -328,7 +327,7 @@ impl Session {
             None => {
                 self.contact.reconnect.idle();
                 if self.conv.offline.is_none() {
-                    self.conv.went_offline(lang.tr("disconnected"));
+                    self.conv.went_offline(Said::new("disconnected"));
                 }
             }
             Some(error) if self.conv.chat.is_some() => self.schedule_reconnect(&error),
@@ -348,10 +347,8 @@ impl Session {
             // Who is here is not known while away; the welcome on return tells again.
             chat.people.clear();
             if first {
-                chat.push_local(
-                    now_ms(),
-                    EntryKind::Error(tr!(chat.lang, "connection-lost", why = why)),
-                );
+                let said = Said::new("connection-lost").with("why", why);
+                chat.push_said(now_ms(), said, true);
             }
         }
     }
@@ -398,10 +395,10 @@ impl Session {
 
     /// Leaves the room on purpose: says goodbye and lets the connection close. The conversation
     /// stays on screen, read-only, until it is closed or rejoined.
-    pub(super) fn leave(&mut self, lang: Lang) {
+    pub(super) fn leave(&mut self) {
         self.contact.quit();
         if self.conv.offline.is_none() {
-            self.conv.went_offline(lang.tr("you-left"));
+            self.conv.went_offline(Said::new("you-left"));
         }
     }
 
@@ -445,15 +442,15 @@ impl Session {
         if self.contact.live().is_none() {
             let why = match self.conv.chat.as_ref().map(|c| c.outbox.len()) {
                 Some(n) if n >= crate::model::chat::OUTBOX_MAX => {
-                    tr!(lang, "not-sent-outbox-full", count = n)
+                    Said::new("not-sent-outbox-full").with_count("count", n as i64)
                 }
-                _ => lang.tr("not-sent-offline"),
+                _ => Said::new("not-sent-offline"),
             };
-            self.conv.push(EntryKind::Error(why));
+            self.conv.say(why, true);
             return;
         }
         if let Ok(Command::Quit) = parsed {
-            self.leave(lang);
+            self.leave();
             return;
         }
         let Some(conn) = self.contact.live() else {

@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Said};
 use crate::protocol::message::NOTICE_PREFIX;
 use crate::protocol::message::{AwayNote, Cid, FileOffer};
 use crate::protocol::{Chat, Command, LeaveReason, ServerMsg};
@@ -30,6 +30,8 @@ pub struct Entry {
     pub kind: EntryKind,
     /// True when it mentions your name (and is not from you).
     pub mention: bool,
+    /// For the app's own lines (a notice, an error): the words, to say again in another language.
+    pub said: Option<Said>,
 }
 
 /// What an entry is.
@@ -220,6 +222,40 @@ impl ChatModel {
         }
     }
 
+    /// Adds a line of the app's own, said in the language on screen and again in the next one
+    /// ([`ChatModel::set_lang`]): a notice, or an error if `error`.
+    pub fn push_said(&mut self, time: u64, said: Said, error: bool) {
+        let text = said.in_lang(self.lang);
+        let kind = if error {
+            EntryKind::Error(text)
+        } else {
+            EntryKind::Notice(text)
+        };
+        self.entries.push(Entry {
+            id: None,
+            time,
+            kind,
+            mention: false,
+            said: Some(said),
+        });
+    }
+
+    /// Changes the language on screen: the app's own lines kept as words ([`Said`]) are said again
+    /// in it.
+    pub fn set_lang(&mut self, lang: Lang) {
+        if lang == self.lang {
+            return;
+        }
+        self.lang = lang;
+        for entry in &mut self.entries {
+            if let (Some(said), EntryKind::Notice(text) | EntryKind::Error(text)) =
+                (&entry.said, &mut entry.kind)
+            {
+                *text = said.in_lang(lang);
+            }
+        }
+    }
+
     /// Adds an entry the app itself produced (errors, connection notices): not counted as unread.
     pub fn push_local(&mut self, time: u64, kind: EntryKind) {
         self.entries.push(Entry {
@@ -227,6 +263,7 @@ impl ChatModel {
             time,
             kind,
             mention: false,
+            said: None,
         });
     }
 
@@ -418,6 +455,7 @@ impl ChatModel {
                 time,
                 kind: EntryKind::Notice(self.lang.tr("chat-from-log")),
                 mention: false,
+                said: None,
             },
         );
         self.marker = self.marker.map(|m| m + 1);
@@ -437,6 +475,7 @@ impl ChatModel {
                 own,
             },
             mention: !own,
+            said: None,
         }
     }
 
@@ -551,8 +590,7 @@ impl ChatModel {
                     self.sort_people();
                 }
                 if self.first_time(id, time) {
-                    let text = tr!(self.lang, "chat-joined", name = name.as_str());
-                    self.push_local(time, EntryKind::Notice(text));
+                    self.push_said(time, Said::new("chat-joined").with("name", name), false);
                 }
             }
             ServerMsg::Leave {
@@ -570,8 +608,7 @@ impl ChatModel {
                         LeaveReason::Disconnected => "chat-left-closed",
                         LeaveReason::TooSlow => "chat-left-slow",
                     };
-                    let text = tr!(self.lang, key, name = name.as_str());
-                    self.push_local(time, EntryKind::Notice(text));
+                    self.push_said(time, Said::new(key).with("name", name), false);
                 }
             }
             ServerMsg::Rename { id, time, old, new } => {
@@ -591,13 +628,8 @@ impl ChatModel {
                     self.me.clone_from(&new);
                 }
                 if self.first_time(id, time) {
-                    let text = tr!(
-                        self.lang,
-                        "chat-renamed",
-                        old = old.as_str(),
-                        new = new.as_str()
-                    );
-                    self.push_local(time, EntryKind::Notice(text));
+                    let said = Said::new("chat-renamed").with("old", old).with("new", new);
+                    self.push_said(time, said, false);
                 }
             }
             ServerMsg::Users {
@@ -630,18 +662,13 @@ impl ChatModel {
                 auto,
                 reply,
             } => {
-                let state = self.away_text(reason.as_deref(), auto);
+                let state = away_said(reason.as_deref(), auto);
                 if reply {
-                    let text = tr!(
-                        self.lang,
-                        "chat-away-reply",
-                        name = name.as_str(),
-                        state = state
-                    );
-                    self.push_local(now, EntryKind::Notice(text));
+                    let said = Said::new("chat-away-reply").with("name", name.as_str());
+                    self.push_said(now, said.with_said("state", state), false);
                 } else if name == self.me && !auto {
-                    let text = tr!(self.lang, "chat-you-away", state = state);
-                    self.push_local(now, EntryKind::Notice(text));
+                    let said = Said::new("chat-you-away").with_said("state", state);
+                    self.push_said(now, said, false);
                 }
                 self.away.retain(|a| a.name != name);
                 self.away.push(AwayNote { name, reason, auto });
@@ -650,7 +677,7 @@ impl ChatModel {
                 let was_away = self.away.iter().any(|a| a.name == name);
                 self.away.retain(|a| a.name != name);
                 if name == self.me && was_away {
-                    self.push_local(now, EntryKind::Notice(self.lang.tr("chat-you-back")));
+                    self.push_said(now, Said::new("chat-you-back"), false);
                 }
             }
             ServerMsg::Notice { id, time, text } => {
@@ -703,6 +730,7 @@ impl ChatModel {
                         id: Some(offer.id),
                         time: offer.time,
                         mention,
+                        said: None,
                         kind: EntryKind::File(offer),
                     });
                 }
@@ -734,6 +762,7 @@ impl ChatModel {
                 own,
             },
             mention,
+            said: None,
         });
     }
 
@@ -770,6 +799,7 @@ impl ChatModel {
                 time,
                 kind: EntryKind::Plain(text),
                 mention,
+                said: None,
             },
             news,
         );
@@ -819,11 +849,7 @@ impl ChatModel {
 
     /// How someone's absence reads: "away: lunch", "away", "idle".
     pub fn away_text(&self, reason: Option<&str>, auto: bool) -> String {
-        match reason {
-            Some(reason) => tr!(self.lang, "away-with-reason", reason = reason),
-            None if auto => self.lang.tr("away-idle"),
-            None => self.lang.tr("away-plain"),
-        }
+        away_said(reason, auto).in_lang(self.lang)
     }
 
     /// Whether `name` is away, and how.
@@ -917,6 +943,14 @@ pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
     model
 }
 
+/// How someone away is described: with their reason, idle (away by itself), or just away.
+fn away_said(reason: Option<&str>, auto: bool) -> Said {
+    match reason {
+        Some(reason) => Said::new("away-with-reason").with("reason", reason),
+        None if auto => Said::new("away-idle"),
+        None => Said::new("away-plain"),
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

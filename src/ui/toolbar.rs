@@ -336,19 +336,46 @@ pub fn toolbar_ui(
             }));
         }
         ui.separator();
+        // The conversation's buttons, then the settings, on this one row: when they would not fit
+        // (large text, longer words, the room's fields), the conversation's buttons go in a menu
+        // of their own, so the toolbar keeps one row and the conversation its height.
+        let mut buttons = Vec::new();
         if view.in_room {
-            if view.presence {
-                status_ui(ui, view.away, &mut host.away_reason, &mut action);
-            }
-            if ui.button(lang.tr("disconnect")).clicked() {
-                action = Some(Action::Room(RoomAction::Disconnect));
-            }
+            buttons.push((lang.tr("disconnect"), RoomAction::Disconnect));
         }
-        if view.has_conversation && ui.button(lang.tr("export-transcript")).clicked() {
-            action = Some(Action::Room(RoomAction::ExportTranscript));
+        if view.has_conversation {
+            buttons.push((lang.tr("export-transcript"), RoomAction::ExportTranscript));
+        }
+        let status = (view.in_room && view.presence).then(|| status_text(view.away, lang));
+        let settings_label = lang.tr("settings");
+        let row: Vec<&str> = status
+            .iter()
+            .chain(buttons.iter().map(|(label, _)| label))
+            .chain([&settings_label])
+            .map(String::as_str)
+            .collect();
+        let fits = buttons_width(ui, &row) <= ui.available_size_before_wrap().x;
+        if let Some(status) = status {
+            status_ui(ui, status, view.away, &mut host.away_reason, &mut action);
+        }
+        if fits {
+            for (label, asked) in buttons {
+                if ui.button(label).clicked() {
+                    action = Some(Action::Room(asked));
+                }
+            }
+        } else if !buttons.is_empty() {
+            ui.menu_button(lang.tr("toolbar-more"), |ui| {
+                for (label, asked) in buttons {
+                    if ui.button(label).clicked() {
+                        action = Some(Action::Room(asked));
+                        ui.close();
+                    }
+                }
+            });
         }
         // Stays open while its buttons are used (text size steps, theme): closed by a click outside.
-        let settings_menu = egui::containers::menu::MenuButton::new(lang.tr("settings")).config(
+        let settings_menu = egui::containers::menu::MenuButton::new(settings_label).config(
             egui::containers::menu::MenuConfig::new()
                 .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
         );
@@ -526,25 +553,49 @@ pub fn toolbar_ui(
     action
 }
 
-/// The status menu: available or away (with a reason or none); shows how the room sees you.
-fn status_ui(
-    ui: &mut egui::Ui,
-    away: Option<&AwayNote>,
-    reason: &mut String,
-    action: &mut Option<Action>,
-) {
-    let lang = super::lang(ui.ctx());
+/// How wide `labels` are as buttons on a row, with the space between them.
+fn buttons_width(ui: &egui::Ui, labels: &[&str]) -> f32 {
+    let spacing = ui.spacing();
+    let padding = 2.0 * spacing.button_padding.x + spacing.item_spacing.x;
+    labels
+        .iter()
+        .map(|label| {
+            let text = egui::WidgetText::from(*label);
+            let galley = text.into_galley(
+                ui,
+                Some(egui::TextWrapMode::Extend),
+                f32::INFINITY,
+                egui::TextStyle::Button,
+            );
+            galley.size().x + padding
+        })
+        .sum()
+}
+
+/// What the status menu's button says: how the room sees you.
+fn status_text(away: Option<&AwayNote>, lang: Lang) -> String {
     let state = match away {
         None => lang.tr("status-available"),
         Some(note) if note.auto => lang.tr("status-idle"),
         Some(_) => lang.tr("status-away"),
     };
-    let shown = tr!(
+    tr!(
         lang,
         "choice-label",
         label = lang.tr("status"),
         value = state
-    );
+    )
+}
+
+/// The status menu (its button says `shown`): available or away (with a reason or none).
+fn status_ui(
+    ui: &mut egui::Ui,
+    shown: String,
+    away: Option<&AwayNote>,
+    reason: &mut String,
+    action: &mut Option<Action>,
+) {
+    let lang = super::lang(ui.ctx());
     let menu = egui::containers::menu::MenuButton::new(shown).config(
         egui::containers::menu::MenuConfig::new()
             .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),

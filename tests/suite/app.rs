@@ -1743,3 +1743,73 @@ fn an_open_search_leaves_the_input_line_room_to_type_at_the_default_window_size(
     // And its buttons are all there, not pushed out.
     harness.get_by_role_and_label(Role::Button, "Send file…");
 }
+
+/// True when the widgets labelled `a` and `b` are on the same row.
+fn same_row(harness: &Harness<'_, CoucouApp>, a: &str, b: &str) -> bool {
+    let (a, b) = (
+        harness.get_by_label(a).rect(),
+        harness.get_by_label(b).rect(),
+    );
+    (a.center().y - b.center().y).abs() < 2.0
+}
+
+#[test]
+fn the_toolbar_keeps_one_row_at_the_largest_text_size_and_in_french_and_export_stays_reachable() {
+    struct Words {
+        settings: &'static str,
+        host: &'static str,
+        more: &'static str,
+        export: &'static str,
+        from: &'static str,
+    }
+    let english = Words {
+        settings: "Settings",
+        host: "Host a room",
+        more: "More",
+        export: "Export transcript…",
+        from: "From",
+    };
+    let french = Words {
+        settings: "Réglages",
+        host: "Héberger un salon",
+        more: "Plus",
+        export: "Exporter la conversation…",
+        from: "Du",
+    };
+    let mut folded = 0;
+    for (chosen, words) in [
+        ("font_size = 28.0\n", &english),
+        ("language = \"fr\"\n", &french),
+        ("language = \"fr\"\nfont_size = 24.0\n", &french),
+    ] {
+        let (_dir, config) = temp_config();
+        // Hosting at the default 900 points wide: the toolbar holds the most then.
+        let settings = format!("{chosen}host_port = 0\n[form]\nusername = \"hostess\"\n");
+        std::fs::write(&config, settings).expect("settings written");
+        let mut harness = sized_app(&config, None, [900.0, 640.0]);
+        harness.get_by_label(words.host).click();
+        harness.run_steps(2);
+        wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+        harness.run_steps(3);
+        assert!(
+            same_row(&harness, words.host, words.settings),
+            "{chosen}: the toolbar took two rows"
+        );
+        if harness.query_by_label(words.export).is_none() {
+            folded += 1;
+            assert!(same_row(&harness, words.more, words.settings), "{chosen}");
+            harness.get_by_label(words.more).click();
+            harness.run_steps(2);
+        }
+        harness.get_by_label(words.export).click();
+        harness.run_steps(3);
+        assert!(
+            harness.query_by_label(words.from).is_some(),
+            "{chosen}: export asks which days"
+        );
+    }
+    assert!(
+        folded > 0,
+        "the largest text folds the conversation's buttons"
+    );
+}

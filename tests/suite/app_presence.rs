@@ -407,3 +407,45 @@ fn the_host_panel_s_warning_follows_a_change_of_language() {
             .is_none()
     );
 }
+
+#[test]
+fn the_apps_own_lines_and_the_offline_header_follow_a_change_of_language() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    send_message(&mut harness, "/away lunch");
+    wait_until(&mut harness, "away", |app| {
+        has_entry(app, "You are away: lunch.")
+    });
+    let (bob, _) = Json::join(server.local_addr(), "bob");
+    wait_until(&mut harness, "bob's arrival", |app| {
+        has_entry(app, "bob joined")
+    });
+    drop(bob);
+    wait_until(&mut harness, "bob's leaving", |app| {
+        has_entry(app, "bob left")
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Disconnect")
+        .click();
+    harness.run_steps(3);
+    harness.get_by_label("You left the room.");
+
+    choose_language(
+        &mut harness,
+        "Settings",
+        "Language: System (English)",
+        "Français",
+    );
+    let app = harness.state();
+    for french in [
+        "Vous êtes absent\u{a0}: lunch.",
+        "bob est arrivé",
+        "bob est parti",
+    ] {
+        assert!(has_entry(app, french), "{french}: {:#?}", chat_texts(app));
+    }
+    for english in ["You are away", "bob joined", "bob left"] {
+        assert!(!has_entry(app, english), "{english} is still on screen");
+    }
+    harness.get_by_label("Vous avez quitté le salon.");
+}
