@@ -1813,3 +1813,28 @@ fn the_toolbar_keeps_one_row_at_the_largest_text_size_and_in_french_and_export_s
         "the largest text folds the conversation's buttons"
     );
 }
+
+#[test]
+fn at_the_largest_text_size_the_input_row_is_whole() {
+    let server = start_server();
+    let (_dir, config) = temp_config();
+    std::fs::write(&config, "font_size = 28.0\n").unwrap();
+    // The window's size at first start.
+    let mut harness = sized_app(&config, None, [900.0, 640.0]);
+    connect(&mut harness, "alice", server.local_addr());
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    // And in the smallest window the app allows.
+    for size in [egui::vec2(900.0, 640.0), egui::vec2(560.0, 400.0)] {
+        harness.set_size(size);
+        harness.run_steps(3);
+        let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size);
+        for label in ["Message", "Send", "Send file…"] {
+            let rect = harness.get_by_label(label).rect();
+            assert!(
+                window.contains_rect(rect),
+                "{size:?}: {label} is cut at the window's edge: {rect:?}"
+            );
+        }
+    }
+}
