@@ -391,7 +391,7 @@ impl Files {
                 self.transfers.started(file, handle);
                 TransferStatus::Running
             }
-            Err(err) => TransferStatus::Failed(TransferFailure::System(err.to_string())),
+            Err(err) => TransferStatus::Failed(TransferFailure::System(err.kind())),
         };
         if let Some(chat) = &mut conv.chat {
             chat.set_transfer(file, direction, status);

@@ -22,6 +22,7 @@ use crate::i18n::Lang;
 use crate::protocol::message::decode_server;
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::tls::Transport;
+use crate::tr;
 
 /// How often progress is told at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -82,8 +83,10 @@ pub enum TransferFailure {
     Refused(String),
     /// The host answered something else than a transfer.
     Unexpected,
-    /// The system's words (a disk, a name, a network error).
-    System(String),
+    /// The system refused, for this reason (a disk full, a folder not allowed, a name gone).
+    System(io::ErrorKind),
+    /// The encrypted connection to the host could not be made.
+    Connect(ConnectError),
 }
 
 impl TransferFailure {
@@ -94,7 +97,15 @@ impl TransferFailure {
             Self::Cut => lang.tr("file-cut"),
             Self::Mismatch => lang.tr("file-mismatch"),
             Self::Unexpected => lang.tr("file-unexpected"),
-            Self::Refused(words) | Self::System(words) => words.clone(),
+            Self::Refused(words) => words.clone(),
+            Self::System(io::ErrorKind::StorageFull) => lang.tr("file-disk-full"),
+            Self::System(io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem) => {
+                lang.tr("file-not-allowed")
+            }
+            Self::System(io::ErrorKind::NotFound) => lang.tr("file-gone"),
+            // The kind's name, not the system's sentence: that one is in the system's language.
+            Self::System(kind) => tr!(lang, "file-system", kind = format!("{kind:?}")),
+            Self::Connect(err) => err.describe(lang),
         }
     }
 }
@@ -107,7 +118,7 @@ impl From<io::Error> for TransferFailure {
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe => Self::Cut,
             _ if crate::is_timeout(&err) => Self::Cut,
-            _ => Self::System(err.to_string()),
+            kind => Self::System(kind),
         }
     }
 }
@@ -424,9 +435,9 @@ fn open(
             // A host that turns a connection away does it in clear, before any TLS: the same
             // host the chat is encrypted with is then seen "not encrypted".
             Err(err @ ConnectError::NotEncrypted { .. }) => {
-                return Err(Early::TurnedAway(TransferFailure::System(err.to_string())));
+                return Err(Early::TurnedAway(TransferFailure::Connect(err)));
             }
-            Err(err) => return Err(Early::Failed(TransferFailure::System(err.to_string()))),
+            Err(err) => return Err(Early::Failed(TransferFailure::Connect(err))),
         }
     } else {
         Transport::clear(socket)
@@ -486,6 +497,27 @@ fn pause(handle: &Transfer, length: Duration) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_system_failure_reads_in_the_persons_language_never_in_the_systems_words() {
+        // ENOSPC, EACCES, ENOENT, EROFS, EIO: the system's sentences are English on this machine.
+        for errno in [28, 13, 2, 30, 5] {
+            let err = io::Error::from_raw_os_error(errno);
+            let system = err.to_string();
+            let failure = TransferFailure::from(err);
+            let english = failure.describe(Lang::En);
+            let french = failure.describe(Lang::Fr);
+            assert_ne!(english, french, "errno {errno}");
+            for said in [&english, &french] {
+                assert!(!said.contains("os error"), "errno {errno}: {said}");
+                assert!(!said.contains(&system), "errno {errno}: {said}");
+            }
+        }
+        assert_eq!(
+            TransferFailure::from(io::Error::from_raw_os_error(28)).describe(Lang::Fr),
+            "le disque est plein"
+        );
+    }
     use super::*;
 
     #[test]
