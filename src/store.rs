@@ -250,6 +250,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
         index_what_is_not(&conn)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
+    index_files_once(&conn)?;
     // Ids given before: older Coucous read the file without this table, and make no harm to it.
     conn.execute(
         "CREATE TABLE IF NOT EXISTS next_ids (private INTEGER PRIMARY KEY, next INTEGER NOT NULL)",
@@ -370,16 +371,55 @@ impl Ids {
     }
 }
 
-/// Puts the messages of a version 1 file (which had no search) into the search index.
+/// What a search finds `msg` by: a room message's text, a file's name; nothing else is searched.
+fn searched_words(msg: &ServerMsg) -> Option<&str> {
+    match msg {
+        ServerMsg::Message(chat) => Some(&chat.text),
+        ServerMsg::File(offer) if offer.to.is_none() => Some(&offer.name),
+        _ => None,
+    }
+}
+
+/// Puts what a search finds of a version 1 file (which had no search) into the search index.
 fn index_what_is_not(conn: &Connection) -> Result<(), rusqlite::Error> {
-    let mut stmt = conn.prepare("SELECT json FROM messages WHERE private = 0")?;
+    index_matching(conn, "SELECT json FROM messages WHERE private = 0")
+}
+
+/// Puts what the messages `select` reads (their JSON) are searched by into the search index.
+fn index_matching(conn: &Connection, select: &str) -> Result<(), rusqlite::Error> {
+    let mut stmt = conn.prepare(select)?;
     let mut insert = conn.prepare("INSERT OR REPLACE INTO search (rowid, text) VALUES (?1, ?2)")?;
     let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
     for json in rows {
-        if let Ok(ServerMsg::Message(chat)) = message::decode_server(json?.as_bytes()) {
-            insert.execute(params![to_sql(chat.id), chat.text])?;
+        let Ok(msg) = message::decode_server(json?.as_bytes()) else {
+            continue;
+        };
+        if let (Some(words), Some((_, id, _))) = (searched_words(&msg), key(&msg)) {
+            insert.execute(params![to_sql(id), words])?;
         }
     }
+    Ok(())
+}
+
+/// Files offered before searches found them by name (a store written by an older Coucou) go into
+/// the search index, once: a table says it was done. Older Coucous read the file without it, and
+/// index their own new offers no more (their searches, messages only, are unchanged).
+fn index_files_once(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let done: Option<i64> = conn
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'files_searched'",
+            [],
+            |_| Ok(1),
+        )
+        .optional()?;
+    if done.is_some() {
+        return Ok(());
+    }
+    index_matching(
+        conn,
+        "SELECT json FROM messages WHERE private = 0 AND json LIKE '{\"type\":\"file\"%'",
+    )?;
+    conn.execute("CREATE TABLE files_searched (done INTEGER)", [])?;
     Ok(())
 }
 
@@ -552,9 +592,9 @@ fn write_batch(
                 json
             ])?;
             if added == 1
-                && let ServerMsg::Message(chat) = &kept.msg
+                && let Some(words) = searched_words(&kept.msg)
             {
-                index.execute(params![to_sql(id), chat.text])?;
+                index.execute(params![to_sql(id), words])?;
             }
         }
     }
@@ -684,16 +724,21 @@ impl Reader {
         let ids: Vec<i64> = hits
             .query_map(params![query, to_sql(limit as u64)], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
+        let mut at =
+            conn.prepare_cached("SELECT json FROM messages WHERE private = 0 AND id = ?1")?;
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
-            let Some(message) = chat_near(&conn, id, Near::At)? else {
-                continue;
-            };
-            found.push(Found {
-                message,
-                before: chat_near(&conn, id, Near::Before)?,
-                after: chat_near(&conn, id, Near::After)?,
-            });
+            let json: Option<String> = at.query_row([id], |row| row.get(0)).optional()?;
+            let msg = json.and_then(|json| message::decode_server(json.as_bytes()).ok());
+            let (before, after) = (
+                chat_near(&conn, id, Near::Before)?,
+                chat_near(&conn, id, Near::After)?,
+            );
+            match msg {
+                Some(ServerMsg::Message(chat)) => found.push(Found::message(chat, before, after)),
+                Some(ServerMsg::File(offer)) => found.push(Found::file(offer, before, after)),
+                _ => {}
+            }
         }
         Ok(found)
     }
@@ -702,18 +747,16 @@ impl Reader {
 /// Where [`chat_near`] looks, from an id.
 #[derive(Clone, Copy)]
 enum Near {
-    /// That very id.
-    At,
     /// The nearest below it.
     Before,
     /// The nearest above it.
     After,
 }
 
-/// The room message (`message`: not a join, a leave or a greeting) at or nearest to `id`.
+/// The room message (`message`: not a join, a leave, a greeting or a file) nearest to `id`,
+/// before or after it.
 fn chat_near(conn: &Connection, id: i64, near: Near) -> Result<Option<Chat>, rusqlite::Error> {
     let sql = match near {
-        Near::At => "SELECT json FROM messages WHERE private = 0 AND id = ?1",
         Near::Before => {
             "SELECT json FROM messages WHERE private = 0 AND id < ?1 \
              AND json LIKE '{\"type\":\"message\"%' ORDER BY id DESC LIMIT 1"

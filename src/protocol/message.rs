@@ -467,14 +467,47 @@ pub struct FileOffer {
 /// One search result: a message, and the messages just before and after it in the room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Found {
-    /// The message that holds the words.
+    /// The message that holds the words; for a file found by its name, the offer said as a line
+    /// (who offered it, its name), for whoever does not read `file`.
     pub message: Chat,
+    /// The file offered to the room whose name holds the words, when the result is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileOffer>,
     /// The room's message just before it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Chat>,
     /// The room's message just after it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Chat>,
+}
+
+impl Found {
+    /// A result that is the room message `message`.
+    pub fn message(message: Chat, before: Option<Chat>, after: Option<Chat>) -> Self {
+        Self {
+            message,
+            file: None,
+            before,
+            after,
+        }
+    }
+
+    /// A result that is the file `offer`, found by its name.
+    pub fn file(offer: FileOffer, before: Option<Chat>, after: Option<Chat>) -> Self {
+        Self {
+            message: Chat {
+                id: offer.id,
+                time: offer.time,
+                from: offer.from.clone(),
+                text: offer.name.clone(),
+                action: false,
+                cid: None,
+            },
+            file: Some(offer),
+            before,
+            after,
+        }
+    }
 }
 
 /// A message for the room.
@@ -823,6 +856,42 @@ pub fn decode_server(line: &[u8]) -> Result<ServerMsg, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_found_reads_as_protocol_md_shows_it_and_as_a_line_for_older_apps() {
+        let offer = FileOffer {
+            id: 57,
+            time: 1_700_000_000_000,
+            file: 7,
+            from: "bob".into(),
+            to: None,
+            name: "plan-de-salle.pdf".into(),
+            size: 123_456,
+            sha256: "ab".repeat(32),
+        };
+        let msg = ServerMsg::Results {
+            text: "plan salle".into(),
+            results: vec![Found::file(offer, None, None)],
+            label: None,
+        };
+        let sha = "ab".repeat(32);
+        let message = r#"{"id":57,"time":1700000000000,"from":"bob","text":"plan-de-salle.pdf"}"#;
+        let file = format!(
+            r#"{{"id":57,"time":1700000000000,"file":7,"from":"bob","name":"plan-de-salle.pdf","size":123456,"sha256":"{sha}"}}"#
+        );
+        let line = format!(
+            r#"{{"type":"results","text":"plan salle","results":[{{"message":{message},"file":{file}}}]}}"#
+        ) + "\n";
+        assert_eq!(String::from_utf8(msg.to_json_line()).unwrap(), line);
+        assert_eq!(decode_server(line.as_bytes()).unwrap(), msg);
+        // An app that knows no `file` reads the result as a message from bob.
+        let old = line.replace(&format!(r#","file":{file}"#), "");
+        let ServerMsg::Results { results, .. } = decode_server(old.as_bytes()).unwrap() else {
+            panic!("results")
+        };
+        assert_eq!(results[0].message.text, "plan-de-salle.pdf");
+        assert_eq!(results[0].file, None);
+    }
 
     #[test]
     fn client_messages_read_as_documented() {

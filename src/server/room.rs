@@ -958,31 +958,42 @@ impl<M: Mailbox> Room<M> {
     }
 
     /// The newest messages in memory that hold every word of `words` (case and accents ignored,
-    /// the last word may be the start of one), at most `limit`, each with its neighbours. (A room
-    /// with a store answers from the store instead.)
+    /// the last word may be the start of one), and the files offered to the room whose name does,
+    /// at most `limit`, each with its neighbouring messages. (A room with a store answers from
+    /// the store instead.)
     pub fn search(&self, words: &str, limit: usize) -> Vec<Found> {
         let Some(query) = Query::parse(words) else {
             return Vec::new();
         };
-        let chats: Vec<&Chat> = self
+        // The room's messages and its files, in order; a result's neighbours are messages.
+        let said: Vec<&ServerMsg> = self
             .history
             .iter()
-            .filter_map(|m| match m {
-                ServerMsg::Message(chat) => Some(chat),
-                _ => None,
+            .filter(|m| match m {
+                ServerMsg::Message(_) => true,
+                ServerMsg::File(offer) => offer.to.is_none(),
+                _ => false,
             })
             .collect();
+        let chat = |m: &&ServerMsg| match m {
+            ServerMsg::Message(chat) => Some(chat.clone()),
+            _ => None,
+        };
         let mut found = Vec::new();
-        for (i, chat) in chats.iter().enumerate().rev() {
+        for (i, msg) in said.iter().enumerate().rev() {
             if found.len() == limit {
                 break;
             }
-            if query.matches(&chat.text) {
-                found.push(Found {
-                    message: (*chat).clone(),
-                    before: i.checked_sub(1).map(|b| chats[b].clone()),
-                    after: chats.get(i + 1).map(|a| (*a).clone()),
-                });
+            let before = || said[..i].iter().rev().find_map(chat);
+            let after = || said[i + 1..].iter().find_map(chat);
+            match msg {
+                ServerMsg::Message(message) if query.matches(&message.text) => {
+                    found.push(Found::message(message.clone(), before(), after()));
+                }
+                ServerMsg::File(offer) if query.matches(&offer.name) => {
+                    found.push(Found::file(offer.clone(), before(), after()));
+                }
+                _ => {}
             }
         }
         found

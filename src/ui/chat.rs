@@ -197,7 +197,7 @@ pub fn chat_ui(
             .default_size(280.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                action = action.take().or(search_ui(ui, search));
+                action = action.take().or(search_ui(ui, search, &model.me));
             });
     }
     egui::Panel::bottom("composer").show(ui, |ui| {

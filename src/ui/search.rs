@@ -4,6 +4,7 @@
 use eframe::egui::{self, Key, RichText};
 
 use super::{Action, RoomAction, name_colour};
+use crate::model::chat::file_offer_text;
 use crate::model::transcript::local_hour_minute;
 use crate::protocol::Chat;
 use crate::protocol::message::Found;
@@ -25,7 +26,7 @@ pub struct SearchPanel {
 }
 
 /// Draws the search panel: the field, then the results.
-pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
+pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel, me: &str) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
     let heading = ui
@@ -81,7 +82,7 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
                     for found in results {
-                        if let Some(id) = result_ui(ui, found, dark) {
+                        if let Some(id) = result_ui(ui, found, me, dark) {
                             action = Some(Action::Room(RoomAction::JumpTo(id)));
                         }
                         ui.separator();
@@ -92,9 +93,10 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel) -> Option<Action> {
     action
 }
 
-/// One result: the message before (weak), the one found, the one after (weak). Returns the id of
-/// the message found when it is clicked.
-fn result_ui(ui: &mut egui::Ui, found: &Found, dark: bool) -> Option<u64> {
+/// One result: the message before (weak), the one found (or the file, said as the conversation
+/// says it; `me` is this person), the one after (weak). Returns the id of what was found when it
+/// is clicked.
+fn result_ui(ui: &mut egui::Ui, found: &Found, me: &str, dark: bool) -> Option<u64> {
     let context = |ui: &mut egui::Ui, chat: &Chat| {
         ui.weak(format!("{}: {}", chat.from, chat.text));
     };
@@ -103,8 +105,11 @@ fn result_ui(ui: &mut egui::Ui, found: &Found, dark: bool) -> Option<u64> {
     }
     let chat = &found.message;
     let when = local_hour_minute(chat.time);
-    let text = RichText::new(format!("{when} {}: {}", chat.from, chat.text))
-        .color(name_colour(&chat.from, dark));
+    let said = match &found.file {
+        Some(offer) => file_offer_text(offer, me, super::lang(ui.ctx())),
+        None => format!("{}: {}", chat.from, chat.text),
+    };
+    let text = RichText::new(format!("{when} {said}")).color(name_colour(&chat.from, dark));
     let clicked = ui
         .add(egui::Button::selectable(false, text).wrap())
         .on_hover_text(super::lang(ui.ctx()).tr("search-show"))

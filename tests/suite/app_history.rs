@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::app_support::*;
 use crate::common::{Json, Plain, Proxy, start_server_with, stored};
 use coucou::app::CoucouApp;
+use coucou::protocol::message::FileOffer;
 use coucou::protocol::{Chat, ServerMsg};
 use coucou::server::ServerConfig;
 use coucou::store::{Retention, Store};
@@ -677,4 +678,48 @@ fn your_own_private_messages_are_back_in_their_place_after_a_restart() {
         1,
         "{texts:#?}"
     );
+}
+
+#[test]
+fn ctrl_f_finds_a_file_offered_long_ago_by_its_name_and_a_click_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    {
+        let (store, _, _) = Store::open(&path, 0, Retention::default()).expect("a store");
+        for id in 1..=1_000 {
+            let time = 1_700_000_000_000 + id * 1000;
+            let msg = match id {
+                42 => ServerMsg::File(FileOffer {
+                    id,
+                    time,
+                    file: 7,
+                    from: "bob".into(),
+                    to: None,
+                    name: "plan-de-salle.pdf".into(),
+                    size: 123_456,
+                    sha256: "0".repeat(64),
+                }),
+                id => ServerMsg::Message(Chat {
+                    id,
+                    time,
+                    from: "bob".into(),
+                    text: format!("message {id}"),
+                    action: false,
+                    cid: None,
+                }),
+            };
+            store.keep(&msg, true);
+        }
+    }
+    let server = start_server_with(stored(&path));
+    let (_config, mut harness) = connected_app("alice", server.local_addr());
+    search_for(&mut harness, "plan salle");
+    wait_until(&mut harness, "the results", |app| {
+        app.search_panel().results.is_some()
+    });
+    harness.get_by_label("1 message; click it to see it in the conversation.");
+    harness
+        .get_by_label_contains("bob offers plan-de-salle.pdf")
+        .click();
+    wait_until(&mut harness, "the jump", |app| app.jumped_to() == Some(42));
 }

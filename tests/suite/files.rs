@@ -946,3 +946,78 @@ fn a_ticket_holds_two_downloads_and_a_person_eight_from_any_addresses() {
     assert!(matches!(answer, ServerMsg::Transfer { .. }), "{answer:?}");
     drop(held);
 }
+
+#[test]
+fn a_file_offered_to_the_room_is_found_by_its_name_with_or_without_a_store() {
+    for keep in [false, true] {
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let base = if keep {
+            crate::common::stored(&dir.path().join("history.sqlite"))
+        } else {
+            ServerConfig::default()
+        };
+        let server = crate::common::start_server_with(ServerConfig {
+            files: Some(FilesConfig::in_dir(dir.path().join("files"))),
+            flood: None,
+            ..base
+        });
+        let addr = server.local_addr();
+        let (mut alice, _) = Json::join(addr, "alice");
+        let (mut bob, _) = Json::join(addr, "bob");
+        let say = |client: &mut Json, text: &str| {
+            client.send(&ClientMsg::Say {
+                text: text.into(),
+                cid: None,
+            });
+            client.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == text));
+        };
+        say(&mut alice, "le voici");
+        let data = bytes(2000, 7);
+        let (_, token) = offer(&mut alice, "Rapport-Annuel 2026.pdf", &data, None).expect("ready");
+        upload(addr, &token, &data);
+        let shared = offered(&mut alice);
+        // Offered to bob alone: nobody finds it by searching (and the room does not keep it).
+        let (_, token) =
+            offer(&mut alice, "rapport secret.pdf", &data, Some("bob")).expect("ready");
+        upload(addr, &token, &data);
+        bob.expect(|m| matches!(m, ServerMsg::File(f) if f.to.is_some()));
+        // Said after the file: its echo comes once the file is stored too.
+        say(&mut alice, "merci");
+
+        bob.send(&ClientMsg::Search {
+            text: "RAPPORT annuel".into(),
+            limit: None,
+            label: None,
+        });
+        let ServerMsg::Results { results, .. } =
+            bob.expect(|m| matches!(m, ServerMsg::Results { .. }))
+        else {
+            unreachable!()
+        };
+        assert_eq!(results.len(), 1, "store {keep}: {results:#?}");
+        let found = &results[0];
+        assert_eq!(found.file.as_ref(), Some(&shared), "store {keep}");
+        // Said as a line for whoever does not read `file`: who, and the file's name.
+        assert_eq!(
+            (found.message.id, found.message.from.as_str()),
+            (shared.id, "alice")
+        );
+        assert_eq!(found.message.text, "Rapport-Annuel 2026.pdf");
+        assert_eq!(
+            found.before.as_ref().map(|c| c.text.as_str()),
+            Some("le voici")
+        );
+        assert_eq!(found.after.as_ref().map(|c| c.text.as_str()), Some("merci"));
+
+        bob.send(&ClientMsg::Search {
+            text: "secret".into(),
+            limit: None,
+            label: None,
+        });
+        let results = bob.expect(|m| matches!(m, ServerMsg::Results { .. }));
+        assert!(
+            matches!(&results, ServerMsg::Results { results, .. } if results.is_empty()),
+            "store {keep}: a private offer is never found: {results:?}"
+        );
+    }
+}

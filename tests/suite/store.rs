@@ -122,3 +122,51 @@ fn the_headless_server_keeps_history_in_its_data_dir_across_restarts() {
     child.kill().ok();
     child.wait().ok();
 }
+
+#[test]
+fn files_offered_before_searches_found_them_are_found_once_the_store_is_opened_again() {
+    use coucou::protocol::message::FileOffer;
+    use coucou::store::{Retention, Store};
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let path = dir.path().join("history.sqlite");
+    let offer = FileOffer {
+        id: 1,
+        time: 1_700_000_000_000,
+        file: 1,
+        from: "alice".into(),
+        to: None,
+        name: "compte-rendu.odt".into(),
+        size: 10,
+        sha256: "0".repeat(64),
+    };
+    {
+        let (store, _, _) = Store::open(&path, 0, Retention::default()).expect("a store");
+        store.keep(&ServerMsg::File(offer.clone()), true);
+    }
+    // What an older Coucou leaves: the offer kept, not in the search index, and no mark.
+    {
+        let conn = rusqlite::Connection::open(&path).expect("the file");
+        conn.execute("DELETE FROM search", []).expect("emptied");
+        conn.execute("DROP TABLE files_searched", [])
+            .expect("the mark, made at the first open");
+    }
+    let find = || {
+        let (store, _, _) = Store::open(&path, 0, Retention::default()).expect("a store");
+        store.reader().search("compte rendu", 10).expect("a search")
+    };
+    let found = find();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].file.as_ref(), Some(&offer));
+    // Done once: the mark is back, and the next opening finds the same, from the index.
+    let conn = rusqlite::Connection::open(&path).expect("the file");
+    let marked: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'files_searched'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("a count");
+    assert_eq!(marked, 1);
+    drop(conn);
+    assert_eq!(find(), found);
+}
