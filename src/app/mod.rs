@@ -28,6 +28,8 @@ pub mod reconnect;
 mod session;
 mod style;
 pub mod transfers;
+#[cfg(target_os = "linux")]
+mod window_class;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -568,6 +570,8 @@ pub fn run(options: AppOptions) -> eframe::Result {
         "coucou",
         native,
         Box::new(move |cc| {
+            #[cfg(target_os = "linux")]
+            window_class::name_the_window(cc);
             Ok(Box::new(CoucouApp::with_settings(
                 &cc.egui_ctx,
                 options,
