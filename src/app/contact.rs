@@ -128,7 +128,7 @@ impl Contact {
     }
 
     /// What the reconnect machine says is due at `now`: an attempt, or a wake-up for the countdown.
-    pub(super) fn due(&mut self, now: Instant) -> super::reconnect::Due {
+    pub(super) fn due(&self, now: Instant) -> super::reconnect::Due {
         self.reconnect.due(now)
     }
 
