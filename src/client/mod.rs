@@ -633,7 +633,11 @@ impl ConnectionThreads {
                     text: clean_bytes(&line),
                 },
                 Dialect::Json => match message::decode_server(&line) {
-                    Ok(msg) => ClientEvent::Message { conn: self.id, msg },
+                    // Cleaned as a room cleans what it relays: the host may be hostile.
+                    Ok(msg) => ClientEvent::Message {
+                        conn: self.id,
+                        msg: msg.cleaned(),
+                    },
                     // A line we can't read costs that line, not the connection.
                     Err(err) => ClientEvent::Message {
                         conn: self.id,
@@ -842,7 +846,9 @@ fn wait_for_welcome(
             Err(err) => return Err(ConnectError::Other(Trouble::from(&err))),
         };
         match message::decode_server(&line) {
-            Ok(welcome @ ServerMsg::Welcome { .. }) => return Ok(Reply::Welcome(welcome)),
+            Ok(welcome @ ServerMsg::Welcome { .. }) => {
+                return Ok(Reply::Welcome(welcome.cleaned()));
+            }
             Ok(ServerMsg::Password { salt, msg }) => return Ok(Reply::Password { salt, msg }),
             Ok(ServerMsg::Verified { proof }) => return Ok(Reply::Verified(proof)),
             Ok(ServerMsg::Error { code, message, .. }) => {
@@ -883,6 +889,93 @@ fn json_line(msg: &ClientMsg) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_hostile_host_sends_is_cleaned_before_the_app_sees_it() {
+        use std::io::{BufRead as _, BufReader, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let addr = listener.local_addr().expect("its address");
+        // A host that speaks JSON in clear and fills every text with escapes, bidi controls and
+        // invisible characters.
+        let host = std::thread::Builder::new()
+            .name("hostile-host".to_owned())
+            .spawn(move || {
+            let (stream, _) = listener.accept().expect("the app");
+            let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
+            let mut hello = String::new();
+            reader.read_line(&mut hello).expect("the hello");
+            let mut stream = stream;
+            let lines = [
+                r#"{"type":"welcome","version":1,"room":"Salle\u202e 12","you":"alice","users":["alice","b\u200bob"],"motd":"  ligne\u001b[31m une\nligne deux\u0007","history":[{"type":"message","id":1,"time":1,"from":"bo\u202eb","text":"\u001b]0;titre\u0007salut"}],"max_message_bytes":2048}"#,
+                r#"{"type":"file","id":2,"time":2,"file":9,"from":"bob","name":"facture\u202efdp.exe","size":1,"sha256":"00"}"#,
+                r#"{"type":"ready","file":9,"token":"t\u200bk"}"#,
+            ];
+            for line in lines {
+                writeln!(stream, "{line}").expect("written");
+            }
+            // Held open until the app has read everything.
+            let mut rest = String::new();
+            reader.read_line(&mut rest).ok();
+        })
+            .expect("the host's thread");
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let params = ConnectParams {
+            tls: false,
+            ..ConnectParams::new("127.0.0.1", addr.port(), "alice", Wire::Json)
+        };
+        let conn = connect(1, params, EventSink::new(tx, Arc::new(|| {}))).expect("started");
+        let next = || {
+            rx.recv_timeout(std::time::Duration::from_secs(10))
+                .expect("an event")
+        };
+        let ClientEvent::Connected {
+            welcome:
+                Some(ServerMsg::Welcome {
+                    room,
+                    users,
+                    motd,
+                    history,
+                    ..
+                }),
+            ..
+        } = next()
+        else {
+            panic!("the welcome")
+        };
+        assert_eq!(room, "Salle 12");
+        assert_eq!(users, ["alice", "bob"]);
+        assert_eq!(motd.as_deref(), Some("  ligne une\nligne deux"));
+        assert_eq!(
+            history,
+            [ServerMsg::Message(crate::protocol::Chat {
+                id: 1,
+                time: 1,
+                from: "bob".into(),
+                text: "salut".into(),
+                action: false,
+                cid: None,
+            })]
+        );
+        let ClientEvent::Message {
+            msg: ServerMsg::File(offer),
+            ..
+        } = next()
+        else {
+            panic!("the file")
+        };
+        assert_eq!(offer.name, "facturefdp.exe");
+        // A token is the host's own, not words: left as it came.
+        let ClientEvent::Message {
+            msg: ServerMsg::Ready { token, .. },
+            ..
+        } = next()
+        else {
+            panic!("the token")
+        };
+        assert_eq!(token, "t\u{200b}k");
+        conn.quit();
+        host.join().expect("the host");
+    }
 
     #[test]
     fn errors_read_as_plain_words() {

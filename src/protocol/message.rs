@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::name::NameError;
+use super::sanitize::clean_text;
 use crate::i18n::Lang;
 use crate::tr;
 
@@ -510,6 +511,47 @@ impl Found {
     }
 }
 
+impl Chat {
+    /// Cleans its sender's name and its text (see [`ServerMsg::cleaned`]).
+    fn clean(&mut self) {
+        clean(&mut self.from);
+        clean(&mut self.text);
+    }
+}
+
+impl FileOffer {
+    /// Cleans its names (see [`ServerMsg::cleaned`]).
+    fn clean(&mut self) {
+        clean(&mut self.from);
+        self.to.iter_mut().for_each(clean);
+        clean(&mut self.name);
+    }
+}
+
+impl AwayNote {
+    /// Cleans the name and the reason (see [`ServerMsg::cleaned`]).
+    fn clean(&mut self) {
+        clean(&mut self.name);
+        self.reason.iter_mut().for_each(clean);
+    }
+}
+
+/// Cleans `text` in place ([`clean_text`]).
+fn clean(text: &mut String) {
+    *text = clean_text(text);
+}
+
+/// `text` cleaned line by line ([`clean_text`]), its lines and their indentation kept.
+fn clean_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+            indent + &clean_text(line)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A message for the room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
@@ -619,6 +661,75 @@ impl From<&NameError> for ErrorCode {
 }
 
 impl ServerMsg {
+    /// The message with every text a person reads cleaned ([`clean_text`]: escapes, controls,
+    /// bidi controls and invisible characters out; each line of a notice or an error apart), as a
+    /// Coucou room cleans what it relays. The app reads every room's message through it: a hostile
+    /// host gets no further than a room's own members. Ids, tokens and hashes are left alone.
+    #[must_use]
+    pub fn cleaned(mut self) -> Self {
+        self.clean();
+        self
+    }
+
+    /// Cleans the message in place (see [`ServerMsg::cleaned`]).
+    fn clean(&mut self) {
+        match self {
+            Self::Welcome {
+                room,
+                you,
+                users,
+                away,
+                motd,
+                history,
+                ..
+            } => {
+                clean(room);
+                clean(you);
+                users.iter_mut().for_each(clean);
+                away.iter_mut().for_each(AwayNote::clean);
+                if let Some(motd) = motd {
+                    *motd = clean_lines(motd);
+                }
+                history.iter_mut().for_each(Self::clean);
+            }
+            Self::Message(chat) => chat.clean(),
+            Self::Private { from, to, text, .. } => [from, to, text].into_iter().for_each(clean),
+            Self::Join { name, .. }
+            | Self::Leave { name, .. }
+            | Self::Back { name }
+            | Self::Typing { name, .. } => clean(name),
+            Self::Rename { old, new, .. } => [old, new].into_iter().for_each(clean),
+            Self::Users { users, away } => {
+                users.iter_mut().for_each(clean);
+                away.iter_mut().for_each(AwayNote::clean);
+            }
+            Self::Away { name, reason, .. } => {
+                clean(name);
+                reason.iter_mut().for_each(clean);
+            }
+            Self::File(offer) => offer.clean(),
+            Self::Notice { text, .. } | Self::Error { message: text, .. } => {
+                *text = clean_lines(text)
+            }
+            Self::History { messages, .. } => messages.iter_mut().for_each(Self::clean),
+            Self::Results { text, results, .. } => {
+                clean(text);
+                for found in results {
+                    found.message.clean();
+                    found.file.iter_mut().for_each(FileOffer::clean);
+                    found.before.iter_mut().for_each(Chat::clean);
+                    found.after.iter_mut().for_each(Chat::clean);
+                }
+            }
+            Self::Ready { .. }
+            | Self::Ticket { .. }
+            | Self::Transfer { .. }
+            | Self::Stored { .. }
+            | Self::Password { .. }
+            | Self::Verified { .. } => {}
+        }
+    }
+
     /// An error message for one client.
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Error {
