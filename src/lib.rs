@@ -54,7 +54,7 @@ pub fn run_in_background() {
 
 /// Whether bulk work in this process goes behind the rest for the processor
 /// ([`run_in_background`]); it does unless turned off. The integration tests turn it off: they
-/// run two at a time in one process on two cores, where the other test's work, not a chat, is
+/// run side by side in one process, one per core, where the other tests' work, not a chat, is
 /// what file bytes would wait behind, past the tests' patience. `benches/files.sh` measures what
 /// the lower priority buys.
 pub fn lower_bulk_priority(lower: bool) {

@@ -42,8 +42,8 @@ pub fn start_server() -> Server {
     })
 }
 
-/// Tests run two at a time in this one process (`.cargo/config.toml`): file bytes keep their
-/// thread's priority, so that they never wait behind the other test's work (see
+/// Tests run side by side in this one process (one per core): file bytes keep their thread's
+/// priority, so that they never wait behind the other tests' work (see
 /// `coucou::lower_bulk_priority`). Every server and app a test starts calls this first.
 pub fn share_the_processor() {
     coucou::lower_bulk_priority(false);
