@@ -55,9 +55,7 @@ impl Contact {
 
     /// True when the connection speaks JSON (pages, searches and the outbox need it).
     pub(super) fn speaks_json(&self) -> bool {
-        self.params
-            .as_ref()
-            .is_some_and(|p| p.dialect == Wire::Json)
+        self.wire() == Some(Wire::Json)
     }
 
     /// The dialect of the connection on screen.

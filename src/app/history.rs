@@ -53,14 +53,12 @@ impl History {
         }
     }
 
-    /// Asks the log for the messages of `room` from `from` to `to`, to write to `path`; false
-    /// when there is no log.
-    pub(super) fn range(&self, room: &str, from: u64, to: u64, path: PathBuf) -> bool {
-        let Some(journal) = &self.journal else {
-            return false;
-        };
-        journal.range(room, from, to, path);
-        true
+    /// Asks the log for the messages of `room` from `from` to `to`, to write to `path` (nothing
+    /// without a log: see [`History::has_log`]).
+    pub(super) fn range(&self, room: &str, from: u64, to: u64, path: PathBuf) {
+        if let Some(journal) = &self.journal {
+            journal.range(room, from, to, path);
+        }
     }
 
     /// Keeps what a JSON room said in the log (a welcome's and a page's messages one by one).

@@ -200,12 +200,10 @@ impl Session {
         let contact = &mut self.contact;
         contact.security = Some(security);
         // No pin, yet let in: the password verified the host. Trust it from now on.
+        // The shell pins it: in the parameters, the form and the settings.
         let to_pin = security
             .fingerprint
             .filter(|_| contact.params.as_ref().is_some_and(|p| p.pin.is_none()));
-        if let (Some(fingerprint), Some(params)) = (to_pin, &mut contact.params) {
-            params.pin = Some(fingerprint);
-        }
         let reconnecting = contact.reconnect.is_reconnecting();
         contact.reconnect.connected();
         contact.error = None;

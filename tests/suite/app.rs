@@ -1350,15 +1350,25 @@ fn with_many_profiles_the_left_panel_scrolls_to_its_buttons() {
     );
 }
 
+/// The real app at the largest text size in a window of `size` points, connected as alice to
+/// `addr`.
+fn connected_at_the_largest_text(
+    size: [f32; 2],
+    addr: std::net::SocketAddr,
+) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    let (dir, config) = temp_config();
+    std::fs::write(&config, "font_size = 28.0\n").expect("settings written");
+    let mut harness = sized_app(&config, None, size);
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    (dir, harness)
+}
+
 #[test]
 fn at_the_largest_text_size_the_people_heading_stays_on_one_line() {
     let server = start_server();
-    let (dir, config) = temp_config();
-    std::fs::write(&config, "font_size = 28.0\n").unwrap();
-    let mut harness = app_at(&config);
-    connect(&mut harness, "alice", server.local_addr());
-    trust_if_asked(&mut harness);
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (dir, mut harness) = connected_at_the_largest_text([1000.0, 700.0], server.local_addr());
     harness.run();
     let heading = harness.get_by_label("People (1)").rect();
     assert!(
@@ -1817,13 +1827,8 @@ fn the_toolbar_keeps_one_row_at_the_largest_text_size_and_in_french_and_export_s
 #[test]
 fn at_the_largest_text_size_the_input_row_is_whole() {
     let server = start_server();
-    let (_dir, config) = temp_config();
-    std::fs::write(&config, "font_size = 28.0\n").unwrap();
     // The window's size at first start.
-    let mut harness = sized_app(&config, None, [900.0, 640.0]);
-    connect(&mut harness, "alice", server.local_addr());
-    trust_if_asked(&mut harness);
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let (_dir, mut harness) = connected_at_the_largest_text([900.0, 640.0], server.local_addr());
     // And in the smallest window the app allows.
     for size in [egui::vec2(900.0, 640.0), egui::vec2(560.0, 400.0)] {
         harness.set_size(size);
