@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the same scenarios against Coucou, ngircd and the seed's C design, on 127.0.0.1 only, and
-# prints one table with ratios to ngircd. Installs ngircd (Debian) and builds the seed design with gcc
-# if needed. Takes about 5 minutes on 2 cores. Usage: benches/compare.sh [OUT_DIR]
+# Runs the same scenarios against Coucou, InspIRCd, ngircd and the seed's C design, on 127.0.0.1 only,
+# and prints one table with ratios to InspIRCd. Installs InspIRCd and ngircd (Debian) and builds the
+# seed design with gcc if needed. Takes about 8 minutes on 2 cores. Usage: benches/compare.sh [OUT_DIR]
 # ONLY=P3 runs only the scenarios whose name starts with it (ONLY="P3|R1" for several).
+# SERVERS="inspircd coucou-stored" runs only those servers (default: all of them).
 # BEFORE=path/to/an/older/coucou adds it as "before" and "before-stored" to P1 and P3, beside
 # today's "coucou" and "coucou-stored" (a store: each sender's echo waits for the commit).
 set -euo pipefail
@@ -16,17 +17,18 @@ results="$out/results.jsonl"
 : > "$results"
 
 # --- what the run needs -------------------------------------------------------------------------
-if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
-    echo "Installing ngircd (Debian package)…"
+if { ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; } || [ ! -x /usr/sbin/inspircd ]; then
+    echo "Installing ngircd and InspIRCd (Debian packages)…"
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    # policy-rc.d keeps the package from starting a system-wide daemon on port 6667.
+    # policy-rc.d keeps the packages from starting a system-wide daemon on port 6667.
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
     $SUDO chmod +x /usr/sbin/policy-rc.d
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ngircd gcc >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ngircd inspircd gcc >/dev/null
     $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 NGIRCD=$(command -v ngircd || echo /usr/sbin/ngircd)
+INSPIRCD=/usr/sbin/inspircd
 command -v gcc >/dev/null || { echo "gcc is needed to build the seed design" >&2; exit 1; }
 
 cargo build --release --quiet --bin coucou --bin coucou-bench
@@ -83,6 +85,28 @@ PAM = no
 EOF
             "$NGIRCD" -n -f "$out/ngircd.conf" >"$out/ngircd.log" 2>&1 &
             ;;
+        inspircd)
+            # Loopback only; no flood penalties (fakelag), no DNS or ident lookups, no clone limits,
+            # a send queue of 1 MiB (as Coucou's), timeouts longer than the run.
+            cat > "$out/inspircd.conf" <<EOF
+<config format="xml">
+<server name="bench.local" description="Coucou benchmark" network="bench">
+<admin name="bench" nick="bench" email="bench@bench.local">
+<bind address="127.0.0.1" port="$2" type="clients">
+<connect name="bench" allow="*" timeout="600" pingfreq="600" hardsendq="1048576" softsendq="8192"
+         recvq="8192" threshold="1000000" commandrate="1000000000" fakelag="no" localmax="30000" globalmax="30000"
+         limit="30000" useident="no" resolvehostnames="no" maxchans="20">
+<channels users="20" opers="60">
+<pid file="$out/inspircd.pid">
+<options syntaxhints="no" announcets="yes">
+<security hideserver="" flatlinks="no" maxtargets="20">
+<performance nouserdns="yes" softlimit="30000" somaxconn="1024" clonesonconnect="no" quietbursts="yes">
+<whowas groupsize="0" maxgroups="0" maxkeep="0">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$out/inspircd.log">
+EOF
+            # --runasroot: CI runs the benchmarks as root, which InspIRCd otherwise refuses.
+            "$INSPIRCD" --config "$out/inspircd.conf" --nofork --runasroot >"$out/inspircd.out" 2>&1 &
+            ;;
         seed)
             "$out/seed_design" "$2" 20000 >"$out/seed.log" 2>&1 &
             ;;
@@ -105,24 +129,29 @@ run() { # SERVER SCENARIO BENCH-ARGS…
     port=$((port + 1))
     start_server "$server" "$port"
     local dialect=plain
-    [ "$server" = ngircd ] && dialect=irc
+    case "$server" in ngircd | inspircd) dialect=irc ;; esac
     echo "  $server / $scenario" >&2
-    if ! "$BENCH" --port "$port" --dialect "$dialect" --server-pid "$server_pid" \
+    if ! "$BENCH" --port "$port" --dialect "$dialect" --enter-together --server-pid "$server_pid" \
         --label "$server/$scenario" --json "$@" >>"$results"; then
         echo "    (run failed)" >&2
     fi
     stop_server
 }
 
-servers="ngircd coucou coucou-stored"
+# InspIRCd finishes a registration on its one-second tick and drops a JOIN sent before it, so every
+# client connects (and on IRC registers) first, then all enter the room together (--enter-together):
+# every server meets that same join pattern, and the join storm is timed from it.
+servers="inspircd ngircd coucou coucou-stored"
 [ -n "${BEFORE:-}" ] && servers="$servers before before-stored"
-for server in $servers seed; do
+servers=${SERVERS:-$servers seed}
+for server in $servers; do
     echo "== $server" >&2
-    # The stored and the older servers run P1 and P3 only.
-    all=true
+    # The stored servers run P1, P2 and P3; the older one without a store P1 and P3.
+    all=true stored=false
     case "$server" in coucou-stored | before*) all=false ;; esac
+    case "$server" in *-stored) stored=true ;; esac
     run "$server" "P1 100 clients, 1 sender at 200/s" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500
-    $all && run "$server" "P2 1000 clients, 10 msg/s" --clients 1000 --senders 10 --rate 1 --duration 5 --join-rate 500
+    { $all || $stored; } && run "$server" "P2 1000 clients, 10 msg/s" --clients 1000 --senders 10 --rate 1 --duration 5 --join-rate 500
     run "$server" "P3 500 clients, 50 senders x 2/s in bursts" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500
     $all || continue
     if [ "$server" = coucou ]; then
@@ -152,4 +181,4 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
-"$BENCH" --table "$results"
+"$BENCH" --table "$results" --baseline inspircd

@@ -99,9 +99,19 @@ struct Args {
     /// as it is (Coucou only; for measuring the cost of encryption).
     #[arg(long)]
     tls: bool,
+    /// Every client connects (and, on IRC, registers: NICK/USER, then waits for the welcome)
+    /// before any enters the room; then they all send the line that enters (the name, the hello,
+    /// the JOIN) together, and the join storm is timed from there. For servers that finish a
+    /// registration only on a timer tick and drop a JOIN sent before it (InspIRCd), and so that
+    /// every server meets the same join pattern.
+    #[arg(long)]
+    enter_together: bool,
     /// A name for this run in the output.
     #[arg(long, default_value = "run")]
     label: String,
+    /// With `--table`: the ratios are to the runs whose server name starts with this.
+    #[arg(long, default_value = "ngircd")]
+    baseline: String,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -227,6 +237,10 @@ struct Report {
     echo_p99_ms: Option<f64>,
     server_cpu_s: Option<f64>,
     server_cpu_us_per_delivery: Option<f64>,
+    /// The server's CPU time over its whole life up to the end of the run (start-up, the join
+    /// storm, sending and settling), per delivered line: what the issue #25 table compares.
+    #[serde(default)]
+    server_cpu_total_s: Option<f64>,
     server_rss_kib: Option<u64>,
     rss_kib_per_idle: Option<f64>,
     slow_dropped_after_s: Option<f64>,
@@ -308,56 +322,63 @@ fn connect(args: &Args) -> std::io::Result<Transport> {
     Ok(Transport::tls(socket, conn))
 }
 
-/// Registers `name`: the name line, a JSON hello, or NICK/USER then (after the welcome) JOIN.
+/// Registers `name`: [`prepare`], then [`enter`] at once.
 fn register(args: &Args, stream: &Transport, name: &str) -> std::io::Result<BufReader<Transport>> {
-    let writer = stream;
-    let reader = BufReader::with_capacity(64 * 1024, stream.clone());
+    let mut reader = prepare(args, stream, name)?;
+    enter(args, &mut reader, name)?;
+    Ok(reader)
+}
+
+/// Everything before entering the room: IRC's NICK/USER, waiting for the welcome (001), since a
+/// JOIN before it is refused or dropped; nothing for Coucou, where the first line enters.
+fn prepare(args: &Args, stream: &Transport, name: &str) -> std::io::Result<BufReader<Transport>> {
+    let mut reader = BufReader::with_capacity(64 * 1024, stream.clone());
+    if args.dialect != Dialect::Irc {
+        return Ok(reader);
+    }
+    stream.write_all(format!("NICK {name}\r\nUSER {name} 0 * :bench\r\n").as_bytes())?;
+    stream
+        .socket()
+        .set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Err(std::io::Error::other("closed before the welcome"));
+        }
+        if let Some(token) = line.strip_prefix("PING") {
+            stream.write_all(format!("PONG{token}").as_bytes())?;
+        }
+        if line.split(' ').nth(1) == Some("001") {
+            return Ok(reader);
+        }
+    }
+}
+
+/// Enters the room: the name line, a JSON hello (joined once welcomed: a full room answers with
+/// an error, and that client is not counted as one of those who should receive), or IRC's JOIN.
+fn enter(args: &Args, reader: &mut BufReader<Transport>, name: &str) -> std::io::Result<()> {
+    let writer = reader.get_ref().clone();
     match args.dialect {
-        Dialect::Plain => writer.write_all(format!("{name}\n").as_bytes())?,
+        Dialect::Plain => writer.write_all(format!("{name}\n").as_bytes()),
+        Dialect::Irc => writer.write_all(format!("JOIN {}\r\n", args.channel).as_bytes()),
         Dialect::Json => {
             writer.write_all(&json_line(&ClientMsg::Hello {
                 version: PROTOCOL_VERSION,
                 name: name.to_owned(),
             }))?;
-            // Joined only once welcomed: a full room answers with an error, and that client is
-            // not counted as one of those who should receive.
-            let mut reader = reader;
-            stream
+            writer
                 .socket()
                 .set_read_timeout(Some(Duration::from_secs(30)))?;
             let mut line = String::new();
             reader.read_line(&mut line)?;
-            return match decode_server(line.as_bytes()) {
-                Ok(ServerMsg::Welcome { .. }) => Ok(reader),
+            match decode_server(line.as_bytes()) {
+                Ok(ServerMsg::Welcome { .. }) => Ok(()),
                 Ok(other) => Err(std::io::Error::other(format!("not welcomed: {other:?}"))),
                 Err(err) => Err(std::io::Error::other(err.to_string())),
-            };
-        }
-        Dialect::Irc => {
-            writer.write_all(format!("NICK {name}\r\nUSER {name} 0 * :bench\r\n").as_bytes())?;
-            // A JOIN before the welcome (001) is refused: wait for it.
-            let mut reader = reader;
-            stream
-                .socket()
-                .set_read_timeout(Some(Duration::from_secs(30)))?;
-            let mut line = String::new();
-            loop {
-                line.clear();
-                if reader.read_line(&mut line)? == 0 {
-                    return Err(std::io::Error::other("closed before the welcome"));
-                }
-                if let Some(token) = line.strip_prefix("PING") {
-                    writer.write_all(format!("PONG{token}").as_bytes())?;
-                }
-                if line.split(' ').nth(1) == Some("001") {
-                    break;
-                }
             }
-            writer.write_all(format!("JOIN {}\r\n", args.channel).as_bytes())?;
-            return Ok(reader);
         }
     }
-    Ok(reader)
 }
 
 /// One JSON message and its newline, encoded by the protocol's own types.
@@ -601,10 +622,13 @@ fn run(args: &Args) -> Result<Report, String> {
 
     // The join storm: every client connects and registers at the same instant.
     let barrier = Arc::new(Barrier::new(args.clients + 1));
+    // With --enter-together, every client (ready or failed) waits here before it enters.
+    let joins_go = Arc::new(Barrier::new(args.clients + 1));
     let (tx, rx) = crossbeam_channel::unbounded::<(usize, Transport)>();
     let mut receivers = Vec::with_capacity(args.clients);
     for i in 0..args.clients {
         let barrier = Arc::clone(&barrier);
+        let joins_go = Arc::clone(&joins_go);
         let shared = Arc::clone(&shared);
         let mut args_c = args.clone();
         args_c.port = port_of(args, i);
@@ -617,8 +641,16 @@ fn run(args: &Args) -> Result<Report, String> {
                 if args_c.join_rate > 0.0 {
                     thread::sleep(Duration::from_secs_f64(i as f64 / args_c.join_rate));
                 }
-                let registered = connect(&args_c)
-                    .and_then(|stream| Ok((register(&args_c, &stream, &name_of(i))?, stream)));
+                let name = name_of(i);
+                let prepared = connect(&args_c)
+                    .and_then(|stream| Ok((prepare(&args_c, &stream, &name)?, stream)));
+                if args_c.enter_together {
+                    joins_go.wait();
+                }
+                let registered = prepared.and_then(|(mut reader, stream)| {
+                    enter(&args_c, &mut reader, &name)?;
+                    Ok((reader, stream))
+                });
                 let Ok((reader, stream)) = registered else {
                     shared.failed.fetch_add(1, Ordering::Relaxed);
                     return;
@@ -631,8 +663,12 @@ fn run(args: &Args) -> Result<Report, String> {
         receivers.push(handle);
     }
     drop(tx);
-    let storm_start = Instant::now();
+    let mut storm_start = Instant::now();
     barrier.wait();
+    if args.enter_together {
+        joins_go.wait();
+        storm_start = Instant::now();
+    }
     // Every client that joined must see the join of every client that joined after it:
     // n(n-1)/2 notices in all, whatever the order.
     let all_joins_seen = || {
@@ -760,6 +796,7 @@ fn run(args: &Args) -> Result<Report, String> {
         server_cpu_us_per_delivery: server_cpu_s
             .filter(|_| delivered > 0)
             .map(|s| s * 1e6 / delivered as f64),
+        server_cpu_total_s: cpu_after,
         server_rss_kib: rss_end,
         rss_kib_per_idle: rss_before_idle
             .zip(rss_after_idle)
@@ -771,7 +808,7 @@ fn run(args: &Args) -> Result<Report, String> {
 }
 
 /// Prints reports labelled `SERVER/SCENARIO` as one table per scenario, with ratios to ngircd.
-fn print_table(path: &std::path::Path) -> Result<(), String> {
+fn print_table(path: &std::path::Path, baseline: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let reports: Vec<Report> = text
         .lines()
@@ -795,9 +832,9 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
         _ => "-".to_owned(),
     };
     println!(
-        "| scenario | server | joined | delivered | deliveries/s | p50 ms | p99 ms (vs ngircd) | max ms | CPU µs/line (vs ngircd) | join storm ms (vs ngircd) | RSS KiB | KiB/idle conn | slow dropped after s | own echo p99 ms |"
+        "| scenario | server | joined | delivered | deliveries/s | p50 ms | p99 ms (vs {baseline}) | max ms | CPU µs/line (vs {baseline}) | whole-run CPU s, µs/line (vs {baseline}) | join storm ms (vs {baseline}) | RSS KiB | KiB/idle conn | slow dropped after s | own echo p99 ms |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for scenario in &scenarios {
         let in_scenario: Vec<&Report> = reports
             .iter()
@@ -805,11 +842,11 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
             .collect();
         let base = in_scenario
             .iter()
-            .find(|r| split(&r.label).0.starts_with("ngircd"));
+            .find(|r| split(&r.label).0.starts_with(baseline));
         for r in &in_scenario {
             let (server, _) = split(&r.label);
             println!(
-                "| {scenario} | {server} | {}/{}{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {} ({}) | {} | {} | {} | {} |",
+                "| {scenario} | {server} | {}/{}{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {}, {} ({}) | {} ({}) | {} | {} | {} | {} |",
                 r.joined,
                 r.clients,
                 if r.idle > 0 {
@@ -828,6 +865,12 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
                     r.server_cpu_us_per_delivery,
                     base.and_then(|b| b.server_cpu_us_per_delivery)
                 ),
+                opt(r.server_cpu_total_s, 2),
+                opt(whole_run_per_line(r), 2),
+                ratio(
+                    whole_run_per_line(r),
+                    base.and_then(|b| whole_run_per_line(b))
+                ),
                 opt(r.join_storm_ms, 0),
                 ratio(r.join_storm_ms, base.and_then(|b| b.join_storm_ms)),
                 r.server_rss_kib.map_or("-".into(), |v| v.to_string()),
@@ -838,6 +881,13 @@ fn print_table(path: &std::path::Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The server's CPU over its whole run, in µs per delivered line.
+fn whole_run_per_line(r: &Report) -> Option<f64> {
+    r.server_cpu_total_s
+        .filter(|_| r.delivered > 0)
+        .map(|s| s * 1e6 / r.delivered as f64)
 }
 
 fn opt(value: Option<f64>, digits: usize) -> String {
@@ -869,7 +919,7 @@ fn main() -> ExitCode {
         };
     }
     if let Some(path) = &args.table {
-        return match print_table(path) {
+        return match print_table(path, &args.baseline) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("coucou-bench: {err}");
