@@ -3,7 +3,8 @@
 //! its ids go on from where they stopped.
 //!
 //! One named thread (`coucou-store`) owns the database and writes in batches; the room hands it
-//! messages over a channel and never waits on the disk. What must wait for the disk (a sender's
+//! messages through a queue ([`Jobs`]) and never waits on the disk. The search index is written
+//! 64 messages at a time (at once when someone reads), and made whole again at open after a crash. What must wait for the disk (a sender's
 //! echo) is handed over too, and run by that thread once everything before it is committed
 //! ([`Store::after_written`]). Ids are reserved ahead in the file ([`ID_RESERVE`]), so a crash,
 //! whatever it loses of the last moment, never makes the room give an id twice. A file that
@@ -11,14 +12,15 @@
 //! and the room starts with an empty history and a warning. A write that fails (a full disk)
 //! stops storing, says so once, and the chat goes on.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 use log::warn;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -73,10 +75,93 @@ enum Job {
     Stop,
 }
 
+/// The writer thread's queue of jobs: a mutex and a condition variable, so that the writer sleeps
+/// until there is work and never spins (a channel's receiver spins and yields before it sleeps:
+/// a fifth of the store's CPU when messages come one at a time).
+#[derive(Default)]
+struct Jobs {
+    state: Mutex<JobsState>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct JobsState {
+    queue: VecDeque<Job>,
+    /// The writer has ended: nothing sent any more is done.
+    closed: bool,
+}
+
+impl Jobs {
+    fn lock(&self) -> MutexGuard<'_, JobsState> {
+        // Nothing panics while holding this lock; a queue is coherent whatever happened.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `job` for the writer; false (the job dropped) once the writer has ended.
+    fn send(&self, job: Job) -> bool {
+        let mut state = self.lock();
+        if state.closed {
+            return false;
+        }
+        let was_empty = state.queue.is_empty();
+        state.queue.push_back(job);
+        drop(state);
+        if was_empty {
+            self.ready.notify_one();
+        }
+        true
+    }
+
+    /// Waits for jobs (at most `patience`, when given), then moves them into `into` in order,
+    /// up to a stop and up to [`BATCH`] messages.
+    fn take(&self, into: &mut Vec<Job>, patience: Option<Duration>) {
+        let mut state = self.lock();
+        let deadline = patience.map(|p| Instant::now() + p);
+        while state.queue.is_empty() {
+            state = match deadline {
+                None => self
+                    .ready
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return;
+                    }
+                    self.ready
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+        let mut kept = 0;
+        while kept < BATCH
+            && let Some(job) = state.queue.pop_front()
+        {
+            let stop = matches!(job, Job::Stop);
+            kept += usize::from(matches!(job, Job::Keep(_)));
+            into.push(job);
+            if stop {
+                break;
+            }
+        }
+    }
+
+    /// The writer has ended: later jobs are refused, and those still queued dropped.
+    fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        let left = std::mem::take(&mut state.queue);
+        drop(state);
+        drop(left);
+    }
+}
+
 /// The room's store: a handle on the writer thread. Dropping it writes what is queued and ends the
 /// thread.
 pub struct Store {
-    tx: Sender<Job>,
+    jobs: Arc<Jobs>,
     thread: Option<JoinHandle<()>>,
     failed: Arc<AtomicBool>,
     reader: Arc<Reader>,
@@ -146,17 +231,24 @@ impl Store {
                 (conn, loaded, Some(warning))
             }
         };
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let reader = Arc::new(Reader::open(path, tx.clone()).map_err(std::io::Error::other)?);
+        let jobs = Arc::new(Jobs::default());
+        let reader =
+            Arc::new(Reader::open(path, Arc::clone(&jobs)).map_err(std::io::Error::other)?);
         let failed = Arc::new(AtomicBool::new(false));
         let thread_failed = Arc::clone(&failed);
         let ids = Ids::at_open(&loaded);
         let thread = thread::Builder::new()
             .name("coucou-store".to_owned())
-            .spawn(move || write_loop(conn, &rx, retention, ids, &thread_failed))?;
+            .spawn({
+                let jobs = Arc::clone(&jobs);
+                move || {
+                    write_loop(conn, &jobs, retention, ids, &thread_failed);
+                    jobs.close();
+                }
+            })?;
         Ok((
             Self {
-                tx,
+                jobs,
                 thread: Some(thread),
                 failed,
                 reader,
@@ -171,12 +263,10 @@ impl Store {
         if self.failed.load(Ordering::Relaxed) {
             return;
         }
-        self.tx
-            .send(Job::Keep(Kept {
-                msg: msg.clone(),
-                in_history,
-            }))
-            .ok();
+        self.jobs.send(Job::Keep(Kept {
+            msg: msg.clone(),
+            in_history,
+        }));
     }
 
     /// Runs `then` on the store's thread once everything kept before this call is committed (or
@@ -184,7 +274,7 @@ impl Store {
     /// when nothing is stored any more (a failed write, or the store stopping): the caller goes
     /// on at once.
     pub fn after_written(&self, then: AfterWritten) -> bool {
-        !self.failed.load(Ordering::Relaxed) && self.tx.send(Job::After(then)).is_ok()
+        !self.failed.load(Ordering::Relaxed) && self.jobs.send(Job::After(then))
     }
 
     /// What reads the store for people in the room (pages, searches).
@@ -206,7 +296,7 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        self.tx.send(Job::Stop).ok();
+        self.jobs.send(Job::Stop);
         if let Some(thread) = self.thread.take() {
             thread.join().ok();
         }
@@ -251,6 +341,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     index_files_once(&conn)?;
+    catch_up_search(&conn)?;
     // Ids given before: older Coucous read the file without this table, and make no harm to it.
     conn.execute(
         "CREATE TABLE IF NOT EXISTS next_ids (private INTEGER PRIMARY KEY, next INTEGER NOT NULL)",
@@ -382,14 +473,53 @@ fn searched_words(msg: &ServerMsg) -> Option<&str> {
 
 /// Puts what a search finds of a version 1 file (which had no search) into the search index.
 fn index_what_is_not(conn: &Connection) -> Result<(), rusqlite::Error> {
-    index_matching(conn, "SELECT json FROM messages WHERE private = 0")
+    index_matching(conn, "SELECT json FROM messages WHERE private = 0", [])
+}
+
+/// Notes that every room message up to `id` is in the search index, in the caller's transaction.
+fn note_searched_upto(conn: &Connection, id: u64) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached("INSERT OR REPLACE INTO searched_upto (one, id) VALUES (1, ?1)")?
+        .execute([to_sql(id)])
+        .map(drop)
+}
+
+/// Puts into the search index the room messages written after the last batch the writer indexed
+/// (those a crash, or a kill, left out of it). A file without the note was written by a Coucou
+/// that indexed every message as it wrote it: all of it is in the index.
+fn catch_up_search(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS searched_upto (one INTEGER PRIMARY KEY, id INTEGER NOT NULL)",
+        [],
+    )?;
+    let upto: Option<i64> = conn
+        .query_row("SELECT id FROM searched_upto WHERE one = 1", [], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    if let Some(upto) = upto {
+        index_matching(
+            conn,
+            "SELECT json FROM messages WHERE private = 0 AND id > ?1",
+            [upto],
+        )?;
+    }
+    let last: Option<i64> = conn.query_row(
+        "SELECT MAX(id) FROM messages WHERE private = 0",
+        [],
+        |row| row.get(0),
+    )?;
+    note_searched_upto(conn, u64::try_from(last.unwrap_or(0)).unwrap_or(0))
 }
 
 /// Puts what the messages `select` reads (their JSON) are searched by into the search index.
-fn index_matching(conn: &Connection, select: &str) -> Result<(), rusqlite::Error> {
+fn index_matching(
+    conn: &Connection,
+    select: &str,
+    params: impl rusqlite::Params,
+) -> Result<(), rusqlite::Error> {
     let mut stmt = conn.prepare(select)?;
     let mut insert = conn.prepare("INSERT OR REPLACE INTO search (rowid, text) VALUES (?1, ?2)")?;
-    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    let rows = stmt.query_map(params, |row| row.get::<_, String>(0))?;
     for json in rows {
         let Ok(msg) = message::decode_server(json?.as_bytes()) else {
             continue;
@@ -418,6 +548,7 @@ fn index_files_once(conn: &Connection) -> Result<(), rusqlite::Error> {
     index_matching(
         conn,
         "SELECT json FROM messages WHERE private = 0 AND json LIKE '{\"type\":\"file\"%'",
+        [],
     )?;
     conn.execute("CREATE TABLE files_searched (done INTEGER)", [])?;
     Ok(())
@@ -503,45 +634,99 @@ pub fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
 /// How often the writer applies the retention rules at most (and once more when it stops).
 const RETENTION_EVERY: Duration = Duration::from_secs(60);
 
+/// How many written messages may wait to be put in the search index: the index is written in
+/// batches, since putting one message in costs as much as the message itself (a new segment, its
+/// structure and sizes: four pages in one transaction instead of three).
+const INDEX_BATCH: usize = 64;
+
+/// How long written messages wait for the search index at most when the room goes quiet.
+const INDEX_PATIENCE: Duration = Duration::from_millis(500);
+
+/// How long what nobody waits for (joins, leaves, a linked site's messages: no echo, no read)
+/// waits for more before it is written, when nothing else comes: a join storm is written in a
+/// few transactions, not one per join.
+const GATHER: Duration = Duration::from_millis(2);
+
+/// How long what nobody waits for is gathered at most, however much keeps coming.
+const GATHER_MAX: Duration = Duration::from_millis(50);
+
+/// What a search finds of the messages written but not yet in the search index: their ids and
+/// words. A read ([`Job::Sync`]) puts them in first, so a search finds every message its person
+/// has seen; after a crash, [`catch_up_search`] puts in what the file has beyond the index.
+type Unindexed = Vec<(u64, String)>;
+
 /// The writer thread: a batch per wake-up, one transaction each; retention now and then.
 fn write_loop(
-    mut conn: Connection,
-    rx: &Receiver<Job>,
+    conn: Connection,
+    jobs: &Jobs,
     retention: Retention,
     mut ids: Ids,
     failed: &AtomicBool,
 ) {
+    let mut taken = Vec::new();
     let mut batch = Vec::with_capacity(BATCH);
     let mut synced = Vec::new();
     let mut after = Vec::new();
-    let mut retained = None::<std::time::Instant>;
+    let mut unindexed = Unindexed::new();
+    let mut retained = None::<Instant>;
     let fail = |err: rusqlite::Error| {
         if !failed.swap(true, Ordering::Relaxed) {
             warn!("the history can't be stored any more ({err}); the chat goes on without it");
         }
     };
     let mut stop = false;
-    while !stop && let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        while let Some(job) = next.take() {
+    // Since when what is kept waits for more, nobody waiting for it.
+    let mut gathering = None::<Instant>;
+    while !stop {
+        let patience = match gathering {
+            Some(since) => Some(GATHER.min(GATHER_MAX.saturating_sub(since.elapsed()))),
+            None => (!unindexed.is_empty()).then_some(INDEX_PATIENCE),
+        };
+        jobs.take(&mut taken, patience);
+        // Nothing came within the patience.
+        let quiet = taken.is_empty();
+        for job in taken.drain(..) {
             match job {
                 Job::Keep(kept) => batch.push(kept),
                 Job::Sync(done) => synced.push(done),
                 Job::After(then) => after.push(then),
-                Job::Stop => {
-                    stop = true;
-                    break;
-                }
-            }
-            if batch.len() < BATCH {
-                next = rx.try_recv().ok();
+                Job::Stop => stop = true,
             }
         }
-        if !failed.load(Ordering::Relaxed) && !batch.is_empty() {
+        // Someone waits for the write (an echo, a read, the stop), the gathering is over, or a
+        // transaction is full: write now.
+        let write_now = stop
+            || quiet
+            || !synced.is_empty()
+            || !after.is_empty()
+            || batch.len() >= BATCH
+            || gathering.is_some_and(|since| since.elapsed() >= GATHER_MAX);
+        if !write_now {
+            if !batch.is_empty() {
+                gathering.get_or_insert_with(Instant::now);
+            }
+            continue;
+        }
+        gathering = None;
+        // The room is quiet (nothing gathered, nothing came for the index's patience), a read
+        // waits, or the store stops: the index catches up.
+        let index_now = stop || !synced.is_empty() || (quiet && batch.is_empty());
+        if !failed.load(Ordering::Relaxed)
+            && (!batch.is_empty() || (index_now && !unindexed.is_empty()))
+        {
             let due = retained.is_none_or(|at| at.elapsed() >= RETENTION_EVERY);
-            let result = write_batch(&mut conn, &batch, &mut ids, due.then_some(retention));
-            match result {
-                Ok(()) if due => retained = Some(std::time::Instant::now()),
+            let mut index = Index {
+                unindexed: &mut unindexed,
+                now: index_now,
+            };
+            match write_batch(
+                &conn,
+                &batch,
+                &mut ids,
+                &mut index,
+                due.then_some(retention),
+            ) {
+                Ok(()) if due => retained = Some(Instant::now()),
                 Ok(()) => {}
                 Err(err) => fail(err),
             }
@@ -555,27 +740,57 @@ fn write_loop(
         }
     }
     if !failed.load(Ordering::Relaxed)
-        && let Err(err) = write_batch(&mut conn, &[], &mut ids, Some(retention))
-            .and_then(|()| note_next_ids(&conn, ids.next))
+        && let Err(err) = write_batch(
+            &conn,
+            &[],
+            &mut ids,
+            &mut Index {
+                unindexed: &mut unindexed,
+                now: true,
+            },
+            Some(retention),
+        )
+        .and_then(|()| note_next_ids(&conn, ids.next))
     {
         // A clean stop: the room goes on from exactly here, with no gap.
         fail(err);
     }
 }
 
+/// The search index's part of a write: what waits to go in, and whether it goes in now.
+struct Index<'a> {
+    unindexed: &'a mut Unindexed,
+    /// Put everything waiting in now (a read waits for it, the room is quiet, or it stops).
+    now: bool,
+}
+
+/// Runs `work` in one transaction, committing it if it succeeds. `BEGIN` and `COMMIT` are
+/// prepared once per connection, not parsed for every batch.
+fn in_transaction(
+    conn: &Connection,
+    work: impl FnOnce() -> Result<(), rusqlite::Error>,
+) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let result = work().and_then(|()| conn.prepare_cached("COMMIT")?.execute([]).map(drop));
+    if result.is_err() {
+        // Nothing of the batch is kept; the caller stops storing.
+        conn.execute_batch("ROLLBACK").ok();
+    }
+    result
+}
+
 fn write_batch(
-    conn: &mut Connection,
+    conn: &Connection,
     batch: &[Kept],
     ids: &mut Ids,
+    index: &mut Index<'_>,
     retention: Option<Retention>,
 ) -> Result<(), rusqlite::Error> {
-    let tx = conn.transaction()?;
-    {
-        let mut insert = tx.prepare_cached(
+    in_transaction(conn, || {
+        let mut insert = conn.prepare_cached(
             "INSERT OR IGNORE INTO messages (private, id, time, in_history, json) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        let mut index = tx.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?;
         for kept in batch {
             let Some((private, id, time)) = key(&kept.msg) else {
                 continue;
@@ -594,21 +809,32 @@ fn write_batch(
             if added == 1
                 && let Some(words) = searched_words(&kept.msg)
             {
-                index.execute(params![to_sql(id), words])?;
+                index.unindexed.push((id, words.to_owned()));
             }
         }
-    }
-    if let Some(reserve) = ids.reserve_if_low() {
-        note_next_ids(&tx, reserve)?;
-    }
-    if let Some(retention) = retention {
-        retain(&tx, retention)?;
-    }
-    tx.commit()
+        if !index.unindexed.is_empty() && (index.now || index.unindexed.len() >= INDEX_BATCH) {
+            let mut put =
+                conn.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?;
+            for (id, words) in index.unindexed.iter() {
+                put.execute(params![to_sql(*id), words])?;
+            }
+            // Everything written is in the index now: after a crash, only what comes later
+            // is put in again.
+            note_searched_upto(conn, ids.next[0].saturating_sub(1))?;
+            index.unindexed.clear();
+        }
+        if let Some(reserve) = ids.reserve_if_low() {
+            note_next_ids(conn, reserve)?;
+        }
+        if let Some(retention) = retention {
+            retain(conn, retention)?;
+        }
+        Ok(())
+    })
 }
 
 /// Applies the retention rules: drops what is too old, and all but the newest of each sequence.
-fn retain(tx: &rusqlite::Transaction<'_>, retention: Retention) -> Result<(), rusqlite::Error> {
+fn retain(tx: &Connection, retention: Retention) -> Result<(), rusqlite::Error> {
     if let Some(age) = retention.max_age {
         let now = crate::protocol::now_ms();
         let oldest = now.saturating_sub(u64::try_from(age.as_millis()).unwrap_or(u64::MAX));
@@ -644,7 +870,7 @@ fn retain(tx: &rusqlite::Transaction<'_>, retention: Retention) -> Result<(), ru
 pub struct Reader {
     conn: Mutex<Connection>,
     /// The writer's queue: a read first waits until what was queued before it is written.
-    writer: Sender<Job>,
+    writer: Arc<Jobs>,
 }
 
 impl fmt::Debug for Reader {
@@ -657,7 +883,7 @@ impl fmt::Debug for Reader {
 const SYNC_PATIENCE: Duration = Duration::from_secs(1);
 
 impl Reader {
-    fn open(path: &Path, writer: Sender<Job>) -> Result<Self, rusqlite::Error> {
+    fn open(path: &Path, writer: Arc<Jobs>) -> Result<Self, rusqlite::Error> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_millis(200))?;
         Ok(Self {
@@ -670,7 +896,7 @@ impl Reader {
     /// passed): what a person has seen in the room, they find.
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         let (done, written) = crossbeam_channel::bounded(1);
-        if self.writer.send(Job::Sync(done)).is_ok() {
+        if self.writer.send(Job::Sync(done)) {
             written.recv_timeout(SYNC_PATIENCE).ok();
         }
         self.conn
@@ -811,6 +1037,43 @@ mod tests {
             action: false,
             cid: None,
         })
+    }
+
+    #[test]
+    fn the_writer_takes_jobs_in_order_at_most_a_batch_of_messages_and_up_to_a_stop() {
+        let jobs = Jobs::default();
+        let keep = |id| {
+            Job::Keep(Kept {
+                msg: chat(id, "x"),
+                in_history: true,
+            })
+        };
+        for id in 0..=BATCH as u64 {
+            assert!(jobs.send(keep(id)));
+        }
+        assert!(jobs.send(Job::After(Box::new(|| {}))));
+        assert!(jobs.send(Job::Stop));
+        assert!(jobs.send(keep(9_999)));
+        let mut taken = Vec::new();
+        jobs.take(&mut taken, None);
+        assert_eq!(taken.len(), BATCH, "one transaction's worth");
+        assert!(
+            matches!(&taken[0], Job::Keep(k) if matches!(&k.msg, ServerMsg::Message(c) if c.id == 0))
+        );
+        taken.clear();
+        jobs.take(&mut taken, None);
+        assert!(
+            matches!(&taken[..], [Job::Keep(_), Job::After(_), Job::Stop]),
+            "the rest, in order, up to the stop"
+        );
+        taken.clear();
+        jobs.take(&mut taken, Some(Duration::from_millis(1)));
+        assert_eq!(taken.len(), 1, "what came after the stop waits");
+        taken.clear();
+        jobs.take(&mut taken, Some(Duration::from_millis(1)));
+        assert!(taken.is_empty(), "nothing left: the wait ends empty-handed");
+        jobs.close();
+        assert!(!jobs.send(keep(1)), "the writer has ended: refused");
     }
 
     #[test]
