@@ -3,7 +3,7 @@
 //! its ids go on from where they stopped.
 //!
 //! One named thread (`coucou-store`) owns the database and writes in batches; the room hands it
-//! messages through a queue ([`Jobs`]) and never waits on the disk. The search index is written
+//! messages through a queue (`Jobs`) and never waits on the disk. The search index is written
 //! 64 messages at a time (at once when someone reads), and made whole again at open after a crash. What must wait for the disk (a sender's
 //! echo) is handed over too, and run by that thread once everything before it is committed
 //! ([`Store::after_written`]). Ids are reserved ahead in the file ([`ID_RESERVE`]), so a crash,
