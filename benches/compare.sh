@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the same scenarios against Coucou, InspIRCd, ngircd and the seed's C design, on 127.0.0.1 only,
 # and prints one table with ratios to InspIRCd. Installs InspIRCd and ngircd (Debian) and builds the
-# seed design with gcc if needed. Takes about 8 minutes on 2 cores. Usage: benches/compare.sh [OUT_DIR]
+# seed design with gcc if needed. Takes about 10 minutes on 2 cores. Usage: benches/compare.sh [OUT_DIR]
 # ONLY=P3 runs only the scenarios whose name starts with it (ONLY="P3|R1" for several).
 # SERVERS="inspircd coucou-stored" runs only those servers (default: all of them).
-# BEFORE=path/to/an/older/coucou adds it as "before" and "before-stored" to P1 and P3, beside
+# BEFORE=path/to/an/older/coucou adds it as "before" (P1, P3) and "before-stored" (P1, P2, P3), beside
 # today's "coucou" and "coucou-stored" (a store: each sender's echo waits for the commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -237,8 +237,9 @@ struct Report {
     echo_p99_ms: Option<f64>,
     server_cpu_s: Option<f64>,
     server_cpu_us_per_delivery: Option<f64>,
-    /// The server's CPU time over its whole life up to the end of the run (start-up, the join
-    /// storm, sending and settling), per delivered line: what the issue #25 table compares.
+    /// The server's CPU time in seconds over its whole life up to the end of settling (start-up,
+    /// the join storm, sending and settling): the measure of issue #25's own table, which `--table`
+    /// also shows per delivered line.
     #[serde(default)]
     server_cpu_total_s: Option<f64>,
     server_rss_kib: Option<u64>,
