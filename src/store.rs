@@ -731,6 +731,10 @@ fn write_loop(
                 Err(err) => fail(err),
             }
         }
+        if failed.load(Ordering::Relaxed) {
+            // Nothing more is written: nothing waits for the index, nor wakes the writer for it.
+            unindexed.clear();
+        }
         batch.clear();
         for done in synced.drain(..) {
             done.send(()).ok();
