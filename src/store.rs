@@ -635,8 +635,9 @@ pub fn key(msg: &ServerMsg) -> Option<(bool, u64, u64)> {
 const RETENTION_EVERY: Duration = Duration::from_secs(60);
 
 /// How many written messages may wait to be put in the search index: the index is written in
-/// batches, since putting one message in costs as much as the message itself (a new segment, its
-/// structure and sizes: four pages in one transaction instead of three).
+/// batches, since putting one message in costs more than the message itself (a new segment, its
+/// structure and sizes: a message alone in a transaction wrote 17.7 `pwrite`s with its index
+/// entry, 6.6 without).
 const INDEX_BATCH: usize = 64;
 
 /// How long written messages wait for the search index at most when the room goes quiet.
