@@ -236,18 +236,8 @@ fn twenty_kills_under_four_writers_lose_no_echoed_message_and_give_no_id_twice()
 
 /// The texts a search for `words` finds (an error's code if it is refused).
 fn search(client: &mut Json, words: &str) -> Result<Vec<String>, ErrorCode> {
-    client.send(&ClientMsg::Search {
-        text: words.into(),
-        limit: None,
-        label: None,
-    });
-    match client.expect(|m| matches!(m, ServerMsg::Results { .. } | ServerMsg::Error { .. })) {
-        ServerMsg::Results { results, .. } => {
-            Ok(results.into_iter().map(|f| f.message.text).collect())
-        }
-        ServerMsg::Error { code, .. } => Err(code),
-        other => unreachable!("{other:?}"),
-    }
+    let found = client.search(words, None)?;
+    Ok(found.into_iter().map(|f| f.message.text).collect())
 }
 
 #[test]

@@ -984,16 +984,7 @@ fn a_file_offered_to_the_room_is_found_by_its_name_with_or_without_a_store() {
         // Said after the file: its echo comes once the file is stored too.
         say(&mut alice, "merci");
 
-        bob.send(&ClientMsg::Search {
-            text: "RAPPORT annuel".into(),
-            limit: None,
-            label: None,
-        });
-        let ServerMsg::Results { results, .. } =
-            bob.expect(|m| matches!(m, ServerMsg::Results { .. }))
-        else {
-            unreachable!()
-        };
+        let results = bob.search("RAPPORT annuel", None).expect("results");
         assert_eq!(results.len(), 1, "store {keep}: {results:#?}");
         let found = &results[0];
         assert_eq!(found.file.as_ref(), Some(&shared), "store {keep}");
@@ -1009,14 +1000,9 @@ fn a_file_offered_to_the_room_is_found_by_its_name_with_or_without_a_store() {
         );
         assert_eq!(found.after.as_ref().map(|c| c.text.as_str()), Some("merci"));
 
-        bob.send(&ClientMsg::Search {
-            text: "secret".into(),
-            limit: None,
-            label: None,
-        });
-        let results = bob.expect(|m| matches!(m, ServerMsg::Results { .. }));
+        let results = bob.search("secret", None).expect("results");
         assert!(
-            matches!(&results, ServerMsg::Results { results, .. } if results.is_empty()),
+            results.is_empty(),
             "store {keep}: a private offer is never found: {results:?}"
         );
     }

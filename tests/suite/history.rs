@@ -42,19 +42,6 @@ fn page(client: &mut Json, before: Option<u64>, limit: Option<u32>) -> (Vec<Serv
     }
 }
 
-fn search(client: &mut Json, text: &str, limit: Option<u32>) -> Result<Vec<Found>, ErrorCode> {
-    client.send(&ClientMsg::Search {
-        text: text.into(),
-        limit,
-        label: None,
-    });
-    match client.expect(|m| matches!(m, ServerMsg::Results { .. } | ServerMsg::Error { .. })) {
-        ServerMsg::Results { results, .. } => Ok(results),
-        ServerMsg::Error { code, .. } => Err(code),
-        _ => unreachable!(),
-    }
-}
-
 fn ids(messages: &[ServerMsg]) -> Vec<u64> {
     messages
         .iter()
@@ -127,26 +114,26 @@ fn search_ignores_case_and_accents_gives_context_and_never_shows_private_message
     }
     alice.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "rien à voir"));
 
-    let found = search(&mut alice, "cafe", None).unwrap();
+    let found = alice.search("cafe", None).unwrap();
     assert_eq!(texts(&found), ["CAFE CRÈME pour moi", "on prend un café ?"]);
     assert_eq!(found[1].before.as_ref().unwrap().text, "bonjour");
     assert_eq!(found[1].after.as_ref().unwrap().text, "oui");
     assert_eq!(found[0].after.as_ref().unwrap().text, "rien à voir");
     assert_eq!(
-        texts(&search(&mut alice, "crème café", None).unwrap()),
+        texts(&alice.search("crème café", None).unwrap()),
         ["CAFE CRÈME pour moi"]
     );
     assert_eq!(
-        texts(&search(&mut alice, "crem", None).unwrap()),
+        texts(&alice.search("crem", None).unwrap()),
         ["CAFE CRÈME pour moi"],
         "the last word may be the start of one"
     );
     for who in ["alice", "bob"] {
         let (mut me, _) = Json::join(addr, &format!("{who}2"));
-        let found = search(&mut me, "secret", None).unwrap();
+        let found = me.search("secret", None).unwrap();
         assert!(found.is_empty(), "a private message was found: {found:?}");
     }
-    assert!(search(&mut alice, "secret", None).unwrap().is_empty());
+    assert!(alice.search("secret", None).unwrap().is_empty());
     let (older, _) = page(&mut alice, None, None);
     assert!(
         older
@@ -185,7 +172,7 @@ fn a_room_without_a_store_pages_and_searches_what_it_remembers() {
     let (messages, more) = page(&mut alice, None, Some(3));
     assert_eq!(messages.len(), 3);
     assert!(more);
-    let found = search(&mut alice, "CREPE", None).unwrap();
+    let found = alice.search("CREPE", None).unwrap();
     assert_eq!(
         texts(&found),
         [
@@ -228,21 +215,21 @@ fn hostile_searches_are_words_capped_and_rate_limited() {
         "",
         "   ",
     ] {
-        let found = search(&mut mallory, query, None);
+        let found = mallory.search(query, None);
         assert!(found.is_ok(), "{query:?}: {found:?}");
     }
-    let found = search(&mut mallory, "quoted near", Some(u32::MAX)).unwrap();
+    let found = mallory.search("quoted near", Some(u32::MAX)).unwrap();
     assert_eq!(found.len(), 50, "capped at 50");
-    assert_eq!(search(&mut mallory, "mot1", Some(3)).unwrap().len(), 3);
+    assert_eq!(mallory.search("mot1", Some(3)).unwrap().len(), 3);
     assert_eq!(
-        search(&mut mallory, &"long".repeat(100), None),
+        mallory.search(&"long".repeat(100), None),
         Err(ErrorCode::TooLong)
     );
     // 13 of the budget of 20 are spent (a search refused as too long costs nothing): of the
     // next 10, 3 are refused, and the chat goes on.
     let mut refused = 0;
     for _ in 0..10 {
-        if search(&mut mallory, "mot1", None) == Err(ErrorCode::Flood) {
+        if mallory.search("mot1", None) == Err(ErrorCode::Flood) {
             refused += 1;
         }
     }
@@ -419,7 +406,7 @@ fn a_room_with_a_store_and_one_without_find_by_the_same_rule() {
         let found: Vec<Vec<String>> = asked
             .iter()
             .map(|q| {
-                texts(&search(&mut alice, q, None).unwrap())
+                texts(&alice.search(q, None).unwrap())
                     .into_iter()
                     .map(str::to_owned)
                     .collect()

@@ -401,6 +401,24 @@ impl Json {
         }
     }
 
+    /// What a search for `text` finds (at most `limit`), or the error's code if it is refused.
+    pub fn search(
+        &mut self,
+        text: &str,
+        limit: Option<u32>,
+    ) -> Result<Vec<message::Found>, coucou::protocol::ErrorCode> {
+        self.send(&ClientMsg::Search {
+            text: text.into(),
+            limit,
+            label: None,
+        });
+        match self.expect(|m| matches!(m, ServerMsg::Results { .. } | ServerMsg::Error { .. })) {
+            ServerMsg::Results { results, .. } => Ok(results),
+            ServerMsg::Error { code, .. } => Err(code),
+            _ => unreachable!(),
+        }
+    }
+
     /// Every message read so far.
     pub fn seen(&self) -> &[ServerMsg] {
         &self.seen
