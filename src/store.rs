@@ -716,15 +716,12 @@ fn write_loop(
             && (!batch.is_empty() || (index_now && !unindexed.is_empty()))
         {
             let due = retained.is_none_or(|at| at.elapsed() >= RETENTION_EVERY);
-            let mut index = Index {
-                unindexed: &mut unindexed,
-                now: index_now,
-            };
             match write_batch(
                 &conn,
                 &batch,
                 &mut ids,
-                &mut index,
+                &mut unindexed,
+                index_now,
                 due.then_some(retention),
             ) {
                 Ok(()) if due => retained = Some(Instant::now()),
@@ -745,28 +742,12 @@ fn write_loop(
         }
     }
     if !failed.load(Ordering::Relaxed)
-        && let Err(err) = write_batch(
-            &conn,
-            &[],
-            &mut ids,
-            &mut Index {
-                unindexed: &mut unindexed,
-                now: true,
-            },
-            Some(retention),
-        )
-        .and_then(|()| note_next_ids(&conn, ids.next))
+        && let Err(err) = write_batch(&conn, &[], &mut ids, &mut unindexed, true, Some(retention))
+            .and_then(|()| note_next_ids(&conn, ids.next))
     {
         // A clean stop: the room goes on from exactly here, with no gap.
         fail(err);
     }
-}
-
-/// The search index's part of a write: what waits to go in, and whether it goes in now.
-struct Index<'a> {
-    unindexed: &'a mut Unindexed,
-    /// Put everything waiting in now (a read waits for it, the room is quiet, or it stops).
-    now: bool,
 }
 
 /// Runs `work` in one transaction, committing it if it succeeds. `BEGIN` and `COMMIT` are
@@ -784,11 +765,14 @@ fn in_transaction(
     result
 }
 
+/// Writes `batch` in one transaction, with the search index's part: what waits to go in, and
+/// whether all of it goes in now (a read waits for it, the room is quiet, or the store stops).
 fn write_batch(
     conn: &Connection,
     batch: &[Kept],
     ids: &mut Ids,
-    index: &mut Index<'_>,
+    unindexed: &mut Unindexed,
+    index_now: bool,
     retention: Option<Retention>,
 ) -> Result<(), rusqlite::Error> {
     in_transaction(conn, || {
@@ -814,19 +798,19 @@ fn write_batch(
             if added == 1
                 && let Some(words) = searched_words(&kept.msg)
             {
-                index.unindexed.push((id, words.to_owned()));
+                unindexed.push((id, words.to_owned()));
             }
         }
-        if !index.unindexed.is_empty() && (index.now || index.unindexed.len() >= INDEX_BATCH) {
+        if !unindexed.is_empty() && (index_now || unindexed.len() >= INDEX_BATCH) {
             let mut put =
                 conn.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?;
-            for (id, words) in index.unindexed.iter() {
+            for (id, words) in unindexed.iter() {
                 put.execute(params![to_sql(*id), words])?;
             }
             // Everything written is in the index now: after a crash, only what comes later
             // is put in again.
             note_searched_upto(conn, ids.next[0].saturating_sub(1))?;
-            index.unindexed.clear();
+            unindexed.clear();
         }
         if let Some(reserve) = ids.reserve_if_low() {
             note_next_ids(conn, reserve)?;
