@@ -4,6 +4,7 @@
 # seed design with gcc if needed. Takes about 10 minutes on 2 cores. Usage: benches/compare.sh [OUT_DIR]
 # ONLY=P3 runs only the scenarios whose name starts with it (ONLY="P3|R1" for several).
 # SERVERS="inspircd coucou-stored" runs only those servers (default: all of them).
+# COUCOU_EXE=path/to/a/coucou runs that build as "coucou" and "coucou-stored" (default: this one's).
 # BEFORE=path/to/an/older/coucou adds it as "before" (P1, P3) and "before-stored" (P1, P2, P3), beside
 # today's "coucou" and "coucou-stored" (a store: each sender's echo waits for the commit).
 set -euo pipefail
@@ -13,6 +14,8 @@ cd "$(dirname "$0")/.."
 
 out=${1:-target/bench}
 mkdir -p "$out"
+# Absolute: InspIRCd reads a relative pid file's path from its own run folder and exits.
+out=$(cd "$out" && pwd)
 results="$out/results.jsonl"
 : > "$results"
 
@@ -33,7 +36,7 @@ command -v gcc >/dev/null || { echo "gcc is needed to build the seed design" >&2
 
 cargo build --release --quiet --bin coucou --bin coucou-bench
 gcc -O2 -pthread -o "$out/seed_design" benches/seed_design.c
-COUCOU=target/release/coucou
+COUCOU=${COUCOU_EXE:-target/release/coucou}
 BENCH=target/release/coucou-bench
 
 # 10,000 idle connections need file descriptors on both sides.

@@ -6,13 +6,19 @@
 //! filled queue to its socket in one non-blocking `send`: for people whose apps keep up — nearly all
 //! of them — that is one system call per person per burst, with no thread woken per person. Only when
 //! a socket is full does the person's own writer thread take over, with blocking writes, until it has
-//! caught up; so someone who reads slowly waits alone. A queue that passes its limit is cut off on
-//! the spot: its socket is shut down, which also wakes its reader to announce the leave.
+//! caught up; so someone who reads slowly waits alone. That thread is started the first time the
+//! person's socket is full, not before: most people never need it, and a join storm then starts one
+//! thread per person instead of two. At the end the session's own thread writes what is left
+//! ([`Outbox::finish`]). A queue that passes its limit is cut off on the spot: its socket is shut
+//! down, which also wakes its reader to announce the leave.
 
 use std::collections::VecDeque;
 use std::io::Write;
 use std::net::Shutdown;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::thread::{self, JoinHandle};
+
+use log::warn;
 
 use super::mailbox::{Bytes, Mailbox, Pushed};
 use crate::connection::send_now;
@@ -29,7 +35,14 @@ pub struct Outbox {
     limit: usize,
     /// The person's connection, clear or TLS.
     transport: Transport,
+    /// The name of the writer thread, when it is started.
+    writer_name: String,
+    /// This outbox, for the writer thread a full socket starts.
+    me: Weak<Outbox>,
 }
+
+/// Stack size of a writer thread: it only copies bytes.
+const WRITER_STACK: usize = 64 * 1024;
 
 #[derive(Debug, Default)]
 struct State {
@@ -44,20 +57,52 @@ struct State {
     busy: bool,
     /// The socket was full: the writer thread owns the writing until the queue is empty.
     handed_over: bool,
-    /// No more pushes; the writer thread writes what is left and ends.
+    /// No more pushes; the writer thread, or the session's own at [`Outbox::finish`], writes
+    /// what is left and ends.
     closing: bool,
     /// The queue passed its limit and the socket was shut down.
     overflowed: bool,
+    /// The writer thread, once a full socket started it.
+    writer: Option<JoinHandle<()>>,
 }
 
 impl Outbox {
-    /// An empty outbox for the person behind `transport`, holding at most `limit` bytes.
-    pub fn new(transport: Transport, limit: usize) -> Self {
-        Self {
+    /// An empty outbox for the person behind `transport`, holding at most `limit` bytes. Its
+    /// writer thread, if a full socket ever needs one, is named `writer_name`.
+    pub fn new(transport: Transport, limit: usize, writer_name: String) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             limit,
             transport,
+            writer_name,
+            me: me.clone(),
+        })
+    }
+
+    /// Makes sure a writer thread will take what a full socket left: the one already running,
+    /// or the session's own thread once closing ([`Outbox::finish`]), or a new one. False if a
+    /// thread could not be started (the system is out of them): the caller cuts the person off.
+    fn ensure_writer(&self, state: &mut State) -> bool {
+        if state.writer.is_some() || state.closing {
+            return true;
+        }
+        let Some(me) = self.me.upgrade() else {
+            return false;
+        };
+        let started = thread::Builder::new()
+            .name(self.writer_name.clone())
+            .stack_size(WRITER_STACK)
+            .spawn(move || me.run_writer());
+        match started {
+            Ok(handle) => {
+                state.writer = Some(handle);
+                true
+            }
+            Err(err) => {
+                warn!("{}: could not start: {err}", self.writer_name);
+                false
+            }
         }
     }
 
@@ -125,6 +170,12 @@ impl Outbox {
                     // The socket is full: the rest goes first, and the writer thread takes over.
                     state.unsent = wire[n..].to_vec();
                     state.handed_over = true;
+                    if !self.ensure_writer(&mut state) {
+                        state.busy = false;
+                        state.handed_over = false;
+                        self.cut_off(state);
+                        return;
+                    }
                     drop(state);
                     self.wake.notify_all();
                     return;
@@ -143,9 +194,26 @@ impl Outbox {
         self.lock().overflowed
     }
 
-    /// The writer thread: idle until a flush hands it a full socket, then writes with blocking
+    /// Ends the outbox, on the session's own thread once it has left the room: nothing more is
+    /// queued; what is left is written — by the writer thread if a full socket started one, else
+    /// here — and the socket shut down. Returns when that is done.
+    pub fn finish(&self) {
+        let mut state = self.lock();
+        state.closing = true;
+        let writer = state.writer.take();
+        drop(state);
+        self.wake.notify_all();
+        match writer {
+            Some(handle) => {
+                handle.join().ok();
+            }
+            None => self.run_writer(),
+        }
+    }
+
+    /// The writer's loop: idle until a flush hands it a full socket, then writes with blocking
     /// writes until the queue is empty. At close it writes what is left and shuts the socket down.
-    pub fn run_writer(&self) {
+    fn run_writer(&self) {
         let mut socket = self.transport.socket().clone();
         let mut batch: Vec<u8> = Vec::new();
         let mut wire: Vec<u8> = Vec::new();
@@ -227,7 +295,8 @@ impl Mailbox for Outbox {
         }
     }
 
-    /// Lets what is queued be sent, then the writer thread ends and closes the socket.
+    /// Lets what is queued be sent, then the writer ends and closes the socket
+    /// ([`Outbox::finish`] waits for that).
     fn close(&self) {
         self.lock().closing = true;
         self.wake.notify_all();
@@ -304,18 +373,20 @@ mod tests {
         }
     }
 
-    fn start_writer(outbox: &Arc<Outbox>) -> thread::JoinHandle<()> {
-        let writer = Arc::clone(outbox);
-        thread::Builder::new()
-            .name("test-writer".into())
-            .spawn(move || writer.run_writer())
-            .unwrap()
+    fn outbox(socket: SharedSocket, limit: usize) -> Arc<Outbox> {
+        Outbox::new(Transport::clear(socket), limit, "test-writer".into())
+    }
+
+    impl Outbox {
+        fn has_writer(&self) -> bool {
+            self.lock().writer.is_some()
+        }
     }
 
     #[test]
     fn the_first_push_asks_for_a_flush_and_one_flush_sends_the_whole_burst() {
         let (socket, mut peer) = pair();
-        let outbox = Outbox::new(Transport::clear(socket), 1024);
+        let outbox = outbox(socket, 1024);
         assert_eq!(outbox.push(bytes(b"one\n")), Pushed::First);
         assert_eq!(outbox.push(bytes(b"two\n")), Pushed::More);
         let mut batch = Vec::new();
@@ -331,17 +402,24 @@ mod tests {
     }
 
     #[test]
-    fn a_full_socket_hands_over_to_the_writer_which_catches_up_then_gives_back() {
+    fn a_full_socket_starts_the_writer_which_catches_up_then_gives_back() {
         let (socket, mut peer) = pair();
         let big = vec![b'x'; 512 * 1024];
-        let outbox = Arc::new(Outbox::new(Transport::clear(socket), 16 * 1024 * 1024));
-        let writer = start_writer(&outbox);
+        let outbox = outbox(socket, 16 * 1024 * 1024);
+        assert_eq!(outbox.push(bytes(b"small\n")), Pushed::First);
+        outbox.flush(&mut Vec::new());
+        assert_eq!(read_n(&mut peer, 6), b"small\n");
+        assert!(
+            !outbox.has_writer(),
+            "a socket that takes everything needs no writer thread"
+        );
         assert_eq!(outbox.push(big.clone().into()), Pushed::First);
         outbox.flush(&mut Vec::new());
         assert!(
             outbox.is_handed_over(),
             "512 KiB can't fit a socket nobody reads"
         );
+        assert!(outbox.has_writer(), "the full socket started the writer");
         assert_eq!(
             outbox.push(bytes(b"end\n")),
             Pushed::More,
@@ -353,14 +431,15 @@ mod tests {
         assert_eq!(outbox.push(bytes(b"again\n")), Pushed::First);
         outbox.flush(&mut Vec::new());
         assert_eq!(read_n(&mut peer, 6), b"again\n");
-        outbox.close();
-        writer.join().unwrap();
+        outbox.finish();
+        assert!(!outbox.has_writer(), "finish waited for the writer");
+        assert_eq!(read_to_eof(&mut peer), b"", "and the socket was shut");
     }
 
     #[test]
     fn passing_the_limit_cuts_the_reader_off_at_once() {
         let (socket, mut peer) = pair();
-        let outbox = Outbox::new(Transport::clear(socket), 10);
+        let outbox = outbox(socket, 10);
         assert_eq!(outbox.push(bytes(b"12345678")), Pushed::First);
         assert_eq!(outbox.push(bytes(b"12345678")), Pushed::Dropped);
         assert!(outbox.overflowed());
@@ -375,21 +454,42 @@ mod tests {
     #[test]
     fn closing_sends_what_is_queued_then_shuts_the_socket_and_drops_later_pushes() {
         let (socket, mut peer) = pair();
-        let outbox = Arc::new(Outbox::new(Transport::clear(socket), 1024));
-        let writer = start_writer(&outbox);
+        let outbox = outbox(socket, 1024);
         outbox.push(bytes(b"last words\n"));
         outbox.close();
         assert_eq!(outbox.push(bytes(b"too late\n")), Pushed::Dropped);
-        writer.join().unwrap();
+        outbox.finish();
+        assert!(
+            !outbox.has_writer(),
+            "the session's own thread wrote the last words"
+        );
         assert_eq!(read_to_eof(&mut peer), b"last words\n");
         assert!(!outbox.overflowed());
     }
 
     #[test]
+    fn finishing_while_the_writer_owns_a_full_socket_waits_until_everything_is_sent() {
+        let (socket, mut peer) = pair();
+        let outbox = outbox(socket, 16 * 1024 * 1024);
+        let big = vec![b'z'; 512 * 1024];
+        outbox.push(big.clone().into());
+        outbox.flush(&mut Vec::new());
+        assert!(outbox.has_writer());
+        outbox.push(bytes(b"bye\n"));
+        let reader = thread::Builder::new()
+            .name("test-peer".into())
+            .spawn(move || read_to_eof(&mut peer))
+            .unwrap();
+        outbox.finish();
+        let got = reader.join().unwrap();
+        assert_eq!(got.len(), big.len() + 4);
+        assert!(got.ends_with(b"zbye\n"));
+    }
+
+    #[test]
     fn a_flush_while_the_writer_owns_the_socket_sends_nothing_out_of_order() {
         let (socket, mut peer) = pair();
-        let outbox = Arc::new(Outbox::new(Transport::clear(socket), 16 * 1024 * 1024));
-        let writer = start_writer(&outbox);
+        let outbox = outbox(socket, 16 * 1024 * 1024);
         let mut expected = Vec::new();
         for i in 0..200_u32 {
             let line = format!("{i:07}{}\n", "y".repeat(2_000));
@@ -401,7 +501,6 @@ mod tests {
         }
         let got = read_n(&mut peer, expected.len());
         assert!(got == expected, "bytes arrived out of order");
-        outbox.close();
-        writer.join().unwrap();
+        outbox.finish();
     }
 }

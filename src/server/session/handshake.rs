@@ -175,10 +175,11 @@ pub(super) fn handshake(
         if !shared.with_pending(|t| t.set_joining(session, true)) {
             return Ok(None);
         }
-        let outbox = Arc::new(Outbox::new(
+        let outbox = Outbox::new(
             reader.get_ref().clone(),
             shared.config.max_queue_bytes,
-        ));
+            format!("coucou-send-{session}"),
+        );
         let socket = reader.get_ref().socket();
         let offer_variant = dialect == Dialect::Plain;
         // A linked room's names are claimed across its sites first, outside the room.

@@ -5,7 +5,8 @@
 //! written straight to the socket, and the whole handshake must end by one deadline counted from the
 //! accept, however slowly bytes trickle in. After, everything the person is sent goes through their
 //! [`Outbox`]: flushed by whoever ends the last turn in the room, and by the person's writer thread
-//! only when their socket is full, so this thread only ever waits on this connection. Every command
+//! only when their socket is full (started then), so this thread only ever waits on this
+//! connection — until it has left, when it writes what is left itself. Every command
 //! passes the flood limit (renames a second, slower one) before it reaches the room.
 
 use std::io;
@@ -15,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use log::{debug, info, warn};
+use log::{debug, info};
 
 use super::files;
 use super::flood::Bucket;
@@ -47,9 +48,6 @@ mod password;
 use chat::{chat, malformed, too_fast};
 use handshake::{Start, handshake, open_transport};
 use password::check_password;
-
-/// Stack size of a writer thread: it only copies bytes.
-const WRITER_STACK: usize = 64 * 1024;
 
 /// Takes the connection out of the waiting line when the handshake ends, however it ends.
 struct Pending<'a>(&'a Shared, SessionId);
@@ -131,20 +129,6 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
     };
     info!("#{session} {peer} joined as {}", joined.name);
 
-    let outbox = Arc::clone(&joined.outbox);
-    let writer = thread::Builder::new()
-        .name(format!("coucou-send-{session}"))
-        .stack_size(WRITER_STACK)
-        .spawn(move || outbox.run_writer());
-    let writer = match writer {
-        Ok(handle) => handle,
-        Err(err) => {
-            warn!("#{session}: could not start its writer thread: {err}");
-            shared.with_room(|room| room.leave(session, LeaveReason::Disconnected, true));
-            return;
-        }
-    };
-
     let reason = match chat(shared, session, peer.ip(), &mut reader, &joined) {
         Some(_) if joined.outbox.overflowed() => Some(LeaveReason::TooSlow),
         other => other,
@@ -163,8 +147,7 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
         }
         None => info!("#{session} {peer} left: Quit"),
     }
-    joined.outbox.close();
-    writer.join().ok();
+    joined.outbox.finish();
 }
 
 /// A file connection goes on in raw bytes, once its first line is answered: a client that sent
