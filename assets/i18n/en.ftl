@@ -317,6 +317,7 @@ new-messages = { $count ->
     [one] 1 new message - show
    *[other] { $count } new messages - show
 }
+messages-list = Messages
 private-tag = private
 private-to = you -> { $name }:
 private-from = { $name } -> you:

@@ -317,6 +317,7 @@ new-messages = { $count ->
     [one] { $count } nouveau message - voir
    *[other] { $count } nouveaux messages - voir
 }
+messages-list = Messages
 private-tag = privé
 private-to = vous -> { $name } :
 private-from = { $name } -> vous :

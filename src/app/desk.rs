@@ -180,7 +180,7 @@ impl Desk {
     }
 
     /// Tells the window what this frame asks of it: attention, the clipboard, the focus, and
-    /// `title` when it changed.
+    /// `title` when it changed (and, every frame, as its accessible name).
     pub(super) fn frame(&mut self, ctx: &egui::Context, title: String) {
         if std::mem::take(&mut self.wants_attention) {
             self.attention_requests += 1;
@@ -197,6 +197,11 @@ impl Desk {
         if let Some(size) = ctx.input(|i| i.viewport().inner_rect).map(|r| r.size()) {
             self.settings.window_size = Some([size.x, size.y]);
         }
+        // The window's name for a screen reader too (egui leaves it unnamed); the tree is built
+        // again each frame.
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |node| {
+            node.set_label(title.as_str());
+        });
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;

@@ -32,6 +32,20 @@ pub struct Entry {
     pub mention: bool,
     /// For the app's own lines (a notice, an error): the words, to say again in another language.
     pub said: Option<Said>,
+    /// What the row is known by on screen and to a screen reader, whatever comes before or after
+    /// it: given by the model, once, in the order entries arrive (0 until then).
+    pub key: u64,
+}
+
+impl Entry {
+    /// True for what `me` said or offered: their messages, private messages and files.
+    pub fn is_from(&self, me: &str) -> bool {
+        match &self.kind {
+            EntryKind::Chat { own, .. } | EntryKind::Private { own, .. } => *own,
+            EntryKind::File(offer) => offer.from == me,
+            EntryKind::Notice(_) | EntryKind::Error(_) | EntryKind::Plain(_) => false,
+        }
+    }
 }
 
 /// What an entry is.
@@ -129,6 +143,8 @@ pub struct ChatModel {
     pub people: Vec<String>,
     /// Every entry, oldest first.
     pub entries: Vec<Entry>,
+    /// The key the next entry gets ([`Entry::key`]).
+    next_key: u64,
     /// Messages from others that arrived since the window last had focus (not replayed history,
     /// not the app's own notices and errors).
     pub unread: usize,
@@ -231,13 +247,15 @@ impl ChatModel {
         } else {
             EntryKind::Notice(text)
         };
-        self.entries.push(Entry {
+        let entry = self.keyed(Entry {
             id: None,
             time,
             kind,
             mention: false,
             said: Some(said),
+            key: 0,
         });
+        self.entries.push(entry);
     }
 
     /// Changes the language on screen: the app's own lines kept as words ([`Said`]) are said again
@@ -258,13 +276,22 @@ impl ChatModel {
 
     /// Adds an entry the app itself produced (errors, connection notices): not counted as unread.
     pub fn push_local(&mut self, time: u64, kind: EntryKind) {
-        self.entries.push(Entry {
+        let entry = self.keyed(Entry {
             id: None,
             time,
             kind,
             mention: false,
             said: None,
+            key: 0,
         });
+        self.entries.push(entry);
+    }
+
+    /// `entry`, with the next key.
+    fn keyed(&mut self, mut entry: Entry) -> Entry {
+        self.next_key += 1;
+        entry.key = self.next_key;
+        entry
     }
 
     /// Adds an entry from the room: counted as unread and placing the marker, unless replayed.
@@ -281,6 +308,7 @@ impl ChatModel {
                 self.marker = Some(self.entries.len());
             }
         }
+        let entry = self.keyed(entry);
         self.entries.push(entry);
     }
 
@@ -448,16 +476,15 @@ impl ChatModel {
             entry.id = None;
         }
         let time = self.entries[added - 1].time;
-        self.entries.insert(
-            added,
-            Entry {
-                id: None,
-                time,
-                kind: EntryKind::Notice(self.lang.tr("chat-from-log")),
-                mention: false,
-                said: None,
-            },
-        );
+        let notice = self.keyed(Entry {
+            id: None,
+            time,
+            kind: EntryKind::Notice(self.lang.tr("chat-from-log")),
+            mention: false,
+            said: None,
+            key: 0,
+        });
+        self.entries.insert(added, notice);
         self.marker = self.marker.map(|m| m + 1);
         added + 1
     }
@@ -476,6 +503,7 @@ impl ChatModel {
             },
             mention: !own,
             said: None,
+            key: 0,
         }
     }
 
@@ -502,6 +530,7 @@ impl ChatModel {
             // Not news: no mention either.
             let mut entry = self.private_entry(time, from, to, text);
             entry.mention = false;
+            let entry = self.keyed(entry);
             self.entries.insert(at, entry);
             self.marker = self.marker.map(|m| if m >= at { m + 1 } else { m });
             restored += 1;
@@ -731,6 +760,7 @@ impl ChatModel {
                         time: offer.time,
                         mention,
                         said: None,
+                        key: 0,
                         kind: EntryKind::File(offer),
                     });
                 }
@@ -763,6 +793,7 @@ impl ChatModel {
             },
             mention,
             said: None,
+            key: 0,
         });
     }
 
@@ -800,6 +831,7 @@ impl ChatModel {
                 kind: EntryKind::Plain(text),
                 mention,
                 said: None,
+                key: 0,
             },
             news,
         );

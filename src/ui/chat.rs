@@ -244,6 +244,10 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
     ui.add_space(4.0);
     let dark = ui.visuals().dark_mode;
     egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
+            node.set_role(egui::accesskit::Role::List);
+            node.set_label(lang.tr("people"));
+        });
         for person in &model.people {
             let away = model.away_of(person);
             let mut text = RichText::new(person).color(super::name_colour(person, dark));
@@ -254,14 +258,22 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
                 // Dimmed, and said in words beside it: not by colour alone.
                 text = text.weak().italics();
             }
+            // Known by the name, not by its place: someone arriving above is a row added, not
+            // this one renamed (for a screen reader as for egui's state).
+            let row = egui::UiBuilder::new()
+                .scope_id(ui.scope_id().with(("person-row", person)))
+                .accessibility_role(egui::accesskit::Role::ListItem);
             let response = ui
-                .horizontal(|ui| {
-                    let response = ui.selectable_label(false, text);
-                    if let Some(note) = away {
-                        let state = model.away_text(note.reason.as_deref(), note.auto);
-                        ui.weak(state);
-                    }
-                    response
+                .scope_builder(row, |ui| {
+                    ui.horizontal(|ui| {
+                        let response = ui.selectable_label(false, text);
+                        if let Some(note) = away {
+                            let state = model.away_text(note.reason.as_deref(), note.auto);
+                            ui.weak(state);
+                        }
+                        response
+                    })
+                    .inner
                 })
                 .inner;
             if *person == model.me {

@@ -359,15 +359,21 @@ fn confirm_ui(
     no: (&str, DialogAction),
 ) -> Option<DialogAction> {
     let mut answer = None;
-    egui::Modal::new(egui::Id::unique(id)).show(ctx, |ui| {
+    let id = egui::Id::unique(id);
+    egui::Modal::new(id).show(ctx, |ui| {
+        as_dialog(ui, id, heading);
         ui.heading(heading);
         ui.label(text);
         ui.horizontal(|ui| {
+            let mut buttons = Vec::new();
             for (label, chosen) in [yes, no] {
-                if ui.button(label).clicked() {
+                let button = ui.button(label);
+                if button.clicked() {
                     answer = Some(chosen);
                 }
+                buttons.push(button);
             }
+            keep_focus_in(&buttons, 1);
         });
     });
     answer
@@ -382,7 +388,9 @@ fn path_dialog_ui(
 ) -> Option<DialogAction> {
     let mut answer = None;
     let (heading, text) = dialog.purpose.words(lang);
-    egui::Modal::new(egui::Id::unique("path_dialog")).show(ctx, |ui| {
+    let id = egui::Id::unique("path_dialog");
+    egui::Modal::new(id).show(ctx, |ui| {
+        as_dialog(ui, id, &heading);
         ui.heading(heading);
         ui.label(text);
         let label = ui.label(lang.tr("save-file"));
@@ -408,8 +416,11 @@ fn path_dialog_ui(
 /// Which days of the conversation to export (any day this computer's log holds).
 fn export_days_ui(ctx: &egui::Context, days: &mut ExportDays, lang: Lang) -> Option<DialogAction> {
     let mut answer = None;
-    egui::Modal::new(egui::Id::unique("export_days")).show(ctx, |ui| {
-        ui.heading(lang.tr("export-title"));
+    let id = egui::Id::unique("export_days");
+    egui::Modal::new(id).show(ctx, |ui| {
+        let title = lang.tr("export-title");
+        as_dialog(ui, id, &title);
+        ui.heading(title);
         ui.label(lang.tr("export-days-text"));
         egui::Grid::new("export_days_grid").show(ui, |ui| {
             for (label, value) in [
@@ -444,6 +455,26 @@ fn export_days_ui(ctx: &egui::Context, days: &mut ExportDays, lang: Lang) -> Opt
     answer
 }
 
+/// Says what the modal `id` is to a screen reader: a modal dialog named `title` (egui makes it a
+/// dialog, unnamed and not said to be modal).
+fn as_dialog(ui: &egui::Ui, id: egui::Id, title: &str) {
+    ui.ctx().accesskit_node_builder(id, |node| {
+        node.set_role(egui::accesskit::Role::Dialog);
+        node.set_modal();
+        node.set_label(title);
+    });
+}
+
+/// Keeps the keyboard focus inside a dialog: when none of its `buttons` has it (it just opened, or
+/// Tab left it), it goes to `buttons[default]`.
+fn keep_focus_in(buttons: &[egui::Response], default: usize) {
+    if !buttons.iter().any(egui::Response::has_focus)
+        && let Some(button) = buttons.get(default)
+    {
+        button.request_focus();
+    }
+}
+
 /// First contact with an encrypted room: its code, and Trust / Cancel.
 fn trust_prompt_ui(
     ctx: &egui::Context,
@@ -452,18 +483,25 @@ fn trust_prompt_ui(
     lang: Lang,
 ) -> Option<DialogAction> {
     let mut answer = None;
-    egui::Modal::new(egui::Id::unique("trust_prompt")).show(ctx, |ui| {
-        ui.heading(lang.tr("trust-title"));
+    let id = egui::Id::unique("trust_prompt");
+    egui::Modal::new(id).show(ctx, |ui| {
+        let title = lang.tr("trust-title");
+        as_dialog(ui, id, &title);
+        ui.heading(title);
         ui.label(tr!(lang, "trust-first", target = target));
         ui.label(RichText::new(code.code()).monospace().strong().size(18.0));
         ui.label(lang.tr("trust-ask-host"));
         ui.horizontal(|ui| {
-            if ui.button(lang.tr("trust-yes")).clicked() {
+            let trust = ui.button(lang.tr("trust-yes"));
+            if trust.clicked() {
                 answer = Some(DialogAction::Trust);
             }
-            if ui.button(lang.tr("cancel")).clicked() {
+            let cancel = ui.button(lang.tr("cancel"));
+            if cancel.clicked() {
                 answer = Some(DialogAction::Distrust);
             }
+            // Cancel: Enter must not trust a code nobody compared.
+            keep_focus_in(&[trust, cancel], 1);
         });
     });
     answer
@@ -478,7 +516,9 @@ fn pin_mismatch_ui(
     lang: Lang,
 ) -> Option<DialogAction> {
     let mut answer = None;
-    egui::Modal::new(egui::Id::unique("pin_mismatch")).show(ctx, |ui| {
+    let id = egui::Id::unique("pin_mismatch");
+    egui::Modal::new(id).show(ctx, |ui| {
+        as_dialog(ui, id, &lang.tr("mismatch-title"));
         ui.heading(RichText::new(lang.tr("mismatch-title")).color(ui.visuals().error_fg_color));
         ui.label(tr!(lang, "mismatch-text", target = target));
         ui.label(tr!(lang, "mismatch-before", code = mismatch.pinned.code()));

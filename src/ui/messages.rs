@@ -9,7 +9,12 @@
 //! "New since you last looked" above the model's marker, and consecutive messages from one person
 //! within [`GROUP_WITHIN_MS`] grouped under one name and time. A right click on a message offers
 //! copy, copy link, quote and reply privately.
+//!
+//! For a screen reader the list is a list of rows, each row one item (its words are its children's)
+//! known by its entry's key, so a row keeps its identity when others arrive above or below it; a
+//! polite live region says each new message from someone else ([`spoken`]).
 
+use eframe::egui::accesskit::{Live, Role};
 use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2};
 
 use super::{Action, FileAction, RoomAction, name_colour};
@@ -200,6 +205,7 @@ pub fn messages_ui(
     layout.seen_len = model.entries.len();
 
     older_ui(ui, model, layout.first_shown == 0, &mut action);
+    announce_ui(ui, model);
     // A jump up must not stick to the bottom in its frame: egui's stick-to-end would undo it.
     let jumping_up =
         layout.jump.is_some_and(|fraction| fraction < 1.0) || layout.jump_entry.is_some();
@@ -218,6 +224,11 @@ pub fn messages_ui(
     let output = area.show_viewport(ui, |ui, viewport| {
         drawn_from = viewport.min.y;
         ui.set_height(layout.total());
+        let lang = super::lang(ui.ctx());
+        ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
+            node.set_role(Role::List);
+            node.set_label(lang.tr("messages-list"));
+        });
         let top = ui.max_rect().top();
         let left = ui.max_rect().left();
         let first = layout
@@ -247,8 +258,14 @@ pub fn messages_ui(
                 marker: (model.marker == Some(index)).then_some(model.marker_kind),
                 highlight: layout.highlight == Some(index),
             };
+            // Known by its key, not its place (egui's own child ids count the children before):
+            // older pages arrive above it.
+            let builder = UiBuilder::new()
+                .max_rect(rect)
+                .scope_id(ui.scope_id().with(("message-row", entry.key)))
+                .accessibility_role(Role::ListItem);
             let drawn = ui
-                .scope_builder(UiBuilder::new().max_rect(rect).id_salt(index), |ui| {
+                .scope_builder(builder, |ui| {
                     let chosen = if row.highlight {
                         let fill = ui.visuals().selection.bg_fill.gamma_multiply(0.35);
                         Frame::new()
@@ -320,6 +337,63 @@ pub fn messages_ui(
             });
     }
     action
+}
+
+/// What a screen reader says of an entry: who, then what (the words on screen, in one line).
+pub fn spoken(entry: &Entry, me: &str, lang: Lang) -> String {
+    match &entry.kind {
+        EntryKind::Chat {
+            from, text, action, ..
+        } => {
+            if *action {
+                format!("* {from} {text}")
+            } else {
+                format!("{from}: {text}")
+            }
+        }
+        EntryKind::Private {
+            from,
+            to,
+            text,
+            own,
+            ..
+        } => {
+            let who = private_who(from, to, *own, lang);
+            format!("{} {who} {text}", lang.tr("private-tag"))
+        }
+        EntryKind::Notice(text) | EntryKind::Error(text) | EntryKind::Plain(text) => text.clone(),
+        EntryKind::File(offer) => crate::model::chat::file_offer_text(offer, me, lang),
+    }
+}
+
+/// "you -> bob:" or "bob -> you:": who a private message is between.
+fn private_who(from: &str, to: &str, own: bool, lang: Lang) -> String {
+    if own {
+        tr!(lang, "private-to", name = to)
+    } else {
+        tr!(lang, "private-from", name = from)
+    }
+}
+
+/// The newest entry that is not the person's own, spoken, in a polite live region: a screen
+/// reader says it when it changes (a new message), after what it is saying now. Nothing on screen.
+fn announce_ui(ui: &egui::Ui, model: &ChatModel) {
+    let Some(newest) = model
+        .entries
+        .iter()
+        .rev()
+        .take(50)
+        .find(|e| !e.is_from(&model.me))
+    else {
+        return;
+    };
+    let lang = super::lang(ui.ctx());
+    ui.ctx()
+        .accesskit_node_builder(ui.unique_id().with("new-message"), |node| {
+            node.set_role(Role::Status);
+            node.set_live(Live::Polite);
+            node.set_label(spoken(newest, &model.me, lang));
+        });
 }
 
 /// Above the list: where the room's older messages are (load more, loading; and, once the first
@@ -471,11 +545,7 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                     } => {
                         let lang = super::lang(ui.ctx());
                         ui.label(RichText::new(lang.tr("private-tag")).color(weak).small());
-                        let who = if *own {
-                            tr!(lang, "private-to", name = to.as_str())
-                        } else {
-                            tr!(lang, "private-from", name = from.as_str())
-                        };
+                        let who = private_who(from, to, *own, lang);
                         let colour = name_colour(if *own { to } else { from }, dark);
                         responses.push(ui.label(RichText::new(who).color(colour).strong()));
                         text_with_links(ui, text, false, &mut responses, &mut chosen);

@@ -115,7 +115,7 @@ fn an_offer_is_downloaded_with_a_click_and_its_progress_reaches_100_percent() {
     let (mut bob, _) = Json::join(addr, "bob");
     let data = bytes(5_000_000);
     let file = offered_by_bob(&mut harness, &mut bob, addr, "photos.zip", &data);
-    harness.get_by_label("bob offers photos.zip (5.0 MB) to the room");
+    harness.get_by_role_and_label(Role::Label, "bob offers photos.zip (5.0 MB) to the room");
     harness
         .get_by_role_and_label(Role::Button, "Download")
         .click();
@@ -378,7 +378,7 @@ fn save_as_puts_the_file_where_the_person_chooses_and_says_what_is_wrong_first()
         .click();
     harness.run();
     // No system dialog here: the app's own, with the downloads folder filled in.
-    harness.get_by_label("Save the file");
+    harness.get_by_role_and_label(Role::Dialog, "Save the file");
     harness.get_by_label_contains("save dialog could not open");
     let nowhere = dir.path().join("no-such-folder").join("carte.png");
     fill(&mut harness, "File", &nowhere.display().to_string());
@@ -745,7 +745,7 @@ fn without_a_system_file_dialog_send_file_opens_the_app_s_own_and_the_file_is_se
         .get_by_role_and_label(Role::Button, "Send file…")
         .click();
     harness.run();
-    harness.get_by_label("Send a file");
+    harness.get_by_role_and_label(Role::Dialog, "Send a file");
     // A path with no file: said, and the dialog stays.
     let missing = dir.path().join("nothing-here.pdf");
     fill(&mut harness, "File", &missing.display().to_string());

@@ -16,7 +16,7 @@ use coucou::store::{Retention, Store};
 use eframe::egui::accesskit::Role;
 use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable, by};
 
 /// A store holding `n` room messages from bob, ids 1..=n, written through the store itself.
 fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {
@@ -722,4 +722,85 @@ fn ctrl_f_finds_a_file_offered_long_ago_by_its_name_and_a_click_shows_it() {
         .get_by_label_contains("bob offers plan-de-salle.pdf")
         .click();
     wait_until(&mut harness, "the jump", |app| app.jumped_to() == Some(42));
+}
+
+/// The accessibility id (as text) of the row (a list item: a message, a person) that shows
+/// `text` in a widget of its own.
+fn row_of(harness: &Harness<'_, CoucouApp>, text: &str) -> String {
+    let mut node = harness.get(
+        by().label(text)
+            .predicate(|node| node.role() != Role::Status),
+    );
+    while node.accesskit_node().role() != Role::ListItem {
+        node = node.parent().expect("a row around the words");
+    }
+    format!("{:?}", node.accesskit_node().id())
+}
+
+#[test]
+fn a_screen_reader_hears_new_messages_politely_and_rows_keep_their_identity_as_others_arrive() {
+    // Read from the AccessKit tree egui_kittest builds: the tree the AT-SPI adapter gives Orca.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    filled(&path, 150, |id| format!("message {id}"));
+    let server = start_server_with(stored(&path));
+    let (_config, mut harness) = connected_app("alice", server.local_addr());
+    wait_until(&mut harness, "the welcome's history", |app| {
+        app.chat().is_some_and(|c| c.oldest_id() == Some(51))
+    });
+    let newest = row_of(&harness, "message 150");
+
+    // An older page arrives above every row on screen: the newest row is still the same row.
+    harness
+        .get_by_role_and_label(Role::Button, "Load older messages")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "a page", |app| {
+        app.chat().is_some_and(|c| c.oldest_id() == Some(1))
+    });
+    harness.run_steps(2);
+
+    // Someone arrives while the list shows older rows; back at the bottom, the newest row of
+    // before is still the same row for a screen reader.
+    let mut zoe = Plain::join(server.local_addr(), "zoe");
+    wait_until(&mut harness, "zoe's join", |app| {
+        has_entry(app, "zoe joined")
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "1 new message - show")
+        .click();
+    harness.run_steps(4);
+    assert_eq!(
+        row_of(&harness, "message 150"),
+        newest,
+        "a row keeps its identity when older messages arrive above it"
+    );
+
+    // A terminal's message is said politely, and the people list gains a row for a newcomer
+    // instead of renaming the row after it.
+    let zoes_row = row_of(&harness, "zoe");
+    zoe.send("hello from a terminal");
+    wait_until(&mut harness, "zoe's message", |app| {
+        has_entry(app, "hello from a terminal")
+    });
+    let spoken = harness.get_by_role_and_label(Role::Status, "zoe: hello from a terminal");
+    assert_eq!(
+        spoken.accesskit_node().data().live(),
+        Some(eframe::egui::accesskit::Live::Polite)
+    );
+    let _marie = Plain::join(server.local_addr(), "marie");
+    wait_until(&mut harness, "marie's join", |app| {
+        has_entry(app, "marie joined")
+    });
+    assert_eq!(
+        row_of(&harness, "zoe"),
+        zoes_row,
+        "zoe's row is still zoe's"
+    );
+    assert_ne!(row_of(&harness, "marie"), zoes_row);
+    harness.get_by_role_and_label(Role::Status, "marie joined");
+    // What alice says herself is not read back to her.
+    send_message(&mut harness, "my own words");
+    zoe.expect("my own words");
+    harness.get_by_role_and_label(Role::Status, "marie joined");
 }

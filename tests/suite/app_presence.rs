@@ -73,7 +73,7 @@ fn the_status_menu_marks_you_away_with_a_reason_and_back_and_the_others_see_it()
         away_of_me(app) == Some((None, false))
     });
     harness.get_by_role_and_label(Role::Button, "Status: Away");
-    harness.get_by_label("You are away.");
+    harness.get_by_role_and_label(Role::Label, "You are away.");
 
     // A reason, typed in the menu (still open: it closes on a click outside).
     type_into(&mut harness, "Away because", "en réunion");
@@ -193,7 +193,7 @@ fn the_interface_is_french_when_the_settings_say_so() {
     wait_until(&mut harness, "the trust question", |app| {
         app.trust_prompt().is_some()
     });
-    harness.get_by_label("Faire confiance à ce salon\u{a0}?");
+    harness.get_by_role_and_label(Role::Dialog, "Faire confiance à ce salon\u{a0}?");
     harness
         .get_by_role_and_label(Role::Button, "Faire confiance à ce salon")
         .click();
@@ -207,7 +207,9 @@ fn the_interface_is_french_when_the_settings_say_so() {
         app.chat().is_some_and(|c| c.people.len() == 2)
     });
     harness.get_by_label("Présents (2)");
-    harness.get_by_label("bob est arrivé");
+    harness.get_by_role_and_label(Role::Label, "bob est arrivé");
+    // The screen reader hears it too, in French.
+    harness.get_by_role_and_label(Role::Status, "bob est arrivé");
     harness.get_by_role_and_label(Role::Button, "Se déconnecter");
     harness.get_by_role_and_label(Role::Button, "Envoyer");
     harness.get_by_role_and_label(Role::Button, "Statut\u{a0}: Disponible");
