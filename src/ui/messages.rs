@@ -212,6 +212,13 @@ pub fn messages_ui(
     let mut area = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .stick_to_bottom(!jumping_up);
+    // egui weighs an offset against the list's length in the last frame: past it (a page just
+    // arrived above) it would spring back and coast away from the rows asked for. No spring
+    // in a frame that places the list.
+    let rubber_band = ui.spacing().scroll.kinetic.rubber_band;
+    if layout.jump.is_some() || layout.jump_entry.is_some() {
+        ui.spacing_mut().scroll.kinetic.rubber_band = false;
+    }
     if let Some(fraction) = layout.jump.take() {
         area = area.vertical_scroll_offset(layout.total() * fraction);
     }
@@ -294,6 +301,7 @@ pub fn messages_ui(
             ui.ctx().request_repaint();
         }
     });
+    ui.spacing_mut().scroll.kinetic.rubber_band = rubber_band;
     // The scroll area moves after its rows are drawn when it sticks to the bottom of a list that
     // grew or a window that was enlarged: what shows is then not what was drawn. Draw again now,
     // rather than when the mouse next moves.

@@ -804,3 +804,33 @@ fn a_screen_reader_hears_new_messages_politely_and_rows_keep_their_identity_as_o
     zoe.expect("my own words");
     harness.get_by_role_and_label(Role::Status, "marie joined");
 }
+
+#[test]
+fn an_older_page_leaves_the_rows_in_view_where_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    filled(&path, 150, |id| format!("message {id}"));
+    let server = start_server_with(stored(&path));
+    let (_config, mut harness) = connected_app("alice", server.local_addr());
+    wait_until(&mut harness, "the welcome's history", |app| {
+        app.chat().is_some_and(|c| c.oldest_id() == Some(51))
+    });
+    harness.get_by_role_and_label(Role::Label, "message 150");
+    harness
+        .get_by_role_and_label(Role::Button, "Load older messages")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "a page", |app| {
+        app.chat().is_some_and(|c| c.oldest_id() == Some(1))
+    });
+    // Long enough for any scrolling egui would still do to end.
+    harness.run_steps(60);
+    assert!(
+        harness.query_by_label("message 150").is_some(),
+        "the newest row is still in view"
+    );
+    assert!(
+        harness.query_by_label("message 50").is_none(),
+        "the page went in above, out of view"
+    );
+}
