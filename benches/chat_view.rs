@@ -55,7 +55,12 @@ impl View {
                 &mut self.composer,
                 &mut coucou::ui::search::SearchPanel::default(),
                 coucou::ui::chat::ChatStatus::Live,
-                coucou::ui::trust::Protection::TrustedOnFirstUse,
+                coucou::ui::chat::Around {
+                    protection: coucou::ui::trust::Protection::TrustedOnFirstUse,
+                    room: &self.model.room,
+                    directs: &[],
+                    showing: &coucou::ui::chat::Showing::Room,
+                },
             );
             black_box(action);
         });
@@ -96,6 +101,15 @@ fn frames(c: &mut Criterion) {
         assert!(!view.layout.at_bottom(), "scrolled to the middle");
         group.bench_with_input(BenchmarkId::new("middle", n), &n, |b, _| {
             b.iter(|| view.frame());
+        });
+        // What the room's column adds to each frame: its direct conversations read out of the
+        // room's entries, and the one on screen built from them.
+        let seen = std::collections::BTreeMap::new();
+        group.bench_with_input(BenchmarkId::new("directs", n), &n, |b, _| {
+            b.iter(|| black_box(coucou::model::direct::directs(&view.model, &seen)));
+        });
+        group.bench_with_input(BenchmarkId::new("direct_with", n), &n, |b, _| {
+            b.iter(|| black_box(coucou::model::direct::direct_with(&view.model, "bob")));
         });
     }
     group.finish();

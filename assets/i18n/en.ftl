@@ -317,6 +317,10 @@ new-messages = { $count ->
     [one] 1 new message - show
    *[other] { $count } new messages - show
 }
+column-room = Room
+column-directs = Direct messages
+column-directs-none = None yet: click a name to write to one person.
+column-unread = { $count } new
 messages-list = Messages
 private-tag = private
 private-to = you -> { $name }:

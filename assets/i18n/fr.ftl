@@ -317,6 +317,13 @@ new-messages = { $count ->
     [one] { $count } nouveau message - voir
    *[other] { $count } nouveaux messages - voir
 }
+column-room = Salon
+column-directs = Messages directs
+column-directs-none = Aucun pour l’instant : cliquez sur un nom pour écrire à une seule personne.
+column-unread = { $count ->
+    [one] { $count } nouveau
+   *[other] { $count } nouveaux
+}
 messages-list = Messages
 private-tag = privé
 private-to = vous -> { $name } :

@@ -1,21 +1,23 @@
 //! The conversation on screen, as a value: its model, why it is not live, which room it is (for
 //! its draft), the drafts of the rooms not on screen, where its list is scrolled, the input line,
-//! the search panel and the search result being fetched; and which of its new entries call for a
-//! desktop notice.
+//! the search panel and the search result being fetched; which of its new entries call for a
+//! desktop notice; and which of the room's direct conversations is on screen, with what has been
+//! seen of each.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use eframe::egui;
 
 use super::notify::Notice;
 use crate::i18n::{Lang, Said};
+use crate::model::direct::{DirectSummary, direct_with, directs, newest_key};
 use crate::model::settings::{NotifyChoice, Settings};
 use crate::model::{ChatModel, EntryKind};
 use crate::protocol::message::AwayNote;
 use crate::protocol::now_ms;
 use crate::tr;
 use crate::ui::Action;
-use crate::ui::chat::{ChatStatus, Composer, chat_ui};
+use crate::ui::chat::{Around, ChatStatus, Composer, Showing, chat_ui};
 use crate::ui::messages::ListLayout;
 use crate::ui::search::SearchPanel;
 use crate::ui::trust::Protection;
@@ -40,6 +42,62 @@ pub(super) struct Conversation {
     pub(super) search: SearchPanel,
     /// A search result to show once the older pages that hold it have come.
     pub(super) pending_jump: Option<u64>,
+    /// The room, or which of its direct conversations, is on screen.
+    pub(super) showing: Showing,
+    /// Per person, the key of the newest entry with them seen on screen (their unread count
+    /// starts after it).
+    seen_directs: BTreeMap<String, u64>,
+    /// Where each direct conversation's list is scrolled.
+    direct_layouts: HashMap<String, ListLayout>,
+    /// The drafts of the room and its direct conversations not on screen.
+    view_drafts: HashMap<Showing, String>,
+    /// The column's direct conversations and the one on screen, as last worked out.
+    directs: DirectsMade,
+}
+
+/// The room's direct conversations as the column shows them, and the one on screen: worked out
+/// again only when the room's entries or what is on screen change, not at every frame (in a room of
+/// 100,000 messages, reading them out takes 0.4 ms and building a conversation 2.6 ms).
+#[derive(Default)]
+struct DirectsMade {
+    /// How many entries the room had, and what was on screen, when they were made.
+    from: Option<(usize, Showing)>,
+    /// Each person's conversation, newest first, with their unread counts.
+    list: Vec<DirectSummary>,
+    /// The conversation on screen, when it is a direct one.
+    shown: Option<ChatModel>,
+}
+
+impl DirectsMade {
+    /// Works them out again if `room` has new entries or `showing` changed; what is on screen
+    /// counts as seen.
+    fn refresh(&mut self, room: &ChatModel, showing: &Showing, seen: &mut BTreeMap<String, u64>) {
+        let from = (room.entries.len(), showing.clone());
+        if self.from.as_ref() == Some(&from) {
+            return;
+        }
+        if let Showing::Direct(peer) = showing
+            && let Some(key) = newest_key(room, peer)
+        {
+            seen.insert(peer.clone(), key);
+        }
+        self.list = directs(room, seen);
+        self.shown = None;
+        if let Showing::Direct(peer) = showing {
+            if !self.list.iter().any(|d| d.peer == *peer) {
+                // Just opened: nothing said yet.
+                self.list.insert(
+                    0,
+                    DirectSummary {
+                        peer: peer.clone(),
+                        unread: 0,
+                    },
+                );
+            }
+            self.shown = Some(direct_with(room, peer));
+        }
+        self.from = Some(from);
+    }
 }
 
 impl Conversation {
@@ -53,12 +111,32 @@ impl Conversation {
         self.layout = ListLayout::default();
         self.search = SearchPanel::default();
         self.pending_jump = None;
+        self.showing = Showing::Room;
+        self.seen_directs.clear();
+        self.direct_layouts.clear();
+        self.view_drafts.clear();
+        self.directs = DirectsMade::default();
+    }
+
+    /// Shows the room, or one of its direct conversations; each keeps its own draft.
+    pub(super) fn show_in_room(&mut self, showing: Showing) {
+        if showing != self.showing {
+            let draft = std::mem::take(&mut self.composer.input);
+            let before = std::mem::replace(&mut self.showing, showing);
+            if !draft.is_empty() {
+                self.view_drafts.insert(before, draft);
+            }
+            self.composer.input = self.view_drafts.remove(&self.showing).unwrap_or_default();
+            self.composer.recall = None;
+        }
+        self.composer.focus = true;
     }
 
     /// Shows `model` with nothing behind it (previews, snapshot tests, the view's benchmark).
     pub(super) fn show(&mut self, model: ChatModel) {
         self.chat = Some(model);
         self.layout = ListLayout::default();
+        self.directs = DirectsMade::default();
     }
 
     /// Puts the conversation away, keeping its unsent draft for its room.
@@ -108,7 +186,8 @@ impl Conversation {
     }
 
     /// Draws the conversation, if one is open: `connected` says whether its room is live (else it
-    /// is getting back in), `protection` its badge.
+    /// is getting back in), `protection` its badge. A direct conversation is drawn from the
+    /// room's private messages with that person.
     pub(super) fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -122,8 +201,26 @@ impl Conversation {
             (None, true) => ChatStatus::Live,
             (None, false) => ChatStatus::Reconnecting,
         };
-        let (layout, composer, search) = (&mut self.layout, &mut self.composer, &mut self.search);
-        chat_ui(ui, chat, layout, composer, search, status, protection)
+        self.directs
+            .refresh(chat, &self.showing, &mut self.seen_directs);
+        let around = Around {
+            protection,
+            room: &chat.room,
+            directs: &self.directs.list,
+            showing: &self.showing,
+        };
+        let (composer, search) = (&mut self.composer, &mut self.search);
+        match (&self.showing, &mut self.directs.shown) {
+            (Showing::Direct(peer), Some(direct)) => {
+                // What changes without a new entry: who is here and away, the language.
+                direct.people.clone_from(&chat.people);
+                direct.away.clone_from(&chat.away);
+                direct.lang = chat.lang;
+                let layout = self.direct_layouts.entry(peer.clone()).or_default();
+                chat_ui(ui, direct, layout, composer, search, status, around)
+            }
+            _ => chat_ui(ui, chat, &mut self.layout, composer, search, status, around),
+        }
     }
 
     /// The room's id of the message highlighted after a click on a search result.

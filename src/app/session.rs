@@ -28,6 +28,7 @@ use crate::protocol::message::{Found, Label};
 use crate::protocol::{ClientMsg, Command, ErrorCode, ServerMsg, command, now_ms};
 use crate::tr;
 use crate::ui::RoomAction;
+use crate::ui::chat::Showing;
 
 /// How many older messages the app asks for at a time.
 const PAGE: u32 = 200;
@@ -73,7 +74,13 @@ impl Session {
         let conv = &mut self.conv;
         match action {
             RoomAction::Send(text) => self.send(text, desk),
+            // A Coucou room's private messages have a conversation of their own; a plain room's
+            // are lines in the room.
+            RoomAction::StartPrivate(name) if self.contact.speaks_json() => {
+                conv.show_in_room(Showing::Direct(name));
+            }
             RoomAction::StartPrivate(name) => conv.composer.start_with(format!("/msg {name} ")),
+            RoomAction::Show(showing) => conv.show_in_room(showing),
             RoomAction::Quote(quote) => conv.composer.start_with(format!("{quote} ")),
             RoomAction::Disconnect => self.leave(),
             RoomAction::CancelReconnect => {
@@ -414,6 +421,14 @@ impl Session {
     /// line as it is to a plain room.
     pub(super) fn send(&mut self, text: String, desk: &mut Desk) {
         let lang = desk.lang();
+        // In a direct conversation, a message (not a command, nor `exit`) goes to that person
+        // alone.
+        let text = match &self.conv.showing {
+            Showing::Direct(peer) if matches!(command::parse(&text), Ok(Command::Say(_))) => {
+                format!("/msg {peer} {text}")
+            }
+            _ => text,
+        };
         // The message itself tells the others the typing is over.
         self.presence.sent();
         let parsed = command::parse(&text);

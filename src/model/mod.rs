@@ -5,6 +5,7 @@
 //! The views (`ui`) read these and the app shell (`app`) changes them; this layer imports neither.
 
 pub mod chat;
+pub mod direct;
 pub mod form;
 pub mod settings;
 pub mod transcript;

@@ -1,4 +1,5 @@
-//! The chat screen: the message list, who is here, and the input line.
+//! The chat screen: the room's column (the room and its direct conversations), the message
+//! list, who is here, and the input line.
 
 use eframe::egui::{self, Key, RichText};
 
@@ -6,6 +7,7 @@ use super::messages::{ListLayout, messages_ui, progress_ui};
 use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
 use super::{Action, FileAction, RoomAction};
+use crate::model::direct::DirectSummary;
 use crate::model::{ChatModel, TransferStatus};
 use crate::protocol::MAX_MESSAGE_BYTES;
 use crate::tr;
@@ -155,6 +157,29 @@ pub enum ChatStatus<'a> {
     Offline(&'a str),
 }
 
+/// Which conversation of the room is on screen.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Showing {
+    /// The room itself.
+    #[default]
+    Room,
+    /// The direct conversation with this person.
+    Direct(String),
+}
+
+/// What is around the conversation on screen: the room's badge and its column.
+#[derive(Debug, Clone, Copy)]
+pub struct Around<'a> {
+    /// How far the connection is protected.
+    pub protection: Protection,
+    /// The room's name.
+    pub room: &'a str,
+    /// Its direct conversations, newest first.
+    pub directs: &'a [DirectSummary],
+    /// Which conversation is on screen.
+    pub showing: &'a Showing,
+}
+
 /// Draws the chat screen.
 pub fn chat_ui(
     ui: &mut egui::Ui,
@@ -163,7 +188,7 @@ pub fn chat_ui(
     composer: &mut Composer,
     search: &mut SearchPanel,
     status: ChatStatus<'_>,
-    protection: Protection,
+    around: Around<'_>,
 ) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
@@ -183,14 +208,25 @@ pub fn chat_ui(
             });
         });
     }
-    egui::Panel::right("people")
+    egui::Panel::left("conversations")
         .resizable(true)
-        .default_size(160.0)
+        .default_size(150.0)
         .show(ui, |ui| {
             ui.add_space(4.0);
-            badge_ui(ui, protection);
-            action = action.take().or(people_ui(ui, model, connected));
+            action = action.take().or(column_ui(ui, &around));
         });
+    // The search panel takes the people list's place while it is open, so that the input line
+    // keeps room to type at the default window size.
+    if !search.open {
+        egui::Panel::right("people")
+            .resizable(true)
+            .default_size(160.0)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                badge_ui(ui, around.protection);
+                action = action.take().or(people_ui(ui, model, connected));
+            });
+    }
     if search.open {
         egui::Panel::right("search")
             .resizable(true)
@@ -217,6 +253,60 @@ pub fn chat_ui(
     });
     if std::mem::take(&mut layout.return_focus) {
         composer.focus = true;
+    }
+    action
+}
+
+/// The room's column: the room, then its direct conversations with their unread counts.
+fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    let dark = ui.visuals().dark_mode;
+    ui.label(RichText::new(lang.tr("column-room")).small().weak());
+    let room = RichText::new(format!("# {}", around.room)).strong();
+    if ui
+        .selectable_label(*around.showing == Showing::Room, room)
+        .clicked()
+    {
+        action = Some(Action::Room(RoomAction::Show(Showing::Room)));
+    }
+    ui.add_space(8.0);
+    ui.label(RichText::new(lang.tr("column-directs")).small().weak());
+    ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
+        node.set_role(egui::accesskit::Role::List);
+        node.set_label(lang.tr("column-directs"));
+    });
+    if around.directs.is_empty() {
+        ui.add(
+            egui::Label::new(RichText::new(lang.tr("column-directs-none")).small().weak()).wrap(),
+        );
+    }
+    for direct in around.directs {
+        let peer = direct.peer.as_str();
+        let row = egui::UiBuilder::new()
+            .scope_id(ui.scope_id().with(("direct-row", peer)))
+            .accessibility_role(egui::accesskit::Role::ListItem);
+        ui.scope_builder(row, |ui| {
+            ui.horizontal(|ui| {
+                let shown = matches!(around.showing, Showing::Direct(p) if p == peer);
+                let name = RichText::new(peer).color(super::name_colour(peer, dark));
+                if ui.selectable_label(shown, name).clicked() {
+                    action = Some(Action::Room(RoomAction::Show(Showing::Direct(
+                        peer.to_owned(),
+                    ))));
+                }
+                if direct.unread > 0 {
+                    let badge = tr!(lang, "column-unread", count = direct.unread);
+                    ui.label(
+                        RichText::new(badge)
+                            .small()
+                            .strong()
+                            .color(ui.visuals().strong_text_color())
+                            .background_color(super::mention_fill(ui.visuals())),
+                    );
+                }
+            });
+        });
     }
     action
 }

@@ -68,7 +68,8 @@ impl ListLayout {
         self.jump = Some(1.0);
     }
 
-    /// Scrolls to a fraction of the list (0.0 the top, 1.0 the bottom) in the next frame.
+    /// Scrolls to a fraction of what can be scrolled (0.0 the top, 1.0 the bottom) in the next
+    /// frame.
     pub fn jump_to_fraction(&mut self, fraction: f32) {
         self.jump = Some(fraction.clamp(0.0, 1.0));
     }
@@ -121,7 +122,7 @@ impl ListLayout {
         }
         let placeholders = std::mem::take(&mut self.needs_estimate).min(self.heights.len());
         for (height, entry) in self.heights[..placeholders].iter_mut().zip(entries) {
-            *height = estimate_height(entry, width, font_size) + spacing;
+            *height = row_estimate(entry, width, font_size, spacing);
             self.dirty = true;
         }
         if self.heights.len() < entries.len() {
@@ -129,7 +130,7 @@ impl ListLayout {
             self.heights.extend(
                 entries[start..]
                     .iter()
-                    .map(|e| estimate_height(e, width, font_size) + spacing),
+                    .map(|e| row_estimate(e, width, font_size, spacing)),
             );
             self.dirty = true;
         }
@@ -151,18 +152,28 @@ impl ListLayout {
     }
 }
 
+/// A guess at a row's height with the space after it; none for a private message, which shows in
+/// its direct conversation instead.
+fn row_estimate(entry: &Entry, width: f32, font_size: f32, spacing: f32) -> f32 {
+    if matches!(entry.kind, EntryKind::Private { .. }) {
+        0.0
+    } else {
+        estimate_height(entry, width, font_size) + spacing
+    }
+}
+
 /// A guess at a row's height from its length, before it has been drawn.
 fn estimate_height(entry: &Entry, width: f32, font_size: f32) -> f32 {
     let n_chars = match &entry.kind {
         EntryKind::Chat { from, text, .. } => from.len() + text.chars().count() + 8,
-        EntryKind::Private { from, to, text, .. } => {
-            from.len() + to.len() + text.chars().count() + 20
-        }
         EntryKind::Notice(text) | EntryKind::Error(text) | EntryKind::Plain(text) => {
             text.chars().count() + 8
         }
         // The offer, then its button or progress bar.
         EntryKind::File(offer) => offer.name.chars().count() + offer.from.len() + 80,
+        EntryKind::Private { from, to, text, .. } => {
+            from.len() + to.len() + text.chars().count() + 20
+        }
     };
     let line_height = font_size * 1.3;
     let chars_per_line = (width / (font_size * 0.55)).max(10.0);
@@ -219,12 +230,15 @@ pub fn messages_ui(
     if layout.jump.is_some() || layout.jump_entry.is_some() {
         ui.spacing_mut().scroll.kinetic.rubber_band = false;
     }
+    // Offsets within what can be scrolled: the list's length less the view's (nothing when the
+    // list is shorter than the view). Past it, the first frames would show no row at all.
+    let scrollable = (layout.total() - ui.available_height()).max(0.0);
     if let Some(fraction) = layout.jump.take() {
-        area = area.vertical_scroll_offset(layout.total() * fraction);
+        area = area.vertical_scroll_offset(scrollable * fraction);
     }
     if let Some(index) = layout.jump_entry.take() {
         let y = layout.offsets.get(index).copied().unwrap_or(0.0);
-        area = area.vertical_scroll_offset(y);
+        area = area.vertical_scroll_offset(y.min(scrollable));
     }
     let dark = ui.visuals().dark_mode;
     let mut drawn_from = 0.0;
@@ -248,6 +262,10 @@ pub fn messages_ui(
             let y = layout.offsets[index];
             if y > viewport.max.y {
                 break;
+            }
+            if matches!(entry.kind, EntryKind::Private { .. }) {
+                // In its direct conversation (the room's column), not here.
+                continue;
             }
             let rect = egui::Rect::from_min_size(
                 egui::pos2(left, top + y),

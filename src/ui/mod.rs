@@ -78,8 +78,11 @@ pub enum ProfileAction {
 pub enum RoomAction {
     /// Send what was typed in the input line.
     Send(String),
-    /// Start a private message to someone (fills the input line).
+    /// Start a private message to someone: their direct conversation (in a Coucou room), or
+    /// `/msg name ` in the input line.
     StartPrivate(String),
+    /// Show the room, or one of its direct conversations.
+    Show(chat::Showing),
     /// Put this quote in the input line.
     Quote(String),
     /// Leave the room.

@@ -218,7 +218,8 @@ fn hosting_again_shows_the_kept_history_at_its_bottom_with_nothing_new() {
         guest.send(&format!("line {i} {long}"));
     }
     wait_until(&mut harness, "20 lines", |app| has_entry(app, "line 19"));
-    harness.run();
+    // Long rows are measured once drawn: a few frames.
+    harness.run_steps(8);
     // Read back up, then close the room and host it again: its history comes back.
     scroll_up(&mut harness);
     harness.get_by_label("Host a room").click();
@@ -1243,7 +1244,13 @@ fn a_right_click_on_a_message_quotes_it_or_replies_privately() {
     harness.run();
     harness.get_by_label("Reply privately").click();
     harness.run();
-    assert_eq!(input_text(&harness), "/msg bob ");
+    // bob's direct conversation, its input line empty and ready.
+    direct_row(&harness, "bob");
+    assert_eq!(
+        input_text(&harness),
+        "",
+        "the quote stays with the room's draft"
+    );
 }
 
 #[test]
@@ -1867,4 +1874,80 @@ fn at_the_largest_text_size_the_input_row_is_whole() {
             );
         }
     }
+}
+
+/// The row of `peer` in the room's column of direct conversations.
+fn direct_row<'t>(harness: &'t Harness<'_, CoucouApp>, peer: &'t str) -> egui_kittest::Node<'t> {
+    harness
+        .get_by_role_and_label(Role::List, "Direct messages")
+        .get_by_label(peer)
+}
+
+#[test]
+fn a_private_message_opens_a_direct_conversation_of_its_own_with_its_unread_count() {
+    let server = start_server();
+    let (_dir, mut harness) = connected_app("alice", server.local_addr());
+    harness.get_by_label("None yet: click a name to write to one person.");
+    let mut bob = Plain::join(server.local_addr(), "bob");
+    wait_until(&mut harness, "bob's join", |app| {
+        has_entry(app, "bob joined")
+    });
+    bob.send("for everyone");
+    bob.send("/msg alice psst, just for you");
+    wait_until(&mut harness, "bob's private message", |app| {
+        has_entry(app, "psst, just for you")
+    });
+    harness.get_by_role_and_label(Role::Label, "for everyone");
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Label, "psst, just for you")
+            .is_none(),
+        "not a line in the room"
+    );
+    direct_row(&harness, "bob");
+    harness.get_by_label("1 new");
+
+    // Its conversation: bob's message, and what is typed there goes to bob alone.
+    direct_row(&harness, "bob").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Label, "psst, just for you");
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Label, "for everyone")
+            .is_none()
+    );
+    assert!(harness.query_by_label("1 new").is_none(), "seen");
+    send_message(&mut harness, "yes, bob?");
+    assert_eq!(bob.expect("yes, bob?"), "[private] alice -> bob: yes, bob?");
+    wait_until(&mut harness, "the echo", |app| has_entry(app, "yes, bob?"));
+    harness.get_by_role_and_label(Role::Label, "yes, bob?");
+
+    // Back in the room: neither private line is there; a name in the people list opens (or
+    // reopens) that person's conversation.
+    harness
+        .get_by_role_and_label(Role::Button, "# Coucou")
+        .click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Label, "yes, bob?")
+            .is_none()
+    );
+    let _chloe = Plain::join(server.local_addr(), "chloé");
+    wait_until(&mut harness, "chloé's join", |app| {
+        has_entry(app, "chloé joined")
+    });
+    harness
+        .get_by_role_and_label(Role::List, "People")
+        .get_by_label("chloé")
+        .click();
+    harness.run_steps(2);
+    direct_row(&harness, "chloé");
+    send_message(&mut harness, "coucou chloé");
+    assert!(
+        bob.lines_until("chloé")
+            .iter()
+            .all(|l| !l.contains("coucou chloé")),
+        "bob never sees it"
+    );
 }

@@ -711,6 +711,8 @@ fn a_missing_file_fails_its_own_download_and_no_other() {
     buttons[0].click();
     harness.run_steps(2);
     proxy.wait_held();
+    // The first row now shows its progress, measured anew: rows below it settle first.
+    harness.run_steps(4);
     harness
         .get_all_by_role_and_label(Role::Button, "Download")
         .next()

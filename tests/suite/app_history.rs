@@ -678,6 +678,19 @@ fn your_own_private_messages_are_back_in_their_place_after_a_restart() {
         1,
         "{texts:#?}"
     );
+    // On screen in bob's direct conversation, not in the room.
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Label, "psst, à midi ?")
+            .is_none()
+    );
+    harness
+        .get_by_role_and_label(Role::List, "Direct messages")
+        .get_by_label("bob")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Label, "psst, à midi ?");
 }
 
 #[test]

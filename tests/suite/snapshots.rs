@@ -51,7 +51,8 @@ fn busy_chat_view() {
     harness
         .state_mut()
         .show_conversation(demo_conversation(200, START_MS));
-    harness.run();
+    // Rows measured as they come into view from the bottom: a few frames.
+    harness.run_steps(8);
     harness.snapshot("busy_chat_view");
 }
 
@@ -68,6 +69,7 @@ fn busy_chat_view_in_french() {
     harness
         .state_mut()
         .show_conversation(demo_conversation_in(200, START_MS, Lang::Fr));
-    harness.run();
+    // Rows measured as they come into view from the bottom: a few frames.
+    harness.run_steps(8);
     harness.snapshot("busy_chat_view_fr");
 }
