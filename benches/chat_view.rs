@@ -58,6 +58,7 @@ impl View {
                 coucou::ui::chat::Around {
                     protection: coucou::ui::trust::Protection::TrustedOnFirstUse,
                     room: &self.model.room,
+                    room_news: (0, false),
                     directs: &[],
                     showing: &coucou::ui::chat::Showing::Room,
                 },

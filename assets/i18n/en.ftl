@@ -321,6 +321,7 @@ column-room = Room
 column-directs = Direct messages
 column-directs-none = None yet: click a name to write to one person.
 column-unread = { $count } new
+column-unread-mention = { $count } new, you are named
 messages-list = Messages
 private-tag = private
 private-to = you -> { $name }:

@@ -324,6 +324,10 @@ column-unread = { $count ->
     [one] { $count } nouveau
    *[other] { $count } nouveaux
 }
+column-unread-mention = { $count ->
+    [one] { $count } nouveau
+   *[other] { $count } nouveaux
+}, on vous cite
 messages-list = Messages
 private-tag = privé
 private-to = vous -> { $name } :

@@ -10,7 +10,7 @@ use eframe::egui;
 
 use super::notify::Notice;
 use crate::i18n::{Lang, Said};
-use crate::model::direct::{DirectSummary, direct_with, directs, newest_key};
+use crate::model::direct::{DirectSummary, direct_with, directs, newest_key, room_news_after};
 use crate::model::settings::{NotifyChoice, Settings};
 use crate::model::{ChatModel, EntryKind};
 use crate::protocol::message::AwayNote;
@@ -66,6 +66,10 @@ struct DirectsMade {
     list: Vec<DirectSummary>,
     /// The conversation on screen, when it is a direct one.
     shown: Option<ChatModel>,
+    /// The key of the room's newest entry when the room was last on screen.
+    room_seen: u64,
+    /// Messages that came to the room since, and whether one names you.
+    room_news: (usize, bool),
 }
 
 impl DirectsMade {
@@ -81,6 +85,10 @@ impl DirectsMade {
         {
             seen.insert(peer.clone(), key);
         }
+        if *showing == Showing::Room {
+            self.room_seen = room.entries.last().map_or(0, |e| e.key);
+        }
+        self.room_news = room_news_after(room, self.room_seen);
         self.list = directs(room, seen);
         self.shown = None;
         if let Showing::Direct(peer) = showing {
@@ -206,6 +214,7 @@ impl Conversation {
         let around = Around {
             protection,
             room: &chat.room,
+            room_news: self.directs.room_news,
             directs: &self.directs.list,
             showing: &self.showing,
         };

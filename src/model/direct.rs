@@ -45,6 +45,27 @@ pub fn directs(room: &ChatModel, seen: &BTreeMap<String, u64>) -> Vec<DirectSumm
     found
 }
 
+/// What came to the room itself after the entry with key `seen`, while a direct conversation was
+/// on screen: how many messages from others (not private ones, not notices), and whether one
+/// names you.
+pub fn room_news_after(room: &ChatModel, seen: u64) -> (usize, bool) {
+    let mut count = 0;
+    let mut mention = false;
+    for entry in room.entries.iter().rev().take_while(|e| e.key > seen) {
+        let news = match &entry.kind {
+            EntryKind::Chat { own, .. } => !own,
+            EntryKind::File(offer) => offer.from != room.me && offer.to.is_none(),
+            EntryKind::Plain(text) => !text.starts_with("*** ") && !entry.is_from(&room.me),
+            EntryKind::Private { .. } | EntryKind::Notice(_) | EntryKind::Error(_) => false,
+        };
+        if news {
+            count += 1;
+            mention |= entry.mention;
+        }
+    }
+    (count, mention)
+}
+
 /// The key of the newest entry with `peer`: what has been seen once their conversation is shown.
 pub fn newest_key(room: &ChatModel, peer: &str) -> Option<u64> {
     room.entries
@@ -141,6 +162,32 @@ mod tests {
             peers(&seen),
             [("bob".to_owned(), 0), ("chloé".to_owned(), 1)]
         );
+    }
+
+    #[test]
+    fn the_rooms_news_counts_others_messages_after_the_last_seen_and_says_if_one_names_you() {
+        let mut room = room();
+        let seen = room.entries.last().unwrap().key;
+        assert_eq!(room_news_after(&room, seen), (0, false));
+        room.apply(private(6, "bob", "alice", "not the room's"), NOW);
+        for (id, from, text) in [
+            (7, "bob", "news"),
+            (8, "alice", "mine"),
+            (9, "chloé", "alice?"),
+        ] {
+            room.apply(
+                ServerMsg::Message(Chat {
+                    id,
+                    time: 1_700_000_000_000 + id,
+                    from: from.into(),
+                    text: text.into(),
+                    action: false,
+                    cid: None,
+                }),
+                NOW,
+            );
+        }
+        assert_eq!(room_news_after(&room, seen), (2, true));
     }
 
     #[test]

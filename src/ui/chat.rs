@@ -174,6 +174,9 @@ pub struct Around<'a> {
     pub protection: Protection,
     /// The room's name.
     pub room: &'a str,
+    /// Messages that came to the room while a direct conversation was on screen, and whether one
+    /// names you.
+    pub room_news: (usize, bool),
     /// Its direct conversations, newest first.
     pub directs: &'a [DirectSummary],
     /// Which conversation is on screen.
@@ -264,12 +267,20 @@ fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
     let dark = ui.visuals().dark_mode;
     ui.label(RichText::new(lang.tr("column-room")).small().weak());
     let room = RichText::new(format!("# {}", around.room)).strong();
-    if ui
-        .selectable_label(*around.showing == Showing::Room, room)
-        .clicked()
-    {
-        action = Some(Action::Room(RoomAction::Show(Showing::Room)));
-    }
+    // Wrapped: a badge goes under a long name rather than widen the column.
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .selectable_label(*around.showing == Showing::Room, room)
+            .clicked()
+        {
+            action = Some(Action::Room(RoomAction::Show(Showing::Room)));
+        }
+        match around.room_news {
+            (0, _) => {}
+            (count, true) => unread_badge(ui, &tr!(lang, "column-unread-mention", count = count)),
+            (count, false) => unread_badge(ui, &tr!(lang, "column-unread", count = count)),
+        }
+    });
     ui.add_space(8.0);
     ui.label(RichText::new(lang.tr("column-directs")).small().weak());
     ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
@@ -287,7 +298,7 @@ fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
             .scope_id(ui.scope_id().with(("direct-row", peer)))
             .accessibility_role(egui::accesskit::Role::ListItem);
         ui.scope_builder(row, |ui| {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 let shown = matches!(around.showing, Showing::Direct(p) if p == peer);
                 let name = RichText::new(peer).color(super::name_colour(peer, dark));
                 if ui.selectable_label(shown, name).clicked() {
@@ -296,19 +307,23 @@ fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
                     ))));
                 }
                 if direct.unread > 0 {
-                    let badge = tr!(lang, "column-unread", count = direct.unread);
-                    ui.label(
-                        RichText::new(badge)
-                            .small()
-                            .strong()
-                            .color(ui.visuals().strong_text_color())
-                            .background_color(super::mention_fill(ui.visuals())),
-                    );
+                    unread_badge(ui, &tr!(lang, "column-unread", count = direct.unread));
                 }
             });
         });
     }
     action
+}
+
+/// A count of what is new, on the mention colour: said in words, not by colour alone.
+fn unread_badge(ui: &mut egui::Ui, text: &str) {
+    ui.label(
+        RichText::new(text)
+            .small()
+            .strong()
+            .color(ui.visuals().strong_text_color())
+            .background_color(super::mention_fill(ui.visuals())),
+    );
 }
 
 fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Action> {

@@ -1921,6 +1921,13 @@ fn a_private_message_opens_a_direct_conversation_of_its_own_with_its_unread_coun
     assert_eq!(bob.expect("yes, bob?"), "[private] alice -> bob: yes, bob?");
     wait_until(&mut harness, "the echo", |app| has_entry(app, "yes, bob?"));
     harness.get_by_role_and_label(Role::Label, "yes, bob?");
+    // Meanwhile in the room: its row counts what came, and says when it names you.
+    bob.send("back in the room");
+    bob.send("alice, are you there?");
+    wait_until(&mut harness, "bob's room lines", |app| {
+        has_entry(app, "are you there")
+    });
+    harness.get_by_label("2 new, you are named");
 
     // Back in the room: neither private line is there; a name in the people list opens (or
     // reopens) that person's conversation.
@@ -1928,6 +1935,8 @@ fn a_private_message_opens_a_direct_conversation_of_its_own_with_its_unread_coun
         .get_by_role_and_label(Role::Button, "# Coucou")
         .click();
     harness.run_steps(2);
+    assert!(harness.query_by_label("2 new, you are named").is_none());
+    harness.get_by_role_and_label(Role::Label, "alice, are you there?");
     assert!(
         harness
             .query_by_role_and_label(Role::Label, "yes, bob?")
