@@ -260,10 +260,11 @@ pub fn chat_ui(
     action
 }
 
-/// The room's column: the room, then its direct conversations with their unread counts.
+/// The room's column: the room, then its direct conversations with their unread counts. Alt+Up
+/// and Alt+Down move through them, as in other team chats.
 fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
     let lang = super::lang(ui.ctx());
-    let mut action = None;
+    let mut action = next_conversation(ui, around);
     let dark = ui.visuals().dark_mode;
     ui.label(RichText::new(lang.tr("column-room")).small().weak());
     let room = RichText::new(format!("# {}", around.room)).strong();
@@ -313,6 +314,35 @@ fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
         });
     }
     action
+}
+
+/// The conversation above or below the one on screen in the column, when Alt+Up or Alt+Down was
+/// pressed (taken from the input line, whose Up and Down recall what was sent).
+fn next_conversation(ui: &egui::Ui, around: &Around<'_>) -> Option<Action> {
+    let (up, down) = ui.input_mut(|i| {
+        (
+            i.consume_key(egui::Modifiers::ALT, Key::ArrowUp),
+            i.consume_key(egui::Modifiers::ALT, Key::ArrowDown),
+        )
+    });
+    if !(up || down) {
+        return None;
+    }
+    let all: Vec<Showing> = std::iter::once(Showing::Room)
+        .chain(
+            around
+                .directs
+                .iter()
+                .map(|d| Showing::Direct(d.peer.clone())),
+        )
+        .collect();
+    let at = all.iter().position(|s| s == around.showing).unwrap_or(0);
+    let to = if up {
+        at.checked_sub(1)?
+    } else {
+        (at + 1 < all.len()).then_some(at + 1)?
+    };
+    Some(Action::Room(RoomAction::Show(all[to].clone())))
 }
 
 /// A count of what is new, on the mention colour: said in words, not by colour alone.

@@ -1937,6 +1937,13 @@ fn a_private_message_opens_a_direct_conversation_of_its_own_with_its_unread_coun
     harness.run_steps(2);
     assert!(harness.query_by_label("2 new, you are named").is_none());
     harness.get_by_role_and_label(Role::Label, "alice, are you there?");
+    // Alt+Down and Alt+Up move through the column, from the input line too.
+    harness.key_press_modifiers(Modifiers::ALT, Key::ArrowDown);
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Label, "yes, bob?");
+    harness.key_press_modifiers(Modifiers::ALT, Key::ArrowUp);
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Label, "alice, are you there?");
     assert!(
         harness
             .query_by_role_and_label(Role::Label, "yes, bob?")
