@@ -275,6 +275,7 @@ impl Conversation {
                     title: tr!(chat.lang, "notify-private-title", name = from.as_str()),
                     body: text.clone(),
                     open: chat.lang.tr("notify-open"),
+                    direct: Some(from.clone()),
                 },
                 EntryKind::Chat {
                     from,
@@ -294,11 +295,13 @@ impl Conversation {
                         text.clone()
                     },
                     open: chat.lang.tr("notify-open"),
+                    direct: None,
                 },
                 EntryKind::Plain(text) if entry.mention || choice == NotifyChoice::All => Notice {
                     title: chat.room.clone(),
                     body: text.clone(),
                     open: chat.lang.tr("notify-open"),
+                    direct: None,
                 },
                 _ => continue,
             };

@@ -82,7 +82,7 @@ impl Desk {
             title: String::new(),
         };
         if desk.notifier.is_none() {
-            let clicked = desk.sink(|()| AppEvent::NoticeClicked);
+            let clicked = desk.sink(AppEvent::NoticeClicked);
             desk.notifier =
                 super::notify::DesktopNotifier::start(clicked).map(|n| NotifierHandle(Arc::new(n)));
         }

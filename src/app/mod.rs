@@ -287,7 +287,13 @@ impl CoucouApp {
                 let (said, error) = export::exported(&path, count, written);
                 conv.say(said, error);
             }
-            AppEvent::NoticeClicked => desk.focus_requested = true,
+            AppEvent::NoticeClicked(direct) => {
+                desk.focus_requested = true;
+                // A private message's notice opens its conversation.
+                if let Some(peer) = direct {
+                    conv.show_in_room(crate::ui::chat::Showing::Direct(peer));
+                }
+            }
             AppEvent::Journal(event) => session.on_journal(event, desk),
             AppEvent::Measured(path, to, measured) => {
                 let (files, contact) = (&mut session.files, &mut session.contact);

@@ -25,6 +25,9 @@ pub struct Notice {
     pub body: String,
     /// The label of the button that opens the conversation (where the desktop shows one).
     pub open: String,
+    /// The direct conversation it is from (a private message's sender), opened by a click;
+    /// `None` for the room's.
+    pub direct: Option<String>,
 }
 
 /// Shows desktop notifications. The app holds one; tests pass one that records.
@@ -56,9 +59,10 @@ pub struct DesktopNotifier {
 }
 
 impl DesktopNotifier {
-    /// Starts the notification thread. A click on a notification is delivered to `clicked`.
-    /// `None` if the thread could not start (then there are no notifications).
-    pub fn start(clicked: EventSink<()>) -> Option<Self> {
+    /// Starts the notification thread. A click on a notification is delivered to `clicked`, with
+    /// the direct conversation it is from. `None` if the thread could not start (then there are
+    /// no notifications).
+    pub fn start(clicked: EventSink<Option<String>>) -> Option<Self> {
         let (queue, notices) = crossbeam_channel::unbounded::<Notice>();
         let failed_once = Arc::new(AtomicBool::new(false));
         let waiting = Arc::new(AtomicUsize::new(0));
@@ -68,7 +72,7 @@ impl DesktopNotifier {
                 for notice in notices {
                     match show(&notice) {
                         Ok(shown) => {
-                            wait_for_click(shown, &waiting, clicked.clone());
+                            wait_for_click(shown, notice.direct, &waiting, clicked.clone());
                         }
                         Err(err) => {
                             if !failed_once.swap(true, Ordering::Relaxed) {
@@ -123,7 +127,12 @@ pub fn show(notice: &Notice) -> Result<Shown, String> {
 
 /// Waits, on a thread of its own, for a click on `shown` (it closes by itself after [`SHOW_FOR`]).
 #[cfg(all(unix, not(target_os = "macos")))]
-fn wait_for_click(shown: Shown, waiting: &Arc<AtomicUsize>, clicked: EventSink<()>) {
+fn wait_for_click(
+    shown: Shown,
+    direct: Option<String>,
+    waiting: &Arc<AtomicUsize>,
+    clicked: EventSink<Option<String>>,
+) {
     if waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
         waiting.fetch_sub(1, Ordering::SeqCst);
         return;
@@ -134,7 +143,7 @@ fn wait_for_click(shown: Shown, waiting: &Arc<AtomicUsize>, clicked: EventSink<(
         .spawn(move || {
             shown.wait_for_action(|action| {
                 if action == "default" {
-                    clicked.send(());
+                    clicked.send(direct.clone());
                 }
             });
             done.fetch_sub(1, Ordering::SeqCst);
@@ -146,4 +155,10 @@ fn wait_for_click(shown: Shown, waiting: &Arc<AtomicUsize>, clicked: EventSink<(
 }
 
 #[cfg(not(all(unix, not(target_os = "macos"))))]
-fn wait_for_click(_shown: Shown, _waiting: &Arc<AtomicUsize>, _clicked: EventSink<()>) {}
+fn wait_for_click(
+    _shown: Shown,
+    _direct: Option<String>,
+    _waiting: &Arc<AtomicUsize>,
+    _clicked: EventSink<Option<String>>,
+) {
+}

@@ -1037,6 +1037,18 @@ fn mentions_and_private_messages_notify_while_in_the_background_and_nothing_else
             .all(|n| n.open == "Open"),
         "the button says Open, in the app's language"
     );
+    let directs: Vec<_> = recorder
+        .0
+        .lock()
+        .expect("the recorder's lock")
+        .iter()
+        .map(|n| n.direct.clone())
+        .collect();
+    assert_eq!(
+        directs,
+        [None, Some("bob".to_owned())],
+        "a click on the private one opens bob's conversation"
+    );
     // Once per frame that brought something (the two may arrive in one frame).
     let requests = harness.state().attention_requests();
     assert!(
@@ -1072,6 +1084,7 @@ fn without_a_session_bus_a_real_notification_fails_quietly_and_with_one_it_retur
                 title: "Coucou test".into(),
                 body: "a test notification".into(),
                 open: "Open".into(),
+                direct: None,
             });
             done_tx.send(shown.map(drop)).ok();
         })
