@@ -365,5 +365,9 @@ fn field_error(ui: &mut egui::Ui, problem: Option<&str>, show: bool) {
         ui.label("");
         ui.colored_label(ui.visuals().error_fg_color, problem);
         ui.end_row();
+    } else {
+        // The ids the two labels would have taken: the rows below keep theirs whether an error
+        // shows or not, so a screen reader never sees the "Server kind" label become a field.
+        ui.skip_ahead_auto_ids(2);
     }
 }

@@ -87,6 +87,26 @@ fn the_form_is_checked_before_connecting() {
 }
 
 #[test]
+fn an_error_under_a_field_leaves_every_widget_below_it_the_same_for_a_screen_reader() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "alice");
+    let ids = |harness: &Harness<'_, CoucouApp>| {
+        [
+            harness.get_by_role_and_label(Role::Label, "Server kind"),
+            harness.get_by_role_and_label(Role::TextInput, "Port"),
+            harness.get_by_role_and_label(Role::Label, "Port"),
+        ]
+        .map(|node| node.accesskit_node().id())
+    };
+    let before = ids(&harness);
+    // An error row appears under the name, above them all.
+    fill(&mut harness, "Username", "a");
+    harness.get_by_label("A name needs at least 2 characters.");
+    assert_eq!(ids(&harness), before);
+}
+
+#[test]
 fn connection_errors_are_shown_next_to_the_form_which_is_kept() {
     let (_dir, config) = temp_config();
     let mut harness = app_at(&config);
