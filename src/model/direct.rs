@@ -76,7 +76,7 @@ pub fn newest_key(room: &ChatModel, peer: &str) -> Option<u64> {
 }
 
 /// The conversation with `peer`: the private messages between you, as messages (your own shown
-/// as yours), with the room's people (to start another from the list).
+/// as yours, none marked as a mention), with the room's people (to start another from the list).
 pub fn direct_with(room: &ChatModel, peer: &str) -> ChatModel {
     let mut direct = ChatModel::new(peer, room.me.clone());
     direct.lang = room.lang;
@@ -96,6 +96,8 @@ pub fn direct_with(room: &ChatModel, peer: &str) -> ChatModel {
                     action: false,
                     own: *own,
                 },
+                // Everything here is for you: nothing stands out as a mention.
+                mention: false,
                 ..e.clone()
             }),
             _ => None,

@@ -1,5 +1,5 @@
-//! Image snapshots of the connect screen and a busy chat view, in English and in French, rendered
-//! with wgpu.
+//! Image snapshots of the connect screen and a busy chat view, in English and in French, and a
+//! direct conversation in the light theme, rendered with wgpu.
 //!
 //! Behind the `snapshots` feature: they need a Vulkan driver (Debian `mesa-vulkan-drivers` gives a
 //! software one), which `.ci/run` installs. Times are shown in local time: run with `TZ=UTC`, as
@@ -20,6 +20,14 @@ fn app() -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
 
 /// The app with `lang` as the system's language.
 fn app_in(lang: Lang) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    app_themed(lang, eframe::egui::Theme::Dark)
+}
+
+/// The app with `lang` as the system's language and `theme` as the system's theme.
+fn app_themed(
+    lang: Lang,
+    theme: eframe::egui::Theme,
+) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
     let dir = tempfile::tempdir().expect("a temp folder");
     let options = AppOptions {
         config_path: Some(dir.path().join("settings.toml")),
@@ -33,7 +41,7 @@ fn app_in(lang: Lang) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
     };
     let harness = Harness::builder()
         .with_size([900.0, 600.0])
-        .with_theme(eframe::egui::Theme::Dark)
+        .with_theme(theme)
         .build_eframe(move |cc| CoucouApp::new(&cc.egui_ctx, options));
     (dir, harness)
 }
@@ -72,4 +80,22 @@ fn busy_chat_view_in_french() {
     // Rows measured as they come into view from the bottom: a few frames.
     harness.run_steps(8);
     harness.snapshot("busy_chat_view_fr");
+}
+
+#[test]
+fn a_direct_conversation_in_the_light_theme() {
+    use egui_kittest::kittest::Queryable;
+    let (_dir, mut harness) = app_themed(Lang::En, eframe::egui::Theme::Light);
+    harness
+        .state_mut()
+        .show_conversation(demo_conversation(200, START_MS));
+    harness.run_steps(8);
+    harness
+        .get_by_role_and_label(eframe::egui::accesskit::Role::List, "Direct messages")
+        .get_by_label("bob")
+        .click();
+    // The pointer leaves the window, as after a click and a move to the keyboard.
+    harness.event(eframe::egui::Event::PointerGone);
+    harness.run_steps(8);
+    harness.snapshot("direct_conversation_light");
 }
