@@ -583,6 +583,10 @@ impl Session {
         let Some(chat) = &self.conv.chat else { return };
         if let Some(index) = chat.position_of(id) {
             self.conv.pending_jump = None;
+            // Search results are the room's messages: the room comes on screen.
+            if self.conv.showing != Showing::Room {
+                self.conv.show_in_room(Showing::Room);
+            }
             // A few rows above it stay in view: who said it (a grouped line does not repeat the
             // name) and what led to it.
             self.conv

@@ -265,7 +265,6 @@ pub fn chat_ui(
 fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = next_conversation(ui, around);
-    let dark = ui.visuals().dark_mode;
     ui.label(RichText::new(lang.tr("column-room")).small().weak());
     let room = RichText::new(format!("# {}", around.room)).strong();
     // Wrapped: a badge goes under a long name rather than widen the column.
@@ -284,10 +283,22 @@ fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
     });
     ui.add_space(8.0);
     ui.label(RichText::new(lang.tr("column-directs")).small().weak());
-    ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
-        node.set_role(egui::accesskit::Role::List);
-        node.set_label(lang.tr("column-directs"));
+    let list = egui::UiBuilder::new()
+        .accessibility_role(egui::accesskit::Role::List)
+        .accessibility_label(lang.tr("column-directs"));
+    ui.scope_builder(list, |ui| {
+        if let Some(chosen) = directs_ui(ui, around) {
+            action = Some(chosen);
+        }
     });
+    action
+}
+
+/// The direct conversations, one row each: who with, and how many of theirs are new.
+fn directs_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let dark = ui.visuals().dark_mode;
+    let mut action = None;
     if around.directs.is_empty() {
         ui.add(
             egui::Label::new(RichText::new(lang.tr("column-directs-none")).small().weak()).wrap(),

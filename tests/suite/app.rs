@@ -1982,6 +1982,20 @@ fn a_private_message_opens_a_direct_conversation_of_its_own_with_its_unread_coun
             .query_by_role_and_label(Role::Label, "yes, bob?")
             .is_none()
     );
+    // A search result shown from a direct conversation brings the room back on screen.
+    direct_row(&harness, "bob").click();
+    harness.run_steps(2);
+    search_for(&mut harness, "everyone");
+    wait_until(&mut harness, "the results", |app| {
+        app.search_panel().results.is_some()
+    });
+    // In bob's conversation only the result itself says it.
+    harness.get_by_label_contains("for everyone").click();
+    wait_until(&mut harness, "the jump", |app| app.jumped_to().is_some());
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Label, "alice, are you there?");
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
     let _chloe = Plain::join(server.local_addr(), "chloé");
     wait_until(&mut harness, "chloé's join", |app| {
         has_entry(app, "chloé joined")
