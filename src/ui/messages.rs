@@ -152,10 +152,15 @@ impl ListLayout {
     }
 }
 
-/// A guess at a row's height with the space after it; none for a private message, which shows in
-/// its direct conversation instead.
+/// False for what the list gives no row: a private message, which shows in its direct
+/// conversation (the room's column) instead.
+fn has_row(entry: &Entry) -> bool {
+    !matches!(entry.kind, EntryKind::Private { .. })
+}
+
+/// A guess at a row's height with the space after it; none for an entry without a row.
 fn row_estimate(entry: &Entry, width: f32, font_size: f32, spacing: f32) -> f32 {
-    if matches!(entry.kind, EntryKind::Private { .. }) {
+    if !has_row(entry) {
         0.0
     } else {
         estimate_height(entry, width, font_size) + spacing
@@ -263,8 +268,7 @@ pub fn messages_ui(
             if y > viewport.max.y {
                 break;
             }
-            if matches!(entry.kind, EntryKind::Private { .. }) {
-                // In its direct conversation (the room's column), not here.
+            if !has_row(entry) {
                 continue;
             }
             let rect = egui::Rect::from_min_size(
@@ -523,8 +527,6 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
         super::mention_fill(visuals)
     } else if matches!(entry.kind, EntryKind::Chat { own: true, .. }) {
         visuals.selection.bg_fill.gamma_multiply(0.25)
-    } else if matches!(entry.kind, EntryKind::Private { .. }) {
-        visuals.hyperlink_color.gamma_multiply(0.12)
     } else {
         Color32::TRANSPARENT
     };
@@ -563,19 +565,8 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                         }
                         text_with_links(ui, text, *action, &mut responses, &mut chosen);
                     }
-                    EntryKind::Private {
-                        from,
-                        to,
-                        text,
-                        own,
-                    } => {
-                        let lang = super::lang(ui.ctx());
-                        ui.label(RichText::new(lang.tr("private-tag")).color(weak).small());
-                        let who = private_who(from, to, *own, lang);
-                        let colour = name_colour(if *own { to } else { from }, dark);
-                        responses.push(ui.label(RichText::new(who).color(colour).strong()));
-                        text_with_links(ui, text, false, &mut responses, &mut chosen);
-                    }
+                    // Never drawn here: see `has_row`.
+                    EntryKind::Private { .. } => {}
                     EntryKind::Notice(text) if text.contains('\n') => {
                         // Several lines (the help): monospace keeps its columns.
                         ui.label(RichText::new(text).color(weak).monospace());

@@ -737,6 +737,36 @@ fn ctrl_f_finds_a_file_offered_long_ago_by_its_name_and_a_click_shows_it() {
     wait_until(&mut harness, "the jump", |app| app.jumped_to() == Some(42));
 }
 
+/// alice in a room whose store holds bob's "message 1" to "message 150", the welcome's last 100 on
+/// screen (with the store's folder, the server and the app's settings, which must outlive it).
+fn alice_among_150_messages() -> (
+    tempfile::TempDir,
+    coucou::server::Server,
+    tempfile::TempDir,
+    Harness<'static, CoucouApp>,
+) {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let path = dir.path().join("history.sqlite");
+    filled(&path, 150, |id| format!("message {id}"));
+    let server = start_server_with(stored(&path));
+    let (config, mut harness) = connected_app("alice", server.local_addr());
+    wait_until(&mut harness, "the welcome's history", |app| {
+        app.chat().is_some_and(|c| c.oldest_id() == Some(51))
+    });
+    (dir, server, config, harness)
+}
+
+/// Clicks "Load older messages" and waits for the page that reaches the first message.
+fn load_the_first_page(harness: &mut Harness<'_, CoucouApp>) {
+    harness
+        .get_by_role_and_label(Role::Button, "Load older messages")
+        .click();
+    harness.run_steps(2);
+    wait_until(harness, "a page", |app| {
+        app.chat().is_some_and(|c| c.oldest_id() == Some(1))
+    });
+}
+
 /// The accessibility id (as text) of the row (a list item: a message, a person) that shows
 /// `text` in a widget of its own.
 fn row_of(harness: &Harness<'_, CoucouApp>, text: &str) -> String {
@@ -753,24 +783,11 @@ fn row_of(harness: &Harness<'_, CoucouApp>, text: &str) -> String {
 #[test]
 fn a_screen_reader_hears_new_messages_politely_and_rows_keep_their_identity_as_others_arrive() {
     // Read from the AccessKit tree egui_kittest builds: the tree the AT-SPI adapter gives Orca.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("history.sqlite");
-    filled(&path, 150, |id| format!("message {id}"));
-    let server = start_server_with(stored(&path));
-    let (_config, mut harness) = connected_app("alice", server.local_addr());
-    wait_until(&mut harness, "the welcome's history", |app| {
-        app.chat().is_some_and(|c| c.oldest_id() == Some(51))
-    });
+    let (_dir, server, _config, mut harness) = alice_among_150_messages();
     let newest = row_of(&harness, "message 150");
 
     // An older page arrives above every row on screen: the newest row is still the same row.
-    harness
-        .get_by_role_and_label(Role::Button, "Load older messages")
-        .click();
-    harness.run_steps(2);
-    wait_until(&mut harness, "a page", |app| {
-        app.chat().is_some_and(|c| c.oldest_id() == Some(1))
-    });
+    load_the_first_page(&mut harness);
     harness.run_steps(2);
 
     // Someone arrives while the list shows older rows; back at the bottom, the newest row of
@@ -820,22 +837,9 @@ fn a_screen_reader_hears_new_messages_politely_and_rows_keep_their_identity_as_o
 
 #[test]
 fn an_older_page_leaves_the_rows_in_view_where_they_were() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("history.sqlite");
-    filled(&path, 150, |id| format!("message {id}"));
-    let server = start_server_with(stored(&path));
-    let (_config, mut harness) = connected_app("alice", server.local_addr());
-    wait_until(&mut harness, "the welcome's history", |app| {
-        app.chat().is_some_and(|c| c.oldest_id() == Some(51))
-    });
+    let (_dir, _server, _config, mut harness) = alice_among_150_messages();
     harness.get_by_role_and_label(Role::Label, "message 150");
-    harness
-        .get_by_role_and_label(Role::Button, "Load older messages")
-        .click();
-    harness.run_steps(2);
-    wait_until(&mut harness, "a page", |app| {
-        app.chat().is_some_and(|c| c.oldest_id() == Some(1))
-    });
+    load_the_first_page(&mut harness);
     // Long enough for any scrolling egui would still do to end.
     harness.run_steps(60);
     assert!(
