@@ -18,7 +18,7 @@ use crate::lan;
 use crate::link::LinkConfig;
 use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_MAX_PEOPLE, DEFAULT_PORT};
-use crate::server::{FilesConfig, FloodLimit, ServerConfig, StoreConfig};
+use crate::server::{FilesConfig, FloodLimit, RoomLimits, ServerConfig, StoreConfig};
 use crate::store::Retention;
 
 /// Options of `coucou server`.
@@ -42,6 +42,16 @@ pub struct ServerArgs {
     /// A message of the day shown to everyone who joins.
     #[arg(long)]
     pub motd: Option<String>,
+    /// Rooms besides the main one, separated by commas ("Général,Projet X"). Rooms of an
+    /// earlier run kept in the history file come back by themselves.
+    #[arg(long, value_delimiter = ',')]
+    pub rooms: Vec<String>,
+    /// How many rooms the host holds at most, the main room included.
+    #[arg(long, default_value_t = RoomLimits::default().max_rooms)]
+    pub max_rooms: usize,
+    /// How many rooms one person may be in at once, the main room included.
+    #[arg(long, default_value_t = RoomLimits::default().max_joined)]
+    pub max_joined_rooms: usize,
     /// Connections that may wait to give a name at once (default: as many as --max-people, at least 16).
     #[arg(long)]
     pub max_pending: Option<usize>,
@@ -238,12 +248,23 @@ impl ServerArgs {
             handshake_timeout: Duration::from_secs(self.handshake_timeout),
             history: self.history,
             motd: self.motd.clone(),
+            rooms: self
+                .rooms
+                .iter()
+                .filter(|room| !room.trim().is_empty())
+                .cloned()
+                .collect(),
+            room_limits: RoomLimits {
+                max_rooms: self.max_rooms.max(1),
+                max_joined: self.max_joined_rooms.max(1),
+            },
             max_queue_bytes: self.max_queue_bytes,
             flood: (!self.no_flood_limit).then_some(FloodLimit {
                 burst: self.flood_burst,
                 per_second: self.flood_rate,
             }),
             rename_flood: (!self.no_flood_limit).then_some(FloodLimit::RENAMES),
+            room_flood: (!self.no_flood_limit).then_some(FloodLimit::ROOMS),
             search_flood: (!self.no_flood_limit).then_some(FloodLimit::SEARCHES),
             name_flood: (!self.no_flood_limit).then_some(FloodLimit::NAMES),
             require_tls: self.require_tls,
@@ -358,6 +379,13 @@ pub fn run(args: &ServerArgs) -> ExitCode {
         "Room code: {}   (apps show it on first connection: read it to people joining)\n",
         fingerprint.code()
     ));
+    let rooms = server.rooms();
+    if !rooms.is_empty() {
+        banner.push_str(&format!(
+            "Other rooms: {}   (/rooms lists them, /join NAME goes to one)\n",
+            rooms.join(", ")
+        ));
+    }
     match store_path {
         Some(path) => banner.push_str(&format!(
             "History: kept in {} (--no-store to keep none).\n",

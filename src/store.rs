@@ -49,15 +49,33 @@ pub struct Loaded {
     /// The highest id of the room's sequence in the file (0 when none): where a linked room's
     /// stream is read from.
     pub last_stored: u64,
-    /// The last messages sent with a client id (within the hour), oldest first: their senders
-    /// may send them again after a lost connection.
-    pub sent: Vec<ServerMsg>,
+    /// The last messages sent with a client id (within the hour), oldest first, each with the
+    /// name of its room ("" for the default room): their senders may send them again after a
+    /// lost connection.
+    pub sent: Vec<(String, ServerMsg)>,
+    /// The default room's topic ("": none).
+    pub topic: String,
+    /// The named rooms kept in the file, in the order they were made.
+    pub rooms: Vec<StoredRoom>,
+}
+
+/// A named room as the store keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredRoom {
+    /// Its name.
+    pub name: String,
+    /// Its topic ("": none).
+    pub topic: String,
+    /// Its last messages a newcomer gets, oldest first.
+    pub recent: Vec<ServerMsg>,
 }
 
 /// One message to keep.
 struct Kept {
     msg: ServerMsg,
     in_history: bool,
+    /// The named room it was said in; `None`: the default room.
+    room: Option<Arc<str>>,
 }
 
 /// What runs on the writer thread once what was kept before it is committed.
@@ -67,6 +85,8 @@ pub type AfterWritten = Box<dyn FnOnce() + Send>;
 enum Job {
     /// Keep a message.
     Keep(Kept),
+    /// Keep a room (a named one, or "" for the default room) and its topic, when given.
+    Room(String, Option<String>),
     /// Say so on this channel once everything asked before is written.
     Sync(Sender<()>),
     /// Run this once everything asked before is written (or given up, storing having failed).
@@ -260,13 +280,29 @@ impl Store {
 
     /// Queues `msg` to be kept; `in_history` when newcomers get it. Never waits on the disk.
     pub fn keep(&self, msg: &ServerMsg, in_history: bool) {
+        self.keep_in(None, msg, in_history);
+    }
+
+    /// [`Store::keep`] for a message said in the named room `room` (`None`: the default room).
+    pub fn keep_in(&self, room: Option<&Arc<str>>, msg: &ServerMsg, in_history: bool) {
         if self.failed.load(Ordering::Relaxed) {
             return;
         }
         self.jobs.send(Job::Keep(Kept {
             msg: msg.clone(),
             in_history,
+            room: room.cloned(),
         }));
+    }
+
+    /// Queues the named room `room` ("" for the default room) to be kept, with its topic when
+    /// `topic` is given. Never waits on the disk.
+    pub fn keep_room(&self, room: &str, topic: Option<&str>) {
+        if self.failed.load(Ordering::Relaxed) {
+            return;
+        }
+        self.jobs
+            .send(Job::Room(room.to_owned(), topic.map(str::to_owned)));
     }
 
     /// Runs `then` on the store's thread once everything kept before this call is committed (or
@@ -305,7 +341,9 @@ impl Drop for Store {
 
 /// The schema's version, in `PRAGMA user_version`. Version 1 (no search) is brought up to date
 /// on open.
-const SCHEMA_VERSION: i64 = 2;
+/// Version 3 files messages by room (`room`, "" for the default room) and keeps the named rooms
+/// (`rooms`); a version 2 file's messages become the default room's.
+const SCHEMA_VERSION: i64 = 3;
 
 fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rusqlite::Error> {
     let conn = Connection::open(path)?;
@@ -328,6 +366,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
              time INTEGER NOT NULL,
              in_history INTEGER NOT NULL,
              json TEXT NOT NULL,
+             room TEXT NOT NULL DEFAULT '',
              PRIMARY KEY (private, id)
          );
          CREATE INDEX IF NOT EXISTS messages_time ON messages (time);
@@ -336,8 +375,11 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
              tokenize = 'unicode61 remove_diacritics 2'
          );",
     )?;
-    if version < SCHEMA_VERSION {
+    if version < 2 {
         index_what_is_not(&conn)?;
+    }
+    if version < SCHEMA_VERSION {
+        add_rooms(&conn)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     index_files_once(&conn)?;
@@ -380,22 +422,29 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             next_private_id.saturating_add(ID_RESERVE),
         ],
     )?;
-    let mut recent_rows = Vec::new();
+    let recent_rows = recent_in(&conn, "", recent)?;
+    let sent = recently_sent(&conn, crate::protocol::now_ms())?;
+    let mut topic = String::new();
+    let mut rooms = Vec::new();
     {
-        let mut stmt = conn.prepare(
-            "SELECT json FROM messages WHERE private = 0 AND in_history = 1 \
-             ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([to_sql(recent as u64)], |row| row.get::<_, String>(0))?;
-        for json in rows {
-            // A row that no longer reads as a message is skipped, not fatal.
-            if let Ok(msg) = message::decode_server(json?.as_bytes()) {
-                recent_rows.push(msg);
+        let mut stmt = conn.prepare("SELECT name, topic FROM rooms ORDER BY made, name")?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
+        for row in rows {
+            let (name, room_topic) = row?;
+            if name.is_empty() {
+                topic = room_topic;
+            } else {
+                rooms.push(StoredRoom {
+                    name,
+                    topic: room_topic,
+                    recent: Vec::new(),
+                });
             }
         }
     }
-    recent_rows.reverse();
-    let sent = recently_sent(&conn, crate::protocol::now_ms())?;
+    for room in &mut rooms {
+        room.recent = recent_in(&conn, &room.name, recent)?;
+    }
     Ok((
         conn,
         Loaded {
@@ -404,8 +453,62 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             next_private_id,
             last_stored,
             sent,
+            topic,
+            rooms,
         },
     ))
+}
+
+/// The last `recent` messages newcomers get in the room `room` ("" for the default room),
+/// oldest first.
+fn recent_in(
+    conn: &Connection,
+    room: &str,
+    recent: usize,
+) -> Result<Vec<ServerMsg>, rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(if room.is_empty() {
+        "SELECT json FROM messages WHERE private = 0 AND in_history = 1 AND room = ?1 \
+         ORDER BY id DESC LIMIT ?2"
+    } else {
+        "SELECT json FROM messages WHERE private = 0 AND in_history = 1 AND room = ?1 \
+         AND room <> '' ORDER BY id DESC LIMIT ?2"
+    })?;
+    let rows = stmt.query_map(params![room, to_sql(recent as u64)], |row| {
+        row.get::<_, String>(0)
+    })?;
+    let mut found = Vec::new();
+    for json in rows {
+        // A row that no longer reads as a message is skipped, not fatal.
+        if let Ok(msg) = message::decode_server(json?.as_bytes()) {
+            found.push(msg);
+        }
+    }
+    found.reverse();
+    Ok(found)
+}
+
+/// Brings a version 2 file (or a new one) up to version 3: a room for every message (a version 2
+/// file's are the default room's), the named rooms' table and its index.
+fn add_rooms(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let has_room: bool = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name = 'room'",
+        [],
+        |row| row.get::<_, i64>(0).map(|n| n > 0),
+    )?;
+    if !has_room {
+        conn.execute(
+            "ALTER TABLE messages ADD COLUMN room TEXT NOT NULL DEFAULT ''",
+            [],
+        )?;
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS rooms (
+             name TEXT PRIMARY KEY,
+             topic TEXT NOT NULL DEFAULT '',
+             made INTEGER NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS messages_room ON messages (room, id) WHERE room <> '';",
+    )
 }
 
 /// How many ids of each sequence are reserved ahead of what is written: after a crash the room
@@ -563,9 +666,9 @@ const SENT_WINDOW_MS: u64 = 60 * 60 * 1000;
 
 /// The last messages (room and private) sent with a client id, within the last hour, oldest first:
 /// so that a restarted room still knows them when their senders send them again.
-fn recently_sent(conn: &Connection, now: u64) -> Result<Vec<ServerMsg>, rusqlite::Error> {
+fn recently_sent(conn: &Connection, now: u64) -> Result<Vec<(String, ServerMsg)>, rusqlite::Error> {
     let mut stmt = conn.prepare(
-        "SELECT json FROM messages WHERE time >= ?1 AND json LIKE '%\"cid\":%' \
+        "SELECT json, room FROM messages WHERE time >= ?1 AND json LIKE '%\"cid\":%' \
          ORDER BY time DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(
@@ -573,12 +676,13 @@ fn recently_sent(conn: &Connection, now: u64) -> Result<Vec<ServerMsg>, rusqlite
             to_sql(now.saturating_sub(SENT_WINDOW_MS)),
             to_sql(SENT_KEPT),
         ],
-        |row| row.get::<_, String>(0),
+        |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
     )?;
     let mut sent = Vec::new();
-    for json in rows {
-        if let Ok(msg) = message::decode_server(json?.as_bytes()) {
-            sent.push(msg);
+    for row in rows {
+        let (json, room) = row?;
+        if let Ok(msg) = message::decode_server(json.as_bytes()) {
+            sent.push((room, msg));
         }
     }
     sent.reverse();
@@ -689,6 +793,14 @@ fn write_loop(
         for job in taken.drain(..) {
             match job {
                 Job::Keep(kept) => batch.push(kept),
+                // Rare (a room made, a topic set): written in its own transaction.
+                Job::Room(room, topic) => {
+                    if !failed.load(Ordering::Relaxed)
+                        && let Err(err) = keep_room(&conn, &room, topic.as_deref())
+                    {
+                        fail(err);
+                    }
+                }
                 Job::Sync(done) => synced.push(done),
                 Job::After(then) => after.push(then),
                 Job::Stop => stop = true,
@@ -777,8 +889,8 @@ fn write_batch(
 ) -> Result<(), rusqlite::Error> {
     in_transaction(conn, || {
         let mut insert = conn.prepare_cached(
-            "INSERT OR IGNORE INTO messages (private, id, time, in_history, json) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO messages (private, id, time, in_history, json, room) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for kept in batch {
             let Some((private, id, time)) = key(&kept.msg) else {
@@ -793,7 +905,8 @@ fn write_batch(
                 to_sql(id),
                 to_sql(time),
                 i64::from(kept.in_history),
-                json
+                json,
+                kept.room.as_deref().unwrap_or("")
             ])?;
             if added == 1
                 && let Some(words) = searched_words(&kept.msg)
@@ -820,6 +933,16 @@ fn write_batch(
         }
         Ok(())
     })
+}
+
+/// Keeps the room `room` ("" for the default room), with its topic when given.
+fn keep_room(conn: &Connection, room: &str, topic: Option<&str>) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "INSERT INTO rooms (name, topic, made) VALUES (?1, COALESCE(?2, ''), ?3) \
+         ON CONFLICT (name) DO UPDATE SET topic = COALESCE(?2, topic)",
+    )?
+    .execute(params![room, topic, to_sql(crate::protocol::now_ms())])
+    .map(drop)
 }
 
 /// Applies the retention rules: drops what is too old, and all but the newest of each sequence.
@@ -893,20 +1016,40 @@ impl Reader {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The room's messages (those newcomers get) with ids below `before` (all when `None`), the
-    /// newest `limit` of them, oldest first; and whether there are older ones still.
+    /// The default room's messages (those newcomers get) with ids below `before` (all when
+    /// `None`), the newest `limit` of them, oldest first; and whether there are older ones still.
     pub fn page(
         &self,
         before: Option<u64>,
         limit: usize,
     ) -> Result<(Vec<ServerMsg>, bool), rusqlite::Error> {
+        self.page_in(None, before, limit)
+    }
+
+    /// [`Reader::page`] of the named room `room` (`None`: the default room).
+    pub fn page_in(
+        &self,
+        room: Option<&str>,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<ServerMsg>, bool), rusqlite::Error> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT json FROM messages WHERE private = 0 AND in_history = 1 AND id < ?1 \
-             ORDER BY id DESC LIMIT ?2",
-        )?;
+        let mut stmt = conn.prepare_cached(match room {
+            None => {
+                "SELECT json FROM messages WHERE private = 0 AND in_history = 1 AND id < ?1 \
+                 AND room = ?3 ORDER BY id DESC LIMIT ?2"
+            }
+            Some(_) => {
+                "SELECT json FROM messages WHERE private = 0 AND in_history = 1 AND id < ?1 \
+                 AND room = ?3 AND room <> '' ORDER BY id DESC LIMIT ?2"
+            }
+        })?;
         let rows = stmt.query_map(
-            params![to_sql(before.unwrap_or(u64::MAX)), to_sql(limit as u64 + 1)],
+            params![
+                to_sql(before.unwrap_or(u64::MAX)),
+                to_sql(limit as u64 + 1),
+                room.unwrap_or("")
+            ],
             |row| row.get::<_, String>(0),
         )?;
         let mut page = Vec::with_capacity(limit);
@@ -928,26 +1071,50 @@ impl Reader {
     /// accents ignored ("cafe" finds "café"), at most `limit`, each with the room's message before
     /// and after it. Any text is a safe query: it is read as words, never as search syntax.
     pub fn search(&self, words: &str, limit: usize) -> Result<Vec<Found>, rusqlite::Error> {
+        self.search_in(None, words, limit)
+    }
+
+    /// [`Reader::search`] of the named room `room` (`None`: the default room): nothing said in
+    /// another room is found.
+    pub fn search_in(
+        &self,
+        room: Option<&str>,
+        words: &str,
+        limit: usize,
+    ) -> Result<Vec<Found>, rusqlite::Error> {
         let Some(query) = Query::parse(words) else {
             return Ok(Vec::new());
         };
         let query = fts_query(&query);
+        let room = room.unwrap_or("");
         let conn = self.conn();
-        let mut hits = conn.prepare_cached(
-            "SELECT rowid FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        // The index knows no rooms: its hits, newest first, are read until `limit` of them are
+        // the room's.
+        let mut hits = conn
+            .prepare_cached("SELECT rowid FROM search WHERE search MATCH ?1 ORDER BY rowid DESC")?;
+        let mut at = conn.prepare_cached(
+            "SELECT json FROM messages WHERE private = 0 AND id = ?1 AND room = ?2",
         )?;
-        let ids: Vec<i64> = hits
-            .query_map(params![query, to_sql(limit as u64)], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut at =
-            conn.prepare_cached("SELECT json FROM messages WHERE private = 0 AND id = ?1")?;
+        let mut ids = Vec::with_capacity(limit);
+        let mut rows = hits.query(params![query])?;
+        while ids.len() < limit
+            && let Some(row) = rows.next()?
+        {
+            let id: i64 = row.get(0)?;
+            let json: Option<String> = at
+                .query_row(params![id, room], |row| row.get(0))
+                .optional()?;
+            if let Some(json) = json {
+                ids.push((id, json));
+            }
+        }
+        drop(rows);
         let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            let json: Option<String> = at.query_row([id], |row| row.get(0)).optional()?;
-            let msg = json.and_then(|json| message::decode_server(json.as_bytes()).ok());
+        for (id, json) in ids {
+            let msg = message::decode_server(json.as_bytes()).ok();
             let (before, after) = (
-                chat_near(&conn, id, Near::Before)?,
-                chat_near(&conn, id, Near::After)?,
+                chat_near(&conn, id, room, Near::Before)?,
+                chat_near(&conn, id, room, Near::After)?,
             );
             match msg {
                 Some(ServerMsg::Message(chat)) => found.push(Found::message(chat, before, after)),
@@ -970,20 +1137,25 @@ enum Near {
 
 /// The room message (`message`: not a join, a leave, a greeting or a file) nearest to `id`,
 /// before or after it.
-fn chat_near(conn: &Connection, id: i64, near: Near) -> Result<Option<Chat>, rusqlite::Error> {
+fn chat_near(
+    conn: &Connection,
+    id: i64,
+    room: &str,
+    near: Near,
+) -> Result<Option<Chat>, rusqlite::Error> {
     let sql = match near {
         Near::Before => {
-            "SELECT json FROM messages WHERE private = 0 AND id < ?1 \
+            "SELECT json FROM messages WHERE private = 0 AND id < ?1 AND room = ?2 \
              AND json LIKE '{\"type\":\"message\"%' ORDER BY id DESC LIMIT 1"
         }
         Near::After => {
-            "SELECT json FROM messages WHERE private = 0 AND id > ?1 \
+            "SELECT json FROM messages WHERE private = 0 AND id > ?1 AND room = ?2 \
              AND json LIKE '{\"type\":\"message\"%' ORDER BY id ASC LIMIT 1"
         }
     };
     let json: Option<String> = conn
         .prepare_cached(sql)?
-        .query_row([id], |row| row.get(0))
+        .query_row(params![id, room], |row| row.get(0))
         .optional()?;
     Ok(
         match json.and_then(|j| message::decode_server(j.as_bytes()).ok()) {
@@ -1028,6 +1200,121 @@ mod tests {
         })
     }
 
+    fn texts(page: &[ServerMsg]) -> Vec<&str> {
+        page.iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(chat) => Some(chat.text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_room_has_its_history_pages_searches_and_topic_and_they_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        let (store, _, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        let x: Arc<str> = Arc::from("Projet X");
+        store.keep(&chat(1, "café pour tous"), true);
+        store.keep_in(Some(&x), &chat(2, "café du projet"), true);
+        store.keep_room("Projet X", None);
+        store.keep_room("Projet X", Some("livraison"));
+        store.keep_room("", Some("bienvenue"));
+        store.keep_room("Salle vide", None);
+        let reader = store.reader();
+        assert_eq!(texts(&reader.page(None, 10).unwrap().0), ["café pour tous"]);
+        assert_eq!(
+            texts(&reader.page_in(Some("Projet X"), None, 10).unwrap().0),
+            ["café du projet"]
+        );
+        assert!(
+            reader.page_in(Some(""), None, 10).unwrap().0.is_empty(),
+            "'' is no named room"
+        );
+        let found = |room| {
+            reader
+                .search_in(room, "cafe", 10)
+                .unwrap()
+                .into_iter()
+                .map(|f| f.message.text)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found(None), ["café pour tous"]);
+        assert_eq!(found(Some("Projet X")), ["café du projet"]);
+        assert!(found(Some("Salle vide")).is_empty());
+        drop(store);
+        let (_store, loaded, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        assert_eq!(texts(&loaded.recent), ["café pour tous"]);
+        assert_eq!(loaded.topic, "bienvenue");
+        let rooms: Vec<(&str, &str, Vec<&str>)> = loaded
+            .rooms
+            .iter()
+            .map(|r| (r.name.as_str(), r.topic.as_str(), texts(&r.recent)))
+            .collect();
+        assert_eq!(
+            rooms,
+            [
+                ("Projet X", "livraison", vec!["café du projet"]),
+                ("Salle vide", "", vec![])
+            ]
+        );
+        assert_eq!(loaded.next_id, 3, "one sequence across rooms");
+    }
+
+    #[test]
+    fn a_version_2_file_opens_and_its_messages_become_the_default_rooms() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        let (store, _, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        store.keep(&chat(1, "écrit par la version 2"), true);
+        store.keep(&chat(2, "et retrouvé"), true);
+        drop(store);
+        // What a version 2 Coucou left: no rooms, no room for any message.
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "DROP INDEX messages_room; DROP TABLE rooms;
+                 ALTER TABLE messages DROP COLUMN room; PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        }
+        let (store, loaded, warning) = Store::open(&path, 10, Retention::default()).unwrap();
+        assert_eq!(warning, None, "opened, not moved aside");
+        assert_eq!(
+            texts(&loaded.recent),
+            ["écrit par la version 2", "et retrouvé"]
+        );
+        assert!(loaded.rooms.is_empty());
+        let reader = store.reader();
+        assert_eq!(
+            texts(
+                &reader
+                    .search("retrouve", 10)
+                    .unwrap()
+                    .into_iter()
+                    .map(|f| ServerMsg::Message(f.message))
+                    .collect::<Vec<_>>()
+            ),
+            ["et retrouvé"]
+        );
+        store.keep_in(
+            Some(&Arc::from("Projet X")),
+            &chat(3, "après la migration"),
+            true,
+        );
+        assert_eq!(
+            texts(&reader.page_in(Some("Projet X"), None, 10).unwrap().0),
+            ["après la migration"]
+        );
+        assert_eq!(texts(&reader.page(None, 10).unwrap().0).len(), 2);
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
     #[test]
     fn the_writer_takes_jobs_in_order_at_most_a_batch_of_messages_and_up_to_a_stop() {
         let jobs = Jobs::default();
@@ -1035,6 +1322,7 @@ mod tests {
             Job::Keep(Kept {
                 msg: chat(id, "x"),
                 in_history: true,
+                room: None,
             })
         };
         for id in 0..=BATCH as u64 {
@@ -1134,6 +1422,8 @@ mod tests {
                 next_private_id: 1,
                 last_stored: 0,
                 sent: vec![],
+                topic: String::new(),
+                rooms: vec![],
             }
         );
         let aside = dir.path().join("history.sqlite.corrupt-1");

@@ -63,6 +63,21 @@ plain-away = { $name } is away
 plain-away-reason = { $name } is away: { $reason }
 plain-away-idle = { $name } is away (idle)
 plain-back = { $name } is back
+plain-rooms = { $count ->
+    [one] 1 room:
+   *[other] { $count } rooms:
+}
+plain-room-line = { $joined ->
+    [yes] > { $room }
+   *[no] { "  " }{ $room }
+} ({ $count ->
+    [one] 1 person
+   *[other] { $count } people
+})
+plain-topic = Topic: { $topic }
+plain-topic-none = This room has no topic.
+plain-topic-set = { $name } set the topic: { $topic }
+plain-topic-cleared = { $name } cleared the topic
 plain-password = This room has a password: type it on the next line.
 plain-password-ok = Password accepted.
 plain-found = { $count ->
@@ -94,6 +109,10 @@ help-usage-search = /search <words>
 help-usage-help = /help
 help-usage-quit = /quit, exit
 help-usage-slash = //text
+help-usage-rooms = /rooms
+help-usage-join = /join <room>
+help-usage-part = /part
+help-usage-topic = /topic [text]
 help-who = who is in the room
 help-me = say what you are doing
 help-msg = a private message only the two of you see
@@ -104,6 +123,10 @@ help-search = find messages in the room's history
 help-help = this list
 help-quit = leave
 help-slash = send a message that starts with /
+help-rooms = the host's rooms
+help-join = go to another room
+help-part = go back to the main room
+help-topic = show or set the room's topic
 
 ## The server's errors (after "! ")
 
@@ -124,6 +147,7 @@ error-no-password = no password received within { $seconds } s of connecting; cl
 error-flood = you are { $what ->
     [naming] trying names
     [renaming] renaming
+    [joining] joining and leaving rooms
     [asking] asking
     [searching] searching
     [typing] typing
@@ -136,6 +160,15 @@ error-already-joined = you have already joined (hello and password come first)
 error-bad-cid = a cid is 1 to { $max } letters, digits, - or _; this was not sent
 error-empty = that message shows nothing once invisible characters are removed; it was not sent
 error-no-such-user = nobody called { $name } is here
+error-join-which = join_room needs the room's name in "room"
+error-no-such-room = this host has no room called { $room } (type /rooms for the list)
+error-not-in-room = you are not in the room { $room }
+error-already-in-room = you are already in the room { $room }
+error-too-many-joined = you are in { $max } rooms already: leave one first
+error-default-room = the main room can't be left this way (type /quit to leave)
+error-rooms-full = this host has { $max } rooms already
+error-topic-too-long = a topic is at most { $max } bytes
+error-room-name = bad room name: { $reason }
 error-history-unavailable = the room's history can't be read right now; try again later
 error-evicted = the server is busy: too many connections were waiting without a name, and yours waited longest; connect again
 error-too-many-from-address = too many connections from your address are waiting to join; give a name on one of them, or try again in a moment
@@ -452,6 +485,7 @@ could-not-start = Could not start connecting: { $error }
 connection-lost = Connection lost ({ $why }). Reconnecting…
 you-left = You left the room.
 not-sent-outbox-full = Not sent: { $count } messages are already waiting for the connection to come back.
+rooms-not-in-app = This host's other rooms are not in the app yet: a terminal (nc) can /join them.
 not-sent-offline = Not sent: not connected.
 not-reconnecting = Not reconnecting.
 not-trusted = Not connected: the room's code was not trusted.

@@ -63,6 +63,21 @@ plain-away = { $name } est absent
 plain-away-reason = { $name } est absent : { $reason }
 plain-away-idle = { $name } est absent (inactif)
 plain-back = { $name } est de retour
+plain-rooms = { $count ->
+    [one] 1 salon :
+   *[other] { $count } salons :
+}
+plain-room-line = { $joined ->
+    [yes] > { $room }
+   *[no] { "  " }{ $room }
+} ({ $count ->
+    [one] 1 personne
+   *[other] { $count } personnes
+})
+plain-topic = Sujet : { $topic }
+plain-topic-none = Ce salon n’a pas de sujet.
+plain-topic-set = { $name } a changé le sujet : { $topic }
+plain-topic-cleared = { $name } a effacé le sujet
 plain-password = Ce salon a un mot de passe : tapez-le à la ligne suivante.
 plain-password-ok = Mot de passe accepté.
 plain-found = { $count ->
@@ -94,6 +109,10 @@ help-usage-search = /search <mots>
 help-usage-help = /help
 help-usage-quit = /quit, exit
 help-usage-slash = //texte
+help-usage-rooms = /rooms
+help-usage-join = /join <salon>
+help-usage-part = /part
+help-usage-topic = /topic [texte]
 help-who = qui est dans le salon
 help-me = dire ce que vous faites
 help-msg = un message privé que vous seuls voyez
@@ -104,6 +123,10 @@ help-search = chercher des messages dans l’historique du salon
 help-help = cette liste
 help-quit = partir
 help-slash = envoyer un message qui commence par /
+help-rooms = les salons de l’hôte
+help-join = aller dans un autre salon
+help-part = revenir au salon principal
+help-topic = voir ou changer le sujet du salon
 
 ## Les erreurs du serveur (après « ! »)
 
@@ -124,6 +147,7 @@ error-no-password = aucun mot de passe reçu en { $seconds } s après la connexi
 error-flood = vous { $what ->
     [naming] essayez des noms
     [renaming] changez de nom
+    [joining] rejoignez et quittez des salons
     [asking] demandez
     [searching] cherchez
     [typing] tapez
@@ -136,6 +160,15 @@ error-already-joined = vous êtes déjà entré (hello et mot de passe viennent 
 error-bad-cid = un cid fait de 1 à { $max } lettres, chiffres, - ou _ ; ceci n’a pas été envoyé
 error-empty = ce message ne montre rien une fois les caractères invisibles retirés ; il n’a pas été envoyé
 error-no-such-user = personne ne s’appelle { $name } ici
+error-join-which = join_room attend le nom du salon dans « room »
+error-no-such-room = cet hôte n’a pas de salon nommé { $room } (tapez /rooms pour la liste)
+error-not-in-room = vous n’êtes pas dans le salon { $room }
+error-already-in-room = vous êtes déjà dans le salon { $room }
+error-too-many-joined = vous êtes déjà dans { $max } salons : quittez-en un d’abord
+error-default-room = on ne quitte pas ainsi le salon principal (tapez /quit pour partir)
+error-rooms-full = cet hôte a déjà { $max } salons
+error-topic-too-long = un sujet fait au plus { $max } octets
+error-room-name = nom de salon refusé : { $reason }
 error-history-unavailable = l’historique du salon est illisible pour l’instant ; réessayez plus tard
 error-evicted = le serveur est occupé : trop de connexions attendaient sans nom, et la vôtre attendait depuis le plus longtemps ; reconnectez-vous
 error-too-many-from-address = trop de connexions depuis votre adresse attendent d’entrer ; donnez un nom sur l’une d’elles, ou réessayez dans un instant
@@ -458,6 +491,7 @@ could-not-start = Impossible de lancer la connexion : { $error }
 connection-lost = Connexion perdue ({ $why }). Reconnexion…
 you-left = Vous avez quitté le salon.
 not-sent-outbox-full = Pas envoyé : { $count } messages attendent déjà le retour de la connexion.
+rooms-not-in-app = Les autres salons de cet hôte ne sont pas encore dans l’application : un terminal (nc) peut les rejoindre avec /join.
 not-sent-offline = Pas envoyé : pas connecté.
 not-reconnecting = Pas de reconnexion.
 not-trusted = Pas connecté : le code du salon n’a pas été approuvé.

@@ -466,6 +466,16 @@ impl Session {
             self.leave();
             return;
         }
+        if json
+            && matches!(
+                parsed,
+                Ok(Command::Rooms | Command::Join(_) | Command::Part | Command::Topic(_))
+            )
+        {
+            // The host's other rooms are reached from a terminal until the app shows them.
+            self.conv.say(Said::new("rooms-not-in-app"), true);
+            return;
+        }
         let Some(conn) = self.contact.live() else {
             return;
         };

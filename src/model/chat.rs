@@ -730,7 +730,11 @@ impl ChatModel {
                 self.prepend(messages, now);
             }
             // Search results go to the search panel, not the conversation.
-            ServerMsg::Results { .. } => {}
+            // The app shows the host's other rooms in a later version.
+            ServerMsg::Results { .. }
+            | ServerMsg::Rooms { .. }
+            | ServerMsg::Topic { .. }
+            | ServerMsg::Parted {} => {}
             ServerMsg::Typing { name, active } => {
                 self.typing.retain(|(n, _)| *n != name);
                 if active && name != self.me {

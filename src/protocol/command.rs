@@ -45,6 +45,14 @@ pub enum Command {
     },
     /// Back from away.
     Back,
+    /// Which rooms does the host have?
+    Rooms,
+    /// Join a room of the host by its name (a plain client leaves the one it is in).
+    Join(String),
+    /// Leave a room (a plain client goes back to the default room).
+    Part,
+    /// Show the room's topic (`None`), or set it (an empty text clears it).
+    Topic(Option<String>),
 }
 
 impl Command {
@@ -70,6 +78,20 @@ impl Command {
             },
             Self::Away { reason, auto } => ClientMsg::Away { reason, auto },
             Self::Back => ClientMsg::Back {},
+            Self::Rooms => ClientMsg::Rooms { label: None },
+            // The room's name travels in the line's `room` field: see [`Command::room`].
+            Self::Join(_) => ClientMsg::JoinRoom {},
+            Self::Part => ClientMsg::PartRoom {},
+            Self::Topic(text) => ClientMsg::Topic { text },
+        }
+    }
+
+    /// The room a JSON line for this command names in its `room` field, when the command itself
+    /// says (joining a room); other commands concern the room the sender chooses.
+    pub fn room(&self) -> Option<&str> {
+        match self {
+            Self::Join(room) => Some(room),
+            _ => None,
         }
     }
 
@@ -87,7 +109,12 @@ impl Command {
             ClientMsg::Search { text, .. } => (Self::Search(text), None),
             ClientMsg::Away { reason, auto } => (Self::Away { reason, auto }, None),
             ClientMsg::Back {} => (Self::Back, None),
+            ClientMsg::Rooms { .. } => (Self::Rooms, None),
+            ClientMsg::PartRoom {} => (Self::Part, None),
+            ClientMsg::Topic { text } => (Self::Topic(text), None),
             ClientMsg::Hello { .. }
+            // Joining needs the line's `room`: the session reads it.
+            | ClientMsg::JoinRoom {}
             | ClientMsg::Password { .. }
             | ClientMsg::History { .. }
             | ClientMsg::Typing { .. }
@@ -120,6 +147,11 @@ impl Command {
             } => format!("/away {reason}"),
             Self::Away { reason: None, .. } => "/away".to_owned(),
             Self::Back => "/back".to_owned(),
+            Self::Rooms => "/rooms".to_owned(),
+            Self::Join(room) => format!("/join {room}"),
+            Self::Part => "/part".to_owned(),
+            Self::Topic(Some(text)) => format!("/topic {text}"),
+            Self::Topic(None) => "/topic".to_owned(),
         }
     }
 }
@@ -161,6 +193,10 @@ const HELP: &[(&str, &str)] = &[
     ("help-usage-away", "help-away"),
     ("help-usage-back", "help-back"),
     ("help-usage-search", "help-search"),
+    ("help-usage-rooms", "help-rooms"),
+    ("help-usage-join", "help-join"),
+    ("help-usage-part", "help-part"),
+    ("help-usage-topic", "help-topic"),
     ("help-usage-help", "help-help"),
     ("help-usage-quit", "help-quit"),
     ("help-usage-slash", "help-slash"),
@@ -209,6 +245,11 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
             auto: false,
         }),
         "back" => Ok(Command::Back),
+        "rooms" | "list" => Ok(Command::Rooms),
+        "join" if !args.is_empty() => Ok(Command::Join(args.to_owned())),
+        "join" => Err(CommandError::Usage("/join <room>")),
+        "part" => Ok(Command::Part),
+        "topic" => Ok(Command::Topic((!args.is_empty()).then(|| args.to_owned()))),
         "msg" | "tell" | "whisper" => match args.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {
                 to: to.to_owned(),

@@ -153,6 +153,25 @@ pub enum ClientMsg {
     Help {},
     /// Leaves the room.
     Quit {},
+    /// Asks for the host's rooms: answered with [`ServerMsg::Rooms`].
+    Rooms {
+        /// The client's own label for this request, echoed by the answer (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
+    },
+    /// Joins the room the line names in its `room` field ([`decode_client_in`]): answered with
+    /// that room's welcome, tagged with its name.
+    JoinRoom {},
+    /// Leaves the room the line names in its `room` field (never the default room): answered
+    /// with [`ServerMsg::Parted`].
+    PartRoom {},
+    /// Shows the room's topic (no `text`), or sets it (an empty `text` clears it); everyone in the
+    /// room is told [`ServerMsg::Topic`].
+    Topic {
+        /// The new topic.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
     /// The answer to the server's [`ServerMsg::Password`]: this end's SPAKE2 message and its
     /// proof, both in hex (see `protocol::password`).
     Password {
@@ -170,7 +189,8 @@ impl ClientMsg {
             Self::History { label, .. }
             | Self::Search { label, .. }
             | Self::Offer { label, .. }
-            | Self::Fetch { label, .. } => *label,
+            | Self::Fetch { label, .. }
+            | Self::Rooms { label } => *label,
             _ => None,
         }
     }
@@ -427,6 +447,25 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<Label>,
     },
+    /// The answer to [`ClientMsg::Rooms`]: the host's rooms, the default room first.
+    Rooms {
+        /// The rooms.
+        rooms: Vec<RoomInfo>,
+        /// The label of the request this answers, when it gave one (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
+    },
+    /// A room's topic: after its welcome when it has one (no `by`), and to everyone in it when
+    /// someone changes it.
+    Topic {
+        /// Who set it just now; absent when this says what the topic is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The topic; empty when there is none.
+        text: String,
+    },
+    /// The answer to [`ClientMsg::PartRoom`]: the person is out of the room (the line's `room`).
+    Parted {},
     /// The answer to [`ClientMsg::Search`]: the newest matching messages first.
     Results {
         /// The words that were searched for.
@@ -437,6 +476,24 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<Label>,
     },
+}
+
+/// One of a host's rooms, as [`ServerMsg::Rooms`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    /// Its name; the default room's is the host's room name.
+    pub name: String,
+    /// True for the default room: the one a line without a `room` field concerns.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+    /// Its topic, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// How many people are in it.
+    pub people: usize,
+    /// True when the asker is in it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub joined: bool,
 }
 
 /// How many offers a client may have waiting for their bytes at once (a host refuses more with
@@ -641,6 +698,16 @@ pub enum ErrorCode {
     NoSuchFile,
     /// The bytes did not match the offer (more than announced, or another SHA-256); nothing was kept.
     BadFile,
+    /// The host has no room of that name.
+    NoSuchRoom,
+    /// The person is not in the room the line names.
+    NotInRoom,
+    /// The person is in that room already.
+    AlreadyInRoom,
+    /// The person is in as many rooms as a host lets anyone be.
+    TooManyRooms,
+    /// Nobody leaves the default room but by quitting.
+    DefaultRoom,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -721,12 +788,23 @@ impl ServerMsg {
                     found.after.iter_mut().for_each(Chat::clean);
                 }
             }
+            Self::Rooms { rooms, .. } => {
+                for room in rooms {
+                    clean(&mut room.name);
+                    room.topic.iter_mut().for_each(clean);
+                }
+            }
+            Self::Topic { by, text } => {
+                by.iter_mut().for_each(clean);
+                clean(text);
+            }
             Self::Ready { .. }
             | Self::Ticket { .. }
             | Self::Transfer { .. }
             | Self::Stored { .. }
             | Self::Password { .. }
-            | Self::Verified { .. } => {}
+            | Self::Verified { .. }
+            | Self::Parted {} => {}
         }
     }
 
@@ -748,6 +826,7 @@ impl ServerMsg {
             | Self::Ticket { label: l, .. }
             | Self::Error { label: l, .. }
             | Self::History { label: l, .. }
+            | Self::Rooms { label: l, .. }
             | Self::Results { label: l, .. } => *l = label,
             _ => {}
         }
@@ -761,6 +840,7 @@ impl ServerMsg {
             | Self::Ticket { label, .. }
             | Self::Error { label, .. }
             | Self::History { label, .. }
+            | Self::Rooms { label, .. }
             | Self::Results { label, .. } => *label,
             _ => None,
         }
@@ -771,6 +851,24 @@ impl ServerMsg {
         // Serializing these plain types can't fail: no maps with non-string keys, no I/O.
         let mut line = serde_json::to_vec(self).unwrap_or_default();
         line.push(b'\n');
+        line
+    }
+
+    /// The message as one JSON line about the room named `room` (`None`: the default room, and
+    /// the line is [`ServerMsg::to_json_line`]'s): the name is the line's last field, `room`. A
+    /// welcome names its room already.
+    pub fn to_json_line_in(&self, room: Option<&str>) -> Vec<u8> {
+        let mut line = self.to_json_line();
+        if let Some(room) = room
+            && !matches!(self, Self::Welcome { .. })
+            && line.ends_with(b"}\n")
+        {
+            line.truncate(line.len() - 2);
+            line.extend_from_slice(b",\"room\":");
+            // A string always serializes.
+            line.extend_from_slice(&serde_json::to_vec(room).unwrap_or_default());
+            line.extend_from_slice(b"}\n");
+        }
         line
     }
 
@@ -875,6 +973,37 @@ impl ServerMsg {
             }
             // Plain clients are never told who is typing.
             Self::Typing { .. } => {}
+            Self::Rooms { rooms, .. } => {
+                notice(out, &tr!(lang, "plain-rooms", count = rooms.len()));
+                for room in rooms {
+                    let mut line = tr!(
+                        lang,
+                        "plain-room-line",
+                        room = room.name.as_str(),
+                        count = room.people,
+                        joined = if room.joined { "yes" } else { "no" }
+                    );
+                    if let Some(topic) = room.topic.as_deref().filter(|t| !t.is_empty()) {
+                        line.push_str(" — ");
+                        line.push_str(topic);
+                    }
+                    notice(out, &line);
+                }
+            }
+            Self::Topic { by: Some(by), text } if text.is_empty() => {
+                notice(out, &tr!(lang, "plain-topic-cleared", name = by));
+            }
+            Self::Topic { by: Some(by), text } => {
+                notice(out, &tr!(lang, "plain-topic-set", name = by, topic = text));
+            }
+            Self::Topic { by: None, text } if text.is_empty() => {
+                notice(out, &lang.tr("plain-topic-none"));
+            }
+            Self::Topic { by: None, text } => {
+                notice(out, &tr!(lang, "plain-topic", topic = text));
+            }
+            // A plain client that leaves a room is given the default room's welcome.
+            Self::Parted {} => {}
             Self::Results { text, results, .. } => {
                 notice(
                     out,
@@ -959,6 +1088,66 @@ pub fn decode_client(line: &[u8]) -> Result<ClientMsg, DecodeError> {
     serde_json::from_str(&text).map_err(DecodeError)
 }
 
+/// Reads one JSON line from a client ([`decode_client`]) with the room it concerns: its `room`
+/// field, taken out before the message is read (`None`: the default room).
+pub fn decode_client_in(line: &[u8]) -> Result<(ClientMsg, Option<String>), DecodeError> {
+    // Most lines name no room: read them once.
+    if !line.windows(6).any(|w| w == b"\"room\"") {
+        return decode_client(line).map(|msg| (msg, None));
+    }
+    let text = String::from_utf8_lossy(line);
+    if !text.trim_start().starts_with('{') {
+        return decode_client(line).map(|msg| (msg, None));
+    }
+    let Fields(mut object) = serde_json::from_str(&text).map_err(DecodeError)?;
+    let room = match object.remove("room") {
+        None => None,
+        Some(serde_json::Value::String(room)) => Some(room),
+        Some(_) => {
+            return Err(DecodeError(serde::de::Error::custom(
+                "\"room\" must be a room's name",
+            )));
+        }
+    };
+    let msg = serde_json::from_value(serde_json::Value::Object(object)).map_err(DecodeError)?;
+    Ok((msg, room))
+}
+
+/// A JSON object's fields, refused when one comes twice: a line naming two rooms (or saying two
+/// things) is forged, and no reading of it is right.
+struct Fields(serde_json::Map<String, serde_json::Value>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Fields;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("one JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
+                let mut fields = serde_json::Map::new();
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    if fields.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "duplicate field `{}`",
+                            clean_text(&key).chars().take(32).collect::<String>()
+                        )));
+                    }
+                    fields.insert(key, value);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Reads one JSON line from a server.
 pub fn decode_server(line: &[u8]) -> Result<ServerMsg, DecodeError> {
     serde_json::from_slice(line).map_err(DecodeError)
@@ -967,6 +1156,122 @@ pub fn decode_server(line: &[u8]) -> Result<ServerMsg, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rooms_lines_read_as_protocol_md_shows_them() {
+        let line = |msg: &ServerMsg, room| String::from_utf8(msg.to_json_line_in(room)).unwrap();
+        let rooms = ServerMsg::Rooms {
+            rooms: vec![
+                RoomInfo {
+                    name: "Coucou".into(),
+                    default: true,
+                    topic: None,
+                    people: 3,
+                    joined: true,
+                },
+                RoomInfo {
+                    name: "Projet X".into(),
+                    default: false,
+                    topic: Some("livraison vendredi".into()),
+                    people: 2,
+                    joined: false,
+                },
+            ],
+            label: Some(7),
+        };
+        assert_eq!(
+            line(&rooms, None),
+            "{\"type\":\"rooms\",\"rooms\":[{\"name\":\"Coucou\",\"default\":true,\"people\":3,\
+             \"joined\":true},{\"name\":\"Projet X\",\"topic\":\"livraison vendredi\",\"people\":2}],\
+             \"label\":7}\n"
+        );
+        let x = Some("Projet X");
+        let topic = ServerMsg::Topic {
+            by: Some("bob".into()),
+            text: "livraison vendredi".into(),
+        };
+        assert_eq!(
+            line(&topic, x),
+            "{\"type\":\"topic\",\"by\":\"bob\",\"text\":\"livraison vendredi\",\"room\":\"Projet X\"}\n"
+        );
+        assert_eq!(
+            line(&ServerMsg::Parted {}, x),
+            "{\"type\":\"parted\",\"room\":\"Projet X\"}\n"
+        );
+        let join = ServerMsg::Join {
+            id: 58,
+            time: 1_700_000_000_000,
+            name: "carol".into(),
+        };
+        assert_eq!(
+            line(&join, x),
+            "{\"type\":\"join\",\"id\":58,\"time\":1700000000000,\"name\":\"carol\",\
+             \"room\":\"Projet X\"}\n"
+        );
+        assert_eq!(
+            line(&join, None),
+            String::from_utf8(join.to_json_line()).unwrap()
+        );
+        // A welcome names its room itself: no second `room`, which a reader would refuse.
+        let welcome = ServerMsg::Welcome {
+            version: 1,
+            room: "Projet X".into(),
+            you: "alice".into(),
+            users: vec!["alice".into()],
+            away: vec![],
+            motd: None,
+            history: vec![],
+            max_message_bytes: 2048,
+            labels: true,
+        };
+        assert_eq!(line(&welcome, x).matches("\"room\"").count(), 1);
+        // A name with quotes or a backslash stays one JSON string.
+        let odd = line(&ServerMsg::Parted {}, Some("a\"b\\c"));
+        let value: serde_json::Value = serde_json::from_str(&odd).unwrap();
+        assert_eq!(value["room"], "a\"b\\c");
+
+        let read = |text: &str| decode_client_in(text.as_bytes()).map_err(|e| e.to_string());
+        assert_eq!(
+            read("{\"type\":\"join_room\",\"room\":\"Projet X\"}").unwrap(),
+            (ClientMsg::JoinRoom {}, Some("Projet X".into()))
+        );
+        assert_eq!(
+            read("{\"type\":\"topic\",\"text\":\"livraison vendredi\",\"room\":\"Projet X\"}")
+                .unwrap(),
+            (
+                ClientMsg::Topic {
+                    text: Some("livraison vendredi".into())
+                },
+                Some("Projet X".into())
+            )
+        );
+        assert_eq!(
+            read("{\"type\":\"rooms\",\"label\":7}").unwrap(),
+            (ClientMsg::Rooms { label: Some(7) }, None)
+        );
+        // A `room` inside the text is text.
+        assert_eq!(
+            read("{\"type\":\"say\",\"text\":\"\\\"room\\\"\"}").unwrap(),
+            (
+                ClientMsg::Say {
+                    text: "\"room\"".into(),
+                    cid: None
+                },
+                None
+            )
+        );
+        // Forged or malformed: a room twice, a room that is not a name, a field twice.
+        for bad in [
+            "{\"type\":\"say\",\"text\":\"x\",\"room\":\"A\",\"room\":\"B\"}",
+            "{\"type\":\"say\",\"text\":\"x\",\"room\":5}",
+            "{\"type\":\"say\",\"text\":\"x\",\"room\":null}",
+            "{\"type\":\"say\",\"text\":\"x\",\"text\":\"y\",\"room\":\"A\"}",
+            "{\"type\":\"say\",\"text\":\"x\",\"room\":\"A\",\"x\":1}",
+            "[\"room\"]",
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_file_found_reads_as_protocol_md_shows_it_and_as_a_line_for_older_apps() {

@@ -111,6 +111,40 @@ pub fn validate(raw: &str) -> Result<String, NameError> {
     Ok(name)
 }
 
+/// Checks a proposed room name: the name rules, except that words may be separated by single
+/// spaces ("Projet X"); white space around and between words is trimmed to one space. Reserved
+/// names are refused as for people, and so is the default room's own name, `default_room`.
+pub fn validate_room(raw: &str, default_room: &str) -> Result<String, NameError> {
+    let name: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name: String = name.nfc().collect();
+    let n_chars = name.chars().count();
+    if n_chars < MIN_NAME_CHARS {
+        return Err(NameError::TooShort);
+    }
+    if n_chars > MAX_NAME_CHARS {
+        return Err(NameError::TooLong);
+    }
+    if let Some(bad) = name.chars().find(|&c| c != ' ' && !is_name_char(c)) {
+        return Err(NameError::BadChar(bad));
+    }
+    if !name.chars().any(char::is_alphanumeric) {
+        return Err(NameError::NoLetter);
+    }
+    if !name.replace(' ', "").as_str().is_single_script() {
+        return Err(NameError::MixedScripts);
+    }
+    let loose = reserved_key(&name.replace(' ', ""));
+    if RESERVED.iter().any(|r| reserved_key(r) == loose) {
+        return Err(NameError::Reserved);
+    }
+    if NameKey::new(&name).clashes(&NameKey::new(default_room)) {
+        return Err(NameError::Taken {
+            existing: default_room.to_owned(),
+        });
+    }
+    Ok(name)
+}
+
 /// Full Unicode case folding, without the dot above that folding `İ` leaves on its `i`.
 fn fold_case(name: &str) -> String {
     let folded: String = caseless::default_case_fold_str(name).nfd().collect();
@@ -187,6 +221,33 @@ mod tests {
 
     fn clash(a: &str, b: &str) -> bool {
         NameKey::new(a).clashes(&NameKey::new(b))
+    }
+
+    #[test]
+    fn a_room_name_may_hold_single_spaces_and_follows_every_other_name_rule() {
+        let room = |raw: &str| validate_room(raw, "Coucou");
+        assert_eq!(room("  Projet   X "), Ok("Projet X".to_owned()));
+        assert_eq!(room("Général"), Ok("Général".to_owned()));
+        assert_eq!(room("x"), Err(NameError::TooShort));
+        assert_eq!(room(""), Err(NameError::TooShort));
+        assert_eq!(room(&"a".repeat(31)), Err(NameError::TooLong));
+        assert_eq!(room("caf\u{200B}e"), Err(NameError::BadChar('\u{200B}')));
+        assert_eq!(room("a\u{202E}b"), Err(NameError::BadChar('\u{202E}')));
+        assert_eq!(room("#ops"), Err(NameError::BadChar('#')));
+        assert_eq!(room("Proj\u{0435}t"), Err(NameError::MixedScripts));
+        assert_eq!(room("Ev eryone"), Err(NameError::Reserved));
+        assert_eq!(room("-- --"), Err(NameError::NoLetter));
+        assert_eq!(
+            room("COUCOU"),
+            Err(NameError::Reserved),
+            "a reserved word before the default room's name"
+        );
+        assert_eq!(
+            validate_room("Salle B", "salle b"),
+            Err(NameError::Taken {
+                existing: "salle b".to_owned()
+            })
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct ServerConfig {
     pub flood: Option<FloodLimit>,
     /// A second, slower limit on renames (`/nick`); `None` turns it off.
     pub rename_flood: Option<FloodLimit>,
+    /// A limit on joining and leaving rooms; `None` turns it off.
+    pub room_flood: Option<FloodLimit>,
     /// A third limit on searches, which read the disk; `None` turns it off.
     pub search_flood: Option<FloodLimit>,
     /// Names tried before joining, per address (a join gives its try back); `None` turns it off.
@@ -71,6 +73,11 @@ pub struct ServerConfig {
     /// One room across several servers through a NATS JetStream broker; `None`: this server's
     /// room alone.
     pub link: Option<LinkConfig>,
+    /// The host's named rooms besides its default room (`--rooms`); those kept in the store from
+    /// an earlier run come back too. A linked host has its default room only, for now.
+    pub rooms: Vec<String>,
+    /// How many rooms the host holds, and one person joins, at most.
+    pub room_limits: RoomLimits,
 }
 
 /// The room's lasting history.
@@ -142,6 +149,7 @@ impl Default for ServerConfig {
             write_timeout: Duration::from_secs(10),
             flood: Some(FloodLimit::default()),
             rename_flood: Some(FloodLimit::RENAMES),
+            room_flood: Some(FloodLimit::ROOMS),
             search_flood: Some(FloodLimit::SEARCHES),
             name_flood: Some(FloodLimit::NAMES),
             on_people: None,
@@ -155,6 +163,26 @@ impl Default for ServerConfig {
             lang: Lang::En,
             files: None,
             link: None,
+            rooms: Vec::new(),
+            room_limits: RoomLimits::default(),
+        }
+    }
+}
+
+/// The host's limits on rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomLimits {
+    /// How many rooms a host holds at most, its default room included.
+    pub max_rooms: usize,
+    /// How many rooms one person may be in at once, the default room included.
+    pub max_joined: usize,
+}
+
+impl Default for RoomLimits {
+    fn default() -> Self {
+        Self {
+            max_rooms: 100,
+            max_joined: 50,
         }
     }
 }

@@ -340,8 +340,8 @@ fn upload(
     transport
         .write_all(&ServerMsg::Stored { file }.to_json_line())
         .ok();
-    shared.with_room(|room| {
-        room.offer_file(FileOffer {
+    shared.with_room(|house| {
+        house.default_room().offer_file(FileOffer {
             id: 0,
             time: 0,
             file,

@@ -19,6 +19,14 @@ impl FloodLimit {
         per_second: 0.1,
     };
 
+    /// The default limit on joining and leaving rooms: sixty at once (an app joins the rooms it
+    /// was in, up to fifty, as it connects), then one a second: joining and leaving in a loop
+    /// costs every room's people a line each time.
+    pub const ROOMS: Self = Self {
+        burst: 60,
+        per_second: 1.0,
+    };
+
     /// The default limit on names tried before joining, per address: ten at once, then two a
     /// second. Each try takes the room's lock; a person retyping a taken name never comes near.
     pub const NAMES: Self = Self {

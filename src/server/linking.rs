@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
-use super::room::{Relay, Room};
+use super::room::Relay;
 use super::shared::Shared;
 use crate::EventSink;
 use crate::link::{Claim, Link, LinkConfig, LinkNews, claim_key};
@@ -75,7 +75,10 @@ pub(super) fn start(
         EventSink::new(tx, Arc::new(|| {})),
     )?);
     shared.set_link(Arc::clone(&link));
-    shared.lock_room().link(Box::new(LinkRelay(link)), last_seq);
+    shared
+        .lock_room()
+        .default_room()
+        .link(Box::new(LinkRelay(link)), last_seq);
     let news_shared = Arc::clone(shared);
     thread::Builder::new()
         .name("coucou-link-news".to_owned())
@@ -90,12 +93,13 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
         match news.recv_timeout(CHECK_EVERY) {
             Ok(first) => {
                 let turn = shared.turn();
-                let mut room = shared.lock_room();
+                let mut house = shared.lock_room();
+                let room = house.default_room();
                 room.link_news(first);
                 for more in news.try_iter().take(NEWS_PER_TURN) {
                     room.link_news(more);
                 }
-                drop(room);
+                drop(house);
                 drop(turn);
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -103,7 +107,7 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
         }
         if checked.elapsed() >= CHECK_EVERY {
             checked = Instant::now();
-            shared.with_room(Room::check_sites);
+            shared.with_room(|house| house.default_room().check_sites());
         }
     }
 }

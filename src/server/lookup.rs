@@ -32,12 +32,20 @@ fn clamp(limit: Option<u32>, default: usize, max: usize) -> usize {
     limit.map_or(default, |l| usize::try_from(l).unwrap_or(max).clamp(1, max))
 }
 
-/// The room's messages before `before`, as a `history` answer.
-pub(super) fn page(shared: &Shared, before: Option<u64>, limit: Option<u32>) -> ServerMsg {
+/// The messages of `room` (a named room; `None`: the default room) before `before`, as a
+/// `history` answer. The caller has checked that the asker is in the room.
+pub(super) fn page(
+    shared: &Shared,
+    room: Option<&str>,
+    before: Option<u64>,
+    limit: Option<u32>,
+) -> ServerMsg {
     let limit = clamp(limit, PAGE_DEFAULT, PAGE_MAX);
     let read = match shared.reader() {
-        Some(reader) => reader.page(before, limit).map_err(|err| err.to_string()),
-        None => Ok(shared.lock_room().page(before, limit)),
+        Some(reader) => reader
+            .page_in(room, before, limit)
+            .map_err(|err| err.to_string()),
+        None => Ok(shared.lock_room().page(room, before, limit)),
     };
     match read {
         Ok((messages, more)) => ServerMsg::History {
@@ -50,12 +58,20 @@ pub(super) fn page(shared: &Shared, before: Option<u64>, limit: Option<u32>) -> 
     }
 }
 
-/// The newest room messages holding every word of `text`, as a `results` answer.
-pub(super) fn search(shared: &Shared, text: &str, limit: Option<u32>) -> ServerMsg {
+/// The newest messages of `room` (a named room; `None`: the default room) holding every word of
+/// `text`, as a `results` answer. The caller has checked that the asker is in the room.
+pub(super) fn search(
+    shared: &Shared,
+    room: Option<&str>,
+    text: &str,
+    limit: Option<u32>,
+) -> ServerMsg {
     let limit = clamp(limit, SEARCH_DEFAULT, SEARCH_MAX);
     let read = match shared.reader() {
-        Some(reader) => reader.search(text, limit).map_err(|err| err.to_string()),
-        None => Ok(shared.lock_room().search(text, limit)),
+        Some(reader) => reader
+            .search_in(room, text, limit)
+            .map_err(|err| err.to_string()),
+        None => Ok(shared.lock_room().search(room, text, limit)),
     };
     match read {
         Ok(results) => ServerMsg::Results {

@@ -9,6 +9,7 @@ mod config;
 mod counters;
 pub mod files;
 mod flood;
+mod house;
 mod keys;
 mod linking;
 mod lookup;
@@ -32,27 +33,109 @@ use log::{debug, error, info, warn};
 
 pub use config::{
     DEFAULT_MAX_PENDING_PER_ADDRESS, DEFAULT_MAX_TRANSFERS_PER_ADDRESS, FilesConfig, PeopleHook,
-    ServerConfig, StoreConfig,
+    RoomLimits, ServerConfig, StoreConfig,
 };
 pub use counters::Stats;
 pub use flood::FloodLimit;
+pub use house::RoomError;
 use pending::Admit;
-use room::{Room, SessionId};
+use room::SessionId;
 use shared::Shared;
 
-use crate::store::Store;
+use crate::protocol::name::NameError;
+use crate::store::{Loaded, Store};
 
-/// The store, as the room's archive: handing it a message only queues it for the store's thread.
+/// The store, as one room's archive: handing it a message only queues it for the store's thread.
+/// The host's rooms share one store; the last archive dropped closes it.
 #[derive(Debug)]
-struct StoreArchive(Store);
+struct StoreArchive {
+    store: Arc<Store>,
+    /// The named room this archive keeps; `None`: the default room.
+    room: Option<Arc<str>>,
+}
 
 impl room::Archive for StoreArchive {
     fn keep(&self, msg: &crate::protocol::ServerMsg, in_history: bool) {
-        self.0.keep(msg, in_history);
+        self.store.keep_in(self.room.as_ref(), msg, in_history);
+    }
+
+    fn keep_topic(&self, topic: &str) {
+        self.store
+            .keep_room(self.room.as_deref().unwrap_or(""), Some(topic));
     }
 
     fn after_written(&self, then: crate::store::AfterWritten) -> bool {
-        self.0.after_written(then)
+        self.store.after_written(then)
+    }
+}
+
+/// Opens the host's named rooms: those the store kept, then those of the configuration it did
+/// not (kept from now on). A linked host keeps its default room only, for now: its ids are the
+/// stream's, which a room outside the stream can't share.
+fn open_rooms(shared: &Shared, store: Option<(&Arc<Store>, Loaded)>) {
+    let mut house = shared.lock_room();
+    let (stored, archive) = match store {
+        Some((store, loaded)) => {
+            house.ids().raise(loaded.next_id, loaded.next_private_id);
+            let mut sent = loaded.sent;
+            let default_sent = sent
+                .extract_if(.., |(room, _)| room.is_empty())
+                .map(|(_, msg)| msg)
+                .collect();
+            house.default_room().restore(
+                loaded.recent,
+                loaded.topic,
+                default_sent,
+                Box::new(StoreArchive {
+                    store: Arc::clone(store),
+                    room: None,
+                }),
+            );
+            (loaded.rooms, Some((store, sent)))
+        }
+        None => (Vec::new(), None),
+    };
+    if shared.config.link.is_some() {
+        if !stored.is_empty() || !shared.config.rooms.is_empty() {
+            warn!("a linked room has no named rooms yet: they are left out");
+        }
+        return;
+    }
+    let wanted = stored
+        .into_iter()
+        .map(|room| (room.name, Some((room.topic, room.recent))))
+        .chain(shared.config.rooms.iter().map(|name| (name.clone(), None)));
+    for (name, kept) in wanted {
+        let made = match house.add_room(&name) {
+            Ok(made) => made,
+            Err(RoomError::Name(NameError::Taken { .. })) if kept.is_none() => continue,
+            Err(err) => {
+                warn!(
+                    "room {:?} left out: {err}",
+                    crate::protocol::sanitize::clean_text(&name)
+                );
+                continue;
+            }
+        };
+        let Some((store, sent)) = &archive else {
+            continue;
+        };
+        if kept.is_none() {
+            store.keep_room(&made, None);
+        }
+        let (topic, recent) = kept.unwrap_or_default();
+        let room_sent = sent
+            .iter()
+            .filter(|(room, _)| *room == made)
+            .map(|(_, msg)| msg.clone())
+            .collect();
+        let archive = Box::new(StoreArchive {
+            store: Arc::clone(store),
+            room: Some(Arc::from(made.as_str())),
+        });
+        if let Some(room) = house.named(&made) {
+            room.restore(recent, topic, room_sent, archive);
+        }
     }
 }
 
@@ -120,14 +203,10 @@ impl Server {
             shared.set_reader(store.reader());
             store_failed = Some(store.failure_flag());
             last_seq = loaded.last_stored;
-            shared.lock_room().restore(
-                loaded.recent,
-                loaded.next_id,
-                loaded.next_private_id,
-                loaded.sent,
-                Box::new(StoreArchive(store)),
-            );
+            open_rooms(&shared, Some((&Arc::new(store), loaded)));
             store_warning = warning.map(|moved| moved.describe(shared.config.lang));
+        } else {
+            open_rooms(&shared, None);
         }
         let link_thread = match shared.config.link.clone() {
             Some(link) => Some(linking::start(&shared, link, last_seq)?),
@@ -173,6 +252,11 @@ impl Server {
             .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
     }
 
+    /// The names of the host's named rooms (its default room aside).
+    pub fn rooms(&self) -> Vec<String> {
+        self.shared.lock_room().room_names()
+    }
+
     /// The counters right now.
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
@@ -195,7 +279,7 @@ impl Server {
             error!("the accept thread panicked");
         }
 
-        shared.with_room(Room::close_all);
+        shared.with_room(house::House::close_all);
         // Give the goodbye a moment to leave, then cut off whoever is left.
         let deadline = Instant::now() + STOP_GRACE;
         let mut live = shared.lock_live();
@@ -228,7 +312,7 @@ impl Server {
         }
         // Stops the link (it gives back the names this server holds), then the thread that
         // handed its news to the room, outside the room lock.
-        let relay = shared.lock_room().take_link();
+        let relay = shared.lock_room().default_room().take_link();
         drop(relay);
         drop(shared.take_link());
         if let Some(thread) = self.link_thread.take()
@@ -237,8 +321,8 @@ impl Server {
             error!("the link's news thread panicked");
         }
         // Writes what is queued and closes the file, outside the room lock.
-        let archive = shared.lock_room().take_archive();
-        drop(archive);
+        let archives = shared.lock_room().take_archives();
+        drop(archives);
         info!("server on {} stopped", self.local_addr);
     }
 }

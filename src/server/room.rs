@@ -15,9 +15,9 @@
 
 mod linked;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::config::PeopleHook;
 use super::counters::Counters;
@@ -45,10 +45,16 @@ pub trait Archive: Send + Sync + std::fmt::Debug {
     /// Keeps `msg`; `in_history` when newcomers are given it.
     fn keep(&self, msg: &ServerMsg, in_history: bool);
 
+    /// Keeps the room's topic (empty: none).
+    fn keep_topic(&self, topic: &str);
+
     /// Runs `then` once everything kept before is lasting (elsewhere: never waits). False, with
     /// `then` dropped unrun, when nothing is kept any more: the caller goes on at once.
     fn after_written(&self, then: Box<dyn FnOnce() + Send>) -> bool;
 }
+
+/// Who else on the host holds a name like this key (its name), as a room checks a newcomer's.
+pub type Elsewhere<'a> = &'a dyn Fn(&NameKey) -> Option<String>;
 
 /// Identifies one connection for the life of the server.
 pub type SessionId = u64;
@@ -68,6 +74,42 @@ pub struct RoomSettings {
     pub on_people: Option<PeopleHook>,
     /// The language of the room's notices.
     pub lang: Lang,
+    /// A named room's name, which every JSON line about it carries (`room`); `None` for the
+    /// host's default room, whose lines name no room (as before there were several).
+    pub scope: Option<String>,
+}
+
+/// The host's two id sequences, shared by all its rooms: an id is never given twice on a host.
+#[derive(Debug, Default)]
+pub struct Ids {
+    /// The id of the next message.
+    next: AtomicU64,
+    /// The id of the next private message: a sequence of its own, so the rooms' has no gaps.
+    next_private: AtomicU64,
+}
+
+impl Ids {
+    /// Both sequences starting at 1.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            next: AtomicU64::new(1),
+            next_private: AtomicU64::new(1),
+        })
+    }
+
+    /// Goes on from at least these (a store's, at start).
+    pub fn raise(&self, next: u64, next_private: u64) {
+        self.next.fetch_max(next, Ordering::Relaxed);
+        self.next_private.fetch_max(next_private, Ordering::Relaxed);
+    }
+
+    fn take(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn take_private(&self) -> u64 {
+        self.next_private.fetch_add(1, Ordering::Relaxed)
+    }
 }
 
 /// Someone in the room.
@@ -148,10 +190,10 @@ pub struct Room<M: Mailbox> {
     sorted_names: Vec<String>,
     /// The last messages, oldest first, at most `settings.history`.
     history: VecDeque<ServerMsg>,
-    /// The id of the next message.
-    next_id: u64,
-    /// The id of the next private message: a sequence of its own, so the room's has no gaps.
-    next_private_id: u64,
+    /// The host's id sequences.
+    ids: Arc<Ids>,
+    /// The room's topic; empty when it has none.
+    topic: String,
     /// Shared counters.
     stats: Arc<Counters>,
     /// Mailboxes that got bytes since the last [`Room::take_dirty`]: they need a flush.
@@ -165,6 +207,9 @@ pub struct Room<M: Mailbox> {
     /// The link to the other sites, when the room is one of several linked servers.
     linked: Option<linked::Linked>,
 }
+
+/// The longest topic, in bytes of UTF-8.
+pub const MAX_TOPIC_BYTES: usize = 300;
 
 /// How many messages sent with a client id the room remembers at most (the oldest are forgotten).
 pub const SENT_MAX: usize = 16_384;
@@ -227,42 +272,57 @@ impl Sent {
 struct Encoded<'a> {
     msg: &'a ServerMsg,
     lang: Lang,
+    scope: Option<&'a str>,
     plain: Option<Bytes>,
     json: Option<Bytes>,
 }
 
 impl<'a> Encoded<'a> {
-    fn new(msg: &'a ServerMsg, lang: Lang) -> Self {
+    fn new(msg: &'a ServerMsg, settings: &'a RoomSettings) -> Self {
         Self {
             msg,
-            lang,
+            lang: settings.lang,
+            scope: settings.scope.as_deref(),
             plain: None,
             json: None,
         }
     }
 
     fn get(&mut self, dialect: Dialect) -> Bytes {
-        let (msg, lang) = (self.msg, self.lang);
+        let (msg, lang, scope) = (self.msg, self.lang, self.scope);
         match dialect {
             Dialect::Plain => self
                 .plain
                 .get_or_insert_with(|| msg.to_plain_text(lang).into_bytes().into()),
-            Dialect::Json => self.json.get_or_insert_with(|| msg.to_json_line().into()),
+            Dialect::Json => self
+                .json
+                .get_or_insert_with(|| msg.to_json_line_in(scope).into()),
         }
         .clone()
     }
 }
 
 impl<M: Mailbox> Room<M> {
-    /// An empty room, reading the time from `clock`.
+    /// An empty room, reading the time from `clock`, with id sequences of its own.
+    #[cfg(test)]
     pub fn new(settings: RoomSettings, stats: Arc<Counters>, clock: Clock) -> Self {
+        Self::sharing(settings, stats, clock, Ids::new())
+    }
+
+    /// An empty room taking its ids from the host's `ids`.
+    pub fn sharing(
+        settings: RoomSettings,
+        stats: Arc<Counters>,
+        clock: Clock,
+        ids: Arc<Ids>,
+    ) -> Self {
         Self {
             settings,
             people: Vec::new(),
             sorted_names: Vec::new(),
             history: VecDeque::new(),
-            next_id: 1,
-            next_private_id: 1,
+            ids,
+            topic: String::new(),
             stats,
             dirty: Vec::new(),
             clock,
@@ -272,17 +332,17 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
-    /// Takes up where a stored room left off: its recent history, its next ids and the messages
+    /// Takes up where a stored room left off: its recent history, its topic and the messages
     /// sent lately with client ids (`sent`, oldest first); from now on, what is said is kept in
-    /// `archive` too.
+    /// `archive` too. (The host's ids go on from the store's: [`Ids::raise`].)
     pub fn restore(
         &mut self,
         history: Vec<ServerMsg>,
-        next_id: u64,
-        next_private_id: u64,
+        topic: String,
         sent: Vec<ServerMsg>,
         archive: Box<dyn Archive>,
     ) {
+        self.topic = topic;
         let skip = history.len().saturating_sub(self.settings.history);
         self.history = history.into_iter().skip(skip).collect();
         for msg in sent {
@@ -301,8 +361,6 @@ impl<M: Mailbox> Room<M> {
             };
             self.sent.remember(&from, cid, msg);
         }
-        self.next_id = self.next_id.max(next_id);
-        self.next_private_id = self.next_private_id.max(next_private_id);
         self.archive = Some(archive);
     }
 
@@ -323,7 +381,7 @@ impl<M: Mailbox> Room<M> {
         if let Some(archive) = &self.archive
             && let Some(person) = self.people.iter().find(|m| m.session == session)
         {
-            let bytes = Encoded::new(msg, self.settings.lang).get(person.dialect);
+            let bytes = Encoded::new(msg, &self.settings).get(person.dialect);
             let outbox = Arc::clone(&person.outbox);
             if archive.after_written(Box::new(move || outbox.push_now(bytes))) {
                 return;
@@ -363,37 +421,37 @@ impl<M: Mailbox> Room<M> {
     }
 
     fn next_id(&mut self) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        id
+        self.ids.take()
     }
 
     fn person(&self, session: SessionId) -> Option<&Person<M>> {
         self.people.iter().find(|m| m.session == session)
     }
 
-    /// Checks `raw` for every name rule, including not clashing with anyone but `session`.
-    fn check_name(&self, raw: &str, session: SessionId) -> Result<String, NameError> {
+    /// Checks `raw` for every name rule, including not clashing with anyone but `session`, here
+    /// or `elsewhere` (the host's other rooms).
+    fn check_name(
+        &self,
+        raw: &str,
+        session: SessionId,
+        elsewhere: Elsewhere,
+    ) -> Result<String, NameError> {
         let name = name::validate(raw)?;
         let key = NameKey::new(&name);
-        let here = self
-            .people
-            .iter()
-            .find(|m| m.session != session && m.key.clashes(&key))
-            .map(|other| other.name.clone());
-        match here.or_else(|| self.remote_clash(&key)) {
+        match self.clash(&key, session).or_else(|| elsewhere(&key)) {
             Some(existing) => Err(NameError::Taken { existing }),
             None => Ok(name),
         }
     }
 
     /// The first free variant of a taken name (`alice_2`, `alice_3`, …), if one is found soon.
-    fn free_variant(&self, name: &str, session: SessionId) -> Option<String> {
+    fn free_variant(&self, name: &str, session: SessionId, elsewhere: Elsewhere) -> Option<String> {
         (2..100).find_map(|n| {
             let suffix = format!("_{n}");
             let room = name::MAX_NAME_CHARS - suffix.chars().count();
             let base: String = name.chars().take(room).collect();
-            self.check_name(&format!("{base}{suffix}"), session).ok()
+            self.check_name(&format!("{base}{suffix}"), session, elsewhere)
+                .ok()
         })
     }
 
@@ -409,11 +467,24 @@ impl<M: Mailbox> Room<M> {
         outbox: Arc<M>,
         offer_variant: bool,
     ) -> Result<String, JoinError> {
-        let (name, wanted) = match self.check_name(raw_name, session) {
+        self.join_among(session, raw_name, dialect, outbox, offer_variant, &|_| None)
+    }
+
+    /// [`Room::join`], the name also unlike any `elsewhere` on the host.
+    pub fn join_among(
+        &mut self,
+        session: SessionId,
+        raw_name: &str,
+        dialect: Dialect,
+        outbox: Arc<M>,
+        offer_variant: bool,
+        elsewhere: Elsewhere,
+    ) -> Result<String, JoinError> {
+        let (name, wanted) = match self.check_name(raw_name, session, elsewhere) {
             Ok(name) => (name, None),
             Err(NameError::Taken { existing }) if offer_variant => {
                 let wanted = name::validate(raw_name).unwrap_or_else(|_| existing.clone());
-                match self.free_variant(&wanted, session) {
+                match self.free_variant(&wanted, session, elsewhere) {
                     Some(variant) => (variant, Some(wanted)),
                     None => return Err(JoinError::Name(NameError::Taken { existing })),
                 }
@@ -449,6 +520,13 @@ impl<M: Mailbox> Room<M> {
             labels: true,
         };
         self.send_to(session, &welcome);
+        if !self.topic.is_empty() {
+            let topic = ServerMsg::Topic {
+                by: None,
+                text: self.topic.clone(),
+            };
+            self.send_to(session, &topic);
+        }
         if let Some(wanted) = wanted {
             let told = ServerMsg::Notice {
                 id: None,
@@ -479,10 +557,30 @@ impl<M: Mailbox> Room<M> {
         reason: LeaveReason,
         announce: bool,
     ) -> Option<String> {
+        self.remove(session, reason, announce, true)
+    }
+
+    /// Takes a person out of this room only, their connection going on (they are in other rooms
+    /// of the host, or going to one); the others are told they left.
+    pub fn part(&mut self, session: SessionId) -> Option<String> {
+        self.remove(session, LeaveReason::Quit, true, false)
+    }
+
+    /// Takes a person out of this room, telling the others why unless `announce` is false, and
+    /// closing their outbox with `close` (their connection ends). Returns their name.
+    pub fn remove(
+        &mut self,
+        session: SessionId,
+        reason: LeaveReason,
+        announce: bool,
+        close: bool,
+    ) -> Option<String> {
         let index = self.people.iter().position(|m| m.session == session)?;
         let person = self.people.remove(index);
         self.name_goes(&person.name);
-        person.outbox.close();
+        if close {
+            person.outbox.close();
+        }
         self.people_changed(Some(&person.name));
         if announce {
             let leave = ServerMsg::Leave {
@@ -544,6 +642,16 @@ impl<M: Mailbox> Room<M> {
             }
             Command::Away { reason, auto } => self.set_away(session, &my_name, reason, auto),
             Command::Back => self.set_back(session, &my_name),
+            Command::Topic(None) => {
+                let topic = ServerMsg::Topic {
+                    by: None,
+                    text: self.topic.clone(),
+                };
+                self.send_to(session, &topic);
+            }
+            Command::Topic(Some(text)) => self.set_topic(session, &my_name, text),
+            // The host's: see `House`.
+            Command::Rooms | Command::Join(_) | Command::Part => {}
             Command::Help => {
                 let help = ServerMsg::Notice {
                     id: None,
@@ -592,7 +700,7 @@ impl<M: Mailbox> Room<M> {
             name: me.name.clone(),
             active,
         };
-        let bytes: Bytes = msg.to_json_line().into();
+        let bytes: Bytes = msg.to_json_line_in(self.settings.scope.as_deref()).into();
         for person in &self.people {
             if person.session != session
                 && person.dialect == Dialect::Json
@@ -603,19 +711,99 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
+    /// Sets the topic and tells everyone here (an empty text clears it); kept in the store.
+    fn set_topic(&mut self, session: SessionId, name: &str, text: String) {
+        if text.len() > MAX_TOPIC_BYTES {
+            let message = tr!(
+                self.settings.lang,
+                "error-topic-too-long",
+                max = MAX_TOPIC_BYTES
+            );
+            self.send_error(session, ErrorCode::TooLong, message);
+            return;
+        }
+        if text == self.topic {
+            return;
+        }
+        self.topic = text.clone();
+        if let Some(archive) = &self.archive {
+            archive.keep_topic(&text);
+        }
+        let msg = ServerMsg::Topic {
+            by: Some(name.to_owned()),
+            text,
+        };
+        self.broadcast(&msg);
+    }
+
+    /// The room's name, as its welcome says it.
+    pub fn name(&self) -> &str {
+        &self.settings.name
+    }
+
+    /// The room's topic; empty when it has none.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// How many people are here (at this site).
+    pub fn people_count(&self) -> usize {
+        self.people.len()
+    }
+
+    /// True when `session` is here.
+    pub fn has(&self, session: SessionId) -> bool {
+        self.person(session).is_some()
+    }
+
+    /// The name, dialect and outbox of `session`, if they are here.
+    pub fn member(&self, session: SessionId) -> Option<(String, Dialect, Arc<M>)> {
+        self.person(session)
+            .map(|p| (p.name.clone(), p.dialect, Arc::clone(&p.outbox)))
+    }
+
+    /// The absence of `session` (its reason, and whether it was automatic), if they are away.
+    pub fn away_of(&self, session: SessionId) -> Option<(Option<String>, bool)> {
+        let away = self.person(session)?.away.as_ref()?;
+        Some((away.reason.clone(), away.auto))
+    }
+
+    /// The name here that clashes with `key` (someone other than `session`), if any.
+    pub fn clash(&self, key: &NameKey, session: SessionId) -> Option<String> {
+        self.people
+            .iter()
+            .find(|m| m.session != session && m.key.clashes(key))
+            .map(|other| other.name.clone())
+            .or_else(|| self.remote_clash(key))
+    }
+
     /// Sends an error to one person.
     pub fn send_error(&mut self, session: SessionId, code: ErrorCode, message: impl Into<String>) {
         self.send_to(session, &ServerMsg::error(code, message));
     }
 
     /// Tells everyone the server is stopping and closes every outbox once it has been sent.
+    #[cfg(test)]
     pub fn close_all(&mut self) {
+        self.close_all_but(&mut HashSet::new());
+    }
+
+    /// [`Room::close_all`] for those not `told` already (in another room), who are then.
+    pub fn close_all_but(&mut self, told: &mut HashSet<SessionId>) {
         let notice = ServerMsg::Notice {
             id: None,
             time: (self.clock)(),
             text: self.settings.lang.tr("notice-stopping"),
         };
-        self.broadcast(&notice);
+        let sessions: Vec<SessionId> = self
+            .people
+            .iter()
+            .map(|p| p.session)
+            .filter(|s| told.insert(*s))
+            .collect();
+        for session in sessions {
+            self.send_to(session, &notice);
+        }
         for person in &self.people {
             person.outbox.close();
         }
@@ -692,8 +880,7 @@ impl<M: Mailbox> Room<M> {
         };
         let (target_session, target_name) = (target.session, target.name.clone());
         let away_reply = self.away_reply(target_session, session);
-        let id = self.next_private_id;
-        self.next_private_id += 1;
+        let id = self.ids.take_private();
         let msg = ServerMsg::Private {
             id,
             time: (self.clock)(),
@@ -803,7 +990,7 @@ impl<M: Mailbox> Room<M> {
     /// Sends a change of presence to everyone who speaks JSON, and to the person it is about:
     /// plain clients are not interrupted by everyone's comings and goings from their desks.
     fn tell_presence(&mut self, session: SessionId, msg: &ServerMsg) {
-        let mut encoded = Encoded::new(msg, self.settings.lang);
+        let mut encoded = Encoded::new(msg, &self.settings);
         for person in &self.people {
             if (person.session == session || person.dialect == Dialect::Json)
                 && person.outbox.push(encoded.get(person.dialect)) == Pushed::First
@@ -840,7 +1027,7 @@ impl<M: Mailbox> Room<M> {
 
     /// Renames a person and tells everyone; returns the new name, or `None` if nothing changed.
     fn rename(&mut self, session: SessionId, old: &str, raw_new: &str) -> Option<String> {
-        let new = match self.check_name(raw_new, session) {
+        let new = match self.check_name(raw_new, session, &|_| None) {
             Ok(new) => new,
             Err(err) => {
                 let message = err.describe(self.settings.lang);
@@ -929,7 +1116,7 @@ impl<M: Mailbox> Room<M> {
         if let Some(person) = self.people.iter().find(|m| m.session == session)
             && person
                 .outbox
-                .push(Encoded::new(msg, self.settings.lang).get(person.dialect))
+                .push(Encoded::new(msg, &self.settings).get(person.dialect))
                 == Pushed::First
         {
             self.dirty.push(Arc::clone(&person.outbox));
@@ -944,7 +1131,7 @@ impl<M: Mailbox> Room<M> {
     /// Sends a message to everyone but `held` (whose copy the caller sends later), encoding it
     /// once per dialect.
     fn broadcast_but(&mut self, msg: &ServerMsg, held: Option<SessionId>) {
-        let mut encoded = Encoded::new(msg, self.settings.lang);
+        let mut encoded = Encoded::new(msg, &self.settings);
         for person in &self.people {
             if Some(person.session) == held {
                 continue;
@@ -962,6 +1149,10 @@ impl<M: Mailbox> Room<M> {
     /// no longer used here.
     fn people_changed(&self, released: Option<&str>) {
         self.linked_people_changed(released);
+        if self.settings.scope.is_some() {
+            // The host's count, and its announcement, follow its default room.
+            return;
+        }
         let people = self.people.len();
         self.stats.people.store(people, Ordering::Relaxed);
         if let Some(hook) = &self.settings.on_people {
@@ -1125,7 +1316,7 @@ mod sent_tests {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::Mutex;
     use std::sync::atomic::AtomicBool;
 
@@ -1135,13 +1326,13 @@ mod tests {
     /// The time every message gets in these tests.
     pub(super) const NOW: u64 = 1_700_000_000_000;
 
-    fn fixed_clock() -> u64 {
+    pub(in crate::server) fn fixed_clock() -> u64 {
         NOW
     }
 
     /// A mailbox that keeps what it is sent, as the room's unit tests' stand-in for a socket.
     #[derive(Debug, Default)]
-    pub(super) struct Recorder {
+    pub(in crate::server) struct Recorder {
         /// Everything pushed and not yet taken.
         got: Mutex<Vec<Bytes>>,
         /// Set by `close`.
@@ -1178,7 +1369,7 @@ mod tests {
         }
 
         /// Takes everything sent so far to a JSON client, decoded.
-        pub(super) fn take_json(&self) -> Vec<ServerMsg> {
+        pub(in crate::server) fn take_json(&self) -> Vec<ServerMsg> {
             self.take()
                 .iter()
                 .map(|b| decode_server(b.strip_suffix(b"\n").unwrap_or(b)).unwrap())
@@ -1186,7 +1377,7 @@ mod tests {
         }
 
         /// Takes everything sent so far to a plain client, as lines.
-        pub(super) fn take_plain(&self) -> Vec<String> {
+        pub(in crate::server) fn take_plain(&self) -> Vec<String> {
             self.take()
                 .iter()
                 .flat_map(|b| {
@@ -1199,12 +1390,12 @@ mod tests {
                 .collect()
         }
 
-        fn is_closed(&self) -> bool {
+        pub(in crate::server) fn is_closed(&self) -> bool {
             self.closed.load(Ordering::SeqCst)
         }
     }
 
-    pub(super) fn settings(max_people: usize, history: usize) -> RoomSettings {
+    pub(in crate::server) fn settings(max_people: usize, history: usize) -> RoomSettings {
         RoomSettings {
             name: "Salle".to_owned(),
             max_people,
@@ -1212,6 +1403,7 @@ mod tests {
             motd: None,
             on_people: None,
             lang: Lang::En,
+            scope: None,
         }
     }
 

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use super::config::ServerConfig;
 use super::counters::Counters;
 use super::flood::Bucket;
+use super::house::House;
 use super::keys::KeyPool;
 use super::outbox::Outbox;
 use super::pending::{PendingLimits, PendingTable};
-use super::room::{Room, RoomSettings, SessionId};
+use super::room::{RoomSettings, SessionId};
 use super::slots::{Slot, Slots};
 use super::stash::Files;
 use crate::connection::SharedSocket;
@@ -28,7 +29,7 @@ pub(super) struct Shared {
     /// Settings.
     pub(super) config: ServerConfig,
     /// The room; see [`Room`] for why one mutex is enough.
-    pub(super) room: Mutex<Room<Outbox>>,
+    pub(super) room: Mutex<House<Outbox>>,
     /// Counters for [`Server::stats`].
     pub(super) counters: Arc<Counters>,
     /// Set once by `stop`; sessions ending after it don't announce leaves.
@@ -72,13 +73,19 @@ impl Shared {
             motd: config.motd.clone(),
             on_people: config.on_people.clone(),
             lang: config.lang,
+            scope: None,
         };
         let pending_limits = PendingLimits {
             total: config.max_pending,
             per_address: config.max_pending_per_address,
         };
         Self {
-            room: Mutex::new(Room::new(settings, Arc::clone(&counters), now_ms)),
+            room: Mutex::new(House::new(
+                settings,
+                Arc::clone(&counters),
+                now_ms,
+                config.room_limits,
+            )),
             config,
             counters,
             stopping: AtomicBool::new(false),
@@ -203,12 +210,12 @@ impl Shared {
         }
     }
 
-    pub(super) fn lock_room(&self) -> MutexGuard<'_, Room<Outbox>> {
+    pub(super) fn lock_room(&self) -> MutexGuard<'_, House<Outbox>> {
         self.room.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `f` on the room, then sends what it queued; see [`RoomTurn`].
-    pub(super) fn with_room<R>(&self, f: impl FnOnce(&mut Room<Outbox>) -> R) -> R {
+    pub(super) fn with_room<R>(&self, f: impl FnOnce(&mut House<Outbox>) -> R) -> R {
         let turn = self.turn();
         let result = f(&mut self.lock_room());
         // The room lock is released above: ending the turn may flush, which takes it again.

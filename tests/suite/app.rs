@@ -946,14 +946,12 @@ fn export_without_a_system_dialog_uses_the_apps_own() {
     harness
         .get_by_role_and_label(Role::Button, "Export…")
         .click();
-    harness.run();
-    harness.get_by_label_contains("save dialog could not open");
+    wait_for_label(&mut harness, "save dialog could not open");
     let out = tempfile::tempdir().unwrap();
     let missing = out.path().join("no such folder").join("t.txt");
     fill(&mut harness, "File", &missing.display().to_string());
     harness.get_by_role_and_label(Role::Button, "Save").click();
-    harness.run();
-    harness.get_by_label_contains("Could not save");
+    wait_for_label(&mut harness, "Could not save");
 
     let path = out.path().join("transcript.txt");
     fill(&mut harness, "File", &path.display().to_string());

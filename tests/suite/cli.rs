@@ -153,7 +153,7 @@ fn an_options_file_sets_the_room_and_the_command_line_wins_over_it() {
     let file = dir.path().join("server.toml");
     std::fs::write(
         &file,
-        "# as in /etc/coucou/server.toml\nroom = \"Salle 12\"\nport = 1\nmotd = \"Bienvenue\"\nno_store = true\nadvertise = false\n",
+        "# as in /etc/coucou/server.toml\nroom = \"Salle 12\"\nport = 1\nmotd = \"Bienvenue\"\nno_store = true\nadvertise = false\nrooms = \"Général, Projet X\"\n",
     )
     .unwrap();
     // The file says port 1; the command line's port 0 (a free one) wins.
@@ -162,6 +162,11 @@ fn an_options_file_sets_the_room_and_the_command_line_wins_over_it() {
     alice.send("alice");
     assert_eq!(alice.line(), "*** Welcome to Salle 12, alice!");
     alice.expect("*** Bienvenue");
+    alice.send("/rooms");
+    alice.expect("*** 3 rooms:");
+    assert_eq!(alice.line(), "*** > Salle 12 (1 person)");
+    assert_eq!(alice.line(), "***   Général (0 people)");
+    assert_eq!(alice.line(), "***   Projet X (0 people)");
     child.kill().ok();
     child.wait().ok();
 }

@@ -281,3 +281,103 @@ fn messages_echoed_just_before_a_kill_are_found_by_searches_after_the_restart() 
     );
     child.kill();
 }
+
+#[test]
+fn echoes_in_a_named_room_survive_a_kill_in_their_room_and_a_message_sent_again_is_not_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, identity) = (dir.path().join("data"), dir.path().join("identity"));
+    let spawn = |extra: &[&str]| {
+        let mut args = vec![
+            "--no-flood-limit",
+            "--data-dir",
+            data.to_str().expect("a UTF-8 path"),
+            "--identity",
+            identity.to_str().expect("a UTF-8 path"),
+        ];
+        args.extend_from_slice(extra);
+        let (child, port) = crate::common::spawn_server(&args);
+        (Child(child), SocketAddr::from(([127, 0, 0, 1], port)))
+    };
+    let (mut child, addr) = spawn(&["--rooms", "Projet X"]);
+    let (mut alice, _) = Json::join(addr, "alice");
+    alice.join_room("Projet X");
+    let mut echoed = Vec::new();
+    for n in 0..20 {
+        let room = (n % 2 == 0).then_some("Projet X");
+        let say = ClientMsg::Say {
+            text: format!("message {n}"),
+            cid: Some(format!("c{n}")),
+        };
+        match room {
+            Some(room) => alice.send_in(room, &say),
+            None => alice.send(&say),
+        }
+        let cid = format!("c{n}");
+        let echo = alice.expect_in(
+            room,
+            |m| matches!(m, ServerMsg::Message(chat) if chat.cid.as_deref() == Some(cid.as_str())),
+        );
+        let ServerMsg::Message(chat) = echo else {
+            unreachable!()
+        };
+        echoed.push((room, chat.id, chat.text));
+    }
+    child.kill();
+
+    // The room comes back from the store, though the host no longer names it.
+    let (mut child, addr) = spawn(&[]);
+    let (mut reader, _) = Json::join(addr, "lectrice");
+    reader.join_room("Projet X");
+    let texts_in = |reader: &mut Json, room: Option<&str>| {
+        let history = ClientMsg::History {
+            before: None,
+            limit: Some(500),
+            label: None,
+        };
+        match room {
+            Some(room) => reader.send_in(room, &history),
+            None => reader.send(&history),
+        }
+        let ServerMsg::History { messages, .. } =
+            reader.expect_in(room, |m| matches!(m, ServerMsg::History { .. }))
+        else {
+            unreachable!()
+        };
+        messages
+            .into_iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(chat) => Some((chat.id, chat.text)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    for room in [None, Some("Projet X")] {
+        let stored = texts_in(&mut reader, room);
+        let wanted: Vec<(u64, String)> = echoed
+            .iter()
+            .filter(|(r, _, _)| *r == room)
+            .map(|(_, id, text)| (*id, text.clone()))
+            .collect();
+        assert_eq!(stored, wanted, "{room:?}");
+    }
+    // Sent again after the crash (the echo lost on the way): the same message, not a new one.
+    let (mut alice, _) = Json::join(addr, "alice");
+    alice.join_room("Projet X");
+    alice.send_in(
+        "Projet X",
+        &ClientMsg::Say {
+            text: "message 18".into(),
+            cid: Some("c18".into()),
+        },
+    );
+    let again = alice.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Message(chat) if chat.cid.as_deref() == Some("c18")),
+    );
+    let ServerMsg::Message(chat) = again else {
+        unreachable!()
+    };
+    assert_eq!(chat.id, echoed[18].1);
+    assert_eq!(texts_in(&mut reader, Some("Projet X")).len(), 10);
+    child.kill();
+}

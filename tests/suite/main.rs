@@ -30,6 +30,7 @@ mod linked;
 mod plain;
 mod presence;
 mod proptest_protocol;
+mod rooms;
 mod snapshots;
 mod store;
 mod tls;

@@ -15,15 +15,16 @@ pub(super) fn chat(
     let now = Instant::now();
     let mut bucket = Bucket::new(shared.config.flood, now);
     let mut renames = Bucket::new(shared.config.rename_flood, now);
+    let mut joins = Bucket::new(shared.config.room_flood, now);
     let mut searches = Bucket::new(shared.config.search_flood, now);
     let mut typing = TypingFilter::default();
     // Every name this person has had, for stripping the C client's `name: ` prefix.
     let mut names = vec![joined.sent_name.clone(), joined.name.clone()];
     let lang = shared.config.lang;
-    let reply = |msg: ServerMsg| {
+    let reply = |msg: ServerMsg, room: Option<&str>| {
         let bytes = match joined.dialect {
             Dialect::Plain => msg.to_plain_text(lang).into_bytes().into(),
-            Dialect::Json => msg.to_json_line().into(),
+            Dialect::Json => msg.to_json_line_in(room).into(),
         };
         if joined.outbox.push(bytes) == Pushed::First {
             joined.outbox.flush(&mut Vec::new());
@@ -41,17 +42,22 @@ pub(super) fn chat(
         let line = match frame {
             Ok(Some(Frame::Line(line))) => line,
             Ok(Some(Frame::TooLong)) => {
-                reply(too_long(lang).into());
+                reply(too_long(lang).into(), None);
                 continue;
             }
             Ok(None) | Err(_) => return Some(LeaveReason::Disconnected),
         };
-        let (label, asked) = match joined.dialect {
-            Dialect::Plain => (None, plain_command(&line, &names, lang)),
+        let (label, scope, asked) = match joined.dialect {
+            Dialect::Plain => (None, Scope::Current, plain_command(&line, &names, lang)),
             Dialect::Json => json_command(&line, lang),
         };
-        // What answers this line (an answer, or its refusal) carries the request's label.
-        let answer = |msg: ServerMsg| reply(msg.labelled(label));
+        let named = match &scope {
+            Scope::Named(room) => Some(room.as_str()),
+            _ => None,
+        };
+        // What answers this line (an answer, or its refusal) carries the request's label, and
+        // the room it named.
+        let answer = |msg: ServerMsg| reply(msg.labelled(label), named);
         let asked = match asked {
             Ok(asked) => asked,
             Err(refused) => {
@@ -60,15 +66,28 @@ pub(super) fn chat(
             }
         };
         let (command, cid) = match asked {
+            Asked::Command(Command::Rooms, _) => {
+                let list = shared.lock_room().list(session);
+                answer(list);
+                continue;
+            }
             Asked::Command(command, cid) => (command, cid),
             Asked::Page { before, limit } => {
                 if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {
                     answer(refused.into());
                     continue;
                 }
+                let room = match shared.lock_room().readable(session, &scope) {
+                    Ok(room) => room,
+                    Err(Refusal::Error(code, text)) => {
+                        answer(ServerMsg::error(code, text));
+                        continue;
+                    }
+                    Err(Refusal::Gone) => return None,
+                };
                 // Reading the store may wait on the disk: never during a turn in the room.
                 turn = None;
-                answer(lookup::page(shared, before, limit));
+                answer(lookup::page(shared, room.as_deref(), before, limit));
                 continue;
             }
             Asked::Typing(active) => {
@@ -76,7 +95,7 @@ pub(super) fn chat(
                 if let Some(refused) = take(&mut bucket, "typing", now, lang) {
                     answer(refused.into());
                 } else if typing.tells_something(active, now) {
-                    shared.lock_room().typing(session, active);
+                    shared.lock_room().typing(session, &scope, active);
                 }
                 continue;
             }
@@ -122,14 +141,25 @@ pub(super) fn chat(
                     answer(refused.into());
                     continue;
                 }
+                let room = match shared.lock_room().readable(session, &scope) {
+                    Ok(room) => room,
+                    Err(Refusal::Error(code, text)) => {
+                        answer(ServerMsg::error(code, text));
+                        continue;
+                    }
+                    Err(Refusal::Gone) => return None,
+                };
                 turn = None;
-                answer(lookup::search(shared, &text, limit));
+                answer(lookup::search(shared, room.as_deref(), &text, limit));
                 continue;
             }
         };
-        if let Some(refused) =
-            flood_check(&command, &mut bucket, &mut renames, Instant::now(), lang)
-        {
+        if let Some(refused) = flood_check(
+            &command,
+            [&mut bucket, &mut renames, &mut joins],
+            Instant::now(),
+            lang,
+        ) {
             answer(refused.into());
             continue;
         }
@@ -159,7 +189,9 @@ pub(super) fn chat(
             }
             _ => None,
         };
-        let next = shared.lock_room().handle_sent(session, command, cid);
+        let next = shared
+            .lock_room()
+            .handle_sent(session, &scope, command, cid);
         if let Some(claim) = claimed {
             claim.renamed(match &next {
                 Next::Renamed(new) => Some(new.as_str()),
@@ -252,12 +284,11 @@ pub(super) fn too_fast(what: &str, wait: Duration, lang: Lang) -> Refused {
     )
 }
 
-/// Takes a token for `command` (two for a rename: one from each limit); a refusal if there is none.
-/// Leaving is never refused.
+/// Takes a token for `command` (two for a rename, or a room joined or left: one from each limit);
+/// a refusal if there is none. Leaving is never refused.
 fn flood_check(
     command: &Command,
-    bucket: &mut Bucket,
-    renames: &mut Bucket,
+    [bucket, renames, joins]: [&mut Bucket; 3],
     now: Instant,
     lang: Lang,
 ) -> Option<Refused> {
@@ -265,6 +296,10 @@ fn flood_check(
         Command::Quit => None,
         Command::Nick(_) => {
             take(renames, "renaming", now, lang).or_else(|| take(bucket, "sending", now, lang))
+        }
+        // Joining and leaving rooms in a loop costs every room's people: as slow as renames.
+        Command::Join(_) | Command::Part => {
+            take(joins, "joining", now, lang).or_else(|| take(bucket, "sending", now, lang))
         }
         _ => take(bucket, "sending", now, lang),
     }
@@ -325,11 +360,26 @@ fn search_words(text: String, limit: Option<u32>, lang: Lang) -> Result<Asked, R
 }
 
 /// A JSON line, decoded, with its request's label if it has one; its text limits checked.
-fn json_command(line: &[u8], lang: Lang) -> (Option<Label>, Result<Asked, Refused>) {
-    match message::decode_client(line) {
-        Ok(msg) => (msg.label(), json_asked(msg, lang)),
+fn json_command(line: &[u8], lang: Lang) -> (Option<Label>, Scope, Result<Asked, Refused>) {
+    match message::decode_client_in(line) {
+        Ok((ClientMsg::JoinRoom {}, Some(room))) => (
+            None,
+            Scope::Named(room.clone()),
+            Ok(Asked::Command(Command::Join(room), None)),
+        ),
+        Ok((ClientMsg::JoinRoom {}, None)) => (
+            None,
+            Scope::Default,
+            Err(Refused(ErrorCode::BadUsage, lang.tr("error-join-which"))),
+        ),
+        Ok((msg, room)) => (
+            msg.label(),
+            room.map_or(Scope::Default, Scope::Named),
+            json_asked(msg, lang),
+        ),
         Err(err) => (
             None,
+            Scope::Default,
             Err(Refused(ErrorCode::Malformed, malformed(lang, &err))),
         ),
     }

@@ -20,6 +20,7 @@ use log::{debug, info};
 
 use super::files;
 use super::flood::Bucket;
+use super::house::{Refusal, Scope};
 use super::linking;
 use super::lookup;
 use super::mailbox::{Mailbox, Pushed};

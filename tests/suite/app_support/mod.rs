@@ -97,6 +97,26 @@ pub fn wait_until(
     }
 }
 
+/// Steps the app until a widget whose label holds `needle` is shown (what answers a click may
+/// come from a background thread: this computer's log, a file written), waiting on its event
+/// channel between steps.
+pub fn wait_for_label(harness: &mut Harness<'_, CoucouApp>, needle: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        harness.run_steps(2);
+        if harness.query_by_label_contains(needle).is_some() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for a widget saying {needle:?}"
+        );
+        harness
+            .state_mut()
+            .wait_for_event(Duration::from_millis(200));
+    }
+}
+
 /// Replaces the text of the field labelled `label`.
 pub fn fill(harness: &mut Harness<'_, CoucouApp>, label: &str, text: &str) {
     harness.get_by_label(label).focus();

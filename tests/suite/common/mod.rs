@@ -359,6 +359,12 @@ impl Json {
 
     /// The next message; panics on time-out, end of stream or a line that is not a server message.
     pub fn next(&mut self) -> ServerMsg {
+        self.next_in().1
+    }
+
+    /// The next message with the room it concerns (its `room` field; `None`: the default room, or
+    /// a welcome, which names its room itself).
+    pub fn next_in(&mut self) -> (Option<String>, ServerMsg) {
         let mut buf = Vec::new();
         match self.reader.read_until(b'\n', &mut buf) {
             Ok(0) => panic!("connection closed; messages so far: {:#?}", self.seen),
@@ -367,8 +373,53 @@ impl Json {
         }
         let msg = message::decode_server(&buf)
             .unwrap_or_else(|err| panic!("bad line {:?}: {err}", String::from_utf8_lossy(&buf)));
+        let value: serde_json::Value = serde_json::from_slice(&buf).expect("a JSON object");
+        let room = match &msg {
+            ServerMsg::Welcome { .. } => None,
+            _ => value
+                .get("room")
+                .map(|room| room.as_str().expect("a room's name").to_owned()),
+        };
         self.seen.push(msg.clone());
-        msg
+        (room, msg)
+    }
+
+    /// Sends one message about the room `room` (its `room` field).
+    pub fn send_in(&mut self, room: &str, msg: &ClientMsg) {
+        let mut value = serde_json::to_value(msg).expect("a message encodes");
+        value["room"] = serde_json::Value::String(room.to_owned());
+        let mut line = serde_json::to_vec(&value).expect("a message encodes");
+        line.push(b'\n');
+        self.send_raw(&line);
+    }
+
+    /// Reads messages until one about `room` (`None`: the default room) matches, and returns it.
+    pub fn expect_in(
+        &mut self,
+        room: Option<&str>,
+        wanted: impl Fn(&ServerMsg) -> bool,
+    ) -> ServerMsg {
+        loop {
+            let (about, msg) = self.next_in();
+            if about.as_deref() == room && wanted(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// Joins the named room `room`; returns its welcome, once this client's own join is in.
+    pub fn join_room(&mut self, room: &str) -> ServerMsg {
+        self.send_in(room, &ClientMsg::JoinRoom {});
+        let welcome = self.expect(|m| matches!(m, ServerMsg::Welcome { room: r, .. } if r == room));
+        let ServerMsg::Welcome { you, .. } = &welcome else {
+            unreachable!()
+        };
+        let me = you.clone();
+        self.expect_in(
+            Some(room),
+            |m| matches!(m, ServerMsg::Join { name, .. } if *name == me),
+        );
+        welcome
     }
 
     /// The room's whole history, oldest first, asked page by page (500 at a time) from the newest

@@ -1,0 +1,692 @@
+//! The host's rooms: its default room and its named rooms, all behind the one room lock; one name
+//! per person on the whole host; what concerns rooms themselves (the list, joining, leaving).
+//!
+//! The default room is the room every connection joins first, the one a JSON line without a
+//! `room` field concerns: today's apps, `nc` and the seed's C client see nothing else. A JSON
+//! client may be in several rooms at once; a plain client is in one at a time (`/join` moves it,
+//! `/part` brings it back). Every room takes its ids from the host's one pair of sequences
+//! ([`Ids`]). What a person does that is theirs and not a room's (a new name, away, back,
+//! quitting) is carried out in every room they are in.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::config::RoomLimits;
+use super::counters::Counters;
+use super::mailbox::{Mailbox, Pushed};
+use super::room::{Archive, Clock, Elsewhere, Ids, JoinError, Next, Room, RoomSettings, SessionId};
+use crate::protocol::message::{Cid, Found, RoomInfo};
+use crate::protocol::name::{self, NameError, NameKey};
+use crate::protocol::{Command, Dialect, ErrorCode, LeaveReason, ServerMsg};
+use crate::tr;
+
+/// A room name from the network as an error may quote it: cleaned, and at most 64 characters.
+fn shown(name: &str) -> String {
+    crate::protocol::sanitize::clean_text(name)
+        .chars()
+        .take(64)
+        .collect()
+}
+
+/// Which room a line concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The default room (a JSON line without `room`).
+    Default,
+    /// The room of this name (a JSON line's `room`).
+    Named(String),
+    /// The one room the person is in (a plain client).
+    Current,
+}
+
+/// Why a line about a room is not carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The person is in no room at all: their connection ends.
+    Gone,
+    /// The error to answer with: its code and its words.
+    Error(ErrorCode, String),
+}
+
+/// Why a room could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomError {
+    /// The name breaks a rule, or looks like another room's.
+    Name(NameError),
+    /// The host holds its most rooms already.
+    Full {
+        /// The limit.
+        max_rooms: usize,
+    },
+}
+
+impl std::fmt::Display for RoomError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Name(err) => write!(f, "{err}"),
+            Self::Full { max_rooms } => write!(f, "a host holds at most {max_rooms} rooms"),
+        }
+    }
+}
+
+impl std::error::Error for RoomError {}
+
+/// The host's rooms; see the module docs.
+#[derive(Debug)]
+pub struct House<M: Mailbox> {
+    /// The rooms, the default room first.
+    rooms: Vec<Room<M>>,
+    /// What each named room is compared by, in step with `rooms[1..]`.
+    keys: Vec<NameKey>,
+    /// The host's id sequences.
+    ids: Arc<Ids>,
+    /// What a named room starts from (its name and scope aside).
+    template: RoomSettings,
+    /// Shared counters.
+    stats: Arc<Counters>,
+    /// Where the time comes from.
+    clock: Clock,
+    /// The limits.
+    limits: RoomLimits,
+    /// Mailboxes the house itself pushed to (a `parted`), for the next flush.
+    dirty: Vec<Arc<M>>,
+}
+
+impl<M: Mailbox> House<M> {
+    /// A host with its default room only, set by `settings`; named rooms are made alike.
+    pub fn new(
+        settings: RoomSettings,
+        stats: Arc<Counters>,
+        clock: Clock,
+        limits: RoomLimits,
+    ) -> Self {
+        let ids = Ids::new();
+        let mut template = settings.clone();
+        template.on_people = None;
+        template.motd = None;
+        let default = Room::sharing(settings, Arc::clone(&stats), clock, Arc::clone(&ids));
+        Self {
+            rooms: vec![default],
+            keys: Vec::new(),
+            ids,
+            template,
+            stats,
+            clock,
+            limits,
+            dirty: Vec::new(),
+        }
+    }
+
+    /// The host's id sequences (a store raises them at start).
+    pub fn ids(&self) -> &Ids {
+        &self.ids
+    }
+
+    /// The default room.
+    pub fn default_room(&mut self) -> &mut Room<M> {
+        &mut self.rooms[0]
+    }
+
+    /// Makes a named room; its name is checked by the room name rules, and against every room's.
+    /// Returns its canonical name.
+    pub fn add_room(&mut self, raw: &str) -> Result<String, RoomError> {
+        let name = name::validate_room(raw, self.rooms[0].name()).map_err(RoomError::Name)?;
+        let key = NameKey::new(&name);
+        if let Some(at) = self.keys.iter().position(|k| k.clashes(&key)) {
+            return Err(RoomError::Name(NameError::Taken {
+                existing: self.rooms[at + 1].name().to_owned(),
+            }));
+        }
+        if self.rooms.len() >= self.limits.max_rooms {
+            return Err(RoomError::Full {
+                max_rooms: self.limits.max_rooms,
+            });
+        }
+        let mut settings = self.template.clone();
+        settings.name = name.clone();
+        settings.scope = Some(name.clone());
+        let room = Room::sharing(
+            settings,
+            Arc::clone(&self.stats),
+            self.clock,
+            Arc::clone(&self.ids),
+        );
+        self.rooms.push(room);
+        self.keys.push(key);
+        Ok(name)
+    }
+
+    /// The named room called `name` (exactly, else by look-alike), as its index.
+    fn find(&self, name: &str) -> Option<usize> {
+        if let Some(at) = self.rooms[1..].iter().position(|r| r.name() == name) {
+            return Some(at + 1);
+        }
+        let key = NameKey::new(&name.split_whitespace().collect::<Vec<_>>().join(" "));
+        self.keys
+            .iter()
+            .position(|k| k.clashes(&key))
+            .map(|at| at + 1)
+    }
+
+    /// The named room called `name` (exactly, else by look-alike).
+    pub fn named(&mut self, name: &str) -> Option<&mut Room<M>> {
+        let at = self.find(name)?;
+        Some(&mut self.rooms[at])
+    }
+
+    /// The names of the named rooms, in the order they were made.
+    pub fn room_names(&self) -> Vec<String> {
+        self.rooms[1..]
+            .iter()
+            .map(|r| r.name().to_owned())
+            .collect()
+    }
+
+    /// Every room's archive given up (at stop), so the store can be closed outside the lock.
+    pub fn take_archives(&mut self) -> Vec<Box<dyn Archive>> {
+        self.rooms
+            .iter_mut()
+            .filter_map(Room::take_archive)
+            .collect()
+    }
+
+    /// The rooms `session` is in, by index (the default room first when they are in it).
+    fn rooms_of(&self, session: SessionId) -> Vec<usize> {
+        (0..self.rooms.len())
+            .filter(|&at| self.rooms[at].has(session))
+            .collect()
+    }
+
+    /// The first room `session` is in: a plain client's one room; a JSON client's default room.
+    fn home(&self, session: SessionId) -> Option<usize> {
+        (0..self.rooms.len()).find(|&at| self.rooms[at].has(session))
+    }
+
+    /// The room called `name`, the default room's own name included.
+    fn find_any(&self, name: &str) -> Option<usize> {
+        self.find(name)
+            .or_else(|| (name.trim() == self.rooms[0].name()).then_some(0))
+    }
+
+    /// The room a line in `scope` concerns, if `session` is in it; else the error to answer with,
+    /// or `None` when the person is in no room at all.
+    fn resolve(&self, session: SessionId, scope: &Scope) -> Result<usize, Refusal> {
+        let home = self.home(session).ok_or(Refusal::Gone)?;
+        let lang = self.template.lang;
+        let at = match scope {
+            Scope::Default => 0,
+            Scope::Current => home,
+            Scope::Named(name) => self.find_any(name).ok_or_else(|| {
+                let text = tr!(lang, "error-no-such-room", room = shown(name));
+                Refusal::Error(ErrorCode::NoSuchRoom, text)
+            })?,
+        };
+        if !self.rooms[at].has(session) {
+            let text = tr!(lang, "error-not-in-room", room = self.rooms[at].name());
+            return Err(Refusal::Error(ErrorCode::NotInRoom, text));
+        }
+        Ok(at)
+    }
+
+    /// The room name a store files `scope`'s messages under (`None`: the default room), if
+    /// `session` may read it; else why not.
+    pub fn readable(&self, session: SessionId, scope: &Scope) -> Result<Option<String>, Refusal> {
+        match self.resolve(session, scope)? {
+            0 => Ok(None),
+            at => Ok(Some(self.rooms[at].name().to_owned())),
+        }
+    }
+
+    /// Answers `session` with `msg` outside any room: an error about the room its line named,
+    /// `echo`, which the answer names too (as a label is echoed).
+    fn answer(&mut self, session: SessionId, echo: Option<&str>, msg: &ServerMsg) {
+        let Some((_, dialect, outbox)) = self
+            .home(session)
+            .and_then(|home| self.rooms[home].member(session))
+        else {
+            return;
+        };
+        let bytes = match dialect {
+            Dialect::Plain => msg.to_plain_text(self.template.lang).into_bytes(),
+            Dialect::Json => msg.to_json_line_in(echo),
+        };
+        if outbox.push(bytes.into()) == Pushed::First {
+            self.dirty.push(outbox);
+        }
+    }
+
+    /// Who else on the host (not `session`) holds a name like `key`, in any room but `except`.
+    fn elsewhere(rooms: &[Room<M>], key: &NameKey, session: SessionId) -> Option<String> {
+        rooms.iter().find_map(|room| room.clash(key, session))
+    }
+
+    /// Someone arrives on the host: they join its default room under a name no one on the host
+    /// holds (see [`Room::join`]).
+    pub fn join(
+        &mut self,
+        session: SessionId,
+        raw_name: &str,
+        dialect: Dialect,
+        outbox: Arc<M>,
+        offer_variant: bool,
+    ) -> Result<String, JoinError> {
+        let (default, named) = self.rooms.split_at_mut(1);
+        let elsewhere: Elsewhere = &|key| Self::elsewhere(named, key, session);
+        default[0].join_among(session, raw_name, dialect, outbox, offer_variant, elsewhere)
+    }
+
+    /// Carries out a person's command in the room `scope` names; what concerns rooms, or the
+    /// person on the whole host, here.
+    pub fn handle_sent(
+        &mut self,
+        session: SessionId,
+        scope: &Scope,
+        command: Command,
+        cid: Option<Cid>,
+    ) -> Next {
+        let echo = match scope {
+            Scope::Named(name) => Some(name.as_str()),
+            _ => None,
+        };
+        if let Command::Join(name) = &command {
+            // A plain client leaves its room for the new one; a JSON client's line names the
+            // room it joins.
+            let Some(home) = self.home(session) else {
+                return Next::Close;
+            };
+            let from = if *scope == Scope::Current { home } else { 0 };
+            self.enter(session, from, name, echo);
+            return Next::Continue;
+        }
+        let at = match self.resolve(session, scope) {
+            Ok(at) => at,
+            Err(Refusal::Gone) => return Next::Close,
+            Err(Refusal::Error(code, text)) => {
+                self.answer(session, echo, &ServerMsg::error(code, text));
+                return Next::Continue;
+            }
+        };
+        match command {
+            // Answered by the session, with the request's label: see [`House::list`].
+            Command::Rooms => Next::Continue,
+            Command::Part => {
+                self.part(session, at, echo);
+                Next::Continue
+            }
+            Command::Nick(new) => self.rename(session, echo, &new),
+            command @ (Command::Away { .. } | Command::Back) => {
+                for room in self.rooms_of(session) {
+                    self.rooms[room].handle_sent(session, command.clone(), None);
+                }
+                Next::Continue
+            }
+            Command::Quit => {
+                for room in self.rooms_of(session) {
+                    if room != at {
+                        self.rooms[room].part(session);
+                    }
+                }
+                self.rooms[at].handle_sent(session, Command::Quit, None)
+            }
+            Command::Msg { to, text } => {
+                // Through a room both are in, the asked one first.
+                let key = NameKey::new(&to);
+                let shared = std::iter::once(at)
+                    .chain(self.rooms_of(session))
+                    .find(|&room| self.rooms[room].clash(&key, session).is_some())
+                    .unwrap_or(at);
+                self.rooms[shared].handle_sent(session, Command::Msg { to, text }, cid)
+            }
+            command => self.rooms[at].handle_sent(session, command, cid),
+        }
+    }
+
+    /// The host's rooms as `session` sees them (the answer to `rooms`).
+    pub fn list(&self, session: SessionId) -> ServerMsg {
+        let rooms = self
+            .rooms
+            .iter()
+            .enumerate()
+            .map(|(at, room)| RoomInfo {
+                name: room.name().to_owned(),
+                default: at == 0,
+                topic: (!room.topic().is_empty()).then(|| room.topic().to_owned()),
+                people: room.people_count(),
+                joined: room.has(session),
+            })
+            .collect();
+        ServerMsg::Rooms { rooms, label: None }
+    }
+
+    /// `session` joins the room called `name`; a plain client leaves `from` for it. A refusal
+    /// names `echo`, the room the line named.
+    fn enter(&mut self, session: SessionId, from: usize, name: &str, echo: Option<&str>) {
+        let lang = self.template.lang;
+        let refuse = |house: &mut Self, code: ErrorCode, text: String| {
+            house.answer(session, echo, &ServerMsg::error(code, text));
+        };
+        let Some(target) = self.find_any(name) else {
+            let text = tr!(lang, "error-no-such-room", room = shown(name));
+            return refuse(self, ErrorCode::NoSuchRoom, text);
+        };
+        let Some((me, dialect, outbox)) = self.rooms[from].member(session) else {
+            return;
+        };
+        if self.rooms[target].has(session) {
+            let text = tr!(
+                lang,
+                "error-already-in-room",
+                room = self.rooms[target].name()
+            );
+            return refuse(self, ErrorCode::AlreadyInRoom, text);
+        }
+        let plain = dialect == Dialect::Plain;
+        if !plain && self.rooms_of(session).len() >= self.limits.max_joined {
+            let text = tr!(lang, "error-too-many-joined", max = self.limits.max_joined);
+            return refuse(self, ErrorCode::TooManyRooms, text);
+        }
+        let away = self.rooms[from].away_of(session);
+        if plain {
+            self.rooms[from].part(session);
+        }
+        match self.rooms[target].join(session, &me, dialect, Arc::clone(&outbox), false) {
+            Ok(_) => {
+                if let Some((reason, auto)) = away {
+                    self.rooms[target].handle_sent(session, Command::Away { reason, auto }, None);
+                }
+            }
+            Err(err) => {
+                // Full: a plain client goes back where it was.
+                if plain {
+                    self.rooms[from]
+                        .join(session, &me, dialect, Arc::clone(&outbox), false)
+                        .ok();
+                }
+                let text = match err {
+                    JoinError::Full { max_people } => {
+                        tr!(lang, "error-room-full", max = max_people)
+                    }
+                    JoinError::Name(err) => err.describe(lang),
+                };
+                refuse(self, ErrorCode::RoomFull, text);
+            }
+        }
+    }
+
+    /// `session` leaves the room `at`: a JSON client is told `parted`; a plain client goes back
+    /// to the default room. Nobody leaves the default room but by quitting.
+    fn part(&mut self, session: SessionId, at: usize, echo: Option<&str>) {
+        let lang = self.template.lang;
+        if at == 0 {
+            let error = ServerMsg::error(ErrorCode::DefaultRoom, lang.tr("error-default-room"));
+            self.answer(session, echo, &error);
+            return;
+        }
+        let Some((_, dialect, outbox)) = self.rooms[at].member(session) else {
+            return;
+        };
+        if dialect == Dialect::Plain {
+            let default = self.rooms[0].name().to_owned();
+            self.enter(session, at, &default, None);
+            return;
+        }
+        self.rooms[at].part(session);
+        let parted = ServerMsg::Parted {}.to_json_line_in(Some(self.rooms[at].name()));
+        if outbox.push(parted.into()) == Pushed::First {
+            self.dirty.push(outbox);
+        }
+    }
+
+    /// Renames `session` on the whole host: the name is checked against everyone's, then every
+    /// room they are in is told.
+    fn rename(&mut self, session: SessionId, echo: Option<&str>, raw_new: &str) -> Next {
+        let lang = self.template.lang;
+        let checked = name::validate(raw_new).and_then(|new| {
+            match Self::elsewhere(&self.rooms, &NameKey::new(&new), session) {
+                Some(existing) => Err(NameError::Taken { existing }),
+                None => Ok(new),
+            }
+        });
+        if let Err(err) = checked {
+            let error = ServerMsg::error(ErrorCode::from(&err), err.describe(lang));
+            self.answer(session, echo, &error);
+            return Next::Continue;
+        }
+        let mut next = Next::Continue;
+        for room in self.rooms_of(session) {
+            if let Next::Renamed(new) =
+                self.rooms[room].handle_sent(session, Command::Nick(raw_new.to_owned()), None)
+            {
+                next = Next::Renamed(new);
+            }
+        }
+        next
+    }
+
+    /// `session` is typing, or stopped, in the room `scope` names.
+    pub fn typing(&mut self, session: SessionId, scope: &Scope, active: bool) {
+        if let Ok(at) = self.resolve(session, scope) {
+            self.rooms[at].typing(session, active);
+        }
+    }
+
+    /// Takes `session` out of every room (their connection ended), telling the others unless
+    /// `announce` is false; closes their outbox. Returns their name, if they were in a room.
+    pub fn leave(
+        &mut self,
+        session: SessionId,
+        reason: LeaveReason,
+        announce: bool,
+    ) -> Option<String> {
+        let mut name = None;
+        let rooms = self.rooms_of(session);
+        let last = rooms.last().copied();
+        for room in rooms {
+            let close = Some(room) == last;
+            let left = self.rooms[room].remove(session, reason, announce, close);
+            name = name.or(left);
+        }
+        name
+    }
+
+    /// Tells everyone the server stops (once each, whatever rooms they are in) and closes every
+    /// outbox once it has been sent.
+    pub fn close_all(&mut self) {
+        let mut told = HashSet::new();
+        for room in &mut self.rooms {
+            room.close_all_but(&mut told);
+        }
+    }
+
+    /// The name on the host under `wanted` (exactly, whatever the case, else by look-alike).
+    pub fn canonical_name(&self, wanted: &str) -> Option<String> {
+        self.rooms
+            .iter()
+            .find_map(|room| room.canonical_name(wanted))
+    }
+
+    /// A page of the room `room`'s memory (`None`: the default room); see [`Room::page`].
+    pub fn page(
+        &self,
+        room: Option<&str>,
+        before: Option<u64>,
+        limit: usize,
+    ) -> (Vec<ServerMsg>, bool) {
+        match room.and_then(|name| self.find(name)) {
+            Some(at) => self.rooms[at].page(before, limit),
+            None => self.rooms[0].page(before, limit),
+        }
+    }
+
+    /// A search of the room `room`'s memory (`None`: the default room); see [`Room::search`].
+    pub fn search(&self, room: Option<&str>, words: &str, limit: usize) -> Vec<Found> {
+        match room.and_then(|name| self.find(name)) {
+            Some(at) => self.rooms[at].search(words, limit),
+            None => self.rooms[0].search(words, limit),
+        }
+    }
+
+    /// The mailboxes that need a flush, each once, emptying the lists.
+    pub fn take_dirty(&mut self) -> Vec<Arc<M>> {
+        let mut dirty = std::mem::take(&mut self.dirty);
+        for room in &mut self.rooms {
+            dirty.extend(room.take_dirty());
+        }
+        if self.rooms.len() > 1 {
+            let mut seen = HashSet::new();
+            dirty.retain(|m| seen.insert(Arc::as_ptr(m)));
+        }
+        dirty
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::room::tests::{Recorder, fixed_clock, settings};
+
+    fn house() -> House<Recorder> {
+        let mut house = House::new(
+            settings(100, 100),
+            Arc::default(),
+            fixed_clock,
+            RoomLimits::default(),
+        );
+        house.add_room("Projet X").unwrap();
+        house
+    }
+
+    fn arrive(
+        house: &mut House<Recorder>,
+        session: SessionId,
+        name: &str,
+        dialect: Dialect,
+    ) -> Arc<Recorder> {
+        let outbox = Arc::new(Recorder::default());
+        house
+            .join(
+                session,
+                name,
+                dialect,
+                Arc::clone(&outbox),
+                dialect == Dialect::Plain,
+            )
+            .unwrap();
+        outbox
+    }
+
+    #[test]
+    fn a_name_is_one_on_the_whole_host_whatever_room_its_holder_is_in() {
+        let mut house = house();
+        let bob = arrive(&mut house, 1, "bob", Dialect::Plain);
+        house.handle_sent(1, &Scope::Current, Command::Join("Projet X".into()), None);
+        assert!(
+            bob.take_plain()
+                .iter()
+                .any(|l| l == "*** Welcome to Projet X, bob!")
+        );
+        // bob is no longer in the default room, and his name is still his.
+        let taken = house.join(
+            2,
+            "BOB",
+            Dialect::Json,
+            Arc::new(Recorder::default()),
+            false,
+        );
+        assert_eq!(
+            taken,
+            Err(JoinError::Name(NameError::Taken {
+                existing: "bob".into()
+            }))
+        );
+        let other = arrive(&mut house, 3, "bob", Dialect::Plain);
+        assert!(
+            other
+                .take_plain()
+                .iter()
+                .any(|l| l.contains("Welcome to Salle, bob_2")),
+            "a terminal gets a free variant"
+        );
+        let alice = arrive(&mut house, 4, "alice", Dialect::Json);
+        house.handle_sent(4, &Scope::Default, Command::Nick("Bob".into()), None);
+        assert!(matches!(
+            alice.take_json().last(),
+            Some(ServerMsg::Error {
+                code: ErrorCode::NameTaken,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn quitting_a_named_room_leaves_them_all_and_the_stop_is_told_once_per_person() {
+        let mut house = house();
+        let alice = arrive(&mut house, 1, "alice", Dialect::Json);
+        house.handle_sent(1, &Scope::Default, Command::Join("Projet X".into()), None);
+        let bob = arrive(&mut house, 2, "bob", Dialect::Json);
+        house.handle_sent(2, &Scope::Default, Command::Join("Projet X".into()), None);
+        alice.take_json();
+        bob.take_json();
+        house.close_all();
+        let stops = bob
+            .take_json()
+            .into_iter()
+            .filter(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("stopping")))
+            .count();
+        assert_eq!(stops, 1, "one goodbye, though bob is in two rooms");
+        assert!(bob.is_closed());
+
+        let mut house = self::house();
+        let alice = arrive(&mut house, 1, "alice", Dialect::Json);
+        house.handle_sent(1, &Scope::Default, Command::Join("Projet X".into()), None);
+        let bob = arrive(&mut house, 2, "bob", Dialect::Json);
+        house.handle_sent(2, &Scope::Default, Command::Join("Projet X".into()), None);
+        bob.take_json();
+        let next = house.handle_sent(1, &Scope::Named("Projet X".into()), Command::Quit, None);
+        assert_eq!(next, Next::Close);
+        assert!(alice.is_closed());
+        let left = bob
+            .take_json()
+            .into_iter()
+            .filter(|m| matches!(m, ServerMsg::Leave { name, .. } if name == "alice"))
+            .count();
+        assert_eq!(left, 2, "both rooms are told");
+        assert_eq!(house.rooms_of(1), Vec::<usize>::new());
+        assert_eq!(house.leave(1, LeaveReason::Disconnected, true), None);
+    }
+
+    #[test]
+    fn a_room_name_is_checked_and_unlike_every_other_room() {
+        let mut house = house();
+        assert_eq!(
+            house.add_room("projet  x"),
+            Err(RoomError::Name(NameError::Taken {
+                existing: "Projet X".into()
+            }))
+        );
+        assert_eq!(
+            house.add_room("Salle"),
+            Err(RoomError::Name(NameError::Taken {
+                existing: "Salle".into()
+            }))
+        );
+        assert_eq!(
+            house.add_room("x"),
+            Err(RoomError::Name(NameError::TooShort))
+        );
+        let mut small = House::<Recorder>::new(
+            settings(100, 100),
+            Arc::default(),
+            fixed_clock,
+            RoomLimits {
+                max_rooms: 2,
+                max_joined: 2,
+            },
+        );
+        assert_eq!(small.add_room("Un"), Ok("Un".into()));
+        assert_eq!(
+            small.add_room("Deux"),
+            Err(RoomError::Full { max_rooms: 2 })
+        );
+    }
+}

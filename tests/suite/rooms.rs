@@ -1,0 +1,520 @@
+//! Several rooms on one host over real TCP: a JSON client in three at once, a terminal moving
+//! between them, the seed's C client in the default room; per-room history, search, typing and
+//! topics; rooms lasting across restarts; and the hostile cases (names, limits, loops, rooms one
+//! is not in).
+
+use coucou::protocol::message::RoomInfo;
+use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use coucou::server::{RoomLimits, ServerConfig};
+
+use crate::common::{Json, Plain, start_server_with, stored};
+
+fn with_rooms(rooms: &[&str]) -> ServerConfig {
+    ServerConfig {
+        flood: None,
+        rooms: rooms.iter().map(|r| (*r).to_owned()).collect(),
+        ..ServerConfig::default()
+    }
+}
+
+fn say(text: &str) -> ClientMsg {
+    ClientMsg::Say {
+        text: text.to_owned(),
+        cid: None,
+    }
+}
+
+fn is_message(text: &str) -> impl Fn(&ServerMsg) -> bool + '_ {
+    move |m| matches!(m, ServerMsg::Message(chat) if chat.text == text)
+}
+
+/// The host's rooms as `client` is told them.
+fn rooms_of(client: &mut Json) -> Vec<RoomInfo> {
+    client.send(&ClientMsg::Rooms { label: Some(7) });
+    match client.expect(|m| matches!(m, ServerMsg::Rooms { .. })) {
+        ServerMsg::Rooms { rooms, label } => {
+            assert_eq!(label, Some(7), "the answer carries the request's label");
+            rooms
+        }
+        _ => unreachable!(),
+    }
+}
+
+/// The error `client` gets next (about `room`).
+fn error_in(client: &mut Json, room: Option<&str>) -> ErrorCode {
+    match client.expect_in(room, |m| matches!(m, ServerMsg::Error { .. })) {
+        ServerMsg::Error { code, .. } => code,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_json_client_in_three_rooms_a_terminal_in_one_and_the_c_client_in_the_default_room() {
+    let server = start_server_with(with_rooms(&["Général", "Projet X"]));
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    anna.join_room("Général");
+    anna.join_room("Projet X");
+
+    // The C client: its name in a NUL-padded block, every line prefixed with it.
+    let mut seed = Plain::connect(addr);
+    let mut block = [0u8; 32];
+    block[..4].copy_from_slice(b"seed");
+    seed.send_raw(&block);
+    seed.expect("*** seed joined the room");
+    anna.expect_in(
+        None,
+        |m| matches!(m, ServerMsg::Join { name, .. } if name == "seed"),
+    );
+
+    // A terminal moves to Projet X: the default room sees it leave, Projet X sees it come.
+    let mut bob = Plain::join(addr, "bob");
+    bob.send("/join projet x");
+    bob.expect("*** Welcome to Projet X, bob!");
+    anna.expect_in(
+        None,
+        |m| matches!(m, ServerMsg::Leave { name, .. } if name == "bob"),
+    );
+    anna.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Join { name, .. } if name == "bob"),
+    );
+    seed.expect("*** bob left the room");
+
+    // Each room's messages reach its own people, each line saying which room for JSON.
+    anna.send_in("Projet X", &say("le plan"));
+    assert_eq!(bob.expect("anna:"), "anna: le plan");
+    anna.expect_in(Some("Projet X"), is_message("le plan"));
+    bob.send("bien reçu");
+    anna.expect_in(Some("Projet X"), is_message("bien reçu"));
+    anna.send_in("Général", &say("pour tout l'étage"));
+    anna.expect_in(Some("Général"), is_message("pour tout l'étage"));
+    seed.send_raw(b"seed: hello from C\n");
+    anna.expect_in(None, is_message("hello from C"));
+    anna.send(&say("dans la grande salle"));
+    anna.expect_in(None, is_message("dans la grande salle"));
+    // The C client saw the default room's lines only; the terminal, Projet X's only.
+    let before = seed.lines_until("anna: dans la grande salle");
+    assert!(
+        before.iter().all(|l| !l.contains("le plan")
+            && !l.contains("bien reçu")
+            && !l.contains("tout l'étage")),
+        "{before:#?}"
+    );
+    bob.send("/who");
+    assert_eq!(bob.expect("here:"), "*** 2 people here: anna, bob");
+    assert!(
+        bob.seen().iter().all(|l| !l.contains("hello from C")
+            && !l.contains("grande salle")
+            && !l.contains("tout l'étage")),
+        "{:#?}",
+        bob.seen()
+    );
+
+    // The list: every room, its people, which ones the asker is in.
+    let rooms = rooms_of(&mut anna);
+    let summary: Vec<(&str, bool, usize, bool)> = rooms
+        .iter()
+        .map(|r| (r.name.as_str(), r.default, r.people, r.joined))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("Coucou", true, 2, true),
+            ("Général", false, 1, true),
+            ("Projet X", false, 2, true)
+        ]
+    );
+    bob.send("/rooms");
+    bob.expect("*** 3 rooms:");
+    assert_eq!(bob.line(), "***   Coucou (2 people)");
+    assert_eq!(bob.line(), "***   Général (1 person)");
+    assert_eq!(bob.line(), "*** > Projet X (2 people)");
+
+    // Back to the default room; a JSON client leaves a room and is told so.
+    bob.send("/part");
+    bob.expect("*** Welcome to Coucou, bob!");
+    anna.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Leave { name, .. } if name == "bob"),
+    );
+    anna.expect_in(
+        None,
+        |m| matches!(m, ServerMsg::Join { name, .. } if name == "bob"),
+    );
+    anna.send_in("Général", &ClientMsg::PartRoom {});
+    anna.expect_in(Some("Général"), |m| matches!(m, ServerMsg::Parted {}));
+    anna.send_in("Général", &say("plus là"));
+    assert_eq!(error_in(&mut anna, Some("Général")), ErrorCode::NotInRoom);
+
+    // A rename is one name on the whole host, told in every room.
+    anna.send(&ClientMsg::Nick {
+        name: "annie".into(),
+    });
+    anna.expect_in(
+        None,
+        |m| matches!(m, ServerMsg::Rename { new, .. } if new == "annie"),
+    );
+    anna.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Rename { new, .. } if new == "annie"),
+    );
+    // Quitting leaves every room.
+    let mut watcher = Plain::join(addr, "watcher");
+    watcher.send("/join Projet X");
+    watcher.expect("*** Welcome to Projet X, watcher!");
+    anna.send(&ClientMsg::Quit {});
+    watcher.expect("*** annie left the room");
+    let mut late = Json::join(addr, "late").0;
+    let people: Vec<usize> = rooms_of(&mut late).iter().map(|r| r.people).collect();
+    assert_eq!(people, [3, 0, 1], "seed, bob and late; nobody; watcher");
+}
+
+#[test]
+fn history_pages_searches_and_typing_stay_in_their_room_and_ids_are_one_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    let config = ServerConfig {
+        rooms: vec!["Projet X".into()],
+        ..stored(&path)
+    };
+    let server = start_server_with(config);
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    anna.join_room("Projet X");
+    let (mut carl, _) = Json::join(addr, "carl");
+    anna.expect_in(
+        None,
+        |m| matches!(m, ServerMsg::Join { name, .. } if name == "carl"),
+    );
+
+    for n in 0..3 {
+        anna.send_in("Projet X", &say(&format!("plan secret alpha {n}")));
+        anna.expect_in(
+            Some("Projet X"),
+            is_message(&format!("plan secret alpha {n}")),
+        );
+        carl.send(&say(&format!("alpha public {n}")));
+        anna.expect_in(None, is_message(&format!("alpha public {n}")));
+    }
+
+    // Pages: each room's own, ids one sequence across rooms.
+    anna.send_in(
+        "Projet X",
+        &ClientMsg::History {
+            before: None,
+            limit: Some(50),
+            label: None,
+        },
+    );
+    let ServerMsg::History { messages, .. } =
+        anna.expect_in(Some("Projet X"), |m| matches!(m, ServerMsg::History { .. }))
+    else {
+        unreachable!()
+    };
+    let secret: Vec<(u64, String)> = messages
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Message(chat) => Some((chat.id, chat.text.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(secret.len(), 3, "{messages:#?}");
+    assert!(secret.iter().all(|(_, t)| t.starts_with("plan secret")));
+    let public: Vec<u64> = carl
+        .whole_history()
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Message(chat) => {
+                assert!(!chat.text.contains("secret"), "{chat:?}");
+                Some(chat.id)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(public.len(), 3);
+    let mut all: Vec<u64> = secret.iter().map(|(id, _)| *id).chain(public).collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 6, "no id is given twice on a host");
+
+    // Searches: one room's, never one the asker is not in.
+    anna.send_in(
+        "Projet X",
+        &ClientMsg::Search {
+            text: "alpha".into(),
+            limit: None,
+            label: None,
+        },
+    );
+    let ServerMsg::Results { results, .. } =
+        anna.expect_in(Some("Projet X"), |m| matches!(m, ServerMsg::Results { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(results.len(), 3);
+    assert!(
+        results
+            .iter()
+            .all(|f| f.message.text.starts_with("plan secret"))
+    );
+    let found = carl.search("alpha", None).unwrap();
+    assert_eq!(found.len(), 3);
+    assert!(
+        found
+            .iter()
+            .all(|f| f.message.text.starts_with("alpha public"))
+    );
+    carl.send_in(
+        "Projet X",
+        &ClientMsg::Search {
+            text: "secret".into(),
+            limit: None,
+            label: Some(3),
+        },
+    );
+    assert_eq!(error_in(&mut carl, Some("Projet X")), ErrorCode::NotInRoom);
+    carl.send_in(
+        "Projet X",
+        &ClientMsg::History {
+            before: None,
+            limit: None,
+            label: None,
+        },
+    );
+    assert_eq!(error_in(&mut carl, Some("Projet X")), ErrorCode::NotInRoom);
+    carl.send_in("Projet X", &say("je m'invite"));
+    assert_eq!(error_in(&mut carl, Some("Projet X")), ErrorCode::NotInRoom);
+    carl.send_in("Projet X", &ClientMsg::Typing { active: true });
+
+    // Typing goes to the room's people only: carl, outside, hears anna typing nowhere.
+    let (mut dana, _) = Json::join(addr, "dana");
+    dana.join_room("Projet X");
+    anna.send_in("Projet X", &ClientMsg::Typing { active: true });
+    dana.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Typing { name, active: true } if name == "anna"),
+    );
+    carl.send(&say("fin"));
+    carl.expect_in(None, is_message("fin"));
+    assert!(
+        carl.seen().iter().all(|m| !matches!(m, ServerMsg::Typing { .. })
+            && !matches!(m, ServerMsg::Message(c) if c.text.contains("secret") || c.text == "je m'invite")),
+        "{:#?}",
+        carl.seen()
+    );
+
+    // A topic, kept with the room.
+    anna.send_in(
+        "Projet X",
+        &ClientMsg::Topic {
+            text: Some("livraison vendredi".into()),
+        },
+    );
+    dana.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Topic { by: Some(by), text } if by == "anna" && text == "livraison vendredi"),
+    );
+    anna.expect_in(Some("Projet X"), |m| matches!(m, ServerMsg::Topic { .. }));
+    drop((anna, carl, dana));
+    drop(server);
+
+    // The room, its topic and its history come back, though the host no longer names it.
+    let server = start_server_with(stored(&path));
+    let (mut anna, _) = Json::join(server.local_addr(), "anna");
+    let welcome = anna.join_room("Projet X");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    let texts: Vec<&str> = history
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Message(chat) => Some(chat.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "plan secret alpha 0",
+            "plan secret alpha 1",
+            "plan secret alpha 2"
+        ]
+    );
+    anna.send_in("Projet X", &ClientMsg::Topic { text: None });
+    anna.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Topic { by: None, text } if text == "livraison vendredi"),
+    );
+    anna.send_in("Projet X", &say("après le redémarrage"));
+    let ServerMsg::Message(chat) =
+        anna.expect_in(Some("Projet X"), is_message("après le redémarrage"))
+    else {
+        unreachable!()
+    };
+    assert!(
+        chat.id > all[5],
+        "ids go on after the restart: {} after {}",
+        chat.id,
+        all[5]
+    );
+}
+
+#[test]
+fn a_terminal_sees_and_sets_a_topic_and_a_newcomer_is_told_it_after_the_welcome() {
+    let server = start_server_with(with_rooms(&["Café"]));
+    let addr = server.local_addr();
+    let mut bob = Plain::join(addr, "bob");
+    bob.send("/join café");
+    bob.expect("*** Welcome to Café, bob!");
+    bob.send("/topic");
+    bob.expect("*** This room has no topic.");
+    bob.send("/topic pause à 10 h");
+    bob.expect("*** bob set the topic: pause à 10 h");
+    let (mut anna, _) = Json::join(addr, "anna");
+    anna.send_in("Café", &ClientMsg::JoinRoom {});
+    anna.expect(|m| matches!(m, ServerMsg::Welcome { room, .. } if room == "Café"));
+    let (room, next) = anna.next_in();
+    assert_eq!(room.as_deref(), Some("Café"));
+    assert_eq!(
+        next,
+        ServerMsg::Topic {
+            by: None,
+            text: "pause à 10 h".into()
+        }
+    );
+    let rooms = rooms_of(&mut anna);
+    assert_eq!(rooms[1].topic.as_deref(), Some("pause à 10 h"));
+    // Too long a topic is refused, the old one stays.
+    bob.send(&format!("/topic {}", "x".repeat(301)));
+    let err = bob.expect("! ");
+    assert!(err.contains("300"), "{err}");
+    bob.send("/help");
+    bob.expect("/join <room>");
+}
+
+#[test]
+fn bad_room_names_are_left_out_with_a_reason_and_a_host_holds_at_most_its_limit() {
+    let config = ServerConfig {
+        rooms: [
+            "Projet X",
+            "PROJET  x",       // the same, by case and spaces
+            "Proj\u{0435}t X", // a Cyrillic е: mixed scripts
+            "Pr\u{043e}jet",   // a Cyrillic о
+            "",                // empty
+            &"a".repeat(31),   // too long
+            "ad\u{200B}min",   // invisible
+            "Everyone",        // reserved
+            "coucou",          // the default room's name
+            "#ops",            // not a letter
+            "Salle 2",
+            "Salle 3", // over the limit
+        ]
+        .iter()
+        .map(|r| (*r).to_owned())
+        .collect(),
+        room_limits: RoomLimits {
+            max_rooms: 3,
+            max_joined: 2,
+        },
+        flood: None,
+        ..ServerConfig::default()
+    };
+    let server = start_server_with(config);
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    let names: Vec<String> = rooms_of(&mut anna).into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["Coucou", "Projet X", "Salle 2"]);
+
+    // Joining a room that does not exist, by every hostile name.
+    let long = "a".repeat(200);
+    for wanted in [
+        "",
+        "ad\u{200B}min",
+        &long,
+        "Salle 3",
+        "\u{1b}[2J",
+        "Pr\u{043e}jet",
+    ] {
+        anna.send_in(wanted, &ClientMsg::JoinRoom {});
+        let ServerMsg::Error { code, message, .. } =
+            anna.expect_in(Some(wanted), |m| matches!(m, ServerMsg::Error { .. }))
+        else {
+            unreachable!()
+        };
+        assert_eq!(code, ErrorCode::NoSuchRoom, "{wanted:?}");
+        assert!(
+            message.chars().count() < 150 && !message.contains(['\u{1b}', '\u{200B}']),
+            "the name is quoted cleaned and short: {message:?}"
+        );
+    }
+    // A look-alike of an existing room's name finds it.
+    anna.send_in("PROJET   X", &ClientMsg::JoinRoom {});
+    anna.expect(|m| matches!(m, ServerMsg::Welcome { room, .. } if room == "Projet X"));
+    anna.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Join { name, .. } if name == "anna"),
+    );
+    // A look-alike in another script names the same room: nobody can make a fake one.
+    anna.send_in("Proj\u{0435}t X", &ClientMsg::JoinRoom {});
+    assert_eq!(
+        error_in(&mut anna, Some("Proj\u{0435}t X")),
+        ErrorCode::AlreadyInRoom
+    );
+    // At most two rooms per person.
+    anna.send_in("Salle 2", &ClientMsg::JoinRoom {});
+    assert_eq!(
+        error_in(&mut anna, Some("Salle 2")),
+        ErrorCode::TooManyRooms
+    );
+    // Nobody leaves the default room but by quitting.
+    anna.send(&ClientMsg::PartRoom {});
+    assert_eq!(error_in(&mut anna, None), ErrorCode::DefaultRoom);
+    // Malformed: no room to join, a room that is not a name.
+    anna.send(&ClientMsg::JoinRoom {});
+    assert_eq!(error_in(&mut anna, None), ErrorCode::BadUsage);
+    anna.send_raw(b"{\"type\":\"say\",\"text\":\"x\",\"room\":5}\n");
+    assert_eq!(error_in(&mut anna, None), ErrorCode::Malformed);
+    anna.send_raw(
+        b"{\"type\":\"say\",\"text\":\"x\",\"room\":\"Projet X\",\"room\":\"Salle 2\"}\n",
+    );
+    assert_eq!(error_in(&mut anna, None), ErrorCode::Malformed);
+    // The connection is still good.
+    anna.send_in("Projet X", &say("toujours là"));
+    anna.expect_in(Some("Projet X"), is_message("toujours là"));
+}
+
+#[test]
+fn joining_and_leaving_in_a_loop_is_flood_limited_and_costs_nothing_else() {
+    // Messages unlimited: only the rooms' own limit is at work.
+    let server = start_server_with(ServerConfig {
+        rooms: vec!["Boucle".into()],
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    for _ in 0..100 {
+        anna.send_in("Boucle", &ClientMsg::JoinRoom {});
+        anna.send_in("Boucle", &ClientMsg::PartRoom {});
+    }
+    anna.send(&say("fin de boucle"));
+    let (mut welcomes, mut refused) = (0, 0);
+    loop {
+        match anna.next() {
+            ServerMsg::Error {
+                code: ErrorCode::Flood,
+                ..
+            } => refused += 1,
+            ServerMsg::Welcome { room, .. } if room == "Boucle" => welcomes += 1,
+            ServerMsg::Message(chat) if chat.text == "fin de boucle" => break,
+            _ => {}
+        }
+    }
+    // Sixty at once (FloodLimit::ROOMS), then one a second: the loop took its time.
+    assert!((30..=40).contains(&welcomes), "{welcomes} welcomes");
+    assert!(refused >= 120, "{refused} refused");
+    let mut bob = Plain::join(addr, "bob");
+    bob.send("hello");
+    anna.expect(is_message("hello"));
+}
