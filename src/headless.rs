@@ -46,6 +46,10 @@ pub struct ServerArgs {
     /// earlier run kept in the history file come back by themselves.
     #[arg(long, value_delimiter = ',')]
     pub rooms: Vec<String>,
+    /// Anyone may make a room, by typing /join with a name no room has yet (off: only the
+    /// host makes rooms, with --rooms).
+    #[arg(long)]
+    pub open_rooms: bool,
     /// How many rooms the host holds at most, the main room included.
     #[arg(long, default_value_t = RoomLimits::default().max_rooms)]
     pub max_rooms: usize,
@@ -254,6 +258,7 @@ impl ServerArgs {
                 .filter(|room| !room.trim().is_empty())
                 .cloned()
                 .collect(),
+            open_rooms: self.open_rooms,
             room_limits: RoomLimits {
                 max_rooms: self.max_rooms.max(1),
                 max_joined: self.max_joined_rooms.max(1),

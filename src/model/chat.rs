@@ -734,7 +734,8 @@ impl ChatModel {
             ServerMsg::Results { .. }
             | ServerMsg::Rooms { .. }
             | ServerMsg::Topic { .. }
-            | ServerMsg::Parted {} => {}
+            | ServerMsg::Parted {}
+            | ServerMsg::RoomMade { .. } => {}
             ServerMsg::Typing { name, active } => {
                 self.typing.retain(|(n, _)| *n != name);
                 if active && name != self.me {

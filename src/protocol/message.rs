@@ -466,6 +466,15 @@ pub enum ServerMsg {
     },
     /// The answer to [`ClientMsg::PartRoom`]: the person is out of the room (the line's `room`).
     Parted {},
+    /// A room was made on the host (by someone joining it, on a host that lets anyone make
+    /// rooms, or by the host): told once to everyone on the host.
+    RoomMade {
+        /// Its name.
+        name: String,
+        /// Who made it; absent when the host did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// The answer to [`ClientMsg::Search`]: the newest matching messages first.
     Results {
         /// The words that were searched for.
@@ -708,6 +717,8 @@ pub enum ErrorCode {
     TooManyRooms,
     /// Nobody leaves the default room but by quitting.
     DefaultRoom,
+    /// The host holds as many rooms as it may: no more can be made.
+    RoomsFull,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -797,6 +808,10 @@ impl ServerMsg {
             Self::Topic { by, text } => {
                 by.iter_mut().for_each(clean);
                 clean(text);
+            }
+            Self::RoomMade { name, by } => {
+                clean(name);
+                by.iter_mut().for_each(clean);
             }
             Self::Ready { .. }
             | Self::Ticket { .. }
@@ -1004,6 +1019,15 @@ impl ServerMsg {
             }
             // A plain client that leaves a room is given the default room's welcome.
             Self::Parted {} => {}
+            Self::RoomMade { name, by: Some(by) } => {
+                notice(
+                    out,
+                    &tr!(lang, "plain-room-made-by", name = by, room = name),
+                );
+            }
+            Self::RoomMade { name, by: None } => {
+                notice(out, &tr!(lang, "plain-room-made", room = name));
+            }
             Self::Results { text, results, .. } => {
                 notice(
                     out,
@@ -1197,6 +1221,14 @@ mod tests {
         assert_eq!(
             line(&ServerMsg::Parted {}, x),
             "{\"type\":\"parted\",\"room\":\"Projet X\"}\n"
+        );
+        let made = ServerMsg::RoomMade {
+            name: "Pause café".into(),
+            by: Some("bob".into()),
+        };
+        assert_eq!(
+            line(&made, None),
+            "{\"type\":\"room_made\",\"name\":\"Pause café\",\"by\":\"bob\"}\n"
         );
         let join = ServerMsg::Join {
             id: 58,

@@ -78,6 +78,9 @@ pub struct ServerConfig {
     pub rooms: Vec<String>,
     /// How many rooms the host holds, and one person joins, at most.
     pub room_limits: RoomLimits,
+    /// Anyone may make a room, by joining one that does not exist yet (`--open-rooms`; off:
+    /// only the host makes rooms).
+    pub open_rooms: bool,
 }
 
 /// The room's lasting history.
@@ -165,6 +168,7 @@ impl Default for ServerConfig {
             link: None,
             rooms: Vec::new(),
             room_limits: RoomLimits::default(),
+            open_rooms: false,
         }
     }
 }

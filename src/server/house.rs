@@ -58,6 +58,8 @@ pub enum RoomError {
         /// The limit.
         max_rooms: usize,
     },
+    /// A linked host has its default room only, for now.
+    Linked,
 }
 
 impl std::fmt::Display for RoomError {
@@ -65,6 +67,7 @@ impl std::fmt::Display for RoomError {
         match self {
             Self::Name(err) => write!(f, "{err}"),
             Self::Full { max_rooms } => write!(f, "a host holds at most {max_rooms} rooms"),
+            Self::Linked => f.write_str("a linked room has no named rooms yet"),
         }
     }
 }
@@ -72,7 +75,6 @@ impl std::fmt::Display for RoomError {
 impl std::error::Error for RoomError {}
 
 /// The host's rooms; see the module docs.
-#[derive(Debug)]
 pub struct House<M: Mailbox> {
     /// The rooms, the default room first.
     rooms: Vec<Room<M>>,
@@ -90,6 +92,23 @@ pub struct House<M: Mailbox> {
     limits: RoomLimits,
     /// Mailboxes the house itself pushed to (a `parted`), for the next flush.
     dirty: Vec<Arc<M>>,
+    /// Whether anyone may make a room, by joining one that does not exist yet.
+    open: bool,
+    /// What gives a room made while the host runs its archive (the store), if it keeps one.
+    archives: Option<ArchiveMaker>,
+}
+
+/// Gives the named room `name` its archive.
+pub type ArchiveMaker = Box<dyn Fn(&str) -> Box<dyn Archive> + Send>;
+
+impl<M: Mailbox> std::fmt::Debug for House<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("House")
+            .field("rooms", &self.rooms)
+            .field("limits", &self.limits)
+            .field("open", &self.open)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<M: Mailbox> House<M> {
@@ -114,7 +133,39 @@ impl<M: Mailbox> House<M> {
             clock,
             limits,
             dirty: Vec::new(),
+            open: false,
+            archives: None,
         }
+    }
+
+    /// Lets anyone make a room by joining one that does not exist yet (`open`), each kept by
+    /// `archives` when given.
+    pub fn open_to_new_rooms(&mut self, open: bool, archives: Option<ArchiveMaker>) {
+        self.open = open;
+        self.archives = archives;
+    }
+
+    /// Makes a named room while the host runs ([`House::add_room`]), kept in the store if the
+    /// host keeps one, and tells everyone on the host once (`by`: who made it; `None`, the host).
+    pub fn make_room(&mut self, raw: &str, by: Option<&str>) -> Result<String, RoomError> {
+        let name = self.add_room(raw)?;
+        if let Some(archives) = &self.archives {
+            let archive = archives(&name);
+            // Made in the store now: it lasts even if nothing is ever said in it.
+            archive.keep_topic("");
+            if let Some(room) = self.named(&name) {
+                room.restore(Vec::new(), String::new(), Vec::new(), archive);
+            }
+        }
+        let made = ServerMsg::RoomMade {
+            name: name.clone(),
+            by: by.map(str::to_owned),
+        };
+        let mut told = HashSet::new();
+        for room in &mut self.rooms {
+            room.tell_all_but(&made, &mut told);
+        }
+        Ok(name)
     }
 
     /// The host's id sequences (a store raises them at start).
@@ -184,6 +235,8 @@ impl<M: Mailbox> House<M> {
 
     /// Every room's archive given up (at stop), so the store can be closed outside the lock.
     pub fn take_archives(&mut self) -> Vec<Box<dyn Archive>> {
+        // What makes new rooms' archives holds the store too.
+        self.archives = None;
         self.rooms
             .iter_mut()
             .filter_map(Room::take_archive)
@@ -365,12 +418,36 @@ impl<M: Mailbox> House<M> {
         let refuse = |house: &mut Self, code: ErrorCode, text: String| {
             house.answer(session, echo, &ServerMsg::error(code, text));
         };
-        let Some(target) = self.find_any(name) else {
-            let text = tr!(lang, "error-no-such-room", room = shown(name));
-            return refuse(self, ErrorCode::NoSuchRoom, text);
-        };
         let Some((me, dialect, outbox)) = self.rooms[from].member(session) else {
             return;
+        };
+        let plain = dialect == Dialect::Plain;
+        // Before any room is made for them: one who may join no more makes none.
+        if !plain && self.rooms_of(session).len() >= self.limits.max_joined {
+            let text = tr!(lang, "error-too-many-joined", max = self.limits.max_joined);
+            return refuse(self, ErrorCode::TooManyRooms, text);
+        }
+        let target = match self.find_any(name) {
+            Some(at) => at,
+            None if self.open => match self.make_room(name, Some(&me)) {
+                Ok(made) => self.find(&made).unwrap_or(0),
+                Err(RoomError::Name(err)) => {
+                    let text = tr!(lang, "error-room-name", reason = err.describe(lang));
+                    return refuse(self, ErrorCode::from(&err), text);
+                }
+                Err(RoomError::Full { max_rooms }) => {
+                    let text = tr!(lang, "error-rooms-full", max = max_rooms);
+                    return refuse(self, ErrorCode::RoomsFull, text);
+                }
+                Err(RoomError::Linked) => {
+                    let text = tr!(lang, "error-no-such-room", room = shown(name));
+                    return refuse(self, ErrorCode::NoSuchRoom, text);
+                }
+            },
+            None => {
+                let text = tr!(lang, "error-no-such-room", room = shown(name));
+                return refuse(self, ErrorCode::NoSuchRoom, text);
+            }
         };
         if self.rooms[target].has(session) {
             let text = tr!(
@@ -379,11 +456,6 @@ impl<M: Mailbox> House<M> {
                 room = self.rooms[target].name()
             );
             return refuse(self, ErrorCode::AlreadyInRoom, text);
-        }
-        let plain = dialect == Dialect::Plain;
-        if !plain && self.rooms_of(session).len() >= self.limits.max_joined {
-            let text = tr!(lang, "error-too-many-joined", max = self.limits.max_joined);
-            return refuse(self, ErrorCode::TooManyRooms, text);
         }
         let away = self.rooms[from].away_of(session);
         if plain {

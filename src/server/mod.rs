@@ -96,11 +96,21 @@ fn open_rooms(shared: &Shared, store: Option<(&Arc<Store>, Loaded)>) {
         None => (Vec::new(), None),
     };
     if shared.config.link.is_some() {
-        if !stored.is_empty() || !shared.config.rooms.is_empty() {
+        if !stored.is_empty() || !shared.config.rooms.is_empty() || shared.config.open_rooms {
             warn!("a linked room has no named rooms yet: they are left out");
         }
         return;
     }
+    let maker = archive.as_ref().map(|(store, _)| {
+        let store = Arc::clone(store);
+        Box::new(move |name: &str| -> Box<dyn room::Archive> {
+            Box::new(StoreArchive {
+                store: Arc::clone(&store),
+                room: Some(Arc::from(name)),
+            })
+        }) as house::ArchiveMaker
+    });
+    house.open_to_new_rooms(shared.config.open_rooms, maker);
     let wanted = stored
         .into_iter()
         .map(|room| (room.name, Some((room.topic, room.recent))))
@@ -255,6 +265,16 @@ impl Server {
     /// The names of the host's named rooms (its default room aside).
     pub fn rooms(&self) -> Vec<String> {
         self.shared.lock_room().room_names()
+    }
+
+    /// Makes a named room now (the host's own, as from the app's Room options): kept in the
+    /// store when the host keeps one, and told to everyone on the host. Returns its name as
+    /// kept. A linked host has its default room only, for now.
+    pub fn make_room(&self, name: &str) -> Result<String, RoomError> {
+        if self.shared.config.link.is_some() {
+            return Err(RoomError::Linked);
+        }
+        self.shared.with_room(|house| house.make_room(name, None))
     }
 
     /// The counters right now.

@@ -1111,6 +1111,18 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
+    /// Sends `msg` to everyone here not `told` already (in another room), who are then.
+    pub fn tell_all_but(&mut self, msg: &ServerMsg, told: &mut HashSet<SessionId>) {
+        let mut encoded = Encoded::new(msg, &self.settings);
+        for person in &self.people {
+            if told.insert(person.session)
+                && person.outbox.push(encoded.get(person.dialect)) == Pushed::First
+            {
+                self.dirty.push(Arc::clone(&person.outbox));
+            }
+        }
+    }
+
     /// Sends a message to one person, if they are here.
     fn send_to(&mut self, session: SessionId, msg: &ServerMsg) {
         if let Some(person) = self.people.iter().find(|m| m.session == session)

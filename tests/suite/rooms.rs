@@ -518,3 +518,146 @@ fn joining_and_leaving_in_a_loop_is_flood_limited_and_costs_nothing_else() {
     bob.send("hello");
     anna.expect(is_message("hello"));
 }
+
+#[test]
+fn anyone_makes_a_room_by_joining_it_when_the_host_lets_them_and_it_lasts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    let config = || ServerConfig {
+        open_rooms: true,
+        room_limits: RoomLimits {
+            max_rooms: 3,
+            max_joined: 50,
+        },
+        ..stored(&path)
+    };
+    let server = start_server_with(config());
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    let mut carl = Plain::join(addr, "carl");
+    let mut bob = Plain::join(addr, "bob");
+    bob.send("/join  Pause   café ");
+    bob.expect("*** Welcome to Pause café, bob!");
+    assert_eq!(
+        anna.expect(|m| matches!(m, ServerMsg::RoomMade { .. })),
+        ServerMsg::RoomMade {
+            name: "Pause café".into(),
+            by: Some("bob".into())
+        }
+    );
+    carl.expect("*** bob made the room Pause café: /join Pause café to go there");
+    // A look-alike joins the room made; a bad name makes none, and says why.
+    carl.send("/join PAUSE CAFÉ");
+    carl.expect("*** Welcome to Pause café, carl!");
+    for (bad, why) in [
+        ("/join x", "at least 2"),
+        ("/join Admin", "reserved"),
+        ("/join caf\u{200B}é", "U+200B"),
+        ("/join coucou", "reserved"),
+    ] {
+        carl.send(bad);
+        let err = carl.expect("! ");
+        assert!(
+            err.starts_with("! bad room name: ") && err.contains(why),
+            "{bad}: {err}"
+        );
+    }
+    // The host holds three rooms at most: the default room and two more.
+    carl.send("/join Deuxième");
+    carl.expect("*** Welcome to Deuxième, carl!");
+    anna.send_in("Troisième", &ClientMsg::JoinRoom {});
+    assert_eq!(error_in(&mut anna, Some("Troisième")), ErrorCode::RoomsFull);
+    // The host itself makes rooms too, told to everyone; past its limit it is refused.
+    assert_eq!(
+        server.make_room("Annonces"),
+        Err(coucou::server::RoomError::Full { max_rooms: 3 })
+    );
+    let made: Vec<&ServerMsg> = anna
+        .seen()
+        .iter()
+        .filter(|m| matches!(m, ServerMsg::RoomMade { .. }))
+        .collect();
+    assert_eq!(made.len(), 2, "each room made is told once: {made:?}");
+    drop((anna, bob, carl));
+    drop(server);
+
+    let server = start_server_with(ServerConfig {
+        open_rooms: false,
+        ..config()
+    });
+    let (mut anna, _) = Json::join(server.local_addr(), "anna");
+    let names: Vec<String> = rooms_of(&mut anna).into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["Coucou", "Pause café", "Deuxième"]);
+    // Closed to new rooms now: joining an unknown one makes none.
+    anna.send_in("Nouveau", &ClientMsg::JoinRoom {});
+    assert_eq!(error_in(&mut anna, Some("Nouveau")), ErrorCode::NoSuchRoom);
+}
+
+#[test]
+fn a_room_the_host_makes_while_running_appears_to_everyone() {
+    let server = start_server_with(with_rooms(&[]));
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    let mut bob = Plain::join(addr, "bob");
+    assert_eq!(server.make_room("  Annonces "), Ok("Annonces".into()));
+    assert_eq!(
+        anna.expect(|m| matches!(m, ServerMsg::RoomMade { .. })),
+        ServerMsg::RoomMade {
+            name: "Annonces".into(),
+            by: None
+        }
+    );
+    bob.expect("*** The room Annonces is open: /join Annonces to go there");
+    assert_eq!(server.rooms(), ["Annonces"]);
+    assert!(matches!(
+        server.make_room("annonces"),
+        Err(coucou::server::RoomError::Name(_))
+    ));
+    anna.join_room("Annonces");
+}
+
+#[test]
+fn making_ten_thousand_rooms_is_refused_cleanly_and_the_connection_stays() {
+    let server = start_server_with(ServerConfig {
+        open_rooms: true,
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    let mut lines = Vec::new();
+    for n in 0..10_000 {
+        let mut line = serde_json::to_vec(&serde_json::json!({
+            "type": "join_room",
+            "room": format!("Salle {n}"),
+        }))
+        .unwrap();
+        line.push(b'\n');
+        lines.extend(line);
+    }
+    anna.send_raw(&lines);
+    anna.send(&say("encore là"));
+    let (mut welcomes, mut flood, mut too_many) = (0, 0, 0);
+    loop {
+        match anna.next() {
+            ServerMsg::Welcome { .. } => welcomes += 1,
+            ServerMsg::Error {
+                code: ErrorCode::Flood,
+                ..
+            } => flood += 1,
+            ServerMsg::Error {
+                code: ErrorCode::TooManyRooms,
+                ..
+            } => too_many += 1,
+            ServerMsg::Message(chat) if chat.text == "encore là" => break,
+            _ => {}
+        }
+    }
+    // One person is in 50 rooms at most, the default one included; past that nothing is made.
+    assert_eq!(welcomes, 49);
+    assert!(
+        too_many >= 1 && flood + too_many + welcomes == 10_000,
+        "{flood} {too_many}"
+    );
+    assert_eq!(server.rooms().len(), 49);
+}
