@@ -7,6 +7,8 @@
 # COUCOU_EXE=path/to/a/coucou runs that build as "coucou" and "coucou-stored" (default: this one's).
 # BEFORE=path/to/an/older/coucou adds it as "before" (P1, P3) and "before-stored" (P1, P2, P3), beside
 # today's "coucou" and "coucou-stored" (a store: each sender's echo waits for the commit).
+# P3R spreads P3 over 10 rooms of 50 (Coucou's default room and bench-1…9; IRC's #bench0…9), and
+# J1 times one person joining 50 rooms of 100 messages at once (Coucou only; issue #26).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
@@ -45,12 +47,15 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # --- servers -------------------------------------------------------------------------------------
 port=20000
 server_pid=""
+# Options every Coucou server of a scenario gets besides its own (the rooms of P3R).
+server_extra=()
 
 start_server() { # NAME PORT
     case "$1" in
         coucou)
             "$COUCOU" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --no-store --no-flood-limit --max-people 20000 \
-                --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
+                --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 ${server_extra[@]+"${server_extra[@]}"} \
+                >/dev/null 2>"$out/coucou.log" &
             ;;
         coucou-stored | before-stored)
             # The same server keeping its history in a fresh SQLite store (issue #12's H1).
@@ -58,7 +63,8 @@ start_server() { # NAME PORT
             exe=$COUCOU
             [ "$1" = before-stored ] && exe=$BEFORE
             "$exe" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --data-dir "$out/store-$2" --no-flood-limit --max-people 20000 \
-                --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 >/dev/null 2>"$out/coucou.log" &
+                --max-pending 20000 --max-pending-per-address 20000 --handshake-timeout 600 ${server_extra[@]+"${server_extra[@]}"} \
+                >/dev/null 2>"$out/coucou.log" &
             ;;
         before)
             "$BEFORE" server --bind 127.0.0.1 --port "$2" --identity "$out/identity" --no-store --no-flood-limit --max-people 20000 \
@@ -172,6 +178,22 @@ for server in $servers; do
     run "$server" "R1 P1 + 1 client that never reads" --clients 100 --senders 1 --rate 200 --duration 5 --join-rate 500 --slow
     run "$server" "R2 R1 at 1000/s of 440 B, 10 s" --clients 100 --senders 1 --rate 1000 --pad 400 --duration 10 --join-rate 500 --slow
 done
+
+echo "== rooms" >&2
+server_extra=(--rooms "$(seq -s, -f 'bench-%g' 1 9)")
+for server in ${SERVERS:-inspircd ngircd coucou coucou-stored}; do
+    case "$server" in seed | before*) continue ;; esac
+    run "$server" "P3R P3 over 10 rooms of 50" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --rooms 10
+done
+if [ -z "${ONLY:-}" ] || [[ "J1 rooms" =~ ^(${ONLY}) ]]; then
+    echo "== J1: one person joins 50 rooms at once" >&2
+    server_extra=(--rooms "$(seq -s, -f 'bench-%g' 1 50)" --max-joined-rooms 51)
+    port=$((port + 1))
+    start_server coucou-stored "$port"
+    "$BENCH" --port "$port" --join-rooms 50 | tee "$out/j1-rooms.txt" >&2
+    stop_server
+fi
+server_extra=()
 
 if [ -z "${ONLY:-}" ] || [[ "H1 search" =~ ^(${ONLY}) ]]; then
     echo "== H1: searches and pages over 1,000,000 stored messages" >&2

@@ -80,6 +80,15 @@ struct Args {
     /// IRC channel to join.
     #[arg(long, default_value = "#bench")]
     channel: String,
+    /// Spread the clients over this many rooms, client i in room i mod N: on Coucou the default
+    /// room and the named rooms `bench-1`…, which the server must have (`--rooms`); on IRC the
+    /// channels `#bench0`…. A sender's line reaches its own room only.
+    #[arg(long, default_value_t = 1)]
+    rooms: usize,
+    /// Instead of running: one JSON client joins this many named rooms (`bench-1`…) at once,
+    /// twenty times over, and the time until all their welcomes are in is printed.
+    #[arg(long, value_name = "ROOMS")]
+    join_rooms: Option<usize>,
     /// The server's pid, to read its CPU time and RSS from /proc (several: their sums).
     #[arg(long)]
     server_pid: Vec<u32>,
@@ -141,6 +150,7 @@ struct Args {
 }
 
 mod history;
+mod rooms;
 mod transfer;
 
 /// Starts `--typists` JSON clients that join, then say "typing" at `--typing-rate` until the run
@@ -252,6 +262,8 @@ struct Shared {
     start: Instant,
     /// Join notices of others seen by all receivers together.
     joins_seen: AtomicU64,
+    /// With `--rooms`: clients that are in their room (their own join there seen).
+    in_place: AtomicU64,
     /// Clients that registered, and that failed to.
     registered: AtomicU64,
     failed: AtomicU64,
@@ -356,13 +368,82 @@ fn prepare(args: &Args, stream: &Transport, name: &str) -> std::io::Result<BufRe
     }
 }
 
+/// The room of client `i` with `--rooms`: `None` for Coucou's default room; an IRC channel's
+/// number, or a Coucou room's name.
+fn room_of(args: &Args, i: usize) -> Option<String> {
+    let k = i % args.rooms.max(1);
+    match args.dialect {
+        _ if args.rooms <= 1 => None,
+        Dialect::Irc => Some(format!("{}{k}", args.channel)),
+        _ if k == 0 => None,
+        _ => Some(format!("bench-{k}")),
+    }
+}
+
+/// The IRC channel client `name` joins.
+fn channel_of(args: &Args, name: &str) -> String {
+    let i: usize = name.trim_start_matches('u').parse().unwrap_or(0);
+    room_of(args, i).unwrap_or_else(|| args.channel.clone())
+}
+
+/// With `--rooms`: takes client `i` to its room and waits until its own join there is seen.
+fn settle_in(args: &Args, reader: &mut BufReader<Transport>, i: usize) -> std::io::Result<()> {
+    let name = name_of(i);
+    let room = room_of(args, i);
+    let writer = reader.get_ref().clone();
+    writer
+        .socket()
+        .set_read_timeout(Some(Duration::from_secs_f64(args.join_timeout)))?;
+    // Coucou: to the named room (the default room is where a client arrives).
+    let mut welcomed = room.is_none() || args.dialect == Dialect::Irc;
+    if let (Some(room), false) = (&room, welcomed) {
+        match args.dialect {
+            Dialect::Json => {
+                writer.write_all(&json_line_in(&ClientMsg::JoinRoom {}, Some(room.as_str())))?
+            }
+            _ => writer.write_all(format!("/join {room}\n").as_bytes())?,
+        }
+    }
+    let welcome = format!("Welcome to {}, {name}!", room.as_deref().unwrap_or(""));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Err(std::io::Error::other("closed before its room"));
+        }
+        let text = line.trim_end();
+        if !welcomed {
+            welcomed = match args.dialect {
+                Dialect::Json => {
+                    text.starts_with("{\"type\":\"welcome\"")
+                        && room
+                            .as_deref()
+                            .is_some_and(|r| text.contains(&format!("\"room\":\"{r}\"")))
+                }
+                _ => text.ends_with(&welcome),
+            };
+            continue;
+        }
+        let own = match args.dialect {
+            Dialect::Json => {
+                matches!(decode_server(text.as_bytes()), Ok(ServerMsg::Join { name: n, .. }) if n == name)
+                    && (room.is_none() || text.contains("\"room\":"))
+            }
+            _ => joined_name(args.dialect, text) == Some(name.as_str()),
+        };
+        if own {
+            return Ok(());
+        }
+    }
+}
+
 /// Enters the room: the name line, a JSON hello (joined once welcomed: a full room answers with
 /// an error, and that client is not counted as one of those who should receive), or IRC's JOIN.
 fn enter(args: &Args, reader: &mut BufReader<Transport>, name: &str) -> std::io::Result<()> {
     let writer = reader.get_ref().clone();
     match args.dialect {
         Dialect::Plain => writer.write_all(format!("{name}\n").as_bytes()),
-        Dialect::Irc => writer.write_all(format!("JOIN {}\r\n", args.channel).as_bytes()),
+        Dialect::Irc => writer.write_all(format!("JOIN {}\r\n", channel_of(args, name)).as_bytes()),
         Dialect::Json => {
             writer.write_all(&json_line(&ClientMsg::Hello {
                 version: PROTOCOL_VERSION,
@@ -384,7 +465,16 @@ fn enter(args: &Args, reader: &mut BufReader<Transport>, name: &str) -> std::io:
 
 /// One JSON message and its newline, encoded by the protocol's own types.
 fn json_line(msg: &ClientMsg) -> Vec<u8> {
-    let mut line = serde_json::to_vec(msg).unwrap_or_default();
+    json_line_in(msg, None)
+}
+
+/// One JSON message about the named room `room` (its `room` field) and its newline.
+fn json_line_in(msg: &ClientMsg, room: Option<&str>) -> Vec<u8> {
+    let mut value = serde_json::to_value(msg).unwrap_or_default();
+    if let (Some(room), Some(object)) = (room, value.as_object_mut()) {
+        object.insert("room".to_owned(), room.into());
+    }
+    let mut line = serde_json::to_vec(&value).unwrap_or_default();
     line.push(b'\n');
     line
 }
@@ -394,8 +484,13 @@ fn message_line(args: &Args, sender: usize, seq: u64, t_us: u64, pad: &str) -> V
     let text = format!("b{sender}:{seq}:{t_us} {pad}");
     match args.dialect {
         Dialect::Plain => format!("{text}\n").into_bytes(),
-        Dialect::Json => json_line(&ClientMsg::Say { text, cid: None }),
-        Dialect::Irc => format!("PRIVMSG {} :{text}\r\n", args.channel).into_bytes(),
+        Dialect::Json => json_line_in(
+            &ClientMsg::Say { text, cid: None },
+            room_of(args, sender).as_deref(),
+        ),
+        Dialect::Irc => {
+            format!("PRIVMSG {} :{text}\r\n", channel_of(args, &name_of(sender))).into_bytes()
+        }
     }
 }
 
@@ -597,6 +692,7 @@ fn run(args: &Args) -> Result<Report, String> {
     let shared = Arc::new(Shared {
         start,
         joins_seen: AtomicU64::new(0),
+        in_place: AtomicU64::new(0),
         registered: AtomicU64::new(0),
         failed: AtomicU64::new(0),
         delivered: AtomicU64::new(0),
@@ -650,12 +746,16 @@ fn run(args: &Args) -> Result<Report, String> {
                 }
                 let registered = prepared.and_then(|(mut reader, stream)| {
                     enter(&args_c, &mut reader, &name)?;
+                    if args_c.rooms > 1 {
+                        settle_in(&args_c, &mut reader, i)?;
+                    }
                     Ok((reader, stream))
                 });
                 let Ok((reader, stream)) = registered else {
                     shared.failed.fetch_add(1, Ordering::Relaxed);
                     return;
                 };
+                shared.in_place.fetch_add(1, Ordering::Relaxed);
                 shared.registered.fetch_add(1, Ordering::Relaxed);
                 tx.send((i, stream)).ok();
                 receive(&args_c, &shared, i, reader);
@@ -672,12 +772,17 @@ fn run(args: &Args) -> Result<Report, String> {
     }
     // Every client that joined must see the join of every client that joined after it:
     // n(n-1)/2 notices in all, whatever the order.
+    // With rooms, every client has seen its own join in its room.
     let all_joins_seen = || {
         let registered = shared.registered.load(Ordering::Relaxed);
         let settled = registered + shared.failed.load(Ordering::Relaxed) == args.clients as u64;
         settled
-            && shared.joins_seen.load(Ordering::Relaxed)
-                >= registered * registered.saturating_sub(1) / 2
+            && (if args.rooms > 1 {
+                shared.in_place.load(Ordering::Relaxed) >= registered
+            } else {
+                shared.joins_seen.load(Ordering::Relaxed)
+                    >= registered * registered.saturating_sub(1) / 2
+            })
     };
     let join_deadline = storm_start + Duration::from_secs_f64(args.join_timeout);
     while !all_joins_seen() && Instant::now() < join_deadline {
@@ -693,8 +798,18 @@ fn run(args: &Args) -> Result<Report, String> {
             .ok();
     }
     let joined = senders.len();
+    // How many joined clients each room has: a sender's line reaches the others of its room.
+    let mut in_room = vec![0u64; args.rooms.max(1)];
+    for (i, _) in &senders {
+        in_room[i % args.rooms.max(1)] += 1;
+    }
     senders.sort_by_key(|(i, _)| *i);
     senders.truncate(args.senders);
+    if args.rooms > 1 {
+        // The moves between rooms told everyone: let those notices drain, so that the measure
+        // starts from quiet rooms.
+        thread::sleep(Duration::from_millis(500));
+    }
 
     // The slow consumer joins last and never reads.
     let _slow = if args.slow {
@@ -719,6 +834,7 @@ fn run(args: &Args) -> Result<Report, String> {
     let send_start = Instant::now();
     let send_end = send_start + Duration::from_secs_f64(args.duration);
     let mut sent = 0u64;
+    let mut expected = 0u64;
     let mut seq = 0u64;
     'ticks: loop {
         let tick_start = send_start + period.mul_f64(seq as f64);
@@ -741,13 +857,12 @@ fn run(args: &Args) -> Result<Report, String> {
             let line = message_line(args, *i, seq, micros_since(start), &pad);
             if stream.write_all(&line).is_ok() {
                 sent += 1;
+                expected += in_room[*i % args.rooms.max(1)].saturating_sub(1);
             }
         }
         seq += 1;
     }
     let send_secs = send_start.elapsed().as_secs_f64();
-    let receivers_of_each = joined.saturating_sub(1) as u64;
-    let expected = sent * receivers_of_each;
     let settle_end = Instant::now() + Duration::from_secs_f64(args.settle);
     // Deliveries are summed when receivers stop; wait for the settle time, then stop them.
     while Instant::now() < settle_end {
@@ -903,6 +1018,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         };
         return match history::run(messages, dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("coucou-bench: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(rooms) = args.join_rooms {
+        return match rooms::run(&args.host, args.port, rooms) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("coucou-bench: {err}");
