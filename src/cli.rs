@@ -129,6 +129,17 @@ pub fn config_file_args(path: &Path) -> Result<Vec<OsString>, String> {
             toml::Value::String(text) if !flag => text.clone(),
             toml::Value::Integer(n) if !flag => n.to_string(),
             toml::Value::Float(x) if !flag => x.to_string(),
+            // An option given more than once (`room-password-file`): one string each.
+            toml::Value::Array(items) if matches!(arg.get_action(), clap::ArgAction::Append) => {
+                for item in items {
+                    let toml::Value::String(text) = item else {
+                        return Err(format!("{shown}: {key} takes a list of strings"));
+                    };
+                    args.push(OsString::from(format!("--{long}")));
+                    args.push(OsString::from(text));
+                }
+                continue;
+            }
             _ if flag => return Err(format!("{shown}: {key} takes true or false")),
             _ => return Err(format!("{shown}: {key} takes a string or a number")),
         };

@@ -93,6 +93,11 @@ pub struct ServerArgs {
     /// typed after the name).
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// A named room with a password: `NAME=FILE`, the password the file's first line (made if the
+    /// host has no such room; again for each room). Kept as a salted hash in the history file, so
+    /// the room stays protected after a restart without this option.
+    #[arg(long, value_name = "NAME=FILE")]
+    pub room_password_file: Vec<String>,
     /// Where the room's history is kept across restarts (`history.sqlite` in it). Default: the
     /// platform's data folder (`~/.local/share/coucou` on Linux).
     #[arg(long, value_name = "DIR")]
@@ -309,6 +314,21 @@ pub fn run(args: &ServerArgs) -> ExitCode {
             Ok(key) => config.password = Some(key),
             Err(err) => {
                 eprintln!("coucou: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    for given in &args.room_password_file {
+        let read = given
+            .split_once('=')
+            .ok_or_else(|| format!("--room-password-file {given:?}: expected NAME=FILE"))
+            .and_then(|(room, path)| {
+                read_password_file(std::path::Path::new(path)).map(|key| (room.to_owned(), key))
+            });
+        match read {
+            Ok(room) => config.room_passwords.push(room),
+            Err(err) => {
+                eprintln!("coucou: {}", crate::protocol::sanitize::clean_text(&err));
                 return ExitCode::FAILURE;
             }
         }

@@ -25,6 +25,7 @@ use log::warn;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::protocol::message::Found;
+use crate::protocol::password::RoomKey;
 use crate::protocol::search::Query;
 use crate::protocol::{Chat, ServerMsg, message};
 
@@ -66,6 +67,8 @@ pub struct StoredRoom {
     pub name: String,
     /// Its topic ("": none).
     pub topic: String,
+    /// Its password as the host keeps it, if it has one.
+    pub key: Option<RoomKey>,
     /// Its last messages a newcomer gets, oldest first.
     pub recent: Vec<ServerMsg>,
 }
@@ -87,6 +90,8 @@ enum Job {
     Keep(Kept),
     /// Keep a room (a named one, or "" for the default room) and its topic, when given.
     Room(String, Option<String>),
+    /// Keep a named room's password as the host keeps it (`None`: none any more).
+    RoomKey(String, Option<RoomKey>),
     /// Say so on this channel once everything asked before is written.
     Sync(Sender<()>),
     /// Run this once everything asked before is written (or given up, storing having failed).
@@ -295,6 +300,15 @@ impl Store {
         }));
     }
 
+    /// Queues the named room `room`'s password (as the host keeps it: salt and hash) to be kept,
+    /// or forgotten with `None`. Never waits on the disk.
+    pub fn keep_room_key(&self, room: &str, key: Option<&RoomKey>) {
+        if self.failed.load(Ordering::Relaxed) {
+            return;
+        }
+        self.jobs.send(Job::RoomKey(room.to_owned(), key.cloned()));
+    }
+
     /// Queues the named room `room` ("" for the default room) to be kept, with its topic when
     /// `topic` is given. Never waits on the disk.
     pub fn keep_room(&self, room: &str, topic: Option<&str>) {
@@ -427,16 +441,39 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
     let mut topic = String::new();
     let mut rooms = Vec::new();
     {
-        let mut stmt = conn.prepare("SELECT name, topic FROM rooms ORDER BY made, name")?;
-        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
+        let mut stmt =
+            conn.prepare("SELECT name, topic, salt, key FROM rooms ORDER BY made, name")?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<Vec<u8>>>(2)?,
+                row.get::<_, Option<Vec<u8>>>(3)?,
+            ))
+        })?;
         for row in rows {
-            let (name, room_topic) = row?;
+            let (name, room_topic, salt, key) = row?;
+            let key = match salt.zip(key) {
+                None => None,
+                Some((salt, key)) => match (salt.try_into(), key.try_into()) {
+                    (Ok(salt), Ok(key)) => Some(RoomKey { salt, key }),
+                    _ => {
+                        // Never opened without its password: left out, its messages kept.
+                        warn!(
+                            "the room {:?} has a damaged password in the store: left out",
+                            crate::protocol::sanitize::clean_text(&name)
+                        );
+                        continue;
+                    }
+                },
+            };
             if name.is_empty() {
                 topic = room_topic;
             } else {
                 rooms.push(StoredRoom {
                     name,
                     topic: room_topic,
+                    key,
                     recent: Vec::new(),
                 });
             }
@@ -505,7 +542,9 @@ fn add_rooms(conn: &Connection) -> Result<(), rusqlite::Error> {
         "CREATE TABLE IF NOT EXISTS rooms (
              name TEXT PRIMARY KEY,
              topic TEXT NOT NULL DEFAULT '',
-             made INTEGER NOT NULL
+             made INTEGER NOT NULL,
+             salt BLOB,
+             key BLOB
          );
          CREATE INDEX IF NOT EXISTS messages_room ON messages (room, id) WHERE room <> '';",
     )
@@ -801,6 +840,13 @@ fn write_loop(
                         fail(err);
                     }
                 }
+                Job::RoomKey(room, key) => {
+                    if !failed.load(Ordering::Relaxed)
+                        && let Err(err) = keep_room_key(&conn, &room, key.as_ref())
+                    {
+                        fail(err);
+                    }
+                }
                 Job::Sync(done) => synced.push(done),
                 Job::After(then) => after.push(then),
                 Job::Stop => stop = true,
@@ -943,6 +989,22 @@ fn keep_room(conn: &Connection, room: &str, topic: Option<&str>) -> Result<(), r
     )?
     .execute(params![room, topic, to_sql(crate::protocol::now_ms())])
     .map(drop)
+}
+
+/// Keeps the named room `room`'s password as the host keeps it (salt and hash), or none.
+fn keep_room_key(
+    conn: &Connection,
+    room: &str,
+    key: Option<&RoomKey>,
+) -> Result<(), rusqlite::Error> {
+    keep_room(conn, room, None)?;
+    conn.prepare_cached("UPDATE rooms SET salt = ?2, key = ?3 WHERE name = ?1")?
+        .execute(params![
+            room,
+            key.map(|k| k.salt.to_vec()),
+            key.map(|k| k.key.to_vec())
+        ])
+        .map(drop)
 }
 
 /// Applies the retention rules: drops what is too old, and all but the newest of each sequence.

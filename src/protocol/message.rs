@@ -503,6 +503,9 @@ pub struct RoomInfo {
     /// True when the asker is in it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub joined: bool,
+    /// True when it has a password: joining it asks for it (over TLS only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
 }
 
 /// How many offers a client may have waiting for their bytes at once (a host refuses more with
@@ -719,6 +722,9 @@ pub enum ErrorCode {
     DefaultRoom,
     /// The host holds as many rooms as it may: no more can be made.
     RoomsFull,
+    /// The room has a password: a terminal types it after the room's name, an app answers the
+    /// `password` the host sends (over TLS only).
+    PasswordRequired,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -998,6 +1004,10 @@ impl ServerMsg {
                         count = room.people,
                         joined = if room.joined { "yes" } else { "no" }
                     );
+                    if room.protected {
+                        line.push(' ');
+                        line.push_str(&lang.tr("plain-room-protected"));
+                    }
                     if let Some(topic) = room.topic.as_deref().filter(|t| !t.is_empty()) {
                         line.push_str(" — ");
                         line.push_str(topic);
@@ -1192,6 +1202,7 @@ mod tests {
                     topic: None,
                     people: 3,
                     joined: true,
+                    protected: false,
                 },
                 RoomInfo {
                     name: "Projet X".into(),
@@ -1199,6 +1210,7 @@ mod tests {
                     topic: Some("livraison vendredi".into()),
                     people: 2,
                     joined: false,
+                    protected: false,
                 },
             ],
             label: Some(7),

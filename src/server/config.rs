@@ -81,6 +81,10 @@ pub struct ServerConfig {
     /// Anyone may make a room, by joining one that does not exist yet (`--open-rooms`; off:
     /// only the host makes rooms).
     pub open_rooms: bool,
+    /// Named rooms with a password (made if the host has no such room yet), each with its key as
+    /// the host keeps it (`--room-password-file NAME=FILE`); kept in the store, so they stay
+    /// protected across restarts.
+    pub room_passwords: Vec<(String, RoomKey)>,
 }
 
 /// The room's lasting history.
@@ -169,6 +173,7 @@ impl Default for ServerConfig {
             rooms: Vec::new(),
             room_limits: RoomLimits::default(),
             open_rooms: false,
+            room_passwords: Vec::new(),
         }
     }
 }

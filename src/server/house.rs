@@ -17,6 +17,7 @@ use super::mailbox::{Mailbox, Pushed};
 use super::room::{Archive, Clock, Elsewhere, Ids, JoinError, Next, Room, RoomSettings, SessionId};
 use crate::protocol::message::{Cid, Found, RoomInfo};
 use crate::protocol::name::{self, NameError, NameKey};
+use crate::protocol::password::RoomKey;
 use crate::protocol::{Command, Dialect, ErrorCode, LeaveReason, ServerMsg};
 use crate::tr;
 
@@ -348,7 +349,7 @@ impl<M: Mailbox> House<M> {
                 return Next::Close;
             };
             let from = if *scope == Scope::Current { home } else { 0 };
-            self.enter(session, from, name, echo);
+            self.enter(session, from, name, echo, false);
             return Next::Continue;
         }
         let at = match self.resolve(session, scope) {
@@ -394,6 +395,44 @@ impl<M: Mailbox> House<M> {
         }
     }
 
+    /// True when `session` is in the room called `name`.
+    pub fn is_in(&self, session: SessionId, name: &str) -> bool {
+        self.find_any(name)
+            .is_some_and(|at| self.rooms[at].has(session))
+    }
+
+    /// The room called `name` (its canonical name) and its key, if it has a password.
+    pub fn protected(&self, name: &str) -> Option<(String, RoomKey)> {
+        let room = &self.rooms[self.find_any(name)?];
+        Some((room.name().to_owned(), room.key()?.clone()))
+    }
+
+    /// What a terminal's `/join` words mean for a room with a password: the room (its canonical
+    /// name) and its key, and the password typed after its name, if one was. `None` when the words
+    /// name no room with a password.
+    pub fn protected_words(&self, words: &str) -> Option<(String, RoomKey, Option<String>)> {
+        if let Some((room, key)) = self.protected(words) {
+            return Some((room, key, None));
+        }
+        let (name, typed) = words.trim().rsplit_once(' ')?;
+        let (room, key) = self.protected(name)?;
+        Some((room, key, Some(typed.to_owned())))
+    }
+
+    /// `session` joins the room `name` with its password proved (by the session: a SPAKE2
+    /// exchange, or a typed password); `scope` says where the line came from, as for any join.
+    pub fn join_verified(&mut self, session: SessionId, scope: &Scope, name: &str) {
+        let Some(home) = self.home(session) else {
+            return;
+        };
+        let from = if *scope == Scope::Current { home } else { 0 };
+        let echo = match scope {
+            Scope::Named(name) => Some(name.as_str()),
+            _ => None,
+        };
+        self.enter(session, from, name, echo, true);
+    }
+
     /// The host's rooms as `session` sees them (the answer to `rooms`).
     pub fn list(&self, session: SessionId) -> ServerMsg {
         let rooms = self
@@ -406,6 +445,7 @@ impl<M: Mailbox> House<M> {
                 topic: (!room.topic().is_empty()).then(|| room.topic().to_owned()),
                 people: room.people_count(),
                 joined: room.has(session),
+                protected: room.key().is_some(),
             })
             .collect();
         ServerMsg::Rooms { rooms, label: None }
@@ -413,7 +453,14 @@ impl<M: Mailbox> House<M> {
 
     /// `session` joins the room called `name`; a plain client leaves `from` for it. A refusal
     /// names `echo`, the room the line named.
-    fn enter(&mut self, session: SessionId, from: usize, name: &str, echo: Option<&str>) {
+    fn enter(
+        &mut self,
+        session: SessionId,
+        from: usize,
+        name: &str,
+        echo: Option<&str>,
+        admitted: bool,
+    ) {
         let lang = self.template.lang;
         let refuse = |house: &mut Self, code: ErrorCode, text: String| {
             house.answer(session, echo, &ServerMsg::error(code, text));
@@ -422,6 +469,13 @@ impl<M: Mailbox> House<M> {
             return;
         };
         let plain = dialect == Dialect::Plain;
+        if let Some(at) = self
+            .find_any(name)
+            .filter(|&at| self.rooms[at].has(session))
+        {
+            let text = tr!(lang, "error-already-in-room", room = self.rooms[at].name());
+            return refuse(self, ErrorCode::AlreadyInRoom, text);
+        }
         // Before any room is made for them: one who may join no more makes none.
         if !plain && self.rooms_of(session).len() >= self.limits.max_joined {
             let text = tr!(lang, "error-too-many-joined", max = self.limits.max_joined);
@@ -449,13 +503,11 @@ impl<M: Mailbox> House<M> {
                 return refuse(self, ErrorCode::NoSuchRoom, text);
             }
         };
-        if self.rooms[target].has(session) {
-            let text = tr!(
-                lang,
-                "error-already-in-room",
-                room = self.rooms[target].name()
-            );
-            return refuse(self, ErrorCode::AlreadyInRoom, text);
+        if !admitted && self.rooms[target].key().is_some() {
+            // The session asks for the password and proves it: see `join_verified`.
+            let room = self.rooms[target].name().to_owned();
+            let text = tr!(lang, "error-room-password-needed", room = room.as_str());
+            return refuse(self, ErrorCode::PasswordRequired, text);
         }
         let away = self.rooms[from].away_of(session);
         if plain {
@@ -499,7 +551,7 @@ impl<M: Mailbox> House<M> {
         };
         if dialect == Dialect::Plain {
             let default = self.rooms[0].name().to_owned();
-            self.enter(session, at, &default, None);
+            self.enter(session, at, &default, None, false);
             return;
         }
         self.rooms[at].part(session);

@@ -64,6 +64,12 @@ impl room::Archive for StoreArchive {
             .keep_room(self.room.as_deref().unwrap_or(""), Some(topic));
     }
 
+    fn keep_key(&self, key: Option<&crate::protocol::password::RoomKey>) {
+        if let Some(room) = &self.room {
+            self.store.keep_room_key(room, key);
+        }
+    }
+
     fn after_written(&self, then: crate::store::AfterWritten) -> bool {
         self.store.after_written(then)
     }
@@ -111,10 +117,22 @@ fn open_rooms(shared: &Shared, store: Option<(&Arc<Store>, Loaded)>) {
         }) as house::ArchiveMaker
     });
     house.open_to_new_rooms(shared.config.open_rooms, maker);
-    let wanted = stored
+    let mut stored_keys = Vec::new();
+    let wanted: Vec<_> = stored
         .into_iter()
-        .map(|room| (room.name, Some((room.topic, room.recent))))
-        .chain(shared.config.rooms.iter().map(|name| (name.clone(), None)));
+        .map(|room| {
+            stored_keys.push((room.name.clone(), room.key));
+            (room.name, Some((room.topic, room.recent)))
+        })
+        .chain(
+            shared
+                .config
+                .rooms
+                .iter()
+                .chain(shared.config.room_passwords.iter().map(|(name, _)| name))
+                .map(|name| (name.clone(), None)),
+        )
+        .collect();
     for (name, kept) in wanted {
         let made = match house.add_room(&name) {
             Ok(made) => made,
@@ -145,6 +163,17 @@ fn open_rooms(shared: &Shared, store: Option<(&Arc<Store>, Loaded)>) {
         });
         if let Some(room) = house.named(&made) {
             room.restore(recent, topic, room_sent, archive);
+        }
+    }
+    // A stored password protects its room again; one the host gives now replaces it.
+    for (name, key) in stored_keys {
+        if let (Some(room), Some(key)) = (house.named(&name), key) {
+            room.protect(Some(key), false);
+        }
+    }
+    for (name, key) in &shared.config.room_passwords {
+        if let Some(room) = house.named(name) {
+            room.protect(Some(key.clone()), true);
         }
     }
 }

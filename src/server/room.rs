@@ -27,6 +27,7 @@ use crate::protocol::command;
 use crate::protocol::message::{AwayNote, FileOffer};
 use crate::protocol::message::{Cid, Found};
 use crate::protocol::name::{self, NameError, NameKey};
+use crate::protocol::password::RoomKey;
 use crate::protocol::search::Query;
 use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
@@ -47,6 +48,9 @@ pub trait Archive: Send + Sync + std::fmt::Debug {
 
     /// Keeps the room's topic (empty: none).
     fn keep_topic(&self, topic: &str);
+
+    /// Keeps the room's password as the host keeps it (`None`: none).
+    fn keep_key(&self, key: Option<&RoomKey>);
 
     /// Runs `then` once everything kept before is lasting (elsewhere: never waits). False, with
     /// `then` dropped unrun, when nothing is kept any more: the caller goes on at once.
@@ -194,6 +198,8 @@ pub struct Room<M: Mailbox> {
     ids: Arc<Ids>,
     /// The room's topic; empty when it has none.
     topic: String,
+    /// Its password (a named room's), as the host keeps it: who joins must prove they know it.
+    key: Option<RoomKey>,
     /// Shared counters.
     stats: Arc<Counters>,
     /// Mailboxes that got bytes since the last [`Room::take_dirty`]: they need a flush.
@@ -323,6 +329,7 @@ impl<M: Mailbox> Room<M> {
             history: VecDeque::new(),
             ids,
             topic: String::new(),
+            key: None,
             stats,
             dirty: Vec::new(),
             clock,
@@ -744,6 +751,20 @@ impl<M: Mailbox> Room<M> {
     /// The room's topic; empty when it has none.
     pub fn topic(&self) -> &str {
         &self.topic
+    }
+
+    /// The room's password as the host keeps it, if it has one.
+    pub fn key(&self) -> Option<&RoomKey> {
+        self.key.as_ref()
+    }
+
+    /// Sets (or takes away) the room's password; with `keep`, in the store too (not when it came
+    /// from there).
+    pub fn protect(&mut self, key: Option<RoomKey>, keep: bool) {
+        if keep && let Some(archive) = &self.archive {
+            archive.keep_key(key.as_ref());
+        }
+        self.key = key;
     }
 
     /// How many people are here (at this site).

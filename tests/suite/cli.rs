@@ -8,12 +8,26 @@ use crate::common::{Plain, coucou, spawn_server};
 /// Runs `coucou server` on 127.0.0.1 and a free port with `extra` options, expecting it to fail at
 /// start; returns what it said on standard error.
 fn server_fails_with(extra: &[&std::ffi::OsStr]) -> String {
-    let out = coucou()
+    let child = coucou()
         .args(["server", "--bind", "127.0.0.1", "--port", "0"])
         .args(extra)
         .env("RUST_LOG", "off")
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("coucou runs");
+    let pid = child.id();
+    // A server that starts instead of failing is stopped, and the test fails, not hangs.
+    let (done, out) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || done.send(child.wait_with_output()).ok());
+    let Ok(out) = out.recv_timeout(crate::common::PATIENCE) else {
+        std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status()
+            .ok();
+        panic!("{extra:?} started a server instead of failing");
+    };
+    let out = out.expect("coucou runs");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "{extra:?} started: {stderr}");
     stderr
@@ -151,9 +165,14 @@ fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
 fn an_options_file_sets_the_room_and_the_command_line_wins_over_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("server.toml");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "tournesol\n").unwrap();
     std::fs::write(
         &file,
-        "# as in /etc/coucou/server.toml\nroom = \"Salle 12\"\nport = 1\nmotd = \"Bienvenue\"\nno_store = true\nadvertise = false\nrooms = \"Général, Projet X\"\n",
+        format!(
+            "# as in /etc/coucou/server.toml\nroom = \"Salle 12\"\nport = 1\nmotd = \"Bienvenue\"\nno_store = true\nadvertise = false\nrooms = \"Général, Projet X\"\nroom-password-file = [\"Secret={}\"]\n",
+            secret.display()
+        ),
     )
     .unwrap();
     // The file says port 1; the command line's port 0 (a free one) wins.
@@ -163,10 +182,11 @@ fn an_options_file_sets_the_room_and_the_command_line_wins_over_it() {
     assert_eq!(alice.line(), "*** Welcome to Salle 12, alice!");
     alice.expect("*** Bienvenue");
     alice.send("/rooms");
-    alice.expect("*** 3 rooms:");
+    alice.expect("*** 4 rooms:");
     assert_eq!(alice.line(), "*** > Salle 12 (1 person)");
     assert_eq!(alice.line(), "***   Général (0 people)");
     assert_eq!(alice.line(), "***   Projet X (0 people)");
+    assert_eq!(alice.line(), "***   Secret (0 people) (password)");
     child.kill().ok();
     child.wait().ok();
 }

@@ -31,6 +31,7 @@ mod plain;
 mod presence;
 mod proptest_protocol;
 mod rooms;
+mod rooms_password;
 mod snapshots;
 mod store;
 mod tls;

@@ -16,6 +16,8 @@ pub(super) fn chat(
     let mut bucket = Bucket::new(shared.config.flood, now);
     let mut renames = Bucket::new(shared.config.rename_flood, now);
     let mut joins = Bucket::new(shared.config.room_flood, now);
+    // The password exchanges begun for rooms with a password.
+    let mut exchanges = password::RoomExchanges::default();
     let mut searches = Bucket::new(shared.config.search_flood, now);
     let mut typing = TypingFilter::default();
     // Every name this person has had, for stripping the C client's `name: ` prefix.
@@ -66,6 +68,25 @@ pub(super) fn chat(
             }
         };
         let (command, cid) = match asked {
+            Asked::RoomPassword { room, msg, proof } => {
+                if let Some(refused) = take(&mut joins, "joining", Instant::now(), lang) {
+                    answer(refused.into());
+                    continue;
+                }
+                // The check, and a wrong password's delay, keep no turn waiting.
+                turn = None;
+                let reply = password::room_password_answer(
+                    shared,
+                    (session, ip),
+                    &scope,
+                    &room,
+                    (&msg, &proof),
+                    &mut exchanges,
+                    &answer,
+                );
+                reply.into_iter().for_each(answer);
+                continue;
+            }
             Asked::Command(Command::Rooms, _) => {
                 let list = shared.lock_room().list(session);
                 answer(list);
@@ -162,6 +183,31 @@ pub(super) fn chat(
         ) {
             answer(refused.into());
             continue;
+        }
+        if let Command::Join(words) = &command {
+            let protected = {
+                let house = shared.lock_room();
+                let found = match joined.dialect {
+                    Dialect::Json => house.protected(words).map(|(room, key)| (room, key, None)),
+                    Dialect::Plain => house.protected_words(words),
+                };
+                found.filter(|(room, _, _)| !house.is_in(session, room))
+            };
+            if let Some(protected) = protected {
+                // A typed password is checked here (argon2), and a wrong one waits: no turn held.
+                turn = None;
+                let reply = password::join_protected(
+                    shared,
+                    (session, ip),
+                    reader.get_ref(),
+                    joined.dialect,
+                    &scope,
+                    protected,
+                    &mut exchanges,
+                );
+                reply.into_iter().for_each(answer);
+                continue;
+            }
         }
         if matches!(command, Command::Say(_) | Command::Me(_)) {
             // The message ends the typing, in the room too: a new "typing" is news again.
@@ -260,6 +306,12 @@ enum Asked {
     },
     /// A file asked for (JSON `fetch`).
     Fetch(u64),
+    /// The answer to the password asked for a room (JSON `password` with `room`), in hex.
+    RoomPassword {
+        room: String,
+        msg: String,
+        proof: String,
+    },
 }
 
 /// Takes a token from `bucket`; a refusal saying what was too fast if there is none.
@@ -366,6 +418,11 @@ fn json_command(line: &[u8], lang: Lang) -> (Option<Label>, Scope, Result<Asked,
             None,
             Scope::Named(room.clone()),
             Ok(Asked::Command(Command::Join(room), None)),
+        ),
+        Ok((ClientMsg::Password { msg, proof }, Some(room))) => (
+            None,
+            Scope::Named(room.clone()),
+            Ok(Asked::RoomPassword { room, msg, proof }),
         ),
         Ok((ClientMsg::JoinRoom {}, None)) => (
             None,

@@ -171,3 +171,131 @@ fn no_password_in_time(shared: &Shared) -> ServerMsg {
         ),
     )
 }
+
+/// The SPAKE2 exchanges a JSON session has begun for rooms with a password, by room (canonical
+/// name): at most [`MAX_ROOM_EXCHANGES`], the oldest forgotten first.
+#[derive(Default)]
+pub(super) struct RoomExchanges(Vec<(String, Pake)>);
+
+/// How many password exchanges for rooms one session may have begun and not finished.
+const MAX_ROOM_EXCHANGES: usize = 4;
+
+/// What answers a line of a room's password exchange; `None` when nothing does.
+pub(super) type Answer = Option<ServerMsg>;
+
+/// `session` asks to join `words` (a JSON line's `room`, or a terminal's `/join` words), which name
+/// a room with a password. A JSON client is sent the host's half of a SPAKE2 exchange bound to the
+/// TLS session (see [`room_password_answer`]); a terminal's password, typed after the room's name,
+/// is checked at once. Only over TLS. Never holds the room lock while it waits.
+pub(super) fn join_protected(
+    shared: &Shared,
+    (session, ip): (SessionId, IpAddr),
+    transport: &Transport,
+    dialect: Dialect,
+    scope: &Scope,
+    (room, key, typed): (String, RoomKey, Option<String>),
+    exchanges: &mut RoomExchanges,
+) -> Answer {
+    let lang = shared.config.lang;
+    let Some(Ok(exporter)) = transport.exporter() else {
+        let text = tr!(lang, "error-room-password-needed", room = room.as_str());
+        return Some(ServerMsg::error(ErrorCode::TlsRequired, text));
+    };
+    if dialect == Dialect::Json {
+        let (pake, host_msg) = Pake::start(&key.key, &exporter);
+        exchanges.0.retain(|(r, _)| *r != room);
+        if exchanges.0.len() >= MAX_ROOM_EXCHANGES {
+            exchanges.0.remove(0);
+        }
+        exchanges.0.push((room, pake));
+        return Some(ServerMsg::Password {
+            salt: hex::encode(key.salt),
+            msg: hex::encode(host_msg),
+        });
+    }
+    let Some(typed) = typed else {
+        let text = tr!(lang, "error-room-password-needed", room = room.as_str());
+        return Some(ServerMsg::error(ErrorCode::PasswordRequired, text));
+    };
+    let deadline = Instant::now() + shared.config.handshake_timeout;
+    let right = checked_try(shared, ip, || {
+        shared.keys.check(&key, &typed, deadline) == Some(true)
+    });
+    match right {
+        Err(refused) => Some(ServerMsg::error(ErrorCode::TooManyAttempts, refused)),
+        Ok(true) => {
+            shared.with_room(|house| house.join_verified(session, scope, &room));
+            None
+        }
+        Ok(false) => Some(wrong_password(shared, session)),
+    }
+}
+
+/// A JSON client's answer (`msg`, `proof`, in hex) to the exchange begun for `room`: joined when
+/// it proves the password (the host's proof is sent first), refused when it does not.
+pub(super) fn room_password_answer(
+    shared: &Shared,
+    (session, ip): (SessionId, IpAddr),
+    scope: &Scope,
+    room: &str,
+    (msg, proof): (&str, &str),
+    exchanges: &mut RoomExchanges,
+    send: &dyn Fn(ServerMsg),
+) -> Answer {
+    let lang = shared.config.lang;
+    let canonical = shared.lock_room().protected(room).map(|(name, _)| name);
+    let at = canonical.and_then(|name| exchanges.0.iter().position(|(r, _)| *r == name));
+    let Some(at) = at else {
+        let text = tr!(lang, "error-no-exchange", room = room);
+        return Some(ServerMsg::error(ErrorCode::Malformed, text));
+    };
+    let (name, pake) = exchanges.0.remove(at);
+    let secret = hex::decode(msg)
+        .ok()
+        .and_then(|theirs| pake.finish(&theirs).ok());
+    let proof = hex::decode(proof).unwrap_or_default();
+    let right = checked_try(shared, ip, || {
+        secret
+            .as_ref()
+            .is_some_and(|s| s.check(Side::Guest, &proof).is_ok())
+    });
+    match (right, secret) {
+        (Err(refused), _) => Some(ServerMsg::error(ErrorCode::TooManyAttempts, refused)),
+        (Ok(true), Some(secret)) => {
+            send(ServerMsg::Verified {
+                proof: hex::encode(secret.proof(Side::Host)),
+            });
+            shared.with_room(|house| house.join_verified(session, scope, &name));
+            None
+        }
+        _ => Some(wrong_password(shared, session)),
+    }
+}
+
+/// Runs `check` as one of the address's password tries: refused (the words why) when it has had
+/// too many lately; given back unless the password was wrong.
+fn checked_try(shared: &Shared, ip: IpAddr, check: impl FnOnce() -> bool) -> Result<bool, String> {
+    if let Err(wait) = shared.password_try(ip, Instant::now()) {
+        return Err(tr!(
+            shared.config.lang,
+            "error-too-many-attempts",
+            minutes = wait.as_secs().div_ceil(60).max(1)
+        ));
+    }
+    let right = check();
+    if right {
+        shared.password_try_back(ip);
+    }
+    Ok(right)
+}
+
+/// A wrong password for a room: after the delay (only this session waits), the error; the
+/// connection stays.
+fn wrong_password(shared: &Shared, session: SessionId) -> ServerMsg {
+    debug!("#{session}: a wrong password for a room");
+    thread::sleep(shared.config.password_delay);
+    ServerMsg::error(
+        ErrorCode::WrongPassword,
+        shared.config.lang.tr("error-wrong-room-password"),
+    )
+}

@@ -384,6 +384,27 @@ impl Json {
         (room, msg)
     }
 
+    /// The next line as text, without its newline: a terminal's plain line inside TLS.
+    pub fn text_line(&mut self) -> String {
+        let mut buf = Vec::new();
+        match self.reader.read_until(b'\n', &mut buf) {
+            Ok(0) => panic!("connection closed"),
+            Ok(_) => {}
+            Err(err) => panic!("no line within {PATIENCE:?} ({err})"),
+        }
+        String::from_utf8_lossy(&buf).trim_end().to_owned()
+    }
+
+    /// Reads text lines until one contains `needle`, and returns it.
+    pub fn expect_text(&mut self, needle: &str) -> String {
+        loop {
+            let line = self.text_line();
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
     /// Sends one message about the room `room` (its `room` field).
     pub fn send_in(&mut self, room: &str, msg: &ClientMsg) {
         let mut value = serde_json::to_value(msg).expect("a message encodes");
