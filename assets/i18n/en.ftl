@@ -167,6 +167,7 @@ error-empty = that message shows nothing once invisible characters are removed; 
 error-no-such-user = nobody called { $name } is here
 error-join-which = join_room needs the room's name in "room"
 error-no-such-room = this host has no room called { $room } (type /rooms for the list)
+error-files-main-room = files are offered and fetched in the main room only, for now
 error-not-in-room = you are not in the room { $room }
 error-already-in-room = you are already in the room { $room }
 error-too-many-joined = you are in { $max } rooms already: leave one first

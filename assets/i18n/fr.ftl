@@ -167,6 +167,7 @@ error-empty = ce message ne montre rien une fois les caractères invisibles reti
 error-no-such-user = personne ne s’appelle { $name } ici
 error-join-which = join_room attend le nom du salon dans « room »
 error-no-such-room = cet hôte n’a pas de salon nommé { $room } (tapez /rooms pour la liste)
+error-files-main-room = les fichiers se proposent et se récupèrent dans le salon principal seulement, pour l’instant
 error-not-in-room = vous n’êtes pas dans le salon { $room }
 error-already-in-room = vous êtes déjà dans le salon { $room }
 error-too-many-joined = vous êtes déjà dans { $max } salons : quittez-en un d’abord

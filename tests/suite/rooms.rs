@@ -661,3 +661,55 @@ fn making_ten_thousand_rooms_is_refused_cleanly_and_the_connection_stays() {
     );
     assert_eq!(server.rooms().len(), 49);
 }
+
+#[test]
+fn a_file_offered_in_a_named_room_is_refused_and_reaches_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server_with(ServerConfig {
+        rooms: vec!["Projet X".into()],
+        files: Some(coucou::server::FilesConfig::in_dir(
+            dir.path().join("files"),
+        )),
+        ..with_rooms(&[])
+    });
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    anna.join_room("Projet X");
+    let (mut bob, _) = Json::join(addr, "bob");
+    anna.send_in(
+        "Projet X",
+        &ClientMsg::Offer {
+            name: "plan-secret.pdf".into(),
+            size: 10,
+            sha256: "0".repeat(64),
+            to: None,
+            label: Some(3),
+        },
+    );
+    let ServerMsg::Error { code, label, .. } =
+        anna.expect_in(Some("Projet X"), |m| matches!(m, ServerMsg::Error { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!((code, label), (ErrorCode::Unavailable, Some(3)));
+    anna.send_in(
+        "Projet X",
+        &ClientMsg::Fetch {
+            file: 1,
+            label: None,
+        },
+    );
+    assert_eq!(
+        error_in(&mut anna, Some("Projet X")),
+        ErrorCode::Unavailable
+    );
+    anna.send(&say("fin"));
+    bob.expect(is_message("fin"));
+    assert!(
+        bob.seen()
+            .iter()
+            .all(|m| !matches!(m, ServerMsg::Ready { .. } | ServerMsg::File(_))),
+        "{:#?}",
+        bob.seen()
+    );
+}

@@ -67,6 +67,15 @@ pub(super) fn chat(
                 continue;
             }
         };
+        // Files are the default room's only, for now: one offered "in" a named room would reach
+        // everyone in the default room.
+        if named.is_some() && matches!(asked, Asked::Offer { .. } | Asked::Fetch(_)) {
+            answer(ServerMsg::error(
+                ErrorCode::Unavailable,
+                lang.tr("error-files-main-room"),
+            ));
+            continue;
+        }
         let (command, cid) = match asked {
             Asked::RoomPassword { room, msg, proof } => {
                 if let Some(refused) = take(&mut joins, "joining", Instant::now(), lang) {
