@@ -19,7 +19,10 @@ fn server_fails_with(extra: &[&std::ffi::OsStr]) -> String {
     let pid = child.id();
     // A server that starts instead of failing is stopped, and the test fails, not hangs.
     let (done, out) = crossbeam_channel::bounded(1);
-    std::thread::spawn(move || done.send(child.wait_with_output()).ok());
+    std::thread::Builder::new()
+        .name("test-waiter".into())
+        .spawn(move || done.send(child.wait_with_output()).ok())
+        .expect("a thread");
     let Ok(out) = out.recv_timeout(crate::common::PATIENCE) else {
         std::process::Command::new("kill")
             .arg(pid.to_string())
