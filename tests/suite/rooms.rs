@@ -385,6 +385,14 @@ fn a_terminal_sees_and_sets_a_topic_and_a_newcomer_is_told_it_after_the_welcome(
     );
     let rooms = rooms_of(&mut anna);
     assert_eq!(rooms[1].topic.as_deref(), Some("pause à 10 h"));
+    // What a topic holds is cleaned as any text: no escapes, no bidi controls reach anyone.
+    anna.send_in(
+        "Café",
+        &ClientMsg::Topic {
+            text: Some("\u{1b}[2Jsalle \u{202E}fermée".into()),
+        },
+    );
+    assert_eq!(bob.expect("topic:"), "*** anna set the topic: salle fermée");
     // Too long a topic is refused, the old one stays.
     bob.send(&format!("/topic {}", "x".repeat(301)));
     let err = bob.expect("! ");

@@ -524,6 +524,11 @@ fn cleaned(command: Command, lang: Lang) -> Result<Command, Refused> {
             text: visible(&text)?,
         },
         Command::Search(text) => Command::Search(clean_text(&text)),
+        // A topic that shows nothing once cleaned clears it.
+        Command::Topic(Some(text)) => {
+            let text = clean_text(&text);
+            Command::Topic(Some(if is_blank(&text) { String::new() } else { text }))
+        }
         Command::Away {
             reason: Some(reason),
             auto,
