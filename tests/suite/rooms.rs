@@ -721,3 +721,29 @@ fn a_file_offered_in_a_named_room_is_refused_and_reaches_nobody() {
         bob.seen()
     );
 }
+
+#[test]
+fn asking_for_the_rooms_in_a_loop_is_flood_limited() {
+    let server = start_server_with(ServerConfig {
+        rooms: vec!["Projet X".into()],
+        ..ServerConfig::default()
+    });
+    let (mut anna, _) = Json::join(server.local_addr(), "anna");
+    let mut lines = Vec::new();
+    for _ in 0..100 {
+        lines.extend_from_slice(b"{\"type\":\"rooms\"}\n");
+    }
+    anna.send_raw(&lines);
+    let (mut lists, mut refused) = (0, 0);
+    while lists + refused < 100 {
+        match anna.next() {
+            ServerMsg::Rooms { .. } => lists += 1,
+            ServerMsg::Error {
+                code: ErrorCode::Flood,
+                ..
+            } => refused += 1,
+            _ => {}
+        }
+    }
+    assert!(refused > 50, "{lists} lists, {refused} refused");
+}

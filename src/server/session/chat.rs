@@ -97,6 +97,10 @@ pub(super) fn chat(
                 continue;
             }
             Asked::Command(Command::Rooms, _) => {
+                if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {
+                    answer(refused.into());
+                    continue;
+                }
                 let list = shared.lock_room().list(session);
                 answer(list);
                 continue;
