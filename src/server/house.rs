@@ -10,8 +10,9 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use super::config::RoomLimits;
+use super::config::{PeopleHook, RoomLimits};
 use super::counters::Counters;
 use super::mailbox::{Mailbox, Pushed};
 use super::room::{Archive, Clock, Elsewhere, Ids, JoinError, Next, Room, RoomSettings, SessionId};
@@ -95,6 +96,10 @@ pub struct House<M: Mailbox> {
     dirty: Vec<Arc<M>>,
     /// Whether anyone may make a room, by joining one that does not exist yet.
     open: bool,
+    /// How many people are on the host, once each whatever rooms they are in.
+    people: usize,
+    /// Told that number whenever it changes (the LAN announcement).
+    on_people: Option<PeopleHook>,
     /// What gives a room made while the host runs its archive (the store), if it keeps one.
     archives: Option<ArchiveMaker>,
 }
@@ -121,6 +126,7 @@ impl<M: Mailbox> House<M> {
         limits: RoomLimits,
     ) -> Self {
         let ids = Ids::new();
+        let on_people = settings.on_people.clone();
         let mut template = settings.clone();
         template.on_people = None;
         template.motd = None;
@@ -135,7 +141,22 @@ impl<M: Mailbox> House<M> {
             limits,
             dirty: Vec::new(),
             open: false,
+            people: 0,
+            on_people,
             archives: None,
+        }
+    }
+
+    /// Someone arrived on the host (`+1`) or left it (`-1`): the shared count and the hook.
+    fn count(&mut self, arrived: bool) {
+        self.people = if arrived {
+            self.people + 1
+        } else {
+            self.people.saturating_sub(1)
+        };
+        self.stats.people.store(self.people, Ordering::Relaxed);
+        if let Some(hook) = &self.on_people {
+            (hook.0)(self.people);
         }
     }
 
@@ -326,7 +347,12 @@ impl<M: Mailbox> House<M> {
     ) -> Result<String, JoinError> {
         let (default, named) = self.rooms.split_at_mut(1);
         let elsewhere: Elsewhere = &|key| Self::elsewhere(named, key, session);
-        default[0].join_among(session, raw_name, dialect, outbox, offer_variant, elsewhere)
+        let joined =
+            default[0].join_among(session, raw_name, dialect, outbox, offer_variant, elsewhere);
+        if joined.is_ok() {
+            self.count(true);
+        }
+        joined
     }
 
     /// Carries out a person's command in the room `scope` names; what concerns rooms, or the
@@ -380,6 +406,7 @@ impl<M: Mailbox> House<M> {
                         self.rooms[room].part(session);
                     }
                 }
+                self.count(false);
                 self.rooms[at].handle_sent(session, Command::Quit, None)
             }
             Command::Msg { to, text } => {
@@ -610,6 +637,9 @@ impl<M: Mailbox> House<M> {
             let left = self.rooms[room].remove(session, reason, announce, close);
             name = name.or(left);
         }
+        if name.is_some() {
+            self.count(false);
+        }
         name
     }
 
@@ -777,6 +807,35 @@ mod tests {
         assert_eq!(left, 2, "both rooms are told");
         assert_eq!(house.rooms_of(1), Vec::<usize>::new());
         assert_eq!(house.leave(1, LeaveReason::Disconnected, true), None);
+    }
+
+    #[test]
+    fn the_host_counts_its_people_once_each_whatever_rooms_they_are_in() {
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut settings = settings(100, 100);
+        let hook = Arc::clone(&heard);
+        settings.on_people = Some(PeopleHook(Arc::new(move |n| {
+            hook.lock().unwrap().push(n);
+        })));
+        let stats = Arc::new(Counters::default());
+        let mut house = House::new(
+            settings,
+            Arc::clone(&stats),
+            fixed_clock,
+            RoomLimits::default(),
+        );
+        house.add_room("Projet X").unwrap();
+        arrive(&mut house, 1, "alice", Dialect::Json);
+        arrive(&mut house, 2, "bob", Dialect::Plain);
+        // Moving to a room, or joining one more, is no arrival.
+        house.handle_sent(2, &Scope::Current, Command::Join("Projet X".into()), None);
+        house.handle_sent(1, &Scope::Default, Command::Join("Projet X".into()), None);
+        assert_eq!(stats.people.load(Ordering::Relaxed), 2);
+        house.handle_sent(1, &Scope::Named("Projet X".into()), Command::Quit, None);
+        house.leave(2, LeaveReason::Disconnected, true);
+        assert_eq!(house.leave(2, LeaveReason::Disconnected, true), None);
+        assert_eq!(*heard.lock().unwrap(), [1, 2, 1, 0]);
+        assert_eq!(stats.people.load(Ordering::Relaxed), 0);
     }
 
     #[test]

@@ -200,6 +200,9 @@ pub struct Room<M: Mailbox> {
     topic: String,
     /// Its password (a named room's), as the host keeps it: who joins must prove they know it.
     key: Option<RoomKey>,
+    /// Whether the room keeps the shared people count and calls the people hook itself (a room
+    /// alone); in a host of several rooms the house counts people, once each.
+    counts_people: bool,
     /// Shared counters.
     stats: Arc<Counters>,
     /// Mailboxes that got bytes since the last [`Room::take_dirty`]: they need a flush.
@@ -312,7 +315,9 @@ impl<M: Mailbox> Room<M> {
     /// An empty room, reading the time from `clock`, with id sequences of its own.
     #[cfg(test)]
     pub fn new(settings: RoomSettings, stats: Arc<Counters>, clock: Clock) -> Self {
-        Self::sharing(settings, stats, clock, Ids::new())
+        let mut room = Self::sharing(settings, stats, clock, Ids::new());
+        room.counts_people = true;
+        room
     }
 
     /// An empty room taking its ids from the host's `ids`.
@@ -330,6 +335,7 @@ impl<M: Mailbox> Room<M> {
             ids,
             topic: String::new(),
             key: None,
+            counts_people: false,
             stats,
             dirty: Vec::new(),
             clock,
@@ -1182,8 +1188,8 @@ impl<M: Mailbox> Room<M> {
     /// no longer used here.
     fn people_changed(&self, released: Option<&str>) {
         self.linked_people_changed(released);
-        if self.settings.scope.is_some() {
-            // The host's count, and its announcement, follow its default room.
+        if !self.counts_people {
+            // The house counts its people, once each whatever rooms they are in.
             return;
         }
         let people = self.people.len();
