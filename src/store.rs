@@ -1144,43 +1144,59 @@ impl Reader {
         words: &str,
         limit: usize,
     ) -> Result<Vec<Found>, rusqlite::Error> {
+        self.search_among(&[room], words, limit)
+    }
+
+    /// [`Reader::search`] of the rooms `rooms` together (`None`: the default room), newest
+    /// first; with more than one, each result from a named room says which.
+    pub fn search_among(
+        &self,
+        rooms: &[Option<&str>],
+        words: &str,
+        limit: usize,
+    ) -> Result<Vec<Found>, rusqlite::Error> {
         let Some(query) = Query::parse(words) else {
             return Ok(Vec::new());
         };
         let query = fts_query(&query);
-        let room = room.unwrap_or("");
+        let wanted: Vec<&str> = rooms.iter().map(|r| r.unwrap_or("")).collect();
+        let tag = rooms.len() > 1;
         let conn = self.conn();
         // The index knows no rooms: its hits, newest first, are read until `limit` of them are
         // the room's.
         let mut hits = conn
             .prepare_cached("SELECT rowid FROM search WHERE search MATCH ?1 ORDER BY rowid DESC")?;
-        let mut at = conn.prepare_cached(
-            "SELECT json FROM messages WHERE private = 0 AND id = ?1 AND room = ?2",
-        )?;
+        let mut at =
+            conn.prepare_cached("SELECT json, room FROM messages WHERE private = 0 AND id = ?1")?;
         let mut ids = Vec::with_capacity(limit);
         let mut rows = hits.query(params![query])?;
         while ids.len() < limit
             && let Some(row) = rows.next()?
         {
             let id: i64 = row.get(0)?;
-            let json: Option<String> = at
-                .query_row(params![id, room], |row| row.get(0))
+            let said: Option<(String, String)> = at
+                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()?;
-            if let Some(json) = json {
-                ids.push((id, json));
+            if let Some((json, room)) = said.filter(|(_, room)| wanted.contains(&room.as_str())) {
+                ids.push((id, json, room));
             }
         }
         drop(rows);
         let mut found = Vec::with_capacity(ids.len());
-        for (id, json) in ids {
+        for (id, json, room) in ids {
             let msg = message::decode_server(json.as_bytes()).ok();
             let (before, after) = (
-                chat_near(&conn, id, room, Near::Before)?,
-                chat_near(&conn, id, room, Near::After)?,
+                chat_near(&conn, id, &room, Near::Before)?,
+                chat_near(&conn, id, &room, Near::After)?,
             );
+            let tagged = (tag && !room.is_empty()).then_some(room);
             match msg {
-                Some(ServerMsg::Message(chat)) => found.push(Found::message(chat, before, after)),
-                Some(ServerMsg::File(offer)) => found.push(Found::file(offer, before, after)),
+                Some(ServerMsg::Message(chat)) => {
+                    found.push(Found::message(chat, before, after).in_room(tagged));
+                }
+                Some(ServerMsg::File(offer)) => {
+                    found.push(Found::file(offer, before, after).in_room(tagged));
+                }
                 _ => {}
             }
         }

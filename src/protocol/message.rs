@@ -549,6 +549,10 @@ pub struct Found {
     /// The room's message just after it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Chat>,
+    /// The named room it was said in, in a search of every room the asker is in (`"room":"*"`);
+    /// absent for the default room's, and in a search of one room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
 }
 
 impl Found {
@@ -559,6 +563,7 @@ impl Found {
             file: None,
             before,
             after,
+            room: None,
         }
     }
 
@@ -576,7 +581,15 @@ impl Found {
             file: Some(offer),
             before,
             after,
+            room: None,
         }
+    }
+
+    /// The result, said in the named room `room` (a search of every room the asker is in).
+    #[must_use]
+    pub fn in_room(mut self, room: Option<String>) -> Self {
+        self.room = room;
+        self
     }
 }
 
@@ -799,6 +812,7 @@ impl ServerMsg {
             Self::Results { text, results, .. } => {
                 clean(text);
                 for found in results {
+                    found.room.iter_mut().for_each(clean);
                     found.message.clean();
                     found.file.iter_mut().for_each(FileOffer::clean);
                     found.before.iter_mut().for_each(Chat::clean);

@@ -672,12 +672,33 @@ impl<M: Mailbox> House<M> {
         }
     }
 
-    /// A search of the room `room`'s memory (`None`: the default room); see [`Room::search`].
-    pub fn search(&self, room: Option<&str>, words: &str, limit: usize) -> Vec<Found> {
-        match room.and_then(|name| self.find(name)) {
-            Some(at) => self.rooms[at].search(words, limit),
-            None => self.rooms[0].search(words, limit),
-        }
+    /// The rooms `session` is in, as a store files them (`None`: the default room): what a search
+    /// of every room they are in (`"room":"*"`) reads.
+    pub fn readable_all(&self, session: SessionId) -> Vec<Option<String>> {
+        self.rooms_of(session)
+            .into_iter()
+            .map(|at| (at > 0).then(|| self.rooms[at].name().to_owned()))
+            .collect()
+    }
+
+    /// A search of the memory of the rooms `rooms` (`None`: the default room), newest first,
+    /// each result from a named room saying which when there are several.
+    pub fn search_among(&self, rooms: &[Option<&str>], words: &str, limit: usize) -> Vec<Found> {
+        let tag = rooms.len() > 1;
+        let mut found: Vec<Found> = rooms
+            .iter()
+            .flat_map(|room| {
+                let at = room.and_then(|name| self.find(name)).unwrap_or(0);
+                let name = (tag && at > 0).then(|| self.rooms[at].name().to_owned());
+                self.rooms[at]
+                    .search(words, limit)
+                    .into_iter()
+                    .map(move |f| f.in_room(name.clone()))
+            })
+            .collect();
+        found.sort_by_key(|f| std::cmp::Reverse(f.message.id));
+        found.truncate(limit);
+        found
     }
 
     /// The mailboxes that need a flush, each once, emptying the lists.

@@ -58,20 +58,21 @@ pub(super) fn page(
     }
 }
 
-/// The newest messages of `room` (a named room; `None`: the default room) holding every word of
-/// `text`, as a `results` answer. The caller has checked that the asker is in the room.
+/// The newest messages of `rooms` (named rooms; `None`: the default room) holding every word of
+/// `text`, as a `results` answer. The caller has checked that the asker is in each.
 pub(super) fn search(
     shared: &Shared,
-    room: Option<&str>,
+    rooms: &[Option<String>],
     text: &str,
     limit: Option<u32>,
 ) -> ServerMsg {
     let limit = clamp(limit, SEARCH_DEFAULT, SEARCH_MAX);
+    let rooms: Vec<Option<&str>> = rooms.iter().map(Option::as_deref).collect();
     let read = match shared.reader() {
         Some(reader) => reader
-            .search_in(room, text, limit)
+            .search_among(&rooms, text, limit)
             .map_err(|err| err.to_string()),
-        None => Ok(shared.lock_room().search(room, text, limit)),
+        None => Ok(shared.lock_room().search_among(&rooms, text, limit)),
     };
     match read {
         Ok(results) => ServerMsg::Results {

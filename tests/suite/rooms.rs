@@ -747,3 +747,66 @@ fn asking_for_the_rooms_in_a_loop_is_flood_limited() {
     }
     assert!(refused > 50, "{lists} lists, {refused} refused");
 }
+
+#[test]
+fn a_search_of_every_room_one_is_in_finds_theirs_only_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    for stored_or_not in [stored(&dir.path().join("history.sqlite")), with_rooms(&[])] {
+        let server = start_server_with(ServerConfig {
+            rooms: vec!["Général".into(), "Projet X".into()],
+            search_flood: None,
+            ..stored_or_not
+        });
+        let addr = server.local_addr();
+        let (mut anna, _) = Json::join(addr, "anna");
+        anna.join_room("Général");
+        let (mut carl, _) = Json::join(addr, "carl");
+        carl.join_room("Projet X");
+        anna.send(&say("alpha dans la grande salle"));
+        anna.expect_in(None, is_message("alpha dans la grande salle"));
+        anna.send_in("Général", &say("alpha pour l'étage"));
+        anna.expect_in(Some("Général"), is_message("alpha pour l'étage"));
+        carl.send_in("Projet X", &say("alpha secret du projet"));
+        carl.expect_in(Some("Projet X"), is_message("alpha secret du projet"));
+        let everywhere = |client: &mut Json| {
+            client.send_in(
+                "*",
+                &ClientMsg::Search {
+                    text: "alpha".into(),
+                    limit: None,
+                    label: Some(9),
+                },
+            );
+            let ServerMsg::Results { results, label, .. } =
+                client.expect_in(Some("*"), |m| matches!(m, ServerMsg::Results { .. }))
+            else {
+                unreachable!()
+            };
+            assert_eq!(label, Some(9));
+            results
+                .into_iter()
+                .map(|f| (f.room, f.message.text))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            everywhere(&mut anna),
+            [
+                (Some("Général".to_owned()), "alpha pour l'étage".to_owned()),
+                (None, "alpha dans la grande salle".to_owned())
+            ]
+        );
+        assert_eq!(
+            everywhere(&mut carl),
+            [
+                (
+                    Some("Projet X".to_owned()),
+                    "alpha secret du projet".to_owned()
+                ),
+                (None, "alpha dans la grande salle".to_owned())
+            ]
+        );
+        // Any other line naming "*" names no room.
+        anna.send_in("*", &say("partout"));
+        assert_eq!(error_in(&mut anna, Some("*")), ErrorCode::NoSuchRoom);
+    }
+}

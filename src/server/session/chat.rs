@@ -175,16 +175,21 @@ pub(super) fn chat(
                     answer(refused.into());
                     continue;
                 }
-                let room = match shared.lock_room().readable(session, &scope) {
-                    Ok(room) => room,
-                    Err(Refusal::Error(code, text)) => {
-                        answer(ServerMsg::error(code, text));
-                        continue;
+                // `"room":"*"`: every room the asker is in.
+                let rooms = if named == Some(EVERY_ROOM) {
+                    shared.lock_room().readable_all(session)
+                } else {
+                    match shared.lock_room().readable(session, &scope) {
+                        Ok(room) => vec![room],
+                        Err(Refusal::Error(code, text)) => {
+                            answer(ServerMsg::error(code, text));
+                            continue;
+                        }
+                        Err(Refusal::Gone) => return None,
                     }
-                    Err(Refusal::Gone) => return None,
                 };
                 turn = None;
-                answer(lookup::search(shared, room.as_deref(), &text, limit));
+                answer(lookup::search(shared, &rooms, &text, limit));
                 continue;
             }
         };
@@ -369,6 +374,10 @@ fn flood_check(
         _ => take(bucket, "sending", now, lang),
     }
 }
+
+/// What a search's `room` says to cover every room its asker is in (no room is called so: `*` is
+/// not a name's character).
+const EVERY_ROOM: &str = "*";
 
 /// A line refused with an error for its sender only; the session goes on.
 pub(super) struct Refused(pub(super) ErrorCode, pub(super) String);
