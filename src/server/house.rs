@@ -368,6 +368,14 @@ impl<M: Mailbox> House<M> {
             Scope::Named(name) => Some(name.as_str()),
             _ => None,
         };
+        if echo.is_some()
+            || matches!(
+                command,
+                Command::Rooms | Command::Join(_) | Command::Part | Command::Topic(_)
+            )
+        {
+            self.learns_rooms(session);
+        }
         if let Command::Join(name) = &command {
             // A plain client leaves its room for the new one; a JSON client's line names the
             // room it joins.
@@ -460,8 +468,17 @@ impl<M: Mailbox> House<M> {
         self.enter(session, from, name, echo, true);
     }
 
-    /// The host's rooms as `session` sees them (the answer to `rooms`).
-    pub fn list(&self, session: SessionId) -> ServerMsg {
+    /// `session` has said something about rooms: every room they are in tells them its news.
+    fn learns_rooms(&mut self, session: SessionId) {
+        for room in &mut self.rooms {
+            room.learns_rooms(session);
+        }
+    }
+
+    /// The host's rooms as `session` sees them (the answer to `rooms`): from now on they are told
+    /// rooms made, and topics.
+    pub fn list(&mut self, session: SessionId) -> ServerMsg {
+        self.learns_rooms(session);
         let rooms = self
             .rooms
             .iter()

@@ -138,6 +138,10 @@ struct Person<M> {
     typing_told: Option<u64>,
     /// Set while they are away.
     away: Option<Away>,
+    /// Whether they know of rooms: told topics and rooms made. A terminal reads them as text;
+    /// a JSON client once it has said anything about rooms (an app from before rooms would show
+    /// a line of a type it does not know as an error).
+    knows_rooms: bool,
 }
 
 /// How many senders an absence remembers having given its reason to.
@@ -519,6 +523,8 @@ impl<M: Mailbox> Room<M> {
             typing_since: None,
             typing_told: None,
             away: None,
+            // In a named room, they joined it: they know.
+            knows_rooms: dialect == Dialect::Plain || self.settings.scope.is_some(),
         });
         self.people_changed(None);
         let welcome = ServerMsg::Welcome {
@@ -533,7 +539,7 @@ impl<M: Mailbox> Room<M> {
             labels: true,
         };
         self.send_to(session, &welcome);
-        if !self.topic.is_empty() {
+        if !self.topic.is_empty() && self.knows_rooms(session) {
             let topic = ServerMsg::Topic {
                 by: None,
                 text: self.topic.clone(),
@@ -746,7 +752,19 @@ impl<M: Mailbox> Room<M> {
             by: Some(name.to_owned()),
             text,
         };
-        self.broadcast(&msg);
+        self.tell_all_but(&msg, &mut HashSet::new());
+    }
+
+    /// True when `session` is here and knows of rooms (see `Person::knows_rooms`).
+    fn knows_rooms(&self, session: SessionId) -> bool {
+        self.person(session).is_some_and(|p| p.knows_rooms)
+    }
+
+    /// `session` has said something about rooms: from now on they are told topics and rooms made.
+    pub fn learns_rooms(&mut self, session: SessionId) {
+        if let Some(person) = self.people.iter_mut().find(|m| m.session == session) {
+            person.knows_rooms = true;
+        }
     }
 
     /// The room's name, as its welcome says it.
@@ -1138,11 +1156,13 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
-    /// Sends `msg` to everyone here not `told` already (in another room), who are then.
+    /// Sends `msg`, news of rooms, to everyone here who knows of rooms and was not `told`
+    /// already (in another room), who are then.
     pub fn tell_all_but(&mut self, msg: &ServerMsg, told: &mut HashSet<SessionId>) {
         let mut encoded = Encoded::new(msg, &self.settings);
         for person in &self.people {
-            if told.insert(person.session)
+            if person.knows_rooms
+                && told.insert(person.session)
                 && person.outbox.push(encoded.get(person.dialect)) == Pushed::First
             {
                 self.dirty.push(Arc::clone(&person.outbox));

@@ -542,6 +542,8 @@ fn anyone_makes_a_room_by_joining_it_when_the_host_lets_them_and_it_lasts() {
     let server = start_server_with(config());
     let addr = server.local_addr();
     let (mut anna, _) = Json::join(addr, "anna");
+    // An app that knows of rooms (it asked for them) is told those made.
+    rooms_of(&mut anna);
     let mut carl = Plain::join(addr, "carl");
     let mut bob = Plain::join(addr, "bob");
     bob.send("/join  Pause   café ");
@@ -606,6 +608,7 @@ fn a_room_the_host_makes_while_running_appears_to_everyone() {
     let server = start_server_with(with_rooms(&[]));
     let addr = server.local_addr();
     let (mut anna, _) = Json::join(addr, "anna");
+    rooms_of(&mut anna);
     let mut bob = Plain::join(addr, "bob");
     assert_eq!(server.make_room("  Annonces "), Ok("Annonces".into()));
     assert_eq!(
@@ -809,4 +812,44 @@ fn a_search_of_every_room_one_is_in_finds_theirs_only_and_says_where() {
         anna.send_in("*", &say("partout"));
         assert_eq!(error_in(&mut anna, Some("*")), ErrorCode::NoSuchRoom);
     }
+}
+
+#[test]
+fn an_app_that_knows_nothing_of_rooms_is_never_sent_their_news() {
+    let server = start_server_with(with_rooms(&["Projet X"]));
+    let addr = server.local_addr();
+    // Today's app: a hello, messages, nothing about rooms.
+    let (mut today, _) = Json::join(addr, "today");
+    let (mut aware, _) = Json::join(addr, "aware");
+    aware.send(&ClientMsg::Rooms { label: None });
+    aware.expect(|m| matches!(m, ServerMsg::Rooms { .. }));
+    let mut bob = Plain::join(addr, "bob");
+    bob.send("/topic ici, le café");
+    bob.expect("*** bob set the topic: ici, le café");
+    server.make_room("Annonces").unwrap();
+    bob.expect("*** The room Annonces is open");
+    aware.expect(|m| matches!(m, ServerMsg::Topic { .. }));
+    aware.expect(|m| matches!(m, ServerMsg::RoomMade { .. }));
+    // A newcomer that knows nothing of rooms is not told the default room's topic either.
+    let (mut later, _) = Json::join(addr, "later");
+    bob.send("fin");
+    today.expect(is_message("fin"));
+    later.expect(is_message("fin"));
+    let news = |m: &ServerMsg| {
+        matches!(
+            m,
+            ServerMsg::Topic { .. } | ServerMsg::RoomMade { .. } | ServerMsg::Rooms { .. }
+        )
+    };
+    assert!(!today.seen().iter().any(news), "{:#?}", today.seen());
+    assert!(!later.seen().iter().any(news), "{:#?}", later.seen());
+    // Once it asks, it is told.
+    later.send(&ClientMsg::Topic { text: None });
+    assert_eq!(
+        later.expect(|m| matches!(m, ServerMsg::Topic { .. })),
+        ServerMsg::Topic {
+            by: None,
+            text: "ici, le café".into()
+        }
+    );
 }
