@@ -1,6 +1,7 @@
 //! The host's lasting history: every message, action, private message and join/leave/rename
-//! notice, with its id and time, in an SQLite file, so a restarted room keeps its conversation and
-//! its ids go on from where they stopped.
+//! notice, with its id, time and room, in an SQLite file, so a restarted host keeps its rooms (their
+//! topics and passwords' salted hashes too) and their conversations, and its ids go on from where
+//! they stopped.
 //!
 //! One named thread (`coucou-store`) owns the database and writes in batches; the room hands it
 //! messages through a queue (`Jobs`) and never waits on the disk. The search index is written

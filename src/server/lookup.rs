@@ -1,6 +1,6 @@
-//! Answers what people ask of the room's past — a page of older messages, a search — from the
-//! host's store, outside the room lock (reading may wait on the disk); from the room's memory when
-//! the room keeps no store.
+//! Answers what people ask of a room's past — a page of older messages, a search of one room or
+//! of several — from the host's store, outside the room lock (reading may wait on the disk); from
+//! the rooms' memory when the host keeps no store.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

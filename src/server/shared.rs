@@ -1,5 +1,6 @@
-//! What every thread of one server shares — settings, the room behind its mutex, the waiting
-//! line, the open connections — and the room turn that sends what a group of broadcasts queued.
+//! What every thread of one server shares — settings, the host's rooms behind their one mutex, the
+//! waiting line, the open connections — and the room turn that sends what a group of broadcasts
+//! queued.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

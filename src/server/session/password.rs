@@ -1,5 +1,6 @@
-//! The room's password, checked before joining: a SPAKE2 exchange bound to the TLS session for
-//! JSON apps, a typed line for plain clients; one try reserved before the answer is checked.
+//! Passwords: the host's, checked before joining, and a named room's, checked before entering it;
+//! each a SPAKE2 exchange bound to the TLS session for JSON apps, a typed password for plain
+//! clients, over TLS only; each a try of the address, given back unless the password was wrong.
 
 use super::*;
 
