@@ -853,3 +853,23 @@ fn an_app_that_knows_nothing_of_rooms_is_never_sent_their_news() {
         }
     );
 }
+
+#[test]
+fn typing_in_one_room_then_another_is_told_in_both() {
+    let server = start_server_with(with_rooms(&["Général", "Projet X"]));
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    anna.join_room("Général");
+    anna.join_room("Projet X");
+    let (mut bob, _) = Json::join(addr, "bob");
+    bob.join_room("Général");
+    bob.join_room("Projet X");
+    anna.send_in("Général", &ClientMsg::Typing { active: true });
+    anna.send_in("Projet X", &ClientMsg::Typing { active: true });
+    for room in ["Général", "Projet X"] {
+        bob.expect_in(
+            Some(room),
+            |m| matches!(m, ServerMsg::Typing { name, active: true } if name == "anna"),
+        );
+    }
+}

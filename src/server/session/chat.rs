@@ -19,7 +19,7 @@ pub(super) fn chat(
     // The password exchanges begun for rooms with a password.
     let mut exchanges = password::RoomExchanges::default();
     let mut searches = Bucket::new(shared.config.search_flood, now);
-    let mut typing = TypingFilter::default();
+    let mut typing = TypingFilters::default();
     // Every name this person has had, for stripping the C client's `name: ` prefix.
     let mut names = vec![joined.sent_name.clone(), joined.name.clone()];
     let lang = shared.config.lang;
@@ -128,7 +128,7 @@ pub(super) fn chat(
                 let now = Instant::now();
                 if let Some(refused) = take(&mut bucket, "typing", now, lang) {
                     answer(refused.into());
-                } else if typing.tells_something(active, now) {
+                } else if typing.of(named).tells_something(active, now) {
                     shared.lock_room().typing(session, &scope, active);
                 }
                 continue;
@@ -229,7 +229,7 @@ pub(super) fn chat(
         }
         if matches!(command, Command::Say(_) | Command::Me(_)) {
             // The message ends the typing, in the room too: a new "typing" is news again.
-            typing.told = None;
+            typing.of(named).told = None;
         }
         let raw_nick = match &command {
             Command::Nick(raw) => Some(raw.clone()),
@@ -299,6 +299,26 @@ impl TypingFilter {
             self.told = active.then_some(now);
         }
         news
+    }
+}
+
+/// A [`TypingFilter`] per room, by the room a line names (`None`: the default room, or a
+/// terminal's one room): typing in one room is news in another.
+#[derive(Debug, Default)]
+struct TypingFilters(HashMap<Option<String>, TypingFilter>);
+
+/// How many rooms' typing a session remembers at once; past it, it starts again (a line naming
+/// many rooms costs at most a lock each, as a message does).
+const MAX_TYPING_ROOMS: usize = 64;
+
+impl TypingFilters {
+    /// The filter for the room `room` names.
+    fn of(&mut self, room: Option<&str>) -> &mut TypingFilter {
+        let key = room.map(str::to_owned);
+        if self.0.len() >= MAX_TYPING_ROOMS && !self.0.contains_key(&key) {
+            self.0.clear();
+        }
+        self.0.entry(key).or_default()
     }
 }
 

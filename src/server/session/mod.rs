@@ -9,6 +9,7 @@
 //! connection — until it has left, when it writes what is left itself. Every command
 //! passes the flood limit (renames a second, slower one) before it reaches the room.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
