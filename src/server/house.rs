@@ -30,6 +30,21 @@ fn shown(name: &str) -> String {
         .collect()
 }
 
+/// The rooms `a` and `b` (two different ones), both to change.
+fn two_rooms<M: Mailbox>(
+    rooms: &mut [Room<M>],
+    a: usize,
+    b: usize,
+) -> (&mut Room<M>, &mut Room<M>) {
+    if a < b {
+        let (low, high) = rooms.split_at_mut(b);
+        (&mut low[a], &mut high[0])
+    } else {
+        let (low, high) = rooms.split_at_mut(a);
+        (&mut high[0], &mut low[b])
+    }
+}
+
 /// Which room a line concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
@@ -418,13 +433,27 @@ impl<M: Mailbox> House<M> {
                 self.rooms[at].handle_sent(session, Command::Quit, None)
             }
             Command::Msg { to, text } => {
-                // Through a room both are in, the asked one first.
+                // Through a room both are in, the asked one first; else to wherever on the host
+                // the recipient is (a terminal in another room than theirs).
                 let key = NameKey::new(&to);
+                let holds =
+                    |house: &Self, room: usize| house.rooms[room].clash(&key, session).is_some();
                 let shared = std::iter::once(at)
                     .chain(self.rooms_of(session))
-                    .find(|&room| self.rooms[room].clash(&key, session).is_some())
-                    .unwrap_or(at);
-                self.rooms[shared].handle_sent(session, Command::Msg { to, text }, cid)
+                    .find(|&room| holds(self, room));
+                let elsewhere = (0..self.rooms.len()).find(|&room| holds(self, room));
+                match (shared, elsewhere) {
+                    (None, Some(there)) if there != at => {
+                        let (here, there) = two_rooms(&mut self.rooms, at, there);
+                        here.private_to(there, session, &to, text, cid);
+                        Next::Continue
+                    }
+                    (shared, _) => self.rooms[shared.unwrap_or(at)].handle_sent(
+                        session,
+                        Command::Msg { to, text },
+                        cid,
+                    ),
+                }
             }
             command => self.rooms[at].handle_sent(session, command, cid),
         }

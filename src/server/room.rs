@@ -945,6 +945,52 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
+    /// A private message from `session`, here, to `to`, who is not here but in `other` (another room
+    /// of the host): as a private message within a room, it reaches its recipient through the room
+    /// they are in, and its sender, once kept, through this one. One sent again under its client
+    /// id is not carried out twice.
+    pub fn private_to(
+        &mut self,
+        other: &mut Room<M>,
+        session: SessionId,
+        to: &str,
+        text: String,
+        cid: Option<Cid>,
+    ) {
+        let Some(from) = self.person(session).map(|me| me.name.clone()) else {
+            return;
+        };
+        if let Some(cid) = &cid
+            && let Some(again) = self.sent.find(&from, cid).cloned()
+        {
+            self.stats.resent.fetch_add(1, Ordering::Relaxed);
+            self.send_when_kept(session, &again);
+            return;
+        }
+        let Some(target) = other.find_person(to) else {
+            let text = tr!(self.settings.lang, "error-no-such-user", name = to);
+            self.send_error(session, ErrorCode::NoSuchUser, text);
+            return;
+        };
+        let (target_session, target_name) = (target.session, target.name.clone());
+        let away_reply = other.away_reply(target_session, session);
+        let msg = ServerMsg::Private {
+            id: self.ids.take_private(),
+            time: (self.clock)(),
+            from: from.clone(),
+            to: target_name,
+            text,
+            cid: cid.clone(),
+        };
+        self.count_sent(&from, cid, &msg);
+        self.keep(&msg, false);
+        other.send_to(target_session, &msg);
+        self.send_when_kept(session, &msg);
+        if let Some(reply) = away_reply {
+            self.send_to(session, &reply);
+        }
+    }
+
     /// The name of who is here under `wanted` (exactly, whatever the case, else by look-alike),
     /// as private messages find their recipient.
     pub fn canonical_name(&self, wanted: &str) -> Option<String> {

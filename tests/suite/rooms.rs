@@ -873,3 +873,73 @@ fn typing_in_one_room_then_another_is_told_in_both() {
         );
     }
 }
+
+#[test]
+fn a_private_message_reaches_its_recipient_in_whatever_room_they_are_and_nobody_else() {
+    let server = start_server_with(with_rooms(&["Projet X"]));
+    let addr = server.local_addr();
+    let (mut anna, _) = Json::join(addr, "anna");
+    let mut bob = Plain::join(addr, "bob");
+    let mut tom = Plain::join(addr, "tom");
+    tom.send("/join Projet X");
+    tom.expect("*** Welcome to Projet X, tom!");
+    // From a terminal in Projet X to an app in the default room, and back.
+    tom.send("/msg anna on se voit à midi ?");
+    assert_eq!(
+        tom.expect("[private]"),
+        "[private] tom -> anna: on se voit à midi ?"
+    );
+    let ServerMsg::Private { from, text, .. } =
+        anna.expect_in(None, |m| matches!(m, ServerMsg::Private { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (from.as_str(), text.as_str()),
+        ("tom", "on se voit à midi ?")
+    );
+    anna.send(&ClientMsg::Away {
+        reason: Some("réunion".into()),
+        auto: false,
+    });
+    anna.send(&ClientMsg::Msg {
+        to: "TOM".into(),
+        text: "oui".into(),
+        cid: Some("r1".into()),
+    });
+    assert_eq!(tom.expect("[private]"), "[private] anna -> tom: oui");
+    anna.expect(|m| matches!(m, ServerMsg::Private { cid: Some(c), .. } if c == "r1"));
+    // Sent again (a lost echo): the same message, not a second one.
+    anna.send(&ClientMsg::Msg {
+        to: "tom".into(),
+        text: "oui".into(),
+        cid: Some("r1".into()),
+    });
+    anna.expect(|m| matches!(m, ServerMsg::Private { cid: Some(c), .. } if c == "r1"));
+    // The away reason goes back to the sender across rooms too.
+    tom.send("/msg anna tu es là ?");
+    assert_eq!(tom.expect("is away"), "*** anna is away: réunion");
+    tom.send("/msg zed allô");
+    assert_eq!(tom.expect("! "), "! nobody called zed is here");
+    tom.send("fin");
+    bob.send("fin aussi");
+    anna.expect(is_message("fin aussi"));
+    assert_eq!(tom.line(), "tom: fin");
+    let delivered = tom
+        .seen()
+        .iter()
+        .filter(|l| l.contains("anna -> tom: oui"))
+        .count();
+    assert_eq!(
+        delivered,
+        1,
+        "sent again, delivered once: {:#?}",
+        tom.seen()
+    );
+    assert!(
+        bob.lines_until("bob: fin aussi")
+            .iter()
+            .all(|l| !l.contains("[private]")),
+        "a private message reaches its two ends only"
+    );
+}
