@@ -148,6 +148,7 @@ error-too-many-attempts = too many wrong passwords from your address; try again 
 error-wrong-password = wrong password (or someone is in the middle of your connection); closing
 error-wrong-room-password = wrong password for the room (or someone is in the middle of your connection)
 error-no-exchange = no password was asked of you for the room { $room }: join it first
+error-password-busy = the password could not be checked in time (the host is busy); try again
 error-no-password = no password received within { $seconds } s of connecting; closing
 error-flood = you are { $what ->
     [naming] trying names

@@ -148,6 +148,7 @@ error-too-many-attempts = trop de mots de passe erronés depuis votre adresse ;
 error-wrong-password = mot de passe erroné (ou quelqu’un s’est glissé dans votre connexion) ; fermeture
 error-wrong-room-password = mauvais mot de passe pour le salon (ou quelqu’un s’interpose sur votre connexion)
 error-no-exchange = aucun mot de passe ne vous a été demandé pour le salon { $room } : rejoignez-le d’abord
+error-password-busy = le mot de passe n’a pas pu être vérifié à temps (l’hôte est occupé) ; réessayez
 error-no-password = aucun mot de passe reçu en { $seconds } s après la connexion ; fermeture
 error-flood = vous { $what ->
     [naming] essayez des noms

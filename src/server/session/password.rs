@@ -219,16 +219,19 @@ pub(super) fn join_protected(
         return Some(ServerMsg::error(ErrorCode::PasswordRequired, text));
     };
     let deadline = Instant::now() + shared.config.handshake_timeout;
-    let right = checked_try(shared, ip, || {
-        shared.keys.check(&key, &typed, deadline) == Some(true)
-    });
+    let right = checked_try(shared, ip, || shared.keys.check(&key, &typed, deadline));
     match right {
         Err(refused) => Some(ServerMsg::error(ErrorCode::TooManyAttempts, refused)),
-        Ok(true) => {
+        Ok(Some(true)) => {
             shared.with_room(|house| house.join_verified(session, scope, &room));
             None
         }
-        Ok(false) => Some(wrong_password(shared, session)),
+        Ok(Some(false)) => Some(wrong_password(shared, session)),
+        // Not checked in time (every check busy): no try spent, and the words say so.
+        Ok(None) => Some(ServerMsg::error(
+            ErrorCode::Unavailable,
+            lang.tr("error-password-busy"),
+        )),
     }
 }
 
@@ -247,7 +250,8 @@ pub(super) fn room_password_answer(
     let canonical = shared.lock_room().protected(room).map(|(name, _)| name);
     let at = canonical.and_then(|name| exchanges.0.iter().position(|(r, _)| *r == name));
     let Some(at) = at else {
-        let text = tr!(lang, "error-no-exchange", room = room);
+        let shown: String = clean_text(room).chars().take(64).collect();
+        let text = tr!(lang, "error-no-exchange", room = shown);
         return Some(ServerMsg::error(ErrorCode::Malformed, text));
     };
     let (name, pake) = exchanges.0.remove(at);
@@ -256,13 +260,15 @@ pub(super) fn room_password_answer(
         .and_then(|theirs| pake.finish(&theirs).ok());
     let proof = hex::decode(proof).unwrap_or_default();
     let right = checked_try(shared, ip, || {
-        secret
-            .as_ref()
-            .is_some_and(|s| s.check(Side::Guest, &proof).is_ok())
+        Some(
+            secret
+                .as_ref()
+                .is_some_and(|s| s.check(Side::Guest, &proof).is_ok()),
+        )
     });
     match (right, secret) {
         (Err(refused), _) => Some(ServerMsg::error(ErrorCode::TooManyAttempts, refused)),
-        (Ok(true), Some(secret)) => {
+        (Ok(Some(true)), Some(secret)) => {
             send(ServerMsg::Verified {
                 proof: hex::encode(secret.proof(Side::Host)),
             });
@@ -274,8 +280,13 @@ pub(super) fn room_password_answer(
 }
 
 /// Runs `check` as one of the address's password tries: refused (the words why) when it has had
-/// too many lately; given back unless the password was wrong.
-fn checked_try(shared: &Shared, ip: IpAddr, check: impl FnOnce() -> bool) -> Result<bool, String> {
+/// too many lately; given back unless the password was wrong (`Some(false)`; `None`: it could not
+/// be checked).
+fn checked_try(
+    shared: &Shared,
+    ip: IpAddr,
+    check: impl FnOnce() -> Option<bool>,
+) -> Result<Option<bool>, String> {
     if let Err(wait) = shared.password_try(ip, Instant::now()) {
         return Err(tr!(
             shared.config.lang,
@@ -284,7 +295,7 @@ fn checked_try(shared: &Shared, ip: IpAddr, check: impl FnOnce() -> bool) -> Res
         ));
     }
     let right = check();
-    if right {
+    if right != Some(false) {
         shared.password_try_back(ip);
     }
     Ok(right)
