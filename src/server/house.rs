@@ -515,7 +515,9 @@ impl<M: Mailbox> House<M> {
             .map(|(at, room)| RoomInfo {
                 name: room.name().to_owned(),
                 default: at == 0,
-                topic: (!room.topic().is_empty()).then(|| room.topic().to_owned()),
+                // A room with a password shows its topic to its own people only.
+                topic: (!room.topic().is_empty() && (room.key().is_none() || room.has(session)))
+                    .then(|| room.topic().to_owned()),
                 people: room.people_count(),
                 joined: room.has(session),
                 protected: room.key().is_some(),

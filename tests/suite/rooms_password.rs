@@ -162,6 +162,28 @@ fn an_app_proves_the_rooms_password_and_nothing_of_the_room_reaches_anyone_else(
         assert_eq!(code(&refused), Some(ErrorCode::NotInRoom), "{asked:?}");
     }
     mallory.send_in("Secret", &ClientMsg::Typing { active: true });
+    // Its topic is its own people's: the list shows it to alice, not to mallory.
+    alice.send_in(
+        "Secret",
+        &ClientMsg::Topic {
+            text: Some("le code est 4321".into()),
+        },
+    );
+    alice.expect_in(Some("Secret"), |m| matches!(m, ServerMsg::Topic { .. }));
+    let topic_of = |client: &mut Json| {
+        client.send(&ClientMsg::Rooms { label: None });
+        let ServerMsg::Rooms { rooms, .. } =
+            client.expect(|m| matches!(m, ServerMsg::Rooms { .. }))
+        else {
+            unreachable!()
+        };
+        rooms
+            .into_iter()
+            .find(|r| r.name == "Secret")
+            .and_then(|r| r.topic)
+    };
+    assert_eq!(topic_of(&mut alice).as_deref(), Some("le code est 4321"));
+    assert_eq!(topic_of(&mut mallory), None);
 
     alice.send_in("Secret", &ClientMsg::Typing { active: true });
     alice.send_in(
