@@ -56,6 +56,16 @@ pub enum Scope {
     Current,
 }
 
+impl Scope {
+    /// The room's name a line gave (its `room`), which what answers it names too.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            Self::Named(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
 /// Why a line about a room is not carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -299,23 +309,30 @@ impl<M: Mailbox> House<M> {
     }
 
     /// The room a line in `scope` concerns, if `session` is in it; else the error to answer with,
-    /// or `None` when the person is in no room at all.
+    /// or `Gone` when the person is in no room at all. Every line of a session comes here: the
+    /// usual case (they are in it) looks for them once.
     fn resolve(&self, session: SessionId, scope: &Scope) -> Result<usize, Refusal> {
-        let home = self.home(session).ok_or(Refusal::Gone)?;
         let lang = self.template.lang;
         let at = match scope {
             Scope::Default => 0,
-            Scope::Current => home,
-            Scope::Named(name) => self.find_any(name).ok_or_else(|| {
-                let text = tr!(lang, "error-no-such-room", room = shown(name));
-                Refusal::Error(ErrorCode::NoSuchRoom, text)
-            })?,
+            Scope::Current => return self.home(session).ok_or(Refusal::Gone),
+            Scope::Named(name) => match self.find_any(name) {
+                Some(at) => at,
+                None if self.home(session).is_none() => return Err(Refusal::Gone),
+                None => {
+                    let text = tr!(lang, "error-no-such-room", room = shown(name));
+                    return Err(Refusal::Error(ErrorCode::NoSuchRoom, text));
+                }
+            },
         };
-        if !self.rooms[at].has(session) {
-            let text = tr!(lang, "error-not-in-room", room = self.rooms[at].name());
-            return Err(Refusal::Error(ErrorCode::NotInRoom, text));
+        if self.rooms[at].has(session) {
+            return Ok(at);
         }
-        Ok(at)
+        if self.home(session).is_none() {
+            return Err(Refusal::Gone);
+        }
+        let text = tr!(lang, "error-not-in-room", room = self.rooms[at].name());
+        Err(Refusal::Error(ErrorCode::NotInRoom, text))
     }
 
     /// The room name a store files `scope`'s messages under (`None`: the default room), if
@@ -379,10 +396,7 @@ impl<M: Mailbox> House<M> {
         command: Command,
         cid: Option<Cid>,
     ) -> Next {
-        let echo = match scope {
-            Scope::Named(name) => Some(name.as_str()),
-            _ => None,
-        };
+        let echo = scope.named();
         if echo.is_some()
             || matches!(
                 command,
@@ -392,14 +406,7 @@ impl<M: Mailbox> House<M> {
             self.learns_rooms(session);
         }
         if let Command::Join(name) = &command {
-            // A plain client leaves its room for the new one; a JSON client's line names the
-            // room it joins.
-            let Some(home) = self.home(session) else {
-                return Next::Close;
-            };
-            let from = if *scope == Scope::Current { home } else { 0 };
-            self.enter(session, from, name, echo, false);
-            return Next::Continue;
+            return self.join_from(session, scope, name, false);
         }
         let at = match self.resolve(session, scope) {
             Ok(at) => at,
@@ -486,15 +493,19 @@ impl<M: Mailbox> House<M> {
     /// `session` joins the room `name` with its password proved (by the session: a SPAKE2
     /// exchange, or a typed password); `scope` says where the line came from, as for any join.
     pub fn join_verified(&mut self, session: SessionId, scope: &Scope, name: &str) {
+        self.join_from(session, scope, name, true);
+    }
+
+    /// `session` joins the room `name` from the line's `scope`: a plain client leaves its room for
+    /// the new one; a JSON client's line names the room it joins (and what answers it, too).
+    /// `admitted`: its password, if it has one, was proved.
+    fn join_from(&mut self, session: SessionId, scope: &Scope, name: &str, admitted: bool) -> Next {
         let Some(home) = self.home(session) else {
-            return;
+            return Next::Close;
         };
         let from = if *scope == Scope::Current { home } else { 0 };
-        let echo = match scope {
-            Scope::Named(name) => Some(name.as_str()),
-            _ => None,
-        };
-        self.enter(session, from, name, echo, true);
+        self.enter(session, from, name, scope.named(), admitted);
+        Next::Continue
     }
 
     /// `session` has said something about rooms: every room they are in tells them its news.
@@ -544,10 +555,8 @@ impl<M: Mailbox> House<M> {
             return;
         };
         let plain = dialect == Dialect::Plain;
-        if let Some(at) = self
-            .find_any(name)
-            .filter(|&at| self.rooms[at].has(session))
-        {
+        let existing = self.find_any(name);
+        if let Some(at) = existing.filter(|&at| self.rooms[at].has(session)) {
             let text = tr!(lang, "error-already-in-room", room = self.rooms[at].name());
             return refuse(self, ErrorCode::AlreadyInRoom, text);
         }
@@ -556,7 +565,7 @@ impl<M: Mailbox> House<M> {
             let text = tr!(lang, "error-too-many-joined", max = self.limits.max_joined);
             return refuse(self, ErrorCode::TooManyRooms, text);
         }
-        let target = match self.find_any(name) {
+        let target = match existing {
             Some(at) => at,
             None if self.open => match self.make_room(name, Some(&me)) {
                 Ok(made) => self.find(&made).unwrap_or(0),

@@ -53,10 +53,7 @@ pub(super) fn chat(
             Dialect::Plain => (None, Scope::Current, plain_command(&line, &names, lang)),
             Dialect::Json => json_command(&line, lang),
         };
-        let named = match &scope {
-            Scope::Named(room) => Some(room.as_str()),
-            _ => None,
-        };
+        let named = scope.named();
         // What answers this line (an answer, or its refusal) carries the request's label, and
         // the room it named.
         let answer = |msg: ServerMsg| reply(msg.labelled(label), named);
