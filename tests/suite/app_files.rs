@@ -299,7 +299,11 @@ fn a_cut_upload_says_why_above_the_input_and_retry_finishes_it() {
     // Back in the room, Retry sends the rest.
     wait_until(&mut harness, "back in the room", CoucouApp::is_connected);
     harness.get_by_role_and_label(Role::Button, "Retry").click();
-    harness.run_steps(2);
+    // The app goes on only as it is stepped (the host's ticket, then the upload's end): stepped
+    // until its upload is gone, and only then is bob read, who has the offer by then.
+    wait_until(&mut harness, "the upload sent", |app| {
+        app.chat().is_some_and(|c| c.uploads().is_empty())
+    });
     let ServerMsg::File(offer) = bob.expect(|m| matches!(m, ServerMsg::File(_))) else {
         unreachable!()
     };
