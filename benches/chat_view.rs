@@ -1,13 +1,15 @@
 //! The chat view's cost: one frame (layout and tessellation, headless egui) of the real view with
-//! 1k, 10k and 100k messages, at the bottom and scrolled to the middle; the memory each stored
-//! message takes; and a check that an idle view asks for no repaint.
+//! 1k, 10k and 100k messages, at the bottom and scrolled to the middle; a frame that switches
+//! between 10 named rooms of 10,000 messages each, and the memory those rooms take; the memory
+//! each stored message takes; and a check that an idle view asks for no repaint.
 #![allow(clippy::unwrap_used, missing_docs)] // reason: a benchmark binary.
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use coucou::model::rooms::{HostRooms, JoinedRoom};
 use coucou::model::{ChatModel, demo_conversation};
-use coucou::ui::chat::{Composer, chat_ui};
+use coucou::ui::chat::{Composer, Showing, chat_ui};
 use coucou::ui::messages::ListLayout;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use eframe::egui::{self, RawInput, Rect, ViewportId, pos2, vec2};
@@ -61,6 +63,9 @@ impl View {
                     room_news: (0, false),
                     directs: &[],
                     showing: &coucou::ui::chat::Showing::Room,
+                    rooms: &[],
+                    others: None,
+                    topic: None,
                 },
             );
             black_box(action);
@@ -140,5 +145,116 @@ fn memory_and_idle(_: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, memory_and_idle, frames);
+/// 10 named rooms of 10,000 messages each, as the app holds them, each with its own place in its
+/// list; the view shows one after the other.
+struct Rooms {
+    ctx: egui::Context,
+    rooms: HostRooms,
+    names: Vec<String>,
+    layouts: Vec<ListLayout>,
+    composer: Composer,
+    time: f64,
+}
+
+impl Rooms {
+    fn new(count: usize, n: usize) -> Self {
+        let mut rooms = HostRooms::default();
+        let names: Vec<String> = (0..count).map(|i| format!("Salle {i}")).collect();
+        for name in &names {
+            let mut chat = demo_conversation(n, START_MS);
+            chat.room.clone_from(name);
+            let seen = chat.entries.last().map_or(0, |e| e.key);
+            rooms.joined.insert(name.clone(), JoinedRoom { chat, seen });
+        }
+        Self {
+            ctx: egui::Context::default(),
+            rooms,
+            layouts: names.iter().map(|_| ListLayout::default()).collect(),
+            names,
+            composer: Composer::default(),
+            time: 0.0,
+        }
+    }
+
+    /// One frame with room `at` on screen, its column worked out as the app does each frame.
+    fn frame(&mut self, at: usize) {
+        self.time += 1.0 / 60.0;
+        let input = RawInput {
+            screen_rect: Some(Rect::from_min_size(pos2(0.0, 0.0), vec2(1000.0, 700.0))),
+            time: Some(self.time),
+            predicted_dt: 1.0 / 60.0,
+            ..RawInput::default()
+        };
+        let name = &self.names[at];
+        let showing = Showing::Named(name.clone());
+        let output = self.ctx.run_ui(input, |ui| {
+            let summaries = self.rooms.summaries();
+            let model = self.rooms.chat(name).unwrap();
+            let action = chat_ui(
+                ui,
+                model,
+                &mut self.layouts[at],
+                &mut self.composer,
+                &mut coucou::ui::search::SearchPanel::default(),
+                coucou::ui::chat::ChatStatus::Live,
+                coucou::ui::chat::Around {
+                    protection: coucou::ui::trust::Protection::TrustedOnFirstUse,
+                    room: "Coucou",
+                    room_news: (0, false),
+                    directs: &[],
+                    showing: &showing,
+                    rooms: &summaries,
+                    others: Some(&[]),
+                    topic: Some("livraison vendredi"),
+                },
+            );
+            black_box(action);
+        });
+        black_box(self.ctx.tessellate(output.shapes, output.pixels_per_point));
+    }
+}
+
+/// Switching rooms: each frame shows the next of 10 rooms of 10,000 messages (each visited once
+/// before, as a person going through them; then each as if for the first time). Also prints what
+/// those rooms take in memory.
+fn switching(c: &mut Criterion) {
+    let before = rss_kib();
+    let mut rooms = Rooms::new(10, 10_000);
+    let after = rss_kib();
+    if let (Some(b), Some(a)) = (before, after) {
+        println!(
+            "memory: 10 rooms of 10,000 messages take {:.1} MiB of RSS",
+            a.saturating_sub(b) as f64 / 1024.0
+        );
+    }
+    for round in 0..3 {
+        for at in 0..10 {
+            rooms.frame(at);
+            black_box(round);
+        }
+    }
+    let mut group = c.benchmark_group("chat_view_switch");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let mut at = 0;
+    group.bench_function("10_rooms_of_10k", |b| {
+        b.iter(|| {
+            at = (at + 1) % 10;
+            rooms.frame(at);
+        });
+    });
+    // The first visit to a room: its list laid out from nothing.
+    group.bench_function("10_rooms_of_10k_first_visit", |b| {
+        b.iter(|| {
+            at = (at + 1) % 10;
+            rooms.layouts[at] = ListLayout::default();
+            rooms.frame(at);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, memory_and_idle, switching, frames);
 criterion_main!(benches);

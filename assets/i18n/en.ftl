@@ -358,7 +358,30 @@ new-messages = { $count ->
     [one] 1 new message - show
    *[other] { $count } new messages - show
 }
-column-room = Room
+column-rooms = Rooms
+column-more-rooms = More rooms on this host
+column-room-people = { $count ->
+    [one] { $count } person
+   *[other] { $count } people
+}
+column-room-password = password
+column-room-password-hint = This room has a password: join it from a terminal for now (/join NAME password, over TLS).
+room-join = Join
+room-join-label = Join or make a room
+room-join-hint = Its name, then Enter
+room-leave = Leave room
+header-direct = Direct messages with { $name }
+room-joined = You joined { $room }.
+host-rooms-none = This host has one room: it has no other rooms to join.
+room-parted = You left { $room }.
+room-exists = There is a room { $room } already (or one whose name looks the same).
+room-not-made = The room could not be made: { $error }
+room-open-to-all = Anyone may make a room
+room-open-to-all-hint = People make a room by joining a name that does not exist yet. Applied when the room is next hosted.
+room-new = New room
+room-new-hint = A room of this host: its name, then Add. People see it in their column.
+room-add = Add
+room-added = The room { $room } is open.
 column-directs = Direct messages
 column-directs-none = None yet: click a name to write to one person.
 column-unread = { $count } new
@@ -493,7 +516,6 @@ could-not-start = Could not start connecting: { $error }
 connection-lost = Connection lost ({ $why }). Reconnecting…
 you-left = You left the room.
 not-sent-outbox-full = Not sent: { $count } messages are already waiting for the connection to come back.
-rooms-not-in-app = This host's other rooms are not in the app yet: a terminal (nc) can /join them.
 not-sent-offline = Not sent: not connected.
 not-reconnecting = Not reconnecting.
 not-trusted = Not connected: the room's code was not trusted.

@@ -358,7 +358,30 @@ new-messages = { $count ->
     [one] { $count } nouveau message - voir
    *[other] { $count } nouveaux messages - voir
 }
-column-room = Salon
+column-rooms = Salons
+column-more-rooms = Autres salons de cet hôte
+column-room-people = { $count ->
+    [one] { $count } personne
+   *[other] { $count } personnes
+}
+column-room-password = mot de passe
+column-room-password-hint = Ce salon a un mot de passe : rejoignez-le depuis un terminal pour l’instant (/join NOM motdepasse, en TLS).
+room-join = Rejoindre
+room-join-label = Rejoindre ou créer un salon
+room-join-hint = Son nom, puis Entrée
+room-leave = Quitter le salon
+header-direct = Messages directs avec { $name }
+room-joined = Vous avez rejoint { $room }.
+host-rooms-none = Cet hôte n’a qu’un salon : il n’y en a pas d’autre à rejoindre.
+room-parted = Vous avez quitté { $room }.
+room-exists = Il y a déjà un salon { $room } (ou un dont le nom se ressemble).
+room-not-made = Le salon n’a pas pu être créé : { $error }
+room-open-to-all = Chacun peut créer un salon
+room-open-to-all-hint = On crée un salon en rejoignant un nom qui n’existe pas encore. Appliqué au prochain hébergement du salon.
+room-new = Nouveau salon
+room-new-hint = Un salon de cet hôte : son nom, puis Ajouter. Chacun le voit dans sa colonne.
+room-add = Ajouter
+room-added = Le salon { $room } est ouvert.
 column-directs = Messages directs
 column-directs-none = Aucun pour l’instant : cliquez sur un nom pour écrire à une seule personne.
 column-unread = { $count ->
@@ -499,7 +522,6 @@ could-not-start = Impossible de lancer la connexion : { $error }
 connection-lost = Connexion perdue ({ $why }). Reconnexion…
 you-left = Vous avez quitté le salon.
 not-sent-outbox-full = Pas envoyé : { $count } messages attendent déjà le retour de la connexion.
-rooms-not-in-app = Les autres salons de cet hôte ne sont pas encore dans l’application : un terminal (nc) peut les rejoindre avec /join.
 not-sent-offline = Pas envoyé : pas connecté.
 not-reconnecting = Pas de reconnexion.
 not-trusted = Pas connecté : le code du salon n’a pas été approuvé.

@@ -1,8 +1,8 @@
 //! The conversation on screen, as a value: its model, why it is not live, which room it is (for
 //! its draft), the drafts of the rooms not on screen, where its list is scrolled, the input line,
 //! the search panel and the search result being fetched; which of its new entries call for a
-//! desktop notice; and which of the room's direct conversations is on screen, with what has been
-//! seen of each.
+//! desktop notice; the host's named rooms joined; and which of the room's direct conversations or
+//! named rooms is on screen, with what has been seen of each.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,6 +11,7 @@ use eframe::egui;
 use super::notify::Notice;
 use crate::i18n::{Lang, Said};
 use crate::model::direct::{DirectSummary, direct_with, directs, newest_key, room_news_after};
+use crate::model::rooms::HostRooms;
 use crate::model::settings::{NotifyChoice, Settings};
 use crate::model::{ChatModel, EntryKind};
 use crate::protocol::message::AwayNote;
@@ -53,6 +54,10 @@ pub(super) struct Conversation {
     view_drafts: HashMap<Showing, String>,
     /// The column's direct conversations and the one on screen, as last worked out.
     directs: DirectsMade,
+    /// The host's named rooms: listed, and joined.
+    pub(super) rooms: HostRooms,
+    /// Where each named room's list is scrolled.
+    room_layouts: HashMap<String, ListLayout>,
 }
 
 /// The room's direct conversations as the column shows them, and the one on screen: worked out
@@ -124,11 +129,20 @@ impl Conversation {
         self.direct_layouts.clear();
         self.view_drafts.clear();
         self.directs = DirectsMade::default();
+        self.rooms = HostRooms::default();
+        self.room_layouts.clear();
     }
 
-    /// Shows the room, or one of its direct conversations; each keeps its own draft.
+    /// Shows the room, one of its direct conversations or one of the host's named rooms; each keeps
+    /// its own draft.
     pub(super) fn show_in_room(&mut self, showing: Showing) {
         if showing != self.showing {
+            // Results are the messages of the room searched: not to be shown over another.
+            let named = |s: &Showing| matches!(s, Showing::Named(_));
+            if named(&showing) || named(&self.showing) {
+                self.search.results = None;
+                self.search.asked = None;
+            }
             let draft = std::mem::take(&mut self.composer.input);
             let before = std::mem::replace(&mut self.showing, showing);
             if !draft.is_empty() {
@@ -149,6 +163,13 @@ impl Conversation {
 
     /// Puts the conversation away, keeping its unsent draft for its room.
     pub(super) fn close(&mut self) {
+        self.rooms = HostRooms::default();
+        self.room_layouts.clear();
+        if self.showing != Showing::Room {
+            // The draft on screen belongs to a named room or a person: not the room's.
+            self.composer.input.clear();
+            self.showing = Showing::Room;
+        }
         if self.chat.take().is_some() {
             let draft = std::mem::take(&mut self.composer.input);
             if !draft.is_empty() {
@@ -185,7 +206,53 @@ impl Conversation {
         let Some(chat) = &mut self.chat else { return };
         chat.people.clear();
         chat.away.clear();
+        self.rooms.went_offline();
         self.offline = Some(why);
+    }
+
+    /// The named room on screen, if one is.
+    pub(super) fn named_on_screen(&self) -> Option<&str> {
+        match &self.showing {
+            Showing::Named(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The conversation on screen's model: the default room's (also behind a direct
+    /// conversation), or a named room's.
+    pub(super) fn chat_on_screen(&self) -> Option<&ChatModel> {
+        match &self.showing {
+            Showing::Named(name) => self.rooms.chat(name),
+            _ => self.chat.as_ref(),
+        }
+    }
+
+    /// The conversation on screen's model, to change it.
+    pub(super) fn chat_on_screen_mut(&mut self) -> Option<&mut ChatModel> {
+        match &self.showing {
+            Showing::Named(name) => self.rooms.chat_mut(name),
+            _ => self.chat.as_mut(),
+        }
+    }
+
+    /// Where the list of the room `room` names is scrolled (`None`: the default room).
+    pub(super) fn layout_in(&mut self, room: Option<&str>) -> &mut ListLayout {
+        match room {
+            Some(name) => self.room_layouts.entry(name.to_owned()).or_default(),
+            None => &mut self.layout,
+        }
+    }
+
+    /// Left the named room `name`: the default room comes on screen if it was.
+    pub(super) fn parted(&mut self, name: &str) {
+        self.rooms.parted(name);
+        self.room_layouts.remove(name);
+        self.view_drafts.remove(&Showing::Named(name.to_owned()));
+        if self.named_on_screen() == Some(name) {
+            self.showing = Showing::Room;
+            self.composer.input.clear();
+            self.show_in_room(Showing::Room);
+        }
     }
 
     /// This person's away note, while away.
@@ -203,6 +270,14 @@ impl Conversation {
         protection: Protection,
     ) -> Option<Action> {
         let chat = self.chat.as_ref()?;
+        if let Showing::Named(name) = &self.showing {
+            if self.rooms.chat(name).is_none() {
+                // Left, or the host said so: the default room instead.
+                self.showing = Showing::Room;
+            } else {
+                self.rooms.seen(name);
+            }
+        }
         let why = self.offline.as_ref().map(|why| why.in_lang(chat.lang));
         let status = match (&why, connected) {
             (Some(why), _) => ChatStatus::Offline(why),
@@ -211,15 +286,26 @@ impl Conversation {
         };
         self.directs
             .refresh(chat, &self.showing, &mut self.seen_directs);
+        let rooms = self.rooms.summaries();
+        let others: Vec<_> = self.rooms.others().collect();
         let around = Around {
             protection,
             room: &chat.room,
             room_news: self.directs.room_news,
             directs: &self.directs.list,
             showing: &self.showing,
+            rooms: &rooms,
+            // A host with one room looks as it always did.
+            others: (chat.has_rooms && self.rooms.listed.len() > 1).then_some(others.as_slice()),
+            topic: self.rooms.topic_of(self.named_on_screen()),
         };
         let (composer, search) = (&mut self.composer, &mut self.search);
         match (&self.showing, &mut self.directs.shown) {
+            (Showing::Named(name), _) => {
+                let layout = self.room_layouts.entry(name.clone()).or_default();
+                let named = self.rooms.chat(name)?;
+                chat_ui(ui, named, layout, composer, search, status, around)
+            }
             (Showing::Direct(peer), Some(direct)) => {
                 // What changes without a new entry: who is here and away, the language.
                 direct.people.clone_from(&chat.people);
@@ -259,8 +345,18 @@ impl Conversation {
     }
 
     /// The desktop notices the entries from `first` on call for (see [`NotifyChoice`]).
-    pub(super) fn notices_from(&self, first: usize, choice: NotifyChoice) -> Vec<Notice> {
-        let Some(chat) = &self.chat else {
+    /// `room` names the named room they came to (`None`: the default room), which the title says.
+    pub(super) fn notices_from(
+        &self,
+        room: Option<&str>,
+        first: usize,
+        choice: NotifyChoice,
+    ) -> Vec<Notice> {
+        let chat = match room {
+            Some(name) => self.rooms.chat(name),
+            None => self.chat.as_ref(),
+        };
+        let Some(chat) = chat else {
             return Vec::new();
         };
         let mut notices = Vec::new();

@@ -36,6 +36,7 @@ impl HostPanel {
                 password: String::new(),
                 away_reason: String::new(),
                 broker: settings.host_broker.clone().unwrap_or_default(),
+                new_room: String::new(),
             },
         }
     }
@@ -119,13 +120,31 @@ impl HostPanel {
     }
 
     /// Changes one of the room options; the panel says why not when it can't be.
+    /// A named room added while hosting is made at once.
     pub(super) fn room_option(&mut self, option: RoomOption, desk: &mut Desk) {
-        match desk.settings.set_room_option(option, desk.lang()) {
+        let lang = desk.lang();
+        let added = matches!(option, RoomOption::AddRoom(_));
+        match desk.settings.set_room_option(option, lang) {
             Ok(()) => {
                 self.buffers.broker = desk.settings.host_broker.clone().unwrap_or_default();
                 desk.save_settings();
             }
-            Err(why) => self.host.error = Some(HostNote::Said(why)),
+            Err(why) => {
+                self.host.error = Some(HostNote::Said(why));
+                return;
+            }
+        }
+        let name = desk.settings.host_rooms.last().filter(|_| added).cloned();
+        if let Some(name) = name {
+            self.buffers.new_room.clear();
+            if let Some(Err(err)) = self.host.make_room(&name) {
+                let error = match err {
+                    crate::server::RoomError::Name(err) => err.describe(lang),
+                    err => err.to_string(),
+                };
+                let why = tr!(lang, "room-not-made", error = error);
+                self.host.error = Some(HostNote::Said(why));
+            }
         }
     }
 
@@ -141,6 +160,8 @@ impl HostPanel {
         let view = ToolbarView {
             host_encrypted_only: settings.host_encrypted_only,
             host_keep_history: settings.host_keep_history,
+            host_open_rooms: settings.host_open_rooms,
+            host_rooms: &settings.host_rooms,
             host_history_days: settings.host_history_days,
             host_history_max: settings.host_history_max,
             host_has_password: settings.host_password.is_some(),

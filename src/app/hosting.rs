@@ -22,7 +22,7 @@ use crate::model::settings::{self, Settings};
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
 use crate::protocol::{DEFAULT_PORT, Wire};
-use crate::server::{FilesConfig, ServerConfig, StoreConfig};
+use crate::server::{FilesConfig, RoomError, ServerConfig, StoreConfig};
 use crate::tr;
 use crate::ui::toolbar::{HostBusy, HostingView, ToolbarBuffers};
 
@@ -126,6 +126,10 @@ pub struct HostStart {
     pub files: Option<FilesConfig>,
     /// Announce the room on the LAN.
     pub announce: bool,
+    /// The named rooms to make besides it (those the store keeps are made too).
+    pub rooms: Vec<String>,
+    /// Anyone in it may make a named room.
+    pub open_rooms: bool,
     /// The room's language.
     pub lang: Lang,
 }
@@ -177,6 +181,8 @@ impl HostStart {
             files,
             announce,
             lang,
+            rooms: settings.host_rooms.clone(),
+            open_rooms: settings.host_open_rooms,
         }
     }
 
@@ -207,6 +213,8 @@ impl HostStart {
         let request = self.request;
         let config = ServerConfig {
             room: request.room.clone(),
+            rooms: self.rooms,
+            open_rooms: self.open_rooms,
             require_tls: security.encrypted_only,
             password: security.password.clone(),
             store: self.store,
@@ -380,6 +388,11 @@ pub struct Host {
 }
 
 impl Host {
+    /// Makes the named room `name` in the room open now; everyone in it is told.
+    pub fn make_room(&self, name: &str) -> Option<Result<String, RoomError>> {
+        Some(self.room.as_ref()?.room.server().make_room(name))
+    }
+
     /// The room, while it is open.
     pub fn room(&self) -> Option<&Hosting> {
         self.room.as_ref()
@@ -527,6 +540,7 @@ mod tests {
             password: String::new(),
             away_reason: String::new(),
             broker: String::new(),
+            new_room: String::new(),
         }
     }
 

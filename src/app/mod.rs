@@ -119,6 +119,11 @@ impl CoucouApp {
         self.session.conv.chat.as_ref()
     }
 
+    /// The conversation of the host's named room `name`, while in it.
+    pub fn room_chat(&self, name: &str) -> Option<&ChatModel> {
+        self.session.conv.rooms.chat(name)
+    }
+
     /// True while connected to a room.
     pub fn is_connected(&self) -> bool {
         self.session.contact.reconnect.is_connected()
@@ -193,6 +198,11 @@ impl CoucouApp {
     pub fn show_conversation(&mut self, model: ChatModel) {
         self.session.leave();
         self.session.conv.show(model);
+    }
+
+    /// Gives the conversation shown the host's named rooms `rooms` (previews, snapshot tests).
+    pub fn show_rooms(&mut self, rooms: crate::model::rooms::HostRooms) {
+        self.session.conv.rooms = rooms;
     }
 
     /// The room's id of the message shown highlighted after a click on a search result.

@@ -1,7 +1,7 @@
 //! The session with a room (`Session`): the contact with it (connection, parameters, reconnect
 //! machine, security, labels), the conversation on screen, this person's files, this computer's
-//! log, presence and exports. It routes what the connection reports to the owner it concerns, and
-//! turns what was typed into requests. Each owner applies its own changes in its own file; the
+//! log, presence and exports. It routes what the connection reports to the owner it concerns (a
+//! named room's lines to that room's conversation), and turns what was typed into requests. Each owner applies its own changes in its own file; the
 //! session hands each one the others it needs for a call.
 
 use std::time::{Duration, Instant};
@@ -81,6 +81,8 @@ impl Session {
             }
             RoomAction::StartPrivate(name) => conv.composer.start_with(format!("/msg {name} ")),
             RoomAction::Show(showing) => conv.show_in_room(showing),
+            RoomAction::JoinNamed(name) => self.join_named(name),
+            RoomAction::PartNamed(name) => self.part_named(&name, desk),
             RoomAction::Quote(quote) => conv.composer.start_with(format!("{quote} ")),
             RoomAction::Disconnect => self.leave(),
             RoomAction::CancelReconnect => {
@@ -150,12 +152,12 @@ impl Session {
                     },
                 ..
             } => self.on_results(&text, results, label),
-            ClientEvent::Message { msg, .. } => self.on_message(msg, desk),
+            ClientEvent::Message { msg, room, .. } => self.on_message(msg, room, desk),
             ClientEvent::Line { text, .. } => {
                 if let Some(chat) = &mut self.conv.chat {
                     let before = chat.entries.len();
                     chat.apply_line(now_ms(), text);
-                    self.notify_from(before, desk);
+                    self.notify_from(None, before, desk);
                 }
             }
             ClientEvent::Failed { error, .. } => self.on_failed(&error, desk),
@@ -164,9 +166,9 @@ impl Session {
         None
     }
 
-    /// A message from the room: a file token goes to the files; the rest to the log and the
-    /// conversation.
-    fn on_message(&mut self, msg: ServerMsg, desk: &mut Desk) {
+    /// A message from the host: a file token goes to the files; what is about its rooms, or about
+    /// a named room (`room`), to the named rooms; the rest to the log and the conversation.
+    fn on_message(&mut self, msg: ServerMsg, room: Option<String>, desk: &mut Desk) {
         let (contact, conv) = (&mut self.contact, &mut self.conv);
         if self.files.on_answer(&msg, contact, conv, desk) {
             return;
@@ -177,6 +179,9 @@ impl Session {
         {
             self.on_refused(*label);
         }
+        let Some(msg) = self.on_rooms_line(msg, room, desk) else {
+            return;
+        };
         if self.contact.speaks_json() {
             self.history.keep(&self.conv.key, &msg);
         }
@@ -188,9 +193,9 @@ impl Session {
             chat.apply(msg, now_ms());
             let added = chat.entries.len() - before;
             if news {
-                self.notify_from(before, desk);
+                self.notify_from(None, before, desk);
             } else if page {
-                self.on_older_page(added);
+                self.on_older_page(None, added);
             }
         }
         self.maybe_recall();
@@ -224,6 +229,8 @@ impl Session {
             self.close(desk);
             let room = format!("{}:{}", params.host, params.port);
             self.conv.open(room, params.name.clone(), desk.lang());
+            let remembered = desk.settings.joined_rooms.get(&self.conv.key);
+            self.conv.rooms.remembered = remembered.into_iter().flatten().cloned().collect();
         }
         if let Some(welcome) = welcome.as_ref().filter(|_| self.contact.speaks_json()) {
             self.history.keep(&self.conv.key, welcome);
@@ -264,6 +271,7 @@ impl Session {
             self.history.recall_outbox(&mut self.conv);
         }
         self.send_outbox();
+        self.rooms_connected();
         self.files.offer_next(&mut self.contact, &self.conv);
         self.maybe_recall();
         self.conv.composer.focus = true;
@@ -467,13 +475,11 @@ impl Session {
             return;
         }
         if json
-            && matches!(
-                parsed,
-                Ok(Command::Rooms | Command::Join(_) | Command::Part | Command::Topic(_))
-            )
+            && let Ok(
+                command @ (Command::Rooms | Command::Join(_) | Command::Part | Command::Topic(_)),
+            ) = parsed
         {
-            // The host's other rooms are reached from a terminal until the app shows them.
-            self.conv.say(Said::new("rooms-not-in-app"), true);
+            self.rooms_command(command, desk);
             return;
         }
         let Some(conn) = self.contact.live() else {
@@ -496,17 +502,19 @@ impl Session {
 
     /// Notifies about the entries from `first` on that call for it, while the window is in the
     /// background.
-    fn notify_from(&self, first: usize, desk: &mut Desk) {
+    /// `room` names the named room they came to (`None`: the default room).
+    pub(super) fn notify_from(&self, room: Option<&str>, first: usize, desk: &mut Desk) {
         let choice = desk.settings.notifications;
         if desk.focused || choice == NotifyChoice::Off {
             return;
         }
-        desk.notify(self.conv.notices_from(first, choice));
+        desk.notify(self.conv.notices_from(room, first, choice));
     }
 
     /// Asks for the page before the first message shown.
     fn load_older(&mut self, limit: u32) {
-        let Some(chat) = &mut self.conv.chat else {
+        let room = self.conv.named_on_screen().map(str::to_owned);
+        let Some(chat) = self.conv.chat_on_screen_mut() else {
             return;
         };
         if chat.loading_older || !chat.more_older {
@@ -518,18 +526,22 @@ impl Session {
         chat.loading_older = true;
         let label = self.contact.asked.label();
         self.contact.asked.page = label;
-        if let Some(conn) = self.contact.live() {
-            conn.ask(ClientMsg::History {
-                before: chat.oldest_id(),
-                limit: Some(limit),
-                label,
-            });
+        let ask = ClientMsg::History {
+            before: chat.oldest_id(),
+            limit: Some(limit),
+            label,
+        };
+        match (self.contact.live(), room) {
+            (Some(conn), Some(room)) => conn.ask_in(&room, ask),
+            (Some(conn), None) => conn.ask(ask),
+            (None, _) => {}
         }
     }
 
-    /// An older page came (already put before the entries by the model: `added` of them).
-    fn on_older_page(&mut self, added: usize) {
-        self.conv.layout.prepended(added);
+    /// An older page came (already put before the entries by the model: `added` of them), to the
+    /// default room or (`room`) a named one.
+    pub(super) fn on_older_page(&mut self, room: Option<&str>, added: usize) {
+        self.conv.layout_in(room).prepended(added);
         if let Some(id) = self.conv.pending_jump {
             self.jump_to(id);
         }
@@ -549,12 +561,15 @@ impl Session {
         }
         let label = self.contact.asked.label();
         self.contact.asked.search = label;
-        if let Some(conn) = self.contact.connection() {
-            conn.ask(ClientMsg::Search {
-                text: words.clone(),
-                limit: None,
-                label,
-            });
+        let ask = ClientMsg::Search {
+            text: words.clone(),
+            limit: None,
+            label,
+        };
+        match (self.contact.connection(), self.conv.named_on_screen()) {
+            (Some(conn), Some(room)) => conn.ask_in(room, ask),
+            (Some(conn), None) => conn.ask(ask),
+            (None, _) => {}
         }
         self.conv.search.asked = Some(words);
         self.conv.search.results = None;
@@ -577,7 +592,7 @@ impl Session {
     /// in the conversation.)
     fn on_refused(&mut self, label: Label) {
         if self.contact.asked.page_answered(label)
-            && let Some(chat) = &mut self.conv.chat
+            && let Some(chat) = self.conv.chat_on_screen_mut()
         {
             chat.loading_older = false;
             self.conv.pending_jump = None;
@@ -590,19 +605,22 @@ impl Session {
     /// Shows the message `id`: scrolls to it if it is loaded, else asks for older pages until it
     /// is (or the room has none older).
     fn jump_to(&mut self, id: u64) {
-        let Some(chat) = &self.conv.chat else { return };
+        // Search results are the messages of the room searched: it comes on screen (the
+        // default room's, from behind a direct conversation).
+        if matches!(self.conv.showing, Showing::Direct(_)) {
+            self.conv.show_in_room(Showing::Room);
+        }
+        let room = self.conv.named_on_screen().map(str::to_owned);
+        let Some(chat) = self.conv.chat_on_screen() else {
+            return;
+        };
         if let Some(index) = chat.position_of(id) {
             self.conv.pending_jump = None;
-            // Search results are the room's messages: the room comes on screen.
-            if self.conv.showing != Showing::Room {
-                self.conv.show_in_room(Showing::Room);
-            }
             // A few rows above it stay in view: who said it (a grouped line does not repeat the
             // name) and what led to it.
-            self.conv
-                .layout
-                .jump_to_entry(index.saturating_sub(JUMP_CONTEXT));
-            self.conv.layout.highlight = Some(index);
+            let layout = self.conv.layout_in(room.as_deref());
+            layout.jump_to_entry(index.saturating_sub(JUMP_CONTEXT));
+            layout.highlight = Some(index);
             return;
         }
         let older = chat.oldest_id().is_none_or(|oldest| id < oldest);
@@ -620,15 +638,19 @@ impl Session {
         if !self.contact.speaks_json() {
             return false;
         }
-        let Some(chat) = &mut self.conv.chat else {
+        // A direct conversation's messages are the default room's.
+        let room = self.conv.named_on_screen().map(str::to_owned);
+        let Some(chat) = self.conv.chat_on_screen_mut() else {
             return false;
         };
         let cid = crate::client::new_cid();
         if !chat.queue(cid.clone(), command.clone(), now_ms()) {
             return false;
         }
-        if let Some(conn) = self.contact.live() {
-            conn.send_tagged(command, cid);
+        match (self.contact.live(), room) {
+            (Some(conn), Some(room)) => conn.ask_in(&room, command.to_client_msg_with(Some(cid))),
+            (Some(conn), None) => conn.send_tagged(command, cid),
+            (None, _) => {}
         }
         true
     }
@@ -709,8 +731,12 @@ impl Session {
         let told = self
             .presence
             .typed(&self.conv.composer.input, live.is_some(), now_ms());
-        if let (Some(active), Some(conn)) = (told, live) {
-            conn.ask(ClientMsg::Typing { active });
+        match (told, live, self.conv.named_on_screen()) {
+            (Some(active), Some(conn), Some(room)) => {
+                conn.ask_in(room, ClientMsg::Typing { active })
+            }
+            (Some(active), Some(conn), None) => conn.ask(ClientMsg::Typing { active }),
+            _ => {}
         }
     }
 
@@ -752,5 +778,202 @@ impl Session {
             Idle::WakeIn(wait) => Some(wait),
             Idle::Nothing => None,
         }
+    }
+}
+
+/// The host's named rooms, from the session's side: asking for the list once in, joining and
+/// leaving, giving each named room's lines to its conversation (and this computer's log, under
+/// `host:port#room`), and joining them again after a lost connection.
+impl Session {
+    /// In (again) with a host that has named rooms: asks for its list (from then on it tells of
+    /// rooms made and topics set), and joins again the rooms this conversation was in.
+    pub(super) fn rooms_connected(&mut self) {
+        let has_rooms = self.conv.chat.as_ref().is_some_and(|chat| chat.has_rooms);
+        let Some(conn) = self.contact.live_json().filter(|_| has_rooms) else {
+            return;
+        };
+        conn.ask(ClientMsg::Rooms { label: None });
+        for name in self.conv.rooms.to_rejoin() {
+            conn.ask_in(&name, ClientMsg::JoinRoom {});
+        }
+    }
+
+    /// Joins the host's named room `name` (or shows it, when in it already). The host answers
+    /// with its welcome, or an error said in the conversation on screen.
+    pub(super) fn join_named(&mut self, name: String) {
+        if self.conv.rooms.chat(&name).is_some() {
+            self.conv.show_in_room(Showing::Named(name));
+            return;
+        }
+        let has_rooms = self.conv.chat.as_ref().is_some_and(|chat| chat.has_rooms);
+        if !has_rooms {
+            self.conv.say(Said::new("host-rooms-none"), true);
+            return;
+        }
+        let Some(conn) = self.contact.live_json() else {
+            self.conv.say(Said::new("not-sent-offline"), true);
+            return;
+        };
+        conn.ask_in(&name, ClientMsg::JoinRoom {});
+        self.conv.rooms.joining.insert(name);
+    }
+
+    /// Leaves the named room `name`: the host is told, and its conversation goes (the default
+    /// room comes on screen if it was).
+    pub(super) fn part_named(&mut self, name: &str, desk: &mut Desk) {
+        if self.conv.rooms.chat(name).is_none() {
+            return;
+        }
+        if let Some(conn) = self.contact.live_json() {
+            conn.ask_in(name, ClientMsg::PartRoom {});
+        }
+        self.conv.parted(name);
+        let said = Said::new("room-parted").with("room", name);
+        self.conv.say(said, false);
+        self.remember_rooms(desk);
+    }
+
+    /// Keeps in the settings which named rooms this host's conversation is in (and those it
+    /// asked for from an earlier visit and has not heard about yet), for the next visit.
+    fn remember_rooms(&self, desk: &mut Desk) {
+        let rooms = &self.conv.rooms;
+        let names: Vec<String> = rooms
+            .joined
+            .keys()
+            .chain(rooms.remembered.iter())
+            .cloned()
+            .collect();
+        let kept = &mut desk.settings.joined_rooms;
+        let changed = if names.is_empty() {
+            kept.remove(&self.conv.key).is_some()
+        } else {
+            kept.insert(self.conv.key.clone(), names.clone()) != Some(names)
+        };
+        if changed {
+            desk.save_settings();
+        }
+    }
+
+    /// `/rooms`, `/join NAME`, `/part` and `/topic [text]` typed in a Coucou room: the column
+    /// lists the rooms, a join or a part is the column's, a topic is the room on screen's.
+    pub(super) fn rooms_command(&mut self, command: Command, desk: &mut Desk) {
+        let Some(conn) = self.contact.live_json() else {
+            return;
+        };
+        let room = self.conv.named_on_screen().map(str::to_owned);
+        match command {
+            Command::Join(name) => self.join_named(name),
+            Command::Part => match room {
+                Some(room) => self.part_named(&room, desk),
+                // The host says why the default room can't be left this way.
+                None => conn.ask(ClientMsg::PartRoom {}),
+            },
+            command => {
+                let line = command.to_client_msg();
+                match room {
+                    Some(room) => conn.ask_in(&room, line),
+                    None => conn.ask(line),
+                }
+            }
+        }
+    }
+
+    /// A line from the host about its rooms, or about a named room (`room`): taken here, or handed
+    /// back when it is the default room's.
+    pub(super) fn on_rooms_line(
+        &mut self,
+        msg: ServerMsg,
+        room: Option<String>,
+        desk: &mut Desk,
+    ) -> Option<ServerMsg> {
+        let default_name = self.conv.chat.as_ref().map(|chat| chat.room.clone());
+        match (msg, room) {
+            (ServerMsg::Rooms { rooms, .. }, _) => self.conv.rooms.listed(rooms),
+            (ServerMsg::RoomMade { .. }, _) => {
+                // Listed again, with its people count and protection.
+                if let Some(conn) = self.contact.live_json() {
+                    conn.ask(ClientMsg::Rooms { label: None });
+                }
+            }
+            (ServerMsg::Topic { text, .. }, room) => self.conv.rooms.topic(room.as_deref(), &text),
+            (ServerMsg::Parted {}, Some(name)) => {
+                self.conv.parted(&name);
+                self.remember_rooms(desk);
+            }
+            (welcome @ ServerMsg::Welcome { .. }, None) if matches!(&welcome, ServerMsg::Welcome { room, .. } if Some(room) != default_name.as_ref()) =>
+            {
+                self.on_named_welcome(welcome, desk);
+            }
+            // A person's direct conversation is one, whichever room a private message came by.
+            (msg @ ServerMsg::Private { .. }, _) | (msg, None) => return Some(msg),
+            (msg, Some(name)) => self.on_named_line(msg, name, desk),
+        }
+        None
+    }
+
+    /// Welcomed into a named room: its conversation starts (on screen, when just asked for) or
+    /// goes on after a lost connection, and what its outbox holds goes out again.
+    fn on_named_welcome(&mut self, welcome: ServerMsg, desk: &mut Desk) {
+        let ServerMsg::Welcome { room: name, .. } = &welcome else {
+            return;
+        };
+        let name = name.clone();
+        let Some(me) = self.conv.chat.as_ref().map(|chat| chat.me.clone()) else {
+            return;
+        };
+        self.history.keep(&self.named_key(&name), &welcome);
+        if self
+            .conv
+            .rooms
+            .welcomed(welcome, &me, desk.lang(), now_ms())
+        {
+            self.conv.show_in_room(Showing::Named(name.clone()));
+        }
+        self.remember_rooms(desk);
+        let (Some(conn), Some(chat)) = (self.contact.live_json(), self.conv.rooms.chat(&name))
+        else {
+            return;
+        };
+        for unsent in &chat.outbox {
+            let line = unsent
+                .command
+                .clone()
+                .to_client_msg_with(Some(unsent.cid.clone()));
+            conn.ask_in(&name, line);
+        }
+    }
+
+    /// A line about the named room `name`: to its conversation and this computer's log when in
+    /// it; else (a join refused) the host's words go to the conversation on screen.
+    fn on_named_line(&mut self, msg: ServerMsg, name: String, desk: &mut Desk) {
+        if self.conv.rooms.chat(&name).is_none() {
+            self.conv.rooms.joining.remove(&name);
+            // A room remembered from an earlier visit that is gone: forgotten.
+            if self.conv.rooms.remembered.remove(&name) {
+                self.remember_rooms(desk);
+            }
+            if let (ServerMsg::Error { .. }, Some(chat)) = (&msg, self.conv.chat_on_screen_mut()) {
+                chat.apply(msg, now_ms());
+            }
+            return;
+        }
+        self.history.keep(&self.named_key(&name), &msg);
+        let page = matches!(msg, ServerMsg::History { .. });
+        let Some(chat) = self.conv.rooms.chat_mut(&name) else {
+            return;
+        };
+        let before = chat.entries.len();
+        chat.apply(msg, now_ms());
+        let added = chat.entries.len() - before;
+        if page {
+            self.on_older_page(Some(&name), added);
+        } else {
+            self.notify_from(Some(&name), before, desk);
+        }
+    }
+
+    /// Where this computer's log keeps the named room `name` of the room on screen.
+    fn named_key(&self, name: &str) -> String {
+        format!("{}#{name}", self.conv.key)
     }
 }

@@ -247,6 +247,9 @@ pub enum ClientEvent {
         conn: u64,
         /// The message.
         msg: ServerMsg,
+        /// The named room it concerns (its `room` field); `None` for the default room, and for a
+        /// welcome, which names its room itself.
+        room: Option<String>,
     },
     /// A line from a plain server, cleaned of escapes and controls.
     Line {
@@ -354,6 +357,9 @@ pub enum Outgoing {
     Tagged(Command, Cid),
     /// A question only JSON servers answer (`history`, `search`); dropped for the others.
     Ask(ClientMsg),
+    /// A line about one of the host's named rooms (its `room` field): only JSON servers have
+    /// them; dropped for the others.
+    In(String, ClientMsg),
 }
 
 /// A connection being made or made. Dropping it closes it.
@@ -389,6 +395,12 @@ impl Connection {
     /// Asks a JSON server for a page of history or a search. Never blocks.
     pub fn ask(&self, question: ClientMsg) {
         self.commands.send(Outgoing::Ask(question)).ok();
+    }
+
+    /// Sends a JSON server a line about its named room `room` (a message, a page, a search, a
+    /// join or a part). Never blocks.
+    pub fn ask_in(&self, room: &str, line: ClientMsg) {
+        self.commands.send(Outgoing::In(room.to_owned(), line)).ok();
     }
 
     /// Queues a line exactly as typed. Never blocks.
@@ -632,16 +644,18 @@ impl ConnectionThreads {
                     conn: self.id,
                     text: clean_bytes(&line),
                 },
-                Dialect::Json => match message::decode_server(&line) {
+                Dialect::Json => match message::decode_server_in(&line) {
                     // Cleaned as a room cleans what it relays: the host may be hostile.
-                    Ok(msg) => ClientEvent::Message {
+                    Ok((msg, room)) => ClientEvent::Message {
                         conn: self.id,
                         msg: msg.cleaned(),
+                        room: room.map(|room| crate::protocol::sanitize::clean_text(&room)),
                     },
                     // A line we can't read costs that line, not the connection.
                     Err(err) => ClientEvent::Message {
                         conn: self.id,
                         msg: ServerMsg::error(ErrorCode::Malformed, err.to_string()),
+                        room: None,
                     },
                 },
             };
@@ -767,7 +781,8 @@ fn write_loop(stream: &Transport, params: &ConnectParams, commands: &Receiver<Ou
                 json_line(&command.to_client_msg_with(Some(cid)))
             }
             (Wire::Json, Outgoing::Ask(question)) => json_line(&question),
-            (_, Outgoing::Ask(_)) => continue,
+            (Wire::Json, Outgoing::In(room, line)) => json_line_in(&line, &room),
+            (_, Outgoing::Ask(_) | Outgoing::In(..)) => continue,
             (Wire::Plain, Outgoing::Tagged(command, _)) => {
                 format!("{}\n", command.to_plain_line()).into_bytes()
             }
@@ -886,6 +901,18 @@ fn json_line(msg: &ClientMsg) -> Vec<u8> {
     line
 }
 
+/// `msg` as a JSON line about the named room `room`: its last field.
+fn json_line_in(msg: &ClientMsg, room: &str) -> Vec<u8> {
+    let mut line = json_line(msg);
+    if line.ends_with(b"}\n") {
+        line.truncate(line.len() - 2);
+        line.extend_from_slice(b",\"room\":");
+        line.extend_from_slice(&serde_json::to_vec(room).unwrap_or_default());
+        line.extend_from_slice(b"}\n");
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -909,6 +936,11 @@ mod tests {
                 r#"{"type":"welcome","version":1,"room":"Salle\u202e 12","you":"alice","users":["alice","b\u200bob"],"motd":"  ligne\u001b[31m une\nligne deux\u0007","history":[{"type":"message","id":1,"time":1,"from":"bo\u202eb","text":"\u001b]0;titre\u0007salut"}],"max_message_bytes":2048}"#,
                 r#"{"type":"file","id":2,"time":2,"file":9,"from":"bob","name":"facture\u202efdp.exe","size":1,"sha256":"00"}"#,
                 r#"{"type":"ready","file":9,"token":"t\u200bk"}"#,
+                // A named room's name and its list, with bidi controls and invisible characters;
+                // then a line naming two rooms, which is read as no line at all.
+                r#"{"type":"message","id":3,"time":3,"from":"bob","text":"ici","room":"Pro\u202ejet\u200b X"}"#,
+                r#"{"type":"rooms","rooms":[{"name":"Pause\u202e café","topic":"\u001b[31mrouge","people":2}]}"#,
+                r#"{"type":"parted","room":"A","room":"B"}"#,
             ];
             for line in lines {
                 writeln!(stream, "{line}").expect("written");
@@ -973,6 +1005,33 @@ mod tests {
             panic!("the token")
         };
         assert_eq!(token, "t\u{200b}k");
+        let ClientEvent::Message {
+            msg: ServerMsg::Message(chat),
+            room: Some(room),
+            ..
+        } = next()
+        else {
+            panic!("the named room's message")
+        };
+        assert_eq!((chat.text.as_str(), room.as_str()), ("ici", "Projet X"));
+        let ClientEvent::Message {
+            msg: ServerMsg::Rooms { rooms, .. },
+            ..
+        } = next()
+        else {
+            panic!("the rooms")
+        };
+        assert_eq!(rooms[0].name, "Pause café");
+        assert_eq!(rooms[0].topic.as_deref(), Some("rouge"));
+        let ClientEvent::Message {
+            msg: ServerMsg::Error { code, .. },
+            room: None,
+            ..
+        } = next()
+        else {
+            panic!("the forged line")
+        };
+        assert_eq!(code, ErrorCode::Malformed);
         conn.quit();
         host.join().expect("the host");
     }

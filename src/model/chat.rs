@@ -187,6 +187,8 @@ pub struct ChatModel {
     pub lang: Lang,
     /// This app's file transfers, by the file's id in the room.
     pub transfers: std::collections::HashMap<u64, TransferState>,
+    /// The host has named rooms (its welcome said so): the app lists and joins them.
+    pub has_rooms: bool,
 }
 
 /// Whether what this computer's log holds from before the room's own history was shown.
@@ -580,10 +582,12 @@ impl ChatModel {
                 away,
                 history,
                 motd,
+                rooms,
                 ..
             } => {
                 self.room = room;
                 self.me = you;
+                self.has_rooms = rooms;
                 self.people = people;
                 self.away = away;
                 if self.entries.iter().all(|e| e.id.is_none()) {
@@ -1063,6 +1067,7 @@ mod tests {
             history,
             max_message_bytes: 2048,
             labels: false,
+            rooms: false,
         }
     }
 

@@ -1,12 +1,13 @@
-//! The app's state below the views: the conversation, the connect form, settings and profiles, and
-//! the transcript. Pure data and its rules; no egui, no threads, no sockets (settings read and
-//! write their small file).
+//! The app's state below the views: the conversation, the host's named rooms, the connect form,
+//! settings and profiles, and the transcript. Pure data and its rules; no egui, no threads, no
+//! sockets (settings read and write their small file).
 //!
 //! The views (`ui`) read these and the app shell (`app`) changes them; this layer imports neither.
 
 pub mod chat;
 pub mod direct;
 pub mod form;
+pub mod rooms;
 pub mod settings;
 pub mod transcript;
 

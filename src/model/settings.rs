@@ -112,6 +112,13 @@ pub struct Settings {
     /// The hosted room is one room with other sites through this NATS broker (`nats://host:port`);
     /// `None`: this computer's room alone.
     pub host_broker: Option<String>,
+    /// The hosted room's named rooms besides it (Room options), made when it is hosted.
+    pub host_rooms: Vec<String>,
+    /// Anyone in the hosted room may make a named room, by joining one that does not exist yet.
+    pub host_open_rooms: bool,
+    /// The named rooms joined on each host (`host:port`), by name: joined again on the
+    /// next visit.
+    pub joined_rooms: std::collections::BTreeMap<String, Vec<String>>,
     /// Every room trusted so far: `host:port` → its fingerprint (64 hex digits).
     pub pins: std::collections::BTreeMap<String, String>,
     /// When the app last showed each room (`host:port`): the time of the newest message seen, in
@@ -163,6 +170,9 @@ impl Default for Settings {
             host_encrypted_only: false,
             host_password: None,
             host_broker: None,
+            host_rooms: Vec::new(),
+            host_open_rooms: false,
+            joined_rooms: std::collections::BTreeMap::new(),
             host_keep_history: true,
             host_history_days: 0,
             host_history_max: 0,
@@ -326,6 +336,15 @@ impl Settings {
         // Written `host_link` before the word "link" was kept for the NATS link itself.
         read_field(&mut table, "host_link", &mut s.host_broker, "", reset);
         read_field(&mut table, "host_broker", &mut s.host_broker, "", reset);
+        read_field(&mut table, "host_rooms", &mut s.host_rooms, "", reset);
+        read_field(&mut table, "joined_rooms", &mut s.joined_rooms, "", reset);
+        read_field(
+            &mut table,
+            "host_open_rooms",
+            &mut s.host_open_rooms,
+            "",
+            reset,
+        );
         read_field(
             &mut table,
             "host_keep_history",
@@ -522,6 +541,10 @@ pub enum RoomOption {
     HistoryMax(u64),
     /// The room is one room with other sites through this broker, as typed (empty: alone).
     Broker(String),
+    /// A named room of the host, as typed: kept, and made at once while hosting.
+    AddRoom(String),
+    /// Anyone may make a named room (applied when the room is next hosted).
+    OpenRooms(bool),
 }
 
 impl Settings {
@@ -540,6 +563,20 @@ impl Settings {
             RoomOption::HistoryDays(days) => self.host_history_days = days,
             RoomOption::HistoryMax(max) => self.host_history_max = max,
             RoomOption::Broker(typed) => self.host_broker = check_broker(&typed, lang)?,
+            RoomOption::AddRoom(typed) => {
+                let name = crate::protocol::name::validate_room(&typed, &self.host_room)
+                    .map_err(|err| err.describe(lang))?;
+                let key = crate::protocol::name::NameKey::new(&name);
+                if self
+                    .host_rooms
+                    .iter()
+                    .any(|kept| crate::protocol::name::NameKey::new(kept).clashes(&key))
+                {
+                    return Err(crate::tr!(lang, "room-exists", room = name));
+                }
+                self.host_rooms.push(name);
+            }
+            RoomOption::OpenRooms(on) => self.host_open_rooms = on,
         }
         Ok(())
     }

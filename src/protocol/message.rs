@@ -277,6 +277,10 @@ pub enum ServerMsg {
         /// its requests only then (an older server refuses the field as unknown).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         labels: bool,
+        /// True when the host has named rooms (`rooms`, `join_room`…): a client asks for them
+        /// only then (an older server refuses the lines as unknown).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rooms: bool,
     },
     /// A message for the room.
     Message(Chat),
@@ -1139,13 +1143,51 @@ pub fn decode_client(line: &[u8]) -> Result<ClientMsg, DecodeError> {
 /// Reads one JSON line from a client ([`decode_client`]) with the room it concerns: its `room`
 /// field, taken out before the message is read (`None`: the default room).
 pub fn decode_client_in(line: &[u8]) -> Result<(ClientMsg, Option<String>), DecodeError> {
-    // Most lines name no room: read them once.
+    match room_taken_out(line)? {
+        None => decode_client(line).map(|msg| (msg, None)),
+        Some((object, room)) => {
+            let msg =
+                serde_json::from_value(serde_json::Value::Object(object)).map_err(DecodeError)?;
+            Ok((msg, room))
+        }
+    }
+}
+
+/// Reads one JSON line from a server ([`decode_server`]) with the named room it concerns: its
+/// `room` field (`None`: the default room, or a welcome, which names its room itself). A line
+/// that names a room twice, or names one with anything but a string, is not read.
+pub fn decode_server_in(line: &[u8]) -> Result<(ServerMsg, Option<String>), DecodeError> {
+    match room_taken_out(line)? {
+        None => decode_server(line).map(|msg| (msg, None)),
+        Some((mut object, room)) => {
+            // A welcome's `room` is its own field: the room it welcomes to.
+            let welcome = object.get("type").and_then(|t| t.as_str()) == Some("welcome");
+            let room = match room {
+                Some(room) if welcome => {
+                    object.insert("room".to_owned(), serde_json::Value::String(room));
+                    None
+                }
+                room => room,
+            };
+            let msg =
+                serde_json::from_value(serde_json::Value::Object(object)).map_err(DecodeError)?;
+            Ok((msg, room))
+        }
+    }
+}
+
+/// A JSON object's fields, and the room it names.
+type RoomTakenOut = (serde_json::Map<String, serde_json::Value>, Option<String>);
+
+/// A JSON line's fields with its `room` taken out, when it may name one (`None`: it can't, read it
+/// as it is). Most lines name no room: they are read once, by the caller.
+fn room_taken_out(line: &[u8]) -> Result<Option<RoomTakenOut>, DecodeError> {
     if !line.windows(6).any(|w| w == b"\"room\"") {
-        return decode_client(line).map(|msg| (msg, None));
+        return Ok(None);
     }
     let text = String::from_utf8_lossy(line);
     if !text.trim_start().starts_with('{') {
-        return decode_client(line).map(|msg| (msg, None));
+        return Ok(None);
     }
     let Fields(mut object) = serde_json::from_str(&text).map_err(DecodeError)?;
     let room = match object.remove("room") {
@@ -1157,8 +1199,7 @@ pub fn decode_client_in(line: &[u8]) -> Result<(ClientMsg, Option<String>), Deco
             )));
         }
     };
-    let msg = serde_json::from_value(serde_json::Value::Object(object)).map_err(DecodeError)?;
-    Ok((msg, room))
+    Ok(Some((object, room)))
 }
 
 /// A JSON object's fields, refused when one comes twice: a line naming two rooms (or saying two
@@ -1281,12 +1322,30 @@ mod tests {
             history: vec![],
             max_message_bytes: 2048,
             labels: true,
+            rooms: true,
         };
         assert_eq!(line(&welcome, x).matches("\"room\"").count(), 1);
         // A name with quotes or a backslash stays one JSON string.
         let odd = line(&ServerMsg::Parted {}, Some("a\"b\\c"));
         let value: serde_json::Value = serde_json::from_str(&odd).unwrap();
         assert_eq!(value["room"], "a\"b\\c");
+
+        // An app reads the room back out of what the host sends, a welcome's own `room` kept.
+        let back = |line: String| decode_server_in(line.as_bytes()).unwrap();
+        assert_eq!(
+            back(line(&join, x)),
+            (join.clone(), Some("Projet X".into()))
+        );
+        assert_eq!(back(line(&join, None)), (join, None));
+        assert_eq!(back(line(&welcome, x)), (welcome, None));
+        // Forged: two rooms, or a room that is not a name, is not read at all.
+        for forged in [
+            "{\"type\":\"parted\",\"room\":\"a\",\"room\":\"b\"}",
+            "{\"type\":\"parted\",\"room\":7}",
+            "{\"type\":\"welcome\",\"room\":[\"x\"]}",
+        ] {
+            assert!(decode_server_in(forged.as_bytes()).is_err(), "{forged}");
+        }
 
         let read = |text: &str| decode_client_in(text.as_bytes()).map_err(|e| e.to_string());
         assert_eq!(

@@ -537,6 +537,7 @@ impl<M: Mailbox> Room<M> {
             history: self.history.iter().cloned().collect(),
             max_message_bytes: MAX_MESSAGE_BYTES,
             labels: true,
+            rooms: true,
         };
         self.send_to(session, &welcome);
         if !self.topic.is_empty() && self.knows_rooms(session) {

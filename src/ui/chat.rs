@@ -1,5 +1,6 @@
-//! The chat screen: the room's column (the room and its direct conversations), the message
-//! list, who is here, and the input line.
+//! The chat screen: the host's column (its rooms joined, the direct conversations, the rooms to
+//! join), the header of the conversation on screen, the message list, who is here, and the input
+//! line.
 
 use eframe::egui::{self, Key, RichText};
 
@@ -8,8 +9,10 @@ use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
 use super::{Action, FileAction, RoomAction};
 use crate::model::direct::DirectSummary;
+use crate::model::rooms::RoomSummary;
 use crate::model::{ChatModel, TransferStatus};
 use crate::protocol::MAX_MESSAGE_BYTES;
+use crate::protocol::message::RoomInfo;
 use crate::tr;
 
 /// The byte count shows from here on, so people see the limit coming.
@@ -157,12 +160,14 @@ pub enum ChatStatus<'a> {
     Offline(&'a str),
 }
 
-/// Which conversation of the room is on screen.
+/// Which conversation of the host is on screen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Showing {
-    /// The room itself.
+    /// The default room: the one the app connected to.
     #[default]
     Room,
+    /// One of the host's named rooms, joined.
+    Named(String),
     /// The direct conversation with this person.
     Direct(String),
 }
@@ -181,6 +186,13 @@ pub struct Around<'a> {
     pub directs: &'a [DirectSummary],
     /// Which conversation is on screen.
     pub showing: &'a Showing,
+    /// The host's named rooms joined, with what is new in each.
+    pub rooms: &'a [RoomSummary],
+    /// The host's rooms not joined, as it listed them; `None` when the host has no named rooms
+    /// (the column then looks as it does with a host of one room).
+    pub others: Option<&'a [&'a RoomInfo]>,
+    /// The topic of the room on screen, if it has one.
+    pub topic: Option<&'a str>,
 }
 
 /// Draws the chat screen.
@@ -198,6 +210,8 @@ pub fn chat_ui(
     let connected = status == ChatStatus::Live;
     // While the app gets the connection back, what is typed waits in the outbox.
     let can_type = connected || status == ChatStatus::Reconnecting;
+    // Files are the default room's (and its direct conversations'): a named room has none yet.
+    let files = !matches!(around.showing, Showing::Named(_));
     if let ChatStatus::Offline(why) = status {
         egui::Panel::top("offline").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
@@ -216,8 +230,13 @@ pub fn chat_ui(
         .default_size(150.0)
         .show(ui, |ui| {
             ui.add_space(4.0);
-            action = action.take().or(column_ui(ui, &around));
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                action = action.take().or(column_ui(ui, &around));
+            });
         });
+    egui::Panel::top("room-header").show(ui, |ui| {
+        action = action.take().or(header_ui(ui, model, &around));
+    });
     // The search panel takes the people list's place while it is open, so that the input line
     // keeps room to type at the default window size.
     if !search.open {
@@ -227,7 +246,7 @@ pub fn chat_ui(
             .show(ui, |ui| {
                 ui.add_space(4.0);
                 badge_ui(ui, around.protection);
-                action = action.take().or(people_ui(ui, model, connected));
+                action = action.take().or(people_ui(ui, model, connected, files));
             });
     }
     if search.open {
@@ -246,7 +265,9 @@ pub fn chat_ui(
         }
         typing_ui(ui, model);
         outbox_ui(ui, model, connected);
-        action = action.take().or(composer_ui(ui, model, composer, can_type));
+        action = action
+            .take()
+            .or(composer_ui(ui, model, composer, can_type, files));
         ui.add_space(4.0);
     });
     egui::CentralPanel::default().show(ui, |ui| {
@@ -260,25 +281,55 @@ pub fn chat_ui(
     action
 }
 
-/// The room's column: the room, then its direct conversations with their unread counts. Alt+Up
-/// and Alt+Down move through them, as in other team chats.
+/// One line over the conversation on screen: the room's name, its topic, and Leave for a named
+/// room; a direct conversation says who with.
+fn header_ui(ui: &mut egui::Ui, model: &ChatModel, around: &Around<'_>) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    ui.horizontal(|ui| {
+        let title = match around.showing {
+            Showing::Direct(peer) => tr!(lang, "header-direct", name = peer.as_str()),
+            _ => format!("# {}", model.room),
+        };
+        ui.add(egui::Label::new(RichText::new(title).strong()).truncate())
+            .on_hover_text(around.topic.unwrap_or_default());
+        if let Showing::Named(name) = around.showing {
+            // On the right, before the topic takes what is left.
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.small_button(lang.tr("room-leave")).clicked() {
+                    action = Some(Action::Room(RoomAction::PartNamed(name.clone())));
+                }
+                if let Some(topic) = around.topic {
+                    ui.add(egui::Label::new(RichText::new(topic).weak()).truncate());
+                }
+            });
+        } else if let Some(topic) = around.topic.filter(|_| *around.showing == Showing::Room) {
+            ui.add(egui::Label::new(RichText::new(topic).weak()).truncate());
+        }
+    });
+    action
+}
+
+/// The host's column: its rooms joined (the default room first), the direct conversations with
+/// their unread counts, then the rooms to join. Alt+Up and Alt+Down move through the rooms and
+/// conversations, as in other team chats.
 fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = next_conversation(ui, around);
-    ui.label(RichText::new(lang.tr("column-room")).small().weak());
-    let room = RichText::new(format!("# {}", around.room)).strong();
-    // Wrapped: a badge goes under a long name rather than widen the column.
-    ui.horizontal_wrapped(|ui| {
-        if ui
-            .selectable_label(*around.showing == Showing::Room, room)
-            .clicked()
-        {
-            action = Some(Action::Room(RoomAction::Show(Showing::Room)));
-        }
-        match around.room_news {
-            (0, _) => {}
-            (count, true) => unread_badge(ui, &tr!(lang, "column-unread-mention", count = count)),
-            (count, false) => unread_badge(ui, &tr!(lang, "column-unread", count = count)),
+    ui.label(RichText::new(lang.tr("column-rooms")).small().weak());
+    let list = egui::UiBuilder::new()
+        .accessibility_role(egui::accesskit::Role::List)
+        .accessibility_label(lang.tr("column-rooms"));
+    ui.scope_builder(list, |ui| {
+        let default = std::iter::once((Showing::Room, around.room, around.room_news));
+        let named = around.rooms.iter().map(|room| {
+            let showing = Showing::Named(room.name.clone());
+            (showing, room.name.as_str(), (room.unread, room.mention))
+        });
+        for (showing, name, news) in default.chain(named) {
+            if let Some(chosen) = room_row_ui(ui, around, showing, name, news) {
+                action = Some(chosen);
+            }
         }
     });
     ui.add_space(8.0);
@@ -291,6 +342,91 @@ fn column_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
             action = Some(chosen);
         }
     });
+    if let Some(others) = around.others {
+        ui.add_space(8.0);
+        if let Some(chosen) = other_rooms_ui(ui, others) {
+            action = Some(chosen);
+        }
+    }
+    action
+}
+
+/// One room in the column: its name, selected when on screen, and what is new in it, said in
+/// words. Known by its name, not its place: a room joined above it is a row added.
+fn room_row_ui(
+    ui: &mut egui::Ui,
+    around: &Around<'_>,
+    showing: Showing,
+    name: &str,
+    news: (usize, bool),
+) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    let row = egui::UiBuilder::new()
+        .scope_id(ui.scope_id().with(("room-row", &showing)))
+        .accessibility_role(egui::accesskit::Role::ListItem);
+    ui.scope_builder(row, |ui| {
+        // Wrapped: a badge goes under a long name rather than widen the column.
+        ui.horizontal_wrapped(|ui| {
+            let text = RichText::new(format!("# {name}")).strong();
+            if ui
+                .selectable_label(*around.showing == showing, text)
+                .clicked()
+            {
+                action = Some(Action::Room(RoomAction::Show(showing)));
+            }
+            match news {
+                (0, _) => {}
+                (count, true) => {
+                    unread_badge(ui, &tr!(lang, "column-unread-mention", count = count));
+                }
+                (count, false) => unread_badge(ui, &tr!(lang, "column-unread", count = count)),
+            }
+        });
+    });
+    action
+}
+
+/// The host's rooms not joined, each with how many are in it and a button to join; then a field
+/// to join one by its name (or make it, on a host that lets anyone). A room with a password is
+/// joined from a terminal for now: the app says so rather than offer a button that can't work.
+fn other_rooms_ui(ui: &mut egui::Ui, others: &[&RoomInfo]) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    ui.label(RichText::new(lang.tr("column-more-rooms")).small().weak());
+    for room in others {
+        let row = egui::UiBuilder::new().scope_id(ui.scope_id().with(("other-room", &room.name)));
+        ui.scope_builder(row, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                let people = tr!(lang, "column-room-people", count = room.people);
+                ui.label(format!("# {}", room.name))
+                    .on_hover_text(room.topic.as_deref().unwrap_or_default());
+                ui.weak(people);
+                if room.protected {
+                    ui.weak(lang.tr("column-room-password"))
+                        .on_hover_text(lang.tr("column-room-password-hint"));
+                } else if ui.small_button(lang.tr("room-join")).clicked() {
+                    action = Some(Action::Room(RoomAction::JoinNamed(room.name.clone())));
+                }
+            });
+        });
+    }
+    let id = ui.scope_id().with("join-by-name");
+    let mut typed: String = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+    ui.add_space(4.0);
+    let label = ui.label(RichText::new(lang.tr("room-join-label")).small());
+    let field = ui
+        .add(
+            egui::TextEdit::singleline(&mut typed)
+                .hint_text(lang.tr("room-join-hint"))
+                .desired_width(ui.available_width()),
+        )
+        .labelled_by(label.id);
+    if field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) && !typed.trim().is_empty() {
+        action = Some(Action::Room(RoomAction::JoinNamed(typed.trim().to_owned())));
+        typed.clear();
+    }
+    ui.data_mut(|d| d.insert_temp(id, typed));
     action
 }
 
@@ -340,6 +476,7 @@ fn next_conversation(ui: &egui::Ui, around: &Around<'_>) -> Option<Action> {
         return None;
     }
     let all: Vec<Showing> = std::iter::once(Showing::Room)
+        .chain(around.rooms.iter().map(|r| Showing::Named(r.name.clone())))
         .chain(
             around
                 .directs
@@ -367,7 +504,8 @@ fn unread_badge(ui: &mut egui::Ui, text: &str) {
     );
 }
 
-fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Action> {
+/// Who is here; `files`: a file can be sent to one of them from here.
+fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool, files: bool) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
     if model.people.is_empty() {
@@ -432,9 +570,10 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool) -> Option<Ac
                     if ui.button(lang.tr("people-private")).clicked() {
                         action = Some(Action::Room(RoomAction::StartPrivate(person.clone())));
                     }
-                    if ui
-                        .add_enabled(connected, egui::Button::new(lang.tr("people-send-file")))
-                        .clicked()
+                    if files
+                        && ui
+                            .add_enabled(connected, egui::Button::new(lang.tr("people-send-file")))
+                            .clicked()
                     {
                         action = Some(Action::File(FileAction::Pick(Some(person.clone()))));
                     }
@@ -534,11 +673,13 @@ fn button_width(ui: &egui::Ui, text: &str) -> f32 {
     galley.size().x + 2.0 * ui.spacing().button_padding.x
 }
 
+/// The input line, Send, and (`files`, in a room that says who is here) Send file.
 fn composer_ui(
     ui: &mut egui::Ui,
     model: &ChatModel,
     composer: &mut Composer,
     can_type: bool,
+    files: bool,
 ) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
@@ -548,7 +689,7 @@ fn composer_ui(
     ui.horizontal(|ui| {
         // Files go to Coucou rooms, which say who is here: room for their button too. The
         // buttons' own widths, in this language and text size, are what the field leaves.
-        let files = !model.people.is_empty();
+        let files = files && !model.people.is_empty();
         let mut buttons = vec![lang.tr("send")];
         if files {
             buttons.push(lang.tr("file-send"));

@@ -81,8 +81,12 @@ pub enum RoomAction {
     /// Start a private message to someone: their direct conversation (in a Coucou room), or
     /// `/msg name ` in the input line.
     StartPrivate(String),
-    /// Show the room, or one of its direct conversations.
+    /// Show the room, one of the host's named rooms, or a direct conversation.
     Show(chat::Showing),
+    /// Join the host's named room of this name (or make it, on a host that lets anyone).
+    JoinNamed(String),
+    /// Leave the host's named room of this name.
+    PartNamed(String),
     /// Put this quote in the input line.
     Quote(String),
     /// Leave the room.

@@ -78,6 +78,10 @@ pub struct ToolbarView<'a> {
     pub host_has_password: bool,
     /// The Host setting: keep the history across restarts.
     pub host_keep_history: bool,
+    /// Anyone may make a named room in the hosted room.
+    pub host_open_rooms: bool,
+    /// The hosted room's named rooms, as kept.
+    pub host_rooms: &'a [String],
     /// The Host setting: forget messages older than this many days (0: never).
     pub host_history_days: u32,
     /// The Host setting: keep at most this many messages (0: no limit).
@@ -183,6 +187,8 @@ pub struct ToolbarBuffers {
     pub password: String,
     /// The broker to link the hosted room through, as typed.
     pub broker: String,
+    /// A named room to add, as typed.
+    pub new_room: String,
 }
 
 /// Draws the toolbar.
@@ -229,104 +235,14 @@ pub fn toolbar_ui(
                 egui::TextEdit::singleline(&mut host.port).desired_width(50.0),
             )
             .labelled_by(label.id);
-            // The room's protection and memory, in a menu of their own: kept, and applied when
-            // it is hosted.
-            let security = egui::containers::menu::MenuButton::new(lang.tr("room-options")).config(
-                egui::containers::menu::MenuConfig::new()
-                    .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
-            );
-            security.ui(ui, |ui| {
-                ui.label(if view.host_has_password {
-                    lang.tr("room-password-change")
-                } else {
-                    lang.tr("room-password-new")
-                });
-                ui.horizontal(|ui| {
-                    let label = ui.label(lang.tr("room-password"));
-                    let field = ui
-                        .add_enabled(
-                            enabled,
-                            egui::TextEdit::singleline(&mut host.password)
-                                .password(true)
-                                .desired_width(140.0),
-                        )
-                        .labelled_by(label.id);
-                    let set =
-                        ui.add_enabled(enabled, egui::Button::new(lang.tr("room-password-set")));
-                    if set.clicked()
-                        || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
-                    {
-                        action = Some(Action::RoomOption(RoomOption::Password(std::mem::take(
-                            &mut host.password,
-                        ))));
-                    }
-                });
-                let mut encrypted_only = view.host_encrypted_only;
-                if ui
-                    .add_enabled(
-                        enabled,
-                        egui::Checkbox::new(&mut encrypted_only, lang.tr("room-encrypted-only")),
-                    )
-                    .on_hover_text(lang.tr("room-encrypted-only-hint"))
-                    .changed()
-                {
-                    action = Some(Action::RoomOption(RoomOption::EncryptedOnly(
-                        encrypted_only,
-                    )));
-                }
-                ui.separator();
-                let label = ui
-                    .label(lang.tr("room-link"))
-                    .on_hover_text(lang.tr("room-link-hint"));
-                ui.horizontal(|ui| {
-                    let field = ui
-                        .add_enabled(
-                            enabled,
-                            egui::TextEdit::singleline(&mut host.broker)
-                                .hint_text(lang.tr("room-link-example"))
-                                .desired_width(180.0),
-                        )
-                        .labelled_by(label.id);
-                    let set = ui.add_enabled(enabled, egui::Button::new(lang.tr("room-link-set")));
-                    if set.clicked()
-                        || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
-                    {
-                        action = Some(Action::RoomOption(RoomOption::Broker(host.broker.clone())));
-                    }
-                });
-                ui.separator();
-                let mut keep = view.host_keep_history;
-                if ui
-                    .add_enabled(
-                        enabled,
-                        egui::Checkbox::new(&mut keep, lang.tr("room-keep-history")),
-                    )
-                    .on_hover_text(lang.tr("room-keep-history-hint"))
-                    .changed()
-                {
-                    action = Some(Action::RoomOption(RoomOption::KeepHistory(keep)));
-                }
-                ui.add_enabled_ui(enabled && keep, |ui| {
-                    if let Some(days) = choice_ui(
-                        ui,
-                        &lang.tr("room-keep-messages"),
-                        &KEEP_DAYS,
-                        view.host_history_days,
-                        |days| keep_days_text(lang, days),
-                    ) {
-                        action = Some(Action::RoomOption(RoomOption::HistoryDays(days)));
-                    }
-                    if let Some(max) = choice_ui(
-                        ui,
-                        &lang.tr("room-keep-count"),
-                        &KEEP_COUNT,
-                        view.host_history_max,
-                        |count| keep_count_text(lang, count),
-                    ) {
-                        action = Some(Action::RoomOption(RoomOption::HistoryMax(max)));
-                    }
-                });
-            });
+        }
+        // The room's protection, memory and rooms, in a menu of their own: kept, and applied when
+        // it is hosted. While hosting, the menu is on the hosted room's line.
+        if !hosting
+            && !view.in_room
+            && let Some(chosen) = room_options_ui(ui, view, host, enabled)
+        {
+            action = Some(chosen);
         }
         if let Some(busy) = view.host_busy {
             ui.spinner();
@@ -497,6 +413,10 @@ pub fn toolbar_ui(
             {
                 action = Some(Action::TestHosting);
             }
+            // A named room added here is made at once; the rest applies at the next hosting.
+            if let Some(chosen) = room_options_ui(ui, view, host, view.host_busy.is_none()) {
+                action = Some(chosen);
+            }
         });
         ui.horizontal_wrapped(|ui| {
             ui.label(lang.tr("room-code"));
@@ -640,4 +560,163 @@ fn status_ui(
             ui.weak(tr!(lang, "status-away-because", reason = why.as_str()));
         }
     });
+}
+
+/// Room options' named rooms: those kept, a field to add one (made at once while hosting), and
+/// whether anyone may make one.
+fn rooms_option_ui(
+    ui: &mut egui::Ui,
+    view: &ToolbarView<'_>,
+    host: &mut ToolbarBuffers,
+    enabled: bool,
+) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    let label = ui
+        .label(lang.tr("room-new"))
+        .on_hover_text(lang.tr("room-new-hint"));
+    if !view.host_rooms.is_empty() {
+        ui.weak(view.host_rooms.join(", "));
+    }
+    ui.horizontal(|ui| {
+        let field = ui
+            .add_enabled(
+                enabled,
+                egui::TextEdit::singleline(&mut host.new_room).desired_width(180.0),
+            )
+            .labelled_by(label.id);
+        let add = ui.add_enabled(enabled, egui::Button::new(lang.tr("room-add")));
+        let typed = !host.new_room.trim().is_empty();
+        if typed
+            && (add.clicked()
+                || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))))
+        {
+            action = Some(Action::RoomOption(RoomOption::AddRoom(
+                host.new_room.clone(),
+            )));
+        }
+    });
+    let mut open = view.host_open_rooms;
+    if ui
+        .add_enabled(
+            enabled,
+            egui::Checkbox::new(&mut open, lang.tr("room-open-to-all")),
+        )
+        .on_hover_text(lang.tr("room-open-to-all-hint"))
+        .changed()
+    {
+        action = Some(Action::RoomOption(RoomOption::OpenRooms(open)));
+    }
+    action
+}
+
+/// Room options: the hosted room's password, encryption, link, rooms and memory.
+fn room_options_ui(
+    ui: &mut egui::Ui,
+    view: &ToolbarView<'_>,
+    host: &mut ToolbarBuffers,
+    enabled: bool,
+) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    let security = egui::containers::menu::MenuButton::new(lang.tr("room-options")).config(
+        egui::containers::menu::MenuConfig::new()
+            .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
+    );
+    security.ui(ui, |ui| {
+        ui.label(if view.host_has_password {
+            lang.tr("room-password-change")
+        } else {
+            lang.tr("room-password-new")
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label(lang.tr("room-password"));
+            let field = ui
+                .add_enabled(
+                    enabled,
+                    egui::TextEdit::singleline(&mut host.password)
+                        .password(true)
+                        .desired_width(140.0),
+                )
+                .labelled_by(label.id);
+            let set = ui.add_enabled(enabled, egui::Button::new(lang.tr("room-password-set")));
+            if set.clicked()
+                || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
+            {
+                action = Some(Action::RoomOption(RoomOption::Password(std::mem::take(
+                    &mut host.password,
+                ))));
+            }
+        });
+        let mut encrypted_only = view.host_encrypted_only;
+        if ui
+            .add_enabled(
+                enabled,
+                egui::Checkbox::new(&mut encrypted_only, lang.tr("room-encrypted-only")),
+            )
+            .on_hover_text(lang.tr("room-encrypted-only-hint"))
+            .changed()
+        {
+            action = Some(Action::RoomOption(RoomOption::EncryptedOnly(
+                encrypted_only,
+            )));
+        }
+        ui.separator();
+        if let Some(chosen) = rooms_option_ui(ui, view, host, enabled) {
+            action = Some(chosen);
+        }
+        ui.separator();
+        let label = ui
+            .label(lang.tr("room-link"))
+            .on_hover_text(lang.tr("room-link-hint"));
+        ui.horizontal(|ui| {
+            let field = ui
+                .add_enabled(
+                    enabled,
+                    egui::TextEdit::singleline(&mut host.broker)
+                        .hint_text(lang.tr("room-link-example"))
+                        .desired_width(180.0),
+                )
+                .labelled_by(label.id);
+            let set = ui.add_enabled(enabled, egui::Button::new(lang.tr("room-link-set")));
+            if set.clicked()
+                || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
+            {
+                action = Some(Action::RoomOption(RoomOption::Broker(host.broker.clone())));
+            }
+        });
+        ui.separator();
+        let mut keep = view.host_keep_history;
+        if ui
+            .add_enabled(
+                enabled,
+                egui::Checkbox::new(&mut keep, lang.tr("room-keep-history")),
+            )
+            .on_hover_text(lang.tr("room-keep-history-hint"))
+            .changed()
+        {
+            action = Some(Action::RoomOption(RoomOption::KeepHistory(keep)));
+        }
+        ui.add_enabled_ui(enabled && keep, |ui| {
+            if let Some(days) = choice_ui(
+                ui,
+                &lang.tr("room-keep-messages"),
+                &KEEP_DAYS,
+                view.host_history_days,
+                |days| keep_days_text(lang, days),
+            ) {
+                action = Some(Action::RoomOption(RoomOption::HistoryDays(days)));
+            }
+            if let Some(max) = choice_ui(
+                ui,
+                &lang.tr("room-keep-count"),
+                &KEEP_COUNT,
+                view.host_history_max,
+                |count| keep_count_text(lang, count),
+            ) {
+                action = Some(Action::RoomOption(RoomOption::HistoryMax(max)));
+            }
+        });
+    });
+    action
 }

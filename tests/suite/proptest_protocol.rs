@@ -113,6 +113,7 @@ proptest! {
             history: vec![chat.clone()],
             max_message_bytes: 2048,
             labels: false,
+            rooms: false,
         };
         for msg in [chat, welcome, ServerMsg::Notice { id: Some(id), time, text: text.clone() }] {
             let line = msg.to_json_line();

@@ -1,5 +1,6 @@
-//! Image snapshots of the connect screen and a busy chat view, in English and in French, and a
-//! direct conversation in the light theme, rendered with wgpu.
+//! Image snapshots of the connect screen and a busy chat view, in English and in French, a direct
+//! conversation in the light theme, and a host's named rooms in both themes and both languages,
+//! rendered with wgpu.
 //!
 //! Behind the `snapshots` feature: they need a Vulkan driver (Debian `mesa-vulkan-drivers` gives a
 //! software one), which `.ci/run` installs. Times are shown in local time: run with `TZ=UTC`, as
@@ -98,4 +99,63 @@ fn a_direct_conversation_in_the_light_theme() {
     harness.event(eframe::egui::Event::PointerGone);
     harness.run_steps(8);
     harness.snapshot("direct_conversation_light");
+}
+
+/// A host's rooms as the column shows them: two joined beside the main room (one with news that
+/// names you), and two to join (one with a password).
+fn demo_rooms(lang: Lang) -> coucou::model::rooms::HostRooms {
+    use coucou::model::rooms::{HostRooms, JoinedRoom};
+    use coucou::protocol::message::RoomInfo;
+    let mut rooms = HostRooms::default();
+    for (name, lines, unread) in [("Projet X", 60, 0), ("Pause café", 40, 3)] {
+        let mut chat = demo_conversation_in(lines, START_MS, lang);
+        chat.room = name.into();
+        chat.has_rooms = true;
+        let seen = chat.entries.iter().rev().nth(unread).map_or(0, |e| e.key);
+        rooms.joined.insert(name.into(), JoinedRoom { chat, seen });
+    }
+    let info = |name: &str, people, topic: Option<&str>, protected| RoomInfo {
+        name: name.into(),
+        default: false,
+        topic: topic.map(Into::into),
+        people,
+        joined: false,
+        protected,
+    };
+    rooms.listed = vec![
+        info("Projet X", 3, Some("livraison vendredi, salle 12"), false),
+        info("Pause café", 5, None, false),
+        info("Cantine", 7, Some("menu du jour"), false),
+        info("Direction", 2, None, true),
+    ];
+    rooms
+}
+
+/// The app showing a busy main room with the host's rooms, `Projet X` on screen.
+fn rooms_view(lang: Lang, theme: eframe::egui::Theme, name: &str) {
+    use egui_kittest::kittest::Queryable;
+    let (_dir, mut harness) = app_themed(lang, theme);
+    let mut main = demo_conversation_in(200, START_MS, lang);
+    main.has_rooms = true;
+    harness.state_mut().show_conversation(main);
+    harness.state_mut().show_rooms(demo_rooms(lang));
+    harness.run_steps(2);
+    let rooms = if lang == Lang::Fr { "Salons" } else { "Rooms" };
+    harness
+        .get_by_role_and_label(eframe::egui::accesskit::Role::List, rooms)
+        .get_by_label("# Projet X")
+        .click();
+    harness.event(eframe::egui::Event::PointerGone);
+    harness.run_steps(8);
+    harness.snapshot(name);
+}
+
+#[test]
+fn named_rooms_in_the_dark_theme() {
+    rooms_view(Lang::En, eframe::egui::Theme::Dark, "rooms_dark");
+}
+
+#[test]
+fn named_rooms_in_the_light_theme_in_french() {
+    rooms_view(Lang::Fr, eframe::egui::Theme::Light, "rooms_light_fr");
 }

@@ -919,6 +919,7 @@ mod tests {
                 history: vec![],
                 max_message_bytes: 1,
                 labels: false,
+                rooms: false,
             },
             ServerMsg::error(crate::protocol::ErrorCode::NameTaken, "x"),
             // Names that break the rules: invisible, bidi, too long, empty text.

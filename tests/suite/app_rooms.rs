@@ -1,0 +1,356 @@
+//! The real app in a host's named rooms, driven headless with egui_kittest against a real server on
+//! 127.0.0.1: the column lists them, joins and leaves them, counts what comes to those not on
+//! screen, and sends each line to its own room only; the hosting app makes rooms from Room
+//! options.
+
+use crate::app_support::*;
+use crate::common::{Json, start_server_with};
+use coucou::app::CoucouApp;
+use coucou::protocol::{ClientMsg, ServerMsg};
+use coucou::server::ServerConfig;
+use eframe::egui::Key;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+/// A server with two named rooms besides its default room, no flood limit.
+fn host_with_rooms() -> coucou::server::Server {
+    start_server_with(ServerConfig {
+        rooms: vec!["Projet X".into(), "Pause café".into()],
+        flood: None,
+        ..ServerConfig::default()
+    })
+}
+
+fn say(text: &str) -> ClientMsg {
+    ClientMsg::Say {
+        text: text.into(),
+        cid: None,
+    }
+}
+
+/// Joins the named room `name` by typing it in the column, and waits until the app is in it.
+fn join_by_name(harness: &mut Harness<'_, CoucouApp>, name: &str) {
+    wait_for_label(harness, &format!("# {name}"));
+    type_into(harness, "Join or make a room", name);
+    harness.key_press(Key::Enter);
+    wait_until(harness, &format!("in {name}"), |app| {
+        app.room_chat(name).is_some()
+    });
+}
+
+/// Clicks the row of the room `name` in the column's rooms.
+fn show_room(harness: &mut Harness<'_, CoucouApp>, name: &str) {
+    harness
+        .get_by_role_and_label(Role::List, "Rooms")
+        .get_by_label(&format!("# {name}"))
+        .click();
+    harness.run_steps(2);
+}
+
+/// What a row of the column's rooms says beside its name (its unread badge), if anything.
+fn badge_of(harness: &Harness<'_, CoucouApp>, badge: &str) -> bool {
+    harness
+        .get_by_role_and_label(Role::List, "Rooms")
+        .query_by_label(badge)
+        .is_some()
+}
+
+/// Whether the named room `room`'s conversation holds a line with `needle`.
+fn room_has(app: &CoucouApp, room: &str, needle: &str) -> bool {
+    app.room_chat(room).is_some_and(|chat| {
+        chat.entries.iter().any(|e| {
+            coucou::model::transcript::entry_text(e, coucou::i18n::Lang::En).contains(needle)
+        })
+    })
+}
+
+#[test]
+fn the_column_joins_a_named_room_counts_what_comes_while_away_and_sends_there_only() {
+    let server = host_with_rooms();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    // The host's other rooms are listed, each with a way in.
+    wait_for_label(&mut harness, "# Pause café");
+    harness.get_by_label("# Projet X");
+
+    let (mut bob, _) = Json::join(addr, "bob");
+    bob.join_room("Projet X");
+    let (mut carol, _) = Json::join(addr, "carol");
+
+    // By its name, typed: the room comes on screen, with its header.
+    join_by_name(&mut harness, "Projet X");
+    harness.get_by_role_and_label(Role::Button, "Leave room");
+    // Files are the main room's for now: no button here that the host would refuse.
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Send file…")
+            .is_none()
+    );
+    bob.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Join { name, .. } if name == "alice"),
+    );
+    bob.send_in("Projet X", &say("le plan est prêt"));
+    wait_until(&mut harness, "bob's line in Projet X", |app| {
+        room_has(app, "Projet X", "le plan est prêt")
+    });
+    harness.get_by_role_and_label(Role::Label, "le plan est prêt");
+
+    // Said in Projet X: bob has it there, carol (in the default room only) never does.
+    send_message(&mut harness, "j'arrive");
+    bob.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Message(c) if c.text == "j'arrive" && c.from == "alice"),
+    );
+
+    // The default room on screen: what comes to Projet X is counted beside it, a mention said.
+    show_room(&mut harness, "Coucou");
+    send_message(&mut harness, "et ici ?");
+    let first = carol.expect(|m| matches!(m, ServerMsg::Message(c) if c.from == "alice"));
+    assert!(
+        matches!(&first, ServerMsg::Message(c) if c.text == "et ici ?"),
+        "carol got Projet X's line: {first:?}"
+    );
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Label, "le plan est prêt")
+            .is_none(),
+        "Projet X's line is not in the default room"
+    );
+    bob.send_in("Projet X", &say("deuxième"));
+    bob.send_in("Projet X", &say("alice, tu viens ?"));
+    wait_until(&mut harness, "two in Projet X", |app| {
+        app.room_chat("Projet X")
+            .is_some_and(|c| c.entries.iter().any(|e| e.mention))
+    });
+    harness.run_steps(2);
+    assert!(badge_of(&harness, "2 new, you are named"));
+
+    // Back in Projet X: its lines, and nothing counted any more.
+    show_room(&mut harness, "Projet X");
+    harness.get_by_role_and_label(Role::Label, "alice, tu viens ?");
+    harness.run_steps(2);
+    assert!(!badge_of(&harness, "2 new, you are named"));
+
+    // Leaving: bob sees alice go, the default room comes back on screen, Projet X is to join.
+    harness
+        .get_by_role_and_label(Role::Button, "Leave room")
+        .click();
+    harness.run_steps(2);
+    bob.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Leave { name, .. } if name == "alice"),
+    );
+    wait_until(&mut harness, "out of Projet X", |app| {
+        app.room_chat("Projet X").is_none() && has_entry(app, "You left Projet X.")
+    });
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Leave room")
+            .is_none()
+    );
+    assert!(
+        harness
+            .get_by_role_and_label(Role::List, "Rooms")
+            .query_by_label("# Projet X")
+            .is_none(),
+        "Projet X is still in the column's rooms"
+    );
+
+    // The other room, by its button.
+    wait_for_label(&mut harness, "# Projet X");
+    let joins = harness
+        .query_all_by_role_and_label(Role::Button, "Join")
+        .count();
+    assert_eq!(joins, 2, "one Join per room not joined");
+}
+
+#[test]
+fn a_room_nobody_made_a_look_alike_and_a_room_with_a_password_in_the_app() {
+    let server = start_server_with(ServerConfig {
+        rooms: vec!["Projet X".into()],
+        room_passwords: vec![(
+            "Secret".into(),
+            coucou::protocol::password::RoomKey::new("tournesol").expect("a key"),
+        )],
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    wait_for_label(&mut harness, "# Secret");
+    // A room with a password says so, with no Join button that could not work.
+    assert_eq!(
+        harness
+            .query_all_by_role_and_label(Role::Button, "Join")
+            .count(),
+        1,
+        "Projet X only"
+    );
+    harness.get_by_label("password");
+
+    // A name nobody made: the host's words on screen, nothing joined.
+    type_into(&mut harness, "Join or make a room", "Nulle part");
+    harness.key_press(Key::Enter);
+    wait_until(&mut harness, "the host's refusal", |app| {
+        has_entry(app, "no room called Nulle part")
+    });
+    assert!(harness.state().room_chat("Nulle part").is_none());
+
+    // A look-alike (case, an invisible character) is the room itself, under its own name.
+    type_into(&mut harness, "Join or make a room", "projet\u{200b} x");
+    harness.key_press(Key::Enter);
+    wait_until(&mut harness, "in Projet X", |app| {
+        app.room_chat("Projet X").is_some()
+    });
+    assert!(harness.state().room_chat("projet\u{200b} x").is_none());
+    harness
+        .get_by_role_and_label(Role::List, "Rooms")
+        .get_by_label("# Projet X");
+}
+
+#[test]
+fn a_room_made_from_room_options_appears_in_everyones_column() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    host_as_hostess(&mut harness);
+    let addr = harness.state().hosting_addr().expect("hosting");
+    let (mut bob, _) = Json::join(addr, "bob");
+    bob.send(&ClientMsg::Rooms { label: None });
+    bob.expect(|m| matches!(m, ServerMsg::Rooms { .. }));
+
+    harness.get_by_label("Room options").click();
+    harness.run_steps(2);
+    type_into(&mut harness, "New room", "Pause café");
+    harness.get_by_role_and_label(Role::Button, "Add").click();
+    harness.run_steps(2);
+
+    bob.expect(|m| matches!(m, ServerMsg::RoomMade { name, .. } if name == "Pause café"));
+    assert_eq!(harness.state().settings().host_rooms, ["Pause café"]);
+    harness.key_press(Key::Escape);
+    wait_for_label(&mut harness, "# Pause café");
+    // A second of the same name (or a look-alike) is refused with why, and not kept twice.
+    harness.get_by_label("Room options").click();
+    harness.run_steps(2);
+    type_into(&mut harness, "New room", "pause café");
+    harness.get_by_role_and_label(Role::Button, "Add").click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .state()
+            .host_error()
+            .is_some_and(|e| e.contains("already")),
+        "{:?}",
+        harness.state().host_error()
+    );
+    assert_eq!(harness.state().settings().host_rooms, ["Pause café"]);
+}
+
+#[test]
+fn after_a_lost_connection_the_app_is_back_in_its_named_rooms_and_what_waited_goes_once() {
+    let config_of = || ServerConfig {
+        rooms: vec!["Projet X".into()],
+        flood: None,
+        ..ServerConfig::default()
+    };
+    let server = start_server_with(config_of());
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    let mut harness = app_with_backoff(&config, |_| std::time::Duration::from_millis(400));
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    join_by_name(&mut harness, "Projet X");
+
+    server.stop();
+    wait_until(
+        &mut harness,
+        "waiting to reconnect",
+        CoucouApp::is_waiting_to_reconnect,
+    );
+    // Typed while away, in Projet X: it waits in that room's outbox.
+    send_message(&mut harness, "pendant la coupure");
+    assert_eq!(
+        harness
+            .state()
+            .room_chat("Projet X")
+            .map(|c| c.outbox.len()),
+        Some(1)
+    );
+
+    let again = crate::common::restart_at(addr, config_of());
+    let (mut bob, _) = Json::join(again.local_addr(), "bob");
+    bob.join_room("Projet X");
+    wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
+    bob.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Message(c) if c.text == "pendant la coupure"),
+    );
+    wait_until(&mut harness, "the echo", |app| {
+        app.room_chat("Projet X")
+            .is_some_and(|c| c.outbox.is_empty() && !c.people.is_empty())
+    });
+    // Still on screen, with the line once.
+    harness.get_by_role_and_label(Role::Button, "Leave room");
+    let chat = harness.state().room_chat("Projet X").expect("in Projet X");
+    let sent = chat
+        .entries
+        .iter()
+        .filter(|e| {
+            coucou::model::transcript::entry_text(e, coucou::i18n::Lang::En)
+                .contains("pendant la coupure")
+        })
+        .count();
+    assert_eq!(sent, 1);
+    assert!(chat.people.iter().any(|p| p == "bob"), "{:?}", chat.people);
+}
+
+#[test]
+fn the_rooms_joined_are_joined_again_at_the_next_start_and_a_room_gone_is_forgotten() {
+    let server = host_with_rooms();
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    join_by_name(&mut harness, "Projet X");
+    let key = addr.to_string();
+    assert_eq!(
+        harness.state().settings().joined_rooms.get(&key),
+        Some(&vec!["Projet X".to_owned()])
+    );
+    drop(harness);
+
+    // The next start: back in Projet X without asking, the main room on screen.
+    let mut harness = app_at(&config);
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "back in Projet X", |app| {
+        app.room_chat("Projet X")
+            .is_some_and(|c| !c.people.is_empty())
+    });
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Leave room")
+            .is_none(),
+        "the main room is on screen"
+    );
+    drop(harness);
+
+    // A room remembered that the host no longer has is forgotten after the host says so.
+    let mut settings = std::fs::read_to_string(&config).expect("the settings");
+    settings = settings.replace("\"Projet X\"", "\"Projet X\", \"Disparu\"");
+    std::fs::write(&config, settings).expect("the settings");
+    let mut harness = app_at(&config);
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "the host's word on Disparu", |app| {
+        has_entry(app, "no room called Disparu")
+    });
+    assert_eq!(
+        harness.state().settings().joined_rooms.get(&key),
+        Some(&vec!["Projet X".to_owned()])
+    );
+}
