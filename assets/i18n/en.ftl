@@ -365,7 +365,7 @@ column-room-people = { $count ->
    *[other] { $count } people
 }
 column-room-password = password
-column-room-password-hint = This room has a password: join it from a terminal for now (/join NAME password, over TLS).
+column-room-password-hint = This room has a password: type it, then Join. It never leaves this computer: the app proves it knows it, over the encrypted connection only.
 room-join = Join
 room-join-label = Join or make a room
 room-join-hint = Its name, then Enter
@@ -373,6 +373,8 @@ room-leave = Leave room
 header-direct = Direct messages with { $name }
 room-joined = You joined { $room }.
 host-rooms-none = This host has one room: it has no other rooms to join.
+room-password-needs-encryption = The room { $room } has a password: it is joined over an encrypted connection only.
+room-password-of = Password of the room { $room }
 room-parted = You left { $room }.
 room-exists = There is a room { $room } already (or one whose name looks the same).
 room-not-made = The room could not be made: { $error }
@@ -505,6 +507,7 @@ trouble-password-in-clear = the server asked for the password over a connection 
 trouble-encryption = the encrypted connection failed ({ $detail })
 trouble-no-certificate = the host showed no certificate
 trouble-cancelled = cancelled
+trouble-room-not-proved = The host could not prove it knows this room's password: the password is wrong, or someone is in the middle of the connection.
 trouble-cut = the connection was cut
 trouble-unreachable = the network can't reach the room
 trouble-silent = the connection stopped answering

@@ -365,7 +365,7 @@ column-room-people = { $count ->
    *[other] { $count } personnes
 }
 column-room-password = mot de passe
-column-room-password-hint = Ce salon a un mot de passe : rejoignez-le depuis un terminal pour l’instant (/join NOM motdepasse, en TLS).
+column-room-password-hint = Ce salon a un mot de passe : tapez-le, puis Rejoindre. Il ne quitte jamais cet ordinateur : l’application prouve qu’elle le connaît, par la connexion chiffrée seulement.
 room-join = Rejoindre
 room-join-label = Rejoindre ou créer un salon
 room-join-hint = Son nom, puis Entrée
@@ -373,6 +373,8 @@ room-leave = Quitter le salon
 header-direct = Messages directs avec { $name }
 room-joined = Vous avez rejoint { $room }.
 host-rooms-none = Cet hôte n’a qu’un salon : il n’y en a pas d’autre à rejoindre.
+room-password-needs-encryption = Le salon { $room } a un mot de passe : on ne le rejoint que par une connexion chiffrée.
+room-password-of = Mot de passe du salon { $room }
 room-parted = Vous avez quitté { $room }.
 room-exists = Il y a déjà un salon { $room } (ou un dont le nom se ressemble).
 room-not-made = Le salon n’a pas pu être créé : { $error }
@@ -511,6 +513,7 @@ trouble-password-in-clear = le serveur a demandé le mot de passe sur une connex
 trouble-encryption = la connexion chiffrée a échoué ({ $detail })
 trouble-no-certificate = l’hôte n’a montré aucun certificat
 trouble-cancelled = annulé
+trouble-room-not-proved = L’hôte n’a pas pu prouver qu’il connaît le mot de passe de ce salon : le mot de passe est faux, ou quelqu’un s’est placé au milieu de la connexion.
 trouble-cut = la connexion a été coupée
 trouble-unreachable = le réseau n’atteint pas le salon
 trouble-silent = la connexion ne répond plus

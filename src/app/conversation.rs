@@ -332,16 +332,38 @@ impl Conversation {
         }
     }
 
-    /// Remembers the newest message on screen as seen, for the next visit; true when that
-    /// changed the settings.
+    /// Marks what came to the named room `name` since the app last showed it (on a visit before).
+    pub(super) fn mark_named_visit(&mut self, name: &str, settings: &Settings) {
+        if let Some(&time) = settings.last_visit.get(&self.named_key(name)) {
+            self.rooms.mark_last_visit(name, time);
+        }
+    }
+
+    /// Where this computer keeps what is the named room `name`'s on this host: its log and its
+    /// last visit (`host:port#name`).
+    pub(super) fn named_key(&self, name: &str) -> String {
+        format!("{}#{name}", self.key)
+    }
+
+    /// Remembers the newest message of the room and of each named room joined as seen, for the
+    /// next visit; true when that changed the settings.
     pub(super) fn remember_visit(&self, settings: &mut Settings) -> bool {
-        let Some(time) = self.chat.as_ref().and_then(ChatModel::last_seen_time) else {
-            return false;
-        };
-        // TOML keeps signed 64-bit integers: a time from a server far in the future must not
-        // make the settings unsavable.
-        let time = time.min(i64::MAX as u64);
-        settings.last_visit.insert(self.key.clone(), time) != Some(time)
+        let named = self
+            .rooms
+            .joined
+            .iter()
+            .map(|(name, room)| (self.named_key(name), Some(&room.chat)));
+        let mut changed = false;
+        for (key, chat) in std::iter::once((self.key.clone(), self.chat.as_ref())).chain(named) {
+            let Some(time) = chat.and_then(ChatModel::last_seen_time) else {
+                continue;
+            };
+            // TOML keeps signed 64-bit integers: a time from a server far in the future must not
+            // make the settings unsavable.
+            let time = time.min(i64::MAX as u64);
+            changed |= settings.last_visit.insert(key, time) != Some(time);
+        }
+        changed
     }
 
     /// The desktop notices the entries from `first` on call for (see [`NotifyChoice`]).

@@ -82,6 +82,7 @@ impl Session {
             RoomAction::StartPrivate(name) => conv.composer.start_with(format!("/msg {name} ")),
             RoomAction::Show(showing) => conv.show_in_room(showing),
             RoomAction::JoinNamed(name) => self.join_named(name),
+            RoomAction::JoinProtected { room, password } => self.join_protected(room, password),
             RoomAction::PartNamed(name) => self.part_named(&name, desk),
             RoomAction::Quote(quote) => conv.composer.start_with(format!("{quote} ")),
             RoomAction::Disconnect => self.leave(),
@@ -133,6 +134,7 @@ impl Session {
             ClientEvent::Connected { conn, .. }
             | ClientEvent::Message { conn, .. }
             | ClientEvent::Line { conn, .. }
+            | ClientEvent::RoomTrouble { conn, .. }
             | ClientEvent::Failed { conn, .. }
             | ClientEvent::Closed { conn, .. } => *conn,
         };
@@ -153,6 +155,12 @@ impl Session {
                 ..
             } => self.on_results(&text, results, label),
             ClientEvent::Message { msg, room, .. } => self.on_message(msg, room, desk),
+            ClientEvent::RoomTrouble { room, trouble, .. } => {
+                // Not joined: the host's welcome, if it comes, is not one that was asked for.
+                self.conv.rooms.joining.remove(&room);
+                let said = Said::words(format!("{room}: {}", trouble.describe(desk.lang())));
+                self.conv.say(said, true);
+            }
             ClientEvent::Line { text, .. } => {
                 if let Some(chat) = &mut self.conv.chat {
                     let before = chat.entries.len();
@@ -818,6 +826,27 @@ impl Session {
         self.conv.rooms.joining.insert(name);
     }
 
+    /// Joins the host's named room `room` that has a password: over an encrypted connection only
+    /// (the host's challenge is answered by the connection, bound to its TLS session; the
+    /// password is never sent, nor kept here).
+    pub(super) fn join_protected(&mut self, room: String, password: String) {
+        if self.conv.rooms.chat(&room).is_some() {
+            self.conv.show_in_room(Showing::Named(room));
+            return;
+        }
+        let encrypted = self
+            .contact
+            .security
+            .is_some_and(|s| s.fingerprint.is_some());
+        let Some(conn) = self.contact.live_json().filter(|_| encrypted) else {
+            let said = Said::new("room-password-needs-encryption").with("room", room.as_str());
+            self.conv.say(said, true);
+            return;
+        };
+        conn.join_protected(&room, password);
+        self.conv.rooms.joining.insert(room);
+    }
+
     /// Leaves the named room `name`: the host is told, and its conversation goes (the default
     /// room comes on screen if it was).
     pub(super) fn part_named(&mut self, name: &str, desk: &mut Desk) {
@@ -896,6 +925,17 @@ impl Session {
                 }
             }
             (ServerMsg::Topic { text, .. }, room) => self.conv.rooms.topic(room.as_deref(), &text),
+            // Answered only for a room asked for (the connection holds its password).
+            (ServerMsg::Password { salt, msg }, Some(name)) => {
+                if let Some(conn) = self
+                    .contact
+                    .live_json()
+                    .filter(|_| self.conv.rooms.joining.contains(&name))
+                {
+                    conn.answer_room(&name, salt, msg);
+                }
+            }
+            (ServerMsg::Verified { .. }, Some(_)) => {}
             (ServerMsg::Parted {}, Some(name)) => {
                 self.conv.parted(&name);
                 self.remember_rooms(desk);
@@ -921,13 +961,17 @@ impl Session {
         let Some(me) = self.conv.chat.as_ref().map(|chat| chat.me.clone()) else {
             return;
         };
-        self.history.keep(&self.named_key(&name), &welcome);
+        let fresh = self.conv.rooms.chat(&name).is_none();
+        self.history.keep(&self.conv.named_key(&name), &welcome);
         if self
             .conv
             .rooms
             .welcomed(welcome, &me, desk.lang(), now_ms())
         {
             self.conv.show_in_room(Showing::Named(name.clone()));
+        }
+        if fresh {
+            self.conv.mark_named_visit(&name, &desk.settings);
         }
         self.remember_rooms(desk);
         let (Some(conn), Some(chat)) = (self.contact.live_json(), self.conv.rooms.chat(&name))
@@ -957,7 +1001,7 @@ impl Session {
             }
             return;
         }
-        self.history.keep(&self.named_key(&name), &msg);
+        self.history.keep(&self.conv.named_key(&name), &msg);
         let page = matches!(msg, ServerMsg::History { .. });
         let Some(chat) = self.conv.rooms.chat_mut(&name) else {
             return;
@@ -970,10 +1014,5 @@ impl Session {
         } else {
             self.notify_from(Some(&name), before, desk);
         }
-    }
-
-    /// Where this computer's log keeps the named room `name` of the room on screen.
-    fn named_key(&self, name: &str) -> String {
-        format!("{}#{name}", self.conv.key)
     }
 }

@@ -23,7 +23,7 @@ use crate::connection::{FrameReader, SharedSocket};
 use crate::i18n::Lang;
 use crate::identity::Fingerprint;
 use crate::protocol::message::Cid;
-use crate::protocol::password::{Pake, RoomKey, SALT_BYTES, Side, derive_key};
+use crate::protocol::password::{Pake, RoomKey, SALT_BYTES, Shared, Side, derive_key};
 use crate::protocol::sanitize::clean_bytes;
 use crate::protocol::{
     ClientMsg, Command, Dialect, ErrorCode, Frame, MAX_JSON_LINE_BYTES, MAX_MESSAGE_BYTES,
@@ -251,6 +251,16 @@ pub enum ClientEvent {
         /// welcome, which names its room itself.
         room: Option<String>,
     },
+    /// A named room's password exchange failed here: the host did not prove it knows the
+    /// room's password (or its challenge could not be answered). The connection goes on.
+    RoomTrouble {
+        /// Which connection.
+        conn: u64,
+        /// The room.
+        room: String,
+        /// What went wrong.
+        trouble: Trouble,
+    },
     /// A line from a plain server, cleaned of escapes and controls.
     Line {
         /// Which connection.
@@ -302,6 +312,8 @@ pub enum Trouble {
     System(io::ErrorKind),
     /// Connecting was stopped here.
     Cancelled,
+    /// A named room's host did not prove it knows the room's password.
+    RoomNotProved,
 }
 
 impl From<&io::Error> for Trouble {
@@ -324,6 +336,7 @@ impl Trouble {
             Self::Encryption(detail) => tr!(lang, "trouble-encryption", detail = detail.as_str()),
             Self::NoCertificate => lang.tr("trouble-no-certificate"),
             Self::Cancelled => lang.tr("trouble-cancelled"),
+            Self::RoomNotProved => lang.tr("trouble-room-not-proved"),
             Self::System(
                 Kind::ConnectionReset
                 | Kind::ConnectionAborted
@@ -360,7 +373,29 @@ pub enum Outgoing {
     /// A line about one of the host's named rooms (its `room` field): only JSON servers have
     /// them; dropped for the others.
     In(String, ClientMsg),
+    /// Joins the named room with a password: the password is kept by the writer, for the room's
+    /// challenge, and never leaves it.
+    JoinProtected {
+        /// The room.
+        room: String,
+        /// The password as typed.
+        password: String,
+    },
+    /// The named room's password challenge (its salt and SPAKE2 message, in hex): the writer
+    /// answers it with the password it kept, over TLS only.
+    RoomChallenge {
+        /// The room.
+        room: String,
+        /// The salt, in hex.
+        salt: String,
+        /// The host's SPAKE2 message, in hex.
+        msg: String,
+    },
 }
+
+/// What the writer proved to a named room's host, for the reader to check the host's own proof
+/// against (by room).
+type RoomProofs = Arc<Mutex<std::collections::HashMap<String, Shared>>>;
 
 /// A connection being made or made. Dropping it closes it.
 #[derive(Debug)]
@@ -401,6 +436,25 @@ impl Connection {
     /// join or a part). Never blocks.
     pub fn ask_in(&self, room: &str, line: ClientMsg) {
         self.commands.send(Outgoing::In(room.to_owned(), line)).ok();
+    }
+
+    /// Joins a JSON server's named room `room` that has a password: the host's challenge, once
+    /// passed on with [`Connection::answer_room`], is answered with `password` (never sent
+    /// itself), and the host's proof is checked before its welcome is let through. Never blocks.
+    pub fn join_protected(&self, room: &str, password: String) {
+        let room = room.to_owned();
+        self.commands
+            .send(Outgoing::JoinProtected { room, password })
+            .ok();
+    }
+
+    /// Answers the password challenge of the named room `room` (as it came: salt and message in
+    /// hex) with the password given to [`Connection::join_protected`]; nothing if none was.
+    pub fn answer_room(&self, room: &str, salt: String, msg: String) {
+        let room = room.to_owned();
+        self.commands
+            .send(Outgoing::RoomChallenge { room, salt, msg })
+            .ok();
     }
 
     /// Queues a line exactly as typed. Never blocks.
@@ -457,6 +511,7 @@ pub fn connect(
         events,
         socket: Arc::clone(&socket),
         closed: Arc::clone(&closed),
+        proofs: RoomProofs::default(),
     };
     thread::Builder::new()
         .name(format!("coucou-connect-{id}"))
@@ -476,6 +531,8 @@ struct ConnectionThreads {
     events: EventSink<ClientEvent>,
     socket: Arc<Mutex<Option<TcpStream>>>,
     closed: Arc<AtomicBool>,
+    /// Named rooms' password exchanges under way: the writer's side, awaiting the host's proof.
+    proofs: RoomProofs,
 }
 
 impl ConnectionThreads {
@@ -514,7 +571,7 @@ impl ConnectionThreads {
                 return;
             }
         };
-        write_loop(&stream, params, commands);
+        write_loop(&stream, params, commands, &self.proofs);
         stream.shutdown();
         reader_thread.join().ok();
     }
@@ -631,6 +688,28 @@ impl ConnectionThreads {
         }
     }
 
+    /// A named room's `verified` checked against what the writer proved: the host must know the
+    /// room's password too. A `verified` nobody awaited fails too.
+    fn checked(&self, msg: &ServerMsg, room: Option<&str>) -> Result<(), Trouble> {
+        let (ServerMsg::Verified { proof }, Some(room)) = (msg, room) else {
+            return Ok(());
+        };
+        let shared = self
+            .proofs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(room);
+        let proved = shared.is_some_and(|shared| {
+            let proof = hex::decode(proof).unwrap_or_default();
+            shared.check(Side::Host, &proof).is_ok()
+        });
+        if proved {
+            Ok(())
+        } else {
+            Err(Trouble::RoomNotProved)
+        }
+    }
+
     fn read_loop(&self, mut reader: FrameReader<Transport>, dialect: Dialect) {
         let error = loop {
             let line = match reader.next_frame() {
@@ -646,11 +725,21 @@ impl ConnectionThreads {
                 },
                 Dialect::Json => match message::decode_server_in(&line) {
                     // Cleaned as a room cleans what it relays: the host may be hostile.
-                    Ok((msg, room)) => ClientEvent::Message {
-                        conn: self.id,
-                        msg: msg.cleaned(),
-                        room: room.map(|room| crate::protocol::sanitize::clean_text(&room)),
-                    },
+                    Ok((msg, room)) => {
+                        let room = room.map(|room| crate::protocol::sanitize::clean_text(&room));
+                        match (self.checked(&msg, room.as_deref()), room) {
+                            (Err(trouble), Some(room)) => ClientEvent::RoomTrouble {
+                                conn: self.id,
+                                room,
+                                trouble,
+                            },
+                            (_, room) => ClientEvent::Message {
+                                conn: self.id,
+                                msg: msg.cleaned(),
+                                room,
+                            },
+                        }
+                    }
                     // A line we can't read costs that line, not the connection.
                     Err(err) => ClientEvent::Message {
                         conn: self.id,
@@ -771,10 +860,39 @@ fn prove_password(
     }
 }
 
-/// Writes commands until the channel closes or the socket fails; each message in one write.
-fn write_loop(stream: &Transport, params: &ConnectParams, commands: &Receiver<Outgoing>) {
+/// Writes commands until the channel closes or the socket fails; each message in one write. The
+/// passwords of named rooms being joined are kept here until their challenge, then forgotten.
+fn write_loop(
+    stream: &Transport,
+    params: &ConnectParams,
+    commands: &Receiver<Outgoing>,
+    proofs: &RoomProofs,
+) {
+    let mut passwords = std::collections::HashMap::new();
     for outgoing in commands {
         let bytes = match (params.dialect, outgoing) {
+            (Wire::Json, Outgoing::JoinProtected { room, password }) => {
+                let line = json_line_in(&ClientMsg::JoinRoom {}, &room);
+                passwords.insert(room, password);
+                line
+            }
+            (Wire::Json, Outgoing::RoomChallenge { room, salt, msg }) => {
+                let Some(password) = passwords.remove(&room) else {
+                    continue;
+                };
+                match answer_room(stream, &password, &salt, &msg) {
+                    Ok((answer, shared)) => {
+                        proofs
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .insert(room.clone(), shared);
+                        json_line_in(&answer, &room)
+                    }
+                    // Not answered: the host gives up on the join after its delay.
+                    Err(_) => continue,
+                }
+            }
+            (_, Outgoing::JoinProtected { .. } | Outgoing::RoomChallenge { .. }) => continue,
             (Wire::Json, Outgoing::Command(command)) => json_line(&command.to_client_msg()),
             (Wire::Json, Outgoing::Line(text)) => json_line(&ClientMsg::Say { text, cid: None }),
             (Wire::Json, Outgoing::Tagged(command, cid)) => {
@@ -804,6 +922,32 @@ fn write_loop(stream: &Transport, params: &ConnectParams, commands: &Receiver<Ou
             return;
         }
     }
+}
+
+/// The answer to a named room's password challenge (`salt_hex`, `host_msg_hex`) with `password`,
+/// bound to this TLS session, and what checks the host's proof; `None` in clear (never answered)
+/// or when the challenge is not well formed.
+fn answer_room(
+    stream: &Transport,
+    password: &str,
+    salt_hex: &str,
+    host_msg_hex: &str,
+) -> Result<(ClientMsg, Shared), Trouble> {
+    let exporter = stream
+        .exporter()
+        .ok_or(Trouble::PasswordInClear)?
+        .map_err(|err| Trouble::Encryption(err.to_string()))?;
+    let mut salt = [0u8; SALT_BYTES];
+    hex::decode_to_slice(salt_hex, &mut salt).map_err(|_| Trouble::BadChallenge)?;
+    let host_msg = hex::decode(host_msg_hex).map_err(|_| Trouble::BadChallenge)?;
+    let key = derive_key(password, &salt).map_err(|_| Trouble::BadChallenge)?;
+    let (pake, guest_msg) = Pake::start(&key, &exporter);
+    let shared = pake.finish(&host_msg).map_err(|_| Trouble::BadChallenge)?;
+    let answer = ClientMsg::Password {
+        msg: hex::encode(guest_msg),
+        proof: hex::encode(shared.proof(Side::Guest)),
+    };
+    Ok((answer, shared))
 }
 
 /// The name as the classic C server reads it: one block of [`CLASSIC_NAME_BLOCK`] bytes, padded
@@ -1034,6 +1178,65 @@ mod tests {
         assert_eq!(code, ErrorCode::Malformed);
         conn.quit();
         host.join().expect("the host");
+    }
+
+    #[test]
+    fn a_named_rooms_verified_passes_only_with_the_hosts_proof_of_the_password() {
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let threads = ConnectionThreads {
+            id: 1,
+            events: EventSink::new(tx, Arc::new(|| {})),
+            socket: Arc::default(),
+            closed: Arc::default(),
+            proofs: RoomProofs::default(),
+        };
+        // Both ends with the same key and TLS session: what the writer keeps, and the host.
+        let (key, exporter) = ([7u8; crate::protocol::password::KEY_BYTES], [9u8; 32]);
+        let (guest, guest_msg) = Pake::start(&key, &exporter);
+        let (host, host_msg) = Pake::start(&key, &exporter);
+        let host = host.finish(&guest_msg).expect("the guest's message");
+        let guest = guest.finish(&host_msg).expect("the host's message");
+        let verified = |proof: &[u8]| ServerMsg::Verified {
+            proof: hex::encode(proof),
+        };
+        let good = verified(&host.proof(Side::Host));
+        // Nobody awaited it, or it is about another room: refused.
+        assert_eq!(
+            threads.checked(&good, Some("Secret")),
+            Err(Trouble::RoomNotProved)
+        );
+        threads
+            .proofs
+            .lock()
+            .expect("the proofs")
+            .insert("Secret".into(), guest);
+        assert_eq!(
+            threads.checked(&good, Some("Autre")),
+            Err(Trouble::RoomNotProved)
+        );
+        // A forged proof (the guest's own sent back, or garbage): refused, and forgotten.
+        let forged = verified(&host.proof(Side::Guest));
+        assert_eq!(
+            threads.checked(&forged, Some("Secret")),
+            Err(Trouble::RoomNotProved)
+        );
+        assert!(threads.proofs.lock().expect("the proofs").is_empty());
+        // The host's real proof passes; a line that is not a `verified` is left alone.
+        let (guest, guest_msg) = Pake::start(&key, &exporter);
+        let (host, host_msg) = Pake::start(&key, &exporter);
+        let host = host.finish(&guest_msg).expect("the guest's message");
+        let guest = guest.finish(&host_msg).expect("the host's message");
+        threads
+            .proofs
+            .lock()
+            .expect("the proofs")
+            .insert("Secret".into(), guest);
+        let good = verified(&host.proof(Side::Host));
+        assert_eq!(threads.checked(&good, Some("Secret")), Ok(()));
+        assert_eq!(
+            threads.checked(&ServerMsg::Parted {}, Some("Secret")),
+            Ok(())
+        );
     }
 
     #[test]

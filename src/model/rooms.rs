@@ -134,6 +134,19 @@ impl HostRooms {
         asked
     }
 
+    /// Marks what came to the named room `name` after `time` (the app's last visit to it): "New
+    /// since your last visit" above it, and counted as new in the column.
+    pub fn mark_last_visit(&mut self, name: &str, time: u64) {
+        let Some(room) = self.joined.get_mut(name) else {
+            return;
+        };
+        room.chat.mark_last_visit(time);
+        if let Some(first) = room.chat.marker {
+            let before = first.checked_sub(1).and_then(|i| room.chat.entries.get(i));
+            room.seen = before.map_or(0, |e| e.key);
+        }
+    }
+
     /// The person left the named room `name` (or the host said they are out of it).
     pub fn parted(&mut self, name: &str) {
         self.joined.remove(name);
@@ -257,6 +270,28 @@ mod tests {
         assert!(!rooms.welcomed(welcome("Projet X"), "alice", Lang::En, 10));
         assert!(rooms.chat("Projet X").is_some());
         assert!(rooms.remembered.is_empty());
+    }
+
+    #[test]
+    fn what_came_since_the_last_visit_is_marked_and_counted() {
+        let mut rooms = HostRooms::default();
+        rooms.joining.insert("Projet X".into());
+        let mut welcome = welcome("Projet X");
+        if let ServerMsg::Welcome { history, .. } = &mut welcome {
+            history.push(ServerMsg::Message(Chat {
+                time: 5,
+                ..message(2, "bob", "nouveau")
+            }));
+        }
+        rooms.welcomed(welcome, "alice", Lang::En, 10);
+        assert_eq!(rooms.summaries()[0].unread, 0);
+        rooms.mark_last_visit("Projet X", 3);
+        assert_eq!(
+            rooms.summaries()[0].unread,
+            1,
+            "the one after the last visit"
+        );
+        assert!(rooms.chat("Projet X").unwrap().marker.is_some());
     }
 
     #[test]

@@ -403,8 +403,7 @@ fn other_rooms_ui(ui: &mut egui::Ui, others: &[&RoomInfo]) -> Option<Action> {
                     .on_hover_text(room.topic.as_deref().unwrap_or_default());
                 ui.weak(people);
                 if room.protected {
-                    ui.weak(lang.tr("column-room-password"))
-                        .on_hover_text(lang.tr("column-room-password-hint"));
+                    action = protected_join_ui(ui, &room.name).or(action.take());
                 } else if ui.small_button(lang.tr("room-join")).clicked() {
                     action = Some(Action::Room(RoomAction::JoinNamed(room.name.clone())));
                 }
@@ -460,6 +459,36 @@ fn directs_ui(ui: &mut egui::Ui, around: &Around<'_>) -> Option<Action> {
             });
         });
     }
+    action
+}
+
+/// A room with a password, not joined: a field for the password (hidden as typed) and Join. What
+/// is typed stays in this field alone until Join or Enter hands it to the connection.
+fn protected_join_ui(ui: &mut egui::Ui, room: &str) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let id = ui.scope_id().with(("room-password", room));
+    let mut typed: String = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+    ui.weak(lang.tr("column-room-password"))
+        .on_hover_text(lang.tr("column-room-password-hint"));
+    let field = ui.add(
+        egui::TextEdit::singleline(&mut typed)
+            .password(true)
+            .desired_width(ui.available_width().min(120.0)),
+    );
+    // Named after its room: a screen reader tells one room's field from another's.
+    let field = field.accessible_name(tr!(lang, "room-password-of", room = room));
+    let join = ui.small_button(lang.tr("room-join"));
+    let entered = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+    let action = if (join.clicked() || entered) && !typed.is_empty() {
+        let password = std::mem::take(&mut typed);
+        Some(Action::Room(RoomAction::JoinProtected {
+            room: room.to_owned(),
+            password,
+        }))
+    } else {
+        None
+    };
+    ui.data_mut(|d| d.insert_temp(id, typed));
     action
 }
 

@@ -85,6 +85,13 @@ pub enum RoomAction {
     Show(chat::Showing),
     /// Join the host's named room of this name (or make it, on a host that lets anyone).
     JoinNamed(String),
+    /// Join the host's named room that has a password, with the password typed.
+    JoinProtected {
+        /// The room.
+        room: String,
+        /// The password as typed.
+        password: String,
+    },
     /// Leave the host's named room of this name.
     PartNamed(String),
     /// Put this quote in the input line.

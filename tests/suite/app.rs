@@ -894,12 +894,7 @@ fn a_draft_stays_with_its_room() {
     let second = start_server();
     let (_dir, mut harness) = connected_app("alice", first.local_addr());
     type_in_input(&mut harness, "draft for the first room");
-    harness
-        .get_by_role_and_label(Role::Button, "Disconnect")
-        .click();
-    harness.run_steps(2);
-    harness.get_by_role_and_label(Role::Button, "Close").click();
-    harness.run_steps(2);
+    disconnect_and_close(&mut harness);
 
     connect(&mut harness, "alice", second.local_addr());
     trust_if_asked(&mut harness);
@@ -908,12 +903,7 @@ fn a_draft_stays_with_its_room() {
     send_message(&mut harness, "hello second");
     assert_eq!(bob.expect("hello second"), "alice: hello second");
 
-    harness
-        .get_by_role_and_label(Role::Button, "Disconnect")
-        .click();
-    harness.run_steps(2);
-    harness.get_by_role_and_label(Role::Button, "Close").click();
-    harness.run_steps(2);
+    disconnect_and_close(&mut harness);
     connect(&mut harness, "alice", first.local_addr());
     wait_until(
         &mut harness,

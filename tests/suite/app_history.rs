@@ -46,15 +46,6 @@ fn quick_app(name: &str, addr: SocketAddr) -> (tempfile::TempDir, Harness<'stati
     (dir, harness)
 }
 
-/// The real app with settings at `config`, in the room at `addr` as `name`.
-fn joined(config: &Path, name: &str, addr: SocketAddr) -> Harness<'static, CoucouApp> {
-    let mut harness = app_at(config);
-    connect(&mut harness, name, addr);
-    trust_if_asked(&mut harness);
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
-    harness
-}
-
 /// A small deterministic generator (xorshift), so that a failing round can be replayed.
 struct Rng(u64);
 
@@ -269,12 +260,7 @@ fn new_since_your_last_visit_is_marked_after_the_app_starts_again() {
         wait_until(&mut harness, "yesterday's message", |app| {
             has_entry(app, "vu hier")
         });
-        harness
-            .get_by_role_and_label(Role::Button, "Disconnect")
-            .click();
-        harness.run_steps(2);
-        harness.get_by_role_and_label(Role::Button, "Close").click();
-        harness.run_steps(2);
+        disconnect_and_close(&mut harness);
     }
     bob.send("nouveau ce matin");
     bob.expect("bob: nouveau ce matin");

@@ -39,6 +39,13 @@ fn join_by_name(harness: &mut Harness<'_, CoucouApp>, name: &str) {
     });
 }
 
+/// Types `password` into the password field named `field`, then Enter.
+fn type_password(harness: &mut Harness<'_, CoucouApp>, field: &str, password: &str) {
+    type_into_role(harness, Role::PasswordInput, field, password);
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+}
+
 /// Clicks the row of the room `name` in the column's rooms.
 fn show_room(harness: &mut Harness<'_, CoucouApp>, name: &str) {
     harness
@@ -167,7 +174,7 @@ fn the_column_joins_a_named_room_counts_what_comes_while_away_and_sends_there_on
 }
 
 #[test]
-fn a_room_nobody_made_a_look_alike_and_a_room_with_a_password_in_the_app() {
+fn a_room_nobody_made_and_a_look_alike_in_the_app() {
     let server = start_server_with(ServerConfig {
         rooms: vec!["Projet X".into()],
         room_passwords: vec![(
@@ -180,15 +187,6 @@ fn a_room_nobody_made_a_look_alike_and_a_room_with_a_password_in_the_app() {
     let addr = server.local_addr();
     let (_dir, mut harness) = connected_app("alice", addr);
     wait_for_label(&mut harness, "# Secret");
-    // A room with a password says so, with no Join button that could not work.
-    assert_eq!(
-        harness
-            .query_all_by_role_and_label(Role::Button, "Join")
-            .count(),
-        1,
-        "Projet X only"
-    );
-    harness.get_by_label("password");
 
     // A name nobody made: the host's words on screen, nothing joined.
     type_into(&mut harness, "Join or make a room", "Nulle part");
@@ -311,10 +309,7 @@ fn the_rooms_joined_are_joined_again_at_the_next_start_and_a_room_gone_is_forgot
     let server = host_with_rooms();
     let addr = server.local_addr();
     let (_dir, config) = temp_config();
-    let mut harness = app_at(&config);
-    connect(&mut harness, "alice", addr);
-    trust_if_asked(&mut harness);
-    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    let mut harness = joined(&config, "alice", addr);
     join_by_name(&mut harness, "Projet X");
     let key = addr.to_string();
     assert_eq!(
@@ -352,5 +347,92 @@ fn the_rooms_joined_are_joined_again_at_the_next_start_and_a_room_gone_is_forgot
     assert_eq!(
         harness.state().settings().joined_rooms.get(&key),
         Some(&vec!["Projet X".to_owned()])
+    );
+}
+
+#[test]
+fn a_named_room_marks_and_counts_what_came_since_your_last_visit() {
+    let server = host_with_rooms();
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    bob.join_room("Projet X");
+    bob.send_in("Projet X", &say("vu hier"));
+    let (_dir, config) = temp_config();
+    {
+        let mut harness = joined(&config, "alice", addr);
+        join_by_name(&mut harness, "Projet X");
+        wait_until(&mut harness, "yesterday's line", |app| {
+            room_has(app, "Projet X", "vu hier")
+        });
+        disconnect_and_close(&mut harness);
+    }
+    bob.send_in("Projet X", &say("nouveau ce matin"));
+    bob.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Message(c) if c.text == "nouveau ce matin"),
+    );
+
+    let mut harness = app_at(&config);
+    harness
+        .get_by_role_and_label(Role::Button, "Connect")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "back in Projet X", |app| {
+        room_has(app, "Projet X", "nouveau ce matin")
+    });
+    let chat = harness.state().room_chat("Projet X").expect("in Projet X");
+    let marker = chat.marker.expect("a marker");
+    assert_eq!(
+        chat.marker_kind,
+        coucou::model::MarkerKind::SinceYourLastVisit
+    );
+    let text = coucou::model::transcript::entry_text(&chat.entries[marker], coucou::i18n::Lang::En);
+    assert!(text.contains("nouveau ce matin"), "{text}");
+    // The column counts it, with the main room on screen.
+    harness.run_steps(2);
+    assert!(badge_of(&harness, "1 new"));
+}
+
+#[test]
+fn a_room_with_a_password_is_joined_from_the_column_and_a_wrong_one_says_so() {
+    let server = start_server_with(ServerConfig {
+        room_passwords: vec![(
+            "Secret".into(),
+            coucou::protocol::password::RoomKey::new("tournesol").expect("a key"),
+        )],
+        password_delay: std::time::Duration::from_millis(10),
+        flood: None,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    wait_for_label(&mut harness, "# Secret");
+    let field = "Password of the room Secret";
+
+    type_password(&mut harness, field, "tulipe");
+    wait_until(&mut harness, "the host's refusal", |app| {
+        has_entry(app, "wrong password")
+    });
+    assert!(harness.state().room_chat("Secret").is_none());
+
+    type_password(&mut harness, field, "tournesol");
+    wait_until(&mut harness, "in Secret", |app| {
+        app.room_chat("Secret").is_some()
+    });
+    // On screen, and what is said there reaches only who is in it.
+    let (mut carol, _) = Json::join(addr, "carol");
+    send_message(&mut harness, "entre nous");
+    wait_until(&mut harness, "the echo", |app| {
+        room_has(app, "Secret", "entre nous")
+    });
+    send_message(&mut harness, "/part");
+    wait_until(&mut harness, "out of Secret", |app| {
+        app.room_chat("Secret").is_none()
+    });
+    send_message(&mut harness, "dehors");
+    let first = carol.expect(|m| matches!(m, ServerMsg::Message(c) if c.from == "alice"));
+    assert!(
+        matches!(&first, ServerMsg::Message(c) if c.text == "dehors"),
+        "carol got Secret's line: {first:?}"
     );
 }

@@ -212,13 +212,15 @@ pub fn type_in_input(harness: &mut Harness<'_, CoucouApp>, text: &str) {
 
 /// Types `text` into the text field labelled `label`, after giving it the keyboard.
 pub fn type_into(harness: &mut Harness<'_, CoucouApp>, label: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .focus();
+    type_into_role(harness, Role::TextInput, label, text);
+}
+
+/// Types `text` into the field of role `role` (a text or password input) labelled `label`,
+/// after giving it the keyboard.
+pub fn type_into_role(harness: &mut Harness<'_, CoucouApp>, role: Role, label: &str, text: &str) {
+    harness.get_by_role_and_label(role, label).focus();
     harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
+    harness.get_by_role_and_label(role, label).type_text(text);
     harness.run_steps(2);
 }
 
@@ -238,5 +240,24 @@ pub fn search_for(harness: &mut Harness<'_, CoucouApp>, words: &str) {
 pub fn send_message(harness: &mut Harness<'_, CoucouApp>, text: &str) {
     type_in_input(harness, text);
     harness.key_press(Key::Enter);
+    harness.run_steps(2);
+}
+
+/// The real app with settings at `config`, in the room at `addr` as `name`.
+pub fn joined(config: &Path, name: &str, addr: SocketAddr) -> Harness<'static, CoucouApp> {
+    let mut harness = app_at(config);
+    connect(&mut harness, name, addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    harness
+}
+
+/// Leaves the room on screen and closes its conversation (Disconnect, then Close).
+pub fn disconnect_and_close(harness: &mut Harness<'_, CoucouApp>) {
+    harness
+        .get_by_role_and_label(Role::Button, "Disconnect")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Close").click();
     harness.run_steps(2);
 }
