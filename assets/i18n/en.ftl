@@ -375,6 +375,7 @@ room-joined = You joined { $room }.
 host-rooms-none = This host has one room: it has no other rooms to join.
 room-password-needs-encryption = The room { $room } has a password: it is joined over an encrypted connection only.
 room-password-of = Password of the room { $room }
+room-password-first = The room { $room } has a password: type it beside the room in the column, or /join { $room } followed by it.
 room-parted = You left { $room }.
 room-exists = There is a room { $room } already (or one whose name looks the same).
 room-not-made = The room could not be made: { $error }

@@ -375,6 +375,7 @@ room-joined = Vous avez rejoint { $room }.
 host-rooms-none = Cet hôte n’a qu’un salon : il n’y en a pas d’autre à rejoindre.
 room-password-needs-encryption = Le salon { $room } a un mot de passe : on ne le rejoint que par une connexion chiffrée.
 room-password-of = Mot de passe du salon { $room }
+room-password-first = Le salon { $room } a un mot de passe : tapez-le à côté du salon dans la colonne, ou /join { $room } suivi du mot de passe.
 room-parted = Vous avez quitté { $room }.
 room-exists = Il y a déjà un salon { $room } (ou un dont le nom se ressemble).
 room-not-made = Le salon n’a pas pu être créé : { $error }

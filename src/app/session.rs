@@ -1,8 +1,9 @@
 //! The session with a room (`Session`): the contact with it (connection, parameters, reconnect
 //! machine, security, labels), the conversation on screen, this person's files, this computer's
 //! log, presence and exports. It routes what the connection reports to the owner it concerns (a
-//! named room's lines to that room's conversation), and turns what was typed into requests. Each owner applies its own changes in its own file; the
-//! session hands each one the others it needs for a call.
+//! named room's lines to that room's conversation), and turns what was typed into requests. Each
+//! owner applies its own changes in its own file; the session hands each one the others it needs
+//! for a call.
 
 use std::time::{Duration, Instant};
 
@@ -818,6 +819,17 @@ impl Session {
             self.conv.say(Said::new("host-rooms-none"), true);
             return;
         }
+        if self
+            .conv
+            .rooms
+            .info(&name)
+            .is_some_and(|room| room.protected)
+        {
+            // Its challenge could not be answered without the password: asked for first.
+            let said = Said::new("room-password-first").with("room", name.as_str());
+            self.conv.say(said, true);
+            return;
+        }
         let Some(conn) = self.contact.live_json() else {
             self.conv.say(Said::new("not-sent-offline"), true);
             return;
@@ -891,7 +903,15 @@ impl Session {
         };
         let room = self.conv.named_on_screen().map(str::to_owned);
         match command {
-            Command::Join(name) => self.join_named(name),
+            // `/join Secret tournesol`: a room with a password, and its password.
+            Command::Join(typed) => match typed.rsplit_once(' ') {
+                Some((room, password))
+                    if self.conv.rooms.info(room).is_some_and(|r| r.protected) =>
+                {
+                    self.join_protected(room.to_owned(), password.to_owned());
+                }
+                _ => self.join_named(typed),
+            },
             Command::Part => match room {
                 Some(room) => self.part_named(&room, desk),
                 // The host says why the default room can't be left this way.

@@ -435,4 +435,13 @@ fn a_room_with_a_password_is_joined_from_the_column_and_a_wrong_one_says_so() {
         matches!(&first, ServerMsg::Message(c) if c.text == "dehors"),
         "carol got Secret's line: {first:?}"
     );
+    // Typed as in a terminal: the name alone asks for the password first; with it, in.
+    send_message(&mut harness, "/join Secret");
+    wait_until(&mut harness, "the app's word", |app| {
+        has_entry(app, "The room Secret has a password")
+    });
+    send_message(&mut harness, "/join Secret tournesol");
+    wait_until(&mut harness, "in Secret again", |app| {
+        app.room_chat("Secret").is_some()
+    });
 }
