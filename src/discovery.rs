@@ -36,6 +36,8 @@ pub struct RoomInfo {
     pub port: u16,
     /// How many people are in it.
     pub people: usize,
+    /// How many rooms its host has, the default room included (1 for a host that does not say).
+    pub rooms: usize,
     /// Its protocol version.
     pub version: u32,
     /// Whether it asks for a password.
@@ -126,8 +128,8 @@ fn host_name() -> String {
 /// A room being advertised. Dropping it withdraws the room (a goodbye on the network).
 pub struct Advertiser {
     daemon: ServiceDaemon,
-    /// The record as last registered, to update its people count.
-    info: Mutex<ServiceInfo>,
+    /// The record as last registered, to update its counts, and the counts it says.
+    info: Mutex<(ServiceInfo, Counts)>,
     /// What it says besides the count.
     announced: Announced,
 }
@@ -146,11 +148,22 @@ struct Announced {
     password: bool,
 }
 
-fn txt(announced: &Announced, people: usize) -> HashMap<String, String> {
+/// The most rooms an advertisement is believed to say (a host holds 100 by default).
+const MAX_ROOMS_SAID: usize = 100_000;
+
+/// What an advertisement counts: people, and the host's rooms.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    people: usize,
+    rooms: usize,
+}
+
+fn txt(announced: &Announced, counts: Counts) -> HashMap<String, String> {
     let mut txt = HashMap::from([
         ("room".to_owned(), announced.room.clone()),
         ("version".to_owned(), PROTOCOL_VERSION.to_string()),
-        ("people".to_owned(), people.to_string()),
+        ("people".to_owned(), counts.people.to_string()),
+        ("rooms".to_owned(), counts.rooms.to_string()),
         (
             "password".to_owned(),
             if announced.password { "yes" } else { "no" }.to_owned(),
@@ -181,26 +194,40 @@ impl Advertiser {
         let daemon = ServiceDaemon::new()?;
         let host = host_name();
         let instance = format!("{room} ({host})");
+        let counts = Counts { people, rooms: 1 };
         let info = ServiceInfo::new(
             SERVICE_TYPE,
             &instance,
             &format!("{host}.local."),
             "",
             port,
-            txt(&announced, people),
+            txt(&announced, counts),
         )?
         .enable_addr_auto();
         daemon.register(info.clone())?;
         Ok(Self {
             daemon,
-            info: Mutex::new(info),
+            info: Mutex::new((info, counts)),
             announced,
         })
     }
 
     /// Announces a new people count. Never blocks.
     pub fn set_people(&self, people: usize) {
-        let mut info = self.info.lock().unwrap_or_else(PoisonError::into_inner);
+        self.update(|counts| counts.people = people);
+    }
+
+    /// Announces how many rooms the host has, the default room included. Never blocks.
+    pub fn set_rooms(&self, rooms: usize) {
+        self.update(|counts| counts.rooms = rooms);
+    }
+
+    /// Registers the record again with its counts changed by `change`.
+    fn update(&self, change: impl FnOnce(&mut Counts)) {
+        let mut held = self.info.lock().unwrap_or_else(PoisonError::into_inner);
+        let (info, counts) = &mut *held;
+        let mut wanted = *counts;
+        change(&mut wanted);
         let updated = ServiceInfo::new(
             info.get_type(),
             info.get_fullname()
@@ -209,12 +236,13 @@ impl Advertiser {
             info.get_hostname(),
             "",
             info.get_port(),
-            txt(&self.announced, people),
+            txt(&self.announced, wanted),
         );
         if let Ok(updated) = updated {
             let updated = updated.enable_addr_auto();
             if self.daemon.register(updated.clone()).is_ok() {
                 *info = updated;
+                *counts = wanted;
             }
         }
     }
@@ -226,6 +254,7 @@ impl Drop for Advertiser {
             .info
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .0
             .get_fullname()
             .to_owned();
         // Wait (briefly) for the goodbye to go out before the daemon stops.
@@ -269,6 +298,13 @@ pub fn browse(events: EventSink<DiscoveryEvent>) -> Result<Browser, DiscoveryErr
                                 .get_property_val_str("people")
                                 .and_then(|p| p.parse().ok())
                                 .unwrap_or(0),
+                            // A host that does not say has one room; a number past what a host
+                            // holds is not believed.
+                            rooms: service
+                                .get_property_val_str("rooms")
+                                .and_then(|r| r.parse::<usize>().ok())
+                                .filter(|r| (1..=MAX_ROOMS_SAID).contains(r))
+                                .unwrap_or(1),
                             version: service
                                 .get_property_val_str("version")
                                 .and_then(|v| v.parse().ok())
@@ -330,6 +366,7 @@ mod tests {
             addrs: addrs.to_vec(),
             port: 4444,
             people,
+            rooms: 1,
             version: 1,
             password: false,
             tls: false,

@@ -480,15 +480,17 @@ pub fn rooms(args: &RoomsArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `room<TAB>address:port<TAB>N people<TAB>host`.
+/// `room<TAB>address:port<TAB>N people<TAB>host<TAB>N rooms` (the host's rooms, its default
+/// room included).
 fn room_line(room: &RoomInfo) -> String {
     let addr = room
         .best_addr()
         .map_or_else(|| room.host.clone(), |ip| ip.to_string());
     // For scripts as much as people: always English, as the rest of the line.
     let people = crate::protocol::people_count(room.people, Lang::En);
+    let rooms = crate::tr!(Lang::En, "rooms-count", count = room.rooms);
     format!(
-        "{}\t{addr}:{}\t{people}\t{}",
+        "{}\t{addr}:{}\t{people}\t{}\t{rooms}",
         room.room, room.port, room.host
     )
 }

@@ -51,6 +51,12 @@ impl HostedRoom {
                     advertiser.set_people(people);
                 }
             })));
+            let slot = Arc::clone(&advertiser);
+            config.on_rooms = Some(PeopleHook(Arc::new(move |rooms| {
+                if let Some(advertiser) = slot.get() {
+                    advertiser.set_rooms(rooms);
+                }
+            })));
         }
         let (room, password) = (config.room.clone(), config.password.is_some());
         let server = Server::start(listener, config).map_err(HostError::Start)?;
@@ -65,6 +71,9 @@ impl HostedRoom {
                 password,
             ) {
                 Ok(started) => {
+                    // The rooms made at start (from the store, the options) came before it; the
+                    // default room besides them.
+                    started.set_rooms(server.rooms().len() + 1);
                     advertiser.set(started).ok();
                 }
                 Err(err) => not_announced = Some(err.to_string()),

@@ -7,6 +7,10 @@ people-count = { $count ->
     [one] { $count } person
    *[other] { $count } people
 }
+rooms-count = { $count ->
+    [one] { $count } room
+   *[other] { $count } rooms
+}
 date-long = { $weekday }, { $month } { $day }, { $year }
 date-short = { $month } { $day }, { $year }
 weekday-1 = Monday

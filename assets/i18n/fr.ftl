@@ -7,6 +7,10 @@ people-count = { $count ->
     [one] { $count } personne
    *[other] { $count } personnes
 }
+rooms-count = { $count ->
+    [one] { $count } salon
+   *[other] { $count } salons
+}
 date-long = { $weekday } { $day } { $month } { $year }
 date-short = { $day } { $month } { $year }
 weekday-1 = lundi

@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub name_flood: Option<FloodLimit>,
     /// Told the number of people whenever it changes (to keep a LAN advertisement current).
     pub on_people: Option<PeopleHook>,
+    /// Told the number of rooms (the default room included) whenever a room is made.
+    pub on_rooms: Option<PeopleHook>,
     /// TLS on the same port, with the host's certificate; `None`: clear connections only.
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Refuse clear connections (plain and JSON alike) with a line saying why.
@@ -160,6 +162,7 @@ impl Default for ServerConfig {
             search_flood: Some(FloodLimit::SEARCHES),
             name_flood: Some(FloodLimit::NAMES),
             on_people: None,
+            on_rooms: None,
             tls: None,
             require_tls: false,
             password: None,

@@ -125,6 +125,8 @@ pub struct House<M: Mailbox> {
     people: usize,
     /// Told that number whenever it changes (the LAN announcement).
     on_people: Option<PeopleHook>,
+    /// Told how many rooms the host has whenever a room is made.
+    on_rooms: Option<PeopleHook>,
     /// What gives a room made while the host runs its archive (the store), if it keeps one.
     archives: Option<ArchiveMaker>,
 }
@@ -168,8 +170,16 @@ impl<M: Mailbox> House<M> {
             open: false,
             people: 0,
             on_people,
+            on_rooms: None,
             archives: None,
         }
+    }
+
+    /// The host, with `hook` told how many rooms it has (the default room included) whenever a
+    /// room is made.
+    pub fn counting_rooms(mut self, hook: Option<PeopleHook>) -> Self {
+        self.on_rooms = hook;
+        self
     }
 
     /// Someone arrived on the host (`+1`) or left it (`-1`): the shared count and the hook.
@@ -251,6 +261,9 @@ impl<M: Mailbox> House<M> {
         );
         self.rooms.push(room);
         self.keys.push(key);
+        if let Some(hook) = &self.on_rooms {
+            (hook.0)(self.rooms.len());
+        }
         Ok(name)
     }
 

@@ -81,12 +81,10 @@ impl Shared {
             per_address: config.max_pending_per_address,
         };
         Self {
-            room: Mutex::new(House::new(
-                settings,
-                Arc::clone(&counters),
-                now_ms,
-                config.room_limits,
-            )),
+            room: Mutex::new(
+                House::new(settings, Arc::clone(&counters), now_ms, config.room_limits)
+                    .counting_rooms(config.on_rooms.clone()),
+            ),
             config,
             counters,
             stopping: AtomicBool::new(false),

@@ -95,11 +95,13 @@ fn rooms_ui(ui: &mut egui::Ui, view: &ConnectView<'_>) -> Option<Action> {
                 let addr = room
                     .best_addr()
                     .map_or_else(|| room.host.clone(), |ip| ip.to_string());
+                let mut text = format!("{} · {addr}:{} · {people}", room.room, room.port);
+                if room.rooms > 1 {
+                    text.push_str(" · ");
+                    text.push_str(&tr!(lang, "rooms-count", count = room.rooms));
+                }
                 let row = ui
-                    .selectable_label(
-                        false,
-                        format!("{} · {addr}:{} · {people}", room.room, room.port),
-                    )
+                    .selectable_label(false, text)
                     .on_hover_text(lang.tr("rooms-hint"));
                 if row.double_clicked() {
                     action = Some(Action::JoinRoom(room.fullname.clone()));

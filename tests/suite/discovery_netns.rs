@@ -82,6 +82,21 @@ fn next_event(lines: &mut BufReader<ChildStdout>, prefix: &str) -> Option<String
     }
 }
 
+/// Whether `coucou rooms --events` sees, within 3 s, a room found or changed whose line `wanted`.
+fn announced_within_3_s(wanted: impl Fn(&str) -> bool) -> bool {
+    let (mut watch, mut lines) = watch_rooms("3");
+    let mut seen = false;
+    while let Some(event) = next_event(&mut lines, "+ ") {
+        if wanted(&event) {
+            seen = true;
+            break;
+        }
+    }
+    watch.kill().ok();
+    watch.wait().expect("coucou rooms ends");
+    seen
+}
+
 #[test]
 fn coucou_rooms_finds_an_advertised_room_follows_its_count_and_sees_it_go() {
     if !inside_private_netns(
@@ -102,20 +117,14 @@ fn coucou_rooms_finds_an_advertised_room_follows_its_count_and_sees_it_go() {
         fields[2].starts_with(&format!("Salle 12\t127.0.0.1:{port}\t0 people\t")),
         "{found}"
     );
+    assert!(fields[2].ends_with("\t1 room"), "{found}");
 
     // The count follows joins.
     let _alice = Plain::join(([127, 0, 0, 1], port).into(), "alice");
-    let (mut watch, mut lines) = watch_rooms("3");
-    let mut counted = false;
-    while let Some(event) = next_event(&mut lines, "+ ") {
-        if event.contains("\t1 person\t") {
-            counted = true;
-            break;
-        }
-    }
-    watch.kill().ok();
-    watch.wait().unwrap();
-    assert!(counted, "the people count went to 1");
+    assert!(
+        announced_within_3_s(|event| event.contains("\t1 person\t")),
+        "the people count went to 1"
+    );
 
     // Gone within 5 s of stopping.
     let (mut watch, mut lines) = watch_rooms("15");
@@ -131,6 +140,37 @@ fn coucou_rooms_finds_an_advertised_room_follows_its_count_and_sees_it_go() {
     assert!(took < Duration::from_secs(5), "gone after {took:?}: {gone}");
     watch.kill().ok();
     watch.wait().ok();
+}
+
+#[test]
+fn an_advertised_host_says_how_many_rooms_it_has_and_a_room_made_is_counted() {
+    if !inside_private_netns(
+        "an_advertised_host_says_how_many_rooms_it_has_and_a_room_made_is_counted",
+    ) {
+        return;
+    }
+    let (mut server, port) = spawn_server(&[
+        "--advertise",
+        "--room",
+        "Salle 12",
+        "--rooms",
+        "Projet X,Pause café",
+        "--open-rooms",
+    ]);
+    let (mut watch, mut lines) = watch_rooms("3");
+    let found = next_event(&mut lines, "+ ").expect("the room was found within 3 s");
+    watch.wait().unwrap();
+    assert!(found.ends_with("\t3 rooms"), "{found}");
+
+    // A room made by someone joining it: the record says so.
+    let (mut bob, _) = crate::common::Json::join(([127, 0, 0, 1], port).into(), "bob");
+    bob.join_room("Cantine");
+    assert!(
+        announced_within_3_s(|event| event.ends_with("\t4 rooms")),
+        "the rooms count went to 4"
+    );
+    server.kill().ok();
+    server.wait().ok();
 }
 
 #[test]
