@@ -1,8 +1,9 @@
 //! This computer's log of conversations, for the conversation on screen: what a JSON room says
 //! goes into it; what it holds comes back (messages from before the room's history, your own
 //! private messages, which no room gives back, and the outbox of what was typed and never
-//! confirmed, kept across a restart).
+//! confirmed, kept across a restart: the room's, and each named room's).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::conversation::Conversation;
@@ -10,7 +11,7 @@ use super::desk::Desk;
 use super::events::AppEvent;
 use crate::journal::{Journal, KeptUnsent};
 use crate::model::settings;
-use crate::model::{Recall, Unsent};
+use crate::model::{ChatModel, Recall, Unsent};
 use crate::protocol::message::Cid;
 use crate::protocol::{Command, ServerMsg, now_ms};
 
@@ -21,8 +22,8 @@ const RECALL: usize = 500;
 pub(super) struct History {
     /// The log, when there is a settings folder to keep it in.
     journal: Option<Journal>,
-    /// The outbox the log holds last: its key, and its messages' client ids.
-    outbox_saved: Option<(String, Vec<Cid>)>,
+    /// The outboxes the log holds last: by key, their messages' client ids.
+    outbox_saved: HashMap<String, Vec<Cid>>,
 }
 
 impl History {
@@ -37,7 +38,7 @@ impl History {
         });
         Self {
             journal,
-            outbox_saved: None,
+            outbox_saved: HashMap::new(),
         }
     }
 
@@ -114,6 +115,41 @@ impl History {
         Some(format!("{} in {}", chat.me, conv.key))
     }
 
+    /// Where the log keeps the outbox of the named room `name`: as a room's, under its key.
+    fn named_outbox_key(conv: &Conversation, name: &str) -> Option<String> {
+        let chat = conv.rooms.chat(name)?;
+        Some(format!("{} in {}", chat.me, conv.named_key(name)))
+    }
+
+    /// Every outbox of the conversation with its key: the room's, then each named room's.
+    fn outboxes(conv: &Conversation) -> Vec<(String, &ChatModel)> {
+        let default = conv
+            .chat
+            .iter()
+            .filter_map(|chat| Some((Self::outbox_key(conv)?, chat)));
+        let named = conv
+            .rooms
+            .joined
+            .iter()
+            .filter_map(|(name, room)| Some((Self::named_outbox_key(conv, name)?, &room.chat)));
+        default.chain(named).collect()
+    }
+
+    /// Once per named room joined: asks the log for what was typed there before the app last
+    /// closed and never confirmed.
+    pub(super) fn recall_named_outbox(&self, conv: &mut Conversation, name: &str) {
+        let (Some(journal), Some(key)) = (&self.journal, Self::named_outbox_key(conv, name)) else {
+            return;
+        };
+        let Some(chat) = conv.rooms.chat_mut(name) else {
+            return;
+        };
+        if chat.outbox_recall == Recall::NotAsked {
+            chat.outbox_recall = Recall::Asked;
+            journal.recall_outbox(&key);
+        }
+    }
+
     /// Once per conversation, in a JSON room: asks the log for what was typed before the app
     /// last closed and never confirmed.
     pub(super) fn recall_outbox(&self, conv: &mut Conversation) {
@@ -129,25 +165,30 @@ impl History {
         }
     }
 
-    /// The log's kept outbox for `room` came: it goes back in the outbox, ahead of what was typed
-    /// since. True when it brought something to send again (the room drops what it already had,
-    /// by client id).
+    /// The log's kept outbox for `room` came: it goes back in its outbox (the room's, or a named
+    /// room's), ahead of what was typed since. Which room it brought something to send again to
+    /// (`Some(None)`: the room; `Some(Some(name))`: a named room), if any: the room drops what
+    /// it already had, by client id.
     pub(super) fn restore_outbox(
         &self,
         conv: &mut Conversation,
         room: &str,
         unsent: Vec<KeptUnsent>,
-    ) -> bool {
-        if Self::outbox_key(conv).as_deref() != Some(room) {
-            return false;
-        }
-        let Some(chat) = conv
-            .chat
-            .as_mut()
-            .filter(|c| c.outbox_recall == Recall::Asked)
-        else {
-            return false;
+    ) -> Option<Option<String>> {
+        let target = if Self::outbox_key(conv).as_deref() == Some(room) {
+            None
+        } else {
+            let names = conv.rooms.joined.keys();
+            let named = names
+                .into_iter()
+                .find(|name| Self::named_outbox_key(conv, name).as_deref() == Some(room))?;
+            Some(named.clone())
         };
+        let chat = match &target {
+            None => conv.chat.as_mut(),
+            Some(name) => conv.rooms.chat_mut(name),
+        };
+        let chat = chat.filter(|c| c.outbox_recall == Recall::Asked)?;
         chat.outbox_recall = Recall::Done;
         let unsent: Vec<Unsent> = unsent
             .into_iter()
@@ -160,35 +201,41 @@ impl History {
                 })
             })
             .collect();
-        chat.restore_unsent(unsent) > 0
+        (chat.restore_unsent(unsent) > 0).then_some(target)
     }
 
-    /// Tells the log the outbox when it changed (once the kept one is back in it), so that
-    /// closing the app loses nothing typed.
+    /// Tells the log each outbox that changed (once the kept one is back in it), so that closing
+    /// the app loses nothing typed.
     pub(super) fn keep_outbox(&mut self, conv: &Conversation) {
-        let (Some(journal), Some(key)) = (&self.journal, Self::outbox_key(conv)) else {
+        let Some(journal) = &self.journal else {
             return;
         };
-        let Some(chat) = &conv.chat else { return };
-        if chat.outbox_recall != Recall::Done {
-            return;
+        let outboxes = Self::outboxes(conv);
+        for (key, chat) in &outboxes {
+            if chat.outbox_recall != Recall::Done {
+                continue;
+            }
+            let saved = self.outbox_saved.get(key).is_some_and(|saved| {
+                saved.len() == chat.outbox.len()
+                    && saved.iter().zip(&chat.outbox).all(|(a, b)| *a == b.cid)
+            });
+            if saved {
+                continue;
+            }
+            let unsent = chat
+                .outbox
+                .iter()
+                .map(|u| KeptUnsent {
+                    msg: u.command.clone().to_client_msg_with(Some(u.cid.clone())),
+                    time: u.time,
+                })
+                .collect();
+            journal.save_outbox(key, unsent);
+            let cids = chat.outbox.iter().map(|u| u.cid.clone()).collect();
+            self.outbox_saved.insert(key.clone(), cids);
         }
-        let cids: Vec<&Cid> = chat.outbox.iter().map(|u| &u.cid).collect();
-        let saved = self.outbox_saved.as_ref().is_some_and(|(k, saved)| {
-            *k == key && saved.len() == cids.len() && saved.iter().zip(&cids).all(|(a, b)| a == *b)
-        });
-        if saved {
-            return;
-        }
-        let unsent = chat
-            .outbox
-            .iter()
-            .map(|u| KeptUnsent {
-                msg: u.command.clone().to_client_msg_with(Some(u.cid.clone())),
-                time: u.time,
-            })
-            .collect();
-        journal.save_outbox(&key, unsent);
-        self.outbox_saved = Some((key, chat.outbox.iter().map(|u| u.cid.clone()).collect()));
+        // A room left, or another conversation: what was known saved of it is forgotten.
+        self.outbox_saved
+            .retain(|key, _| outboxes.iter().any(|(k, _)| k == key));
     }
 }

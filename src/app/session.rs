@@ -716,10 +716,11 @@ impl Session {
                 messages,
             } => export::write_range(&room, &path, messages, conv, desk),
             JournalEvent::Outbox { room, unsent } => {
-                if self.history.restore_outbox(conv, &room, unsent)
-                    && self.contact.reconnect.is_connected()
-                {
-                    self.send_outbox();
+                let again = self.history.restore_outbox(conv, &room, unsent);
+                match again.filter(|_| self.contact.reconnect.is_connected()) {
+                    Some(None) => self.send_outbox(),
+                    Some(Some(name)) => self.send_named_outbox(&name),
+                    None => {}
                 }
             }
             JournalEvent::Warning(trouble) => {
@@ -982,7 +983,7 @@ impl Session {
             return;
         };
         let fresh = self.conv.rooms.chat(&name).is_none();
-        self.history.keep(&self.conv.named_key(&name), &welcome);
+        let kept = welcome.clone();
         if self
             .conv
             .rooms
@@ -990,11 +991,25 @@ impl Session {
         {
             self.conv.show_in_room(Showing::Named(name.clone()));
         }
+        if self.conv.rooms.chat(&name).is_none() {
+            // Not asked for: neither shown nor kept.
+            return;
+        }
+        self.history.keep(&self.conv.named_key(&name), &kept);
         if fresh {
             self.conv.mark_named_visit(&name, &desk.settings);
         }
         self.remember_rooms(desk);
-        let (Some(conn), Some(chat)) = (self.contact.live_json(), self.conv.rooms.chat(&name))
+        if fresh {
+            self.history.recall_named_outbox(&mut self.conv, &name);
+        }
+        self.send_named_outbox(&name);
+    }
+
+    /// What the named room `name`'s outbox holds goes out (again), in order: the room drops
+    /// what it already had (by client id) and echoes it, which empties the outbox.
+    fn send_named_outbox(&self, name: &str) {
+        let (Some(conn), Some(chat)) = (self.contact.live_json(), self.conv.rooms.chat(name))
         else {
             return;
         };
@@ -1003,7 +1018,7 @@ impl Session {
                 .command
                 .clone()
                 .to_client_msg_with(Some(unsent.cid.clone()));
-            conn.ask_in(&name, line);
+            conn.ask_in(name, line);
         }
     }
 

@@ -515,12 +515,7 @@ fn what_was_typed_offline_outlives_closing_the_app_and_reaches_the_room_once() {
     {
         let mut harness = joined(&config, "alice", addr);
         // The host goes away; alice types on, then closes the app before it comes back.
-        server.stop();
-        wait_until(
-            &mut harness,
-            "waiting to reconnect",
-            CoucouApp::is_waiting_to_reconnect,
-        );
+        lose_the_host(&mut harness, server);
         send_message(&mut harness, "écrit avant de fermer");
         send_message(&mut harness, "et encore");
         wait_until(&mut harness, "both waiting", |app| {

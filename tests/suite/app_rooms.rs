@@ -22,6 +22,15 @@ fn host_with_rooms() -> coucou::server::Server {
     })
 }
 
+/// A server with one named room, Projet X, no flood limit (to start again at the same address).
+fn one_named_room() -> ServerConfig {
+    ServerConfig {
+        rooms: vec!["Projet X".into()],
+        flood: None,
+        ..ServerConfig::default()
+    }
+}
+
 fn say(text: &str) -> ClientMsg {
     ClientMsg::Say {
         text: text.into(),
@@ -247,12 +256,7 @@ fn a_room_made_from_room_options_appears_in_everyones_column() {
 
 #[test]
 fn after_a_lost_connection_the_app_is_back_in_its_named_rooms_and_what_waited_goes_once() {
-    let config_of = || ServerConfig {
-        rooms: vec!["Projet X".into()],
-        flood: None,
-        ..ServerConfig::default()
-    };
-    let server = start_server_with(config_of());
+    let server = start_server_with(one_named_room());
     let addr = server.local_addr();
     let (_dir, config) = temp_config();
     let mut harness = app_with_backoff(&config, |_| std::time::Duration::from_millis(400));
@@ -261,12 +265,7 @@ fn after_a_lost_connection_the_app_is_back_in_its_named_rooms_and_what_waited_go
     wait_until(&mut harness, "connected", CoucouApp::is_connected);
     join_by_name(&mut harness, "Projet X");
 
-    server.stop();
-    wait_until(
-        &mut harness,
-        "waiting to reconnect",
-        CoucouApp::is_waiting_to_reconnect,
-    );
+    lose_the_host(&mut harness, server);
     // Typed while away, in Projet X: it waits in that room's outbox.
     send_message(&mut harness, "pendant la coupure");
     assert_eq!(
@@ -277,7 +276,7 @@ fn after_a_lost_connection_the_app_is_back_in_its_named_rooms_and_what_waited_go
         Some(1)
     );
 
-    let again = crate::common::restart_at(addr, config_of());
+    let again = crate::common::restart_at(addr, one_named_room());
     let (mut bob, _) = Json::join(again.local_addr(), "bob");
     bob.join_room("Projet X");
     wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
@@ -444,4 +443,49 @@ fn a_room_with_a_password_is_joined_from_the_column_and_a_wrong_one_says_so() {
     wait_until(&mut harness, "in Secret again", |app| {
         app.room_chat("Secret").is_some()
     });
+}
+
+#[test]
+fn what_was_typed_in_a_named_room_and_never_sent_goes_once_after_the_app_starts_again() {
+    let server = start_server_with(one_named_room());
+    let addr = server.local_addr();
+    let (config_dir, config) = temp_config();
+    {
+        let mut harness = joined(&config, "alice", addr);
+        join_by_name(&mut harness, "Projet X");
+        // This computer's log answered for the room's outbox: what is typed now is kept.
+        wait_until(&mut harness, "the outbox recalled", |app| {
+            app.room_chat("Projet X")
+                .is_some_and(|c| c.outbox_recall == coucou::model::Recall::Done)
+        });
+        lose_the_host(&mut harness, server);
+        send_message(&mut harness, "écrit avant de fermer");
+        wait_until(&mut harness, "waiting in Projet X", |app| {
+            app.room_chat("Projet X")
+                .is_some_and(|c| c.outbox.len() == 1)
+        });
+    }
+
+    let again = crate::common::restart_at(addr, one_named_room());
+    let (mut bob, _) = Json::join(again.local_addr(), "bob");
+    bob.join_room("Projet X");
+    let mut harness = joined(&config, "alice", addr);
+    wait_until(&mut harness, "back in Projet X, its outbox sent", |app| {
+        app.room_chat("Projet X")
+            .is_some_and(|c| c.outbox_recall == coucou::model::Recall::Done && c.outbox.is_empty())
+    });
+    show_room(&mut harness, "Projet X");
+    send_message(&mut harness, "fin");
+    let mut texts = Vec::new();
+    while texts.last().map(String::as_str) != Some("fin") {
+        match bob.expect_in(
+            Some("Projet X"),
+            |m| matches!(m, ServerMsg::Message(c) if c.from == "alice"),
+        ) {
+            ServerMsg::Message(chat) => texts.push(chat.text),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(texts, ["écrit avant de fermer", "fin"]);
+    drop(config_dir);
 }

@@ -261,3 +261,13 @@ pub fn disconnect_and_close(harness: &mut Harness<'_, CoucouApp>) {
     harness.get_by_role_and_label(Role::Button, "Close").click();
     harness.run_steps(2);
 }
+
+/// Stops the host the app is in, and steps the app until it waits to reconnect.
+pub fn lose_the_host(harness: &mut Harness<'_, CoucouApp>, server: coucou::server::Server) {
+    server.stop();
+    wait_until(
+        harness,
+        "waiting to reconnect",
+        CoucouApp::is_waiting_to_reconnect,
+    );
+}
