@@ -381,6 +381,7 @@ impl Conversation {
         let Some(chat) = chat else {
             return Vec::new();
         };
+        let opens = room.map_or(Showing::Room, |name| Showing::Named(name.to_owned()));
         let mut notices = Vec::new();
         for entry in chat.entries.iter().skip(first) {
             let notice = match &entry.kind {
@@ -393,7 +394,7 @@ impl Conversation {
                     title: tr!(chat.lang, "notify-private-title", name = from.as_str()),
                     body: text.clone(),
                     open: chat.lang.tr("notify-open"),
-                    direct: Some(from.clone()),
+                    opens: Showing::Direct(from.clone()),
                 },
                 EntryKind::Chat {
                     from,
@@ -413,13 +414,13 @@ impl Conversation {
                         text.clone()
                     },
                     open: chat.lang.tr("notify-open"),
-                    direct: None,
+                    opens: opens.clone(),
                 },
                 EntryKind::Plain(text) if entry.mention || choice == NotifyChoice::All => Notice {
                     title: chat.room.clone(),
                     body: text.clone(),
                     open: chat.lang.tr("notify-open"),
-                    direct: None,
+                    opens: opens.clone(),
                 },
                 _ => continue,
             };

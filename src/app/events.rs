@@ -46,8 +46,8 @@ pub(super) enum AppEvent {
     HostStarted(String, Box<Result<Started, String>>),
     /// The hosted room has stopped and its port is free.
     HostStopped,
-    /// A desktop notification was clicked: the direct conversation it is from, if it is.
-    NoticeClicked(Option<String>),
+    /// A desktop notification was clicked: the conversation it is from.
+    NoticeClicked(crate::ui::chat::Showing),
     /// No browser could open this web address.
     UrlFailed(String),
     /// Nothing could open this file or folder.

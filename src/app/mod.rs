@@ -297,12 +297,10 @@ impl CoucouApp {
                 let (said, error) = export::exported(&path, count, written);
                 conv.say(said, error);
             }
-            AppEvent::NoticeClicked(direct) => {
+            AppEvent::NoticeClicked(opens) => {
                 desk.focus_requested = true;
-                // A private message's notice opens its conversation.
-                if let Some(peer) = direct {
-                    conv.show_in_room(crate::ui::chat::Showing::Direct(peer));
-                }
+                // A notice opens its conversation (a named room's, if still joined).
+                conv.show_in_room(opens);
             }
             AppEvent::Journal(event) => session.on_journal(event, desk),
             AppEvent::Measured(path, to, measured) => {

@@ -15,6 +15,7 @@ use crossbeam_channel::Sender;
 use log::{debug, warn};
 
 use crate::EventSink;
+use crate::ui::chat::Showing;
 
 /// What the app notifies about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +26,9 @@ pub struct Notice {
     pub body: String,
     /// The label of the button that opens the conversation (where the desktop shows one).
     pub open: String,
-    /// The direct conversation it is from (a private message's sender), opened by a click;
-    /// `None` for the room's.
-    pub direct: Option<String>,
+    /// The conversation it is from, opened by a click: the room, a named room, or a private
+    /// message's sender's direct conversation.
+    pub opens: Showing,
 }
 
 /// Shows desktop notifications. The app holds one; tests pass one that records.
@@ -60,9 +61,9 @@ pub struct DesktopNotifier {
 
 impl DesktopNotifier {
     /// Starts the notification thread. A click on a notification is delivered to `clicked`, with
-    /// the direct conversation it is from. `None` if the thread could not start (then there are
+    /// the conversation it is from. `None` if the thread could not start (then there are
     /// no notifications).
-    pub fn start(clicked: EventSink<Option<String>>) -> Option<Self> {
+    pub fn start(clicked: EventSink<Showing>) -> Option<Self> {
         let (queue, notices) = crossbeam_channel::unbounded::<Notice>();
         let failed_once = Arc::new(AtomicBool::new(false));
         let waiting = Arc::new(AtomicUsize::new(0));
@@ -72,7 +73,7 @@ impl DesktopNotifier {
                 for notice in notices {
                     match show(&notice) {
                         Ok(shown) => {
-                            wait_for_click(shown, notice.direct, &waiting, clicked.clone());
+                            wait_for_click(shown, notice.opens, &waiting, clicked.clone());
                         }
                         Err(err) => {
                             if !failed_once.swap(true, Ordering::Relaxed) {
@@ -129,9 +130,9 @@ pub fn show(notice: &Notice) -> Result<Shown, String> {
 #[cfg(all(unix, not(target_os = "macos")))]
 fn wait_for_click(
     shown: Shown,
-    direct: Option<String>,
+    opens: Showing,
     waiting: &Arc<AtomicUsize>,
-    clicked: EventSink<Option<String>>,
+    clicked: EventSink<Showing>,
 ) {
     if waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
         waiting.fetch_sub(1, Ordering::SeqCst);
@@ -143,7 +144,7 @@ fn wait_for_click(
         .spawn(move || {
             shown.wait_for_action(|action| {
                 if action == "default" {
-                    clicked.send(direct.clone());
+                    clicked.send(opens.clone());
                 }
             });
             done.fetch_sub(1, Ordering::SeqCst);
@@ -157,8 +158,8 @@ fn wait_for_click(
 #[cfg(not(all(unix, not(target_os = "macos"))))]
 fn wait_for_click(
     _shown: Shown,
-    _direct: Option<String>,
+    _opens: Showing,
     _waiting: &Arc<AtomicUsize>,
-    _clicked: EventSink<Option<String>>,
+    _clicked: EventSink<Showing>,
 ) {
 }

@@ -9,8 +9,9 @@ use std::time::Duration;
 use crate::app_support::*;
 use crate::common::{Plain, SeedServer, start_server, start_server_with};
 use coucou::app::CoucouApp;
-use coucou::app::notify::{Notice, Notifier, NotifierHandle};
+use coucou::app::notify::{Notice, NotifierHandle};
 use coucou::server::ServerConfig;
+use coucou::ui::chat::Showing;
 use eframe::egui::accesskit::Role;
 use eframe::egui::{self, Key, Modifiers};
 use egui_kittest::Harness;
@@ -959,37 +960,6 @@ fn export_without_a_system_dialog_uses_the_apps_own() {
     );
 }
 
-/// Records notifications instead of showing them.
-#[derive(Default)]
-struct Recorder(std::sync::Mutex<Vec<Notice>>);
-
-impl Notifier for Recorder {
-    fn notify(&self, notice: Notice) {
-        self.0.lock().expect("the recorder's lock").push(notice);
-    }
-}
-
-impl Recorder {
-    fn titles(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .expect("the recorder's lock")
-            .iter()
-            .map(|n| n.title.clone())
-            .collect()
-    }
-}
-
-fn set_focused(harness: &mut Harness<'_, CoucouApp>, focused: bool) {
-    harness
-        .input_mut()
-        .viewports
-        .entry(egui::ViewportId::ROOT)
-        .or_default()
-        .focused = Some(focused);
-    harness.run_steps(2);
-}
-
 fn choose_notifications(harness: &mut Harness<'_, CoucouApp>, choice: &str) {
     harness
         .get_by_role_and_label(Role::Button, "Settings")
@@ -1050,11 +1020,11 @@ fn mentions_and_private_messages_notify_while_in_the_background_and_nothing_else
         .lock()
         .expect("the recorder's lock")
         .iter()
-        .map(|n| n.direct.clone())
+        .map(|n| n.opens.clone())
         .collect();
     assert_eq!(
         directs,
-        [None, Some("bob".to_owned())],
+        [Showing::Room, Showing::Direct("bob".to_owned())],
         "a click on the private one opens bob's conversation"
     );
     // Once per frame that brought something (the two may arrive in one frame).
@@ -1092,7 +1062,7 @@ fn without_a_session_bus_a_real_notification_fails_quietly_and_with_one_it_retur
                 title: "Coucou test".into(),
                 body: "a test notification".into(),
                 open: "Open".into(),
-                direct: None,
+                opens: Showing::Room,
             });
             done_tx.send(shown.map(drop)).ok();
         })

@@ -489,3 +489,33 @@ fn what_was_typed_in_a_named_room_and_never_sent_goes_once_after_the_app_starts_
     assert_eq!(texts, ["écrit avant de fermer", "fin"]);
     drop(config_dir);
 }
+
+#[test]
+fn a_mention_in_a_named_room_not_on_screen_notifies_with_its_name_and_opens_it() {
+    let server = host_with_rooms();
+    let addr = server.local_addr();
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let (_dir, config) = temp_config();
+    let handle = coucou::app::notify::NotifierHandle(recorder.clone());
+    let mut harness = app_with(&config, Some(handle));
+    connect(&mut harness, "alice", addr);
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    join_by_name(&mut harness, "Projet X");
+    show_room(&mut harness, "Coucou");
+    set_focused(&mut harness, false);
+
+    let (mut bob, _) = Json::join(addr, "bob");
+    bob.join_room("Projet X");
+    bob.send_in("Projet X", &say("alice, tu viens ?"));
+    wait_until(&mut harness, "the mention", |app| {
+        room_has(app, "Projet X", "alice, tu viens ?")
+    });
+    let notices = recorder.0.lock().expect("the recorder's lock").clone();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].title.contains("Projet X"), "{:?}", notices[0]);
+    assert_eq!(
+        notices[0].opens,
+        coucou::ui::chat::Showing::Named("Projet X".into())
+    );
+}

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use coucou::app::notify::NotifierHandle;
+use coucou::app::notify::{Notice, Notifier, NotifierHandle};
 use coucou::app::{AppOptions, CoucouApp};
 use eframe::egui::accesskit::Role;
 use eframe::egui::{Key, Modifiers};
@@ -270,4 +270,37 @@ pub fn lose_the_host(harness: &mut Harness<'_, CoucouApp>, server: coucou::serve
         "waiting to reconnect",
         CoucouApp::is_waiting_to_reconnect,
     );
+}
+
+/// Records notifications instead of showing them.
+#[derive(Default)]
+pub struct Recorder(pub std::sync::Mutex<Vec<Notice>>);
+
+impl Notifier for Recorder {
+    fn notify(&self, notice: Notice) {
+        self.0.lock().expect("the recorder's lock").push(notice);
+    }
+}
+
+impl Recorder {
+    /// The titles of the notifications so far.
+    pub fn titles(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .expect("the recorder's lock")
+            .iter()
+            .map(|n| n.title.clone())
+            .collect()
+    }
+}
+
+/// Tells the app its window has the focus, or not (notifications come only without it).
+pub fn set_focused(harness: &mut Harness<'_, CoucouApp>, focused: bool) {
+    harness
+        .input_mut()
+        .viewports
+        .entry(eframe::egui::ViewportId::ROOT)
+        .or_default()
+        .focused = Some(focused);
+    harness.run_steps(2);
 }
