@@ -803,6 +803,7 @@ impl Session {
             return;
         };
         conn.ask(ClientMsg::Rooms { label: None });
+        self.conv.rooms.listing = true;
         for name in self.conv.rooms.to_rejoin() {
             conn.ask_in(&name, ClientMsg::JoinRoom {});
         }
@@ -940,9 +941,12 @@ impl Session {
         match (msg, room) {
             (ServerMsg::Rooms { rooms, .. }, _) => self.conv.rooms.listed(rooms),
             (ServerMsg::RoomMade { .. }, _) => {
-                // Listed again, with its people count and protection.
-                if let Some(conn) = self.contact.live_json() {
+                // Listed again, with its people count and protection: asked once at a time.
+                if let Some(conn) = self.contact.live_json()
+                    && !self.conv.rooms.listing
+                {
                     conn.ask(ClientMsg::Rooms { label: None });
+                    self.conv.rooms.listing = true;
                 }
             }
             (ServerMsg::Topic { text, .. }, room) => self.conv.rooms.topic(room.as_deref(), &text),

@@ -48,6 +48,9 @@ pub struct HostRooms {
     /// The rooms joined on an earlier visit to this host: asked for again on arriving, without
     /// coming on screen.
     pub remembered: BTreeSet<String>,
+    /// The list was asked for and has not come yet: it is not asked again meanwhile (a host
+    /// telling of a room made a thousand times gets one question).
+    pub listing: bool,
 }
 
 impl HostRooms {
@@ -159,6 +162,7 @@ impl HostRooms {
 
     /// The host's answer to `rooms`: its list, the default room first.
     pub fn listed(&mut self, rooms: Vec<RoomInfo>) {
+        self.listing = false;
         if let Some(default) = rooms.iter().find(|r| r.default) {
             self.default_topic.clone_from(&default.topic);
         }
