@@ -282,30 +282,32 @@ pub fn chat_ui(
 }
 
 /// One line over the conversation on screen: the room's name, its topic, and Leave for a named
-/// room; a direct conversation says who with.
+/// room; a direct conversation says who with. Leave is placed first, at the right, so that a long
+/// name or topic is cut short rather than push it out of the window.
 fn header_ui(ui: &mut egui::Ui, model: &ChatModel, around: &Around<'_>) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
-    ui.horizontal(|ui| {
-        let title = match around.showing {
-            Showing::Direct(peer) => tr!(lang, "header-direct", name = peer.as_str()),
-            _ => format!("# {}", model.room),
-        };
-        ui.add(egui::Label::new(RichText::new(title).strong()).truncate())
-            .on_hover_text(around.topic.unwrap_or_default());
-        if let Showing::Named(name) = around.showing {
-            // On the right, before the topic takes what is left.
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.small_button(lang.tr("room-leave")).clicked() {
-                    action = Some(Action::Room(RoomAction::PartNamed(name.clone())));
-                }
-                if let Some(topic) = around.topic {
-                    ui.add(egui::Label::new(RichText::new(topic).weak()).truncate());
-                }
-            });
-        } else if let Some(topic) = around.topic.filter(|_| *around.showing == Showing::Room) {
-            ui.add(egui::Label::new(RichText::new(topic).weak()).truncate());
+    let right_to_left = egui::Layout::right_to_left(egui::Align::Center);
+    ui.with_layout(right_to_left, |ui| {
+        if let Showing::Named(name) = around.showing
+            && ui.small_button(lang.tr("room-leave")).clicked()
+        {
+            action = Some(Action::Room(RoomAction::PartNamed(name.clone())));
         }
+        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+            let title = match around.showing {
+                Showing::Direct(peer) => tr!(lang, "header-direct", name = peer.as_str()),
+                _ => format!("# {}", model.room),
+            };
+            ui.add(egui::Label::new(RichText::new(title).strong()).truncate())
+                .on_hover_text(around.topic.unwrap_or_default());
+            let topic = around
+                .topic
+                .filter(|_| !matches!(around.showing, Showing::Direct(_)));
+            if let Some(topic) = topic {
+                ui.add(egui::Label::new(RichText::new(topic).weak()).truncate());
+            }
+        });
     });
     action
 }
@@ -387,9 +389,9 @@ fn room_row_ui(
     action
 }
 
-/// The host's rooms not joined, each with how many are in it and a button to join; then a field
-/// to join one by its name (or make it, on a host that lets anyone). A room with a password is
-/// joined from a terminal for now: the app says so rather than offer a button that can't work.
+/// The host's rooms not joined, each with how many are in it and a button to join (a room with a
+/// password: a field for it too); then a field to join one by its name (or make it, on a host
+/// that lets anyone).
 fn other_rooms_ui(ui: &mut egui::Ui, others: &[&RoomInfo]) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;

@@ -279,15 +279,16 @@ fn after_a_lost_connection_the_app_is_back_in_its_named_rooms_and_what_waited_go
     let again = crate::common::restart_at(addr, one_named_room());
     let (mut bob, _) = Json::join(again.local_addr(), "bob");
     bob.join_room("Projet X");
-    wait_until(&mut harness, "reconnected", CoucouApp::is_connected);
+    // The app is stepped until its outbox is echoed: its rejoin and what it sends then happen
+    // in its frames.
+    wait_until(&mut harness, "back in Projet X, the echo", |app| {
+        app.room_chat("Projet X")
+            .is_some_and(|c| c.outbox.is_empty() && !c.people.is_empty())
+    });
     bob.expect_in(
         Some("Projet X"),
         |m| matches!(m, ServerMsg::Message(c) if c.text == "pendant la coupure"),
     );
-    wait_until(&mut harness, "the echo", |app| {
-        app.room_chat("Projet X")
-            .is_some_and(|c| c.outbox.is_empty() && !c.people.is_empty())
-    });
     // Still on screen, with the line once.
     harness.get_by_role_and_label(Role::Button, "Leave room");
     let chat = harness.state().room_chat("Projet X").expect("in Projet X");
