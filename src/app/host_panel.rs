@@ -13,6 +13,7 @@ use super::lobby::Lobby;
 use super::session::Session;
 use crate::i18n::Said;
 use crate::model::settings::{RoomOption, Settings};
+use crate::protocol::name::NameError;
 use crate::tr;
 use crate::ui::Action;
 use crate::ui::toolbar::{ToolbarBuffers, ToolbarView, toolbar_ui};
@@ -138,10 +139,15 @@ impl HostPanel {
         if let Some(name) = name {
             self.buffers.new_room.clear();
             if let Some(Err(err)) = self.host.make_room(&name) {
-                let error = match err {
+                let error = match &err {
                     crate::server::RoomError::Name(err) => err.describe(lang),
                     err => err.to_string(),
                 };
+                // Not kept either, unless the host has it already (made by someone else).
+                if !matches!(err, crate::server::RoomError::Name(NameError::Taken { .. })) {
+                    desk.settings.host_rooms.pop();
+                    desk.save_settings();
+                }
                 let why = tr!(lang, "room-not-made", error = error);
                 self.host.error = Some(HostNote::Said(why));
             }

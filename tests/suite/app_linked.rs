@@ -88,4 +88,17 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
         matches!(&got, ServerMsg::Message(Chat { text, .. }) if text == "bonjour bob"),
         "{got:?}"
     );
+
+    // A linked room has no named rooms yet: one added from Room options is refused with why, and
+    // not kept to fail again at the next hosting.
+    harness
+        .get_by_role_and_label(Role::Button, "Room options")
+        .click();
+    harness.run();
+    fill(&mut harness, "New room", "Pause café");
+    harness.get_by_role_and_label(Role::Button, "Add").click();
+    harness.run();
+    let error = harness.state().host_error().unwrap_or_default();
+    assert!(error.contains("linked"), "{error}");
+    assert!(harness.state().settings().host_rooms.is_empty());
 }
