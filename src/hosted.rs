@@ -71,10 +71,12 @@ impl HostedRoom {
                 password,
             ) {
                 Ok(started) => {
-                    // The rooms made at start (from the store, the options) came before it; the
-                    // default room besides them.
-                    started.set_rooms(server.rooms().len() + 1);
                     advertiser.set(started).ok();
+                    // The rooms made at start (from the store, the options) came before it, the
+                    // default room besides them; one made from now on is told by the hook.
+                    if let Some(started) = advertiser.get() {
+                        started.set_rooms(server.rooms().len() + 1);
+                    }
                 }
                 Err(err) => not_announced = Some(err.to_string()),
             }
