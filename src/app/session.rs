@@ -540,10 +540,8 @@ impl Session {
             limit: Some(limit),
             label,
         };
-        match (self.contact.live(), room) {
-            (Some(conn), Some(room)) => conn.ask_in(&room, ask),
-            (Some(conn), None) => conn.ask(ask),
-            (None, _) => {}
+        if let Some(conn) = self.contact.live() {
+            conn.ask_about(room.as_deref(), ask);
         }
     }
 
@@ -575,10 +573,8 @@ impl Session {
             limit: None,
             label,
         };
-        match (self.contact.connection(), self.conv.named_on_screen()) {
-            (Some(conn), Some(room)) => conn.ask_in(room, ask),
-            (Some(conn), None) => conn.ask(ask),
-            (None, _) => {}
+        if let Some(conn) = self.contact.connection() {
+            conn.ask_about(self.conv.named_on_screen(), ask);
         }
         self.conv.search.asked = Some(words);
         self.conv.search.results = None;
@@ -741,12 +737,8 @@ impl Session {
         let told = self
             .presence
             .typed(&self.conv.composer.input, live.is_some(), now_ms());
-        match (told, live, self.conv.named_on_screen()) {
-            (Some(active), Some(conn), Some(room)) => {
-                conn.ask_in(room, ClientMsg::Typing { active })
-            }
-            (Some(active), Some(conn), None) => conn.ask(ClientMsg::Typing { active }),
-            _ => {}
+        if let (Some(active), Some(conn)) = (told, live) {
+            conn.ask_about(self.conv.named_on_screen(), ClientMsg::Typing { active });
         }
     }
 
@@ -919,13 +911,7 @@ impl Session {
                 // The host says why the default room can't be left this way.
                 None => conn.ask(ClientMsg::PartRoom {}),
             },
-            command => {
-                let line = command.to_client_msg();
-                match room {
-                    Some(room) => conn.ask_in(&room, line),
-                    None => conn.ask(line),
-                }
-            }
+            command => conn.ask_about(room.as_deref(), command.to_client_msg()),
         }
     }
 

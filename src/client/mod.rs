@@ -438,6 +438,15 @@ impl Connection {
         self.commands.send(Outgoing::In(room.to_owned(), line)).ok();
     }
 
+    /// Sends a JSON server a line about the room `room` names: a named room's (its `room` field),
+    /// or the default room's (`None`, as [`Connection::ask`]). Never blocks.
+    pub fn ask_about(&self, room: Option<&str>, line: ClientMsg) {
+        match room {
+            Some(room) => self.ask_in(room, line),
+            None => self.ask(line),
+        }
+    }
+
     /// Joins a JSON server's named room `room` that has a password: the host's challenge, once
     /// passed on with [`Connection::answer_room`], is answered with `password` (never sent
     /// itself), and the host's proof is checked before its welcome is let through. Never blocks.
