@@ -1,7 +1,8 @@
 //! One room across several servers (issue #15), the broker's side: a [`Link`] to one NATS
-//! JetStream stream per room. The stream's order is the room's order: every server publishes its
-//! events there and reads back everyone's — its own included — in the stream's sequence, which is
-//! the room-wide id.
+//! JetStream stream per linked room. The stream's order is the room's order: every server
+//! publishes its events there and reads back everyone's — its own included — in the stream's
+//! sequence, which is the room-wide id. The hosts' named rooms (#26) travel in the same stream,
+//! each event saying which ([`Envelope::room`]), so ids stay one sequence for every host.
 //!
 //! The link runs on its own thread (`coucou-link`, a current-thread tokio runtime: async-nats is
 //! async only). The server hands it events over a channel and never waits on the broker; the link
@@ -11,15 +12,16 @@
 //! acknowledgement is stored once. Reading goes on from the last sequence seen.
 //!
 //! Beside the stream, the link keeps two things room-wide. **Names**: a name is claimed in a
-//! JetStream key-value bucket (`create`, which fails when another server holds it), released on
-//! leave, and refreshed while held; the bucket forgets a claim [`CLAIM_LIFE`] after its last
+//! JetStream key-value bucket (`create`, which fails when another server holds it), released
+//! once its holder is in none of the host's rooms, and refreshed while held; the bucket forgets a claim [`CLAIM_LIFE`] after its last
 //! refresh, so the claims of a server that died expire. **Presence**: every [`BEACON_EVERY`], and
-//! whenever its people change, each server says who is here (a [`Beacon`], on a plain subject:
-//! not stored); a server not heard from for [`PRESENCE_TIMEOUT`] is gone, its people with it.
+//! whenever its people change, each server says who is here, room by room (a [`Beacon`], on a
+//! plain subject: not stored); a server not heard from for [`PRESENCE_TIMEOUT`] is gone, its people with it.
 //!
 //! What comes from the broker is read like anything from the network: an event or a beacon that
 //! is not well-formed JSON of the right shape, or is too long, is skipped, never trusted.
 
+use std::collections::BTreeMap;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -70,8 +72,9 @@ pub const CLAIM_LIFE: Duration = Duration::from_secs(30);
 /// How often a server refreshes the claims it holds.
 const CLAIM_REFRESH: Duration = Duration::from_secs(10);
 
-/// The largest beacon read: a full room's names, with room to spare.
-pub const MAX_BEACON_BYTES: usize = 64 * 1024;
+/// The largest beacon read: a full host's names in each of its rooms, with room to spare (the
+/// broker's own limit on a message is 1 MiB).
+pub const MAX_BEACON_BYTES: usize = 512 * 1024;
 
 /// One event waiting to be published.
 #[derive(Debug)]
@@ -80,6 +83,8 @@ struct Outgoing {
     msg_id: String,
     /// Its id in the envelope.
     id: String,
+    /// The named room it concerns (`None`: the default room).
+    room: Option<String>,
     msg: Box<ServerMsg>,
 }
 
@@ -105,6 +110,10 @@ pub struct Envelope {
     /// Which run of that server (a new one at each start).
     #[serde(default)]
     pub boot: String,
+    /// The host's named room it concerns (absent: the default room, the one the link is named
+    /// after), as the room's [`Relay`](crate::server::Relay) publishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
     /// Its id at that run of that server (with both, its `Nats-Msg-Id`), or an id every server
     /// gives the same event ([`Link::publish_shared`]).
     pub id: String,
@@ -119,8 +128,11 @@ pub struct Beacon {
     pub origin: String,
     /// Which run of it.
     pub boot: String,
-    /// The names of its people.
+    /// The names of its people in the default room.
     pub people: Vec<String>,
+    /// The names of its people in each of its named rooms that has anyone (absent: none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rooms: BTreeMap<String, Vec<String>>,
 }
 
 /// The answer to a claim on a name.
@@ -183,7 +195,7 @@ enum Job {
     Release {
         key: String,
     },
-    People(Vec<String>),
+    People(Option<String>, Vec<String>),
     Stop,
 }
 
@@ -232,26 +244,28 @@ impl Link {
         &self.boot
     }
 
-    /// Publishes `msg` with this server's id `id` for it (unique in this run: with the origin
-    /// and the run, it is how a copy is told apart). Never waits.
-    pub fn publish(&self, id: String, msg: ServerMsg) {
-        let msg_id = format!("{}.{}.{id}", self.origin, self.boot);
+    /// Publishes `msg`, about the named room `room` (`None`: the default room), with this
+    /// server's id `id` for it (unique in this run and room: with the origin, the run and the
+    /// room, it is how a copy is told apart). Never waits.
+    pub fn publish(&self, room: Option<&str>, id: String, msg: ServerMsg) {
+        let msg_id = format!("{}.{}.{}{id}", self.origin, self.boot, room_tag(room));
+        self.send_publish(room, msg_id, id, msg);
+    }
+
+    /// Publishes `msg`, about `room` as [`Link::publish`], under an id every server gives this
+    /// same event (a gone server's people leaving, told by each server that noticed; a room
+    /// made): the stream keeps one. Never waits.
+    pub fn publish_shared(&self, room: Option<&str>, id: String, msg: ServerMsg) {
+        let msg_id = format!("{}{id}", room_tag(room));
+        self.send_publish(room, msg_id, id, msg);
+    }
+
+    fn send_publish(&self, room: Option<&str>, msg_id: String, id: String, msg: ServerMsg) {
         self.tx
             .send(Job::Publish(Outgoing {
                 msg_id,
                 id,
-                msg: Box::new(msg),
-            }))
-            .ok();
-    }
-
-    /// Publishes `msg` under an id every server gives this same event (a gone server's people
-    /// leaving, told by each server that noticed): the stream keeps one. Never waits.
-    pub fn publish_shared(&self, id: String, msg: ServerMsg) {
-        self.tx
-            .send(Job::Publish(Outgoing {
-                msg_id: id.clone(),
-                id,
+                room: room.map(str::to_owned),
                 msg: Box::new(msg),
             }))
             .ok();
@@ -268,15 +282,18 @@ impl Link {
         answered.recv_timeout(within).unwrap_or(Claim::Unreachable)
     }
 
-    /// Gives a claimed name back. Never waits.
+    /// Gives a claimed name back, unless someone in one of the host's rooms still has it (as
+    /// the last [`Link::people`] of each said). Never waits.
     pub fn release(&self, key: String) {
         self.tx.send(Job::Release { key }).ok();
     }
 
-    /// Tells the link who is here now: the others hear it at once and every [`BEACON_EVERY`].
-    /// Never waits.
-    pub fn people(&self, people: Vec<String>) {
-        self.tx.send(Job::People(people)).ok();
+    /// Tells the link who is in `room` (`None`: the default room) now: the others hear it at
+    /// once and every [`BEACON_EVERY`]. Never waits.
+    pub fn people(&self, room: Option<&str>, people: Vec<String>) {
+        self.tx
+            .send(Job::People(room.map(str::to_owned), people))
+            .ok();
     }
 }
 
@@ -306,6 +323,13 @@ pub fn claim_key(name: &str) -> String {
 /// the stream keeps one, however many servers noticed.
 pub fn gone_id(origin: &str, boot: &str, name: &str) -> String {
     format!("gone.{}", short_hash(&format!("{origin}\n{boot}\n{name}")))
+}
+
+/// What a named room's events' ids start with (nothing for the default room's): two rooms'
+/// events with the same id in a run are not copies of one another.
+fn room_tag(room: Option<&str>) -> String {
+    room.map(|room| format!("r{}.", &short_hash(room)[..12]))
+        .unwrap_or_default()
 }
 
 /// The first 16 bytes of `text`'s SHA-256, in hex: what NATS allows in keys and ids.
@@ -405,6 +429,8 @@ struct State {
     held: std::collections::HashMap<String, bool>,
     /// Who is here, as the last beacon said (`None` until the server says).
     people: Option<Vec<String>>,
+    /// Who is in each named room that has anyone, as the server last said.
+    rooms: BTreeMap<String, Vec<String>>,
     /// Whether the broker was last reachable.
     up: Option<bool>,
     /// Whether events were given up since the broker was last reachable.
@@ -422,9 +448,11 @@ impl State {
             }
             Some(Job::Release { key }) => {
                 // The bucket forgets it by itself, `CLAIM_LIFE` after its last refresh.
-                self.held.remove(&key);
+                if !self.still_here(&key) {
+                    self.held.remove(&key);
+                }
             }
-            Some(Job::People(people)) => self.people = Some(people),
+            Some(Job::People(room, people)) => self.set_people(room, people),
             Some(Job::Stop) | None => return false,
         }
         true
@@ -443,6 +471,29 @@ impl State {
             }
         }
         self.waiting.push_back(outgoing);
+    }
+
+    /// Who is in `room` (`None`: the default room) now.
+    fn set_people(&mut self, room: Option<String>, people: Vec<String>) {
+        match room {
+            None => self.people = Some(people),
+            Some(room) if people.is_empty() => {
+                self.rooms.remove(&room);
+            }
+            Some(room) => {
+                self.rooms.insert(room, people);
+            }
+        }
+    }
+
+    /// Whether someone in one of the host's rooms has a name claimed under `key`: a name is one
+    /// on the whole host, so it goes back only when its holder is in none of them.
+    fn still_here(&self, key: &str) -> bool {
+        self.people
+            .iter()
+            .chain(self.rooms.values())
+            .flatten()
+            .any(|name| claim_key(name) == key)
     }
 
     /// What this server writes in the names it holds.
@@ -468,6 +519,7 @@ async fn run(
         waiting: Waiting::new(),
         held: std::collections::HashMap::new(),
         people: None,
+        rooms: BTreeMap::new(),
         up: None,
         gave_up: false,
     };
@@ -642,12 +694,12 @@ impl Session {
                         answer.send(claim).ok();
                     }
                     Some(Job::Release { key }) => {
-                        if state.held.remove(&key) == Some(true) {
+                        if !state.still_here(&key) && state.held.remove(&key) == Some(true) {
                             self.names.delete(&key).await.ok();
                         }
                     }
-                    Some(Job::People(people)) => {
-                        state.people = Some(people);
+                    Some(Job::People(room, people)) => {
+                        state.set_people(room, people);
                         // A change is said at once, but at most every `BEACON_GAP`: a class
                         // joining together is a few beacons, the last one on the next beat.
                         if last_beacon.elapsed() >= BEACON_GAP {
@@ -769,6 +821,7 @@ impl Session {
             origin: state.origin.clone(),
             boot: state.boot.clone(),
             people: people.clone(),
+            rooms: state.rooms.clone(),
         };
         if let Ok(payload) = serde_json::to_vec(&beacon) {
             self.client
@@ -783,6 +836,7 @@ impl Session {
         let envelope = Envelope {
             origin: state.origin.clone(),
             boot: state.boot.clone(),
+            room: outgoing.room.clone(),
             id: outgoing.id.clone(),
             msg: (*outgoing.msg).clone(),
         };
@@ -843,6 +897,7 @@ mod tests {
             origin: "north".into(),
             boot: "b1".into(),
             people: vec!["alice".into()],
+            rooms: BTreeMap::from([("Projet".into(), vec!["bob".into()])]),
         };
         let bytes = serde_json::to_vec(&beacon).unwrap();
         assert_eq!(read_beacon(&bytes), Some(beacon));
@@ -859,11 +914,36 @@ mod tests {
         let huge = Beacon {
             origin: "north".into(),
             boot: "b1".into(),
-            people: vec!["x".repeat(100); 1000],
+            people: vec!["x".repeat(100); 6000],
+            rooms: BTreeMap::new(),
         };
         let too_long = serde_json::to_vec(&huge).unwrap();
         assert!(too_long.len() > MAX_BEACON_BYTES);
         assert_eq!(read_beacon(&too_long), None, "too long: not even parsed");
+    }
+
+    #[test]
+    fn a_named_rooms_event_says_which_room_and_its_id_is_apart_from_the_default_rooms() {
+        // PROTOCOL.md's example.
+        let example = r#"{"origin":"north","boot":"18c2f3a9b1d4e7f0","room":"Projet X","id":"12","msg":{"type":"message","id":0,"time":1765000000000,"from":"alice","text":"on se voit à 14 h"}}"#;
+        let envelope = read_event(example.as_bytes()).expect("an event");
+        assert_eq!(envelope.room.as_deref(), Some("Projet X"));
+        let default = serde_json::to_string(&Envelope {
+            room: None,
+            ..envelope.clone()
+        })
+        .unwrap();
+        assert!(
+            !default.contains("room"),
+            "absent for the default room: {default}"
+        );
+        assert_eq!(room_tag(None), "");
+        let tag = room_tag(Some("Projet X"));
+        assert_ne!(tag, room_tag(Some("Projet Y")));
+        assert!(
+            tag.starts_with('r') && tag.ends_with('.') && tag.len() == 14,
+            "{tag}"
+        );
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub struct ServerConfig {
     /// room alone.
     pub link: Option<LinkConfig>,
     /// The host's named rooms besides its default room (`--rooms`); those kept in the store from
-    /// an earlier run come back too. A linked host has its default room only, for now.
+    /// an earlier run come back too. A linked host links those without a password.
     pub rooms: Vec<String>,
     /// How many rooms the host holds, and one person joins, at most.
     pub room_limits: RoomLimits,

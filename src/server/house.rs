@@ -15,7 +15,9 @@ use std::sync::atomic::Ordering;
 use super::config::{PeopleHook, RoomLimits};
 use super::counters::Counters;
 use super::mailbox::{Mailbox, Pushed};
-use super::room::{Archive, Clock, Elsewhere, Ids, JoinError, Next, Room, RoomSettings, SessionId};
+use super::room::{
+    Archive, Clock, Elsewhere, Ids, JoinError, Next, Relay, Room, RoomSettings, SessionId,
+};
 use crate::protocol::message::{Cid, Found, RoomInfo};
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::password::RoomKey;
@@ -85,8 +87,6 @@ pub enum RoomError {
         /// The limit.
         max_rooms: usize,
     },
-    /// A linked host has its default room only, for now.
-    Linked,
 }
 
 impl std::fmt::Display for RoomError {
@@ -94,7 +94,6 @@ impl std::fmt::Display for RoomError {
         match self {
             Self::Name(err) => write!(f, "{err}"),
             Self::Full { max_rooms } => write!(f, "a host holds at most {max_rooms} rooms"),
-            Self::Linked => f.write_str("a linked room has no named rooms yet"),
         }
     }
 }
@@ -129,10 +128,15 @@ pub struct House<M: Mailbox> {
     on_rooms: Option<PeopleHook>,
     /// What gives a room made while the host runs its archive (the store), if it keeps one.
     archives: Option<ArchiveMaker>,
+    /// What links a room made while the host runs to the other sites, when the host is linked.
+    linker: Option<Linker>,
 }
 
 /// Gives the named room `name` its archive.
 pub type ArchiveMaker = Box<dyn Fn(&str) -> Box<dyn Archive> + Send>;
+
+/// Gives the named room `name` its link to the other sites.
+pub type Linker = Box<dyn Fn(&str) -> Box<dyn Relay> + Send>;
 
 impl<M: Mailbox> std::fmt::Debug for House<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -172,6 +176,7 @@ impl<M: Mailbox> House<M> {
             on_people,
             on_rooms: None,
             archives: None,
+            linker: None,
         }
     }
 
@@ -205,6 +210,46 @@ impl<M: Mailbox> House<M> {
     /// Makes a named room while the host runs ([`House::add_room`]), kept in the store if the
     /// host keeps one, and tells everyone on the host once (`by`: who made it; `None`, the host).
     pub fn make_room(&mut self, raw: &str, by: Option<&str>) -> Result<String, RoomError> {
+        let name = self.make_room_here(raw, by)?;
+        if let Some(room) = self.named(&name) {
+            room.say_made();
+        }
+        Ok(name)
+    }
+
+    /// Makes a named room another linked site made (it said so, or spoke in it): as
+    /// [`House::make_room`] does, without saying it to the other sites again.
+    pub fn make_linked_room(&mut self, raw: &str) -> Result<String, RoomError> {
+        self.make_room_here(raw, None)
+    }
+
+    /// Links the named rooms without a password to the other sites through what `linker` gives
+    /// each, says each is here (a room made at one site appears at the others), and links the
+    /// rooms made from now on alike. A room with a password stays this site's own: its password
+    /// is this host's, and its events never reach the broker.
+    pub fn link_rooms(&mut self, linker: Linker) {
+        for room in &mut self.rooms[1..] {
+            if room.key().is_none() {
+                room.link(linker(room.name()), 0);
+                room.say_made();
+            }
+        }
+        self.linker = Some(linker);
+    }
+
+    /// Lets go of every room's link and of what links new rooms (at stop), so that the link can
+    /// be closed outside the room lock.
+    pub fn unlink(&mut self) -> (Vec<Box<dyn Relay>>, Option<Linker>) {
+        let relays = self.rooms.iter_mut().filter_map(Room::take_link).collect();
+        (relays, self.linker.take())
+    }
+
+    /// Every room, the default room first.
+    pub fn rooms_mut(&mut self) -> impl Iterator<Item = &mut Room<M>> {
+        self.rooms.iter_mut()
+    }
+
+    fn make_room_here(&mut self, raw: &str, by: Option<&str>) -> Result<String, RoomError> {
         let name = self.add_room(raw)?;
         if let Some(archives) = &self.archives {
             let archive = archives(&name);
@@ -253,12 +298,15 @@ impl<M: Mailbox> House<M> {
         let mut settings = self.template.clone();
         settings.name = name.clone();
         settings.scope = Some(name.clone());
-        let room = Room::sharing(
+        let mut room = Room::sharing(
             settings,
             Arc::clone(&self.stats),
             self.clock,
             Arc::clone(&self.ids),
         );
+        if let Some(linker) = &self.linker {
+            room.link(linker(&name), 0);
+        }
         self.rooms.push(room);
         self.keys.push(key);
         if let Some(hook) = &self.on_rooms {
@@ -589,10 +637,6 @@ impl<M: Mailbox> House<M> {
                 Err(RoomError::Full { max_rooms }) => {
                     let text = tr!(lang, "error-rooms-full", max = max_rooms);
                     return refuse(self, ErrorCode::RoomsFull, text);
-                }
-                Err(RoomError::Linked) => {
-                    let text = tr!(lang, "error-no-such-room", room = shown(name));
-                    return refuse(self, ErrorCode::NoSuchRoom, text);
                 }
             },
             None => {

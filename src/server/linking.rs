@@ -1,22 +1,27 @@
-//! The server's side of a linked room (#15): starts the [`Link`] to the broker, hands the room
-//! what the link says on the `coucou-link-news` thread (in turns, as sessions do), and claims
-//! names room-wide for the sessions, on their own threads, before the room sees them.
+//! The server's side of a linked host (#15, #26): starts the [`Link`] to the broker, hands each
+//! room what the link says about it on the `coucou-link-news` thread (in turns, as sessions do;
+//! a room another site made is made here), and claims names across the sites for the sessions,
+//! on their own threads, before any room sees them.
 //!
 //! `claim_for_join` and `claim_for_rename` run outside the room (a plain client gets the first free
 //! variant across sites) and give a `NameClaim`, settled once the room has said what it gave
 //! (`joined`, `renamed`: kept, given back, or swapped for the name given). The link reads after
 //! what the store holds; `coucou-link-news` also asks the room every 0.5 s for sites gone silent.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
+use log::debug;
 
-use super::room::Relay;
+use super::house::{House, RoomError};
+use super::mailbox::Mailbox;
+use super::room::{BeaconBudget, Relay};
 use super::shared::Shared;
 use crate::EventSink;
-use crate::link::{Claim, Link, LinkConfig, LinkNews, claim_key};
+use crate::link::{Beacon, Claim, Link, LinkConfig, LinkNews, claim_key};
 use crate::protocol::ServerMsg;
 use crate::protocol::name;
 
@@ -31,38 +36,48 @@ const CHECK_EVERY: Duration = Duration::from_millis(500);
 /// The most news handled in one turn in the room, so sessions get their turns too.
 const NEWS_PER_TURN: usize = 256;
 
-/// The link, as the room's [`Relay`].
+/// The link, as one room's [`Relay`]: the default room's (`room: None`) or a named room's.
 #[derive(Debug)]
-struct LinkRelay(Arc<Link>);
+struct LinkRelay {
+    link: Arc<Link>,
+    room: Option<String>,
+    /// The host's budget of names read from beacons, shared by all its rooms.
+    budget: Arc<BeaconBudget>,
+}
 
 impl Relay for LinkRelay {
     fn origin(&self) -> &str {
-        self.0.origin()
+        self.link.origin()
     }
 
     fn boot(&self) -> &str {
-        self.0.boot()
+        self.link.boot()
     }
 
     fn publish(&self, id: String, msg: ServerMsg) {
-        self.0.publish(id, msg);
+        self.link.publish(self.room.as_deref(), id, msg);
     }
 
     fn publish_shared(&self, id: String, msg: ServerMsg) {
-        self.0.publish_shared(id, msg);
+        self.link.publish_shared(self.room.as_deref(), id, msg);
     }
 
     fn release(&self, key: String) {
-        self.0.release(key);
+        self.link.release(key);
     }
 
     fn people(&self, people: Vec<String>) {
-        self.0.people(people);
+        self.link.people(self.room.as_deref(), people);
+    }
+
+    fn take_beacon_names(&self, n: u32, now: u64) -> bool {
+        self.budget.take(n, now)
     }
 }
 
-/// Links the room: starts the link reading the stream after `last_seq` (what the store holds)
-/// and the thread that hands its news to the room.
+/// Links the host: starts the link reading the stream after `last_seq` (what the store holds),
+/// links the default room and every named room without a password (and those made from now on),
+/// and starts the thread that hands the link's news to the rooms.
 pub(super) fn start(
     shared: &Arc<Shared>,
     config: LinkConfig,
@@ -75,17 +90,31 @@ pub(super) fn start(
         EventSink::new(tx, Arc::new(|| {})),
     )?);
     shared.set_link(Arc::clone(&link));
-    shared
-        .lock_room()
-        .default_room()
-        .link(Box::new(LinkRelay(link)), last_seq);
+    let budget = Arc::new(BeaconBudget::default());
+    let mut house = shared.lock_room();
+    house.default_room().link(
+        Box::new(LinkRelay {
+            link: Arc::clone(&link),
+            room: None,
+            budget: Arc::clone(&budget),
+        }),
+        last_seq,
+    );
+    house.link_rooms(Box::new(move |name: &str| -> Box<dyn Relay> {
+        Box::new(LinkRelay {
+            link: Arc::clone(&link),
+            room: Some(name.to_owned()),
+            budget: Arc::clone(&budget),
+        })
+    }));
+    drop(house);
     let news_shared = Arc::clone(shared);
     thread::Builder::new()
         .name("coucou-link-news".to_owned())
         .spawn(move || hand_news(&news_shared, &rx))
 }
 
-/// Hands the link's news to the room, a batch per turn, and looks for silent sites, until the
+/// Hands the link's news to the rooms, a batch per turn, and looks for silent sites, until the
 /// link has stopped.
 fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
     let mut checked = Instant::now();
@@ -94,10 +123,9 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
             Ok(first) => {
                 let turn = shared.turn();
                 let mut house = shared.lock_room();
-                let room = house.default_room();
-                room.link_news(first);
+                hand(&mut house, first);
                 for more in news.try_iter().take(NEWS_PER_TURN) {
-                    room.link_news(more);
+                    hand(&mut house, more);
                 }
                 drop(house);
                 drop(turn);
@@ -107,8 +135,70 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
         }
         if checked.elapsed() >= CHECK_EVERY {
             checked = Instant::now();
-            shared.with_room(|house| house.default_room().check_sites());
+            shared.with_room(|house| house.rooms_mut().for_each(|room| room.check_sites()));
         }
+    }
+}
+
+/// Hands one piece of news to the room it concerns: the broker up or down to every room; an
+/// event to its room, which is made here first if another site made it (within the host's
+/// limits and the room name rules: a name that breaks them is skipped); each room its part of a
+/// beacon (a site that lists nobody in a room is still alive there).
+fn hand<M: Mailbox>(house: &mut House<M>, news: LinkNews) {
+    match news {
+        LinkNews::Up | LinkNews::Down => {
+            for room in house.rooms_mut() {
+                room.link_news(news.clone());
+            }
+        }
+        LinkNews::Event { seq, envelope } => {
+            let Some(name) = envelope.room.clone() else {
+                house
+                    .default_room()
+                    .link_news(LinkNews::Event { seq, envelope });
+                return;
+            };
+            if house.named(&name).is_none() {
+                match house.make_linked_room(&name) {
+                    Ok(_) => {}
+                    Err(RoomError::Full { max_rooms }) => {
+                        debug!("link: a room another site has is left out: {max_rooms} rooms here");
+                        return;
+                    }
+                    Err(RoomError::Name(_)) => {
+                        debug!("link: a room another site has is left out: its name breaks a rule");
+                        return;
+                    }
+                }
+            }
+            if let Some(room) = house.named(&name) {
+                room.link_news(LinkNews::Event { seq, envelope });
+            }
+        }
+        LinkNews::Beacon(beacon) => {
+            let Beacon {
+                origin,
+                boot,
+                people,
+                mut rooms,
+            } = beacon;
+            for room in house.rooms_mut().skip(1).filter(|room| room.is_linked()) {
+                let people = rooms.remove(room.name()).unwrap_or_default();
+                room.link_news(LinkNews::Beacon(Beacon {
+                    origin: origin.clone(),
+                    boot: boot.clone(),
+                    people,
+                    rooms: BTreeMap::new(),
+                }));
+            }
+            house.default_room().link_news(LinkNews::Beacon(Beacon {
+                origin,
+                boot,
+                people,
+                rooms: BTreeMap::new(),
+            }));
+        }
+        LinkNews::Stored { .. } | LinkNews::Skipped { .. } => {}
     }
 }
 

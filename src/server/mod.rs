@@ -76,8 +76,7 @@ impl room::Archive for StoreArchive {
 }
 
 /// Opens the host's named rooms: those the store kept, then those of the configuration it did
-/// not (kept from now on). A linked host keeps its default room only, for now: its ids are the
-/// stream's, which a room outside the stream can't share.
+/// not (kept from now on). A linked host links them once the link starts ([`linking::start`]).
 fn open_rooms(shared: &Shared, store: Option<(&Arc<Store>, Loaded)>) {
     let mut house = shared.lock_room();
     let (stored, archive) = match store {
@@ -101,12 +100,6 @@ fn open_rooms(shared: &Shared, store: Option<(&Arc<Store>, Loaded)>) {
         }
         None => (Vec::new(), None),
     };
-    if shared.config.link.is_some() {
-        if !stored.is_empty() || !shared.config.rooms.is_empty() || shared.config.open_rooms {
-            warn!("a linked room has no named rooms yet: they are left out");
-        }
-        return;
-    }
     let maker = archive.as_ref().map(|(store, _)| {
         let store = Arc::clone(store);
         Box::new(move |name: &str| -> Box<dyn room::Archive> {
@@ -298,11 +291,8 @@ impl Server {
 
     /// Makes a named room now (the host's own, as from the app's Room options): kept in the
     /// store when the host keeps one, and told to everyone on the host. Returns its name as
-    /// kept. A linked host has its default room only, for now.
+    /// kept. A linked host links it, and the other sites make it too.
     pub fn make_room(&self, name: &str) -> Result<String, RoomError> {
-        if self.shared.config.link.is_some() {
-            return Err(RoomError::Linked);
-        }
         self.shared.with_room(|house| house.make_room(name, None))
     }
 
@@ -361,8 +351,8 @@ impl Server {
         }
         // Stops the link (it gives back the names this server holds), then the thread that
         // handed its news to the room, outside the room lock.
-        let relay = shared.lock_room().default_room().take_link();
-        drop(relay);
+        let links = shared.lock_room().unlink();
+        drop(links);
         drop(shared.take_link());
         if let Some(thread) = self.link_thread.take()
             && thread.join().is_err()

@@ -1,7 +1,8 @@
 //! The app hosting a room linked with another site through a real NATS broker (feature
 //! `nats-tests`: Debian's `nats-server`, started by the test on 127.0.0.1): the broker's address
-//! is checked and kept from Room options, the Host panel says the room is linked, and the app's
-//! person and someone at the other server see each other and what they say.
+//! is checked and kept from Room options, the Host panel says the room is linked, the app's
+//! person and someone at the other server see each other and what they say, and a room made
+//! from Room options appears at the other server.
 #![cfg(feature = "nats-tests")]
 
 use crate::app_support::{app_at, fill, has_entry, send_message, temp_config, wait_until};
@@ -89,8 +90,8 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
         "{got:?}"
     );
 
-    // A linked room has no named rooms yet: one added from Room options is refused with why, and
-    // not kept to fail again at the next hosting.
+    // A room added from Room options is made, kept for the next hosting, and appears at the other
+    // site: bob finds it there and joins it.
     harness
         .get_by_role_and_label(Role::Button, "Room options")
         .click();
@@ -99,6 +100,17 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
     harness.get_by_role_and_label(Role::Button, "Add").click();
     harness.run();
     let error = harness.state().host_error().unwrap_or_default();
-    assert!(error.contains("linked"), "{error}");
-    assert!(harness.state().settings().host_rooms.is_empty());
+    assert!(!error.contains("could not be made"), "{error}");
+    assert_eq!(harness.state().settings().host_rooms, ["Pause café"]);
+    bob.send(&ClientMsg::Rooms { label: None });
+    bob.expect(|m| match m {
+        ServerMsg::RoomMade { name, .. } => name == "Pause café",
+        ServerMsg::Rooms { rooms, .. } => rooms.iter().any(|r| r.name == "Pause café"),
+        _ => false,
+    });
+    let welcome = bob.join_room("Pause café");
+    assert!(
+        matches!(&welcome, ServerMsg::Welcome { room, .. } if room == "Pause café"),
+        "{welcome:?}"
+    );
 }

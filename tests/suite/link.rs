@@ -97,7 +97,7 @@ fn three_servers_read_every_event_once_and_in_the_same_order() {
     }
     for n in 0..20 {
         for ((link, _), origin) in links.iter().zip(["a", "b", "c"]) {
-            link.publish(format!("{n}"), said(origin, n));
+            link.publish(None, format!("{n}"), said(origin, n));
         }
     }
     let seen: Vec<Vec<(u64, Envelope)>> = links.iter().map(|(_, rx)| events(rx, 60)).collect();
@@ -126,7 +126,7 @@ fn three_servers_read_every_event_once_and_in_the_same_order() {
         stream_name("Salle des profs"),
         stream_name("Salle des profs!")
     );
-    other.publish("x".into(), said("a", 99));
+    other.publish(None, "x".into(), said("a", 99));
     let (seq, envelope) = events(&other_rx, 1).remove(0);
     assert_eq!((seq, envelope.id.as_str()), (1, "x"));
 }
@@ -139,9 +139,9 @@ fn a_publish_sent_again_with_its_id_is_stored_once() {
     let (_b, b_rx) = linked(&broker, "r", "b", 1);
     wait_up(&a_rx);
     wait_up(&b_rx);
-    a.publish("1".into(), said("a", 1));
-    a.publish("1".into(), said("a", 1));
-    a.publish("2".into(), said("a", 2));
+    a.publish(None, "1".into(), said("a", 1));
+    a.publish(None, "1".into(), said("a", 1));
+    a.publish(None, "2".into(), said("a", 2));
     let stored: Vec<(String, u64)> = (0..3)
         .map(|_| {
             next_of(&a_rx, "stored", |news| match news {
@@ -172,7 +172,7 @@ fn a_broker_killed_and_back_loses_and_doubles_nothing() {
     let (b, b_rx) = linked(&broker, "r", "b", 1);
     wait_up(&a_rx);
     wait_up(&b_rx);
-    a.publish("before".into(), said("a", 0));
+    a.publish(None, "before".into(), said("a", 0));
     assert_eq!(events(&b_rx, 1)[0].0, 1);
     assert_eq!(events(&a_rx, 1)[0].0, 1);
 
@@ -181,8 +181,8 @@ fn a_broker_killed_and_back_loses_and_doubles_nothing() {
     wait_down(&b_rx);
     // Both sites go on talking while the broker is away.
     for n in 1..=10 {
-        a.publish(format!("a{n}"), said("a", n));
-        b.publish(format!("b{n}"), said("b", n));
+        a.publish(None, format!("a{n}"), said("a", n));
+        b.publish(None, format!("b{n}"), said("b", n));
     }
     broker.restart();
     wait_up(&a_rx);
@@ -201,7 +201,7 @@ fn a_broker_killed_and_back_loses_and_doubles_nothing() {
     ids.dedup();
     assert_eq!(ids.len(), 20, "each once");
     // And after: a new event comes once, next in line.
-    b.publish("after".into(), said("b", 11));
+    b.publish(None, "after".into(), said("b", 11));
     assert_eq!(events(&a_rx, 1)[0].0, 22);
 }
 
@@ -238,7 +238,7 @@ fn what_is_not_an_event_on_the_stream_is_skipped_and_reading_goes_on() {
         });
         assert_eq!(skipped, seq);
     }
-    a.publish("ok".into(), said("a", 1));
+    a.publish(None, "ok".into(), said("a", 1));
     let (seq, envelope) = events(&a_rx, 1).remove(0);
     assert_eq!((seq, envelope.id.as_str()), (4, "ok"));
 }

@@ -555,7 +555,7 @@ fn the_broker_speaks_neither_with_the_servers_voice_nor_as_someone_here_even_a_l
     .into_iter()
     .enumerate()
     {
-        rogue.publish(n.to_string(), forged);
+        rogue.publish(None, n.to_string(), forged);
     }
 
     let lines = palice.lines_until("zoé: fin");
@@ -611,8 +611,9 @@ fn a_beacon_of_ten_thousand_names_then_silence_costs_no_stored_leave() {
         }))
         .collect();
     let rogue = rogue(&broker, "ailleurs");
-    rogue.people(names);
+    rogue.people(None, names);
     rogue.publish(
+        None,
         "1".into(),
         ServerMsg::Join {
             id: 0,
@@ -669,4 +670,238 @@ fn a_beacon_of_ten_thousand_names_then_silence_costs_no_stored_leave() {
         )
         .expect("a count");
     assert_eq!(leaves, 1, "zed's alone");
+}
+
+/// Reads until `client` knows the host has the named room `room`: told it was made, or listed
+/// (it asks for the list first, which also makes it one who is told rooms made).
+fn sees_room(client: &mut Json, room: &str) {
+    client.send(&ClientMsg::Rooms { label: None });
+    client.expect(|m| match m {
+        ServerMsg::RoomMade { name, .. } => name == room,
+        ServerMsg::Rooms { rooms, .. } => rooms.iter().any(|r| r.name == room),
+        _ => false,
+    });
+}
+
+/// The messages `client` reads until it has read each of `texts`: each one's room, id and text.
+fn said_until(client: &mut Json, texts: &[&str]) -> Vec<(Option<String>, u64, String)> {
+    let mut said: Vec<(Option<String>, u64, String)> = Vec::new();
+    while !texts.iter().all(|t| said.iter().any(|s| s.2 == *t)) {
+        if let (room, ServerMsg::Message(Chat { id, text, .. })) = client.next_in() {
+            said.push((room, id, text));
+        }
+    }
+    said
+}
+
+#[test]
+fn named_rooms_cross_sites_one_id_sequence_a_room_made_at_one_site_appears_at_the_other() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let config = |origin: &str, rooms: Vec<String>| ServerConfig {
+        flood: None,
+        rooms,
+        link: Some(LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: origin.into(),
+        }),
+        room_passwords: if origin == "a" {
+            vec![(
+                "Secret".into(),
+                coucou::protocol::password::RoomKey::new("tournesol").expect("a key"),
+            )]
+        } else {
+            Vec::new()
+        },
+        ..ServerConfig::default()
+    };
+    // "Projet X" is a's from its start; b has no named room.
+    let a = start_server_with(config("a", vec!["Projet X".into()]));
+    let b = start_server_with(config("b", Vec::new()));
+    let (mut ja, _) = Json::join(a.local_addr(), "ja");
+    let (mut jb, _) = Json::join(b.local_addr(), "jb");
+    sees_room(&mut jb, "Projet X");
+    // A room made at b while it runs appears at a.
+    b.make_room("Pause").expect("b makes a room");
+    sees_room(&mut ja, "Pause");
+
+    // One JSON connection in both rooms at each site, a terminal in one at b.
+    ja.join_room("Projet X");
+    ja.join_room("Pause");
+    let mut pb = Plain::join(b.local_addr(), "pb");
+    pb.send("/join Projet X");
+    pb.expect("Projet X");
+    jb.join_room("Projet X");
+    jb.join_room("Pause");
+    // Everyone's join has crossed once ja sees pb's and jb's (the last) in Projet X.
+    for name in ["pb", "jb"] {
+        ja.expect_in(
+            Some("Projet X"),
+            |m| matches!(m, ServerMsg::Join { name: n, .. } if n == name),
+        );
+    }
+
+    ja.send_in(
+        "Projet X",
+        &ClientMsg::Say {
+            text: "x from a".into(),
+            cid: None,
+        },
+    );
+    jb.send_in(
+        "Pause",
+        &ClientMsg::Say {
+            text: "pause from b".into(),
+            cid: None,
+        },
+    );
+    jb.send(&ClientMsg::Say {
+        text: "main from b".into(),
+        cid: None,
+    });
+    pb.send("x from pb");
+    ja.send(&ClientMsg::Say {
+        text: "fin".into(),
+        cid: None,
+    });
+
+    let texts = [
+        "x from a",
+        "pause from b",
+        "main from b",
+        "x from pb",
+        "fin",
+    ];
+    let at_a = said_until(&mut ja, &texts);
+    let at_b = said_until(&mut jb, &texts);
+    let mut wanted = vec![
+        (Some("Projet X".to_owned()), "x from a"),
+        (Some("Pause".to_owned()), "pause from b"),
+        (None, "main from b"),
+        (Some("Projet X".to_owned()), "x from pb"),
+        (None, "fin"),
+    ];
+    wanted.sort();
+    for (site, said) in [("a", &at_a), ("b", &at_b)] {
+        let mut got: Vec<(Option<String>, &str)> = said
+            .iter()
+            .map(|(room, _, text)| (room.clone(), text.as_str()))
+            .collect();
+        got.sort();
+        assert_eq!(got, wanted, "each message once, in its room, at {site}");
+        let mut ids: Vec<u64> = said.iter().map(|(_, id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            said.len(),
+            "one id sequence for every room: {said:?}"
+        );
+    }
+    // The same message has the same id at both sites: the stream's sequence.
+    let mut by_text_a: Vec<(String, u64)> =
+        at_a.iter().map(|(_, id, t)| (t.clone(), *id)).collect();
+    let mut by_text_b: Vec<(String, u64)> =
+        at_b.iter().map(|(_, id, t)| (t.clone(), *id)).collect();
+    by_text_a.sort();
+    by_text_b.sort();
+    assert_eq!(by_text_a, by_text_b);
+    // The terminal in Projet X sees what was said there, from both sites, and nothing else.
+    let mut lines: Vec<String> = Vec::new();
+    while !["ja: x from a", "pb: x from pb"]
+        .iter()
+        .all(|wanted| lines.iter().any(|l| l == wanted))
+    {
+        lines.push(pb.line());
+    }
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("pause") || l.contains("main")),
+        "{lines:#?}"
+    );
+
+    // A room with a password stays its own site's: never said to b.
+    assert_eq!(a.rooms(), ["Projet X", "Secret", "Pause"]);
+    assert_eq!(b.rooms(), ["Projet X", "Pause"]);
+}
+
+#[test]
+fn rooms_from_the_broker_keep_the_name_rules_and_the_hosts_limit() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let a = start_server_with(ServerConfig {
+        flood: None,
+        room: ROOM.into(),
+        link: Some(LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: "a".into(),
+        }),
+        room_limits: coucou::server::RoomLimits {
+            max_rooms: 4,
+            ..coucou::server::RoomLimits::default()
+        },
+        ..ServerConfig::default()
+    });
+    let (mut watcher, _) = Json::join(a.local_addr(), "wendy");
+    let rogue = rogue(&broker, "ailleurs");
+    let said = |text: &str| {
+        ServerMsg::Message(Chat {
+            id: 0,
+            time: 1,
+            from: "zed".into(),
+            text: text.into(),
+            action: false,
+            cid: None,
+        })
+    };
+    let long = "r".repeat(200);
+    let bad = [
+        "Pro\u{200b}jet",
+        "",
+        "   ",
+        long.as_str(),
+        "coucou\u{202e}",
+        ROOM,
+        "salle des profs",
+    ];
+    for (n, room) in bad.iter().enumerate() {
+        rogue.publish(Some(room), n.to_string(), said("bad"));
+    }
+    // A flood of rooms: the host makes three (its limit, the default room included), no more.
+    for n in 0..200 {
+        rogue.publish(Some(&format!("Salle {n}")), format!("f{n}"), said("flood"));
+    }
+    // A look-alike of a room made meanwhile speaks in that room, not in one of its own.
+    rogue.publish(Some("SALLE 0"), "look".into(), said("look-alike"));
+    rogue.publish(None, "fin".into(), said("fin"));
+    watcher.expect(|m| matches!(m, ServerMsg::Message(Chat { text, .. }) if text == "fin"));
+    assert_eq!(a.rooms(), ["Salle 0", "Salle 1", "Salle 2"]);
+    let in_default: Vec<&ServerMsg> = watcher
+        .seen()
+        .iter()
+        .filter(|m| matches!(m, ServerMsg::Message(_)))
+        .collect();
+    assert_eq!(
+        in_default.len(),
+        1,
+        "only fin in the default room: {in_default:#?}"
+    );
+
+    // The rooms made are real: a newcomer joins one and finds what was said there.
+    let (mut newcomer, _) = Json::join(a.local_addr(), "nina");
+    let welcome = newcomer.join_room("Salle 0");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    let texts: Vec<&str> = history
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Message(Chat { text, .. }) => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["flood", "look-alike"]);
 }

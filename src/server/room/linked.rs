@@ -35,6 +35,9 @@ pub trait Relay: Send + Sync + std::fmt::Debug {
     fn release(&self, key: String);
     /// Says who is here now.
     fn people(&self, people: Vec<String>);
+    /// Takes `n` names read from a beacon at `now` (ms) out of the host's budget, if it has
+    /// them: every room of a host shares one [`BeaconBudget`].
+    fn take_beacon_names(&self, n: u32, now: u64) -> bool;
 }
 
 /// How many people a beacon may list, and how many sites are heard: a hostile beacon costs
@@ -110,8 +113,21 @@ pub struct Linked {
     last_island: u64,
     /// The other sites, by name.
     sites: HashMap<String, Site>,
-    /// Names from beacons read lately: at most [`BEACON_NAMES_PER_SECOND`].
-    beacon_names: NameBudget,
+}
+
+/// The names from beacons a host reads, all its rooms together: at most
+/// [`BEACON_NAMES_PER_SECOND`].
+#[derive(Debug, Default)]
+pub struct BeaconBudget(std::sync::Mutex<NameBudget>);
+
+impl BeaconBudget {
+    /// Takes `n` names at `now` (ms), if the second's budget has them.
+    pub fn take(&self, n: u32, now: u64) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take_n(n, now)
+    }
 }
 
 /// A budget of names read from beacons, refilled each second of the room's clock.
@@ -153,7 +169,6 @@ impl Linked {
             last_seq,
             last_island: 0,
             sites: HashMap::new(),
-            beacon_names: NameBudget::default(),
         }
     }
 
@@ -302,6 +317,25 @@ impl<M: Mailbox> Room<M> {
     /// `last_seq` (what this server's store already holds).
     pub fn link(&mut self, relay: Box<dyn Relay>, last_seq: u64) {
         self.linked = Some(Linked::new(relay, last_seq));
+    }
+
+    /// Whether the room is linked to the other sites.
+    pub fn is_linked(&self) -> bool {
+        self.linked.is_some()
+    }
+
+    /// Says to the other sites that this named room is here, under an id every site gives it
+    /// (the stream keeps one): a site that has no such room makes it.
+    pub(in crate::server) fn say_made(&self) {
+        if let Some(linked) = &self.linked {
+            linked.relay.publish_shared(
+                "made".to_owned(),
+                ServerMsg::RoomMade {
+                    name: self.settings.name.clone(),
+                    by: None,
+                },
+            );
+        }
     }
 
     /// Lets go of the link (at stop), so it can be closed outside the room lock.
@@ -570,8 +604,8 @@ impl<M: Mailbox> Room<M> {
             fresh = raw.iter().filter(|n| !known.contains(n.as_str())).count();
         }
         if !linked
-            .beacon_names
-            .take_n(u32::try_from(fresh).unwrap_or(u32::MAX), now)
+            .relay
+            .take_beacon_names(u32::try_from(fresh).unwrap_or(u32::MAX), now)
         {
             return;
         }
@@ -702,15 +736,16 @@ impl<M: Mailbox> Room<M> {
         let Some(linked) = &self.linked else {
             return;
         };
+        // Who is here first: the link gives a name back only if no room has it.
+        linked
+            .relay
+            .people(self.people.iter().map(|p| p.name.clone()).collect());
         if let Some(old) = released {
             let key = NameKey::new(old);
             if !self.people.iter().any(|p| p.key.folded() == key.folded()) {
                 linked.relay.release(claim_key(old));
             }
         }
-        linked
-            .relay
-            .people(self.people.iter().map(|p| p.name.clone()).collect());
     }
 }
 
@@ -733,7 +768,7 @@ mod tests {
     }
 
     #[derive(Debug)]
-    struct FakeRelay(Arc<Mutex<Handed>>);
+    struct FakeRelay(Arc<Mutex<Handed>>, Arc<BeaconBudget>);
 
     impl Relay for FakeRelay {
         fn origin(&self) -> &str {
@@ -752,6 +787,9 @@ mod tests {
             self.0.lock().unwrap().released.push(key);
         }
         fn people(&self, _: Vec<String>) {}
+        fn take_beacon_names(&self, n: u32, now: u64) -> bool {
+            self.1.take(n, now)
+        }
     }
 
     /// The time of the silent-site test, which it moves on.
@@ -764,7 +802,7 @@ mod tests {
     fn linked_room(clock: super::super::Clock) -> (Room<Recorder>, Arc<Mutex<Handed>>) {
         let mut room = Room::new(settings(100, 100), Arc::default(), clock);
         let handed = Arc::new(Mutex::new(Handed::default()));
-        room.link(Box::new(FakeRelay(Arc::clone(&handed))), 10);
+        room.link(Box::new(FakeRelay(Arc::clone(&handed), Arc::default())), 10);
         (room, handed)
     }
 
@@ -772,6 +810,7 @@ mod tests {
         LinkNews::Event {
             seq,
             envelope: Envelope {
+                room: None,
                 origin: origin.into(),
                 boot: boot.into(),
                 id: id.into(),
@@ -989,6 +1028,7 @@ mod tests {
         let (mut room, _) = linked_room(clock);
         let beacon = |origin: &str, people: Vec<String>| {
             LinkNews::Beacon(Beacon {
+                rooms: Default::default(),
                 origin: origin.into(),
                 boot: "x".into(),
                 people,
@@ -1015,12 +1055,52 @@ mod tests {
     }
 
     #[test]
+    fn a_hosts_rooms_share_one_budget_of_names_from_beacons() {
+        static CLOCK: AtomicU64 = AtomicU64::new(NOW);
+        fn clock() -> u64 {
+            CLOCK.load(Ordering::SeqCst)
+        }
+        let budget = Arc::new(BeaconBudget::default());
+        let mut rooms: Vec<Room<Recorder>> = (0..3)
+            .map(|_| {
+                let mut room = Room::new(settings(100, 100), Arc::default(), clock);
+                let handed = Arc::new(Mutex::new(Handed::default()));
+                room.link(Box::new(FakeRelay(handed, Arc::clone(&budget))), 0);
+                room
+            })
+            .collect();
+        let beacon = |prefix: &str| {
+            LinkNews::Beacon(Beacon {
+                rooms: Default::default(),
+                origin: "fake".into(),
+                boot: "x".into(),
+                people: (0..10_000).map(|n| format!("{prefix}{n}")).collect(),
+            })
+        };
+        // One site's beacon names 10,000 people in each of three rooms: the host reads two
+        // rooms' worth in a second, not three (a budget per room would read them all).
+        for (room, prefix) in rooms.iter_mut().zip(["a", "b", "c"]) {
+            room.link_news(beacon(prefix));
+        }
+        assert!(rooms[0].remote_names().contains(&"a1".to_owned()));
+        assert!(rooms[1].remote_names().contains(&"b1".to_owned()));
+        assert!(rooms[2].remote_names().is_empty(), "over the host's budget");
+        CLOCK.store(NOW + 1000, Ordering::SeqCst);
+        rooms[2].link_news(beacon("c"));
+        assert!(
+            rooms[2].remote_names().contains(&"c1".to_owned()),
+            "the next second"
+        );
+    }
+
+    #[test]
     fn beacons_are_bounded_and_names_there_are_taken_here() {
         let (mut room, _) = linked_room(|| NOW);
         let many: Vec<String> = (0..20_000).map(|n| format!("p{n}")).collect();
         let mut people = many.clone();
         people.push("bad\u{200b}name".into());
         room.link_news(LinkNews::Beacon(Beacon {
+            rooms: Default::default(),
             origin: "there".into(),
             boot: "x".into(),
             people,
@@ -1028,6 +1108,7 @@ mod tests {
         assert_eq!(room.names().len(), MAX_SITE_PEOPLE);
         for n in 0..100 {
             room.link_news(LinkNews::Beacon(Beacon {
+                rooms: Default::default(),
                 origin: format!("site{n}"),
                 boot: "x".into(),
                 people: vec![format!("s{n}")],
@@ -1069,6 +1150,7 @@ mod tests {
         // bob joined through the stream; carol is only listed in a beacon.
         room.link_news(bob_joins_there());
         room.link_news(LinkNews::Beacon(Beacon {
+            rooms: Default::default(),
             origin: "there".into(),
             boot: "x".into(),
             people: vec!["bob".into(), "carol".into()],
@@ -1113,6 +1195,7 @@ mod tests {
         let (mut other, other_handed) = linked_room(later_clock);
         other.link_news(bob_joins_there());
         other.link_news(LinkNews::Beacon(Beacon {
+            rooms: Default::default(),
             origin: "there".into(),
             boot: "x".into(),
             people: vec!["bob".into()],
