@@ -282,8 +282,8 @@ impl Link {
         answered.recv_timeout(within).unwrap_or(Claim::Unreachable)
     }
 
-    /// Gives a claimed name back, unless someone in one of the host's rooms still has it (as
-    /// the last [`Link::people`] of each said). Never waits.
+    /// Gives a claimed name back at the next beat, unless someone in one of the host's rooms
+    /// has it then (as the last [`Link::people`] of each said). Never waits.
     pub fn release(&self, key: String) {
         self.tx.send(Job::Release { key }).ok();
     }
@@ -431,6 +431,10 @@ struct State {
     people: Option<Vec<String>>,
     /// Who is in each named room that has anyone, as the server last said.
     rooms: BTreeMap<String, Vec<String>>,
+    /// Names the rooms gave back, released at the next beat unless someone has them again by
+    /// then: a terminal moving from one room to another leaves the first before it is in the
+    /// second, and keeps its name all along.
+    releasing: std::collections::HashSet<String>,
     /// Whether the broker was last reachable.
     up: Option<bool>,
     /// Whether events were given up since the broker was last reachable.
@@ -443,14 +447,13 @@ impl State {
         match job {
             Some(Job::Publish(outgoing)) => self.wait(outgoing),
             Some(Job::Claim { key, answer }) => {
+                // Claimed anew: no longer given back.
+                self.releasing.remove(&key);
                 self.held.insert(key, false);
                 answer.send(Claim::Unreachable).ok();
             }
             Some(Job::Release { key }) => {
-                // The bucket forgets it by itself, `CLAIM_LIFE` after its last refresh.
-                if !self.still_here(&key) {
-                    self.held.remove(&key);
-                }
+                self.releasing.insert(key);
             }
             Some(Job::People(room, people)) => self.set_people(room, people),
             Some(Job::Stop) | None => return false,
@@ -520,6 +523,7 @@ async fn run(
         held: std::collections::HashMap::new(),
         people: None,
         rooms: BTreeMap::new(),
+        releasing: std::collections::HashSet::new(),
         up: None,
         gave_up: false,
     };
@@ -664,6 +668,7 @@ impl Session {
         jobs: &mut mpsc::UnboundedReceiver<Job>,
         news: &EventSink<LinkNews>,
     ) -> Ended {
+        self.release_pending(state).await;
         self.settle_unclaimed(state).await;
         self.beacon(state).await;
         let mut last_beacon = tokio::time::Instant::now();
@@ -687,6 +692,7 @@ impl Session {
                 job = jobs.recv() => match job {
                     Some(Job::Publish(outgoing)) => state.wait(outgoing),
                     Some(Job::Claim { key, answer }) => {
+                        state.releasing.remove(&key);
                         let claim = self.claim(state, &key).await;
                         if claim != Claim::Taken {
                             state.held.insert(key, claim == Claim::Granted);
@@ -694,9 +700,7 @@ impl Session {
                         answer.send(claim).ok();
                     }
                     Some(Job::Release { key }) => {
-                        if !state.still_here(&key) && state.held.remove(&key) == Some(true) {
-                            self.names.delete(&key).await.ok();
-                        }
+                        state.releasing.insert(key);
                     }
                     Some(Job::People(room, people)) => {
                         state.set_people(room, people);
@@ -747,6 +751,7 @@ impl Session {
                 },
                 _ = self.lost.recv() => return Ended::Broken("the connection was lost".to_owned()),
                 _ = beat.tick() => {
+                    self.release_pending(state).await;
                     self.beacon(state).await;
                     last_beacon = tokio::time::Instant::now();
                 }
@@ -785,6 +790,16 @@ impl Session {
                     state.held.remove(&key);
                 }
                 Claim::Unreachable => {}
+            }
+        }
+    }
+
+    /// Gives back the names the rooms gave back that nobody in them has (again): a claim the
+    /// bucket had is deleted; one it did not is only forgotten.
+    async fn release_pending(&self, state: &mut State) {
+        for key in std::mem::take(&mut state.releasing) {
+            if !state.still_here(&key) && state.held.remove(&key) == Some(true) {
+                self.names.delete(&key).await.ok();
             }
         }
     }

@@ -905,3 +905,55 @@ fn rooms_from_the_broker_keep_the_name_rules_and_the_hosts_limit() {
         .collect();
     assert_eq!(texts, ["flood", "look-alike"]);
 }
+
+#[test]
+fn a_terminal_moving_to_a_named_room_keeps_its_claim_on_its_name() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let linked_with = |origin: &str, rooms: Vec<String>| ServerConfig {
+        flood: None,
+        rooms,
+        link: Some(LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: origin.into(),
+        }),
+        ..ServerConfig::default()
+    };
+    let a = start_server_with(linked_with("a", vec!["Projet X".into()]));
+    // pat leaves a's default room for Projet X: in none of a's rooms for a moment.
+    let mut pat = Plain::join(a.local_addr(), "pat");
+    pat.send("/join Projet X");
+    pat.expect("Projet X");
+    // quinn comes and goes at a. A listener on the broker waits for a's second beacon without
+    // quinn: a's beat came after quinn's name was given back, and gave back what its rooms had
+    // given back by then.
+    let (tx, news) = crossbeam_channel::unbounded();
+    let listener = coucou::link::Link::start(
+        LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: "listener".into(),
+        },
+        0,
+        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
+    )
+    .expect("the listener's link");
+    let mut quinn = Plain::join(a.local_addr(), "quinn");
+    quinn.send("exit");
+    quinn.expect_closed();
+    let mut without_quinn = 0;
+    while without_quinn < 2 {
+        let told = news.recv_timeout(PATIENCE).expect("a's beacons");
+        if let coucou::link::LinkNews::Beacon(beacon) = told
+            && beacon.origin == "a"
+            && !beacon.people.contains(&"quinn".to_owned())
+        {
+            without_quinn += 1;
+        }
+    }
+    // The names bucket itself says: quinn's name is free, pat's is still a's.
+    let claim = |name: &str| listener.claim(coucou::link::claim_key(name), PATIENCE);
+    assert_eq!(claim("quinn"), coucou::link::Claim::Granted);
+    assert_eq!(claim("pat"), coucou::link::Claim::Taken);
+}
