@@ -18,7 +18,7 @@ use log::debug;
 
 use super::house::{House, RoomError};
 use super::mailbox::Mailbox;
-use super::room::{BeaconBudget, Relay};
+use super::room::{LinkShare, Relay};
 use super::shared::Shared;
 use crate::EventSink;
 use crate::link::{Beacon, Claim, Link, LinkConfig, LinkNews, claim_key};
@@ -41,8 +41,8 @@ const NEWS_PER_TURN: usize = 256;
 struct LinkRelay {
     link: Arc<Link>,
     room: Option<String>,
-    /// The host's budget of names read from beacons, shared by all its rooms.
-    budget: Arc<BeaconBudget>,
+    /// What all the host's linked rooms share.
+    share: Arc<LinkShare>,
 }
 
 impl Relay for LinkRelay {
@@ -70,8 +70,8 @@ impl Relay for LinkRelay {
         self.link.people(self.room.as_deref(), people);
     }
 
-    fn take_beacon_names(&self, n: u32, now: u64) -> bool {
-        self.budget.take(n, now)
+    fn share(&self) -> &LinkShare {
+        &self.share
     }
 }
 
@@ -90,13 +90,13 @@ pub(super) fn start(
         EventSink::new(tx, Arc::new(|| {})),
     )?);
     shared.set_link(Arc::clone(&link));
-    let budget = Arc::new(BeaconBudget::default());
+    let share = Arc::new(LinkShare::default());
     let mut house = shared.lock_room();
     house.default_room().link(
         Box::new(LinkRelay {
             link: Arc::clone(&link),
             room: None,
-            budget: Arc::clone(&budget),
+            share: Arc::clone(&share),
         }),
         last_seq,
     );
@@ -104,7 +104,7 @@ pub(super) fn start(
         Box::new(LinkRelay {
             link: Arc::clone(&link),
             room: Some(name.to_owned()),
-            budget: Arc::clone(&budget),
+            share: Arc::clone(&share),
         })
     }));
     drop(house);

@@ -34,7 +34,7 @@ use crate::protocol::{
 };
 use crate::tr;
 
-pub use linked::{BeaconBudget, Relay};
+pub use linked::{LinkShare, Relay};
 
 /// Where the room reads the time, in milliseconds since the Unix epoch: [`crate::protocol::now_ms`]
 /// in the server, a fixed value in tests.

@@ -35,9 +35,8 @@ pub trait Relay: Send + Sync + std::fmt::Debug {
     fn release(&self, key: String);
     /// Says who is here now.
     fn people(&self, people: Vec<String>);
-    /// Takes `n` names read from a beacon at `now` (ms) out of the host's budget, if it has
-    /// them: every room of a host shares one [`BeaconBudget`].
-    fn take_beacon_names(&self, n: u32, now: u64) -> bool;
+    /// What every linked room of the host shares.
+    fn share(&self) -> &LinkShare;
 }
 
 /// How many people a beacon may list, and how many sites are heard: a hostile beacon costs
@@ -109,24 +108,44 @@ pub struct Linked {
     in_flight: VecDeque<InFlight>,
     /// The last sequence read from the stream.
     last_seq: u64,
-    /// The last id an event shown in island mode took (0: none yet).
-    last_island: u64,
     /// The other sites, by name.
     sites: HashMap<String, Site>,
 }
 
-/// The names from beacons a host reads, all its rooms together: at most
-/// [`BEACON_NAMES_PER_SECOND`].
+/// What a host's linked rooms share: one budget of names read from beacons (at most
+/// [`BEACON_NAMES_PER_SECOND`], all rooms together) and one range of island ids (two rooms
+/// never show one id on two messages).
 #[derive(Debug, Default)]
-pub struct BeaconBudget(std::sync::Mutex<NameBudget>);
+pub struct LinkShare {
+    budget: std::sync::Mutex<NameBudget>,
+    /// The last id an event shown in island mode took (0: none yet).
+    last_island: std::sync::atomic::AtomicU64,
+}
 
-impl BeaconBudget {
+impl LinkShare {
     /// Takes `n` names at `now` (ms), if the second's budget has them.
-    pub fn take(&self, n: u32, now: u64) -> bool {
-        self.0
+    fn take_names(&self, n: u32, now: u64) -> bool {
+        self.budget
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take_n(n, now)
+    }
+
+    /// An id for an event shown while the broker is away, at `now` (ms): above any sequence the
+    /// stream will give, after the clock and after the last one, so that no id a client saw in
+    /// island mode is ever given to another event — not by the stream when it comes back, nor
+    /// in a later outage or run, nor in another room.
+    fn island_id(&self, now: u64) -> u64 {
+        let at_clock = ISLAND_IDS.saturating_add(now.saturating_mul(ISLAND_IDS_PER_MS));
+        let last = self
+            .last_island
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |last| Some(at_clock.max(last.saturating_add(1))),
+            )
+            .unwrap_or_default();
+        at_clock.max(last.saturating_add(1))
     }
 }
 
@@ -167,21 +186,8 @@ impl Linked {
             next_local: 1,
             in_flight: VecDeque::new(),
             last_seq,
-            last_island: 0,
             sites: HashMap::new(),
         }
-    }
-
-    /// An id for an event shown at `now` while the broker is away: from a range of its own,
-    /// above every stream sequence ([`ISLAND_IDS`]) and by the clock, so that no id a client
-    /// saw in island mode is ever given to another event — not by the stream when it comes
-    /// back, nor in a later outage or run.
-    fn island_id(&mut self, now: u64) -> u64 {
-        let id = ISLAND_IDS
-            .saturating_add(now.saturating_mul(ISLAND_IDS_PER_MS))
-            .max(self.last_island.saturating_add(1));
-        self.last_island = id;
-        id
     }
 
     /// The site `origin`, met now in its run `boot` if it is new; `None` when it is new and
@@ -352,7 +358,7 @@ impl<M: Mailbox> Room<M> {
         let id = linked.next_local.to_string();
         linked.next_local += 1;
         linked.relay.publish(id.clone(), msg.clone());
-        let shown_as = (!linked.up).then(|| linked.island_id(now));
+        let shown_as = (!linked.up).then(|| linked.relay.share().island_id(now));
         let shown = shown_as.map(|at| with_id(msg.clone(), at));
         if linked.in_flight.len() >= MAX_WAITING {
             // The link gives up its oldest too: shown here or not, it won't come back.
@@ -408,7 +414,7 @@ impl<M: Mailbox> Room<M> {
         let mut shown = Vec::new();
         for index in 0..linked.in_flight.len() {
             if linked.in_flight[index].shown_as.is_none() {
-                let id = linked.island_id(now);
+                let id = linked.relay.share().island_id(now);
                 let flight = &mut linked.in_flight[index];
                 flight.shown_as = Some(id);
                 shown.push((with_id(flight.msg.clone(), id), flight.in_history));
@@ -605,7 +611,8 @@ impl<M: Mailbox> Room<M> {
         }
         if !linked
             .relay
-            .take_beacon_names(u32::try_from(fresh).unwrap_or(u32::MAX), now)
+            .share()
+            .take_names(u32::try_from(fresh).unwrap_or(u32::MAX), now)
         {
             return;
         }
@@ -768,7 +775,7 @@ mod tests {
     }
 
     #[derive(Debug)]
-    struct FakeRelay(Arc<Mutex<Handed>>, Arc<BeaconBudget>);
+    struct FakeRelay(Arc<Mutex<Handed>>, Arc<LinkShare>);
 
     impl Relay for FakeRelay {
         fn origin(&self) -> &str {
@@ -787,8 +794,8 @@ mod tests {
             self.0.lock().unwrap().released.push(key);
         }
         fn people(&self, _: Vec<String>) {}
-        fn take_beacon_names(&self, n: u32, now: u64) -> bool {
-            self.1.take(n, now)
+        fn share(&self) -> &LinkShare {
+            &self.1
         }
     }
 
@@ -1055,12 +1062,12 @@ mod tests {
     }
 
     #[test]
-    fn a_hosts_rooms_share_one_budget_of_names_from_beacons() {
+    fn a_hosts_rooms_share_one_budget_of_names_from_beacons_and_one_range_of_island_ids() {
         static CLOCK: AtomicU64 = AtomicU64::new(NOW);
         fn clock() -> u64 {
             CLOCK.load(Ordering::SeqCst)
         }
-        let budget = Arc::new(BeaconBudget::default());
+        let budget = Arc::new(LinkShare::default());
         let mut rooms: Vec<Room<Recorder>> = (0..3)
             .map(|_| {
                 let mut room = Room::new(settings(100, 100), Arc::default(), clock);
@@ -1090,6 +1097,25 @@ mod tests {
         assert!(
             rooms[2].remote_names().contains(&"c1".to_owned()),
             "the next second"
+        );
+
+        // The broker away, two rooms show a message each in the same millisecond: two ids.
+        let mut ids = Vec::new();
+        for (session, room) in (1..).zip(&mut rooms[..2]) {
+            let person = join(room, session, &format!("p{session}"), Dialect::Json);
+            room.link_news(LinkNews::Down);
+            person.take_json();
+            room.handle(session, Command::Say("alone".into()));
+            for msg in person.take_json() {
+                if let ServerMsg::Message(Chat { id, .. }) = msg {
+                    ids.push(id);
+                }
+            }
+        }
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        assert_ne!(
+            ids[0], ids[1],
+            "one range of island ids for the host's rooms"
         );
     }
 
