@@ -66,6 +66,7 @@ impl View {
                     rooms: &[],
                     others: None,
                     topic: None,
+                    hosted_on: &[],
                 },
             );
             black_box(action);
@@ -206,6 +207,7 @@ impl Rooms {
                     rooms: &summaries,
                     others: Some(&[]),
                     topic: Some("livraison vendredi"),
+                    hosted_on: &[],
                 },
             );
             black_box(action);

@@ -261,13 +261,15 @@ impl Conversation {
     }
 
     /// Draws the conversation, if one is open: `connected` says whether its room is live (else it
-    /// is getting back in), `protection` its badge. A direct conversation is drawn from the
-    /// room's private messages with that person.
+    /// is getting back in), `protection` its badge, `hosted_on` where this app hosts it (empty
+    /// when it does not). A direct conversation is drawn from the room's private messages with
+    /// that person.
     pub(super) fn ui(
         &mut self,
         ui: &mut egui::Ui,
         connected: bool,
         protection: Protection,
+        hosted_on: &[std::net::SocketAddr],
     ) -> Option<Action> {
         let chat = self.chat.as_ref()?;
         if let Showing::Named(name) = &self.showing {
@@ -298,6 +300,7 @@ impl Conversation {
             // A host with one room looks as it always did.
             others: (chat.has_rooms && self.rooms.listed.len() > 1).then_some(others.as_slice()),
             topic: self.rooms.topic_of(self.named_on_screen()),
+            hosted_on,
         };
         let (composer, search) = (&mut self.composer, &mut self.search);
         match (&self.showing, &mut self.directs.shown) {

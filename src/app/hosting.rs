@@ -499,9 +499,6 @@ impl Host {
             encrypted_only: room.security().encrypted_only,
             has_password: room.security().password.is_some(),
             linked: room.linked(),
-            room: room.room_name(),
-            addrs: room.addrs(),
-            people: room.people(),
             probes: &self.probes,
         })
     }

@@ -517,7 +517,8 @@ impl eframe::App for CoucouApp {
         let conv = &mut session.conv;
         if conv.chat.is_some() {
             let connected = matches!(stage, Stage::Connected);
-            actions.extend(conv.ui(ui, connected, session.contact.protection()));
+            let hosted_on = self.panel.host.room().map_or(&[][..], |room| room.addrs());
+            actions.extend(conv.ui(ui, connected, session.contact.protection(), hosted_on));
         } else {
             let target = match stage {
                 Stage::Connecting { target, .. } => Some(target.as_str()),

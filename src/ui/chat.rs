@@ -193,6 +193,8 @@ pub struct Around<'a> {
     pub others: Option<&'a [&'a RoomInfo]>,
     /// The topic of the room on screen, if it has one.
     pub topic: Option<&'a str>,
+    /// Where the room on screen is hosted from this app, while it is (else empty).
+    pub hosted_on: &'a [std::net::SocketAddr],
 }
 
 /// Draws the chat screen.
@@ -245,7 +247,6 @@ pub fn chat_ui(
             .default_size(160.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                badge_ui(ui, around.protection);
                 action = action.take().or(people_ui(ui, model, connected, files));
             });
     }
@@ -281,9 +282,10 @@ pub fn chat_ui(
     action
 }
 
-/// One line over the conversation on screen: the room's name, its topic, and Leave for a named
-/// room; a direct conversation says who with. Leave is placed first, at the right, so that a long
-/// name or topic is cut short rather than push it out of the window.
+/// One line over the conversation on screen: the room's name and topic at the left; at the
+/// right, Leave for a named room, how far it is protected, how many people are in it and, while
+/// this app hosts it, where (with Copy). A direct conversation says who with. The right side is
+/// placed first, so that a long name or topic is cut short rather than push it out of the window.
 fn header_ui(ui: &mut egui::Ui, model: &ChatModel, around: &Around<'_>) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
@@ -293,6 +295,31 @@ fn header_ui(ui: &mut egui::Ui, model: &ChatModel, around: &Around<'_>) -> Optio
             && ui.small_button(lang.tr("room-leave")).clicked()
         {
             action = Some(Action::Room(RoomAction::PartNamed(name.clone())));
+        }
+        badge_ui(ui, around.protection);
+        if !matches!(around.showing, Showing::Direct(_)) {
+            let addrs: Vec<String> = around.hosted_on.iter().map(ToString::to_string).collect();
+            for addr in addrs.iter().rev() {
+                if ui
+                    .small_button(lang.tr("copy"))
+                    .on_hover_text(tr!(lang, "copy-address", address = addr.as_str()))
+                    .clicked()
+                {
+                    action = Some(Action::Copy(addr.clone()));
+                }
+            }
+            let people = crate::protocol::people_count(model.people.len(), lang);
+            let text = if addrs.is_empty() {
+                people
+            } else {
+                tr!(
+                    lang,
+                    "header-hosted",
+                    people = people,
+                    addrs = addrs.join(", ")
+                )
+            };
+            ui.label(RichText::new(text).small().weak());
         }
         ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
             let title = match around.showing {

@@ -1,8 +1,6 @@
 //! The toolbar: Host toggle and where the hosted room can be reached, connection state, transcript
 //! export and the settings menu.
 
-use std::net::SocketAddr;
-
 use eframe::egui::{self, RichText};
 
 use super::{Action, RoomAction};
@@ -18,12 +16,6 @@ use crate::tr;
 /// The hosted room, when hosting.
 #[derive(Debug, Clone, Copy)]
 pub struct HostingView<'a> {
-    /// The room's name.
-    pub room: &'a str,
-    /// Where people can connect.
-    pub addrs: &'a [SocketAddr],
-    /// How many people are in the room.
-    pub people: usize,
     /// The last test of each address, if any.
     pub probes: &'a [Probe],
     /// The room's code (its certificate's fingerprint), for people to check.
@@ -387,37 +379,7 @@ pub fn toolbar_ui(
         });
     });
     if let Some(hosting) = view.hosting {
-        ui.horizontal_wrapped(|ui| {
-            let people = crate::protocol::people_count(hosting.people, lang);
-            let addrs: Vec<String> = hosting.addrs.iter().map(ToString::to_string).collect();
-            ui.label(tr!(
-                lang,
-                "hosting-line",
-                room = hosting.room,
-                addrs = addrs.join(", "),
-                people = people
-            ));
-            for addr in addrs {
-                if ui
-                    .small_button(lang.tr("copy"))
-                    .on_hover_text(tr!(lang, "copy-address", address = addr.as_str()))
-                    .clicked()
-                {
-                    action = Some(Action::Copy(addr));
-                }
-            }
-            if ui
-                .small_button(lang.tr("check-addresses"))
-                .on_hover_text(lang.tr("check-addresses-hint"))
-                .clicked()
-            {
-                action = Some(Action::TestHosting);
-            }
-            // A named room added here is made at once; the rest applies at the next hosting.
-            if let Some(chosen) = room_options_ui(ui, view, host, view.host_busy.is_none()) {
-                action = Some(chosen);
-            }
-        });
+        // One line: the room's header says where it is hosted and how many are in it.
         ui.horizontal_wrapped(|ui| {
             ui.label(lang.tr("room-code"));
             ui.label(RichText::new(hosting.code).monospace().strong())
@@ -434,6 +396,17 @@ pub fn toolbar_ui(
                 how.push(tr!(lang, "room-how-linked", url = url));
             }
             ui.weak(format!("({})", how.join(", ")));
+            if ui
+                .small_button(lang.tr("check-addresses"))
+                .on_hover_text(lang.tr("check-addresses-hint"))
+                .clicked()
+            {
+                action = Some(Action::TestHosting);
+            }
+            // A named room added here is made at once; the rest applies at the next hosting.
+            if let Some(chosen) = room_options_ui(ui, view, host, view.host_busy.is_none()) {
+                action = Some(chosen);
+            }
         });
         for probe in hosting.probes {
             ui.weak(probe.describe(lang));

@@ -177,13 +177,13 @@ fn host_on_lets_a_raw_client_join_and_host_off_frees_the_port() {
     harness.get_by_label("Host a room").click();
     wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
     let addr = harness.state().hosting_addr().unwrap();
-    harness.get_by_label(&format!("Hosting Salle 12 on {addr} · 1 person"));
+    harness.get_by_label(&format!("1 person · hosted here on {addr}"));
 
     let mut guest = Plain::join(addr, "guest");
     wait_until(&mut harness, "guest joined", |app| {
         has_entry(app, "guest joined")
     });
-    harness.get_by_label(&format!("Hosting Salle 12 on {addr} · 2 people"));
+    harness.get_by_label(&format!("2 people · hosted here on {addr}"));
     guest.send("bonjour hostess");
     wait_until(&mut harness, "guest message", |app| {
         has_entry(app, "bonjour hostess")
