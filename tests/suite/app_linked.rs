@@ -98,7 +98,10 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
     harness.run();
     fill(&mut harness, "New room", "Pause café");
     harness.get_by_role_and_label(Role::Button, "Add").click();
-    harness.run();
+    // The room's news keeps the app drawing: step until Add is carried out.
+    wait_until(&mut harness, "the room added", |app| {
+        !app.settings().host_rooms.is_empty()
+    });
     let error = harness.state().host_error().unwrap_or_default();
     assert!(!error.contains("could not be made"), "{error}");
     assert_eq!(harness.state().settings().host_rooms, ["Pause café"]);

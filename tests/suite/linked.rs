@@ -957,3 +957,87 @@ fn a_terminal_moving_to_a_named_room_keeps_its_claim_on_its_name() {
     assert_eq!(claim("quinn"), coucou::link::Claim::Granted);
     assert_eq!(claim("pat"), coucou::link::Claim::Taken);
 }
+
+#[test]
+fn a_linked_named_rooms_history_lasts_a_restart_and_nothing_is_doubled() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let config = |origin: &str, rooms: Vec<String>| ServerConfig {
+        rooms,
+        link: Some(LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: origin.into(),
+        }),
+        ..crate::common::stored(&dir.path().join(format!("{origin}.sqlite")))
+    };
+    let a = start_server_with(config("a", vec!["Projet X".into()]));
+    let b = start_server_with(config("b", Vec::new()));
+    let (mut jb, _) = Json::join(b.local_addr(), "jb");
+    sees_room(&mut jb, "Projet X");
+    jb.join_room("Projet X");
+    let (mut ja, _) = Json::join(a.local_addr(), "ja");
+    ja.join_room("Projet X");
+    for text in ["un", "deux"] {
+        ja.send_in(
+            "Projet X",
+            &ClientMsg::Say {
+                text: text.into(),
+                cid: None,
+            },
+        );
+    }
+    said_until(&mut jb, &["un", "deux"]);
+    drop(ja);
+
+    // a stops; b's room goes on; a comes back from its store and reads what it missed.
+    let addr = a.local_addr();
+    a.stop();
+    jb.send_in(
+        "Projet X",
+        &ClientMsg::Say {
+            text: "trois".into(),
+            cid: None,
+        },
+    );
+    said_until(&mut jb, &["trois"]);
+    let a = crate::common::restart_at(addr, config("a", Vec::new()));
+    let (mut ja, _) = Json::join(a.local_addr(), "ja");
+    jb.send_in(
+        "Projet X",
+        &ClientMsg::Say {
+            text: "quatre".into(),
+            cid: None,
+        },
+    );
+    // Once quatre is in, ja's welcome to the room holds all four, each once, in order.
+    said_until(&mut jb, &["quatre"]);
+    let texts = || -> Vec<String> {
+        let mut newcomer = Json::join(a.local_addr(), "nina").0;
+        let ServerMsg::Welcome { history, .. } = newcomer.join_room("Projet X") else {
+            unreachable!()
+        };
+        history
+            .into_iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(Chat { text, .. }) => Some(text),
+                _ => None,
+            })
+            .collect()
+    };
+    // The restarted site reads the stream in turns: quatre is in ja's welcome, or comes after
+    // (maybe before ja's own join, which goes through the stream too).
+    let ServerMsg::Welcome { history, .. } = ja.join_room("Projet X") else {
+        unreachable!()
+    };
+    let quatre =
+        |m: &ServerMsg| matches!(m, ServerMsg::Message(Chat { text, .. }) if text == "quatre");
+    if !history.iter().chain(ja.seen()).any(quatre) {
+        ja.expect_in(
+            Some("Projet X"),
+            |m| matches!(m, ServerMsg::Message(Chat { text, .. }) if text == "quatre"),
+        );
+    }
+    assert_eq!(texts(), ["un", "deux", "trois", "quatre"]);
+    assert_eq!(a.rooms(), ["Projet X"], "kept in the store, not made twice");
+}
