@@ -13,10 +13,11 @@
 //!
 //! Beside the stream, the link keeps two things room-wide. **Names**: a name is claimed in a
 //! JetStream key-value bucket (`create`, which fails when another server holds it), released
-//! once its holder is in none of the host's rooms, and refreshed while held; the bucket forgets a claim [`CLAIM_LIFE`] after its last
-//! refresh, so the claims of a server that died expire. **Presence**: every [`BEACON_EVERY`], and
-//! whenever its people change, each server says who is here, room by room (a [`Beacon`], on a
-//! plain subject: not stored); a server not heard from for [`PRESENCE_TIMEOUT`] is gone, its people with it.
+//! once its holder is in none of the host's rooms, and refreshed while held; the bucket forgets
+//! a claim [`CLAIM_LIFE`] after its last refresh, so the claims of a server that died expire.
+//! **Presence**: every [`BEACON_EVERY`], and whenever its people change, each server says who
+//! is here, room by room (a [`Beacon`], on a plain subject: not stored); a server not heard
+//! from for [`PRESENCE_TIMEOUT`] is gone, its people with it.
 //!
 //! What comes from the broker is read like anything from the network: an event or a beacon that
 //! is not well-formed JSON of the right shape, or is too long, is skipped, never trusted.
@@ -489,14 +490,15 @@ impl State {
         }
     }
 
-    /// Whether someone in one of the host's rooms has a name claimed under `key`: a name is one
-    /// on the whole host, so it goes back only when its holder is in none of them.
-    fn still_here(&self, key: &str) -> bool {
+    /// The keys of the names someone in one of the host's rooms has: a name is one on the whole
+    /// host, so it goes back only when its holder is in none of them.
+    fn keys_here(&self) -> std::collections::HashSet<String> {
         self.people
             .iter()
             .chain(self.rooms.values())
             .flatten()
-            .any(|name| claim_key(name) == key)
+            .map(|name| claim_key(name))
+            .collect()
     }
 
     /// What this server writes in the names it holds.
@@ -797,8 +799,12 @@ impl Session {
     /// Gives back the names the rooms gave back that nobody in them has (again): a claim the
     /// bucket had is deleted; one it did not is only forgotten.
     async fn release_pending(&self, state: &mut State) {
+        if state.releasing.is_empty() {
+            return;
+        }
+        let here = state.keys_here();
         for key in std::mem::take(&mut state.releasing) {
-            if !state.still_here(&key) && state.held.remove(&key) == Some(true) {
+            if !here.contains(&key) && state.held.remove(&key) == Some(true) {
                 self.names.delete(&key).await.ok();
             }
         }
