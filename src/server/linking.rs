@@ -33,6 +33,10 @@ const CLAIM_PATIENCE: Duration = Duration::from_secs(10);
 /// How often the room looks for sites gone silent.
 const CHECK_EVERY: Duration = Duration::from_millis(500);
 
+/// The most rooms of one beacon looked up as look-alikes of rooms here: a beacon naming
+/// thousands of rooms costs a bounded number of look-ups.
+const MAX_LOOK_ALIKES: usize = 100;
+
 /// The most news handled in one turn in the room, so sessions get their turns too.
 const NEWS_PER_TURN: usize = 256;
 
@@ -182,6 +186,25 @@ fn hand<M: Mailbox>(house: &mut House<M>, news: LinkNews) {
                 people,
                 mut rooms,
             } = beacon;
+            // A room the site names as a look-alike of one here is that room, as its events
+            // are: its people are read under this room's name (at most MAX_LOOK_ALIKES a
+            // beacon, each a look-up among the rooms).
+            let here: std::collections::HashSet<String> = house.room_names().into_iter().collect();
+            let strays: Vec<String> = rooms
+                .keys()
+                .filter(|name| !here.contains(*name))
+                .take(MAX_LOOK_ALIKES)
+                .cloned()
+                .collect();
+            for stray in strays {
+                let Some(room) = house.named(&stray) else {
+                    continue;
+                };
+                let name = room.name().to_owned();
+                if let Some(people) = rooms.remove(&stray) {
+                    rooms.entry(name).or_insert(people);
+                }
+            }
             for room in house.rooms_mut().skip(1).filter(|room| room.is_linked()) {
                 let people = rooms.remove(room.name()).unwrap_or_default();
                 room.link_news(LinkNews::Beacon(Beacon {

@@ -1041,3 +1041,72 @@ fn a_linked_named_rooms_history_lasts_a_restart_and_nothing_is_doubled() {
     assert_eq!(texts(), ["un", "deux", "trois", "quatre"]);
     assert_eq!(a.rooms(), ["Projet X"], "kept in the store, not made twice");
 }
+
+#[test]
+fn a_look_alike_room_at_another_site_is_the_same_room_for_its_people_too() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let config = |origin: &str, room: &str| ServerConfig {
+        flood: None,
+        rooms: vec![room.into()],
+        link: Some(LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: origin.into(),
+        }),
+        ..ServerConfig::default()
+    };
+    // Each site made its room before they were linked: "Projet X" at a, "projet x" at b.
+    let a = start_server_with(config("a", "Projet X"));
+    let b = start_server_with(config("b", "projet x"));
+    let (tx, news) = crossbeam_channel::unbounded();
+    let _listener = coucou::link::Link::start(
+        LinkConfig {
+            url: broker.url(),
+            room: ROOM.into(),
+            origin: "listener".into(),
+        },
+        0,
+        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
+    )
+    .expect("the listener's link");
+    let (mut jb, _) = Json::join(b.local_addr(), "jb");
+    jb.join_room("projet x");
+    let (mut ja, _) = Json::join(a.local_addr(), "ja");
+    ja.join_room("Projet X");
+    jb.expect_in(
+        Some("projet x"),
+        |m| matches!(m, ServerMsg::Join { name, .. } if name == "ja"),
+    );
+    // Two of a's beacons list ja in "Projet X"; what ja says next comes to b after them.
+    let mut listed = 0;
+    while listed < 2 {
+        let told = news.recv_timeout(PATIENCE).expect("a's beacons");
+        if let coucou::link::LinkNews::Beacon(beacon) = told
+            && beacon.origin == "a"
+            && beacon
+                .rooms
+                .get("Projet X")
+                .is_some_and(|people| people.contains(&"ja".to_owned()))
+        {
+            listed += 1;
+        }
+    }
+    ja.send_in(
+        "Projet X",
+        &ClientMsg::Say {
+            text: "fin".into(),
+            cid: None,
+        },
+    );
+    jb.expect_in(
+        Some("projet x"),
+        |m| matches!(m, ServerMsg::Message(Chat { text, .. }) if text == "fin"),
+    );
+    jb.send_in("projet x", &ClientMsg::Who {});
+    let users = jb.expect_in(Some("projet x"), |m| matches!(m, ServerMsg::Users { .. }));
+    assert!(
+        matches!(&users, ServerMsg::Users { users, .. } if users.contains(&"ja".to_owned())),
+        "a's beacons keep ja in b's look-alike room: {users:?}"
+    );
+}
