@@ -503,8 +503,20 @@ impl Drop for Killed {
 /// A rogue on the broker: a link of its own to the room, publishing what it likes as site
 /// `origin`.
 fn rogue(broker: &Broker, origin: &str) -> coucou::link::Link {
-    let (tx, _news) = crossbeam_channel::unbounded();
-    coucou::link::Link::start(
+    listen(broker, origin).0
+}
+
+/// A link of the test's own to the room, as site `origin`, with what it hears (beacons,
+/// events).
+fn listen(
+    broker: &Broker,
+    origin: &str,
+) -> (
+    coucou::link::Link,
+    crossbeam_channel::Receiver<coucou::link::LinkNews>,
+) {
+    let (tx, news) = crossbeam_channel::unbounded();
+    let link = coucou::link::Link::start(
         LinkConfig {
             url: broker.url(),
             room: ROOM.into(),
@@ -513,7 +525,8 @@ fn rogue(broker: &Broker, origin: &str) -> coucou::link::Link {
         0,
         coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
     )
-    .expect("the rogue's link")
+    .expect("the test's link");
+    (link, news)
 }
 
 #[test]
@@ -928,17 +941,7 @@ fn a_terminal_moving_to_a_named_room_keeps_its_claim_on_its_name() {
     // quinn comes and goes at a. A listener on the broker waits for a's second beacon without
     // quinn: a's beat came after quinn's name was given back, and gave back what its rooms had
     // given back by then.
-    let (tx, news) = crossbeam_channel::unbounded();
-    let listener = coucou::link::Link::start(
-        LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: "listener".into(),
-        },
-        0,
-        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
-    )
-    .expect("the listener's link");
+    let (listener, news) = listen(&broker, "listener");
     let mut quinn = Plain::join(a.local_addr(), "quinn");
     quinn.send("exit");
     quinn.expect_closed();
@@ -1059,17 +1062,7 @@ fn a_look_alike_room_at_another_site_is_the_same_room_for_its_people_too() {
     // Each site made its room before they were linked: "Projet X" at a, "projet x" at b.
     let a = start_server_with(config("a", "Projet X"));
     let b = start_server_with(config("b", "projet x"));
-    let (tx, news) = crossbeam_channel::unbounded();
-    let _listener = coucou::link::Link::start(
-        LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: "listener".into(),
-        },
-        0,
-        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
-    )
-    .expect("the listener's link");
+    let (_listener, news) = listen(&broker, "listener");
     let (mut jb, _) = Json::join(b.local_addr(), "jb");
     jb.join_room("projet x");
     let (mut ja, _) = Json::join(a.local_addr(), "ja");
