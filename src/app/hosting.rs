@@ -398,6 +398,19 @@ impl Host {
         self.room.as_ref()
     }
 
+    /// Where the hosted room listens, if `target` (`host:port` of the room the app is in) is it:
+    /// empty when the app hosts no room or is in another one.
+    pub fn hosted_on(&self, target: &str) -> &[SocketAddr] {
+        match &self.room {
+            Some(room)
+                if target == format!("{}:{}", room.own_addr().ip(), room.own_addr().port()) =>
+            {
+                room.addrs()
+            }
+            _ => &[],
+        }
+    }
+
     /// Opening or closing, if it is.
     pub fn busy(&self) -> Option<HostBusy> {
         self.busy

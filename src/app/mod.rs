@@ -517,7 +517,7 @@ impl eframe::App for CoucouApp {
         let conv = &mut session.conv;
         if conv.chat.is_some() {
             let connected = matches!(stage, Stage::Connected);
-            let hosted_on = self.panel.host.room().map_or(&[][..], |room| room.addrs());
+            let hosted_on = self.panel.host.hosted_on(&session.contact.target());
             actions.extend(conv.ui(ui, connected, session.contact.protection(), hosted_on));
         } else {
             let target = match stage {

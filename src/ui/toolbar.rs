@@ -1,4 +1,4 @@
-//! The toolbar: Host toggle and where the hosted room can be reached, connection state, transcript
+//! The toolbar: Host toggle and the hosted room's code and options, connection state, transcript
 //! export and the settings menu.
 
 use eframe::egui::{self, RichText};
