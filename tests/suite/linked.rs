@@ -3,7 +3,10 @@
 //! `nats-tests`, which .ci/run turns on after installing it). Plain and JSON clients on every
 //! server see every message once and in the same order, and the same people; a private message
 //! crosses servers; a name held at one site is refused at another; the broker killed for 10 s
-//! loses and doubles nothing; a server killed takes its people with it.
+//! loses and doubles nothing; a server killed takes its people with it. Named rooms (#26): a room
+//! made at one site appears at the other, with one id sequence for all of a host's rooms; the
+//! broker's rooms keep the name rules and the host's limit; a terminal moving rooms keeps its
+//! claim on its name; a linked room's history lasts a restart; a look-alike room is one room.
 #![cfg(feature = "nats-tests")]
 
 use std::collections::HashMap;
