@@ -189,13 +189,18 @@ fn hand<M: Mailbox>(house: &mut House<M>, news: LinkNews) {
             // A room the site names as a look-alike of one here is that room, as its events
             // are: its people are read under this room's name (at most MAX_LOOK_ALIKES a
             // beacon, each a look-up among the rooms).
-            let here: std::collections::HashSet<String> = house.room_names().into_iter().collect();
-            let strays: Vec<String> = rooms
-                .keys()
-                .filter(|name| !here.contains(*name))
-                .take(MAX_LOOK_ALIKES)
-                .cloned()
-                .collect();
+            let strays: Vec<String> = if rooms.is_empty() {
+                Vec::new()
+            } else {
+                let here: std::collections::HashSet<String> =
+                    house.room_names().into_iter().collect();
+                rooms
+                    .keys()
+                    .filter(|name| !here.contains(*name))
+                    .take(MAX_LOOK_ALIKES)
+                    .cloned()
+                    .collect()
+            };
             for stray in strays {
                 let Some(room) = house.named(&stray) else {
                     continue;

@@ -21,6 +21,15 @@ use coucou::server::{Server, ServerConfig};
 
 const ROOM: &str = "Salle des profs";
 
+/// Where and how a server (or the test's own link) is linked to `ROOM` on `broker`, as `origin`.
+fn link_config(broker: &Broker, origin: &str) -> LinkConfig {
+    LinkConfig {
+        url: broker.url(),
+        room: ROOM.into(),
+        origin: origin.into(),
+    }
+}
+
 /// A server linked to `ROOM` on `broker` as `origin`.
 fn linked(broker: &Broker, origin: &str) -> Server {
     let _ = env_logger::builder()
@@ -29,11 +38,7 @@ fn linked(broker: &Broker, origin: &str) -> Server {
         .try_init();
     start_server_with(ServerConfig {
         flood: None,
-        link: Some(LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: origin.into(),
-        }),
+        link: Some(link_config(broker, origin)),
         ..ServerConfig::default()
     })
 }
@@ -520,11 +525,7 @@ fn listen(
 ) {
     let (tx, news) = crossbeam_channel::unbounded();
     let link = coucou::link::Link::start(
-        LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: origin.into(),
-        },
+        link_config(broker, origin),
         0,
         coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
     )
@@ -610,11 +611,7 @@ fn a_beacon_of_ten_thousand_names_then_silence_costs_no_stored_leave() {
     let broker = Broker::start(dir.path());
     let history = dir.path().join("a.sqlite");
     let a = start_server_with(ServerConfig {
-        link: Some(LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: "a".into(),
-        }),
+        link: Some(link_config(&broker, "a")),
         ..crate::common::stored(&history)
     });
     let (mut wendy, _) = Json::join(a.local_addr(), "wendy");
@@ -717,11 +714,7 @@ fn named_rooms_cross_sites_one_id_sequence_a_room_made_at_one_site_appears_at_th
     let config = |origin: &str, rooms: Vec<String>| ServerConfig {
         flood: None,
         rooms,
-        link: Some(LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: origin.into(),
-        }),
+        link: Some(link_config(&broker, origin)),
         room_passwords: if origin == "a" {
             vec![(
                 "Secret".into(),
@@ -850,11 +843,7 @@ fn rooms_from_the_broker_keep_the_name_rules_and_the_hosts_limit() {
     let a = start_server_with(ServerConfig {
         flood: None,
         room: ROOM.into(),
-        link: Some(LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: "a".into(),
-        }),
+        link: Some(link_config(&broker, "a")),
         room_limits: coucou::server::RoomLimits {
             max_rooms: 4,
             ..coucou::server::RoomLimits::default()
@@ -929,11 +918,7 @@ fn a_terminal_moving_to_a_named_room_keeps_its_claim_on_its_name() {
     let linked_with = |origin: &str, rooms: Vec<String>| ServerConfig {
         flood: None,
         rooms,
-        link: Some(LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: origin.into(),
-        }),
+        link: Some(link_config(&broker, origin)),
         ..ServerConfig::default()
     };
     let a = start_server_with(linked_with("a", vec!["Projet X".into()]));
@@ -970,11 +955,7 @@ fn a_linked_named_rooms_history_lasts_a_restart_and_nothing_is_doubled() {
     let broker = Broker::start(dir.path());
     let config = |origin: &str, rooms: Vec<String>| ServerConfig {
         rooms,
-        link: Some(LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: origin.into(),
-        }),
+        link: Some(link_config(&broker, origin)),
         ..crate::common::stored(&dir.path().join(format!("{origin}.sqlite")))
     };
     let a = start_server_with(config("a", vec!["Projet X".into()]));
@@ -1055,11 +1036,7 @@ fn a_look_alike_room_at_another_site_is_the_same_room_for_its_people_too() {
     let config = |origin: &str, room: &str| ServerConfig {
         flood: None,
         rooms: vec![room.into()],
-        link: Some(LinkConfig {
-            url: broker.url(),
-            room: ROOM.into(),
-            origin: origin.into(),
-        }),
+        link: Some(link_config(&broker, origin)),
         ..ServerConfig::default()
     };
     // Each site made its room before they were linked: "Projet X" at a, "projet x" at b.

@@ -137,15 +137,16 @@ impl LinkShare {
     /// in a later outage or run, nor in another room.
     fn island_id(&self, now: u64) -> u64 {
         let at_clock = ISLAND_IDS.saturating_add(now.saturating_mul(ISLAND_IDS_PER_MS));
+        let next = |last: u64| at_clock.max(last.saturating_add(1));
         let last = self
             .last_island
             .fetch_update(
                 std::sync::atomic::Ordering::SeqCst,
                 std::sync::atomic::Ordering::SeqCst,
-                |last| Some(at_clock.max(last.saturating_add(1))),
+                |last| Some(next(last)),
             )
             .unwrap_or_default();
-        at_clock.max(last.saturating_add(1))
+        next(last)
     }
 }
 
