@@ -98,6 +98,11 @@ pub struct ServerArgs {
     /// the room stays protected after a restart without this option.
     #[arg(long, value_name = "NAME=FILE")]
     pub room_password_file: Vec<String>,
+    /// A file whose first line is the moderators' password: whoever types `/oper PASSWORD` (over
+    /// TLS) may then kick, ban, mute and lock rooms. Read once at start; only a salted hash is
+    /// kept.
+    #[arg(long, value_name = "FILE")]
+    pub moderator_password_file: Option<PathBuf>,
     /// Where the room's history is kept across restarts (`history.sqlite` in it). Default: the
     /// platform's data folder (`~/.local/share/coucou` on Linux).
     #[arg(long, value_name = "DIR")]
@@ -314,6 +319,15 @@ pub fn run(args: &ServerArgs) -> ExitCode {
             Ok(key) => config.password = Some(key),
             Err(err) => {
                 eprintln!("coucou: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(path) = &args.moderator_password_file {
+        match read_password_file(path) {
+            Ok(key) => config.moderator_password = Some(key),
+            Err(err) => {
+                eprintln!("coucou: {}", crate::protocol::sanitize::clean_text(&err));
                 return ExitCode::FAILURE;
             }
         }

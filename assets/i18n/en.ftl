@@ -518,6 +518,7 @@ trouble-unreachable = the network can't reach the room
 trouble-silent = the connection stopped answering
 trouble-refused = nothing answers there any more
 trouble-system = a network error ({ $kind })
+chat-removed = Disconnected: { $why } Rejoin when you are ready.
 could-not-rejoin = Could not rejoin. { $error }
 change-username = { $error } Change the username and connect again.
 could-not-start = Could not start connecting: { $error }
@@ -636,3 +637,65 @@ file-unexpected = the host answered something unexpected
 people-private = Private message
 people-send-file = Send a file…
 error-too-many-offers = you have files offered and not yet uploaded; upload them first
+
+# Moderation: what moderators do, said in the server's own voice.
+help-oper-title = Moderators:
+help-usage-oper = /oper <password>
+help-oper = become a moderator with the host's password
+help-moderator-title = As a moderator:
+help-usage-kick = /kick <name> [reason]
+help-kick = remove someone from the host
+help-usage-ban = /ban <name|address> [10m|2h|3d] [reason]
+help-ban = remove someone and keep their name and address out, for a time or until lifted
+help-usage-unban = /unban <name|address>
+help-unban = lift a ban
+help-usage-bans = /bans
+help-bans = the bans
+help-usage-mute = /mute <name> [10m|2h|3d] [reason]
+help-mute = keep someone from speaking, under any name
+help-usage-unmute = /unmute <name>
+help-unmute = let them speak again
+help-usage-lock = /lock
+help-lock = only moderators speak in this room
+help-usage-unlock = /unlock
+help-unlock = everyone speaks in this room again
+help-usage-modlog = /modlog
+help-modlog = what moderators did lately
+notice-oper = You are a moderator on this host until you leave. Type /help to see what you may do.
+moderation-kick = { $name } was removed from the host by { $by }.
+moderation-ban = { $name } was banned from the host by { $by }.
+moderation-mute = { $name } was muted by { $by }.
+moderation-unban = The ban on { $name } was lifted by { $by }.
+moderation-unmute = { $name } may speak again ({ $by }).
+moderation-lock = { $by } locked this room: only moderators speak.
+moderation-unlock = { $by } unlocked this room: everyone may speak.
+moderation-for = { $minutes ->
+    [one] For one minute.
+   *[other] For { $minutes } minutes.
+}
+moderation-until-lifted = Until lifted.
+moderation-reason = Reason: { $reason }
+notice-bans-none = No bans.
+notice-bans-title = { $count ->
+    [one] One ban:
+   *[other] { $count } bans:
+}
+notice-ban-line = { $shown }, by { $by }.
+notice-bans-more = and { $count } more
+notice-modlog-none = The moderation log is empty.
+notice-modlog-title = Moderation log (the newest last):
+error-banned = you are banned from this host.
+error-name-banned = that name is banned from this host.
+error-removed = you were removed from the host by { $by }.
+error-muted = a moderator keeps you from speaking.
+error-locked = this room is locked: only moderators speak
+error-locked-already = this room is locked already
+error-unlocked-already = this room is not locked
+error-not-moderator = only a moderator may do that
+error-moderator-protected = { $name } is a moderator: moderators can't remove or mute each other
+error-rules-full = the list holds { $max } entries already; lift some first
+error-not-banned = no ban on { $name }
+error-not-muted = { $name } is not muted
+error-oper-none = this host has no moderators' password
+error-oper-tls = the moderators' password is sent over TLS only
+error-wrong-oper = that is not the moderators' password

@@ -524,6 +524,7 @@ trouble-unreachable = le réseau n’atteint pas le salon
 trouble-silent = la connexion ne répond plus
 trouble-refused = plus rien ne répond à cette adresse
 trouble-system = une erreur réseau ({ $kind })
+chat-removed = Déconnecté : { $why } Revenez quand vous le souhaitez.
 could-not-rejoin = Impossible de revenir. { $error }
 change-username = { $error } Changez le nom d’utilisateur et reconnectez-vous.
 could-not-start = Impossible de lancer la connexion : { $error }
@@ -642,3 +643,65 @@ file-unexpected = l’hôte a répondu quelque chose d’inattendu
 people-private = Message privé
 people-send-file = Envoyer un fichier…
 error-too-many-offers = vous avez des fichiers proposés pas encore envoyés ; envoyez-les d’abord
+
+# Moderation: what moderators do, said in the server's own voice.
+help-oper-title = Modération :
+help-usage-oper = /oper <mot de passe>
+help-oper = devenir modérateur avec le mot de passe de l’hôte
+help-moderator-title = En tant que modérateur :
+help-usage-kick = /kick <nom> [motif]
+help-kick = faire sortir quelqu’un de l’hôte
+help-usage-ban = /ban <nom|adresse> [10m|2h|3d] [motif]
+help-ban = faire sortir quelqu’un et tenir son nom et son adresse à l’écart, un temps ou jusqu’à nouvel ordre
+help-usage-unban = /unban <nom|adresse>
+help-unban = lever un bannissement
+help-usage-bans = /bans
+help-bans = les bannissements
+help-usage-mute = /mute <nom> [10m|2h|3d] [motif]
+help-mute = empêcher quelqu’un de parler, sous n’importe quel nom
+help-usage-unmute = /unmute <nom>
+help-unmute = lui rendre la parole
+help-usage-lock = /lock
+help-lock = seuls les modérateurs parlent dans ce salon
+help-usage-unlock = /unlock
+help-unlock = tout le monde parle à nouveau dans ce salon
+help-usage-modlog = /modlog
+help-modlog = ce que les modérateurs ont fait récemment
+notice-oper = Vous êtes modérateur sur cet hôte jusqu’à votre départ. Tapez /help pour voir ce que vous pouvez faire.
+moderation-kick = { $name } a été sorti de l’hôte par { $by }.
+moderation-ban = { $name } a été banni de l’hôte par { $by }.
+moderation-mute = { $name } a été rendu muet par { $by }.
+moderation-unban = Le bannissement de { $name } a été levé par { $by }.
+moderation-unmute = { $name } peut parler à nouveau ({ $by }).
+moderation-lock = { $by } a verrouillé ce salon : seuls les modérateurs parlent.
+moderation-unlock = { $by } a déverrouillé ce salon : tout le monde peut parler.
+moderation-for = { $minutes ->
+    [one] Pour une minute.
+   *[other] Pour { $minutes } minutes.
+}
+moderation-until-lifted = Jusqu’à nouvel ordre.
+moderation-reason = Motif : { $reason }
+notice-bans-none = Aucun bannissement.
+notice-bans-title = { $count ->
+    [one] Un bannissement :
+   *[other] { $count } bannissements :
+}
+notice-ban-line = { $shown }, par { $by }.
+notice-bans-more = et { $count } de plus
+notice-modlog-none = Le journal de modération est vide.
+notice-modlog-title = Journal de modération (le plus récent en dernier) :
+error-banned = vous êtes banni de cet hôte.
+error-name-banned = ce nom est banni de cet hôte.
+error-removed = vous avez été sorti de l’hôte par { $by }.
+error-muted = un modérateur vous empêche de parler.
+error-locked = ce salon est verrouillé : seuls les modérateurs parlent
+error-locked-already = ce salon est déjà verrouillé
+error-unlocked-already = ce salon n’est pas verrouillé
+error-not-moderator = seul un modérateur peut faire cela
+error-moderator-protected = { $name } est modérateur : les modérateurs ne peuvent pas se faire sortir ni se rendre muets entre eux
+error-rules-full = la liste compte déjà { $max } entrées ; levez-en d’abord
+error-not-banned = aucun bannissement pour { $name }
+error-not-muted = { $name } n’est pas muet
+error-oper-none = cet hôte n’a pas de mot de passe de modération
+error-oper-tls = le mot de passe de modération ne s’envoie que par TLS
+error-wrong-oper = ce n’est pas le mot de passe de modération

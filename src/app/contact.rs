@@ -31,6 +31,9 @@ pub(super) struct Contact {
     pub(super) failure: Option<String>,
     /// The last connection error, in words, shown under the connect form.
     pub(super) error: Option<String>,
+    /// Why a moderator took this person off the host (a kick or a ban), as the host said it:
+    /// the connection that ends next is not tried again on its own.
+    pub(super) removed: Option<String>,
 }
 
 impl Contact {
@@ -45,6 +48,7 @@ impl Contact {
             asked: Asked::default(),
             failure: None,
             error: None,
+            removed: None,
         }
     }
 

@@ -188,6 +188,14 @@ impl Session {
         {
             self.on_refused(*label);
         }
+        if let ServerMsg::Error {
+            code: ErrorCode::Kicked | ErrorCode::Banned,
+            message,
+            label: None,
+        } = &msg
+        {
+            self.contact.removed = Some(message.clone());
+        }
         let Some(msg) = self.on_rooms_line(msg, room, desk) else {
             return;
         };
@@ -344,6 +352,13 @@ impl Session {
     /// The connection closed: on purpose (the room said goodbye), or lost (then try again).
     fn on_closed(&mut self, trouble: Option<Trouble>, desk: &Desk) {
         self.contact.lost();
+        if let Some(why) = self.contact.removed.take() {
+            // A moderator's decision: coming back is the person's choice (Rejoin), not the app's.
+            self.contact.reconnect.idle();
+            self.conv
+                .went_offline(Said::new("chat-removed").with("why", why));
+            return;
+        }
         let lang = desk.lang();
         match trouble.map(|trouble| trouble.describe(lang)) {
             None => {

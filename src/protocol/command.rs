@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::message::{Cid, ClientMsg};
+use super::message::{Act, Cid, ClientMsg};
 use crate::i18n::Lang;
 use crate::tr;
 
@@ -53,6 +53,55 @@ pub enum Command {
     Part,
     /// Show the room's topic (`None`), or set it (an empty text clears it).
     Topic(Option<String>),
+    /// Become a moderator with the host's moderators' password (`/oper`).
+    Oper(String),
+    /// A moderator's act.
+    Moderate(Moderate),
+}
+
+/// A moderator's act and whom it concerns (see [`Act`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moderate {
+    /// What to do.
+    pub act: Act,
+    /// Who: a name, or (to ban or unban) an address.
+    pub name: Option<String>,
+    /// How long a ban or a mute lasts; `None`: until lifted.
+    pub minutes: Option<u32>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+impl Moderate {
+    /// An act that concerns nobody in particular (`bans`, `lock`, `unlock`, `log`).
+    pub fn alone(act: Act) -> Self {
+        Self {
+            act,
+            name: None,
+            minutes: None,
+            reason: None,
+        }
+    }
+}
+
+/// The longest a ban or a mute may be asked for, in minutes (a year).
+pub const MAX_MINUTES: u32 = 365 * 24 * 60;
+
+/// `10m`, `2h`, `3d` as minutes (at most [`MAX_MINUTES`]); `None` if `word` is no duration.
+pub fn parse_minutes(word: &str) -> Option<u32> {
+    let unit = word.chars().last()?;
+    let per = match unit {
+        'm' => 1,
+        'h' => 60,
+        'd' => 24 * 60,
+        _ => return None,
+    };
+    let digits = &word[..word.len() - 1];
+    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let count: u32 = digits.parse().ok()?;
+    (count > 0).then(|| count.saturating_mul(per).min(MAX_MINUTES))
 }
 
 impl Command {
@@ -78,6 +127,18 @@ impl Command {
             },
             Self::Away { reason, auto } => ClientMsg::Away { reason, auto },
             Self::Back => ClientMsg::Back {},
+            Self::Oper(password) => ClientMsg::Oper { password },
+            Self::Moderate(Moderate {
+                act,
+                name,
+                minutes,
+                reason,
+            }) => ClientMsg::Moderate {
+                act,
+                name,
+                minutes,
+                reason,
+            },
             Self::Rooms => ClientMsg::Rooms { label: None },
             // The room's name travels in the line's `room` field: see [`Command::room`].
             Self::Join(_) => ClientMsg::JoinRoom {},
@@ -112,6 +173,21 @@ impl Command {
             ClientMsg::Rooms { .. } => (Self::Rooms, None),
             ClientMsg::PartRoom {} => (Self::Part, None),
             ClientMsg::Topic { text } => (Self::Topic(text), None),
+            ClientMsg::Oper { password } => (Self::Oper(password), None),
+            ClientMsg::Moderate {
+                act,
+                name,
+                minutes,
+                reason,
+            } => (
+                Self::Moderate(Moderate {
+                    act,
+                    name,
+                    minutes,
+                    reason,
+                }),
+                None,
+            ),
             ClientMsg::Hello { .. }
             // Joining needs the line's `room`: the session reads it.
             | ClientMsg::JoinRoom {}
@@ -152,8 +228,61 @@ impl Command {
             Self::Part => "/part".to_owned(),
             Self::Topic(Some(text)) => format!("/topic {text}"),
             Self::Topic(None) => "/topic".to_owned(),
+            Self::Oper(password) => format!("/oper {password}"),
+            Self::Moderate(moderate) => moderate.to_plain_line(),
         }
     }
+}
+
+impl Moderate {
+    /// The line a person would type for this act ([`parse`] reads it back).
+    fn to_plain_line(&self) -> String {
+        let word = match self.act {
+            Act::Kick => "kick",
+            Act::Ban => "ban",
+            Act::Unban => "unban",
+            Act::Bans => "bans",
+            Act::Mute => "mute",
+            Act::Unmute => "unmute",
+            Act::Lock => "lock",
+            Act::Unlock => "unlock",
+            Act::Log => "modlog",
+        };
+        let mut line = format!("/{word}");
+        let minutes = self.minutes.map(|m| format!("{m}m"));
+        for part in [&self.name, &minutes, &self.reason].into_iter().flatten() {
+            line.push(' ');
+            line.push_str(part);
+        }
+        line
+    }
+}
+
+/// `/kick NAME [reason]`, `/ban NAME [10m|2h|3d] [reason]`, `/mute …`, `/unban NAME`, `/unmute
+/// NAME`: the act with its words read.
+fn moderate(act: Act, args: &str, usage: &'static str) -> Result<Command, CommandError> {
+    let mut words = args.splitn(2, char::is_whitespace);
+    let name = words.next().filter(|n| !n.is_empty());
+    let Some(name) = name else {
+        return Err(CommandError::Usage(usage));
+    };
+    let mut rest = words.next().unwrap_or("").trim();
+    let mut minutes = None;
+    if matches!(act, Act::Ban | Act::Mute) {
+        let (first, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        if let Some(m) = parse_minutes(first) {
+            minutes = Some(m);
+            rest = after.trim();
+        }
+    }
+    let reason =
+        (!rest.is_empty() && !matches!(act, Act::Unban | Act::Unmute)).then(|| rest.to_owned());
+    Ok(Command::Moderate(Moderate {
+        act,
+        name: Some(name.to_owned()),
+        minutes,
+        reason,
+    }))
 }
 
 /// A line that starts with `/` but is not a command we know, or misses its arguments.
@@ -202,14 +331,42 @@ const HELP: &[(&str, &str)] = &[
     ("help-usage-slash", "help-slash"),
 ];
 
-/// The help text in `lang`, one line per command.
-pub fn help(lang: Lang) -> String {
-    let mut text = lang.tr("help-title");
-    for (usage, key) in HELP {
+/// The moderators' commands, each with the key of what it does.
+const MODERATOR_HELP: &[(&str, &str)] = &[
+    ("help-usage-kick", "help-kick"),
+    ("help-usage-ban", "help-ban"),
+    ("help-usage-unban", "help-unban"),
+    ("help-usage-bans", "help-bans"),
+    ("help-usage-mute", "help-mute"),
+    ("help-usage-unmute", "help-unmute"),
+    ("help-usage-lock", "help-lock"),
+    ("help-usage-unlock", "help-unlock"),
+    ("help-usage-modlog", "help-modlog"),
+];
+
+/// `title` and each of `list`'s lines (usage, then what it does), in `lang`.
+fn help_lines(lang: Lang, title: &str, list: &[(&str, &str)]) -> String {
+    let mut text = lang.tr(title);
+    for (usage, key) in list {
         let usage = lang.tr(usage);
         text.push_str(&format!("\n  {usage:<19}{}", lang.tr(key)));
     }
     text
+}
+
+/// What a moderator may do besides, in `lang` (after [`help`]).
+pub fn moderator_help(lang: Lang) -> String {
+    help_lines(lang, "help-moderator-title", MODERATOR_HELP)
+}
+
+/// On a host with a moderators' password, how to become one, in `lang` (after [`help`]).
+pub fn oper_help(lang: Lang) -> String {
+    help_lines(lang, "help-oper-title", &[("help-usage-oper", "help-oper")])
+}
+
+/// The help text in `lang`, one line per command.
+pub fn help(lang: Lang) -> String {
+    help_lines(lang, "help-title", HELP)
 }
 
 /// Parses one line of input. The line is already cleaned; leading white space matters not.
@@ -249,6 +406,17 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "join" if !args.is_empty() => Ok(Command::Join(args.to_owned())),
         "join" => Err(CommandError::Usage("/join <room>")),
         "part" => Ok(Command::Part),
+        "oper" if !args.is_empty() => Ok(Command::Oper(args.to_owned())),
+        "oper" => Err(CommandError::Usage("/oper <password>")),
+        "kick" => moderate(Act::Kick, args, "/kick <name> [reason]"),
+        "ban" => moderate(Act::Ban, args, "/ban <name|address> [10m|2h|3d] [reason]"),
+        "unban" => moderate(Act::Unban, args, "/unban <name|address>"),
+        "mute" => moderate(Act::Mute, args, "/mute <name> [10m|2h|3d] [reason]"),
+        "unmute" => moderate(Act::Unmute, args, "/unmute <name>"),
+        "bans" => Ok(Command::Moderate(Moderate::alone(Act::Bans))),
+        "lock" => Ok(Command::Moderate(Moderate::alone(Act::Lock))),
+        "unlock" => Ok(Command::Moderate(Moderate::alone(Act::Unlock))),
+        "modlog" => Ok(Command::Moderate(Moderate::alone(Act::Log))),
         "topic" => Ok(Command::Topic((!args.is_empty()).then(|| args.to_owned()))),
         "msg" | "tell" | "whisper" => match args.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {

@@ -172,6 +172,27 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<String>,
     },
+    /// Asks to be one of the host's moderators with the password its owner set (over TLS only;
+    /// a try of the address, as a room password is).
+    Oper {
+        /// The moderators' password.
+        password: String,
+    },
+    /// A moderator's act (see [`Act`]); `name` is who it concerns (a name, or for `ban` and
+    /// `unban` an address too), `minutes` how long a ban or mute lasts (absent: until lifted).
+    Moderate {
+        /// What to do.
+        act: Act,
+        /// Who: a name, or an address.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// How long, for a ban or a mute.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minutes: Option<u32>,
+        /// Why, said in the room and kept in the moderation log.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// The answer to the server's [`ServerMsg::Password`]: this end's SPAKE2 message and its
     /// proof, both in hex (see `protocol::password`).
     Password {
@@ -491,6 +512,31 @@ pub enum ServerMsg {
     },
 }
 
+/// What a moderator does ([`ClientMsg::Moderate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Act {
+    /// Takes a person off the host, with a reason.
+    Kick,
+    /// Takes a person off the host and keeps their name and address out (or a name alone, or an
+    /// address alone), for `minutes` or until lifted.
+    Ban,
+    /// Lifts the ban on a name or an address.
+    Unban,
+    /// The bans, as a notice.
+    Bans,
+    /// Keeps a person from speaking, under any name, from their address too.
+    Mute,
+    /// Lifts a mute.
+    Unmute,
+    /// Only moderators speak in the room.
+    Lock,
+    /// Everyone speaks in the room again.
+    Unlock,
+    /// The newest lines of the moderation log, as a notice.
+    Log,
+}
+
 /// One of a host's rooms, as [`ServerMsg::Rooms`] lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomInfo {
@@ -742,6 +788,14 @@ pub enum ErrorCode {
     /// The room has a password: a terminal types it after the room's name, an app answers the
     /// `password` the host sends (over TLS only).
     PasswordRequired,
+    /// The person was removed from the host by a moderator; the connection is closed.
+    Kicked,
+    /// The name or the address is banned from the host; the connection is closed.
+    Banned,
+    /// A moderator keeps the person, or everyone but moderators in this room, from speaking.
+    Muted,
+    /// Only a moderator may do that.
+    NotModerator,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,

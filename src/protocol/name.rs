@@ -209,6 +209,11 @@ impl NameKey {
         &self.folded
     }
 
+    /// The skeleton of the name as typed: the key's other half.
+    pub fn as_typed(&self) -> &str {
+        &self.as_typed
+    }
+
     /// True when the two names could be taken for one another.
     pub fn clashes(&self, other: &NameKey) -> bool {
         self.folded == other.folded || self.as_typed == other.as_typed

@@ -87,6 +87,9 @@ pub struct ServerConfig {
     /// the host keeps it (`--room-password-file NAME=FILE`); kept in the store, so they stay
     /// protected across restarts.
     pub room_passwords: Vec<(String, RoomKey)>,
+    /// The moderators' password, as the host keeps it (a salted hash): whoever gives it
+    /// (`/oper`, over TLS only) is one of the host's moderators until they leave.
+    pub moderator_password: Option<RoomKey>,
 }
 
 /// The room's lasting history.
@@ -177,6 +180,7 @@ impl Default for ServerConfig {
             room_limits: RoomLimits::default(),
             open_rooms: false,
             room_passwords: Vec::new(),
+            moderator_password: None,
         }
     }
 }

@@ -9,12 +9,14 @@
 //! quitting) is carried out in every room they are in.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::config::{PeopleHook, RoomLimits};
 use super::counters::Counters;
 use super::mailbox::{Mailbox, Pushed};
+use super::moderation::Moderation;
 use super::room::{
     Archive, Clock, Elsewhere, Ids, JoinError, Next, Relay, Room, RoomSettings, SessionId,
 };
@@ -23,6 +25,8 @@ use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::password::RoomKey;
 use crate::protocol::{Command, Dialect, ErrorCode, LeaveReason, ServerMsg};
 use crate::tr;
+
+mod moderate;
 
 /// A room name from the network as an error may quote it: cleaned, and at most 64 characters.
 fn shown(name: &str) -> String {
@@ -130,6 +134,8 @@ pub struct House<M: Mailbox> {
     archives: Option<ArchiveMaker>,
     /// What links a room made while the host runs to the other sites, when the host is linked.
     linker: Option<Linker>,
+    /// Who the moderators are and what they decided.
+    moderation: Moderation,
 }
 
 /// Gives the named room `name` its archive.
@@ -177,6 +183,7 @@ impl<M: Mailbox> House<M> {
             on_rooms: None,
             archives: None,
             linker: None,
+            moderation: Moderation::default(),
         }
     }
 
@@ -428,21 +435,25 @@ impl<M: Mailbox> House<M> {
         rooms.iter().find_map(|room| room.clash(key, session))
     }
 
-    /// Someone arrives on the host: they join its default room under a name no one on the host
-    /// holds (see [`Room::join`]).
+    /// Someone arrives on the host from `ip`: they join its default room under a name no one on
+    /// the host holds (see [`Room::join`]), unless the name or the address is banned.
     pub fn join(
         &mut self,
-        session: SessionId,
+        (session, ip): (SessionId, IpAddr),
         raw_name: &str,
         dialect: Dialect,
         outbox: Arc<M>,
         offer_variant: bool,
     ) -> Result<String, JoinError> {
+        if let Some(banned) = self.ban_on(raw_name, ip) {
+            return Err(JoinError::Banned(banned));
+        }
         let (default, named) = self.rooms.split_at_mut(1);
         let elsewhere: Elsewhere = &|key| Self::elsewhere(named, key, session);
         let joined =
             default[0].join_among(session, raw_name, dialect, outbox, offer_variant, elsewhere);
         if joined.is_ok() {
+            self.moderation.arrived(session, ip);
             self.count(true);
         }
         joined
@@ -477,9 +488,22 @@ impl<M: Mailbox> House<M> {
                 return Next::Continue;
             }
         };
+        if let Some(silenced) = self.silenced(session, at, &command) {
+            let error = ServerMsg::error(ErrorCode::Muted, silenced);
+            self.answer(session, echo, &error);
+            return Next::Continue;
+        }
         match command {
             // Answered by the session, with the request's label: see [`House::list`].
             Command::Rooms => Next::Continue,
+            // Answered by the session, which checks the password off the room lock.
+            Command::Oper(_) => Next::Continue,
+            Command::Moderate(asked) => self.moderate(session, at, echo, asked),
+            Command::Help => {
+                let next = self.rooms[at].handle_sent(session, Command::Help, None);
+                self.help_more(session, echo);
+                next
+            }
             Command::Part => {
                 self.part(session, at, echo);
                 Next::Continue
@@ -498,6 +522,7 @@ impl<M: Mailbox> House<M> {
                     }
                 }
                 self.count(false);
+                self.moderation.left(session);
                 self.rooms[at].handle_sent(session, Command::Quit, None)
             }
             Command::Msg { to, text } => {
@@ -672,6 +697,7 @@ impl<M: Mailbox> House<M> {
                         tr!(lang, "error-room-full", max = max_people)
                     }
                     JoinError::Name(err) => err.describe(lang),
+                    JoinError::Banned(words) => words,
                 };
                 refuse(self, ErrorCode::RoomFull, text);
             }
@@ -706,6 +732,14 @@ impl<M: Mailbox> House<M> {
     /// room they are in is told.
     fn rename(&mut self, session: SessionId, echo: Option<&str>, raw_new: &str) -> Next {
         let lang = self.template.lang;
+        if let Some(banned) = name::validate(raw_new)
+            .ok()
+            .and_then(|new| self.name_banned(&new))
+        {
+            let error = ServerMsg::error(ErrorCode::Banned, banned);
+            self.answer(session, echo, &error);
+            return Next::Continue;
+        }
         let checked = name::validate(raw_new).and_then(|new| {
             match Self::elsewhere(&self.rooms, &NameKey::new(&new), session) {
                 Some(existing) => Err(NameError::Taken { existing }),
@@ -754,6 +788,7 @@ impl<M: Mailbox> House<M> {
         if name.is_some() {
             self.count(false);
         }
+        self.moderation.left(session);
         name
     }
 
@@ -854,7 +889,7 @@ mod tests {
         let outbox = Arc::new(Recorder::default());
         house
             .join(
-                session,
+                (session, std::net::Ipv4Addr::LOCALHOST.into()),
                 name,
                 dialect,
                 Arc::clone(&outbox),
@@ -876,7 +911,7 @@ mod tests {
         );
         // bob is no longer in the default room, and his name is still his.
         let taken = house.join(
-            2,
+            (2, std::net::Ipv4Addr::LOCALHOST.into()),
             "BOB",
             Dialect::Json,
             Arc::new(Recorder::default()),

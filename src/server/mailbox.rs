@@ -31,4 +31,10 @@ pub trait Mailbox: Debug + Send + Sync + 'static {
 
     /// Lets what is queued be sent, then ends the connection; later pushes are dropped.
     fn close(&self);
+
+    /// [`Mailbox::close`], and the person's session stops reading (a moderator removed them):
+    /// what is queued is still sent, by the session as it ends.
+    fn end(&self) {
+        self.close();
+    }
 }

@@ -14,6 +14,7 @@ mod keys;
 mod linking;
 mod lookup;
 mod mailbox;
+mod moderation;
 mod outbox;
 mod pending;
 mod room;

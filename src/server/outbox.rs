@@ -301,6 +301,13 @@ impl Mailbox for Outbox {
         self.lock().closing = true;
         self.wake.notify_all();
     }
+
+    /// Closes, and shuts the socket's reading side: the session's read ends at once, and its
+    /// last act ([`Outbox::finish`]) sends what is queued.
+    fn end(&self) {
+        self.close();
+        self.transport.socket().shutdown(Shutdown::Read).ok();
+    }
 }
 
 #[cfg(test)]

@@ -173,6 +173,9 @@ pub enum JoinError {
         /// The room's limit.
         max_people: usize,
     },
+    /// The name or the address is banned from the host (the words say until when); the
+    /// connection ends.
+    Banned(String),
 }
 
 /// What a command asks of the session after the room has done its part.
@@ -671,7 +674,11 @@ impl<M: Mailbox> Room<M> {
             }
             Command::Topic(Some(text)) => self.set_topic(session, &my_name, text),
             // The host's: see `House`.
-            Command::Rooms | Command::Join(_) | Command::Part => {}
+            Command::Rooms
+            | Command::Join(_)
+            | Command::Part
+            | Command::Oper(_)
+            | Command::Moderate(_) => {}
             Command::Help => {
                 let help = ServerMsg::Notice {
                     id: None,
@@ -821,6 +828,30 @@ impl<M: Mailbox> Room<M> {
             .find(|m| m.session != session && m.key.clashes(key))
             .map(|other| other.name.clone())
             .or_else(|| self.remote_clash(key))
+    }
+
+    /// The sessions here.
+    pub fn sessions(&self) -> Vec<SessionId> {
+        self.people.iter().map(|p| p.session).collect()
+    }
+
+    /// The person here whose name could be taken for `key`'s: their session and name.
+    pub fn holder(&self, key: &NameKey) -> Option<(SessionId, String)> {
+        self.people
+            .iter()
+            .find(|m| m.key.clashes(key))
+            .map(|m| (m.session, m.name.clone()))
+    }
+
+    /// Says `text` in the room in the server's own voice: a notice kept in its history, which
+    /// nobody can send (a person's words always come under their name).
+    pub fn say_notice(&mut self, text: String) {
+        let notice = ServerMsg::Notice {
+            id: Some(self.next_id()),
+            time: (self.clock)(),
+            text,
+        };
+        self.announce(notice, true);
     }
 
     /// Sends an error to one person.

@@ -83,7 +83,8 @@ impl Shared {
         Self {
             room: Mutex::new(
                 House::new(settings, Arc::clone(&counters), now_ms, config.room_limits)
-                    .counting_rooms(config.on_rooms.clone()),
+                    .counting_rooms(config.on_rooms.clone())
+                    .moderated(config.moderator_password.is_some()),
             ),
             config,
             counters,

@@ -28,6 +28,7 @@ mod layers;
 mod limits;
 mod link;
 mod linked;
+mod moderation;
 mod plain;
 mod presence;
 mod proptest_protocol;

@@ -102,6 +102,17 @@ pub(super) fn chat(
                 answer(list);
                 continue;
             }
+            Asked::Command(Command::Oper(typed), _) => {
+                if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {
+                    answer(refused.into());
+                    continue;
+                }
+                // The check (argon2), and a wrong password's delay, keep no turn waiting.
+                turn = None;
+                let told = password::oper(shared, (session, ip), reader.get_ref(), &typed);
+                told.into_iter().for_each(answer);
+                continue;
+            }
             Asked::Command(command, cid) => (command, cid),
             Asked::Page { before, limit } => {
                 if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {

@@ -192,7 +192,7 @@ pub(super) fn handshake(
         let (result, claimed) = match asked {
             Ok((asked, claimed)) => {
                 let joined = shared.lock_room().join(
-                    session,
+                    (session, start.ip),
                     &asked,
                     dialect,
                     Arc::clone(&outbox),
@@ -231,6 +231,11 @@ pub(super) fn handshake(
                     ErrorCode::RoomFull,
                     tr!(lang, "error-room-full", max = max_people),
                 );
+                write_direct(shared, reader.get_ref(), dialect, &msg)?;
+                return Ok(None);
+            }
+            Err(JoinError::Banned(words)) => {
+                let msg = ServerMsg::error(ErrorCode::Banned, words);
                 write_direct(shared, reader.get_ref(), dialect, &msg)?;
                 return Ok(None);
             }

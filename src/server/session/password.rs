@@ -279,6 +279,50 @@ pub(super) fn room_password_answer(
     }
 }
 
+/// `session` asks to be a moderator with `typed`, the host's moderators' password: over TLS only,
+/// a try of the address as a room password is, checked off the room lock. The answer, or `None`
+/// when the host told them they are one.
+pub(super) fn oper(
+    shared: &Shared,
+    (session, ip): (SessionId, IpAddr),
+    transport: &Transport,
+    typed: &str,
+) -> Answer {
+    let lang = shared.config.lang;
+    let Some(key) = &shared.config.moderator_password else {
+        return Some(ServerMsg::error(
+            ErrorCode::NotModerator,
+            lang.tr("error-oper-none"),
+        ));
+    };
+    if !transport.is_tls() {
+        return Some(ServerMsg::error(
+            ErrorCode::TlsRequired,
+            lang.tr("error-oper-tls"),
+        ));
+    }
+    let deadline = Instant::now() + shared.config.handshake_timeout;
+    match checked_try(shared, ip, || shared.keys.check(key, typed, deadline)) {
+        Err(refused) => Some(ServerMsg::error(ErrorCode::TooManyAttempts, refused)),
+        Ok(Some(true)) => {
+            shared.with_room(|house| house.promote(session));
+            None
+        }
+        Ok(Some(false)) => {
+            debug!("#{session}: a wrong moderators' password");
+            thread::sleep(shared.config.password_delay);
+            Some(ServerMsg::error(
+                ErrorCode::WrongPassword,
+                lang.tr("error-wrong-oper"),
+            ))
+        }
+        Ok(None) => Some(ServerMsg::error(
+            ErrorCode::Unavailable,
+            lang.tr("error-password-busy"),
+        )),
+    }
+}
+
 /// Runs `check` as one of the address's password tries: refused (the words why) when it has had
 /// too many lately; given back unless the password was wrong (`Some(false)`; `None`: it could not
 /// be checked).

@@ -1,0 +1,497 @@
+//! What the host's moderators do, carried out by the house under the room lock: kick, ban and
+//! unban (by name, look-alikes included, and by address), mute and unmute, lock and unlock a room,
+//! the lists; and the checks they put on everyone else (who may arrive, take a name, speak). What
+//! a moderator did is said in the room in the server's own voice and kept in the moderation log.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::{House, shown};
+use crate::protocol::command::{self, Moderate};
+use crate::protocol::message::Act;
+use crate::protocol::name::NameKey;
+use crate::protocol::sanitize::{clean_text, is_blank};
+use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
+use crate::server::mailbox::Mailbox;
+use crate::server::moderation::{Kind, Logged, Rule};
+use crate::server::room::{Next, SessionId};
+use crate::tr;
+
+/// How long a reason may be, in characters (the rest is cut).
+const MAX_REASON_CHARS: usize = 200;
+
+/// How many lines of the moderation log `/modlog` shows.
+const LOG_SHOWN: usize = 20;
+
+/// How many bans `/bans` lists (the oldest first); past it, how many more there are.
+const BANS_SHOWN: usize = 50;
+
+impl<M: Mailbox> House<M> {
+    /// Whether someone called `raw_name` may arrive from `ip`: the words of the ban that keeps
+    /// them out, if one does.
+    pub(super) fn ban_on(&self, raw_name: &str, ip: IpAddr) -> Option<String> {
+        let now = (self.clock)();
+        let rule = self
+            .moderation
+            .find(Kind::Ban, Some(&NameKey::new(raw_name)), Some(ip), now)?;
+        let lang = self.template.lang;
+        Some(self.with_terms(lang.tr("error-banned"), rule, now))
+    }
+
+    /// Whether the host has a moderators' password (`/oper` is in everyone's help then).
+    #[must_use]
+    pub fn moderated(mut self, has_password: bool) -> Self {
+        self.moderation.opers = has_password;
+        self
+    }
+
+    /// What `/help` adds to the room's list for `session`: `/oper` on a host with a moderators'
+    /// password, the moderators' commands for a moderator.
+    pub(super) fn help_more(&mut self, session: SessionId, echo: Option<&str>) {
+        let lang = self.template.lang;
+        let text = if self.moderation.is_moderator(session) {
+            command::moderator_help(lang)
+        } else if self.moderation.opers {
+            command::oper_help(lang)
+        } else {
+            return;
+        };
+        let notice = self.notice(text);
+        self.answer(session, echo, &notice);
+    }
+
+    /// `session` gave the moderators' password: they are one now, and told so.
+    pub fn promote(&mut self, session: SessionId) {
+        self.moderation.promote(session);
+        let notice = self.notice(self.template.lang.tr("notice-oper"));
+        self.answer(session, None, &notice);
+    }
+
+    /// Why `session` may not say `command` in the room `at`, if they may not: muted (by name or
+    /// address), or the room locked. Moderators always may.
+    pub(super) fn silenced(
+        &self,
+        session: SessionId,
+        at: usize,
+        command: &Command,
+    ) -> Option<String> {
+        if !matches!(
+            command,
+            Command::Say(_) | Command::Me(_) | Command::Msg { .. }
+        ) || self.moderation.is_moderator(session)
+        {
+            return None;
+        }
+        let lang = self.template.lang;
+        let now = (self.clock)();
+        let (name, _, _) = self.rooms[at].member(session)?;
+        let ip = self.moderation.address(session);
+        if let Some(rule) = self
+            .moderation
+            .find(Kind::Mute, Some(&NameKey::new(&name)), ip, now)
+        {
+            return Some(self.with_terms(lang.tr("error-muted"), rule, now));
+        }
+        let locked = self.moderation.is_locked(self.room_key(at));
+        (locked && !matches!(command, Command::Msg { .. })).then(|| lang.tr("error-locked"))
+    }
+
+    /// The name `new` is banned: the words why (a rename to it is refused).
+    pub(super) fn name_banned(&self, new: &str) -> Option<String> {
+        let now = (self.clock)();
+        let rule = self
+            .moderation
+            .find(Kind::Ban, Some(&NameKey::new(new)), None, now)?;
+        Some(self.with_terms(self.template.lang.tr("error-name-banned"), rule, now))
+    }
+
+    /// Carries out a moderator's act, asked by `session` in the room `at`.
+    pub(super) fn moderate(
+        &mut self,
+        session: SessionId,
+        at: usize,
+        echo: Option<&str>,
+        asked: Moderate,
+    ) -> Next {
+        let lang = self.template.lang;
+        let refuse = |house: &mut Self, code, text: String| {
+            house.answer(session, echo, &ServerMsg::error(code, text));
+            Next::Continue
+        };
+        if !self.moderation.is_moderator(session) {
+            return refuse(
+                self,
+                ErrorCode::NotModerator,
+                lang.tr("error-not-moderator"),
+            );
+        }
+        let Some((by, _, _)) = self.rooms[at].member(session) else {
+            return Next::Close;
+        };
+        let named = asked
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let needs_name = matches!(
+            asked.act,
+            Act::Kick | Act::Ban | Act::Unban | Act::Mute | Act::Unmute
+        );
+        let name = match (named, needs_name) {
+            (Some(name), _) => shown(name),
+            (None, false) => String::new(),
+            (None, true) => {
+                let usage = match asked.act {
+                    Act::Kick => "/kick <name> [reason]",
+                    Act::Ban => "/ban <name|address> [10m|2h|3d] [reason]",
+                    Act::Unban => "/unban <name|address>",
+                    Act::Mute => "/mute <name> [10m|2h|3d] [reason]",
+                    _ => "/unmute <name>",
+                };
+                let text = tr!(lang, "error-usage", usage = usage);
+                return refuse(self, ErrorCode::BadUsage, text);
+            }
+        };
+        let now = (self.clock)();
+        let rule = Rule {
+            shown: name.clone(),
+            by: by.clone(),
+            reason: asked
+                .reason
+                .as_deref()
+                .map(|r| {
+                    clean_text(r)
+                        .chars()
+                        .take(MAX_REASON_CHARS)
+                        .collect::<String>()
+                })
+                .filter(|r| !is_blank(r)),
+            until: asked
+                .minutes
+                .map(|m| now + u64::from(m.min(crate::protocol::command::MAX_MINUTES)) * 60_000),
+        };
+        let outcome = match asked.act {
+            Act::Kick | Act::Ban | Act::Mute => self.against(session, asked.act, &rule, now),
+            Act::Unban | Act::Unmute => self.lift(asked.act, &name, &by),
+            Act::Lock | Act::Unlock => {
+                let locking = asked.act == Act::Lock;
+                let room = self.room_key(at).to_owned();
+                if self.moderation.set_locked(&room, locking) {
+                    let key = if locking {
+                        "moderation-lock"
+                    } else {
+                        "moderation-unlock"
+                    };
+                    let text = tr!(lang, key, by = by.as_str());
+                    self.rooms[at].say_notice(text.clone());
+                    Ok(Some(text))
+                } else {
+                    Err((
+                        ErrorCode::BadUsage,
+                        lang.tr(if locking {
+                            "error-locked-already"
+                        } else {
+                            "error-unlocked-already"
+                        }),
+                    ))
+                }
+            }
+            Act::Bans => {
+                let text = self.bans_text(now);
+                let notice = self.notice(text);
+                self.answer(session, echo, &notice);
+                Ok(None)
+            }
+            Act::Log => {
+                let text = self.log_text();
+                let notice = self.notice(text);
+                self.answer(session, echo, &notice);
+                Ok(None)
+            }
+        };
+        match outcome {
+            Ok(Some(what)) => {
+                self.moderation.log(Logged {
+                    time: now,
+                    by,
+                    what,
+                });
+                Next::Continue
+            }
+            Ok(None) => Next::Continue,
+            Err((code, text)) => refuse(self, code, text),
+        }
+    }
+
+    /// A kick, ban or mute of `rule.shown` (a name; to ban, an address too) by `session`: what
+    /// the room was told, or why not.
+    fn against(
+        &mut self,
+        session: SessionId,
+        act: Act,
+        rule: &Rule,
+        now: u64,
+    ) -> Result<Option<String>, (ErrorCode, String)> {
+        let lang = self.template.lang;
+        let address = (act == Act::Ban)
+            .then(|| rule.shown.parse::<IpAddr>().ok())
+            .flatten();
+        let key = NameKey::new(&rule.shown);
+        // Who it falls on: everyone from the address, or the one who holds the name.
+        let targets: Vec<SessionId> = match address {
+            Some(ip) => self.moderation.sessions_at(ip),
+            None => self.holder(&key).map(|(s, _)| s).into_iter().collect(),
+        };
+        if act != Act::Ban && targets.is_empty() {
+            let text = tr!(lang, "error-no-such-user", name = rule.shown.as_str());
+            return Err((ErrorCode::NoSuchUser, text));
+        }
+        if let Some(&protected) = targets
+            .iter()
+            .find(|&&s| s == session || self.moderation.is_moderator(s))
+        {
+            let name = self.name_of(protected).unwrap_or_default();
+            let text = tr!(lang, "error-moderator-protected", name = name.as_str());
+            return Err((ErrorCode::NotModerator, text));
+        }
+        let (shown, ip) = match (address, targets.first()) {
+            (Some(ip), _) => (ip.to_string(), Some(ip)),
+            (None, Some(&target)) => (
+                self.name_of(target).unwrap_or_else(|| rule.shown.clone()),
+                self.moderation.address(target),
+            ),
+            (None, None) => (rule.shown.clone(), None),
+        };
+        let rule = Rule {
+            shown: shown.clone(),
+            ..rule.clone()
+        };
+        if act != Act::Kick {
+            let kind = if act == Act::Ban {
+                Kind::Ban
+            } else {
+                Kind::Mute
+            };
+            let name_key = address.is_none().then_some(&key);
+            if !self.moderation.add(kind, (name_key, ip), &rule, now) {
+                let max = crate::server::moderation::MAX_RULES;
+                return Err((
+                    ErrorCode::BadUsage,
+                    tr!(lang, "error-rules-full", max = max),
+                ));
+            }
+        }
+        let said_key = match act {
+            Act::Kick => "moderation-kick",
+            Act::Ban => "moderation-ban",
+            _ => "moderation-mute",
+        };
+        let said = tr!(lang, said_key, name = shown.as_str(), by = rule.by.as_str());
+        // A kick has no time: its reason alone.
+        let terms = |house: &Self, text| {
+            if act == Act::Kick {
+                house.with_reason(text, &rule)
+            } else {
+                house.with_terms(text, &rule, now)
+            }
+        };
+        let said = terms(self, said);
+        // Said in every room the people it falls on are in (or, for a name banned while away,
+        // to the moderator alone).
+        let mut rooms: Vec<usize> = targets.iter().flat_map(|&s| self.rooms_of(s)).collect();
+        rooms.sort_unstable();
+        rooms.dedup();
+        if rooms.is_empty() {
+            let notice = self.notice(said.clone());
+            self.answer(session, None, &notice);
+        }
+        for &room in &rooms {
+            self.rooms[room].say_notice(said.clone());
+        }
+        if act != Act::Mute {
+            let told = terms(self, tr!(lang, "error-removed", by = rule.by.as_str()));
+            let code = if act == Act::Ban {
+                ErrorCode::Banned
+            } else {
+                ErrorCode::Kicked
+            };
+            for target in targets {
+                self.remove_person(target, code, &told);
+            }
+        }
+        Ok(Some(said))
+    }
+
+    /// Takes `target` off the host: told why (`code`, `told`), then out of every room, and their
+    /// connection ended once that is sent.
+    fn remove_person(&mut self, target: SessionId, code: ErrorCode, told: &str) {
+        let Some(outbox) = self
+            .home(target)
+            .and_then(|home| self.rooms[home].member(target))
+            .map(|(_, _, outbox)| outbox)
+        else {
+            return;
+        };
+        self.answer(target, None, &ServerMsg::error(code, told));
+        self.leave(target, LeaveReason::Disconnected, true);
+        outbox.end();
+        self.dirty.push(Arc::clone(&outbox));
+    }
+
+    /// Lifts a ban (or a mute) on `name` (a name, or an address): what the moderator is told.
+    fn lift(
+        &mut self,
+        act: Act,
+        name: &str,
+        by: &str,
+    ) -> Result<Option<String>, (ErrorCode, String)> {
+        let lang = self.template.lang;
+        let kind = if act == Act::Unban {
+            Kind::Ban
+        } else {
+            Kind::Mute
+        };
+        let key = NameKey::new(name);
+        let ip = name.parse::<IpAddr>().ok();
+        let holder = self.holder(&key).map(|(s, _)| s);
+        // A mute on someone here goes with their address's too.
+        let ip = ip.or_else(|| holder.and_then(|s| self.moderation.address(s)));
+        let lifted = self.moderation.lift(kind, Some(&key), ip);
+        if lifted.is_empty() {
+            let key = if act == Act::Unban {
+                "error-not-banned"
+            } else {
+                "error-not-muted"
+            };
+            return Err((ErrorCode::NoSuchUser, tr!(lang, key, name = name)));
+        }
+        let said_key = if act == Act::Unban {
+            "moderation-unban"
+        } else {
+            "moderation-unmute"
+        };
+        let said = tr!(lang, said_key, name = name, by = by);
+        let rooms = holder.map(|s| self.rooms_of(s)).unwrap_or_default();
+        for &room in &rooms {
+            self.rooms[room].say_notice(said.clone());
+        }
+        if rooms.is_empty() {
+            // Nobody under that name here: the moderators hear it.
+            let notice = self.notice(said.clone());
+            for moderator in self.moderators_here() {
+                self.answer(moderator, None, &notice);
+            }
+        }
+        Ok(Some(said))
+    }
+
+    /// The moderators on the host now.
+    fn moderators_here(&self) -> Vec<SessionId> {
+        self.rooms[0]
+            .sessions()
+            .into_iter()
+            .chain(self.rooms[1..].iter().flat_map(|room| room.sessions()))
+            .filter(|&s| self.moderation.is_moderator(s))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// Whoever on the host holds a name like `key`: their session and name.
+    fn holder(&self, key: &NameKey) -> Option<(SessionId, String)> {
+        self.rooms.iter().find_map(|room| room.holder(key))
+    }
+
+    /// `session`'s name, if they are on the host.
+    fn name_of(&self, session: SessionId) -> Option<String> {
+        let home = self.home(session)?;
+        self.rooms[home].member(session).map(|(name, _, _)| name)
+    }
+
+    /// What a room is known by in the moderation's lists: its name, "" for the default room.
+    fn room_key(&self, at: usize) -> &str {
+        if at == 0 { "" } else { self.rooms[at].name() }
+    }
+
+    /// `text` followed by how long `rule` holds (from `now`) and why.
+    fn with_terms(&self, text: String, rule: &Rule, now: u64) -> String {
+        let lang = self.template.lang;
+        let terms = match rule.until {
+            Some(until) => {
+                let minutes = until.saturating_sub(now).div_ceil(60_000).max(1);
+                tr!(lang, "moderation-for", minutes = minutes)
+            }
+            None => lang.tr("moderation-until-lifted"),
+        };
+        self.with_reason(format!("{text} {terms}"), rule)
+    }
+
+    /// `text` followed by `rule`'s reason, if it has one.
+    fn with_reason(&self, text: String, rule: &Rule) -> String {
+        match &rule.reason {
+            Some(reason) => {
+                let why = tr!(
+                    self.template.lang,
+                    "moderation-reason",
+                    reason = reason.as_str()
+                );
+                format!("{text} {why}")
+            }
+            None => text,
+        }
+    }
+
+    /// The bans as `/bans` lists them.
+    fn bans_text(&self, now: u64) -> String {
+        let lang = self.template.lang;
+        let bans = self.moderation.list(Kind::Ban, now);
+        if bans.is_empty() {
+            return lang.tr("notice-bans-none");
+        }
+        let mut text = tr!(lang, "notice-bans-title", count = bans.len());
+        for rule in bans.iter().take(BANS_SHOWN) {
+            let line = tr!(
+                lang,
+                "notice-ban-line",
+                shown = rule.shown.as_str(),
+                by = rule.by.as_str()
+            );
+            text.push_str("\n  ");
+            text.push_str(&self.with_terms(line, rule, now));
+        }
+        if bans.len() > BANS_SHOWN {
+            text.push_str("\n  ");
+            text.push_str(&tr!(
+                lang,
+                "notice-bans-more",
+                count = bans.len() - BANS_SHOWN
+            ));
+        }
+        text
+    }
+
+    /// The newest lines of the moderation log.
+    fn log_text(&self) -> String {
+        let lang = self.template.lang;
+        let recent = self.moderation.recent(LOG_SHOWN);
+        if recent.is_empty() {
+            return lang.tr("notice-modlog-none");
+        }
+        let mut text = lang.tr("notice-modlog-title");
+        for entry in recent {
+            let minutes = entry.time / 60_000;
+            let when = format!("{:02}:{:02} UTC", (minutes / 60) % 24, minutes % 60);
+            text.push_str(&format!("\n  {when}  {}", entry.what));
+        }
+        text
+    }
+
+    /// A notice for one person, outside any room's history.
+    fn notice(&self, text: String) -> ServerMsg {
+        ServerMsg::Notice {
+            id: None,
+            time: (self.clock)(),
+            text,
+        }
+    }
+}

@@ -1,0 +1,429 @@
+//! What the host's moderators decided, kept by the house under the room lock: who is a moderator,
+//! the bans and mutes (by name, look-alikes included, and by address; for a time or until lifted),
+//! the locked rooms, each person's address, and the moderation log. Pure: the time is passed in;
+//! lookups cost one hash each, whatever the lists' length.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
+
+use super::room::SessionId;
+use crate::protocol::name::NameKey;
+
+/// How many bans (or mutes) a host keeps at most; past it, a new one is refused until some are
+/// lifted or expire.
+pub const MAX_RULES: usize = 100_000;
+
+/// How many entries the moderation log keeps (the oldest go first).
+pub const MAX_LOG: usize = 1_000;
+
+/// One ban or mute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The name (as the person had it) or the address, as the lists show it.
+    pub shown: String,
+    /// Who decided it.
+    pub by: String,
+    /// Why, if they said.
+    pub reason: Option<String>,
+    /// When it ends (milliseconds since the Unix epoch); `None`: until lifted.
+    pub until: Option<u64>,
+}
+
+impl Rule {
+    /// True while it holds at `now`.
+    fn holds(&self, now: u64) -> bool {
+        self.until.is_none_or(|until| now < until)
+    }
+}
+
+/// Rules by name (either of a name's two keys, so a look-alike meets the rule) and by address.
+#[derive(Debug, Default)]
+struct Rules {
+    /// The rules, by a number of their own.
+    all: HashMap<u64, Rule>,
+    /// A name rule's number by the folded skeleton of its name.
+    folded: HashMap<String, u64>,
+    /// A name rule's number by the skeleton of its name as typed.
+    as_typed: HashMap<String, u64>,
+    /// An address rule's number by its address.
+    addresses: HashMap<IpAddr, u64>,
+    /// The next rule's number.
+    next: u64,
+}
+
+impl Rules {
+    /// The rule that holds at `now` for someone called by `key`, or at `ip`.
+    fn find(&self, key: Option<&NameKey>, ip: Option<IpAddr>, now: u64) -> Option<&Rule> {
+        let by_name = key.into_iter().flat_map(|key| {
+            [
+                self.folded.get(key.folded()),
+                self.as_typed.get(key.as_typed()),
+            ]
+        });
+        let by_address = ip.map(|ip| self.addresses.get(&ip));
+        by_name
+            .chain(by_address)
+            .flatten()
+            .filter_map(|number| self.all.get(number))
+            .find(|rule| rule.holds(now))
+    }
+
+    /// Adds `rule` for the name `key` and/or the address `ip`, replacing what held for them.
+    /// False when the list is full.
+    fn add(&mut self, key: Option<&NameKey>, ip: Option<IpAddr>, rule: &Rule, now: u64) -> bool {
+        self.expire(now);
+        if let Some(key) = key {
+            self.lift_name(key);
+        }
+        if let Some(ip) = ip {
+            self.lift_address(ip);
+        }
+        let wanted = usize::from(key.is_some()) + usize::from(ip.is_some());
+        if self.all.len() + wanted > MAX_RULES {
+            return false;
+        }
+        if let Some(key) = key {
+            let number = self.push(rule.clone());
+            self.folded.insert(key.folded().to_owned(), number);
+            self.as_typed.insert(key.as_typed().to_owned(), number);
+        }
+        if let Some(ip) = ip {
+            let number = self.push(Rule {
+                shown: ip.to_string(),
+                ..rule.clone()
+            });
+            self.addresses.insert(ip, number);
+        }
+        true
+    }
+
+    fn push(&mut self, rule: Rule) -> u64 {
+        let number = self.next;
+        self.next += 1;
+        self.all.insert(number, rule);
+        number
+    }
+
+    /// Lifts the rule on the name `key` (look-alikes included); what it was, if any.
+    fn lift_name(&mut self, key: &NameKey) -> Option<Rule> {
+        let numbers = [
+            self.folded.remove(key.folded()),
+            self.as_typed.remove(key.as_typed()),
+        ];
+        let mut lifted = None;
+        for number in numbers.into_iter().flatten() {
+            // The rule's other key goes too.
+            self.folded.retain(|_, n| *n != number);
+            self.as_typed.retain(|_, n| *n != number);
+            lifted = self.all.remove(&number).or(lifted);
+        }
+        lifted
+    }
+
+    /// Lifts the rule on the address `ip`; what it was, if any.
+    fn lift_address(&mut self, ip: IpAddr) -> Option<Rule> {
+        let number = self.addresses.remove(&ip)?;
+        self.all.remove(&number)
+    }
+
+    /// Forgets the rules that ended before `now`.
+    fn expire(&mut self, now: u64) {
+        let before = self.all.len();
+        self.all.retain(|_, rule| rule.holds(now));
+        if self.all.len() != before {
+            let all = &self.all;
+            self.folded.retain(|_, n| all.contains_key(n));
+            self.as_typed.retain(|_, n| all.contains_key(n));
+            self.addresses.retain(|_, n| all.contains_key(n));
+        }
+    }
+
+    /// The rules that hold at `now`, oldest first.
+    fn list(&self, now: u64) -> Vec<Rule> {
+        let mut numbered: Vec<(&u64, &Rule)> =
+            self.all.iter().filter(|(_, r)| r.holds(now)).collect();
+        numbered.sort_by_key(|(number, _)| **number);
+        numbered.into_iter().map(|(_, rule)| rule.clone()).collect()
+    }
+}
+
+/// Which list a rule goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Kept out of the host.
+    Ban,
+    /// Kept from speaking.
+    Mute,
+}
+
+/// One line of the moderation log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// When (milliseconds since the Unix epoch).
+    pub time: u64,
+    /// Who did it.
+    pub by: String,
+    /// What they did, as the room was told it.
+    pub what: String,
+}
+
+/// The host's moderation; see the module docs.
+#[derive(Debug, Default)]
+pub struct Moderation {
+    /// Whether the host has a moderators' password at all.
+    pub opers: bool,
+    /// The sessions that gave the moderators' password.
+    moderators: HashSet<SessionId>,
+    /// Each person's address, from their arrival to their leaving.
+    addresses: HashMap<SessionId, IpAddr>,
+    /// Who is kept out.
+    bans: Rules,
+    /// Who is kept from speaking.
+    mutes: Rules,
+    /// The rooms where only moderators speak, by name ("" for the default room).
+    locked: HashSet<String>,
+    /// What moderators did, newest last.
+    log: VecDeque<Logged>,
+}
+
+impl Moderation {
+    /// `session` arrived from `ip`.
+    pub fn arrived(&mut self, session: SessionId, ip: IpAddr) {
+        self.addresses.insert(session, ip);
+    }
+
+    /// `session` left the host: it is no one's moderator any more.
+    pub fn left(&mut self, session: SessionId) {
+        self.addresses.remove(&session);
+        self.moderators.remove(&session);
+    }
+
+    /// Where `session` comes from, if they are on the host.
+    pub fn address(&self, session: SessionId) -> Option<IpAddr> {
+        self.addresses.get(&session).copied()
+    }
+
+    /// The sessions that come from `ip`.
+    pub fn sessions_at(&self, ip: IpAddr) -> Vec<SessionId> {
+        let mut at: Vec<SessionId> = self
+            .addresses
+            .iter()
+            .filter(|(_, a)| **a == ip)
+            .map(|(s, _)| *s)
+            .collect();
+        at.sort_unstable();
+        at
+    }
+
+    /// `session` gave the moderators' password.
+    pub fn promote(&mut self, session: SessionId) {
+        self.moderators.insert(session);
+    }
+
+    /// True when `session` is a moderator.
+    pub fn is_moderator(&self, session: SessionId) -> bool {
+        self.moderators.contains(&session)
+    }
+
+    /// The ban (or mute) that holds at `now` for the name `key` or the address `ip`.
+    pub fn find(
+        &self,
+        kind: Kind,
+        key: Option<&NameKey>,
+        ip: Option<IpAddr>,
+        now: u64,
+    ) -> Option<&Rule> {
+        self.rules(kind).find(key, ip, now)
+    }
+
+    /// Puts the name `key` and/or the address `ip` on `kind`'s list; false when it is full.
+    pub fn add(
+        &mut self,
+        kind: Kind,
+        (key, ip): (Option<&NameKey>, Option<IpAddr>),
+        rule: &Rule,
+        now: u64,
+    ) -> bool {
+        self.rules_mut(kind).add(key, ip, rule, now)
+    }
+
+    /// Takes the name `key` (look-alikes included), or the address `ip`, off `kind`'s list; what
+    /// was lifted.
+    pub fn lift(&mut self, kind: Kind, key: Option<&NameKey>, ip: Option<IpAddr>) -> Vec<Rule> {
+        let rules = self.rules_mut(kind);
+        let by_name = key.and_then(|key| rules.lift_name(key));
+        let by_address = ip.and_then(|ip| rules.lift_address(ip));
+        by_name.into_iter().chain(by_address).collect()
+    }
+
+    /// `kind`'s list as it holds at `now`, oldest first.
+    pub fn list(&self, kind: Kind, now: u64) -> Vec<Rule> {
+        self.rules(kind).list(now)
+    }
+
+    /// Locks (or unlocks) the room `room` ("" for the default room); false if it already was.
+    pub fn set_locked(&mut self, room: &str, locked: bool) -> bool {
+        if locked {
+            self.locked.insert(room.to_owned())
+        } else {
+            self.locked.remove(room)
+        }
+    }
+
+    /// True when only moderators speak in the room `room`.
+    pub fn is_locked(&self, room: &str) -> bool {
+        self.locked.contains(room)
+    }
+
+    /// Writes what a moderator did in the log.
+    pub fn log(&mut self, entry: Logged) {
+        if self.log.len() >= MAX_LOG {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+    }
+
+    /// The newest `count` entries of the log, oldest first.
+    pub fn recent(&self, count: usize) -> Vec<Logged> {
+        let skip = self.log.len().saturating_sub(count);
+        self.log.iter().skip(skip).cloned().collect()
+    }
+
+    fn rules(&self, kind: Kind) -> &Rules {
+        match kind {
+            Kind::Ban => &self.bans,
+            Kind::Mute => &self.mutes,
+        }
+    }
+
+    fn rules_mut(&mut self, kind: Kind) -> &mut Rules {
+        match kind {
+            Kind::Ban => &mut self.bans,
+            Kind::Mute => &mut self.mutes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(shown: &str, until: Option<u64>) -> Rule {
+        Rule {
+            shown: shown.into(),
+            by: "teacher".into(),
+            reason: None,
+            until,
+        }
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_ban_by_name_meets_look_alikes_and_a_ban_by_address_meets_any_name() {
+        let mut m = Moderation::default();
+        let bob = NameKey::new("bob");
+        assert!(m.add(
+            Kind::Ban,
+            (Some(&bob), Some(ip("10.0.0.7"))),
+            &rule("bob", None),
+            0
+        ));
+        let found = |m: &Moderation, name: &str, at: &str| {
+            m.find(Kind::Ban, Some(&NameKey::new(name)), Some(ip(at)), 5)
+                .map(|r| r.shown.clone())
+        };
+        assert_eq!(found(&m, "BOB", "10.0.0.9"), Some("bob".into()));
+        assert_eq!(
+            found(&m, "b\u{043E}b", "10.0.0.9"),
+            Some("bob".into()),
+            "Cyrillic о"
+        );
+        assert_eq!(found(&m, "carol", "10.0.0.7"), Some("10.0.0.7".into()));
+        assert_eq!(found(&m, "carol", "10.0.0.9"), None);
+        assert_eq!(
+            m.find(Kind::Mute, Some(&bob), None, 5),
+            None,
+            "a ban is no mute"
+        );
+    }
+
+    #[test]
+    fn a_rule_for_a_time_ends_and_a_lifted_one_is_gone_with_both_its_keys() {
+        let mut m = Moderation::default();
+        let key = NameKey::new("Ian");
+        m.add(Kind::Mute, (Some(&key), None), &rule("Ian", Some(100)), 0);
+        assert!(
+            m.find(Kind::Mute, Some(&NameKey::new("lan")), None, 99)
+                .is_some()
+        );
+        assert!(m.find(Kind::Mute, Some(&key), None, 100).is_none(), "ended");
+        m.add(
+            Kind::Ban,
+            (Some(&key), Some(ip("::1"))),
+            &rule("Ian", None),
+            0,
+        );
+        let lifted = m.lift(Kind::Ban, Some(&NameKey::new("ian")), None);
+        assert_eq!(lifted.len(), 1);
+        assert!(
+            m.find(Kind::Ban, Some(&NameKey::new("lan")), None, 1)
+                .is_none()
+        );
+        assert!(
+            m.find(Kind::Ban, None, Some(ip("::1")), 1).is_some(),
+            "the address stays"
+        );
+        assert_eq!(m.list(Kind::Ban, 1).len(), 1);
+        m.lift(Kind::Ban, None, Some(ip("::1")));
+        assert!(m.list(Kind::Ban, 1).is_empty());
+    }
+
+    #[test]
+    fn the_lists_are_bounded_and_expired_rules_make_room() {
+        let mut m = Moderation::default();
+        for n in 0..MAX_RULES {
+            let key = NameKey::new(&format!("n{n}"));
+            assert!(m.add(Kind::Ban, (Some(&key), None), &rule("x", Some(10)), 0));
+        }
+        let key = NameKey::new("one-more");
+        assert!(
+            !m.add(Kind::Ban, (Some(&key), None), &rule("x", None), 1),
+            "full"
+        );
+        assert!(
+            m.add(Kind::Ban, (Some(&key), None), &rule("x", None), 10),
+            "the rest ended"
+        );
+        assert_eq!(m.list(Kind::Ban, 10).len(), 1);
+    }
+
+    #[test]
+    fn moderators_and_addresses_end_with_the_session_and_the_log_keeps_the_newest() {
+        let mut m = Moderation::default();
+        m.arrived(1, ip("10.0.0.1"));
+        m.arrived(2, ip("10.0.0.1"));
+        m.promote(1);
+        assert!(m.is_moderator(1) && !m.is_moderator(2));
+        assert_eq!(m.sessions_at(ip("10.0.0.1")), vec![1, 2]);
+        m.left(1);
+        assert!(!m.is_moderator(1));
+        assert_eq!(m.address(1), None);
+        for n in 0..=MAX_LOG as u64 {
+            m.log(Logged {
+                time: n,
+                by: "t".into(),
+                what: n.to_string(),
+            });
+        }
+        let recent = m.recent(2);
+        assert_eq!(
+            recent.iter().map(|l| l.time).collect::<Vec<_>>(),
+            vec![999, 1000]
+        );
+        assert!(m.set_locked("", true) && !m.set_locked("", true));
+        assert!(m.is_locked("") && !m.is_locked("Projet"));
+    }
+}

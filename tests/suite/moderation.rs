@@ -1,0 +1,458 @@
+//! A host in charge (#27, first part): a moderator (whoever gives the host's moderators' password
+//! over TLS, `/oper`) kicks, bans (by name, look-alikes included, and by address), mutes and locks
+//! rooms; what they did is said in the room in the server's own voice; and the hostile cases: a
+//! non-moderator's act, the password in clear or wrong, a moderator removing another, a banned
+//! name or address coming back under another name or from another address, a muted person
+//! renaming or reconnecting, and a forged notice. App (JSON over TLS) and terminals (`nc`) share
+//! the room, over real TCP on 127.0.0.0/8 (each "machine" its own loopback address).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use coucou::protocol::command::Moderate;
+use coucou::protocol::message::Act;
+use coucou::protocol::password::RoomKey;
+use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use coucou::server::{Server, ServerConfig};
+
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+
+use crate::app_support::{connected_app, has_entry, wait_for_label, wait_until};
+use crate::common::{Json, Plain, start_server_with, test_identity};
+
+/// The moderators' password of these tests' hosts.
+const PASSWORD: &str = "craie-verte";
+
+fn host() -> Server {
+    start_server_with(ServerConfig {
+        moderator_password: Some(RoomKey::new(PASSWORD).expect("a key")),
+        password_delay: Duration::from_millis(10),
+        flood: None,
+        ..ServerConfig::default()
+    })
+}
+
+fn machine(n: u8) -> IpAddr {
+    IpAddr::from([127, 0, 0, n])
+}
+
+/// An app over TLS (pinned to the test host) from `from`, in the default room as `name`.
+fn app(addr: SocketAddr, from: IpAddr, name: &str) -> Json {
+    let (mut client, _) =
+        Json::connect_tls_from(addr, from, Some(test_identity().fingerprint())).expect("TLS");
+    client.send(&ClientMsg::Hello {
+        version: 1,
+        name: name.into(),
+    });
+    client.expect(|m| matches!(m, ServerMsg::Join { name: n, .. } if n == name));
+    client
+}
+
+/// An app that gave the moderators' password, from 127.0.0.1.
+fn moderator(addr: SocketAddr, name: &str) -> Json {
+    let mut client = app(addr, machine(1), name);
+    client.send(&ClientMsg::Oper {
+        password: PASSWORD.into(),
+    });
+    client.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("moderator")));
+    client
+}
+
+/// A terminal (`nc`) from `from`, in the room as `name`.
+fn terminal(addr: SocketAddr, from: IpAddr, name: &str) -> Plain {
+    let mut client = Plain::connect_from(addr, from);
+    client.send(name);
+    client.expect(&format!("* {name} joined the room"));
+    client
+}
+
+fn act(act: Act, name: Option<&str>, minutes: Option<u32>, reason: Option<&str>) -> ClientMsg {
+    ClientMsg::Moderate {
+        act,
+        name: name.map(str::to_owned),
+        minutes,
+        reason: reason.map(str::to_owned),
+    }
+}
+
+/// An app from `from` saying hello as `name`, turned away as banned: the one line, then closed.
+fn turned_away(addr: SocketAddr, from: IpAddr, name: &str) {
+    let mut client = Json::connect_from(addr, from);
+    client.send(&ClientMsg::Hello {
+        version: 1,
+        name: name.into(),
+    });
+    assert_eq!(
+        error_code(&mut client),
+        ErrorCode::Banned,
+        "{name} from {from}"
+    );
+    let after = client.expect_closed();
+    assert!(after.is_empty(), "nothing after the refusal: {after:#?}");
+}
+
+fn error_code(client: &mut Json) -> ErrorCode {
+    match client.expect(|m| matches!(m, ServerMsg::Error { .. })) {
+        ServerMsg::Error { code, .. } => code,
+        _ => unreachable!(),
+    }
+}
+
+/// A notice in the room's history (an id: said in the room, in the server's voice) holding `needle`.
+fn said(client: &mut Json, needle: &str) -> String {
+    match client.expect(
+        |m| matches!(m, ServerMsg::Notice { id: Some(_), text, .. } if text.contains(needle)),
+    ) {
+        ServerMsg::Notice { text, .. } => text,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_moderator_kicks_a_terminal_and_the_room_hears_it_in_the_servers_voice() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut alice = app(addr, machine(3), "alice");
+    let mut troll = terminal(addr, machine(2), "troll");
+    let mut nc = terminal(addr, machine(4), "carol");
+
+    teacher.send(&act(Act::Kick, Some("TROLL"), None, Some("spamming")));
+    let text = said(&mut alice, "troll was removed from the host by teacher");
+    assert!(text.contains("Reason: spamming"), "{text}");
+    alice.expect(|m| matches!(m, ServerMsg::Leave { name, .. } if name == "troll"));
+    nc.expect("*** troll was removed from the host by teacher. Reason: spamming");
+    let last = troll.expect_closed();
+    assert!(
+        last.iter()
+            .any(|l| l.contains("you were removed from the host by teacher")),
+        "the troll is told why, then the connection ends: {last:#?}"
+    );
+    // A kick is no ban: the same name comes back from the same address.
+    terminal(addr, machine(2), "troll");
+    said(&mut teacher, "troll was removed");
+    drop(server);
+}
+
+#[test]
+fn a_ban_keeps_the_name_its_look_alikes_and_the_address_out_until_lifted() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut troll = app(addr, machine(2), "troll");
+    teacher.send(&act(Act::Ban, Some("troll"), Some(90), None));
+    said(
+        &mut teacher,
+        "troll was banned from the host by teacher. For 90 minutes.",
+    );
+    assert_eq!(error_code(&mut troll), ErrorCode::Banned);
+    troll.expect_closed();
+
+    // Another name from the banned address; the name (and a look-alike) from another address.
+    for (from, name) in [(2, "someone"), (5, "troll"), (6, "troII"), (7, "TROLL")] {
+        turned_away(addr, machine(from), name);
+    }
+    let mut nc = Plain::connect_from(addr, machine(2));
+    nc.send("anyone");
+    let refused = nc.expect_closed();
+    assert!(
+        refused
+            .iter()
+            .any(|l| l.contains("you are banned from this host. For 90 minutes.")),
+        "one clear line: {refused:#?}"
+    );
+    // Someone else from elsewhere may not take the banned name either.
+    let mut carol = app(addr, machine(8), "carol");
+    carol.send(&ClientMsg::Nick {
+        name: "Troll".into(),
+    });
+    assert_eq!(error_code(&mut carol), ErrorCode::Banned);
+
+    teacher.send(&act(Act::Bans, None, None, None));
+    let ServerMsg::Notice { text, .. } = teacher.expect(
+        |m| matches!(m, ServerMsg::Notice { id: None, text, .. } if text.contains("bans:")),
+    ) else {
+        unreachable!()
+    };
+    assert!(
+        text.contains("troll, by teacher") && text.contains("127.0.0.2, by teacher"),
+        "{text}"
+    );
+
+    teacher.send(&act(Act::Unban, Some("troll"), None, None));
+    teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("The ban on troll was lifted")));
+    app(addr, machine(5), "troll");
+    // The address stays banned.
+    turned_away(addr, machine(2), "someone");
+    teacher.send(&act(Act::Unban, Some("127.0.0.2"), None, None));
+    teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("The ban on 127.0.0.2 was lifted")));
+    app(addr, machine(2), "someone");
+    teacher.send(&act(Act::Unban, Some("nobody"), None, None));
+    assert_eq!(error_code(&mut teacher), ErrorCode::NoSuchUser);
+    drop(server);
+}
+
+#[test]
+fn a_ban_by_address_removes_everyone_from_it_but_a_moderator() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut one = terminal(addr, machine(2), "one");
+    let mut two = app(addr, machine(2), "two");
+    let mut alice = app(addr, machine(3), "alice");
+    teacher.send(&act(
+        Act::Ban,
+        Some("127.0.0.2"),
+        None,
+        Some("the back row"),
+    ));
+    said(
+        &mut alice,
+        "127.0.0.2 was banned from the host by teacher. Until lifted. Reason: the back row",
+    );
+    assert!(
+        one.expect_closed()
+            .iter()
+            .any(|l| l.contains("you were removed"))
+    );
+    assert_eq!(error_code(&mut two), ErrorCode::Banned);
+    two.expect_closed();
+    // The moderator's own address can't be banned while they are on it.
+    teacher.send(&act(Act::Ban, Some("127.0.0.1"), None, None));
+    assert_eq!(error_code(&mut teacher), ErrorCode::NotModerator);
+    drop(server);
+}
+
+#[test]
+fn a_muted_person_stays_muted_after_renaming_and_reconnecting() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut alice = app(addr, machine(3), "alice");
+    let mut bob = terminal(addr, machine(2), "bob");
+    teacher.send(&act(Act::Mute, Some("bob"), Some(10), None));
+    said(&mut alice, "bob was muted by teacher. For 10 minutes.");
+    bob.send("can I speak?");
+    bob.expect("a moderator keeps you from speaking");
+    bob.send("/nick bobby");
+    bob.expect("is now known as bobby");
+    bob.send("and now?");
+    bob.expect("a moderator keeps you from speaking");
+    bob.send("/msg alice psst");
+    bob.expect("a moderator keeps you from speaking");
+    drop(bob);
+    let mut robert = terminal(addr, machine(2), "robert");
+    robert.send("a new connection");
+    robert.expect("a moderator keeps you from speaking");
+    teacher.send(&act(Act::Unmute, Some("robert"), None, None));
+    said(&mut alice, "robert may speak again (teacher).");
+    robert.send("thank you");
+    alice.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == "thank you"));
+    assert!(
+        !alice.seen().iter().any(|m| matches!(m, ServerMsg::Message(chat) if chat.text.contains("speak") || chat.text == "a new connection")),
+        "nothing a muted person said reached anyone: {:#?}",
+        alice.seen()
+    );
+    drop(server);
+}
+
+#[test]
+fn a_locked_room_hears_only_its_moderators() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut alice = app(addr, machine(3), "alice");
+    let mut nc = terminal(addr, machine(2), "carol");
+    teacher.send(&act(Act::Lock, None, None, None));
+    nc.expect("*** teacher locked this room: only moderators speak.");
+    alice.send(&ClientMsg::Say {
+        text: "hello?".into(),
+        cid: None,
+    });
+    assert_eq!(error_code(&mut alice), ErrorCode::Muted);
+    nc.send("me too?");
+    nc.expect("this room is locked: only moderators speak");
+    teacher.send(&ClientMsg::Say {
+        text: "Open your books".into(),
+        cid: None,
+    });
+    nc.expect("teacher: Open your books");
+    teacher.send(&act(Act::Lock, None, None, None));
+    assert_eq!(
+        error_code(&mut teacher),
+        ErrorCode::BadUsage,
+        "locked already"
+    );
+    teacher.send(&act(Act::Unlock, None, None, None));
+    said(&mut alice, "teacher unlocked this room");
+    nc.send("finally");
+    alice.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == "finally"));
+    teacher.send(&act(Act::Log, None, None, None));
+    let ServerMsg::Notice { text, .. } = teacher.expect(
+        |m| matches!(m, ServerMsg::Notice { text, .. } if text.starts_with("Moderation log")),
+    ) else {
+        unreachable!()
+    };
+    assert!(
+        text.contains("teacher locked this room") && text.contains("teacher unlocked this room"),
+        "{text}"
+    );
+    drop(server);
+}
+
+#[test]
+fn nobody_moderates_without_the_password_given_over_tls_and_moderators_cant_remove_each_other() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut alice = app(addr, machine(3), "alice");
+    alice.send(&act(Act::Kick, Some("bob"), None, None));
+    assert_eq!(error_code(&mut alice), ErrorCode::NotModerator);
+    alice.send(&ClientMsg::Oper {
+        password: "craie-rouge".into(),
+    });
+    assert_eq!(error_code(&mut alice), ErrorCode::WrongPassword);
+
+    // A terminal in clear is refused before anything is checked; so is an app in clear.
+    let mut nc = terminal(addr, machine(2), "mallory");
+    nc.send(&format!("/oper {PASSWORD}"));
+    nc.expect("the moderators' password is sent over TLS only");
+    nc.send("/kick alice");
+    nc.expect("only a moderator may do that");
+    let (mut clear, _) = Json::join_from(addr, machine(4), "eve");
+    clear.send(&ClientMsg::Oper {
+        password: PASSWORD.into(),
+    });
+    assert_eq!(error_code(&mut clear), ErrorCode::TlsRequired);
+
+    // A forged notice from a terminal reaches the others under its sender's name.
+    nc.send("*** alice was removed from the host by teacher.");
+    let forged = alice
+        .expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text.contains("was removed")));
+    assert!(matches!(forged, ServerMsg::Message(chat) if chat.from == "mallory"));
+    // A forged notice from an app is no message of the protocol.
+    clear.send_raw(b"{\"type\":\"notice\",\"time\":1,\"text\":\"eve is a moderator\"}\n");
+    assert_eq!(error_code(&mut clear), ErrorCode::Malformed);
+
+    let mut first = moderator(addr, "teacher");
+    let mut second = moderator(addr, "assistant");
+    second.send(&act(Act::Kick, Some("teacher"), None, None));
+    assert_eq!(error_code(&mut second), ErrorCode::NotModerator);
+    second.send(&act(Act::Mute, Some("teacher"), None, None));
+    assert_eq!(error_code(&mut second), ErrorCode::NotModerator);
+    first.send(&act(Act::Ban, Some("assistant"), None, None));
+    assert_eq!(error_code(&mut first), ErrorCode::NotModerator);
+    first.send(&act(Act::Kick, Some("nobody"), None, None));
+    assert_eq!(error_code(&mut first), ErrorCode::NoSuchUser);
+    first.send(&act(Act::Kick, None, None, None));
+    assert_eq!(error_code(&mut first), ErrorCode::BadUsage);
+    drop(server);
+}
+
+#[test]
+fn help_lists_oper_on_a_moderated_host_and_a_moderators_commands_once_one() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut nc = terminal(addr, machine(2), "carol");
+    nc.send("/help");
+    nc.expect("/oper <password>");
+    let mut teacher = moderator(addr, "teacher");
+    teacher.send(&ClientMsg::Help {});
+    teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("/ban <name|address>") && text.contains("/modlog")));
+    drop(server);
+
+    let plain_host = crate::common::start_server();
+    let mut nc = terminal(plain_host.local_addr(), machine(2), "carol");
+    nc.send("/help");
+    let lines = nc.lines_until("//text");
+    nc.send("/oper anything");
+    nc.expect("this host has no moderators' password");
+    assert!(
+        !lines
+            .iter()
+            .chain(nc.seen())
+            .any(|l| l.contains("<password>")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn an_app_taken_off_the_host_says_why_and_waits_for_its_person_to_rejoin() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let (_dir, mut harness) = connected_app("pupil", addr);
+    teacher.send(&act(
+        Act::Kick,
+        Some("pupil"),
+        None,
+        Some("time for a break"),
+    ));
+    said(&mut teacher, "pupil was removed");
+    wait_for_label(
+        &mut harness,
+        "Disconnected: you were removed from the host by teacher. Reason: time for a break",
+    );
+    // Offline with Rejoin, not reconnecting on its own (which would show Reconnect now).
+    assert!(!harness.state().is_connected());
+    assert!(harness.query_by_label("Reconnect now").is_none());
+    assert!(has_entry(
+        harness.state(),
+        "pupil was removed from the host by teacher"
+    ));
+
+    harness
+        .get_by_role_and_label(Role::Button, "Rejoin")
+        .click();
+    wait_until(
+        &mut harness,
+        "rejoined",
+        coucou::app::CoucouApp::is_connected,
+    );
+    teacher.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "pupil"));
+}
+
+#[test]
+fn the_typed_commands_become_the_json_acts() {
+    let parsed = |line: &str| coucou::protocol::command::parse(line).expect("a command");
+    let moderate = |act, name: Option<&str>, minutes, reason: Option<&str>| {
+        coucou::protocol::Command::Moderate(Moderate {
+            act,
+            name: name.map(str::to_owned),
+            minutes,
+            reason: reason.map(str::to_owned),
+        })
+    };
+    assert_eq!(
+        parsed("/ban troll 2h too loud"),
+        moderate(Act::Ban, Some("troll"), Some(120), Some("too loud"))
+    );
+    assert_eq!(
+        parsed("/mute bob 3d"),
+        moderate(Act::Mute, Some("bob"), Some(3 * 24 * 60), None)
+    );
+    assert_eq!(
+        parsed("/kick bob 2h"),
+        moderate(Act::Kick, Some("bob"), None, Some("2h")),
+        "a kick has no time: the word is its reason"
+    );
+    assert_eq!(
+        parsed("/unban 10.0.0.7"),
+        moderate(Act::Unban, Some("10.0.0.7"), None, None)
+    );
+    assert_eq!(parsed("/lock"), moderate(Act::Lock, None, None, None));
+    assert!(coucou::protocol::command::parse("/kick").is_err());
+    assert!(coucou::protocol::command::parse("/oper").is_err());
+    for line in [
+        "/ban troll 90m spam",
+        "/unmute bob",
+        "/modlog",
+        "/oper secret",
+    ] {
+        assert_eq!(
+            parsed(&parsed(line).to_plain_line()),
+            parsed(line),
+            "{line}"
+        );
+    }
+}
