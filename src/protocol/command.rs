@@ -68,6 +68,10 @@ pub struct Moderate {
     pub name: Option<String>,
     /// How long a ban or a mute lasts; `None`: until lifted.
     pub minutes: Option<u32>,
+    /// Slow mode's gap between two messages of one person (`0`: off).
+    pub seconds: Option<u32>,
+    /// Classroom mode on or off.
+    pub on: Option<bool>,
     /// Why.
     pub reason: Option<String>,
 }
@@ -79,7 +83,29 @@ impl Moderate {
             act,
             name: None,
             minutes: None,
+            seconds: None,
+            on: None,
             reason: None,
+        }
+    }
+
+    /// The JSON message for this act.
+    fn into_msg(self) -> ClientMsg {
+        let Self {
+            act,
+            name,
+            minutes,
+            seconds,
+            on,
+            reason,
+        } = self;
+        ClientMsg::Moderate {
+            act,
+            name,
+            minutes,
+            seconds,
+            on,
+            reason,
         }
     }
 }
@@ -128,17 +154,7 @@ impl Command {
             Self::Away { reason, auto } => ClientMsg::Away { reason, auto },
             Self::Back => ClientMsg::Back {},
             Self::Oper(password) => ClientMsg::Oper { password },
-            Self::Moderate(Moderate {
-                act,
-                name,
-                minutes,
-                reason,
-            }) => ClientMsg::Moderate {
-                act,
-                name,
-                minutes,
-                reason,
-            },
+            Self::Moderate(moderate) => moderate.into_msg(),
             Self::Rooms => ClientMsg::Rooms { label: None },
             // The room's name travels in the line's `room` field: see [`Command::room`].
             Self::Join(_) => ClientMsg::JoinRoom {},
@@ -178,12 +194,16 @@ impl Command {
                 act,
                 name,
                 minutes,
+                seconds,
+                on,
                 reason,
             } => (
                 Self::Moderate(Moderate {
                     act,
                     name,
                     minutes,
+                    seconds,
+                    on,
                     reason,
                 }),
                 None,
@@ -247,10 +267,17 @@ impl Moderate {
             Act::Lock => "lock",
             Act::Unlock => "unlock",
             Act::Log => "modlog",
+            Act::Slow => "slow",
+            Act::Classroom => "classroom",
         };
         let mut line = format!("/{word}");
         let minutes = self.minutes.map(|m| format!("{m}m"));
-        for part in [&self.name, &minutes, &self.reason].into_iter().flatten() {
+        let seconds = self.seconds.map(|s| s.to_string());
+        let on = self.on.map(|on| if on { "on" } else { "off" }.to_owned());
+        for part in [&self.name, &minutes, &seconds, &on, &self.reason]
+            .into_iter()
+            .flatten()
+        {
             line.push(' ');
             line.push_str(part);
         }
@@ -278,11 +305,38 @@ fn moderate(act: Act, args: &str, usage: &'static str) -> Result<Command, Comman
     let reason =
         (!rest.is_empty() && !matches!(act, Act::Unban | Act::Unmute)).then(|| rest.to_owned());
     Ok(Command::Moderate(Moderate {
-        act,
         name: Some(name.to_owned()),
         minutes,
         reason,
+        ..Moderate::alone(act)
     }))
+}
+
+/// The longest slow mode asks between two messages, in seconds (an hour).
+pub const MAX_SLOW_SECONDS: u32 = 3600;
+
+/// `/slow N` (seconds, `0` or `off` ends it) and `/classroom on|off`.
+fn mode(act: Act, args: &str) -> Result<Command, CommandError> {
+    let word = args.trim().to_lowercase();
+    let asked = Moderate::alone(act);
+    match (act, word.as_str()) {
+        (Act::Slow, "off") => Ok(Command::Moderate(Moderate {
+            seconds: Some(0),
+            ..asked
+        })),
+        (Act::Slow, n) => match n.parse::<u32>() {
+            Ok(seconds) if seconds <= MAX_SLOW_SECONDS => Ok(Command::Moderate(Moderate {
+                seconds: Some(seconds),
+                ..asked
+            })),
+            _ => Err(CommandError::Usage("/slow <seconds, 0-3600|off>")),
+        },
+        (_, "on" | "off") => Ok(Command::Moderate(Moderate {
+            on: Some(word == "on"),
+            ..asked
+        })),
+        _ => Err(CommandError::Usage("/classroom <on|off>")),
+    }
 }
 
 /// A line that starts with `/` but is not a command we know, or misses its arguments.
@@ -342,6 +396,8 @@ const MODERATOR_HELP: &[(&str, &str)] = &[
     ("help-usage-lock", "help-lock"),
     ("help-usage-unlock", "help-unlock"),
     ("help-usage-modlog", "help-modlog"),
+    ("help-usage-slow", "help-slow"),
+    ("help-usage-classroom", "help-classroom"),
 ];
 
 /// `title` and each of `list`'s lines (usage, then what it does), in `lang`.
@@ -417,6 +473,8 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "lock" => Ok(Command::Moderate(Moderate::alone(Act::Lock))),
         "unlock" => Ok(Command::Moderate(Moderate::alone(Act::Unlock))),
         "modlog" => Ok(Command::Moderate(Moderate::alone(Act::Log))),
+        "slow" => mode(Act::Slow, args),
+        "classroom" => mode(Act::Classroom, args),
         "topic" => Ok(Command::Topic((!args.is_empty()).then(|| args.to_owned()))),
         "msg" | "tell" | "whisper" => match args.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {

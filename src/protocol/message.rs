@@ -189,6 +189,12 @@ pub enum ClientMsg {
         /// How long, for a ban or a mute.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         minutes: Option<u32>,
+        /// Slow mode's gap between two messages of one person, in seconds (`0`: off).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seconds: Option<u32>,
+        /// Classroom mode on (`true`) or off.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on: Option<bool>,
         /// Why, said in the room and kept in the moderation log.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
@@ -535,6 +541,10 @@ pub enum Act {
     Unlock,
     /// The newest lines of the moderation log, as a notice.
     Log,
+    /// Slow mode in the room: one message per `seconds` per person (`0`: off).
+    Slow,
+    /// Classroom mode on the host (`on`): private messages and files only to or from moderators.
+    Classroom,
 }
 
 /// One of a host's rooms, as [`ServerMsg::Rooms`] lists it.

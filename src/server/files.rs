@@ -134,6 +134,9 @@ pub(super) fn offer(
             tr!(lang, "error-file-too-large", max = max),
         );
     }
+    if let Some(refused) = shared.lock_room().file_refused(offerer.session, to) {
+        return ServerMsg::error(ErrorCode::Muted, refused);
+    }
     let to = match to {
         Some(wanted) => match shared.lock_room().canonical_name(wanted) {
             Some(name) => Some(name),

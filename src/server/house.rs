@@ -488,8 +488,8 @@ impl<M: Mailbox> House<M> {
                 return Next::Continue;
             }
         };
-        if let Some(silenced) = self.silenced(session, at, &command) {
-            let error = ServerMsg::error(ErrorCode::Muted, silenced);
+        if let Some((code, silenced)) = self.silenced(session, at, &command) {
+            let error = ServerMsg::error(code, silenced);
             self.answer(session, echo, &error);
             return Next::Continue;
         }

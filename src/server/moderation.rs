@@ -182,6 +182,12 @@ pub struct Moderation {
     mutes: Rules,
     /// The rooms where only moderators speak, by name ("" for the default room).
     locked: HashSet<String>,
+    /// Slow mode's gap (milliseconds) per room, by name.
+    slow: HashMap<String, u64>,
+    /// When each person last spoke in a room in slow mode.
+    spoke: HashMap<(String, SessionId), u64>,
+    /// Classroom mode: private messages and files only to or from moderators.
+    pub classroom: bool,
     /// What moderators did, newest last.
     log: VecDeque<Logged>,
 }
@@ -196,6 +202,9 @@ impl Moderation {
     pub fn left(&mut self, session: SessionId) {
         self.addresses.remove(&session);
         self.moderators.remove(&session);
+        if !self.spoke.is_empty() {
+            self.spoke.retain(|(_, s), _| *s != session);
+        }
     }
 
     /// Where `session` comes from, if they are on the host.
@@ -273,6 +282,32 @@ impl Moderation {
     /// True when only moderators speak in the room `room`.
     pub fn is_locked(&self, room: &str) -> bool {
         self.locked.contains(room)
+    }
+
+    /// Sets slow mode's gap in the room `room` (`0`: off); false if it already was so.
+    pub fn set_slow(&mut self, room: &str, millis: u64) -> bool {
+        let before = if millis == 0 {
+            self.slow.remove(room)
+        } else {
+            self.slow.insert(room.to_owned(), millis)
+        };
+        self.spoke.retain(|(r, _), _| r != room);
+        before.unwrap_or(0) != millis
+    }
+
+    /// In slow mode, how long `session` must still wait before speaking in `room` (milliseconds);
+    /// `None` when they may, which counts as having spoken at `now`.
+    pub fn slow_wait(&mut self, room: &str, session: SessionId, now: u64) -> Option<u64> {
+        let gap = *self.slow.get(room)?;
+        let key = (room.to_owned(), session);
+        if let Some(&last) = self.spoke.get(&key) {
+            let next = last.saturating_add(gap);
+            if now < next {
+                return Some(next - now);
+            }
+        }
+        self.spoke.insert(key, now);
+        None
     }
 
     /// Writes what a moderator did in the log.
@@ -425,5 +460,25 @@ mod tests {
         );
         assert!(m.set_locked("", true) && !m.set_locked("", true));
         assert!(m.is_locked("") && !m.is_locked("Projet"));
+    }
+
+    #[test]
+    fn slow_mode_lets_one_message_through_per_gap_per_person_and_room() {
+        let mut m = Moderation::default();
+        assert_eq!(m.slow_wait("", 1, 0), None, "no slow mode");
+        assert!(m.set_slow("", 30_000) && !m.set_slow("", 30_000));
+        assert_eq!(m.slow_wait("", 1, 1_000), None);
+        assert_eq!(m.slow_wait("", 1, 11_000), Some(20_000));
+        assert_eq!(m.slow_wait("", 2, 11_000), None, "each person their own");
+        assert_eq!(m.slow_wait("Projet", 1, 11_000), None, "each room its own");
+        assert_eq!(m.slow_wait("", 1, 31_000), None);
+        m.left(1);
+        assert_eq!(
+            m.slow_wait("", 1, 31_001),
+            None,
+            "a new session starts afresh"
+        );
+        assert!(m.set_slow("", 0));
+        assert_eq!(m.slow_wait("", 2, 11_001), None, "off");
     }
 }

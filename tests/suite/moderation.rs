@@ -25,12 +25,16 @@ use crate::common::{Json, Plain, start_server_with, test_identity};
 const PASSWORD: &str = "craie-verte";
 
 fn host() -> Server {
-    start_server_with(ServerConfig {
+    start_server_with(moderated(ServerConfig::default()))
+}
+
+fn moderated(config: ServerConfig) -> ServerConfig {
+    ServerConfig {
         moderator_password: Some(RoomKey::new(PASSWORD).expect("a key")),
         password_delay: Duration::from_millis(10),
         flood: None,
-        ..ServerConfig::default()
-    })
+        ..config
+    }
 }
 
 fn machine(n: u8) -> IpAddr {
@@ -72,8 +76,50 @@ fn act(act: Act, name: Option<&str>, minutes: Option<u32>, reason: Option<&str>)
         act,
         name: name.map(str::to_owned),
         minutes,
+        seconds: None,
+        on: None,
         reason: reason.map(str::to_owned),
     }
+}
+
+fn slow(seconds: u32) -> ClientMsg {
+    ClientMsg::Moderate {
+        act: Act::Slow,
+        name: None,
+        minutes: None,
+        seconds: Some(seconds),
+        on: None,
+        reason: None,
+    }
+}
+
+fn classroom(on: bool) -> ClientMsg {
+    ClientMsg::Moderate {
+        act: Act::Classroom,
+        name: None,
+        minutes: None,
+        seconds: None,
+        on: Some(on),
+        reason: None,
+    }
+}
+
+fn say(client: &mut Json, text: &str) {
+    client.send(&ClientMsg::Say {
+        text: text.into(),
+        cid: None,
+    });
+}
+
+fn offer(client: &mut Json, to: Option<&str>) -> ServerMsg {
+    client.send(&ClientMsg::Offer {
+        name: "notes.txt".into(),
+        size: 5,
+        sha256: "a".repeat(64),
+        to: to.map(str::to_owned),
+        label: None,
+    });
+    client.expect(|m| matches!(m, ServerMsg::Ready { .. } | ServerMsg::Error { .. }))
 }
 
 /// An app from `from` saying hello as `name`, turned away as banned: the one line, then closed.
@@ -302,6 +348,112 @@ fn a_locked_room_hears_only_its_moderators() {
 }
 
 #[test]
+fn slow_mode_lets_each_person_one_message_per_gap_but_moderators_speak_freely() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut alice = app(addr, machine(3), "alice");
+    let mut nc = terminal(addr, machine(2), "carol");
+    teacher.send(&slow(3600));
+    said(
+        &mut alice,
+        "teacher slowed this room down: one message every 3600 s per person.",
+    );
+    say(&mut alice, "first");
+    alice.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == "first"));
+    say(&mut alice, "second");
+    assert_eq!(error_code(&mut alice), ErrorCode::Flood);
+    nc.send("mine");
+    nc.expect("carol: mine");
+    nc.send("and mine");
+    nc.expect("slow mode: wait 3600 s before your next message");
+    say(&mut teacher, "one");
+    say(&mut teacher, "two");
+    alice.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == "two"));
+    // Private messages are not the room's: slow mode leaves them be.
+    alice.send(&ClientMsg::Msg {
+        to: "carol".into(),
+        text: "psst".into(),
+        cid: None,
+    });
+    nc.expect("[private] alice -> carol: psst");
+    nc.send("/slow off");
+    nc.expect("only a moderator may do that");
+    teacher.send(&slow(0));
+    nc.expect("*** teacher ended slow mode in this room.");
+    say(&mut alice, "third");
+    nc.expect("alice: third");
+    assert!(
+        !nc.seen()
+            .iter()
+            .any(|l| l.contains("second") || l.contains("and mine")),
+        "{:#?}",
+        nc.seen()
+    );
+    drop(server);
+}
+
+#[test]
+fn classroom_mode_keeps_private_messages_and_files_between_students_and_moderators() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let server = start_server_with(moderated(ServerConfig {
+        files: Some(coucou::server::FilesConfig {
+            dir: dir.path().join("files"),
+            max_file_bytes: 1 << 20,
+            quota_bytes: 1 << 20,
+            expiry: Duration::from_secs(3600),
+        }),
+        ..ServerConfig::default()
+    }));
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut alice = app(addr, machine(3), "alice");
+    let mut nc = terminal(addr, machine(2), "carol");
+    teacher.send(&classroom(true));
+    said(&mut alice, "teacher turned classroom mode on");
+    nc.expect("*** teacher turned classroom mode on");
+
+    alice.send(&ClientMsg::Msg {
+        to: "carol".into(),
+        text: "answers?".into(),
+        cid: None,
+    });
+    assert_eq!(error_code(&mut alice), ErrorCode::Muted);
+    nc.send("/msg alice here they are");
+    nc.expect("classroom mode: private messages go only to or from moderators");
+    nc.send("/msg teacher a question");
+    teacher.expect(|m| matches!(m, ServerMsg::Private { text, .. } if text == "a question"));
+    teacher.send(&ClientMsg::Msg {
+        to: "alice".into(),
+        text: "see me after class".into(),
+        cid: None,
+    });
+    alice.expect(|m| matches!(m, ServerMsg::Private { text, .. } if text == "see me after class"));
+    // The room still hears everyone.
+    say(&mut alice, "for everyone");
+    nc.expect("alice: for everyone");
+
+    for to in [None, Some("carol")] {
+        let refused = offer(&mut alice, to);
+        assert!(
+            matches!(&refused, ServerMsg::Error { code: ErrorCode::Muted, message, .. } if message.contains("files go only")),
+            "{refused:?}"
+        );
+    }
+    assert!(matches!(
+        offer(&mut alice, Some("teacher")),
+        ServerMsg::Ready { .. }
+    ));
+    assert!(matches!(offer(&mut teacher, None), ServerMsg::Ready { .. }));
+
+    teacher.send(&classroom(false));
+    said(&mut alice, "teacher turned classroom mode off");
+    nc.send("/msg alice now then");
+    alice.expect(|m| matches!(m, ServerMsg::Private { text, .. } if text == "now then"));
+    drop(server);
+}
+
+#[test]
 fn nobody_moderates_without_the_password_given_over_tls_and_moderators_cant_remove_each_other() {
     let server = host();
     let addr = server.local_addr();
@@ -417,10 +569,10 @@ fn the_typed_commands_become_the_json_acts() {
     let parsed = |line: &str| coucou::protocol::command::parse(line).expect("a command");
     let moderate = |act, name: Option<&str>, minutes, reason: Option<&str>| {
         coucou::protocol::Command::Moderate(Moderate {
-            act,
             name: name.map(str::to_owned),
             minutes,
             reason: reason.map(str::to_owned),
+            ..Moderate::alone(act)
         })
     };
     assert_eq!(

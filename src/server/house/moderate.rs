@@ -68,13 +68,14 @@ impl<M: Mailbox> House<M> {
     }
 
     /// Why `session` may not say `command` in the room `at`, if they may not: muted (by name or
-    /// address), or the room locked. Moderators always may.
+    /// address), the room locked or in slow mode, a private message in classroom mode. Moderators
+    /// always may.
     pub(super) fn silenced(
-        &self,
+        &mut self,
         session: SessionId,
         at: usize,
         command: &Command,
-    ) -> Option<String> {
+    ) -> Option<(ErrorCode, String)> {
         if !matches!(
             command,
             Command::Say(_) | Command::Me(_) | Command::Msg { .. }
@@ -90,10 +91,37 @@ impl<M: Mailbox> House<M> {
             .moderation
             .find(Kind::Mute, Some(&NameKey::new(&name)), ip, now)
         {
-            return Some(self.with_terms(lang.tr("error-muted"), rule, now));
+            return Some((
+                ErrorCode::Muted,
+                self.with_terms(lang.tr("error-muted"), rule, now),
+            ));
         }
-        let locked = self.moderation.is_locked(self.room_key(at));
-        (locked && !matches!(command, Command::Msg { .. })).then(|| lang.tr("error-locked"))
+        if let Command::Msg { to, .. } = command {
+            let to_moderator = self
+                .holder(&NameKey::new(to))
+                .is_some_and(|(s, _)| self.moderation.is_moderator(s));
+            return (self.moderation.classroom && !to_moderator)
+                .then(|| (ErrorCode::Muted, lang.tr("error-classroom-private")));
+        }
+        let room = self.room_key(at).to_owned();
+        if self.moderation.is_locked(&room) {
+            return Some((ErrorCode::Muted, lang.tr("error-locked")));
+        }
+        let wait = self.moderation.slow_wait(&room, session, now)?;
+        let seconds = wait.div_ceil(1000).max(1);
+        Some((ErrorCode::Flood, tr!(lang, "error-slow", seconds = seconds)))
+    }
+
+    /// In classroom mode, why `session` may not offer a file (to `to`, or to the room): only to
+    /// or from moderators.
+    pub fn file_refused(&self, session: SessionId, to: Option<&str>) -> Option<String> {
+        if !self.moderation.classroom || self.moderation.is_moderator(session) {
+            return None;
+        }
+        let to_moderator = to
+            .and_then(|to| self.holder(&NameKey::new(to)))
+            .is_some_and(|(s, _)| self.moderation.is_moderator(s));
+        (!to_moderator).then(|| self.template.lang.tr("error-classroom-files"))
     }
 
     /// The name `new` is banned: the words why (a rename to it is refused).
@@ -194,6 +222,40 @@ impl<M: Mailbox> House<M> {
                             "error-unlocked-already"
                         }),
                     ))
+                }
+            }
+            Act::Slow => {
+                let seconds = asked.seconds.unwrap_or(0).min(command::MAX_SLOW_SECONDS);
+                let room = self.room_key(at).to_owned();
+                if self.moderation.set_slow(&room, u64::from(seconds) * 1000) {
+                    let text = if seconds == 0 {
+                        tr!(lang, "moderation-slow-off", by = by.as_str())
+                    } else {
+                        tr!(lang, "moderation-slow", by = by.as_str(), seconds = seconds)
+                    };
+                    self.rooms[at].say_notice(text.clone());
+                    Ok(Some(text))
+                } else {
+                    Err((ErrorCode::BadUsage, lang.tr("error-slow-already")))
+                }
+            }
+            Act::Classroom => {
+                let on = asked.on.unwrap_or(true);
+                if self.moderation.classroom == on {
+                    Err((ErrorCode::BadUsage, lang.tr("error-classroom-already")))
+                } else {
+                    self.moderation.classroom = on;
+                    let key = if on {
+                        "moderation-classroom"
+                    } else {
+                        "moderation-classroom-off"
+                    };
+                    let text = tr!(lang, key, by = by.as_str());
+                    // Host-wide: every room hears it.
+                    for room in &mut self.rooms {
+                        room.say_notice(text.clone());
+                    }
+                    Ok(Some(text))
                 }
             }
             Act::Bans => {
