@@ -67,6 +67,7 @@ impl View {
                     others: None,
                     topic: None,
                     hosted_on: &[],
+                    moderator: false,
                 },
             );
             black_box(action);
@@ -208,6 +209,7 @@ impl Rooms {
                     others: Some(&[]),
                     topic: Some("livraison vendredi"),
                     hosted_on: &[],
+                    moderator: false,
                 },
             );
             black_box(action);

@@ -34,6 +34,11 @@ pub(super) struct Contact {
     /// Why a moderator took this person off the host (a kick or a ban), as the host said it:
     /// the connection that ends next is not tried again on its own.
     pub(super) removed: Option<String>,
+    /// The moderators' password typed (`/oper`), kept in memory only: asked for again when the
+    /// host confirms it, so that a reconnection keeps this person a moderator.
+    pub(super) oper: Option<String>,
+    /// Whether the host confirmed `oper` (else it is not given again).
+    pub(super) oper_confirmed: bool,
 }
 
 impl Contact {
@@ -49,6 +54,8 @@ impl Contact {
             failure: None,
             error: None,
             removed: None,
+            oper: None,
+            oper_confirmed: false,
         }
     }
 

@@ -56,6 +56,9 @@ pub(super) struct Conversation {
     directs: DirectsMade,
     /// The host's named rooms: listed, and joined.
     pub(super) rooms: HostRooms,
+    /// Whether this person is one of the host's moderators on the connection now (the host said
+    /// so after `/oper`): the people list and its Moderation menu offer what they may do.
+    pub(super) moderator: bool,
     /// Where each named room's list is scrolled.
     room_layouts: HashMap<String, ListLayout>,
 }
@@ -301,6 +304,7 @@ impl Conversation {
             others: (chat.has_rooms && self.rooms.listed.len() > 1).then_some(others.as_slice()),
             topic: self.rooms.topic_of(self.named_on_screen()),
             hosted_on,
+            moderator: self.moderator && self.offline.is_none(),
         };
         let (composer, search) = (&mut self.composer, &mut self.search);
         match (&self.showing, &mut self.directs.shown) {

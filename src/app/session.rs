@@ -83,6 +83,7 @@ impl Session {
             RoomAction::StartPrivate(name) => conv.composer.start_with(format!("/msg {name} ")),
             RoomAction::Show(showing) => conv.show_in_room(showing),
             RoomAction::JoinNamed(name) => self.join_named(name),
+            RoomAction::Moderate(asked) => self.rooms_command(Command::Moderate(asked), desk),
             RoomAction::JoinProtected { room, password } => self.join_protected(room, password),
             RoomAction::PartNamed(name) => self.part_named(&name, desk),
             RoomAction::Quote(quote) => conv.composer.start_with(format!("{quote} ")),
@@ -188,13 +189,21 @@ impl Session {
         {
             self.on_refused(*label);
         }
-        if let ServerMsg::Error {
-            code: ErrorCode::Kicked | ErrorCode::Banned,
-            message,
-            label: None,
-        } = &msg
-        {
-            self.contact.removed = Some(message.clone());
+        match &msg {
+            ServerMsg::Error {
+                code: ErrorCode::Kicked | ErrorCode::Banned,
+                message,
+                label: None,
+            } => self.contact.removed = Some(message.clone()),
+            ServerMsg::Moderator {} => {
+                self.conv.moderator = true;
+                self.contact.oper_confirmed = true;
+            }
+            ServerMsg::Error {
+                code: ErrorCode::WrongPassword,
+                ..
+            } => self.contact.oper = None,
+            _ => {}
         }
         let Some(msg) = self.on_rooms_line(msg, room, desk) else {
             return;
@@ -238,6 +247,12 @@ impl Session {
         contact.error = None;
         contact.failure = None;
         self.conv.offline = None;
+        // Still a moderator after a lost connection: the host is asked again.
+        if let (Some(password), true, Some(conn)) =
+            (&contact.oper, contact.oper_confirmed, contact.live())
+        {
+            conn.send(Command::Oper(password.clone()));
+        }
         let Some(params) = self.contact.params.clone() else {
             return to_pin;
         };
@@ -352,6 +367,7 @@ impl Session {
     /// The connection closed: on purpose (the room said goodbye), or lost (then try again).
     fn on_closed(&mut self, trouble: Option<Trouble>, desk: &Desk) {
         self.contact.lost();
+        self.conv.moderator = false;
         if let Some(why) = self.contact.removed.take() {
             // A moderator's decision: coming back is the person's choice (Rejoin), not the app's.
             self.contact.reconnect.idle();
@@ -474,6 +490,10 @@ impl Session {
             // The app reads the commands itself: its own list, in the person's language (the
             // room's would be in the room's).
             self.conv.push(EntryKind::Notice(command::help(lang)));
+            if self.conv.moderator {
+                self.conv
+                    .push(EntryKind::Notice(command::moderator_help(lang)));
+            }
             return;
         }
         if let Ok(Command::Search(words)) = parsed {
@@ -498,9 +518,17 @@ impl Session {
             self.leave();
             return;
         }
+        if let Ok(Command::Oper(password)) = &parsed {
+            self.contact.oper = Some(password.clone());
+            self.contact.oper_confirmed = false;
+        }
         if json
             && let Ok(
-                command @ (Command::Rooms | Command::Join(_) | Command::Part | Command::Topic(_)),
+                command @ (Command::Rooms
+                | Command::Join(_)
+                | Command::Part
+                | Command::Topic(_)
+                | Command::Moderate(_)),
             ) = parsed
         {
             self.rooms_command(command, desk);

@@ -750,6 +750,7 @@ impl ChatModel {
             ServerMsg::Error { message, .. } => {
                 self.push_local(now, EntryKind::Error(message));
             }
+            ServerMsg::Moderator {} => self.push_said(now, Said::new("moderator-now"), false),
             // Part of joining, which the connection handles before the welcome.
             ServerMsg::Password { .. } | ServerMsg::Verified { .. } => {}
             ServerMsg::File(offer) => {

@@ -497,6 +497,9 @@ pub enum ServerMsg {
     },
     /// The answer to [`ClientMsg::PartRoom`]: the person is out of the room (the line's `room`).
     Parted {},
+    /// The answer to [`ClientMsg::Oper`]: you are one of the host's moderators until you leave
+    /// (sent only to who asked, so an app that never asks never reads one).
+    Moderator {},
     /// A room was made on the host (by someone joining it, on a host that lets anyone make
     /// rooms, or by the host): told once to everyone on the host.
     RoomMade {
@@ -907,7 +910,8 @@ impl ServerMsg {
             | Self::Stored { .. }
             | Self::Password { .. }
             | Self::Verified { .. }
-            | Self::Parted {} => {}
+            | Self::Parted {}
+            | Self::Moderator {} => {}
         }
     }
 
@@ -1111,6 +1115,7 @@ impl ServerMsg {
             }
             // A plain client that leaves a room is given the default room's welcome.
             Self::Parted {} => {}
+            Self::Moderator {} => notice(out, &lang.tr("notice-oper")),
             Self::RoomMade { name, by: Some(by) } => {
                 notice(
                     out,

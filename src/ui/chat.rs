@@ -138,10 +138,14 @@ impl Composer {
         }
     }
 
-    /// Takes the line to send, remembering it for Up.
+    /// Takes the line to send, remembering it for Up (but never a password: `/oper`).
     pub fn take(&mut self) -> String {
         let line = std::mem::take(&mut self.input);
-        if self.sent.last() != Some(&line) {
+        let secret = matches!(
+            crate::protocol::command::parse(&line),
+            Ok(crate::protocol::Command::Oper(_))
+        );
+        if !secret && self.sent.last() != Some(&line) {
             self.sent.push(line.clone());
         }
         self.recall = None;
@@ -195,6 +199,9 @@ pub struct Around<'a> {
     pub topic: Option<&'a str>,
     /// Where the room on screen is hosted from this app, while it is (else empty).
     pub hosted_on: &'a [std::net::SocketAddr],
+    /// Whether this person is one of the host's moderators: the people list offers kick, ban and
+    /// mute, and a Moderation menu above it.
+    pub moderator: bool,
 }
 
 /// Draws the chat screen.
@@ -247,7 +254,10 @@ pub fn chat_ui(
             .default_size(160.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                action = action.take().or(people_ui(ui, model, connected, files));
+                let moderator = around.moderator && connected;
+                action = action
+                    .take()
+                    .or(people_ui(ui, model, connected, files, moderator));
             });
     }
     if search.open {
@@ -562,8 +572,15 @@ fn unread_badge(ui: &mut egui::Ui, text: &str) {
     );
 }
 
-/// Who is here; `files`: a file can be sent to one of them from here.
-fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool, files: bool) -> Option<Action> {
+/// Who is here; `files`: a file can be sent to one of them from here; `moderator`: this person
+/// may kick, ban and mute them, and has the Moderation menu.
+fn people_ui(
+    ui: &mut egui::Ui,
+    model: &ChatModel,
+    connected: bool,
+    files: bool,
+    moderator: bool,
+) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
     if model.people.is_empty() {
@@ -583,6 +600,9 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool, files: bool)
         .wrap_mode(egui::TextWrapMode::Extend),
     );
     ui.weak(lang.tr("people-click-hint"));
+    if moderator {
+        action = action.or(super::moderation::moderation_menu_ui(ui));
+    }
     ui.add_space(4.0);
     let dark = ui.visuals().dark_mode;
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -634,6 +654,12 @@ fn people_ui(ui: &mut egui::Ui, model: &ChatModel, connected: bool, files: bool)
                             .clicked()
                     {
                         action = Some(Action::File(FileAction::Pick(Some(person.clone()))));
+                    }
+                    if moderator {
+                        ui.separator();
+                        action = action
+                            .take()
+                            .or(super::moderation::moderate_person_ui(ui, person));
                     }
                 });
             }
@@ -837,6 +863,16 @@ mod tests {
         ["alice", "Bob", "bobby", "carol"]
             .map(String::from)
             .to_vec()
+    }
+
+    #[test]
+    fn up_recalls_what_was_sent_but_never_the_moderators_password() {
+        let mut composer = Composer::default();
+        for line in ["hello", "/oper craie-verte", "/OPER craie"] {
+            composer.input = line.to_owned();
+            assert_eq!(composer.take(), line);
+        }
+        assert_eq!(composer.sent, vec!["hello".to_owned()]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod connect;
 pub mod dialogs;
 pub mod messages;
+pub mod moderation;
 pub mod search;
 pub mod toolbar;
 pub mod trust;
@@ -122,6 +123,8 @@ pub enum RoomAction {
     SetBack,
     /// Save the conversation to a text file.
     ExportTranscript,
+    /// A moderator's act, about the room on screen.
+    Moderate(crate::protocol::command::Moderate),
 }
 
 /// What a person asked for in a view: for the shell itself, or nested for the owner that

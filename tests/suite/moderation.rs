@@ -18,7 +18,7 @@ use coucou::server::{Server, ServerConfig};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 
-use crate::app_support::{connected_app, has_entry, wait_for_label, wait_until};
+use crate::app_support::{connected_app, has_entry, send_message, wait_for_label, wait_until};
 use crate::common::{Json, Plain, start_server_with, test_identity};
 
 /// The moderators' password of these tests' hosts.
@@ -59,7 +59,7 @@ fn moderator(addr: SocketAddr, name: &str) -> Json {
     client.send(&ClientMsg::Oper {
         password: PASSWORD.into(),
     });
-    client.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("moderator")));
+    client.expect(|m| matches!(m, ServerMsg::Moderator {}));
     client
 }
 
@@ -562,6 +562,184 @@ fn an_app_taken_off_the_host_says_why_and_waits_for_its_person_to_rejoin() {
         coucou::app::CoucouApp::is_connected,
     );
     teacher.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "pupil"));
+}
+
+/// The app `harness` types the moderators' password and waits for the host's yes.
+fn oper_in_app(harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>) {
+    send_message(harness, &format!("/oper {PASSWORD}"));
+    wait_until(harness, "a moderator", |app| {
+        has_entry(app, "You are a moderator on this host")
+    });
+}
+
+/// Opens `name`'s menu in the people list (once they are in it).
+fn person_menu(harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>, name: &str) {
+    wait_until(harness, "the person in the list", |app| {
+        app.chat()
+            .is_some_and(|c| c.people.iter().any(|p| p == name))
+    });
+    harness.get_by_label(name).click_secondary();
+    harness.run_steps(4);
+}
+
+#[test]
+fn a_moderators_app_kicks_bans_and_mutes_from_the_people_list() {
+    let server = host();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("teacher", addr);
+    // Not a moderator yet: the people list offers nothing of the kind.
+    let mut troll = terminal(addr, machine(2), "troll");
+    person_menu(&mut harness, "troll");
+    assert!(harness.query_by_label("Kick").is_none());
+    harness.key_press(eframe::egui::Key::Escape);
+    harness.run_steps(2);
+    oper_in_app(&mut harness);
+
+    person_menu(&mut harness, "troll");
+    harness.get_by_role_and_label(Role::Button, "Kick").click();
+    harness.run_steps(2);
+    assert!(
+        troll
+            .expect_closed()
+            .iter()
+            .any(|l| l.contains("removed from the host by teacher"))
+    );
+    wait_until(&mut harness, "said in the room", |app| {
+        has_entry(app, "troll was removed from the host by teacher")
+    });
+
+    let mut bob = terminal(addr, machine(3), "bob");
+    person_menu(&mut harness, "bob");
+    harness.get_by_role_and_label(Role::Button, "Ban").click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "For an hour")
+        .click();
+    harness.run_steps(2);
+    assert!(
+        bob.expect_closed()
+            .iter()
+            .any(|l| l.contains("For 60 minutes."))
+    );
+    let mut back = Plain::connect_from(addr, machine(3));
+    back.send("bobby");
+    assert!(
+        back.expect_closed()
+            .iter()
+            .any(|l| l.contains("you are banned"))
+    );
+
+    let mut carol = terminal(addr, machine(4), "carol");
+    person_menu(&mut harness, "carol");
+    harness.get_by_role_and_label(Role::Button, "Mute").click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "Until lifted")
+        .click();
+    harness.run_steps(2);
+    carol.expect("*** carol was muted by teacher. Until lifted.");
+    carol.send("hello?");
+    carol.expect("a moderator keeps you from speaking");
+}
+
+#[test]
+fn a_moderators_app_is_one_again_after_a_lost_connection() {
+    let server = host();
+    let proxy = crate::common::Proxy::start(server.local_addr());
+    let (_dir, config) = crate::app_support::temp_config();
+    // A short back-off: the test waits for the automatic attempt.
+    let mut harness = crate::app_support::app_with_backoff(&config, |_| Duration::from_millis(100));
+    crate::app_support::connect(&mut harness, "teacher", proxy.addr());
+    crate::app_support::trust_if_asked(&mut harness);
+    wait_until(
+        &mut harness,
+        "connected",
+        coucou::app::CoucouApp::is_connected,
+    );
+    oper_in_app(&mut harness);
+    let mut alice = app(server.local_addr(), machine(3), "alice");
+
+    proxy.cut();
+    wait_until(&mut harness, "a moderator again", |app| {
+        app.chat().is_some_and(|c| {
+            c.entries
+                .iter()
+                .filter(|e| {
+                    coucou::model::transcript::entry_text(e, coucou::i18n::Lang::En)
+                        .contains("You are a moderator on this host")
+                })
+                .count()
+                == 2
+        })
+    });
+    alice.expect(|m| matches!(m, ServerMsg::Leave { name, .. } if name == "teacher"));
+    alice.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "teacher"));
+    person_menu(&mut harness, "alice");
+    harness.get_by_role_and_label(Role::Button, "Kick").click();
+    harness.run_steps(2);
+    assert_eq!(error_code(&mut alice), ErrorCode::Kicked);
+}
+
+#[test]
+fn the_moderation_menu_locks_the_room_and_a_students_app_sees_classroom_mode() {
+    let server = host();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("teacher", addr);
+    let (_student_dir, mut student) = connected_app("pupil", addr);
+    assert!(student.query_by_label("Moderation").is_none());
+    oper_in_app(&mut harness);
+
+    harness
+        .get_by_role_and_label(Role::Button, "Moderation")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "Classroom mode on")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut student, "classroom mode said", |app| {
+        has_entry(app, "teacher turned classroom mode on")
+    });
+    let mut nc = terminal(addr, machine(2), "carol");
+    send_message(&mut student, "/msg carol psst");
+    wait_until(&mut student, "refused", |app| {
+        has_entry(
+            app,
+            "classroom mode: private messages go only to or from moderators",
+        )
+    });
+
+    harness
+        .get_by_role_and_label(Role::Button, "Moderation")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "Lock this room (only moderators speak)")
+        .click();
+    harness.run_steps(2);
+    nc.expect("*** teacher locked this room: only moderators speak.");
+    send_message(&mut student, "may I?");
+    wait_until(&mut student, "refused", |app| {
+        has_entry(app, "this room is locked: only moderators speak")
+    });
+    send_message(&mut harness, "Open your books");
+    nc.expect("teacher: Open your books");
+
+    harness
+        .get_by_role_and_label(Role::Button, "Moderation")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "Show the moderation log")
+        .click();
+    wait_until(&mut harness, "the log", |app| {
+        has_entry(app, "Moderation log")
+    });
+    assert!(
+        !nc.seen()
+            .iter()
+            .any(|l| l.contains("may I?") || l.contains("psst"))
+    );
 }
 
 #[test]

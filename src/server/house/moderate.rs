@@ -63,8 +63,7 @@ impl<M: Mailbox> House<M> {
     /// `session` gave the moderators' password: they are one now, and told so.
     pub fn promote(&mut self, session: SessionId) {
         self.moderation.promote(session);
-        let notice = self.notice(self.template.lang.tr("notice-oper"));
-        self.answer(session, None, &notice);
+        self.answer(session, None, &ServerMsg::Moderator {});
     }
 
     /// Why `session` may not say `command` in the room `at`, if they may not: muted (by name or

@@ -1,0 +1,91 @@
+//! What a moderator may do from the window: the people list's kick, ban and mute (each for a
+//! while or until lifted), and the Moderation menu above the list (lock, slow mode, classroom mode,
+//! the bans and the log). The host answers in the conversation, in its own voice.
+
+use eframe::egui;
+
+use super::{Action, RoomAction};
+use crate::protocol::command::Moderate;
+use crate::protocol::message::Act;
+use crate::tr;
+
+/// The durations a moderator picks from, in minutes (`None`: until lifted), with their words.
+const DURATIONS: [(Option<u32>, &str); 4] = [
+    (Some(10), "mod-for-10-minutes"),
+    (Some(60), "mod-for-an-hour"),
+    (Some(24 * 60), "mod-for-a-day"),
+    (None, "mod-until-lifted"),
+];
+
+/// A moderator's act on someone: a `Moderate` for the room on screen.
+fn act_on(act: Act, name: &str, minutes: Option<u32>) -> Action {
+    Action::Room(RoomAction::Moderate(Moderate {
+        name: Some(name.to_owned()),
+        minutes,
+        ..Moderate::alone(act)
+    }))
+}
+
+/// What a moderator may do to `person` (in their context menu): kick, ban or mute for a while.
+pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    if ui.button(lang.tr("mod-kick")).clicked() {
+        action = Some(act_on(Act::Kick, person, None));
+    }
+    for (act, label) in [(Act::Ban, "mod-ban"), (Act::Mute, "mod-mute")] {
+        ui.menu_button(lang.tr(label), |ui| {
+            for (minutes, words) in DURATIONS {
+                if ui.button(lang.tr(words)).clicked() {
+                    action = Some(act_on(act, person, minutes));
+                }
+            }
+        });
+    }
+    action
+}
+
+/// A moderator's menu for the room on screen and the host: lock, slow mode, classroom mode, the
+/// bans and the moderation log (the host answers in the conversation).
+pub fn moderation_menu_ui(ui: &mut egui::Ui) -> Option<Action> {
+    let lang = super::lang(ui.ctx());
+    let mut action = None;
+    let alone = |act| Some(Action::Room(RoomAction::Moderate(Moderate::alone(act))));
+    ui.menu_button(lang.tr("mod-menu"), |ui| {
+        for (act, label) in [(Act::Lock, "mod-lock"), (Act::Unlock, "mod-unlock")] {
+            if ui.button(lang.tr(label)).clicked() {
+                action = alone(act);
+            }
+        }
+        ui.menu_button(lang.tr("mod-slow"), |ui| {
+            for seconds in [0, 10, 30, 60] {
+                let label = if seconds == 0 {
+                    lang.tr("mod-slow-off")
+                } else {
+                    tr!(lang, "mod-slow-every", seconds = seconds)
+                };
+                if ui.button(label).clicked() {
+                    action = Some(Action::Room(RoomAction::Moderate(Moderate {
+                        seconds: Some(seconds),
+                        ..Moderate::alone(Act::Slow)
+                    })));
+                }
+            }
+        });
+        for (on, label) in [(true, "mod-classroom-on"), (false, "mod-classroom-off")] {
+            if ui.button(lang.tr(label)).clicked() {
+                action = Some(Action::Room(RoomAction::Moderate(Moderate {
+                    on: Some(on),
+                    ..Moderate::alone(Act::Classroom)
+                })));
+            }
+        }
+        ui.separator();
+        for (act, label) in [(Act::Bans, "mod-bans"), (Act::Log, "mod-log")] {
+            if ui.button(lang.tr(label)).clicked() {
+                action = alone(act);
+            }
+        }
+    });
+    action
+}
