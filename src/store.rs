@@ -30,6 +30,13 @@ use crate::protocol::password::RoomKey;
 use crate::protocol::search::Query;
 use crate::protocol::{Chat, ServerMsg, message};
 
+mod ids;
+mod rules;
+
+pub use ids::ID_RESERVE;
+use ids::{Ids, note_next_ids};
+pub use rules::{MAX_STORED_RULES, RuleChange, StoredRule};
+
 /// How much of the history is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Retention {
@@ -59,6 +66,8 @@ pub struct Loaded {
     pub topic: String,
     /// The named rooms kept in the file, in the order they were made.
     pub rooms: Vec<StoredRoom>,
+    /// The bans and mutes still holding, oldest first.
+    pub rules: Vec<StoredRule>,
 }
 
 /// A named room as the store keeps it.
@@ -93,6 +102,8 @@ enum Job {
     Room(String, Option<String>),
     /// Keep a named room's password as the host keeps it (`None`: none any more).
     RoomKey(String, Option<RoomKey>),
+    /// Keep a moderator's ban or mute, or lift one.
+    Rule(RuleChange),
     /// Say so on this channel once everything asked before is written.
     Sync(Sender<()>),
     /// Run this once everything asked before is written (or given up, storing having failed).
@@ -310,6 +321,13 @@ impl Store {
         self.jobs.send(Job::RoomKey(room.to_owned(), key.cloned()));
     }
 
+    /// Queues a change to the bans and mutes. Never waits on the disk.
+    pub fn keep_rule(&self, change: RuleChange) {
+        if !self.failed.load(Ordering::Relaxed) {
+            self.jobs.send(Job::Rule(change));
+        }
+    }
+
     /// Queues the named room `room` ("" for the default room) to be kept, with its topic when
     /// `topic` is given. Never waits on the disk.
     pub fn keep_room(&self, room: &str, topic: Option<&str>) {
@@ -483,6 +501,8 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
     for room in &mut rooms {
         room.recent = recent_in(&conn, &room.name, recent)?;
     }
+    rules::create(&conn)?;
+    let rules = rules::load(&conn, crate::protocol::now_ms())?;
     Ok((
         conn,
         Loaded {
@@ -493,6 +513,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             sent,
             topic,
             rooms,
+            rules,
         },
     ))
 }
@@ -549,60 +570,6 @@ fn add_rooms(conn: &Connection) -> Result<(), rusqlite::Error> {
          );
          CREATE INDEX IF NOT EXISTS messages_room ON messages (room, id) WHERE room <> '';",
     )
-}
-
-/// How many ids of each sequence are reserved ahead of what is written: after a crash the room
-/// goes on from the reservation, so no id given before the crash (stored or lost with the
-/// moment's unwritten messages, at most this many) is given again. A clean stop notes the exact
-/// next ids instead, leaving no gap.
-pub const ID_RESERVE: u64 = 1_000_000;
-
-/// Notes in the file the ids the room's two sequences go on from, in the caller's transaction
-/// if any.
-fn note_next_ids(conn: &Connection, next: [u64; 2]) -> Result<(), rusqlite::Error> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO next_ids (private, next) VALUES (?1, ?2) \
-         ON CONFLICT (private) DO UPDATE SET next = excluded.next",
-    )?;
-    for (private, next) in [0_i64, 1].into_iter().zip(next) {
-        stmt.execute(params![private, to_sql(next)])?;
-    }
-    Ok(())
-}
-
-/// The writer's account of ids, per sequence (room, private): the next past what it has written
-/// (or found), and how far the file's reservation goes.
-#[derive(Debug, Clone, Copy)]
-struct Ids {
-    /// One past the highest id written or found at open.
-    next: [u64; 2],
-    /// What the file says, as the first id the room may not have given yet after a crash.
-    reserved: [u64; 2],
-}
-
-impl Ids {
-    fn at_open(loaded: &Loaded) -> Self {
-        let next = [loaded.next_id, loaded.next_private_id];
-        Self {
-            next,
-            reserved: next.map(|n| n.saturating_add(ID_RESERVE)),
-        }
-    }
-
-    /// Counts `id` of sequence `private` as written.
-    fn written(&mut self, private: bool, id: u64) {
-        let next = &mut self.next[usize::from(private)];
-        *next = (*next).max(id.saturating_add(1));
-    }
-
-    /// The reservation to note now, when what is written has come within half of its end.
-    fn reserve_if_low(&mut self) -> Option<[u64; 2]> {
-        let low = (0..2).any(|s| self.next[s].saturating_add(ID_RESERVE / 2) > self.reserved[s]);
-        low.then(|| {
-            self.reserved = self.next.map(|n| n.saturating_add(ID_RESERVE));
-            self.reserved
-        })
-    }
 }
 
 /// What a search finds `msg` by: a room message's text, a file's name; nothing else is searched.
@@ -844,6 +811,13 @@ fn write_loop(
                 Job::RoomKey(room, key) => {
                     if !failed.load(Ordering::Relaxed)
                         && let Err(err) = keep_room_key(&conn, &room, key.as_ref())
+                    {
+                        fail(err);
+                    }
+                }
+                Job::Rule(change) => {
+                    if !failed.load(Ordering::Relaxed)
+                        && let Err(err) = rules::keep(&conn, &change)
                     {
                         fail(err);
                     }
@@ -1503,6 +1477,7 @@ mod tests {
                 sent: vec![],
                 topic: String::new(),
                 rooms: vec![],
+                rules: vec![],
             }
         );
         let aside = dir.path().join("history.sqlite.corrupt-1");

@@ -97,6 +97,11 @@ fn open_rooms(shared: &Shared, store: Option<(&Arc<Store>, Loaded)>) {
                     room: None,
                 }),
             );
+            let keeper = Arc::clone(store);
+            house.keep_moderation(
+                moderation::Keeper(Box::new(move |change| keeper.keep_rule(change))),
+                loaded.rules,
+            );
             (loaded.rooms, Some((store, sent)))
         }
         None => (Vec::new(), None),

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use super::room::SessionId;
 use crate::protocol::name::NameKey;
+use crate::store::{RuleChange, StoredRule};
 
 /// How many bans (or mutes) a host keeps at most; past it, a new one is refused until some are
 /// lifted or expire.
@@ -83,9 +84,7 @@ impl Rules {
             return false;
         }
         if let Some(key) = key {
-            let number = self.push(rule.clone());
-            self.folded.insert(key.folded().to_owned(), number);
-            self.as_typed.insert(key.as_typed().to_owned(), number);
+            self.insert_name((key.folded(), key.as_typed()), rule.clone());
         }
         if let Some(ip) = ip {
             let number = self.push(Rule {
@@ -95,6 +94,13 @@ impl Rules {
             self.addresses.insert(ip, number);
         }
         true
+    }
+
+    /// Puts `rule` on the name of these two keys (folded, as typed).
+    fn insert_name(&mut self, (folded, as_typed): (&str, &str), rule: Rule) {
+        let number = self.push(rule);
+        self.folded.insert(folded.to_owned(), number);
+        self.as_typed.insert(as_typed.to_owned(), number);
     }
 
     fn push(&mut self, rule: Rule) -> u64 {
@@ -167,9 +173,20 @@ pub struct Logged {
     pub what: String,
 }
 
+/// Where the bans and mutes go to last (the host's store), told every change.
+pub struct Keeper(pub Box<dyn Fn(RuleChange) + Send>);
+
+impl std::fmt::Debug for Keeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keeper")
+    }
+}
+
 /// The host's moderation; see the module docs.
 #[derive(Debug, Default)]
 pub struct Moderation {
+    /// Where the bans and mutes are kept across restarts, if the host keeps a store.
+    keeper: Option<Keeper>,
     /// Whether the host has a moderators' password at all.
     pub opers: bool,
     /// The sessions that gave the moderators' password.
@@ -245,7 +262,8 @@ impl Moderation {
         self.rules(kind).find(key, ip, now)
     }
 
-    /// Puts the name `key` and/or the address `ip` on `kind`'s list; false when it is full.
+    /// Puts the name `key` and/or the address `ip` on `kind`'s list (and in the store); false
+    /// when it is full.
     pub fn add(
         &mut self,
         kind: Kind,
@@ -253,7 +271,61 @@ impl Moderation {
         rule: &Rule,
         now: u64,
     ) -> bool {
-        self.rules_mut(kind).add(key, ip, rule, now)
+        if !self.rules_mut(kind).add(key, ip, rule, now) {
+            return false;
+        }
+        if let Some(keeper) = &self.keeper {
+            let stored = |name_keys, address: Option<IpAddr>, shown: &str| StoredRule {
+                mute: kind == Kind::Mute,
+                name_keys,
+                address: address.map(|ip| ip.to_string()),
+                shown: shown.to_owned(),
+                by: rule.by.clone(),
+                reason: rule.reason.clone(),
+                until: rule.until,
+            };
+            if let Some(key) = key {
+                (keeper.0)(RuleChange::Add(stored(
+                    Some(keys_of(key)),
+                    None,
+                    &rule.shown,
+                )));
+            }
+            if let Some(ip) = ip {
+                (keeper.0)(RuleChange::Add(stored(None, Some(ip), &ip.to_string())));
+            }
+        }
+        true
+    }
+
+    /// Keeps every ban and mute in `keeper` from now on, starting from `stored` (what it kept
+    /// before: those that no longer read as a rule are left out).
+    pub fn keep_in(&mut self, keeper: Keeper, stored: Vec<StoredRule>, now: u64) {
+        for kept in stored {
+            let kind = if kept.mute { Kind::Mute } else { Kind::Ban };
+            let rule = Rule {
+                shown: kept.shown,
+                by: kept.by,
+                reason: kept.reason,
+                until: kept.until,
+            };
+            if !rule.holds(now) {
+                continue;
+            }
+            let rules = self.rules_mut(kind);
+            if rules.all.len() >= MAX_RULES {
+                break;
+            }
+            match (kept.name_keys, kept.address.and_then(|a| a.parse().ok())) {
+                (Some((folded, typed)), _) => rules.insert_name((&folded, &typed), rule),
+                (None, Some(ip)) => {
+                    let number = rules.push(rule);
+                    rules.addresses.insert(ip, number);
+                }
+                (None, None) => {}
+            }
+        }
+        self.keeper = Some(keeper);
     }
 
     /// Takes the name `key` (look-alikes included), or the address `ip`, off `kind`'s list; what
@@ -262,7 +334,15 @@ impl Moderation {
         let rules = self.rules_mut(kind);
         let by_name = key.and_then(|key| rules.lift_name(key));
         let by_address = ip.and_then(|ip| rules.lift_address(ip));
-        by_name.into_iter().chain(by_address).collect()
+        let lifted: Vec<Rule> = by_name.into_iter().chain(by_address).collect();
+        if let (false, Some(keeper)) = (lifted.is_empty(), &self.keeper) {
+            (keeper.0)(RuleChange::Lift {
+                mute: kind == Kind::Mute,
+                name_keys: key.map(keys_of),
+                address: ip.map(|ip| ip.to_string()),
+            });
+        }
+        lifted
     }
 
     /// `kind`'s list as it holds at `now`, oldest first.
@@ -337,6 +417,11 @@ impl Moderation {
             Kind::Mute => &mut self.mutes,
         }
     }
+}
+
+/// A name's two keys as the store keeps them.
+fn keys_of(key: &NameKey) -> (String, String) {
+    (key.folded().to_owned(), key.as_typed().to_owned())
 }
 
 #[cfg(test)]

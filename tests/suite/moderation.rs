@@ -454,6 +454,50 @@ fn classroom_mode_keeps_private_messages_and_files_between_students_and_moderato
 }
 
 #[test]
+fn bans_and_mutes_last_across_a_restart_and_a_lifted_one_stays_lifted() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = || moderated(crate::common::stored(&dir.path().join("history.sqlite")));
+    let server = start_server_with(config());
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let _troll = app(addr, machine(2), "troll");
+    let _bob = terminal(addr, machine(3), "bob");
+    teacher.send(&act(Act::Ban, Some("troll"), None, Some("spam")));
+    said(&mut teacher, "troll was banned");
+    teacher.send(&act(Act::Mute, Some("bob"), Some(600), None));
+    said(&mut teacher, "bob was muted");
+    teacher.send(&act(Act::Ban, Some("ghost"), Some(60), None));
+    teacher.expect(
+        |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("ghost was banned")),
+    );
+    teacher.send(&act(Act::Unban, Some("ghost"), None, None));
+    teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("The ban on ghost was lifted")));
+    drop(teacher);
+    server.stop();
+
+    let server = crate::common::restart_at(addr, config());
+    turned_away(addr, machine(5), "troll");
+    turned_away(addr, machine(2), "someone");
+    let mut robert = terminal(addr, machine(3), "robert");
+    robert.send("am I heard?");
+    robert.expect("a moderator keeps you from speaking");
+    app(addr, machine(6), "ghost");
+    let mut teacher = moderator(addr, "teacher");
+    teacher.send(&act(Act::Bans, None, None, None));
+    let ServerMsg::Notice { text, .. } =
+        teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("bans:")))
+    else {
+        unreachable!()
+    };
+    assert!(
+        text.contains("2 bans:") && text.contains("Reason: spam"),
+        "{text}"
+    );
+    assert!(!text.contains("ghost"), "{text}");
+    drop(server);
+}
+
+#[test]
 fn nobody_moderates_without_the_password_given_over_tls_and_moderators_cant_remove_each_other() {
     let server = host();
     let addr = server.local_addr();

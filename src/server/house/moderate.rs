@@ -13,7 +13,7 @@ use crate::protocol::name::NameKey;
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
 use crate::server::mailbox::Mailbox;
-use crate::server::moderation::{Kind, Logged, Rule};
+use crate::server::moderation::{Keeper, Kind, Logged, Rule};
 use crate::server::room::{Next, SessionId};
 use crate::tr;
 
@@ -58,6 +58,13 @@ impl<M: Mailbox> House<M> {
         };
         let notice = self.notice(text);
         self.answer(session, echo, &notice);
+    }
+
+    /// Keeps the bans and mutes in `keeper` (the host's store) from now on, starting from those
+    /// it kept before.
+    pub fn keep_moderation(&mut self, keeper: Keeper, stored: Vec<crate::store::StoredRule>) {
+        let now = (self.clock)();
+        self.moderation.keep_in(keeper, stored, now);
     }
 
     /// `session` gave the moderators' password: they are one now, and told so.

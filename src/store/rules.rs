@@ -1,0 +1,249 @@
+//! The bans and mutes a host's moderators made, kept in the store so that they last across
+//! restarts: one row per rule (a name's two keys, or an address), written by the store's writer
+//! thread; those still holding are read back at start. The file may have been tampered with:
+//! what is read back is cleaned, cut to length and counted, never trusted.
+
+use rusqlite::{Connection, params};
+
+use super::to_sql;
+use crate::protocol::sanitize::clean_text;
+
+/// How many rules are read back at most (the host keeps at most this many of each kind).
+pub const MAX_STORED_RULES: usize = 200_000;
+
+/// The longest text a stored rule's fields are read back with, in characters.
+const MAX_FIELD_CHARS: usize = 200;
+
+/// A ban or a mute as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRule {
+    /// A mute (else a ban).
+    pub mute: bool,
+    /// A name rule's two keys (the folded skeleton, the skeleton as typed); `None` for an
+    /// address rule.
+    pub name_keys: Option<(String, String)>,
+    /// An address rule's address, as text; `None` for a name rule.
+    pub address: Option<String>,
+    /// The name or address as the lists show it.
+    pub shown: String,
+    /// Who made it.
+    pub by: String,
+    /// Why, if they said.
+    pub reason: Option<String>,
+    /// When it ends (milliseconds since the Unix epoch); `None`: until lifted.
+    pub until: Option<u64>,
+}
+
+/// A change to the kept rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleChange {
+    /// A new rule, in place of what held for the same name (either key) or address.
+    Add(StoredRule),
+    /// The rules of one kind on a name (either key matching) and/or an address, lifted.
+    Lift {
+        /// Mutes (else bans).
+        mute: bool,
+        /// The name's two keys.
+        name_keys: Option<(String, String)>,
+        /// The address.
+        address: Option<String>,
+    },
+}
+
+/// Makes the table (older Coucous read the file without it, and do it no harm).
+pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS moderation (
+             mute INTEGER NOT NULL,
+             folded TEXT,
+             typed TEXT,
+             address TEXT,
+             shown TEXT NOT NULL,
+             by TEXT NOT NULL,
+             reason TEXT,
+             until INTEGER
+         )",
+        [],
+    )
+    .map(drop)
+}
+
+/// Writes `change`, in the caller's transaction if any.
+pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlite::Error> {
+    let (mute, name_keys, address) = match change {
+        RuleChange::Add(rule) => (rule.mute, &rule.name_keys, &rule.address),
+        RuleChange::Lift {
+            mute,
+            name_keys,
+            address,
+        } => (*mute, name_keys, address),
+    };
+    let (folded, typed) = name_keys
+        .as_ref()
+        .map_or((None, None), |(f, t)| (Some(f.as_str()), Some(t.as_str())));
+    conn.prepare_cached(
+        "DELETE FROM moderation WHERE mute = ?1 AND \
+         (folded = ?2 OR typed = ?3 OR address = ?4)",
+    )?
+    .execute(params![mute, folded, typed, address.as_deref()])?;
+    if let RuleChange::Add(rule) = change {
+        conn.prepare_cached(
+            "INSERT INTO moderation (mute, folded, typed, address, shown, by, reason, until) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            rule.mute,
+            folded,
+            typed,
+            rule.address.as_deref(),
+            rule.shown,
+            rule.by,
+            rule.reason.as_deref(),
+            rule.until.map(to_sql),
+        ])?;
+    }
+    Ok(())
+}
+
+/// The rules still holding at `now`, oldest first (those that ended are forgotten). A row that
+/// says neither a name nor an address is left out.
+pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusqlite::Error> {
+    conn.execute(
+        "DELETE FROM moderation WHERE until IS NOT NULL AND until <= ?1",
+        [to_sql(now)],
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT mute, folded, typed, address, shown, by, reason, until FROM moderation \
+         ORDER BY rowid LIMIT ?1",
+    )?;
+    let cut =
+        |text: String| -> String { clean_text(&text).chars().take(MAX_FIELD_CHARS).collect() };
+    let rows = stmt.query_map([to_sql(MAX_STORED_RULES as u64)], |row| {
+        Ok((
+            row.get::<_, bool>(0)?,
+            row.get::<_, Option<String>>(1)?,
+            row.get::<_, Option<String>>(2)?,
+            row.get::<_, Option<String>>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+            row.get::<_, Option<String>>(6)?,
+            row.get::<_, Option<i64>>(7)?,
+        ))
+    })?;
+    let mut rules = Vec::new();
+    for row in rows {
+        // A row that does not read as one is skipped, not fatal.
+        let Ok((mute, folded, typed, address, shown, by, reason, until)) = row else {
+            continue;
+        };
+        let name_keys = folded.zip(typed).map(|(f, t)| (cut(f), cut(t)));
+        if name_keys.is_none() && address.is_none() {
+            continue;
+        }
+        rules.push(StoredRule {
+            mute,
+            name_keys,
+            address: address.map(cut),
+            shown: cut(shown),
+            by: cut(by),
+            reason: reason.map(cut),
+            until: until.map(|u| u64::try_from(u).unwrap_or(0)),
+        });
+    }
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let conn = Connection::open(dir.path().join("history.sqlite")).expect("a file");
+        create(&conn).expect("the table");
+        (dir, conn)
+    }
+
+    fn ban(keys: Option<(&str, &str)>, address: Option<&str>, until: Option<u64>) -> StoredRule {
+        StoredRule {
+            mute: false,
+            name_keys: keys.map(|(f, t)| (f.to_owned(), t.to_owned())),
+            address: address.map(str::to_owned),
+            shown: "troll".into(),
+            by: "teacher".into(),
+            reason: None,
+            until,
+        }
+    }
+
+    #[test]
+    fn a_rule_replaces_the_one_on_the_same_name_and_a_lift_takes_it_out() {
+        let (_dir, conn) = table();
+        keep(
+            &conn,
+            &RuleChange::Add(ban(Some(("troll", "troll")), None, None)),
+        )
+        .unwrap();
+        keep(
+            &conn,
+            &RuleChange::Add(ban(None, Some("10.0.0.7"), Some(500))),
+        )
+        .unwrap();
+        keep(
+            &conn,
+            &RuleChange::Add(ban(Some(("troll", "x")), None, Some(900))),
+        )
+        .unwrap();
+        let kept = load(&conn, 0).unwrap();
+        assert_eq!(kept.len(), 2, "{kept:#?}");
+        assert_eq!(kept[1].until, Some(900), "the newer rule on the name");
+        assert_eq!(
+            load(&conn, 500).unwrap().len(),
+            1,
+            "the address's ended, and is forgotten"
+        );
+        let lift = RuleChange::Lift {
+            mute: true,
+            name_keys: Some(("troll".into(), "troll".into())),
+            address: None,
+        };
+        keep(&conn, &lift).unwrap();
+        assert_eq!(
+            load(&conn, 500).unwrap().len(),
+            1,
+            "a mute's lift leaves a ban be"
+        );
+        let lift = RuleChange::Lift {
+            mute: false,
+            name_keys: Some(("nobody".into(), "x".into())),
+            address: None,
+        };
+        keep(&conn, &lift).unwrap();
+        assert!(load(&conn, 500).unwrap().is_empty(), "either key finds it");
+    }
+
+    #[test]
+    fn a_tampered_table_is_read_cleaned_cut_and_without_rows_that_say_nothing() {
+        let (_dir, conn) = table();
+        let long = format!("\u{1b}[31m{}\u{202e}", "x".repeat(10_000));
+        conn.execute(
+            "INSERT INTO moderation (mute, folded, typed, address, shown, by, reason, until) \
+             VALUES (0, NULL, NULL, NULL, 'nothing', 'x', NULL, NULL), \
+                    (0, 'a', NULL, NULL, 'half a name', 'x', NULL, NULL), \
+                    (1, NULL, NULL, 'not an address', ?1, ?1, ?1, NULL), \
+                    (1, NULL, NULL, '10.0.0.1', 'past', 'x', NULL, -5)",
+            [&long],
+        )
+        .unwrap();
+        let kept = load(&conn, 0).unwrap();
+        assert_eq!(kept.len(), 1, "a negative time is long past: {kept:#?}");
+        let rule = &kept[0];
+        assert!(rule.shown.chars().count() <= MAX_FIELD_CHARS);
+        assert!(!rule.shown.contains('\u{1b}') && !rule.shown.contains('\u{202e}'));
+        assert_eq!(
+            rule.address.as_deref(),
+            Some("not an address"),
+            "the server reads it"
+        );
+    }
+}
