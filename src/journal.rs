@@ -388,10 +388,16 @@ fn write(conn: &mut Connection, batch: &[(String, ServerMsg)]) -> Result<(), rus
             "INSERT OR IGNORE INTO entries (room, private, id, time, json) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
+        let mut forget =
+            tx.prepare_cached("DELETE FROM entries WHERE room = ?1 AND private = 0 AND id = ?2")?;
         for (room, msg) in batch {
             let Some((private, id, time)) = key(msg) else {
                 continue;
             };
+            if let ServerMsg::Notice { id: Some(_), .. } = msg {
+                // A room message's id again: the host took it out; its tombstone takes its place.
+                forget.execute(params![room, to_sql(id)])?;
+            }
             let json = String::from_utf8_lossy(&msg.to_json_line())
                 .trim_end()
                 .to_owned();
@@ -670,6 +676,34 @@ mod tests {
                 assert_eq!(messages, [private(2, 300, "psst")]);
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_tombstone_takes_the_place_of_the_message_it_removes_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, rx) = journal(&dir.path().join("journal.sqlite"));
+        log.keep("a:1", &chat(7, 1_000, "un troll"));
+        log.keep("a:1", &chat(8, 2_000, "une réponse"));
+        log.keep("b:1", &chat(7, 1_000, "another host's seven"));
+        let tombstone = ServerMsg::Notice {
+            id: Some(7),
+            time: 1_000,
+            text: "A message was removed by teacher, a moderator.".into(),
+        };
+        log.keep("a:1", &tombstone);
+        for (room, wanted) in [
+            (
+                "a:1",
+                vec![tombstone.clone(), chat(8, 2_000, "une réponse")],
+            ),
+            ("b:1", vec![chat(7, 1_000, "another host's seven")]),
+        ] {
+            log.recall(room, 10_000, 10);
+            let JournalEvent::Recalled { messages, .. } = next(&rx) else {
+                panic!("recalled")
+            };
+            assert_eq!(messages, wanted, "{room}");
         }
     }
 

@@ -13,11 +13,10 @@
 //! and the room starts with an empty history and a warning. A write that fails (a full disk)
 //! stops storing, says so once, and the chat goes on.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -31,10 +30,12 @@ use crate::protocol::search::Query;
 use crate::protocol::{Chat, ServerMsg, message};
 
 mod ids;
+mod jobs;
 mod rules;
 
 pub use ids::ID_RESERVE;
 use ids::{Ids, note_next_ids};
+use jobs::Jobs;
 pub use rules::{MAX_STORED_RULES, RuleChange, StoredRule};
 
 /// How much of the history is kept.
@@ -89,6 +90,9 @@ struct Kept {
     in_history: bool,
     /// The named room it was said in; `None`: the default room.
     room: Option<Arc<str>>,
+    /// It takes the place of the message with its id (a tombstone): that one's words leave
+    /// the search index.
+    replaces: bool,
 }
 
 /// What runs on the writer thread once what was kept before it is committed.
@@ -110,89 +114,6 @@ enum Job {
     After(AfterWritten),
     /// Write what is queued and end.
     Stop,
-}
-
-/// The writer thread's queue of jobs: a mutex and a condition variable, so that the writer sleeps
-/// until there is work and never spins (a channel's receiver spins and yields before it sleeps:
-/// a fifth of the store's CPU when messages come one at a time).
-#[derive(Default)]
-struct Jobs {
-    state: Mutex<JobsState>,
-    ready: Condvar,
-}
-
-#[derive(Default)]
-struct JobsState {
-    queue: VecDeque<Job>,
-    /// The writer has ended: nothing sent any more is done.
-    closed: bool,
-}
-
-impl Jobs {
-    fn lock(&self) -> MutexGuard<'_, JobsState> {
-        // Nothing panics while holding this lock; a queue is coherent whatever happened.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Queues `job` for the writer; false (the job dropped) once the writer has ended.
-    fn send(&self, job: Job) -> bool {
-        let mut state = self.lock();
-        if state.closed {
-            return false;
-        }
-        let was_empty = state.queue.is_empty();
-        state.queue.push_back(job);
-        drop(state);
-        if was_empty {
-            self.ready.notify_one();
-        }
-        true
-    }
-
-    /// Waits for jobs (at most `patience`, when given), then moves them into `into` in order,
-    /// up to a stop and up to [`BATCH`] messages.
-    fn take(&self, into: &mut Vec<Job>, patience: Option<Duration>) {
-        let mut state = self.lock();
-        let deadline = patience.map(|p| Instant::now() + p);
-        while state.queue.is_empty() {
-            state = match deadline {
-                None => self
-                    .ready
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return;
-                    }
-                    self.ready
-                        .wait_timeout(state, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-            };
-        }
-        let mut kept = 0;
-        while kept < BATCH
-            && let Some(job) = state.queue.pop_front()
-        {
-            let stop = matches!(job, Job::Stop);
-            kept += usize::from(matches!(job, Job::Keep(_)));
-            into.push(job);
-            if stop {
-                break;
-            }
-        }
-    }
-
-    /// The writer has ended: later jobs are refused, and those still queued dropped.
-    fn close(&self) {
-        let mut state = self.lock();
-        state.closed = true;
-        let left = std::mem::take(&mut state.queue);
-        drop(state);
-        drop(left);
-    }
 }
 
 /// The room's store: a handle on the writer thread. Dropping it writes what is queued and ends the
@@ -309,7 +230,21 @@ impl Store {
             msg: msg.clone(),
             in_history,
             room: room.cloned(),
+            replaces: false,
         }));
+    }
+
+    /// Queues `msg` (a tombstone) to take the place of the message of the room `room` (`None`:
+    /// the default room) with its id, kept or still queued: its words leave the search index.
+    pub fn replace_in(&self, room: Option<&Arc<str>>, msg: &ServerMsg) {
+        if !self.failed.load(Ordering::Relaxed) {
+            self.jobs.send(Job::Keep(Kept {
+                msg: msg.clone(),
+                in_history: true,
+                room: room.cloned(),
+                replaces: true,
+            }));
+        }
     }
 
     /// Queues the named room `room`'s password (as the host keeps it: salt and hash) to be kept,
@@ -921,6 +856,10 @@ fn write_batch(
             let json = String::from_utf8_lossy(&kept.msg.to_json_line())
                 .trim_end()
                 .to_owned();
+            if kept.replaces {
+                replace(conn, (id, &json, kept.room.as_deref()), unindexed)?;
+                continue;
+            }
             let added = insert.execute(params![
                 i64::from(private),
                 to_sql(id),
@@ -954,6 +893,23 @@ fn write_batch(
         }
         Ok(())
     })
+}
+
+/// Puts `json` (a tombstone) in place of the room message `id` of the room `room`, and its words
+/// out of the search index (or out of what waits to go in).
+fn replace(
+    conn: &Connection,
+    (id, json, room): (u64, &str, Option<&str>),
+    unindexed: &mut Unindexed,
+) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "UPDATE messages SET json = ?1 WHERE private = 0 AND id = ?2 AND room = ?3",
+    )?
+    .execute(params![json, to_sql(id), room.unwrap_or("")])?;
+    unindexed.retain(|(waiting, _)| *waiting != id);
+    conn.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+        .execute([to_sql(id)])
+        .map(drop)
 }
 
 /// Keeps the room `room` ("" for the default room), with its topic when given.
@@ -1373,6 +1329,7 @@ mod tests {
         let jobs = Jobs::default();
         let keep = |id| {
             Job::Keep(Kept {
+                replaces: false,
                 msg: chat(id, "x"),
                 in_history: true,
                 room: None,

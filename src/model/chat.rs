@@ -714,6 +714,18 @@ impl ChatModel {
                 }
             }
             ServerMsg::Notice { id, time, text } => {
+                // A room message's id again: the host took it out (a tombstone in its place).
+                if let Some(id) = id
+                    && let Some(entry) = self.entries.iter_mut().find(|e| {
+                        e.id == Some(id)
+                            && matches!(e.kind, EntryKind::Chat { .. } | EntryKind::File(_))
+                    })
+                {
+                    entry.kind = EntryKind::Notice(text);
+                    entry.mention = false;
+                    entry.said = None;
+                    return;
+                }
                 if id.is_none_or(|id| self.first_time(id, time)) {
                     self.push_local(time, EntryKind::Notice(text));
                     if let Some(last) = self.entries.last_mut() {

@@ -72,6 +72,8 @@ pub struct Moderate {
     pub seconds: Option<u32>,
     /// Classroom mode on or off.
     pub on: Option<bool>,
+    /// The message to delete.
+    pub id: Option<u64>,
     /// Why.
     pub reason: Option<String>,
 }
@@ -85,6 +87,7 @@ impl Moderate {
             minutes: None,
             seconds: None,
             on: None,
+            id: None,
             reason: None,
         }
     }
@@ -97,6 +100,7 @@ impl Moderate {
             minutes,
             seconds,
             on,
+            id,
             reason,
         } = self;
         ClientMsg::Moderate {
@@ -105,6 +109,7 @@ impl Moderate {
             minutes,
             seconds,
             on,
+            id,
             reason,
         }
     }
@@ -196,6 +201,7 @@ impl Command {
                 minutes,
                 seconds,
                 on,
+                id,
                 reason,
             } => (
                 Self::Moderate(Moderate {
@@ -204,6 +210,7 @@ impl Command {
                     minutes,
                     seconds,
                     on,
+                    id,
                     reason,
                 }),
                 None,
@@ -269,12 +276,14 @@ impl Moderate {
             Act::Log => "modlog",
             Act::Slow => "slow",
             Act::Classroom => "classroom",
+            Act::Delete => "delete",
         };
         let mut line = format!("/{word}");
         let minutes = self.minutes.map(|m| format!("{m}m"));
         let seconds = self.seconds.map(|s| s.to_string());
         let on = self.on.map(|on| if on { "on" } else { "off" }.to_owned());
-        for part in [&self.name, &minutes, &seconds, &on, &self.reason]
+        let id = self.id.map(|id| id.to_string());
+        for part in [&self.name, &id, &minutes, &seconds, &on, &self.reason]
             .into_iter()
             .flatten()
         {
@@ -398,6 +407,7 @@ const MODERATOR_HELP: &[(&str, &str)] = &[
     ("help-usage-modlog", "help-modlog"),
     ("help-usage-slow", "help-slow"),
     ("help-usage-classroom", "help-classroom"),
+    ("help-usage-delete", "help-delete"),
 ];
 
 /// `title` and each of `list`'s lines (usage, then what it does), in `lang`.
@@ -475,6 +485,13 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "modlog" => Ok(Command::Moderate(Moderate::alone(Act::Log))),
         "slow" => mode(Act::Slow, args),
         "classroom" => mode(Act::Classroom, args),
+        "delete" => match args.trim().parse::<u64>() {
+            Ok(id) => Ok(Command::Moderate(Moderate {
+                id: Some(id),
+                ..Moderate::alone(Act::Delete)
+            })),
+            Err(_) => Err(CommandError::Usage("/delete <message id>")),
+        },
         "topic" => Ok(Command::Topic((!args.is_empty()).then(|| args.to_owned()))),
         "msg" | "tell" | "whisper" => match args.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {

@@ -195,6 +195,9 @@ pub enum ClientMsg {
         /// Classroom mode on (`true`) or off.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         on: Option<bool>,
+        /// The message to delete (its id in the room).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
         /// Why, said in the room and kept in the moderation log.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
@@ -548,6 +551,8 @@ pub enum Act {
     Slow,
     /// Classroom mode on the host (`on`): private messages and files only to or from moderators.
     Classroom,
+    /// Takes a message (`id`) out of the room: a tombstone takes its place everywhere.
+    Delete,
 }
 
 /// One of a host's rooms, as [`ServerMsg::Rooms`] lists it.
@@ -809,6 +814,8 @@ pub enum ErrorCode {
     Muted,
     /// Only a moderator may do that.
     NotModerator,
+    /// No such message in the room (or not one the room still has in memory).
+    NoSuchMessage,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,

@@ -74,6 +74,10 @@ impl room::Archive for StoreArchive {
     fn after_written(&self, then: crate::store::AfterWritten) -> bool {
         self.store.after_written(then)
     }
+
+    fn replace(&self, msg: &ServerMsg) {
+        self.store.replace_in(self.room.as_ref(), msg);
+    }
 }
 
 /// Opens the host's named rooms: those the store kept, then those of the configuration it did

@@ -55,6 +55,10 @@ pub trait Archive: Send + Sync + std::fmt::Debug {
     /// Runs `then` once everything kept before is lasting (elsewhere: never waits). False, with
     /// `then` dropped unrun, when nothing is kept any more: the caller goes on at once.
     fn after_written(&self, then: Box<dyn FnOnce() + Send>) -> bool;
+
+    /// Keeps `msg` (a tombstone) in place of the message with its id, whose words leave the
+    /// search index.
+    fn replace(&self, msg: &ServerMsg);
 }
 
 /// Who else on the host holds a name like this key (its name), as a room checks a newcomer's.
@@ -828,6 +832,34 @@ impl<M: Mailbox> Room<M> {
             .find(|m| m.session != session && m.key.clashes(key))
             .map(|other| other.name.clone())
             .or_else(|| self.remote_clash(key))
+    }
+
+    /// Takes the message (or file offered) `id` out of the room, if it is among those the room
+    /// remembers: a tombstone saying `text` takes its place (its id and time) in the memory, the
+    /// store and the search index, and everyone here is sent it (an app shows it in the
+    /// message's place). The message's sender, if any; `None` when the room does not have it.
+    pub fn take_out(&mut self, id: u64, text: String) -> Option<String> {
+        let at = self.history.iter().position(|m| match m {
+            ServerMsg::Message(chat) => chat.id == id,
+            ServerMsg::File(offer) => offer.id == id && offer.to.is_none(),
+            _ => false,
+        })?;
+        let (time, from) = match &self.history[at] {
+            ServerMsg::Message(chat) => (chat.time, chat.from.clone()),
+            ServerMsg::File(offer) => (offer.time, offer.from.clone()),
+            _ => return None,
+        };
+        let tombstone = ServerMsg::Notice {
+            id: Some(id),
+            time,
+            text,
+        };
+        self.history[at] = tombstone.clone();
+        if let Some(archive) = &self.archive {
+            archive.replace(&tombstone);
+        }
+        self.broadcast_but(&tombstone, None);
+        Some(from)
     }
 
     /// The sessions here.

@@ -282,7 +282,8 @@ pub fn chat_ui(
         ui.add_space(4.0);
     });
     egui::CentralPanel::default().show(ui, |ui| {
-        if let Some(chosen) = messages_ui(ui, model, layout) {
+        let moderator = around.moderator && connected;
+        if let Some(chosen) = messages_ui(ui, model, layout, moderator) {
             action = Some(chosen);
         }
     });

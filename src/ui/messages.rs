@@ -23,7 +23,8 @@ use crate::model::transcript::{day_heading, local_day, local_hour_minute};
 use crate::model::{
     ChatModel, Direction, Entry, EntryKind, MarkerKind, TransferState, TransferStatus,
 };
-use crate::protocol::message::FileOffer;
+use crate::protocol::command::Moderate;
+use crate::protocol::message::{Act, FileOffer};
 use crate::tr;
 
 /// Messages from one person this close together are grouped under one name and time.
@@ -196,6 +197,7 @@ pub fn messages_ui(
     ui: &mut egui::Ui,
     model: &ChatModel,
     layout: &mut ListLayout,
+    moderator: bool,
 ) -> Option<Action> {
     let mut action = None;
     let font_size = ui
@@ -286,6 +288,7 @@ pub fn messages_ui(
                 prev: index.checked_sub(1).map(|i| &model.entries[i]),
                 marker: (model.marker == Some(index)).then_some(model.marker_kind),
                 highlight: layout.highlight == Some(index),
+                moderator,
             };
             // Known by its key, not its place (egui's own child ids count the children before):
             // older pages arrive above it.
@@ -456,6 +459,8 @@ struct Row<'a> {
     marker: Option<MarkerKind>,
     /// Drawn highlighted (jumped to from a search), with its name and time.
     highlight: bool,
+    /// This person is one of the host's moderators: a room message's menu offers Delete.
+    moderator: bool,
 }
 
 impl Row<'_> {
@@ -594,7 +599,7 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
         for response in responses {
             // The menu is built only while it is open.
             response.context_menu(|ui| {
-                for (label, item) in message_menu(entry, super::lang(ui.ctx())) {
+                for (label, item) in message_menu(entry, super::lang(ui.ctx()), row.moderator) {
                     if ui.button(label).clicked() {
                         chosen = Some(item);
                         ui.close();
@@ -708,7 +713,25 @@ fn progress_text(t: &TransferState, lang: crate::i18n::Lang) -> String {
 
 /// What a message's context menu offers: copy its text, copy its first link, quote it in the
 /// input line, reply privately to its author. Nothing for notices and errors.
-fn message_menu(entry: &Entry, lang: Lang) -> Vec<(String, Action)> {
+fn message_menu(entry: &Entry, lang: Lang, moderator: bool) -> Vec<(String, Action)> {
+    // A room message (or file offered to the room) a moderator may take out, by its id.
+    let delete = match (&entry.kind, entry.id) {
+        (EntryKind::Chat { .. }, Some(id)) | (EntryKind::File(_), Some(id)) if moderator => Some((
+            lang.tr("mod-delete"),
+            Action::Room(RoomAction::Moderate(Moderate {
+                id: Some(id),
+                ..Moderate::alone(Act::Delete)
+            })),
+        )),
+        _ => None,
+    };
+    let mut menu = message_menu_items(entry, lang);
+    menu.extend(delete);
+    menu
+}
+
+/// What anyone may do with a message from its menu: copy, quote, reply privately.
+fn message_menu_items(entry: &Entry, lang: Lang) -> Vec<(String, Action)> {
     let (from, text) = match &entry.kind {
         EntryKind::File(_) => return Vec::new(),
         EntryKind::Chat { from, text, .. } => (Some(from.as_str()), text.as_str()),

@@ -72,36 +72,37 @@ fn terminal(addr: SocketAddr, from: IpAddr, name: &str) -> Plain {
 }
 
 fn act(act: Act, name: Option<&str>, minutes: Option<u32>, reason: Option<&str>) -> ClientMsg {
-    ClientMsg::Moderate {
-        act,
+    moderate(Moderate {
         name: name.map(str::to_owned),
         minutes,
-        seconds: None,
-        on: None,
         reason: reason.map(str::to_owned),
-    }
+        ..Moderate::alone(act)
+    })
+}
+
+fn moderate(asked: Moderate) -> ClientMsg {
+    coucou::protocol::Command::Moderate(asked).to_client_msg()
 }
 
 fn slow(seconds: u32) -> ClientMsg {
-    ClientMsg::Moderate {
-        act: Act::Slow,
-        name: None,
-        minutes: None,
+    moderate(Moderate {
         seconds: Some(seconds),
-        on: None,
-        reason: None,
-    }
+        ..Moderate::alone(Act::Slow)
+    })
 }
 
 fn classroom(on: bool) -> ClientMsg {
-    ClientMsg::Moderate {
-        act: Act::Classroom,
-        name: None,
-        minutes: None,
-        seconds: None,
+    moderate(Moderate {
         on: Some(on),
-        reason: None,
-    }
+        ..Moderate::alone(Act::Classroom)
+    })
+}
+
+fn delete(id: u64) -> ClientMsg {
+    moderate(Moderate {
+        id: Some(id),
+        ..Moderate::alone(Act::Delete)
+    })
 }
 
 fn say(client: &mut Json, text: &str) {
@@ -495,6 +496,103 @@ fn bans_and_mutes_last_across_a_restart_and_a_lifted_one_stays_lifted() {
     );
     assert!(!text.contains("ghost"), "{text}");
     drop(server);
+}
+
+#[test]
+fn a_deleted_message_leaves_the_history_the_search_and_every_screen_for_a_tombstone() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = || moderated(crate::common::stored(&dir.path().join("history.sqlite")));
+    let server = start_server_with(config());
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut alice = app(addr, machine(3), "alice");
+    let mut nc = terminal(addr, machine(2), "carol");
+    say(&mut alice, "the spoiler everyone hates");
+    let id = match alice.expect(
+        |m| matches!(m, ServerMsg::Message(chat) if chat.text == "the spoiler everyone hates"),
+    ) {
+        ServerMsg::Message(chat) => chat.id,
+        _ => unreachable!(),
+    };
+    say(&mut alice, "something kind");
+    nc.expect("alice: something kind");
+
+    alice.send(&delete(id));
+    assert_eq!(error_code(&mut alice), ErrorCode::NotModerator);
+    teacher.send(&delete(id));
+    let tombstone = "A message was removed by teacher, a moderator.";
+    let said = alice.expect(|m| matches!(m, ServerMsg::Notice { id: Some(n), .. } if *n == id));
+    assert!(
+        matches!(&said, ServerMsg::Notice { text, .. } if text == tombstone),
+        "{said:?}"
+    );
+    nc.expect(&format!("*** {tombstone}"));
+    teacher.send(&delete(id + 1_000));
+    assert_eq!(error_code(&mut teacher), ErrorCode::NoSuchMessage);
+
+    let check = |client: &mut Json| {
+        let found = client.search("spoiler", None).expect("a search");
+        assert!(found.is_empty(), "gone from the search: {found:?}");
+        let history = client.whole_history();
+        assert!(
+            history.iter().any(|m| matches!(m, ServerMsg::Notice { id: Some(n), text, .. } if *n == id && text == tombstone)),
+            "the tombstone in its place: {history:#?}"
+        );
+        assert!(
+            !history
+                .iter()
+                .any(|m| matches!(m, ServerMsg::Message(chat) if chat.id == id))
+        );
+    };
+    check(&mut alice);
+    drop((teacher, alice, nc));
+    server.stop();
+    let server = crate::common::restart_at(addr, config());
+    let (mut again, welcome) = Json::join(addr, "dave");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    assert!(
+        !history
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Message(chat) if chat.id == id))
+    );
+    check(&mut again);
+    drop(server);
+}
+
+#[test]
+fn a_moderator_deletes_from_a_messages_menu_and_a_students_app_shows_the_tombstone() {
+    let server = host();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("teacher", addr);
+    let (_student_dir, mut student) = connected_app("pupil", addr);
+    oper_in_app(&mut harness);
+    let mut troll = terminal(addr, machine(2), "troll");
+    troll.send("something nasty");
+    wait_until(&mut harness, "the message", |app| {
+        has_entry(app, "something nasty")
+    });
+    // A student's menu has no Delete.
+    wait_until(&mut student, "the message", |app| {
+        has_entry(app, "something nasty")
+    });
+    student.get_by_label("something nasty").click_secondary();
+    student.run_steps(4);
+    assert!(student.query_by_label("Delete (moderator)").is_none());
+
+    harness.get_by_label("something nasty").click_secondary();
+    harness.run_steps(4);
+    harness
+        .get_by_role_and_label(Role::Button, "Delete (moderator)")
+        .click();
+    harness.run_steps(2);
+    troll.expect("*** A message was removed by teacher, a moderator.");
+    for app in [&mut harness, &mut student] {
+        wait_until(app, "the tombstone", |app| {
+            has_entry(app, "A message was removed by teacher") && !has_entry(app, "something nasty")
+        });
+    }
 }
 
 #[test]

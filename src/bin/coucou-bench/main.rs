@@ -147,6 +147,11 @@ struct Args {
     /// Where the history benchmark makes its store (a new, empty folder).
     #[arg(long, value_name = "DIR")]
     store_dir: Option<std::path::PathBuf>,
+    /// Instead of running: writes this many bans (half by name, half by address, none of them
+    /// the benchmark's own names or 127.0.0.1) into the store in `--store-dir`, for a Coucou
+    /// server started on it (`--data-dir`) to read back (issue #27).
+    #[arg(long, value_name = "BANS")]
+    ban_list: Option<u64>,
 }
 
 mod history;
@@ -245,6 +250,9 @@ struct Report {
     /// A sender's own line back to it (a Coucou room's echo; IRC and the seed send none).
     #[serde(default)]
     echo_p99_ms: Option<f64>,
+    /// Each client's wait for its welcome after the line that enters (the 99th percentile).
+    #[serde(default)]
+    welcome_p99_ms: Option<f64>,
     server_cpu_s: Option<f64>,
     server_cpu_us_per_delivery: Option<f64>,
     /// The server's CPU time in seconds over its whole life up to the end of settling (start-up,
@@ -275,6 +283,9 @@ struct Shared {
     cross_latencies: Latencies,
     /// A sender's own lines back to it.
     echo_latencies: Latencies,
+    /// Each client's wait from the line that enters (the name, the hello, the JOIN) to its
+    /// welcome, in microseconds.
+    welcome_latencies: Latencies,
     /// When a receiver first saw the slow client's leave, µs since start (0 = not yet).
     slow_gone_us: AtomicU64,
     /// The slow client's name.
@@ -699,6 +710,7 @@ fn run(args: &Args) -> Result<Report, String> {
         latencies: Latencies::default(),
         cross_latencies: Latencies::default(),
         echo_latencies: Latencies::default(),
+        welcome_latencies: Latencies::default(),
         slow_gone_us: AtomicU64::new(0),
         slow_name: "slowpoke".to_owned(),
         stop: AtomicBool::new(false),
@@ -745,7 +757,11 @@ fn run(args: &Args) -> Result<Report, String> {
                     joins_go.wait();
                 }
                 let registered = prepared.and_then(|(mut reader, stream)| {
+                    let asked = Instant::now();
                     enter(&args_c, &mut reader, &name)?;
+                    shared
+                        .welcome_latencies
+                        .add(vec![u32::try_from(micros_since(asked)).unwrap_or(u32::MAX)]);
                     if args_c.rooms > 1 {
                         settle_in(&args_c, &mut reader, i)?;
                     }
@@ -882,6 +898,7 @@ fn run(args: &Args) -> Result<Report, String> {
     let latencies = shared.latencies.take_sorted();
     let cross = shared.cross_latencies.take_sorted();
     let echoes = shared.echo_latencies.take_sorted();
+    let welcomes = shared.welcome_latencies.take_sorted();
     let server_cpu_s = cpu_before.zip(cpu_after).map(|(b, a)| a - b);
     let slow_gone = shared.slow_gone_us.load(Ordering::Relaxed);
     let send_start_us = u64::try_from(send_start.duration_since(start).as_micros()).unwrap_or(0);
@@ -908,6 +925,7 @@ fn run(args: &Args) -> Result<Report, String> {
         cross_p50_ms: (!cross.is_empty()).then(|| percentile(&cross, 50.0)),
         cross_p99_ms: (!cross.is_empty()).then(|| percentile(&cross, 99.0)),
         echo_p99_ms: (!echoes.is_empty()).then(|| percentile(&echoes, 99.0)),
+        welcome_p99_ms: (!welcomes.is_empty()).then(|| percentile(&welcomes, 99.0)),
         server_cpu_s,
         server_cpu_us_per_delivery: server_cpu_s
             .filter(|_| delivered > 0)
@@ -948,9 +966,9 @@ fn print_table(path: &std::path::Path, baseline: &str) -> Result<(), String> {
         _ => "-".to_owned(),
     };
     println!(
-        "| scenario | server | joined | delivered | deliveries/s | p50 ms | p99 ms (vs {baseline}) | max ms | CPU µs/line (vs {baseline}) | whole-run CPU s, µs/line (vs {baseline}) | join storm ms (vs {baseline}) | RSS KiB | KiB/idle conn | slow dropped after s | own echo p99 ms |"
+        "| scenario | server | joined | delivered | deliveries/s | p50 ms | p99 ms (vs {baseline}) | max ms | CPU µs/line (vs {baseline}) | whole-run CPU s, µs/line (vs {baseline}) | join storm ms (vs {baseline}) | RSS KiB | KiB/idle conn | slow dropped after s | own echo p99 ms | welcome p99 ms |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for scenario in &scenarios {
         let in_scenario: Vec<&Report> = reports
             .iter()
@@ -962,7 +980,7 @@ fn print_table(path: &std::path::Path, baseline: &str) -> Result<(), String> {
         for r in &in_scenario {
             let (server, _) = split(&r.label);
             println!(
-                "| {scenario} | {server} | {}/{}{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {}, {} ({}) | {} ({}) | {} | {} | {} | {} |",
+                "| {scenario} | {server} | {}/{}{} | {:.1}% | {:.0} | {:.2} | {:.2} ({}) | {:.1} | {} ({}) | {}, {} ({}) | {} ({}) | {} | {} | {} | {} | {} |",
                 r.joined,
                 r.clients,
                 if r.idle > 0 {
@@ -993,8 +1011,46 @@ fn print_table(path: &std::path::Path, baseline: &str) -> Result<(), String> {
                 opt(r.rss_kib_per_idle, 1),
                 opt(r.slow_dropped_after_s, 2),
                 opt(r.echo_p99_ms, 2),
+                opt(r.welcome_p99_ms, 2),
             );
         }
+    }
+    Ok(())
+}
+
+/// Writes `count` bans into a new store in `dir`: the even ones on names (`banned-N`), the odd
+/// ones on addresses in 10.0.0.0/8; none falls on a benchmark client.
+fn write_bans(count: u64, dir: &std::path::Path) -> Result<(), String> {
+    use coucou::store::{Retention, RuleChange, Store, StoredRule};
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (store, _, _) = Store::open(&dir.join("history.sqlite"), 10, Retention::default())
+        .map_err(|e| e.to_string())?;
+    for n in 0..count {
+        let name = format!("banned-{n}");
+        let key = coucou::protocol::NameKey::new(&name);
+        let (name_keys, address, shown) = if n % 2 == 0 {
+            let keys = (key.folded().to_owned(), key.as_typed().to_owned());
+            (Some(keys), None, name)
+        } else {
+            let [_, a, b, c] = (n as u32).to_be_bytes();
+            let ip = std::net::Ipv4Addr::new(10, a, b, c).to_string();
+            (None, Some(ip.clone()), ip)
+        };
+        store.keep_rule(RuleChange::Add(StoredRule {
+            mute: false,
+            name_keys,
+            address,
+            shown,
+            by: "bench".into(),
+            reason: None,
+            until: None,
+        }));
+    }
+    let failed = store.failure_flag();
+    // Dropping the store writes everything queued, then ends its thread.
+    drop(store);
+    if failed.load(Ordering::Relaxed) {
+        return Err("the bans could not be written".into());
     }
     Ok(())
 }
@@ -1018,6 +1074,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         };
         return match history::run(messages, dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("coucou-bench: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(bans) = args.ban_list {
+        let Some(dir) = &args.store_dir else {
+            eprintln!("coucou-bench: --ban-list needs --store-dir");
+            return ExitCode::FAILURE;
+        };
+        return match write_bans(bans, dir) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("coucou-bench: {err}");
@@ -1081,6 +1150,9 @@ fn main() -> ExitCode {
             "{:<28} p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             "latency", report.p50_ms, report.p99_ms, report.max_ms
         );
+        if let Some(welcome_p99) = report.welcome_p99_ms {
+            println!("{:<28} p99 {welcome_p99:.2} ms", "welcome after entering");
+        }
         if let Some(echo_p99) = report.echo_p99_ms {
             println!("{:<28} p99 {echo_p99:.2} ms", "own line back (echo)");
         }

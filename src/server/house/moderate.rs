@@ -264,6 +264,7 @@ impl<M: Mailbox> House<M> {
                     Ok(Some(text))
                 }
             }
+            Act::Delete => self.delete(at, asked.id, &by),
             Act::Bans => {
                 let text = self.bans_text(now);
                 let notice = self.notice(text);
@@ -404,6 +405,37 @@ impl<M: Mailbox> House<M> {
         self.leave(target, LeaveReason::Disconnected, true);
         outbox.end();
         self.dirty.push(Arc::clone(&outbox));
+    }
+
+    /// Takes the message `id` out of the room `at` (a tombstone in its place): what the log says.
+    fn delete(
+        &mut self,
+        at: usize,
+        id: Option<u64>,
+        by: &str,
+    ) -> Result<Option<String>, (ErrorCode, String)> {
+        let lang = self.template.lang;
+        let Some(id) = id else {
+            let usage = tr!(lang, "error-usage", usage = "/delete <message id>");
+            return Err((ErrorCode::BadUsage, usage));
+        };
+        if self.rooms[at].is_linked() {
+            return Err((ErrorCode::Unavailable, lang.tr("error-delete-linked")));
+        }
+        let tombstone = tr!(lang, "moderation-deleted", by = by);
+        match self.rooms[at].take_out(id, tombstone) {
+            Some(from) => Ok(Some(tr!(
+                lang,
+                "moderation-deleted-log",
+                id = id,
+                name = from.as_str(),
+                by = by
+            ))),
+            None => Err((
+                ErrorCode::NoSuchMessage,
+                tr!(lang, "error-no-such-message", id = id),
+            )),
+        }
     }
 
     /// Lifts a ban (or a mute) on `name` (a name, or an address): what the moderator is told.
