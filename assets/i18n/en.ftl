@@ -737,3 +737,4 @@ moderation-deleted-log = { $by } removed message #{ $id } from { $name }.
 error-no-such-message = no message #{ $id } among the room's recent messages
 error-delete-linked = messages can't be deleted in a linked room yet
 mod-delete = Delete (moderator)
+host-no-randomness = this computer gave no random numbers for the room's keys

@@ -743,3 +743,4 @@ moderation-deleted-log = { $by } a retiré le message n° { $id } de { $name }.
 error-no-such-message = pas de message n° { $id } parmi les messages récents du salon
 error-delete-linked = on ne peut pas encore supprimer de message dans un salon relié
 mod-delete = Supprimer (modérateur)
+host-no-randomness = cet ordinateur n’a pas fourni de nombres aléatoires pour les clés du salon

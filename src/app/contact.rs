@@ -102,6 +102,15 @@ impl Contact {
         let id = self.next_conn_id;
         self.next_conn_id += 1;
         let target = format!("{}:{}", params.host, params.port);
+        let same_host = self
+            .params
+            .as_ref()
+            .is_some_and(|p| p.host == params.host && p.port == params.port);
+        if !same_host {
+            // The moderators' password is this host's: never given to another.
+            self.oper = None;
+            self.oper_confirmed = false;
+        }
         match client::connect(id, params.clone(), events) {
             Ok(conn) => {
                 self.conn = Some(conn);

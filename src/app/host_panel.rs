@@ -82,7 +82,7 @@ impl HostPanel {
         desk: &mut Desk,
         session: &mut Session,
     ) {
-        let Some((own_params, request)) = self.host.started(name, started) else {
+        let Some((own_params, request, owner)) = self.host.started(name, started) else {
             return;
         };
         let settings = &mut desk.settings;
@@ -93,6 +93,9 @@ impl HostPanel {
         desk.save_settings();
         session.leave();
         session.start(own_params, false, desk);
+        // Whoever hosts is the room's moderator: the app gives the run's password on joining.
+        session.contact.oper = Some(owner);
+        session.contact.oper_confirmed = true;
     }
 
     /// Closes the hosted room (this app leaves it first).

@@ -144,6 +144,9 @@ pub struct Started {
     pub warning: Option<HostNote>,
     /// The Host fields it was opened with.
     pub request: HostRequest,
+    /// The moderators' password of this run (random, in memory only): the hosting app gives it
+    /// when it joins, so that whoever hosts is the room's moderator.
+    pub owner: String,
 }
 
 impl HostStart {
@@ -211,7 +214,12 @@ impl HostStart {
             password: self.password,
         };
         let request = self.request;
+        let mut secret = [0u8; 16];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
+            .map_err(|_| lang.tr("host-no-randomness"))?;
+        let owner = hex::encode(secret);
         let config = ServerConfig {
+            moderator_password: Some(RoomKey::new(&owner).map_err(|err| err.to_string())?),
             room: request.room.clone(),
             rooms: self.rooms,
             open_rooms: self.open_rooms,
@@ -272,6 +280,7 @@ impl HostStart {
             hosting,
             warning,
             request,
+            owner,
         })
     }
 }
@@ -450,7 +459,7 @@ impl Host {
         &mut self,
         name: String,
         started: Result<Started, String>,
-    ) -> Option<(ConnectParams, HostRequest)> {
+    ) -> Option<(ConnectParams, HostRequest, String)> {
         self.busy = None;
         let started = match started {
             Ok(started) => started,
@@ -469,7 +478,7 @@ impl Host {
             ..ConnectParams::new(own.ip().to_string(), own.port(), name, Wire::Json)
         };
         self.room = Some(room);
-        Some((own_params, started.request))
+        Some((own_params, started.request, started.owner))
     }
 
     /// Closes the room on its own thread; `done` hears when its port is free. False when no room

@@ -785,6 +785,65 @@ fn a_moderators_app_kicks_bans_and_mutes_from_the_people_list() {
 }
 
 #[test]
+fn whoever_hosts_a_room_from_the_app_is_its_moderator_without_a_password() {
+    let (_dir, config) = crate::app_support::temp_config();
+    let mut harness = crate::app_support::app_at(&config);
+    crate::app_support::host_as_hostess(&mut harness);
+    wait_until(&mut harness, "a moderator", |app| {
+        has_entry(app, "You are a moderator on this host")
+    });
+    let addr = harness.state().hosting_addr().expect("hosting");
+    let mut pupil = terminal(addr, machine(1), "pupil");
+    // Nobody else knows the run's password: a guess is refused like any wrong one.
+    pupil.send("/oper hostess");
+    pupil.expect("the moderators' password is sent over TLS only");
+    person_menu(&mut harness, "pupil");
+    harness.get_by_role_and_label(Role::Button, "Kick").click();
+    harness.run_steps(2);
+    assert!(
+        pupil
+            .expect_closed()
+            .iter()
+            .any(|l| l.contains("you were removed from the host by hostess"))
+    );
+}
+
+#[test]
+fn the_hosts_own_moderators_password_is_never_given_to_another_host() {
+    let server = host();
+    let (_dir, config) = crate::app_support::temp_config();
+    let mut harness = crate::app_support::app_at(&config);
+    crate::app_support::host_as_hostess(&mut harness);
+    wait_until(&mut harness, "a moderator", |app| {
+        has_entry(app, "You are a moderator on this host")
+    });
+    crate::app_support::disconnect_and_close(&mut harness);
+    crate::app_support::connect(&mut harness, "hostess", server.local_addr());
+    crate::app_support::trust_if_asked(&mut harness);
+    wait_until(
+        &mut harness,
+        "connected",
+        coucou::app::CoucouApp::is_connected,
+    );
+    // A password given on arrival would be answered before this message's echo.
+    send_message(&mut harness, "hello");
+    wait_until(&mut harness, "the echo", |app| has_entry(app, "hello"));
+    assert!(!has_entry(harness.state(), "not the moderators' password"));
+    assert!(
+        !harness
+            .state()
+            .chat()
+            .is_some_and(|c| c
+                .entries
+                .iter()
+                .any(
+                    |e| coucou::model::transcript::entry_text(e, coucou::i18n::Lang::En)
+                        .contains("You are a moderator")
+                ))
+    );
+}
+
+#[test]
 fn a_moderators_app_is_one_again_after_a_lost_connection() {
     let server = host();
     let proxy = crate::common::Proxy::start(server.local_addr());
