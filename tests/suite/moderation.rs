@@ -272,6 +272,55 @@ fn a_ban_by_address_removes_everyone_from_it_but_a_moderator() {
 }
 
 #[test]
+fn a_name_banned_on_a_moderators_own_address_leaves_that_address_free() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut troll = terminal(addr, machine(1), "troll");
+    teacher.send(&act(Act::Ban, Some("troll"), None, None));
+    said(&mut teacher, "troll was banned");
+    assert!(
+        troll
+            .expect_closed()
+            .iter()
+            .any(|l| l.contains("you were removed"))
+    );
+    turned_away(addr, machine(9), "troll");
+    // 127.0.0.1 is the teacher's too: someone else from it is welcome.
+    terminal(addr, machine(1), "pupil");
+    teacher.send(&act(Act::Bans, None, None, None));
+    let ServerMsg::Notice { text, .. } =
+        teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("ban:")))
+    else {
+        unreachable!()
+    };
+    assert!(!text.contains("127.0.0.1"), "{text}");
+}
+
+#[test]
+fn a_moderators_acts_are_flood_limited_like_anything_else() {
+    let server = start_server_with(ServerConfig {
+        moderator_password: Some(RoomKey::new(PASSWORD).expect("a key")),
+        password_delay: Duration::from_millis(10),
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    for n in 0..100 {
+        teacher.send(&act(Act::Kick, Some(&format!("nobody{n}")), None, None));
+    }
+    teacher.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Flood,
+                ..
+            }
+        )
+    });
+}
+
+#[test]
 fn a_muted_person_stays_muted_after_renaming_and_reconnecting() {
     let server = host();
     let addr = server.local_addr();

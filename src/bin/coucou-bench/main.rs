@@ -154,6 +154,7 @@ struct Args {
     ban_list: Option<u64>,
 }
 
+mod bans;
 mod history;
 mod rooms;
 mod transfer;
@@ -1018,43 +1019,6 @@ fn print_table(path: &std::path::Path, baseline: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes `count` bans into a new store in `dir`: the even ones on names (`banned-N`), the odd
-/// ones on addresses in 10.0.0.0/8; none falls on a benchmark client.
-fn write_bans(count: u64, dir: &std::path::Path) -> Result<(), String> {
-    use coucou::store::{Retention, RuleChange, Store, StoredRule};
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let (store, _, _) = Store::open(&dir.join("history.sqlite"), 10, Retention::default())
-        .map_err(|e| e.to_string())?;
-    for n in 0..count {
-        let name = format!("banned-{n}");
-        let key = coucou::protocol::NameKey::new(&name);
-        let (name_keys, address, shown) = if n % 2 == 0 {
-            let keys = (key.folded().to_owned(), key.as_typed().to_owned());
-            (Some(keys), None, name)
-        } else {
-            let [_, a, b, c] = (n as u32).to_be_bytes();
-            let ip = std::net::Ipv4Addr::new(10, a, b, c).to_string();
-            (None, Some(ip.clone()), ip)
-        };
-        store.keep_rule(RuleChange::Add(StoredRule {
-            mute: false,
-            name_keys,
-            address,
-            shown,
-            by: "bench".into(),
-            reason: None,
-            until: None,
-        }));
-    }
-    let failed = store.failure_flag();
-    // Dropping the store writes everything queued, then ends its thread.
-    drop(store);
-    if failed.load(Ordering::Relaxed) {
-        return Err("the bans could not be written".into());
-    }
-    Ok(())
-}
-
 /// The server's CPU over its whole run, in µs per delivered line.
 fn whole_run_per_line(r: &Report) -> Option<f64> {
     r.server_cpu_total_s
@@ -1086,7 +1050,7 @@ fn main() -> ExitCode {
             eprintln!("coucou-bench: --ban-list needs --store-dir");
             return ExitCode::FAILURE;
         };
-        return match write_bans(bans, dir) {
+        return match bans::write(bans, dir) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("coucou-bench: {err}");

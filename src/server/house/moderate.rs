@@ -331,6 +331,16 @@ impl<M: Mailbox> House<M> {
             ),
             (None, None) => (rule.shown.clone(), None),
         };
+        // An address a moderator is on is never banned or muted with a name: it is theirs too
+        // (the host's own machine, or one they share).
+        let ip = ip.filter(|&ip| {
+            address.is_some()
+                || !self
+                    .moderation
+                    .sessions_at(ip)
+                    .iter()
+                    .any(|&s| self.moderation.is_moderator(s))
+        });
         let rule = Rule {
             shown: shown.clone(),
             ..rule.clone()
