@@ -194,6 +194,7 @@ impl Session {
                 code: ErrorCode::Kicked | ErrorCode::Banned,
                 message,
                 label: None,
+                ..
             } => self.contact.removed = Some(message.clone()),
             ServerMsg::Moderator {} => {
                 self.conv.moderator = true;

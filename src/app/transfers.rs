@@ -300,6 +300,7 @@ mod tests {
             code,
             message: format!("{code:?}"),
             label,
+            cid: None,
         }
     }
 

@@ -759,7 +759,9 @@ impl ChatModel {
                         .push((name, now + crate::protocol::message::TYPING_LASTS_MS));
                 }
             }
-            ServerMsg::Error { message, .. } => {
+            ServerMsg::Error { message, cid, .. } => {
+                // A message refused (muted, too fast, …) is not sent again: out of the outbox.
+                self.confirmed(cid.as_ref());
                 self.push_local(now, EntryKind::Error(message));
             }
             ServerMsg::Moderator {} => self.push_said(now, Said::new("moderator-now"), false),

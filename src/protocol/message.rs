@@ -447,6 +447,10 @@ pub enum ServerMsg {
         /// The label of the request this answers, when it gave one (see [`Label`]).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<Label>,
+        /// The client's id of the message (`say`, `me`, `msg`) this refuses, when it gave one: it
+        /// was not sent, and will not be (an app takes it out of its outbox).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cid: Option<Cid>,
     },
     /// The room has a password: prove you know it (answer with [`ClientMsg::Password`]). Sent
     /// only over TLS, after the hello.
@@ -928,7 +932,17 @@ impl ServerMsg {
             code,
             message: message.into(),
             label: None,
+            cid: None,
         }
+    }
+
+    /// This error as the refusal of the message its sender gave the id `cid` (if they gave one).
+    #[must_use]
+    pub fn refusing(mut self, refused: Option<Cid>) -> Self {
+        if let Self::Error { cid, .. } = &mut self {
+            *cid = refused;
+        }
+        self
     }
 
     /// This message as the answer to a request labelled `label`: an answer or an error carries

@@ -489,7 +489,7 @@ impl<M: Mailbox> House<M> {
             }
         };
         if let Some((code, silenced)) = self.silenced(session, at, &command) {
-            let error = ServerMsg::error(code, silenced);
+            let error = ServerMsg::error(code, silenced).refusing(cid);
             self.answer(session, echo, &error);
             return Next::Continue;
         }

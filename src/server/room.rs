@@ -980,11 +980,9 @@ impl<M: Mailbox> Room<M> {
                 self.announce(msg, false);
                 return;
             }
-            self.send_error(
-                session,
-                ErrorCode::NoSuchUser,
-                tr!(self.settings.lang, "error-no-such-user", name = to),
-            );
+            let text = tr!(self.settings.lang, "error-no-such-user", name = to);
+            let refused = ServerMsg::error(ErrorCode::NoSuchUser, text).refusing(cid);
+            self.send_to(session, &refused);
             return;
         };
         let (target_session, target_name) = (target.session, target.name.clone());
@@ -1033,7 +1031,8 @@ impl<M: Mailbox> Room<M> {
         }
         let Some(target) = other.find_person(to) else {
             let text = tr!(self.settings.lang, "error-no-such-user", name = to);
-            self.send_error(session, ErrorCode::NoSuchUser, text);
+            let refused = ServerMsg::error(ErrorCode::NoSuchUser, text).refusing(cid);
+            self.send_to(session, &refused);
             return;
         };
         let (target_session, target_name) = (target.session, target.name.clone());

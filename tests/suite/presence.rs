@@ -375,6 +375,7 @@ fn a_french_room_speaks_french_to_plain_clients_and_keeps_its_codes() {
             code: ErrorCode::NoSuchUser,
             message: "personne ne s\u{2019}appelle nobody ici".into(),
             label: None,
+            cid: None,
         }
     );
     bob.send(&ClientMsg::Quit {});

@@ -207,7 +207,7 @@ pub(super) fn chat(
             Instant::now(),
             lang,
         ) {
-            answer(refused.into());
+            answer(ServerMsg::from(refused).refusing(cid));
             continue;
         }
         if let Command::Join(words) = &command {
