@@ -200,10 +200,11 @@ impl Session {
                 self.conv.moderator = true;
                 self.contact.oper_confirmed = true;
             }
+            // A password not yet confirmed, refused: not given again.
             ServerMsg::Error {
                 code: ErrorCode::WrongPassword,
                 ..
-            } => self.contact.oper = None,
+            } if !self.contact.oper_confirmed => self.contact.oper = None,
             _ => {}
         }
         let Some(msg) = self.on_rooms_line(msg, room, desk) else {

@@ -736,7 +736,8 @@ impl<M: Mailbox> House<M> {
             .ok()
             .and_then(|new| self.name_banned(&new))
         {
-            let error = ServerMsg::error(ErrorCode::Banned, banned);
+            // Not `banned`, which tells the person they are out of the host: they stay.
+            let error = ServerMsg::error(ErrorCode::NameReserved, banned);
             self.answer(session, echo, &error);
             return Next::Continue;
         }

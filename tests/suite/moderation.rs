@@ -214,7 +214,13 @@ fn a_ban_keeps_the_name_its_look_alikes_and_the_address_out_until_lifted() {
     carol.send(&ClientMsg::Nick {
         name: "Troll".into(),
     });
-    assert_eq!(error_code(&mut carol), ErrorCode::Banned);
+    assert_eq!(
+        error_code(&mut carol),
+        ErrorCode::NameReserved,
+        "carol stays"
+    );
+    say(&mut carol, "still here");
+    carol.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == "still here"));
 
     teacher.send(&act(Act::Bans, None, None, None));
     let ServerMsg::Notice { text, .. } = teacher.expect(
