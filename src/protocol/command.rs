@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub use super::message::Moderate;
 use super::message::{Act, Cid, ClientMsg};
 use crate::i18n::Lang;
 use crate::tr;
@@ -59,62 +60,6 @@ pub enum Command {
     Moderate(Moderate),
 }
 
-/// A moderator's act and whom it concerns (see [`Act`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Moderate {
-    /// What to do.
-    pub act: Act,
-    /// Who: a name, or (to ban or unban) an address.
-    pub name: Option<String>,
-    /// How long a ban or a mute lasts; `None`: until lifted.
-    pub minutes: Option<u32>,
-    /// Slow mode's gap between two messages of one person (`0`: off).
-    pub seconds: Option<u32>,
-    /// Classroom mode on or off.
-    pub on: Option<bool>,
-    /// The message to delete.
-    pub id: Option<u64>,
-    /// Why.
-    pub reason: Option<String>,
-}
-
-impl Moderate {
-    /// An act that concerns nobody in particular (`bans`, `lock`, `unlock`, `log`).
-    pub fn alone(act: Act) -> Self {
-        Self {
-            act,
-            name: None,
-            minutes: None,
-            seconds: None,
-            on: None,
-            id: None,
-            reason: None,
-        }
-    }
-
-    /// The JSON message for this act.
-    fn into_msg(self) -> ClientMsg {
-        let Self {
-            act,
-            name,
-            minutes,
-            seconds,
-            on,
-            id,
-            reason,
-        } = self;
-        ClientMsg::Moderate {
-            act,
-            name,
-            minutes,
-            seconds,
-            on,
-            id,
-            reason,
-        }
-    }
-}
-
 /// The longest a ban or a mute may be asked for, in minutes (a year).
 pub const MAX_MINUTES: u32 = 365 * 24 * 60;
 
@@ -159,7 +104,7 @@ impl Command {
             Self::Away { reason, auto } => ClientMsg::Away { reason, auto },
             Self::Back => ClientMsg::Back {},
             Self::Oper(password) => ClientMsg::Oper { password },
-            Self::Moderate(moderate) => moderate.into_msg(),
+            Self::Moderate(moderate) => ClientMsg::Moderate(moderate),
             Self::Rooms => ClientMsg::Rooms { label: None },
             // The room's name travels in the line's `room` field: see [`Command::room`].
             Self::Join(_) => ClientMsg::JoinRoom {},
@@ -195,26 +140,7 @@ impl Command {
             ClientMsg::PartRoom {} => (Self::Part, None),
             ClientMsg::Topic { text } => (Self::Topic(text), None),
             ClientMsg::Oper { password } => (Self::Oper(password), None),
-            ClientMsg::Moderate {
-                act,
-                name,
-                minutes,
-                seconds,
-                on,
-                id,
-                reason,
-            } => (
-                Self::Moderate(Moderate {
-                    act,
-                    name,
-                    minutes,
-                    seconds,
-                    on,
-                    id,
-                    reason,
-                }),
-                None,
-            ),
+            ClientMsg::Moderate(moderate) => (Self::Moderate(moderate), None),
             ClientMsg::Hello { .. }
             // Joining needs the line's `room`: the session reads it.
             | ClientMsg::JoinRoom {}

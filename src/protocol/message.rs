@@ -178,30 +178,8 @@ pub enum ClientMsg {
         /// The moderators' password.
         password: String,
     },
-    /// A moderator's act (see [`Act`]); `name` is who it concerns (a name, or for `ban` and
-    /// `unban` an address too), `minutes` how long a ban or mute lasts (absent: until lifted).
-    Moderate {
-        /// What to do.
-        act: Act,
-        /// Who: a name, or an address.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-        /// How long, for a ban or a mute.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        minutes: Option<u32>,
-        /// Slow mode's gap between two messages of one person, in seconds (`0`: off).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        seconds: Option<u32>,
-        /// Classroom mode on (`true`) or off.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        on: Option<bool>,
-        /// The message to delete (its id in the room).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        id: Option<u64>,
-        /// Why, said in the room and kept in the moderation log.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
-    },
+    /// A moderator's act (see [`Moderate`]).
+    Moderate(Moderate),
     /// The answer to the server's [`ServerMsg::Password`]: this end's SPAKE2 message and its
     /// proof, both in hex (see `protocol::password`).
     Password {
@@ -526,6 +504,49 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<Label>,
     },
+}
+
+/// A moderator's act and whom it concerns ([`ClientMsg::Moderate`]; typed, `/kick`, `/ban`, …):
+/// `name` is who (a name, or for `ban` and `unban` an address too), `minutes` how long a ban or mute
+/// lasts (absent: until lifted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moderate {
+    /// What to do.
+    pub act: Act,
+    /// Who: a name, or (to ban or unban) an address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How long a ban or a mute lasts; `None`: until lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+    /// Slow mode's gap between two messages of one person, in seconds (`0`: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<u32>,
+    /// Classroom mode on (`true`) or off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<bool>,
+    /// The message to delete (its id in the room).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// Why, said in the room and kept in the moderation log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Moderate {
+    /// An act that concerns nobody in particular (`bans`, `lock`, `unlock`, `log`, …).
+    pub fn alone(act: Act) -> Self {
+        Self {
+            act,
+            name: None,
+            minutes: None,
+            seconds: None,
+            on: None,
+            id: None,
+            reason: None,
+        }
+    }
 }
 
 /// What a moderator does ([`ClientMsg::Moderate`]).
@@ -1335,6 +1356,32 @@ pub fn decode_server(line: &[u8]) -> Result<ServerMsg, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moderators_act_reads_as_protocol_md_shows_it_and_refuses_unknown_fields() {
+        let line = br#"{"type":"moderate","act":"delete","id":57}"#;
+        let msg = decode_client(line).expect("a moderate line");
+        let asked = Moderate {
+            id: Some(57),
+            ..Moderate::alone(Act::Delete)
+        };
+        assert_eq!(msg, ClientMsg::Moderate(asked));
+        assert_eq!(serde_json::to_vec(&msg).unwrap(), line.to_vec());
+        let ban = br#"{"type":"moderate","act":"ban","name":"troll","minutes":90,"reason":"spam"}"#;
+        assert!(decode_client(ban).is_ok());
+        for hostile in [
+            &br#"{"type":"moderate","act":"kick","name":"bob","x":1}"#[..],
+            br#"{"type":"moderate","act":"dance"}"#,
+            br#"{"type":"moderate","name":"bob"}"#,
+            br#"{"type":"moderate","act":"delete","id":-1}"#,
+        ] {
+            assert!(
+                decode_client(hostile).is_err(),
+                "{}",
+                String::from_utf8_lossy(hostile)
+            );
+        }
+    }
 
     #[test]
     fn the_rooms_lines_read_as_protocol_md_shows_them() {
