@@ -714,8 +714,10 @@ impl ChatModel {
                 }
             }
             ServerMsg::Notice { id, time, text } => {
-                // A room message's id again: the host took it out (a tombstone in its place).
+                // A room message's id and time again: the host took it out (a tombstone in its
+                // place). Only what was seen is looked for, not at every notice.
                 if let Some(id) = id
+                    && self.seen.contains(&(id, time))
                     && let Some(entry) = self.entries.iter_mut().find(|e| {
                         e.id == Some(id)
                             && matches!(e.kind, EntryKind::Chat { .. } | EntryKind::File(_))

@@ -251,6 +251,12 @@ impl Moderation {
         self.moderators.contains(&session)
     }
 
+    /// True when `kind`'s list holds anything (some may have ended): else nobody need be looked
+    /// up in it.
+    pub fn any(&self, kind: Kind) -> bool {
+        !self.rules(kind).all.is_empty()
+    }
+
     /// The ban (or mute) that holds at `now` for the name `key` or the address `ip`.
     pub fn find(
         &self,

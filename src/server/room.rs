@@ -862,6 +862,12 @@ impl<M: Mailbox> Room<M> {
         Some(from)
     }
 
+    /// What the name of `session` (if here) is compared by, as the room worked it out at their
+    /// arrival or last rename.
+    pub fn key_of(&self, session: SessionId) -> Option<&NameKey> {
+        self.person(session).map(|p| &p.key)
+    }
+
     /// The sessions here.
     pub fn sessions(&self) -> Vec<SessionId> {
         self.people.iter().map(|p| p.session).collect()

@@ -14,7 +14,7 @@ use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
 use crate::server::mailbox::Mailbox;
 use crate::server::moderation::{Keeper, Kind, Logged, Rule};
-use crate::server::room::{Next, SessionId};
+use crate::server::room::{Next, Room, SessionId};
 use crate::tr;
 
 /// How long a reason may be, in characters (the rest is cut).
@@ -30,6 +30,9 @@ impl<M: Mailbox> House<M> {
     /// Whether someone called `raw_name` may arrive from `ip`: the words of the ban that keeps
     /// them out, if one does.
     pub(super) fn ban_on(&self, raw_name: &str, ip: IpAddr) -> Option<String> {
+        if !self.moderation.any(Kind::Ban) {
+            return None;
+        }
         let now = (self.clock)();
         let rule = self
             .moderation
@@ -91,29 +94,31 @@ impl<M: Mailbox> House<M> {
         }
         let lang = self.template.lang;
         let now = (self.clock)();
-        let (name, _, _) = self.rooms[at].member(session)?;
-        let ip = self.moderation.address(session);
-        if let Some(rule) = self
-            .moderation
-            .find(Kind::Mute, Some(&NameKey::new(&name)), ip, now)
-        {
-            return Some((
-                ErrorCode::Muted,
-                self.with_terms(lang.tr("error-muted"), rule, now),
-            ));
+        // On every message: nothing is worked out for a list that is empty or a mode that is off.
+        if self.moderation.any(Kind::Mute) {
+            let key = self.rooms[at].key_of(session)?;
+            let ip = self.moderation.address(session);
+            if let Some(rule) = self.moderation.find(Kind::Mute, Some(key), ip, now) {
+                return Some((
+                    ErrorCode::Muted,
+                    self.with_terms(lang.tr("error-muted"), rule, now),
+                ));
+            }
         }
         if let Command::Msg { to, .. } = command {
+            if !self.moderation.classroom {
+                return None;
+            }
             let to_moderator = self
                 .holder(&NameKey::new(to))
                 .is_some_and(|(s, _)| self.moderation.is_moderator(s));
-            return (self.moderation.classroom && !to_moderator)
-                .then(|| (ErrorCode::Muted, lang.tr("error-classroom-private")));
+            return (!to_moderator).then(|| (ErrorCode::Muted, lang.tr("error-classroom-private")));
         }
-        let room = self.room_key(at).to_owned();
-        if self.moderation.is_locked(&room) {
+        let room = Self::room_key(&self.rooms, at);
+        if self.moderation.is_locked(room) {
             return Some((ErrorCode::Muted, lang.tr("error-locked")));
         }
-        let wait = self.moderation.slow_wait(&room, session, now)?;
+        let wait = self.moderation.slow_wait(room, session, now)?;
         let seconds = wait.div_ceil(1000).max(1);
         Some((ErrorCode::Flood, tr!(lang, "error-slow", seconds = seconds)))
     }
@@ -132,6 +137,9 @@ impl<M: Mailbox> House<M> {
 
     /// The name `new` is banned: the words why (a rename to it is refused).
     pub(super) fn name_banned(&self, new: &str) -> Option<String> {
+        if !self.moderation.any(Kind::Ban) {
+            return None;
+        }
         let now = (self.clock)();
         let rule = self
             .moderation
@@ -209,7 +217,7 @@ impl<M: Mailbox> House<M> {
             Act::Unban | Act::Unmute => self.lift(asked.act, &name, &by),
             Act::Lock | Act::Unlock => {
                 let locking = asked.act == Act::Lock;
-                let room = self.room_key(at).to_owned();
+                let room = Self::room_key(&self.rooms, at).to_owned();
                 if self.moderation.set_locked(&room, locking) {
                     let key = if locking {
                         "moderation-lock"
@@ -232,7 +240,7 @@ impl<M: Mailbox> House<M> {
             }
             Act::Slow => {
                 let seconds = asked.seconds.unwrap_or(0).min(command::MAX_SLOW_SECONDS);
-                let room = self.room_key(at).to_owned();
+                let room = Self::room_key(&self.rooms, at).to_owned();
                 if self.moderation.set_slow(&room, u64::from(seconds) * 1000) {
                     let text = if seconds == 0 {
                         tr!(lang, "moderation-slow-off", by = by.as_str())
@@ -519,8 +527,8 @@ impl<M: Mailbox> House<M> {
     }
 
     /// What a room is known by in the moderation's lists: its name, "" for the default room.
-    fn room_key(&self, at: usize) -> &str {
-        if at == 0 { "" } else { self.rooms[at].name() }
+    fn room_key(rooms: &[Room<M>], at: usize) -> &str {
+        if at == 0 { "" } else { rooms[at].name() }
     }
 
     /// `text` followed by how long `rule` holds (from `now`) and why.
