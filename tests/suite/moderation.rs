@@ -147,6 +147,14 @@ fn error_code(client: &mut Json) -> ErrorCode {
 }
 
 /// A notice in the room's history (an id: said in the room, in the server's voice) holding `needle`.
+/// A notice (in the room's history or not) holding `needle`.
+fn told(client: &mut Json, needle: &str) -> String {
+    match client.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains(needle))) {
+        ServerMsg::Notice { text, .. } => text,
+        _ => unreachable!(),
+    }
+}
+
 fn said(client: &mut Json, needle: &str) -> String {
     match client.expect(
         |m| matches!(m, ServerMsg::Notice { id: Some(_), text, .. } if text.contains(needle)),
@@ -234,12 +242,12 @@ fn a_ban_keeps_the_name_its_look_alikes_and_the_address_out_until_lifted() {
     );
 
     teacher.send(&act(Act::Unban, Some("troll"), None, None));
-    teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("The ban on troll was lifted")));
+    told(&mut teacher, "The ban on troll was lifted");
     app(addr, machine(5), "troll");
     // The address stays banned.
     turned_away(addr, machine(2), "someone");
     teacher.send(&act(Act::Unban, Some("127.0.0.2"), None, None));
-    teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("The ban on 127.0.0.2 was lifted")));
+    told(&mut teacher, "The ban on 127.0.0.2 was lifted");
     app(addr, machine(2), "someone");
     teacher.send(&act(Act::Unban, Some("nobody"), None, None));
     assert_eq!(error_code(&mut teacher), ErrorCode::NoSuchUser);
@@ -295,11 +303,7 @@ fn a_name_banned_on_a_moderators_own_address_leaves_that_address_free() {
     // 127.0.0.1 is the teacher's too: someone else from it is welcome.
     terminal(addr, machine(1), "pupil");
     teacher.send(&act(Act::Bans, None, None, None));
-    let ServerMsg::Notice { text, .. } =
-        teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("ban:")))
-    else {
-        unreachable!()
-    };
+    let text = told(&mut teacher, "ban:");
     assert!(!text.contains("127.0.0.1"), "{text}");
 }
 
@@ -528,11 +532,9 @@ fn bans_and_mutes_last_across_a_restart_and_a_lifted_one_stays_lifted() {
     teacher.send(&act(Act::Mute, Some("bob"), Some(600), None));
     said(&mut teacher, "bob was muted");
     teacher.send(&act(Act::Ban, Some("ghost"), Some(60), None));
-    teacher.expect(
-        |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("ghost was banned")),
-    );
+    told(&mut teacher, "ghost was banned");
     teacher.send(&act(Act::Unban, Some("ghost"), None, None));
-    teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("The ban on ghost was lifted")));
+    told(&mut teacher, "The ban on ghost was lifted");
     drop(teacher);
     server.stop();
 
@@ -545,11 +547,7 @@ fn bans_and_mutes_last_across_a_restart_and_a_lifted_one_stays_lifted() {
     app(addr, machine(6), "ghost");
     let mut teacher = moderator(addr, "teacher");
     teacher.send(&act(Act::Bans, None, None, None));
-    let ServerMsg::Notice { text, .. } =
-        teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("bans:")))
-    else {
-        unreachable!()
-    };
+    let text = told(&mut teacher, "bans:");
     assert!(
         text.contains("2 bans:") && text.contains("Reason: spam"),
         "{text}"
