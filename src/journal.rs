@@ -133,10 +133,11 @@ impl Journal {
         })
     }
 
-    /// Keeps `msg` (a message, action, private message, join, leave, rename or greeting; anything
-    /// else is skipped) as part of `room`. Never waits on the disk.
+    /// Keeps `msg` (a message, action, private message, join, leave, rename or greeting; an edit
+    /// or reactions written over their message; anything else is skipped) as part of `room`.
+    /// Never waits on the disk.
     pub fn keep(&self, room: &str, msg: &ServerMsg) {
-        if key(msg).is_some() {
+        if key(msg).is_some() || matches!(msg, ServerMsg::Edited(_) | ServerMsg::Reacted(_)) {
             self.tx
                 .send(Job::Keep {
                     room: room.to_owned(),
@@ -391,6 +392,9 @@ fn write(conn: &mut Connection, batch: &[(String, ServerMsg)]) -> Result<(), rus
         let mut forget =
             tx.prepare_cached("DELETE FROM entries WHERE room = ?1 AND private = 0 AND id = ?2")?;
         for (room, msg) in batch {
+            if changed(&tx, room, msg)? {
+                continue;
+            }
             let Some((private, id, time)) = key(msg) else {
                 continue;
             };
@@ -411,6 +415,34 @@ fn write(conn: &mut Connection, batch: &[(String, ServerMsg)]) -> Result<(), rus
         }
     }
     tx.commit()
+}
+
+/// A message's change (an edit, reactions) written over the message as the log keeps it, in the
+/// caller's transaction; false for anything else.
+fn changed(tx: &Connection, room: &str, msg: &ServerMsg) -> Result<bool, rusqlite::Error> {
+    match msg {
+        ServerMsg::Edited(chat) => {
+            let now = ServerMsg::Message(chat.clone()).to_json_line();
+            let now = String::from_utf8_lossy(&now).trim_end().to_owned();
+            tx.prepare_cached(
+                "UPDATE entries SET json = ?4 \
+                 WHERE room = ?1 AND private = 0 AND id = ?2 AND time = ?3",
+            )?
+            .execute(params![room, to_sql(chat.id), to_sql(chat.time), now])?;
+        }
+        ServerMsg::Reacted(reacted) => {
+            let reactions = serde_json::to_string(&reacted.reactions).unwrap_or_default();
+            tx.prepare_cached(
+                "UPDATE entries SET json = CASE WHEN ?3 = '[]' THEN json_remove(json, '$.reactions') \
+                 ELSE json_set(json, '$.reactions', json(?3)) END \
+                 WHERE room = ?1 AND private = 0 AND id = ?2 \
+                 AND json_extract(json, '$.type') = 'message'",
+            )?
+            .execute(params![room, to_sql(reacted.id), reactions])?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Reads what a question asks for (nothing when the log is not there) and sends the answer.
@@ -552,6 +584,7 @@ fn recall_outbox(conn: &Connection, room: &str) -> Vec<KeptUnsent> {
 mod tests {
     use super::*;
     use crate::protocol::Chat;
+    use crate::protocol::change::{Reacted, Reaction};
 
     fn chat(id: u64, time: u64, text: &str) -> ServerMsg {
         ServerMsg::Message(Chat {
@@ -561,6 +594,7 @@ mod tests {
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         })
     }
 
@@ -705,6 +739,53 @@ mod tests {
             };
             assert_eq!(messages, wanted, "{room}");
         }
+    }
+
+    #[test]
+    fn an_edit_and_reactions_are_written_over_the_message_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, rx) = journal(&dir.path().join("journal.sqlite"));
+        log.keep("a:1", &chat(7, 1_000, "dix heures"));
+        log.keep("b:1", &chat(7, 1_000, "another host's seven"));
+        let ServerMsg::Message(mut now) = chat(7, 1_000, "onze heures") else {
+            unreachable!()
+        };
+        now.edited = true;
+        log.keep("a:1", &ServerMsg::Edited(now.clone()));
+        let thumbs = vec![Reaction {
+            emoji: "👍".into(),
+            names: vec!["bob".into()],
+        }];
+        let bob_reacts = |on, reactions| {
+            ServerMsg::Reacted(Reacted {
+                id: 7,
+                from: "alice".into(),
+                name: "bob".into(),
+                emoji: "👍".into(),
+                on,
+                reactions,
+            })
+        };
+        log.keep("a:1", &bob_reacts(true, thumbs.clone()));
+        now.reactions = thumbs;
+        for (room, wanted) in [
+            ("a:1", ServerMsg::Message(now.clone())),
+            ("b:1", chat(7, 1_000, "another host's seven")),
+        ] {
+            log.recall(room, 10_000, 10);
+            let JournalEvent::Recalled { messages, .. } = next(&rx) else {
+                panic!("recalled")
+            };
+            assert_eq!(messages, [wanted], "{room}");
+        }
+        // Every reaction taken back: the message as it was sent, edited.
+        log.keep("a:1", &bob_reacts(false, Vec::new()));
+        now.reactions = Vec::new();
+        log.recall("a:1", 10_000, 10);
+        let JournalEvent::Recalled { messages, .. } = next(&rx) else {
+            panic!("recalled")
+        };
+        assert_eq!(messages, [ServerMsg::Message(now)]);
     }
 
     #[test]

@@ -90,8 +90,8 @@ struct Kept {
     in_history: bool,
     /// The named room it was said in; `None`: the default room.
     room: Option<Arc<str>>,
-    /// It takes the place of the message with its id (a tombstone): that one's words leave
-    /// the search index.
+    /// It takes the place of the message with its id (a tombstone, an edit): that one's words
+    /// leave the search index.
     replaces: bool,
 }
 
@@ -234,8 +234,9 @@ impl Store {
         }));
     }
 
-    /// Queues `msg` (a tombstone) to take the place of the message of the room `room` (`None`:
-    /// the default room) with its id, kept or still queued: its words leave the search index.
+    /// Queues `msg` (a tombstone, or the message edited or reacted to) to take the place of the
+    /// message of the room `room` (`None`: the default room) with its id, kept or still queued:
+    /// the old words leave the search index, and the new ones, if any, go in.
     pub fn replace_in(&self, room: Option<&Arc<str>>, msg: &ServerMsg) {
         if !self.failed.load(Ordering::Relaxed) {
             self.jobs.send(Job::Keep(Kept {
@@ -858,6 +859,12 @@ fn write_batch(
                 .to_owned();
             if kept.replaces {
                 replace(conn, (id, &json, kept.room.as_deref()), unindexed)?;
+                // In the same transaction, not batched: after a crash, only what is newer than
+                // `searched_upto` is indexed again, and an edit is of an older message.
+                if let Some(words) = searched_words(&kept.msg) {
+                    conn.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?
+                        .execute(params![to_sql(id), words])?;
+                }
                 continue;
             }
             let added = insert.execute(params![
@@ -895,8 +902,8 @@ fn write_batch(
     })
 }
 
-/// Puts `json` (a tombstone) in place of the room message `id` of the room `room`, and its words
-/// out of the search index (or out of what waits to go in).
+/// Puts `json` (a tombstone, or a message as it is now) in place of the room message `id` of the
+/// room `room`, and its words out of the search index (or out of what waits to go in).
 fn replace(
     conn: &Connection,
     (id, json, room): (u64, &str, Option<&str>),
@@ -1060,6 +1067,24 @@ impl Reader {
         Ok((page, more))
     }
 
+    /// The message `id` of the room `room` (`None`: the default room) as it is kept now, if it
+    /// is one of that room's messages (never a private one).
+    pub fn message_in(&self, room: Option<&str>, id: u64) -> Result<Option<Chat>, rusqlite::Error> {
+        let conn = self.conn();
+        let json: Option<String> = conn
+            .prepare_cached(
+                "SELECT json FROM messages WHERE private = 0 AND id = ?1 AND room = ?2",
+            )?
+            .query_row(params![to_sql(id), room.unwrap_or("")], |row| row.get(0))
+            .optional()?;
+        Ok(
+            json.and_then(|json| match message::decode_server(json.as_bytes()) {
+                Ok(ServerMsg::Message(chat)) => Some(chat),
+                _ => None,
+            }),
+        )
+    }
+
     /// The newest room messages (never private ones) that hold every word of `words`, case and
     /// accents ignored ("cafe" finds "café"), at most `limit`, each with the room's message before
     /// and after it. Any text is a safe query: it is read as words, never as search syntax.
@@ -1206,6 +1231,7 @@ mod tests {
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         })
     }
 
@@ -1511,6 +1537,7 @@ mod tests {
             text: "ancient".into(),
             action: false,
             cid: None,
+            ..Default::default()
         });
         store.keep(&old, true);
         for id in 2..=6 {

@@ -738,3 +738,27 @@ error-no-such-message = no message #{ $id } among the room's recent messages
 error-delete-linked = messages can't be deleted in a linked room yet
 mod-delete = Delete (moderator)
 host-no-randomness = this computer gave no random numbers for the room's keys
+
+## A message's author, replies and reactions
+notice-deleted-by-author = { $name } deleted this message
+error-not-yours = only the author may change a message, from the connection that sent it
+error-change-linked = messages can't be changed or reacted to in a linked room yet
+error-bad-emoji = a reaction is one emoji (at most { $max } bytes, nothing invisible)
+error-reactions-yours = at most { $max } different reactions of yours on one message
+error-reactions-kinds = this message has { $max } different reactions already
+plain-edited = { $name } edited a message:
+plain-reacted = { $name } reacted { $emoji } to { $author }'s message
+plain-unreacted = { $name } took back { $emoji } from { $author }'s message
+
+## Replies, edits and reactions in the window
+menu-reply = Reply
+menu-edit = Edit
+menu-delete = Delete
+reply-earlier = an earlier message
+reply-jump = Show the message this answers
+replying-to = Replying to { $name }: { $text }
+editing = Editing your message
+aside-stop = Stop (Escape)
+message-edited = (edited)
+reaction-who = { $emoji } by { $names }
+react-with = React with { $emoji }

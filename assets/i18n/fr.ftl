@@ -744,3 +744,27 @@ error-no-such-message = pas de message n° { $id } parmi les messages récents d
 error-delete-linked = on ne peut pas encore supprimer de message dans un salon relié
 mod-delete = Supprimer (modérateur)
 host-no-randomness = cet ordinateur n’a pas fourni de nombres aléatoires pour les clés du salon
+
+## L'auteur d'un message, réponses et réactions
+notice-deleted-by-author = { $name } a supprimé ce message
+error-not-yours = seul l'auteur peut changer un message, depuis la connexion qui l'a envoyé
+error-change-linked = on ne peut pas encore changer un message ni y réagir dans un salon relié
+error-bad-emoji = une réaction est un émoji (au plus { $max } octets, rien d'invisible)
+error-reactions-yours = au plus { $max } réactions différentes de votre part sur un message
+error-reactions-kinds = ce message a déjà { $max } réactions différentes
+plain-edited = { $name } a modifié un message :
+plain-reacted = { $name } a réagi { $emoji } au message de { $author }
+plain-unreacted = { $name } a retiré { $emoji } du message de { $author }
+
+## Réponses, modifications et réactions dans la fenêtre
+menu-reply = Répondre
+menu-edit = Modifier
+menu-delete = Supprimer
+reply-earlier = un message plus ancien
+reply-jump = Montrer le message auquel celui-ci répond
+replying-to = En réponse à { $name } : { $text }
+editing = Modification de votre message
+aside-stop = Arrêter (Échap)
+message-edited = (modifié)
+reaction-who = { $emoji } de { $names }
+react-with = Réagir avec { $emoji }

@@ -408,6 +408,7 @@ impl Conversation {
                     text,
                     own: false,
                     action,
+                    ..
                 } if entry.mention || choice == NotifyChoice::All => Notice {
                     title: tr!(
                         chat.lang,

@@ -30,6 +30,7 @@ use crate::protocol::{ClientMsg, Command, ErrorCode, ServerMsg, command, now_ms}
 use crate::tr;
 use crate::ui::RoomAction;
 use crate::ui::chat::Showing;
+use crate::ui::relations::Aside;
 
 /// How many older messages the app asks for at a time.
 const PAGE: u32 = 200;
@@ -84,6 +85,16 @@ impl Session {
             RoomAction::Show(showing) => conv.show_in_room(showing),
             RoomAction::JoinNamed(name) => self.join_named(name),
             RoomAction::Moderate(asked) => self.rooms_command(Command::Moderate(asked), desk),
+            RoomAction::ReplyTo(quote) => conv.composer.aside_with(Aside::Reply(quote), None),
+            RoomAction::Edit { id, text } => conv.composer.aside_with(Aside::Edit(id), Some(text)),
+            // A reply waits in the outbox as any message does.
+            RoomAction::Change(reply @ Command::Reply { .. }) => {
+                self.presence.sent();
+                if !self.send_kept(reply) {
+                    self.conv.say(Said::new("not-sent-offline"), true);
+                }
+            }
+            RoomAction::Change(change) => self.rooms_command(change, desk),
             RoomAction::JoinProtected { room, password } => self.join_protected(room, password),
             RoomAction::PartNamed(name) => self.part_named(&name, desk),
             RoomAction::Quote(quote) => conv.composer.start_with(format!("{quote} ")),

@@ -8,8 +8,27 @@ use eframe::egui;
 
 use crate::model::settings::{self, Settings, ThemeChoice};
 
-/// Applies the theme and text size of `settings`.
+/// Noto Emoji (black and white) as the last fallback of every text: reactions and messages show
+/// emoji on a system without an emoji font of its own, never empty boxes. Added once (egui keeps
+/// a font by its name).
+fn add_emoji_font(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+        .map(|family| InsertFontFamily {
+            family,
+            priority: FontPriority::Lowest,
+        })
+        .to_vec();
+    ctx.add_font(FontInsert::new(
+        "NotoEmoji-Regular",
+        egui::FontData::from_static(epaint_default_fonts::NOTO_EMOJI_REGULAR),
+        families,
+    ));
+}
+
+/// Applies the theme and text size of `settings` (and, once, the emoji font).
 pub(super) fn apply_style(ctx: &egui::Context, settings: &Settings) {
+    add_emoji_font(ctx);
     // One text size: the setting. egui's own Ctrl +/- zoom would be a second one, not saved.
     ctx.options_mut(|o| o.zoom_with_keyboard = false);
     ctx.set_theme(match settings.theme {

@@ -910,6 +910,11 @@ fn write_loop(
             (Wire::Json, Outgoing::Ask(question)) => json_line(&question),
             (Wire::Json, Outgoing::In(room, line)) => json_line_in(&line, &room),
             (_, Outgoing::Ask(_) | Outgoing::In(..)) => continue,
+            (_, Outgoing::Command(command) | Outgoing::Tagged(command, _))
+                if command.json_only() =>
+            {
+                continue;
+            }
             (Wire::Plain, Outgoing::Tagged(command, _)) => {
                 format!("{}\n", command.to_plain_line()).into_bytes()
             }
@@ -1139,6 +1144,7 @@ mod tests {
                 text: "salut".into(),
                 action: false,
                 cid: None,
+                ..Default::default()
             })]
         );
         let ClientEvent::Message {

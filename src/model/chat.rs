@@ -14,6 +14,7 @@
 use std::collections::HashSet;
 
 use crate::i18n::{Lang, Said};
+use crate::protocol::change::{Quote, Reacted, Reaction};
 use crate::protocol::message::NOTICE_PREFIX;
 use crate::protocol::message::{AwayNote, Cid, FileOffer};
 use crate::protocol::{Chat, Command, LeaveReason, ServerMsg};
@@ -61,6 +62,12 @@ pub enum EntryKind {
         action: bool,
         /// True when you sent it.
         own: bool,
+        /// The message it answers, quoted.
+        reply: Option<Quote>,
+        /// True once its author changed its text.
+        edited: bool,
+        /// The emoji on it, and who put them there.
+        reactions: Vec<Reaction>,
     },
     /// A private message between you and someone.
     Private {
@@ -81,6 +88,21 @@ pub enum EntryKind {
     Plain(String),
     /// A file offered in the room (or to you, or by you): its bytes are fetched apart.
     File(FileOffer),
+}
+
+impl EntryKind {
+    /// A message from `from` saying `text`, answering nothing, as it was sent.
+    pub fn chat(from: String, text: String, action: bool, own: bool) -> Self {
+        Self::Chat {
+            from,
+            text,
+            action,
+            own,
+            reply: None,
+            edited: false,
+            reactions: Vec::new(),
+        }
+    }
 }
 
 /// Which way a file goes.
@@ -189,6 +211,11 @@ pub struct ChatModel {
     pub transfers: std::collections::HashMap<u64, TransferState>,
     /// The host has named rooms (its welcome said so): the app lists and joins them.
     pub has_rooms: bool,
+    /// The ids of your messages sent on the connection now: the host lets you edit or delete
+    /// those (by the connection that sent them).
+    pub editable: HashSet<u64>,
+    /// The newest id the last welcome brought: what came live after it is of this connection.
+    live_since: u64,
 }
 
 /// Whether what this computer's log holds from before the room's own history was shown.
@@ -588,6 +615,13 @@ impl ChatModel {
                 self.room = room;
                 self.me = you;
                 self.has_rooms = rooms;
+                // A new connection: messages sent on the one before are not yours to change.
+                self.editable.clear();
+                self.live_since = history
+                    .iter()
+                    .filter_map(ServerMsg::room_id)
+                    .max()
+                    .unwrap_or(0);
                 self.people = people;
                 self.away = away;
                 if self.entries.iter().all(|e| e.id.is_none()) {
@@ -603,6 +637,8 @@ impl ChatModel {
                 }
             }
             ServerMsg::Message(chat) => self.chat(chat),
+            ServerMsg::Edited(chat) => self.edited(chat),
+            ServerMsg::Reacted(reacted) => self.reacted(reacted),
             ServerMsg::Private {
                 id,
                 time,
@@ -799,6 +835,38 @@ impl ChatModel {
         }
     }
 
+    /// A message's new text from its author: the entry with its id (and time) takes it.
+    fn edited(&mut self, chat: Chat) {
+        let mention = chat.from != self.me && self.mentions_me(&chat.text);
+        if let Some(entry) = self.message_mut(chat.id, chat.time)
+            && let EntryKind::Chat { text, edited, .. } = &mut entry.kind
+        {
+            *text = chat.text;
+            *edited = true;
+            entry.mention = mention;
+        }
+    }
+
+    /// A message's reactions as they are now.
+    fn reacted(&mut self, reacted: Reacted) {
+        if let Some(entry) = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|e| e.id == Some(reacted.id))
+            && let EntryKind::Chat { reactions, .. } = &mut entry.kind
+        {
+            *reactions = reacted.reactions;
+        }
+    }
+
+    /// The room message with `id` and `time` among the entries (the newest first).
+    fn message_mut(&mut self, id: u64, time: u64) -> Option<&mut Entry> {
+        self.entries.iter_mut().rev().find(|e| {
+            e.id == Some(id) && e.time == time && matches!(e.kind, EntryKind::Chat { .. })
+        })
+    }
+
     fn chat(&mut self, chat: Chat) {
         self.confirmed(chat.cid.as_ref());
         // What they were typing has arrived.
@@ -807,6 +875,9 @@ impl ChatModel {
             return;
         }
         let own = chat.from == self.me;
+        if own && !self.replaying && chat.id > self.live_since {
+            self.editable.insert(chat.id);
+        }
         let mention = !own && self.mentions_me(&chat.text);
         self.push(Entry {
             id: Some(chat.id),
@@ -816,6 +887,9 @@ impl ChatModel {
                 text: chat.text,
                 action: chat.action,
                 own,
+                reply: chat.reply,
+                edited: chat.edited,
+                reactions: chat.reactions,
             },
             mention,
             said: None,
@@ -948,7 +1022,8 @@ pub fn file_offer_text(offer: &FileOffer, me: &str, lang: Lang) -> String {
 }
 
 /// A made-up conversation of `n` entries starting at `start_ms`, one a minute: chats of varied
-/// length, actions, notices, a private message and mentions. For snapshot tests and benchmarks.
+/// length, actions, notices, a private message, mentions, replies, edits and reactions. For
+/// snapshot tests and benchmarks.
 pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
     demo_conversation_in(n, start_ms, Lang::En)
 }
@@ -968,10 +1043,11 @@ pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
     let mut model = ChatModel::new("Salle 12", "alice");
     model.lang = lang;
     model.people = PEOPLE.iter().map(|p| (*p).to_owned()).collect();
+    let from_of = |i: usize| PEOPLE[(i - i / 4) % PEOPLE.len()];
     for i in 0..n {
         let time = start_ms + 60_000 * i as u64;
         // Every fourth line continues the previous person's, so grouping shows.
-        let from = PEOPLE[(i - i / 4) % PEOPLE.len()];
+        let from = from_of(i);
         let msg = match i % 11 {
             3 => ServerMsg::Join {
                 id: i as u64,
@@ -993,6 +1069,23 @@ pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
                 text: LINES[i % LINES.len()].to_owned(),
                 action: i % 13 == 5,
                 cid: None,
+                reply: (i % 17 == 9)
+                    .then(|| Quote::of(i as u64 - 1, from_of(i - 1), LINES[(i - 1) % LINES.len()])),
+                edited: i % 23 == 10,
+                reactions: if i % 19 == 2 {
+                    vec![
+                        Reaction {
+                            emoji: "👍".to_owned(),
+                            names: vec!["bob".to_owned(), "eve".to_owned()],
+                        },
+                        Reaction {
+                            emoji: "🎉".to_owned(),
+                            names: vec!["alice".to_owned()],
+                        },
+                    ]
+                } else {
+                    Vec::new()
+                },
             }),
         };
         model.apply(msg, time);
@@ -1043,6 +1136,7 @@ mod tests {
                 text: "pendant la coupure".into(),
                 action: false,
                 cid: None,
+                ..Default::default()
             })
         };
         // Live: twice alike in one millisecond is twice.
@@ -1070,6 +1164,7 @@ mod tests {
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         })
     }
 
@@ -1298,6 +1393,7 @@ mod tests {
                 text: text.into(),
                 action: false,
                 cid: Some(cid.into()),
+                ..Default::default()
             })
         };
         model.hear(echo(1, "un", "c1"));
@@ -1326,6 +1422,7 @@ mod tests {
                 text: text.into(),
                 action: false,
                 cid: None,
+                ..Default::default()
             })
         };
         let added = model.recalled_now(vec![yesterday(1, "hier"), yesterday(2, "hier soir")]);

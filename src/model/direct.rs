@@ -90,12 +90,7 @@ pub fn direct_with(room: &ChatModel, peer: &str) -> ChatModel {
             EntryKind::Private {
                 from, text, own, ..
             } => Some(Entry {
-                kind: EntryKind::Chat {
-                    from: from.clone(),
-                    text: text.clone(),
-                    action: false,
-                    own: *own,
-                },
+                kind: EntryKind::chat(from.clone(), text.clone(), false, *own),
                 // Everything here is for you: nothing stands out as a mention.
                 mention: false,
                 ..e.clone()
@@ -134,6 +129,7 @@ mod tests {
                 text: "for everyone".into(),
                 action: false,
                 cid: None,
+                ..Default::default()
             }),
             NOW,
         );
@@ -185,6 +181,7 @@ mod tests {
                     text: text.into(),
                     action: false,
                     cid: None,
+                    ..Default::default()
                 }),
                 NOW,
             );

@@ -240,6 +240,7 @@ mod tests {
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         }
     }
 

@@ -133,23 +133,10 @@ mod tests {
     fn transcript_has_dates_times_and_every_kind_of_line() {
         let mut model = ChatModel::new("Salle 12", "alice");
         let t = 1_700_000_000_000;
-        model.push_local(
-            t,
-            EntryKind::Chat {
-                from: "bob".into(),
-                text: "hi".into(),
-                action: false,
-                own: false,
-            },
-        );
+        model.push_local(t, EntryKind::chat("bob".into(), "hi".into(), false, false));
         model.push_local(
             t + 60_000,
-            EntryKind::Chat {
-                from: "alice".into(),
-                text: "waves".into(),
-                action: true,
-                own: true,
-            },
+            EntryKind::chat("alice".into(), "waves".into(), true, true),
         );
         model.push_local(t, EntryKind::Notice("line one\nline two".into()));
         model.push_local(

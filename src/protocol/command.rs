@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use super::change::Quote;
 pub use super::message::Moderate;
 use super::message::{Act, Cid, ClientMsg};
 use crate::i18n::Lang;
@@ -58,6 +59,34 @@ pub enum Command {
     Oper(String),
     /// A moderator's act.
     Moderate(Moderate),
+    /// A message for the room answering the message `to` (JSON only).
+    Reply {
+        /// The id of the message answered.
+        to: u64,
+        /// What it says.
+        text: String,
+        /// The message answered as the host's store keeps it, when the host looked (an older
+        /// message than the room remembers); never from the network.
+        stored: Option<Quote>,
+    },
+    /// A new text for one's own message `id` (JSON only).
+    Edit {
+        /// The message's id.
+        id: u64,
+        /// Its new text.
+        text: String,
+    },
+    /// Deletes one's own message (JSON only).
+    Delete(u64),
+    /// Puts an emoji on a message, or takes it back (JSON only).
+    React {
+        /// The message's id.
+        id: u64,
+        /// The emoji.
+        emoji: String,
+        /// Put, or take back.
+        on: bool,
+    },
 }
 
 /// The longest a ban or a mute may be asked for, in minutes (a year).
@@ -110,7 +139,20 @@ impl Command {
             Self::Join(_) => ClientMsg::JoinRoom {},
             Self::Part => ClientMsg::PartRoom {},
             Self::Topic(text) => ClientMsg::Topic { text },
+            Self::Reply { to, text, .. } => ClientMsg::Reply { id: to, text, cid },
+            Self::Edit { id, text } => ClientMsg::Edit { id, text },
+            Self::Delete(id) => ClientMsg::Delete { id },
+            Self::React { id, emoji, on } => ClientMsg::React { id, emoji, on },
         }
+    }
+
+    /// True for what only the JSON dialect can say (an edit, a deletion, a reaction): a client
+    /// speaking plain lines sends nothing for it.
+    pub fn json_only(&self) -> bool {
+        matches!(
+            self,
+            Self::Edit { .. } | Self::Delete(_) | Self::React { .. }
+        )
     }
 
     /// The room a JSON line for this command names in its `room` field, when the command itself
@@ -141,6 +183,17 @@ impl Command {
             ClientMsg::Topic { text } => (Self::Topic(text), None),
             ClientMsg::Oper { password } => (Self::Oper(password), None),
             ClientMsg::Moderate(moderate) => (Self::Moderate(moderate), None),
+            ClientMsg::Reply { id, text, cid } => (
+                Self::Reply {
+                    to: id,
+                    text,
+                    stored: None,
+                },
+                cid,
+            ),
+            ClientMsg::Edit { id, text } => (Self::Edit { id, text }, None),
+            ClientMsg::Delete { id } => (Self::Delete(id), None),
+            ClientMsg::React { id, emoji, on } => (Self::React { id, emoji, on }, None),
             ClientMsg::Hello { .. }
             // Joining needs the line's `room`: the session reads it.
             | ClientMsg::JoinRoom {}
@@ -183,6 +236,9 @@ impl Command {
             Self::Topic(None) => "/topic".to_owned(),
             Self::Oper(password) => format!("/oper {password}"),
             Self::Moderate(moderate) => moderate.to_plain_line(),
+            // A terminal's reply is its text; the rest has no line (see [`Command::json_only`]).
+            Self::Reply { text, .. } => Self::Say(text.clone()).to_plain_line(),
+            Self::Edit { .. } | Self::Delete(_) | Self::React { .. } => String::new(),
         }
     }
 }

@@ -10,10 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::change::{self, Quote, Reacted, Reaction};
 use super::name::NameError;
 use super::sanitize::clean_text;
-use crate::i18n::Lang;
-use crate::tr;
 
 /// The JSON dialect's version; a hello with another version is refused.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -180,6 +179,40 @@ pub enum ClientMsg {
     },
     /// A moderator's act (see [`Moderate`]).
     Moderate(Moderate),
+    /// A message for the room that answers the message `id` (the room quotes it).
+    Reply {
+        /// The id of the message answered.
+        id: u64,
+        /// The text.
+        text: String,
+        /// The sender's own id for it (see [`Cid`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cid: Option<Cid>,
+    },
+    /// Changes the text of your own message `id` (one you sent on this connection, still among
+    /// the room's recent ones); everyone is sent [`ServerMsg::Edited`].
+    Edit {
+        /// The message's id.
+        id: u64,
+        /// Its new text.
+        text: String,
+    },
+    /// Deletes your own message `id` (as for an edit): a tombstone takes its place for everyone.
+    Delete {
+        /// The message's id.
+        id: u64,
+    },
+    /// Puts an emoji on the message `id` (`on`), or takes yours back; everyone is sent
+    /// [`ServerMsg::Reacted`].
+    React {
+        /// The message's id.
+        id: u64,
+        /// The emoji (see [`change::is_valid_emoji`]).
+        emoji: String,
+        /// Put, or take back.
+        #[serde(default = "yes")]
+        on: bool,
+    },
     /// The answer to the server's [`ServerMsg::Password`]: this end's SPAKE2 message and its
     /// proof, both in hex (see `protocol::password`).
     Password {
@@ -188,6 +221,11 @@ pub enum ClientMsg {
         /// HMAC proving this end reached the shared secret.
         proof: String,
     },
+}
+
+/// `true`: what an absent `on` means.
+fn yes() -> bool {
+    true
 }
 
 impl ClientMsg {
@@ -292,6 +330,10 @@ pub enum ServerMsg {
     },
     /// A message for the room.
     Message(Chat),
+    /// A message's text was changed by its author: the message as it is now (`edited`).
+    Edited(Chat),
+    /// Someone put an emoji on a message, or took theirs back.
+    Reacted(Reacted),
     /// A private message; sent to its sender and its recipient only.
     Private {
         /// Server-assigned id, unique and increasing among private messages; a sequence of its own,
@@ -670,6 +712,7 @@ impl Found {
                 text: offer.name.clone(),
                 action: false,
                 cid: None,
+                ..Default::default()
             },
             file: Some(offer),
             before,
@@ -691,6 +734,19 @@ impl Chat {
     fn clean(&mut self) {
         clean(&mut self.from);
         clean(&mut self.text);
+        if let Some(quote) = &mut self.reply {
+            quote.from.iter_mut().for_each(clean);
+            quote.text.iter_mut().for_each(clean);
+        }
+        clean_reactions(&mut self.reactions);
+    }
+}
+
+/// Cleans reactions' names, and drops an emoji that is not one ([`change::is_valid_emoji`]).
+fn clean_reactions(reactions: &mut Vec<Reaction>) {
+    reactions.retain(|r| change::is_valid_emoji(&r.emoji));
+    for reaction in reactions {
+        reaction.names.iter_mut().for_each(clean);
     }
 }
 
@@ -728,7 +784,7 @@ fn clean_lines(text: &str) -> String {
 }
 
 /// A message for the room.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
     /// Server-assigned id, unique and increasing.
     pub id: u64,
@@ -744,6 +800,15 @@ pub struct Chat {
     /// The sender's own id for it, if it gave one: the sender knows its message arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cid: Option<Cid>,
+    /// The message it answers, quoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Quote>,
+    /// True once its author changed its text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub edited: bool,
+    /// The emoji on it, and who put them there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
 }
 
 /// Why someone left the room.
@@ -841,6 +906,10 @@ pub enum ErrorCode {
     NotModerator,
     /// No such message in the room (or not one the room still has in memory).
     NoSuchMessage,
+    /// Only the message's author may do that (from the connection that sent it).
+    NotYours,
+    /// A message takes a few different emoji per person, and so many in all.
+    TooManyReactions,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -861,6 +930,18 @@ impl From<&NameError> for ErrorCode {
 }
 
 impl ServerMsg {
+    /// Its id in the room's sequence: a message, a join, a leave, a rename, a kept notice, a file
+    /// offered to the room.
+    pub fn room_id(&self) -> Option<u64> {
+        match self {
+            Self::Message(chat) => Some(chat.id),
+            Self::Join { id, .. } | Self::Leave { id, .. } | Self::Rename { id, .. } => Some(*id),
+            Self::Notice { id, .. } => *id,
+            Self::File(offer) if offer.to.is_none() => Some(offer.id),
+            _ => None,
+        }
+    }
+
     /// The message with every text a person reads cleaned ([`clean_text`]: escapes, controls,
     /// bidi controls and invisible characters out; each line of a notice or an error apart), as a
     /// Coucou room cleans what it relays. The app reads every room's message through it: a hostile
@@ -892,7 +973,16 @@ impl ServerMsg {
                 }
                 history.iter_mut().for_each(Self::clean);
             }
-            Self::Message(chat) => chat.clean(),
+            Self::Message(chat) | Self::Edited(chat) => chat.clean(),
+            Self::Reacted(reacted) => {
+                [&mut reacted.from, &mut reacted.name]
+                    .into_iter()
+                    .for_each(clean);
+                clean_reactions(&mut reacted.reactions);
+                if !change::is_valid_emoji(&reacted.emoji) {
+                    reacted.emoji = "?".to_owned();
+                }
+            }
             Self::Private { from, to, text, .. } => [from, to, text].into_iter().for_each(clean),
             Self::Join { name, .. }
             | Self::Leave { name, .. }
@@ -1019,204 +1109,6 @@ impl ServerMsg {
             line.extend_from_slice(b"}\n");
         }
         line
-    }
-
-    /// The message as plain-dialect text in `lang`: one or more lines, each ending in `\n`.
-    pub fn to_plain_text(&self, lang: Lang) -> String {
-        let mut out = String::new();
-        self.write_plain(&mut out, lang);
-        out
-    }
-
-    fn write_plain(&self, out: &mut String, lang: Lang) {
-        use std::fmt::Write as _;
-        // Writing to a String can't fail.
-        let notice = |out: &mut String, text: &str| {
-            let _ = writeln!(out, "{NOTICE_PREFIX}{text}");
-        };
-        match self {
-            Self::Welcome {
-                room,
-                you,
-                users,
-                away,
-                motd,
-                history,
-                ..
-            } => {
-                notice(out, &tr!(lang, "plain-welcome", room = room, name = you));
-                notice(out, &here_line(users, away, lang));
-                for line in motd.iter().flat_map(|m| m.lines()) {
-                    notice(out, line);
-                }
-                if !history.is_empty() {
-                    notice(out, &lang.tr("plain-recent"));
-                    for msg in history {
-                        msg.write_plain(out, lang);
-                    }
-                }
-                notice(out, &lang.tr("plain-type-help"));
-            }
-            Self::Message(chat) if chat.action => {
-                let _ = writeln!(out, "* {} {}", chat.from, chat.text);
-            }
-            Self::Message(chat) => {
-                let _ = writeln!(out, "{}: {}", chat.from, chat.text);
-            }
-            Self::Private { from, to, text, .. } => {
-                let private = lang.tr("plain-private");
-                let _ = writeln!(out, "[{private}] {from} -> {to}: {text}");
-            }
-            Self::Join { name, .. } => notice(out, &tr!(lang, "plain-joined", name = name)),
-            Self::Leave { name, reason, .. } => {
-                let key = match reason {
-                    LeaveReason::Quit => "plain-left",
-                    LeaveReason::Disconnected => "plain-left-closed",
-                    LeaveReason::TooSlow => "plain-left-slow",
-                };
-                notice(out, &tr!(lang, key, name = name));
-            }
-            Self::Rename { old, new, .. } => {
-                notice(out, &tr!(lang, "plain-renamed", old = old, new = new));
-            }
-            Self::Users { users, away } => notice(out, &here_line(users, away, lang)),
-            Self::Away {
-                name, reason, auto, ..
-            } => notice(out, &away_line(name, reason.as_deref(), *auto, lang)),
-            Self::Back { name } => notice(out, &tr!(lang, "plain-back", name = name)),
-            Self::File(offer) => {
-                let size = lang.size(offer.size);
-                let key = if offer.to.is_some() {
-                    "plain-file-private"
-                } else {
-                    "plain-file"
-                };
-                let line = tr!(
-                    lang,
-                    key,
-                    name = offer.from.as_str(),
-                    file = offer.name.as_str(),
-                    size = size
-                );
-                notice(out, &line);
-            }
-            // Only JSON clients offer and fetch files.
-            Self::Ready { .. }
-            | Self::Ticket { .. }
-            | Self::Transfer { .. }
-            | Self::Stored { .. } => {}
-            Self::Notice { text, .. } => {
-                for line in text.lines() {
-                    notice(out, line);
-                }
-            }
-            Self::Error { message, .. } => {
-                let _ = writeln!(out, "! {message}");
-            }
-            Self::Password { .. } => notice(out, &lang.tr("plain-password")),
-            Self::Verified { .. } => notice(out, &lang.tr("plain-password-ok")),
-            Self::History { messages, .. } => {
-                for msg in messages {
-                    msg.write_plain(out, lang);
-                }
-            }
-            // Plain clients are never told who is typing.
-            Self::Typing { .. } => {}
-            Self::Rooms { rooms, .. } => {
-                notice(out, &tr!(lang, "plain-rooms", count = rooms.len()));
-                for room in rooms {
-                    let mut line = tr!(
-                        lang,
-                        "plain-room-line",
-                        room = room.name.as_str(),
-                        count = room.people,
-                        joined = if room.joined { "yes" } else { "no" }
-                    );
-                    if room.protected {
-                        line.push(' ');
-                        line.push_str(&lang.tr("plain-room-protected"));
-                    }
-                    if let Some(topic) = room.topic.as_deref().filter(|t| !t.is_empty()) {
-                        line.push_str(" — ");
-                        line.push_str(topic);
-                    }
-                    notice(out, &line);
-                }
-            }
-            Self::Topic { by: Some(by), text } if text.is_empty() => {
-                notice(out, &tr!(lang, "plain-topic-cleared", name = by));
-            }
-            Self::Topic { by: Some(by), text } => {
-                notice(out, &tr!(lang, "plain-topic-set", name = by, topic = text));
-            }
-            Self::Topic { by: None, text } if text.is_empty() => {
-                notice(out, &lang.tr("plain-topic-none"));
-            }
-            Self::Topic { by: None, text } => {
-                notice(out, &tr!(lang, "plain-topic", topic = text));
-            }
-            // A plain client that leaves a room is given the default room's welcome.
-            Self::Parted {} => {}
-            Self::Moderator {} => notice(out, &lang.tr("notice-oper")),
-            Self::RoomMade { name, by: Some(by) } => {
-                notice(
-                    out,
-                    &tr!(lang, "plain-room-made-by", name = by, room = name),
-                );
-            }
-            Self::RoomMade { name, by: None } => {
-                notice(out, &tr!(lang, "plain-room-made", room = name));
-            }
-            Self::Results { text, results, .. } => {
-                notice(
-                    out,
-                    &tr!(lang, "plain-found", count = results.len(), words = text),
-                );
-                let found = lang.tr("plain-found-tag");
-                for result in results {
-                    let chat = &result.message;
-                    let when = super::utc_minute(chat.time);
-                    let between = if chat.action { " " } else { ": " };
-                    let star = if chat.action { "* " } else { "" };
-                    let _ = writeln!(
-                        out,
-                        "[{found} #{} {when}] {star}{}{between}{}",
-                        chat.id, chat.from, chat.text
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// "3 people here: alice (away: lunch), bob, carol".
-fn here_line(users: &[String], away: &[AwayNote], lang: Lang) -> String {
-    let names: Vec<String> = users
-        .iter()
-        .map(|user| match away.iter().find(|a| &a.name == user) {
-            Some(note) if note.auto => tr!(lang, "plain-who-idle", name = user),
-            Some(AwayNote {
-                reason: Some(reason),
-                ..
-            }) => tr!(lang, "plain-who-away-reason", name = user, reason = reason),
-            Some(_) => tr!(lang, "plain-who-away", name = user),
-            None => user.clone(),
-        })
-        .collect();
-    tr!(
-        lang,
-        "plain-here",
-        count = users.len(),
-        names = names.join(", ")
-    )
-}
-
-/// "bob is away: lunch", "bob is away", "bob is away (idle)".
-fn away_line(name: &str, reason: Option<&str>, auto: bool, lang: Lang) -> String {
-    match reason {
-        Some(reason) => tr!(lang, "plain-away-reason", name = name, reason = reason),
-        None if auto => tr!(lang, "plain-away-idle", name = name),
-        None => tr!(lang, "plain-away", name = name),
     }
 }
 
@@ -1356,6 +1248,7 @@ pub fn decode_server(line: &[u8]) -> Result<ServerMsg, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn a_moderators_act_reads_as_protocol_md_shows_it_and_refuses_unknown_fields() {
@@ -1679,6 +1572,7 @@ mod tests {
             text: "hi".into(),
             action: false,
             cid: None,
+            ..Default::default()
         });
         assert_eq!(
             String::from_utf8_lossy(&msg.to_json_line()),

@@ -4,11 +4,13 @@
 //! `{"type":"hello",…}` starts the JSON dialect (see `PROTOCOL.md`); anything else is a name, and the
 //! session speaks plain text lines as the seed's C chat did.
 
+pub mod change;
 pub mod command;
 pub mod frame;
 pub mod message;
 pub mod name;
 pub mod password;
+mod plain;
 pub mod sanitize;
 pub mod search;
 

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use log::warn;
 
 use super::shared::Shared;
+use crate::protocol::change::Quote;
 use crate::protocol::{ErrorCode, ServerMsg};
 
 /// How many messages a page holds when the client does not say.
@@ -55,6 +56,21 @@ pub(super) fn page(
             label: None,
         },
         Err(err) => unavailable(shared, &err),
+    }
+}
+
+/// The quote of the message `id` of `room` (a named room; `None`: the default room) as the store
+/// keeps it, for a reply to a message older than the room's memory; `None` when it is not one
+/// of that room's messages, or the host keeps no store. The caller has checked that the asker is
+/// in the room.
+pub(super) fn stored_quote(shared: &Shared, room: Option<&str>, id: u64) -> Option<Quote> {
+    let chat = shared.reader()?.message_in(room, id);
+    match chat {
+        Ok(chat) => chat.map(|chat| Quote::of(chat.id, &chat.from, &chat.text)),
+        Err(err) => {
+            unavailable(shared, &err.to_string());
+            None
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 //! who is away is told to JSON people and to the person, listed in welcomes and `who`, and the
 //! reason is sent back once per sender and absence to a private message.
 
+mod changes;
 mod linked;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -23,6 +24,7 @@ use super::config::PeopleHook;
 use super::counters::Counters;
 use super::mailbox::{Bytes, Mailbox, Pushed};
 use crate::i18n::Lang;
+use crate::protocol::change::Quote;
 use crate::protocol::command;
 use crate::protocol::message::{AwayNote, FileOffer};
 use crate::protocol::message::{Cid, Found};
@@ -56,8 +58,8 @@ pub trait Archive: Send + Sync + std::fmt::Debug {
     /// `then` dropped unrun, when nothing is kept any more: the caller goes on at once.
     fn after_written(&self, then: Box<dyn FnOnce() + Send>) -> bool;
 
-    /// Keeps `msg` (a tombstone) in place of the message with its id, whose words leave the
-    /// search index.
+    /// Keeps `msg` (a tombstone, or the message as it is now) in place of the message with its
+    /// id: the old words leave the search index, the new ones go in.
     fn replace(&self, msg: &ServerMsg);
 }
 
@@ -226,6 +228,9 @@ pub struct Room<M: Mailbox> {
     sent: Sent,
     /// The link to the other sites, when the room is one of several linked servers.
     linked: Option<linked::Linked>,
+    /// Who sent each message still in `history` (by id; a room alone only): only that
+    /// connection may edit or delete it.
+    authors: HashMap<u64, SessionId>,
 }
 
 /// The longest topic, in bytes of UTF-8.
@@ -353,6 +358,7 @@ impl<M: Mailbox> Room<M> {
             archive: None,
             sent: Sent::default(),
             linked: None,
+            authors: HashMap::new(),
         }
     }
 
@@ -637,7 +643,7 @@ impl<M: Mailbox> Room<M> {
         let my_name = me.name.clone();
         let sends = matches!(
             command,
-            Command::Say(_) | Command::Me(_) | Command::Msg { .. }
+            Command::Say(_) | Command::Me(_) | Command::Msg { .. } | Command::Reply { .. }
         );
         let cid = cid.filter(|_| sends);
         if let Some(cid) = &cid
@@ -649,8 +655,14 @@ impl<M: Mailbox> Room<M> {
             return Next::Continue;
         }
         match command {
-            Command::Say(text) => self.say(&my_name, text, false, cid),
-            Command::Me(text) => self.say(&my_name, text, true, cid),
+            Command::Say(text) => self.say(session, &my_name, text, false, cid, None),
+            Command::Me(text) => self.say(session, &my_name, text, true, cid, None),
+            Command::Reply { to, text, stored } => {
+                self.reply(session, &my_name, (to, stored), text, cid);
+            }
+            Command::Edit { id, text } => self.edit(session, id, text),
+            Command::Delete(id) => self.unsay(session, &my_name, id),
+            Command::React { id, emoji, on } => self.react(session, &my_name, (id, emoji, on)),
             Command::Msg { to, text } => self.private(session, &my_name, &to, text, cid),
             Command::Search(_) => {
                 // Answered by the session, from the store, outside the room lock.
@@ -924,7 +936,15 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
-    fn say(&mut self, from: &str, text: String, action: bool, cid: Option<Cid>) {
+    fn say(
+        &mut self,
+        session: SessionId,
+        from: &str,
+        text: String,
+        action: bool,
+        cid: Option<Cid>,
+        reply: Option<Quote>,
+    ) {
         if text.is_empty() {
             return;
         }
@@ -934,13 +954,19 @@ impl<M: Mailbox> Room<M> {
             me.typing_told = None;
         }
         let greet = !action && text.eq_ignore_ascii_case("coucou");
+        let id = self.next_id();
+        if self.linked.is_none() && self.settings.history > 0 {
+            self.authors.insert(id, session);
+        }
         let msg = ServerMsg::Message(Chat {
-            id: self.next_id(),
+            id,
             time: (self.clock)(),
             from: from.to_owned(),
             text,
             action,
             cid: cid.clone(),
+            reply,
+            ..Default::default()
         });
         self.count_sent(from, cid, &msg);
         self.announce(msg, true);
@@ -1264,8 +1290,10 @@ impl<M: Mailbox> Room<M> {
             self.send_when_kept(sender, &msg);
         }
         if in_history && self.settings.history > 0 {
-            if self.history.len() == self.settings.history {
-                self.history.pop_front();
+            if self.history.len() == self.settings.history
+                && let Some(ServerMsg::Message(gone)) = self.history.pop_front()
+            {
+                self.authors.remove(&gone.id);
             }
             self.history.push_back(msg);
         }
@@ -1460,6 +1488,7 @@ mod sent_tests {
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         })
     }
 

@@ -4,7 +4,8 @@
 
 use eframe::egui::{self, Key, RichText};
 
-use super::messages::{ListLayout, messages_ui, progress_ui};
+use super::messages::{ListLayout, Rights, messages_ui, progress_ui};
+use super::relations::{Aside, aside_ui};
 use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
 use super::{Action, FileAction, RoomAction};
@@ -31,6 +32,8 @@ pub struct Composer {
     pub focus: bool,
     /// The last Tab completion, so that Tab again offers the next match.
     completion: Option<Completion>,
+    /// What the next message answers, or which of yours it changes.
+    pub aside: Option<Aside>,
 }
 
 /// A Tab completion in progress.
@@ -136,6 +139,15 @@ impl Composer {
             self.input.clone_from(&c.result);
             self.focus = true;
         }
+    }
+
+    /// The next message answers a message, or is the new text of one (`text`, in the line).
+    pub fn aside_with(&mut self, aside: Aside, text: Option<String>) {
+        if let Some(text) = text {
+            self.input = text;
+        }
+        self.aside = Some(aside);
+        self.focus = true;
     }
 
     /// Takes the line to send, remembering it for Up (but never a password: `/oper`).
@@ -282,8 +294,13 @@ pub fn chat_ui(
         ui.add_space(4.0);
     });
     egui::CentralPanel::default().show(ui, |ui| {
-        let moderator = around.moderator && connected;
-        if let Some(chosen) = messages_ui(ui, model, layout, moderator) {
+        // A direct conversation's messages are private ones: none of the room's to change.
+        let room = connected && !matches!(around.showing, Showing::Direct(_));
+        let rights = Rights {
+            moderator: around.moderator && room,
+            changes: room && !model.people.is_empty(),
+        };
+        if let Some(chosen) = messages_ui(ui, model, layout, rights) {
             action = Some(chosen);
         }
     });
@@ -771,6 +788,14 @@ fn composer_ui(
     let n_bytes = composer.input.len();
     let too_long = n_bytes > MAX_MESSAGE_BYTES;
     let can_send = can_type && !too_long && !composer.input.trim().is_empty();
+    if let Some(aside) = &composer.aside
+        && aside_ui(ui, aside)
+    {
+        if matches!(composer.aside.take(), Some(Aside::Edit(_))) {
+            composer.input.clear();
+        }
+        composer.focus = true;
+    }
     ui.horizontal(|ui| {
         // Files go to Coucou rooms, which say who is here: room for their button too. The
         // buttons' own widths, in this language and text size, are what the field leaves.
@@ -831,7 +856,12 @@ fn composer_ui(
             action = Some(Action::File(FileAction::Pick(None)));
         }
         if (enter || send.clicked()) && can_send {
-            action = Some(Action::Room(RoomAction::Send(composer.take())));
+            let text = composer.take();
+            let room = match composer.aside.take() {
+                Some(aside) => RoomAction::Change(aside.command(text)),
+                None => RoomAction::Send(text),
+            };
+            action = Some(Action::Room(room));
             composer.focus = true;
         } else if enter {
             composer.focus = true;

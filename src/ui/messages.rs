@@ -7,8 +7,9 @@
 //!
 //! Each row is drawn from its entry and the one before it: a day heading where the day changes,
 //! "New since you last looked" above the model's marker, and consecutive messages from one person
-//! within [`GROUP_WITHIN_MS`] grouped under one name and time. A right click on a message offers
-//! copy, copy link, quote and reply privately.
+//! within [`GROUP_WITHIN_MS`] grouped under one name and time (a reply never is). A right click on
+//! a message offers reactions, Reply, Edit and Delete (your own, sent on this connection), copy,
+//! copy link, quote and reply privately.
 //!
 //! For a screen reader the list is a list of rows, each row one item (its words are its children's)
 //! known by its entry's key, so a row keeps its identity when others arrive above or below it; a
@@ -17,12 +18,14 @@
 use eframe::egui::accesskit::{Live, Role};
 use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2};
 
-use super::{Action, FileAction, RoomAction, name_colour};
+use super::{Action, FileAction, RoomAction, name_colour, relations};
 use crate::i18n::Lang;
 use crate::model::transcript::{day_heading, local_day, local_hour_minute};
 use crate::model::{
     ChatModel, Direction, Entry, EntryKind, MarkerKind, TransferState, TransferStatus,
 };
+use crate::protocol::Command;
+use crate::protocol::change::Quote;
 use crate::protocol::command::Moderate;
 use crate::protocol::message::{Act, FileOffer};
 use crate::tr;
@@ -197,7 +200,7 @@ pub fn messages_ui(
     ui: &mut egui::Ui,
     model: &ChatModel,
     layout: &mut ListLayout,
-    moderator: bool,
+    rights: Rights,
 ) -> Option<Action> {
     let mut action = None;
     let font_size = ui
@@ -288,7 +291,8 @@ pub fn messages_ui(
                 prev: index.checked_sub(1).map(|i| &model.entries[i]),
                 marker: (model.marker == Some(index)).then_some(model.marker_kind),
                 highlight: layout.highlight == Some(index),
-                moderator,
+                rights,
+                editable: entry.id.is_some_and(|id| model.editable.contains(&id)),
             };
             // Known by its key, not its place (egui's own child ids count the children before):
             // older pages arrive above it.
@@ -459,8 +463,19 @@ struct Row<'a> {
     marker: Option<MarkerKind>,
     /// Drawn highlighted (jumped to from a search), with its name and time.
     highlight: bool,
-    /// This person is one of the host's moderators: a room message's menu offers Delete.
-    moderator: bool,
+    /// What this person may do with the room's messages.
+    rights: Rights,
+    /// It is yours, sent on the connection now: its menu offers Edit and Delete.
+    editable: bool,
+}
+
+/// What a person may do with the messages on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rights {
+    /// One of the host's moderators: a room message's menu offers Delete.
+    pub moderator: bool,
+    /// A live Coucou room's messages (not a direct conversation's): reply and react.
+    pub changes: bool,
 }
 
 impl Row<'_> {
@@ -481,6 +496,10 @@ impl Row<'_> {
         else {
             return false;
         };
+        // A reply says who answers, under its quote.
+        if matches!(self.entry.kind, EntryKind::Chat { reply: Some(_), .. }) {
+            return false;
+        }
         match (&prev.kind, &self.entry.kind) {
             (
                 EntryKind::Chat {
@@ -544,6 +563,16 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
         .inner_margin(egui::Margin::symmetric(4, 1))
         .corner_radius(3.0)
         .show(ui, |ui| {
+            if let EntryKind::Chat {
+                reply: Some(quote), ..
+            } = &entry.kind
+            {
+                let lang = super::lang(ui.ctx());
+                ui.horizontal(|ui| {
+                    ui.add_space(time_width(ui));
+                    responses.push(relations::quote_ui(ui, quote, lang, &mut chosen));
+                });
+            }
             ui.horizontal_wrapped(|ui| {
                 ui.spacing_mut().item_spacing.x = 6.0;
                 let time = local_hour_minute(entry.time);
@@ -556,7 +585,11 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                 }
                 match &entry.kind {
                     EntryKind::Chat {
-                        from, text, action, ..
+                        from,
+                        text,
+                        action,
+                        edited,
+                        ..
                     } => {
                         if !continues {
                             let name = RichText::new(if *action {
@@ -569,6 +602,9 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                             responses.push(ui.label(name));
                         }
                         text_with_links(ui, text, *action, &mut responses, &mut chosen);
+                        if *edited {
+                            relations::edited_ui(ui, super::lang(ui.ctx()));
+                        }
                     }
                     // Never drawn here: see `has_row`.
                     EntryKind::Private { .. } => {}
@@ -592,6 +628,18 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                     }
                 }
             });
+            if let (EntryKind::Chat { reactions, .. }, Some(id)) = (&entry.kind, entry.id)
+                && !reactions.is_empty()
+            {
+                ui.horizontal(|ui| {
+                    ui.add_space(time_width(ui));
+                    let can = row.rights.changes;
+                    if let Some(action) = relations::reactions_ui(ui, (id, reactions), row.me, can)
+                    {
+                        chosen = Some(action);
+                    }
+                });
+            }
         });
     // Notices and errors have no menu; messages get one on every part of the row.
     if !matches!(entry.kind, EntryKind::Notice(_) | EntryKind::Error(_)) {
@@ -599,7 +647,16 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
         for response in responses {
             // The menu is built only while it is open.
             response.context_menu(|ui| {
-                for (label, item) in message_menu(entry, super::lang(ui.ctx()), row.moderator) {
+                if let (EntryKind::Chat { reactions, .. }, Some(id), true) =
+                    (&entry.kind, entry.id, row.rights.changes)
+                {
+                    if let Some(action) = relations::react_row_ui(ui, id, reactions, row.me) {
+                        chosen = Some(action);
+                        ui.close();
+                    }
+                    ui.separator();
+                }
+                for (label, item) in message_menu(row, super::lang(ui.ctx())) {
                     if ui.button(label).clicked() {
                         chosen = Some(item);
                         ui.close();
@@ -609,6 +666,14 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
         }
     }
     chosen
+}
+
+/// How wide a row's time is ("14:05" in monospace, and the gap after it): what a reply's quote
+/// and a message's reactions are indented by, to stand under its text.
+fn time_width(ui: &egui::Ui) -> f32 {
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let digit = ui.fonts_mut(|f| f.glyph_width(&font, '0'));
+    5.0 * digit + 6.0
 }
 
 /// A file offer: what it is, then Download, or how far its transfer is (with Cancel), or where it
@@ -713,20 +778,43 @@ fn progress_text(t: &TransferState, lang: crate::i18n::Lang) -> String {
 
 /// What a message's context menu offers: copy its text, copy its first link, quote it in the
 /// input line, reply privately to its author. Nothing for notices and errors.
-fn message_menu(entry: &Entry, lang: Lang, moderator: bool) -> Vec<(String, Action)> {
+fn message_menu(row: &Row<'_>, lang: Lang) -> Vec<(String, Action)> {
+    let (entry, rights) = (row.entry, row.rights);
+    let mut menu = Vec::new();
+    if let (EntryKind::Chat { from, text, .. }, Some(id), true) =
+        (&entry.kind, entry.id, rights.changes)
+    {
+        let quote = Quote::of(id, from, text);
+        menu.push((
+            lang.tr("menu-reply"),
+            Action::Room(RoomAction::ReplyTo(quote)),
+        ));
+        if row.editable {
+            let edit = RoomAction::Edit {
+                id,
+                text: text.clone(),
+            };
+            menu.push((lang.tr("menu-edit"), Action::Room(edit)));
+            let delete = RoomAction::Change(Command::Delete(id));
+            menu.push((lang.tr("menu-delete"), Action::Room(delete)));
+        }
+    }
+    menu.extend(message_menu_items(entry, lang));
     // A room message (or file offered to the room) a moderator may take out, by its id.
-    let delete = match (&entry.kind, entry.id) {
-        (EntryKind::Chat { .. }, Some(id)) | (EntryKind::File(_), Some(id)) if moderator => Some((
-            lang.tr("mod-delete"),
-            Action::Room(RoomAction::Moderate(Moderate {
-                id: Some(id),
-                ..Moderate::alone(Act::Delete)
-            })),
-        )),
-        _ => None,
-    };
-    let mut menu = message_menu_items(entry, lang);
-    menu.extend(delete);
+    match (&entry.kind, entry.id) {
+        (EntryKind::Chat { .. }, Some(id)) | (EntryKind::File(_), Some(id))
+            if rights.moderator && !row.editable =>
+        {
+            menu.push((
+                lang.tr("mod-delete"),
+                Action::Room(RoomAction::Moderate(Moderate {
+                    id: Some(id),
+                    ..Moderate::alone(Act::Delete)
+                })),
+            ));
+        }
+        _ => {}
+    }
     menu
 }
 

@@ -9,6 +9,7 @@ pub mod connect;
 pub mod dialogs;
 pub mod messages;
 pub mod moderation;
+pub mod relations;
 pub mod search;
 pub mod toolbar;
 pub mod trust;
@@ -125,6 +126,17 @@ pub enum RoomAction {
     ExportTranscript,
     /// A moderator's act, about the room on screen.
     Moderate(crate::protocol::command::Moderate),
+    /// A reply, an edit, a deletion of your own message or a reaction, for the room on screen.
+    Change(crate::protocol::Command),
+    /// Answer this message with the next one typed.
+    ReplyTo(crate::protocol::change::Quote),
+    /// Change the text of your message with this id (its text now in the input line).
+    Edit {
+        /// The message's id.
+        id: u64,
+        /// Its text now.
+        text: String,
+    },
 }
 
 /// What a person asked for in a view: for the shell itself, or nested for the owner that

@@ -30,6 +30,7 @@ fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {
                 text: text(id),
                 action: false,
                 cid: None,
+                ..Default::default()
             }),
             true,
         );
@@ -301,6 +302,7 @@ fn the_hosts_retention_settings_are_saved_and_the_hosted_room_keeps_to_them() {
                     text: format!("today {id}"),
                     action: false,
                     cid: None,
+                    ..Default::default()
                 }),
                 true,
             );
@@ -567,6 +569,7 @@ fn this_computers_log_keeps_conversations_as_long_as_the_settings_say() {
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         })
     };
     let (tx, rx) = crossbeam_channel::unbounded();
@@ -700,6 +703,7 @@ fn ctrl_f_finds_a_file_offered_long_ago_by_its_name_and_a_click_shows_it() {
                     text: format!("message {id}"),
                     action: false,
                     cid: None,
+                    ..Default::default()
                 }),
             };
             store.keep(&msg, true);

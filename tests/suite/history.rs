@@ -23,6 +23,7 @@ fn filled(path: &Path, n: u64, text: impl Fn(u64) -> String) {
                 text: text(id),
                 action: false,
                 cid: None,
+                ..Default::default()
             }),
             true,
         );

@@ -41,6 +41,7 @@ fn said(origin: &str, n: usize) -> ServerMsg {
         text: format!("{origin} {n}"),
         action: false,
         cid: None,
+        ..Default::default()
     })
 }
 

@@ -554,6 +554,7 @@ fn the_broker_speaks_neither_with_the_servers_voice_nor_as_someone_here_even_a_l
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         })
     };
     for (n, forged) in [
@@ -860,6 +861,7 @@ fn rooms_from_the_broker_keep_the_name_rules_and_the_hosts_limit() {
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         })
     };
     let long = "r".repeat(200);

@@ -102,7 +102,7 @@ proptest! {
         time in any::<u64>(),
         action in any::<bool>(),
     ) {
-        let chat = ServerMsg::Message(Chat { id, time, from: from.clone(), text: text.clone(), action, cid: None });
+        let chat = ServerMsg::Message(Chat { id, time, from: from.clone(), text: text.clone(), action, cid: None, ..Default::default() });
         let welcome = ServerMsg::Welcome {
             version: 1,
             room: from.clone(),
@@ -138,7 +138,7 @@ proptest! {
         let text = coucou::protocol::sanitize::clean_text(&text);
         prop_assume!(!coucou::protocol::sanitize::is_blank(&text));
         let lines = [
-            ServerMsg::Message(Chat { id: 1, time: 0, from: name.clone(), text: text.clone(), action, cid: None }),
+            ServerMsg::Message(Chat { id: 1, time: 0, from: name.clone(), text: text.clone(), action, cid: None, ..Default::default() }),
             ServerMsg::Private { id: 1, time: 0, from: name.clone(), to: "bob".into(), text: text.clone(), cid: None },
         ];
         for msg in lines {

@@ -1,5 +1,6 @@
-//! Image snapshots of the connect screen and a busy chat view, in English and in French, a direct
-//! conversation in the light theme, and a host's named rooms in both themes and both languages,
+//! Image snapshots of the connect screen and a busy chat view (replies, edits and reactions
+//! among its messages), in English and in French, in both themes, a direct conversation in the
+//! light theme, and a host's named rooms in both themes and both languages,
 //! rendered with wgpu.
 //!
 //! Behind the `snapshots` feature: they need a Vulkan driver (Debian `mesa-vulkan-drivers` gives a
@@ -63,6 +64,16 @@ fn busy_chat_view() {
     // Rows measured as they come into view from the bottom: a few frames.
     harness.run_steps(8);
     harness.snapshot("busy_chat_view");
+}
+
+#[test]
+fn a_busy_chat_view_in_the_light_theme() {
+    let (_dir, mut harness) = app_themed(Lang::En, eframe::egui::Theme::Light);
+    harness
+        .state_mut()
+        .show_conversation(demo_conversation(200, START_MS));
+    harness.run_steps(8);
+    harness.snapshot("busy_chat_view_light");
 }
 
 #[test]

@@ -164,6 +164,7 @@ pub fn run(messages: u64, dir: &Path) -> Result<(), String> {
                     text: text_of(&mut rng, id),
                     action: false,
                     cid: None,
+                    ..Default::default()
                 }),
                 true,
             );

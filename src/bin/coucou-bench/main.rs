@@ -1169,6 +1169,7 @@ mod tests {
             text: "b3:7:1234 pad".into(),
             action: false,
             cid: None,
+            ..Default::default()
         });
         let stamp = Seen::Stamp {
             sender: 3,

@@ -87,7 +87,12 @@ impl<M: Mailbox> House<M> {
     ) -> Option<(ErrorCode, String)> {
         if !matches!(
             command,
-            Command::Say(_) | Command::Me(_) | Command::Msg { .. }
+            Command::Say(_)
+                | Command::Me(_)
+                | Command::Msg { .. }
+                | Command::Reply { .. }
+                | Command::Edit { .. }
+                | Command::React { .. }
         ) || self.moderation.is_moderator(session)
         {
             return None;

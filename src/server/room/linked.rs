@@ -835,6 +835,7 @@ mod tests {
             text: text.into(),
             action: false,
             cid: None,
+            ..Default::default()
         })
     }
 

@@ -235,7 +235,24 @@ pub(super) fn chat(
                 continue;
             }
         }
-        if matches!(command, Command::Say(_) | Command::Me(_)) {
+        // A reply to a message older than the room remembers: the store has it (or not), read
+        // outside the room lock.
+        let command = match command {
+            Command::Reply { to, text, .. } if shared.reader().is_some() => {
+                drop(turn.take());
+                let room = shared.lock_room().readable(session, &scope);
+                let stored = room
+                    .ok()
+                    .and_then(|room| lookup::stored_quote(shared, room.as_deref(), to));
+                turn = Some(shared.turn());
+                Command::Reply { to, text, stored }
+            }
+            command => command,
+        };
+        if matches!(
+            command,
+            Command::Say(_) | Command::Me(_) | Command::Reply { .. }
+        ) {
             // The message ends the typing, in the room too: a new "typing" is news again.
             typing.of(named).told = None;
         }
@@ -541,6 +558,25 @@ fn json_asked(msg: ClientMsg, lang: Lang) -> Result<Asked, Refused> {
             to,
             text: fits(text)?,
         },
+        Command::Reply { to, text, stored } => Command::Reply {
+            to,
+            text: fits(text)?,
+            stored,
+        },
+        Command::Edit { id, text } => Command::Edit {
+            id,
+            text: fits(text)?,
+        },
+        Command::React { emoji, .. } if !crate::protocol::change::is_valid_emoji(&emoji) => {
+            return Err(Refused(
+                ErrorCode::Malformed,
+                tr!(
+                    lang,
+                    "error-bad-emoji",
+                    max = crate::protocol::change::MAX_EMOJI_BYTES
+                ),
+            ));
+        }
         other => other,
     };
     Ok(Asked::Command(cleaned(command, lang)?, cid))
@@ -560,6 +596,15 @@ fn cleaned(command: Command, lang: Lang) -> Result<Command, Refused> {
     Ok(match command {
         Command::Say(text) => Command::Say(visible(&text)?),
         Command::Me(text) => Command::Me(visible(&text)?),
+        Command::Reply { to, text, stored } => Command::Reply {
+            to,
+            text: visible(&text)?,
+            stored,
+        },
+        Command::Edit { id, text } => Command::Edit {
+            id,
+            text: visible(&text)?,
+        },
         Command::Msg { to, text } => Command::Msg {
             to: clean_text(&to),
             text: visible(&text)?,

@@ -1,0 +1,163 @@
+//! What an author does to a message once sent, and what a message says about another: a reply
+//! quoting the message it answers, an edit and a deletion of one's own message, a reaction on
+//! anyone's. Each concerns a message the room still has in memory; the store and everyone here
+//! get the message as it is now, and the person who asked gets it once it is written.
+
+use super::{Mailbox, Room, ServerMsg, SessionId};
+use crate::protocol::change::{self, Quote, ReactError, Reacted};
+use crate::protocol::message::{Chat, Cid, ErrorCode};
+use crate::tr;
+
+impl<M: Mailbox> Room<M> {
+    /// A message from `session` (called `from`) answering the message `to`: quoted from the
+    /// room's memory, or from the store (`stored`, read by the session outside the room lock) when
+    /// it is older. Refused when it is no message of this room's (a notice, another room's, a
+    /// private message's number): the quote never carries anything the sender could not see.
+    pub(super) fn reply(
+        &mut self,
+        session: SessionId,
+        from: &str,
+        (to, stored): (u64, Option<Quote>),
+        text: String,
+        cid: Option<Cid>,
+    ) {
+        let quote = self.quote(to).or(stored.filter(|q| q.id == to));
+        match quote {
+            Some(quote) => self.say(session, from, text, false, cid, Some(quote)),
+            None => {
+                let refused = self.no_such_message(to).refusing(cid);
+                self.send_to(session, &refused);
+            }
+        }
+    }
+
+    /// The quote of the message `id` of this room, if the room remembers it (see [`Room::reply`]).
+    fn quote(&self, id: u64) -> Option<Quote> {
+        self.history.iter().find_map(|m| match m {
+            ServerMsg::Message(chat) if chat.id == id => {
+                Some(Quote::of(id, &chat.from, &chat.text))
+            }
+            _ => None,
+        })
+    }
+
+    /// `session`'s new text for its message `id`.
+    pub(super) fn edit(&mut self, session: SessionId, id: u64, text: String) {
+        let Some(at) = self.authored(session, id) else {
+            return;
+        };
+        let ServerMsg::Message(chat) = &mut self.history[at] else {
+            return;
+        };
+        chat.text = text;
+        chat.edited = true;
+        let now = ServerMsg::Message(chat.clone());
+        let edited = ServerMsg::Edited(chat.clone());
+        self.changed(session, &now, &edited);
+    }
+
+    /// `session` deletes its message `id`: a tombstone takes its place for everyone.
+    pub(super) fn unsay(&mut self, session: SessionId, name: &str, id: u64) {
+        if self.authored(session, id).is_some() {
+            let text = tr!(self.settings.lang, "notice-deleted-by-author", name = name);
+            self.take_out(id, text);
+            self.authors.remove(&id);
+        }
+    }
+
+    /// `session` (called `name`) puts `emoji` on the message `id`, or takes it back.
+    pub(super) fn react(
+        &mut self,
+        session: SessionId,
+        name: &str,
+        (id, emoji, on): (u64, String, bool),
+    ) {
+        let lang = self.settings.lang;
+        let Some(at) = self.message_at(id) else {
+            let refused = self.no_such_message(id);
+            self.send_to(session, &refused);
+            return;
+        };
+        let ServerMsg::Message(chat) = &mut self.history[at] else {
+            return;
+        };
+        let refused = match change::toggle(&mut chat.reactions, name, &emoji, on) {
+            Ok(false) => return,
+            Ok(true) => None,
+            Err(ReactError::TooManyOfYours) => Some(tr!(
+                lang,
+                "error-reactions-yours",
+                max = change::MAX_REACTIONS_PER_PERSON
+            )),
+            Err(ReactError::TooManyKinds) => Some(tr!(
+                lang,
+                "error-reactions-kinds",
+                max = change::MAX_DISTINCT_REACTIONS
+            )),
+        };
+        if let Some(text) = refused {
+            let refused = ServerMsg::error(ErrorCode::TooManyReactions, text);
+            self.send_to(session, &refused);
+            return;
+        }
+        let reacted = ServerMsg::Reacted(Reacted {
+            id,
+            from: chat.from.clone(),
+            name: name.to_owned(),
+            emoji,
+            on,
+            reactions: chat.reactions.clone(),
+        });
+        let now = ServerMsg::Message(chat.clone());
+        self.changed(session, &now, &reacted);
+    }
+
+    /// Tells everyone of a message's change, `told`, once `now` (the message as it is now)
+    /// replaces it in the store: the person who changed it is told once it is written.
+    fn changed(&mut self, session: SessionId, now: &ServerMsg, told: &ServerMsg) {
+        if let Some(archive) = &self.archive {
+            archive.replace(now);
+        }
+        self.broadcast_but(told, Some(session));
+        self.send_when_kept(session, told);
+    }
+
+    /// Where the message `id` sent by `session` on this connection is in the memory; refused
+    /// (and `None`) when the room does not have it or someone else sent it.
+    fn authored(&mut self, session: SessionId, id: u64) -> Option<usize> {
+        let Some(at) = self.message_at(id) else {
+            let refused = self.no_such_message(id);
+            self.send_to(session, &refused);
+            return None;
+        };
+        if self.authors.get(&id) != Some(&session) {
+            let text = self.settings.lang.tr("error-not-yours");
+            self.send_to(session, &ServerMsg::error(ErrorCode::NotYours, text));
+            return None;
+        }
+        Some(at)
+    }
+
+    /// Where the room message `id` is in the memory, in a room that changes its messages (one
+    /// linked with other sites does not yet).
+    fn message_at(&self, id: u64) -> Option<usize> {
+        if self.linked.is_some() {
+            return None;
+        }
+        self.history
+            .iter()
+            .position(|m| matches!(m, ServerMsg::Message(Chat { id: found, .. }) if *found == id))
+    }
+
+    /// The error for a message `id` the room can't change or quote.
+    fn no_such_message(&self, id: u64) -> ServerMsg {
+        let lang = self.settings.lang;
+        if self.linked.is_some() {
+            return ServerMsg::error(ErrorCode::Unavailable, lang.tr("error-change-linked"));
+        }
+        ServerMsg::error(
+            ErrorCode::NoSuchMessage,
+            tr!(lang, "error-no-such-message", id = id),
+        )
+    }
+}

@@ -1,0 +1,208 @@
+//! Replies, edits, deletions and reactions in the real app (egui_kittest) against a real server
+//! on 127.0.0.1 (with a real SQLite store where pages matter): from a message's menu, with what
+//! another client (JSON over TCP) sees of each, and what the app shows of theirs.
+
+use eframe::egui::Key;
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+
+use crate::app_support::{
+    connected_app, has_entry, send_message, type_in_input, wait_for_label, wait_until,
+};
+use crate::common::{Json, start_server, start_server_with, stored};
+use coucou::model::EntryKind;
+use coucou::protocol::change::Reaction;
+use coucou::protocol::{ClientMsg, ServerMsg};
+
+fn say(client: &mut Json, text: &str) -> u64 {
+    client.send(&ClientMsg::Say {
+        text: text.into(),
+        cid: None,
+    });
+    match client.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == text)) {
+        ServerMsg::Message(chat) => chat.id,
+        _ => unreachable!(),
+    }
+}
+
+/// Clicks the widget labelled `label` once it stays in place from one frame to the next (the
+/// list moves while rows that changed are measured again).
+fn click_when_still(
+    harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>,
+    label: &str,
+) {
+    let mut before = None;
+    for _ in 0..100 {
+        harness.run_steps(1);
+        let now = harness.get_by_label(label).rect();
+        if before == Some(now) {
+            harness.get_by_label(label).click();
+            harness.run_steps(2);
+            return;
+        }
+        before = Some(now);
+    }
+    panic!("{label:?} never stood still");
+}
+
+/// Opens the menu of the message saying `text` and clicks `item`.
+fn menu_item(
+    harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>,
+    text: &str,
+    item: &str,
+) {
+    harness.get_by_label(text).click_secondary();
+    harness.run_steps(4);
+    harness.get_by_role_and_label(Role::Button, item).click();
+    harness.run_steps(2);
+}
+
+#[test]
+fn a_reply_from_a_messages_menu_quotes_it_and_a_click_on_a_quote_jumps_there_through_older_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server_with(stored(&dir.path().join("history.sqlite")));
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    let original = say(&mut bob, "the original question");
+    // More than the welcome's 100: the question is in an older page.
+    for n in 0..250 {
+        say(&mut bob, &format!("filler {n}"));
+    }
+    let (_dir, mut harness) = connected_app("alice", addr);
+    wait_until(&mut harness, "the welcome", |app| {
+        has_entry(app, "filler 249")
+    });
+    assert!(
+        !has_entry(harness.state(), "the original question"),
+        "older than the welcome"
+    );
+    // bob answers his old question: the host quotes it from its store.
+    bob.send(&ClientMsg::Reply {
+        id: original,
+        text: "still open".into(),
+        cid: None,
+    });
+    wait_for_label(&mut harness, "↪ bob: the original question");
+    // alice replies to bob's answer from its menu.
+    menu_item(&mut harness, "still open", "Reply");
+    wait_for_label(&mut harness, "Replying to bob: still open");
+    send_message(&mut harness, "yes, tomorrow");
+    let ServerMsg::Message(answer) =
+        bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "yes, tomorrow"))
+    else {
+        unreachable!()
+    };
+    let quoted = answer.reply.expect("a reply");
+    assert_eq!(quoted.text.as_deref(), Some("still open"));
+    assert!(
+        harness.query_by_label_contains("Replying to").is_none(),
+        "done"
+    );
+    // A click on the quote shows the question, from an older page.
+    click_when_still(&mut harness, "↪ bob: the original question");
+    wait_until(&mut harness, "the jump", |app| {
+        app.jumped_to() == Some(original)
+    });
+    assert!(has_entry(harness.state(), "the original question"));
+}
+
+#[test]
+fn your_own_message_is_edited_and_deleted_from_its_menu_and_nobody_elses() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    let (_dir, mut harness) = connected_app("alice", addr);
+    send_message(&mut harness, "the meeting is at ten");
+    bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "the meeting is at ten"));
+    wait_until(&mut harness, "the echo", |app| {
+        app.chat().is_some_and(|c| !c.editable.is_empty())
+    });
+    menu_item(&mut harness, "the meeting is at ten", "Edit");
+    wait_for_label(&mut harness, "Editing your message");
+    // The line holds the text, the cursor at its end.
+    for _ in 0.."ten".len() {
+        harness.key_press(Key::Backspace);
+    }
+    type_in_input(&mut harness, "eleven");
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    let ServerMsg::Edited(now) = bob.expect(|m| matches!(m, ServerMsg::Edited(_))) else {
+        unreachable!()
+    };
+    assert_eq!(now.text, "the meeting is at eleven");
+    wait_for_label(&mut harness, "(edited)");
+    wait_until(&mut harness, "the new text", |app| {
+        has_entry(app, "the meeting is at eleven") && !has_entry(app, "the meeting is at ten")
+    });
+
+    // bob's message has neither Edit nor Delete.
+    say(&mut bob, "mine, not yours");
+    wait_until(&mut harness, "bob's message", |app| {
+        has_entry(app, "mine, not yours")
+    });
+    harness.get_by_label("mine, not yours").click_secondary();
+    harness.run_steps(4);
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Edit")
+            .is_none()
+    );
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Delete")
+            .is_none()
+    );
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Reply")
+            .is_some()
+    );
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+
+    menu_item(&mut harness, "the meeting is at eleven", "Delete");
+    bob.expect(|m| matches!(m, ServerMsg::Notice { id: Some(id), .. } if *id == now.id));
+    wait_until(&mut harness, "the tombstone", |app| {
+        has_entry(app, "alice deleted this message") && !has_entry(app, "the meeting is at")
+    });
+}
+
+#[test]
+fn reactions_from_a_messages_menu_show_who_and_how_many_and_a_click_takes_yours_back() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    let (_dir, mut harness) = connected_app("alice", addr);
+    let id = say(&mut bob, "cake on friday");
+    wait_until(&mut harness, "bob's message", |app| {
+        has_entry(app, "cake on friday")
+    });
+    menu_item(&mut harness, "cake on friday", "👍");
+    let reacted = |m: &ServerMsg, on: bool| matches!(m, ServerMsg::Reacted(r) if r.id == id && r.name == "alice" && r.on == on);
+    bob.expect(|m| reacted(m, true));
+    bob.send(&ClientMsg::React {
+        id,
+        emoji: "👍".into(),
+        on: true,
+    });
+    wait_for_label(&mut harness, "👍 2");
+    let thumbs = |app: &coucou::app::CoucouApp| {
+        app.chat()
+            .and_then(|c| c.entries.iter().find(|e| e.id == Some(id)))
+            .and_then(|e| match &e.kind {
+                EntryKind::Chat { reactions, .. } => Some(reactions.clone()),
+                _ => None,
+            })
+    };
+    assert_eq!(
+        thumbs(harness.state()),
+        Some(vec![Reaction {
+            emoji: "👍".into(),
+            names: vec!["alice".into(), "bob".into()],
+        }])
+    );
+    harness.get_by_role_and_label(Role::Button, "👍 2").click();
+    harness.run_steps(2);
+    bob.expect(|m| reacted(m, false));
+    wait_for_label(&mut harness, "👍 1");
+}
