@@ -762,3 +762,4 @@ aside-stop = Stop (Escape)
 message-edited = (edited)
 reaction-who = { $emoji } by { $names }
 react-with = React with { $emoji }
+mention-who = Mention:

@@ -768,3 +768,4 @@ aside-stop = Arrêter (Échap)
 message-edited = (modifié)
 reaction-who = { $emoji } de { $names }
 react-with = Réagir avec { $emoji }
+mention-who = Mentionner :

@@ -1022,7 +1022,8 @@ pub fn file_offer_text(offer: &FileOffer, me: &str, lang: Lang) -> String {
 }
 
 /// A made-up conversation of `n` entries starting at `start_ms`, one a minute: chats of varied
-/// length, actions, notices, a private message, mentions, replies, edits and reactions. For
+/// length, actions, notices, a private message, mentions, formatting, replies, edits and
+/// reactions. For
 /// snapshot tests and benchmarks.
 pub fn demo_conversation(n: usize, start_ms: u64) -> ChatModel {
     demo_conversation_in(n, start_ms, Lang::En)
@@ -1037,7 +1038,7 @@ pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
         "quelqu'un a le lien du document ? https://example.org/notes",
         "je pense qu'on devrait relire la proposition ensemble avant vendredi, il reste plusieurs \
          points à clarifier sur le budget et le calendrier",
-        "ok",
+        "ok pour **vendredi**, le plan est dans `salle-12.pdf`",
         "merci alice !",
     ];
     let mut model = ChatModel::new("Salle 12", "alice");

@@ -7,6 +7,7 @@
 pub mod chat;
 pub mod direct;
 pub mod form;
+pub mod markup;
 pub mod rooms;
 pub mod settings;
 pub mod transcript;

@@ -141,7 +141,7 @@ pub fn toggle(
 mod tests {
     use super::*;
     use crate::i18n::Lang;
-    use crate::protocol::message::{ClientMsg, ServerMsg, decode_client, decode_server};
+    use crate::protocol::message::{ClientMsg, decode_client, decode_server};
 
     /// PROTOCOL.md's lines, as they are there.
     fn documented(start: &str) -> Vec<String> {

@@ -49,6 +49,9 @@ struct Completion {
     result: String,
 }
 
+/// How many names the line above the input offers while an `@` is typed.
+const MENTION_CHOICES: usize = 6;
+
 /// The commands Tab completes.
 const COMMANDS: &[&str] = &[
     "/away", "/back", "/help", "/me", "/msg", "/nick", "/quit", "/search", "/who",
@@ -56,7 +59,8 @@ const COMMANDS: &[&str] = &[
 
 /// What Tab offers for `input`: the input before its last word, and the words that complete that
 /// word (names of people but `me`, case-insensitive; commands when it is the first word and starts
-/// with `/`), each with what follows it (`: ` after a name that starts the line, else a space).
+/// with `/`; `@name` after an `@`), each with what follows it (`: ` after a name that starts the
+/// line, else a space).
 pub fn completions(input: &str, people: &[String], me: &str) -> Option<(String, Vec<String>)> {
     let start = input.rfind(' ').map_or(0, |i| i + 1);
     let (head, word) = input.split_at(start);
@@ -68,6 +72,14 @@ pub fn completions(input: &str, people: &[String], me: &str) -> Option<(String, 
             .iter()
             .filter(|c| c.starts_with(&word.to_lowercase()))
             .map(|c| format!("{c} "))
+            .collect()
+    } else if let Some(word) = word.strip_prefix('@') {
+        // A mention: `@name ` wherever it is.
+        let lower = word.to_lowercase();
+        people
+            .iter()
+            .filter(|p| *p != me && p.to_lowercase().starts_with(&lower))
+            .map(|p| format!("@{p} "))
             .collect()
     } else {
         let lower = word.to_lowercase();
@@ -788,6 +800,25 @@ fn composer_ui(
     let n_bytes = composer.input.len();
     let too_long = n_bytes > MAX_MESSAGE_BYTES;
     let can_send = can_type && !too_long && !composer.input.trim().is_empty();
+    if can_type
+        && composer
+            .input
+            .rsplit(' ')
+            .next()
+            .is_some_and(|w| w.starts_with('@'))
+        && let Some((head, names)) = completions(&composer.input, &model.people, &model.me)
+    {
+        // Who an `@` may name, as it is typed: a click puts the name in (Tab does too).
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(lang.tr("mention-who"));
+            for name in names.iter().take(MENTION_CHOICES) {
+                if ui.small_button(name.trim_end()).clicked() {
+                    composer.input = format!("{head}{name}");
+                    composer.focus = true;
+                }
+            }
+        });
+    }
     if let Some(aside) = &composer.aside
         && aside_ui(ui, aside)
     {
@@ -904,6 +935,23 @@ mod tests {
             assert_eq!(composer.take(), line);
         }
         assert_eq!(composer.sent, vec!["hello".to_owned()]);
+    }
+
+    #[test]
+    fn an_at_completes_a_mention_anywhere_in_the_line() {
+        assert_eq!(
+            completions("hi @bo", &people(), "alice"),
+            Some((
+                "hi ".to_owned(),
+                vec!["@Bob ".to_owned(), "@bobby ".to_owned()]
+            ))
+        );
+        assert_eq!(
+            completions("@ca", &people(), "alice"),
+            Some((String::new(), vec!["@carol ".to_owned()]))
+        );
+        assert_eq!(completions("@al", &people(), "alice"), None, "not yourself");
+        assert_eq!(completions("@zed", &people(), "alice"), None);
     }
 
     #[test]

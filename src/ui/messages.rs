@@ -20,6 +20,7 @@ use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2
 
 use super::{Action, FileAction, RoomAction, name_colour, relations};
 use crate::i18n::Lang;
+use crate::model::markup::{self, Span, Style, is_link};
 use crate::model::transcript::{day_heading, local_day, local_hour_minute};
 use crate::model::{
     ChatModel, Direction, Entry, EntryKind, MarkerKind, TransferState, TransferStatus,
@@ -293,6 +294,7 @@ pub fn messages_ui(
                 highlight: layout.highlight == Some(index),
                 rights,
                 editable: entry.id.is_some_and(|id| model.editable.contains(&id)),
+                people: &model.people,
             };
             // Known by its key, not its place (egui's own child ids count the children before):
             // older pages arrive above it.
@@ -467,6 +469,8 @@ struct Row<'a> {
     rights: Rights,
     /// It is yours, sent on the connection now: its menu offers Edit and Delete.
     editable: bool,
+    /// Who is in the room, for mentions.
+    people: &'a [String],
 }
 
 /// What a person may do with the messages on screen.
@@ -601,7 +605,7 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                             .strong();
                             responses.push(ui.label(name));
                         }
-                        text_with_links(ui, text, *action, &mut responses, &mut chosen);
+                        text_ui(ui, (text, row.people), *action, &mut responses, &mut chosen);
                         if *edited {
                             relations::edited_ui(ui, super::lang(ui.ctx()));
                         }
@@ -850,11 +854,6 @@ fn message_menu_items(entry: &Entry, lang: Lang) -> Vec<(String, Action)> {
     menu
 }
 
-/// True for the words shown as links.
-fn is_link(word: &str) -> bool {
-    word.starts_with("https://") || word.starts_with("http://")
-}
-
 /// A plain server's line: `name: text` gets the name's colour; notices (`*** `, or `* ` from
 /// other servers) and errors (`! `) are dimmed.
 fn plain_line_ui(
@@ -883,44 +882,82 @@ fn plain_line_ui(
                         .strong(),
                 ),
             );
-            text_with_links(ui, rest, false, responses, clicked);
+            text_ui(ui, (rest, &[]), false, responses, clicked);
         }
-        _ => text_with_links(ui, text, false, responses, clicked),
+        _ => text_ui(ui, (text, &[]), false, responses, clicked),
     }
 }
 
-/// Text in which `http://` and `https://` words are links. A click opens the link through the
-/// app (which says so when no browser can), not straight from the view.
-fn text_with_links(
+/// A message's text as its sender formatted it ([`markup`]): bold, italic, code, links (a click
+/// opens the link through the app, which says so when no browser can) and mentions of people
+/// here. Each stretch between links is one label; a link is a widget of its own (a screen reader
+/// finds it). `italic`: all of it (an action).
+fn text_ui(
     ui: &mut egui::Ui,
-    text: &str,
+    (text, people): (&str, &[String]),
     italic: bool,
     responses: &mut Vec<egui::Response>,
     clicked: &mut Option<Action>,
 ) {
-    let mut plain = String::new();
-    let flush = |ui: &mut egui::Ui, plain: &mut String, responses: &mut Vec<egui::Response>| {
-        if !plain.is_empty() {
-            let mut rich = RichText::new(plain.trim_end());
-            if italic {
-                rich = rich.italics();
+    // A stretch's pieces, drawn as one label when a link (or the end) comes; the spaces at its
+    // two ends are the gap between widgets.
+    let mut stretch: Vec<(&str, egui::TextFormat)> = Vec::new();
+    let flush =
+        |ui: &mut egui::Ui, stretch: &mut Vec<(&str, egui::TextFormat)>, out: &mut Vec<_>| {
+            let mut job = egui::text::LayoutJob::default();
+            let last = stretch.len().saturating_sub(1);
+            for (i, (piece, format)) in stretch.drain(..).enumerate() {
+                let piece = if i == 0 { piece.trim_start() } else { piece };
+                let piece = if i == last { piece.trim_end() } else { piece };
+                job.append(piece, 0.0, format);
             }
-            responses.push(ui.label(rich));
-            plain.clear();
-        }
-    };
-    for word in text.split(' ') {
-        if is_link(word) {
-            flush(ui, &mut plain, responses);
-            let link = ui.link(word).on_hover_text(word);
-            if link.clicked() {
-                *clicked = Some(Action::OpenUrl(word.to_owned()));
+            if !job.text.is_empty() {
+                out.push(ui.label(job));
             }
-            responses.push(link);
-        } else {
-            plain.push_str(word);
-            plain.push(' ');
+        };
+    for span in markup::spans(text, people) {
+        match span {
+            Span::Link(link) => {
+                flush(ui, &mut stretch, responses);
+                let response = ui.link(link).on_hover_text(link);
+                if response.clicked() {
+                    *clicked = Some(Action::OpenUrl(link.to_owned()));
+                }
+                responses.push(response);
+            }
+            Span::Mention(name) => {
+                let mut format = span_format(ui, Style::default(), italic);
+                format.color = ui.visuals().hyperlink_color;
+                stretch.push((name, format));
+            }
+            Span::Text(text, style) => stretch.push((text, span_format(ui, style, italic))),
         }
     }
-    flush(ui, &mut plain, responses);
+    flush(ui, &mut stretch, responses);
+}
+
+/// How a span of a message looks: bold is the theme's strong colour (the app's font has one
+/// weight), code is monospace on the code background.
+fn span_format(ui: &egui::Ui, style: Style, italic: bool) -> egui::TextFormat {
+    let visuals = ui.visuals();
+    let text_style = if style.code {
+        egui::TextStyle::Monospace
+    } else {
+        egui::TextStyle::Body
+    };
+    egui::TextFormat {
+        font_id: text_style.resolve(ui.style()),
+        color: if style.bold {
+            visuals.strong_text_color()
+        } else {
+            visuals.text_color()
+        },
+        italics: italic || style.italic,
+        background: if style.code {
+            visuals.code_bg_color
+        } else {
+            Color32::TRANSPARENT
+        },
+        ..egui::TextFormat::default()
+    }
 }

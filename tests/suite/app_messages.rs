@@ -206,3 +206,40 @@ fn reactions_from_a_messages_menu_show_who_and_how_many_and_a_click_takes_yours_
     bob.expect(|m| reacted(m, false));
     wait_for_label(&mut harness, "👍 1");
 }
+
+#[test]
+fn an_at_offers_people_and_formatting_shows_while_terminals_read_the_text_as_typed() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (mut bob, _) = Json::join(addr, "bob");
+    let mut term = crate::common::Plain::join(addr, "tom");
+    let (_dir, mut harness) = connected_app("alice", addr);
+    type_in_input(&mut harness, "@b");
+    wait_for_label(&mut harness, "Mention:");
+    harness.get_by_role_and_label(Role::Button, "@bob").click();
+    harness.run_steps(2);
+    type_in_input(&mut harness, "**read** the `plan` first");
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    let typed = "@bob **read** the `plan` first";
+    bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == typed));
+    term.expect(&format!("alice: {typed}"));
+    // On screen: the words without their marks; the mention and the styles are the label's.
+    wait_for_label(&mut harness, "@bob read the plan first");
+
+    // Formatting nested past reason, from someone else: shown, nothing breaks.
+    let hostile: String = "*`_**".repeat(400);
+    bob.send(&ClientMsg::Say {
+        text: hostile.clone(),
+        cid: None,
+    });
+    wait_until(&mut harness, "the hostile line", |app| {
+        app.chat().is_some_and(|c| {
+            c.entries
+                .iter()
+                .any(|e| matches!(&e.kind, EntryKind::Chat { text, .. } if *text == hostile))
+        })
+    });
+    harness.run_steps(4);
+    assert!(harness.state().is_connected());
+}

@@ -579,7 +579,10 @@ fn a_history_file_written_before_replies_and_reactions_takes_them() {
         cid: None,
     });
     let answer = expect_chat(&mut bob, "lu");
-    assert_eq!(answer.reply.and_then(|q| q.text).as_deref(), Some("écrit avant"));
+    assert_eq!(
+        answer.reply.and_then(|q| q.text).as_deref(),
+        Some("écrit avant")
+    );
     // Nobody sent it on a connection of today's: nobody edits it.
     bob.send(&ClientMsg::Edit {
         id: 5,
