@@ -90,9 +90,19 @@ struct Kept {
     in_history: bool,
     /// The named room it was said in; `None`: the default room.
     room: Option<Arc<str>>,
-    /// It takes the place of the message with its id (a tombstone, an edit): that one's words
-    /// leave the search index.
-    replaces: bool,
+    /// Whether it takes the place of the message with its id, and what of the search index.
+    replaces: Replaces,
+}
+
+/// Whether a message kept takes the place of the one with its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replaces {
+    /// A new message.
+    No,
+    /// A tombstone or an edit: the old words leave the search index, the new ones go in.
+    Words,
+    /// The same words (its reactions changed): the row alone is written again.
+    Row,
 }
 
 /// What runs on the writer thread once what was kept before it is committed.
@@ -230,20 +240,30 @@ impl Store {
             msg: msg.clone(),
             in_history,
             room: room.cloned(),
-            replaces: false,
+            replaces: Replaces::No,
         }));
     }
 
-    /// Queues `msg` (a tombstone, or the message edited or reacted to) to take the place of the
-    /// message of the room `room` (`None`: the default room) with its id, kept or still queued:
-    /// the old words leave the search index, and the new ones, if any, go in.
+    /// Queues `msg` (a tombstone, or the message edited) to take the place of the message of the
+    /// room `room` (`None`: the default room) with its id, kept or still queued: the old words
+    /// leave the search index, and the new ones, if any, go in.
     pub fn replace_in(&self, room: Option<&Arc<str>>, msg: &ServerMsg) {
+        self.rewrite(room, msg, Replaces::Words);
+    }
+
+    /// Queues `msg`, the message with the same words (its reactions changed), to take the place
+    /// of the one with its id; the search index is left alone.
+    pub fn restate_in(&self, room: Option<&Arc<str>>, msg: &ServerMsg) {
+        self.rewrite(room, msg, Replaces::Row);
+    }
+
+    fn rewrite(&self, room: Option<&Arc<str>>, msg: &ServerMsg, replaces: Replaces) {
         if !self.failed.load(Ordering::Relaxed) {
             self.jobs.send(Job::Keep(Kept {
                 msg: msg.clone(),
                 in_history: true,
                 room: room.cloned(),
-                replaces: true,
+                replaces,
             }));
         }
     }
@@ -857,11 +877,16 @@ fn write_batch(
             let json = String::from_utf8_lossy(&kept.msg.to_json_line())
                 .trim_end()
                 .to_owned();
-            if kept.replaces {
-                replace(conn, (id, &json, kept.room.as_deref()), unindexed)?;
+            if kept.replaces != Replaces::No {
+                replace(
+                    conn,
+                    (id, &json, kept.room.as_deref()),
+                    unindexed,
+                    kept.replaces,
+                )?;
                 // In the same transaction, not batched: after a crash, only what is newer than
                 // `searched_upto` is indexed again, and an edit is of an older message.
-                if let Some(words) = searched_words(&kept.msg) {
+                if let (Replaces::Words, Some(words)) = (kept.replaces, searched_words(&kept.msg)) {
                     conn.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?
                         .execute(params![to_sql(id), words])?;
                 }
@@ -903,16 +928,21 @@ fn write_batch(
 }
 
 /// Puts `json` (a tombstone, or a message as it is now) in place of the room message `id` of the
-/// room `room`, and its words out of the search index (or out of what waits to go in).
+/// room `room`; with `Replaces::Words`, its words out of the search index (or out of what waits
+/// to go in).
 fn replace(
     conn: &Connection,
     (id, json, room): (u64, &str, Option<&str>),
     unindexed: &mut Unindexed,
+    replaces: Replaces,
 ) -> Result<(), rusqlite::Error> {
     conn.prepare_cached(
         "UPDATE messages SET json = ?1 WHERE private = 0 AND id = ?2 AND room = ?3",
     )?
     .execute(params![json, to_sql(id), room.unwrap_or("")])?;
+    if replaces == Replaces::Row {
+        return Ok(());
+    }
     unindexed.retain(|(waiting, _)| *waiting != id);
     conn.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
         .execute([to_sql(id)])
@@ -1355,7 +1385,7 @@ mod tests {
         let jobs = Jobs::default();
         let keep = |id| {
             Job::Keep(Kept {
-                replaces: false,
+                replaces: Replaces::No,
                 msg: chat(id, "x"),
                 in_history: true,
                 room: None,

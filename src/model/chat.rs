@@ -62,8 +62,9 @@ pub enum EntryKind {
         action: bool,
         /// True when you sent it.
         own: bool,
-        /// The message it answers, quoted.
-        reply: Option<Quote>,
+        /// The message it answers, quoted (boxed: most messages answer none, and every entry
+        /// is as large as its largest kind).
+        reply: Option<Box<Quote>>,
         /// True once its author changed its text.
         edited: bool,
         /// The emoji on it, and who put them there.
@@ -887,7 +888,7 @@ impl ChatModel {
                 text: chat.text,
                 action: chat.action,
                 own,
-                reply: chat.reply,
+                reply: chat.reply.map(Box::new),
                 edited: chat.edited,
                 reactions: chat.reactions,
             },

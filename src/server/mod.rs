@@ -78,6 +78,10 @@ impl room::Archive for StoreArchive {
     fn replace(&self, msg: &ServerMsg) {
         self.store.replace_in(self.room.as_ref(), msg);
     }
+
+    fn restate(&self, msg: &ServerMsg) {
+        self.store.restate_in(self.room.as_ref(), msg);
+    }
 }
 
 /// Opens the host's named rooms: those the store kept, then those of the configuration it did

@@ -61,6 +61,10 @@ pub trait Archive: Send + Sync + std::fmt::Debug {
     /// Keeps `msg` (a tombstone, or the message as it is now) in place of the message with its
     /// id: the old words leave the search index, the new ones go in.
     fn replace(&self, msg: &ServerMsg);
+
+    /// Keeps `msg`, the message with the same words (its reactions changed), in place of the one
+    /// with its id.
+    fn restate(&self, msg: &ServerMsg);
 }
 
 /// Who else on the host holds a name like this key (its name), as a room checks a newcomer's.

@@ -377,6 +377,8 @@ fn reactions_toggle_count_who_and_are_kept_for_pages_after_a_restart() {
             .count(),
         1
     );
+    // Reactions leave the message's words where they were: a search still finds it.
+    assert_eq!(bob.search("gâteau", None).expect("a search").len(), 1);
     drop((alice, bob, term));
     server.stop();
 
@@ -384,6 +386,7 @@ fn reactions_toggle_count_who_and_are_kept_for_pages_after_a_restart() {
     let Some(ServerMsg::Message(kept)) = message_with_id(&history, said.id) else {
         panic!("{history:?}")
     };
+    assert_eq!(carol.search("gâteau", None).expect("a search").len(), 1);
     assert_eq!(
         kept.reactions,
         [

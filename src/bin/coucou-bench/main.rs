@@ -152,10 +152,15 @@ struct Args {
     /// server started on it (`--data-dir`) to read back (issue #27).
     #[arg(long, value_name = "BANS")]
     ban_list: Option<u64>,
+    /// This percentage of the senders' lines are reactions on the newest message seen instead
+    /// of messages (JSON only; issue #28). A reaction told to a client counts as a delivered line.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    reactions: u8,
 }
 
 mod bans;
 mod history;
+mod reactions;
 mod rooms;
 mod transfer;
 
@@ -276,8 +281,10 @@ struct Shared {
     /// Clients that registered, and that failed to.
     registered: AtomicU64,
     failed: AtomicU64,
-    /// Stamped lines from others received.
+    /// Stamped lines from others received (and, with `--reactions`, reactions told).
     delivered: AtomicU64,
+    /// The id of the newest message a receiver saw (JSON), for `--reactions`.
+    newest: AtomicU64,
     /// Latencies in microseconds.
     latencies: Latencies,
     /// Those from a sender on one linked server to a client on another.
@@ -524,8 +531,10 @@ fn find_stamp(line: &str) -> Option<(usize, u64)> {
 /// What a receiver makes of one line.
 #[derive(Debug, PartialEq, Eq)]
 enum Seen<'a> {
-    /// A stamped message from `sender`, sent at `t_us`.
-    Stamp { sender: usize, t_us: u64 },
+    /// A stamped message from `sender`, sent at `t_us` (its id, for JSON; else 0).
+    Stamp { sender: usize, t_us: u64, id: u64 },
+    /// A reaction told, by whom.
+    Reacted(String),
     /// Someone joined.
     Join(String),
     /// Someone left or was cut off.
@@ -540,15 +549,25 @@ enum Seen<'a> {
 fn classify(dialect: Dialect, line: &str) -> Seen<'_> {
     if dialect == Dialect::Json {
         return match decode_server(line.as_bytes()) {
-            Ok(ServerMsg::Message(chat)) => find_stamp(&chat.text)
-                .map_or(Seen::Other, |(sender, t_us)| Seen::Stamp { sender, t_us }),
+            Ok(ServerMsg::Message(chat)) => {
+                find_stamp(&chat.text).map_or(Seen::Other, |(sender, t_us)| Seen::Stamp {
+                    sender,
+                    t_us,
+                    id: chat.id,
+                })
+            }
+            Ok(ServerMsg::Reacted(reacted)) => Seen::Reacted(reacted.name),
             Ok(ServerMsg::Join { name, .. }) => Seen::Join(name),
             Ok(ServerMsg::Leave { name, .. }) => Seen::Leave(name),
             _ => Seen::Other,
         };
     }
     if let Some((sender, t_us)) = find_stamp(line) {
-        return Seen::Stamp { sender, t_us };
+        return Seen::Stamp {
+            sender,
+            t_us,
+            id: 0,
+        };
     }
     if dialect == Dialect::Irc
         && let Some(token) = line.strip_prefix("PING")
@@ -622,7 +641,8 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
             Err(_) => break,
         }
         match classify(args.dialect, line.trim_end()) {
-            Seen::Stamp { sender, t_us } if sender != me => {
+            Seen::Stamp { sender, t_us, id } if sender != me => {
+                shared.newest.fetch_max(id, Ordering::Relaxed);
                 let now = micros_since(shared.start);
                 let latency = u32::try_from(now.saturating_sub(t_us)).unwrap_or(u32::MAX);
                 latencies.push(latency);
@@ -631,6 +651,7 @@ fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transp
                 }
                 delivered += 1;
             }
+            Seen::Reacted(name) if name != own => delivered += 1,
             Seen::Stamp { t_us, .. } => {
                 let now = micros_since(shared.start);
                 echoes.push(u32::try_from(now.saturating_sub(t_us)).unwrap_or(u32::MAX));
@@ -708,6 +729,7 @@ fn run(args: &Args) -> Result<Report, String> {
         registered: AtomicU64::new(0),
         failed: AtomicU64::new(0),
         delivered: AtomicU64::new(0),
+        newest: AtomicU64::new(0),
         latencies: Latencies::default(),
         cross_latencies: Latencies::default(),
         echo_latencies: Latencies::default(),
@@ -871,7 +893,14 @@ fn run(args: &Args) -> Result<Report, String> {
             if Instant::now() >= send_end {
                 break 'ticks;
             }
-            let line = message_line(args, *i, seq, micros_since(start), &pad);
+            let n = seq * n_senders as u64 + k as u64;
+            let reaction = reactions::is_reaction(args.reactions, n)
+                .then(|| reactions::reaction(&shared.newest, n))
+                .flatten();
+            let line = match reaction {
+                Some(react) => json_line_in(&react, room_of(args, *i).as_deref()),
+                None => message_line(args, *i, seq, micros_since(start), &pad),
+            };
             if stream.write_all(&line).is_ok() {
                 sent += 1;
                 expected += in_room[*i % args.rooms.max(1)].saturating_sub(1);
@@ -1171,21 +1200,22 @@ mod tests {
             cid: None,
             ..Default::default()
         });
-        let stamp = Seen::Stamp {
+        let stamp = |id| Seen::Stamp {
             sender: 3,
             t_us: 1234,
+            id,
         };
-        assert_eq!(classify(Dialect::Json, json(&chat).trim_end()), stamp);
+        assert_eq!(classify(Dialect::Json, json(&chat).trim_end()), stamp(1));
         assert_eq!(
             classify(
                 Dialect::Plain,
                 chat.to_plain_text(coucou::i18n::Lang::En).trim_end()
             ),
-            stamp
+            stamp(0)
         );
         assert_eq!(
             classify(Dialect::Irc, ":u3!u@h PRIVMSG #coucou :b3:7:1234 pad"),
-            stamp
+            stamp(0)
         );
 
         let join = ServerMsg::Join {

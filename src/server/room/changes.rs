@@ -53,7 +53,10 @@ impl<M: Mailbox> Room<M> {
         chat.edited = true;
         let now = ServerMsg::Message(chat.clone());
         let edited = ServerMsg::Edited(chat.clone());
-        self.changed(session, &now, &edited);
+        if let Some(archive) = &self.archive {
+            archive.replace(&now);
+        }
+        self.told(session, &edited);
     }
 
     /// `session` deletes its message `id`: a tombstone takes its place for everyone.
@@ -108,16 +111,16 @@ impl<M: Mailbox> Room<M> {
             on,
             reactions: chat.reactions.clone(),
         });
-        let now = ServerMsg::Message(chat.clone());
-        self.changed(session, &now, &reacted);
+        // Its words are the same: the store writes its row again, not its search words.
+        if let Some(archive) = &self.archive {
+            archive.restate(&ServerMsg::Message(chat.clone()));
+        }
+        self.told(session, &reacted);
     }
 
-    /// Tells everyone of a message's change, `told`, once `now` (the message as it is now)
-    /// replaces it in the store: the person who changed it is told once it is written.
-    fn changed(&mut self, session: SessionId, now: &ServerMsg, told: &ServerMsg) {
-        if let Some(archive) = &self.archive {
-            archive.replace(now);
-        }
+    /// Tells everyone of a message's change, `told` (the store has the message as it is now
+    /// queued): the person who changed it once it is written.
+    fn told(&mut self, session: SessionId, told: &ServerMsg) {
         self.broadcast_but(told, Some(session));
         self.send_when_kept(session, told);
     }
