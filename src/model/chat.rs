@@ -850,12 +850,16 @@ impl ChatModel {
 
     /// A message's reactions as they are now.
     fn reacted(&mut self, reacted: Reacted) {
-        if let Some(entry) = self
+        // A room message's id (a private message's, of another sequence, may be the same number).
+        let found = self
             .entries
             .iter_mut()
             .rev()
-            .find(|e| e.id == Some(reacted.id))
-            && let EntryKind::Chat { reactions, .. } = &mut entry.kind
+            .find(|e| e.id == Some(reacted.id) && matches!(e.kind, EntryKind::Chat { .. }));
+        if let Some(Entry {
+            kind: EntryKind::Chat { reactions, .. },
+            ..
+        }) = found
         {
             *reactions = reacted.reactions;
         }

@@ -243,3 +243,92 @@ fn an_at_offers_people_and_formatting_shows_while_terminals_read_the_text_as_typ
     harness.run_steps(4);
     assert!(harness.state().is_connected());
 }
+
+#[test]
+fn a_hostile_hosts_edits_reactions_and_quotes_are_cleaned_and_touch_only_their_message() {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = listener.local_addr().expect("its address");
+    let host = std::thread::Builder::new()
+        .name("hostile-messages-host".to_owned())
+        .spawn(move || {
+            let (stream, _) = listener.accept().expect("the app");
+            let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("the hello");
+            let mut stream = stream;
+            let lines = [
+                // bob's message 5, and a private message under the same number (another sequence).
+                r#"{"type":"welcome","version":1,"room":"Coucou","you":"alice","users":["alice","bob"],"history":[{"type":"message","id":5,"time":1000,"from":"bob","text":"bonjour"}],"max_message_bytes":2048}"#,
+                r#"{"type":"private","id":5,"time":2000,"from":"bob","to":"alice","text":"psst"}"#,
+                // Reactions: one that is no emoji, a name with a bidi control.
+                r#"{"type":"reacted","id":5,"from":"bob","name":"eve","emoji":"x","on":true,"reactions":[{"emoji":"\u202e\u200b","names":["eve"]},{"emoji":"👍","names":["\u202eeve"]}]}"#,
+                // An edit under the id with another time: another message, not this one.
+                r#"{"type":"edited","id":5,"time":9999,"from":"bob","text":"forged","edited":true}"#,
+                // bob's real edit, with a terminal escape.
+                r#"{"type":"edited","id":5,"time":1000,"from":"bob","text":"\u001b[31mbonsoir","edited":true}"#,
+                // A reply whose quote hides controls.
+                r#"{"type":"message","id":6,"time":3000,"from":"bob","text":"fin","reply":{"id":5,"from":"bob","text":"\u202ebonjour\u0007"}}"#,
+            ];
+            let mut out = lines.join("\n");
+            out.push('\n');
+            stream.write_all(out.as_bytes()).expect("written");
+            // Until the app is gone.
+            while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                line.clear();
+            }
+        })
+        .expect("the host's thread");
+
+    let (_dir, config) = crate::app_support::temp_config();
+    let mut harness = crate::app_support::app_at(&config);
+    harness.get_by_label("Encrypted").click();
+    harness.run();
+    crate::app_support::connect(&mut harness, "alice", addr);
+    wait_until(&mut harness, "the host's last line", |app| {
+        has_entry(app, "fin")
+    });
+    let chat = harness.state().chat().expect("the room");
+    let five: Vec<_> = chat
+        .entries
+        .iter()
+        .filter(|e| e.id == Some(5) || matches!(e.kind, EntryKind::Private { .. }))
+        .collect();
+    assert_eq!(five.len(), 2, "the message and the private message");
+    for entry in five {
+        match &entry.kind {
+            EntryKind::Chat {
+                text,
+                edited,
+                reactions,
+                ..
+            } => {
+                assert_eq!(text, "bonsoir");
+                assert!(*edited);
+                assert_eq!(
+                    reactions,
+                    &[Reaction {
+                        emoji: "👍".into(),
+                        names: vec!["eve".into()],
+                    }]
+                );
+            }
+            EntryKind::Private { text, .. } => assert_eq!(text, "psst", "untouched"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let reply = chat
+        .entries
+        .iter()
+        .find_map(|e| match &e.kind {
+            EntryKind::Chat {
+                reply: Some(quote), ..
+            } => Some(quote.clone()),
+            _ => None,
+        })
+        .expect("the reply");
+    assert_eq!(reply.text.as_deref(), Some("bonjour"));
+    harness.run_steps(4);
+    drop(harness);
+    host.join().expect("the host");
+}

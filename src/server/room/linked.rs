@@ -14,6 +14,7 @@ use std::collections::{HashMap, VecDeque};
 use super::{Mailbox, Room};
 use crate::i18n::Lang;
 use crate::link::{Beacon, Envelope, LinkNews, MAX_WAITING, PRESENCE_TIMEOUT, claim_key, gone_id};
+use crate::protocol::change::{QUOTE_CHARS, Quote};
 use crate::protocol::message::FileOffer;
 use crate::protocol::name::{self, NameKey};
 use crate::protocol::sanitize::clean_text;
@@ -247,6 +248,24 @@ fn valid_text(raw: &str) -> Option<String> {
     (!text.is_empty() && text.len() <= MAX_MESSAGE_BYTES).then_some(text)
 }
 
+/// A reply's quote from the broker: a name that passes the rules, words cleaned and no longer
+/// than a quote's.
+fn valid_quote(quote: Quote) -> Option<Quote> {
+    let from = match quote.from {
+        Some(from) => Some(valid_name(&from)?),
+        None => None,
+    };
+    let text = match quote.text {
+        Some(text) => Some(valid_text(&text).filter(|t| t.chars().count() <= QUOTE_CHARS + 1)?),
+        None => None,
+    };
+    Some(Quote {
+        id: quote.id,
+        from,
+        text,
+    })
+}
+
 /// The name a greeting (`notice-bonjour`, in any language) is for, if `text` is one.
 fn greeted(text: &str) -> Option<&str> {
     const MARK: &str = "\u{1}";
@@ -267,6 +286,13 @@ fn checked(msg: ServerMsg, lang: Lang) -> Option<ServerMsg> {
             from: valid_name(&chat.from)?,
             text: valid_text(&chat.text)?,
             cid: None,
+            // A message comes new: nobody has changed it or reacted to it yet.
+            edited: false,
+            reactions: Vec::new(),
+            reply: match chat.reply {
+                None => None,
+                Some(quote) => Some(valid_quote(quote)?),
+            },
             ..chat
         }),
         ServerMsg::Notice {
@@ -1025,6 +1051,57 @@ mod tests {
         ));
         assert_eq!(alice.take_plain(), ["bob: red txet"]);
         room.link_news(LinkNews::Skipped { seq: 32 });
+    }
+
+    #[test]
+    fn another_sites_message_comes_new_and_its_quote_is_checked() {
+        let (mut room, _) = linked_room(|| NOW);
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        alice.take_json();
+        let with = |reply: Option<Quote>| {
+            let ServerMsg::Message(chat) = said("bob", "oui") else {
+                unreachable!()
+            };
+            ServerMsg::Message(Chat {
+                reply,
+                edited: true,
+                reactions: vec![crate::protocol::change::Reaction {
+                    emoji: "👍".into(),
+                    names: vec!["\u{202e}mallory".into(); 3],
+                }],
+                ..chat
+            })
+        };
+        let quote = |from: &str, text: &str| Quote {
+            id: 3,
+            from: Some(from.into()),
+            text: Some(text.into()),
+        };
+        let forged = [
+            with(Some(quote("bo\u{200b}b", "x"))),
+            with(Some(quote("alice", &"x".repeat(QUOTE_CHARS + 2)))),
+            with(Some(quote("alice", "\u{200b}"))),
+        ];
+        for (seq, msg) in (11..).zip(forged) {
+            room.link_news(event("there", "x", &seq.to_string(), seq, msg));
+        }
+        assert!(alice.take_json().is_empty(), "a forged quote: dropped");
+        room.link_news(event(
+            "there",
+            "x",
+            "20",
+            20,
+            with(Some(quote("alice", "\u{1b}[1mquestion ?"))),
+        ));
+        let shown = alice.take_json();
+        let [ServerMsg::Message(chat)] = shown.as_slice() else {
+            panic!("{shown:?}")
+        };
+        assert_eq!(chat.reply, Some(quote("alice", "question ?")));
+        assert!(
+            !chat.edited && chat.reactions.is_empty(),
+            "it comes new: {chat:?}"
+        );
     }
 
     #[test]
