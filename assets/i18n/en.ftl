@@ -742,7 +742,6 @@ host-no-randomness = this computer gave no random numbers for the room's keys
 ## A message's author, replies and reactions
 notice-deleted-by-author = { $name } deleted this message
 error-not-yours = only the author may change a message, from the connection that sent it
-error-change-linked = messages can't be changed or reacted to in a linked room yet
 error-bad-emoji = a reaction is one emoji (at most { $max } bytes, nothing invisible)
 error-reactions-yours = at most { $max } different reactions of yours on one message
 error-reactions-kinds = this message has { $max } different reactions already

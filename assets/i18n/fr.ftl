@@ -748,7 +748,6 @@ host-no-randomness = cet ordinateur n’a pas fourni de nombres aléatoires pour
 ## L'auteur d'un message, réponses et réactions
 notice-deleted-by-author = { $name } a supprimé ce message
 error-not-yours = seul l'auteur peut changer un message, depuis la connexion qui l'a envoyé
-error-change-linked = on ne peut pas encore changer un message ni y réagir dans un salon relié
 error-bad-emoji = une réaction est un émoji (au plus { $max } octets, rien d'invisible)
 error-reactions-yours = au plus { $max } réactions différentes de votre part sur un message
 error-reactions-kinds = ce message a déjà { $max } réactions différentes

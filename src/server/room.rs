@@ -973,7 +973,7 @@ impl<M: Mailbox> Room<M> {
             ..Default::default()
         });
         self.count_sent(from, cid, &msg);
-        self.announce(msg, true);
+        self.announce_by(msg, true, Some(session));
         if greet {
             let bonjour = ServerMsg::Notice {
                 id: Some(self.next_id()),
@@ -1249,9 +1249,15 @@ impl<M: Mailbox> Room<M> {
     /// sites first (shown when it comes back from the stream, or at once while the broker is
     /// away: [`Room::hand_over`]).
     fn announce(&mut self, msg: ServerMsg, in_history: bool) {
+        self.announce_by(msg, in_history, None);
+    }
+
+    /// [`Room::announce`] of what `author` (a session here) said: in a linked room, the message
+    /// is theirs to change once it is back from the stream.
+    fn announce_by(&mut self, msg: ServerMsg, in_history: bool, author: Option<SessionId>) {
         if self.linked.is_none() {
             self.show(msg, in_history);
-        } else if let Some(island) = self.hand_over(msg, in_history) {
+        } else if let Some(island) = self.hand_over(msg, in_history, author) {
             // Kept once it comes back with its sequence.
             self.show_here(island, in_history, false);
         }

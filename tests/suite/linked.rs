@@ -1085,3 +1085,117 @@ fn a_look_alike_room_at_another_site_is_the_same_room_for_its_people_too() {
         "a's beacons keep ja in b's look-alike room: {users:?}"
     );
 }
+
+#[test]
+fn a_reply_an_edit_and_a_reaction_at_one_site_are_seen_at_the_other_and_kept_there() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (a, b) = (linked(&broker, "a"), linked(&broker, "b"));
+    // ja and pa at a, jb and pb at b.
+    let people: [Person; 4] = gather(&[&a, &b], &["ja", "jb", "pa", "pb"])
+        .try_into()
+        .unwrap_or_else(|_| unreachable!());
+    let [
+        Person::Json(mut alice),
+        Person::Json(mut bob),
+        _,
+        Person::Plain(mut tom),
+    ] = people
+    else {
+        unreachable!()
+    };
+    alice.send(&ClientMsg::Say {
+        text: "réunion à dix heures".into(),
+        cid: None,
+    });
+    let said = |client: &mut Json, text: &str| match client
+        .expect(|m| matches!(m, ServerMsg::Message(c) if c.text == text))
+    {
+        ServerMsg::Message(chat) => chat,
+        _ => unreachable!(),
+    };
+    let original = said(&mut bob, "réunion à dix heures");
+    assert_eq!(
+        said(&mut alice, "réunion à dix heures").id,
+        original.id,
+        "one id everywhere"
+    );
+
+    // An edit by its author at a, seen at b (JSON and terminal).
+    alice.send(&ClientMsg::Edit {
+        id: original.id,
+        text: "réunion à onze heures".into(),
+    });
+    for client in [&mut alice, &mut bob] {
+        let ServerMsg::Edited(now) = client.expect(|m| matches!(m, ServerMsg::Edited(_))) else {
+            unreachable!()
+        };
+        assert_eq!(
+            (now.id, now.text.as_str()),
+            (original.id, "réunion à onze heures")
+        );
+    }
+    tom.expect("*** ja edited a message: réunion à onze heures");
+    // Not bob's to edit, from the other site either.
+    bob.send(&ClientMsg::Edit {
+        id: original.id,
+        text: "usurpé".into(),
+    });
+    bob.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::NotYours,
+                ..
+            }
+        )
+    });
+
+    // A reaction and a reply at b, seen at a.
+    bob.send(&ClientMsg::React {
+        id: original.id,
+        emoji: "👍".into(),
+        on: true,
+    });
+    let ServerMsg::Reacted(reacted) = alice.expect(|m| matches!(m, ServerMsg::Reacted(_))) else {
+        unreachable!()
+    };
+    assert_eq!((reacted.name.as_str(), reacted.reactions.len()), ("jb", 1));
+    bob.send(&ClientMsg::Reply {
+        id: original.id,
+        text: "d'accord".into(),
+        cid: None,
+    });
+    let answer = said(&mut alice, "d'accord");
+    let quote = answer.reply.expect("a quote");
+    assert_eq!(quote.text.as_deref(), Some("réunion à onze heures"));
+    // Deleting stays refused in a linked room (not yet across sites).
+    alice.send(&ClientMsg::Delete { id: original.id });
+    alice.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Unavailable,
+                ..
+            }
+        )
+    });
+
+    // Each site kept it as it is now: a newcomer at either reads the edit and the reaction.
+    for (server, name) in [(&a, "jy"), (&b, "jz")] {
+        let (_, welcome) = Json::join(server.local_addr(), name);
+        let ServerMsg::Welcome { history, .. } = welcome else {
+            unreachable!()
+        };
+        let kept = history
+            .iter()
+            .find_map(|m| match m {
+                ServerMsg::Message(chat) if chat.id == original.id => Some(chat.clone()),
+                _ => None,
+            })
+            .expect("the message");
+        assert_eq!(kept.text, "réunion à onze heures");
+        assert!(kept.edited);
+        assert_eq!(kept.reactions.len(), 1);
+    }
+}

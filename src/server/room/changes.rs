@@ -1,7 +1,9 @@
 //! What an author does to a message once sent, and what a message says about another: a reply
 //! quoting the message it answers, an edit and a deletion of one's own message, a reaction on
 //! anyone's. Each concerns a message the room still has in memory; the store and everyone here
-//! get the message as it is now, and the person who asked gets it once it is written.
+//! get the message as it is now, and the person who asked gets it once it is written. In a linked
+//! room an edit or a reaction goes through the stream first and is carried out when it comes back,
+//! at every site alike (`apply_change`, which also checks another site's).
 
 use super::{Mailbox, Room, ServerMsg, SessionId};
 use crate::protocol::change::{self, Quote, ReactError, Reacted};
@@ -46,21 +48,24 @@ impl<M: Mailbox> Room<M> {
         let Some(at) = self.authored(session, id) else {
             return;
         };
-        let ServerMsg::Message(chat) = &mut self.history[at] else {
+        let ServerMsg::Message(chat) = &self.history[at] else {
             return;
         };
-        chat.text = text;
-        chat.edited = true;
-        let now = ServerMsg::Message(chat.clone());
-        let edited = ServerMsg::Edited(chat.clone());
-        if let Some(archive) = &self.archive {
-            archive.replace(&now);
-        }
-        self.told(session, &edited);
+        let edited = Chat {
+            text,
+            edited: true,
+            ..chat.clone()
+        };
+        self.change(session, ServerMsg::Edited(edited));
     }
 
     /// `session` deletes its message `id`: a tombstone takes its place for everyone.
     pub(super) fn unsay(&mut self, session: SessionId, name: &str, id: u64) {
+        if self.linked.is_some() {
+            let text = self.settings.lang.tr("error-delete-linked");
+            self.send_to(session, &ServerMsg::error(ErrorCode::Unavailable, text));
+            return;
+        }
         if self.authored(session, id).is_some() {
             let text = tr!(self.settings.lang, "notice-deleted-by-author", name = name);
             self.take_out(id, text);
@@ -81,10 +86,12 @@ impl<M: Mailbox> Room<M> {
             self.send_to(session, &refused);
             return;
         };
-        let ServerMsg::Message(chat) = &mut self.history[at] else {
+        let ServerMsg::Message(chat) = &self.history[at] else {
             return;
         };
-        let refused = match change::toggle(&mut chat.reactions, name, &emoji, on) {
+        // Tried on a copy: in a linked room it is carried out when it is back from the stream.
+        let mut reactions = chat.reactions.clone();
+        let refused = match change::toggle(&mut reactions, name, &emoji, on) {
             Ok(false) => return,
             Ok(true) => None,
             Err(ReactError::TooManyOfYours) => Some(tr!(
@@ -109,20 +116,80 @@ impl<M: Mailbox> Room<M> {
             name: name.to_owned(),
             emoji,
             on,
-            reactions: chat.reactions.clone(),
+            reactions,
         });
-        // Its words are the same: the store writes its row again, not its search words.
-        if let Some(archive) = &self.archive {
-            archive.restate(&ServerMsg::Message(chat.clone()));
-        }
-        self.told(session, &reacted);
+        self.change(session, reacted);
     }
 
-    /// Tells everyone of a message's change, `told` (the store has the message as it is now
-    /// queued): the person who changed it once it is written.
-    fn told(&mut self, session: SessionId, told: &ServerMsg) {
-        self.broadcast_but(told, Some(session));
-        self.send_when_kept(session, told);
+    /// Carries out a change asked here: at once in a room alone; in a linked room once it is
+    /// back from the stream, in the stream's order at every site (at once too while the broker
+    /// is away: carried out twice, a change is the same).
+    fn change(&mut self, session: SessionId, change: ServerMsg) {
+        if self.linked.is_none() {
+            self.apply_change(Some(session), change);
+        } else if let Some(now) = self.hand_over(change, false, Some(session)) {
+            self.apply_change(Some(session), now);
+        }
+    }
+
+    /// Applies an edit or a reaction to the message it names, in the memory and the store, and
+    /// tells everyone (`author`, the session here that asked, once it is written). From another
+    /// site, checked here against the room's own copy: an edit only by the message's sender (by
+    /// name), a reaction within the limits, worked out from this room's reactions. Nothing
+    /// changes, nobody is told, for a message the room no longer has.
+    pub(super) fn apply_change(&mut self, author: Option<SessionId>, change: ServerMsg) {
+        let told = match change {
+            ServerMsg::Edited(edit) => {
+                let Some(at) = self.message_at(edit.id) else {
+                    return;
+                };
+                let ServerMsg::Message(chat) = &mut self.history[at] else {
+                    return;
+                };
+                if chat.from != edit.from {
+                    return;
+                }
+                chat.text = edit.text;
+                chat.edited = true;
+                let now = ServerMsg::Message(chat.clone());
+                let edited = ServerMsg::Edited(chat.clone());
+                if let Some(archive) = &self.archive {
+                    archive.replace(&now);
+                }
+                edited
+            }
+            ServerMsg::Reacted(reacted) => {
+                let Some(at) = self.message_at(reacted.id) else {
+                    return;
+                };
+                let ServerMsg::Message(chat) = &mut self.history[at] else {
+                    return;
+                };
+                let toggled = change::toggle(
+                    &mut chat.reactions,
+                    &reacted.name,
+                    &reacted.emoji,
+                    reacted.on,
+                );
+                if toggled != Ok(true) {
+                    return;
+                }
+                // Its words are the same: the store writes its row again, not its search words.
+                if let Some(archive) = &self.archive {
+                    archive.restate(&ServerMsg::Message(chat.clone()));
+                }
+                ServerMsg::Reacted(Reacted {
+                    from: chat.from.clone(),
+                    reactions: chat.reactions.clone(),
+                    ..reacted
+                })
+            }
+            _ => return,
+        };
+        self.broadcast_but(&told, author);
+        if let Some(author) = author {
+            self.send_when_kept(author, &told);
+        }
     }
 
     /// Where the message `id` sent by `session` on this connection is in the memory; refused
@@ -141,12 +208,8 @@ impl<M: Mailbox> Room<M> {
         Some(at)
     }
 
-    /// Where the room message `id` is in the memory, in a room that changes its messages (one
-    /// linked with other sites does not yet).
+    /// Where the room message `id` is in the memory.
     fn message_at(&self, id: u64) -> Option<usize> {
-        if self.linked.is_some() {
-            return None;
-        }
         self.history
             .iter()
             .position(|m| matches!(m, ServerMsg::Message(Chat { id: found, .. }) if *found == id))
@@ -155,9 +218,6 @@ impl<M: Mailbox> Room<M> {
     /// The error for a message `id` the room can't change or quote.
     fn no_such_message(&self, id: u64) -> ServerMsg {
         let lang = self.settings.lang;
-        if self.linked.is_some() {
-            return ServerMsg::error(ErrorCode::Unavailable, lang.tr("error-change-linked"));
-        }
         ServerMsg::error(
             ErrorCode::NoSuchMessage,
             tr!(lang, "error-no-such-message", id = id),

@@ -11,10 +11,10 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::{Mailbox, Room};
+use super::{Mailbox, Room, SessionId};
 use crate::i18n::Lang;
 use crate::link::{Beacon, Envelope, LinkNews, MAX_WAITING, PRESENCE_TIMEOUT, claim_key, gone_id};
-use crate::protocol::change::{QUOTE_CHARS, Quote};
+use crate::protocol::change::{QUOTE_CHARS, Quote, Reacted, is_valid_emoji};
 use crate::protocol::message::FileOffer;
 use crate::protocol::name::{self, NameKey};
 use crate::protocol::sanitize::clean_text;
@@ -93,6 +93,8 @@ struct InFlight {
     in_history: bool,
     /// The id it was shown under while the broker was away, if it was.
     shown_as: Option<u64>,
+    /// The session here that said or changed it (a message's author may change it).
+    author: Option<SessionId>,
 }
 
 /// The room's side of the link.
@@ -309,6 +311,24 @@ fn checked(msg: ServerMsg, lang: Lang) -> Option<ServerMsg> {
             time,
             name: valid_name(&name)?,
         },
+        // A change to a message: what it names, checked; the room works out the rest itself
+        // (the message's other fields, its reactions) from its own copy.
+        ServerMsg::Edited(chat) => ServerMsg::Edited(Chat {
+            id: chat.id,
+            time: chat.time,
+            from: valid_name(&chat.from)?,
+            text: valid_text(&chat.text)?,
+            edited: true,
+            ..Chat::default()
+        }),
+        ServerMsg::Reacted(reacted) => ServerMsg::Reacted(Reacted {
+            id: reacted.id,
+            from: valid_name(&reacted.from)?,
+            name: valid_name(&reacted.name)?,
+            emoji: Some(reacted.emoji).filter(|e| is_valid_emoji(e))?,
+            on: reacted.on,
+            reactions: Vec::new(),
+        }),
         ServerMsg::Leave {
             id,
             time,
@@ -379,7 +399,12 @@ impl<M: Mailbox> Room<M> {
     /// Hands what is said in a linked room to the other sites: it is shown when it comes back
     /// from the stream with its sequence; while the broker is away, it is returned with an
     /// island id, to be shown at once (and kept with its sequence when it comes back).
-    pub(super) fn hand_over(&mut self, msg: ServerMsg, in_history: bool) -> Option<ServerMsg> {
+    pub(super) fn hand_over(
+        &mut self,
+        msg: ServerMsg,
+        in_history: bool,
+        author: Option<SessionId>,
+    ) -> Option<ServerMsg> {
         let now = (self.clock)();
         let linked = self.linked.as_mut()?;
         let id = linked.next_local.to_string();
@@ -396,6 +421,7 @@ impl<M: Mailbox> Room<M> {
             msg,
             in_history,
             shown_as,
+            author,
         });
         shown
     }
@@ -482,7 +508,17 @@ impl<M: Mailbox> Room<M> {
             return;
         }
         if let Some(flight) = flight {
+            if matches!(flight.msg, ServerMsg::Edited(_) | ServerMsg::Reacted(_)) {
+                // A change to a message, now in the stream's order (a second time is nothing).
+                self.apply_change(flight.author, flight.msg);
+                return;
+            }
             let msg = with_id(flight.msg, seq);
+            if let (ServerMsg::Message(_), Some(author)) = (&msg, flight.author)
+                && self.settings.history > 0
+            {
+                self.authors.insert(seq, author);
+            }
             if let ServerMsg::Message(Chat {
                 from,
                 cid: Some(cid),
@@ -537,6 +573,7 @@ impl<M: Mailbox> Room<M> {
                 self.show(msg, false);
             }
             ServerMsg::Private { .. } => self.show_here(msg, false, false),
+            ServerMsg::Edited(_) | ServerMsg::Reacted(_) => self.apply_change(None, msg),
             msg => {
                 self.stats
                     .messages
@@ -549,7 +586,10 @@ impl<M: Mailbox> Room<M> {
     /// Whether an event from another site names someone who is here as the one acting.
     fn speaks_for_someone_here(&self, msg: &ServerMsg) -> bool {
         let actors: Vec<&str> = match msg {
-            ServerMsg::Message(Chat { from, .. }) | ServerMsg::Private { from, .. } => vec![from],
+            ServerMsg::Message(Chat { from, .. })
+            | ServerMsg::Edited(Chat { from, .. })
+            | ServerMsg::Private { from, .. } => vec![from],
+            ServerMsg::Reacted(reacted) => vec![&reacted.name],
             ServerMsg::Join { name, .. } | ServerMsg::Leave { name, .. } => vec![name],
             ServerMsg::Rename { old, new, .. } => vec![old, new],
             // Greeted for saying "coucou": what they did not say here.
@@ -1101,6 +1141,71 @@ mod tests {
         assert!(
             !chat.edited && chat.reactions.is_empty(),
             "it comes new: {chat:?}"
+        );
+    }
+
+    #[test]
+    fn another_sites_edits_and_reactions_are_checked_against_this_rooms_own_copy() {
+        let (mut room, _) = linked_room(|| NOW);
+        let alice = join(&mut room, 1, "alice", Dialect::Json);
+        room.link_news(event("there", "x", "1", 11, said("bob", "bonjour")));
+        alice.take_json();
+        let edit = |from: &str, text: &str| {
+            ServerMsg::Edited(Chat {
+                id: 11,
+                time: NOW,
+                from: from.into(),
+                text: text.into(),
+                ..Chat::default()
+            })
+        };
+        let react = |name: &str, emoji: &str| {
+            ServerMsg::Reacted(Reacted {
+                id: 11,
+                from: "bob".into(),
+                name: name.into(),
+                emoji: emoji.into(),
+                on: true,
+                // Whatever the envelope says, the room works the list out itself.
+                reactions: vec![crate::protocol::change::Reaction {
+                    emoji: "💣".into(),
+                    names: vec!["x".into(); 1_000],
+                }],
+            })
+        };
+        let forged = [
+            edit("carol", "not carol's message"),
+            edit("alice", "someone here"),
+            edit("bob", "\u{200b}"),
+            react("alice", "👍"),
+            react("eve", "\u{202e}"),
+            react("eve", "two words"),
+        ];
+        for (seq, msg) in (12..).zip(forged) {
+            room.link_news(event("there", "x", &seq.to_string(), seq, msg));
+        }
+        assert!(alice.take_json().is_empty(), "all dropped");
+        room.link_news(event(
+            "there",
+            "x",
+            "20",
+            20,
+            edit("bob", "\u{1b}[1mbonsoir"),
+        ));
+        room.link_news(event("there", "x", "21", 21, react("eve", "👍")));
+        // The same one again (a stream read again after a restart): nothing new.
+        room.link_news(event("there", "x", "22", 22, react("eve", "👍")));
+        let told = alice.take_json();
+        let [ServerMsg::Edited(edited), ServerMsg::Reacted(reacted)] = told.as_slice() else {
+            panic!("{told:?}")
+        };
+        assert_eq!((edited.id, edited.text.as_str()), (11, "bonsoir"));
+        assert_eq!(
+            reacted.reactions,
+            [crate::protocol::change::Reaction {
+                emoji: "👍".into(),
+                names: vec!["eve".into()],
+            }]
         );
     }
 
