@@ -107,6 +107,15 @@ impl Desk {
         EventSink::wrapping(self.events_tx.clone(), wrap, Arc::clone(&self.waker))
     }
 
+    /// Where pictures are written before they are offered (pasted images, pictures without
+    /// their metadata): beside the settings, else in the system's temporary folder.
+    pub(super) fn pictures_dir(&self) -> PathBuf {
+        match &self.settings_path {
+            Some(path) => path.with_file_name("pictures"),
+            None => std::env::temp_dir().join("coucou-pictures"),
+        }
+    }
+
     /// Saves the settings; the warning says so when they could not be.
     pub(super) fn save_settings(&mut self) {
         let Some(path) = &self.settings_path else {

@@ -6,6 +6,7 @@
 //! awaited, running, and where it goes) is `Transfers`'s (`transfers.rs`); here are the dialogs,
 //! the threads and what the conversation shows.
 
+use eframe::egui;
 use std::path::PathBuf;
 use std::thread;
 
@@ -15,6 +16,7 @@ use super::desk::Desk;
 use super::events::AppEvent;
 use super::export::{Chosen, native_open_dialog, native_save_dialog};
 use super::transfers::{Answered, Transfers, display_name};
+use crate::client::picture;
 use crate::client::transfer::{self, TransferEvent, TransferFailure};
 use crate::i18n::Said;
 use crate::model::{Direction, EntryKind, TransferStatus};
@@ -43,6 +45,7 @@ impl Files {
         match asked {
             FileAction::Pick(to) => self.pick(to, contact, conv, desk),
             FileAction::Offer(path) => Self::measure(path, None, contact, conv, desk),
+            FileAction::Paste(image) => Self::paste(&image, contact, conv, desk),
             FileAction::Accept(file) => self.accept(file, contact, conv),
             FileAction::SaveAs(file) => self.save_as(file, contact, conv, desk),
             FileAction::Cancel(file) => self.transfers.cancel(file),
@@ -106,8 +109,48 @@ impl Files {
         Ok(())
     }
 
-    /// Measures `path` (size and SHA-256) on a background thread; the offer (to `to`, or the
-    /// room) follows.
+    /// A pasted image: written as a PNG of its pixels alone (shrunk when larger than a screen) on
+    /// `coucou-paste`, then measured and offered to the room as a dropped file is.
+    fn paste(image: &egui::ColorImage, contact: &Contact, conv: &mut Conversation, desk: &Desk) {
+        if contact.live_json().is_none() {
+            conv.say(Said::new("file-not-here"), true);
+            return;
+        }
+        let [width, height] = image.size.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let rgba: Vec<u8> = image
+            .pixels
+            .iter()
+            .flat_map(|p| p.to_srgba_unmultiplied())
+            .collect();
+        let dir = desk.pictures_dir();
+        let name = chrono::Local::now()
+            .format("Screenshot %Y-%m-%d %H.%M.%S.png")
+            .to_string();
+        let sink = desk.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));
+        let spawned = thread::Builder::new()
+            .name("coucou-paste".to_owned())
+            .spawn(move || {
+                let written = picture::png_of(width, height, rgba).and_then(|png| {
+                    let path = picture::unique_folder(&dir)?.join(&name);
+                    std::fs::write(&path, png)?;
+                    Ok(path)
+                });
+                let (path, measured) = match written {
+                    Ok(path) => {
+                        let measured = transfer::measure(&path).map_err(|err| err.to_string());
+                        (path, measured)
+                    }
+                    Err(err) => (PathBuf::from(&name), Err(err.to_string())),
+                };
+                sink.send((path, None, measured));
+            });
+        if let Err(err) = spawned {
+            conv.push(EntryKind::Error(err.to_string()));
+        }
+    }
+
+    /// Measures `path` (size and SHA-256) on a background thread, a picture's copy without its
+    /// metadata in its place; the offer (to `to`, or the room) follows.
     fn measure(
         path: PathBuf,
         to: Option<String>,
@@ -120,10 +163,19 @@ impl Files {
             return;
         }
         let sink = desk.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));
+        let dir = desk.pictures_dir();
         let spawned = thread::Builder::new()
             .name("coucou-measure".to_owned())
             .spawn(move || {
-                let measured = transfer::measure(&path).map_err(|err| err.to_string());
+                // A photo's place and camera never leave this computer: what is offered is a
+                // copy without them (a picture that does not read as one is not offered).
+                let (path, measured) = match picture::prepared(&path, &dir) {
+                    Ok(sent) => {
+                        let measured = transfer::measure(&sent).map_err(|err| err.to_string());
+                        (sent, measured)
+                    }
+                    Err(err) => (path, Err(err.to_string())),
+                };
                 sink.send((path, to, measured));
             });
         if let Err(err) = spawned {

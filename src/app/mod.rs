@@ -47,7 +47,7 @@ use crate::ui::dialogs::{Decided, DialogsView, PathPurpose, dialogs_ui};
 use crate::ui::search::SearchPanel;
 use crate::ui::toolbar::HostBusy;
 use crate::ui::trust::Protection;
-use crate::ui::{Action, FileAction, RoomAction};
+use crate::ui::{Action, RoomAction};
 use desk::{Desk, window_title};
 use events::AppEvent;
 use files::Files;
@@ -473,9 +473,9 @@ impl eframe::App for CoucouApp {
         if let Some(wait) = session.auto_away(style::any_input(ctx), now, after) {
             ctx.request_repaint_after(wait);
         }
-        // Files dropped on the window are offered to the room.
-        for path in style::dropped_files(ctx) {
-            self.apply(Action::File(FileAction::Offer(path)), ctx);
+        // Files dropped on the window, and images pasted, are offered to the room.
+        for brought in style::files_brought(ctx) {
+            self.apply(Action::File(brought), ctx);
         }
         if self.session.conv.chat.is_some()
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F))

@@ -2,11 +2,10 @@
 //! settings, the keys that change the size, whether the person did anything (for auto-away), and
 //! the files dropped on the window.
 
-use std::path::PathBuf;
-
 use eframe::egui;
 
 use crate::model::settings::{self, Settings, ThemeChoice};
+use crate::ui::FileAction;
 
 /// Noto Emoji (black and white) as the last fallback of every text: reactions and messages show
 /// emoji on a system without an emoji font of its own, never empty boxes. Added once (egui keeps
@@ -107,13 +106,15 @@ pub(super) fn any_input(ctx: &egui::Context) -> bool {
     })
 }
 
-/// The files dropped on the window this frame.
-pub(super) fn dropped_files(ctx: &egui::Context) -> Vec<PathBuf> {
+/// The files dropped on the window this frame, and the images pasted (Ctrl+V): each to offer.
+pub(super) fn files_brought(ctx: &egui::Context) -> Vec<FileAction> {
     ctx.input(|i| {
-        i.raw
-            .dropped_files
-            .iter()
-            .map(|f| f.path().to_path_buf())
-            .collect()
+        let dropped = i.raw.dropped_files.iter();
+        let dropped = dropped.map(|f| FileAction::Offer(f.path().to_path_buf()));
+        let pasted = i.events.iter().filter_map(|event| match event {
+            egui::Event::PasteImage(image) => Some(FileAction::Paste(std::sync::Arc::clone(image))),
+            _ => None,
+        });
+        dropped.chain(pasted).collect()
     })
 }

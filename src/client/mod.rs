@@ -6,6 +6,7 @@
 //! each event the `wake` callback runs (the app passes `ctx.request_repaint`), so the UI thread never
 //! waits on the network. Nothing here knows about egui.
 
+pub mod picture;
 pub mod transfer;
 
 use std::fmt;

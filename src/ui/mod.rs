@@ -41,6 +41,8 @@ pub enum FileAction {
     Pick(Option<String>),
     /// Offer this file to the room (dropped on the window).
     Offer(std::path::PathBuf),
+    /// Offer this pasted image to the room (Ctrl+V), as a PNG of its pixels alone.
+    Paste(std::sync::Arc<eframe::egui::ColorImage>),
     /// Download the offered file with this id (again, from where it stopped, after a failure).
     Accept(u64),
     /// Download the offered file with this id to a place chosen in a save dialog.

@@ -30,6 +30,15 @@ impl eframe::egui::DroppedFile for Dropped {
     }
 }
 
+/// Drops the file at `path` on the window.
+fn drop_file(harness: &mut egui_kittest::Harness<'static, CoucouApp>, path: &Path) {
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.to_path_buf())));
+    harness.run_steps(2);
+}
+
 fn bytes(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 7 % 251) as u8).collect()
 }
@@ -71,23 +80,10 @@ fn a_file_dropped_on_the_window_is_offered_and_uploaded() {
     let data = bytes(3_000_000);
     std::fs::write(&path, &data).expect("a file");
 
-    harness
-        .input_mut()
-        .dropped_files
-        .push(Arc::new(Dropped(path.clone())));
-    harness.run_steps(2);
+    drop_file(&mut harness, &path);
 
     // The app measures the file, offers it, uploads it once the room gives a token.
-    wait_until(&mut harness, "the upload done", |app| {
-        app.chat().is_some_and(|c| {
-            c.transfers
-                .values()
-                .any(|t| t.status == TransferStatus::Done(None))
-        })
-    });
-    let ServerMsg::File(offer) = bob.expect(|m| matches!(m, ServerMsg::File(_))) else {
-        unreachable!()
-    };
+    let offer = uploaded_offer(&mut harness, &mut bob);
     assert_eq!(
         (offer.from.as_str(), offer.name.as_str(), offer.size),
         ("alice", "compte-rendu.pdf", data.len() as u64)
@@ -508,13 +504,13 @@ fn ten_files_dropped_at_once_are_all_offered_and_uploaded_four_at_a_time() {
     let (mut bob, _) = Json::join(server.local_addr(), "bob");
     let mut sent = Vec::new();
     for n in 0..10 {
-        let path = dir.path().join(format!("photo-{n}.jpg"));
+        let path = dir.path().join(format!("scan-{n}.pdf"));
         std::fs::write(&path, bytes(200_000 + n)).expect("a file");
         harness
             .input_mut()
             .dropped_files
             .push(Arc::new(Dropped(path)));
-        sent.push(format!("photo-{n}.jpg"));
+        sent.push(format!("scan-{n}.pdf"));
     }
     harness.run_steps(2);
     // The room lets one person have 4 offers waiting for their bytes: the app offers the
@@ -780,5 +776,126 @@ fn without_a_system_file_dialog_send_file_opens_the_app_s_own_and_the_file_is_se
     assert_eq!(
         (offer.name.as_str(), offer.size),
         ("plan de classe.pdf", data.len() as u64)
+    );
+}
+
+/// The host's copy of the file with this SHA-256, among what it keeps under `dir`.
+fn hosts_copy(dir: &Path, sha256: &str) -> Vec<u8> {
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder)
+            .expect("the host's files")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path)
+                && sha256_hex(&mut &bytes[..]).ok().as_deref() == Some(sha256)
+            {
+                return bytes;
+            }
+        }
+    }
+    panic!("no copy of {sha256} under {}", dir.display())
+}
+
+fn holds(bytes: &[u8], needle: &[u8]) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Waits for the app's upload to be done and returns the offer bob got.
+fn uploaded_offer(
+    harness: &mut egui_kittest::Harness<'static, CoucouApp>,
+    bob: &mut Json,
+) -> coucou::protocol::message::FileOffer {
+    wait_until(harness, "the upload done", |app| {
+        app.chat().is_some_and(|c| {
+            c.transfers
+                .values()
+                .any(|t| t.status == TransferStatus::Done(None))
+        })
+    });
+    let ServerMsg::File(offer) = bob.expect(|m| matches!(m, ServerMsg::File(_))) else {
+        unreachable!()
+    };
+    offer
+}
+
+#[test]
+fn a_pasted_screenshot_is_offered_as_a_png_of_its_pixels_alone() {
+    use eframe::egui::{Color32, ColorImage, Event};
+    let (dir, server, mut harness) = room_with_files();
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    let green = Color32::from_rgb(10, 200, 30);
+    harness
+        .input_mut()
+        .events
+        .push(Event::PasteImage(Arc::new(ColorImage::new(
+            [64, 48],
+            vec![green; 64 * 48],
+        ))));
+    harness.run_steps(2);
+    let offer = uploaded_offer(&mut harness, &mut bob);
+    assert!(
+        offer.name.starts_with("Screenshot ") && offer.name.ends_with(".png"),
+        "{}",
+        offer.name
+    );
+    let png = hosts_copy(&dir.path().join("host-files"), &offer.sha256);
+    let picture = image::load_from_memory(&png).expect("a PNG").to_rgba8();
+    assert_eq!(picture.dimensions(), (64, 48));
+    assert_eq!(picture.get_pixel(10, 10).0, [10, 200, 30, 255]);
+    for chunk in [&b"tEXt"[..], b"iTXt", b"zTXt", b"eXIf", b"tIME"] {
+        assert!(!holds(&png, chunk), "nothing but its pixels");
+    }
+}
+
+#[test]
+fn a_photo_dropped_on_the_window_reaches_the_host_without_its_gps_and_a_fake_one_not_at_all() {
+    let (dir, server, mut harness) = room_with_files();
+    let (mut bob, _) = Json::join(server.local_addr(), "bob");
+    // A JPEG's outline: JFIF, EXIF with GPS, the scan.
+    let mut jpeg = vec![0xFF, 0xD8];
+    for (marker, body) in [
+        (0xE0, &b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"[..]),
+        (0xE1, b"Exif\0\0MM\0*GPSLatitude 48.8584 N"),
+        (0xDA, &[1, 1, 0, 0, 63, 0]),
+    ] {
+        jpeg.extend_from_slice(&[0xFF, marker]);
+        jpeg.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+        jpeg.extend_from_slice(body);
+    }
+    jpeg.extend_from_slice(&[0x12, 0x34, 0xFF, 0xD9]);
+    let photo = dir.path().join("photo.jpg");
+    std::fs::write(&photo, &jpeg).expect("a photo");
+    let fake = dir.path().join("fake.png");
+    std::fs::write(&fake, b"MZ\x90\0 not a picture").expect("a file");
+    for path in [&fake, &photo] {
+        drop_file(&mut harness, path);
+    }
+    let offer = uploaded_offer(&mut harness, &mut bob);
+    assert_eq!(offer.name, "photo.jpg");
+    let sent = hosts_copy(&dir.path().join("host-files"), &offer.sha256);
+    assert!(
+        !holds(&sent, b"GPS") && !holds(&sent, b"Exif"),
+        "no place, no camera"
+    );
+    assert!(holds(&sent, b"JFIF") && sent.ends_with(&[0x12, 0x34, 0xFF, 0xD9]));
+    assert_eq!(
+        std::fs::read(&photo).expect("the photo"),
+        jpeg,
+        "the photo itself untouched"
+    );
+    // The fake picture: one clear error, never offered.
+    wait_until(&mut harness, "the refusal", |app| {
+        has_entry(app, "fake.png")
+    });
+    bob.send(&ClientMsg::Who {});
+    bob.expect(|m| matches!(m, ServerMsg::Users { .. }));
+    assert!(
+        !bob.seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::File(o) if o.name == "fake.png"))
     );
 }
