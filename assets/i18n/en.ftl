@@ -762,3 +762,6 @@ message-edited = (edited)
 reaction-who = { $emoji } by { $names }
 react-with = React with { $emoji }
 mention-who = Mention:
+screenshot-name = Screenshot { $when }.png
+file-not-a-picture = it does not read as the picture its name says, and is not sent (it could hide where it was taken)
+file-picture-too-large = it is too large for a picture (64 MB at most), and is not sent

@@ -768,3 +768,6 @@ message-edited = (modifié)
 reaction-who = { $emoji } de { $names }
 react-with = Réagir avec { $emoji }
 mention-who = Mentionner :
+screenshot-name = Capture d'écran { $when }.png
+file-not-a-picture = ce n'est pas l'image que son nom annonce, il n'est pas envoyé (il pourrait cacher où elle a été prise)
+file-picture-too-large = il est trop gros pour une image (64 Mo au plus), il n'est pas envoyé

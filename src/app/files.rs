@@ -123,9 +123,8 @@ impl Files {
             .flat_map(|p| p.to_srgba_unmultiplied())
             .collect();
         let dir = desk.pictures_dir();
-        let name = chrono::Local::now()
-            .format("Screenshot %Y-%m-%d %H.%M.%S.png")
-            .to_string();
+        let when = chrono::Local::now().format("%Y-%m-%d %H.%M.%S").to_string();
+        let name = tr!(desk.lang(), "screenshot-name", when = when);
         let sink = desk.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));
         let spawned = thread::Builder::new()
             .name("coucou-paste".to_owned())
@@ -164,6 +163,7 @@ impl Files {
         }
         let sink = desk.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));
         let dir = desk.pictures_dir();
+        let lang = desk.lang();
         let spawned = thread::Builder::new()
             .name("coucou-measure".to_owned())
             .spawn(move || {
@@ -174,7 +174,14 @@ impl Files {
                         let measured = transfer::measure(&sent).map_err(|err| err.to_string());
                         (sent, measured)
                     }
-                    Err(err) => (path, Err(err.to_string())),
+                    Err(err) => {
+                        let why = match err.kind() {
+                            std::io::ErrorKind::InvalidData => lang.tr("file-not-a-picture"),
+                            std::io::ErrorKind::FileTooLarge => lang.tr("file-picture-too-large"),
+                            _ => err.to_string(),
+                        };
+                        (path, Err(why))
+                    }
                 };
                 sink.send((path, to, measured));
             });

@@ -846,6 +846,11 @@ impl Session {
     /// In (again) with a host that has named rooms: asks for its list (from then on it tells of
     /// rooms made and topics set), and joins again the rooms this conversation was in.
     pub(super) fn rooms_connected(&mut self) {
+        // A host that tells of edits and reactions does so once asked.
+        let changes = self.conv.chat.as_ref().is_some_and(|chat| chat.has_changes);
+        if let Some(conn) = self.contact.live_json().filter(|_| changes) {
+            conn.ask(ClientMsg::Changes {});
+        }
         let has_rooms = self.conv.chat.as_ref().is_some_and(|chat| chat.has_rooms);
         let Some(conn) = self.contact.live_json().filter(|_| has_rooms) else {
             return;

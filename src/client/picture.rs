@@ -2,7 +2,8 @@
 //! to [`MAX_SIDE`] on its longer side), and a picture file (JPEG, PNG, WebP) as a copy without its
 //! metadata — EXIF (the camera, the place: GPS), XMP, IPTC, text chunks — byte for byte
 //! otherwise (nothing is decoded or compressed again). A file that does not read as what its name
-//! says is refused rather than sent with what it may hide. UI-free.
+//! says is refused rather than sent with what it may hide (`InvalidData`; a picture file larger
+//! than [`MAX_PICTURE_BYTES`]: `FileTooLarge`; the app says either in its words). UI-free.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -71,10 +72,7 @@ pub fn prepared(path: &Path, dir: &Path) -> io::Result<PathBuf> {
         return Ok(path.to_path_buf());
     };
     if std::fs::metadata(path)?.len() > MAX_PICTURE_BYTES {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "too large to be a picture",
-        ));
+        return Err(io::ErrorKind::FileTooLarge.into());
     }
     let bytes = std::fs::read(path)?;
     let clean = stripped(kind, &bytes)?;
@@ -97,10 +95,7 @@ pub fn unique_folder(dir: &Path) -> io::Result<PathBuf> {
             Err(err) => return Err(err),
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        "no free folder",
-    ))
+    Err(io::ErrorKind::AlreadyExists.into())
 }
 
 fn stripped(kind: Kind, bytes: &[u8]) -> io::Result<Vec<u8>> {
@@ -109,12 +104,7 @@ fn stripped(kind: Kind, bytes: &[u8]) -> io::Result<Vec<u8>> {
         Kind::Png => png_without_metadata(bytes),
         Kind::Webp => webp_without_metadata(bytes),
     };
-    clean.ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a picture of the kind its name says",
-        )
-    })
+    clean.ok_or_else(|| io::ErrorKind::InvalidData.into())
 }
 
 /// A JPEG without its APP1…APP13 and APP15 segments (EXIF and GPS, XMP, IPTC…) and comments;

@@ -212,6 +212,9 @@ pub struct ChatModel {
     pub transfers: std::collections::HashMap<u64, TransferState>,
     /// The host has named rooms (its welcome said so): the app lists and joins them.
     pub has_rooms: bool,
+    /// The host takes replies, edits and reactions (its welcome said so): the app says it reads
+    /// them.
+    pub has_changes: bool,
     /// The ids of your messages sent on the connection now: the host lets you edit or delete
     /// those (by the connection that sent them).
     pub editable: HashSet<u64>,
@@ -611,11 +614,13 @@ impl ChatModel {
                 history,
                 motd,
                 rooms,
+                changes,
                 ..
             } => {
                 self.room = room;
                 self.me = you;
                 self.has_rooms = rooms;
+                self.has_changes = changes;
                 // A new connection: messages sent on the one before are not yours to change.
                 self.editable.clear();
                 self.live_since = history
@@ -1186,6 +1191,7 @@ mod tests {
             max_message_bytes: 2048,
             labels: false,
             rooms: false,
+            changes: false,
         }
     }
 

@@ -229,6 +229,7 @@ mod tests {
             max_message_bytes: 2048,
             labels: true,
             rooms: true,
+            changes: false,
         }
     }
 

@@ -163,6 +163,7 @@ mod tests {
         assert_eq!(
             client,
             [
+                ClientMsg::Changes {},
                 ClientMsg::Reply {
                     id: 41,
                     text: "yes, at noon".into(),

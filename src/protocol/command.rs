@@ -78,6 +78,8 @@ pub enum Command {
     },
     /// Deletes one's own message (JSON only).
     Delete(u64),
+    /// The client reads edits and reactions (JSON only).
+    Changes,
     /// Puts an emoji on a message, or takes it back (JSON only).
     React {
         /// The message's id.
@@ -142,6 +144,7 @@ impl Command {
             Self::Reply { to, text, .. } => ClientMsg::Reply { id: to, text, cid },
             Self::Edit { id, text } => ClientMsg::Edit { id, text },
             Self::Delete(id) => ClientMsg::Delete { id },
+            Self::Changes => ClientMsg::Changes {},
             Self::React { id, emoji, on } => ClientMsg::React { id, emoji, on },
         }
     }
@@ -151,7 +154,7 @@ impl Command {
     pub fn json_only(&self) -> bool {
         matches!(
             self,
-            Self::Edit { .. } | Self::Delete(_) | Self::React { .. }
+            Self::Edit { .. } | Self::Delete(_) | Self::React { .. } | Self::Changes
         )
     }
 
@@ -193,6 +196,7 @@ impl Command {
             ),
             ClientMsg::Edit { id, text } => (Self::Edit { id, text }, None),
             ClientMsg::Delete { id } => (Self::Delete(id), None),
+            ClientMsg::Changes {} => (Self::Changes, None),
             ClientMsg::React { id, emoji, on } => (Self::React { id, emoji, on }, None),
             ClientMsg::Hello { .. }
             // Joining needs the line's `room`: the session reads it.
@@ -238,7 +242,9 @@ impl Command {
             Self::Moderate(moderate) => moderate.to_plain_line(),
             // A terminal's reply is its text; the rest has no line (see [`Command::json_only`]).
             Self::Reply { text, .. } => Self::Say(text.clone()).to_plain_line(),
-            Self::Edit { .. } | Self::Delete(_) | Self::React { .. } => String::new(),
+            Self::Edit { .. } | Self::Delete(_) | Self::React { .. } | Self::Changes => {
+                String::new()
+            }
         }
     }
 }

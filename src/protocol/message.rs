@@ -202,6 +202,10 @@ pub enum ClientMsg {
         /// The message's id.
         id: u64,
     },
+    /// This client reads [`ServerMsg::Edited`] and [`ServerMsg::Reacted`] (a client that never says
+    /// so is not sent them: an app from before them would show a type it does not know as an
+    /// error). Sent after a welcome that has `changes`.
+    Changes {},
     /// Puts an emoji on the message `id` (`on`), or takes yours back; everyone is sent
     /// [`ServerMsg::Reacted`].
     React {
@@ -327,6 +331,10 @@ pub enum ServerMsg {
         /// only then (an older server refuses the lines as unknown).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         rooms: bool,
+        /// True when the host takes replies, edits, deletions and reactions and tells of them
+        /// (`edited`, `reacted`) to clients that said `changes`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        changes: bool,
     },
     /// A message for the room.
     Message(Chat),
@@ -1353,6 +1361,7 @@ mod tests {
             max_message_bytes: 2048,
             labels: true,
             rooms: true,
+            changes: false,
         };
         assert_eq!(line(&welcome, x).matches("\"room\"").count(), 1);
         // A name with quotes or a backslash stays one JSON string.

@@ -480,6 +480,23 @@ impl<M: Mailbox> House<M> {
         if let Command::Join(name) = &command {
             return self.join_from(session, scope, name, false);
         }
+        // A client that says it reads edits and reactions, or changes a message itself, is told
+        // of them in every room it is in.
+        if matches!(
+            command,
+            Command::Changes
+                | Command::Reply { .. }
+                | Command::Edit { .. }
+                | Command::Delete(_)
+                | Command::React { .. }
+        ) {
+            for room in &mut self.rooms {
+                room.reads_changes(session);
+            }
+            if command == Command::Changes {
+                return Next::Continue;
+            }
+        }
         let at = match self.resolve(session, scope) {
             Ok(at) => at,
             Err(Refusal::Gone) => return Next::Close,
@@ -676,11 +693,15 @@ impl<M: Mailbox> House<M> {
             return refuse(self, ErrorCode::PasswordRequired, text);
         }
         let away = self.rooms[from].away_of(session);
+        let reads_changes = self.rooms[from].reads_changes_of(session);
         if plain {
             self.rooms[from].part(session);
         }
         match self.rooms[target].join(session, &me, dialect, Arc::clone(&outbox), false) {
             Ok(_) => {
+                if reads_changes {
+                    self.rooms[target].reads_changes(session);
+                }
                 if let Some((reason, auto)) = away {
                     self.rooms[target].handle_sent(session, Command::Away { reason, auto }, None);
                 }

@@ -152,6 +152,10 @@ struct Person<M> {
     /// a JSON client once it has said anything about rooms (an app from before rooms would show
     /// a line of a type it does not know as an error).
     knows_rooms: bool,
+    /// Whether they are told of edits and reactions (`edited`, `reacted`): a terminal reads them
+    /// as text; a JSON client once it said `changes` (or changed a message itself). An app from
+    /// before them gets the message as it is now with the next page or welcome.
+    reads_changes: bool,
 }
 
 /// How many senders an absence remembers having given its reason to.
@@ -542,6 +546,7 @@ impl<M: Mailbox> Room<M> {
             away: None,
             // In a named room, they joined it: they know.
             knows_rooms: dialect == Dialect::Plain || self.settings.scope.is_some(),
+            reads_changes: dialect == Dialect::Plain,
         });
         self.people_changed(None);
         let welcome = ServerMsg::Welcome {
@@ -555,6 +560,7 @@ impl<M: Mailbox> Room<M> {
             max_message_bytes: MAX_MESSAGE_BYTES,
             labels: true,
             rooms: true,
+            changes: true,
         };
         self.send_to(session, &welcome);
         if !self.topic.is_empty() && self.knows_rooms(session) {
@@ -698,7 +704,8 @@ impl<M: Mailbox> Room<M> {
             | Command::Join(_)
             | Command::Part
             | Command::Oper(_)
-            | Command::Moderate(_) => {}
+            | Command::Moderate(_)
+            | Command::Changes => {}
             Command::Help => {
                 let help = ServerMsg::Notice {
                     id: None,
@@ -781,6 +788,18 @@ impl<M: Mailbox> Room<M> {
             text,
         };
         self.tell_all_but(&msg, &mut HashSet::new());
+    }
+
+    /// Marks `session` as reading edits and reactions (see `Person::reads_changes`), if here.
+    pub fn reads_changes(&mut self, session: SessionId) {
+        if let Some(person) = self.people.iter_mut().find(|p| p.session == session) {
+            person.reads_changes = true;
+        }
+    }
+
+    /// True when `session` is here and reads edits and reactions.
+    pub fn reads_changes_of(&self, session: SessionId) -> bool {
+        self.person(session).is_some_and(|p| p.reads_changes)
     }
 
     /// True when `session` is here and knows of rooms (see `Person::knows_rooms`).
@@ -1344,8 +1363,9 @@ impl<M: Mailbox> Room<M> {
     /// once per dialect.
     fn broadcast_but(&mut self, msg: &ServerMsg, held: Option<SessionId>) {
         let mut encoded = Encoded::new(msg, &self.settings);
+        let change = matches!(msg, ServerMsg::Edited(_) | ServerMsg::Reacted(_));
         for person in &self.people {
-            if Some(person.session) == held {
+            if Some(person.session) == held || (change && !person.reads_changes) {
                 continue;
             }
             if person.outbox.push(encoded.get(person.dialect)) == Pushed::First {

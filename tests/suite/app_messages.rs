@@ -14,6 +14,11 @@ use coucou::model::EntryKind;
 use coucou::protocol::change::Reaction;
 use coucou::protocol::{ClientMsg, ServerMsg};
 
+/// A client that reads edits and reactions (as the app does once welcomed), in the room.
+fn app_join(addr: std::net::SocketAddr, name: &str) -> (Json, ServerMsg) {
+    crate::messages::app_join(addr, name)
+}
+
 fn say(client: &mut Json, text: &str) -> u64 {
     client.send(&ClientMsg::Say {
         text: text.into(),
@@ -25,18 +30,19 @@ fn say(client: &mut Json, text: &str) -> u64 {
     }
 }
 
-/// Clicks the widget labelled `label` once it stays in place from one frame to the next (the
-/// list moves while rows that changed are measured again).
+/// Clicks (`button`) the widget labelled `label` once it stays in place from one frame to the
+/// next (the list moves while rows that changed are measured again).
 fn click_when_still(
     harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>,
     label: &str,
+    button: eframe::egui::PointerButton,
 ) {
     let mut before = None;
     for _ in 0..100 {
         harness.run_steps(1);
         let now = harness.get_by_label(label).rect();
         if before == Some(now) {
-            harness.get_by_label(label).click();
+            harness.get_by_label(label).click_button(button);
             harness.run_steps(2);
             return;
         }
@@ -45,14 +51,28 @@ fn click_when_still(
     panic!("{label:?} never stood still");
 }
 
+/// Opens the menu of the message saying `text` (once its Quote is there).
+fn open_menu(harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>, text: &str) {
+    click_when_still(harness, text, eframe::egui::PointerButton::Secondary);
+    for _ in 0..100 {
+        if harness
+            .query_by_role_and_label(Role::Button, "Quote")
+            .is_some()
+        {
+            return;
+        }
+        harness.run_steps(1);
+    }
+    panic!("no menu for {text:?}");
+}
+
 /// Opens the menu of the message saying `text` and clicks `item`.
 fn menu_item(
     harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>,
     text: &str,
     item: &str,
 ) {
-    harness.get_by_label(text).click_secondary();
-    harness.run_steps(4);
+    open_menu(harness, text);
     harness.get_by_role_and_label(Role::Button, item).click();
     harness.run_steps(2);
 }
@@ -62,7 +82,7 @@ fn a_reply_from_a_messages_menu_quotes_it_and_a_click_on_a_quote_jumps_there_thr
     let dir = tempfile::tempdir().unwrap();
     let server = start_server_with(stored(&dir.path().join("history.sqlite")));
     let addr = server.local_addr();
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut bob, _) = app_join(addr, "bob");
     let original = say(&mut bob, "the original question");
     // More than the welcome's 100: the question is in an older page.
     for n in 0..250 {
@@ -99,7 +119,11 @@ fn a_reply_from_a_messages_menu_quotes_it_and_a_click_on_a_quote_jumps_there_thr
         "done"
     );
     // A click on the quote shows the question, from an older page.
-    click_when_still(&mut harness, "↪ bob: the original question");
+    click_when_still(
+        &mut harness,
+        "↪ bob: the original question",
+        eframe::egui::PointerButton::Primary,
+    );
     wait_until(&mut harness, "the jump", |app| {
         app.jumped_to() == Some(original)
     });
@@ -110,7 +134,7 @@ fn a_reply_from_a_messages_menu_quotes_it_and_a_click_on_a_quote_jumps_there_thr
 fn your_own_message_is_edited_and_deleted_from_its_menu_and_nobody_elses() {
     let server = start_server();
     let addr = server.local_addr();
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut bob, _) = app_join(addr, "bob");
     let (_dir, mut harness) = connected_app("alice", addr);
     send_message(&mut harness, "the meeting is at ten");
     bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "the meeting is at ten"));
@@ -140,8 +164,7 @@ fn your_own_message_is_edited_and_deleted_from_its_menu_and_nobody_elses() {
     wait_until(&mut harness, "bob's message", |app| {
         has_entry(app, "mine, not yours")
     });
-    harness.get_by_label("mine, not yours").click_secondary();
-    harness.run_steps(4);
+    open_menu(&mut harness, "mine, not yours");
     assert!(
         harness
             .query_by_role_and_label(Role::Button, "Edit")
@@ -171,7 +194,7 @@ fn your_own_message_is_edited_and_deleted_from_its_menu_and_nobody_elses() {
 fn reactions_from_a_messages_menu_show_who_and_how_many_and_a_click_takes_yours_back() {
     let server = start_server();
     let addr = server.local_addr();
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut bob, _) = app_join(addr, "bob");
     let (_dir, mut harness) = connected_app("alice", addr);
     let id = say(&mut bob, "cake on friday");
     wait_until(&mut harness, "bob's message", |app| {
@@ -211,7 +234,7 @@ fn reactions_from_a_messages_menu_show_who_and_how_many_and_a_click_takes_yours_
 fn an_at_offers_people_and_formatting_shows_while_terminals_read_the_text_as_typed() {
     let server = start_server();
     let addr = server.local_addr();
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut bob, _) = app_join(addr, "bob");
     let mut term = crate::common::Plain::join(addr, "tom");
     let (_dir, mut harness) = connected_app("alice", addr);
     type_in_input(&mut harness, "@b");

@@ -1104,6 +1104,12 @@ fn a_reply_an_edit_and_a_reaction_at_one_site_are_seen_at_the_other_and_kept_the
     else {
         unreachable!()
     };
+    // As the app does once welcomed: it reads edits and reactions.
+    for client in [&mut alice, &mut bob] {
+        client.send(&ClientMsg::Changes {});
+        client.send(&ClientMsg::Who {});
+        client.expect(|m| matches!(m, ServerMsg::Users { .. }));
+    }
     alice.send(&ClientMsg::Say {
         text: "réunion à dix heures".into(),
         cid: None,

@@ -11,6 +11,20 @@ use coucou::server::ServerConfig;
 
 use crate::common::{Json, Plain, restart_at, start_server, start_server_with, stored};
 
+/// A client that reads edits and reactions (`changes`, as the app says once welcomed), in the
+/// room; it is sure the host read it (the answer to a `who` after it).
+pub fn app_join(addr: std::net::SocketAddr, name: &str) -> (Json, ServerMsg) {
+    let (mut client, welcome) = Json::join(addr, name);
+    assert!(
+        matches!(welcome, ServerMsg::Welcome { changes: true, .. }),
+        "the host says it takes changes"
+    );
+    client.send(&ClientMsg::Changes {});
+    client.send(&ClientMsg::Who {});
+    client.expect(|m| matches!(m, ServerMsg::Users { .. }));
+    (client, welcome)
+}
+
 fn say(client: &mut Json, text: &str) -> Chat {
     client.send(&ClientMsg::Say {
         text: text.into(),
@@ -49,8 +63,8 @@ fn expect_reacted(client: &mut Json, name: &str, emoji: &str) -> Vec<Reaction> {
 
 /// alice and bob (apps) and tom (a terminal), in the room at `addr`.
 fn alice_bob_and_a_terminal(addr: std::net::SocketAddr) -> (Json, Json, Plain) {
-    let (alice, _) = Json::join(addr, "alice");
-    let (bob, _) = Json::join(addr, "bob");
+    let (alice, _) = app_join(addr, "alice");
+    let (bob, _) = app_join(addr, "bob");
     (alice, bob, Plain::join(addr, "tom"))
 }
 
@@ -61,7 +75,7 @@ fn carol_after_a_restart(
 ) -> (coucou::server::Server, Json, Vec<ServerMsg>) {
     let again = restart_at(addr, stored(path));
     assert_eq!(again.store_warning(), None);
-    let (carol, welcome) = Json::join(addr, "carol");
+    let (carol, welcome) = app_join(addr, "carol");
     let ServerMsg::Welcome { history, .. } = welcome else {
         unreachable!()
     };
@@ -121,9 +135,9 @@ fn a_reply_to_what_the_sender_could_not_see_is_refused_and_leaks_nothing() {
         ..ServerConfig::default()
     });
     let addr = server.local_addr();
-    let (mut alice, _) = Json::join(addr, "alice");
-    let (mut bob, _) = Json::join(addr, "bob");
-    let (mut carol, _) = Json::join(addr, "carol");
+    let (mut alice, _) = app_join(addr, "alice");
+    let (mut bob, _) = app_join(addr, "bob");
+    let (mut carol, _) = app_join(addr, "carol");
     alice.join_room("Projet");
     alice.send_in(
         "Projet",
@@ -255,8 +269,8 @@ fn an_edit_reaches_everyone_and_pages_and_searches_find_the_new_text_after_a_res
 fn only_the_author_from_the_connection_that_sent_it_edits_or_deletes() {
     let server = start_server();
     let addr = server.local_addr();
-    let (mut alice, _) = Json::join(addr, "alice");
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut alice, _) = app_join(addr, "alice");
+    let (mut bob, _) = app_join(addr, "bob");
     let said = say(&mut alice, "à moi");
     bob.send(&ClientMsg::Edit {
         id: said.id,
@@ -268,7 +282,7 @@ fn only_the_author_from_the_connection_that_sent_it_edits_or_deletes() {
     // alice leaves; someone takes her name: still not theirs.
     alice.send(&ClientMsg::Quit {});
     alice.expect_closed();
-    let (mut mallory, _) = Json::join(addr, "alice");
+    let (mut mallory, _) = app_join(addr, "alice");
     mallory.send(&ClientMsg::Edit {
         id: said.id,
         text: "usurpé".into(),
@@ -411,8 +425,8 @@ fn reactions_toggle_count_who_and_are_kept_for_pages_after_a_restart() {
 fn a_reaction_that_is_no_emoji_or_one_too_many_is_refused() {
     let server = start_server();
     let addr = server.local_addr();
-    let (mut alice, _) = Json::join(addr, "alice");
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut alice, _) = app_join(addr, "alice");
+    let (mut bob, _) = app_join(addr, "bob");
     let said = say(&mut alice, "choisissez");
     for bad in ["", "deux mots", "\u{200B}", "\u{202E}👍", &"👍".repeat(9)] {
         react(&mut bob, said.id, bad, true);
@@ -441,7 +455,7 @@ fn ten_thousand_reactions_in_a_loop_meet_the_flood_limit() {
     // The default flood limit: 30 at once, then 10 a second.
     let server = start_server_with(ServerConfig::default());
     let addr = server.local_addr();
-    let (mut alice, _) = Json::join(addr, "alice");
+    let (mut alice, _) = app_join(addr, "alice");
     let said = say(&mut alice, "cible");
     let started = std::time::Instant::now();
     // mallory's own socket: one thread writes the loop, one reads every answer to the end.
@@ -501,8 +515,8 @@ fn a_reply_to_a_message_older_than_the_room_remembers_is_quoted_from_the_store()
         ..stored(&path)
     });
     let addr = server.local_addr();
-    let (mut alice, _) = Json::join(addr, "alice");
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut alice, _) = app_join(addr, "alice");
+    let (mut bob, _) = app_join(addr, "bob");
     bob.join_room("Projet");
     let old = say(&mut alice, "une question d'hier");
     bob.send_in(
@@ -573,7 +587,7 @@ fn a_history_file_written_before_replies_and_reactions_takes_them() {
     drop(raw);
     let server = start_server_with(stored(&path));
     let addr = server.local_addr();
-    let (mut bob, _) = Json::join(addr, "bob");
+    let (mut bob, _) = app_join(addr, "bob");
     react(&mut bob, 5, "👍", true);
     expect_reacted(&mut bob, "bob", "👍");
     bob.send(&ClientMsg::Reply {
@@ -598,4 +612,37 @@ fn a_history_file_written_before_replies_and_reactions_takes_them() {
     };
     assert_eq!(kept.reactions.len(), 1);
     assert_eq!(kept.text, "écrit avant");
+}
+
+#[test]
+fn an_app_from_before_changes_is_not_sent_them_and_reads_the_message_as_it_is_now_later() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (mut alice, _) = app_join(addr, "alice");
+    // An app of the version before: it never says `changes`.
+    let (mut old, _) = Json::join(addr, "olga");
+    let said = say(&mut alice, "dix heures");
+    alice.send(&ClientMsg::Edit {
+        id: said.id,
+        text: "onze heures".into(),
+    });
+    alice.expect(|m| matches!(m, ServerMsg::Edited(_)));
+    react(&mut alice, said.id, "👍", true);
+    expect_reacted(&mut alice, "alice", "👍");
+    say(&mut alice, "fin");
+    expect_chat(&mut old, "fin");
+    assert!(
+        !old.seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Edited(_) | ServerMsg::Reacted(_))),
+        "no line of a type it does not know"
+    );
+    // Its next page has the message as it is now (its reactions, a field it skips, and the
+    // new text).
+    let page = old.whole_history();
+    let Some(ServerMsg::Message(now)) = message_with_id(&page, said.id) else {
+        panic!("{page:?}")
+    };
+    assert_eq!(now.text, "onze heures");
+    assert_eq!(now.reactions.len(), 1);
 }

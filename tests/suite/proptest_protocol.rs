@@ -114,6 +114,7 @@ proptest! {
             max_message_bytes: 2048,
             labels: false,
             rooms: false,
+            changes: false,
         };
         for msg in [chat, welcome, ServerMsg::Notice { id: Some(id), time, text: text.clone() }] {
             let line = msg.to_json_line();

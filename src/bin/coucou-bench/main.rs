@@ -474,6 +474,10 @@ fn enter(args: &Args, reader: &mut BufReader<Transport>, name: &str) -> std::io:
             let mut line = String::new();
             reader.read_line(&mut line)?;
             match decode_server(line.as_bytes()) {
+                // With reactions, every client reads them, as the app does.
+                Ok(ServerMsg::Welcome { .. }) if args.reactions > 0 => {
+                    writer.write_all(&json_line(&ClientMsg::Changes {}))
+                }
                 Ok(ServerMsg::Welcome { .. }) => Ok(()),
                 Ok(other) => Err(std::io::Error::other(format!("not welcomed: {other:?}"))),
                 Err(err) => Err(std::io::Error::other(err.to_string())),

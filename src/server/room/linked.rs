@@ -1034,6 +1034,7 @@ mod tests {
                 max_message_bytes: 1,
                 labels: false,
                 rooms: false,
+                changes: false,
             },
             ServerMsg::error(crate::protocol::ErrorCode::NameTaken, "x"),
             // Names that break the rules: invisible, bidi, too long, empty text.
@@ -1148,6 +1149,7 @@ mod tests {
     fn another_sites_edits_and_reactions_are_checked_against_this_rooms_own_copy() {
         let (mut room, _) = linked_room(|| NOW);
         let alice = join(&mut room, 1, "alice", Dialect::Json);
+        room.reads_changes(1);
         room.link_news(event("there", "x", "1", 11, said("bob", "bonjour")));
         alice.take_json();
         let edit = |from: &str, text: &str| {
