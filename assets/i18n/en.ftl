@@ -765,3 +765,4 @@ mention-who = Mention:
 screenshot-name = Screenshot { $when }.png
 file-not-a-picture = it does not read as the picture its name says, and is not sent (it could hide where it was taken)
 file-picture-too-large = it is too large for a picture (64 MB at most), and is not sent
+paste-too-large = This picture is too large to send (64 million pixels at most).

@@ -771,3 +771,4 @@ mention-who = Mentionner :
 screenshot-name = Capture d'écran { $when }.png
 file-not-a-picture = ce n'est pas l'image que son nom annonce, il n'est pas envoyé (il pourrait cacher où elle a été prise)
 file-picture-too-large = il est trop gros pour une image (64 Mo au plus), il n'est pas envoyé
+paste-too-large = Cette image est trop grande pour être envoyée (64 millions de pixels au plus).

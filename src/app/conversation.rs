@@ -147,6 +147,8 @@ impl Conversation {
                 self.search.asked = None;
             }
             let draft = std::mem::take(&mut self.composer.input);
+            // A reply or an edit is about a message of the conversation left.
+            self.composer.aside = None;
             let before = std::mem::replace(&mut self.showing, showing);
             if !draft.is_empty() {
                 self.view_drafts.insert(before, draft);

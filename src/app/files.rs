@@ -8,6 +8,7 @@
 
 use eframe::egui;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::thread;
 
 use super::contact::Contact;
@@ -111,17 +112,21 @@ impl Files {
 
     /// A pasted image: written as a PNG of its pixels alone (shrunk when larger than a screen) on
     /// `coucou-paste`, then measured and offered to the room as a dropped file is.
-    fn paste(image: &egui::ColorImage, contact: &Contact, conv: &mut Conversation, desk: &Desk) {
+    fn paste(
+        image: &Arc<egui::ColorImage>,
+        contact: &Contact,
+        conv: &mut Conversation,
+        desk: &Desk,
+    ) {
         if contact.live_json().is_none() {
             conv.say(Said::new("file-not-here"), true);
             return;
         }
-        let [width, height] = image.size.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-        let rgba: Vec<u8> = image
-            .pixels
-            .iter()
-            .flat_map(|p| p.to_srgba_unmultiplied())
-            .collect();
+        if image.size[0].saturating_mul(image.size[1]) > picture::MAX_PASTED_PIXELS {
+            conv.say(Said::new("paste-too-large"), true);
+            return;
+        }
+        let image = Arc::clone(image);
         let dir = desk.pictures_dir();
         let when = chrono::Local::now().format("%Y-%m-%d %H.%M.%S").to_string();
         let name = tr!(desk.lang(), "screenshot-name", when = when);
@@ -129,6 +134,14 @@ impl Files {
         let spawned = thread::Builder::new()
             .name("coucou-paste".to_owned())
             .spawn(move || {
+                // Off the UI thread: a screenshot is tens of MB of pixels.
+                let [width, height] = image.size.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+                let rgba: Vec<u8> = image
+                    .pixels
+                    .iter()
+                    .flat_map(|p| p.to_srgba_unmultiplied())
+                    .collect();
+                drop(image);
                 let written = picture::png_of(width, height, rgba).and_then(|png| {
                     let path = picture::unique_folder(&dir)?.join(&name);
                     std::fs::write(&path, png)?;

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 /// The longest side a pasted image keeps; a larger one is shrunk to it.
 pub const MAX_SIDE: u32 = 2560;
 
+/// The most pixels a pasted image may have (two 8K screens side by side); more is refused.
+pub const MAX_PASTED_PIXELS: usize = 64 * 1024 * 1024;
+
 /// The largest picture file whose metadata is taken out (larger ones are refused as pictures: a
 /// photo is a few MB).
 pub const MAX_PICTURE_BYTES: u64 = 64 * 1024 * 1024;

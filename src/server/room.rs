@@ -1320,9 +1320,14 @@ impl<M: Mailbox> Room<M> {
         }
         if in_history && self.settings.history > 0 {
             if self.history.len() == self.settings.history
-                && let Some(ServerMsg::Message(gone)) = self.history.pop_front()
+                && let Some(id) = self
+                    .history
+                    .pop_front()
+                    .as_ref()
+                    .and_then(ServerMsg::room_id)
             {
-                self.authors.remove(&gone.id);
+                // A message, or the tombstone a moderator left in its place.
+                self.authors.remove(&id);
             }
             self.history.push_back(msg);
         }
