@@ -94,6 +94,10 @@ impl Session {
                     self.conv.say(Said::new("not-sent-offline"), true);
                 }
             }
+            // An edit, a deletion or a reaction is of the connection now: none waits for the next.
+            RoomAction::Change(_) if self.contact.live_json().is_none() => {
+                self.conv.say(Said::new("not-sent-offline"), true);
+            }
             RoomAction::Change(change) => self.rooms_command(change, desk),
             RoomAction::JoinProtected { room, password } => self.join_protected(room, password),
             RoomAction::PartNamed(name) => self.part_named(&name, desk),
