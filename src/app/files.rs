@@ -130,35 +130,22 @@ impl Files {
         let dir = desk.pictures_dir();
         let when = chrono::Local::now().format("%Y-%m-%d %H.%M.%S").to_string();
         let name = tr!(desk.lang(), "screenshot-name", when = when);
-        let sink = desk.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));
-        let spawned = thread::Builder::new()
-            .name("coucou-paste".to_owned())
-            .spawn(move || {
-                // Off the UI thread: a screenshot is tens of MB of pixels.
-                let [width, height] = image.size.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-                let rgba: Vec<u8> = image
-                    .pixels
-                    .iter()
-                    .flat_map(|p| p.to_srgba_unmultiplied())
-                    .collect();
-                drop(image);
-                let written = picture::png_of(width, height, rgba).and_then(|png| {
-                    let path = picture::unique_folder(&dir)?.join(&name);
-                    std::fs::write(&path, png)?;
-                    Ok(path)
-                });
-                let (path, measured) = match written {
-                    Ok(path) => {
-                        let measured = transfer::measure(&path).map_err(|err| err.to_string());
-                        (path, measured)
-                    }
-                    Err(err) => (PathBuf::from(&name), Err(err.to_string())),
-                };
-                sink.send((path, None, measured));
+        Self::measure_after("coucou-paste", None, conv, desk, move || {
+            // Off the UI thread: a screenshot is tens of MB of pixels.
+            let [width, height] = image.size.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+            let rgba: Vec<u8> = image
+                .pixels
+                .iter()
+                .flat_map(|p| p.to_srgba_unmultiplied())
+                .collect();
+            drop(image);
+            let written = picture::png_of(width, height, rgba).and_then(|png| {
+                let path = picture::unique_folder(&dir)?.join(&name);
+                std::fs::write(&path, png)?;
+                Ok(path)
             });
-        if let Err(err) = spawned {
-            conv.push(EntryKind::Error(err.to_string()));
-        }
+            written.map_err(|err| (PathBuf::from(&name), err.to_string()))
+        });
     }
 
     /// Measures `path` (size and SHA-256) on a background thread, a picture's copy without its
@@ -174,30 +161,43 @@ impl Files {
             conv.say(Said::new("file-not-here"), true);
             return;
         }
-        let sink = desk.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));
         let dir = desk.pictures_dir();
         let lang = desk.lang();
-        let spawned = thread::Builder::new()
-            .name("coucou-measure".to_owned())
-            .spawn(move || {
-                // A photo's place and camera never leave this computer: what is offered is a
-                // copy without them (a picture that does not read as one is not offered).
-                let (path, measured) = match picture::prepared(&path, &dir) {
-                    Ok(sent) => {
-                        let measured = transfer::measure(&sent).map_err(|err| err.to_string());
-                        (sent, measured)
-                    }
-                    Err(err) => {
-                        let why = match err.kind() {
-                            std::io::ErrorKind::InvalidData => lang.tr("file-not-a-picture"),
-                            std::io::ErrorKind::FileTooLarge => lang.tr("file-picture-too-large"),
-                            _ => err.to_string(),
-                        };
-                        (path, Err(why))
-                    }
+        Self::measure_after("coucou-measure", to, conv, desk, move || {
+            // A photo's place and camera never leave this computer: what is offered is a copy
+            // without them (a picture that does not read as one is not offered).
+            picture::prepared(&path, &dir).map_err(|err| {
+                let why = match err.kind() {
+                    std::io::ErrorKind::InvalidData => lang.tr("file-not-a-picture"),
+                    std::io::ErrorKind::FileTooLarge => lang.tr("file-picture-too-large"),
+                    _ => err.to_string(),
                 };
-                sink.send((path, to, measured));
-            });
+                (path, why)
+            })
+        });
+    }
+
+    /// On a thread of its own (called `name`): the file `make` gives (or why not, with the path to
+    /// name), measured (size and SHA-256); the app is told ([`AppEvent::Measured`]), and the
+    /// offer (to `to`, or the room) follows.
+    fn measure_after(
+        name: &str,
+        to: Option<String>,
+        conv: &mut Conversation,
+        desk: &Desk,
+        make: impl FnOnce() -> Result<PathBuf, (PathBuf, String)> + Send + 'static,
+    ) {
+        let sink = desk.sink(|(path, to, measured)| AppEvent::Measured(path, to, measured));
+        let spawned = thread::Builder::new().name(name.to_owned()).spawn(move || {
+            let (path, measured) = match make() {
+                Ok(path) => {
+                    let measured = transfer::measure(&path).map_err(|err| err.to_string());
+                    (path, measured)
+                }
+                Err((path, why)) => (path, Err(why)),
+            };
+            sink.send((path, to, measured));
+        });
         if let Err(err) = spawned {
             conv.push(EntryKind::Error(err.to_string()));
         }

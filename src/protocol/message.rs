@@ -939,7 +939,7 @@ impl From<&NameError> for ErrorCode {
 
 impl ServerMsg {
     /// Its id in the room's sequence: a message, a join, a leave, a rename, a kept notice, a file
-    /// offered to the room.
+    /// offered to the room (what a room's history holds is known by it).
     pub fn room_id(&self) -> Option<u64> {
         match self {
             Self::Message(chat) => Some(chat.id),

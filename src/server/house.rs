@@ -481,7 +481,8 @@ impl<M: Mailbox> House<M> {
             return self.join_from(session, scope, name, false);
         }
         // A client that says it reads edits and reactions, or changes a message itself, is told
-        // of them in every room it is in.
+        // of them in every room it is in. Marked once: these are JSON lines, and a JSON client is
+        // always in the default room, so a reaction after the first looks at one room only.
         if matches!(
             command,
             Command::Changes
@@ -490,8 +491,10 @@ impl<M: Mailbox> House<M> {
                 | Command::Delete(_)
                 | Command::React { .. }
         ) {
-            for room in &mut self.rooms {
-                room.reads_changes(session);
+            if !self.rooms[0].reads_changes_of(session) {
+                for room in &mut self.rooms {
+                    room.reads_changes(session);
+                }
             }
             if command == Command::Changes {
                 return Next::Continue;

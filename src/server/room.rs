@@ -1405,7 +1405,7 @@ impl<M: Mailbox> Room<M> {
         let older: Vec<&ServerMsg> = self
             .history
             .iter()
-            .filter(|m| history_id(m).is_some_and(|id| id < before))
+            .filter(|m| m.room_id().is_some_and(|id| id < before))
             .collect();
         let skip = older.len().saturating_sub(limit);
         (
@@ -1499,16 +1499,6 @@ fn find_named<'a, T: Named + 'a>(
             let mut people = people;
             people.find(|p| p.key().clashes(&key))
         })
-}
-
-/// The id of a message of the room's history.
-fn history_id(msg: &ServerMsg) -> Option<u64> {
-    match msg {
-        ServerMsg::Message(chat) => Some(chat.id),
-        ServerMsg::File(offer) => Some(offer.id),
-        ServerMsg::Notice { id, .. } => *id,
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -543,7 +543,7 @@ impl<M: Mailbox> Room<M> {
                     // Its place in the history is now the stream's: after what came before it
                     // there, so every site's history ends in the same order.
                     if let Some(at) = self.history.iter().position(|m| {
-                        super::history_id(m) == Some(shown_as) && with_id(m.clone(), seq) == msg
+                        m.room_id() == Some(shown_as) && with_id(m.clone(), seq) == msg
                     }) {
                         self.history.remove(at);
                         self.history.push_back(msg);
