@@ -1,7 +1,8 @@
 //! The chat view's cost: one frame (layout and tessellation, headless egui) of the real view with
 //! 1k, 10k and 100k messages, at the bottom and scrolled to the middle; a frame that switches
 //! between 10 named rooms of 10,000 messages each, and the memory those rooms take; the memory
-//! each stored message takes; and a check that an idle view asks for no repaint.
+//! each stored message takes; a check that an idle view asks for no repaint; and a frame of 1,000
+//! offered pictures, their thumbnails as the app keeps them (at most 64 textures).
 #![allow(clippy::unwrap_used, missing_docs)] // reason: a benchmark binary.
 
 use std::hint::black_box;
@@ -19,6 +20,7 @@ const START_MS: u64 = 1_700_000_000_000;
 struct View {
     ctx: egui::Context,
     model: ChatModel,
+    pictures: coucou::ui::pictures::PictureView,
     layout: ListLayout,
     composer: Composer,
     /// Seconds since the first frame; each frame is 1/60 s later, as on a 60 Hz screen.
@@ -30,6 +32,7 @@ impl View {
         Self {
             ctx: egui::Context::default(),
             model: demo_conversation(n, START_MS),
+            pictures: coucou::ui::pictures::PictureView::default(),
             layout: ListLayout::default(),
             composer: Composer::default(),
             time: 0.0,
@@ -58,6 +61,7 @@ impl View {
                 &mut coucou::ui::search::SearchPanel::default(),
                 coucou::ui::chat::ChatStatus::Live,
                 coucou::ui::chat::Around {
+                    pictures: &self.pictures,
                     protection: coucou::ui::trust::Protection::TrustedOnFirstUse,
                     room: &self.model.room,
                     room_news: (0, false),
@@ -84,6 +88,56 @@ impl View {
             .find(|_| self.frame() == Duration::MAX)
             .unwrap_or(120)
     }
+}
+
+/// A view of `n` pictures offered (each its own, 3840 × 2160), the newest `ready` with their
+/// thumbnail made (320 × 180, as the app makes them), as the app has them once read.
+fn pictures_view(n: usize, ready: usize) -> View {
+    use coucou::protocol::{ServerMsg, message::FileOffer};
+    use coucou::ui::pictures::Thumb;
+    let mut view = View::new(0);
+    let pixels = vec![egui::Color32::from_rgb(40, 120, 200); 320 * 180];
+    for i in 0..n {
+        let sha256 = format!("{i:064x}");
+        let time = START_MS + 60_000 * i as u64;
+        if i + ready >= n {
+            let image = egui::ColorImage::new([320, 180], pixels.clone());
+            let texture = view
+                .ctx
+                .load_texture(&sha256, image, egui::TextureOptions::LINEAR);
+            let thumb = Thumb::Ready {
+                texture,
+                full: [3840, 2160],
+                drawn: std::cell::Cell::new(0),
+            };
+            view.pictures.thumbs.insert(sha256.clone(), thumb);
+        }
+        let offer = FileOffer {
+            id: i as u64,
+            time,
+            file: i as u64,
+            from: "bob".into(),
+            to: None,
+            name: format!("Capture {i}.png"),
+            size: 2_000_000,
+            sha256,
+        };
+        view.model.apply(ServerMsg::File(offer), time);
+    }
+    view
+}
+
+/// 1,000 pictures offered, the newest 64 with their thumbnail (the app's bound), at the bottom.
+fn pictures(c: &mut Criterion) {
+    let mut view = pictures_view(1_000, 64);
+    view.settle();
+    let mut group = c.benchmark_group("chat_view_pictures");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("1000_bottom", |b| b.iter(|| view.frame()));
+    group.finish();
 }
 
 fn rss_kib() -> Option<u64> {
@@ -200,6 +254,7 @@ impl Rooms {
                 &mut coucou::ui::search::SearchPanel::default(),
                 coucou::ui::chat::ChatStatus::Live,
                 coucou::ui::chat::Around {
+                    pictures: &coucou::ui::pictures::PictureView::default(),
                     protection: coucou::ui::trust::Protection::TrustedOnFirstUse,
                     room: "Coucou",
                     room_news: (0, false),
@@ -260,5 +315,5 @@ fn switching(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, memory_and_idle, switching, frames);
+criterion_group!(benches, memory_and_idle, switching, frames, pictures);
 criterion_main!(benches);

@@ -57,8 +57,9 @@ pub fn icon_png(size: u32) -> Result<Vec<u8>, DesktopError> {
     }
     let resized = source.resize_exact(size, size, image::imageops::FilterType::Lanczos3);
     let mut png = Vec::new();
+    // The PNG encoder by name: `write_to` would link every encoder `image` is built with.
     resized
-        .write_to(&mut io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut png))
         .map_err(|err| DesktopError::Icon(err.to_string()))?;
     Ok(png)
 }

@@ -20,6 +20,7 @@ use crate::tr;
 use crate::ui::Action;
 use crate::ui::chat::{Around, ChatStatus, Composer, Showing, chat_ui};
 use crate::ui::messages::ListLayout;
+use crate::ui::pictures::PictureView;
 use crate::ui::search::SearchPanel;
 use crate::ui::trust::Protection;
 
@@ -267,14 +268,13 @@ impl Conversation {
 
     /// Draws the conversation, if one is open: `connected` says whether its room is live (else it
     /// is getting back in), `protection` its badge, `hosted_on` where this app hosts it (empty
-    /// when it does not). A direct conversation is drawn from the room's private messages with
-    /// that person.
+    /// when it does not), `pictures` the thumbnails of its pictures. A direct conversation is
+    /// drawn from the room's private messages with that person.
     pub(super) fn ui(
         &mut self,
         ui: &mut egui::Ui,
         connected: bool,
-        protection: Protection,
-        hosted_on: &[std::net::SocketAddr],
+        (protection, hosted_on, pictures): (Protection, &[std::net::SocketAddr], &PictureView),
     ) -> Option<Action> {
         let chat = self.chat.as_ref()?;
         if let Showing::Named(name) = &self.showing {
@@ -307,6 +307,7 @@ impl Conversation {
             topic: self.rooms.topic_of(self.named_on_screen()),
             hosted_on,
             moderator: self.moderator && self.offline.is_none(),
+            pictures,
         };
         let (composer, search) = (&mut self.composer, &mut self.search);
         match (&self.showing, &mut self.directs.shown) {

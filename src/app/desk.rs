@@ -49,6 +49,8 @@ pub(super) struct Desk {
     pub(super) to_clipboard: Option<String>,
     /// The window title last sent, so it is only sent when it changes.
     title: String,
+    /// The window's context, to make textures of what background threads read.
+    pub(super) ctx: egui::Context,
 }
 
 impl Desk {
@@ -80,6 +82,7 @@ impl Desk {
             attention_requests: 0,
             to_clipboard: None,
             title: String::new(),
+            ctx: ctx.clone(),
         };
         if desk.notifier.is_none() {
             let clicked = desk.sink(AppEvent::NoticeClicked);

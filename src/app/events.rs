@@ -59,4 +59,6 @@ pub(super) enum AppEvent {
     Measured(PathBuf, Option<String>, Result<(u64, String), String>),
     /// From a file transfer.
     Transfer(TransferEvent),
+    /// An offered picture was read (or not) on the pictures' thread.
+    Picture(super::pictures::Read),
 }

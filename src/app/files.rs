@@ -2,9 +2,10 @@
 //! or dropped on the window: measured on a background thread, then offered; uploaded once the
 //! room says where, again from what the host has after a cut), downloading one into the downloads
 //! folder or where the person chooses (again from where it stopped, after a cut), cancelling, and
-//! the progress the transfers report. Only in Coucou rooms. The bookkeeping (what is queued,
-//! awaited, running, and where it goes) is `Transfers`'s (`transfers.rs`); here are the dialogs,
-//! the threads and what the conversation shows.
+//! the progress the transfers report; fetching an offered picture into the picture cache as it
+//! comes into view. Only in Coucou rooms. The bookkeeping (what is queued, awaited, running, and
+//! where it goes) is `Transfers`'s (`transfers.rs`), the pictures' `Pictures`'s (`pictures.rs`);
+//! here are the dialogs, the threads and what the conversation shows.
 
 use eframe::egui;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use super::conversation::Conversation;
 use super::desk::Desk;
 use super::events::AppEvent;
 use super::export::{Chosen, native_open_dialog, native_save_dialog};
+use super::pictures::Pictures;
 use super::transfers::{Answered, Transfers, display_name};
 use crate::client::picture;
 use crate::client::transfer::{self, TransferEvent, TransferFailure};
@@ -32,6 +34,8 @@ use crate::ui::dialogs::PathPurpose;
 pub(super) struct Files {
     /// What is queued, awaited, running, and where each goes.
     pub(super) transfers: Transfers,
+    /// The offered pictures shown: their thumbnails, fetches, and the one shown large.
+    pub(super) pictures: Pictures,
 }
 
 impl Files {
@@ -57,6 +61,74 @@ impl Files {
                     conv.push(EntryKind::Error(why));
                 }
             }
+            FileAction::Show(file) => self.show(file, contact, conv, desk),
+            FileAction::Enlarge(file) => {
+                if let Some(offer) = offer_in(conv, file) {
+                    let shown = (file, offer.sha256.as_str(), offer.name.as_str());
+                    self.pictures.enlarge(shown, desk);
+                }
+            }
+            FileAction::CloseLarge => self.pictures.close_large(),
+        }
+    }
+
+    /// An offered picture came into view without its thumbnail: read from the picture cache,
+    /// else fetched into it (when its turn comes) and read then.
+    fn show(&mut self, file: u64, contact: &mut Contact, conv: &mut Conversation, desk: &Desk) {
+        let Some(offer) = offer_in(conv, file)
+            .filter(|o| crate::client::preview::shows_inline(&o.name, o.size, &o.sha256))
+        else {
+            return;
+        };
+        let own = self.transfers.upload(file).map(|(path, _)| path);
+        if self.pictures.wanted(&offer.sha256, own, desk) {
+            return;
+        }
+        if contact.live_json().is_none() {
+            // Asked again on the next connection.
+            self.pictures.fetch_later(&offer.sha256, file);
+            return;
+        }
+        if self.pictures.fetch(&offer.sha256, file) {
+            self.fetch_picture(&offer.sha256, file, contact, conv, desk);
+        }
+    }
+
+    /// Downloads the picture `sha256` (offered as `file`) into the picture cache.
+    fn fetch_picture(
+        &mut self,
+        sha256: &str,
+        file: u64,
+        contact: &mut Contact,
+        conv: &mut Conversation,
+        desk: &Desk,
+    ) {
+        let dir = Pictures::cache_dir(desk);
+        std::fs::create_dir_all(&dir).ok();
+        self.transfers.set_destination(file, dir.join(sha256));
+        self.accept(file, contact, conv);
+    }
+
+    /// A transfer ended (with the file at `path`, or not). If it was a picture's fetch, the
+    /// picture is read, and its offer is as if nothing was downloaded (Download and Save as
+    /// take it where the person says); a fetch that stopped shows on its card, with why. The
+    /// next picture waiting starts.
+    fn picture_fetched(
+        &mut self,
+        file: u64,
+        path: Option<&std::path::Path>,
+        contact: &mut Contact,
+        conv: &mut Conversation,
+        desk: &Desk,
+    ) {
+        if self.pictures.fetched(file, path, desk) {
+            self.transfers.forget_destination(file);
+            if let (Some(chat), Some(_)) = (&mut conv.chat, path) {
+                chat.transfers.remove(&file);
+            }
+        }
+        while let Some((sha256, next)) = self.pictures.next_fetch() {
+            self.fetch_picture(&sha256, next, contact, conv, desk);
         }
     }
 
@@ -203,8 +275,26 @@ impl Files {
         }
     }
 
+    /// What the files' threads tell: a file measured, a picture read, a transfer's news.
+    pub(super) fn on_event(
+        &mut self,
+        event: AppEvent,
+        contact: &mut Contact,
+        conv: &mut Conversation,
+        desk: &Desk,
+    ) {
+        match event {
+            AppEvent::Measured(path, to, measured) => {
+                self.on_measured((path, to, measured), contact, conv, desk);
+            }
+            AppEvent::Picture(read) => self.pictures.on_read(read, &desk.ctx),
+            AppEvent::Transfer(event) => self.on_transfer(event, contact, conv, desk),
+            _ => {}
+        }
+    }
+
     /// The file is measured: offers it to the room, and waits for the room's token.
-    pub(super) fn on_measured(
+    fn on_measured(
         &mut self,
         (path, to, measured): (PathBuf, Option<String>, Result<(u64, String), String>),
         contact: &mut Contact,
@@ -285,6 +375,7 @@ impl Files {
                     let refused = TransferStatus::Failed(TransferFailure::Refused(why));
                     chat.set_transfer(file, Direction::Down, refused);
                 }
+                self.picture_fetched(file, None, contact, conv, desk);
             }
             None => {}
         }
@@ -295,6 +386,7 @@ impl Files {
     /// the downloads that waited for a ticket stop, cut, to be retried.
     pub(super) fn connection_lost(&mut self, conv: &mut Conversation) {
         let unanswered = self.transfers.connection_lost();
+        self.pictures.connection_lost();
         if let Some(chat) = &mut conv.chat {
             for file in unanswered {
                 let cut = TransferStatus::Failed(TransferFailure::Cut);
@@ -306,6 +398,7 @@ impl Files {
     /// The conversation is closed: its transfers stop.
     pub(super) fn close(&mut self) {
         self.transfers.close();
+        self.pictures.close();
     }
 
     /// Asks the room for a file to download (again, from where it stopped).
@@ -471,12 +564,18 @@ impl Files {
     }
 
     /// A transfer's news: its progress, its end.
-    pub(super) fn on_transfer(
+    fn on_transfer(
         &mut self,
         event: TransferEvent,
         contact: &mut Contact,
         conv: &mut Conversation,
+        desk: &Desk,
     ) {
+        let ended = match &event {
+            TransferEvent::Finished { file, path } => Some((*file, path.clone())),
+            TransferEvent::Failed { file, .. } => Some((*file, None)),
+            TransferEvent::Progress { .. } => None,
+        };
         let Some(chat) = &mut conv.chat else { return };
         match event {
             TransferEvent::Progress { file, done, total } => {
@@ -505,6 +604,9 @@ impl Files {
         }
         // An upload done is one offer less waiting: the next queued file may go.
         self.offer_next(contact, conv);
+        if let Some((file, path)) = ended {
+            self.picture_fetched(file, path.as_deref(), contact, conv, desk);
+        }
     }
 }
 

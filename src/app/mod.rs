@@ -23,6 +23,7 @@ pub mod hosting;
 mod lobby;
 pub mod notify;
 mod options;
+mod pictures;
 mod presence;
 pub mod reconnect;
 mod session;
@@ -303,13 +304,9 @@ impl CoucouApp {
                 conv.show_in_room(opens);
             }
             AppEvent::Journal(event) => session.on_journal(event, desk),
-            AppEvent::Measured(path, to, measured) => {
+            event @ (AppEvent::Measured(..) | AppEvent::Picture(_) | AppEvent::Transfer(_)) => {
                 let (files, contact) = (&mut session.files, &mut session.contact);
-                files.on_measured((path, to, measured), contact, conv, desk);
-            }
-            AppEvent::Transfer(event) => {
-                let (files, contact) = (&mut session.files, &mut session.contact);
-                files.on_transfer(event, contact, conv);
+                files.on_event(event, contact, conv, desk);
             }
             AppEvent::PathFailed(path) => {
                 let path = path.display().to_string();
@@ -518,7 +515,12 @@ impl eframe::App for CoucouApp {
         if conv.chat.is_some() {
             let connected = matches!(stage, Stage::Connected);
             let hosted_on = self.panel.host.hosted_on(&session.contact.target());
-            actions.extend(conv.ui(ui, connected, session.contact.protection(), hosted_on));
+            let around = (
+                session.contact.protection(),
+                hosted_on,
+                &session.files.pictures.view,
+            );
+            actions.extend(conv.ui(ui, connected, around));
         } else {
             let target = match stage {
                 Stage::Connecting { target, .. } => Some(target.as_str()),

@@ -229,6 +229,12 @@ impl Transfers {
         self.destinations.get(&file).map(PathBuf::as_path)
     }
 
+    /// Forgets where `file` went (a picture fetched into the cache: a download asked later goes
+    /// where downloads go).
+    pub fn forget_destination(&mut self, file: u64) {
+        self.destinations.remove(&file);
+    }
+
     /// Downloads `file` to `path`.
     pub fn set_destination(&mut self, file: u64, path: PathBuf) {
         self.destinations.insert(file, path);

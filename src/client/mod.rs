@@ -7,6 +7,7 @@
 //! waits on the network. Nothing here knows about egui.
 
 pub mod picture;
+pub mod preview;
 pub mod transfer;
 
 use std::fmt;

@@ -226,6 +226,8 @@ pub struct Around<'a> {
     /// Whether this person is one of the host's moderators: the people list offers kick, ban and
     /// mute, and a Moderation menu above it.
     pub moderator: bool,
+    /// The thumbnails of the pictures offered, and the picture shown large.
+    pub pictures: &'a super::pictures::PictureView,
 }
 
 /// Draws the chat screen.
@@ -312,7 +314,7 @@ pub fn chat_ui(
             moderator: around.moderator && room,
             changes: room && !model.people.is_empty(),
         };
-        if let Some(chosen) = messages_ui(ui, model, layout, rights) {
+        if let Some(chosen) = messages_ui(ui, (model, around.pictures), layout, rights) {
             action = Some(chosen);
         }
     });

@@ -18,7 +18,9 @@
 use eframe::egui::accesskit::{Live, Role};
 use eframe::egui::{self, Color32, Frame, RichText, TextWrapMode, UiBuilder, Vec2};
 
+use super::pictures::{PictureView, Thumb, picture_ui};
 use super::{Action, FileAction, RoomAction, name_colour, relations};
+use crate::client::preview;
 use crate::i18n::Lang;
 use crate::model::markup::{self, Span, Style, is_link};
 use crate::model::transcript::{day_heading, local_day, local_hour_minute};
@@ -179,7 +181,7 @@ fn estimate_height(entry: &Entry, width: f32, font_size: f32) -> f32 {
         EntryKind::Notice(text) | EntryKind::Error(text) | EntryKind::Plain(text) => {
             text.chars().count() + 8
         }
-        // The offer, then its button or progress bar.
+        // The offer, then its button or progress bar (or its thumbnail: see `extra_lines`).
         EntryKind::File(offer) => offer.name.chars().count() + offer.from.len() + 80,
         EntryKind::Private { from, to, text, .. } => {
             from.len() + to.len() + text.chars().count() + 20
@@ -190,6 +192,7 @@ fn estimate_height(entry: &Entry, width: f32, font_size: f32) -> f32 {
     let lines = (n_chars as f32 / chars_per_line).ceil().max(1.0);
     let extra_lines = match &entry.kind {
         EntryKind::Notice(text) => text.lines().count().saturating_sub(1) as f32,
+        EntryKind::File(offer) if shows_inline(offer) => preview::THUMBNAIL[1] as f32 / line_height,
         _ => 0.0,
     };
     (lines + extra_lines) * line_height + 4.0
@@ -199,7 +202,7 @@ fn estimate_height(entry: &Entry, width: f32, font_size: f32) -> f32 {
 /// message's context menu returns what was chosen.
 pub fn messages_ui(
     ui: &mut egui::Ui,
-    model: &ChatModel,
+    (model, pictures): (&ChatModel, &PictureView),
     layout: &mut ListLayout,
     rights: Rights,
 ) -> Option<Action> {
@@ -281,14 +284,18 @@ pub fn messages_ui(
                 egui::pos2(left, top + y),
                 Vec2::new(width, f32::INFINITY),
             );
-            let transfer = match &entry.kind {
-                EntryKind::File(offer) => model.transfers.get(&offer.file),
-                _ => None,
+            let (transfer, thumb) = match &entry.kind {
+                EntryKind::File(offer) => (
+                    model.transfers.get(&offer.file),
+                    pictures.thumbs.get(&offer.sha256),
+                ),
+                _ => (None, None),
             };
             let row = Row {
                 entry,
                 me: &model.me,
                 transfer,
+                thumb,
                 prev: index.checked_sub(1).map(|i| &model.entries[i]),
                 marker: (model.marker == Some(index)).then_some(model.marker_kind),
                 highlight: layout.highlight == Some(index),
@@ -358,6 +365,9 @@ pub fn messages_ui(
         layout.unseen += grew;
     }
 
+    if let Some(large) = &pictures.large {
+        action = super::pictures::large_ui(ui, large).or(action);
+    }
     if layout.unseen > 0 {
         let rect = output.inner_rect;
         let anchor = egui::pos2(rect.center().x, rect.bottom() - 12.0);
@@ -459,6 +469,8 @@ struct Row<'a> {
     me: &'a str,
     /// This app's transfer of the file, for a file offer.
     transfer: Option<&'a TransferState>,
+    /// The picture's thumbnail, for the offer of a picture.
+    thumb: Option<&'a Thumb>,
     /// The entry before it, if any.
     prev: Option<&'a Entry>,
     /// The marker line goes above it, saying this.
@@ -625,6 +637,17 @@ fn row_ui(ui: &mut egui::Ui, row: &Row<'_>, dark: bool) -> Option<Action> {
                     EntryKind::Plain(text) => {
                         plain_line_ui(ui, text, dark, &mut responses, &mut chosen);
                     }
+                    EntryKind::File(offer) if shows_inline(offer) => {
+                        let lang = super::lang(ui.ctx());
+                        let caption = crate::model::chat::file_offer_text(offer, row.me, lang);
+                        let card = |ui: &mut egui::Ui| file_ui(ui, offer, row.me, row.transfer);
+                        let (thumb, transfer) = (row.thumb, row.transfer);
+                        if let Some(action) =
+                            picture_ui(ui, (offer, caption), thumb, transfer, card)
+                        {
+                            chosen = Some(action);
+                        }
+                    }
                     EntryKind::File(offer) => {
                         if let Some(action) = file_ui(ui, offer, row.me, row.transfer) {
                             chosen = Some(action);
@@ -678,6 +701,11 @@ fn time_width(ui: &egui::Ui) -> f32 {
     let font = egui::TextStyle::Monospace.resolve(ui.style());
     let digit = ui.fonts_mut(|f| f.glyph_width(&font, '0'));
     5.0 * digit + 6.0
+}
+
+/// True for the offer of a picture that shows in the conversation.
+fn shows_inline(offer: &FileOffer) -> bool {
+    preview::shows_inline(&offer.name, offer.size, &offer.sha256)
 }
 
 /// A file offer: what it is, then Download, or how far its transfer is (with Cancel), or where it
@@ -825,6 +853,17 @@ fn message_menu(row: &Row<'_>, lang: Lang) -> Vec<(String, Action)> {
 /// What anyone may do with a message from its menu: copy, quote, reply privately.
 fn message_menu_items(entry: &Entry, lang: Lang) -> Vec<(String, Action)> {
     let (from, text) = match &entry.kind {
+        // A picture's thumbnail has no buttons beside it.
+        EntryKind::File(offer) if shows_inline(offer) => {
+            let (download, save) = (
+                FileAction::Accept(offer.file),
+                FileAction::SaveAs(offer.file),
+            );
+            return vec![
+                (lang.tr("file-download"), Action::File(download)),
+                (lang.tr("file-save-as"), Action::File(save)),
+            ];
+        }
         EntryKind::File(_) => return Vec::new(),
         EntryKind::Chat { from, text, .. } => (Some(from.as_str()), text.as_str()),
         EntryKind::Private {

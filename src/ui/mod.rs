@@ -9,6 +9,7 @@ pub mod connect;
 pub mod dialogs;
 pub mod messages;
 pub mod moderation;
+pub mod pictures;
 pub mod relations;
 pub mod search;
 pub mod toolbar;
@@ -55,6 +56,12 @@ pub enum FileAction {
     Dismiss(u64),
     /// Open a file or a folder as the system does (a download, or the folder it is in).
     Open(std::path::PathBuf),
+    /// Fetch and read the offered picture with this id, to show its thumbnail.
+    Show(u64),
+    /// Show the offered picture with this id large, over the window.
+    Enlarge(u64),
+    /// Stop showing the picture shown large.
+    CloseLarge,
 }
 
 /// What the connect screen asks of the saved profiles (the lobby applies it).

@@ -44,7 +44,7 @@ fn bytes(n: usize) -> Vec<u8> {
 }
 
 /// A room that takes files, and the app in it as alice, downloading into a temp folder.
-fn room_with_files() -> (
+pub(crate) fn room_with_files() -> (
     tempfile::TempDir,
     coucou::server::Server,
     egui_kittest::Harness<'static, CoucouApp>,
@@ -372,7 +372,7 @@ fn save_as_puts_the_file_where_the_person_chooses_and_says_what_is_wrong_first()
     let addr = server.local_addr();
     let (mut bob, _) = Json::join(addr, "bob");
     let data = bytes(1_000_000);
-    let file = offered_by_bob(&mut harness, &mut bob, addr, "carte.png", &data);
+    let file = offered_by_bob(&mut harness, &mut bob, addr, "carte.pdf", &data);
     harness
         .get_by_role_and_label(Role::Button, "Save as…")
         .click();
@@ -380,7 +380,7 @@ fn save_as_puts_the_file_where_the_person_chooses_and_says_what_is_wrong_first()
     // No system dialog here: the app's own, with the downloads folder filled in.
     harness.get_by_role_and_label(Role::Dialog, "Save the file");
     harness.get_by_label_contains("save dialog could not open");
-    let nowhere = dir.path().join("no-such-folder").join("carte.png");
+    let nowhere = dir.path().join("no-such-folder").join("carte.pdf");
     fill(&mut harness, "File", &nowhere.display().to_string());
     harness.get_by_role_and_label(Role::Button, "Save").click();
     harness.run();
@@ -388,7 +388,7 @@ fn save_as_puts_the_file_where_the_person_chooses_and_says_what_is_wrong_first()
         "There is no folder to save {} in.",
         nowhere.display()
     ));
-    let taken = dir.path().join("taken.png");
+    let taken = dir.path().join("taken.pdf");
     std::fs::write(&taken, b"mine").expect("a file");
     fill(&mut harness, "File", &taken.display().to_string());
     harness.get_by_role_and_label(Role::Button, "Save").click();
@@ -399,7 +399,7 @@ fn save_as_puts_the_file_where_the_person_chooses_and_says_what_is_wrong_first()
     ));
     assert_eq!(std::fs::read(&taken).expect("still there"), b"mine");
 
-    let chosen = dir.path().join("Mes images").join("plan du quartier.png");
+    let chosen = dir.path().join("Mes images").join("plan du quartier.pdf");
     std::fs::create_dir_all(chosen.parent().expect("a folder")).expect("a folder");
     fill(&mut harness, "File", &chosen.display().to_string());
     harness.get_by_role_and_label(Role::Button, "Save").click();
@@ -409,13 +409,13 @@ fn save_as_puts_the_file_where_the_person_chooses_and_says_what_is_wrong_first()
     });
     assert_eq!(std::fs::read(&chosen).expect("the saved file"), data);
     assert!(
-        !dir.path().join("Downloads").join("carte.png").exists(),
+        !dir.path().join("Downloads").join("carte.pdf").exists(),
         "not in the downloads folder"
     );
 }
 
 /// Bob offers `data` as `name` to the room; the app shows it. Its file id.
-fn offered_by_bob(
+pub(crate) fn offered_by_bob(
     harness: &mut egui_kittest::Harness<'static, CoucouApp>,
     bob: &mut Json,
     addr: std::net::SocketAddr,

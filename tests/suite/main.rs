@@ -12,6 +12,7 @@ mod app_files;
 mod app_history;
 mod app_linked;
 mod app_messages;
+mod app_pictures;
 mod app_presence;
 mod app_rooms;
 mod cli;

@@ -1,7 +1,7 @@
 //! Image snapshots of the connect screen and a busy chat view (replies, edits and reactions
 //! among its messages), in English and in French, in both themes, a direct conversation in the
-//! light theme, and a host's named rooms in both themes and both languages,
-//! rendered with wgpu.
+//! light theme, a host's named rooms in both themes and both languages, and a picture offered
+//! (its thumbnail) in both themes, rendered with wgpu.
 //!
 //! Behind the `snapshots` feature: they need a Vulkan driver (Debian `mesa-vulkan-drivers` gives a
 //! software one), which `.ci/run` installs. Times are shown in local time: run with `TZ=UTC`, as
@@ -169,4 +169,69 @@ fn named_rooms_in_the_dark_theme() {
 #[test]
 fn named_rooms_in_the_light_theme_in_french() {
     rooms_view(Lang::Fr, eframe::egui::Theme::Light, "rooms_light_fr");
+}
+
+/// The app showing a busy room whose newest row is a picture bob offered, its copy already in the
+/// picture cache: its thumbnail, read as the app reads one.
+fn picture_view(theme: eframe::egui::Theme, name: &str) {
+    use coucou::protocol::{ServerMsg, message::FileOffer};
+    use egui_kittest::kittest::Queryable;
+    let (dir, mut harness) = app_themed(Lang::En, theme);
+    // A floor plan: pale walls, two rooms, a corridor.
+    let (width, height) = (640u32, 400u32);
+    let rgba = (0..width * height)
+        .flat_map(|i| {
+            let (x, y) = (i % width, i / width);
+            let wall = x % 320 < 6 || y < 6 || y >= height - 6 || (y / 6 == 33 && x % 320 > 60);
+            if wall {
+                [40, 50, 70, 255]
+            } else if y > 200 {
+                [235, 225, 200, 255]
+            } else {
+                [200, 225, 240, 255]
+            }
+        })
+        .collect();
+    let png = coucou::client::picture::png_of(width, height, rgba).expect("a PNG");
+    let sha256 = coucou::digest::sha256_hex(&mut &png[..]).expect("a hash");
+    let cache = dir.path().join("pictures").join("received");
+    std::fs::create_dir_all(&cache).expect("the cache");
+    std::fs::write(cache.join(&sha256), &png).expect("the cached copy");
+    let mut chat = demo_conversation(60, START_MS);
+    let time = START_MS + 61 * 60_000;
+    let offer = FileOffer {
+        id: 61,
+        time,
+        file: 1,
+        from: "bob".into(),
+        to: None,
+        name: "plan de salle.png".into(),
+        size: png.len() as u64,
+        sha256,
+    };
+    chat.apply(ServerMsg::File(offer), time);
+    harness.state_mut().show_conversation(chat);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while harness
+        .query_by_label("Picture plan de salle.png")
+        .is_none()
+    {
+        assert!(std::time::Instant::now() < deadline, "the thumbnail");
+        harness.run_steps(1);
+        harness
+            .state_mut()
+            .wait_for_event(std::time::Duration::from_millis(100));
+    }
+    harness.run_steps(8);
+    harness.snapshot(name);
+}
+
+#[test]
+fn a_picture_in_the_chat_view_in_the_dark_theme() {
+    picture_view(eframe::egui::Theme::Dark, "picture_dark");
+}
+
+#[test]
+fn a_picture_in_the_chat_view_in_the_light_theme() {
+    picture_view(eframe::egui::Theme::Light, "picture_light");
 }
