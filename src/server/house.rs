@@ -20,7 +20,7 @@ use super::moderation::Moderation;
 use super::room::{
     Archive, Clock, Elsewhere, Ids, JoinError, Next, Relay, Room, RoomSettings, SessionId,
 };
-use crate::protocol::message::{Cid, Found, RoomInfo};
+use crate::protocol::message::{Chat, Cid, Found, RoomInfo};
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::password::RoomKey;
 use crate::protocol::{Command, Dialect, ErrorCode, LeaveReason, ServerMsg};
@@ -409,6 +409,23 @@ impl<M: Mailbox> House<M> {
         match self.resolve(session, scope)? {
             0 => Ok(None),
             at => Ok(Some(self.rooms[at].name().to_owned())),
+        }
+    }
+
+    /// The room `scope` names for `session` when it does not have the message `id` to react to
+    /// (older than its memory): its name for the store (`Some(None)`: the default room). `None`
+    /// when it has it, or `session` is not in it.
+    pub fn forgotten(&self, session: SessionId, scope: &Scope, id: u64) -> Option<Option<String>> {
+        let at = self.resolve(session, scope).ok()?;
+        let room = &self.rooms[at];
+        (!room.remembers(id)).then(|| (at > 0).then(|| room.name().to_owned()))
+    }
+
+    /// Keeps `chat`, read from the store, in the room `scope` names for `session` (see
+    /// [`Room::recall`]).
+    pub fn recall(&mut self, session: SessionId, scope: &Scope, chat: Chat) {
+        if let Ok(at) = self.resolve(session, scope) {
+            self.rooms[at].recall(chat);
         }
     }
 

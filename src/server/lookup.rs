@@ -8,6 +8,7 @@ use log::warn;
 
 use super::shared::Shared;
 use crate::protocol::change::Quote;
+use crate::protocol::message::Chat;
 use crate::protocol::{ErrorCode, ServerMsg};
 
 /// How many messages a page holds when the client does not say.
@@ -64,9 +65,14 @@ pub(super) fn page(
 /// of that room's messages, or the host keeps no store. The caller has checked that the asker is
 /// in the room.
 pub(super) fn stored_quote(shared: &Shared, room: Option<&str>, id: u64) -> Option<Quote> {
-    let chat = shared.reader()?.message_in(room, id);
-    match chat {
-        Ok(chat) => chat.map(|chat| Quote::of(chat.id, &chat.from, &chat.text)),
+    stored_message(shared, room, id).map(|chat| Quote::of(chat.id, &chat.from, &chat.text))
+}
+
+/// The message `id` of `room` (see [`stored_quote`]) as the store keeps it, for a reaction to a
+/// message older than the room's memory.
+pub(super) fn stored_message(shared: &Shared, room: Option<&str>, id: u64) -> Option<Chat> {
+    match shared.reader()?.message_in(room, id) {
+        Ok(chat) => chat,
         Err(err) => {
             unavailable(shared, &err.to_string());
             None

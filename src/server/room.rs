@@ -239,6 +239,9 @@ pub struct Room<M: Mailbox> {
     /// Who sent each message still in `history` (by id; a room alone only): only that
     /// connection may edit or delete it.
     authors: HashMap<u64, SessionId>,
+    /// Messages older than `history` that people reacted to here, as they are now (read from
+    /// the store by the session that asked, off the lock): the newest `changes::RECALLED`.
+    recalled: std::collections::BTreeMap<u64, Chat>,
 }
 
 /// The longest topic, in bytes of UTF-8.
@@ -367,6 +370,7 @@ impl<M: Mailbox> Room<M> {
             sent: Sent::default(),
             linked: None,
             authors: HashMap::new(),
+            recalled: std::collections::BTreeMap::new(),
         }
     }
 

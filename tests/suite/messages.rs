@@ -558,6 +558,68 @@ fn a_reply_to_a_message_older_than_the_room_remembers_is_quoted_from_the_store()
 }
 
 #[test]
+fn a_reaction_to_a_message_older_than_the_room_remembers_is_kept_and_the_next_builds_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    let server = start_server_with(ServerConfig {
+        history: 2,
+        ..stored(&path)
+    });
+    let addr = server.local_addr();
+    let (mut alice, _) = app_join(addr, "alice");
+    let (mut bob, _) = app_join(addr, "bob");
+    let old = say(&mut alice, "photo de classe lundi");
+    alice.send(&ClientMsg::Msg {
+        to: "bob".into(),
+        text: "entre nous".into(),
+        cid: None,
+    });
+    let private = match bob.expect(|m| matches!(m, ServerMsg::Private { .. })) {
+        ServerMsg::Private { id, .. } => id,
+        _ => unreachable!(),
+    };
+    for n in 0..3 {
+        say(&mut alice, &format!("plus tard {n}"));
+    }
+    // Older than the room's memory of 2: read from the store, changed, told to everyone.
+    react(&mut bob, old.id, "👍", true);
+    expect_reacted(&mut alice, "bob", "👍");
+    react(&mut alice, old.id, "🎉", true);
+    let now = expect_reacted(&mut bob, "alice", "🎉");
+    assert_eq!(
+        now,
+        [
+            Reaction {
+                emoji: "👍".into(),
+                names: vec!["bob".into()],
+            },
+            Reaction {
+                emoji: "🎉".into(),
+                names: vec!["alice".into()],
+            },
+        ],
+        "the second builds on the first, not on the store's older copy"
+    );
+    // A private message's id is no message of the room's: refused, nothing told.
+    react(&mut bob, private, "👍", true);
+    expect_error(&mut bob, ErrorCode::NoSuchMessage);
+    // Pages bring it as it is now, also after a restart.
+    let page = bob.whole_history();
+    let Some(ServerMsg::Message(paged)) = message_with_id(&page, old.id) else {
+        panic!("{page:?}")
+    };
+    assert_eq!(paged.reactions, now);
+    drop((alice, bob));
+    server.stop();
+    let (_again, mut carol, _) = carol_after_a_restart(addr, &path);
+    let page = carol.whole_history();
+    let Some(ServerMsg::Message(kept)) = message_with_id(&page, old.id) else {
+        panic!("{page:?}")
+    };
+    assert_eq!(kept.reactions, now);
+}
+
+#[test]
 fn a_history_file_written_before_replies_and_reactions_takes_them() {
     use coucou::store::{Retention, Store};
     let dir = tempfile::tempdir().unwrap();

@@ -1,14 +1,20 @@
 //! What an author does to a message once sent, and what a message says about another: a reply
 //! quoting the message it answers, an edit and a deletion of one's own message, a reaction on
-//! anyone's. Each concerns a message the room still has in memory; the store and everyone here
-//! get the message as it is now, and the person who asked gets it once it is written. In a linked
-//! room an edit or a reaction goes through the stream first and is carried out when it comes back,
-//! at every site alike (`apply_change`, which also checks another site's).
+//! anyone's. Each concerns a message the room still has in memory — a reply or a reaction also one
+//! older, read from the store by the session off the lock (for a reaction, kept from then on:
+//! `recall`); the store and everyone here get the message as it is now, and the person who asked
+//! gets it once it is written. In a linked room an edit or a reaction goes through the stream
+//! first and is carried out when it comes back, at every site alike (`apply_change`, which also
+//! checks another site's; a site that does not have an older message leaves it alone).
 
 use super::{Mailbox, Room, ServerMsg, SessionId};
 use crate::protocol::change::{self, Quote, ReactError, Reacted};
 use crate::protocol::message::{Chat, Cid, ErrorCode};
 use crate::tr;
+
+/// How many messages older than its memory a room keeps once reacted to: each later reaction
+/// changes the copy kept, never an older one read again (a store write may still be on its way).
+pub const RECALLED: usize = 1_000;
 
 impl<M: Mailbox> Room<M> {
     /// A message from `session` (called `from`) answering the message `to`: quoted from the
@@ -81,14 +87,12 @@ impl<M: Mailbox> Room<M> {
         (id, emoji, on): (u64, String, bool),
     ) {
         let lang = self.settings.lang;
-        let Some(at) = self.message_at(id) else {
+        let Some(chat) = self.message_mut(id) else {
             let refused = self.no_such_message(id);
             self.send_to(session, &refused);
             return;
         };
-        let ServerMsg::Message(chat) = &self.history[at] else {
-            return;
-        };
+        let chat = &*chat;
         // Tried on a copy: in a linked room it is carried out when it is back from the stream.
         let mut reactions = chat.reactions.clone();
         let refused = match change::toggle(&mut reactions, name, &emoji, on) {
@@ -159,10 +163,7 @@ impl<M: Mailbox> Room<M> {
                 edited
             }
             ServerMsg::Reacted(reacted) => {
-                let Some(at) = self.message_at(reacted.id) else {
-                    return;
-                };
-                let ServerMsg::Message(chat) = &mut self.history[at] else {
+                let Some(chat) = self.message_mut(reacted.id) else {
                     return;
                 };
                 let toggled = change::toggle(
@@ -174,15 +175,17 @@ impl<M: Mailbox> Room<M> {
                 if toggled != Ok(true) {
                     return;
                 }
-                // Its words are the same: the store writes its row again, not its search words.
-                if let Some(archive) = &self.archive {
-                    archive.restate(&ServerMsg::Message(chat.clone()));
-                }
-                ServerMsg::Reacted(Reacted {
+                let now = ServerMsg::Message(chat.clone());
+                let told = ServerMsg::Reacted(Reacted {
                     from: chat.from.clone(),
                     reactions: chat.reactions.clone(),
                     ..reacted
-                })
+                });
+                // Its words are the same: the store writes its row again, not its search words.
+                if let Some(archive) = &self.archive {
+                    archive.restate(&now);
+                }
+                told
             }
             _ => return,
         };
@@ -206,6 +209,36 @@ impl<M: Mailbox> Room<M> {
             return None;
         }
         Some(at)
+    }
+
+    /// The room message `id` as it is now, to react to: in the memory, or recalled from the
+    /// store.
+    fn message_mut(&mut self, id: u64) -> Option<&mut Chat> {
+        match self.message_at(id) {
+            Some(at) => match &mut self.history[at] {
+                ServerMsg::Message(chat) => Some(chat),
+                _ => None,
+            },
+            None => self.recalled.get_mut(&id),
+        }
+    }
+
+    /// True when the room has the message `id` to change: in its memory, or recalled.
+    pub fn remembers(&self, id: u64) -> bool {
+        self.message_at(id).is_some() || self.recalled.contains_key(&id)
+    }
+
+    /// Keeps `chat`, one of this room's messages older than its memory as the store has it (read
+    /// off the lock by the session that reacts to it), for changes from now on: a copy already
+    /// recalled is newer and stays. At most [`RECALLED`], the oldest let go.
+    pub fn recall(&mut self, chat: Chat) {
+        if self.remembers(chat.id) {
+            return;
+        }
+        self.recalled.insert(chat.id, chat);
+        while self.recalled.len() > RECALLED {
+            self.recalled.pop_first();
+        }
     }
 
     /// Where the room message `id` is in the memory.

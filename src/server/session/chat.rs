@@ -249,6 +249,19 @@ pub(super) fn chat(
             }
             command => command,
         };
+        // A reaction to a message older than the room remembers: read from the store outside
+        // the lock, then kept by the room for every change from now on.
+        if let (Command::React { id, .. }, Some(_)) = (&command, shared.reader()) {
+            let forgotten = shared.lock_room().forgotten(session, &scope, *id);
+            if let Some(room) = forgotten {
+                drop(turn.take());
+                let stored = lookup::stored_message(shared, room.as_deref(), *id);
+                turn = Some(shared.turn());
+                if let Some(chat) = stored {
+                    shared.lock_room().recall(session, &scope, chat);
+                }
+            }
+        }
         if matches!(
             command,
             Command::Say(_) | Command::Me(_) | Command::Reply { .. }
