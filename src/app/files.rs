@@ -383,12 +383,18 @@ impl Files {
     }
 
     /// A new connection: what was asked on the one before is never answered. Offers go again;
-    /// the downloads that waited for a ticket stop, cut, to be retried.
+    /// the downloads that waited for a ticket stop, cut, to be retried; a picture's fetch is as
+    /// if never asked (the picture asks again while in view).
     pub(super) fn connection_lost(&mut self, conv: &mut Conversation) {
         let unanswered = self.transfers.connection_lost();
-        self.pictures.connection_lost();
+        let pictures = self.pictures.connection_lost(&unanswered);
         if let Some(chat) = &mut conv.chat {
             for file in unanswered {
+                if pictures.contains(&file) {
+                    chat.transfers.remove(&file);
+                    self.transfers.forget_destination(file);
+                    continue;
+                }
                 let cut = TransferStatus::Failed(TransferFailure::Cut);
                 chat.set_transfer(file, Direction::Down, cut);
             }
@@ -527,7 +533,8 @@ impl Files {
             conv,
             desk,
             |params, sink| {
-                transfer::download(params, file, token, dest, offer.sha256.clone(), sink)
+                let offered = (offer.sha256.clone(), offer.size);
+                transfer::download(params, file, token, dest, offered, sink)
             },
         );
     }

@@ -129,13 +129,24 @@ impl Pictures {
         true
     }
 
-    /// A new connection: the fetches asked on the one before are never answered; the pictures
-    /// in view ask again.
-    pub(super) fn connection_lost(&mut self) {
-        let asked = self.fetching.drain().chain(self.queued.drain(..));
-        for (sha256, _) in asked {
-            self.view.thumbs.remove(&sha256);
+    /// A new connection: the fetches of `unanswered` (asked on the one before, never to be
+    /// answered) and those waiting their turn are forgotten, and the pictures ask again while in
+    /// view; a fetch under way goes on (it has its own connection). Returns the files of
+    /// `unanswered` that were pictures' fetches.
+    pub(super) fn connection_lost(&mut self, unanswered: &[u64]) -> Vec<u64> {
+        let (thumbs, mut forgotten) = (&mut self.view.thumbs, Vec::new());
+        self.fetching.retain(|sha256, file| {
+            let lost = unanswered.contains(file);
+            if lost {
+                thumbs.remove(sha256);
+                forgotten.push(*file);
+            }
+            !lost
+        });
+        for (sha256, _) in self.queued.drain(..) {
+            thumbs.remove(&sha256);
         }
+        forgotten
     }
 
     /// The conversation is closed: its pictures are let go.
@@ -357,9 +368,12 @@ mod tests {
         assert_eq!(pictures.next_fetch(), None);
         pictures.fetching.remove("a");
         assert_eq!(pictures.next_fetch(), Some(("c".to_owned(), 3)));
-        // A new connection: what was asked is asked again by the pictures in view.
+        // A new connection: what waited for an answer is asked again by the pictures in view;
+        // a fetch under way goes on.
         pictures.view.thumbs.insert("b".into(), Thumb::Loading);
-        pictures.connection_lost();
-        assert!(pictures.fetching.is_empty() && !pictures.view.thumbs.contains_key("b"));
+        pictures.view.thumbs.insert("c".into(), Thumb::Loading);
+        assert_eq!(pictures.connection_lost(&[2]), [2]);
+        assert!(!pictures.view.thumbs.contains_key("b"));
+        assert_eq!(pictures.fetching.keys().collect::<Vec<_>>(), ["c"]);
     }
 }

@@ -194,7 +194,7 @@ pub fn download(
     file: u64,
     token: String,
     dest: PathBuf,
-    sha256: String,
+    (sha256, offered): (String, u64),
     events: EventSink<TransferEvent>,
 ) -> io::Result<Transfer> {
     let part = part_of(&dest);
@@ -209,6 +209,11 @@ pub fn download(
             let ServerMsg::Transfer { offset, size, .. } = head else {
                 return Err(refusal(&head));
             };
+            // No more than the file offered: a host saying more would fill the disk before
+            // the checksum could say the bytes are wrong.
+            if size != offered || offset > size {
+                return Err(TransferFailure::Unexpected);
+            }
             let mut out = OpenOptions::new().create(true).append(true).open(&part)?;
             // Truncated only when the host starts over before its end (on ext4, a file
             // truncated and then written is flushed at close, which costs a whole second per GB).
@@ -519,6 +524,54 @@ mod tests {
         );
     }
     use super::*;
+
+    #[test]
+    fn a_download_the_host_says_is_larger_than_the_file_offered_takes_nothing() {
+        use std::io::{BufRead as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = listener.local_addr().expect("its address").port();
+        // A host that answers the download with a size of a terabyte, then sends bytes.
+        let host = thread::Builder::new()
+            .name("lying-host".into())
+            .spawn(move || {
+                let (stream, _) = listener.accept().expect("the download's connection");
+                let mut first = String::new();
+                BufReader::new(&stream)
+                    .read_line(&mut first)
+                    .expect("its first line");
+                let mut stream = stream;
+                let head = r#"{"type":"transfer","file":7,"offset":0,"size":1000000000000}"#;
+                let _ = writeln!(stream, "{head}");
+                let _ = stream.write_all(&[0x41; 64 * 1024]);
+                first
+            })
+            .expect("a thread");
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let dest = dir.path().join("picture.png");
+        let params = ConnectParams {
+            tls: false,
+            ..ConnectParams::new("127.0.0.1", port, "bob", crate::protocol::Wire::Json)
+        };
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let sink = EventSink::new(tx, Arc::new(|| {}));
+        let offered = ("0".repeat(64), 1_000);
+        download(&params, 7, "token".into(), dest.clone(), offered, sink).expect("started");
+        let ended = rx
+            .iter()
+            .find(|e| !matches!(e, TransferEvent::Progress { .. }))
+            .expect("an end");
+        assert_eq!(
+            ended,
+            TransferEvent::Failed {
+                file: 7,
+                error: TransferFailure::Unexpected
+            }
+        );
+        assert!(host.join().expect("the host").contains("download"));
+        let part = std::fs::metadata(part_of(&dest)).map_or(0, |m| m.len());
+        assert_eq!(part, 0, "nothing written");
+        assert!(!dest.exists());
+    }
 
     #[test]
     fn a_free_path_skips_files_there_and_downloads_under_way_but_not_a_leftover_part() {

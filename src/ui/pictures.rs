@@ -91,7 +91,9 @@ pub fn picture_ui(
             drawn.set(ui.ctx().cumulative_frame_nr());
             ui.label(RichText::new(caption).strong());
             let alt = tr!(lang, "picture-alt", name = offer.name.as_str());
+            // Narrower in a narrow window, never wider than it was made.
             let image = egui::Image::new((texture.id(), texture.size_vec2()))
+                .max_width(ui.available_width())
                 .alt_text(alt)
                 .sense(egui::Sense::click());
             let response = ui.add(image).on_hover_text(tr!(
@@ -123,13 +125,20 @@ pub fn picture_ui(
         None if !fetching && !askable => fallback(ui),
         _ => {
             ui.label(RichText::new(caption).strong());
+            // A still box (a spinner would repaint the window for as long as a fetch waits, a
+            // whole disconnection long), the fetch's progress under it.
             let [width, height] = THUMBNAIL.map(|n| n as f32);
-            let (rect, _) =
-                ui.allocate_exact_size(Vec2::new(width, height * 0.5), egui::Sense::hover());
+            let size = Vec2::new(width.min(ui.available_width()), height * 0.5);
+            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
             ui.painter()
                 .rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
-            ui.put(rect, egui::Spinner::new());
-            ui.weak(lang.tr("picture-loading"));
+            ui.put(
+                rect,
+                egui::Label::new(RichText::new(lang.tr("picture-loading")).weak()),
+            );
+            if let Some(t) = transfer.filter(|_| fetching) {
+                super::messages::progress_ui(ui, t, lang);
+            }
             // Asked once; its owner marks it loading (or broken) at once.
             (thumb.is_none() && askable).then_some(Action::File(FileAction::Show(offer.file)))
         }

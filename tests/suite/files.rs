@@ -867,7 +867,7 @@ fn fifty_downloads_started_at_once_from_one_machine_all_arrive() {
                 file,
                 ticket(&mut alice, file).expect("a ticket"),
                 dest,
-                sha(&data),
+                (sha(&data), data.len() as u64),
                 sink(),
             )
             .expect("a thread"),

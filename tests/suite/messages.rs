@@ -128,6 +128,65 @@ fn a_reply_quotes_the_message_for_apps_and_terminals() {
 }
 
 #[test]
+fn the_classic_c_client_reads_replies_edits_reactions_and_pictures_as_lines_and_still_chats() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server_with(ServerConfig {
+        files: Some(coucou::server::FilesConfig::in_dir(
+            dir.path().join("files"),
+        )),
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (mut alice, _) = app_join(addr, "alice");
+    let (mut bob, _) = app_join(addr, "bob");
+    // The seed's C client: its name in a block of 32 bytes padded with NULs, then lines.
+    let mut c_client = Plain::connect(addr);
+    let mut name = [0u8; 32];
+    name[..4].copy_from_slice(b"seed");
+    c_client.send_raw(&name);
+    c_client.expect("*** seed joined the room");
+    let asked = say(&mut alice, "**réunion** à `10h` ?");
+    c_client.expect("alice: **réunion** à `10h` ?");
+    bob.send(&ClientMsg::Reply {
+        id: asked.id,
+        text: "oui".into(),
+        cid: None,
+    });
+    c_client.expect("bob: [↪ alice: **réunion** à `10h` ?] oui");
+    alice.send(&ClientMsg::Edit {
+        id: asked.id,
+        text: "réunion à 11h ?".into(),
+    });
+    c_client.expect("*** alice edited a message: réunion à 11h ?");
+    react(&mut bob, asked.id, "👍", true);
+    c_client.expect("*** bob reacted 👍 to alice's message");
+    // A picture is an offer: one line saying so.
+    let picture = coucou::client::picture::png_of(2, 2, vec![9; 16]).unwrap();
+    bob.send(&ClientMsg::Offer {
+        name: "plan.png".into(),
+        size: picture.len() as u64,
+        sha256: coucou::digest::sha256_hex(&mut &picture[..]).unwrap(),
+        to: None,
+        label: None,
+    });
+    let ServerMsg::Ready { file, token, .. } = bob.expect(|m| matches!(m, ServerMsg::Ready { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        crate::common::upload_file(addr, &token, &picture),
+        ServerMsg::Stored { file }
+    );
+    c_client.expect("*** bob offers plan.png (");
+    // Nothing it read is JSON, and it still chats as it always did.
+    assert!(c_client.seen().iter().all(|l| !l.starts_with('{')));
+    c_client.send_raw(b"seed: toujours l\xc3\xa0\n");
+    expect_chat(&mut alice, "toujours là");
+    c_client.send_raw(b"seed: exit\n");
+    alice.expect(|m| matches!(m, ServerMsg::Leave { name, .. } if name == "seed"));
+}
+
+#[test]
 fn a_reply_to_what_the_sender_could_not_see_is_refused_and_leaks_nothing() {
     let server = start_server_with(ServerConfig {
         rooms: vec!["Projet".into()],
