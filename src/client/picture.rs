@@ -1,7 +1,8 @@
 //! What leaves this computer of a picture: a pasted image as a PNG of its pixels alone (shrunk
-//! to [`MAX_SIDE`] on its longer side), and a picture file (JPEG, PNG, WebP) as a copy without its
-//! metadata — EXIF (the camera, the place: GPS), XMP, IPTC, text chunks — byte for byte
-//! otherwise (nothing is decoded or compressed again). A file that does not read as what its name
+//! to [`MAX_SIDE`] on its longer side), and a picture file (JPEG, PNG, WebP, GIF) as a copy
+//! without its metadata — EXIF (the camera, the place: GPS) but a JPEG's orientation, XMP, IPTC,
+//! text chunks, comments — byte for byte otherwise (a JPEG or PNG longer than [`MAX_SIDE`] is
+//! shrunk to it, so decoded and compressed again). A file that does not read as what its name
 //! says is refused rather than sent with what it may hide (`InvalidData`; a picture file larger
 //! than [`MAX_PICTURE_BYTES`]: `FileTooLarge`; the app says either in its words). UI-free.
 
@@ -55,6 +56,7 @@ fn kind_of(path: &Path) -> Option<Kind> {
         "jpg" | "jpeg" => Some(Kind::Jpeg),
         "png" => Some(Kind::Png),
         "webp" => Some(Kind::Webp),
+        "gif" => Some(Kind::Gif),
         _ => None,
     }
 }
@@ -64,6 +66,7 @@ enum Kind {
     Jpeg,
     Png,
     Webp,
+    Gif,
 }
 
 /// The file to offer for `path`: a picture's copy without its metadata (a JPEG or PNG longer
@@ -93,7 +96,7 @@ fn shrunk(kind: Kind, clean: Vec<u8>) -> io::Result<Vec<u8>> {
     let format = match kind {
         Kind::Jpeg => ImageFormat::Jpeg,
         Kind::Png => ImageFormat::Png,
-        Kind::Webp => return Ok(clean),
+        Kind::Webp | Kind::Gif => return Ok(clean),
     };
     let reader = || ImageReader::with_format(std::io::Cursor::new(&clean[..]), format);
     let invalid = |_| io::Error::from(io::ErrorKind::InvalidData);
@@ -147,6 +150,7 @@ fn stripped(kind: Kind, bytes: &[u8]) -> io::Result<Vec<u8>> {
         Kind::Jpeg => jpeg_without_metadata(bytes),
         Kind::Png => png_without_metadata(bytes),
         Kind::Webp => webp_without_metadata(bytes),
+        Kind::Gif => gif_without_metadata(bytes),
     };
     clean.ok_or_else(|| io::ErrorKind::InvalidData.into())
 }
@@ -247,6 +251,64 @@ fn orientation_alone(orientation: u16) -> Vec<u8> {
     segment.extend_from_slice(&orientation.to_be_bytes());
     segment.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
     segment
+}
+
+/// A GIF without its comments and its application blocks other than the loop count
+/// (`NETSCAPE2.0`): XMP travels in one. The frames, their timing and colours stay, byte for byte.
+/// `None` when the blocks do not read as a GIF's.
+pub fn gif_without_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !matches!(bytes.get(..6)?, b"GIF87a" | b"GIF89a") {
+        return None;
+    }
+    // The header and the screen; its colour table when it says it has one.
+    let flags = *bytes.get(10)?;
+    let table = |flags: u8| {
+        if flags & 0x80 == 0 {
+            0
+        } else {
+            3 << ((flags & 7) + 1)
+        }
+    };
+    let mut at = 13 + table(flags);
+    let mut out = bytes.get(..at)?.to_vec();
+    // Sub-blocks (a length, then that many bytes) up to the empty one: where they end.
+    let sub_blocks_end = |mut at: usize| -> Option<usize> {
+        loop {
+            let len = usize::from(*bytes.get(at)?);
+            at = at.checked_add(1 + len)?;
+            if len == 0 {
+                return Some(at);
+            }
+        }
+    };
+    loop {
+        match *bytes.get(at)? {
+            0x3B => {
+                out.push(0x3B);
+                return Some(out);
+            }
+            0x2C => {
+                // A frame: its descriptor, its colour table, the LZW minimum, its data.
+                let flags = *bytes.get(at + 9)?;
+                let data = at + 10 + table(flags) + 1;
+                let end = sub_blocks_end(data)?;
+                out.extend_from_slice(bytes.get(at..end)?);
+                at = end;
+            }
+            0x21 => {
+                let label = *bytes.get(at + 1)?;
+                let end = sub_blocks_end(at + 2)?;
+                let looping =
+                    label == 0xFF && bytes.get(at + 2..at + 14) == Some(b"\x0bNETSCAPE2.0");
+                // Comments (0xFE) and other applications' blocks go; timing and text stay.
+                if !matches!(label, 0xFE | 0xFF) || looping {
+                    out.extend_from_slice(bytes.get(at..end)?);
+                }
+                at = end;
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// A PNG with only the chunks that draw it: its text (`tEXt`, `zTXt`, `iTXt`), `eXIf` and
@@ -413,6 +475,51 @@ mod tests {
             .unwrap();
         let copy = prepared(&small, &dir.path().join("copies")).unwrap();
         assert_eq!(std::fs::read(copy).unwrap(), std::fs::read(&small).unwrap());
+    }
+
+    #[test]
+    fn a_gif_loses_its_comments_and_xmp_and_keeps_its_frames_and_loop() {
+        use image::AnimationDecoder as _;
+        // Two frames looping, from `image`'s own encoder.
+        let mut encoded = Vec::new();
+        {
+            let mut encoder = image::codecs::gif::GifEncoder::new(&mut encoded);
+            encoder
+                .set_repeat(image::codecs::gif::Repeat::Infinite)
+                .unwrap();
+            for shade in [40u8, 200] {
+                let frame = image::RgbaImage::from_pixel(6, 4, image::Rgba([shade, 9, 9, 255]));
+                encoder.encode_frame(image::Frame::new(frame)).unwrap();
+            }
+        }
+        // A comment and an XMP block put in after the screen (and its colour table, if any).
+        let flags = encoded[10];
+        let at = 13
+            + if flags & 0x80 == 0 {
+                0
+            } else {
+                3 << ((flags & 7) + 1)
+            };
+        let mut gif = encoded[..at].to_vec();
+        gif.extend_from_slice(b"\x21\xfe\x16GPS 48.8584 N 2.2945 E\x00");
+        gif.extend_from_slice(b"\x21\xff\x0bXMP DataXMP\x0b<x:xmpmeta>\x00");
+        gif.extend_from_slice(&encoded[at..]);
+        assert!(holds(&gif, b"GPS") && holds(&gif, b"xmpmeta"));
+
+        let clean = gif_without_metadata(&gif).expect("a GIF");
+        assert!(!holds(&clean, b"GPS") && !holds(&clean, b"xmpmeta"));
+        assert_eq!(clean, encoded, "the rest byte for byte");
+        assert!(holds(&clean, b"NETSCAPE2.0"), "it still loops");
+        let frames = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(&clean))
+            .unwrap()
+            .into_frames()
+            .collect_frames()
+            .unwrap();
+        assert_eq!(frames.len(), 2);
+        // Cut short, or not a GIF: not one.
+        assert_eq!(gif_without_metadata(&gif[..gif.len() - 1]), None);
+        assert_eq!(gif_without_metadata(&gif[..20]), None);
+        assert_eq!(gif_without_metadata(b"GIF89"), None);
     }
 
     #[test]
