@@ -31,10 +31,10 @@ pub const CACHE_BYTES: u64 = 512 * 1024 * 1024;
 pub enum Unshown {
     /// Its file is larger than [`MAX_INLINE_BYTES`].
     TooManyBytes,
-    /// It is larger than [`MAX_PIXELS`] or [`MAX_SIDE`], or would take more memory than
-    /// [`MAX_ALLOC`].
+    /// Its header says more than [`MAX_PIXELS`], or a side longer than [`MAX_SIDE`].
     TooManyPixels,
-    /// It is not a PNG, JPEG, GIF or WebP, or it is damaged or cut short.
+    /// It is not a PNG, JPEG, GIF or WebP, or it is damaged or cut short (its decoder wanting
+    /// more than [`MAX_ALLOC`] for what its header says is damage too).
     Unreadable,
     /// Its file is not (or no longer) in the cache.
     Missing,
