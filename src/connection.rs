@@ -10,7 +10,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::protocol::{Frame, LineFramer};
+use crate::protocol::{Frame, LineFramer, http, websocket};
 
 /// One socket shared by the threads that read it, write it and may shut it down, without
 /// duplicating its file descriptor (10,000 idle connections would otherwise cost 20,000 of them).
@@ -68,6 +68,20 @@ pub struct FrameReader<R> {
     ended: bool,
     /// Whatever one read brings ends a line, newline or not (the classic C server's messages).
     chunk_ends_line: bool,
+    /// The first line has not ended yet: what comes after it is held raw, not cut, in case the
+    /// connection turns out to speak HTTP.
+    first_line_open: bool,
+    /// What a connection that turns out to speak HTTP needs (boxed: most never do).
+    web: Box<Web>,
+}
+
+/// The bytes after a first line, held raw, and a WebSocket's frames.
+#[derive(Debug, Default)]
+struct Web {
+    /// Bytes read after the first line and not yet cut into frames.
+    held: Vec<u8>,
+    /// Once the connection is a WebSocket: its frames, instead of lines.
+    websocket: Option<websocket::Decoder>,
 }
 
 impl<R: Read> FrameReader<R> {
@@ -81,7 +95,15 @@ impl<R: Read> FrameReader<R> {
             buf: vec![0; READ_CHUNK].into_boxed_slice(),
             ended: false,
             chunk_ends_line: false,
+            first_line_open: true,
+            web: Box::default(),
         }
+    }
+
+    /// From now on, the bytes are a WebSocket's client frames, each text message of up to
+    /// `max_message` bytes a [`Frame::Line`]. Bytes already held go to it first.
+    pub fn speak_websocket(&mut self, max_message: usize) {
+        self.web.websocket = Some(websocket::Decoder::new(max_message));
     }
 
     /// From now on, the end of what one read brings also ends a line: for peers that send each
@@ -103,7 +125,7 @@ impl<R: Read> FrameReader<R> {
     /// The source, when every byte read from it so far has been returned as a frame (nothing is
     /// held back); else the reader, unchanged. For connections that go on in raw bytes.
     pub fn into_source(self) -> Result<R, Self> {
-        if self.ready.is_empty() && self.framer.is_empty() {
+        if self.ready.is_empty() && self.framer.is_empty() && self.web.held.is_empty() {
             Ok(self.source)
         } else {
             Err(self)
@@ -112,7 +134,42 @@ impl<R: Read> FrameReader<R> {
 
     /// True when a frame is already read and cut, so `next_frame` will not wait.
     pub fn has_ready(&self) -> bool {
-        !self.ready.is_empty()
+        !self.ready.is_empty() || (!self.first_line_open && !self.web.held.is_empty())
+    }
+
+    /// Reads once into the buffer (again if interrupted).
+    fn read_raw(&mut self) -> io::Result<usize> {
+        loop {
+            match self.source.read(&mut self.buf) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// Cuts what was held after the first line, once it has been returned; false when nothing
+    /// was held.
+    fn cut_held(&mut self) -> bool {
+        if self.first_line_open || self.web.held.is_empty() {
+            return false;
+        }
+        let held = std::mem::take(&mut self.web.held);
+        self.feed(&held);
+        self.ready.extend(self.scratch.drain(..));
+        true
+    }
+
+    /// Cuts `bytes` into frames: a WebSocket's, or lines.
+    fn feed(&mut self, bytes: &[u8]) {
+        match &mut self.web.websocket {
+            Some(decoder) => decoder.push(bytes, &mut self.scratch),
+            None => {
+                self.framer.push(bytes, &mut self.scratch);
+                if self.chunk_ends_line {
+                    self.framer.finish(&mut self.scratch);
+                }
+            }
+        }
     }
 
     /// The next frame; `Ok(None)` once the stream has ended and every line has been returned.
@@ -120,6 +177,9 @@ impl<R: Read> FrameReader<R> {
         loop {
             if let Some(frame) = self.ready.pop_front() {
                 return Ok(Some(frame));
+            }
+            if self.cut_held() {
+                continue;
             }
             if self.ended {
                 return Ok(None);
@@ -130,21 +190,29 @@ impl<R: Read> FrameReader<R> {
 
     /// Reads once from the source and cuts what came into frames.
     fn read_once(&mut self) -> io::Result<()> {
-        let n = loop {
-            match self.source.read(&mut self.buf) {
-                Ok(n) => break n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
-            }
-        };
+        let n = self.read_raw()?;
         if n == 0 {
             self.ended = true;
-            self.framer.finish(&mut self.scratch);
-        } else {
-            self.framer.push(&self.buf[..n], &mut self.scratch);
-            if self.chunk_ends_line {
-                self.framer.finish(&mut self.scratch);
+            self.first_line_open = false;
+            match &mut self.web.websocket {
+                Some(decoder) => decoder.finish(&mut self.scratch),
+                None => self.framer.finish(&mut self.scratch),
             }
+        } else if self.first_line_open {
+            let bytes = std::mem::take(&mut self.buf);
+            match bytes[..n].iter().position(|&b| b == b'\n' || b == 0) {
+                Some(end) => {
+                    self.first_line_open = false;
+                    self.feed(&bytes[..=end]);
+                    self.web.held.extend_from_slice(&bytes[end + 1..n]);
+                }
+                None => self.feed(&bytes[..n]),
+            }
+            self.buf = bytes;
+        } else {
+            let bytes = std::mem::take(&mut self.buf);
+            self.feed(&bytes[..n]);
+            self.buf = bytes;
         }
         self.ready.extend(self.scratch.drain(..));
         Ok(())
@@ -177,14 +245,13 @@ impl<R: Read + ReadTimeout> FrameReader<R> {
             if let Some(frame) = self.ready.pop_front() {
                 return Ok(Some(frame));
             }
+            if self.cut_held() {
+                continue;
+            }
             if self.ended {
                 return Ok(None);
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::ErrorKind::TimedOut.into());
-            }
-            self.source.set_read_timeout(Some(left))?;
+            self.wait_until(deadline)?;
             match self.read_once() {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     return Err(io::ErrorKind::TimedOut.into());
@@ -193,6 +260,68 @@ impl<R: Read + ReadTimeout> FrameReader<R> {
             }
         }
     }
+
+    /// Makes the next read wait no later than `deadline`; `TimedOut` if it has passed.
+    fn wait_until(&self, deadline: Instant) -> io::Result<()> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.source.set_read_timeout(Some(left))
+    }
+
+    /// After a first line that was an HTTP request's: the header lines up to the empty line that
+    /// ends them (not included), read raw by `deadline`. A head longer than
+    /// [`http::MAX_HEAD_BYTES`] comes back cut just past that limit, for the caller to refuse;
+    /// `Ok(None)` if the stream ended first. What follows the head stays held.
+    pub fn next_head_before(&mut self, deadline: Instant) -> io::Result<Option<Vec<u8>>> {
+        debug_assert!(self.ready.is_empty() && self.framer.is_empty());
+        loop {
+            // The head is everything up to a blank line (CRLF CRLF, or LF LF as RFC 9112 lets a
+            // reader take); the request line's own line end was cut already.
+            // (where the head ends, where what follows it starts)
+            let blank = if self.web.held.starts_with(b"\r\n") {
+                Some((0, 2))
+            } else if self.web.held.starts_with(b"\n") {
+                Some((0, 1))
+            } else {
+                let crlf = find(&self.web.held, b"\r\n\r\n").map(|at| (at, at + 4));
+                let lf = find(&self.web.held, b"\n\n").map(|at| (at, at + 2));
+                match (crlf, lf) {
+                    (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
+                    (a, b) => a.or(b),
+                }
+            };
+            if let Some((end, next)) = blank {
+                let head = self.web.held[..end].to_vec();
+                self.web.held.drain(..next);
+                return Ok(Some(head));
+            }
+            if self.web.held.len() > http::MAX_HEAD_BYTES {
+                self.web.held.truncate(http::MAX_HEAD_BYTES + 1);
+                return Ok(Some(std::mem::take(&mut self.web.held)));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            self.wait_until(deadline)?;
+            let n = match self.read_raw() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+                other => other?,
+            };
+            if n == 0 {
+                self.ended = true;
+            }
+            self.web.held.extend_from_slice(&self.buf[..n]);
+        }
+    }
+}
+
+/// Where `needle` first starts in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Writes all of `bytes` to a blocking socket before `deadline`, or fails with

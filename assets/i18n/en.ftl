@@ -772,3 +772,19 @@ picture-loading = Loading the picture…
 picture-too-large = This picture is too large to show here; save it to see it.
 picture-unreadable = This picture is damaged or is not a PNG, JPEG, GIF or WebP.
 picture-missing = This picture is no longer on this computer.
+
+# The web page (its HTTP answers, and a WebSocket's end)
+error-password-page = this room has a password: join it with the Coucou app (the web page can't join a room with a password yet)
+error-websocket-closed = the WebSocket is closed
+error-websocket-protocol = the WebSocket's rules were broken (a frame unmasked, a reserved bit set, a control frame cut up or too long); closing
+error-websocket-binary = only text frames are taken here, one JSON message each; closing
+error-websocket-utf8 = a text frame that is not UTF-8; closing
+error-websocket-too-big = a message longer than the limit (16 KiB); closing
+web-method = only GET is answered here
+web-bad-request = this request can't be read as HTTP/1.1
+web-not-found = nothing here: the room's page is at /
+web-websocket-version = only WebSocket version 13 is spoken here
+web-origin = only this room's own page may open its WebSocket
+web-websocket-key = the WebSocket key is not the base64 of 16 bytes
+web-too-slow = the request did not arrive in time
+web-too-large = the request's headers are too long

@@ -778,3 +778,19 @@ picture-loading = Chargement de l'image…
 picture-too-large = Cette image est trop grande pour être montrée ici ; enregistrez-la pour la voir.
 picture-unreadable = Cette image est abîmée, ou ce n'est pas un PNG, un JPEG, un GIF ni un WebP.
 picture-missing = Cette image n'est plus sur cet ordinateur.
+
+# The web page (its HTTP answers, and a WebSocket's end)
+error-password-page = ce salon a un mot de passe : entrez-y avec l’application Coucou (la page web ne sait pas encore entrer dans un salon à mot de passe)
+error-websocket-closed = le WebSocket est fermé
+error-websocket-protocol = les règles du WebSocket n’ont pas été suivies (une trame non masquée, un bit réservé, une trame de contrôle découpée ou trop longue) ; fermeture
+error-websocket-binary = seules les trames de texte sont acceptées ici, un message JSON chacune ; fermeture
+error-websocket-utf8 = une trame de texte qui n’est pas en UTF-8 ; fermeture
+error-websocket-too-big = un message plus long que la limite (16 Kio) ; fermeture
+web-method = seul GET reçoit une réponse ici
+web-bad-request = cette requête ne se lit pas comme du HTTP/1.1
+web-not-found = rien ici : la page du salon est à /
+web-websocket-version = seule la version 13 de WebSocket est parlée ici
+web-origin = seule la page de ce salon peut ouvrir son WebSocket
+web-websocket-key = la clé WebSocket n’est pas le base64 de 16 octets
+web-too-slow = la requête n’est pas arrivée à temps
+web-too-large = les en-têtes de la requête sont trop longs

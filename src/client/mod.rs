@@ -641,7 +641,7 @@ impl ConnectionThreads {
 
         let max_line = match params.dialect.dialect() {
             Dialect::Plain => MAX_MESSAGE_BYTES * 4,
-            Dialect::Json => MAX_JSON_LINE_BYTES * 8,
+            Dialect::Json | Dialect::Web => MAX_JSON_LINE_BYTES * 8,
         };
         let mut reader = FrameReader::new(transport.clone(), max_line);
         match params.dialect {
@@ -725,7 +725,8 @@ impl ConnectionThreads {
         let error = loop {
             let line = match reader.next_frame() {
                 Ok(Some(Frame::Line(line))) => line,
-                Ok(Some(Frame::TooLong)) => continue,
+                // A line framer gives nothing else (pings and closes are a WebSocket's).
+                Ok(Some(_)) => continue,
                 Ok(None) => break None,
                 Err(err) => break Some(Trouble::from(&err)),
             };
@@ -734,7 +735,7 @@ impl ConnectionThreads {
                     conn: self.id,
                     text: clean_bytes(&line),
                 },
-                Dialect::Json => match message::decode_server_in(&line) {
+                Dialect::Json | Dialect::Web => match message::decode_server_in(&line) {
                     // Cleaned as a room cleans what it relays: the host may be hostile.
                     Ok((msg, room)) => {
                         let room = room.map(|room| crate::protocol::sanitize::clean_text(&room));
@@ -1007,7 +1008,8 @@ fn wait_for_welcome(
     loop {
         let line = match reader.next_frame() {
             Ok(Some(Frame::Line(line))) => line,
-            Ok(Some(Frame::TooLong)) => continue,
+            // A line framer gives nothing else (pings and closes are a WebSocket's).
+            Ok(Some(_)) => continue,
             Ok(None) => {
                 return Err(ConnectError::Other(Trouble::NoWelcome {
                     target: target.to_owned(),

@@ -11,6 +11,11 @@ pub enum Frame {
     Line(Vec<u8>),
     /// A line went over the limit; what was read of it is gone, and so is the rest of it.
     TooLong,
+    /// A WebSocket ping, to be answered with a pong of the same payload.
+    Ping(Vec<u8>),
+    /// The WebSocket ends: closed by the peer, or a broken rule (its code says which). Nothing
+    /// more is read after it.
+    Closed(super::websocket::Close),
 }
 
 /// Cuts lines out of the bytes fed to it; keeps at most one partial line (≤ the limit) between calls.

@@ -7,12 +7,14 @@
 pub mod change;
 pub mod command;
 pub mod frame;
+pub mod http;
 pub mod message;
 pub mod name;
 pub mod password;
 mod plain;
 pub mod sanitize;
 pub mod search;
+pub mod websocket;
 
 pub use command::{Command, CommandError};
 pub use frame::{Frame, LineFramer};
@@ -36,6 +38,25 @@ pub enum Dialect {
     Plain,
     /// Newline-delimited JSON: the Coucou app.
     Json,
+    /// The JSON dialect over a WebSocket, one message per text frame: the web page.
+    Web,
+}
+
+impl Dialect {
+    /// True for the dialects that speak the JSON messages (the app's lines, the page's frames).
+    pub fn is_json(self) -> bool {
+        matches!(self, Self::Json | Self::Web)
+    }
+
+    /// `msg` as this dialect sends it: a plain line in `lang`, a JSON line, or that line as one
+    /// text frame; a JSON message names `room` (a named room's) when given.
+    pub fn encode(self, msg: &ServerMsg, lang: crate::i18n::Lang, room: Option<&str>) -> Vec<u8> {
+        match self {
+            Self::Plain => msg.to_plain_text(lang).into_bytes(),
+            Self::Json => msg.to_json_line_in(room),
+            Self::Web => websocket::text_frame(&msg.to_json_line_in(room)),
+        }
+    }
 }
 
 /// How the app talks to a server: one of the server's two dialects, or the seed's classic C server.

@@ -438,10 +438,7 @@ impl<M: Mailbox> House<M> {
         else {
             return;
         };
-        let bytes = match dialect {
-            Dialect::Plain => msg.to_plain_text(self.template.lang).into_bytes(),
-            Dialect::Json => msg.to_json_line_in(echo),
-        };
+        let bytes = dialect.encode(msg, self.template.lang, echo);
         if outbox.push(bytes.into()) == Pushed::First {
             self.dirty.push(outbox);
         }

@@ -22,6 +22,7 @@ mod session;
 mod shared;
 mod slots;
 mod stash;
+mod web;
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -42,6 +43,7 @@ pub use house::RoomError;
 use pending::Admit;
 use room::SessionId;
 use shared::Shared;
+pub use web::page_bytes;
 
 use crate::protocol::name::NameError;
 use crate::store::{Loaded, Store};

@@ -311,6 +311,7 @@ struct Encoded<'a> {
     scope: Option<&'a str>,
     plain: Option<Bytes>,
     json: Option<Bytes>,
+    web: Option<Bytes>,
 }
 
 impl<'a> Encoded<'a> {
@@ -321,6 +322,7 @@ impl<'a> Encoded<'a> {
             scope: settings.scope.as_deref(),
             plain: None,
             json: None,
+            web: None,
         }
     }
 
@@ -333,6 +335,9 @@ impl<'a> Encoded<'a> {
             Dialect::Json => self
                 .json
                 .get_or_insert_with(|| msg.to_json_line_in(scope).into()),
+            Dialect::Web => self
+                .web
+                .get_or_insert_with(|| dialect.encode(msg, lang, scope).into()),
         }
         .clone()
     }
@@ -761,7 +766,7 @@ impl<M: Mailbox> Room<M> {
         let bytes: Bytes = msg.to_json_line_in(self.settings.scope.as_deref()).into();
         for person in &self.people {
             if person.session != session
-                && person.dialect == Dialect::Json
+                && person.dialect.is_json()
                 && person.outbox.push(Arc::clone(&bytes)) == Pushed::First
             {
                 self.dirty.push(Arc::clone(&person.outbox));
@@ -1205,7 +1210,7 @@ impl<M: Mailbox> Room<M> {
     fn tell_presence(&mut self, session: SessionId, msg: &ServerMsg) {
         let mut encoded = Encoded::new(msg, &self.settings);
         for person in &self.people {
-            if (person.session == session || person.dialect == Dialect::Json)
+            if (person.session == session || person.dialect.is_json())
                 && person.outbox.push(encoded.get(person.dialect)) == Pushed::First
             {
                 self.dirty.push(Arc::clone(&person.outbox));

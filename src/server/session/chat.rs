@@ -24,10 +24,7 @@ pub(super) fn chat(
     let mut names = vec![joined.sent_name.clone(), joined.name.clone()];
     let lang = shared.config.lang;
     let reply = |msg: ServerMsg, room: Option<&str>| {
-        let bytes = match joined.dialect {
-            Dialect::Plain => msg.to_plain_text(lang).into_bytes().into(),
-            Dialect::Json => msg.to_json_line_in(room).into(),
-        };
+        let bytes = joined.dialect.encode(&msg, lang, room).into();
         if joined.outbox.push(bytes) == Pushed::First {
             joined.outbox.flush(&mut Vec::new());
         }
@@ -47,11 +44,21 @@ pub(super) fn chat(
                 reply(too_long(lang).into(), None);
                 continue;
             }
+            Ok(Some(Frame::Ping(payload))) => {
+                if joined.outbox.push(websocket::pong_frame(&payload).into()) == Pushed::First {
+                    joined.outbox.flush(&mut Vec::new());
+                }
+                continue;
+            }
+            Ok(Some(Frame::Closed(close))) => {
+                joined.outbox.push(web::goodbye(close, lang).into());
+                return Some(LeaveReason::Disconnected);
+            }
             Ok(None) | Err(_) => return Some(LeaveReason::Disconnected),
         };
         let (label, scope, asked) = match joined.dialect {
             Dialect::Plain => (None, Scope::Current, plain_command(&line, &names, lang)),
-            Dialect::Json => json_command(&line, lang),
+            Dialect::Json | Dialect::Web => json_command(&line, lang),
         };
         let named = scope.named();
         // What answers this line (an answer, or its refusal) carries the request's label, and
@@ -214,7 +221,9 @@ pub(super) fn chat(
             let protected = {
                 let house = shared.lock_room();
                 let found = match joined.dialect {
-                    Dialect::Json => house.protected(words).map(|(room, key)| (room, key, None)),
+                    Dialect::Json | Dialect::Web => {
+                        house.protected(words).map(|(room, key)| (room, key, None))
+                    }
                     Dialect::Plain => house.protected_words(words),
                 };
                 found.filter(|(room, _, _)| !house.is_in(session, room))

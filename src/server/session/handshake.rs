@@ -77,6 +77,16 @@ pub(super) fn handshake(
         };
         let line = match frame {
             Frame::Line(line) => line,
+            Frame::Ping(payload) => {
+                reader
+                    .get_ref()
+                    .write_all(&websocket::pong_frame(&payload))?;
+                continue;
+            }
+            Frame::Closed(close) => {
+                reader.get_ref().write_all(&web::goodbye(close, lang))?;
+                return Ok(None);
+            }
             Frame::TooLong => {
                 let msg = ServerMsg::error(
                     ErrorCode::TooLong,
@@ -92,11 +102,20 @@ pub(super) fn handshake(
             }
         };
         let first_line = dialect.is_none();
+        if first_line && http::is_request_line(&line) {
+            match web::serve(shared, session, reader, &line, deadline)? {
+                web::Served::Done => return Ok(None),
+                web::Served::Upgraded => {
+                    dialect = Some(Dialect::Web);
+                    continue;
+                }
+            }
+        }
         let dialect = *dialect.get_or_insert_with(|| detect_dialect(&line));
         let raw_name = match dialect {
             // Names are checked as sent, not cleaned: a control character breaks a rule.
             Dialect::Plain => String::from_utf8_lossy(&line).into_owned(),
-            Dialect::Json => {
+            Dialect::Json | Dialect::Web => {
                 reader.set_max_line(MAX_JSON_LINE_BYTES);
                 match message::decode_client(&line) {
                     Ok(ClientMsg::Hello { version, name }) if version == PROTOCOL_VERSION => name,

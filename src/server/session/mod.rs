@@ -29,6 +29,7 @@ use super::outbox::Outbox;
 use super::room::{JoinError, Next, SessionId};
 use super::shared::Shared;
 use super::stash;
+use super::web;
 use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
 use crate::i18n::Lang;
 use crate::protocol::message::MAX_AWAY_BYTES;
@@ -38,7 +39,8 @@ use crate::protocol::password::{Pake, RoomKey, Side};
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{
     ClientMsg, Command, Dialect, ErrorCode, Frame, LeaveReason, MAX_JSON_LINE_BYTES,
-    MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg, command, detect_dialect, message,
+    MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg, command, detect_dialect, http, message,
+    websocket,
 };
 use crate::tls::{self, TLS_FIRST_BYTE, Transport};
 use crate::tr;
@@ -199,8 +201,5 @@ fn write_direct(
     transport
         .socket()
         .set_write_timeout(Some(Duration::from_secs(5)))?;
-    match dialect {
-        Dialect::Plain => transport.write_all(msg.to_plain_text(shared.config.lang).as_bytes()),
-        Dialect::Json => transport.write_all(&msg.to_json_line()),
-    }
+    transport.write_all(&dialect.encode(msg, shared.config.lang, None))
 }

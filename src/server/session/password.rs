@@ -15,6 +15,16 @@ pub(super) fn check_password(
     key: &RoomKey,
 ) -> io::Result<bool> {
     let transport = reader.get_ref().clone();
+    if dialect == Dialect::Web {
+        // A page can't bind a password to the TLS session, and a password typed into it would be
+        // safe from eavesdroppers only: not offered until the page can do better.
+        let msg = ServerMsg::error(
+            ErrorCode::Unavailable,
+            shared.config.lang.tr("error-password-page"),
+        );
+        write_direct(shared, &transport, dialect, &msg)?;
+        return Ok(false);
+    }
     let Some(exporter) = transport.exporter() else {
         let msg = ServerMsg::error(
             ErrorCode::TlsRequired,
@@ -46,7 +56,7 @@ pub(super) fn check_password(
         }
     };
     let right = match dialect {
-        Dialect::Json => {
+        Dialect::Json | Dialect::Web => {
             let (pake, host_msg) = Pake::start(&key.key, &exporter);
             let challenge = ServerMsg::Password {
                 salt: hex::encode(key.salt),
@@ -146,8 +156,8 @@ fn next_line(
 ) -> io::Result<Option<Vec<u8>>> {
     match reader.next_frame_before(deadline) {
         Ok(Some(Frame::Line(line))) => Ok(Some(line)),
-        Ok(Some(Frame::TooLong)) => Ok(Some(Vec::new())),
-        Ok(None) => Ok(None),
+        Ok(Some(Frame::TooLong | Frame::Ping(_))) => Ok(Some(Vec::new())),
+        Ok(None | Some(Frame::Closed(_))) => Ok(None),
         Err(err) if crate::is_timeout(&err) => {
             write_direct(
                 shared,

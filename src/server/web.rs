@@ -1,0 +1,422 @@
+//! The room's web page, on the room's own port: a first line `GET … HTTP/1.1` gets the page (HTML,
+//! CSS and JavaScript compiled into the binary) or, at `/ws`, a WebSocket that speaks the JSON
+//! dialect, one message per text frame. One request per connection, under the handshake's deadline
+//! and waiting line like every other first line.
+
+use std::io::{self, Read};
+use std::time::{Duration, Instant};
+
+use log::debug;
+
+use super::room::SessionId;
+use super::shared::Shared;
+use crate::connection::{FrameReader, ReadTimeout};
+use crate::i18n::Lang;
+use crate::protocol::http::{self, Refusal, Request};
+use crate::protocol::websocket::{self, Close};
+use crate::protocol::{ErrorCode, MAX_JSON_LINE_BYTES, ServerMsg};
+use crate::tls::Transport;
+
+/// What every answer says to the browser: scripts only from the page's own files (no inline
+/// script, no `eval`), connections only back to this host, never in a frame, no referrer.
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
+         connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-cache"),
+];
+
+/// One file of the page.
+struct Asset {
+    path: &'static str,
+    kind: &'static str,
+    body: &'static [u8],
+}
+
+/// The whole page: nothing else is served, so no path (`..`, `%2e%2e`, NUL) reaches a file.
+const PAGE: [Asset; 4] = [
+    Asset {
+        path: "/",
+        kind: "text/html; charset=utf-8",
+        body: include_bytes!("../../assets/web/index.html"),
+    },
+    Asset {
+        path: "/coucou.css",
+        kind: "text/css; charset=utf-8",
+        body: include_bytes!("../../assets/web/coucou.css"),
+    },
+    Asset {
+        path: "/coucou.js",
+        kind: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/web/coucou.js"),
+    },
+    Asset {
+        path: "/icon.png",
+        kind: "image/png",
+        body: include_bytes!("../../assets/icon.png"),
+    },
+];
+
+/// How many bytes the page is, HTML, CSS, JavaScript and icon.
+pub fn page_bytes() -> usize {
+    PAGE.iter().map(|a| a.body.len()).sum()
+}
+
+/// What a request gets.
+#[derive(Debug, PartialEq, Eq)]
+enum Answer {
+    /// One of the page's files.
+    File(&'static str, &'static str, &'static [u8]),
+    /// `101 Switching Protocols`, with the accept key.
+    Upgrade(String),
+    /// The same page over https (an "Encrypted only" room asked for in clear).
+    Https(String),
+    /// A refusal: its status, reason and the key of the words that say why.
+    Refuse(u16, &'static str, &'static str),
+}
+
+/// What a request for `request` gets from a room reached over TLS or not (`tls`), which takes only
+/// encrypted connections or not.
+fn route(request: &Request, tls: bool, encrypted_only: bool) -> Answer {
+    if request.method != "GET" {
+        return Answer::Refuse(405, "Method Not Allowed", "web-method");
+    }
+    let Some(host) = request.header("host").filter(|h| is_host(h)) else {
+        return Answer::Refuse(400, "Bad Request", "web-bad-request");
+    };
+    if encrypted_only && !tls {
+        return Answer::Https(format!("https://{host}{}", request.path));
+    }
+    if request.path == "/ws" {
+        return upgrade(request, host, tls);
+    }
+    match PAGE.iter().find(|a| a.path == request.path) {
+        Some(asset) => Answer::File(asset.kind, "200 OK", asset.body),
+        None => Answer::Refuse(404, "Not Found", "web-not-found"),
+    }
+}
+
+/// The WebSocket's opening handshake (RFC 6455 §4.2.1), from a page of this host only.
+fn upgrade(request: &Request, host: &str, tls: bool) -> Answer {
+    if !request.lists("upgrade", "websocket") || !request.lists("connection", "upgrade") {
+        return Answer::Refuse(426, "Upgrade Required", "web-bad-request");
+    }
+    if request.header("sec-websocket-version") != Some("13") {
+        return Answer::Refuse(426, "Upgrade Required", "web-websocket-version");
+    }
+    // A browser always says which page opens a WebSocket: only this host's own may drive a
+    // person's session. (A program that sends no Origin could as well speak JSON lines.)
+    if let Some(origin) = request.header("origin") {
+        let scheme = if tls { "https" } else { "http" };
+        let expected = format!("{scheme}://{host}");
+        if !origin.eq_ignore_ascii_case(&expected) {
+            return Answer::Refuse(403, "Forbidden", "web-origin");
+        }
+    } else if request.headers.iter().any(|(n, _)| n == "origin") {
+        return Answer::Refuse(403, "Forbidden", "web-origin");
+    }
+    match request
+        .header("sec-websocket-key")
+        .and_then(websocket::accept_key)
+    {
+        Some(accept) => Answer::Upgrade(accept),
+        None => Answer::Refuse(400, "Bad Request", "web-websocket-key"),
+    }
+}
+
+/// A `Host` header's value as this room can be named: a name, an IPv4 or a bracketed IPv6
+/// address, and a port.
+fn is_host(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 255
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]%".contains(&b))
+}
+
+/// How a request ended.
+pub(super) enum Served {
+    /// Answered; the connection ends.
+    Done,
+    /// A WebSocket: the JSON dialect's hello comes next, in a text frame.
+    Upgraded,
+}
+
+/// Answers an HTTP request whose first line was `first_line`: reads its head by `deadline`,
+/// then sends a page file, the WebSocket handshake, or one refusal.
+pub(super) fn serve(
+    shared: &Shared,
+    session: SessionId,
+    reader: &mut FrameReader<Transport>,
+    first_line: &[u8],
+    deadline: Instant,
+) -> io::Result<Served> {
+    let lang = shared.config.lang;
+    let transport = reader.get_ref().clone();
+    let head = match reader.next_head_before(deadline) {
+        Ok(Some(head)) => head,
+        Ok(None) => return Ok(Served::Done),
+        Err(err) if crate::is_timeout(&err) => {
+            refuse(&transport, lang, 408, "Request Timeout", "web-too-slow")?;
+            return Ok(Served::Done);
+        }
+        Err(err) => return Err(err),
+    };
+    let request = match Request::parse(first_line, &head) {
+        Ok(request) => request,
+        Err(Refusal::TooLarge) => {
+            refuse(
+                &transport,
+                lang,
+                431,
+                "Request Header Fields Too Large",
+                "web-too-large",
+            )?;
+            return Ok(Served::Done);
+        }
+        Err(Refusal::BadRequest) => {
+            refuse(&transport, lang, 400, "Bad Request", "web-bad-request")?;
+            return Ok(Served::Done);
+        }
+    };
+    let encrypted_only = shared.config.require_tls;
+    let answer = route(&request, transport.is_tls(), encrypted_only);
+    debug!("#{session}: GET {:?}: {}", request.path, answer.status());
+    transport
+        .socket()
+        .set_write_timeout(Some(Duration::from_secs(5)))?;
+    match answer {
+        Answer::File(kind, _, body) => {
+            let mut headers = vec![("Content-Type", kind)];
+            headers.extend_from_slice(&SECURITY_HEADERS);
+            let mut bytes = http::response_head(200, "OK", &headers, body.len());
+            bytes.extend_from_slice(body);
+            transport.write_all(&bytes)?;
+            end(&transport);
+            Ok(Served::Done)
+        }
+        Answer::Upgrade(accept) => {
+            let headers = [
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Accept", accept.as_str()),
+            ];
+            transport.write_all(&http::response_head(
+                101,
+                "Switching Protocols",
+                &headers,
+                0,
+            ))?;
+            reader.speak_websocket(MAX_JSON_LINE_BYTES);
+            Ok(Served::Upgraded)
+        }
+        Answer::Https(location) => {
+            let mut headers = vec![("Location", location.as_str())];
+            headers.extend_from_slice(&SECURITY_HEADERS);
+            transport.write_all(&http::response_head(308, "Permanent Redirect", &headers, 0))?;
+            end(&transport);
+            Ok(Served::Done)
+        }
+        Answer::Refuse(status, reason, key) => {
+            refuse(&transport, lang, status, reason, key)?;
+            Ok(Served::Done)
+        }
+    }
+}
+
+impl Answer {
+    /// The status, for the log.
+    fn status(&self) -> u16 {
+        match self {
+            Self::File(..) => 200,
+            Self::Upgrade(_) => 101,
+            Self::Https(_) => 308,
+            Self::Refuse(status, ..) => *status,
+        }
+    }
+}
+
+/// One refusal, its words as plain text in `lang`, and the connection's end.
+fn refuse(
+    transport: &Transport,
+    lang: Lang,
+    status: u16,
+    reason: &str,
+    key: &str,
+) -> io::Result<()> {
+    let words = format!("{}\n", lang.tr(key));
+    let mut headers = vec![("Content-Type", "text/plain; charset=utf-8")];
+    headers.extend_from_slice(&SECURITY_HEADERS);
+    if status == 426 {
+        headers.push(("Sec-WebSocket-Version", "13"));
+    }
+    if status == 405 {
+        headers.push(("Allow", "GET"));
+    }
+    let mut bytes = http::response_head(status, reason, &headers, words.len());
+    bytes.extend_from_slice(words.as_bytes());
+    transport
+        .socket()
+        .set_write_timeout(Some(Duration::from_secs(5)))?;
+    transport.write_all(&bytes)?;
+    end(transport);
+    Ok(())
+}
+
+/// How long, and how many bytes, an answered connection is still read (and dropped) after the
+/// answer: closing a socket with unread bytes resets it, and the reset can overtake the answer.
+const LINGER: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 1 << 20;
+
+/// Ends an answered connection: this side closed, then what the browser still sends read and
+/// dropped until it closes too, for at most [`LINGER`] and [`LINGER_BYTES`].
+fn end(transport: &Transport) {
+    transport.close_write();
+    let deadline = Instant::now() + LINGER;
+    let mut source = transport.clone();
+    let mut buf = [0u8; 4096];
+    let mut left = LINGER_BYTES;
+    while left > 0 {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        if wait.is_zero() || source.set_read_timeout(Some(wait)).is_err() {
+            break;
+        }
+        match source.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => left = left.saturating_sub(n),
+        }
+    }
+}
+
+/// What ends a WebSocket: for a broken rule, one error saying which (in `lang`), then the close
+/// frame with its code; for a close asked for, the close frame that answers it.
+pub(super) fn goodbye(close: Close, lang: Lang) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if close != Close::Normal {
+        let msg = ServerMsg::error(ErrorCode::Malformed, lang.tr(close.words_key()));
+        bytes = websocket::text_frame(&msg.to_json_line());
+    }
+    bytes.extend(websocket::close_frame(close));
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: &str, path: &str, headers: &str) -> Request {
+        Request::parse(
+            format!("{method} {path} HTTP/1.1").as_bytes(),
+            headers.as_bytes(),
+        )
+        .unwrap()
+    }
+
+    const UPGRADE: &str = "Host: 10.0.0.2:4444\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                           Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+
+    #[test]
+    fn only_the_pages_own_files_are_served_whatever_the_path_says() {
+        let host = "Host: 10.0.0.2:4444\r\n";
+        assert!(matches!(
+            route(&request("GET", "/", host), false, false),
+            Answer::File(..)
+        ));
+        assert!(matches!(
+            route(&request("GET", "/coucou.js?v=1", host), false, false),
+            Answer::File("text/javascript; charset=utf-8", ..)
+        ));
+        for path in [
+            "/../etc/passwd",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/coucou.js/..",
+            "//",
+            "/index.html%00",
+        ] {
+            assert_eq!(
+                route(&request("GET", path, host), false, false),
+                Answer::Refuse(404, "Not Found", "web-not-found"),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            route(&request("POST", "/", host), false, false).status(),
+            405
+        );
+        assert_eq!(route(&request("GET", "/", ""), false, false).status(), 400);
+        assert_eq!(
+            route(&request("GET", "/", "Host: <script>\r\n"), false, false).status(),
+            400
+        );
+    }
+
+    #[test]
+    fn an_encrypted_only_room_sends_a_clear_request_to_https() {
+        let answer = route(&request("GET", "/", "Host: 10.0.0.2:4444\r\n"), false, true);
+        assert_eq!(answer, Answer::Https("https://10.0.0.2:4444/".into()));
+        assert!(matches!(
+            route(&request("GET", "/", "Host: 10.0.0.2:4444\r\n"), true, true),
+            Answer::File(..)
+        ));
+    }
+
+    #[test]
+    fn the_websocket_opens_only_for_this_hosts_page_with_a_good_key_and_version() {
+        let upgrade = |extra: &str, tls| {
+            route(
+                &request("GET", "/ws", &format!("{UPGRADE}{extra}")),
+                tls,
+                false,
+            )
+        };
+        assert_eq!(
+            upgrade("Origin: http://10.0.0.2:4444\r\n", false),
+            Answer::Upgrade("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into())
+        );
+        assert_eq!(upgrade("", false).status(), 101);
+        assert_eq!(
+            upgrade("Origin: https://10.0.0.2:4444\r\n", true).status(),
+            101
+        );
+        for origin in [
+            "Origin: http://evil.example\r\n",
+            "Origin: https://10.0.0.2:4444\r\n",
+            "Origin: http://10.0.0.2:4444.evil.example\r\n",
+            "Origin: null\r\n",
+            "Origin: http://10.0.0.2:4444\r\nOrigin: http://evil.example\r\n",
+        ] {
+            assert_eq!(upgrade(origin, false).status(), 403, "{origin}");
+        }
+        let bad_key = UPGRADE.replace("dGhlIHNhbXBsZSBub25jZQ==", "c2hvcnQ=");
+        assert_eq!(
+            route(&request("GET", "/ws", &bad_key), false, false).status(),
+            400
+        );
+        let old = UPGRADE.replace("Version: 13", "Version: 8");
+        assert_eq!(
+            route(&request("GET", "/ws", &old), false, false).status(),
+            426
+        );
+        let plain = UPGRADE.replace("Upgrade: websocket\r\n", "");
+        assert_eq!(
+            route(&request("GET", "/ws", &plain), false, false).status(),
+            426
+        );
+    }
+
+    #[test]
+    fn a_broken_rule_is_said_once_then_closed_with_its_code() {
+        let bytes = goodbye(Close::TooBig, Lang::En);
+        assert_eq!(bytes[0], 0x81);
+        assert!(bytes.ends_with(&[0x88, 0x02, 0x03, 0xf1]));
+        assert_eq!(
+            goodbye(Close::Normal, Lang::En),
+            websocket::close_frame(Close::Normal)
+        );
+    }
+}

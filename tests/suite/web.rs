@@ -1,0 +1,581 @@
+//! The web page on the room's port, over real TCP (and TLS) on 127.0.0.1: the page and its
+//! security headers, a WebSocket in the same room as `nc` and the app, `https` for an encrypted-only
+//! room, and every bad input the page's front door can be sent — each one refused once, costing
+//! that connection only.
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::common::{Json, PATIENCE, Plain, start_server, start_server_with, test_identity};
+use coucou::connection::SharedSocket;
+use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg, message};
+use coucou::server::ServerConfig;
+use coucou::tls::{self, PinVerifier, Transport};
+
+/// A connection to the room, clear or TLS, speaking HTTP and then, perhaps, WebSocket frames.
+struct Browser {
+    transport: Transport,
+    /// Bytes read and not yet used.
+    buf: Vec<u8>,
+    /// The room's address, as the page's `Host`.
+    host: String,
+}
+
+/// One frame the server sent.
+#[derive(Debug, PartialEq)]
+enum Got {
+    Text(ServerMsg),
+    Pong(Vec<u8>),
+    Close(u16),
+}
+
+impl Browser {
+    fn connect(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(PATIENCE)).expect("a timeout");
+        Self {
+            transport: Transport::clear(SharedSocket::new(stream)),
+            buf: Vec::new(),
+            host: addr.to_string(),
+        }
+    }
+
+    fn connect_tls(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).expect("connect");
+        let socket = SharedSocket::new(stream);
+        let verifier = PinVerifier::new(Some(test_identity().fingerprint()));
+        let config = tls::client_config(verifier).expect("a TLS configuration");
+        let conn = rustls::ClientConnection::new(config, tls::server_name("127.0.0.1"))
+            .expect("a TLS client");
+        let mut conn = rustls::Connection::Client(conn);
+        tls::handshake(&mut conn, &socket, Instant::now() + PATIENCE).expect("TLS");
+        socket.set_read_timeout(Some(PATIENCE)).expect("a timeout");
+        Self {
+            transport: Transport::tls(socket, conn),
+            buf: Vec::new(),
+            host: addr.to_string(),
+        }
+    }
+
+    fn send(&self, bytes: &[u8]) {
+        self.transport.write_all(bytes).expect("send");
+    }
+
+    /// Reads more; false at the end of the stream.
+    fn fill(&mut self) -> bool {
+        let mut chunk = [0u8; 16 * 1024];
+        match self.transport.clone().read(&mut chunk) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => false,
+            Err(err) => panic!("nothing within {PATIENCE:?}: {err}"),
+        }
+    }
+
+    /// A response's status line and head, and its body (by `Content-Length`).
+    fn response(&mut self) -> (String, String, Vec<u8>) {
+        let end = loop {
+            if let Some(at) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at;
+            }
+            assert!(self.fill(), "closed before a response: {:?}", self.text());
+        };
+        let head = String::from_utf8(self.buf[..end].to_vec()).expect("an ASCII head");
+        self.buf.drain(..end + 4);
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .map_or(0, |n| n.parse().expect("a length"));
+        while self.buf.len() < length {
+            assert!(self.fill(), "closed inside a body");
+        }
+        let body = self.buf.drain(..length).collect();
+        let (status, head) = head.split_once("\r\n").unwrap_or((&head, ""));
+        (status.to_owned(), head.to_owned(), body)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buf).into_owned()
+    }
+
+    /// `GET path` with `extra` header lines; the response.
+    fn get(addr: SocketAddr, path: &str, extra: &str) -> (String, String, Vec<u8>) {
+        let mut browser = Self::connect(addr);
+        let host = browser.host.clone();
+        browser.send(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n").as_bytes());
+        browser.response()
+    }
+
+    /// The WebSocket's opening handshake from this host's own page; panics unless it opens.
+    fn upgrade(mut self, scheme: &str) -> Self {
+        let host = self.host.clone();
+        self.send(upgrade_request(&host, &format!("Origin: {scheme}://{host}\r\n")).as_bytes());
+        let (status, head, _) = self.response();
+        assert_eq!(status, "HTTP/1.1 101 Switching Protocols", "{head}");
+        self
+    }
+
+    /// A page that opened its WebSocket and joined as `name`; the welcome.
+    fn join(addr: SocketAddr, name: &str) -> (Self, ServerMsg) {
+        let mut page = Self::connect(addr).upgrade("http");
+        page.say(&ClientMsg::Hello {
+            version: 1,
+            name: name.into(),
+        });
+        let welcome = page.next();
+        assert!(matches!(welcome, ServerMsg::Welcome { .. }), "{welcome:?}");
+        (page, welcome)
+    }
+
+    fn say(&self, msg: &ClientMsg) {
+        self.send(&frame(
+            0x1,
+            &serde_json::to_vec(msg).expect("a message encodes"),
+            true,
+        ));
+    }
+
+    /// The next frame the server sent (`None` at the end of the stream).
+    fn frame(&mut self) -> Option<Got> {
+        loop {
+            if let Some((got, used)) = server_frame(&self.buf) {
+                self.buf.drain(..used);
+                return Some(got);
+            }
+            if !self.fill() {
+                assert!(self.buf.is_empty(), "a cut frame: {:?}", self.buf);
+                return None;
+            }
+        }
+    }
+
+    /// The next JSON message.
+    fn next(&mut self) -> ServerMsg {
+        match self.frame() {
+            Some(Got::Text(msg)) => msg,
+            other => panic!("a text frame was expected, not {other:?}"),
+        }
+    }
+
+    fn expect(&mut self, wanted: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
+        loop {
+            let msg = self.next();
+            if wanted(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// Every frame until the server closes.
+    fn rest(&mut self) -> Vec<Got> {
+        std::iter::from_fn(|| self.frame()).collect()
+    }
+}
+
+fn upgrade_request(host: &str, extra: &str) -> String {
+    format!(
+        "GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+    )
+}
+
+/// A client frame, masked as browsers mask them (or not, when `masked` is false).
+fn frame(opcode: u8, payload: &[u8], masked: bool) -> Vec<u8> {
+    let mask = [0x12, 0x34, 0x56, 0x78];
+    let bit = if masked { 0x80 } else { 0 };
+    let mut out = vec![0x80 | opcode];
+    match payload.len() {
+        len @ 0..=125 => out.push(bit | len as u8),
+        len @ 126..=0xFFFF => {
+            out.push(bit | 126);
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        len => {
+            out.push(bit | 127);
+            out.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    if masked {
+        out.extend_from_slice(&mask);
+        out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    } else {
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+/// A server frame read off `bytes`, and its length; `None` until it is all there. Panics on a
+/// masked or fragmented one: the server sends neither.
+fn server_frame(bytes: &[u8]) -> Option<(Got, usize)> {
+    let [first, second, ..] = *bytes else {
+        return None;
+    };
+    assert_eq!(first & 0xF0, 0x80, "a whole frame, no reserved bit");
+    assert_eq!(second & 0x80, 0, "the server never masks");
+    let (len, at) = match second {
+        126 => (
+            u16::from_be_bytes(bytes.get(2..4)?.try_into().ok()?) as usize,
+            4,
+        ),
+        127 => (
+            u64::from_be_bytes(bytes.get(2..10)?.try_into().ok()?) as usize,
+            10,
+        ),
+        len => (len as usize, 2),
+    };
+    let payload = bytes.get(at..at + len)?;
+    let got = match first & 0x0F {
+        0x1 => Got::Text(message::decode_server(payload).expect("a server message")),
+        0xA => Got::Pong(payload.to_vec()),
+        0x8 => Got::Close(u16::from_be_bytes([payload[0], payload[1]])),
+        other => panic!("opcode {other}"),
+    };
+    Some((got, at + len))
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+}
+
+#[test]
+fn the_page_is_served_whole_with_its_security_headers_and_no_inline_script() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (status, head, html) = Browser::get(addr, "/", "");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        header(&head, "Content-Type"),
+        Some("text/html; charset=utf-8")
+    );
+    let csp = header(&head, "Content-Security-Policy").expect("a CSP");
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe"), "{csp}");
+    assert_eq!(header(&head, "X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(header(&head, "Connection"), Some("close"));
+    let html = String::from_utf8(html).unwrap();
+    // Every script comes from a file of the page; none is written into it.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains("<script src=\"/coucou.js\" defer></script>"));
+    assert!(
+        !html
+            .split_whitespace()
+            .any(|w| w.starts_with("on") && w.contains('=')),
+        "no inline handlers"
+    );
+    let mut total = html.len();
+    for (path, kind) in [
+        ("/coucou.js", "text/javascript; charset=utf-8"),
+        ("/coucou.css", "text/css; charset=utf-8"),
+        ("/icon.png", "image/png"),
+    ] {
+        let (status, head, body) = Browser::get(addr, path, "");
+        assert_eq!(status, "HTTP/1.1 200 OK", "{path}");
+        assert_eq!(header(&head, "Content-Type"), Some(kind), "{path}");
+        total += body.len();
+    }
+    // What the page weighs, HTML, CSS, JavaScript and icon, as the issue's budget counts it.
+    assert_eq!(total, coucou::server::page_bytes());
+    assert!(total <= 150 * 1024, "{total} bytes");
+}
+
+#[test]
+fn a_page_nc_and_the_app_chat_in_one_room() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (mut page, welcome) = Browser::join(addr, "phone");
+    let ServerMsg::Welcome { you, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(you, "phone");
+    let mut nc = Plain::join(addr, "nc");
+    let (mut app, _) = Json::join(addr, "app");
+    page.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "app"));
+
+    page.say(&ClientMsg::Say {
+        text: "salut <b>tout</b> le monde".into(),
+        cid: None,
+    });
+    nc.expect("phone: salut <b>tout</b> le monde");
+    app.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "salut <b>tout</b> le monde"));
+    nc.send("bonjour le téléphone");
+    page.expect(|m| matches!(m, ServerMsg::Message(c) if c.from == "nc" && c.text == "bonjour le téléphone"));
+    app.send(&ClientMsg::Msg {
+        to: "phone".into(),
+        text: "psst".into(),
+        cid: None,
+    });
+    page.expect(
+        |m| matches!(m, ServerMsg::Private { from, text, .. } if from == "app" && text == "psst"),
+    );
+
+    // A ping is answered, and a close is answered with a close; the others see the page leave.
+    page.send(&frame(0x9, b"still there?", true));
+    assert_eq!(
+        std::iter::from_fn(|| page.frame()).find(|g| matches!(g, Got::Pong(_))),
+        Some(Got::Pong(b"still there?".to_vec()))
+    );
+    page.send(&frame(0x8, &1000u16.to_be_bytes(), true));
+    assert!(page.rest().ends_with(&[Got::Close(1000)]));
+    nc.expect("phone left");
+}
+
+#[test]
+fn over_tls_the_page_and_its_websocket_work_and_an_encrypted_only_room_sends_clear_to_https() {
+    let server = start_server_with(ServerConfig {
+        require_tls: true,
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let (status, head, _) = Browser::get(addr, "/?lang=fr", "");
+    assert_eq!(status, "HTTP/1.1 308 Permanent Redirect");
+    assert_eq!(
+        header(&head, "Location"),
+        Some(format!("https://{addr}/").as_str())
+    );
+    // The WebSocket in clear is no way around it.
+    let (status, ..) = Browser::get(addr, "/ws", "Upgrade: websocket\r\n");
+    assert_eq!(status, "HTTP/1.1 308 Permanent Redirect");
+
+    let mut secure = Browser::connect_tls(addr);
+    secure.send(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes());
+    let (status, _, html) = secure.response();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(String::from_utf8(html).unwrap().contains("coucou.js"));
+
+    // Over TLS the page's origin is https://…: the clear one is another site.
+    let mut wrong = Browser::connect_tls(addr);
+    wrong
+        .send(upgrade_request(&addr.to_string(), &format!("Origin: http://{addr}\r\n")).as_bytes());
+    assert_eq!(wrong.response().0, "HTTP/1.1 403 Forbidden");
+    let mut page = Browser::connect_tls(addr).upgrade("https");
+    page.say(&ClientMsg::Hello {
+        version: 1,
+        name: "tablette".into(),
+    });
+    assert!(matches!(page.next(), ServerMsg::Welcome { you, .. } if you == "tablette"));
+    // A broken frame under TLS costs that connection too, after one clear error.
+    page.send(&frame(0x2, b"\x00", true));
+    let rest = page.rest();
+    assert!(
+        matches!(
+            rest.as_slice(),
+            [
+                ..,
+                Got::Text(ServerMsg::Error {
+                    code: ErrorCode::Malformed,
+                    ..
+                }),
+                Got::Close(1003)
+            ]
+        ),
+        "{rest:?}"
+    );
+}
+
+#[test]
+fn each_bad_request_gets_one_refusal_and_its_connection_ends() {
+    let server = start_server_with(ServerConfig {
+        handshake_timeout: Duration::from_millis(500),
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let host = addr.to_string();
+    let cases: [(&str, String, &str); 10] = [
+        (
+            "a path with ..",
+            "GET /../etc/passwd HTTP/1.1\r\nHost: h\r\n\r\n".into(),
+            "404",
+        ),
+        (
+            "%2e%2e",
+            "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: h\r\n\r\n".into(),
+            "404",
+        ),
+        (
+            "NUL in the path",
+            "GET /coucou.js\0 HTTP/1.1\r\nHost: h\r\n\r\n".into(),
+            "400",
+        ),
+        (
+            "POST",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc".into(),
+            "405",
+        ),
+        ("no Host", "GET / HTTP/1.1\r\n\r\n".into(), "400"),
+        (
+            "a bad key",
+            upgrade_request(&host, "").replace("dGhlIHNhbXBsZSBub25jZQ==", "short"),
+            "400",
+        ),
+        (
+            "version 8",
+            upgrade_request(&host, "").replace("Version: 13", "Version: 8"),
+            "426",
+        ),
+        (
+            "another site",
+            upgrade_request(&host, "Origin: http://evil.example\r\n"),
+            "403",
+        ),
+        (
+            "1 MB of headers",
+            format!(
+                "GET / HTTP/1.1\r\nHost: h\r\n{}\r\n",
+                "X-Junk: aaaaaaaaaaaaaaaa\r\n".repeat(40_000)
+            ),
+            "431",
+        ),
+        (
+            "headers that never end",
+            "GET / HTTP/1.1\r\nHost: h\r\nX-Slow: a".into(),
+            "408",
+        ),
+    ];
+    for (what, request, status) in cases {
+        let mut browser = Browser::connect(addr);
+        let bytes = request.into_bytes();
+        // Sent from a thread of its own: the server reads only what it needs before answering.
+        let writer = {
+            let transport = browser.transport.clone();
+            thread::Builder::new()
+                .name("web-test-send".into())
+                .spawn(move || transport.write_all(&bytes).ok())
+                .unwrap()
+        };
+        let (line, _, body) = browser.response();
+        assert!(
+            line.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{what}: {line}"
+        );
+        assert!(!body.is_empty(), "{what}: the refusal says why");
+        assert!(!browser.fill(), "{what}: the connection ends");
+        writer.join().unwrap();
+    }
+    // Nobody else paid for any of it.
+    let (_, welcome) = Json::join(addr, "after");
+    assert!(matches!(welcome, ServerMsg::Welcome { .. }));
+}
+
+#[test]
+fn ten_thousand_requests_on_one_connection_get_one_answer() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let mut browser = Browser::connect(addr);
+    let requests = format!("GET /coucou.css HTTP/1.1\r\nHost: {addr}\r\n\r\n").repeat(10_000);
+    let writer = {
+        let transport = browser.transport.clone();
+        thread::Builder::new()
+            .name("web-test-send".into())
+            .spawn(move || transport.write_all(requests.as_bytes()).ok())
+            .unwrap()
+    };
+    let (status, ..) = browser.response();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        !browser.fill(),
+        "one answer, then the end: {:?}",
+        browser.text()
+    );
+    assert!(browser.buf.is_empty());
+    writer.join().unwrap();
+}
+
+#[test]
+fn each_broken_websocket_rule_is_said_once_and_costs_that_page_only() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let (mut witness, _) = Browser::join(addr, "witness");
+    let text = |s: &str| frame(0x1, s.as_bytes(), true);
+    let hundred_mb = {
+        let mut f = vec![0x81, 0x80 | 127];
+        f.extend_from_slice(&(100u64 << 20).to_be_bytes());
+        f.extend_from_slice(&[1, 2, 3, 4]);
+        f
+    };
+    let cases: [(&str, Vec<u8>, u16); 6] = [
+        ("unmasked", frame(0x1, b"{\"type\":\"who\"}", false), 1002),
+        ("a 100 MB frame", hundred_mb, 1009),
+        (
+            "a fragmented ping",
+            {
+                let mut f = frame(0x9, b"x", true);
+                f[0] &= 0x7F;
+                f
+            },
+            1002,
+        ),
+        ("binary", frame(0x2, b"{}", true), 1003),
+        (
+            "invalid UTF-8",
+            frame(0x1, b"{\"type\":\"say\",\"text\":\"\xff\"}", true),
+            1007,
+        ),
+        (
+            "a reserved bit",
+            {
+                let mut f = text("{\"type\":\"who\"}");
+                f[0] |= 0x40;
+                f
+            },
+            1002,
+        ),
+    ];
+    for (i, (what, bytes, code)) in cases.into_iter().enumerate() {
+        let (mut page, _) = Browser::join(addr, &format!("page{i}"));
+        page.send(&bytes);
+        let rest = page.rest();
+        let [
+            ..,
+            Got::Text(ServerMsg::Error {
+                code: ErrorCode::Malformed,
+                ..
+            }),
+            Got::Close(got),
+        ] = rest.as_slice()
+        else {
+            panic!("{what}: {rest:?}");
+        };
+        assert_eq!(*got, code, "{what}");
+        witness
+            .expect(|m| matches!(m, ServerMsg::Leave { name, .. } if name == &format!("page{i}")));
+    }
+    // Before the hello too: a broken frame ends the connection without a name.
+    let mut early = Browser::connect(addr).upgrade("http");
+    early.send(&frame(0x2, b"x", true));
+    assert_eq!(early.rest().last(), Some(&Got::Close(1003)));
+    // And the witness still chats.
+    witness.say(&ClientMsg::Say {
+        text: "still here".into(),
+        cid: None,
+    });
+    witness.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "still here"));
+}
+
+#[test]
+fn a_browser_that_names_itself_with_markup_is_held_to_the_name_rules() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let mut page = Browser::connect(addr).upgrade("http");
+    for name in [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "javascript:alert(1)",
+    ] {
+        page.say(&ClientMsg::Hello {
+            version: 1,
+            name: name.into(),
+        });
+        let refused = page.next();
+        assert!(
+            matches!(refused, ServerMsg::Error { .. }),
+            "{name}: {refused:?}"
+        );
+    }
+}
