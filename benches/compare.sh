@@ -137,7 +137,7 @@ run() { # SERVER SCENARIO BENCH-ARGS…
     fi
     port=$((port + 1))
     start_server "$server" "$port"
-    local dialect=plain
+    local dialect=${DIALECT:-plain}
     case "$server" in ngircd | inspircd) dialect=irc ;; esac
     echo "  $server / $scenario" >&2
     if ! "$BENCH" --port "$port" --dialect "$dialect" --enter-together --server-pid "$server_pid" \
@@ -172,6 +172,9 @@ for server in $servers; do
         # Y2: the same typists at the app's own pace (one "typing" every 3 s while the line has text).
         run "$server" "Y2 P3 with 50 typists at the app's pace (1 per 3 s)" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --typists 50 --typing-rate 0.333
         run "$server" "Y1 P3 with 50 typists at 10 typing events/s" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --typists 50 --typing-rate 10
+        # W0/W1: P3 in JSON, then with 100 of its 500 clients on the web page's WebSocket (issue #29).
+        DIALECT=json run "$server" "W0 P3 with JSON clients" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500
+        DIALECT=json run "$server" "W1 P3 with 100 of its JSON clients on WebSocket" --clients 500 --senders 50 --rate 2 --burst --duration 5 --join-rate 500 --web 100
     fi
     run "$server" "P4 1000 joining at once" --clients 1000 --senders 1 --rate 1 --duration 1 --settle 0.5 --join-timeout 20
     run "$server" "P5 10000 idle + 100 active" --idle 10000 --idle-timeout 45 --clients 100 --senders 10 --rate 1 --duration 5 --join-rate 500

@@ -414,6 +414,14 @@ pub fn run(args: &ServerArgs) -> ExitCode {
             banner.push_str(&format!("  {addr}    (nc {} {})\n", addr.ip(), addr.port()));
         }
     }
+    if !has_password {
+        // The page, on the same port (a password room can't be joined from it yet).
+        let scheme = if args.require_tls { "https" } else { "http" };
+        banner.push_str("From a phone or a browser:\n");
+        for addr in lan::reachable_at(server.local_addr()) {
+            banner.push_str(&format!("  {scheme}://{addr}/\n"));
+        }
+    }
     banner.push_str(&format!(
         "Room code: {}   (apps show it on first connection: read it to people joining)\n",
         fingerprint.code()

@@ -26,6 +26,8 @@ const WORDS = {
     to: "to {name}",
     deleted: "(deleted)",
     edited: "(edited)",
+    reactedBy: "{emoji} by {names}",
+    replyTo: "In reply to {name}",
   },
   fr: {
     name: "Votre nom",
@@ -49,6 +51,8 @@ const WORDS = {
     to: "à {name}",
     deleted: "(supprimé)",
     edited: "(modifié)",
+    reactedBy: "{emoji} de {names}",
+    replyTo: "En réponse à {name}",
   },
 };
 
@@ -63,7 +67,16 @@ function t(key, args = {}) {
 const $ = (id) => document.getElementById(id);
 
 /** What the page knows of the room. */
-const state = { socket: null, me: null, people: [], typing: new Map(), oldest: null, byId: new Map() };
+const state = {
+  socket: null,
+  me: null,
+  people: [],
+  typing: new Map(),
+  oldest: null,
+  /** Each message's line on the page, and the message itself, by id. */
+  byId: new Map(),
+  messages: new Map(),
+};
 
 function translatePage() {
   document.documentElement.lang = lang;
@@ -92,6 +105,7 @@ function line(msg) {
     case "message":
     case "private": {
       if (msg.type === "private") li.classList.add("private");
+      if (msg.reply) li.append(quote(msg.reply));
       const from = document.createElement("span");
       from.className = "from";
       from.textContent = msg.action ? "* " + msg.from + " " : msg.from;
@@ -102,6 +116,7 @@ function line(msg) {
       text.textContent = (msg.action ? "" : ": ") + (msg.text ?? "");
       li.append(text);
       if (msg.edited) li.append(" " + t("edited"));
+      if (msg.reactions?.length) li.append(reactions(msg));
       if (state.me && msg.from !== state.me && mentions(msg.text ?? "", state.me)) {
         li.classList.add("mention");
       }
@@ -124,6 +139,36 @@ function line(msg) {
       li.append(msg.text ?? "");
   }
   return li;
+}
+
+/** The line a reply quotes, above it. */
+function quote(reply) {
+  const q = document.createElement("span");
+  q.className = "quote";
+  q.title = t("replyTo", { name: reply.from ?? "?" });
+  q.textContent = "↪ " + (reply.from ? reply.from + ": " : "") + (reply.text ?? "…");
+  return q;
+}
+
+/** A message's reactions: a button each, with its count; pressed when one is yours; a click
+ * puts yours or takes it back. */
+function reactions(msg) {
+  const box = document.createElement("span");
+  box.className = "reactions";
+  for (const r of msg.reactions) {
+    const names = Array.isArray(r.names) ? r.names : [];
+    const button = document.createElement("button");
+    button.type = "button";
+    const mine = state.me !== null && names.includes(state.me);
+    button.setAttribute("aria-pressed", mine ? "true" : "false");
+    button.title = t("reactedBy", { emoji: r.emoji, names: names.join(", ") });
+    button.textContent = r.emoji + " " + names.length;
+    button.addEventListener("click", () => {
+      send({ type: "react", id: msg.id, emoji: r.emoji, on: !mine });
+    });
+    box.append(button);
+  }
+  return box;
 }
 
 /** True when `text` names `me` as a word (any case). */
@@ -152,7 +197,10 @@ function show(msg, older = false) {
     if (state.byId.has(msg.id)) return;
   }
   const li = line(msg);
-  if (typeof msg.id === "number" && msg.type !== "private") state.byId.set(msg.id, li);
+  if (typeof msg.id === "number" && msg.type !== "private") {
+    state.byId.set(msg.id, li);
+    state.messages.set(msg.id, msg);
+  }
   remember(msg);
   const list = $("messages");
   const box = list.parentElement;
@@ -203,6 +251,7 @@ function onMessage(msg) {
       for (const m of msg.history ?? []) show(m);
       $("older").hidden = state.oldest === null;
       showPeople();
+      if (msg.changes) send({ type: "changes" });
       $("say").focus();
       break;
     case "message":
@@ -217,12 +266,19 @@ function onMessage(msg) {
       }
       show(msg);
       break;
-    case "edited": {
+    case "edited":
+    case "reacted": {
       const old = state.byId.get(msg.id);
-      if (old) {
-        const li = line({ ...msg, type: "message", edited: true });
+      const was = state.messages.get(msg.id);
+      if (old && was) {
+        const now =
+          msg.type === "edited"
+            ? { ...was, text: msg.text, edited: true, reactions: msg.reactions ?? was.reactions }
+            : { ...was, reactions: msg.reactions ?? [] };
+        const li = line(now);
         old.replaceWith(li);
         state.byId.set(msg.id, li);
+        state.messages.set(msg.id, now);
       }
       break;
     }
@@ -294,6 +350,7 @@ function join(name) {
     } else {
       state.me = null;
       state.byId.clear();
+      state.messages.clear();
       state.oldest = null;
       state.typing.clear();
       $("messages").replaceChildren();

@@ -89,6 +89,23 @@ fn frame_into(opcode: u8, payload: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(payload);
 }
 
+/// A client's frame, whole, of `opcode` carrying `payload`, masked with `mask` as a browser masks
+/// its frames (or not, with `None`, which a server refuses): for this crate's own clients of the
+/// page's WebSocket, the benchmark and the tests.
+pub fn client_frame(opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + MAX_HEADER);
+    frame_into(opcode, payload, &mut out);
+    let Some(mask) = mask else {
+        return out;
+    };
+    let at = out.len() - payload.len();
+    out[1] |= 0x80;
+    let body = out.split_off(at);
+    out.extend_from_slice(&mask);
+    out.extend(body.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    out
+}
+
 /// One JSON line of the JSON dialect as one text frame: the line without its newline.
 pub fn text_frame(json_line: &[u8]) -> Vec<u8> {
     let payload = json_line.strip_suffix(b"\n").unwrap_or(json_line);
@@ -307,22 +324,11 @@ mod tests {
 
     /// A client's frame, masked as a browser masks it.
     fn client(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
-        let mask = [0x37, 0xFA, 0x21, 0x3D];
-        let mut out = vec![if fin { 0x80 } else { 0 } | opcode];
-        match payload.len() {
-            len @ 0..=125 => out.push(0x80 | len as u8),
-            len @ 126..=0xFFFF => {
-                out.push(0x80 | 126);
-                out.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            len => {
-                out.push(0x80 | 127);
-                out.extend_from_slice(&(len as u64).to_be_bytes());
-            }
+        let mut frame = client_frame(opcode, payload, Some([0x37, 0xFA, 0x21, 0x3D]));
+        if !fin {
+            frame[0] &= 0x7F;
         }
-        out.extend_from_slice(&mask);
-        out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
-        out
+        frame
     }
 
     fn decode(max: usize, chunks: &[&[u8]]) -> Vec<Frame> {

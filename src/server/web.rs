@@ -70,8 +70,8 @@ pub fn page_bytes() -> usize {
 /// What a request gets.
 #[derive(Debug, PartialEq, Eq)]
 enum Answer {
-    /// One of the page's files.
-    File(&'static str, &'static str, &'static [u8]),
+    /// One of the page's files: its type and its bytes.
+    File(&'static str, &'static [u8]),
     /// `101 Switching Protocols`, with the accept key.
     Upgrade(String),
     /// The same page over https (an "Encrypted only" room asked for in clear).
@@ -96,7 +96,7 @@ fn route(request: &Request, tls: bool, encrypted_only: bool) -> Answer {
         return upgrade(request, host, tls);
     }
     match PAGE.iter().find(|a| a.path == request.path) {
-        Some(asset) => Answer::File(asset.kind, "200 OK", asset.body),
+        Some(asset) => Answer::File(asset.kind, asset.body),
         None => Answer::Refuse(404, "Not Found", "web-not-found"),
     }
 }
@@ -187,17 +187,13 @@ pub(super) fn serve(
     let encrypted_only = shared.config.require_tls;
     let answer = route(&request, transport.is_tls(), encrypted_only);
     debug!("#{session}: GET {:?}: {}", request.path, answer.status());
-    transport
-        .socket()
-        .set_write_timeout(Some(Duration::from_secs(5)))?;
     match answer {
-        Answer::File(kind, _, body) => {
+        Answer::File(kind, body) => {
             let mut headers = vec![("Content-Type", kind)];
             headers.extend_from_slice(&SECURITY_HEADERS);
             let mut bytes = http::response_head(200, "OK", &headers, body.len());
             bytes.extend_from_slice(body);
-            transport.write_all(&bytes)?;
-            end(&transport);
+            answer_and_end(&transport, &bytes)?;
             Ok(Served::Done)
         }
         Answer::Upgrade(accept) => {
@@ -206,6 +202,7 @@ pub(super) fn serve(
                 ("Connection", "Upgrade"),
                 ("Sec-WebSocket-Accept", accept.as_str()),
             ];
+            transport.socket().set_write_timeout(Some(WRITE_TIMEOUT))?;
             transport.write_all(&http::response_head(
                 101,
                 "Switching Protocols",
@@ -218,8 +215,8 @@ pub(super) fn serve(
         Answer::Https(location) => {
             let mut headers = vec![("Location", location.as_str())];
             headers.extend_from_slice(&SECURITY_HEADERS);
-            transport.write_all(&http::response_head(308, "Permanent Redirect", &headers, 0))?;
-            end(&transport);
+            let bytes = http::response_head(308, "Permanent Redirect", &headers, 0);
+            answer_and_end(&transport, &bytes)?;
             Ok(Served::Done)
         }
         Answer::Refuse(status, reason, key) => {
@@ -260,10 +257,16 @@ fn refuse(
     }
     let mut bytes = http::response_head(status, reason, &headers, words.len());
     bytes.extend_from_slice(words.as_bytes());
-    transport
-        .socket()
-        .set_write_timeout(Some(Duration::from_secs(5)))?;
-    transport.write_all(&bytes)?;
+    answer_and_end(transport, &bytes)
+}
+
+/// How long writing an answer may take.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sends a whole answer, then ends the connection.
+fn answer_and_end(transport: &Transport, bytes: &[u8]) -> io::Result<()> {
+    transport.socket().set_write_timeout(Some(WRITE_TIMEOUT))?;
+    transport.write_all(bytes)?;
     end(transport);
     Ok(())
 }
@@ -329,7 +332,7 @@ mod tests {
         ));
         assert!(matches!(
             route(&request("GET", "/coucou.js?v=1", host), false, false),
-            Answer::File("text/javascript; charset=utf-8", ..)
+            Answer::File("text/javascript; charset=utf-8", _)
         ));
         for path in [
             "/../etc/passwd",

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{Json, PATIENCE, Plain, start_server, start_server_with};
+use crate::common::{Json, PATIENCE, Plain, c_client, start_server, start_server_with};
 use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use coucou::server::{FloodLimit, ServerConfig};
 
@@ -371,17 +371,6 @@ fn every_command_is_under_the_flood_limit_but_leaving() {
         ["* alice waves 2", "[private] alice -> bob: psst 3"],
         "bob saw more than the burst"
     );
-}
-
-/// The seed's C client: the name as a 32-byte NUL-padded block, then `name: text` lines with the
-/// name as typed at the start, whatever it becomes.
-fn c_client(addr: SocketAddr, typed_name: &str) -> Plain {
-    let mut client = Plain::connect(addr);
-    let mut block = typed_name.as_bytes().to_vec();
-    block.resize(32, 0);
-    client.send_raw(&block);
-    client.expect("joined the room");
-    client
 }
 
 #[test]

@@ -42,3 +42,4 @@ mod snapshots;
 mod store;
 mod tls;
 mod web;
+mod webdriver;

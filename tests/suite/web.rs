@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{Json, PATIENCE, Plain, start_server, start_server_with, test_identity};
 use coucou::connection::SharedSocket;
-use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg, message};
+use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg, message, websocket};
 use coucou::server::ServerConfig;
 use coucou::tls::{self, PinVerifier, Transport};
 
@@ -186,27 +186,7 @@ fn upgrade_request(host: &str, extra: &str) -> String {
 
 /// A client frame, masked as browsers mask them (or not, when `masked` is false).
 fn frame(opcode: u8, payload: &[u8], masked: bool) -> Vec<u8> {
-    let mask = [0x12, 0x34, 0x56, 0x78];
-    let bit = if masked { 0x80 } else { 0 };
-    let mut out = vec![0x80 | opcode];
-    match payload.len() {
-        len @ 0..=125 => out.push(bit | len as u8),
-        len @ 126..=0xFFFF => {
-            out.push(bit | 126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        len => {
-            out.push(bit | 127);
-            out.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
-    if masked {
-        out.extend_from_slice(&mask);
-        out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
-    } else {
-        out.extend_from_slice(payload);
-    }
-    out
+    websocket::client_frame(opcode, payload, masked.then_some([0x12, 0x34, 0x56, 0x78]))
 }
 
 /// A server frame read off `bytes`, and its length; `None` until it is all there. Panics on a
@@ -578,4 +558,29 @@ fn a_browser_that_names_itself_with_markup_is_held_to_the_name_rules() {
             "{name}: {refused:?}"
         );
     }
+}
+
+#[test]
+fn a_room_with_a_password_tells_the_page_to_use_the_app() {
+    let server = start_server_with(ServerConfig {
+        password: Some(coucou::protocol::password::RoomKey::new("s3cret").expect("a key")),
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let mut page = Browser::connect_tls(addr).upgrade("https");
+    page.say(&ClientMsg::Hello {
+        version: 1,
+        name: "phone".into(),
+    });
+    let rest = page.rest();
+    assert!(
+        matches!(
+            rest.as_slice(),
+            [Got::Text(ServerMsg::Error {
+                code: ErrorCode::Unavailable,
+                ..
+            })]
+        ),
+        "{rest:?}"
+    );
 }

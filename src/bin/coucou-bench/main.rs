@@ -156,6 +156,10 @@ struct Args {
     /// of messages (JSON only; issue #28). A reaction told to a client counts as a delivered line.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     reactions: u8,
+    /// The last this many clients speak JSON as the web page does, over a WebSocket (issue #29;
+    /// with `--dialect json`).
+    #[arg(long, default_value_t = 0)]
+    web: usize,
 }
 
 mod bans;
@@ -163,6 +167,9 @@ mod history;
 mod reactions;
 mod rooms;
 mod transfer;
+mod web;
+
+use web::Conn;
 
 /// Starts `--typists` JSON clients that join, then say "typing" at `--typing-rate` until the run
 /// stops, reading (and dropping) whatever they are sent so the server never waits on them.
@@ -340,8 +347,18 @@ fn connect_tcp(args: &Args) -> std::io::Result<TcpStream> {
     Ok(stream)
 }
 
-/// A client's connection: in clear, or over TLS with `--tls`.
-fn connect(args: &Args) -> std::io::Result<Transport> {
+/// A client's connection: in clear, or over TLS with `--tls`; a WebSocket when `web`.
+fn connect(args: &Args, web: bool) -> std::io::Result<Conn> {
+    let transport = transport(args)?;
+    if web {
+        Conn::websocket(transport, &format!("{}:{}", args.host, args.port))
+    } else {
+        Ok(Conn::bytes(transport))
+    }
+}
+
+/// A client's bytes: in clear, or over TLS with `--tls`.
+fn transport(args: &Args) -> std::io::Result<Transport> {
     let socket = SharedSocket::new(connect_tcp(args)?);
     if !args.tls {
         return Ok(Transport::clear(socket));
@@ -355,7 +372,7 @@ fn connect(args: &Args) -> std::io::Result<Transport> {
 }
 
 /// Registers `name`: [`prepare`], then [`enter`] at once.
-fn register(args: &Args, stream: &Transport, name: &str) -> std::io::Result<BufReader<Transport>> {
+fn register(args: &Args, stream: &Conn, name: &str) -> std::io::Result<BufReader<Conn>> {
     let mut reader = prepare(args, stream, name)?;
     enter(args, &mut reader, name)?;
     Ok(reader)
@@ -363,7 +380,7 @@ fn register(args: &Args, stream: &Transport, name: &str) -> std::io::Result<BufR
 
 /// Everything before entering the room: IRC's NICK/USER, waiting for the welcome (001), since a
 /// JOIN before it is refused or dropped; nothing for Coucou, where the first line enters.
-fn prepare(args: &Args, stream: &Transport, name: &str) -> std::io::Result<BufReader<Transport>> {
+fn prepare(args: &Args, stream: &Conn, name: &str) -> std::io::Result<BufReader<Conn>> {
     let mut reader = BufReader::with_capacity(64 * 1024, stream.clone());
     if args.dialect != Dialect::Irc {
         return Ok(reader);
@@ -406,7 +423,7 @@ fn channel_of(args: &Args, name: &str) -> String {
 }
 
 /// With `--rooms`: takes client `i` to its room and waits until its own join there is seen.
-fn settle_in(args: &Args, reader: &mut BufReader<Transport>, i: usize) -> std::io::Result<()> {
+fn settle_in(args: &Args, reader: &mut BufReader<Conn>, i: usize) -> std::io::Result<()> {
     let name = name_of(i);
     let room = room_of(args, i);
     let writer = reader.get_ref().clone();
@@ -458,7 +475,7 @@ fn settle_in(args: &Args, reader: &mut BufReader<Transport>, i: usize) -> std::i
 
 /// Enters the room: the name line, a JSON hello (joined once welcomed: a full room answers with
 /// an error, and that client is not counted as one of those who should receive), or IRC's JOIN.
-fn enter(args: &Args, reader: &mut BufReader<Transport>, name: &str) -> std::io::Result<()> {
+fn enter(args: &Args, reader: &mut BufReader<Conn>, name: &str) -> std::io::Result<()> {
     let writer = reader.get_ref().clone();
     match args.dialect {
         Dialect::Plain => writer.write_all(format!("{name}\n").as_bytes()),
@@ -622,7 +639,7 @@ fn left_name(dialect: Dialect, line: &str) -> Option<&str> {
 }
 
 /// A receiver: reads lines until told to stop, counting joins and stamped deliveries.
-fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Transport>) {
+fn receive(args: &Args, shared: &Shared, me: usize, mut reader: BufReader<Conn>) {
     let own = name_of(me);
     let writer = reader.get_ref().clone();
     reader
@@ -760,7 +777,7 @@ fn run(args: &Args) -> Result<Report, String> {
     let barrier = Arc::new(Barrier::new(args.clients + 1));
     // With --enter-together, every client (ready or failed) waits here before it enters.
     let joins_go = Arc::new(Barrier::new(args.clients + 1));
-    let (tx, rx) = crossbeam_channel::unbounded::<(usize, Transport)>();
+    let (tx, rx) = crossbeam_channel::unbounded::<(usize, Conn)>();
     let mut receivers = Vec::with_capacity(args.clients);
     for i in 0..args.clients {
         let barrier = Arc::clone(&barrier);
@@ -778,7 +795,8 @@ fn run(args: &Args) -> Result<Report, String> {
                     thread::sleep(Duration::from_secs_f64(i as f64 / args_c.join_rate));
                 }
                 let name = name_of(i);
-                let prepared = connect(&args_c)
+                let web = i >= args_c.clients.saturating_sub(args_c.web);
+                let prepared = connect(&args_c, web)
                     .and_then(|stream| Ok((prepare(&args_c, &stream, &name)?, stream)));
                 if args_c.enter_together {
                     joins_go.wait();
@@ -832,7 +850,7 @@ fn run(args: &Args) -> Result<Report, String> {
         thread::sleep(Duration::from_millis(1));
     }
     let join_storm_ms = all_joins_seen().then(|| storm_start.elapsed().as_secs_f64() * 1000.0);
-    let mut senders: Vec<(usize, Transport)> = rx.try_iter().collect();
+    let mut senders: Vec<(usize, Conn)> = rx.try_iter().collect();
     for (_, stream) in &senders {
         // A frozen server must not freeze the benchmark.
         stream
@@ -856,7 +874,7 @@ fn run(args: &Args) -> Result<Report, String> {
 
     // The slow consumer joins last and never reads.
     let _slow = if args.slow {
-        let s = connect(args).map_err(|e| format!("slow client: {e}"))?;
+        let s = connect(args, false).map_err(|e| format!("slow client: {e}"))?;
         Some(register(args, &s, &shared.slow_name).map_err(|e| e.to_string())?)
     } else {
         None

@@ -83,6 +83,17 @@ pub fn test_tls() -> std::sync::Arc<rustls::ServerConfig> {
     coucou::tls::server_config(test_identity()).expect("a TLS configuration")
 }
 
+/// The seed's C client: the name as a 32-byte NUL-padded block, then `name: text` lines with the
+/// name as typed at the start, whatever it becomes.
+pub fn c_client(addr: SocketAddr, typed_name: &str) -> Plain {
+    let mut client = Plain::connect(addr);
+    let mut block = typed_name.as_bytes().to_vec();
+    block.resize(32, 0);
+    client.send_raw(&block);
+    client.expect("joined the room");
+    client
+}
+
 /// A raw TCP client that speaks plain lines, like nc.
 pub struct Plain {
     reader: BufReader<TcpStream>,
