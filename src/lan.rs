@@ -47,6 +47,13 @@ pub fn reachable_at(local: SocketAddr) -> Vec<SocketAddr> {
     }
 }
 
+/// The room's web page at `addr`: `https://` when the room takes only encrypted connections
+/// (its clear requests are sent there anyway), else `http://`.
+pub fn page_address(addr: SocketAddr, encrypted_only: bool) -> String {
+    let scheme = if encrypted_only { "https" } else { "http" };
+    format!("{scheme}://{addr}/")
+}
+
 /// True for an IP address, or a host name of letters, digits, `-` and `.` (RFC 1123).
 pub fn is_host_name_or_ip(host: &str) -> bool {
     if host.parse::<std::net::IpAddr>().is_ok() {

@@ -160,6 +160,7 @@ pub mod lan;
 pub mod link;
 pub mod model;
 pub mod protocol;
+pub mod qr;
 pub mod server;
 pub mod store;
 pub mod tls;

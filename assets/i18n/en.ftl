@@ -788,3 +788,8 @@ web-origin = only this room's own page may open its WebSocket
 web-websocket-key = the WebSocket key is not the base64 of 16 bytes
 web-too-slow = the request did not arrive in time
 web-too-large = the request's headers are too long
+
+# The Host panel: the web page for phones
+host-phones = From a phone or a browser
+host-phones-hint = Phones, tablets and computers on the network open this address, or scan its code with the camera, to join without installing anything.
+host-phones-password = A room with a password can't be joined from the web page yet: people join it with the Coucou app.

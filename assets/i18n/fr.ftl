@@ -794,3 +794,8 @@ web-origin = seule la page de ce salon peut ouvrir son WebSocket
 web-websocket-key = la clé WebSocket n’est pas le base64 de 16 octets
 web-too-slow = la requête n’est pas arrivée à temps
 web-too-large = les en-têtes de la requête sont trop longs
+
+# The Host panel: the web page for phones
+host-phones = Depuis un téléphone ou un navigateur
+host-phones-hint = Téléphones, tablettes et ordinateurs du réseau ouvrent cette adresse, ou en scannent le code avec l’appareil photo, pour entrer sans rien installer.
+host-phones-password = On ne peut pas encore entrer dans un salon à mot de passe depuis la page web : on y entre avec l’application Coucou.

@@ -22,6 +22,7 @@ use crate::model::settings::{self, Settings};
 use crate::protocol::password::RoomKey;
 use crate::protocol::sanitize::clean_text;
 use crate::protocol::{DEFAULT_PORT, Wire};
+use crate::qr::Qr;
 use crate::server::{FilesConfig, RoomError, ServerConfig, StoreConfig};
 use crate::tr;
 use crate::ui::toolbar::{HostBusy, HostingView, ToolbarBuffers};
@@ -93,6 +94,9 @@ pub struct Hosting {
     code: String,
     /// The broker the room is linked through, if it is.
     linked: Option<String>,
+    /// The web page at each address, with its QR code (none for a room with a password, which
+    /// the page can't join yet).
+    pages: Vec<(String, Qr)>,
 }
 
 /// Where the host's identity comes from.
@@ -269,10 +273,21 @@ impl HostStart {
         if warning.is_none() && addrs.iter().all(|a| a.ip().is_loopback()) {
             warning = Some(HostNote::LoopbackOnly);
         }
+        // Made here, on the starting thread: never on the UI's.
+        let pages = if security.password.is_some() {
+            Vec::new()
+        } else {
+            addrs
+                .iter()
+                .map(|&addr| lan::page_address(addr, security.encrypted_only))
+                .filter_map(|page| Qr::new(&page).map(|qr| (page, qr)))
+                .collect()
+        };
         let hosting = Hosting {
             code: room.fingerprint().code(),
             room,
             addrs,
+            pages,
             security,
             linked: request.broker.clone(),
         };
@@ -522,6 +537,7 @@ impl Host {
             has_password: room.security().password.is_some(),
             linked: room.linked(),
             probes: &self.probes,
+            pages: &room.pages,
         })
     }
 }

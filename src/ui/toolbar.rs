@@ -11,6 +11,7 @@ use crate::model::settings::{
     ThemeChoice,
 };
 use crate::protocol::message::AwayNote;
+use crate::qr::{QUIET_ZONE, Qr};
 use crate::tr;
 
 /// The hosted room, when hosting.
@@ -26,6 +27,8 @@ pub struct HostingView<'a> {
     pub has_password: bool,
     /// The broker the room is linked through, when it is one room with other sites.
     pub linked: Option<&'a str>,
+    /// The web page at each address, with its QR code, for phones (none with a password).
+    pub pages: &'a [(String, Qr)],
 }
 
 /// The hosted room is on its way up or down: the Host toggle waits.
@@ -411,6 +414,7 @@ pub fn toolbar_ui(
         for probe in hosting.probes {
             ui.weak(probe.describe(lang));
         }
+        phones_ui(ui, &hosting);
     }
     if let Some(error) = view.host_error {
         ui.horizontal_wrapped(|ui| {
@@ -692,4 +696,61 @@ fn room_options_ui(
         });
     });
     action
+}
+
+/// How big a QR code's module is on screen, in points: a 29-module code (with its quiet zone)
+/// is 148 points, which a phone's camera reads from arm's length.
+const QR_MODULE: f32 = 4.0;
+
+/// The room's web page for phones: each address, and its QR code to scan; folded by default.
+fn phones_ui(ui: &mut egui::Ui, hosting: &HostingView<'_>) {
+    let lang = super::lang(ui.ctx());
+    egui::CollapsingHeader::new(lang.tr("host-phones"))
+        .id_salt("host-phones")
+        .show(ui, |ui| {
+            if hosting.has_password {
+                ui.weak(lang.tr("host-phones-password"));
+                return;
+            }
+            ui.weak(lang.tr("host-phones-hint"));
+            ui.horizontal_wrapped(|ui| {
+                for (page, qr) in hosting.pages {
+                    ui.vertical(|ui| {
+                        qr_ui(ui, qr, page);
+                        ui.label(RichText::new(page).monospace());
+                    });
+                }
+            });
+        });
+}
+
+/// A QR code, dark on white with its quiet zone whatever the theme, described for screen readers
+/// by what it holds.
+fn qr_ui(ui: &mut egui::Ui, qr: &Qr, holds: &str) {
+    let side = (qr.width() + 2 * QUIET_ZONE) as f32 * QR_MODULE;
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, holds));
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, egui::Color32::WHITE);
+    let origin = rect.min + egui::vec2(QUIET_ZONE as f32, QUIET_ZONE as f32) * QR_MODULE;
+    // Each run of dark modules in a row as one rectangle.
+    for y in 0..qr.width() {
+        let mut x = 0;
+        while x < qr.width() {
+            let start = x;
+            while x < qr.width() && qr.is_dark(x, y) {
+                x += 1;
+            }
+            if x > start {
+                let at = origin + egui::vec2(start as f32, y as f32) * QR_MODULE;
+                let size = egui::vec2((x - start) as f32, 1.0) * QR_MODULE;
+                painter.rect_filled(
+                    egui::Rect::from_min_size(at, size),
+                    0.0,
+                    egui::Color32::BLACK,
+                );
+            }
+            x += 1;
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! Waiting is done on the app's own event channel (`wait_for_event`, a `recv` with a time-out), never
 //! by sleeping. Settings live in a temp folder per test.
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use crate::app_support::*;
@@ -206,6 +207,36 @@ fn host_on_lets_a_raw_client_join_and_host_off_frees_the_port() {
         harness.query_by_label("guest").is_none(),
         "nobody in the people list"
     );
+}
+
+#[test]
+fn the_host_panel_shows_the_web_page_for_phones_with_its_code_and_the_page_answers() {
+    let (_dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    fill(&mut harness, "Username", "teacher");
+    fill(&mut harness, "Host port", "0");
+    harness.get_by_label("Host a room").click();
+    wait_until(&mut harness, "joined own room", CoucouApp::is_connected);
+    let addr = harness.state().hosting_addr().unwrap();
+    let page = format!("http://{addr}/");
+    assert!(harness.query_by_label(&page).is_none(), "folded at first");
+    harness.get_by_label("From a phone or a browser").click();
+    harness.run();
+    // The address, and its code: an image that says what it holds, for screen readers too.
+    let roles: Vec<_> = harness
+        .get_all_by_label(&page)
+        .map(|n| n.accesskit_node().role())
+        .collect();
+    assert_eq!(roles.len(), 2, "{roles:?}");
+    assert!(roles.contains(&egui::accesskit::Role::Image), "{roles:?}");
+    // And the page is there, served by the room this app hosts.
+    let mut browser = TcpStream::connect(addr).unwrap();
+    browser
+        .write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut answer = String::new();
+    browser.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
 }
 
 /// Scrolls the message list up, away from its bottom.

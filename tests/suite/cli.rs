@@ -122,26 +122,21 @@ fn a_missing_empty_or_damaged_password_file_or_identity_is_one_clear_line_and_a_
     }
 }
 
-#[test]
-fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
-    let dir = tempfile::tempdir().unwrap();
-    let password = dir.path().join("password");
-    std::fs::write(&password, "tournesol\n").unwrap();
-    let identity = dir.path().join("identity");
+/// What `coucou server` on 127.0.0.1, port 0, with `args` prints before it serves.
+fn banner(identity: &std::path::Path, args: &[&std::ffi::OsStr]) -> String {
     let mut command = coucou();
     command
         .args(["server", "--bind", "127.0.0.1", "--port", "0", "--identity"])
-        .arg(&identity)
-        .arg("--password-file")
-        .arg(&password)
+        .arg(identity)
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
-    let mut child = command.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut child = command.spawn().expect("coucou server starts");
+    let stdout = child.stdout.take().expect("its output");
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
     let mut banner = Vec::new();
     for line in lines.by_ref() {
-        let line = line.unwrap();
+        let line = line.expect("a line of its banner");
         let done = line.starts_with("Press Ctrl-C");
         banner.push(line);
         if done {
@@ -150,11 +145,23 @@ fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
     }
     child.kill().ok();
     child.wait().ok();
+    banner.join("\n")
+}
+
+#[test]
+fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, "tournesol\n").unwrap();
+    let identity = dir.path().join("identity");
+    let text = banner(
+        &identity,
+        &["--password-file".as_ref(), password.as_os_str()],
+    );
     let code = coucou::identity::Identity::load(&identity)
         .unwrap()
         .fingerprint()
         .code();
-    let text = banner.join("\n");
     assert!(text.contains(&format!("Room code: {code}")), "{text}");
     assert!(
         text.contains("openssl s_client -quiet -connect 127.0.0.1:"),
@@ -162,6 +169,23 @@ fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
     );
     assert!(text.contains("A password is required"), "{text}");
     assert!(!text.contains("tournesol"), "the password is never printed");
+    // The web page can't join it yet: not offered.
+    assert!(!text.contains("From a phone"), "{text}");
+}
+
+#[test]
+fn the_banner_gives_phones_the_pages_address_and_its_qr_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = banner(&dir.path().join("identity"), &[]);
+    let page = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("the page's address: {text}"));
+    let port: u16 = page.trim_end_matches('/').parse().unwrap();
+    let qr = coucou::qr::Qr::new(&format!("http://127.0.0.1:{port}/")).unwrap();
+    assert!(text.contains(&qr.to_terminal()), "{text}");
+    let encrypted = banner(&dir.path().join("identity"), &["--require-tls".as_ref()]);
+    assert!(encrypted.contains("  https://127.0.0.1:"), "{encrypted}");
 }
 
 #[test]

@@ -40,6 +40,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("digest.rs", ABOVE_CONNECTION),
     ("digest.rs", ABOVE_PROTOCOL),
     ("digest.rs", &["protocol"]),
+    // `qr`, a web address as a QR code, is as low: the app's Host panel and `coucou server` draw it.
+    ("qr.rs", ABOVE_CONNECTION),
+    ("qr.rs", ABOVE_PROTOCOL),
+    ("qr.rs", &["protocol"]),
     ("protocol", ABOVE_CONNECTION),
     ("protocol", ABOVE_PROTOCOL),
     ("connection.rs", ABOVE_CONNECTION),

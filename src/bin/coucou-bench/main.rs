@@ -16,10 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use coucou::connection::SharedSocket;
 use coucou::protocol::message::{NOTICE_PREFIX, decode_server};
 use coucou::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
-use coucou::tls::{self, PinVerifier, Transport};
 use serde::Serialize;
 
 /// What the clients speak.
@@ -169,7 +167,7 @@ mod rooms;
 mod transfer;
 mod web;
 
-use web::Conn;
+use web::{Conn, connect};
 
 /// Starts `--typists` JSON clients that join, then say "typing" at `--typing-rate` until the run
 /// stops, reading (and dropping) whatever they are sent so the server never waits on them.
@@ -345,30 +343,6 @@ fn connect_tcp(args: &Args) -> std::io::Result<TcpStream> {
     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
     stream.set_nodelay(true)?;
     Ok(stream)
-}
-
-/// A client's connection: in clear, or over TLS with `--tls`; a WebSocket when `web`.
-fn connect(args: &Args, web: bool) -> std::io::Result<Conn> {
-    let transport = transport(args)?;
-    if web {
-        Conn::websocket(transport, &format!("{}:{}", args.host, args.port))
-    } else {
-        Ok(Conn::bytes(transport))
-    }
-}
-
-/// A client's bytes: in clear, or over TLS with `--tls`.
-fn transport(args: &Args) -> std::io::Result<Transport> {
-    let socket = SharedSocket::new(connect_tcp(args)?);
-    if !args.tls {
-        return Ok(Transport::clear(socket));
-    }
-    let config = tls::client_config(PinVerifier::new(None)).map_err(std::io::Error::other)?;
-    let conn = rustls::ClientConnection::new(config, tls::server_name(&args.host))
-        .map_err(std::io::Error::other)?;
-    let mut conn = rustls::Connection::Client(conn);
-    tls::handshake(&mut conn, &socket, Instant::now() + Duration::from_secs(30))?;
-    Ok(Transport::tls(socket, conn))
 }
 
 /// Registers `name`: [`prepare`], then [`enter`] at once.

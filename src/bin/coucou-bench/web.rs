@@ -1,11 +1,39 @@
-//! A benchmark client's connection as the web page's: the JSON dialect over a WebSocket (issue
-//! #29), its text frames read as lines, its lines sent as masked text frames — so that the rest of
-//! the benchmark reads and writes it as it does a JSON client's.
+//! A benchmark client's connection, in clear or over TLS; and as the web page's: the JSON dialect
+//! over a WebSocket (issue #29), its text frames read as lines, its lines sent as masked text
+//! frames — so that the rest of the benchmark reads and writes it as it does a JSON client's.
 
 use std::io::{self, Read};
+use std::time::{Duration, Instant};
 
+use coucou::connection::SharedSocket;
 use coucou::protocol::websocket;
-use coucou::tls::Transport;
+use coucou::tls::{self, PinVerifier, Transport};
+
+use super::{Args, connect_tcp};
+
+/// A client's connection: in clear, or over TLS with `--tls`; a WebSocket when `web`.
+pub fn connect(args: &Args, web: bool) -> std::io::Result<Conn> {
+    let transport = transport(args)?;
+    if web {
+        Conn::websocket(transport, &format!("{}:{}", args.host, args.port))
+    } else {
+        Ok(Conn::bytes(transport))
+    }
+}
+
+/// A client's bytes: in clear, or over TLS with `--tls`.
+fn transport(args: &Args) -> std::io::Result<Transport> {
+    let socket = SharedSocket::new(connect_tcp(args)?);
+    if !args.tls {
+        return Ok(Transport::clear(socket));
+    }
+    let config = tls::client_config(PinVerifier::new(None)).map_err(std::io::Error::other)?;
+    let conn = rustls::ClientConnection::new(config, tls::server_name(&args.host))
+        .map_err(std::io::Error::other)?;
+    let mut conn = rustls::Connection::Client(conn);
+    tls::handshake(&mut conn, &socket, Instant::now() + Duration::from_secs(30))?;
+    Ok(Transport::tls(socket, conn))
+}
 
 /// A client's connection: bytes as they come, or a WebSocket's frames as lines.
 #[derive(Debug)]
