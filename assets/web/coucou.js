@@ -27,6 +27,9 @@ const WORDS = {
     deleted: "(deleted)",
     edited: "(edited)",
     reactedBy: "{emoji} by {names}",
+    rooms: "Rooms",
+    unread1: "1 unread message",
+    unreadN: "{n} unread messages",
     replyTo: "In reply to {name}",
   },
   fr: {
@@ -52,6 +55,9 @@ const WORDS = {
     deleted: "(supprimé)",
     edited: "(modifié)",
     reactedBy: "{emoji} de {names}",
+    rooms: "Salons",
+    unread1: "1 message non lu",
+    unreadN: "{n} messages non lus",
     replyTo: "En réponse à {name}",
   },
 };
@@ -66,17 +72,32 @@ function t(key, args = {}) {
 
 const $ = (id) => document.getElementById(id);
 
-/** What the page knows of the room. */
-const state = {
-  socket: null,
-  me: null,
-  people: [],
-  typing: new Map(),
-  oldest: null,
-  /** Each message's line on the page, and the message itself, by id. */
-  byId: new Map(),
-  messages: new Map(),
-};
+/** One conversation: the host's default room (key "") or a named room (its name). */
+class Room {
+  constructor(key, name) {
+    this.key = key;
+    this.name = name;
+    this.people = [];
+    this.typing = new Map();
+    this.oldest = null;
+    this.more = false;
+    this.unread = 0;
+    /** Each message's line on the page, and the message itself, by id. */
+    this.byId = new Map();
+    this.messages = new Map();
+    this.list = document.createElement("ol");
+    this.list.hidden = true;
+    $("messages").append(this.list);
+  }
+}
+
+/** What the page knows: who it is, the rooms it is in, the one on screen, the host's list. */
+const state = { socket: null, me: null, rooms: new Map(), current: "", listed: [], hasRooms: false };
+
+/** The room a server message concerns: its `room`, or the default room. */
+function roomOf(msg) {
+  return state.rooms.get(msg.room ?? "") ?? null;
+}
 
 function translatePage() {
   document.documentElement.lang = lang;
@@ -164,7 +185,7 @@ function reactions(msg) {
     button.title = t("reactedBy", { emoji: r.emoji, names: names.join(", ") });
     button.textContent = r.emoji + " " + names.length;
     button.addEventListener("click", () => {
-      send({ type: "react", id: msg.id, emoji: r.emoji, on: !mine });
+      send({ type: "react", id: msg.id, emoji: r.emoji, on: !mine }, msg.room);
     });
     box.append(button);
   }
@@ -185,91 +206,171 @@ function mentions(text, me) {
   return false;
 }
 
-function remember(msg) {
-  if (typeof msg.id === "number" && (state.oldest === null || msg.id < state.oldest)) {
-    state.oldest = msg.id;
+/** Adds `msg` to `room` at the end (or, for an older page, at the start) unless it is there. */
+function show(room, msg, older = false) {
+  const keep = typeof msg.id === "number" && msg.type !== "private";
+  if (keep && room.byId.has(msg.id)) return;
+  if (room.key !== "") msg.room = room.key;
+  const li = line(msg);
+  if (keep) {
+    room.byId.set(msg.id, li);
+    room.messages.set(msg.id, msg);
+  }
+  if (typeof msg.id === "number" && (room.oldest === null || msg.id < room.oldest)) room.oldest = msg.id;
+  const box = $("messages").parentElement;
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  if (older) {
+    room.list.prepend(li);
+    return;
+  }
+  room.list.append(li);
+  if (room.key === state.current) {
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  } else if (msg.type === "message" || msg.type === "private") {
+    room.unread += 1;
+    showRooms();
   }
 }
 
-/** Adds `msg` at the end (or, for an older page, at the start) unless it is there already. */
-function show(msg, older = false) {
-  if (typeof msg.id === "number" && msg.type !== "private") {
-    if (state.byId.has(msg.id)) return;
-  }
-  const li = line(msg);
-  if (typeof msg.id === "number" && msg.type !== "private") {
-    state.byId.set(msg.id, li);
-    state.messages.set(msg.id, msg);
-  }
-  remember(msg);
-  const list = $("messages");
-  const box = list.parentElement;
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-  if (older) {
-    list.prepend(li);
-  } else {
-    list.append(li);
-    if (atBottom) box.scrollTop = box.scrollHeight;
-  }
+/** The room on screen: its lines, its people, who types, its name. */
+function showCurrent() {
+  const room = state.rooms.get(state.current);
+  for (const r of state.rooms.values()) r.list.hidden = r !== room;
+  $("room-name").textContent = room.name;
+  document.title = room.name + " — Coucou";
+  $("older").hidden = !room.more && room.oldest === null;
+  showPeople();
+  showTyping();
+  showRooms();
 }
 
 function showPeople() {
-  const list = $("people");
-  list.replaceChildren(
-    ...state.people.map((name) => {
+  const room = state.rooms.get(state.current);
+  $("people").replaceChildren(
+    ...room.people.map((name) => {
       const li = document.createElement("li");
       li.textContent = name;
       return li;
     }),
   );
-  const n = state.people.length;
+  const n = room.people.length;
   $("people-count").textContent = n === 1 ? t("count1") : t("countN", { n });
 }
 
 function showTyping() {
-  const names = [...state.typing.keys()];
+  const names = [...state.rooms.get(state.current).typing.keys()];
   $("typing").textContent =
     names.length === 0 ? "" : names.length === 1 ? t("typing1", { a: names[0] }) : t("typingN", { n: names.length });
 }
 
-function send(msg) {
+/** The rooms bar: the rooms this page is in, then the host's others; a click goes there. */
+function showRooms() {
+  const nav = $("rooms");
+  nav.setAttribute("aria-label", t("rooms"));
+  nav.hidden = !state.hasRooms;
+  if (!state.hasRooms) return;
+  const names = [...state.rooms.values()].map((r) => r.name);
+  const others = state.listed.filter((r) => !r.default && !state.rooms.has(r.name) && !r.protected);
+  const button = (label, key, room) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    if (room) {
+      b.setAttribute("aria-current", room.key === state.current ? "page" : "false");
+      if (room.unread > 0) {
+        const badge = document.createElement("span");
+        badge.className = "unread";
+        badge.textContent = String(room.unread);
+        badge.title = room.unread === 1 ? t("unread1") : t("unreadN", { n: room.unread });
+        b.append(" ", badge);
+      }
+      b.addEventListener("click", () => {
+        state.current = room.key;
+        room.unread = 0;
+        showCurrent();
+        $("say").focus();
+      });
+    } else {
+      b.classList.add("join");
+      b.addEventListener("click", () => send({ type: "join_room" }, key));
+    }
+    return b;
+  };
+  nav.replaceChildren(
+    ...[...state.rooms.values()].map((room) => button(room.name, room.key, room)),
+    ...others.filter((r) => !names.includes(r.name)).map((r) => button("+ " + r.name, r.name, null)),
+  );
+}
+
+/** Sends `msg` about `key`'s room (the default room: no `room` field). */
+function send(msg, key = "") {
+  if (key) msg.room = key;
   if (state.socket && state.socket.readyState === WebSocket.OPEN) {
     state.socket.send(JSON.stringify(msg));
   }
 }
 
+/** A welcome: the default room's first, then each named room joined. */
+function welcomed(msg) {
+  const first = state.me === null;
+  state.me = msg.you;
+  const key = first ? "" : (msg.room ?? "");
+  const room = state.rooms.get(key) ?? new Room(key, msg.room ?? "Coucou");
+  state.rooms.set(key, room);
+  room.people = msg.users ?? [];
+  for (const m of msg.history ?? []) show(room, m);
+  state.current = key;
+  if (first) {
+    $("join").hidden = true;
+    $("room").hidden = false;
+    $("status").textContent = "";
+    if (msg.changes) send({ type: "changes" });
+    state.hasRooms = msg.rooms === true;
+    if (state.hasRooms) send({ type: "rooms" });
+  }
+  showCurrent();
+  $("say").focus();
+}
+
 function onMessage(msg) {
+  if (msg.type === "welcome") {
+    welcomed(msg);
+    return;
+  }
+  if (msg.type === "rooms") {
+    state.listed = Array.isArray(msg.rooms) ? msg.rooms : [];
+    showRooms();
+    return;
+  }
+  if (msg.type === "room_made") {
+    send({ type: "rooms" });
+    return;
+  }
+  if (msg.type === "error") {
+    if (state.me === null) $("join-error").textContent = msg.message ?? "";
+    else $("status").textContent = msg.message ?? "";
+    return;
+  }
+  const room = roomOf(msg);
+  if (room === null) return;
+  const here = room.key === state.current;
   switch (msg.type) {
-    case "welcome":
-      state.me = msg.you;
-      state.people = msg.users ?? [];
-      $("room-name").textContent = msg.room ?? "Coucou";
-      document.title = (msg.room ?? "Coucou") + " — Coucou";
-      $("join").hidden = true;
-      $("room").hidden = false;
-      $("status").textContent = "";
-      for (const m of msg.history ?? []) show(m);
-      $("older").hidden = state.oldest === null;
-      showPeople();
-      if (msg.changes) send({ type: "changes" });
-      $("say").focus();
-      break;
     case "message":
     case "private":
     case "notice":
-      if (msg.from) state.typing.delete(msg.from);
-      showTyping();
-      if (msg.type === "notice" && state.byId.has(msg.id)) {
+      if (msg.from) room.typing.delete(msg.from);
+      if (here) showTyping();
+      if (msg.type === "notice" && room.byId.has(msg.id)) {
         // A tombstone: the message with that id was deleted.
-        state.byId.get(msg.id).replaceWith(line({ type: "notice", time: msg.time, text: msg.text }));
+        room.byId.get(msg.id).replaceWith(line({ type: "notice", time: msg.time, text: msg.text }));
         break;
       }
-      show(msg);
+      show(room, msg);
       break;
     case "edited":
     case "reacted": {
-      const old = state.byId.get(msg.id);
-      const was = state.messages.get(msg.id);
+      const old = room.byId.get(msg.id);
+      const was = room.messages.get(msg.id);
       if (old && was) {
         const now =
           msg.type === "edited"
@@ -277,48 +378,50 @@ function onMessage(msg) {
             : { ...was, reactions: msg.reactions ?? [] };
         const li = line(now);
         old.replaceWith(li);
-        state.byId.set(msg.id, li);
-        state.messages.set(msg.id, now);
+        room.byId.set(msg.id, li);
+        room.messages.set(msg.id, now);
       }
       break;
     }
     case "join":
-      if (!state.people.includes(msg.name)) state.people.push(msg.name);
-      showPeople();
-      show(msg);
+      if (!room.people.includes(msg.name)) room.people.push(msg.name);
+      if (here) showPeople();
+      show(room, msg);
       break;
     case "leave":
-      state.people = state.people.filter((n) => n !== msg.name);
-      state.typing.delete(msg.name);
-      showPeople();
-      showTyping();
-      show(msg);
+      room.people = room.people.filter((n) => n !== msg.name);
+      room.typing.delete(msg.name);
+      if (here) {
+        showPeople();
+        showTyping();
+      }
+      show(room, msg);
       break;
     case "rename":
-      state.people = state.people.map((n) => (n === msg.old ? msg.new : n));
+      room.people = room.people.map((n) => (n === msg.old ? msg.new : n));
       if (state.me === msg.old) state.me = msg.new;
-      showPeople();
-      show(msg);
+      if (here) showPeople();
+      show(room, msg);
       break;
     case "users":
-      state.people = msg.users ?? [];
-      showPeople();
+      room.people = msg.users ?? [];
+      if (here) showPeople();
       break;
     case "typing":
-      if (msg.active) state.typing.set(msg.name, true);
-      else state.typing.delete(msg.name);
-      showTyping();
+      if (msg.active) room.typing.set(msg.name, true);
+      else room.typing.delete(msg.name);
+      if (here) showTyping();
       break;
     case "history":
-      for (const m of [...(msg.messages ?? [])].reverse()) show(m, true);
-      $("older").hidden = !msg.more;
+      for (const m of [...(msg.messages ?? [])].reverse()) show(room, m, true);
+      room.more = msg.more === true;
+      if (here) $("older").hidden = !room.more;
       break;
-    case "error":
-      if (state.me === null) {
-        $("join-error").textContent = msg.message ?? "";
-      } else {
-        $("status").textContent = msg.message ?? "";
-      }
+    case "parted":
+      room.list.remove();
+      state.rooms.delete(room.key);
+      if (here) state.current = "";
+      showCurrent();
       break;
     default:
       break;
@@ -347,17 +450,16 @@ function join(name) {
     state.socket = null;
     if (state.me === null) {
       if ($("join-error").textContent === t("joining")) $("join-error").textContent = t("cannot");
-    } else {
-      state.me = null;
-      state.byId.clear();
-      state.messages.clear();
-      state.oldest = null;
-      state.typing.clear();
-      $("messages").replaceChildren();
-      $("room").hidden = true;
-      $("join").hidden = false;
-      $("join-error").textContent = t("lost");
+      return;
     }
+    state.me = null;
+    state.rooms.clear();
+    state.current = "";
+    state.listed = [];
+    $("messages").replaceChildren();
+    $("room").hidden = true;
+    $("join").hidden = false;
+    $("join-error").textContent = t("lost");
   });
 }
 
@@ -374,18 +476,21 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     const text = $("say").value;
     if (text.trim() === "") return;
-    send({ type: "say", text });
+    send({ type: "say", text }, state.current);
     $("say").value = "";
     typingSent = false;
   });
   $("say").addEventListener("input", () => {
     const active = $("say").value !== "";
     if (active !== typingSent) {
-      send({ type: "typing", active });
+      send({ type: "typing", active }, state.current);
       typingSent = active;
     }
   });
   $("older").addEventListener("click", () => {
-    if (state.oldest !== null) send({ type: "history", before: state.oldest, limit: 50 });
+    const room = state.rooms.get(state.current);
+    if (room && room.oldest !== null) {
+      send({ type: "history", before: room.oldest, limit: 50 }, state.current);
+    }
   });
 });

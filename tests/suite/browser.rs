@@ -138,3 +138,56 @@ fn a_reply_shows_its_quote_and_a_reaction_its_count_which_a_click_joins() {
     );
     assert!(page.wait_text("#messages .reactions button[aria-pressed=true]", "👍 2"));
 }
+
+#[test]
+fn the_page_joins_a_named_room_switches_between_rooms_and_counts_what_it_missed() {
+    let server = start_server();
+    server.make_room("Projet X").expect("a room");
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let page = Page::open(&driver, "en-US");
+    page.go(addr);
+    page.join("phone");
+    // The host's other room, to join.
+    assert!(page.wait_text("#rooms button.join", "Projet X"));
+    page.click("#rooms button.join");
+    assert!(page.wait_text("#room-name", "Projet X"));
+    assert!(page.wait_text("#rooms button[aria-current=page]", "Projet X"));
+
+    let mut projet = Plain::join(addr, "bob");
+    projet.send("/join Projet X");
+    projet.expect("Welcome to Projet X");
+    assert!(page.wait_text("#people", "bob"));
+    page.say("plan ready");
+    projet.expect("phone: plan ready");
+    projet.send("thanks");
+    assert!(page.wait_text("#messages ol:not([hidden])", "bob: thanks"));
+
+    // Meanwhile in the main room: counted on its button, shown once back there.
+    let mut main = Plain::join(addr, "carol");
+    main.send("lunch?");
+    assert!(page.wait_text("#rooms button .unread", "1"));
+    let main_room = page.script(
+        "return [...document.querySelectorAll('#rooms button')].findIndex((b) => !b.textContent.includes('Projet X'))",
+        json!([]),
+    );
+    page.click(&format!(
+        "#rooms button:nth-child({})",
+        main_room.as_i64().unwrap() + 1
+    ));
+    assert!(page.wait_text("#messages ol:not([hidden])", "carol: lunch?"));
+    assert_eq!(
+        page.script(
+            "return document.querySelectorAll('#rooms .unread').length",
+            json!([])
+        ),
+        json!(0)
+    );
+    page.say("yes!");
+    main.expect("phone: yes!");
+    // What was said in the main room never reached Projet X.
+    projet.send("still there");
+    let between = projet.lines_until("bob: still there");
+    assert!(!between.iter().any(|l| l.contains("yes!")), "{between:?}");
+    assert!(page.wait_text("#messages ol", "bob: still there"));
+}
