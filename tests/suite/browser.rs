@@ -191,3 +191,64 @@ fn the_page_joins_a_named_room_switches_between_rooms_and_counts_what_it_missed(
     assert!(!between.iter().any(|l| l.contains("yes!")), "{between:?}");
     assert!(page.wait_text("#messages ol", "bob: still there"));
 }
+
+/// How many pixels may differ (by more than a rounding) from the snapshot: anti-aliasing only.
+const SNAPSHOT_TOLERANCE: f64 = 0.005;
+
+/// Compares a screenshot with `tests/snapshots/NAME.png` (`UPDATE_SNAPSHOTS=1` writes it).
+fn assert_snapshot(name: &str, png: &[u8]) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.png"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, png).expect("the snapshot written");
+        return;
+    }
+    let got = image::load_from_memory(png)
+        .expect("a PNG screenshot")
+        .to_rgba8();
+    let want = image::open(&path)
+        .unwrap_or_else(|err| panic!("{}: {err} (UPDATE_SNAPSHOTS=1 makes it)", path.display()))
+        .to_rgba8();
+    assert_eq!(got.dimensions(), want.dimensions(), "{name}");
+    let differ = got
+        .pixels()
+        .zip(want.pixels())
+        .filter(|(a, b)| a.0.iter().zip(b.0).any(|(x, y)| x.abs_diff(y) > 24))
+        .count();
+    let share = differ as f64 / f64::from(got.width() * got.height());
+    if share > SNAPSHOT_TOLERANCE {
+        let failed = path.with_file_name(format!("{name}.new.png"));
+        std::fs::write(&failed, png).expect("the differing screenshot written");
+        panic!(
+            "{name}: {:.2} % of the pixels differ; see {}",
+            share * 100.0,
+            failed.display()
+        );
+    }
+}
+
+#[test]
+fn a_phone_sized_window_looks_as_its_snapshot() {
+    let server = start_server();
+    server.make_room("Projet X").expect("a room");
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let page = Page::open(&driver, "en-US");
+    page.go(addr);
+    assert!(page.wait_text("#join-form label", "Your name"));
+    assert_snapshot("web_phone_join", &page.screenshot());
+    page.join("phone");
+    let mut nc = Plain::join(addr, "nc");
+    nc.send("Bonjour ! Is the plan for Friday ready?");
+    page.say("Almost: one more page, then it goes to nc and the team.");
+    nc.send("phone: great, thanks");
+    assert!(page.wait_text("#messages", "great, thanks"));
+    // Times change from run to run: hidden, their place kept.
+    page.script(
+        "for (const t of document.querySelectorAll('time')) t.style.visibility = 'hidden';
+         document.activeElement.blur();",
+        json!([]),
+    );
+    assert_snapshot("web_phone_room", &page.screenshot());
+}

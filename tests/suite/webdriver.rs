@@ -110,7 +110,7 @@ pub struct Page<'d> {
 }
 
 impl<'d> Page<'d> {
-    /// A 360 × 740 window whose browser asks for `lang`.
+    /// A window with a phone's 360 × 740 viewport whose browser asks for `lang`.
     pub fn open(driver: &'d Driver, lang: &str) -> Self {
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
@@ -119,7 +119,9 @@ impl<'d> Page<'d> {
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
                          "--window-size=360,740", format!("--lang={lang}"),
                          "--no-first-run", "--disable-extensions"],
-                "prefs": {"intl.accept_languages": lang}
+                "prefs": {"intl.accept_languages": lang},
+                // A phone's viewport, exactly (a headless window is at least 500 wide).
+                "mobileEmulation": {"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 1.0}}
             },
             "timeouts": {"script": 10_000, "implicit": 10_000, "pageLoad": 10_000}
         }}});
@@ -205,6 +207,14 @@ impl<'d> Page<'d> {
             seen.observe(document.body, {subtree: true, childList: true, characterData: true,
                                          attributes: true});";
         self.call_async(script, json!([css, needle])) == json!(true)
+    }
+
+    /// What the window shows now, as a PNG.
+    pub fn screenshot(&self) -> Vec<u8> {
+        let png = self.call("GET", "/screenshot", None);
+        data_encoding::BASE64
+            .decode(png.as_str().expect("a screenshot").as_bytes())
+            .expect("base64")
     }
 
     /// Joins the room the page was served by, as `name`.
