@@ -92,7 +92,16 @@ class Room {
 }
 
 /** What the page knows: who it is, the rooms it is in, the one on screen, the host's list. */
-const state = { socket: null, me: null, rooms: new Map(), current: "", listed: [], hasRooms: false };
+const state = {
+  socket: null,
+  me: null,
+  rooms: new Map(),
+  current: "",
+  listed: [],
+  hasRooms: false,
+  /** The last message, when it was an error: why the host closed, if it did. */
+  last: null,
+};
 
 /** The room a server message concerns: its `room`, or the default room. */
 function roomOf(msg) {
@@ -443,7 +452,11 @@ function join(name) {
     } catch {
       return;
     }
-    if (msg && typeof msg === "object") onMessage(msg);
+    if (msg && typeof msg === "object") {
+      onMessage(msg);
+      // What ended the connection, if the host said (kicked, banned…), to show once it is closed.
+      state.last = msg.type === "error" ? msg.message : null;
+    }
   });
   socket.addEventListener("close", () => {
     if (state.socket !== socket) return;
@@ -459,7 +472,7 @@ function join(name) {
     $("messages").replaceChildren();
     $("room").hidden = true;
     $("join").hidden = false;
-    $("join-error").textContent = t("lost");
+    $("join-error").textContent = state.last ?? t("lost");
   });
 }
 

@@ -7,8 +7,9 @@
 
 use serde_json::json;
 
-use crate::common::{Json, Plain, c_client, start_server};
+use crate::common::{Json, Plain, c_client, start_server, start_server_with};
 use crate::webdriver::{Driver, Page};
+use coucou::protocol::message::{Act, Moderate};
 use coucou::protocol::{ClientMsg, ServerMsg};
 
 #[test]
@@ -251,4 +252,40 @@ fn a_phone_sized_window_looks_as_its_snapshot() {
         json!([]),
     );
     assert_snapshot("web_phone_room", &page.screenshot());
+}
+
+#[test]
+fn a_kicked_phone_is_told_why_on_its_page() {
+    let server = start_server_with(coucou::server::ServerConfig {
+        moderator_password: Some(
+            coucou::protocol::password::RoomKey::new("craie-verte").expect("a key"),
+        ),
+        ..coucou::server::ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let page = Page::open(&driver, "en-US");
+    page.go(addr);
+    page.join("troll");
+    // The moderators' password is given over TLS only.
+    let (mut teacher, _) = Json::connect_tls(addr, None).expect("TLS");
+    teacher.send(&ClientMsg::Hello {
+        version: 1,
+        name: "teacher".into(),
+    });
+    teacher.send(&ClientMsg::Oper {
+        password: "craie-verte".into(),
+    });
+    teacher.expect(|m| matches!(m, ServerMsg::Moderator {}));
+    let kick = coucou::protocol::Command::Moderate(Moderate {
+        name: Some("troll".into()),
+        reason: Some("spamming the class".into()),
+        ..Moderate::alone(Act::Kick)
+    });
+    teacher.send(&kick.to_client_msg());
+    assert!(page.wait_text("#join-error", "spamming the class"));
+    assert_eq!(
+        page.script("return document.getElementById('room').hidden", json!([])),
+        json!(true)
+    );
 }

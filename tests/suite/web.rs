@@ -43,7 +43,15 @@ impl Browser {
     }
 
     fn connect_tls(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect(addr).expect("connect");
+        Self::tls_over(TcpStream::connect(addr).expect("connect"), addr)
+    }
+
+    /// Over TLS from the loopback address `from`: another machine on the LAN.
+    fn connect_tls_from(addr: SocketAddr, from: std::net::IpAddr) -> Self {
+        Self::tls_over(crate::common::connect_from(addr, from), addr)
+    }
+
+    fn tls_over(stream: TcpStream, addr: SocketAddr) -> Self {
         let socket = SharedSocket::new(stream);
         let verifier = PinVerifier::new(Some(test_identity().fingerprint()));
         let config = tls::client_config(verifier).expect("a TLS configuration");
@@ -582,5 +590,71 @@ fn a_room_with_a_password_tells_the_page_to_use_the_app() {
             })]
         ),
         "{rest:?}"
+    );
+}
+
+#[test]
+fn a_moderator_kicks_a_browser_guest_and_a_ban_by_address_keeps_that_machine_out() {
+    let server = start_server_with(ServerConfig {
+        moderator_password: Some(
+            coucou::protocol::password::RoomKey::new("craie-verte").expect("a key"),
+        ),
+        password_delay: Duration::from_millis(10),
+        ..ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let phone_machine = std::net::IpAddr::from([127, 0, 0, 9]);
+    let (mut teacher, _) =
+        Json::connect_tls(addr, Some(test_identity().fingerprint())).expect("TLS");
+    teacher.send(&ClientMsg::Hello {
+        version: 1,
+        name: "teacher".into(),
+    });
+    teacher.send(&ClientMsg::Oper {
+        password: "craie-verte".into(),
+    });
+    teacher.expect(|m| matches!(m, ServerMsg::Moderator {}));
+
+    let join = |name: &str| {
+        let page = Browser::connect_tls_from(addr, phone_machine).upgrade("https");
+        page.say(&ClientMsg::Hello {
+            version: 1,
+            name: name.into(),
+        });
+        page
+    };
+    let mut troll = join("troll");
+    assert!(matches!(troll.next(), ServerMsg::Welcome { .. }));
+    let kick = coucou::protocol::Command::Moderate(coucou::protocol::message::Moderate {
+        name: Some("troll".into()),
+        reason: Some("spam".into()),
+        ..coucou::protocol::message::Moderate::alone(coucou::protocol::message::Act::Kick)
+    });
+    teacher.send(&kick.to_client_msg());
+    // The page is told why, then its connection ends.
+    let rest = troll.rest();
+    assert!(
+        rest.iter().any(
+            |g| matches!(g, Got::Text(ServerMsg::Error { message, .. }) if message.contains("spam"))
+        ),
+        "{rest:?}"
+    );
+    let ban = coucou::protocol::Command::Moderate(coucou::protocol::message::Moderate {
+        name: Some(phone_machine.to_string()),
+        ..coucou::protocol::message::Moderate::alone(coucou::protocol::message::Act::Ban)
+    });
+    teacher.send(&ban.to_client_msg());
+    teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("127.0.0.9")));
+    // Under another name, from the same machine: out.
+    let mut again = join("gentle");
+    assert!(
+        matches!(
+            again.next(),
+            ServerMsg::Error {
+                code: ErrorCode::Banned,
+                ..
+            }
+        ),
+        "banned"
     );
 }
