@@ -28,6 +28,8 @@ const WORDS = {
     edited: "(edited)",
     reactedBy: "{emoji} by {names}",
     rooms: "Rooms",
+    save: "Save",
+    picture: "{name}, a picture from {from}",
     unread1: "1 unread message",
     unreadN: "{n} unread messages",
     replyTo: "In reply to {name}",
@@ -56,6 +58,8 @@ const WORDS = {
     edited: "(modifié)",
     reactedBy: "{emoji} de {names}",
     rooms: "Salons",
+    save: "Enregistrer",
+    picture: "{name}, une image de {from}",
     unread1: "1 message non lu",
     unreadN: "{n} messages non lus",
     replyTo: "En réponse à {name}",
@@ -101,6 +105,8 @@ const state = {
   hasRooms: false,
   /** The last message, when it was an error: why the host closed, if it did. */
   last: null,
+  /** What to do with each file's ticket when it comes, by file. */
+  fetching: new Map(),
 };
 
 /** The room a server message concerns: its `room`, or the default room. */
@@ -152,6 +158,10 @@ function line(msg) {
       }
       break;
     }
+    case "file":
+      li.classList.add("file");
+      li.append(fileLine(msg));
+      break;
     case "join":
       li.classList.add("notice");
       li.append(t("joined", { name: msg.name }));
@@ -169,6 +179,56 @@ function line(msg) {
       li.append(msg.text ?? "");
   }
   return li;
+}
+
+/** The pictures the page shows inline: PNG, JPEG, GIF, WebP, up to 25 MB (as the app). */
+const PICTURE = /\.(png|jpe?g|gif|webp)$/i;
+const PICTURE_BYTES = 25 * 1024 * 1024;
+
+/** Sizes as people read them. */
+function bytes(n) {
+  const units = ["B", "KB", "MB", "GB"];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i += 1;
+  }
+  return (i === 0 ? String(n) : n.toFixed(1)) + " " + units[i];
+}
+
+/** A file offered: who, its name and size; a picture shown once fetched, anything else saved
+ * with a click. Each fetch asks the host for a ticket, then loads `/file/TOKEN`. */
+function fileLine(msg) {
+  const box = document.createElement("span");
+  const from = document.createElement("span");
+  from.className = "from";
+  from.textContent = msg.from;
+  box.append(from, ": 📎 " + msg.name + " (" + bytes(msg.size) + ") ");
+  if (PICTURE.test(msg.name) && msg.size <= PICTURE_BYTES) {
+    const img = document.createElement("img");
+    img.className = "picture";
+    img.alt = t("picture", { name: msg.name, from: msg.from });
+    box.append(img);
+    state.fetching.set(msg.file, (token) => {
+      img.src = "/file/" + encodeURIComponent(token);
+    });
+    send({ type: "fetch", file: msg.file });
+  } else {
+    const save = document.createElement("button");
+    save.type = "button";
+    save.textContent = t("save");
+    save.addEventListener("click", () => {
+      state.fetching.set(msg.file, (token) => {
+        const a = document.createElement("a");
+        a.href = "/file/" + encodeURIComponent(token);
+        a.download = msg.name;
+        a.click();
+      });
+      send({ type: "fetch", file: msg.file });
+    });
+    box.append(save);
+  }
+  return box;
 }
 
 /** The line a reply quotes, above it. */
@@ -355,6 +415,12 @@ function onMessage(msg) {
     send({ type: "rooms" });
     return;
   }
+  if (msg.type === "ticket") {
+    const use = state.fetching.get(msg.file);
+    state.fetching.delete(msg.file);
+    if (use && typeof msg.token === "string") use(msg.token);
+    return;
+  }
   if (msg.type === "error") {
     if (state.me === null) $("join-error").textContent = msg.message ?? "";
     else $("status").textContent = msg.message ?? "";
@@ -364,6 +430,9 @@ function onMessage(msg) {
   if (room === null) return;
   const here = room.key === state.current;
   switch (msg.type) {
+    case "file":
+      show(room, msg);
+      break;
     case "message":
     case "private":
     case "notice":

@@ -109,7 +109,8 @@ impl Request {
     }
 }
 
-/// A response's head: the status line, `headers`, and the length of the body that follows.
+/// A response's head: the status line, `headers`, and the length of the body that follows
+/// (`usize::MAX`: the headers say it themselves).
 pub fn response_head(status: u16, reason: &str, headers: &[(&str, &str)], body: usize) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {status} {reason}\r\n");
     for (name, value) in headers {
@@ -118,7 +119,7 @@ pub fn response_head(status: u16, reason: &str, headers: &[(&str, &str)], body: 
         out.push_str(value);
         out.push_str("\r\n");
     }
-    if status != 101 {
+    if status != 101 && body != usize::MAX {
         out.push_str(&format!("Content-Length: {body}\r\nConnection: close\r\n"));
     }
     out.push_str("\r\n");

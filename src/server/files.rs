@@ -15,6 +15,7 @@ use log::{debug, info, warn};
 use super::counters::Counters;
 use super::shared::Shared;
 use super::stash::{self, Entry, Files, Grant, Offerer};
+use super::web;
 use crate::connection::write_all_before;
 use crate::i18n::Lang;
 use crate::protocol::message::FileOffer;
@@ -213,14 +214,19 @@ pub(super) enum Transfer {
     Upload(String),
     /// Download with this token, from this byte.
     Download(String, u64),
+    /// The web page's download with this token, over HTTP (`GET /file/TOKEN`): an HTTP head
+    /// instead of the answer line, the whole file.
+    Page(String),
 }
 
-/// Serves one file connection to its end: the answer line, then the bytes.
+/// Serves one file connection to its end: the answer line (for the page, an HTTP head), then the
+/// bytes.
 pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, transfer: Transfer) {
     // Bulk bytes give way to the chat: this thread (it ends with the transfer) runs at the lowest
     // priority, so a message is never late behind a file on a busy host.
     crate::run_in_background();
     let lang = shared.config.lang;
+    let page = matches!(transfer, Transfer::Page(_));
     let result = match (shared.files(), transfer) {
         (None, _) => Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files")),
         (Some(files), Transfer::Upload(token)) => match files.check(&token, Grant::Upload) {
@@ -232,30 +238,55 @@ pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, tr
             )),
         },
         (Some(files), Transfer::Download(token, offset)) => {
-            match files.check(&token, Grant::Download) {
-                Some((file, holder)) => match files.download_slot(file, holder) {
-                    // Held until the download ends.
-                    Some(_slot) => download(shared, files, transport, file, offset),
-                    None => Err(Refusal::new(
-                        lang,
-                        ErrorCode::TooManyPending,
-                        "error-too-many-downloads",
-                    )),
-                },
-                None => Err(Refusal::new(
-                    lang,
-                    ErrorCode::NoSuchFile,
-                    "error-no-such-file",
-                )),
-            }
+            fetch_with(shared, files, transport, &token, (offset, false))
+        }
+        (Some(files), Transfer::Page(token)) => {
+            fetch_with(shared, files, transport, &token, (0, true))
         }
     };
     if let Err(Refusal(code, message)) = result {
         debug!("#{session}: file transfer refused: {code:?}");
-        let msg = ServerMsg::error(code, message);
-        transport.write_all(&msg.to_json_line()).ok();
+        if page {
+            let (status, reason) = match code {
+                ErrorCode::TooManyPending => (429, "Too Many Requests"),
+                ErrorCode::Unavailable => (503, "Service Unavailable"),
+                _ => (404, "Not Found"),
+            };
+            let answer = web::refusal_bytes(status, reason, &message);
+            transport.write_all(&answer).ok();
+        } else {
+            let msg = ServerMsg::error(code, message);
+            transport.write_all(&msg.to_json_line()).ok();
+        }
     }
     transport.shutdown();
+}
+
+/// A download with `token`, from `offset`, over HTTP for the page (`http`) or after an answer line.
+fn fetch_with(
+    shared: &Shared,
+    files: &Files,
+    transport: &mut Transport,
+    token: &str,
+    (offset, http): (u64, bool),
+) -> Result<(), Refusal> {
+    let lang = shared.config.lang;
+    match files.check(token, Grant::Download) {
+        Some((file, holder)) => match files.download_slot(file, holder) {
+            // Held until the download ends.
+            Some(_slot) => download(shared, files, transport, file, (offset, http)),
+            None => Err(Refusal::new(
+                lang,
+                ErrorCode::TooManyPending,
+                "error-too-many-downloads",
+            )),
+        },
+        None => Err(Refusal::new(
+            lang,
+            ErrorCode::NoSuchFile,
+            "error-no-such-file",
+        )),
+    }
 }
 
 /// Receives a file's bytes from where the host's copy ends; checks the SHA-256 once all are in,
@@ -497,15 +528,15 @@ fn download(
     files: &Files,
     transport: &mut Transport,
     file: u64,
-    offset: u64,
+    (offset, http): (u64, bool),
 ) -> Result<(), Refusal> {
     let lang = shared.config.lang;
     let mut pacer = Pacer::new(&shared.counters);
-    let size = files
+    let (size, name) = files
         .entries()
         .get(&file)
         .filter(|e| e.complete)
-        .map(|e| e.size)
+        .map(|e| (e.size, e.name.clone()))
         .ok_or_else(|| Refusal::new(lang, ErrorCode::NoSuchFile, "error-no-such-file"))?;
     if offset > size {
         return Err(Refusal::new(lang, ErrorCode::BadUsage, "error-file-offset"));
@@ -518,8 +549,12 @@ fn download(
     // A downloader that stops reading ends its own transfer, and no one else's: each chunk must
     // be taken whole within `STALL`, however the reader trickles.
     transport.socket().set_write_timeout(Some(STALL)).ok();
-    let head = ServerMsg::Transfer { file, offset, size };
-    if transport.write_all(&head.to_json_line()).is_err() {
+    let head = if http {
+        web::file_head(&name, size)
+    } else {
+        ServerMsg::Transfer { file, offset, size }.to_json_line()
+    };
+    if transport.write_all(&head).is_err() {
         return Ok(());
     }
     let mut buf = vec![0u8; CHUNK];

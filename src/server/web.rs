@@ -76,6 +76,8 @@ enum Answer {
     Upgrade(String),
     /// The same page over https (an "Encrypted only" room asked for in clear).
     Https(String),
+    /// A file of the room's, with a download ticket's token (`/file/TOKEN`).
+    Download(String),
     /// A refusal: its status, reason and the key of the words that say why.
     Refuse(u16, &'static str, &'static str),
 }
@@ -94,6 +96,19 @@ fn route(request: &Request, tls: bool, encrypted_only: bool) -> Answer {
     }
     if request.path == "/ws" {
         return upgrade(request, host, tls);
+    }
+    if let Some(token) = request.path.strip_prefix("/file/") {
+        // A ticket's token: `file.grant.holder.signature`, digits, letters and dots.
+        let fits = !token.is_empty()
+            && token.len() <= 160
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.');
+        return if fits {
+            Answer::Download(token.to_owned())
+        } else {
+            Answer::Refuse(404, "Not Found", "web-not-found")
+        };
     }
     match PAGE.iter().find(|a| a.path == request.path) {
         Some(asset) => Answer::File(asset.kind, asset.body),
@@ -145,6 +160,8 @@ pub(super) enum Served {
     Done,
     /// A WebSocket: the JSON dialect's hello comes next, in a text frame.
     Upgraded,
+    /// A download for the page, with this token: the session serves it as a file connection.
+    Download(String),
 }
 
 /// Answers an HTTP request whose first line was `first_line`: reads its head by `deadline`,
@@ -219,6 +236,7 @@ pub(super) fn serve(
             answer_and_end(&transport, &bytes)?;
             Ok(Served::Done)
         }
+        Answer::Download(token) => Ok(Served::Download(token)),
         Answer::Refuse(status, reason, key) => {
             refuse(&transport, lang, status, reason, key)?;
             Ok(Served::Done)
@@ -233,6 +251,7 @@ impl Answer {
             Self::File(..) => 200,
             Self::Upgrade(_) => 101,
             Self::Https(_) => 308,
+            Self::Download(_) => 200,
             Self::Refuse(status, ..) => *status,
         }
     }
@@ -246,7 +265,12 @@ fn refuse(
     reason: &str,
     key: &str,
 ) -> io::Result<()> {
-    let words = format!("{}\n", lang.tr(key));
+    answer_and_end(transport, &refusal_bytes(status, reason, &lang.tr(key)))
+}
+
+/// A refusal's whole answer: its status, and `words` as plain text.
+pub(super) fn refusal_bytes(status: u16, reason: &str, words: &str) -> Vec<u8> {
+    let words = format!("{words}\n");
     let mut headers = vec![("Content-Type", "text/plain; charset=utf-8")];
     headers.extend_from_slice(&SECURITY_HEADERS);
     if status == 426 {
@@ -257,7 +281,59 @@ fn refuse(
     }
     let mut bytes = http::response_head(status, reason, &headers, words.len());
     bytes.extend_from_slice(words.as_bytes());
-    answer_and_end(transport, &bytes)
+    bytes
+}
+
+/// The head of a file sent to the page: a picture (PNG, JPEG, GIF, WebP, by its name) as
+/// itself, anything else as an attachment to save, never shown; never sniffed, never run
+/// (`sandbox`: a picture opened alone can't script).
+pub(super) fn file_head(name: &str, size: u64) -> Vec<u8> {
+    let lower = name.to_lowercase();
+    let kind = [
+        (".png", "image/png"),
+        (".jpg", "image/jpeg"),
+        (".jpeg", "image/jpeg"),
+        (".gif", "image/gif"),
+        (".webp", "image/webp"),
+    ]
+    .iter()
+    .find(|(ext, _)| lower.ends_with(ext))
+    .map(|(_, kind)| *kind);
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if kind.is_some() {
+            "inline"
+        } else {
+            "attachment"
+        },
+        percent_encoded(name)
+    );
+    let size = size.to_string();
+    let headers = [
+        ("Content-Type", kind.unwrap_or("application/octet-stream")),
+        ("Content-Disposition", disposition.as_str()),
+        ("Content-Length", size.as_str()),
+        ("Content-Security-Policy", "default-src 'none'; sandbox"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "private, no-cache"),
+        ("Connection", "close"),
+    ];
+    http::response_head(200, "OK", &headers, usize::MAX)
+}
+
+/// `name` as RFC 8187 writes a header's UTF-8 value: every byte but letters, digits and
+/// `-._~` as `%XX`.
+fn percent_encoded(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// How long writing an answer may take.
@@ -356,6 +432,46 @@ mod tests {
             route(&request("GET", "/", "Host: <script>\r\n"), false, false).status(),
             400
         );
+    }
+
+    #[test]
+    fn a_file_is_asked_by_a_tickets_token_and_nothing_else() {
+        let host = "Host: 10.0.0.2:4444\r\n";
+        let get = |path: &str, tls, encrypted_only| {
+            route(&request("GET", path, host), tls, encrypted_only)
+        };
+        assert_eq!(
+            get("/file/7.d.3.0a1b", false, false),
+            Answer::Download("7.d.3.0a1b".into())
+        );
+        for path in [
+            "/file/",
+            "/file/7/../x",
+            "/file/%2e%2e",
+            &format!("/file/{}", "1".repeat(161)),
+        ] {
+            assert_eq!(get(path, false, false).status(), 404, "{path}");
+        }
+        // In clear, an encrypted-only room's files are at https:// too.
+        assert_eq!(get("/file/7.d.3.0a1b", false, true).status(), 308);
+    }
+
+    #[test]
+    fn a_picture_is_sent_as_itself_and_anything_else_as_an_attachment() {
+        let head = String::from_utf8(file_head("Photo.JPEG", 12)).unwrap();
+        assert!(head.contains("Content-Type: image/jpeg\r\n"), "{head}");
+        assert!(head.contains("Content-Disposition: inline; filename*=UTF-8''Photo.JPEG\r\n"));
+        assert!(head.contains("Content-Length: 12\r\n"));
+        let head = String::from_utf8(file_head("a b.svg", 3)).unwrap();
+        assert!(
+            head.contains("Content-Type: application/octet-stream\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains("attachment; filename*=UTF-8''a%20b.svg"),
+            "{head}"
+        );
+        assert_eq!(head.matches("Content-Length").count(), 1);
     }
 
     #[test]

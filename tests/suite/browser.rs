@@ -7,7 +7,9 @@
 
 use serde_json::json;
 
-use crate::common::{Json, Plain, c_client, start_server, start_server_with};
+use crate::common::{
+    Json, Plain, c_client, share_file, start_server, start_server_with, with_files,
+};
 use crate::webdriver::{Driver, Page};
 use coucou::protocol::message::{Act, Moderate};
 use coucou::protocol::{ClientMsg, ServerMsg};
@@ -288,4 +290,37 @@ fn a_kicked_phone_is_told_why_on_its_page() {
         page.script("return document.getElementById('room').hidden", json!([])),
         json!(true)
     );
+}
+
+#[test]
+fn a_picture_offered_in_the_room_shows_on_the_page_and_another_file_can_be_saved() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = start_server_with(with_files(dir.path()));
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let page = Page::open(&driver, "en-US");
+    page.go(addr);
+    page.join("phone");
+    let (mut app, _) = Json::join(addr, "app");
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(40, 30, image::Rgb([200, 40, 40]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("a PNG");
+    for (name, data) in [
+        ("board.png", png.as_slice()),
+        ("notes.txt", b"hello".as_slice()),
+    ] {
+        share_file(&mut app, addr, name, data);
+    }
+    assert!(page.wait_text("#messages", "notes.txt (5 B)"));
+    // The picture, loaded through its ticket: its real size.
+    let loaded = page.call_async(
+        "const [done] = arguments;
+         const img = document.querySelector('#messages img.picture');
+         const size = () => done([img.naturalWidth, img.naturalHeight, img.alt]);
+         if (img.complete && img.naturalWidth > 0) size(); else img.addEventListener('load', size);",
+        json!([]),
+    );
+    assert_eq!(loaded, json!([40, 30, "board.png, a picture from app"]));
+    assert!(page.wait_text("#messages .file button", "Save"));
 }

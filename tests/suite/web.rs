@@ -658,3 +658,59 @@ fn a_moderator_kicks_a_browser_guest_and_a_ban_by_address_keeps_that_machine_out
         "banned"
     );
 }
+
+#[test]
+fn the_page_downloads_a_file_by_its_ticket_a_picture_inline_the_rest_as_an_attachment() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = start_server_with(crate::common::with_files(dir.path()));
+    let addr = server.local_addr();
+    let (mut app, _) = Json::join(addr, "app");
+    let mut tickets = Vec::new();
+    for (name, data) in [
+        ("tableau.PNG", &b"\x89PNG not really"[..]),
+        ("plan été.html", &b"<script>alert(1)</script>"[..]),
+    ] {
+        let file = crate::common::share_file(&mut app, addr, name, data);
+        app.send(&ClientMsg::Fetch { file, label: None });
+        match app.expect(|m| matches!(m, ServerMsg::Ticket { .. })) {
+            ServerMsg::Ticket { token, .. } => tickets.push((token, data)),
+            _ => unreachable!(),
+        }
+    }
+    let (status, head, body) = Browser::get(addr, &format!("/file/{}", tickets[0].0), "");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(header(&head, "Content-Type"), Some("image/png"));
+    assert_eq!(
+        header(&head, "Content-Disposition"),
+        Some("inline; filename*=UTF-8''tableau.PNG")
+    );
+    assert_eq!(
+        header(&head, "Content-Security-Policy"),
+        Some("default-src 'none'; sandbox")
+    );
+    assert_eq!(header(&head, "X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(body, tickets[0].1);
+    // Markup in a file is never served as a page: saved, not shown; its name encoded.
+    let (status, head, body) = Browser::get(addr, &format!("/file/{}", tickets[1].0), "");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        header(&head, "Content-Type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(
+        header(&head, "Content-Disposition"),
+        Some("attachment; filename*=UTF-8''plan%20%C3%A9t%C3%A9.html")
+    );
+    assert_eq!(body, tickets[1].1);
+    // A forged or altered token, or a path that isn't one: one refusal.
+    let forged = format!("{}0", &tickets[0].0[..tickets[0].0.len() - 1]);
+    for path in [
+        format!("/file/{forged}"),
+        "/file/1.d.1.00".into(),
+        "/file/..%2f..".into(),
+    ] {
+        let (status, _, body) = Browser::get(addr, &path, "");
+        assert_eq!(status, "HTTP/1.1 404 Not Found", "{path}");
+        assert!(!body.is_empty(), "{path}");
+    }
+}

@@ -105,6 +105,9 @@ pub(super) fn handshake(
         if first_line && http::is_request_line(&line) {
             match web::serve(shared, session, reader, &line, deadline)? {
                 web::Served::Done => return Ok(None),
+                web::Served::Download(token) => {
+                    return Ok(Some(Entered::Transfer(files::Transfer::Page(token))));
+                }
                 web::Served::Upgraded => {
                     dialect = Some(Dialect::Web);
                     continue;

@@ -94,6 +94,36 @@ pub fn c_client(addr: SocketAddr, typed_name: &str) -> Plain {
     client
 }
 
+/// Settings for a host that takes files (1 MiB each, 16 MiB in all) into `dir`.
+pub fn with_files(dir: &std::path::Path) -> ServerConfig {
+    ServerConfig {
+        files: Some(coucou::server::FilesConfig {
+            dir: dir.join("files"),
+            max_file_bytes: 1 << 20,
+            quota_bytes: 1 << 24,
+            expiry: Duration::from_secs(3600),
+        }),
+        ..ServerConfig::default()
+    }
+}
+
+/// `app` offers `data` as `name` to the room and uploads it: the file's id.
+pub fn share_file(app: &mut Json, addr: SocketAddr, name: &str, data: &[u8]) -> u64 {
+    app.send(&ClientMsg::Offer {
+        name: name.into(),
+        size: data.len() as u64,
+        sha256: coucou::digest::sha256_hex(&mut &data[..]).expect("a hash"),
+        to: None,
+        label: None,
+    });
+    let (file, token) = match app.expect(|m| matches!(m, ServerMsg::Ready { .. })) {
+        ServerMsg::Ready { file, token, .. } => (file, token),
+        other => panic!("{other:?}"),
+    };
+    upload_file(addr, &token, data);
+    file
+}
+
 /// A raw TCP client that speaks plain lines, like nc.
 pub struct Plain {
     reader: BufReader<TcpStream>,
