@@ -199,15 +199,22 @@ impl<R: Read> FrameReader<R> {
                 None => self.framer.finish(&mut self.scratch),
             }
         } else if self.first_line_open {
+            // Cut up to the end of the first line that makes a frame (empty lines make none);
+            // hold the rest.
             let bytes = std::mem::take(&mut self.buf);
-            match bytes[..n].iter().position(|&b| b == b'\n' || b == 0) {
-                Some(end) => {
-                    self.first_line_open = false;
-                    self.feed(&bytes[..=end]);
-                    self.web.held.extend_from_slice(&bytes[end + 1..n]);
-                }
-                None => self.feed(&bytes[..n]),
+            let mut rest = &bytes[..n];
+            while self.first_line_open && !rest.is_empty() {
+                let Some(end) = rest.iter().position(|&b| b == b'\n' || b == 0) else {
+                    self.feed(rest);
+                    rest = &[];
+                    break;
+                };
+                let before = self.scratch.len();
+                self.feed(&rest[..=end]);
+                rest = &rest[end + 1..];
+                self.first_line_open = self.scratch.len() == before;
             }
+            self.web.held.extend_from_slice(rest);
             self.buf = bytes;
         } else {
             let bytes = std::mem::take(&mut self.buf);
@@ -275,7 +282,11 @@ impl<R: Read + ReadTimeout> FrameReader<R> {
     /// [`http::MAX_HEAD_BYTES`] comes back cut just past that limit, for the caller to refuse;
     /// `Ok(None)` if the stream ended first. What follows the head stays held.
     pub fn next_head_before(&mut self, deadline: Instant) -> io::Result<Option<Vec<u8>>> {
-        debug_assert!(self.ready.is_empty() && self.framer.is_empty());
+        if !self.ready.is_empty() || !self.framer.is_empty() {
+            // Lines already cut (the first line was not the first thing read): no raw head to
+            // read; an empty one, which the caller refuses for its missing Host.
+            return Ok(Some(Vec::new()));
+        }
         loop {
             // The head is everything up to a blank line (CRLF CRLF, or LF LF as RFC 9112 lets a
             // reader take); the request line's own line end was cut already.

@@ -760,7 +760,11 @@ impl<M: Mailbox> House<M> {
             return;
         }
         self.rooms[at].part(session);
-        let parted = ServerMsg::Parted {}.to_json_line_in(Some(self.rooms[at].name()));
+        let parted = dialect.encode(
+            &ServerMsg::Parted {},
+            self.template.lang,
+            Some(self.rooms[at].name()),
+        );
         if outbox.push(parted.into()) == Pushed::First {
             self.dirty.push(outbox);
         }

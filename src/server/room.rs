@@ -763,11 +763,11 @@ impl<M: Mailbox> Room<M> {
             name: me.name.clone(),
             active,
         };
-        let bytes: Bytes = msg.to_json_line_in(self.settings.scope.as_deref()).into();
+        let mut encoded = Encoded::new(&msg, &self.settings);
         for person in &self.people {
             if person.session != session
                 && person.dialect.is_json()
-                && person.outbox.push(Arc::clone(&bytes)) == Pushed::First
+                && person.outbox.push(encoded.get(person.dialect)) == Pushed::First
             {
                 self.dirty.push(Arc::clone(&person.outbox));
             }

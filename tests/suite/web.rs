@@ -375,7 +375,7 @@ fn each_bad_request_gets_one_refusal_and_its_connection_ends() {
     });
     let addr = server.local_addr();
     let host = addr.to_string();
-    let cases: [(&str, String, &str); 10] = [
+    let cases: [(&str, String, &str); 11] = [
         (
             "a path with ..",
             "GET /../etc/passwd HTTP/1.1\r\nHost: h\r\n\r\n".into(),
@@ -397,6 +397,11 @@ fn each_bad_request_gets_one_refusal_and_its_connection_ends() {
             "405",
         ),
         ("no Host", "GET / HTTP/1.1\r\n\r\n".into(), "400"),
+        (
+            "empty lines first",
+            "\r\n\n\r\nPOST / HTTP/1.1\r\nHost: h\r\n\r\n".into(),
+            "405",
+        ),
         (
             "a bad key",
             upgrade_request(&host, "").replace("dGhlIHNhbXBsZSBub25jZQ==", "short"),
@@ -713,4 +718,26 @@ fn the_page_downloads_a_file_by_its_ticket_a_picture_inline_the_rest_as_an_attac
         assert_eq!(status, "HTTP/1.1 404 Not Found", "{path}");
         assert!(!body.is_empty(), "{path}");
     }
+}
+
+#[test]
+fn typing_and_leaving_a_named_room_reach_the_page_as_frames() {
+    let server = start_server();
+    server.make_room("Projet X").expect("a room");
+    let addr = server.local_addr();
+    let (mut page, _) = Browser::join(addr, "phone");
+    let (mut app, _) = Json::join(addr, "app");
+    app.send(&ClientMsg::Typing { active: true });
+    page.expect(|m| matches!(m, ServerMsg::Typing { name, active: true } if name == "app"));
+    let text = |json: &str| frame(0x1, json.as_bytes(), true);
+    page.send(&text(r#"{"type":"join_room","room":"Projet X"}"#));
+    page.expect(|m| matches!(m, ServerMsg::Welcome { room, .. } if room == "Projet X"));
+    page.send(&text(r#"{"type":"part_room","room":"Projet X"}"#));
+    page.expect(|m| matches!(m, ServerMsg::Parted {}));
+    // Still in step: the next frame reads as well.
+    app.send(&ClientMsg::Say {
+        text: "after".into(),
+        cid: None,
+    });
+    page.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "after"));
 }
