@@ -1,7 +1,8 @@
 //! The room's web page, on the room's own port: a first line `GET … HTTP/1.1` gets the page (HTML,
-//! CSS and JavaScript compiled into the binary) or, at `/ws`, a WebSocket that speaks the JSON
-//! dialect, one message per text frame. One request per connection, under the handshake's deadline
-//! and waiting line like every other first line.
+//! CSS and JavaScript compiled into the binary); at `/ws`, a WebSocket that speaks the JSON
+//! dialect, one message per text frame; at `/file/TOKEN`, a file of the room's by its download
+//! ticket. One request per connection, under the handshake's deadline and waiting line like every
+//! other first line.
 
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
