@@ -31,6 +31,7 @@ use crate::protocol::message::{Cid, Found};
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::password::RoomKey;
 use crate::protocol::search::Query;
+use crate::protocol::websocket;
 use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
 };
@@ -327,19 +328,31 @@ impl<'a> Encoded<'a> {
     }
 
     fn get(&mut self, dialect: Dialect) -> Bytes {
-        let (msg, lang, scope) = (self.msg, self.lang, self.scope);
         match dialect {
-            Dialect::Plain => self
-                .plain
-                .get_or_insert_with(|| msg.to_plain_text(lang).into_bytes().into()),
-            Dialect::Json => self
-                .json
-                .get_or_insert_with(|| msg.to_json_line_in(scope).into()),
-            Dialect::Web => self
-                .web
-                .get_or_insert_with(|| dialect.encode(msg, lang, scope).into()),
+            Dialect::Plain => {
+                let (msg, lang) = (self.msg, self.lang);
+                self.plain
+                    .get_or_insert_with(|| msg.to_plain_text(lang).into_bytes().into())
+                    .clone()
+            }
+            Dialect::Json => self.json_line().clone(),
+            Dialect::Web => {
+                if let Some(frame) = &self.web {
+                    return frame.clone();
+                }
+                // The page's frame wraps the app's line: serialized once for both.
+                let frame: Bytes = websocket::text_frame(self.json_line()).into();
+                self.web = Some(frame.clone());
+                frame
+            }
         }
-        .clone()
+    }
+
+    /// The JSON line, made the first time a JSON or a page's recipient needs it.
+    fn json_line(&mut self) -> &Bytes {
+        let (msg, scope) = (self.msg, self.scope);
+        self.json
+            .get_or_insert_with(|| msg.to_json_line_in(scope).into())
     }
 }
 
