@@ -132,6 +132,17 @@ impl<R: Read> FrameReader<R> {
         }
     }
 
+    /// The source and the raw bytes read after the last frame returned (an HTTP request's body
+    /// read with its head), when no frame is waiting; else the reader, unchanged.
+    pub fn into_source_and_held(self) -> Result<(R, Vec<u8>), Self> {
+        if self.ready.is_empty() && self.framer.is_empty() {
+            let Self { source, web, .. } = self;
+            Ok((source, web.held))
+        } else {
+            Err(self)
+        }
+    }
+
     /// True when a frame is already read and cut, so `next_frame` will not wait.
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty() || (!self.first_line_open && !self.web.held.is_empty())

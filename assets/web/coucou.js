@@ -33,6 +33,23 @@ const WORDS = {
     unread1: "1 unread message",
     unreadN: "{n} unread messages",
     replyTo: "In reply to {name}",
+    attach: "Send a file or a picture",
+    reading: "Reading {name}… {pct} %",
+    sending: "Sending {name}… {pct} %",
+    notPicture: "{name} can't be read as a picture: it was not sent.",
+    notSent: "{name} could not be sent.",
+    actions: "Actions on this message",
+    reply: "Reply",
+    edit: "Edit",
+    remove: "Delete",
+    reallyRemove: "Delete it?",
+    react: "React with {emoji}",
+    replying: "Replying to {name}: {text}",
+    editing: "Editing your message",
+    cancel: "Cancel",
+    direct: "Private message",
+    leave: "Leave {name}",
+    directWith: "Private, with {name}",
   },
   fr: {
     name: "Votre nom",
@@ -63,6 +80,23 @@ const WORDS = {
     unread1: "1 message non lu",
     unreadN: "{n} messages non lus",
     replyTo: "En réponse à {name}",
+    attach: "Envoyer un fichier ou une image",
+    reading: "Lecture de {name}… {pct} %",
+    sending: "Envoi de {name}… {pct} %",
+    notPicture: "{name} ne se lit pas comme une image : il n’a pas été envoyé.",
+    notSent: "{name} n’a pas pu être envoyé.",
+    actions: "Actions sur ce message",
+    reply: "Répondre",
+    edit: "Modifier",
+    remove: "Supprimer",
+    reallyRemove: "Le supprimer ?",
+    react: "Réagir avec {emoji}",
+    replying: "Réponse à {name} : {text}",
+    editing: "Modification de votre message",
+    cancel: "Annuler",
+    direct: "Message privé",
+    leave: "Quitter {name}",
+    directWith: "En privé avec {name}",
   },
 };
 
@@ -76,11 +110,16 @@ function t(key, args = {}) {
 
 const $ = (id) => document.getElementById(id);
 
-/** One conversation: the host's default room (key "") or a named room (its name). */
+/** What starts the key of a direct conversation: no room's name has a control character. */
+const DIRECT = "\u0001";
+
+/** One conversation: the host's default room (key ""), a named room (its name), or a direct
+ * conversation with one person (DIRECT and their name). */
 class Room {
   constructor(key, name) {
     this.key = key;
     this.name = name;
+    this.direct = key.startsWith(DIRECT);
     this.people = [];
     this.typing = new Map();
     this.oldest = null;
@@ -107,11 +146,42 @@ const state = {
   last: null,
   /** What to do with each file's ticket when it comes, by file. */
   fetching: new Map(),
+  /** The files offered and waiting for their upload token, by the offer's label. */
+  uploads: new Map(),
+  nextLabel: 1,
+  /** What the next line sent does: answer a message, or replace one's text (its id and room). */
+  composing: null,
 };
 
-/** The room a server message concerns: its `room`, or the default room. */
+/** The conversation a server message is for: for a private message or file, the direct one
+ * with the other person (opened by it); else its `room`, or the default room. */
 function roomOf(msg) {
+  if ((msg.type === "private" || msg.type === "file") && typeof msg.to === "string") {
+    return direct(msg.from === state.me ? msg.to : msg.from);
+  }
   return state.rooms.get(msg.room ?? "") ?? null;
+}
+
+/** The direct conversation with `name`, opened if it was not. */
+function direct(name) {
+  const key = DIRECT + name;
+  let room = state.rooms.get(key);
+  if (!room) {
+    room = new Room(key, name);
+    state.rooms.set(key, room);
+    showRooms();
+  }
+  return room;
+}
+
+/** Goes to the direct conversation with `name`. */
+function openDirect(name) {
+  const room = direct(name);
+  state.current = room.key;
+  room.unread = 0;
+  compose(null);
+  showCurrent();
+  $("say").focus();
 }
 
 function translatePage() {
@@ -153,6 +223,7 @@ function line(msg) {
       li.append(text);
       if (msg.edited) li.append(" " + t("edited"));
       if (msg.reactions?.length) li.append(reactions(msg));
+      if (msg.type === "message" && typeof msg.id === "number") li.append(moreButton(msg));
       if (state.me && msg.from !== state.me && mentions(msg.text ?? "", state.me)) {
         li.classList.add("mention");
       }
@@ -231,13 +302,198 @@ function fileLine(msg) {
   return box;
 }
 
-/** The line a reply quotes, above it. */
+/** How much of a slice a file is hashed at a time. */
+const SLICE = 4 * 1024 * 1024;
+
+/** The longest side a picture keeps, and the largest picture file read (as the app). */
+const MAX_SIDE = 3840;
+const MAX_PICTURE_FILE = 64 * 1024 * 1024;
+
+/** What leaves the phone of a picture: drawn again, so without what its file says of where and
+ * with what it was taken (EXIF, GPS), upright, its longer side at most MAX_SIDE. A GIF goes as
+ * it is; anything else is not a picture and goes as it is. Throws if the picture can't be read. */
+async function withoutMetadata(file) {
+  const kind = /\.png$/i.test(file.name)
+    ? "image/png"
+    : /\.jpe?g$/i.test(file.name)
+      ? "image/jpeg"
+      : /\.webp$/i.test(file.name)
+        ? "image/webp"
+        : null;
+  if (kind === null) return file;
+  if (file.size > MAX_PICTURE_FILE) throw new Error("too large");
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  const blob = await new Promise((done) => canvas.toBlob(done, kind, 0.92));
+  if (blob === null) throw new Error("not drawn");
+  // A browser that can't write that kind writes a PNG: the name then says so.
+  const name = blob.type === kind ? file.name : file.name.replace(/\.[^.]*$/, ".png");
+  return new File([blob], name, { type: blob.type });
+}
+
+/** The SHA-256 of `blob`, read a slice at a time; `progress(fraction)` as it goes. */
+async function sha256Of(blob, progress) {
+  const hash = new Sha256();
+  for (let at = 0; at < blob.size; at += SLICE) {
+    progress(at / blob.size);
+    hash.update(new Uint8Array(await blob.slice(at, at + SLICE).arrayBuffer()));
+  }
+  return hash.hex();
+}
+
+const percent = (fraction) => String(Math.floor(fraction * 100));
+
+/** Offers `original` to the room, or to the person `to` alone (a picture without its metadata),
+ * with its SHA-256; its bytes go once the host answers with a token. */
+async function offerFile(original, to) {
+  const status = $("status");
+  let file;
+  try {
+    file = await withoutMetadata(original);
+  } catch {
+    status.textContent = t("notPicture", { name: original.name });
+    return;
+  }
+  const sha256 = await sha256Of(file, (f) => {
+    status.textContent = t("reading", { name: file.name, pct: percent(f) });
+  });
+  const label = state.nextLabel++;
+  state.uploads.set(label, file);
+  status.textContent = t("sending", { name: file.name, pct: "0" });
+  const offer = { type: "offer", name: file.name, size: file.size, sha256, label };
+  if (to !== null) offer.to = to;
+  send(offer);
+}
+
+/** Sends an offered file's bytes with its upload token: the host announces it once all are in. */
+function upload(file, token) {
+  const status = $("status");
+  const xhr = new XMLHttpRequest();
+  xhr.open("PUT", "/file/" + encodeURIComponent(token));
+  xhr.upload.addEventListener("progress", (event) => {
+    if (event.lengthComputable && event.total > 0) {
+      status.textContent = t("sending", { name: file.name, pct: percent(event.loaded / event.total) });
+    }
+  });
+  xhr.addEventListener("load", () => {
+    status.textContent = xhr.status === 200 ? "" : xhr.responseText.trim() || t("notSent", { name: file.name });
+  });
+  xhr.addEventListener("error", () => {
+    status.textContent = t("notSent", { name: file.name });
+  });
+  xhr.send(file);
+}
+
+/** The line a reply quotes, above it; a click goes to the message quoted, when on the page. */
 function quote(reply) {
   const q = document.createElement("span");
   q.className = "quote";
   q.title = t("replyTo", { name: reply.from ?? "?" });
   q.textContent = "↪ " + (reply.from ? reply.from + ": " : "") + (reply.text ?? "…");
+  q.addEventListener("click", () => {
+    const original = state.rooms.get(state.current)?.byId.get(reply.id);
+    if (original) original.scrollIntoView({ block: "center" });
+  });
   return q;
+}
+
+/** The emoji a message's actions offer at one touch (any other comes by a message's own). */
+const QUICK = ["👍", "❤️", "😂", "🎉", "😮"];
+
+/** A message's "⋯": opens its actions (reply, a reaction, and for your own edit and delete). */
+function moreButton(msg) {
+  const more = document.createElement("button");
+  more.type = "button";
+  more.className = "more";
+  more.textContent = "⋯";
+  more.setAttribute("aria-label", t("actions"));
+  more.setAttribute("aria-expanded", "false");
+  more.addEventListener("click", () => {
+    const li = more.closest("li");
+    const open = li.querySelector(".actions");
+    if (open) {
+      open.remove();
+      more.setAttribute("aria-expanded", "false");
+      return;
+    }
+    li.append(actions(msg));
+    more.setAttribute("aria-expanded", "true");
+  });
+  return more;
+}
+
+/** The actions on `msg`, as a row of buttons. */
+function actions(msg) {
+  const row = document.createElement("span");
+  row.className = "actions";
+  row.setAttribute("role", "group");
+  row.setAttribute("aria-label", t("actions"));
+  const button = (label, act, name = label) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.setAttribute("aria-label", name);
+    b.addEventListener("click", () => act(b));
+    row.append(b);
+  };
+  const close = () => {
+    row.closest("li")?.querySelector(".more")?.setAttribute("aria-expanded", "false");
+    row.remove();
+  };
+  button(t("reply"), () => {
+    compose({ kind: "reply", id: msg.id, room: msg.room ?? "", from: msg.from, text: msg.text ?? "" });
+    close();
+  });
+  for (const emoji of QUICK) {
+    button(emoji, () => {
+      const names = msg.reactions?.find((r) => r.emoji === emoji)?.names ?? [];
+      send({ type: "react", id: msg.id, emoji, on: !names.includes(state.me) }, msg.room);
+      close();
+    }, t("react", { emoji }));
+  }
+  if (msg.from !== state.me) {
+    button(t("direct"), () => {
+      close();
+      openDirect(msg.from);
+    });
+  }
+  if (msg.from === state.me) {
+    button(t("edit"), () => {
+      compose({ kind: "edit", id: msg.id, room: msg.room ?? "", text: msg.text ?? "" });
+      $("say").value = msg.text ?? "";
+      close();
+    });
+    button(t("remove"), (b) => {
+      // Asked twice, on the button itself: nothing to dismiss, nothing that blocks the page.
+      if (b.dataset.sure !== "yes") {
+        b.dataset.sure = "yes";
+        b.textContent = t("reallyRemove");
+        return;
+      }
+      send({ type: "delete", id: msg.id }, msg.room);
+      close();
+    });
+  }
+  return row;
+}
+
+/** The next line answers a message or replaces one's text (`what`), or is a message (`null`);
+ * the bar above the message box says which. */
+function compose(what) {
+  state.composing = what;
+  const bar = $("composing");
+  bar.hidden = what === null;
+  if (what === null) return;
+  $("composing-text").textContent =
+    what.kind === "reply"
+      ? t("replying", { name: what.from, text: what.text.length > 80 ? what.text.slice(0, 80) + "…" : what.text })
+      : t("editing");
+  $("say").focus();
 }
 
 /** A message's reactions: a button each, with its count; pressed when one is yours; a click
@@ -279,7 +535,7 @@ function mentions(text, me) {
 function show(room, msg, older = false) {
   const keep = typeof msg.id === "number" && msg.type !== "private";
   if (keep && room.byId.has(msg.id)) return;
-  if (room.key !== "") msg.room = room.key;
+  if (room.key !== "" && !room.direct) msg.room = room.key;
   const li = line(msg);
   if (keep) {
     room.byId.set(msg.id, li);
@@ -295,7 +551,7 @@ function show(room, msg, older = false) {
   room.list.append(li);
   if (room.key === state.current) {
     if (atBottom) box.scrollTop = box.scrollHeight;
-  } else if (msg.type === "message" || msg.type === "private") {
+  } else if (msg.type === "message" || msg.type === "private" || msg.type === "file") {
     room.unread += 1;
     showRooms();
   }
@@ -305,24 +561,39 @@ function show(room, msg, older = false) {
 function showCurrent() {
   const room = state.rooms.get(state.current);
   for (const r of state.rooms.values()) r.list.hidden = r !== room;
-  $("room-name").textContent = room.name;
+  $("room-name").textContent = room.direct ? t("directWith", { name: room.name }) : room.name;
+  // Files are the host's default room's, or sent to one person.
+  $("attach-button").hidden = room.key !== "" && !room.direct;
   document.title = room.name + " — Coucou";
-  $("older").hidden = !room.more && room.oldest === null;
+  // The host keeps no private messages for a name: a direct conversation has no older pages.
+  $("older").hidden = room.direct || (!room.more && room.oldest === null);
   showPeople();
   showTyping();
   showRooms();
 }
 
+/** The people of the conversation on screen; a click on someone else opens a direct one. */
 function showPeople() {
   const room = state.rooms.get(state.current);
+  const people = room.direct ? [state.me, room.name] : room.people;
   $("people").replaceChildren(
-    ...room.people.map((name) => {
+    ...people.map((name) => {
       const li = document.createElement("li");
-      li.textContent = name;
+      if (name === state.me || room.direct) {
+        li.textContent = name;
+      } else {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "person";
+        b.textContent = name;
+        b.title = t("direct");
+        b.addEventListener("click", () => openDirect(name));
+        li.append(b);
+      }
       return li;
     }),
   );
-  const n = room.people.length;
+  const n = people.length;
   $("people-count").textContent = n === 1 ? t("count1") : t("countN", { n });
 }
 
@@ -336,9 +607,10 @@ function showTyping() {
 function showRooms() {
   const nav = $("rooms");
   nav.setAttribute("aria-label", t("rooms"));
-  nav.hidden = !state.hasRooms;
-  if (!state.hasRooms) return;
-  const names = [...state.rooms.values()].map((r) => r.name);
+  const directs = [...state.rooms.values()].some((r) => r.direct);
+  nav.hidden = !state.hasRooms && !directs;
+  if (nav.hidden) return;
+  const names = [...state.rooms.values()].filter((r) => !r.direct).map((r) => r.name);
   const others = state.listed.filter((r) => !r.default && !state.rooms.has(r.name) && !r.protected);
   const button = (label, key, room) => {
     const b = document.createElement("button");
@@ -346,6 +618,7 @@ function showRooms() {
     b.textContent = label;
     if (room) {
       b.setAttribute("aria-current", room.key === state.current ? "page" : "false");
+      if (room.direct) b.dataset.direct = room.name;
       if (room.unread > 0) {
         const badge = document.createElement("span");
         badge.className = "unread";
@@ -356,6 +629,7 @@ function showRooms() {
       b.addEventListener("click", () => {
         state.current = room.key;
         room.unread = 0;
+        if (state.composing?.room !== room.key) compose(null);
         showCurrent();
         $("say").focus();
       });
@@ -365,8 +639,33 @@ function showRooms() {
     }
     return b;
   };
+  // The conversation on screen, unless it is the default room, can be left: a named room on the
+  // host, a direct one on this page.
+  const leave = (room) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "leave";
+    b.textContent = "×";
+    b.setAttribute("aria-label", t("leave", { name: room.name }));
+    b.title = t("leave", { name: room.name });
+    b.addEventListener("click", () => {
+      if (!room.direct) {
+        send({ type: "part_room" }, room.key);
+        return;
+      }
+      room.list.remove();
+      state.rooms.delete(room.key);
+      state.current = "";
+      compose(null);
+      showCurrent();
+    });
+    return b;
+  };
   nav.replaceChildren(
-    ...[...state.rooms.values()].map((room) => button(room.name, room.key, room)),
+    ...[...state.rooms.values()].flatMap((room) => {
+      const b = button(room.direct ? "@" + room.name : room.name, room.key, room);
+      return room.key !== "" && room.key === state.current ? [b, leave(room)] : [b];
+    }),
     ...others.filter((r) => !names.includes(r.name)).map((r) => button("+ " + r.name, r.name, null)),
   );
 }
@@ -415,6 +714,12 @@ function onMessage(msg) {
     send({ type: "rooms" });
     return;
   }
+  if (msg.type === "ready") {
+    const file = state.uploads.get(msg.label);
+    state.uploads.delete(msg.label);
+    if (file && typeof msg.token === "string") upload(file, msg.token);
+    return;
+  }
   if (msg.type === "ticket") {
     const use = state.fetching.get(msg.file);
     state.fetching.delete(msg.file);
@@ -422,6 +727,8 @@ function onMessage(msg) {
     return;
   }
   if (msg.type === "error") {
+    // An offer refused: nothing to send.
+    if (msg.label !== undefined) state.uploads.delete(msg.label);
     if (state.me === null) $("join-error").textContent = msg.message ?? "";
     else $("status").textContent = msg.message ?? "";
     return;
@@ -478,6 +785,7 @@ function onMessage(msg) {
     case "rename":
       room.people = room.people.map((n) => (n === msg.old ? msg.new : n));
       if (state.me === msg.old) state.me = msg.new;
+      renameDirect(msg.old, msg.new);
       if (here) showPeople();
       show(room, msg);
       break;
@@ -498,12 +806,28 @@ function onMessage(msg) {
     case "parted":
       room.list.remove();
       state.rooms.delete(room.key);
-      if (here) state.current = "";
+      if (here) {
+        state.current = "";
+        compose(null);
+      }
+      send({ type: "rooms" });
       showCurrent();
       break;
     default:
       break;
   }
+}
+
+/** A direct conversation follows its person's new name. */
+function renameDirect(old, now) {
+  const room = state.rooms.get(DIRECT + old);
+  if (!room || state.rooms.has(DIRECT + now)) return;
+  state.rooms.delete(room.key);
+  room.key = DIRECT + now;
+  room.name = now;
+  state.rooms.set(room.key, room);
+  if (state.current === DIRECT + old) state.current = room.key;
+  showCurrent();
 }
 
 function join(name) {
@@ -558,16 +882,42 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     const text = $("say").value;
     if (text.trim() === "") return;
-    send({ type: "say", text }, state.current);
+    const what = state.composing;
+    const room = state.rooms.get(state.current);
+    if (what && what.room === state.current) {
+      send({ type: what.kind, id: what.id, text }, what.room);
+    } else if (room.direct) {
+      send({ type: "msg", to: room.name, text });
+    } else {
+      send({ type: "say", text }, state.current);
+    }
+    compose(null);
     $("say").value = "";
     typingSent = false;
   });
   $("say").addEventListener("input", () => {
     const active = $("say").value !== "";
+    // Who types is told in rooms only.
+    if (state.rooms.get(state.current)?.direct) return;
     if (active !== typingSent) {
       send({ type: "typing", active }, state.current);
       typingSent = active;
     }
+  });
+  $("cancel-composing").setAttribute("aria-label", t("cancel"));
+  $("cancel-composing").title = t("cancel");
+  $("cancel-composing").addEventListener("click", () => {
+    if (state.composing?.kind === "edit") $("say").value = "";
+    compose(null);
+  });
+  $("attach-button").setAttribute("aria-label", t("attach"));
+  $("attach-button").title = t("attach");
+  $("attach-button").addEventListener("click", () => $("attach").click());
+  $("attach").addEventListener("change", () => {
+    const file = $("attach").files[0];
+    $("attach").value = "";
+    const room = state.rooms.get(state.current);
+    if (file) offerFile(file, room?.direct ? room.name : null);
   });
   $("older").addEventListener("click", () => {
     const room = state.rooms.get(state.current);

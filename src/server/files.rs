@@ -217,6 +217,29 @@ pub(super) enum Transfer {
     /// The web page's download with this token, over HTTP (`GET /file/TOKEN`): an HTTP head
     /// instead of the answer line, the whole file.
     Page(String),
+    /// The web page's upload with this token, over HTTP (`PUT /file/TOKEN`): the whole file as
+    /// the request's body, always from its first byte, and an HTTP answer instead of lines.
+    PageUpload {
+        /// The offer's upload token.
+        token: String,
+        /// The body's length (`Content-Length`): the file's size, or it is refused.
+        length: u64,
+        /// The body's first bytes, read with the request's head.
+        held: Vec<u8>,
+    },
+}
+
+impl Transfer {
+    /// True for the web page's transfers, which are answered in HTTP.
+    pub(super) fn is_page(&self) -> bool {
+        matches!(self, Self::Page(_) | Self::PageUpload { .. })
+    }
+}
+
+/// An HTTP request's body: its length, and what was read with its head.
+struct Body {
+    length: u64,
+    held: Vec<u8>,
 }
 
 /// Serves one file connection to its end: the answer line (for the page, an HTTP head), then the
@@ -226,16 +249,27 @@ pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, tr
     // priority, so a message is never late behind a file on a busy host.
     crate::run_in_background();
     let lang = shared.config.lang;
-    let page = matches!(transfer, Transfer::Page(_));
+    let page = transfer.is_page();
+    let no_such_file = || Refusal::new(lang, ErrorCode::NoSuchFile, "error-no-such-file");
     let result = match (shared.files(), transfer) {
         (None, _) => Err(Refusal::new(lang, ErrorCode::Unavailable, "error-no-files")),
         (Some(files), Transfer::Upload(token)) => match files.check(&token, Grant::Upload) {
-            Some((file, _)) => upload(shared, files, transport, file),
-            None => Err(Refusal::new(
-                lang,
-                ErrorCode::NoSuchFile,
-                "error-no-such-file",
-            )),
+            Some((file, _)) => upload(shared, files, transport, file, None),
+            None => Err(no_such_file()),
+        },
+        (
+            Some(files),
+            Transfer::PageUpload {
+                token,
+                length,
+                held,
+            },
+        ) => match files.check(&token, Grant::Upload) {
+            Some((file, _)) => {
+                let body = Body { length, held };
+                upload(shared, files, transport, file, Some(body))
+            }
+            None => Err(no_such_file()),
         },
         (Some(files), Transfer::Download(token, offset)) => {
             fetch_with(shared, files, transport, &token, (offset, false))
@@ -250,10 +284,15 @@ pub(super) fn serve(shared: &Shared, session: u64, transport: &mut Transport, tr
             let (status, reason) = match code {
                 ErrorCode::TooManyPending => (429, "Too Many Requests"),
                 ErrorCode::Unavailable => (503, "Service Unavailable"),
+                ErrorCode::BadFile => (400, "Bad Request"),
+                ErrorCode::BadUsage => (409, "Conflict"),
+                ErrorCode::QuotaFull => (507, "Insufficient Storage"),
                 _ => (404, "Not Found"),
             };
             let answer = web::refusal_bytes(status, reason, &message);
-            transport.write_all(&answer).ok();
+            // The browser may still be sending the body: it is read and dropped a while, so
+            // that the answer is not lost to a reset.
+            web::answer_and_end(transport, &answer).ok();
         } else {
             let msg = ServerMsg::error(code, message);
             transport.write_all(&msg.to_json_line()).ok();
@@ -289,13 +328,14 @@ fn fetch_with(
     }
 }
 
-/// Receives a file's bytes from where the host's copy ends; checks the SHA-256 once all are in,
-/// then announces the offer.
+/// Receives a file's bytes from where the host's copy ends (for the page, from the start, as an
+/// HTTP request's `body`); checks the SHA-256 once all are in, then announces the offer.
 fn upload(
     shared: &Shared,
     files: &Files,
     transport: &mut Transport,
     file: u64,
+    body: Option<Body>,
 ) -> Result<(), Refusal> {
     let lang = shared.config.lang;
     let me = files.new_uploader();
@@ -324,7 +364,8 @@ fn upload(
         }
     };
     let before = part_len(files, file);
-    let result = receive(shared, files, transport, file, size);
+    let page = body.is_some();
+    let result = receive(shared, files, transport, (file, size), body);
     let progressed = matches!(result, Ok(Some(_))) || part_len(files, file) > before;
     files.release(file, me, progressed, Instant::now());
     let sha256 = match result {
@@ -371,9 +412,12 @@ fn upload(
         ..
     } = entry;
     info!("file {file} ({size} bytes) stored");
-    transport
-        .write_all(&ServerMsg::Stored { file }.to_json_line())
-        .ok();
+    let stored = ServerMsg::Stored { file }.to_json_line();
+    if page {
+        transport.write_all(&web::json_answer(&stored)).ok();
+    } else {
+        transport.write_all(&stored).ok();
+    }
     shared.with_room(|house| {
         house.default_room().offer_file(FileOffer {
             id: 0,
@@ -398,15 +442,16 @@ fn part_len(files: &Files, file: u64) -> u64 {
 }
 
 /// Appends what the connection sends to the file's part, from what is already there, until the
-/// uploader ends its side. The bytes are hashed as they come, on a thread of their own (what an
-/// earlier connection left first), so receiving and hashing share the work of two cores.
+/// uploader ends its side (for the page: an HTTP `body` from the file's start, until its length).
+/// The bytes are hashed as they come, on a thread of their own (what an earlier connection left
+/// first), so receiving and hashing share the work of two cores.
 /// `Ok(Some(sha256))`: all of it is in; `Ok(None)`: the connection ended before.
 fn receive(
     shared: &Shared,
     files: &Files,
     transport: &mut Transport,
-    file: u64,
-    size: u64,
+    (file, size): (u64, u64),
+    body: Option<Body>,
 ) -> Result<Option<String>, Refusal> {
     let lang = shared.config.lang;
     let no_files = || Refusal::new(lang, ErrorCode::Unavailable, "error-file-not-stored");
@@ -418,11 +463,19 @@ fn receive(
     stash::no_follow(&mut options);
     let mut part = options.open(&path).map_err(io_error)?;
     let on_disk = part.metadata().map_err(io_error)?.len();
-    let mut have = on_disk.min(size);
-    if on_disk > size {
+    if body.as_ref().is_some_and(|b| b.length != size) {
+        return Err(Refusal::new(lang, ErrorCode::BadFile, "error-file-length"));
+    }
+    // The page sends the whole file, whatever an earlier try left.
+    let mut have = if body.is_some() { 0 } else { on_disk.min(size) };
+    if on_disk > have {
         // Only when needed: on ext4, a file truncated and then written is flushed on close.
         part.set_len(have).map_err(io_error)?;
     }
+    let (page, mut held) = match body {
+        Some(Body { held, .. }) => (true, io::Cursor::new(held)),
+        None => (false, io::Cursor::new(Vec::new())),
+    };
     // Full chunks go to the hashing thread, and come back empty to be filled again.
     let (full, to_hash) = crossbeam_channel::bounded::<(Vec<u8>, usize)>(HASH_QUEUE);
     let (hashed, empty) = crossbeam_channel::bounded::<Vec<u8>>(HASH_QUEUE + 1);
@@ -435,23 +488,39 @@ fn receive(
         .spawn(move || hash_part(&path, earlier, &to_hash, &hashed))
         .map_err(io_error)?;
     let received = (|| {
-        let ready = ServerMsg::Transfer {
-            file,
-            offset: have,
-            size,
-        };
-        transport
-            .write_all(&ready.to_json_line())
-            .map_err(io_error)?;
+        if !page {
+            let ready = ServerMsg::Transfer {
+                file,
+                offset: have,
+                size,
+            };
+            transport
+                .write_all(&ready.to_json_line())
+                .map_err(io_error)?;
+        }
         transport.socket().set_read_timeout(Some(STALL)).ok();
         // The uploader ends its side once every byte is sent: whatever comes before that end is
         // counted, so a byte more than announced is seen, however the bytes are cut into reads.
+        // A page's body ends at its length (the browser waits for the answer): nothing after
+        // it is read.
         loop {
+            if page && have == size {
+                break;
+            }
             let Ok(mut buf) = empty.recv() else {
                 // The hashing thread stopped: it could not read what an earlier connection left.
                 return Err(no_files());
             };
-            let n = match transport.read(&mut buf) {
+            let room = if page {
+                usize::try_from(size - have).map_or(buf.len(), |left| left.min(buf.len()))
+            } else {
+                buf.len()
+            };
+            let read = match held.read(&mut buf[..room]) {
+                Ok(0) => transport.read(&mut buf[..room]),
+                from_head => from_head,
+            };
+            let n = match read {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {

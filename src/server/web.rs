@@ -40,7 +40,7 @@ struct Asset {
 }
 
 /// The whole page: nothing else is served, so no path (`..`, `%2e%2e`, NUL) reaches a file.
-const PAGE: [Asset; 4] = [
+const PAGE: [Asset; 5] = [
     Asset {
         path: "/",
         kind: "text/html; charset=utf-8",
@@ -55,6 +55,11 @@ const PAGE: [Asset; 4] = [
         path: "/coucou.js",
         kind: "text/javascript; charset=utf-8",
         body: include_bytes!("../../assets/web/coucou.js"),
+    },
+    Asset {
+        path: "/sha256.js",
+        kind: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/web/sha256.js"),
     },
     Asset {
         path: "/icon.png",
@@ -77,8 +82,11 @@ enum Answer {
     Upgrade(String),
     /// The same page over https (an "Encrypted only" room asked for in clear).
     Https(String),
-    /// A file of the room's, with a download ticket's token (`/file/TOKEN`).
+    /// A file of the room's, with a download ticket's token (`GET /file/TOKEN`).
     Download(String),
+    /// A file for the room, with an offer's upload token (`PUT /file/TOKEN`), its body of this
+    /// many bytes.
+    Upload(String, u64),
     /// A refusal: its status, reason and the key of the words that say why.
     Refuse(u16, &'static str, &'static str),
 }
@@ -86,7 +94,8 @@ enum Answer {
 /// What a request for `request` gets from a room reached over TLS or not (`tls`), which takes only
 /// encrypted connections or not.
 fn route(request: &Request, tls: bool, encrypted_only: bool) -> Answer {
-    if request.method != "GET" {
+    let put = request.method == "PUT";
+    if request.method != "GET" && !put {
         return Answer::Refuse(405, "Method Not Allowed", "web-method");
     }
     let Some(host) = request.header("host").filter(|h| is_host(h)) else {
@@ -95,7 +104,7 @@ fn route(request: &Request, tls: bool, encrypted_only: bool) -> Answer {
     if encrypted_only && !tls {
         return Answer::Https(format!("https://{host}{}", request.path));
     }
-    if request.path == "/ws" {
+    if request.path == "/ws" && !put {
         return upgrade(request, host, tls);
     }
     if let Some(token) = request.path.strip_prefix("/file/") {
@@ -105,11 +114,14 @@ fn route(request: &Request, tls: bool, encrypted_only: bool) -> Answer {
             && token
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'.');
-        return if fits {
-            Answer::Download(token.to_owned())
-        } else {
-            Answer::Refuse(404, "Not Found", "web-not-found")
+        return match (fits, put) {
+            (false, _) => Answer::Refuse(404, "Not Found", "web-not-found"),
+            (true, false) => Answer::Download(token.to_owned()),
+            (true, true) => upload(request, host, tls, token),
         };
+    }
+    if put {
+        return Answer::Refuse(405, "Method Not Allowed", "web-method");
     }
     match PAGE.iter().find(|a| a.path == request.path) {
         Some(asset) => Answer::File(asset.kind, asset.body),
@@ -127,13 +139,7 @@ fn upgrade(request: &Request, host: &str, tls: bool) -> Answer {
     }
     // A browser always says which page opens a WebSocket: only this host's own may drive a
     // person's session. (A program that sends no Origin could as well speak JSON lines.)
-    if let Some(origin) = request.header("origin") {
-        let scheme = if tls { "https" } else { "http" };
-        let expected = format!("{scheme}://{host}");
-        if !origin.eq_ignore_ascii_case(&expected) {
-            return Answer::Refuse(403, "Forbidden", "web-origin");
-        }
-    } else if request.headers.iter().any(|(n, _)| n == "origin") {
+    if !same_origin(request, host, tls) {
         return Answer::Refuse(403, "Forbidden", "web-origin");
     }
     match request
@@ -142,6 +148,40 @@ fn upgrade(request: &Request, host: &str, tls: bool) -> Answer {
     {
         Some(accept) => Answer::Upgrade(accept),
         None => Answer::Refuse(400, "Bad Request", "web-websocket-key"),
+    }
+}
+
+/// An upload from the page: from this host's own page (a browser says which page sends it), the
+/// whole file as a body of a length said once, in plain bytes (no chunks: a length that can be
+/// read two ways is how requests are smuggled).
+fn upload(request: &Request, host: &str, tls: bool, token: &str) -> Answer {
+    if !same_origin(request, host, tls) {
+        return Answer::Refuse(403, "Forbidden", "web-origin");
+    }
+    let has = |name: &str| request.headers.iter().any(|(n, _)| n == name);
+    if has("transfer-encoding") {
+        return Answer::Refuse(400, "Bad Request", "web-bad-request");
+    }
+    // `header` has no value for a header sent twice.
+    let length = request
+        .header("content-length")
+        .filter(|v| (1..=19).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|v| v.parse().ok());
+    match length {
+        Some(length) => Answer::Upload(token.to_owned(), length),
+        None if !has("content-length") => Answer::Refuse(411, "Length Required", "web-length"),
+        None => Answer::Refuse(400, "Bad Request", "web-bad-request"),
+    }
+}
+
+/// True when the request says no page sent it, or this host's own page (`http://HOST` in clear,
+/// `https://HOST` over TLS).
+fn same_origin(request: &Request, host: &str, tls: bool) -> bool {
+    let scheme = if tls { "https" } else { "http" };
+    match request.header("origin") {
+        Some(origin) => origin.eq_ignore_ascii_case(&format!("{scheme}://{host}")),
+        // Absent, or sent twice.
+        None => !request.headers.iter().any(|(n, _)| n == "origin"),
     }
 }
 
@@ -163,6 +203,9 @@ pub(super) enum Served {
     Upgraded,
     /// A download for the page, with this token: the session serves it as a file connection.
     Download(String),
+    /// An upload from the page, with this token and a body of this many bytes: the session
+    /// receives it as a file connection.
+    Upload(String, u64),
 }
 
 /// Answers an HTTP request whose first line was `first_line`: reads its head by `deadline`,
@@ -204,7 +247,12 @@ pub(super) fn serve(
     };
     let encrypted_only = shared.config.require_tls;
     let answer = route(&request, transport.is_tls(), encrypted_only);
-    debug!("#{session}: GET {:?}: {}", request.path, answer.status());
+    debug!(
+        "#{session}: {} {:?}: {}",
+        request.method,
+        request.path,
+        answer.status()
+    );
     match answer {
         Answer::File(kind, body) => {
             let mut headers = vec![("Content-Type", kind)];
@@ -238,6 +286,7 @@ pub(super) fn serve(
             Ok(Served::Done)
         }
         Answer::Download(token) => Ok(Served::Download(token)),
+        Answer::Upload(token, length) => Ok(Served::Upload(token, length)),
         Answer::Refuse(status, reason, key) => {
             refuse(&transport, lang, status, reason, key)?;
             Ok(Served::Done)
@@ -252,7 +301,7 @@ impl Answer {
             Self::File(..) => 200,
             Self::Upgrade(_) => 101,
             Self::Https(_) => 308,
-            Self::Download(_) => 200,
+            Self::Download(_) | Self::Upload(..) => 200,
             Self::Refuse(status, ..) => *status,
         }
     }
@@ -278,10 +327,19 @@ pub(super) fn refusal_bytes(status: u16, reason: &str, words: &str) -> Vec<u8> {
         headers.push(("Sec-WebSocket-Version", "13"));
     }
     if status == 405 {
-        headers.push(("Allow", "GET"));
+        headers.push(("Allow", "GET, PUT"));
     }
     let mut bytes = http::response_head(status, reason, &headers, words.len());
     bytes.extend_from_slice(words.as_bytes());
+    bytes
+}
+
+/// A whole `200 OK` answer with a JSON message as its body (`json`, one line).
+pub(super) fn json_answer(json: &[u8]) -> Vec<u8> {
+    let mut headers = vec![("Content-Type", "application/json")];
+    headers.extend_from_slice(&SECURITY_HEADERS);
+    let mut bytes = http::response_head(200, "OK", &headers, json.len());
+    bytes.extend_from_slice(json);
     bytes
 }
 
@@ -341,7 +399,7 @@ fn percent_encoded(name: &str) -> String {
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Sends a whole answer, then ends the connection.
-fn answer_and_end(transport: &Transport, bytes: &[u8]) -> io::Result<()> {
+pub(super) fn answer_and_end(transport: &Transport, bytes: &[u8]) -> io::Result<()> {
     transport.socket().set_write_timeout(Some(WRITE_TIMEOUT))?;
     transport.write_all(bytes)?;
     end(transport);
@@ -455,6 +513,48 @@ mod tests {
         }
         // In clear, an encrypted-only room's files are at https:// too.
         assert_eq!(get("/file/7.d.3.0a1b", false, true).status(), 308);
+    }
+
+    #[test]
+    fn a_file_is_sent_with_put_its_length_once_from_this_hosts_page_only() {
+        let put = |path: &str, headers: &str, tls| {
+            let headers = format!("Host: 10.0.0.2:4444\r\n{headers}");
+            route(&request("PUT", path, &headers), tls, false)
+        };
+        assert_eq!(
+            put("/file/7.u.3.0a1b", "Content-Length: 12\r\n", false),
+            Answer::Upload("7.u.3.0a1b".into(), 12)
+        );
+        let origin = "Origin: https://10.0.0.2:4444\r\nContent-Length: 12\r\n";
+        assert_eq!(
+            put("/file/7.u.3.0a1b", origin, true),
+            Answer::Upload("7.u.3.0a1b".into(), 12)
+        );
+        for (headers, status) in [
+            ("", 411),
+            ("Content-Length: 12\r\nContent-Length: 12\r\n", 400),
+            ("Content-Length: 12\r\nTransfer-Encoding: chunked\r\n", 400),
+            ("Content-Length: +12\r\n", 400),
+            ("Content-Length: 0x10\r\n", 400),
+            ("Content-Length: 99999999999999999999\r\n", 400),
+            // In clear, the https page is another site; and any other site is.
+            (origin, 403),
+            ("Origin: http://evil.example\r\nContent-Length: 12\r\n", 403),
+            ("Origin: null\r\nContent-Length: 12\r\n", 403),
+        ] {
+            assert_eq!(
+                put("/file/7.u.3.0a1b", headers, false).status(),
+                status,
+                "{headers:?}"
+            );
+        }
+        for path in ["/", "/ws", "/coucou.js"] {
+            assert_eq!(put(path, "Content-Length: 12\r\n", false).status(), 405);
+        }
+        assert_eq!(
+            put("/file/a/b", "Content-Length: 12\r\n", false).status(),
+            404
+        );
     }
 
     #[test]

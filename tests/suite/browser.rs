@@ -8,11 +8,29 @@
 use serde_json::json;
 
 use crate::common::{
-    Json, Plain, c_client, share_file, start_server, start_server_with, with_files,
+    Json, Plain, c_client, fetch_file, share_file, start_server, start_server_with, with_files,
 };
 use crate::webdriver::{Driver, Page};
 use coucou::protocol::message::{Act, Moderate};
 use coucou::protocol::{ClientMsg, ServerMsg};
+
+/// A phone-sized page on the room at `addr`, joined as "phone", and the app beside it as "app".
+fn phone_and_app(driver: &Driver, addr: std::net::SocketAddr) -> (Page<'_>, Json) {
+    let page = Page::open(driver, "en-US");
+    page.go(addr);
+    page.join("phone");
+    let (app, _) = Json::join(addr, "app");
+    assert!(page.wait_text("#people", "app"));
+    (page, app)
+}
+
+/// The next file offered to `app`.
+fn offered(app: &mut Json) -> coucou::protocol::message::FileOffer {
+    match app.expect(|m| matches!(m, ServerMsg::File(_))) {
+        ServerMsg::File(offer) => offer,
+        other => panic!("{other:?}"),
+    }
+}
 
 #[test]
 fn a_phone_joins_and_chats_with_nc_the_c_client_and_the_app_in_one_room() {
@@ -112,10 +130,7 @@ fn a_reply_shows_its_quote_and_a_reaction_its_count_which_a_click_joins() {
     let server = start_server();
     let addr = server.local_addr();
     let driver = Driver::start();
-    let page = Page::open(&driver, "en-US");
-    page.go(addr);
-    page.join("phone");
-    let (mut app, _) = Json::join(addr, "app");
+    let (page, mut app) = phone_and_app(&driver, addr);
     app.send(&ClientMsg::Changes {});
     page.say("lunch at noon?");
     let asked = app.expect(|m| matches!(m, ServerMsg::Message(c) if c.from == "phone"));
@@ -193,6 +208,14 @@ fn the_page_joins_a_named_room_switches_between_rooms_and_counts_what_it_missed(
     let between = projet.lines_until("bob: still there");
     assert!(!between.iter().any(|l| l.contains("yes!")), "{between:?}");
     assert!(page.wait_text("#messages ol", "bob: still there"));
+    // Leaving Projet X: its × on the rooms bar; the room is offered to join again.
+    // (The main room's button first, then Projet X's.)
+    page.click("#rooms button:nth-child(2)");
+    assert!(page.wait_text("#room-name", "Projet X"));
+    page.click("#rooms button.leave");
+    projet.expect("phone left the room");
+    assert!(page.wait_text("#room-name", "Coucou"));
+    assert!(page.wait_text("#rooms button.join", "Projet X"));
 }
 
 /// How many pixels may differ (by more than a rounding) from the snapshot: anti-aliasing only.
@@ -298,10 +321,7 @@ fn a_picture_offered_in_the_room_shows_on_the_page_and_another_file_can_be_saved
     let server = start_server_with(with_files(dir.path()));
     let addr = server.local_addr();
     let driver = Driver::start();
-    let page = Page::open(&driver, "en-US");
-    page.go(addr);
-    page.join("phone");
-    let (mut app, _) = Json::join(addr, "app");
+    let (page, mut app) = phone_and_app(&driver, addr);
     let mut png = Vec::new();
     image::RgbImage::from_pixel(40, 30, image::Rgb([200, 40, 40]))
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -323,4 +343,226 @@ fn a_picture_offered_in_the_room_shows_on_the_page_and_another_file_can_be_saved
     );
     assert_eq!(loaded, json!([40, 30, "board.png, a picture from app"]));
     assert!(page.wait_text("#messages .file button", "Save"));
+}
+
+/// A JPEG of `width` × `height` with an EXIF block saying where it was taken, as a phone's
+/// camera writes it.
+fn photo_with_gps(width: u32, height: u32) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    image::RgbImage::from_pixel(width, height, image::Rgb([30, 120, 200]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("a JPEG");
+    // APP1: "Exif", an empty little-endian TIFF directory, and the place.
+    let mut exif = b"Exif\0\0II*\0\x08\0\0\0\0\0\0\0\0\0".to_vec();
+    exif.extend_from_slice(b"GPSLatitude 48.8566 N GPSLongitude 2.3522 E");
+    let length = u16::try_from(exif.len() + 2).expect("a short block");
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend_from_slice(&length.to_be_bytes());
+    segment.extend_from_slice(&exif);
+    jpeg.splice(2..2, segment);
+    jpeg
+}
+
+#[test]
+fn a_file_and_a_photo_sent_from_the_page_reach_the_app_whole_the_photo_without_its_place() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let mut config = with_files(dir.path());
+    if let Some(files) = config.files.as_mut() {
+        files.max_file_bytes = 8 << 20;
+    }
+    let server = start_server_with(config);
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let (page, mut app) = phone_and_app(&driver, addr);
+
+    // Larger than the slices the page hashes a file in (4 MiB), and not a multiple of 64.
+    let notes: Vec<u8> = (0..4_500_003u32).map(|i| (i % 253) as u8).collect();
+    let notes_path = dir.path().join("notes.bin");
+    std::fs::write(&notes_path, &notes).expect("a file");
+    page.type_in("#attach", &notes_path.to_string_lossy());
+    let offer = offered(&mut app);
+    assert_eq!(
+        (offer.from.as_str(), offer.name.as_str()),
+        ("phone", "notes.bin")
+    );
+    assert!(
+        fetch_file(&mut app, addr, offer.file) == notes,
+        "the bytes differ"
+    );
+    assert!(page.wait_text("#messages", "phone: 📎 notes.bin (4.5 MB)"));
+
+    let photo = photo_with_gps(64, 48);
+    assert!(photo.windows(11).any(|w| w == b"GPSLatitude"));
+    let photo_path = dir.path().join("vacances.jpg");
+    std::fs::write(&photo_path, &photo).expect("a file");
+    page.type_in("#attach", &photo_path.to_string_lossy());
+    let offer = offered(&mut app);
+    assert_eq!(offer.name, "vacances.jpg");
+    let sent = fetch_file(&mut app, addr, offer.file);
+    // Drawn again: the same picture, its place and every EXIF block gone.
+    assert!(!sent.windows(4).any(|w| w == b"Exif"), "EXIF left in");
+    assert!(!sent.windows(3).any(|w| w == b"GPS"), "the place left in");
+    let decoded =
+        image::load_from_memory_with_format(&sent, image::ImageFormat::Jpeg).expect("a JPEG");
+    assert_eq!((decoded.width(), decoded.height()), (64, 48));
+    // And the page shows it, as everyone's.
+    let shown = page.call_async(
+        "const [done] = arguments;
+         const img = document.querySelector('#messages img.picture');
+         const size = () => done([img.naturalWidth, img.naturalHeight]);
+         if (img.complete && img.naturalWidth > 0) size(); else img.addEventListener('load', size);",
+        json!([]),
+    );
+    assert_eq!(shown, json!([64, 48]));
+    assert_eq!(
+        page.script(
+            "return document.getElementById('status').textContent",
+            json!([])
+        ),
+        json!("")
+    );
+}
+
+#[test]
+fn the_page_replies_reacts_edits_and_deletes_from_a_messages_actions() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let (page, mut app) = phone_and_app(&driver, addr);
+    app.send(&ClientMsg::Changes {});
+    app.send(&ClientMsg::Say {
+        text: "lunch at noon?".into(),
+        cid: None,
+    });
+    let asked = match app.expect(|m| matches!(m, ServerMsg::Message(c) if c.from == "app")) {
+        ServerMsg::Message(asked) => asked,
+        _ => unreachable!(),
+    };
+    let theirs = format!("#messages li[data-id='{}']", asked.id);
+    assert!(page.wait_text(&theirs, "app: lunch at noon?"));
+    page.click(&format!("{theirs} .more"));
+    // Someone else's message: a reply and reactions, nothing to edit or delete.
+    let offered = page.script(
+        "return [...document.querySelectorAll(arguments[0] + ' .actions button')]
+             .map((b) => b.getAttribute('aria-label'))",
+        json!([theirs]),
+    );
+    assert_eq!(
+        offered,
+        json!([
+            "Reply",
+            "React with 👍",
+            "React with ❤️",
+            "React with 😂",
+            "React with 🎉",
+            "React with 😮",
+            "Private message"
+        ])
+    );
+    page.click(&format!("{theirs} .actions button[aria-label='Reply']"));
+    assert!(page.wait_text("#composing", "Replying to app: lunch at noon?"));
+    page.say("yes, at noon");
+    let answer = match app.expect(|m| matches!(m, ServerMsg::Message(c) if c.from == "phone")) {
+        ServerMsg::Message(answer) => answer,
+        _ => unreachable!(),
+    };
+    assert_eq!(answer.text, "yes, at noon");
+    assert_eq!(answer.reply.as_ref().map(|r| r.id), Some(asked.id));
+    assert!(page.wait_text("#messages .quote", "app: lunch at noon?"));
+
+    page.click(&format!("{theirs} .more"));
+    page.click(&format!(
+        "{theirs} .actions button[aria-label='React with 🎉']"
+    ));
+    app.expect(
+        |m| matches!(m, ServerMsg::Reacted(r) if r.id == asked.id && r.name == "phone" && r.on && r.emoji == "🎉"),
+    );
+    assert!(page.wait_text(
+        &format!("{theirs} .reactions button[aria-pressed=true]"),
+        "🎉 1"
+    ));
+
+    // The page's own message: edited in the message box, then deleted with a second press.
+    let mine = format!("#messages li[data-id='{}']", answer.id);
+    page.click(&format!("{mine} .more"));
+    page.click(&format!("{mine} .actions button[aria-label='Edit']"));
+    assert!(page.wait_text("#composing", "Editing your message"));
+    assert_eq!(
+        page.script("return document.getElementById('say').value", json!([])),
+        json!("yes, at noon")
+    );
+    page.script("document.getElementById('say').value = ''", json!([]));
+    page.say("yes, at half past twelve");
+    app.expect(
+        |m| matches!(m, ServerMsg::Edited(c) if c.id == answer.id && c.text == "yes, at half past twelve"),
+    );
+    assert!(page.wait_text(&mine, "yes, at half past twelve (edited)"));
+    page.click(&format!("{mine} .more"));
+    let delete = format!("{mine} .actions button[aria-label='Delete']");
+    page.click(&delete);
+    assert!(page.wait_text(&delete, "Delete it?"));
+    page.click(&delete);
+    app.expect(|m| matches!(m, ServerMsg::Notice { id: Some(id), .. } if *id == answer.id));
+    assert!(page.wait_text("#messages", "phone deleted this message"));
+    // Nothing of the text is left on the page.
+    assert_eq!(
+        page.script(
+            "return document.getElementById('messages').textContent.includes('half past')",
+            json!([])
+        ),
+        json!(false)
+    );
+}
+
+#[test]
+fn a_private_message_is_a_direct_conversation_of_its_own_with_its_unread_count_and_files() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = start_server_with(with_files(dir.path()));
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let (page, mut app) = phone_and_app(&driver, addr);
+    app.send(&ClientMsg::Msg {
+        to: "phone".into(),
+        text: "psst, lunch?".into(),
+        cid: None,
+    });
+    // Beside the room, not in it: a conversation with its count of what is unread.
+    let unread = "#rooms button[data-direct='app'] .unread";
+    assert!(page.wait_text(unread, "1"));
+    let shown = || {
+        page.script(
+            "return [...document.querySelectorAll('#messages ol')].find((ol) => !ol.hidden).textContent",
+            json!([]),
+        )
+        .to_string()
+    };
+    assert!(!shown().contains("psst"), "{}", shown());
+    page.click("#rooms button[data-direct='app']");
+    assert!(page.wait_text("#room-name", "Private, with app"));
+    assert!(page.wait_text("#messages", "app (to phone): psst, lunch?"));
+    page.say("yes, at noon");
+    app.expect(|m| {
+        matches!(m, ServerMsg::Private { from, to, text, .. }
+            if from == "phone" && to == "app" && text == "yes, at noon")
+    });
+    // A file sent from there goes to that person alone.
+    let path = dir.path().join("menu.txt");
+    std::fs::write(&path, b"soup of the day").expect("a file");
+    page.type_in("#attach", &path.to_string_lossy());
+    let offer = offered(&mut app);
+    assert_eq!(
+        (offer.name.as_str(), offer.to.as_deref()),
+        ("menu.txt", Some("app"))
+    );
+    assert!(page.wait_text("#messages", "menu.txt (15 B)"));
+    // Back in the room, nothing of it is there; a person's name opens the same conversation.
+    page.click("#rooms button:first-child");
+    assert!(page.wait_text("#room-name", "Coucou"));
+    assert!(!shown().contains("lunch"), "{}", shown());
+    assert!(!shown().contains("menu.txt"), "{}", shown());
+    page.script("document.querySelector('aside .person').click()", json!([]));
+    assert!(page.wait_text("#room-name", "Private, with app"));
 }

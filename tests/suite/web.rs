@@ -3,7 +3,7 @@
 //! room, and every bad input the page's front door can be sent — each one refused once, costing
 //! that connection only.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -249,7 +249,8 @@ fn the_page_is_served_whole_with_its_security_headers_and_no_inline_script() {
     assert_eq!(header(&head, "Connection"), Some("close"));
     let html = String::from_utf8(html).unwrap();
     // Every script comes from a file of the page; none is written into it.
-    assert_eq!(html.matches("<script").count(), 1);
+    assert_eq!(html.matches("<script").count(), 2);
+    assert!(html.contains("<script src=\"/sha256.js\" defer></script>"));
     assert!(html.contains("<script src=\"/coucou.js\" defer></script>"));
     assert!(
         !html
@@ -260,6 +261,7 @@ fn the_page_is_served_whole_with_its_security_headers_and_no_inline_script() {
     let mut total = html.len();
     for (path, kind) in [
         ("/coucou.js", "text/javascript; charset=utf-8"),
+        ("/sha256.js", "text/javascript; charset=utf-8"),
         ("/coucou.css", "text/css; charset=utf-8"),
         ("/icon.png", "image/png"),
     ] {
@@ -740,4 +742,206 @@ fn typing_and_leaving_a_named_room_reach_the_page_as_frames() {
         cid: None,
     });
     page.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "after"));
+}
+
+/// `page` offers `data` as `name` to the room: the upload token.
+fn page_offers(page: &mut Browser, name: &str, data: &[u8]) -> String {
+    page.say(&ClientMsg::Offer {
+        name: name.into(),
+        size: data.len() as u64,
+        sha256: coucou::digest::sha256_hex(&mut &data[..]).expect("a hash"),
+        to: None,
+        label: None,
+    });
+    match page.expect(|m| matches!(m, ServerMsg::Ready { .. } | ServerMsg::Error { .. })) {
+        ServerMsg::Ready { token, .. } => token,
+        other => panic!("{other:?}"),
+    }
+}
+
+impl Browser {
+    /// `PUT /file/TOKEN` from this host's own page, `headers` (each line with its CRLF) after
+    /// `Host` and `Origin`, then `body`, the head and the body's first bytes in one write (as a
+    /// browser sends them).
+    fn put(mut self, token: &str, headers: &str, body: &[u8]) -> (String, String, Vec<u8>) {
+        let host = self.host.clone();
+        let scheme = if self.transport.is_tls() {
+            "https"
+        } else {
+            "http"
+        };
+        let mut request = format!(
+            "PUT /file/{token} HTTP/1.1\r\nHost: {host}\r\nOrigin: {scheme}://{host}\r\n{headers}\r\n"
+        )
+        .into_bytes();
+        let first = body.len().min(1000);
+        request.extend_from_slice(&body[..first]);
+        self.send(&request);
+        // The rest apart: the host reads the body across its reads.
+        if first < body.len() {
+            self.transport.write_all(&body[first..]).ok();
+        }
+        self.response()
+    }
+}
+
+#[test]
+fn the_page_sends_a_file_with_put_its_token_and_the_room_gets_it_whole() {
+    for tls in [false, true] {
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let server = start_server_with(crate::common::with_files(dir.path()));
+        let addr = server.local_addr();
+        let connect = || {
+            if tls {
+                Browser::connect_tls(addr)
+            } else {
+                Browser::connect(addr)
+            }
+        };
+        let (mut app, _) = Json::join(addr, "app");
+        let mut page = connect().upgrade(if tls { "https" } else { "http" });
+        page.say(&ClientMsg::Hello {
+            version: 1,
+            name: "phone".into(),
+        });
+        page.expect(|m| matches!(m, ServerMsg::Welcome { .. }));
+        let data: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let token = page_offers(&mut page, "photo été.jpg", &data);
+        // An upload cut off (here, of other bytes) leaves nothing announced: the page sends the
+        // whole file again, from its first byte, whatever the host kept of the other.
+        let (mut cut, answer) = crate::common::file_connection(
+            addr,
+            &ClientMsg::Upload {
+                token: token.clone(),
+            },
+        );
+        assert!(
+            matches!(answer, ServerMsg::Transfer { offset: 0, .. }),
+            "{answer:?}"
+        );
+        cut.get_ref().write_all(&[0xAA; 300_000]).expect("bytes");
+        cut.get_ref()
+            .shutdown(std::net::Shutdown::Write)
+            .expect("the end");
+        // The host keeps them and lets the file go: it ends the connection, saying nothing.
+        let mut rest = Vec::new();
+        cut.read_to_end(&mut rest).expect("the end");
+        assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+        let length = format!("Content-Length: {}\r\n", data.len());
+        let (status, head, body) = connect().put(&token, &length, &data);
+        assert_eq!(status, "HTTP/1.1 200 OK", "tls {tls}: {head}");
+        assert_eq!(header(&head, "Content-Type"), Some("application/json"));
+        let stored = message::decode_server(&body).expect("a JSON answer");
+        assert!(matches!(stored, ServerMsg::Stored { .. }), "{stored:?}");
+        let offer = match app.expect(|m| matches!(m, ServerMsg::File(_))) {
+            ServerMsg::File(offer) => offer,
+            _ => unreachable!(),
+        };
+        assert_eq!((offer.from.as_str(), offer.size), ("phone", 700_000));
+        assert_eq!(offer.name, "photo été.jpg");
+        page.expect(|m| matches!(m, ServerMsg::File(f) if f.file == offer.file));
+        // The bytes the room keeps are the page's, and the first cut try left nothing of its own.
+        app.send(&ClientMsg::Fetch {
+            file: offer.file,
+            label: None,
+        });
+        let ticket = match app.expect(|m| matches!(m, ServerMsg::Ticket { .. })) {
+            ServerMsg::Ticket { token, .. } => token,
+            _ => unreachable!(),
+        };
+        let mut down = connect();
+        let host = down.host.clone();
+        down.send(format!("GET /file/{ticket} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+        let (status, _, got) = down.response();
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(got == data, "tls {tls}: the bytes differ");
+    }
+}
+
+#[test]
+fn each_bad_upload_gets_one_refusal_and_nothing_reaches_the_room() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let server = start_server_with(crate::common::with_files(dir.path()));
+    let addr = server.local_addr();
+    let (mut app, _) = Json::join(addr, "app");
+    let (mut page, _) = Browser::join(addr, "phone");
+    let data = b"the real bytes of a real file".to_vec();
+    let length = format!("Content-Length: {}\r\n", data.len());
+    let token = page_offers(&mut page, "notes.txt", &data);
+    let refused = |token: &str, headers: &str, body: &[u8], wanted: &str| {
+        let (status, head, words) = Browser::connect(addr).put(token, headers, body);
+        assert_eq!(status, wanted, "{headers:?}: {head}");
+        assert!(!words.is_empty(), "{headers:?}: a refusal says why");
+        assert_eq!(
+            header(&head, "Content-Type"),
+            Some("text/plain; charset=utf-8")
+        );
+    };
+    // No length, a length twice, chunks, a length that is not a number: the body can't be read
+    // one way only.
+    refused(&token, "", &data, "HTTP/1.1 411 Length Required");
+    let twice = format!("{length}{length}");
+    refused(&token, &twice, &data, "HTTP/1.1 400 Bad Request");
+    let chunked = format!("{length}Transfer-Encoding: chunked\r\n");
+    refused(&token, &chunked, &data, "HTTP/1.1 400 Bad Request");
+    refused(
+        &token,
+        "Content-Length: -5\r\n",
+        &data,
+        "HTTP/1.1 400 Bad Request",
+    );
+    refused(
+        &token,
+        "Content-Length: 99999999999999999999\r\n",
+        &data,
+        "HTTP/1.1 400 Bad Request",
+    );
+    // A forged token, a download's token, no token.
+    let forged = format!("{}0", &token[..token.len() - 1]);
+    refused(&forged, &length, &data, "HTTP/1.1 404 Not Found");
+    refused("1.d.1.00", &length, &data, "HTTP/1.1 404 Not Found");
+    // Another site's page can't send files in a person's name.
+    let mut other = Browser::connect(addr);
+    let host = other.host.clone();
+    other.send(
+        format!(
+            "PUT /file/{token} HTTP/1.1\r\nHost: {host}\r\nOrigin: http://evil.example\r\n{length}\r\n"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(other.response().0, "HTTP/1.1 403 Forbidden");
+    // PUT anywhere else.
+    let mut elsewhere = Browser::connect(addr);
+    elsewhere.send(format!("PUT / HTTP/1.1\r\nHost: {host}\r\n{length}\r\n").as_bytes());
+    let (status, head, _) = elsewhere.response();
+    assert_eq!(status, "HTTP/1.1 405 Method Not Allowed");
+    assert_eq!(header(&head, "Allow"), Some("GET, PUT"));
+    // Bytes that are not the ones offered: refused at the end, nothing kept, the offer gone.
+    let mut forged_bytes = data.clone();
+    forged_bytes[3] ^= 1;
+    refused(&token, &length, &forged_bytes, "HTTP/1.1 400 Bad Request");
+    refused(&token, &length, &data, "HTTP/1.1 404 Not Found");
+    // A body that is not the size offered: refused before a byte is kept.
+    let token = page_offers(&mut page, "notes.txt", &data);
+    let short = format!("Content-Length: {}\r\n", data.len() - 1);
+    refused(&token, &short, &data[1..], "HTTP/1.1 400 Bad Request");
+    refused(&token, &length, &data, "HTTP/1.1 404 Not Found");
+    // Nothing reached the room: the next thing the app sees is the page's word after all that.
+    page.say(&ClientMsg::Say {
+        text: "after the bad uploads".into(),
+        cid: None,
+    });
+    let next = app.expect(|m| matches!(m, ServerMsg::Message(_) | ServerMsg::File(_)));
+    assert!(
+        matches!(&next, ServerMsg::Message(c) if c.text == "after the bad uploads"),
+        "{next:?}"
+    );
+    // And the files folder holds no stray bytes.
+    let kept: Vec<_> = std::fs::read_dir(dir.path().join("files"))
+        .expect("the files folder")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .filter(|n| n != "next-id")
+        .collect();
+    assert!(kept.is_empty(), "{kept:?}");
 }

@@ -226,7 +226,7 @@ impl<'d> Page<'d> {
 
     pub fn say(&self, text: &str) {
         self.type_in("#say", text);
-        self.click("#say-form button");
+        self.click("#say-form button[type=submit]");
     }
 }
 

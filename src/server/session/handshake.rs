@@ -108,6 +108,14 @@ pub(super) fn handshake(
                 web::Served::Download(token) => {
                     return Ok(Some(Entered::Transfer(files::Transfer::Page(token))));
                 }
+                web::Served::Upload(token, length) => {
+                    let upload = files::Transfer::PageUpload {
+                        token,
+                        length,
+                        held: Vec::new(),
+                    };
+                    return Ok(Some(Entered::Transfer(upload)));
+                }
                 web::Served::Upgraded => {
                     dialect = Some(Dialect::Web);
                     continue;

@@ -113,11 +113,14 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
                 drop(_pending);
                 let Some(_slot) = shared.transfer_slot(start.ip) else {
                     let lang = shared.config.lang;
-                    let msg = ServerMsg::error(
-                        ErrorCode::TooManyPending,
-                        lang.tr("error-too-many-transfers"),
-                    );
-                    reader.get_ref().write_all(&msg.to_json_line()).ok();
+                    let words = lang.tr("error-too-many-transfers");
+                    if transfer.is_page() {
+                        let answer = web::refusal_bytes(429, "Too Many Requests", &words);
+                        web::answer_and_end(reader.get_ref(), &answer).ok();
+                    } else {
+                        let msg = ServerMsg::error(ErrorCode::TooManyPending, words);
+                        reader.get_ref().write_all(&msg.to_json_line()).ok();
+                    }
                     reader.get_ref().shutdown();
                     return;
                 };
@@ -162,6 +165,21 @@ fn serve_transfer(
     reader: FrameReader<Transport>,
     transfer: files::Transfer,
 ) {
+    // The page's upload: its body may have come with its head.
+    if let files::Transfer::PageUpload { token, length, .. } = transfer {
+        match reader.into_source_and_held() {
+            Ok((mut transport, held)) => {
+                let upload = files::Transfer::PageUpload {
+                    token,
+                    length,
+                    held,
+                };
+                files::serve(shared, session, &mut transport, upload);
+            }
+            Err(reader) => reader.get_ref().shutdown(),
+        }
+        return;
+    }
     match reader.into_source() {
         Ok(mut transport) => files::serve(shared, session, &mut transport, transfer),
         Err(reader) => {

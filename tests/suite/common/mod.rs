@@ -124,6 +124,20 @@ pub fn share_file(app: &mut Json, addr: SocketAddr, name: &str, data: &[u8]) -> 
     file
 }
 
+/// `app` fetches file `file` of the room and downloads it whole: its bytes.
+pub fn fetch_file(app: &mut Json, addr: SocketAddr, file: u64) -> Vec<u8> {
+    app.send(&ClientMsg::Fetch { file, label: None });
+    let token = match app.expect(|m| matches!(m, ServerMsg::Ticket { .. })) {
+        ServerMsg::Ticket { token, .. } => token,
+        other => panic!("{other:?}"),
+    };
+    let (mut reader, answer) = file_connection(addr, &ClientMsg::Download { token, offset: 0 });
+    assert!(matches!(answer, ServerMsg::Transfer { .. }), "{answer:?}");
+    let mut data = Vec::new();
+    reader.read_to_end(&mut data).expect("the bytes");
+    data
+}
+
 /// A raw TCP client that speaks plain lines, like nc.
 pub struct Plain {
     reader: BufReader<TcpStream>,
