@@ -414,21 +414,19 @@ pub fn run(args: &ServerArgs) -> ExitCode {
             banner.push_str(&format!("  {addr}    (nc {} {})\n", addr.ip(), addr.port()));
         }
     }
-    if !has_password {
-        // The page, on the same port (a password room can't be joined from it yet), and a code
-        // of its first address for a phone's camera.
-        let pages: Vec<String> = lan::reachable_at(server.local_addr())
-            .into_iter()
-            .map(|addr| lan::page_address(addr, args.require_tls))
-            .collect();
-        banner.push_str("From a phone or a browser:\n");
-        for page in &pages {
-            banner.push_str(&format!("  {page}\n"));
-        }
-        if let Some(qr) = pages.first().and_then(|page| crate::qr::Qr::new(page)) {
-            banner.push_str(&format!("(its code, for a phone's camera: {})\n", pages[0]));
-            banner.push_str(&qr.to_terminal());
-        }
+    // The page, on the same port (over https only when the room has a password: it is typed
+    // into the page), and a code of its first address for a phone's camera.
+    let pages: Vec<String> = lan::reachable_at(server.local_addr())
+        .into_iter()
+        .map(|addr| lan::page_address(addr, args.require_tls || has_password))
+        .collect();
+    banner.push_str("From a phone or a browser:\n");
+    for page in &pages {
+        banner.push_str(&format!("  {page}\n"));
+    }
+    if let Some(qr) = pages.first().and_then(|page| crate::qr::Qr::new(page)) {
+        banner.push_str(&format!("(its code, for a phone's camera: {})\n", pages[0]));
+        banner.push_str(&qr.to_terminal());
     }
     banner.push_str(&format!(
         "Room code: {}   (apps show it on first connection: read it to people joining)\n",

@@ -774,7 +774,6 @@ picture-unreadable = This picture is damaged or is not a PNG, JPEG, GIF or WebP.
 picture-missing = This picture is no longer on this computer.
 
 # The web page (its HTTP answers, and a WebSocket's end)
-error-password-page = this room has a password: join it with the Coucou app (the web page can't join a room with a password yet)
 error-websocket-closed = the WebSocket is closed
 error-websocket-protocol = the WebSocket's rules were broken (a frame unmasked, a reserved bit set, a control frame cut up or too long); closing
 error-websocket-binary = only text frames are taken here, one JSON message each; closing
@@ -794,4 +793,4 @@ web-too-large = the request's headers are too long
 # The Host panel: the web page for phones
 host-phones = From a phone or a browser
 host-phones-hint = Phones, tablets and computers on the network open this address, or scan its code with the camera, to join without installing anything.
-host-phones-password = A room with a password can't be joined from the web page yet: people join it with the Coucou app.
+host-phones-password = This room has a password: the page is over https, and people type the password into it. That keeps it from eavesdroppers, but a browser can't check the room code as the app does.

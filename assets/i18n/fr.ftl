@@ -780,7 +780,6 @@ picture-unreadable = Cette image est abîmée, ou ce n'est pas un PNG, un JPEG, 
 picture-missing = Cette image n'est plus sur cet ordinateur.
 
 # The web page (its HTTP answers, and a WebSocket's end)
-error-password-page = ce salon a un mot de passe : entrez-y avec l’application Coucou (la page web ne sait pas encore entrer dans un salon à mot de passe)
 error-websocket-closed = le WebSocket est fermé
 error-websocket-protocol = les règles du WebSocket n’ont pas été suivies (une trame non masquée, un bit réservé, une trame de contrôle découpée ou trop longue) ; fermeture
 error-websocket-binary = seules les trames de texte sont acceptées ici, un message JSON chacune ; fermeture
@@ -800,4 +799,4 @@ web-too-large = les en-têtes de la requête sont trop longs
 # The Host panel: the web page for phones
 host-phones = Depuis un téléphone ou un navigateur
 host-phones-hint = Téléphones, tablettes et ordinateurs du réseau ouvrent cette adresse, ou en scannent le code avec l’appareil photo, pour entrer sans rien installer.
-host-phones-password = On ne peut pas encore entrer dans un salon à mot de passe depuis la page web : on y entre avec l’application Coucou.
+host-phones-password = Ce salon a un mot de passe : la page est en https, et on y tape le mot de passe. Il est ainsi à l’abri des oreilles indiscrètes, mais un navigateur ne peut pas vérifier le code du salon comme le fait l’application.

@@ -49,13 +49,16 @@ const WORDS = {
     cancel: "Cancel",
     direct: "Private message",
     leave: "Leave {name}",
+    password: "Room password",
+    passwordNeeded:
+      "This room has a password: type it, then join. Over https it is safe from eavesdroppers, but only the app can check that this is the room you expect.",
     directWith: "Private, with {name}",
   },
   fr: {
     name: "Votre nom",
     join: "Entrer dans le salon",
     trust:
-      "Cette page ne parle qu’à l’ordinateur qui la sert. En https, ce que vous tapez est à l’abri des oreilles indiscrètes ; seule l’application vérifie aussi que le salon est bien celui que vous attendez.",
+      "Cette page ne parle qu’à l’ordinateur qui la sert. En https, ce que vous tapez est à l’abri des oreilles indiscrètes ; seule l’application vérifie aussi que le salon est bien celui que vous attendez.",
     older: "Voir les messages plus anciens",
     people: "Personnes",
     message: "Message",
@@ -83,19 +86,22 @@ const WORDS = {
     attach: "Envoyer un fichier ou une image",
     reading: "Lecture de {name}… {pct} %",
     sending: "Envoi de {name}… {pct} %",
-    notPicture: "{name} ne se lit pas comme une image : il n’a pas été envoyé.",
+    notPicture: "{name} ne se lit pas comme une image : il n’a pas été envoyé.",
     notSent: "{name} n’a pas pu être envoyé.",
     actions: "Actions sur ce message",
     reply: "Répondre",
     edit: "Modifier",
     remove: "Supprimer",
-    reallyRemove: "Le supprimer ?",
+    reallyRemove: "Le supprimer ?",
     react: "Réagir avec {emoji}",
-    replying: "Réponse à {name} : {text}",
+    replying: "Réponse à {name} : {text}",
     editing: "Modification de votre message",
     cancel: "Annuler",
     direct: "Message privé",
     leave: "Quitter {name}",
+    password: "Mot de passe du salon",
+    passwordNeeded:
+      "Ce salon a un mot de passe : tapez-le, puis entrez. En https il est à l’abri des oreilles indiscrètes, mais seule l’application peut vérifier que c’est bien le salon attendu.",
     directWith: "En privé avec {name}",
   },
 };
@@ -714,6 +720,21 @@ function onMessage(msg) {
     send({ type: "rooms" });
     return;
   }
+  if (msg.type === "password") {
+    // The host asks for its password as typed (a page can't prove it as the app does): sent if
+    // it was typed in, else asked for, and the page joins again with it.
+    const typed = $("password-row").hidden ? "" : $("password").value;
+    if (msg.salt === "" && msg.msg === "" && typed !== "") {
+      send({ type: "typed_password", text: typed });
+    } else {
+      $("password-row").hidden = false;
+      $("join-error").textContent = t("passwordNeeded");
+      state.socket?.close();
+      $("password").focus();
+    }
+    return;
+  }
+  if (msg.type === "verified") return;
   if (msg.type === "ready") {
     const file = state.uploads.get(msg.label);
     state.uploads.delete(msg.label);

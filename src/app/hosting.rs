@@ -274,15 +274,13 @@ impl HostStart {
             warning = Some(HostNote::LoopbackOnly);
         }
         // Made here, on the starting thread: never on the UI's.
-        let pages = if security.password.is_some() {
-            Vec::new()
-        } else {
-            addrs
-                .iter()
-                .map(|&addr| lan::page_address(addr, security.encrypted_only))
-                .filter_map(|page| Qr::new(&page).map(|qr| (page, qr)))
-                .collect()
-        };
+        // A room with a password serves its page over https only: the password is typed into it.
+        let https = security.encrypted_only || security.password.is_some();
+        let pages = addrs
+            .iter()
+            .map(|&addr| lan::page_address(addr, https))
+            .filter_map(|page| Qr::new(&page).map(|qr| (page, qr)))
+            .collect();
         let hosting = Hosting {
             code: room.fingerprint().code(),
             room,

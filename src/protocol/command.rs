@@ -202,6 +202,7 @@ impl Command {
             // Joining needs the line's `room`: the session reads it.
             | ClientMsg::JoinRoom {}
             | ClientMsg::Password { .. }
+            | ClientMsg::TypedPassword { .. }
             | ClientMsg::History { .. }
             | ClientMsg::Typing { .. }
             | ClientMsg::Offer { .. }

@@ -225,6 +225,13 @@ pub enum ClientMsg {
         /// HMAC proving this end reached the shared secret.
         proof: String,
     },
+    /// The room password as typed, from a web page over https, which can't prove it as the app
+    /// does (a browser gives no TLS keying material to a page): the answer to a
+    /// [`ServerMsg::Password`] whose salt and message are empty.
+    TypedPassword {
+        /// The password.
+        text: String,
+    },
 }
 
 /// `true`: what an absent `on` means.
@@ -480,8 +487,9 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cid: Option<Cid>,
     },
-    /// The room has a password: prove you know it (answer with [`ClientMsg::Password`]). Sent
-    /// only over TLS, after the hello.
+    /// The room has a password: prove you know it (answer with [`ClientMsg::Password`]); with an
+    /// empty salt and message, type it (a terminal's next line, a web page's
+    /// [`ClientMsg::TypedPassword`]). Sent only over TLS, after the hello.
     Password {
         /// The salt the host's key was made with, in hex.
         salt: String,

@@ -245,7 +245,8 @@ pub(super) fn serve(
             return Ok(Served::Done);
         }
     };
-    let encrypted_only = shared.config.require_tls;
+    // A room with a password too: its password is typed into the page, over https only.
+    let encrypted_only = shared.config.require_tls || shared.config.password.is_some();
     let answer = route(&request, transport.is_tls(), encrypted_only);
     debug!(
         "#{session}: {} {:?}: {}",

@@ -27,7 +27,7 @@ pub struct HostingView<'a> {
     pub has_password: bool,
     /// The broker the room is linked through, when it is one room with other sites.
     pub linked: Option<&'a str>,
-    /// The web page at each address, with its QR code, for phones (none with a password).
+    /// The web page at each address, with its QR code, for phones (https with a password).
     pub pages: &'a [(String, Qr)],
 }
 
@@ -708,11 +708,10 @@ fn phones_ui(ui: &mut egui::Ui, hosting: &HostingView<'_>) {
     egui::CollapsingHeader::new(lang.tr("host-phones"))
         .id_salt("host-phones")
         .show(ui, |ui| {
+            ui.weak(lang.tr("host-phones-hint"));
             if hosting.has_password {
                 ui.weak(lang.tr("host-phones-password"));
-                return;
             }
-            ui.weak(lang.tr("host-phones-hint"));
             ui.horizontal_wrapped(|ui| {
                 for (page, qr) in hosting.pages {
                     ui.vertical(|ui| {

@@ -566,3 +566,43 @@ fn a_private_message_is_a_direct_conversation_of_its_own_with_its_unread_count_a
     page.script("document.querySelector('aside .person').click()", json!([]));
     assert!(page.wait_text("#room-name", "Private, with app"));
 }
+
+#[test]
+fn a_room_with_a_password_is_joined_from_the_page_over_https_with_the_password_typed() {
+    let server = start_server_with(coucou::server::ServerConfig {
+        password: Some(coucou::protocol::password::RoomKey::new("s3cret").expect("a key")),
+        password_delay: std::time::Duration::from_millis(10),
+        ..coucou::server::ServerConfig::default()
+    });
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let page = Page::open(&driver, "en-US");
+    // The clear address sends the browser to https by itself.
+    page.go(addr);
+    assert!(page.wait_text("#join-form label", "Your name"));
+    assert_eq!(
+        page.script("return location.protocol", json!([])),
+        json!("https:")
+    );
+    // No field for a password until the room asks for one.
+    assert_eq!(
+        page.script(
+            "return document.getElementById('password-row').hidden",
+            json!([])
+        ),
+        json!(true)
+    );
+    page.type_in("#name", "phone");
+    page.click("#join-form button");
+    assert!(page.wait_text("#join-error", "This room has a password"));
+    page.type_in("#password", "sesame");
+    page.click("#join-form button");
+    assert!(page.wait_text("#join-error", "wrong password"));
+    page.script("document.getElementById('password').value = ''", json!([]));
+    page.type_in("#password", "s3cret");
+    page.click("#join-form button");
+    assert!(page.wait_text("#people", "phone"));
+    // In the room: the room echoes what the page says.
+    page.say("in, with the password");
+    assert!(page.wait_text("#messages", "phone: in, with the password"));
+}

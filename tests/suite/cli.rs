@@ -169,8 +169,10 @@ fn the_banner_shows_the_room_code_and_a_password_room_says_how_to_join() {
     );
     assert!(text.contains("A password is required"), "{text}");
     assert!(!text.contains("tournesol"), "the password is never printed");
-    // The web page can't join it yet: not offered.
-    assert!(!text.contains("From a phone"), "{text}");
+    // The web page, over https only: the password is typed into it.
+    assert!(text.contains("From a phone"), "{text}");
+    assert!(text.contains("  https://127.0.0.1:"), "{text}");
+    assert!(!text.contains("http://"), "{text}");
 }
 
 #[test]

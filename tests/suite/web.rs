@@ -226,6 +226,12 @@ fn server_frame(bytes: &[u8]) -> Option<(Got, usize)> {
     Some((got, at + len))
 }
 
+/// `token` with its last digit changed (always another: a forged signature).
+fn altered(token: &str) -> String {
+    let (kept, last) = token.split_at(token.len() - 1);
+    format!("{kept}{}", if last == "0" { "1" } else { "0" })
+}
+
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
@@ -576,28 +582,73 @@ fn a_browser_that_names_itself_with_markup_is_held_to_the_name_rules() {
 }
 
 #[test]
-fn a_room_with_a_password_tells_the_page_to_use_the_app() {
+fn a_room_with_a_password_takes_it_typed_into_the_page_over_https_only() {
     let server = start_server_with(ServerConfig {
         password: Some(coucou::protocol::password::RoomKey::new("s3cret").expect("a key")),
+        password_delay: Duration::ZERO,
         ..ServerConfig::default()
     });
     let addr = server.local_addr();
-    let mut page = Browser::connect_tls(addr).upgrade("https");
-    page.say(&ClientMsg::Hello {
-        version: 1,
-        name: "phone".into(),
+    // In clear, the page and its WebSocket are sent to https: the password never crosses in clear.
+    for path in ["/", "/ws"] {
+        let (status, head, _) = Browser::get(addr, path, "");
+        assert_eq!(status, "HTTP/1.1 308 Permanent Redirect", "{path}");
+        assert_eq!(
+            header(&head, "Location"),
+            Some(format!("https://{addr}{path}").as_str())
+        );
+    }
+    // Over https the host asks for it as typed (an empty salt and message: no SPAKE2 for a page).
+    let asked = |name: &str| {
+        let mut page = Browser::connect_tls(addr).upgrade("https");
+        page.say(&ClientMsg::Hello {
+            version: 1,
+            name: name.into(),
+        });
+        let ask = page.next();
+        assert!(
+            matches!(&ask, ServerMsg::Password { salt, msg } if salt.is_empty() && msg.is_empty()),
+            "{ask:?}"
+        );
+        page
+    };
+    // A wrong one, or anything but a typed password: one refusal, and that page's end.
+    for answer in [
+        ClientMsg::TypedPassword {
+            text: "s3cre".into(),
+        },
+        ClientMsg::Password {
+            msg: "00".into(),
+            proof: "00".into(),
+        },
+        ClientMsg::Say {
+            text: "s3cret".into(),
+            cid: None,
+        },
+    ] {
+        let mut page = asked("phone");
+        page.say(&answer);
+        let rest = page.rest();
+        assert!(
+            matches!(
+                rest.as_slice(),
+                [
+                    Got::Text(ServerMsg::Error {
+                        code: ErrorCode::WrongPassword,
+                        ..
+                    }),
+                    ..
+                ]
+            ),
+            "{answer:?}: {rest:?}"
+        );
+    }
+    let mut page = asked("tablette");
+    page.say(&ClientMsg::TypedPassword {
+        text: "s3cret".into(),
     });
-    let rest = page.rest();
-    assert!(
-        matches!(
-            rest.as_slice(),
-            [Got::Text(ServerMsg::Error {
-                code: ErrorCode::Unavailable,
-                ..
-            })]
-        ),
-        "{rest:?}"
-    );
+    assert!(matches!(page.next(), ServerMsg::Verified { .. }));
+    assert!(matches!(page.next(), ServerMsg::Welcome { you, .. } if you == "tablette"));
 }
 
 #[test]
@@ -710,7 +761,7 @@ fn the_page_downloads_a_file_by_its_ticket_a_picture_inline_the_rest_as_an_attac
     );
     assert_eq!(body, tickets[1].1);
     // A forged or altered token, or a path that isn't one: one refusal.
-    let forged = format!("{}0", &tickets[0].0[..tickets[0].0.len() - 1]);
+    let forged = altered(&tickets[0].0);
     for path in [
         format!("/file/{forged}"),
         "/file/1.d.1.00".into(),
@@ -897,7 +948,7 @@ fn each_bad_upload_gets_one_refusal_and_nothing_reaches_the_room() {
         "HTTP/1.1 400 Bad Request",
     );
     // A forged token, a download's token, no token.
-    let forged = format!("{}0", &token[..token.len() - 1]);
+    let forged = altered(&token);
     refused(&forged, &length, &data, "HTTP/1.1 404 Not Found");
     refused("1.d.1.00", &length, &data, "HTTP/1.1 404 Not Found");
     // Another site's page can't send files in a person's name.

@@ -123,6 +123,9 @@ impl<'d> Page<'d> {
                 // A phone's viewport, exactly (a headless window is at least 500 wide).
                 "mobileEmulation": {"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 1.0}}
             },
+            // The room's certificate is its own (no authority on a LAN): a person accepts the
+            // browser's warning once; the tests, always.
+            "acceptInsecureCerts": true,
             "timeouts": {"script": 10_000, "implicit": 10_000, "pageLoad": 10_000}
         }}});
         let session = driver.call("POST", "/session", Some(capabilities))["sessionId"]

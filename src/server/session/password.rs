@@ -1,11 +1,13 @@
 //! Passwords: the host's, checked before joining, and a named room's, checked before entering it;
 //! each a SPAKE2 exchange bound to the TLS session for JSON apps, a typed password for plain
-//! clients, over TLS only; each a try of the address, given back unless the password was wrong.
+//! clients (and the host's for web pages), over TLS only; each a try of the address, given back
+//! unless the password was wrong.
 
 use super::*;
 
 /// Asks for the room password and checks it, by the handshake deadline: a SPAKE2 exchange bound to
-/// the TLS session for JSON apps, the password as a line for plain clients. Only over TLS. A wrong
+/// the TLS session for JSON apps, the password as typed for plain clients (a line) and web pages
+/// (`typed_password`). Only over TLS. A wrong
 /// one costs a delay, counts against the address, and ends the connection. True when it is right.
 pub(super) fn check_password(
     shared: &Shared,
@@ -15,16 +17,6 @@ pub(super) fn check_password(
     key: &RoomKey,
 ) -> io::Result<bool> {
     let transport = reader.get_ref().clone();
-    if dialect == Dialect::Web {
-        // A page can't bind a password to the TLS session, and a password typed into it would be
-        // safe from eavesdroppers only: not offered until the page can do better.
-        let msg = ServerMsg::error(
-            ErrorCode::Unavailable,
-            shared.config.lang.tr("error-password-page"),
-        );
-        write_direct(shared, &transport, dialect, &msg)?;
-        return Ok(false);
-    }
     let Some(exporter) = transport.exporter() else {
         let msg = ServerMsg::error(
             ErrorCode::TlsRequired,
@@ -56,7 +48,7 @@ pub(super) fn check_password(
         }
     };
     let right = match dialect {
-        Dialect::Json | Dialect::Web => {
+        Dialect::Json => {
             let (pake, host_msg) = Pake::start(&key.key, &exporter);
             let challenge = ServerMsg::Password {
                 salt: hex::encode(key.salt),
@@ -86,7 +78,9 @@ pub(super) fn check_password(
                 _ => false,
             }
         }
-        Dialect::Plain => {
+        // A terminal types it on a line; a web page (over https: a browser gives a page no TLS
+        // keying material to bind a proof to) sends it as typed.
+        Dialect::Plain | Dialect::Web => {
             let ask = ServerMsg::Password {
                 salt: String::new(),
                 msg: String::new(),
@@ -95,9 +89,17 @@ pub(super) fn check_password(
             let Some(line) = next_line(shared, reader, dialect, start.deadline)? else {
                 return Ok(false);
             };
+            let typed = if dialect == Dialect::Plain {
+                String::from_utf8_lossy(&line).into_owned()
+            } else {
+                match message::decode_client(&line) {
+                    Ok(ClientMsg::TypedPassword { text }) => text,
+                    // Anything else is no password: a wrong one.
+                    _ => String::new(),
+                }
+            };
             // Checked as typed: argon2 of the line, compared in constant time; never logged. At
             // most one check per processor at a time, in memory kept for it.
-            let typed = String::from_utf8_lossy(&line);
             let Some(right) = shared.keys.check(key, &typed, start.deadline) else {
                 write_direct(shared, &transport, dialect, &no_password_in_time(shared))?;
                 return Ok(false);
