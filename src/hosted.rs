@@ -43,6 +43,7 @@ impl HostedRoom {
         let tls = crate::tls::server_config(identity)
             .map_err(|err| HostError::Certificate(err.to_string()))?;
         config.tls = Some(tls);
+        config.room_code = Some(identity.fingerprint().code());
         let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
         if announce {
             let slot = Arc::clone(&advertiser);

@@ -50,6 +50,7 @@ const WORDS = {
     direct: "Private message",
     leave: "Leave {name}",
     password: "Room password",
+    roomCode: "Room code: {code} — the host's screen shows the same one.",
     passwordNeeded:
       "This room has a password: type it, then join. Over https it is safe from eavesdroppers, but only the app can check that this is the room you expect.",
     directWith: "Private, with {name}",
@@ -100,6 +101,7 @@ const WORDS = {
     direct: "Message privé",
     leave: "Quitter {name}",
     password: "Mot de passe du salon",
+    roomCode: "Code du salon : {code} — l’écran de l’hôte montre le même.",
     passwordNeeded:
       "Ce salon a un mot de passe : tapez-le, puis entrez. En https il est à l’abri des oreilles indiscrètes, mais seule l’application peut vérifier que c’est bien le salon attendu.",
     directWith: "En privé avec {name}",
@@ -892,8 +894,23 @@ function join(name) {
 
 let typingSent = false;
 
+/** Over https, the room code of the certificate this page came with, to compare with the host's
+ * (in clear there is no certificate, and no code). */
+async function showRoomCode() {
+  if (location.protocol !== "https:") return;
+  try {
+    const room = await (await fetch("/room.json")).json();
+    if (typeof room.code !== "string") return;
+    $("room-code").textContent = t("roomCode", { code: room.code });
+    $("room-code").hidden = false;
+  } catch {
+    // No code to show: nothing else changes.
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   translatePage();
+  showRoomCode();
   $("join-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const name = $("name").value.trim();

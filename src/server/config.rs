@@ -54,6 +54,9 @@ pub struct ServerConfig {
     pub on_rooms: Option<PeopleHook>,
     /// TLS on the same port, with the host's certificate; `None`: clear connections only.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The room code of that certificate (`Fingerprint::code`), which the web page shows over
+    /// https so that people can compare it with the host's.
+    pub room_code: Option<String>,
     /// Refuse clear connections (plain and JSON alike) with a line saying why.
     pub require_tls: bool,
     /// The room password, as the host keeps it (a salted hash); asked only over TLS.
@@ -167,6 +170,7 @@ impl Default for ServerConfig {
             on_people: None,
             on_rooms: None,
             tls: None,
+            room_code: None,
             require_tls: false,
             password: None,
             password_delay: Duration::from_secs(1),

@@ -87,6 +87,8 @@ enum Answer {
     /// A file for the room, with an offer's upload token (`PUT /file/TOKEN`), its body of this
     /// many bytes.
     Upload(String, u64),
+    /// What the page shows of the room (`/room.json`): its code, over TLS.
+    Room,
     /// A refusal: its status, reason and the key of the words that say why.
     Refuse(u16, &'static str, &'static str),
 }
@@ -122,6 +124,9 @@ fn route(request: &Request, tls: bool, encrypted_only: bool) -> Answer {
     }
     if put {
         return Answer::Refuse(405, "Method Not Allowed", "web-method");
+    }
+    if request.path == "/room.json" {
+        return Answer::Room;
     }
     match PAGE.iter().find(|a| a.path == request.path) {
         Some(asset) => Answer::File(asset.kind, asset.body),
@@ -197,8 +202,12 @@ fn is_host(value: &str) -> bool {
 
 /// How a request ended.
 pub(super) enum Served {
-    /// Answered; the connection ends.
+    /// The stream ended before a whole request: nothing to answer.
     Done,
+    /// The whole answer to send, after which the connection ends: the session sends it out of
+    /// the waiting line (a browser keeps an answered connection open a little while, and opens
+    /// several at once).
+    Answer(Vec<u8>),
     /// A WebSocket: the JSON dialect's hello comes next, in a text frame.
     Upgraded,
     /// A download for the page, with this token: the session serves it as a file connection.
@@ -208,8 +217,8 @@ pub(super) enum Served {
     Upload(String, u64),
 }
 
-/// Answers an HTTP request whose first line was `first_line`: reads its head by `deadline`,
-/// then sends a page file, the WebSocket handshake, or one refusal.
+/// Reads an HTTP request whose first line was `first_line`, its head by `deadline`: the WebSocket
+/// handshake is sent at once; a page file or one refusal is returned to send.
 pub(super) fn serve(
     shared: &Shared,
     session: SessionId,
@@ -219,31 +228,22 @@ pub(super) fn serve(
 ) -> io::Result<Served> {
     let lang = shared.config.lang;
     let transport = reader.get_ref().clone();
+    let refuse =
+        |status, reason, key| Ok(Served::Answer(refusal_bytes(status, reason, &lang.tr(key))));
     let head = match reader.next_head_before(deadline) {
         Ok(Some(head)) => head,
         Ok(None) => return Ok(Served::Done),
         Err(err) if crate::is_timeout(&err) => {
-            refuse(&transport, lang, 408, "Request Timeout", "web-too-slow")?;
-            return Ok(Served::Done);
+            return refuse(408, "Request Timeout", "web-too-slow");
         }
         Err(err) => return Err(err),
     };
     let request = match Request::parse(first_line, &head) {
         Ok(request) => request,
         Err(Refusal::TooLarge) => {
-            refuse(
-                &transport,
-                lang,
-                431,
-                "Request Header Fields Too Large",
-                "web-too-large",
-            )?;
-            return Ok(Served::Done);
+            return refuse(431, "Request Header Fields Too Large", "web-too-large");
         }
-        Err(Refusal::BadRequest) => {
-            refuse(&transport, lang, 400, "Bad Request", "web-bad-request")?;
-            return Ok(Served::Done);
-        }
+        Err(Refusal::BadRequest) => return refuse(400, "Bad Request", "web-bad-request"),
     };
     // A room with a password too: its password is typed into the page, over https only.
     let encrypted_only = shared.config.require_tls || shared.config.password.is_some();
@@ -260,8 +260,7 @@ pub(super) fn serve(
             headers.extend_from_slice(&SECURITY_HEADERS);
             let mut bytes = http::response_head(200, "OK", &headers, body.len());
             bytes.extend_from_slice(body);
-            answer_and_end(&transport, &bytes)?;
-            Ok(Served::Done)
+            Ok(Served::Answer(bytes))
         }
         Answer::Upgrade(accept) => {
             let headers = [
@@ -283,15 +282,21 @@ pub(super) fn serve(
             let mut headers = vec![("Location", location.as_str())];
             headers.extend_from_slice(&SECURITY_HEADERS);
             let bytes = http::response_head(308, "Permanent Redirect", &headers, 0);
-            answer_and_end(&transport, &bytes)?;
-            Ok(Served::Done)
+            Ok(Served::Answer(bytes))
         }
         Answer::Download(token) => Ok(Served::Download(token)),
         Answer::Upload(token, length) => Ok(Served::Upload(token, length)),
-        Answer::Refuse(status, reason, key) => {
-            refuse(&transport, lang, status, reason, key)?;
-            Ok(Served::Done)
+        Answer::Room => {
+            // The code says which certificate this connection was made with: only over TLS.
+            let code = shared
+                .config
+                .room_code
+                .as_ref()
+                .filter(|_| transport.is_tls());
+            let room = serde_json::json!({ "code": code });
+            Ok(Served::Answer(json_answer(room.to_string().as_bytes())))
         }
+        Answer::Refuse(status, reason, key) => refuse(status, reason, key),
     }
 }
 
@@ -302,21 +307,10 @@ impl Answer {
             Self::File(..) => 200,
             Self::Upgrade(_) => 101,
             Self::Https(_) => 308,
-            Self::Download(_) | Self::Upload(..) => 200,
+            Self::Download(_) | Self::Upload(..) | Self::Room => 200,
             Self::Refuse(status, ..) => *status,
         }
     }
-}
-
-/// One refusal, its words as plain text in `lang`, and the connection's end.
-fn refuse(
-    transport: &Transport,
-    lang: Lang,
-    status: u16,
-    reason: &str,
-    key: &str,
-) -> io::Result<()> {
-    answer_and_end(transport, &refusal_bytes(status, reason, &lang.tr(key)))
 }
 
 /// A refusal's whole answer: its status, and `words` as plain text.

@@ -584,6 +584,9 @@ fn a_room_with_a_password_is_joined_from_the_page_over_https_with_the_password_t
         page.script("return location.protocol", json!([])),
         json!("https:")
     );
+    // The room code of the certificate the page came with, to compare with the host's screen.
+    let code = crate::common::test_identity().fingerprint().code();
+    assert!(page.wait_text("#room-code", &format!("Room code: {code}")));
     // No field for a password until the room asks for one.
     assert_eq!(
         page.script(

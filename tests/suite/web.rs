@@ -276,6 +276,10 @@ fn the_page_is_served_whole_with_its_security_headers_and_no_inline_script() {
         assert_eq!(header(&head, "Content-Type"), Some(kind), "{path}");
         total += body.len();
     }
+    // In clear there is no certificate, so no room code to show.
+    let (status, _, room) = Browser::get(addr, "/room.json", "");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(room, br#"{"code":null}"#);
     // What the page weighs, HTML, CSS, JavaScript and icon, as the issue's budget counts it.
     assert_eq!(total, coucou::server::page_bytes());
     assert!(total <= 150 * 1024, "{total} bytes");
@@ -344,6 +348,15 @@ fn over_tls_the_page_and_its_websocket_work_and_an_encrypted_only_room_sends_cle
     let (status, _, html) = secure.response();
     assert_eq!(status, "HTTP/1.1 200 OK");
     assert!(String::from_utf8(html).unwrap().contains("coucou.js"));
+    // The room code of the certificate the page came with, for people to compare with the host's.
+    let mut secure = Browser::connect_tls(addr);
+    secure.send(format!("GET /room.json HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes());
+    let (status, head, room) = secure.response();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(header(&head, "Content-Type"), Some("application/json"));
+    let room: serde_json::Value = serde_json::from_slice(&room).expect("JSON");
+    let code = test_identity().fingerprint().code();
+    assert_eq!(room, serde_json::json!({ "code": code }));
 
     // Over TLS the page's origin is https://…: the clear one is another site.
     let mut wrong = Browser::connect_tls(addr);
@@ -995,4 +1008,31 @@ fn each_bad_upload_gets_one_refusal_and_nothing_reaches_the_room() {
         .filter(|n| n != "next-id")
         .collect();
     assert!(kept.is_empty(), "{kept:?}");
+}
+
+#[test]
+fn a_browser_loading_the_page_on_many_connections_at_once_gets_every_file() {
+    let server = start_server();
+    let addr = server.local_addr();
+    // A browser opens up to six connections to a host, and closes each a little after its
+    // answer: the answered ones, still open, must not hold the address's waiting line.
+    let mut open = Vec::new();
+    for path in [
+        "/",
+        "/coucou.css",
+        "/coucou.js",
+        "/sha256.js",
+        "/icon.png",
+        "/room.json",
+    ] {
+        let mut browser = Browser::connect(addr);
+        let host = browser.host.clone();
+        browser.send(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+        let (status, head, _) = browser.response();
+        assert_eq!(status, "HTTP/1.1 200 OK", "{path}: {head}");
+        open.push(browser);
+    }
+    // And the page's WebSocket joins beside them.
+    let (_page, welcome) = Browser::join(addr, "phone");
+    assert!(matches!(welcome, ServerMsg::Welcome { .. }));
 }

@@ -105,6 +105,7 @@ pub(super) fn handshake(
         if first_line && http::is_request_line(&line) {
             match web::serve(shared, session, reader, &line, deadline)? {
                 web::Served::Done => return Ok(None),
+                web::Served::Answer(bytes) => return Ok(Some(Entered::Answer(bytes))),
                 web::Served::Download(token) => {
                     return Ok(Some(Entered::Transfer(files::Transfer::Page(token))));
                 }

@@ -68,6 +68,8 @@ enum Entered {
     Room(Joined),
     /// A file upload or download, on a connection of its own.
     Transfer(files::Transfer),
+    /// An HTTP request answered (a file of the web page, a refusal): the answer to send.
+    Answer(Vec<u8>),
 }
 
 /// A member's session after the handshake.
@@ -107,6 +109,23 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
         };
         match handshake(shared, &start, &mut reader) {
             Ok(Some(Entered::Room(joined))) => (reader, joined),
+            Ok(Some(Entered::Answer(answer))) => {
+                // Out of the waiting line: a browser opens several connections at once and
+                // keeps each a while after its answer (which is read out until it closes). Each
+                // counts among its address's transfers instead.
+                drop(_pending);
+                let lang = shared.config.lang;
+                match shared.transfer_slot(start.ip) {
+                    Some(_slot) => web::answer_and_end(reader.get_ref(), &answer).ok(),
+                    None => {
+                        let words = lang.tr("error-too-many-transfers");
+                        let answer = web::refusal_bytes(429, "Too Many Requests", &words);
+                        reader.get_ref().write_all(&answer).ok()
+                    }
+                };
+                reader.get_ref().shutdown();
+                return;
+            }
             Ok(Some(Entered::Transfer(transfer))) => {
                 // Out of the waiting line: a transfer may take long. It counts among its
                 // address's transfers instead, so that no address can hold the host with them.
