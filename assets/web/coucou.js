@@ -51,6 +51,15 @@ const WORDS = {
     leave: "Leave {name}",
     password: "Room password",
     roomCode: "Room code: {code} — the host's screen shows the same one.",
+    search: "Search",
+    close: "Close",
+    found0: "Nothing found for “{text}”.",
+    found1: "1 message found for “{text}”.",
+    foundN: "{n} messages found for “{text}”.",
+    away: "Away",
+    isAway: "away",
+    isAwayBecause: "away: {reason}",
+    idle: "idle",
     passwordNeeded:
       "This room has a password: type it, then join. Over https it is safe from eavesdroppers, but only the app can check that this is the room you expect.",
     directWith: "Private, with {name}",
@@ -102,6 +111,15 @@ const WORDS = {
     leave: "Quitter {name}",
     password: "Mot de passe du salon",
     roomCode: "Code du salon : {code} — l’écran de l’hôte montre le même.",
+    search: "Chercher",
+    close: "Fermer",
+    found0: "Rien trouvé pour « {text} ».",
+    found1: "1 message trouvé pour « {text} ».",
+    foundN: "{n} messages trouvés pour « {text} ».",
+    away: "Absent·e",
+    isAway: "absent·e",
+    isAwayBecause: "absent·e : {reason}",
+    idle: "inactif·ve",
     passwordNeeded:
       "Ce salon a un mot de passe : tapez-le, puis entrez. En https il est à l’abri des oreilles indiscrètes, mais seule l’application peut vérifier que c’est bien le salon attendu.",
     directWith: "En privé avec {name}",
@@ -159,6 +177,8 @@ const state = {
   nextLabel: 1,
   /** What the next line sent does: answer a message, or replace one's text (its id and room). */
   composing: null,
+  /** Who is away (the host's, in every room), and why: by name. */
+  away: new Map(),
 };
 
 /** The conversation a server message is for: for a private message or file, the direct one
@@ -168,6 +188,85 @@ function roomOf(msg) {
     return direct(msg.from === state.me ? msg.to : msg.from);
   }
   return state.rooms.get(msg.room ?? "") ?? null;
+}
+
+/** " (away: lunch)" after someone away, or nothing. */
+function awayMark(name) {
+  const note = state.away.get(name);
+  if (!note) return "";
+  const span = document.createElement("span");
+  span.className = "away";
+  const why = note.auto ? t("idle") : note.reason ? t("isAwayBecause", { reason: note.reason }) : t("isAway");
+  span.textContent = " (" + why + ")";
+  return span;
+}
+
+/** Who is away, from a welcome's or a people list's `away`. */
+function setAway(notes) {
+  state.away.clear();
+  for (const note of Array.isArray(notes) ? notes : []) {
+    if (typeof note?.name === "string") state.away.set(note.name, note);
+  }
+  showAway();
+}
+
+/** The people list and the Away button, as state.away says. */
+function showAway() {
+  const away = state.me !== null && state.away.has(state.me);
+  $("away-button").setAttribute("aria-pressed", away ? "true" : "false");
+  if (state.rooms.has(state.current)) showPeople();
+}
+
+/** A message that should reach a person who is not looking: a notification, where the browser
+ * allows them (https only, once allowed) and the page is not in front. */
+function notify(room, msg) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  if (!document.hidden && document.hasFocus()) return;
+  const title = room.direct ? t("directWith", { name: room.name }) : room.name;
+  const note = new Notification(title, { body: msg.from + ": " + (msg.text ?? ""), tag: room.key || "coucou" });
+  note.addEventListener("click", () => {
+    window.focus();
+    state.current = room.key;
+    room.unread = 0;
+    showCurrent();
+  });
+}
+
+/** A search's answer: each message found, with its room; a click goes to it when on the page. */
+function showResults(msg) {
+  const found = Array.isArray(msg.results) ? msg.results : [];
+  const n = found.length;
+  const text = String(msg.text ?? "");
+  $("search-status").textContent =
+    n === 0 ? t("found0", { text }) : n === 1 ? t("found1", { text }) : t("foundN", { n, text });
+  $("search-results").replaceChildren(
+    ...found.map((f) => {
+      const li = document.createElement("li");
+      const m = f.message ?? {};
+      const key = typeof f.room === "string" ? f.room : "";
+      if (key) {
+        const where = document.createElement("span");
+        where.className = "where";
+        where.textContent = key + " · ";
+        li.append(where);
+      }
+      if (m.time) li.append(timeOf(m.time) + " ");
+      const from = document.createElement("strong");
+      from.textContent = String(m.from ?? "");
+      li.append(from, ": " + String(f.file ? "📎 " + f.file.name : (m.text ?? "")));
+      li.addEventListener("click", () => {
+        const room = state.rooms.get(key);
+        const line = room?.byId.get(m.id);
+        if (!room || !line) return;
+        state.current = key;
+        room.unread = 0;
+        $("search").hidden = true;
+        showCurrent();
+        line.scrollIntoView({ block: "center" });
+      });
+      return li;
+    }),
+  );
 }
 
 /** The direct conversation with `name`, opened if it was not. */
@@ -589,6 +688,7 @@ function showPeople() {
       const li = document.createElement("li");
       if (name === state.me || room.direct) {
         li.textContent = name;
+        li.append(awayMark(name));
       } else {
         const b = document.createElement("button");
         b.type = "button";
@@ -596,7 +696,7 @@ function showPeople() {
         b.textContent = name;
         b.title = t("direct");
         b.addEventListener("click", () => openDirect(name));
-        li.append(b);
+        li.append(b, awayMark(name));
       }
       return li;
     }),
@@ -694,6 +794,7 @@ function welcomed(msg) {
   const room = state.rooms.get(key) ?? new Room(key, msg.room ?? "Coucou");
   state.rooms.set(key, room);
   room.people = msg.users ?? [];
+  if (first) setAway(msg.away);
   for (const m of msg.history ?? []) show(room, m);
   state.current = key;
   if (first) {
@@ -716,6 +817,20 @@ function onMessage(msg) {
   if (msg.type === "rooms") {
     state.listed = Array.isArray(msg.rooms) ? msg.rooms : [];
     showRooms();
+    return;
+  }
+  if (msg.type === "results") {
+    showResults(msg);
+    return;
+  }
+  if (msg.type === "away" && typeof msg.name === "string") {
+    state.away.set(msg.name, msg);
+    showAway();
+    return;
+  }
+  if (msg.type === "back" && typeof msg.name === "string") {
+    state.away.delete(msg.name);
+    showAway();
     return;
   }
   if (msg.type === "room_made") {
@@ -774,6 +889,9 @@ function onMessage(msg) {
         break;
       }
       show(room, msg);
+      if (msg.from !== state.me && (msg.type === "private" || mentions(msg.text ?? "", state.me ?? ""))) {
+        notify(room, msg);
+      }
       break;
     case "edited":
     case "reacted": {
@@ -814,6 +932,7 @@ function onMessage(msg) {
       break;
     case "users":
       room.people = msg.users ?? [];
+      if (!room.key) setAway(msg.away);
       if (here) showPeople();
       break;
     case "typing":
@@ -885,6 +1004,11 @@ function join(name) {
     state.rooms.clear();
     state.current = "";
     state.listed = [];
+    state.away.clear();
+    compose(null);
+    $("search").hidden = true;
+    $("search-results").replaceChildren();
+    $("search-status").textContent = "";
     $("messages").replaceChildren();
     $("room").hidden = true;
     $("join").hidden = false;
@@ -913,6 +1037,10 @@ document.addEventListener("DOMContentLoaded", () => {
   showRoomCode();
   $("join-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    // Asked once, on this press: a page may only ask while the person acts.
+    if ("Notification" in window && window.isSecureContext && Notification.permission === "default") {
+      Notification.requestPermission().catch(() => {});
+    }
     const name = $("name").value.trim();
     if (name) join(name);
   });
@@ -941,6 +1069,28 @@ document.addEventListener("DOMContentLoaded", () => {
       send({ type: "typing", active }, state.current);
       typingSent = active;
     }
+  });
+  $("search-button").addEventListener("click", () => {
+    const panel = $("search");
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) $("search-text").focus();
+  });
+  $("close-search").addEventListener("click", () => {
+    $("search").hidden = true;
+    $("say").focus();
+  });
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("search-text").value.trim();
+    if (text === "") return;
+    // Every room the page is in, where the host has rooms; its one room otherwise.
+    const msg = { type: "search", text, limit: 50 };
+    if (state.hasRooms) msg.room = "*";
+    send(msg);
+  });
+  $("away-button").addEventListener("click", () => {
+    const away = state.away.has(state.me);
+    send(away ? { type: "back" } : { type: "away" });
   });
   $("cancel-composing").setAttribute("aria-label", t("cancel"));
   $("cancel-composing").title = t("cancel");

@@ -609,3 +609,109 @@ fn a_room_with_a_password_is_joined_from_the_page_over_https_with_the_password_t
     page.say("in, with the password");
     assert!(page.wait_text("#messages", "phone: in, with the password"));
 }
+
+#[test]
+fn the_page_searches_every_room_it_is_in_and_says_who_is_away() {
+    let server = start_server();
+    server.make_room("Projet X").expect("a room");
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let (page, mut app) = phone_and_app(&driver, addr);
+    app.send(&ClientMsg::Say {
+        text: "the blue notebook is on the shelf".into(),
+        cid: None,
+    });
+    assert!(page.wait_text("#messages", "the blue notebook"));
+    page.click("#rooms button.join");
+    assert!(page.wait_text("#room-name", "Projet X"));
+    let mut bob = Plain::join(addr, "bob");
+    bob.send("/join Projet X");
+    bob.expect("Welcome to Projet X");
+    bob.send("notebooks ordered");
+    assert!(page.wait_text("#messages ol:not([hidden])", "bob: notebooks ordered"));
+
+    // Both rooms' messages, the start of a word enough; each says its room.
+    page.click("#search-button");
+    page.type_in("#search-text", "noteb");
+    page.click("#search-form button[type=submit]");
+    assert!(page.wait_text("#search-status", "2 messages found for “noteb”"));
+    assert!(page.wait_text("#search-results", "Projet X · "));
+    assert!(page.wait_text("#search-results", "bob: notebooks ordered"));
+    assert!(page.wait_text("#search-results", "app: the blue notebook is on the shelf"));
+    // A click on one goes to it, in its room.
+    page.script(
+        "[...document.querySelectorAll('#search-results li')]
+             .find((li) => li.textContent.includes('blue')).click()",
+        json!([]),
+    );
+    assert!(page.wait_text("#room-name", "Coucou"));
+    assert_eq!(
+        page.script("return document.getElementById('search').hidden", json!([])),
+        json!(true)
+    );
+
+    // Who is away shows beside their name; the page's own Away tells everyone.
+    app.send(&ClientMsg::Away {
+        reason: Some("lunch".into()),
+        auto: false,
+    });
+    assert!(page.wait_text("#people", "app (away: lunch)"));
+    page.click("#away-button");
+    app.expect(|m| matches!(m, ServerMsg::Away { name, .. } if name == "phone"));
+    assert!(page.wait_text("#people", "phone (away)"));
+    assert!(page.wait_text("#away-button[aria-pressed=true]", "Away"));
+    page.click("#away-button");
+    app.expect(|m| matches!(m, ServerMsg::Back { name } if name == "phone"));
+    assert!(page.wait_text("#away-button[aria-pressed=false]", "Away"));
+}
+
+#[test]
+fn a_private_message_or_a_mention_notifies_when_the_page_is_not_in_front_and_nothing_else_does() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let (page, mut app) = phone_and_app(&driver, addr);
+    // The browser's own notifications can't be seen headless: the page's calls are recorded
+    // instead, as allowed, and the page is in the background.
+    page.script(
+        "window.shown = [];
+         window.Notification = class {
+             static permission = 'granted';
+             constructor(title, options) { window.shown.push([title, options.body]); }
+             addEventListener() {}
+         };
+         document.hasFocus = () => false;",
+        json!([]),
+    );
+    for text in ["nothing for you here", "phone: are you there?"] {
+        app.send(&ClientMsg::Say {
+            text: text.into(),
+            cid: None,
+        });
+    }
+    app.send(&ClientMsg::Msg {
+        to: "phone".into(),
+        text: "psst".into(),
+        cid: None,
+    });
+    assert!(page.wait_text("#rooms button[data-direct='app'] .unread", "1"));
+    assert_eq!(
+        page.script("return window.shown", json!([])),
+        json!([
+            ["Coucou", "app: phone: are you there?"],
+            ["Private, with app", "app: psst"]
+        ])
+    );
+    // In front, the page notifies nothing.
+    page.script("document.hasFocus = () => true;", json!([]));
+    app.send(&ClientMsg::Msg {
+        to: "phone".into(),
+        text: "again".into(),
+        cid: None,
+    });
+    assert!(page.wait_text("#rooms button[data-direct='app'] .unread", "2"));
+    assert_eq!(
+        page.script("return window.shown.length", json!([])),
+        json!(2)
+    );
+}
