@@ -112,13 +112,25 @@ fn hostile_messages_show_as_text_and_nothing_they_carry_runs() {
             "{text} is shown as typed"
         );
     }
+    // In a private message (a conversation and a button of its own), an away reason and
+    // search results too.
+    nc.send(&format!("/msg victim {}", hostile[1]));
+    assert!(page.wait_text("#rooms button[data-direct='mallory']", "@mallory"));
+    nc.send(&format!("/away {}", hostile[0]));
+    assert!(page.wait_text("#people", hostile[0]));
+    page.click("#search-button");
+    page.type_in("#search-text", "pwned");
+    page.click("#search-form button[type=submit]");
+    assert!(page.wait_text("#search-results", hostile[4]));
+    page.click("#rooms button[data-direct='mallory']");
+    assert!(page.wait_text("#messages", hostile[1]));
     // Clicking what looks like a link runs nothing either.
     let checked = page.script(
-        "const list = document.getElementById('messages');
-         for (const li of list.querySelectorAll('li')) li.click();
+        "const room = document.getElementById('room');
+         for (const li of room.querySelectorAll('#messages li')) li.click();
          return {
            pwned: window.pwned === undefined ? null : window.pwned,
-           markup: list.querySelectorAll('script, img, a, svg, iframe').length,
+           markup: room.querySelectorAll('script, img, a, svg, iframe').length,
          };",
         json!([]),
     );
