@@ -837,7 +837,7 @@ function onMessage(msg) {
     send({ type: "rooms" });
     return;
   }
-  if (msg.type === "password") {
+  if (msg.type === "password" && msg.room === undefined) {
     // The host asks for its password as typed (a page can't prove it as the app does): sent if
     // it was typed in, else asked for, and the page joins again with it.
     const typed = $("password-row").hidden ? "" : $("password").value;
@@ -851,7 +851,8 @@ function onMessage(msg) {
     }
     return;
   }
-  if (msg.type === "verified") return;
+  // A named room's password exchange is the app's: the page does not offer those rooms.
+  if (msg.type === "password" || msg.type === "verified") return;
   if (msg.type === "ready") {
     const file = state.uploads.get(msg.label);
     state.uploads.delete(msg.label);
@@ -889,9 +890,8 @@ function onMessage(msg) {
         break;
       }
       show(room, msg);
-      if (msg.from !== state.me && (msg.type === "private" || mentions(msg.text ?? "", state.me ?? ""))) {
-        notify(room, msg);
-      }
+      const named = msg.type === "message" && mentions(msg.text ?? "", state.me ?? "");
+      if (msg.from !== state.me && (msg.type === "private" || named)) notify(room, msg);
       break;
     case "edited":
     case "reacted": {
