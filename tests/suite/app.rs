@@ -1672,6 +1672,18 @@ fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() 
     let identity =
         coucou::identity::Identity::load(&coucou::identity::dir_beside(&config)).unwrap();
     harness.get_by_label(&identity.fingerprint().code());
+    // Phones join it too, over https only, the password typed into the page: the panel says so.
+    harness.get_by_label("From a phone or a browser").click();
+    harness.run();
+    assert_eq!(
+        harness
+            .get_all_by_label(&format!("https://{addr}/"))
+            .count(),
+        2,
+        "the address and its code"
+    );
+    assert!(harness.query_by_label(&format!("http://{addr}/")).is_none());
+    harness.get_by_label_contains("the page is over https");
 
     let join = |password: &str| {
         let (conn, events) = crate::common::app_connect(ConnectParams {
