@@ -735,7 +735,7 @@ help-delete = take a message out of the room (its id: /search shows it)
 moderation-deleted = A message was removed by { $by }, a moderator.
 moderation-deleted-log = { $by } removed message #{ $id } from { $name }.
 error-no-such-message = no message #{ $id } among the room's recent messages
-error-delete-linked = messages can't be deleted in a linked room yet
+error-delete-linked = a moderator can't delete messages in a linked room yet (their authors can)
 mod-delete = Delete (moderator)
 host-no-randomness = this computer gave no random numbers for the room's keys
 

@@ -347,6 +347,14 @@ pub enum ServerMsg {
     Message(Chat),
     /// A message's text was changed by its author: the message as it is now (`edited`).
     Edited(Chat),
+    /// A message taken back by its author, as a linked room's stream carries it between sites:
+    /// each site puts its own tombstone in its place, and its clients get that (a `notice`).
+    Unsaid {
+        /// The message.
+        id: u64,
+        /// Its author, who took it back.
+        from: String,
+    },
     /// Someone put an emoji on a message, or took theirs back.
     Reacted(Reacted),
     /// A private message; sent to its sender and its recipient only.
@@ -1042,6 +1050,7 @@ impl ServerMsg {
                 clean(name);
                 by.iter_mut().for_each(clean);
             }
+            Self::Unsaid { from, .. } => clean(from),
             Self::Ready { .. }
             | Self::Ticket { .. }
             | Self::Transfer { .. }

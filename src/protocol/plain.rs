@@ -110,6 +110,8 @@ impl ServerMsg {
             | Self::Ticket { .. }
             | Self::Transfer { .. }
             | Self::Stored { .. } => {}
+            // Between linked sites only: clients get the tombstone.
+            Self::Unsaid { .. } => {}
             Self::Notice { text, .. } => {
                 for line in text.lines() {
                     notice(out, line);

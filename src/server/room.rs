@@ -693,7 +693,7 @@ impl<M: Mailbox> Room<M> {
                 self.reply(session, &my_name, (to, stored), text, cid);
             }
             Command::Edit { id, text } => self.edit(session, id, text),
-            Command::Delete(id) => self.unsay(session, &my_name, id),
+            Command::Delete(id) => self.unsay(session, id),
             Command::React { id, emoji, on } => self.react(session, &my_name, (id, emoji, on)),
             Command::Msg { to, text } => self.private(session, &my_name, &to, text, cid),
             Command::Search(_) => {

@@ -1087,7 +1087,7 @@ fn a_look_alike_room_at_another_site_is_the_same_room_for_its_people_too() {
 }
 
 #[test]
-fn a_reply_an_edit_and_a_reaction_at_one_site_are_seen_at_the_other_and_kept_there() {
+fn a_reply_an_edit_a_reaction_and_a_deletion_at_one_site_are_seen_at_the_other_and_kept_there() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let broker = Broker::start(dir.path());
     let (a, b) = (linked(&broker, "a"), linked(&broker, "b"));
@@ -1175,17 +1175,6 @@ fn a_reply_an_edit_and_a_reaction_at_one_site_are_seen_at_the_other_and_kept_the
     let answer = said(&mut alice, "d'accord");
     let quote = answer.reply.expect("a quote");
     assert_eq!(quote.text.as_deref(), Some("réunion à onze heures"));
-    // Deleting stays refused in a linked room (not yet across sites).
-    alice.send(&ClientMsg::Delete { id: original.id });
-    alice.expect(|m| {
-        matches!(
-            m,
-            ServerMsg::Error {
-                code: ErrorCode::Unavailable,
-                ..
-            }
-        )
-    });
 
     // Each site kept it as it is now: a newcomer at either reads the edit and the reaction.
     for (server, name) in [(&a, "jy"), (&b, "jz")] {
@@ -1203,5 +1192,54 @@ fn a_reply_an_edit_and_a_reaction_at_one_site_are_seen_at_the_other_and_kept_the
         assert_eq!(kept.text, "réunion à onze heures");
         assert!(kept.edited);
         assert_eq!(kept.reactions.len(), 1);
+    }
+
+    // Its author takes it back at a: a tombstone at both sites, terminals included; not bob's
+    // to delete from b.
+    bob.send(&ClientMsg::Delete { id: original.id });
+    bob.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::NotYours,
+                ..
+            }
+        )
+    });
+    alice.send(&ClientMsg::Delete { id: original.id });
+    for client in [&mut alice, &mut bob] {
+        client.expect(|m| {
+            matches!(m, ServerMsg::Notice { id: Some(id), text, .. }
+                if *id == original.id && text == "ja deleted this message")
+        });
+    }
+    tom.expect("*** ja deleted this message");
+    // Gone from both sites' histories and searches.
+    for (server, name) in [(&a, "jw"), (&b, "jx")] {
+        let (mut newcomer, welcome) = Json::join(server.local_addr(), name);
+        let ServerMsg::Welcome { history, .. } = welcome else {
+            unreachable!()
+        };
+        assert!(
+            !history
+                .iter()
+                .any(|m| matches!(m, ServerMsg::Message(chat) if chat.id == original.id)),
+            "{history:?}"
+        );
+        assert!(
+            history
+                .iter()
+                .any(|m| matches!(m, ServerMsg::Notice { id: Some(id), .. } if *id == original.id))
+        );
+        newcomer.send(&ClientMsg::Search {
+            text: "onze".into(),
+            limit: None,
+            label: None,
+        });
+        let found = newcomer.expect(|m| matches!(m, ServerMsg::Results { .. }));
+        assert!(
+            matches!(&found, ServerMsg::Results { results, .. } if results.is_empty()),
+            "{found:?}"
+        );
     }
 }

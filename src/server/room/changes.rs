@@ -65,18 +65,20 @@ impl<M: Mailbox> Room<M> {
         self.change(session, ServerMsg::Edited(edited));
     }
 
-    /// `session` deletes its message `id`: a tombstone takes its place for everyone.
-    pub(super) fn unsay(&mut self, session: SessionId, name: &str, id: u64) {
-        if self.linked.is_some() {
-            let text = self.settings.lang.tr("error-delete-linked");
-            self.send_to(session, &ServerMsg::error(ErrorCode::Unavailable, text));
+    /// `session` deletes its message `id`: a tombstone takes its place for everyone (in a linked
+    /// room, at every site, once it is back from the stream).
+    pub(super) fn unsay(&mut self, session: SessionId, id: u64) {
+        let Some(at) = self.authored(session, id) else {
             return;
-        }
-        if self.authored(session, id).is_some() {
-            let text = tr!(self.settings.lang, "notice-deleted-by-author", name = name);
-            self.take_out(id, text);
-            self.authors.remove(&id);
-        }
+        };
+        let ServerMsg::Message(chat) = &self.history[at] else {
+            return;
+        };
+        let unsaid = ServerMsg::Unsaid {
+            id,
+            from: chat.from.clone(),
+        };
+        self.change(session, unsaid);
     }
 
     /// `session` (called `name`) puts `emoji` on the message `id`, or takes it back.
@@ -186,6 +188,24 @@ impl<M: Mailbox> Room<M> {
                     archive.restate(&now);
                 }
                 told
+            }
+            ServerMsg::Unsaid { id, from } => {
+                // Only by its author (by name, from another site): the room's own copy says who.
+                let Some(at) = self.message_at(id) else {
+                    return;
+                };
+                if !matches!(&self.history[at], ServerMsg::Message(chat) if chat.from == from) {
+                    return;
+                }
+                let text = tr!(
+                    self.settings.lang,
+                    "notice-deleted-by-author",
+                    name = from.as_str()
+                );
+                // The tombstone goes to everyone, the author included.
+                self.take_out(id, text);
+                self.authors.remove(&id);
+                return;
             }
             _ => return,
         };

@@ -329,6 +329,10 @@ fn checked(msg: ServerMsg, lang: Lang) -> Option<ServerMsg> {
             on: reacted.on,
             reactions: Vec::new(),
         }),
+        ServerMsg::Unsaid { id, from } => ServerMsg::Unsaid {
+            id,
+            from: valid_name(&from)?,
+        },
         ServerMsg::Leave {
             id,
             time,
@@ -508,7 +512,10 @@ impl<M: Mailbox> Room<M> {
             return;
         }
         if let Some(flight) = flight {
-            if matches!(flight.msg, ServerMsg::Edited(_) | ServerMsg::Reacted(_)) {
+            if matches!(
+                flight.msg,
+                ServerMsg::Edited(_) | ServerMsg::Reacted(_) | ServerMsg::Unsaid { .. }
+            ) {
                 // A change to a message, now in the stream's order (a second time is nothing).
                 self.apply_change(flight.author, flight.msg);
                 return;
@@ -573,7 +580,9 @@ impl<M: Mailbox> Room<M> {
                 self.show(msg, false);
             }
             ServerMsg::Private { .. } => self.show_here(msg, false, false),
-            ServerMsg::Edited(_) | ServerMsg::Reacted(_) => self.apply_change(None, msg),
+            ServerMsg::Edited(_) | ServerMsg::Reacted(_) | ServerMsg::Unsaid { .. } => {
+                self.apply_change(None, msg);
+            }
             msg => {
                 self.stats
                     .messages
@@ -590,6 +599,7 @@ impl<M: Mailbox> Room<M> {
             | ServerMsg::Edited(Chat { from, .. })
             | ServerMsg::Private { from, .. } => vec![from],
             ServerMsg::Reacted(reacted) => vec![&reacted.name],
+            ServerMsg::Unsaid { from, .. } => vec![from],
             ServerMsg::Join { name, .. } | ServerMsg::Leave { name, .. } => vec![name],
             ServerMsg::Rename { old, new, .. } => vec![old, new],
             // Greeted for saying "coucou": what they did not say here.
@@ -1146,7 +1156,7 @@ mod tests {
     }
 
     #[test]
-    fn another_sites_edits_and_reactions_are_checked_against_this_rooms_own_copy() {
+    fn another_sites_edits_reactions_and_deletions_are_checked_against_this_rooms_own_copy() {
         let (mut room, _) = linked_room(|| NOW);
         let alice = join(&mut room, 1, "alice", Dialect::Json);
         room.reads_changes(1);
@@ -1208,6 +1218,41 @@ mod tests {
                 emoji: "👍".into(),
                 names: vec!["eve".into()],
             }]
+        );
+
+        // Taken back: only by its author, never as someone here, never a name that breaks the
+        // rules; then a tombstone in its place, in this site's words.
+        let unsaid = |from: &str, id: u64| ServerMsg::Unsaid {
+            id,
+            from: from.into(),
+        };
+        let forged = [
+            unsaid("carol", 11),
+            unsaid("alice", 11),
+            unsaid("bo\u{200b}b", 11),
+            unsaid("bob", 99),
+        ];
+        for (seq, msg) in (30..).zip(forged) {
+            room.link_news(event("there", "x", &seq.to_string(), seq, msg));
+        }
+        assert!(alice.take_json().is_empty(), "all dropped");
+        room.link_news(event("there", "x", "40", 40, unsaid("bob", 11)));
+        let told = alice.take_json();
+        let [
+            ServerMsg::Notice {
+                id: Some(11), text, ..
+            },
+        ] = told.as_slice()
+        else {
+            panic!("{told:?}")
+        };
+        assert_eq!(text, "bob deleted this message");
+        assert!(
+            !room
+                .history
+                .iter()
+                .any(|m| matches!(m, ServerMsg::Message(_))),
+            "gone from the room's memory"
         );
     }
 
