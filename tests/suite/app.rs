@@ -221,7 +221,8 @@ fn the_host_panel_shows_the_web_page_for_phones_with_its_code_and_the_page_answe
     let page = format!("http://{addr}/");
     assert!(harness.query_by_label(&page).is_none(), "folded at first");
     harness.get_by_label("From a phone or a browser").click();
-    harness.run();
+    // The room keeps the app busy (its people, its history): steps until the panel unfolds.
+    wait_for_label(&mut harness, "scan its code with the camera");
     // The address, and its code: an image that says what it holds, for screen readers too.
     let roles: Vec<_> = harness
         .get_all_by_label(&page)
@@ -1674,7 +1675,7 @@ fn a_hosted_room_with_a_password_shows_its_code_and_lets_in_only_who_knows_it() 
     harness.get_by_label(&identity.fingerprint().code());
     // Phones join it too, over https only, the password typed into the page: the panel says so.
     harness.get_by_label("From a phone or a browser").click();
-    harness.run();
+    wait_for_label(&mut harness, "the page is over https");
     assert_eq!(
         harness
             .get_all_by_label(&format!("https://{addr}/"))
