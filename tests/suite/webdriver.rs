@@ -1,12 +1,12 @@
 //! A small WebDriver (W3C) client for Debian's `chromedriver` and headless `chromium`, over HTTP
-//! on 127.0.0.1: a driver of the caller's own on a free port, one window per [`Page`], waits on
+//! on 127.0.0.1: a driver of the caller's own on a port it chooses, one window per [`Page`], waits on
 //! the page's own changes (a `MutationObserver`), never on a timer. Used by the browser suite and
 //! the web page's benchmark (`benches/web_page.rs`, which includes this file).
 #![cfg(feature = "browser-tests")]
 #![allow(dead_code)] // reason: the suite and the benchmark each use part of it.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -23,27 +23,32 @@ pub struct Driver {
 
 impl Driver {
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        // Port 0: it takes a free port itself and says which (a port picked here and freed could
+        // be taken by another test before the driver binds it).
         let mut child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
+            .arg("--port=0")
             .arg("--allowed-ips=127.0.0.1")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver (Debian's chromium-driver; .ci/run installs it)");
-        // It says when it listens.
+        // It says when it listens, and where: "… started successfully on port 36133."
         let mut out = BufReader::new(child.stdout.take().expect("its output"));
         let mut line = String::new();
-        while !line.contains("started successfully") {
+        let port = loop {
             line.clear();
             assert!(
                 out.read_line(&mut line).expect("its output") > 0,
                 "chromedriver ended"
             );
-        }
+            if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                break rest
+                    .trim()
+                    .trim_end_matches('.')
+                    .parse::<u16>()
+                    .expect("the port it listens on");
+            }
+        };
         std::thread::Builder::new()
             .name("chromedriver-out".into())
             .spawn(move || std::io::copy(&mut out, &mut std::io::sink()))
