@@ -130,9 +130,11 @@ impl FilesConfig {
     }
 }
 
-/// How many connections from one address may wait to give a name, by default: a person opening a
-/// few windows gets in; a script opening hundreds does not fill the room's waiting line.
-pub const DEFAULT_MAX_PENDING_PER_ADDRESS: usize = 4;
+/// How many connections from one address may wait to give a name (or, from a browser, for their
+/// request to be read), by default: a person opening a few windows gets in, and so does a browser
+/// loading the web page, which opens up to six connections to a host at once; a script opening
+/// hundreds does not fill the room's waiting line.
+pub const DEFAULT_MAX_PENDING_PER_ADDRESS: usize = 8;
 
 /// How many file transfers one address may have going at once, by default: a person sending and
 /// fetching a handful of files at once gets them all; a script holding hundreds does not.

@@ -1014,22 +1014,33 @@ fn each_bad_upload_gets_one_refusal_and_nothing_reaches_the_room() {
 fn a_browser_loading_the_page_on_many_connections_at_once_gets_every_file() {
     let server = start_server();
     let addr = server.local_addr();
-    // A browser opens up to six connections to a host, and closes each a little after its
-    // answer: the answered ones, still open, must not hold the address's waiting line.
-    let mut open = Vec::new();
-    for path in [
+    // A browser opens up to six connections to a host at once, all waiting together while their
+    // TLS handshakes and requests come (slowly, on a busy phone): the default waiting line of an
+    // address holds them all.
+    let paths = [
         "/",
         "/coucou.css",
         "/coucou.js",
         "/sha256.js",
         "/icon.png",
         "/room.json",
-    ] {
-        let mut browser = Browser::connect(addr);
+    ];
+    let mut waiting: Vec<Browser> = paths.iter().map(|_| Browser::connect(addr)).collect();
+    // And it closes each a little after its answer: the answered ones, still open, must not hold
+    // the address's waiting line either.
+    for (browser, path) in waiting.iter_mut().zip(paths) {
         let host = browser.host.clone();
         browser.send(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
         let (status, head, _) = browser.response();
         assert_eq!(status, "HTTP/1.1 200 OK", "{path}: {head}");
+    }
+    let mut open = waiting;
+    for path in paths {
+        let mut browser = Browser::connect(addr);
+        let host = browser.host.clone();
+        browser.send(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+        let (status, head, _) = browser.response();
+        assert_eq!(status, "HTTP/1.1 200 OK", "{path}, again: {head}");
         open.push(browser);
     }
     // And the page's WebSocket joins beside them.
