@@ -416,8 +416,10 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
     let mut topic = String::new();
     let mut rooms = Vec::new();
     {
+        // In the order they were made: two made within one millisecond (written in one batch)
+        // by the order they were written.
         let mut stmt =
-            conn.prepare("SELECT name, topic, salt, key FROM rooms ORDER BY made, name")?;
+            conn.prepare("SELECT name, topic, salt, key FROM rooms ORDER BY made, rowid")?;
         let rows = stmt.query_map([], |row| {
             Ok((
                 row.get::<_, String>(0)?,
@@ -1324,6 +1326,21 @@ mod tests {
             ]
         );
         assert_eq!(loaded.next_id, 3, "one sequence across rooms");
+    }
+
+    #[test]
+    fn rooms_come_back_in_the_order_they_were_made_even_within_one_millisecond() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        let (store, _, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        // One after the other at once: written in one batch, most likely within a millisecond.
+        for name in ["Zèbre", "Abeille", "Mouche"] {
+            store.keep_room(name, None);
+        }
+        drop(store);
+        let (_store, loaded, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        let names: Vec<&str> = loaded.rooms.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Zèbre", "Abeille", "Mouche"]);
     }
 
     #[test]
