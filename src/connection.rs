@@ -122,16 +122,6 @@ impl<R: Read> FrameReader<R> {
         &self.source
     }
 
-    /// The source, when every byte read from it so far has been returned as a frame (nothing is
-    /// held back); else the reader, unchanged. For connections that go on in raw bytes.
-    pub fn into_source(self) -> Result<R, Self> {
-        if self.ready.is_empty() && self.framer.is_empty() && self.web.held.is_empty() {
-            Ok(self.source)
-        } else {
-            Err(self)
-        }
-    }
-
     /// The source and the raw bytes read after the last frame returned (an HTTP request's body
     /// read with its head), when no frame is waiting; else the reader, unchanged.
     pub fn into_source_and_held(self) -> Result<(R, Vec<u8>), Self> {

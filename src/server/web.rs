@@ -255,13 +255,7 @@ pub(super) fn serve(
         answer.status()
     );
     match answer {
-        Answer::File(kind, body) => {
-            let mut headers = vec![("Content-Type", kind)];
-            headers.extend_from_slice(&SECURITY_HEADERS);
-            let mut bytes = http::response_head(200, "OK", &headers, body.len());
-            bytes.extend_from_slice(body);
-            Ok(Served::Answer(bytes))
-        }
+        Answer::File(kind, body) => Ok(Served::Answer(ok_answer(kind, body))),
         Answer::Upgrade(accept) => {
             let headers = [
                 ("Upgrade", "websocket"),
@@ -331,10 +325,15 @@ pub(super) fn refusal_bytes(status: u16, reason: &str, words: &str) -> Vec<u8> {
 
 /// A whole `200 OK` answer with a JSON message as its body (`json`, one line).
 pub(super) fn json_answer(json: &[u8]) -> Vec<u8> {
-    let mut headers = vec![("Content-Type", "application/json")];
+    ok_answer("application/json", json)
+}
+
+/// A whole `200 OK` answer: `body` of type `kind`, with the security headers.
+fn ok_answer(kind: &str, body: &[u8]) -> Vec<u8> {
+    let mut headers = vec![("Content-Type", kind)];
     headers.extend_from_slice(&SECURITY_HEADERS);
-    let mut bytes = http::response_head(200, "OK", &headers, json.len());
-    bytes.extend_from_slice(json);
+    let mut bytes = http::response_head(200, "OK", &headers, body.len());
+    bytes.extend_from_slice(body);
     bytes
 }
 

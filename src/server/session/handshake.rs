@@ -105,9 +105,12 @@ pub(super) fn handshake(
         if first_line && http::is_request_line(&line) {
             match web::serve(shared, session, reader, &line, deadline)? {
                 web::Served::Done => return Ok(None),
-                web::Served::Answer(bytes) => return Ok(Some(Entered::Answer(bytes))),
+                web::Served::Answer(bytes) => {
+                    return Ok(Some(Entered::Apart(Apart::Answer(bytes))));
+                }
                 web::Served::Download(token) => {
-                    return Ok(Some(Entered::Transfer(files::Transfer::Page(token))));
+                    let download = files::Transfer::Page(token);
+                    return Ok(Some(Entered::Apart(Apart::Transfer(download))));
                 }
                 web::Served::Upload(token, length) => {
                     let upload = files::Transfer::PageUpload {
@@ -115,7 +118,7 @@ pub(super) fn handshake(
                         length,
                         held: Vec::new(),
                     };
-                    return Ok(Some(Entered::Transfer(upload)));
+                    return Ok(Some(Entered::Apart(Apart::Transfer(upload))));
                 }
                 web::Served::Upgraded => {
                     dialect = Some(Dialect::Web);
@@ -144,7 +147,8 @@ pub(super) fn handshake(
                             write_direct(shared, reader.get_ref(), dialect, &msg)?;
                             return Ok(None);
                         }
-                        return Ok(files::transfer_of(&msg).map(Entered::Transfer));
+                        return Ok(files::transfer_of(&msg)
+                            .map(|transfer| Entered::Apart(Apart::Transfer(transfer))));
                     }
                     Ok(ClientMsg::Hello { .. }) => {
                         let msg = ServerMsg::error(

@@ -66,10 +66,26 @@ impl Drop for Pending<'_> {
 enum Entered {
     /// A person in the room.
     Room(Joined),
+    /// Something to do apart from the room, out of the waiting line.
+    Apart(Apart),
+}
+
+/// What a connection does apart from the room, under one of its address's transfer slots.
+enum Apart {
     /// A file upload or download, on a connection of its own.
     Transfer(files::Transfer),
     /// An HTTP request answered (a file of the web page, a refusal): the answer to send.
     Answer(Vec<u8>),
+}
+
+impl Apart {
+    /// True when it is answered in HTTP: the web page's requests and transfers.
+    fn is_http(&self) -> bool {
+        match self {
+            Self::Transfer(transfer) => transfer.is_page(),
+            Self::Answer(_) => true,
+        }
+    }
 }
 
 /// A member's session after the handshake.
@@ -109,41 +125,23 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
         };
         match handshake(shared, &start, &mut reader) {
             Ok(Some(Entered::Room(joined))) => (reader, joined),
-            Ok(Some(Entered::Answer(answer))) => {
-                // Out of the waiting line: a browser opens several connections at once and
-                // keeps each a while after its answer (which is read out until it closes). Each
-                // counts among its address's transfers instead.
-                drop(_pending);
-                let lang = shared.config.lang;
-                match shared.transfer_slot(start.ip) {
-                    Some(_slot) => web::answer_and_end(reader.get_ref(), &answer).ok(),
-                    None => {
-                        let words = lang.tr("error-too-many-transfers");
-                        let answer = web::refusal_bytes(429, "Too Many Requests", &words);
-                        reader.get_ref().write_all(&answer).ok()
-                    }
-                };
-                reader.get_ref().shutdown();
-                return;
-            }
-            Ok(Some(Entered::Transfer(transfer))) => {
-                // Out of the waiting line: a transfer may take long. It counts among its
-                // address's transfers instead, so that no address can hold the host with them.
+            Ok(Some(Entered::Apart(apart))) => {
+                // Out of the waiting line: a transfer may take long, and a browser keeps an
+                // answered connection open a while (it is read out until it closes) and opens
+                // several at once. Each counts among its address's transfers instead, so that no
+                // address can hold the host with them.
                 drop(_pending);
                 let Some(_slot) = shared.transfer_slot(start.ip) else {
-                    let lang = shared.config.lang;
-                    let words = lang.tr("error-too-many-transfers");
-                    if transfer.is_page() {
-                        let answer = web::refusal_bytes(429, "Too Many Requests", &words);
-                        web::answer_and_end(reader.get_ref(), &answer).ok();
-                    } else {
-                        let msg = ServerMsg::error(ErrorCode::TooManyPending, words);
-                        reader.get_ref().write_all(&msg.to_json_line()).ok();
-                    }
-                    reader.get_ref().shutdown();
+                    too_many_transfers(shared, reader.get_ref(), apart.is_http());
                     return;
                 };
-                serve_transfer(shared, session, reader, transfer);
+                match apart {
+                    Apart::Answer(answer) => {
+                        web::answer_and_end(reader.get_ref(), &answer).ok();
+                        reader.get_ref().shutdown();
+                    }
+                    Apart::Transfer(transfer) => serve_transfer(shared, session, reader, transfer),
+                }
                 return;
             }
             Ok(None) => return,
@@ -176,36 +174,51 @@ pub(super) fn run(shared: &Shared, session: SessionId, stream: SharedSocket, pee
     joined.outbox.finish();
 }
 
+/// Turns away a transfer or an HTTP answer past its address's transfers: in HTTP for the web
+/// page, as a JSON line for a file connection; nothing read out after it (no thread is held for
+/// an address already over its limit).
+fn too_many_transfers(shared: &Shared, transport: &Transport, http: bool) {
+    let words = shared.config.lang.tr("error-too-many-transfers");
+    let answer = if http {
+        web::refusal_bytes(429, "Too Many Requests", &words)
+    } else {
+        ServerMsg::error(ErrorCode::TooManyPending, words).to_json_line()
+    };
+    transport.write_all(&answer).ok();
+    transport.shutdown();
+}
+
 /// A file connection goes on in raw bytes, once its first line is answered: a client that sent
-/// anything after that line before the answer is told so.
+/// anything after that line before the answer is told so. Only the page's upload takes what came
+/// after its head: its body's first bytes.
 fn serve_transfer(
     shared: &Shared,
     session: SessionId,
     reader: FrameReader<Transport>,
     transfer: files::Transfer,
 ) {
-    // The page's upload: its body may have come with its head.
-    if let files::Transfer::PageUpload { token, length, .. } = transfer {
-        match reader.into_source_and_held() {
-            Ok((mut transport, held)) => {
-                let upload = files::Transfer::PageUpload {
+    let transfer_and_source = match reader.into_source_and_held() {
+        Ok((transport, held)) => match transfer {
+            files::Transfer::PageUpload { token, length, .. } => Ok((
+                files::Transfer::PageUpload {
                     token,
                     length,
                     held,
-                };
-                files::serve(shared, session, &mut transport, upload);
-            }
-            Err(reader) => reader.get_ref().shutdown(),
-        }
-        return;
-    }
-    match reader.into_source() {
-        Ok(mut transport) => files::serve(shared, session, &mut transport, transfer),
-        Err(reader) => {
+                },
+                transport,
+            )),
+            transfer if held.is_empty() => Ok((transfer, transport)),
+            _ => Err(transport),
+        },
+        Err(reader) => Err(reader.get_ref().clone()),
+    };
+    match transfer_and_source {
+        Ok((transfer, mut transport)) => files::serve(shared, session, &mut transport, transfer),
+        Err(transport) => {
             let lang = shared.config.lang;
             let msg = ServerMsg::error(ErrorCode::BadUsage, lang.tr("error-file-early"));
-            reader.get_ref().write_all(&msg.to_json_line()).ok();
-            reader.get_ref().shutdown();
+            transport.write_all(&msg.to_json_line()).ok();
+            transport.shutdown();
         }
     }
 }
