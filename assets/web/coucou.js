@@ -226,9 +226,7 @@ function notify(room, msg) {
   const note = new Notification(title, { body: msg.from + ": " + (msg.text ?? ""), tag: room.key || "coucou" });
   note.addEventListener("click", () => {
     window.focus();
-    state.current = room.key;
-    room.unread = 0;
-    showCurrent();
+    goTo(room);
   });
 }
 
@@ -258,10 +256,8 @@ function showResults(msg) {
         const room = state.rooms.get(key);
         const line = room?.byId.get(m.id);
         if (!room || !line) return;
-        state.current = key;
-        room.unread = 0;
         $("search").hidden = true;
-        showCurrent();
+        goTo(room);
         line.scrollIntoView({ block: "center" });
       });
       return li;
@@ -281,13 +277,17 @@ function direct(name) {
   return room;
 }
 
-/** Goes to the direct conversation with `name`. */
-function openDirect(name) {
-  const room = direct(name);
+/** Puts `room` on screen, all of it read; a reply or an edit begun in another is let go. */
+function goTo(room) {
   state.current = room.key;
   room.unread = 0;
-  compose(null);
+  if (state.composing?.room !== room.key) compose(null);
   showCurrent();
+}
+
+/** Goes to the direct conversation with `name`. */
+function openDirect(name) {
+  goTo(direct(name));
   $("say").focus();
 }
 
@@ -735,10 +735,7 @@ function showRooms() {
         b.append(" ", badge);
       }
       b.addEventListener("click", () => {
-        state.current = room.key;
-        room.unread = 0;
-        if (state.composing?.room !== room.key) compose(null);
-        showCurrent();
+        goTo(room);
         $("say").focus();
       });
     } else {
