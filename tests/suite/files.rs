@@ -63,13 +63,7 @@ fn offer(
     data: &[u8],
     to: Option<&str>,
 ) -> Result<(u64, String), Refused> {
-    client.send(&ClientMsg::Offer {
-        name: name.into(),
-        size: data.len() as u64,
-        sha256: sha(data),
-        to: to.map(str::to_owned),
-        label: None,
-    });
+    client.send(&crate::common::offer_of(name, data, to));
     match client.expect(|m| matches!(m, ServerMsg::Ready { .. } | ServerMsg::Error { .. })) {
         ServerMsg::Ready { file, token, .. } => Ok((file, token)),
         ServerMsg::Error { code, message, .. } => Err((code, message)),

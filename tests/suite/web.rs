@@ -810,13 +810,7 @@ fn typing_and_leaving_a_named_room_reach_the_page_as_frames() {
 
 /// `page` offers `data` as `name` to the room: the upload token.
 fn page_offers(page: &mut Browser, name: &str, data: &[u8]) -> String {
-    page.say(&ClientMsg::Offer {
-        name: name.into(),
-        size: data.len() as u64,
-        sha256: coucou::digest::sha256_hex(&mut &data[..]).expect("a hash"),
-        to: None,
-        label: None,
-    });
+    page.say(&crate::common::offer_of(name, data, None));
     match page.expect(|m| matches!(m, ServerMsg::Ready { .. } | ServerMsg::Error { .. })) {
         ServerMsg::Ready { token, .. } => token,
         other => panic!("{other:?}"),

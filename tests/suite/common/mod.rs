@@ -111,15 +111,20 @@ pub fn with_files(dir: &std::path::Path) -> ServerConfig {
     }
 }
 
-/// `app` offers `data` as `name` to the room and uploads it: the file's id.
-pub fn share_file(app: &mut Json, addr: SocketAddr, name: &str, data: &[u8]) -> u64 {
-    app.send(&ClientMsg::Offer {
+/// The offer of `data` as `name`, to `to` or the room: its size and SHA-256.
+pub fn offer_of(name: &str, data: &[u8], to: Option<&str>) -> ClientMsg {
+    ClientMsg::Offer {
         name: name.into(),
         size: data.len() as u64,
         sha256: coucou::digest::sha256_hex(&mut &data[..]).expect("a hash"),
-        to: None,
+        to: to.map(str::to_owned),
         label: None,
-    });
+    }
+}
+
+/// `app` offers `data` as `name` to the room and uploads it: the file's id.
+pub fn share_file(app: &mut Json, addr: SocketAddr, name: &str, data: &[u8]) -> u64 {
+    app.send(&offer_of(name, data, None));
     let (file, token) = match app.expect(|m| matches!(m, ServerMsg::Ready { .. })) {
         ServerMsg::Ready { file, token, .. } => (file, token),
         other => panic!("{other:?}"),
