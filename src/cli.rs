@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::headless::{FingerprintArgs, RoomsArgs, ServerArgs};
+use crate::headless::{DeviceArgs, FingerprintArgs, RoomsArgs, ServerArgs};
 
 /// A chat for the local network. With no command, opens the app.
 #[derive(Debug, Parser)]
@@ -43,6 +43,9 @@ pub enum Cmd {
     Rooms(RoomsArgs),
     /// Prints the server's room code (its certificate's fingerprint).
     Fingerprint(FingerprintArgs),
+    /// Prints this app's device (made if it has none yet): its code, and its 64 hex digits for
+    /// `coucou server --owner`.
+    Device(DeviceArgs),
     /// Adds Coucou to this user's application menu (a desktop entry and its icon, pointing at this
     /// program), for a copy built with cargo rather than installed from a package.
     Install(DesktopArgs),

@@ -16,6 +16,7 @@ use crate::i18n::Lang;
 use crate::identity::Identity;
 use crate::lan;
 use crate::link::LinkConfig;
+use crate::protocol::device::DeviceId;
 use crate::protocol::password::RoomKey;
 use crate::protocol::{DEFAULT_MAX_PEOPLE, DEFAULT_PORT};
 use crate::server::{FilesConfig, FloodLimit, RoomLimits, ServerConfig, StoreConfig};
@@ -103,6 +104,14 @@ pub struct ServerArgs {
     /// kept.
     #[arg(long, value_name = "FILE")]
     pub moderator_password_file: Option<PathBuf>,
+    /// An owner's device (its 64 hex digits, as `coucou device` prints them): a moderator as soon
+    /// as it joins, from any address, under any name. Again for each owner.
+    #[arg(long, value_name = "DEVICE", value_parser = parse_device)]
+    pub owner: Vec<DeviceId>,
+    /// How long a name is kept for the app (device) that had it once it leaves, in hours
+    /// (default: a week; 0: not kept). Terminals have no device: their names are never kept.
+    #[arg(long, value_name = "HOURS")]
+    pub keep_names_hours: Option<u64>,
     /// Where the room's history is kept across restarts (`history.sqlite` in it). Default: the
     /// platform's data folder (`~/.local/share/coucou` on Linux).
     #[arg(long, value_name = "DIR")]
@@ -150,6 +159,10 @@ pub struct ServerArgs {
 }
 
 /// `--lang`: a language this program has words for.
+fn parse_device(value: &str) -> Result<DeviceId, String> {
+    DeviceId::from_hex(value).ok_or_else(|| "a device is 64 hex digits".to_owned())
+}
+
 fn parse_lang(value: &str) -> Result<Lang, String> {
     Lang::from_locale(value).ok_or_else(|| format!("no words for {value:?}: use en or fr"))
 }
@@ -200,6 +213,39 @@ pub fn fingerprint(args: &FingerprintArgs) -> ExitCode {
             let fp = identity.fingerprint();
             println!("{}", fp.code());
             println!("sha256:{}", fp.to_hex());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("coucou: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Options of `coucou device`.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// The device's folder (default: `device/` beside the app's settings, which `COUCOU_CONFIG`
+    /// names when set).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `coucou device`: prints this app's device code and id, making the device if there is none.
+pub fn device(args: &DeviceArgs) -> ExitCode {
+    let dir = args.dir.clone().or_else(|| {
+        std::env::var_os("COUCOU_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| confy::get_configuration_file_path("coucou", "settings").ok())
+            .map(|settings| crate::identity::device_dir_beside(&settings))
+    });
+    let device = dir
+        .ok_or_else(|| "no config folder for the device: pass --dir DIR".to_owned())
+        .and_then(|dir| crate::identity::Device::load_or_create(&dir).map_err(|e| e.to_string()));
+    match device {
+        Ok(device) => {
+            println!("{}", device.id().code());
+            println!("{}", device.id().to_hex());
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -322,6 +368,10 @@ pub fn run(args: &ServerArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    config.owners.clone_from(&args.owner);
+    if let Some(hours) = args.keep_names_hours {
+        config.keep_names = Duration::from_secs(hours.saturating_mul(3600));
     }
     if let Some(path) = &args.moderator_password_file {
         match read_password_file(path) {

@@ -1,13 +1,19 @@
 //! A host's identity: a self-signed certificate and its key, made once and kept beside the
 //! settings, and its fingerprint — the SHA-256 of the certificate — that apps pin on first use and
-//! people compare as a short code.
+//! people compare as a short code. And an app install's device: an Ed25519 key, made once and kept
+//! beside the settings too, that proves who the app is to the hosts it joins.
 
 use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use crate::protocol::device::{DeviceId, DeviceProof};
+use crate::protocol::sha_id;
 
 /// The certificate's file in an identity folder (DER).
 pub const CERT_FILE: &str = "cert.der";
@@ -29,6 +35,77 @@ pub fn dir_beside(settings_file: &Path) -> PathBuf {
         .join("identity")
 }
 
+/// The device key's file in its folder (PKCS#8 DER of an Ed25519 key), readable only by its owner.
+pub const DEVICE_FILE: &str = "device.der";
+
+/// The device folder that goes with the settings file `settings_file`: `device/` beside it.
+pub fn device_dir_beside(settings_file: &Path) -> PathBuf {
+    settings_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("device")
+}
+
+/// This app install's device: its key pair and its id.
+pub struct Device {
+    pair: Ed25519KeyPair,
+    id: DeviceId,
+}
+
+impl fmt::Debug for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the key.
+        write!(f, "Device({})", self.id)
+    }
+}
+
+impl Device {
+    /// The device kept in `dir`, made and saved there first if there is none. A file that is
+    /// there but is no key is an error, never silently replaced (the hosts that know the device
+    /// would know it no more). Two processes making one at once end up with the first's.
+    pub fn load_or_create(dir: &Path) -> io::Result<Self> {
+        let path = dir.join(DEVICE_FILE);
+        if !path.exists() {
+            let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+                .map_err(|_| io::Error::other("no randomness for a device key"))?;
+            fs::create_dir_all(dir)?;
+            let staging = dir.join(format!(".{DEVICE_FILE}.new-{}", std::process::id()));
+            write_private(&staging, pkcs8.as_ref())?;
+            // A link fails when the file is there already: the first one made stays.
+            let linked = fs::hard_link(&staging, &path);
+            fs::remove_file(&staging).ok();
+            if let Err(err) = linked
+                && !path.exists()
+            {
+                return Err(err);
+            }
+        }
+        let bytes = fs::read(&path)?;
+        let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&bytes).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} is no device key; move it aside to make a new one (hosts will know this \
+                     app as a new device)",
+                    path.display()
+                ),
+            )
+        })?;
+        let id = DeviceId::of(pair.public_key().as_ref());
+        Ok(Self { pair, id })
+    }
+
+    /// Who this device is.
+    pub fn id(&self) -> DeviceId {
+        self.id
+    }
+
+    /// The proof of this device for the TLS session whose exporter is `exporter`.
+    pub fn prove(&self, exporter: &[u8; 32]) -> DeviceProof {
+        DeviceProof::make(&self.pair, exporter)
+    }
+}
+
 /// The SHA-256 of a certificate: what an app pins.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint(pub [u8; 32]);
@@ -36,10 +113,7 @@ pub struct Fingerprint(pub [u8; 32]);
 impl Fingerprint {
     /// The fingerprint of a DER certificate.
     pub fn of(cert_der: &[u8]) -> Self {
-        let digest = ring::digest::digest(&ring::digest::SHA256, cert_der);
-        let mut bytes = [0; 32];
-        bytes.copy_from_slice(digest.as_ref());
-        Self(bytes)
+        Self(sha_id::sha256(cert_der))
     }
 
     /// All 64 hex digits, lowercase: how it is stored and advertised.
@@ -49,26 +123,13 @@ impl Fingerprint {
 
     /// Reads 64 hex digits (either case, spaces, dashes and colons ignored); `None` if it isn't one.
     pub fn from_hex(text: &str) -> Option<Self> {
-        let digits: String = text
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | ':'))
-            .collect();
-        if digits.len() != 64 {
-            return None;
-        }
-        let mut bytes = [0; 32];
-        hex::decode_to_slice(digits, &mut bytes).ok()?;
-        Some(Self(bytes))
+        sha_id::from_hex(text).map(Self)
     }
 
     /// The code people read aloud and compare: the first 16 bytes (128 bits) as eight groups of
     /// four uppercase hex digits, `3F2A 9C1B …`.
     pub fn code(&self) -> String {
-        self.0[..16]
-            .chunks(2)
-            .map(|pair| format!("{:02X}{:02X}", pair[0], pair[1]))
-            .collect::<Vec<_>>()
-            .join(" ")
+        sha_id::code(&self.0, 8)
     }
 }
 
@@ -245,6 +306,37 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_is_made_once_kept_private_reused_and_a_broken_file_is_refused() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let folder = device_dir_beside(&dir.path().join("settings.toml"));
+        let made = Device::load_or_create(&folder).expect("made");
+        let again = Device::load_or_create(&folder).expect("read back");
+        assert_eq!(made.id(), again.id());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(folder.join(DEVICE_FILE))
+                .expect("kept")
+                .permissions();
+            assert_eq!(mode.mode() & 0o777, 0o600);
+        }
+        assert_eq!(
+            made.prove(&[3; 32]).verify(&[3; 32]),
+            Ok(made.id()),
+            "its proof names it"
+        );
+        assert!(!format!("{made:?}").contains(&made.prove(&[3; 32]).sig));
+        fs::write(folder.join(DEVICE_FILE), b"not a key").expect("broken");
+        let refused = Device::load_or_create(&folder).expect_err("refused");
+        assert_eq!(refused.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            fs::read(folder.join(DEVICE_FILE)).expect("left"),
+            b"not a key",
+            "never silently replaced"
+        );
+    }
 
     #[test]
     fn an_identity_is_made_once_kept_private_and_reused() {

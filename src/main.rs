@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Some(Cmd::Server(args)) => headless::run(&args),
         Some(Cmd::Rooms(args)) => headless::rooms(&args),
         Some(Cmd::Fingerprint(args)) => headless::fingerprint(&args),
+        Some(Cmd::Device(args)) => headless::device(&args),
         Some(Cmd::Install(args)) => install(&args),
         Some(Cmd::Uninstall(args)) => uninstall(&args),
         None => {

@@ -18,6 +18,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::connection::{ReadTimeout, SharedSocket};
 use crate::identity::{Fingerprint, Identity};
+use crate::protocol::device;
 
 /// The first byte of every TLS connection (a handshake record).
 pub const TLS_FIRST_BYTE: u8 = 0x16;
@@ -38,6 +39,10 @@ pub fn server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>, r
         .with_no_client_auth()
         .with_single_cert(vec![identity.cert()], identity.key())?;
     config.send_tls13_tickets = 0;
+    // The app asks for Coucou's protocol to learn that this host takes its device; a browser
+    // asks for HTTP/1.1 (which is what the page speaks). A client that asks for neither is
+    // refused by the handshake (RFC 7301); one that asks for nothing is served as before.
+    config.alpn_protocols = vec![device::ALPN.to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 
@@ -121,6 +126,8 @@ pub fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
+    let mut config = config;
+    config.alpn_protocols = vec![device::ALPN.to_vec()];
     Ok(Arc::new(config))
 }
 
@@ -230,6 +237,14 @@ impl Transport {
     /// The session's keying material for the room password, under TLS.
     pub fn exporter(&self) -> Option<io::Result<[u8; 32]>> {
         self.tls.as_ref().map(|tls| exporter(&Self::lock(tls)))
+    }
+
+    /// True when the TLS handshake agreed on Coucou's own protocol ([`device::ALPN`]): the
+    /// host takes a device proof in the hello.
+    pub fn takes_device(&self) -> bool {
+        self.tls
+            .as_ref()
+            .is_some_and(|tls| Self::lock(tls).alpn_protocol() == Some(device::ALPN))
     }
 
     /// Appends to `wire` what `plain` becomes on the wire: itself in clear, TLS records (and any

@@ -144,6 +144,9 @@ error-version = this server speaks version { $version } of the protocol only; us
 error-hello-first = say hello first
 error-malformed = not a valid message: { $detail }
 error-tls-required = this room accepts only encrypted connections: use the Coucou app, or `openssl s_client -quiet -connect HOST:PORT`
+error-device-clear = a device is proved over TLS only; closing
+error-device-malformed = the device's key or signature is malformed; closing
+error-device-forged = the device's signature is not its key's own for this connection; closing
 error-name-try-another = { $problem }; try another name
 error-room-full = the room is full (limit: { $max } people); try again later
 error-no-name = no name received within { $seconds } s; closing
@@ -196,6 +199,7 @@ name-mixed-scripts = a name must use letters of only one script
 name-no-letter = a name needs at least one letter or digit
 name-reserved = that name is reserved
 name-taken = the name is taken: { $existing } is here
+name-kept = the name { $existing } is kept for the device that had it, away for now
 
 ## The conversation
 
@@ -741,7 +745,7 @@ host-no-randomness = this computer gave no random numbers for the room's keys
 
 ## A message's author, replies and reactions
 notice-deleted-by-author = { $name } deleted this message
-error-not-yours = only the author may change a message, from the connection that sent it
+error-not-yours = only the author may change a message, from the connection that sent it or a later one of the same app
 error-bad-emoji = a reaction is one emoji (at most { $max } bytes, nothing invisible)
 error-reactions-yours = at most { $max } different reactions of yours on one message
 error-reactions-kinds = this message has { $max } different reactions already

@@ -144,6 +144,9 @@ error-version = ce serveur ne parle que la version { $version } du protocole ; 
 error-hello-first = commencez par dire bonjour (hello)
 error-malformed = message non valide : { $detail }
 error-tls-required = ce salon n’accepte que les connexions chiffrées : utilisez l’application Coucou, ou `openssl s_client -quiet -connect HÔTE:PORT`
+error-device-clear = un appareil ne se prouve que sur TLS ; fermeture
+error-device-malformed = la clé ou la signature de l’appareil est mal formée ; fermeture
+error-device-forged = la signature de l’appareil n’est pas celle de sa clé pour cette connexion ; fermeture
 error-name-try-another = { $problem } ; essayez un autre nom
 error-room-full = le salon est plein (limite : { $max } personnes) ; réessayez plus tard
 error-no-name = aucun nom reçu en { $seconds } s ; fermeture
@@ -196,6 +199,7 @@ name-mixed-scripts = un nom n’utilise les lettres que d’une seule écriture
 name-no-letter = un nom a au moins une lettre ou un chiffre
 name-reserved = ce nom est réservé
 name-taken = le nom est pris : { $existing } est ici
+name-kept = le nom { $existing } est gardé pour l’appareil qui l’avait, absent pour l’instant
 
 ## La conversation
 
@@ -747,7 +751,7 @@ host-no-randomness = cet ordinateur n’a pas fourni de nombres aléatoires pour
 
 ## L'auteur d'un message, réponses et réactions
 notice-deleted-by-author = { $name } a supprimé ce message
-error-not-yours = seul l'auteur peut changer un message, depuis la connexion qui l'a envoyé
+error-not-yours = seul l'auteur peut changer un message, depuis la connexion qui l'a envoyé ou une suivante de la même application
 error-bad-emoji = une réaction est un émoji (au plus { $max } octets, rien d'invisible)
 error-reactions-yours = au plus { $max } réactions différentes de votre part sur un message
 error-reactions-kinds = ce message a déjà { $max } réactions différentes

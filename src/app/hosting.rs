@@ -136,6 +136,9 @@ pub struct HostStart {
     pub open_rooms: bool,
     /// The room's language.
     pub lang: Lang,
+    /// The folder of this app's device key: the device is the room's owner (a moderator from
+    /// whatever connection it joins). `None`: no device.
+    pub device: Option<PathBuf>,
 }
 
 /// A room opened: the room, and a warning for the Host panel (the room was not announced, or
@@ -190,6 +193,7 @@ impl HostStart {
             lang,
             rooms: settings.host_rooms.clone(),
             open_rooms: settings.host_open_rooms,
+            device: settings_path.map(crate::identity::device_dir_beside),
         }
     }
 
@@ -222,7 +226,17 @@ impl HostStart {
         ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
             .map_err(|_| lang.tr("host-no-randomness"))?;
         let owner = hex::encode(secret);
+        // The app's device owns the room; without one (it can't be read), the password above
+        // still makes this app its moderator.
+        let owners = self
+            .device
+            .as_deref()
+            .and_then(|dir| crate::identity::Device::load_or_create(dir).ok())
+            .map(|device| device.id())
+            .into_iter()
+            .collect();
         let config = ServerConfig {
+            owners,
             moderator_password: Some(RoomKey::new(&owner).map_err(|err| err.to_string())?),
             room: request.room.clone(),
             rooms: self.rooms,

@@ -424,7 +424,13 @@ impl Session {
     }
 
     /// Connects with `params` (again, when `reconnecting`).
-    pub(super) fn start(&mut self, params: ConnectParams, reconnecting: bool, desk: &Desk) {
+    pub(super) fn start(&mut self, mut params: ConnectParams, reconnecting: bool, desk: &Desk) {
+        if params.device.is_none() {
+            params.device = desk
+                .settings_path
+                .as_deref()
+                .map(crate::identity::device_dir_beside);
+        }
         let events = desk.sink(AppEvent::Client);
         self.contact
             .start(params, reconnecting, events, desk.lang());

@@ -13,6 +13,7 @@ pub mod transfer;
 use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -23,7 +24,8 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::EventSink;
 use crate::connection::{FrameReader, SharedSocket};
 use crate::i18n::Lang;
-use crate::identity::Fingerprint;
+use crate::identity::{Device, Fingerprint};
+use crate::protocol::device::DeviceProof;
 use crate::protocol::message::Cid;
 use crate::protocol::password::{Pake, RoomKey, SALT_BYTES, Shared, Side, derive_key};
 use crate::protocol::sanitize::clean_bytes;
@@ -60,6 +62,10 @@ pub struct ConnectParams {
     /// With no pin, trust the host without asking when the password verifies it (the app's
     /// form always says so; a password that checks out proves the room).
     pub trust_if_verified: bool,
+    /// The folder of this app's device key ([`crate::identity::Device`]), made there on first
+    /// use: its proof goes in the hello to a host that takes devices (over TLS). `None`: no
+    /// device.
+    pub device: Option<PathBuf>,
 }
 
 impl ConnectParams {
@@ -74,6 +80,7 @@ impl ConnectParams {
             pin: None,
             password: None,
             trust_if_verified: false,
+            device: None,
         }
     }
 }
@@ -662,6 +669,7 @@ impl ConnectionThreads {
                 let hello = ClientMsg::Hello {
                     version: PROTOCOL_VERSION,
                     name: params.name.clone(),
+                    device: device_proof(&transport, params.device.as_deref()),
                 };
                 transport.write_all(&json_line(&hello)).map_err(io_err)?;
                 transport
@@ -823,6 +831,23 @@ fn encrypt_to(
         return Err(ConnectError::Untrusted { fingerprint });
     }
     Ok((Transport::tls(socket.clone(), conn), fingerprint))
+}
+
+/// The proof of the device kept in `dir` for this connection, when the host takes devices (it
+/// chose Coucou's protocol in the TLS handshake). A device that can't be read or made costs the
+/// proof, not the connection: the app joins as a terminal would, by name.
+fn device_proof(transport: &Transport, dir: Option<&Path>) -> Option<DeviceProof> {
+    if !transport.takes_device() {
+        return None;
+    }
+    let exporter = transport.exporter()?.ok()?;
+    match Device::load_or_create(dir?) {
+        Ok(device) => Some(device.prove(&exporter)),
+        Err(err) => {
+            log::warn!("no device proof: {err}");
+            None
+        }
+    }
 }
 
 /// Answers the room's password challenge and checks the room's proof.

@@ -587,7 +587,8 @@ mod tests {
         assert_eq!(
             Command::from_client_msg(ClientMsg::Hello {
                 version: 1,
-                name: "a".into()
+                name: "a".into(),
+                device: None,
             }),
             None
         );

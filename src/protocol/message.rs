@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::change::{self, Quote, Reacted, Reaction};
+use super::device::DeviceProof;
 use super::name::NameError;
 use super::sanitize::clean_text;
 
@@ -32,6 +33,10 @@ pub enum ClientMsg {
         version: u32,
         /// The name to take in the room.
         name: String,
+        /// The app's device, proved for this TLS session (see [`DeviceProof`]); only over TLS,
+        /// and only to a host that chose [`super::device::ALPN`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device: Option<DeviceProof>,
     },
     /// A message for the room, taken literally (no slash commands).
     Say {
@@ -930,10 +935,14 @@ pub enum ErrorCode {
     NotModerator,
     /// No such message in the room (or not one the room still has in memory).
     NoSuchMessage,
-    /// Only the message's author may do that (from the connection that sent it).
+    /// Only the message's author may do that (from the connection that sent it, or from the
+    /// same device).
     NotYours,
     /// A message takes a few different emoji per person, and so many in all.
     TooManyReactions,
+    /// The hello's device proof is malformed, is not the key's own over this TLS session, or came
+    /// in clear; the connection is closed.
+    BadDevice,
     /// A code this program does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -948,7 +957,7 @@ impl From<&NameError> for ErrorCode {
             NameError::MixedScripts => Self::NameMixedScripts,
             NameError::NoLetter => Self::NameNoLetter,
             NameError::Reserved => Self::NameReserved,
-            NameError::Taken { .. } => Self::NameTaken,
+            NameError::Taken { .. } | NameError::Kept { .. } => Self::NameTaken,
         }
     }
 }
@@ -1489,7 +1498,8 @@ mod tests {
             hello.ok(),
             Some(ClientMsg::Hello {
                 version: 1,
-                name: "alice".into()
+                name: "alice".into(),
+                device: None,
             })
         );
         assert_eq!(

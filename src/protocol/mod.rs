@@ -6,6 +6,7 @@
 
 pub mod change;
 pub mod command;
+pub mod device;
 pub mod frame;
 pub mod http;
 pub mod message;
@@ -14,6 +15,7 @@ pub mod password;
 mod plain;
 pub mod sanitize;
 pub mod search;
+pub mod sha_id;
 pub mod websocket;
 
 pub use command::{Command, CommandError};

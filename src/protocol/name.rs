@@ -53,6 +53,12 @@ pub enum NameError {
         /// The name already in the room.
         existing: String,
     },
+    /// The host keeps this name (or one that looks the same) for the device that had it, away
+    /// for now.
+    Kept {
+        /// The name as its device had it.
+        existing: String,
+    },
 }
 
 impl NameError {
@@ -72,6 +78,7 @@ impl NameError {
             Self::NoLetter => lang.tr("name-no-letter"),
             Self::Reserved => lang.tr("name-reserved"),
             Self::Taken { existing } => tr!(lang, "name-taken", existing = existing.as_str()),
+            Self::Kept { existing } => tr!(lang, "name-kept", existing = existing.as_str()),
         }
     }
 }

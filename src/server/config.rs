@@ -9,6 +9,7 @@ use super::flood::FloodLimit;
 use crate::i18n::Lang;
 use crate::link::LinkConfig;
 use crate::protocol::DEFAULT_MAX_PEOPLE;
+use crate::protocol::device::DeviceId;
 use crate::protocol::password::RoomKey;
 use crate::store::Retention;
 
@@ -93,6 +94,11 @@ pub struct ServerConfig {
     /// The moderators' password, as the host keeps it (a salted hash): whoever gives it
     /// (`/oper`, over TLS only) is one of the host's moderators until they leave.
     pub moderator_password: Option<RoomKey>,
+    /// The owners' devices (`--owner`; the hosting app's own): moderators as soon as they join.
+    pub owners: Vec<DeviceId>,
+    /// How long a name is kept for the device that had it once it leaves (`--keep-names-hours`);
+    /// zero: not kept.
+    pub keep_names: Duration,
 }
 
 /// The room's lasting history.
@@ -187,6 +193,8 @@ impl Default for ServerConfig {
             open_rooms: false,
             room_passwords: Vec::new(),
             moderator_password: None,
+            owners: Vec::new(),
+            keep_names: Duration::from_millis(super::devices::DEFAULT_KEEP_MS),
         }
     }
 }

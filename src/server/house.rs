@@ -15,11 +15,13 @@ use std::sync::atomic::Ordering;
 
 use super::config::{PeopleHook, RoomLimits};
 use super::counters::Counters;
+use super::devices::Devices;
 use super::mailbox::{Mailbox, Pushed};
 use super::moderation::Moderation;
 use super::room::{
     Archive, Clock, Elsewhere, Ids, JoinError, Next, Relay, Room, RoomSettings, SessionId,
 };
+use crate::protocol::device::DeviceId;
 use crate::protocol::message::{Chat, Cid, Found, RoomInfo};
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::password::RoomKey;
@@ -136,6 +138,8 @@ pub struct House<M: Mailbox> {
     linker: Option<Linker>,
     /// Who the moderators are and what they decided.
     moderation: Moderation,
+    /// The owners' devices, and the names kept for devices away.
+    devices: Devices,
 }
 
 /// Gives the named room `name` its archive.
@@ -184,7 +188,16 @@ impl<M: Mailbox> House<M> {
             archives: None,
             linker: None,
             moderation: Moderation::default(),
+            devices: Devices::default(),
         }
+    }
+
+    /// The host, knowing people by their device as `devices` says (its owners, how long a name
+    /// is kept).
+    #[must_use]
+    pub fn knowing(mut self, devices: Devices) -> Self {
+        self.devices = devices;
+        self
     }
 
     /// The host, with `hook` told how many rooms it has (the default room included) whenever a
@@ -449,28 +462,56 @@ impl<M: Mailbox> House<M> {
         rooms.iter().find_map(|room| room.clash(key, session))
     }
 
-    /// Someone arrives on the host from `ip`: they join its default room under a name no one on
-    /// the host holds (see [`Room::join`]), unless the name or the address is banned.
+    /// Someone arrives on the host from `ip` (on `device`, if their app proved one): they join
+    /// its default room under a name no one on the host holds (see [`Room::join`]) nor is kept
+    /// for another device, unless the name, the address or the device is banned. An owner's
+    /// device is a moderator from the start.
     pub fn join(
         &mut self,
-        (session, ip): (SessionId, IpAddr),
+        (session, ip, device): (SessionId, IpAddr, Option<DeviceId>),
         raw_name: &str,
         dialect: Dialect,
         outbox: Arc<M>,
         offer_variant: bool,
     ) -> Result<String, JoinError> {
-        if let Some(banned) = self.ban_on(raw_name, ip) {
+        if let Some(banned) = self.ban_on(raw_name, ip, device) {
             return Err(JoinError::Banned(banned));
         }
+        let now = (self.clock)();
+        if !offer_variant && let Ok(name) = name::validate(raw_name) {
+            // A plain client gets a free variant instead (the seed's C client can't retry).
+            let key = NameKey::new(&name);
+            if let Some(existing) = self.devices.kept_from(&key, device, now) {
+                return Err(JoinError::Name(NameError::Kept { existing }));
+            }
+        }
         let (default, named) = self.rooms.split_at_mut(1);
-        let elsewhere: Elsewhere = &|key| Self::elsewhere(named, key, session);
+        let devices = &self.devices;
+        let elsewhere: Elsewhere = &|key| {
+            Self::elsewhere(named, key, session).or_else(|| devices.kept_from(key, device, now))
+        };
         let joined =
             default[0].join_among(session, raw_name, dialect, outbox, offer_variant, elsewhere);
         if joined.is_ok() {
-            self.moderation.arrived(session, ip);
+            self.moderation.arrived(session, ip, device);
+            if let Some(device) = device {
+                self.devices.back(device);
+                self.rooms[0].set_device(session, Some(device));
+            }
+            if self.devices.is_owner(device) {
+                self.moderation.promote(session);
+            }
             self.count(true);
         }
         joined
+    }
+
+    /// `session` is leaving the host under `name`: a device's name is kept for it.
+    fn goes(&mut self, session: SessionId, name: Option<&str>) {
+        if let (Some(device), Some(name)) = (self.moderation.device(session), name) {
+            self.devices.left(device, name, (self.clock)());
+        }
+        self.moderation.left(session);
     }
 
     /// Carries out a person's command in the room `scope` names; what concerns rooms, or the
@@ -556,7 +597,8 @@ impl<M: Mailbox> House<M> {
                     }
                 }
                 self.count(false);
-                self.moderation.left(session);
+                let name = self.name_of(session);
+                self.goes(session, name.as_deref());
                 self.rooms[at].handle_sent(session, Command::Quit, None)
             }
             Command::Msg { to, text } => {
@@ -716,6 +758,8 @@ impl<M: Mailbox> House<M> {
         }
         match self.rooms[target].join(session, &me, dialect, Arc::clone(&outbox), false) {
             Ok(_) => {
+                let device = self.moderation.device(session);
+                self.rooms[target].set_device(session, device);
                 if reads_changes {
                     self.rooms[target].reads_changes(session);
                 }
@@ -783,9 +827,15 @@ impl<M: Mailbox> House<M> {
             self.answer(session, echo, &error);
             return Next::Continue;
         }
+        let device = self.moderation.device(session);
+        let now = (self.clock)();
         let checked = name::validate(raw_new).and_then(|new| {
-            match Self::elsewhere(&self.rooms, &NameKey::new(&new), session) {
-                Some(existing) => Err(NameError::Taken { existing }),
+            let key = NameKey::new(&new);
+            if let Some(existing) = Self::elsewhere(&self.rooms, &key, session) {
+                return Err(NameError::Taken { existing });
+            }
+            match self.devices.kept_from(&key, device, now) {
+                Some(existing) => Err(NameError::Kept { existing }),
                 None => Ok(new),
             }
         });
@@ -831,7 +881,7 @@ impl<M: Mailbox> House<M> {
         if name.is_some() {
             self.count(false);
         }
-        self.moderation.left(session);
+        self.goes(session, name.as_deref());
         name
     }
 
@@ -932,7 +982,7 @@ mod tests {
         let outbox = Arc::new(Recorder::default());
         house
             .join(
-                (session, std::net::Ipv4Addr::LOCALHOST.into()),
+                (session, std::net::Ipv4Addr::LOCALHOST.into(), None),
                 name,
                 dialect,
                 Arc::clone(&outbox),
@@ -954,7 +1004,7 @@ mod tests {
         );
         // bob is no longer in the default room, and his name is still his.
         let taken = house.join(
-            (2, std::net::Ipv4Addr::LOCALHOST.into()),
+            (2, std::net::Ipv4Addr::LOCALHOST.into(), None),
             "BOB",
             Dialect::Json,
             Arc::new(Recorder::default()),

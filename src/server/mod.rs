@@ -7,6 +7,7 @@
 
 mod config;
 mod counters;
+pub mod devices;
 pub mod files;
 mod flood;
 mod house;

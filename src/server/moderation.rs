@@ -1,12 +1,14 @@
 //! What the host's moderators decided, kept by the house under the room lock: who is a moderator,
-//! the bans and mutes (by name, look-alikes included, and by address; for a time or until lifted),
-//! the locked rooms, each person's address, and the moderation log. Pure: the time is passed in;
+//! the bans and mutes (by name, look-alikes included, and by address; a person's device goes with
+//! the rule on their name; for a time or until lifted), the locked rooms, each person's address and
+//! device, and the moderation log. Pure: the time is passed in;
 //! lookups cost one hash each, whatever the lists' length.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 
 use super::room::SessionId;
+use crate::protocol::device::DeviceId;
 use crate::protocol::name::NameKey;
 use crate::store::{RuleChange, StoredRule};
 
@@ -48,13 +50,22 @@ struct Rules {
     as_typed: HashMap<String, u64>,
     /// An address rule's number by its address.
     addresses: HashMap<IpAddr, u64>,
+    /// A name rule's number by the device of the person who had the name, when they had one: the
+    /// device meets the rule under any name, from any address.
+    devices: HashMap<DeviceId, u64>,
     /// The next rule's number.
     next: u64,
 }
 
 impl Rules {
-    /// The rule that holds at `now` for someone called by `key`, or at `ip`.
-    fn find(&self, key: Option<&NameKey>, ip: Option<IpAddr>, now: u64) -> Option<&Rule> {
+    /// The rule that holds at `now` for someone called by `key`, at `ip` or on `device`.
+    fn find(
+        &self,
+        key: Option<&NameKey>,
+        ip: Option<IpAddr>,
+        device: Option<DeviceId>,
+        now: u64,
+    ) -> Option<&Rule> {
         let by_name = key.into_iter().flat_map(|key| {
             [
                 self.folded.get(key.folded()),
@@ -62,16 +73,18 @@ impl Rules {
             ]
         });
         let by_address = ip.map(|ip| self.addresses.get(&ip));
+        let by_device = device.map(|device| self.devices.get(&device));
         by_name
             .chain(by_address)
+            .chain(by_device)
             .flatten()
             .filter_map(|number| self.all.get(number))
             .find(|rule| rule.holds(now))
     }
 
-    /// Adds `rule` for the name `key` and/or the address `ip`, replacing what held for them.
-    /// False when the list is full.
-    fn add(&mut self, key: Option<&NameKey>, ip: Option<IpAddr>, rule: &Rule, now: u64) -> bool {
+    /// Adds `rule` for the name `key` (and `device`, with it) and/or the address `ip`, replacing
+    /// what held for them. False when the list is full.
+    fn add(&mut self, (key, ip, device): Marks, rule: &Rule, now: u64) -> bool {
         self.expire(now);
         if let Some(key) = key {
             self.lift_name(key);
@@ -79,12 +92,19 @@ impl Rules {
         if let Some(ip) = ip {
             self.lift_address(ip);
         }
+        // A device has one rule of a kind, as a name has (the store forgets the older alike).
+        if let Some(number) = device.and_then(|device| self.devices.get(&device).copied()) {
+            self.forget(number);
+        }
         let wanted = usize::from(key.is_some()) + usize::from(ip.is_some());
         if self.all.len() + wanted > MAX_RULES {
             return false;
         }
         if let Some(key) = key {
-            self.insert_name((key.folded(), key.as_typed()), rule.clone());
+            let number = self.insert_name((key.folded(), key.as_typed()), rule.clone());
+            if let Some(device) = device {
+                self.devices.insert(device, number);
+            }
         }
         if let Some(ip) = ip {
             let number = self.push(Rule {
@@ -96,11 +116,12 @@ impl Rules {
         true
     }
 
-    /// Puts `rule` on the name of these two keys (folded, as typed).
-    fn insert_name(&mut self, (folded, as_typed): (&str, &str), rule: Rule) {
+    /// Puts `rule` on the name of these two keys (folded, as typed); its number.
+    fn insert_name(&mut self, (folded, as_typed): (&str, &str), rule: Rule) -> u64 {
         let number = self.push(rule);
         self.folded.insert(folded.to_owned(), number);
         self.as_typed.insert(as_typed.to_owned(), number);
+        number
     }
 
     fn push(&mut self, rule: Rule) -> u64 {
@@ -118,12 +139,17 @@ impl Rules {
         ];
         let mut lifted = None;
         for number in numbers.into_iter().flatten() {
-            // The rule's other key goes too.
-            self.folded.retain(|_, n| *n != number);
-            self.as_typed.retain(|_, n| *n != number);
-            lifted = self.all.remove(&number).or(lifted);
+            lifted = self.forget(number).or(lifted);
         }
         lifted
+    }
+
+    /// Forgets the name rule `number` under all its keys (both of the name's, its device's).
+    fn forget(&mut self, number: u64) -> Option<Rule> {
+        self.folded.retain(|_, n| *n != number);
+        self.as_typed.retain(|_, n| *n != number);
+        self.devices.retain(|_, n| *n != number);
+        self.all.remove(&number)
     }
 
     /// Lifts the rule on the address `ip`; what it was, if any.
@@ -141,6 +167,7 @@ impl Rules {
             self.folded.retain(|_, n| all.contains_key(n));
             self.as_typed.retain(|_, n| all.contains_key(n));
             self.addresses.retain(|_, n| all.contains_key(n));
+            self.devices.retain(|_, n| all.contains_key(n));
         }
     }
 
@@ -152,6 +179,9 @@ impl Rules {
         numbered.into_iter().map(|(_, rule)| rule.clone()).collect()
     }
 }
+
+/// What a rule is put on: a name, an address, and the device of the person who had the name.
+pub type Marks<'a> = (Option<&'a NameKey>, Option<IpAddr>, Option<DeviceId>);
 
 /// Which list a rule goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +223,8 @@ pub struct Moderation {
     moderators: HashSet<SessionId>,
     /// Each person's address, from their arrival to their leaving.
     addresses: HashMap<SessionId, IpAddr>,
+    /// Each person's device, when their app proved one.
+    devices: HashMap<SessionId, DeviceId>,
     /// Who is kept out.
     bans: Rules,
     /// Who is kept from speaking.
@@ -210,14 +242,18 @@ pub struct Moderation {
 }
 
 impl Moderation {
-    /// `session` arrived from `ip`.
-    pub fn arrived(&mut self, session: SessionId, ip: IpAddr) {
+    /// `session` arrived from `ip`, on `device` if their app proved one.
+    pub fn arrived(&mut self, session: SessionId, ip: IpAddr, device: Option<DeviceId>) {
         self.addresses.insert(session, ip);
+        if let Some(device) = device {
+            self.devices.insert(session, device);
+        }
     }
 
     /// `session` left the host: it is no one's moderator any more.
     pub fn left(&mut self, session: SessionId) {
         self.addresses.remove(&session);
+        self.devices.remove(&session);
         self.moderators.remove(&session);
         if !self.spoke.is_empty() {
             self.spoke.retain(|(_, s), _| *s != session);
@@ -227,6 +263,11 @@ impl Moderation {
     /// Where `session` comes from, if they are on the host.
     pub fn address(&self, session: SessionId) -> Option<IpAddr> {
         self.addresses.get(&session).copied()
+    }
+
+    /// The device `session` proved, if any.
+    pub fn device(&self, session: SessionId) -> Option<DeviceId> {
+        self.devices.get(&session).copied()
     }
 
     /// The sessions that come from `ip`.
@@ -257,32 +298,24 @@ impl Moderation {
         !self.rules(kind).all.is_empty()
     }
 
-    /// The ban (or mute) that holds at `now` for the name `key` or the address `ip`.
-    pub fn find(
-        &self,
-        kind: Kind,
-        key: Option<&NameKey>,
-        ip: Option<IpAddr>,
-        now: u64,
-    ) -> Option<&Rule> {
-        self.rules(kind).find(key, ip, now)
+    /// The ban (or mute) that holds at `now` for the name `key`, the address `ip` or the device
+    /// `device`.
+    pub fn find(&self, kind: Kind, (key, ip, device): Marks, now: u64) -> Option<&Rule> {
+        self.rules(kind).find(key, ip, device, now)
     }
 
-    /// Puts the name `key` and/or the address `ip` on `kind`'s list (and in the store); false
-    /// when it is full.
-    pub fn add(
-        &mut self,
-        kind: Kind,
-        (key, ip): (Option<&NameKey>, Option<IpAddr>),
-        rule: &Rule,
-        now: u64,
-    ) -> bool {
-        if !self.rules_mut(kind).add(key, ip, rule, now) {
+    /// Puts the name `key` (with `device`, the device of the person who has it) and/or the
+    /// address `ip` on `kind`'s list (and in the store); false when it is full.
+    pub fn add(&mut self, kind: Kind, (key, ip, device): Marks, rule: &Rule, now: u64) -> bool {
+        if !self.rules_mut(kind).add((key, ip, device), rule, now) {
             return false;
         }
         if let Some(keeper) = &self.keeper {
-            let stored = |name_keys, address: Option<IpAddr>, shown: &str| StoredRule {
+            let stored = |name_keys: Option<_>, address: Option<IpAddr>, shown: &str| StoredRule {
                 mute: kind == Kind::Mute,
+                device: device
+                    .filter(|_| name_keys.is_some())
+                    .map(|device| device.to_hex()),
                 name_keys,
                 address: address.map(|ip| ip.to_string()),
                 shown: shown.to_owned(),
@@ -323,7 +356,12 @@ impl Moderation {
                 break;
             }
             match (kept.name_keys, kept.address.and_then(|a| a.parse().ok())) {
-                (Some((folded, typed)), _) => rules.insert_name((&folded, &typed), rule),
+                (Some((folded, typed)), _) => {
+                    let number = rules.insert_name((&folded, &typed), rule);
+                    if let Some(device) = kept.device.as_deref().and_then(DeviceId::from_hex) {
+                        rules.devices.insert(device, number);
+                    }
+                }
                 (None, Some(ip)) => {
                     let number = rules.push(rule);
                     rules.addresses.insert(ip, number);
@@ -334,18 +372,26 @@ impl Moderation {
         self.keeper = Some(keeper);
     }
 
-    /// Takes the name `key` (look-alikes included), or the address `ip`, off `kind`'s list; what
-    /// was lifted.
-    pub fn lift(&mut self, kind: Kind, key: Option<&NameKey>, ip: Option<IpAddr>) -> Vec<Rule> {
+    /// Takes the name `key` (look-alikes included), the address `ip`, or the rule on the device
+    /// `device` (made on the name it had then), off `kind`'s list; what was lifted.
+    pub fn lift(&mut self, kind: Kind, (key, ip, device): Marks) -> Vec<Rule> {
         let rules = self.rules_mut(kind);
         let by_name = key.and_then(|key| rules.lift_name(key));
         let by_address = ip.and_then(|ip| rules.lift_address(ip));
-        let lifted: Vec<Rule> = by_name.into_iter().chain(by_address).collect();
+        let by_device = device
+            .and_then(|device| rules.devices.get(&device).copied())
+            .and_then(|number| rules.forget(number));
+        let lifted: Vec<Rule> = by_name
+            .into_iter()
+            .chain(by_address)
+            .chain(by_device)
+            .collect();
         if let (false, Some(keeper)) = (lifted.is_empty(), &self.keeper) {
             (keeper.0)(RuleChange::Lift {
                 mute: kind == Kind::Mute,
                 name_keys: key.map(keys_of),
                 address: ip.map(|ip| ip.to_string()),
+                device: device.map(|device| device.to_hex()),
             });
         }
         lifted
@@ -453,13 +499,17 @@ mod tests {
         let bob = NameKey::new("bob");
         assert!(m.add(
             Kind::Ban,
-            (Some(&bob), Some(ip("10.0.0.7"))),
+            (Some(&bob), Some(ip("10.0.0.7")), None),
             &rule("bob", None),
             0
         ));
         let found = |m: &Moderation, name: &str, at: &str| {
-            m.find(Kind::Ban, Some(&NameKey::new(name)), Some(ip(at)), 5)
-                .map(|r| r.shown.clone())
+            m.find(
+                Kind::Ban,
+                (Some(&NameKey::new(name)), Some(ip(at)), None),
+                5,
+            )
+            .map(|r| r.shown.clone())
         };
         assert_eq!(found(&m, "BOB", "10.0.0.9"), Some("bob".into()));
         assert_eq!(
@@ -470,7 +520,7 @@ mod tests {
         assert_eq!(found(&m, "carol", "10.0.0.7"), Some("10.0.0.7".into()));
         assert_eq!(found(&m, "carol", "10.0.0.9"), None);
         assert_eq!(
-            m.find(Kind::Mute, Some(&bob), None, 5),
+            m.find(Kind::Mute, (Some(&bob), None, None), 5),
             None,
             "a ban is no mute"
         );
@@ -480,31 +530,98 @@ mod tests {
     fn a_rule_for_a_time_ends_and_a_lifted_one_is_gone_with_both_its_keys() {
         let mut m = Moderation::default();
         let key = NameKey::new("Ian");
-        m.add(Kind::Mute, (Some(&key), None), &rule("Ian", Some(100)), 0);
+        m.add(
+            Kind::Mute,
+            (Some(&key), None, None),
+            &rule("Ian", Some(100)),
+            0,
+        );
         assert!(
-            m.find(Kind::Mute, Some(&NameKey::new("lan")), None, 99)
+            m.find(Kind::Mute, (Some(&NameKey::new("lan")), None, None), 99)
                 .is_some()
         );
-        assert!(m.find(Kind::Mute, Some(&key), None, 100).is_none(), "ended");
+        assert!(
+            m.find(Kind::Mute, (Some(&key), None, None), 100).is_none(),
+            "ended"
+        );
         m.add(
             Kind::Ban,
-            (Some(&key), Some(ip("::1"))),
+            (Some(&key), Some(ip("::1")), None),
             &rule("Ian", None),
             0,
         );
-        let lifted = m.lift(Kind::Ban, Some(&NameKey::new("ian")), None);
+        let lifted = m.lift(Kind::Ban, (Some(&NameKey::new("ian")), None, None));
         assert_eq!(lifted.len(), 1);
         assert!(
-            m.find(Kind::Ban, Some(&NameKey::new("lan")), None, 1)
+            m.find(Kind::Ban, (Some(&NameKey::new("lan")), None, None), 1)
                 .is_none()
         );
         assert!(
-            m.find(Kind::Ban, None, Some(ip("::1")), 1).is_some(),
+            m.find(Kind::Ban, (None, Some(ip("::1")), None), 1)
+                .is_some(),
             "the address stays"
         );
         assert_eq!(m.list(Kind::Ban, 1).len(), 1);
-        m.lift(Kind::Ban, None, Some(ip("::1")));
+        m.lift(Kind::Ban, (None, Some(ip("::1")), None));
         assert!(m.list(Kind::Ban, 1).is_empty());
+    }
+
+    #[test]
+    fn a_device_meets_its_rule_under_any_name_and_address_until_its_name_is_lifted() {
+        let mut m = Moderation::default();
+        let (troll, device, other) = (NameKey::new("troll"), DeviceId([1; 32]), DeviceId([2; 32]));
+        m.add(
+            Kind::Mute,
+            (Some(&troll), None, Some(device)),
+            &rule("troll", None),
+            0,
+        );
+        let found = |m: &Moderation, name: &str, device| {
+            let key = NameKey::new(name);
+            m.find(Kind::Mute, (Some(&key), Some(ip("10.0.0.8")), device), 5)
+                .map(|r| r.shown.clone())
+        };
+        assert_eq!(found(&m, "angel", Some(device)), Some("troll".into()));
+        assert_eq!(found(&m, "angel", Some(other)), None, "another device");
+        assert_eq!(found(&m, "angel", None), None, "a terminal");
+        assert_eq!(found(&m, "TROLL", Some(other)), Some("troll".into()));
+        assert_eq!(m.lift(Kind::Mute, (Some(&troll), None, None)).len(), 1);
+        assert_eq!(
+            found(&m, "angel", Some(device)),
+            None,
+            "lifted with its name"
+        );
+        m.add(
+            Kind::Mute,
+            (Some(&troll), None, Some(device)),
+            &rule("troll", None),
+            0,
+        );
+        let angel = NameKey::new("angel");
+        assert_eq!(
+            m.lift(Kind::Mute, (Some(&angel), None, Some(device))).len(),
+            1
+        );
+        assert_eq!(
+            found(&m, "troll", None),
+            None,
+            "lifted by its device, its name too"
+        );
+        m.add(
+            Kind::Ban,
+            (Some(&troll), None, Some(device)),
+            &rule("troll", Some(10)),
+            0,
+        );
+        assert!(m.find(Kind::Ban, (None, None, Some(device)), 9).is_some());
+        assert!(
+            m.find(Kind::Ban, (None, None, Some(device)), 10).is_none(),
+            "ended"
+        );
+        m.arrived(4, ip("10.0.0.8"), Some(device));
+        assert_eq!(m.device(4), Some(device));
+        m.left(4);
+        assert_eq!(m.device(4), None);
     }
 
     #[test]
@@ -512,15 +629,15 @@ mod tests {
         let mut m = Moderation::default();
         for n in 0..MAX_RULES {
             let key = NameKey::new(&format!("n{n}"));
-            assert!(m.add(Kind::Ban, (Some(&key), None), &rule("x", Some(10)), 0));
+            assert!(m.add(Kind::Ban, (Some(&key), None, None), &rule("x", Some(10)), 0));
         }
         let key = NameKey::new("one-more");
         assert!(
-            !m.add(Kind::Ban, (Some(&key), None), &rule("x", None), 1),
+            !m.add(Kind::Ban, (Some(&key), None, None), &rule("x", None), 1),
             "full"
         );
         assert!(
-            m.add(Kind::Ban, (Some(&key), None), &rule("x", None), 10),
+            m.add(Kind::Ban, (Some(&key), None, None), &rule("x", None), 10),
             "the rest ended"
         );
         assert_eq!(m.list(Kind::Ban, 10).len(), 1);
@@ -529,8 +646,8 @@ mod tests {
     #[test]
     fn moderators_and_addresses_end_with_the_session_and_the_log_keeps_the_newest() {
         let mut m = Moderation::default();
-        m.arrived(1, ip("10.0.0.1"));
-        m.arrived(2, ip("10.0.0.1"));
+        m.arrived(1, ip("10.0.0.1"), None);
+        m.arrived(2, ip("10.0.0.1"), None);
         m.promote(1);
         assert!(m.is_moderator(1) && !m.is_moderator(2));
         assert_eq!(m.sessions_at(ip("10.0.0.1")), vec![1, 2]);

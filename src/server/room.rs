@@ -26,6 +26,7 @@ use super::mailbox::{Bytes, Mailbox, Pushed};
 use crate::i18n::Lang;
 use crate::protocol::change::Quote;
 use crate::protocol::command;
+use crate::protocol::device::DeviceId;
 use crate::protocol::message::{AwayNote, FileOffer};
 use crate::protocol::message::{Cid, Found};
 use crate::protocol::name::{self, NameError, NameKey};
@@ -157,6 +158,16 @@ struct Person<M> {
     /// as text; a JSON client once it said `changes` (or changed a message itself). An app from
     /// before them gets the message as it is now with the next page or welcome.
     reads_changes: bool,
+    /// The device their app proved, if any (see [`Room::set_device`]).
+    device: Option<DeviceId>,
+}
+
+/// Who sent a message the room remembers: the connection, and its device when it proved one
+/// (the device may edit and delete it from a later connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Author {
+    session: SessionId,
+    device: Option<DeviceId>,
 }
 
 /// How many senders an absence remembers having given its reason to.
@@ -237,9 +248,9 @@ pub struct Room<M: Mailbox> {
     sent: Sent,
     /// The link to the other sites, when the room is one of several linked servers.
     linked: Option<linked::Linked>,
-    /// Who sent each message still in `history` (by id; a room alone only): only that
-    /// connection may edit or delete it.
-    authors: HashMap<u64, SessionId>,
+    /// Who sent each message still in `history` (by id): only that connection, or another of
+    /// the same device, may edit or delete it.
+    authors: HashMap<u64, Author>,
     /// Messages older than `history` that people reacted to here, as they are now (read from
     /// the store by the session that asked, off the lock): the newest `changes::RECALLED`.
     recalled: std::collections::BTreeMap<u64, Chat>,
@@ -530,6 +541,24 @@ impl<M: Mailbox> Room<M> {
         self.join_among(session, raw_name, dialect, outbox, offer_variant, &|_| None)
     }
 
+    /// `session`, here, proved `device`: their messages can be changed from another connection
+    /// of the same device.
+    pub fn set_device(&mut self, session: SessionId, device: Option<DeviceId>) {
+        if let Some(me) = self.people.iter_mut().find(|p| p.session == session) {
+            me.device = device;
+        }
+    }
+
+    /// `session` as the author of a message sent now.
+    fn author(&self, session: SessionId) -> Author {
+        let device = self
+            .people
+            .iter()
+            .find(|p| p.session == session)
+            .and_then(|p| p.device);
+        Author { session, device }
+    }
+
     /// [`Room::join`], the name also unlike any `elsewhere` on the host.
     pub fn join_among(
         &mut self,
@@ -569,6 +598,7 @@ impl<M: Mailbox> Room<M> {
             // In a named room, they joined it: they know.
             knows_rooms: dialect == Dialect::Plain || self.settings.scope.is_some(),
             reads_changes: dialect == Dialect::Plain,
+            device: None,
         });
         self.people_changed(None);
         let welcome = ServerMsg::Welcome {
@@ -1001,7 +1031,8 @@ impl<M: Mailbox> Room<M> {
         let greet = !action && text.eq_ignore_ascii_case("coucou");
         let id = self.next_id();
         if self.linked.is_none() && self.settings.history > 0 {
-            self.authors.insert(id, session);
+            let author = self.author(session);
+            self.authors.insert(id, author);
         }
         let msg = ServerMsg::Message(Chat {
             id,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::config::ServerConfig;
 use super::counters::Counters;
+use super::devices::Devices;
 use super::flood::Bucket;
 use super::house::House;
 use super::keys::KeyPool;
@@ -84,7 +85,11 @@ impl Shared {
             room: Mutex::new(
                 House::new(settings, Arc::clone(&counters), now_ms, config.room_limits)
                     .counting_rooms(config.on_rooms.clone())
-                    .moderated(config.moderator_password.is_some()),
+                    .moderated(config.moderator_password.is_some())
+                    .knowing(Devices::new(
+                        config.owners.iter().copied(),
+                        u64::try_from(config.keep_names.as_millis()).unwrap_or(u64::MAX),
+                    )),
             ),
             config,
             counters,

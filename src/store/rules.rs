@@ -32,6 +32,9 @@ pub struct StoredRule {
     pub reason: Option<String>,
     /// When it ends (milliseconds since the Unix epoch); `None`: until lifted.
     pub until: Option<u64>,
+    /// A name rule's device (its id in hex), when the person who had the name had one: the rule
+    /// holds for that device under any name.
+    pub device: Option<String>,
 }
 
 /// A change to the kept rules.
@@ -47,10 +50,13 @@ pub enum RuleChange {
         name_keys: Option<(String, String)>,
         /// The address.
         address: Option<String>,
+        /// The device (its id in hex) whose rule goes, whatever name it was made on.
+        device: Option<String>,
     },
 }
 
-/// Makes the table (older Coucous read the file without it, and do it no harm).
+/// Makes the table (older Coucous read the file without it, and do it no harm), with its
+/// `device` column (added to a table from before devices; older Coucous read the other columns).
 pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.execute(
         "CREATE TABLE IF NOT EXISTS moderation (
@@ -61,35 +67,50 @@ pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
              shown TEXT NOT NULL,
              by TEXT NOT NULL,
              reason TEXT,
-             until INTEGER
+             until INTEGER,
+             device TEXT
          )",
         [],
-    )
-    .map(drop)
+    )?;
+    let has_device = conn
+        .prepare("SELECT 1 FROM pragma_table_info('moderation') WHERE name = 'device'")?
+        .exists([])?;
+    if !has_device {
+        conn.execute("ALTER TABLE moderation ADD COLUMN device TEXT", [])?;
+    }
+    Ok(())
 }
 
 /// Writes `change`, in the caller's transaction if any.
 pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlite::Error> {
-    let (mute, name_keys, address) = match change {
-        RuleChange::Add(rule) => (rule.mute, &rule.name_keys, &rule.address),
+    let (mute, name_keys, address, device) = match change {
+        RuleChange::Add(rule) => (rule.mute, &rule.name_keys, &rule.address, &rule.device),
         RuleChange::Lift {
             mute,
             name_keys,
             address,
-        } => (*mute, name_keys, address),
+            device,
+        } => (*mute, name_keys, address, device),
     };
     let (folded, typed) = name_keys
         .as_ref()
         .map_or((None, None), |(f, t)| (Some(f.as_str()), Some(t.as_str())));
     conn.prepare_cached(
         "DELETE FROM moderation WHERE mute = ?1 AND \
-         (folded = ?2 OR typed = ?3 OR address = ?4)",
+         (folded = ?2 OR typed = ?3 OR address = ?4 OR device = ?5)",
     )?
-    .execute(params![mute, folded, typed, address.as_deref()])?;
+    .execute(params![
+        mute,
+        folded,
+        typed,
+        address.as_deref(),
+        device.as_deref()
+    ])?;
     if let RuleChange::Add(rule) = change {
         conn.prepare_cached(
-            "INSERT INTO moderation (mute, folded, typed, address, shown, by, reason, until) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO moderation \
+             (mute, folded, typed, address, shown, by, reason, until, device) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             rule.mute,
@@ -100,6 +121,7 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
             rule.by,
             rule.reason.as_deref(),
             rule.until.map(to_sql),
+            rule.device.as_deref(),
         ])?;
     }
     Ok(())
@@ -113,7 +135,7 @@ pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusql
         [to_sql(now)],
     )?;
     let mut stmt = conn.prepare(
-        "SELECT mute, folded, typed, address, shown, by, reason, until FROM moderation \
+        "SELECT mute, folded, typed, address, shown, by, reason, until, device FROM moderation \
          ORDER BY rowid LIMIT ?1",
     )?;
     let cut =
@@ -128,18 +150,23 @@ pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusql
             row.get::<_, String>(5)?,
             row.get::<_, Option<String>>(6)?,
             row.get::<_, Option<i64>>(7)?,
+            row.get::<_, Option<String>>(8)?,
         ))
     })?;
     let mut rules = Vec::new();
     for row in rows {
         // A row that does not read as one is skipped, not fatal.
-        let Ok((mute, folded, typed, address, shown, by, reason, until)) = row else {
+        let Ok((mute, folded, typed, address, shown, by, reason, until, device)) = row else {
             continue;
         };
         let name_keys = folded.zip(typed).map(|(f, t)| (cut(f), cut(t)));
         if name_keys.is_none() && address.is_none() {
             continue;
         }
+        // Only on a name's rule, and only as a device's id reads (anything else is dropped).
+        let device = device
+            .filter(|_| name_keys.is_some())
+            .filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()));
         rules.push(StoredRule {
             mute,
             name_keys,
@@ -148,6 +175,7 @@ pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusql
             by: cut(by),
             reason: reason.map(cut),
             until: until.map(|u| u64::try_from(u).unwrap_or(0)),
+            device,
         });
     }
     Ok(rules)
@@ -173,6 +201,7 @@ mod tests {
             by: "teacher".into(),
             reason: None,
             until,
+            device: None,
         }
     }
 
@@ -206,6 +235,7 @@ mod tests {
             mute: true,
             name_keys: Some(("troll".into(), "troll".into())),
             address: None,
+            device: None,
         };
         keep(&conn, &lift).unwrap();
         assert_eq!(
@@ -217,6 +247,7 @@ mod tests {
             mute: false,
             name_keys: Some(("nobody".into(), "x".into())),
             address: None,
+            device: None,
         };
         keep(&conn, &lift).unwrap();
         assert!(load(&conn, 500).unwrap().is_empty(), "either key finds it");

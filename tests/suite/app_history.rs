@@ -337,6 +337,7 @@ fn the_hosts_retention_settings_are_saved_and_the_hosted_room_keeps_to_them() {
             client.send(&coucou::protocol::ClientMsg::Hello {
                 version: 1,
                 name: "guest".into(),
+                device: None,
             });
             let welcome = client.next();
             (client, welcome)

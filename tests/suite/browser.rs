@@ -309,6 +309,7 @@ fn a_kicked_phone_is_told_why_on_its_page() {
     teacher.send(&ClientMsg::Hello {
         version: 1,
         name: "teacher".into(),
+        device: None,
     });
     teacher.send(&ClientMsg::Oper {
         password: "craie-verte".into(),

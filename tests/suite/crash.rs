@@ -112,6 +112,7 @@ fn writer(
     let hello = ClientMsg::Hello {
         version: 1,
         name: name.clone(),
+        device: None,
     };
     let mut line = serde_json::to_vec(&hello).expect("hello encodes");
     line.push(b'\n');

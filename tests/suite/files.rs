@@ -749,6 +749,7 @@ fn twelve_hundred_downloads_that_never_read_hold_their_addresses_share_and_other
     bob.send(&ClientMsg::Hello {
         version: 1,
         name: "bob".into(),
+        device: None,
     });
     bob.expect(|m| matches!(m, ServerMsg::Welcome { .. }));
     // The bound, a hundred times what a join takes here: not a speed target, the sign

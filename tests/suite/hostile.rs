@@ -415,6 +415,7 @@ fn every_name_example_gets_its_outcome() {
         client.send(&ClientMsg::Hello {
             version: 1,
             name: name.to_owned(),
+            device: None,
         });
         match client.next() {
             ServerMsg::Error { code, .. } => code,
@@ -590,6 +591,7 @@ fn names_tried_without_end_from_one_address_are_cut_off_and_others_join() {
     let hello = |name: &str| ClientMsg::Hello {
         version: 1,
         name: name.into(),
+        device: None,
     };
     let taken = |said: &[ServerMsg]| {
         said.iter()

@@ -151,6 +151,7 @@ fn errors_carry_machine_readable_codes_and_the_session_goes_on() {
     alice.send(&ClientMsg::Hello {
         version: 1,
         name: "again".into(),
+        device: None,
     });
     alice.expect(is_error(ErrorCode::Malformed));
 
@@ -177,6 +178,7 @@ fn refused_names_have_codes_and_a_second_hello_may_follow() {
         client.send(&ClientMsg::Hello {
             version: 1,
             name: name.into(),
+            device: None,
         });
         let err = client.next();
         assert!(is_error(code)(&err), "{name:?}: {err:?}");
@@ -184,6 +186,7 @@ fn refused_names_have_codes_and_a_second_hello_may_follow() {
     client.send(&ClientMsg::Hello {
         version: 1,
         name: "alice2".into(),
+        device: None,
     });
     assert!(matches!(client.next(), ServerMsg::Welcome { you, .. } if you == "alice2"));
 }
@@ -214,6 +217,7 @@ fn a_message_before_the_hello_closes_a_first_line_and_is_only_refused_later() {
     late.send(&ClientMsg::Hello {
         version: coucou::protocol::PROTOCOL_VERSION,
         name: "alice".into(),
+        device: None,
     });
     assert!(matches!(
         late.next(),
@@ -233,6 +237,7 @@ fn a_message_before_the_hello_closes_a_first_line_and_is_only_refused_later() {
     late.send(&ClientMsg::Hello {
         version: coucou::protocol::PROTOCOL_VERSION,
         name: "bruno".into(),
+        device: None,
     });
     assert!(matches!(late.next(), ServerMsg::Welcome { .. }));
     alice.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "bruno"));
@@ -265,6 +270,7 @@ fn a_garbled_first_line_or_wrong_version_ends_only_that_connection() {
     future.send(&ClientMsg::Hello {
         version: 99,
         name: "future".into(),
+        device: None,
     });
     let got = future.expect_closed();
     assert!(matches!(
@@ -318,6 +324,7 @@ fn refused_once(addr: std::net::SocketAddr) -> Json {
     client.send(&ClientMsg::Hello {
         version: 1,
         name: "server".into(),
+        device: None,
     });
     assert!(is_error(ErrorCode::NameReserved)(&client.next()));
     client
@@ -354,6 +361,7 @@ fn bad_line_after_a_refused_hello_keeps_the_connection(line: &[u8]) {
     client.send(&ClientMsg::Hello {
         version: 1,
         name: "alice".into(),
+        device: None,
     });
     assert!(matches!(client.next(), ServerMsg::Welcome { you, .. } if you == "alice"));
 }
@@ -379,6 +387,7 @@ fn invalid_utf8_inside_a_json_line_is_replaced_never_fatal() {
     client.send(&ClientMsg::Hello {
         version: 1,
         name: "alice".into(),
+        device: None,
     });
     assert!(matches!(client.next(), ServerMsg::Welcome { .. }));
     // In a message: relayed with U+FFFD.

@@ -30,6 +30,7 @@ fn the_101st_client_is_told_the_room_is_full_then_closed() {
     json.send(&ClientMsg::Hello {
         version: 1,
         name: "late2".into(),
+        device: None,
     });
     assert!(matches!(
         json.expect_closed().as_slice(),

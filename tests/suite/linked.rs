@@ -272,6 +272,7 @@ fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_a
         late.send(&ClientMsg::Hello {
             version: 1,
             name: wanted.into(),
+            device: None,
         });
         let refused = late.next();
         assert!(
@@ -301,6 +302,7 @@ fn a_private_message_crosses_servers_and_a_name_held_at_one_site_is_refused_at_a
                     json.send(&ClientMsg::Hello {
                         version: 1,
                         name: "zoé".into(),
+                        device: None,
                     });
                     (json.next(), json)
                 })

@@ -22,13 +22,15 @@ use crate::app_support::{connected_app, has_entry, send_message, wait_for_label,
 use crate::common::{Json, Plain, start_server_with, test_identity};
 
 /// The moderators' password of these tests' hosts.
-const PASSWORD: &str = "craie-verte";
+pub(crate) const PASSWORD: &str = "craie-verte";
 
 fn host() -> Server {
     start_server_with(moderated(ServerConfig::default()))
 }
 
-fn moderated(config: ServerConfig) -> ServerConfig {
+/// `config` with the moderators' password [`PASSWORD`], quick wrong-password answers and no flood
+/// limit.
+pub(crate) fn moderated(config: ServerConfig) -> ServerConfig {
     ServerConfig {
         moderator_password: Some(RoomKey::new(PASSWORD).expect("a key")),
         password_delay: Duration::from_millis(10),
@@ -48,6 +50,7 @@ fn app(addr: SocketAddr, from: IpAddr, name: &str) -> Json {
     client.send(&ClientMsg::Hello {
         version: 1,
         name: name.into(),
+        device: None,
     });
     client.expect(|m| matches!(m, ServerMsg::Join { name: n, .. } if n == name));
     client
@@ -129,6 +132,7 @@ fn turned_away(addr: SocketAddr, from: IpAddr, name: &str) {
     client.send(&ClientMsg::Hello {
         version: 1,
         name: name.into(),
+        device: None,
     });
     assert_eq!(
         error_code(&mut client),

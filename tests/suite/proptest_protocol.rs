@@ -81,7 +81,7 @@ proptest! {
     #[test]
     fn client_messages_round_trip(text in ".{0,100}", name in "\\PC{0,40}", version in any::<u32>()) {
         for msg in [
-            ClientMsg::Hello { version, name: name.clone() },
+            ClientMsg::Hello { version, name: name.clone(), device: None },
             ClientMsg::Say { text: text.clone(), cid: None },
             ClientMsg::Me { text: text.clone(), cid: None },
             ClientMsg::Msg { to: name.clone(), text: text.clone(), cid: None },

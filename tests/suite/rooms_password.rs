@@ -28,6 +28,7 @@ fn app(addr: std::net::SocketAddr, name: &str) -> Json {
     client.send(&ClientMsg::Hello {
         version: 1,
         name: name.into(),
+        device: None,
     });
     client.expect(|m| matches!(m, ServerMsg::Join { name: n, .. } if n == name));
     client

@@ -25,6 +25,7 @@ fn assert_json_in_clear_is_refused(addr: SocketAddr) {
     json.send(&ClientMsg::Hello {
         version: 1,
         name: "bob".into(),
+        device: None,
     });
     assert!(matches!(
         json.expect_closed().as_slice(),
@@ -89,6 +90,7 @@ fn an_encrypted_app_and_a_plain_nc_client_chat_in_one_room() {
     carol.send(&ClientMsg::Hello {
         version: 1,
         name: "carol".into(),
+        device: None,
     });
     let ServerMsg::Welcome { users, .. } = carol.next() else {
         panic!("no welcome over TLS");
@@ -331,6 +333,7 @@ fn require_tls_refuses_plain_and_json_in_clear_and_lets_tls_in() {
     tls.send(&ClientMsg::Hello {
         version: 1,
         name: "bob".into(),
+        device: None,
     });
     assert!(matches!(tls.next(), ServerMsg::Welcome { .. }));
 }
@@ -557,6 +560,7 @@ fn malformed_password_answers_cost_only_that_connection() {
         client.send(&ClientMsg::Hello {
             version: 1,
             name: "mallory".into(),
+            device: None,
         });
         assert!(matches!(client.next(), ServerMsg::Password { .. }));
         client.send_raw(answer);
@@ -596,6 +600,7 @@ fn a_welcome_larger_than_tls_buffers_arrives_whole() {
     alice.send(&ClientMsg::Hello {
         version: 1,
         name: "alice".into(),
+        device: None,
     });
     let ServerMsg::Welcome { history, .. } = alice.next() else {
         panic!("no welcome");

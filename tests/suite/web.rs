@@ -134,6 +134,7 @@ impl Browser {
         page.say(&ClientMsg::Hello {
             version: 1,
             name: name.into(),
+            device: None,
         });
         let welcome = page.next();
         assert!(matches!(welcome, ServerMsg::Welcome { .. }), "{welcome:?}");
@@ -367,6 +368,7 @@ fn over_tls_the_page_and_its_websocket_work_and_an_encrypted_only_room_sends_cle
     page.say(&ClientMsg::Hello {
         version: 1,
         name: "tablette".into(),
+        device: None,
     });
     assert!(matches!(page.next(), ServerMsg::Welcome { you, .. } if you == "tablette"));
     // A broken frame under TLS costs that connection too, after one clear error.
@@ -585,6 +587,7 @@ fn a_browser_that_names_itself_with_markup_is_held_to_the_name_rules() {
         page.say(&ClientMsg::Hello {
             version: 1,
             name: name.into(),
+            device: None,
         });
         let refused = page.next();
         assert!(
@@ -617,6 +620,7 @@ fn a_room_with_a_password_takes_it_typed_into_the_page_over_https_only() {
         page.say(&ClientMsg::Hello {
             version: 1,
             name: name.into(),
+            device: None,
         });
         let ask = page.next();
         assert!(
@@ -680,6 +684,7 @@ fn a_moderator_kicks_a_browser_guest_and_a_ban_by_address_keeps_that_machine_out
     teacher.send(&ClientMsg::Hello {
         version: 1,
         name: "teacher".into(),
+        device: None,
     });
     teacher.send(&ClientMsg::Oper {
         password: "craie-verte".into(),
@@ -691,6 +696,7 @@ fn a_moderator_kicks_a_browser_guest_and_a_ban_by_address_keeps_that_machine_out
         page.say(&ClientMsg::Hello {
             version: 1,
             name: name.into(),
+            device: None,
         });
         page
     };
@@ -861,6 +867,7 @@ fn the_page_sends_a_file_with_put_its_token_and_the_room_gets_it_whole() {
         page.say(&ClientMsg::Hello {
             version: 1,
             name: "phone".into(),
+            device: None,
         });
         page.expect(|m| matches!(m, ServerMsg::Welcome { .. }));
         let data: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 251) as u8).collect();

@@ -29,6 +29,7 @@ pub fn write(count: u64, dir: &std::path::Path) -> Result<(), String> {
             by: "bench".into(),
             reason: None,
             until: None,
+            device: None,
         }));
     }
     let failed = store.failure_flag();

@@ -91,6 +91,7 @@ impl Asker {
         asker.send(&ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             name: "bench".into(),
+            device: None,
         })?;
         asker.until(|m| matches!(m, ServerMsg::Join { .. }))?;
         Ok(asker)

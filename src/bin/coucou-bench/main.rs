@@ -181,6 +181,7 @@ fn start_typists(args: &Args, shared: &Arc<Shared>) -> Result<Vec<thread::JoinHa
         let hello = json_line(&ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             name: format!("typist{i}"),
+            device: None,
         });
         std::io::Write::write_all(&mut writer, &hello).map_err(|e| e.to_string())?;
         // In the room before the measure starts: the welcome is the first line.
@@ -458,6 +459,7 @@ fn enter(args: &Args, reader: &mut BufReader<Conn>, name: &str) -> std::io::Resu
             writer.write_all(&json_line(&ClientMsg::Hello {
                 version: PROTOCOL_VERSION,
                 name: name.to_owned(),
+                device: None,
             }))?;
             writer
                 .socket()

@@ -32,6 +32,7 @@ fn join_all(addr: &str, name: &str, rooms: usize, fill: usize) -> Result<Duratio
     let hello = ClientMsg::Hello {
         version: PROTOCOL_VERSION,
         name: name.to_owned(),
+        device: None,
     };
     writer
         .write_all(&line(&hello, None))

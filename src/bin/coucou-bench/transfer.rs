@@ -55,6 +55,7 @@ pub fn run(host: &str, port: u16, mb: u64) -> Result<(), String> {
     let hello = ClientMsg::Hello {
         version: PROTOCOL_VERSION,
         name: format!("mover{}", std::process::id()),
+        device: None,
     };
     (&chat)
         .write_all(&line(&hello))

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::{House, shown};
 use crate::protocol::command::{self, Moderate};
+use crate::protocol::device::DeviceId;
 use crate::protocol::message::Act;
 use crate::protocol::name::NameKey;
 use crate::protocol::sanitize::{clean_text, is_blank};
@@ -29,14 +30,21 @@ const BANS_SHOWN: usize = 50;
 impl<M: Mailbox> House<M> {
     /// Whether someone called `raw_name` may arrive from `ip`: the words of the ban that keeps
     /// them out, if one does.
-    pub(super) fn ban_on(&self, raw_name: &str, ip: IpAddr) -> Option<String> {
+    pub(super) fn ban_on(
+        &self,
+        raw_name: &str,
+        ip: IpAddr,
+        device: Option<DeviceId>,
+    ) -> Option<String> {
         if !self.moderation.any(Kind::Ban) {
             return None;
         }
         let now = (self.clock)();
-        let rule = self
-            .moderation
-            .find(Kind::Ban, Some(&NameKey::new(raw_name)), Some(ip), now)?;
+        let rule = self.moderation.find(
+            Kind::Ban,
+            (Some(&NameKey::new(raw_name)), Some(ip), device),
+            now,
+        )?;
         let lang = self.template.lang;
         Some(self.with_terms(lang.tr("error-banned"), rule, now))
     }
@@ -103,7 +111,11 @@ impl<M: Mailbox> House<M> {
         if self.moderation.any(Kind::Mute) {
             let key = self.rooms[at].key_of(session)?;
             let ip = self.moderation.address(session);
-            if let Some(rule) = self.moderation.find(Kind::Mute, Some(key), ip, now) {
+            let device = self.moderation.device(session);
+            if let Some(rule) = self
+                .moderation
+                .find(Kind::Mute, (Some(key), ip, device), now)
+            {
                 return Some((
                     ErrorCode::Muted,
                     self.with_terms(lang.tr("error-muted"), rule, now),
@@ -148,7 +160,7 @@ impl<M: Mailbox> House<M> {
         let now = (self.clock)();
         let rule = self
             .moderation
-            .find(Kind::Ban, Some(&NameKey::new(new)), None, now)?;
+            .find(Kind::Ban, (Some(&NameKey::new(new)), None, None), now)?;
         Some(self.with_terms(self.template.lang.tr("error-name-banned"), rule, now))
     }
 
@@ -365,7 +377,15 @@ impl<M: Mailbox> House<M> {
                 Kind::Mute
             };
             let name_key = address.is_none().then_some(&key);
-            if !self.moderation.add(kind, (name_key, ip), &rule, now) {
+            // The person's device goes with the rule on their name: under another name, from
+            // another address, it still holds.
+            let device = name_key
+                .and(targets.first())
+                .and_then(|&target| self.moderation.device(target));
+            if !self
+                .moderation
+                .add(kind, (name_key, ip, device), &rule, now)
+            {
                 let max = crate::server::moderation::MAX_RULES;
                 return Err((
                     ErrorCode::BadUsage,
@@ -477,9 +497,10 @@ impl<M: Mailbox> House<M> {
         let key = NameKey::new(name);
         let ip = name.parse::<IpAddr>().ok();
         let holder = self.holder(&key).map(|(s, _)| s);
-        // A mute on someone here goes with their address's too.
+        // A mute on someone here goes with their address's and their device's too.
         let ip = ip.or_else(|| holder.and_then(|s| self.moderation.address(s)));
-        let lifted = self.moderation.lift(kind, Some(&key), ip);
+        let device = holder.and_then(|s| self.moderation.device(s));
+        let lifted = self.moderation.lift(kind, (Some(&key), ip, device));
         if lifted.is_empty() {
             let key = if act == Act::Unban {
                 "error-not-banned"
@@ -526,7 +547,7 @@ impl<M: Mailbox> House<M> {
     }
 
     /// `session`'s name, if they are on the host.
-    fn name_of(&self, session: SessionId) -> Option<String> {
+    pub(super) fn name_of(&self, session: SessionId) -> Option<String> {
         let home = self.home(session)?;
         self.rooms[home].member(session).map(|(name, _, _)| name)
     }

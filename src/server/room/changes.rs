@@ -215,15 +215,20 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
-    /// Where the message `id` sent by `session` on this connection is in the memory; refused
-    /// (and `None`) when the room does not have it or someone else sent it.
+    /// Where the message `id` sent by `session` (on this connection, or on another of its
+    /// device's) is in the memory; refused (and `None`) when the room does not have it or someone
+    /// else sent it.
     fn authored(&mut self, session: SessionId, id: u64) -> Option<usize> {
         let Some(at) = self.message_at(id) else {
             let refused = self.no_such_message(id);
             self.send_to(session, &refused);
             return None;
         };
-        if self.authors.get(&id) != Some(&session) {
+        let me = self.author(session);
+        let mine = self.authors.get(&id).is_some_and(|author| {
+            author.session == session || (author.device.is_some() && author.device == me.device)
+        });
+        if !mine {
             let text = self.settings.lang.tr("error-not-yours");
             self.send_to(session, &ServerMsg::error(ErrorCode::NotYours, text));
             return None;

@@ -524,6 +524,7 @@ impl<M: Mailbox> Room<M> {
             if let (ServerMsg::Message(_), Some(author)) = (&msg, flight.author)
                 && self.settings.history > 0
             {
+                let author = self.author(author);
                 self.authors.insert(seq, author);
             }
             if let ServerMsg::Message(Chat {

@@ -3,6 +3,7 @@
 //! the room — all by one deadline counted from the accept.
 
 use super::*;
+use crate::protocol::device::{DeviceId, DeviceProof, ProofError};
 
 /// Looks at the first byte, by the deadline: a TLS ClientHello starts the handshake; anything
 /// else is a clear connection. `Ok(None)`: the connection should end.
@@ -66,6 +67,7 @@ pub(super) fn handshake(
     let lang = shared.config.lang;
     let mut dialect = None;
     let mut verified = false;
+    let mut device = None;
     loop {
         let frame = match reader.next_frame_before(deadline) {
             Ok(Some(frame)) => frame,
@@ -133,7 +135,27 @@ pub(super) fn handshake(
             Dialect::Json | Dialect::Web => {
                 reader.set_max_line(MAX_JSON_LINE_BYTES);
                 match message::decode_client(&line) {
-                    Ok(ClientMsg::Hello { version, name }) if version == PROTOCOL_VERSION => name,
+                    Ok(ClientMsg::Hello {
+                        version,
+                        name,
+                        device: proof,
+                    }) if version == PROTOCOL_VERSION => {
+                        if let Some(proof) = proof {
+                            match proved_device(reader.get_ref(), &proof) {
+                                Ok(proved) => device = Some(proved),
+                                Err(err) => {
+                                    debug!("#{session}: a device proof refused ({err:?})");
+                                    let msg = ServerMsg::error(
+                                        ErrorCode::BadDevice,
+                                        lang.tr(device_refusal(err)),
+                                    );
+                                    write_direct(shared, reader.get_ref(), dialect, &msg)?;
+                                    return Ok(None);
+                                }
+                            }
+                        }
+                        name
+                    }
                     Ok(msg) if first_line && files::transfer_of(&msg).is_some() => {
                         // A file connection: its token says what it may do; over TLS when the
                         // room takes only that.
@@ -227,7 +249,7 @@ pub(super) fn handshake(
         let (result, claimed) = match asked {
             Ok((asked, claimed)) => {
                 let joined = shared.lock_room().join(
-                    (session, start.ip),
+                    (session, start.ip, device),
                     &asked,
                     dialect,
                     Arc::clone(&outbox),
@@ -275,6 +297,31 @@ pub(super) fn handshake(
                 return Ok(None);
             }
         }
+    }
+}
+
+/// Why a device proof failed: in clear (there is no session to bind it to), or not the key's own
+/// over this session.
+#[derive(Debug, Clone, Copy)]
+enum DeviceRefused {
+    Clear,
+    Proof(ProofError),
+}
+
+/// The device `proof` proves on this connection.
+fn proved_device(transport: &Transport, proof: &DeviceProof) -> Result<DeviceId, DeviceRefused> {
+    let Some(Ok(exporter)) = transport.exporter() else {
+        return Err(DeviceRefused::Clear);
+    };
+    proof.verify(&exporter).map_err(DeviceRefused::Proof)
+}
+
+/// The words a refused device proof is told with (its key in the catalogues).
+fn device_refusal(err: DeviceRefused) -> &'static str {
+    match err {
+        DeviceRefused::Clear => "error-device-clear",
+        DeviceRefused::Proof(ProofError::Malformed) => "error-device-malformed",
+        DeviceRefused::Proof(ProofError::Forged) => "error-device-forged",
     }
 }
 

@@ -399,6 +399,7 @@ impl Json {
         client.send(&ClientMsg::Hello {
             version: 1,
             name: name.to_owned(),
+            device: None,
         });
         let welcome = client.next();
         assert!(
