@@ -69,7 +69,10 @@ impl Device {
             let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
                 .map_err(|_| io::Error::other("no randomness for a device key"))?;
             fs::create_dir_all(dir)?;
-            let staging = dir.join(format!(".{DEVICE_FILE}.new-{}", std::process::id()));
+            // A name of its own per try: threads of one process may make one at once too.
+            static TRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let this = TRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let staging = dir.join(format!(".{DEVICE_FILE}.new-{}-{this}", std::process::id()));
             write_private(&staging, pkcs8.as_ref())?;
             // A link fails when the file is there already: the first one made stays.
             let linked = fs::hard_link(&staging, &path);
@@ -336,6 +339,24 @@ mod tests {
             b"not a key",
             "never silently replaced"
         );
+    }
+
+    #[test]
+    fn threads_making_a_device_at_once_all_get_the_same_one() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let folder = dir.path().join("device");
+        let ids: Vec<DeviceId> = std::thread::scope(|scope| {
+            let makers: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| Device::load_or_create(&folder).expect("a device").id()))
+                .collect();
+            makers
+                .into_iter()
+                .map(|m| m.join().expect("made"))
+                .collect()
+        });
+        assert!(ids.windows(2).all(|pair| pair[0] == pair[1]), "{ids:?}");
+        let left: Vec<_> = fs::read_dir(&folder).expect("the folder").collect();
+        assert_eq!(left.len(), 1, "no staging file left behind");
     }
 
     #[test]

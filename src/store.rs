@@ -36,7 +36,7 @@ mod rules;
 pub use ids::ID_RESERVE;
 use ids::{Ids, note_next_ids};
 use jobs::Jobs;
-pub use rules::{MAX_STORED_RULES, RuleChange, StoredRule};
+pub use rules::{MAX_STORED_RULES, NamedModerator, RuleChange, StoredRule};
 
 /// How much of the history is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,6 +69,8 @@ pub struct Loaded {
     pub rooms: Vec<StoredRoom>,
     /// The bans and mutes still holding, oldest first.
     pub rules: Vec<StoredRule>,
+    /// The moderators the owners named, by their device.
+    pub moderators: Vec<NamedModerator>,
 }
 
 /// A named room as the store keeps it.
@@ -461,6 +463,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
     }
     rules::create(&conn)?;
     let rules = rules::load(&conn, crate::protocol::now_ms())?;
+    let moderators = rules::load_named(&conn)?;
     Ok((
         conn,
         Loaded {
@@ -472,6 +475,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             topic,
             rooms,
             rules,
+            moderators,
         },
     ))
 }
@@ -1508,6 +1512,7 @@ mod tests {
                 topic: String::new(),
                 rooms: vec![],
                 rules: vec![],
+                moderators: vec![],
             }
         );
         let aside = dir.path().join("history.sqlite.corrupt-1");

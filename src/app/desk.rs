@@ -14,7 +14,9 @@ use super::events::AppEvent;
 use super::notify::{Notice, NotifierHandle};
 use super::options::AppOptions;
 use crate::i18n::Lang;
+use crate::identity::{self, Device};
 use crate::model::settings::{self, Settings};
+use crate::protocol::device::DeviceId;
 use crate::ui::dialogs::Dialogs;
 use crate::{EventSink, Waker, tr};
 
@@ -51,6 +53,8 @@ pub(super) struct Desk {
     title: String,
     /// The window's context, to make textures of what background threads read.
     pub(super) ctx: egui::Context,
+    /// This app's device, once read (or made) on its thread; hosts know the app by it.
+    pub(super) device: Option<DeviceId>,
 }
 
 impl Desk {
@@ -83,13 +87,45 @@ impl Desk {
             to_clipboard: None,
             title: String::new(),
             ctx: ctx.clone(),
+            device: None,
         };
+        desk.read_device();
         if desk.notifier.is_none() {
             let clicked = desk.sink(AppEvent::NoticeClicked);
             desk.notifier =
                 super::notify::DesktopNotifier::start(clicked).map(|n| NotifierHandle(Arc::new(n)));
         }
         desk
+    }
+
+    /// Reads (or makes) this app's device beside the settings on `coucou-device`; it comes back as
+    /// [`AppEvent::Device`]. Nothing without a settings file: the app then proves no device.
+    fn read_device(&self) {
+        let Some(dir) = self
+            .settings_path
+            .as_deref()
+            .map(identity::device_dir_beside)
+        else {
+            return;
+        };
+        let sink = self.sink(AppEvent::Device);
+        let spawned = thread::Builder::new()
+            .name("coucou-device".to_owned())
+            .spawn(move || {
+                let read = Device::load_or_create(&dir).map(|device| device.id());
+                sink.send(read.map_err(|err| err.to_string()));
+            });
+        if let Err(err) = spawned {
+            log::warn!("the device was not read: {err}");
+        }
+    }
+
+    /// The device read at start, or why not (the app then proves none).
+    pub(super) fn device_read(&mut self, read: Result<DeviceId, String>) {
+        match read {
+            Ok(device) => self.device = Some(device),
+            Err(err) => log::warn!("no device: {err}"),
+        }
     }
 
     /// The interface's language: the one chosen in settings, else the system's.

@@ -61,4 +61,6 @@ pub(super) enum AppEvent {
     Transfer(TransferEvent),
     /// An offered picture was read (or not) on the pictures' thread.
     Picture(super::pictures::Read),
+    /// This app's device, read or made at start (or why not).
+    Device(Result<crate::protocol::device::DeviceId, String>),
 }

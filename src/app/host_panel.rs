@@ -93,9 +93,12 @@ impl HostPanel {
         desk.save_settings();
         session.leave();
         session.start(own_params, false, desk);
-        // Whoever hosts is the room's moderator: the app gives the run's password on joining.
-        session.contact.oper = Some(owner);
-        session.contact.oper_confirmed = true;
+        // Whoever hosts is the room's moderator: by the app's device, else by the run's password,
+        // which the app gives on joining.
+        if let Some(owner) = owner {
+            session.contact.oper = Some(owner);
+            session.contact.oper_confirmed = true;
+        }
     }
 
     /// Closes the hosted room (this app leaves it first).
@@ -192,6 +195,7 @@ impl HostPanel {
             system_language: desk.options.system_lang,
             auto_away_minutes: settings.auto_away_minutes,
             journal_days: settings.journal_days,
+            device: desk.device,
         };
         let mut action = None;
         egui::Panel::top("toolbar").show(ui, |ui| {

@@ -151,9 +151,10 @@ pub struct Started {
     pub warning: Option<HostNote>,
     /// The Host fields it was opened with.
     pub request: HostRequest,
-    /// The moderators' password of this run (random, in memory only): the hosting app gives it
-    /// when it joins, so that whoever hosts is the room's moderator.
-    pub owner: String,
+    /// The moderators' password of this run (random, in memory only) when the app's device could
+    /// not own the room: the hosting app gives it when it joins, so that whoever hosts is the
+    /// room's moderator. `None`: the device owns it (a moderator from its arrival).
+    pub owner: Option<String>,
 }
 
 impl HostStart {
@@ -222,22 +223,28 @@ impl HostStart {
             password: self.password,
         };
         let request = self.request;
-        let mut secret = [0u8; 16];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
-            .map_err(|_| lang.tr("host-no-randomness"))?;
-        let owner = hex::encode(secret);
-        // The app's device owns the room; without one (it can't be read), the password above
-        // still makes this app its moderator.
-        let owners = self
+        // The app's device owns the room; without one (no settings folder, or its key can't be
+        // read), a random password of this run makes this app its moderator.
+        let device = self
             .device
             .as_deref()
-            .and_then(|dir| crate::identity::Device::load_or_create(dir).ok())
-            .map(|device| device.id())
-            .into_iter()
-            .collect();
+            .and_then(|dir| crate::identity::Device::load_or_create(dir).ok());
+        let owner = match device {
+            Some(_) => None,
+            None => {
+                let mut secret = [0u8; 16];
+                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
+                    .map_err(|_| lang.tr("host-no-randomness"))?;
+                Some(hex::encode(secret))
+            }
+        };
+        let moderator_password = match &owner {
+            Some(owner) => Some(RoomKey::new(owner).map_err(|err| err.to_string())?),
+            None => None,
+        };
         let config = ServerConfig {
-            owners,
-            moderator_password: Some(RoomKey::new(&owner).map_err(|err| err.to_string())?),
+            owners: device.map(|device| device.id()).into_iter().collect(),
+            moderator_password,
             room: request.room.clone(),
             rooms: self.rooms,
             open_rooms: self.open_rooms,
@@ -480,13 +487,13 @@ impl Host {
     }
 
     /// The room opened, or could not: when it did, how this app joins it as `name` (encrypted,
-    /// its own certificate pinned, its own key as the password), and the Host fields it opened
-    /// with.
+    /// its own certificate pinned, its own key as the password), the Host fields it opened with,
+    /// and the moderators' password to give (none when the app's device owns the room).
     pub fn started(
         &mut self,
         name: String,
         started: Result<Started, String>,
-    ) -> Option<(ConnectParams, HostRequest, String)> {
+    ) -> Option<(ConnectParams, HostRequest, Option<String>)> {
         self.busy = None;
         let started = match started {
             Ok(started) => started,

@@ -41,9 +41,8 @@ use crate::diagnostics::Probe;
 use crate::discovery::{DiscoveryEvent, RoomInfo};
 use crate::i18n::{Lang, Said};
 use crate::identity::Fingerprint;
-use crate::model::form::ConnectForm;
 use crate::model::settings::{self, Preference, Settings};
-use crate::model::{ChatModel, EntryKind};
+use crate::model::{ChatModel, EntryKind, form::ConnectForm};
 use crate::ui::dialogs::{Decided, DialogsView, PathPurpose, dialogs_ui};
 use crate::ui::search::SearchPanel;
 use crate::ui::toolbar::HostBusy;
@@ -287,8 +286,9 @@ impl CoucouApp {
             }
             AppEvent::Discovery(DiscoveryEvent::Gone { fullname }) => self.lobby.gone(&fullname),
             AppEvent::HostStarted(name, started) => {
-                self.panel.opened(name, *started, desk, session);
+                self.panel.opened(name, *started, desk, session)
             }
+            AppEvent::Device(read) => desk.device_read(read),
             AppEvent::HostStopped => self.panel.host.stopped(),
             AppEvent::Exported {
                 path,

@@ -266,6 +266,8 @@ impl Moderate {
             Act::Slow => "slow",
             Act::Classroom => "classroom",
             Act::Delete => "delete",
+            Act::Op => "op",
+            Act::Deop => "deop",
         };
         let mut line = format!("/{word}");
         let minutes = self.minutes.map(|m| format!("{m}m"));
@@ -300,8 +302,9 @@ fn moderate(act: Act, args: &str, usage: &'static str) -> Result<Command, Comman
             rest = after.trim();
         }
     }
-    let reason =
-        (!rest.is_empty() && !matches!(act, Act::Unban | Act::Unmute)).then(|| rest.to_owned());
+    let reason = (!rest.is_empty()
+        && !matches!(act, Act::Unban | Act::Unmute | Act::Op | Act::Deop))
+    .then(|| rest.to_owned());
     Ok(Command::Moderate(Moderate {
         name: Some(name.to_owned()),
         minutes,
@@ -397,6 +400,8 @@ const MODERATOR_HELP: &[(&str, &str)] = &[
     ("help-usage-slow", "help-slow"),
     ("help-usage-classroom", "help-classroom"),
     ("help-usage-delete", "help-delete"),
+    ("help-usage-op", "help-op"),
+    ("help-usage-deop", "help-deop"),
 ];
 
 /// `title` and each of `list`'s lines (usage, then what it does), in `lang`.
@@ -468,6 +473,8 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "unban" => moderate(Act::Unban, args, "/unban <name|address>"),
         "mute" => moderate(Act::Mute, args, "/mute <name> [10m|2h|3d] [reason]"),
         "unmute" => moderate(Act::Unmute, args, "/unmute <name>"),
+        "op" => moderate(Act::Op, args, "/op <name>"),
+        "deop" => moderate(Act::Deop, args, "/deop <name>"),
         "bans" => Ok(Command::Moderate(Moderate::alone(Act::Bans))),
         "lock" => Ok(Command::Moderate(Moderate::alone(Act::Lock))),
         "unlock" => Ok(Command::Moderate(Moderate::alone(Act::Unlock))),

@@ -649,6 +649,11 @@ pub enum Act {
     Classroom,
     /// Takes a message (`id`) out of the room: a tombstone takes its place everywhere.
     Delete,
+    /// Makes the person (`name`) one of the host's moderators, now and, by their device, whenever
+    /// they come back (the host's owners only).
+    Op,
+    /// Makes a moderator (`name`) one no more, their device too (the host's owners only).
+    Deop,
 }
 
 /// One of a host's rooms, as [`ServerMsg::Rooms`] lists it.

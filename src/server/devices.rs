@@ -28,6 +28,8 @@ struct Kept {
 pub struct Devices {
     /// The owners' devices: moderators from their arrival.
     owners: HashSet<DeviceId>,
+    /// The devices the owners named moderators: moderators from their arrival too.
+    named: HashSet<DeviceId>,
     /// How long a name is kept for its device after it leaves (milliseconds); 0: not kept.
     keep_ms: u64,
     /// The names kept, by their folded skeleton (a look-alike meets it): for which device, until
@@ -50,6 +52,20 @@ impl Devices {
     /// True when `device` is one of the host's owners.
     pub fn is_owner(&self, device: Option<DeviceId>) -> bool {
         device.is_some_and(|device| self.owners.contains(&device))
+    }
+
+    /// True when `device` is a moderator from its arrival: an owner, or named by one.
+    pub fn moderates(&self, device: Option<DeviceId>) -> bool {
+        self.is_owner(device) || device.is_some_and(|device| self.named.contains(&device))
+    }
+
+    /// An owner named `device` a moderator (`on`), or one no more.
+    pub fn name(&mut self, device: DeviceId, on: bool) {
+        if on {
+            self.named.insert(device);
+        } else {
+            self.named.remove(&device);
+        }
     }
 
     /// The name like `key` kept at `now` for a device other than `device` (for any, when

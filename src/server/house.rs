@@ -498,8 +498,8 @@ impl<M: Mailbox> House<M> {
                 self.devices.back(device);
                 self.rooms[0].set_device(session, Some(device));
             }
-            if self.devices.is_owner(device) {
-                self.moderation.promote(session);
+            if self.devices.moderates(device) {
+                self.promote(session);
             }
             self.count(true);
         }

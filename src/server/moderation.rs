@@ -287,6 +287,18 @@ impl Moderation {
         self.moderators.insert(session);
     }
 
+    /// `session` is a moderator no more (an owner said so).
+    pub fn demote(&mut self, session: SessionId) {
+        self.moderators.remove(&session);
+    }
+
+    /// Tells the store `change`, if the host keeps one.
+    pub fn keep(&self, change: RuleChange) {
+        if let Some(keeper) = &self.keeper {
+            (keeper.0)(change);
+        }
+    }
+
     /// True when `session` is a moderator.
     pub fn is_moderator(&self, session: SessionId) -> bool {
         self.moderators.contains(&session)

@@ -1,6 +1,7 @@
 //! The bans and mutes a host's moderators made, kept in the store so that they last across
 //! restarts: one row per rule (a name's two keys, or an address), written by the store's writer
-//! thread; those still holding are read back at start. The file may have been tampered with:
+//! thread; those still holding are read back at start. And the moderators its owners named, by
+//! their device (table `moderators`). The file may have been tampered with:
 //! what is read back is cleaned, cut to length and counted, never trusted.
 
 use rusqlite::{Connection, params};
@@ -37,6 +38,20 @@ pub struct StoredRule {
     pub device: Option<String>,
 }
 
+/// A moderator an owner named, as the store keeps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedModerator {
+    /// Their device's id, in hex.
+    pub device: String,
+    /// Their name when they were named.
+    pub shown: String,
+    /// The owner who named them.
+    pub by: String,
+}
+
+/// How many named moderators are read back at most.
+pub const MAX_NAMED: usize = 1_000;
+
 /// A change to the kept rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleChange {
@@ -53,6 +68,10 @@ pub enum RuleChange {
         /// The device (its id in hex) whose rule goes, whatever name it was made on.
         device: Option<String>,
     },
+    /// A device named a moderator.
+    Named(NamedModerator),
+    /// A device a moderator no more (its id in hex).
+    Unnamed(String),
 }
 
 /// Makes the table (older Coucous read the file without it, and do it no harm), with its
@@ -78,6 +97,14 @@ pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
     if !has_device {
         conn.execute("ALTER TABLE moderation ADD COLUMN device TEXT", [])?;
     }
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS moderators (
+             device TEXT PRIMARY KEY,
+             shown TEXT NOT NULL,
+             by TEXT NOT NULL
+         )",
+        [],
+    )?;
     Ok(())
 }
 
@@ -91,6 +118,18 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
             address,
             device,
         } => (*mute, name_keys, address, device),
+        RuleChange::Named(named) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO moderators (device, shown, by) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![named.device, named.shown, named.by])?;
+            return Ok(());
+        }
+        RuleChange::Unnamed(device) => {
+            conn.prepare_cached("DELETE FROM moderators WHERE device = ?1")?
+                .execute([device])?;
+            return Ok(());
+        }
     };
     let (folded, typed) = name_keys
         .as_ref()
@@ -179,6 +218,33 @@ pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusql
         });
     }
     Ok(rules)
+}
+
+/// The moderators the owners named, oldest first: a row whose device is not a device's id (the
+/// file may have been tampered with) is left out, the rest cleaned and cut.
+pub(super) fn load_named(conn: &Connection) -> Result<Vec<NamedModerator>, rusqlite::Error> {
+    let mut stmt =
+        conn.prepare("SELECT device, shown, by FROM moderators ORDER BY rowid LIMIT ?1")?;
+    let cut =
+        |text: String| -> String { clean_text(&text).chars().take(MAX_FIELD_CHARS).collect() };
+    let rows = stmt.query_map([to_sql(MAX_NAMED as u64)], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    Ok(rows
+        .flatten()
+        .filter(|(device, _, _)| {
+            device.len() == 64 && device.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+        .map(|(device, shown, by)| NamedModerator {
+            device,
+            shown: cut(shown),
+            by: cut(by),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::model::settings::{
     DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE, NotifyChoice, Preference, RoomOption,
     ThemeChoice,
 };
+use crate::protocol::device::DeviceId;
 use crate::protocol::message::AwayNote;
 use crate::qr::{QUIET_ZONE, Qr};
 use crate::tr;
@@ -93,6 +94,8 @@ pub struct ToolbarView<'a> {
     pub auto_away_minutes: u32,
     /// Days this computer's log keeps conversations (0: forever).
     pub journal_days: u32,
+    /// This app's device, once known.
+    pub device: Option<DeviceId>,
 }
 
 /// The choices for how long the hosted room keeps messages, in days; 0 is forever.
@@ -378,6 +381,17 @@ pub fn toolbar_ui(
                 .changed()
             {
                 action = Some(Action::Preference(Preference::Discovery(discovery)));
+            }
+            if let Some(device) = view.device {
+                ui.separator();
+                ui.horizontal(|ui| {
+                    ui.label(lang.tr("settings-device"))
+                        .on_hover_text(lang.tr("settings-device-hint"));
+                    ui.label(RichText::new(device.code()).monospace());
+                    if ui.small_button(lang.tr("settings-device-copy")).clicked() {
+                        action = Some(Action::Copy(device.to_hex()));
+                    }
+                });
             }
         });
     });

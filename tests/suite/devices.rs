@@ -537,3 +537,104 @@ fn coucou_device_prints_the_app_s_device_and_coucou_server_makes_it_an_owner() {
     child.kill().ok();
     child.wait().ok();
 }
+
+#[test]
+fn the_settings_show_this_app_s_device_and_copy_its_id_for_coucou_server_owner() {
+    use eframe::egui::{OutputCommand, accesskit::Role};
+    use egui_kittest::kittest::Queryable;
+
+    let (_dir, config) = crate::app_support::temp_config();
+    let mut harness = crate::app_support::app_at(&config);
+    let device = Device::load_or_create(&coucou::identity::device_dir_beside(&config))
+        .expect("the app's device, beside its settings");
+    harness
+        .get_by_role_and_label(Role::Button, "Settings")
+        .click();
+    crate::app_support::wait_for_label(&mut harness, &device.id().code());
+    harness
+        .get_by_role_and_label(Role::Button, "Copy its id")
+        .click();
+    let mut copied = Vec::new();
+    for _ in 0..4 {
+        harness.step();
+        copied.extend(
+            harness
+                .output()
+                .platform_output
+                .commands
+                .iter()
+                .filter_map(|c| match c {
+                    OutputCommand::CopyText(text) => Some(text.clone()),
+                    _ => None,
+                }),
+        );
+    }
+    assert_eq!(copied, vec![device.id().to_hex()]);
+}
+
+#[test]
+fn an_owner_names_a_moderator_by_device_who_stays_one_across_reconnections_and_restarts() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (_owner_dir, owner) = device();
+    let (_helper_dir, helper) = device();
+    let config = || ServerConfig {
+        owners: vec![owner.id()],
+        ..moderated(stored(&dir.path().join("history.sqlite")))
+    };
+    let server = start_server_with(config());
+    let addr = server.local_addr();
+    let mut teacher = app(addr, machine(8), Some(&owner), "teacher");
+    let ta = app(addr, machine(2), Some(&helper), "ta");
+    let mut pupil = app(addr, machine(3), None, "pupil");
+
+    // A moderator by password is no owner: they can't name one.
+    let mut other = moderator(addr, "other");
+    other.send(&act(Act::Op, "pupil"));
+    assert_eq!(error_code(&mut other), ErrorCode::NotModerator);
+    teacher.send(&act(Act::Deop, "teacher"));
+    assert_eq!(
+        error_code(&mut teacher),
+        ErrorCode::NotModerator,
+        "an owner stays one"
+    );
+
+    teacher.send(&act(Act::Op, "ta"));
+    pupil.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text == "ta is now a moderator (teacher)."));
+    teacher.send(&act(Act::Op, "TA"));
+    assert_eq!(error_code(&mut teacher), ErrorCode::BadUsage, "already one");
+    quit(ta);
+
+    // Back from another address, under another name: a moderator from the start, and told so.
+    let moderator_again = |from: u8, name: &str| {
+        let mut client = tls_from(addr, machine(from));
+        let proved = proof(&client, &helper);
+        client.send(&hello(name, Some(proved)));
+        client.expect(|m| matches!(m, ServerMsg::Moderator {}));
+        client
+    };
+    quit(moderator_again(4, "assistant"));
+    drop((teacher, pupil, other));
+    drop(server);
+    let server = restart_at(addr, config());
+    let mut ta = moderator_again(5, "ta");
+    let mut teacher = app(addr, machine(8), Some(&owner), "teacher");
+    let _pupil = app(addr, machine(3), None, "pupil");
+    teacher.send(&act(Act::Deop, "ta"));
+    ta.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text == "ta is no longer a moderator (teacher)."));
+    ta.send(&act(Act::Kick, "pupil"));
+    assert_eq!(error_code(&mut ta), ErrorCode::NotModerator);
+    quit(ta);
+    // Nor when they come back.
+    let mut back = app(addr, machine(5), Some(&helper), "ta");
+    back.send(&act(Act::Kick, "pupil"));
+    assert_eq!(error_code(&mut back), ErrorCode::NotModerator);
+    assert!(
+        !back
+            .seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Moderator {})),
+        "{:#?}",
+        back.seen()
+    );
+    drop(server);
+}

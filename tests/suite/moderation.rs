@@ -856,9 +856,9 @@ fn whoever_hosts_a_room_from_the_app_is_its_moderator_without_a_password() {
     });
     let addr = harness.state().hosting_addr().expect("hosting");
     let mut pupil = terminal(addr, machine(1), "pupil");
-    // Nobody else knows the run's password: a guess is refused like any wrong one.
+    // The hosting app's device owns the room: there is no password anyone could guess.
     pupil.send("/oper hostess");
-    pupil.expect("the moderators' password is sent over TLS only");
+    pupil.expect("this host has no moderators' password");
     person_menu(&mut harness, "pupil");
     harness.get_by_role_and_label(Role::Button, "Kick").click();
     harness.run_steps(2);
@@ -1035,11 +1035,18 @@ fn the_typed_commands_become_the_json_acts() {
         moderate(Act::Unban, Some("10.0.0.7"), None, None)
     );
     assert_eq!(parsed("/lock"), moderate(Act::Lock, None, None, None));
+    assert_eq!(
+        parsed("/op bob now please"),
+        moderate(Act::Op, Some("bob"), None, None),
+        "naming a moderator takes no reason"
+    );
+    assert!(coucou::protocol::command::parse("/deop").is_err());
     assert!(coucou::protocol::command::parse("/kick").is_err());
     assert!(coucou::protocol::command::parse("/oper").is_err());
     for line in [
         "/ban troll 90m spam",
         "/unmute bob",
+        "/deop bob",
         "/modlog",
         "/oper secret",
     ] {

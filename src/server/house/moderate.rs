@@ -16,6 +16,7 @@ use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
 use crate::server::mailbox::Mailbox;
 use crate::server::moderation::{Keeper, Kind, Logged, Rule};
 use crate::server::room::{Next, Room, SessionId};
+use crate::store::{NamedModerator, RuleChange, StoredRule};
 use crate::tr;
 
 /// How long a reason may be, in characters (the rest is cut).
@@ -73,9 +74,18 @@ impl<M: Mailbox> House<M> {
 
     /// Keeps the bans and mutes in `keeper` (the host's store) from now on, starting from those
     /// it kept before.
-    pub fn keep_moderation(&mut self, keeper: Keeper, stored: Vec<crate::store::StoredRule>) {
+    pub fn keep_moderation(
+        &mut self,
+        keeper: Keeper,
+        (stored, named): (Vec<StoredRule>, Vec<NamedModerator>),
+    ) {
         let now = (self.clock)();
         self.moderation.keep_in(keeper, stored, now);
+        for named in named {
+            if let Some(device) = DeviceId::from_hex(&named.device) {
+                self.devices.name(device, true);
+            }
+        }
     }
 
     /// `session` gave the moderators' password: they are one now, and told so.
@@ -194,7 +204,7 @@ impl<M: Mailbox> House<M> {
             .filter(|n| !n.is_empty());
         let needs_name = matches!(
             asked.act,
-            Act::Kick | Act::Ban | Act::Unban | Act::Mute | Act::Unmute
+            Act::Kick | Act::Ban | Act::Unban | Act::Mute | Act::Unmute | Act::Op | Act::Deop
         );
         let name = match (named, needs_name) {
             (Some(name), _) => shown(name),
@@ -205,6 +215,8 @@ impl<M: Mailbox> House<M> {
                     Act::Ban => "/ban <name|address> [10m|2h|3d] [reason]",
                     Act::Unban => "/unban <name|address>",
                     Act::Mute => "/mute <name> [10m|2h|3d] [reason]",
+                    Act::Op => "/op <name>",
+                    Act::Deop => "/deop <name>",
                     _ => "/unmute <name>",
                 };
                 let text = tr!(lang, "error-usage", usage = usage);
@@ -232,6 +244,7 @@ impl<M: Mailbox> House<M> {
         let outcome = match asked.act {
             Act::Kick | Act::Ban | Act::Mute => self.against(session, asked.act, &rule, now),
             Act::Unban | Act::Unmute => self.lift(asked.act, &name, &by),
+            Act::Op | Act::Deop => self.name_moderator(session, asked.act == Act::Op, &name, &by),
             Act::Lock | Act::Unlock => {
                 let locking = asked.act == Act::Lock;
                 let room = Self::room_key(&self.rooms, at).to_owned();
@@ -479,6 +492,63 @@ impl<M: Mailbox> House<M> {
                 tr!(lang, "error-no-such-message", id = id),
             )),
         }
+    }
+
+    /// An owner (`session`) makes the person called `name` a moderator (`on`), or one no more: at
+    /// once, and by their device (if they have one) whenever they come back, across restarts.
+    /// What the room was told, or why not.
+    fn name_moderator(
+        &mut self,
+        session: SessionId,
+        on: bool,
+        name: &str,
+        by: &str,
+    ) -> Result<Option<String>, (ErrorCode, String)> {
+        let lang = self.template.lang;
+        if !self.devices.is_owner(self.moderation.device(session)) {
+            return Err((ErrorCode::NotModerator, lang.tr("error-not-owner")));
+        }
+        let Some((target, shown)) = self.holder(&NameKey::new(name)) else {
+            let text = tr!(lang, "error-no-such-user", name = name);
+            return Err((ErrorCode::NoSuchUser, text));
+        };
+        let device = self.moderation.device(target);
+        let shown_name = shown.as_str();
+        if self.devices.is_owner(device) {
+            let text = tr!(lang, "error-owner-protected", name = shown_name);
+            return Err((ErrorCode::NotModerator, text));
+        }
+        if self.moderation.is_moderator(target) == on {
+            let key = if on {
+                "error-moderator-already"
+            } else {
+                "error-moderator-not"
+            };
+            return Err((ErrorCode::BadUsage, tr!(lang, key, name = shown_name)));
+        }
+        if let Some(device) = device {
+            self.devices.name(device, on);
+            self.moderation.keep(if on {
+                RuleChange::Named(NamedModerator {
+                    device: device.to_hex(),
+                    shown: shown.clone(),
+                    by: by.to_owned(),
+                })
+            } else {
+                RuleChange::Unnamed(device.to_hex())
+            });
+        }
+        let said = if on {
+            self.promote(target);
+            tr!(lang, "moderation-op", name = shown_name, by = by)
+        } else {
+            self.moderation.demote(target);
+            tr!(lang, "moderation-deop", name = shown_name, by = by)
+        };
+        for room in self.rooms_of(target) {
+            self.rooms[room].say_notice(said.clone());
+        }
+        Ok(Some(said))
     }
 
     /// Lifts a ban (or a mute) on `name` (a name, or an address): what the moderator is told.
