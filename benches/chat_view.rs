@@ -72,6 +72,7 @@ impl View {
                     topic: None,
                     hosted_on: &[],
                     moderator: false,
+                    owner: false,
                 },
             );
             black_box(action);
@@ -265,6 +266,7 @@ impl Rooms {
                     topic: Some("livraison vendredi"),
                     hosted_on: &[],
                     moderator: false,
+                    owner: false,
                 },
             );
             black_box(action);

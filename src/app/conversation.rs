@@ -60,6 +60,9 @@ pub(super) struct Conversation {
     /// Whether this person is one of the host's moderators on the connection now (the host said
     /// so after `/oper`): the people list and its Moderation menu offer what they may do.
     pub(super) moderator: bool,
+    /// Whether they are one of the host's owners too (the host said so with `moderator`): the
+    /// people list offers to make someone a moderator, or one no more.
+    pub(super) owner: bool,
     /// Where each named room's list is scrolled.
     room_layouts: HashMap<String, ListLayout>,
 }
@@ -307,6 +310,7 @@ impl Conversation {
             topic: self.rooms.topic_of(self.named_on_screen()),
             hosted_on,
             moderator: self.moderator && self.offline.is_none(),
+            owner: self.owner && self.offline.is_none(),
             pictures,
         };
         let (composer, search) = (&mut self.composer, &mut self.search);

@@ -211,8 +211,9 @@ impl Session {
                 label: None,
                 ..
             } => self.contact.removed = Some(message.clone()),
-            ServerMsg::Moderator {} => {
+            ServerMsg::Moderator { owner } => {
                 self.conv.moderator = true;
+                self.conv.owner = *owner;
                 self.contact.oper_confirmed = true;
             }
             // A password not yet confirmed, refused: not given again.
@@ -385,6 +386,7 @@ impl Session {
     fn on_closed(&mut self, trouble: Option<Trouble>, desk: &Desk) {
         self.contact.lost();
         self.conv.moderator = false;
+        self.conv.owner = false;
         if let Some(why) = self.contact.removed.take() {
             // A moderator's decision: coming back is the person's choice (Rejoin), not the app's.
             self.contact.reconnect.idle();

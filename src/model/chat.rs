@@ -808,7 +808,7 @@ impl ChatModel {
                 self.confirmed(cid.as_ref());
                 self.push_local(now, EntryKind::Error(message));
             }
-            ServerMsg::Moderator {} => self.push_said(now, Said::new("moderator-now"), false),
+            ServerMsg::Moderator { .. } => self.push_said(now, Said::new("moderator-now"), false),
             // Part of joining, which the connection handles before the welcome.
             ServerMsg::Password { .. } | ServerMsg::Verified { .. } => {}
             ServerMsg::File(offer) => {

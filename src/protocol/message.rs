@@ -554,8 +554,12 @@ pub enum ServerMsg {
     /// The answer to [`ClientMsg::PartRoom`]: the person is out of the room (the line's `room`).
     Parted {},
     /// The answer to [`ClientMsg::Oper`]: you are one of the host's moderators until you leave
-    /// (sent only to who asked, so an app that never asks never reads one).
-    Moderator {},
+    /// (sent only to who asked, or to a device the host knows as a moderator when it joins).
+    Moderator {
+        /// You are one of the host's owners too: you may name moderators (`op`, `deop`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        owner: bool,
+    },
     /// A room was made on the host (by someone joining it, on a host that lets anyone make
     /// rooms, or by the host): told once to everyone on the host.
     RoomMade {
@@ -1072,7 +1076,7 @@ impl ServerMsg {
             | Self::Password { .. }
             | Self::Verified { .. }
             | Self::Parted {}
-            | Self::Moderator {} => {}
+            | Self::Moderator { .. } => {}
         }
     }
 

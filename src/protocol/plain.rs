@@ -164,7 +164,7 @@ impl ServerMsg {
             }
             // A plain client that leaves a room is given the default room's welcome.
             Self::Parted {} => {}
-            Self::Moderator {} => notice(out, &lang.tr("notice-oper")),
+            Self::Moderator { .. } => notice(out, &lang.tr("notice-oper")),
             Self::RoomMade { name, by: Some(by) } => {
                 notice(
                     out,

@@ -226,6 +226,9 @@ pub struct Around<'a> {
     /// Whether this person is one of the host's moderators: the people list offers kick, ban and
     /// mute, and a Moderation menu above it.
     pub moderator: bool,
+    /// Whether this person is one of the host's owners: the people list offers to make someone a
+    /// moderator, or one no more.
+    pub owner: bool,
     /// The thumbnails of the pictures offered, and the picture shown large.
     pub pictures: &'a super::pictures::PictureView,
 }
@@ -280,10 +283,10 @@ pub fn chat_ui(
             .default_size(160.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                let moderator = around.moderator && connected;
+                let rank = (around.moderator && connected, around.owner && connected);
                 action = action
                     .take()
-                    .or(people_ui(ui, model, connected, files, moderator));
+                    .or(people_ui(ui, model, connected, files, rank));
             });
     }
     if search.open {
@@ -605,13 +608,14 @@ fn unread_badge(ui: &mut egui::Ui, text: &str) {
 }
 
 /// Who is here; `files`: a file can be sent to one of them from here; `moderator`: this person
-/// may kick, ban and mute them, and has the Moderation menu.
+/// may kick, ban and mute them, and has the Moderation menu; `owner`: they may make them a
+/// moderator, or one no more.
 fn people_ui(
     ui: &mut egui::Ui,
     model: &ChatModel,
     connected: bool,
     files: bool,
-    moderator: bool,
+    (moderator, owner): (bool, bool),
 ) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
@@ -691,7 +695,7 @@ fn people_ui(
                         ui.separator();
                         action = action
                             .take()
-                            .or(super::moderation::moderate_person_ui(ui, person));
+                            .or(super::moderation::moderate_person_ui(ui, person, owner));
                     }
                 });
             }

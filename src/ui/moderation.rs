@@ -1,6 +1,7 @@
 //! What a moderator may do from the window: the people list's kick, ban and mute (each for a
-//! while or until lifted), and the Moderation menu above the list (lock, slow mode, classroom mode,
-//! the bans and the log). The host answers in the conversation, in its own voice.
+//! while or until lifted; for an owner, make moderator and no longer moderator), and the
+//! Moderation menu above the list (lock, slow mode, classroom mode, the bans and the log). The host
+//! answers in the conversation, in its own voice.
 
 use eframe::egui;
 
@@ -26,8 +27,9 @@ fn act_on(act: Act, name: &str, minutes: Option<u32>) -> Action {
     }))
 }
 
-/// What a moderator may do to `person` (in their context menu): kick, ban or mute for a while.
-pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str) -> Option<Action> {
+/// What a moderator may do to `person` (in their context menu): kick, ban or mute for a while;
+/// an `owner` may also make them a moderator, or one no more.
+pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str, owner: bool) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
     if ui.button(lang.tr("mod-kick")).clicked() {
@@ -41,6 +43,14 @@ pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str) -> Option<Action> {
                 }
             }
         });
+    }
+    if owner {
+        ui.separator();
+        for (act, label) in [(Act::Op, "mod-op"), (Act::Deop, "mod-deop")] {
+            if ui.button(lang.tr(label)).clicked() {
+                action = Some(act_on(act, person, None));
+            }
+        }
     }
     action
 }

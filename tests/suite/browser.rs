@@ -314,7 +314,7 @@ fn a_kicked_phone_is_told_why_on_its_page() {
     teacher.send(&ClientMsg::Oper {
         password: "craie-verte".into(),
     });
-    teacher.expect(|m| matches!(m, ServerMsg::Moderator {}));
+    teacher.expect(|m| matches!(m, ServerMsg::Moderator { .. }));
     let kick = coucou::protocol::Command::Moderate(Moderate {
         name: Some("troll".into()),
         reason: Some("spamming the class".into()),

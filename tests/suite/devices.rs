@@ -121,7 +121,7 @@ fn moderator(addr: SocketAddr, name: &str) -> Json {
     client.send(&ClientMsg::Oper {
         password: PASSWORD.into(),
     });
-    client.expect(|m| matches!(m, ServerMsg::Moderator {}));
+    client.expect(|m| matches!(m, ServerMsg::Moderator { .. }));
     client
 }
 
@@ -609,7 +609,7 @@ fn an_owner_names_a_moderator_by_device_who_stays_one_across_reconnections_and_r
         let mut client = tls_from(addr, machine(from));
         let proved = proof(&client, &helper);
         client.send(&hello(name, Some(proved)));
-        client.expect(|m| matches!(m, ServerMsg::Moderator {}));
+        client.expect(|m| matches!(m, ServerMsg::Moderator { .. }));
         client
     };
     quit(moderator_again(4, "assistant"));
@@ -632,7 +632,7 @@ fn an_owner_names_a_moderator_by_device_who_stays_one_across_reconnections_and_r
         !back
             .seen()
             .iter()
-            .any(|m| matches!(m, ServerMsg::Moderator {})),
+            .any(|m| matches!(m, ServerMsg::Moderator { .. })),
         "{:#?}",
         back.seen()
     );

@@ -62,7 +62,7 @@ fn moderator(addr: SocketAddr, name: &str) -> Json {
     client.send(&ClientMsg::Oper {
         password: PASSWORD.into(),
     });
-    client.expect(|m| matches!(m, ServerMsg::Moderator {}));
+    client.expect(|m| matches!(m, ServerMsg::Moderator { .. }));
     client
 }
 
@@ -868,6 +868,35 @@ fn whoever_hosts_a_room_from_the_app_is_its_moderator_without_a_password() {
             .iter()
             .any(|l| l.contains("you were removed from the host by hostess"))
     );
+}
+
+#[test]
+fn the_hosting_app_s_owner_makes_someone_a_moderator_from_the_people_list_and_undoes_it() {
+    let (_dir, config) = crate::app_support::temp_config();
+    let mut harness = crate::app_support::app_at(&config);
+    crate::app_support::host_as_hostess(&mut harness);
+    wait_until(&mut harness, "a moderator", |app| {
+        has_entry(app, "You are a moderator on this host")
+    });
+    let addr = harness.state().hosting_addr().expect("hosting");
+    let mut helper = terminal(addr, machine(1), "helper");
+    person_menu(&mut harness, "helper");
+    harness
+        .get_by_role_and_label(Role::Button, "Make moderator")
+        .click();
+    harness.run_steps(2);
+    helper.expect("*** You are a moderator on this host");
+    helper.expect("*** helper is now a moderator (hostess).");
+    helper.send("/kick hostess");
+    helper.expect("hostess is a moderator");
+    person_menu(&mut harness, "helper");
+    harness
+        .get_by_role_and_label(Role::Button, "No longer moderator")
+        .click();
+    harness.run_steps(2);
+    helper.expect("*** helper is no longer a moderator (hostess).");
+    helper.send("/lock");
+    helper.expect("only a moderator may do that");
 }
 
 #[test]

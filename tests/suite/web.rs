@@ -689,7 +689,7 @@ fn a_moderator_kicks_a_browser_guest_and_a_ban_by_address_keeps_that_machine_out
     teacher.send(&ClientMsg::Oper {
         password: "craie-verte".into(),
     });
-    teacher.expect(|m| matches!(m, ServerMsg::Moderator {}));
+    teacher.expect(|m| matches!(m, ServerMsg::Moderator { .. }));
 
     let join = |name: &str| {
         let page = Browser::connect_tls_from(addr, phone_machine).upgrade("https");

@@ -91,7 +91,8 @@ impl<M: Mailbox> House<M> {
     /// `session` gave the moderators' password: they are one now, and told so.
     pub fn promote(&mut self, session: SessionId) {
         self.moderation.promote(session);
-        self.answer(session, None, &ServerMsg::Moderator {});
+        let owner = self.devices.is_owner(self.moderation.device(session));
+        self.answer(session, None, &ServerMsg::Moderator { owner });
     }
 
     /// Why `session` may not say `command` in the room `at`, if they may not: muted (by name or
