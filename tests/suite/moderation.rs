@@ -846,14 +846,23 @@ fn a_moderators_app_kicks_bans_and_mutes_from_the_people_list() {
     carol.expect("a moderator keeps you from speaking");
 }
 
-#[test]
-fn whoever_hosts_a_room_from_the_app_is_its_moderator_without_a_password() {
-    let (_dir, config) = crate::app_support::temp_config();
+/// An app hosting a room as `hostess`, its moderator (the room's owner, by the app's device).
+fn hosting_app() -> (
+    tempfile::TempDir,
+    egui_kittest::Harness<'static, coucou::app::CoucouApp>,
+) {
+    let (dir, config) = crate::app_support::temp_config();
     let mut harness = crate::app_support::app_at(&config);
     crate::app_support::host_as_hostess(&mut harness);
     wait_until(&mut harness, "a moderator", |app| {
         has_entry(app, "You are a moderator on this host")
     });
+    (dir, harness)
+}
+
+#[test]
+fn whoever_hosts_a_room_from_the_app_is_its_moderator_without_a_password() {
+    let (_dir, mut harness) = hosting_app();
     let addr = harness.state().hosting_addr().expect("hosting");
     let mut pupil = terminal(addr, machine(1), "pupil");
     // The hosting app's device owns the room: there is no password anyone could guess.
@@ -872,12 +881,7 @@ fn whoever_hosts_a_room_from_the_app_is_its_moderator_without_a_password() {
 
 #[test]
 fn the_hosting_app_s_owner_makes_someone_a_moderator_from_the_people_list_and_undoes_it() {
-    let (_dir, config) = crate::app_support::temp_config();
-    let mut harness = crate::app_support::app_at(&config);
-    crate::app_support::host_as_hostess(&mut harness);
-    wait_until(&mut harness, "a moderator", |app| {
-        has_entry(app, "You are a moderator on this host")
-    });
+    let (_dir, mut harness) = hosting_app();
     let addr = harness.state().hosting_addr().expect("hosting");
     let mut helper = terminal(addr, machine(1), "helper");
     person_menu(&mut harness, "helper");
@@ -900,14 +904,9 @@ fn the_hosting_app_s_owner_makes_someone_a_moderator_from_the_people_list_and_un
 }
 
 #[test]
-fn the_hosts_own_moderators_password_is_never_given_to_another_host() {
+fn the_hosting_app_is_no_moderator_on_another_host() {
     let server = host();
-    let (_dir, config) = crate::app_support::temp_config();
-    let mut harness = crate::app_support::app_at(&config);
-    crate::app_support::host_as_hostess(&mut harness);
-    wait_until(&mut harness, "a moderator", |app| {
-        has_entry(app, "You are a moderator on this host")
-    });
+    let (_dir, mut harness) = hosting_app();
     crate::app_support::disconnect_and_close(&mut harness);
     crate::app_support::connect(&mut harness, "hostess", server.local_addr());
     crate::app_support::trust_if_asked(&mut harness);
@@ -916,7 +915,8 @@ fn the_hosts_own_moderators_password_is_never_given_to_another_host() {
         "connected",
         coucou::app::CoucouApp::is_connected,
     );
-    // A password given on arrival would be answered before this message's echo.
+    // Neither its device (no owner there) nor a password makes it one: a moderator on arrival
+    // would be told so before this message's echo.
     send_message(&mut harness, "hello");
     wait_until(&mut harness, "the echo", |app| has_entry(app, "hello"));
     assert!(!has_entry(harness.state(), "not the moderators' password"));
