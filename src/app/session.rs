@@ -299,7 +299,11 @@ impl Session {
             }
             chat.loading_older = false;
             if let Some(welcome) = welcome {
+                // A welcome starts afresh what is yours to change, unless the host knows this
+                // app's device: then what it sent before the connection was lost still is.
+                let yours = security.device.then(|| chat.editable.clone());
                 chat.apply(welcome, now_ms());
+                chat.editable.extend(yours.into_iter().flatten());
             }
             if chat.away_of(&chat.me).is_none() {
                 away_again = was_away;

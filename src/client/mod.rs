@@ -109,6 +109,9 @@ pub struct Security {
     pub fingerprint: Option<Fingerprint>,
     /// The host proved it knows the room password (which also rules out anyone in the middle).
     pub verified_by_password: bool,
+    /// The hello proved this app's device, and the host let it in: it knows the app from one
+    /// connection to the next (its name kept, its messages still its own to change).
+    pub device: bool,
 }
 
 /// Why a connection could not be made.
@@ -644,6 +647,7 @@ impl ConnectionThreads {
         let mut security = Security {
             fingerprint,
             verified_by_password: false,
+            device: false,
         };
 
         let max_line = match params.dialect.dialect() {
@@ -666,10 +670,12 @@ impl ConnectionThreads {
                 Ok((transport, reader, None, security))
             }
             Wire::Json => {
+                let device = device_proof(&transport, params.device.as_deref());
+                security.device = device.is_some();
                 let hello = ClientMsg::Hello {
                     version: PROTOCOL_VERSION,
                     name: params.name.clone(),
-                    device: device_proof(&transport, params.device.as_deref()),
+                    device,
                 };
                 transport.write_all(&json_line(&hello)).map_err(io_err)?;
                 transport

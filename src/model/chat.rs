@@ -215,8 +215,8 @@ pub struct ChatModel {
     /// The host takes replies, edits and reactions (its welcome said so): the app says it reads
     /// them.
     pub has_changes: bool,
-    /// The ids of your messages sent on the connection now: the host lets you edit or delete
-    /// those (by the connection that sent them).
+    /// The ids of your messages sent on the connection now (and on those before it, when the host
+    /// knows this app's device): the host lets you edit or delete those.
     pub editable: HashSet<u64>,
     /// The newest id the last welcome brought: what came live after it is of this connection.
     live_since: u64,

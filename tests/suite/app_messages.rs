@@ -355,3 +355,57 @@ fn a_hostile_hosts_edits_reactions_and_quotes_are_cleaned_and_touch_only_their_m
     drop(harness);
     host.join().expect("the host");
 }
+
+#[test]
+fn after_a_lost_connection_the_app_still_edits_and_deletes_what_it_sent_before() {
+    let server = start_server();
+    let proxy = crate::common::Proxy::start(server.local_addr());
+    let (mut bob, _) = app_join(server.local_addr(), "bob");
+    let (_dir, config) = crate::app_support::temp_config();
+    let mut harness =
+        crate::app_support::app_with_backoff(&config, |_| std::time::Duration::from_millis(100));
+    crate::app_support::connect(&mut harness, "alice", proxy.addr());
+    crate::app_support::trust_if_asked(&mut harness);
+    wait_until(
+        &mut harness,
+        "connected",
+        coucou::app::CoucouApp::is_connected,
+    );
+    send_message(&mut harness, "see you at 10");
+    send_message(&mut harness, "a typo to take back");
+    bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "a typo to take back"));
+    wait_until(&mut harness, "both echoes", |app| {
+        app.chat().is_some_and(|c| c.editable.len() == 2)
+    });
+
+    proxy.cut();
+    wait_until(&mut harness, "connected again", |app| {
+        app.is_connected() && has_entry(app, "Reconnected")
+    });
+    bob.expect(|m| matches!(m, ServerMsg::Leave { name, .. } if name == "alice"));
+    bob.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "alice"));
+    // The host knows this app's device: what it sent before is still its own, in its menus too.
+    menu_item(&mut harness, "see you at 10", "Edit");
+    wait_for_label(&mut harness, "Editing your message");
+    for _ in 0.."10".len() {
+        harness.key_press(Key::Backspace);
+    }
+    type_in_input(&mut harness, "11");
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    let ServerMsg::Edited(now) = bob.expect(|m| matches!(m, ServerMsg::Edited(_))) else {
+        unreachable!()
+    };
+    assert_eq!(now.text, "see you at 11");
+    menu_item(&mut harness, "a typo to take back", "Delete");
+    bob.expect(
+        |m| matches!(m, ServerMsg::Notice { text, .. } if text == "alice deleted this message"),
+    );
+    wait_until(&mut harness, "the tombstone", |app| {
+        has_entry(app, "alice deleted this message") && !has_entry(app, "a typo to take back")
+    });
+    assert!(
+        !has_entry(harness.state(), "only the author may change"),
+        "the host took both"
+    );
+}
