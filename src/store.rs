@@ -36,7 +36,7 @@ mod rules;
 pub use ids::ID_RESERVE;
 use ids::{Ids, note_next_ids};
 use jobs::Jobs;
-pub use rules::{MAX_STORED_RULES, NamedModerator, RuleChange, StoredRule};
+pub use rules::{KeptName, MAX_STORED_RULES, NamedModerator, RuleChange, StoredRule};
 
 /// How much of the history is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,6 +71,8 @@ pub struct Loaded {
     pub rules: Vec<StoredRule>,
     /// The moderators the owners named, by their device.
     pub moderators: Vec<NamedModerator>,
+    /// The names kept for devices away, those kept longest first.
+    pub kept_names: Vec<KeptName>,
 }
 
 /// A named room as the store keeps it.
@@ -464,6 +466,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
     rules::create(&conn)?;
     let rules = rules::load(&conn, crate::protocol::now_ms())?;
     let moderators = rules::load_named(&conn)?;
+    let kept_names = rules::load_kept(&conn, crate::protocol::now_ms())?;
     Ok((
         conn,
         Loaded {
@@ -476,6 +479,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             rooms,
             rules,
             moderators,
+            kept_names,
         },
     ))
 }
@@ -1513,6 +1517,7 @@ mod tests {
                 rooms: vec![],
                 rules: vec![],
                 moderators: vec![],
+                kept_names: vec![],
             }
         );
         let aside = dir.path().join("history.sqlite.corrupt-1");

@@ -1,11 +1,13 @@
-//! The people a host knows by their device: its owners, and the names it keeps for devices that
-//! are away (a known device gets its name back; nobody else takes it meanwhile). Kept by the
-//! house under the room lock; pure: the time is passed in, and every lookup is one hash.
+//! The people a host knows by their device: its owners, the moderators they named, and the names
+//! it keeps for devices that are away (a known device gets its name back; nobody else takes it
+//! meanwhile). Kept by the house under the room lock (what must last, the house hands to the
+//! store); pure: the time is passed in, and every lookup is one hash.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::protocol::device::DeviceId;
 use crate::protocol::name::NameKey;
+use crate::store::KeptName;
 
 /// How many names a host keeps for devices away at most; past it, the one whose time ends first
 /// goes.
@@ -78,16 +80,44 @@ impl Devices {
     }
 
     /// `device` is back: the name kept for it is free again (it is theirs while they are here).
-    pub fn back(&mut self, device: DeviceId) {
-        if let Some(folded) = self.names.remove(&device) {
-            self.kept.remove(&folded);
+    /// True when one was kept.
+    pub fn back(&mut self, device: DeviceId) -> bool {
+        match self.names.remove(&device) {
+            Some(folded) => self.kept.remove(&folded).is_some(),
+            None => false,
         }
     }
 
-    /// `device` left under the name `name` at `now`: it is kept for them.
-    pub fn left(&mut self, device: DeviceId, name: &str, now: u64) {
+    /// The names a store kept (those kept longest first), as they were at `now`.
+    pub fn restore(&mut self, kept: impl IntoIterator<Item = KeptName>, now: u64) {
+        for kept in kept {
+            let Some(device) = DeviceId::from_hex(&kept.device) else {
+                continue;
+            };
+            if self.kept.len() >= MAX_KEPT || kept.until <= now {
+                continue;
+            }
+            if self.names.contains_key(&device) || self.kept.contains_key(&kept.folded) {
+                continue;
+            }
+            self.names.insert(device, kept.folded.clone());
+            let until = kept.until;
+            self.kept.insert(
+                kept.folded,
+                Kept {
+                    device,
+                    until,
+                    name: kept.name,
+                },
+            );
+        }
+    }
+
+    /// `device` left under the name `name` at `now`: it is kept for them; what the store should
+    /// keep (nothing when the host keeps no names).
+    pub fn left(&mut self, device: DeviceId, name: &str, now: u64) -> Option<KeptName> {
         if self.keep_ms == 0 {
-            return;
+            return None;
         }
         self.back(device);
         if self.kept.len() >= MAX_KEPT {
@@ -111,10 +141,17 @@ impl Devices {
             until: now.saturating_add(self.keep_ms),
             name: name.to_owned(),
         };
+        let stored = KeptName {
+            device: device.to_hex(),
+            folded: folded.clone(),
+            name: name.to_owned(),
+            until: kept.until,
+        };
         if let Some(before) = self.kept.insert(folded.clone(), kept) {
             self.names.remove(&before.device);
         }
         self.names.insert(device, folded);
+        Some(stored)
     }
 }
 

@@ -26,6 +26,7 @@ use crate::protocol::message::{Chat, Cid, Found, RoomInfo};
 use crate::protocol::name::{self, NameError, NameKey};
 use crate::protocol::password::RoomKey;
 use crate::protocol::{Command, Dialect, ErrorCode, LeaveReason, ServerMsg};
+use crate::store::RuleChange;
 use crate::tr;
 
 mod moderate;
@@ -495,7 +496,9 @@ impl<M: Mailbox> House<M> {
         if joined.is_ok() {
             self.moderation.arrived(session, ip, device);
             if let Some(device) = device {
-                self.devices.back(device);
+                if self.devices.back(device) {
+                    self.moderation.keep(RuleChange::Unkept(device.to_hex()));
+                }
                 self.rooms[0].set_device(session, Some(device));
             }
             if self.devices.moderates(device) {
@@ -506,10 +509,13 @@ impl<M: Mailbox> House<M> {
         joined
     }
 
-    /// `session` is leaving the host under `name`: a device's name is kept for it.
+    /// `session` is leaving the host under `name`: a device's name is kept for it (in the store
+    /// too, so that a restart of the host keeps it).
     fn goes(&mut self, session: SessionId, name: Option<&str>) {
-        if let (Some(device), Some(name)) = (self.moderation.device(session), name) {
-            self.devices.left(device, name, (self.clock)());
+        if let (Some(device), Some(name)) = (self.moderation.device(session), name)
+            && let Some(kept) = self.devices.left(device, name, (self.clock)())
+        {
+            self.moderation.keep(RuleChange::Kept(kept));
         }
         self.moderation.left(session);
     }

@@ -52,6 +52,22 @@ pub struct NamedModerator {
 /// How many named moderators are read back at most.
 pub const MAX_NAMED: usize = 1_000;
 
+/// A name kept for the device that had it, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptName {
+    /// The device's id, in hex.
+    pub device: String,
+    /// The name's folded skeleton (what a look-alike meets).
+    pub folded: String,
+    /// The name as the device had it.
+    pub name: String,
+    /// Until when (milliseconds since the Unix epoch).
+    pub until: u64,
+}
+
+/// How many kept names are read back at most (those kept longest).
+pub const MAX_KEPT_NAMES: usize = 10_000;
+
 /// A change to the kept rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleChange {
@@ -72,6 +88,10 @@ pub enum RuleChange {
     Named(NamedModerator),
     /// A device a moderator no more (its id in hex).
     Unnamed(String),
+    /// A name kept for a device (in place of any it had).
+    Kept(KeptName),
+    /// A device's kept name given back to it (its id in hex).
+    Unkept(String),
 }
 
 /// Makes the table (older Coucous read the file without it, and do it no harm), with its
@@ -105,6 +125,15 @@ pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
          )",
         [],
     )?;
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS kept_names (
+             folded TEXT PRIMARY KEY,
+             device TEXT NOT NULL,
+             name TEXT NOT NULL,
+             until INTEGER NOT NULL
+         )",
+        [],
+    )?;
     Ok(())
 }
 
@@ -127,6 +156,26 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
         }
         RuleChange::Unnamed(device) => {
             conn.prepare_cached("DELETE FROM moderators WHERE device = ?1")?
+                .execute([device])?;
+            return Ok(());
+        }
+        RuleChange::Kept(kept) => {
+            conn.prepare_cached("DELETE FROM kept_names WHERE device = ?1")?
+                .execute([&kept.device])?;
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO kept_names (folded, device, name, until) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                kept.folded,
+                kept.device,
+                kept.name,
+                to_sql(kept.until)
+            ])?;
+            return Ok(());
+        }
+        RuleChange::Unkept(device) => {
+            conn.prepare_cached("DELETE FROM kept_names WHERE device = ?1")?
                 .execute([device])?;
             return Ok(());
         }
@@ -205,7 +254,7 @@ pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusql
         // Only on a name's rule, and only as a device's id reads (anything else is dropped).
         let device = device
             .filter(|_| name_keys.is_some())
-            .filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()));
+            .filter(|d| is_device_hex(d));
         rules.push(StoredRule {
             mute,
             name_keys,
@@ -236,15 +285,47 @@ pub(super) fn load_named(conn: &Connection) -> Result<Vec<NamedModerator>, rusql
     })?;
     Ok(rows
         .flatten()
-        .filter(|(device, _, _)| {
-            device.len() == 64 && device.bytes().all(|b| b.is_ascii_hexdigit())
-        })
+        .filter(|(device, _, _)| is_device_hex(device))
         .map(|(device, shown, by)| NamedModerator {
             device,
             shown: cut(shown),
             by: cut(by),
         })
         .collect())
+}
+
+/// The names still kept at `now`, those kept longest first (the ended are forgotten): a row whose
+/// device is not a device's id is left out, the rest cleaned and cut.
+pub(super) fn load_kept(conn: &Connection, now: u64) -> Result<Vec<KeptName>, rusqlite::Error> {
+    conn.execute("DELETE FROM kept_names WHERE until <= ?1", [to_sql(now)])?;
+    let mut stmt = conn.prepare(
+        "SELECT device, folded, name, until FROM kept_names ORDER BY until DESC LIMIT ?1",
+    )?;
+    let cut =
+        |text: String| -> String { clean_text(&text).chars().take(MAX_FIELD_CHARS).collect() };
+    let rows = stmt.query_map([to_sql(MAX_KEPT_NAMES as u64)], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, i64>(3)?,
+        ))
+    })?;
+    Ok(rows
+        .flatten()
+        .filter(|(device, ..)| is_device_hex(device))
+        .map(|(device, folded, name, until)| KeptName {
+            device,
+            folded: cut(folded),
+            name: cut(name),
+            until: u64::try_from(until).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// True when `text` reads as a device's id: 64 hex digits.
+fn is_device_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
@@ -342,5 +423,53 @@ mod tests {
             Some("not an address"),
             "the server reads it"
         );
+    }
+
+    #[test]
+    fn named_moderators_and_kept_names_read_back_only_as_devices_and_while_they_last() {
+        let (_dir, conn) = table();
+        let device = "ab".repeat(32);
+        let long = format!("\u{1b}[31m{}", "x".repeat(10_000));
+        keep(
+            &conn,
+            &RuleChange::Named(NamedModerator {
+                device: device.clone(),
+                shown: long.clone(),
+                by: "teacher".into(),
+            }),
+        )
+        .unwrap();
+        let kept = |name: &str, until| KeptName {
+            device: device.clone(),
+            folded: name.into(),
+            name: name.into(),
+            until,
+        };
+        keep(&conn, &RuleChange::Kept(kept("bob", 900))).unwrap();
+        keep(&conn, &RuleChange::Kept(kept("robert", 900))).unwrap();
+        conn.execute(
+            "INSERT INTO moderators (device, shown, by) VALUES ('not a device', 'x', 'y')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO kept_names (folded, device, name, until) VALUES ('eve', 'zz', 'eve', 900)",
+            [],
+        )
+        .unwrap();
+        let named = load_named(&conn).unwrap();
+        assert_eq!(named.len(), 1, "{named:#?}");
+        assert!(
+            named[0].shown.chars().count() <= MAX_FIELD_CHARS && !named[0].shown.contains('\u{1b}')
+        );
+        let names = load_kept(&conn, 0).unwrap();
+        assert_eq!(
+            names.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+            vec!["robert"],
+            "a device keeps one name, and a row that names no device is left out"
+        );
+        assert!(load_kept(&conn, 900).unwrap().is_empty(), "ended");
+        keep(&conn, &RuleChange::Unnamed(device)).unwrap();
+        assert!(load_named(&conn).unwrap().is_empty());
     }
 }

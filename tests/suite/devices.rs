@@ -638,3 +638,42 @@ fn an_owner_names_a_moderator_by_device_who_stays_one_across_reconnections_and_r
     );
     drop(server);
 }
+
+#[test]
+fn a_kept_name_lasts_across_a_restart_of_a_host_that_keeps_its_history() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = || moderated(stored(&dir.path().join("history.sqlite")));
+    let server = start_server_with(config());
+    let addr = server.local_addr();
+    let (_bob_dir, bob) = device();
+    let (_other_dir, other) = device();
+    quit(app(addr, machine(2), Some(&bob), "bob"));
+    drop(server);
+
+    let server = restart_at(addr, config());
+    let mut taker = tls_from(addr, machine(3));
+    let proved = proof(&taker, &other);
+    taker.send(&hello("bob", Some(proved)));
+    assert_eq!(
+        error_code(&mut taker),
+        ErrorCode::NameTaken,
+        "kept across the restart"
+    );
+    drop(taker);
+    // Back, then gone under another name: that one is kept, "bob" is free.
+    let mut back = app(addr, machine(4), Some(&bob), "bob");
+    back.send(&ClientMsg::Nick {
+        name: "robert".into(),
+    });
+    back.expect(|m| matches!(m, ServerMsg::Rename { new, .. } if new == "robert"));
+    quit(back);
+    drop(server);
+
+    let server = restart_at(addr, config());
+    quit(app(addr, machine(3), Some(&other), "bob"));
+    let mut taker = tls_from(addr, machine(3));
+    let proved = proof(&taker, &other);
+    taker.send(&hello("robert", Some(proved)));
+    assert_eq!(error_code(&mut taker), ErrorCode::NameTaken);
+    drop(server);
+}

@@ -16,7 +16,7 @@ use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
 use crate::server::mailbox::Mailbox;
 use crate::server::moderation::{Keeper, Kind, Logged, Rule};
 use crate::server::room::{Next, Room, SessionId};
-use crate::store::{NamedModerator, RuleChange, StoredRule};
+use crate::store::{KeptName, NamedModerator, RuleChange, StoredRule};
 use crate::tr;
 
 /// How long a reason may be, in characters (the rest is cut).
@@ -77,10 +77,11 @@ impl<M: Mailbox> House<M> {
     pub fn keep_moderation(
         &mut self,
         keeper: Keeper,
-        (stored, named): (Vec<StoredRule>, Vec<NamedModerator>),
+        (stored, named, kept): (Vec<StoredRule>, Vec<NamedModerator>, Vec<KeptName>),
     ) {
         let now = (self.clock)();
         self.moderation.keep_in(keeper, stored, now);
+        self.devices.restore(kept, now);
         for named in named {
             if let Some(device) = DeviceId::from_hex(&named.device) {
                 self.devices.name(device, true);
