@@ -13,7 +13,7 @@ use crate::EventSink;
 use crate::discovery::{self, DiscoveryEvent, RoomInfo};
 use crate::hosted::{HostError, HostedRoom};
 use crate::i18n::Lang;
-use crate::identity::Identity;
+use crate::identity::{Fingerprint, Identity};
 use crate::lan;
 use crate::link::LinkConfig;
 use crate::protocol::device::DeviceId;
@@ -151,6 +151,11 @@ pub struct ServerArgs {
     /// the port).
     #[arg(long, value_name = "NAME", requires = "link")]
     pub link_origin: Option<String>,
+    /// A linked site whose moderators' bans, mutes and deletions this server takes: its room's
+    /// fingerprint (`coucou fingerprint` there prints it, `sha256:` and 64 hex digits). Again for
+    /// each; from a site not named, none is taken.
+    #[arg(long, value_name = "FINGERPRINT", requires = "link", value_parser = parse_fingerprint)]
+    pub link_trust: Vec<Fingerprint>,
     /// Reads options from a TOML file first (`port = 4444`, `room = "Classe"`, `advertise =
     /// true`: each key an option's long name); options given on the command line win. The
     /// packaged service reads `/etc/coucou/server.toml`.
@@ -159,6 +164,12 @@ pub struct ServerArgs {
 }
 
 /// `--lang`: a language this program has words for.
+fn parse_fingerprint(value: &str) -> Result<Fingerprint, String> {
+    let hex = value.strip_prefix("sha256:").unwrap_or(value);
+    Fingerprint::from_hex(hex)
+        .ok_or_else(|| "a fingerprint is sha256: and 64 hex digits".to_owned())
+}
+
 fn parse_device(value: &str) -> Result<DeviceId, String> {
     DeviceId::from_hex(value).ok_or_else(|| "a device is 64 hex digits".to_owned())
 }
@@ -332,6 +343,7 @@ impl ServerArgs {
             store: self.store_config(),
             lang: self.lang.unwrap_or_else(Lang::system),
             files: self.files_config(),
+            link_trust: self.link_trust.clone(),
             link: self.link.as_ref().map(|url| LinkConfig {
                 url: url.clone(),
                 room: self.link_room.clone().unwrap_or_else(|| self.room.clone()),

@@ -44,6 +44,7 @@ impl HostedRoom {
             .map_err(|err| HostError::Certificate(err.to_string()))?;
         config.tls = Some(tls);
         config.room_code = Some(identity.fingerprint().code());
+        config.site = Some(identity.clone());
         let advertiser: Arc<OnceLock<Advertiser>> = Arc::new(OnceLock::new());
         if announce {
             let slot = Arc::clone(&advertiser);

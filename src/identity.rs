@@ -9,10 +9,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use ring::rand::SystemRandom;
-use ring::signature::{Ed25519KeyPair, KeyPair};
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::protocol::device::{DeviceId, DeviceProof};
+use crate::protocol::ruling::{Ruling, Signed};
 use crate::protocol::sha_id;
 
 /// The certificate's file in an identity folder (DER).
@@ -279,6 +280,66 @@ impl Identity {
     pub fn key(&self) -> PrivateKeyDer<'static> {
         PrivateKeyDer::Pkcs8(self.key.clone_key())
     }
+
+    /// `ruling`, signed by this site with its certificate's key (ECDSA P-256) for the other sites
+    /// of a linked room; `None` when the key is of another kind.
+    pub fn sign_ruling(&self, ruling: &Ruling) -> Option<Signed> {
+        let payload = serde_json::to_string(ruling).ok()?;
+        let rng = SystemRandom::new();
+        let pair = EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_ASN1_SIGNING,
+            self.key.secret_pkcs8_der(),
+            &rng,
+        )
+        .ok()?;
+        let sig = pair.sign(&rng, &Ruling::signed_bytes(&payload)).ok()?;
+        Some(Signed {
+            payload,
+            cert: hex::encode(self.cert.as_ref()),
+            sig: hex::encode(sig.as_ref()),
+        })
+    }
+}
+
+/// Why a linked site's ruling is not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulingRefused {
+    /// Its certificate is none of the sites this one trusts.
+    Untrusted,
+    /// The certificate, the signature or the payload is not one.
+    Malformed,
+    /// The signature is not the certificate's key's over this payload.
+    Forged,
+}
+
+/// The longest certificate (in hex) a site's ruling may carry.
+const MAX_CERT_HEX: usize = 8 * 1024;
+
+/// The ruling `signed` says, with the fingerprint of the site that signed it, when that site is
+/// one of `trusted` and the signature is its certificate's key's.
+pub fn read_ruling(
+    signed: &Signed,
+    trusted: &[Fingerprint],
+) -> Result<(Fingerprint, Ruling), RulingRefused> {
+    if signed.cert.len() > MAX_CERT_HEX || signed.sig.len() > 512 {
+        return Err(RulingRefused::Malformed);
+    }
+    let cert = hex::decode(&signed.cert).map_err(|_| RulingRefused::Malformed)?;
+    let site = Fingerprint::of(&cert);
+    if !trusted.contains(&site) {
+        return Err(RulingRefused::Untrusted);
+    }
+    let sig = hex::decode(&signed.sig).map_err(|_| RulingRefused::Malformed)?;
+    let cert = CertificateDer::from(cert);
+    let end = webpki::EndEntityCert::try_from(&cert).map_err(|_| RulingRefused::Malformed)?;
+    end.verify_signature(
+        webpki::ring::ECDSA_P256_SHA256,
+        &Ruling::signed_bytes(&signed.payload),
+        &sig,
+    )
+    .map_err(|_| RulingRefused::Forged)?;
+    let ruling = Ruling::read(&signed.payload).ok_or(RulingRefused::Malformed)?;
+    Ok((site, ruling))
 }
 
 fn paths(dir: &Path) -> (PathBuf, PathBuf) {
@@ -339,6 +400,59 @@ mod tests {
             b"not a key",
             "never silently replaced"
         );
+    }
+
+    #[test]
+    fn a_ruling_is_read_only_from_a_trusted_site_with_its_own_signature() {
+        let (site, other) = (
+            Identity::generate().expect("a"),
+            Identity::generate().expect("b"),
+        );
+        let ruling = Ruling {
+            act: crate::protocol::message::Act::Ban,
+            name: Some("troll".into()),
+            device: None,
+            until: None,
+            reason: None,
+            id: None,
+            room: None,
+            by: "teacher".into(),
+        };
+        let signed = site.sign_ruling(&ruling).expect("signed");
+        let trusted = [site.fingerprint()];
+        assert_eq!(
+            read_ruling(&signed, &trusted),
+            Ok((site.fingerprint(), ruling.clone()))
+        );
+        assert_eq!(
+            read_ruling(&signed, &[other.fingerprint()]),
+            Err(RulingRefused::Untrusted)
+        );
+        // The payload changed after signing: a ban becomes an unban.
+        let changed = Signed {
+            payload: signed.payload.replace("\"ban\"", "\"unban\""),
+            ..signed.clone()
+        };
+        assert_ne!(changed.payload, signed.payload);
+        assert_eq!(read_ruling(&changed, &trusted), Err(RulingRefused::Forged));
+        // A trusted site's certificate with another site's signature.
+        let borrowed = Signed {
+            cert: signed.cert.clone(),
+            ..other.sign_ruling(&ruling).expect("signed")
+        };
+        assert_eq!(read_ruling(&borrowed, &trusted), Err(RulingRefused::Forged));
+        for bad in [
+            Signed {
+                sig: "zz".into(),
+                ..signed.clone()
+            },
+            Signed {
+                cert: "0".repeat(MAX_CERT_HEX + 2),
+                ..signed.clone()
+            },
+        ] {
+            assert!(read_ruling(&bad, &trusted).is_err());
+        }
     }
 
     #[test]

@@ -754,7 +754,6 @@ help-deop = (the host's owners) make a moderator one no more
 moderation-deleted = A message was removed by { $by }, a moderator.
 moderation-deleted-log = { $by } removed message #{ $id } from { $name }.
 error-no-such-message = no message #{ $id } among the room's recent messages
-error-delete-linked = a moderator can't delete messages in a linked room yet (their authors can)
 mod-delete = Delete (moderator)
 host-no-randomness = this computer gave no random numbers for the room's keys
 

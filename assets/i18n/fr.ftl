@@ -760,7 +760,6 @@ help-deop = (propriétaires de l’hôte) retirer à un modérateur son rôle
 moderation-deleted = Un message a été retiré par { $by }, modérateur.
 moderation-deleted-log = { $by } a retiré le message n° { $id } de { $name }.
 error-no-such-message = pas de message n° { $id } parmi les messages récents du salon
-error-delete-linked = un modérateur ne peut pas encore supprimer de message dans un salon relié (son auteur, si)
 mod-delete = Supprimer (modérateur)
 host-no-randomness = cet ordinateur n’a pas fourni de nombres aléatoires pour les clés du salon
 

@@ -838,8 +838,8 @@ impl ChatModel {
             | ServerMsg::Ticket { .. }
             | ServerMsg::Transfer { .. }
             | ServerMsg::Stored { .. } => {}
-            // Between linked sites only: a server sends the tombstone instead.
-            ServerMsg::Unsaid { .. } => {}
+            // Between linked sites only: a server sends the tombstone, or says it, instead.
+            ServerMsg::Unsaid { .. } | ServerMsg::Ruled(_) => {}
         }
     }
 

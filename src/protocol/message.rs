@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::change::{self, Quote, Reacted, Reaction};
 use super::device::DeviceProof;
 use super::name::NameError;
+use super::ruling::Signed;
 use super::sanitize::clean_text;
 
 /// The JSON dialect's version; a hello with another version is refused.
@@ -360,6 +361,9 @@ pub enum ServerMsg {
         /// Its author, who took it back.
         from: String,
     },
+    /// What a moderator decided, as a linked room's stream carries it between sites (signed by
+    /// the site that made it; never sent to a client).
+    Ruled(Signed),
     /// Someone put an emoji on a message, or took theirs back.
     Reacted(Reacted),
     /// A private message; sent to its sender and its recipient only.
@@ -1069,6 +1073,8 @@ impl ServerMsg {
                 by.iter_mut().for_each(clean);
             }
             Self::Unsaid { from, .. } => clean(from),
+            // Checked (signature, then every field) by the site that reads it.
+            Self::Ruled(_) => {}
             Self::Ready { .. }
             | Self::Ticket { .. }
             | Self::Transfer { .. }

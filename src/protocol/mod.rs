@@ -13,6 +13,7 @@ pub mod message;
 pub mod name;
 pub mod password;
 mod plain;
+pub mod ruling;
 pub mod sanitize;
 pub mod search;
 pub mod sha_id;

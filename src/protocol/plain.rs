@@ -110,8 +110,8 @@ impl ServerMsg {
             | Self::Ticket { .. }
             | Self::Transfer { .. }
             | Self::Stored { .. } => {}
-            // Between linked sites only: clients get the tombstone.
-            Self::Unsaid { .. } => {}
+            // Between linked sites only: clients get the tombstone, or the notice.
+            Self::Unsaid { .. } | Self::Ruled(_) => {}
             Self::Notice { text, .. } => {
                 for line in text.lines() {
                     notice(out, line);

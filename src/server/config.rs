@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::flood::FloodLimit;
 use crate::i18n::Lang;
+use crate::identity::{Fingerprint, Identity};
 use crate::link::LinkConfig;
 use crate::protocol::DEFAULT_MAX_PEOPLE;
 use crate::protocol::device::DeviceId;
@@ -99,6 +100,12 @@ pub struct ServerConfig {
     /// How long a name is kept for the device that had it once it leaves (`--keep-names-hours`);
     /// zero: not kept.
     pub keep_names: Duration,
+    /// This host's identity, when it has one: it signs what its moderators decide in a linked
+    /// room, for the other sites.
+    pub site: Option<Identity>,
+    /// The linked sites (by their room code's whole fingerprint, `--link-trust`) whose moderators'
+    /// bans, mutes and deletions this host takes; from any other, none.
+    pub link_trust: Vec<Fingerprint>,
 }
 
 /// The room's lasting history.
@@ -195,6 +202,8 @@ impl Default for ServerConfig {
             moderator_password: None,
             owners: Vec::new(),
             keep_names: Duration::from_millis(super::devices::DEFAULT_KEEP_MS),
+            site: None,
+            link_trust: Vec::new(),
         }
     }
 }

@@ -21,6 +21,7 @@ use super::moderation::Moderation;
 use super::room::{
     Archive, Clock, Elsewhere, Ids, JoinError, Next, Relay, Room, RoomSettings, SessionId,
 };
+use crate::identity::Identity;
 use crate::protocol::device::DeviceId;
 use crate::protocol::message::{Chat, Cid, Found, RoomInfo};
 use crate::protocol::name::{self, NameError, NameKey};
@@ -30,6 +31,7 @@ use crate::store::RuleChange;
 use crate::tr;
 
 mod moderate;
+mod rulings;
 
 /// A room name from the network as an error may quote it: cleaned, and at most 64 characters.
 fn shown(name: &str) -> String {
@@ -141,6 +143,8 @@ pub struct House<M: Mailbox> {
     moderation: Moderation,
     /// The owners' devices, and the names kept for devices away.
     devices: Devices,
+    /// This host's identity, which signs what its moderators decide for the other sites.
+    site: Option<Identity>,
 }
 
 /// Gives the named room `name` its archive.
@@ -190,6 +194,7 @@ impl<M: Mailbox> House<M> {
             linker: None,
             moderation: Moderation::default(),
             devices: Devices::default(),
+            site: None,
         }
     }
 

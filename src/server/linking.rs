@@ -24,6 +24,7 @@ use crate::EventSink;
 use crate::link::{Beacon, Claim, Link, LinkConfig, LinkNews, claim_key};
 use crate::protocol::ServerMsg;
 use crate::protocol::name;
+use crate::protocol::ruling::Ruling;
 
 /// How long a session waits for the broker to answer a claim before it goes on as if the broker
 /// were away (the name is then claimed once it is back). While the broker is known to be away the
@@ -125,11 +126,19 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
     loop {
         match news.recv_timeout(CHECK_EVERY) {
             Ok(first) => {
+                // Another site's ruling is checked here, off the room lock.
+                let batch: Vec<Checked> = std::iter::once(first)
+                    .chain(news.try_iter().take(NEWS_PER_TURN))
+                    .map(|news| check(shared, news))
+                    .collect();
                 let turn = shared.turn();
                 let mut house = shared.lock_room();
-                hand(&mut house, first);
-                for more in news.try_iter().take(NEWS_PER_TURN) {
-                    hand(&mut house, more);
+                for checked in batch {
+                    match checked {
+                        Checked::News(news) => hand(&mut house, news),
+                        Checked::Ruling(ruling) => house.apply_ruling(ruling),
+                        Checked::Nothing => {}
+                    }
                 }
                 drop(house);
                 drop(turn);
@@ -140,6 +149,43 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
         if checked.elapsed() >= CHECK_EVERY {
             checked = Instant::now();
             shared.with_room(|house| house.rooms_mut().for_each(|room| room.check_sites()));
+        }
+    }
+}
+
+/// A piece of news as the house takes it.
+enum Checked {
+    /// For the rooms.
+    News(LinkNews),
+    /// A moderator's decision from a site this host trusts, its signature checked.
+    Ruling(Ruling),
+    /// Nothing to do: this host's own ruling back from the stream, or one refused.
+    Nothing,
+}
+
+/// `news`, with a ruling from another site checked: taken only from a site of
+/// `--link-trust`, with its certificate's own signature over it.
+fn check(shared: &Shared, news: LinkNews) -> Checked {
+    let LinkNews::Event { envelope, .. } = &news else {
+        return Checked::News(news);
+    };
+    let ServerMsg::Ruled(signed) = &envelope.msg else {
+        return Checked::News(news);
+    };
+    // This host's own, back from the stream: done already.
+    let own = shared
+        .config
+        .site
+        .as_ref()
+        .map(|site| hex::encode(site.cert()));
+    if own.as_deref() == Some(signed.cert.as_str()) {
+        return Checked::Nothing;
+    }
+    match crate::identity::read_ruling(signed, &shared.config.link_trust) {
+        Ok((_, ruling)) => Checked::Ruling(ruling),
+        Err(err) => {
+            debug!("link: a ruling from another site is not taken: {err:?}");
+            Checked::Nothing
         }
     }
 }

@@ -270,6 +270,14 @@ impl Moderation {
         self.devices.get(&session).copied()
     }
 
+    /// True when a moderator is on `ip` (the host's own machine, or one they share): an address
+    /// never banned or muted with someone else's name.
+    pub fn moderator_at(&self, ip: IpAddr) -> bool {
+        self.addresses
+            .iter()
+            .any(|(session, at)| *at == ip && self.moderators.contains(session))
+    }
+
     /// The sessions that come from `ip`.
     pub fn sessions_at(&self, ip: IpAddr) -> Vec<SessionId> {
         let mut at: Vec<SessionId> = self

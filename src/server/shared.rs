@@ -86,6 +86,7 @@ impl Shared {
                 House::new(settings, Arc::clone(&counters), now_ms, config.room_limits)
                     .counting_rooms(config.on_rooms.clone())
                     .moderated(config.moderator_password.is_some())
+                    .signing(config.site.clone())
                     .knowing(Devices::new(
                         config.owners.iter().copied(),
                         u64::try_from(config.keep_names.as_millis()).unwrap_or(u64::MAX),

@@ -26,19 +26,19 @@ fn host(config: ServerConfig) -> Server {
     start_server_with(moderated(config))
 }
 
-fn machine(n: u8) -> IpAddr {
+pub(crate) fn machine(n: u8) -> IpAddr {
     IpAddr::from([127, 0, 0, n])
 }
 
 /// A device of its own, in a folder of its own.
-fn device() -> (tempfile::TempDir, Device) {
+pub(crate) fn device() -> (tempfile::TempDir, Device) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let device = Device::load_or_create(dir.path()).expect("a device");
     (dir, device)
 }
 
 /// A TLS connection from `from`, pinned to the test host.
-fn tls_from(addr: SocketAddr, from: IpAddr) -> Json {
+pub(crate) fn tls_from(addr: SocketAddr, from: IpAddr) -> Json {
     let (client, _) =
         Json::connect_tls_from(addr, from, Some(test_identity().fingerprint())).expect("TLS");
     assert!(
@@ -49,7 +49,7 @@ fn tls_from(addr: SocketAddr, from: IpAddr) -> Json {
 }
 
 /// The proof of `device` for `client`'s TLS session.
-fn proof(client: &Json, device: &Device) -> DeviceProof {
+pub(crate) fn proof(client: &Json, device: &Device) -> DeviceProof {
     let exporter = client
         .transport()
         .exporter()
@@ -58,7 +58,7 @@ fn proof(client: &Json, device: &Device) -> DeviceProof {
     device.prove(&exporter)
 }
 
-fn hello(name: &str, device: Option<DeviceProof>) -> ClientMsg {
+pub(crate) fn hello(name: &str, device: Option<DeviceProof>) -> ClientMsg {
     ClientMsg::Hello {
         version: 1,
         name: name.into(),
@@ -67,7 +67,7 @@ fn hello(name: &str, device: Option<DeviceProof>) -> ClientMsg {
 }
 
 /// An app from `from` on `device` (none: an app without one), in the room as `name`.
-fn app(addr: SocketAddr, from: IpAddr, device: Option<&Device>, name: &str) -> Json {
+pub(crate) fn app(addr: SocketAddr, from: IpAddr, device: Option<&Device>, name: &str) -> Json {
     let mut client = tls_from(addr, from);
     let proved = device.map(|device| proof(&client, device));
     client.send(&hello(name, proved));
@@ -108,7 +108,7 @@ fn closed_with(mut client: Json, code: ErrorCode) {
     );
 }
 
-fn act(act: Act, name: &str) -> ClientMsg {
+pub(crate) fn act(act: Act, name: &str) -> ClientMsg {
     coucou::protocol::Command::Moderate(Moderate {
         name: Some(name.to_owned()),
         ..Moderate::alone(act)
@@ -116,7 +116,7 @@ fn act(act: Act, name: &str) -> ClientMsg {
     .to_client_msg()
 }
 
-fn moderator(addr: SocketAddr, name: &str) -> Json {
+pub(crate) fn moderator(addr: SocketAddr, name: &str) -> Json {
     let mut client = app(addr, machine(1), None, name);
     client.send(&ClientMsg::Oper {
         password: PASSWORD.into(),

@@ -19,10 +19,10 @@ use coucou::link::LinkConfig;
 use coucou::protocol::{Chat, ClientMsg, ErrorCode, ServerMsg};
 use coucou::server::{Server, ServerConfig};
 
-const ROOM: &str = "Salle des profs";
+pub(crate) const ROOM: &str = "Salle des profs";
 
 /// Where and how a server (or the test's own link) is linked to `ROOM` on `broker`, as `origin`.
-fn link_config(broker: &Broker, origin: &str) -> LinkConfig {
+pub(crate) fn link_config(broker: &Broker, origin: &str) -> LinkConfig {
     LinkConfig {
         url: broker.url(),
         room: ROOM.into(),

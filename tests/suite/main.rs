@@ -32,6 +32,7 @@ mod layers;
 mod limits;
 mod link;
 mod linked;
+mod linked_moderation;
 mod messages;
 mod moderation;
 mod plain;

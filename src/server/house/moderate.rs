@@ -11,6 +11,7 @@ use crate::protocol::command::{self, Moderate};
 use crate::protocol::device::DeviceId;
 use crate::protocol::message::Act;
 use crate::protocol::name::NameKey;
+use crate::protocol::ruling::Ruling;
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
 use crate::server::mailbox::Mailbox;
@@ -351,7 +352,13 @@ impl<M: Mailbox> House<M> {
             Some(ip) => self.moderation.sessions_at(ip),
             None => self.holder(&key).map(|(s, _)| s).into_iter().collect(),
         };
-        if act != Act::Ban && targets.is_empty() {
+        // Someone at another site of a linked room: muted here and, told, there.
+        let remote = targets.is_empty()
+            && self
+                .rooms
+                .iter()
+                .any(|room| room.is_linked() && room.clash(&key, session).is_some());
+        if act != Act::Ban && targets.is_empty() && !(act == Act::Mute && remote) {
             let text = tr!(lang, "error-no-such-user", name = rule.shown.as_str());
             return Err((ErrorCode::NoSuchUser, text));
         }
@@ -373,14 +380,7 @@ impl<M: Mailbox> House<M> {
         };
         // An address a moderator is on is never banned or muted with a name: it is theirs too
         // (the host's own machine, or one they share).
-        let ip = ip.filter(|&ip| {
-            address.is_some()
-                || !self
-                    .moderation
-                    .sessions_at(ip)
-                    .iter()
-                    .any(|&s| self.moderation.is_moderator(s))
-        });
+        let ip = ip.filter(|&ip| address.is_some() || !self.moderation.moderator_at(ip));
         let rule = Rule {
             shown: shown.clone(),
             ..rule.clone()
@@ -406,6 +406,14 @@ impl<M: Mailbox> House<M> {
                     ErrorCode::BadUsage,
                     tr!(lang, "error-rules-full", max = max),
                 ));
+            }
+            if name_key.is_some() {
+                self.tell_sites(&Ruling {
+                    device: device.map(|device| device.to_hex()),
+                    until: rule.until,
+                    reason: rule.reason.clone(),
+                    ..Ruling::about(act, Some(shown.clone()), &rule.by)
+                });
             }
         }
         let said_key = match act {
@@ -451,7 +459,7 @@ impl<M: Mailbox> House<M> {
 
     /// Takes `target` off the host: told why (`code`, `told`), then out of every room, and their
     /// connection ended once that is sent.
-    fn remove_person(&mut self, target: SessionId, code: ErrorCode, told: &str) {
+    pub(super) fn remove_person(&mut self, target: SessionId, code: ErrorCode, told: &str) {
         let Some(outbox) = self
             .home(target)
             .and_then(|home| self.rooms[home].member(target))
@@ -477,18 +485,23 @@ impl<M: Mailbox> House<M> {
             let usage = tr!(lang, "error-usage", usage = "/delete <message id>");
             return Err((ErrorCode::BadUsage, usage));
         };
-        if self.rooms[at].is_linked() {
-            return Err((ErrorCode::Unavailable, lang.tr("error-delete-linked")));
-        }
         let tombstone = tr!(lang, "moderation-deleted", by = by);
         match self.rooms[at].take_out(id, tombstone) {
-            Some(from) => Ok(Some(tr!(
-                lang,
-                "moderation-deleted-log",
-                id = id,
-                name = from.as_str(),
-                by = by
-            ))),
+            Some(from) => {
+                // In a linked room, every site takes it out too (the id is the stream's).
+                self.tell_sites(&Ruling {
+                    id: Some(id),
+                    room: (at != 0).then(|| self.rooms[at].name().to_owned()),
+                    ..Ruling::about(Act::Delete, None, by)
+                });
+                Ok(Some(tr!(
+                    lang,
+                    "moderation-deleted-log",
+                    id = id,
+                    name = from.as_str(),
+                    by = by
+                )))
+            }
             None => Err((
                 ErrorCode::NoSuchMessage,
                 tr!(lang, "error-no-such-message", id = id),
@@ -573,6 +586,12 @@ impl<M: Mailbox> House<M> {
         let ip = ip.or_else(|| holder.and_then(|s| self.moderation.address(s)));
         let device = holder.and_then(|s| self.moderation.device(s));
         let lifted = self.moderation.lift(kind, (Some(&key), ip, device));
+        if !lifted.is_empty() && name.parse::<IpAddr>().is_err() {
+            self.tell_sites(&Ruling {
+                device: device.map(|device| device.to_hex()),
+                ..Ruling::about(act, Some(name.to_owned()), by)
+            });
+        }
         if lifted.is_empty() {
             let key = if act == Act::Unban {
                 "error-not-banned"
@@ -614,7 +633,7 @@ impl<M: Mailbox> House<M> {
     }
 
     /// Whoever on the host holds a name like `key`: their session and name.
-    fn holder(&self, key: &NameKey) -> Option<(SessionId, String)> {
+    pub(super) fn holder(&self, key: &NameKey) -> Option<(SessionId, String)> {
         self.rooms.iter().find_map(|room| room.holder(key))
     }
 
@@ -630,7 +649,7 @@ impl<M: Mailbox> House<M> {
     }
 
     /// `text` followed by how long `rule` holds (from `now`) and why.
-    fn with_terms(&self, text: String, rule: &Rule, now: u64) -> String {
+    pub(super) fn with_terms(&self, text: String, rule: &Rule, now: u64) -> String {
         let lang = self.template.lang;
         let terms = match rule.until {
             Some(until) => {

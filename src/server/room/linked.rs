@@ -430,6 +430,17 @@ impl<M: Mailbox> Room<M> {
         shown
     }
 
+    /// Publishes `msg` for the other sites alone (a moderator's signed ruling): nothing is shown
+    /// here when it comes back.
+    pub(in crate::server) fn tell_sites(&mut self, msg: ServerMsg) {
+        let Some(linked) = self.linked.as_mut() else {
+            return;
+        };
+        let id = format!("told-{}", linked.next_local);
+        linked.next_local += 1;
+        linked.relay.publish(id, msg);
+    }
+
     /// What the link says: the broker up or down, an event, a beacon.
     pub fn link_news(&mut self, news: LinkNews) {
         match news {

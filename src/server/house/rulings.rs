@@ -1,0 +1,190 @@
+//! What the host's moderators decide, to and from the other sites of a linked room: a ban, a mute,
+//! their lifting and a deletion go to the others signed by this host's identity
+//! ([`House::tell_sites`]); one from another site, its signature checked off the room lock by a
+//! site this host trusts, is done here as it was there ([`House::apply_ruling`]) — never on one of
+//! this host's owners or moderators — and said in the rooms it concerns, in the server's voice.
+
+use super::House;
+use crate::identity::Identity;
+use crate::protocol::device::DeviceId;
+use crate::protocol::message::Act;
+use crate::protocol::name::{self, NameKey};
+use crate::protocol::ruling::Ruling;
+use crate::protocol::sanitize::{clean_text, is_blank};
+use crate::protocol::{ErrorCode, ServerMsg};
+use crate::server::mailbox::Mailbox;
+use crate::server::moderation::{Kind, Logged, Rule};
+use crate::tr;
+
+/// The longest reason taken from another site, in characters.
+const MAX_REASON_CHARS: usize = 200;
+
+/// The longest a ruling from another site holds: a year, as here.
+const MAX_RULING_MS: u64 = crate::protocol::command::MAX_MINUTES as u64 * 60_000;
+
+impl<M: Mailbox> House<M> {
+    /// This host signs what its moderators decide with `site` (its identity), for a linked room.
+    #[must_use]
+    pub fn signing(mut self, site: Option<Identity>) -> Self {
+        self.site = site;
+        self
+    }
+
+    /// Tells the other sites what a moderator here decided, signed, when the default room is
+    /// linked (the host's moderation is the host's, whatever room it was done in).
+    pub(super) fn tell_sites(&mut self, ruling: &Ruling) {
+        if !self.rooms[0].is_linked() {
+            return;
+        }
+        match self.site.as_ref().and_then(|site| site.sign_ruling(ruling)) {
+            Some(signed) => self.rooms[0].tell_sites(ServerMsg::Ruled(signed)),
+            None => log::warn!("link: this host's key can't sign: the other sites are not told"),
+        }
+    }
+
+    /// A moderator's decision from another site, its signature checked and the site trusted: done
+    /// here as there, but never on this host's owners or moderators (by name or device).
+    pub fn apply_ruling(&mut self, ruling: Ruling) {
+        let Ok(by) = name::validate(&ruling.by) else {
+            return;
+        };
+        let device = ruling.device.as_deref().and_then(DeviceId::from_hex);
+        if self.devices.moderates(device) {
+            return;
+        }
+        let now = (self.clock)();
+        let said = match ruling.act {
+            Act::Ban | Act::Mute => self.ruled_against(&ruling, &by, device, now),
+            Act::Unban | Act::Unmute => self.ruled_lift(&ruling, &by, device),
+            Act::Delete => self.ruled_delete(&ruling, &by),
+            _ => None,
+        };
+        if let Some(what) = said {
+            self.moderation.log(Logged {
+                time: now,
+                by,
+                what,
+            });
+        }
+    }
+
+    /// A ban or a mute from another site: kept here too, and the person removed (a ban) if here.
+    fn ruled_against(
+        &mut self,
+        ruling: &Ruling,
+        by: &str,
+        device: Option<DeviceId>,
+        now: u64,
+    ) -> Option<String> {
+        let name = name::validate(ruling.name.as_deref()?).ok()?;
+        let key = NameKey::new(&name);
+        let on_device = device.map_or_else(Vec::new, |device| self.sessions_on(device));
+        let targets: Vec<_> = self
+            .holder(&key)
+            .map(|(session, _)| session)
+            .into_iter()
+            .chain(on_device)
+            .collect();
+        if targets.iter().any(|&s| self.moderation.is_moderator(s)) {
+            return None;
+        }
+        // The one who has the name here: their device and (for a ban, as here) their address go
+        // with the rule, unless a moderator is on that address too.
+        let here = targets.first().copied();
+        let device = device.or_else(|| here.and_then(|s| self.moderation.device(s)));
+        let ip = here
+            .and_then(|s| self.moderation.address(s))
+            .filter(|&ip| ruling.act == Act::Ban && !self.moderation.moderator_at(ip));
+        let rule = Rule {
+            shown: name.clone(),
+            by: by.to_owned(),
+            reason: ruling
+                .reason
+                .as_deref()
+                .map(|r| clean_text(r).chars().take(MAX_REASON_CHARS).collect())
+                .filter(|r: &String| !is_blank(r)),
+            until: ruling.until.map(|until| until.min(now + MAX_RULING_MS)),
+        };
+        let (kind, said_key) = if ruling.act == Act::Ban {
+            (Kind::Ban, "moderation-ban")
+        } else {
+            (Kind::Mute, "moderation-mute")
+        };
+        if !self
+            .moderation
+            .add(kind, (Some(&key), ip, device), &rule, now)
+        {
+            return None;
+        }
+        let lang = self.template.lang;
+        let said = tr!(lang, said_key, name = name.as_str(), by = by);
+        let said = self.with_terms(said, &rule, now);
+        let mut rooms: Vec<usize> = targets.iter().flat_map(|&s| self.rooms_of(s)).collect();
+        rooms.sort_unstable();
+        rooms.dedup();
+        for room in rooms {
+            self.rooms[room].say_notice(said.clone());
+        }
+        if kind == Kind::Ban {
+            let told = self.with_terms(tr!(lang, "error-removed", by = by), &rule, now);
+            for target in targets {
+                self.remove_person(target, ErrorCode::Banned, &told);
+            }
+        }
+        Some(said)
+    }
+
+    /// A ban or a mute lifted at another site: lifted here too.
+    fn ruled_lift(
+        &mut self,
+        ruling: &Ruling,
+        by: &str,
+        device: Option<DeviceId>,
+    ) -> Option<String> {
+        let name = name::validate(ruling.name.as_deref()?).ok()?;
+        let (kind, said_key) = if ruling.act == Act::Unban {
+            (Kind::Ban, "moderation-unban")
+        } else {
+            (Kind::Mute, "moderation-unmute")
+        };
+        let lifted = self
+            .moderation
+            .lift(kind, (Some(&NameKey::new(&name)), None, device));
+        (!lifted.is_empty())
+            .then(|| tr!(self.template.lang, said_key, name = name.as_str(), by = by))
+    }
+
+    /// A message deleted by another site's moderator: its tombstone here too (its id is the
+    /// stream's, the same at every site).
+    fn ruled_delete(&mut self, ruling: &Ruling, by: &str) -> Option<String> {
+        let id = ruling.id?;
+        let at = match ruling.room.as_deref() {
+            None => 0,
+            Some(room) => self.find(room)?,
+        };
+        if !self.rooms[at].is_linked() {
+            return None;
+        }
+        let lang = self.template.lang;
+        let from = self.rooms[at].take_out(id, tr!(lang, "moderation-deleted", by = by))?;
+        Some(tr!(
+            lang,
+            "moderation-deleted-log",
+            id = id,
+            name = from.as_str(),
+            by = by
+        ))
+    }
+
+    /// The sessions on `device`.
+    fn sessions_on(&self, device: DeviceId) -> Vec<crate::server::room::SessionId> {
+        self.rooms[0]
+            .sessions()
+            .into_iter()
+            .chain(self.rooms[1..].iter().flat_map(|room| room.sessions()))
+            .filter(|&s| self.moderation.device(s) == Some(device))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+}

@@ -1,0 +1,234 @@
+//! Moderation across linked sites (#27) through a real NATS broker (Debian's `nats-server`, started
+//! by each test on 127.0.0.1; feature `nats-tests`): a ban, a mute, their lifting and a deletion
+//! made at one site hold at the other, which trusts it by its room's fingerprint; never on the
+//! other site's owner; and a ruling from a site nobody trusts, or with another key's signature,
+//! or changed after it was signed, is dropped.
+#![cfg(feature = "nats-tests")]
+
+use std::time::{Duration, Instant};
+
+use crate::common::broker::Broker;
+use crate::common::{Json, start_server_with, test_identity};
+use crate::devices::{act, app, device, hello, machine, moderator, proof, tls_from};
+use crate::linked::link_config;
+use crate::moderation::moderated;
+use coucou::identity::Identity;
+use coucou::protocol::command::Moderate;
+use coucou::protocol::message::Act;
+use coucou::protocol::ruling::{Ruling, Signed};
+use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use coucou::server::{Server, ServerConfig};
+
+/// Site `origin` on `broker`, signing with `site`, trusting `trust`, owned by `owners`.
+fn site(
+    broker: &Broker,
+    origin: &str,
+    site: &Identity,
+    trust: &[&Identity],
+    owners: Vec<coucou::protocol::device::DeviceId>,
+) -> Server {
+    start_server_with(ServerConfig {
+        link: Some(link_config(broker, origin)),
+        site: Some(site.clone()),
+        link_trust: trust.iter().map(|site| site.fingerprint()).collect(),
+        owners,
+        ..moderated(ServerConfig::default())
+    })
+}
+
+fn say(client: &mut Json, text: &str) {
+    client.send(&ClientMsg::Say {
+        text: text.into(),
+        cid: None,
+    });
+}
+
+/// Waits until `client` sees the message `text` (from anyone); its id.
+fn heard(client: &mut Json, text: &str) -> u64 {
+    match client.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == text)) {
+        ServerMsg::Message(chat) => chat.id,
+        _ => unreachable!(),
+    }
+}
+
+fn notice(client: &mut Json, needle: &str) {
+    client.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains(needle)));
+}
+
+#[test]
+fn a_ban_a_mute_and_a_deletion_at_one_site_hold_at_the_site_that_trusts_it_but_never_on_its_owner()
+{
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (site_a, site_b) = (test_identity().clone(), Identity::generate().expect("b"));
+    let (_owner_dir, owner) = device();
+    let (_troll_dir, troll_device) = device();
+    let a = site(&broker, "a", &site_a, &[&site_b], vec![]);
+    let b = site(&broker, "b", &site_b, &[&site_a], vec![owner.id()]);
+    let mut teacher = moderator(a.local_addr(), "teacher");
+    let mut boss = app(b.local_addr(), machine(2), Some(&owner), "boss");
+    let mut troll = app(b.local_addr(), machine(3), Some(&troll_device), "troll");
+    let mut bob = app(b.local_addr(), machine(4), None, "bob");
+    let mut wendy = app(b.local_addr(), machine(5), None, "wendy");
+    teacher.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "wendy"));
+
+    // A deletion: the message's id is the stream's, the same at both sites.
+    say(&mut bob, "spam spam spam");
+    let spam = heard(&mut teacher, "spam spam spam");
+    teacher.send(
+        &coucou::protocol::Command::Moderate(Moderate {
+            id: Some(spam),
+            ..Moderate::alone(Act::Delete)
+        })
+        .to_client_msg(),
+    );
+    wendy.expect(|m| matches!(m, ServerMsg::Notice { id: Some(id), text, .. } if *id == spam && text.contains("removed by teacher")));
+
+    // A ban from site a removes the troll at site b, and keeps their device out under any name.
+    let banned_at = Instant::now();
+    teacher.send(&act(Act::Ban, "troll"));
+    let last = troll.expect_closed();
+    eprintln!(
+        "a ban at one site removed the troll at the other in {:?}",
+        banned_at.elapsed()
+    );
+    assert!(
+        last.iter().any(|m| matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Banned,
+                ..
+            }
+        )),
+        "{last:#?}"
+    );
+    notice(&mut wendy, "troll was banned from the host by teacher");
+    let mut again = tls_from(b.local_addr(), machine(6));
+    let proved = proof(&again, &troll_device);
+    again.send(&hello("angel", Some(proved)));
+    assert!(matches!(
+        again.expect_closed().as_slice(),
+        [ServerMsg::Error {
+            code: ErrorCode::Banned,
+            ..
+        }]
+    ));
+
+    // A mute, then its lifting.
+    teacher.send(&act(Act::Mute, "bob"));
+    notice(&mut bob, "bob was muted by teacher");
+    say(&mut bob, "can I?");
+    bob.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Muted,
+                ..
+            }
+        )
+    });
+    teacher.send(&act(Act::Unmute, "bob"));
+    let lifted = Instant::now();
+    loop {
+        say(&mut bob, "and now?");
+        match bob.expect(|m| matches!(m, ServerMsg::Error { .. } | ServerMsg::Message(_))) {
+            ServerMsg::Message(_) => break,
+            _ => assert!(lifted.elapsed() < Duration::from_secs(10), "still muted"),
+        }
+    }
+
+    // Never on site b's owner.
+    teacher.send(&act(Act::Ban, "boss"));
+    say(&mut boss, "still here");
+    heard(&mut wendy, "still here");
+    assert!(
+        !boss.seen().iter().any(|m| matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Banned,
+                ..
+            }
+        )),
+        "{:#?}",
+        boss.seen()
+    );
+    drop((a, b));
+}
+
+#[test]
+fn a_ruling_from_a_site_nobody_trusts_signed_by_another_key_or_changed_is_dropped() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (site_a, stranger) = (test_identity().clone(), Identity::generate().expect("c"));
+    let b = site(
+        &broker,
+        "b",
+        &Identity::generate().expect("b"),
+        &[&site_a],
+        vec![],
+    );
+    let mut bob = app(b.local_addr(), machine(4), None, "bob");
+    let (tx, _news) = crossbeam_channel::unbounded();
+    let rogue = coucou::link::Link::start(
+        link_config(&broker, "ailleurs"),
+        0,
+        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
+    )
+    .expect("the test's link");
+    let ban_bob = Ruling::about(Act::Ban, Some("bob".into()), "mallory");
+    let genuine = site_a.sign_ruling(&ban_bob).expect("signed");
+    let forged = [
+        // From a site b does not trust.
+        stranger.sign_ruling(&ban_bob).expect("signed"),
+        // A trusted site's certificate, another key's signature.
+        Signed {
+            cert: genuine.cert.clone(),
+            ..stranger.sign_ruling(&ban_bob).expect("signed")
+        },
+        // A trusted site's mute, changed into a ban after it was signed.
+        Signed {
+            payload: genuine.payload.clone(),
+            ..site_a
+                .sign_ruling(&Ruling::about(Act::Mute, Some("bob".into()), "mallory"))
+                .expect("signed")
+        },
+        Signed {
+            sig: "00".into(),
+            ..genuine.clone()
+        },
+    ];
+    for (n, signed) in forged.into_iter().enumerate() {
+        rogue.publish(None, format!("forged-{n}"), ServerMsg::Ruled(signed));
+    }
+    rogue.publish(
+        None,
+        "marker".into(),
+        ServerMsg::Message(coucou::protocol::Chat {
+            from: "zoe".into(),
+            text: "the forgeries came before me".into(),
+            time: 1,
+            ..Default::default()
+        }),
+    );
+    heard(&mut bob, "the forgeries came before me");
+    say(&mut bob, "still here");
+    heard(&mut bob, "still here");
+    assert!(
+        !bob.seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Error { .. })
+                || matches!(m, ServerMsg::Notice { text, .. } if text.contains("mallory"))),
+        "{:#?}",
+        bob.seen()
+    );
+    // The one signed by a trusted site, unchanged, is taken (whoever carried it).
+    rogue.publish(None, "genuine".into(), ServerMsg::Ruled(genuine));
+    assert!(bob.expect_closed().iter().any(|m| matches!(
+        m,
+        ServerMsg::Error {
+            code: ErrorCode::Banned,
+            ..
+        }
+    )));
+    drop(b);
+}
