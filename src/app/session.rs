@@ -85,6 +85,7 @@ impl Session {
             RoomAction::Show(showing) => conv.show_in_room(showing),
             RoomAction::JoinNamed(name) => self.join_named(name),
             RoomAction::Moderate(asked) => self.rooms_command(Command::Moderate(asked), desk),
+            RoomAction::Ignore(name, on) => self.ignore(Some(name), on),
             RoomAction::ReplyTo(quote) => conv.composer.aside_with(Aside::Reply(quote), None),
             RoomAction::Edit { id, text } => conv.composer.aside_with(Aside::Edit(id), Some(text)),
             // A reply waits in the outbox as any message does.
@@ -523,6 +524,11 @@ impl Session {
                 self.conv
                     .push(EntryKind::Notice(command::moderator_help(lang)));
             }
+            return;
+        }
+        if let Ok(Command::Ignore { name, on }) = parsed {
+            // The app's own: nothing is sent, whatever the room speaks.
+            self.ignore(name, on);
             return;
         }
         if let Ok(Command::Search(words)) = parsed {
@@ -968,6 +974,20 @@ impl Session {
 
     /// `/rooms`, `/join NAME`, `/part` and `/topic [text]` typed in a Coucou room: the column
     /// lists the rooms, a join or a part is the column's, a topic is the room on screen's.
+    /// Stops showing what `name` says (`on`) in the room on screen, or shows it again; without a
+    /// name, says whom. On this screen only: the host is told nothing.
+    fn ignore(&mut self, name: Option<String>, on: bool) {
+        let Some(chat) = &mut self.conv.chat else {
+            return;
+        };
+        let said = match name {
+            Some(name) => chat.ignore(&name, on),
+            None if chat.ignoring.is_empty() => Said::new("ignore-none"),
+            None => Said::new("ignore-list").with("names", chat.ignoring.join(", ")),
+        };
+        chat.push_said(now_ms(), said, false);
+    }
+
     pub(super) fn rooms_command(&mut self, command: Command, desk: &mut Desk) {
         let Some(conn) = self.contact.live_json() else {
             return;

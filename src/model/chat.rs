@@ -17,7 +17,7 @@ use crate::i18n::{Lang, Said};
 use crate::protocol::change::{Quote, Reacted, Reaction};
 use crate::protocol::message::NOTICE_PREFIX;
 use crate::protocol::message::{AwayNote, Cid, FileOffer};
-use crate::protocol::{Chat, Command, LeaveReason, ServerMsg};
+use crate::protocol::{Chat, Command, LeaveReason, NameKey, ServerMsg};
 use crate::tr;
 
 /// One line of the chat view.
@@ -218,6 +218,9 @@ pub struct ChatModel {
     /// The ids of your messages sent on the connection now (and on those before it, when the host
     /// knows this app's device): the host lets you edit or delete those.
     pub editable: HashSet<u64>,
+    /// Whom this person ignores (`/ignore`, a person's menu): what they say from now on is not
+    /// shown here, in the room or in private. This screen only: nobody is told.
+    pub ignoring: Vec<String>,
     /// The newest id the last welcome brought: what came live after it is of this connection.
     live_since: u64,
 }
@@ -654,6 +657,9 @@ impl ChatModel {
                 cid,
             } => {
                 self.confirmed(cid.as_ref());
+                if self.ignores(&from) {
+                    return;
+                }
                 if self.seen_private.insert((id, time)) {
                     let entry = self.private_entry(time, from, to, text);
                     self.push(entry);
@@ -879,10 +885,32 @@ impl ChatModel {
         })
     }
 
+    /// True when what `name` says is not shown here (see [`ChatModel::ignoring`]).
+    pub fn ignores(&self, name: &str) -> bool {
+        !self.ignoring.is_empty() && {
+            let key = NameKey::new(name);
+            self.ignoring.iter().any(|i| NameKey::new(i).clashes(&key))
+        }
+    }
+
+    /// Stops showing what `name` says (`on`), or shows it again; what it said, in words.
+    pub fn ignore(&mut self, name: &str, on: bool) -> Said {
+        let key = NameKey::new(name);
+        self.ignoring.retain(|i| !NameKey::new(i).clashes(&key));
+        if on {
+            self.ignoring.push(name.to_owned());
+        }
+        let said = if on { "ignore-on-here" } else { "ignore-off" };
+        Said::new(said).with("name", name)
+    }
+
     fn chat(&mut self, chat: Chat) {
         self.confirmed(chat.cid.as_ref());
         // What they were typing has arrived.
         self.typing.retain(|(n, _)| *n != chat.from);
+        if self.ignores(&chat.from) {
+            return;
+        }
         if !self.first_time(chat.id, chat.time) || !self.first_said(&chat) {
             return;
         }
@@ -922,6 +950,18 @@ impl ChatModel {
             self.replaying = true;
         } else if notice_of("plain-type-help") {
             self.replaying = false;
+        }
+        // A plain room's lines say who spoke in front: an ignored name's are not shown.
+        let ignored = self.ignoring.iter().any(|name| {
+            text.starts_with(&format!("{name}: "))
+                || text.starts_with(&format!("* {name} "))
+                || Lang::ALL.iter().any(|lang| {
+                    let private = lang.tr("plain-private");
+                    text.starts_with(&format!("[{private}] {name} -> "))
+                })
+        });
+        if ignored {
+            return;
         }
         let me = &self.me;
         let own = text.starts_with(&format!("{me}: "))

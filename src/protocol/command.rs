@@ -59,6 +59,13 @@ pub enum Command {
     Oper(String),
     /// A moderator's act.
     Moderate(Moderate),
+    /// Stop showing what `name` says (`on`), or show it again; without a name, who is ignored.
+    Ignore {
+        /// Whom.
+        name: Option<String>,
+        /// Ignore, or no longer.
+        on: bool,
+    },
     /// A message for the room answering the message `to` (JSON only).
     Reply {
         /// The id of the message answered.
@@ -135,6 +142,7 @@ impl Command {
             Self::Away { reason, auto } => ClientMsg::Away { reason, auto },
             Self::Back => ClientMsg::Back {},
             Self::Oper(password) => ClientMsg::Oper { password },
+            Self::Ignore { name, on } => ClientMsg::Ignore { name, on },
             Self::Moderate(moderate) => ClientMsg::Moderate(moderate),
             Self::Rooms => ClientMsg::Rooms { label: None },
             // The room's name travels in the line's `room` field: see [`Command::room`].
@@ -185,6 +193,7 @@ impl Command {
             ClientMsg::PartRoom {} => (Self::Part, None),
             ClientMsg::Topic { text } => (Self::Topic(text), None),
             ClientMsg::Oper { password } => (Self::Oper(password), None),
+            ClientMsg::Ignore { name, on } => (Self::Ignore { name, on }, None),
             ClientMsg::Moderate(moderate) => (Self::Moderate(moderate), None),
             ClientMsg::Reply { id, text, cid } => (
                 Self::Reply {
@@ -240,6 +249,11 @@ impl Command {
             Self::Topic(Some(text)) => format!("/topic {text}"),
             Self::Topic(None) => "/topic".to_owned(),
             Self::Oper(password) => format!("/oper {password}"),
+            Self::Ignore { name: None, .. } => "/ignore".to_owned(),
+            Self::Ignore {
+                name: Some(name),
+                on,
+            } => format!("/{} {name}", if *on { "ignore" } else { "unignore" }),
             Self::Moderate(moderate) => moderate.to_plain_line(),
             // A terminal's reply is its text; the rest has no line (see [`Command::json_only`]).
             Self::Reply { text, .. } => Self::Say(text.clone()).to_plain_line(),
@@ -381,6 +395,8 @@ const HELP: &[(&str, &str)] = &[
     ("help-usage-join", "help-join"),
     ("help-usage-part", "help-part"),
     ("help-usage-topic", "help-topic"),
+    ("help-usage-ignore", "help-ignore"),
+    ("help-usage-unignore", "help-unignore"),
     ("help-usage-help", "help-help"),
     ("help-usage-quit", "help-quit"),
     ("help-usage-slash", "help-slash"),
@@ -466,6 +482,15 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "join" if !args.is_empty() => Ok(Command::Join(args.to_owned())),
         "join" => Err(CommandError::Usage("/join <room>")),
         "part" => Ok(Command::Part),
+        "ignore" => Ok(Command::Ignore {
+            name: (!args.is_empty()).then(|| args.to_owned()),
+            on: true,
+        }),
+        "unignore" if !args.is_empty() => Ok(Command::Ignore {
+            name: Some(args.to_owned()),
+            on: false,
+        }),
+        "unignore" => Err(CommandError::Usage("/unignore <name>")),
         "oper" if !args.is_empty() => Ok(Command::Oper(args.to_owned())),
         "oper" => Err(CommandError::Usage("/oper <password>")),
         "kick" => moderate(Act::Kick, args, "/kick <name> [reason]"),

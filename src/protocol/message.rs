@@ -185,6 +185,17 @@ pub enum ClientMsg {
     },
     /// A moderator's act (see [`Moderate`]).
     Moderate(Moderate),
+    /// Stops showing this person what `name` says (`on`, the default), in the rooms and in
+    /// private, or shows it again; without `name`, asks who they ignore. Their own screen only:
+    /// nobody else is told.
+    Ignore {
+        /// Whom.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Ignore (true) or no longer.
+        #[serde(default = "yes")]
+        on: bool,
+    },
     /// A message for the room that answers the message `id` (the room quotes it).
     Reply {
         /// The id of the message answered.

@@ -585,6 +585,10 @@ impl<M: Mailbox> House<M> {
             // Answered by the session, which checks the password off the room lock.
             Command::Oper(_) => Next::Continue,
             Command::Moderate(asked) => self.moderate(session, at, echo, asked),
+            Command::Ignore { name, on } => {
+                self.ignore(session, echo, name.as_deref(), on);
+                Next::Continue
+            }
             Command::Help => {
                 let next = self.rooms[at].handle_sent(session, Command::Help, None);
                 self.help_more(session, echo);
@@ -771,6 +775,8 @@ impl<M: Mailbox> House<M> {
             Ok(_) => {
                 let device = self.moderation.device(session);
                 self.rooms[target].set_device(session, device);
+                let ignoring = self.rooms[from].ignoring_of(session);
+                self.rooms[target].set_ignoring(session, ignoring);
                 if reads_changes {
                     self.rooms[target].reads_changes(session);
                 }

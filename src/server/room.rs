@@ -160,6 +160,8 @@ struct Person<M> {
     reads_changes: bool,
     /// The device their app proved, if any (see [`Room::set_device`]).
     device: Option<DeviceId>,
+    /// Whom they ignore: what those say here, in the room or in private, is not sent them.
+    ignoring: Vec<NameKey>,
 }
 
 /// Who sent a message the room remembers: the connection, and its device when it proved one
@@ -549,6 +551,30 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
+    /// Whom `session` ignores here.
+    pub fn ignoring_of(&self, session: SessionId) -> Vec<NameKey> {
+        self.person(session)
+            .map(|p| p.ignoring.clone())
+            .unwrap_or_default()
+    }
+
+    /// `session` ignores these people from now on (the house keeps one list in all their rooms).
+    pub fn set_ignoring(&mut self, session: SessionId, ignoring: Vec<NameKey>) {
+        if let Some(me) = self.people.iter_mut().find(|p| p.session == session) {
+            me.ignoring = ignoring;
+        }
+    }
+
+    /// True when `session` ignores whoever is called `from`.
+    fn ignores(&self, session: SessionId, from: &str) -> bool {
+        self.person(session).is_some_and(|p| {
+            !p.ignoring.is_empty() && {
+                let key = NameKey::new(from);
+                p.ignoring.iter().any(|k| k.clashes(&key))
+            }
+        })
+    }
+
     /// `session` as the author of a message sent now.
     fn author(&self, session: SessionId) -> Author {
         let device = self
@@ -599,6 +625,7 @@ impl<M: Mailbox> Room<M> {
             knows_rooms: dialect == Dialect::Plain || self.settings.scope.is_some(),
             reads_changes: dialect == Dialect::Plain,
             device: None,
+            ignoring: Vec::new(),
         });
         self.people_changed(None);
         let welcome = ServerMsg::Welcome {
@@ -757,6 +784,7 @@ impl<M: Mailbox> Room<M> {
             | Command::Part
             | Command::Oper(_)
             | Command::Moderate(_)
+            | Command::Ignore { .. }
             | Command::Changes => {}
             Command::Help => {
                 let help = ServerMsg::Notice {
@@ -1106,7 +1134,8 @@ impl<M: Mailbox> Room<M> {
         };
         self.count_sent(from, cid, &msg);
         self.keep(&msg, false);
-        if target_session != session {
+        // Someone ignored is not told: their message goes as any other, and stops there.
+        if target_session != session && !self.ignores(target_session, from) {
             self.send_to(target_session, &msg);
         }
         self.send_when_kept(session, &msg);
@@ -1155,7 +1184,9 @@ impl<M: Mailbox> Room<M> {
         };
         self.count_sent(&from, cid, &msg);
         self.keep(&msg, false);
-        other.send_to(target_session, &msg);
+        if !other.ignores(target_session, &from) {
+            other.send_to(target_session, &msg);
+        }
         self.send_when_kept(session, &msg);
         if let Some(reply) = away_reply {
             self.send_to(session, &reply);
@@ -1349,6 +1380,7 @@ impl<M: Mailbox> Room<M> {
                 .iter()
                 .filter(|p| p.name == *from || p.name == *to)
                 .map(|p| p.session)
+                .filter(|&s| !self.ignores(s, from))
                 .collect();
             for session in ends {
                 self.send_to(session, &msg);
@@ -1422,9 +1454,19 @@ impl<M: Mailbox> Room<M> {
     fn broadcast_but(&mut self, msg: &ServerMsg, held: Option<SessionId>) {
         let mut encoded = Encoded::new(msg, &self.settings);
         let change = matches!(msg, ServerMsg::Edited(_) | ServerMsg::Reacted(_));
+        // What someone says is not sent to who ignores them (worked out only if anyone does).
+        let mut said_by = None;
         for person in &self.people {
             if Some(person.session) == held || (change && !person.reads_changes) {
                 continue;
+            }
+            if !person.ignoring.is_empty()
+                && let ServerMsg::Message(chat) = msg
+            {
+                let key = said_by.get_or_insert_with(|| NameKey::new(&chat.from));
+                if person.ignoring.iter().any(|k| k.clashes(key)) {
+                    continue;
+                }
             }
             if person.outbox.push(encoded.get(person.dialect)) == Pushed::First {
                 self.dirty.push(Arc::clone(&person.outbox));

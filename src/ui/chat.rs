@@ -691,6 +691,15 @@ fn people_ui(
                     {
                         action = Some(Action::File(FileAction::Pick(Some(person.clone()))));
                     }
+                    let ignored = model.ignores(person);
+                    let label = if ignored {
+                        "people-unignore"
+                    } else {
+                        "people-ignore"
+                    };
+                    if ui.button(lang.tr(label)).clicked() {
+                        action = Some(Action::Room(RoomAction::Ignore(person.clone(), !ignored)));
+                    }
                     if moderator {
                         ui.separator();
                         action = action

@@ -1086,3 +1086,89 @@ fn the_typed_commands_become_the_json_acts() {
         );
     }
 }
+
+#[test]
+fn anyone_ignores_someone_on_their_own_screen_only_in_the_room_and_in_private() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut alice = app(addr, machine(3), "alice");
+    let mut nc = terminal(addr, machine(4), "carol");
+    let mut troll = terminal(addr, machine(2), "troll");
+    nc.send("/ignore TROLL");
+    nc.expect("*** You no longer see what troll says");
+    alice.send(&ClientMsg::Ignore {
+        name: Some("troll".into()),
+        on: true,
+    });
+    told(&mut alice, "You no longer see what troll says");
+    troll.send("can you hear me?");
+    troll.send("/msg carol psst");
+    troll.send("/msg alice psst");
+    troll.expect("[private] troll -> alice: psst");
+    say(&mut alice, "the lesson goes on");
+    nc.expect("alice: the lesson goes on");
+    troll.expect("alice: the lesson goes on");
+    nc.send("/ignore");
+    nc.expect("*** You ignore: troll.");
+    nc.send("/ignore carol");
+    nc.expect("! you can't ignore yourself");
+    nc.send("/unignore troll");
+    nc.expect("*** You see what troll says again.");
+    troll.send("and now?");
+    nc.expect("troll: and now?");
+    let heard = nc.seen().join("\n");
+    assert!(
+        !heard.contains("can you hear me") && !heard.contains("psst"),
+        "{heard}"
+    );
+    alice.send(&ClientMsg::Say {
+        text: "marker".into(),
+        cid: None,
+    });
+    alice.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == "marker"));
+    assert!(
+        !alice.seen().iter().any(
+            |m| matches!(m, ServerMsg::Message(chat) if chat.from == "troll")
+                || matches!(m, ServerMsg::Private { from, .. } if from == "troll")
+        ),
+        "{:#?}",
+        alice.seen()
+    );
+    // The troll was told nothing, and everyone else heard them.
+    assert!(!troll.seen().iter().any(|l| l.contains("ignore")));
+}
+
+#[test]
+fn an_app_ignores_someone_from_the_people_list_on_its_own_screen_only() {
+    let server = host();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("alice", addr);
+    let mut troll = terminal(addr, machine(2), "troll");
+    let mut bob = terminal(addr, machine(3), "bob");
+    person_menu(&mut harness, "troll");
+    harness
+        .get_by_role_and_label(Role::Button, "Ignore")
+        .click();
+    harness.run_steps(2);
+    wait_until(&mut harness, "said", |app| {
+        has_entry(app, "You no longer see what troll says")
+    });
+    troll.send("boo");
+    troll.send("/msg alice psst");
+    bob.expect("troll: boo");
+    bob.send("hi alice");
+    wait_until(&mut harness, "bob's line", |app| has_entry(app, "hi alice"));
+    assert!(!has_entry(harness.state(), "boo") && !has_entry(harness.state(), "psst"));
+    // Nobody else was told, and the host not even asked.
+    assert!(!bob.seen().iter().any(|l| l.contains("ignore")));
+    assert!(!troll.seen().iter().any(|l| l.contains("ignore")));
+    person_menu(&mut harness, "troll");
+    harness
+        .get_by_role_and_label(Role::Button, "Stop ignoring")
+        .click();
+    harness.run_steps(2);
+    troll.send("back again");
+    wait_until(&mut harness, "the troll's line", |app| {
+        has_entry(app, "back again")
+    });
+}

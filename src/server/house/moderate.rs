@@ -23,6 +23,9 @@ use crate::tr;
 /// How long a reason may be, in characters (the rest is cut).
 const MAX_REASON_CHARS: usize = 200;
 
+/// How many people one person may ignore.
+const MAX_IGNORED: usize = 100;
+
 /// How many lines of the moderation log `/modlog` shows.
 const LOG_SHOWN: usize = 20;
 
@@ -564,6 +567,64 @@ impl<M: Mailbox> House<M> {
             self.rooms[room].say_notice(said.clone());
         }
         Ok(Some(said))
+    }
+
+    /// `session` ignores `name` (`on`) or no longer, in every room they are in; without a name,
+    /// they are told whom they ignore. Nobody else is told anything.
+    pub(super) fn ignore(
+        &mut self,
+        session: SessionId,
+        echo: Option<&str>,
+        name: Option<&str>,
+        on: bool,
+    ) {
+        let lang = self.template.lang;
+        let Some(home) = self.home(session) else {
+            return;
+        };
+        let mut ignoring = self.rooms[home].ignoring_of(session);
+        let text = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            None if ignoring.is_empty() => lang.tr("ignore-none"),
+            None => {
+                let names: Vec<&str> = ignoring.iter().map(NameKey::as_typed).collect();
+                tr!(lang, "ignore-list", names = names.join(", "))
+            }
+            Some(name) => {
+                // Known by the name of whoever has it now (or as typed, if nobody does).
+                let shown_name = self
+                    .holder(&NameKey::new(name))
+                    .map_or_else(|| shown(name), |(_, holder)| holder);
+                let key = NameKey::new(&shown_name);
+                let mine = self
+                    .name_of(session)
+                    .is_some_and(|me| NameKey::new(&me).clashes(&key));
+                let had = ignoring.iter().position(|k| k.clashes(&key));
+                match (on, had) {
+                    _ if mine => {
+                        let error =
+                            ServerMsg::error(ErrorCode::BadUsage, lang.tr("error-ignore-self"));
+                        return self.answer(session, echo, &error);
+                    }
+                    (true, None) if ignoring.len() >= MAX_IGNORED => {
+                        let text = tr!(lang, "error-ignore-full", max = MAX_IGNORED);
+                        let error = ServerMsg::error(ErrorCode::BadUsage, text);
+                        return self.answer(session, echo, &error);
+                    }
+                    (true, None) => ignoring.push(key),
+                    (false, Some(at)) => {
+                        ignoring.remove(at);
+                    }
+                    _ => {}
+                }
+                let said = if on { "ignore-on" } else { "ignore-off" };
+                tr!(lang, said, name = shown_name.as_str())
+            }
+        };
+        for room in self.rooms_of(session) {
+            self.rooms[room].set_ignoring(session, ignoring.clone());
+        }
+        let notice = self.notice(text);
+        self.answer(session, echo, &notice);
     }
 
     /// Lifts a ban (or a mute) on `name` (a name, or an address): what the moderator is told.
