@@ -121,12 +121,12 @@ impl ServerCertVerifier for PinVerifier {
 pub fn client_config(
     verifier: Arc<PinVerifier>,
 ) -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
-    let config = rustls::ClientConfig::builder_with_provider(provider())
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    let mut config = config;
+    // Asked for, to learn whether the host takes this app's device (see `Transport::takes_device`).
     config.alpn_protocols = vec![device::ALPN.to_vec()];
     Ok(Arc::new(config))
 }

@@ -238,10 +238,11 @@ impl HostStart {
                 Some(hex::encode(secret))
             }
         };
-        let moderator_password = match &owner {
-            Some(owner) => Some(RoomKey::new(owner).map_err(|err| err.to_string())?),
-            None => None,
-        };
+        let moderator_password = owner
+            .as_deref()
+            .map(RoomKey::new)
+            .transpose()
+            .map_err(|err| err.to_string())?;
         let config = ServerConfig {
             owners: device.map(|device| device.id()).into_iter().collect(),
             moderator_password,

@@ -484,8 +484,9 @@ impl<M: Mailbox> House<M> {
             return Err(JoinError::Banned(banned));
         }
         let now = (self.clock)();
+        // A name kept for another device is refused with words of its own to a client that can
+        // try another; a plain one gets a free variant instead (the seed's C client can't retry).
         if !offer_variant && let Ok(name) = name::validate(raw_name) {
-            // A plain client gets a free variant instead (the seed's C client can't retry).
             let key = NameKey::new(&name);
             if let Some(existing) = self.devices.kept_from(&key, device, now) {
                 return Err(JoinError::Name(NameError::Kept { existing }));

@@ -501,6 +501,10 @@ impl<M: Mailbox> Room<M> {
         self.people.iter().find(|m| m.session == session)
     }
 
+    fn person_mut(&mut self, session: SessionId) -> Option<&mut Person<M>> {
+        self.people.iter_mut().find(|m| m.session == session)
+    }
+
     /// Checks `raw` for every name rule, including not clashing with anyone but `session`, here
     /// or `elsewhere` (the host's other rooms).
     fn check_name(
@@ -546,7 +550,7 @@ impl<M: Mailbox> Room<M> {
     /// `session`, here, proved `device`: their messages can be changed from another connection
     /// of the same device.
     pub fn set_device(&mut self, session: SessionId, device: Option<DeviceId>) {
-        if let Some(me) = self.people.iter_mut().find(|p| p.session == session) {
+        if let Some(me) = self.person_mut(session) {
             me.device = device;
         }
     }
@@ -560,7 +564,7 @@ impl<M: Mailbox> Room<M> {
 
     /// `session` ignores these people from now on (the house keeps one list in all their rooms).
     pub fn set_ignoring(&mut self, session: SessionId, ignoring: Vec<NameKey>) {
-        if let Some(me) = self.people.iter_mut().find(|p| p.session == session) {
+        if let Some(me) = self.person_mut(session) {
             me.ignoring = ignoring;
         }
     }
@@ -577,11 +581,7 @@ impl<M: Mailbox> Room<M> {
 
     /// `session` as the author of a message sent now.
     fn author(&self, session: SessionId) -> Author {
-        let device = self
-            .people
-            .iter()
-            .find(|p| p.session == session)
-            .and_then(|p| p.device);
+        let device = self.person(session).and_then(|p| p.device);
         Author { session, device }
     }
 

@@ -677,3 +677,40 @@ fn a_kept_name_lasts_across_a_restart_of_a_host_that_keeps_its_history() {
     assert_eq!(error_code(&mut taker), ErrorCode::NameTaken);
     drop(server);
 }
+
+#[test]
+fn a_tls_client_asking_only_for_another_protocol_is_refused_by_the_handshake_and_a_browser_gets_http()
+ {
+    let server = host(ServerConfig::default());
+    let addr = server.local_addr();
+    let handshake = |alpn: &[&[u8]]| {
+        let verifier = coucou::tls::PinVerifier::new(Some(test_identity().fingerprint()));
+        let mut config = (*coucou::tls::client_config(verifier).expect("a config")).clone();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        let conn = rustls::ClientConnection::new(
+            std::sync::Arc::new(config),
+            coucou::tls::server_name("127.0.0.1"),
+        )
+        .expect("a client");
+        let mut conn = rustls::Connection::Client(conn);
+        let socket =
+            coucou::connection::SharedSocket::new(std::net::TcpStream::connect(addr).expect("TCP"));
+        coucou::tls::handshake(
+            &mut conn,
+            &socket,
+            std::time::Instant::now() + crate::common::PATIENCE,
+        )
+        .map(|()| conn.alpn_protocol().map(<[u8]>::to_vec))
+    };
+    assert!(handshake(&[b"irc"]).is_err(), "no protocol in common");
+    assert_eq!(
+        handshake(&[b"h2", b"http/1.1"]).expect("a browser's"),
+        Some(b"http/1.1".to_vec())
+    );
+    assert_eq!(handshake(&[]).expect("asking nothing"), None);
+    assert_eq!(
+        handshake(&[b"coucou/1"]).expect("the app's"),
+        Some(b"coucou/1".to_vec())
+    );
+    drop(server);
+}
