@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use super::change::{self, Quote, Reacted, Reaction};
 use super::device::DeviceProof;
 use super::name::NameError;
-use super::ruling::Signed;
 use super::sanitize::clean_text;
 
 /// The JSON dialect's version; a hello with another version is refused.
@@ -249,6 +248,19 @@ pub enum ClientMsg {
         /// The password.
         text: String,
     },
+}
+
+/// A moderator's ruling (`super::ruling::Ruling`) with its site's signature: what crosses the
+/// broker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signed {
+    /// The ruling's JSON, signed as these bytes.
+    pub payload: String,
+    /// The site's certificate (DER, hex): its SHA-256 is the site's room code.
+    pub cert: String,
+    /// The signature (ECDSA P-256 with SHA-256, ASN.1, hex) over `ruling::SIGNED_PREFIX` and
+    /// the payload.
+    pub sig: String,
 }
 
 /// `true`: what an absent `on` means.

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::message::Act;
+pub use super::message::Signed;
 
 /// What a site signs: this, then the payload's bytes. The prefix keeps the signature from
 /// meaning anything else.
@@ -39,17 +40,6 @@ pub struct Ruling {
     pub room: Option<String>,
     /// The moderator's name.
     pub by: String,
-}
-
-/// A ruling with its site's signature: what crosses the broker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Signed {
-    /// The ruling's JSON, signed as these bytes.
-    pub payload: String,
-    /// The site's certificate (DER, hex): its SHA-256 is the site's room code.
-    pub cert: String,
-    /// The signature (ECDSA P-256 with SHA-256, ASN.1, hex) over [`SIGNED_PREFIX`] and the payload.
-    pub sig: String,
 }
 
 impl Ruling {
