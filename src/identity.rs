@@ -321,7 +321,11 @@ pub fn read_ruling(
     signed: &Signed,
     trusted: &[Fingerprint],
 ) -> Result<(Fingerprint, Ruling), RulingRefused> {
-    if signed.cert.len() > MAX_CERT_HEX || signed.sig.len() > 512 {
+    // Sizes first: nothing too long is hashed or parsed.
+    if signed.cert.len() > MAX_CERT_HEX
+        || signed.sig.len() > 512
+        || signed.payload.len() > crate::protocol::ruling::MAX_PAYLOAD_BYTES
+    {
         return Err(RulingRefused::Malformed);
     }
     let cert = hex::decode(&signed.cert).map_err(|_| RulingRefused::Malformed)?;
@@ -448,6 +452,10 @@ mod tests {
             },
             Signed {
                 cert: "0".repeat(MAX_CERT_HEX + 2),
+                ..signed.clone()
+            },
+            Signed {
+                payload: format!("{}{}", signed.payload, " ".repeat(5_000)),
                 ..signed.clone()
             },
         ] {

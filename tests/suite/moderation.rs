@@ -1136,6 +1136,18 @@ fn anyone_ignores_someone_on_their_own_screen_only_in_the_room_and_in_private() 
     );
     // The troll was told nothing, and everyone else heard them.
     assert!(!troll.seen().iter().any(|l| l.contains("ignore")));
+    // A hostile name: long, with a bidi override: one short, clean answer, and the chat goes on.
+    alice.send(&ClientMsg::Ignore {
+        name: Some("\u{202e}x".repeat(3_000)),
+        on: true,
+    });
+    let answer = told(&mut alice, "You no longer see what");
+    assert!(
+        answer.chars().count() < 300 && !answer.contains('\u{202e}'),
+        "{answer}"
+    );
+    say(&mut alice, "still fine");
+    alice.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == "still fine"));
 }
 
 #[test]
