@@ -160,8 +160,9 @@ struct Person<M> {
     reads_changes: bool,
     /// The device their app proved, if any (see [`Room::set_device`]).
     device: Option<DeviceId>,
-    /// Whom they ignore: what those say here, in the room or in private, is not sent them.
-    ignoring: Vec<NameKey>,
+    /// Whom they ignore (each name's key, and the name as they were told it): what those say
+    /// here, in the room or in private, is not sent them.
+    ignoring: Vec<(NameKey, String)>,
 }
 
 /// Who sent a message the room remembers: the connection, and its device when it proved one
@@ -556,14 +557,14 @@ impl<M: Mailbox> Room<M> {
     }
 
     /// Whom `session` ignores here.
-    pub fn ignoring_of(&self, session: SessionId) -> Vec<NameKey> {
+    pub fn ignoring_of(&self, session: SessionId) -> Vec<(NameKey, String)> {
         self.person(session)
             .map(|p| p.ignoring.clone())
             .unwrap_or_default()
     }
 
     /// `session` ignores these people from now on (the house keeps one list in all their rooms).
-    pub fn set_ignoring(&mut self, session: SessionId, ignoring: Vec<NameKey>) {
+    pub fn set_ignoring(&mut self, session: SessionId, ignoring: Vec<(NameKey, String)>) {
         if let Some(me) = self.person_mut(session) {
             me.ignoring = ignoring;
         }
@@ -574,7 +575,7 @@ impl<M: Mailbox> Room<M> {
         self.person(session).is_some_and(|p| {
             !p.ignoring.is_empty() && {
                 let key = NameKey::new(from);
-                p.ignoring.iter().any(|k| k.clashes(&key))
+                p.ignoring.iter().any(|(k, _)| k.clashes(&key))
             }
         })
     }
@@ -1464,7 +1465,7 @@ impl<M: Mailbox> Room<M> {
                 && let ServerMsg::Message(chat) = msg
             {
                 let key = said_by.get_or_insert_with(|| NameKey::new(&chat.from));
-                if person.ignoring.iter().any(|k| k.clashes(key)) {
+                if person.ignoring.iter().any(|(k, _)| k.clashes(key)) {
                     continue;
                 }
             }

@@ -586,7 +586,7 @@ impl<M: Mailbox> House<M> {
         let text = match name.map(str::trim).filter(|n| !n.is_empty()) {
             None if ignoring.is_empty() => lang.tr("ignore-none"),
             None => {
-                let names: Vec<&str> = ignoring.iter().map(NameKey::as_typed).collect();
+                let names: Vec<&str> = ignoring.iter().map(|(_, name)| name.as_str()).collect();
                 tr!(lang, "ignore-list", names = names.join(", "))
             }
             Some(name) => {
@@ -598,7 +598,7 @@ impl<M: Mailbox> House<M> {
                 let mine = self
                     .name_of(session)
                     .is_some_and(|me| NameKey::new(&me).clashes(&key));
-                let had = ignoring.iter().position(|k| k.clashes(&key));
+                let had = ignoring.iter().position(|(k, _)| k.clashes(&key));
                 match (on, had) {
                     _ if mine => {
                         let error =
@@ -610,7 +610,7 @@ impl<M: Mailbox> House<M> {
                         let error = ServerMsg::error(ErrorCode::BadUsage, text);
                         return self.answer(session, echo, &error);
                     }
-                    (true, None) => ignoring.push(key),
+                    (true, None) => ignoring.push((key, shown_name.clone())),
                     (false, Some(at)) => {
                         ignoring.remove(at);
                     }
