@@ -55,6 +55,9 @@ struct Rules {
     devices: HashMap<DeviceId, u64>,
     /// The next rule's number.
     next: u64,
+    /// No rule ends before this (the soonest end when it was worked out; a lift may leave it
+    /// earlier than need be): until then, nothing is looked for to expire.
+    ends: Option<u64>,
 }
 
 impl Rules {
@@ -127,6 +130,9 @@ impl Rules {
     fn push(&mut self, rule: Rule) -> u64 {
         let number = self.next;
         self.next += 1;
+        if let Some(until) = rule.until {
+            self.ends = Some(self.ends.map_or(until, |ends| ends.min(until)));
+        }
         self.all.insert(number, rule);
         number
     }
@@ -158,10 +164,14 @@ impl Rules {
         self.all.remove(&number)
     }
 
-    /// Forgets the rules that ended before `now`.
+    /// Forgets the rules that ended before `now`: a look through the list only once one may have.
     fn expire(&mut self, now: u64) {
+        if self.ends.is_none_or(|ends| now < ends) {
+            return;
+        }
         let before = self.all.len();
         self.all.retain(|_, rule| rule.holds(now));
+        self.ends = self.all.values().filter_map(|rule| rule.until).min();
         if self.all.len() != before {
             let all = &self.all;
             self.folded.retain(|_, n| all.contains_key(n));
