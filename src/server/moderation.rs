@@ -190,6 +190,20 @@ impl Rules {
     }
 }
 
+/// The sessions whose value in `by_session` is `wanted`, in order.
+fn sessions_where<T>(
+    by_session: &HashMap<SessionId, T>,
+    wanted: impl Fn(&T) -> bool,
+) -> Vec<SessionId> {
+    let mut sessions: Vec<SessionId> = by_session
+        .iter()
+        .filter(|(_, value)| wanted(value))
+        .map(|(session, _)| *session)
+        .collect();
+    sessions.sort_unstable();
+    sessions
+}
+
 /// What a rule is put on: a name, an address, and the device of the person who had the name.
 pub type Marks<'a> = (Option<&'a NameKey>, Option<IpAddr>, Option<DeviceId>);
 
@@ -290,14 +304,12 @@ impl Moderation {
 
     /// The sessions that come from `ip`.
     pub fn sessions_at(&self, ip: IpAddr) -> Vec<SessionId> {
-        let mut at: Vec<SessionId> = self
-            .addresses
-            .iter()
-            .filter(|(_, a)| **a == ip)
-            .map(|(s, _)| *s)
-            .collect();
-        at.sort_unstable();
-        at
+        sessions_where(&self.addresses, |at| *at == ip)
+    }
+
+    /// The sessions on `device`.
+    pub fn sessions_on(&self, device: DeviceId) -> Vec<SessionId> {
+        sessions_where(&self.devices, |on| *on == device)
     }
 
     /// `session` gave the moderators' password.

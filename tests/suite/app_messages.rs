@@ -20,14 +20,7 @@ fn app_join(addr: std::net::SocketAddr, name: &str) -> (Json, ServerMsg) {
 }
 
 fn say(client: &mut Json, text: &str) -> u64 {
-    client.send(&ClientMsg::Say {
-        text: text.into(),
-        cid: None,
-    });
-    match client.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == text)) {
-        ServerMsg::Message(chat) => chat.id,
-        _ => unreachable!(),
-    }
+    crate::messages::say(client, text).id
 }
 
 /// Clicks (`button`) the widget labelled `label` once it stays in place from one frame to the

@@ -125,17 +125,6 @@ pub(crate) fn moderator(addr: SocketAddr, name: &str) -> Json {
     client
 }
 
-fn say(client: &mut Json, text: &str) -> u64 {
-    client.send(&ClientMsg::Say {
-        text: text.into(),
-        cid: None,
-    });
-    match client.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == text)) {
-        ServerMsg::Message(chat) => chat.id,
-        _ => unreachable!(),
-    }
-}
-
 #[test]
 fn a_proof_replayed_borrowed_malformed_or_in_clear_is_refused_and_a_true_one_joins() {
     let server = host(ServerConfig::default());
@@ -323,7 +312,7 @@ fn a_ban_and_a_mute_follow_the_device_under_any_name_from_any_address_and_across
     teacher.expect(
         |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("bobby may speak again")),
     );
-    say(&mut bobby, "thank you");
+    crate::messages::say(&mut bobby, "thank you");
     teacher.send(&act(Act::Unban, "troll"));
     teacher.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("troll")));
     app(addr, machine(6), Some(&troll), "reformed");
@@ -370,8 +359,8 @@ fn a_device_edits_and_deletes_its_messages_from_a_later_connection_and_nobody_el
     let mut watcher = app(addr, machine(9), None, "watcher");
     watcher.send(&ClientMsg::Changes {});
     let mut first = app(addr, machine(2), Some(&alice), "alice");
-    let typo = say(&mut first, "helo");
-    let gone = say(&mut first, "oops");
+    let typo = crate::messages::say(&mut first, "helo").id;
+    let gone = crate::messages::say(&mut first, "oops").id;
     quit(first);
 
     let mut stranger = app(addr, machine(3), Some(&other), "mallory");

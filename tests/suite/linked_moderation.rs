@@ -11,12 +11,13 @@ use crate::common::broker::Broker;
 use crate::common::{Json, start_server_with, test_identity};
 use crate::devices::{act, app, device, hello, machine, moderator, proof, tls_from};
 use crate::linked::link_config;
-use crate::moderation::moderated;
+use crate::messages::expect_chat;
+use crate::moderation::{moderated, say};
 use coucou::identity::Identity;
 use coucou::protocol::command::Moderate;
 use coucou::protocol::message::Act;
 use coucou::protocol::ruling::{Ruling, Signed};
-use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use coucou::protocol::{ErrorCode, ServerMsg};
 use coucou::server::{Server, ServerConfig};
 
 /// Site `origin` on `broker`, signing with `site`, trusting `trust`, owned by `owners`.
@@ -36,19 +37,9 @@ fn site(
     })
 }
 
-fn say(client: &mut Json, text: &str) {
-    client.send(&ClientMsg::Say {
-        text: text.into(),
-        cid: None,
-    });
-}
-
 /// Waits until `client` sees the message `text` (from anyone); its id.
 fn heard(client: &mut Json, text: &str) -> u64 {
-    match client.expect(|m| matches!(m, ServerMsg::Message(chat) if chat.text == text)) {
-        ServerMsg::Message(chat) => chat.id,
-        _ => unreachable!(),
-    }
+    expect_chat(client, text).id
 }
 
 fn notice(client: &mut Json, needle: &str) {

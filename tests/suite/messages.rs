@@ -25,7 +25,8 @@ pub fn app_join(addr: std::net::SocketAddr, name: &str) -> (Json, ServerMsg) {
     (client, welcome)
 }
 
-fn say(client: &mut Json, text: &str) -> Chat {
+/// Says `text` in the room and waits for its echo.
+pub(crate) fn say(client: &mut Json, text: &str) -> Chat {
     client.send(&ClientMsg::Say {
         text: text.into(),
         cid: None,
@@ -33,7 +34,8 @@ fn say(client: &mut Json, text: &str) -> Chat {
     expect_chat(client, text)
 }
 
-fn expect_chat(client: &mut Json, text: &str) -> Chat {
+/// Waits until `client` sees the message `text` (from anyone).
+pub(crate) fn expect_chat(client: &mut Json, text: &str) -> Chat {
     match client.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == text)) {
         ServerMsg::Message(chat) => chat,
         _ => unreachable!(),

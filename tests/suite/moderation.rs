@@ -108,7 +108,8 @@ fn delete(id: u64) -> ClientMsg {
     })
 }
 
-fn say(client: &mut Json, text: &str) {
+/// Says `text` in the room (its answer is read by the caller).
+pub(crate) fn say(client: &mut Json, text: &str) {
     client.send(&ClientMsg::Say {
         text: text.into(),
         cid: None,

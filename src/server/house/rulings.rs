@@ -78,7 +78,7 @@ impl<M: Mailbox> House<M> {
     ) -> Option<String> {
         let name = name::validate(ruling.name.as_deref()?).ok()?;
         let key = NameKey::new(&name);
-        let on_device = device.map_or_else(Vec::new, |device| self.sessions_on(device));
+        let on_device = device.map_or_else(Vec::new, |device| self.moderation.sessions_on(device));
         let targets: Vec<_> = self
             .holder(&key)
             .map(|(session, _)| session)
@@ -174,17 +174,5 @@ impl<M: Mailbox> House<M> {
             name = from.as_str(),
             by = by
         ))
-    }
-
-    /// The sessions on `device`.
-    fn sessions_on(&self, device: DeviceId) -> Vec<crate::server::room::SessionId> {
-        self.rooms[0]
-            .sessions()
-            .into_iter()
-            .chain(self.rooms[1..].iter().flat_map(|room| room.sessions()))
-            .filter(|&s| self.moderation.device(s) == Some(device))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect()
     }
 }
