@@ -24,6 +24,7 @@ use crossbeam_channel::Sender;
 use log::warn;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::protocol::device::DeviceId;
 use crate::protocol::message::Found;
 use crate::protocol::password::RoomKey;
 use crate::protocol::search::Query;
@@ -31,11 +32,13 @@ use crate::protocol::{Chat, ServerMsg, message};
 
 mod ids;
 mod jobs;
+mod privates;
 mod rules;
 
 pub use ids::ID_RESERVE;
 use ids::{Ids, note_next_ids};
 use jobs::Jobs;
+pub use privates::Ends;
 pub use rules::{KeptName, MAX_STORED_RULES, NamedModerator, RuleChange, StoredRule};
 
 /// How much of the history is kept.
@@ -96,6 +99,8 @@ struct Kept {
     room: Option<Arc<str>>,
     /// Whether it takes the place of the message with its id, and what of the search index.
     replaces: Replaces,
+    /// For a private message, the devices at its ends (they get it back).
+    ends: Ends,
 }
 
 /// Whether a message kept takes the place of the one with its id.
@@ -245,6 +250,22 @@ impl Store {
             in_history,
             room: room.cloned(),
             replaces: Replaces::No,
+            ends: Ends::default(),
+        }));
+    }
+
+    /// [`Store::keep_in`] for a private message, with the devices at its `ends`: each gets it
+    /// back ([`Reader::privates`]).
+    pub fn keep_private_in(&self, room: Option<&Arc<str>>, msg: &ServerMsg, ends: Ends) {
+        if self.failed.load(Ordering::Relaxed) {
+            return;
+        }
+        self.jobs.send(Job::Keep(Kept {
+            msg: msg.clone(),
+            in_history: false,
+            room: room.cloned(),
+            replaces: Replaces::No,
+            ends,
         }));
     }
 
@@ -262,13 +283,19 @@ impl Store {
     }
 
     fn rewrite(&self, room: Option<&Arc<str>>, msg: &ServerMsg, replaces: Replaces) {
+        self.queue(Kept {
+            msg: msg.clone(),
+            in_history: true,
+            room: room.cloned(),
+            replaces,
+            ends: Ends::default(),
+        });
+    }
+
+    /// Hands `kept` to the writer, unless storing stopped.
+    fn queue(&self, kept: Kept) {
         if !self.failed.load(Ordering::Relaxed) {
-            self.jobs.send(Job::Keep(Kept {
-                msg: msg.clone(),
-                in_history: true,
-                room: room.cloned(),
-                replaces,
-            }));
+            self.jobs.send(Job::Keep(kept));
         }
     }
 
@@ -464,6 +491,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
         room.recent = recent_in(&conn, &room.name, recent)?;
     }
     rules::create(&conn)?;
+    privates::create(&conn)?;
     let rules = rules::load(&conn, crate::protocol::now_ms())?;
     let moderators = rules::load_named(&conn)?;
     let kept_names = rules::load_kept(&conn, crate::protocol::now_ms())?;
@@ -876,8 +904,9 @@ fn write_batch(
 ) -> Result<(), rusqlite::Error> {
     in_transaction(conn, || {
         let mut insert = conn.prepare_cached(
-            "INSERT OR IGNORE INTO messages (private, id, time, in_history, json, room) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO messages \
+             (private, id, time, in_history, json, room, from_device, to_device) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for kept in batch {
             let Some((private, id, time)) = key(&kept.msg) else {
@@ -908,7 +937,9 @@ fn write_batch(
                 to_sql(time),
                 i64::from(kept.in_history),
                 json,
-                kept.room.as_deref().unwrap_or("")
+                kept.room.as_deref().unwrap_or(""),
+                privates::column(kept.ends.from),
+                privates::column(kept.ends.to)
             ])?;
             if added == 1
                 && let Some(words) = searched_words(&kept.msg)
@@ -1198,6 +1229,29 @@ impl Reader {
         }
         Ok(found)
     }
+
+    /// The private messages `device` sent or was sent (only those kept since the host knew
+    /// devices) with ids below `before` (all when `None`), the newest `limit` of them, oldest
+    /// first; and whether there are older ones still.
+    pub fn privates(
+        &self,
+        device: DeviceId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<ServerMsg>, bool), rusqlite::Error> {
+        privates::page(&self.conn(), device, before, limit)
+    }
+
+    /// The newest of `device`'s private messages that hold every word of `words`, at most
+    /// `limit`, newest first (among its newest 10,000).
+    pub fn search_privates(
+        &self,
+        device: DeviceId,
+        words: &str,
+        limit: usize,
+    ) -> Result<Vec<Found>, rusqlite::Error> {
+        privates::search(&self.conn(), device, words, limit)
+    }
 }
 
 /// Where [`chat_near`] looks, from an id.
@@ -1414,6 +1468,7 @@ mod tests {
                 msg: chat(id, "x"),
                 in_history: true,
                 room: None,
+                ends: Ends::default(),
             })
         };
         for id in 0..=BATCH as u64 {

@@ -185,6 +185,7 @@ error-topic-too-long = a topic is at most { $max } bytes
 error-room-name = bad room name: { $reason }
 error-room-password-needed = the room { $room } has a password: type /join { $room } <password> over an encrypted connection (openssl s_client); an app asks for it
 error-history-unavailable = the room's history can't be read right now; try again later
+error-privates-no-device = only an app the host knows by its device gets its private messages back
 error-evicted = the server is busy: too many connections were waiting without a name, and yours waited longest; connect again
 error-too-many-from-address = too many connections from your address are waiting to join; give a name on one of them, or try again in a moment
 error-too-many-waiting = too many connections are waiting to join; try again in a moment
@@ -420,6 +421,7 @@ search-count = { $count ->
    *[other] { $count } messages, newest first; click one to see it.
 }
 search-show = Show it in the conversation
+search-private = [private, with { $name }]
 badge-verified = Encrypted, verified by password
 badge-trusted = Encrypted, trusted on first use
 badge-clear = Not encrypted

@@ -185,6 +185,7 @@ error-topic-too-long = un sujet fait au plus { $max } octets
 error-room-name = nom de salon refusé : { $reason }
 error-room-password-needed = le salon { $room } a un mot de passe : tapez /join { $room } <mot de passe> sur une connexion chiffrée (openssl s_client) ; une application le demande
 error-history-unavailable = l’historique du salon est illisible pour l’instant ; réessayez plus tard
+error-privates-no-device = seule une application que l’hôte reconnaît à son appareil reçoit à nouveau ses messages privés
 error-evicted = le serveur est occupé : trop de connexions attendaient sans nom, et la vôtre attendait depuis le plus longtemps ; reconnectez-vous
 error-too-many-from-address = trop de connexions depuis votre adresse attendent d’entrer ; donnez un nom sur l’une d’elles, ou réessayez dans un instant
 error-too-many-waiting = trop de connexions attendent d’entrer ; réessayez dans un instant
@@ -426,6 +427,7 @@ search-count = { $count ->
    *[other] { $count } messages, du plus récent au plus ancien ; cliquez sur l’un d’eux pour le voir.
 }
 search-show = Le montrer dans la conversation
+search-private = [privé, avec { $name }]
 badge-verified = Chiffré, vérifié par mot de passe
 badge-trusted = Chiffré, approuvé à la première connexion
 badge-clear = Non chiffré

@@ -16,6 +16,8 @@ pub struct Asked {
     pub page: Option<Label>,
     /// The search sent, while its answer is awaited.
     pub search: Option<Label>,
+    /// The page of this device's own private messages asked for, while its answer is awaited.
+    pub privates: Option<Label>,
 }
 
 impl Asked {
@@ -37,21 +39,27 @@ impl Asked {
 
     /// True when `label` is the awaited page's: then it is awaited no more.
     pub fn page_answered(&mut self, label: Label) -> bool {
-        let ours = self.page == Some(label);
-        if ours {
-            self.page = None;
-        }
-        ours
+        answered(&mut self.page, label)
     }
 
     /// True when `label` is the awaited search's: then it is awaited no more.
     pub fn search_answered(&mut self, label: Label) -> bool {
-        let ours = self.search == Some(label);
-        if ours {
-            self.search = None;
-        }
-        ours
+        answered(&mut self.search, label)
     }
+
+    /// True when `label` is the awaited private messages' page's: then it is awaited no more.
+    pub fn privates_answered(&mut self, label: Label) -> bool {
+        answered(&mut self.privates, label)
+    }
+}
+
+/// True when `label` is the one `awaited` holds, which then holds none.
+fn answered(awaited: &mut Option<Label>, label: Label) -> bool {
+    let ours = *awaited == Some(label);
+    if ours {
+        *awaited = None;
+    }
+    ours
 }
 
 #[cfg(test)]

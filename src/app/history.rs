@@ -1,6 +1,6 @@
 //! This computer's log of conversations, for the conversation on screen: what a JSON room says
 //! goes into it; what it holds comes back (messages from before the room's history, your own
-//! private messages, which no room gives back, and the outbox of what was typed and never
+//! private messages, which only a host that knows this app's device gives back, and the outbox of what was typed and never
 //! confirmed, kept across a restart: the room's, and each named room's).
 
 use std::collections::HashMap;
@@ -71,12 +71,25 @@ impl History {
                     journal.keep(room, old);
                 }
             }
-            ServerMsg::History { messages, .. } => {
+            ServerMsg::History { messages, .. } | ServerMsg::Privates { messages, .. } => {
                 for old in messages {
                     journal.keep(room, old);
                 }
             }
             msg => journal.keep(room, msg),
+        }
+    }
+
+    /// The host gave this device's own private messages back (`privates`, a message the model
+    /// does not apply): kept in the log, and each one not on screen yet put in its place.
+    pub(super) fn given_back(&self, conv: &mut Conversation, privates: ServerMsg) {
+        self.keep(&conv.key, &privates);
+        let (ServerMsg::Privates { messages, .. }, Some(chat)) = (privates, &mut conv.chat) else {
+            return;
+        };
+        let restored = chat.restore_privates(messages);
+        if restored > 0 {
+            conv.layout.inserted(restored);
         }
     }
 

@@ -42,6 +42,10 @@ const JUMP_PAGE: u32 = 500;
 /// How many rows above a search result stay in view when the app shows it.
 const JUMP_CONTEXT: usize = 3;
 
+/// How many of this device's own private messages the app asks the host for after joining (the
+/// server's largest page).
+const PRIVATES_ASKED: u32 = 500;
+
 /// The session with the room on screen, and the owners that live with it.
 pub(super) struct Session {
     /// The connection, and its state.
@@ -199,11 +203,23 @@ impl Session {
         if self.files.on_answer(&msg, contact, conv, desk) {
             return;
         }
-        if let ServerMsg::Error {
-            label: Some(label), ..
-        } = &msg
-        {
-            self.on_refused(*label);
+        match &msg {
+            ServerMsg::Privates {
+                label: Some(label), ..
+            } if self.contact.asked.privates_answered(*label) => {
+                self.history.given_back(&mut self.conv, msg);
+                return;
+            }
+            // A host from before `privates` (it knew devices): nothing to say.
+            ServerMsg::Error {
+                label: Some(label), ..
+            } if self.contact.asked.privates_answered(*label) => {
+                return;
+            }
+            ServerMsg::Error {
+                label: Some(label), ..
+            } => self.on_refused(*label),
+            _ => {}
         }
         match &msg {
             ServerMsg::Error {
@@ -320,6 +336,9 @@ impl Session {
             self.conv.mark_last_visit(&desk.settings);
             if self.contact.speaks_json() {
                 self.history.recall_privates(&self.conv);
+                if security.device {
+                    self.ask_privates();
+                }
             }
         }
         if self.contact.speaks_json() {
@@ -629,6 +648,21 @@ impl Session {
         self.conv.layout_in(room).prepended(added);
         if let Some(id) = self.conv.pending_jump {
             self.jump_to(id);
+        }
+    }
+
+    /// The host knows this app's device: asks it for the newest of this device's own private
+    /// messages, which go in their place beside those this computer's log gives back (another
+    /// computer's log, or a log lost, holds none of them).
+    fn ask_privates(&mut self) {
+        let label = self.contact.asked.label();
+        self.contact.asked.privates = label;
+        if let (Some(_), Some(conn)) = (label, self.contact.connection()) {
+            conn.ask(ClientMsg::Privates {
+                before: None,
+                limit: Some(PRIVATES_ASKED),
+                label,
+            });
         }
     }
 

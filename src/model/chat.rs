@@ -559,7 +559,7 @@ impl ChatModel {
             else {
                 continue;
             };
-            if !self.seen_private.insert((id, time)) {
+            if self.ignores(&from) || !self.seen_private.insert((id, time)) {
                 continue;
             }
             let at = self.entries.partition_point(|e| e.time <= time);
@@ -797,7 +797,9 @@ impl ChatModel {
             }
             // Search results go to the search panel, not the conversation.
             // The app shows the host's other rooms in a later version.
+            // The app puts private messages given back in their place (`restore_privates`).
             ServerMsg::Results { .. }
+            | ServerMsg::Privates { .. }
             | ServerMsg::Rooms { .. }
             | ServerMsg::Topic { .. }
             | ServerMsg::Parted {}

@@ -213,6 +213,7 @@ impl Command {
             | ClientMsg::Password { .. }
             | ClientMsg::TypedPassword { .. }
             | ClientMsg::History { .. }
+            | ClientMsg::Privates { .. }
             | ClientMsg::Typing { .. }
             | ClientMsg::Offer { .. }
             | ClientMsg::Fetch { .. }

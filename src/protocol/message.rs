@@ -77,6 +77,21 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<Label>,
     },
+    /// Asks for the asker's own private messages (sent or received), those the host kept since
+    /// it knew their app's device: at most `limit` (capped by the server) with ids below `before`
+    /// (the newest when absent), answered with [`ServerMsg::Privates`]. Refused to a connection
+    /// that proved no device (a terminal, an older app).
+    Privates {
+        /// Only messages with smaller ids (of the private messages' sequence).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<u64>,
+        /// How many at most.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+        /// The client's own label for this request, echoed by the answer (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
+    },
     /// The person is typing (`active`), or stopped; the others who speak JSON are told. Sent at
     /// most every few seconds while typing: the others forget it after [`TYPING_LASTS_MS`].
     Typing {
@@ -273,6 +288,7 @@ impl ClientMsg {
     pub fn label(&self) -> Option<Label> {
         match self {
             Self::History { label, .. }
+            | Self::Privates { label, .. }
             | Self::Search { label, .. }
             | Self::Offer { label, .. }
             | Self::Fetch { label, .. }
@@ -561,6 +577,19 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<Label>,
     },
+    /// The answer to [`ClientMsg::Privates`]: the asker's own private messages, oldest first.
+    Privates {
+        /// The `before` that was asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<u64>,
+        /// The messages (each a `private`), oldest first.
+        messages: Vec<ServerMsg>,
+        /// True when there are older ones still.
+        more: bool,
+        /// The label of the request this answers, when it gave one (see [`Label`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Label>,
+    },
     /// The answer to [`ClientMsg::Rooms`]: the host's rooms, the default room first.
     Rooms {
         /// The rooms.
@@ -753,6 +782,10 @@ pub struct Found {
     /// absent for the default room's, and in a search of one room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<String>,
+    /// When the result is one of the asker's own private messages (an app the host knows by its
+    /// device): whom it was sent to. Its id is then of the private messages' own sequence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }
 
 impl Found {
@@ -764,6 +797,15 @@ impl Found {
             before,
             after,
             room: None,
+            to: None,
+        }
+    }
+
+    /// A result that is the asker's own private message `message`, sent to `to`.
+    pub fn private(message: Chat, to: String) -> Self {
+        Self {
+            to: Some(to),
+            ..Self::message(message, None, None)
         }
     }
 
@@ -783,6 +825,7 @@ impl Found {
             before,
             after,
             room: None,
+            to: None,
         }
     }
 
@@ -1070,11 +1113,14 @@ impl ServerMsg {
             Self::Notice { text, .. } | Self::Error { message: text, .. } => {
                 *text = clean_lines(text)
             }
-            Self::History { messages, .. } => messages.iter_mut().for_each(Self::clean),
+            Self::History { messages, .. } | Self::Privates { messages, .. } => {
+                messages.iter_mut().for_each(Self::clean);
+            }
             Self::Results { text, results, .. } => {
                 clean(text);
                 for found in results {
                     found.room.iter_mut().for_each(clean);
+                    found.to.iter_mut().for_each(clean);
                     found.message.clean();
                     found.file.iter_mut().for_each(FileOffer::clean);
                     found.before.iter_mut().for_each(Chat::clean);
@@ -1137,6 +1183,7 @@ impl ServerMsg {
             | Self::Ticket { label: l, .. }
             | Self::Error { label: l, .. }
             | Self::History { label: l, .. }
+            | Self::Privates { label: l, .. }
             | Self::Rooms { label: l, .. }
             | Self::Results { label: l, .. } => *l = label,
             _ => {}
@@ -1151,6 +1198,7 @@ impl ServerMsg {
             | Self::Ticket { label, .. }
             | Self::Error { label, .. }
             | Self::History { label, .. }
+            | Self::Privates { label, .. }
             | Self::Rooms { label, .. }
             | Self::Results { label, .. } => *label,
             _ => None,
@@ -1527,6 +1575,85 @@ mod tests {
         };
         assert_eq!(results[0].message.text, "plan-de-salle.pdf");
         assert_eq!(results[0].file, None);
+    }
+
+    #[test]
+    fn a_device_s_private_messages_read_and_encode_as_protocol_md_shows_them() {
+        let doc = include_str!("../../PROTOCOL.md");
+        let section = doc
+            .split("**Your private messages, back.**")
+            .nth(1)
+            .expect("the section");
+        let section = section.split("\n## ").next().unwrap_or(section);
+        let lines: Vec<&str> = section
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with(r#"{"type":""#))
+            .collect();
+        assert_eq!(lines.len(), 5, "{lines:#?}");
+        assert_eq!(
+            decode_client(lines[0].as_bytes()).ok(),
+            Some(ClientMsg::Privates {
+                before: None,
+                limit: Some(200),
+                label: Some(8),
+            })
+        );
+        assert_eq!(
+            decode_client(lines[1].as_bytes()).ok(),
+            Some(ClientMsg::Privates {
+                before: Some(31),
+                limit: Some(200),
+                label: None,
+            })
+        );
+        let private = ServerMsg::Private {
+            id: 30,
+            time: 1_700_000_000_000,
+            from: "bob".into(),
+            to: "alice".into(),
+            text: "psst".into(),
+            cid: None,
+        };
+        let pages = [
+            ServerMsg::Privates {
+                before: None,
+                messages: vec![private],
+                more: false,
+                label: Some(8),
+            },
+            ServerMsg::Privates {
+                before: Some(31),
+                messages: vec![],
+                more: false,
+                label: None,
+            },
+        ];
+        for (line, page) in lines[2..4].iter().zip(pages) {
+            assert_eq!(
+                String::from_utf8_lossy(&page.to_json_line()).trim_end(),
+                *line
+            );
+        }
+        let found = Found::private(
+            Chat {
+                id: 30,
+                time: 1_700_000_000_000,
+                from: "bob".into(),
+                text: "à midi ?".into(),
+                ..Default::default()
+            },
+            "alice".into(),
+        );
+        let results = ServerMsg::Results {
+            text: "midi".into(),
+            results: vec![found],
+            label: None,
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&results.to_json_line()).trim_end(),
+            lines[4]
+        );
     }
 
     #[test]

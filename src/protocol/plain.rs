@@ -122,7 +122,7 @@ impl ServerMsg {
             }
             Self::Password { .. } => notice(out, &lang.tr("plain-password")),
             Self::Verified { .. } => notice(out, &lang.tr("plain-password-ok")),
-            Self::History { messages, .. } => {
+            Self::History { messages, .. } | Self::Privates { messages, .. } => {
                 for msg in messages {
                     msg.write_plain(out, lang);
                 }

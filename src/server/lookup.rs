@@ -8,6 +8,7 @@ use log::warn;
 
 use super::shared::Shared;
 use crate::protocol::change::Quote;
+use crate::protocol::device::DeviceId;
 use crate::protocol::message::Chat;
 use crate::protocol::{ErrorCode, ServerMsg};
 
@@ -80,11 +81,44 @@ pub(super) fn stored_message(shared: &Shared, room: Option<&str>, id: u64) -> Op
     }
 }
 
+/// The private messages `device` sent or was sent, before `before`, as a `privates` answer;
+/// refused to a connection that proved no device. A host that keeps no store gives back none.
+pub(super) fn privates(
+    shared: &Shared,
+    device: Option<DeviceId>,
+    before: Option<u64>,
+    limit: Option<u32>,
+) -> ServerMsg {
+    let Some(device) = device else {
+        return ServerMsg::error(
+            ErrorCode::Unavailable,
+            shared.config.lang.tr("error-privates-no-device"),
+        );
+    };
+    let limit = clamp(limit, PAGE_DEFAULT, PAGE_MAX);
+    let read = match shared.reader() {
+        Some(reader) => reader
+            .privates(device, before, limit)
+            .map_err(|err| err.to_string()),
+        None => Ok((Vec::new(), false)),
+    };
+    match read {
+        Ok((messages, more)) => ServerMsg::Privates {
+            before,
+            messages,
+            more,
+            label: None,
+        },
+        Err(err) => unavailable(shared, &err),
+    }
+}
+
 /// The newest messages of `rooms` (named rooms; `None`: the default room) holding every word of
-/// `text`, as a `results` answer. The caller has checked that the asker is in each.
+/// `text`, with the asker's own private messages when their app proved `device`, newest first,
+/// as a `results` answer. The caller has checked that the asker is in each room.
 pub(super) fn search(
     shared: &Shared,
-    rooms: &[Option<String>],
+    (rooms, device): (&[Option<String>], Option<DeviceId>),
     text: &str,
     limit: Option<u32>,
 ) -> ServerMsg {
@@ -93,6 +127,16 @@ pub(super) fn search(
     let read = match shared.reader() {
         Some(reader) => reader
             .search_among(&rooms, text, limit)
+            .and_then(|mut found| {
+                if let Some(device) = device {
+                    found.extend(reader.search_privates(device, text, limit)?);
+                    // Newest first, the two lists together: by time, as their ids are of two
+                    // sequences.
+                    found.sort_by_key(|f| std::cmp::Reverse(f.message.time));
+                    found.truncate(limit);
+                }
+                Ok(found)
+            })
             .map_err(|err| err.to_string()),
         None => Ok(shared.lock_room().search_among(&rooms, text, limit)),
     };

@@ -63,6 +63,10 @@ impl room::Archive for StoreArchive {
         self.store.keep_in(self.room.as_ref(), msg, in_history);
     }
 
+    fn keep_private(&self, msg: &ServerMsg, ends: crate::store::Ends) {
+        self.store.keep_private_in(self.room.as_ref(), msg, ends);
+    }
+
     fn keep_topic(&self, topic: &str) {
         self.store
             .keep_room(self.room.as_deref().unwrap_or(""), Some(topic));

@@ -36,6 +36,7 @@ use crate::protocol::websocket;
 use crate::protocol::{
     Chat, Command, Dialect, ErrorCode, LeaveReason, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMsg,
 };
+use crate::store::Ends;
 use crate::tr;
 
 pub use linked::{LinkShare, Relay};
@@ -49,6 +50,9 @@ pub type Clock = fn() -> u64;
 pub trait Archive: Send + Sync + std::fmt::Debug {
     /// Keeps `msg`; `in_history` when newcomers are given it.
     fn keep(&self, msg: &ServerMsg, in_history: bool);
+
+    /// Keeps the private message `msg`, with the devices at its `ends` (they get it back).
+    fn keep_private(&self, msg: &ServerMsg, ends: Ends);
 
     /// Keeps the room's topic (empty: none).
     fn keep_topic(&self, topic: &str);
@@ -446,6 +450,15 @@ impl<M: Mailbox> Room<M> {
     fn keep(&self, msg: &ServerMsg, in_history: bool) {
         if let Some(archive) = &self.archive {
             archive.keep(msg, in_history);
+        }
+    }
+
+    /// Keeps the private message `msg` from `session` to `to` (here or in another room), with
+    /// their devices.
+    fn keep_private(&self, msg: &ServerMsg, session: SessionId, to: Option<DeviceId>) {
+        if let Some(archive) = &self.archive {
+            let from = self.person(session).and_then(|p| p.device);
+            archive.keep_private(msg, Ends { from, to });
         }
     }
 
@@ -1122,7 +1135,8 @@ impl<M: Mailbox> Room<M> {
             self.send_to(session, &refused);
             return;
         };
-        let (target_session, target_name) = (target.session, target.name.clone());
+        let (target_session, target_name, target_device) =
+            (target.session, target.name.clone(), target.device);
         let away_reply = self.away_reply(target_session, session);
         let id = self.ids.take_private();
         let msg = ServerMsg::Private {
@@ -1134,7 +1148,7 @@ impl<M: Mailbox> Room<M> {
             cid: cid.clone(),
         };
         self.count_sent(from, cid, &msg);
-        self.keep(&msg, false);
+        self.keep_private(&msg, session, target_device);
         // Someone ignored is not told: their message goes as any other, and stops there.
         if target_session != session && !self.ignores(target_session, from) {
             self.send_to(target_session, &msg);
@@ -1173,7 +1187,8 @@ impl<M: Mailbox> Room<M> {
             self.send_to(session, &refused);
             return;
         };
-        let (target_session, target_name) = (target.session, target.name.clone());
+        let (target_session, target_name, target_device) =
+            (target.session, target.name.clone(), target.device);
         let away_reply = other.away_reply(target_session, session);
         let msg = ServerMsg::Private {
             id: self.ids.take_private(),
@@ -1184,7 +1199,7 @@ impl<M: Mailbox> Room<M> {
             cid: cid.clone(),
         };
         self.count_sent(&from, cid, &msg);
-        self.keep(&msg, false);
+        self.keep_private(&msg, session, target_device);
         if !other.ignores(target_session, &from) {
             other.send_to(target_session, &msg);
         }

@@ -3,6 +3,7 @@
 
 use eframe::egui::{self, Key, RichText};
 
+use super::chat::Showing;
 use super::{Action, RoomAction, name_colour};
 use crate::model::chat::file_offer_text;
 use crate::model::transcript::local_hour_minute;
@@ -82,8 +83,8 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel, me: &str) -> Option
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
                     for found in results {
-                        if let Some(id) = result_ui(ui, found, me, dark) {
-                            action = Some(Action::Room(RoomAction::JumpTo(id)));
+                        if let Some(shown) = result_ui(ui, found, me, dark) {
+                            action = Some(Action::Room(shown));
                         }
                         ui.separator();
                     }
@@ -94,9 +95,10 @@ pub fn search_ui(ui: &mut egui::Ui, panel: &mut SearchPanel, me: &str) -> Option
 }
 
 /// One result: the message before (weak), the one found (or the file, said as the conversation
-/// says it; `me` is this person), the one after (weak). Returns the id of what was found when it
-/// is clicked.
-fn result_ui(ui: &mut egui::Ui, found: &Found, me: &str, dark: bool) -> Option<u64> {
+/// says it; `me` is this person; one of your private messages, with whom), the one after (weak).
+/// Returns, when it is clicked, what shows it: the room at that message, or the direct
+/// conversation.
+fn result_ui(ui: &mut egui::Ui, found: &Found, me: &str, dark: bool) -> Option<RoomAction> {
     let context = |ui: &mut egui::Ui, chat: &Chat| {
         ui.weak(format!("{}: {}", chat.from, chat.text));
     };
@@ -105,9 +107,24 @@ fn result_ui(ui: &mut egui::Ui, found: &Found, me: &str, dark: bool) -> Option<u
     }
     let chat = &found.message;
     let when = local_hour_minute(chat.time);
-    let said = match &found.file {
-        Some(offer) => file_offer_text(offer, me, super::lang(ui.ctx())),
-        None => format!("{}: {}", chat.from, chat.text),
+    let lang = super::lang(ui.ctx());
+    // One of your private messages: who it is with (its id is not the room's).
+    let peer = found.to.as_deref().map(|to| {
+        if chat.from == me {
+            to
+        } else {
+            chat.from.as_str()
+        }
+    });
+    let said = match (&found.file, peer) {
+        (Some(offer), _) => file_offer_text(offer, me, lang),
+        (None, Some(peer)) => format!(
+            "{} {}: {}",
+            tr!(lang, "search-private", name = peer),
+            chat.from,
+            chat.text
+        ),
+        (None, None) => format!("{}: {}", chat.from, chat.text),
     };
     let text = RichText::new(format!("{when} {said}")).color(name_colour(&chat.from, dark));
     let clicked = ui
@@ -117,5 +134,8 @@ fn result_ui(ui: &mut egui::Ui, found: &Found, me: &str, dark: bool) -> Option<u
     if let Some(after) = &found.after {
         context(ui, after);
     }
-    clicked.then_some(chat.id)
+    clicked.then(|| match peer {
+        Some(peer) => RoomAction::Show(Showing::Direct(peer.to_owned())),
+        None => RoomAction::JumpTo(chat.id),
+    })
 }

@@ -623,6 +623,58 @@ fn this_computers_log_keeps_conversations_as_long_as_the_settings_say() {
 }
 
 #[test]
+fn a_host_that_knows_this_app_s_device_gives_back_its_private_messages_the_log_lost_and_finds_them()
+{
+    let store_dir = tempfile::tempdir().expect("a temp folder");
+    let server = start_server_with(stored(&store_dir.path().join("history.sqlite")));
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    let mut harness = joined(&config, "alice", addr);
+    let (mut bob, _) = Json::join(addr, "bob");
+    send_message(&mut harness, "/msg bob psst, à midi ?");
+    bob.expect(|m| matches!(m, ServerMsg::Private { text, .. } if text == "psst, à midi ?"));
+    bob.send(&coucou::protocol::ClientMsg::Msg {
+        to: "alice".into(),
+        text: "oui, midi pile".into(),
+        cid: None,
+    });
+    wait_until(&mut harness, "both private messages", |app| {
+        has_entry(app, "psst, à midi ?") && has_entry(app, "oui, midi pile")
+    });
+    drop(harness);
+    // This computer's log is lost (another disk, a clean-up): the host, knowing the device,
+    // gives them back.
+    let log = coucou::model::settings::journal_path(&config);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = log.as_os_str().to_owned();
+        file.push(suffix);
+        std::fs::remove_file(&file).ok();
+    }
+    assert!(!log.exists());
+
+    let mut harness = joined(&config, "alice", addr);
+    wait_until(
+        &mut harness,
+        "the private messages back from the host",
+        |app| has_entry(app, "psst, à midi ?") && has_entry(app, "oui, midi pile"),
+    );
+    // Found by a search too, and a click shows the conversation with bob.
+    search_for(&mut harness, "midi");
+    wait_until(&mut harness, "the results", |app| {
+        app.search_panel().results.is_some()
+    });
+    harness.get_by_label("2 messages, newest first; click one to see it.");
+    harness
+        .get_by_label_contains("[private, with bob] bob: oui, midi pile")
+        .click();
+    harness.run_steps(3);
+    harness.get_by_label("Direct messages with bob");
+    harness.get_by_role_and_label(Role::Label, "oui, midi pile");
+    drop(harness);
+    drop(server);
+}
+
+#[test]
 fn your_own_private_messages_are_back_in_their_place_after_a_restart() {
     let server = start_server_with(ServerConfig {
         flood: None,

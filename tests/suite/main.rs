@@ -18,6 +18,7 @@ mod app_rooms;
 mod browser;
 mod cli;
 mod crash;
+mod device_privates;
 mod devices;
 mod diagnostics;
 mod discovery_netns;

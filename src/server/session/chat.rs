@@ -139,6 +139,15 @@ pub(super) fn chat(
                 answer(lookup::page(shared, room.as_deref(), before, limit));
                 continue;
             }
+            Asked::Privates { before, limit } => {
+                if let Some(refused) = take(&mut bucket, "asking", Instant::now(), lang) {
+                    answer(refused.into());
+                    continue;
+                }
+                turn = None;
+                answer(lookup::privates(shared, joined.device, before, limit));
+                continue;
+            }
             Asked::Typing(active) => {
                 let now = Instant::now();
                 if let Some(refused) = take(&mut bucket, "typing", now, lang) {
@@ -204,7 +213,12 @@ pub(super) fn chat(
                     }
                 };
                 turn = None;
-                answer(lookup::search(shared, &rooms, &text, limit));
+                answer(lookup::search(
+                    shared,
+                    (&rooms, joined.device),
+                    &text,
+                    limit,
+                ));
                 continue;
             }
         };
@@ -378,6 +392,11 @@ enum Asked {
         before: Option<u64>,
         limit: Option<u32>,
     },
+    /// A page of the asker's own private messages (JSON `privates`).
+    Privates {
+        before: Option<u64>,
+        limit: Option<u32>,
+    },
     /// A search (JSON `search`, plain `/search`).
     Search { text: String, limit: Option<u32> },
     /// Typing, or stopped (JSON `typing`).
@@ -542,6 +561,9 @@ fn json_asked(msg: ClientMsg, lang: Lang) -> Result<Asked, Refused> {
     };
     let msg = match msg {
         ClientMsg::History { before, limit, .. } => return Ok(Asked::Page { before, limit }),
+        ClientMsg::Privates { before, limit, .. } => {
+            return Ok(Asked::Privates { before, limit });
+        }
         ClientMsg::Search { text, limit, .. } => {
             return search_words(clean_text(&text), limit, lang);
         }

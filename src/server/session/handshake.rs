@@ -278,6 +278,7 @@ pub(super) fn handshake(
                     outbox,
                     name,
                     sent_name: raw_name,
+                    device,
                 })));
             }
             Err(JoinError::Name(err)) => {

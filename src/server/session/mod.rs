@@ -32,6 +32,7 @@ use super::stash;
 use super::web;
 use crate::connection::{FrameReader, ReadTimeout, SharedSocket};
 use crate::i18n::Lang;
+use crate::protocol::device::DeviceId;
 use crate::protocol::message::MAX_AWAY_BYTES;
 use crate::protocol::message::{Cid, Label};
 use crate::protocol::name::{self, NameError};
@@ -97,6 +98,8 @@ struct Joined {
     /// The name as the client sent it at first, NULs and line end cut: the seed's C client puts it
     /// before every line, whatever the name becomes.
     sent_name: String,
+    /// The device their app proved, if any: it gets its own private messages back.
+    device: Option<DeviceId>,
 }
 
 /// How many names a session remembers for stripping `name: ` prefixes (the first one, as sent and
