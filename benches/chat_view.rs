@@ -71,8 +71,7 @@ impl View {
                     others: None,
                     topic: None,
                     hosted_on: &[],
-                    moderator: false,
-                    owner: false,
+                    rank: Default::default(),
                 },
             );
             black_box(action);
@@ -265,8 +264,7 @@ impl Rooms {
                     others: Some(&[]),
                     topic: Some("livraison vendredi"),
                     hosted_on: &[],
-                    moderator: false,
-                    owner: false,
+                    rank: Default::default(),
                 },
             );
             black_box(action);

@@ -20,6 +20,7 @@ use crate::tr;
 use crate::ui::Action;
 use crate::ui::chat::{Around, ChatStatus, Composer, Showing, chat_ui};
 use crate::ui::messages::ListLayout;
+use crate::ui::moderation::Rank;
 use crate::ui::pictures::PictureView;
 use crate::ui::search::SearchPanel;
 use crate::ui::trust::Protection;
@@ -219,6 +220,21 @@ impl Conversation {
         self.offline = Some(why);
     }
 
+    /// What this person may do as a moderator in the room on screen (nothing while offline).
+    fn rank(&self) -> Rank {
+        let room_only = || {
+            self.named_on_screen()
+                .is_some_and(|room| self.rooms.moderating.contains(room))
+        };
+        match (self.owner, self.moderator) {
+            _ if self.offline.is_some() => Rank::Everyone,
+            (true, _) => Rank::Owner,
+            (false, true) => Rank::Host,
+            _ if room_only() => Rank::Room,
+            _ => Rank::Everyone,
+        }
+    }
+
     /// The named room on screen, if one is.
     pub(super) fn named_on_screen(&self) -> Option<&str> {
         match &self.showing {
@@ -309,8 +325,7 @@ impl Conversation {
             others: (chat.has_rooms && self.rooms.listed.len() > 1).then_some(others.as_slice()),
             topic: self.rooms.topic_of(self.named_on_screen()),
             hosted_on,
-            moderator: self.moderator && self.offline.is_none(),
-            owner: self.owner && self.offline.is_none(),
+            rank: self.rank(),
             pictures,
         };
         let (composer, search) = (&mut self.composer, &mut self.search);

@@ -228,6 +228,15 @@ impl Session {
                 label: None,
                 ..
             } => self.contact.removed = Some(message.clone()),
+            // A moderator of that room only: said there.
+            ServerMsg::Moderator { .. } if room.is_some() => {
+                let name = room.unwrap_or_default();
+                if let Some(chat) = self.conv.rooms.chat_mut(&name) {
+                    chat.push_said(now_ms(), Said::new("moderator-room-now"), false);
+                }
+                self.conv.rooms.moderating.insert(name);
+                return;
+            }
             ServerMsg::Moderator { owner } => {
                 self.conv.moderator = true;
                 self.conv.owner = *owner;
@@ -411,6 +420,7 @@ impl Session {
         self.contact.lost();
         self.conv.moderator = false;
         self.conv.owner = false;
+        self.conv.rooms.moderating.clear();
         if let Some(why) = self.contact.removed.take() {
             // A moderator's decision: coming back is the person's choice (Rejoin), not the app's.
             self.contact.reconnect.idle();

@@ -51,6 +51,9 @@ pub struct HostRooms {
     /// The list was asked for and has not come yet: it is not asked again meanwhile (a host
     /// telling of a room made a thousand times gets one question).
     pub listing: bool,
+    /// The named rooms this person moderates, without moderating the whole host: the host says
+    /// so in each, on joining it (for this connection).
+    pub moderating: BTreeSet<String>,
 }
 
 impl HostRooms {
@@ -155,6 +158,7 @@ impl HostRooms {
         self.joined.remove(name);
         self.joining.remove(name);
         self.remembered.remove(name);
+        self.moderating.remove(name);
         if let Some(info) = self.listed.iter_mut().find(|r| r.name == name) {
             info.joined = false;
         }

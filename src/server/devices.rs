@@ -32,6 +32,8 @@ pub struct Devices {
     owners: HashSet<DeviceId>,
     /// The devices the owners named moderators: moderators from their arrival too.
     named: HashSet<DeviceId>,
+    /// The devices the owners named moderators of named rooms, with those rooms.
+    room_named: HashMap<DeviceId, HashSet<String>>,
     /// How long a name is kept for its device after it leaves (milliseconds); 0: not kept.
     keep_ms: u64,
     /// The names kept, by their folded skeleton (a look-alike meets it): for which device, until
@@ -61,12 +63,37 @@ impl Devices {
         self.is_owner(device) || device.is_some_and(|device| self.named.contains(&device))
     }
 
-    /// An owner named `device` a moderator (`on`), or one no more.
-    pub fn name(&mut self, device: DeviceId, on: bool) {
-        if on {
-            self.named.insert(device);
-        } else {
-            self.named.remove(&device);
+    /// True when `device` moderates the named room `room` (and no other): an owner named it so.
+    pub fn moderates_room(&self, device: Option<DeviceId>, room: &str) -> bool {
+        device
+            .and_then(|device| self.room_named.get(&device))
+            .is_some_and(|rooms| rooms.contains(room))
+    }
+
+    /// An owner named `device` a moderator (`on`), or one no more: of the whole host (`room`
+    /// `None`), or of the named room `room`.
+    pub fn name(&mut self, device: DeviceId, room: Option<&str>, on: bool) {
+        match (room, on) {
+            (None, true) => {
+                self.named.insert(device);
+            }
+            (None, false) => {
+                self.named.remove(&device);
+            }
+            (Some(room), true) => {
+                self.room_named
+                    .entry(device)
+                    .or_default()
+                    .insert(room.to_owned());
+            }
+            (Some(room), false) => {
+                if let Some(rooms) = self.room_named.get_mut(&device) {
+                    rooms.remove(room);
+                    if rooms.is_empty() {
+                        self.room_named.remove(&device);
+                    }
+                }
+            }
         }
     }
 

@@ -31,6 +31,7 @@ use crate::store::RuleChange;
 use crate::tr;
 
 mod moderate;
+mod room_moderators;
 mod rulings;
 
 /// A room name from the network as an error may quote it: cleaned, and at most 64 characters.
@@ -784,6 +785,7 @@ impl<M: Mailbox> House<M> {
                 if let Some((reason, auto)) = away {
                     self.rooms[target].handle_sent(session, Command::Away { reason, auto }, None);
                 }
+                self.tell_room_moderator(session, target);
             }
             Err(err) => {
                 // Full: a plain client goes back where it was.

@@ -1209,6 +1209,12 @@ impl<M: Mailbox> Room<M> {
         }
     }
 
+    /// Who is here under `wanted` (as [`Room::canonical_name`] finds them), and their name.
+    pub fn holder_of(&self, wanted: &str) -> Option<(SessionId, String)> {
+        self.find_person(wanted)
+            .map(|m| (m.session, m.name.clone()))
+    }
+
     /// The name of who is here under `wanted` (exactly, whatever the case, else by look-alike),
     /// as private messages find their recipient.
     pub fn canonical_name(&self, wanted: &str) -> Option<String> {

@@ -1,7 +1,7 @@
 //! The bans and mutes a host's moderators made, kept in the store so that they last across
 //! restarts: one row per rule (a name's two keys, or an address), written by the store's writer
 //! thread; those still holding are read back at start. And the moderators its owners named, by
-//! their device (table `moderators`). The file may have been tampered with:
+//! their device (tables `moderators`, and `room_moderators` for one room). The file may have been tampered with:
 //! what is read back is cleaned, cut to length and counted, never trusted.
 
 use rusqlite::{Connection, params};
@@ -47,6 +47,8 @@ pub struct NamedModerator {
     pub shown: String,
     /// The owner who named them.
     pub by: String,
+    /// The named room they moderate (table `room_moderators`); empty: the whole host.
+    pub room: String,
 }
 
 /// How many named moderators are read back at most.
@@ -86,8 +88,8 @@ pub enum RuleChange {
     },
     /// A device named a moderator.
     Named(NamedModerator),
-    /// A device a moderator no more (its id in hex).
-    Unnamed(String),
+    /// A device a moderator no more: its id in hex, and the named room (empty: the whole host).
+    Unnamed(String, String),
     /// A name kept for a device (in place of any it had).
     Kept(KeptName),
     /// A device's kept name given back to it (its id in hex).
@@ -126,6 +128,16 @@ pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
         [],
     )?;
     conn.execute(
+        "CREATE TABLE IF NOT EXISTS room_moderators (
+             device TEXT NOT NULL,
+             room TEXT NOT NULL,
+             shown TEXT NOT NULL,
+             by TEXT NOT NULL,
+             PRIMARY KEY (device, room)
+         )",
+        [],
+    )?;
+    conn.execute(
         "CREATE TABLE IF NOT EXISTS kept_names (
              folded TEXT PRIMARY KEY,
              device TEXT NOT NULL,
@@ -147,16 +159,29 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
             address,
             device,
         } => (*mute, name_keys, address, device),
-        RuleChange::Named(named) => {
+        RuleChange::Named(named) if named.room.is_empty() => {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO moderators (device, shown, by) VALUES (?1, ?2, ?3)",
             )?
             .execute(params![named.device, named.shown, named.by])?;
             return Ok(());
         }
-        RuleChange::Unnamed(device) => {
+        RuleChange::Named(named) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO room_moderators (device, room, shown, by) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![named.device, named.room, named.shown, named.by])?;
+            return Ok(());
+        }
+        RuleChange::Unnamed(device, room) if room.is_empty() => {
             conn.prepare_cached("DELETE FROM moderators WHERE device = ?1")?
                 .execute([device])?;
+            return Ok(());
+        }
+        RuleChange::Unnamed(device, room) => {
+            conn.prepare_cached("DELETE FROM room_moderators WHERE device = ?1 AND room = ?2")?
+                .execute([device, room])?;
             return Ok(());
         }
         RuleChange::Kept(kept) => {
@@ -269,29 +294,38 @@ pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusql
     Ok(rules)
 }
 
-/// The moderators the owners named, oldest first: a row whose device is not a device's id (the
-/// file may have been tampered with) is left out, the rest cleaned and cut.
+/// The moderators the owners named, the host's then each room's, oldest first: a row whose device
+/// is not a device's id (the file may have been tampered with) is left out, the rest cleaned and
+/// cut.
 pub(super) fn load_named(conn: &Connection) -> Result<Vec<NamedModerator>, rusqlite::Error> {
-    let mut stmt =
-        conn.prepare("SELECT device, shown, by FROM moderators ORDER BY rowid LIMIT ?1")?;
     let cut =
         |text: String| -> String { clean_text(&text).chars().take(MAX_FIELD_CHARS).collect() };
-    let rows = stmt.query_map([to_sql(MAX_NAMED as u64)], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-        ))
-    })?;
-    Ok(rows
-        .flatten()
-        .filter(|(device, _, _)| is_device_hex(device))
-        .map(|(device, shown, by)| NamedModerator {
-            device,
-            shown: cut(shown),
-            by: cut(by),
-        })
-        .collect())
+    let mut named = Vec::new();
+    for sql in [
+        "SELECT device, shown, by, '' FROM moderators ORDER BY rowid LIMIT ?1",
+        "SELECT device, shown, by, room FROM room_moderators WHERE room <> '' \
+         ORDER BY rowid LIMIT ?1",
+    ] {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([to_sql(MAX_NAMED as u64)], |row| {
+            Ok(NamedModerator {
+                device: row.get(0)?,
+                shown: row.get(1)?,
+                by: row.get(2)?,
+                room: row.get(3)?,
+            })
+        })?;
+        named.extend(
+            rows.flatten()
+                .filter(|n| is_device_hex(&n.device))
+                .map(|n| NamedModerator {
+                    shown: cut(n.shown),
+                    by: cut(n.by),
+                    ..n
+                }),
+        );
+    }
+    Ok(named)
 }
 
 /// The names still kept at `now`, those kept longest first (the ended are forgotten): a row whose
@@ -436,6 +470,17 @@ mod tests {
                 device: device.clone(),
                 shown: long.clone(),
                 by: "teacher".into(),
+                room: String::new(),
+            }),
+        )
+        .unwrap();
+        keep(
+            &conn,
+            &RuleChange::Named(NamedModerator {
+                device: device.clone(),
+                shown: "bob".into(),
+                by: "teacher".into(),
+                room: "Projet X".into(),
             }),
         )
         .unwrap();
@@ -457,8 +502,17 @@ mod tests {
             [],
         )
         .unwrap();
+        conn.execute(
+            "INSERT INTO room_moderators (device, room, shown, by) VALUES ('zz', 'Projet X', 'x', 'y')",
+            [],
+        )
+        .unwrap();
         let named = load_named(&conn).unwrap();
-        assert_eq!(named.len(), 1, "{named:#?}");
+        assert_eq!(named.len(), 2, "{named:#?}");
+        assert_eq!(
+            (named[0].room.as_str(), named[1].room.as_str()),
+            ("", "Projet X")
+        );
         assert!(
             named[0].shown.chars().count() <= MAX_FIELD_CHARS && !named[0].shown.contains('\u{1b}')
         );
@@ -469,7 +523,9 @@ mod tests {
             "a device keeps one name, and a row that names no device is left out"
         );
         assert!(load_kept(&conn, 900).unwrap().is_empty(), "ended");
-        keep(&conn, &RuleChange::Unnamed(device)).unwrap();
+        keep(&conn, &RuleChange::Unnamed(device.clone(), String::new())).unwrap();
+        assert_eq!(load_named(&conn).unwrap().len(), 1, "the room's still");
+        keep(&conn, &RuleChange::Unnamed(device, "Projet X".into())).unwrap();
         assert!(load_named(&conn).unwrap().is_empty());
     }
 }

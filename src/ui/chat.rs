@@ -5,6 +5,7 @@
 use eframe::egui::{self, Key, RichText};
 
 use super::messages::{ListLayout, Rights, messages_ui, progress_ui};
+use super::moderation::Rank;
 use super::relations::{Aside, aside_ui};
 use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};
@@ -223,12 +224,9 @@ pub struct Around<'a> {
     pub topic: Option<&'a str>,
     /// Where the room on screen is hosted from this app, while it is (else empty).
     pub hosted_on: &'a [std::net::SocketAddr],
-    /// Whether this person is one of the host's moderators: the people list offers kick, ban and
-    /// mute, and a Moderation menu above it.
-    pub moderator: bool,
-    /// Whether this person is one of the host's owners: the people list offers to make someone a
-    /// moderator, or one no more.
-    pub owner: bool,
+    /// What this person may do as a moderator in the room on screen: the people list's menu and
+    /// the Moderation menu above it offer that.
+    pub rank: Rank,
     /// The thumbnails of the pictures offered, and the picture shown large.
     pub pictures: &'a super::pictures::PictureView,
 }
@@ -283,7 +281,11 @@ pub fn chat_ui(
             .default_size(160.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                let rank = (around.moderator && connected, around.owner && connected);
+                let rank = if connected {
+                    around.rank
+                } else {
+                    Rank::Everyone
+                };
                 action = action
                     .take()
                     .or(people_ui(ui, model, connected, files, rank));
@@ -314,7 +316,7 @@ pub fn chat_ui(
         // A direct conversation's messages are private ones: none of the room's to change.
         let room = connected && !matches!(around.showing, Showing::Direct(_));
         let rights = Rights {
-            moderator: around.moderator && room,
+            moderator: around.rank >= Rank::Room && room,
             changes: room && !model.people.is_empty(),
         };
         if let Some(chosen) = messages_ui(ui, (model, around.pictures), layout, rights) {
@@ -615,7 +617,7 @@ fn people_ui(
     model: &ChatModel,
     connected: bool,
     files: bool,
-    (moderator, owner): (bool, bool),
+    rank: Rank,
 ) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
@@ -636,8 +638,8 @@ fn people_ui(
         .wrap_mode(egui::TextWrapMode::Extend),
     );
     ui.weak(lang.tr("people-click-hint"));
-    if moderator {
-        action = action.or(super::moderation::moderation_menu_ui(ui));
+    if rank >= Rank::Room {
+        action = action.or(super::moderation::moderation_menu_ui(ui, rank));
     }
     ui.add_space(4.0);
     let dark = ui.visuals().dark_mode;
@@ -700,11 +702,11 @@ fn people_ui(
                     if ui.button(lang.tr(label)).clicked() {
                         action = Some(Action::Room(RoomAction::Ignore(person.clone(), !ignored)));
                     }
-                    if moderator {
+                    if rank >= Rank::Room {
                         ui.separator();
                         action = action
                             .take()
-                            .or(super::moderation::moderate_person_ui(ui, person, owner));
+                            .or(super::moderation::moderate_person_ui(ui, person, rank));
                     }
                 });
             }

@@ -10,6 +10,21 @@ use crate::protocol::command::Moderate;
 use crate::protocol::message::Act;
 use crate::tr;
 
+/// What this person may do as a moderator where they are, as the window offers it (each rank may
+/// do what the ones below it may).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    /// Nothing of the kind.
+    #[default]
+    Everyone,
+    /// A moderator of the named room on screen only: kick out of it, lock, slow, delete.
+    Room,
+    /// One of the host's moderators: ban, mute, classroom mode, the lists too.
+    Host,
+    /// One of the host's owners: names moderators too.
+    Owner,
+}
+
 /// The durations a moderator picks from, in minutes (`None`: until lifted), with their words.
 const DURATIONS: [(Option<u32>, &str); 4] = [
     (Some(10), "mod-for-10-minutes"),
@@ -27,15 +42,20 @@ fn act_on(act: Act, name: &str, minutes: Option<u32>) -> Action {
     }))
 }
 
-/// What a moderator may do to `person` (in their context menu): kick, ban or mute for a while;
-/// an `owner` may also make them a moderator, or one no more.
-pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str, owner: bool) -> Option<Action> {
+/// What a moderator of `rank` may do to `person` (in their context menu): kick; for the host's
+/// moderators, ban or mute for a while; an owner may also make them a moderator, or one no more.
+pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str, rank: Rank) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
     if ui.button(lang.tr("mod-kick")).clicked() {
         action = Some(act_on(Act::Kick, person, None));
     }
-    for (act, label) in [(Act::Ban, "mod-ban"), (Act::Mute, "mod-mute")] {
+    let host_wide = if rank >= Rank::Host {
+        [(Act::Ban, "mod-ban"), (Act::Mute, "mod-mute")].as_slice()
+    } else {
+        &[]
+    };
+    for &(act, label) in host_wide {
         ui.menu_button(lang.tr(label), |ui| {
             for (minutes, words) in DURATIONS {
                 if ui.button(lang.tr(words)).clicked() {
@@ -44,7 +64,7 @@ pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str, owner: bool) -> Optio
             }
         });
     }
-    if owner {
+    if rank == Rank::Owner {
         ui.separator();
         for (act, label) in [(Act::Op, "mod-op"), (Act::Deop, "mod-deop")] {
             if ui.button(lang.tr(label)).clicked() {
@@ -55,9 +75,9 @@ pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str, owner: bool) -> Optio
     action
 }
 
-/// A moderator's menu for the room on screen and the host: lock, slow mode, classroom mode, the
-/// bans and the moderation log (the host answers in the conversation).
-pub fn moderation_menu_ui(ui: &mut egui::Ui) -> Option<Action> {
+/// A moderator's menu for the room on screen: lock, slow mode; for the host's moderators,
+/// classroom mode, the bans and the moderation log too (the host answers in the conversation).
+pub fn moderation_menu_ui(ui: &mut egui::Ui, rank: Rank) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
     let alone = |act| Some(Action::Room(RoomAction::Moderate(Moderate::alone(act))));
@@ -82,6 +102,9 @@ pub fn moderation_menu_ui(ui: &mut egui::Ui) -> Option<Action> {
                 }
             }
         });
+        if rank < Rank::Host {
+            return;
+        }
         for (on, label) in [(true, "mod-classroom-on"), (false, "mod-classroom-off")] {
             if ui.button(lang.tr(label)).clicked() {
                 action = Some(Action::Room(RoomAction::Moderate(Moderate {

@@ -591,3 +591,58 @@ fn a_host_telling_of_a_thousand_rooms_made_gets_one_question_and_no_unasked_room
         "one question for the list"
     );
 }
+
+/// Opens `name`'s menu in the people list of the room on screen.
+fn person_menu(harness: &mut Harness<'_, CoucouApp>, name: &str) {
+    harness.get_by_label(name).click_secondary();
+    harness.run_steps(4);
+}
+
+#[test]
+fn an_app_named_a_room_s_moderator_kicks_from_that_room_s_people_list_and_nowhere_else() {
+    let (_owner_dir, owner) = crate::devices::device();
+    let server = start_server_with(ServerConfig {
+        owners: vec![owner.id()],
+        ..one_named_room()
+    });
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("ta", addr);
+    let mut teacher =
+        crate::devices::app(addr, crate::devices::machine(8), Some(&owner), "teacher");
+    teacher.join_room("Projet X");
+    let (mut pupil, _) = Json::join(addr, "pupil");
+    pupil.join_room("Projet X");
+    join_by_name(&mut harness, "Projet X");
+    wait_until(&mut harness, "pupil in Projet X", |app| {
+        app.room_chat("Projet X")
+            .is_some_and(|c| c.people.iter().any(|p| p == "pupil"))
+    });
+    person_menu(&mut harness, "pupil");
+    assert!(harness.query_by_label("Kick").is_none(), "not yet");
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+
+    teacher.send_in(
+        "Projet X",
+        &crate::devices::act(coucou::protocol::message::Act::Op, "ta"),
+    );
+    wait_until(&mut harness, "told, in the room", |app| {
+        room_has(app, "Projet X", "You moderate this room")
+    });
+    person_menu(&mut harness, "pupil");
+    // Kick out of this room; banning and muting are the host's moderators'.
+    assert!(harness.query_by_label("Ban").is_none());
+    assert!(harness.query_by_label("Mute").is_none());
+    harness.get_by_role_and_label(Role::Button, "Kick").click();
+    harness.run_steps(2);
+    pupil.expect_in(Some("Projet X"), |m| matches!(m, ServerMsg::Parted {}));
+    wait_until(&mut harness, "said in the room", |app| {
+        room_has(app, "Projet X", "pupil was removed from this room by ta")
+    });
+
+    // In the default room, ta moderates nothing: no such menu there.
+    show_room(&mut harness, "Coucou");
+    person_menu(&mut harness, "pupil");
+    assert!(harness.query_by_label("Kick").is_none());
+    assert!(!has_entry(harness.state(), "You are a moderator"));
+}

@@ -39,6 +39,7 @@ mod moderation;
 mod plain;
 mod presence;
 mod proptest_protocol;
+mod room_moderators;
 mod rooms;
 mod rooms_password;
 mod snapshots;

@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::room_moderators::is_room_act;
 use super::{House, shown};
 use crate::protocol::command::{self, Moderate};
 use crate::protocol::device::DeviceId;
@@ -17,7 +18,7 @@ use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
 use crate::server::mailbox::Mailbox;
 use crate::server::moderation::{Keeper, Kind, Logged, Rule};
 use crate::server::room::{Next, Room, SessionId};
-use crate::store::{KeptName, NamedModerator, RuleChange, StoredRule};
+use crate::store::{KeptName, NamedModerator, StoredRule};
 use crate::tr;
 
 /// How long a reason may be, in characters (the rest is cut).
@@ -88,7 +89,8 @@ impl<M: Mailbox> House<M> {
         self.devices.restore(kept, now);
         for named in named {
             if let Some(device) = DeviceId::from_hex(&named.device) {
-                self.devices.name(device, true);
+                let room = Some(named.room.as_str()).filter(|r| !r.is_empty());
+                self.devices.name(device, room, true);
             }
         }
     }
@@ -148,10 +150,15 @@ impl<M: Mailbox> House<M> {
             return (!to_moderator).then(|| (ErrorCode::Muted, lang.tr("error-classroom-private")));
         }
         let room = Self::room_key(&self.rooms, at);
+        // A room's own moderators speak in it, locked or slow (asked only then: not per message).
         if self.moderation.is_locked(room) {
-            return Some((ErrorCode::Muted, lang.tr("error-locked")));
+            return (!self.moderates_at(session, at))
+                .then(|| (ErrorCode::Muted, lang.tr("error-locked")));
         }
         let wait = self.moderation.slow_wait(room, session, now)?;
+        if self.moderates_at(session, at) {
+            return None;
+        }
         let seconds = wait.div_ceil(1000).max(1);
         Some((ErrorCode::Flood, tr!(lang, "error-slow", seconds = seconds)))
     }
@@ -193,12 +200,18 @@ impl<M: Mailbox> House<M> {
             house.answer(session, echo, &ServerMsg::error(code, text));
             Next::Continue
         };
-        if !self.moderation.is_moderator(session) {
+        // The host's moderators do anything anywhere; a room's, what concerns their room there.
+        let host_wide = self.moderation.is_moderator(session);
+        if !host_wide && !self.moderates_at(session, at) {
             return refuse(
                 self,
                 ErrorCode::NotModerator,
                 lang.tr("error-not-moderator"),
             );
+        }
+        if !host_wide && !is_room_act(asked.act) {
+            let text = lang.tr("error-room-moderator-only");
+            return refuse(self, ErrorCode::NotModerator, text);
         }
         let Some((by, _, _)) = self.rooms[at].member(session) else {
             return Next::Close;
@@ -248,9 +261,17 @@ impl<M: Mailbox> House<M> {
                 .map(|m| now + u64::from(m.min(crate::protocol::command::MAX_MINUTES)) * 60_000),
         };
         let outcome = match asked.act {
+            Act::Kick if !host_wide => self.kick_from_room(session, at, &rule),
             Act::Kick | Act::Ban | Act::Mute => self.against(session, asked.act, &rule, now),
             Act::Unban | Act::Unmute => self.lift(asked.act, &name, &by),
-            Act::Op | Act::Deop => self.name_moderator(session, asked.act == Act::Op, &name, &by),
+            Act::Op | Act::Deop if !self.devices.is_owner(self.moderation.device(session)) => {
+                Err((ErrorCode::NotModerator, lang.tr("error-not-owner")))
+            }
+            // Typed in a named room: a moderator of that room.
+            Act::Op | Act::Deop if at != 0 => {
+                self.name_room_moderator(at, asked.act == Act::Op, &name, &by)
+            }
+            Act::Op | Act::Deop => self.name_moderator(asked.act == Act::Op, &name, &by),
             Act::Lock | Act::Unlock => {
                 let locking = asked.act == Act::Lock;
                 let room = Self::room_key(&self.rooms, at).to_owned();
@@ -512,20 +533,16 @@ impl<M: Mailbox> House<M> {
         }
     }
 
-    /// An owner (`session`) makes the person called `name` a moderator (`on`), or one no more: at
-    /// once, and by their device (if they have one) whenever they come back, across restarts.
-    /// What the room was told, or why not.
+    /// An owner makes the person called `name` a moderator of the whole host (`on`), or one no
+    /// more: at once, and by their device (if they have one) whenever they come back, across
+    /// restarts. What the room was told, or why not.
     fn name_moderator(
         &mut self,
-        session: SessionId,
         on: bool,
         name: &str,
         by: &str,
     ) -> Result<Option<String>, (ErrorCode, String)> {
         let lang = self.template.lang;
-        if !self.devices.is_owner(self.moderation.device(session)) {
-            return Err((ErrorCode::NotModerator, lang.tr("error-not-owner")));
-        }
         let Some((target, shown)) = self.holder(&NameKey::new(name)) else {
             let text = tr!(lang, "error-no-such-user", name = name);
             return Err((ErrorCode::NoSuchUser, text));
@@ -545,16 +562,7 @@ impl<M: Mailbox> House<M> {
             return Err((ErrorCode::BadUsage, tr!(lang, key, name = shown_name)));
         }
         if let Some(device) = device {
-            self.devices.name(device, on);
-            self.moderation.keep(if on {
-                RuleChange::Named(NamedModerator {
-                    device: device.to_hex(),
-                    shown: shown.clone(),
-                    by: by.to_owned(),
-                })
-            } else {
-                RuleChange::Unnamed(device.to_hex())
-            });
+            self.keep_moderator(device, None, on, (&shown, by));
         }
         let said = if on {
             self.promote(target);
@@ -723,7 +731,7 @@ impl<M: Mailbox> House<M> {
     }
 
     /// `text` followed by `rule`'s reason, if it has one.
-    fn with_reason(&self, text: String, rule: &Rule) -> String {
+    pub(super) fn with_reason(&self, text: String, rule: &Rule) -> String {
         match &rule.reason {
             Some(reason) => {
                 let why = tr!(

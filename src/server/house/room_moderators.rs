@@ -1,0 +1,175 @@
+//! Moderators of one named room: devices an owner named there (`/op NAME` typed in that room).
+//! In their room only, they lock and unlock it, set its slow mode, delete its messages and kick
+//! people out of it (back to the default room, or out of the room for an app); everything that
+//! concerns the whole host (bans, mutes, classroom mode, the lists, naming moderators) stays the
+//! host's moderators'. Nobody of their rank, nor above it, can be kicked by them.
+
+use super::{House, shown};
+use crate::protocol::device::DeviceId;
+use crate::protocol::message::Act;
+use crate::protocol::name::NameKey;
+use crate::protocol::{ErrorCode, ServerMsg};
+use crate::server::mailbox::Mailbox;
+use crate::server::moderation::Rule;
+use crate::server::room::SessionId;
+use crate::store::{NamedModerator, RuleChange};
+use crate::tr;
+
+/// What a room's moderator may do, in their room.
+pub(super) fn is_room_act(act: Act) -> bool {
+    matches!(
+        act,
+        Act::Kick | Act::Lock | Act::Unlock | Act::Slow | Act::Delete
+    )
+}
+
+impl<M: Mailbox> House<M> {
+    /// True when `session` moderates the room `at`: one of the host's moderators, or (a named
+    /// room) a device an owner named moderator of it.
+    pub(super) fn moderates_at(&self, session: SessionId, at: usize) -> bool {
+        self.moderation.is_moderator(session)
+            || (at != 0
+                && self
+                    .devices
+                    .moderates_room(self.moderation.device(session), self.rooms[at].name()))
+    }
+
+    /// `session` just came into the room `at`: told, in that room, if they moderate it (and not
+    /// the whole host, which they were told of on arrival).
+    pub(super) fn tell_room_moderator(&mut self, session: SessionId, at: usize) {
+        if at != 0 && !self.moderation.is_moderator(session) && self.moderates_at(session, at) {
+            let room = self.rooms[at].name().to_owned();
+            self.answer(session, Some(&room), &ServerMsg::Moderator { owner: false });
+        }
+    }
+
+    /// A room's moderator (`session`) kicks `rule.shown` out of the room `at`: what the room was
+    /// told, or why not. A terminal goes back to the default room; an app is told `parted`.
+    pub(super) fn kick_from_room(
+        &mut self,
+        session: SessionId,
+        at: usize,
+        rule: &Rule,
+    ) -> Result<Option<String>, (ErrorCode, String)> {
+        let lang = self.template.lang;
+        let target = self.rooms[at].holder_of(&rule.shown);
+        let Some((target, name)) = target else {
+            let text = tr!(lang, "error-no-such-user", name = rule.shown.as_str());
+            return Err((ErrorCode::NoSuchUser, text));
+        };
+        if target == session || self.moderates_at(target, at) {
+            let text = tr!(lang, "error-moderator-protected", name = name.as_str());
+            return Err((ErrorCode::NotModerator, text));
+        }
+        let said = self.with_reason(
+            tr!(
+                lang,
+                "moderation-kick-room",
+                name = name.as_str(),
+                by = rule.by.as_str()
+            ),
+            rule,
+        );
+        self.rooms[at].say_notice(said.clone());
+        let room = self.rooms[at].name().to_owned();
+        let told = self.with_reason(
+            tr!(
+                lang,
+                "error-removed-room",
+                room = room.as_str(),
+                by = rule.by.as_str()
+            ),
+            rule,
+        );
+        self.answer(
+            target,
+            Some(&room),
+            &ServerMsg::error(ErrorCode::Kicked, told),
+        );
+        self.part(target, at, None);
+        Ok(Some(said))
+    }
+
+    /// An owner makes the person called `name` a moderator of the named room `at` (`on`), or one
+    /// no more, by their device: at once, whenever they come back, across restarts. What the
+    /// room was told, or why not.
+    pub(super) fn name_room_moderator(
+        &mut self,
+        at: usize,
+        on: bool,
+        name: &str,
+        by: &str,
+    ) -> Result<Option<String>, (ErrorCode, String)> {
+        let lang = self.template.lang;
+        let Some((target, shown_name)) = self.holder(&NameKey::new(name)) else {
+            let text = tr!(lang, "error-no-such-user", name = shown(name));
+            return Err((ErrorCode::NoSuchUser, text));
+        };
+        let room = self.rooms[at].name().to_owned();
+        let Some(device) = self.moderation.device(target) else {
+            let text = tr!(
+                lang,
+                "error-room-moderator-device",
+                name = shown_name.as_str()
+            );
+            return Err((ErrorCode::BadUsage, text));
+        };
+        if self.devices.is_owner(Some(device)) {
+            let text = tr!(lang, "error-owner-protected", name = shown_name.as_str());
+            return Err((ErrorCode::NotModerator, text));
+        }
+        if self.devices.moderates_room(Some(device), &room) == on
+            || (on && self.moderation.is_moderator(target))
+        {
+            let key = if on {
+                "error-moderator-already"
+            } else {
+                "error-moderator-not"
+            };
+            return Err((
+                ErrorCode::BadUsage,
+                tr!(lang, key, name = shown_name.as_str()),
+            ));
+        }
+        self.keep_moderator(device, Some(&room), on, (&shown_name, by));
+        let said = if on {
+            tr!(
+                lang,
+                "moderation-op-room",
+                name = shown_name.as_str(),
+                by = by
+            )
+        } else {
+            tr!(lang, "moderation-deop", name = shown_name.as_str(), by = by)
+        };
+        self.rooms[at].say_notice(said.clone());
+        if on && self.rooms[at].has(target) {
+            self.tell_room_moderator(target, at);
+        }
+        Ok(Some(said))
+    }
+
+    /// Names `device` a moderator of the whole host (`room` `None`) or of the named room `room`
+    /// (`on`), or one no more, and has the store keep it; `named` is their name and the owner's.
+    pub(super) fn keep_moderator(
+        &mut self,
+        device: DeviceId,
+        room: Option<&str>,
+        on: bool,
+        named: (&str, &str),
+    ) {
+        self.devices.name(device, room, on);
+        let (shown, by) = named;
+        let room = room.unwrap_or_default().to_owned();
+        self.moderation.keep(if on {
+            RuleChange::Named(NamedModerator {
+                device: device.to_hex(),
+                shown: shown.to_owned(),
+                by: by.to_owned(),
+                room,
+            })
+        } else {
+            RuleChange::Unnamed(device.to_hex(), room)
+        });
+    }
+}

@@ -1,0 +1,231 @@
+//! Moderators of one named room, named by an owner with `/op` typed in that room: over real TLS
+//! with real device proofs, with an app, an app without a device and a terminal in the room, and
+//! across a restart of a host that keeps its history.
+
+use std::net::SocketAddr;
+
+use coucou::protocol::command::Moderate;
+use coucou::protocol::message::Act;
+use coucou::protocol::{ClientMsg, Command, ErrorCode, ServerMsg};
+use coucou::server::ServerConfig;
+
+use crate::common::{Json, Plain, restart_at, start_server_with, stored};
+use crate::devices::{act, app, device, machine};
+use crate::moderation::moderated;
+
+const ROOM: &str = "Projet X";
+
+/// A moderator's act with no name (lock, unlock, …).
+fn bare(act: Act) -> ClientMsg {
+    Command::Moderate(Moderate::alone(act)).to_client_msg()
+}
+
+/// The error the next answer about `room` is.
+fn refused_in(client: &mut Json, room: Option<&str>) -> (ErrorCode, String) {
+    match client.expect_in(room, |m| matches!(m, ServerMsg::Error { .. })) {
+        ServerMsg::Error { code, message, .. } => (code, message),
+        _ => unreachable!(),
+    }
+}
+
+fn say_in(client: &mut Json, room: &str, text: &str) {
+    client.send_in(
+        room,
+        &ClientMsg::Say {
+            text: text.into(),
+            cid: None,
+        },
+    );
+}
+
+fn said(client: &mut Json, room: Option<&str>, text: &str) -> u64 {
+    match client.expect_in(
+        room,
+        |m| matches!(m, ServerMsg::Message(c) if c.text == text),
+    ) {
+        ServerMsg::Message(chat) => chat.id,
+        _ => unreachable!(),
+    }
+}
+
+fn notice_in(client: &mut Json, room: Option<&str>, text: &str) {
+    client.expect_in(
+        room,
+        |m| matches!(m, ServerMsg::Notice { text: t, .. } if t == text),
+    );
+}
+
+/// The assistant's device comes back (from another address): in the room, told they moderate
+/// it, in it.
+fn comes_back(addr: SocketAddr, device: &coucou::identity::Device) -> Json {
+    let mut ta = app(addr, machine(6), Some(device), "ta");
+    assert!(
+        !ta.seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Moderator { .. })),
+        "no moderator of the host"
+    );
+    ta.join_room(ROOM);
+    ta.expect_in(Some(ROOM), |m| {
+        matches!(m, ServerMsg::Moderator { owner: false })
+    });
+    ta
+}
+
+#[test]
+fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_restart() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let ((_o, owner), (_h, helper)) = (device(), device());
+    let config = || ServerConfig {
+        owners: vec![owner.id()],
+        rooms: vec![ROOM.into()],
+        ..moderated(stored(&dir.path().join("history.sqlite")))
+    };
+    let server = start_server_with(config());
+    let addr = server.local_addr();
+    let mut teacher = app(addr, machine(8), Some(&owner), "teacher");
+    let mut ta = app(addr, machine(2), Some(&helper), "ta");
+    let mut pupil = app(addr, machine(3), None, "pupil");
+    let mut dave = Plain::join(addr, "dave");
+    for client in [&mut teacher, &mut ta, &mut pupil] {
+        client.join_room(ROOM);
+    }
+    dave.send(&format!("/join {ROOM}"));
+    pupil.expect_in(
+        Some(ROOM),
+        |m| matches!(m, ServerMsg::Join { name, .. } if name == "dave"),
+    );
+
+    // Only an app can moderate one room: a terminal has no device to be known by.
+    teacher.send_in(ROOM, &act(Act::Op, "dave"));
+    assert_eq!(refused_in(&mut teacher, Some(ROOM)).0, ErrorCode::BadUsage);
+    // Nor may anyone but an owner name one.
+    pupil.send_in(ROOM, &act(Act::Op, "pupil"));
+    assert_eq!(
+        refused_in(&mut pupil, Some(ROOM)).0,
+        ErrorCode::NotModerator
+    );
+    teacher.send_in(ROOM, &act(Act::Op, "ta"));
+    ta.expect_in(Some(ROOM), |m| {
+        matches!(m, ServerMsg::Moderator { owner: false })
+    });
+    notice_in(
+        &mut pupil,
+        Some(ROOM),
+        "ta is now a moderator of this room (teacher).",
+    );
+
+    // In the default room, ta is nobody.
+    ta.send(&bare(Act::Lock));
+    assert_eq!(refused_in(&mut ta, None).0, ErrorCode::NotModerator);
+    // What concerns the whole host is the host's moderators'.
+    ta.send_in(ROOM, &act(Act::Ban, "pupil"));
+    let (code, words) = refused_in(&mut ta, Some(ROOM));
+    assert_eq!(code, ErrorCode::NotModerator);
+    assert!(words.contains("room's moderator"), "{words}");
+    ta.send_in(ROOM, &act(Act::Kick, "teacher"));
+    assert_eq!(refused_in(&mut ta, Some(ROOM)).0, ErrorCode::NotModerator);
+
+    // Locked: the room's moderator speaks, nobody else does.
+    ta.send_in(ROOM, &bare(Act::Lock));
+    notice_in(
+        &mut pupil,
+        Some(ROOM),
+        "ta locked this room: only moderators speak.",
+    );
+    say_in(&mut pupil, ROOM, "me too");
+    assert_eq!(refused_in(&mut pupil, Some(ROOM)).0, ErrorCode::Muted);
+    say_in(&mut ta, ROOM, "one at a time");
+    said(&mut pupil, Some(ROOM), "one at a time");
+    pupil.send(&ClientMsg::Say {
+        text: "the default room is open".into(),
+        cid: None,
+    });
+    said(&mut teacher, None, "the default room is open");
+    ta.send_in(ROOM, &bare(Act::Unlock));
+    notice_in(
+        &mut pupil,
+        Some(ROOM),
+        "ta unlocked this room: everyone may speak.",
+    );
+
+    // Slow mode: one message a minute each, but for the room's moderator.
+    let slow = |seconds| {
+        Command::Moderate(Moderate {
+            seconds: Some(seconds),
+            ..Moderate::alone(Act::Slow)
+        })
+        .to_client_msg()
+    };
+    ta.send_in(ROOM, &slow(60));
+    notice_in(
+        &mut pupil,
+        Some(ROOM),
+        "ta slowed this room down: one message every 60 s per person.",
+    );
+    say_in(&mut pupil, ROOM, "first");
+    said(&mut ta, Some(ROOM), "first");
+    say_in(&mut pupil, ROOM, "second");
+    assert_eq!(refused_in(&mut pupil, Some(ROOM)).0, ErrorCode::Flood);
+    for text in ["slow for you", "not for me"] {
+        say_in(&mut ta, ROOM, text);
+        said(&mut pupil, Some(ROOM), text);
+    }
+    ta.send_in(ROOM, &slow(0));
+    notice_in(&mut pupil, Some(ROOM), "ta ended slow mode in this room.");
+
+    // A message deleted, then its sender kicked out of the room (not off the host).
+    say_in(&mut pupil, ROOM, "spam spam");
+    let id = said(&mut ta, Some(ROOM), "spam spam");
+    ta.send_in(
+        ROOM,
+        &Command::Moderate(Moderate {
+            id: Some(id),
+            ..Moderate::alone(Act::Delete)
+        })
+        .to_client_msg(),
+    );
+    notice_in(
+        &mut pupil,
+        Some(ROOM),
+        "A message was removed by ta, a moderator.",
+    );
+    ta.send_in(ROOM, &act(Act::Kick, "pupil"));
+    let (code, words) = refused_in(&mut pupil, Some(ROOM));
+    assert_eq!(code, ErrorCode::Kicked);
+    assert!(words.contains(ROOM), "{words}");
+    pupil.expect_in(Some(ROOM), |m| matches!(m, ServerMsg::Parted {}));
+    notice_in(
+        &mut teacher,
+        Some(ROOM),
+        "pupil was removed from this room by ta.",
+    );
+    pupil.send(&ClientMsg::Say {
+        text: "still on the host".into(),
+        cid: None,
+    });
+    said(&mut teacher, None, "still on the host");
+    // A terminal kicked out of the room is back in the default room.
+    ta.send_in(ROOM, &act(Act::Kick, "dave"));
+    dave.expect("removed from the room Projet X by ta");
+    dave.send("back here");
+    said(&mut teacher, None, "back here");
+
+    // The room's moderator across a restart (by device, from another address).
+    drop((ta, pupil, dave));
+    drop(teacher);
+    drop(server);
+    let server = restart_at(addr, config());
+    let mut ta = comes_back(addr, &helper);
+    let mut teacher = app(addr, machine(8), Some(&owner), "teacher");
+    teacher.join_room(ROOM);
+    teacher.send_in(ROOM, &act(Act::Deop, "ta"));
+    notice_in(
+        &mut ta,
+        Some(ROOM),
+        "ta is no longer a moderator (teacher).",
+    );
+    ta.send_in(ROOM, &bare(Act::Lock));
+    assert_eq!(refused_in(&mut ta, Some(ROOM)).0, ErrorCode::NotModerator);
+    drop(server);
+}
