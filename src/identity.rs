@@ -412,16 +412,12 @@ mod tests {
             Identity::generate().expect("a"),
             Identity::generate().expect("b"),
         );
-        let ruling = Ruling {
-            act: crate::protocol::message::Act::Ban,
-            name: Some("troll".into()),
-            device: None,
-            until: None,
-            reason: None,
-            id: None,
-            room: None,
-            by: "teacher".into(),
-        };
+        let ruling = Ruling::about(
+            crate::protocol::message::Act::Ban,
+            Some("troll".into()),
+            "teacher",
+        )
+        .made(1_800_000_000_000, [3; 16]);
         let signed = site.sign_ruling(&ruling).expect("signed");
         let trusted = [site.fingerprint()];
         assert_eq!(

@@ -222,12 +222,13 @@ impl Session {
             _ => {}
         }
         match &msg {
+            // Off the host (out of a named room only, the app stays: `parted` follows).
             ServerMsg::Error {
                 code: ErrorCode::Kicked | ErrorCode::Banned,
                 message,
                 label: None,
                 ..
-            } => self.contact.removed = Some(message.clone()),
+            } if room.is_none() => self.contact.removed = Some(message.clone()),
             // A moderator of that room only: said there.
             ServerMsg::Moderator { .. } if room.is_some() => {
                 let name = room.unwrap_or_default();

@@ -40,7 +40,22 @@ pub struct Ruling {
     pub room: Option<String>,
     /// The moderator's name.
     pub by: String,
+    /// When the site made it (milliseconds since the Unix epoch): a site takes none older than
+    /// [`MAX_AGE_MS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<u64>,
+    /// Its own random id (32 hex digits): a site takes each ruling once, however often it is
+    /// published again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
+
+/// How old a ruling a site still takes: 30 days (a site away longer misses what was decided
+/// meanwhile; the ids of those it took are kept that long).
+pub const MAX_AGE_MS: u64 = 30 * 24 * 3600 * 1000;
+
+/// How far ahead of a site's clock a ruling may say it was made: the sites' clocks differ.
+pub const MAX_AHEAD_MS: u64 = 3600 * 1000;
 
 impl Ruling {
     /// A ruling of `act` on `name` (if any) by the moderator `by`, the rest absent.
@@ -54,7 +69,32 @@ impl Ruling {
             id: None,
             room: None,
             by: by.to_owned(),
+            at: None,
+            nonce: None,
         }
+    }
+
+    /// This ruling, made at `now` with the random id `nonce` (see [`Ruling::nonce`]).
+    #[must_use]
+    pub fn made(self, now: u64, nonce: [u8; 16]) -> Self {
+        Self {
+            at: Some(now),
+            nonce: Some(hex::encode(nonce)),
+            ..self
+        }
+    }
+
+    /// Whether a site may take this ruling at `now`: not made too long ago nor too far ahead
+    /// (a ruling from an older site says neither), and its id, if any, well formed.
+    pub fn is_fresh(&self, now: u64) -> bool {
+        let timely = self.at.is_none_or(|at| {
+            at.saturating_add(MAX_AGE_MS) >= now && at <= now.saturating_add(MAX_AHEAD_MS)
+        });
+        let id_ok = self
+            .nonce
+            .as_deref()
+            .is_none_or(|n| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()));
+        timely && id_ok
     }
 
     /// The bytes a site signs for `payload`.
@@ -68,5 +108,42 @@ impl Ruling {
             return None;
         }
         serde_json::from_str(payload).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000_000;
+
+    #[test]
+    fn a_ruling_is_taken_within_its_age_and_the_clocks_skew_with_a_well_formed_id() {
+        let made = Ruling::about(Act::Ban, Some("bob".into()), "teacher").made(NOW, [7; 16]);
+        assert_eq!(made.nonce.as_deref(), Some("07".repeat(16).as_str()));
+        let read = Ruling::read(&serde_json::to_string(&made).unwrap()).unwrap();
+        assert_eq!(
+            read, made,
+            "dated and named in its payload (signed with it)"
+        );
+        assert!(made.is_fresh(NOW));
+        assert!(made.is_fresh(NOW + MAX_AGE_MS));
+        assert!(!made.is_fresh(NOW + MAX_AGE_MS + 1), "too old");
+        assert!(made.is_fresh(NOW - MAX_AHEAD_MS));
+        assert!(!made.is_fresh(NOW - MAX_AHEAD_MS - 1), "too far ahead");
+        let older_site = Ruling::about(Act::Ban, Some("bob".into()), "teacher");
+        assert!(older_site.is_fresh(NOW), "an older site's says neither");
+        for bad in [
+            "",
+            "zz".repeat(16).as_str(),
+            &"a".repeat(31),
+            &"é".repeat(16),
+        ] {
+            let odd = Ruling {
+                nonce: Some(bad.to_owned()),
+                ..made.clone()
+            };
+            assert!(!odd.is_fresh(NOW), "{bad:?}");
+        }
     }
 }

@@ -146,6 +146,8 @@ pub struct House<M: Mailbox> {
     devices: Devices,
     /// This host's identity, which signs what its moderators decide for the other sites.
     site: Option<Identity>,
+    /// The rulings from other sites taken, by their ids: each is taken once.
+    rulings_seen: rulings::SeenRulings,
 }
 
 /// Gives the named room `name` its archive.
@@ -196,6 +198,7 @@ impl<M: Mailbox> House<M> {
             moderation: Moderation::default(),
             devices: Devices::default(),
             site: None,
+            rulings_seen: rulings::SeenRulings::default(),
         }
     }
 

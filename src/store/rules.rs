@@ -70,6 +70,19 @@ pub struct KeptName {
 /// How many kept names are read back at most (those kept longest).
 pub const MAX_KEPT_NAMES: usize = 10_000;
 
+/// A ruling from another site that was taken, by its id, kept until it is too old to be taken
+/// anyway: published again, it is not taken twice, across restarts too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenRuling {
+    /// Its id (32 hex digits).
+    pub nonce: String,
+    /// Until when it is remembered (milliseconds since the Unix epoch).
+    pub until: u64,
+}
+
+/// How many rulings taken are read back at most (those remembered longest).
+pub const MAX_SEEN_RULINGS: usize = 100_000;
+
 /// A change to the kept rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleChange {
@@ -94,6 +107,8 @@ pub enum RuleChange {
     Kept(KeptName),
     /// A device's kept name given back to it (its id in hex).
     Unkept(String),
+    /// A ruling from another site, taken.
+    Seen(SeenRuling),
 }
 
 /// Makes the table (older Coucous read the file without it, and do it no harm), with its
@@ -124,6 +139,13 @@ pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
              device TEXT PRIMARY KEY,
              shown TEXT NOT NULL,
              by TEXT NOT NULL
+         )",
+        [],
+    )?;
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS rulings_seen (
+             nonce TEXT PRIMARY KEY,
+             until INTEGER NOT NULL
          )",
         [],
     )?;
@@ -202,6 +224,13 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
         RuleChange::Unkept(device) => {
             conn.prepare_cached("DELETE FROM kept_names WHERE device = ?1")?
                 .execute([device])?;
+            return Ok(());
+        }
+        RuleChange::Seen(seen) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO rulings_seen (nonce, until) VALUES (?1, ?2)",
+            )?
+            .execute(params![seen.nonce, to_sql(seen.until)])?;
             return Ok(());
         }
     };
@@ -352,6 +381,25 @@ pub(super) fn load_kept(conn: &Connection, now: u64) -> Result<Vec<KeptName>, ru
             device,
             folded: cut(folded),
             name: cut(name),
+            until: u64::try_from(until).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// The rulings taken still remembered at `now`, those remembered longest first (the rest are
+/// forgotten); a row whose id is not 32 hex digits is left out.
+pub(super) fn load_seen(conn: &Connection, now: u64) -> Result<Vec<SeenRuling>, rusqlite::Error> {
+    conn.execute("DELETE FROM rulings_seen WHERE until <= ?1", [to_sql(now)])?;
+    let mut stmt =
+        conn.prepare("SELECT nonce, until FROM rulings_seen ORDER BY until DESC LIMIT ?1")?;
+    let rows = stmt.query_map([to_sql(MAX_SEEN_RULINGS as u64)], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    Ok(rows
+        .flatten()
+        .filter(|(nonce, _)| nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|(nonce, until)| SeenRuling {
+            nonce,
             until: u64::try_from(until).unwrap_or(0),
         })
         .collect())
@@ -527,5 +575,32 @@ mod tests {
         assert_eq!(load_named(&conn).unwrap().len(), 1, "the room's still");
         keep(&conn, &RuleChange::Unnamed(device, "Projet X".into())).unwrap();
         assert!(load_named(&conn).unwrap().is_empty());
+    }
+
+    #[test]
+    fn rulings_taken_are_read_back_while_remembered_and_only_with_a_well_formed_id() {
+        let (_dir, conn) = table();
+        let seen = |nonce: &str, until| {
+            RuleChange::Seen(SeenRuling {
+                nonce: nonce.into(),
+                until,
+            })
+        };
+        keep(&conn, &seen(&"ab".repeat(16), 900)).unwrap();
+        keep(&conn, &seen(&"cd".repeat(16), 500)).unwrap();
+        conn.execute(
+            "INSERT INTO rulings_seen (nonce, until) VALUES ('not an id', 900)",
+            [],
+        )
+        .unwrap();
+        let back = load_seen(&conn, 600).unwrap();
+        assert_eq!(
+            back,
+            [SeenRuling {
+                nonce: "ab".repeat(16),
+                until: 900
+            }],
+            "the one no longer needed is forgotten, the malformed one left out"
+        );
     }
 }

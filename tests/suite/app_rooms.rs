@@ -646,3 +646,46 @@ fn an_app_named_a_room_s_moderator_kicks_from_that_room_s_people_list_and_nowher
     assert!(harness.query_by_label("Kick").is_none());
     assert!(!has_entry(harness.state(), "You are a moderator"));
 }
+
+#[test]
+fn an_app_kicked_out_of_a_room_stays_on_the_host_and_still_reconnects_on_its_own() {
+    let ((_o, owner), (_h, helper)) = (crate::devices::device(), crate::devices::device());
+    let server = start_server_with(ServerConfig {
+        owners: vec![owner.id()],
+        ..one_named_room()
+    });
+    let addr = server.local_addr();
+    let proxy = crate::common::Proxy::start(addr);
+    let (_dir, config) = temp_config();
+    let mut harness = app_with_backoff(&config, |_| std::time::Duration::from_millis(100));
+    connect(&mut harness, "pupil", proxy.addr());
+    trust_if_asked(&mut harness);
+    wait_until(&mut harness, "connected", CoucouApp::is_connected);
+    join_by_name(&mut harness, "Projet X");
+    let mut teacher =
+        crate::devices::app(addr, crate::devices::machine(8), Some(&owner), "teacher");
+    let mut ta = crate::devices::app(addr, crate::devices::machine(2), Some(&helper), "ta");
+    ta.join_room("Projet X");
+    teacher.join_room("Projet X");
+    teacher.send_in(
+        "Projet X",
+        &crate::devices::act(coucou::protocol::message::Act::Op, "ta"),
+    );
+    ta.expect_in(Some("Projet X"), |m| {
+        matches!(m, ServerMsg::Moderator { .. })
+    });
+    ta.send_in(
+        "Projet X",
+        &crate::devices::act(coucou::protocol::message::Act::Kick, "pupil"),
+    );
+    wait_until(&mut harness, "out of Projet X", |app| {
+        app.room_chat("Projet X").is_none()
+    });
+    assert!(harness.state().is_connected(), "still on the host");
+
+    // Out of a room is not off the host: a lost connection is found again on its own.
+    proxy.cut();
+    wait_until(&mut harness, "connected again", |app| {
+        app.is_connected() && has_entry(app, "Reconnected")
+    });
+}

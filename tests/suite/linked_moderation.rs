@@ -37,6 +37,33 @@ fn site(
     })
 }
 
+/// A link of the test's own to the broker, publishing as a site nobody trusts (anyone on the
+/// broker can publish).
+fn rogue(broker: &Broker) -> coucou::link::Link {
+    let (tx, _news) = crossbeam_channel::unbounded();
+    coucou::link::Link::start(
+        link_config(broker, "ailleurs"),
+        0,
+        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
+    )
+    .expect("the test's link")
+}
+
+/// Publishes a message `text` after what was published before: once it is heard, what came
+/// before it was read.
+fn marker(rogue: &coucou::link::Link, text: &str) {
+    rogue.publish(
+        None,
+        "marker".into(),
+        ServerMsg::Message(coucou::protocol::Chat {
+            from: "zoe".into(),
+            text: text.into(),
+            time: 1,
+            ..Default::default()
+        }),
+    );
+}
+
 /// Waits until `client` sees the message `text` (from anyone); its id.
 fn heard(client: &mut Json, text: &str) -> u64 {
     expect_chat(client, text).id
@@ -159,13 +186,7 @@ fn a_ruling_from_a_site_nobody_trusts_signed_by_another_key_or_changed_is_droppe
         vec![],
     );
     let mut bob = app(b.local_addr(), machine(4), None, "bob");
-    let (tx, _news) = crossbeam_channel::unbounded();
-    let rogue = coucou::link::Link::start(
-        link_config(&broker, "ailleurs"),
-        0,
-        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
-    )
-    .expect("the test's link");
+    let rogue = rogue(&broker);
     let ban_bob = Ruling::about(Act::Ban, Some("bob".into()), "mallory");
     let genuine = site_a.sign_ruling(&ban_bob).expect("signed");
     let forged = [
@@ -191,16 +212,7 @@ fn a_ruling_from_a_site_nobody_trusts_signed_by_another_key_or_changed_is_droppe
     for (n, signed) in forged.into_iter().enumerate() {
         rogue.publish(None, format!("forged-{n}"), ServerMsg::Ruled(signed));
     }
-    rogue.publish(
-        None,
-        "marker".into(),
-        ServerMsg::Message(coucou::protocol::Chat {
-            from: "zoe".into(),
-            text: "the forgeries came before me".into(),
-            time: 1,
-            ..Default::default()
-        }),
-    );
+    marker(&rogue, "the forgeries came before me");
     heard(&mut bob, "the forgeries came before me");
     say(&mut bob, "still here");
     heard(&mut bob, "still here");
@@ -221,5 +233,68 @@ fn a_ruling_from_a_site_nobody_trusts_signed_by_another_key_or_changed_is_droppe
             ..
         }
     )));
+    drop(b);
+}
+
+#[test]
+fn a_genuine_ruling_published_again_or_made_too_long_ago_is_not_taken() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let site_a = test_identity().clone();
+    let b = site(
+        &broker,
+        "b",
+        &Identity::generate().expect("b"),
+        &[&site_a],
+        vec![],
+    );
+    let mut bob = app(b.local_addr(), machine(4), None, "bob");
+    let mut warden = moderator(b.local_addr(), "warden");
+    let rogue = rogue(&broker);
+    let now = coucou::protocol::now_ms();
+    let mute = |nonce| {
+        site_a
+            .sign_ruling(
+                &Ruling::about(Act::Mute, Some("bob".into()), "mallory").made(now, [nonce; 16]),
+            )
+            .expect("signed")
+    };
+    // Taken once: bob is muted, then a moderator here lifts it.
+    rogue.publish(None, "mute".into(), ServerMsg::Ruled(mute(1)));
+    notice(&mut bob, "bob was muted by mallory");
+    warden.send(&act(Act::Unmute, "bob"));
+    notice(&mut bob, "bob may speak again (warden)");
+    // The same ruling, published again by anyone who can publish there: not taken again.
+    rogue.publish(None, "mute-again".into(), ServerMsg::Ruled(mute(1)));
+    // A ruling signed by the trusted site, but made longer ago than a site takes.
+    let stale = site_a
+        .sign_ruling(
+            &Ruling::about(Act::Ban, Some("bob".into()), "mallory")
+                .made(now - coucou::protocol::ruling::MAX_AGE_MS - 60_000, [2; 16]),
+        )
+        .expect("signed");
+    rogue.publish(None, "stale".into(), ServerMsg::Ruled(stale));
+    marker(&rogue, "the replays came before me");
+    heard(&mut bob, "the replays came before me");
+    say(&mut bob, "free to speak");
+    heard(&mut warden, "free to speak");
+    let muted_notices = bob
+        .seen()
+        .iter()
+        .filter(
+            |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("muted by mallory")),
+        )
+        .count();
+    assert_eq!(muted_notices, 1, "{:#?}", bob.seen());
+    assert!(
+        !bob.seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Error { .. })),
+        "{:#?}",
+        bob.seen()
+    );
+    // A new ruling (another id) is taken.
+    rogue.publish(None, "mute-new".into(), ServerMsg::Ruled(mute(3)));
+    notice(&mut bob, "bob was muted by mallory");
     drop(b);
 }

@@ -18,7 +18,7 @@ use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
 use crate::server::mailbox::Mailbox;
 use crate::server::moderation::{Keeper, Kind, Logged, Rule};
 use crate::server::room::{Next, Room, SessionId};
-use crate::store::{KeptName, NamedModerator, StoredRule};
+use crate::store::{KeptName, NamedModerator, SeenRuling, StoredRule};
 use crate::tr;
 
 /// How long a reason may be, in characters (the rest is cut).
@@ -82,11 +82,17 @@ impl<M: Mailbox> House<M> {
     pub fn keep_moderation(
         &mut self,
         keeper: Keeper,
-        (stored, named, kept): (Vec<StoredRule>, Vec<NamedModerator>, Vec<KeptName>),
+        (stored, named, kept, seen): (
+            Vec<StoredRule>,
+            Vec<NamedModerator>,
+            Vec<KeptName>,
+            Vec<SeenRuling>,
+        ),
     ) {
         let now = (self.clock)();
         self.moderation.keep_in(keeper, stored, now);
         self.devices.restore(kept, now);
+        self.rulings_seen.restore(seen, now);
         for named in named {
             if let Some(device) = DeviceId::from_hex(&named.device) {
                 let room = Some(named.room.as_str()).filter(|r| !r.is_empty());

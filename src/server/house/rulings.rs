@@ -4,16 +4,19 @@
 //! site this host trusts, is done here as it was there ([`House::apply_ruling`]) — never on one of
 //! this host's owners or moderators — and said in the rooms it concerns, in the server's voice.
 
+use std::collections::HashMap;
+
 use super::House;
 use crate::identity::Identity;
 use crate::protocol::device::DeviceId;
 use crate::protocol::message::Act;
 use crate::protocol::name::{self, NameKey};
-use crate::protocol::ruling::Ruling;
+use crate::protocol::ruling::{MAX_AGE_MS, Ruling};
 use crate::protocol::sanitize::{clean_text, is_blank};
 use crate::protocol::{ErrorCode, ServerMsg};
 use crate::server::mailbox::Mailbox;
 use crate::server::moderation::{Kind, Logged, Rule};
+use crate::store::{RuleChange, SeenRuling};
 use crate::tr;
 
 /// The longest reason taken from another site, in characters.
@@ -21,6 +24,48 @@ const MAX_REASON_CHARS: usize = 200;
 
 /// The longest a ruling from another site holds: a year, as here.
 const MAX_RULING_MS: u64 = crate::protocol::command::MAX_MINUTES as u64 * 60_000;
+
+/// How many rulings taken a host remembers at most; past it, those remembered the shortest go.
+const MAX_SEEN: usize = crate::store::MAX_SEEN_RULINGS;
+
+/// The rulings from other sites taken, by their ids, each until it is too old to be taken anyway
+/// (so that one published again is not taken twice). Pure: the time is passed in.
+#[derive(Debug, Default)]
+pub(super) struct SeenRulings(HashMap<String, u64>);
+
+impl SeenRulings {
+    /// True the first time `nonce` is seen (then remembered until `until`); false after.
+    pub(super) fn first(&mut self, nonce: &str, until: u64, now: u64) -> bool {
+        if self.0.contains_key(nonce) {
+            return false;
+        }
+        if self.0.len() >= MAX_SEEN {
+            // Rare (rulings are a moderator's acts): those no longer needed go, then if still
+            // full, those remembered the shortest.
+            self.0.retain(|_, &mut until| until > now);
+            while self.0.len() >= MAX_SEEN {
+                let Some(soonest) = self
+                    .0
+                    .iter()
+                    .min_by_key(|(_, u)| **u)
+                    .map(|(n, _)| n.clone())
+                else {
+                    break;
+                };
+                self.0.remove(&soonest);
+            }
+        }
+        self.0.insert(nonce.to_owned(), until);
+        true
+    }
+
+    /// Those the store kept, still remembered at `now`.
+    pub(super) fn restore(&mut self, seen: Vec<SeenRuling>, now: u64) {
+        for seen in seen.into_iter().filter(|s| s.until > now).take(MAX_SEEN) {
+            self.0.insert(seen.nonce, seen.until);
+        }
+    }
+}
 
 impl<M: Mailbox> House<M> {
     /// This host signs what its moderators decide with `site` (its identity), for a linked room.
@@ -36,7 +81,18 @@ impl<M: Mailbox> House<M> {
         if !self.rooms[0].is_linked() {
             return;
         }
-        match self.site.as_ref().and_then(|site| site.sign_ruling(ruling)) {
+        // Dated, and an id of its own: each site takes it once, and not for ever.
+        let mut nonce = [0_u8; 16];
+        if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce).is_err() {
+            log::warn!("link: no random id for a ruling: the other sites are not told");
+            return;
+        }
+        let ruling = ruling.clone().made((self.clock)(), nonce);
+        match self
+            .site
+            .as_ref()
+            .and_then(|site| site.sign_ruling(&ruling))
+        {
             Some(signed) => self.rooms[0].tell_sites(ServerMsg::Ruled(signed)),
             None => log::warn!("link: this host's key can't sign: the other sites are not told"),
         }
@@ -48,11 +104,25 @@ impl<M: Mailbox> House<M> {
         let Ok(by) = name::validate(&ruling.by) else {
             return;
         };
+        // Published again (by anyone who can publish on the broker), or too old: not taken.
+        let now = (self.clock)();
+        if !ruling.is_fresh(now) {
+            return;
+        }
+        if let Some(nonce) = &ruling.nonce {
+            let until = ruling.at.unwrap_or(now).saturating_add(MAX_AGE_MS);
+            if !self.rulings_seen.first(nonce, until, now) {
+                return;
+            }
+            self.moderation.keep(RuleChange::Seen(SeenRuling {
+                nonce: nonce.clone(),
+                until,
+            }));
+        }
         let device = ruling.device.as_deref().and_then(DeviceId::from_hex);
         if self.devices.moderates(device) {
             return;
         }
-        let now = (self.clock)();
         let said = match ruling.act {
             Act::Ban | Act::Mute => self.ruled_against(&ruling, &by, device, now),
             Act::Unban | Act::Unmute => self.ruled_lift(&ruling, &by, device),
@@ -174,5 +244,45 @@ impl<M: Mailbox> House<M> {
             name = from.as_str(),
             by = by
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ruling_is_taken_once_remembered_until_too_old_and_the_memory_is_bounded() {
+        let mut seen = SeenRulings::default();
+        assert!(seen.first("aa", 100, 0));
+        assert!(!seen.first("aa", 100, 0), "published again");
+        // Across a restart: what the store kept, while it is remembered.
+        let mut again = SeenRulings::default();
+        again.restore(
+            vec![
+                SeenRuling {
+                    nonce: "aa".into(),
+                    until: 100,
+                },
+                SeenRuling {
+                    nonce: "bb".into(),
+                    until: 50,
+                },
+            ],
+            60,
+        );
+        assert!(!again.first("aa", 100, 60));
+        assert!(
+            again.first("bb", 200, 60),
+            "forgotten: too old to be taken anyway"
+        );
+        // Full: those remembered the shortest go first.
+        let mut full = SeenRulings::default();
+        for n in 0..MAX_SEEN {
+            assert!(full.first(&n.to_string(), 1_000 + n as u64, 0));
+        }
+        assert!(full.first("new", 5_000_000, 0));
+        assert_eq!(full.0.len(), MAX_SEEN);
+        assert!(!full.0.contains_key("0") && full.0.contains_key("1"));
     }
 }
