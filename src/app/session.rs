@@ -229,16 +229,28 @@ impl Session {
                 label: None,
                 ..
             } if room.is_none() => self.contact.removed = Some(message.clone()),
-            // A moderator of that room only: said there.
-            ServerMsg::Moderator { .. } if room.is_some() => {
+            // A moderator of that room only (or one no more): said there.
+            ServerMsg::Moderator { on, .. } if room.is_some() => {
                 let name = room.unwrap_or_default();
+                let said = if *on {
+                    self.conv.rooms.moderating.insert(name.clone());
+                    "moderator-room-now"
+                } else {
+                    self.conv.rooms.moderating.remove(&name);
+                    "moderator-no-more"
+                };
                 if let Some(chat) = self.conv.rooms.chat_mut(&name) {
-                    chat.push_said(now_ms(), Said::new("moderator-room-now"), false);
+                    chat.push_said(now_ms(), Said::new(said), false);
                 }
-                self.conv.rooms.moderating.insert(name);
                 return;
             }
-            ServerMsg::Moderator { owner } => {
+            // One no more: the menus go, and the password is not given again.
+            ServerMsg::Moderator { on: false, .. } => {
+                self.conv.moderator = false;
+                self.conv.owner = false;
+                self.contact.oper = None;
+            }
+            ServerMsg::Moderator { owner, .. } => {
                 self.conv.moderator = true;
                 self.conv.owner = *owner;
                 self.contact.oper_confirmed = true;

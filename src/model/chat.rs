@@ -816,7 +816,12 @@ impl ChatModel {
                 self.confirmed(cid.as_ref());
                 self.push_local(now, EntryKind::Error(message));
             }
-            ServerMsg::Moderator { .. } => self.push_said(now, Said::new("moderator-now"), false),
+            ServerMsg::Moderator { on: true, .. } => {
+                self.push_said(now, Said::new("moderator-now"), false);
+            }
+            ServerMsg::Moderator { on: false, .. } => {
+                self.push_said(now, Said::new("moderator-no-more"), false);
+            }
             // Part of joining, which the connection handles before the welcome.
             ServerMsg::Password { .. } | ServerMsg::Verified { .. } => {}
             ServerMsg::File(offer) => {

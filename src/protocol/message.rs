@@ -283,6 +283,11 @@ fn yes() -> bool {
     true
 }
 
+/// True for `true`, which an `on` says by being absent.
+fn is_yes(on: &bool) -> bool {
+    *on
+}
+
 impl ClientMsg {
     /// The label of this request, if it is one that gets an answer and carries one.
     pub fn label(&self) -> Option<Label> {
@@ -610,11 +615,15 @@ pub enum ServerMsg {
     /// The answer to [`ClientMsg::PartRoom`]: the person is out of the room (the line's `room`).
     Parted {},
     /// The answer to [`ClientMsg::Oper`]: you are one of the host's moderators until you leave
-    /// (sent only to who asked, or to a device the host knows as a moderator when it joins).
+    /// (sent only to who asked, or to a device the host knows as a moderator when it joins);
+    /// with `on` false, an owner's `deop` made you one no more.
     Moderator {
         /// You are one of the host's owners too: you may name moderators (`op`, `deop`).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         owner: bool,
+        /// A moderator (absent: true), or one no more.
+        #[serde(default = "yes", skip_serializing_if = "is_yes")]
+        on: bool,
     },
     /// A room was made on the host (by someone joining it, on a host that lets anyone make
     /// rooms, or by the host): told once to everyone on the host.
@@ -1654,6 +1663,31 @@ mod tests {
             String::from_utf8_lossy(&results.to_json_line()).trim_end(),
             lines[4]
         );
+    }
+
+    #[test]
+    fn a_moderator_and_one_no_more_read_and_encode_as_protocol_md_shows_them() {
+        let line = |owner, on| {
+            let msg = ServerMsg::Moderator { owner, on };
+            String::from_utf8_lossy(&msg.to_json_line())
+                .trim_end()
+                .to_owned()
+        };
+        assert_eq!(line(false, true), r#"{"type":"moderator"}"#);
+        assert_eq!(line(true, true), r#"{"type":"moderator","owner":true}"#);
+        assert_eq!(line(false, false), r#"{"type":"moderator","on":false}"#);
+        for documented in [
+            r#"{"type":"moderator"}"#,
+            r#"{"type":"moderator","owner":true}"#,
+            r#"{"type":"moderator","on":false}"#,
+        ] {
+            assert!(include_str!("../../PROTOCOL.md").contains(documented));
+            let msg = decode_server(documented.as_bytes()).expect("a server message");
+            assert_eq!(
+                String::from_utf8_lossy(&msg.to_json_line()).trim_end(),
+                documented
+            );
+        }
     }
 
     #[test]

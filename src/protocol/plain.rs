@@ -164,7 +164,8 @@ impl ServerMsg {
             }
             // A plain client that leaves a room is given the default room's welcome.
             Self::Parted {} => {}
-            Self::Moderator { .. } => notice(out, &lang.tr("notice-oper")),
+            Self::Moderator { on: true, .. } => notice(out, &lang.tr("notice-oper")),
+            Self::Moderator { on: false, .. } => notice(out, &lang.tr("notice-deoped")),
             Self::RoomMade { name, by: Some(by) } => {
                 notice(
                     out,

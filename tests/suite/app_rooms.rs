@@ -645,6 +645,20 @@ fn an_app_named_a_room_s_moderator_kicks_from_that_room_s_people_list_and_nowher
     person_menu(&mut harness, "pupil");
     assert!(harness.query_by_label("Kick").is_none());
     assert!(!has_entry(harness.state(), "You are a moderator"));
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+
+    // One no more: told at once, and the menu goes without waiting for a new connection.
+    teacher.send_in(
+        "Projet X",
+        &crate::devices::act(coucou::protocol::message::Act::Deop, "ta"),
+    );
+    wait_until(&mut harness, "told, in the room", |app| {
+        room_has(app, "Projet X", "You are no longer a moderator here")
+    });
+    show_room(&mut harness, "Projet X");
+    person_menu(&mut harness, "teacher");
+    assert!(harness.query_by_label("Kick").is_none());
 }
 
 #[test]

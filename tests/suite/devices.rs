@@ -609,6 +609,7 @@ fn an_owner_names_a_moderator_by_device_who_stays_one_across_reconnections_and_r
     let mut teacher = app(addr, machine(8), Some(&owner), "teacher");
     let _pupil = app(addr, machine(3), None, "pupil");
     teacher.send(&act(Act::Deop, "ta"));
+    ta.expect(|m| matches!(m, ServerMsg::Moderator { on: false, .. }));
     ta.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text == "ta is no longer a moderator (teacher)."));
     ta.send(&act(Act::Kick, "pupil"));
     assert_eq!(error_code(&mut ta), ErrorCode::NotModerator);

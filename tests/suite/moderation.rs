@@ -1185,3 +1185,31 @@ fn an_app_ignores_someone_from_the_people_list_on_its_own_screen_only() {
         has_entry(app, "back again")
     });
 }
+
+#[test]
+fn an_app_named_a_moderator_loses_its_menus_at_once_when_it_is_one_no_more() {
+    let (_owner_dir, owner) = crate::devices::device();
+    let server = start_server_with(ServerConfig {
+        owners: vec![owner.id()],
+        ..moderated(ServerConfig::default())
+    });
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("ta", addr);
+    let mut teacher = crate::devices::app(addr, machine(8), Some(&owner), "teacher");
+    teacher.send(&crate::devices::act(Act::Op, "ta"));
+    wait_until(&mut harness, "a moderator", |app| {
+        has_entry(app, "You are a moderator on this host")
+    });
+    person_menu(&mut harness, "teacher");
+    harness.get_by_role_and_label(Role::Button, "Kick");
+    harness.key_press(eframe::egui::Key::Escape);
+    harness.run_steps(2);
+
+    teacher.send(&crate::devices::act(Act::Deop, "ta"));
+    wait_until(&mut harness, "one no more", |app| {
+        has_entry(app, "You are no longer a moderator here")
+    });
+    person_menu(&mut harness, "teacher");
+    assert!(harness.query_by_label("Kick").is_none());
+    assert!(harness.query_by_label("Moderation").is_none());
+}

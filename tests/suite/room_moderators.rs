@@ -67,7 +67,13 @@ fn comes_back(addr: SocketAddr, device: &coucou::identity::Device) -> Json {
     );
     ta.join_room(ROOM);
     ta.expect_in(Some(ROOM), |m| {
-        matches!(m, ServerMsg::Moderator { owner: false })
+        matches!(
+            m,
+            ServerMsg::Moderator {
+                owner: false,
+                on: true
+            }
+        )
     });
     ta
 }
@@ -107,7 +113,13 @@ fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_
     );
     teacher.send_in(ROOM, &act(Act::Op, "ta"));
     ta.expect_in(Some(ROOM), |m| {
-        matches!(m, ServerMsg::Moderator { owner: false })
+        matches!(
+            m,
+            ServerMsg::Moderator {
+                owner: false,
+                on: true
+            }
+        )
     });
     notice_in(
         &mut pupil,
@@ -220,6 +232,9 @@ fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_
     let mut teacher = app(addr, machine(8), Some(&owner), "teacher");
     teacher.join_room(ROOM);
     teacher.send_in(ROOM, &act(Act::Deop, "ta"));
+    ta.expect_in(Some(ROOM), |m| {
+        matches!(m, ServerMsg::Moderator { on: false, .. })
+    });
     notice_in(
         &mut ta,
         Some(ROOM),

@@ -105,7 +105,7 @@ impl<M: Mailbox> House<M> {
     pub fn promote(&mut self, session: SessionId) {
         self.moderation.promote(session);
         let owner = self.devices.is_owner(self.moderation.device(session));
-        self.answer(session, None, &ServerMsg::Moderator { owner });
+        self.answer(session, None, &ServerMsg::Moderator { owner, on: true });
     }
 
     /// Why `session` may not say `command` in the room `at`, if they may not: muted (by name or
@@ -575,6 +575,11 @@ impl<M: Mailbox> House<M> {
             tr!(lang, "moderation-op", name = shown_name, by = by)
         } else {
             self.moderation.demote(target);
+            let told = ServerMsg::Moderator {
+                owner: false,
+                on: false,
+            };
+            self.answer(target, None, &told);
             tr!(lang, "moderation-deop", name = shown_name, by = by)
         };
         for room in self.rooms_of(target) {

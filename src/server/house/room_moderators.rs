@@ -39,7 +39,11 @@ impl<M: Mailbox> House<M> {
     pub(super) fn tell_room_moderator(&mut self, session: SessionId, at: usize) {
         if at != 0 && !self.moderation.is_moderator(session) && self.moderates_at(session, at) {
             let room = self.rooms[at].name().to_owned();
-            self.answer(session, Some(&room), &ServerMsg::Moderator { owner: false });
+            let told = ServerMsg::Moderator {
+                owner: false,
+                on: true,
+            };
+            self.answer(session, Some(&room), &told);
         }
     }
 
@@ -142,10 +146,14 @@ impl<M: Mailbox> House<M> {
         } else {
             tr!(lang, "moderation-deop", name = shown_name.as_str(), by = by)
         };
-        self.rooms[at].say_notice(said.clone());
+        // Told first, as when the whole host's moderators are named: then the room hears it.
         if on && self.rooms[at].has(target) {
             self.tell_room_moderator(target, at);
+        } else if !on {
+            let told = ServerMsg::Moderator { owner: false, on };
+            self.answer(target, Some(&room), &told);
         }
+        self.rooms[at].say_notice(said.clone());
         Ok(Some(said))
     }
 
