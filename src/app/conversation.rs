@@ -220,6 +220,22 @@ impl Conversation {
         self.offline = Some(why);
     }
 
+    /// How many names one person ignores at most, as the host keeps them.
+    const MAX_IGNORED: usize = 100;
+
+    /// Ignores `names` (the settings' list for this host, at most [`Self::MAX_IGNORED`]) in
+    /// every room of the host: the room, its named rooms, and those joined later.
+    pub(super) fn set_ignoring(&mut self, names: &[String]) {
+        let names: Vec<String> = names.iter().take(Self::MAX_IGNORED).cloned().collect();
+        if let Some(chat) = &mut self.chat {
+            chat.ignoring.clone_from(&names);
+        }
+        for room in self.rooms.joined.values_mut() {
+            room.chat.ignoring.clone_from(&names);
+        }
+        self.rooms.ignoring = names;
+    }
+
     /// What this person may do as a moderator in the room on screen (nothing while offline).
     fn rank(&self) -> Rank {
         let room_only = || {

@@ -23,7 +23,7 @@ use crate::i18n::Said;
 use crate::identity::Fingerprint;
 use crate::journal::JournalEvent;
 use crate::model::EntryKind;
-use crate::model::settings::NotifyChoice;
+use crate::model::settings::{self, NotifyChoice};
 use crate::protocol::Wire;
 use crate::protocol::message::{Found, Label};
 use crate::protocol::{ClientMsg, Command, ErrorCode, ServerMsg, command, now_ms};
@@ -89,7 +89,7 @@ impl Session {
             RoomAction::Show(showing) => conv.show_in_room(showing),
             RoomAction::JoinNamed(name) => self.join_named(name),
             RoomAction::Moderate(asked) => self.rooms_command(Command::Moderate(asked), desk),
-            RoomAction::Ignore(name, on) => self.ignore(Some(name), on),
+            RoomAction::Ignore(name, on) => self.ignore(Some(name), on, desk),
             RoomAction::ReplyTo(quote) => conv.composer.aside_with(Aside::Reply(quote), None),
             RoomAction::Edit { id, text } => conv.composer.aside_with(Aside::Edit(id), Some(text)),
             // A reply waits in the outbox as any message does.
@@ -320,6 +320,8 @@ impl Session {
             self.conv.open(room, params.name.clone(), desk.lang());
             let remembered = desk.settings.joined_rooms.get(&self.conv.key);
             self.conv.rooms.remembered = remembered.into_iter().flatten().cloned().collect();
+            let ignored = desk.settings.ignored.get(&self.conv.key);
+            self.conv.set_ignoring(ignored.map_or(&[], Vec::as_slice));
         }
         if let Some(welcome) = welcome.as_ref().filter(|_| self.contact.speaks_json()) {
             self.history.keep(&self.conv.key, welcome);
@@ -570,7 +572,7 @@ impl Session {
         }
         if let Ok(Command::Ignore { name, on }) = parsed {
             // The app's own: nothing is sent, whatever the room speaks.
-            self.ignore(name, on);
+            self.ignore(name, on, desk);
             return;
         }
         if let Ok(Command::Search(words)) = parsed {
@@ -1018,13 +1020,7 @@ impl Session {
             .chain(rooms.remembered.iter())
             .cloned()
             .collect();
-        let kept = &mut desk.settings.joined_rooms;
-        let changed = if names.is_empty() {
-            kept.remove(&self.conv.key).is_some()
-        } else {
-            kept.insert(self.conv.key.clone(), names.clone()) != Some(names)
-        };
-        if changed {
+        if settings::keep_for_host(&mut desk.settings.joined_rooms, &self.conv.key, names) {
             desk.save_settings();
         }
     }
@@ -1033,7 +1029,7 @@ impl Session {
     /// lists the rooms, a join or a part is the column's, a topic is the room on screen's.
     /// Stops showing what `name` says (`on`) in the room on screen, or shows it again; without a
     /// name, says whom. On this screen only: the host is told nothing.
-    fn ignore(&mut self, name: Option<String>, on: bool) {
+    fn ignore(&mut self, name: Option<String>, on: bool, desk: &mut Desk) {
         let Some(chat) = &mut self.conv.chat else {
             return;
         };
@@ -1043,6 +1039,12 @@ impl Session {
             None => Said::new("ignore-list").with("names", chat.ignoring.join(", ")),
         };
         chat.push_said(now_ms(), said, false);
+        // In every room of the host, and at the next visit.
+        let names = chat.ignoring.clone();
+        self.conv.set_ignoring(&names);
+        if settings::keep_for_host(&mut desk.settings.ignored, &self.conv.key, names) {
+            desk.save_settings();
+        }
     }
 
     pub(super) fn rooms_command(&mut self, command: Command, desk: &mut Desk) {

@@ -54,6 +54,9 @@ pub struct HostRooms {
     /// The named rooms this person moderates, without moderating the whole host: the host says
     /// so in each, on joining it (for this connection).
     pub moderating: BTreeSet<String>,
+    /// The names whose words this person does not see, in any room of the host (each room's
+    /// conversation gets them when it starts).
+    pub ignoring: Vec<String>,
 }
 
 impl HostRooms {
@@ -125,6 +128,7 @@ impl HostRooms {
         let room = self.joined.entry(name.clone()).or_insert_with(|| {
             let mut chat = ChatModel::new(name.clone(), me);
             chat.lang = lang;
+            chat.ignoring.clone_from(&self.ignoring);
             JoinedRoom { chat, seen: 0 }
         });
         let fresh = room.chat.entries.is_empty();

@@ -119,6 +119,9 @@ pub struct Settings {
     /// The named rooms joined on each host (`host:port`), by name: joined again on the
     /// next visit.
     pub joined_rooms: std::collections::BTreeMap<String, Vec<String>>,
+    /// The names ignored on each host (`host:port`), on this screen only: ignored again on the
+    /// next visit.
+    pub ignored: std::collections::BTreeMap<String, Vec<String>>,
     /// Every room trusted so far: `host:port` → its fingerprint (64 hex digits).
     pub pins: std::collections::BTreeMap<String, String>,
     /// When the app last showed each room (`host:port`): the time of the newest message seen, in
@@ -173,6 +176,7 @@ impl Default for Settings {
             host_rooms: Vec::new(),
             host_open_rooms: false,
             joined_rooms: std::collections::BTreeMap::new(),
+            ignored: std::collections::BTreeMap::new(),
             host_keep_history: true,
             host_history_days: 0,
             host_history_max: 0,
@@ -338,6 +342,7 @@ impl Settings {
         read_field(&mut table, "host_broker", &mut s.host_broker, "", reset);
         read_field(&mut table, "host_rooms", &mut s.host_rooms, "", reset);
         read_field(&mut table, "joined_rooms", &mut s.joined_rooms, "", reset);
+        read_field(&mut table, "ignored", &mut s.ignored, "", reset);
         read_field(
             &mut table,
             "host_open_rooms",
@@ -600,6 +605,20 @@ pub fn check_broker(typed: &str, lang: Lang) -> Result<Option<String>, String> {
         Ok(Some(url.to_owned()))
     } else {
         Err(lang.tr("host-link-invalid"))
+    }
+}
+
+/// Puts `names` under the host `key` (`host:port`) in `kept` (none: the host's entry goes).
+/// True when that changed anything, and the settings are to be saved.
+pub fn keep_for_host(
+    kept: &mut std::collections::BTreeMap<String, Vec<String>>,
+    key: &str,
+    names: Vec<String>,
+) -> bool {
+    if names.is_empty() {
+        kept.remove(key).is_some()
+    } else {
+        kept.insert(key.to_owned(), names.clone()) != Some(names)
     }
 }
 

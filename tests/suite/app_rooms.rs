@@ -703,3 +703,54 @@ fn an_app_kicked_out_of_a_room_stays_on_the_host_and_still_reconnects_on_its_own
         app.is_connected() && has_entry(app, "Reconnected")
     });
 }
+
+#[test]
+fn someone_ignored_is_hidden_in_every_room_of_the_host_and_at_the_next_visit() {
+    let server = start_server_with(one_named_room());
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    let mut harness = joined(&config, "alice", addr);
+    let (mut troll, _) = Json::join(addr, "troll");
+    troll.join_room("Projet X");
+    let (mut bob, _) = Json::join(addr, "bob");
+    bob.join_room("Projet X");
+    send_message(&mut harness, "/ignore troll");
+    wait_until(&mut harness, "ignored", |app| {
+        has_entry(app, "You no longer see what troll says")
+    });
+    // A named room joined after: the same.
+    join_by_name(&mut harness, "Projet X");
+    troll.send_in("Projet X", &say("spam in Projet X"));
+    bob.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Message(c) if c.text == "spam in Projet X"),
+    );
+    bob.send_in("Projet X", &say("after the spam"));
+    wait_until(&mut harness, "bob's line in Projet X", |app| {
+        room_has(app, "Projet X", "after the spam")
+    });
+    assert!(!room_has(harness.state(), "Projet X", "spam in Projet X"));
+    drop(harness);
+
+    // The next visit: still ignored, in the room too.
+    let mut harness = joined(&config, "alice", addr);
+    troll.send(&say("spam again"));
+    bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "spam again"));
+    bob.send(&say("bob again"));
+    wait_until(&mut harness, "bob's line", |app| {
+        has_entry(app, "bob again")
+    });
+    assert!(!has_entry(harness.state(), "spam again"));
+    let key = format!("127.0.0.1:{}", addr.port());
+    assert_eq!(
+        harness.state().settings().ignored.get(&key),
+        Some(&vec!["troll".to_owned()])
+    );
+    // Seen again once unignored, and the host's entry goes.
+    send_message(&mut harness, "/unignore troll");
+    troll.send(&say("not spam"));
+    wait_until(&mut harness, "troll's line", |app| {
+        has_entry(app, "not spam")
+    });
+    assert!(harness.state().settings().ignored.is_empty());
+}
