@@ -137,7 +137,12 @@ impl Journal {
     /// or reactions written over their message; anything else is skipped) as part of `room`.
     /// Never waits on the disk.
     pub fn keep(&self, room: &str, msg: &ServerMsg) {
-        if key(msg).is_some() || matches!(msg, ServerMsg::Edited(_) | ServerMsg::Reacted(_)) {
+        if key(msg).is_some()
+            || matches!(
+                msg,
+                ServerMsg::Edited(_) | ServerMsg::Reacted(_) | ServerMsg::Cleared {}
+            )
+        {
             self.tx
                 .send(Job::Keep {
                     room: room.to_owned(),
@@ -417,10 +422,15 @@ fn write(conn: &mut Connection, batch: &[(String, ServerMsg)]) -> Result<(), rus
     tx.commit()
 }
 
-/// A message's change (an edit, reactions) written over the message as the log keeps it, in the
+/// A message's change (an edit, reactions, the room cleared) written over what the log keeps, in the
 /// caller's transaction; false for anything else.
 fn changed(tx: &Connection, room: &str, msg: &ServerMsg) -> Result<bool, rusqlite::Error> {
     match msg {
+        // A moderator cleared the room: what it said goes from the log too (not private ones).
+        ServerMsg::Cleared {} => {
+            tx.prepare_cached("DELETE FROM entries WHERE room = ?1 AND private = 0")?
+                .execute([room])?;
+        }
         ServerMsg::Edited(chat) => {
             let now = ServerMsg::Message(chat.clone()).to_json_line();
             let now = String::from_utf8_lossy(&now).trim_end().to_owned();

@@ -116,6 +116,9 @@ enum Replaces {
     Words,
     /// The same words (its reactions changed): the row alone is written again.
     Row,
+    /// Not a message: the room's history is cleared (every message of the room goes, with its
+    /// words in the search index), in its place among what is kept.
+    Everything,
 }
 
 /// What runs on the writer thread once what was kept before it is committed.
@@ -292,6 +295,19 @@ impl Store {
             in_history: true,
             room: room.cloned(),
             replaces,
+            ends: Ends::default(),
+        });
+    }
+
+    /// Queues the clearing of the room `room`'s history (`None`: the default room): every message
+    /// of the room kept or queued before goes, with its words in the search index; private
+    /// messages stay.
+    pub fn clear_in(&self, room: Option<&Arc<str>>) {
+        self.queue(Kept {
+            msg: ServerMsg::Cleared {},
+            in_history: false,
+            room: room.cloned(),
+            replaces: Replaces::Everything,
             ends: Ends::default(),
         });
     }
@@ -915,6 +931,13 @@ fn write_batch(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for kept in batch {
+            if kept.replaces == Replaces::Everything {
+                clear(conn, kept.room.as_deref().unwrap_or(""), unindexed)?;
+                // Everything written so far is in the index: after a crash, only what comes
+                // later is put in again.
+                note_searched_upto(conn, ids.next[0].saturating_sub(1))?;
+                continue;
+            }
             let Some((private, id, time)) = key(&kept.msg) else {
                 continue;
             };
@@ -1022,6 +1045,24 @@ fn keep_room_key(
         .map(drop)
 }
 
+/// Clears the room `room`'s history ("" for the default room) in the caller's transaction: the
+/// words waiting for the index go in first (they may be the room's), then the room's messages and
+/// their words go. The ids go on from where they were.
+fn clear(conn: &Connection, room: &str, unindexed: &mut Unindexed) -> Result<(), rusqlite::Error> {
+    let mut put = conn.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?;
+    for (id, words) in unindexed.drain(..) {
+        put.execute(params![to_sql(id), words])?;
+    }
+    conn.prepare_cached(
+        "DELETE FROM search WHERE rowid IN \
+         (SELECT id FROM messages WHERE private = 0 AND room = ?1)",
+    )?
+    .execute([room])?;
+    conn.prepare_cached("DELETE FROM messages WHERE private = 0 AND room = ?1")?
+        .execute([room])?;
+    Ok(())
+}
+
 /// Applies the retention rules: drops what is too old, and all but the newest of each sequence.
 fn retain(tx: &Connection, retention: Retention) -> Result<(), rusqlite::Error> {
     if let Some(age) = retention.max_age {
@@ -1078,6 +1119,44 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn clearing_a_room_takes_what_was_kept_before_it_out_of_pages_and_searches_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        let (store, _, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        let x: Arc<str> = Arc::from("Projet X");
+        // All queued at once: the clearing takes its place among them.
+        store.keep(&chat(1, "café avant"), true);
+        store.keep_in(Some(&x), &chat(2, "café du projet"), true);
+        store.keep(&chat(3, "café encore avant"), true);
+        store.clear_in(None);
+        store.keep(&chat(4, "café après"), true);
+        let reader = store.reader();
+        assert_eq!(texts(&reader.page(None, 10).unwrap().0), ["café après"]);
+        let found = |room| {
+            reader
+                .search_in(room, "cafe", 10)
+                .unwrap()
+                .into_iter()
+                .map(|f| f.message.text)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found(None), ["café après"]);
+        assert_eq!(
+            found(Some("Projet X")),
+            ["café du projet"],
+            "another room's stay"
+        );
+        drop(reader);
+        drop(store);
+        let (_, loaded, _) = Store::open(&path, 10, Retention::default()).unwrap();
+        assert_eq!(texts(&loaded.recent), ["café après"]);
+        assert_eq!(
+            loaded.next_id, 5,
+            "ids go on from where they were, none given twice"
+        );
     }
 
     #[test]

@@ -284,6 +284,22 @@ impl Conversation {
         }
     }
 
+    /// A moderator cleared the history of the room (`None`) or of the named room `room`: what it
+    /// said goes from its conversation, whose rows are laid out afresh.
+    pub(super) fn cleared(&mut self, room: Option<&str>) {
+        let chat = match room {
+            Some(name) => self.rooms.chat_mut(name),
+            None => self.chat.as_mut(),
+        };
+        if let Some(chat) = chat {
+            chat.apply(
+                crate::protocol::ServerMsg::Cleared {},
+                crate::protocol::now_ms(),
+            );
+            *self.layout_in(room) = ListLayout::default();
+        }
+    }
+
     /// Left the named room `name`: the default room comes on screen if it was.
     pub(super) fn parted(&mut self, name: &str) {
         self.rooms.parted(name);

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use super::contact::Contact;
 use super::conversation::Conversation;
 use super::desk::Desk;
 use super::events::AppEvent;
@@ -13,10 +14,14 @@ use crate::journal::{Journal, KeptUnsent};
 use crate::model::settings;
 use crate::model::{ChatModel, Recall, Unsent};
 use crate::protocol::message::Cid;
-use crate::protocol::{Command, ServerMsg, now_ms};
+use crate::protocol::{ClientMsg, Command, ServerMsg, now_ms};
 
 /// How many messages from this computer's log are shown above the room's own history.
 const RECALL: usize = 500;
+
+/// How many of this device's own private messages the app asks the host for after joining (the
+/// server's largest page).
+const PRIVATES_ASKED: u32 = 500;
 
 /// This computer's log, and what of the outbox it holds last.
 pub(super) struct History {
@@ -77,6 +82,21 @@ impl History {
                 }
             }
             msg => journal.keep(room, msg),
+        }
+    }
+
+    /// The host knows this app's device: asks it for the newest of this device's own private
+    /// messages, which go in their place beside those this computer's log gives back (another
+    /// computer's log, or a log lost, holds none of them); see [`History::given_back`].
+    pub(super) fn ask_privates(contact: &mut Contact) {
+        let label = contact.asked.label();
+        contact.asked.privates = label;
+        if let (Some(_), Some(conn)) = (label, contact.connection()) {
+            conn.ask(ClientMsg::Privates {
+                before: None,
+                limit: Some(PRIVATES_ASKED),
+                label,
+            });
         }
     }
 

@@ -42,10 +42,6 @@ const JUMP_PAGE: u32 = 500;
 /// How many rows above a search result stay in view when the app shows it.
 const JUMP_CONTEXT: usize = 3;
 
-/// How many of this device's own private messages the app asks the host for after joining (the
-/// server's largest page).
-const PRIVATES_ASKED: u32 = 500;
-
 /// The session with the room on screen, and the owners that live with it.
 pub(super) struct Session {
     /// The connection, and its state.
@@ -204,6 +200,14 @@ impl Session {
             return;
         }
         match &msg {
+            // What the room said goes from the screen and from this computer's log.
+            ServerMsg::Cleared {} => {
+                let key = room.as_deref().map(|r| self.conv.named_key(r));
+                self.history
+                    .keep(key.as_ref().unwrap_or(&self.conv.key), &msg);
+                self.conv.cleared(room.as_deref());
+                return;
+            }
             ServerMsg::Privates {
                 label: Some(label), ..
             } if self.contact.asked.privates_answered(*label) => {
@@ -361,7 +365,7 @@ impl Session {
             if self.contact.speaks_json() {
                 self.history.recall_privates(&self.conv);
                 if security.device {
-                    self.ask_privates();
+                    History::ask_privates(&mut self.contact);
                 }
             }
         }
@@ -673,21 +677,6 @@ impl Session {
         self.conv.layout_in(room).prepended(added);
         if let Some(id) = self.conv.pending_jump {
             self.jump_to(id);
-        }
-    }
-
-    /// The host knows this app's device: asks it for the newest of this device's own private
-    /// messages, which go in their place beside those this computer's log gives back (another
-    /// computer's log, or a log lost, holds none of them).
-    fn ask_privates(&mut self) {
-        let label = self.contact.asked.label();
-        self.contact.asked.privates = label;
-        if let (Some(_), Some(conn)) = (label, self.contact.connection()) {
-            conn.ask(ClientMsg::Privates {
-                before: None,
-                limit: Some(PRIVATES_ASKED),
-                label,
-            });
         }
     }
 

@@ -797,6 +797,7 @@ impl ChatModel {
             }
             // Search results go to the search panel, not the conversation.
             // The app shows the host's other rooms in a later version.
+            ServerMsg::Cleared {} => self.cleared(),
             // The app puts private messages given back in their place (`restore_privates`).
             ServerMsg::Results { .. }
             | ServerMsg::Privates { .. }
@@ -890,6 +891,16 @@ impl ChatModel {
         self.entries.iter_mut().rev().find(|e| {
             e.id == Some(id) && e.time == time && matches!(e.kind, EntryKind::Chat { .. })
         })
+    }
+
+    /// A moderator cleared the room's history: what the room said (every entry with a room id)
+    /// goes; private messages and this app's own notices stay; nothing older is left to load.
+    fn cleared(&mut self) {
+        self.entries.retain(|e| e.id.is_none());
+        self.editable.clear();
+        self.marker = None;
+        self.unread = 0;
+        self.more_older = false;
     }
 
     /// True when what `name` says is not shown here (see [`ChatModel::ignoring`]).

@@ -281,6 +281,7 @@ impl Moderate {
             Act::Slow => "slow",
             Act::Classroom => "classroom",
             Act::Delete => "delete",
+            Act::Clear => "clear",
             Act::Op => "op",
             Act::Deop => "deop",
         };
@@ -417,6 +418,7 @@ const MODERATOR_HELP: &[(&str, &str)] = &[
     ("help-usage-slow", "help-slow"),
     ("help-usage-classroom", "help-classroom"),
     ("help-usage-delete", "help-delete"),
+    ("help-usage-clear", "help-clear"),
     ("help-usage-op", "help-op"),
     ("help-usage-deop", "help-deop"),
 ];
@@ -505,6 +507,7 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "lock" => Ok(Command::Moderate(Moderate::alone(Act::Lock))),
         "unlock" => Ok(Command::Moderate(Moderate::alone(Act::Unlock))),
         "modlog" => Ok(Command::Moderate(Moderate::alone(Act::Log))),
+        "clear" => Ok(Command::Moderate(Moderate::alone(Act::Clear))),
         "slow" => mode(Act::Slow, args),
         "classroom" => mode(Act::Classroom, args),
         "delete" => match args.trim().parse::<u64>() {

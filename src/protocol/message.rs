@@ -614,6 +614,9 @@ pub enum ServerMsg {
     },
     /// The answer to [`ClientMsg::PartRoom`]: the person is out of the room (the line's `room`).
     Parted {},
+    /// A moderator cleared the room's history (the line's `room`): every message of the room
+    /// before this goes from the screen and the log (private messages stay).
+    Cleared {},
     /// The answer to [`ClientMsg::Oper`]: you are one of the host's moderators until you leave
     /// (sent only to who asked, or to a device the host knows as a moderator when it joins);
     /// with `on` false, an owner's `deop` made you one no more.
@@ -718,6 +721,9 @@ pub enum Act {
     Classroom,
     /// Takes a message (`id`) out of the room: a tombstone takes its place everywhere.
     Delete,
+    /// Clears the room's history: every message of the room goes, from the history, the search
+    /// and every app's screen and log (private messages stay).
+    Clear,
     /// Makes the person (`name`) one of the host's moderators, now and, by their device, whenever
     /// they come back (the host's owners only).
     Op,
@@ -1160,6 +1166,7 @@ impl ServerMsg {
             | Self::Password { .. }
             | Self::Verified { .. }
             | Self::Parted {}
+            | Self::Cleared {}
             | Self::Moderator { .. } => {}
         }
     }
@@ -1688,6 +1695,23 @@ mod tests {
                 documented
             );
         }
+    }
+
+    #[test]
+    fn clearing_a_room_reads_and_encodes_as_protocol_md_shows_it() {
+        let doc = include_str!("../../PROTOCOL.md");
+        let asked = r#"{"type":"moderate","act":"clear"}"#;
+        assert!(doc.contains(asked));
+        assert_eq!(
+            decode_client(asked.as_bytes()).ok(),
+            Some(ClientMsg::Moderate(Moderate::alone(Act::Clear)))
+        );
+        let told =
+            String::from_utf8_lossy(&ServerMsg::Cleared {}.to_json_line_in(Some("Projet X")))
+                .trim_end()
+                .to_owned();
+        assert_eq!(told, r#"{"type":"cleared","room":"Projet X"}"#);
+        assert!(doc.contains(&told));
     }
 
     #[test]

@@ -163,7 +163,8 @@ impl ServerMsg {
                 notice(out, &tr!(lang, "plain-topic", topic = text));
             }
             // A plain client that leaves a room is given the default room's welcome.
-            Self::Parted {} => {}
+            // The moderator's notice that follows says it in words.
+            Self::Parted {} | Self::Cleared {} => {}
             Self::Moderator { on: true, .. } => notice(out, &lang.tr("notice-oper")),
             Self::Moderator { on: false, .. } => notice(out, &lang.tr("notice-deoped")),
             Self::RoomMade { name, by: Some(by) } => {

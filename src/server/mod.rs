@@ -89,6 +89,10 @@ impl room::Archive for StoreArchive {
     fn restate(&self, msg: &ServerMsg) {
         self.store.restate_in(self.room.as_ref(), msg);
     }
+
+    fn clear(&self) {
+        self.store.clear_in(self.room.as_ref());
+    }
 }
 
 /// Opens the host's named rooms: those the store kept, then those of the configuration it did

@@ -71,6 +71,9 @@ pub trait Archive: Send + Sync + std::fmt::Debug {
     /// Keeps `msg`, the message with the same words (its reactions changed), in place of the one
     /// with its id.
     fn restate(&self, msg: &ServerMsg);
+
+    /// Clears the room's history: every message of the room kept so far goes.
+    fn clear(&self);
 }
 
 /// Who else on the host holds a name like this key (its name), as a room checks a newcomer's.
@@ -989,6 +992,16 @@ impl<M: Mailbox> Room<M> {
         }
         self.broadcast_but(&tombstone, None);
         Some(from)
+    }
+
+    /// A moderator cleared the room's history: the room forgets what it said, the store too, and
+    /// everyone here is told (`cleared`: their apps clear their screens and logs).
+    pub fn clear_history(&mut self) {
+        self.history.clear();
+        if let Some(archive) = &self.archive {
+            archive.clear();
+        }
+        self.broadcast_but(&ServerMsg::Cleared {}, None);
     }
 
     /// What the name of `session` (if here) is compared by, as the room worked it out at their

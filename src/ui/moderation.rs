@@ -75,8 +75,9 @@ pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str, rank: Rank) -> Option
     action
 }
 
-/// A moderator's menu for the room on screen: lock, slow mode; for the host's moderators,
-/// classroom mode, the bans and the moderation log too (the host answers in the conversation).
+/// A moderator's menu for the room on screen: lock, clearing its history, slow mode; for the
+/// host's moderators, classroom mode, the bans and the moderation log too (the host answers in
+/// the conversation).
 pub fn moderation_menu_ui(ui: &mut egui::Ui, rank: Rank) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
@@ -87,6 +88,12 @@ pub fn moderation_menu_ui(ui: &mut egui::Ui, rank: Rank) -> Option<Action> {
                 action = alone(act);
             }
         }
+        // Destructive, for everyone: asked twice.
+        ui.menu_button(lang.tr("mod-clear"), |ui| {
+            if ui.button(lang.tr("mod-clear-confirm")).clicked() {
+                action = alone(Act::Clear);
+            }
+        });
         ui.menu_button(lang.tr("mod-slow"), |ui| {
             for seconds in [0, 10, 30, 60] {
                 let label = if seconds == 0 {

@@ -889,3 +889,71 @@ fn an_older_page_leaves_the_rows_in_view_where_they_were() {
         "the page went in above, out of view"
     );
 }
+
+#[test]
+fn a_room_cleared_by_a_moderator_leaves_the_screen_and_this_computer_s_log_but_not_private_ones() {
+    use coucou::journal::{Journal, JournalEvent};
+    let server = start_server_with(crate::moderation::moderated(ServerConfig {
+        flood: None,
+        ..ServerConfig::default()
+    }));
+    let addr = server.local_addr();
+    let (_dir, config) = temp_config();
+    let mut harness = joined(&config, "alice", addr);
+    let (mut bob, _) = Json::join(addr, "bob");
+    bob.send(&coucou::protocol::ClientMsg::Say {
+        text: "the secret plan".into(),
+        cid: None,
+    });
+    bob.send(&coucou::protocol::ClientMsg::Msg {
+        to: "alice".into(),
+        text: "psst, between us".into(),
+        cid: None,
+    });
+    wait_until(&mut harness, "bob's lines", |app| {
+        has_entry(app, "the secret plan") && has_entry(app, "psst, between us")
+    });
+    let mut teacher = crate::devices::moderator(addr, "teacher");
+    teacher.send(
+        &coucou::protocol::Command::Moderate(coucou::protocol::command::Moderate::alone(
+            coucou::protocol::message::Act::Clear,
+        ))
+        .to_client_msg(),
+    );
+    wait_until(&mut harness, "cleared", |app| {
+        has_entry(app, "teacher cleared this room's history") && !has_entry(app, "the secret plan")
+    });
+    assert!(
+        has_entry(harness.state(), "psst, between us"),
+        "private stays"
+    );
+    drop(harness);
+
+    // This computer's log lost it too: nothing of the room's from before comes back.
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let log = Journal::start(
+        coucou::model::settings::journal_path(&config),
+        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
+    )
+    .expect("the log");
+    let key = format!("127.0.0.1:{}", addr.port());
+    log.recall(&key, coucou::protocol::now_ms() + 1, 100);
+    let recalled = loop {
+        match rx.recv_timeout(Duration::from_secs(10)).expect("an answer") {
+            JournalEvent::Recalled { messages, .. } => break messages,
+            _ => continue,
+        }
+    };
+    assert!(
+        recalled
+            .iter()
+            .all(|m| !matches!(m, ServerMsg::Message(c) if c.text == "the secret plan")),
+        "{recalled:#?}"
+    );
+    assert!(
+        recalled
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Private { text, .. } if text == "psst, between us")),
+        "{recalled:#?}"
+    );
+}

@@ -1034,6 +1034,24 @@ fn the_moderation_menu_locks_the_room_and_a_students_app_sees_classroom_mode() {
             .iter()
             .any(|l| l.contains("may I?") || l.contains("psst"))
     );
+
+    // Clearing the room's history is asked twice, then gone from everyone's screen.
+    harness
+        .get_by_role_and_label(Role::Button, "Moderation")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "Clear this room's history…")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "Clear it for everyone (it can't be undone)")
+        .click();
+    harness.run_steps(2);
+    nc.expect("*** teacher cleared this room's history.");
+    wait_until(&mut student, "cleared", |app| {
+        has_entry(app, "teacher cleared this room's history") && !has_entry(app, "Open your books")
+    });
 }
 
 #[test]
@@ -1065,6 +1083,7 @@ fn the_typed_commands_become_the_json_acts() {
         moderate(Act::Unban, Some("10.0.0.7"), None, None)
     );
     assert_eq!(parsed("/lock"), moderate(Act::Lock, None, None, None));
+    assert_eq!(parsed("/clear"), moderate(Act::Clear, None, None, None));
     assert_eq!(
         parsed("/op bob now please"),
         moderate(Act::Op, Some("bob"), None, None),
@@ -1078,6 +1097,7 @@ fn the_typed_commands_become_the_json_acts() {
         "/unmute bob",
         "/deop bob",
         "/modlog",
+        "/clear",
         "/oper secret",
     ] {
         assert_eq!(
@@ -1212,4 +1232,100 @@ fn an_app_named_a_moderator_loses_its_menus_at_once_when_it_is_one_no_more() {
     person_menu(&mut harness, "teacher");
     assert!(harness.query_by_label("Kick").is_none());
     assert!(harness.query_by_label("Moderation").is_none());
+}
+
+/// The texts of the room's messages a history page holds.
+fn page_texts(client: &mut Json) -> Vec<String> {
+    client.send(&ClientMsg::History {
+        before: None,
+        limit: None,
+        label: None,
+    });
+    match client.expect(|m| matches!(m, ServerMsg::History { .. })) {
+        ServerMsg::History { messages, .. } => messages
+            .into_iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(chat) => Some(chat.text),
+                _ => None,
+            })
+            .collect(),
+        _ => unreachable!(),
+    }
+}
+
+fn search_count(client: &mut Json, words: &str) -> usize {
+    client.send(&ClientMsg::Search {
+        text: words.into(),
+        limit: None,
+        label: None,
+    });
+    match client.expect(|m| matches!(m, ServerMsg::Results { .. })) {
+        ServerMsg::Results { results, .. } => results.len(),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_moderator_clears_a_room_s_history_from_the_store_the_search_and_everyone_s_screen() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = || moderated(crate::common::stored(&dir.path().join("history.sqlite")));
+    let server = start_server_with(config());
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut bob = app(addr, machine(2), "bob");
+    let mut carol = terminal(addr, machine(3), "carol");
+    say(&mut bob, "the secret plan");
+    let before = match teacher
+        .expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "the secret plan"))
+    {
+        ServerMsg::Message(chat) => chat.id,
+        _ => unreachable!(),
+    };
+    carol.expect("bob: the secret plan");
+    // Only a moderator may.
+    bob.send(&moderate(Moderate::alone(Act::Clear)));
+    bob.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::NotModerator,
+                ..
+            }
+        )
+    });
+
+    teacher.send(&moderate(Moderate::alone(Act::Clear)));
+    bob.expect(|m| matches!(m, ServerMsg::Cleared {}));
+    bob.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text == "teacher cleared this room's history."));
+    carol.expect("*** teacher cleared this room's history.");
+    assert_eq!(
+        search_count(&mut bob, "secret plan"),
+        0,
+        "out of the search"
+    );
+    assert!(page_texts(&mut bob).is_empty(), "out of the history");
+    // A newcomer's welcome holds the notice alone.
+    let (_zoe, welcome) = Json::join(addr, "zoe");
+    let ServerMsg::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    assert!(
+        history.iter().all(|m| !matches!(m, ServerMsg::Message(_))),
+        "{history:#?}"
+    );
+    drop((teacher, bob, carol));
+    drop(server);
+
+    // After a restart: still gone, and ids go on (none is given twice).
+    let server = crate::common::restart_at(addr, config());
+    let mut bob = app(addr, machine(2), "bob");
+    assert!(page_texts(&mut bob).is_empty());
+    assert_eq!(search_count(&mut bob, "secret"), 0);
+    say(&mut bob, "a new start");
+    match bob.expect(|m| matches!(m, ServerMsg::Message(c) if c.text == "a new start")) {
+        ServerMsg::Message(chat) => assert!(chat.id > before),
+        _ => unreachable!(),
+    }
+    assert_eq!(page_texts(&mut bob), ["a new start"]);
+    drop(server);
 }

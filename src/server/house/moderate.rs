@@ -336,6 +336,12 @@ impl<M: Mailbox> House<M> {
                 }
             }
             Act::Delete => self.delete(at, asked.id, &by),
+            Act::Clear => {
+                self.rooms[at].clear_history();
+                let text = tr!(lang, "moderation-cleared", by = by.as_str());
+                self.rooms[at].say_notice(text.clone());
+                Ok(Some(text))
+            }
             Act::Bans => {
                 let text = self.bans_text(now);
                 let notice = self.notice(text);

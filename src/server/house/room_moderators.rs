@@ -1,5 +1,6 @@
 //! Moderators of one named room: devices an owner named there (`/op NAME` typed in that room).
-//! In their room only, they lock and unlock it, set its slow mode, delete its messages and kick
+//! In their room only, they lock and unlock it, set its slow mode, delete its messages, clear its
+//! history and kick
 //! people out of it (back to the default room, or out of the room for an app); everything that
 //! concerns the whole host (bans, mutes, classroom mode, the lists, naming moderators) stays the
 //! host's moderators'. Nobody of their rank, nor above it, can be kicked by them.
@@ -19,7 +20,7 @@ use crate::tr;
 pub(super) fn is_room_act(act: Act) -> bool {
     matches!(
         act,
-        Act::Kick | Act::Lock | Act::Unlock | Act::Slow | Act::Delete
+        Act::Kick | Act::Lock | Act::Unlock | Act::Slow | Act::Delete | Act::Clear
     )
 }
 
