@@ -17,7 +17,8 @@ pub enum Rank {
     /// Nothing of the kind.
     #[default]
     Everyone,
-    /// A moderator of the named room on screen only: kick out of it, lock, slow, delete.
+    /// A moderator of the named room on screen only: kick out of it, mute in it, lock, slow,
+    /// delete, clear.
     Room,
     /// One of the host's moderators: ban, mute, classroom mode, the lists too.
     Host,
@@ -42,20 +43,22 @@ fn act_on(act: Act, name: &str, minutes: Option<u32>) -> Action {
     }))
 }
 
-/// What a moderator of `rank` may do to `person` (in their context menu): kick; for the host's
-/// moderators, ban or mute for a while; an owner may also make them a moderator, or one no more.
+/// What a moderator of `rank` may do to `person` (in their context menu): kick, mute for a while
+/// (a room's moderator: in that room); for the host's moderators, ban too; an owner may also make
+/// them a moderator, or one no more.
 pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str, rank: Rank) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
     if ui.button(lang.tr("mod-kick")).clicked() {
         action = Some(act_on(Act::Kick, person, None));
     }
-    let host_wide = if rank >= Rank::Host {
+    // A room's moderator mutes in that room; banning is the host's moderators'.
+    let timed = if rank >= Rank::Host {
         [(Act::Ban, "mod-ban"), (Act::Mute, "mod-mute")].as_slice()
     } else {
-        &[]
+        &[(Act::Mute, "mod-mute")]
     };
-    for &(act, label) in host_wide {
+    for &(act, label) in timed {
         ui.menu_button(lang.tr(label), |ui| {
             for (minutes, words) in DURATIONS {
                 if ui.button(lang.tr(words)).clicked() {

@@ -186,6 +186,48 @@ fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_
     ta.send_in(ROOM, &slow(0));
     notice_in(&mut pupil, Some(ROOM), "ta ended slow mode in this room.");
 
+    // Muted in this room (not elsewhere), under another name too; then free again.
+    ta.send_in(ROOM, &act(Act::Mute, "pupil"));
+    notice_in(
+        &mut pupil,
+        Some(ROOM),
+        "pupil was muted in this room by ta. Until lifted.",
+    );
+    say_in(&mut pupil, ROOM, "can I?");
+    let (code, words) = refused_in(&mut pupil, Some(ROOM));
+    assert_eq!(code, ErrorCode::Muted);
+    assert!(words.contains("moderator of this room"), "{words}");
+    pupil.send(&ClientMsg::Say {
+        text: "the default room hears me".into(),
+        cid: None,
+    });
+    said(&mut teacher, None, "the default room hears me");
+    // Under another name: still muted there.
+    pupil.send(&ClientMsg::Nick {
+        name: "pupille".into(),
+    });
+    pupil.expect(|m| matches!(m, ServerMsg::Rename { new, .. } if new == "pupille"));
+    say_in(&mut pupil, ROOM, "and now?");
+    assert_eq!(refused_in(&mut pupil, Some(ROOM)).0, ErrorCode::Muted);
+    pupil.send(&ClientMsg::Nick {
+        name: "pupil".into(),
+    });
+    pupil.expect(|m| matches!(m, ServerMsg::Rename { new, .. } if new == "pupil"));
+    dave.send("/msg pupil a private word still goes");
+    pupil.expect(|m| matches!(m, ServerMsg::Private { text, .. } if text.contains("still goes")));
+    ta.send_in(ROOM, &act(Act::Kick, "ta"));
+    assert_eq!(refused_in(&mut ta, Some(ROOM)).0, ErrorCode::NotModerator);
+    ta.send_in(ROOM, &act(Act::Mute, "teacher"));
+    assert_eq!(
+        refused_in(&mut ta, Some(ROOM)).0,
+        ErrorCode::NotModerator,
+        "not the host's moderators"
+    );
+    ta.send_in(ROOM, &act(Act::Unmute, "pupil"));
+    notice_in(&mut pupil, Some(ROOM), "pupil may speak again (ta).");
+    say_in(&mut pupil, ROOM, "thanks");
+    said(&mut ta, Some(ROOM), "thanks");
+
     // A message deleted, then its sender kicked out of the room (not off the host).
     say_in(&mut pupil, ROOM, "spam spam");
     let id = said(&mut ta, Some(ROOM), "spam spam");

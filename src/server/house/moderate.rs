@@ -146,6 +146,12 @@ impl<M: Mailbox> House<M> {
                 ));
             }
         }
+        if let Some(text) = self.muted_in_room(session, at) {
+            // A private message is not said in the room: a room's mute leaves it.
+            if !matches!(command, Command::Msg { .. }) {
+                return Some((ErrorCode::Muted, text));
+            }
+        }
         if let Command::Msg { to, .. } = command {
             if !self.moderation.classroom {
                 return None;
@@ -268,6 +274,9 @@ impl<M: Mailbox> House<M> {
         };
         let outcome = match asked.act {
             Act::Kick if !host_wide => self.kick_from_room(session, at, &rule),
+            Act::Mute | Act::Unmute if !host_wide => {
+                self.mute_in_room(session, at, &rule, asked.act == Act::Mute)
+            }
             Act::Kick | Act::Ban | Act::Mute => self.against(session, asked.act, &rule, now),
             Act::Unban | Act::Unmute => self.lift(asked.act, &name, &by),
             Act::Op | Act::Deop if !self.devices.is_owner(self.moderation.device(session)) => {
