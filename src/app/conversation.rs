@@ -15,7 +15,7 @@ use crate::model::rooms::HostRooms;
 use crate::model::settings::{NotifyChoice, Settings};
 use crate::model::{ChatModel, EntryKind};
 use crate::protocol::message::AwayNote;
-use crate::protocol::now_ms;
+use crate::protocol::{command, now_ms};
 use crate::tr;
 use crate::ui::Action;
 use crate::ui::chat::{Around, ChatStatus, Composer, Showing, chat_ui};
@@ -199,6 +199,24 @@ impl Conversation {
     pub(super) fn push(&mut self, kind: EntryKind) {
         if let Some(chat) = &mut self.chat {
             chat.push_local(now_ms(), kind);
+        }
+    }
+
+    /// `/help` typed in a Coucou room: the app reads the commands itself, its own list in the
+    /// person's language (the room's would be in the room's), and what this person may do as a
+    /// moderator where they are; in the conversation on screen.
+    pub(super) fn help(&mut self, lang: Lang) {
+        let more = match self.rank() {
+            Rank::Everyone => None,
+            Rank::Room => Some(command::room_moderator_help(lang)),
+            Rank::Host | Rank::Owner => Some(command::moderator_help(lang)),
+        };
+        if let Some(chat) = self.chat_on_screen_mut() {
+            let now = now_ms();
+            chat.push_local(now, EntryKind::Notice(command::help(lang)));
+            if let Some(more) = more {
+                chat.push_local(now, EntryKind::Notice(more));
+            }
         }
     }
 

@@ -565,13 +565,7 @@ impl Session {
         }
         let json = self.contact.speaks_json();
         if let (Ok(Command::Help), true) = (&parsed, json) {
-            // The app reads the commands itself: its own list, in the person's language (the
-            // room's would be in the room's).
-            self.conv.push(EntryKind::Notice(command::help(lang)));
-            if self.conv.moderator {
-                self.conv
-                    .push(EntryKind::Notice(command::moderator_help(lang)));
-            }
+            self.conv.help(lang);
             return;
         }
         if let Ok(Command::Ignore { name, on }) = parsed {

@@ -423,6 +423,18 @@ const MODERATOR_HELP: &[(&str, &str)] = &[
     ("help-usage-deop", "help-deop"),
 ];
 
+/// The commands of a moderator of one room, in that room ([`room_moderator_help`]).
+const ROOM_MODERATOR_HELP: &[(&str, &str)] = &[
+    ("help-usage-kick", "help-kick-room"),
+    ("help-usage-mute", "help-mute-room"),
+    ("help-usage-unmute", "help-unmute"),
+    ("help-usage-lock", "help-lock"),
+    ("help-usage-unlock", "help-unlock"),
+    ("help-usage-slow", "help-slow"),
+    ("help-usage-delete", "help-delete"),
+    ("help-usage-clear", "help-clear"),
+];
+
 /// `title` and each of `list`'s lines (usage, then what it does), in `lang`.
 fn help_lines(lang: Lang, title: &str, list: &[(&str, &str)]) -> String {
     let mut text = lang.tr(title);
@@ -436,6 +448,11 @@ fn help_lines(lang: Lang, title: &str, list: &[(&str, &str)]) -> String {
 /// What a moderator may do besides, in `lang` (after [`help`]).
 pub fn moderator_help(lang: Lang) -> String {
     help_lines(lang, "help-moderator-title", MODERATOR_HELP)
+}
+
+/// What a moderator of one room may do there besides, in `lang` (after [`help`]).
+pub fn room_moderator_help(lang: Lang) -> String {
+    help_lines(lang, "help-room-moderator-title", ROOM_MODERATOR_HELP)
 }
 
 /// On a host with a moderators' password, how to become one, in `lang` (after [`help`]).

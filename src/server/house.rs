@@ -599,7 +599,7 @@ impl<M: Mailbox> House<M> {
             }
             Command::Help => {
                 let next = self.rooms[at].handle_sent(session, Command::Help, None);
-                self.help_more(session, echo);
+                self.help_more(session, at, echo);
                 next
             }
             Command::Part => {

@@ -629,6 +629,11 @@ fn an_app_named_a_room_s_moderator_kicks_from_that_room_s_people_list_and_nowher
     wait_until(&mut harness, "told, in the room", |app| {
         room_has(app, "Projet X", "You moderate this room")
     });
+    // /help there says what ta may do there.
+    send_message(&mut harness, "/help");
+    wait_until(&mut harness, "the help", |app| {
+        room_has(app, "Projet X", "As a moderator of this room")
+    });
     person_menu(&mut harness, "pupil");
     // Kick out of this room, mute in it; banning is the host's moderators'.
     assert!(harness.query_by_label("Ban").is_none());

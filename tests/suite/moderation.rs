@@ -1329,3 +1329,33 @@ fn a_moderator_clears_a_room_s_history_from_the_store_the_search_and_everyone_s_
     assert_eq!(page_texts(&mut bob), ["a new start"]);
     drop(server);
 }
+
+#[test]
+fn the_seed_s_c_client_is_muted_told_of_a_clearing_and_kicked_like_anyone() {
+    let server = host();
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut seed = crate::common::c_client(addr, "seed");
+    teacher.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "seed"));
+    teacher.send(&act(Act::Mute, Some("seed"), Some(10), None));
+    seed.expect("*** seed was muted by teacher. For 10 minutes.");
+    // Its lines come prefixed with the name it typed, as the C client sends them.
+    seed.send("seed: hello?");
+    seed.expect("a moderator keeps you from speaking");
+    teacher.send(&act(Act::Unmute, Some("seed"), None, None));
+    seed.expect("*** seed may speak again (teacher).");
+    seed.send("seed: thank you");
+    teacher.expect(
+        |m| matches!(m, ServerMsg::Message(c) if c.from == "seed" && c.text == "thank you"),
+    );
+    teacher.send(&moderate(Moderate::alone(Act::Clear)));
+    seed.expect("*** teacher cleared this room's history.");
+    teacher.send(&act(Act::Kick, Some("seed"), None, Some("end of class")));
+    assert!(
+        seed.expect_closed()
+            .iter()
+            .any(|l| l.contains("removed from the host by teacher") && l.contains("end of class")),
+        "{:#?}",
+        seed.seen()
+    );
+}

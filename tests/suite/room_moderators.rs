@@ -127,6 +127,13 @@ fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_
         "ta is now a moderator of this room (teacher).",
     );
 
+    // /help in the room lists what ta may do there; in the default room, nothing of the kind.
+    ta.send_in(ROOM, &ClientMsg::Help {});
+    ta.expect_in(Some(ROOM), |m| {
+        matches!(m, ServerMsg::Notice { text, .. }
+            if text.starts_with("As a moderator of this room") && text.contains("/clear")
+                && !text.contains("/ban"))
+    });
     // In the default room, ta is nobody.
     ta.send(&bare(Act::Lock));
     assert_eq!(refused_in(&mut ta, None).0, ErrorCode::NotModerator);

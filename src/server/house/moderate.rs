@@ -62,12 +62,14 @@ impl<M: Mailbox> House<M> {
         self
     }
 
-    /// What `/help` adds to the room's list for `session`: `/oper` on a host with a moderators'
-    /// password, the moderators' commands for a moderator.
-    pub(super) fn help_more(&mut self, session: SessionId, echo: Option<&str>) {
+    /// What `/help` adds to the room's list for `session` in the room `at`: `/oper` on a host with
+    /// a moderators' password, the moderators' commands for a moderator (of that room: its own).
+    pub(super) fn help_more(&mut self, session: SessionId, at: usize, echo: Option<&str>) {
         let lang = self.template.lang;
         let text = if self.moderation.is_moderator(session) {
             command::moderator_help(lang)
+        } else if self.moderates_at(session, at) {
+            command::room_moderator_help(lang)
         } else if self.moderation.opers {
             command::oper_help(lang)
         } else {
