@@ -310,10 +310,7 @@ impl Conversation {
             None => self.chat.as_mut(),
         };
         if let Some(chat) = chat {
-            chat.apply(
-                crate::protocol::ServerMsg::Cleared {},
-                crate::protocol::now_ms(),
-            );
+            chat.apply(crate::protocol::ServerMsg::Cleared {}, now_ms());
             *self.layout_in(room) = ListLayout::default();
         }
     }

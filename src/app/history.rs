@@ -1,7 +1,8 @@
 //! This computer's log of conversations, for the conversation on screen: what a JSON room says
 //! goes into it; what it holds comes back (messages from before the room's history, your own
-//! private messages, which only a host that knows this app's device gives back, and the outbox of what was typed and never
-//! confirmed, kept across a restart: the room's, and each named room's).
+//! private messages, which only a host that knows this app's device gives back, and the outbox
+//! of what was typed and never confirmed, kept across a restart: the room's, and each named
+//! room's).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
