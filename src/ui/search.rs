@@ -1,9 +1,9 @@
 //! The search panel (Ctrl+F): words to look for in the room's history, and what the room found,
-//! each result with the messages around it; a click shows the message in the conversation.
+//! each result with the messages around it; a click shows the message in the conversation (one of
+//! your private messages: its direct conversation).
 
 use eframe::egui::{self, Key, RichText};
 
-use super::chat::Showing;
 use super::{Action, RoomAction, name_colour};
 use crate::model::chat::file_offer_text;
 use crate::model::transcript::local_hour_minute;
@@ -135,7 +135,7 @@ fn result_ui(ui: &mut egui::Ui, found: &Found, me: &str, dark: bool) -> Option<R
         context(ui, after);
     }
     clicked.then(|| match peer {
-        Some(peer) => RoomAction::Show(Showing::Direct(peer.to_owned())),
+        Some(peer) => RoomAction::StartPrivate(peer.to_owned()),
         None => RoomAction::JumpTo(chat.id),
     })
 }
