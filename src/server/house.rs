@@ -148,8 +148,6 @@ pub struct House<M: Mailbox> {
     site: Option<Identity>,
     /// The rulings from other sites taken, by their ids: each is taken once.
     rulings_seen: rulings::SeenRulings,
-    /// The mutes rooms' own moderators made, each in their room.
-    room_mutes: room_moderators::RoomMutes,
 }
 
 /// Gives the named room `name` its archive.
@@ -201,7 +199,6 @@ impl<M: Mailbox> House<M> {
             devices: Devices::default(),
             site: None,
             rulings_seen: rulings::SeenRulings::default(),
-            room_mutes: room_moderators::RoomMutes::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! What the host's moderators decided, kept by the house under the room lock: who is a moderator,
 //! the bans and mutes (by name, look-alikes included, and by address; a person's device goes with
-//! the rule on their name; for a time or until lifted), the locked rooms, each person's address and
+//! the rule on their name; for a time or until lifted), the mutes a named room's own moderators
+//! made there (the same rules, per room, in memory), the locked rooms, each person's address and
 //! device, and the moderation log. Pure: the time is passed in;
 //! lookups cost one hash each, whatever the lists' length.
 
@@ -86,8 +87,8 @@ impl Rules {
     }
 
     /// Adds `rule` for the name `key` (and `device`, with it) and/or the address `ip`, replacing
-    /// what held for them. False when the list is full.
-    fn add(&mut self, (key, ip, device): Marks, rule: &Rule, now: u64) -> bool {
+    /// what held for them. False when the list would hold more than `max` rules.
+    fn add(&mut self, (key, ip, device): Marks, rule: &Rule, now: u64, max: usize) -> bool {
         self.expire(now);
         if let Some(key) = key {
             self.lift_name(key);
@@ -100,7 +101,7 @@ impl Rules {
             self.forget(number);
         }
         let wanted = usize::from(key.is_some()) + usize::from(ip.is_some());
-        if self.all.len() + wanted > MAX_RULES {
+        if self.all.len() + wanted > max {
             return false;
         }
         if let Some(key) = key {
@@ -148,6 +149,21 @@ impl Rules {
             lifted = self.forget(number).or(lifted);
         }
         lifted
+    }
+
+    /// Lifts the rules on the name `key` (look-alikes included), the address `ip` and the device
+    /// `device` (made on the name it had then); what was lifted.
+    fn lift(&mut self, (key, ip, device): Marks) -> Vec<Rule> {
+        let by_name = key.and_then(|key| self.lift_name(key));
+        let by_address = ip.and_then(|ip| self.lift_address(ip));
+        let by_device = device
+            .and_then(|device| self.devices.get(&device).copied())
+            .and_then(|number| self.forget(number));
+        by_name
+            .into_iter()
+            .chain(by_address)
+            .chain(by_device)
+            .collect()
     }
 
     /// Forgets the name rule `number` under all its keys (both of the name's, its device's).
@@ -253,6 +269,10 @@ pub struct Moderation {
     bans: Rules,
     /// Who is kept from speaking.
     mutes: Rules,
+    /// Who is kept from speaking in one named room by its own moderators, by room: the same
+    /// rules as the host's mutes, not stored (they last until lifted, their time ends, or the
+    /// host stops).
+    room_mutes: HashMap<String, Rules>,
     /// The rooms where only moderators speak, by name ("" for the default room).
     locked: HashSet<String>,
     /// Slow mode's gap (milliseconds) per room, by name.
@@ -349,7 +369,10 @@ impl Moderation {
     /// Puts the name `key` (with `device`, the device of the person who has it) and/or the
     /// address `ip` on `kind`'s list (and in the store); false when it is full.
     pub fn add(&mut self, kind: Kind, (key, ip, device): Marks, rule: &Rule, now: u64) -> bool {
-        if !self.rules_mut(kind).add((key, ip, device), rule, now) {
+        if !self
+            .rules_mut(kind)
+            .add((key, ip, device), rule, now, MAX_RULES)
+        {
             return false;
         }
         if let Some(keeper) = &self.keeper {
@@ -417,17 +440,7 @@ impl Moderation {
     /// Takes the name `key` (look-alikes included), the address `ip`, or the rule on the device
     /// `device` (made on the name it had then), off `kind`'s list; what was lifted.
     pub fn lift(&mut self, kind: Kind, (key, ip, device): Marks) -> Vec<Rule> {
-        let rules = self.rules_mut(kind);
-        let by_name = key.and_then(|key| rules.lift_name(key));
-        let by_address = ip.and_then(|ip| rules.lift_address(ip));
-        let by_device = device
-            .and_then(|device| rules.devices.get(&device).copied())
-            .and_then(|number| rules.forget(number));
-        let lifted: Vec<Rule> = by_name
-            .into_iter()
-            .chain(by_address)
-            .chain(by_device)
-            .collect();
+        let lifted = self.rules_mut(kind).lift((key, ip, device));
         if let (false, Some(keeper)) = (lifted.is_empty(), &self.keeper) {
             (keeper.0)(RuleChange::Lift {
                 mute: kind == Kind::Mute,
@@ -435,6 +448,47 @@ impl Moderation {
                 address: ip.map(|ip| ip.to_string()),
                 device: device.map(|device| device.to_hex()),
             });
+        }
+        lifted
+    }
+
+    /// True when some named room has mutes of its own moderators (else none is looked for).
+    pub fn any_room_mute(&self) -> bool {
+        !self.room_mutes.is_empty()
+    }
+
+    /// The mute a room's moderators made in the named room `room` that holds at `now` for the
+    /// name `key`, the address `ip` or the device `device`.
+    pub fn room_mute(&self, room: &str, (key, ip, device): Marks, now: u64) -> Option<&Rule> {
+        self.room_mutes.get(room)?.find(key, ip, device, now)
+    }
+
+    /// Mutes the name `key` (with `device`) and/or the address `ip` in the named room `room`,
+    /// as [`Moderation::add`] does on the whole host but kept in memory only; false when that
+    /// room's list would hold more than `max` rules.
+    pub fn add_room_mute(
+        &mut self,
+        room: &str,
+        marks: Marks,
+        (rule, max): (&Rule, usize),
+        now: u64,
+    ) -> bool {
+        self.room_mutes
+            .entry(room.to_owned())
+            .or_default()
+            .add(marks, rule, now, max)
+    }
+
+    /// Lifts the room `room`'s mutes on the name `key`, the address `ip` or the device
+    /// `device`, as [`Moderation::lift`] does; true when one was lifted.
+    pub fn lift_room_mute(&mut self, room: &str, (key, ip, device): Marks) -> bool {
+        let Some(rules) = self.room_mutes.get_mut(room) else {
+            return false;
+        };
+        let lifted = !rules.lift((key, ip, device)).is_empty();
+        if rules.all.is_empty() {
+            // None left: a message in a room costs nothing again.
+            self.room_mutes.remove(room);
         }
         lifted
     }

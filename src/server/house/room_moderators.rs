@@ -5,9 +5,6 @@
 //! concerns the whole host (bans, host-wide mutes, classroom mode, the lists, naming moderators) stays the
 //! host's moderators'. Nobody of their rank, nor above it, can be kicked by them.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-
 use super::{House, shown};
 use crate::protocol::device::DeviceId;
 use crate::protocol::message::Act;
@@ -34,75 +31,32 @@ pub(super) fn is_room_act(act: Act) -> bool {
     )
 }
 
-/// How many people one room's moderators may have muted at once.
+/// How many people one room's moderators may have muted at once (each a rule on the name and one
+/// on the address, as the host's mutes).
 const MAX_ROOM_MUTES: usize = 1_000;
-
-/// One person muted in one room by its moderators: by their name (look-alikes too), their address
-/// (unless a moderator is on it) and, when they have one, their device — under another name,
-/// after reconnecting, they stay muted there.
-#[derive(Debug, Clone)]
-pub(super) struct RoomMute {
-    key: NameKey,
-    ip: Option<IpAddr>,
-    device: Option<DeviceId>,
-    rule: Rule,
-}
-
-/// The mutes a room's moderators made, by room (a named room's name). They last until lifted,
-/// their time ends, or the host stops.
-#[derive(Debug, Default)]
-pub(super) struct RoomMutes(HashMap<String, Vec<RoomMute>>);
-
-impl RoomMutes {
-    /// The mute on `key`, `ip` or `device` in `room` at `now`, if one holds (those ended go).
-    fn find(
-        &mut self,
-        room: &str,
-        (key, ip, device): (&NameKey, Option<IpAddr>, Option<DeviceId>),
-        now: u64,
-    ) -> Option<&Rule> {
-        let mutes = self.0.get_mut(room)?;
-        mutes.retain(|m| m.rule.until.is_none_or(|until| now < until));
-        if mutes.is_empty() {
-            // None left: a message in any room costs nothing again.
-            self.0.remove(room);
-            return None;
-        }
-        self.0
-            .get(room)?
-            .iter()
-            .find(|m| {
-                m.key.clashes(key)
-                    || (ip.is_some() && m.ip == ip)
-                    || (device.is_some() && m.device == device)
-            })
-            .map(|m| &m.rule)
-    }
-}
 
 impl<M: Mailbox> House<M> {
     /// Why `session` may not speak in the named room `at`: one of its moderators muted them
-    /// there (checked only while the room has such mutes).
-    pub(super) fn muted_in_room(&mut self, session: SessionId, at: usize) -> Option<String> {
-        if at == 0 || self.room_mutes.0.is_empty() {
+    /// there (looked for only while some room has such mutes).
+    pub(super) fn muted_in_room(&self, session: SessionId, at: usize) -> Option<String> {
+        if at == 0 || !self.moderation.any_room_mute() {
             return None;
         }
         let now = (self.clock)();
-        let (ip, device) = (
+        let room = &self.rooms[at];
+        let marks = (
+            room.key_of(session),
             self.moderation.address(session),
             self.moderation.device(session),
         );
-        let room = &self.rooms[at];
-        let rule = self
-            .room_mutes
-            .find(room.name(), (room.key_of(session)?, ip, device), now)?
-            .clone();
+        let rule = self.moderation.room_mute(room.name(), marks, now)?;
         let text = self.template.lang.tr("error-muted-room");
-        Some(self.with_terms(text, &rule, now))
+        Some(self.with_terms(text, rule, now))
     }
 
     /// A room's moderator mutes (`on`) the person called `rule.shown` in the room `at`, or lifts
-    /// it: what the room was told, or why not.
+    /// it, with the host's own rules (name and look-alikes, address, device) kept for that room:
+    /// what the room was told, or why not.
     pub(super) fn mute_in_room(
         &mut self,
         session: SessionId,
@@ -114,28 +68,19 @@ impl<M: Mailbox> House<M> {
         let now = (self.clock)();
         let room = self.rooms[at].name().to_owned();
         let holder = self.rooms[at].holder_of(&rule.shown);
-        let key = NameKey::new(holder.as_ref().map_or(&rule.shown, |(_, name)| name));
         let shown_name = holder
             .as_ref()
             .map_or_else(|| shown(&rule.shown), |(_, n)| n.clone());
-        let device = holder
-            .as_ref()
-            .and_then(|&(s, _)| self.moderation.device(s));
-        // An address a moderator is on is theirs too (the host's own machine, a shared one).
-        let ip = holder
-            .as_ref()
-            .and_then(|&(s, _)| self.moderation.address(s))
-            .filter(|&ip| !self.moderation.moderator_at(ip));
-        // Theirs by the name, or by the device under another name.
-        let theirs = |m: &RoomMute| m.key.clashes(&key) || (device.is_some() && m.device == device);
+        let key = NameKey::new(&shown_name);
+        let target = holder.map(|(s, _)| s);
+        let device = target.and_then(|s| self.moderation.device(s));
+        let ip = target.and_then(|s| self.moderation.address(s));
         if !on {
-            let lifted = self.room_mutes.0.get_mut(&room).map_or(0, |mutes| {
-                let had = mutes.len();
-                mutes.retain(|m| !theirs(m));
-                had - mutes.len()
-            });
-            self.room_mutes.0.retain(|_, mutes| !mutes.is_empty());
-            if lifted == 0 {
+            // As on the whole host: the name's, its holder's address's and device's go.
+            if !self
+                .moderation
+                .lift_room_mute(&room, (Some(&key), ip, device))
+            {
                 let text = tr!(lang, "error-no-such-user", name = shown_name.as_str());
                 return Err((ErrorCode::NoSuchUser, text));
             }
@@ -148,7 +93,7 @@ impl<M: Mailbox> House<M> {
             self.rooms[at].say_notice(said.clone());
             return Ok(Some(said));
         }
-        let Some((target, _)) = holder else {
+        let Some(target) = target else {
             let text = tr!(lang, "error-no-such-user", name = shown_name.as_str());
             return Err((ErrorCode::NoSuchUser, text));
         };
@@ -160,22 +105,21 @@ impl<M: Mailbox> House<M> {
             );
             return Err((ErrorCode::NotModerator, text));
         }
-        let mutes = self.room_mutes.0.entry(room).or_default();
-        // A new mute on someone takes the place of the one they had.
-        mutes.retain(|m| !theirs(m));
-        if mutes.len() >= MAX_ROOM_MUTES {
+        // An address a moderator is on is theirs too (the host's own machine, a shared one).
+        let ip = ip.filter(|&ip| !self.moderation.moderator_at(ip));
+        let muted = Rule {
+            shown: shown_name.clone(),
+            ..rule.clone()
+        };
+        if !self.moderation.add_room_mute(
+            &room,
+            (Some(&key), ip, device),
+            (&muted, 2 * MAX_ROOM_MUTES),
+            now,
+        ) {
             let text = tr!(lang, "error-rules-full", max = MAX_ROOM_MUTES);
             return Err((ErrorCode::BadUsage, text));
         }
-        mutes.push(RoomMute {
-            key,
-            ip,
-            device,
-            rule: Rule {
-                shown: shown_name.clone(),
-                ..rule.clone()
-            },
-        });
         let said = tr!(
             lang,
             "moderation-mute-room",
