@@ -37,6 +37,19 @@ fn site(
     })
 }
 
+/// Site b on `broker`, trusting `site_a` alone, with bob (an app without a device) in its room.
+fn bob_at_a_site_trusting(broker: &Broker, site_a: &Identity) -> (Server, Json) {
+    let b = site(
+        broker,
+        "b",
+        &Identity::generate().expect("b"),
+        &[site_a],
+        vec![],
+    );
+    let bob = app(b.local_addr(), machine(4), None, "bob");
+    (b, bob)
+}
+
 /// A link of the test's own to the broker, publishing as a site nobody trusts (anyone on the
 /// broker can publish).
 fn rogue(broker: &Broker) -> coucou::link::Link {
@@ -178,14 +191,7 @@ fn a_ruling_from_a_site_nobody_trusts_signed_by_another_key_or_changed_is_droppe
     let dir = tempfile::tempdir().expect("a temp folder");
     let broker = Broker::start(dir.path());
     let (site_a, stranger) = (test_identity().clone(), Identity::generate().expect("c"));
-    let b = site(
-        &broker,
-        "b",
-        &Identity::generate().expect("b"),
-        &[&site_a],
-        vec![],
-    );
-    let mut bob = app(b.local_addr(), machine(4), None, "bob");
+    let (b, mut bob) = bob_at_a_site_trusting(&broker, &site_a);
     let rogue = rogue(&broker);
     let ban_bob = Ruling::about(Act::Ban, Some("bob".into()), "mallory");
     let genuine = site_a.sign_ruling(&ban_bob).expect("signed");
@@ -241,14 +247,7 @@ fn a_genuine_ruling_published_again_or_made_too_long_ago_is_not_taken() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let broker = Broker::start(dir.path());
     let site_a = test_identity().clone();
-    let b = site(
-        &broker,
-        "b",
-        &Identity::generate().expect("b"),
-        &[&site_a],
-        vec![],
-    );
-    let mut bob = app(b.local_addr(), machine(4), None, "bob");
+    let (b, mut bob) = bob_at_a_site_trusting(&broker, &site_a);
     let mut warden = moderator(b.local_addr(), "warden");
     let rogue = rogue(&broker);
     let now = coucou::protocol::now_ms();
