@@ -282,9 +282,13 @@ fn a_phone_sized_window_looks_as_its_snapshot() {
     page.say("Almost: one more page, then it goes to nc and the team.");
     nc.send("phone: great, thanks");
     assert!(page.wait_text("#messages", "great, thanks"));
-    // Times change from run to run: hidden, their place kept.
+    // Times change from run to run, and their width with their digits: one fixed time, as the
+    // page writes it in en-US, hidden, its place kept.
     page.script(
-        "for (const t of document.querySelectorAll('time')) t.style.visibility = 'hidden';
+        "for (const t of document.querySelectorAll('time')) {
+             t.textContent = '12:00 PM ';
+             t.style.visibility = 'hidden';
+         }
          document.activeElement.blur();",
         json!([]),
     );
