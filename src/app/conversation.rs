@@ -64,6 +64,9 @@ pub(super) struct Conversation {
     /// Whether they are one of the host's owners too (the host said so with `moderator`): the
     /// people list offers to make someone a moderator, or one no more.
     pub(super) owner: bool,
+    /// A preview's rank (previews and snapshot tests): the conversation is drawn as a live one in
+    /// which this person may do what that rank may, with no connection behind it.
+    pub(super) preview_rank: Option<Rank>,
     /// Where each named room's list is scrolled.
     room_layouts: HashMap<String, ListLayout>,
 }
@@ -188,6 +191,7 @@ impl Conversation {
         }
         self.composer.recall = None;
         self.offline = None;
+        self.preview_rank = None;
     }
 
     /// True while the conversation on screen is in its room (or getting back into it).
@@ -256,6 +260,9 @@ impl Conversation {
 
     /// What this person may do as a moderator in the room on screen (nothing while offline).
     fn rank(&self) -> Rank {
+        if let Some(rank) = self.preview_rank {
+            return rank;
+        }
         let room_only = || {
             self.named_on_screen()
                 .is_some_and(|room| self.rooms.moderating.contains(room))
@@ -343,6 +350,7 @@ impl Conversation {
         (protection, hosted_on, pictures): (Protection, &[std::net::SocketAddr], &PictureView),
     ) -> Option<Action> {
         let chat = self.chat.as_ref()?;
+        let connected = connected || self.preview_rank.is_some();
         if let Showing::Named(name) = &self.showing {
             if self.rooms.chat(name).is_none() {
                 // Left, or the host said so: the default room instead.

@@ -41,7 +41,7 @@ use crate::diagnostics::Probe;
 use crate::discovery::{DiscoveryEvent, RoomInfo};
 use crate::i18n::{Lang, Said};
 use crate::identity::Fingerprint;
-use crate::model::settings::{self, Preference, Settings};
+use crate::model::settings::{Preference, Settings};
 use crate::model::{ChatModel, EntryKind, form::ConnectForm};
 use crate::ui::dialogs::{Decided, DialogsView, PathPurpose, dialogs_ui};
 use crate::ui::search::SearchPanel;
@@ -74,11 +74,7 @@ pub struct CoucouApp {
 impl CoucouApp {
     /// The app, with settings loaded from `options.config_path` (or the system's config folder).
     pub fn new(ctx: &egui::Context, options: AppOptions) -> Self {
-        let path = options.config_path.clone().or_else(settings::default_path);
-        let (loaded, warning) = match &path {
-            Some(path) => settings::load(path, options.system_lang),
-            None => (Settings::default(), None),
-        };
+        let (loaded, warning) = options.load_settings();
         Self::with_settings(ctx, options, loaded, warning)
     }
 
@@ -166,11 +162,6 @@ impl CoucouApp {
         &self.desk.settings
     }
 
-    /// The warning shown about the settings file, if any.
-    pub fn warning(&self) -> Option<&str> {
-        self.desk.warning.as_deref()
-    }
-
     /// Where the hosted room listens, while hosting.
     pub fn hosting_addr(&self) -> Option<SocketAddr> {
         self.panel.host.room().map(Hosting::local_addr)
@@ -198,6 +189,12 @@ impl CoucouApp {
     pub fn show_conversation(&mut self, model: ChatModel) {
         self.session.leave();
         self.session.conv.show(model);
+    }
+
+    /// Draws the conversation shown as a live one where this person has `rank` (previews,
+    /// snapshot tests): the moderator's menus, with no connection behind them.
+    pub fn preview_rank(&mut self, rank: crate::ui::moderation::Rank) {
+        self.session.conv.preview_rank = Some(rank);
     }
 
     /// Gives the conversation shown the host's named rooms `rooms` (previews, snapshot tests).
@@ -565,11 +562,7 @@ impl eframe::App for CoucouApp {
 
 /// Opens the window and runs the app until it is closed.
 pub fn run(options: AppOptions) -> eframe::Result {
-    let path = options.config_path.clone().or_else(settings::default_path);
-    let (loaded, warning) = match &path {
-        Some(path) => settings::load(path, options.system_lang),
-        None => (Settings::default(), None),
-    };
+    let (loaded, warning) = options.load_settings();
     let size = loaded.window_size.unwrap_or([900.0, 640.0]);
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Coucou")

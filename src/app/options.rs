@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::notify::NotifierHandle;
 use super::reconnect;
 use crate::i18n::Lang;
+use crate::model::settings::{self, Settings};
 
 /// What the app is told at start.
 #[derive(Debug, Clone)]
@@ -60,6 +61,18 @@ impl std::fmt::Debug for FilePicker {
 /// Opens `url` with the system's browser (the `webbrowser` crate, as eframe does).
 pub fn open_in_browser(url: &str) -> bool {
     webbrowser::open(url).is_ok()
+}
+
+impl AppOptions {
+    /// The settings from `config_path` (or the system's config folder; defaults when there is
+    /// none), and the warning their loading gave, if any.
+    pub(super) fn load_settings(&self) -> (Settings, Option<String>) {
+        let path = self.config_path.clone().or_else(settings::default_path);
+        match &path {
+            Some(path) => settings::load(path, self.system_lang),
+            None => (Settings::default(), None),
+        }
+    }
 }
 
 impl Default for AppOptions {

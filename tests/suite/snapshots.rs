@@ -1,7 +1,9 @@
 //! Image snapshots of the connect screen and a busy chat view (replies, edits and reactions
 //! among its messages), in English and in French, in both themes, a direct conversation in the
-//! light theme, a host's named rooms in both themes and both languages, and a picture offered
-//! (its thumbnail) in both themes, rendered with wgpu.
+//! light theme, a host's named rooms in both themes and both languages, a picture offered (its
+//! thumbnail) in both themes, and moderation: an owner's and a moderator's menus on a person and
+//! on a message, the Moderation menu in French, and classroom mode seen from a student's app,
+//! rendered with wgpu.
 //!
 //! Behind the `snapshots` feature: they need a Vulkan driver (Debian `mesa-vulkan-drivers` gives a
 //! software one), which `.ci/run` installs. Times are shown in local time: run with `TZ=UTC`, as
@@ -234,4 +236,180 @@ fn a_picture_in_the_chat_view_in_the_dark_theme() {
 #[test]
 fn a_picture_in_the_chat_view_in_the_light_theme() {
     picture_view(eframe::egui::Theme::Light, "picture_light");
+}
+
+/// A busy room in `lang` where `by` moderates, with what the host said of it in its own voice: a
+/// troll's message removed (its tombstone) and the troll banned, slow mode and classroom mode
+/// turned on, and eve's question after.
+fn moderated_room(lang: Lang, by: &str) -> coucou::model::ChatModel {
+    use coucou::protocol::ServerMsg;
+    use coucou::protocol::message::{Chat, LeaveReason};
+    use coucou::tr;
+    let mut chat = demo_conversation_in(200, START_MS, lang);
+    let minute = |n: u64| START_MS + (200 + n) * 60_000;
+    let notice = |n: u64, text: String| ServerMsg::Notice {
+        id: Some(200 + n),
+        time: minute(n),
+        text,
+    };
+    let said = |n: u64, from: &str, text: &str| {
+        ServerMsg::Message(Chat {
+            id: 200 + n,
+            time: minute(n),
+            from: from.into(),
+            text: text.into(),
+            action: false,
+            cid: None,
+            reply: None,
+            edited: false,
+            reactions: Vec::new(),
+        })
+    };
+    let spam = "VENEZ TOUS SUR MON SERVEUR !!! http://example.net/gratuit";
+    let banned = format!(
+        "{} {} {}",
+        tr!(lang, "moderation-ban", name = "troll", by = by),
+        tr!(lang, "moderation-for", minutes = 60),
+        tr!(lang, "moderation-reason", reason = "spam")
+    );
+    let said_by_host = [
+        ServerMsg::Join {
+            id: 200,
+            time: minute(0),
+            name: "troll".into(),
+        },
+        said(1, "troll", spam),
+        notice(1, tr!(lang, "moderation-deleted", by = by)),
+        notice(2, banned),
+        ServerMsg::Leave {
+            id: 203,
+            time: minute(2),
+            name: "troll".into(),
+            reason: LeaveReason::Disconnected,
+        },
+        notice(4, tr!(lang, "moderation-slow", by = by, seconds = 30)),
+        notice(5, tr!(lang, "moderation-classroom", by = by)),
+        said(6, "eve", "on peut reprendre l'exercice 3 ?"),
+    ];
+    for msg in said_by_host {
+        chat.apply(msg, minute(6));
+    }
+    chat.unread = 0;
+    chat
+}
+
+/// The app showing [`moderated_room`] as a live room where alice, this person, has `rank`, with
+/// the host's answer to her `/bans` last.
+fn moderator_app(
+    lang: Lang,
+    theme: eframe::egui::Theme,
+    rank: coucou::ui::moderation::Rank,
+) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    use coucou::tr;
+    let by = "alice";
+    let bans = [
+        tr!(lang, "notice-bans-title", count = 2),
+        format!(
+            "  {} {} {}",
+            tr!(lang, "notice-ban-line", shown = "troll", by = by),
+            tr!(lang, "moderation-for", minutes = 58),
+            tr!(lang, "moderation-reason", reason = "spam")
+        ),
+        format!(
+            "  {} {}",
+            tr!(lang, "notice-ban-line", shown = "192.168.1.23", by = by),
+            lang.tr("moderation-until-lifted")
+        ),
+    ]
+    .join("\n");
+    let mut chat = moderated_room(lang, by);
+    let time = START_MS + 207 * 60_000;
+    let answer = coucou::protocol::ServerMsg::Notice {
+        id: None,
+        time,
+        text: bans,
+    };
+    chat.apply(answer, time);
+    let (dir, mut harness) = app_themed(lang, theme);
+    harness.state_mut().show_conversation(chat);
+    harness.state_mut().preview_rank(rank);
+    harness.run_steps(8);
+    (dir, harness)
+}
+
+#[test]
+fn an_owner_s_menu_on_a_person_offers_kick_ban_mute_and_moderator() {
+    use coucou::ui::moderation::Rank;
+    use eframe::egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let (_dir, mut harness) = moderator_app(Lang::En, eframe::egui::Theme::Dark, Rank::Owner);
+    harness
+        .get_by_role_and_label(Role::List, "People")
+        .get_by_label("eve")
+        .click_secondary();
+    harness.run_steps(4);
+    harness.get_by_role_and_label(Role::Button, "Ban").click();
+    harness.run_steps(4);
+    harness.get_by_role_and_label(Role::Button, "For an hour");
+    harness.get_by_role_and_label(Role::Button, "Make moderator");
+    harness.snapshot("moderator_person_menu");
+}
+
+#[test]
+fn a_moderator_s_menu_on_a_message_offers_delete() {
+    use coucou::ui::moderation::Rank;
+    use eframe::egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let (_dir, mut harness) = moderator_app(Lang::En, eframe::egui::Theme::Light, Rank::Host);
+    harness
+        .get_by_label("on peut reprendre l'exercice 3 ?")
+        .click_secondary();
+    harness.run_steps(4);
+    harness.get_by_role_and_label(Role::Button, "Delete (moderator)");
+    harness.snapshot("moderator_message_menu_light");
+}
+
+#[test]
+fn the_moderation_menu_in_french() {
+    use coucou::ui::moderation::Rank;
+    use eframe::egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let (_dir, mut harness) = moderator_app(Lang::Fr, eframe::egui::Theme::Dark, Rank::Host);
+    harness
+        .get_by_role_and_label(Role::Button, "Modération")
+        .click();
+    harness.run_steps(4);
+    harness
+        .get_by_role_and_label(Role::Button, "Mode lent")
+        .click();
+    harness.run_steps(4);
+    harness.get_by_role_and_label(Role::Button, "Voir les bannissements");
+    harness.snapshot("moderation_menu_fr");
+}
+
+#[test]
+fn classroom_mode_seen_from_a_student_s_app() {
+    use coucou::protocol::ServerMsg;
+    use coucou::protocol::message::ErrorCode;
+    use egui_kittest::kittest::Queryable;
+    let (_dir, mut harness) = app_themed(Lang::En, eframe::egui::Theme::Light);
+    // alice is a student here; dmitri teaches, and alice's private message was refused.
+    let mut chat = moderated_room(Lang::En, "dmitri");
+    let time = START_MS + 207 * 60_000;
+    let refused = ServerMsg::Error {
+        code: ErrorCode::Muted,
+        message: Lang::En.tr("error-classroom-private"),
+        label: None,
+        cid: None,
+    };
+    chat.apply(refused, time);
+    harness.state_mut().show_conversation(chat);
+    harness
+        .state_mut()
+        .preview_rank(coucou::ui::moderation::Rank::Everyone);
+    harness.run_steps(8);
+    // Live, a student has no moderator's menus.
+    assert!(harness.query_by_label("Moderation").is_none());
+    assert!(harness.query_by_label("Send").is_some());
+    harness.snapshot("classroom_student_light");
 }
