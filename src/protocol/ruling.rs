@@ -1,5 +1,5 @@
 //! What a moderator decided, as it travels to the other sites of a linked room: a ban, a mute, a
-//! lift or a deletion, signed by the site that made it with its certificate's key (see
+//! lift, a deletion or a room's clearing, signed by the site that made it with its certificate's key (see
 //! `crate::identity`), so that a site takes it only from the sites it trusts by their room code.
 //! Pure: the payload is the ruling's JSON, signed as those bytes, after [`SIGNED_PREFIX`].
 
@@ -18,7 +18,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 4096;
 /// One moderator's decision for every site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ruling {
-    /// `ban`, `mute`, `unban`, `unmute` or `delete`.
+    /// `ban`, `mute`, `unban`, `unmute`, `delete` or `clear`.
     pub act: Act,
     /// The person's name (a ban, a mute, a lift).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,7 +35,7 @@ pub struct Ruling {
     /// The message deleted (its id, the stream's, the same at every site).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<u64>,
-    /// The named room the message is in (absent: the default room).
+    /// The named room the message is in, or the room cleared (absent: the default room).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<String>,
     /// The moderator's name.

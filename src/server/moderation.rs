@@ -1,7 +1,7 @@
 //! What the host's moderators decided, kept by the house under the room lock: who is a moderator,
 //! the bans and mutes (by name, look-alikes included, and by address; a person's device goes with
 //! the rule on their name; for a time or until lifted), the mutes a named room's own moderators
-//! made there (the same rules, per room, in memory), the locked rooms, each person's address and
+//! made there (the same rules, per room, kept in the store too), the locked rooms, each person's address and
 //! device, and the moderation log. Pure: the time is passed in;
 //! lookups cost one hash each, whatever the lists' length.
 
@@ -270,8 +270,7 @@ pub struct Moderation {
     /// Who is kept from speaking.
     mutes: Rules,
     /// Who is kept from speaking in one named room by its own moderators, by room: the same
-    /// rules as the host's mutes, not stored (they last until lifted, their time ends, or the
-    /// host stops).
+    /// rules as the host's mutes, kept in the store as theirs are.
     room_mutes: HashMap<String, Rules>,
     /// The rooms where only moderators speak, by name ("" for the default room).
     locked: HashSet<String>,
@@ -375,31 +374,53 @@ impl Moderation {
         {
             return false;
         }
-        if let Some(keeper) = &self.keeper {
-            let stored = |name_keys: Option<_>, address: Option<IpAddr>, shown: &str| StoredRule {
-                mute: kind == Kind::Mute,
-                device: device
-                    .filter(|_| name_keys.is_some())
-                    .map(|device| device.to_hex()),
-                name_keys,
-                address: address.map(|ip| ip.to_string()),
-                shown: shown.to_owned(),
-                by: rule.by.clone(),
-                reason: rule.reason.clone(),
-                until: rule.until,
-            };
-            if let Some(key) = key {
-                (keeper.0)(RuleChange::Add(stored(
-                    Some(keys_of(key)),
-                    None,
-                    &rule.shown,
-                )));
-            }
-            if let Some(ip) = ip {
-                (keeper.0)(RuleChange::Add(stored(None, Some(ip), &ip.to_string())));
-            }
-        }
+        self.keep_added((kind == Kind::Mute, ""), (key, ip, device), rule);
         true
+    }
+
+    /// Tells the store of `rule`, new on the name `key` (with `device`) and/or the address `ip`:
+    /// a `mute` (else a ban) on the whole host (`room` empty) or in the named room `room`.
+    fn keep_added(&self, (mute, room): (bool, &str), (key, ip, device): Marks, rule: &Rule) {
+        let Some(keeper) = &self.keeper else {
+            return;
+        };
+        let stored = |name_keys: Option<_>, address: Option<IpAddr>, shown: &str| StoredRule {
+            mute,
+            device: device
+                .filter(|_| name_keys.is_some())
+                .map(|device| device.to_hex()),
+            name_keys,
+            address: address.map(|ip| ip.to_string()),
+            shown: shown.to_owned(),
+            by: rule.by.clone(),
+            reason: rule.reason.clone(),
+            until: rule.until,
+            room: room.to_owned(),
+        };
+        if let Some(key) = key {
+            (keeper.0)(RuleChange::Add(stored(
+                Some(keys_of(key)),
+                None,
+                &rule.shown,
+            )));
+        }
+        if let Some(ip) = ip {
+            (keeper.0)(RuleChange::Add(stored(None, Some(ip), &ip.to_string())));
+        }
+    }
+
+    /// Tells the store that the rules on the name `key`, the address `ip` and the device `device`
+    /// were lifted: mutes (else bans) of the whole host (`room` empty) or of the named room `room`.
+    fn keep_lifted(&self, (mute, room): (bool, &str), (key, ip, device): Marks) {
+        if let Some(keeper) = &self.keeper {
+            (keeper.0)(RuleChange::Lift {
+                mute,
+                name_keys: key.map(keys_of),
+                address: ip.map(|ip| ip.to_string()),
+                device: device.map(|device| device.to_hex()),
+                room: room.to_owned(),
+            });
+        }
     }
 
     /// Keeps every ban and mute in `keeper` from now on, starting from `stored` (what it kept
@@ -416,9 +437,13 @@ impl Moderation {
             if !rule.holds(now) {
                 continue;
             }
-            let rules = self.rules_mut(kind);
+            let rules = if kept.room.is_empty() {
+                self.rules_mut(kind)
+            } else {
+                self.room_mutes.entry(kept.room).or_default()
+            };
             if rules.all.len() >= MAX_RULES {
-                break;
+                continue;
             }
             match (kept.name_keys, kept.address.and_then(|a| a.parse().ok())) {
                 (Some((folded, typed)), _) => {
@@ -441,13 +466,8 @@ impl Moderation {
     /// `device` (made on the name it had then), off `kind`'s list; what was lifted.
     pub fn lift(&mut self, kind: Kind, (key, ip, device): Marks) -> Vec<Rule> {
         let lifted = self.rules_mut(kind).lift((key, ip, device));
-        if let (false, Some(keeper)) = (lifted.is_empty(), &self.keeper) {
-            (keeper.0)(RuleChange::Lift {
-                mute: kind == Kind::Mute,
-                name_keys: key.map(keys_of),
-                address: ip.map(|ip| ip.to_string()),
-                device: device.map(|device| device.to_hex()),
-            });
+        if !lifted.is_empty() {
+            self.keep_lifted((kind == Kind::Mute, ""), (key, ip, device));
         }
         lifted
     }
@@ -463,9 +483,9 @@ impl Moderation {
         self.room_mutes.get(room)?.find(key, ip, device, now)
     }
 
-    /// Mutes the name `key` (with `device`) and/or the address `ip` in the named room `room`,
-    /// as [`Moderation::add`] does on the whole host but kept in memory only; false when that
-    /// room's list would hold more than `max` rules.
+    /// Mutes the name `key` (with `device`) and/or the address `ip` in the named room `room`
+    /// (and in the store), as [`Moderation::add`] does on the whole host; false when that room's
+    /// list would hold more than `max` rules.
     pub fn add_room_mute(
         &mut self,
         room: &str,
@@ -473,10 +493,15 @@ impl Moderation {
         (rule, max): (&Rule, usize),
         now: u64,
     ) -> bool {
-        self.room_mutes
+        let added = self
+            .room_mutes
             .entry(room.to_owned())
             .or_default()
-            .add(marks, rule, now, max)
+            .add(marks, rule, now, max);
+        if added {
+            self.keep_added((true, room), marks, rule);
+        }
+        added
     }
 
     /// Lifts the room `room`'s mutes on the name `key`, the address `ip` or the device
@@ -489,6 +514,9 @@ impl Moderation {
         if rules.all.is_empty() {
             // None left: a message in a room costs nothing again.
             self.room_mutes.remove(room);
+        }
+        if lifted {
+            self.keep_lifted((true, room), (key, ip, device));
         }
         lifted
     }

@@ -1,6 +1,8 @@
 //! The bans and mutes a host's moderators made, kept in the store so that they last across
 //! restarts: one row per rule (a name's two keys, or an address), written by the store's writer
-//! thread; those still holding are read back at start. And the moderators its owners named, by
+//! thread; those still holding are read back at start. The mutes a named room's moderators made
+//! in it are in a table of their own (`room_mutes`: an older Coucou reading the file would
+//! otherwise take them for the whole host's). And the moderators its owners named, by
 //! their device (tables `moderators`, and `room_moderators` for one room). The file may have been tampered with:
 //! what is read back is cleaned, cut to length and counted, never trusted.
 
@@ -36,6 +38,8 @@ pub struct StoredRule {
     /// A name rule's device (its id in hex), when the person who had the name had one: the rule
     /// holds for that device under any name.
     pub device: Option<String>,
+    /// The named room whose moderators made this mute, for that room only; empty: the whole host.
+    pub room: String,
 }
 
 /// A moderator an owner named, as the store keeps them.
@@ -98,6 +102,8 @@ pub enum RuleChange {
         address: Option<String>,
         /// The device (its id in hex) whose rule goes, whatever name it was made on.
         device: Option<String>,
+        /// The named room whose own mutes these are; empty: the whole host's rules.
+        room: String,
     },
     /// A device named a moderator.
     Named(NamedModerator),
@@ -114,20 +120,20 @@ pub enum RuleChange {
 /// Makes the table (older Coucous read the file without it, and do it no harm), with its
 /// `device` column (added to a table from before devices; older Coucous read the other columns).
 pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS moderation (
-             mute INTEGER NOT NULL,
-             folded TEXT,
-             typed TEXT,
-             address TEXT,
-             shown TEXT NOT NULL,
-             by TEXT NOT NULL,
-             reason TEXT,
-             until INTEGER,
-             device TEXT
-         )",
-        [],
-    )?;
+    // The host's bans and mutes (`mute` says which), and each named room's own mutes.
+    for (table, scope) in [
+        ("moderation", "mute INTEGER NOT NULL"),
+        ("room_mutes", "room TEXT NOT NULL"),
+    ] {
+        conn.execute(
+            &format!(
+                "CREATE TABLE IF NOT EXISTS {table} ({scope}, folded TEXT, typed TEXT, \
+                 address TEXT, shown TEXT NOT NULL, by TEXT NOT NULL, reason TEXT, \
+                 until INTEGER, device TEXT)"
+            ),
+            [],
+        )?;
+    }
     let has_device = conn
         .prepare("SELECT 1 FROM pragma_table_info('moderation') WHERE name = 'device'")?
         .exists([])?;
@@ -173,14 +179,21 @@ pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
 
 /// Writes `change`, in the caller's transaction if any.
 pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlite::Error> {
-    let (mute, name_keys, address, device) = match change {
-        RuleChange::Add(rule) => (rule.mute, &rule.name_keys, &rule.address, &rule.device),
+    let (mute, name_keys, address, device, room) = match change {
+        RuleChange::Add(rule) => (
+            rule.mute,
+            &rule.name_keys,
+            &rule.address,
+            &rule.device,
+            &rule.room,
+        ),
         RuleChange::Lift {
             mute,
             name_keys,
             address,
             device,
-        } => (*mute, name_keys, address, device),
+            room,
+        } => (*mute, name_keys, address, device, room),
         RuleChange::Named(named) if named.room.is_empty() => {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO moderators (device, shown, by) VALUES (?1, ?2, ?3)",
@@ -237,25 +250,31 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
     let (folded, typed) = name_keys
         .as_ref()
         .map_or((None, None), |(f, t)| (Some(f.as_str()), Some(t.as_str())));
-    conn.prepare_cached(
-        "DELETE FROM moderation WHERE mute = ?1 AND \
-         (folded = ?2 OR typed = ?3 OR address = ?4 OR device = ?5)",
-    )?
+    // The host's rules of a kind, or one room's mutes: the rows the change is about.
+    let (table, scope, scoped): (_, _, &dyn rusqlite::ToSql) = if room.is_empty() {
+        ("moderation", "mute", &mute)
+    } else {
+        ("room_mutes", "room", room)
+    };
+    conn.prepare_cached(&format!(
+        "DELETE FROM {table} WHERE {scope} = ?1 AND \
+         (folded = ?2 OR typed = ?3 OR address = ?4 OR device = ?5)"
+    ))?
     .execute(params![
-        mute,
+        scoped,
         folded,
         typed,
         address.as_deref(),
         device.as_deref()
     ])?;
     if let RuleChange::Add(rule) = change {
-        conn.prepare_cached(
-            "INSERT INTO moderation \
-             (mute, folded, typed, address, shown, by, reason, until, device) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
+        conn.prepare_cached(&format!(
+            "INSERT INTO {table} \
+             ({scope}, folded, typed, address, shown, by, reason, until, device) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ))?
         .execute(params![
-            rule.mute,
+            scoped,
             folded,
             typed,
             rule.address.as_deref(),
@@ -269,36 +288,54 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
     Ok(())
 }
 
-/// The rules still holding at `now`, oldest first (those that ended are forgotten). A row that
-/// says neither a name nor an address is left out.
+/// The rules still holding at `now`, the host's then each room's mutes, oldest first (those that
+/// ended are forgotten). A row that says neither a name nor an address is left out.
 pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusqlite::Error> {
-    conn.execute(
-        "DELETE FROM moderation WHERE until IS NOT NULL AND until <= ?1",
-        [to_sql(now)],
-    )?;
-    let mut stmt = conn.prepare(
-        "SELECT mute, folded, typed, address, shown, by, reason, until, device FROM moderation \
-         ORDER BY rowid LIMIT ?1",
-    )?;
+    let mut rules = Vec::new();
+    // A room's mute names its room: a row without one says nothing.
+    for (table, scope, only) in [
+        ("moderation", "mute, ''", ""),
+        ("room_mutes", "1, room", "WHERE room <> ''"),
+    ] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE until IS NOT NULL AND until <= ?1"),
+            [to_sql(now)],
+        )?;
+        load_from(conn, (table, scope, only), &mut rules)?;
+    }
+    Ok(rules)
+}
+
+/// Reads the rows of `table` that `only` keeps into `rules`, the columns `scope` saying whether
+/// each is a mute and its room: at most [`MAX_STORED_RULES`] from a table, cleaned and cut.
+fn load_from(
+    conn: &Connection,
+    (table, scope, only): (&str, &str, &str),
+    rules: &mut Vec<StoredRule>,
+) -> Result<(), rusqlite::Error> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {scope}, folded, typed, address, shown, by, reason, until, device FROM {table} \
+         {only} ORDER BY rowid LIMIT ?1"
+    ))?;
     let cut =
         |text: String| -> String { clean_text(&text).chars().take(MAX_FIELD_CHARS).collect() };
     let rows = stmt.query_map([to_sql(MAX_STORED_RULES as u64)], |row| {
         Ok((
-            row.get::<_, bool>(0)?,
-            row.get::<_, Option<String>>(1)?,
+            (row.get::<_, bool>(0)?, row.get::<_, String>(1)?),
             row.get::<_, Option<String>>(2)?,
             row.get::<_, Option<String>>(3)?,
-            row.get::<_, String>(4)?,
+            row.get::<_, Option<String>>(4)?,
             row.get::<_, String>(5)?,
-            row.get::<_, Option<String>>(6)?,
-            row.get::<_, Option<i64>>(7)?,
-            row.get::<_, Option<String>>(8)?,
+            row.get::<_, String>(6)?,
+            row.get::<_, Option<String>>(7)?,
+            row.get::<_, Option<i64>>(8)?,
+            row.get::<_, Option<String>>(9)?,
         ))
     })?;
-    let mut rules = Vec::new();
     for row in rows {
         // A row that does not read as one is skipped, not fatal.
-        let Ok((mute, folded, typed, address, shown, by, reason, until, device)) = row else {
+        let Ok(((mute, room), folded, typed, address, shown, by, reason, until, device)) = row
+        else {
             continue;
         };
         let name_keys = folded.zip(typed).map(|(f, t)| (cut(f), cut(t)));
@@ -318,9 +355,10 @@ pub(super) fn load(conn: &Connection, now: u64) -> Result<Vec<StoredRule>, rusql
             reason: reason.map(cut),
             until: until.map(|u| u64::try_from(u).unwrap_or(0)),
             device,
+            room: cut(room),
         });
     }
-    Ok(rules)
+    Ok(())
 }
 
 /// The moderators the owners named, the host's then each room's, oldest first: a row whose device
@@ -431,6 +469,7 @@ mod tests {
             reason: None,
             until,
             device: None,
+            room: String::new(),
         }
     }
 
@@ -465,6 +504,7 @@ mod tests {
             name_keys: Some(("troll".into(), "troll".into())),
             address: None,
             device: None,
+            room: String::new(),
         };
         keep(&conn, &lift).unwrap();
         assert_eq!(
@@ -477,9 +517,55 @@ mod tests {
             name_keys: Some(("nobody".into(), "x".into())),
             address: None,
             device: None,
+            room: String::new(),
         };
         keep(&conn, &lift).unwrap();
         assert!(load(&conn, 500).unwrap().is_empty(), "either key finds it");
+    }
+
+    #[test]
+    fn a_room_s_mutes_are_kept_apart_from_the_host_s_and_lifted_in_that_room_only() {
+        let (_dir, conn) = table();
+        let mute_in = |room: &str| StoredRule {
+            mute: true,
+            room: room.into(),
+            ..ban(Some(("pupil", "pupil")), None, None)
+        };
+        for room in ["Projet X", "Cantine"] {
+            keep(&conn, &RuleChange::Add(mute_in(room))).unwrap();
+        }
+        keep(&conn, &RuleChange::Add(mute_in(""))).unwrap();
+        let hosts: i64 = conn
+            .query_row("SELECT COUNT(*) FROM moderation", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(hosts, 1, "an older Coucou sees the host's mute alone");
+        let lift = |room: &str| RuleChange::Lift {
+            mute: true,
+            name_keys: Some(("pupil".into(), "pupil".into())),
+            address: None,
+            device: None,
+            room: room.into(),
+        };
+        keep(&conn, &lift("Projet X")).unwrap();
+        let rooms: Vec<String> = load(&conn, 0)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.room)
+            .collect();
+        assert_eq!(rooms, ["", "Cantine"]);
+        // A row that names no room is no host-wide mute.
+        conn.execute(
+            "INSERT INTO room_mutes (room, folded, typed, shown, by) VALUES ('', 'a', 'a', 'a', 'b')",
+            [],
+        )
+        .unwrap();
+        keep(&conn, &lift("")).unwrap();
+        let rooms: Vec<String> = load(&conn, 0)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.room)
+            .collect();
+        assert_eq!(rooms, ["Cantine"]);
     }
 
     #[test]

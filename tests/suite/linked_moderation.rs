@@ -1,6 +1,7 @@
 //! Moderation across linked sites (#27) through a real NATS broker (Debian's `nats-server`, started
 //! by each test on 127.0.0.1; feature `nats-tests`): a ban, a mute, their lifting and a deletion
-//! made at one site hold at the other, which trusts it by its room's fingerprint; never on the
+//! made at one site hold at the other, which trusts it by its room's fingerprint, and so does a
+//! room's clearing (not at a site that does not trust it); never on the
 //! other site's owner; and a ruling from a site nobody trusts, or with another key's signature,
 //! or changed after it was signed, is dropped.
 #![cfg(feature = "nats-tests")]
@@ -184,6 +185,57 @@ fn a_ban_a_mute_and_a_deletion_at_one_site_hold_at_the_site_that_trusts_it_but_n
         boss.seen()
     );
     drop((a, b));
+}
+
+#[test]
+fn a_room_cleared_at_one_site_is_cleared_at_the_site_that_trusts_it_and_kept_at_one_that_does_not()
+{
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (site_a, site_b) = (test_identity().clone(), Identity::generate().expect("b"));
+    let a = site(&broker, "a", &site_a, &[&site_b], vec![]);
+    let b = site(&broker, "b", &site_b, &[&site_a], vec![]);
+    let c = site(&broker, "c", &Identity::generate().expect("c"), &[], vec![]);
+    let mut teacher = moderator(a.local_addr(), "teacher");
+    let mut wendy = app(b.local_addr(), machine(2), None, "wendy");
+    let mut carol = app(c.local_addr(), machine(3), None, "carol");
+    say(&mut wendy, "before the clearing");
+    for client in [&mut teacher, &mut carol] {
+        heard(client, "before the clearing");
+    }
+
+    teacher.send(&act_alone(Act::Clear));
+    wendy.expect(|m| matches!(m, ServerMsg::Cleared {}));
+    notice(&mut wendy, "teacher cleared this room's history");
+    let history = wendy.whole_history();
+    let said = |history: &[ServerMsg], text: &str| {
+        history
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Message(chat) if chat.text == text))
+    };
+    assert!(!said(&history, "before the clearing"), "{history:#?}");
+    assert!(
+        history.iter().any(
+            |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("teacher cleared"))
+        )
+    );
+
+    // Site c trusts nobody: by the time it hears what came after the ruling, it has dropped it.
+    say(&mut teacher, "after the clearing");
+    heard(&mut carol, "after the clearing");
+    assert!(
+        !carol
+            .seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Cleared {}))
+    );
+    assert!(said(&carol.whole_history(), "before the clearing"));
+    drop((a, b, c));
+}
+
+/// A moderator's act that names nobody, as the app sends it.
+fn act_alone(act: Act) -> coucou::protocol::ClientMsg {
+    coucou::protocol::Command::Moderate(Moderate::alone(act)).to_client_msg()
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Moderators of one named room, named by an owner with `/op` typed in that room: over real TLS
 //! with real device proofs, with an app, an app without a device and a terminal in the room, and
-//! across a restart of a host that keeps its history.
+//! across a restart of a host that keeps its history (the room's moderators and its mutes).
 
 use std::net::SocketAddr;
 
@@ -271,9 +271,18 @@ fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_
     dave.expect("removed from the room Projet X by ta");
     dave.send("back here");
     said(&mut teacher, None, "back here");
+    // A room's mute lasts across a restart, as the host's do.
+    let mut carl = app(addr, machine(7), None, "carl");
+    carl.join_room(ROOM);
+    ta.send_in(ROOM, &act(Act::Mute, "carl"));
+    notice_in(
+        &mut carl,
+        Some(ROOM),
+        "carl was muted in this room by ta. Until lifted.",
+    );
 
     // The room's moderator across a restart (by device, from another address).
-    drop((ta, pupil, dave));
+    drop((ta, pupil, dave, carl));
     drop(teacher);
     drop(server);
     let server = restart_at(addr, config());
@@ -291,5 +300,13 @@ fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_
     );
     ta.send_in(ROOM, &bare(Act::Lock));
     assert_eq!(refused_in(&mut ta, Some(ROOM)).0, ErrorCode::NotModerator);
+    let mut carl = app(addr, machine(7), None, "carl");
+    carl.join_room(ROOM);
+    say_in(&mut carl, ROOM, "am I free?");
+    assert_eq!(refused_in(&mut carl, Some(ROOM)).0, ErrorCode::Muted);
+    teacher.send_in(ROOM, &act(Act::Unmute, "carl"));
+    notice_in(&mut carl, Some(ROOM), "carl may speak again (teacher).");
+    say_in(&mut carl, ROOM, "free");
+    said(&mut teacher, Some(ROOM), "free");
     drop(server);
 }

@@ -30,6 +30,7 @@ pub fn write(count: u64, dir: &std::path::Path) -> Result<(), String> {
             reason: None,
             until: None,
             device: None,
+            room: String::new(),
         }));
     }
     let failed = store.failure_flag();

@@ -279,6 +279,10 @@ impl<M: Mailbox> House<M> {
             Act::Mute | Act::Unmute if !host_wide => {
                 self.mute_in_room(session, at, &rule, asked.act == Act::Mute)
             }
+            // In a named room, the host's moderators lift its own mute first, else the host's.
+            Act::Unmute if at != 0 => self
+                .mute_in_room(session, at, &rule, false)
+                .or_else(|_| self.lift(asked.act, &name, &by)),
             Act::Kick | Act::Ban | Act::Mute => self.against(session, asked.act, &rule, now),
             Act::Unban | Act::Unmute => self.lift(asked.act, &name, &by),
             Act::Op | Act::Deop if !self.devices.is_owner(self.moderation.device(session)) => {
@@ -348,9 +352,12 @@ impl<M: Mailbox> House<M> {
             }
             Act::Delete => self.delete(at, asked.id, &by),
             Act::Clear => {
-                self.rooms[at].clear_history();
-                let text = tr!(lang, "moderation-cleared", by = by.as_str());
-                self.rooms[at].say_notice(text.clone());
+                let text = self.clear(at, &by);
+                // In a linked room, every site clears it too.
+                self.tell_sites(&Ruling {
+                    room: (at != 0).then(|| self.rooms[at].name().to_owned()),
+                    ..Ruling::about(Act::Clear, None, &by)
+                });
                 Ok(Some(text))
             }
             Act::Bans => {
@@ -518,6 +525,15 @@ impl<M: Mailbox> House<M> {
         self.leave(target, LeaveReason::Disconnected, true);
         outbox.end();
         self.dirty.push(Arc::clone(&outbox));
+    }
+
+    /// Clears the history of the room `at` (a moderator `by` did, here or at another site) and
+    /// says so there: what the log says.
+    pub(super) fn clear(&mut self, at: usize, by: &str) -> String {
+        self.rooms[at].clear_history();
+        let text = tr!(self.template.lang, "moderation-cleared", by = by);
+        self.rooms[at].say_notice(text.clone());
+        text
     }
 
     /// Takes the message `id` out of the room `at` (a tombstone in its place): what the log says.

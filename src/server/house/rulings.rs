@@ -1,5 +1,5 @@
 //! What the host's moderators decide, to and from the other sites of a linked room: a ban, a mute,
-//! their lifting and a deletion go to the others signed by this host's identity
+//! their lifting, a deletion and a room's clearing go to the others signed by this host's identity
 //! ([`House::tell_sites`]); one from another site, its signature checked off the room lock by a
 //! site this host trusts, is done here as it was there ([`House::apply_ruling`]) — never on one of
 //! this host's owners or moderators — and said in the rooms it concerns, in the server's voice.
@@ -127,6 +127,7 @@ impl<M: Mailbox> House<M> {
             Act::Ban | Act::Mute => self.ruled_against(&ruling, &by, device, now),
             Act::Unban | Act::Unmute => self.ruled_lift(&ruling, &by, device),
             Act::Delete => self.ruled_delete(&ruling, &by),
+            Act::Clear => self.ruled_clear(&ruling, &by),
             _ => None,
         };
         if let Some(what) = said {
@@ -224,17 +225,21 @@ impl<M: Mailbox> House<M> {
             .then(|| tr!(self.template.lang, said_key, name = name.as_str(), by = by))
     }
 
-    /// A message deleted by another site's moderator: its tombstone here too (its id is the
-    /// stream's, the same at every site).
-    fn ruled_delete(&mut self, ruling: &Ruling, by: &str) -> Option<String> {
-        let id = ruling.id?;
+    /// The linked room a ruling from another site is about (the default room, or the named one
+    /// it names), if this host has it; never one of this host's own rooms that is not linked.
+    fn linked_room_of(&self, ruling: &Ruling) -> Option<usize> {
         let at = match ruling.room.as_deref() {
             None => 0,
             Some(room) => self.find(room)?,
         };
-        if !self.rooms[at].is_linked() {
-            return None;
-        }
+        self.rooms[at].is_linked().then_some(at)
+    }
+
+    /// A message deleted by another site's moderator: its tombstone here too (its id is the
+    /// stream's, the same at every site).
+    fn ruled_delete(&mut self, ruling: &Ruling, by: &str) -> Option<String> {
+        let id = ruling.id?;
+        let at = self.linked_room_of(ruling)?;
         let lang = self.template.lang;
         let from = self.rooms[at].take_out(id, tr!(lang, "moderation-deleted", by = by))?;
         Some(tr!(
@@ -244,6 +249,12 @@ impl<M: Mailbox> House<M> {
             name = from.as_str(),
             by = by
         ))
+    }
+
+    /// A linked room's history cleared by another site's moderator: cleared here too.
+    fn ruled_clear(&mut self, ruling: &Ruling, by: &str) -> Option<String> {
+        let at = self.linked_room_of(ruling)?;
+        Some(self.clear(at, by))
     }
 }
 
