@@ -666,7 +666,7 @@ help-ban = remove someone and keep their name and address out, for a time or unt
 help-usage-unban = /unban <name|address>
 help-unban = lift a ban
 help-usage-bans = /bans
-help-bans = the bans
+help-bans = the bans and mutes
 help-usage-mute = /mute <name> [10m|2h|3d] [reason]
 help-mute = keep someone from speaking, under any name
 help-mute-room = keep someone from speaking in this room, under any name
@@ -718,6 +718,14 @@ notice-bans-none = No bans.
 notice-bans-title = { $count ->
     [one] One ban:
    *[other] { $count } bans:
+}
+notice-mutes-title = { $count ->
+    [one] One mute:
+   *[other] { $count } mutes:
+}
+notice-room-mutes-title = { $count ->
+    [one] One mute in this room:
+   *[other] { $count } mutes in this room:
 }
 notice-ban-line = { $shown }, by { $by }.
 notice-bans-more = and { $count } more
@@ -773,7 +781,7 @@ mod-slow-off = Off
 mod-slow-every = One message every { $seconds } s
 mod-classroom-on = Classroom mode on
 mod-classroom-off = Classroom mode off
-mod-bans = Show the bans
+mod-bans = Show the bans and mutes
 mod-log = Show the moderation log
 help-usage-delete = /delete <message id>
 help-delete = take a message out of the room (its id: /search shows it)

@@ -672,7 +672,7 @@ help-ban = faire sortir quelqu’un et tenir son nom et son adresse à l’écar
 help-usage-unban = /unban <nom|adresse>
 help-unban = lever un bannissement
 help-usage-bans = /bans
-help-bans = les bannissements
+help-bans = les bannissements et les personnes rendues muettes
 help-usage-mute = /mute <nom> [10m|2h|3d] [motif]
 help-mute = empêcher quelqu’un de parler, sous n’importe quel nom
 help-mute-room = empêcher quelqu’un de parler dans ce salon, sous n’importe quel nom
@@ -724,6 +724,14 @@ notice-bans-none = Aucun bannissement.
 notice-bans-title = { $count ->
     [one] Un bannissement :
    *[other] { $count } bannissements :
+}
+notice-mutes-title = { $count ->
+    [one] Une personne rendue muette :
+   *[other] { $count } personnes rendues muettes :
+}
+notice-room-mutes-title = { $count ->
+    [one] Une personne rendue muette dans ce salon :
+   *[other] { $count } personnes rendues muettes dans ce salon :
 }
 notice-ban-line = { $shown }, par { $by }.
 notice-bans-more = et { $count } de plus
@@ -779,7 +787,7 @@ mod-slow-off = Désactivé
 mod-slow-every = Un message toutes les { $seconds } s
 mod-classroom-on = Activer le mode classe
 mod-classroom-off = Désactiver le mode classe
-mod-bans = Voir les bannissements
+mod-bans = Voir les bannis et les muets
 mod-log = Voir le journal de modération
 help-usage-delete = /delete <id du message>
 help-delete = retirer un message du salon (son id : /search le montre)

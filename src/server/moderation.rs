@@ -521,6 +521,13 @@ impl Moderation {
         lifted
     }
 
+    /// The named room `room`'s own mutes as they hold at `now`, oldest first.
+    pub fn room_list(&self, room: &str, now: u64) -> Vec<Rule> {
+        self.room_mutes
+            .get(room)
+            .map_or_else(Vec::new, |rules| rules.list(now))
+    }
+
     /// `kind`'s list as it holds at `now`, oldest first.
     pub fn list(&self, kind: Kind, now: u64) -> Vec<Rule> {
         self.rules(kind).list(now)

@@ -558,6 +558,9 @@ fn bans_and_mutes_last_across_a_restart_and_a_lifted_one_stays_lifted() {
         "{text}"
     );
     assert!(!text.contains("ghost"), "{text}");
+    // The mutes are listed after the bans.
+    let mutes = text.split_once("mutes:").map_or("", |(_, mutes)| mutes);
+    assert!(mutes.contains("bob, by teacher."), "{text}");
     drop(server);
 }
 

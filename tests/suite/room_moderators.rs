@@ -304,6 +304,16 @@ fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_
     carl.join_room(ROOM);
     say_in(&mut carl, ROOM, "am I free?");
     assert_eq!(refused_in(&mut carl, Some(ROOM)).0, ErrorCode::Muted);
+    // The host's moderators see the room's own mutes beside the host's lists.
+    teacher.send_in(ROOM, &bare(Act::Bans));
+    let listed = teacher.expect_in(
+        Some(ROOM),
+        |m| matches!(m, ServerMsg::Notice { id: None, text, .. } if text.contains("in this room:")),
+    );
+    assert!(
+        matches!(&listed, ServerMsg::Notice { text, .. } if text.ends_with("2 mutes in this room:\n  carl, by ta. Until lifted.\n  127.0.0.7, by ta. Until lifted.")),
+        "{listed:?}"
+    );
     teacher.send_in(ROOM, &act(Act::Unmute, "carl"));
     notice_in(&mut carl, Some(ROOM), "carl may speak again (teacher).");
     say_in(&mut carl, ROOM, "free");

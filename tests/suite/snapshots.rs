@@ -383,7 +383,7 @@ fn the_moderation_menu_in_french() {
         .get_by_role_and_label(Role::Button, "Mode lent")
         .click();
     harness.run_steps(4);
-    harness.get_by_role_and_label(Role::Button, "Voir les bannissements");
+    harness.get_by_role_and_label(Role::Button, "Voir les bannis et les muets");
     harness.snapshot("moderation_menu_fr");
 }
 

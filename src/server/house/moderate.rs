@@ -361,7 +361,7 @@ impl<M: Mailbox> House<M> {
                 Ok(Some(text))
             }
             Act::Bans => {
-                let text = self.bans_text(now);
+                let text = self.rules_text(at, now);
                 let notice = self.notice(text);
                 self.answer(session, echo, &notice);
                 Ok(None)
@@ -789,15 +789,42 @@ impl<M: Mailbox> House<M> {
         }
     }
 
-    /// The bans as `/bans` lists them.
-    fn bans_text(&self, now: u64) -> String {
+    /// The bans, then the host's mutes and the named room `at`'s own, if any, as `/bans` lists
+    /// them.
+    fn rules_text(&self, at: usize, now: u64) -> String {
         let lang = self.template.lang;
         let bans = self.moderation.list(Kind::Ban, now);
-        if bans.is_empty() {
-            return lang.tr("notice-bans-none");
+        let mut text = if bans.is_empty() {
+            lang.tr("notice-bans-none")
+        } else {
+            self.rules_listed(
+                tr!(lang, "notice-bans-title", count = bans.len()),
+                &bans,
+                now,
+            )
+        };
+        let room_mutes = match at {
+            0 => Vec::new(),
+            _ => self.moderation.room_list(self.rooms[at].name(), now),
+        };
+        for (title, mutes) in [
+            ("notice-mutes-title", self.moderation.list(Kind::Mute, now)),
+            ("notice-room-mutes-title", room_mutes),
+        ] {
+            if !mutes.is_empty() {
+                let title = tr!(lang, title, count = mutes.len());
+                text.push('\n');
+                text.push_str(&self.rules_listed(title, &mutes, now));
+            }
         }
-        let mut text = tr!(lang, "notice-bans-title", count = bans.len());
-        for rule in bans.iter().take(BANS_SHOWN) {
+        text
+    }
+
+    /// `title`, then the first [`BANS_SHOWN`] of `rules` a line each (who, by whom, for how long,
+    /// why), then how many more.
+    fn rules_listed(&self, mut text: String, rules: &[Rule], now: u64) -> String {
+        let lang = self.template.lang;
+        for rule in rules.iter().take(BANS_SHOWN) {
             let line = tr!(
                 lang,
                 "notice-ban-line",
@@ -807,12 +834,12 @@ impl<M: Mailbox> House<M> {
             text.push_str("\n  ");
             text.push_str(&self.with_terms(line, rule, now));
         }
-        if bans.len() > BANS_SHOWN {
+        if rules.len() > BANS_SHOWN {
             text.push_str("\n  ");
             text.push_str(&tr!(
                 lang,
                 "notice-bans-more",
-                count = bans.len() - BANS_SHOWN
+                count = rules.len() - BANS_SHOWN
             ));
         }
         text
