@@ -13,7 +13,8 @@
 //!
 //! Beside the stream, the link keeps two things room-wide. **Names**: a name is claimed in a
 //! JetStream key-value bucket (`create`, which fails when another server holds it), released
-//! once its holder is in none of the host's rooms, and refreshed while held; the bucket forgets
+//! once its holder is in none of the host's rooms nor kept for its device away (#27), and
+//! refreshed while held; the bucket forgets
 //! a claim [`CLAIM_LIFE`] after its last refresh, so the claims of a server that died expire.
 //! **Presence**: every [`BEACON_EVERY`], and whenever its people change, each server says who
 //! is here, room by room (a [`Beacon`], on a plain subject: not stored); a server not heard
@@ -196,6 +197,10 @@ enum Job {
     Release {
         key: String,
     },
+    Keep {
+        key: String,
+        on: bool,
+    },
     People(Option<String>, Vec<String>),
     Stop,
 }
@@ -287,6 +292,14 @@ impl Link {
     /// has it then (as the last [`Link::people`] of each said). Never waits.
     pub fn release(&self, key: String) {
         self.tx.send(Job::Release { key }).ok();
+    }
+
+    /// The host keeps `name` for a device away (`on`), or no more: a kept name stays claimed as
+    /// if someone here had it (claimed at the next refresh if it was not), and goes back once it
+    /// is neither kept nor had. Never waits.
+    pub fn keep_name(&self, name: &str, on: bool) {
+        let key = claim_key(name);
+        self.tx.send(Job::Keep { key, on }).ok();
     }
 
     /// Tells the link who is in `room` (`None`: the default room) now: the others hear it at
@@ -436,6 +449,8 @@ struct State {
     /// then: a terminal moving from one room to another leaves the first before it is in the
     /// second, and keeps its name all along.
     releasing: std::collections::HashSet<String>,
+    /// The keys of the names the host keeps for devices away: held as if someone here had them.
+    kept: std::collections::HashSet<String>,
     /// Whether the broker was last reachable.
     up: Option<bool>,
     /// Whether events were given up since the broker was last reachable.
@@ -456,6 +471,7 @@ impl State {
             Some(Job::Release { key }) => {
                 self.releasing.insert(key);
             }
+            Some(Job::Keep { key, on }) => self.keep(key, on),
             Some(Job::People(room, people)) => self.set_people(room, people),
             Some(Job::Stop) | None => return false,
         }
@@ -477,6 +493,17 @@ impl State {
         self.waiting.push_back(outgoing);
     }
 
+    /// The name of the key `key` is kept for a device away (`on`), or no more.
+    fn keep(&mut self, key: String, on: bool) {
+        if on {
+            self.releasing.remove(&key);
+            self.held.entry(key.clone()).or_insert(false);
+            self.kept.insert(key);
+        } else if self.kept.remove(&key) {
+            self.releasing.insert(key);
+        }
+    }
+
     /// Who is in `room` (`None`: the default room) now.
     fn set_people(&mut self, room: Option<String>, people: Vec<String>) {
         match room {
@@ -490,14 +517,16 @@ impl State {
         }
     }
 
-    /// The keys of the names someone in one of the host's rooms has: a name is one on the whole
-    /// host, so it goes back only when its holder is in none of them.
+    /// The keys of the names someone in one of the host's rooms has, or the host keeps for a
+    /// device away: a name is one on the whole host, so it goes back only when its holder is in
+    /// none of them and it is not kept.
     fn keys_here(&self) -> std::collections::HashSet<String> {
         self.people
             .iter()
             .chain(self.rooms.values())
             .flatten()
             .map(|name| claim_key(name))
+            .chain(self.kept.iter().cloned())
             .collect()
     }
 
@@ -526,6 +555,7 @@ async fn run(
         people: None,
         rooms: BTreeMap::new(),
         releasing: std::collections::HashSet::new(),
+        kept: std::collections::HashSet::new(),
         up: None,
         gave_up: false,
     };
@@ -704,6 +734,7 @@ impl Session {
                     Some(Job::Release { key }) => {
                         state.releasing.insert(key);
                     }
+                    Some(Job::Keep { key, on }) => state.keep(key, on),
                     Some(Job::People(room, people)) => {
                         state.set_people(room, people);
                         // A change is said at once, but at most every `BEACON_GAP`: a class

@@ -1,6 +1,7 @@
 //! The people a host knows by their device: its owners, the moderators they named, and the names
 //! it keeps for devices that are away (a known device gets its name back; nobody else takes it
-//! meanwhile). Kept by the house under the room lock (what must last, the house hands to the
+//! meanwhile; in a linked room, at every site: once linked, each name kept or given back is told
+//! to the link). Kept by the house under the room lock (what must last, the house hands to the
 //! store); pure: the time is passed in, and every lookup is one hash.
 
 use std::collections::{HashMap, HashSet};
@@ -41,6 +42,11 @@ pub struct Devices {
     kept: HashMap<String, Kept>,
     /// The name each device away has kept (its folded skeleton).
     names: HashMap<DeviceId, String>,
+    /// Whether the host is linked: then each name kept (`true`) or no longer kept is noted in
+    /// `changes`, for the link.
+    linked: bool,
+    /// The names kept or given back since the house last took them, in order.
+    changes: Vec<(String, bool)>,
 }
 
 impl Devices {
@@ -110,9 +116,45 @@ impl Devices {
     /// True when one was kept.
     pub fn back(&mut self, device: DeviceId) -> bool {
         match self.names.remove(&device) {
-            Some(folded) => self.kept.remove(&folded).is_some(),
+            Some(folded) => self.unkeep(&folded).is_some(),
             None => false,
         }
+    }
+
+    /// Forgets the name kept under `folded`, noting it for the link; what it was.
+    fn unkeep(&mut self, folded: &str) -> Option<Kept> {
+        let gone = self.kept.remove(folded)?;
+        if self.linked {
+            self.changes.push((gone.name.clone(), false));
+        }
+        Some(gone)
+    }
+
+    /// Forgets the names whose time ended before `now` (noted for the link).
+    pub fn forget_ended(&mut self, now: u64) {
+        let ended: Vec<String> = self
+            .kept
+            .iter()
+            .filter(|(_, kept)| kept.until <= now)
+            .map(|(folded, _)| folded.clone())
+            .collect();
+        for folded in ended {
+            if let Some(gone) = self.unkeep(&folded) {
+                self.names.remove(&gone.device);
+            }
+        }
+    }
+
+    /// The host is linked from now on: the names kept now, to claim at every site; each one kept
+    /// or given back from now on is noted for [`Devices::take_changes`].
+    pub fn link(&mut self) -> Vec<String> {
+        self.linked = true;
+        self.kept.values().map(|kept| kept.name.clone()).collect()
+    }
+
+    /// The names kept (`true`) or given back since last asked, for the link, in order.
+    pub fn take_changes(&mut self) -> Vec<(String, bool)> {
+        std::mem::take(&mut self.changes)
     }
 
     /// The names a store kept (those kept longest first), as they were at `now`.
@@ -148,9 +190,7 @@ impl Devices {
         }
         self.back(device);
         if self.kept.len() >= MAX_KEPT {
-            self.kept.retain(|_, kept| now < kept.until);
-            let names = &mut self.names;
-            names.retain(|_, folded| self.kept.contains_key(folded));
+            self.forget_ended(now);
         }
         if self.kept.len() >= MAX_KEPT
             && let Some(first) = self
@@ -158,7 +198,7 @@ impl Devices {
                 .iter()
                 .min_by_key(|(_, kept)| kept.until)
                 .map(|(folded, _)| folded.clone())
-            && let Some(gone) = self.kept.remove(&first)
+            && let Some(gone) = self.unkeep(&first)
         {
             self.names.remove(&gone.device);
         }
@@ -174,9 +214,13 @@ impl Devices {
             name: name.to_owned(),
             until: kept.until,
         };
-        if let Some(before) = self.kept.insert(folded.clone(), kept) {
+        if let Some(before) = self.unkeep(&folded) {
             self.names.remove(&before.device);
         }
+        if self.linked {
+            self.changes.push((name.to_owned(), true));
+        }
+        self.kept.insert(folded.clone(), kept);
         self.names.insert(device, folded);
         Some(stored)
     }
@@ -223,6 +267,38 @@ mod tests {
             off.kept_from(&NameKey::new("bob"), None, 1).is_none(),
             "a host that keeps none"
         );
+    }
+
+    #[test]
+    fn once_linked_each_name_kept_or_given_back_is_noted_for_the_link_in_order() {
+        let (bob, eve) = (DeviceId([1; 32]), DeviceId([2; 32]));
+        let mut d = Devices::new([], 1_000);
+        d.left(bob, "bob", 0);
+        assert!(d.take_changes().is_empty(), "not linked: nothing noted");
+        assert_eq!(d.link(), ["bob"], "what is kept when the link starts");
+        d.left(eve, "eve", 10);
+        d.back(bob);
+        // eve's older name is given back for her new one.
+        d.left(eve, "evelyne", 20);
+        d.forget_ended(1_019);
+        d.forget_ended(1_020);
+        let changes = d.take_changes();
+        let noted: Vec<(&str, bool)> = changes
+            .iter()
+            .map(|(name, on)| (name.as_str(), *on))
+            .collect();
+        assert_eq!(
+            noted,
+            [
+                ("eve", true),
+                ("bob", false),
+                ("eve", false),
+                ("evelyne", true),
+                ("evelyne", false)
+            ]
+        );
+        assert!(d.take_changes().is_empty(), "taken once");
+        assert!(d.kept.is_empty() && d.names.is_empty());
     }
 
     #[test]

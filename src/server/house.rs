@@ -508,6 +508,7 @@ impl<M: Mailbox> House<M> {
             if let Some(device) = device {
                 if self.devices.back(device) {
                     self.moderation.keep(RuleChange::Unkept(device.to_hex()));
+                    self.tell_kept_names();
                 }
                 self.rooms[0].set_device(session, Some(device));
             }
@@ -526,8 +527,31 @@ impl<M: Mailbox> House<M> {
             && let Some(kept) = self.devices.left(device, name, (self.clock)())
         {
             self.moderation.keep(RuleChange::Kept(kept));
+            self.tell_kept_names();
         }
         self.moderation.left(session);
+    }
+
+    /// The default room is linked now: the names kept for devices away stay claimed at every
+    /// site, and from now on each one kept or given back is told to the link.
+    pub(super) fn link_kept_names(&mut self) {
+        for name in self.devices.link() {
+            self.rooms[0].keep_name(&name, true);
+        }
+    }
+
+    /// Forgets the names kept whose time ended (in a linked room, given back at every site).
+    pub(super) fn forget_ended_names(&mut self) {
+        self.devices.forget_ended((self.clock)());
+        self.tell_kept_names();
+    }
+
+    /// Tells the link the names kept or given back since it was last told (none when the host
+    /// is not linked).
+    fn tell_kept_names(&mut self) {
+        for (name, on) in self.devices.take_changes() {
+            self.rooms[0].keep_name(&name, on);
+        }
     }
 
     /// Carries out a person's command in the room `scope` names; what concerns rooms, or the

@@ -71,6 +71,10 @@ impl Relay for LinkRelay {
         self.link.release(key);
     }
 
+    fn keep_name(&self, name: &str, on: bool) {
+        self.link.keep_name(name, on);
+    }
+
     fn people(&self, people: Vec<String>) {
         self.link.people(self.room.as_deref(), people);
     }
@@ -112,6 +116,7 @@ pub(super) fn start(
             share: Arc::clone(&share),
         })
     }));
+    house.link_kept_names();
     drop(house);
     let news_shared = Arc::clone(shared);
     thread::Builder::new()
@@ -148,7 +153,10 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
         }
         if checked.elapsed() >= CHECK_EVERY {
             checked = Instant::now();
-            shared.with_room(|house| house.rooms_mut().for_each(|room| room.check_sites()));
+            shared.with_room(|house| {
+                house.rooms_mut().for_each(|room| room.check_sites());
+                house.forget_ended_names();
+            });
         }
     }
 }

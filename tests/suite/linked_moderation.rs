@@ -1,7 +1,8 @@
 //! Moderation across linked sites (#27) through a real NATS broker (Debian's `nats-server`, started
 //! by each test on 127.0.0.1; feature `nats-tests`): a ban, a mute, their lifting and a deletion
 //! made at one site hold at the other, which trusts it by its room's fingerprint, and so does a
-//! room's clearing (not at a site that does not trust it); never on the
+//! room's clearing (not at a site that does not trust it); a device's name kept while it is away
+//! is claimed at every site; never on the
 //! other site's owner; and a ruling from a site nobody trusts, or with another key's signature,
 //! or changed after it was signed, is dropped.
 #![cfg(feature = "nats-tests")]
@@ -231,6 +232,48 @@ fn a_room_cleared_at_one_site_is_cleared_at_the_site_that_trusts_it_and_kept_at_
     );
     assert!(said(&carol.whole_history(), "before the clearing"));
     drop((a, b, c));
+}
+
+#[test]
+fn a_name_kept_for_a_device_away_stays_claimed_at_every_site_and_comes_back_with_it() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let a = site(&broker, "a", test_identity(), &[], vec![]);
+    let (_bob_dir, bobs) = device();
+    let bob = app(a.local_addr(), machine(2), Some(&bobs), "bob");
+    // bob leaves. A listener on the broker waits for a's second beacon without bob: by then a's
+    // beat has given back whatever names its rooms gave back (see `linked`).
+    let (tx, news) = crossbeam_channel::unbounded();
+    let listener = coucou::link::Link::start(
+        link_config(&broker, "listener"),
+        0,
+        coucou::EventSink::new(tx, std::sync::Arc::new(|| {})),
+    )
+    .expect("the test's link");
+    let mut quitting = bob;
+    quitting.send(&coucou::protocol::ClientMsg::Quit {});
+    quitting.expect_closed();
+    let mut without_bob = 0;
+    while without_bob < 2 {
+        let told = news
+            .recv_timeout(crate::common::PATIENCE)
+            .expect("a's beacons");
+        if let coucou::link::LinkNews::Beacon(beacon) = told
+            && beacon.origin == "a"
+            && !beacon.people.contains(&"bob".to_owned())
+        {
+            without_bob += 1;
+        }
+    }
+    // The names bucket says bob's name is still a's: nobody at another site takes it.
+    let claim = |name: &str| listener.claim(coucou::link::claim_key(name), crate::common::PATIENCE);
+    assert_eq!(claim("bob"), coucou::link::Claim::Taken);
+    assert_eq!(claim("Bob"), coucou::link::Claim::Taken, "a look-alike");
+    // bob's device comes back, from another address: its name is its own again.
+    let mut back = app(a.local_addr(), machine(3), Some(&bobs), "bob");
+    say(&mut back, "back");
+    heard(&mut back, "back");
+    drop(a);
 }
 
 /// A moderator's act that names nobody, as the app sends it.

@@ -34,6 +34,8 @@ pub trait Relay: Send + Sync + std::fmt::Debug {
     fn publish_shared(&self, id: String, msg: ServerMsg);
     /// Gives a name's claim back.
     fn release(&self, key: String);
+    /// The host keeps `name` for a device away (`on`), or no more: claimed all the while.
+    fn keep_name(&self, name: &str, on: bool);
     /// Says who is here now.
     fn people(&self, people: Vec<String>);
     /// What every linked room of the host shares.
@@ -439,6 +441,14 @@ impl<M: Mailbox> Room<M> {
         let id = format!("told-{}", linked.next_local);
         linked.next_local += 1;
         linked.relay.publish(id, msg);
+    }
+
+    /// The host keeps `name` for a device away (`on`), or no more: in a linked room, the name
+    /// stays claimed across the sites all the while.
+    pub(in crate::server) fn keep_name(&self, name: &str, on: bool) {
+        if let Some(linked) = &self.linked {
+            linked.relay.keep_name(name, on);
+        }
     }
 
     /// What the link says: the broker up or down, an event, a beacon.
@@ -879,6 +889,8 @@ mod tests {
         fn publish_shared(&self, id: String, msg: ServerMsg) {
             self.0.lock().unwrap().shared.push((id, msg));
         }
+        fn keep_name(&self, _: &str, _: bool) {}
+
         fn release(&self, key: String) {
             self.0.lock().unwrap().released.push(key);
         }
