@@ -682,6 +682,7 @@ notice-oper = You are a moderator on this host until you leave. Type /help to se
 notice-deoped = You are no longer a moderator on this host.
 moderation-kick = { $name } was removed from the host by { $by }.
 moderation-kick-room = { $name } was removed from this room by { $by }.
+moderation-kick-remote = { $name } is at another site: it was asked to remove them ({ $by }).
 moderation-ban = { $name } was banned from the host by { $by }.
 moderation-mute = { $name } was muted by { $by }.
 moderation-mute-room = { $name } was muted in this room by { $by }.

@@ -687,6 +687,7 @@ help-modlog = ce que les modérateurs ont fait récemment
 notice-oper = Vous êtes modérateur sur cet hôte jusqu’à votre départ. Tapez /help pour voir ce que vous pouvez faire.
 notice-deoped = Vous n’êtes plus modérateur sur cet hôte.
 moderation-kick = { $name } a été sorti de l’hôte par { $by }.
+moderation-kick-remote = { $name } est sur un autre site : il lui a été demandé de retirer cette personne ({ $by }).
 moderation-kick-room = { $name } a été sorti de ce salon par { $by }.
 moderation-ban = { $name } a été banni de l’hôte par { $by }.
 moderation-mute = { $name } a été rendu muet par { $by }.

@@ -1,5 +1,5 @@
 //! What a moderator decided, as it travels to the other sites of a linked room: a ban, a mute, a
-//! lift, a deletion or a room's clearing, signed by the site that made it with its certificate's key (see
+//! lift, a kick, a deletion or a room's clearing, signed by the site that made it with its certificate's key (see
 //! `crate::identity`), so that a site takes it only from the sites it trusts by their room code.
 //! Pure: the payload is the ruling's JSON, signed as those bytes, after [`SIGNED_PREFIX`].
 
@@ -18,7 +18,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 4096;
 /// One moderator's decision for every site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ruling {
-    /// `ban`, `mute`, `unban`, `unmute`, `delete` or `clear`.
+    /// `ban`, `mute`, `unban`, `unmute`, `kick`, `delete` or `clear`.
     pub act: Act,
     /// The person's name (a ban, a mute, a lift).
     #[serde(default, skip_serializing_if = "Option::is_none")]

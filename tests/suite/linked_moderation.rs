@@ -1,7 +1,8 @@
 //! Moderation across linked sites (#27) through a real NATS broker (Debian's `nats-server`, started
 //! by each test on 127.0.0.1; feature `nats-tests`): a ban, a mute, their lifting and a deletion
 //! made at one site hold at the other, which trusts it by its room's fingerprint, and so does a
-//! room's clearing (not at a site that does not trust it); a device's name kept while it is away
+//! room's clearing (not at a site that does not trust it), and a kick of someone at the other
+//! site; a device's name kept while it is away
 //! is claimed at every site; never on the
 //! other site's owner; and a ruling from a site nobody trusts, or with another key's signature,
 //! or changed after it was signed, is dropped.
@@ -232,6 +233,70 @@ fn a_room_cleared_at_one_site_is_cleared_at_the_site_that_trusts_it_and_kept_at_
     );
     assert!(said(&carol.whole_history(), "before the clearing"));
     drop((a, b, c));
+}
+
+#[test]
+fn someone_at_another_site_kicked_from_the_people_list_is_removed_there_but_never_its_owner() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let site_a = test_identity().clone();
+    let (_owner_dir, owner) = device();
+    let a = site(&broker, "a", &site_a, &[], vec![]);
+    let b = site(
+        &broker,
+        "b",
+        &Identity::generate().expect("b"),
+        &[&site_a],
+        vec![owner.id()],
+    );
+    let mut teacher = moderator(a.local_addr(), "teacher");
+    let mut boss = app(b.local_addr(), machine(2), Some(&owner), "boss");
+    let mut bob = app(b.local_addr(), machine(4), None, "bob");
+    teacher.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "bob"));
+
+    teacher.send(&act_why(Act::Kick, "bob", "off topic"));
+    notice(
+        &mut teacher,
+        "bob is at another site: it was asked to remove them (teacher). Reason: off topic",
+    );
+    let last = bob.expect_closed();
+    assert!(
+        last.iter().any(|m| matches!(
+            m,
+            ServerMsg::Error { code: ErrorCode::Kicked, message, .. }
+                if message.contains("removed from the host by teacher")
+        )),
+        "{last:#?}"
+    );
+    notice(&mut boss, "bob was removed from the host by teacher");
+
+    // Never b's owner: still there, and the teacher hears them after the kick.
+    teacher.send(&act(Act::Kick, "boss"));
+    notice(&mut teacher, "boss is at another site");
+    say(&mut boss, "still here");
+    heard(&mut teacher, "still here");
+    assert!(
+        !boss.seen().iter().any(|m| matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Kicked,
+                ..
+            }
+        )),
+        "{:#?}",
+        boss.seen()
+    );
+    drop((a, b));
+}
+
+/// A moderator's act on `name` with a reason.
+fn act_why(act: Act, name: &str, why: &str) -> coucou::protocol::ClientMsg {
+    coucou::protocol::Command::Moderate(Moderate {
+        name: Some(name.into()),
+        reason: Some(why.into()),
+        ..Moderate::alone(act)
+    })
+    .to_client_msg()
 }
 
 #[test]

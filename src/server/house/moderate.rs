@@ -406,13 +406,13 @@ impl<M: Mailbox> House<M> {
             Some(ip) => self.moderation.sessions_at(ip),
             None => self.holder(&key).map(|(s, _)| s).into_iter().collect(),
         };
-        // Someone at another site of a linked room: muted here and, told, there.
+        // Someone at another site of a linked room: muted here and, told, there; kicked there.
         let remote = targets.is_empty()
             && self
                 .rooms
                 .iter()
                 .any(|room| room.is_linked() && room.clash(&key, session).is_some());
-        if act != Act::Ban && targets.is_empty() && !(act == Act::Mute && remote) {
+        if act != Act::Ban && targets.is_empty() && !remote {
             let text = tr!(lang, "error-no-such-user", name = rule.shown.as_str());
             return Err((ErrorCode::NoSuchUser, text));
         }
@@ -471,6 +471,8 @@ impl<M: Mailbox> House<M> {
             }
         }
         let said_key = match act {
+            // What the other site does, this one can't say.
+            Act::Kick if remote => "moderation-kick-remote",
             Act::Kick => "moderation-kick",
             Act::Ban => "moderation-ban",
             _ => "moderation-mute",
@@ -485,8 +487,14 @@ impl<M: Mailbox> House<M> {
             }
         };
         let said = terms(self, said);
-        // Said in every room the people it falls on are in (or, for a name banned while away,
-        // to the moderator alone).
+        if act == Act::Kick && remote {
+            self.tell_sites(&Ruling {
+                reason: rule.reason.clone(),
+                ..Ruling::about(act, Some(shown.clone()), &rule.by)
+            });
+        }
+        // Said in every room the people it falls on are in (or, for a name banned while away or
+        // someone at another site, to the moderator alone).
         let mut rooms: Vec<usize> = targets.iter().flat_map(|&s| self.rooms_of(s)).collect();
         rooms.sort_unstable();
         rooms.dedup();

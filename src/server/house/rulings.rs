@@ -1,5 +1,6 @@
 //! What the host's moderators decide, to and from the other sites of a linked room: a ban, a mute,
-//! their lifting, a deletion and a room's clearing go to the others signed by this host's identity
+//! their lifting, a kick of someone at another site, a deletion and a room's clearing go to the
+//! others signed by this host's identity
 //! ([`House::tell_sites`]); one from another site, its signature checked off the room lock by a
 //! site this host trusts, is done here as it was there ([`House::apply_ruling`]) — never on one of
 //! this host's owners or moderators — and said in the rooms it concerns, in the server's voice.
@@ -67,6 +68,13 @@ impl SeenRulings {
     }
 }
 
+/// The reason a ruling from another site gives, cleaned and cut as a moderator's here is.
+fn reason_of(ruling: &Ruling) -> Option<String> {
+    let reason = ruling.reason.as_deref()?;
+    let reason: String = clean_text(reason).chars().take(MAX_REASON_CHARS).collect();
+    (!is_blank(&reason)).then_some(reason)
+}
+
 impl<M: Mailbox> House<M> {
     /// This host signs what its moderators decide with `site` (its identity), for a linked room.
     #[must_use]
@@ -126,6 +134,7 @@ impl<M: Mailbox> House<M> {
         let said = match ruling.act {
             Act::Ban | Act::Mute => self.ruled_against(&ruling, &by, device, now),
             Act::Unban | Act::Unmute => self.ruled_lift(&ruling, &by, device),
+            Act::Kick => self.ruled_kick(&ruling, &by),
             Act::Delete => self.ruled_delete(&ruling, &by),
             Act::Clear => self.ruled_clear(&ruling, &by),
             _ => None,
@@ -169,11 +178,7 @@ impl<M: Mailbox> House<M> {
         let rule = Rule {
             shown: name.clone(),
             by: by.to_owned(),
-            reason: ruling
-                .reason
-                .as_deref()
-                .map(|r| clean_text(r).chars().take(MAX_REASON_CHARS).collect())
-                .filter(|r: &String| !is_blank(r)),
+            reason: reason_of(ruling),
             until: ruling.until.map(|until| until.min(now + MAX_RULING_MS)),
         };
         let (kind, said_key) = if ruling.act == Act::Ban {
@@ -202,6 +207,31 @@ impl<M: Mailbox> House<M> {
                 self.remove_person(target, ErrorCode::Banned, &told);
             }
         }
+        Some(said)
+    }
+
+    /// Someone here kicked by another site's moderator: removed from this host, unless they
+    /// moderate it.
+    fn ruled_kick(&mut self, ruling: &Ruling, by: &str) -> Option<String> {
+        let name = name::validate(ruling.name.as_deref()?).ok()?;
+        let (target, shown) = self.holder(&NameKey::new(&name))?;
+        if self.moderation.is_moderator(target) {
+            return None;
+        }
+        let lang = self.template.lang;
+        let rule = Rule {
+            shown: shown.clone(),
+            by: by.to_owned(),
+            reason: reason_of(ruling),
+            until: None,
+        };
+        let said = tr!(lang, "moderation-kick", name = shown.as_str(), by = by);
+        let said = self.with_reason(said, &rule);
+        for room in self.rooms_of(target) {
+            self.rooms[room].say_notice(said.clone());
+        }
+        let told = self.with_reason(tr!(lang, "error-removed", by = by), &rule);
+        self.remove_person(target, ErrorCode::Kicked, &told);
         Some(said)
     }
 
