@@ -74,6 +74,11 @@ pub const CLAIM_LIFE: Duration = Duration::from_secs(30);
 /// How often a server refreshes the claims it holds.
 const CLAIM_REFRESH: Duration = Duration::from_secs(10);
 
+/// How many names kept for devices away a server holds across the sites at most (each is
+/// refreshed with the rest): past it, a name kept is kept at its host only. Devices cost nothing
+/// to make, so a hostile machine making thousands costs the link this much and no more.
+const MAX_KEPT_CLAIMS: usize = 1_000;
+
 /// The largest beacon read: a full host's names in each of its rooms, with room to spare (the
 /// broker's own limit on a message is 1 MiB).
 pub const MAX_BEACON_BYTES: usize = 512 * 1024;
@@ -458,6 +463,24 @@ struct State {
 }
 
 impl State {
+    /// Nothing held, said or waiting yet for this run (`boot`) of the server `origin`, reading
+    /// from the sequence `from` on.
+    fn new(origin: String, boot: String, from: u64) -> Self {
+        Self {
+            origin,
+            boot,
+            next_seq: from,
+            waiting: Waiting::new(),
+            held: std::collections::HashMap::new(),
+            people: None,
+            rooms: BTreeMap::new(),
+            releasing: std::collections::HashSet::new(),
+            kept: std::collections::HashSet::new(),
+            up: None,
+            gave_up: false,
+        }
+    }
+
     /// Takes a job while the broker can't be reached; false once told to stop.
     fn take_offline(&mut self, job: Option<Job>) -> bool {
         match job {
@@ -493,8 +516,12 @@ impl State {
         self.waiting.push_back(outgoing);
     }
 
-    /// The name of the key `key` is kept for a device away (`on`), or no more.
+    /// The name of the key `key` is kept for a device away (`on`), or no more; past
+    /// [`MAX_KEPT_CLAIMS`], a new one is left to be given back.
     fn keep(&mut self, key: String, on: bool) {
+        if on && self.kept.len() >= MAX_KEPT_CLAIMS && !self.kept.contains(&key) {
+            return;
+        }
         if on {
             self.releasing.remove(&key);
             self.held.entry(key.clone()).or_insert(false);
@@ -546,19 +573,7 @@ async fn run(
     news: EventSink<LinkNews>,
 ) {
     let stream = stream_name(&config.room);
-    let mut state = State {
-        origin,
-        boot,
-        next_seq: from,
-        waiting: Waiting::new(),
-        held: std::collections::HashMap::new(),
-        people: None,
-        rooms: BTreeMap::new(),
-        releasing: std::collections::HashSet::new(),
-        kept: std::collections::HashSet::new(),
-        up: None,
-        gave_up: false,
-    };
+    let mut state = State::new(origin, boot, from);
     loop {
         let session = Session::open(&config.url, &stream, state.next_seq).await;
         let mut session = match session {
@@ -972,6 +987,26 @@ mod tests {
         let too_long = serde_json::to_vec(&huge).unwrap();
         assert!(too_long.len() > MAX_BEACON_BYTES);
         assert_eq!(read_beacon(&too_long), None, "too long: not even parsed");
+    }
+
+    #[test]
+    fn a_name_kept_is_held_as_if_someone_here_had_it_and_at_most_so_many_are() {
+        let mut state = State::new("a".into(), "1".into(), 1);
+        state.keep("k".into(), true);
+        assert_eq!(
+            state.held.get("k"),
+            Some(&false),
+            "claimed at the next refresh"
+        );
+        assert!(state.keys_here().contains("k"), "not given back at a beat");
+        state.keep("k".into(), false);
+        assert!(!state.keys_here().contains("k"));
+        assert!(state.releasing.contains("k"), "given back at the next beat");
+        for n in 0..MAX_KEPT_CLAIMS + 10 {
+            state.keep(format!("n{n}"), true);
+        }
+        assert_eq!(state.kept.len(), MAX_KEPT_CLAIMS);
+        assert!(!state.held.contains_key(&format!("n{MAX_KEPT_CLAIMS}")));
     }
 
     #[test]
