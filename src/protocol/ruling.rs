@@ -1,6 +1,7 @@
 //! What a moderator decided, as it travels to the other sites of a linked room: a ban, a mute, a
-//! lift, a kick, a deletion or a room's clearing, signed by the site that made it with its certificate's key (see
-//! `crate::identity`), so that a site takes it only from the sites it trusts by their room code.
+//! lift, a kick, a deletion or a room's clearing, signed by the site that made it with its
+//! certificate's key (see `crate::identity`), so that a site takes it only from the sites it
+//! trusts by their room code.
 //! Pure: the payload is the ruling's JSON, signed as those bytes, after [`SIGNED_PREFIX`].
 
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,9 @@
 //! What the host's moderators decided, kept by the house under the room lock: who is a moderator,
 //! the bans and mutes (by name, look-alikes included, and by address; a person's device goes with
 //! the rule on their name; for a time or until lifted), the mutes a named room's own moderators
-//! made there (the same rules, per room, kept in the store too), the locked rooms, each person's address and
-//! device, and the moderation log. Pure: the time is passed in;
-//! lookups cost one hash each, whatever the lists' length.
+//! made there (the same rules, per room, kept in the store too), the locked rooms, each person's
+//! address and device, and the moderation log. Pure: the time is passed in; lookups cost one hash
+//! each, whatever the lists' length.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;

@@ -2,9 +2,9 @@
 //! restarts: one row per rule (a name's two keys, or an address), written by the store's writer
 //! thread; those still holding are read back at start. The mutes a named room's moderators made
 //! in it are in a table of their own (`room_mutes`: an older Coucou reading the file would
-//! otherwise take them for the whole host's). And the moderators its owners named, by
-//! their device (tables `moderators`, and `room_moderators` for one room). The file may have been tampered with:
-//! what is read back is cleaned, cut to length and counted, never trusted.
+//! otherwise take them for the whole host's). And the moderators its owners named, by their
+//! device (tables `moderators`, and `room_moderators` for one room). The file may have been
+//! tampered with: what is read back is cleaned, cut to length and counted, never trusted.
 
 use rusqlite::{Connection, params};
 

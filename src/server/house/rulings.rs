@@ -1,9 +1,9 @@
 //! What the host's moderators decide, to and from the other sites of a linked room: a ban, a mute,
 //! their lifting, a kick of someone at another site, a deletion and a room's clearing go to the
-//! others signed by this host's identity
-//! ([`House::tell_sites`]); one from another site, its signature checked off the room lock by a
-//! site this host trusts, is done here as it was there ([`House::apply_ruling`]) — never on one of
-//! this host's owners or moderators — and said in the rooms it concerns, in the server's voice.
+//! others signed by this host's identity ([`House::tell_sites`]); one from another site, its
+//! signature checked off the room lock by a site this host trusts, is done here as it was there
+//! ([`House::apply_ruling`]) — never on one of this host's owners or moderators — and said in the
+//! rooms it concerns, in the server's voice.
 
 use std::collections::HashMap;
 
