@@ -433,6 +433,13 @@ fn a_genuine_ruling_published_again_or_made_too_long_ago_is_not_taken() {
         )
         .expect("signed");
     rogue.publish(None, "stale".into(), ServerMsg::Ruled(stale));
+    // A kick is for now: one made an hour ago (a site reading the stream afresh) is not done.
+    let old_kick = site_a
+        .sign_ruling(
+            &Ruling::about(Act::Kick, Some("bob".into()), "mallory").made(now - 3_600_000, [4; 16]),
+        )
+        .expect("signed");
+    rogue.publish(None, "old-kick".into(), ServerMsg::Ruled(old_kick));
     marker(&rogue, "the replays came before me");
     heard(&mut bob, "the replays came before me");
     say(&mut bob, "free to speak");

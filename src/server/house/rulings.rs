@@ -26,6 +26,11 @@ const MAX_REASON_CHARS: usize = 200;
 /// The longest a ruling from another site holds: a year, as here.
 const MAX_RULING_MS: u64 = crate::protocol::command::MAX_MINUTES as u64 * 60_000;
 
+/// How long after it was made a kick from another site is still done (milliseconds): a kick is
+/// for now, unlike a ban; one read again long after (a site reading the stream afresh at start)
+/// must not remove whoever has the name by then.
+const KICK_FRESH_MS: u64 = 10 * 60_000;
+
 /// How many rulings taken a host remembers at most; past it, those remembered the shortest go.
 const MAX_SEEN: usize = crate::store::MAX_SEEN_RULINGS;
 
@@ -134,7 +139,7 @@ impl<M: Mailbox> House<M> {
         let said = match ruling.act {
             Act::Ban | Act::Mute => self.ruled_against(&ruling, &by, device, now),
             Act::Unban | Act::Unmute => self.ruled_lift(&ruling, &by, device),
-            Act::Kick => self.ruled_kick(&ruling, &by),
+            Act::Kick => self.ruled_kick(&ruling, &by, now),
             Act::Delete => self.ruled_delete(&ruling, &by),
             Act::Clear => self.ruled_clear(&ruling, &by),
             _ => None,
@@ -210,9 +215,15 @@ impl<M: Mailbox> House<M> {
         Some(said)
     }
 
-    /// Someone here kicked by another site's moderator: removed from this host, unless they
-    /// moderate it.
-    fn ruled_kick(&mut self, ruling: &Ruling, by: &str) -> Option<String> {
+    /// Someone here kicked by another site's moderator a moment ago ([`KICK_FRESH_MS`]): removed
+    /// from this host, unless they moderate it.
+    fn ruled_kick(&mut self, ruling: &Ruling, by: &str, now: u64) -> Option<String> {
+        if ruling
+            .at
+            .is_none_or(|at| at.saturating_add(KICK_FRESH_MS) < now)
+        {
+            return None;
+        }
         let name = name::validate(ruling.name.as_deref()?).ok()?;
         let (target, shown) = self.holder(&NameKey::new(&name))?;
         if self.moderation.is_moderator(target) {
