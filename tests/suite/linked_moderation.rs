@@ -15,7 +15,7 @@ use crate::common::{Json, start_server_with, test_identity};
 use crate::devices::{act, app, device, hello, machine, moderator, proof, tls_from};
 use crate::linked::link_config;
 use crate::messages::expect_chat;
-use crate::moderation::{moderated, say};
+use crate::moderation::{moderate, moderated, say};
 use coucou::identity::Identity;
 use coucou::protocol::command::Moderate;
 use coucou::protocol::message::Act;
@@ -206,7 +206,7 @@ fn a_room_cleared_at_one_site_is_cleared_at_the_site_that_trusts_it_and_kept_at_
         heard(client, "before the clearing");
     }
 
-    teacher.send(&act_alone(Act::Clear));
+    teacher.send(&moderate(Moderate::alone(Act::Clear)));
     wendy.expect(|m| matches!(m, ServerMsg::Cleared {}));
     notice(&mut wendy, "teacher cleared this room's history");
     let history = wendy.whole_history();
@@ -254,7 +254,12 @@ fn someone_at_another_site_kicked_from_the_people_list_is_removed_there_but_neve
     let mut bob = app(b.local_addr(), machine(4), None, "bob");
     teacher.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "bob"));
 
-    teacher.send(&act_why(Act::Kick, "bob", "off topic"));
+    teacher.send(&crate::moderation::act(
+        Act::Kick,
+        Some("bob"),
+        None,
+        Some("off topic"),
+    ));
     notice(
         &mut teacher,
         "bob is at another site: it was asked to remove them (teacher). Reason: off topic",
@@ -287,16 +292,6 @@ fn someone_at_another_site_kicked_from_the_people_list_is_removed_there_but_neve
         boss.seen()
     );
     drop((a, b));
-}
-
-/// A moderator's act on `name` with a reason.
-fn act_why(act: Act, name: &str, why: &str) -> coucou::protocol::ClientMsg {
-    coucou::protocol::Command::Moderate(Moderate {
-        name: Some(name.into()),
-        reason: Some(why.into()),
-        ..Moderate::alone(act)
-    })
-    .to_client_msg()
 }
 
 #[test]
@@ -339,11 +334,6 @@ fn a_name_kept_for_a_device_away_stays_claimed_at_every_site_and_comes_back_with
     say(&mut back, "back");
     heard(&mut back, "back");
     drop(a);
-}
-
-/// A moderator's act that names nobody, as the app sends it.
-fn act_alone(act: Act) -> coucou::protocol::ClientMsg {
-    coucou::protocol::Command::Moderate(Moderate::alone(act)).to_client_msg()
 }
 
 #[test]

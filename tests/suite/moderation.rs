@@ -74,7 +74,12 @@ fn terminal(addr: SocketAddr, from: IpAddr, name: &str) -> Plain {
     client
 }
 
-fn act(act: Act, name: Option<&str>, minutes: Option<u32>, reason: Option<&str>) -> ClientMsg {
+pub(crate) fn act(
+    act: Act,
+    name: Option<&str>,
+    minutes: Option<u32>,
+    reason: Option<&str>,
+) -> ClientMsg {
     moderate(Moderate {
         name: name.map(str::to_owned),
         minutes,
@@ -83,7 +88,7 @@ fn act(act: Act, name: Option<&str>, minutes: Option<u32>, reason: Option<&str>)
     })
 }
 
-fn moderate(asked: Moderate) -> ClientMsg {
+pub(crate) fn moderate(asked: Moderate) -> ClientMsg {
     coucou::protocol::Command::Moderate(asked).to_client_msg()
 }
 
