@@ -47,6 +47,9 @@ pub struct Devices {
     linked: bool,
     /// The names kept or given back since the house last took them, in order.
     changes: Vec<(String, bool)>,
+    /// No kept name ends before this (the soonest end when it was worked out; a name given back
+    /// may leave it earlier than need be): until then, nothing is looked for to forget.
+    ends: Option<u64>,
 }
 
 impl Devices {
@@ -130,8 +133,12 @@ impl Devices {
         Some(gone)
     }
 
-    /// Forgets the names whose time ended before `now` (noted for the link).
+    /// Forgets the names whose time ended before `now` (noted for the link): a look through them
+    /// only once one may have.
     pub fn forget_ended(&mut self, now: u64) {
+        if self.ends.is_none_or(|ends| now < ends) {
+            return;
+        }
         let ended: Vec<String> = self
             .kept
             .iter()
@@ -143,6 +150,14 @@ impl Devices {
                 self.names.remove(&gone.device);
             }
         }
+        self.ends = self.kept.values().map(|kept| kept.until).min();
+    }
+
+    /// Keeps `kept` under `folded` for its device, and when it ends.
+    fn insert(&mut self, folded: String, kept: Kept) {
+        self.ends = Some(self.ends.map_or(kept.until, |ends| ends.min(kept.until)));
+        self.names.insert(kept.device, folded.clone());
+        self.kept.insert(folded, kept);
     }
 
     /// The host is linked from now on: the names kept now, to claim at every site; each one kept
@@ -169,14 +184,14 @@ impl Devices {
             if self.names.contains_key(&device) || self.kept.contains_key(&kept.folded) {
                 continue;
             }
-            self.names.insert(device, kept.folded.clone());
             let until = kept.until;
-            self.kept.insert(
+            let name = kept.name;
+            self.insert(
                 kept.folded,
                 Kept {
                     device,
                     until,
-                    name: kept.name,
+                    name,
                 },
             );
         }
@@ -220,8 +235,7 @@ impl Devices {
         if self.linked {
             self.changes.push((name.to_owned(), true));
         }
-        self.kept.insert(folded.clone(), kept);
-        self.names.insert(device, folded);
+        self.insert(folded, kept);
         Some(stored)
     }
 }

@@ -1,9 +1,10 @@
 //! Moderators of one named room: devices an owner named there (`/op NAME` typed in that room).
-//! In their room only, they mute people there (for a time, until lifted, or until the host
-//! stops), lock and unlock it, set its slow mode, delete its messages, clear its history and kick
-//! people out of it (back to the default room, or out of the room for an app); everything that
-//! concerns the whole host (bans, host-wide mutes, classroom mode, the lists, naming moderators) stays the
-//! host's moderators'. Nobody of their rank, nor above it, can be kicked by them.
+//! In their room only, they mute people there (for a time or until lifted, kept across restarts
+//! as the host's mutes are; the host's moderators may lift them too), lock and unlock it, set its
+//! slow mode, delete its messages, clear its history and kick people out of it (back to the
+//! default room, or out of the room for an app); everything that concerns the whole host (bans,
+//! host-wide mutes, classroom mode, the lists, naming moderators) stays the host's moderators'.
+//! Nobody of their rank, nor above it, can be kicked by them.
 
 use super::{House, shown};
 use crate::protocol::device::DeviceId;
