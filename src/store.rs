@@ -39,8 +39,8 @@ use jobs::Jobs;
 pub use privates::Ends;
 pub use reader::Reader;
 pub use rules::{
-    KeptName, MAX_SEEN_RULINGS, MAX_STORED_RULES, NamedModerator, RuleChange, SeenRuling,
-    StoredRule,
+    KeptModeration, KeptName, MAX_SEEN_RULINGS, MAX_STORED_MODES, MAX_STORED_RULES, Mode,
+    NamedModerator, RuleChange, SeenRuling, StoredMode, StoredRule,
 };
 
 /// How much of the history is kept.
@@ -72,14 +72,8 @@ pub struct Loaded {
     pub topic: String,
     /// The named rooms kept in the file, in the order they were made.
     pub rooms: Vec<StoredRoom>,
-    /// The bans and mutes still holding, oldest first.
-    pub rules: Vec<StoredRule>,
-    /// The moderators the owners named, by their device.
-    pub moderators: Vec<NamedModerator>,
-    /// The names kept for devices away, those kept longest first.
-    pub kept_names: Vec<KeptName>,
-    /// The rulings from other sites taken, still remembered.
-    pub rulings_seen: Vec<SeenRuling>,
+    /// What the moderators and owners decided that still holds.
+    pub moderation: KeptModeration,
 }
 
 /// A named room as the store keeps it.
@@ -512,10 +506,14 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
     }
     rules::create(&conn)?;
     privates::create(&conn)?;
-    let rules = rules::load(&conn, crate::protocol::now_ms())?;
-    let moderators = rules::load_named(&conn)?;
-    let kept_names = rules::load_kept(&conn, crate::protocol::now_ms())?;
-    let rulings_seen = rules::load_seen(&conn, crate::protocol::now_ms())?;
+    let now = crate::protocol::now_ms();
+    let moderation = KeptModeration {
+        rules: rules::load(&conn, now)?,
+        moderators: rules::load_named(&conn)?,
+        kept_names: rules::load_kept(&conn, now)?,
+        rulings_seen: rules::load_seen(&conn, now)?,
+        modes: rules::load_modes(&conn)?,
+    };
     Ok((
         conn,
         Loaded {
@@ -526,10 +524,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
             sent,
             topic,
             rooms,
-            rules,
-            moderators,
-            kept_names,
-            rulings_seen,
+            moderation,
         },
     ))
 }
@@ -1391,10 +1386,7 @@ mod tests {
                 sent: vec![],
                 topic: String::new(),
                 rooms: vec![],
-                rules: vec![],
-                moderators: vec![],
-                kept_names: vec![],
-                rulings_seen: vec![],
+                moderation: KeptModeration::default(),
             }
         );
         let aside = dir.path().join("history.sqlite.corrupt-1");

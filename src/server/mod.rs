@@ -119,12 +119,7 @@ fn open_rooms(shared: &Shared, store: Option<(&Arc<Store>, Loaded)>) {
             let keeper = Arc::clone(store);
             house.keep_moderation(
                 moderation::Keeper(Box::new(move |change| keeper.keep_rule(change))),
-                (
-                    loaded.rules,
-                    loaded.moderators,
-                    loaded.kept_names,
-                    loaded.rulings_seen,
-                ),
+                loaded.moderation,
             );
             (loaded.rooms, Some((store, sent)))
         }

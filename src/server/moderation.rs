@@ -1,8 +1,9 @@
 //! What the host's moderators decided, kept by the house under the room lock: who is a moderator,
 //! the bans and mutes (by name, look-alikes included, and by address; a person's device goes with
 //! the rule on their name; for a time or until lifted), the mutes a named room's own moderators
-//! made there (the same rules, per room, kept in the store too), the locked rooms, each person's
-//! address and device, and the moderation log. Pure: the time is passed in; lookups cost one hash
+//! made there (the same rules, per room, kept in the store too), the locked rooms, slow mode and
+//! classroom mode (kept in the store too), each person's address and device, and the moderation
+//! log. Pure: the time is passed in; lookups cost one hash
 //! each, whatever the lists' length.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -11,7 +12,7 @@ use std::net::IpAddr;
 use super::room::SessionId;
 use crate::protocol::device::DeviceId;
 use crate::protocol::name::NameKey;
-use crate::store::{RuleChange, StoredRule};
+use crate::store::{Mode, RuleChange, StoredMode, StoredRule};
 
 /// How many bans (or mutes) a host keeps at most; past it, a new one is refused until some are
 /// lifted or expire.
@@ -243,7 +244,7 @@ pub struct Logged {
     pub what: String,
 }
 
-/// Where the bans and mutes go to last (the host's store), told every change.
+/// Where the bans, mutes and modes go to last (the host's store), told every change.
 pub struct Keeper(pub Box<dyn Fn(RuleChange) + Send>);
 
 impl std::fmt::Debug for Keeper {
@@ -255,7 +256,7 @@ impl std::fmt::Debug for Keeper {
 /// The host's moderation; see the module docs.
 #[derive(Debug, Default)]
 pub struct Moderation {
-    /// Where the bans and mutes are kept across restarts, if the host keeps a store.
+    /// Where the bans, mutes and modes are kept across restarts, if the host keeps a store.
     keeper: Option<Keeper>,
     /// Whether the host has a moderators' password at all.
     pub opers: bool,
@@ -279,7 +280,7 @@ pub struct Moderation {
     /// When each person last spoke in a room in slow mode.
     spoke: HashMap<(String, SessionId), u64>,
     /// Classroom mode: private messages and files only to or from moderators.
-    pub classroom: bool,
+    classroom: bool,
     /// What moderators did, newest last.
     log: VecDeque<Logged>,
 }
@@ -535,11 +536,15 @@ impl Moderation {
 
     /// Locks (or unlocks) the room `room` ("" for the default room); false if it already was.
     pub fn set_locked(&mut self, room: &str, locked: bool) -> bool {
-        if locked {
+        let changed = if locked {
             self.locked.insert(room.to_owned())
         } else {
             self.locked.remove(room)
+        };
+        if changed {
+            self.keep_mode(Mode::Locked, room, u64::from(locked));
         }
+        changed
     }
 
     /// True when only moderators speak in the room `room`.
@@ -555,7 +560,51 @@ impl Moderation {
             self.slow.insert(room.to_owned(), millis)
         };
         self.spoke.retain(|(r, _), _| r != room);
-        before.unwrap_or(0) != millis
+        let changed = before.unwrap_or(0) != millis;
+        if changed {
+            self.keep_mode(Mode::Slow, room, millis);
+        }
+        changed
+    }
+
+    /// True in classroom mode: private messages and files only to or from moderators.
+    pub fn classroom(&self) -> bool {
+        self.classroom
+    }
+
+    /// Turns classroom mode on or off; false if it already was so.
+    pub fn set_classroom(&mut self, on: bool) -> bool {
+        if self.classroom == on {
+            return false;
+        }
+        self.classroom = on;
+        self.keep_mode(Mode::Classroom, "", u64::from(on));
+        true
+    }
+
+    /// Tells the store that `mode` is now `value` in `room` (`0`: off).
+    fn keep_mode(&self, mode: Mode, room: &str, value: u64) {
+        self.keep(RuleChange::Mode(StoredMode {
+            mode,
+            room: room.to_owned(),
+            value,
+        }));
+    }
+
+    /// Turns on again the modes the store kept (rooms locked, slow mode, classroom mode), without
+    /// telling it again.
+    pub fn restore_modes(&mut self, stored: Vec<StoredMode>) {
+        for kept in stored {
+            match kept.mode {
+                Mode::Locked => {
+                    self.locked.insert(kept.room);
+                }
+                Mode::Slow => {
+                    self.slow.insert(kept.room, kept.value);
+                }
+                Mode::Classroom => self.classroom = true,
+            }
+        }
     }
 
     /// In slow mode, how long `session` must still wait before speaking in `room` (milliseconds);

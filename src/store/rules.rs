@@ -3,7 +3,8 @@
 //! thread; those still holding are read back at start. The mutes a named room's moderators made
 //! in it are in a table of their own (`room_mutes`: an older Coucou reading the file would
 //! otherwise take them for the whole host's). And the moderators its owners named, by their
-//! device (tables `moderators`, and `room_moderators` for one room). The file may have been
+//! device (tables `moderators`, and `room_moderators` for one room). The rooms' modes too: a room
+//! locked, its slow mode, the host's classroom mode (table `room_modes`). The file may have been
 //! tampered with: what is read back is cleaned, cut to length and counted, never trusted.
 
 use rusqlite::{Connection, params};
@@ -87,6 +88,67 @@ pub struct SeenRuling {
 /// How many rulings taken are read back at most (those remembered longest).
 pub const MAX_SEEN_RULINGS: usize = 100_000;
 
+/// A mode a moderator turned on, which lasts until one turns it off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Only moderators speak in the room.
+    Locked,
+    /// Each person speaks at most once per gap in the room.
+    Slow,
+    /// Private messages and files only to or from moderators, on the whole host.
+    Classroom,
+}
+
+impl Mode {
+    /// The mode's name in the file.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Locked => "lock",
+            Self::Slow => "slow",
+            Self::Classroom => "classroom",
+        }
+    }
+
+    /// The mode named `text` in the file, if it is one.
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Locked, Self::Slow, Self::Classroom]
+            .into_iter()
+            .find(|mode| mode.as_str() == text)
+    }
+}
+
+/// A room's mode as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMode {
+    /// Which mode.
+    pub mode: Mode,
+    /// The room's name ("" for the default room, and for classroom mode, the whole host's).
+    pub room: String,
+    /// Slow mode's gap in milliseconds; 1 for a mode that is only on. `0`: off.
+    pub value: u64,
+}
+
+/// What the moderators and owners decided that the store kept, read back at start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeptModeration {
+    /// The bans and mutes still holding, oldest first.
+    pub rules: Vec<StoredRule>,
+    /// The moderators the owners named, by their device.
+    pub moderators: Vec<NamedModerator>,
+    /// The names kept for devices away, those kept longest first.
+    pub kept_names: Vec<KeptName>,
+    /// The rulings from other sites taken, still remembered.
+    pub rulings_seen: Vec<SeenRuling>,
+    /// The modes the moderators turned on (rooms locked, slow mode, classroom mode).
+    pub modes: Vec<StoredMode>,
+}
+
+/// How many modes are read back at most (a room has two at most, the host one more).
+pub const MAX_STORED_MODES: usize = 10_000;
+
+/// The longest slow mode's gap read back, in milliseconds (what `/slow` allows).
+const MAX_SLOW_MS: u64 = crate::protocol::command::MAX_SLOW_SECONDS as u64 * 1000;
+
 /// A change to the kept rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleChange {
@@ -115,6 +177,8 @@ pub enum RuleChange {
     Unkept(String),
     /// A ruling from another site, taken.
     Seen(SeenRuling),
+    /// A room's mode turned on (in place of what it was) or off (`value` 0).
+    Mode(StoredMode),
 }
 
 /// Makes the table (older Coucous read the file without it, and do it no harm), with its
@@ -162,6 +226,15 @@ pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
              shown TEXT NOT NULL,
              by TEXT NOT NULL,
              PRIMARY KEY (device, room)
+         )",
+        [],
+    )?;
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS room_modes (
+             mode TEXT NOT NULL,
+             room TEXT NOT NULL,
+             value INTEGER NOT NULL,
+             PRIMARY KEY (mode, room)
          )",
         [],
     )?;
@@ -244,6 +317,18 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
                 "INSERT OR REPLACE INTO rulings_seen (nonce, until) VALUES (?1, ?2)",
             )?
             .execute(params![seen.nonce, to_sql(seen.until)])?;
+            return Ok(());
+        }
+        RuleChange::Mode(mode) if mode.value == 0 => {
+            conn.prepare_cached("DELETE FROM room_modes WHERE mode = ?1 AND room = ?2")?
+                .execute([mode.mode.as_str(), &mode.room])?;
+            return Ok(());
+        }
+        RuleChange::Mode(mode) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO room_modes (mode, room, value) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![mode.mode.as_str(), mode.room, to_sql(mode.value)])?;
             return Ok(());
         }
     };
@@ -443,6 +528,40 @@ pub(super) fn load_seen(conn: &Connection, now: u64) -> Result<Vec<SeenRuling>, 
         .collect())
 }
 
+/// The modes turned on, oldest first. A row the host could not have written is left out: a mode
+/// it does not know, one off, classroom mode in a room, a room's name the room rules refuse
+/// (control or invisible characters, a look-alike's mixed scripts, too long); slow mode's gap is
+/// cut to what `/slow` allows.
+pub(super) fn load_modes(conn: &Connection) -> Result<Vec<StoredMode>, rusqlite::Error> {
+    let mut stmt =
+        conn.prepare("SELECT mode, room, value FROM room_modes ORDER BY rowid LIMIT ?1")?;
+    let rows = stmt.query_map([to_sql(MAX_STORED_MODES as u64)], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    Ok(rows
+        .flatten()
+        .filter_map(|(mode, room, value)| {
+            let mode = Mode::parse(&mode)?;
+            let value = u64::try_from(value).ok().filter(|v| *v > 0)?;
+            // The default room, or a name the room rules give back as it is.
+            let named = room.is_empty()
+                || crate::protocol::name::validate_room(&room, "").is_ok_and(|n| n == room);
+            if !named || (mode == Mode::Classroom && !room.is_empty()) {
+                return None;
+            }
+            let value = match mode {
+                Mode::Slow => value.min(MAX_SLOW_MS),
+                Mode::Locked | Mode::Classroom => 1,
+            };
+            Some(StoredMode { mode, room, value })
+        })
+        .collect())
+}
+
 /// True when `text` reads as a device's id: 64 hex digits.
 fn is_device_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
@@ -521,6 +640,63 @@ mod tests {
         };
         keep(&conn, &lift).unwrap();
         assert!(load(&conn, 500).unwrap().is_empty(), "either key finds it");
+    }
+
+    #[test]
+    fn modes_are_kept_replaced_and_turned_off_and_a_tampered_row_is_left_out_or_cut() {
+        let (_dir, conn) = table();
+        let mode = |mode, room: &str, value| {
+            RuleChange::Mode(StoredMode {
+                mode,
+                room: room.into(),
+                value,
+            })
+        };
+        for change in [
+            mode(Mode::Locked, "", 1),
+            mode(Mode::Slow, "Projet X", 30_000),
+            mode(Mode::Slow, "Projet X", 60_000),
+            mode(Mode::Classroom, "", 1),
+            mode(Mode::Locked, "Cantine", 1),
+            mode(Mode::Locked, "Cantine", 0),
+        ] {
+            keep(&conn, &change).unwrap();
+        }
+        let on = |mode, room: &str, value| StoredMode {
+            mode,
+            room: room.into(),
+            value,
+        };
+        let kept = vec![
+            on(Mode::Locked, "", 1),
+            on(Mode::Slow, "Projet X", 60_000),
+            on(Mode::Classroom, "", 1),
+        ];
+        assert_eq!(load_modes(&conn).unwrap(), kept);
+
+        // What the host never writes: an unknown mode, a mode off or negative, classroom mode in
+        // a room, a room's name with an invisible character, a look-alike's mixed scripts, a
+        // control character or too long; a slow mode past an hour is cut to one.
+        for (mode, room, value) in [
+            ("ban", "Autre", 1),
+            ("lock", "Off", 0),
+            ("lock", "Minus", -5),
+            ("classroom", "Projet X", 1),
+            ("lock", "Pro\u{200b}jet", 1),
+            ("lock", "Pr\u{43e}jet", 1),
+            ("lock", "Projet\u{7}", 1),
+            ("lock", &"x".repeat(10_000), 1),
+            ("slow", "Cantine", i64::MAX),
+        ] {
+            conn.execute(
+                "INSERT INTO room_modes (mode, room, value) VALUES (?1, ?2, ?3)",
+                params![mode, room, value],
+            )
+            .unwrap();
+        }
+        let mut with_tampered = kept;
+        with_tampered.push(on(Mode::Slow, "Cantine", 3_600_000));
+        assert_eq!(load_modes(&conn).unwrap(), with_tampered);
     }
 
     #[test]

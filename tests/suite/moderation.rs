@@ -569,6 +569,112 @@ fn bans_and_mutes_last_across_a_restart_and_a_lifted_one_stays_lifted() {
     drop(server);
 }
 
+/// A notice about the room `room` holding `needle`.
+fn told_in(client: &mut Json, room: &str, needle: &str) {
+    client.expect_in(
+        Some(room),
+        |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains(needle)),
+    );
+}
+
+/// `client` says `text` in `room` and hears it back, or is refused with `code`.
+fn speaks_in(client: &mut Json, room: &str, text: &str) -> Option<ErrorCode> {
+    client.send_in(
+        room,
+        &ClientMsg::Say {
+            text: text.into(),
+            cid: None,
+        },
+    );
+    match client.expect_in(Some(room), |m| {
+        matches!(m, ServerMsg::Message(chat) if chat.text == text)
+            || matches!(m, ServerMsg::Error { .. })
+    }) {
+        ServerMsg::Error { code, .. } => Some(code),
+        _ => None,
+    }
+}
+
+#[test]
+fn locks_slow_mode_and_classroom_mode_last_across_a_restart_and_those_turned_off_stay_off() {
+    const ROOM: &str = "Projet X";
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = || ServerConfig {
+        rooms: vec![ROOM.into()],
+        ..moderated(crate::common::stored(&dir.path().join("history.sqlite")))
+    };
+    let server = start_server_with(config());
+    let addr = server.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    teacher.join_room(ROOM);
+    teacher.send(&act(Act::Lock, None, None, None));
+    said(&mut teacher, "teacher locked this room");
+    teacher.send_in(ROOM, &slow(3600));
+    told_in(&mut teacher, ROOM, "one message every 3600 s");
+    teacher.send(&classroom(true));
+    said(&mut teacher, "teacher turned classroom mode on");
+    // Turned on, then off: off after the restart too.
+    teacher.send(&slow(60));
+    said(&mut teacher, "one message every 60 s");
+    teacher.send(&slow(0));
+    said(&mut teacher, "teacher ended slow mode in this room");
+    drop(teacher);
+    server.stop();
+
+    let server = crate::common::restart_at(addr, config());
+    let mut nc = terminal(addr, machine(2), "carol");
+    nc.send("still locked?");
+    nc.expect("this room is locked: only moderators speak");
+    let mut alice = app(addr, machine(3), "alice");
+    alice.send(&ClientMsg::Msg {
+        to: "carol".into(),
+        text: "answers?".into(),
+        cid: None,
+    });
+    assert_eq!(error_code(&mut alice), ErrorCode::Muted, "classroom mode");
+    alice.join_room(ROOM);
+    assert_eq!(speaks_in(&mut alice, ROOM, "first"), None);
+    assert_eq!(
+        speaks_in(&mut alice, ROOM, "second"),
+        Some(ErrorCode::Flood),
+        "slow mode in the room"
+    );
+    // The moderators turn it all off; the default room had no slow mode left.
+    let mut teacher = moderator(addr, "teacher");
+    teacher.join_room(ROOM);
+    teacher.send(&act(Act::Unlock, None, None, None));
+    said(&mut teacher, "teacher unlocked this room");
+    nc.send("free");
+    nc.send("free again");
+    nc.expect("carol: free again");
+    teacher.send_in(ROOM, &slow(0));
+    told_in(&mut teacher, ROOM, "teacher ended slow mode in this room");
+    teacher.send(&classroom(false));
+    said(&mut teacher, "teacher turned classroom mode off");
+    drop((teacher, alice, nc));
+    server.stop();
+
+    let server = crate::common::restart_at(addr, config());
+    let mut nc = terminal(addr, machine(2), "carol");
+    let mut alice = app(addr, machine(3), "alice");
+    nc.send("hello");
+    nc.expect("carol: hello");
+    alice.send(&ClientMsg::Msg {
+        to: "carol".into(),
+        text: "psst".into(),
+        cid: None,
+    });
+    nc.expect("[private] alice -> carol: psst");
+    alice.join_room(ROOM);
+    assert_eq!(speaks_in(&mut alice, ROOM, "one"), None);
+    assert_eq!(
+        speaks_in(&mut alice, ROOM, "two"),
+        None,
+        "no slow mode left"
+    );
+    drop(server);
+}
+
 #[test]
 fn a_deleted_message_leaves_the_history_the_search_and_every_screen_for_a_tombstone() {
     let dir = tempfile::tempdir().expect("a temp dir");

@@ -18,7 +18,7 @@ use crate::protocol::{Command, ErrorCode, LeaveReason, ServerMsg};
 use crate::server::mailbox::Mailbox;
 use crate::server::moderation::{Keeper, Kind, Logged, Rule};
 use crate::server::room::{Next, Room, SessionId};
-use crate::store::{KeptName, NamedModerator, SeenRuling, StoredRule};
+use crate::store::KeptModeration;
 use crate::tr;
 
 /// How long a reason may be, in characters (the rest is cut).
@@ -79,19 +79,21 @@ impl<M: Mailbox> House<M> {
         self.answer(session, echo, &notice);
     }
 
-    /// Keeps the bans and mutes in `keeper` (the host's store) from now on, starting from those
-    /// it kept before.
+    /// Keeps the bans, mutes, moderators, kept names, rulings taken and modes in `keeper` (the
+    /// host's store) from now on, starting from those it kept before.
     pub fn keep_moderation(
         &mut self,
         keeper: Keeper,
-        (stored, named, kept, seen): (
-            Vec<StoredRule>,
-            Vec<NamedModerator>,
-            Vec<KeptName>,
-            Vec<SeenRuling>,
-        ),
+        KeptModeration {
+            rules: stored,
+            moderators: named,
+            kept_names: kept,
+            rulings_seen: seen,
+            modes,
+        }: KeptModeration,
     ) {
         let now = (self.clock)();
+        self.moderation.restore_modes(modes);
         self.moderation.keep_in(keeper, stored, now);
         self.devices.restore(kept, now);
         self.rulings_seen.restore(seen, now);
@@ -155,7 +157,7 @@ impl<M: Mailbox> House<M> {
             }
         }
         if let Command::Msg { to, .. } = command {
-            if !self.moderation.classroom {
+            if !self.moderation.classroom() {
                 return None;
             }
             let to_moderator = self
@@ -180,7 +182,7 @@ impl<M: Mailbox> House<M> {
     /// In classroom mode, why `session` may not offer a file (to `to`, or to the room): only to
     /// or from moderators.
     pub fn file_refused(&self, session: SessionId, to: Option<&str>) -> Option<String> {
-        if !self.moderation.classroom || self.moderation.is_moderator(session) {
+        if !self.moderation.classroom() || self.moderation.is_moderator(session) {
             return None;
         }
         let to_moderator = to
@@ -333,10 +335,9 @@ impl<M: Mailbox> House<M> {
             }
             Act::Classroom => {
                 let on = asked.on.unwrap_or(true);
-                if self.moderation.classroom == on {
+                if !self.moderation.set_classroom(on) {
                     Err((ErrorCode::BadUsage, lang.tr("error-classroom-already")))
                 } else {
-                    self.moderation.classroom = on;
                     let key = if on {
                         "moderation-classroom"
                     } else {
