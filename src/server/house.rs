@@ -148,6 +148,9 @@ pub struct House<M: Mailbox> {
     site: Option<Identity>,
     /// The rulings from other sites taken, by their ids: each is taken once.
     rulings_seen: rulings::SeenRulings,
+    /// When this run of the host started (milliseconds since the Unix epoch): its own rulings
+    /// made before, read again from the stream, are from an earlier run.
+    started: u64,
 }
 
 /// Gives the named room `name` its archive.
@@ -199,6 +202,7 @@ impl<M: Mailbox> House<M> {
             devices: Devices::default(),
             site: None,
             rulings_seen: rulings::SeenRulings::default(),
+            started: clock(),
         }
     }
 

@@ -142,6 +142,7 @@ fn hand_news(shared: &Shared, news: &Receiver<LinkNews>) {
                     match checked {
                         Checked::News(news) => hand(&mut house, news),
                         Checked::Ruling(ruling) => house.apply_ruling(ruling),
+                        Checked::Own(ruling) => house.apply_own_ruling(ruling),
                         Checked::Nothing => {}
                     }
                 }
@@ -167,6 +168,8 @@ enum Checked {
     News(LinkNews),
     /// A moderator's decision from a site this host trusts, its signature checked.
     Ruling(Ruling),
+    /// One of this host's own, signed by its own key, read again by a host that keeps no store.
+    Own(Ruling),
     /// Nothing to do: this host's own ruling back from the stream, or one refused.
     Nothing,
 }
@@ -180,14 +183,18 @@ fn check(shared: &Shared, news: LinkNews) -> Checked {
     let ServerMsg::Ruled(signed) = &envelope.msg else {
         return Checked::News(news);
     };
-    // This host's own, back from the stream: done already.
-    let own = shared
-        .config
-        .site
-        .as_ref()
-        .map(|site| hex::encode(site.cert()));
-    if own.as_deref() == Some(signed.cert.as_str()) {
-        return Checked::Nothing;
+    // This host's own, back from the stream: done already — unless it keeps no store and reads
+    // its rooms' streams again at start (the house does again only what an earlier run did).
+    if let Some(site) = &shared.config.site
+        && hex::encode(site.cert()) == signed.cert
+    {
+        if shared.config.store.is_some() {
+            return Checked::Nothing;
+        }
+        return match crate::identity::read_ruling(signed, &[site.fingerprint()]) {
+            Ok((_, ruling)) => Checked::Own(ruling),
+            Err(_) => Checked::Nothing,
+        };
     }
     match crate::identity::read_ruling(signed, &shared.config.link_trust) {
         Ok((_, ruling)) => Checked::Ruling(ruling),

@@ -4,8 +4,10 @@
 //! room's clearing (not at a site that does not trust it), and a kick of someone at the other
 //! site; a device's name kept while it is away
 //! is claimed at every site; never on the
-//! other site's owner; and a ruling from a site nobody trusts, or with another key's signature,
-//! or changed after it was signed, is dropped.
+//! other site's owner; a site without a store, restarted, keeps out what its own moderators
+//! deleted or cleared before (and never does again a ruling of its own from this run); and a
+//! ruling from a site nobody trusts, or with another key's signature, or changed after it was
+//! signed, is dropped.
 #![cfg(feature = "nats-tests")]
 
 use std::time::{Duration, Instant};
@@ -453,4 +455,141 @@ fn a_genuine_ruling_published_again_or_made_too_long_ago_is_not_taken() {
     rogue.publish(None, "mute-new".into(), ServerMsg::Ruled(mute(3)));
     notice(&mut bob, "bob was muted by mallory");
     drop(b);
+}
+
+#[test]
+fn a_site_without_a_store_restarted_keeps_out_what_its_moderators_deleted_or_cleared_before() {
+    const ROOM: &str = "Projet X";
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let site_a = test_identity().clone();
+    // No store: at start, the site rebuilds its rooms' history from their streams.
+    let config = || ServerConfig {
+        rooms: vec![ROOM.into()],
+        link: Some(link_config(&broker, "a")),
+        site: Some(site_a.clone()),
+        ..moderated(ServerConfig::default())
+    };
+    let a = start_server_with(config());
+    let addr = a.local_addr();
+    let mut teacher = moderator(addr, "teacher");
+    let mut bob = app(addr, machine(4), None, "bob");
+    for client in [&mut teacher, &mut bob] {
+        client.join_room(ROOM);
+    }
+    let say_in = |client: &mut Json, text: &str| {
+        client.send_in(
+            ROOM,
+            &coucou::protocol::ClientMsg::Say {
+                text: text.into(),
+                cid: None,
+            },
+        );
+    };
+    let heard_in = |client: &mut Json, text: &str| {
+        client.expect_in(
+            Some(ROOM),
+            |m| matches!(m, ServerMsg::Message(chat) if chat.text == text),
+        );
+    };
+    say(&mut bob, "spam spam spam");
+    let spam = heard(&mut teacher, "spam spam spam");
+    say(&mut bob, "keep me");
+    heard(&mut teacher, "keep me");
+    teacher.send(
+        &coucou::protocol::Command::Moderate(Moderate {
+            id: Some(spam),
+            ..Moderate::alone(Act::Delete)
+        })
+        .to_client_msg(),
+    );
+    bob.expect(|m| matches!(m, ServerMsg::Notice { id: Some(id), .. } if *id == spam));
+    say_in(&mut bob, "before the clearing");
+    heard_in(&mut teacher, "before the clearing");
+    teacher.send_in(ROOM, &moderate(Moderate::alone(Act::Clear)));
+    bob.expect_in(Some(ROOM), |m| matches!(m, ServerMsg::Cleared {}));
+    say_in(&mut bob, "after the clearing");
+    heard_in(&mut teacher, "after the clearing");
+    drop((teacher, bob));
+    a.stop();
+
+    let a = crate::common::restart_at(addr, config());
+    // One of this run's own rulings published again (anyone may publish on the broker; this one
+    // is a's, signed): done when made, never again.
+    let rogue = rogue(&broker);
+    let now_clear = site_a
+        .sign_ruling(
+            &Ruling {
+                room: Some(ROOM.into()),
+                ..Ruling::about(Act::Clear, None, "teacher")
+            }
+            .made(coucou::protocol::now_ms(), [9; 16]),
+        )
+        .expect("signed");
+    let mut nina = app(addr, machine(5), None, "nina");
+    nina.join_room(ROOM);
+    // The streams are read again from their start: once the last thing said in each is back, so
+    // is everything before it.
+    let texts = |history: &[ServerMsg]| -> Vec<String> {
+        history
+            .iter()
+            .filter_map(|m| match m {
+                ServerMsg::Message(chat) => Some(chat.text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let welcomes = |name: &str| {
+        let mut late = app(addr, machine(6), None, name);
+        let default = late
+            .seen()
+            .iter()
+            .find_map(|m| match m {
+                ServerMsg::Welcome { history, .. } => Some(history.clone()),
+                _ => None,
+            })
+            .expect("the default room's welcome");
+        let ServerMsg::Welcome { history, .. } = late.join_room(ROOM) else {
+            unreachable!()
+        };
+        (default, history)
+    };
+    for (at, text) in [(None, "keep me"), (Some(ROOM), "after the clearing")] {
+        let said = |m: &ServerMsg| matches!(m, ServerMsg::Message(chat) if chat.text == text);
+        // In a welcome's history, or come after it.
+        let in_welcome = |m: &ServerMsg| matches!(m, ServerMsg::Welcome { history, .. } if history.iter().any(said));
+        if !nina.seen().iter().any(|m| said(m) || in_welcome(m)) {
+            nina.expect_in(at, said);
+        }
+    }
+    let (default, room) = welcomes("late");
+    assert_eq!(texts(&default), ["keep me"], "{default:#?}");
+    assert!(
+        default.iter().any(
+            |m| matches!(m, ServerMsg::Notice { id: Some(id), text, .. } if *id == spam && text.contains("removed by teacher"))
+        ),
+        "the deleted message's tombstone in its place: {default:#?}"
+    );
+    assert_eq!(texts(&room), ["after the clearing"], "{room:#?}");
+
+    rogue.publish(Some(ROOM), "again".into(), ServerMsg::Ruled(now_clear));
+    // In the same stream, after it: once this is heard, the ruling was read.
+    rogue.publish(
+        Some(ROOM),
+        "marker".into(),
+        ServerMsg::Message(coucou::protocol::Chat {
+            from: "zoe".into(),
+            text: "the replay came before me".into(),
+            time: 1,
+            ..Default::default()
+        }),
+    );
+    heard_in(&mut nina, "the replay came before me");
+    let (_, room) = welcomes("later");
+    assert_eq!(
+        texts(&room),
+        ["after the clearing", "the replay came before me"],
+        "not cleared again"
+    );
+    drop(a);
 }

@@ -106,7 +106,13 @@ impl<M: Mailbox> House<M> {
             .as_ref()
             .and_then(|site| site.sign_ruling(&ruling))
         {
-            Some(signed) => self.rooms[0].tell_sites(ServerMsg::Ruled(signed)),
+            // What concerns one linked room's messages (a deletion, a clearing) goes in that
+            // room's stream, after them: read again from its start, it comes after what it is
+            // about. The rest is the whole host's, in the default room's.
+            Some(signed) => {
+                let at = self.linked_room_of(&ruling).unwrap_or(0);
+                self.rooms[at].tell_sites(ServerMsg::Ruled(signed));
+            }
             None => log::warn!("link: this host's key can't sign: the other sites are not told"),
         }
     }
@@ -150,6 +156,32 @@ impl<M: Mailbox> House<M> {
                 by,
                 what,
             });
+        }
+    }
+
+    /// One of this host's own rulings back from the stream, signed by its own key, on a host that
+    /// keeps no store: at start it reads its linked rooms' streams again from their start to
+    /// rebuild their history, and what its moderators deleted or cleared in an earlier run is done
+    /// again where it comes, so that it stays out. One made in this run was done when it was
+    /// made; a ban, a mute or a kick is not the history's, and is not done again. A deletion is
+    /// done whenever it was made (a message deleted twice is a tombstone still); a clearing only
+    /// while fresh and once, as another site's.
+    pub fn apply_own_ruling(&mut self, ruling: Ruling) {
+        if ruling.at.is_none_or(|at| at >= self.started) {
+            return;
+        }
+        match ruling.act {
+            Act::Delete => {
+                let Ok(by) = name::validate(&ruling.by) else {
+                    return;
+                };
+                if let Some(what) = self.ruled_delete(&ruling, &by) {
+                    let time = (self.clock)();
+                    self.moderation.log(Logged { time, by, what });
+                }
+            }
+            Act::Clear => self.apply_ruling(ruling),
+            _ => {}
         }
     }
 
