@@ -3,8 +3,7 @@
 //! the rule on their name; for a time or until lifted), the mutes a named room's own moderators
 //! made there (the same rules, per room, kept in the store too), the locked rooms, slow mode and
 //! classroom mode (kept in the store too), each person's address and device, and the moderation
-//! log. Pure: the time is passed in; lookups cost one hash
-//! each, whatever the lists' length.
+//! log. Pure: the time is passed in; lookups cost one hash each, whatever the lists' length.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;

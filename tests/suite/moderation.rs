@@ -1,6 +1,8 @@
 //! A host in charge (#27, first part): a moderator (whoever gives the host's moderators' password
 //! over TLS, `/oper`) kicks, bans (by name, look-alikes included, and by address), mutes and locks
-//! rooms; what they did is said in the room in the server's own voice; and the hostile cases: a
+//! rooms; what they did is said in the room in the server's own voice; bans, mutes, locks, slow
+//! mode and classroom mode last across a restart of a host that keeps its history, and those
+//! lifted or turned off stay so; and the hostile cases: a
 //! non-moderator's act, the password in clear or wrong, a moderator removing another, a banned
 //! name or address coming back under another name or from another address, a muted person
 //! renaming or reconnecting, and a forged notice. App (JSON over TLS) and terminals (`nc`) share
