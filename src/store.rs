@@ -39,8 +39,8 @@ use jobs::Jobs;
 pub use privates::Ends;
 pub use reader::Reader;
 pub use rules::{
-    KeptModeration, KeptName, MAX_SEEN_RULINGS, MAX_STORED_MODES, MAX_STORED_RULES, Mode,
-    NamedModerator, RuleChange, SeenRuling, StoredMode, StoredRule,
+    KeptModeration, KeptName, MAX_SEEN_RULINGS, MAX_STORED_LOG, MAX_STORED_MODES, MAX_STORED_RULES,
+    Mode, NamedModerator, RuleChange, SeenRuling, StoredLog, StoredMode, StoredRule,
 };
 
 /// How much of the history is kept.
@@ -513,6 +513,7 @@ fn open_and_load(path: &Path, recent: usize) -> Result<(Connection, Loaded), rus
         kept_names: rules::load_kept(&conn, now)?,
         rulings_seen: rules::load_seen(&conn, now)?,
         modes: rules::load_modes(&conn)?,
+        log: rules::load_log(&conn)?,
     };
     Ok((
         conn,

@@ -3,7 +3,7 @@
 //! the rule on their name; for a time or until lifted), the mutes a named room's own moderators
 //! made there (the same rules, per room, kept in the store too), the locked rooms, slow mode and
 //! classroom mode (kept in the store too), each person's address and device, and the moderation
-//! log. Pure: the time is passed in; lookups cost one hash each, whatever the lists' length.
+//! log (kept in the store too). Pure: the time is passed in; lookups cost one hash each, whatever the lists' length.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use super::room::SessionId;
 use crate::protocol::device::DeviceId;
 use crate::protocol::name::NameKey;
-use crate::store::{Mode, RuleChange, StoredMode, StoredRule};
+use crate::store::{Mode, RuleChange, StoredLog, StoredMode, StoredRule};
 
 /// How many bans (or mutes) a host keeps at most; past it, a new one is refused until some are
 /// lifted or expire.
@@ -623,10 +623,30 @@ impl Moderation {
 
     /// Writes what a moderator did in the log.
     pub fn log(&mut self, entry: Logged) {
+        self.keep(RuleChange::Logged(StoredLog {
+            time: entry.time,
+            by: entry.by.clone(),
+            what: entry.what.clone(),
+        }));
+        self.push_log(entry);
+    }
+
+    fn push_log(&mut self, entry: Logged) {
         if self.log.len() >= MAX_LOG {
             self.log.pop_front();
         }
         self.log.push_back(entry);
+    }
+
+    /// Puts back the log's lines the store kept (oldest first), without telling it again.
+    pub fn restore_log(&mut self, stored: Vec<StoredLog>) {
+        for line in stored {
+            self.push_log(Logged {
+                time: line.time,
+                by: line.by,
+                what: line.what,
+            });
+        }
     }
 
     /// The newest `count` entries of the log, oldest first.

@@ -4,8 +4,9 @@
 //! in it are in a table of their own (`room_mutes`: an older Coucou reading the file would
 //! otherwise take them for the whole host's). And the moderators its owners named, by their
 //! device (tables `moderators`, and `room_moderators` for one room). The rooms' modes too: a room
-//! locked, its slow mode, the host's classroom mode (table `room_modes`). The file may have been
-//! tampered with: what is read back is cleaned, cut to length and counted, never trusted.
+//! locked, its slow mode, the host's classroom mode (table `room_modes`); and the moderation log's
+//! last lines (table `moderation_log`). The file may have been tampered with: what is read back is
+//! cleaned, cut to length and counted, never trusted.
 
 use rusqlite::{Connection, params};
 
@@ -141,7 +142,27 @@ pub struct KeptModeration {
     pub rulings_seen: Vec<SeenRuling>,
     /// The modes the moderators turned on (rooms locked, slow mode, classroom mode).
     pub modes: Vec<StoredMode>,
+    /// The moderation log's last lines, oldest first.
+    pub log: Vec<StoredLog>,
 }
+
+/// One line of the moderation log, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLog {
+    /// When (milliseconds since the Unix epoch).
+    pub time: u64,
+    /// Who did it.
+    pub by: String,
+    /// What they did, as the room was told it.
+    pub what: String,
+}
+
+/// How many lines of the moderation log the store keeps (the newest).
+pub const MAX_STORED_LOG: usize = 1_000;
+
+/// The longest log line read back, in characters (a line says who, what and why: its reason is
+/// at most 200 characters).
+const MAX_LOG_CHARS: usize = 1_000;
 
 /// How many modes are read back at most (a room has two at most, the host one more).
 pub const MAX_STORED_MODES: usize = 10_000;
@@ -179,6 +200,8 @@ pub enum RuleChange {
     Seen(SeenRuling),
     /// A room's mode turned on (in place of what it was) or off (`value` 0).
     Mode(StoredMode),
+    /// A line of the moderation log (the oldest beyond [`MAX_STORED_LOG`] go).
+    Logged(StoredLog),
 }
 
 /// Makes the table (older Coucous read the file without it, and do it no harm), with its
@@ -226,6 +249,14 @@ pub(super) fn create(conn: &Connection) -> Result<(), rusqlite::Error> {
              shown TEXT NOT NULL,
              by TEXT NOT NULL,
              PRIMARY KEY (device, room)
+         )",
+        [],
+    )?;
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS moderation_log (
+             time INTEGER NOT NULL,
+             by TEXT NOT NULL,
+             what TEXT NOT NULL
          )",
         [],
     )?;
@@ -324,6 +355,16 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
                 .execute([mode.mode.as_str(), &mode.room])?;
             return Ok(());
         }
+        RuleChange::Logged(line) => {
+            conn.prepare_cached("INSERT INTO moderation_log (time, by, what) VALUES (?1, ?2, ?3)")?
+                .execute(params![to_sql(line.time), line.by, line.what])?;
+            conn.prepare_cached(
+                "DELETE FROM moderation_log \
+                 WHERE rowid <= (SELECT MAX(rowid) FROM moderation_log) - ?1",
+            )?
+            .execute([to_sql(MAX_STORED_LOG as u64)])?;
+            return Ok(());
+        }
         RuleChange::Mode(mode) => {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO room_modes (mode, room, value) VALUES (?1, ?2, ?3)",
@@ -402,8 +443,7 @@ fn load_from(
         "SELECT {scope}, folded, typed, address, shown, by, reason, until, device FROM {table} \
          {only} ORDER BY rowid LIMIT ?1"
     ))?;
-    let cut =
-        |text: String| -> String { clean_text(&text).chars().take(MAX_FIELD_CHARS).collect() };
+    let cut = |text: String| cut_to(&text, MAX_FIELD_CHARS);
     let rows = stmt.query_map([to_sql(MAX_STORED_RULES as u64)], |row| {
         Ok((
             (row.get::<_, bool>(0)?, row.get::<_, String>(1)?),
@@ -450,8 +490,7 @@ fn load_from(
 /// is not a device's id (the file may have been tampered with) is left out, the rest cleaned and
 /// cut.
 pub(super) fn load_named(conn: &Connection) -> Result<Vec<NamedModerator>, rusqlite::Error> {
-    let cut =
-        |text: String| -> String { clean_text(&text).chars().take(MAX_FIELD_CHARS).collect() };
+    let cut = |text: String| cut_to(&text, MAX_FIELD_CHARS);
     let mut named = Vec::new();
     for sql in [
         "SELECT device, shown, by, '' FROM moderators ORDER BY rowid LIMIT ?1",
@@ -487,8 +526,7 @@ pub(super) fn load_kept(conn: &Connection, now: u64) -> Result<Vec<KeptName>, ru
     let mut stmt = conn.prepare(
         "SELECT device, folded, name, until FROM kept_names ORDER BY until DESC LIMIT ?1",
     )?;
-    let cut =
-        |text: String| -> String { clean_text(&text).chars().take(MAX_FIELD_CHARS).collect() };
+    let cut = |text: String| cut_to(&text, MAX_FIELD_CHARS);
     let rows = stmt.query_map([to_sql(MAX_KEPT_NAMES as u64)], |row| {
         Ok((
             row.get::<_, String>(0)?,
@@ -560,6 +598,39 @@ pub(super) fn load_modes(conn: &Connection) -> Result<Vec<StoredMode>, rusqlite:
             Some(StoredMode { mode, room, value })
         })
         .collect())
+}
+
+/// The moderation log's newest [`MAX_STORED_LOG`] lines, oldest first, cleaned and cut; a line
+/// whose time is not a time is left out.
+pub(super) fn load_log(conn: &Connection) -> Result<Vec<StoredLog>, rusqlite::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT time, by, what FROM \
+         (SELECT rowid, time, by, what FROM moderation_log ORDER BY rowid DESC LIMIT ?1) \
+         ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map([to_sql(MAX_STORED_LOG as u64)], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    Ok(rows
+        .flatten()
+        .filter_map(|(time, by, what)| {
+            Some(StoredLog {
+                time: u64::try_from(time).ok()?,
+                by: cut_to(&by, MAX_FIELD_CHARS),
+                what: cut_to(&what, MAX_LOG_CHARS),
+            })
+        })
+        .collect())
+}
+
+/// `text` as read back: cleaned (no escapes, controls or invisible characters) and cut to `max`
+/// characters.
+fn cut_to(text: &str, max: usize) -> String {
+    clean_text(text).chars().take(max).collect()
 }
 
 /// True when `text` reads as a device's id: 64 hex digits.
@@ -697,6 +768,54 @@ mod tests {
         let mut with_tampered = kept;
         with_tampered.push(on(Mode::Slow, "Cantine", 3_600_000));
         assert_eq!(load_modes(&conn).unwrap(), with_tampered);
+    }
+
+    #[test]
+    fn the_log_keeps_its_newest_lines_in_order_and_a_tampered_line_is_cleaned_cut_or_left_out() {
+        let (_dir, conn) = table();
+        for n in 0..MAX_STORED_LOG as u64 + 5 {
+            keep(
+                &conn,
+                &RuleChange::Logged(StoredLog {
+                    time: n,
+                    by: "ta".into(),
+                    what: format!("line {n}"),
+                }),
+            )
+            .unwrap();
+        }
+        let log = load_log(&conn).unwrap();
+        assert_eq!(log.len(), MAX_STORED_LOG, "the oldest went");
+        assert_eq!(log[0].what, "line 5");
+        assert_eq!(
+            log[MAX_STORED_LOG - 1].what,
+            format!("line {}", MAX_STORED_LOG + 4)
+        );
+        let rows: i64 = conn
+            .query_row("SELECT COUNT(*) FROM moderation_log", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, MAX_STORED_LOG as i64, "and left the file too");
+
+        // Written by hand: a time that is none, escapes and invisible characters, a huge line.
+        for (time, by, what) in [
+            (-1, "ta".to_owned(), "before time".to_owned()),
+            (7, "t\u{1b}[31ma".to_owned(), "ta \u{202e}locked".to_owned()),
+            (8, "ta".to_owned(), "x".repeat(100_000)),
+        ] {
+            conn.execute(
+                "INSERT INTO moderation_log (time, by, what) VALUES (?1, ?2, ?3)",
+                params![time, by, what],
+            )
+            .unwrap();
+        }
+        let log = load_log(&conn).unwrap();
+        let last: Vec<_> = log.iter().rev().take(2).rev().collect();
+        assert_eq!(
+            (last[0].time, last[0].by.as_str(), last[0].what.as_str()),
+            (7, "ta", "ta locked")
+        );
+        assert_eq!(last[1].what.chars().count(), MAX_LOG_CHARS);
+        assert!(log.iter().all(|line| line.what != "before time"));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! A host in charge (#27, first part): a moderator (whoever gives the host's moderators' password
 //! over TLS, `/oper`) kicks, bans (by name, look-alikes included, and by address), mutes and locks
 //! rooms; what they did is said in the room in the server's own voice; bans, mutes, locks, slow
-//! mode and classroom mode last across a restart of a host that keeps its history, and those
-//! lifted or turned off stay so; and the hostile cases: a
+//! mode, classroom mode and the moderation log last across a restart of a host that keeps its
+//! history, and those lifted or turned off stay so; and the hostile cases: a
 //! non-moderator's act, the password in clear or wrong, a moderator removing another, a banned
 //! name or address coming back under another name or from another address, a muted person
 //! renaming or reconnecting, and a forged notice. App (JSON over TLS) and terminals (`nc`) share
@@ -598,7 +598,8 @@ fn speaks_in(client: &mut Json, room: &str, text: &str) -> Option<ErrorCode> {
 }
 
 #[test]
-fn locks_slow_mode_and_classroom_mode_last_across_a_restart_and_those_turned_off_stay_off() {
+fn locks_slow_mode_classroom_mode_and_the_log_last_across_a_restart_and_modes_turned_off_stay_off()
+{
     const ROOM: &str = "Projet X";
     let dir = tempfile::tempdir().expect("a temp dir");
     let config = || ServerConfig {
@@ -644,6 +645,17 @@ fn locks_slow_mode_and_classroom_mode_last_across_a_restart_and_those_turned_off
     // The moderators turn it all off; the default room had no slow mode left.
     let mut teacher = moderator(addr, "teacher");
     teacher.join_room(ROOM);
+    // What they did before the restart is in the log still, in order.
+    teacher.send(&act(Act::Log, None, None, None));
+    let log = told(&mut teacher, "Moderation log");
+    let order = [
+        "teacher locked this room",
+        "one message every 3600 s",
+        "teacher turned classroom mode on",
+        "teacher ended slow mode",
+    ];
+    let at: Vec<Option<usize>> = order.iter().map(|line| log.find(line)).collect();
+    assert!(at.iter().all(Option::is_some) && at.is_sorted(), "{log}");
     teacher.send(&act(Act::Unlock, None, None, None));
     said(&mut teacher, "teacher unlocked this room");
     nc.send("free");

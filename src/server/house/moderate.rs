@@ -79,8 +79,8 @@ impl<M: Mailbox> House<M> {
         self.answer(session, echo, &notice);
     }
 
-    /// Keeps the bans, mutes, moderators, kept names, rulings taken and modes in `keeper` (the
-    /// host's store) from now on, starting from those it kept before.
+    /// Keeps the bans, mutes, moderators, kept names, rulings taken, modes and the log in `keeper`
+    /// (the host's store) from now on, starting from those it kept before.
     pub fn keep_moderation(
         &mut self,
         keeper: Keeper,
@@ -90,10 +90,12 @@ impl<M: Mailbox> House<M> {
             kept_names: kept,
             rulings_seen: seen,
             modes,
+            log,
         }: KeptModeration,
     ) {
         let now = (self.clock)();
         self.moderation.restore_modes(modes);
+        self.moderation.restore_log(log);
         self.moderation.keep_in(keeper, stored, now);
         self.devices.restore(kept, now);
         self.rulings_seen.restore(seen, now);
@@ -368,7 +370,7 @@ impl<M: Mailbox> House<M> {
                 Ok(None)
             }
             Act::Log => {
-                let text = self.log_text();
+                let text = self.log_text(now);
                 let notice = self.notice(text);
                 self.answer(session, echo, &notice);
                 Ok(None)
@@ -854,8 +856,10 @@ impl<M: Mailbox> House<M> {
         text
     }
 
-    /// The newest lines of the moderation log.
-    fn log_text(&self) -> String {
+    /// The newest lines of the moderation log at `now`: each with its time (UTC), and its day too
+    /// when it is not today's (the log lasts across restarts).
+    fn log_text(&self, now: u64) -> String {
+        const DAY_MS: u64 = 24 * 60 * 60 * 1000;
         let lang = self.template.lang;
         let recent = self.moderation.recent(LOG_SHOWN);
         if recent.is_empty() {
@@ -864,7 +868,13 @@ impl<M: Mailbox> House<M> {
         let mut text = lang.tr("notice-modlog-title");
         for entry in recent {
             let minutes = entry.time / 60_000;
-            let when = format!("{:02}:{:02} UTC", (minutes / 60) % 24, minutes % 60);
+            let hour = format!("{:02}:{:02} UTC", (minutes / 60) % 24, minutes % 60);
+            let day = (entry.time / DAY_MS != now / DAY_MS)
+                .then(|| i64::try_from(entry.time).ok())
+                .flatten()
+                .and_then(chrono::DateTime::from_timestamp_millis)
+                .map(|at| at.format("%Y-%m-%d ").to_string());
+            let when = format!("{}{hour}", day.unwrap_or_default());
             text.push_str(&format!("\n  {when}  {}", entry.what));
         }
         text
@@ -877,5 +887,40 @@ impl<M: Mailbox> House<M> {
             time: (self.clock)(),
             text,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::house::RoomLimits;
+    use crate::server::room::tests::{Recorder, fixed_clock, settings};
+    use crate::store::StoredLog;
+
+    #[test]
+    fn the_log_gives_the_day_of_a_line_from_another_day_than_today() {
+        let mut house = House::<Recorder>::new(
+            settings(100, 100),
+            Arc::default(),
+            fixed_clock,
+            RoomLimits::default(),
+        );
+        // 2023-11-14 22:13:20 UTC.
+        let now = fixed_clock();
+        house.moderation.restore_log(vec![StoredLog {
+            time: now - 2 * 24 * 60 * 60 * 1000,
+            by: "ta".into(),
+            what: "ta locked this room.".into(),
+        }]);
+        house.moderation.log(Logged {
+            time: now,
+            by: "ta".into(),
+            what: "ta unlocked this room.".into(),
+        });
+        let text = house.log_text(now);
+        assert!(
+            text.ends_with("\n  2023-11-12 22:13 UTC  ta locked this room.\n  22:13 UTC  ta unlocked this room."),
+            "{text}"
+        );
     }
 }
