@@ -355,6 +355,13 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
                 .execute([mode.mode.as_str(), &mode.room])?;
             return Ok(());
         }
+        RuleChange::Mode(mode) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO room_modes (mode, room, value) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![mode.mode.as_str(), mode.room, to_sql(mode.value)])?;
+            return Ok(());
+        }
         RuleChange::Logged(line) => {
             conn.prepare_cached("INSERT INTO moderation_log (time, by, what) VALUES (?1, ?2, ?3)")?
                 .execute(params![to_sql(line.time), line.by, line.what])?;
@@ -363,13 +370,6 @@ pub(super) fn keep(conn: &Connection, change: &RuleChange) -> Result<(), rusqlit
                  WHERE rowid <= (SELECT MAX(rowid) FROM moderation_log) - ?1",
             )?
             .execute([to_sql(MAX_STORED_LOG as u64)])?;
-            return Ok(());
-        }
-        RuleChange::Mode(mode) => {
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO room_modes (mode, room, value) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![mode.mode.as_str(), mode.room, to_sql(mode.value)])?;
             return Ok(());
         }
     };

@@ -579,7 +579,7 @@ fn told_in(client: &mut Json, room: &str, needle: &str) {
     );
 }
 
-/// `client` says `text` in `room` and hears it back, or is refused with `code`.
+/// `client` says `text` in `room`: `None` once it hears it back, else the code it is refused with.
 fn speaks_in(client: &mut Json, room: &str, text: &str) -> Option<ErrorCode> {
     client.send_in(
         room,
