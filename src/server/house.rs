@@ -1013,7 +1013,8 @@ mod tests {
     use super::*;
     use crate::server::room::tests::{Recorder, fixed_clock, settings};
 
-    fn house() -> House<Recorder> {
+    /// A host with its default room and "Projet X", at the tests' fixed time.
+    pub(super) fn house() -> House<Recorder> {
         let mut house = House::new(
             settings(100, 100),
             Arc::default(),

@@ -3,7 +3,8 @@
 //! the rule on their name; for a time or until lifted), the mutes a named room's own moderators
 //! made there (the same rules, per room, kept in the store too), the locked rooms, slow mode and
 //! classroom mode (kept in the store too), each person's address and device, and the moderation
-//! log (kept in the store too). Pure: the time is passed in; lookups cost one hash each, whatever the lists' length.
+//! log (kept in the store too). Pure: the time is passed in; lookups cost one hash each, whatever
+//! the lists' length.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
@@ -232,16 +233,8 @@ pub enum Kind {
     Mute,
 }
 
-/// One line of the moderation log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Logged {
-    /// When (milliseconds since the Unix epoch).
-    pub time: u64,
-    /// Who did it.
-    pub by: String,
-    /// What they did, as the room was told it.
-    pub what: String,
-}
+/// One line of the moderation log: as the store keeps it, so that it goes there as it is.
+pub type Logged = StoredLog;
 
 /// Where the bans, mutes and modes go to last (the host's store), told every change.
 pub struct Keeper(pub Box<dyn Fn(RuleChange) + Send>);
@@ -623,11 +616,7 @@ impl Moderation {
 
     /// Writes what a moderator did in the log.
     pub fn log(&mut self, entry: Logged) {
-        self.keep(RuleChange::Logged(StoredLog {
-            time: entry.time,
-            by: entry.by.clone(),
-            what: entry.what.clone(),
-        }));
+        self.keep(RuleChange::Logged(entry.clone()));
         self.push_log(entry);
     }
 
@@ -641,11 +630,7 @@ impl Moderation {
     /// Puts back the log's lines the store kept (oldest first), without telling it again.
     pub fn restore_log(&mut self, stored: Vec<StoredLog>) {
         for line in stored {
-            self.push_log(Logged {
-                time: line.time,
-                by: line.by,
-                what: line.what,
-            });
+            self.push_log(line);
         }
     }
 

@@ -867,14 +867,16 @@ impl<M: Mailbox> House<M> {
         }
         let mut text = lang.tr("notice-modlog-title");
         for entry in recent {
-            let minutes = entry.time / 60_000;
-            let hour = format!("{:02}:{:02} UTC", (minutes / 60) % 24, minutes % 60);
-            let day = (entry.time / DAY_MS != now / DAY_MS)
-                .then(|| i64::try_from(entry.time).ok())
-                .flatten()
+            let format = if entry.time / DAY_MS == now / DAY_MS {
+                "%H:%M UTC"
+            } else {
+                "%Y-%m-%d %H:%M UTC"
+            };
+            let when = i64::try_from(entry.time)
+                .ok()
                 .and_then(chrono::DateTime::from_timestamp_millis)
-                .map(|at| at.format("%Y-%m-%d ").to_string());
-            let when = format!("{}{hour}", day.unwrap_or_default());
+                .map(|at| at.format(format).to_string())
+                .unwrap_or_default();
             text.push_str(&format!("\n  {when}  {}", entry.what));
         }
         text
@@ -893,21 +895,15 @@ impl<M: Mailbox> House<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::house::RoomLimits;
-    use crate::server::room::tests::{Recorder, fixed_clock, settings};
-    use crate::store::StoredLog;
+    use crate::server::house::tests::house;
+    use crate::server::room::tests::fixed_clock;
 
     #[test]
     fn the_log_gives_the_day_of_a_line_from_another_day_than_today() {
-        let mut house = House::<Recorder>::new(
-            settings(100, 100),
-            Arc::default(),
-            fixed_clock,
-            RoomLimits::default(),
-        );
+        let mut house = house();
         // 2023-11-14 22:13:20 UTC.
         let now = fixed_clock();
-        house.moderation.restore_log(vec![StoredLog {
+        house.moderation.restore_log(vec![Logged {
             time: now - 2 * 24 * 60 * 60 * 1000,
             by: "ta".into(),
             what: "ta locked this room.".into(),

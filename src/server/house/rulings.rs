@@ -142,12 +142,18 @@ impl<M: Mailbox> House<M> {
         if self.devices.moderates(device) {
             return;
         }
+        self.carry_out(&ruling, by, device, now);
+    }
+
+    /// Does `ruling` here, as the moderator `by` did at its site (on `device`'s person, if it
+    /// names one), and logs what was done.
+    fn carry_out(&mut self, ruling: &Ruling, by: String, device: Option<DeviceId>, now: u64) {
         let said = match ruling.act {
-            Act::Ban | Act::Mute => self.ruled_against(&ruling, &by, device, now),
-            Act::Unban | Act::Unmute => self.ruled_lift(&ruling, &by, device),
-            Act::Kick => self.ruled_kick(&ruling, &by, now),
-            Act::Delete => self.ruled_delete(&ruling, &by),
-            Act::Clear => self.ruled_clear(&ruling, &by),
+            Act::Ban | Act::Mute => self.ruled_against(ruling, &by, device, now),
+            Act::Unban | Act::Unmute => self.ruled_lift(ruling, &by, device),
+            Act::Kick => self.ruled_kick(ruling, &by, now),
+            Act::Delete => self.ruled_delete(ruling, &by),
+            Act::Clear => self.ruled_clear(ruling, &by),
             _ => None,
         };
         if let Some(what) = said {
@@ -172,12 +178,8 @@ impl<M: Mailbox> House<M> {
         }
         match ruling.act {
             Act::Delete => {
-                let Ok(by) = name::validate(&ruling.by) else {
-                    return;
-                };
-                if let Some(what) = self.ruled_delete(&ruling, &by) {
-                    let time = (self.clock)();
-                    self.moderation.log(Logged { time, by, what });
+                if let Ok(by) = name::validate(&ruling.by) {
+                    self.carry_out(&ruling, by, None, (self.clock)());
                 }
             }
             Act::Clear => self.apply_ruling(ruling),
