@@ -273,8 +273,9 @@ impl Moderate {
             Act::Ban => "ban",
             Act::Unban => "unban",
             Act::Bans => "bans",
-            Act::Mute => "mute",
-            Act::Unmute => "unmute",
+            // The sites' own acts are typed as the mute a room's moderator types in the room.
+            Act::Mute | Act::MuteRoom => "mute",
+            Act::Unmute | Act::UnmuteRoom => "unmute",
             Act::Lock => "lock",
             Act::Unlock => "unlock",
             Act::Log => "modlog",

@@ -729,6 +729,14 @@ pub enum Act {
     Op,
     /// Makes a moderator (`name`) one no more, their device too (the host's owners only).
     Deop,
+    /// Between linked sites only, in a [`crate::protocol::ruling::Ruling`]: a moderator of the
+    /// named room `room` muted the person (`name`) there, at another site. Never a client's (a
+    /// host refuses it): a room's moderator types `/mute` in the room. A site of a version
+    /// before it can't read such a ruling and drops it, rather than muting the person on its
+    /// whole host, as it would a `mute` whose `room` it ignores.
+    MuteRoom,
+    /// Between linked sites only: a room's mute ([`Act::MuteRoom`]) lifted there.
+    UnmuteRoom,
 }
 
 /// One of a host's rooms, as [`ServerMsg::Rooms`] lists it.

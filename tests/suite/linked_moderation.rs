@@ -2,7 +2,8 @@
 //! by each test on 127.0.0.1; feature `nats-tests`): a ban, a mute, their lifting and a deletion
 //! made at one site hold at the other, which trusts it by its room's fingerprint, and so does a
 //! room's clearing (not at a site that does not trust it), and a kick of someone at the other
-//! site; a device's name kept while it is away
+//! site; a named room's moderator muting someone at the other site there, in that room only
+//! (never its owner, never through the default room); a device's name kept while it is away
 //! is claimed at every site; never on the
 //! other site's owner; a site without a store, restarted, keeps out what its own moderators
 //! deleted or cleared before (and never does again a ruling of its own from this run); and a
@@ -18,6 +19,7 @@ use crate::devices::{act, app, device, hello, machine, moderator, proof, tls_fro
 use crate::linked::link_config;
 use crate::messages::expect_chat;
 use crate::moderation::{moderate, moderated, say};
+use crate::room_moderators::{refused_in, say_in};
 use coucou::identity::Identity;
 use coucou::protocol::command::Moderate;
 use coucou::protocol::message::Act;
@@ -592,4 +594,131 @@ fn a_site_without_a_store_restarted_keeps_out_what_its_moderators_deleted_or_cle
         "not cleared again"
     );
     drop(a);
+}
+
+#[test]
+fn a_room_s_moderator_mutes_someone_at_another_site_there_in_that_room_only_never_its_owner() {
+    const ROOM: &str = "Projet X";
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (site_a, site_b) = (test_identity().clone(), Identity::generate().expect("b"));
+    let ((_o, owner_a), (_h, helper), (_b, owner_b)) = (device(), device(), device());
+    let a = start_server_with(ServerConfig {
+        rooms: vec![ROOM.into()],
+        link: Some(link_config(&broker, "a")),
+        site: Some(site_a.clone()),
+        link_trust: vec![site_b.fingerprint()],
+        owners: vec![owner_a.id()],
+        ..moderated(ServerConfig::default())
+    });
+    let b = start_server_with(ServerConfig {
+        rooms: vec![ROOM.into()],
+        link: Some(link_config(&broker, "b")),
+        site: Some(site_b.clone()),
+        link_trust: vec![site_a.fingerprint()],
+        owners: vec![owner_b.id()],
+        ..moderated(ServerConfig::default())
+    });
+    // At a: the owner names ta moderator of the room (not of the host).
+    let mut teacher = app(a.local_addr(), machine(2), Some(&owner_a), "teacher");
+    let mut ta = app(a.local_addr(), machine(3), Some(&helper), "ta");
+    teacher.join_room(ROOM);
+    ta.join_room(ROOM);
+    teacher.send_in(ROOM, &act(Act::Op, "ta"));
+    ta.expect_in(Some(ROOM), |m| {
+        matches!(
+            m,
+            ServerMsg::Moderator {
+                owner: false,
+                on: true
+            }
+        )
+    });
+    // At b: lou, and b's owner, in the room.
+    let mut lou = app(b.local_addr(), machine(4), None, "lou");
+    let mut boss = app(b.local_addr(), machine(5), Some(&owner_b), "boss");
+    lou.join_room(ROOM);
+    boss.join_room(ROOM);
+    for name in ["lou", "boss"] {
+        ta.expect_in(
+            Some(ROOM),
+            |m| matches!(m, ServerMsg::Join { name: n, .. } if n == name),
+        );
+    }
+
+    // Nobody asks a site's own act: a room's moderator types /mute in the room.
+    teacher.send_in(ROOM, &act(Act::MuteRoom, "lou"));
+    assert_eq!(refused_in(&mut teacher, Some(ROOM)).0, ErrorCode::BadUsage);
+    // b's owner is never muted by another site, though a says it did what it could.
+    ta.send_in(ROOM, &act(Act::Mute, "boss"));
+    ta.expect_in(Some(ROOM), |m| {
+        matches!(m, ServerMsg::Notice { text, .. } if text.starts_with("boss was muted in this room by ta"))
+    });
+    // lou, at the other site, muted there in that room: told, refused there, free elsewhere.
+    ta.send_in(ROOM, &act(Act::Mute, "lou"));
+    lou.expect_in(Some(ROOM), |m| {
+        matches!(m, ServerMsg::Notice { text, .. } if text.starts_with("lou was muted in this room by ta"))
+    });
+    say_in(&mut lou, ROOM, "can I?");
+    assert_eq!(refused_in(&mut lou, Some(ROOM)).0, ErrorCode::Muted);
+    say(&mut lou, "in the hall, I may");
+    heard(&mut teacher, "in the hall, I may");
+    // The mute of boss came before lou's, on the same stream: it was read, and not done.
+    say_in(&mut boss, ROOM, "boss speaks");
+    for client in [&mut boss, &mut ta] {
+        client.expect_in(
+            Some(ROOM),
+            |m| matches!(m, ServerMsg::Message(c) if c.text == "boss speaks"),
+        );
+    }
+    assert!(
+        !boss.seen().iter().any(
+            |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("boss was muted"))
+        ),
+        "{:#?}",
+        boss.seen()
+    );
+
+    // A mute_room about the default room, signed by the trusted site: it has no room
+    // moderators, and a mute there would be the whole host's; not taken.
+    let rogue = rogue(&broker);
+    let hall_mute = site_a
+        .sign_ruling(
+            &Ruling::about(Act::MuteRoom, Some("lou".into()), "mallory")
+                .made(coucou::protocol::now_ms(), [7; 16]),
+        )
+        .expect("signed");
+    rogue.publish(None, "hall-mute".into(), ServerMsg::Ruled(hall_mute));
+    marker(&rogue, "the hall's mute came before me");
+    heard(&mut lou, "the hall's mute came before me");
+    say(&mut lou, "still free in the hall");
+    heard(&mut teacher, "still free in the hall");
+
+    // Lifted at a: lou speaks in the room again.
+    ta.send_in(ROOM, &act(Act::Unmute, "lou"));
+    lou.expect_in(
+        Some(ROOM),
+        |m| matches!(m, ServerMsg::Notice { text, .. } if text == "lou may speak again (ta)."),
+    );
+    say_in(&mut lou, ROOM, "thank you");
+    ta.expect_in(
+        Some(ROOM),
+        |m| matches!(m, ServerMsg::Message(c) if c.text == "thank you"),
+    );
+    assert!(
+        !lou.seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("mallory"))),
+        "{:#?}",
+        lou.seen()
+    );
+    let notices = lou
+        .seen()
+        .iter()
+        .filter(
+            |m| matches!(m, ServerMsg::Notice { text, .. } if text.starts_with("lou was muted")),
+        )
+        .count();
+    assert_eq!(notices, 1, "told once, by its own site: {:#?}", lou.seen());
+    drop((a, b));
 }

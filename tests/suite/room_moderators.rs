@@ -21,14 +21,15 @@ fn bare(act: Act) -> ClientMsg {
 }
 
 /// The error the next answer about `room` is.
-fn refused_in(client: &mut Json, room: Option<&str>) -> (ErrorCode, String) {
+pub(crate) fn refused_in(client: &mut Json, room: Option<&str>) -> (ErrorCode, String) {
     match client.expect_in(room, |m| matches!(m, ServerMsg::Error { .. })) {
         ServerMsg::Error { code, message, .. } => (code, message),
         _ => unreachable!(),
     }
 }
 
-fn say_in(client: &mut Json, room: &str, text: &str) {
+/// Says `text` in the named room `room`.
+pub(crate) fn say_in(client: &mut Json, room: &str, text: &str) {
     client.send_in(
         room,
         &ClientMsg::Say {

@@ -375,6 +375,11 @@ impl<M: Mailbox> House<M> {
                 self.answer(session, echo, &notice);
                 Ok(None)
             }
+            // The sites' own acts, never a client's: a room's moderator types `/mute` there.
+            Act::MuteRoom | Act::UnmuteRoom => Err((
+                ErrorCode::BadUsage,
+                tr!(lang, "error-usage", usage = "/mute <name>"),
+            )),
         };
         match outcome {
             Ok(Some(what)) => {

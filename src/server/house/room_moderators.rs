@@ -2,7 +2,8 @@
 //! In their room only, they mute people there (for a time or until lifted, kept across restarts
 //! as the host's mutes are; the host's moderators may lift them too), lock and unlock it, set its
 //! slow mode, delete its messages, clear its history and kick people out of it (back to the
-//! default room, or out of the room for an app); everything that concerns the whole host (bans,
+//! default room, or out of the room for an app); someone at another site of a linked room is
+//! muted there by their site, told ([`Act::MuteRoom`]); everything that concerns the whole host (bans,
 //! host-wide mutes, classroom mode, the lists, naming moderators) stays the host's moderators'.
 //! Nobody of their rank, nor above it, can be kicked by them.
 
@@ -10,6 +11,7 @@ use super::{House, shown};
 use crate::protocol::device::DeviceId;
 use crate::protocol::message::Act;
 use crate::protocol::name::NameKey;
+use crate::protocol::ruling::Ruling;
 use crate::protocol::{ErrorCode, ServerMsg};
 use crate::server::mailbox::Mailbox;
 use crate::server::moderation::Rule;
@@ -34,7 +36,7 @@ pub(super) fn is_room_act(act: Act) -> bool {
 
 /// How many people one room's moderators may have muted at once (each a rule on the name and one
 /// on the address, as the host's mutes).
-const MAX_ROOM_MUTES: usize = 1_000;
+pub(super) const MAX_ROOM_MUTES: usize = 1_000;
 
 impl<M: Mailbox> House<M> {
     /// Why `session` may not speak in the named room `at`: one of its moderators muted them
@@ -69,21 +71,34 @@ impl<M: Mailbox> House<M> {
         let now = (self.clock)();
         let room = self.rooms[at].name().to_owned();
         let holder = self.rooms[at].holder_of(&rule.shown);
-        let shown_name = holder
-            .as_ref()
-            .map_or_else(|| shown(&rule.shown), |(_, n)| n.clone());
+        // Someone at another site of this linked room: muted here by their name (should they
+        // come here) and, told, there, where their site mutes them in its room.
+        let elsewhere = holder
+            .is_none()
+            .then(|| self.rooms[at].at_another_site(&rule.shown))
+            .flatten();
+        let shown_name = match (&holder, &elsewhere) {
+            (Some((_, name)), _) | (None, Some(name)) => name.clone(),
+            (None, None) => shown(&rule.shown),
+        };
         let key = NameKey::new(&shown_name);
         let target = holder.map(|(s, _)| s);
         let device = target.and_then(|s| self.moderation.device(s));
         let ip = target.and_then(|s| self.moderation.address(s));
         if !on {
             // As on the whole host: the name's, its holder's address's and device's go.
-            if !self
+            let lifted = self
                 .moderation
-                .lift_room_mute(&room, (Some(&key), ip, device))
-            {
+                .lift_room_mute(&room, (Some(&key), ip, device));
+            if !lifted && elsewhere.is_none() {
                 let text = tr!(lang, "error-no-such-user", name = shown_name.as_str());
                 return Err((ErrorCode::NoSuchUser, text));
+            }
+            if elsewhere.is_some() {
+                self.tell_sites(&Ruling {
+                    room: Some(room.clone()),
+                    ..Ruling::about(Act::UnmuteRoom, Some(shown_name.clone()), &rule.by)
+                });
             }
             let said = tr!(
                 lang,
@@ -94,11 +109,11 @@ impl<M: Mailbox> House<M> {
             self.rooms[at].say_notice(said.clone());
             return Ok(Some(said));
         }
-        let Some(target) = target else {
+        if target.is_none() && elsewhere.is_none() {
             let text = tr!(lang, "error-no-such-user", name = shown_name.as_str());
             return Err((ErrorCode::NoSuchUser, text));
-        };
-        if target == session || self.moderates_at(target, at) {
+        }
+        if target.is_some_and(|target| target == session || self.moderates_at(target, at)) {
             let text = tr!(
                 lang,
                 "error-moderator-protected",
@@ -120,6 +135,14 @@ impl<M: Mailbox> House<M> {
         ) {
             let text = tr!(lang, "error-rules-full", max = MAX_ROOM_MUTES);
             return Err((ErrorCode::BadUsage, text));
+        }
+        if elsewhere.is_some() {
+            self.tell_sites(&Ruling {
+                until: rule.until,
+                reason: rule.reason.clone(),
+                room: Some(room.clone()),
+                ..Ruling::about(Act::MuteRoom, Some(shown_name.clone()), &rule.by)
+            });
         }
         let said = tr!(
             lang,

@@ -1,5 +1,6 @@
 //! What the host's moderators decide, to and from the other sites of a linked room: a ban, a mute,
-//! their lifting, a kick of someone at another site, a deletion and a room's clearing go to the
+//! their lifting, a named room's mute by its moderator (and its lifting), a kick of someone at
+//! another site, a deletion and a room's clearing go to the
 //! others signed by this host's identity ([`House::tell_sites`]); one from another site, its
 //! signature checked off the room lock by a site this host trusts, is done here as it was there
 //! ([`House::apply_ruling`]) — never on one of this host's owners or moderators — and said in the
@@ -154,6 +155,7 @@ impl<M: Mailbox> House<M> {
             Act::Kick => self.ruled_kick(ruling, &by, now),
             Act::Delete => self.ruled_delete(ruling, &by),
             Act::Clear => self.ruled_clear(ruling, &by),
+            Act::MuteRoom | Act::UnmuteRoom => self.ruled_room_mute(ruling, &by, now),
             _ => None,
         };
         if let Some(what) = said {
@@ -298,6 +300,58 @@ impl<M: Mailbox> House<M> {
             .lift(kind, (Some(&NameKey::new(&name)), None, device));
         (!lifted.is_empty())
             .then(|| tr!(self.template.lang, said_key, name = name.as_str(), by = by))
+    }
+
+    /// A named room's mute, or its lifting, by that room's moderator at another site: done in
+    /// this host's room of that name, if linked, on whoever has the name here (their address and
+    /// device too, as a mute made here), never on one who moderates the room or the host. The
+    /// default room has no room moderators: a `mute_room` about it is not taken.
+    fn ruled_room_mute(&mut self, ruling: &Ruling, by: &str, now: u64) -> Option<String> {
+        let at = self.linked_room_of(ruling).filter(|&at| at != 0)?;
+        let name = name::validate(ruling.name.as_deref()?).ok()?;
+        let room = self.rooms[at].name().to_owned();
+        let holder = self.rooms[at].holder_of(&name);
+        if holder
+            .as_ref()
+            .is_some_and(|&(s, _)| self.moderates_at(s, at))
+        {
+            return None;
+        }
+        let target = holder.as_ref().map(|&(s, _)| s);
+        let shown = holder.map_or(name, |(_, shown)| shown);
+        let key = NameKey::new(&shown);
+        let device = target.and_then(|s| self.moderation.device(s));
+        let ip = target
+            .and_then(|s| self.moderation.address(s))
+            .filter(|&ip| !self.moderation.moderator_at(ip));
+        let lang = self.template.lang;
+        let said = if ruling.act == Act::UnmuteRoom {
+            if !self
+                .moderation
+                .lift_room_mute(&room, (Some(&key), ip, device))
+            {
+                return None;
+            }
+            tr!(lang, "moderation-unmute", name = shown.as_str(), by = by)
+        } else {
+            let rule = Rule {
+                shown: shown.clone(),
+                by: by.to_owned(),
+                reason: reason_of(ruling),
+                until: ruling.until.map(|until| until.min(now + MAX_RULING_MS)),
+            };
+            let limit = 2 * super::room_moderators::MAX_ROOM_MUTES;
+            if !self
+                .moderation
+                .add_room_mute(&room, (Some(&key), ip, device), (&rule, limit), now)
+            {
+                return None;
+            }
+            let said = tr!(lang, "moderation-mute-room", name = shown.as_str(), by = by);
+            self.with_terms(said, &rule, now)
+        };
+        self.rooms[at].say_notice(said.clone());
+        Some(said)
     }
 
     /// The linked room a ruling from another site is about (the default room, or the named one
