@@ -1,11 +1,12 @@
-//! Everything the app's background threads tell it ([`AppEvent`], on one channel), and what a
-//! reachability test was for.
+//! Everything the app's background threads tell it ([`AppEvent`], on one channel), what a
+//! reachability test was for, and a picture read.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::hosting::Started;
 use crate::client::ClientEvent;
+use crate::client::preview::{Pixels, Unshown};
 use crate::client::transfer::TransferEvent;
 use crate::diagnostics::Probe;
 use crate::discovery::DiscoveryEvent;
@@ -18,6 +19,18 @@ pub(super) enum ProbeKind {
     Form,
     /// One of the hosted room's addresses.
     Hosting,
+}
+
+/// A picture read on the pictures' thread (`pictures.rs`): its checksum, whether it is for the
+/// large view, and its pixels or why they do not show.
+#[derive(Debug)]
+pub(super) struct PictureRead {
+    /// The picture's SHA-256, as its offer gave it.
+    pub(super) sha256: String,
+    /// For the large view, not a thumbnail.
+    pub(super) large: bool,
+    /// Its pixels, within the preview's limits, or why not.
+    pub(super) pixels: Result<Pixels, Unshown>,
 }
 
 /// How long a reachability test waits for an answer.
@@ -60,7 +73,7 @@ pub(super) enum AppEvent {
     /// From a file transfer.
     Transfer(TransferEvent),
     /// An offered picture was read (or not) on the pictures' thread.
-    Picture(super::pictures::Read),
+    Picture(PictureRead),
     /// This app's device, read or made at start (or why not).
     Device(Result<crate::protocol::device::DeviceId, String>),
 }

@@ -11,23 +11,14 @@ use crossbeam_channel::Sender;
 use eframe::egui;
 
 use super::desk::Desk;
-use super::events::AppEvent;
-use crate::client::preview::{self, Pixels, Unshown};
+use super::events::{AppEvent, PictureRead};
+use crate::client::preview::{self, Unshown};
 use crate::ui::pictures::{Large, PictureView, Thumb};
 
 /// The most thumbnails kept as textures: 64 of at most 320 × 240 RGBA, 19.7 MB at most.
 pub(super) const MAX_THUMBNAILS: usize = 64;
 /// How many pictures are fetched at once; the host gives each person a few download slots.
 const FETCHING_AT_ONCE: usize = 2;
-
-/// A picture read on the reader thread: its checksum, whether it is for the large view, and its
-/// pixels or why they do not show.
-#[derive(Debug)]
-pub(super) struct Read {
-    sha256: String,
-    large: bool,
-    pixels: Result<Pixels, Unshown>,
-}
 
 /// A picture to read (at `path`, after copying it there from `copy_from`, this person's own).
 struct Job {
@@ -210,7 +201,7 @@ impl Pictures {
                         copy_into(from, &job.path);
                     }
                     let pixels = preview::read(&job.path, fit);
-                    sink.send(Read {
+                    sink.send(PictureRead {
                         sha256: job.sha256,
                         large: job.large,
                         pixels,
@@ -232,7 +223,7 @@ impl Pictures {
 
     /// A picture was read: its texture is made, and the least recently drawn thumbnails are let
     /// go past [`MAX_THUMBNAILS`] (never one drawn in this frame).
-    pub(super) fn on_read(&mut self, read: Read, ctx: &egui::Context) {
+    pub(super) fn on_read(&mut self, read: PictureRead, ctx: &egui::Context) {
         let shown = read.pixels.map(|pixels| {
             let size = pixels.size.map(|n| n as usize);
             let image = egui::ColorImage::from_rgba_unmultiplied(size, &pixels.rgba);
@@ -300,10 +291,11 @@ fn copy_into(from: &Path, to: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::preview::Pixels;
 
     /// A 2 × 2 picture read for `sha256`.
-    fn read(sha256: &str) -> Read {
-        Read {
+    fn read(sha256: &str) -> PictureRead {
+        PictureRead {
             sha256: sha256.to_owned(),
             large: false,
             pixels: Ok(Pixels {
@@ -351,7 +343,7 @@ mod tests {
     fn a_picture_that_does_not_read_says_why_and_a_fetch_waits_its_turn() {
         let ctx = egui::Context::default();
         let mut pictures = Pictures::default();
-        let broken = Read {
+        let broken = PictureRead {
             pixels: Err(Unshown::TooManyPixels),
             ..read("bomb")
         };

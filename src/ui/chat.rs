@@ -4,8 +4,9 @@
 
 use eframe::egui::{self, Key, RichText};
 
-use super::messages::{ListLayout, Rights, messages_ui, progress_ui};
+use super::messages::{ListLayout, Rights, messages_ui};
 use super::moderation::Rank;
+use super::progress::progress_ui;
 use super::relations::{Aside, aside_ui};
 use super::search::{SearchPanel, search_ui};
 use super::trust::{Protection, badge_ui};

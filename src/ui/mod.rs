@@ -10,6 +10,7 @@ pub mod dialogs;
 pub mod messages;
 pub mod moderation;
 pub mod pictures;
+pub mod progress;
 pub mod relations;
 pub mod search;
 pub mod toolbar;

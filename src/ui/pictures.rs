@@ -104,7 +104,7 @@ pub fn picture_ui(
             ));
             // A download the person asked for (from the menu, or the large view's Save as).
             match transfer.filter(|t| t.direction == Direction::Down) {
-                Some(t) if fetching => super::messages::progress_ui(ui, t, lang),
+                Some(t) if fetching => super::progress::progress_ui(ui, t, lang),
                 Some(TransferState {
                     status: TransferStatus::Done(Some(path)),
                     ..
@@ -137,7 +137,7 @@ pub fn picture_ui(
                 egui::Label::new(RichText::new(lang.tr("picture-loading")).weak()),
             );
             if let Some(t) = transfer.filter(|_| fetching) {
-                super::messages::progress_ui(ui, t, lang);
+                super::progress::progress_ui(ui, t, lang);
             }
             // Asked once; its owner marks it loading (or broken) at once.
             (thumb.is_none() && askable).then_some(Action::File(FileAction::Show(offer.file)))
