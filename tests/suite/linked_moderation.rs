@@ -679,16 +679,25 @@ fn a_room_s_moderator_mutes_someone_at_another_site_there_in_that_room_only_neve
         boss.seen()
     );
 
-    // A mute_room about the default room, signed by the trusted site: it has no room
-    // moderators, and a mute there would be the whole host's; not taken.
+    // Signed by the trusted site, yet not taken: a mute_room about the default room (it has no
+    // room moderators, and a mute there would be the whole host's), about a room this site does
+    // not have, and naming someone with an invisible character in their name.
     let rogue = rogue(&broker);
-    let hall_mute = site_a
-        .sign_ruling(
-            &Ruling::about(Act::MuteRoom, Some("lou".into()), "mallory")
-                .made(coucou::protocol::now_ms(), [7; 16]),
-        )
-        .expect("signed");
-    rogue.publish(None, "hall-mute".into(), ServerMsg::Ruled(hall_mute));
+    let hostile = [
+        (None, "lou"),
+        (Some("Nulle part"), "lou"),
+        (Some(ROOM), "lo\u{200B}u"),
+    ];
+    for (n, (room, name)) in (7_u8..).zip(hostile) {
+        let ruling = Ruling {
+            room: room.map(str::to_owned),
+            ..Ruling::about(Act::MuteRoom, Some(name.into()), "mallory")
+        };
+        let signed = site_a
+            .sign_ruling(&ruling.made(coucou::protocol::now_ms(), [n; 16]))
+            .expect("signed");
+        rogue.publish(None, format!("hostile-{n}"), ServerMsg::Ruled(signed));
+    }
     marker(&rogue, "the hall's mute came before me");
     heard(&mut lou, "the hall's mute came before me");
     say(&mut lou, "still free in the hall");
