@@ -269,7 +269,7 @@ impl Moderate {
     /// The line a person would type for this act ([`parse`] reads it back).
     fn to_plain_line(&self) -> String {
         let word = match self.act {
-            Act::Kick => "kick",
+            Act::Kick | Act::KickRoom => "kick",
             Act::Ban => "ban",
             Act::Unban => "unban",
             Act::Bans => "bans",

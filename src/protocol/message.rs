@@ -737,6 +737,9 @@ pub enum Act {
     MuteRoom,
     /// Between linked sites only: a room's mute ([`Act::MuteRoom`]) lifted there.
     UnmuteRoom,
+    /// Between linked sites only: a moderator of the named room `room` removed the person
+    /// (`name`) from it, at another site (as [`Act::MuteRoom`], never a client's).
+    KickRoom,
 }
 
 /// One of a host's rooms, as [`ServerMsg::Rooms`] lists it.

@@ -19,8 +19,8 @@ pub const MAX_PAYLOAD_BYTES: usize = 4096;
 /// One moderator's decision for every site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ruling {
-    /// `ban`, `mute`, `unban`, `unmute`, `kick`, `delete`, `clear`, or `mute_room` and
-    /// `unmute_room` (a named room's moderator, in `room`).
+    /// `ban`, `mute`, `unban`, `unmute`, `kick`, `delete`, `clear`, or `mute_room`,
+    /// `unmute_room` and `kick_room` (a named room's moderator, in `room`).
     pub act: Act,
     /// The person's name (a ban, a mute, a lift).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,8 +37,8 @@ pub struct Ruling {
     /// The message deleted (its id, the stream's, the same at every site).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<u64>,
-    /// The named room the message is in, the room cleared, or the room a `mute_room` or an
-    /// `unmute_room` is about (absent: the default room).
+    /// The named room the message is in, the room cleared, or the room a `mute_room`, an
+    /// `unmute_room` or a `kick_room` is about (absent: the default room).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<String>,
     /// The moderator's name.

@@ -2,8 +2,8 @@
 //! by each test on 127.0.0.1; feature `nats-tests`): a ban, a mute, their lifting and a deletion
 //! made at one site hold at the other, which trusts it by its room's fingerprint, and so does a
 //! room's clearing (not at a site that does not trust it), and a kick of someone at the other
-//! site; a named room's moderator muting someone at the other site there, in that room only
-//! (never its owner, never through the default room); a device's name kept while it is away
+//! site; a named room's moderator muting or removing someone at the other site there, in that
+//! room only (never its owner, never through the default room); a device's name kept while it is away
 //! is claimed at every site; never on the
 //! other site's owner; a site without a store, restarted, keeps out what its own moderators
 //! deleted or cleared before (and never does again a ruling of its own from this run); and a
@@ -597,7 +597,8 @@ fn a_site_without_a_store_restarted_keeps_out_what_its_moderators_deleted_or_cle
 }
 
 #[test]
-fn a_room_s_moderator_mutes_someone_at_another_site_there_in_that_room_only_never_its_owner() {
+fn a_room_s_moderator_mutes_and_removes_someone_at_another_site_there_in_that_room_only_never_its_owner()
+ {
     const ROOM: &str = "Projet X";
     let dir = tempfile::tempdir().expect("a temp folder");
     let broker = Broker::start(dir.path());
@@ -683,18 +684,21 @@ fn a_room_s_moderator_mutes_someone_at_another_site_there_in_that_room_only_neve
     // room moderators, and a mute there would be the whole host's), about a room this site does
     // not have, and naming someone with an invisible character in their name.
     let rogue = rogue(&broker);
+    // And a removal from the room made an hour ago: a removal is for now.
+    let now = coucou::protocol::now_ms();
     let hostile = [
-        (None, "lou"),
-        (Some("Nulle part"), "lou"),
-        (Some(ROOM), "lo\u{200B}u"),
+        (Act::MuteRoom, None, "lou", now),
+        (Act::MuteRoom, Some("Nulle part"), "lou", now),
+        (Act::MuteRoom, Some(ROOM), "lo\u{200B}u", now),
+        (Act::KickRoom, Some(ROOM), "lou", now - 3_600_000),
     ];
-    for (n, (room, name)) in (7_u8..).zip(hostile) {
+    for (n, (what, room, name, made)) in (7_u8..).zip(hostile) {
         let ruling = Ruling {
             room: room.map(str::to_owned),
-            ..Ruling::about(Act::MuteRoom, Some(name.into()), "mallory")
+            ..Ruling::about(what, Some(name.into()), "mallory")
         };
         let signed = site_a
-            .sign_ruling(&ruling.made(coucou::protocol::now_ms(), [n; 16]))
+            .sign_ruling(&ruling.made(made, [n; 16]))
             .expect("signed");
         rogue.publish(None, format!("hostile-{n}"), ServerMsg::Ruled(signed));
     }
@@ -721,6 +725,21 @@ fn a_room_s_moderator_mutes_someone_at_another_site_there_in_that_room_only_neve
         "{:#?}",
         lou.seen()
     );
+    // Removed from the room by ta, at the other site: out of it there, still in the hall.
+    ta.send_in(ROOM, &act(Act::Kick, "lou"));
+    ta.expect_in(Some(ROOM), |m| {
+        matches!(m, ServerMsg::Notice { text, .. }
+            if text == "lou is at another site: it was asked to remove them (ta).")
+    });
+    assert_eq!(refused_in(&mut lou, Some(ROOM)).0, ErrorCode::Kicked);
+    lou.expect_in(Some(ROOM), |m| matches!(m, ServerMsg::Parted {}));
+    ta.expect_in(
+        Some(ROOM),
+        |m| matches!(m, ServerMsg::Leave { name, .. } if name == "lou"),
+    );
+    say(&mut lou, "back in the hall");
+    heard(&mut teacher, "back in the hall");
+
     let notices = lou
         .seen()
         .iter()

@@ -376,7 +376,7 @@ impl<M: Mailbox> House<M> {
                 Ok(None)
             }
             // The sites' own acts, never a client's: a room's moderator types `/mute` there.
-            Act::MuteRoom | Act::UnmuteRoom => Err((
+            Act::MuteRoom | Act::UnmuteRoom | Act::KickRoom => Err((
                 ErrorCode::BadUsage,
                 tr!(lang, "error-usage", usage = "/mute <name>"),
             )),
@@ -888,7 +888,7 @@ impl<M: Mailbox> House<M> {
     }
 
     /// A notice for one person, outside any room's history.
-    fn notice(&self, text: String) -> ServerMsg {
+    pub(super) fn notice(&self, text: String) -> ServerMsg {
         ServerMsg::Notice {
             id: None,
             time: (self.clock)(),

@@ -3,7 +3,7 @@
 //! as the host's mutes are; the host's moderators may lift them too), lock and unlock it, set its
 //! slow mode, delete its messages, clear its history and kick people out of it (back to the
 //! default room, or out of the room for an app); someone at another site of a linked room is
-//! muted there by their site, told ([`Act::MuteRoom`]); everything that concerns the whole host (bans,
+//! muted or removed there by their site, told ([`Act::MuteRoom`], [`Act::KickRoom`]); everything that concerns the whole host (bans,
 //! host-wide mutes, classroom mode, the lists, naming moderators) stays the host's moderators'.
 //! Nobody of their rank, nor above it, can be kicked by them.
 
@@ -189,6 +189,26 @@ impl<M: Mailbox> House<M> {
         let lang = self.template.lang;
         let target = self.rooms[at].holder_of(&rule.shown);
         let Some((target, name)) = target else {
+            // Someone at another site of this linked room: their site is asked to remove them
+            // from its room; what it does, only it can say.
+            if let Some(name) = self.rooms[at].at_another_site(&rule.shown) {
+                self.tell_sites(&Ruling {
+                    reason: rule.reason.clone(),
+                    room: Some(self.rooms[at].name().to_owned()),
+                    ..Ruling::about(Act::KickRoom, Some(name.clone()), &rule.by)
+                });
+                let said = tr!(
+                    lang,
+                    "moderation-kick-remote",
+                    name = name.as_str(),
+                    by = rule.by.as_str()
+                );
+                let said = self.with_reason(said, rule);
+                let room = self.rooms[at].name().to_owned();
+                let notice = self.notice(said.clone());
+                self.answer(session, Some(&room), &notice);
+                return Ok(Some(said));
+            }
             let text = tr!(lang, "error-no-such-user", name = rule.shown.as_str());
             return Err((ErrorCode::NoSuchUser, text));
         };
@@ -196,11 +216,25 @@ impl<M: Mailbox> House<M> {
             let text = tr!(lang, "error-moderator-protected", name = name.as_str());
             return Err((ErrorCode::NotModerator, text));
         }
+        Ok(Some(self.remove_from_room(target, &name, at, rule)))
+    }
+
+    /// Takes `target` (called `name`) out of the named room `at`, as `rule` says (a moderator of
+    /// the room did, here or at another site): the room is told, and they are told why; a
+    /// terminal goes back to the default room, an app is sent `parted`. What the room was told.
+    pub(super) fn remove_from_room(
+        &mut self,
+        target: SessionId,
+        name: &str,
+        at: usize,
+        rule: &Rule,
+    ) -> String {
+        let lang = self.template.lang;
         let said = self.with_reason(
             tr!(
                 lang,
                 "moderation-kick-room",
-                name = name.as_str(),
+                name = name,
                 by = rule.by.as_str()
             ),
             rule,
@@ -222,7 +256,7 @@ impl<M: Mailbox> House<M> {
             &ServerMsg::error(ErrorCode::Kicked, told),
         );
         self.part(target, at, None);
-        Ok(Some(said))
+        said
     }
 
     /// An owner makes the person called `name` a moderator of the named room `at` (`on`), or one

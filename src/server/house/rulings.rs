@@ -1,6 +1,6 @@
 //! What the host's moderators decide, to and from the other sites of a linked room: a ban, a mute,
-//! their lifting, a named room's mute by its moderator (and its lifting), a kick of someone at
-//! another site, a deletion and a room's clearing go to the
+//! their lifting, a named room's mute by its moderator (and its lifting) or removal from it, a
+//! kick of someone at another site, a deletion and a room's clearing go to the
 //! others signed by this host's identity ([`House::tell_sites`]); one from another site, its
 //! signature checked off the room lock by a site this host trusts, is done here as it was there
 //! ([`House::apply_ruling`]) — never on one of this host's owners or moderators — and said in the
@@ -156,6 +156,7 @@ impl<M: Mailbox> House<M> {
             Act::Delete => self.ruled_delete(ruling, &by),
             Act::Clear => self.ruled_clear(ruling, &by),
             Act::MuteRoom | Act::UnmuteRoom => self.ruled_room_mute(ruling, &by, now),
+            Act::KickRoom => self.ruled_room_kick(ruling, &by, now),
             _ => None,
         };
         if let Some(what) = said {
@@ -352,6 +353,31 @@ impl<M: Mailbox> House<M> {
         };
         self.rooms[at].say_notice(said.clone());
         Some(said)
+    }
+
+    /// Someone here removed from a named room by that room's moderator at another site a moment
+    /// ago ([`KICK_FRESH_MS`], as a kick from the host): out of this host's room of that name,
+    /// if linked, unless they moderate it or the host.
+    fn ruled_room_kick(&mut self, ruling: &Ruling, by: &str, now: u64) -> Option<String> {
+        if ruling
+            .at
+            .is_none_or(|at| at.saturating_add(KICK_FRESH_MS) < now)
+        {
+            return None;
+        }
+        let at = self.linked_room_of(ruling).filter(|&at| at != 0)?;
+        let name = name::validate(ruling.name.as_deref()?).ok()?;
+        let (target, shown) = self.rooms[at].holder_of(&name)?;
+        if self.moderates_at(target, at) {
+            return None;
+        }
+        let rule = Rule {
+            shown: shown.clone(),
+            by: by.to_owned(),
+            reason: reason_of(ruling),
+            until: None,
+        };
+        Some(self.remove_from_room(target, &shown, at, &rule))
     }
 
     /// The linked room a ruling from another site is about (the default room, or the named one
