@@ -3,8 +3,9 @@
 //! as the host's mutes are; the host's moderators may lift them too), lock and unlock it, set its
 //! slow mode, delete its messages, clear its history and kick people out of it (back to the
 //! default room, or out of the room for an app); someone at another site of a linked room is
-//! muted or removed there by their site, told ([`Act::MuteRoom`], [`Act::KickRoom`]); everything that concerns the whole host (bans,
-//! host-wide mutes, classroom mode, the lists, naming moderators) stays the host's moderators'.
+//! muted or removed there by their site, told ([`Act::MuteRoom`], [`Act::KickRoom`]). Everything
+//! that concerns the whole host (bans, host-wide mutes, classroom mode, the lists, naming
+//! moderators) stays the host's moderators'.
 //! Nobody of their rank, nor above it, can be kicked by them.
 
 use super::{House, shown};
@@ -192,9 +193,10 @@ impl<M: Mailbox> House<M> {
             // Someone at another site of this linked room: their site is asked to remove them
             // from its room; what it does, only it can say.
             if let Some(name) = self.rooms[at].at_another_site(&rule.shown) {
+                let room = self.rooms[at].name().to_owned();
                 self.tell_sites(&Ruling {
                     reason: rule.reason.clone(),
-                    room: Some(self.rooms[at].name().to_owned()),
+                    room: Some(room.clone()),
                     ..Ruling::about(Act::KickRoom, Some(name.clone()), &rule.by)
                 });
                 let said = tr!(
@@ -204,7 +206,6 @@ impl<M: Mailbox> House<M> {
                     by = rule.by.as_str()
                 );
                 let said = self.with_reason(said, rule);
-                let room = self.rooms[at].name().to_owned();
                 let notice = self.notice(said.clone());
                 self.answer(session, Some(&room), &notice);
                 return Ok(Some(said));
