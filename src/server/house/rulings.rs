@@ -107,9 +107,9 @@ impl<M: Mailbox> House<M> {
             .as_ref()
             .and_then(|site| site.sign_ruling(&ruling))
         {
-            // What concerns one linked room's messages (a deletion, a clearing) goes in that
-            // room's stream, after them: read again from its start, it comes after what it is
-            // about. The rest is the whole host's, in the default room's.
+            // What concerns one linked room (a deletion, a clearing, its own moderator's mute or
+            // removal) goes in that room's stream: read again from its start, it comes after the
+            // messages it is about. The rest is the whole host's, in the default room's.
             Some(signed) => {
                 let at = self.linked_room_of(&ruling).unwrap_or(0);
                 self.rooms[at].tell_sites(ServerMsg::Ruled(signed));
