@@ -269,11 +269,11 @@ impl Moderate {
     /// The line a person would type for this act ([`parse`] reads it back).
     fn to_plain_line(&self) -> String {
         let word = match self.act {
+            // The sites' own acts (`…_room`) read as what the room's moderator typed.
             Act::Kick | Act::KickRoom => "kick",
             Act::Ban => "ban",
             Act::Unban => "unban",
             Act::Bans => "bans",
-            // The sites' own acts are typed as the mute a room's moderator types in the room.
             Act::Mute | Act::MuteRoom => "mute",
             Act::Unmute | Act::UnmuteRoom => "unmute",
             Act::Lock => "lock",

@@ -375,11 +375,16 @@ impl<M: Mailbox> House<M> {
                 self.answer(session, echo, &notice);
                 Ok(None)
             }
-            // The sites' own acts, never a client's: a room's moderator types `/mute` there.
-            Act::MuteRoom | Act::UnmuteRoom | Act::KickRoom => Err((
-                ErrorCode::BadUsage,
-                tr!(lang, "error-usage", usage = "/mute <name>"),
-            )),
+            // The sites' own acts, never a client's: a room's moderator types `/mute` or `/kick`
+            // in the room.
+            Act::MuteRoom | Act::UnmuteRoom | Act::KickRoom => {
+                let usage = match asked.act {
+                    Act::KickRoom => "/kick <name> [reason]",
+                    Act::UnmuteRoom => "/unmute <name>",
+                    _ => "/mute <name> [10m|2h|3d] [reason]",
+                };
+                Err((ErrorCode::BadUsage, tr!(lang, "error-usage", usage = usage)))
+            }
         };
         match outcome {
             Ok(Some(what)) => {

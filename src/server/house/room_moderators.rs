@@ -76,7 +76,7 @@ impl<M: Mailbox> House<M> {
         // come here) and, told, there, where their site mutes them in its room.
         let elsewhere = holder
             .is_none()
-            .then(|| self.rooms[at].at_another_site(&rule.shown))
+            .then(|| self.rooms[at].remote_person(&rule.shown))
             .flatten();
         let shown_name = match (&holder, &elsewhere) {
             (Some((_, name)), _) | (None, Some(name)) => name.clone(),
@@ -192,7 +192,7 @@ impl<M: Mailbox> House<M> {
         let Some((target, name)) = target else {
             // Someone at another site of this linked room: their site is asked to remove them
             // from its room; what it does, only it can say.
-            if let Some(name) = self.rooms[at].at_another_site(&rule.shown) {
+            if let Some(name) = self.rooms[at].remote_person(&rule.shown) {
                 let room = self.rooms[at].name().to_owned();
                 self.tell_sites(&Ruling {
                     reason: rule.reason.clone(),

@@ -822,14 +822,9 @@ impl<M: Mailbox> Room<M> {
             .unwrap_or_default()
     }
 
-    /// Who is at another site of this linked room under `wanted` (exactly, whatever the case,
-    /// else by look-alike): their name as their site shows it.
-    pub fn at_another_site(&self, wanted: &str) -> Option<String> {
-        self.remote_person(wanted)
-    }
-
-    /// Who is at another site under `wanted`, as [`super::find_named`] finds them.
-    pub(super) fn remote_person(&self, wanted: &str) -> Option<String> {
+    /// Who is at another site of this linked room under `wanted`, as [`super::find_named`] finds
+    /// them (exactly, whatever the case, else by look-alike): their name as their site shows it.
+    pub fn remote_person(&self, wanted: &str) -> Option<String> {
         let linked = self.linked.as_ref()?;
         super::find_named(linked.remote_names(), wanted).map(|(name, _)| name.clone())
     }
