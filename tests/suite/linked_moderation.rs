@@ -93,6 +93,15 @@ fn notice(client: &mut Json, needle: &str) {
     client.expect(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains(needle)));
 }
 
+/// How many of the notices `client` was told so far hold `needle`.
+fn notices(client: &Json, needle: &str) -> usize {
+    client
+        .seen()
+        .iter()
+        .filter(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains(needle)))
+        .count()
+}
+
 #[test]
 fn a_ban_a_mute_and_a_deletion_at_one_site_hold_at_the_site_that_trusts_it_but_never_on_its_owner()
 {
@@ -438,14 +447,7 @@ fn a_genuine_ruling_published_again_or_made_too_long_ago_is_not_taken() {
     heard(&mut bob, "the replays came before me");
     say(&mut bob, "free to speak");
     heard(&mut warden, "free to speak");
-    let muted_notices = bob
-        .seen()
-        .iter()
-        .filter(
-            |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("muted by mallory")),
-        )
-        .count();
-    assert_eq!(muted_notices, 1, "{:#?}", bob.seen());
+    assert_eq!(notices(&bob, "muted by mallory"), 1, "{:#?}", bob.seen());
     assert!(
         !bob.seen()
             .iter()
@@ -672,13 +674,7 @@ fn a_room_s_moderator_mutes_and_removes_someone_at_another_site_there_in_that_ro
             |m| matches!(m, ServerMsg::Message(c) if c.text == "boss speaks"),
         );
     }
-    assert!(
-        !boss.seen().iter().any(
-            |m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("boss was muted"))
-        ),
-        "{:#?}",
-        boss.seen()
-    );
+    assert_eq!(notices(&boss, "boss was muted"), 0, "{:#?}", boss.seen());
 
     // Signed by the trusted site, yet not taken: a mute_room about the default room (it has no
     // room moderators, and a mute there would be the whole host's), about a room this site does
@@ -718,13 +714,7 @@ fn a_room_s_moderator_mutes_and_removes_someone_at_another_site_there_in_that_ro
         Some(ROOM),
         |m| matches!(m, ServerMsg::Message(c) if c.text == "thank you"),
     );
-    assert!(
-        !lou.seen()
-            .iter()
-            .any(|m| matches!(m, ServerMsg::Notice { text, .. } if text.contains("mallory"))),
-        "{:#?}",
-        lou.seen()
-    );
+    assert_eq!(notices(&lou, "mallory"), 0, "{:#?}", lou.seen());
     // Removed from the room by ta, at the other site: out of it there, still in the hall.
     ta.send_in(ROOM, &act(Act::Kick, "lou"));
     ta.expect_in(Some(ROOM), |m| {
@@ -740,13 +730,11 @@ fn a_room_s_moderator_mutes_and_removes_someone_at_another_site_there_in_that_ro
     say(&mut lou, "back in the hall");
     heard(&mut teacher, "back in the hall");
 
-    let notices = lou
-        .seen()
-        .iter()
-        .filter(
-            |m| matches!(m, ServerMsg::Notice { text, .. } if text.starts_with("lou was muted")),
-        )
-        .count();
-    assert_eq!(notices, 1, "told once, by its own site: {:#?}", lou.seen());
+    assert_eq!(
+        notices(&lou, "lou was muted"),
+        1,
+        "told once, by its own site: {:#?}",
+        lou.seen()
+    );
     drop((a, b));
 }

@@ -81,6 +81,17 @@ fn reason_of(ruling: &Ruling) -> Option<String> {
     (!is_blank(&reason)).then_some(reason)
 }
 
+/// The rule a ban or a mute from another site makes here on `shown`: its reason cleaned, and
+/// lasting at most [`MAX_RULING_MS`] from `now`, as one made here.
+fn rule_of(ruling: &Ruling, shown: &str, by: &str, now: u64) -> Rule {
+    Rule {
+        shown: shown.to_owned(),
+        by: by.to_owned(),
+        reason: reason_of(ruling),
+        until: ruling.until.map(|until| until.min(now + MAX_RULING_MS)),
+    }
+}
+
 impl<M: Mailbox> House<M> {
     /// This host signs what its moderators decide with `site` (its identity), for a linked room.
     #[must_use]
@@ -217,12 +228,7 @@ impl<M: Mailbox> House<M> {
         let ip = here
             .and_then(|s| self.moderation.address(s))
             .filter(|&ip| ruling.act == Act::Ban && !self.moderation.moderator_at(ip));
-        let rule = Rule {
-            shown: name.clone(),
-            by: by.to_owned(),
-            reason: reason_of(ruling),
-            until: ruling.until.map(|until| until.min(now + MAX_RULING_MS)),
-        };
+        let rule = rule_of(ruling, &name, by, now);
         let (kind, said_key) = if ruling.act == Act::Ban {
             (Kind::Ban, "moderation-ban")
         } else {
@@ -335,12 +341,7 @@ impl<M: Mailbox> House<M> {
             }
             tr!(lang, "moderation-unmute", name = shown.as_str(), by = by)
         } else {
-            let rule = Rule {
-                shown: shown.clone(),
-                by: by.to_owned(),
-                reason: reason_of(ruling),
-                until: ruling.until.map(|until| until.min(now + MAX_RULING_MS)),
-            };
+            let rule = rule_of(ruling, &shown, by, now);
             let limit = 2 * super::room_moderators::MAX_ROOM_MUTES;
             if !self
                 .moderation
