@@ -62,6 +62,7 @@ impl View {
                 coucou::ui::chat::ChatStatus::Live,
                 coucou::ui::chat::Around {
                     pictures: &self.pictures,
+                    rules: None,
                     protection: coucou::ui::trust::Protection::TrustedOnFirstUse,
                     room: &self.model.room,
                     room_news: (0, false),
@@ -255,6 +256,7 @@ impl Rooms {
                 coucou::ui::chat::ChatStatus::Live,
                 coucou::ui::chat::Around {
                     pictures: &coucou::ui::pictures::PictureView::default(),
+                    rules: None,
                     protection: coucou::ui::trust::Protection::TrustedOnFirstUse,
                     room: "Coucou",
                     room_news: (0, false),

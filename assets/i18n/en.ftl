@@ -784,6 +784,27 @@ mod-classroom-on = Classroom mode on
 mod-classroom-off = Classroom mode off
 mod-bans = Show the bans and mutes
 mod-log = Show the moderation log
+rules-heading = Bans and mutes
+rules-refresh = Refresh
+rules-close = Close
+rules-asking = Asking the host…
+rules-none = Nobody is banned or muted.
+rules-banned = banned
+rules-muted = muted
+rules-muted-in = muted in { $room }
+rules-by = by { $name } · { $left }
+rules-until-lifted = until lifted
+rules-left-minutes = { $minutes } min left
+rules-left-hours = { $hours } h left
+rules-left-days = { $days ->
+    [one] 1 day left
+   *[other] { $days } days left
+}
+rules-reason = Why: { $reason }
+rules-lift = Lift
+rules-lift-ban = Lift the ban on { $name }
+rules-lift-mute = Lift the mute on { $name }
+rules-more = { $count } more not listed: lift some to see them.
 help-usage-delete = /delete <message id>
 help-delete = take a message out of the room (its id: /search shows it)
 help-usage-clear = /clear

@@ -790,6 +790,27 @@ mod-classroom-on = Activer le mode classe
 mod-classroom-off = Désactiver le mode classe
 mod-bans = Voir les bannis et les muets
 mod-log = Voir le journal de modération
+rules-heading = Bannis et muets
+rules-refresh = Actualiser
+rules-close = Fermer
+rules-asking = Question posée à l’hôte…
+rules-none = Personne n’est banni ni rendu muet.
+rules-banned = banni
+rules-muted = muet
+rules-muted-in = muet dans { $room }
+rules-by = par { $name } · { $left }
+rules-until-lifted = jusqu’à nouvel ordre
+rules-left-minutes = encore { $minutes } min
+rules-left-hours = encore { $hours } h
+rules-left-days = { $days ->
+    [one] encore 1 jour
+   *[other] encore { $days } jours
+}
+rules-reason = Motif : { $reason }
+rules-lift = Lever
+rules-lift-ban = Lever le bannissement de { $name }
+rules-lift-mute = Rendre la parole à { $name }
+rules-more = { $count } autres non listés : levez-en pour les voir.
 help-usage-delete = /delete <id du message>
 help-delete = retirer un message du salon (son id : /search le montre)
 help-usage-clear = /clear

@@ -20,7 +20,7 @@ use crate::tr;
 use crate::ui::Action;
 use crate::ui::chat::{Around, ChatStatus, Composer, Showing, chat_ui};
 use crate::ui::messages::ListLayout;
-use crate::ui::moderation::Rank;
+use crate::ui::moderation::{Rank, RulesPanel};
 use crate::ui::pictures::PictureView;
 use crate::ui::search::SearchPanel;
 use crate::ui::trust::Protection;
@@ -43,6 +43,8 @@ pub(super) struct Conversation {
     pub(super) composer: Composer,
     /// The search panel (Ctrl+F).
     pub(super) search: SearchPanel,
+    /// The bans and mutes panel (a host's moderators).
+    pub(super) rules: RulesPanel,
     /// A search result to show once the older pages that hold it have come.
     pub(super) pending_jump: Option<u64>,
     /// The room, or which of its direct conversations, is on screen.
@@ -382,6 +384,7 @@ impl Conversation {
             hosted_on,
             rank: self.rank(),
             pictures,
+            rules: self.rules.open.then_some(&self.rules),
         };
         let (composer, search) = (&mut self.composer, &mut self.search);
         match (&self.showing, &mut self.directs.shown) {

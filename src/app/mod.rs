@@ -26,6 +26,7 @@ mod options;
 mod pictures;
 mod presence;
 pub mod reconnect;
+mod rules;
 mod session;
 mod style;
 pub mod transfers;
@@ -215,6 +216,11 @@ impl CoucouApp {
     /// The search panel: its words and results.
     pub fn search_panel(&self) -> &SearchPanel {
         &self.session.conv.search
+    }
+
+    /// Opens the bans and mutes panel on `listed`, as the host's answer (previews, snapshots).
+    pub fn preview_rules(&mut self, listed: crate::ui::moderation::Listed) {
+        self.session.conv.rules = crate::ui::moderation::RulesPanel::open_on(listed);
     }
 
     /// How many times the app asked for the window's attention (urgency hint) so far.

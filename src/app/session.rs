@@ -30,6 +30,7 @@ use crate::protocol::{ClientMsg, Command, ErrorCode, ServerMsg, command, now_ms}
 use crate::tr;
 use crate::ui::RoomAction;
 use crate::ui::chat::Showing;
+use crate::ui::moderation::Listed;
 use crate::ui::relations::Aside;
 
 /// How many older messages the app asks for at a time.
@@ -85,6 +86,7 @@ impl Session {
             RoomAction::Show(showing) => conv.show_in_room(showing),
             RoomAction::JoinNamed(name) => self.join_named(name),
             RoomAction::Moderate(asked) => self.rooms_command(Command::Moderate(asked), desk),
+            RoomAction::Rules(asked) => super::rules::apply(asked, conv, &self.contact),
             RoomAction::Ignore(name, on) => self.ignore(Some(name), on, desk),
             RoomAction::ReplyTo(quote) => conv.composer.aside_with(Aside::Reply(quote), None),
             RoomAction::Edit { id, text } => conv.composer.aside_with(Aside::Edit(id), Some(text)),
@@ -195,6 +197,10 @@ impl Session {
     /// A message from the host: a file token goes to the files; what is about its rooms, or about
     /// a named room (`room`), to the named rooms; the rest to the log and the conversation.
     fn on_message(&mut self, msg: ServerMsg, room: Option<String>, desk: &mut Desk) {
+        if let ServerMsg::Rules { time, rules, more } = msg {
+            let listed = Listed { time, rules, more };
+            return super::rules::listed(&mut self.conv, listed);
+        }
         let (contact, conv) = (&mut self.contact, &mut self.conv);
         if self.files.on_answer(&msg, contact, conv, desk) {
             return;

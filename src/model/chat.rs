@@ -215,6 +215,9 @@ pub struct ChatModel {
     /// The host takes replies, edits and reactions (its welcome said so): the app says it reads
     /// them.
     pub has_changes: bool,
+    /// The host lists its bans and mutes for a moderator's panel (its welcome said `rules`);
+    /// else the app asks for `bans`, answered in words.
+    pub has_rules: bool,
     /// The ids of your messages sent on the connection now (and on those before it, when the host
     /// knows this app's device): the host lets you edit or delete those.
     pub editable: HashSet<u64>,
@@ -618,12 +621,14 @@ impl ChatModel {
                 motd,
                 rooms,
                 changes,
+                rules,
                 ..
             } => {
                 self.room = room;
                 self.me = you;
                 self.has_rooms = rooms;
                 self.has_changes = changes;
+                self.has_rules = rules;
                 // A new connection: messages sent on the one before are not yours to change.
                 self.editable.clear();
                 self.live_since = history
@@ -795,11 +800,12 @@ impl ChatModel {
                 messages.drain(..skip);
                 self.prepend(messages, now);
             }
-            // Search results go to the search panel, not the conversation.
-            // The app shows the host's other rooms in a later version.
+            // Search results go to the search panel, the bans and mutes to the moderator's,
+            // not the conversation.
             ServerMsg::Cleared {} => self.cleared(),
             // The app puts private messages given back in their place (`restore_privates`).
             ServerMsg::Results { .. }
+            | ServerMsg::Rules { .. }
             | ServerMsg::Privates { .. }
             | ServerMsg::Rooms { .. }
             | ServerMsg::Topic { .. }
@@ -1252,6 +1258,7 @@ mod tests {
             labels: false,
             rooms: false,
             changes: false,
+            rules: false,
         }
     }
 

@@ -238,6 +238,7 @@ mod tests {
             labels: true,
             rooms: true,
             changes: false,
+            rules: false,
         }
     }
 

@@ -273,7 +273,8 @@ impl Moderate {
             Act::Kick | Act::KickRoom => "kick",
             Act::Ban => "ban",
             Act::Unban => "unban",
-            Act::Bans => "bans",
+            // A terminal has no panel: the list in words.
+            Act::Bans | Act::Rules => "bans",
             Act::Mute | Act::MuteRoom => "mute",
             Act::Unmute | Act::UnmuteRoom => "unmute",
             Act::Lock => "lock",

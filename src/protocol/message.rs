@@ -288,6 +288,11 @@ fn is_yes(on: &bool) -> bool {
     *on
 }
 
+/// True for `0`, which a count says by being absent.
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
 impl ClientMsg {
     /// The label of this request, if it is one that gets an answer and carries one.
     pub fn label(&self) -> Option<Label> {
@@ -392,6 +397,11 @@ pub enum ServerMsg {
         /// (`edited`, `reacted`) to clients that said `changes`.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         changes: bool,
+        /// True when the host answers a moderator's `rules` with the bans and mutes as a list
+        /// (`rules`): an app asks for it only then (an older host refuses the act as unknown), and
+        /// else asks for `bans`, answered in words.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rules: bool,
     },
     /// A message for the room.
     Message(Chat),
@@ -637,6 +647,18 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
     },
+    /// The answer to a moderator's [`Act::Rules`]: the bans, then the host's mutes, then the
+    /// mutes of the named room it was asked in, each oldest first.
+    Rules {
+        /// The host's clock when it listed them (milliseconds since the Unix epoch): what each
+        /// has left is its `until` less this, whatever the asker's clock says.
+        time: u64,
+        /// The rules, at most [`RULES_LISTED`] of each list.
+        rules: Vec<ListedRule>,
+        /// How many more hold than are listed.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        more: usize,
+    },
     /// The answer to [`ClientMsg::Search`]: the newest matching messages first.
     Results {
         /// The words that were searched for.
@@ -705,6 +727,9 @@ pub enum Act {
     Unban,
     /// The bans, as a notice.
     Bans,
+    /// The bans and mutes as a list ([`ServerMsg::Rules`]), for an app's panel (the host's
+    /// moderators, as `bans`). Asked only of a host whose welcome said `rules`.
+    Rules,
     /// Keeps a person from speaking, under any name, from their address too.
     Mute,
     /// Lifts a mute.
@@ -740,6 +765,40 @@ pub enum Act {
     /// Between linked sites only: a moderator of the named room `room` removed the person
     /// (`name`) from it, at another site (as [`Act::MuteRoom`], never a client's).
     KickRoom,
+}
+
+/// How many of each list (bans, the host's mutes, a room's mutes) [`ServerMsg::Rules`] holds at
+/// most: past it, the answer says how many more there are.
+pub const RULES_LISTED: usize = 100;
+
+/// Whether a [`ListedRule`] keeps someone out or keeps them from speaking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Kept off the host (lifted by [`Act::Unban`]).
+    Ban,
+    /// Kept from speaking (lifted by [`Act::Unmute`], in the rule's room when it has one).
+    Mute,
+}
+
+/// A ban or a mute, as [`ServerMsg::Rules`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedRule {
+    /// A ban or a mute.
+    pub kind: RuleKind,
+    /// The named room whose own mute it is; absent: the whole host's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// The name as the person had it, or the address: what lifts it.
+    pub name: String,
+    /// The moderator who decided it.
+    pub by: String,
+    /// Why, if they said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When it ends (milliseconds since the Unix epoch, the host's clock); absent: until lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<u64>,
 }
 
 /// One of a host's rooms, as [`ServerMsg::Rooms`] lists it.
@@ -1168,6 +1227,13 @@ impl ServerMsg {
                 by.iter_mut().for_each(clean);
             }
             Self::Unsaid { from, .. } => clean(from),
+            Self::Rules { rules, .. } => {
+                for rule in rules {
+                    [&mut rule.name, &mut rule.by].into_iter().for_each(clean);
+                    rule.room.iter_mut().for_each(clean);
+                    rule.reason.iter_mut().for_each(clean);
+                }
+            }
             // Checked (signature, then every field) by the site that reads it.
             Self::Ruled(_) => {}
             Self::Ready { .. }
@@ -1501,6 +1567,7 @@ mod tests {
             labels: true,
             rooms: true,
             changes: false,
+            rules: true,
         };
         assert_eq!(line(&welcome, x).matches("\"room\"").count(), 1);
         // A name with quotes or a backslash stays one JSON string.
@@ -1705,6 +1772,96 @@ mod tests {
                 String::from_utf8_lossy(&msg.to_json_line()).trim_end(),
                 documented
             );
+        }
+    }
+
+    #[test]
+    fn the_bans_and_mutes_listed_read_and_encode_as_protocol_md_shows_them_and_a_hostile_hosts_are_cleaned()
+     {
+        let doc = include_str!("../../PROTOCOL.md");
+        let asked = r#"{"type":"moderate","act":"rules"}"#;
+        assert!(doc.contains(asked));
+        assert_eq!(
+            decode_client(asked.as_bytes()).ok(),
+            Some(ClientMsg::Moderate(Moderate::alone(Act::Rules)))
+        );
+        let listed = ServerMsg::Rules {
+            time: 1_700_000_000_000,
+            rules: vec![
+                ListedRule {
+                    kind: RuleKind::Ban,
+                    room: None,
+                    name: "troll".into(),
+                    by: "ta".into(),
+                    reason: Some("spamming".into()),
+                    until: Some(1_700_005_400_000),
+                },
+                ListedRule {
+                    kind: RuleKind::Ban,
+                    room: None,
+                    name: "192.168.1.23".into(),
+                    by: "ta".into(),
+                    reason: None,
+                    until: None,
+                },
+                ListedRule {
+                    kind: RuleKind::Mute,
+                    room: Some("Projet X".into()),
+                    name: "carl".into(),
+                    by: "bob".into(),
+                    reason: None,
+                    until: None,
+                },
+            ],
+            more: 0,
+        };
+        let nothing = ServerMsg::Rules {
+            time: 1_700_000_000_000,
+            rules: Vec::new(),
+            more: 0,
+        };
+        for (msg, room) in [(listed, Some("Projet X")), (nothing, None)] {
+            let line = String::from_utf8(msg.to_json_line_in(room)).unwrap();
+            assert!(doc.contains(line.trim_end()), "{line}");
+            assert_eq!(
+                decode_server_in(line.as_bytes()).unwrap(),
+                (msg, room.map(Into::into))
+            );
+        }
+        // An older host's welcome says nothing of it: the app asks for `bans` instead.
+        let old = br#"{"type":"welcome","version":1,"room":"C","you":"a","users":["a"],"history":[],"max_message_bytes":2048}"#;
+        assert!(matches!(
+            decode_server(old),
+            Ok(ServerMsg::Welcome { rules: false, .. })
+        ));
+        // A hostile host's list reaches the panel with nothing invisible, no bidi, no escapes.
+        let hostile = "{\"type\":\"rules\",\"time\":1,\"rules\":[{\"kind\":\"mute\",\"room\":\"Pro\\u202ejet\",\"name\":\"bo\\u200bb\",\"by\":\"\\u001b[31mta\",\"reason\":\"a\\u2066b\"}],\"more\":18446744073709551615}";
+        let Ok(ServerMsg::Rules { rules, more, .. }) =
+            decode_server(hostile.as_bytes()).map(ServerMsg::cleaned)
+        else {
+            panic!("a rules line");
+        };
+        assert_eq!(more, usize::MAX);
+        let rule = &rules[0];
+        for text in [
+            &rule.name,
+            &rule.by,
+            rule.room.as_ref().unwrap(),
+            rule.reason.as_ref().unwrap(),
+        ] {
+            assert!(
+                text.chars()
+                    .all(|c| !c.is_control() && !matches!(c, '\u{200b}' | '\u{202e}' | '\u{2066}')),
+                "{text:?}"
+            );
+        }
+        assert_eq!(rule.name, "bob");
+        // Neither a kind it doesn't know nor a name that is not text is read.
+        for forged in [
+            r#"{"type":"rules","time":1,"rules":[{"kind":"exile","name":"a","by":"b"}]}"#,
+            r#"{"type":"rules","time":1,"rules":[{"kind":"ban","name":7,"by":"b"}]}"#,
+        ] {
+            assert!(decode_server(forged.as_bytes()).is_err(), "{forged}");
         }
     }
 

@@ -112,6 +112,8 @@ impl ServerMsg {
             | Self::Stored { .. } => {}
             // Between linked sites only: clients get the tombstone, or the notice.
             Self::Unsaid { .. } | Self::Ruled(_) => {}
+            // Asked by apps only: a terminal types `/bans`, answered in words.
+            Self::Rules { .. } => {}
             Self::Notice { text, .. } => {
                 for line in text.lines() {
                     notice(out, line);

@@ -657,6 +657,7 @@ impl<M: Mailbox> Room<M> {
             labels: true,
             rooms: true,
             changes: true,
+            rules: true,
         };
         self.send_to(session, &welcome);
         if !self.topic.is_empty() && self.knows_rooms(session) {

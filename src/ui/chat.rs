@@ -5,7 +5,7 @@
 use eframe::egui::{self, Key, RichText};
 
 use super::messages::{ListLayout, Rights, messages_ui};
-use super::moderation::Rank;
+use super::moderation::{Rank, RulesPanel, rules_ui};
 use super::progress::progress_ui;
 use super::relations::{Aside, aside_ui};
 use super::search::{SearchPanel, search_ui};
@@ -230,6 +230,8 @@ pub struct Around<'a> {
     pub rank: Rank,
     /// The thumbnails of the pictures offered, and the picture shown large.
     pub pictures: &'a super::pictures::PictureView,
+    /// The bans and mutes panel, while it is open (for the host's moderators).
+    pub rules: Option<&'a RulesPanel>,
 }
 
 /// Draws the chat screen.
@@ -274,9 +276,20 @@ pub fn chat_ui(
     egui::Panel::top("room-header").show(ui, |ui| {
         action = action.take().or(header_ui(ui, model, &around));
     });
-    // The search panel takes the people list's place while it is open, so that the input line
-    // keeps room to type at the default window size.
-    if !search.open {
+    // The search panel, or the bans and mutes, take the people list's place while open, so that
+    // the input line keeps room to type at the default window size.
+    let rules = around
+        .rules
+        .filter(|_| connected && around.rank >= Rank::Host);
+    if let Some(rules) = rules.filter(|_| !search.open) {
+        egui::Panel::right("rules")
+            .resizable(true)
+            .default_size(240.0)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                action = action.take().or(rules_ui(ui, rules));
+            });
+    } else if !search.open {
         egui::Panel::right("people")
             .resizable(true)
             .default_size(160.0)

@@ -136,6 +136,8 @@ pub enum RoomAction {
     ExportTranscript,
     /// A moderator's act, about the room on screen.
     Moderate(crate::protocol::command::Moderate),
+    /// Something about the bans and mutes panel.
+    Rules(moderation::RulesAction),
     /// Stop showing what this person says (`true`), or show it again: this screen only.
     Ignore(String, bool),
     /// A reply, an edit, a deletion of your own message or a reaction, for the room on screen.

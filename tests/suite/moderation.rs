@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use coucou::protocol::command::Moderate;
-use coucou::protocol::message::Act;
+use coucou::protocol::message::{Act, RuleKind};
 use coucou::protocol::password::RoomKey;
 use coucou::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use coucou::server::{Server, ServerConfig};
@@ -20,7 +20,9 @@ use coucou::server::{Server, ServerConfig};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 
-use crate::app_support::{connected_app, has_entry, send_message, wait_for_label, wait_until};
+use crate::app_support::{
+    connected_app, has_entry, send_message, wait_for_label, wait_for_no_label, wait_until,
+};
 use crate::common::{Json, Plain, start_server_with, test_identity};
 
 /// The moderators' password of these tests' hosts.
@@ -905,6 +907,18 @@ fn oper_in_app(harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouA
     });
 }
 
+/// Clicks `item` in the app's Moderation menu.
+fn from_moderation_menu(
+    harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>,
+    item: &str,
+) {
+    harness
+        .get_by_role_and_label(Role::Button, "Moderation")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, item).click();
+}
+
 /// Opens `name`'s menu in the people list (once they are in it).
 fn person_menu(harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>, name: &str) {
     wait_until(harness, "the person in the list", |app| {
@@ -973,6 +987,146 @@ fn a_moderators_app_kicks_bans_and_mutes_from_the_people_list() {
     carol.expect("*** carol was muted by teacher. Until lifted.");
     carol.send("hello?");
     carol.expect("a moderator keeps you from speaking");
+}
+
+#[test]
+fn the_bans_and_mutes_listed_go_to_the_host_s_moderators_alone_with_their_terms_on_the_host_s_clock()
+ {
+    let server = host();
+    let addr = server.local_addr();
+    let mut pupil = app(addr, machine(2), "pupil");
+    assert!(
+        pupil
+            .seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Welcome { rules: true, .. }))
+    );
+    pupil.send(&moderate(Moderate::alone(Act::Rules)));
+    assert_eq!(error_code(&mut pupil), ErrorCode::NotModerator);
+
+    let mut teacher = moderator(addr, "teacher");
+    teacher.send(&act(
+        Act::Ban,
+        Some("127.0.0.9"),
+        Some(10),
+        Some("spam\u{202e}"),
+    ));
+    teacher.send(&act(Act::Mute, Some("pupil"), None, None));
+    teacher.send(&moderate(Moderate::alone(Act::Rules)));
+    let ServerMsg::Rules { time, rules, more } =
+        teacher.expect(|m| matches!(m, ServerMsg::Rules { .. }))
+    else {
+        unreachable!()
+    };
+    // A mute on someone here holds on their address too: a rule of its own, listed apart.
+    assert_eq!((rules.len(), more), (3, 0), "{rules:#?}");
+    let (ban, mute) = (&rules[0], &rules[1]);
+    assert_eq!(
+        (rules[2].kind, rules[2].name.as_str()),
+        (RuleKind::Mute, "127.0.0.2")
+    );
+    assert_eq!(
+        (
+            ban.kind,
+            ban.name.as_str(),
+            ban.by.as_str(),
+            ban.reason.as_deref()
+        ),
+        (RuleKind::Ban, "127.0.0.9", "teacher", Some("spam"))
+    );
+    let left = ban.until.expect("an end") - time;
+    assert!((590_000..=600_000).contains(&left), "{left}");
+    assert_eq!(
+        (
+            mute.kind,
+            mute.name.as_str(),
+            mute.until,
+            mute.room.as_deref()
+        ),
+        (RuleKind::Mute, "pupil", None, None)
+    );
+    // Nothing of it went to anyone else: what the pupil reads after the list was made holds none.
+    pupil.send(&ClientMsg::Who {});
+    pupil.expect(|m| matches!(m, ServerMsg::Users { .. }));
+    assert!(
+        !pupil
+            .seen()
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Rules { .. }))
+    );
+}
+
+#[test]
+fn a_moderators_app_lists_the_bans_and_mutes_with_their_terms_and_lifts_one_from_the_list() {
+    let server = host();
+    let addr = server.local_addr();
+    let (_dir, mut harness) = connected_app("teacher", addr);
+    let mut bob = terminal(addr, machine(3), "bob");
+    let mut carol = terminal(addr, machine(4), "carol");
+    oper_in_app(&mut harness);
+    send_message(&mut harness, "/ban bob 2h spamming");
+    assert!(
+        bob.expect_closed()
+            .iter()
+            .any(|l| l.contains("For 120 minutes."))
+    );
+    send_message(&mut harness, "/mute carol");
+    carol.expect("*** carol was muted by teacher. Until lifted.");
+
+    from_moderation_menu(&mut harness, "Show the bans and mutes");
+    wait_for_label(&mut harness, "Lift the mute on 127.0.0.4");
+    // Each on the name and on the address it was on, with who decided it, how long it has left on
+    // the host's clock, and why; in the panel, not as words in the conversation.
+    let lift = |kind: &str, name: &str| format!("Lift the {kind} on {name}");
+    for (kind, name) in [
+        ("ban", "bob"),
+        ("ban", "127.0.0.3"),
+        ("mute", "carol"),
+        ("mute", "127.0.0.4"),
+    ] {
+        harness.get_by_role_and_label(Role::Button, &lift(kind, name));
+    }
+    for (label, count) in [
+        ("by teacher · 2 h left", 2),
+        ("by teacher · until lifted", 2),
+        ("Why: spamming", 2),
+        ("banned", 2),
+        ("muted", 2),
+    ] {
+        assert_eq!(harness.query_all_by_label(label).count(), count, "{label}");
+    }
+    assert!(!has_entry(harness.state(), "2 bans"));
+
+    // bob is gone: his name's ban and his address's are lifted one by one.
+    for name in ["bob", "127.0.0.3"] {
+        harness
+            .get_by_role_and_label(Role::Button, &lift("ban", name))
+            .click();
+        wait_for_no_label(&mut harness, &lift("ban", name));
+    }
+    harness.get_by_role_and_label(Role::Button, &lift("mute", "carol"));
+    // Lifted on the host: bob comes back from the same machine under the same name.
+    let mut back = terminal(addr, machine(3), "bob");
+    back.send("here again");
+    carol.expect("bob: here again");
+
+    // carol is here: lifting her mute lifts her address's with it, as `/unmute carol` does.
+    harness
+        .get_by_role_and_label(Role::Button, &lift("mute", "carol"))
+        .click();
+    wait_for_label(&mut harness, "Nobody is banned or muted.");
+    assert!(harness.query_by_label(&lift("mute", "127.0.0.4")).is_none());
+    carol.send("thanks");
+    back.expect("carol: thanks");
+    // Put away with Escape or Close, the people list back in its place.
+    harness.key_press(eframe::egui::Key::Escape);
+    wait_for_no_label(&mut harness, "Bans and mutes");
+    harness.get_by_role_and_label(Role::List, "People");
+    from_moderation_menu(&mut harness, "Show the bans and mutes");
+    wait_for_label(&mut harness, "Nobody is banned or muted.");
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    wait_for_no_label(&mut harness, "Bans and mutes");
+    harness.get_by_role_and_label(Role::List, "People");
 }
 
 /// An app hosting a room as `hostess`, its moderator (the room's owner, by the app's device).
@@ -1110,13 +1264,7 @@ fn the_moderation_menu_locks_the_room_and_a_students_app_sees_classroom_mode() {
     assert!(student.query_by_label("Moderation").is_none());
     oper_in_app(&mut harness);
 
-    harness
-        .get_by_role_and_label(Role::Button, "Moderation")
-        .click();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::Button, "Classroom mode on")
-        .click();
+    from_moderation_menu(&mut harness, "Classroom mode on");
     harness.run_steps(2);
     wait_until(&mut student, "classroom mode said", |app| {
         has_entry(app, "teacher turned classroom mode on")
@@ -1130,13 +1278,7 @@ fn the_moderation_menu_locks_the_room_and_a_students_app_sees_classroom_mode() {
         )
     });
 
-    harness
-        .get_by_role_and_label(Role::Button, "Moderation")
-        .click();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::Button, "Lock this room (only moderators speak)")
-        .click();
+    from_moderation_menu(&mut harness, "Lock this room (only moderators speak)");
     harness.run_steps(2);
     nc.expect("*** teacher locked this room: only moderators speak.");
     send_message(&mut student, "may I?");
@@ -1147,13 +1289,7 @@ fn the_moderation_menu_locks_the_room_and_a_students_app_sees_classroom_mode() {
     send_message(&mut harness, "Open your books");
     nc.expect("teacher: Open your books");
 
-    harness
-        .get_by_role_and_label(Role::Button, "Moderation")
-        .click();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::Button, "Show the moderation log")
-        .click();
+    from_moderation_menu(&mut harness, "Show the moderation log");
     wait_until(&mut harness, "the log", |app| {
         has_entry(app, "Moderation log")
     });
@@ -1164,13 +1300,7 @@ fn the_moderation_menu_locks_the_room_and_a_students_app_sees_classroom_mode() {
     );
 
     // Clearing the room's history is asked twice, then gone from everyone's screen.
-    harness
-        .get_by_role_and_label(Role::Button, "Moderation")
-        .click();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::Button, "Clear this room's history…")
-        .click();
+    from_moderation_menu(&mut harness, "Clear this room's history…");
     harness.run_steps(2);
     harness
         .get_by_role_and_label(Role::Button, "Clear it for everyone (it can't be undone)")

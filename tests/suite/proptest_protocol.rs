@@ -115,6 +115,7 @@ proptest! {
             labels: false,
             rooms: false,
             changes: false,
+            rules: action,
         };
         for msg in [chat, welcome, ServerMsg::Notice { id: Some(id), time, text: text.clone() }] {
             let line = msg.to_json_line();

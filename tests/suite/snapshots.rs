@@ -413,3 +413,52 @@ fn classroom_mode_seen_from_a_student_s_app() {
     assert!(harness.query_by_label("Send").is_some());
     harness.snapshot("classroom_student_light");
 }
+
+/// [`moderator_app`] with the bans and mutes panel open in the people list's place, as the host
+/// listed them 207 minutes into the demo: a ban for 58 more minutes with its reason, a ban on an
+/// address until lifted, a mute for a day.
+fn rules_panel_view(lang: Lang, theme: eframe::egui::Theme, name: &str) {
+    use coucou::protocol::message::{ListedRule, RuleKind};
+    use coucou::ui::moderation::{Listed, Rank};
+    use eframe::egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let (_dir, mut harness) = moderator_app(lang, theme, Rank::Host);
+    let time = START_MS + 207 * 60_000;
+    let rule = |kind, name: &str, reason: Option<&str>, minutes: Option<u64>| ListedRule {
+        kind,
+        room: None,
+        name: name.into(),
+        by: "alice".into(),
+        reason: reason.map(Into::into),
+        until: minutes.map(|m| time + m * 60_000),
+    };
+    harness.state_mut().preview_rules(Listed {
+        time,
+        rules: vec![
+            rule(RuleKind::Ban, "troll", Some("spam"), Some(58)),
+            rule(RuleKind::Ban, "192.168.1.23", None, None),
+            rule(RuleKind::Mute, "marc", None, Some(24 * 60)),
+        ],
+        more: 0,
+    });
+    harness.run_steps(8);
+    // Each button is named for what it lifts, not by its one word.
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, &lang.tr("rules-lift"))
+            .is_none()
+    );
+    let troll = coucou::tr!(lang, "rules-lift-ban", name = "troll");
+    harness.get_by_role_and_label(Role::Button, &troll);
+    harness.snapshot(name);
+}
+
+#[test]
+fn the_bans_and_mutes_panel_in_the_dark_theme() {
+    rules_panel_view(Lang::En, eframe::egui::Theme::Dark, "rules_panel");
+}
+
+#[test]
+fn the_bans_and_mutes_panel_in_the_light_theme_in_french() {
+    rules_panel_view(Lang::Fr, eframe::egui::Theme::Light, "rules_panel_light_fr");
+}

@@ -10,7 +10,7 @@ use super::room_moderators::is_room_act;
 use super::{House, shown};
 use crate::protocol::command::{self, Moderate};
 use crate::protocol::device::DeviceId;
-use crate::protocol::message::Act;
+use crate::protocol::message::{Act, ListedRule, RULES_LISTED, RuleKind};
 use crate::protocol::name::NameKey;
 use crate::protocol::ruling::Ruling;
 use crate::protocol::sanitize::{clean_text, is_blank};
@@ -367,6 +367,11 @@ impl<M: Mailbox> House<M> {
                 let text = self.rules_text(at, now);
                 let notice = self.notice(text);
                 self.answer(session, echo, &notice);
+                Ok(None)
+            }
+            Act::Rules => {
+                let listed = self.rules_listed_for_app(at, now);
+                self.answer(session, echo, &listed);
                 Ok(None)
             }
             Act::Log => {
@@ -841,6 +846,39 @@ impl<M: Mailbox> House<M> {
         text
     }
 
+    /// The bans, the host's mutes and the named room `at`'s own, as an app's panel lists them
+    /// ([`ServerMsg::Rules`]): the first [`RULES_LISTED`] of each, and how many more.
+    fn rules_listed_for_app(&self, at: usize, now: u64) -> ServerMsg {
+        let room = (at != 0).then(|| self.rooms[at].name());
+        let lists = [
+            (RuleKind::Ban, None, self.moderation.list(Kind::Ban, now)),
+            (RuleKind::Mute, None, self.moderation.list(Kind::Mute, now)),
+            (
+                RuleKind::Mute,
+                room,
+                room.map_or_else(Vec::new, |room| self.moderation.room_list(room, now)),
+            ),
+        ];
+        let mut rules = Vec::new();
+        let mut more = 0;
+        for (kind, room, list) in lists {
+            more += list.len().saturating_sub(RULES_LISTED);
+            rules.extend(list.into_iter().take(RULES_LISTED).map(|rule| ListedRule {
+                kind,
+                room: room.map(str::to_owned),
+                name: rule.shown,
+                by: rule.by,
+                reason: rule.reason,
+                until: rule.until,
+            }));
+        }
+        ServerMsg::Rules {
+            time: now,
+            rules,
+            more,
+        }
+    }
+
     /// `title`, then the first [`BANS_SHOWN`] of `rules` a line each (who, by whom, for how long,
     /// why), then how many more.
     fn rules_listed(&self, mut text: String, rules: &[Rule], now: u64) -> String {
@@ -907,6 +945,81 @@ mod tests {
     use super::*;
     use crate::server::house::tests::house;
     use crate::server::room::tests::fixed_clock;
+
+    #[test]
+    fn the_panel_s_list_holds_the_bans_the_host_s_mutes_and_the_room_s_own_at_most_a_hundred_of_each()
+     {
+        let mut house = house();
+        let now = fixed_clock();
+        let rule = |name: &str, until| Rule {
+            shown: name.to_owned(),
+            by: "ta".into(),
+            reason: Some("spam".into()),
+            until,
+        };
+        for n in 0..RULES_LISTED + 20 {
+            let name = format!("troll{n}");
+            let key = NameKey::new(&name);
+            assert!(house.moderation.add(
+                Kind::Ban,
+                (Some(&key), None, None),
+                &rule(&name, None),
+                now
+            ));
+        }
+        let bob = NameKey::new("bob");
+        let gone = rule("gone", Some(now - 1));
+        house.moderation.add(
+            Kind::Mute,
+            (Some(&bob), None, None),
+            &rule("bob", Some(now + 60_000)),
+            now,
+        );
+        house.moderation.add(
+            Kind::Mute,
+            (Some(&NameKey::new("gone")), None, None),
+            &gone,
+            now - 10,
+        );
+        let carl = NameKey::new("carl");
+        house.moderation.add_room_mute(
+            "Projet X",
+            (Some(&carl), None, None),
+            (&rule("carl", None), 10),
+            now,
+        );
+
+        let ServerMsg::Rules { time, rules, more } = house.rules_listed_for_app(1, now) else {
+            panic!("a list");
+        };
+        assert_eq!((time, more), (now, 20));
+        let bans: Vec<&ListedRule> = rules.iter().filter(|r| r.kind == RuleKind::Ban).collect();
+        assert_eq!(bans.len(), RULES_LISTED);
+        // The oldest first, each with who made it and why.
+        assert_eq!(
+            (bans[0].name.as_str(), bans[0].by.as_str()),
+            ("troll0", "ta")
+        );
+        assert_eq!(bans[0].reason.as_deref(), Some("spam"));
+        let mutes: Vec<(&str, Option<&str>, Option<u64>)> = rules
+            .iter()
+            .filter(|r| r.kind == RuleKind::Mute)
+            .map(|r| (r.name.as_str(), r.room.as_deref(), r.until))
+            .collect();
+        // One that has ended is not listed; the room's own says its room.
+        assert_eq!(
+            mutes,
+            [
+                ("bob", None, Some(now + 60_000)),
+                ("carl", Some("Projet X"), None)
+            ]
+        );
+        // Asked in the default room: no room's own.
+        let ServerMsg::Rules { rules, .. } = house.rules_listed_for_app(0, now) else {
+            panic!("a list");
+        };
+        assert!(rules.iter().all(|r| r.room.is_none() && r.name != "carl"));
+    }
 
     #[test]
     fn the_log_gives_the_day_of_a_line_from_another_day_than_today() {

@@ -1070,6 +1070,7 @@ mod tests {
                 labels: false,
                 rooms: false,
                 changes: false,
+                rules: false,
             },
             ServerMsg::error(crate::protocol::ErrorCode::NameTaken, "x"),
             // Names that break the rules: invisible, bidi, too long, empty text.

@@ -97,24 +97,39 @@ pub fn wait_until(
     }
 }
 
-/// Steps the app until a widget whose label holds `needle` is shown (what answers a click may
-/// come from a background thread: this computer's log, a file written), waiting on its event
-/// channel between steps.
-pub fn wait_for_label(harness: &mut Harness<'_, CoucouApp>, needle: &str) {
+/// Steps the app until what it shows passes `done` (what answers a click may come from a
+/// background thread: the host, this computer's log, a file written), waiting on its event channel
+/// between steps.
+fn wait_for_view(
+    harness: &mut Harness<'_, CoucouApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, CoucouApp>) -> bool,
+) {
     let deadline = Instant::now() + PATIENCE;
     loop {
         harness.run_steps(2);
-        if harness.query_by_label_contains(needle).is_some() {
+        if done(harness) {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for a widget saying {needle:?}"
-        );
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
         harness
             .state_mut()
             .wait_for_event(Duration::from_millis(200));
     }
+}
+
+/// Steps the app until a widget whose label holds `needle` is shown.
+pub fn wait_for_label(harness: &mut Harness<'_, CoucouApp>, needle: &str) {
+    let what = format!("a widget saying {needle:?}");
+    wait_for_view(harness, &what, |h| {
+        h.query_by_label_contains(needle).is_some()
+    });
+}
+
+/// Steps the app until no widget is labelled `label` (what a click asked of the host is done).
+pub fn wait_for_no_label(harness: &mut Harness<'_, CoucouApp>, label: &str) {
+    let what = format!("{label:?} to go");
+    wait_for_view(harness, &what, |h| h.query_by_label(label).is_none());
 }
 
 /// Replaces the text of the field labelled `label`.
