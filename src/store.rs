@@ -1329,6 +1329,7 @@ mod tests {
                 id: 2,
                 time: 5,
                 name: "bob".into(),
+                elsewhere: false,
             },
             false,
         );

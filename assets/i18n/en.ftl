@@ -344,6 +344,7 @@ export-button = Export…
 ## The chat screen
 
 people = People
+people-elsewhere = (other site)
 people-heading = People ({ $count })
 people-not-listed = This server does not list who is here.
 people-unknown = Not connected: who is here is not known.

@@ -343,6 +343,7 @@ export-button = Exporter…
 
 ## L’écran de conversation
 
+people-elsewhere = (autre site)
 people = Présents
 people-heading = Présents ({ $count })
 people-not-listed = Ce serveur ne dit pas qui est là.

@@ -206,6 +206,8 @@ pub struct ChatModel {
     typing: Vec<(String, u64)>,
     /// Who is away, and why (JSON servers say; plain ones don't).
     pub away: Vec<AwayNote>,
+    /// Who of `people` is at another site of this linked room (the host says).
+    pub elsewhere: HashSet<String>,
     /// The language of the notices the model writes (joins, leaves, renames); the app sets it.
     pub lang: Lang,
     /// This app's file transfers, by the file's id in the room.
@@ -617,6 +619,7 @@ impl ChatModel {
                 you,
                 users: people,
                 away,
+                elsewhere,
                 history,
                 motd,
                 rooms,
@@ -646,6 +649,7 @@ impl ChatModel {
                     self.apply(old, now);
                 }
                 self.replaying = false;
+                self.elsewhere = elsewhere.into_iter().collect();
                 if let Some(motd) = motd {
                     self.push_local(0, EntryKind::Notice(motd));
                 }
@@ -670,10 +674,20 @@ impl ChatModel {
                     self.push(entry);
                 }
             }
-            ServerMsg::Join { id, time, name } => {
+            ServerMsg::Join {
+                id,
+                time,
+                name,
+                elsewhere,
+            } => {
                 if !self.people.contains(&name) {
                     self.people.push(name.clone());
                     self.sort_people();
+                }
+                if elsewhere {
+                    self.elsewhere.insert(name.clone());
+                } else {
+                    self.elsewhere.remove(&name);
                 }
                 if self.first_time(id, time) {
                     self.push_said(time, Said::new("chat-joined").with("name", name), false);
@@ -686,6 +700,7 @@ impl ChatModel {
                 reason,
             } => {
                 self.people.retain(|p| *p != name);
+                self.elsewhere.remove(&name);
                 self.typing.retain(|(n, _)| *n != name);
                 self.away.retain(|a| a.name != name);
                 if self.first_time(id, time) {
@@ -709,6 +724,9 @@ impl ChatModel {
                         person.clone_from(&new);
                     }
                 }
+                if self.elsewhere.remove(&old) {
+                    self.elsewhere.insert(new.clone());
+                }
                 self.sort_people();
                 if old == self.me {
                     self.me.clone_from(&new);
@@ -721,6 +739,7 @@ impl ChatModel {
             ServerMsg::Users {
                 users: people,
                 away,
+                elsewhere,
             } => {
                 let names: Vec<String> = people
                     .iter()
@@ -740,6 +759,7 @@ impl ChatModel {
                 );
                 self.people = people;
                 self.away = away;
+                self.elsewhere = elsewhere.into_iter().collect();
                 self.push_local(now, EntryKind::Notice(text));
             }
             ServerMsg::Away {
@@ -1130,6 +1150,7 @@ pub fn demo_conversation_in(n: usize, start_ms: u64, lang: Lang) -> ChatModel {
                 id: i as u64,
                 time,
                 name: from.to_owned(),
+                elsewhere: false,
             },
             7 => ServerMsg::Private {
                 id: i as u64,
@@ -1252,6 +1273,7 @@ mod tests {
             you: "alice".into(),
             users: vec!["alice".into(), "bob".into()],
             away: Vec::new(),
+            elsewhere: Vec::new(),
             motd: None,
             history,
             max_message_bytes: 2048,
@@ -1260,6 +1282,59 @@ mod tests {
             changes: false,
             rules: false,
         }
+    }
+
+    #[test]
+    fn who_is_at_another_site_follows_the_welcome_joins_renames_leaves_and_who() {
+        let mut model = ChatModel::default();
+        let mut welcome = welcome(vec![]);
+        if let ServerMsg::Welcome {
+            users, elsewhere, ..
+        } = &mut welcome
+        {
+            users.push("lou".into());
+            elsewhere.push("lou".into());
+        }
+        model.hear(welcome);
+        let elsewhere = |model: &ChatModel| {
+            let mut names: Vec<String> = model.elsewhere.iter().cloned().collect();
+            names.sort();
+            names
+        };
+        assert_eq!(elsewhere(&model), ["lou"]);
+        let join = |id, name: &str, elsewhere| ServerMsg::Join {
+            id,
+            time: 1000 + id,
+            name: name.into(),
+            elsewhere,
+        };
+        model.hear(join(2, "marc", true));
+        model.hear(join(3, "carol", false));
+        assert_eq!(elsewhere(&model), ["lou", "marc"]);
+        model.hear(ServerMsg::Rename {
+            id: 4,
+            time: 1004,
+            old: "lou".into(),
+            new: "louise".into(),
+        });
+        assert_eq!(elsewhere(&model), ["louise", "marc"]);
+        model.hear(ServerMsg::Leave {
+            id: 5,
+            time: 1005,
+            name: "marc".into(),
+            reason: LeaveReason::Disconnected,
+        });
+        assert_eq!(elsewhere(&model), ["louise"]);
+        // marc again, here this time: no longer elsewhere.
+        model.hear(join(6, "marc", true));
+        model.hear(join(7, "marc", false));
+        assert_eq!(elsewhere(&model), ["louise"]);
+        model.hear(ServerMsg::Users {
+            users: vec!["alice".into(), "bob".into(), "zoé".into()],
+            away: Vec::new(),
+            elsewhere: vec!["zoé".into()],
+        });
+        assert_eq!(elsewhere(&model), ["zoé"]);
     }
 
     #[test]
@@ -1535,6 +1610,7 @@ mod tests {
                 id: 1,
                 time: 5,
                 name: "alice".into(),
+                elsewhere: false,
             },
             ServerMsg::Leave {
                 id: 2,
@@ -1612,6 +1688,7 @@ mod tests {
             id: 1,
             time: 1,
             name: "carol".into(),
+            elsewhere: false,
         });
         model.hear(ServerMsg::Leave {
             id: 2,

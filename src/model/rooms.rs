@@ -232,6 +232,7 @@ mod tests {
             you: "alice".into(),
             users: vec!["alice".into(), "bob".into()],
             away: Vec::new(),
+            elsewhere: Vec::new(),
             motd: None,
             history: vec![ServerMsg::Message(message(1, "bob", "avant"))],
             max_message_bytes: 2048,

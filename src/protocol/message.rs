@@ -378,6 +378,9 @@ pub enum ServerMsg {
         /// Who of them is away.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         away: Vec<AwayNote>,
+        /// Who of them is at another site of this linked room (absent: nobody).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        elsewhere: Vec<String>,
         /// The message of the day, if the server has one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         motd: Option<String>,
@@ -445,6 +448,10 @@ pub enum ServerMsg {
         time: u64,
         /// The newcomer's name.
         name: String,
+        /// True when they came to another site of this linked room (set by the site that shows
+        /// the join, whatever the stream said).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        elsewhere: bool,
     },
     /// Someone left.
     Leave {
@@ -476,6 +483,9 @@ pub enum ServerMsg {
         /// Who of them is away.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         away: Vec<AwayNote>,
+        /// Who of them is at another site of this linked room (absent: nobody).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        elsewhere: Vec<String>,
     },
     /// Someone is away now (JSON clients; a plain client is told only of its own). With `reply`,
     /// the answer to your private message to them, sent once per absence.
@@ -1157,13 +1167,14 @@ impl ServerMsg {
                 you,
                 users,
                 away,
+                elsewhere,
                 motd,
                 history,
                 ..
             } => {
                 clean(room);
                 clean(you);
-                users.iter_mut().for_each(clean);
+                users.iter_mut().chain(elsewhere).for_each(clean);
                 away.iter_mut().for_each(AwayNote::clean);
                 if let Some(motd) = motd {
                     *motd = clean_lines(motd);
@@ -1186,8 +1197,12 @@ impl ServerMsg {
             | Self::Back { name }
             | Self::Typing { name, .. } => clean(name),
             Self::Rename { old, new, .. } => [old, new].into_iter().for_each(clean),
-            Self::Users { users, away } => {
-                users.iter_mut().for_each(clean);
+            Self::Users {
+                users,
+                away,
+                elsewhere,
+            } => {
+                users.iter_mut().chain(elsewhere).for_each(clean);
                 away.iter_mut().for_each(AwayNote::clean);
             }
             Self::Away { name, reason, .. } => {
@@ -1544,6 +1559,7 @@ mod tests {
             id: 58,
             time: 1_700_000_000_000,
             name: "carol".into(),
+            elsewhere: false,
         };
         assert_eq!(
             line(&join, x),
@@ -1561,6 +1577,7 @@ mod tests {
             you: "alice".into(),
             users: vec!["alice".into()],
             away: vec![],
+            elsewhere: Vec::new(),
             motd: None,
             history: vec![],
             max_message_bytes: 2048,
@@ -1863,6 +1880,39 @@ mod tests {
         ] {
             assert!(decode_server(forged.as_bytes()).is_err(), "{forged}");
         }
+    }
+
+    #[test]
+    fn who_is_elsewhere_reads_and_encodes_as_protocol_md_shows_it_and_an_older_line_reads_nobody() {
+        let doc = include_str!("../../PROTOCOL.md");
+        let documented = [
+            r#"{"type":"welcome","version":1,"room":"Salle des profs","you":"alice","users":["alice","lou"],"elsewhere":["lou"],"history":[],"max_message_bytes":2048,"labels":true,"rooms":true,"changes":true,"rules":true}"#,
+            r#"{"type":"join","id":61,"time":1700000000000,"name":"marc","elsewhere":true}"#,
+            r#"{"type":"users","users":["alice","lou","marc"],"elsewhere":["lou","marc"]}"#,
+        ];
+        for line in documented {
+            assert!(doc.contains(line), "{line}");
+            let msg = decode_server(line.as_bytes()).expect("a server message");
+            assert_eq!(
+                String::from_utf8_lossy(&msg.to_json_line()).trim_end(),
+                line
+            );
+        }
+        let older = br#"{"type":"join","id":61,"time":1700000000000,"name":"marc"}"#;
+        assert!(matches!(
+            decode_server(older),
+            Ok(ServerMsg::Join {
+                elsewhere: false,
+                ..
+            })
+        ));
+        // A hostile host's names are cleaned there too.
+        let hostile = br#"{"type":"users","users":["lou"],"elsewhere":["l\u200bou\u202e"]}"#;
+        let Ok(ServerMsg::Users { elsewhere, .. }) = decode_server(hostile).map(ServerMsg::cleaned)
+        else {
+            panic!("a users line");
+        };
+        assert_eq!(elsewhere, ["lou"]);
     }
 
     #[test]

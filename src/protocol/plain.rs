@@ -84,7 +84,7 @@ impl ServerMsg {
             Self::Rename { old, new, .. } => {
                 notice(out, &tr!(lang, "plain-renamed", old = old, new = new));
             }
-            Self::Users { users, away } => notice(out, &here_line(users, away, lang)),
+            Self::Users { users, away, .. } => notice(out, &here_line(users, away, lang)),
             Self::Away {
                 name, reason, auto, ..
             } => notice(out, &away_line(name, reason.as_deref(), *auto, lang)),

@@ -495,6 +495,15 @@ impl<M: Mailbox> Room<M> {
         names
     }
 
+    /// The names of the people at the other sites of this linked room, sorted as [`Room::names`]
+    /// sorts them (none for a room that is not linked).
+    pub fn elsewhere(&self) -> Vec<String> {
+        let mut remote = self.remote_names();
+        remote.sort_by(|a, b| by_lowercase(a, b));
+        remote.dedup();
+        remote
+    }
+
     /// Puts `name` among the sorted names.
     fn name_arrives(&mut self, name: &str) {
         let at = self
@@ -651,6 +660,7 @@ impl<M: Mailbox> Room<M> {
             you: name.clone(),
             users: self.names(),
             away: self.away_notes(),
+            elsewhere: self.elsewhere(),
             motd: self.settings.motd.clone(),
             history: self.history.iter().cloned().collect(),
             max_message_bytes: MAX_MESSAGE_BYTES,
@@ -684,6 +694,7 @@ impl<M: Mailbox> Room<M> {
             id: self.next_id(),
             time: (self.clock)(),
             name: name.clone(),
+            elsewhere: false,
         };
         self.announce(join, false);
         Ok(name)
@@ -783,6 +794,7 @@ impl<M: Mailbox> Room<M> {
                 let users = ServerMsg::Users {
                     users: self.names(),
                     away: self.away_notes(),
+                    elsewhere: self.elsewhere(),
                 };
                 self.send_to(session, &users);
             }

@@ -685,6 +685,10 @@ fn people_ui(
                             let state = model.away_text(note.reason.as_deref(), note.auto);
                             ui.weak(state);
                         }
+                        // In a linked room: someone at another site, said in words.
+                        if model.elsewhere.contains(person) {
+                            ui.weak(lang.tr("people-elsewhere"));
+                        }
                         response
                     })
                     .inner

@@ -1,7 +1,8 @@
 //! The app hosting a room linked with another site through a real NATS broker (feature
 //! `nats-tests`: Debian's `nats-server`, started by the test on 127.0.0.1): the broker's address
 //! is checked and kept from Room options, the Host panel says the room is linked, the app's
-//! person and someone at the other server see each other and what they say, and a room made
+//! person and someone at the other server see each other (the people list saying who is at the
+//! other site) and what they say, and a room made
 //! from Room options appears at the other server.
 #![cfg(feature = "nats-tests")]
 
@@ -69,12 +70,22 @@ fn a_room_hosted_from_the_app_is_one_room_with_another_site_through_the_broker()
     // Someone at the other site arrives and speaks; the app's person answers.
     let (mut bob, welcome) = crate::common::Json::join(other.local_addr(), "bob");
     assert!(
-        matches!(&welcome, ServerMsg::Welcome { users, .. } if users.contains(&"hostess".to_owned())),
-        "the other site lists the app's person: {welcome:?}"
+        matches!(&welcome, ServerMsg::Welcome { users, elsewhere, .. }
+            if users.contains(&"hostess".to_owned()) && elsewhere == &["hostess"]),
+        "the other site lists the app's person, as at another site: {welcome:?}"
     );
     wait_until(&mut harness, "bob joined", |app| {
         has_entry(app, "bob joined")
     });
+    // The people list says bob is at the other site, and of nobody else.
+    let people = harness.get_by_role_and_label(Role::List, "People");
+    assert_eq!(people.query_all_by_label("(other site)").count(), 1);
+    assert!(
+        harness
+            .state()
+            .chat()
+            .is_some_and(|c| c.elsewhere.contains("bob") && c.elsewhere.len() == 1)
+    );
     bob.send(&ClientMsg::Say {
         text: "hello from the other site".into(),
         cid: None,

@@ -89,6 +89,7 @@ fn join_leave_rename_users_private_and_help() {
         ServerMsg::Users {
             users: vec!["alice".into(), "robert".into()],
             away: Vec::new(),
+            elsewhere: Vec::new(),
         }
     );
 

@@ -7,6 +7,8 @@
 //! made at one site appears at the other, with one id sequence for all of a host's rooms; the
 //! broker's rooms keep the name rules and the host's limit; a terminal moving rooms keeps its
 //! claim on its name; a linked room's history lasts a restart; a look-alike room is one room.
+//! A site tells its apps who of the room is at another site (`elsewhere`), whatever the stream
+//! says.
 #![cfg(feature = "nats-tests")]
 
 use std::collections::HashMap;
@@ -608,6 +610,58 @@ fn the_broker_speaks_neither_with_the_servers_voice_nor_as_someone_here_even_a_l
     );
 }
 
+/// The next `join` of `name` that `client` reads: whether it came elsewhere.
+fn joined_elsewhere(client: &mut Json, name: &str) -> bool {
+    match client.expect(|m| matches!(m, ServerMsg::Join { name: n, .. } if n == name)) {
+        ServerMsg::Join { elsewhere, .. } => elsewhere,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_site_tells_its_apps_who_is_at_another_site_whatever_the_stream_says() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = Broker::start(dir.path());
+    let (a, b) = (linked(&broker, "a"), linked(&broker, "b"));
+    let (mut alice, _) = Json::join(a.local_addr(), "alice");
+    let (_lou, _) = Json::join(b.local_addr(), "lou");
+    assert!(joined_elsewhere(&mut alice, "lou"));
+
+    // A newcomer here: lou among everyone, and said to be elsewhere; the newcomer is not.
+    let (mut bob, welcome) = Json::join(a.local_addr(), "bob");
+    let ServerMsg::Welcome {
+        users, elsewhere, ..
+    } = welcome
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (users, elsewhere),
+        (
+            vec!["alice".into(), "bob".into(), "lou".into()],
+            vec!["lou".to_owned()]
+        )
+    );
+    assert!(!joined_elsewhere(&mut alice, "bob"));
+    bob.send(&ClientMsg::Who {});
+    let users = bob.expect(|m| matches!(m, ServerMsg::Users { .. }));
+    assert!(
+        matches!(&users, ServerMsg::Users { elsewhere, .. } if elsewhere == &["lou"]),
+        "{users:?}"
+    );
+
+    // Another site's join that says it is not elsewhere is elsewhere here all the same.
+    let rogue = rogue(&broker, "ailleurs");
+    let forged = ServerMsg::Join {
+        id: 0,
+        time: 1,
+        name: "marc".into(),
+        elsewhere: false,
+    };
+    rogue.publish(None, "1".into(), forged);
+    assert!(joined_elsewhere(&mut alice, "marc"));
+}
+
 #[test]
 fn a_beacon_of_ten_thousand_names_then_silence_costs_no_stored_leave() {
     let dir = tempfile::tempdir().expect("a temp folder");
@@ -635,6 +689,7 @@ fn a_beacon_of_ten_thousand_names_then_silence_costs_no_stored_leave() {
             id: 0,
             time: 1,
             name: "zed".into(),
+            elsewhere: false,
         },
     );
     let deadline = Instant::now() + PATIENCE;

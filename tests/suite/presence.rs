@@ -80,6 +80,7 @@ fn away_and_back_from_the_json_dialect_reach_json_people_and_show_in_who_and_wel
                 reason: Some("déjeuner".into()),
                 auto: false,
             }],
+            elsewhere: Vec::new(),
         }
     );
 

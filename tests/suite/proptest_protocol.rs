@@ -109,6 +109,7 @@ proptest! {
             you: from.clone(),
             users: vec![from.clone()],
             away: Vec::new(),
+            elsewhere: Vec::new(),
             motd: Some(text.clone()),
             history: vec![chat.clone()],
             max_message_bytes: 2048,

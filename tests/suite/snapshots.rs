@@ -277,6 +277,7 @@ fn moderated_room(lang: Lang, by: &str) -> coucou::model::ChatModel {
             id: 200,
             time: minute(0),
             name: "troll".into(),
+            elsewhere: false,
         },
         said(1, "troll", spam),
         notice(1, tr!(lang, "moderation-deleted", by = by)),

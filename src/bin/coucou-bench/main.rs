@@ -1220,6 +1220,7 @@ mod tests {
             id: 2,
             time: 0,
             name: "u9".into(),
+            elsewhere: false,
         };
         let leave = ServerMsg::Leave {
             id: 3,

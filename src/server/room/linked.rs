@@ -308,10 +308,12 @@ fn checked(msg: ServerMsg, lang: Lang) -> Option<ServerMsg> {
             time,
             text: tr!(lang, "notice-bonjour", name = valid_name(greeted(&text)?)?),
         },
-        ServerMsg::Join { id, time, name } => ServerMsg::Join {
+        // Whether it came elsewhere is the showing site's to say.
+        ServerMsg::Join { id, time, name, .. } => ServerMsg::Join {
             id,
             time,
             name: valid_name(&name)?,
+            elsewhere: false,
         },
         // A change to a message: what it names, checked; the room works out the rest itself
         // (the message's other fields, its reactions) from its own copy.
@@ -593,9 +595,12 @@ impl<M: Mailbox> Room<M> {
             // Another site can't speak, come, go or be renamed as someone who is here.
             return;
         }
-        let msg = with_id(msg, seq);
+        let mut msg = with_id(msg, seq);
         if !own_origin {
             self.follow_site(&envelope.origin, &envelope.boot, &msg);
+            if let ServerMsg::Join { elsewhere, .. } = &mut msg {
+                *elsewhere = true;
+            }
         }
         match msg {
             ServerMsg::Join { .. } | ServerMsg::Leave { .. } | ServerMsg::Rename { .. } => {
@@ -1064,6 +1069,7 @@ mod tests {
                 you: "alice".into(),
                 users: vec![],
                 away: vec![],
+                elsewhere: Vec::new(),
                 motd: None,
                 history: vec![],
                 max_message_bytes: 1,
@@ -1423,6 +1429,7 @@ mod tests {
                 id: 0,
                 time: NOW,
                 name: "bob".into(),
+                elsewhere: false,
             },
         )
     }
