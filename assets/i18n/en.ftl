@@ -785,6 +785,7 @@ mod-classroom-on = Classroom mode on
 mod-classroom-off = Classroom mode off
 mod-bans = Show the bans and mutes
 mod-log = Show the moderation log
+mod-room-mutes = Show the mutes in this room
 rules-heading = Bans and mutes
 rules-refresh = Refresh
 rules-close = Close

@@ -791,6 +791,7 @@ mod-classroom-on = Activer le mode classe
 mod-classroom-off = Désactiver le mode classe
 mod-bans = Voir les bannis et les muets
 mod-log = Voir le journal de modération
+mod-room-mutes = Voir les muets de ce salon
 rules-heading = Bannis et muets
 rules-refresh = Actualiser
 rules-close = Fermer

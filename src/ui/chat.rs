@@ -230,7 +230,7 @@ pub struct Around<'a> {
     pub rank: Rank,
     /// The thumbnails of the pictures offered, and the picture shown large.
     pub pictures: &'a super::pictures::PictureView,
-    /// The bans and mutes panel, while it is open (for the host's moderators).
+    /// The bans and mutes panel, while it is open (for a moderator).
     pub rules: Option<&'a RulesPanel>,
 }
 
@@ -280,7 +280,7 @@ pub fn chat_ui(
     // the input line keeps room to type at the default window size.
     let rules = around
         .rules
-        .filter(|_| connected && around.rank >= Rank::Host);
+        .filter(|_| connected && around.rank >= Rank::Room);
     if let Some(rules) = rules.filter(|_| !search.open) {
         egui::Panel::right("rules")
             .resizable(true)

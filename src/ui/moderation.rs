@@ -114,9 +114,9 @@ pub fn moderate_person_ui(ui: &mut egui::Ui, person: &str, rank: Rank) -> Option
     action
 }
 
-/// A moderator's menu for the room on screen: lock, clearing its history, slow mode; for the
-/// host's moderators, classroom mode, the bans and the moderation log too (the host answers in
-/// the conversation).
+/// A moderator's menu for the room on screen: lock, clearing its history, slow mode; for a room's
+/// moderator, that room's mutes; for the host's moderators, classroom mode, the bans and mutes
+/// and the moderation log (the host answers in the conversation) instead.
 pub fn moderation_menu_ui(ui: &mut egui::Ui, rank: Rank) -> Option<Action> {
     let lang = super::lang(ui.ctx());
     let mut action = None;
@@ -148,7 +148,12 @@ pub fn moderation_menu_ui(ui: &mut egui::Ui, rank: Rank) -> Option<Action> {
                 }
             }
         });
+        let rules = Some(Action::Room(RoomAction::Rules(RulesAction::Open)));
         if rank < Rank::Host {
+            // A room's moderator sees the mutes they and the room's others made there.
+            if ui.button(lang.tr("mod-room-mutes")).clicked() {
+                action = rules;
+            }
             return;
         }
         for (on, label) in [(true, "mod-classroom-on"), (false, "mod-classroom-off")] {
@@ -161,7 +166,7 @@ pub fn moderation_menu_ui(ui: &mut egui::Ui, rank: Rank) -> Option<Action> {
         }
         ui.separator();
         if ui.button(lang.tr("mod-bans")).clicked() {
-            action = Some(Action::Room(RoomAction::Rules(RulesAction::Open)));
+            action = rules;
         }
         if ui.button(lang.tr("mod-log")).clicked() {
             action = alone(Act::Log);

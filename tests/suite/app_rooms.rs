@@ -599,7 +599,8 @@ fn person_menu(harness: &mut Harness<'_, CoucouApp>, name: &str) {
 }
 
 #[test]
-fn an_app_named_a_room_s_moderator_kicks_from_that_room_s_people_list_and_nowhere_else() {
+fn an_app_named_a_room_s_moderator_mutes_lists_lifts_and_kicks_from_that_room_s_people_list_and_nowhere_else()
+ {
     let (_owner_dir, owner) = crate::devices::device();
     let server = start_server_with(ServerConfig {
         owners: vec![owner.id()],
@@ -637,7 +638,40 @@ fn an_app_named_a_room_s_moderator_kicks_from_that_room_s_people_list_and_nowher
     person_menu(&mut harness, "pupil");
     // Kick out of this room, mute in it; banning is the host's moderators'.
     assert!(harness.query_by_label("Ban").is_none());
-    harness.get_by_role_and_label(Role::Button, "Mute");
+    harness.get_by_role_and_label(Role::Button, "Mute").click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "Until lifted")
+        .click();
+    harness.run_steps(2);
+    let muted = "pupil was muted in this room by ta. Until lifted.";
+    pupil.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Notice { text, .. } if text == muted),
+    );
+    // The room's mutes, listed for its moderator (no bans: the host's), one lifted from there.
+    harness
+        .get_by_role_and_label(Role::Button, "Moderation")
+        .click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Show the bans and mutes").is_none());
+    harness
+        .get_by_role_and_label(Role::Button, "Show the mutes in this room")
+        .click();
+    wait_for_label(&mut harness, "Lift the mute on pupil");
+    assert!(harness.query_all_by_label("muted in Projet X").count() >= 1);
+    harness
+        .get_by_role_and_label(Role::Button, "Lift the mute on pupil")
+        .click();
+    wait_for_no_label(&mut harness, "Lift the mute on pupil");
+    let lifted = "pupil may speak again (ta).";
+    pupil.expect_in(
+        Some("Projet X"),
+        |m| matches!(m, ServerMsg::Notice { text, .. } if text == lifted),
+    );
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    person_menu(&mut harness, "pupil");
     harness.get_by_role_and_label(Role::Button, "Kick").click();
     harness.run_steps(2);
     pupil.expect_in(Some("Projet X"), |m| matches!(m, ServerMsg::Parted {}));

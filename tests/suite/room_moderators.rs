@@ -1,6 +1,7 @@
 //! Moderators of one named room, named by an owner with `/op` typed in that room: over real TLS
 //! with real device proofs, with an app, an app without a device and a terminal in the room, and
-//! across a restart of a host that keeps its history (the room's moderators and its mutes).
+//! across a restart of a host that keeps its history (the room's moderators and its mutes); a
+//! room's moderator lists that room's own mutes, and nothing of the host's.
 
 use std::net::SocketAddr;
 
@@ -80,7 +81,8 @@ fn comes_back(addr: SocketAddr, device: &coucou::identity::Device) -> Json {
 }
 
 #[test]
-fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_restart() {
+fn a_room_s_moderator_kicks_locks_mutes_lists_and_deletes_there_only_and_stays_one_across_a_restart()
+ {
     let dir = tempfile::tempdir().expect("a temp dir");
     let ((_o, owner), (_h, helper)) = (device(), device());
     let config = || ServerConfig {
@@ -281,6 +283,25 @@ fn a_room_s_moderator_kicks_locks_and_deletes_there_only_and_stays_one_across_a_
         Some(ROOM),
         "carl was muted in this room by ta. Until lifted.",
     );
+    // The room's moderator lists that room's own mutes (the app's panel), none of the host's,
+    // and only there.
+    teacher.send(&act(Act::Mute, "dave"));
+    dave.expect("dave was muted by teacher");
+    ta.send_in(ROOM, &bare(Act::Rules));
+    let ServerMsg::Rules { rules, .. } =
+        ta.expect_in(Some(ROOM), |m| matches!(m, ServerMsg::Rules { .. }))
+    else {
+        unreachable!()
+    };
+    assert!(
+        rules.iter().any(|r| r.name == "carl")
+            && rules
+                .iter()
+                .all(|r| r.room.as_deref() == Some(ROOM) && r.by == "ta"),
+        "{rules:#?}"
+    );
+    ta.send(&bare(Act::Rules));
+    assert_eq!(refused_in(&mut ta, None).0, ErrorCode::NotModerator);
 
     // The room's moderator across a restart (by device, from another address).
     drop((ta, pupil, dave, carl));

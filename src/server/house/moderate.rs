@@ -369,8 +369,9 @@ impl<M: Mailbox> House<M> {
                 self.answer(session, echo, &notice);
                 Ok(None)
             }
+            // A room's moderator: that room's own mutes only.
             Act::Rules => {
-                let listed = self.rules_listed_for_app(at, now);
+                let listed = self.rules_listed_for_app(at, now, host_wide);
                 self.answer(session, echo, &listed);
                 Ok(None)
             }
@@ -846,13 +847,21 @@ impl<M: Mailbox> House<M> {
         text
     }
 
-    /// The bans, the host's mutes and the named room `at`'s own, as an app's panel lists them
-    /// ([`ServerMsg::Rules`]): the first [`RULES_LISTED`] of each, and how many more.
-    fn rules_listed_for_app(&self, at: usize, now: u64) -> ServerMsg {
+    /// The bans, the host's mutes (with `whole_host`: for one of the host's moderators) and the
+    /// named room `at`'s own, as an app's panel lists them ([`ServerMsg::Rules`]): the first
+    /// [`RULES_LISTED`] of each, and how many more.
+    fn rules_listed_for_app(&self, at: usize, now: u64, whole_host: bool) -> ServerMsg {
         let room = (at != 0).then(|| self.rooms[at].name());
+        let host_list = |kind| {
+            if whole_host {
+                self.moderation.list(kind, now)
+            } else {
+                Vec::new()
+            }
+        };
         let lists = [
-            (RuleKind::Ban, None, self.moderation.list(Kind::Ban, now)),
-            (RuleKind::Mute, None, self.moderation.list(Kind::Mute, now)),
+            (RuleKind::Ban, None, host_list(Kind::Ban)),
+            (RuleKind::Mute, None, host_list(Kind::Mute)),
             (
                 RuleKind::Mute,
                 room,
@@ -989,7 +998,8 @@ mod tests {
             now,
         );
 
-        let ServerMsg::Rules { time, rules, more } = house.rules_listed_for_app(1, now) else {
+        let ServerMsg::Rules { time, rules, more } = house.rules_listed_for_app(1, now, true)
+        else {
             panic!("a list");
         };
         assert_eq!((time, more), (now, 20));
@@ -1015,10 +1025,16 @@ mod tests {
             ]
         );
         // Asked in the default room: no room's own.
-        let ServerMsg::Rules { rules, .. } = house.rules_listed_for_app(0, now) else {
+        let ServerMsg::Rules { rules, .. } = house.rules_listed_for_app(0, now, true) else {
             panic!("a list");
         };
         assert!(rules.iter().all(|r| r.room.is_none() && r.name != "carl"));
+        // Asked by a moderator of that room only: its own mutes, nothing of the host's.
+        let ServerMsg::Rules { rules, more, .. } = house.rules_listed_for_app(1, now, false) else {
+            panic!("a list");
+        };
+        let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!((names, more), (vec!["carl"], 0));
     }
 
     #[test]

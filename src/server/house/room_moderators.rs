@@ -32,6 +32,7 @@ pub(super) fn is_room_act(act: Act) -> bool {
             | Act::Slow
             | Act::Delete
             | Act::Clear
+            | Act::Rules
     )
 }
 
