@@ -43,7 +43,7 @@ pub(super) struct Conversation {
     pub(super) composer: Composer,
     /// The search panel (Ctrl+F).
     pub(super) search: SearchPanel,
-    /// The bans and mutes panel (a host's moderators).
+    /// The bans and mutes panel (a moderator's).
     pub(super) rules: RulesPanel,
     /// A search result to show once the older pages that hold it have come.
     pub(super) pending_jump: Option<u64>,

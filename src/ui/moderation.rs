@@ -1,8 +1,8 @@
 //! What a moderator may do from the window: the people list's kick, ban and mute (each for a
 //! while or until lifted; for an owner, make moderator and no longer moderator), the Moderation
-//! menu above the list (lock, slow mode, classroom mode, the bans and the log), and the panel of
-//! the bans and mutes, each with a button that lifts it. The host answers in the conversation, in
-//! its own voice.
+//! menu above the list (lock, slow mode, classroom mode, the bans and mutes, the log), and the
+//! panel of the bans and mutes (a room's moderator: that room's mutes), each with a button that
+//! lifts it. The host answers the acts in the conversation, in its own voice.
 
 use eframe::egui;
 

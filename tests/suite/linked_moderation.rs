@@ -6,7 +6,8 @@
 //! room only (never its owner, never through the default room); a device's name kept while it is away
 //! is claimed at every site; never on the
 //! other site's owner; a site without a store, restarted, keeps out what its own moderators
-//! deleted or cleared before (and never does again a ruling of its own from this run); and a
+//! deleted, cleared, banned or muted before, a lifted ban lifted (and never does again a ruling of
+//! its own from this run, nor a kick of an earlier run); and a
 //! ruling from a site nobody trusts, or with another key's signature, or changed after it was
 //! signed, is dropped.
 #![cfg(feature = "nats-tests")]
@@ -462,7 +463,8 @@ fn a_genuine_ruling_published_again_or_made_too_long_ago_is_not_taken() {
 }
 
 #[test]
-fn a_site_without_a_store_restarted_keeps_out_what_its_moderators_deleted_or_cleared_before() {
+fn a_site_without_a_store_restarted_keeps_out_what_its_moderators_deleted_cleared_banned_or_muted_before()
+ {
     const ROOM: &str = "Projet X";
     let dir = tempfile::tempdir().expect("a temp folder");
     let broker = Broker::start(dir.path());
@@ -514,7 +516,20 @@ fn a_site_without_a_store_restarted_keeps_out_what_its_moderators_deleted_or_cle
     bob.expect_in(Some(ROOM), |m| matches!(m, ServerMsg::Cleared {}));
     say_in(&mut bob, "after the clearing");
     heard_in(&mut teacher, "after the clearing");
-    drop((teacher, bob));
+    // Banned and muted by name, one ban lifted; the last word after them in the same stream.
+    for (what, name) in [
+        (Act::Ban, "troll"),
+        (Act::Ban, "eve"),
+        (Act::Unban, "eve"),
+        (Act::Mute, "bob"),
+        (Act::Kick, "bob"),
+    ] {
+        teacher.send(&act(what, name));
+    }
+    bob.expect_closed();
+    say(&mut teacher, "the rulings are made");
+    heard(&mut teacher, "the rulings are made");
+    drop(teacher);
     a.stop();
 
     let a = crate::common::restart_at(addr, config());
@@ -558,7 +573,10 @@ fn a_site_without_a_store_restarted_keeps_out_what_its_moderators_deleted_or_cle
         };
         (default, history)
     };
-    for (at, text) in [(None, "keep me"), (Some(ROOM), "after the clearing")] {
+    for (at, text) in [
+        (None, "the rulings are made"),
+        (Some(ROOM), "after the clearing"),
+    ] {
         let said = |m: &ServerMsg| matches!(m, ServerMsg::Message(chat) if chat.text == text);
         // In a welcome's history, or come after it.
         let in_welcome = |m: &ServerMsg| matches!(m, ServerMsg::Welcome { history, .. } if history.iter().any(said));
@@ -567,7 +585,36 @@ fn a_site_without_a_store_restarted_keeps_out_what_its_moderators_deleted_or_cle
         }
     }
     let (default, room) = welcomes("late");
-    assert_eq!(texts(&default), ["keep me"], "{default:#?}");
+    assert_eq!(
+        texts(&default),
+        ["keep me", "the rulings are made"],
+        "{default:#?}"
+    );
+    // What its moderators decided holds again: troll kept out, bob muted under his name (from
+    // another address too), eve free: her ban was lifted after it was made. bob's kick was for
+    // then: he comes back.
+    let mut troll = tls_from(addr, machine(7));
+    troll.send(&hello("troll", None));
+    assert!(
+        matches!(
+            troll.next(),
+            ServerMsg::Error {
+                code: ErrorCode::Banned,
+                ..
+            }
+        ),
+        "troll kept out"
+    );
+    app(addr, machine(8), None, "eve");
+    let mut bob = app(addr, machine(9), None, "bob");
+    say(&mut bob, "may I?");
+    assert!(matches!(
+        bob.expect(|m| matches!(m, ServerMsg::Error { .. })),
+        ServerMsg::Error {
+            code: ErrorCode::Muted,
+            ..
+        }
+    ));
     assert!(
         default.iter().any(
             |m| matches!(m, ServerMsg::Notice { id: Some(id), text, .. } if *id == spam && text.contains("removed by teacher"))

@@ -181,19 +181,30 @@ impl<M: Mailbox> House<M> {
 
     /// One of this host's own rulings back from the stream, signed by its own key, on a host that
     /// keeps no store: at start it reads its linked rooms' streams again from their start to
-    /// rebuild their history, and what its moderators deleted or cleared in an earlier run is done
-    /// again where it comes, so that it stays out. One made in this run was done when it was
-    /// made; a ban, a mute or a kick is not the history's, and is not done again. A deletion is
-    /// done whenever it was made (a message deleted twice is a tombstone still); a clearing only
-    /// while fresh and once, as another site's.
+    /// rebuild their history, and what its moderators decided in an earlier run is done again
+    /// where it comes, so that it holds as another site's would. One made in this run was done
+    /// when it was made. A deletion is done whenever it was made (a message deleted twice is a
+    /// tombstone still); a clearing only while fresh and once, as another site's; a ban or a mute
+    /// (the host's, or a room's own) and its lifting while fresh, in the stream's order, on the
+    /// name and the device (the address was this host's to know, and is not in the ruling); a
+    /// kick was for then, and is not done again.
     pub fn apply_own_ruling(&mut self, ruling: Ruling) {
         if ruling.at.is_none_or(|at| at >= self.started) {
             return;
         }
+        let now = (self.clock)();
         match ruling.act {
             Act::Delete => {
                 if let Ok(by) = name::validate(&ruling.by) {
-                    self.carry_out(&ruling, by, None, (self.clock)());
+                    self.carry_out(&ruling, by, None, now);
+                }
+            }
+            Act::Ban | Act::Unban | Act::Mute | Act::Unmute | Act::MuteRoom | Act::UnmuteRoom
+                if ruling.is_fresh(now) =>
+            {
+                if let Ok(by) = name::validate(&ruling.by) {
+                    let device = ruling.device.as_deref().and_then(DeviceId::from_hex);
+                    self.carry_out(&ruling, by, device, now);
                 }
             }
             Act::Clear => self.apply_ruling(ruling),
