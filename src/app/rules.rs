@@ -13,17 +13,22 @@ use crate::ui::moderation::{Listed, RulesAction};
 /// Carries out what the panel (or the Moderation menu) asked, for the conversation on screen, on
 /// the connection `contact` has live.
 pub(super) fn apply(action: RulesAction, conv: &mut Conversation, contact: &Contact) {
-    if action == RulesAction::Close {
-        conv.rules.open = false;
-        return;
-    }
+    let lifted = match action {
+        // Put away, connection or none.
+        RulesAction::Close => {
+            conv.rules.open = false;
+            return;
+        }
+        RulesAction::Open => None,
+        RulesAction::Lift(rule) => Some(rule),
+    };
     let Some(conn) = contact.live_json() else {
         return;
     };
     let ask =
         |room: Option<&str>, asked: Moderate| conn.ask_about(room, ClientMsg::Moderate(asked));
-    match action {
-        RulesAction::Open => {
+    match lifted {
+        None => {
             let room = conv.named_on_screen().map(str::to_owned);
             if !conv.chat.as_ref().is_some_and(|chat| chat.has_rules) {
                 ask(room.as_deref(), Moderate::alone(Act::Bans));
@@ -36,7 +41,7 @@ pub(super) fn apply(action: RulesAction, conv: &mut Conversation, contact: &Cont
             conv.rules.open = true;
             conv.rules.room = room;
         }
-        RulesAction::Lift(rule) => {
+        Some(rule) => {
             let act = match rule.kind {
                 RuleKind::Ban => Act::Unban,
                 RuleKind::Mute => Act::Unmute,
@@ -49,7 +54,6 @@ pub(super) fn apply(action: RulesAction, conv: &mut Conversation, contact: &Cont
             };
             ask(rule.room.as_deref(), lift);
         }
-        RulesAction::Close => {}
     }
     // The host answers in order: the list comes after what was lifted.
     ask(conv.rules.room.as_deref(), Moderate::alone(Act::Rules));

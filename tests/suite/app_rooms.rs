@@ -638,26 +638,16 @@ fn an_app_named_a_room_s_moderator_mutes_lists_lifts_and_kicks_from_that_room_s_
     person_menu(&mut harness, "pupil");
     // Kick out of this room, mute in it; banning is the host's moderators'.
     assert!(harness.query_by_label("Ban").is_none());
-    harness.get_by_role_and_label(Role::Button, "Mute").click();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::Button, "Until lifted")
-        .click();
-    harness.run_steps(2);
+    click_buttons(&mut harness, &["Mute", "Until lifted"]);
     let muted = "pupil was muted in this room by ta. Until lifted.";
     pupil.expect_in(
         Some("Projet X"),
         |m| matches!(m, ServerMsg::Notice { text, .. } if text == muted),
     );
     // The room's mutes, listed for its moderator (no bans: the host's), one lifted from there.
-    harness
-        .get_by_role_and_label(Role::Button, "Moderation")
-        .click();
-    harness.run_steps(2);
+    click_buttons(&mut harness, &["Moderation"]);
     assert!(harness.query_by_label("Show the bans and mutes").is_none());
-    harness
-        .get_by_role_and_label(Role::Button, "Show the mutes in this room")
-        .click();
+    click_buttons(&mut harness, &["Show the mutes in this room"]);
     wait_for_label(&mut harness, "Lift the mute on pupil");
     assert!(harness.query_all_by_label("muted in Projet X").count() >= 1);
     harness

@@ -21,7 +21,8 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 
 use crate::app_support::{
-    connected_app, has_entry, send_message, wait_for_label, wait_for_no_label, wait_until,
+    click_buttons, connected_app, has_entry, send_message, wait_for_label, wait_for_no_label,
+    wait_until,
 };
 use crate::common::{Json, Plain, start_server_with, test_identity};
 
@@ -912,11 +913,7 @@ fn from_moderation_menu(
     harness: &mut egui_kittest::Harness<'static, coucou::app::CoucouApp>,
     item: &str,
 ) {
-    harness
-        .get_by_role_and_label(Role::Button, "Moderation")
-        .click();
-    harness.run_steps(2);
-    harness.get_by_role_and_label(Role::Button, item).click();
+    click_buttons(harness, &["Moderation", item]);
 }
 
 /// Opens `name`'s menu in the people list (once they are in it).
@@ -957,12 +954,7 @@ fn a_moderators_app_kicks_bans_and_mutes_from_the_people_list() {
 
     let mut bob = terminal(addr, machine(3), "bob");
     person_menu(&mut harness, "bob");
-    harness.get_by_role_and_label(Role::Button, "Ban").click();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::Button, "For an hour")
-        .click();
-    harness.run_steps(2);
+    click_buttons(&mut harness, &["Ban", "For an hour"]);
     assert!(
         bob.expect_closed()
             .iter()
@@ -978,12 +970,7 @@ fn a_moderators_app_kicks_bans_and_mutes_from_the_people_list() {
 
     let mut carol = terminal(addr, machine(4), "carol");
     person_menu(&mut harness, "carol");
-    harness.get_by_role_and_label(Role::Button, "Mute").click();
-    harness.run_steps(2);
-    harness
-        .get_by_role_and_label(Role::Button, "Until lifted")
-        .click();
-    harness.run_steps(2);
+    click_buttons(&mut harness, &["Mute", "Until lifted"]);
     carol.expect("*** carol was muted by teacher. Until lifted.");
     carol.send("hello?");
     carol.expect("a moderator keeps you from speaking");

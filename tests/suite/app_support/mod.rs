@@ -132,6 +132,15 @@ pub fn wait_for_no_label(harness: &mut Harness<'_, CoucouApp>, label: &str) {
     wait_for_view(harness, &what, |h| h.query_by_label(label).is_none());
 }
 
+/// Clicks the buttons labelled `labels` one after the other (a menu, then its item…), stepping
+/// the app after each.
+pub fn click_buttons(harness: &mut Harness<'_, CoucouApp>, labels: &[&str]) {
+    for label in labels {
+        harness.get_by_role_and_label(Role::Button, label).click();
+        harness.run_steps(2);
+    }
+}
+
 /// Replaces the text of the field labelled `label`.
 pub fn fill(harness: &mut Harness<'_, CoucouApp>, label: &str, text: &str) {
     harness.get_by_label(label).focus();
