@@ -58,6 +58,7 @@ const WORDS = {
     foundN: "{n} messages found for “{text}”.",
     away: "Away",
     isAway: "away",
+    otherSite: "(other site)",
     isAwayBecause: "away: {reason}",
     idle: "idle",
     passwordNeeded:
@@ -118,6 +119,7 @@ const WORDS = {
     foundN: "{n} messages trouvés pour « {text} ».",
     away: "Absent·e",
     isAway: "absent·e",
+    otherSite: "(autre site)",
     isAwayBecause: "absent·e : {reason}",
     idle: "inactif·ve",
     passwordNeeded:
@@ -147,6 +149,8 @@ class Room {
     this.name = name;
     this.direct = key.startsWith(DIRECT);
     this.people = [];
+    /** Who of `people` is at another site of a linked room. */
+    this.elsewhere = new Set();
     this.typing = new Map();
     this.oldest = null;
     this.more = false;
@@ -199,6 +203,20 @@ function awayMark(name) {
   const why = note.auto ? t("idle") : note.reason ? t("isAwayBecause", { reason: note.reason }) : t("isAway");
   span.textContent = " (" + why + ")";
   return span;
+}
+
+/** " (other site)" after someone at another site of a linked room, or nothing. */
+function elsewhereMark(room, name) {
+  if (!room.elsewhere.has(name)) return "";
+  const span = document.createElement("span");
+  span.className = "elsewhere";
+  span.textContent = " " + t("otherSite");
+  return span;
+}
+
+/** The names of a welcome's or a people list's `elsewhere` (nobody, when absent or not a list). */
+function namesOf(list) {
+  return new Set(Array.isArray(list) ? list.filter((name) => typeof name === "string") : []);
 }
 
 /** Who is away, from a welcome's or a people list's `away`. */
@@ -688,7 +706,7 @@ function showPeople() {
       const li = document.createElement("li");
       if (name === state.me || room.direct) {
         li.textContent = name;
-        li.append(awayMark(name));
+        li.append(elsewhereMark(room, name), awayMark(name));
       } else {
         const b = document.createElement("button");
         b.type = "button";
@@ -696,7 +714,7 @@ function showPeople() {
         b.textContent = name;
         b.title = t("direct");
         b.addEventListener("click", () => openDirect(name));
-        li.append(b, awayMark(name));
+        li.append(b, elsewhereMark(room, name), awayMark(name));
       }
       return li;
     }),
@@ -791,6 +809,7 @@ function welcomed(msg) {
   const room = state.rooms.get(key) ?? new Room(key, msg.room ?? "Coucou");
   state.rooms.set(key, room);
   room.people = msg.users ?? [];
+  room.elsewhere = namesOf(msg.elsewhere);
   if (first) setAway(msg.away);
   for (const m of msg.history ?? []) show(room, m);
   state.current = key;
@@ -908,11 +927,14 @@ function onMessage(msg) {
     }
     case "join":
       if (!room.people.includes(msg.name)) room.people.push(msg.name);
+      if (msg.elsewhere === true) room.elsewhere.add(msg.name);
+      else room.elsewhere.delete(msg.name);
       if (here) showPeople();
       show(room, msg);
       break;
     case "leave":
       room.people = room.people.filter((n) => n !== msg.name);
+      room.elsewhere.delete(msg.name);
       room.typing.delete(msg.name);
       if (here) {
         showPeople();
@@ -922,6 +944,7 @@ function onMessage(msg) {
       break;
     case "rename":
       room.people = room.people.map((n) => (n === msg.old ? msg.new : n));
+      if (room.elsewhere.delete(msg.old)) room.elsewhere.add(msg.new);
       if (state.me === msg.old) state.me = msg.new;
       renameDirect(msg.old, msg.new);
       if (here) showPeople();
@@ -929,6 +952,7 @@ function onMessage(msg) {
       break;
     case "users":
       room.people = msg.users ?? [];
+      room.elsewhere = namesOf(msg.elsewhere);
       if (!room.key) setAway(msg.away);
       if (here) showPeople();
       break;

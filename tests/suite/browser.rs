@@ -732,3 +732,44 @@ fn a_private_message_or_a_mention_notifies_when_the_page_is_not_in_front_and_not
         json!(2)
     );
 }
+
+/// The page in a room linked with another site through a real broker (feature `nats-tests` too):
+/// who is at the other site says so, whether they were there before the page came (its welcome)
+/// or came after (a join); nobody here does; a rename keeps it and a leave takes it away.
+#[cfg(feature = "nats-tests")]
+#[test]
+fn the_page_says_who_of_a_linked_room_is_at_another_site() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let broker = crate::common::broker::Broker::start(dir.path());
+    let site = |origin: &str| {
+        start_server_with(coucou::server::ServerConfig {
+            link: Some(crate::linked::link_config(&broker, origin)),
+            ..coucou::server::ServerConfig::default()
+        })
+    };
+    let (a, b) = (site("a"), site("b"));
+    let (mut anna, _) = Json::join(a.local_addr(), "anna");
+    let (mut lou, _) = Json::join(b.local_addr(), "lou");
+    anna.expect(|m| matches!(m, ServerMsg::Join { name, .. } if name == "lou"));
+
+    let driver = Driver::start();
+    let page = Page::open(&driver, "en-US");
+    page.go(a.local_addr());
+    page.join("phone");
+    assert!(page.wait_text("#people", "lou (other site)"));
+    let (marc, _) = Json::join(b.local_addr(), "marc");
+    assert!(page.wait_text("#people", "marc (other site)"));
+    lou.send(&ClientMsg::Nick {
+        name: "loulou".into(),
+    });
+    assert!(page.wait_text("#people", "loulou (other site)"));
+    drop(marc);
+    assert!(page.wait_text("#messages", "marc left"));
+    assert_eq!(
+        page.script(
+            "return [...document.querySelectorAll('#people li')].map((li) => li.textContent)",
+            json!([])
+        ),
+        json!(["anna", "loulou (other site)", "phone"])
+    );
+}
