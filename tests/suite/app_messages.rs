@@ -262,17 +262,10 @@ fn an_at_offers_people_and_formatting_shows_while_terminals_read_the_text_as_typ
 
 #[test]
 fn a_hostile_hosts_edits_reactions_and_quotes_are_cleaned_and_touch_only_their_message() {
-    use std::io::{BufRead as _, BufReader, Write as _};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-    let addr = listener.local_addr().expect("its address");
-    let host = std::thread::Builder::new()
-        .name("hostile-messages-host".to_owned())
-        .spawn(move || {
-            let (stream, _) = listener.accept().expect("the app");
-            let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
-            let mut line = String::new();
-            reader.read_line(&mut line).expect("the hello");
-            let mut stream = stream;
+    use std::io::{BufRead as _, Write as _};
+    let (addr, host) = crate::app_support::played_host(
+        "hostile-messages-host",
+        |reader, stream| {
             let lines = [
                 // bob's message 5, and a private message under the same number (another sequence).
                 r#"{"type":"welcome","version":1,"room":"Coucou","you":"alice","users":["alice","bob"],"history":[{"type":"message","id":5,"time":1000,"from":"bob","text":"bonjour"}],"max_message_bytes":2048}"#,
@@ -290,17 +283,14 @@ fn a_hostile_hosts_edits_reactions_and_quotes_are_cleaned_and_touch_only_their_m
             out.push('\n');
             stream.write_all(out.as_bytes()).expect("written");
             // Until the app is gone.
+            let mut line = String::new();
             while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
                 line.clear();
             }
-        })
-        .expect("the host's thread");
+        },
+    );
 
-    let (_dir, config) = crate::app_support::temp_config();
-    let mut harness = crate::app_support::app_at(&config);
-    harness.get_by_label("Encrypted").click();
-    harness.run();
-    crate::app_support::connect(&mut harness, "alice", addr);
+    let (_dir, mut harness) = crate::app_support::connecting_in_clear("alice", addr);
     wait_until(&mut harness, "the host's last line", |app| {
         has_entry(app, "fin")
     });

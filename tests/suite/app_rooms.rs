@@ -523,63 +523,47 @@ fn a_mention_in_a_named_room_not_on_screen_notifies_with_its_name_and_opens_it()
 
 #[test]
 fn a_host_telling_of_a_thousand_rooms_made_gets_one_question_and_no_unasked_room_is_joined() {
-    use std::io::{BufRead as _, BufReader, Write as _};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-    let addr = listener.local_addr().expect("its address");
+    use std::io::{BufRead as _, Write as _};
     // A host in clear that speaks JSON: its welcome says it has rooms; then it tells of a room
     // made a thousand times, welcomes the app into a room it never asked for, and says "fin".
-    let host = std::thread::Builder::new()
-        .name("hostile-rooms-host".to_owned())
-        .spawn(move || {
-            let (stream, _) = listener.accept().expect("the app");
-            stream
-                .set_read_timeout(Some(crate::common::PATIENCE))
-                .expect("a time-out");
-            let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
-            let mut line = String::new();
-            reader.read_line(&mut line).expect("the hello");
-            let mut stream = stream;
-            let mut out = String::from(
-                "{\"type\":\"welcome\",\"version\":1,\"room\":\"Coucou\",\"you\":\"alice\",\
+    let (addr, host) = crate::app_support::played_host("hostile-rooms-host", |reader, stream| {
+        let mut out = String::from(
+            "{\"type\":\"welcome\",\"version\":1,\"room\":\"Coucou\",\"you\":\"alice\",\
                  \"users\":[\"alice\"],\"history\":[],\"max_message_bytes\":2048,\"labels\":true,\
                  \"rooms\":true}\n",
-            );
-            for i in 0..1000 {
-                out.push_str(&format!(
-                    "{{\"type\":\"room_made\",\"name\":\"Salle {i}\",\"by\":\"eve\"}}\n"
-                ));
-            }
-            out.push_str(
-                "{\"type\":\"welcome\",\"version\":1,\"room\":\"Piège\",\"you\":\"alice\",\
+        );
+        for i in 0..1000 {
+            out.push_str(&format!(
+                "{{\"type\":\"room_made\",\"name\":\"Salle {i}\",\"by\":\"eve\"}}\n"
+            ));
+        }
+        out.push_str(
+            "{\"type\":\"welcome\",\"version\":1,\"room\":\"Piège\",\"you\":\"alice\",\
                  \"users\":[\"alice\",\"eve\"],\"history\":[],\"max_message_bytes\":2048}\n",
-            );
-            out.push_str(
-                "{\"type\":\"message\",\"id\":1,\"time\":1,\"from\":\"eve\",\"text\":\"fin\"}\n",
-            );
-            stream.write_all(out.as_bytes()).expect("written");
-            // What the app asks until its own marker line.
-            let mut questions = 0;
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).expect("the app's lines") == 0 {
-                    break;
-                }
-                if line.contains("\"type\":\"rooms\"") {
-                    questions += 1;
-                }
-                if line.contains("marque") {
-                    break;
-                }
+        );
+        out.push_str(
+            "{\"type\":\"message\",\"id\":1,\"time\":1,\"from\":\"eve\",\"text\":\"fin\"}\n",
+        );
+        stream.write_all(out.as_bytes()).expect("written");
+        // What the app asks until its own marker line.
+        let mut line = String::new();
+        let mut questions = 0;
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).expect("the app's lines") == 0 {
+                break;
             }
-            questions
-        })
-        .expect("the host's thread");
+            if line.contains("\"type\":\"rooms\"") {
+                questions += 1;
+            }
+            if line.contains("marque") {
+                break;
+            }
+        }
+        questions
+    });
 
-    let (_dir, config) = temp_config();
-    let mut harness = app_at(&config);
-    harness.get_by_label("Encrypted").click();
-    harness.run();
-    connect(&mut harness, "alice", addr);
+    let (_dir, mut harness) = crate::app_support::connecting_in_clear("alice", addr);
     wait_until(&mut harness, "the host's last line", |app| {
         has_entry(app, "fin")
     });

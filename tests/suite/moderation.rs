@@ -5,8 +5,10 @@
 //! history, and those lifted or turned off stay so; and the hostile cases: a
 //! non-moderator's act, the password in clear or wrong, a moderator removing another, a banned
 //! name or address coming back under another name or from another address, a muted person
-//! renaming or reconnecting, and a forged notice. App (JSON over TLS) and terminals (`nc`) share
-//! the room, over real TCP on 127.0.0.0/8 (each "machine" its own loopback address).
+//! renaming or reconnecting, and a forged notice. The bans and mutes panel against a host of
+//! today, and the Moderation menu's bans asked in words of an older host (played by the test).
+//! App (JSON over TLS) and terminals (`nc`) share the room, over real TCP on 127.0.0.0/8 (each
+//! "machine" its own loopback address).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -1603,4 +1605,55 @@ fn the_seed_s_c_client_is_muted_told_of_a_clearing_and_kicked_like_anyone() {
         "{:#?}",
         seed.seen()
     );
+}
+
+/// A host from before the bans and mutes panel (its welcome says no `rules`), played by the test
+/// over real TCP in the JSON dialect, the app one of its moderators: the Moderation menu asks it
+/// for its bans in words (`bans`), never for the list it would not know; no panel opens, and the
+/// answer shows in the conversation.
+#[test]
+fn an_older_host_that_lists_no_rules_is_asked_for_its_bans_in_words_and_no_panel_opens() {
+    use std::io::{BufRead as _, Write as _};
+    let (asked_tx, asked) = crossbeam_channel::unbounded::<serde_json::Value>();
+    let (addr, host) = crate::app_support::played_host("older-host", move |reader, stream| {
+        let welcome = concat!(
+            r#"{"type":"welcome","version":1,"room":"Coucou","you":"teacher","#,
+            r#""users":["teacher"],"history":[],"max_message_bytes":2048}"#,
+            "\n",
+            r#"{"type":"moderator"}"#,
+            "\n"
+        );
+        stream.write_all(welcome.as_bytes()).expect("written");
+        let mut line = String::new();
+        while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+            let said: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+            if said["type"] == "moderate" {
+                let answer = "{\"type\":\"notice\",\"time\":1000,\"text\":\"Banned: troll.\"}\n";
+                stream.write_all(answer.as_bytes()).expect("written");
+                asked_tx.send(said).expect("the test");
+            }
+            line.clear();
+        }
+    });
+
+    let (_dir, mut harness) = crate::app_support::connecting_in_clear("teacher", addr);
+    wait_until(&mut harness, "a moderator", |app| {
+        has_entry(app, "You are a moderator on this host")
+    });
+    from_moderation_menu(&mut harness, "Show the bans and mutes");
+    let said = asked
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the app asked");
+    assert_eq!(said["act"], "bans", "{said}");
+    wait_until(&mut harness, "the answer in words", |app| {
+        has_entry(app, "Banned: troll.")
+    });
+    assert!(
+        asked.try_recv().is_err(),
+        "asked once, and not for the list"
+    );
+    assert!(harness.query_by_label("Bans and mutes").is_none());
+    assert!(harness.query_by_label("Refresh").is_none());
+    drop(harness);
+    host.join().expect("the host's thread ended");
 }

@@ -1,7 +1,8 @@
 //! Helpers for the tests that drive the real app with egui_kittest: a harness on temp settings,
 //! filling fields, connecting, and waiting on the app's own event channel (never sleeping).
 
-use std::net::SocketAddr;
+use std::io::{BufRead as _, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -199,6 +200,42 @@ pub fn app_with_backoff(
         },
         [1000.0, 700.0],
     )
+}
+
+/// A host the test plays itself, in clear, on a free port of 127.0.0.1: its thread `name` takes
+/// one app, reads its hello, then `play`s with what reads the app's lines and what writes to it
+/// (reads give up after [`PATIENCE`]). Its address, and the thread with what `play` returned.
+pub fn played_host<T: Send + 'static>(
+    name: &str,
+    play: impl FnOnce(&mut BufReader<TcpStream>, &mut TcpStream) -> T + Send + 'static,
+) -> (SocketAddr, std::thread::JoinHandle<T>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = listener.local_addr().expect("its address");
+    let host = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let (mut stream, _) = listener.accept().expect("the app");
+            stream.set_read_timeout(Some(PATIENCE)).expect("a time-out");
+            let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
+            reader.read_line(&mut String::new()).expect("the hello");
+            play(&mut reader, &mut stream)
+        })
+        .expect("the host's thread");
+    (addr, host)
+}
+
+/// A new app (settings in a temp folder) that connects as `name` to `addr` in clear (Encrypted
+/// off), as to a host the test plays itself; the caller waits for what it expects.
+pub fn connecting_in_clear(
+    name: &str,
+    addr: SocketAddr,
+) -> (tempfile::TempDir, Harness<'static, CoucouApp>) {
+    let (dir, config) = temp_config();
+    let mut harness = app_at(&config);
+    harness.get_by_label("Encrypted").click();
+    harness.run();
+    connect(&mut harness, name, addr);
+    (dir, harness)
 }
 
 /// A new app (settings in a temp folder) connected as `name` to the server at `addr`.
