@@ -59,6 +59,16 @@ const WORDS = {
     away: "Away",
     isAway: "away",
     otherSite: "(other site)",
+    moderatorNow: "You are a moderator on this host until you leave. Type /help to see what you may do; a message's ⋯ offers to delete it, mute or remove who wrote it.",
+    moderatorNoMore: "You are no longer a moderator on this host.",
+    modDelete: "Delete for everyone",
+    modDeleteSure: "Delete it for everyone?",
+    modMute: "Mute {name}",
+    modMuteSure: "Mute {name}?",
+    modKick: "Remove {name}",
+    modKickSure: "Remove {name}?",
+    operInClear:
+      "The moderators' password goes over https only: open this page at its https address, then type /oper again. Nothing was sent.",
     isAwayBecause: "away: {reason}",
     idle: "idle",
     passwordNeeded:
@@ -120,6 +130,16 @@ const WORDS = {
     away: "Absent·e",
     isAway: "absent·e",
     otherSite: "(autre site)",
+    moderatorNow: "Vous êtes modérateur sur cet hôte jusqu’à votre départ. Tapez /help pour voir ce que vous pouvez faire ; le ⋯ d’un message propose de le supprimer, de rendre muet ou de faire sortir qui l’a écrit.",
+    moderatorNoMore: "Vous n’êtes plus modérateur sur cet hôte.",
+    modDelete: "Supprimer pour tous",
+    modDeleteSure: "Le supprimer pour tous ?",
+    modMute: "Rendre {name} muet",
+    modMuteSure: "Rendre {name} muet ?",
+    modKick: "Faire sortir {name}",
+    modKickSure: "Faire sortir {name} ?",
+    operInClear:
+      "Le mot de passe de modération ne passe qu’en https : ouvrez cette page à son adresse https, puis tapez à nouveau /oper. Rien n’a été envoyé.",
     isAwayBecause: "absent·e : {reason}",
     idle: "inactif·ve",
     passwordNeeded:
@@ -183,6 +203,8 @@ const state = {
   composing: null,
   /** Who is away (the host's, in every room), and why: by name. */
   away: new Map(),
+  /** Whether the host made this page one of its moderators (`/oper`). */
+  moderator: false,
 };
 
 /** The conversation a server message is for: for a private message or file, the direct one
@@ -594,17 +616,34 @@ function actions(msg) {
       close();
     });
     button(t("remove"), (b) => {
-      // Asked twice, on the button itself: nothing to dismiss, nothing that blocks the page.
-      if (b.dataset.sure !== "yes") {
-        b.dataset.sure = "yes";
-        b.textContent = t("reallyRemove");
-        return;
-      }
+      if (!sure(b, t("reallyRemove"))) return;
       send({ type: "delete", id: msg.id }, msg.room);
       close();
     });
   }
+  if (state.moderator && msg.from !== state.me) {
+    const moderate = (act, label, asked, sureLabel) =>
+      button(label, (b) => {
+        if (!sure(b, sureLabel)) return;
+        send({ type: "moderate", act, ...asked }, msg.room);
+        close();
+      });
+    const name = { name: msg.from };
+    moderate("delete", t("modDelete"), { id: msg.id }, t("modDeleteSure"));
+    moderate("mute", t("modMute", name), name, t("modMuteSure", name));
+    moderate("kick", t("modKick", name), name, t("modKickSure", name));
+  }
   return row;
+}
+
+/** Whether `b` was pressed a second time: the first press asks, on the button itself, with
+ * `asking` (nothing to dismiss, nothing that blocks the page). */
+function sure(b, asking) {
+  if (b.dataset.sure === "yes") return true;
+  b.dataset.sure = "yes";
+  b.textContent = asking;
+  b.setAttribute("aria-label", asking);
+  return false;
 }
 
 /** The next line answers a message or replaces one's text (`what`), or is a message (`null`);
@@ -849,6 +888,12 @@ function onMessage(msg) {
     showAway();
     return;
   }
+  if (msg.type === "moderator") {
+    state.moderator = msg.on !== false;
+    const room = state.rooms.get(state.current);
+    if (room) show(room, { type: "notice", time: Date.now(), text: t(state.moderator ? "moderatorNow" : "moderatorNoMore") });
+    return;
+  }
   if (msg.type === "room_made") {
     send({ type: "rooms" });
     return;
@@ -1073,6 +1118,14 @@ document.addEventListener("DOMContentLoaded", () => {
     const room = state.rooms.get(state.current);
     if (what && what.room === state.current) {
       send({ type: what.kind, id: what.id, text }, what.room);
+    } else if (text.trimStart().startsWith("/")) {
+      // A command, read by the host as a terminal's line. The moderators' password never
+      // leaves in clear.
+      if (/^\s*\/oper(\s|$)/i.test(text) && location.protocol !== "https:") {
+        $("status").textContent = t("operInClear");
+      } else {
+        send({ type: "typed", text }, room.direct ? "" : state.current);
+      }
     } else if (room.direct) {
       send({ type: "msg", to: room.name, text });
     } else {

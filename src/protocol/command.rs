@@ -212,6 +212,8 @@ impl Command {
             | ClientMsg::JoinRoom {}
             | ClientMsg::Password { .. }
             | ClientMsg::TypedPassword { .. }
+            // A typed line is read as a terminal's, by the session.
+            | ClientMsg::Typed { .. }
             | ClientMsg::History { .. }
             | ClientMsg::Privates { .. }
             | ClientMsg::Typing { .. }

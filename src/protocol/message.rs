@@ -263,6 +263,13 @@ pub enum ClientMsg {
         /// The password.
         text: String,
     },
+    /// A line as a person typed it, slash and all (`/kick bob spam`, `/me waves`, `/oper …`), for
+    /// the host to read as it reads a terminal's: how the web page gives every command without
+    /// a parser of its own. The line's `room` is the room it concerns.
+    Typed {
+        /// The line.
+        text: String,
+    },
 }
 
 /// A moderator's ruling (`super::ruling::Ruling`) with its site's signature: what crosses the
@@ -1930,6 +1937,22 @@ mod tests {
                 .to_owned();
         assert_eq!(told, r#"{"type":"cleared","room":"Projet X"}"#);
         assert!(doc.contains(&told));
+    }
+
+    #[test]
+    fn a_typed_line_reads_as_protocol_md_shows_it_and_its_text_is_required() {
+        let documented = r#"{"type":"typed","text":"/kick zed spamming"}"#;
+        assert!(include_str!("../../PROTOCOL.md").contains(documented));
+        let typed = ClientMsg::Typed {
+            text: "/kick zed spamming".into(),
+        };
+        assert_eq!(
+            decode_client(documented.as_bytes()).ok(),
+            Some(typed.clone())
+        );
+        assert_eq!(serde_json::to_string(&typed).expect("JSON"), documented);
+        assert!(decode_client(br#"{"type":"typed"}"#).is_err());
+        assert!(decode_client(br#"{"type":"typed","text":"/me","label":1}"#).is_err());
     }
 
     #[test]

@@ -518,10 +518,11 @@ fn the_page_replies_reacts_edits_and_deletes_from_a_messages_actions() {
     );
     assert!(page.wait_text(&mine, "yes, at half past twelve (edited)"));
     page.click(&format!("{mine} .more"));
-    let delete = format!("{mine} .actions button[aria-label='Delete']");
-    page.click(&delete);
-    assert!(page.wait_text(&delete, "Delete it?"));
-    page.click(&delete);
+    page.click(&format!("{mine} .actions button[aria-label='Delete']"));
+    // The button asks, in its words and its accessible name.
+    let sure = format!("{mine} .actions button[aria-label='Delete it?']");
+    assert!(page.wait_text(&sure, "Delete it?"));
+    page.click(&sure);
     app.expect(|m| matches!(m, ServerMsg::Notice { id: Some(id), .. } if *id == answer.id));
     assert!(page.wait_text("#messages", "phone deleted this message"));
     // Nothing of the text is left on the page.
@@ -772,4 +773,91 @@ fn the_page_says_who_of_a_linked_room_is_at_another_site() {
         ),
         json!(["anna", "loulou (other site)", "phone"])
     );
+}
+
+/// A moderator on a phone: over https, `/oper` typed in the message box makes the page a
+/// moderator (the password shown nowhere); a message's ⋯ then deletes a troll's message for
+/// everyone, mutes someone and removes the troll, each asked twice; other commands typed (`/me`,
+/// an unknown one) are read by the host as a terminal's. In clear, the page refuses to send
+/// `/oper` at all.
+#[test]
+fn a_moderator_on_a_phone_deletes_mutes_and_removes_from_a_messages_actions() {
+    let password = crate::moderation::PASSWORD;
+    let server = start_server_with(crate::moderation::moderated(
+        coucou::server::ServerConfig::default(),
+    ));
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let page = Page::open(&driver, "en-US");
+    page.go_https(addr);
+    page.join("teacher");
+    let mut troll = Plain::connect_from(addr, [127, 0, 0, 3].into());
+    troll.send("troll");
+    let mut pupil = Plain::connect_from(addr, [127, 0, 0, 4].into());
+    pupil.send("pupil");
+    assert!(page.wait_text("#people", "pupil"));
+
+    page.say(&format!("/oper {password}"));
+    assert!(page.wait_text("#messages", "You are a moderator on this host"));
+    let shown = page.script("return document.body.textContent", json!([]));
+    assert!(!shown.as_str().expect("text").contains(password), "{shown}");
+    page.say("/me waves");
+    pupil.expect("* teacher waves");
+    page.say("/frobnicate");
+    assert!(page.wait_text("#status", "unknown command /frobnicate"));
+
+    // A message's actions, each asked twice on the button itself.
+    let act_on = |needle: &str, label: &str, asking: &str| {
+        page.script(
+            "const [needle] = arguments;
+             [...document.querySelectorAll('#messages li')]
+                 .find((li) => li.textContent.includes(needle)).querySelector('.more').click()",
+            json!([needle]),
+        );
+        page.click(&format!(".actions button[aria-label='{label}']"));
+        page.click(&format!(".actions button[aria-label='{asking}']"));
+    };
+    troll.send("buy cheap stuff");
+    assert!(page.wait_text("#messages", "troll: buy cheap stuff"));
+    act_on(
+        "buy cheap stuff",
+        "Delete for everyone",
+        "Delete it for everyone?",
+    );
+    pupil.expect("*** A message was removed by teacher, a moderator.");
+    assert!(page.wait_text("#messages", "A message was removed by teacher"));
+    pupil.send("lol");
+    assert!(page.wait_text("#messages", "pupil: lol"));
+    act_on("pupil: lol", "Mute pupil", "Mute pupil?");
+    pupil.expect("pupil was muted by teacher");
+    pupil.send("hello?");
+    pupil.expect("a moderator keeps you from speaking");
+    troll.send("again");
+    assert!(page.wait_text("#messages", "troll: again"));
+    act_on("troll: again", "Remove troll", "Remove troll?");
+    assert!(
+        troll
+            .expect_closed()
+            .iter()
+            .any(|l| l.contains("you were removed from the host by teacher"))
+    );
+    assert!(page.wait_text("#messages", "troll was removed from the host by teacher"));
+
+    // In clear, the password is never sent: what the page sends is recorded from here on.
+    let clear = Page::open(&driver, "en-US");
+    clear.go(addr);
+    clear.join("phone");
+    clear.script(
+        "window.sent = [];
+         const send = WebSocket.prototype.send;
+         WebSocket.prototype.send = function (data) { window.sent.push(data); return send.call(this, data); };",
+        json!([]),
+    );
+    clear.say(&format!("/oper {password}"));
+    assert!(clear.wait_text("#status", "goes over https only"));
+    clear.say("/me is here");
+    pupil.expect("* phone is here");
+    let sent = clear.script("return window.sent", json!([]));
+    assert!(!sent.to_string().contains(password), "{sent}");
+    assert!(sent.to_string().contains("/me is here"), "{sent}");
 }

@@ -1,4 +1,5 @@
-//! The two languages, checked from their files and from the sources: the same keys with the same
+//! The two languages, checked from their files and from the sources (the web page's own words too:
+//! the same keys, placeholders and French spacing): the same keys with the same
 //! arguments, plural forms right for 0, 1, 2 and 5, no Fluent syntax error, no isolation marks, and
 //! no user-visible string literal in the views that escapes translation.
 
@@ -420,5 +421,65 @@ fn french_puts_a_no_break_space_before_colons_semicolons_and_marks() {
     assert!(
         wrong.is_empty(),
         "a plain space before punctuation: {wrong:#?}"
+    );
+}
+
+/// The web page's own words (`WORDS` in `assets/web/coucou.js`), by key: each key's text, its
+/// lines joined.
+fn page_words(lang: &str) -> BTreeMap<String, String> {
+    let source = std::fs::read_to_string("assets/web/coucou.js").expect("the page's script");
+    let block = source
+        .split(&format!("\n  {lang}: {{\n"))
+        .nth(1)
+        .expect("the language's block");
+    let block = block.split("\n  },").next().expect("its end");
+    let mut words = BTreeMap::new();
+    let mut key = String::new();
+    for line in block.lines() {
+        let text = match line.strip_prefix("    ").filter(|l| !l.starts_with(' ')) {
+            Some(entry) => {
+                let (name, rest) = entry.split_once(':').expect("key: text");
+                key = name.to_owned();
+                rest
+            }
+            None => line,
+        };
+        words
+            .entry(key.clone())
+            .or_insert_with(String::new)
+            .push_str(text.trim());
+    }
+    words
+}
+
+/// The `{name}` placeholders of a text.
+fn placeholders(text: &str) -> BTreeSet<&str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
+#[test]
+fn the_pages_words_have_the_same_keys_and_placeholders_in_both_languages_and_french_spacing() {
+    let (en, fr) = (page_words("en"), page_words("fr"));
+    assert!(en.len() > 50, "{}", en.len());
+    assert_eq!(en.keys().collect::<Vec<_>>(), fr.keys().collect::<Vec<_>>());
+    for (key, text) in &en {
+        assert_eq!(placeholders(text), placeholders(&fr[key]), "{key}");
+    }
+    let wrong: Vec<&String> = fr
+        .iter()
+        .filter(|(_, text)| {
+            let chars: Vec<char> = text.chars().collect();
+            chars
+                .windows(2)
+                .any(|pair| pair[0] == ' ' && matches!(pair[1], ':' | ';' | '!' | '?'))
+        })
+        .map(|(key, _)| key)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "a plain space before punctuation: {wrong:?}"
     );
 }

@@ -1657,3 +1657,48 @@ fn an_older_host_that_lists_no_rules_is_asked_for_its_bans_in_words_and_no_panel
     drop(harness);
     host.join().expect("the host's thread ended");
 }
+
+/// A JSON client's `typed` lines (how the web page gives commands) are read as a terminal's and
+/// answered in JSON: `/oper` over TLS makes a moderator, `/me` is an action, `//text` says
+/// `/text`, `/kick` removes with its reason; the hostile ones — an unknown command, a command
+/// without what it needs, a line over 2048 bytes, `/oper` in clear — each get one error and the
+/// connection stays.
+#[test]
+fn typed_lines_are_read_as_a_terminals_and_answered_in_json() {
+    let server = host();
+    let addr = server.local_addr();
+    let typed = |text: &str| ClientMsg::Typed { text: text.into() };
+    let mut teacher = app(addr, machine(1), "teacher");
+    let mut troll = terminal(addr, machine(3), "troll");
+    teacher.send(&typed(&format!("/oper {PASSWORD}")));
+    teacher.expect(|m| matches!(m, ServerMsg::Moderator { on: true, .. }));
+    teacher.send(&typed("/me waves"));
+    troll.expect("* teacher waves");
+    teacher.send(&typed("//slash"));
+    troll.expect("teacher: /slash");
+
+    teacher.send(&typed("/frobnicate"));
+    assert_eq!(error_code(&mut teacher), ErrorCode::UnknownCommand);
+    teacher.send(&typed("/kick"));
+    assert_eq!(error_code(&mut teacher), ErrorCode::BadUsage);
+    teacher.send(&typed(&format!("/me {}", "a".repeat(2100))));
+    assert_eq!(error_code(&mut teacher), ErrorCode::TooLong);
+    let (mut clear, _) = Json::join_from(addr, machine(4), "eve");
+    clear.send(&typed(&format!("/oper {PASSWORD}")));
+    assert_eq!(error_code(&mut clear), ErrorCode::TlsRequired);
+
+    teacher.send(&typed("/kick troll spamming"));
+    let text = said(&mut clear, "troll was removed from the host by teacher");
+    assert!(text.contains("Reason: spamming"), "{text}");
+    assert!(
+        troll
+            .expect_closed()
+            .iter()
+            .any(|l| l.contains("you were removed from the host by teacher"))
+    );
+    // Still there, each of them: what they send is carried out.
+    for client in [&mut teacher, &mut clear] {
+        client.send(&ClientMsg::Who {});
+        client.expect(|m| matches!(m, ServerMsg::Users { .. }));
+    }
+}

@@ -146,11 +146,16 @@ impl<'d> Page<'d> {
     }
 
     pub fn go(&self, addr: SocketAddr) {
-        self.call(
-            "POST",
-            "/url",
-            Some(json!({"url": format!("http://{addr}/")})),
-        );
+        self.go_to(&format!("http://{addr}/"));
+    }
+
+    /// The page of the room at `addr` at its https address (the same port).
+    pub fn go_https(&self, addr: SocketAddr) {
+        self.go_to(&format!("https://{addr}/"));
+    }
+
+    fn go_to(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
     }
 
     /// The element `css` selects, waiting for it (the session's implicit wait).

@@ -491,7 +491,11 @@ pub(super) fn malformed(lang: Lang, err: &message::DecodeError) -> String {
 /// parsed as a command.
 fn plain_command(line: &[u8], names: &[String], lang: Lang) -> Result<Asked, Refused> {
     let text = String::from_utf8_lossy(line);
-    let text = command::strip_name_prefix(&text, names);
+    typed_line(command::strip_name_prefix(&text, names), lang)
+}
+
+/// A line as typed (a terminal's, or a JSON client's `typed`): the command it gives, or why not.
+fn typed_line(text: &str, lang: Lang) -> Result<Asked, Refused> {
     let command = command::parse(text).map_err(|err| match err {
         command::CommandError::Unknown(_) => {
             Refused(ErrorCode::UnknownCommand, clean_text(&err.describe(lang)))
@@ -583,6 +587,7 @@ fn json_asked(msg: ClientMsg, lang: Lang) -> Result<Asked, Refused> {
             });
         }
         ClientMsg::Fetch { file, .. } => return Ok(Asked::Fetch(file)),
+        ClientMsg::Typed { text } => return typed_line(&fits(text)?, lang),
         msg => msg,
     };
     let (command, cid) = Command::from_client_msg(msg)
