@@ -736,6 +736,14 @@ function showCurrent() {
   showRooms();
 }
 
+/** Shows the people list in the conversation's place on a narrow screen (`open`), or puts it
+ * away; the count button says whether the list shows. */
+function showPeopleList(open) {
+  $("room").classList.toggle("people-open", open);
+  const shown = getComputedStyle($("people-list")).display !== "none";
+  $("people-count").setAttribute("aria-expanded", String(shown));
+}
+
 /** The people of the conversation on screen; a click on someone else opens a direct one. */
 function showPeople() {
   const room = state.rooms.get(state.current);
@@ -752,7 +760,10 @@ function showPeople() {
         b.className = "person";
         b.textContent = name;
         b.title = t("direct");
-        b.addEventListener("click", () => openDirect(name));
+        b.addEventListener("click", () => {
+          showPeopleList(false);
+          openDirect(name);
+        });
         li.append(b, elsewhereMark(room, name), awayMark(name));
       }
       return li;
@@ -855,6 +866,7 @@ function welcomed(msg) {
   if (first) {
     $("join").hidden = true;
     $("room").hidden = false;
+    showPeopleList(false);
     $("status").textContent = "";
     if (msg.changes) send({ type: "changes" });
     state.hasRooms = msg.rooms === true;
@@ -1143,6 +1155,13 @@ document.addEventListener("DOMContentLoaded", () => {
       send({ type: "typing", active }, state.current);
       typingSent = active;
     }
+  });
+  $("people-count").addEventListener("click", () => {
+    showPeopleList(!$("room").classList.contains("people-open"));
+  });
+  // A phone turned sideways (or a window made narrower) shows or hides the list by itself.
+  matchMedia("(max-width: 40rem)").addEventListener("change", () => {
+    if (!$("room").hidden) showPeopleList($("room").classList.contains("people-open"));
   });
   $("search-button").addEventListener("click", () => {
     const panel = $("search");

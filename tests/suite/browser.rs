@@ -861,3 +861,42 @@ fn a_moderator_on_a_phone_deletes_mutes_and_removes_from_a_messages_actions() {
     assert!(!sent.to_string().contains(password), "{sent}");
     assert!(sent.to_string().contains("/me is here"), "{sent}");
 }
+
+/// On a phone the people list is put away: the people count opens it in the conversation's place
+/// (saying so to a screen reader), and tapping it again, or a name (which opens a private
+/// conversation with them), puts it away.
+#[test]
+fn on_a_phone_the_people_count_opens_the_list_and_a_name_in_it_a_private_conversation() {
+    let server = start_server();
+    let addr = server.local_addr();
+    let driver = Driver::start();
+    let (page, _app) = phone_and_app(&driver, addr);
+    let shown = |css: &str| {
+        page.script(
+            "return getComputedStyle(document.querySelector(arguments[0])).display !== 'none'",
+            json!([css]),
+        ) == json!(true)
+    };
+    let expanded = || {
+        page.script(
+            "return document.getElementById('people-count').getAttribute('aria-expanded')",
+            json!([]),
+        )
+    };
+    assert!(page.wait_text("#people-count", "2 people"));
+    assert!(!shown("#people-list") && shown(".conversation"));
+    assert_eq!(expanded(), json!("false"));
+
+    page.click("#people-count");
+    assert!(shown("#people-list") && !shown(".conversation"));
+    assert_eq!(expanded(), json!("true"));
+    page.click("#people-count");
+    assert!(!shown("#people-list") && shown(".conversation"));
+    assert_eq!(expanded(), json!("false"));
+
+    page.click("#people-count");
+    page.click("#people-list button.person");
+    assert!(page.wait_text("#room-name", "Private, with app"));
+    assert!(!shown("#people-list") && shown(".conversation"));
+    assert_eq!(expanded(), json!("false"));
+}
