@@ -59,7 +59,7 @@ const WORDS = {
     away: "Away",
     isAway: "away",
     otherSite: "(other site)",
-    moderatorNow: "You are a moderator on this host until you leave. Type /help to see what you may do; a message's ⋯ offers to delete it, mute or remove who wrote it.",
+    moderatorNow: "You are a moderator on this host until you leave. Type /help to see what you may do; a message's ⋯ offers to delete it, mute, remove or ban who wrote it.",
     moderatorNoMore: "You are no longer a moderator on this host.",
     modDelete: "Delete for everyone",
     modDeleteSure: "Delete it for everyone?",
@@ -67,6 +67,8 @@ const WORDS = {
     modMuteSure: "Mute {name}?",
     modKick: "Remove {name}",
     modKickSure: "Remove {name}?",
+    modBan: "Ban {name} for a day",
+    modBanSure: "Ban {name} for a day?",
     operInClear:
       "The moderators' password goes over https only: open this page at its https address, then type /oper again. Nothing was sent.",
     isAwayBecause: "away: {reason}",
@@ -130,7 +132,7 @@ const WORDS = {
     away: "Absent·e",
     isAway: "absent·e",
     otherSite: "(autre site)",
-    moderatorNow: "Vous êtes modérateur sur cet hôte jusqu’à votre départ. Tapez /help pour voir ce que vous pouvez faire ; le ⋯ d’un message propose de le supprimer, de rendre muet ou de faire sortir qui l’a écrit.",
+    moderatorNow: "Vous êtes modérateur sur cet hôte jusqu’à votre départ. Tapez /help pour voir ce que vous pouvez faire ; le ⋯ d’un message propose de le supprimer, de rendre muet, de faire sortir ou de bannir qui l’a écrit.",
     moderatorNoMore: "Vous n’êtes plus modérateur sur cet hôte.",
     modDelete: "Supprimer pour tous",
     modDeleteSure: "Le supprimer pour tous ?",
@@ -138,6 +140,8 @@ const WORDS = {
     modMuteSure: "Rendre {name} muet ?",
     modKick: "Faire sortir {name}",
     modKickSure: "Faire sortir {name} ?",
+    modBan: "Bannir {name} pour un jour",
+    modBanSure: "Bannir {name} pour un jour ?",
     operInClear:
       "Le mot de passe de modération ne passe qu’en https : ouvrez cette page à son adresse https, puis tapez à nouveau /oper. Rien n’a été envoyé.",
     isAwayBecause: "absent·e : {reason}",
@@ -632,6 +636,7 @@ function actions(msg) {
     moderate("delete", t("modDelete"), { id: msg.id }, t("modDeleteSure"));
     moderate("mute", t("modMute", name), name, t("modMuteSure", name));
     moderate("kick", t("modKick", name), name, t("modKickSure", name));
+    moderate("ban", t("modBan", name), { ...name, minutes: 24 * 60 }, t("modBanSure", name));
   }
   return row;
 }
@@ -1148,7 +1153,9 @@ document.addEventListener("DOMContentLoaded", () => {
     typingSent = false;
   });
   $("say").addEventListener("input", () => {
-    const active = $("say").value !== "";
+    // A command being typed (a password, say) is nobody's business; an action (`/me`) is a message.
+    const value = $("say").value;
+    const active = value !== "" && (!value.startsWith("/") || value.startsWith("/me "));
     // Who types is told in rooms only.
     if (state.rooms.get(state.current)?.direct) return;
     if (active !== typingSent) {

@@ -776,12 +776,13 @@ fn the_page_says_who_of_a_linked_room_is_at_another_site() {
 }
 
 /// A moderator on a phone: over https, `/oper` typed in the message box makes the page a
-/// moderator (the password shown nowhere); a message's ⋯ then deletes a troll's message for
-/// everyone, mutes someone and removes the troll, each asked twice; other commands typed (`/me`,
+/// moderator (the password shown nowhere, and no one told the page is typing it); a message's ⋯
+/// then deletes a troll's message for everyone, mutes someone, removes the troll and bans them
+/// when they come back, each asked twice; other commands typed (`/me`,
 /// an unknown one) are read by the host as a terminal's. In clear, the page refuses to send
 /// `/oper` at all.
 #[test]
-fn a_moderator_on_a_phone_deletes_mutes_and_removes_from_a_messages_actions() {
+fn a_moderator_on_a_phone_deletes_mutes_removes_and_bans_from_a_messages_actions() {
     let password = crate::moderation::PASSWORD;
     let server = start_server_with(crate::moderation::moderated(
         coucou::server::ServerConfig::default(),
@@ -797,12 +798,24 @@ fn a_moderator_on_a_phone_deletes_mutes_and_removes_from_a_messages_actions() {
     pupil.send("pupil");
     assert!(page.wait_text("#people", "pupil"));
 
+    record_sends(&page);
     page.say(&format!("/oper {password}"));
     assert!(page.wait_text("#messages", "You are a moderator on this host"));
     let shown = page.script("return document.body.textContent", json!([]));
     assert!(!shown.as_str().expect("text").contains(password), "{shown}");
     page.say("/me waves");
     pupil.expect("* teacher waves");
+    // Typing a command tells nobody the page is typing; typing an action does.
+    let typed: Vec<String> = sent(&page)
+        .into_iter()
+        .filter(|m| m["type"] == "typed" || (m["type"] == "typing" && m["active"] == true))
+        .map(|m| m["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        typed,
+        ["typed", "typing", "typed"],
+        "the first typing is /me's"
+    );
     page.say("/frobnicate");
     assert!(page.wait_text("#status", "unknown command /frobnicate"));
 
@@ -842,24 +855,53 @@ fn a_moderator_on_a_phone_deletes_mutes_and_removes_from_a_messages_actions() {
             .any(|l| l.contains("you were removed from the host by teacher"))
     );
     assert!(page.wait_text("#messages", "troll was removed from the host by teacher"));
+    // Back at once, and banned for a day: out, and kept out.
+    let mut troll = Plain::connect_from(addr, [127, 0, 0, 3].into());
+    troll.send("troll");
+    troll.send("I'm back");
+    assert!(page.wait_text("#messages", "troll: I'm back"));
+    act_on(
+        "troll: I'm back",
+        "Ban troll for a day",
+        "Ban troll for a day?",
+    );
+    assert!(troll.expect_closed().iter().any(|l| l.contains("banned")));
+    let mut again = Plain::connect_from(addr, [127, 0, 0, 3].into());
+    again.send("troll2");
+    assert!(again.expect_closed().iter().any(|l| l.contains("banned")));
 
     // In clear, the password is never sent: what the page sends is recorded from here on.
     let clear = Page::open(&driver, "en-US");
     clear.go(addr);
     clear.join("phone");
-    clear.script(
+    record_sends(&clear);
+    clear.say(&format!("/oper {password}"));
+    assert!(clear.wait_text("#status", "goes over https only"));
+    clear.say("/me is here");
+    pupil.expect("* phone is here");
+    let sent = serde_json::Value::from(sent(&clear)).to_string();
+    assert!(!sent.contains(password), "{sent}");
+    assert!(sent.contains("/me is here"), "{sent}");
+}
+
+/// Records what `page` sends on its WebSocket from now on (see [`sent`]).
+fn record_sends(page: &Page<'_>) {
+    page.script(
         "window.sent = [];
          const send = WebSocket.prototype.send;
          WebSocket.prototype.send = function (data) { window.sent.push(data); return send.call(this, data); };",
         json!([]),
     );
-    clear.say(&format!("/oper {password}"));
-    assert!(clear.wait_text("#status", "goes over https only"));
-    clear.say("/me is here");
-    pupil.expect("* phone is here");
-    let sent = clear.script("return window.sent", json!([]));
-    assert!(!sent.to_string().contains(password), "{sent}");
-    assert!(sent.to_string().contains("/me is here"), "{sent}");
+}
+
+/// What `page` sent since [`record_sends`], each message read.
+fn sent(page: &Page<'_>) -> Vec<serde_json::Value> {
+    let sent = page.script("return window.sent", json!([]));
+    sent.as_array()
+        .expect("a list")
+        .iter()
+        .map(|text| serde_json::from_str(text.as_str().expect("a text frame")).expect("JSON"))
+        .collect()
 }
 
 /// On a phone the people list is put away: the people count opens it in the conversation's place
