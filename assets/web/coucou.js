@@ -68,6 +68,24 @@ const WORDS = {
     modKick: "Remove {name}",
     modKickSure: "Remove {name}?",
     modBan: "Ban {name} for a day",
+    rulesButton: "Bans",
+    rulesHeading: "Bans and mutes",
+    refresh: "Refresh",
+    asking: "Asking the host…",
+    rulesNone: "Nobody is banned or muted.",
+    banned: "banned",
+    muted: "muted",
+    mutedIn: "muted in {room}",
+    by: "by {name}",
+    untilLifted: "until lifted",
+    minutesLeft: "{n} min left",
+    hoursLeft: "{n} h left",
+    daysLeft: "{n} days left",
+    why: "Why: {reason}",
+    lift: "Lift",
+    liftBan: "Lift the ban on {name}",
+    liftMute: "Lift the mute on {name}",
+    rulesMore: "{n} more not listed: lift some to see them.",
     modBanSure: "Ban {name} for a day?",
     operInClear:
       "The moderators' password goes over https only: open this page at its https address, then type /oper again. Nothing was sent.",
@@ -141,6 +159,24 @@ const WORDS = {
     modKick: "Faire sortir {name}",
     modKickSure: "Faire sortir {name} ?",
     modBan: "Bannir {name} pour un jour",
+    rulesButton: "Bannis",
+    rulesHeading: "Bannis et muets",
+    refresh: "Actualiser",
+    asking: "Question posée à l’hôte…",
+    rulesNone: "Personne n’est banni ni rendu muet.",
+    banned: "banni",
+    muted: "muet",
+    mutedIn: "muet dans {room}",
+    by: "par {name}",
+    untilLifted: "jusqu’à nouvel ordre",
+    minutesLeft: "encore {n} min",
+    hoursLeft: "encore {n} h",
+    daysLeft: "encore {n} jours",
+    why: "Motif : {reason}",
+    lift: "Lever",
+    liftBan: "Lever le bannissement de {name}",
+    liftMute: "Rendre la parole à {name}",
+    rulesMore: "{n} autres non listés : levez-en pour les voir.",
     modBanSure: "Bannir {name} pour un jour ?",
     operInClear:
       "Le mot de passe de modération ne passe qu’en https : ouvrez cette page à son adresse https, puis tapez à nouveau /oper. Rien n’a été envoyé.",
@@ -209,6 +245,10 @@ const state = {
   away: new Map(),
   /** Whether the host made this page one of its moderators (`/oper`). */
   moderator: false,
+  /** Whether the host lists its bans and mutes (its welcome's `rules`). */
+  hasRules: false,
+  /** The room whose bans and mutes the panel shows ("" for the host's, from the default room). */
+  rulesRoom: "",
 };
 
 /** The conversation a server message is for: for a private message or file, the direct one
@@ -304,6 +344,60 @@ function showResults(msg) {
         goTo(room);
         line.scrollIntoView({ block: "center" });
       });
+      return li;
+    }),
+  );
+}
+
+/** How long a ban or a mute has left (`until`, on the host's clock `now`), as the app says it. */
+function timeLeft(until, now) {
+  if (typeof until !== "number") return t("untilLifted");
+  const minutes = Math.max(1, Math.ceil((until - now) / 60000));
+  if (minutes < 120) return t("minutesLeft", { n: minutes });
+  if (minutes < 2880) return t("hoursLeft", { n: Math.ceil(minutes / 60) });
+  return t("daysLeft", { n: Math.ceil(minutes / 1440) });
+}
+
+/** Asks the host for its bans and mutes (as seen from the room on screen), the panel open. */
+function askRules() {
+  const room = state.rooms.get(state.current);
+  state.rulesRoom = room && !room.direct ? room.key : "";
+  $("rules").hidden = false;
+  $("rules-status").textContent = t("asking");
+  send({ type: "moderate", act: "rules" }, state.rulesRoom);
+}
+
+/** The host's bans and mutes in the panel, each with what it is, who decided it, how long it has
+ * left and why, and a button that lifts it (then the list is asked again). */
+function showRules(msg) {
+  const rules = Array.isArray(msg.rules) ? msg.rules : [];
+  const now = typeof msg.time === "number" ? msg.time : Date.now();
+  const more = typeof msg.more === "number" ? msg.more : 0;
+  $("rules-status").textContent =
+    rules.length === 0 ? t("rulesNone") : more > 0 ? t("rulesMore", { n: more }) : "";
+  $("rules-list").replaceChildren(
+    ...rules.map((rule) => {
+      const li = document.createElement("li");
+      const name = String(rule.name ?? "");
+      const ban = rule.kind === "ban";
+      const room = typeof rule.room === "string" ? rule.room : "";
+      const who = document.createElement("strong");
+      who.textContent = name;
+      const what = document.createElement("span");
+      what.className = "what";
+      const kind = ban ? t("banned") : room ? t("mutedIn", { room }) : t("muted");
+      const why = typeof rule.reason === "string" && rule.reason ? " · " + t("why", { reason: rule.reason }) : "";
+      what.textContent = ` ${kind} · ${t("by", { name: String(rule.by ?? "") })} · ${timeLeft(rule.until, now)}${why}`;
+      const lift = document.createElement("button");
+      lift.type = "button";
+      lift.textContent = t("lift");
+      lift.setAttribute("aria-label", t(ban ? "liftBan" : "liftMute", { name }));
+      lift.addEventListener("click", () => {
+        // A room's own mute is lifted in that room; the host's in the default room.
+        send({ type: "moderate", act: ban ? "unban" : "unmute", name }, room);
+        askRules();
+      });
+      li.append(who, what, lift);
       return li;
     }),
   );
@@ -875,6 +969,7 @@ function welcomed(msg) {
     $("status").textContent = "";
     if (msg.changes) send({ type: "changes" });
     state.hasRooms = msg.rooms === true;
+    state.hasRules = msg.rules === true;
     if (state.hasRooms) send({ type: "rooms" });
   }
   showCurrent();
@@ -895,6 +990,10 @@ function onMessage(msg) {
     showResults(msg);
     return;
   }
+  if (msg.type === "rules") {
+    showRules(msg);
+    return;
+  }
   if (msg.type === "away" && typeof msg.name === "string") {
     state.away.set(msg.name, msg);
     showAway();
@@ -907,6 +1006,8 @@ function onMessage(msg) {
   }
   if (msg.type === "moderator") {
     state.moderator = msg.on !== false;
+    $("rules-button").hidden = !(state.moderator && state.hasRules);
+    if (!state.moderator) $("rules").hidden = true;
     const room = state.rooms.get(state.current);
     if (room) show(room, { type: "notice", time: Date.now(), text: t(state.moderator ? "moderatorNow" : "moderatorNoMore") });
     return;
@@ -1169,6 +1270,14 @@ document.addEventListener("DOMContentLoaded", () => {
   // A phone turned sideways (or a window made narrower) shows or hides the list by itself.
   matchMedia("(max-width: 40rem)").addEventListener("change", () => {
     if (!$("room").hidden) showPeopleList($("room").classList.contains("people-open"));
+  });
+  $("rules-button").addEventListener("click", () => {
+    if ($("rules").hidden) askRules();
+    else $("rules").hidden = true;
+  });
+  $("rules-refresh").addEventListener("click", askRules);
+  $("close-rules").addEventListener("click", () => {
+    $("rules").hidden = true;
   });
   $("search-button").addEventListener("click", () => {
     const panel = $("search");

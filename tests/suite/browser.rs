@@ -778,7 +778,7 @@ fn the_page_says_who_of_a_linked_room_is_at_another_site() {
 /// A moderator on a phone: over https, `/oper` typed in the message box makes the page a
 /// moderator (the password shown nowhere, and no one told the page is typing it); a message's ⋯
 /// then deletes a troll's message for everyone, mutes someone, removes the troll and bans them
-/// when they come back, each asked twice; other commands typed (`/me`,
+/// when they come back, each asked twice; **Bans** lists the bans and mutes and lifts them; other commands typed (`/me`,
 /// an unknown one) are read by the host as a terminal's. In clear, the page refuses to send
 /// `/oper` at all.
 #[test]
@@ -869,6 +869,29 @@ fn a_moderator_on_a_phone_deletes_mutes_removes_and_bans_from_a_messages_actions
     let mut again = Plain::connect_from(addr, [127, 0, 0, 3].into());
     again.send("troll2");
     assert!(again.expect_closed().iter().any(|l| l.contains("banned")));
+
+    // The bans and mutes, listed on the page with who decided them and how long they have left,
+    // each lifted with a press.
+    page.click("#rules-button");
+    assert!(page.wait_text("#rules-list", "troll banned · by teacher · 24 h left"));
+    assert!(page.wait_text("#rules-list", "127.0.0.3 banned · by teacher · 24 h left"));
+    assert!(page.wait_text("#rules-list", "pupil muted · by teacher · until lifted"));
+    for lift in [
+        "Lift the ban on troll",
+        "Lift the ban on 127.0.0.3",
+        "Lift the mute on pupil",
+    ] {
+        let button = format!("#rules-list button[aria-label='{lift}']");
+        page.click(&button);
+        assert!(page.wait_gone(&button), "{lift}");
+    }
+    pupil.send("merci");
+    assert!(page.wait_text("#messages", "pupil: merci"));
+    let mut troll = Plain::connect_from(addr, [127, 0, 0, 3].into());
+    troll.send("troll");
+    troll.expect("troll joined the room");
+    page.click("#close-rules");
+    assert!(page.wait_gone("#rules:not([hidden])"));
 
     // In clear, the password is never sent: what the page sends is recorded from here on.
     let clear = Page::open(&driver, "en-US");

@@ -222,6 +222,18 @@ impl<'d> Page<'d> {
         self.call_async(script, json!([css, needle])) == json!(true)
     }
 
+    /// Waits — on the page's changes, as [`Page::wait_text`] — until nothing `css` selects is on
+    /// the page; false if something still was after 9 s.
+    pub fn wait_gone(&self, css: &str) -> bool {
+        let script = "const [css, done] = arguments;
+            const gone = () => document.querySelector(css) === null;
+            if (gone()) { done(true); return; }
+            setTimeout(() => done(false), 9000);
+            const seen = new MutationObserver(() => { if (gone()) { seen.disconnect(); done(true); } });
+            seen.observe(document.body, {subtree: true, childList: true, attributes: true});";
+        self.call_async(script, json!([css])) == json!(true)
+    }
+
     /// What the window shows now, as a PNG.
     pub fn screenshot(&self) -> Vec<u8> {
         let png = self.call("GET", "/screenshot", None);
