@@ -876,7 +876,22 @@ fn a_moderator_on_a_phone_deletes_mutes_removes_and_bans_from_a_messages_actions
     assert!(page.wait_text("#rules-list", "troll banned · by teacher · 24 h left"));
     assert!(page.wait_text("#rules-list", "127.0.0.3 banned · by teacher · 24 h left"));
     assert!(page.wait_text("#rules-list", "pupil muted · by teacher · until lifted"));
+    // A reason is text, whatever it holds.
+    page.say("/ban 127.0.0.9 1h <img src=x onerror=window.pwned=1>");
+    page.click("#rules-refresh");
+    assert!(page.wait_text(
+        "#rules-list",
+        "127.0.0.9 banned · by teacher · 60 min left · Why: <img src=x onerror=window.pwned=1>"
+    ));
+    assert_eq!(
+        page.script(
+            "return [document.querySelectorAll('#rules-list img').length, window.pwned ?? null]",
+            json!([])
+        ),
+        json!([0, null])
+    );
     for lift in [
+        "Lift the ban on 127.0.0.9",
         "Lift the ban on troll",
         "Lift the ban on 127.0.0.3",
         "Lift the mute on pupil",
