@@ -2,7 +2,9 @@
 //! (WebDriver, W3C) by a small client over HTTP on 127.0.0.1, against a real in-process server
 //! (feature `browser-tests`, which .ci/run turns on after installing both). A phone-sized window
 //! (360 × 740) joins, chats with `nc` and the app in the same room, reads French when the browser
-//! asks for it, and shows hostile messages as text: no script they carry ever runs.
+//! asks for it, and shows hostile messages as text: no script they carry ever runs. A moderator
+//! on a phone moderates from the page over https (never sending the password in clear), a phone
+//! sees who is here, and (with `nats-tests` too) who of a linked room is at another site.
 #![cfg(feature = "browser-tests")]
 
 use serde_json::json;
