@@ -69,6 +69,7 @@ const WORDS = {
     modKickSure: "Remove {name}?",
     modBan: "Ban {name} for a day",
     rulesButton: "Bans",
+    commandsInRooms: "Commands are typed in a room: this private conversation sends messages only (//text sends /text).",
     rulesHeading: "Bans and mutes",
     refresh: "Refresh",
     asking: "Asking the host…",
@@ -160,6 +161,7 @@ const WORDS = {
     modKickSure: "Faire sortir {name} ?",
     modBan: "Bannir {name} pour un jour",
     rulesButton: "Bannis",
+    commandsInRooms: "Les commandes se tapent dans un salon : cette conversation privée n’envoie que des messages (//texte envoie /texte).",
     rulesHeading: "Bannis et muets",
     refresh: "Actualiser",
     asking: "Question posée à l’hôte…",
@@ -1234,18 +1236,23 @@ document.addEventListener("DOMContentLoaded", () => {
     if (text.trim() === "") return;
     const what = state.composing;
     const room = state.rooms.get(state.current);
+    const command = text.trimStart().startsWith("/");
     if (what && what.room === state.current) {
       send({ type: what.kind, id: what.id, text }, what.room);
-    } else if (text.trimStart().startsWith("/")) {
-      // A command, read by the host as a terminal's line. The moderators' password never
-      // leaves in clear.
+    } else if (room.direct && command && !text.trimStart().startsWith("//")) {
+      // Not here: a command would act in a room (a `/me` said to everyone), not in private.
+      $("status").textContent = t("commandsInRooms");
+      return;
+    } else if (room.direct) {
+      // `//text` says `/text`, as in a room.
+      send({ type: "msg", to: room.name, text: command ? text.trimStart().slice(1) : text });
+    } else if (command) {
+      // Read by the host as a terminal's line. The moderators' password never leaves in clear.
       if (/^\s*\/oper(\s|$)/i.test(text) && location.protocol !== "https:") {
         $("status").textContent = t("operInClear");
       } else {
-        send({ type: "typed", text }, room.direct ? "" : state.current);
+        send({ type: "typed", text }, state.current);
       }
-    } else if (room.direct) {
-      send({ type: "msg", to: room.name, text });
     } else {
       send({ type: "say", text }, state.current);
     }

@@ -568,6 +568,19 @@ fn a_private_message_is_a_direct_conversation_of_its_own_with_its_unread_count_a
         matches!(m, ServerMsg::Private { from, to, text, .. }
             if from == "phone" && to == "app" && text == "yes, at noon")
     });
+    // A command is not sent from here (a `/me` would go to the whole room); `//` sends a slash.
+    record_sends(&page);
+    page.say("/me whispers");
+    assert!(page.wait_text("#status", "Commands are typed in a room"));
+    assert_eq!(
+        page.script("return document.getElementById('say').value", json!([])),
+        json!("/me whispers"),
+        "kept, to be sent from a room"
+    );
+    page.script("document.getElementById('say').value = ''", json!([]));
+    page.say("//slash");
+    app.expect(|m| matches!(m, ServerMsg::Private { text, .. } if text == "/slash"));
+    assert_eq!(sent(&page).len(), 1, "the private message alone");
     // A file sent from there goes to that person alone.
     let path = dir.path().join("menu.txt");
     std::fs::write(&path, b"soup of the day").expect("a file");
