@@ -1191,6 +1191,11 @@ function join(name) {
     state.current = "";
     state.listed = [];
     state.away.clear();
+    // A moderator until they leave: a new connection is nobody's moderator until it says /oper.
+    state.moderator = false;
+    $("rules-button").hidden = true;
+    $("rules").hidden = true;
+    $("rules-list").replaceChildren();
     compose(null);
     $("search").hidden = true;
     $("search-results").replaceChildren();

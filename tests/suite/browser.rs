@@ -923,6 +923,27 @@ fn a_moderator_on_a_phone_deletes_mutes_removes_and_bans_from_a_messages_actions
     page.click("#close-rules");
     assert!(page.wait_gone("#rules:not([hidden])"));
 
+    // A moderator until they leave: joined again, the page offers nothing of a moderator's.
+    page.script("state.socket.close()", json!([]));
+    assert!(page.wait_text("#join-error", "The connection is lost"));
+    page.join("teacher");
+    pupil.send("still here");
+    assert!(page.wait_text("#messages", "pupil: still here"));
+    page.script(
+        "[...document.querySelectorAll('#messages li')]
+             .find((li) => li.textContent.includes('still here')).querySelector('.more').click()",
+        json!([]),
+    );
+    page.find(".actions button[aria-label='Reply']");
+    assert_eq!(
+        page.script(
+            "return [document.querySelectorAll('.actions button[aria-label^=Remove]').length,
+                     document.getElementById('rules-button').hidden]",
+            json!([])
+        ),
+        json!([0, true])
+    );
+
     // In clear, the password is never sent: what the page sends is recorded from here on.
     let clear = Page::open(&driver, "en-US");
     clear.go(addr);
