@@ -835,13 +835,16 @@ fn a_moderator_on_a_phone_deletes_mutes_removes_and_bans_from_a_messages_actions
     assert!(page.wait_text("#status", "unknown command /frobnicate"));
 
     // A message's actions, each asked twice on the button itself.
-    let act_on = |needle: &str, label: &str, asking: &str| {
+    let open_actions = |needle: &str| {
         page.script(
             "const [needle] = arguments;
              [...document.querySelectorAll('#messages li')]
                  .find((li) => li.textContent.includes(needle)).querySelector('.more').click()",
             json!([needle]),
         );
+    };
+    let act_on = |needle: &str, label: &str, asking: &str| {
+        open_actions(needle);
         page.click(&format!(".actions button[aria-label='{label}']"));
         page.click(&format!(".actions button[aria-label='{asking}']"));
     };
@@ -929,11 +932,7 @@ fn a_moderator_on_a_phone_deletes_mutes_removes_and_bans_from_a_messages_actions
     page.join("teacher");
     pupil.send("still here");
     assert!(page.wait_text("#messages", "pupil: still here"));
-    page.script(
-        "[...document.querySelectorAll('#messages li')]
-             .find((li) => li.textContent.includes('still here')).querySelector('.more').click()",
-        json!([]),
-    );
+    open_actions("still here");
     page.find(".actions button[aria-label='Reply']");
     assert_eq!(
         page.script(
