@@ -1241,16 +1241,17 @@ document.addEventListener("DOMContentLoaded", () => {
     if (text.trim() === "") return;
     const what = state.composing;
     const room = state.rooms.get(state.current);
-    const command = text.trimStart().startsWith("/");
+    const typed = text.trimStart();
+    const command = typed.startsWith("/");
     if (what && what.room === state.current) {
       send({ type: what.kind, id: what.id, text }, what.room);
-    } else if (room.direct && command && !text.trimStart().startsWith("//")) {
+    } else if (room.direct && command && !typed.startsWith("//")) {
       // Not here: a command would act in a room (a `/me` said to everyone), not in private.
       $("status").textContent = t("commandsInRooms");
       return;
     } else if (room.direct) {
       // `//text` says `/text`, as in a room.
-      send({ type: "msg", to: room.name, text: command ? text.trimStart().slice(1) : text });
+      send({ type: "msg", to: room.name, text: command ? typed.slice(1) : text });
     } else if (command) {
       // Read by the host as a terminal's line. The moderators' password never leaves in clear.
       if (/^\s*\/oper(\s|$)/i.test(text) && location.protocol !== "https:") {
